@@ -1,0 +1,6 @@
+export {
+  type EmbeddedPostgresHandle,
+  type EmbeddedPostgresOptions,
+  freePort,
+  startEmbeddedPostgres,
+} from './postgres.ts';

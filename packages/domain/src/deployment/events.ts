@@ -1,0 +1,48 @@
+/**
+ * Internal events of the deployment aggregate (stream `deployment-{id}`).
+ * The site's version counter lives in the site-deployments ledger (see ../site-deployments).
+ */
+
+export interface DeploymentCreated {
+  type: 'DeploymentCreated';
+  data: {
+    deployment_id: string;
+    account_id: number;
+    site_id: number;
+    sector_id: number | null;
+    version: number;
+    metadata: Record<string, unknown>;
+    at: string;
+  };
+}
+
+export interface DeploymentStarted {
+  type: 'DeploymentStarted';
+  data: { deployment_id: string; at: string };
+}
+
+export interface DeploymentSucceeded {
+  type: 'DeploymentSucceeded';
+  data: { deployment_id: string; deployment_url: string; at: string };
+}
+
+export interface DeploymentFailed {
+  type: 'DeploymentFailed';
+  data: { deployment_id: string; error: string; at: string };
+}
+
+export interface DeploymentRolledBack {
+  type: 'DeploymentRolledBack';
+  data: { deployment_id: string; reason: string | null; at: string };
+}
+
+export type DeploymentEvent =
+  | DeploymentCreated
+  | DeploymentStarted
+  | DeploymentSucceeded
+  | DeploymentFailed
+  | DeploymentRolledBack;
+
+export type DeploymentEventType = DeploymentEvent['type'];
+
+export const deploymentStream = (deploymentId: string): string => `deployment-${deploymentId}`;

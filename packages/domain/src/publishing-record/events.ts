@@ -1,0 +1,74 @@
+/**
+ * Internal events of the publishing-record aggregate (stream `publishing_record-{id}`).
+ * Public integration events on Kafka are separate (packages/contracts) and mapped in one place.
+ * Every event's data carries `at` (ISO-8601), the command's time, so evolve stays pure.
+ */
+
+export interface PublishingRecordCreated {
+  type: 'PublishingRecordCreated';
+  data: {
+    record_id: string;
+    account_id: number;
+    site_id: number;
+    sector_id: number;
+    content_id: number;
+    destination: string;
+    destination_config: Record<string, unknown>;
+    metadata: Record<string, unknown>;
+    at: string;
+  };
+}
+
+/** Editable fields changed while pending; only the fields present changed. */
+export interface PublishingRecordUpdated {
+  type: 'PublishingRecordUpdated';
+  data: {
+    record_id: string;
+    changes: {
+      destination?: string;
+      destination_config?: Record<string, unknown>;
+      metadata?: Record<string, unknown>;
+    };
+    at: string;
+  };
+}
+
+export interface PublishingStarted {
+  type: 'PublishingStarted';
+  /** `attempt` is the 1-based number of this attempt. */
+  data: { record_id: string; attempt: number; at: string };
+}
+
+export interface PublishingSucceeded {
+  type: 'PublishingSucceeded';
+  data: { record_id: string; external_url: string; external_id: string | null; at: string };
+}
+
+export interface PublishingFailed {
+  type: 'PublishingFailed';
+  data: { record_id: string; error: string; at: string };
+}
+
+export interface PublishingRetried {
+  type: 'PublishingRetried';
+  data: { record_id: string; at: string };
+}
+
+/** Soft delete: the stream stays, the record is hidden from reads and refuses further commands. */
+export interface PublishingRecordDeleted {
+  type: 'PublishingRecordDeleted';
+  data: { record_id: string; at: string };
+}
+
+export type PublishingRecordEvent =
+  | PublishingRecordCreated
+  | PublishingRecordUpdated
+  | PublishingStarted
+  | PublishingSucceeded
+  | PublishingFailed
+  | PublishingRetried
+  | PublishingRecordDeleted;
+
+export type PublishingRecordEventType = PublishingRecordEvent['type'];
+
+export const publishingRecordStream = (recordId: string): string => `publishing_record-${recordId}`;

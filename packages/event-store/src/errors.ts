@@ -1,0 +1,31 @@
+import type { ExpectedRevision } from './port.ts';
+
+/** The stream was not at the expected revision. `actual` is the stream's last revision, or 'no_stream'. */
+export class WrongExpectedVersionError extends Error {
+  readonly code = 'WRONG_EXPECTED_VERSION';
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number | 'no_stream',
+  ) {
+    super(`stream ${stream}: expected ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'WrongExpectedVersionError';
+  }
+}
+
+/** The store could not be reached or failed for a reason that a later retry may fix (maps to 503). */
+export class EventStoreUnavailableError extends Error {
+  readonly code = 'EVENT_STORE_UNAVAILABLE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EventStoreUnavailableError';
+  }
+}
+
+export function isWrongExpectedVersion(err: unknown): err is WrongExpectedVersionError {
+  return err instanceof Error && (err as { code?: string }).code === 'WRONG_EXPECTED_VERSION';
+}
+
+export function isEventStoreUnavailable(err: unknown): err is EventStoreUnavailableError {
+  return err instanceof Error && (err as { code?: string }).code === 'EVENT_STORE_UNAVAILABLE';
+}

