@@ -1,0 +1,59 @@
+/**
+ * Commands of the deployment aggregate (imperative). The version comes from the site-deployments
+ * ledger (see ../site-deployments); time comes from the decider's context.
+ */
+
+type NoData = Record<string, never>;
+
+export interface CreateDeployment {
+  type: 'CreateDeployment';
+  data: {
+    deployment_id: string;
+    account_id: number;
+    site_id: number;
+    sector_id: number | null;
+    version: number;
+    metadata: Record<string, unknown>;
+  };
+}
+
+export interface StartDeployment {
+  type: 'StartDeployment';
+  data: NoData;
+}
+
+export interface SucceedDeployment {
+  type: 'SucceedDeployment';
+  data: { deployment_url: string };
+}
+
+export interface FailDeployment {
+  type: 'FailDeployment';
+  data: { error: string };
+}
+
+export interface RollBackDeployment {
+  type: 'RollBackDeployment';
+  data: { reason?: string | null };
+}
+
+export type DeploymentCommand =
+  | CreateDeployment
+  | StartDeployment
+  | SucceedDeployment
+  | FailDeployment
+  | RollBackDeployment;
+
+export type DeploymentCommandType = DeploymentCommand['type'];
+
+// A Record keyed by the union makes the compiler reject a command type missing from the list.
+const COMMAND_TYPES: Record<DeploymentCommandType, true> = {
+  CreateDeployment: true,
+  StartDeployment: true,
+  SucceedDeployment: true,
+  FailDeployment: true,
+  RollBackDeployment: true,
+};
+
+/** Every deployment command type (for table-driven tests and docs). */
+export const deploymentCommandTypes = Object.keys(COMMAND_TYPES) as readonly DeploymentCommandType[];

@@ -1,0 +1,121 @@
+/**
+ * @publisher/domain — pure deciders and state machines of Publisher (no I/O, no clock, no random).
+ * Time enters through `DecideContext.at`, ids through the commands.
+ */
+
+export type { DecideContext } from './decide-context.ts';
+export type {
+  CreateDeployment,
+  DeploymentCommand,
+  DeploymentCommandType,
+  FailDeployment,
+  RollBackDeployment,
+  StartDeployment,
+  SucceedDeployment,
+} from './deployment/commands.ts';
+export { deploymentCommandTypes } from './deployment/commands.ts';
+export { decideDeployment } from './deployment/decide.ts';
+export type {
+  DeploymentCreated,
+  DeploymentEvent,
+  DeploymentEventType,
+  DeploymentFailed,
+  DeploymentRolledBack,
+  DeploymentStarted,
+  DeploymentSucceeded,
+} from './deployment/events.ts';
+export { deploymentStream } from './deployment/events.ts';
+export type {
+  Deployment,
+  DeploymentPhase,
+  DeploymentState,
+  DeploymentStatus,
+  InitialDeploymentState,
+} from './deployment/state.ts';
+export {
+  evolveDeployment,
+  foldDeployment,
+  initialDeploymentState,
+  isActiveDeploymentStatus,
+} from './deployment/state.ts';
+export type { DeploymentTransitionTable } from './deployment/transitions.ts';
+export {
+  assertDeploymentTransition,
+  deploymentPhases,
+  deploymentTransitions,
+  nextDeploymentPhase,
+} from './deployment/transitions.ts';
+export { deterministicUuid } from './deterministic-uuid.ts';
+export type { AggregateName, AnyDomainError, DomainErrorCode } from './errors.ts';
+export {
+  DeploymentInProgressError,
+  DomainError,
+  DomainValidationError,
+  IllegalTransitionError,
+  isDomainError,
+  RecordAlreadyExistsError,
+  RecordDeletedError,
+  RecordNotFoundError,
+} from './errors.ts';
+export type {
+  CreatePublishingRecord,
+  DeletePublishingRecord,
+  FailPublishing,
+  PublishingRecordCommand,
+  PublishingRecordCommandType,
+  RetryPublishing,
+  StartPublishing,
+  SucceedPublishing,
+  UpdatePublishingRecord,
+} from './publishing-record/commands.ts';
+export { publishingRecordCommandTypes } from './publishing-record/commands.ts';
+export { decidePublishingRecord } from './publishing-record/decide.ts';
+export type {
+  PublishingFailed,
+  PublishingRecordCreated,
+  PublishingRecordDeleted,
+  PublishingRecordEvent,
+  PublishingRecordEventType,
+  PublishingRecordUpdated,
+  PublishingRetried,
+  PublishingStarted,
+  PublishingSucceeded,
+} from './publishing-record/events.ts';
+export { publishingRecordStream } from './publishing-record/events.ts';
+export type {
+  InitialPublishingRecordState,
+  PublishingRecord,
+  PublishingRecordPhase,
+  PublishingRecordState,
+  PublishingStatus,
+} from './publishing-record/state.ts';
+export {
+  evolvePublishingRecord,
+  foldPublishingRecord,
+  initialPublishingRecordState,
+  publishingRecordPhase,
+} from './publishing-record/state.ts';
+export type { PublishingRecordTransitionTable } from './publishing-record/transitions.ts';
+export {
+  assertPublishingRecordTransition,
+  nextPublishingRecordPhase,
+  publishingRecordPhases,
+  publishingRecordTransitions,
+} from './publishing-record/transitions.ts';
+export type { DeploymentVersionReserved, SiteDeploymentsEvent } from './site-deployments/events.ts';
+export { siteDeploymentsStream } from './site-deployments/events.ts';
+export type {
+  DeploymentReservation,
+  LastDeploymentStatus,
+  ReserveDeploymentVersion,
+  SiteDeploymentsLedger,
+} from './site-deployments/ledger.ts';
+export {
+  decideReserveDeployment,
+  deploymentCreatedEventId,
+  deploymentCreatedFromReservation,
+  evolveSiteDeployments,
+  foldSiteDeployments,
+  initialSiteDeploymentsLedger,
+  siteDeploymentsExpectedRevision,
+} from './site-deployments/ledger.ts';

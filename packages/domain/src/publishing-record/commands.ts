@@ -1,0 +1,80 @@
+/**
+ * Commands of the publishing-record aggregate (imperative). Time comes from the decider's context,
+ * the record id from the create command (later commands act on the record the caller loaded).
+ */
+
+type NoData = Record<string, never>;
+
+export interface CreatePublishingRecord {
+  type: 'CreatePublishingRecord';
+  data: {
+    record_id: string;
+    account_id: number;
+    site_id: number;
+    sector_id: number;
+    content_id: number;
+    destination: string;
+    destination_config: Record<string, unknown>;
+    metadata: Record<string, unknown>;
+  };
+}
+
+/** Changes editable fields while the record is pending; absent fields stay as they are. */
+export interface UpdatePublishingRecord {
+  type: 'UpdatePublishingRecord';
+  data: {
+    destination?: string;
+    destination_config?: Record<string, unknown>;
+    metadata?: Record<string, unknown>;
+  };
+}
+
+export interface StartPublishing {
+  type: 'StartPublishing';
+  data: NoData;
+}
+
+export interface SucceedPublishing {
+  type: 'SucceedPublishing';
+  data: { external_url: string; external_id?: string | null };
+}
+
+export interface FailPublishing {
+  type: 'FailPublishing';
+  data: { error: string };
+}
+
+export interface RetryPublishing {
+  type: 'RetryPublishing';
+  data: NoData;
+}
+
+export interface DeletePublishingRecord {
+  type: 'DeletePublishingRecord';
+  data: NoData;
+}
+
+export type PublishingRecordCommand =
+  | CreatePublishingRecord
+  | UpdatePublishingRecord
+  | StartPublishing
+  | SucceedPublishing
+  | FailPublishing
+  | RetryPublishing
+  | DeletePublishingRecord;
+
+export type PublishingRecordCommandType = PublishingRecordCommand['type'];
+
+// A Record keyed by the union makes the compiler reject a command type missing from the list.
+const COMMAND_TYPES: Record<PublishingRecordCommandType, true> = {
+  CreatePublishingRecord: true,
+  UpdatePublishingRecord: true,
+  StartPublishing: true,
+  SucceedPublishing: true,
+  FailPublishing: true,
+  RetryPublishing: true,
+  DeletePublishingRecord: true,
+};
+
+/** Every publishing-record command type (for table-driven tests and docs). */
+export const publishingRecordCommandTypes = Object.keys(COMMAND_TYPES) as readonly PublishingRecordCommandType[];
