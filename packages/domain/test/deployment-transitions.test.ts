@@ -1,0 +1,61 @@
+import t from 'tap';
+import type { DeploymentPhase, IllegalTransitionError } from '../src/index.ts';
+import { deploymentCommandTypes, deploymentPhases, deploymentTransitions, foldDeployment } from '../src/index.ts';
+import {
+  deploymentDecider,
+  deploymentEventTypeOf,
+  deploymentHistoryFor,
+  exampleDeploymentCommand,
+} from './helpers/deployment-fixtures.ts';
+import { specFor } from './helpers/spec.ts';
+
+const given = specFor(deploymentDecider);
+
+t.test('the exported table is exactly the lifecycle of DESIGN.md', async (t) => {
+  const allowed = deploymentPhases.flatMap((phase) =>
+    Object.entries(deploymentTransitions[phase]).map(([command, next]) => `${phase} --${command}--> ${next}`),
+  );
+  t.same(allowed.sort(), [
+    'deployed --RollBackDeployment--> rolled_back',
+    'deploying --FailDeployment--> failed',
+    'deploying --SucceedDeployment--> deployed',
+    'initial --CreateDeployment--> pending',
+    'pending --StartDeployment--> deploying',
+  ]);
+  t.same([...deploymentPhases], ['initial', 'pending', 'deploying', 'deployed', 'failed', 'rolled_back']);
+  t.equal(deploymentCommandTypes.length, 5);
+});
+
+t.test('fixtures put the deployment in the status they are named after', async (t) => {
+  for (const phase of deploymentPhases) t.equal(foldDeployment(deploymentHistoryFor[phase]).status, phase, phase);
+});
+
+// Every (status, command) pair, derived from the exported lists.
+for (const phase of deploymentPhases) {
+  for (const commandType of deploymentCommandTypes) {
+    const next: DeploymentPhase | undefined = deploymentTransitions[phase][commandType];
+    t.test(`${phase} × ${commandType} → ${next ?? 'refused'}`, async (t) => {
+      const spec = given(t, deploymentHistoryFor[phase]).when(exampleDeploymentCommand[commandType]);
+      if (next !== undefined) {
+        const state = spec.thenEventTypes([deploymentEventTypeOf[commandType]]);
+        t.equal(state.status, next, `lands in ${next}`);
+        return;
+      }
+      const expected =
+        phase === 'initial'
+          ? 'RECORD_NOT_FOUND'
+          : commandType === 'CreateDeployment'
+            ? 'RECORD_ALREADY_EXISTS'
+            : 'ILLEGAL_TRANSITION';
+      const { error } = spec.then(expected);
+      if (expected === 'ILLEGAL_TRANSITION') {
+        const err = error as IllegalTransitionError;
+        t.equal(err.state, phase, 'names the current state');
+        t.equal(err.command, commandType, 'names the command');
+        t.match(err.message, phase);
+        t.match(err.message, commandType);
+        t.equal(err.aggregate, 'deployment');
+      }
+    });
+  }
+}

@@ -1,0 +1,88 @@
+import type {
+  DeploymentCommand,
+  DeploymentCommandType,
+  DeploymentCreated,
+  DeploymentEvent,
+  DeploymentEventType,
+  DeploymentFailed,
+  DeploymentPhase,
+  DeploymentRolledBack,
+  DeploymentStarted,
+  DeploymentState,
+  DeploymentSucceeded,
+} from '../../src/index.ts';
+import { decideDeployment, evolveDeployment, initialDeploymentState } from '../../src/index.ts';
+import type { Decider } from './spec.ts';
+
+export const DEPLOYMENT_ID = '5d1c2b8e-7f0a-4e1b-8c3d-9a6f4e2b1c07';
+
+export const deploymentDecider: Decider<DeploymentCommand, DeploymentState, DeploymentEvent> = {
+  decide: decideDeployment,
+  evolve: evolveDeployment,
+  initialState: initialDeploymentState,
+};
+
+export const deploymentCreated: DeploymentCreated = {
+  type: 'DeploymentCreated',
+  data: {
+    deployment_id: DEPLOYMENT_ID,
+    account_id: 7,
+    site_id: 11,
+    sector_id: null,
+    version: 3,
+    metadata: { commit: 'abc123' },
+    at: '2024-05-01T09:00:00.000Z',
+  },
+};
+export const deploymentStarted: DeploymentStarted = {
+  type: 'DeploymentStarted',
+  data: { deployment_id: DEPLOYMENT_ID, at: '2024-05-01T09:01:00.000Z' },
+};
+export const deploymentSucceeded: DeploymentSucceeded = {
+  type: 'DeploymentSucceeded',
+  data: { deployment_id: DEPLOYMENT_ID, deployment_url: 'https://site-11.example.com', at: '2024-05-01T09:02:00.000Z' },
+};
+export const deploymentFailed: DeploymentFailed = {
+  type: 'DeploymentFailed',
+  data: { deployment_id: DEPLOYMENT_ID, error: 'build failed', at: '2024-05-01T09:02:00.000Z' },
+};
+export const deploymentRolledBack: DeploymentRolledBack = {
+  type: 'DeploymentRolledBack',
+  data: { deployment_id: DEPLOYMENT_ID, reason: 'broken header', at: '2024-05-01T09:03:00.000Z' },
+};
+
+/** Past events per status; typed by the status union, so a new status without a fixture does not compile. */
+export const deploymentHistoryFor: Record<DeploymentPhase, DeploymentEvent[]> = {
+  initial: [],
+  pending: [deploymentCreated],
+  deploying: [deploymentCreated, deploymentStarted],
+  deployed: [deploymentCreated, deploymentStarted, deploymentSucceeded],
+  failed: [deploymentCreated, deploymentStarted, deploymentFailed],
+  rolled_back: [deploymentCreated, deploymentStarted, deploymentSucceeded, deploymentRolledBack],
+};
+
+export const exampleDeploymentCommand: Record<DeploymentCommandType, DeploymentCommand> = {
+  CreateDeployment: {
+    type: 'CreateDeployment',
+    data: {
+      deployment_id: DEPLOYMENT_ID,
+      account_id: 7,
+      site_id: 11,
+      sector_id: null,
+      version: 3,
+      metadata: { commit: 'abc123' },
+    },
+  },
+  StartDeployment: { type: 'StartDeployment', data: {} },
+  SucceedDeployment: { type: 'SucceedDeployment', data: { deployment_url: 'https://site-11.example.com' } },
+  FailDeployment: { type: 'FailDeployment', data: { error: 'build failed' } },
+  RollBackDeployment: { type: 'RollBackDeployment', data: { reason: 'broken header' } },
+};
+
+export const deploymentEventTypeOf: Record<DeploymentCommandType, DeploymentEventType> = {
+  CreateDeployment: 'DeploymentCreated',
+  StartDeployment: 'DeploymentStarted',
+  SucceedDeployment: 'DeploymentSucceeded',
+  FailDeployment: 'DeploymentFailed',
+  RollBackDeployment: 'DeploymentRolledBack',
+};
