@@ -1,0 +1,123 @@
+import type { ColumnType } from 'kysely';
+
+/** Schema that serves reads. A rebuild fills a sibling schema and swaps the names (see rebuild-schema.ts). */
+export const READ_MODEL_SCHEMA = 'read_model';
+
+/** Name of the one projection that maintains every table of the read-model schema. */
+export const READ_MODELS_PROJECTION = 'read_models';
+
+/** JSON object column: written as a JSON string, read back parsed by `pg`. */
+export type JsonObjectColumn = ColumnType<Record<string, unknown>, string, string>;
+
+/** `timestamptz`: read as a Date, written as an ISO-8601 string. */
+export type Timestamp = ColumnType<Date, string, string>;
+export type NullableTimestamp = ColumnType<Date | null, string | null, string | null>;
+
+export type PublishingStatus = 'pending' | 'publishing' | 'published' | 'failed';
+export type DeploymentStatus = 'pending' | 'deploying' | 'deployed' | 'failed' | 'rolled_back';
+
+/** One publishing record: every representation field plus the projection's bookkeeping. */
+export interface PublishingRecordsTable {
+  id: string;
+  account_id: number;
+  site_id: number;
+  sector_id: number;
+  content_id: number;
+  destination: string;
+  destination_config: JsonObjectColumn;
+  status: PublishingStatus;
+  external_url: string | null;
+  external_id: string | null;
+  error_message: string | null;
+  attempts: number;
+  metadata: JsonObjectColumn;
+  /** Stream revision of the last applied event (0-based); also the ETag. */
+  revision: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  published_at: NullableTimestamp;
+  /** Soft-deleted records stay for history but are hidden from every read. */
+  deleted: boolean;
+  /** Global position of the last applied event. */
+  last_position: string;
+}
+
+/** One deployment. There is no delete event for deployments, hence no deleted flag. */
+export interface DeploymentsTable {
+  id: string;
+  account_id: number;
+  site_id: number;
+  sector_id: number | null;
+  version: number;
+  status: DeploymentStatus;
+  deployment_url: string | null;
+  error_message: string | null;
+  metadata: JsonObjectColumn;
+  revision: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deployed_at: NullableTimestamp;
+  rolled_back_at: NullableTimestamp;
+  last_position: string;
+}
+
+/**
+ * The per-site view (an SQL view over `deployments`, so it can never drift from it): the live
+ * deployment (highest deployed version not rolled back) and the latest deployment whatever its status.
+ */
+export interface SiteDeploymentStatusView {
+  account_id: number;
+  site_id: number;
+  deployments_count: ColumnType<string, never, never>;
+  last_deployment_id: string;
+  last_version: number;
+  last_status: DeploymentStatus;
+  last_error_message: string | null;
+  last_updated_at: Date;
+  live_deployment_id: string | null;
+  live_version: number | null;
+  live_deployment_url: string | null;
+  live_deployed_at: Date | null;
+}
+
+/** The projection's checkpoint and, when a poison event stopped it, why. */
+export interface ProjectionCheckpointsTable {
+  name: string;
+  /** Position of the last event whose effects are committed; null before the first. */
+  position: string | null;
+  updated_at: ColumnType<Date, string | undefined, string>;
+  stopped_at: NullableTimestamp;
+  stopped_event_id: string | null;
+  stopped_event_type: string | null;
+  stopped_position: string | null;
+  stopped_reason: string | null;
+}
+
+/** Operator decisions that must survive a rebuild, so they live outside the swapped schema. */
+export const READ_MODEL_CONTROL_SCHEMA = 'read_model_control';
+
+export interface SkippedEventsTable {
+  projection: string;
+  event_id: string;
+  /** Type and position as the operator saw them, for the audit trail. */
+  event_type: string | null;
+  position: string | null;
+  reason: string;
+  skipped_by: string;
+  skipped_at: ColumnType<Date, string | undefined, never>;
+}
+
+/**
+ * Tables of a read-model schema. Unqualified names resolve in the schema chosen with
+ * `db.withSchema(...)` (the live one, or a rebuild's); the control table is always qualified.
+ * @example
+ * const rm = db.withSchema(READ_MODEL_SCHEMA);
+ * await rm.selectFrom('deployments').selectAll().execute();
+ */
+export interface ReadModelDatabase {
+  publishing_records: PublishingRecordsTable;
+  deployments: DeploymentsTable;
+  site_deployment_status: SiteDeploymentStatusView;
+  projection_checkpoints: ProjectionCheckpointsTable;
+  'read_model_control.skipped_events': SkippedEventsTable;
+}

@@ -1,0 +1,152 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { DeploymentsTable, PublishingRecordsTable, ReadModelDatabase } from './database.ts';
+import { type DeploymentRow, deploymentFromDb, type PublishingRecordRow, publishingRecordFromDb } from './rows.ts';
+
+/*
+ * Writes of the projector. Rows are upserted with one INSERT ... SELECT FROM unnest(...) per table
+ * and batch: the statement text and parameter count do not grow with the batch, which keeps
+ * replays fast. These functions bypass tenancy on purpose: the projector serves every tenant.
+ */
+
+/**
+ * Loads the publishing records with these ids (deleted ones included), keyed by id.
+ * @example
+ * const rows = await loadPublishingRecords(trx, ['6f1c…']);
+ */
+export async function loadPublishingRecords(
+  db: Kysely<ReadModelDatabase>,
+  ids: readonly string[],
+): Promise<Map<string, PublishingRecordRow>> {
+  const found = new Map<string, PublishingRecordRow>();
+  if (ids.length === 0) return found;
+  const rows = await db
+    .selectFrom('publishing_records')
+    .selectAll()
+    .where(sql<boolean>`id = any(${[...ids]}::uuid[])`)
+    .execute();
+  for (const r of rows) found.set(r.id, publishingRecordFromDb(r as Selectable<PublishingRecordsTable>));
+  return found;
+}
+
+/** Loads the deployments with these ids, keyed by id. */
+export async function loadDeployments(
+  db: Kysely<ReadModelDatabase>,
+  ids: readonly string[],
+): Promise<Map<string, DeploymentRow>> {
+  const found = new Map<string, DeploymentRow>();
+  if (ids.length === 0) return found;
+  const rows = await db
+    .selectFrom('deployments')
+    .selectAll()
+    .where(sql<boolean>`id = any(${[...ids]}::uuid[])`)
+    .execute();
+  for (const r of rows) found.set(r.id, deploymentFromDb(r as Selectable<DeploymentsTable>));
+  return found;
+}
+
+const col = <R, K extends keyof R>(rows: readonly R[], key: K): R[K][] => rows.map((r) => r[key]);
+const json = <R>(rows: readonly R[], key: keyof R): string[] => rows.map((r) => JSON.stringify(r[key]));
+
+const PUBLISHING_RECORD_COLUMNS = [
+  'id',
+  'account_id',
+  'site_id',
+  'sector_id',
+  'content_id',
+  'destination',
+  'destination_config',
+  'status',
+  'external_url',
+  'external_id',
+  'error_message',
+  'attempts',
+  'metadata',
+  'revision',
+  'created_at',
+  'updated_at',
+  'published_at',
+  'deleted',
+  'last_position',
+] as const;
+
+/**
+ * Inserts or replaces publishing records (by id). Each id must appear once.
+ * @example
+ * await savePublishingRecords(trx, [row]);
+ */
+export async function savePublishingRecords(
+  db: Kysely<ReadModelDatabase>,
+  rows: readonly PublishingRecordRow[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('publishing_records')
+    .columns([...PUBLISHING_RECORD_COLUMNS])
+    .expression(
+      sql`select * from unnest(
+        ${col(rows, 'id')}::uuid[], ${col(rows, 'account_id')}::int[], ${col(rows, 'site_id')}::int[],
+        ${col(rows, 'sector_id')}::int[], ${col(rows, 'content_id')}::int[], ${col(rows, 'destination')}::text[],
+        ${json(rows, 'destination_config')}::jsonb[], ${col(rows, 'status')}::text[],
+        ${col(rows, 'external_url')}::text[], ${col(rows, 'external_id')}::text[],
+        ${col(rows, 'error_message')}::text[], ${col(rows, 'attempts')}::int[], ${json(rows, 'metadata')}::jsonb[],
+        ${col(rows, 'revision')}::int[], ${col(rows, 'created_at')}::timestamptz[],
+        ${col(rows, 'updated_at')}::timestamptz[], ${col(rows, 'published_at')}::timestamptz[],
+        ${col(rows, 'deleted')}::bool[], ${col(rows, 'last_position')}::text[])`,
+    )
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet((eb) => {
+        const set: Record<string, unknown> = {};
+        for (const c of PUBLISHING_RECORD_COLUMNS) if (c !== 'id') set[c] = eb.ref(`excluded.${c}`);
+        return set;
+      }),
+    )
+    .execute();
+}
+
+const DEPLOYMENT_COLUMNS = [
+  'id',
+  'account_id',
+  'site_id',
+  'sector_id',
+  'version',
+  'status',
+  'deployment_url',
+  'error_message',
+  'metadata',
+  'revision',
+  'created_at',
+  'updated_at',
+  'deployed_at',
+  'rolled_back_at',
+  'last_position',
+] as const;
+
+/**
+ * Inserts or replaces deployments (by id). Each id must appear once.
+ * @example
+ * await saveDeployments(trx, [row]);
+ */
+export async function saveDeployments(db: Kysely<ReadModelDatabase>, rows: readonly DeploymentRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('deployments')
+    .columns([...DEPLOYMENT_COLUMNS])
+    .expression(
+      sql`select * from unnest(
+        ${col(rows, 'id')}::uuid[], ${col(rows, 'account_id')}::int[], ${col(rows, 'site_id')}::int[],
+        ${col(rows, 'sector_id')}::int[], ${col(rows, 'version')}::int[], ${col(rows, 'status')}::text[],
+        ${col(rows, 'deployment_url')}::text[], ${col(rows, 'error_message')}::text[],
+        ${json(rows, 'metadata')}::jsonb[], ${col(rows, 'revision')}::int[],
+        ${col(rows, 'created_at')}::timestamptz[], ${col(rows, 'updated_at')}::timestamptz[],
+        ${col(rows, 'deployed_at')}::timestamptz[], ${col(rows, 'rolled_back_at')}::timestamptz[],
+        ${col(rows, 'last_position')}::text[])`,
+    )
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet((eb) => {
+        const set: Record<string, unknown> = {};
+        for (const c of DEPLOYMENT_COLUMNS) if (c !== 'id') set[c] = eb.ref(`excluded.${c}`);
+        return set;
+      }),
+    )
+    .execute();
+}

@@ -1,0 +1,84 @@
+import { type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
+import type { PublishingRecordsTable, PublishingStatus, ReadModelDatabase } from './database.ts';
+import {
+  type CommonFilters,
+  type ListResult,
+  type Ordering,
+  type PageRequest,
+  pageOffset,
+  withCommonFilters,
+  withOrdering,
+} from './list-query.ts';
+import { type PublishingRecordRow, publishingRecordFromDb } from './rows.ts';
+import { type TenantScope, withTenantScope } from './scope.ts';
+
+export interface PublishingRecordFilters extends CommonFilters {
+  content_id?: number;
+  destination?: string;
+  /** Any of these statuses. */
+  status?: readonly PublishingStatus[];
+}
+
+export const PUBLISHING_RECORD_ORDER_FIELDS = ['created_at', 'updated_at', 'published_at'] as const;
+export type PublishingRecordOrdering = Ordering<(typeof PUBLISHING_RECORD_ORDER_FIELDS)[number]>;
+
+export interface ListPublishingRecordsOptions extends PageRequest {
+  filters?: PublishingRecordFilters;
+  /** Default `-created_at`. */
+  ordering?: PublishingRecordOrdering;
+}
+
+/** The visible (not deleted) publishing records a scope may read, filtered. */
+function visible(db: Kysely<ReadModelDatabase>, scope: TenantScope, f: PublishingRecordFilters) {
+  let q = withTenantScope(db.selectFrom('publishing_records'), scope).where(sql<SqlBool>`not deleted`);
+  q = withCommonFilters(q, f);
+  if (f.content_id !== undefined) q = q.where('content_id', '=', f.content_id);
+  if (f.destination !== undefined) q = q.where('destination', '=', f.destination);
+  if (f.status !== undefined) q = q.where(sql<SqlBool>`status = any(${[...f.status]}::text[])`);
+  return q;
+}
+
+/**
+ * One page of publishing records and the total count, in one round trip.
+ * `db` must be scoped to a read-model schema (`db.withSchema(READ_MODEL_SCHEMA)`).
+ * @example
+ * const { count, rows } = await listPublishingRecords(rm, { account_id: 1, site_ids: null }, {
+ *   filters: { status: ['failed'] }, ordering: '-updated_at', page: 1, page_size: 20,
+ * });
+ */
+export async function listPublishingRecords(
+  db: Kysely<ReadModelDatabase>,
+  scope: TenantScope,
+  options: ListPublishingRecordsOptions,
+): Promise<ListResult<PublishingRecordRow>> {
+  const base = visible(db, scope, options.filters ?? {});
+  const page = withOrdering(base.selectAll(), options.ordering ?? '-created_at')
+    .limit(options.page_size)
+    .offset(pageOffset(options));
+  const count = base.select(sql<number>`count(*)::int`.as('total'));
+  const result = await db
+    .selectFrom(count.as('c'))
+    .leftJoinLateral(page.as('p'), (join) => join.onTrue())
+    .selectAll('p')
+    .select('c.total')
+    .execute();
+  const rows: PublishingRecordRow[] = [];
+  for (const r of result) {
+    if (r.id !== null) rows.push(publishingRecordFromDb(r as Selectable<PublishingRecordsTable>));
+  }
+  return { count: result[0]?.total ?? 0, rows };
+}
+
+/**
+ * A publishing record the scope may read, or undefined (unknown, deleted or another tenant's).
+ * @example
+ * const row = await getPublishingRecord(rm, scope, id);
+ */
+export async function getPublishingRecord(
+  db: Kysely<ReadModelDatabase>,
+  scope: TenantScope,
+  id: string,
+): Promise<PublishingRecordRow | undefined> {
+  const row = await visible(db, scope, {}).selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : publishingRecordFromDb(row);
+}

@@ -1,0 +1,60 @@
+import type { Kysely } from 'kysely';
+import type { DeploymentStatus, ReadModelDatabase } from './database.ts';
+import { type TenantScope, withTenantScope } from './scope.ts';
+
+/** The per-site view: what is live on a site and how its latest deployment went. */
+export interface SiteDeploymentStatus {
+  account_id: number;
+  site_id: number;
+  deployments_count: number;
+  live: { deployment_id: string; version: number; deployment_url: string | null; deployed_at: string | null } | null;
+  last_deployment: {
+    deployment_id: string;
+    version: number;
+    status: DeploymentStatus;
+    error_message: string | null;
+    updated_at: string;
+  };
+}
+
+/**
+ * The deployment status of one site, or undefined when the scope sees no deployment of it.
+ * Site ids are the platform's and belong to one account; should a privileged caller see the same
+ * site id in several accounts, the lowest account id wins (pass an account-narrowed scope to choose).
+ * @example
+ * const status = await getSiteDeploymentStatus(rm, scope, 3);
+ * status?.live?.version // 4
+ */
+export async function getSiteDeploymentStatus(
+  db: Kysely<ReadModelDatabase>,
+  scope: TenantScope,
+  siteId: number,
+): Promise<SiteDeploymentStatus | undefined> {
+  const r = await withTenantScope(db.selectFrom('site_deployment_status').selectAll(), scope)
+    .where('site_id', '=', siteId)
+    .orderBy('account_id')
+    .limit(1)
+    .executeTakeFirst();
+  if (r === undefined) return undefined;
+  return {
+    account_id: r.account_id,
+    site_id: r.site_id,
+    deployments_count: Number(r.deployments_count),
+    live:
+      r.live_deployment_id === null
+        ? null
+        : {
+            deployment_id: r.live_deployment_id,
+            version: r.live_version as number,
+            deployment_url: r.live_deployment_url,
+            deployed_at: r.live_deployed_at?.toISOString() ?? null,
+          },
+    last_deployment: {
+      deployment_id: r.last_deployment_id,
+      version: r.last_version,
+      status: r.last_status,
+      error_message: r.last_error_message,
+      updated_at: r.last_updated_at.toISOString(),
+    },
+  };
+}
