@@ -1,1 +1,17 @@
+export { type AuthOptions, default as auth, type Principal } from './auth.ts';
+export * from './config.ts';
+export { isDatabaseUnavailable } from './database-errors.ts';
+export * from './envelope.ts';
+export { default as errorHandler, type ErrorHandlerOptions, type Problem, toProblem } from './error-handler.ts';
+export * from './errors.ts';
+export { default as health, type HealthOptions, type ReadinessCheck } from './health.ts';
 export * from './jwt-secret.ts';
+export { default as openApi, type OpenApiOptions } from './openapi.ts';
+export { createFastify, type PlatformOptions, platform } from './platform.ts';
+export { default as rateLimit, type RateLimitOptions } from './rate-limit.ts';
+export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
+export { serverOptions } from './server-options.ts';
+export { closeGracefully } from './shutdown.ts';
+export * from './tenancy.ts';
+export { signTestToken, type TestTokenOptions } from './test-tokens.ts';
+export { fieldErrors, validatorCompiler } from './validation.ts';

@@ -1,0 +1,28 @@
+import { type Static, Type } from 'typebox';
+import { PlatformId } from './common.ts';
+
+/** Roles of DESIGN.md's table. */
+export const Role = Type.Union([
+  Type.Literal('viewer'),
+  Type.Literal('editor'),
+  Type.Literal('admin'),
+  Type.Literal('owner'),
+  Type.Literal('support'),
+  Type.Literal('developer'),
+  Type.Literal('system_bot'),
+]);
+export type Role = Static<typeof Role>;
+
+/**
+ * The JWT claims both APIs require. `site_ids`, when present, restricts the user to those sites.
+ * Registered claims (`exp`, `iat`, `nbf`, `iss`, `aud`, …) may be present too.
+ * @example
+ * { sub: 'user-42', account_id: 1, role: 'editor', site_ids: [3, 4], exp: 1767225600 }
+ */
+export const TokenClaims = Type.Object({
+  sub: Type.String({ minLength: 1, maxLength: 200 }),
+  account_id: PlatformId,
+  role: Role,
+  site_ids: Type.Optional(Type.Array(PlatformId, { maxItems: 1000 })),
+});
+export type TokenClaims = Static<typeof TokenClaims>;

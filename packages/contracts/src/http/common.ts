@@ -1,0 +1,40 @@
+import { type Static, Type } from 'typebox';
+
+/**
+ * Largest platform id accepted on the wire. The platform's ids (account, site, sector, content) are
+ * PostgreSQL `integer`s, so anything above 2^31-1 cannot name a real row and is refused early.
+ */
+export const MAX_PLATFORM_ID = 2_147_483_647;
+
+/**
+ * A platform id (account, site, sector, content): a positive integer.
+ * @example
+ * Type.Object({ site_id: PlatformId })
+ */
+export const PlatformId = Type.Integer({ minimum: 1, maximum: MAX_PLATFORM_ID });
+export type PlatformId = Static<typeof PlatformId>;
+
+/** A record or event id: a UUID (any version), lower or upper case. */
+export const Uuid = Type.String({ format: 'uuid', maxLength: 36 });
+
+/** ISO-8601 date-time as the API writes it (`2024-05-01T12:00:00.000Z`). */
+export const DateTime = Type.String({ format: 'date-time' });
+
+/**
+ * Free-form JSON object (metadata, destination configuration). Bounded in keys here; the body size
+ * limit bounds the rest.
+ */
+export const JsonObject = Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), { maxProperties: 50 });
+export type JsonObject = Static<typeof JsonObject>;
+
+/** An absolute http(s) URL, at most 2048 characters. */
+export const HttpUrl = Type.String({
+  format: 'uri',
+  pattern: '^[hH][tT][tT][pP][sS]?://',
+  minLength: 8,
+  maxLength: 2048,
+});
+
+/** Params of every `/{id}` route. */
+export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+export type IdParams = Static<typeof IdParams>;

@@ -1,0 +1,61 @@
+import { type Static, Type } from 'typebox';
+import { DateTime, HttpUrl, JsonObject, PlatformId, Uuid } from './common.ts';
+import { FailureMessage } from './publishing-record.ts';
+
+/** Lifecycle: `pending → deploying → deployed | failed`, `deployed → rolled_back`. */
+export const DeploymentStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('deploying'),
+  Type.Literal('deployed'),
+  Type.Literal('failed'),
+  Type.Literal('rolled_back'),
+]);
+export type DeploymentStatus = Static<typeof DeploymentStatus>;
+
+/**
+ * A deployment as both APIs return it (DESIGN.md "Representations").
+ * `version` is unique and increasing per site; `revision` is the stream revision (also its ETag).
+ */
+export const DeploymentRepresentation = Type.Object({
+  id: Uuid,
+  account_id: PlatformId,
+  site_id: PlatformId,
+  sector_id: Type.Union([PlatformId, Type.Null()]),
+  version: Type.Integer({ minimum: 1 }),
+  status: DeploymentStatus,
+  deployment_url: Type.Union([Type.String(), Type.Null()]),
+  error_message: Type.Union([Type.String(), Type.Null()]),
+  metadata: JsonObject,
+  revision: Type.Integer({ minimum: 0 }),
+  created_at: DateTime,
+  updated_at: DateTime,
+  deployed_at: Type.Union([DateTime, Type.Null()]),
+  rolled_back_at: Type.Union([DateTime, Type.Null()]),
+});
+export type DeploymentRepresentation = Static<typeof DeploymentRepresentation>;
+
+/** `POST deployments/` and the root `POST deploy`: the version is assigned by the site's ledger. */
+export const CreateDeploymentBody = Type.Object(
+  {
+    site_id: PlatformId,
+    sector_id: Type.Optional(Type.Union([PlatformId, Type.Null()])),
+    metadata: Type.Optional(JsonObject),
+  },
+  { additionalProperties: false },
+);
+export type CreateDeploymentBody = Static<typeof CreateDeploymentBody>;
+
+/** `POST deployments/{id}/succeed`. */
+export const SucceedDeploymentBody = Type.Object({ deployment_url: HttpUrl }, { additionalProperties: false });
+export type SucceedDeploymentBody = Static<typeof SucceedDeploymentBody>;
+
+/** `POST deployments/{id}/fail`. */
+export const FailDeploymentBody = Type.Object({ error: FailureMessage }, { additionalProperties: false });
+export type FailDeploymentBody = Static<typeof FailDeploymentBody>;
+
+/** `POST deployments/{id}/rollback`. */
+export const RollbackDeploymentBody = Type.Object(
+  { reason: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 1000 }), Type.Null()])) },
+  { additionalProperties: false },
+);
+export type RollbackDeploymentBody = Static<typeof RollbackDeploymentBody>;

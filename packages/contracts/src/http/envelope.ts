@@ -1,0 +1,69 @@
+import { type Static, type TSchema, Type } from 'typebox';
+
+/**
+ * The unified response envelope of every Publisher HTTP API (DESIGN.md "HTTP").
+ *
+ * success: `{ success: true, data, message?, request_id }`
+ * list:    `{ success: true, count, next, previous, results, request_id }`
+ * error:   `{ success: false, error, code, errors?, request_id }` (`errors` maps field → messages)
+ */
+
+/**
+ * Success envelope around `data`.
+ * @example
+ * const Response = SuccessEnvelope(PublishingRecordRepresentation);
+ */
+export function SuccessEnvelope<T extends TSchema>(data: T) {
+  return Type.Object({
+    success: Type.Literal(true),
+    data,
+    message: Type.Optional(Type.String()),
+    request_id: Type.String(),
+  });
+}
+
+/**
+ * List envelope: `next` / `previous` are URLs (or cursors) of the neighbouring pages, null at the ends.
+ * @example
+ * const Response = ListEnvelope(DeploymentRepresentation);
+ */
+export function ListEnvelope<T extends TSchema>(item: T) {
+  return Type.Object({
+    success: Type.Literal(true),
+    count: Type.Integer({ minimum: 0 }),
+    next: Type.Union([Type.String(), Type.Null()]),
+    previous: Type.Union([Type.String(), Type.Null()]),
+    results: Type.Array(item),
+    request_id: Type.String(),
+  });
+}
+
+/** Field → messages, e.g. `{ "body.site_id": ["must be >= 1"] }`. */
+export const FieldErrors = Type.Record(Type.String(), Type.Array(Type.String()));
+export type FieldErrors = Static<typeof FieldErrors>;
+
+export const ErrorEnvelope = Type.Object({
+  success: Type.Literal(false),
+  error: Type.String(),
+  code: Type.String(),
+  errors: Type.Optional(FieldErrors),
+  request_id: Type.String(),
+});
+export type ErrorEnvelope = Static<typeof ErrorEnvelope>;
+
+/** Success envelope with an unknown `data` type, for code that builds envelopes generically. */
+export interface SuccessEnvelopeOf<T> {
+  success: true;
+  data: T;
+  message?: string;
+  request_id: string;
+}
+
+export interface ListEnvelopeOf<T> {
+  success: true;
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+  request_id: string;
+}

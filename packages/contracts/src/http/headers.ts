@@ -1,0 +1,21 @@
+import { type Static, Type } from 'typebox';
+
+/**
+ * Request headers the command API understands. Header names are lower case (as Node gives them);
+ * other headers are allowed.
+ *
+ * - `if-match`: the record revision the client last saw (`"3"`, `3` or `*`); a mismatch → 412.
+ * - `idempotency-key`: on creates, replays the original response for the same key and body.
+ * - `x-correlation-id`: flows into event metadata (defaults to the request id).
+ */
+export const CommandHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  'x-correlation-id': Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' })),
+});
+export type CommandHeaders = Static<typeof CommandHeaders>;
+
+export const CreateHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' })),
+  'x-correlation-id': Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' })),
+});
+export type CreateHeaders = Static<typeof CreateHeaders>;

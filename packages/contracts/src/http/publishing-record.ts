@@ -1,0 +1,93 @@
+import { type Static, Type } from 'typebox';
+import { DateTime, HttpUrl, JsonObject, PlatformId, Uuid } from './common.ts';
+
+/** Lifecycle: `pending → publishing → published | failed`, `failed → pending` (retry). */
+export const PublishingStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('publishing'),
+  Type.Literal('published'),
+  Type.Literal('failed'),
+]);
+export type PublishingStatus = Static<typeof PublishingStatus>;
+
+/**
+ * Names the destination adapter (`webhook`, `wordpress`, …): lower-case letters, digits, `_` and `-`.
+ */
+export const DestinationName = Type.String({ pattern: '^[a-z][a-z0-9_-]*$', minLength: 1, maxLength: 64 });
+
+/**
+ * Adapter settings for the destination. It must hold no secrets (credentials live with the
+ * platform's integrations); the command API refuses keys that look like credentials.
+ */
+export const DestinationConfig = JsonObject;
+
+/**
+ * A publishing record as both APIs return it (DESIGN.md "Representations").
+ * `revision` is the record's stream revision (also its ETag).
+ */
+export const PublishingRecordRepresentation = Type.Object({
+  id: Uuid,
+  account_id: PlatformId,
+  site_id: PlatformId,
+  sector_id: PlatformId,
+  content_id: PlatformId,
+  destination: Type.String(),
+  destination_config: JsonObject,
+  status: PublishingStatus,
+  external_url: Type.Union([Type.String(), Type.Null()]),
+  external_id: Type.Union([Type.String(), Type.Null()]),
+  error_message: Type.Union([Type.String(), Type.Null()]),
+  attempts: Type.Integer({ minimum: 0 }),
+  metadata: JsonObject,
+  revision: Type.Integer({ minimum: 0 }),
+  created_at: DateTime,
+  updated_at: DateTime,
+  published_at: Type.Union([DateTime, Type.Null()]),
+});
+export type PublishingRecordRepresentation = Static<typeof PublishingRecordRepresentation>;
+
+/** `POST publishing-records/`. The account comes from the token, never from the body. */
+export const CreatePublishingRecordBody = Type.Object(
+  {
+    content_id: PlatformId,
+    site_id: PlatformId,
+    sector_id: PlatformId,
+    destination: DestinationName,
+    destination_config: Type.Optional(DestinationConfig),
+    metadata: Type.Optional(JsonObject),
+  },
+  { additionalProperties: false },
+);
+export type CreatePublishingRecordBody = Static<typeof CreatePublishingRecordBody>;
+
+/** `PATCH publishing-records/{id}`: editable fields while pending; at least one must be present. */
+export const UpdatePublishingRecordBody = Type.Object(
+  {
+    destination: Type.Optional(DestinationName),
+    destination_config: Type.Optional(DestinationConfig),
+    metadata: Type.Optional(JsonObject),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdatePublishingRecordBody = Static<typeof UpdatePublishingRecordBody>;
+
+/** `POST publishing-records/{id}/succeed`. */
+export const SucceedPublishingBody = Type.Object(
+  {
+    external_url: HttpUrl,
+    external_id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 255 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+export type SucceedPublishingBody = Static<typeof SucceedPublishingBody>;
+
+/** Failure message of a publishing attempt or a deployment. */
+export const FailureMessage = Type.String({ minLength: 1, maxLength: 4000 });
+
+/** `POST publishing-records/{id}/fail`. */
+export const FailPublishingBody = Type.Object({ error: FailureMessage }, { additionalProperties: false });
+export type FailPublishingBody = Static<typeof FailPublishingBody>;
+
+/** Body of the commands that take no input (`start`, `retry`): absent or `{}`. */
+export const EmptyBody = Type.Object({}, { additionalProperties: false });
+export type EmptyBody = Static<typeof EmptyBody>;

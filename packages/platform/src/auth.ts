@@ -1,0 +1,116 @@
+import fastifyJwt, { type FastifyJWTOptions } from '@fastify/jwt';
+import { type Role, TokenClaims } from '@publisher/contracts';
+import { Ajv } from 'ajv';
+import type { FastifyPluginAsync, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import type { JwtConfig } from './config.ts';
+import { HttpError, httpError } from './errors.ts';
+
+/** Who is calling, from a verified token. */
+export interface Principal {
+  /** The token's `sub`. */
+  user_id: string;
+  account_id: number;
+  role: Role;
+  /** When set, the user may only touch these sites (in any account it may reach). */
+  site_ids: readonly number[] | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by `fastify.authenticate`; only read it in routes behind that hook. */
+    principal: Principal;
+  }
+  interface FastifyInstance {
+    /**
+     * onRequest hook: verifies the bearer token and sets `request.principal`, or answers 401.
+     * @example
+     * app.register(async (api) => { api.addHook('onRequest', api.authenticate); … });
+     */
+    authenticate: onRequestAsyncHookHandler;
+  }
+}
+
+export interface AuthOptions {
+  jwt: JwtConfig;
+  /** Tolerated clock skew when checking `exp` / `nbf`, in seconds. Default 5. */
+  clockToleranceSeconds?: number;
+}
+
+const claimsAjv = new Ajv({ allErrors: false, coerceTypes: false, strict: false });
+const checkClaims = claimsAjv.compile(TokenClaims as object);
+
+/**
+ * Picks the verifier key from the configuration. Only HS256 and RS256 are ever accepted: `none`,
+ * other algorithms, and an HS256 token "signed" with the RSA public key (the classic confusion
+ * attack) all fail, because each algorithm is paired with its own key.
+ */
+function jwtOptions(config: JwtConfig, clockTolerance: number): FastifyJWTOptions {
+  const { secret, publicKey } = config;
+  if (secret && publicKey) {
+    return {
+      secret: async (_request: FastifyRequest, token: { header: { alg?: string } }) => {
+        if (token.header.alg === 'HS256') return secret;
+        if (token.header.alg === 'RS256') return publicKey;
+        throw httpError('AUTH_TOKEN_INVALID', 'token algorithm not accepted');
+      },
+      // The key callback needs the header to pick the key; by default it only sees the payload.
+      decode: { complete: true },
+      verify: { clockTolerance },
+    } as unknown as FastifyJWTOptions;
+  }
+  if (publicKey) return { secret: { public: publicKey }, verify: { algorithms: ['RS256'], clockTolerance } };
+  if (secret) return { secret, verify: { algorithms: ['HS256'], clockTolerance } };
+  throw new Error('auth: neither a JWT secret nor a public key is configured');
+}
+
+function tokenError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  const code = (err as { code?: string }).code;
+  if (code === 'FST_JWT_NO_AUTHORIZATION_IN_HEADER')
+    return httpError('AUTH_TOKEN_MISSING', 'authorization token missing');
+  if (code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED')
+    return httpError('AUTH_TOKEN_EXPIRED', 'authorization token expired');
+  return httpError('AUTH_TOKEN_INVALID', 'authorization token invalid');
+}
+
+/**
+ * Bearer-token authentication: registers @fastify/jwt (HS256 with the configured secret, RS256 with
+ * the configured public key) and decorates `fastify.authenticate`, which verifies the token, checks
+ * its claims (`sub`, `account_id`, `role`, optional `site_ids`) and sets `request.principal`.
+ * Anything wrong answers 401. Warns at start when the development secret is in use.
+ */
+const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
+  if (opts.jwt.developmentSecret) {
+    fastify.log.warn(
+      'JWT_SECRET is not set: tokens are verified with the development secret (never do this in production)',
+    );
+  }
+  await fastify.register(fastifyJwt, jwtOptions(opts.jwt, opts.clockToleranceSeconds ?? 5));
+  fastify.decorateRequest('principal', null as unknown as Principal);
+
+  fastify.decorate('authenticate', async (request: FastifyRequest) => {
+    const header = request.headers.authorization;
+    if (header === undefined || header === '') throw httpError('AUTH_TOKEN_MISSING', 'authorization token missing');
+    if (!/^Bearer [A-Za-z0-9_.~+/=-]+$/.test(header)) {
+      throw httpError('AUTH_TOKEN_INVALID', 'authorization header must be "Bearer <token>"');
+    }
+    let payload: unknown;
+    try {
+      payload = await request.jwtVerify();
+    } catch (err) {
+      throw tokenError(err);
+    }
+    if (!checkClaims(payload))
+      throw httpError('AUTH_CLAIMS_INVALID', 'token claims invalid (sub, account_id, role, site_ids)');
+    const claims = payload as TokenClaims;
+    request.principal = {
+      user_id: claims.sub,
+      account_id: claims.account_id,
+      role: claims.role,
+      site_ids: claims.site_ids ?? null,
+    };
+  });
+};
+
+export default fp(auth, { name: '@publisher/platform/auth', fastify: '5.x' });

@@ -1,0 +1,121 @@
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ConfigError } from './errors.ts';
+import { resolveJwtSecret } from './jwt-secret.ts';
+
+export const DEFAULT_COMMAND_API_PORT = 3000;
+export const DEFAULT_READ_API_PORT = 3001;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface JwtConfig {
+  /** HS256 secret; null when only RS256 is accepted. */
+  secret: string | null;
+  /** True when `secret` is the development secret (services warn at start). */
+  developmentSecret: boolean;
+  /** PEM-encoded RSA public key for RS256 tokens; null when not configured. */
+  publicKey: string | null;
+}
+
+export interface PlatformConfig {
+  nodeEnv: string;
+  host: string;
+  port: number;
+  /** null: the caller decides (e.g. `pnpm start` starts an embedded PostgreSQL). */
+  databaseUrl: string | null;
+  logLevel: LogLevel;
+  /** Largest accepted request body, in bytes (→ 413 above). */
+  bodyLimit: number;
+  rateLimit: { max: number; timeWindowMs: number };
+  /** How long in-flight requests may take to finish on SIGTERM before the process exits anyway. */
+  shutdownGraceMs: number;
+  jwt: JwtConfig;
+}
+
+export interface LoadConfigOptions {
+  /** Env variable naming this service's port, e.g. `COMMAND_API_PORT`. */
+  portVariable: string;
+  defaultPort: number;
+}
+
+/**
+ * Reads the platform settings from the environment and fails fast (ConfigError) on a bad value.
+ *
+ * | variable | default |
+ * |---|---|
+ * | `<portVariable>` (COMMAND_API_PORT, READ_API_PORT) | 3000 / 3001 |
+ * | HOST | 127.0.0.1 |
+ * | DATABASE_URL | none |
+ * | LOG_LEVEL | info |
+ * | BODY_LIMIT_BYTES | 65536 |
+ * | RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_MS | 1200 per 60000 ms, per account |
+ * | SHUTDOWN_GRACE_MS | 10000 |
+ * | JWT_SECRET, JWT_PUBLIC_KEY, JWT_PUBLIC_KEY_FILE | development secret; none |
+ *
+ * @example
+ * const config = loadPlatformConfig(process.env, { portVariable: 'READ_API_PORT', defaultPort: DEFAULT_READ_API_PORT });
+ */
+export function loadPlatformConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions): PlatformConfig {
+  const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got ${env.LOG_LEVEL}`);
+  }
+  return {
+    nodeEnv: env.NODE_ENV ?? 'development',
+    host: env.HOST || '127.0.0.1',
+    port: integer(env, options.portVariable, options.defaultPort, 0, 65535),
+    databaseUrl: env.DATABASE_URL || null,
+    logLevel: logLevel as LogLevel,
+    bodyLimit: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 100 * 1024 * 1024),
+    rateLimit: {
+      max: integer(env, 'RATE_LIMIT_MAX', 1200, 1, Number.MAX_SAFE_INTEGER),
+      timeWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1, 24 * 3600_000),
+    },
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    jwt: loadJwtConfig(env),
+  };
+}
+
+/**
+ * HS256 from JWT_SECRET (development secret when unset, refused with NODE_ENV=production);
+ * RS256 when JWT_PUBLIC_KEY (PEM, `\n` escapes allowed) or JWT_PUBLIC_KEY_FILE is set. With a public
+ * key, HS256 stays enabled only if JWT_SECRET is set explicitly.
+ */
+export function loadJwtConfig(env: NodeJS.ProcessEnv): JwtConfig {
+  const publicKey = readPublicKey(env);
+  if (publicKey && !env.JWT_SECRET) return { secret: null, developmentSecret: false, publicKey };
+  const { secret, development } = resolveJwtSecret(env);
+  return { secret, developmentSecret: development, publicKey };
+}
+
+function readPublicKey(env: NodeJS.ProcessEnv): string | null {
+  let pem: string | null = null;
+  if (env.JWT_PUBLIC_KEY) pem = env.JWT_PUBLIC_KEY.replace(/\\n/g, '\n');
+  else if (env.JWT_PUBLIC_KEY_FILE) {
+    try {
+      pem = readFileSync(env.JWT_PUBLIC_KEY_FILE, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`JWT_PUBLIC_KEY_FILE cannot be read: ${(err as Error).message}`);
+    }
+  }
+  if (pem === null) return null;
+  let type: string | undefined;
+  try {
+    type = createPublicKey(pem).asymmetricKeyType;
+  } catch (err) {
+    throw new ConfigError(`JWT public key is not a valid PEM public key: ${(err as Error).message}`);
+  }
+  if (type !== 'rsa') throw new ConfigError(`JWT public key must be an RSA key (RS256); got ${type}`);
+  return pem;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}; got ${raw}`);
+  }
+  return value;
+}

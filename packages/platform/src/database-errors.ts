@@ -1,0 +1,45 @@
+/**
+ * Recognises errors that mean "the database cannot serve us right now" (connection refused or lost,
+ * server shutting down or starting, too many connections, pool timeouts), as opposed to errors in
+ * our own SQL. Those map to 503 with Retry-After, and go away by themselves when PostgreSQL returns.
+ */
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
+
+// SQLSTATE classes/codes: 08 connection exception, 57P01-57P03 admin shutdown / crash / cannot
+// connect now, 53300 too many connections, 53 insufficient resources.
+const SQLSTATE_PREFIXES = ['08', '57P', '53'];
+
+const MESSAGE_HINTS = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error',
+  'Connection closed',
+  'connect ECONNREFUSED',
+  'Cannot use a pool after calling end',
+];
+
+/**
+ * @example
+ * try { await pool.query('select 1') } catch (err) { if (isDatabaseUnavailable(err)) throw httpError('DATABASE_UNAVAILABLE', '…') }
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (NETWORK_CODES.has(code)) return true;
+      if (SQLSTATE_PREFIXES.some((p) => code.startsWith(p)) && /^[0-9A-Z]{5}$/.test(code)) return true;
+    }
+    if (e instanceof AggregateError && e.errors.some((inner) => isDatabaseUnavailable(inner))) return true;
+    if (MESSAGE_HINTS.some((hint) => e instanceof Error && e.message.includes(hint))) return true;
+  }
+  return false;
+}

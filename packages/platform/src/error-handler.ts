@@ -1,0 +1,166 @@
+import type { FieldErrors } from '@publisher/contracts';
+import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { isDatabaseUnavailable } from './database-errors.ts';
+import { errorEnvelope } from './envelope.ts';
+import { DEFAULT_STATUS_BY_CODE, HttpError, httpError } from './errors.ts';
+import { REQUEST_ID_HEADER } from './request-id.ts';
+import { fieldErrors } from './validation.ts';
+
+export interface ErrorHandlerOptions {
+  /** Extra code → status mappings (a service's own codes); merged over DEFAULT_STATUS_BY_CODE. */
+  statusByCode?: Record<string, number>;
+  /** Seconds clients should wait before retrying a 503 (Retry-After). Default 2. */
+  retryAfterSeconds?: number;
+}
+
+/** What the client is told about an error. */
+export interface Problem {
+  status: number;
+  code: string;
+  message: string;
+  errors?: FieldErrors;
+  headers?: Record<string, string>;
+}
+
+// Fastify's own error codes, renamed into the platform's vocabulary.
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION',
+  FST_ERR_BAD_URL: 'VALIDATION',
+  FST_ERR_NOT_FOUND: 'ROUTE_NOT_FOUND',
+};
+
+/**
+ * Maps any thrown value to what the client sees. 5xx messages are replaced by a generic one; the
+ * real error is logged.
+ * @example
+ * toProblem(new HttpError('PRECONDITION_FAILED', 412, 'stale')) // { status: 412, code: 'PRECONDITION_FAILED', … }
+ */
+export function toProblem(err: unknown, statusByCode: Record<string, number> = DEFAULT_STATUS_BY_CODE): Problem {
+  if (err instanceof HttpError) {
+    return withoutUndefined({
+      status: err.statusCode,
+      code: err.code,
+      message: err.message,
+      errors: err.errors,
+      headers: err.headers,
+    });
+  }
+  const e = (err ?? {}) as Partial<FastifyError> & {
+    errors?: unknown;
+    validationContext?: string;
+    statusCode?: number;
+  };
+  if (Array.isArray(e.validation)) {
+    return {
+      status: 400,
+      code: 'VALIDATION',
+      message: 'invalid input',
+      errors: fieldErrors(e.validation, e.validationContext),
+    };
+  }
+  if (err instanceof SyntaxError && e.statusCode === 400) {
+    // A JSON body that does not parse: Fastify's parser passes the SyntaxError on with status 400.
+    return { status: 400, code: 'INVALID_JSON', message: 'request body is not valid JSON' };
+  }
+  const code = typeof e.code === 'string' ? (FASTIFY_CODES[e.code] ?? e.code) : undefined;
+  if (code && statusByCode[code] !== undefined) {
+    const status = statusByCode[code];
+    return withoutUndefined({
+      status,
+      code,
+      message: status >= 500 ? publicMessage(status) : (e.message ?? code),
+      errors: status < 500 ? asFieldErrors(e.errors) : undefined,
+    });
+  }
+  if (isDatabaseUnavailable(err)) {
+    return { status: 503, code: 'DATABASE_UNAVAILABLE', message: publicMessage(503) };
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return { status: e.statusCode, code: code ?? 'BAD_REQUEST', message: e.message ?? 'bad request' };
+  }
+  return { status: 500, code: 'INTERNAL_ERROR', message: publicMessage(500) };
+}
+
+function publicMessage(status: number): string {
+  return status === 503 ? 'a dependency is unavailable; retry later' : 'internal server error';
+}
+
+function asFieldErrors(value: unknown): FieldErrors | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const out: FieldErrors = {};
+  for (const [field, messages] of Object.entries(value)) {
+    if (Array.isArray(messages)) out[field] = messages.map(String);
+  }
+  return out;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
+  return value;
+}
+
+function logProblem(request: FastifyRequest, err: unknown, problem: Problem): void {
+  if (problem.status >= 500) request.log.error({ err, code: problem.code }, 'request failed');
+  else request.log.info({ code: problem.code, status: problem.status, reason: problem.message }, 'request rejected');
+}
+
+/**
+ * The unified envelope for everything that is not a success: one error handler for thrown errors
+ * (including Fastify's own 400/413/415 and JSON parse errors), a 404 handler for unknown routes, and
+ * a 503 for requests that arrive while the server is closing. It also returns the request id header
+ * and writes one log line per request.
+ */
+const errorHandler: FastifyPluginAsync<ErrorHandlerOptions> = async (fastify, opts) => {
+  const statusByCode = { ...DEFAULT_STATUS_BY_CODE, ...opts.statusByCode };
+  const retryAfter = String(opts.retryAfterSeconds ?? 2);
+  let closing = false;
+
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    if (closing) {
+      reply.header('connection', 'close');
+      throw httpError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance');
+    }
+  });
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request completed',
+    );
+  });
+
+  fastify.setErrorHandler((err, request, reply) => {
+    const problem = toProblem(err, statusByCode);
+    logProblem(request, err, problem);
+    if (problem.headers) reply.headers(problem.headers);
+    if (problem.status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', retryAfter);
+    if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
+    return reply.code(problem.status).send(errorEnvelope(request.id, problem.code, problem.message, problem.errors));
+  });
+
+  fastify.setNotFoundHandler((request, reply) => {
+    const problem: Problem = {
+      status: 404,
+      code: 'ROUTE_NOT_FOUND',
+      message: `route ${request.method} ${request.url.slice(0, 200)} not found`,
+    };
+    logProblem(request, null, problem);
+    return reply.code(404).send(errorEnvelope(request.id, problem.code, problem.message));
+  });
+};
+
+export default fp(errorHandler, { name: '@publisher/platform/error-handler', fastify: '5.x' });
+export { errorHandler };

@@ -1,0 +1,54 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import auth from './auth.ts';
+import type { PlatformConfig } from './config.ts';
+import errorHandler from './error-handler.ts';
+import health, { type ReadinessCheck } from './health.ts';
+import openApi, { type OpenApiOptions } from './openapi.ts';
+import rateLimit from './rate-limit.ts';
+import { serverOptions } from './server-options.ts';
+import { validatorCompiler } from './validation.ts';
+
+export interface PlatformOptions {
+  config: Pick<PlatformConfig, 'jwt' | 'rateLimit'>;
+  openapi: OpenApiOptions;
+  /** Dependencies `/ready` checks. */
+  readiness?: ReadinessCheck[];
+  /** The service's own error codes → HTTP statuses. */
+  statusByCode?: Record<string, number>;
+}
+
+/**
+ * Everything a Publisher API shares, in the order it must be registered: strict body validation,
+ * JSON-only bodies, the envelope and error handler, JWT auth (`fastify.authenticate`), per-account
+ * rate limit, OpenAPI at /docs, and /health + /ready. Routes registered afterwards get all of it.
+ * @example
+ * const app = createFastify(config);
+ * await app.register(platform, { config, openapi: { title: 'Read API', version: '1.0.0' }, readiness: [dbCheck] });
+ * await app.register(async (api) => { api.addHook('onRequest', api.authenticate); api.get(…) }, { prefix: '/api/v1/publisher' });
+ */
+const platformPlugin: FastifyPluginAsync<PlatformOptions> = async (fastify, opts) => {
+  fastify.setValidatorCompiler(validatorCompiler);
+  // Commands are JSON; a text/plain body must be a 415, not a string that fails validation later.
+  fastify.removeContentTypeParser('text/plain');
+  await fastify.register(errorHandler, { statusByCode: opts.statusByCode });
+  await fastify.register(auth, { jwt: opts.config.jwt });
+  await fastify.register(rateLimit, opts.config.rateLimit);
+  await fastify.register(openApi, opts.openapi);
+  await fastify.register(health, { checks: opts.readiness });
+};
+
+export const platform = fp(platformPlugin, { name: '@publisher/platform', fastify: '5.x' });
+
+/**
+ * A Fastify instance with the platform's server options and the TypeBox type provider.
+ * @example
+ * const app = createFastify(config, { logger: false });
+ */
+export function createFastify(
+  config: Pick<PlatformConfig, 'logLevel' | 'bodyLimit'>,
+  overrides: Partial<FastifyServerOptions> = {},
+): FastifyInstance & ReturnType<FastifyInstance['withTypeProvider']> {
+  return Fastify({ ...serverOptions(config), ...overrides }).withTypeProvider<TypeBoxTypeProvider>() as never;
+}

@@ -1,0 +1,70 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { FastifySchema, FastifySchemaCompiler } from 'fastify';
+
+/**
+ * Two Ajv instances: request bodies are validated strictly (no type coercion: `"5"` is not a site
+ * id, unknown fields are refused rather than silently dropped), while params, query strings and
+ * headers, which arrive as strings, are coerced to the schema's types.
+ */
+function createAjv(coerce: boolean): Ajv {
+  const ajv = new Ajv({
+    coerceTypes: coerce ? 'array' : false,
+    useDefaults: true,
+    removeAdditional: false,
+    allErrors: true,
+    strict: false,
+  });
+  (addFormats as unknown as (a: Ajv) => Ajv)(ajv);
+  return ajv;
+}
+
+const strictAjv = createAjv(false);
+const coercingAjv = createAjv(true);
+
+/**
+ * Fastify validator compiler (set by the platform): strict for bodies, coercing elsewhere.
+ * @example
+ * app.setValidatorCompiler(validatorCompiler);
+ */
+export const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) => {
+  const ajv = httpPart === 'body' ? strictAjv : coercingAjv;
+  return ajv.compile(schema as object) as ValidateFunction;
+};
+
+/**
+ * Turns Ajv errors into the envelope's `errors` map: field path → messages. Body fields are named by
+ * their path (`site_id`, `destinations.0.destination`), other parts are prefixed (`params.id`).
+ * @example
+ * fieldErrors(err.validation, 'body') // { site_id: ['must be >= 1'], color: ['is not allowed'] }
+ */
+export function fieldErrors(
+  errors: readonly Partial<ErrorObject>[],
+  part: string | undefined,
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const prefix = part && part !== 'body' ? `${part}.` : '';
+  for (const e of errors) {
+    // anyOf/oneOf wrappers repeat what their branches already said.
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
+    let path = (e.instancePath ?? '').split('/').filter(Boolean).join('.');
+    let message = e.message ?? 'is invalid';
+    const params = (e.params ?? {}) as Record<string, unknown>;
+    if (e.keyword === 'required' && typeof params.missingProperty === 'string') {
+      path = joinPath(path, params.missingProperty);
+      message = 'is required';
+    } else if (e.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
+      path = joinPath(path, params.additionalProperty);
+      message = 'is not allowed';
+    }
+    const field = `${prefix}${path}` || part || 'body';
+    const messages = out[field] ?? [];
+    if (!messages.includes(message)) messages.push(message);
+    out[field] = messages;
+  }
+  return out;
+}
+
+function joinPath(base: string, key: string): string {
+  return base ? `${base}.${key}` : key;
+}
