@@ -20,6 +20,7 @@ t.test('the exported table is exactly the lifecycle of DESIGN.md', async (t) => 
     'deploying --FailDeployment--> failed',
     'deploying --SucceedDeployment--> deployed',
     'initial --CreateDeployment--> pending',
+    'pending --FailDeployment--> failed',
     'pending --StartDeployment--> deploying',
   ]);
   t.same([...deploymentPhases], ['initial', 'pending', 'deploying', 'deployed', 'failed', 'rolled_back']);

@@ -9,13 +9,15 @@ export type DeploymentTransitionTable = {
 
 /**
  * The deployment state machine as data. A (status, command) pair missing here is refused.
- * `pending → deploying → deployed | failed`, `deployed → rolled_back`.
+ * `pending → deploying → deployed | failed`, `deployed → rolled_back`, and `pending → failed`:
+ * DESIGN.md has no cancel, and a deployment that is created but never started would otherwise hold
+ * its site's single active slot for ever; failing it while pending is how an operator releases it.
  * @example
  * deploymentTransitions.deployed.RollBackDeployment // 'rolled_back'
  */
 export const deploymentTransitions: DeploymentTransitionTable = {
   initial: { CreateDeployment: 'pending' },
-  pending: { StartDeployment: 'deploying' },
+  pending: { StartDeployment: 'deploying', FailDeployment: 'failed' },
   deploying: { SucceedDeployment: 'deployed', FailDeployment: 'failed' },
   deployed: { RollBackDeployment: 'rolled_back' },
   failed: {},
