@@ -1,0 +1,30 @@
+/**
+ * Kafka topic and header names of Publisher's public integration events. The `.v1` suffix is the
+ * topic's contract generation: a breaking change to keys, partitioning or envelope gets a new topic.
+ */
+
+/** Every public event about publishing records; key = record id. */
+export const PUBLISHING_RECORDS_TOPIC = 'publisher.publishing-records.v1';
+/** Every public event about deployments; key = deployment id. */
+export const DEPLOYMENTS_TOPIC = 'publisher.deployments.v1';
+
+export const PUBLISHER_TOPICS = [PUBLISHING_RECORDS_TOPIC, DEPLOYMENTS_TOPIC] as const;
+export type PublisherTopic = (typeof PUBLISHER_TOPICS)[number];
+
+/**
+ * Headers on every message (UTF-8 strings). They repeat envelope fields so routers and filters can
+ * act without parsing the value. `causation-id` is absent when the event has no cause.
+ */
+export const EVENT_HEADERS = {
+  eventId: 'event-id',
+  eventType: 'event-type',
+  schemaVersion: 'schema-version',
+  accountId: 'account-id',
+  correlationId: 'correlation-id',
+  causationId: 'causation-id',
+  position: 'position',
+  contentType: 'content-type',
+} as const;
+
+/** The dead-letter topic a consumer of `topic` uses for messages it cannot decode. */
+export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
