@@ -1,0 +1,114 @@
+import { fileURLToPath } from 'node:url';
+import { createEsdbEventStore, createPostgresEventStore, type EventStore } from '@publisher/event-store';
+import { migrateReadModel } from '@publisher/read-model';
+import pg from 'pg';
+import { type Logger, pino } from 'pino';
+import { loadProjectorConfig, type ProjectorConfig } from './config.ts';
+import { startProjector } from './projector.ts';
+import type { ProjectorStatus } from './status.ts';
+import { startStatusServer } from './status-server.ts';
+
+export interface RunningProjector {
+  status(): ProjectorStatus;
+  /** Address of the status server, when one runs. */
+  statusUrl: string | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the configured event store (PostgreSQL by default; EventStoreDB with EVENT_STORE=esdb).
+ * @example
+ * const store = await openEventStore(config, logger);
+ */
+export async function openEventStore(config: ProjectorConfig, logger: Logger): Promise<EventStore> {
+  if (config.eventStore === 'esdb') return createEsdbEventStore({ connectionString: config.eventStoreUrl ?? '' });
+  const store = createPostgresEventStore({
+    connectionString: config.databaseUrl,
+    logger,
+    poolSize: 4,
+    applicationName: 'publisher-projector-store',
+  });
+  await store.migrate();
+  return store;
+}
+
+/**
+ * Starts the projector: migrates the read model, projects in the background (one active
+ * instance per database, others stand by) and serves its status when `statusPort` is set.
+ * Runs alone (`main`) or inside `pnpm start` next to the APIs.
+ * @example
+ * const projector = await start(loadProjectorConfig(process.env));
+ * await projector.close();
+ */
+export async function start(
+  config: ProjectorConfig,
+  deps: { logger?: Logger; store?: EventStore } = {},
+): Promise<RunningProjector> {
+  const logger = deps.logger ?? pino({ level: config.logLevel, base: { service: 'projector' } });
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: 1,
+    application_name: 'publisher-projector-migrate',
+  });
+  try {
+    await migrateReadModel(pool, { logger });
+  } finally {
+    await pool.end();
+  }
+  const store = deps.store ?? (await openEventStore(config, logger));
+  const projector = startProjector({
+    store,
+    connectionString: config.databaseUrl,
+    logger,
+    batchSize: config.batchSize,
+  });
+  const server =
+    config.statusPort === null
+      ? null
+      : await startStatusServer(projector, { host: config.host, port: config.statusPort, logger }).catch(
+          async (err) => {
+            await projector.close();
+            throw err;
+          },
+        );
+  const address = server?.server.address();
+  return {
+    status: () => projector.status(),
+    statusUrl: address && typeof address === 'object' ? `http://${address.address}:${address.port}` : null,
+    async close() {
+      await server?.close();
+      await projector.close();
+      if (!deps.store) await store.close();
+    },
+  };
+}
+
+/** Runs the projector alone until SIGINT/SIGTERM. */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const config = loadProjectorConfig(env);
+  const logger = pino({ level: config.logLevel, base: { service: 'projector' } });
+  const running = await start(config, { logger });
+  logger.info({ status_url: running.statusUrl }, 'projector started');
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'projector closing');
+    running.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'projector close failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,123 @@
+import type { DeploymentEvent, PublishingRecordEvent } from '@publisher/domain';
+import type { RecordedEvent } from '@publisher/event-store';
+import { type TSchema, Type } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
+import { PoisonEventError } from '../errors.ts';
+
+/*
+ * Payload schemas of the internal events the read models consume, checked before an event is
+ * applied: a payload that does not match stops the projection instead of writing garbage.
+ * Extra properties are allowed (a newer writer may add fields the projection does not need yet).
+ */
+
+const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+const Uuid = Type.String({ format: 'uuid' });
+const At = Type.String({ format: 'date-time' });
+const Json = Type.Record(Type.String(), Type.Unknown());
+const Text = Type.String();
+const NullableText = Type.Union([Type.String(), Type.Null()]);
+
+const publishingRecordData = {
+  PublishingRecordCreated: Type.Object({
+    record_id: Uuid,
+    account_id: Id,
+    site_id: Id,
+    sector_id: Id,
+    content_id: Id,
+    destination: Text,
+    destination_config: Json,
+    metadata: Json,
+    at: At,
+  }),
+  PublishingRecordUpdated: Type.Object({
+    record_id: Uuid,
+    changes: Type.Object({
+      destination: Type.Optional(Text),
+      destination_config: Type.Optional(Json),
+      metadata: Type.Optional(Json),
+    }),
+    at: At,
+  }),
+  PublishingStarted: Type.Object({ record_id: Uuid, attempt: Type.Integer({ minimum: 1 }), at: At }),
+  PublishingSucceeded: Type.Object({ record_id: Uuid, external_url: Text, external_id: NullableText, at: At }),
+  PublishingFailed: Type.Object({ record_id: Uuid, error: Text, at: At }),
+  PublishingRetried: Type.Object({ record_id: Uuid, at: At }),
+  PublishingRecordDeleted: Type.Object({ record_id: Uuid, at: At }),
+} satisfies Record<PublishingRecordEvent['type'], TSchema>;
+
+const deploymentData = {
+  DeploymentCreated: Type.Object({
+    deployment_id: Uuid,
+    account_id: Id,
+    site_id: Id,
+    sector_id: Type.Union([Id, Type.Null()]),
+    version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
+    metadata: Json,
+    at: At,
+  }),
+  DeploymentStarted: Type.Object({ deployment_id: Uuid, at: At }),
+  DeploymentSucceeded: Type.Object({ deployment_id: Uuid, deployment_url: Text, at: At }),
+  DeploymentFailed: Type.Object({ deployment_id: Uuid, error: Text, at: At }),
+  DeploymentRolledBack: Type.Object({ deployment_id: Uuid, reason: NullableText, at: At }),
+} satisfies Record<DeploymentEvent['type'], TSchema>;
+
+/**
+ * Internal events that are known and deliberately not projected: the site-deployments ledger only
+ * hands out versions; the deployment's own stream carries everything the read models show.
+ */
+export const IGNORED_EVENT_TYPES: ReadonlySet<string> = new Set(['DeploymentVersionReserved']);
+
+const compileAll = <K extends string>(schemas: Record<K, TSchema>): Map<string, Validator> =>
+  new Map(Object.entries<TSchema>(schemas).map(([type, schema]) => [type, Compile(schema)]));
+
+const publishingRecordValidators = compileAll(publishingRecordData);
+const deploymentValidators = compileAll(deploymentData);
+
+export type DecodedEvent =
+  | { kind: 'publishing_record'; id: string; event: PublishingRecordEvent }
+  | { kind: 'deployment'; id: string; event: DeploymentEvent }
+  | { kind: 'ignored' };
+
+/** Record id carried by a stream name `<prefix>-<uuid>` (null when the stream is not one of those). */
+function streamId(stream: string, prefix: string): string | null {
+  return stream.startsWith(`${prefix}-`) ? stream.slice(prefix.length + 1) : null;
+}
+
+function check(event: RecordedEvent, validator: Validator): void {
+  if (validator.Check(event.data)) return;
+  const first = validator.Errors(event.data)[0];
+  const where = first ? `${first.instancePath || '/'} ${first.message}` : 'does not match its schema';
+  throw new PoisonEventError(event, `invalid payload: ${where}`);
+}
+
+/**
+ * Checks an event and says what it is about. Pure.
+ * @throws PoisonEventError for an unknown type, an invalid payload, or a payload whose record id
+ *   is not the one its stream names.
+ * @example
+ * const d = decodeEvent(recorded); // { kind: 'publishing_record', id, event }
+ */
+export function decodeEvent(event: RecordedEvent): DecodedEvent {
+  if (IGNORED_EVENT_TYPES.has(event.type)) return { kind: 'ignored' };
+  const pv = publishingRecordValidators.get(event.type);
+  if (pv !== undefined) {
+    check(event, pv);
+    const e = { type: event.type, data: event.data } as PublishingRecordEvent;
+    const id = e.data.record_id.toLowerCase();
+    if (streamId(event.stream, 'publishing_record')?.toLowerCase() !== id) {
+      throw new PoisonEventError(event, `record_id ${id} does not belong to stream ${event.stream}`);
+    }
+    return { kind: 'publishing_record', id, event: e };
+  }
+  const dv = deploymentValidators.get(event.type);
+  if (dv !== undefined) {
+    check(event, dv);
+    const e = { type: event.type, data: event.data } as DeploymentEvent;
+    const id = e.data.deployment_id.toLowerCase();
+    if (streamId(event.stream, 'deployment')?.toLowerCase() !== id) {
+      throw new PoisonEventError(event, `deployment_id ${id} does not belong to stream ${event.stream}`);
+    }
+    return { kind: 'deployment', id, event: e };
+  }
+  throw new PoisonEventError(event, `unknown event type ${JSON.stringify(event.type)}`);
+}

@@ -1,0 +1,233 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { EventStore, RecordedEvent } from '@publisher/event-store';
+import {
+  markProjectionStopped,
+  READ_MODEL_SCHEMA,
+  READ_MODELS_PROJECTION,
+  readCheckpoint,
+  skippedEventIds,
+} from '@publisher/read-model';
+import type { Logger } from 'pino';
+import { CheckpointMovedError, LeadershipLostError } from './errors.ts';
+import { lockKeys, openSession, type Session, tryAdvisoryLock } from './session.ts';
+import { LAG_EVENTS_CAP, type ProjectorStatus } from './status.ts';
+import { writeBatchIsolating } from './write-batch.ts';
+
+export interface ProjectorOptions {
+  store: EventStore;
+  /** PostgreSQL holding the read models (its own session: lock + writes). */
+  connectionString: string;
+  logger: Logger;
+  projection?: string;
+  schema?: string;
+  /** Events per batch transaction (default 500). */
+  batchSize?: number;
+  /** How often a standby instance tries to take the lock (default 1000 ms). */
+  standbyRetryMs?: number;
+  /** How often a stopped projection checks whether an operator resolved it (default 2000 ms). */
+  stoppedPollMs?: number;
+  /** How often lag in events is sampled while catching up (default 5000 ms). */
+  lagSampleMs?: number;
+  applicationName?: string;
+}
+
+export interface Projector {
+  status(): ProjectorStatus;
+  /** Stops after the batch in flight (which commits or rolls back whole) and releases the lock. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts projecting the event store's global log into the read models, in the background.
+ * Only the instance holding the projection's advisory lock projects; others wait in `standby`
+ * and take over when the holder's session ends (crash, kill, network loss).
+ *
+ * @example
+ * const projector = startProjector({ store, connectionString: process.env.DATABASE_URL!, logger });
+ * projector.status().state; // 'standby' | 'catching_up' | 'live' | …
+ * await projector.close();
+ */
+export function startProjector(options: ProjectorOptions): Projector {
+  const projection = options.projection ?? READ_MODELS_PROJECTION;
+  const schema = options.schema ?? READ_MODEL_SCHEMA;
+  const batchSize = options.batchSize ?? 500;
+  const log = options.logger.child({ projection });
+  const closing = new AbortController();
+  const status: ProjectorStatus = {
+    projection,
+    state: 'starting',
+    position: null,
+    events_processed: 0,
+    batches_committed: 0,
+    lag_events: 0,
+    lag_seconds: 0,
+    last_batch_at: null,
+    stop: null,
+    last_error: null,
+  };
+  let lastEvent: RecordedEvent | null = null;
+
+  const sleep = (ms: number) => delay(ms, undefined, { signal: closing.signal }).catch(() => {});
+
+  /** Runs one subscription from the stored checkpoint until it ends, a poison event, or a swap. */
+  async function project(session: Session, signal: AbortSignal): Promise<void> {
+    const cp = await readCheckpoint(session.db, projection);
+    status.position = cp.position;
+    status.stop = cp.stopped;
+    if (cp.stopped) {
+      if (status.state !== 'stopped') log.error({ stop: cp.stopped }, 'projection is stopped by a poison event');
+      status.state = 'stopped';
+      status.lag_seconds = 0;
+      await sleep(options.stoppedPollMs ?? 2000);
+      return;
+    }
+    const skipped = await skippedEventIds(session.db, projection);
+    status.state = 'catching_up';
+    let position = cp.position;
+    const sub = new AbortController();
+    const abort = () => sub.abort();
+    signal.addEventListener('abort', abort, { once: true });
+    const iterator = options.store
+      .subscribe({
+        after: position,
+        batch_size: batchSize,
+        signal: sub.signal,
+        on_caught_up: () => {
+          status.state = 'live';
+          status.lag_events = 0;
+          status.lag_seconds = 0;
+        },
+      })
+      [Symbol.asyncIterator]();
+    // Read the next batch while the current one is written (the subscription is pulled lazily).
+    let next = iterator.next();
+    try {
+      while (true) {
+        const { value: events, done } = await next;
+        if (done || signal.aborted) break;
+        next = iterator.next();
+        if (events.length === batchSize) status.state = 'catching_up';
+        const r = await writeBatchIsolating(session.db, {
+          projection,
+          expected: position,
+          events,
+          skipped,
+          notifySchema: schema,
+        });
+        position = r.position;
+        status.position = position;
+        status.events_processed += r.processed;
+        status.batches_committed += 1;
+        status.last_batch_at = new Date().toISOString();
+        if (r.last) lastEvent = r.last;
+        if (status.state === 'catching_up' && lastEvent) {
+          status.lag_seconds = Math.max(0, (Date.now() - lastEvent.recorded_at.getTime()) / 1000);
+        }
+        if (r.poison) {
+          const stop = {
+            event_id: r.poison.event_id,
+            event_type: r.poison.event_type,
+            position: r.poison.position,
+            reason: r.poison.reason,
+          };
+          await markProjectionStopped(session.db, projection, stop);
+          log.error(
+            {
+              event_id: stop.event_id,
+              event_type: stop.event_type,
+              position: stop.position,
+              stream: r.poison.stream,
+              reason: stop.reason,
+            },
+            'poison event: projection stopped before it; nothing after it is applied (see the projector README)',
+          );
+          return;
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof CheckpointMovedError)) throw err;
+      log.info(
+        { expected: err.expected },
+        'checkpoint moved (rebuild swap?): resubscribing from the stored checkpoint',
+      );
+    } finally {
+      sub.abort();
+      signal.removeEventListener('abort', abort);
+      next.catch(() => {});
+      await iterator.return?.().catch(() => {});
+    }
+  }
+
+  /** Holds the lock on `session` and projects until closing or the session ends. */
+  async function lead(session: Session): Promise<void> {
+    const lost = new AbortController();
+    let lostError: Error | null = null;
+    void session.ended.then((err) => {
+      lostError = err;
+      lost.abort();
+    });
+    const signal = AbortSignal.any([closing.signal, lost.signal]);
+    while (!signal.aborted) await project(session, signal);
+    if (lostError && !closing.signal.aborted) throw new LeadershipLostError({ cause: lostError });
+  }
+
+  async function sampleLag(): Promise<void> {
+    while (!closing.signal.aborted) {
+      await sleep(options.lagSampleMs ?? 5000);
+      if (status.state !== 'catching_up') continue;
+      try {
+        const ahead = await options.store.readAll({ after: status.position, limit: LAG_EVENTS_CAP });
+        if (status.state === 'catching_up') status.lag_events = ahead.length;
+      } catch (err) {
+        log.debug({ err }, 'lag sample failed');
+      }
+    }
+  }
+
+  async function run(): Promise<void> {
+    let backoffMs = 100;
+    while (!closing.signal.aborted) {
+      let session: Session | undefined;
+      try {
+        session = await openSession({
+          connectionString: options.connectionString,
+          schema,
+          applicationName: options.applicationName ?? `publisher-projector-${projection}`,
+        });
+        let announced = false;
+        while (!(await tryAdvisoryLock(session.client, lockKeys.projection(projection)))) {
+          if (!announced) log.info('another instance holds the projection: standing by');
+          announced = true;
+          status.state = 'standby';
+          await sleep(options.standbyRetryMs ?? 1000);
+          if (closing.signal.aborted) return;
+        }
+        log.info('holding the projection lock: projecting');
+        backoffMs = 100;
+        await lead(session);
+      } catch (err) {
+        if (closing.signal.aborted) break;
+        status.last_error = err instanceof Error ? err.message : String(err);
+        status.state = 'starting';
+        log.warn({ err, retry_in_ms: backoffMs }, 'projector loop failed; restarting');
+        await sleep(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 5000);
+      } finally {
+        await session?.close();
+      }
+    }
+  }
+
+  const running = run().finally(() => {
+    status.state = 'closed';
+  });
+  const sampling = sampleLag();
+
+  return {
+    status: () => ({ ...status }),
+    async close() {
+      closing.abort();
+      await Promise.all([running, sampling]);
+    },
+  };
+}

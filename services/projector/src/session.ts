@@ -1,0 +1,80 @@
+import { READ_MODEL_LOCK_CLASS, type ReadModelDatabase } from '@publisher/read-model';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+
+/**
+ * One dedicated PostgreSQL session. The projector holds its advisory lock on this session AND
+ * writes through it: if the session dies the lock is gone, and so is any way to keep writing, so
+ * a projector can never write without holding the lock.
+ */
+export interface Session {
+  client: pg.Client;
+  /** Kysely over this one session, scoped to `schema`. */
+  db: Kysely<ReadModelDatabase>;
+  /** Settles when the session ends or fails (never rejects). */
+  ended: Promise<Error>;
+  close(): Promise<void>;
+}
+
+export interface SessionOptions {
+  connectionString: string;
+  schema: string;
+  applicationName: string;
+  /** Extra `SET` statements for the session, e.g. `synchronous_commit = off` for a rebuild. */
+  settings?: Record<string, string>;
+}
+
+/**
+ * Opens a session.
+ * @example
+ * const s = await openSession({ connectionString, schema: 'read_model', applicationName: 'publisher-projector' });
+ * if (await tryAdvisoryLock(s.client, 'projection:read_models')) …
+ */
+export async function openSession(options: SessionOptions): Promise<Session> {
+  const client = new pg.Client({
+    connectionString: options.connectionString,
+    application_name: options.applicationName,
+    keepAlive: true,
+  });
+  let resolveEnded: (err: Error) => void = () => {};
+  const ended = new Promise<Error>((resolve) => {
+    resolveEnded = resolve;
+  });
+  client.on('error', (err) => resolveEnded(err));
+  client.on('end', () => resolveEnded(new Error('database session ended')));
+  await client.connect();
+  for (const [name, value] of Object.entries(options.settings ?? {})) {
+    await client.query('SELECT set_config($1, $2, false)', [name, value]);
+  }
+  // Kysely asks a "pool" for connections: this one always hands out the same session.
+  const pool = {
+    options: {},
+    connect: async () => Object.assign(client, { release: () => {} }),
+    end: async () => {},
+  };
+  const db = new Kysely<ReadModelDatabase>({ dialect: new PostgresDialect({ pool }) }).withSchema(options.schema);
+  return {
+    client,
+    db,
+    ended,
+    close: async () => {
+      await client.end().catch(() => {});
+    },
+  };
+}
+
+/** Tries to take a session-level advisory lock named `key`; true when this session now holds it. */
+export async function tryAdvisoryLock(client: pg.Client, key: string): Promise<boolean> {
+  const r = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [
+    READ_MODEL_LOCK_CLASS,
+    key,
+  ]);
+  return r.rows[0]?.locked === true;
+}
+
+/** Lock names; the swap lock fences batch transactions (shared) against a rebuild's swap (exclusive). */
+export const lockKeys = {
+  projection: (name: string) => `projection:${name}`,
+  swap: (name: string) => `swap:${name}`,
+  rebuild: (name: string) => `rebuild:${name}`,
+};

@@ -1,0 +1,46 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Projector } from './projector.ts';
+import { prometheusText } from './status.ts';
+
+/**
+ * The projector's own small HTTP server (no auth: bind it to a private interface):
+ * - `GET /health`: the process is alive;
+ * - `GET /ready`: 200 unless the projection is stopped by a poison event (then 503 naming it);
+ *   a standby instance is ready (it is healthy and waiting to take over);
+ * - `GET /status`: the status as JSON;
+ * - `GET /metrics`: Prometheus text (processed events, lag in events and seconds, state, position).
+ * @example
+ * const server = await startStatusServer(projector, { host: '127.0.0.1', port: 3002, logger });
+ */
+export async function startStatusServer(
+  projector: Projector,
+  options: { host: string; port: number; logger: Logger },
+): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: options.logger.child({ component: 'status-server' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+  });
+  app.get('/health', async () => ({ success: true, data: { status: 'ok' } }));
+  app.get('/ready', async (_request, reply) => {
+    const s = projector.status();
+    if (s.state === 'stopped' || s.state === 'closed') {
+      return reply.code(503).send({
+        success: false,
+        code: s.state === 'stopped' ? 'PROJECTION_STOPPED' : 'NOT_READY',
+        error:
+          s.stop === null
+            ? `projection ${s.projection} is ${s.state}`
+            : `projection ${s.projection} stopped at event ${s.stop.event_id} (${s.stop.event_type}) at position ${s.stop.position}: ${s.stop.reason}`,
+        stop: s.stop,
+      });
+    }
+    return { success: true, data: { status: 'ready', state: s.state } };
+  });
+  app.get('/status', async () => ({ success: true, data: projector.status() }));
+  app.get('/metrics', async (_request, reply) =>
+    reply.type('text/plain; version=0.0.4').send(prometheusText(projector.status())),
+  );
+  await app.listen({ host: options.host, port: options.port });
+  return app;
+}

@@ -1,0 +1,88 @@
+import { createPostgresEventStore } from '@publisher/event-store';
+import {
+  clearProjectionStopped,
+  createReadModelConnection,
+  loadDeployments,
+  loadPublishingRecords,
+  migrateReadModel,
+  readCheckpoint,
+  skipEvent,
+} from '@publisher/read-model';
+import { createTestDatabase } from '@publisher/testing';
+import { pino } from 'pino';
+import t from 'tap';
+import { startProjector } from '../src/projector.ts';
+import { appendToRecord, at, createRecord, event, waitFor } from './support.ts';
+
+const database = await createTestDatabase('projector');
+t.teardown(database.drop);
+const store = createPostgresEventStore({ connectionString: database.url });
+t.teardown(() => store.close());
+await store.migrate();
+const rm = createReadModelConnection({ connectionString: database.url });
+t.teardown(rm.close);
+await migrateReadModel(rm.pool);
+const logger = pino({ level: 'silent' });
+
+const projector = startProjector({ store, connectionString: database.url, logger, batchSize: 3, stoppedPollMs: 50 });
+t.teardown(() => projector.close());
+const caughtUpTo = (position: string) =>
+  waitFor(`checkpoint ${position}`, async () => (await readCheckpoint(rm.db)).position === position);
+
+t.test('catches up, then projects live events promptly', async (t) => {
+  const a = await createRecord(store, { content_id: 1 });
+  const b = await createRecord(store, { content_id: 2, account_id: 2 });
+  await appendToRecord(store, a.id, 0, ['PublishingStarted', { attempt: 1 }], ['PublishingFailed', { error: 'x' }]);
+  const last = await appendToRecord(store, b.id, 0, ['PublishingRecordDeleted', {}]);
+  await caughtUpTo(last.position);
+  const rows = await loadPublishingRecords(rm.db, [a.id, b.id]);
+  t.match(rows.get(a.id), { status: 'failed', attempts: 1, error_message: 'x', revision: 2 });
+  t.match(rows.get(b.id), { deleted: true, account_id: 2, revision: 1 });
+  await waitFor('live', () => projector.status().state === 'live');
+
+  const started = Date.now();
+  const live = await appendToRecord(store, a.id, 2, ['PublishingRetried', {}]);
+  await caughtUpTo(live.position);
+  t.ok(Date.now() - started < 2000, 'a live event is projected within a poll interval or two');
+  t.match(projector.status(), { state: 'live', position: live.position, lag_events: 0, lag_seconds: 0 });
+});
+
+t.test('deployments: the ledger is skipped, the deployment stream projected', async (t) => {
+  const id = crypto.randomUUID();
+  const data = { deployment_id: id, account_id: 1, site_id: 77, sector_id: null, version: 1, metadata: {}, at: at() };
+  await store.append('site_deployments-1-77', [event('DeploymentVersionReserved', data)], 'no_stream');
+  const created = await store.append(`deployment-${id}`, [event('DeploymentCreated', data)], 'no_stream');
+  await caughtUpTo(created.position);
+  t.match((await loadDeployments(rm.db, [id])).get(id), { status: 'pending', version: 1, site_id: 77 });
+});
+
+t.test('a poison event stops the projection before it; an operator skip resumes it', async (t) => {
+  const r = await createRecord(store);
+  const good = await appendToRecord(store, r.id, 0, ['PublishingStarted', { attempt: 1 }]);
+  const poison = await store.append(r.stream, [event('PublishingTeleported', { record_id: r.id })], 1);
+  const after = await appendToRecord(store, r.id, 2, ['PublishingFailed', { error: 'late' }]);
+
+  await waitFor('stopped', () => projector.status().state === 'stopped');
+  const cp = await readCheckpoint(rm.db);
+  t.equal(cp.position, good.position, 'checkpoint stops right before the poison event');
+  t.match(cp.stopped, { event_type: 'PublishingTeleported', position: poison.position, reason: /unknown event type/ });
+  t.match(projector.status().stop, { event_type: 'PublishingTeleported' });
+  t.match((await loadPublishingRecords(rm.db, [r.id])).get(r.id), { status: 'publishing', revision: 1 });
+
+  const stoppedId = cp.stopped?.event_id ?? '';
+  await skipEvent(rm.db, 'read_models', {
+    event_id: stoppedId,
+    event_type: 'PublishingTeleported',
+    position: poison.position,
+    reason: 'test',
+    skipped_by: 'tap',
+  });
+  t.equal(await clearProjectionStopped(rm.db, 'read_models'), true);
+  await caughtUpTo(after.position);
+  t.match((await loadPublishingRecords(rm.db, [r.id])).get(r.id), {
+    status: 'failed',
+    error_message: 'late',
+    revision: 3,
+  });
+  t.equal(projector.status().stop, null);
+});
