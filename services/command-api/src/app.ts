@@ -1,0 +1,92 @@
+import type { DeploymentState, PublishingRecordState } from '@publisher/domain';
+import type { EventStore } from '@publisher/event-store';
+import { createFastify, platform } from '@publisher/platform';
+import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import type pg from 'pg';
+import type { CommandApiConfig } from './config.ts';
+import type { CommandApiDeps } from './deps.ts';
+import { COMMAND_API_STATUS_BY_CODE } from './errors.ts';
+import { StateCache } from './handlers/state-cache.ts';
+import { migrateIdempotency } from './idempotency/schema.ts';
+import { createIdempotencyStore } from './idempotency/store.ts';
+import deploymentRoutes from './routes/deployments/index.ts';
+import publishingRecordRoutes from './routes/publishing-records/index.ts';
+import { API_PREFIX } from './routes/responses.ts';
+import rootActionRoutes from './routes/root-actions/index.ts';
+
+export interface CommandApiOptions {
+  /** The event store (its schema already migrated). */
+  store: EventStore;
+  /** PostgreSQL pool for the API's own table (idempotency keys, migrated on registration). */
+  pool: pg.Pool;
+  config: CommandApiConfig;
+  /** The clock; tests may fix it. */
+  now?: () => Date;
+}
+
+/**
+ * The command API as a plugin: the platform (envelope, auth, rate limit, /docs, /health, /ready)
+ * and every command route under /api/v1/publisher/. Tests mount it with `buildApp`.
+ */
+const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, opts) => {
+  const { store, pool, config } = opts;
+  await migrateIdempotency(pool);
+  const idempotency = createIdempotencyStore(pool, { ttlHours: config.idempotencyTtlHours });
+  const deps: CommandApiDeps = {
+    store,
+    idempotency,
+    recordCache: new StateCache<PublishingRecordState>(config.stateCacheSize),
+    deploymentCache: new StateCache<DeploymentState>(config.stateCacheSize),
+    maxAttempts: config.maxCommandAttempts,
+    now: opts.now ?? (() => new Date()),
+  };
+
+  await fastify.register(platform, {
+    config,
+    openapi: {
+      title: 'Publisher command API',
+      version: '1.0.0',
+      description: 'Commands on publishing records and deployments. Every response uses the unified envelope.',
+    },
+    readiness: [
+      { name: 'database', check: () => pool.query('SELECT 1') },
+      { name: 'event_store', check: () => store.ping() },
+    ],
+    statusByCode: COMMAND_API_STATUS_BY_CODE,
+  });
+
+  const purge = setInterval(() => {
+    idempotency.purge().catch((err) => fastify.log.warn({ err }, 'idempotency purge failed'));
+  }, 3600_000);
+  purge.unref();
+  fastify.addHook('onClose', async () => clearInterval(purge));
+
+  await fastify.register(
+    async (api) => {
+      api.addHook('onRequest', api.authenticate);
+      await api.register(publishingRecordRoutes, { prefix: '/publishing-records', deps });
+      await api.register(deploymentRoutes, { prefix: '/deployments', deps });
+      await api.register(rootActionRoutes, { deps });
+    },
+    { prefix: API_PREFIX },
+  );
+};
+
+export const commandApi = fp(commandApiPlugin, { name: '@publisher/command-api', fastify: '5.x' });
+
+/**
+ * Builds the command API (not listening) against a given store and pool.
+ * @example
+ * const app = await buildApp({ store, pool, config: loadCommandApiConfig({}) }, { logger: false });
+ * const res = await app.inject({ method: 'POST', url: '/api/v1/publisher/publishing-records/', … });
+ */
+export async function buildApp(
+  options: CommandApiOptions,
+  server: Partial<FastifyServerOptions> = {},
+): Promise<FastifyInstance> {
+  const app = createFastify(options.config, server);
+  await app.register(commandApi, options);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,50 @@
+import { ConfigError, DEFAULT_COMMAND_API_PORT, loadPlatformConfig, type PlatformConfig } from '@publisher/platform';
+
+export interface CommandApiConfig extends PlatformConfig {
+  /** `postgres` (default) or `esdb`. */
+  eventStore: 'postgres' | 'esdb';
+  /** EventStoreDB connection string, for EVENT_STORE=esdb. */
+  eventStoreUrl: string | null;
+  /** Connections in the API's PostgreSQL pool. */
+  databasePoolSize: number;
+  /** Folded aggregates kept in memory (0 disables the cache). */
+  stateCacheSize: number;
+  /** Attempts of a command that keeps losing optimistic-concurrency races before answering 409. */
+  maxCommandAttempts: number;
+  /** How long an Idempotency-Key is remembered. */
+  idempotencyTtlHours: number;
+}
+
+/**
+ * The command API's configuration: the platform's variables (COMMAND_API_PORT, HOST, DATABASE_URL,
+ * LOG_LEVEL, JWT_*, BODY_LIMIT_BYTES, RATE_LIMIT_*, SHUTDOWN_GRACE_MS) plus EVENT_STORE,
+ * EVENTSTORE_URL, DATABASE_POOL_SIZE, STATE_CACHE_SIZE, COMMAND_MAX_ATTEMPTS, IDEMPOTENCY_TTL_HOURS.
+ * @example
+ * const config = loadCommandApiConfig(process.env);
+ */
+export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): CommandApiConfig {
+  const platform = loadPlatformConfig(env, { portVariable: 'COMMAND_API_PORT', defaultPort: DEFAULT_COMMAND_API_PORT });
+  const eventStore = (env.EVENT_STORE || 'postgres').toLowerCase();
+  if (eventStore !== 'postgres' && eventStore !== 'esdb') {
+    throw new ConfigError(`EVENT_STORE must be postgres or esdb; got ${env.EVENT_STORE}`);
+  }
+  return {
+    ...platform,
+    eventStore,
+    eventStoreUrl: env.EVENTSTORE_URL || null,
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
+    stateCacheSize: integer(env, 'STATE_CACHE_SIZE', 10_000, 0, 10_000_000),
+    maxCommandAttempts: integer(env, 'COMMAND_MAX_ATTEMPTS', 5, 1, 100),
+    idempotencyTtlHours: integer(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
+  };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}; got ${raw}`);
+  }
+  return value;
+}

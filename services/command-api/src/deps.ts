@@ -1,0 +1,16 @@
+import type { DeploymentState, PublishingRecordState } from '@publisher/domain';
+import type { EventStore } from '@publisher/event-store';
+import type { StateCache } from './handlers/state-cache.ts';
+import type { IdempotencyStore } from './idempotency/store.ts';
+
+/** What the routes work with; built once by `buildApp`. */
+export interface CommandApiDeps {
+  store: EventStore;
+  idempotency: IdempotencyStore;
+  recordCache: StateCache<PublishingRecordState>;
+  deploymentCache: StateCache<DeploymentState>;
+  /** Attempts of a command that keeps losing optimistic-concurrency races before a 409. */
+  maxAttempts: number;
+  /** The clock (tests may fix it). */
+  now: () => Date;
+}

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { isDomainError } from '@publisher/domain';
+import { type EventStore, isWrongExpectedVersion, type NewEvent, type Position } from '@publisher/event-store';
+import { HttpError, httpError } from '@publisher/platform';
+import { type IfMatch, ifMatchSatisfied } from '../if-match.ts';
+import { type CommandContext, eventMetadata } from '../metadata.ts';
+import type { AggregateSpec } from './aggregates.ts';
+import type { StateCache } from './state-cache.ts';
+
+/** The record after a command, its revision (ETag) and the position of its last event. */
+export interface CommandResult<Existing> {
+  record: Existing;
+  revision: number;
+  position: Position;
+}
+
+export interface CommandDeps<State> {
+  store: EventStore;
+  cache: StateCache<State>;
+  /** Attempts before a command that keeps losing races answers 409. */
+  maxAttempts: number;
+  now?: () => Date;
+}
+
+export interface CommandInput<State extends { status: string }, Existing extends State, Command> {
+  id: string;
+  command: Command;
+  ifMatch: IfMatch | null;
+  ctx: CommandContext;
+  /** Tenancy check on the loaded record: throws 404 (not visible) or 403 (may not write). */
+  authorize: (record: Existing) => void;
+}
+
+interface Loaded<State> {
+  state: State;
+  revision: number;
+  /** True when read from the store in this attempt, false when taken from the cache. */
+  fresh: boolean;
+}
+
+/**
+ * Loads a stream and folds it.
+ * @example
+ * const { state, revision } = await loadAggregate(store, publishingRecords, id);
+ */
+export async function loadAggregate<State extends { status: string }, Event extends { type: string }>(
+  store: EventStore,
+  spec: Pick<AggregateSpec<State, State, unknown, Event, unknown>, 'stream' | 'initial' | 'evolve'>,
+  id: string,
+): Promise<{ state: State; revision: number }> {
+  const events = await store.readStream(spec.stream(id));
+  let state = spec.initial;
+  for (const e of events) state = spec.evolve(state, { type: e.type, data: e.data } as unknown as Event);
+  return { state, revision: events.length === 0 ? -1 : (events[events.length - 1]?.revision ?? -1) };
+}
+
+/**
+ * Runs one command on an existing record: read (or take from the cache) → fold → authorize →
+ * check If-Match → decide → append with the expected revision.
+ *
+ * - If-Match mismatch (against a fresh read) → 412; a conflict while appending with If-Match → 412.
+ * - Without If-Match a WRONG_EXPECTED_VERSION is retried against fresh state up to
+ *   `maxAttempts` times, so a legal command survives a race and an illegal one still gets its 409.
+ *
+ * @example
+ * const result = await executeCommand(deps, publishingRecords, {
+ *   id, command: { type: 'StartPublishing', data: {} }, ifMatch: null, ctx, authorize,
+ * });
+ */
+export async function executeCommand<
+  State extends { status: string },
+  Existing extends State,
+  Command,
+  Event extends { type: string; data: unknown },
+>(
+  deps: CommandDeps<State>,
+  spec: AggregateSpec<State, Existing, Command, Event, unknown>,
+  input: CommandInput<State, Existing, Command>,
+): Promise<CommandResult<Existing>> {
+  const stream = spec.stream(input.id);
+  const now = deps.now ?? (() => new Date());
+  let forceFresh = false;
+  let conflicts = 0;
+
+  for (;;) {
+    const cached = forceFresh ? undefined : deps.cache.get(stream);
+    const loaded: Loaded<State> = cached
+      ? { ...cached, fresh: false }
+      : { ...(await loadAggregate(deps.store, spec, input.id)), fresh: true };
+    forceFresh = false;
+    const { state, revision } = loaded;
+
+    if (!spec.exists(state)) throw httpError('RECORD_NOT_FOUND', `${spec.label} ${input.id} not found`);
+    input.authorize(state);
+
+    if (input.ifMatch && !ifMatchSatisfied(input.ifMatch, revision)) {
+      if (!loaded.fresh) {
+        forceFresh = true;
+        continue;
+      }
+      throw httpError('PRECONDITION_FAILED', `If-Match does not match the ${spec.label}'s revision ${revision}`);
+    }
+
+    const at = now().toISOString();
+    let events: Event[];
+    try {
+      events = spec.decide(input.command, state, { at });
+    } catch (err) {
+      // A refusal must be judged on the stored state, never on a possibly stale cache entry.
+      if (isDomainError(err) && !loaded.fresh) {
+        forceFresh = true;
+        continue;
+      }
+      throw err;
+    }
+
+    const metadata = eventMetadata(input.ctx, spec.tenantOf(state), at);
+    const toAppend: NewEvent[] = events.map((e) => ({
+      id: randomUUID(),
+      type: e.type,
+      data: e.data as Record<string, unknown>,
+      metadata,
+    }));
+    try {
+      const appended = await deps.store.append(stream, toAppend, revision);
+      let next: State = state;
+      for (const e of events) next = spec.evolve(next, e);
+      deps.cache.set(stream, { state: next, revision: appended.next_revision });
+      return { record: next as Existing, revision: appended.next_revision, position: appended.position };
+    } catch (err) {
+      if (!isWrongExpectedVersion(err)) throw err;
+      deps.cache.delete(stream);
+      if (input.ifMatch) {
+        throw httpError(
+          'PRECONDITION_FAILED',
+          `the ${spec.label} changed after revision ${revision}; reload it and retry`,
+        );
+      }
+      conflicts += 1;
+      if (conflicts >= deps.maxAttempts) {
+        throw new HttpError('WRONG_EXPECTED_VERSION', 409, `the ${spec.label} kept changing concurrently; retry`, {
+          cause: err,
+        });
+      }
+      forceFresh = true;
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import type { PublishingRecord, PublishingRecordState } from '@publisher/domain';
+import type { EventStore, Position } from '@publisher/event-store';
+import { type CommandContext, eventMetadata } from '../metadata.ts';
+import { publishingRecords } from './aggregates.ts';
+import type { CommandResult } from './command-handler.ts';
+import { loadAggregate } from './command-handler.ts';
+import type { StateCache } from './state-cache.ts';
+
+export interface NewPublishingRecord {
+  /** Random, or derived from the Idempotency-Key so a repeated request targets the same stream. */
+  record_id: string;
+  /** Id of the creation event (derived too with an Idempotency-Key, so a re-append is a no-op). */
+  event_id: string;
+  site_id: number;
+  sector_id: number;
+  content_id: number;
+  destination: string;
+  destination_config: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+}
+
+export interface CreateDeps {
+  store: EventStore;
+  cache: StateCache<PublishingRecordState>;
+  now?: () => Date;
+}
+
+/** Ids for a record created without an Idempotency-Key. */
+export function randomIds(): { record_id: string; event_id: string } {
+  return { record_id: randomUUID(), event_id: randomUUID() };
+}
+
+/**
+ * Creates publishing records in the caller's account (one stream each, appended in parallel).
+ * With `recovering` (a repeated Idempotency-Key whose first attempt never finished), the result
+ * is read back from the store, because an earlier attempt may already have stored the events.
+ * @example
+ * const [created] = await createPublishingRecords(deps, ctx, [{ ...randomIds(), site_id: 1, … }], false);
+ */
+export async function createPublishingRecords(
+  deps: CreateDeps,
+  ctx: CommandContext,
+  items: NewPublishingRecord[],
+  recovering: boolean,
+): Promise<CommandResult<PublishingRecord>[]> {
+  const at = (deps.now ?? (() => new Date()))().toISOString();
+  const settled = await Promise.allSettled(items.map((item) => createOne(deps, ctx, item, at, recovering)));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<CommandResult<PublishingRecord>>).value);
+}
+
+async function createOne(
+  deps: CreateDeps,
+  ctx: CommandContext,
+  item: NewPublishingRecord,
+  at: string,
+  recovering: boolean,
+): Promise<CommandResult<PublishingRecord>> {
+  const account_id = ctx.principal.account_id;
+  const [event] = publishingRecords.decide(
+    {
+      type: 'CreatePublishingRecord',
+      data: {
+        record_id: item.record_id,
+        account_id,
+        site_id: item.site_id,
+        sector_id: item.sector_id,
+        content_id: item.content_id,
+        destination: item.destination,
+        destination_config: item.destination_config,
+        metadata: item.metadata,
+      },
+    },
+    publishingRecords.initial,
+    { at },
+  );
+  if (!event) throw new Error('CreatePublishingRecord decided no event');
+  const stream = publishingRecords.stream(item.record_id);
+  const metadata = eventMetadata(ctx, { account_id, site_id: item.site_id, sector_id: item.sector_id }, at);
+  const appended = await deps.store.append(
+    stream,
+    [{ id: item.event_id, type: event.type, data: event.data, metadata }],
+    'no_stream',
+  );
+  if (recovering) return readBack(deps, item.record_id, appended.position);
+  const record = publishingRecords.evolve(publishingRecords.initial, event) as PublishingRecord;
+  deps.cache.set(stream, { state: record, revision: appended.next_revision });
+  return { record, revision: appended.next_revision, position: appended.position };
+}
+
+async function readBack(deps: CreateDeps, id: string, position: Position): Promise<CommandResult<PublishingRecord>> {
+  const { state, revision } = await loadAggregate(deps.store, publishingRecords, id);
+  if (!publishingRecords.exists(state)) throw new Error(`publishing record ${id} vanished after its creation`);
+  return { record: state, revision, position };
+}

@@ -1,0 +1,42 @@
+import type { CreateDeploymentBody } from '@publisher/contracts';
+import { assertMayCreate } from '@publisher/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CommandApiDeps } from '../deps.ts';
+import { idempotent } from '../idempotency/idempotent.ts';
+import { commandContext } from '../metadata.ts';
+import { API_PREFIX, commandResponse } from '../routes/responses.ts';
+import { deployments } from './aggregates.ts';
+import { createDeployment } from './create-deployment.ts';
+
+/**
+ * `POST deployments/` and the root `POST deploy`: a new deployment of the site, taking its next
+ * version, under the request's Idempotency-Key.
+ * @example
+ * fastify.post('/deploy', { schema }, (request, reply) => deploySite(deps, request, reply, request.body));
+ */
+export async function deploySite(
+  deps: CommandApiDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  body: CreateDeploymentBody,
+): Promise<FastifyReply> {
+  assertMayCreate(request.principal, body.site_id);
+  const ctx = commandContext(request);
+  return idempotent(request, reply, deps.idempotency, async ({ id, keyed }) => {
+    const created = await createDeployment(
+      { store: deps.store, cache: deps.deploymentCache, maxAttempts: Math.max(deps.maxAttempts, 10), now: deps.now },
+      ctx,
+      {
+        deployment_id: id('deployment'),
+        reservation_event_id: id('reservation'),
+        site_id: body.site_id,
+        sector_id: body.sector_id ?? null,
+        metadata: body.metadata ?? {},
+        keyed,
+      },
+    );
+    return commandResponse(request, 201, deployments.represent(created.record, created.revision), created, {
+      location: `${API_PREFIX}/deployments/${created.record.id}`,
+    });
+  });
+}

@@ -1,0 +1,36 @@
+import { httpError } from '@publisher/platform';
+
+// Keys that name credentials. destination_config is stored in events forever and copied to read
+// models and Kafka, so secrets must live with the platform's integrations instead.
+const SECRET_KEY = /(secret|passw(or)?d|token|api[_-]?key|private[_-]?key|credential|authorization)/i;
+
+function findSecretKeys(value: unknown, path: string, out: string[], depth = 0): void {
+  if (depth > 10 || typeof value !== 'object' || value === null) return;
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => findSecretKeys(item, `${path}.${i}`, out, depth + 1));
+    return;
+  }
+  for (const [key, inner] of Object.entries(value)) {
+    const here = `${path}.${key}`;
+    if (SECRET_KEY.test(key)) out.push(here);
+    findSecretKeys(inner, here, out, depth + 1);
+  }
+}
+
+/**
+ * Refuses (400 VALIDATION) a destination configuration with credential-like keys, naming each.
+ * @example
+ * assertNoSecrets({ url: 'https://x', api_key: 'k' }, 'destination_config') // throws: destination_config.api_key
+ */
+export function assertNoSecrets(config: Record<string, unknown> | undefined, field: string): void {
+  if (config === undefined) return;
+  const found: string[] = [];
+  findSecretKeys(config, field, found);
+  if (found.length > 0) {
+    throw httpError('VALIDATION', 'destination_config must not hold secrets', {
+      errors: Object.fromEntries(
+        found.map((f) => [f, ['looks like a credential; destination_config must not hold secrets']]),
+      ),
+    });
+  }
+}

@@ -1,0 +1,98 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { deterministicUuid } from '@publisher/domain';
+import { HttpError } from '@publisher/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IdempotencyStore, StoredResponse } from './store.ts';
+
+// Namespace of ids derived from Idempotency-Keys; changing it would break recovery of old keys.
+const IDEMPOTENCY_NAMESPACE = '1f4a9c3e-8d2b-4e6f-a1c7-5b9d0e2f4a68';
+
+export interface Execution {
+  /**
+   * An id for the n-th thing this request creates (`purpose` tells records from events): random
+   * without a key; derived from (account, key) with one, so a repeat targets the same streams.
+   */
+  id: (purpose: string, n?: number) => string;
+  /** A repeated key whose first attempt never finished: read results back from the store. */
+  recovering: boolean;
+  keyed: boolean;
+}
+
+/** JSON with object keys sorted, so `{a,b}` and `{b,a}` hash the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function requestHash(request: FastifyRequest): string {
+  return createHash('sha256')
+    .update(`${request.method} ${request.routeOptions.url ?? request.url}\n${canonicalJson(request.body ?? null)}`)
+    .digest('hex');
+}
+
+function send(reply: FastifyReply, response: StoredResponse): FastifyReply {
+  return reply.code(response.status).headers(response.headers).send(response.body);
+}
+
+/**
+ * Runs a create under the request's `Idempotency-Key`, if any: the same key and body replay the
+ * original response (with `Idempotent-Replayed: true`), the same key with another body is a 422,
+ * and a key whose first request is still running is a 409. Only successful responses are kept;
+ * a failed command releases the key so the client can retry it.
+ * @example
+ * return idempotent(request, reply, store, async ({ id }) => ({ status: 201, body, headers }));
+ */
+export async function idempotent(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  store: IdempotencyStore,
+  execute: (execution: Execution) => Promise<StoredResponse>,
+): Promise<FastifyReply> {
+  const key = request.headers['idempotency-key'];
+  if (typeof key !== 'string') {
+    return send(reply, await execute({ id: () => randomUUID(), recovering: false, keyed: false }));
+  }
+  const accountId = request.principal.account_id;
+  const claim = await store.claim(accountId, key, requestHash(request));
+  switch (claim.kind) {
+    case 'replay':
+      return send(reply.header('idempotent-replayed', 'true'), claim.response);
+    case 'mismatch':
+      throw new HttpError('IDEMPOTENCY_KEY_REUSED', 422, 'this Idempotency-Key was used with a different request');
+    case 'in_progress':
+      throw new HttpError(
+        'IDEMPOTENCY_KEY_IN_USE',
+        409,
+        'a request with this Idempotency-Key is still running; retry shortly',
+        {
+          headers: { 'retry-after': '1' },
+        },
+      );
+    case 'claimed':
+      break;
+  }
+  const derive = (purpose: string, n = 0) =>
+    deterministicUuid(IDEMPOTENCY_NAMESPACE, `${accountId}\n${key}\n${purpose}\n${n}`);
+  let response: StoredResponse;
+  try {
+    response = await execute({ id: derive, recovering: claim.recovering, keyed: true });
+  } catch (err) {
+    await store
+      .release(accountId, key)
+      .catch((releaseErr) => request.log.warn({ err: releaseErr }, 'idempotency key not released'));
+    throw err;
+  }
+  try {
+    await store.complete(accountId, key, response);
+  } catch (err) {
+    // The command succeeded; the key stays claimed until its lease ends, then a repeat recovers it.
+    request.log.warn({ err }, 'idempotency response not stored');
+  }
+  return send(reply, response);
+}

@@ -1,0 +1,45 @@
+import type pg from 'pg';
+
+/** Schema of the command API's own tables (beside the event store's). */
+export const COMMAND_API_SCHEMA = 'command_api';
+
+// An arbitrary fixed key: serialises concurrent start-ups running the migration.
+const MIGRATION_LOCK_KEY = 0x636d6461; // "cmda"
+
+/**
+ * Creates the idempotency table if missing. Idempotent; safe when several instances start at once.
+ * @example
+ * await migrateIdempotency(pool);
+ */
+export async function migrateIdempotency(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${COMMAND_API_SCHEMA}`);
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${COMMAND_API_SCHEMA}.idempotency_keys (
+        account_id bigint NOT NULL,
+        key text NOT NULL,
+        -- sha256 of method, route and canonical body: same key + different request → 422
+        request_hash text NOT NULL,
+        state text NOT NULL CHECK (state IN ('in_progress', 'completed')),
+        status_code integer,
+        response jsonb,
+        headers jsonb,
+        -- an in-progress claim older than this was abandoned (crash) and may be taken over
+        locked_until timestamptz NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (account_id, key)
+      )`);
+    await client.query(
+      `CREATE INDEX IF NOT EXISTS idempotency_keys_created_at ON ${COMMAND_API_SCHEMA}.idempotency_keys (created_at)`,
+    );
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,62 @@
+import { ErrorEnvelope } from '@publisher/contracts';
+import type { Position } from '@publisher/event-store';
+import { success } from '@publisher/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { StoredResponse } from '../idempotency/store.ts';
+import { etagOf } from '../if-match.ts';
+
+/** Base path of both APIs; `Location` headers point at the read API's GET routes. */
+export const API_PREFIX = '/api/v1/publisher';
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'invalid input (field errors in `errors`)',
+  401: 'missing, invalid or expired token',
+  403: 'the role (or the token’s site list) may not do this',
+  404: 'unknown record, or another tenant’s',
+  409: 'illegal transition, version conflict or active deployment',
+  412: 'If-Match does not match the record’s revision',
+  413: 'body too large',
+  415: 'body is not JSON',
+  422: 'Idempotency-Key reused with a different request',
+  429: 'rate limit exceeded (see Retry-After)',
+  503: 'a dependency is down (see Retry-After)',
+};
+
+/**
+ * Error responses of a route, for the OpenAPI document (the bodies are the error envelope).
+ * @example
+ * response: { 200: SuccessEnvelope(X), ...errorResponses(404, 409) }
+ */
+export function errorResponses(...extra: number[]): Record<number, typeof ErrorEnvelope> {
+  const codes = [400, 401, 403, 413, 415, 429, 503, ...extra];
+  return Object.fromEntries(codes.map((c) => [c, { ...ErrorEnvelope, description: ERROR_DESCRIPTIONS[c] ?? 'error' }]));
+}
+
+/**
+ * A command's response: the record after it in the success envelope, `ETag` = its revision,
+ * `X-Position` = the position of its last event, `Location` on creates.
+ * @example
+ * return commandResponse(request, 200, representation, result);
+ */
+export function commandResponse(
+  request: FastifyRequest,
+  status: number,
+  data: unknown,
+  result: { revision: number | null; position: Position },
+  options: { location?: string; message?: string } = {},
+): StoredResponse {
+  const headers: Record<string, string> = { 'x-position': result.position };
+  if (result.revision !== null) headers.etag = etagOf(result.revision);
+  if (options.location) headers.location = options.location;
+  return { status, body: success(request, data, options.message), headers };
+}
+
+/** `preValidation` hook for commands without input: an absent body counts as `{}`. */
+export async function emptyBodyAsObject(request: FastifyRequest): Promise<void> {
+  if (request.body === undefined || request.body === null) request.body = {};
+}
+
+/** Sends a prepared response (status, headers, body). */
+export function sendResponse(reply: FastifyReply, response: StoredResponse): FastifyReply {
+  return reply.code(response.status).headers(response.headers).send(response.body);
+}

@@ -1,0 +1,84 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  CreateDeploymentBody,
+  CreateHeaders,
+  DeploymentRepresentation,
+  PublishBody,
+  PublishResult,
+  SuccessEnvelope,
+} from '@publisher/contracts';
+import { comparePositions } from '@publisher/event-store';
+import { assertMayCreate } from '@publisher/platform';
+import type { FastifyReply } from 'fastify';
+import type { CommandApiDeps } from '../../deps.ts';
+import { publishingRecords } from '../../handlers/aggregates.ts';
+import { createPublishingRecords } from '../../handlers/create-publishing-records.ts';
+import { deploySite } from '../../handlers/deploy-site.ts';
+import { assertNoSecrets } from '../../handlers/destination-config.ts';
+import { idempotent } from '../../idempotency/idempotent.ts';
+import { commandContext } from '../../metadata.ts';
+import { commandResponse, errorResponses } from '../responses.ts';
+
+const tags = ['root actions'];
+
+/** Root actions: `POST publish` (one content, several destinations) and `POST deploy` (a site). */
+const rootActionRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = async (fastify, { deps }) => {
+  fastify.post(
+    '/publish',
+    {
+      schema: {
+        tags,
+        summary: 'Publish one content to several destinations: one pending publishing record per destination',
+        description:
+          'The records are separate streams, created in parallel. If the request fails half-way, repeat it with the same Idempotency-Key to complete it without duplicates. `X-Position` is the position of the last event written.',
+        headers: CreateHeaders,
+        body: PublishBody,
+        response: { 201: SuccessEnvelope(PublishResult), ...errorResponses(409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      assertMayCreate(request.principal, body.site_id);
+      body.destinations.forEach((d, i) =>
+        assertNoSecrets(d.destination_config, `destinations.${i}.destination_config`),
+      );
+      const ctx = commandContext(request);
+      return idempotent(request, reply as FastifyReply, deps.idempotency, async ({ id, recovering }) => {
+        const created = await createPublishingRecords(
+          { store: deps.store, cache: deps.recordCache, now: deps.now },
+          ctx,
+          body.destinations.map((d, i) => ({
+            record_id: id('record', i),
+            event_id: id('event', i),
+            site_id: body.site_id,
+            sector_id: body.sector_id,
+            content_id: body.content_id,
+            destination: d.destination,
+            destination_config: d.destination_config ?? {},
+            metadata: {},
+          })),
+          recovering,
+        );
+        const last = created.map((c) => c.position).reduce((a, b) => (comparePositions(a, b) >= 0 ? a : b));
+        const records = created.map((c) => publishingRecords.represent(c.record, c.revision));
+        return commandResponse(request, 201, { records }, { revision: null, position: last });
+      });
+    },
+  );
+
+  fastify.post(
+    '/deploy',
+    {
+      schema: {
+        tags,
+        summary: 'Deploy a site: a new pending deployment with the site’s next version',
+        headers: CreateHeaders,
+        body: CreateDeploymentBody,
+        response: { 201: SuccessEnvelope(DeploymentRepresentation), ...errorResponses(409, 422) },
+      },
+    },
+    async (request, reply) => deploySite(deps, request, reply as FastifyReply, request.body),
+  );
+};
+
+export default rootActionRoutes;
