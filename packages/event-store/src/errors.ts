@@ -22,6 +22,27 @@ export class EventStoreUnavailableError extends Error {
   }
 }
 
+/**
+ * An appended event id is already stored elsewhere (another stream, or other events of this
+ * stream), or repeats within one append. Event ids are unique across the store because consumers
+ * dedupe by event id alone. A re-sent append whose ids all match the original is NOT this error:
+ * it returns the original result.
+ */
+export class DuplicateEventIdError extends Error {
+  readonly code = 'DUPLICATE_EVENT_ID';
+  constructor(
+    readonly stream: string,
+    readonly ids: string[],
+  ) {
+    super(`stream ${stream}: event id(s) already used: ${ids.join(', ')}`);
+    this.name = 'DuplicateEventIdError';
+  }
+}
+
+export function isDuplicateEventId(err: unknown): err is DuplicateEventIdError {
+  return err instanceof Error && (err as { code?: string }).code === 'DUPLICATE_EVENT_ID';
+}
+
 export function isWrongExpectedVersion(err: unknown): err is WrongExpectedVersionError {
   return err instanceof Error && (err as { code?: string }).code === 'WRONG_EXPECTED_VERSION';
 }

@@ -1,2 +1,8 @@
 export * from './errors.ts';
 export * from './port.ts';
+export { isConnectionError } from './postgres/pg-errors.ts';
+export {
+  createPostgresEventStore,
+  type PostgresEventStore,
+  type PostgresEventStoreOptions,
+} from './postgres/store.ts';

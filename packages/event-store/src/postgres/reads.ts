@@ -1,0 +1,71 @@
+import type pg from 'pg';
+import type { Position, ReadAllOptions, ReadStreamOptions, RecordedEvent } from '../port.ts';
+import { isPosition } from '../port.ts';
+import { afterParams, EVENT_COLUMNS, type EventRow, positionOf, toRecordedEvent } from './rows.ts';
+
+/**
+ * Only transactions older than every still-running one are final: rows below this bound can no
+ * longer be joined by a row that sorts before them. Every global read filters on it.
+ */
+const READABLE = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+
+function checkLimit(limit: number | undefined): number | null {
+  if (limit === undefined) return null;
+  if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+  return limit;
+}
+
+/** Reads one stream by revision; an unknown stream gives []. Not filtered by readability: a writer sees its own append at once. */
+export async function readStreamEvents(
+  pool: pg.Pool,
+  schemaSql: string,
+  stream: string,
+  options: ReadStreamOptions = {},
+): Promise<RecordedEvent[]> {
+  const backwards = options.direction === 'backwards';
+  const limit = checkLimit(options.limit);
+  if (limit === 0) return [];
+  const from = options.from ?? (backwards ? 'end' : 'start');
+  if (typeof from === 'number' && (!Number.isSafeInteger(from) || from < 0)) {
+    throw new RangeError(`from must be a non-negative integer, 'start' or 'end', got ${from}`);
+  }
+  // Forwards from the end is empty by definition (as in EventStoreDB).
+  if (!backwards && from === 'end') return [];
+  const bound = from === 'start' ? '0' : from === 'end' ? '9223372036854775807' : String(from);
+  const { rows } = await pool.query<EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM ${schemaSql}.events
+      WHERE stream = $1 AND revision ${backwards ? '<=' : '>='} $2
+      ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT $3`,
+    [stream, bound, limit],
+  );
+  return rows.map(toRecordedEvent);
+}
+
+/** Reads the global log in (transaction_id, position) order, strictly after `after`, readable rows only. */
+export async function readAllEvents(
+  pool: pg.Pool,
+  schemaSql: string,
+  options: ReadAllOptions = {},
+): Promise<RecordedEvent[]> {
+  const limit = checkLimit(options.limit);
+  if (limit === 0) return [];
+  if (options.after != null && !isPosition(options.after)) throw new TypeError(`invalid position: ${options.after}`);
+  const [xid, seq] = afterParams(options.after);
+  const { rows } = await pool.query<EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM ${schemaSql}.events
+      WHERE (transaction_id, position) > ($1::xid8, $2::bigint) AND ${READABLE}
+      ORDER BY transaction_id, position LIMIT $3`,
+    [xid, seq, limit],
+  );
+  return rows.map(toRecordedEvent);
+}
+
+/** The newest readable position, or null when nothing is readable yet. */
+export async function readHeadPosition(pool: pg.Pool, schemaSql: string): Promise<Position | null> {
+  const { rows } = await pool.query<{ transaction_id: string; position: string }>(
+    `SELECT transaction_id::text AS transaction_id, position FROM ${schemaSql}.events
+      WHERE ${READABLE} ORDER BY transaction_id DESC, position DESC LIMIT 1`,
+  );
+  const row = rows[0];
+  return row ? positionOf(row.transaction_id, row.position) : null;
+}

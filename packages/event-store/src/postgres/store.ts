@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type {
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  Position,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+} from '../port.ts';
+import { appendEvents } from './append.ts';
+import { migrateEventStore, quoteIdent } from './migrate.ts';
+import { ChangeNotifier } from './notifier.ts';
+import { toStoreError } from './pg-errors.ts';
+import { readAllEvents, readHeadPosition, readStreamEvents } from './reads.ts';
+import { subscribeToAll } from './subscription.ts';
+
+export interface PostgresEventStoreOptions {
+  /** PostgreSQL URL; the store then owns its pool (and closes it). Either this or `pool`. */
+  connectionString?: string;
+  /** An existing pool to share; `close()` leaves it open. Either this or `connectionString`. */
+  pool?: pg.Pool;
+  logger?: Logger;
+  /** How often an idle subscription polls when no notification wakes it (default 250 ms). */
+  pollIntervalMs?: number;
+  /** Schema holding the store's tables (default `event_store`); created by `migrate()`. */
+  schema?: string;
+  /** Connections in the store's own pool (default 10). Ignored with `pool`. */
+  poolSize?: number;
+  /**
+   * `idle_in_transaction_session_timeout` of the store's own sessions (default 10 000 ms): a
+   * transaction left open holds back what every subscriber can read. Ignored with `pool`.
+   */
+  idleInTransactionTimeoutMs?: number;
+  /** `statement_timeout` of the store's own sessions (default 30 000 ms). Ignored with `pool`. */
+  statementTimeoutMs?: number;
+  /** How long to wait for a connection before answering unavailable (default 5 000 ms). Ignored with `pool`. */
+  connectionTimeoutMs?: number;
+  /** `application_name` of the store's sessions, shown in pg_stat_activity (default `publisher-event-store`). */
+  applicationName?: string;
+}
+
+/** The PostgreSQL adapter: the port plus schema management and its pool. */
+export interface PostgresEventStore extends EventStore {
+  /** Creates or upgrades the schema; idempotent and safe to run from several processes at once. */
+  migrate(): Promise<void>;
+  readonly pool: pg.Pool;
+  readonly schema: string;
+}
+
+/**
+ * Creates the PostgreSQL event store. Call `migrate()` once at start-up before using it.
+ *
+ * @example
+ * const store = createPostgresEventStore({ connectionString: process.env.DATABASE_URL, logger });
+ * await store.migrate();
+ * const { position } = await store.append('publishing-record-' + id, [event], 'no_stream');
+ * for await (const batch of store.subscribe({ after: checkpoint, signal })) handle(batch);
+ * await store.close();
+ */
+export function createPostgresEventStore(options: PostgresEventStoreOptions): PostgresEventStore {
+  const schema = options.schema ?? 'event_store';
+  const schemaSql = quoteIdent(schema);
+  const logger = options.logger;
+  const applicationName = options.applicationName ?? 'publisher-event-store';
+  const ownPool = !options.pool;
+  let pool: pg.Pool;
+  if (options.pool) {
+    pool = options.pool;
+  } else if (options.connectionString) {
+    pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      application_name: applicationName,
+      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 10_000,
+      statement_timeout: options.statementTimeoutMs ?? 30_000,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+      keepAlive: true,
+    });
+    // An idle client losing its connection (server restart) is dropped by the pool, which opens a
+    // new one on the next query; without a listener that error would crash the process.
+    pool.on('error', (err) => logger?.warn({ err }, 'event store idle connection lost'));
+  } else {
+    throw new TypeError('createPostgresEventStore needs a connectionString or a pool');
+  }
+
+  const notifier = new ChangeNotifier({
+    pool,
+    clientConfig: { ...pool.options, application_name: `${applicationName}-listen` } as pg.ClientConfig,
+    channel: `${schema}.appended`,
+    logger,
+  });
+  // Named prepared statements live per connection and per name: the name must differ per schema.
+  const appendStatement = `es_append_${createHash('sha1').update(schema).digest('hex').slice(0, 12)}`;
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  let closed = false;
+
+  const guard = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
+    if (closed) throw new Error('event store is closed');
+    try {
+      return await run();
+    } catch (err) {
+      throw toStoreError(err, operation);
+    }
+  };
+
+  const readAll = (opts?: ReadAllOptions) => guard('readAll', () => readAllEvents(pool, schemaSql, opts));
+
+  return {
+    pool,
+    schema,
+    async migrate(): Promise<void> {
+      await guard('migrate', () => migrateEventStore(pool, schema, logger));
+    },
+    async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+      const outcome = await guard('append', () =>
+        appendEvents(pool, schemaSql, appendStatement, stream, events, expected),
+      );
+      if (outcome.transactionId !== null) notifier.announce(outcome.transactionId);
+      return outcome.result;
+    },
+    readStream(stream: string, opts?: ReadStreamOptions): Promise<RecordedEvent[]> {
+      return guard('readStream', () => readStreamEvents(pool, schemaSql, stream, opts));
+    },
+    readAll,
+    subscribe(opts?: SubscribeOptions): AsyncIterable<RecordedEvent[]> {
+      return subscribeToAll({ readAll, notifier, pollIntervalMs, logger }, opts);
+    },
+    headPosition(): Promise<Position | null> {
+      return guard('headPosition', () => readHeadPosition(pool, schemaSql));
+    },
+    async ping(): Promise<void> {
+      await guard('ping', () => pool.query('SELECT 1'));
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await notifier.close();
+      if (ownPool) await pool.end();
+    },
+  };
+}

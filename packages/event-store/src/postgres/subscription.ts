@@ -1,0 +1,111 @@
+import type { Logger } from 'pino';
+import { isEventStoreUnavailable } from '../errors.ts';
+import type { Position, ReadAllOptions, RecordedEvent, SubscribeOptions } from '../port.ts';
+import { decodePosition } from '../port.ts';
+import type { ChangeNotifier } from './notifier.ts';
+
+export interface SubscriptionDeps {
+  readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  notifier: ChangeNotifier;
+  pollIntervalMs: number;
+  logger?: Logger;
+}
+
+const DEFAULT_BATCH_SIZE = 500;
+/** First delay before re-reading when a notified append is not yet readable; doubles up to the poll interval. */
+const FIRST_RETRY_MS = 2;
+const MAX_OUTAGE_RETRY_MS = 5000;
+
+/**
+ * Catch-up then live subscription over `readAll`. Each read only returns events whose transaction
+ * is older than every transaction still running, so advancing the checkpoint past a batch can
+ * never skip an event that commits later (see README "Why transaction ids").
+ *
+ * `options.limit` caps the total number of events delivered; the iterator then ends. While the
+ * database is unreachable the subscription keeps retrying (with backoff) instead of ending.
+ */
+export async function* subscribeToAll(
+  deps: SubscriptionDeps,
+  options: SubscribeOptions = {},
+): AsyncGenerator<RecordedEvent[], void, undefined> {
+  const { signal } = options;
+  const batchSize = Math.max(1, options.batch_size ?? DEFAULT_BATCH_SIZE);
+  let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+  let after: Position | null = options.after ?? null;
+  let caughtUp = false;
+
+  // Wake-up state: a notification sets `woken`; `notified` remembers the newest appended transaction.
+  let woken = false;
+  let notified: bigint | null = null;
+  let wake: (() => void) | null = null;
+  const unsubscribe = deps.notifier.subscribe((xid) => {
+    if (xid !== null && (notified === null || xid > notified)) notified = xid;
+    woken = true;
+    wake?.();
+  });
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (woken || signal?.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      wake = done;
+      signal?.addEventListener('abort', done, { once: true });
+    });
+
+  let retryMs = FIRST_RETRY_MS;
+  let outageMs = 0;
+  try {
+    while (!signal?.aborted && remaining > 0) {
+      woken = false;
+      const limit = Math.min(batchSize, remaining);
+      let batch: RecordedEvent[];
+      try {
+        batch = await deps.readAll({ after, limit });
+      } catch (err) {
+        if (!isEventStoreUnavailable(err)) throw err;
+        outageMs = Math.min(Math.max(outageMs * 2, deps.pollIntervalMs), MAX_OUTAGE_RETRY_MS);
+        deps.logger?.warn({ err, retry_in_ms: outageMs }, 'event store subscription cannot read; retrying');
+        await sleep(outageMs);
+        continue;
+      }
+      if (outageMs > 0) deps.logger?.info('event store subscription reading again');
+      outageMs = 0;
+      if (signal?.aborted) break;
+
+      if (batch.length > 0) {
+        retryMs = FIRST_RETRY_MS;
+        after = batch[batch.length - 1]!.position;
+        remaining -= batch.length;
+        yield batch;
+        if (batch.length === limit) {
+          caughtUp = false;
+          continue;
+        }
+      }
+      if (!caughtUp) {
+        caughtUp = true;
+        options.on_caught_up?.();
+      }
+
+      // A notified append we have not delivered yet is committed but still hidden behind an older
+      // running transaction: look again soon rather than after a full poll interval.
+      const pending = notified !== null && (after === null || decodePosition(after).high < notified);
+      if (pending) {
+        await sleep(retryMs);
+        retryMs = Math.min(retryMs * 2, deps.pollIntervalMs);
+      } else {
+        notified = null;
+        retryMs = FIRST_RETRY_MS;
+        await sleep(deps.pollIntervalMs);
+      }
+    }
+  } finally {
+    unsubscribe();
+  }
+}
