@@ -17,7 +17,7 @@ export function parseIfMatch(value: string | undefined): IfMatch | null {
   for (const part of trimmed.split(',')) {
     const tag = part.trim();
     const m = /^(W\/)?"?(\d{1,15})"?$/.exec(tag);
-    if (!m || !m[2]) {
+    if (!m?.[2]) {
       throw httpError('INVALID_HEADER', 'If-Match must be "*" or a list of revisions such as "3"', {
         errors: { 'headers.if-match': ['must be "*" or quoted revisions such as "3"'] },
       });

@@ -143,6 +143,8 @@ export async function executeCommand<
         });
       }
       forceFresh = true;
+      // Jittered pause, so the racers of this round do not collide again in lockstep.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * conflicts));
     }
   }
 }

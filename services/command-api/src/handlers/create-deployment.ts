@@ -115,6 +115,8 @@ export async function createDeployment(
           },
         );
       }
+      // Jittered pause, so the racers of this round do not collide again in lockstep.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attempt));
       continue;
     }
     const position = await repairDeployment(deps, ctx, reserved.data);

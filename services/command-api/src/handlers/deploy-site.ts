@@ -24,7 +24,7 @@ export async function deploySite(
   const ctx = commandContext(request);
   return idempotent(request, reply, deps.idempotency, async ({ id, keyed }) => {
     const created = await createDeployment(
-      { store: deps.store, cache: deps.deploymentCache, maxAttempts: Math.max(deps.maxAttempts, 10), now: deps.now },
+      { store: deps.store, cache: deps.deploymentCache, maxAttempts: deps.maxAttempts, now: deps.now },
       ctx,
       {
         deployment_id: id('deployment'),

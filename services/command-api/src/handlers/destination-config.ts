@@ -7,7 +7,7 @@ const SECRET_KEY = /(secret|passw(or)?d|token|api[_-]?key|private[_-]?key|creden
 function findSecretKeys(value: unknown, path: string, out: string[], depth = 0): void {
   if (depth > 10 || typeof value !== 'object' || value === null) return;
   if (Array.isArray(value)) {
-    value.forEach((item, i) => findSecretKeys(item, `${path}.${i}`, out, depth + 1));
+    for (const [i, item] of value.entries()) findSecretKeys(item, `${path}.${i}`, out, depth + 1);
     return;
   }
   for (const [key, inner] of Object.entries(value)) {
@@ -18,14 +18,13 @@ function findSecretKeys(value: unknown, path: string, out: string[], depth = 0):
 }
 
 /**
- * Refuses (400 VALIDATION) a destination configuration with credential-like keys, naming each.
+ * Refuses (400 VALIDATION) destination configurations with credential-like keys, naming each.
  * @example
- * assertNoSecrets({ url: 'https://x', api_key: 'k' }, 'destination_config') // throws: destination_config.api_key
+ * assertNoSecrets([[{ url: 'https://x', api_key: 'k' }, 'destination_config']]) // throws: destination_config.api_key
  */
-export function assertNoSecrets(config: Record<string, unknown> | undefined, field: string): void {
-  if (config === undefined) return;
+export function assertNoSecrets(configs: Array<[Record<string, unknown> | undefined, string]>): void {
   const found: string[] = [];
-  findSecretKeys(config, field, found);
+  for (const [config, field] of configs) if (config !== undefined) findSecretKeys(config, field, found);
   if (found.length > 0) {
     throw httpError('VALIDATION', 'destination_config must not hold secrets', {
       errors: Object.fromEntries(

@@ -60,3 +60,9 @@ export async function emptyBodyAsObject(request: FastifyRequest): Promise<void> 
 export function sendResponse(reply: FastifyReply, response: StoredResponse): FastifyReply {
   return reply.code(response.status).headers(response.headers).send(response.body);
 }
+
+/** True when an object schema lists required fields (such a body cannot be left out). */
+export function hasRequiredFields(schema: unknown): boolean {
+  const required = (schema as { required?: unknown }).required;
+  return Array.isArray(required) && required.length > 0;
+}

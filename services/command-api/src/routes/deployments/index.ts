@@ -21,7 +21,7 @@ import { executeCommand } from '../../handlers/command-handler.ts';
 import { deploySite } from '../../handlers/deploy-site.ts';
 import { parseIfMatch } from '../../if-match.ts';
 import { commandContext } from '../../metadata.ts';
-import { commandResponse, emptyBodyAsObject, errorResponses, sendResponse } from '../responses.ts';
+import { commandResponse, emptyBodyAsObject, errorResponses, hasRequiredFields, sendResponse } from '../responses.ts';
 
 const tags = ['deployments'];
 const DeploymentResponse = SuccessEnvelope(DeploymentRepresentation);
@@ -53,7 +53,8 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
     fastify.post(
       `/:id/${path}`,
       {
-        preValidation: (body as TSchema) === EmptyBody ? emptyBodyAsObject : undefined,
+        // A body without required fields may be left out entirely (curl -X POST …/start).
+        preValidation: hasRequiredFields(body) ? undefined : emptyBodyAsObject,
         schema: {
           tags,
           summary,

@@ -23,7 +23,14 @@ import { assertNoSecrets } from '../../handlers/destination-config.ts';
 import { idempotent } from '../../idempotency/idempotent.ts';
 import { parseIfMatch } from '../../if-match.ts';
 import { commandContext } from '../../metadata.ts';
-import { API_PREFIX, commandResponse, emptyBodyAsObject, errorResponses, sendResponse } from '../responses.ts';
+import {
+  API_PREFIX,
+  commandResponse,
+  emptyBodyAsObject,
+  errorResponses,
+  hasRequiredFields,
+  sendResponse,
+} from '../responses.ts';
 
 const tags = ['publishing-records'];
 const RecordResponse = SuccessEnvelope(PublishingRecordRepresentation);
@@ -50,7 +57,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
     async (request, reply) => {
       const body = request.body;
       assertMayCreate(request.principal, body.site_id);
-      assertNoSecrets(body.destination_config, 'destination_config');
+      assertNoSecrets([[body.destination_config, 'destination_config']]);
       const ctx = commandContext(request);
       return idempotent(request, reply as FastifyReply, deps.idempotency, async ({ id, recovering }) => {
         const [created] = await createPublishingRecords(
@@ -112,7 +119,8 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
     fastify.post(
       `/:id/${path}`,
       {
-        preValidation: (body as TSchema) === EmptyBody ? emptyBodyAsObject : undefined,
+        // A body without required fields may be left out entirely (curl -X POST …/start).
+        preValidation: hasRequiredFields(body) ? undefined : emptyBodyAsObject,
         schema: {
           tags,
           summary,
@@ -161,7 +169,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
       },
     },
     async (request, reply) => {
-      assertNoSecrets(request.body.destination_config, 'destination_config');
+      assertNoSecrets([[request.body.destination_config, 'destination_config']]);
       return run(request, reply as FastifyReply, request.params.id, {
         type: 'UpdatePublishingRecord',
         data: request.body,

@@ -39,9 +39,7 @@ const rootActionRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
     async (request, reply) => {
       const body = request.body;
       assertMayCreate(request.principal, body.site_id);
-      body.destinations.forEach((d, i) =>
-        assertNoSecrets(d.destination_config, `destinations.${i}.destination_config`),
-      );
+      assertNoSecrets(body.destinations.map((d, i) => [d.destination_config, `destinations.${i}.destination_config`]));
       const ctx = commandContext(request);
       return idempotent(request, reply as FastifyReply, deps.idempotency, async ({ id, recovering }) => {
         const created = await createPublishingRecords(
