@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmbeddedPostgres } from '@publisher/dev-infra';
+import { KAFKA_VERSION, startEmbeddedPostgres, startKafka } from '@publisher/dev-infra';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const stops: Array<() => Promise<void>> = [];
@@ -18,6 +18,13 @@ async function main(): Promise<number> {
     stops.push(pg.stop);
     env.DATABASE_URL = pg.url;
     console.log(`# PostgreSQL (embedded) at ${pg.url}`);
+  }
+  if (!env.KAFKA_BROKERS) {
+    // A throw-away broker: temp data dir, removed when this process exits (even if it is killed).
+    const kafka = await startKafka({ log: (line) => console.log(`# ${line}`) });
+    stops.push(kafka.stop);
+    env.KAFKA_BROKERS = kafka.brokers;
+    console.log(`# Kafka ${KAFKA_VERSION} at ${kafka.brokers}`);
   }
   const tap = path.join(root, 'node_modules', '.bin', 'tap');
   const child = spawn(tap, process.argv.slice(2), { cwd: root, env, stdio: 'inherit' });
