@@ -6,9 +6,10 @@ import { quoteIdent } from './migrate.ts';
 export type WakeListener = (transactionId: bigint | null) => void;
 
 export interface NotifierOptions {
-  pool: pg.Pool;
-  /** Connection settings for the dedicated LISTEN connection. */
+  /** Connection settings for the dedicated LISTEN and NOTIFY connections. */
   clientConfig: pg.ClientConfig;
+  listenApplicationName: string;
+  senderApplicationName: string;
   channel: string;
   logger?: Logger;
   /** First reconnect delay after the LISTEN connection drops; doubles up to `maxReconnectDelayMs`. */
@@ -24,11 +25,13 @@ export interface NotifierOptions {
  * the commits of notifying transactions on one lock held across the WAL flush, which halved append
  * throughput in our measurement (see README). At most one NOTIFY is in flight per store; appends
  * completing meanwhile are folded into the next one (its payload is the highest transaction id).
+ * Appends in this process also wake this process's subscribers directly, without the round trip.
  */
 export class ChangeNotifier {
   readonly #opts: NotifierOptions;
   readonly #listeners = new Set<WakeListener>();
   #client: pg.Client | null = null;
+  #sender: pg.Client | null = null;
   #listening = false;
   #reconnectTimer: NodeJS.Timeout | null = null;
   #reconnectDelay: number;
@@ -59,13 +62,43 @@ export class ChangeNotifier {
       const xid = this.#pendingXid;
       this.#pendingXid = null;
       try {
-        await this.#opts.pool.query('SELECT pg_notify($1, $2)', [this.#opts.channel, xid.toString()]);
+        const sender = await this.#senderClient();
+        await sender.query('SELECT pg_notify($1, $2)', [this.#opts.channel, xid.toString()]);
       } catch (err) {
-        // Polling covers a lost notification; the failure itself shows up on the next append.
+        // Polling covers a lost notification; a real outage shows up on the appends themselves.
         this.#opts.logger?.debug({ err }, 'event store NOTIFY failed');
+        this.#dropSender();
       }
     }
     this.#sending = null;
+  }
+
+  /**
+   * NOTIFY goes through its own connection so it never takes a pool slot from appends, with
+   * synchronous_commit off: a NOTIFY transaction needs no durability, and without it each one
+   * would wait for a WAL flush while holding the server's notify lock.
+   */
+  async #senderClient(): Promise<pg.Client> {
+    if (this.#sender) return this.#sender;
+    const client = new pg.Client({ ...this.#opts.clientConfig, application_name: this.#opts.senderApplicationName });
+    client.on('error', () => {
+      if (this.#sender === client) this.#dropSender();
+    });
+    this.#sender = client;
+    try {
+      await client.connect();
+      await client.query('SET synchronous_commit = off');
+    } catch (err) {
+      this.#dropSender();
+      throw err;
+    }
+    return client;
+  }
+
+  #dropSender(): void {
+    const client = this.#sender;
+    this.#sender = null;
+    client?.end().catch(() => {});
   }
 
   /** Registers a wake-up listener; the LISTEN connection runs while at least one is registered. */
@@ -83,7 +116,7 @@ export class ChangeNotifier {
   }
 
   async #connect(): Promise<void> {
-    const client = new pg.Client(this.#opts.clientConfig);
+    const client = new pg.Client({ ...this.#opts.clientConfig, application_name: this.#opts.listenApplicationName });
     this.#client = client;
     const lost = (err?: unknown) => {
       if (this.#client !== client) return;
@@ -142,5 +175,6 @@ export class ChangeNotifier {
     this.#listeners.clear();
     await this.#disconnect();
     await this.#sending;
+    this.#dropSender();
   }
 }

@@ -89,8 +89,9 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
   }
 
   const notifier = new ChangeNotifier({
-    pool,
-    clientConfig: { ...pool.options, application_name: `${applicationName}-listen` } as pg.ClientConfig,
+    clientConfig: pool.options as pg.ClientConfig,
+    listenApplicationName: `${applicationName}-listen`,
+    senderApplicationName: `${applicationName}-notify`,
     channel: `${schema}.appended`,
     logger,
   });

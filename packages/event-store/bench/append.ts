@@ -1,0 +1,185 @@
+/**
+ * `pnpm bench:event-store`: append throughput and latency of the PostgreSQL adapter next to the
+ * same work done with raw SQL, at the same concurrency and durability, plus subscription lag.
+ * Figures, not a test. Uses DATABASE_URL, or starts an embedded PostgreSQL.
+ *
+ *   BENCH_CONCURRENCY (32)  BENCH_SECONDS (8)  BENCH_POOL (10)
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmbeddedPostgres } from '@publisher/dev-infra';
+import pg from 'pg';
+import { createPostgresEventStore, decodePosition, type NewEvent, type PostgresEventStore } from '../src/index.ts';
+
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const poolSize = Number(process.env.BENCH_POOL ?? 10);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+function event(n: number): NewEvent {
+  return {
+    id: randomUUID(),
+    type: 'PublishingRecordStarted',
+    data: { record_id: randomUUID(), destination: 'webhook', attempts: n, external_url: null },
+    metadata: {
+      correlation_id: randomUUID(),
+      causation_id: null,
+      actor: { user_id: 'bench', role: 'editor' },
+      tenant: { account_id: 1, site_id: 2, sector_id: 3 },
+      request_id: randomUUID(),
+      occurred_at: new Date().toISOString(),
+      schema_version: 1,
+    },
+  };
+}
+
+/** One "command": a new stream, then three appends at the exact revision (create + transitions). */
+type AppendFn = (stream: string, events: NewEvent[], expected: number | 'no_stream') => Promise<unknown>;
+
+async function run(
+  name: string,
+  append: AppendFn,
+): Promise<{ name: string; perSecond: number; p50: number; p99: number }> {
+  const latencies: number[] = [];
+  const end = Date.now() + seconds * 1000;
+  const worker = async () => {
+    while (Date.now() < end) {
+      const stream = `bench-${randomUUID()}`;
+      for (let rev = -1; rev < 3 && Date.now() < end; rev++) {
+        const t0 = performance.now();
+        await append(stream, [event(rev + 1)], rev < 0 ? 'no_stream' : rev);
+        latencies.push(performance.now() - t0);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!;
+  return { name, perSecond: latencies.length / seconds, p50: q(0.5), p99: q(0.99) };
+}
+
+/** The textbook transaction, one statement per round trip: check-and-bump the version, insert, commit. */
+function rawTransaction(pool: pg.Pool): AppendFn {
+  return async (stream, events, expected) => {
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      const n = events.length;
+      const bumped =
+        expected === 'no_stream'
+          ? await c.query(
+              'INSERT INTO event_store.streams (stream, revision) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING revision',
+              [stream, n - 1],
+            )
+          : await c.query(
+              'UPDATE event_store.streams SET revision = revision + $2 WHERE stream = $1 AND revision = $3 RETURNING revision',
+              [stream, n, expected],
+            );
+      if (bumped.rowCount !== 1) throw new Error('conflict');
+      const last = Number(bumped.rows[0].revision);
+      await c.query(
+        `INSERT INTO event_store.events (stream, revision, id, type, data, metadata)
+         SELECT $1, $2::bigint + ord, id, type, data, metadata
+           FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) WITH ORDINALITY AS e(id, type, data, metadata, ord)`,
+        [
+          stream,
+          last - n,
+          events.map((e) => e.id),
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+        ],
+      );
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
+  };
+}
+
+/** The adapter's stored function called directly: the floor under the adapter's own overhead. */
+function rawFunction(pool: pg.Pool): AppendFn {
+  return async (stream, events, expected) => {
+    const { rows } = await pool.query({
+      name: 'bench_append',
+      text: 'SELECT ok FROM event_store.append_to_stream($1, $2, $3)',
+      values: [stream, expected === 'no_stream' ? -1 : expected, JSON.stringify(events)],
+    });
+    if (!rows[0].ok) throw new Error('conflict');
+  };
+}
+
+async function subscriptionLag(store: PostgresEventStore): Promise<{ p50: number; p99: number; events: number }> {
+  const sent = new Map<string, number>();
+  const lags: number[] = [];
+  const controller = new AbortController();
+  const head = await store.headPosition();
+  const sub = (async () => {
+    for await (const batch of store.subscribe({ after: head, signal: controller.signal })) {
+      const now = performance.now();
+      for (const e of batch) {
+        const t0 = sent.get(e.id);
+        if (t0 !== undefined) lags.push(now - t0);
+      }
+    }
+  })();
+  const result = await run('adapter append + subscriber', async (stream, events, expected) => {
+    for (const e of events) sent.set(e.id, performance.now());
+    await store.append(stream, events, expected);
+  });
+  const deadline = Date.now() + 10_000;
+  while (lags.length < sent.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  controller.abort();
+  await sub;
+  lags.sort((a, b) => a - b);
+  const q = (p: number) => lags[Math.min(lags.length - 1, Math.floor(lags.length * p))] ?? Number.NaN;
+  console.log(row(result));
+  return { p50: q(0.5), p99: q(0.99), events: lags.length };
+}
+
+const row = (r: { name: string; perSecond: number; p50: number; p99: number }) =>
+  `${r.name.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)} appends/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms`;
+
+let stopPg: (() => Promise<void>) | null = null;
+let url = process.env.DATABASE_URL;
+if (!url) {
+  const embedded = await startEmbeddedPostgres({ dataDir: path.join(root, '.data', `pg-bench-es-${process.pid}`) });
+  stopPg = embedded.stop;
+  url = embedded.url;
+}
+const admin = new pg.Client({ connectionString: url });
+await admin.connect();
+const dbName = `bench_es_${Date.now()}`;
+await admin.query(`CREATE DATABASE ${dbName}`);
+const dbUrl = new URL(url);
+dbUrl.pathname = `/${dbName}`;
+const store = createPostgresEventStore({ connectionString: dbUrl.toString(), poolSize });
+await store.migrate();
+const rawPool = new pg.Pool({ connectionString: dbUrl.toString(), max: poolSize });
+try {
+  console.log(`# ${concurrency} concurrent writers, pool ${poolSize}, ${seconds} s each, synchronous_commit on`);
+  const results = [
+    await run('raw SQL transaction (4 round trips)', rawTransaction(rawPool)),
+    await run('raw append_to_stream (1 round trip)', rawFunction(rawPool)),
+    await run('adapter store.append', (s, e, x) => store.append(s, e, x)),
+  ];
+  for (const r of results) console.log(row(r));
+  const ceiling = Math.max(results[0]!.perSecond, results[1]!.perSecond);
+  console.log(`adapter ÷ best raw: ${(results[2]!.perSecond / ceiling).toFixed(2)}`);
+  const lag = await subscriptionLag(store);
+  console.log(
+    `subscription lag (append start → delivered): p50 ${lag.p50.toFixed(1)} ms, p99 ${lag.p99.toFixed(1)} ms over ${lag.events} events`,
+  );
+  const head = await store.headPosition();
+  console.log(`# head ${head} (transaction ${head ? decodePosition(head).high : '-'})`);
+} finally {
+  await store.close();
+  await rawPool.end();
+  await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
+  await admin.end();
+  await stopPg?.();
+}

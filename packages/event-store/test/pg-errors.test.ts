@@ -1,0 +1,38 @@
+import t from 'tap';
+import { isEventStoreUnavailable } from '../src/index.ts';
+import { isConnectionError, toStoreError } from '../src/postgres/pg-errors.ts';
+
+const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+
+t.test('connection-level failures become EVENT_STORE_UNAVAILABLE (→ 503)', async (t) => {
+  for (const err of [
+    withCode('ECONNREFUSED'),
+    withCode('ECONNRESET'),
+    withCode('ETIMEDOUT'),
+    withCode('57P01', 'terminating connection due to administrator command'),
+    withCode('57P03', 'the database system is starting up'),
+    withCode('08006'),
+    withCode('53300', 'too many connections'),
+    withCode('57014', 'canceling statement due to statement timeout'),
+    new Error('Connection terminated unexpectedly'),
+    new Error('timeout exceeded when trying to connect'),
+    new AggregateError([withCode('ECONNREFUSED')], 'connect failed'),
+  ]) {
+    const mapped = toStoreError(err, 'append');
+    t.ok(isEventStoreUnavailable(mapped), `${(err as { code?: string }).code ?? err.message}`);
+    t.equal((mapped as Error).cause, err, 'keeps the cause');
+  }
+});
+
+t.test('request errors pass through unchanged', async (t) => {
+  for (const err of [
+    withCode('23505', 'duplicate key'),
+    withCode('22P02', 'invalid input syntax'),
+    withCode('42P01', 'relation does not exist'),
+    new RangeError('append needs at least one event'),
+    'not an error',
+  ]) {
+    t.notOk(isConnectionError(err));
+    t.equal(toStoreError(err, 'append'), err);
+  }
+});

@@ -1,0 +1,217 @@
+/**
+ * PostgreSQL-adapter behaviour beyond the shared contract: migrations, schemas, input checks,
+ * duplicate ids across streams, the readability barrier, the idle-in-transaction guard, pool
+ * recovery after terminated sessions, and subscription options.
+ */
+import { randomUUID } from 'node:crypto';
+import { createTestDatabase } from '@publisher/testing';
+import pg from 'pg';
+import t, { type Test } from 'tap';
+import {
+  createPostgresEventStore,
+  isDuplicateEventId,
+  isWrongExpectedVersion,
+  type PostgresEventStore,
+  type RecordedEvent,
+} from '../src/index.ts';
+import { eventually, newEvents, streamName } from './contract/fixtures.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function setup(
+  t: Test,
+  options: Partial<Parameters<typeof createPostgresEventStore>[0]> = {},
+): Promise<{ store: PostgresEventStore; url: string }> {
+  const db = await createTestDatabase('es_adapter');
+  t.teardown(db.drop);
+  const store = createPostgresEventStore({ connectionString: db.url, pollIntervalMs: 50, ...options });
+  t.teardown(() => store.close());
+  await store.migrate();
+  return { store, url: db.url };
+}
+
+t.test('concurrent start-ups migrate once and without error', async (t) => {
+  const db = await createTestDatabase('es_migrate');
+  t.teardown(db.drop);
+  const stores = Array.from({ length: 6 }, () => createPostgresEventStore({ connectionString: db.url }));
+  t.teardown(() => Promise.all(stores.map((s) => s.close())));
+  await t.resolves(Promise.all(stores.map((s) => s.migrate())), 'all migrations succeed');
+  await t.resolves(stores[0]!.migrate(), 'migrating again is a no-op');
+  const { rows } = await stores[0]!.pool.query('SELECT version FROM event_store.migrations ORDER BY version');
+  t.same(
+    rows.map((r) => r.version),
+    [1],
+    'each migration recorded once',
+  );
+  await stores[1]!.append(streamName('m'), newEvents(1), 'no_stream');
+});
+
+t.test('stores in different schemas of one database are separate', async (t) => {
+  const { store: a, url } = await setup(t, { schema: 'tenant_a' });
+  const b = createPostgresEventStore({ connectionString: url, schema: 'tenant b' });
+  t.teardown(() => b.close());
+  await b.migrate();
+  const stream = streamName('schema');
+  await a.append(stream, newEvents(2), 'no_stream');
+  t.same(await b.readStream(stream), [], 'the other schema does not see the stream');
+  t.equal((await b.append(stream, newEvents(1), 'no_stream')).next_revision, 0, 'and has its own streams');
+});
+
+t.test('invalid input is rejected before touching the database', async (t) => {
+  const { store } = await setup(t);
+  const stream = streamName('input');
+  await t.rejects(store.append(stream, [], 'any'), RangeError, 'an empty append');
+  await t.rejects(store.append(stream, newEvents(1), -1), RangeError, 'a negative revision');
+  await t.rejects(store.append(stream, newEvents(1), 1.5), RangeError, 'a fractional revision');
+  await t.rejects(store.append('', newEvents(1), 'any'), TypeError, 'an empty stream name');
+  await t.rejects(store.append(stream, [{ ...newEvents(1)[0]!, id: 'not-a-uuid' }], 'any'), TypeError, 'a bad id');
+  await t.rejects(store.readAll({ after: 'nonsense' }), TypeError, 'a malformed position');
+  await t.rejects(store.readStream(stream, { from: -2 }), RangeError, 'a negative from');
+  const [e] = newEvents(1);
+  await t.rejects(store.append(stream, [e!, e!], 'any'), { code: 'DUPLICATE_EVENT_ID' }, 'one id twice in an append');
+  t.same(await store.readStream(stream), [], 'nothing stored');
+});
+
+t.test('event ids are unique across streams', async (t) => {
+  const { store } = await setup(t);
+  const events = newEvents(2);
+  const first = streamName('first');
+  await store.append(first, events, 'no_stream');
+  const err = await store.append(streamName('second'), events, 'any').catch((e: unknown) => e);
+  t.ok(isDuplicateEventId(err), 'the same ids in another stream: DUPLICATE_EVENT_ID');
+
+  const mixed = [events[0]!, ...newEvents(1)];
+  const partial = await store.append(first, mixed, 'any').catch((e: unknown) => e);
+  t.ok(isDuplicateEventId(partial), 'a stored id mixed with a new one is not a re-send');
+  const stale = await store.append(first, mixed, 0).catch((e: unknown) => e);
+  t.ok(isWrongExpectedVersion(stale), 'with a stale revision it is a plain conflict');
+  t.equal((await store.readStream(first)).length, 2, 'nothing more stored');
+});
+
+t.test('readAll stops before a transaction still running, then returns both in order', async (t) => {
+  const { store, url } = await setup(t);
+  const open = new pg.Client({ connectionString: url });
+  await open.connect();
+  t.teardown(() => open.end());
+  const early = newEvents(1);
+  await open.query('BEGIN');
+  await open.query('SELECT * FROM event_store.append_to_stream($1, -1, $2)', [
+    streamName('early'),
+    JSON.stringify(early),
+  ]);
+  const late = await store.append(streamName('late'), newEvents(1), 'no_stream');
+
+  const ids = async () => (await store.readAll()).map((e) => e.id);
+  t.notOk((await ids()).includes(early[0]!.id), 'the open transaction is not readable');
+  t.same(await ids(), [], 'nor is the committed append after it: its position is not final yet');
+  t.equal(await store.headPosition(), null, 'headPosition waits for it too');
+
+  await open.query('COMMIT');
+  // Other test files share the server: a transaction of theirs may hold the horizon a moment longer.
+  const all = await eventually(
+    () => store.readAll(),
+    (events) => events.length >= 2,
+  );
+  t.same(
+    all.map((e) => e.id),
+    [early[0]!.id, all[1]?.id],
+    'then the earlier transaction first, the later one after it',
+  );
+  t.equal(all[1]?.position, late.position);
+});
+
+t.test('an idle transaction on the store sessions is ended, so readers move on', async (t) => {
+  const { store } = await setup(t, { idleInTransactionTimeoutMs: 500 });
+  const client = await store.pool.connect();
+  const { rows } = await client.query('SHOW idle_in_transaction_session_timeout');
+  t.equal(rows[0].idle_in_transaction_session_timeout, '500ms', 'the session setting is applied');
+  client.on('error', () => {}); // the server ends this session; the pool drops it on release
+  await client.query('BEGIN');
+  await client.query('SELECT * FROM event_store.append_to_stream($1, -1, $2)', [
+    streamName('forgotten'),
+    JSON.stringify(newEvents(1)),
+  ]);
+  const later = await store.append(streamName('later'), newEvents(1), 'no_stream');
+  t.same(await store.readAll(), [], 'held back by the forgotten transaction');
+  await sleep(600);
+  const all = await eventually(
+    () => store.readAll(),
+    (events) => events.length > 0,
+  );
+  t.same(
+    all.map((e) => e.position),
+    [later.position],
+    'after the timeout the forgotten transaction is rolled back and the later append is readable',
+  );
+  client.release(new Error('terminated by the server'));
+});
+
+t.test('sessions terminated by the server are replaced by the pool', async (t) => {
+  const { store, url } = await setup(t, { applicationName: 'es-terminate-me' });
+  const stream = streamName('terminate');
+  await store.append(stream, newEvents(1), 'no_stream');
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  t.teardown(() => admin.end());
+  const { rowCount } = await admin.query(
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'es-terminate-me' AND datname = current_database()`,
+  );
+  t.ok((rowCount ?? 0) > 0, 'store sessions terminated (57P01)');
+  await sleep(50);
+  t.equal((await store.append(stream, newEvents(1), 0)).next_revision, 1, 'the next append succeeds');
+});
+
+t.test('subscription limit ends the iterator; falling behind reports catch-up again', async (t) => {
+  const { store } = await setup(t);
+  const stream = streamName('sub');
+  await store.append(stream, newEvents(5), 'no_stream');
+
+  const limited: RecordedEvent[] = [];
+  for await (const batch of store.subscribe({ limit: 3, batch_size: 2 })) limited.push(...batch);
+  t.same(
+    limited.map((e) => e.revision),
+    [0, 1, 2],
+    'limit caps the events delivered, then the iterator ends',
+  );
+
+  const controller = new AbortController();
+  t.teardown(() => controller.abort());
+  let caughtUp = 0;
+  let total = 0;
+  const run = (async () => {
+    for await (const batch of store.subscribe({
+      batch_size: 2,
+      signal: controller.signal,
+      on_caught_up: () => caughtUp++,
+    })) {
+      total += batch.length;
+      if (total > 5 && total < 12) t.equal(caughtUp, 1, 'not reported while catching up with the burst');
+    }
+  })();
+  while (caughtUp < 1) await sleep(10);
+  t.equal(total, 5, 'caught up after the existing events');
+  await store.append(stream, newEvents(7), 4); // more than a batch: the subscriber falls behind
+  while (caughtUp < 2) await sleep(10);
+  t.equal(total, 12, 'reported again once the burst is read');
+  controller.abort();
+  await run;
+});
+
+t.test('an unknown option combination fails fast', async (t) => {
+  t.throws(() => createPostgresEventStore({}), TypeError, 'needs a connection string or a pool');
+});
+
+t.test('a shared pool stays open when the store closes', async (t) => {
+  const db = await createTestDatabase('es_shared_pool');
+  t.teardown(db.drop);
+  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  t.teardown(() => pool.end());
+  const store = createPostgresEventStore({ pool });
+  await store.migrate();
+  const id = randomUUID();
+  await store.append(streamName('shared'), [{ ...newEvents(1)[0]!, id }], 'no_stream');
+  await store.close();
+  const { rows } = await pool.query('SELECT count(*)::int AS n FROM event_store.events WHERE id = $1', [id]);
+  t.equal(rows[0].n, 1, 'the caller can still use its pool');
+  await t.rejects(store.ping(), /closed/, 'the closed store refuses work');
+});

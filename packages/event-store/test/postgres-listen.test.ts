@@ -1,0 +1,114 @@
+/**
+ * LISTEN/NOTIFY only shortens waits: a subscriber wakes on another process's append at once, keeps
+ * receiving by polling while its LISTEN connection cannot be re-established, and listens again
+ * when it can. "Another process" is a second store instance: in-process appends also wake local
+ * subscribers directly, which would hide the NOTIFY path.
+ */
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase } from '@publisher/testing';
+import pg from 'pg';
+import t from 'tap';
+import { createPostgresEventStore, type RecordedEvent } from '../src/index.ts';
+import { newEvents, streamName } from './contract/fixtures.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await sleep(20);
+  }
+  return check();
+}
+
+t.test('a dropped LISTEN connection falls back to polling, then reconnects', async (t) => {
+  // Teardowns run last-registered first: the role goes after the database holding its grants.
+  const role = `es_listen_${randomBytes(4).toString('hex')}`;
+  t.teardown(async () => {
+    const server = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await server.connect();
+    await server.query(`DROP ROLE IF EXISTS ${role}`);
+    await server.end();
+  });
+  const db = await createTestDatabase('es_listen');
+  t.teardown(db.drop);
+  const admin = new pg.Client({ connectionString: db.url });
+  await admin.connect();
+  t.teardown(() => admin.end());
+
+  const writer = createPostgresEventStore({ connectionString: db.url });
+  t.teardown(() => writer.close());
+  await writer.migrate();
+
+  // The reader logs in as a role whose connection limit the test can lower (superusers ignore it).
+  await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'pw'`);
+  await admin.query(`GRANT USAGE ON SCHEMA event_store TO ${role}`);
+  await admin.query(`GRANT SELECT ON ALL TABLES IN SCHEMA event_store TO ${role}`);
+  const readerUrl = new URL(db.url);
+  readerUrl.username = role;
+  readerUrl.password = 'pw';
+  const reader = createPostgresEventStore({
+    connectionString: readerUrl.toString(),
+    poolSize: 1,
+    pollIntervalMs: 3000,
+    applicationName: 'es-listen-reader',
+  });
+  t.teardown(() => reader.close());
+
+  const received: RecordedEvent[] = [];
+  const controller = new AbortController();
+  t.teardown(() => controller.abort());
+  let caughtUp = false;
+  const subscription = (async () => {
+    for await (const batch of reader.subscribe({ signal: controller.signal, on_caught_up: () => (caughtUp = true) })) {
+      received.push(...batch);
+    }
+  })();
+  const listenPid = async () =>
+    (
+      await admin.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE application_name = 'es-listen-reader-listen' AND datname = current_database()`,
+      )
+    ).rows[0]?.pid ?? null;
+  t.ok(await until(async () => caughtUp && (await listenPid()) !== null, 10_000), 'subscribed and listening');
+
+  const stream = streamName('listen');
+  const timeToReceive = async (expected: number) => {
+    const started = Date.now();
+    t.ok(await until(() => received.length >= expected, 10_000), `event ${expected} received`);
+    return Date.now() - started;
+  };
+
+  await writer.append(stream, newEvents(1), 'no_stream');
+  const notified = await timeToReceive(1);
+  t.ok(notified < 1500, `woken by NOTIFY, well before the 3 s poll (${notified} ms)`);
+
+  // Keep the LISTEN connection from coming back: the pool's one connection fills the role's limit.
+  await admin.query(`ALTER ROLE ${role} CONNECTION LIMIT 1`);
+  const firstPid = await listenPid();
+  await admin.query('SELECT pg_terminate_backend($1)', [firstPid]);
+  t.ok(await until(async () => (await listenPid()) === null, 5000), 'LISTEN connection gone');
+  await sleep(300); // a reconnect attempt or two fail meanwhile
+  t.equal(await listenPid(), null, 'cannot reconnect while the role is at its limit');
+
+  await writer.append(stream, newEvents(1), 0);
+  const polled = await timeToReceive(2);
+  t.ok(polled < 5000, `received by polling without LISTEN (${polled} ms)`);
+  t.equal(await listenPid(), null, 'still not listening: that was polling');
+
+  await admin.query(`ALTER ROLE ${role} CONNECTION LIMIT -1`);
+  t.ok(await until(async () => (await listenPid()) !== null, 10_000), 'LISTEN connection re-established');
+  t.not(await listenPid(), firstPid, 'a new LISTEN session');
+  await writer.append(stream, newEvents(1), 1);
+  const renotified = await timeToReceive(3);
+  t.ok(renotified < 1500, `woken by NOTIFY again (${renotified} ms)`);
+
+  controller.abort();
+  await subscription;
+  t.same(
+    received.filter((e) => e.stream === stream).map((e) => e.revision),
+    [0, 1, 2],
+    'each event once, in order',
+  );
+});

@@ -1,0 +1,73 @@
+/**
+ * PostgreSQL going away and coming back: appends and reads answer EventStoreUnavailableError (the
+ * HTTP layer's 503) while it is unreachable, the pool recovers by itself, and a running
+ * subscription resumes without losing or repeating events. The outage is a TCP proxy cut, so the
+ * server the other test files share keeps running.
+ */
+import { createTestDatabase } from '@publisher/testing';
+import t from 'tap';
+import { createPostgresEventStore, isEventStoreUnavailable, type RecordedEvent } from '../src/index.ts';
+import { newEvents, streamName } from './contract/fixtures.ts';
+import { startTcpProxy, viaProxy } from './helpers/tcp-proxy.ts';
+
+t.test('unreachable PostgreSQL → EventStoreUnavailableError; the store recovers by itself', async (t) => {
+  const db = await createTestDatabase('es_outage');
+  t.teardown(db.drop);
+  const target = new URL(db.url);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+  t.teardown(proxy.close);
+  const store = createPostgresEventStore({
+    connectionString: viaProxy(db.url, proxy),
+    pollIntervalMs: 50,
+    connectionTimeoutMs: 1000,
+  });
+  t.teardown(() => store.close());
+  await store.migrate();
+
+  const stream = streamName('outage');
+  await store.append(stream, newEvents(2), 'no_stream');
+
+  const received: RecordedEvent[] = [];
+  const controller = new AbortController();
+  t.teardown(() => controller.abort());
+  const subscription = (async () => {
+    for await (const batch of store.subscribe({ signal: controller.signal })) received.push(...batch);
+  })();
+  const waitFor = async (n: number) => {
+    const deadline = Date.now() + 15_000;
+    while (received.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  };
+  await waitFor(2);
+  t.equal(received.length, 2, 'subscription caught up before the outage');
+
+  await proxy.cut();
+  const started = Date.now();
+  for (const [name, attempt] of [
+    ['append', () => store.append(stream, newEvents(1), 1)],
+    ['readStream', () => store.readStream(stream)],
+    ['readAll', () => store.readAll()],
+    ['headPosition', () => store.headPosition()],
+    ['ping', () => store.ping()],
+  ] as const) {
+    const err = await (attempt as () => Promise<unknown>)().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    t.ok(isEventStoreUnavailable(err), `${name} fails with EVENT_STORE_UNAVAILABLE`);
+  }
+  t.ok(Date.now() - started < 10_000, 'failures are prompt (connection timeout), not hangs');
+
+  await proxy.restore();
+  const after = await store.append(stream, newEvents(1), 1);
+  t.equal(after.next_revision, 2, 'the first append after the outage succeeds: the pool reconnected');
+  t.equal((await store.readStream(stream)).length, 3, 'the append during the outage stored nothing');
+
+  await waitFor(3);
+  controller.abort();
+  await subscription;
+  t.same(
+    received.map((e) => e.revision),
+    [0, 1, 2],
+    'the subscription survived the outage: each event once, in order',
+  );
+});
