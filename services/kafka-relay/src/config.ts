@@ -1,0 +1,99 @@
+import type { EventStore } from '@publisher/event-store';
+import type { Logger } from 'pino';
+import { RelayError } from './errors.ts';
+import { parseBrokers } from './kafka.ts';
+
+export const DEFAULT_RELAY_PORT = 3002;
+
+/** Everything the relay needs; `loadRelayConfig` builds it from the environment. */
+export interface RelayConfig {
+  /** PostgreSQL URL of the relay's checkpoint table (and of the event store when `eventStore` is 'postgres'). */
+  databaseUrl: string;
+  brokers: string[];
+  /** Which adapter to open, or an already open store (tests, embedding); an injected store is not closed. */
+  eventStore: 'postgres' | 'esdb' | EventStore;
+  /** EventStoreDB connection string when `eventStore` is 'esdb'. */
+  eventStoreUrl: string | null;
+  /** Checkpoint row and lock name; two relays with different names relay independently. */
+  name: string;
+  /** Events per store read and per Kafka request. */
+  batchSize: number;
+  topicPartitions: number;
+  /**
+   * Prepended to every topic name (e.g. `staging.`), for clusters shared by several environments and
+   * for tests; consumers must use the same prefix. Default: none.
+   */
+  topicPrefix: string;
+  /** -1: the broker's default. */
+  replicationFactor: number;
+  clientId: string;
+  /** Upper bound of the back-off between attempts while Kafka or PostgreSQL is unavailable. */
+  maxBackoffMs: number;
+  host: string;
+  /** Port of /health and /metrics; null: no HTTP endpoint; 0: any free port. */
+  port: number | null;
+  logLevel: string;
+  logger?: Logger;
+}
+
+export type RelayOptions = Pick<RelayConfig, 'databaseUrl' | 'brokers'> & Partial<RelayConfig>;
+
+export const relayDefaults: Omit<RelayConfig, 'databaseUrl' | 'brokers'> = {
+  eventStore: 'postgres',
+  eventStoreUrl: null,
+  name: 'kafka-relay',
+  batchSize: 1000,
+  topicPartitions: 3,
+  topicPrefix: '',
+  replicationFactor: -1,
+  clientId: 'publisher-kafka-relay',
+  maxBackoffMs: 10_000,
+  host: '127.0.0.1',
+  port: DEFAULT_RELAY_PORT,
+  logLevel: 'info',
+};
+
+/**
+ * Reads the relay's configuration from the environment (see README) and fails fast on bad values.
+ * @example const config = loadRelayConfig(process.env);
+ */
+export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
+  const databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) throw invalid('DATABASE_URL is required (the relay keeps its checkpoint in PostgreSQL)');
+  const brokers = parseBrokers(env.KAFKA_BROKERS ?? '');
+  if (brokers.length === 0) throw invalid('KAFKA_BROKERS is required, e.g. 127.0.0.1:9092');
+  const kind = env.EVENT_STORE || 'postgres';
+  if (kind !== 'postgres' && kind !== 'esdb') throw invalid(`EVENT_STORE must be postgres or esdb; got ${kind}`);
+  if (kind === 'esdb' && !env.EVENTSTORE_URL) throw invalid('EVENTSTORE_URL is required with EVENT_STORE=esdb');
+  const port = env.KAFKA_RELAY_PORT === 'off' ? null : integer(env, 'KAFKA_RELAY_PORT', DEFAULT_RELAY_PORT, 0, 65535);
+  return {
+    databaseUrl,
+    brokers,
+    eventStore: kind,
+    eventStoreUrl: env.EVENTSTORE_URL || null,
+    name: env.RELAY_NAME || relayDefaults.name,
+    batchSize: integer(env, 'RELAY_BATCH_SIZE', relayDefaults.batchSize, 1, 10_000),
+    topicPartitions: integer(env, 'KAFKA_TOPIC_PARTITIONS', relayDefaults.topicPartitions, 1, 10_000),
+    topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '',
+    replicationFactor: integer(env, 'KAFKA_TOPIC_REPLICATION_FACTOR', relayDefaults.replicationFactor, -1, 100),
+    clientId: env.KAFKA_CLIENT_ID || relayDefaults.clientId,
+    maxBackoffMs: integer(env, 'RELAY_MAX_BACKOFF_MS', relayDefaults.maxBackoffMs, 100, 600_000),
+    host: env.HOST || relayDefaults.host,
+    port,
+    logLevel: env.LOG_LEVEL || relayDefaults.logLevel,
+  };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw invalid(`${name} must be an integer between ${min} and ${max}; got ${raw}`);
+  }
+  return value;
+}
+
+function invalid(message: string): RelayError {
+  return new RelayError('RELAY_CONFIG_INVALID', message);
+}

@@ -1,0 +1,95 @@
+import { Kafka, type logCreator, logLevel, Partitioners, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/**
+ * kafkajs logs through pino. kafkajs reports every failed request as an error while it retries on
+ * its own; the relay logs the outcome itself, so kafkajs' own lines are demoted one level.
+ */
+function pinoLogCreator(logger: Logger): logCreator {
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, ...extra } = log;
+      // We bound the producer's retries on purpose (see createRelayProducer); the warning that this
+      // may break exactly-once is expected: the relay promises at-least-once and consumers dedupe.
+      if (message.startsWith('Limiting retries for the idempotent producer')) return;
+      const name = LEVELS[level] ?? 'info';
+      const demoted = name === 'error' ? 'warn' : name === 'warn' ? 'info' : 'debug';
+      logger[demoted]({ kafkajs: namespace, ...extra }, message);
+    };
+}
+
+/** Parses `KAFKA_BROKERS` (`host:port[,host:port…]`). */
+export function parseBrokers(value: string): string[] {
+  return value
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+}
+
+export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logLevel.WARN,
+    logCreator: pinoLogCreator(options.logger),
+    connectionTimeout: 3000,
+    requestTimeout: 30_000,
+    // Connection-level retries stay short: the relay's own loop backs off and reconnects.
+    retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
+  });
+}
+
+/**
+ * The relay's producer: idempotent (the broker drops a retried request's duplicates), acks from all
+ * in-sync replicas, one request in flight (kafkajs' requirement for ordered idempotent writes).
+ * Its own retries are bounded so a broker outage surfaces as an error the relay can report and
+ * back off from; the relay then builds a NEW producer (new producer id, fresh sequence numbers)
+ * and re-sends from its checkpoint — possibly a duplicate, never a gap or a reorder.
+ */
+export function createRelayProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    // murmur2 on the key, as Java clients do: every client maps a record id to the same partition.
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 3000 },
+  });
+}
+
+/**
+ * Creates the topics that do not exist yet. `replicationFactor` -1 uses the broker's default.
+ * @example await ensureTopics(kafka, ['publisher.publishing-records.v1'], { partitions: 3, replicationFactor: -1 });
+ */
+export async function ensureTopics(
+  kafka: Kafka,
+  topics: readonly string[],
+  options: { partitions: number; replicationFactor: number },
+): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: options.partitions,
+          replicationFactor: options.replicationFactor,
+        })),
+      });
+    }
+    return missing;
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * The ONE place where internal domain events become public integration events.
+ *
+ * It lives here, not in packages/contracts, on purpose: contracts is the stable surface other teams
+ * import, and must not know internal shapes (the domain already depends on contracts, so the
+ * reverse dependency would also be a cycle). The relay is the only producer of public events, so
+ * the translation sits beside it; a change to an internal event breaks the type check of this file
+ * (exhaustive switch) instead of silently changing what consumers receive.
+ */
+import {
+  EVENT_HEADERS,
+  type IntegrationEvent,
+  type PublisherTopic,
+  topicOf,
+  validateIntegrationEvent,
+} from '@publisher/contracts';
+import type { DeploymentEvent, PublishingRecordEvent, SiteDeploymentsEvent } from '@publisher/domain';
+import type { RecordedEvent } from '@publisher/event-store';
+import { RelayError } from './errors.ts';
+
+type InternalEvent = PublishingRecordEvent | DeploymentEvent | SiteDeploymentsEvent;
+
+/** A public event ready for Kafka, or why an event is not published. */
+export type MappedEvent =
+  | { kind: 'publish'; topic: PublisherTopic; key: string; event: IntegrationEvent }
+  | { kind: 'skip'; reason: 'internal_event' | 'foreign_stream' };
+
+/** Streams whose events are Publisher's records; anything else in the log is not ours to publish. */
+const PUBLIC_STREAM = /^(publishing_record|deployment|site_deployments)-/;
+
+type Envelope = Omit<IntegrationEvent, 'event_type' | 'schema_version' | 'data' | 'record_id'>;
+
+/**
+ * Maps one recorded event. Throws `RELAY_UNMAPPABLE_EVENT` for an event of a Publisher stream that
+ * has no mapping or whose mapping does not satisfy the public schema: the relay must stop rather
+ * than let consumers silently miss an event.
+ *
+ * @example
+ * const mapped = mapRecordedEvent(recorded);
+ * if (mapped.kind === 'publish') producer.send({ topic: mapped.topic, messages: [toKafkaMessage(mapped)] });
+ */
+export function mapRecordedEvent(recorded: RecordedEvent): MappedEvent {
+  if (!PUBLIC_STREAM.test(recorded.stream)) return { kind: 'skip', reason: 'foreign_stream' };
+  const m = recorded.metadata;
+  const envelope: Envelope = {
+    event_id: recorded.id,
+    occurred_at: m.occurred_at,
+    account_id: m.tenant.account_id,
+    site_id: m.tenant.site_id,
+    sector_id: m.tenant.sector_id as number,
+    position: recorded.position,
+    correlation_id: m.correlation_id,
+    causation_id: m.causation_id,
+  };
+  const internal = recorded as unknown as InternalEvent;
+  const draft = toPublic(internal, envelope);
+  if (draft === null) return { kind: 'skip', reason: 'internal_event' };
+  if (draft === undefined) {
+    throw new RelayError('RELAY_UNMAPPABLE_EVENT', `no public mapping for ${recorded.type}`, eventRef(recorded));
+  }
+  const checked = validateIntegrationEvent(draft);
+  if (!checked.ok) {
+    throw new RelayError('RELAY_UNMAPPABLE_EVENT', `${recorded.type} maps to an invalid ${draft.event_type}`, {
+      ...eventRef(recorded),
+      errors: checked.error.details,
+    });
+  }
+  return { kind: 'publish', topic: topicOf(draft.event_type)!, key: draft.record_id, event: checked.event };
+}
+
+/** null: internal by design; undefined: unknown type (a mapping is missing). */
+function toPublic(e: InternalEvent, env: Envelope): IntegrationEvent | null | undefined {
+  const v1 = { schema_version: 1 as const };
+  switch (e.type) {
+    case 'PublishingRecordCreated': {
+      const d = e.data;
+      return {
+        ...env,
+        ...v1,
+        event_type: 'publisher.publishing_record.created',
+        record_id: d.record_id,
+        data: {
+          status: 'pending',
+          content_id: d.content_id,
+          destination: d.destination,
+          destination_config: d.destination_config,
+          metadata: d.metadata,
+        },
+      };
+    }
+    case 'PublishingRecordUpdated':
+      return {
+        ...env,
+        ...v1,
+        event_type: 'publisher.publishing_record.updated',
+        record_id: e.data.record_id,
+        data: { changes: pickDefined(e.data.changes) },
+      };
+    case 'PublishingStarted':
+      return {
+        ...env,
+        ...v1,
+        event_type: 'publisher.publishing_record.started',
+        record_id: e.data.record_id,
+        data: { status: 'publishing', attempt: e.data.attempt },
+      };
+    case 'PublishingSucceeded':
+      return {
+        ...env,
+        ...v1,
+        event_type: 'publisher.publishing_record.published',
+        record_id: e.data.record_id,
+        data: { status: 'published', external_url: e.data.external_url, external_id: e.data.external_id ?? null },
+      };
+    case 'PublishingFailed':
+      return {
+        ...env,
+        ...v1,
+        event_type: 'publisher.publishing_record.failed',
+        record_id: e.data.record_id,
+        data: { status: 'failed', error: e.data.error },
+      };
+    case 'PublishingRetried':
+      return {
+        ...env,
+        ...v1,
+        event_type: 'publisher.publishing_record.retried',
+        record_id: e.data.record_id,
+        data: { status: 'pending' },
+      };
+    case 'PublishingRecordDeleted':
+      return {
+        ...env,
+        ...v1,
+        event_type: 'publisher.publishing_record.deleted',
+        record_id: e.data.record_id,
+        data: {},
+      };
+    case 'DeploymentCreated':
+      return {
+        ...env,
+        ...v1,
+        sector_id: e.data.sector_id,
+        event_type: 'publisher.deployment.created',
+        record_id: e.data.deployment_id,
+        data: { status: 'pending', version: e.data.version, metadata: e.data.metadata },
+      };
+    case 'DeploymentStarted':
+      return deployment(env, e.data.deployment_id, 'publisher.deployment.started', { status: 'deploying' });
+    case 'DeploymentSucceeded':
+      return deployment(env, e.data.deployment_id, 'publisher.deployment.deployed', {
+        status: 'deployed',
+        deployment_url: e.data.deployment_url,
+      });
+    case 'DeploymentFailed':
+      return deployment(env, e.data.deployment_id, 'publisher.deployment.failed', {
+        status: 'failed',
+        error: e.data.error,
+      });
+    case 'DeploymentRolledBack':
+      return deployment(env, e.data.deployment_id, 'publisher.deployment.rolled_back', {
+        status: 'rolled_back',
+        reason: e.data.reason ?? null,
+      });
+    case 'DeploymentVersionReserved':
+      // The site ledger's bookkeeping: DeploymentCreated follows it with everything public.
+      return null;
+    default: {
+      const unknownType: never = e;
+      void unknownType;
+      return undefined;
+    }
+  }
+}
+
+function deployment(env: Envelope, id: string, eventType: string, data: Record<string, unknown>): IntegrationEvent {
+  // The tenant's sector is null for a site-wide deployment; the envelope keeps it as recorded.
+  return { ...env, schema_version: 1, event_type: eventType, record_id: id, data } as IntegrationEvent;
+}
+
+function pickDefined<T extends Record<string, unknown>>(changes: T): T {
+  return Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as T;
+}
+
+function eventRef(recorded: RecordedEvent): Record<string, unknown> {
+  return { event_id: recorded.id, stream: recorded.stream, type: recorded.type, position: recorded.position };
+}
+
+/** Kafka message of a mapped event: key = record id, JSON value, the DESIGN.md headers. */
+export interface RelayMessage {
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * @example
+ * const message = toKafkaMessage(mapped.event); // { key, value, headers }
+ */
+export function toKafkaMessage(event: IntegrationEvent): RelayMessage {
+  const headers: Record<string, string> = {
+    [EVENT_HEADERS.eventId]: event.event_id,
+    [EVENT_HEADERS.eventType]: event.event_type,
+    [EVENT_HEADERS.schemaVersion]: String(event.schema_version),
+    [EVENT_HEADERS.accountId]: String(event.account_id),
+    [EVENT_HEADERS.correlationId]: event.correlation_id,
+    [EVENT_HEADERS.position]: event.position,
+    [EVENT_HEADERS.contentType]: 'application/json',
+  };
+  if (event.causation_id !== null) headers[EVENT_HEADERS.causationId] = event.causation_id;
+  return { key: event.record_id, value: JSON.stringify(event), headers };
+}

@@ -1,0 +1,248 @@
+import { PUBLISHER_TOPICS } from '@publisher/contracts';
+import { createPostgresEventStore, type EventStore, type RecordedEvent } from '@publisher/event-store';
+import type { Kafka, Producer, TopicMessages } from 'kafkajs';
+import pg from 'pg';
+import pino, { type Logger } from 'pino';
+import { type CheckpointStore, createCheckpointStore } from './checkpoint.ts';
+import { type RelayConfig, type RelayOptions, relayDefaults } from './config.ts';
+import { isRelayError, RelayError } from './errors.ts';
+import { createKafka, createRelayProducer, ensureTopics } from './kafka.ts';
+import { acquireLeadership, sleep } from './leader.ts';
+import { mapRecordedEvent, toKafkaMessage } from './mapping.ts';
+import { initialRelayState, type RelayState, serveMetrics } from './metrics.ts';
+
+export interface RelayHandle {
+  /** Live view of what the relay is doing (also served on /health). */
+  readonly state: Readonly<RelayState>;
+  /** Port of /health and /metrics, or null without HTTP. */
+  readonly port: number | null;
+  /** Stops relaying (the in-flight batch is either acknowledged and checkpointed, or re-sent next time). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the relay: event store global log → Kafka, at least once, in order per record.
+ * Resolves once its HTTP endpoint listens; relaying runs in the background until `close()`.
+ *
+ * @example
+ * const relay = await start({ databaseUrl, brokers: ['127.0.0.1:9092'], port: 0 });
+ * // … later
+ * await relay.close();
+ */
+export async function start(options: RelayOptions): Promise<RelayHandle> {
+  const config: RelayConfig = { ...relayDefaults, ...options };
+  const logger = config.logger ?? pino({ name: 'kafka-relay', level: config.logLevel });
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 3, application_name: config.name });
+  pool.on('error', (err) => logger.warn({ err }, 'checkpoint pool connection lost'));
+  const store = await openEventStore(config, logger);
+  const ownsStore = typeof config.eventStore !== 'object';
+  const checkpoints = createCheckpointStore(pool);
+  const state = initialRelayState();
+  const stop = new AbortController();
+
+  let http: Awaited<ReturnType<typeof serveMetrics>> | null = null;
+  try {
+    await checkpoints.migrate();
+    if (config.port !== null) {
+      http = await serveMetrics({ host: config.host, port: config.port, name: config.name, state, store });
+    }
+  } catch (err) {
+    if (ownsStore) await store.close();
+    await pool.end();
+    throw err;
+  }
+  const kafka = createKafka({ brokers: config.brokers, clientId: config.clientId, logger });
+  const running = supervise({ config, logger, store, checkpoints, kafka, state, signal: stop.signal });
+  logger.info(
+    { relay: config.name, brokers: config.brokers, port: http?.port ?? null, batch_size: config.batchSize },
+    'kafka relay started',
+  );
+
+  return {
+    state,
+    port: http?.port ?? null,
+    async close() {
+      if (stop.signal.aborted) return;
+      stop.abort();
+      await running;
+      state.role = 'stopped';
+      await http?.close();
+      if (ownsStore) await store.close();
+      await pool.end();
+      logger.info({ relay: config.name, position: state.relayedPosition }, 'kafka relay stopped');
+    },
+  };
+}
+
+async function openEventStore(config: RelayConfig, logger: Logger): Promise<EventStore> {
+  if (typeof config.eventStore === 'object') return config.eventStore;
+  if (config.eventStore === 'esdb') {
+    throw new RelayError(
+      'RELAY_UNSUPPORTED_EVENT_STORE',
+      'EVENT_STORE=esdb: the EventStoreDB adapter is not exported yet',
+    );
+  }
+  const store = createPostgresEventStore({ connectionString: config.databaseUrl, logger, poolSize: 3 });
+  // The relay may start before the command API: creating the (idempotent) schema lets it wait for events.
+  await store.migrate();
+  return store;
+}
+
+interface RelayContext {
+  config: RelayConfig;
+  logger: Logger;
+  store: EventStore;
+  checkpoints: CheckpointStore;
+  kafka: Kafka;
+  state: RelayState;
+  signal: AbortSignal;
+}
+
+/**
+ * Holds the lock, runs the relay, and on any failure (Kafka, PostgreSQL, a checkpoint conflict)
+ * backs off and starts over from the stored checkpoint. Starting over is always safe: everything
+ * after the checkpoint is re-sent in order, so a failure can only cause duplicates.
+ */
+async function supervise(ctx: RelayContext): Promise<void> {
+  const { config, logger, state, signal } = ctx;
+  let failures = 0;
+  const backoff = () => Math.min(config.maxBackoffMs, 250 * 2 ** Math.min(failures, 16));
+  while (!signal.aborted) {
+    state.role = 'standby';
+    let leadership: Awaited<ReturnType<typeof acquireLeadership>> | null = null;
+    try {
+      leadership = await acquireLeadership({ connectionString: config.databaseUrl, name: config.name, signal, logger });
+      state.role = 'active';
+      const active = AbortSignal.any([signal, leadership.signal]);
+      while (!active.aborted) {
+        try {
+          await relayFromCheckpoint(ctx, active, () => {
+            failures = 0;
+          });
+        } catch (err) {
+          if (active.aborted) break;
+          failures++;
+          recordFailure(ctx, err, backoff());
+          await sleep(backoff(), active);
+        }
+      }
+      if (leadership.signal.aborted && !signal.aborted) logger.warn('relay lock session lost; relaying paused');
+    } catch (err) {
+      if (!signal.aborted) logger.error({ err }, 'relay supervisor failed; retrying');
+      await sleep(config.maxBackoffMs, signal);
+    } finally {
+      await leadership?.release();
+    }
+  }
+}
+
+function recordFailure(ctx: RelayContext, err: unknown, retryInMs: number): void {
+  const code = isRelayError(err) ? err.code : ((err as { code?: string }).code ?? (err as Error).name ?? 'ERROR');
+  const message = (err as Error).message ?? String(err);
+  ctx.state.lastError = { code: String(code), message, at: new Date() };
+  const details = isRelayError(err) ? err.details : undefined;
+  const level = isRelayError(err, 'RELAY_UNMAPPABLE_EVENT') ? 'error' : 'warn';
+  ctx.logger[level]({ err, details, retry_in_ms: retryInMs }, 'relay cannot advance; retrying from the checkpoint');
+}
+
+async function relayFromCheckpoint(ctx: RelayContext, signal: AbortSignal, onProgress: () => void): Promise<void> {
+  const { config, store, checkpoints, kafka, state, logger } = ctx;
+  const created = await ensureTopics(
+    kafka,
+    PUBLISHER_TOPICS.map((topic) => config.topicPrefix + topic),
+    {
+      partitions: config.topicPartitions,
+      replicationFactor: config.replicationFactor,
+    },
+  );
+  if (created.length > 0) logger.info({ topics: created, partitions: config.topicPartitions }, 'created topics');
+  let checkpoint = await checkpoints.load(config.name);
+  state.relayedPosition = checkpoint;
+
+  const producer: Producer = createRelayProducer(kafka);
+  // Stopping must not wait for kafkajs to exhaust its retries against a dead broker: disconnecting
+  // fails the in-flight send, which then is simply not checkpointed.
+  const disconnect = () => void producer.disconnect().catch(() => {});
+  signal.addEventListener('abort', disconnect, { once: true });
+  // Ends the store subscription when this run ends for any reason (it otherwise waits out a DB outage).
+  const reads = new AbortController();
+  try {
+    await producer.connect();
+    state.broker = 'connected';
+    logger.info({ relay: config.name, from: checkpoint }, 'relaying from checkpoint');
+    const readSignal = AbortSignal.any([signal, reads.signal]);
+    const batches = store.subscribe({ after: checkpoint, batch_size: config.batchSize, signal: readSignal });
+    for await (const batch of prefetch(batches, () => reads.abort())) {
+      const { topicMessages, published } = toTopicMessages(batch, config.topicPrefix);
+      if (topicMessages.length > 0) {
+        try {
+          await producer.sendBatch({ topicMessages, acks: -1, timeout: 30_000 });
+        } catch (err) {
+          state.broker = 'unavailable';
+          state.sendFailures++;
+          throw err;
+        }
+      }
+      // The broker acknowledged every event up to here: only now may the checkpoint move.
+      // An abort after the send still saves: the write happened, re-sending it would only duplicate.
+      const last = batch[batch.length - 1]!.position;
+      await checkpoints.save(config.name, checkpoint, last);
+      checkpoint = last;
+      state.broker = 'connected';
+      state.relayedPosition = last;
+      state.eventsRelayed += published;
+      state.eventsSkipped += batch.length - published;
+      state.batchesRelayed++;
+      state.lastRelayedAt = new Date();
+      state.lastError = null;
+      onProgress();
+      if (signal.aborted) break;
+    }
+  } finally {
+    signal.removeEventListener('abort', disconnect);
+    await producer.disconnect().catch(() => {});
+  }
+}
+
+function toTopicMessages(
+  batch: RecordedEvent[],
+  prefix: string,
+): { topicMessages: TopicMessages[]; published: number } {
+  const byTopic = new Map<string, TopicMessages>();
+  let published = 0;
+  for (const recorded of batch) {
+    const mapped = mapRecordedEvent(recorded);
+    if (mapped.kind === 'skip') continue;
+    let entry = byTopic.get(mapped.topic);
+    if (!entry) {
+      entry = { topic: prefix + mapped.topic, messages: [] };
+      byTopic.set(mapped.topic, entry);
+    }
+    entry.messages.push(toKafkaMessage(mapped.event));
+    published++;
+  }
+  return { topicMessages: [...byTopic.values()], published };
+}
+
+/**
+ * Reads the next batch from the store while the current one is on its way to Kafka, so the two
+ * round trips overlap (the relay's throughput is bounded by the slower one, not their sum).
+ */
+async function* prefetch<T>(source: AsyncIterable<T>, stop: () => void): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  // A prefetched read that fails after the consumer stopped must not become an unhandled rejection.
+  next.catch(() => {});
+  try {
+    for (;;) {
+      const result = await next;
+      if (result.done) return;
+      next = iterator.next();
+      next.catch(() => {});
+      yield result.value;
+    }
+  } finally {
+    stop();
+    await iterator.return?.();
+  }
+}
