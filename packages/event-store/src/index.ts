@@ -1,4 +1,5 @@
 export * from './errors.ts';
+export * from './esdb/index.ts';
 export * from './port.ts';
 export { isConnectionError } from './postgres/pg-errors.ts';
 export {
