@@ -8,7 +8,7 @@ import { KafkaInfraError } from './kafka-errors.ts';
 import { type KafkaLaunchPlan, logTail, type PrepareKafkaOptions, prepareKafka, spawnKafka } from './kafka-launch.ts';
 import { waitForKafka } from './kafka-ready.ts';
 
-export interface StartKafkaOptions extends Omit<PrepareKafkaOptions, 'dataDir'> {
+export interface StartKafkaOptions extends Omit<PrepareKafkaOptions, 'dataDir' | 'dumpCds'> {
   /** Data directory, kept between runs; a temp directory removed at process exit when omitted. */
   dataDir?: string;
   /** How long to wait for the broker to accept clients (default 90 s). */
@@ -25,6 +25,7 @@ export interface KafkaHandle {
   readonly logFile: string;
   /** The JVM's pid while it runs. */
   readonly pid: number | undefined;
+  /** True from a successful start until stop/kill, or until the JVM dies by itself. */
   readonly running: boolean;
   /** Clean shutdown (SIGTERM, then SIGKILL after 30 s); keeps the data. Safe to call twice. */
   stop(): Promise<void>;
@@ -87,7 +88,8 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaHan
       return proc?.child.pid;
     },
     get running() {
-      return proc !== undefined;
+      // False too when the JVM died on its own (crash, OOM) since the last start.
+      return proc !== undefined && proc.child.exitCode === null && proc.child.signalCode === null;
     },
     stop: () => halt('SIGTERM'),
     kill: () => halt('SIGKILL'),

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import t from 'tap';
-import { startKafkaDaemon, stopKafkaDaemon } from '../src/index.ts';
+import { freePort, startKafkaDaemon, stopKafkaDaemon } from '../src/index.ts';
 
 t.test('the background broker starts once, is reused, and stops cleanly', async (t) => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'publisher-kafka-daemon-'));
@@ -13,7 +13,8 @@ t.test('the background broker starts once, is reused, and stops cleanly', async 
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const first = await startKafkaDaemon({ dataDir });
+  // An explicit free port: the default (9092) belongs to a developer's own `pnpm kafka:start`.
+  const first = await startKafkaDaemon({ dataDir, port: await freePort() });
   t.notOk(first.alreadyRunning);
   t.equal(Number(await readFile(path.join(dataDir, 'kafka.pid'), 'utf8')), first.pid, 'pid file written');
 
