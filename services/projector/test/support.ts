@@ -68,3 +68,91 @@ export async function waitFor<T>(what: string, check: () => Promise<T> | T, time
     await delay(20);
   }
 }
+
+/**
+ * Appends a varied workload: `records` publishing records with lifecycles of 1–6 events across
+ * `accounts` accounts, and a deployment (with its ledger event) for every tenth record.
+ * Appends run `concurrency` at a time. Returns the number of events appended.
+ */
+export async function appendWorkload(
+  store: EventStore,
+  options: { records: number; accounts?: number; concurrency?: number; seed?: number },
+): Promise<number> {
+  const accounts = options.accounts ?? 5;
+  let rnd = options.seed ?? 42;
+  const random = () => {
+    rnd = (rnd * 1103515245 + 12345) % 2147483648;
+    return rnd / 2147483648;
+  };
+  let appended = 0;
+  const one = async (i: number) => {
+    const account = 1 + (i % accounts);
+    const id = randomUUID();
+    const stream = `publishing_record-${id}`;
+    const create = event(
+      'PublishingRecordCreated',
+      {
+        record_id: id,
+        account_id: account,
+        site_id: 10 + (i % 7),
+        sector_id: 100,
+        content_id: 1000 + i,
+        destination: i % 2 ? 'webhook' : 'wordpress',
+        destination_config: { n: i },
+        metadata: { i },
+        at: at(),
+      },
+      account,
+    );
+    const lifecycle: Array<[string, Record<string, unknown>]> = [
+      ['PublishingStarted', { attempt: 1 }],
+      ['PublishingFailed', { error: `failure ${i}` }],
+      ['PublishingRetried', {}],
+      ['PublishingStarted', { attempt: 2 }],
+      ['PublishingSucceeded', { external_url: `https://x.test/${i}`, external_id: null }],
+    ];
+    const n = Math.floor(random() * (lifecycle.length + 1));
+    await store.append(stream, [create], 'no_stream');
+    // Separate appends, so a stream's events interleave with other streams' in the global log.
+    for (let k = 0; k < n; k++) {
+      const [type, data] = lifecycle[k]!;
+      await store.append(stream, [event(type, { record_id: id, at: at(), ...data }, account)], k);
+    }
+    appended += 1 + n;
+    if (i % 10 === 0) {
+      const dep = randomUUID();
+      const d = {
+        deployment_id: dep,
+        account_id: account,
+        site_id: 500 + i,
+        sector_id: null,
+        version: 1,
+        metadata: {},
+        at: at(),
+      };
+      await store.append(
+        `site_deployments-${account}-${500 + i}`,
+        [event('DeploymentVersionReserved', d, account)],
+        'no_stream',
+      );
+      await store.append(`deployment-${dep}`, [event('DeploymentCreated', d, account)], 'no_stream');
+      await store.append(
+        `deployment-${dep}`,
+        [
+          event('DeploymentStarted', { deployment_id: dep, at: at() }, account),
+          event('DeploymentSucceeded', { deployment_id: dep, deployment_url: `https://s${i}.test`, at: at() }, account),
+        ],
+        0,
+      );
+      appended += 4;
+    }
+  };
+  const concurrency = options.concurrency ?? 8;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < options.records) await one(next++);
+    }),
+  );
+  return appended;
+}

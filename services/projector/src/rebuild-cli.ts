@@ -1,0 +1,91 @@
+/**
+ * `pnpm projector:rebuild`: rebuilds the read models from the whole event log while the old ones
+ * keep serving, then swaps them in. A progress bar on a terminal, a log line every few seconds
+ * otherwise. Settings: DATABASE_URL, EVENT_STORE, EVENTSTORE_URL, LOG_LEVEL, PROJECTOR_REBUILD_BATCH_SIZE
+ * (default 2000).
+ */
+import { fileURLToPath } from 'node:url';
+import cliProgress from 'cli-progress';
+import { pino } from 'pino';
+import { loadProjectorConfig } from './config.ts';
+import { openEventStore } from './main.ts';
+import { type RebuildProgress, type RebuildResult, rebuildReadModels } from './rebuild.ts';
+
+/** A progress reporter: a bar when `tty`, otherwise `log` every `intervalMs`. */
+export function progressReporter(tty: boolean, log: (p: RebuildProgress, rate: number) => void, intervalMs = 5000) {
+  const bar = tty
+    ? new cliProgress.SingleBar(
+        {
+          format: ' {phase} |{bar}| {percentage}% | {value}/{total} events | {rate} ev/s | ETA {eta_formatted}',
+          hideCursor: true,
+          etaBuffer: 50,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  let started = false;
+  let lastLog = 0;
+  const rate = (p: RebuildProgress) => (p.elapsed_ms > 0 ? Math.round((p.events / p.elapsed_ms) * 1000) : 0);
+  return {
+    update(p: RebuildProgress) {
+      const total = Math.max(p.estimated_total ?? p.events, p.events, 1);
+      if (bar) {
+        if (!started) bar.start(total, 0, { phase: p.phase, rate: 0 });
+        started = true;
+        bar.setTotal(total);
+        bar.update(p.events, { phase: p.phase.padEnd(11), rate: rate(p) });
+      } else if (Date.now() - lastLog >= intervalMs || p.phase === 'done' || p.phase === 'indexing') {
+        lastLog = Date.now();
+        log(p, rate(p));
+      }
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}
+
+export async function runRebuild(env: NodeJS.ProcessEnv = process.env): Promise<RebuildResult> {
+  const config = loadProjectorConfig({ ...env, PROJECTOR_PORT: 'off' });
+  const logger = pino({ level: config.logLevel, base: { service: 'projector-rebuild' } });
+  const batchSize = Number(env.PROJECTOR_REBUILD_BATCH_SIZE || 2000);
+  const store = await openEventStore(config, logger);
+  const reporter = progressReporter(process.stderr.isTTY === true, (p, rate) =>
+    logger.info(
+      {
+        phase: p.phase,
+        events: p.events,
+        estimated_total: p.estimated_total,
+        events_per_second: rate,
+        position: p.position,
+      },
+      'rebuild progress',
+    ),
+  );
+  try {
+    const result = await rebuildReadModels({
+      store,
+      connectionString: config.databaseUrl,
+      logger,
+      batchSize,
+      positionsCountEvents: config.eventStore === 'postgres',
+      onProgress: (p) => reporter.update(p),
+    });
+    reporter.stop();
+    logger.info(result, 'rebuild done: the new read models are live');
+    return result;
+  } finally {
+    reporter.stop();
+    await store.close();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  runRebuild().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    },
+  );
+}

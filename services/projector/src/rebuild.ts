@@ -1,0 +1,178 @@
+import { decodePosition, type EventStore } from '@publisher/event-store';
+import {
+  createReadModelIndexes,
+  migrateReadModel,
+  quoteIdent,
+  READ_MODEL_LOCK_CLASS,
+  READ_MODEL_SCHEMA,
+  READ_MODELS_PROJECTION,
+} from '@publisher/read-model';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { catchUp } from './catch-up.ts';
+import { isPoisonEvent, RebuildFailedError } from './errors.ts';
+import { lockKeys, openSession, tryAdvisoryLock } from './session.ts';
+
+export type RebuildPhase = 'replaying' | 'indexing' | 'catching_up' | 'swapping' | 'done';
+
+export interface RebuildProgress {
+  phase: RebuildPhase;
+  /** Events processed so far (all phases). */
+  events: number;
+  position: string | null;
+  /** Head of the log when the rebuild started (null: empty log). */
+  head: string | null;
+  /** Estimated events in the log at the start, from the head position (PostgreSQL store), or null. */
+  estimated_total: number | null;
+  elapsed_ms: number;
+}
+
+export interface RebuildOptions {
+  store: EventStore;
+  connectionString: string;
+  logger: Logger;
+  projection?: string;
+  /** Events per transaction during the replay (default 2000). */
+  batchSize?: number;
+  /** Schema to fill (default `read_model_rebuild`); it replaces `read_model` at the swap. */
+  rebuildSchema?: string;
+  /** Whether the store's positions count events (PostgreSQL: yes), which makes `estimated_total` meaningful. */
+  positionsCountEvents?: boolean;
+  onProgress?: (p: RebuildProgress) => void;
+}
+
+export interface RebuildResult {
+  events: number;
+  position: string | null;
+  elapsed_ms: number;
+  /** Events per second of the replay phase alone. */
+  replay_events_per_second: number;
+}
+
+/**
+ * Rebuilds the read models without downtime: replays the whole log into a fresh schema (without
+ * secondary indexes, which are built afterwards, in one go), catches up, then — holding the swap
+ * lock, which pauses the live projector between two batches — catches up the last events and
+ * renames the schemas in one transaction. Readers see either the old tables or the new ones,
+ * never a mix; the live projector then continues from the new checkpoint. On any failure (a
+ * poison event included) the live schema is untouched.
+ *
+ * @example
+ * const result = await rebuildReadModels({ store, connectionString, logger, onProgress: (p) => bar.update(p.events) });
+ */
+export async function rebuildReadModels(options: RebuildOptions): Promise<RebuildResult> {
+  const projection = options.projection ?? READ_MODELS_PROJECTION;
+  const live = READ_MODEL_SCHEMA;
+  const target = options.rebuildSchema ?? `${live}_rebuild`;
+  const old = `${live}_old`;
+  const batchSize = options.batchSize ?? 2000;
+  const log = options.logger.child({ projection, rebuild_schema: target });
+  const started = Date.now();
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: 2,
+    application_name: 'publisher-rebuild',
+  });
+  // Losing a rebuild's last commits in a crash is harmless: a rebuild starts over from scratch.
+  const session = await openSession({
+    connectionString: options.connectionString,
+    schema: target,
+    applicationName: 'publisher-rebuild',
+    settings: { synchronous_commit: 'off' },
+  });
+  let swapLocked = false;
+  try {
+    if (!(await tryAdvisoryLock(session.client, lockKeys.rebuild(projection)))) {
+      throw new RebuildFailedError(`another rebuild of ${projection} is running`);
+    }
+    await migrateReadModel(pool, { logger: log });
+    await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(target)} CASCADE`);
+    await migrateReadModel(pool, { schema: target, indexes: false, logger: log });
+
+    const head = await options.store.headPosition();
+    const estimatedTotal =
+      head !== null && (options.positionsCountEvents ?? false) ? Number(decodePosition(head).low) : null;
+    let events = 0;
+    let position: string | null = null;
+    const report = (phase: RebuildPhase) =>
+      options.onProgress?.({
+        phase,
+        events,
+        position,
+        head,
+        estimated_total: estimatedTotal,
+        elapsed_ms: Date.now() - started,
+      });
+    const phase = async (name: RebuildPhase) => {
+      const before = events;
+      report(name);
+      position = await catchUp(options.store, session, {
+        projection,
+        batchSize,
+        onBatch: (p) => {
+          events = before + p.events;
+          position = p.position;
+          report(name);
+        },
+      });
+    };
+
+    log.info({ head, estimated_total: estimatedTotal }, 'rebuild: replaying the log');
+    const replayStarted = Date.now();
+    await phase('replaying');
+    const replayMs = Date.now() - replayStarted;
+    const replayed = events;
+    report('indexing');
+    log.info({ events, position }, 'rebuild: replayed; creating indexes');
+    await createReadModelIndexes(pool, target);
+    await phase('catching_up');
+
+    report('swapping');
+    // Exclusive side of the swap fence: waits for the live projector's batch in flight, then holds
+    // its next batch back until the schemas are renamed.
+    await session.client.query('SELECT pg_advisory_lock($1, hashtext($2))', [
+      READ_MODEL_LOCK_CLASS,
+      lockKeys.swap(projection),
+    ]);
+    swapLocked = true;
+    await phase('swapping');
+    await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(old)} CASCADE`);
+    await session.client.query('BEGIN');
+    try {
+      await session.client.query(`ALTER SCHEMA ${quoteIdent(live)} RENAME TO ${quoteIdent(old)}`);
+      await session.client.query(`ALTER SCHEMA ${quoteIdent(target)} RENAME TO ${quoteIdent(live)}`);
+      await session.client.query('COMMIT');
+    } catch (err) {
+      await session.client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+    await session.client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [
+      READ_MODEL_LOCK_CLASS,
+      lockKeys.swap(projection),
+    ]);
+    swapLocked = false;
+    log.info({ events, position }, 'rebuild: swapped; dropping the old read models');
+    // Waits for reads still running on the old tables; new reads already use the new ones.
+    await pool
+      .query(`DROP SCHEMA IF EXISTS ${quoteIdent(old)} CASCADE`)
+      .catch((err) =>
+        log.warn({ err, schema: old }, 'rebuild: could not drop the old read models (next rebuild will)'),
+      );
+    report('done');
+    return {
+      events,
+      position,
+      elapsed_ms: Date.now() - started,
+      replay_events_per_second: replayMs > 0 ? (replayed / replayMs) * 1000 : 0,
+    };
+  } catch (err) {
+    await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(target)} CASCADE`).catch(() => {});
+    if (err instanceof RebuildFailedError) throw err;
+    const why = isPoisonEvent(err) ? err.message : `rebuild failed: ${(err as Error).message}`;
+    throw new RebuildFailedError(`${why}; the live read models were not changed`, { cause: err });
+  } finally {
+    if (swapLocked) await session.client.query('SELECT pg_advisory_unlock_all()').catch(() => {});
+    await session.close();
+    await pool.end();
+  }
+}

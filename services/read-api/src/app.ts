@@ -1,0 +1,146 @@
+import { createFastify, platform } from '@publisher/platform';
+import {
+  createReadModelConnection,
+  migrateReadModel,
+  READ_MODELS_PROJECTION,
+  type ReadModelConnection,
+} from '@publisher/read-model';
+import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import { Type } from 'typebox';
+import { CheckpointWatcher } from './checkpoint-watcher.ts';
+import type { ReadApiConfig } from './config.ts';
+import type { ReadApiDeps } from './deps.ts';
+import { READ_API_STATUS_BY_CODE } from './errors.ts';
+import deploymentRoutes from './routes/deployments.ts';
+import publishingRecordRoutes from './routes/publishing-records.ts';
+import siteRoutes from './routes/sites.ts';
+
+export const API_PREFIX = '/api/v1/publisher';
+
+export interface ReadApiOptions {
+  config: ReadApiConfig;
+  /** The read models' pool; opened from `config.databaseUrl` (and closed with the app) when absent. */
+  connection?: ReadModelConnection;
+}
+
+const ProjectionStatus = Type.Object({
+  success: Type.Literal(true),
+  data: Type.Object({
+    projection: Type.String(),
+    position: Type.Union([Type.String(), Type.Null()]),
+    updated_at: Type.Union([Type.String(), Type.Null()]),
+    stopped: Type.Union([
+      Type.Object({
+        at: Type.String(),
+        event_id: Type.String(),
+        event_type: Type.String(),
+        position: Type.String(),
+        reason: Type.String(),
+      }),
+      Type.Null(),
+    ]),
+  }),
+  request_id: Type.String(),
+});
+
+/**
+ * The read API as a plugin: the platform (envelope, auth, rate limit, /docs, /health, /ready) and
+ * the read routes under /api/v1/publisher/, plus `GET /status` (the projection's checkpoint and,
+ * if a poison event stopped it, which event).
+ */
+const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) => {
+  const { config } = opts;
+  const connection =
+    opts.connection ??
+    createReadModelConnection({
+      connectionString: config.databaseUrl ?? '',
+      max: config.databasePoolSize,
+      applicationName: 'publisher-read-api',
+      onPoolError: (err) => fastify.log.warn({ err }, 'idle database connection lost'),
+    });
+  if (!opts.connection) fastify.addHook('onClose', async () => connection.close());
+  await migrateReadModel(connection.pool, { logger: fastify.log });
+
+  const watcher = new CheckpointWatcher({
+    db: connection.db,
+    connectionString: config.databaseUrl,
+    logger: fastify.log.child({ component: 'checkpoint-watcher' }),
+  });
+  await watcher.start();
+  fastify.addHook('onClose', async () => watcher.close());
+  const deps: ReadApiDeps = { db: connection.db, watcher, minPositionTimeoutMs: config.minPositionTimeoutMs };
+
+  await fastify.register(platform, {
+    config,
+    openapi: {
+      title: 'Publisher read API',
+      version: '1.0.0',
+      description:
+        'Tenant-scoped reads of publishing records and deployments. Send `min_position` (or `X-Min-Position`) with the `X-Position` of a command response to read your own writes.',
+    },
+    readiness: [
+      { name: 'database', check: () => connection.pool.query('SELECT 1') },
+      {
+        name: 'projection',
+        check: async () => {
+          await watcher.refresh();
+          const stop = watcher.stop;
+          if (stop) {
+            throw new Error(
+              `projection stopped at event ${stop.event_id} (${stop.event_type}) at position ${stop.position}: ${stop.reason}`,
+            );
+          }
+        },
+      },
+    ],
+    statusByCode: READ_API_STATUS_BY_CODE,
+  });
+
+  fastify.get(
+    '/status',
+    { config: { rateLimit: false }, schema: { hide: true, response: { 200: ProjectionStatus } } },
+    async (request) => {
+      await watcher.refresh().catch(() => {});
+      return {
+        success: true as const,
+        data: {
+          projection: READ_MODELS_PROJECTION,
+          position: watcher.position,
+          updated_at: watcher.updatedAt,
+          stopped: watcher.stop,
+        },
+        request_id: request.id,
+      };
+    },
+  );
+
+  await fastify.register(
+    async (api) => {
+      api.addHook('onRequest', api.authenticate);
+      await api.register(publishingRecordRoutes, { prefix: '/publishing-records', deps });
+      await api.register(deploymentRoutes, { prefix: '/deployments', deps });
+      await api.register(siteRoutes, { prefix: '/sites', deps });
+    },
+    { prefix: API_PREFIX },
+  );
+};
+
+export const readApi = fp(readApiPlugin, { name: '@publisher/read-api', fastify: '5.x' });
+
+/**
+ * Builds the read API (not listening).
+ * @example
+ * const app = await buildApp({ config: loadReadApiConfig({ DATABASE_URL: url }) }, { logger: false });
+ * const res = await app.inject({ method: 'GET', url: '/api/v1/publisher/deployments/', headers: { authorization } });
+ * await app.close();
+ */
+export async function buildApp(
+  options: ReadApiOptions,
+  server: Partial<FastifyServerOptions> = {},
+): Promise<FastifyInstance> {
+  const app = createFastify(options.config, server);
+  await app.register(readApi, options);
+  await app.ready();
+  return app;
+}

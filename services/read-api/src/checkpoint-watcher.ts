@@ -1,0 +1,186 @@
+import { comparePositions } from '@publisher/event-store';
+import {
+  CHECKPOINT_CHANNEL,
+  type CheckpointNotice,
+  type ProjectionStop,
+  READ_MODEL_SCHEMA,
+  READ_MODELS_PROJECTION,
+  type ReadModelDatabase,
+  readCheckpoint,
+} from '@publisher/read-model';
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+
+export type WaitOutcome = 'reached' | 'timeout' | 'stopped';
+
+interface Waiter {
+  position: string;
+  resolve: (outcome: WaitOutcome) => void;
+  timer: NodeJS.Timeout;
+}
+
+export interface CheckpointWatcherOptions {
+  db: Kysely<ReadModelDatabase>;
+  /** For the dedicated LISTEN session; null: polling only. */
+  connectionString: string | null;
+  logger: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+  projection?: string;
+  /** Poll period while requests wait (default 100 ms) and while none do (default 1000 ms). */
+  busyPollMs?: number;
+  idlePollMs?: number;
+}
+
+/**
+ * Knows how far the projector has got, so a request carrying `min_position` can wait (bounded)
+ * until its own writes are projected. The projector NOTIFYs after each committed batch, which
+ * wakes waiters at once; polling the checkpoint table stays the truth (a lost notification or a
+ * dropped LISTEN session only adds latency).
+ *
+ * @example
+ * const watcher = new CheckpointWatcher({ db, connectionString, logger });
+ * await watcher.start();
+ * if ((await watcher.waitFor(position, 5000)) !== 'reached') throw behind();
+ */
+export class CheckpointWatcher {
+  readonly #o: CheckpointWatcherOptions;
+  readonly #projection: string;
+  #position: string | null = null;
+  #stop: ProjectionStop | null = null;
+  #updatedAt: string | null = null;
+  #waiters = new Set<Waiter>();
+  #listen: pg.Client | null = null;
+  #pollTimer: NodeJS.Timeout | null = null;
+  #closed = false;
+  #refreshing: Promise<void> | null = null;
+
+  constructor(options: CheckpointWatcherOptions) {
+    this.#o = options;
+    this.#projection = options.projection ?? READ_MODELS_PROJECTION;
+  }
+
+  /** Reads the checkpoint once and starts listening and polling. */
+  async start(): Promise<void> {
+    await this.refresh().catch((err) => this.#o.logger.warn({ err }, 'checkpoint not readable yet'));
+    if (this.#o.connectionString) void this.#connect(100);
+    this.#schedulePoll();
+  }
+
+  /** The last known checkpoint (a lower bound of the real one). */
+  get position(): string | null {
+    return this.#position;
+  }
+
+  /** Why the projection is stopped, or null. */
+  get stop(): ProjectionStop | null {
+    return this.#stop;
+  }
+
+  get updatedAt(): string | null {
+    return this.#updatedAt;
+  }
+
+  /** Re-reads the checkpoint from the database (concurrent callers share one query). */
+  refresh(): Promise<void> {
+    this.#refreshing ??= readCheckpoint(this.#o.db, this.#projection)
+      .then((cp) => {
+        this.#stop = cp.stopped;
+        this.#updatedAt = cp.updated_at;
+        this.#advance(cp.position);
+      })
+      .finally(() => {
+        this.#refreshing = null;
+      });
+    return this.#refreshing;
+  }
+
+  /**
+   * Resolves 'reached' once the checkpoint is at or past `position`, 'stopped' if a poison event
+   * stopped the projection before it, 'timeout' after `timeoutMs`.
+   */
+  async waitFor(position: string, timeoutMs: number): Promise<WaitOutcome> {
+    if (comparePositions(this.#position, position) >= 0) return 'reached';
+    await this.refresh();
+    if (comparePositions(this.#position, position) >= 0) return 'reached';
+    if (this.#stop !== null) return 'stopped';
+    return new Promise<WaitOutcome>((resolve) => {
+      const waiter: Waiter = {
+        position,
+        resolve: (outcome) => {
+          clearTimeout(waiter.timer);
+          this.#waiters.delete(waiter);
+          resolve(outcome);
+        },
+        timer: setTimeout(() => waiter.resolve('timeout'), timeoutMs),
+      };
+      this.#waiters.add(waiter);
+      this.#schedulePoll();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#pollTimer) clearTimeout(this.#pollTimer);
+    for (const w of [...this.#waiters]) w.resolve('timeout');
+    const client = this.#listen;
+    this.#listen = null;
+    await client?.end().catch(() => {});
+    await this.#refreshing?.catch(() => {});
+  }
+
+  #advance(position: string | null): void {
+    if (comparePositions(position, this.#position) > 0) this.#position = position;
+    for (const w of [...this.#waiters]) {
+      if (comparePositions(this.#position, w.position) >= 0) w.resolve('reached');
+      else if (this.#stop !== null) w.resolve('stopped');
+    }
+  }
+
+  #schedulePoll(): void {
+    if (this.#closed) return;
+    const ms = this.#waiters.size > 0 ? (this.#o.busyPollMs ?? 100) : (this.#o.idlePollMs ?? 1000);
+    if (this.#pollTimer) clearTimeout(this.#pollTimer);
+    this.#pollTimer = setTimeout(() => {
+      this.refresh()
+        .catch((err) => this.#o.logger.debug({ err }, 'checkpoint poll failed'))
+        .finally(() => this.#schedulePoll());
+    }, ms);
+    this.#pollTimer.unref();
+  }
+
+  async #connect(retryMs: number): Promise<void> {
+    if (this.#closed || !this.#o.connectionString) return;
+    const client = new pg.Client({
+      connectionString: this.#o.connectionString,
+      application_name: 'publisher-read-api-listen',
+      keepAlive: true,
+    });
+    const lost = (err?: unknown) => {
+      if (this.#listen !== client) return;
+      this.#listen = null;
+      client.end().catch(() => {});
+      if (this.#closed) return;
+      this.#o.logger.warn({ err, retry_in_ms: retryMs }, 'checkpoint LISTEN session lost; polling');
+      setTimeout(() => void this.#connect(Math.min(retryMs * 2, 5000)), retryMs).unref();
+    };
+    this.#listen = client;
+    client.on('error', lost);
+    client.on('end', () => lost(new Error('LISTEN session ended')));
+    client.on('notification', (msg) => {
+      if (msg.channel !== CHECKPOINT_CHANNEL || !msg.payload) return;
+      try {
+        const notice = JSON.parse(msg.payload) as CheckpointNotice;
+        if (notice.schema === READ_MODEL_SCHEMA && notice.name === this.#projection) this.#advance(notice.position);
+      } catch {
+        // Not ours; polling covers it.
+      }
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHECKPOINT_CHANNEL}`);
+      // Notifications sent before LISTEN are lost: look once.
+      await this.refresh().catch(() => {});
+    } catch (err) {
+      lost(err);
+    }
+  }
+}

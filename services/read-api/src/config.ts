@@ -1,0 +1,34 @@
+import { ConfigError, DEFAULT_READ_API_PORT, loadPlatformConfig, type PlatformConfig } from '@publisher/platform';
+
+export interface ReadApiConfig extends PlatformConfig {
+  /** Longest a request waits for its `min_position` before answering 503 PROJECTION_BEHIND. */
+  minPositionTimeoutMs: number;
+  /** Connections in the API's PostgreSQL pool. */
+  databasePoolSize: number;
+}
+
+/**
+ * The read API's configuration: the platform's variables (READ_API_PORT default 3001, HOST,
+ * DATABASE_URL, LOG_LEVEL, JWT_*, RATE_LIMIT_*, SHUTDOWN_GRACE_MS, …) plus
+ * READ_API_MIN_POSITION_TIMEOUT_MS (default 5000) and READ_API_POOL_SIZE (default 20).
+ * @example
+ * const config = loadReadApiConfig(process.env);
+ */
+export function loadReadApiConfig(env: NodeJS.ProcessEnv = process.env): ReadApiConfig {
+  const platform = loadPlatformConfig(env, { portVariable: 'READ_API_PORT', defaultPort: DEFAULT_READ_API_PORT });
+  return {
+    ...platform,
+    minPositionTimeoutMs: integer(env, 'READ_API_MIN_POSITION_TIMEOUT_MS', 5000, 0, 60_000),
+    databasePoolSize: integer(env, 'READ_API_POOL_SIZE', 20, 1, 500),
+  };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}; got ${raw}`);
+  }
+  return value;
+}

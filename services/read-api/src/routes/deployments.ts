@@ -1,0 +1,91 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { DeploymentRepresentation, ListEnvelope, SuccessEnvelope } from '@publisher/contracts';
+import { listOf, success } from '@publisher/platform';
+import {
+  type DeploymentOrdering,
+  deploymentRepresentation,
+  getDeployment,
+  listDeployments,
+} from '@publisher/read-model';
+import type { ReadApiDeps } from '../deps.ts';
+import { recordNotFound } from '../errors.ts';
+import { awaitMinPosition, noneMatch, pageLinks, REVALIDATE, scopeFor, splitCommaLists } from '../read-helpers.ts';
+import { DeploymentListQuery, IdParams, ReadHeaders, ReadQuery } from '../schemas.ts';
+import { errorResponses, READ_POSITION_HEADER } from './responses.ts';
+
+const tags = ['deployments'];
+
+/** `GET deployments/` and `GET deployments/{id}`. */
+const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fastify, { deps }) => {
+  fastify.get(
+    '/',
+    {
+      preValidation: splitCommaLists,
+      schema: {
+        tags,
+        summary: 'List deployments the caller may read, filtered, ordered and paginated',
+        querystring: DeploymentListQuery,
+        headers: ReadHeaders,
+        response: { 200: ListEnvelope(DeploymentRepresentation), ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const scope = scopeFor(request.principal, q.account_id);
+      await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, q.min_position);
+      const page = q.page ?? 1;
+      const pageSize = q.page_size ?? 20;
+      const { count, rows } = await listDeployments(deps.db, scope, {
+        page,
+        page_size: pageSize,
+        ordering: q.ordering as DeploymentOrdering | undefined,
+        filters: {
+          site_id: q.site_id,
+          sector_id: q.sector_id,
+          version: q.version,
+          status: q.status,
+          created_after: q.created_after,
+          created_before: q.created_before,
+          updated_after: q.updated_after,
+          updated_before: q.updated_before,
+        },
+      });
+      reply.header(READ_POSITION_HEADER, deps.watcher.position ?? '');
+      return listOf(request, rows.map(deploymentRepresentation), {
+        count,
+        ...pageLinks(request, page, pageSize, count),
+      });
+    },
+  );
+
+  fastify.get(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One deployment (ETag = revision; If-None-Match → 304)',
+        params: IdParams,
+        querystring: ReadQuery,
+        headers: ReadHeaders,
+        response: {
+          200: SuccessEnvelope(DeploymentRepresentation),
+          304: { type: 'null', description: 'not modified (If-None-Match matched the ETag)' },
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const scope = scopeFor(request.principal, request.query.account_id);
+      await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, request.query.min_position);
+      const row = await getDeployment(deps.db, scope, request.params.id.toLowerCase());
+      if (row === undefined) throw recordNotFound('deployment', request.params.id);
+      const etag = `"${row.revision}"`;
+      reply.header('etag', etag).header('cache-control', REVALIDATE);
+      reply.header(READ_POSITION_HEADER, deps.watcher.position ?? '');
+      if (noneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+      return success(request, deploymentRepresentation(row));
+    },
+  );
+};
+
+export default deploymentRoutes;

@@ -1,0 +1,92 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ListEnvelope, PublishingRecordRepresentation, SuccessEnvelope } from '@publisher/contracts';
+import { listOf, success } from '@publisher/platform';
+import {
+  getPublishingRecord,
+  listPublishingRecords,
+  type PublishingRecordOrdering,
+  publishingRecordRepresentation,
+} from '@publisher/read-model';
+import type { ReadApiDeps } from '../deps.ts';
+import { recordNotFound } from '../errors.ts';
+import { awaitMinPosition, noneMatch, pageLinks, REVALIDATE, scopeFor, splitCommaLists } from '../read-helpers.ts';
+import { IdParams, PublishingRecordListQuery, ReadHeaders, ReadQuery } from '../schemas.ts';
+import { errorResponses, READ_POSITION_HEADER } from './responses.ts';
+
+const tags = ['publishing-records'];
+
+/** `GET publishing-records/` and `GET publishing-records/{id}`. */
+const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fastify, { deps }) => {
+  fastify.get(
+    '/',
+    {
+      preValidation: splitCommaLists,
+      schema: {
+        tags,
+        summary: 'List publishing records the caller may read, filtered, ordered and paginated',
+        querystring: PublishingRecordListQuery,
+        headers: ReadHeaders,
+        response: { 200: ListEnvelope(PublishingRecordRepresentation), ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const scope = scopeFor(request.principal, q.account_id);
+      await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, q.min_position);
+      const page = q.page ?? 1;
+      const pageSize = q.page_size ?? 20;
+      const { count, rows } = await listPublishingRecords(deps.db, scope, {
+        page,
+        page_size: pageSize,
+        ordering: q.ordering as PublishingRecordOrdering | undefined,
+        filters: {
+          site_id: q.site_id,
+          sector_id: q.sector_id,
+          content_id: q.content_id,
+          destination: q.destination,
+          status: q.status,
+          created_after: q.created_after,
+          created_before: q.created_before,
+          updated_after: q.updated_after,
+          updated_before: q.updated_before,
+        },
+      });
+      reply.header(READ_POSITION_HEADER, deps.watcher.position ?? '');
+      return listOf(request, rows.map(publishingRecordRepresentation), {
+        count,
+        ...pageLinks(request, page, pageSize, count),
+      });
+    },
+  );
+
+  fastify.get(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One publishing record (ETag = revision; If-None-Match → 304)',
+        params: IdParams,
+        querystring: ReadQuery,
+        headers: ReadHeaders,
+        response: {
+          200: SuccessEnvelope(PublishingRecordRepresentation),
+          304: { type: 'null', description: 'not modified (If-None-Match matched the ETag)' },
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const scope = scopeFor(request.principal, request.query.account_id);
+      await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, request.query.min_position);
+      const row = await getPublishingRecord(deps.db, scope, request.params.id.toLowerCase());
+      if (row === undefined) throw recordNotFound('publishing record', request.params.id);
+      const etag = `"${row.revision}"`;
+      reply.header('etag', etag).header('cache-control', REVALIDATE);
+      reply.header(READ_POSITION_HEADER, deps.watcher.position ?? '');
+      if (noneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+      return success(request, publishingRecordRepresentation(row));
+    },
+  );
+};
+
+export default publishingRecordRoutes;

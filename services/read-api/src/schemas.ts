@@ -1,0 +1,113 @@
+import {
+  DateTime,
+  DeploymentStatus,
+  DestinationName,
+  IdParams,
+  PlatformId,
+  PublishingStatus,
+  Uuid,
+} from '@publisher/contracts';
+import { DEPLOYMENT_ORDER_FIELDS, PUBLISHING_RECORD_ORDER_FIELDS } from '@publisher/read-model';
+import { type Static, Type } from 'typebox';
+
+/** A position token as command responses carry it in `X-Position`. */
+export const PositionToken = Type.String({
+  pattern: '^[0-9a-f]{16}-[0-9a-f]{16}$',
+  description: 'a position from a command response’s X-Position header',
+});
+
+/** `field` ascending, `-field` descending; default newest first. */
+const orderings = (fields: readonly string[]) =>
+  Type.Optional(
+    Type.Union(
+      fields.flatMap((f) => [Type.Literal(f), Type.Literal(`-${f}`)]),
+      { default: '-created_at', description: '`field` ascending, `-field` descending' },
+    ),
+  );
+
+/** Query parameters every list and view accepts. */
+const common = {
+  min_position: Type.Optional(PositionToken),
+  account_id: Type.Optional({
+    ...PlatformId,
+    description:
+      'roles that read any account (support, developer, system_bot) narrow to one; others may only name their own',
+  }),
+};
+
+const listCommon = {
+  ...common,
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1 })),
+  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  site_id: Type.Optional(PlatformId),
+  sector_id: Type.Optional(PlatformId),
+  created_after: Type.Optional({ ...DateTime, description: 'inclusive' }),
+  created_before: Type.Optional({ ...DateTime, description: 'exclusive' }),
+  updated_after: Type.Optional({ ...DateTime, description: 'inclusive' }),
+  updated_before: Type.Optional({ ...DateTime, description: 'exclusive' }),
+};
+
+export const PublishingRecordListQuery = Type.Object(
+  {
+    ...listCommon,
+    content_id: Type.Optional(PlatformId),
+    destination: Type.Optional(DestinationName),
+    status: Type.Optional(
+      Type.Array(PublishingStatus, { minItems: 1, maxItems: 4, description: 'repeat or comma-separate for several' }),
+    ),
+    ordering: orderings(PUBLISHING_RECORD_ORDER_FIELDS),
+  },
+  { additionalProperties: false },
+);
+export type PublishingRecordListQuery = Static<typeof PublishingRecordListQuery>;
+
+export const DeploymentListQuery = Type.Object(
+  {
+    ...listCommon,
+    version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
+    status: Type.Optional(
+      Type.Array(DeploymentStatus, { minItems: 1, maxItems: 5, description: 'repeat or comma-separate for several' }),
+    ),
+    ordering: orderings(DEPLOYMENT_ORDER_FIELDS),
+  },
+  { additionalProperties: false },
+);
+export type DeploymentListQuery = Static<typeof DeploymentListQuery>;
+
+/** Query of single-record and per-site reads. */
+export const ReadQuery = Type.Object(common, { additionalProperties: false });
+export type ReadQuery = Static<typeof ReadQuery>;
+
+export const ReadHeaders = Type.Object({
+  'x-min-position': Type.Optional(PositionToken),
+  'if-none-match': Type.Optional(Type.String({ maxLength: 1000 })),
+});
+export type ReadHeaders = Static<typeof ReadHeaders>;
+
+export { IdParams };
+
+export const SiteParams = Type.Object({ site_id: PlatformId }, { additionalProperties: false });
+export type SiteParams = Static<typeof SiteParams>;
+
+/** The per-site view. */
+export const SiteDeploymentStatusRepresentation = Type.Object({
+  account_id: PlatformId,
+  site_id: PlatformId,
+  deployments_count: Type.Integer({ minimum: 1 }),
+  live: Type.Union([
+    Type.Object({
+      deployment_id: Uuid,
+      version: Type.Integer({ minimum: 1 }),
+      deployment_url: Type.Union([Type.String(), Type.Null()]),
+      deployed_at: Type.Union([DateTime, Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
+  last_deployment: Type.Object({
+    deployment_id: Uuid,
+    version: Type.Integer({ minimum: 1 }),
+    status: DeploymentStatus,
+    error_message: Type.Union([Type.String(), Type.Null()]),
+    updated_at: DateTime,
+  }),
+});
