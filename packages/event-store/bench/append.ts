@@ -3,7 +3,10 @@
  * same work done with raw SQL, at the same concurrency and durability, plus subscription lag.
  * Figures, not a test. Uses DATABASE_URL, or starts an embedded PostgreSQL.
  *
- *   BENCH_CONCURRENCY (32)  BENCH_SECONDS (8)  BENCH_POOL (10)
+ * The three variants run in alternation (BENCH_ROUNDS rounds of BENCH_SECONDS each), so drift in a
+ * shared machine's load hits them alike.
+ *
+ *   BENCH_CONCURRENCY (32)  BENCH_SECONDS (4)  BENCH_ROUNDS (3)  BENCH_POOL (10)
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -13,7 +16,8 @@ import pg from 'pg';
 import { createPostgresEventStore, decodePosition, type NewEvent, type PostgresEventStore } from '../src/index.ts';
 
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const seconds = Number(process.env.BENCH_SECONDS ?? 4);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const poolSize = Number(process.env.BENCH_POOL ?? 10);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -37,11 +41,15 @@ function event(n: number): NewEvent {
 /** One "command": a new stream, then three appends at the exact revision (create + transitions). */
 type AppendFn = (stream: string, events: NewEvent[], expected: number | 'no_stream') => Promise<unknown>;
 
-async function run(
-  name: string,
-  append: AppendFn,
-): Promise<{ name: string; perSecond: number; p50: number; p99: number }> {
-  const latencies: number[] = [];
+interface Figures {
+  name: string;
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+async function run(name: string, append: AppendFn, latencies: number[] = []): Promise<Figures> {
+  const before = latencies.length;
   const end = Date.now() + seconds * 1000;
   const worker = async () => {
     while (Date.now() < end) {
@@ -54,9 +62,22 @@ async function run(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!;
-  return { name, perSecond: latencies.length / seconds, p50: q(0.5), p99: q(0.99) };
+  return summarise(name, latencies, (latencies.length - before) / seconds);
+}
+
+function summarise(name: string, latencies: number[], perSecond: number): Figures {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
+  return { name, perSecond, p50: q(0.5), p99: q(0.99) };
+}
+
+/** Runs each variant once per round, alternating, and sums them up. */
+async function compare(variants: Array<[string, AppendFn]>): Promise<Figures[]> {
+  const latencies = variants.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, [name, fn]] of variants.entries()) await run(name, fn, latencies[i]);
+  }
+  return variants.map(([name], i) => summarise(name, latencies[i]!, latencies[i]!.length / (seconds * rounds)));
 }
 
 /** The textbook transaction, one statement per round trip: check-and-bump the version, insert, commit. */
@@ -141,7 +162,7 @@ async function subscriptionLag(store: PostgresEventStore): Promise<{ p50: number
   return { p50: q(0.5), p99: q(0.99), events: lags.length };
 }
 
-const row = (r: { name: string; perSecond: number; p50: number; p99: number }) =>
+const row = (r: Figures) =>
   `${r.name.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)} appends/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms`;
 
 let stopPg: (() => Promise<void>) | null = null;
@@ -161,12 +182,14 @@ const store = createPostgresEventStore({ connectionString: dbUrl.toString(), poo
 await store.migrate();
 const rawPool = new pg.Pool({ connectionString: dbUrl.toString(), max: poolSize });
 try {
-  console.log(`# ${concurrency} concurrent writers, pool ${poolSize}, ${seconds} s each, synchronous_commit on`);
-  const results = [
-    await run('raw SQL transaction (4 round trips)', rawTransaction(rawPool)),
-    await run('raw append_to_stream (1 round trip)', rawFunction(rawPool)),
-    await run('adapter store.append', (s, e, x) => store.append(s, e, x)),
-  ];
+  console.log(
+    `# ${concurrency} concurrent writers, pool ${poolSize}, ${rounds} × ${seconds} s each, synchronous_commit on`,
+  );
+  const results = await compare([
+    ['raw SQL transaction (4 round trips)', rawTransaction(rawPool)],
+    ['raw append_to_stream (1 round trip)', rawFunction(rawPool)],
+    ['adapter store.append', (s, e, x) => store.append(s, e, x)],
+  ]);
   for (const r of results) console.log(row(r));
   const ceiling = Math.max(results[0]!.perSecond, results[1]!.perSecond);
   console.log(`adapter ÷ best raw: ${(results[2]!.perSecond / ceiling).toFixed(2)}`);

@@ -215,3 +215,19 @@ t.test('a shared pool stays open when the store closes', async (t) => {
   t.equal(rows[0].n, 1, 'the caller can still use its pool');
   await t.rejects(store.ping(), /closed/, 'the closed store refuses work');
 });
+
+t.test('closing the store ends its running subscriptions', async (t) => {
+  const db = await createTestDatabase('es_close');
+  t.teardown(db.drop);
+  const store = createPostgresEventStore({ connectionString: db.url });
+  await store.migrate();
+  let caughtUp = false;
+  const run = (async () => {
+    for await (const _ of store.subscribe({ on_caught_up: () => (caughtUp = true) })) {
+      // nothing appended
+    }
+  })();
+  while (!caughtUp) await sleep(10);
+  await store.close();
+  await t.resolves(run, 'the subscription loop finishes without error');
+});

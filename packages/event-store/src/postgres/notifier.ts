@@ -2,6 +2,9 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { quoteIdent } from './migrate.ts';
 
+/** Least time between two NOTIFYs of one store; appends completing meanwhile share the next one. */
+const NOTIFY_MIN_INTERVAL_MS = 5;
+
 /** Called with the transaction id of a committed append, or null for "something may have changed". */
 export type WakeListener = (transactionId: bigint | null) => void;
 
@@ -69,6 +72,8 @@ export class ChangeNotifier {
         this.#opts.logger?.debug({ err }, 'event store NOTIFY failed');
         this.#dropSender();
       }
+      // Bounds the NOTIFY rate (each is a small transaction of its own) at the cost of a few ms.
+      if (this.#pendingXid !== null) await new Promise((r) => setTimeout(r, NOTIFY_MIN_INTERVAL_MS));
     }
     this.#sending = null;
   }

@@ -99,6 +99,8 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
   const appendStatement = `es_append_${createHash('sha1').update(schema).digest('hex').slice(0, 12)}`;
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   let closed = false;
+  // Ends every subscription when the store closes, so consumers' loops finish instead of failing.
+  const closing = new AbortController();
 
   const guard = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
     if (closed) throw new Error('event store is closed');
@@ -129,7 +131,8 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     },
     readAll,
     subscribe(opts?: SubscribeOptions): AsyncIterable<RecordedEvent[]> {
-      return subscribeToAll({ readAll, notifier, pollIntervalMs, logger }, opts);
+      const signal = opts?.signal ? AbortSignal.any([opts.signal, closing.signal]) : closing.signal;
+      return subscribeToAll({ readAll, notifier, pollIntervalMs, logger }, { ...opts, signal });
     },
     headPosition(): Promise<Position | null> {
       return guard('headPosition', () => readHeadPosition(pool, schemaSql));
@@ -140,6 +143,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      closing.abort();
       await notifier.close();
       if (ownPool) await pool.end();
     },
