@@ -9,7 +9,7 @@ export {
 } from './kafka-daemon.ts';
 export { isKafkaInfraError, type KafkaErrorCode, KafkaInfraError } from './kafka-errors.ts';
 export { ensureKafkaLibs, KAFKA_VERSION } from './kafka-install.ts';
-export { type WaitForKafkaOptions, waitForKafka } from './kafka-ready.ts';
+export { type WaitForKafkaOptions, waitForKafka, waitForTopics } from './kafka-ready.ts';
 export {
   type EmbeddedPostgresHandle,
   type EmbeddedPostgresOptions,

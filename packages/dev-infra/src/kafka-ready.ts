@@ -53,7 +53,12 @@ export async function waitForKafka(brokers: string, opts: WaitForKafkaOptions = 
   }
 }
 
-async function retry(deadline: number, attempt: () => Promise<unknown>, signal?: AbortSignal): Promise<void> {
+async function retry(
+  deadline: number,
+  attempt: () => Promise<unknown>,
+  signal?: AbortSignal,
+  what = 'Kafka did not become ready',
+): Promise<void> {
   let last: unknown;
   while (Date.now() < deadline) {
     signal?.throwIfAborted();
@@ -66,7 +71,7 @@ async function retry(deadline: number, attempt: () => Promise<unknown>, signal?:
       await sleep(200);
     }
   }
-  throw new KafkaInfraError('KAFKA_START_TIMEOUT', `Kafka did not become ready: ${String(last)}`, { cause: last });
+  throw new KafkaInfraError('KAFKA_START_TIMEOUT', `${what}: ${String(last)}`, { cause: last });
 }
 
 function tcpProbe(brokers: string): Promise<void> {
@@ -87,4 +92,44 @@ function tcpProbe(brokers: string): Promise<void> {
       reject(err);
     });
   });
+}
+
+/**
+ * Resolves once every partition of `topics` has a leader in the broker's metadata. Right after
+ * `createTopics` a KRaft broker can still answer UNKNOWN_TOPIC_OR_PARTITION for a moment (its metadata
+ * cache trails the controller), and kafkajs's `waitForLeaders` gives up on that error instead of
+ * retrying, so tests that create a topic and use it at once wait with this.
+ *
+ * @example
+ * await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: false });
+ * await waitForTopics(brokers, [topic]);
+ */
+export async function waitForTopics(
+  brokers: string,
+  topics: string[],
+  opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  const kafka = new Kafka({
+    clientId: 'publisher-dev-infra-topics',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  });
+  const admin = kafka.admin();
+  try {
+    await retry(
+      deadline,
+      async () => {
+        await admin.connect();
+        const { topics: found } = await admin.fetchTopicMetadata({ topics });
+        const leaderless = found.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+        if (found.length < topics.length || leaderless.length > 0) throw new Error('partitions without a leader');
+      },
+      opts.signal,
+      `topics ${topics.join(', ')} have no leader yet`,
+    );
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
 }

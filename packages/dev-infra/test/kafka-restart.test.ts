@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import t from 'tap';
-import { startKafka } from '../src/index.ts';
+import { startKafka, waitForTopics } from '../src/index.ts';
 
 function isAlive(pid: number): boolean {
   try {
@@ -42,8 +42,9 @@ t.test('a stopped or crashed broker restarts on the same port with its data', as
 
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: false });
   await admin.disconnect();
+  await waitForTopics(broker.brokers, [topic]);
   await produce('before stop');
 
   const firstPid = broker.pid ?? 0;

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { type IHeaders, Kafka, type KafkaMessage, logLevel, Partitioners } from 'kafkajs';
 import t from 'tap';
+import { waitForTopics } from '../src/index.ts';
 
 const brokers = process.env.KAFKA_BROKERS;
 if (!brokers) throw new Error('KAFKA_BROKERS is not set: run the tests with `pnpm test`, which starts Kafka');
@@ -56,7 +57,8 @@ async function consume(topic: string, groupId: string, count: number): Promise<R
 
 t.test('keyed messages with headers round-trip through a consumer group in per-key order', async (t) => {
   const topic = `dev-infra-test-${randomUUID()}`;
-  t.ok(await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true }), 'topic created');
+  t.ok(await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: false }), 'topic created');
+  await waitForTopics(brokers, [topic]);
   t.teardown(() => admin.deleteTopics({ topics: [topic] }).catch(() => {}));
 
   const producer = kafka.producer({
@@ -103,7 +105,8 @@ t.test('keyed messages with headers round-trip through a consumer group in per-k
 
 t.test('a consumer group resumes after its committed offset', async (t) => {
   const topic = `dev-infra-test-${randomUUID()}`;
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: false });
+  await waitForTopics(brokers, [topic]);
   t.teardown(() => admin.deleteTopics({ topics: [topic] }).catch(() => {}));
   const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
