@@ -130,6 +130,11 @@ const errorHandler: FastifyPluginAsync<ErrorHandlerOptions> = async (fastify, op
   fastify.addHook('preClose', async () => {
     closing = true;
   });
+  // A response finished while closing also closes its connection; otherwise a kept-alive socket
+  // would hold `close()` open until the keep-alive timeout.
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   fastify.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {

@@ -32,6 +32,15 @@ const platformPlugin: FastifyPluginAsync<PlatformOptions> = async (fastify, opts
   fastify.setValidatorCompiler(validatorCompiler);
   // Commands are JSON; a text/plain body must be a 415, not a string that fails validation later.
   fastify.removeContentTypeParser('text/plain');
+  // Many clients send `Content-Type: application/json` with every POST, body or not: an empty body
+  // then means "no input" (and fails validation where input is required) instead of a parse error.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    return parseJson(request, text, done);
+  });
   await fastify.register(errorHandler, { statusByCode: opts.statusByCode });
   await fastify.register(auth, { jwt: opts.config.jwt });
   await fastify.register(rateLimit, opts.config.rateLimit);

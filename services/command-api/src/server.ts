@@ -30,7 +30,7 @@ async function retryWhileUnavailable(log: pino.Logger, what: string, run: () => 
       if (!isDatabaseUnavailable(err) && !(err as { code?: string }).code?.startsWith('EVENT_STORE_UNAVAILABLE'))
         throw err;
       if (attempt >= 30) throw err;
-      log.warn({ err, attempt }, `${what}: database unavailable, retrying`);
+      log.warn({ attempt, reason: (err as Error).message }, `${what}: database unavailable, retrying`);
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
@@ -51,11 +51,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   await retryWhileUnavailable(log, 'event store migration', migrate);
 
   const app = await buildApp({ store, pool, config });
-  app.addHook('onClose', async () => {
+  closeGracefully(app, config.shutdownGraceMs, async () => {
     await store.close();
     await pool.end();
   });
-  closeGracefully(app, config.shutdownGraceMs);
   await app.listen({ port: config.port, host: config.host });
 }
 

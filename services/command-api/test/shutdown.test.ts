@@ -1,0 +1,74 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@publisher/dev-infra';
+import { createTestDatabase } from '@publisher/testing';
+import pg from 'pg';
+import t from 'tap';
+import { API, editor, recordBody, tokenFor } from './helpers.ts';
+
+const serverScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/server.ts');
+
+async function waitForHealth(base: string): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not start');
+}
+
+t.test('SIGTERM: the in-flight request finishes, then the process exits cleanly', async (t) => {
+  const db = await createTestDatabase('command_api_shutdown');
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', serverScript], {
+    env: {
+      ...process.env,
+      DATABASE_URL: db.url,
+      COMMAND_API_PORT: String(port),
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_GRACE_MS: '10000',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const locker = new pg.Client({ connectionString: db.url });
+  t.teardown(async () => {
+    child.kill('SIGKILL');
+    await locker.end().catch(() => {});
+    await db.drop();
+  });
+  await waitForHealth(base);
+  const headers = { authorization: `Bearer ${tokenFor(editor)}`, 'content-type': 'application/json' };
+
+  const created = await fetch(`${base}${API}/publishing-records/`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(recordBody()),
+  });
+  t.equal(created.status, 201);
+  const id = ((await created.json()) as { data: { id: string } }).data.id;
+
+  // Hold the stream's row so the next command is stuck inside its append.
+  await locker.connect();
+  await locker.query('BEGIN');
+  await locker.query('SELECT 1 FROM event_store.streams WHERE stream = $1 FOR UPDATE', [`publishing_record-${id}`]);
+  const inFlight = fetch(`${base}${API}/publishing-records/${id}/start`, { method: 'POST', headers });
+  await new Promise((r) => setTimeout(r, 300));
+
+  child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 300));
+  await t.rejects(fetch(`${base}/health`), 'no new connections once closing');
+  await locker.query('COMMIT');
+
+  const res = await inFlight;
+  t.equal(res.status, 200, 'the in-flight command completed');
+  t.match(await res.json(), { success: true, data: { status: 'publishing', revision: 1 } });
+  t.equal(await exited, 0, 'clean exit');
+  const { rows } = await locker.query('SELECT count(*)::int AS n FROM event_store.events WHERE stream = $1', [
+    `publishing_record-${id}`,
+  ]);
+  t.equal(rows[0].n, 2, 'both events stored, nothing half-done');
+});
