@@ -8,8 +8,14 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
-import t from 'tap';
-import { comparePositions, createPostgresEventStore, type NewEvent, type RecordedEvent } from '../src/index.ts';
+import t, { type Test } from 'tap';
+import {
+  comparePositions,
+  createPostgresEventStore,
+  type NewEvent,
+  type PostgresEventStore,
+  type RecordedEvent,
+} from '../src/index.ts';
 import { metadata } from './contract/fixtures.ts';
 
 const ROUNDS = 250;
@@ -28,12 +34,38 @@ function events(count: number): NewEvent[] {
   }));
 }
 
+/** On failure: where the missing events sit in the final log, next to what the subscriber got. */
+async function explainMissing(t: Test, name: string, received: RecordedEvent[], missing: Set<string>, store = current) {
+  if (!store) return;
+  const log: RecordedEvent[] = [];
+  for (let page = await store.readAll({ limit: 1000 }); page.length > 0; ) {
+    log.push(...page);
+    page = await store.readAll({ after: page[page.length - 1]!.position, limit: 1000 });
+  }
+  const got = new Set(received.map((e) => e.id));
+  // Readers stop at the oldest running transaction: name it if one is holding them back.
+  const { rows: blockers } = await store.pool.query(
+    `SELECT pid, datname, application_name, state, backend_xid::text, now() - xact_start AS age, left(query, 80) AS query
+       FROM pg_stat_activity WHERE backend_xid IS NOT NULL ORDER BY age(backend_xid) DESC LIMIT 5`,
+  );
+  for (const b of blockers) t.comment(`open transaction: ${JSON.stringify(b)}`);
+  const firstMissing = log.findIndex((e) => missing.has(e.id));
+  t.comment(
+    `${name}: ${missing.size} missing; received ${received.length}, last ${received.at(-1)?.position}; log ${log.length}`,
+  );
+  for (const e of log.slice(Math.max(0, firstMissing - 5), firstMissing + 10)) {
+    t.comment(`${e.position} ${e.stream.slice(0, 12)} r${e.revision} ${got.has(e.id) ? 'got' : 'MISSING'}`);
+  }
+}
+let current: PostgresEventStore | null = null;
+
 t.test(`no-skip: ${ROUNDS} rounds × ${HOLDERS + QUICK} concurrent appenders, late commits never skipped`, async (t) => {
   const db = await createTestDatabase('es_no_skip');
   t.teardown(db.drop);
   const store = createPostgresEventStore({ connectionString: db.url, pollIntervalMs: 50, poolSize: QUICK + 2 });
   t.teardown(() => store.close());
   await store.migrate();
+  current = store;
 
   // Holders: one dedicated connection each, so their open transactions overlap the quick appends.
   const holders = await Promise.all(
@@ -130,7 +162,9 @@ t.test(`no-skip: ${ROUNDS} rounds × ${HOLDERS + QUICK} concurrent appenders, la
     const ids = new Set(received.map((e) => e.id));
     t.equal(ids.size, received.length, `${name}: no event twice`);
     t.equal([...ids].filter((id) => !committed.has(id)).length, 0, `${name}: nothing uncommitted or rolled back`);
-    t.equal([...committed].filter((id) => !ids.has(id)).length, 0, `${name}: every committed event received`);
+    const missing = [...committed].filter((id) => !ids.has(id));
+    t.equal(missing.length, 0, `${name}: every committed event received`);
+    if (missing.length > 0) await explainMissing(t, name, received, new Set(missing));
     t.equal(received.length, committed.size, `${name}: ${committed.size} events`);
     t.ok(
       received.every((e, i) => i === 0 || comparePositions(received[i - 1]!.position, e.position) < 0),

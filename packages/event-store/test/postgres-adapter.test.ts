@@ -9,6 +9,7 @@ import pg from 'pg';
 import t, { type Test } from 'tap';
 import {
   createPostgresEventStore,
+  decodePosition,
   isDuplicateEventId,
   isWrongExpectedVersion,
   type PostgresEventStore,
@@ -118,6 +119,33 @@ t.test('readAll stops before a transaction still running, then returns both in o
     'then the earlier transaction first, the later one after it',
   );
   t.equal(all[1]?.position, late.position);
+});
+
+t.test('the log is ordered by transaction id as a number, whatever its digit count', async (t) => {
+  const { store } = await setup(t);
+  // Rows with chosen transaction ids (older than any running transaction, so all readable),
+  // inserted so that position order disagrees with transaction order.
+  for (const [i, xid] of ['100', '10', '9'].entries()) {
+    await store.pool.query(
+      `INSERT INTO event_store.events (transaction_id, stream, revision, id, type, data, metadata)
+       VALUES ($1::xid8, $2, 0, $3, 'E', '{}', '{}')`,
+      [xid, `digits-${i}`, randomUUID()],
+    );
+  }
+  const all = await store.readAll();
+  t.same(
+    all.map((e) => decodePosition(e.position).high),
+    [9n, 10n, 100n],
+    'readAll: 9, 10, 100 (not "10" < "100" < "9")',
+  );
+  const paged: bigint[] = [];
+  for (let page = await store.readAll({ limit: 1 }); page.length > 0; ) {
+    paged.push(decodePosition(page[0]!.position).high);
+    page = await store.readAll({ after: page[0]!.position, limit: 1 });
+  }
+  t.same(paged, [9n, 10n, 100n], 'paging one by one sees the same order');
+  const head = await store.headPosition();
+  t.equal(head && decodePosition(head).high, 100n, 'headPosition is the numerically newest');
 });
 
 t.test('an idle transaction on the store sessions is ended, so readers move on', async (t) => {

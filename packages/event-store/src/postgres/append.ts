@@ -9,7 +9,7 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 interface AppendRow {
   ok: boolean;
   revision: string;
-  transaction_id: string | null;
+  txid: string | null;
   last_position: string | null;
 }
 
@@ -67,7 +67,7 @@ export async function appendEvents(
   try {
     const res = await pool.query<AppendRow>({
       name: statementName,
-      text: `SELECT ok, revision, transaction_id::text AS transaction_id, last_position FROM ${schemaSql}.append_to_stream($1, $2, $3)`,
+      text: `SELECT ok, revision, transaction_id::text AS txid, last_position FROM ${schemaSql}.append_to_stream($1, $2, $3)`,
       values: [stream, expectedToSql(expected), payload],
     });
     row = res.rows[0];
@@ -86,10 +86,10 @@ export async function appendEvents(
     );
   }
   if (!row) throw new Error('append_to_stream returned no row');
-  if (row.ok && row.transaction_id !== null && row.last_position !== null) {
+  if (row.ok && row.txid !== null && row.last_position !== null) {
     return {
-      result: { next_revision: Number(row.revision), position: positionOf(row.transaction_id, row.last_position) },
-      transactionId: BigInt(row.transaction_id),
+      result: { next_revision: Number(row.revision), position: positionOf(row.txid, row.last_position) },
+      transactionId: BigInt(row.txid),
     };
   }
   const original = await findOriginal(pool, schemaSql, stream, events);
@@ -105,12 +105,12 @@ async function findOriginal(
   stream: string,
   events: NewEvent[],
 ): Promise<AppendResult | null> {
-  const { rows } = await pool.query<{ stream: string; revision: string; transaction_id: string; position: string }>(
-    `SELECT stream, revision, transaction_id::text AS transaction_id, position
+  const { rows } = await pool.query<{ stream: string; revision: string; txid: string; position: string }>(
+    `SELECT stream, revision, transaction_id::text AS txid, position
        FROM ${schemaSql}.events WHERE id = ANY($1::uuid[]) ORDER BY revision DESC`,
     [events.map((e) => e.id)],
   );
   if (rows.length !== events.length || rows.some((r) => r.stream !== stream)) return null;
   const last = rows[0]!;
-  return { next_revision: Number(last.revision), position: positionOf(last.transaction_id, last.position) };
+  return { next_revision: Number(last.revision), position: positionOf(last.txid, last.position) };
 }

@@ -62,10 +62,10 @@ export async function readAllEvents(
 
 /** The newest readable position, or null when nothing is readable yet. */
 export async function readHeadPosition(pool: pg.Pool, schemaSql: string): Promise<Position | null> {
-  const { rows } = await pool.query<{ transaction_id: string; position: string }>(
-    `SELECT transaction_id::text AS transaction_id, position FROM ${schemaSql}.events
+  const { rows } = await pool.query<{ txid: string; position: string }>(
+    `SELECT transaction_id::text AS txid, position FROM ${schemaSql}.events
       WHERE ${READABLE} ORDER BY transaction_id DESC, position DESC LIMIT 1`,
   );
   const row = rows[0];
-  return row ? positionOf(row.transaction_id, row.position) : null;
+  return row ? positionOf(row.txid, row.position) : null;
 }

@@ -3,7 +3,7 @@ import { decodePosition, encodePosition } from '../port.ts';
 
 /** An `events` row as node-postgres returns it (bigint and xid8 arrive as strings). */
 export interface EventRow {
-  transaction_id: string;
+  txid: string;
   position: string;
   stream: string;
   revision: string;
@@ -14,9 +14,13 @@ export interface EventRow {
   recorded_at: Date;
 }
 
-/** Columns selected for an EventRow, in one place so every read returns the same shape. */
+/**
+ * Columns selected for an EventRow, in one place so every read returns the same shape. The xid8 is
+ * read as text under ANOTHER name: an output column named `transaction_id` would capture
+ * `ORDER BY transaction_id` and sort the log as text ('1000' < '999').
+ */
 export const EVENT_COLUMNS =
-  'transaction_id::text AS transaction_id, position, stream, revision, id, type, data, metadata, recorded_at';
+  'transaction_id::text AS txid, position, stream, revision, id, type, data, metadata, recorded_at';
 
 /** The position token of a row: its transaction id, then its sequence value. */
 export function positionOf(transactionId: string, position: string): Position {
@@ -31,7 +35,7 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
     data: row.data,
     metadata: row.metadata,
     revision: Number(row.revision),
-    position: positionOf(row.transaction_id, row.position),
+    position: positionOf(row.txid, row.position),
     recorded_at: row.recorded_at,
   };
 }
