@@ -66,8 +66,12 @@ export function eventStoreContract(t: Test, factory: StoreFactory): void {
     t.same(
       read.map((e) => [e.id, e.stream, e.type, e.revision, e.data]),
       events.map((e, i) => [e.id, stream, e.type, i, e.data]),
+      'the events, in order, with revisions 0..2',
     );
-    t.ok(read.every((e) => e.recorded_at instanceof Date && !Number.isNaN(e.recorded_at.getTime())));
+    t.ok(
+      read.every((e) => e.recorded_at instanceof Date && !Number.isNaN(e.recorded_at.getTime())),
+      'recorded_at is a valid Date',
+    );
     t.equal(read[2]?.position, result.position, 'append position is the last event position');
     t.ok(strictlyIncreasing(read.map((e) => e.position)), 'positions increase within the append');
   });
@@ -79,20 +83,21 @@ export function eventStoreContract(t: Test, factory: StoreFactory): void {
     const err = await conflict(t, store, stream, newEvents(1), 'no_stream');
     t.ok(err instanceof WrongExpectedVersionError, 'the shared error class');
     t.equal(err?.code, 'WRONG_EXPECTED_VERSION');
-    t.equal(err?.stream, stream);
-    t.equal(err?.expected, 'no_stream');
-    t.equal(err?.actual, 1);
+    t.equal(err?.stream, stream, 'error names the stream');
+    t.equal(err?.expected, 'no_stream', 'error carries expected');
+    t.equal(err?.actual, 1, 'error carries the actual revision');
     t.equal((await store.readStream(stream)).length, 2, 'nothing stored by the rejected append');
   });
 
   t.test('any appends to new and existing streams', async (t) => {
     const store = await withStore(t, factory);
     const stream = streamName('any');
-    t.equal((await store.append(stream, newEvents(2), 'any')).next_revision, 1);
-    t.equal((await store.append(stream, newEvents(3), 'any')).next_revision, 4);
+    t.equal((await store.append(stream, newEvents(2), 'any')).next_revision, 1, 'creates the stream');
+    t.equal((await store.append(stream, newEvents(3), 'any')).next_revision, 4, 'appends to it');
     t.same(
       (await store.readStream(stream)).map((e) => e.revision),
       [0, 1, 2, 3, 4],
+      'all five stored',
     );
   });
 
@@ -100,9 +105,9 @@ export function eventStoreContract(t: Test, factory: StoreFactory): void {
     const store = await withStore(t, factory);
     const stream = streamName('stream-exists');
     const err = await conflict(t, store, stream, newEvents(1), 'stream_exists');
-    t.equal(err?.stream, stream);
-    t.equal(err?.expected, 'stream_exists');
-    t.equal(err?.actual, 'no_stream');
+    t.equal(err?.stream, stream, 'error names the stream');
+    t.equal(err?.expected, 'stream_exists', 'error carries expected');
+    t.equal(err?.actual, 'no_stream', 'actual is no_stream');
     t.same(await store.readStream(stream), [], 'nothing stored');
 
     await store.append(stream, newEvents(1), 'no_stream');
@@ -114,7 +119,7 @@ export function eventStoreContract(t: Test, factory: StoreFactory): void {
     const stream = streamName('exact');
     const missing = await conflict(t, store, stream, newEvents(1), 0);
     t.equal(missing?.actual, 'no_stream', 'a revision on a missing stream conflicts');
-    t.equal(missing?.expected, 0);
+    t.equal(missing?.expected, 0, 'error carries the expected revision');
 
     await store.append(stream, newEvents(2), 'no_stream');
     t.equal((await store.append(stream, newEvents(1), 1)).next_revision, 2, 'matching revision appends');
@@ -123,9 +128,14 @@ export function eventStoreContract(t: Test, factory: StoreFactory): void {
     t.same(
       { stream: stale?.stream, expected: stale?.expected, actual: stale?.actual },
       { stream, expected: 1, actual: 2 },
+      'a stale revision conflicts with the actual one',
     );
     const ahead = await conflict(t, store, stream, newEvents(1), 7);
-    t.same({ expected: ahead?.expected, actual: ahead?.actual }, { expected: 7, actual: 2 });
+    t.same(
+      { expected: ahead?.expected, actual: ahead?.actual },
+      { expected: 7, actual: 2 },
+      'a revision ahead conflicts',
+    );
     t.equal((await store.readStream(stream)).length, 3, 'rejected appends stored nothing');
   });
 
@@ -137,12 +147,12 @@ export function eventStoreContract(t: Test, factory: StoreFactory): void {
     const won = outcomes.filter((o) => o.status === 'fulfilled');
     const lost = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
     t.equal(won.length, 1, 'one append succeeded');
-    t.equal(lost.length, 7);
+    t.equal(lost.length, 7, 'seven lost');
     t.ok(
       lost.every((e) => isWrongExpectedVersion(e) && e.actual === 1 && e.expected === 0),
       'the others conflict with actual = the winner revision',
     );
-    t.equal((await store.readStream(stream)).length, 2);
+    t.equal((await store.readStream(stream)).length, 2, 'only the winner stored');
   });
 
   t.test('re-sending an append with the same event ids stores nothing twice', async (t) => {
@@ -182,24 +192,24 @@ export function eventStoreContract(t: Test, factory: StoreFactory): void {
       (await store.readStream(stream, o)).map((e) => e.revision);
 
     t.same(await revs({}), [0, 1, 2, 3, 4], 'default: all, forwards');
-    t.same(await revs({ from: 'start' }), [0, 1, 2, 3, 4]);
+    t.same(await revs({ from: 'start' }), [0, 1, 2, 3, 4], 'from start');
     t.same(await revs({ from: 2 }), [2, 3, 4], 'from is inclusive');
-    t.same(await revs({ from: 1, limit: 2 }), [1, 2]);
-    t.same(await revs({ limit: 3 }), [0, 1, 2]);
+    t.same(await revs({ from: 1, limit: 2 }), [1, 2], 'from 1, limit 2');
+    t.same(await revs({ limit: 3 }), [0, 1, 2], 'limit 3');
     t.same(await revs({ from: 5 }), [], 'past the end: nothing');
     t.same(await revs({ direction: 'backwards' }), [4, 3, 2, 1, 0], 'backwards defaults to the end');
-    t.same(await revs({ direction: 'backwards', from: 'end', limit: 2 }), [4, 3]);
-    t.same(await revs({ direction: 'backwards', from: 3 }), [3, 2, 1, 0]);
-    t.same(await revs({ direction: 'backwards', from: 3, limit: 2 }), [3, 2]);
+    t.same(await revs({ direction: 'backwards', from: 'end', limit: 2 }), [4, 3], 'backwards from end, limit 2');
+    t.same(await revs({ direction: 'backwards', from: 3 }), [3, 2, 1, 0], 'backwards from 3 is inclusive');
+    t.same(await revs({ direction: 'backwards', from: 3, limit: 2 }), [3, 2], 'backwards from 3, limit 2');
     t.same(await revs({ direction: 'backwards', limit: 1 }), [4], 'the last event');
   });
 
   t.test('an unknown stream reads as empty', async (t) => {
     const store = await withStore(t, factory);
     const stream = streamName('unknown');
-    t.same(await store.readStream(stream), []);
-    t.same(await store.readStream(stream, { direction: 'backwards' }), []);
-    t.same(await store.readStream(stream, { from: 3, limit: 2 }), []);
+    t.same(await store.readStream(stream), [], 'forwards');
+    t.same(await store.readStream(stream, { direction: 'backwards' }), [], 'backwards');
+    t.same(await store.readStream(stream, { from: 3, limit: 2 }), [], 'with from and limit');
   });
 
   t.test('metadata and data round-trip intact', async (t) => {
@@ -227,7 +237,7 @@ export function eventStoreContract(t: Test, factory: StoreFactory): void {
     const [stored] = await store.readStream(stream);
     t.same(stored?.data, event.data, 'data intact');
     t.same(stored?.metadata, meta, 'metadata intact');
-    t.equal(stored?.id, event.id);
+    t.equal(stored?.id, event.id, 'id intact');
     await waitForHead(store, position);
     const [global] = await readAllOf(store, new Set([stream]), head);
     t.same(global?.metadata, meta, 'metadata intact in the global log');
@@ -259,7 +269,7 @@ export function eventStoreContract(t: Test, factory: StoreFactory): void {
     );
 
     const full = await store.readAll({ after: head });
-    t.ok(full.length >= 5);
+    t.ok(full.length >= 5, 'the unfiltered read has at least our events');
     const firstTwo = await store.readAll({ after: head, limit: 2 });
     t.same(
       firstTwo.map((e) => e.id),
@@ -296,6 +306,7 @@ export function eventStoreContract(t: Test, factory: StoreFactory): void {
       t.same(
         (await store.readStream(s)).map((e) => (e.data as { n: number }).n),
         [0, 1, 2, 3, 4, 5],
+        `${s} reads back in order`,
       );
     }
   });
@@ -361,7 +372,7 @@ export function eventStoreContract(t: Test, factory: StoreFactory): void {
     );
     t.ok(strictlyIncreasing(result.batches.flat().map((e) => e.position)), 'batches in global order');
     t.equal(result.events[4]?.position, before.position, 'subscription positions equal append positions');
-    t.same([result.events[6]?.position, result.events[7]?.position], appended);
+    t.same([result.events[6]?.position, result.events[7]?.position], appended, 'live positions equal append positions');
   });
 
   t.test('subscribe starts strictly after its checkpoint', async (t) => {
@@ -375,7 +386,7 @@ export function eventStoreContract(t: Test, factory: StoreFactory): void {
       after: first.position,
       done: (events) => events.length >= 2,
     });
-    t.notOk(timedOut);
+    t.notOk(timedOut, 'events arrived');
     t.same(
       events.map((e) => (e.data as { n: number }).n),
       [3, 4],
@@ -401,7 +412,7 @@ export function eventStoreContract(t: Test, factory: StoreFactory): void {
       }
     })();
     await t.resolves(run, 'iterator ends without error');
-    t.ok(caughtUp);
+    t.ok(caughtUp, 'on_caught_up called');
     t.ok(Date.now() - started < 5000, 'promptly');
   });
 
