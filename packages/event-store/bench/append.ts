@@ -62,7 +62,7 @@ async function run(name: string, append: AppendFn, latencies: number[] = []): Pr
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return summarise(name, latencies, (latencies.length - before) / seconds);
+  return summarise(name, latencies.slice(before), (latencies.length - before) / seconds);
 }
 
 function summarise(name: string, latencies: number[], perSecond: number): Figures {
@@ -75,7 +75,10 @@ function summarise(name: string, latencies: number[], perSecond: number): Figure
 async function compare(variants: Array<[string, AppendFn]>): Promise<Figures[]> {
   const latencies = variants.map(() => [] as number[]);
   for (let r = 0; r < rounds; r++) {
-    for (const [i, [name, fn]] of variants.entries()) await run(name, fn, latencies[i]);
+    for (const [i, [name, fn]] of variants.entries()) {
+      const f = await run(name, fn, latencies[i]);
+      if (process.env.BENCH_VERBOSE) console.log(`  round ${r + 1}: ${row(f)}`);
+    }
   }
   return variants.map(([name], i) => summarise(name, latencies[i]!, latencies[i]!.length / (seconds * rounds)));
 }
@@ -181,6 +184,7 @@ dbUrl.pathname = `/${dbName}`;
 const store = createPostgresEventStore({ connectionString: dbUrl.toString(), poolSize });
 await store.migrate();
 const rawPool = new pg.Pool({ connectionString: dbUrl.toString(), max: poolSize });
+rawPool.on('error', () => {}); // sessions ended by the final DROP DATABASE
 try {
   console.log(
     `# ${concurrency} concurrent writers, pool ${poolSize}, ${rounds} × ${seconds} s each, synchronous_commit on`,
