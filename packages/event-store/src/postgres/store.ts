@@ -79,7 +79,9 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
       idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 10_000,
       statement_timeout: options.statementTimeoutMs ?? 30_000,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+      // Also inherited by the LISTEN connection, which otherwise could sit on a dead socket unnoticed.
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     });
     // An idle client losing its connection (server restart) is dropped by the pool, which opens a
     // new one on the next query; without a listener that error would crash the process.
