@@ -120,31 +120,37 @@ const errorHandler: FastifyPluginAsync<ErrorHandlerOptions> = async (fastify, op
   const retryAfter = String(opts.retryAfterSeconds ?? 2);
   let closing = false;
 
-  fastify.addHook('onRequest', async (request, reply) => {
+  const logRequests = ['info', 'debug', 'trace'].includes(fastify.log.level);
+  // Callback-style hooks: they run on every request, and async hooks cost a promise each.
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
-    if (closing) {
-      reply.header('connection', 'close');
-      throw httpError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance');
-    }
+    if (!closing) return done();
+    reply.header('connection', 'close');
+    done(httpError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance'));
   });
-  fastify.addHook('preClose', async () => {
+  fastify.addHook('preClose', (done) => {
     closing = true;
+    done();
   });
   // A response finished while closing also closes its connection; otherwise a kept-alive socket
   // would hold `close()` open until the keep-alive timeout.
-  fastify.addHook('onSend', async (_request, reply) => {
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
-  fastify.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: request.url,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-      },
-      'request completed',
-    );
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (logRequests) {
+      request.log.info(
+        {
+          method: request.method,
+          url: request.url,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+        },
+        'request completed',
+      );
+    }
+    done();
   });
 
   fastify.setErrorHandler((err, request, reply) => {

@@ -1,0 +1,320 @@
+/**
+ * `pnpm bench:commands`: command throughput of the real HTTP server against PostgreSQL, beside the
+ * raw database ceiling measured in the same run. Figures, not a test: see the README for results.
+ *
+ * 1. PostgreSQL: DATABASE_URL if set (a fresh database is created on it), else an embedded server.
+ * 2. The command API runs as a child process (`src/server.ts`), exactly as in production.
+ * 3. Ceiling: BENCH_CONNECTIONS pg connections calling the event store's own append statement
+ *    (`append_to_stream`: version check + insert in one transaction) as fast as they can, with the
+ *    same event sizes and the same create/transition mix, on the same server and durability.
+ * 4. API: autocannon with BENCH_CONNECTIONS connections; each connection loops over a record's
+ *    life cycle: create → start → fail → retry → patch → start → succeed (1 create : 6 transitions),
+ *    so every cycle touches a new record.
+ *
+ * Env: BENCH_CONNECTIONS (32), BENCH_DURATION seconds per measurement (10), BENCH_RUNS (3),
+ * BENCH_NODE_ARGS (extra node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`),
+ * plus any command-API variable (e.g. STATE_CACHE_SIZE=0, DATABASE_POOL_SIZE) for the server.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
+import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../../..');
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const duration = Number(process.env.BENCH_DURATION ?? 10);
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const API = '/api/v1/publisher';
+
+interface RunResult {
+  commandsPerSecond: number;
+  /** CPU the API process spent per successful command (robust to other load on the machine). */
+  cpuMsPerCommand: number;
+  p50: number;
+  p99: number;
+  failures: number;
+  rssPeakMb: number;
+  ceilingPerSecond: number;
+  ceilingP50: number;
+  ceilingP99: number;
+}
+
+const stops: Array<() => Promise<void>> = [];
+
+async function main(): Promise<void> {
+  const adminUrl = process.env.DATABASE_URL ?? (await startPostgres());
+  const dbUrl = await createDatabase(adminUrl);
+  const port = await freePort();
+  const server = await startServer(dbUrl, port);
+  stops.push(async () => {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  });
+  const base = `http://127.0.0.1:${port}`;
+  console.log(`# ${os.cpus().length} CPUs, ${connections} connections, ${duration}s per measurement, ${runs} runs`);
+
+  await loadApi(base, 3, server.pid!); // warm-up: JIT, pools, caches
+  const results: RunResult[] = [];
+  for (let i = 1; i <= runs; i++) {
+    const ceiling = await measureCeiling(dbUrl, duration);
+    const api = await loadApi(base, duration, server.pid!);
+    const r: RunResult = {
+      ...api,
+      ceilingPerSecond: ceiling.perSecond,
+      ceilingP50: ceiling.p50,
+      ceilingP99: ceiling.p99,
+    };
+    results.push(r);
+    console.log(
+      `run ${i}: ${fmt(r.commandsPerSecond)} commands/s, p50 ${r.p50} ms, p99 ${r.p99} ms, failures ${r.failures}, ` +
+        `API RSS peak ${r.rssPeakMb} MB, API CPU ${r.cpuMsPerCommand} ms/command | ceiling ${fmt(r.ceilingPerSecond)} appends/s (p50 ${r.ceilingP50} ms, p99 ${r.ceilingP99} ms) | ` +
+        `ratio ${(r.commandsPerSecond / r.ceilingPerSecond).toFixed(2)}`,
+    );
+  }
+  const m = (f: (r: RunResult) => number) => median(results.map(f));
+  const summary = {
+    commands_per_s: Math.round(m((r) => r.commandsPerSecond)),
+    p50_ms: m((r) => r.p50),
+    p99_ms: m((r) => r.p99),
+    rss_mb: m((r) => r.rssPeakMb),
+    api_cpu_ms_per_command: m((r) => r.cpuMsPerCommand),
+    ceiling_per_s: Math.round(m((r) => r.ceilingPerSecond)),
+    ratio: Number(m((r) => r.commandsPerSecond / r.ceilingPerSecond).toFixed(2)),
+    failures: results.reduce((n, r) => n + r.failures, 0),
+  };
+  console.log(
+    `\nmedian of ${runs}: ${fmt(summary.commands_per_s)} commands/s, p50 ${summary.p50_ms} ms, p99 ${summary.p99_ms} ms, ` +
+      `RSS ${summary.rss_mb} MB, ceiling ${fmt(summary.ceiling_per_s)} appends/s, ratio ${summary.ratio}` +
+      `  (targets: ratio ≥ 0.5, p99 ≤ 15 ms, RSS ≤ 200 MB)`,
+  );
+  console.log(JSON.stringify(summary));
+}
+
+async function startPostgres(): Promise<string> {
+  const pgServer = await startEmbeddedPostgres({ dataDir: path.join(root, '.data', `pg-bench-${process.pid}`) });
+  stops.push(pgServer.stop);
+  return pgServer.url;
+}
+
+async function createDatabase(adminUrl: string): Promise<string> {
+  const name = `bench_commands_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  stops.push(async () => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+  });
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function startServer(dbUrl: string, port: number): Promise<ChildProcess> {
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(here, '../src/server.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: dbUrl,
+      COMMAND_API_PORT: String(port),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      RATE_LIMIT_MAX: process.env.RATE_LIMIT_MAX ?? '1000000000',
+      NODE_ENV: 'development',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/ready`)).ok) return child;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('command API did not become ready');
+}
+
+const metadata = { title: 'A reasonably sized post title', tags: ['news', 'tech'], words: 1200 };
+const destinationConfig = { url: 'https://hooks.example.com/publisher', format: 'json' };
+
+/** autocannon over the record life cycle; returns throughput, latency and the API's peak RSS. */
+async function loadApi(base: string, seconds: number, pid: number) {
+  const token = signTestToken(
+    { sub: 'bench', account_id: 1, role: 'system_bot' },
+    { key: DEVELOPMENT_JWT_SECRET, expiresInSeconds: 3600 },
+  );
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const step = (suffix: string, body?: object, method = 'POST') => ({
+    method: method as 'POST',
+    headers,
+    ...(body && { body: JSON.stringify(body) }),
+    setupRequest: (req: { path: string }, ctx: { id?: string }) => ({
+      ...req,
+      path: `${API}/publishing-records/${ctx.id}${suffix}`,
+    }),
+  });
+  let rssPeak = 0;
+  const cpuBefore = cpuSeconds(pid);
+  const sampler = setInterval(() => {
+    rssPeak = Math.max(rssPeak, rssMb(pid));
+  }, 200);
+  const result = await autocannon({
+    url: base,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        path: `${API}/publishing-records/`,
+        headers,
+        body: JSON.stringify({
+          content_id: 7,
+          site_id: 3,
+          sector_id: 5,
+          destination: 'webhook',
+          destination_config: destinationConfig,
+          metadata,
+        }),
+        onResponse: (status: number, body: string, ctx: { id?: string }) => {
+          if (status === 201) ctx.id = JSON.parse(body).data.id;
+        },
+      },
+      step('/start'),
+      step('/fail', { error: 'destination timed out after 30 s' }),
+      step('/retry'),
+      step('', { metadata: { ...metadata, retried: true } }, 'PATCH'),
+      step('/start'),
+      step('/succeed', { external_url: 'https://blog.example.com/posts/1', external_id: 'post-1' }),
+    ],
+  });
+  clearInterval(sampler);
+  const ok = result['2xx'];
+  const cpuMsPerCommand = ((cpuSeconds(pid) - cpuBefore) * 1000) / Math.max(1, ok);
+  return {
+    cpuMsPerCommand: Math.round(cpuMsPerCommand * 100) / 100,
+    commandsPerSecond: ok / (result.duration || seconds),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts,
+    rssPeakMb: Math.round(Math.max(rssPeak, rssMb(pid))),
+  };
+}
+
+/** CPU time (user + system) the process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of /proc/pid/stat (11 and 12 after the command name), in ticks of 1/100 s.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function rssMb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return kb / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The raw database ceiling: the event store's append statement in a tight loop on `connections`
+ * dedicated connections, same event shapes and create/transition mix as the API workload.
+ */
+async function measureCeiling(dbUrl: string, seconds: number) {
+  const clients = await Promise.all(
+    Array.from({ length: connections }, async () => {
+      const c = new pg.Client({ connectionString: dbUrl });
+      await c.connect();
+      return c;
+    }),
+  );
+  const stopAt = performance.now() + seconds * 1000;
+  const latencies: number[] = [];
+  let count = 0;
+  const eventMetadata = {
+    correlation_id: randomUUID(),
+    causation_id: randomUUID(),
+    actor: { user_id: 'bench', role: 'system_bot' },
+    tenant: { account_id: 1, site_id: 3, sector_id: 5 },
+    request_id: randomUUID(),
+    occurred_at: new Date().toISOString(),
+    schema_version: 1,
+  };
+  await Promise.all(
+    clients.map(async (client) => {
+      let stream = `ceiling-${randomUUID()}`;
+      let revision = -1;
+      while (performance.now() < stopAt) {
+        const create = revision === -1;
+        const data = create
+          ? {
+              record_id: randomUUID(),
+              account_id: 1,
+              site_id: 3,
+              sector_id: 5,
+              content_id: 7,
+              destination: 'webhook',
+              destination_config: destinationConfig,
+              metadata,
+              at: new Date().toISOString(),
+            }
+          : { record_id: stream, attempt: 1, at: new Date().toISOString() };
+        const payload = JSON.stringify([
+          {
+            id: randomUUID(),
+            type: create ? 'PublishingRecordCreated' : 'PublishingStarted',
+            data,
+            metadata: eventMetadata,
+          },
+        ]);
+        const t0 = performance.now();
+        const res = await client.query({
+          name: 'ceiling_append',
+          text: 'SELECT ok, revision, transaction_id::text AS transaction_id, last_position FROM event_store.append_to_stream($1, $2, $3)',
+          values: [stream, revision, payload],
+        });
+        latencies.push(performance.now() - t0);
+        if (!res.rows[0]?.ok) throw new Error('ceiling append conflicted: the loop is single-writer per stream');
+        count++;
+        revision++;
+        if (revision === 6) {
+          stream = `ceiling-${randomUUID()}`;
+          revision = -1;
+        }
+      }
+    }),
+  );
+  await Promise.all(clients.map((c) => c.end()));
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0) * 10) / 10;
+  return { perSecond: count / seconds, p50: pct(0.5), p99: pct(0.99) };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+try {
+  await main();
+} finally {
+  for (const stop of stops.reverse()) await stop().catch((err) => console.error('cleanup failed', err));
+}
