@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { RelayError } from './errors.ts';
 import { parseBrokers } from './kafka.ts';
 
-export const DEFAULT_RELAY_PORT = 3002;
+export const DEFAULT_RELAY_PORT = 3003;
 
 /** Everything the relay needs; `loadRelayConfig` builds it from the environment. */
 export interface RelayConfig {
@@ -29,6 +29,8 @@ export interface RelayConfig {
   clientId: string;
   /** Upper bound of the back-off between attempts while Kafka or PostgreSQL is unavailable. */
   maxBackoffMs: number;
+  /** How often a standby relay tries to take the lock of the active one. */
+  lockRetryMs: number;
   host: string;
   /** Port of /health and /metrics; null: no HTTP endpoint; 0: any free port. */
   port: number | null;
@@ -48,6 +50,7 @@ export const relayDefaults: Omit<RelayConfig, 'databaseUrl' | 'brokers'> = {
   replicationFactor: -1,
   clientId: 'publisher-kafka-relay',
   maxBackoffMs: 10_000,
+  lockRetryMs: 2000,
   host: '127.0.0.1',
   port: DEFAULT_RELAY_PORT,
   logLevel: 'info',
@@ -78,6 +81,7 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
     replicationFactor: integer(env, 'KAFKA_TOPIC_REPLICATION_FACTOR', relayDefaults.replicationFactor, -1, 100),
     clientId: env.KAFKA_CLIENT_ID || relayDefaults.clientId,
     maxBackoffMs: integer(env, 'RELAY_MAX_BACKOFF_MS', relayDefaults.maxBackoffMs, 100, 600_000),
+    lockRetryMs: integer(env, 'RELAY_LOCK_RETRY_MS', relayDefaults.lockRetryMs, 10, 600_000),
     host: env.HOST || relayDefaults.host,
     port,
     logLevel: env.LOG_LEVEL || relayDefaults.logLevel,

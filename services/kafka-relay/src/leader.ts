@@ -28,7 +28,11 @@ export async function acquireLeadership(options: {
   let waiting = false;
   for (;;) {
     signal.throwIfAborted();
-    const client = new pg.Client({ connectionString: options.connectionString, application_name: `${name}-lock` });
+    // The pid in the session name lets operators (and tests) see which process is the active relay.
+    const client = new pg.Client({
+      connectionString: options.connectionString,
+      application_name: `${name}-lock-${process.pid}`,
+    });
     const lost = new AbortController();
     const onLost = (err?: Error) => {
       if (!lost.signal.aborted) lost.abort(err ?? new Error('advisory lock session ended'));

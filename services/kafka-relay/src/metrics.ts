@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { comparePositions, type EventStore } from '@publisher/event-store';
+import type { EventStore } from '@publisher/event-store';
 
 /** What the relay is doing, updated as it runs (the numbers behind /health and /metrics). */
 export interface RelayState {
@@ -43,13 +43,12 @@ export interface RelayLag {
  * first event after the relayed position (one indexed read of one row).
  */
 export async function measureLag(store: EventStore, relayed: string | null): Promise<RelayLag> {
-  const head = await store.headPosition();
-  if (head === null || comparePositions(head, relayed) <= 0) {
-    return { head_position: head, lag_seconds: 0, caught_up: true };
-  }
-  const [oldest] = await store.readAll({ after: relayed, limit: 1 });
-  const waited = oldest ? (Date.now() - oldest.recorded_at.getTime()) / 1000 : 0;
-  return { head_position: head, lag_seconds: Math.max(0, waited), caught_up: oldest === undefined };
+  // Caught up is decided by "is there a readable event after the relayed position", the same
+  // visibility rule the subscription uses; the head is reported for humans.
+  const [[oldest], head] = await Promise.all([store.readAll({ after: relayed, limit: 1 }), store.headPosition()]);
+  if (!oldest) return { head_position: head, lag_seconds: 0, caught_up: true };
+  const waited = (Date.now() - oldest.recorded_at.getTime()) / 1000;
+  return { head_position: head, lag_seconds: Math.max(0, waited), caught_up: false };
 }
 
 export function healthBody(name: string, state: RelayState, lag: RelayLag | null) {

@@ -1,5 +1,10 @@
 import { PUBLISHER_TOPICS } from '@publisher/contracts';
-import { createPostgresEventStore, type EventStore, type RecordedEvent } from '@publisher/event-store';
+import {
+  createEsdbEventStore,
+  createPostgresEventStore,
+  type EventStore,
+  type RecordedEvent,
+} from '@publisher/event-store';
 import type { Kafka, Producer, TopicMessages } from 'kafkajs';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
@@ -77,10 +82,10 @@ export async function start(options: RelayOptions): Promise<RelayHandle> {
 async function openEventStore(config: RelayConfig, logger: Logger): Promise<EventStore> {
   if (typeof config.eventStore === 'object') return config.eventStore;
   if (config.eventStore === 'esdb') {
-    throw new RelayError(
-      'RELAY_UNSUPPORTED_EVENT_STORE',
-      'EVENT_STORE=esdb: the EventStoreDB adapter is not exported yet',
-    );
+    if (!config.eventStoreUrl)
+      throw new RelayError('RELAY_CONFIG_INVALID', 'EVENTSTORE_URL is required with EVENT_STORE=esdb');
+    // The checkpoint stays in PostgreSQL (DATABASE_URL) whichever store holds the events.
+    return createEsdbEventStore({ connectionString: config.eventStoreUrl });
   }
   const store = createPostgresEventStore({ connectionString: config.databaseUrl, logger, poolSize: 3 });
   // The relay may start before the command API: creating the (idempotent) schema lets it wait for events.
@@ -111,7 +116,13 @@ async function supervise(ctx: RelayContext): Promise<void> {
     state.role = 'standby';
     let leadership: Awaited<ReturnType<typeof acquireLeadership>> | null = null;
     try {
-      leadership = await acquireLeadership({ connectionString: config.databaseUrl, name: config.name, signal, logger });
+      leadership = await acquireLeadership({
+        connectionString: config.databaseUrl,
+        name: config.name,
+        signal,
+        logger,
+        retryMs: config.lockRetryMs,
+      });
       state.role = 'active';
       const active = AbortSignal.any([signal, leadership.signal]);
       while (!active.aborted) {

@@ -11,10 +11,13 @@ import {
   deploymentCreatedEventId,
   deploymentCreatedFromReservation,
   deploymentStream,
+  evolvePublishingRecord,
   foldDeployment,
   foldPublishingRecord,
   foldSiteDeployments,
+  initialPublishingRecordState,
   type PublishingRecordCommand,
+  type PublishingRecordState,
   publishingRecordStream,
   siteDeploymentsExpectedRevision,
   siteDeploymentsStream,
@@ -134,4 +137,36 @@ export async function execDeployment(
   const news: NewEvent[] = events.map((e) => ({ id: randomUUID(), type: e.type, data: e.data, metadata: md }));
   const result = await store.append(stream, news, history.length - 1);
   return { ...result, ids: news.map((e) => e.id) };
+}
+
+/**
+ * Appends a record's whole life (6 events) in one append: the same events the commands would
+ * produce, written fast enough to build large backlogs.
+ */
+export async function appendLifecycle(store: EventStore, recordId: string, tenant: Tenant): Promise<string[]> {
+  let state = initialPublishingRecordState as PublishingRecordState;
+  const news: NewEvent[] = [];
+  const md = metadata(tenant);
+  for (const command of lifecycleCommands(recordId, tenant)) {
+    for (const e of decidePublishingRecord(command, state, { at: md.occurred_at })) {
+      news.push({ id: randomUUID(), type: e.type, data: e.data, metadata: md });
+      state = evolvePublishingRecord(state, e);
+    }
+  }
+  await store.append(publishingRecordStream(recordId), news, 'no_stream');
+  return news.map((n) => n.id);
+}
+
+/** Runs `count` tasks with at most `concurrency` at a time. */
+export async function inParallel(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
 }

@@ -1,0 +1,152 @@
+import type { PublishingRecordRepresentation } from '@publisher/contracts';
+import type { Logger } from 'pino';
+import { WorkerError } from './errors.ts';
+
+/** The outcome of one command: applied (with the record after it), or refused by the record's state. */
+export type CommandOutcome =
+  | { kind: 'applied'; record: PublishingRecordRepresentation }
+  /** 404: unknown or deleted; 409: illegal transition (someone else claimed it, or it moved on). */
+  | { kind: 'refused'; status: 404 | 409; code: string; message: string };
+
+export interface CommandClient {
+  /** `pending → publishing`: the claim. A 409 means another worker (or a person) has it. */
+  start(recordId: string, accountId: number, correlationId: string): Promise<CommandOutcome>;
+  succeed(
+    recordId: string,
+    accountId: number,
+    result: { external_url: string; external_id: string | null },
+    correlationId: string,
+  ): Promise<CommandOutcome>;
+  fail(recordId: string, accountId: number, error: string, correlationId: string): Promise<CommandOutcome>;
+}
+
+export interface CommandClientOptions {
+  /** e.g. `http://127.0.0.1:3000` (the base path is added here). */
+  baseUrl: string;
+  token(accountId: number): string;
+  /** Per request. */
+  timeoutMs: number;
+  /** How long to keep retrying an unavailable command API for a claim before giving the message back to Kafka. */
+  retryBudgetMs: number;
+  /**
+   * Stops the endless retries of `succeed`/`fail`: once a destination has answered, the outcome is
+   * retried until the command API takes it or the worker shuts down.
+   */
+  signal?: AbortSignal;
+  logger: Logger;
+}
+
+/** Answers worth retrying: the API or its database is down or busy. */
+const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * The worker writes only through the command API, so every change it makes is an ordinary,
+ * validated command whose events name the worker (system_bot) as actor.
+ *
+ * @example
+ * const commands = createCommandClient({ baseUrl: 'http://127.0.0.1:3000', token: tokens.forAccount, timeoutMs: 10_000, retryBudgetMs: 60_000, logger });
+ * const claim = await commands.start(recordId, accountId, correlationId);
+ */
+export function createCommandClient(options: CommandClientOptions): CommandClient {
+  const base = `${options.baseUrl.replace(/\/+$/, '')}/api/v1/publisher/publishing-records`;
+
+  async function send(
+    recordId: string,
+    action: string,
+    accountId: number,
+    body: object,
+    correlationId: string,
+    budgetMs: number,
+  ): Promise<CommandOutcome> {
+    const url = `${base}/${encodeURIComponent(recordId)}/${action}`;
+    const deadline = Date.now() + budgetMs;
+    // Set once a request may have reached the API without us seeing the answer.
+    let ambiguous = false;
+    for (let attempt = 1; ; attempt++) {
+      let status: number | null = null;
+      let reason: string;
+      try {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${options.token(accountId)}`,
+            'content-type': 'application/json',
+            'x-correlation-id': correlationId,
+          },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(options.timeoutMs),
+        });
+        status = response.status;
+        const envelope = (await response.json().catch(() => ({}))) as {
+          data?: PublishingRecordRepresentation;
+          code?: string;
+          error?: string;
+        };
+        if (status >= 200 && status < 300 && envelope.data) return { kind: 'applied' as const, record: envelope.data };
+        if (status === 404 || status === 409) {
+          if (ambiguous) {
+            // Our own earlier attempt may have been applied (e.g. the claim): say so, an operator may need to act.
+            options.logger.warn({ record_id: recordId, action, status }, 'refused after an unanswered attempt');
+          }
+          return {
+            kind: 'refused' as const,
+            status: status as 404 | 409,
+            code: envelope.code ?? String(status),
+            message: envelope.error ?? '',
+          };
+        }
+        reason = `${status} ${envelope.code ?? ''} ${envelope.error ?? ''}`.trim();
+        if (!RETRYABLE.has(status)) {
+          throw new WorkerError('COMMAND_API_REJECTED', `command API refused ${action} of ${recordId}: ${reason}`);
+        }
+      } catch (err) {
+        if (err instanceof WorkerError) throw err;
+        reason = (err as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : String(err);
+        ambiguous = true;
+      }
+      const wait = Math.min(5000, 200 * 2 ** Math.min(attempt - 1, 10));
+      if (Date.now() + wait > deadline || options.signal?.aborted) {
+        throw new WorkerError(
+          'COMMAND_API_UNAVAILABLE',
+          `command API unavailable for ${action} of ${recordId}: ${reason}`,
+        );
+      }
+      options.logger.warn(
+        { record_id: recordId, action, attempt, reason, retry_in_ms: wait },
+        'command API call failed',
+      );
+      await sleep(wait, options.signal);
+    }
+  }
+
+  return {
+    start: (recordId, accountId, correlationId) =>
+      send(recordId, 'start', accountId, {}, correlationId, options.retryBudgetMs),
+    succeed: (recordId, accountId, result, correlationId) =>
+      send(
+        recordId,
+        'succeed',
+        accountId,
+        result.external_id === null
+          ? { external_url: result.external_url }
+          : { external_url: result.external_url, external_id: result.external_id },
+        correlationId,
+        Number.POSITIVE_INFINITY,
+      ),
+    fail: (recordId, accountId, error, correlationId) =>
+      send(recordId, 'fail', accountId, { error: error.slice(0, 4000) }, correlationId, Number.POSITIVE_INFINITY),
+  };
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

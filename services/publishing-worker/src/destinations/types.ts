@@ -1,0 +1,24 @@
+import type { PublishingRecordRepresentation } from '@publisher/contracts';
+
+/** Where the content ended up. */
+export interface DeliveryResult {
+  external_url: string;
+  external_id: string | null;
+}
+
+/**
+ * Delivers one publishing record to one kind of destination. `deliver` resolves with the external
+ * URL/id, or throws a `DeliveryError` whose message is recorded on the record. It never retries on
+ * its own: a retry is the user's `retry` command, so each attempt is visible in the history.
+ */
+export interface DestinationAdapter {
+  /** The `destination` value this adapter serves (`webhook`, `wordpress`, …). */
+  readonly name: string;
+  deliver(record: PublishingRecordRepresentation, context: DeliveryContext): Promise<DeliveryResult>;
+}
+
+export interface DeliveryContext {
+  /** 1-based attempt number (the record's `attempts` after `start`). */
+  attempt: number;
+  signal?: AbortSignal;
+}

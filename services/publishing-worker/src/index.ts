@@ -1,0 +1,22 @@
+/**
+ * @publisher/publishing-worker — publishes pending publishing records to their destinations
+ * (webhook, WordPress) and records the outcome through the command API. See ../README.md.
+ */
+export { type CommandClient, type CommandOutcome, createCommandClient } from './command-client.ts';
+export {
+  DEFAULT_WORKER_PORT,
+  DEVELOPMENT_WEBHOOK_SECRET,
+  loadWorkerConfig,
+  type WorkerConfig,
+  type WorkerOptions,
+  workerDefaults,
+  workerTopics,
+} from './config.ts';
+export { DEAD_LETTER_HEADERS, deadLetter } from './dead-letter.ts';
+export * from './destinations/index.ts';
+export { DeliveryError, isWorkerError, WorkerError, type WorkerErrorCode } from './errors.ts';
+export { main } from './main.ts';
+export { PENDING_EVENT_TYPES, type PublishOutcome, publishRecord } from './process-record.ts';
+export type { WorkerState } from './status.ts';
+export { createTokenSource } from './token.ts';
+export { start, type WorkerHandle } from './worker.ts';

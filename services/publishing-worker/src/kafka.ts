@@ -1,0 +1,51 @@
+import { Kafka, type logCreator, logLevel } from 'kafkajs';
+import type { Logger } from 'pino';
+
+/**
+ * kafkajs logs through pino, one level quieter: kafkajs reports each retried request as an error,
+ * while the worker logs the outcomes that matter itself.
+ */
+function pinoLogCreator(logger: Logger): logCreator {
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, ...extra } = log;
+      const demoted = level === logLevel.ERROR ? 'warn' : level === logLevel.WARN ? 'info' : 'debug';
+      logger[demoted]({ kafkajs: namespace, ...extra }, message);
+    };
+}
+
+export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logLevel.WARN,
+    logCreator: pinoLogCreator(options.logger),
+    connectionTimeout: 3000,
+    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 30_000 },
+  });
+}
+
+/** Creates the topics that do not exist yet (replicationFactor -1: the broker's default). */
+export async function ensureTopics(
+  kafka: Kafka,
+  topics: string[],
+  options: { partitions: number; replicationFactor: number },
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t));
+    if (missing.length === 0) return;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: options.partitions,
+        replicationFactor: options.replicationFactor,
+      })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,41 @@
+import { pathToFileURL } from 'node:url';
+import pino from 'pino';
+import { loadWorkerConfig } from './config.ts';
+import { start, type WorkerHandle } from './worker.ts';
+
+/**
+ * Runs the worker from the environment (see README) until SIGINT/SIGTERM.
+ * @example
+ * // KAFKA_BROKERS=127.0.0.1:9092 node --import tsx services/publishing-worker/src/main.ts
+ * await main();
+ */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<WorkerHandle> {
+  const { warnings, ...config } = loadWorkerConfig(env);
+  const logger = pino({ name: 'publishing-worker', level: config.logLevel });
+  for (const warning of warnings) logger.warn(warning);
+  const worker = await start({ ...config, logger });
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping publishing worker');
+    worker.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'publishing worker did not stop cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  return worker;
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (invokedDirectly) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,87 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Counters behind /health and /metrics. */
+export interface WorkerState {
+  consumer: 'starting' | 'running' | 'crashed' | 'stopped';
+  messages: number;
+  published: number;
+  failed: number;
+  skipped: number;
+  duplicates: number;
+  deadLettered: number;
+  /** Messages whose handling threw (they are redelivered by Kafka). */
+  errors: number;
+  lastError: { code: string; message: string; at: string } | null;
+}
+
+export function initialWorkerState(): WorkerState {
+  return {
+    consumer: 'starting',
+    messages: 0,
+    published: 0,
+    failed: 0,
+    skipped: 0,
+    duplicates: 0,
+    deadLettered: 0,
+    errors: 0,
+    lastError: null,
+  };
+}
+
+function prometheus(group: string, s: WorkerState): string {
+  const label = `group="${group}"`;
+  const counter = (name: string, help: string, value: number) =>
+    [`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name}{${label}} ${value}`].join('\n');
+  return `${[
+    counter('publisher_worker_messages_total', 'Kafka messages handled.', s.messages),
+    counter('publisher_worker_published_total', 'Records delivered and recorded published.', s.published),
+    counter('publisher_worker_failed_total', 'Deliveries that failed and were recorded failed.', s.failed),
+    counter('publisher_worker_skipped_total', 'Events needing no work (other types, claims refused).', s.skipped),
+    counter('publisher_worker_duplicates_total', 'Redelivered events skipped by event id.', s.duplicates),
+    counter(
+      'publisher_worker_dead_lettered_total',
+      'Undecodable messages sent to the dead-letter topic.',
+      s.deadLettered,
+    ),
+    counter('publisher_worker_errors_total', 'Handling errors (the message is redelivered).', s.errors),
+    '# HELP publisher_worker_consumer_up 1 while the consumer group member is running.',
+    '# TYPE publisher_worker_consumer_up gauge',
+    `publisher_worker_consumer_up{${label}} ${s.consumer === 'running' ? 1 : 0}`,
+  ].join('\n')}\n`;
+}
+
+/** `GET /health` (JSON; 503 unless the consumer runs) and `GET /metrics` (Prometheus text). */
+export async function serveStatus(options: {
+  host: string;
+  port: number;
+  group: string;
+  state: WorkerState;
+}): Promise<{ port: number; close(): Promise<void> }> {
+  const { state, group } = options;
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(prometheus(group, state));
+    } else if (req.method === 'GET' && path === '/health') {
+      const ok = state.consumer === 'running';
+      res
+        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: ok ? 'ok' : 'degraded', group, ...state }));
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
