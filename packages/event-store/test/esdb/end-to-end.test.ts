@@ -1,0 +1,149 @@
+/**
+ * End to end with EVENT_STORE=esdb: the command API, the projector and the read API run as their
+ * own processes, exactly as `pnpm start` runs them, against the EventStoreDB stand-in (real
+ * client, real gRPC) and a real PostgreSQL for read models and checkpoints. A command's events land
+ * in EventStoreDB, the projector follows $all into the read models, and the read API serves the
+ * command's result once its position is projected (read-your-writes).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase } from '@publisher/testing';
+import t from 'tap';
+import { startEsdbStandIn } from './stand-in-server.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const SECRET = 'end-to-end-secret-with-enough-length-0123456789';
+const BASE = '/api/v1/publisher';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** An HS256 JWT, as `pnpm token` signs it. */
+function token(claims: Record<string, unknown>): string {
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ ...claims, iat: now, exp: now + 600 })}`;
+  return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
+}
+
+function startService(entry: string, env: NodeJS.ProcessEnv, output: string[]): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (chunk: Buffer) => {
+    output.push(`[${path.basename(path.dirname(path.dirname(entry)))}] ${chunk.toString()}`);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return child;
+}
+
+async function stopService(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitReady(url: string, children: ChildProcess[], timeoutMs = 45_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const exited = children.find((child) => child.exitCode !== null);
+    if (exited) throw new Error(`a service exited (code ${exited.exitCode}) before ${url} was ready`);
+    const ok = await fetch(url).then(
+      (res) => res.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+t.test('commands → EventStoreDB → projector → read API, with EVENT_STORE=esdb', async (t) => {
+  const esdb = await startEsdbStandIn();
+  t.teardown(esdb.stop);
+  const db = await createTestDatabase('esdb_e2e');
+  t.teardown(db.drop);
+  const [commandPort, readPort, projectorPort] = [await freePort(), await freePort(), await freePort()];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    EVENT_STORE: 'esdb',
+    EVENTSTORE_URL: esdb.connectionString,
+    JWT_SECRET: SECRET,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    COMMAND_API_PORT: String(commandPort),
+    READ_API_PORT: String(readPort),
+    PROJECTOR_PORT: String(projectorPort),
+  };
+  const output: string[] = [];
+  const children = [
+    startService('services/command-api/src/server.ts', env, output),
+    startService('services/projector/src/main.ts', env, output),
+    startService('services/read-api/src/main.ts', env, output),
+  ];
+  t.teardown(async () => {
+    await Promise.all(children.map(stopService));
+  });
+  try {
+    await waitReady(`http://127.0.0.1:${commandPort}/ready`, children);
+    await waitReady(`http://127.0.0.1:${readPort}/ready`, children);
+  } catch (err) {
+    t.comment(output.join(''));
+    throw err;
+  }
+
+  const auth = { authorization: `Bearer ${token({ sub: 'e2e-editor', account_id: 1, role: 'editor' })}` };
+  const command = (route: string, body: unknown) =>
+    fetch(`http://127.0.0.1:${commandPort}${BASE}/${route}`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const read = (route: string, position: string) =>
+    fetch(`http://127.0.0.1:${readPort}${BASE}/${route}`, { headers: { ...auth, 'x-min-position': position } });
+
+  const created = await command('publishing-records/', {
+    content_id: 11,
+    site_id: 2,
+    sector_id: 3,
+    destination: 'webhook',
+  });
+  t.equal(created.status, 201, 'created');
+  const record = ((await created.json()) as { data: { id: string } }).data;
+  const createdAt = created.headers.get('x-position');
+  t.ok(createdAt, 'the command response carries its position');
+
+  const inEventStore = esdb.allEvents().filter((event) => event.stream.includes(record.id));
+  t.ok(inEventStore.length > 0, 'the events were written to EventStoreDB');
+
+  const afterCreate = await read(`publishing-records/${record.id}`, createdAt!);
+  t.equal(afterCreate.status, 200, 'readable once projected');
+  t.match(await afterCreate.json(), { success: true, data: { id: record.id, status: 'pending', content_id: 11 } });
+
+  const started = await command(`publishing-records/${record.id}/start`, {});
+  t.equal(started.status, 200, 'started');
+  const afterStart = await read(`publishing-records/${record.id}`, started.headers.get('x-position')!);
+  t.match(
+    await afterStart.json(),
+    { data: { id: record.id, status: 'publishing' } },
+    'the next command is read back too',
+  );
+
+  const list = await read('publishing-records/', started.headers.get('x-position')!);
+  t.match(await list.json(), { success: true, count: 1, results: [{ id: record.id, status: 'publishing' }] });
+});
