@@ -326,6 +326,39 @@ t.test('bad input of every kind → 4xx envelope, stored data unchanged', async 
     },
   ];
 
+  // Built as text: JSON.stringify itself cannot go this deep.
+  const deep = `${'{"d":'.repeat(5000)}1${'}'.repeat(5000)}`;
+  const deepRecord = `{"content_id":1,"site_id":3,"sector_id":5,"destination":"webhook","metadata":${deep}}`;
+  cases.push(
+    {
+      name: 'deeply nested metadata',
+      url: create,
+      payload: deepRecord,
+      headers: json,
+      status: 400,
+      code: 'VALIDATION',
+      fields: ['metadata'],
+    },
+    {
+      name: 'deeply nested, keyed',
+      url: create,
+      payload: deepRecord,
+      headers: { ...json, 'idempotency-key': 'deep' },
+      status: 400,
+      code: 'VALIDATION',
+      fields: ['metadata'],
+    },
+    {
+      name: 'deeply nested deploy',
+      url: `${API}/deploy`,
+      payload: `{"site_id":3,"metadata":${deep}}`,
+      headers: json,
+      status: 400,
+      code: 'VALIDATION',
+      fields: ['metadata'],
+    },
+  );
+
   const before = await api.eventCount();
   for (const c of cases) {
     const res = await api.call({

@@ -7,6 +7,7 @@ import { commandContext } from '../metadata.ts';
 import { API_PREFIX, commandResponse } from '../routes/responses.ts';
 import { deployments } from './aggregates.ts';
 import { createDeployment } from './create-deployment.ts';
+import { assertJsonDepth } from './json-checks.ts';
 
 /**
  * `POST deployments/` and the root `POST deploy`: a new deployment of the site, taking its next
@@ -21,6 +22,7 @@ export async function deploySite(
   body: CreateDeploymentBody,
 ): Promise<FastifyReply> {
   assertMayCreate(request.principal, body.site_id);
+  assertJsonDepth([[body.metadata, 'metadata']]);
   const ctx = commandContext(request);
   return idempotent(request, reply, deps.idempotency, async ({ id, keyed }) => {
     const created = await createDeployment(

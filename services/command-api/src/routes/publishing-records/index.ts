@@ -19,7 +19,7 @@ import type { CommandApiDeps } from '../../deps.ts';
 import { publishingRecords } from '../../handlers/aggregates.ts';
 import { executeCommand } from '../../handlers/command-handler.ts';
 import { createPublishingRecords } from '../../handlers/create-publishing-records.ts';
-import { assertNoSecrets } from '../../handlers/destination-config.ts';
+import { assertJsonDepth, assertNoSecrets } from '../../handlers/json-checks.ts';
 import { idempotent } from '../../idempotency/idempotent.ts';
 import { parseIfMatch } from '../../if-match.ts';
 import { commandContext } from '../../metadata.ts';
@@ -57,6 +57,10 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
     async (request, reply) => {
       const body = request.body;
       assertMayCreate(request.principal, body.site_id);
+      assertJsonDepth([
+        [body.destination_config, 'destination_config'],
+        [body.metadata, 'metadata'],
+      ]);
       assertNoSecrets([[body.destination_config, 'destination_config']]);
       const ctx = commandContext(request);
       return idempotent(request, reply as FastifyReply, deps.idempotency, async ({ id, recovering }) => {
@@ -169,6 +173,10 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
       },
     },
     async (request, reply) => {
+      assertJsonDepth([
+        [request.body.destination_config, 'destination_config'],
+        [request.body.metadata, 'metadata'],
+      ]);
       assertNoSecrets([[request.body.destination_config, 'destination_config']]);
       return run(request, reply as FastifyReply, request.params.id, {
         type: 'UpdatePublishingRecord',

@@ -14,7 +14,7 @@ import type { CommandApiDeps } from '../../deps.ts';
 import { publishingRecords } from '../../handlers/aggregates.ts';
 import { createPublishingRecords } from '../../handlers/create-publishing-records.ts';
 import { deploySite } from '../../handlers/deploy-site.ts';
-import { assertNoSecrets } from '../../handlers/destination-config.ts';
+import { assertJsonDepth, assertNoSecrets } from '../../handlers/json-checks.ts';
 import { idempotent } from '../../idempotency/idempotent.ts';
 import { commandContext } from '../../metadata.ts';
 import { commandResponse, errorResponses } from '../responses.ts';
@@ -39,6 +39,7 @@ const rootActionRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
     async (request, reply) => {
       const body = request.body;
       assertMayCreate(request.principal, body.site_id);
+      assertJsonDepth(body.destinations.map((d, i) => [d.destination_config, `destinations.${i}.destination_config`]));
       assertNoSecrets(body.destinations.map((d, i) => [d.destination_config, `destinations.${i}.destination_config`]));
       const ctx = commandContext(request);
       return idempotent(request, reply as FastifyReply, deps.idempotency, async ({ id, recovering }) => {

@@ -33,3 +33,32 @@ export function assertNoSecrets(configs: Array<[Record<string, unknown> | undefi
     });
   }
 }
+
+/** Deepest nesting accepted in free-form JSON (metadata, destination_config). */
+export const MAX_JSON_DEPTH = 32;
+
+function depthOf(value: unknown, limit: number, depth = 0): number {
+  if (depth > limit || typeof value !== 'object' || value === null) return depth;
+  let deepest = depth;
+  for (const inner of Object.values(value)) {
+    deepest = Math.max(deepest, depthOf(inner, limit, depth + 1));
+    if (deepest > limit) break;
+  }
+  return deepest;
+}
+
+/**
+ * Refuses (400 VALIDATION) free-form JSON nested deeper than MAX_JSON_DEPTH, which no real
+ * metadata needs and which would make every later consumer recurse that deep.
+ * @example
+ * assertJsonDepth([[body.metadata, 'metadata']]);
+ */
+export function assertJsonDepth(values: Array<[unknown, string]>): void {
+  const errors: Record<string, string[]> = {};
+  for (const [value, field] of values) {
+    if (value !== undefined && depthOf(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+      errors[field] = [`must not be nested deeper than ${MAX_JSON_DEPTH} levels`];
+    }
+  }
+  if (Object.keys(errors).length > 0) throw httpError('VALIDATION', 'JSON nested too deeply', { errors });
+}

@@ -1,0 +1,39 @@
+import t from 'tap';
+import { startApi } from './helpers.ts';
+
+t.test('OpenAPI document lists every command route with its schemas', async (t) => {
+  const api = await startApi(t);
+  const res = await api.app.inject({ url: '/docs/json' });
+  t.equal(res.statusCode, 200);
+  const doc = res.json();
+  const paths = Object.keys(doc.paths);
+  for (const p of [
+    '/api/v1/publisher/publishing-records',
+    '/api/v1/publisher/publishing-records/{id}/start',
+    '/api/v1/publisher/publishing-records/{id}/succeed',
+    '/api/v1/publisher/publishing-records/{id}/fail',
+    '/api/v1/publisher/publishing-records/{id}/retry',
+    '/api/v1/publisher/publishing-records/{id}',
+    '/api/v1/publisher/deployments',
+    '/api/v1/publisher/deployments/{id}/start',
+    '/api/v1/publisher/deployments/{id}/succeed',
+    '/api/v1/publisher/deployments/{id}/fail',
+    '/api/v1/publisher/deployments/{id}/rollback',
+    '/api/v1/publisher/publish',
+    '/api/v1/publisher/deploy',
+  ]) {
+    t.ok(paths.includes(p), p);
+  }
+  const create = doc.paths['/api/v1/publisher/publishing-records'].post;
+  t.ok(create.requestBody.content['application/json'].schema.properties.content_id, 'request body schema');
+  t.ok(create.responses['201'], 'success response');
+  t.ok(create.responses['409'] && create.responses['422'], 'error responses');
+  t.ok(
+    doc.paths['/api/v1/publisher/publishing-records/{id}'].patch.parameters.some(
+      (p: { name: string }) => p.name === 'if-match',
+    ),
+  );
+  const ui = await api.app.inject({ url: '/docs/' });
+  t.equal(ui.statusCode, 200);
+  t.match(ui.headers['content-type'], /html/);
+});
