@@ -1,0 +1,118 @@
+/**
+ * The whole of Publisher around the worker, for end-to-end tests: command API (HTTP on loopback),
+ * relay, projector and read API in this process, on a fresh database and the test broker, with a
+ * topic prefix of its own so other test files sharing the broker do not interfere.
+ */
+import { randomUUID } from 'node:crypto';
+import { buildApp, loadCommandApiConfig } from '@publisher/command-api';
+import { startKafka } from '@publisher/dev-infra';
+import { createPostgresEventStore, type PostgresEventStore } from '@publisher/event-store';
+import { start as startRelay } from '@publisher/kafka-relay';
+import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { loadProjectorConfig, start as startProjector } from '@publisher/projector';
+import { loadReadApiConfig, start as startReadApi } from '@publisher/read-api';
+import { createTestDatabase } from '@publisher/testing';
+import pg from 'pg';
+import { testLogger } from './cleanup.ts';
+
+export const API = '/api/v1/publisher';
+
+export interface Stack {
+  brokers: string;
+  prefix: string;
+  dbUrl: string;
+  store: PostgresEventStore;
+  commandUrl: string;
+  readUrl: string;
+  /** Calls the command API as an editor of account 1. */
+  command(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Reads a record from the read API as an editor of account 1. */
+  read(id: string): Promise<{ status: number; body: any }>;
+}
+
+export const editorToken = signTestToken(
+  { sub: 'editor-1', account_id: 1, role: 'editor' },
+  { key: DEVELOPMENT_JWT_SECRET },
+);
+
+export async function startStack(defer: (fn: () => unknown) => void): Promise<Stack> {
+  const db = await createTestDatabase('worker');
+  defer(db.drop);
+  let brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) {
+    const kafka = await startKafka();
+    defer(() => kafka.stop());
+    brokers = kafka.brokers;
+  }
+  const prefix = `worker-${randomUUID().slice(0, 8)}.`;
+
+  const pool = new pg.Pool({ connectionString: db.url, max: 10 });
+  pool.on('error', () => {});
+  const store = createPostgresEventStore({ pool });
+  await store.migrate();
+  defer(() => pool.end());
+  defer(() => store.close());
+  const config = loadCommandApiConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000' });
+  const app = await buildApp({ store, pool, config }, { logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  defer(() => app.close());
+  const commandUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+
+  const relay = await startRelay({
+    databaseUrl: db.url,
+    brokers: [brokers],
+    topicPrefix: prefix,
+    port: null,
+    logger: testLogger('relay'),
+  });
+  defer(() => relay.close());
+  const projector = await startProjector(
+    loadProjectorConfig({ DATABASE_URL: db.url, PROJECTOR_PORT: 'off', LOG_LEVEL: 'silent' }),
+    { logger: testLogger('projector') },
+  );
+  defer(() => projector.close());
+  const readApi = await startReadApi(
+    loadReadApiConfig({ DATABASE_URL: db.url, READ_API_PORT: '0', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000' }),
+  );
+  defer(() => readApi.close());
+
+  const call = async (url: string, method: string, body?: unknown) => {
+    const res = await fetch(url, {
+      method,
+      headers: {
+        authorization: `Bearer ${editorToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json().catch(() => null) };
+  };
+  return {
+    brokers,
+    prefix,
+    dbUrl: db.url,
+    store,
+    commandUrl,
+    readUrl: readApi.url,
+    command: (method, path, body) => call(`${commandUrl}${API}/${path}`, method, body),
+    read: (id) => call(`${readApi.url}${API}/publishing-records/${id}`, 'GET'),
+  };
+}
+
+/** Polls the read API until the record satisfies `done` (or fails after `timeoutMs`). */
+export async function readUntil(
+  stack: Stack,
+  id: string,
+  done: (record: any) => boolean,
+  timeoutMs = 20_000,
+): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < deadline) {
+    const { status, body } = await stack.read(id);
+    if (status === 200 && done(body.data)) return body.data;
+    last = body?.data ?? body;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`record ${id} did not reach the expected state; last seen ${JSON.stringify(last)}`);
+}

@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
+import { Kafka, logLevel } from 'kafkajs';
+import t from 'tap';
+import { DEAD_LETTER_HEADERS, start, verifyWebhook, type WorkerHandle } from '../src/index.ts';
+import { cleanupStack, testLogger } from './helpers/cleanup.ts';
+import { type Captured, loopbackServer } from './helpers/http-server.ts';
+import { readUntil, type Stack, startStack } from './helpers/stack.ts';
+
+const WEBHOOK_SECRET = 'worker-test-secret';
+const defer = cleanupStack(t);
+const stack: Stack = await startStack(defer);
+const source = stack.prefix + PUBLISHING_RECORDS_TOPIC;
+
+// The destination: a real HTTP server; its answer changes per scenario.
+let webhookAnswer: (req: Captured) => { status: number; body?: unknown } = () => ({ status: 200 });
+const webhook = await loopbackServer((req) => webhookAnswer(req));
+defer(webhook.close);
+const wordpress = await loopbackServer(() => ({ status: 201, body: { id: 501, link: 'https://blog.test/?p=501' } }));
+defer(wordpress.close);
+
+const startWorker = (groupId: string): Promise<WorkerHandle> =>
+  start({
+    brokers: [stack.brokers],
+    commandApiUrl: stack.commandUrl,
+    jwtSecret: DEVELOPMENT_JWT_SECRET,
+    topicPrefix: stack.prefix,
+    groupId,
+    port: 0,
+    webhookSecret: WEBHOOK_SECRET,
+    wordpress: { credentials: {}, fallback: { username: 'bot', application_password: 'app pass' } },
+    deliveryTimeoutMs: 2000,
+    logger: testLogger('worker'),
+  });
+const worker = await startWorker(`worker-${randomUUID()}`);
+defer(() => worker.close());
+
+const kafka = new Kafka({ brokers: [stack.brokers], logLevel: logLevel.NOTHING });
+const producer = kafka.producer();
+await producer.connect();
+defer(() => producer.disconnect());
+
+async function createRecord(overrides: Record<string, unknown> = {}): Promise<string> {
+  const res = await stack.command('POST', 'publishing-records/', {
+    content_id: 42,
+    site_id: 3,
+    sector_id: 5,
+    destination: 'webhook',
+    destination_config: { url: `${webhook.url}/hook` },
+    metadata: { title: 'Hello' },
+    ...overrides,
+  });
+  if (res.status !== 201) throw new Error(`create answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body.data.id as string;
+}
+
+const requestsFor = (id: string) => webhook.requests.filter((r) => JSON.parse(r.body).record_id === id);
+
+t.test('create → the worker delivers a signed webhook → the read side shows it published with the URL', async (t) => {
+  webhookAnswer = (req) => ({
+    status: 200,
+    body: { url: `https://cms.test/${JSON.parse(req.body).record_id}`, id: 'ext-1' },
+  });
+  const id = await createRecord();
+  const record = await readUntil(stack, id, (r) => r.status === 'published');
+  t.match(record, { status: 'published', external_url: `https://cms.test/${id}`, external_id: 'ext-1', attempts: 1 });
+  t.ok(record.published_at, 'published_at is set');
+
+  const [req] = requestsFor(id);
+  t.ok(req, 'the webhook was called');
+  t.ok(
+    verifyWebhook(
+      WEBHOOK_SECRET,
+      req!.headers['x-publisher-timestamp'] as string,
+      req!.body,
+      req!.headers['x-publisher-signature'] as string,
+    ),
+    'with a valid signature',
+  );
+  t.match(JSON.parse(req!.body), {
+    content_id: 42,
+    account_id: 1,
+    site_id: 3,
+    sector_id: 5,
+    metadata: { title: 'Hello' },
+  });
+
+  // Every change is an ordinary command by the worker: the events name it (system_bot) as actor.
+  const events = await stack.store.readStream(`publishing_record-${id}`);
+  t.same(
+    events.map((e) => [e.type, e.metadata.actor.role]),
+    [
+      ['PublishingRecordCreated', 'editor'],
+      ['PublishingStarted', 'system_bot'],
+      ['PublishingSucceeded', 'system_bot'],
+    ],
+  );
+  t.equal(events[2]?.metadata.correlation_id, events[0]?.metadata.correlation_id, 'one correlation id for the chain');
+});
+
+t.test('a failing destination → failed with the error; retry → published', async (t) => {
+  webhookAnswer = () => ({ status: 503, body: 'down for maintenance' });
+  const id = await createRecord();
+  const failed = await readUntil(stack, id, (r) => r.status === 'failed');
+  t.equal(failed.error_message, 'webhook answered 503: down for maintenance');
+  t.equal(failed.attempts, 1);
+
+  webhookAnswer = () => ({ status: 201, body: { external_url: 'https://cms.test/second-try' } });
+  const retried = await stack.command('POST', `publishing-records/${id}/retry`);
+  t.equal(retried.status, 200);
+  const published = await readUntil(stack, id, (r) => r.status === 'published');
+  t.match(published, { external_url: 'https://cms.test/second-try', attempts: 2 });
+  t.equal(requestsFor(id).length, 2, 'one delivery per attempt');
+  t.same(
+    requestsFor(id).map((r) => JSON.parse(r.body).attempt),
+    [1, 2],
+  );
+});
+
+t.test('WordPress and an unknown destination', async (t) => {
+  const wp = await createRecord({
+    destination: 'wordpress',
+    destination_config: { site_url: `${wordpress.url}/` },
+    metadata: { title: 'WP post', content: '<p>x</p>' },
+  });
+  const published = await readUntil(stack, wp, (r) => r.status === 'published');
+  t.match(published, { external_url: 'https://blog.test/?p=501', external_id: '501' });
+  t.equal(wordpress.requests[0]?.url, '/wp-json/wp/v2/posts');
+
+  const unknown = await createRecord({ destination: 'carrier-pigeon', destination_config: {} });
+  const failed = await readUntil(stack, unknown, (r) => r.status === 'failed');
+  t.match(failed.error_message, /no adapter for destination "carrier-pigeon"/);
+});
+
+t.test('a duplicate delivery never publishes twice', async (t) => {
+  webhookAnswer = () => ({ status: 200, body: { url: 'https://cms.test/once' } });
+  const id = await createRecord();
+  await readUntil(stack, id, (r) => r.status === 'published');
+  t.equal(requestsFor(id).length, 1);
+
+  // The same event again on the topic (as after a relay crash): the worker's dedupe skips it.
+  const [created] = await stack.store.readStream(`publishing_record-${id}`);
+  const copy = await copyOfMessage(created!.id);
+  const before = worker.state.duplicates;
+  await producer.send({ topic: source, messages: [copy] });
+  await until(() => worker.state.duplicates > before);
+
+  // A second worker group with an empty memory replays the whole topic: every claim is refused.
+  const second = await startWorker(`worker-replay-${randomUUID()}`);
+  const total = worker.state.messages;
+  await until(() => second.state.messages >= total);
+  await second.close();
+  t.equal(second.state.published + second.state.failed, 0, 'the replaying worker published nothing');
+  t.ok(second.state.skipped > 0, `it skipped ${second.state.skipped} events (claims refused or no work)`);
+  t.equal(requestsFor(id).length, 1, 'the destination saw exactly one delivery');
+});
+
+t.test('a poison message goes to the dead-letter topic with its reason, and the group goes on', async (t) => {
+  const dlq = `${source}.dlq`;
+  await producer.send({
+    topic: source,
+    messages: [
+      { key: 'garbage', value: '{not json', headers: { 'event-id': 'x' } },
+      {
+        key: randomUUID(),
+        value: JSON.stringify({ event_type: 'publisher.publishing_record.created', schema_version: 1 }),
+      },
+    ],
+  });
+  const dead = await readTopic(dlq, 2);
+  const notJson = dead.find((m) => m.key === 'garbage');
+  const wrongShape = dead.find((m) => m.key !== 'garbage');
+  t.equal(notJson?.headers[DEAD_LETTER_HEADERS.reason], 'EVENT_INVALID_JSON');
+  t.equal(wrongShape?.headers[DEAD_LETTER_HEADERS.reason], 'EVENT_SCHEMA_MISMATCH');
+  t.match(wrongShape?.headers[DEAD_LETTER_HEADERS.error], /does not match its schema/);
+  t.equal(notJson?.value, '{not json', 'the original value is kept for inspection');
+  t.equal(notJson?.headers['event-id'], 'x', 'and the original headers');
+  t.equal(notJson?.headers[DEAD_LETTER_HEADERS.sourceTopic], source);
+  t.ok(worker.state.deadLettered >= 2);
+
+  webhookAnswer = () => ({ status: 200, body: { url: 'https://cms.test/after-poison' } });
+  const id = await createRecord();
+  const record = await readUntil(stack, id, (r) => r.status === 'published');
+  t.equal(record.external_url, 'https://cms.test/after-poison', 'records after the poison are still published');
+
+  const health = await (await fetch(`http://127.0.0.1:${worker.port}/health`)).json();
+  t.match(health, { status: 'ok', consumer: 'running' });
+  const metrics = await (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
+  t.match(metrics, /publisher_worker_dead_lettered_total\{group="[^"]+"\} [1-9]/);
+});
+
+/** Reads a topic from the start until `count` messages arrived. */
+async function readTopic(topic: string, count: number) {
+  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const got: Array<{ key: string | null; value: string | null; headers: Record<string, string> }> = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${got.length} of ${count} messages on ${topic}`)), 30_000);
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            const headers: Record<string, string> = {};
+            for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = v.toString();
+            got.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers });
+            if (got.length >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return got;
+}
+
+/** The relay's message of one event, as it sits on the topic. */
+async function copyOfMessage(eventId: string) {
+  const consumer = kafka.consumer({ groupId: `copy-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: source, fromBeginning: true });
+  try {
+    return await new Promise<{ key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer> }>(
+      (resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`event ${eventId} not found on ${source}`)), 30_000);
+        consumer
+          .run({
+            eachMessage: async ({ message }) => {
+              if (message.headers?.['event-id']?.toString() !== eventId) return;
+              clearTimeout(timer);
+              resolve({ key: message.key, value: message.value, headers: message.headers as Record<string, Buffer> });
+            },
+          })
+          .catch(reject);
+      },
+    );
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
