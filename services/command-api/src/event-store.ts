@@ -1,4 +1,4 @@
-import { createPostgresEventStore, type EventStore } from '@publisher/event-store';
+import { createEsdbEventStore, createPostgresEventStore, type EventStore } from '@publisher/event-store';
 import { ConfigError } from '@publisher/platform';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -11,9 +11,10 @@ export interface SelectedEventStore {
 }
 
 /**
- * THE place where EVENT_STORE selects the adapter: `postgres` (default) shares the API's pool;
- * `esdb` will use `createEsdbEventStore({ connectionString: EVENTSTORE_URL })` once
- * @publisher/event-store exports it.
+ * THE place where EVENT_STORE selects the adapter:
+ * - `postgres` (default): the PostgreSQL store, sharing the API's pool;
+ * - `esdb`: EventStoreDB at EVENTSTORE_URL. PostgreSQL (DATABASE_URL) is still used for the
+ *   API's own table (idempotency keys).
  * @example
  * const { store, migrate } = createEventStoreFromEnv(config, pool, logger);
  * await migrate();
@@ -24,9 +25,11 @@ export function createEventStoreFromEnv(config: CommandApiConfig, pool: pg.Pool,
       const store = createPostgresEventStore({ pool, logger });
       return { store, migrate: () => store.migrate() };
     }
-    case 'esdb':
-      throw new ConfigError(
-        'EVENT_STORE=esdb: the EventStoreDB adapter is not exported by @publisher/event-store yet; use EVENT_STORE=postgres',
-      );
+    case 'esdb': {
+      if (!config.eventStoreUrl)
+        throw new ConfigError('EVENT_STORE=esdb needs EVENTSTORE_URL (e.g. esdb://127.0.0.1:2113?tls=false)');
+      const store = createEsdbEventStore({ connectionString: config.eventStoreUrl });
+      return { store, migrate: async () => {} };
+    }
   }
 }

@@ -213,3 +213,31 @@ t.test('root publish: one record per destination', async (t) => {
   t.equal(await api.eventCount(), 2);
   void editor;
 });
+
+t.test('rate limit per account: 429 in the envelope with Retry-After', async (t) => {
+  const api = await startApi(t, { RATE_LIMIT_MAX: '3' });
+  for (let i = 0; i < 3; i++)
+    t.equal(
+      (await api.call({ method: 'POST', url: `${API}/publishing-records/`, payload: recordBody() })).statusCode,
+      201,
+    );
+  const limited = await api.call({ method: 'POST', url: `${API}/publishing-records/`, payload: recordBody() });
+  t.equal(limited.statusCode, 429);
+  t.ok(Number(limited.headers['retry-after']) > 0);
+  t.match(limited.json(), { success: false, code: 'RATE_LIMITED', request_id: String });
+  const otherUserSameAccount = await api.call({
+    method: 'POST',
+    url: `${API}/publishing-records/`,
+    payload: recordBody(),
+    as: { account_id: 1, role: 'admin', sub: 'someone-else' },
+  });
+  t.equal(otherUserSameAccount.statusCode, 429, 'the budget is per account, not per user');
+  const otherAccount = await api.call({
+    method: 'POST',
+    url: `${API}/publishing-records/`,
+    payload: recordBody(),
+    as: { account_id: 2, role: 'editor' },
+  });
+  t.equal(otherAccount.statusCode, 201);
+  t.equal(await api.eventCount(), 4);
+});
