@@ -168,7 +168,9 @@ async function latency(dbUrl: string, brokers: string, prefix: string): Promise<
   await Promise.all(inflight);
   const deadline = Date.now() + 30_000;
   while (received.size < responded.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  const latencies = [...responded].map(([id, at]) => (received.get(id) ?? Number.NaN) - at).filter((v) => !Number.isNaN(v));
+  const latencies = [...responded]
+    .map(([id, at]) => (received.get(id) ?? Number.NaN) - at)
+    .filter((v) => !Number.isNaN(v));
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
   console.log(
