@@ -1,53 +1,65 @@
-import { ConfigError, type LogLevel, loadPlatformConfig } from '@publisher/platform';
+import { ConfigError } from './errors.ts';
 
 export const DEFAULT_PROJECTOR_PORT = 3002;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type ProjectorLogLevel = (typeof LOG_LEVELS)[number];
 
 export interface ProjectorConfig {
   databaseUrl: string;
   eventStore: 'postgres' | 'esdb';
   /** EventStoreDB connection string, for EVENT_STORE=esdb. */
   eventStoreUrl: string | null;
-  logLevel: LogLevel;
+  logLevel: ProjectorLogLevel;
   host: string;
   /** Port of the status server (/health, /ready, /metrics, /status); null: no server. */
   statusPort: number | null;
   /** Events per batch transaction. */
   batchSize: number;
+  /** How often a standby instance tries to take over. */
+  standbyRetryMs: number;
 }
 
 /**
- * Reads the projector's settings: DATABASE_URL (required), EVENT_STORE (`postgres` | `esdb`),
- * EVENTSTORE_URL, LOG_LEVEL, HOST, PROJECTOR_PORT (default 3002; `off` for no status server),
- * PROJECTOR_BATCH_SIZE (default 500).
+ * Reads the projector's settings (the projector serves no API, so it does not load the HTTP
+ * platform): DATABASE_URL (required), EVENT_STORE (`postgres` | `esdb`), EVENTSTORE_URL,
+ * LOG_LEVEL (info), HOST (127.0.0.1), PROJECTOR_PORT (3002; `off`: no status server),
+ * PROJECTOR_BATCH_SIZE (500), PROJECTOR_STANDBY_RETRY_MS (1000).
  * @example
  * const config = loadProjectorConfig(process.env);
  */
 export function loadProjectorConfig(env: NodeJS.ProcessEnv = process.env): ProjectorConfig {
-  const portOff = env.PROJECTOR_PORT === 'off';
-  const platform = loadPlatformConfig(portOff ? { ...env, PROJECTOR_PORT: undefined } : env, {
-    portVariable: 'PROJECTOR_PORT',
-    defaultPort: DEFAULT_PROJECTOR_PORT,
-  });
-  if (!platform.databaseUrl) throw new ConfigError('DATABASE_URL is required');
+  const databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) throw new ConfigError('DATABASE_URL is required');
   const eventStore = (env.EVENT_STORE || 'postgres').toLowerCase();
   if (eventStore !== 'postgres' && eventStore !== 'esdb') {
     throw new ConfigError(`EVENT_STORE must be postgres or esdb; got ${env.EVENT_STORE}`);
   }
-  if (eventStore === 'esdb' && !env.EVENTSTORE_URL)
+  if (eventStore === 'esdb' && !env.EVENTSTORE_URL) {
     throw new ConfigError('EVENTSTORE_URL is required with EVENT_STORE=esdb');
-  const batchSize = Number(env.PROJECTOR_BATCH_SIZE || 500);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
-    throw new ConfigError(
-      `PROJECTOR_BATCH_SIZE must be an integer between 1 and 10000; got ${env.PROJECTOR_BATCH_SIZE}`,
-    );
+  }
+  const logLevel = (env.LOG_LEVEL || 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got ${env.LOG_LEVEL}`);
   }
   return {
-    databaseUrl: platform.databaseUrl,
+    databaseUrl,
     eventStore,
     eventStoreUrl: env.EVENTSTORE_URL || null,
-    logLevel: platform.logLevel,
-    host: platform.host,
-    statusPort: portOff ? null : platform.port,
-    batchSize,
+    logLevel: logLevel as ProjectorLogLevel,
+    host: env.HOST || '127.0.0.1',
+    statusPort: env.PROJECTOR_PORT === 'off' ? null : integer(env, 'PROJECTOR_PORT', DEFAULT_PROJECTOR_PORT, 0, 65535),
+    batchSize: integer(env, 'PROJECTOR_BATCH_SIZE', 500, 1, 10_000),
+    standbyRetryMs: integer(env, 'PROJECTOR_STANDBY_RETRY_MS', 1000, 10, 60_000),
   };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}; got ${raw}`);
+  }
+  return value;
 }

@@ -6,7 +6,6 @@ import { type Logger, pino } from 'pino';
 import { loadProjectorConfig, type ProjectorConfig } from './config.ts';
 import { startProjector } from './projector.ts';
 import type { ProjectorStatus } from './status.ts';
-import { startStatusServer } from './status-server.ts';
 
 export interface RunningProjector {
   status(): ProjectorStatus;
@@ -61,16 +60,20 @@ export async function start(
     connectionString: config.databaseUrl,
     logger,
     batchSize: config.batchSize,
+    standbyRetryMs: config.standbyRetryMs,
   });
-  const server =
-    config.statusPort === null
-      ? null
-      : await startStatusServer(projector, { host: config.host, port: config.statusPort, logger }).catch(
-          async (err) => {
-            await projector.close();
-            throw err;
-          },
-        );
+  // Loaded only when used: a projector without a status server starts faster (it matters when an
+  // orchestrator restarts it, and in the crash tests).
+  let server: Awaited<ReturnType<typeof import('./status-server.ts').startStatusServer>> | null = null;
+  if (config.statusPort !== null) {
+    try {
+      const { startStatusServer } = await import('./status-server.ts');
+      server = await startStatusServer(projector, { host: config.host, port: config.statusPort, logger });
+    } catch (err) {
+      await projector.close();
+      throw err;
+    }
+  }
   const address = server?.server.address();
   return {
     status: () => projector.status(),

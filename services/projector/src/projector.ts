@@ -192,7 +192,8 @@ export function startProjector(options: ProjectorOptions): Projector {
         session = await openSession({
           connectionString: options.connectionString,
           schema,
-          applicationName: options.applicationName ?? `publisher-projector-${projection}`,
+          // The pid in the name tells operators (and tests) which process holds the lock.
+          applicationName: options.applicationName ?? `publisher-projector-${projection}-${process.pid}`,
         });
         let announced = false;
         while (!(await tryAdvisoryLock(session.client, lockKeys.projection(projection)))) {

@@ -1,6 +1,8 @@
 /** Test support: appending domain events through the real event store, waiting for conditions. */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import type { EventMetadata, EventStore, NewEvent } from '@publisher/event-store';
 
 let clock = Date.parse('2024-06-01T00:00:00.000Z');
@@ -69,6 +71,8 @@ export async function waitFor<T>(what: string, check: () => Promise<T> | T, time
   }
 }
 
+let nextSite = 500;
+
 /**
  * Appends a varied workload: `records` publishing records with lifecycles of 1–6 events across
  * `accounts` accounts, and a deployment (with its ledger event) for every tenth record.
@@ -121,17 +125,18 @@ export async function appendWorkload(
     appended += 1 + n;
     if (i % 10 === 0) {
       const dep = randomUUID();
+      const site = nextSite++;
       const d = {
         deployment_id: dep,
         account_id: account,
-        site_id: 500 + i,
+        site_id: site,
         sector_id: null,
         version: 1,
         metadata: {},
         at: at(),
       };
       await store.append(
-        `site_deployments-${account}-${500 + i}`,
+        `site_deployments-${account}-${site}`,
         [event('DeploymentVersionReserved', d, account)],
         'no_stream',
       );
@@ -155,4 +160,30 @@ export async function appendWorkload(
     }),
   );
   return appended;
+}
+
+/** Spawns `services/projector/src/main.ts` as a separate process (so it can be SIGKILLed). */
+export function spawnProjector(databaseUrl: string, env: Record<string, string> = {}) {
+  const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PROJECTOR_PORT: 'off',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal ?? code)),
+  );
+  return {
+    child,
+    exited,
+    kill: async (signal: NodeJS.Signals = 'SIGKILL') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
 }

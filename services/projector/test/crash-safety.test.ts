@@ -1,0 +1,98 @@
+import { comparePositions, createPostgresEventStore } from '@publisher/event-store';
+import {
+  createReadModelConnection,
+  migrateReadModel,
+  READ_MODEL_LOCK_CLASS,
+  readCheckpoint,
+} from '@publisher/read-model';
+import { createTestDatabase } from '@publisher/testing';
+import pg from 'pg';
+import t from 'tap';
+import { lockKeys, tryAdvisoryLock } from '../src/session.ts';
+import { foldAllEvents, loadAllRows } from './oracle.ts';
+import { appendWorkload, spawnProjector, waitFor } from './support.ts';
+
+/*
+ * SIGKILL the projector (real separate processes) at random moments of a large catch-up, again
+ * and again; afterwards the read models must equal a fresh fold of all events by the DOMAIN's
+ * evolve functions: no effect lost, none applied twice.
+ *
+ * Starting a process costs seconds, so every restart is started up front: all instances wait as
+ * standbys behind the projection lock (the test holds it while they start), and each kill makes
+ * the next one take over, exactly as a supervisor's restart would.
+ */
+const KILLS = 10;
+
+const database = await createTestDatabase('crash');
+t.teardown(database.drop);
+const store = createPostgresEventStore({ connectionString: database.url });
+t.teardown(() => store.close());
+await store.migrate();
+const rm = createReadModelConnection({ connectionString: database.url });
+t.teardown(rm.close);
+await migrateReadModel(rm.pool);
+
+/** The pid of the projector process holding the projection lock, if any. */
+async function leaderPid(): Promise<number | null> {
+  const r = await rm.pool.query<{ name: string }>(
+    `select distinct a.application_name as name from pg_locks l join pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'advisory' and l.granted and l.classid = $1::oid and a.application_name like 'publisher-projector-read_models-%'`,
+    [READ_MODEL_LOCK_CLASS],
+  );
+  const name = r.rows[0]?.name;
+  return name ? Number(name.split('-').pop()) : null;
+}
+
+t.test(`SIGKILL during catch-up, ${KILLS} times`, async (t) => {
+  const gate = new pg.Client({ connectionString: database.url });
+  await gate.connect();
+  t.teardown(() => gate.end());
+  t.ok(await tryAdvisoryLock(gate, lockKeys.projection('read_models')), 'the test holds the lock: all stand by');
+
+  const env = { PROJECTOR_BATCH_SIZE: '5', PROJECTOR_STANDBY_RETRY_MS: '50' };
+  const projectors = Array.from({ length: KILLS + 1 }, () => spawnProjector(database.url, env));
+  for (const p of projectors) t.teardown(() => p.kill());
+  const byPid = new Map(projectors.map((p) => [p.child.pid, p]));
+
+  // The log grows while the processes start.
+  const appended = await appendWorkload(store, { records: 1200, accounts: 6, concurrency: 8 });
+  const head = await store.headPosition();
+  t.ok(appended > 3000, `${appended} events to catch up on`);
+  await waitFor(
+    'every instance to stand by',
+    async () =>
+      (
+        await rm.pool.query(
+          `select 1 from pg_stat_activity where application_name like 'publisher-projector-read_models-%'`,
+        )
+      ).rowCount === projectors.length,
+    60_000,
+  );
+  await gate.query('SELECT pg_advisory_unlock_all()');
+
+  let midway = 0;
+  for (let kill = 1; kill <= KILLS; kill++) {
+    const before = (await readCheckpoint(rm.db)).position;
+    await waitFor('a leader to make progress', async () => (await readCheckpoint(rm.db)).position !== before);
+    await new Promise((r) => setTimeout(r, Math.random() * 200));
+    const pid = await leaderPid();
+    const leader = pid === null ? undefined : byPid.get(pid);
+    if (!leader) throw new Error(`no projector holds the lock (pid ${pid})`);
+    t.equal(await leader.kill('SIGKILL'), 'SIGKILL', `kill ${kill}: pid ${pid}`);
+    const at = (await readCheckpoint(rm.db)).position;
+    if (comparePositions(at, head) < 0) midway++;
+  }
+  t.equal(midway, KILLS, 'every kill landed in the middle of the catch-up');
+
+  await waitFor(
+    'the last instance to reach the head',
+    async () => (await readCheckpoint(rm.db)).position === head,
+    60_000,
+  );
+  const expected = await foldAllEvents(store);
+  const actual = await loadAllRows(rm.db);
+  t.equal(actual.records.size, expected.records.size, 'every publishing record, once');
+  t.equal(actual.deployments.size, expected.deployments.size, 'every deployment, once');
+  t.same(actual.records, expected.records, 'publishing records equal a fresh fold of all events');
+  t.same(actual.deployments, expected.deployments, 'deployments equal a fresh fold of all events');
+});

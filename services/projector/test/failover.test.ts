@@ -1,0 +1,61 @@
+import { freePort } from '@publisher/dev-infra';
+import { createPostgresEventStore } from '@publisher/event-store';
+import {
+  createReadModelConnection,
+  loadPublishingRecords,
+  migrateReadModel,
+  readCheckpoint,
+} from '@publisher/read-model';
+import { createTestDatabase } from '@publisher/testing';
+import t from 'tap';
+import type { ProjectorStatus } from '../src/status.ts';
+import { appendToRecord, appendWorkload, createRecord, spawnProjector, waitFor } from './support.ts';
+
+const database = await createTestDatabase('failover');
+t.teardown(database.drop);
+const store = createPostgresEventStore({ connectionString: database.url });
+t.teardown(() => store.close());
+await store.migrate();
+const rm = createReadModelConnection({ connectionString: database.url });
+t.teardown(rm.close);
+await migrateReadModel(rm.pool);
+
+async function start() {
+  const port = await freePort();
+  const p = spawnProjector(database.url, { PROJECTOR_PORT: String(port), PROJECTOR_BATCH_SIZE: '20' });
+  t.teardown(() => p.kill());
+  const status = async (): Promise<ProjectorStatus | null> => {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/status`);
+      return ((await res.json()) as { data: ProjectorStatus }).data;
+    } catch {
+      return null;
+    }
+  };
+  await waitFor('status server', status, 60_000);
+  return { ...p, port, status: async () => (await status())! };
+}
+
+t.test('two instances: exactly one projects; kill it and the other takes over', async (t) => {
+  await appendWorkload(store, { records: 300, accounts: 3 });
+  const a = await start();
+  await waitFor('A to project', async () => ['catching_up', 'live'].includes((await a.status()).state));
+  const b = await start();
+  await waitFor('B to stand by', async () => (await b.status()).state === 'standby');
+
+  const r = await createRecord(store);
+  await waitFor('A projects new events', async () => (await readCheckpoint(rm.db)).position === r.position);
+  t.match(await a.status(), { state: 'live' });
+  t.match(await b.status(), { state: 'standby', events_processed: 0, batches_committed: 0 }, 'B wrote nothing');
+
+  await a.kill('SIGKILL');
+  await waitFor('B to take over', async () => ['catching_up', 'live'].includes((await b.status()).state), 30_000);
+  const next = await appendToRecord(store, r.id, 0, ['PublishingStarted', { attempt: 1 }]);
+  await waitFor('B projects', async () => (await readCheckpoint(rm.db)).position === next.position);
+  t.match((await loadPublishingRecords(rm.db, [r.id])).get(r.id), { status: 'publishing', revision: 1 });
+  t.ok((await b.status()).events_processed >= 1, 'B is the one projecting now');
+  t.equal((await fetch(`http://127.0.0.1:${b.port}/ready`)).status, 200);
+  const metrics = await (await fetch(`http://127.0.0.1:${b.port}/metrics`)).text();
+  t.match(metrics, /projector_lag_events\{projection="read_models"\} 0/);
+  t.match(metrics, /projector_state\{projection="read_models",state="live"\} 1/);
+});
