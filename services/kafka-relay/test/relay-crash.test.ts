@@ -6,13 +6,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createEventDeduplicator, DEPLOYMENTS_TOPIC, PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { comparePositions, createPostgresEventStore } from '@publisher/event-store';
 import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
+import { bundleRelayMain, removeBundle } from './helpers/bundle.ts';
 import { cleanupStack } from './helpers/cleanup.ts';
 import { appendLifecycle, inParallel, type Tenant } from './helpers/fixtures.ts';
 import { consumeUntil, kafkaBrokers } from './helpers/kafka.ts';
@@ -22,8 +21,9 @@ const INITIAL_RECORDS = 2500; // × 6 events
 const RECORDS_PER_ROUND = 250; // traffic keeps arriving between crashes
 const STANDBYS = 3; // processes booted ahead, so a takeover does not wait for a cold start
 
-const mainScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
 const defer = cleanupStack(t);
+const bundle = await bundleRelayMain();
+defer(() => removeBundle(bundle.dir));
 const db = await createTestDatabase('relay_crash');
 defer(db.drop);
 const brokers = await kafkaBrokers({ teardown: defer });
@@ -46,7 +46,7 @@ async function writeRecords(count: number): Promise<void> {
 }
 
 function spawnRelay(): void {
-  const child = spawn(process.execPath, ['--import', 'tsx', mainScript], {
+  const child = spawn(process.execPath, [bundle.file], {
     env: {
       ...process.env,
       DATABASE_URL: db.url,
@@ -130,18 +130,6 @@ t.test(`SIGKILL the active relay ${KILLS} times during a backlog: nothing lost, 
   t.comment(`${all.size} events in ${expected.length} records`);
   const arrived = new Set<string>();
   let seen = 0;
-  const diag = setInterval(async () => {
-    const act = await admin.query(
-      "select state, wait_event_type, wait_event, application_name, left(query, 60) q, now() - xact_start as age from pg_stat_activity where datname = current_database() and state <> 'idle'",
-    );
-    t.comment(`DIAG activity ${JSON.stringify(act.rows)}`);
-    const c = await checkpoint();
-    const rest = await store.readAll({ after: c, limit: 1000 });
-    t.comment(
-      `DIAG checkpoint ${c} remaining>=${rest.length} arrived ${arrived.size} active ${await activePid()} children ${[...children.keys()]}`,
-    );
-  }, 5000);
-  defer(() => clearInterval(diag));
   const received = await consumeUntil(
     brokers,
     [prefix + PUBLISHING_RECORDS_TOPIC, prefix + DEPLOYMENTS_TOPIC],
