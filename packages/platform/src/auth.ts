@@ -33,6 +33,8 @@ declare module 'fastify' {
 
 export interface AuthOptions {
   jwt: JwtConfig;
+  /** Verified tokens remembered (LRU). Default 10 000; 0 verifies every request. */
+  verifiedTokenCacheSize?: number;
   /** Tolerated clock skew when checking `exp` / `nbf`, in seconds. Default 5. */
   clockToleranceSeconds?: number;
 }
@@ -47,9 +49,6 @@ const checkClaims = claimsAjv.compile(TokenClaims as object);
  */
 function jwtOptions(config: JwtConfig, clockTolerance: number): FastifyJWTOptions {
   const { secret, publicKey } = config;
-  // Clients reuse a token for many requests: remember verified tokens (never past their `exp`)
-  // instead of re-checking the signature and re-parsing them every time.
-  const cache = { cache: 10_000, cacheTTL: 600_000 };
   if (secret && publicKey) {
     return {
       secret: async (_request: FastifyRequest, token: { header: { alg?: string } }) => {
@@ -59,12 +58,43 @@ function jwtOptions(config: JwtConfig, clockTolerance: number): FastifyJWTOption
       },
       // The key callback needs the header to pick the key; by default it only sees the payload.
       decode: { complete: true },
-      verify: { clockTolerance, ...cache },
+      verify: { clockTolerance },
     } as unknown as FastifyJWTOptions;
   }
-  if (publicKey) return { secret: { public: publicKey }, verify: { algorithms: ['RS256'], clockTolerance, ...cache } };
-  if (secret) return { secret, verify: { algorithms: ['HS256'], clockTolerance, ...cache } };
+  if (publicKey) return { secret: { public: publicKey }, verify: { algorithms: ['RS256'], clockTolerance } };
+  if (secret) return { secret, verify: { algorithms: ['HS256'], clockTolerance } };
   throw new Error('auth: neither a JWT secret nor a public key is configured');
+}
+
+/**
+ * Tokens already verified, keyed by the exact Authorization header: clients send the same token
+ * with many requests, and re-verifying it (base64, JSON, HMAC/RSA, claims) costs more than the rest
+ * of a small request. Entries expire with the token's `exp` (or after 10 minutes without one).
+ */
+class VerifiedTokens {
+  private readonly entries = new Map<string, { principal: Principal; until: number }>();
+
+  constructor(private readonly max: number) {}
+
+  get(header: string): Principal | undefined {
+    const entry = this.entries.get(header);
+    if (entry === undefined) return undefined;
+    if (entry.until <= Date.now()) {
+      this.entries.delete(header);
+      return undefined;
+    }
+    return entry.principal;
+  }
+
+  set(header: string, principal: Principal, exp: number | undefined): void {
+    if (this.max === 0) return;
+    const until = Math.min(exp === undefined ? Number.POSITIVE_INFINITY : exp * 1000, Date.now() + 600_000);
+    if (this.entries.size >= this.max) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(header, { principal, until });
+  }
 }
 
 function tokenError(err: unknown): HttpError {
@@ -92,9 +122,16 @@ const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
   await fastify.register(fastifyJwt, jwtOptions(opts.jwt, opts.clockToleranceSeconds ?? 5));
   fastify.decorateRequest('principal', null as unknown as Principal);
 
+  const verified = new VerifiedTokens(opts.verifiedTokenCacheSize ?? 10_000);
+
   fastify.decorate('authenticate', async (request: FastifyRequest) => {
     const header = request.headers.authorization;
     if (header === undefined || header === '') throw httpError('AUTH_TOKEN_MISSING', 'authorization token missing');
+    const known = verified.get(header);
+    if (known) {
+      request.principal = known;
+      return;
+    }
     if (!/^Bearer [A-Za-z0-9_.~+/=-]+$/.test(header)) {
       throw httpError('AUTH_TOKEN_INVALID', 'authorization header must be "Bearer <token>"');
     }
@@ -106,13 +143,14 @@ const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
     }
     if (!checkClaims(payload))
       throw httpError('AUTH_CLAIMS_INVALID', 'token claims invalid (sub, account_id, role, site_ids)');
-    const claims = payload as TokenClaims;
-    request.principal = {
+    const claims = payload as TokenClaims & { exp?: number };
+    request.principal = Object.freeze({
       user_id: claims.sub,
       account_id: claims.account_id,
       role: claims.role,
-      site_ids: claims.site_ids ?? null,
-    };
+      site_ids: claims.site_ids ? Object.freeze([...claims.site_ids]) : null,
+    });
+    verified.set(header, request.principal, claims.exp);
   });
 };
 

@@ -280,3 +280,16 @@ t.test('configuration from the environment', async (t) => {
   t.equal(rs.jwt.secret, null, 'RS256 only without an explicit JWT_SECRET');
   t.ok(rs.jwt.publicKey);
 });
+
+t.test('a remembered token still stops working when it expires', async (t) => {
+  const app = await build(t);
+  const token = devToken(claims, { expiresInSeconds: 1 });
+  const call = () => app.inject({ method: 'GET', url: '/api/conflict', headers: bearer(token) });
+  t.equal((await call()).statusCode, 412, 'valid');
+  t.equal((await call()).statusCode, 412, 'valid (remembered)');
+  // exp + the 5 s clock tolerance
+  await new Promise((r) => setTimeout(r, 6200));
+  const expired = await call();
+  t.equal(expired.statusCode, 401);
+  t.match(expired.json(), { code: 'AUTH_TOKEN_EXPIRED' });
+});

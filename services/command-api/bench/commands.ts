@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     p50_ms: m((r) => r.p50),
     p99_ms: m((r) => r.p99),
     rss_mb: m((r) => r.rssPeakMb),
-    api_cpu_ms_per_command: m((r) => r.cpuMsPerCommand),
+    api_cpu_ms_per_command: Math.round(m((r) => r.cpuMsPerCommand) * 100) / 100,
     ceiling_per_s: Math.round(m((r) => r.ceilingPerSecond)),
     ratio: Number(m((r) => r.commandsPerSecond / r.ceilingPerSecond).toFixed(2)),
     failures: results.reduce((n, r) => n + r.failures, 0),
