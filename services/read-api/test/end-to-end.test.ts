@@ -1,0 +1,110 @@
+import t from 'tap';
+import { type Claims, startStack } from './e2e-helpers.ts';
+
+const stack = await startStack(t, { READ_API_MIN_POSITION_TIMEOUT_MS: '2000' });
+const { command, read } = stack;
+const editor: Claims = { account_id: 1, role: 'editor' };
+const position = (res: { headers: Record<string, unknown> }) => String(res.headers['x-position']);
+
+t.test('commands → projector → read API: every transition is readable at once with min_position', async (t) => {
+  const created = await command('POST', '/publishing-records/', editor, {
+    content_id: 42,
+    site_id: 3,
+    sector_id: 5,
+    destination: 'webhook',
+    destination_config: { url: 'https://hooks.example.com/x' },
+    metadata: { title: 'Hello' },
+  });
+  t.equal(created.statusCode, 201);
+  const record = created.json().data;
+
+  const seen = await read(`/publishing-records/${record.id}?min_position=${position(created)}`, editor);
+  t.equal(seen.statusCode, 200, 'the create is visible immediately');
+  t.same(seen.json().data, record, 'the read model equals the command response');
+  t.equal(seen.headers.etag, created.headers.etag, 'same ETag on both sides');
+
+  const list = await read(`/publishing-records/?content_id=42&min_position=${position(created)}`, editor);
+  t.equal(list.json().count, 1, 'and in the list');
+
+  let last = created;
+  for (const [action, body] of [
+    ['start', undefined],
+    ['fail', { error: 'timeout' }],
+    ['retry', undefined],
+    ['start', undefined],
+    ['succeed', { external_url: 'https://blog.example.com/p/1', external_id: 'p1' }],
+  ] as const) {
+    last = await command('POST', `/publishing-records/${record.id}/${action}`, editor, body ?? {});
+    t.equal(last.statusCode, 200, action);
+    const after = await read(`/publishing-records/${record.id}`, editor, { 'x-min-position': position(last) });
+    t.same(after.json().data, last.json().data, `after ${action} the read model equals the command's record`);
+  }
+  t.match(last.json().data, { status: 'published', attempts: 2, error_message: null, revision: 5 });
+
+  const pending = (
+    await command('POST', '/publishing-records/', editor, {
+      content_id: 43,
+      site_id: 3,
+      sector_id: 5,
+      destination: 'webhook',
+    })
+  ).json().data;
+  const patched = await command('PATCH', `/publishing-records/${pending.id}`, editor, { metadata: { v: 2 } });
+  t.match((await read(`/publishing-records/${pending.id}?min_position=${position(patched)}`, editor)).json().data, {
+    metadata: { v: 2 },
+    revision: 1,
+  });
+  const deleted = await command('DELETE', `/publishing-records/${pending.id}`, editor);
+  t.ok([200, 204].includes(deleted.statusCode), 'deleted');
+  const gone = await read(`/publishing-records/${pending.id}?min_position=${position(deleted)}`, editor);
+  t.equal(gone.statusCode, 404, 'a deleted record is gone from reads');
+});
+
+t.test('deployments and the per-site view follow the commands', async (t) => {
+  const first = await command('POST', '/deployments/', editor, { site_id: 30, metadata: { commit: 'a1' } });
+  t.equal(first.statusCode, 201);
+  const d1 = first.json().data;
+  t.equal(d1.version, 1);
+  await command('POST', `/deployments/${d1.id}/start`, editor, {});
+  const ok = await command('POST', `/deployments/${d1.id}/succeed`, editor, {
+    deployment_url: 'https://site30.test/v1',
+  });
+  const view = await read(`/sites/30/deployment-status?min_position=${position(ok)}`, editor);
+  t.match(view.json().data, {
+    site_id: 30,
+    live: { deployment_id: d1.id, version: 1, deployment_url: 'https://site30.test/v1' },
+    last_deployment: { version: 1, status: 'deployed' },
+  });
+
+  const second = await command('POST', '/deploy', editor, { site_id: 30 });
+  t.equal(second.statusCode, 201);
+  const d2 = second.json().data;
+  t.equal(d2.version, 2, 'versions increase per site');
+  await command('POST', `/deployments/${d2.id}/start`, editor, {});
+  const failed = await command('POST', `/deployments/${d2.id}/fail`, editor, { error: 'build broke' });
+  t.match((await read(`/sites/30/deployment-status?min_position=${position(failed)}`, editor)).json().data, {
+    deployments_count: 2,
+    live: { version: 1 },
+    last_deployment: { version: 2, status: 'failed', error_message: 'build broke' },
+  });
+  const rolled = await command('POST', `/deployments/${d1.id}/rollback`, editor, { reason: 'bad' });
+  const after = await read(`/deployments/${d1.id}?min_position=${position(rolled)}`, editor);
+  t.same(after.json().data, rolled.json().data, 'the read model equals the command response');
+  t.equal((await read('/sites/30/deployment-status', editor)).json().data.live, null, 'nothing live after rollback');
+  const list = await read('/deployments/?site_id=30&ordering=version', editor);
+  t.same(
+    list.json().results.map((d: { version: number; status: string }) => [d.version, d.status]),
+    [
+      [1, 'rolled_back'],
+      [2, 'failed'],
+    ],
+  );
+});
+
+t.test('a position that is never reached answers 503 PROJECTION_BEHIND, not stale data', async (t) => {
+  const future = 'ffffffffffffffff-0000000000000000';
+  const res = await read(`/publishing-records/?min_position=${future}`, editor);
+  t.equal(res.statusCode, 503);
+  t.match(res.json(), { success: false, code: 'PROJECTION_BEHIND' });
+  t.ok(Number(res.headers['retry-after']) >= 1);
+});
