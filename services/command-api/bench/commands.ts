@@ -6,12 +6,14 @@
  * 2. The command API runs as a child process (`src/server.ts`), exactly as in production.
  * 3. Ceiling: BENCH_CONNECTIONS pg connections calling the event store's own append statement
  *    (`append_to_stream`: version check + insert in one transaction) as fast as they can, with the
- *    same event sizes and the same create/transition mix, on the same server and durability.
+ *    same event sizes and the same create/transition mix, on the same server and durability;
+ *    half of it just before and half just after each API measurement.
  * 4. API: autocannon with BENCH_CONNECTIONS connections; each connection loops over a record's
  *    life cycle: create → start → fail → retry → patch → start → succeed (1 create : 6 transitions),
  *    so every cycle touches a new record.
  *
  * Env: BENCH_CONNECTIONS (32), BENCH_DURATION seconds per measurement (10), BENCH_RUNS (3),
+ * BENCH_WARMUP seconds of API load before measuring (10),
  * BENCH_NODE_ARGS (extra node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`),
  * plus any command-API variable (e.g. STATE_CACHE_SIZE=0, DATABASE_POOL_SIZE) for the server.
  */
@@ -31,6 +33,7 @@ const root = path.resolve(here, '../../..');
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
+const warmup = Number(process.env.BENCH_WARMUP ?? 10);
 const API = '/api/v1/publisher';
 
 interface RunResult {
@@ -58,9 +61,12 @@ async function main(): Promise<void> {
     await new Promise((r) => server.once('exit', r));
   });
   const base = `http://127.0.0.1:${port}`;
-  console.log(`# ${os.cpus().length} CPUs, ${connections} connections, ${duration}s per measurement, ${runs} runs`);
+  console.log(
+    `# ${os.cpus().length} CPUs, load average ${os.loadavg()[0]?.toFixed(1)}, ${connections} connections, ` +
+      `${warmup}s warm-up, ${duration}s per measurement, ${runs} runs`,
+  );
 
-  await loadApi(base, 3, server.pid!); // warm-up: JIT, pools, caches
+  await loadApi(base, warmup, server.pid!); // warm-up: JIT, pools, prepared statements
   const results: RunResult[] = [];
   for (let i = 1; i <= runs; i++) {
     const ceiling = await measureCeiling(dbUrl, duration);
