@@ -33,7 +33,7 @@ export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): Comm
     eventStore,
     eventStoreUrl: env.EVENTSTORE_URL || null,
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
-    stateCacheSize: integer(env, 'STATE_CACHE_SIZE', 10_000, 0, 10_000_000),
+    stateCacheSize: integer(env, 'STATE_CACHE_SIZE', 5000, 0, 10_000_000),
     maxCommandAttempts: integer(env, 'COMMAND_MAX_ATTEMPTS', 10, 1, 100),
     idempotencyTtlHours: integer(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
   };
