@@ -64,15 +64,15 @@ export function loadPlatformConfig(env: NodeJS.ProcessEnv, options: LoadConfigOp
   return {
     nodeEnv: env.NODE_ENV ?? 'development',
     host: env.HOST || '127.0.0.1',
-    port: integer(env, options.portVariable, options.defaultPort, 0, 65535),
+    port: integerFromEnv(env, options.portVariable, options.defaultPort, 0, 65535),
     databaseUrl: env.DATABASE_URL || null,
     logLevel: logLevel as LogLevel,
-    bodyLimit: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 100 * 1024 * 1024),
+    bodyLimit: integerFromEnv(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 100 * 1024 * 1024),
     rateLimit: {
-      max: integer(env, 'RATE_LIMIT_MAX', 1200, 1, Number.MAX_SAFE_INTEGER),
-      timeWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1, 24 * 3600_000),
+      max: integerFromEnv(env, 'RATE_LIMIT_MAX', 1200, 1, Number.MAX_SAFE_INTEGER),
+      timeWindowMs: integerFromEnv(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1, 24 * 3600_000),
     },
-    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    shutdownGraceMs: integerFromEnv(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     jwt: loadJwtConfig(env),
   };
 }
@@ -110,7 +110,18 @@ function readPublicKey(env: NodeJS.ProcessEnv): string | null {
   return pem;
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+/**
+ * An integer variable within [min, max], or `fallback` when unset; anything else is a ConfigError.
+ * @example
+ * const poolSize = integerFromEnv(process.env, 'DATABASE_POOL_SIZE', 20, 1, 500);
+ */
+export function integerFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);

@@ -1,4 +1,10 @@
-import { ConfigError, DEFAULT_COMMAND_API_PORT, loadPlatformConfig, type PlatformConfig } from '@publisher/platform';
+import {
+  ConfigError,
+  DEFAULT_COMMAND_API_PORT,
+  integerFromEnv,
+  loadPlatformConfig,
+  type PlatformConfig,
+} from '@publisher/platform';
 
 export interface CommandApiConfig extends PlatformConfig {
   /** `postgres` (default) or `esdb`. */
@@ -32,19 +38,9 @@ export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): Comm
     ...platform,
     eventStore,
     eventStoreUrl: env.EVENTSTORE_URL || null,
-    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
-    stateCacheSize: integer(env, 'STATE_CACHE_SIZE', 5000, 0, 10_000_000),
-    maxCommandAttempts: integer(env, 'COMMAND_MAX_ATTEMPTS', 10, 1, 100),
-    idempotencyTtlHours: integer(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
+    databasePoolSize: integerFromEnv(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
+    stateCacheSize: integerFromEnv(env, 'STATE_CACHE_SIZE', 5000, 0, 10_000_000),
+    maxCommandAttempts: integerFromEnv(env, 'COMMAND_MAX_ATTEMPTS', 10, 1, 100),
+    idempotencyTtlHours: integerFromEnv(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
   };
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer between ${min} and ${max}; got ${raw}`);
-  }
-  return value;
 }

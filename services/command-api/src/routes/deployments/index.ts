@@ -1,27 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  CommandHeaders,
   CreateDeploymentBody,
   CreateHeaders,
   DeploymentRepresentation,
   EmptyBody,
   FailDeploymentBody,
-  IdParams,
   RollbackDeploymentBody,
   SucceedDeploymentBody,
   SuccessEnvelope,
 } from '@publisher/contracts';
 import type { DeploymentCommand } from '@publisher/domain';
-import { assertMayWrite, assertMayWriteRecord, httpError } from '@publisher/platform';
 import type { FastifyReply } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { CommandApiDeps } from '../../deps.ts';
 import { deployments } from '../../handlers/aggregates.ts';
-import { executeCommand } from '../../handlers/command-handler.ts';
 import { deploySite } from '../../handlers/deploy-site.ts';
-import { parseIfMatch } from '../../if-match.ts';
-import { commandContext } from '../../metadata.ts';
-import { commandResponse, emptyBodyAsObject, errorResponses, hasRequiredFields, sendResponse } from '../responses.ts';
+import { recordCommandRoute } from '../record-command-route.ts';
+import { errorResponses } from '../responses.ts';
 
 const tags = ['deployments'];
 const DeploymentResponse = SuccessEnvelope(DeploymentRepresentation);
@@ -44,76 +39,43 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
     async (request, reply) => deploySite(deps, request, reply as FastifyReply, request.body),
   );
 
-  const transition = <B extends TSchema>(
-    path: string,
-    summary: string,
-    body: B,
-    toCommand: (body: never) => DeploymentCommand,
-  ) =>
-    fastify.post(
-      `/:id/${path}`,
-      {
-        // A body without required fields may be left out entirely (curl -X POST …/start).
-        preValidation: hasRequiredFields(body) ? undefined : emptyBodyAsObject,
-        schema: {
-          tags,
-          summary,
-          params: IdParams,
-          headers: CommandHeaders,
-          body,
-          response: { 200: DeploymentResponse, ...errorResponses(404, 409, 412) },
-        },
-      },
-      async (request, reply) => {
-        assertMayWrite(request.principal);
-        const { id } = request.params;
-        const result = await executeCommand(commandDeps, deployments, {
-          id,
-          command: toCommand(request.body as never),
-          ifMatch: parseIfMatch(request.headers['if-match'] as string | undefined),
-          ctx: commandContext(request),
-          authorize: (record) =>
-            assertMayWriteRecord(request.principal, record, () =>
-              httpError('RECORD_NOT_FOUND', `deployment ${id} not found`),
-            ),
-        });
-        return sendResponse(
-          reply as FastifyReply,
-          commandResponse(request, 200, deployments.represent(result.record, result.revision), result),
-        );
-      },
-    );
+  const command = (url: string, summary: string, body: TSchema, toCommand: (body: never) => DeploymentCommand) =>
+    recordCommandRoute(fastify, {
+      method: 'POST',
+      url,
+      tags,
+      summary,
+      body,
+      response: DeploymentResponse,
+      spec: deployments,
+      deps: commandDeps,
+      toCommand,
+    });
 
-  transition('start', 'Start deploying (pending → deploying)', EmptyBody, () => ({
+  command('/:id/start', 'Start deploying (pending → deploying)', EmptyBody, () => ({
     type: 'StartDeployment',
     data: {},
   }));
-  transition(
-    'succeed',
+  command(
+    '/:id/succeed',
     'Record a successful deployment (deploying → deployed)',
     SucceedDeploymentBody,
-    (b: { deployment_url: string }) => ({
-      type: 'SucceedDeployment',
-      data: { deployment_url: b.deployment_url },
-    }),
+    (b: SucceedDeploymentBody) => ({ type: 'SucceedDeployment', data: { deployment_url: b.deployment_url } }),
   );
-  transition(
-    'fail',
+  command(
+    '/:id/fail',
     'Record a failed deployment (pending | deploying → failed)',
     FailDeploymentBody,
-    (b: { error: string }) => ({
+    (b: FailDeploymentBody) => ({
       type: 'FailDeployment',
       data: { error: b.error },
     }),
   );
-  transition(
-    'rollback',
+  command(
+    '/:id/rollback',
     'Roll back a deployed version (deployed → rolled_back)',
     RollbackDeploymentBody,
-    (b: { reason?: string | null }) => ({
-      type: 'RollBackDeployment',
-      data: { reason: b.reason ?? null },
-    }),
+    (b: RollbackDeploymentBody) => ({ type: 'RollBackDeployment', data: { reason: b.reason ?? null } }),
   );
 };
 

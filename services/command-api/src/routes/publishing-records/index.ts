@@ -1,36 +1,26 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  CommandHeaders,
   CreateHeaders,
   CreatePublishingRecordBody,
   EmptyBody,
   FailPublishingBody,
-  IdParams,
   PublishingRecordRepresentation,
   SucceedPublishingBody,
   SuccessEnvelope,
   UpdatePublishingRecordBody,
 } from '@publisher/contracts';
 import type { PublishingRecordCommand } from '@publisher/domain';
-import { assertMayCreate, assertMayWrite, assertMayWriteRecord, httpError } from '@publisher/platform';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { assertMayCreate } from '@publisher/platform';
+import type { FastifyReply } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { CommandApiDeps } from '../../deps.ts';
 import { publishingRecords } from '../../handlers/aggregates.ts';
-import { executeCommand } from '../../handlers/command-handler.ts';
 import { createPublishingRecords } from '../../handlers/create-publishing-records.ts';
 import { assertJsonDepth, assertNoSecrets } from '../../handlers/json-checks.ts';
 import { idempotent } from '../../idempotency/idempotent.ts';
-import { parseIfMatch } from '../../if-match.ts';
 import { commandContext } from '../../metadata.ts';
-import {
-  API_PREFIX,
-  commandResponse,
-  emptyBodyAsObject,
-  errorResponses,
-  hasRequiredFields,
-  sendResponse,
-} from '../responses.ts';
+import { recordCommandRoute } from '../record-command-route.ts';
+import { API_PREFIX, commandResponse, errorResponses } from '../responses.ts';
 
 const tags = ['publishing-records'];
 const RecordResponse = SuccessEnvelope(PublishingRecordRepresentation);
@@ -89,121 +79,76 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
     },
   );
 
-  /** Runs `command` on record `{id}` and answers with the record after it. */
-  const run = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    id: string,
-    command: PublishingRecordCommand,
-    message?: string,
-  ) => {
-    assertMayWrite(request.principal);
-    const result = await executeCommand(commandDeps, publishingRecords, {
-      id,
-      command,
-      ifMatch: parseIfMatch(request.headers['if-match'] as string | undefined),
-      ctx: commandContext(request),
-      authorize: (record) =>
-        assertMayWriteRecord(request.principal, record, () =>
-          httpError('RECORD_NOT_FOUND', `publishing record ${id} not found`),
-        ),
-    });
-    return sendResponse(
-      reply,
-      commandResponse(request, 200, publishingRecords.represent(result.record, result.revision), result, { message }),
-    );
-  };
-
-  const transition = <B extends TSchema>(
-    path: string,
+  const command = (
+    method: 'POST' | 'PATCH' | 'DELETE',
+    url: string,
     summary: string,
-    body: B,
+    body: TSchema | undefined,
     toCommand: (body: never) => PublishingRecordCommand,
+    message?: string,
   ) =>
-    fastify.post(
-      `/:id/${path}`,
-      {
-        // A body without required fields may be left out entirely (curl -X POST …/start).
-        preValidation: hasRequiredFields(body) ? undefined : emptyBodyAsObject,
-        schema: {
-          tags,
-          summary,
-          params: IdParams,
-          headers: CommandHeaders,
-          body,
-          response: { 200: RecordResponse, ...errorResponses(404, 409, 412) },
-        },
-      },
-      async (request, reply) =>
-        run(request, reply as FastifyReply, request.params.id, toCommand(request.body as never)),
-    );
+    recordCommandRoute(fastify, {
+      method,
+      url,
+      tags,
+      summary,
+      body,
+      response: RecordResponse,
+      spec: publishingRecords,
+      deps: commandDeps,
+      toCommand,
+      message,
+    });
 
-  transition('start', 'Start publishing (pending → publishing)', EmptyBody, () => ({
+  command('POST', '/:id/start', 'Start publishing (pending → publishing)', EmptyBody, () => ({
     type: 'StartPublishing',
     data: {},
   }));
-  transition(
-    'succeed',
+  command(
+    'POST',
+    '/:id/succeed',
     'Record a successful publish (publishing → published)',
     SucceedPublishingBody,
-    (b: { external_url: string; external_id?: string | null }) => ({
+    (b: SucceedPublishingBody) => ({
       type: 'SucceedPublishing',
       data: { external_url: b.external_url, external_id: b.external_id ?? null },
     }),
   );
-  transition('fail', 'Record a failed attempt (publishing → failed)', FailPublishingBody, (b: { error: string }) => ({
-    type: 'FailPublishing',
-    data: { error: b.error },
-  }));
-  transition('retry', 'Retry a failed record (failed → pending)', EmptyBody, () => ({
+  command(
+    'POST',
+    '/:id/fail',
+    'Record a failed attempt (publishing → failed)',
+    FailPublishingBody,
+    (b: FailPublishingBody) => ({
+      type: 'FailPublishing',
+      data: { error: b.error },
+    }),
+  );
+  command('POST', '/:id/retry', 'Retry a failed record (failed → pending)', EmptyBody, () => ({
     type: 'RetryPublishing',
     data: {},
   }));
-
-  fastify.patch(
+  command(
+    'PATCH',
     '/:id',
-    {
-      schema: {
-        tags,
-        summary: 'Change destination, destination_config or metadata while pending',
-        params: IdParams,
-        headers: CommandHeaders,
-        body: UpdatePublishingRecordBody,
-        response: { 200: RecordResponse, ...errorResponses(404, 409, 412) },
-      },
-    },
-    async (request, reply) => {
+    'Change destination, destination_config or metadata while pending',
+    UpdatePublishingRecordBody,
+    (b: UpdatePublishingRecordBody) => {
       assertJsonDepth([
-        [request.body.destination_config, 'destination_config'],
-        [request.body.metadata, 'metadata'],
+        [b.destination_config, 'destination_config'],
+        [b.metadata, 'metadata'],
       ]);
-      assertNoSecrets([[request.body.destination_config, 'destination_config']]);
-      return run(request, reply as FastifyReply, request.params.id, {
-        type: 'UpdatePublishingRecord',
-        data: request.body,
-      });
+      assertNoSecrets([[b.destination_config, 'destination_config']]);
+      return { type: 'UpdatePublishingRecord', data: b };
     },
   );
-
-  fastify.delete(
+  command(
+    'DELETE',
     '/:id',
-    {
-      schema: {
-        tags,
-        summary: 'Delete (soft, as an event) a record that is not being published',
-        params: IdParams,
-        headers: CommandHeaders,
-        response: { 200: RecordResponse, ...errorResponses(404, 409, 412) },
-      },
-    },
-    async (request, reply) =>
-      run(
-        request,
-        reply as FastifyReply,
-        request.params.id,
-        { type: 'DeletePublishingRecord', data: {} },
-        'publishing record deleted',
-      ),
+    'Delete (soft, as an event) a record that is not being published',
+    undefined,
+    () => ({ type: 'DeletePublishingRecord', data: {} }),
+    'publishing record deleted',
   );
 };
 

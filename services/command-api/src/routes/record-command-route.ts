@@ -1,0 +1,71 @@
+import { CommandHeaders, IdParams } from '@publisher/contracts';
+import { assertMayWrite, assertMayWriteRecord, httpError, type Tenant } from '@publisher/platform';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TSchema } from 'typebox';
+import type { AggregateSpec } from '../handlers/aggregates.ts';
+import { type CommandDeps, executeCommand } from '../handlers/command-handler.ts';
+import { parseIfMatch } from '../if-match.ts';
+import { commandContext } from '../metadata.ts';
+import { commandResponse, emptyBodyAsObject, errorResponses, hasRequiredFields, sendResponse } from './responses.ts';
+
+export interface RecordCommandRoute<State extends { status: string }, Existing extends State & Tenant, Command, Event> {
+  method: 'POST' | 'PATCH' | 'DELETE';
+  /** Relative to the resource, e.g. `/:id/start`. */
+  url: string;
+  tags: string[];
+  summary: string;
+  /** Body schema; a schema without required fields lets the body be left out. None: no body. */
+  body?: TSchema;
+  /** Success envelope of the resource's representation. */
+  response: TSchema;
+  spec: AggregateSpec<State, Existing, Command, Event & { type: string; data: unknown }, unknown>;
+  deps: CommandDeps<State>;
+  /** The domain command for this (validated) body; may throw 400s of its own. */
+  toCommand: (body: never) => Command;
+  /** Envelope message on success. */
+  message?: string;
+}
+
+/**
+ * Registers one command on an existing record (`/:id/...`): roles that may not write get 403 before
+ * anything is read, the record must be visible to the caller (else 404) and writable (else 403),
+ * If-Match is honoured, and the answer is the record after the command with ETag and X-Position.
+ * @example
+ * recordCommandRoute(fastify, { method: 'POST', url: '/:id/start', … toCommand: () => ({ type: 'StartDeployment', data: {} }) });
+ */
+export function recordCommandRoute<State extends { status: string }, Existing extends State & Tenant, Command, Event>(
+  fastify: FastifyInstance,
+  route: RecordCommandRoute<State, Existing, Command, Event>,
+): void {
+  fastify.route({
+    method: route.method,
+    url: route.url,
+    // A body without required fields may be left out entirely (curl -X POST …/start).
+    preValidation: route.body && !hasRequiredFields(route.body) ? emptyBodyAsObject : undefined,
+    schema: {
+      tags: route.tags,
+      summary: route.summary,
+      params: IdParams,
+      headers: CommandHeaders,
+      ...(route.body && { body: route.body }),
+      response: { 200: route.response, ...errorResponses(404, 409, 412) },
+    },
+    handler: async (request: FastifyRequest, reply: FastifyReply) => {
+      assertMayWrite(request.principal);
+      const { id } = request.params as { id: string };
+      const command = route.toCommand(request.body as never);
+      const result = await executeCommand(route.deps, route.spec, {
+        id,
+        command,
+        ifMatch: parseIfMatch(request.headers['if-match'] as string | undefined),
+        ctx: commandContext(request),
+        authorize: (record) =>
+          assertMayWriteRecord(request.principal, record, () =>
+            httpError('RECORD_NOT_FOUND', `${route.spec.label} ${id} not found`),
+          ),
+      });
+      const data = route.spec.represent(result.record, result.revision);
+      return sendResponse(reply, commandResponse(request, 200, data, result, { message: route.message }));
+    },
+  });
+}
