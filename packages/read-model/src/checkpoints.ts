@@ -44,12 +44,12 @@ export async function readCheckpoint(
   return {
     name,
     position: r.position,
-    updated_at: r.updated_at.toISOString(),
+    updated_at: r.updated_at,
     stopped:
       r.stopped_at === null
         ? null
         : {
-            at: r.stopped_at.toISOString(),
+            at: r.stopped_at,
             event_id: r.stopped_event_id ?? '',
             event_type: r.stopped_event_type ?? '',
             position: r.stopped_position ?? '',

@@ -1,6 +1,6 @@
 import type { ColumnType } from 'kysely';
 
-/** Schema that serves reads. A rebuild fills a sibling schema and swaps the names (see rebuild-schema.ts). */
+/** Schema that serves reads. A rebuild fills a sibling schema and swaps the names (see the projector's rebuild). */
 export const READ_MODEL_SCHEMA = 'read_model';
 
 /** Name of the one projection that maintains every table of the read-model schema. */
@@ -9,9 +9,13 @@ export const READ_MODELS_PROJECTION = 'read_models';
 /** JSON object column: written as a JSON string, read back parsed by `pg`. */
 export type JsonObjectColumn = ColumnType<Record<string, unknown>, string, string>;
 
-/** `timestamptz`: read as a Date, written as an ISO-8601 string. */
-export type Timestamp = ColumnType<Date, string, string>;
-export type NullableTimestamp = ColumnType<Date | null, string | null, string | null>;
+/**
+ * `timestamptz`, read and written as an ISO-8601 string (`2024-05-01T12:00:00.000Z`): connections
+ * made by this package return timestamps as such strings (see `connect.ts`), which spares a Date
+ * per timestamp on the hot read path.
+ */
+export type Timestamp = ColumnType<string, string, string>;
+export type NullableTimestamp = ColumnType<string | null, string | null, string | null>;
 
 export type PublishingStatus = 'pending' | 'publishing' | 'published' | 'failed';
 export type DeploymentStatus = 'pending' | 'deploying' | 'deployed' | 'failed' | 'rolled_back';
@@ -73,11 +77,11 @@ export interface SiteDeploymentStatusView {
   last_version: number;
   last_status: DeploymentStatus;
   last_error_message: string | null;
-  last_updated_at: Date;
+  last_updated_at: string;
   live_deployment_id: string | null;
   live_version: number | null;
   live_deployment_url: string | null;
-  live_deployed_at: Date | null;
+  live_deployed_at: string | null;
 }
 
 /** The projection's checkpoint and, when a poison event stopped it, why. */
@@ -85,7 +89,7 @@ export interface ProjectionCheckpointsTable {
   name: string;
   /** Position of the last event whose effects are committed; null before the first. */
   position: string | null;
-  updated_at: ColumnType<Date, string | undefined, string>;
+  updated_at: ColumnType<string, string | undefined, string>;
   stopped_at: NullableTimestamp;
   stopped_event_id: string | null;
   stopped_event_type: string | null;
@@ -104,15 +108,16 @@ export interface SkippedEventsTable {
   position: string | null;
   reason: string;
   skipped_by: string;
-  skipped_at: ColumnType<Date, string | undefined, never>;
+  skipped_at: ColumnType<string, string | undefined, never>;
 }
 
 /**
- * Tables of a read-model schema. Unqualified names resolve in the schema chosen with
- * `db.withSchema(...)` (the live one, or a rebuild's); the control table is always qualified.
+ * Tables of a read-model schema. Unqualified names resolve through the connection's search_path
+ * (the live schema, or a rebuild's; see `createReadModelConnection`); the control table is always
+ * qualified.
  * @example
- * const rm = db.withSchema(READ_MODEL_SCHEMA);
- * await rm.selectFrom('deployments').selectAll().execute();
+ * const { db } = createReadModelConnection({ connectionString });
+ * await db.selectFrom('deployments').selectAll().execute();
  */
 export interface ReadModelDatabase {
   publishing_records: PublishingRecordsTable;

@@ -40,7 +40,7 @@ function visible(db: Kysely<ReadModelDatabase>, scope: TenantScope, f: Publishin
 
 /**
  * One page of publishing records and the total count, in one round trip.
- * `db` must be scoped to a read-model schema (`db.withSchema(READ_MODEL_SCHEMA)`).
+ * `db` comes from `createReadModelConnection` (its search_path names the read-model schema).
  * @example
  * const { count, rows } = await listPublishingRecords(rm, { account_id: 1, site_ids: null }, {
  *   filters: { status: ['failed'] }, ordering: '-updated_at', page: 1, page_size: 20,

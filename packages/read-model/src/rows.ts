@@ -47,28 +47,14 @@ export interface DeploymentRow {
   last_position: string;
 }
 
-const iso = (d: Date): string => d.toISOString();
-const isoOrNull = (d: Date | null): string | null => (d === null ? null : d.toISOString());
-
-/** Converts a selected `publishing_records` row into plain data. */
+/** A selected `publishing_records` row as plain data (the connection already returns ISO timestamps). */
 export function publishingRecordFromDb(r: Selectable<PublishingRecordsTable>): PublishingRecordRow {
-  return {
-    ...r,
-    created_at: iso(r.created_at),
-    updated_at: iso(r.updated_at),
-    published_at: isoOrNull(r.published_at),
-  };
+  return r;
 }
 
-/** Converts a selected `deployments` row into plain data. */
+/** A selected `deployments` row as plain data. */
 export function deploymentFromDb(r: Selectable<DeploymentsTable>): DeploymentRow {
-  return {
-    ...r,
-    created_at: iso(r.created_at),
-    updated_at: iso(r.updated_at),
-    deployed_at: isoOrNull(r.deployed_at),
-    rolled_back_at: isoOrNull(r.rolled_back_at),
-  };
+  return r;
 }
 
 /**

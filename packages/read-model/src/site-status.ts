@@ -47,14 +47,14 @@ export async function getSiteDeploymentStatus(
             deployment_id: r.live_deployment_id,
             version: r.live_version as number,
             deployment_url: r.live_deployment_url,
-            deployed_at: r.live_deployed_at?.toISOString() ?? null,
+            deployed_at: r.live_deployed_at,
           },
     last_deployment: {
       deployment_id: r.last_deployment_id,
       version: r.last_version,
       status: r.last_status,
       error_message: r.last_error_message,
-      updated_at: r.last_updated_at.toISOString(),
+      updated_at: r.last_updated_at,
     },
   };
 }

@@ -50,7 +50,7 @@ export async function catchUp(
       if (r === 'caught_up' || r.done) break;
       // Reading the next batch overlaps with writing this one.
       next = iterator.next();
-      const w = await writeBatchIsolating(session.db, {
+      const w = await writeBatchIsolating(session, {
         projection: options.projection,
         expected: position,
         events: r.value,

@@ -107,7 +107,7 @@ export function startProjector(options: ProjectorOptions): Projector {
         if (done || signal.aborted) break;
         next = iterator.next();
         if (events.length === batchSize) status.state = 'catching_up';
-        const r = await writeBatchIsolating(session.db, {
+        const r = await writeBatchIsolating(session, {
           projection,
           expected: position,
           events,

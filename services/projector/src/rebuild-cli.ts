@@ -2,7 +2,7 @@
  * `pnpm projector:rebuild`: rebuilds the read models from the whole event log while the old ones
  * keep serving, then swaps them in. A progress bar on a terminal, a log line every few seconds
  * otherwise. Settings: DATABASE_URL, EVENT_STORE, EVENTSTORE_URL, LOG_LEVEL, PROJECTOR_REBUILD_BATCH_SIZE
- * (default 2000).
+ * (default 5000).
  */
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
@@ -48,7 +48,7 @@ export function progressReporter(tty: boolean, log: (p: RebuildProgress, rate: n
 export async function runRebuild(env: NodeJS.ProcessEnv = process.env): Promise<RebuildResult> {
   const config = loadProjectorConfig({ ...env, PROJECTOR_PORT: 'off' });
   const logger = pino({ level: config.logLevel, base: { service: 'projector-rebuild' } });
-  const batchSize = Number(env.PROJECTOR_REBUILD_BATCH_SIZE || 2000);
+  const batchSize = Number(env.PROJECTOR_REBUILD_BATCH_SIZE || 5000);
   const store = await openEventStore(config, logger);
   const reporter = progressReporter(process.stderr.isTTY === true, (p, rate) =>
     logger.info(

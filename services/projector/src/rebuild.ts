@@ -32,7 +32,7 @@ export interface RebuildOptions {
   connectionString: string;
   logger: Logger;
   projection?: string;
-  /** Events per transaction during the replay (default 2000). */
+  /** Events per transaction during the replay (default 5000: replays are bound by round trips). */
   batchSize?: number;
   /** Schema to fill (default `read_model_rebuild`); it replaces `read_model` at the swap. */
   rebuildSchema?: string;
@@ -65,7 +65,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
   const live = READ_MODEL_SCHEMA;
   const target = options.rebuildSchema ?? `${live}_rebuild`;
   const old = `${live}_old`;
-  const batchSize = options.batchSize ?? 2000;
+  const batchSize = options.batchSize ?? 5000;
   const log = options.logger.child({ projection, rebuild_schema: target });
   const started = Date.now();
   const pool = new pg.Pool({

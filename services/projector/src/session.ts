@@ -1,4 +1,9 @@
-import { READ_MODEL_LOCK_CLASS, type ReadModelDatabase } from '@publisher/read-model';
+import {
+  READ_MODEL_LOCK_CLASS,
+  type ReadModelDatabase,
+  readModelSessionOptions,
+  readModelTypes,
+} from '@publisher/read-model';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 
@@ -9,7 +14,9 @@ import pg from 'pg';
  */
 export interface Session {
   client: pg.Client;
-  /** Kysely over this one session, scoped to `schema`. */
+  /** The read-model schema this session writes. */
+  schema: string;
+  /** Kysely over this one session; unqualified tables are those of `schema` (its search_path). */
   db: Kysely<ReadModelDatabase>;
   /** Settles when the session ends or fails (never rejects). */
   ended: Promise<Error>;
@@ -35,6 +42,9 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     connectionString: options.connectionString,
     application_name: options.applicationName,
     keepAlive: true,
+    // Unqualified read-model tables resolve in `schema`; timestamps come back as ISO strings.
+    options: readModelSessionOptions(options.schema),
+    types: readModelTypes,
   });
   let resolveEnded: (err: Error) => void = () => {};
   const ended = new Promise<Error>((resolve) => {
@@ -52,9 +62,10 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     connect: async () => Object.assign(client, { release: () => {} }),
     end: async () => {},
   };
-  const db = new Kysely<ReadModelDatabase>({ dialect: new PostgresDialect({ pool }) }).withSchema(options.schema);
+  const db = new Kysely<ReadModelDatabase>({ dialect: new PostgresDialect({ pool }) });
   return {
     client,
+    schema: options.schema,
     db,
     ended,
     close: async () => {

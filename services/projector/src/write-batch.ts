@@ -1,19 +1,18 @@
 import type { RecordedEvent } from '@publisher/event-store';
 import {
-  compareAndSetCheckpoint,
+  CHECKPOINT_CHANNEL,
+  type CheckpointNotice,
   loadDeployments,
   loadPublishingRecords,
-  notifyCheckpoint,
+  quoteIdent,
   READ_MODEL_LOCK_CLASS,
-  type ReadModelDatabase,
-  readCheckpoint,
   saveDeployments,
   savePublishingRecords,
 } from '@publisher/read-model';
-import { type Kysely, sql } from 'kysely';
+import { escapeLiteral } from 'pg';
 import { CheckpointMovedError, PoisonEventError } from './errors.ts';
 import { foldBatch, planBatch } from './projections/batch.ts';
-import { lockKeys } from './session.ts';
+import { lockKeys, type Session } from './session.ts';
 
 export interface WriteBatchOptions {
   projection: string;
@@ -34,43 +33,62 @@ export interface WriteBatchResult {
   poison: PoisonEventError | null;
 }
 
+const lit = (value: string | null) => (value === null ? 'NULL' : escapeLiteral(value));
+
 /**
  * Projects one batch: in ONE transaction, loads the rows the batch touches, folds the events,
- * writes the rows and compare-and-sets the checkpoint. Either everything commits or nothing does,
- * so a crash at any point leaves read models and checkpoint agreeing, and re-delivering the batch
- * changes nothing. Effects of events before a poison event are committed; nothing after it.
+ * writes the rows and moves the checkpoint. Either everything commits or nothing does, so a crash
+ * at any point leaves read models and checkpoint agreeing, and re-delivering the batch changes
+ * nothing. Effects of events before a poison event are committed; nothing after it.
+ *
+ * The transaction opens by taking the swap fence (shared) and locking the checkpoint row, and
+ * refuses to go on unless the checkpoint is still `expected`: this is the compare-and-set, done
+ * first so the row stays locked until the checkpoint is moved at the end. Opening and closing
+ * statements travel as one round trip each (replays are bound by round trips).
  *
  * @throws CheckpointMovedError when the checkpoint is no longer `expected` (a rebuild swapped the
  *   tables, or another writer); the caller re-reads it and subscribes again.
  */
-export async function writeBatch(db: Kysely<ReadModelDatabase>, o: WriteBatchOptions): Promise<WriteBatchResult> {
+export async function writeBatch(session: Session, o: WriteBatchOptions): Promise<WriteBatchResult> {
   const plan = planBatch(o.events, o.skipped);
-  return db.transaction().execute(async (trx) => {
+  const checkpoints = `${quoteIdent(session.schema)}.projection_checkpoints`;
+  const { client, db } = session;
+  let open = false;
+  try {
     // Shared side of the swap fence: a rebuild's swap waits for this transaction and holds back
     // the next one until the schemas are renamed; that one then sees the new checkpoint.
-    await sql`select pg_advisory_xact_lock_shared(${READ_MODEL_LOCK_CLASS}, hashtext(${lockKeys.swap(o.projection)}))`.execute(
-      trx,
-    );
-    const current = await readCheckpoint(trx, o.projection, { forUpdate: true });
-    if (current.position !== o.expected) throw new CheckpointMovedError(o.expected, o.projection);
+    const opened = (await client.query(
+      `BEGIN;
+       SELECT pg_advisory_xact_lock_shared(${READ_MODEL_LOCK_CLASS}, hashtext(${lit(lockKeys.swap(o.projection))}));
+       SELECT position FROM ${checkpoints} WHERE name = ${lit(o.projection)} FOR UPDATE;`,
+    )) as unknown as Array<{ rows: Array<{ position: string | null }> }>;
+    open = true;
+    const current = opened[2]?.rows[0];
+    if (current === undefined || current.position !== o.expected)
+      throw new CheckpointMovedError(o.expected, o.projection);
+
     const [records, deployments] = await Promise.all([
-      loadPublishingRecords(trx, plan.record_ids),
-      loadDeployments(trx, plan.deployment_ids),
+      loadPublishingRecords(db, plan.record_ids),
+      loadDeployments(db, plan.deployment_ids),
     ]);
     const result = foldBatch(plan, { records, deployments });
-    await savePublishingRecords(trx, [...result.records.values()]);
-    await saveDeployments(trx, [...result.deployments.values()]);
+    await savePublishingRecords(db, [...result.records.values()]);
+    await saveDeployments(db, [...result.deployments.values()]);
     const position = result.last?.position ?? o.expected;
+    let close = 'COMMIT;';
     if (position !== null && position !== o.expected) {
-      if (!(await compareAndSetCheckpoint(trx, o.projection, o.expected, position))) {
-        throw new CheckpointMovedError(o.expected, o.projection);
-      }
-      if (o.notifySchema !== undefined) {
-        await notifyCheckpoint(trx, { schema: o.notifySchema, name: o.projection, position });
-      }
+      const notice: CheckpointNotice = { schema: o.notifySchema ?? '', name: o.projection, position };
+      close = `UPDATE ${checkpoints} SET position = ${lit(position)}, updated_at = now() WHERE name = ${lit(o.projection)};
+        ${o.notifySchema === undefined ? '' : `SELECT pg_notify(${lit(CHECKPOINT_CHANNEL)}, ${lit(JSON.stringify(notice))});`}
+        COMMIT;`;
     }
+    await client.query(close);
+    open = false;
     return { position, processed: result.processed, last: result.last, poison: result.poison };
-  });
+  } catch (err) {
+    if (open) await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
 }
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity violation): the data, not the database, is at fault. */
@@ -84,12 +102,9 @@ function isDataError(err: unknown): boolean {
  * replays it one event at a time to find the event at fault, which then stops the projection as a
  * poison event like any other, instead of the batch failing for ever.
  */
-export async function writeBatchIsolating(
-  db: Kysely<ReadModelDatabase>,
-  o: WriteBatchOptions,
-): Promise<WriteBatchResult> {
+export async function writeBatchIsolating(session: Session, o: WriteBatchOptions): Promise<WriteBatchResult> {
   try {
-    return await writeBatch(db, o);
+    return await writeBatch(session, o);
   } catch (err) {
     if (!isDataError(err)) throw err;
     const [only] = o.events;
@@ -100,7 +115,7 @@ export async function writeBatchIsolating(
   }
   const total: WriteBatchResult = { position: o.expected, processed: 0, last: null, poison: null };
   for (const event of o.events) {
-    const r = await writeBatchIsolating(db, { ...o, expected: total.position, events: [event] });
+    const r = await writeBatchIsolating(session, { ...o, expected: total.position, events: [event] });
     total.position = r.position;
     total.processed += r.processed;
     total.last = r.last ?? total.last;

@@ -1,16 +1,15 @@
 import { createPostgresEventStore } from '@publisher/event-store';
 import {
-  clearProjectionStopped,
   createReadModelConnection,
   loadDeployments,
   loadPublishingRecords,
   migrateReadModel,
   readCheckpoint,
-  skipEvent,
 } from '@publisher/read-model';
 import { createTestDatabase } from '@publisher/testing';
 import { pino } from 'pino';
 import t from 'tap';
+import { runAdmin } from '../src/admin-cli.ts';
 import { startProjector } from '../src/projector.ts';
 import { appendToRecord, at, createRecord, event, waitFor } from './support.ts';
 
@@ -69,15 +68,11 @@ t.test('a poison event stops the projection before it; an operator skip resumes 
   t.match(projector.status().stop, { event_type: 'PublishingTeleported' });
   t.match((await loadPublishingRecords(rm.db, [r.id])).get(r.id), { status: 'publishing', revision: 1 });
 
+  const env = { DATABASE_URL: database.url };
+  t.match(JSON.parse(await runAdmin(['status'], env)), { stopped: { event_type: 'PublishingTeleported' } });
   const stoppedId = cp.stopped?.event_id ?? '';
-  await skipEvent(rm.db, 'read_models', {
-    event_id: stoppedId,
-    event_type: 'PublishingTeleported',
-    position: poison.position,
-    reason: 'test',
-    skipped_by: 'tap',
-  });
-  t.equal(await clearProjectionStopped(rm.db, 'read_models'), true);
+  await t.rejects(runAdmin(['skip', stoppedId], env), /usage/, 'a skip needs a reason');
+  t.match(await runAdmin(['skip', stoppedId, '--reason', 'ticket 42', '--by', 'tap'], env), /resumes/);
   await caughtUpTo(after.position);
   t.match((await loadPublishingRecords(rm.db, [r.id])).get(r.id), {
     status: 'failed',

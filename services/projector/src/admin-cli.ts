@@ -1,0 +1,79 @@
+/**
+ * Operator commands for the read-model projection (DATABASE_URL must point at its database):
+ *
+ *   status                                   checkpoint, and the poison event if one stopped it
+ *   skip <event-id> --reason <text> [--by <name>]
+ *                                            record a decision to pass over that event (kept across
+ *                                            rebuilds) and let the projector resume
+ *   retry                                    clear the stop so the projector tries the event again
+ *                                            (after deploying a projector that can apply it)
+ *
+ * Run: pnpm --filter @publisher/projector admin <command> …
+ */
+
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  clearProjectionStopped,
+  createReadModelConnection,
+  migrateReadModel,
+  READ_MODELS_PROJECTION,
+  readCheckpoint,
+  skipEvent,
+} from '@publisher/read-model';
+
+export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { reason: { type: 'string' }, by: { type: 'string' } },
+  });
+  const [command, eventId] = positionals;
+  if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required');
+  const rm = createReadModelConnection({
+    connectionString: env.DATABASE_URL,
+    max: 1,
+    applicationName: 'publisher-projector-admin',
+  });
+  try {
+    await migrateReadModel(rm.pool);
+    const cp = await readCheckpoint(rm.db);
+    switch (command) {
+      case 'status':
+        return JSON.stringify(cp, null, 2);
+      case 'skip': {
+        if (!eventId || !values.reason) throw new Error('usage: skip <event-id> --reason <text> [--by <name>]');
+        const stop = cp.stopped?.event_id === eventId ? cp.stopped : null;
+        await skipEvent(rm.db, READ_MODELS_PROJECTION, {
+          event_id: eventId,
+          event_type: stop?.event_type ?? null,
+          position: stop?.position ?? null,
+          reason: values.reason,
+          skipped_by: values.by ?? env.USER ?? 'operator',
+        });
+        const resumed = stop ? await clearProjectionStopped(rm.db, READ_MODELS_PROJECTION) : false;
+        return resumed
+          ? `event ${eventId} will be skipped; the projector resumes within seconds`
+          : `event ${eventId} will be skipped whenever it comes (the projection was not stopped at it)`;
+      }
+      case 'retry':
+        return (await clearProjectionStopped(rm.db, READ_MODELS_PROJECTION))
+          ? 'stop cleared; the projector tries the event again within seconds'
+          : 'the projection was not stopped';
+      default:
+        throw new Error('usage: status | skip <event-id> --reason <text> [--by <name>] | retry');
+    }
+  } finally {
+    await rm.close();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  runAdmin(process.argv.slice(2)).then(
+    (out) => console.log(out),
+    (err) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    },
+  );
+}

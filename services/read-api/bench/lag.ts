@@ -1,0 +1,192 @@
+/**
+ * `pnpm bench:lag`: under a steady BENCH_RATE (500) commands/s for BENCH_SECONDS (20), the time
+ * from a command's response to its record being visible in the read API (target p99 ≤ 50 ms).
+ * Figures, not a test.
+ *
+ * Command API, projector and read API run as separate processes, as in production. Each record
+ * goes create → start → succeed (three commands, each followed by its own visibility check);
+ * visibility is measured by reading the record back with `min_position` = the command's
+ * X-Position, which the read API answers as soon as the projector has committed that position.
+ * Uses DATABASE_URL, or an embedded PostgreSQL in .data/bench-pg (a fresh database each run).
+ */
+import http from 'node:http';
+import path from 'node:path';
+import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { benchDatabase, freePort, quantile, root, spawnServer } from './bench-support.ts';
+
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+
+function request(
+  port: number,
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: url,
+        agent,
+        headers: {
+          ...headers,
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function main(): Promise<void> {
+  const db = await benchDatabase('bench_lag', { fresh: true });
+  const [commandPort, readPort] = [await freePort(), await freePort()];
+  const env = {
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_MAX: '1000000000',
+    JWT_SECRET: DEVELOPMENT_JWT_SECRET,
+  };
+  const ready = (port: number) => async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok;
+  const commandApi = await spawnServer(
+    path.join(root, 'services/command-api/src/server.ts'),
+    { ...env, COMMAND_API_PORT: String(commandPort) },
+    ready(commandPort),
+  );
+  const projector = await spawnServer(
+    path.join(root, 'services/projector/src/main.ts'),
+    { ...env, PROJECTOR_PORT: 'off' },
+    async () => true,
+  );
+  const readApi = await spawnServer(
+    path.join(root, 'services/read-api/src/main.ts'),
+    { ...env, READ_API_PORT: String(readPort) },
+    ready(readPort),
+  );
+
+  const tokens = Array.from({ length: 50 }, (_, i) => ({
+    account: i + 1,
+    authorization: `Bearer ${signTestToken({ sub: `bench-${i + 1}`, account_id: i + 1, role: 'editor' }, { key: DEVELOPMENT_JWT_SECRET })}`,
+  }));
+  const commandMs: number[] = [];
+  const lagMs: number[] = [];
+  let measuring = false;
+  let sent = 0;
+  let failed = 0;
+  let behind = 0;
+  const inflight = new Set<Promise<void>>();
+
+  /** One command, then the read-back of its record with min_position. */
+  async function step(
+    method: string,
+    url: string,
+    who: (typeof tokens)[number],
+    body: unknown,
+  ): Promise<string | null> {
+    const t0 = performance.now();
+    const res = await request(commandPort, method, url, { authorization: who.authorization }, body);
+    const t1 = performance.now();
+    if (res.status >= 300) {
+      failed++;
+      return null;
+    }
+    const id = (JSON.parse(res.body) as { data: { id: string } }).data.id;
+    const position = String(res.headers['x-position']);
+    const read = await request(readPort, 'GET', `/api/v1/publisher/publishing-records/${id}?min_position=${position}`, {
+      authorization: who.authorization,
+    });
+    const t2 = performance.now();
+    if (read.status !== 200) behind++;
+    if (measuring) {
+      commandMs.push(t1 - t0);
+      if (read.status === 200) lagMs.push(t2 - t1);
+    }
+    return id;
+  }
+
+  // Pending follow-up commands (start, succeed) of created records, served before new creates.
+  const followUps: Array<() => Promise<unknown>> = [];
+  function next(): Promise<unknown> {
+    const f = followUps.shift();
+    if (f) return f();
+    const who = tokens[sent % tokens.length]!;
+    const base = '/api/v1/publisher/publishing-records';
+    return step('POST', `${base}/`, who, {
+      content_id: 1 + sent,
+      site_id: who.account * 10,
+      sector_id: 1,
+      destination: 'webhook',
+      metadata: { n: sent },
+    }).then((id) => {
+      if (!id) return;
+      followUps.push(() =>
+        step('POST', `${base}/${id}/start`, who, {}).then(() => {
+          followUps.push(() =>
+            step('POST', `${base}/${id}/succeed`, who, { external_url: `https://blog.example.com/${id}` }),
+          );
+        }),
+      );
+    });
+  }
+
+  console.log(
+    `# ${RATE} commands/s for ${SECONDS} s (after ${WARMUP_SECONDS} s warm-up); each followed by a min_position read`,
+  );
+  const started = performance.now();
+  const total = (WARMUP_SECONDS + SECONDS) * RATE;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const elapsed = (performance.now() - started) / 1000;
+      measuring = elapsed >= WARMUP_SECONDS;
+      const due = Math.min(total, Math.floor(elapsed * RATE));
+      while (sent < due) {
+        sent++;
+        const p = next()
+          .catch(() => {
+            failed++;
+          })
+          .then(() => {
+            inflight.delete(p);
+          });
+        inflight.add(p);
+      }
+      if (sent >= total) resolve();
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+  await Promise.all(inflight);
+  const elapsed = (performance.now() - started) / 1000;
+
+  const f = (xs: number[], q: number) => quantile(xs, q).toFixed(1);
+  console.log(
+    `\ncommands sent ${sent} in ${elapsed.toFixed(1)} s (${Math.round(sent / elapsed)}/s), failed ${failed}, read-backs past the wait bound ${behind}`,
+  );
+  console.log(`command latency: p50 ${f(commandMs, 0.5)} ms, p99 ${f(commandMs, 0.99)} ms`);
+  console.log(
+    `response → visible in the read API: p50 ${f(lagMs, 0.5)} ms, p95 ${f(lagMs, 0.95)} ms, p99 ${f(lagMs, 0.99)} ms, max ${f(lagMs, 1)} ms (target p99 ≤ 50 ms; ${lagMs.length} samples)`,
+  );
+  agent.destroy();
+  await readApi.stop();
+  await projector.stop();
+  await commandApi.stop();
+  await db.stop();
+}
+
+await main();

@@ -1,0 +1,218 @@
+/**
+ * `pnpm bench:reads`: list and detail requests against the read API over BENCH_RECORDS (default
+ * 100,000) publishing records in BENCH_ACCOUNTS (1,000) accounts, BENCH_CONNECTIONS (32)
+ * connections, with a Fastify hello-world measured in the same run. Prints req/s, p50/p99 and the
+ * ratio to hello-world (targets: ratio ≥ 0.35, p99 ≤ 10 ms). Figures, not a test.
+ *
+ * Every request carries a token of a random account and reads that account's data (list: newest
+ * 20 of its records; detail: one of its records). Servers run in their own processes; the
+ * variants alternate for BENCH_ROUNDS (2) rounds of BENCH_SECONDS (10) so load drift hits all alike.
+ * Uses DATABASE_URL, or an embedded PostgreSQL in .data/bench-pg (seeded once, reused).
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import {
+  createReadModelConnection,
+  type DeploymentRow,
+  migrateReadModel,
+  type PublishingRecordRow,
+  saveDeployments,
+  savePublishingRecords,
+} from '@publisher/read-model';
+import autocannon, { type Request as LoadRequest } from 'autocannon';
+import { benchDatabase, freePort, median, root, spawnServer } from './bench-support.ts';
+
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
+const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 1000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+
+async function seed(url: string): Promise<Map<number, string[]>> {
+  const rm = createReadModelConnection({ connectionString: url, max: 4 });
+  try {
+    await migrateReadModel(rm.pool);
+    const have = (await rm.pool.query('SELECT count(*)::int AS n FROM read_model.publishing_records')).rows[0].n;
+    if (have < RECORDS) {
+      console.log(`# seeding ${RECORDS - have} publishing records and ${(RECORDS - have) / 10} deployments…`);
+      const base = Date.UTC(2024, 0, 1);
+      for (let start = have; start < RECORDS; start += 5000) {
+        const records: PublishingRecordRow[] = [];
+        const deployments: DeploymentRow[] = [];
+        for (let i = start; i < Math.min(start + 5000, RECORDS); i++) {
+          const account = 1 + (i % ACCOUNTS);
+          const at = new Date(base + i * 1000).toISOString();
+          const status = (['pending', 'publishing', 'published', 'failed'] as const)[i % 4]!;
+          records.push({
+            id: randomUUID(),
+            account_id: account,
+            site_id: account * 100 + (i % 10),
+            sector_id: 1 + (i % 3),
+            content_id: i + 1,
+            destination: i % 2 ? 'webhook' : 'wordpress',
+            destination_config: { url: 'https://hooks.example.com/publish', timeout_ms: 5000 },
+            status,
+            external_url: status === 'published' ? `https://blog.example.com/posts/${i}` : null,
+            external_id: status === 'published' ? `post-${i}` : null,
+            error_message: status === 'failed' ? 'upstream timed out' : null,
+            attempts: status === 'pending' ? 0 : 1,
+            metadata: { title: `Post number ${i}`, tags: ['news', 'tech'], author_id: account * 7 },
+            revision: 2,
+            created_at: at,
+            updated_at: at,
+            published_at: status === 'published' ? at : null,
+            deleted: false,
+            last_position: '0000000000000001-0000000000000001',
+          });
+          if (i % 10 === 0) {
+            deployments.push({
+              id: randomUUID(),
+              account_id: account,
+              site_id: account * 100 + (i % 10),
+              sector_id: null,
+              version: 1 + Math.floor(i / ACCOUNTS),
+              status: 'deployed',
+              deployment_url: `https://site${account}.example.com`,
+              error_message: null,
+              metadata: { commit: `c${i}` },
+              revision: 2,
+              created_at: at,
+              updated_at: at,
+              deployed_at: at,
+              rolled_back_at: null,
+              last_position: '0000000000000001-0000000000000001',
+            });
+          }
+        }
+        await savePublishingRecords(rm.db, records);
+        await saveDeployments(rm.db, deployments);
+      }
+      await rm.pool.query('ANALYZE read_model.publishing_records; ANALYZE read_model.deployments');
+    }
+    const ids = new Map<number, string[]>();
+    const rows = await rm.pool.query<{ account_id: number; id: string }>(
+      'SELECT account_id, id FROM read_model.publishing_records WHERE NOT deleted',
+    );
+    for (const r of rows.rows) {
+      const list = ids.get(r.account_id) ?? [];
+      list.push(r.id);
+      ids.set(r.account_id, list);
+    }
+    return ids;
+  } finally {
+    await rm.close();
+  }
+}
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(url: string, setup?: LoadRequest['setupRequest'], seconds = SECONDS): Promise<Figures> {
+  const r = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: setup ? [{ method: 'GET', setupRequest: setup }] : undefined,
+  });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
+}
+
+async function main(): Promise<void> {
+  const db = await benchDatabase('bench_reads');
+  const ids = await seed(db.url);
+  const accounts = [...ids.keys()];
+  const tokens = new Map(
+    accounts.map((a) => [
+      a,
+      `Bearer ${signTestToken({ sub: `bench-${a}`, account_id: a, role: 'viewer' }, { key: DEVELOPMENT_JWT_SECRET, expiresInSeconds: 24 * 3600 })}`,
+    ]),
+  );
+  const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
+
+  const helloPort = await freePort();
+  const readPort = await freePort();
+  const hello = await spawnServer(
+    path.join(root, 'services/read-api/bench/hello.ts'),
+    { PORT: String(helloPort) },
+    async () => (await fetch(`http://127.0.0.1:${helloPort}/`)).ok,
+  );
+  const api = await spawnServer(
+    path.join(root, 'services/read-api/src/main.ts'),
+    {
+      DATABASE_URL: db.url,
+      READ_API_PORT: String(readPort),
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_MAX: '1000000000',
+      JWT_SECRET: DEVELOPMENT_JWT_SECRET,
+    },
+    async () => (await fetch(`http://127.0.0.1:${readPort}/ready`)).ok,
+  );
+  const base = `http://127.0.0.1:${readPort}`;
+  const list: LoadRequest['setupRequest'] = (req) => {
+    const a = pick(accounts);
+    return {
+      ...req,
+      path: '/api/v1/publisher/publishing-records/?page_size=20',
+      headers: { authorization: tokens.get(a)! },
+    };
+  };
+  const detail: LoadRequest['setupRequest'] = (req) => {
+    const a = pick(accounts);
+    return {
+      ...req,
+      path: `/api/v1/publisher/publishing-records/${pick(ids.get(a)!)}`,
+      headers: { authorization: tokens.get(a)! },
+    };
+  };
+
+  try {
+    console.log(
+      `# ${RECORDS} records in ${accounts.length} accounts; ${CONNECTIONS} connections; ${ROUNDS} × ${SECONDS} s per variant`,
+    );
+    // Warm-up: JIT, connection pools, PostgreSQL's cache.
+    await load(`http://127.0.0.1:${helloPort}/`, undefined, 3);
+    await load(base, list, 3);
+    await load(base, detail, 3);
+    const results: Record<'hello' | 'list' | 'detail', Figures[]> = { hello: [], list: [], detail: [] };
+    for (let round = 1; round <= ROUNDS; round++) {
+      results.hello.push(await load(`http://127.0.0.1:${helloPort}/`));
+      results.list.push(await load(base, list));
+      results.detail.push(await load(base, detail));
+      const last = (k: keyof typeof results) => results[k][results[k].length - 1]!;
+      console.log(
+        `round ${round}: hello ${Math.round(last('hello').rps)} req/s | list ${Math.round(last('list').rps)} req/s p99 ${last('list').p99} ms | detail ${Math.round(last('detail').rps)} req/s p99 ${last('detail').p99} ms`,
+      );
+    }
+    const summary = (name: keyof typeof results) => {
+      const f = results[name];
+      const rps = median(f.map((x) => x.rps));
+      return {
+        name,
+        rps,
+        p50: median(f.map((x) => x.p50)),
+        p99: median(f.map((x) => x.p99)),
+        errors: f.reduce((s, x) => s + x.errors, 0),
+      };
+    };
+    const hw = summary('hello');
+    console.log('\n| variant | req/s | p50 ms | p99 ms | ratio to hello-world | errors/non-2xx |');
+    console.log('|---|---|---|---|---|---|');
+    for (const s of [hw, summary('list'), summary('detail')]) {
+      console.log(
+        `| ${s.name} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${(s.rps / hw.rps).toFixed(2)} | ${s.errors} |`,
+      );
+    }
+    console.log('\ntargets: ratio ≥ 0.35, p99 ≤ 10 ms (medians of the rounds)');
+  } finally {
+    await api.stop();
+    await hello.stop();
+    await db.stop();
+  }
+}
+
+await main();
