@@ -99,14 +99,20 @@ export function startProjector(options: ProjectorOptions): Projector {
         },
       })
       [Symbol.asyncIterator]();
-    // Read the next batch while the current one is written (the subscription is pulled lazily).
-    let next = iterator.next();
+    let next: Promise<IteratorResult<RecordedEvent[]>> | null = iterator.next();
     try {
       while (true) {
-        const { value: events, done } = await next;
+        const { value: events, done } = await (next ?? iterator.next());
+        next = null;
         if (done || signal.aborted) break;
-        next = iterator.next();
-        if (events.length === batchSize) status.state = 'catching_up';
+        // Behind (a full batch): read the next batch while this one is written; the subscription is
+        // pulled lazily. Live: read after the commit instead, because the store only shows events
+        // of transactions older than every running one, and this batch's transaction is one: an
+        // early read would find nothing and back off, delaying the next event.
+        if (events.length === batchSize) {
+          status.state = 'catching_up';
+          next = iterator.next();
+        }
         const r = await writeBatchIsolating(session, {
           projection,
           expected: position,
@@ -153,7 +159,7 @@ export function startProjector(options: ProjectorOptions): Projector {
     } finally {
       sub.abort();
       signal.removeEventListener('abort', abort);
-      next.catch(() => {});
+      next?.catch(() => {});
       await iterator.return?.().catch(() => {});
     }
   }

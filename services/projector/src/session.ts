@@ -53,7 +53,11 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   client.on('error', (err) => resolveEnded(err));
   client.on('end', () => resolveEnded(new Error('database session ended')));
   await client.connect();
-  for (const [name, value] of Object.entries(options.settings ?? {})) {
+  // A batch transaction holds a transaction id, and the event store shows subscribers only events
+  // older than every running transaction: one left open (a paused process) would stall every
+  // subscriber. PostgreSQL ends such a session (and with it the lock) after 10 s.
+  const settings = { idle_in_transaction_session_timeout: '10000', ...options.settings };
+  for (const [name, value] of Object.entries(settings)) {
     await client.query('SELECT set_config($1, $2, false)', [name, value]);
   }
   // Kysely asks a "pool" for connections: this one always hands out the same session.
