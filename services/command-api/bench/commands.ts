@@ -19,7 +19,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,9 @@ interface RunResult {
   commandsPerSecond: number;
   /** CPU the API process spent per successful command (robust to other load on the machine). */
   cpuMsPerCommand: number;
+  /** PostgreSQL CPU (all its processes) per successful command, and per append in the ceiling loop. */
+  pgCpuMs: number;
+  ceilingPgCpuMs: number;
   p50: number;
   p99: number;
   failures: number;
@@ -66,21 +69,26 @@ async function main(): Promise<void> {
       `${warmup}s warm-up, ${duration}s per measurement, ${runs} runs`,
   );
 
-  await loadApi(base, warmup, server.pid!); // warm-up: JIT, pools, prepared statements
+  const postmaster = await postmasterPid(dbUrl);
+  await loadApi(base, warmup, server.pid!, postmaster); // warm-up: JIT, pools, prepared statements
   const results: RunResult[] = [];
   for (let i = 1; i <= runs; i++) {
-    const ceiling = await measureCeiling(dbUrl, duration);
-    const api = await loadApi(base, duration, server.pid!);
+    // The ceiling is measured half just before and half just after the API, so a change in the
+    // machine's load during the run weighs on both sides of the ratio alike.
+    const before = await measureCeiling(dbUrl, duration / 2, postmaster);
+    const api = await loadApi(base, duration, server.pid!, postmaster);
+    const after = await measureCeiling(dbUrl, duration / 2, postmaster);
     const r: RunResult = {
       ...api,
-      ceilingPerSecond: ceiling.perSecond,
-      ceilingP50: ceiling.p50,
-      ceilingP99: ceiling.p99,
+      ceilingPerSecond: (before.perSecond + after.perSecond) / 2,
+      ceilingP50: Math.max(before.p50, after.p50),
+      ceilingP99: Math.max(before.p99, after.p99),
+      ceilingPgCpuMs: round2((before.pgCpuMs + after.pgCpuMs) / 2),
     };
     results.push(r);
     console.log(
       `run ${i}: ${fmt(r.commandsPerSecond)} commands/s, p50 ${r.p50} ms, p99 ${r.p99} ms, failures ${r.failures}, ` +
-        `API RSS peak ${r.rssPeakMb} MB, API CPU ${r.cpuMsPerCommand} ms/command | ceiling ${fmt(r.ceilingPerSecond)} appends/s (p50 ${r.ceilingP50} ms, p99 ${r.ceilingP99} ms) | ` +
+        `API RSS peak ${r.rssPeakMb} MB, CPU per command: API ${r.cpuMsPerCommand} ms, PostgreSQL ${r.pgCpuMs} ms | ceiling ${fmt(r.ceilingPerSecond)} appends/s (p50 ${r.ceilingP50} ms, p99 ${r.ceilingP99} ms, PostgreSQL ${r.ceilingPgCpuMs} ms CPU per append) | ` +
         `ratio ${(r.commandsPerSecond / r.ceilingPerSecond).toFixed(2)}`,
     );
   }
@@ -90,7 +98,9 @@ async function main(): Promise<void> {
     p50_ms: m((r) => r.p50),
     p99_ms: m((r) => r.p99),
     rss_mb: m((r) => r.rssPeakMb),
-    api_cpu_ms_per_command: Math.round(m((r) => r.cpuMsPerCommand) * 100) / 100,
+    api_cpu_ms_per_command: round2(m((r) => r.cpuMsPerCommand)),
+    pg_cpu_ms_per_command: round2(m((r) => r.pgCpuMs)),
+    pg_cpu_ms_per_ceiling_append: round2(m((r) => r.ceilingPgCpuMs)),
     ceiling_per_s: Math.round(m((r) => r.ceilingPerSecond)),
     ratio: Number(m((r) => r.commandsPerSecond / r.ceilingPerSecond).toFixed(2)),
     failures: results.reduce((n, r) => n + r.failures, 0),
@@ -153,7 +163,7 @@ const metadata = { title: 'A reasonably sized post title', tags: ['news', 'tech'
 const destinationConfig = { url: 'https://hooks.example.com/publisher', format: 'json' };
 
 /** autocannon over the record life cycle; returns throughput, latency and the API's peak RSS. */
-async function loadApi(base: string, seconds: number, pid: number) {
+async function loadApi(base: string, seconds: number, pid: number, postmaster: number) {
   const token = signTestToken(
     { sub: 'bench', account_id: 1, role: 'system_bot' },
     { key: DEVELOPMENT_JWT_SECRET, expiresInSeconds: 3600 },
@@ -170,6 +180,7 @@ async function loadApi(base: string, seconds: number, pid: number) {
   });
   let rssPeak = 0;
   const cpuBefore = cpuSeconds(pid);
+  const pgBefore = treeCpuSeconds(postmaster);
   const sampler = setInterval(() => {
     rssPeak = Math.max(rssPeak, rssMb(pid));
   }, 200);
@@ -205,14 +216,48 @@ async function loadApi(base: string, seconds: number, pid: number) {
   clearInterval(sampler);
   const ok = result['2xx'];
   const cpuMsPerCommand = ((cpuSeconds(pid) - cpuBefore) * 1000) / Math.max(1, ok);
+  const pgCpuMs = ((treeCpuSeconds(postmaster) - pgBefore) * 1000) / Math.max(1, ok);
   return {
-    cpuMsPerCommand: Math.round(cpuMsPerCommand * 100) / 100,
+    cpuMsPerCommand: round2(cpuMsPerCommand),
+    pgCpuMs: round2(pgCpuMs),
     commandsPerSecond: ok / (result.duration || seconds),
     p50: result.latency.p50,
     p99: result.latency.p99,
     failures: result.non2xx + result.errors + result.timeouts,
     rssPeakMb: Math.round(Math.max(rssPeak, rssMb(pid))),
   };
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** The postmaster of the benchmark's PostgreSQL: the parent of one of its backends. */
+async function postmasterPid(dbUrl: string): Promise<number> {
+  const c = new pg.Client({ connectionString: dbUrl });
+  await c.connect();
+  const { rows } = await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  const status = readFileSync(`/proc/${rows[0]?.pid}/status`, 'utf8');
+  await c.end();
+  return Number(/PPid:\s+(\d+)/.exec(status)?.[1] ?? 0);
+}
+
+/** CPU seconds of a process and its children, live or ended (a postmaster and its backends), from /proc. */
+function treeCpuSeconds(root: number): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      // After the command name: state, ppid, …, utime (index 11), stime (index 12), in 1/100 s.
+      if (Number(fields[1]) === root) total += (Number(fields[11]) + Number(fields[12])) / 100;
+      // The root's own time plus cutime/cstime (13, 14): what its ended children used.
+      if (Number(entry) === root) {
+        total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+      }
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
 }
 
 /** CPU time (user + system) the process has used so far, from /proc (Linux). */
@@ -240,7 +285,7 @@ function rssMb(pid: number): number {
  * The raw database ceiling: the event store's append statement in a tight loop on `connections`
  * dedicated connections, same event shapes and create/transition mix as the API workload.
  */
-async function measureCeiling(dbUrl: string, seconds: number) {
+async function measureCeiling(dbUrl: string, seconds: number, postmaster: number) {
   const clients = await Promise.all(
     Array.from({ length: connections }, async () => {
       const c = new pg.Client({ connectionString: dbUrl });
@@ -248,6 +293,7 @@ async function measureCeiling(dbUrl: string, seconds: number) {
       return c;
     }),
   );
+  const pgBefore = treeCpuSeconds(postmaster);
   const stopAt = performance.now() + seconds * 1000;
   const latencies: number[] = [];
   let count = 0;
@@ -304,11 +350,12 @@ async function measureCeiling(dbUrl: string, seconds: number) {
       }
     }),
   );
+  const pgCpuMs = ((treeCpuSeconds(postmaster) - pgBefore) * 1000) / Math.max(1, count);
   await Promise.all(clients.map((c) => c.end()));
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
     Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0) * 10) / 10;
-  return { perSecond: count / seconds, p50: pct(0.5), p99: pct(0.99) };
+  return { perSecond: count / seconds, p50: pct(0.5), p99: pct(0.99), pgCpuMs };
 }
 
 function median(values: number[]): number {

@@ -58,7 +58,7 @@ export async function loadAggregate<State extends { status: string }, Event exte
  * Runs one command on an existing record: read (or take from the cache) → fold → authorize →
  * check If-Match → decide → append with the expected revision.
  *
- * - If-Match mismatch (against a fresh read) → 412; a conflict while appending with If-Match → 412.
+ * - If-Match mismatch (against a fresh read) → 412; a conflict while appending is re-read and re-judged.
  * - Without If-Match a WRONG_EXPECTED_VERSION is retried against fresh state up to
  *   `maxAttempts` times, so a legal command survives a race and an illegal one still gets its 409.
  *
@@ -130,12 +130,8 @@ export async function executeCommand<
     } catch (err) {
       if (!isWrongExpectedVersion(err)) throw err;
       deps.cache.delete(stream);
-      if (input.ifMatch) {
-        throw httpError(
-          'PRECONDITION_FAILED',
-          `the ${spec.label} changed after revision ${revision}; reload it and retry`,
-        );
-      }
+      // With If-Match too, a lost race is re-judged on a fresh read: `*` or a list naming the new
+      // revision still holds, and a precondition that no longer holds gets its 412 at the top.
       conflicts += 1;
       if (conflicts >= deps.maxAttempts) {
         throw new HttpError('WRONG_EXPECTED_VERSION', 409, `the ${spec.label} kept changing concurrently; retry`, {
