@@ -147,3 +147,36 @@ t.test('two API instances on one database: a stale cache never gives a wrong ans
   });
   t.equal(ifMatch.statusCode, 200, 'If-Match is compared with the stored revision, not the cached one');
 });
+
+t.test('If-Match is judged on the stored revision, not on a stale cache of another instance', async (t) => {
+  const api = await startApi(t);
+  // A second API instance on the same database: it has its own state cache.
+  const other = await buildApp(
+    { store: api.store, pool: api.pool, config: loadCommandApiConfig({ LOG_LEVEL: 'silent' }) },
+    { logger: false },
+  );
+  t.teardown(() => other.close());
+  const viaOther = (url: string, payload: object) =>
+    other.inject({ method: 'PATCH', url, payload, headers: { authorization: `Bearer ${tokenFor(editor)}` } });
+
+  for (const ifMatch of ['*', '"0", "1"']) {
+    const created = await createRecord(api);
+    const url = `${API}/publishing-records/${created.id}`;
+    t.equal((await viaOther(url, { metadata: { by: 'other' } })).statusCode, 200, 'revision 1 written elsewhere');
+    const res = await api.call({
+      method: 'PATCH',
+      url,
+      payload: { metadata: { by: 'me' } },
+      headers: { 'if-match': ifMatch },
+    });
+    t.equal(res.statusCode, 200, `If-Match ${ifMatch} holds for revision 1`);
+    t.equal(res.headers.etag, '"2"');
+    const stale = await api.call({
+      method: 'PATCH',
+      url,
+      payload: { metadata: { by: 'late' } },
+      headers: { 'if-match': '"1"' },
+    });
+    t.equal(stale.statusCode, 412, 'a precondition that no longer holds is still a 412');
+  }
+});
