@@ -68,6 +68,30 @@ t.test('Idempotency-Key on creates', async (t) => {
   t.match(malformed.json(), { code: 'VALIDATION', errors: { 'headers.idempotency-key': Array } });
 });
 
+t.test('a key reused after it expired creates a new record from the new body', async (t) => {
+  const api = await startApi(t);
+  const post = (payload: object) =>
+    api.call({
+      method: 'POST',
+      url: `${API}/publishing-records/`,
+      payload,
+      headers: { 'idempotency-key': 'daily-42' },
+    });
+  const first = await post(recordBody({ content_id: 42 }));
+  t.equal(first.statusCode, 201);
+  await api.pool.query(`UPDATE command_api.idempotency_keys SET created_at = now() - interval '25 hours'`);
+  const second = await post(recordBody({ content_id: 99 }));
+  t.equal(second.statusCode, 201, second.body);
+  t.not(second.json().data.id, first.json().data.id, 'a new record, not the old one');
+  t.equal(second.json().data.content_id, 99);
+  const stored = await api.call({
+    method: 'POST',
+    url: `${API}/publishing-records/${second.json().data.id}/start`,
+  });
+  t.equal(stored.json().data.content_id, 99, 'what the response said is what was stored');
+  t.equal(await api.eventCount(), 3, 'two creates and a start');
+});
+
 t.test('parallel requests with one key create one record', async (t) => {
   const api = await startApi(t);
   const results = await Promise.all(

@@ -10,7 +10,8 @@ const IDEMPOTENCY_NAMESPACE = '1f4a9c3e-8d2b-4e6f-a1c7-5b9d0e2f4a68';
 export interface Execution {
   /**
    * An id for the n-th thing this request creates (`purpose` tells records from events): random
-   * without a key; derived from (account, key) with one, so a repeat targets the same streams.
+   * without a key; derived from (account, key, the claim's nonce) with one, so a repeat of the same
+   * claim targets the same streams, and a key reused after it expired gets new ones.
    */
   id: (purpose: string, n?: number) => string;
   /** A repeated key whose first attempt never finished: read results back from the store. */
@@ -78,7 +79,7 @@ export async function idempotent(
       break;
   }
   const derive = (purpose: string, n = 0) =>
-    deterministicUuid(IDEMPOTENCY_NAMESPACE, `${accountId}\n${key}\n${purpose}\n${n}`);
+    deterministicUuid(IDEMPOTENCY_NAMESPACE, `${accountId}\n${key}\n${claim.nonce}\n${purpose}\n${n}`);
   let response: StoredResponse;
   try {
     response = await execute({ id: derive, recovering: claim.recovering, keyed: true });

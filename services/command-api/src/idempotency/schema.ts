@@ -32,6 +32,11 @@ export async function migrateIdempotency(pool: pg.Pool): Promise<void> {
         created_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (account_id, key)
       )`);
+    // Ids of what a keyed request creates derive from this per-claim nonce, not from the key alone,
+    // so a key reused after it expired creates new records instead of colliding with the old ones.
+    await client.query(
+      `ALTER TABLE ${COMMAND_API_SCHEMA}.idempotency_keys ADD COLUMN IF NOT EXISTS nonce uuid NOT NULL DEFAULT gen_random_uuid()`,
+    );
     await client.query(
       `CREATE INDEX IF NOT EXISTS idempotency_keys_created_at ON ${COMMAND_API_SCHEMA}.idempotency_keys (created_at)`,
     );

@@ -12,7 +12,7 @@ export interface StoredResponse {
 
 /** What claiming a key found. */
 export type Claim =
-  | { kind: 'claimed'; recovering: boolean }
+  | { kind: 'claimed'; recovering: boolean; nonce: string }
   | { kind: 'replay'; response: StoredResponse }
   | { kind: 'mismatch' }
   | { kind: 'in_progress' };
@@ -22,7 +22,11 @@ export interface IdempotencyStore {
   claim(accountId: number, key: string, requestHash: string): Promise<Claim>;
   /** Stores the response of a claimed key. */
   complete(accountId: number, key: string, response: StoredResponse): Promise<void>;
-  /** Gives a claimed key up (the command failed), so the client may retry with it. */
+  /**
+   * Gives a claimed key up (the command failed), so the client may retry it: the same request then
+   * takes the claim over in recovery mode with the same nonce (what the failed attempt created is
+   * found again, not duplicated); another request with that key stays a 422 until the key expires.
+   */
   release(accountId: number, key: string): Promise<void>;
   /** Deletes keys older than the TTL; returns how many. */
   purge(): Promise<number>;
@@ -49,17 +53,19 @@ export function createIdempotencyStore(pool: pg.Pool, options: IdempotencyStoreO
     async claim(accountId, key, requestHash) {
       for (let round = 0; round < 3; round++) {
         // Expired keys behave as absent: the insert replaces them.
-        const inserted = await pool.query<{ created: boolean }>(
+        const inserted = await pool.query<{ nonce: string }>(
           `INSERT INTO ${TABLE} AS k (account_id, key, request_hash, state, locked_until)
              VALUES ($1, $2, $3, 'in_progress', now() + $4::interval)
            ON CONFLICT (account_id, key) DO UPDATE
              SET request_hash = EXCLUDED.request_hash, state = 'in_progress', status_code = NULL,
-                 response = NULL, headers = NULL, locked_until = EXCLUDED.locked_until, created_at = now()
+                 response = NULL, headers = NULL, locked_until = EXCLUDED.locked_until, created_at = now(),
+                 nonce = gen_random_uuid()
              WHERE k.created_at < now() - $5::interval
-           RETURNING true AS created`,
+           RETURNING nonce`,
           [accountId, key, requestHash, lease, ttl],
         );
-        if (inserted.rowCount === 1) return { kind: 'claimed', recovering: false };
+        const fresh = inserted.rows[0];
+        if (fresh) return { kind: 'claimed', recovering: false, nonce: fresh.nonce };
 
         const { rows } = await pool.query<{
           request_hash: string;
@@ -83,12 +89,14 @@ export function createIdempotencyStore(pool: pg.Pool, options: IdempotencyStoreO
           };
         }
         if (!row.expired_lease) return { kind: 'in_progress' };
-        const taken = await pool.query(
+        const taken = await pool.query<{ nonce: string }>(
           `UPDATE ${TABLE} SET locked_until = now() + $3::interval
-            WHERE account_id = $1 AND key = $2 AND state = 'in_progress' AND locked_until < now()`,
+            WHERE account_id = $1 AND key = $2 AND state = 'in_progress' AND locked_until < now()
+            RETURNING nonce`,
           [accountId, key, lease],
         );
-        if (taken.rowCount === 1) return { kind: 'claimed', recovering: true };
+        const resumed = taken.rows[0];
+        if (resumed) return { kind: 'claimed', recovering: true, nonce: resumed.nonce };
       }
       return { kind: 'in_progress' };
     },
@@ -102,10 +110,12 @@ export function createIdempotencyStore(pool: pg.Pool, options: IdempotencyStoreO
     },
 
     async release(accountId, key) {
-      await pool.query(`DELETE FROM ${TABLE} WHERE account_id = $1 AND key = $2 AND state = 'in_progress'`, [
-        accountId,
-        key,
-      ]);
+      // End the lease rather than delete the row: the nonce must survive for the retry.
+      await pool.query(
+        `UPDATE ${TABLE} SET locked_until = now() - interval '1 millisecond'
+          WHERE account_id = $1 AND key = $2 AND state = 'in_progress'`,
+        [accountId, key],
+      );
     },
 
     async purge() {
