@@ -118,6 +118,7 @@ t.test('bad filter values are 400 with field errors, never a 500', async (t) => 
     ['site_id=0', 'querystring.site_id'],
     ['site_id=99999999999', 'querystring.site_id'],
     ['created_after=yesterday', 'querystring.created_after'],
+    ['created_after=0000-01-01T00:00:00Z', 'querystring.created_after'],
     ['page=0', 'querystring.page'],
     ['page_size=1000', 'querystring.page_size'],
     ['ordering=id', 'querystring.ordering'],

@@ -17,8 +17,12 @@ export type PlatformId = Static<typeof PlatformId>;
 /** A record or event id: a UUID (any version), lower or upper case. */
 export const Uuid = Type.String({ format: 'uuid', maxLength: 36 });
 
-/** ISO-8601 date-time as the API writes it (`2024-05-01T12:00:00.000Z`). */
-export const DateTime = Type.String({ format: 'date-time' });
+/**
+ * ISO-8601 date-time as the API writes it (`2024-05-01T12:00:00.000Z`). Year 0000 is a valid
+ * RFC 3339 date-time but not a PostgreSQL timestamp, so it is refused here (400) rather than
+ * failing the query.
+ */
+export const DateTime = Type.String({ format: 'date-time', pattern: '^(?!0000)[0-9]{4}-' });
 
 /**
  * Free-form JSON object (metadata, destination configuration). Bounded in keys here; the body size
