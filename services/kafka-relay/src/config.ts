@@ -16,8 +16,13 @@ export interface RelayConfig {
   eventStoreUrl: string | null;
   /** Checkpoint row and lock name; two relays with different names relay independently. */
   name: string;
-  /** Events per store read and per Kafka request. */
+  /** Events per store read (one checkpoint write each). */
   batchSize: number;
+  /**
+   * Upper bound of one Kafka request's payload: a store batch is cut into requests below it. Keep it
+   * under the broker's `message.max.bytes` (1 MiB by default), which a record batch may not exceed.
+   */
+  maxRequestBytes: number;
   topicPartitions: number;
   /**
    * Prepended to every topic name (e.g. `staging.`), for clusters shared by several environments and
@@ -44,7 +49,8 @@ export const relayDefaults: Omit<RelayConfig, 'databaseUrl' | 'brokers'> = {
   eventStore: 'postgres',
   eventStoreUrl: null,
   name: 'kafka-relay',
-  batchSize: 1000,
+  batchSize: 2000,
+  maxRequestBytes: 900_000,
   topicPartitions: 3,
   topicPrefix: '',
   replicationFactor: -1,
@@ -75,7 +81,8 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
     eventStore: kind,
     eventStoreUrl: env.EVENTSTORE_URL || null,
     name: env.RELAY_NAME || relayDefaults.name,
-    batchSize: integer(env, 'RELAY_BATCH_SIZE', relayDefaults.batchSize, 1, 10_000),
+    batchSize: integer(env, 'RELAY_BATCH_SIZE', relayDefaults.batchSize, 1, 20_000),
+    maxRequestBytes: integer(env, 'RELAY_MAX_REQUEST_BYTES', relayDefaults.maxRequestBytes, 10_000, 100_000_000),
     topicPartitions: integer(env, 'KAFKA_TOPIC_PARTITIONS', relayDefaults.topicPartitions, 1, 10_000),
     topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '',
     replicationFactor: integer(env, 'KAFKA_TOPIC_REPLICATION_FACTOR', relayDefaults.replicationFactor, -1, 100),

@@ -1,5 +1,6 @@
-import { Kafka, type logCreator, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { Kafka, type logCreator, logLevel, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { javaCompatiblePartitioner } from './partitioner.ts';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -9,8 +10,9 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 /**
- * kafkajs logs through pino. kafkajs reports every failed request as an error while it retries on
- * its own; the relay logs the outcome itself, so kafkajs' own lines are demoted one level.
+ * kafkajs logs through pino at debug level: it reports every failed connection and request while it
+ * retries on its own (several lines a second during an outage), and the relay logs each outcome
+ * that matters itself, with the error (LOG_LEVEL=debug shows kafkajs' view too).
  */
 function pinoLogCreator(logger: Logger): logCreator {
   return () =>
@@ -19,9 +21,7 @@ function pinoLogCreator(logger: Logger): logCreator {
       // We bound the producer's retries on purpose (see createRelayProducer); the warning that this
       // may break exactly-once is expected: the relay promises at-least-once and consumers dedupe.
       if (message.startsWith('Limiting retries for the idempotent producer')) return;
-      const name = LEVELS[level] ?? 'info';
-      const demoted = name === 'error' ? 'warn' : name === 'warn' ? 'info' : 'debug';
-      logger[demoted]({ kafkajs: namespace, ...extra }, message);
+      logger.debug({ kafkajs: namespace, kafkajs_level: LEVELS[level], ...extra }, message);
     };
 }
 
@@ -42,7 +42,7 @@ export function createKafka(options: { brokers: string[]; clientId: string; logg
     connectionTimeout: 3000,
     requestTimeout: 30_000,
     // Connection-level retries stay short: the relay's own loop backs off and reconnects.
-    retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
+    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
   });
 }
 
@@ -56,11 +56,11 @@ export function createKafka(options: { brokers: string[]; clientId: string; logg
 export function createRelayProducer(kafka: Kafka): Producer {
   return kafka.producer({
     // murmur2 on the key, as Java clients do: every client maps a record id to the same partition.
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: javaCompatiblePartitioner,
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
-    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 3000 },
+    retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
   });
 }
 

@@ -1,11 +1,6 @@
 import { PUBLISHER_TOPICS } from '@publisher/contracts';
-import {
-  createEsdbEventStore,
-  createPostgresEventStore,
-  type EventStore,
-  type RecordedEvent,
-} from '@publisher/event-store';
-import type { Kafka, Producer, TopicMessages } from 'kafkajs';
+import { createEsdbEventStore, createPostgresEventStore, type EventStore } from '@publisher/event-store';
+import type { Kafka, Producer } from 'kafkajs';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
 import { type CheckpointStore, createCheckpointStore } from './checkpoint.ts';
@@ -13,8 +8,8 @@ import { type RelayConfig, type RelayOptions, relayDefaults } from './config.ts'
 import { isRelayError, RelayError } from './errors.ts';
 import { createKafka, createRelayProducer, ensureTopics } from './kafka.ts';
 import { acquireLeadership, sleep } from './leader.ts';
-import { mapRecordedEvent, toKafkaMessage } from './mapping.ts';
 import { initialRelayState, type RelayState, serveMetrics } from './metrics.ts';
+import { prefetch, prepareBatches } from './pipeline.ts';
 
 export interface RelayHandle {
   /** Live view of what the relay is doing (also served on /health). */
@@ -93,6 +88,9 @@ async function openEventStore(config: RelayConfig, logger: Logger): Promise<Even
   return store;
 }
 
+/** A send not acknowledged after this long marks the broker unavailable in /health and /metrics. */
+const SLOW_SEND_MS = 5000;
+
 interface RelayContext {
   config: RelayConfig;
   logger: Logger;
@@ -151,6 +149,8 @@ function recordFailure(ctx: RelayContext, err: unknown, retryInMs: number): void
   const code = isRelayError(err) ? err.code : ((err as { code?: string }).code ?? (err as Error).name ?? 'ERROR');
   const message = (err as Error).message ?? String(err);
   ctx.state.lastError = { code: String(code), message, at: new Date() };
+  // Any kafkajs failure (connect, metadata, topic creation, send) means the broker cannot take events now.
+  if ((err as Error).name?.startsWith('KafkaJS')) ctx.state.broker = 'unavailable';
   const details = isRelayError(err) ? err.details : undefined;
   const level = isRelayError(err, 'RELAY_UNMAPPABLE_EVENT') ? 'error' : 'warn';
   ctx.logger[level]({ err, details, retry_in_ms: retryInMs }, 'relay cannot advance; retrying from the checkpoint');
@@ -183,77 +183,54 @@ async function relayFromCheckpoint(ctx: RelayContext, signal: AbortSignal, onPro
     logger.info({ relay: config.name, from: checkpoint }, 'relaying from checkpoint');
     const readSignal = AbortSignal.any([signal, reads.signal]);
     const batches = store.subscribe({ after: checkpoint, batch_size: config.batchSize, signal: readSignal });
-    for await (const batch of prefetch(batches, () => reads.abort())) {
-      const { topicMessages, published } = toTopicMessages(batch, config.topicPrefix);
-      if (topicMessages.length > 0) {
-        try {
-          await producer.sendBatch({ topicMessages, acks: -1, timeout: 30_000 });
-        } catch (err) {
-          state.broker = 'unavailable';
-          state.sendFailures++;
-          throw err;
+    // The checkpoint write of batch N runs while batch N+1 is sent; writes stay in order (each
+    // compare-and-set starts after the previous one finished).
+    let saving: Promise<void> = Promise.resolve();
+    try {
+      for await (const prepared of prefetch(prepareBatches(batches, config), () => reads.abort())) {
+        if (prepared.topicMessages.length > 0) {
+          // kafkajs retries inside sendBatch; a send that hangs on is reported before it finally fails.
+          const slow = setTimeout(() => {
+            state.broker = 'unavailable';
+            state.lastError = {
+              code: 'KAFKA_SEND_SLOW',
+              message: `no acknowledgement after ${SLOW_SEND_MS} ms`,
+              at: new Date(),
+            };
+          }, SLOW_SEND_MS);
+          try {
+            await producer.sendBatch({ topicMessages: prepared.topicMessages, acks: -1, timeout: 30_000 });
+          } catch (err) {
+            state.broker = 'unavailable';
+            state.sendFailures++;
+            throw err;
+          } finally {
+            clearTimeout(slow);
+          }
         }
+        state.broker = 'connected';
+        // The broker acknowledged every event up to here: only now may the checkpoint move. An abort
+        // after the send still saves: the write happened, re-sending it would only duplicate it.
+        await saving;
+        const expected = checkpoint;
+        checkpoint = prepared.last;
+        saving = checkpoints.save(config.name, expected, prepared.last).then(() => {
+          state.relayedPosition = prepared.last;
+          state.eventsRelayed += prepared.published;
+          state.eventsSkipped += prepared.skipped;
+          state.batchesRelayed++;
+          state.lastRelayedAt = new Date();
+          state.lastError = null;
+          onProgress();
+        });
+        if (signal.aborted) break;
       }
-      // The broker acknowledged every event up to here: only now may the checkpoint move.
-      // An abort after the send still saves: the write happened, re-sending it would only duplicate.
-      const last = batch[batch.length - 1]!.position;
-      await checkpoints.save(config.name, checkpoint, last);
-      checkpoint = last;
-      state.broker = 'connected';
-      state.relayedPosition = last;
-      state.eventsRelayed += published;
-      state.eventsSkipped += batch.length - published;
-      state.batchesRelayed++;
-      state.lastRelayedAt = new Date();
-      state.lastError = null;
-      onProgress();
-      if (signal.aborted) break;
+      await saving;
+    } finally {
+      await saving.catch(() => {});
     }
   } finally {
     signal.removeEventListener('abort', disconnect);
     await producer.disconnect().catch(() => {});
-  }
-}
-
-function toTopicMessages(
-  batch: RecordedEvent[],
-  prefix: string,
-): { topicMessages: TopicMessages[]; published: number } {
-  const byTopic = new Map<string, TopicMessages>();
-  let published = 0;
-  for (const recorded of batch) {
-    const mapped = mapRecordedEvent(recorded);
-    if (mapped.kind === 'skip') continue;
-    let entry = byTopic.get(mapped.topic);
-    if (!entry) {
-      entry = { topic: prefix + mapped.topic, messages: [] };
-      byTopic.set(mapped.topic, entry);
-    }
-    entry.messages.push(toKafkaMessage(mapped.event));
-    published++;
-  }
-  return { topicMessages: [...byTopic.values()], published };
-}
-
-/**
- * Reads the next batch from the store while the current one is on its way to Kafka, so the two
- * round trips overlap (the relay's throughput is bounded by the slower one, not their sum).
- */
-async function* prefetch<T>(source: AsyncIterable<T>, stop: () => void): AsyncGenerator<T> {
-  const iterator = source[Symbol.asyncIterator]();
-  let next = iterator.next();
-  // A prefetched read that fails after the consumer stopped must not become an unhandled rejection.
-  next.catch(() => {});
-  try {
-    for (;;) {
-      const result = await next;
-      if (result.done) return;
-      next = iterator.next();
-      next.catch(() => {});
-      yield result.value;
-    }
-  } finally {
-    stop();
-    await iterator.return?.();
   }
 }

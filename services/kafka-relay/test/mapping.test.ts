@@ -13,6 +13,7 @@ import {
 import type { RecordedEvent } from '@publisher/event-store';
 import t from 'tap';
 import { isRelayError, mapRecordedEvent, toKafkaMessage } from '../src/index.ts';
+import { javaCompatiblePartitioner, murmur2 } from '../src/partitioner.ts';
 import { lifecycleCommands, metadata, type Tenant } from './helpers/fixtures.ts';
 
 const tenant: Tenant = { account_id: 7, site_id: 8, sector_id: 9 };
@@ -149,4 +150,19 @@ t.test('an unknown or broken event of a Publisher stream stops the relay instead
   const invalid = caught(() => mapRecordedEvent(broken));
   t.ok(isRelayError(invalid, 'RELAY_UNMAPPABLE_EVENT'), 'a mapping that breaks the schema is refused');
   t.match(JSON.stringify((invalid as { details?: unknown }).details), /\/data\/attempt/, 'the details name the field');
+});
+
+t.test('the partitioner agrees with kafkajs (and so with Java clients) on every key', async (t) => {
+  const kafkajsMurmur2 = (await import('kafkajs/src/producer/partitioners/default/murmur2.js' as string)).default as (
+    key: Buffer,
+  ) => number;
+  const keys = ['', 'a', 'ab', 'abc', 'abcd', 'éèà-ünïcødé', ...Array.from({ length: 2000 }, () => randomUUID())];
+  const differing = keys.filter((k) => murmur2(Buffer.from(k)) !== kafkajsMurmur2(Buffer.from(k)));
+  t.same(differing, [], 'identical hashes');
+  const partition = javaCompatiblePartitioner()({
+    topic: 't',
+    partitionMetadata: [0, 1, 2].map((partitionId) => ({ partitionId, leader: 1 })) as never,
+    message: { key: '0f8fad5b-d9cb-469f-a165-70867728950e', value: null },
+  });
+  t.equal(partition, (kafkajsMurmur2(Buffer.from('0f8fad5b-d9cb-469f-a165-70867728950e')) & 0x7fffffff) % 3);
 });

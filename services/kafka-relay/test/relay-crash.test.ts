@@ -68,7 +68,8 @@ function spawnRelay(): void {
 async function activePid(): Promise<number | null> {
   const { rows } = await admin.query<{ name: string }>(
     `SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-      WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'kafka-relay-lock-%'`,
+      WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()
+        AND a.application_name LIKE 'kafka-relay-lock-%'`,
   );
   return rows[0] ? Number(rows[0].name.slice('kafka-relay-lock-'.length)) : null;
 }

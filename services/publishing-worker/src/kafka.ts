@@ -2,15 +2,14 @@ import { Kafka, type logCreator, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
 
 /**
- * kafkajs logs through pino, one level quieter: kafkajs reports each retried request as an error,
- * while the worker logs the outcomes that matter itself.
+ * kafkajs logs through pino, quieter: it reports each retried request as an error while it retries
+ * on its own; the worker logs the outcomes that matter (crashes, dead letters, failed handling).
  */
 function pinoLogCreator(logger: Logger): logCreator {
   return () =>
     ({ namespace, level, log }) => {
       const { message, ...extra } = log;
-      const demoted = level === logLevel.ERROR ? 'warn' : level === logLevel.WARN ? 'info' : 'debug';
-      logger[demoted]({ kafkajs: namespace, ...extra }, message);
+      logger[level === logLevel.ERROR ? 'info' : 'debug']({ kafkajs: namespace, ...extra }, message);
     };
 }
 

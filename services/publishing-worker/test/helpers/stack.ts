@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { buildApp, loadCommandApiConfig } from '@publisher/command-api';
+import type { PublishingRecordRepresentation } from '@publisher/contracts';
 import { startKafka } from '@publisher/dev-infra';
 import { createPostgresEventStore, type PostgresEventStore } from '@publisher/event-store';
 import { start as startRelay } from '@publisher/kafka-relay';
@@ -25,9 +26,16 @@ export interface Stack {
   commandUrl: string;
   readUrl: string;
   /** Calls the command API as an editor of account 1. */
-  command(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  command(method: string, path: string, body?: unknown): Promise<{ status: number; body: Envelope }>;
   /** Reads a record from the read API as an editor of account 1. */
-  read(id: string): Promise<{ status: number; body: any }>;
+  read(id: string): Promise<{ status: number; body: Envelope }>;
+}
+
+/** The parts of the API envelope the tests read. */
+export interface Envelope {
+  data: PublishingRecordRepresentation;
+  code?: string;
+  error?: string;
 }
 
 export const editorToken = signTestToken(
@@ -85,7 +93,7 @@ export async function startStack(defer: (fn: () => unknown) => void): Promise<St
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, body: await res.json().catch(() => null) };
+    return { status: res.status, body: (await res.json().catch(() => ({}))) as Envelope };
   };
   return {
     brokers,
@@ -103,15 +111,15 @@ export async function startStack(defer: (fn: () => unknown) => void): Promise<St
 export async function readUntil(
   stack: Stack,
   id: string,
-  done: (record: any) => boolean,
+  done: (record: PublishingRecordRepresentation) => boolean,
   timeoutMs = 20_000,
-): Promise<any> {
+): Promise<PublishingRecordRepresentation> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown = null;
   while (Date.now() < deadline) {
     const { status, body } = await stack.read(id);
     if (status === 200 && done(body.data)) return body.data;
-    last = body?.data ?? body;
+    last = body.data ?? body;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`record ${id} did not reach the expected state; last seen ${JSON.stringify(last)}`);
