@@ -16,6 +16,8 @@ export interface ProjectorConfig {
   statusPort: number | null;
   /** Events per batch transaction. */
   batchSize: number;
+  /** How often an idle subscription polls the PostgreSQL event store, and the cap of its back-off. */
+  pollIntervalMs: number;
   /** How often a standby instance tries to take over. */
   standbyRetryMs: number;
 }
@@ -24,7 +26,7 @@ export interface ProjectorConfig {
  * Reads the projector's settings (the projector serves no API, so it does not load the HTTP
  * platform): DATABASE_URL (required), EVENT_STORE (`postgres` | `esdb`), EVENTSTORE_URL,
  * LOG_LEVEL (info), HOST (127.0.0.1), PROJECTOR_PORT (3002; `off`: no status server),
- * PROJECTOR_BATCH_SIZE (500), PROJECTOR_STANDBY_RETRY_MS (1000).
+ * PROJECTOR_BATCH_SIZE (500), PROJECTOR_POLL_INTERVAL_MS (50), PROJECTOR_STANDBY_RETRY_MS (1000).
  * @example
  * const config = loadProjectorConfig(process.env);
  */
@@ -50,6 +52,7 @@ export function loadProjectorConfig(env: NodeJS.ProcessEnv = process.env): Proje
     host: env.HOST || '127.0.0.1',
     statusPort: env.PROJECTOR_PORT === 'off' ? null : integer(env, 'PROJECTOR_PORT', DEFAULT_PROJECTOR_PORT, 0, 65535),
     batchSize: integer(env, 'PROJECTOR_BATCH_SIZE', 500, 1, 10_000),
+    pollIntervalMs: integer(env, 'PROJECTOR_POLL_INTERVAL_MS', 50, 5, 60_000),
     standbyRetryMs: integer(env, 'PROJECTOR_STANDBY_RETRY_MS', 1000, 10, 60_000),
   };
 }

@@ -26,6 +26,9 @@ export async function openEventStore(config: ProjectorConfig, logger: Logger): P
     logger,
     poolSize: 4,
     applicationName: 'publisher-projector-store',
+    // The projector is the latency-critical reader (read-your-writes waits on it): when a notified
+    // append is not readable yet (an older transaction still runs), it looks again at most this late.
+    pollIntervalMs: config.pollIntervalMs,
   });
   await store.migrate();
   return store;
