@@ -1,2 +1,2 @@
-export * from './http/index.ts';
 export * from './events/index.ts';
+export * from './http/index.ts';
