@@ -4,9 +4,9 @@
  * 1. Throughput: a backlog of BENCH_EVENTS (default 200 000) publishing-record events is written
  *    to the event store, then a relay starts and drains it to Kafka; events/s = backlog / time from
  *    the relay's start until its checkpoint reaches the last event.
- * 2. Latency: the command API (in this process) takes BENCH_RATE creates/s (default 200) for
- *    BENCH_SECONDS (default 20) while a relay (its own process, as deployed) publishes and a kafkajs
- *    consumer (this process) receives; per command, latency = consumer receipt − HTTP response.
+ * 2. Latency: the command API and a relay (each its own process, as deployed) take BENCH_RATE
+ *    creates/s (default 200) for BENCH_SECONDS (default 20) from this process, whose kafkajs
+ *    consumer receives the events; per command, latency = consumer receipt − HTTP response.
  *
  * PostgreSQL: DATABASE_URL or an embedded server; Kafka: KAFKA_BROKERS or a broker of its own.
  */
@@ -15,23 +15,25 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { buildApp, createPool, loadCommandApiConfig } from '@publisher/command-api';
 import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
-import { startEmbeddedPostgres, startKafka } from '@publisher/dev-infra';
+import { freePort, startEmbeddedPostgres, startKafka, waitForTopics } from '@publisher/dev-infra';
 import { createPostgresEventStore } from '@publisher/event-store';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
 import { createTestDatabase } from '@publisher/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
-import { start } from '../src/index.ts';
+import { relayDefaults, start } from '../src/index.ts';
 import { appendLifecycle, inParallel } from '../test/helpers/fixtures.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
-const BATCH = Number(process.env.BENCH_BATCH_SIZE ?? 1000);
+const BATCH = Number(process.env.BENCH_BATCH_SIZE ?? relayDefaults.batchSize);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-const mainScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
+const here = path.dirname(fileURLToPath(import.meta.url));
+const mainScript = path.resolve(here, '../src/main.ts');
+const commandApiScript = path.resolve(here, '../../command-api/src/server.ts');
 const stops: Array<() => Promise<unknown> | unknown> = [];
 const log = (line: string) => console.log(`# ${line}`);
 
@@ -108,31 +110,45 @@ async function latency(dbUrl: string, brokers: string, prefix: string): Promise<
       KAFKA_TOPIC_PREFIX: prefix,
       KAFKA_RELAY_PORT: 'off',
       RELAY_NAME: 'latency',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.BENCH_RELAY_LOG_LEVEL ?? 'warn',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   stops.push(() => relay.kill('SIGTERM'));
 
-  const config = loadCommandApiConfig({
-    DATABASE_URL: dbUrl,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_MAX: '1000000',
-    COMMAND_API_PORT: '0',
+  // The command API runs as its own process too, so the load it takes does not delay this process's consumer.
+  const port = await freePort();
+  const api = spawn(process.execPath, ['--import', 'tsx', commandApiScript], {
+    env: {
+      ...process.env,
+      DATABASE_URL: dbUrl,
+      COMMAND_API_PORT: String(port),
+      RATE_LIMIT_MAX: '1000000',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const pool = createPool(config, dbUrl);
-  const store = createPostgresEventStore({ pool });
-  const app = await buildApp({ store, pool, config });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address() as { port: number };
-  const url = `http://127.0.0.1:${address.port}/api/v1/publisher/publishing-records/`;
+  stops.push(() => api.kill('SIGTERM'));
+  const url = `http://127.0.0.1:${port}/api/v1/publisher/publishing-records/`;
+  for (let ready = false; !ready; ) {
+    ready = await fetch(`http://127.0.0.1:${port}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (!ready) await new Promise((r) => setTimeout(r, 200));
+  }
   const token = signTestToken({ sub: 'bench', account_id: 1, role: 'editor' }, { key: DEVELOPMENT_JWT_SECRET });
 
   const responded = new Map<string, number>();
   const received = new Map<string, number>();
+  // The producer stamps each message when the relay sends it (wall clock, same machine): it splits
+  // the latency into "relay picked it up and sent it" and "broker → consumer".
+  const sentAt = new Map<string, number>();
+  const clockOffset = Date.now() - performance.now();
   const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `bench-${randomUUID()}`, maxWaitTimeInMs: 500 });
+  const consumer = kafka.consumer({ groupId: `bench-${randomUUID()}`, maxWaitTimeInMs: 100 });
   await consumer.connect();
+  await waitForTopics(brokers, [prefix + PUBLISHING_RECORDS_TOPIC], { timeoutMs: 120_000 }); // the relay creates it
   await consumer.subscribe({ topic: prefix + PUBLISHING_RECORDS_TOPIC, fromBeginning: false });
   let assigned!: () => void;
   const joined = new Promise<void>((resolve) => {
@@ -144,6 +160,7 @@ async function latency(dbUrl: string, brokers: string, prefix: string): Promise<
       const key = message.key?.toString();
       if (key && message.headers?.['event-type']?.toString() === 'publisher.publishing_record.created') {
         received.set(key, performance.now());
+        sentAt.set(key, Number(message.timestamp) - clockOffset);
       }
     },
   });
@@ -155,6 +172,8 @@ async function latency(dbUrl: string, brokers: string, prefix: string): Promise<
   received.clear();
 
   log(`latency: ${RATE} creates/s for ${SECONDS} s`);
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   const total = RATE * SECONDS;
   const t0 = performance.now();
   const inflight: Promise<void>[] = [];
@@ -168,18 +187,25 @@ async function latency(dbUrl: string, brokers: string, prefix: string): Promise<
   await Promise.all(inflight);
   const deadline = Date.now() + 30_000;
   while (received.size < responded.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  const latencies = [...responded]
-    .map(([id, at]) => (received.get(id) ?? Number.NaN) - at)
-    .filter((v) => !Number.isNaN(v));
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+  const ids = [...responded.keys()].filter((id) => received.has(id));
+  const overall = summary(ids.map((id) => received.get(id)! - responded.get(id)!));
+  const relayPart = summary(ids.map((id) => sentAt.get(id)! - responded.get(id)!));
+  const kafkaPart = summary(ids.map((id) => received.get(id)! - sentAt.get(id)!));
   console.log(
-    `command → consumer latency over ${latencies.length}/${responded.size} commands (${failures} failed): ` +
-      `p50 ${pct(50).toFixed(1)} ms, p95 ${pct(95).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
+    `command → consumer latency over ${ids.length}/${responded.size} commands (${failures} failed): ${overall}`,
   );
+  loopDelay.disable();
+  console.log(
+    `  bench process event-loop delay: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms`,
+  );
+  console.log(`  of which response → relay send: ${relayPart}; relay send → consumer: ${kafkaPart}`);
   await consumer.disconnect();
-  await app.close();
-  await pool.end();
+}
+
+function summary(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return `p50 ${pct(50).toFixed(1)} ms, p95 ${pct(95).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`;
 }
 
 async function command(url: string, token: string, responded: Map<string, number>): Promise<void> {
@@ -196,11 +222,18 @@ async function command(url: string, token: string, responded: Map<string, number
 
 try {
   const { brokers } = await infrastructure();
-  const db = await createTestDatabase('relay_bench');
-  stops.push(db.drop);
   const prefix = `bench-${randomUUID().slice(0, 8)}.`;
-  if (process.env.BENCH_SKIP_THROUGHPUT !== '1') await throughput(db.url, brokers, prefix);
-  if (process.env.BENCH_SKIP_LATENCY !== '1') await latency(db.url, brokers, prefix);
+  // Each part on its own database: the latency relay must not start behind the throughput backlog.
+  if (process.env.BENCH_SKIP_THROUGHPUT !== '1') {
+    const db = await createTestDatabase('relay_bench');
+    stops.push(db.drop);
+    await throughput(db.url, brokers, prefix);
+  }
+  if (process.env.BENCH_SKIP_LATENCY !== '1') {
+    const db = await createTestDatabase('relay_bench_latency');
+    stops.push(db.drop);
+    await latency(db.url, brokers, `${prefix}latency.`);
+  }
 } catch (err) {
   console.error(err);
   process.exitCode = 1;

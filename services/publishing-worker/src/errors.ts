@@ -5,14 +5,12 @@
  * |---|---|---|
  * | `WORKER_CONFIG_INVALID` | an environment variable has a bad value | refuses to start |
  * | `DELIVERY_FAILED` | the destination refused the content, timed out or answered nonsense | records `fail` with the message |
- * | `DESTINATION_UNSUPPORTED` | no adapter for the record's `destination` | records `fail` with the message |
  * | `COMMAND_API_UNAVAILABLE` | the command API did not answer (network, 5xx, 429) within the retry budget | leaves the Kafka message uncommitted; it is redelivered |
  * | `COMMAND_API_REJECTED` | the command API refused the worker (401/403/400): a configuration problem | same: redelivered until fixed, never skipped |
  */
 export type WorkerErrorCode =
   | 'WORKER_CONFIG_INVALID'
   | 'DELIVERY_FAILED'
-  | 'DESTINATION_UNSUPPORTED'
   | 'COMMAND_API_UNAVAILABLE'
   | 'COMMAND_API_REJECTED';
 

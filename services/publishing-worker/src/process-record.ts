@@ -48,7 +48,9 @@ export async function publishRecord(
   } else {
     try {
       const result = await adapter.deliver(record, { attempt: record.attempts, signal: deps.signal });
-      outcome = { outcome: 'published', ...result };
+      const invalid = invalidResult(result);
+      // The command API would refuse such a result (400) and the record would stay publishing.
+      outcome = invalid ? { outcome: 'failed', error: invalid } : { outcome: 'published', ...result };
     } catch (err) {
       if (!isWorkerError(err, 'DELIVERY_FAILED')) log.error({ err }, 'adapter failed unexpectedly');
       const message = isWorkerError(err, 'DELIVERY_FAILED')
@@ -75,4 +77,15 @@ export async function publishRecord(
     outcome.outcome === 'published' ? 'published' : 'publishing failed',
   );
   return outcome;
+}
+
+/** Why `succeed` would refuse an adapter's result (same bounds as the command API), or null. */
+function invalidResult(result: { external_url: string; external_id: string | null }): string | null {
+  if (!/^https?:\/\//i.test(result.external_url) || result.external_url.length > 2048) {
+    return `the destination answered an unusable external URL (${result.external_url.slice(0, 100)})`;
+  }
+  if (result.external_id !== null && (result.external_id.length < 1 || result.external_id.length > 255)) {
+    return 'the destination answered an external id longer than 255 characters';
+  }
+  return null;
 }
