@@ -10,6 +10,8 @@
 import {
   EVENT_HEADERS,
   type IntegrationEvent,
+  type IntegrationEventOf,
+  type IntegrationEventType,
   type PublisherTopic,
   topicOf,
   validateIntegrationEvent,
@@ -28,7 +30,14 @@ export type MappedEvent =
 /** Streams whose events are Publisher's records; anything else in the log is not ours to publish. */
 const PUBLIC_STREAM = /^(publishing_record|deployment|site_deployments)-/;
 
-type Envelope = Omit<IntegrationEvent, 'event_type' | 'schema_version' | 'data' | 'record_id'>;
+/** What one internal event says publicly: the type, the record and the data (the envelope is common). */
+type PublicBody = {
+  [T in IntegrationEventType]: {
+    event_type: T;
+    record_id: string;
+    data: IntegrationEventOf<T>['data'];
+  };
+}[IntegrationEventType];
 
 /**
  * Maps one recorded event. Throws `RELAY_UNMAPPABLE_EVENT` for an event of a Publisher stream that
@@ -37,27 +46,31 @@ type Envelope = Omit<IntegrationEvent, 'event_type' | 'schema_version' | 'data' 
  *
  * @example
  * const mapped = mapRecordedEvent(recorded);
- * if (mapped.kind === 'publish') producer.send({ topic: mapped.topic, messages: [toKafkaMessage(mapped)] });
+ * if (mapped.kind === 'publish') producer.send({ topic: mapped.topic, messages: [toKafkaMessage(mapped.event)] });
  */
 export function mapRecordedEvent(recorded: RecordedEvent): MappedEvent {
   if (!PUBLIC_STREAM.test(recorded.stream)) return { kind: 'skip', reason: 'foreign_stream' };
+  const body = toPublic(recorded as unknown as InternalEvent);
+  if (body === null) return { kind: 'skip', reason: 'internal_event' };
+  if (body === undefined) {
+    throw new RelayError('RELAY_UNMAPPABLE_EVENT', `no public mapping for ${recorded.type}`, eventRef(recorded));
+  }
   const m = recorded.metadata;
-  const envelope: Envelope = {
+  // Built field by field so every message lists the envelope in the documented order.
+  const draft = {
     event_id: recorded.id,
+    event_type: body.event_type,
+    schema_version: 1,
     occurred_at: m.occurred_at,
+    record_id: body.record_id,
     account_id: m.tenant.account_id,
     site_id: m.tenant.site_id,
-    sector_id: m.tenant.sector_id as number,
+    sector_id: m.tenant.sector_id,
     position: recorded.position,
     correlation_id: m.correlation_id,
     causation_id: m.causation_id,
+    data: body.data,
   };
-  const internal = recorded as unknown as InternalEvent;
-  const draft = toPublic(internal, envelope);
-  if (draft === null) return { kind: 'skip', reason: 'internal_event' };
-  if (draft === undefined) {
-    throw new RelayError('RELAY_UNMAPPABLE_EVENT', `no public mapping for ${recorded.type}`, eventRef(recorded));
-  }
   const checked = validateIntegrationEvent(draft);
   if (!checked.ok) {
     throw new RelayError('RELAY_UNMAPPABLE_EVENT', `${recorded.type} maps to an invalid ${draft.event_type}`, {
@@ -69,14 +82,11 @@ export function mapRecordedEvent(recorded: RecordedEvent): MappedEvent {
 }
 
 /** null: internal by design; undefined: unknown type (a mapping is missing). */
-function toPublic(e: InternalEvent, env: Envelope): IntegrationEvent | null | undefined {
-  const v1 = { schema_version: 1 as const };
+function toPublic(e: InternalEvent): PublicBody | null | undefined {
   switch (e.type) {
     case 'PublishingRecordCreated': {
       const d = e.data;
       return {
-        ...env,
-        ...v1,
         event_type: 'publisher.publishing_record.created',
         record_id: d.record_id,
         data: {
@@ -90,78 +100,66 @@ function toPublic(e: InternalEvent, env: Envelope): IntegrationEvent | null | un
     }
     case 'PublishingRecordUpdated':
       return {
-        ...env,
-        ...v1,
         event_type: 'publisher.publishing_record.updated',
         record_id: e.data.record_id,
         data: { changes: pickDefined(e.data.changes) },
       };
     case 'PublishingStarted':
       return {
-        ...env,
-        ...v1,
         event_type: 'publisher.publishing_record.started',
         record_id: e.data.record_id,
         data: { status: 'publishing', attempt: e.data.attempt },
       };
     case 'PublishingSucceeded':
       return {
-        ...env,
-        ...v1,
         event_type: 'publisher.publishing_record.published',
         record_id: e.data.record_id,
         data: { status: 'published', external_url: e.data.external_url, external_id: e.data.external_id ?? null },
       };
     case 'PublishingFailed':
       return {
-        ...env,
-        ...v1,
         event_type: 'publisher.publishing_record.failed',
         record_id: e.data.record_id,
         data: { status: 'failed', error: e.data.error },
       };
     case 'PublishingRetried':
       return {
-        ...env,
-        ...v1,
         event_type: 'publisher.publishing_record.retried',
         record_id: e.data.record_id,
         data: { status: 'pending' },
       };
     case 'PublishingRecordDeleted':
-      return {
-        ...env,
-        ...v1,
-        event_type: 'publisher.publishing_record.deleted',
-        record_id: e.data.record_id,
-        data: {},
-      };
+      return { event_type: 'publisher.publishing_record.deleted', record_id: e.data.record_id, data: {} };
     case 'DeploymentCreated':
       return {
-        ...env,
-        ...v1,
-        sector_id: e.data.sector_id,
         event_type: 'publisher.deployment.created',
         record_id: e.data.deployment_id,
         data: { status: 'pending', version: e.data.version, metadata: e.data.metadata },
       };
     case 'DeploymentStarted':
-      return deployment(env, e.data.deployment_id, 'publisher.deployment.started', { status: 'deploying' });
+      return {
+        event_type: 'publisher.deployment.started',
+        record_id: e.data.deployment_id,
+        data: { status: 'deploying' },
+      };
     case 'DeploymentSucceeded':
-      return deployment(env, e.data.deployment_id, 'publisher.deployment.deployed', {
-        status: 'deployed',
-        deployment_url: e.data.deployment_url,
-      });
+      return {
+        event_type: 'publisher.deployment.deployed',
+        record_id: e.data.deployment_id,
+        data: { status: 'deployed', deployment_url: e.data.deployment_url },
+      };
     case 'DeploymentFailed':
-      return deployment(env, e.data.deployment_id, 'publisher.deployment.failed', {
-        status: 'failed',
-        error: e.data.error,
-      });
+      return {
+        event_type: 'publisher.deployment.failed',
+        record_id: e.data.deployment_id,
+        data: { status: 'failed', error: e.data.error },
+      };
     case 'DeploymentRolledBack':
-      return deployment(env, e.data.deployment_id, 'publisher.deployment.rolled_back', {
-        status: 'rolled_back',
-        reason: e.data.reason ?? null,
-      });
+      return {
+        event_type: 'publisher.deployment.rolled_back',
+        record_id: e.data.deployment_id,
+        data: { status: 'rolled_back', reason: e.data.reason ?? null },
+      };
     case 'DeploymentVersionReserved':
       // The site ledger's bookkeeping: DeploymentCreated follows it with everything public.
       return null;
@@ -171,11 +169,6 @@ function toPublic(e: InternalEvent, env: Envelope): IntegrationEvent | null | un
       return undefined;
     }
   }
-}
-
-function deployment(env: Envelope, id: string, eventType: string, data: Record<string, unknown>): IntegrationEvent {
-  // The tenant's sector is null for a site-wide deployment; the envelope keeps it as recorded.
-  return { ...env, schema_version: 1, event_type: eventType, record_id: id, data } as IntegrationEvent;
 }
 
 function pickDefined<T extends Record<string, unknown>>(changes: T): T {
