@@ -1,4 +1,5 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { createHash } from 'node:crypto';
+import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import { READ_MODEL_SCHEMA, type ReadModelDatabase } from './database.ts';
 
@@ -38,6 +39,49 @@ export function readModelSessionOptions(schema: string): string {
   return `-c search_path=${schema} -c TimeZone=UTC`;
 }
 
+/**
+ * Hands Kysely pooled clients whose parameterised queries run as named prepared statements (the
+ * name is a hash of the text, so one name always means one text). PostgreSQL then parses and
+ * plans each query shape once per connection instead of on every request; for the read API's
+ * short queries planning was about half of the database's work.
+ */
+function preparingPool(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (text: string) => {
+    let name = names.get(text);
+    if (name === undefined) {
+      name = `rm_${createHash('sha1').update(text).digest('base64url')}`;
+      if (names.size < 10_000) names.set(text, name);
+    }
+    return name;
+  };
+  // One wrapper per pooled client: Kysely keys its connection state by the client object.
+  const wrappers = new WeakMap<pg.PoolClient, ReturnType<typeof wrap>>();
+  const wrap = (client: pg.PoolClient) => ({
+    get processID() {
+      return (client as unknown as { processID?: number }).processID;
+    },
+    release: (destroy?: boolean) => client.release(destroy),
+    query: ((text: unknown, values?: unknown[]) =>
+      typeof text === 'string' && values !== undefined && values.length > 0
+        ? client.query({ name: nameOf(text), text, values })
+        : client.query(text as never, values as never)) as never,
+  });
+  return {
+    options: pool.options,
+    end: () => pool.end(),
+    connect: async () => {
+      const client = await pool.connect();
+      let wrapper = wrappers.get(client);
+      if (wrapper === undefined) {
+        wrapper = wrap(client);
+        wrappers.set(client, wrapper);
+      }
+      return wrapper;
+    },
+  };
+}
+
 export interface ReadModelConnectionOptions {
   connectionString: string;
   /** Pool size (default 10). */
@@ -74,7 +118,7 @@ export function createReadModelConnection(options: ReadModelConnectionOptions): 
     types: readModelTypes,
   });
   pool.on('error', (err) => options.onPoolError?.(err));
-  const db = new Kysely<ReadModelDatabase>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<ReadModelDatabase>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   let closed: Promise<void> | undefined;
   return {
     pool,

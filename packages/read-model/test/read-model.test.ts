@@ -155,3 +155,24 @@ t.test('checkpoint compare-and-set', async (t) => {
   t.equal(await compareAndSetCheckpoint(db, READ_MODELS_PROJECTION, a, b), true);
   t.equal((await readCheckpoint(db)).position, b);
 });
+
+t.test('after a schema swap, prepared reads see the new tables at once', async (t) => {
+  const scope: TenantScope = { account_id: 77, site_ids: null };
+  const before = recordRow({ account_id: 77, content_id: 1 });
+  await savePublishingRecords(db, [before]);
+  const read = async () => (await listPublishingRecords(db, scope, { page: 1, page_size: 10 })).rows.map((r) => r.id);
+  t.same(await read(), [before.id]);
+  t.same(await read(), [before.id], 'twice: the statement is prepared on the connection now');
+
+  await migrateReadModel(pool, { schema: 'read_model_next' });
+  const next = createReadModelConnection({ connectionString: database.url, schema: 'read_model_next' });
+  const after = recordRow({ account_id: 77, content_id: 2 });
+  await savePublishingRecords(next.db, [after]);
+  await next.close();
+  await pool.query(
+    'BEGIN; ALTER SCHEMA read_model RENAME TO read_model_prev; ALTER SCHEMA read_model_next RENAME TO read_model; COMMIT',
+  );
+  t.same(await read(), [after.id], 'the same connection and statement now read the swapped-in tables');
+  await pool.query('DROP SCHEMA read_model_prev CASCADE');
+  t.same(await read(), [after.id]);
+});
