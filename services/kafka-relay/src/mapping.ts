@@ -198,7 +198,6 @@ export function toKafkaMessage(event: IntegrationEvent): RelayMessage {
     [EVENT_HEADERS.accountId]: String(event.account_id),
     [EVENT_HEADERS.correlationId]: event.correlation_id,
     [EVENT_HEADERS.position]: event.position,
-    [EVENT_HEADERS.contentType]: 'application/json',
   };
   if (event.causation_id !== null) headers[EVENT_HEADERS.causationId] = event.causation_id;
   return { key: event.record_id, value: JSON.stringify(event), headers };

@@ -63,7 +63,6 @@ t.test('a publishing record life maps to public events, in order, each valid on 
       Object.keys(message.headers).sort(),
       [
         'account-id',
-        'content-type',
         'correlation-id',
         'event-id',
         'event-type',

@@ -13,7 +13,8 @@ export type PublisherTopic = (typeof PUBLISHER_TOPICS)[number];
 
 /**
  * Headers on every message (UTF-8 strings). They repeat envelope fields so routers and filters can
- * act without parsing the value. `causation-id` is absent when the event has no cause.
+ * act without parsing the value. `causation-id` is absent when the event has no cause. The value is
+ * always UTF-8 JSON, so no content-type header is sent (each header costs the producer an encoder).
  */
 export const EVENT_HEADERS = {
   eventId: 'event-id',
@@ -23,7 +24,6 @@ export const EVENT_HEADERS = {
   correlationId: 'correlation-id',
   causationId: 'causation-id',
   position: 'position',
-  contentType: 'content-type',
 } as const;
 
 /** The dead-letter topic a consumer of `topic` uses for messages it cannot decode. */
