@@ -223,6 +223,8 @@ async function relayFromCheckpoint(ctx: RelayContext, signal: AbortSignal, onPro
           state.lastError = null;
           onProgress();
         });
+        // Observed now, awaited later: a failed write must not count as an unhandled rejection meanwhile.
+        saving.catch(() => {});
         if (signal.aborted) break;
       }
       await saving;
