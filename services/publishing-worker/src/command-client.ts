@@ -1,6 +1,7 @@
 import type { PublishingRecordRepresentation } from '@publisher/contracts';
 import type { Logger } from 'pino';
 import { WorkerError } from './errors.ts';
+import { sleep } from './sleep.ts';
 
 /** The outcome of one command: applied (with the record after it), or refused by the record's state. */
 export type CommandOutcome =
@@ -136,17 +137,4 @@ export function createCommandClient(options: CommandClientOptions): CommandClien
     fail: (recordId, accountId, error, correlationId) =>
       send(recordId, 'fail', accountId, { error: error.slice(0, 4000) }, correlationId, Number.POSITIVE_INFINITY),
   };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

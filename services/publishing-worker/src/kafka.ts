@@ -20,7 +20,9 @@ export function createKafka(options: { brokers: string[]; clientId: string; logg
     logLevel: logLevel.WARN,
     logCreator: pinoLogCreator(options.logger),
     connectionTimeout: 3000,
-    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 30_000 },
+    // Short connection-level retries (admin, first connects): the worker's own start loop backs off,
+    // and close() need not wait out kafkajs' retries. The consumer and producer set their own.
+    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
   });
 }
 

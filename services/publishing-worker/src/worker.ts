@@ -1,5 +1,5 @@
 import { createEventDeduplicator, createLruEventStore, decodeEventMessage } from '@publisher/contracts';
-import type { EachMessagePayload } from 'kafkajs';
+import { type EachMessagePayload, Partitioners } from 'kafkajs';
 import pino from 'pino';
 import { createCommandClient } from './command-client.ts';
 import { type WorkerConfig, type WorkerOptions, workerDefaults, workerTopics } from './config.ts';
@@ -12,6 +12,7 @@ import {
 } from './destinations/index.ts';
 import { createKafka, ensureTopics } from './kafka.ts';
 import { publishRecord } from './process-record.ts';
+import { sleep } from './sleep.ts';
 import { initialWorkerState, serveStatus, type WorkerState } from './status.ts';
 import { createTokenSource } from './token.ts';
 
@@ -29,7 +30,8 @@ const CLOSE_GRACE_MS = 10_000;
 /**
  * Starts the publishing worker: a consumer group on `publisher.publishing-records.v1` that publishes
  * every record that becomes pending, through the command API, with the destination adapters.
- * Resolves once the consumer runs (it joins the group in the background).
+ * Resolves at once; connecting to Kafka and joining the group happen in the background (retried
+ * while the broker is unreachable), `state.consumer` turns `running` once the group is joined.
  *
  * @example
  * const worker = await start({ brokers: ['127.0.0.1:9092'], commandApiUrl: 'http://127.0.0.1:3000', jwtSecret });
@@ -59,13 +61,13 @@ export async function start(options: WorkerOptions & { destinations?: Destinatio
   const dedupe = createEventDeduplicator({ store: createLruEventStore(config.dedupeCapacity) });
 
   const kafka = createKafka({ brokers: config.brokers, clientId: config.clientId, logger });
-  // The relay creates the source topic; creating both here too lets the worker start first.
-  await ensureTopics(kafka, [topics.source, topics.deadLetter], {
-    partitions: config.topicPartitions,
-    replicationFactor: config.replicationFactor,
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2, as the relay's
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 },
   });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  await producer.connect();
   const consumer = kafka.consumer({
     groupId: config.groupId,
     allowAutoTopicCreation: false,
@@ -111,9 +113,31 @@ export async function start(options: WorkerOptions & { destinations?: Destinatio
     }
   };
 
-  await consumer.connect();
-  await consumer.subscribe({ topic: topics.source, fromBeginning: config.fromBeginning });
-  await consumer.run({ partitionsConsumedConcurrently: config.concurrency, eachMessage: handle });
+  // Kafka may not be up yet (or be restarting): the worker keeps trying in the background instead of
+  // exiting, and reports `consumer: "starting"` meanwhile. Once running, kafkajs handles outages.
+  const starting = new AbortController();
+  const connecting = (async () => {
+    for (let attempt = 0; !starting.signal.aborted; attempt++) {
+      try {
+        // The relay creates the source topic; creating both here too lets the worker start first.
+        await ensureTopics(kafka, [topics.source, topics.deadLetter], {
+          partitions: config.topicPartitions,
+          replicationFactor: config.replicationFactor,
+        });
+        await producer.connect();
+        await consumer.connect();
+        await consumer.subscribe({ topic: topics.source, fromBeginning: config.fromBeginning });
+        await consumer.run({ partitionsConsumedConcurrently: config.concurrency, eachMessage: handle });
+        return;
+      } catch (err) {
+        const wait = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
+        logger.warn({ err, retry_in_ms: wait }, 'cannot start consuming from Kafka; retrying');
+        await consumer.disconnect().catch(() => {});
+        await producer.disconnect().catch(() => {});
+        await sleep(wait, starting.signal);
+      }
+    }
+  })();
 
   let status: Awaited<ReturnType<typeof serveStatus>> | null = null;
   if (config.port !== null) {
@@ -130,6 +154,8 @@ export async function start(options: WorkerOptions & { destinations?: Destinatio
     port: status?.port ?? null,
     close() {
       closing ??= (async () => {
+        starting.abort();
+        await connecting;
         const grace = setTimeout(() => stop.abort(), CLOSE_GRACE_MS);
         await consumer.disconnect().catch((err) => logger.warn({ err }, 'consumer disconnect failed'));
         clearTimeout(grace);
