@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
+import { waitForTopics } from '@publisher/dev-infra';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { Kafka, logLevel } from 'kafkajs';
 import t from 'tap';
@@ -192,6 +193,7 @@ t.test('a poison message goes to the dead-letter topic with its reason, and the 
 
 /** Reads a topic from the start until `count` messages arrived. */
 async function readTopic(topic: string, count: number) {
+  await waitForTopics(stack.brokers, [topic], { timeoutMs: 30_000 }); // the worker creates it in the background
   const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

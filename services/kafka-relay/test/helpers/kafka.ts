@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { startKafka } from '@publisher/dev-infra';
+import { startKafka, waitForTopics } from '@publisher/dev-infra';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 
 interface Teardown {
@@ -55,6 +55,8 @@ export async function consumeUntil(
   const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING, clientId: 'test-consumer' });
   const consumer = kafka.consumer({ groupId: `test-${randomUUID()}`, maxWaitTimeInMs: 100 });
   const received: Received[] = [];
+  // The relay creates its topics in the background: subscribing earlier would fail.
+  await waitForTopics(brokers, topics, { timeoutMs });
   await consumer.connect();
   try {
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
