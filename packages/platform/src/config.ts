@@ -121,12 +121,14 @@ export function integerFromEnv(
   fallback: number,
   min: number,
   max: number,
+  /** Builds the error to throw, so a service can keep its own error code; a ConfigError by default. */
+  fail: (message: string) => Error = (message) => new ConfigError(message),
 ): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer between ${min} and ${max}; got ${raw}`);
+    throw fail(`${name} must be an integer between ${min} and ${max}; got ${raw}`);
   }
   return value;
 }

@@ -1,5 +1,5 @@
 import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
-import { resolveJwtSecret } from '@publisher/platform';
+import { integerFromEnv, resolveJwtSecret } from '@publisher/platform';
 import type { Logger } from 'pino';
 import type { WordPressCredentials } from './destinations/index.ts';
 import { WorkerError } from './errors.ts';
@@ -158,13 +158,7 @@ function wordpressCredentials(env: NodeJS.ProcessEnv): WorkerConfig['wordpress']
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw invalid(`${name} must be an integer between ${min} and ${max}; got ${raw}`);
-  }
-  return value;
+  return integerFromEnv(env, name, fallback, min, max, invalid);
 }
 
 function invalid(message: string): WorkerError {
