@@ -6,7 +6,8 @@ import { EXPECT_ANY, EXPECT_NO_STREAM, EXPECT_STREAM_EXISTS } from './schema-sql
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-interface AppendRow {
+/** A row of `append_to_stream` (bigint and xid8 as text). */
+export interface AppendRow {
   ok: boolean;
   revision: string;
   txid: string | null;
@@ -36,7 +37,8 @@ export function expectedToSql(expected: ExpectedRevision): number {
   }
 }
 
-function validate(stream: string, events: NewEvent[]): void {
+/** Throws TypeError/RangeError (or DuplicateEventIdError for ids repeated within the append) before any I/O. */
+export function validateAppend(stream: string, events: NewEvent[]): void {
   if (typeof stream !== 'string' || stream.length === 0) throw new TypeError('stream name must be a non-empty string');
   if (events.length === 0) throw new RangeError('append needs at least one event');
   const seen = new Set<string>();
@@ -46,6 +48,16 @@ function validate(stream: string, events: NewEvent[]): void {
     if (seen.has(id)) throw new DuplicateEventIdError(stream, [e.id]);
     seen.add(id);
   }
+}
+
+/** The `jsonb` array `append_to_stream` takes, as JSON text. */
+export function eventsPayload(events: NewEvent[]): string {
+  return JSON.stringify(events.map((e) => ({ id: e.id, type: e.type, data: e.data, metadata: e.metadata })));
+}
+
+/** True for the unique violation of an event id already stored. */
+export function isEventIdClash(err: unknown): boolean {
+  return (err as { code?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'events_id_key';
 }
 
 /**
@@ -61,23 +73,17 @@ export async function appendEvents(
   events: NewEvent[],
   expected: ExpectedRevision,
 ): Promise<AppendOutcome> {
-  validate(stream, events);
-  const payload = JSON.stringify(events.map((e) => ({ id: e.id, type: e.type, data: e.data, metadata: e.metadata })));
+  validateAppend(stream, events);
   let row: AppendRow | undefined;
   try {
     const res = await pool.query<AppendRow>({
       name: statementName,
       text: `SELECT ok, revision, transaction_id::text AS txid, last_position FROM ${schemaSql}.append_to_stream($1, $2, $3)`,
-      values: [stream, expectedToSql(expected), payload],
+      values: [stream, expectedToSql(expected), eventsPayload(events)],
     });
     row = res.rows[0];
   } catch (err) {
-    if (
-      (err as { code?: string }).code !== '23505' ||
-      (err as { constraint?: string }).constraint !== 'events_id_key'
-    ) {
-      throw err;
-    }
+    if (!isEventIdClash(err)) throw err;
     const original = await findOriginal(pool, schemaSql, stream, events);
     if (original) return { result: original, transactionId: null };
     throw new DuplicateEventIdError(
@@ -86,6 +92,21 @@ export async function appendEvents(
     );
   }
   if (!row) throw new Error('append_to_stream returned no row');
+  return settleAppendRow(pool, schemaSql, stream, events, expected, row);
+}
+
+/**
+ * Turns one row of `append_to_stream` (or of a batch) into the append's outcome: ok → the result;
+ * a conflict → the original result if this was a re-sent append, else WrongExpectedVersionError.
+ */
+export async function settleAppendRow(
+  pool: pg.Pool,
+  schemaSql: string,
+  stream: string,
+  events: NewEvent[],
+  expected: ExpectedRevision,
+  row: AppendRow,
+): Promise<AppendOutcome> {
   if (row.ok && row.txid !== null && row.last_position !== null) {
     return {
       result: { next_revision: Number(row.revision), position: positionOf(row.txid, row.last_position) },

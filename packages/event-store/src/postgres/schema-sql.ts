@@ -110,4 +110,40 @@ END
 $fn$;
 `,
   },
+  {
+    version: 2,
+    description: 'append_batch: several appends in one transaction (group commit)',
+    sql: (s) => `
+-- Several appends in one call and one transaction, each with its own version check, in the order
+-- given (the caller sorts them by stream so that concurrent batches lock rows in one order and
+-- cannot deadlock). A member that conflicts reports ok = false like append_to_stream and does not
+-- affect the others; any error aborts the whole batch (the caller then appends one by one).
+-- Blind appends are refused: their advisory lock must be taken before the transaction has an id
+-- (see append_to_stream), which an earlier member of a batch would already have assigned.
+CREATE FUNCTION ${s}.append_batch(
+  p_streams text[],
+  p_expected bigint[],
+  p_events jsonb
+) RETURNS TABLE (ord int, ok boolean, revision bigint, transaction_id xid8, last_position bigint)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  r record;
+BEGIN
+  FOR i IN 1 .. coalesce(array_length(p_streams, 1), 0) LOOP
+    IF p_expected[i] IN (${EXPECT_ANY}, ${EXPECT_STREAM_EXISTS}) THEN
+      RAISE EXCEPTION 'append_batch takes no blind appends (member %)', i USING ERRCODE = '22023';
+    END IF;
+    SELECT a.ok, a.revision, a.transaction_id, a.last_position INTO r
+      FROM ${s}.append_to_stream(p_streams[i], p_expected[i], p_events -> (i - 1)) a;
+    ord := i;
+    ok := r.ok;
+    revision := r.revision;
+    transaction_id := r.transaction_id;
+    last_position := r.last_position;
+    RETURN NEXT;
+  END LOOP;
+END
+$fn$;
+`,
+  },
 ];

@@ -12,7 +12,8 @@ import type {
   RecordedEvent,
   SubscribeOptions,
 } from '../port.ts';
-import { appendEvents } from './append.ts';
+import { type AppendOutcome, appendEvents } from './append.ts';
+import { AppendCoalescer } from './append-coalescer.ts';
 import { migrateEventStore, quoteIdent } from './migrate.ts';
 import { ChangeNotifier } from './notifier.ts';
 import { toStoreError } from './pg-errors.ts';
@@ -42,7 +43,19 @@ export interface PostgresEventStoreOptions {
   connectionTimeoutMs?: number;
   /** `application_name` of the store's sessions, shown in pg_stat_activity (default `publisher-event-store`). */
   applicationName?: string;
+  /**
+   * Group commit: appends in flight at once (default 1). While that many are in flight, further
+   * appends queue and then go together as one call and one transaction, each still checked
+   * against its own expected revision (see README). 0 turns coalescing off: every append is its
+   * own call, however many run at once.
+   */
+  appendConcurrency?: number;
+  /** Most appends coalesced into one call (default 64). */
+  maxAppendBatch?: number;
 }
+
+/** Appends in flight at once before further ones are coalesced (see `appendConcurrency`). */
+const DEFAULT_APPEND_CONCURRENCY = 1;
 
 /** The PostgreSQL adapter: the port plus schema management and its pool. */
 export interface PostgresEventStore extends EventStore {
@@ -98,7 +111,27 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     logger,
   });
   // Named prepared statements live per connection and per name: the name must differ per schema.
-  const appendStatement = `es_append_${createHash('sha1').update(schema).digest('hex').slice(0, 12)}`;
+  const schemaHash = createHash('sha1').update(schema).digest('hex').slice(0, 12);
+  const appendStatement = `es_append_${schemaHash}`;
+  const appendConcurrency = options.appendConcurrency ?? DEFAULT_APPEND_CONCURRENCY;
+  if (!Number.isSafeInteger(appendConcurrency) || appendConcurrency < 0) {
+    throw new RangeError(`appendConcurrency must be a non-negative integer, got ${String(appendConcurrency)}`);
+  }
+  const coalescer =
+    appendConcurrency > 0
+      ? new AppendCoalescer({
+          pool,
+          schemaSql,
+          singleStatement: appendStatement,
+          batchStatement: `es_append_batch_${schemaHash}`,
+          maxInFlight: appendConcurrency,
+          maxBatchSize: options.maxAppendBatch ?? 64,
+        })
+      : null;
+  const appendOnce = (stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendOutcome> =>
+    coalescer
+      ? coalescer.append(stream, events, expected)
+      : appendEvents(pool, schemaSql, appendStatement, stream, events, expected);
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   let closed = false;
   // Ends every subscription when the store closes, so consumers' loops finish instead of failing.
@@ -122,9 +155,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
       await guard('migrate', () => migrateEventStore(pool, schema, logger));
     },
     async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
-      const outcome = await guard('append', () =>
-        appendEvents(pool, schemaSql, appendStatement, stream, events, expected),
-      );
+      const outcome = await guard('append', () => appendOnce(stream, events, expected));
       if (outcome.transactionId !== null) notifier.announce(outcome.transactionId);
       return outcome.result;
     },
@@ -146,6 +177,8 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
       if (closed) return;
       closed = true;
       closing.abort();
+      // Queued appends were accepted before close: let them finish before the pool goes.
+      await coalescer?.idle();
       await notifier.close();
       if (ownPool) await pool.end();
     },

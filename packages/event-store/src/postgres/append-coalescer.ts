@@ -1,0 +1,162 @@
+import type pg from 'pg';
+import type { ExpectedRevision, NewEvent } from '../port.ts';
+import {
+  type AppendOutcome,
+  type AppendRow,
+  appendEvents,
+  eventsPayload,
+  expectedToSql,
+  settleAppendRow,
+  validateAppend,
+} from './append.ts';
+import { isConnectionError } from './pg-errors.ts';
+
+export interface AppendCoalescerOptions {
+  pool: pg.Pool;
+  schemaSql: string;
+  /** Prepared-statement names (per schema) of the single append and of the batch. */
+  singleStatement: string;
+  batchStatement: string;
+  /** Appends (single or batched calls) in flight at once; further ones queue. At least 1. */
+  maxInFlight: number;
+  /** Most appends sent in one batched call. */
+  maxBatchSize: number;
+}
+
+interface Member {
+  stream: string;
+  events: NewEvent[];
+  expected: ExpectedRevision;
+  resolve: (outcome: AppendOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
+interface BatchRow extends AppendRow {
+  ord: number;
+}
+
+/**
+ * Group commit for appends. Up to `maxInFlight` appends go to PostgreSQL as they come, each its own
+ * call of `append_to_stream`; while all those slots are busy, new appends queue, and when a slot
+ * frees the whole queue goes as ONE call of `append_batch`: one round trip and one commit (one WAL
+ * flush) for all of them, where each member still gets its own version check and its own result.
+ *
+ * Safety, member by member, is that of a single append:
+ * - a member's conflict is reported as ok = false and does not affect the others (then settled like
+ *   a single append: a re-sent append gets its original result, anything else WRONG_EXPECTED_VERSION);
+ * - any error of the batch (duplicate event id, invalid JSON text, deadlock, …) rolls the whole
+ *   batch back and its members are appended one by one, so only the faulty one fails; a connection
+ *   error instead fails every member at once, as it would have failed each of them (a re-sent
+ *   append is safe either way, since the ids decide);
+ * - blind appends (`any`, `stream_exists`) are never batched: their advisory lock must be taken
+ *   before the transaction has an id (see `append_to_stream`), which a batch cannot promise;
+ * - members are sorted by stream before the call, so batches running at once (other processes,
+ *   other slots) take row locks in one order and cannot deadlock each other.
+ */
+export class AppendCoalescer {
+  readonly #opts: AppendCoalescerOptions;
+  readonly #queue: Member[] = [];
+  #inFlight = 0;
+  #idle: Array<() => void> = [];
+
+  constructor(opts: AppendCoalescerOptions) {
+    if (!Number.isSafeInteger(opts.maxInFlight) || opts.maxInFlight < 1) {
+      throw new RangeError(`maxInFlight must be a positive integer, got ${String(opts.maxInFlight)}`);
+    }
+    if (!Number.isSafeInteger(opts.maxBatchSize) || opts.maxBatchSize < 1) {
+      throw new RangeError(`maxBatchSize must be a positive integer, got ${String(opts.maxBatchSize)}`);
+    }
+    this.#opts = opts;
+  }
+
+  append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendOutcome> {
+    const { pool, schemaSql, singleStatement } = this.#opts;
+    if (expected === 'any' || expected === 'stream_exists') {
+      return appendEvents(pool, schemaSql, singleStatement, stream, events, expected);
+    }
+    try {
+      validateAppend(stream, events);
+      expectedToSql(expected);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<AppendOutcome>((resolve, reject) => {
+      this.#queue.push({ stream, events, expected, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  /** Resolves once nothing is queued or in flight (for close). */
+  idle(): Promise<void> {
+    if (this.#inFlight === 0 && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.#opts.maxInFlight && this.#queue.length > 0) {
+      const members = this.#queue.splice(0, this.#opts.maxBatchSize);
+      this.#inFlight += 1;
+      void this.#send(members).finally(() => {
+        this.#inFlight -= 1;
+        this.#pump();
+        if (this.#inFlight === 0 && this.#queue.length === 0) {
+          for (const resolve of this.#idle.splice(0)) resolve();
+        }
+      });
+    }
+  }
+
+  async #send(members: Member[]): Promise<void> {
+    if (members.length === 1) return this.#appendAlone(members[0]!);
+    let rows: BatchRow[];
+    try {
+      rows = await this.#callBatch(members);
+    } catch (err) {
+      if (isConnectionError(err)) {
+        for (const m of members) m.reject(err);
+        return;
+      }
+      await Promise.all(members.map((m) => this.#appendAlone(m)));
+      return;
+    }
+    await Promise.all(members.map((m, i) => this.#settle(m, rows[i])));
+  }
+
+  /** One `append_batch` call; returns the rows in the order of `members`, which it sorts by stream. */
+  async #callBatch(members: Member[]): Promise<BatchRow[]> {
+    const { pool, schemaSql, batchStatement } = this.#opts;
+    // Stable sort: appends to one stream keep their arrival order.
+    members.sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
+    const res = await pool.query<BatchRow>({
+      name: batchStatement,
+      text: `SELECT ord, ok, revision, transaction_id::text AS txid, last_position FROM ${schemaSql}.append_batch($1, $2, $3)`,
+      values: [
+        members.map((m) => m.stream),
+        members.map((m) => expectedToSql(m.expected)),
+        `[${members.map((m) => eventsPayload(m.events)).join(',')}]`,
+      ],
+    });
+    const rows: BatchRow[] = [];
+    for (const row of res.rows) rows[row.ord - 1] = row;
+    return rows;
+  }
+
+  async #settle(m: Member, row: BatchRow | undefined): Promise<void> {
+    try {
+      if (!row) throw new Error('append_batch returned no row for a member');
+      const { pool, schemaSql } = this.#opts;
+      m.resolve(await settleAppendRow(pool, schemaSql, m.stream, m.events, m.expected, row));
+    } catch (err) {
+      m.reject(err);
+    }
+  }
+
+  async #appendAlone(m: Member): Promise<void> {
+    const { pool, schemaSql, singleStatement } = this.#opts;
+    try {
+      m.resolve(await appendEvents(pool, schemaSql, singleStatement, m.stream, m.events, m.expected));
+    } catch (err) {
+      m.reject(err);
+    }
+  }
+}
