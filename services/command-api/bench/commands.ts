@@ -16,6 +16,9 @@
  * BENCH_WARMUP seconds of API load before measuring (10),
  * BENCH_NODE_ARGS (extra node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`),
  * plus any command-API variable (e.g. STATE_CACHE_SIZE=0, DATABASE_POOL_SIZE) for the server.
+ * BENCH_VARIANTS compares server settings side by side in one invocation: `;`-separated lists of
+ * NAME=value, one server each, measured in turn within every run (e.g.
+ * `BENCH_VARIANTS="APPEND_CONCURRENCY=0;APPEND_CONCURRENCY=4"`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -54,46 +57,85 @@ interface RunResult {
 
 const stops: Array<() => Promise<void>> = [];
 
+interface Variant {
+  label: string;
+  env: Record<string, string>;
+  base: string;
+  pid: number;
+  results: RunResult[];
+}
+
+/** BENCH_VARIANTS="APPEND_CONCURRENCY=0;APPEND_CONCURRENCY=4 DATABASE_POOL_SIZE=32": one server each. */
+function parseVariants(spec: string | undefined): Array<Pick<Variant, 'label' | 'env'>> {
+  const variants = (spec ?? '')
+    .split(';')
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .map((label) => ({
+      label,
+      env: Object.fromEntries(
+        label.split(/\s+/).map((pair) => {
+          const [key, ...value] = pair.split('=');
+          if (!key || value.length === 0) throw new Error(`BENCH_VARIANTS: expected NAME=value, got ${pair}`);
+          return [key, value.join('=')];
+        }),
+      ),
+    }));
+  return variants.length > 0 ? variants : [{ label: 'server', env: {} }];
+}
+
 async function main(): Promise<void> {
   const adminUrl = process.env.DATABASE_URL ?? (await startPostgres());
   const dbUrl = await createDatabase(adminUrl);
-  const port = await freePort();
-  const server = await startServer(dbUrl, port);
-  stops.push(async () => {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  });
-  const base = `http://127.0.0.1:${port}`;
+  const variants: Variant[] = [];
+  for (const v of parseVariants(process.env.BENCH_VARIANTS)) {
+    const port = await freePort();
+    const server = await startServer(dbUrl, port, v.env);
+    stops.push(async () => {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    });
+    variants.push({ ...v, base: `http://127.0.0.1:${port}`, pid: server.pid!, results: [] });
+  }
   console.log(
     `# ${os.cpus().length} CPUs, load average ${os.loadavg()[0]?.toFixed(1)}, ${connections} connections, ` +
-      `${warmup}s warm-up, ${duration}s per measurement, ${runs} runs`,
+      `${warmup}s warm-up, ${duration}s per measurement, ${runs} runs` +
+      (variants.length > 1 ? `, variants: ${variants.map((v) => v.label).join(' | ')}` : ''),
   );
 
   const postmaster = await postmasterPid(dbUrl);
-  await loadApi(base, warmup, server.pid!, postmaster); // warm-up: JIT, pools, prepared statements
-  const results: RunResult[] = [];
+  // warm-up: JIT, pools, prepared statements
+  for (const v of variants) await loadApi(v.base, warmup, v.pid, postmaster);
   for (let i = 1; i <= runs; i++) {
-    // The ceiling is measured half just before and half just after the API, so a change in the
-    // machine's load during the run weighs on both sides of the ratio alike.
-    const before = await measureCeiling(dbUrl, duration / 2, postmaster);
-    const api = await loadApi(base, duration, server.pid!, postmaster);
-    const after = await measureCeiling(dbUrl, duration / 2, postmaster);
-    const r: RunResult = {
-      ...api,
-      ceilingPerSecond: (before.perSecond + after.perSecond) / 2,
-      ceilingP50: Math.max(before.p50, after.p50),
-      ceilingP99: Math.max(before.p99, after.p99),
-      ceilingPgCpuMs: round2((before.pgCpuMs + after.pgCpuMs) / 2),
-    };
-    results.push(r);
-    console.log(
-      `run ${i}: ${fmt(r.commandsPerSecond)} commands/s, p50 ${r.p50} ms, p99 ${r.p99} ms, failures ${r.failures}, ` +
-        `API RSS peak ${r.rssPeakMb} MB, CPU per command: API ${r.cpuMsPerCommand} ms, PostgreSQL ${r.pgCpuMs} ms | ceiling ${fmt(r.ceilingPerSecond)} appends/s (p50 ${r.ceilingP50} ms, p99 ${r.ceilingP99} ms, PostgreSQL ${r.ceilingPgCpuMs} ms CPU per append) | ` +
-        `ratio ${(r.commandsPerSecond / r.ceilingPerSecond).toFixed(2)}`,
-    );
+    // Variants take turns within each run, so load drift on the machine hits each alike.
+    for (const v of variants) {
+      // The ceiling is measured half just before and half just after the API, so a change in the
+      // machine's load during the run weighs on both sides of the ratio alike.
+      const before = await measureCeiling(dbUrl, duration / 2, postmaster);
+      const api = await loadApi(v.base, duration, v.pid, postmaster);
+      const after = await measureCeiling(dbUrl, duration / 2, postmaster);
+      const r: RunResult = {
+        ...api,
+        ceilingPerSecond: (before.perSecond + after.perSecond) / 2,
+        ceilingP50: Math.max(before.p50, after.p50),
+        ceilingP99: Math.max(before.p99, after.p99),
+        ceilingPgCpuMs: round2((before.pgCpuMs + after.pgCpuMs) / 2),
+      };
+      v.results.push(r);
+      console.log(
+        `run ${i}${variants.length > 1 ? ` [${v.label}]` : ''}: ${fmt(r.commandsPerSecond)} commands/s, p50 ${r.p50} ms, p99 ${r.p99} ms, failures ${r.failures}, ` +
+          `API RSS peak ${r.rssPeakMb} MB, CPU per command: API ${r.cpuMsPerCommand} ms, PostgreSQL ${r.pgCpuMs} ms | ceiling ${fmt(r.ceilingPerSecond)} appends/s (p50 ${r.ceilingP50} ms, p99 ${r.ceilingP99} ms, PostgreSQL ${r.ceilingPgCpuMs} ms CPU per append) | ` +
+          `ratio ${(r.commandsPerSecond / r.ceilingPerSecond).toFixed(2)}`,
+      );
+    }
   }
+  for (const v of variants) summarize(v.label, v.results);
+}
+
+function summarize(label: string, results: RunResult[]): void {
   const m = (f: (r: RunResult) => number) => median(results.map(f));
   const summary = {
+    variant: label,
     commands_per_s: Math.round(m((r) => r.commandsPerSecond)),
     p50_ms: m((r) => r.p50),
     p99_ms: m((r) => r.p99),
@@ -106,7 +148,7 @@ async function main(): Promise<void> {
     failures: results.reduce((n, r) => n + r.failures, 0),
   };
   console.log(
-    `\nmedian of ${runs}: ${fmt(summary.commands_per_s)} commands/s, p50 ${summary.p50_ms} ms, p99 ${summary.p99_ms} ms, ` +
+    `\n[${label}] median of ${results.length}: ${fmt(summary.commands_per_s)} commands/s, p50 ${summary.p50_ms} ms, p99 ${summary.p99_ms} ms, ` +
       `RSS ${summary.rss_mb} MB, ceiling ${fmt(summary.ceiling_per_s)} appends/s, ratio ${summary.ratio}` +
       `  (targets: ratio ≥ 0.5, p99 ≤ 15 ms, RSS ≤ 200 MB)`,
   );
@@ -136,12 +178,13 @@ async function createDatabase(adminUrl: string): Promise<string> {
   return url.toString();
 }
 
-async function startServer(dbUrl: string, port: number): Promise<ChildProcess> {
+async function startServer(dbUrl: string, port: number, variantEnv: Record<string, string>): Promise<ChildProcess> {
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(here, '../src/server.ts')], {
     cwd: root,
     env: {
       ...process.env,
+      ...variantEnv,
       DATABASE_URL: dbUrl,
       COMMAND_API_PORT: String(port),
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',

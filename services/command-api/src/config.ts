@@ -13,6 +13,8 @@ export interface CommandApiConfig extends PlatformConfig {
   eventStoreUrl: string | null;
   /** Connections in the API's PostgreSQL pool. */
   databasePoolSize: number;
+  /** PostgreSQL event store: appends in flight before further ones are coalesced into one call (0: never). */
+  appendConcurrency: number;
   /** Folded aggregates kept in memory (0 disables the cache). */
   stateCacheSize: number;
   /** Attempts of a command that keeps losing optimistic-concurrency races before answering 409. */
@@ -24,7 +26,7 @@ export interface CommandApiConfig extends PlatformConfig {
 /**
  * The command API's configuration: the platform's variables (COMMAND_API_PORT, HOST, DATABASE_URL,
  * LOG_LEVEL, JWT_*, BODY_LIMIT_BYTES, RATE_LIMIT_*, SHUTDOWN_GRACE_MS) plus EVENT_STORE,
- * EVENTSTORE_URL, DATABASE_POOL_SIZE, STATE_CACHE_SIZE, COMMAND_MAX_ATTEMPTS, IDEMPOTENCY_TTL_HOURS.
+ * EVENTSTORE_URL, DATABASE_POOL_SIZE, APPEND_CONCURRENCY, STATE_CACHE_SIZE, COMMAND_MAX_ATTEMPTS, IDEMPOTENCY_TTL_HOURS.
  * @example
  * const config = loadCommandApiConfig(process.env);
  */
@@ -39,6 +41,7 @@ export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): Comm
     eventStore,
     eventStoreUrl: env.EVENTSTORE_URL || null,
     databasePoolSize: integerFromEnv(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
+    appendConcurrency: integerFromEnv(env, 'APPEND_CONCURRENCY', 1, 0, 500),
     stateCacheSize: integerFromEnv(env, 'STATE_CACHE_SIZE', 5000, 0, 10_000_000),
     maxCommandAttempts: integerFromEnv(env, 'COMMAND_MAX_ATTEMPTS', 10, 1, 100),
     idempotencyTtlHours: integerFromEnv(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),

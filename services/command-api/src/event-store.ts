@@ -12,7 +12,8 @@ export interface SelectedEventStore {
 
 /**
  * THE place where EVENT_STORE selects the adapter:
- * - `postgres` (default): the PostgreSQL store, sharing the API's pool;
+ * - `postgres` (default): the PostgreSQL store, sharing the API's pool, coalescing appends beyond
+ *   APPEND_CONCURRENCY in flight into one call each;
  * - `esdb`: EventStoreDB at EVENTSTORE_URL. PostgreSQL (DATABASE_URL) is still used for the
  *   API's own table (idempotency keys).
  * @example
@@ -22,7 +23,7 @@ export interface SelectedEventStore {
 export function createEventStoreFromEnv(config: CommandApiConfig, pool: pg.Pool, logger?: Logger): SelectedEventStore {
   switch (config.eventStore) {
     case 'postgres': {
-      const store = createPostgresEventStore({ pool, logger });
+      const store = createPostgresEventStore({ pool, logger, appendConcurrency: config.appendConcurrency });
       return { store, migrate: () => store.migrate() };
     }
     case 'esdb': {
