@@ -12,6 +12,8 @@ export interface RelayState {
   eventsSkipped: number;
   batchesRelayed: number;
   sendFailures: number;
+  /** Who encodes Kafka records: the relay's encoder (src/record-encoder.ts) or kafkajs' own. */
+  recordEncoder: 'relay' | 'kafkajs';
   lastRelayedAt: Date | null;
   /** Set while the relay cannot advance (broker down, unmappable event, …); cleared on success. */
   lastError: { code: string; message: string; at: Date } | null;
@@ -26,6 +28,7 @@ export function initialRelayState(): RelayState {
     eventsSkipped: 0,
     batchesRelayed: 0,
     sendFailures: 0,
+    recordEncoder: 'kafkajs',
     lastRelayedAt: null,
     lastError: null,
   };
@@ -65,6 +68,7 @@ export function healthBody(name: string, state: RelayState, lag: RelayLag | null
     events_relayed: state.eventsRelayed,
     events_skipped: state.eventsSkipped,
     send_failures: state.sendFailures,
+    record_encoder: state.recordEncoder,
     last_relayed_at: state.lastRelayedAt?.toISOString() ?? null,
     last_error: state.lastError && { ...state.lastError, at: state.lastError.at.toISOString() },
   };

@@ -130,6 +130,8 @@ t.test('every appended event reaches its topic, keyed by record, in per-record o
     relayed_position: head,
     caught_up: true,
     lag_seconds: 0,
+    // Every message checked above was encoded by the relay's record encoder, not kafkajs'.
+    record_encoder: 'relay',
   });
   const metrics = await (await fetch(`http://127.0.0.1:${relay.port}/metrics`)).text();
   t.match(metrics, new RegExp(`publisher_relay_events_total\\{relay="kafka-relay"\\} ${expected.length}\\n`));
