@@ -3,7 +3,7 @@
  * same work done with raw SQL, at the same concurrency and durability, plus subscription lag.
  * Figures, not a test. Uses DATABASE_URL, or starts an embedded PostgreSQL.
  *
- * The three variants run in alternation (BENCH_ROUNDS rounds of BENCH_SECONDS each), so drift in a
+ * The four variants (two raw, the adapter without and with group commit) run in alternation (BENCH_ROUNDS rounds of BENCH_SECONDS each), so drift in a
  * shared machine's load hits them alike.
  *
  *   BENCH_CONCURRENCY (32)  BENCH_SECONDS (4)  BENCH_ROUNDS (3)  BENCH_POOL (10)
@@ -183,6 +183,8 @@ const dbUrl = new URL(url);
 dbUrl.pathname = `/${dbName}`;
 const store = createPostgresEventStore({ connectionString: dbUrl.toString(), poolSize });
 await store.migrate();
+// The adapter without group commit: every append its own call, as the raw function loop.
+const uncoalesced = createPostgresEventStore({ connectionString: dbUrl.toString(), poolSize, appendConcurrency: 0 });
 const rawPool = new pg.Pool({ connectionString: dbUrl.toString(), max: poolSize });
 rawPool.on('error', () => {}); // sessions ended by the final DROP DATABASE
 try {
@@ -192,11 +194,14 @@ try {
   const results = await compare([
     ['raw SQL transaction (4 round trips)', rawTransaction(rawPool)],
     ['raw append_to_stream (1 round trip)', rawFunction(rawPool)],
-    ['adapter store.append', (s, e, x) => store.append(s, e, x)],
+    ['adapter, appendConcurrency 0', (s, e, x) => uncoalesced.append(s, e, x)],
+    ['adapter store.append (group commit)', (s, e, x) => store.append(s, e, x)],
   ]);
   for (const r of results) console.log(row(r));
   const ceiling = Math.max(results[0]!.perSecond, results[1]!.perSecond);
-  console.log(`adapter ÷ best raw: ${(results[2]!.perSecond / ceiling).toFixed(2)}`);
+  console.log(
+    `adapter ÷ best raw: ${(results[2]!.perSecond / ceiling).toFixed(2)} without coalescing, ${(results[3]!.perSecond / ceiling).toFixed(2)} with`,
+  );
   const lag = await subscriptionLag(store);
   console.log(
     `subscription lag (append start → delivered): p50 ${lag.p50.toFixed(1)} ms, p99 ${lag.p99.toFixed(1)} ms over ${lag.events} events`,
@@ -205,6 +210,7 @@ try {
   console.log(`# head ${head} (transaction ${head ? decodePosition(head).high : '-'})`);
 } finally {
   await store.close();
+  await uncoalesced.close();
   await rawPool.end();
   await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
   await admin.end();
