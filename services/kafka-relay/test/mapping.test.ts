@@ -13,7 +13,7 @@ import {
 import type { RecordedEvent } from '@publisher/event-store';
 import t from 'tap';
 import { isRelayError, mapRecordedEvent, toKafkaMessage } from '../src/index.ts';
-import { javaCompatiblePartitioner, murmur2 } from '../src/partitioner.ts';
+import { javaCompatiblePartitioner, murmur2, murmur2Ascii } from '../src/partitioner.ts';
 import { lifecycleCommands, metadata, type Tenant } from './helpers/fixtures.ts';
 
 const tenant: Tenant = { account_id: 7, site_id: 8, sector_id: 9 };
@@ -158,6 +158,19 @@ t.test('the partitioner agrees with kafkajs (and so with Java clients) on every 
   const keys = ['', 'a', 'ab', 'abc', 'abcd', 'éèà-ünïcødé', ...Array.from({ length: 2000 }, () => randomUUID())];
   const differing = keys.filter((k) => murmur2(Buffer.from(k)) !== kafkajsMurmur2(Buffer.from(k)));
   t.same(differing, [], 'identical hashes');
+  const fromText = keys.filter(
+    (k) => (murmur2Ascii(k) ?? kafkajsMurmur2(Buffer.from(k))) !== kafkajsMurmur2(Buffer.from(k)),
+  );
+  t.same(fromText, [], 'identical hashes read from ASCII strings');
+  t.equal(murmur2Ascii('éèà-ünïcødé'), null, 'a non-ASCII key goes through its UTF-8 bytes');
+  const byKey = javaCompatiblePartitioner();
+  const metadata = Array.from({ length: 7 }, (_, partitionId) => ({ partitionId, leader: 1 })) as never;
+  const moved = keys.filter(
+    (k) =>
+      byKey({ topic: 't', partitionMetadata: metadata, message: { key: k, value: null } }) !==
+      (kafkajsMurmur2(Buffer.from(k)) & 0x7fffffff) % 7,
+  );
+  t.same(moved, [], 'string keys land on the partition kafkajs and Java clients choose');
   const partition = javaCompatiblePartitioner()({
     topic: 't',
     partitionMetadata: [0, 1, 2].map((partitionId) => ({ partitionId, leader: 1 })) as never,
