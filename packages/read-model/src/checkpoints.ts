@@ -8,7 +8,16 @@ export interface CheckpointNotice {
   schema: string;
   name: string;
   position: string | null;
+  /**
+   * The accounts whose rows changed up to `position` since the previous notice. Absent: unknown —
+   * a reader must assume every account changed (a rebuild's swap, or a batch touching more than
+   * `NOTICE_ACCOUNTS_MAX` accounts). Lets the read API keep cached responses of other tenants.
+   */
+  accounts?: number[];
 }
+
+/** Most accounts a notice lists (NOTIFY payloads are capped at 8000 bytes); more → `accounts` left out. */
+export const NOTICE_ACCOUNTS_MAX = 500;
 
 /** Why and where a poison event stopped a projection. */
 export interface ProjectionStop {

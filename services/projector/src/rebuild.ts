@@ -1,5 +1,7 @@
 import { decodePosition, type EventStore } from '@publisher/event-store';
 import {
+  CHECKPOINT_CHANNEL,
+  type CheckpointNotice,
   createReadModelIndexes,
   migrateReadModel,
   quoteIdent,
@@ -141,6 +143,10 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     try {
       await session.client.query(`ALTER SCHEMA ${quoteIdent(live)} RENAME TO ${quoteIdent(old)}`);
       await session.client.query(`ALTER SCHEMA ${quoteIdent(target)} RENAME TO ${quoteIdent(live)}`);
+      // Every row may differ now (that is what a rebuild is for): a notice without `accounts`
+      // tells readers to drop whatever they cached, delivered when the swap commits.
+      const notice: CheckpointNotice = { schema: live, name: projection, position };
+      await session.client.query('SELECT pg_notify($1, $2)', [CHECKPOINT_CHANNEL, JSON.stringify(notice)]);
       await session.client.query('COMMIT');
     } catch (err) {
       await session.client.query('ROLLBACK').catch(() => {});

@@ -4,6 +4,7 @@ import {
   type CheckpointNotice,
   loadDeployments,
   loadPublishingRecords,
+  NOTICE_ACCOUNTS_MAX,
   quoteIdent,
   READ_MODEL_LOCK_CLASS,
   saveDeployments,
@@ -78,6 +79,11 @@ export async function writeBatch(session: Session, o: WriteBatchOptions): Promis
     let close = 'COMMIT;';
     if (position !== null && position !== o.expected) {
       const notice: CheckpointNotice = { schema: o.notifySchema ?? '', name: o.projection, position };
+      // Which tenants' rows changed, so readers caching responses keep every other tenant's.
+      const accounts = new Set<number>();
+      for (const row of result.records.values()) accounts.add(row.account_id);
+      for (const row of result.deployments.values()) accounts.add(row.account_id);
+      if (accounts.size <= NOTICE_ACCOUNTS_MAX) notice.accounts = [...accounts];
       close = `UPDATE ${checkpoints} SET position = ${lit(position)}, updated_at = now() WHERE name = ${lit(o.projection)};
         ${o.notifySchema === undefined ? '' : `SELECT pg_notify(${lit(CHECKPOINT_CHANNEL)}, ${lit(JSON.stringify(notice))});`}
         COMMIT;`;

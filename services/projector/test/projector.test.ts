@@ -1,5 +1,7 @@
 import { createPostgresEventStore } from '@publisher/event-store';
 import {
+  CHECKPOINT_CHANNEL,
+  type CheckpointNotice,
   createReadModelConnection,
   loadDeployments,
   loadPublishingRecords,
@@ -7,6 +9,7 @@ import {
   readCheckpoint,
 } from '@publisher/read-model';
 import { createTestDatabase } from '@publisher/testing';
+import pg from 'pg';
 import { pino } from 'pino';
 import t from 'tap';
 import { runAdmin } from '../src/admin-cli.ts';
@@ -44,6 +47,25 @@ t.test('catches up, then projects live events promptly', async (t) => {
   await caughtUpTo(live.position);
   t.ok(Date.now() - started < 2000, 'a live event is projected within a poll interval or two');
   t.match(projector.status(), { state: 'live', position: live.position, lag_events: 0, lag_seconds: 0 });
+});
+
+t.test("each batch's notice names the accounts whose rows it changed", async (t) => {
+  const listener = new pg.Client({ connectionString: database.url });
+  await listener.connect();
+  t.teardown(() => listener.end());
+  const notices: CheckpointNotice[] = [];
+  listener.on('notification', (m) => notices.push(JSON.parse(m.payload ?? '{}')));
+  await listener.query(`LISTEN ${CHECKPOINT_CHANNEL}`);
+
+  const a = await createRecord(store, { account_id: 5 });
+  const b = await createRecord(store, { account_id: 6 });
+  await waitFor('both created', () => notices.some((n) => n.position === b.position));
+  const last = await appendToRecord(store, a.id, 0, ['PublishingStarted', { attempt: 1 }]);
+  await waitFor('notices up to the last event', () => notices.some((n) => n.position === last.position));
+  t.ok(notices.length > 0);
+  for (const n of notices) t.match(n, { schema: 'read_model', name: 'read_models', accounts: Array });
+  t.same([...new Set(notices.flatMap((n) => n.accounts ?? []))].sort(), [5, 6], 'exactly the accounts touched');
+  t.same(notices.at(-1)?.accounts, [5], 'the last batch touched account 5 only');
 });
 
 t.test('deployments: the ledger is skipped, the deployment stream projected', async (t) => {

@@ -1,11 +1,14 @@
 import { createPostgresEventStore } from '@publisher/event-store';
 import {
+  CHECKPOINT_CHANNEL,
+  type CheckpointNotice,
   createReadModelConnection,
   listPublishingRecords,
   migrateReadModel,
   readCheckpoint,
 } from '@publisher/read-model';
 import { createTestDatabase } from '@publisher/testing';
+import pg from 'pg';
 import { pino } from 'pino';
 import t from 'tap';
 import { startProjector } from '../src/projector.ts';
@@ -50,6 +53,14 @@ t.test('rebuild replays into new tables while the old ones serve, then swaps', a
     while (writing) await appendWorkload(store, { records: 5, accounts: 4, concurrency: 1 });
   })();
 
+  // Readers caching answers must hear that every row may differ after the swap.
+  const listener = new pg.Client({ connectionString: database.url });
+  await listener.connect();
+  t.teardown(() => listener.end());
+  const notices: CheckpointNotice[] = [];
+  listener.on('notification', (m) => notices.push(JSON.parse(m.payload ?? '{}')));
+  await listener.query(`LISTEN ${CHECKPOINT_CHANNEL}`);
+
   const phases = new Set<string>();
   const result = await rebuildReadModels({
     store,
@@ -67,6 +78,13 @@ t.test('rebuild replays into new tables while the old ones serve, then swaps', a
   t.same([...phases], ['replaying', 'indexing', 'catching_up', 'swapping', 'done']);
   t.ok(result.events >= 400, `replayed ${result.events} events`);
   t.same(readErrors, [], `no read failed or saw partial data (${reads} reads)`);
+  await waitFor('the swap notice', () => notices.some((n) => n.accounts === undefined));
+  const swap = notices.find((n) => n.accounts === undefined);
+  t.match(swap, { schema: 'read_model', name: 'read_models', position: result.position }, 'a notice without accounts');
+  t.ok(
+    notices.filter((n) => n !== swap).every((n) => Array.isArray(n.accounts)),
+    "the live projector's notices name their accounts",
+  );
 
   const last = await store.headPosition();
   await waitFor(
