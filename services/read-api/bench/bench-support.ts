@@ -1,5 +1,6 @@
 /** Shared pieces of the read-side benchmarks: a database, child-process servers, percentiles. */
 import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
@@ -44,7 +45,13 @@ export async function spawnServer(
   env: Record<string, string>,
   ready: () => Promise<boolean>,
 ): Promise<{ child: ChildProcess; stop: () => Promise<void> }> {
-  const child = fork(entry, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: 'inherit' });
+  // BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) go to the server processes only.
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = fork(entry, [], {
+    execArgv: ['--import', 'tsx', ...extra],
+    env: { ...process.env, ...env },
+    stdio: 'inherit',
+  });
   const deadline = Date.now() + 120_000;
   while (!(await ready().catch(() => false))) {
     if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}`);
@@ -71,4 +78,24 @@ export function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-export const median = (values: number[]) => quantile(values, 0.5);
+/** The median; for an even count, the mean of the middle two. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere.
+ * Per request, far less sensitive to other load on the machine than requests per second.
+ */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return Number.NaN;
+  }
+}

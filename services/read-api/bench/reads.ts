@@ -5,8 +5,12 @@
  * ratio to hello-world (targets: ratio ≥ 0.35, p99 ≤ 10 ms). Figures, not a test.
  *
  * Every request carries a token of a random account and reads that account's data (list: newest
- * 20 of its records; detail: one of its records). Servers run in their own processes; the
- * variants alternate for BENCH_ROUNDS (2) rounds of BENCH_SECONDS (10) so load drift hits all alike.
+ * 20 of its records; detail: one of its records). The read API runs twice, in its own processes:
+ * as configured (response cache on: the 1,000 list pages repeat and get cached, the 100,000
+ * records are read at random and mostly do not) and with
+ * READ_API_CACHE_MB=0 (`-uncached` variants: every request queries PostgreSQL). The variants
+ * alternate for BENCH_ROUNDS (2) rounds of BENCH_SECONDS (10) so load drift hits all alike;
+ * BENCH_VARIANTS (comma list of hello, list, detail, list-uncached, detail-uncached) picks some.
  * Uses DATABASE_URL, or an embedded PostgreSQL in .data/bench-pg (seeded once, reused).
  */
 import { randomUUID } from 'node:crypto';
@@ -21,13 +25,17 @@ import {
   savePublishingRecords,
 } from '@publisher/read-model';
 import autocannon, { type Request as LoadRequest } from 'autocannon';
-import { benchDatabase, freePort, median, root, spawnServer } from './bench-support.ts';
+import { benchDatabase, cpuSeconds, freePort, median, root, spawnServer } from './bench-support.ts';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 1000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const VARIANTS = ['hello', 'list', 'detail', 'list-uncached', 'detail-uncached'] as const;
+type Variant = (typeof VARIANTS)[number];
+const CHOSEN = (process.env.BENCH_VARIANTS ?? VARIANTS.join(',')).split(',') as Variant[];
+for (const v of CHOSEN) if (!VARIANTS.includes(v)) throw new Error(`BENCH_VARIANTS: unknown ${v}`);
 
 async function seed(url: string): Promise<Map<number, string[]>> {
   const rm = createReadModelConnection({ connectionString: url, max: 4 });
@@ -110,16 +118,31 @@ interface Figures {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU of the server process per request, µs. */
+  cpuUs: number;
 }
 
-async function load(url: string, setup?: LoadRequest['setupRequest'], seconds = SECONDS): Promise<Figures> {
+async function load(
+  pid: number | undefined,
+  url: string,
+  setup?: LoadRequest['setupRequest'],
+  seconds = SECONDS,
+): Promise<Figures> {
+  const cpuBefore = cpuSeconds(pid);
   const r = await autocannon({
     url,
     connections: CONNECTIONS,
     duration: seconds,
     requests: setup ? [{ method: 'GET', setupRequest: setup }] : undefined,
   });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
+  const cpuUs = ((cpuSeconds(pid) - cpuBefore) / Math.max(1, r.requests.total)) * 1e6;
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts + r.non2xx,
+    cpuUs,
+  };
 }
 
 async function main(): Promise<void> {
@@ -141,18 +164,25 @@ async function main(): Promise<void> {
     { PORT: String(helloPort) },
     async () => (await fetch(`http://127.0.0.1:${helloPort}/`)).ok,
   );
-  const api = await spawnServer(
-    path.join(root, 'services/read-api/src/main.ts'),
-    {
-      DATABASE_URL: db.url,
-      READ_API_PORT: String(readPort),
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_MAX: '1000000000',
-      JWT_SECRET: DEVELOPMENT_JWT_SECRET,
-    },
-    async () => (await fetch(`http://127.0.0.1:${readPort}/ready`)).ok,
-  );
+  const uncachedPort = await freePort();
+  const startApi = (port: number, env: Record<string, string> = {}) =>
+    spawnServer(
+      path.join(root, 'services/read-api/src/main.ts'),
+      {
+        DATABASE_URL: db.url,
+        READ_API_PORT: String(port),
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_MAX: '1000000000',
+        JWT_SECRET: DEVELOPMENT_JWT_SECRET,
+        ...env,
+      },
+      async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok,
+    );
+  // The same server twice: as configured (response cache on by default) and with READ_API_CACHE_MB=0.
+  const api = await startApi(readPort);
+  const uncached = await startApi(uncachedPort, { READ_API_CACHE_MB: '0' });
   const base = `http://127.0.0.1:${readPort}`;
+  const uncachedBase = `http://127.0.0.1:${uncachedPort}`;
   const list: LoadRequest['setupRequest'] = (req) => {
     const a = pick(accounts);
     return {
@@ -169,47 +199,56 @@ async function main(): Promise<void> {
       headers: { authorization: tokens.get(a)! },
     };
   };
-
+  const run: Record<Variant, (seconds?: number) => Promise<Figures>> = {
+    hello: (s) => load(hello.child.pid, `http://127.0.0.1:${helloPort}/`, undefined, s),
+    list: (s) => load(api.child.pid, base, list, s),
+    detail: (s) => load(api.child.pid, base, detail, s),
+    'list-uncached': (s) => load(uncached.child.pid, uncachedBase, list, s),
+    'detail-uncached': (s) => load(uncached.child.pid, uncachedBase, detail, s),
+  };
   try {
     console.log(
       `# ${RECORDS} records in ${accounts.length} accounts; ${CONNECTIONS} connections; ${ROUNDS} × ${SECONDS} s per variant`,
     );
-    // Warm-up: JIT, connection pools, PostgreSQL's cache.
-    await load(`http://127.0.0.1:${helloPort}/`, undefined, 3);
-    await load(base, list, 3);
-    await load(base, detail, 3);
-    const results: Record<'hello' | 'list' | 'detail', Figures[]> = { hello: [], list: [], detail: [] };
+    // Warm-up: JIT, connection pools, PostgreSQL's cache, the response cache's hot entries.
+    for (const v of CHOSEN) await run[v](3);
+    const results = Object.fromEntries(CHOSEN.map((v) => [v, [] as Figures[]])) as Record<Variant, Figures[]>;
     for (let round = 1; round <= ROUNDS; round++) {
-      results.hello.push(await load(`http://127.0.0.1:${helloPort}/`));
-      results.list.push(await load(base, list));
-      results.detail.push(await load(base, detail));
-      const last = (k: keyof typeof results) => results[k][results[k].length - 1]!;
-      console.log(
-        `round ${round}: hello ${Math.round(last('hello').rps)} req/s | list ${Math.round(last('list').rps)} req/s p99 ${last('list').p99} ms | detail ${Math.round(last('detail').rps)} req/s p99 ${last('detail').p99} ms`,
-      );
+      const line: string[] = [];
+      for (const v of CHOSEN) {
+        const f = await run[v]();
+        results[v].push(f);
+        line.push(`${v} ${Math.round(f.rps)} req/s p99 ${f.p99} ms ${Math.round(f.cpuUs)} µs CPU`);
+      }
+      console.log(`round ${round}: ${line.join(' | ')}`);
     }
-    const summary = (name: keyof typeof results) => {
+    const summary = (name: Variant) => {
       const f = results[name];
-      const rps = median(f.map((x) => x.rps));
       return {
         name,
-        rps,
+        rps: median(f.map((x) => x.rps)),
         p50: median(f.map((x) => x.p50)),
         p99: median(f.map((x) => x.p99)),
         errors: f.reduce((s, x) => s + x.errors, 0),
+        cpuUs: median(f.map((x) => x.cpuUs)),
       };
     };
-    const hw = summary('hello');
-    console.log('\n| variant | req/s | p50 ms | p99 ms | ratio to hello-world | errors/non-2xx |');
-    console.log('|---|---|---|---|---|---|');
-    for (const s of [hw, summary('list'), summary('detail')]) {
-      console.log(
-        `| ${s.name} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${(s.rps / hw.rps).toFixed(2)} | ${s.errors} |`,
-      );
+    const status = (await (await fetch(`${base}/status`)).json()) as { data: { response_cache: object } };
+    console.log(`# response cache of the cached server: ${JSON.stringify(status.data.response_cache)}`);
+    const hw = CHOSEN.includes('hello') ? summary('hello') : undefined;
+    console.log(
+      '\n| variant | req/s | p50 ms | p99 ms | ratio to hello-world | server CPU per request | errors/non-2xx |',
+    );
+    console.log('|---|---|---|---|---|---|---|');
+    for (const s of CHOSEN.map(summary)) {
+      const ratio = hw ? (s.rps / hw.rps).toFixed(2) : '–';
+      const cpu = `${Math.round(s.cpuUs)} µs`;
+      console.log(`| ${s.name} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${ratio} | ${cpu} | ${s.errors} |`);
     }
     console.log('\ntargets: ratio ≥ 0.35, p99 ≤ 10 ms (medians of the rounds)');
   } finally {
     await api.stop();
+    await uncached.stop();
     await hello.stop();
     await db.stop();
   }

@@ -12,6 +12,7 @@ import { CheckpointWatcher } from './checkpoint-watcher.ts';
 import type { ReadApiConfig } from './config.ts';
 import type { ReadApiDeps } from './deps.ts';
 import { READ_API_STATUS_BY_CODE } from './errors.ts';
+import { ResponseCache } from './response-cache.ts';
 import deploymentRoutes from './routes/deployments.ts';
 import publishingRecordRoutes from './routes/publishing-records.ts';
 import siteRoutes from './routes/sites.ts';
@@ -40,14 +41,23 @@ const ProjectionStatus = Type.Object({
       }),
       Type.Null(),
     ]),
+    response_cache: Type.Object({
+      /** Cached answers are current as of this checkpoint (announced by the projector's notices). */
+      position: Type.Union([Type.String(), Type.Null()]),
+      entries: Type.Integer(),
+      bytes: Type.Integer(),
+      max_bytes: Type.Integer(),
+      hits: Type.Integer(),
+      misses: Type.Integer(),
+    }),
   }),
   request_id: Type.String(),
 });
 
 /**
  * The read API as a plugin: the platform (envelope, auth, rate limit, /docs, /health, /ready) and
- * the read routes under /api/v1/publisher/, plus `GET /status` (the projection's checkpoint and,
- * if a poison event stopped it, which event).
+ * the read routes under /api/v1/publisher/, plus `GET /status` (the projection's checkpoint, if a
+ * poison event stopped it which event, and the response cache's size and hit counts).
  */
 const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) => {
   const { config } = opts;
@@ -69,7 +79,14 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
   });
   await watcher.start();
   fastify.addHook('onClose', async () => watcher.close());
-  const deps: ReadApiDeps = { db: connection.db, watcher, minPositionTimeoutMs: config.minPositionTimeoutMs };
+  const cache = new ResponseCache(config.cacheMaxBytes);
+  watcher.onChange((position, accounts) => cache.changed(position, accounts));
+  const deps: ReadApiDeps = {
+    db: connection.db,
+    watcher,
+    cache,
+    minPositionTimeoutMs: config.minPositionTimeoutMs,
+  };
 
   await fastify.register(platform, {
     config,
@@ -109,6 +126,7 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
           position: watcher.position,
           updated_at: watcher.updatedAt,
           stopped: watcher.stop,
+          response_cache: { position: watcher.announced, ...cache.stats() },
         },
         request_id: request.id,
       };

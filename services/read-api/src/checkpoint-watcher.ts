@@ -13,6 +13,14 @@ import pg from 'pg';
 
 export type WaitOutcome = 'reached' | 'timeout' | 'stopped';
 
+/**
+ * Told when the read models changed: up to `position` (the new `announced` position), the rows
+ * of `accounts` changed, or — when `accounts` is null — any row may have (a notice without
+ * accounts such as a rebuild's swap, a LISTEN session that was down and may have missed notices,
+ * a checkpoint that moved without any notice).
+ */
+export type ChangeListener = (position: string | null, accounts: readonly number[] | null) => void;
+
 interface Waiter {
   position: string;
   resolve: (outcome: WaitOutcome) => void;
@@ -28,6 +36,11 @@ export interface CheckpointWatcherOptions {
   /** Poll period while requests wait (default 100 ms) and while none do (default 1000 ms). */
   busyPollMs?: number;
   idlePollMs?: number;
+  /**
+   * How long a checkpoint seen by polling may stay unannounced before listeners are told that
+   * anything may have changed (default 2000 ms; a writer that does not notify).
+   */
+  unannouncedMs?: number;
 }
 
 /**
@@ -52,6 +65,10 @@ export class CheckpointWatcher {
   #pollTimer: NodeJS.Timeout | null = null;
   #closed = false;
   #refreshing: Promise<void> | null = null;
+  #listeners: ChangeListener[] = [];
+  /** Up to here, every change was told to the listeners (with its accounts when known). */
+  #announced: string | null = null;
+  #unannouncedTimer: NodeJS.Timeout | null = null;
 
   constructor(options: CheckpointWatcherOptions) {
     this.#o = options;
@@ -68,6 +85,14 @@ export class CheckpointWatcher {
   /** The last known checkpoint (a lower bound of the real one). */
   get position(): string | null {
     return this.#position;
+  }
+
+  /**
+   * The checkpoint up to which listeners know what changed (≤ `position`: a batch is seen by
+   * polling a moment before its notice arrives). Cached answers are current as of this one.
+   */
+  get announced(): string | null {
+    return this.#announced;
   }
 
   /** Why the projection is stopped, or null. */
@@ -117,9 +142,18 @@ export class CheckpointWatcher {
     });
   }
 
+  /**
+   * Calls `listener` on every change of the read models, before any waiter for that position
+   * resumes (so a cache invalidated here is never read stale by a read-your-writes request).
+   */
+  onChange(listener: ChangeListener): void {
+    this.#listeners.push(listener);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#pollTimer) clearTimeout(this.#pollTimer);
+    if (this.#unannouncedTimer) clearTimeout(this.#unannouncedTimer);
     for (const w of [...this.#waiters]) w.resolve('timeout');
     const client = this.#listen;
     this.#listen = null;
@@ -127,12 +161,50 @@ export class CheckpointWatcher {
     await this.#refreshing?.catch(() => {});
   }
 
-  #advance(position: string | null): void {
+  /**
+   * A position from polling (`accounts` undefined) or from a notice (`accounts` null: unknown).
+   * Listeners hear of notices at once; a position only polled is announced as "anything may have
+   * changed" when no notice covers it in time (or at once without a LISTEN session).
+   */
+  #advance(position: string | null, accounts?: readonly number[] | null): void {
     if (comparePositions(position, this.#position) > 0) this.#position = position;
+    if (accounts !== undefined) {
+      // A notice without accounts means "everything may differ" even at the same position (a swap).
+      if (comparePositions(position, this.#announced) > 0 || accounts === null) this.#announce(position, accounts);
+    } else if (comparePositions(this.#position, this.#announced) > 0) {
+      this.#expectNotice(this.#position);
+    }
     for (const w of [...this.#waiters]) {
       if (comparePositions(this.#position, w.position) >= 0) w.resolve('reached');
       else if (this.#stop !== null) w.resolve('stopped');
     }
+  }
+
+  #announce(position: string | null, accounts: readonly number[] | null): void {
+    if (comparePositions(position, this.#announced) > 0) this.#announced = position;
+    for (const listener of this.#listeners) {
+      try {
+        listener(this.#announced, accounts);
+      } catch (err) {
+        this.#o.logger.warn({ err }, 'checkpoint change listener failed');
+      }
+    }
+  }
+
+  #expectNotice(position: string | null): void {
+    if (this.#listen === null) {
+      this.#announce(position, null);
+      return;
+    }
+    if (this.#unannouncedTimer !== null) return;
+    this.#unannouncedTimer = setTimeout(() => {
+      this.#unannouncedTimer = null;
+      if (this.#closed || comparePositions(position, this.#announced) <= 0) return;
+      this.#o.logger.warn({ position, announced: this.#announced }, 'checkpoint moved without a notice');
+      this.#announce(position, null);
+      if (comparePositions(this.#position, this.#announced) > 0) this.#expectNotice(this.#position);
+    }, this.#o.unannouncedMs ?? 2000);
+    this.#unannouncedTimer.unref();
   }
 
   #schedulePoll(): void {
@@ -169,7 +241,10 @@ export class CheckpointWatcher {
       if (msg.channel !== CHECKPOINT_CHANNEL || !msg.payload) return;
       try {
         const notice = JSON.parse(msg.payload) as CheckpointNotice;
-        if (notice.schema === READ_MODEL_SCHEMA && notice.name === this.#projection) this.#advance(notice.position);
+        if (notice.schema === READ_MODEL_SCHEMA && notice.name === this.#projection) {
+          const accounts = Array.isArray(notice.accounts) ? notice.accounts.filter(Number.isInteger) : null;
+          this.#advance(notice.position, accounts);
+        }
       } catch {
         // Not ours; polling covers it.
       }
@@ -177,8 +252,10 @@ export class CheckpointWatcher {
     try {
       await client.connect();
       await client.query(`LISTEN ${CHECKPOINT_CHANNEL}`);
-      // Notifications sent before LISTEN are lost: look once.
+      // Notifications sent before LISTEN (or while a previous session was down) are lost: look
+      // once, and tell listeners that anything up to there may have changed.
       await this.refresh().catch(() => {});
+      if (this.#listen === client) this.#announce(this.#position, null);
     } catch (err) {
       lost(err);
     }

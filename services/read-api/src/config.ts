@@ -5,12 +5,15 @@ export interface ReadApiConfig extends PlatformConfig {
   minPositionTimeoutMs: number;
   /** Connections in the API's PostgreSQL pool. */
   databasePoolSize: number;
+  /** Bytes of serialized responses kept in memory (0: no response cache). */
+  cacheMaxBytes: number;
 }
 
 /**
  * The read API's configuration: the platform's variables (READ_API_PORT default 3001, HOST,
  * DATABASE_URL, LOG_LEVEL, JWT_*, RATE_LIMIT_*, SHUTDOWN_GRACE_MS, …) plus
- * READ_API_MIN_POSITION_TIMEOUT_MS (default 5000) and READ_API_POOL_SIZE (default 20).
+ * READ_API_MIN_POSITION_TIMEOUT_MS (default 5000), READ_API_POOL_SIZE (default 20) and
+ * READ_API_CACHE_MB (default 64; 0 turns the response cache off).
  * @example
  * const config = loadReadApiConfig(process.env);
  */
@@ -20,6 +23,7 @@ export function loadReadApiConfig(env: NodeJS.ProcessEnv = process.env): ReadApi
     ...platform,
     minPositionTimeoutMs: integer(env, 'READ_API_MIN_POSITION_TIMEOUT_MS', 5000, 0, 60_000),
     databasePoolSize: integer(env, 'READ_API_POOL_SIZE', 20, 1, 500),
+    cacheMaxBytes: integer(env, 'READ_API_CACHE_MB', 64, 0, 16_384) * 1024 * 1024,
   };
 }
 

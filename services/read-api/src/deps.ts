@@ -1,12 +1,15 @@
 import type { ReadModelDatabase } from '@publisher/read-model';
 import type { Kysely } from 'kysely';
 import type { CheckpointWatcher } from './checkpoint-watcher.ts';
+import type { ResponseCache } from './response-cache.ts';
 
 /** What the read routes need. */
 export interface ReadApiDeps {
   /** Kysely scoped to the live read-model schema. */
   db: Kysely<ReadModelDatabase>;
   watcher: CheckpointWatcher;
+  /** Serialized responses until their account's rows change (disabled when sized 0). */
+  cache: ResponseCache;
   /** Longest a request waits for its `min_position`. */
   minPositionTimeoutMs: number;
 }

@@ -26,21 +26,23 @@ export function scopeFor(principal: Principal, accountId?: number): TenantScope 
  * Read-your-writes: when the request names a position (`min_position` query parameter or
  * `X-Min-Position` header; the later one when both), holds it until the read models include it,
  * at most `timeoutMs`; past that, 503 PROJECTION_BEHIND with Retry-After, never stale data.
+ * Resolves whether the request named a position.
  */
 export async function awaitMinPosition(
   request: FastifyRequest,
   watcher: CheckpointWatcher,
   timeoutMs: number,
   fromQuery: string | undefined,
-): Promise<void> {
+): Promise<boolean> {
   const header = request.headers['x-min-position'];
   const fromHeader = typeof header === 'string' ? header : undefined;
   const wanted = comparePositions(fromQuery ?? null, fromHeader ?? null) >= 0 ? fromQuery : fromHeader;
-  if (wanted === undefined) return;
+  if (wanted === undefined) return false;
   const started = Date.now();
   const outcome = await watcher.waitFor(wanted, timeoutMs);
   if (outcome === 'stopped') throw projectionStopped(wanted, watcher.position);
   if (outcome === 'timeout') throw projectionBehind(wanted, watcher.position, Date.now() - started);
+  return true;
 }
 
 /** RFC 9110 If-None-Match: weak comparison, `*` matches any current representation. */

@@ -7,11 +7,12 @@ import {
   type PublishingRecordOrdering,
   publishingRecordRepresentation,
 } from '@publisher/read-model';
+import { sendRead } from '../cached-response.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { recordNotFound } from '../errors.ts';
-import { awaitMinPosition, noneMatch, pageLinks, REVALIDATE, scopeFor, splitCommaLists } from '../read-helpers.ts';
+import { awaitMinPosition, pageLinks, scopeFor, splitCommaLists } from '../read-helpers.ts';
 import { IdParams, PublishingRecordListQuery, ReadHeaders, ReadQuery } from '../schemas.ts';
-import { errorResponses, READ_POSITION_HEADER } from './responses.ts';
+import { errorResponses } from './responses.ts';
 
 const tags = ['publishing-records'];
 
@@ -32,29 +33,28 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
     async (request, reply) => {
       const q = request.query;
       const scope = scopeFor(request.principal, q.account_id);
-      await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, q.min_position);
+      const waited = await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, q.min_position);
       const page = q.page ?? 1;
       const pageSize = q.page_size ?? 20;
-      const { count, rows } = await listPublishingRecords(deps.db, scope, {
-        page,
-        page_size: pageSize,
-        ordering: q.ordering as PublishingRecordOrdering | undefined,
-        filters: {
-          site_id: q.site_id,
-          sector_id: q.sector_id,
-          content_id: q.content_id,
-          destination: q.destination,
-          status: q.status,
-          created_after: q.created_after,
-          created_before: q.created_before,
-          updated_after: q.updated_after,
-          updated_before: q.updated_before,
-        },
-      });
-      reply.header(READ_POSITION_HEADER, deps.watcher.position ?? '');
-      return listOf(request, rows.map(publishingRecordRepresentation), {
-        count,
-        ...pageLinks(request, page, pageSize, count),
+      return sendRead(request, reply, deps, scope, waited, async () => {
+        const { count, rows } = await listPublishingRecords(deps.db, scope, {
+          page,
+          page_size: pageSize,
+          ordering: q.ordering as PublishingRecordOrdering | undefined,
+          filters: {
+            site_id: q.site_id,
+            sector_id: q.sector_id,
+            content_id: q.content_id,
+            destination: q.destination,
+            status: q.status,
+            created_after: q.created_after,
+            created_before: q.created_before,
+            updated_after: q.updated_after,
+            updated_before: q.updated_before,
+          },
+        });
+        const results = rows.map(publishingRecordRepresentation);
+        return { payload: listOf(request, results, { count, ...pageLinks(request, page, pageSize, count) }) };
       });
     },
   );
@@ -77,14 +77,13 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
     },
     async (request, reply) => {
       const scope = scopeFor(request.principal, request.query.account_id);
-      await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, request.query.min_position);
-      const row = await getPublishingRecord(deps.db, scope, request.params.id.toLowerCase());
-      if (row === undefined) throw recordNotFound('publishing record', request.params.id);
-      const etag = `"${row.revision}"`;
-      reply.header('etag', etag).header('cache-control', REVALIDATE);
-      reply.header(READ_POSITION_HEADER, deps.watcher.position ?? '');
-      if (noneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
-      return success(request, publishingRecordRepresentation(row));
+      const { min_position } = request.query;
+      const waited = await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, min_position);
+      return sendRead(request, reply, deps, scope, waited, async () => {
+        const row = await getPublishingRecord(deps.db, scope, request.params.id.toLowerCase());
+        if (row === undefined) throw recordNotFound('publishing record', request.params.id);
+        return { payload: success(request, publishingRecordRepresentation(row)), etag: `"${row.revision}"` };
+      });
     },
   );
 };

@@ -2,11 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { SuccessEnvelope } from '@publisher/contracts';
 import { success } from '@publisher/platform';
 import { getSiteDeploymentStatus } from '@publisher/read-model';
+import { sendRead } from '../cached-response.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { siteNotFound } from '../errors.ts';
 import { awaitMinPosition, scopeFor } from '../read-helpers.ts';
 import { ReadHeaders, ReadQuery, SiteDeploymentStatusRepresentation, SiteParams } from '../schemas.ts';
-import { errorResponses, READ_POSITION_HEADER } from './responses.ts';
+import { errorResponses } from './responses.ts';
 
 /** `GET sites/{site_id}/deployment-status`: the per-site view. */
 const siteRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fastify, { deps }) => {
@@ -24,11 +25,13 @@ const siteRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fast
     },
     async (request, reply) => {
       const scope = scopeFor(request.principal, request.query.account_id);
-      await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, request.query.min_position);
-      const status = await getSiteDeploymentStatus(deps.db, scope, request.params.site_id);
-      if (status === undefined) throw siteNotFound(request.params.site_id);
-      reply.header(READ_POSITION_HEADER, deps.watcher.position ?? '');
-      return success(request, status);
+      const { min_position } = request.query;
+      const waited = await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, min_position);
+      return sendRead(request, reply, deps, scope, waited, async () => {
+        const status = await getSiteDeploymentStatus(deps.db, scope, request.params.site_id);
+        if (status === undefined) throw siteNotFound(request.params.site_id);
+        return { payload: success(request, status) };
+      });
     },
   );
 };

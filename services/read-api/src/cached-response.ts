@@ -1,0 +1,67 @@
+import type { TenantScope } from '@publisher/read-model';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ReadApiDeps } from './deps.ts';
+import { noneMatch, REVALIDATE } from './read-helpers.ts';
+import type { CachedResponse } from './response-cache.ts';
+import { READ_POSITION_HEADER } from './routes/responses.ts';
+
+/** What a read route computes on a cache miss: its 200 envelope and, for single records, the ETag. */
+export interface ReadResult {
+  payload: { request_id: string };
+  etag?: string;
+}
+
+/** Both envelopes end with `request_id` (schema order is serialization order). */
+const REQUEST_ID_TAIL = '"request_id":""}';
+
+/**
+ * Answers a read: from the response cache when a valid entry exists, otherwise by running `load`
+ * (the query), serializing with the route's response schema and caching the body. Requests that
+ * name a `min_position` skip the cache (they are read-your-writes probes, rarely repeated). Sets
+ * `X-Read-Position` and, with an ETag, `Cache-Control` and the 304 answer to `If-None-Match`.
+ *
+ * @example
+ * return sendRead(request, reply, deps, scope, waited, async () => ({ payload: success(request, data) }));
+ */
+export async function sendRead(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: ReadApiDeps,
+  scope: TenantScope,
+  minPositionGiven: boolean,
+  load: () => Promise<ReadResult>,
+): Promise<FastifyReply> {
+  const { cache, watcher } = deps;
+  const cacheable = cache.enabled && !minPositionGiven;
+  const key = cacheable ? cacheKey(request, scope) : '';
+  let entry: Pick<CachedResponse, 'prefix' | 'etag'> | undefined = cacheable ? cache.get(key) : undefined;
+  // A cached answer is current as of the announced checkpoint (what the cache knows changed);
+  // a query's as of the checkpoint known before it ran (its snapshot is at least that new).
+  let position = watcher.announced;
+  if (entry === undefined) {
+    position = watcher.position;
+    const stamp = cache.stamp(watcher.announced);
+    const { payload, etag } = await load();
+    const body = reply.serialize({ ...payload, request_id: '' }) as string;
+    if (!body.endsWith(REQUEST_ID_TAIL)) throw new Error('read envelope does not end with request_id');
+    entry = { prefix: body.slice(0, -2), etag };
+    if (cacheable) cache.set(key, stamp, { ...entry, account: scope.account_id });
+  }
+  reply.header(READ_POSITION_HEADER, position ?? '');
+  if (entry.etag !== undefined) {
+    reply.header('etag', entry.etag).header('cache-control', REVALIDATE);
+    if (noneMatch(request.headers['if-none-match'], entry.etag)) return reply.code(304).send(null);
+  }
+  // A string with a JSON content type goes out as is (the route's serializer is skipped).
+  reply.type('application/json; charset=utf-8');
+  return reply.send(`${entry.prefix}${JSON.stringify(request.id).slice(1, -1)}"}`);
+}
+
+/**
+ * The caller's scope and everything of the request the body depends on: path and query (page
+ * links repeat them) and the origin the links are built from.
+ */
+function cacheKey(request: FastifyRequest, scope: TenantScope): string {
+  const sites = scope.site_ids === null ? '*' : scope.site_ids.join(',');
+  return `${scope.account_id}|${sites}|${request.protocol}://${request.host}${request.url}`;
+}

@@ -1,0 +1,162 @@
+import { comparePositions } from '@publisher/event-store';
+
+/** A serialized 200 response, minus its request id (see `ResponseCache`). */
+export interface CachedResponse {
+  /** The JSON body up to the request id's value: `…,"request_id":"`. */
+  readonly prefix: string;
+  readonly etag: string | undefined;
+  /** Whose rows it shows: one account, or 'any' for privileged cross-account reads. */
+  readonly account: number | 'any';
+  /** The checkpoint known before the query ran (the data is at least that new). */
+  readonly position: string | null;
+  readonly generation: number;
+}
+
+/** What a cache lookup needs to know before running the query: see `ResponseCache.stamp`. */
+export interface CacheStamp {
+  readonly position: string | null;
+  readonly generation: number;
+}
+
+export interface ResponseCacheStats {
+  entries: number;
+  bytes: number;
+  max_bytes: number;
+  hits: number;
+  misses: number;
+}
+
+/**
+ * Serialized read responses, kept until the rows behind them change. Read models change only when
+ * the projector commits a batch, and its checkpoint notice names the accounts the batch touched,
+ * so an entry stays valid while no change to its account was announced after the checkpoint it
+ * was computed at (`changed`). Anything unknown — a position seen only by polling, a notice
+ * without accounts, a rebuild — drops everything (a new generation).
+ *
+ * Entries are keyed by the caller's scope and the request, so one tenant never gets another's
+ * entry; the request id is spliced in per response. A response is admitted on the second miss of
+ * its key within the last `DOORKEEPER_KEYS` distinct misses: reads that never repeat (a crawl over
+ * every record) would otherwise evict the hot entries and fill the heap for nothing. Least
+ * recently used entries go first once `maxBytes` (an upper bound: UTF-16 length of keys and
+ * bodies) is reached.
+ *
+ * @example
+ * const cache = new ResponseCache(64 * 1024 * 1024);
+ * watcher.onChange((position, accounts) => cache.changed(position, accounts));
+ */
+/** How many distinct missed keys (as 32-bit hashes) the admission doorkeeper remembers. */
+export const DOORKEEPER_KEYS = 100_000;
+
+export class ResponseCache {
+  readonly #maxBytes: number;
+  readonly #entries = new Map<string, CachedResponse & { bytes: number }>();
+  #bytes = 0;
+  #generation = 0;
+  /** Per account: the checkpoint at which its rows last changed (in this generation). */
+  readonly #changedAt = new Map<number, string | null>();
+  /** The checkpoint at which any account's rows last changed (for 'any' entries). */
+  #anyChangedAt: string | null = null;
+  #hits = 0;
+  #misses = 0;
+  /** Hashes of keys missed once; a collision only admits an entry early. */
+  #seen = new Set<number>();
+
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+  }
+
+  get enabled(): boolean {
+    return this.#maxBytes > 0;
+  }
+
+  /** Taken BEFORE the query runs; the entry is stored with it. */
+  stamp(position: string | null): CacheStamp {
+    return { position, generation: this.#generation };
+  }
+
+  /** A still valid entry for `key`, or undefined. */
+  get(key: string): CachedResponse | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined || !this.#valid(entry)) {
+      if (entry !== undefined) this.#delete(key, entry);
+      this.#misses++;
+      return undefined;
+    }
+    // Re-insert: Map order is the recency order.
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    this.#hits++;
+    return entry;
+  }
+
+  /** Stores a response computed after `stamp` was taken (skipped if it is already outdated). */
+  set(key: string, stamp: CacheStamp, value: Pick<CachedResponse, 'prefix' | 'etag' | 'account'>): void {
+    if (!this.enabled || !this.#admit(key)) return;
+    const entry = { ...value, ...stamp, bytes: 2 * (key.length + value.prefix.length) + 64 };
+    if (entry.bytes > this.#maxBytes / 8 || !this.#valid(entry)) return;
+    const old = this.#entries.get(key);
+    if (old !== undefined) this.#delete(key, old);
+    this.#entries.set(key, entry);
+    this.#bytes += entry.bytes;
+    for (const [k, e] of this.#entries) {
+      if (this.#bytes <= this.#maxBytes) break;
+      this.#delete(k, e);
+    }
+  }
+
+  /**
+   * The read models changed up to `position`: the rows of `accounts`, or (null) possibly any row.
+   * Called by the checkpoint watcher before requests waiting for that position resume.
+   */
+  changed(position: string | null, accounts: readonly number[] | null): void {
+    if (accounts === null) {
+      this.#generation++;
+      this.#changedAt.clear();
+      this.#entries.clear();
+      this.#bytes = 0;
+    } else {
+      for (const account of accounts) this.#changedAt.set(account, position);
+    }
+    if (comparePositions(position, this.#anyChangedAt) > 0) this.#anyChangedAt = position;
+  }
+
+  stats(): ResponseCacheStats {
+    return {
+      entries: this.#entries.size,
+      bytes: this.#bytes,
+      max_bytes: this.#maxBytes,
+      hits: this.#hits,
+      misses: this.#misses,
+    };
+  }
+
+  /** True on the second sighting of `key` (since the doorkeeper was last reset). */
+  #admit(key: string): boolean {
+    const hash = fnv1a(key);
+    if (this.#seen.delete(hash)) return true;
+    if (this.#seen.size >= DOORKEEPER_KEYS) this.#seen.clear();
+    this.#seen.add(hash);
+    return false;
+  }
+
+  #valid(entry: CachedResponse): boolean {
+    if (entry.generation !== this.#generation) return false;
+    const changedAt = entry.account === 'any' ? this.#anyChangedAt : (this.#changedAt.get(entry.account) ?? null);
+    return comparePositions(changedAt, entry.position) <= 0;
+  }
+
+  #delete(key: string, entry: { bytes: number }): void {
+    this.#entries.delete(key);
+    this.#bytes -= entry.bytes;
+  }
+}
+
+/** 32-bit FNV-1a of a string's UTF-16 code units: cheap, and spread enough for the doorkeeper. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}

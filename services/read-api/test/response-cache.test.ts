@@ -1,0 +1,94 @@
+import t from 'tap';
+import { DOORKEEPER_KEYS, ResponseCache } from '../src/response-cache.ts';
+
+const P1 = '0000000000000001-0000000000000001';
+const P2 = '0000000000000002-0000000000000001';
+const P3 = '0000000000000003-0000000000000001';
+
+const body = (text: string) => ({ prefix: `{"success":true,"data":"${text}","request_id":"`, etag: undefined });
+
+/** Stores `key` (two misses: the doorkeeper admits on the second). */
+function put(cache: ResponseCache, key: string, account: number | 'any', position: string | null, text = key) {
+  for (let i = 0; i < 2; i++) {
+    cache.get(key);
+    cache.set(key, cache.stamp(position), { ...body(text), account });
+  }
+}
+
+t.test('a response is admitted on its second miss and then served until its account changes', async (t) => {
+  const cache = new ResponseCache(1024 * 1024);
+  cache.set('a', cache.stamp(P1), { ...body('a'), account: 1 });
+  t.equal(cache.get('a'), undefined, 'first miss: only remembered');
+  cache.set('a', cache.stamp(P1), { ...body('a'), account: 1 });
+  t.match(cache.get('a'), { prefix: body('a').prefix }, 'second miss: stored');
+  put(cache, 'b', 2, P1);
+
+  cache.changed(P2, [2]);
+  t.ok(cache.get('a'), "account 1's entry survives a change to account 2");
+  t.equal(cache.get('b'), undefined, "account 2's entry is dropped");
+  t.match(cache.stats(), { entries: 1, hits: 2 });
+});
+
+t.test('an entry computed before a change it may have missed is not stored', async (t) => {
+  const cache = new ResponseCache(1024 * 1024);
+  cache.get('a');
+  cache.set('a', cache.stamp(P1), { ...body('a'), account: 1 });
+  const stamp = cache.stamp(P1); // the query starts at P1 …
+  cache.changed(P2, [1]); // … and account 1 changes while it runs
+  cache.set('a', stamp, { ...body('old'), account: 1 });
+  t.equal(cache.get('a'), undefined);
+  put(cache, 'a', 1, P2, 'new');
+  t.match(cache.get('a'), { prefix: body('new').prefix }, 'computed at the change is fine');
+});
+
+t.test('cross-account entries go with any change; unknown changes drop everything', async (t) => {
+  const cache = new ResponseCache(1024 * 1024);
+  put(cache, 'all', 'any', P1);
+  put(cache, 'one', 1, P1);
+  cache.changed(P2, [7]);
+  t.equal(cache.get('all'), undefined, 'a cross-account read depends on every account');
+  t.ok(cache.get('one'));
+
+  const stamp = cache.stamp(P2);
+  cache.changed(P2, null); // e.g. a rebuild's swap: same position, new rows
+  t.equal(cache.get('one'), undefined);
+  t.equal(cache.stats().entries, 0);
+  cache.get('late');
+  cache.set('late', stamp, { ...body('late'), account: 1 });
+  cache.set('late', stamp, { ...body('late'), account: 1 });
+  t.equal(cache.get('late'), undefined, 'a query begun before the flush is not stored after it');
+  put(cache, 'one', 1, P3);
+  t.ok(cache.get('one'), 'caching resumes');
+});
+
+t.test('least recently used entries go first when the budget is reached', async (t) => {
+  const x = 'x'.repeat(100);
+  const size = 2 * (2 + body(x).prefix.length) + 64; // what one entry with a two-letter key counts
+  const cache = new ResponseCache(size * 8);
+  const keys = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7'];
+  for (const k of keys) put(cache, k, 1, P1, x);
+  t.equal(cache.stats().entries, 8, 'eight fit');
+  t.ok(cache.get('k0'), 'k0 is now the most recently used');
+  put(cache, 'k8', 1, P1, x);
+  t.equal(cache.get('k1'), undefined, 'k1 (least recently used) was evicted');
+  for (const k of ['k0', 'k2', 'k7', 'k8']) t.ok(cache.get(k), `${k} kept`);
+  t.ok(cache.stats().bytes <= size * 8);
+});
+
+t.test('entries larger than an eighth of the budget and a zero budget are never stored', async (t) => {
+  const cache = new ResponseCache(8000);
+  put(cache, 'big', 1, P1, 'x'.repeat(600));
+  t.equal(cache.get('big'), undefined);
+  const off = new ResponseCache(0);
+  t.equal(off.enabled, false);
+  put(off, 'a', 1, P1);
+  t.equal(off.get('a'), undefined);
+});
+
+t.test('the doorkeeper forgets after DOORKEEPER_KEYS distinct misses', async (t) => {
+  const cache = new ResponseCache(1024 * 1024);
+  cache.set('once', cache.stamp(P1), { ...body('once'), account: 1 });
+  for (let i = 0; i < DOORKEEPER_KEYS; i++) cache.set(`k${i}`, cache.stamp(P1), { ...body('k'), account: 1 });
+  cache.set('once', cache.stamp(P1), { ...body('once'), account: 1 });
+  t.equal(cache.get('once'), undefined, 'a miss long ago does not count');
+});
