@@ -9,12 +9,12 @@
  */
 import {
   EVENT_HEADERS,
+  type EventContract,
+  findEventContract,
   type IntegrationEvent,
   type IntegrationEventOf,
   type IntegrationEventType,
   type PublisherTopic,
-  topicOf,
-  validateIntegrationEvent,
 } from '@publisher/contracts';
 import type { DeploymentEvent, PublishingRecordEvent, SiteDeploymentsEvent } from '@publisher/domain';
 import type { RecordedEvent } from '@publisher/event-store';
@@ -60,7 +60,7 @@ export function mapRecordedEvent(recorded: RecordedEvent): MappedEvent {
   const draft = {
     event_id: recorded.id,
     event_type: body.event_type,
-    schema_version: 1,
+    schema_version: PUBLISHED_VERSION,
     occurred_at: m.occurred_at,
     record_id: body.record_id,
     account_id: m.tenant.account_id,
@@ -71,14 +71,29 @@ export function mapRecordedEvent(recorded: RecordedEvent): MappedEvent {
     causation_id: m.causation_id,
     data: body.data,
   };
-  const checked = validateIntegrationEvent(draft);
-  if (!checked.ok) {
+  const contract = contractOf(draft.event_type);
+  if (!contract.check(draft)) {
     throw new RelayError('RELAY_UNMAPPABLE_EVENT', `${recorded.type} maps to an invalid ${draft.event_type}`, {
       ...eventRef(recorded),
-      errors: checked.error.details,
+      errors: contract.errors(draft),
     });
   }
-  return { kind: 'publish', topic: topicOf(draft.event_type)!, key: draft.record_id, event: checked.event };
+  return { kind: 'publish', topic: contract.topic, key: draft.record_id, event: draft as IntegrationEvent };
+}
+
+/** The relay writes schema version 1 of every type; looked up once per type, not per event. */
+const PUBLISHED_VERSION = 1;
+const contracts = new Map<IntegrationEventType, EventContract>();
+
+function contractOf(eventType: IntegrationEventType): EventContract {
+  let contract = contracts.get(eventType);
+  if (!contract) {
+    contract = findEventContract(eventType, PUBLISHED_VERSION);
+    // The mapping only names types of the catalogue (typed), so this is a broken build, not bad data.
+    if (!contract) throw new RelayError('RELAY_UNMAPPABLE_EVENT', `no public contract for ${eventType}`);
+    contracts.set(eventType, contract);
+  }
+  return contract;
 }
 
 /** null: internal by design; undefined: unknown type (a mapping is missing). */
