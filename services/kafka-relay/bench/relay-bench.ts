@@ -171,9 +171,13 @@ async function latency(dbUrl: string, brokers: string, prefix: string): Promise<
     },
   });
   await joined;
-  // Warm-up: the relay and the consumer are live once one command makes the round trip.
-  await command(url, token, responded);
-  while (received.size === 0) await new Promise((r) => setTimeout(r, 20));
+  // Warm-up: the relay and the consumer are live once one command makes the round trip. A consumer
+  // starting at the latest offset misses what is produced while it still resolves that offset, so
+  // the warm-up command is repeated until one arrives (a single one could leave the bench waiting forever).
+  while (received.size === 0) {
+    await command(url, token, responded);
+    for (let i = 0; i < 25 && received.size === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  }
   responded.clear();
   received.clear();
 
