@@ -48,6 +48,17 @@ export function tenantPredicate(scope: TenantScope): Expression<SqlBool> {
 }
 
 /**
+ * `tenantPredicate` for a row already in memory (rows fetched by id for many callers at once and
+ * handed to each after this check). Must say exactly what the SQL says; a test holds them equal.
+ * @example
+ * if (!inTenantScope({ account_id: 1, site_ids: null }, row)) throw notFound();
+ */
+export function inTenantScope(scope: TenantScope, row: { account_id: number; site_id: number }): boolean {
+  if (scope.account_id !== 'any' && row.account_id !== scope.account_id) return false;
+  return scope.site_ids === null || scope.site_ids.includes(row.site_id);
+}
+
+/**
  * Restricts a select to what the scope may read. Every read query starts here.
  * @example
  * const q = withTenantScope(db.selectFrom('publishing_records').selectAll(), scope);

@@ -6,6 +6,7 @@ import {
   getDeployment,
   getPublishingRecord,
   getSiteDeploymentStatus,
+  inTenantScope,
   listDeployments,
   listPublishingRecords,
   loadPublishingRecords,
@@ -175,4 +176,24 @@ t.test('after a schema swap, prepared reads see the new tables at once', async (
   t.same(await read(), [after.id], 'the same connection and statement now read the swapped-in tables');
   await pool.query('DROP SCHEMA read_model_prev CASCADE');
   t.same(await read(), [after.id]);
+});
+
+t.test('inTenantScope says what the SQL tenancy predicate says', async (t) => {
+  const rows = [];
+  for (const account_id of [1, 2, 3])
+    for (const site_id of [10, 11, 12]) rows.push(recordRow({ account_id, site_id, content_id: 9000 + rows.length }));
+  await savePublishingRecords(db, rows);
+  const scopes: TenantScope[] = [];
+  for (const account_id of [1, 2, 'any'] as const)
+    for (const site_ids of [null, [], [10], [11, 12], [99]]) scopes.push({ account_id, site_ids });
+  for (const scope of scopes) {
+    for (const row of rows) {
+      const sql = (await getPublishingRecord(db, scope, row.id)) !== undefined;
+      t.equal(
+        inTenantScope(scope, row),
+        sql,
+        `${JSON.stringify(scope)} / account ${row.account_id} site ${row.site_id}`,
+      );
+    }
+  }
 });

@@ -1,6 +1,8 @@
 import { createFastify, platform } from '@publisher/platform';
 import {
   createReadModelConnection,
+  loadDeployments,
+  loadPublishingRecords,
   migrateReadModel,
   READ_MODELS_PROJECTION,
   type ReadModelConnection,
@@ -12,6 +14,7 @@ import { CheckpointWatcher } from './checkpoint-watcher.ts';
 import type { ReadApiConfig } from './config.ts';
 import type { ReadApiDeps } from './deps.ts';
 import { READ_API_STATUS_BY_CODE } from './errors.ts';
+import { LookupBatcher } from './lookup-batcher.ts';
 import { ResponseCache } from './response-cache.ts';
 import deploymentRoutes from './routes/deployments.ts';
 import publishingRecordRoutes from './routes/publishing-records.ts';
@@ -85,6 +88,8 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
     db: connection.db,
     watcher,
     cache,
+    records: new LookupBatcher((ids) => loadPublishingRecords(connection.db, ids)),
+    deployments: new LookupBatcher((ids) => loadDeployments(connection.db, ids)),
     minPositionTimeoutMs: config.minPositionTimeoutMs,
   };
 

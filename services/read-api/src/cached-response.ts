@@ -2,7 +2,6 @@ import type { TenantScope } from '@publisher/read-model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ReadApiDeps } from './deps.ts';
 import { noneMatch, REVALIDATE } from './read-helpers.ts';
-import type { CachedResponse } from './response-cache.ts';
 import { READ_POSITION_HEADER } from './routes/responses.ts';
 
 /** What a read route computes on a cache miss: its 200 envelope and, for single records, the ETag. */
@@ -34,27 +33,37 @@ export async function sendRead(
   const { cache, watcher } = deps;
   const cacheable = cache.enabled && !minPositionGiven;
   const key = cacheable ? cacheKey(request, scope) : '';
-  let entry: Pick<CachedResponse, 'prefix' | 'etag'> | undefined = cacheable ? cache.get(key) : undefined;
-  // A cached answer is current as of the announced checkpoint (what the cache knows changed);
-  // a query's as of the checkpoint known before it ran (its snapshot is at least that new).
-  let position = watcher.announced;
-  if (entry === undefined) {
-    position = watcher.position;
-    const stamp = cache.stamp(watcher.announced);
-    const { payload, etag } = await load();
-    const body = reply.serialize({ ...payload, request_id: '' }) as string;
-    if (!body.endsWith(REQUEST_ID_TAIL)) throw new Error('read envelope does not end with request_id');
-    entry = { prefix: body.slice(0, -2), etag };
-    if (cacheable) cache.set(key, stamp, { ...entry, account: scope.account_id });
+  const hit = cacheable ? cache.get(key) : undefined;
+  const requestId = JSON.stringify(request.id).slice(1, -1);
+  if (hit !== undefined) {
+    // Current as of the announced checkpoint: what the cache knows changed.
+    if (answered304(request, reply, watcher.announced, hit.etag)) return reply.code(304).send(null);
+    // Bytes go out as they are (no serializer, no UTF-8 encoding of the whole body per response).
+    const tail = Buffer.from(`${requestId}"}`);
+    reply.type('application/json; charset=utf-8');
+    return reply.send(Buffer.concat([hit.prefix, tail], hit.prefix.length + tail.length));
   }
-  reply.header(READ_POSITION_HEADER, position ?? '');
-  if (entry.etag !== undefined) {
-    reply.header('etag', entry.etag).header('cache-control', REVALIDATE);
-    if (noneMatch(request.headers['if-none-match'], entry.etag)) return reply.code(304).send(null);
-  }
+  // A query's answer is current as of the checkpoint known before it ran (its snapshot is newer).
+  const position = watcher.position;
+  const stamp = cache.stamp(watcher.announced);
+  const { payload, etag } = await load();
+  const body = reply.serialize({ ...payload, request_id: '' }) as string;
+  if (!body.endsWith(REQUEST_ID_TAIL)) throw new Error('read envelope does not end with request_id');
+  const prefix = body.slice(0, -2);
+  if (cacheable && cache.admit(key))
+    cache.set(key, stamp, { prefix: Buffer.from(prefix), etag, account: scope.account_id });
+  if (answered304(request, reply, position, etag)) return reply.code(304).send(null);
   // A string with a JSON content type goes out as is (the route's serializer is skipped).
   reply.type('application/json; charset=utf-8');
-  return reply.send(`${entry.prefix}${JSON.stringify(request.id).slice(1, -1)}"}`);
+  return reply.send(`${prefix}${requestId}"}`);
+}
+
+/** Sets the read headers; true when If-None-Match matches the ETag (the caller answers 304). */
+function answered304(request: FastifyRequest, reply: FastifyReply, position: string | null, etag?: string): boolean {
+  reply.header(READ_POSITION_HEADER, position ?? '');
+  if (etag === undefined) return false;
+  reply.header('etag', etag).header('cache-control', REVALIDATE);
+  return noneMatch(request.headers['if-none-match'], etag);
 }
 
 /**

@@ -1,6 +1,7 @@
-import type { ReadModelDatabase } from '@publisher/read-model';
+import type { DeploymentRow, PublishingRecordRow, ReadModelDatabase } from '@publisher/read-model';
 import type { Kysely } from 'kysely';
 import type { CheckpointWatcher } from './checkpoint-watcher.ts';
+import type { LookupBatcher } from './lookup-batcher.ts';
 import type { ResponseCache } from './response-cache.ts';
 
 /** What the read routes need. */
@@ -10,6 +11,9 @@ export interface ReadApiDeps {
   watcher: CheckpointWatcher;
   /** Serialized responses until their account's rows change (disabled when sized 0). */
   cache: ResponseCache;
+  /** Rows by id, unscoped (apply `inTenantScope`), many requests per query. */
+  records: LookupBatcher<PublishingRecordRow>;
+  deployments: LookupBatcher<DeploymentRow>;
   /** Longest a request waits for its `min_position`. */
   minPositionTimeoutMs: number;
 }

@@ -4,7 +4,7 @@ import { listOf, success } from '@publisher/platform';
 import {
   type DeploymentOrdering,
   deploymentRepresentation,
-  getDeployment,
+  inTenantScope,
   listDeployments,
 } from '@publisher/read-model';
 import { sendRead } from '../cached-response.ts';
@@ -79,8 +79,8 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async
       const { min_position } = request.query;
       const waited = await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, min_position);
       return sendRead(request, reply, deps, scope, waited, async () => {
-        const row = await getDeployment(deps.db, scope, request.params.id.toLowerCase());
-        if (row === undefined) throw recordNotFound('deployment', request.params.id);
+        const row = await deps.deployments.get(request.params.id.toLowerCase());
+        if (row === undefined || !inTenantScope(scope, row)) throw recordNotFound('deployment', request.params.id);
         return { payload: success(request, deploymentRepresentation(row)), etag: `"${row.revision}"` };
       });
     },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ListEnvelope, PublishingRecordRepresentation, SuccessEnvelope } from '@publisher/contracts';
 import { listOf, success } from '@publisher/platform';
 import {
-  getPublishingRecord,
+  inTenantScope,
   listPublishingRecords,
   type PublishingRecordOrdering,
   publishingRecordRepresentation,
@@ -80,8 +80,9 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
       const { min_position } = request.query;
       const waited = await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, min_position);
       return sendRead(request, reply, deps, scope, waited, async () => {
-        const row = await getPublishingRecord(deps.db, scope, request.params.id.toLowerCase());
-        if (row === undefined) throw recordNotFound('publishing record', request.params.id);
+        const row = await deps.records.get(request.params.id.toLowerCase());
+        if (row === undefined || row.deleted || !inTenantScope(scope, row))
+          throw recordNotFound('publishing record', request.params.id);
         return { payload: success(request, publishingRecordRepresentation(row)), etag: `"${row.revision}"` };
       });
     },
