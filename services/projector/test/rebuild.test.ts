@@ -90,7 +90,18 @@ t.test('rebuild replays into new tables while the old ones serve, then swaps', a
   await waitFor(
     'live projector continues on the new tables',
     async () => (await readCheckpoint(rm.db)).position === last,
-  );
+  ).catch(async (err) => {
+    // What a stall looks like, for whoever reads the failure.
+    const activity = await rm.pool.query(
+      `select datname, application_name, state, backend_xid::text, backend_xmin::text, wait_event_type, wait_event,
+              now() - xact_start as in_xact, left(query, 120) as query
+         from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`,
+    );
+    t.comment(JSON.stringify({ last, checkpoint: await readCheckpoint(rm.db), status: projector.status() }));
+    t.comment(JSON.stringify({ snapshot: (await rm.pool.query('select pg_current_snapshot()::text')).rows[0] }));
+    for (const row of activity.rows) t.comment(JSON.stringify(row));
+    throw err;
+  });
   const expected = await foldAllEvents(store);
   const actual = await loadAllRows(rm.db);
   t.equal(actual.records.size, expected.records.size);
