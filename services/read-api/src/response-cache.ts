@@ -46,7 +46,7 @@ export interface ResponseCacheStats {
  * watcher.onChange((position, accounts) => cache.changed(position, accounts));
  */
 /** How many distinct missed keys (as 32-bit hashes) the admission doorkeeper remembers. */
-export const DOORKEEPER_KEYS = 100_000;
+export const DOORKEEPER_KEYS = 10_000;
 
 export class ResponseCache {
   readonly #maxBytes: number;
