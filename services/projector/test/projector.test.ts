@@ -1,7 +1,5 @@
 import { createPostgresEventStore } from '@publisher/event-store';
 import {
-  CHECKPOINT_CHANNEL,
-  type CheckpointNotice,
   createReadModelConnection,
   loadDeployments,
   loadPublishingRecords,
@@ -9,12 +7,11 @@ import {
   readCheckpoint,
 } from '@publisher/read-model';
 import { createTestDatabase } from '@publisher/testing';
-import pg from 'pg';
 import { pino } from 'pino';
 import t from 'tap';
 import { runAdmin } from '../src/admin-cli.ts';
 import { startProjector } from '../src/projector.ts';
-import { appendToRecord, at, createRecord, event, waitFor } from './support.ts';
+import { appendToRecord, at, createRecord, event, listenForNotices, waitFor } from './support.ts';
 
 const database = await createTestDatabase('projector');
 t.teardown(database.drop);
@@ -50,12 +47,8 @@ t.test('catches up, then projects live events promptly', async (t) => {
 });
 
 t.test("each batch's notice names the accounts whose rows it changed", async (t) => {
-  const listener = new pg.Client({ connectionString: database.url });
-  await listener.connect();
-  t.teardown(() => listener.end());
-  const notices: CheckpointNotice[] = [];
-  listener.on('notification', (m) => notices.push(JSON.parse(m.payload ?? '{}')));
-  await listener.query(`LISTEN ${CHECKPOINT_CHANNEL}`);
+  const { notices, close } = await listenForNotices(database.url);
+  t.teardown(close);
 
   const a = await createRecord(store, { account_id: 5 });
   const b = await createRecord(store, { account_id: 6 });

@@ -1,20 +1,17 @@
 import { comparePositions, createPostgresEventStore } from '@publisher/event-store';
 import {
-  CHECKPOINT_CHANNEL,
-  type CheckpointNotice,
   createReadModelConnection,
   listPublishingRecords,
   migrateReadModel,
   readCheckpoint,
 } from '@publisher/read-model';
 import { createTestDatabase } from '@publisher/testing';
-import pg from 'pg';
 import { pino } from 'pino';
 import t from 'tap';
 import { startProjector } from '../src/projector.ts';
 import { rebuildReadModels } from '../src/rebuild.ts';
 import { foldAllEvents, loadAllRows } from './oracle.ts';
-import { appendToRecord, appendWorkload, createRecord, event, waitFor } from './support.ts';
+import { appendToRecord, appendWorkload, createRecord, event, listenForNotices, waitFor } from './support.ts';
 
 const database = await createTestDatabase('rebuild');
 t.teardown(database.drop);
@@ -56,12 +53,8 @@ t.test('rebuild replays into new tables while the old ones serve, then swaps', a
   })();
 
   // Readers caching answers must hear that every row may differ after the swap.
-  const listener = new pg.Client({ connectionString: database.url });
-  await listener.connect();
-  t.teardown(() => listener.end());
-  const notices: CheckpointNotice[] = [];
-  listener.on('notification', (m) => notices.push(JSON.parse(m.payload ?? '{}')));
-  await listener.query(`LISTEN ${CHECKPOINT_CHANNEL}`);
+  const { notices, close } = await listenForNotices(database.url);
+  t.teardown(close);
 
   const phases = new Set<string>();
   const result = await rebuildReadModels({

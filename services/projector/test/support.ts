@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { EventMetadata, EventStore, NewEvent } from '@publisher/event-store';
+import { CHECKPOINT_CHANNEL, type CheckpointNotice } from '@publisher/read-model';
+import pg from 'pg';
 
 let clock = Date.parse('2024-06-01T00:00:00.000Z');
 export const at = (): string => {
@@ -186,4 +188,16 @@ export function spawnProjector(databaseUrl: string, env: Record<string, string> 
       return exited;
     },
   };
+}
+
+/** Collects the projector's checkpoint notices (NOTIFY payloads) on a LISTEN session of its own. */
+export async function listenForNotices(
+  connectionString: string,
+): Promise<{ notices: CheckpointNotice[]; close: () => Promise<void> }> {
+  const listener = new pg.Client({ connectionString });
+  await listener.connect();
+  const notices: CheckpointNotice[] = [];
+  listener.on('notification', (m) => notices.push(JSON.parse(m.payload ?? '{}')));
+  await listener.query(`LISTEN ${CHECKPOINT_CHANNEL}`);
+  return { notices, close: () => listener.end() };
 }
