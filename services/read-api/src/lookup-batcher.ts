@@ -1,5 +1,5 @@
 /**
- * Lookups by id from many requests at once, as few queries: while `maxInFlight` queries run, new
+ * Lookups by id from many requests at once, as few queries: while `maxInFlight` (1) queries run, new
  * ids queue, and the queue goes as ONE query when a slot frees (`id = any($1)`). Each PostgreSQL
  * round trip costs two process wake-ups and a query's fixed price; under load one query now
  * answers many requests, while a lone request still goes at once. The caller applies tenancy to
@@ -25,7 +25,9 @@ export class LookupBatcher<V> {
     options: { maxInFlight?: number; maxBatch?: number } = {},
   ) {
     this.#load = load;
-    this.#maxInFlight = options.maxInFlight ?? 2;
+    // One query in flight gathers the largest batches; PostgreSQL answers each fast enough that a
+    // second slot only splits them (bench:reads detail: 107 µs of API CPU per request with 2, 81 with 1).
+    this.#maxInFlight = options.maxInFlight ?? 1;
     this.#maxBatch = options.maxBatch ?? 100;
   }
 
