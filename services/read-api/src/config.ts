@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_READ_API_PORT, loadPlatformConfig, type PlatformConfig } from '@publisher/platform';
+import { DEFAULT_READ_API_PORT, integerFromEnv, loadPlatformConfig, type PlatformConfig } from '@publisher/platform';
 
 export interface ReadApiConfig extends PlatformConfig {
   /** Longest a request waits for its `min_position` before answering 503 PROJECTION_BEHIND. */
@@ -21,18 +21,8 @@ export function loadReadApiConfig(env: NodeJS.ProcessEnv = process.env): ReadApi
   const platform = loadPlatformConfig(env, { portVariable: 'READ_API_PORT', defaultPort: DEFAULT_READ_API_PORT });
   return {
     ...platform,
-    minPositionTimeoutMs: integer(env, 'READ_API_MIN_POSITION_TIMEOUT_MS', 5000, 0, 60_000),
-    databasePoolSize: integer(env, 'READ_API_POOL_SIZE', 20, 1, 500),
-    cacheMaxBytes: integer(env, 'READ_API_CACHE_MB', 64, 0, 16_384) * 1024 * 1024,
+    minPositionTimeoutMs: integerFromEnv(env, 'READ_API_MIN_POSITION_TIMEOUT_MS', 5000, 0, 60_000),
+    databasePoolSize: integerFromEnv(env, 'READ_API_POOL_SIZE', 20, 1, 500),
+    cacheMaxBytes: integerFromEnv(env, 'READ_API_CACHE_MB', 64, 0, 16_384) * 1024 * 1024,
   };
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer between ${min} and ${max}; got ${raw}`);
-  }
-  return value;
 }
