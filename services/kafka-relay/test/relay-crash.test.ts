@@ -19,6 +19,7 @@ import { consumeUntil, kafkaBrokers } from './helpers/kafka.ts';
 const KILLS = Number(process.env.CRASH_KILLS ?? 10);
 const INITIAL_RECORDS = 2500; // × 6 events
 const RECORDS_PER_ROUND = 250; // traffic keeps arriving between crashes
+const BACKLOG_MIN = 2000; // events left for the relay when a kill is sent
 const STANDBYS = 3; // processes booted ahead, so a takeover does not wait for a cold start
 
 const defer = cleanupStack(t);
@@ -53,7 +54,7 @@ function spawnRelay(): void {
       KAFKA_BROKERS: brokers,
       KAFKA_TOPIC_PREFIX: prefix,
       KAFKA_RELAY_PORT: 'off',
-      RELAY_BATCH_SIZE: '200',
+      RELAY_BATCH_SIZE: '50',
       RELAY_LOCK_RETRY_MS: '50',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     },
@@ -81,6 +82,12 @@ async function checkpoint(): Promise<string | null> {
   return rows[0]?.position ?? null;
 }
 
+/** Whether at least `count` events lie after the relay's checkpoint. */
+async function backlogAtLeast(count: number): Promise<boolean> {
+  const events = await store.readAll({ after: await checkpoint(), limit: count });
+  return events.length >= count;
+}
+
 async function until<T>(probe: () => Promise<T | null>, what: string, timeoutMs = 45_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -105,9 +112,16 @@ t.test(`SIGKILL the active relay ${KILLS} times during a backlog: nothing lost, 
       const c = await checkpoint();
       return c !== null && comparePositions(c, from) > 0 ? c : null;
     }, `progress in round ${round}`);
-    const pid = await until(activePid, 'an active relay');
     // A random point: between batches, mid-send, or between the broker's ack and the checkpoint write.
     await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 200)));
+    // A kill only tests a takeover when work is left. Small batches keep the relay slower than the
+    // writers, so a backlog can always be topped up; the kill follows the check within milliseconds,
+    // far less than the relay needs for BACKLOG_MIN events.
+    for (let topUps = 0; !(await backlogAtLeast(BACKLOG_MIN)); topUps++) {
+      if (topUps === 10) throw new Error(`the relay outran ${topUps} top-ups of the backlog in round ${round}`);
+      await writeRecords(RECORDS_PER_ROUND * 2);
+    }
+    const pid = await until(activePid, 'an active relay');
     const victim = children.get(pid);
     if (!victim) throw new Error(`active relay ${pid} is not one of ours`);
     const gone = new Promise((resolve) => victim.once('exit', resolve));
@@ -115,8 +129,7 @@ t.test(`SIGKILL the active relay ${KILLS} times during a backlog: nothing lost, 
     await gone;
     spawnRelay();
     previous = await checkpoint();
-    const [next] = await store.readAll({ after: previous, limit: 1 });
-    if (next) midBacklogKills++;
+    if (await backlogAtLeast(1)) midBacklogKills++;
     await writeRecords(RECORDS_PER_ROUND);
   }
   t.equal(midBacklogKills, KILLS, 'every kill landed while a backlog remained');
