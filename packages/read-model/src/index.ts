@@ -6,6 +6,7 @@ export * from './checkpoints.ts';
 export * from './connect.ts';
 export * from './database.ts';
 export * from './deployments.ts';
+export * from './documents.ts';
 export * from './list-query.ts';
 export * from './migrate.ts';
 export * from './projection-store.ts';

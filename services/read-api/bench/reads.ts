@@ -11,6 +11,8 @@
  * READ_API_CACHE_MB=0 (`-uncached` variants: every request queries PostgreSQL). The variants
  * alternate for BENCH_ROUNDS (2) rounds of BENCH_SECONDS (10) so load drift hits all alike;
  * BENCH_VARIANTS (comma list of hello, list, detail, list-uncached, detail-uncached) picks some.
+ * BENCH_BASELINE=<another checkout, installed> adds `list-baseline` and `detail-baseline`: that
+ * checkout's read API, as configured, measured in the same rounds (a change's effect, side by side).
  * Uses DATABASE_URL, or an embedded PostgreSQL in .data/bench-pg (seeded once, reused).
  */
 import { randomUUID } from 'node:crypto';
@@ -32,10 +34,22 @@ const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 1000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const VARIANTS = ['hello', 'list', 'detail', 'list-uncached', 'detail-uncached'] as const;
+const BASELINE = process.env.BENCH_BASELINE;
+const VARIANTS = [
+  'hello',
+  'list',
+  'detail',
+  'list-uncached',
+  'detail-uncached',
+  'list-baseline',
+  'detail-baseline',
+] as const;
 type Variant = (typeof VARIANTS)[number];
-const CHOSEN = (process.env.BENCH_VARIANTS ?? VARIANTS.join(',')).split(',') as Variant[];
+const DEFAULT_VARIANTS = VARIANTS.filter((v) => BASELINE !== undefined || !v.endsWith('-baseline'));
+const CHOSEN = (process.env.BENCH_VARIANTS ?? DEFAULT_VARIANTS.join(',')).split(',') as Variant[];
 for (const v of CHOSEN) if (!VARIANTS.includes(v)) throw new Error(`BENCH_VARIANTS: unknown ${v}`);
+if (CHOSEN.some((v) => v.endsWith('-baseline')) && BASELINE === undefined)
+  throw new Error('the -baseline variants need BENCH_BASELINE (a checkout to compare with)');
 
 async function seed(url: string): Promise<Map<number, string[]>> {
   const rm = createReadModelConnection({ connectionString: url, max: 4 });
@@ -165,9 +179,9 @@ async function main(): Promise<void> {
     async () => (await fetch(`http://127.0.0.1:${helloPort}/`)).ok,
   );
   const uncachedPort = await freePort();
-  const startApi = (port: number, env: Record<string, string> = {}) =>
+  const startApi = (port: number, env: Record<string, string> = {}, checkout = root) =>
     spawnServer(
-      path.join(root, 'services/read-api/src/main.ts'),
+      path.join(checkout, 'services/read-api/src/main.ts'),
       {
         DATABASE_URL: db.url,
         READ_API_PORT: String(port),
@@ -181,8 +195,11 @@ async function main(): Promise<void> {
   // The same server twice: as configured (response cache on by default) and with READ_API_CACHE_MB=0.
   const api = await startApi(readPort);
   const uncached = await startApi(uncachedPort, { READ_API_CACHE_MB: '0' });
+  const baselinePort = await freePort();
+  const baseline = BASELINE ? await startApi(baselinePort, {}, path.resolve(BASELINE)) : undefined;
   const base = `http://127.0.0.1:${readPort}`;
   const uncachedBase = `http://127.0.0.1:${uncachedPort}`;
+  const baselineBase = `http://127.0.0.1:${baselinePort}`;
   const list: LoadRequest['setupRequest'] = (req) => {
     const a = pick(accounts);
     return {
@@ -205,6 +222,8 @@ async function main(): Promise<void> {
     detail: (s) => load(api.child.pid, base, detail, s),
     'list-uncached': (s) => load(uncached.child.pid, uncachedBase, list, s),
     'detail-uncached': (s) => load(uncached.child.pid, uncachedBase, detail, s),
+    'list-baseline': (s) => load(baseline?.child.pid, baselineBase, list, s),
+    'detail-baseline': (s) => load(baseline?.child.pid, baselineBase, detail, s),
   };
   try {
     console.log(
@@ -249,6 +268,7 @@ async function main(): Promise<void> {
   } finally {
     await api.stop();
     await uncached.stop();
+    await baseline?.stop();
     await hello.stop();
     await db.stop();
   }

@@ -1,8 +1,8 @@
 import { createFastify, platform } from '@publisher/platform';
 import {
   createReadModelConnection,
-  loadDeployments,
-  loadPublishingRecords,
+  loadDeploymentDocuments,
+  loadPublishingRecordDocuments,
   migrateReadModel,
   READ_MODELS_PROJECTION,
   type ReadModelConnection,
@@ -88,8 +88,8 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
     db: connection.db,
     watcher,
     cache,
-    records: new LookupBatcher((ids) => loadPublishingRecords(connection.db, ids)),
-    deployments: new LookupBatcher((ids) => loadDeployments(connection.db, ids)),
+    records: new LookupBatcher((ids) => loadPublishingRecordDocuments(connection.db, ids)),
+    deployments: new LookupBatcher((ids) => loadDeploymentDocuments(connection.db, ids)),
     minPositionTimeoutMs: config.minPositionTimeoutMs,
   };
 

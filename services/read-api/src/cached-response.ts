@@ -4,14 +4,21 @@ import type { ReadApiDeps } from './deps.ts';
 import { noneMatch, REVALIDATE } from './read-helpers.ts';
 import { READ_POSITION_HEADER } from './routes/responses.ts';
 
-/** What a read route computes on a cache miss: its 200 envelope and, for single records, the ETag. */
-export interface ReadResult {
-  payload: { request_id: string };
-  etag?: string;
-}
+/**
+ * What a read route computes on a cache miss: its 200 envelope (serialized here with the route's
+ * schema) or, for single records, the record's document (JSON rendered by the read model, wrapped
+ * here in the success envelope) and its ETag.
+ */
+export type ReadResult = { payload: { request_id: string }; etag?: undefined } | { document: string; etag: string };
 
 /** Both envelopes end with `request_id` (schema order is serialization order). */
 const REQUEST_ID_TAIL = '"request_id":""}';
+/**
+ * The success envelope around a document, as the serializer writes `success(request, data)`
+ * (routes' tests compare the two byte for byte).
+ */
+const DOCUMENT_HEAD = '{"success":true,"data":';
+const DOCUMENT_TAIL = ',"request_id":"';
 
 /**
  * Answers a read: from the response cache when a valid entry exists, otherwise by running `load`
@@ -46,16 +53,23 @@ export async function sendRead(
   // A query's answer is current as of the checkpoint known before it ran (its snapshot is newer).
   const position = watcher.position;
   const stamp = cache.stamp(watcher.announced);
-  const { payload, etag } = await load();
-  const body = reply.serialize({ ...payload, request_id: '' }) as string;
-  if (!body.endsWith(REQUEST_ID_TAIL)) throw new Error('read envelope does not end with request_id');
-  const prefix = body.slice(0, -2);
+  const result = await load();
+  const { etag } = result;
+  const prefix =
+    'document' in result ? DOCUMENT_HEAD + result.document + DOCUMENT_TAIL : serialized(reply, result.payload);
   if (cacheable && cache.admit(key))
     cache.set(key, stamp, { prefix: Buffer.from(prefix), etag, account: scope.account_id });
   if (answered304(request, reply, position, etag)) return reply.code(304).send(null);
   // A string with a JSON content type goes out as is (the route's serializer is skipped).
   reply.type('application/json; charset=utf-8');
   return reply.send(`${prefix}${requestId}"}`);
+}
+
+/** The route's envelope up to the request id's value. */
+function serialized(reply: FastifyReply, payload: { request_id: string }): string {
+  const body = reply.serialize({ ...payload, request_id: '' }) as string;
+  if (!body.endsWith(REQUEST_ID_TAIL)) throw new Error('read envelope does not end with request_id');
+  return body.slice(0, -2);
 }
 
 /** Sets the read headers; true when If-None-Match matches the ETag (the caller answers 304). */

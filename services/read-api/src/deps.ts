@@ -1,4 +1,4 @@
-import type { DeploymentRow, PublishingRecordRow, ReadModelDatabase } from '@publisher/read-model';
+import type { ReadModelDatabase, RowDocument } from '@publisher/read-model';
 import type { Kysely } from 'kysely';
 import type { CheckpointWatcher } from './checkpoint-watcher.ts';
 import type { LookupBatcher } from './lookup-batcher.ts';
@@ -11,9 +11,9 @@ export interface ReadApiDeps {
   watcher: CheckpointWatcher;
   /** Serialized responses until their account's rows change (disabled when sized 0). */
   cache: ResponseCache;
-  /** Rows by id, unscoped (apply `inTenantScope`), many requests per query. */
-  records: LookupBatcher<PublishingRecordRow>;
-  deployments: LookupBatcher<DeploymentRow>;
+  /** Documents by id, unscoped (apply `inTenantScope`), many requests per query. */
+  records: LookupBatcher<RowDocument>;
+  deployments: LookupBatcher<RowDocument>;
   /** Longest a request waits for its `min_position`. */
   minPositionTimeoutMs: number;
 }

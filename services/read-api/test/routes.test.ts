@@ -162,6 +162,39 @@ t.test('by id: ETag, 304 on If-None-Match, 404 for unknown, deleted or foreign',
   t.equal((await get(`${base}/deployments/${other.id}`)).statusCode, 404);
 });
 
+t.test('a record by id has the same bytes as in a list (documents vs the route serializer)', async (t) => {
+  const nested = recordRow({
+    account_id: 7,
+    site_id: 13,
+    metadata: { title: 'a: "b", c', tags: ['x', 'y'], n: { m: [1, null, true] } },
+    destination_config: { url: 'https://example.test/hook', 'with space': 'v, w' },
+  });
+  await savePublishingRecords(rm.db, [nested]);
+  // Other tests count every account's records.
+  t.teardown(() => rm.pool.query('DELETE FROM read_model.publishing_records WHERE id = $1', [nested.id]));
+  // The list body is written by the route's schema serializer; a detail body comes from the document.
+  const dataOf = (body: string) => body.slice('{"success":true,"data":'.length, -',"request_id":"req-1"}'.length);
+  for (const [account, path, ids] of [
+    [1, 'publishing-records', mine.slice(0, 3).map((r) => r.id)],
+    [7, 'publishing-records', [nested.id]],
+    [1, 'deployments', [v1.id, v2.id]],
+  ] as const) {
+    const headers = { ...auth(account), 'x-request-id': 'req-1' };
+    const list = (await get(`${base}/${path}/?page_size=100`, headers)).body;
+    for (const id of ids) {
+      const res = await get(`${base}/${path}/${id}`, headers);
+      t.equal(res.statusCode, 200);
+      t.ok(res.body.startsWith('{"success":true,"data":{') && res.body.endsWith(',"request_id":"req-1"}'), 'envelope');
+      const data = dataOf(res.body);
+      t.ok(list.includes(`${data},`) || list.includes(`${data}]`), `${path} ${id}: the list holds the same bytes`);
+      t.same(
+        JSON.parse(data),
+        JSON.parse(list).results.find((r: { id: string }) => r.id === id),
+      );
+    }
+  }
+});
+
 t.test('deployments list and the per-site view', async (t) => {
   const list = (await get(`${base}/deployments/?site_id=11&ordering=-version`)).json();
   t.same(

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DeploymentRepresentation, ListEnvelope, SuccessEnvelope } from '@publisher/contracts';
-import { listOf, success } from '@publisher/platform';
+import { listOf } from '@publisher/platform';
 import {
   type DeploymentOrdering,
   deploymentRepresentation,
@@ -81,7 +81,7 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async
       return sendRead(request, reply, deps, scope, waited, async () => {
         const row = await deps.deployments.get(request.params.id.toLowerCase());
         if (row === undefined || !inTenantScope(scope, row)) throw recordNotFound('deployment', request.params.id);
-        return { payload: success(request, deploymentRepresentation(row)), etag: `"${row.revision}"` };
+        return { document: row.json, etag: `"${row.revision}"` };
       });
     },
   );

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ListEnvelope, PublishingRecordRepresentation, SuccessEnvelope } from '@publisher/contracts';
-import { listOf, success } from '@publisher/platform';
+import { listOf } from '@publisher/platform';
 import {
   inTenantScope,
   listPublishingRecords,
@@ -83,7 +83,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
         const row = await deps.records.get(request.params.id.toLowerCase());
         if (row === undefined || row.deleted || !inTenantScope(scope, row))
           throw recordNotFound('publishing record', request.params.id);
-        return { payload: success(request, publishingRecordRepresentation(row)), etag: `"${row.revision}"` };
+        return { document: row.json, etag: `"${row.revision}"` };
       });
     },
   );

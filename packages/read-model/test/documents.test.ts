@@ -1,0 +1,119 @@
+/**
+ * Documents (representations rendered by PostgreSQL) against the TypeScript path — load the row,
+ * `representation(row)`, `JSON.stringify` — for the same stored rows: same bytes, and where bytes
+ * cannot match (numbers PostgreSQL spells differently) the same JSON value, keys in the same order.
+ */
+import { createTestDatabase } from '@publisher/testing';
+import t from 'tap';
+import {
+  compactJson,
+  createReadModelConnection,
+  deploymentRepresentation,
+  loadDeploymentDocuments,
+  loadDeployments,
+  loadPublishingRecordDocuments,
+  loadPublishingRecords,
+  migrateReadModel,
+  publishingRecordRepresentation,
+  saveDeployments,
+  savePublishingRecords,
+} from '../src/index.ts';
+import { deploymentRow, recordRow } from './helpers.ts';
+
+const database = await createTestDatabase('read_model_documents');
+t.teardown(database.drop);
+const conn = createReadModelConnection({ connectionString: database.url });
+t.teardown(conn.close);
+const { db, pool } = conn;
+await migrateReadModel(pool);
+
+const awkward = 'q"uote \\ back\nline\ttab \u0001 \u001f del\u007f é 漢字 😀 \u2028 a: b, c';
+
+t.test('compactJson drops whitespace between tokens, never inside strings', async (t) => {
+  t.equal(compactJson('{"a": [1, "b c"], "d": {"e": null}}'), '{"a":[1,"b c"],"d":{"e":null}}');
+  t.equal(compactJson('{"k": "x\\" : y, z"}'), '{"k":"x\\" : y, z"}', 'an escaped quote does not end the string');
+  t.equal(compactJson('{"k": "ends in backslash\\\\", "n": 1}'), '{"k":"ends in backslash\\\\","n":1}');
+  t.equal(compactJson('{"a":1}'), '{"a":1}', 'compact input comes back as is');
+  t.equal(compactJson(' \n\t{ }\r'), '{}');
+});
+
+t.test('publishing records: a document is the JSON of the representation of the same row', async (t) => {
+  const rows = [
+    recordRow(),
+    recordRow({
+      status: 'published',
+      external_url: 'https://blog.test/p?a=1&b="2"',
+      external_id: awkward,
+      attempts: 3,
+      revision: 7,
+      published_at: '2024-05-02T10:00:00.999Z',
+    }),
+    recordRow({ status: 'failed', error_message: awkward, deleted: true }),
+    recordRow({
+      destination: 'wordpress',
+      destination_config: { nested: { list: [1, -2, 0.5, true, false, null, 'x, y: z', [], {}] }, 'key with space': 1 },
+      metadata: { [awkward]: awkward, longer_key_first: 1, k: { deep: { deeper: ['a', { b: 'c' }] } } },
+    }),
+  ];
+  await savePublishingRecords(db, rows);
+  // Sub-millisecond timestamps, as PostgreSQL may hold them: both paths truncate to milliseconds.
+  await pool.query(
+    `UPDATE read_model.publishing_records SET created_at = '2024-05-01 10:00:00.123987+00',
+       updated_at = '2024-05-01 10:00:01.9999+00', published_at = '1999-12-31 23:59:59.000001+00' WHERE id = $1`,
+    [rows[1]!.id],
+  );
+  const ids = rows.map((r) => r.id);
+  const [docs, loaded] = await Promise.all([loadPublishingRecordDocuments(db, ids), loadPublishingRecords(db, ids)]);
+  t.equal(docs.size, rows.length, 'every row has a document, deleted ones included');
+  for (const row of rows) {
+    const doc = docs.get(row.id)!;
+    const stored = loaded.get(row.id)!;
+    t.equal(doc.json, JSON.stringify(publishingRecordRepresentation(stored)), `record ${row.id}: same bytes`);
+    t.same(
+      { id: doc.id, account_id: doc.account_id, site_id: doc.site_id, deleted: doc.deleted, revision: doc.revision },
+      { id: row.id, account_id: row.account_id, site_id: row.site_id, deleted: row.deleted, revision: row.revision },
+      'with what tenancy, deletion and the ETag need',
+    );
+  }
+  t.match(
+    docs.get(rows[1]!.id)!.json,
+    /"created_at":"2024-05-01T10:00:00.123Z","updated_at":"2024-05-01T10:00:01.999Z"/,
+  );
+  t.same(await loadPublishingRecordDocuments(db, []), new Map(), 'no ids, no query');
+});
+
+t.test('deployments: a document is the JSON of the representation of the same row', async (t) => {
+  const rows = [
+    deploymentRow(),
+    deploymentRow({
+      sector_id: 4,
+      status: 'rolled_back',
+      deployment_url: 'https://site.test/',
+      error_message: awkward,
+      metadata: { commit: 'abc', files: [1, 2, 3] },
+      deployed_at: '2024-05-03T00:00:00.000Z',
+      rolled_back_at: '2024-05-04T00:00:00.001Z',
+    }),
+  ];
+  await saveDeployments(db, rows);
+  const ids = rows.map((r) => r.id);
+  const [docs, loaded] = await Promise.all([loadDeploymentDocuments(db, ids), loadDeployments(db, ids)]);
+  for (const row of rows) {
+    const doc = docs.get(row.id)!;
+    t.equal(
+      doc.json,
+      JSON.stringify(deploymentRepresentation(loaded.get(row.id)!)),
+      `deployment ${row.id}: same bytes`,
+    );
+    t.equal(doc.deleted, false);
+  }
+});
+
+t.test('numbers PostgreSQL spells its own way: same value and key order, other bytes', async (t) => {
+  const row = recordRow({ metadata: { big: 1e21, small: 1e-7, whole: 2.5e3 } });
+  await savePublishingRecords(db, [row]);
+  const doc = (await loadPublishingRecordDocuments(db, [row.id])).get(row.id)!;
+  const ts = JSON.stringify(publishingRecordRepresentation((await loadPublishingRecords(db, [row.id])).get(row.id)!));
+  t.not(doc.json, ts, 'jsonb writes 1e21 and 1e-7 out in full');
+  t.equal(JSON.stringify(JSON.parse(doc.json)), ts, 'parsed, they are the same document');
+});
