@@ -1,5 +1,6 @@
 import { type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import type { DeploymentStatus, DeploymentsTable, ReadModelDatabase } from './database.ts';
+import { compactJson, deploymentDocument } from './documents.ts';
 import {
   type CommonFilters,
   type ListResult,
@@ -44,22 +45,40 @@ export async function listDeployments(
   scope: TenantScope,
   options: ListDeploymentsOptions,
 ): Promise<ListResult<DeploymentRow>> {
-  const base = visible(db, scope, options.filters ?? {});
-  const page = withOrdering(base.selectAll(), options.ordering ?? '-created_at')
-    .limit(options.page_size)
-    .offset(pageOffset(options));
-  const count = base.select(sql<number>`count(*)::int`.as('total'));
-  const result = await db
-    .selectFrom(count.as('c'))
-    .leftJoinLateral(page.as('p'), (join) => join.onTrue())
-    .selectAll('p')
-    .select('c.total')
-    .execute();
+  const result = await pageWithCount(db, scope, options).selectAll('p').select('c.total').execute();
   const rows: DeploymentRow[] = [];
   for (const r of result) {
     if (r.id !== null) rows.push(deploymentFromDb(r as Selectable<DeploymentsTable>));
   }
   return { count: result[0]?.total ?? 0, rows };
+}
+
+/**
+ * Like `listDeployments`, the rows as documents (their representations as JSON, see `documents.ts`).
+ * @example
+ * const { count, rows } = await listDeploymentDocuments(rm, scope, { page: 1, page_size: 20 });
+ */
+export async function listDeploymentDocuments(
+  db: Kysely<ReadModelDatabase>,
+  scope: TenantScope,
+  options: ListDeploymentsOptions,
+): Promise<ListResult<string>> {
+  const result = await pageWithCount(db, scope, options)
+    .select([sql<string | null>`p.id`.as('id'), sql.raw<string>(deploymentDocument('p')).as('json'), 'c.total'])
+    .execute();
+  const rows: string[] = [];
+  for (const r of result) if (r.id !== null) rows.push(compactJson(r.json));
+  return { count: result[0]?.total ?? 0, rows };
+}
+
+/** The page (`p`, lateral) next to the total count (`c`), so an empty page still has its count. */
+function pageWithCount(db: Kysely<ReadModelDatabase>, scope: TenantScope, options: ListDeploymentsOptions) {
+  const base = visible(db, scope, options.filters ?? {});
+  const page = withOrdering(base.selectAll(), options.ordering ?? '-created_at')
+    .limit(options.page_size)
+    .offset(pageOffset(options));
+  const count = base.select(sql<number>`count(*)::int`.as('total'));
+  return db.selectFrom(count.as('c')).leftJoinLateral(page.as('p'), (join) => join.onTrue());
 }
 
 /**

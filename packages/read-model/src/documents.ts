@@ -73,15 +73,24 @@ export function compactJson(text: string): string {
   return from === 0 ? text : out + text.slice(from);
 }
 
-/** `SELECT …` of one table's documents, up to the id list (the parameter goes in between). */
-function documentsSelect(table: string, alias: string, schema: ObjectSchema, deleted: string): string {
-  return `SELECT ${alias}.id, ${alias}.account_id, ${alias}.site_id, ${deleted} AS deleted, ${alias}.revision,
-  (SELECT row_to_json(r) FROM (SELECT ${representationColumns(schema, alias)}) r)::text AS json
-  FROM ${table} ${alias} WHERE ${alias}.id = any(`;
+/** The SQL expression of a row's document (text; pass it through `compactJson`), `alias` naming the row. */
+function documentExpression(schema: ObjectSchema, alias: string): string {
+  return `(SELECT row_to_json(r) FROM (SELECT ${representationColumns(schema, alias)}) r)::text`;
 }
 
-const RECORDS = sql.raw(documentsSelect('publishing_records', 'p', PublishingRecordRepresentation, 'p.deleted'));
-const DEPLOYMENTS = sql.raw(documentsSelect('deployments', 'd', DeploymentRepresentation, 'false'));
+/** A publishing record's document, from the row `alias` (a table or a subquery with its columns). */
+export const publishingRecordDocument = (alias: string) => documentExpression(PublishingRecordRepresentation, alias);
+/** A deployment's document, from the row `alias`. */
+export const deploymentDocument = (alias: string) => documentExpression(DeploymentRepresentation, alias);
+
+/** `SELECT …` of one table's documents, up to the id list (the parameter goes in between). */
+function documentsSelect(table: string, alias: string, document: string, deleted: string): string {
+  return `SELECT ${alias}.id, ${alias}.account_id, ${alias}.site_id, ${deleted} AS deleted, ${alias}.revision,
+  ${document} AS json FROM ${table} ${alias} WHERE ${alias}.id = any(`;
+}
+
+const RECORDS = sql.raw(documentsSelect('publishing_records', 'p', publishingRecordDocument('p'), 'p.deleted'));
+const DEPLOYMENTS = sql.raw(documentsSelect('deployments', 'd', deploymentDocument('d'), 'false'));
 
 async function loadDocuments(
   db: Kysely<ReadModelDatabase>,

@@ -9,6 +9,10 @@ import {
   compactJson,
   createReadModelConnection,
   deploymentRepresentation,
+  listDeploymentDocuments,
+  listDeployments,
+  listPublishingRecordDocuments,
+  listPublishingRecords,
   loadDeploymentDocuments,
   loadDeployments,
   loadPublishingRecordDocuments,
@@ -116,4 +120,52 @@ t.test('numbers PostgreSQL spells its own way: same value and key order, other b
   const ts = JSON.stringify(publishingRecordRepresentation((await loadPublishingRecords(db, [row.id])).get(row.id)!));
   t.not(doc.json, ts, 'jsonb writes 1e21 and 1e-7 out in full');
   t.equal(JSON.stringify(JSON.parse(doc.json)), ts, 'parsed, they are the same document');
+});
+
+t.test('lists of documents: the same page, order and count as the row lists, as JSON', async (t) => {
+  const account = 31;
+  const rows = [];
+  for (let i = 0; i < 7; i++) {
+    rows.push(
+      recordRow({
+        account_id: account,
+        site_id: 300 + (i % 2),
+        status: i % 3 === 0 ? 'failed' : 'pending',
+        error_message: i % 3 === 0 ? awkward : null,
+        metadata: { i, note: 'x, y: z' },
+        deleted: i === 5,
+      }),
+    );
+  }
+  await savePublishingRecords(db, rows);
+  await saveDeployments(db, [deploymentRow({ account_id: account, site_id: 300, metadata: { a: [1, 2] } })]);
+  const scope = { account_id: account, site_ids: null };
+  const cases = [
+    { page: 1, page_size: 20 },
+    { page: 1, page_size: 3, ordering: 'created_at' as const },
+    { page: 2, page_size: 3, ordering: '-updated_at' as const },
+    { page: 9, page_size: 3 },
+    { page: 1, page_size: 20, filters: { site_id: 301, status: ['pending' as const] } },
+  ];
+  for (const options of cases) {
+    const [docs, plain] = await Promise.all([
+      listPublishingRecordDocuments(db, scope, options),
+      listPublishingRecords(db, scope, options),
+    ]);
+    t.equal(docs.count, plain.count, `${JSON.stringify(options)}: count`);
+    t.same(
+      docs.rows,
+      plain.rows.map((r) => JSON.stringify(publishingRecordRepresentation(r))),
+      `${JSON.stringify(options)}: same documents, same order`,
+    );
+  }
+  const [deployments, plainDeployments] = await Promise.all([
+    listDeploymentDocuments(db, scope, { page: 1, page_size: 20 }),
+    listDeployments(db, scope, { page: 1, page_size: 20 }),
+  ]);
+  t.equal(deployments.count, 1);
+  t.same(
+    deployments.rows,
+    plainDeployments.rows.map((r) => JSON.stringify(deploymentRepresentation(r))),
+  );
 });

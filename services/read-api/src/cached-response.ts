@@ -6,10 +6,21 @@ import { READ_POSITION_HEADER } from './routes/responses.ts';
 
 /**
  * What a read route computes on a cache miss: its 200 envelope (serialized here with the route's
- * schema) or, for single records, the record's document (JSON rendered by the read model, wrapped
- * here in the success envelope) and its ETag.
+ * schema), or documents (JSON rendered by the read model, wrapped here in the envelope the
+ * serializer would write): one record's with its ETag, or a page of them.
  */
-export type ReadResult = { payload: { request_id: string }; etag?: undefined } | { document: string; etag: string };
+export type ReadResult =
+  | { payload: { request_id: string }; etag?: undefined }
+  | { document: string; etag: string }
+  | { list: DocumentPage; etag?: undefined };
+
+/** A page of documents and what the list envelope says about it. */
+export interface DocumentPage {
+  count: number;
+  documents: string[];
+  next: string | null;
+  previous: string | null;
+}
 
 /** Both envelopes end with `request_id` (schema order is serialization order). */
 const REQUEST_ID_TAIL = '"request_id":""}';
@@ -19,6 +30,12 @@ const REQUEST_ID_TAIL = '"request_id":""}';
  */
 const DOCUMENT_HEAD = '{"success":true,"data":';
 const DOCUMENT_TAIL = ',"request_id":"';
+
+/** The list envelope around a page of documents, as the serializer writes `listOf(…)`. */
+function listPrefix(page: DocumentPage): string {
+  const links = `"next":${JSON.stringify(page.next)},"previous":${JSON.stringify(page.previous)}`;
+  return `{"success":true,"count":${page.count},${links},"results":[${page.documents.join(',')}],"request_id":"`;
+}
 
 /**
  * Answers a read: from the response cache when a valid entry exists, otherwise by running `load`
@@ -56,7 +73,11 @@ export async function sendRead(
   const result = await load();
   const { etag } = result;
   const prefix =
-    'document' in result ? DOCUMENT_HEAD + result.document + DOCUMENT_TAIL : serialized(reply, result.payload);
+    'document' in result
+      ? DOCUMENT_HEAD + result.document + DOCUMENT_TAIL
+      : 'list' in result
+        ? listPrefix(result.list)
+        : serialized(reply, result.payload);
   if (cacheable && cache.admit(key))
     cache.set(key, stamp, { prefix: Buffer.from(prefix), etag, account: scope.account_id });
   if (answered304(request, reply, position, etag)) return reply.code(304).send(null);

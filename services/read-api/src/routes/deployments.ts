@@ -1,12 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DeploymentRepresentation, ListEnvelope, SuccessEnvelope } from '@publisher/contracts';
-import { listOf } from '@publisher/platform';
-import {
-  type DeploymentOrdering,
-  deploymentRepresentation,
-  inTenantScope,
-  listDeployments,
-} from '@publisher/read-model';
+import { type DeploymentOrdering, inTenantScope, listDeploymentDocuments } from '@publisher/read-model';
 import { sendRead } from '../cached-response.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { recordNotFound } from '../errors.ts';
@@ -37,7 +31,7 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async
       const page = q.page ?? 1;
       const pageSize = q.page_size ?? 20;
       return sendRead(request, reply, deps, scope, waited, async () => {
-        const { count, rows } = await listDeployments(deps.db, scope, {
+        const { count, rows } = await listDeploymentDocuments(deps.db, scope, {
           page,
           page_size: pageSize,
           ordering: q.ordering as DeploymentOrdering | undefined,
@@ -52,8 +46,7 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async
             updated_before: q.updated_before,
           },
         });
-        const results = rows.map(deploymentRepresentation);
-        return { payload: listOf(request, results, { count, ...pageLinks(request, page, pageSize, count) }) };
+        return { list: { count, documents: rows, ...pageLinks(request, page, pageSize, count) } };
       });
     },
   );

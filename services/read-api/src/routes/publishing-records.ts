@@ -1,12 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ListEnvelope, PublishingRecordRepresentation, SuccessEnvelope } from '@publisher/contracts';
-import { listOf } from '@publisher/platform';
-import {
-  inTenantScope,
-  listPublishingRecords,
-  type PublishingRecordOrdering,
-  publishingRecordRepresentation,
-} from '@publisher/read-model';
+import { inTenantScope, listPublishingRecordDocuments, type PublishingRecordOrdering } from '@publisher/read-model';
 import { sendRead } from '../cached-response.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { recordNotFound } from '../errors.ts';
@@ -37,7 +31,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
       const page = q.page ?? 1;
       const pageSize = q.page_size ?? 20;
       return sendRead(request, reply, deps, scope, waited, async () => {
-        const { count, rows } = await listPublishingRecords(deps.db, scope, {
+        const { count, rows } = await listPublishingRecordDocuments(deps.db, scope, {
           page,
           page_size: pageSize,
           ordering: q.ordering as PublishingRecordOrdering | undefined,
@@ -53,8 +47,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
             updated_before: q.updated_before,
           },
         });
-        const results = rows.map(publishingRecordRepresentation);
-        return { payload: listOf(request, results, { count, ...pageLinks(request, page, pageSize, count) }) };
+        return { list: { count, documents: rows, ...pageLinks(request, page, pageSize, count) } };
       });
     },
   );
