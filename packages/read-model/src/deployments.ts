@@ -64,12 +64,14 @@ export async function listDeploymentDocuments(
   options: ListDeploymentsOptions,
 ): Promise<ListResult<string>> {
   const result = await pageWithCount(db, scope, options)
-    .select([sql<string | null>`p.id`.as('id'), sql.raw<string>(deploymentDocument('p')).as('json'), 'c.total'])
+    .select([sql<string | null>`p.id`.as('id'), sql.raw<string>(DOCUMENT_OF_P).as('json'), 'c.total'])
     .execute();
   const rows: string[] = [];
   for (const r of result) if (r.id !== null) rows.push(compactJson(r.json));
   return { count: result[0]?.total ?? 0, rows };
 }
+
+const DOCUMENT_OF_P = deploymentDocument('p');
 
 /** The page (`p`, lateral) next to the total count (`c`), so an empty page still has its count. */
 function pageWithCount(db: Kysely<ReadModelDatabase>, scope: TenantScope, options: ListDeploymentsOptions) {

@@ -57,17 +57,28 @@ export function representationColumns(schema: ObjectSchema, alias: string): stri
 export function compactJson(text: string): string {
   let out = '';
   let from = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-    } else if (c === 34) {
-      inString = true;
-    } else if (c === 32 || c === 10 || c === 13 || c === 9) {
-      out += text.slice(from, i);
-      from = i + 1;
+  let i = 0;
+  // Jumps from string to string (indexOf is far cheaper than a loop over every character of the
+  // long string values) and looks for whitespace only in the short gaps between them.
+  while (i < text.length) {
+    const quote = text.indexOf('"', i);
+    const gapEnd = quote === -1 ? text.length : quote;
+    for (; i < gapEnd; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 32 || c === 10 || c === 13 || c === 9) {
+        out += text.slice(from, i);
+        from = i + 1;
+      }
+    }
+    if (quote === -1) break;
+    i = quote + 1;
+    for (;;) {
+      const close = text.indexOf('"', i);
+      if (close === -1) return from === 0 ? text : out + text.slice(from);
+      let backslashes = 0;
+      while (text.charCodeAt(close - 1 - backslashes) === 92 /* \ */) backslashes++;
+      i = close + 1;
+      if (backslashes % 2 === 0) break; // an even run of backslashes escapes itself, not the quote
     }
   }
   return from === 0 ? text : out + text.slice(from);

@@ -39,6 +39,28 @@ t.test('compactJson drops whitespace between tokens, never inside strings', asyn
   t.equal(compactJson('{"k": "ends in backslash\\\\", "n": 1}'), '{"k":"ends in backslash\\\\","n":1}');
   t.equal(compactJson('{"a":1}'), '{"a":1}', 'compact input comes back as is');
   t.equal(compactJson(' \n\t{ }\r'), '{}');
+  // Random documents, spread out with indentation, come back as JSON.stringify writes them.
+  const pieces = ['"', '\\', ' ', ': ', ', ', 'a', '\n', '{', ']', 'é', '\\"'];
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const text = () => Array.from({ length: random(8) }, () => pieces[random(pieces.length)]).join('');
+  const value = (depth: number): unknown => {
+    const kind = random(depth > 2 ? 3 : 5);
+    if (kind === 0) return text();
+    if (kind === 1) return random(1000) - 500;
+    if (kind === 2) return [null, true, false][random(3)];
+    if (kind === 3) return Array.from({ length: random(4) }, () => value(depth + 1));
+    return Object.fromEntries(Array.from({ length: random(4) }, () => [text(), value(depth + 1)]));
+  };
+  let same = 0;
+  for (let i = 0; i < 500; i++) {
+    const v = { root: value(0) };
+    if (compactJson(JSON.stringify(v, null, i % 2 ? 2 : '\t')) === JSON.stringify(v)) same++;
+  }
+  t.equal(same, 500, '500 random documents');
 });
 
 t.test('publishing records: a document is the JSON of the representation of the same row', async (t) => {
