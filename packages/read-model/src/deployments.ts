@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import type { DeploymentStatus, DeploymentsTable, ReadModelDatabase } from './database.ts';
-import { compactJson, deploymentDocument } from './documents.ts';
+import { deploymentDocument, documentPage } from './documents.ts';
 import {
   type CommonFilters,
   type ListResult,
@@ -58,17 +58,18 @@ export async function listDeployments(
  * @example
  * const { count, rows } = await listDeploymentDocuments(rm, scope, { page: 1, page_size: 20 });
  */
-export async function listDeploymentDocuments(
+export function listDeploymentDocuments(
   db: Kysely<ReadModelDatabase>,
   scope: TenantScope,
   options: ListDeploymentsOptions,
 ): Promise<ListResult<string>> {
-  const result = await pageWithCount(db, scope, options)
-    .select([sql<string | null>`p.id`.as('id'), sql.raw<string>(DOCUMENT_OF_P).as('json'), 'c.total'])
-    .execute();
-  const rows: string[] = [];
-  for (const r of result) if (r.id !== null) rows.push(compactJson(r.json));
-  return { count: result[0]?.total ?? 0, rows };
+  return documentPage(
+    pageWithCount(db, scope, options).select([
+      sql<string | null>`p.id`.as('id'),
+      sql.raw<string>(DOCUMENT_OF_P).as('json'),
+      'c.total',
+    ]),
+  );
 }
 
 const DOCUMENT_OF_P = deploymentDocument('p');

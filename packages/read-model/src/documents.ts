@@ -1,6 +1,7 @@
 import { DeploymentRepresentation, PublishingRecordRepresentation } from '@publisher/contracts';
 import { type Kysely, sql } from 'kysely';
 import type { ReadModelDatabase } from './database.ts';
+import type { ListResult } from './list-query.ts';
 
 /**
  * A row's wire representation as JSON text, rendered by PostgreSQL, with what a reader needs to
@@ -93,6 +94,19 @@ function documentExpression(schema: ObjectSchema, alias: string): string {
 export const publishingRecordDocument = (alias: string) => documentExpression(PublishingRecordRepresentation, alias);
 /** A deployment's document, from the row `alias`. */
 export const deploymentDocument = (alias: string) => documentExpression(DeploymentRepresentation, alias);
+
+/**
+ * Runs a list query selecting `id` (null on the empty page's single row), `json` (a document) and
+ * `total`, and returns the page's documents with the count.
+ */
+export async function documentPage(query: {
+  execute(): Promise<Array<{ id: string | null; json: string; total: number }>>;
+}): Promise<ListResult<string>> {
+  const result = await query.execute();
+  const rows: string[] = [];
+  for (const r of result) if (r.id !== null) rows.push(compactJson(r.json));
+  return { count: result[0]?.total ?? 0, rows };
+}
 
 /** `SELECT …` of one table's documents, up to the id list (the parameter goes in between). */
 function documentsSelect(table: string, alias: string, document: string, deleted: string): string {

@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import type { PublishingRecordsTable, PublishingStatus, ReadModelDatabase } from './database.ts';
-import { compactJson, publishingRecordDocument } from './documents.ts';
+import { documentPage, publishingRecordDocument } from './documents.ts';
 import {
   type CommonFilters,
   type ListResult,
@@ -65,17 +65,18 @@ export async function listPublishingRecords(
  * @example
  * const { count, rows } = await listPublishingRecordDocuments(rm, scope, { page: 1, page_size: 20 });
  */
-export async function listPublishingRecordDocuments(
+export function listPublishingRecordDocuments(
   db: Kysely<ReadModelDatabase>,
   scope: TenantScope,
   options: ListPublishingRecordsOptions,
 ): Promise<ListResult<string>> {
-  const result = await pageWithCount(db, scope, options)
-    .select([sql<string | null>`p.id`.as('id'), sql.raw<string>(DOCUMENT_OF_P).as('json'), 'c.total'])
-    .execute();
-  const rows: string[] = [];
-  for (const r of result) if (r.id !== null) rows.push(compactJson(r.json));
-  return { count: result[0]?.total ?? 0, rows };
+  return documentPage(
+    pageWithCount(db, scope, options).select([
+      sql<string | null>`p.id`.as('id'),
+      sql.raw<string>(DOCUMENT_OF_P).as('json'),
+      'c.total',
+    ]),
+  );
 }
 
 const DOCUMENT_OF_P = publishingRecordDocument('p');
