@@ -5,9 +5,9 @@ import type { ListResult } from './list-query.ts';
 
 /**
  * A row's wire representation as JSON text, rendered by PostgreSQL, with what a reader needs to
- * decide whether the caller may see it. Single-record reads send `json` as it is: parsing a full
- * row (twenty columns, two of them JSON) and serializing it again cost the read API more CPU than
- * the rest of such a request.
+ * decide whether the caller may see it. The read API sends documents as they are (single records,
+ * and list pages joined into the list envelope): parsing full rows (twenty columns, two of them
+ * JSON) and serializing them again cost it more CPU than the rest of a single-record request.
  */
 export interface RowDocument {
   id: string;
@@ -38,8 +38,8 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
  */
 export function representationColumns(schema: ObjectSchema, alias: string): string {
   return Object.entries(schema.properties)
-    .map(([name, schema]) => {
-      const property = schema as PropertySchema;
+    .map(([name, propertySchema]) => {
+      const property = propertySchema as PropertySchema;
       if (!IDENTIFIER.test(name)) throw new TypeError(`representation property ${name} is not a column name`);
       const dateTime = property.format === 'date-time' || property.anyOf?.some((s) => s.format === 'date-time');
       return dateTime
