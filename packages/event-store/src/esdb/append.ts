@@ -23,12 +23,10 @@ import {
 } from '@eventstore/db-client';
 import { DuplicateEventIdError, WrongExpectedVersionError } from '../errors.ts';
 import type { AppendResult, ExpectedRevision, NewEvent } from '../port.ts';
+import { IDEMPOTENCY_WINDOW } from './idempotency-window.ts';
 import { mapEsdbError } from './map-error.ts';
 import { isKnownPosition, toEsdbExpected, toEventData, toPortPosition } from './mapping.ts';
 import { readRawStream } from './reads.ts';
-
-/** How many of a stream's newest events are searched for a re-sent `any` / `stream_exists` append. */
-export const IDEMPOTENCY_WINDOW = 100;
 
 export async function append(
   client: EventStoreDBClient,

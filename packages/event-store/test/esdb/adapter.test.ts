@@ -28,6 +28,14 @@ async function setup(t: Test): Promise<{ esdb: EsdbStandIn; store: EventStore }>
   return { esdb, store };
 }
 
+t.test('a malformed connection string fails at creation, before the client library loads', async (t) => {
+  t.throws(() => createEsdbEventStore({ connectionString: 'http://127.0.0.1:2113' }), /not an EventStoreDB connection/);
+  t.throws(() => createEsdbEventStore({ connectionString: '' }), /not an EventStoreDB connection/);
+  const unused = createEsdbEventStore({ connectionString: 'esdb://127.0.0.1:1?tls=false' });
+  await unused.close(); // never used: nothing to load, nothing to close
+  t.pass('closing a store never used is a no-op');
+});
+
 t.test('EventStoreDB system events never reach the global log of the port', async (t) => {
   const { esdb, store } = await setup(t);
   const stream = `s-${randomUUID()}`;
