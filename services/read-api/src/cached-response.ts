@@ -39,7 +39,8 @@ function listPrefix(page: DocumentPage): string {
 
 /**
  * Answers a read: from the response cache when a valid entry exists, otherwise by running `load`
- * (the query), serializing with the route's response schema and caching the body. Requests that
+ * (the query), building the body (documents wrapped in their envelope, or a payload serialized with
+ * the route's response schema) and caching it. Requests that
  * name a `min_position` skip the cache (they are read-your-writes probes, rarely repeated). Sets
  * `X-Read-Position` and, with an ETag, `Cache-Control` and the 304 answer to `If-None-Match`.
  *
