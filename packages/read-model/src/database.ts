@@ -17,6 +17,12 @@ export type JsonObjectColumn = ColumnType<Record<string, unknown>, string, strin
 export type Timestamp = ColumnType<string, string, string>;
 export type NullableTimestamp = ColumnType<string | null, string | null, string | null>;
 
+/**
+ * A row's representation as JSON text, written with the row by the projector; null only in rows
+ * written before migration 2 added the column (readers render those themselves).
+ */
+export type DocumentColumn = ColumnType<string | null, string, string>;
+
 export type PublishingStatus = 'pending' | 'publishing' | 'published' | 'failed';
 export type DeploymentStatus = 'pending' | 'deploying' | 'deployed' | 'failed' | 'rolled_back';
 
@@ -44,6 +50,8 @@ export interface PublishingRecordsTable {
   deleted: boolean;
   /** Global position of the last applied event. */
   last_position: string;
+  /** The representation as JSON, rendered when the row was written (see `documents.ts`). */
+  document: DocumentColumn;
 }
 
 /** One deployment. There is no delete event for deployments, hence no deleted flag. */
@@ -63,6 +71,8 @@ export interface DeploymentsTable {
   deployed_at: NullableTimestamp;
   rolled_back_at: NullableTimestamp;
   last_position: string;
+  /** The representation as JSON (see `PublishingRecordsTable.document`). */
+  document: DocumentColumn;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import type { DeploymentStatus, DeploymentsTable, ReadModelDatabase } from './database.ts';
-import { deploymentDocument, documentPage } from './documents.ts';
+import { documentPage, renderedDeploymentDocument } from './documents.ts';
 import {
   type CommonFilters,
   type ListResult,
@@ -10,7 +10,7 @@ import {
   withCommonFilters,
   withOrdering,
 } from './list-query.ts';
-import { type DeploymentRow, deploymentFromDb } from './rows.ts';
+import { DEPLOYMENT_COLUMNS, type DeploymentRow, deploymentFromDb } from './rows.ts';
 import { type TenantScope, withTenantScope } from './scope.ts';
 
 export interface DeploymentFilters extends CommonFilters {
@@ -45,10 +45,12 @@ export async function listDeployments(
   scope: TenantScope,
   options: ListDeploymentsOptions,
 ): Promise<ListResult<DeploymentRow>> {
-  const result = await pageWithCount(db, scope, options).selectAll('p').select('c.total').execute();
+  const result = await pageWithCount(db, scope, options)
+    .select([...DEPLOYMENT_COLUMNS.map((c) => `p.${c}` as const), 'c.total'])
+    .execute();
   const rows: DeploymentRow[] = [];
   for (const r of result) {
-    if (r.id !== null) rows.push(deploymentFromDb(r as Selectable<DeploymentsTable>));
+    if (r.id !== null) rows.push(deploymentFromDb(r as Omit<Selectable<DeploymentsTable>, 'document'>));
   }
   return { count: result[0]?.total ?? 0, rows };
 }
@@ -66,13 +68,14 @@ export function listDeploymentDocuments(
   return documentPage(
     pageWithCount(db, scope, options).select([
       sql<string | null>`p.id`.as('id'),
-      sql.raw<string>(DOCUMENT_OF_P).as('json'),
+      sql<string | null>`p.document`.as('json'),
+      sql.raw<string | null>(RENDERED_OF_P).as('rendered'),
       'c.total',
     ]),
   );
 }
 
-const DOCUMENT_OF_P = deploymentDocument('p');
+const RENDERED_OF_P = renderedDeploymentDocument('p');
 
 /** The page (`p`, lateral) next to the total count (`c`), so an empty page still has its count. */
 function pageWithCount(db: Kysely<ReadModelDatabase>, scope: TenantScope, options: ListDeploymentsOptions) {
@@ -94,6 +97,6 @@ export async function getDeployment(
   scope: TenantScope,
   id: string,
 ): Promise<DeploymentRow | undefined> {
-  const row = await visible(db, scope, {}).selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await visible(db, scope, {}).select(DEPLOYMENT_COLUMNS).where('id', '=', id).executeTakeFirst();
   return row === undefined ? undefined : deploymentFromDb(row);
 }

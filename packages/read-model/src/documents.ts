@@ -2,12 +2,24 @@ import { DeploymentRepresentation, PublishingRecordRepresentation } from '@publi
 import { type Kysely, sql } from 'kysely';
 import type { ReadModelDatabase } from './database.ts';
 import type { ListResult } from './list-query.ts';
+import {
+  type DeploymentRow,
+  deploymentRepresentation,
+  type PublishingRecordRow,
+  publishingRecordRepresentation,
+} from './rows.ts';
 
 /**
- * A row's wire representation as JSON text, rendered by PostgreSQL, with what a reader needs to
- * decide whether the caller may see it. The read API sends documents as they are (single records,
- * and list pages joined into the list envelope): parsing full rows (twenty columns, two of them
- * JSON) and serializing them again cost it more CPU than the rest of a single-record request.
+ * A row's wire representation as JSON text (its document), with what a reader needs to decide
+ * whether the caller may see it. The read API sends documents as they are (single records, and list
+ * pages joined into the list envelope): parsing full rows (twenty columns, two of them JSON) and
+ * serializing them again cost it more CPU than the rest of a single-record request.
+ *
+ * The projector renders each row's document when it writes the row (`renderPublishingRecordDocument`),
+ * so a read fetches one text column. Rows written before the column existed (migration 2) have none:
+ * for those PostgreSQL renders the document at read time (`representationColumns`), and
+ * `compactJson` removes the spaces jsonb writes. Either way the bytes are those of
+ * `JSON.stringify(representation(row))` for the row as stored.
  */
 export interface RowDocument {
   id: string;
@@ -16,8 +28,60 @@ export interface RowDocument {
   /** Always false for deployments (they are never deleted). */
   deleted: boolean;
   revision: number;
-  /** `JSON.stringify(representation(row))`, up to the spelling of numbers in free-form JSON (see `compactJson`). */
+  /**
+   * `JSON.stringify(representation(row))`; for rows rendered at read time, up to the spelling of
+   * numbers in free-form JSON (see `compactJson`).
+   */
   json: string;
+}
+
+/**
+ * The document of a publishing record as the projector stores it: its representation as JSON,
+ * free-form JSON values (`destination_config`, `metadata`) with their keys in the order jsonb
+ * keeps them, so the document of a row in hand is the document of the same row read back.
+ * @example
+ * const document = renderPublishingRecordDocument(row); // '{"id":"…","account_id":1,…}'
+ */
+export function renderPublishingRecordDocument(row: PublishingRecordRow): string {
+  return JSON.stringify(
+    publishingRecordRepresentation({
+      ...row,
+      destination_config: jsonbOrdered(row.destination_config),
+      metadata: jsonbOrdered(row.metadata),
+    }),
+  );
+}
+
+/** The document of a deployment (see `renderPublishingRecordDocument`). */
+export function renderDeploymentDocument(row: DeploymentRow): string {
+  return JSON.stringify(deploymentRepresentation({ ...row, metadata: jsonbOrdered(row.metadata) }));
+}
+
+/**
+ * A JSON value with its object keys in jsonb's order (shorter keys first, then by their UTF-8 bytes),
+ * which is what `JSON.parse` of jsonb's output gives. JavaScript objects still list integer-like keys
+ * first; they do so for parsed jsonb output too.
+ * @example
+ * JSON.stringify(jsonbOrdered({ title: 'x', id: 1 })) // '{"id":1,"title":"x"}'
+ */
+export function jsonbOrdered<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(jsonbOrdered) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const source = value as Record<string, unknown>;
+  // No prototype, so a key named __proto__ becomes a property, as it does in JSON.parse.
+  const ordered: Record<string, unknown> = Object.create(null);
+  for (const key of Object.keys(source).sort(jsonbKeyOrder)) ordered[key] = jsonbOrdered(source[key]);
+  return ordered as T;
+}
+
+/** PostgreSQL's order of jsonb object keys: by length in UTF-8 bytes, then bytewise. */
+function jsonbKeyOrder(a: string, b: string): number {
+  const bytes = Buffer.byteLength(a);
+  const lengths = bytes - Buffer.byteLength(b);
+  if (lengths !== 0) return lengths;
+  // As many bytes as characters: ASCII, where string order is byte order.
+  if (bytes === a.length && bytes === b.length) return a < b ? -1 : a > b ? 1 : 0;
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 /** A JSON-schema object (a TypeBox `Type.Object`). */
@@ -85,37 +149,55 @@ export function compactJson(text: string): string {
   return from === 0 ? text : out + text.slice(from);
 }
 
-/** The SQL expression of a row's document (text; pass it through `compactJson`), `alias` naming the row. */
-function documentExpression(schema: ObjectSchema, alias: string): string {
-  return `(SELECT row_to_json(r) FROM (SELECT ${representationColumns(schema, alias)}) r)::text`;
+/**
+ * The SQL expression of the document PostgreSQL renders for a row without a stored one, else null
+ * (text; pass it through `compactJson`), `alias` naming the row.
+ */
+function renderedDocument(schema: ObjectSchema, alias: string): string {
+  return `CASE WHEN ${alias}.document IS NULL THEN (SELECT row_to_json(r) FROM (SELECT ${representationColumns(schema, alias)}) r)::text END`;
 }
 
-/** A publishing record's document, from the row `alias` (a table or a subquery with its columns). */
-export const publishingRecordDocument = (alias: string) => documentExpression(PublishingRecordRepresentation, alias);
-/** A deployment's document, from the row `alias`. */
-export const deploymentDocument = (alias: string) => documentExpression(DeploymentRepresentation, alias);
+/** For a publishing record `alias` (a table or a subquery with its columns) without a stored document, its document. */
+export const renderedPublishingRecordDocument = (alias: string) =>
+  renderedDocument(PublishingRecordRepresentation, alias);
+/** For a deployment `alias` without a stored document, its document. */
+export const renderedDeploymentDocument = (alias: string) => renderedDocument(DeploymentRepresentation, alias);
+
+/** A row's document as selected: the stored `json`, or else the `rendered` one. */
+interface SelectedDocument {
+  json: string | null;
+  rendered: string | null;
+}
+
+/** The document of a selected row: the stored one as it is, one rendered at read time compacted. */
+function documentOf(row: SelectedDocument): string {
+  if (row.json !== null) return row.json;
+  if (row.rendered === null) throw new Error('a read-model row without its document');
+  return compactJson(row.rendered);
+}
 
 /**
- * Runs a list query selecting `id` (null on the empty page's single row), `json` (a document) and
- * `total`, and returns the page's documents with the count.
+ * Runs a list query selecting `id` (null on the empty page's single row), the document (`json`, the
+ * stored one; `rendered`, see `renderedPublishingRecordDocument`) and `total`, and returns the
+ * page's documents with the count.
  */
 export async function documentPage(query: {
-  execute(): Promise<Array<{ id: string | null; json: string; total: number }>>;
+  execute(): Promise<Array<SelectedDocument & { id: string | null; total: number }>>;
 }): Promise<ListResult<string>> {
   const result = await query.execute();
   const rows: string[] = [];
-  for (const r of result) if (r.id !== null) rows.push(compactJson(r.json));
+  for (const r of result) if (r.id !== null) rows.push(documentOf(r));
   return { count: result[0]?.total ?? 0, rows };
 }
 
 /** `SELECT …` of one table's documents, up to the id list (the parameter goes in between). */
-function documentsSelect(table: string, alias: string, document: string, deleted: string): string {
+function documentsSelect(table: string, alias: string, rendered: string, deleted: string): string {
   return `SELECT ${alias}.id, ${alias}.account_id, ${alias}.site_id, ${deleted} AS deleted, ${alias}.revision,
-  ${document} AS json FROM ${table} ${alias} WHERE ${alias}.id = any(`;
+  ${alias}.document AS json, ${rendered} AS rendered FROM ${table} ${alias} WHERE ${alias}.id = any(`;
 }
 
-const RECORDS = sql.raw(documentsSelect('publishing_records', 'p', publishingRecordDocument('p'), 'p.deleted'));
-const DEPLOYMENTS = sql.raw(documentsSelect('deployments', 'd', deploymentDocument('d'), 'false'));
+const RECORDS = sql.raw(documentsSelect('publishing_records', 'p', renderedPublishingRecordDocument('p'), 'p.deleted'));
+const DEPLOYMENTS = sql.raw(documentsSelect('deployments', 'd', renderedDeploymentDocument('d'), 'false'));
 
 async function loadDocuments(
   db: Kysely<ReadModelDatabase>,
@@ -124,10 +206,10 @@ async function loadDocuments(
 ): Promise<Map<string, RowDocument>> {
   const found = new Map<string, RowDocument>();
   if (ids.length === 0) return found;
-  const { rows } = await sql<RowDocument>`${select}${[...ids]}::uuid[])`.execute(db);
+  const { rows } = await sql<Omit<RowDocument, 'json'> & SelectedDocument>`${select}${[...ids]}::uuid[])`.execute(db);
   for (const row of rows) {
-    row.json = compactJson(row.json);
-    found.set(row.id, row);
+    const { id, account_id, site_id, deleted, revision } = row;
+    found.set(id, { id, account_id, site_id, deleted, revision, json: documentOf(row) });
   }
   return found;
 }

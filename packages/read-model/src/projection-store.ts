@@ -1,6 +1,14 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
-import type { DeploymentsTable, PublishingRecordsTable, ReadModelDatabase } from './database.ts';
-import { type DeploymentRow, deploymentFromDb, type PublishingRecordRow, publishingRecordFromDb } from './rows.ts';
+import { type Kysely, sql } from 'kysely';
+import type { ReadModelDatabase } from './database.ts';
+import { renderDeploymentDocument, renderPublishingRecordDocument } from './documents.ts';
+import {
+  DEPLOYMENT_COLUMNS,
+  type DeploymentRow,
+  deploymentFromDb,
+  PUBLISHING_RECORD_COLUMNS,
+  type PublishingRecordRow,
+  publishingRecordFromDb,
+} from './rows.ts';
 
 /*
  * Writes of the projector. Rows are upserted with one INSERT ... SELECT FROM unnest(...) per table
@@ -21,10 +29,10 @@ export async function loadPublishingRecords(
   if (ids.length === 0) return found;
   const rows = await db
     .selectFrom('publishing_records')
-    .selectAll()
+    .select(PUBLISHING_RECORD_COLUMNS)
     .where(sql<boolean>`id = any(${[...ids]}::uuid[])`)
     .execute();
-  for (const r of rows) found.set(r.id, publishingRecordFromDb(r as Selectable<PublishingRecordsTable>));
+  for (const r of rows) found.set(r.id, publishingRecordFromDb(r));
   return found;
 }
 
@@ -37,40 +45,19 @@ export async function loadDeployments(
   if (ids.length === 0) return found;
   const rows = await db
     .selectFrom('deployments')
-    .selectAll()
+    .select(DEPLOYMENT_COLUMNS)
     .where(sql<boolean>`id = any(${[...ids]}::uuid[])`)
     .execute();
-  for (const r of rows) found.set(r.id, deploymentFromDb(r as Selectable<DeploymentsTable>));
+  for (const r of rows) found.set(r.id, deploymentFromDb(r));
   return found;
 }
 
 const col = <R, K extends keyof R>(rows: readonly R[], key: K): R[K][] => rows.map((r) => r[key]);
 const json = <R>(rows: readonly R[], key: keyof R): string[] => rows.map((r) => JSON.stringify(r[key]));
 
-const PUBLISHING_RECORD_COLUMNS = [
-  'id',
-  'account_id',
-  'site_id',
-  'sector_id',
-  'content_id',
-  'destination',
-  'destination_config',
-  'status',
-  'external_url',
-  'external_id',
-  'error_message',
-  'attempts',
-  'metadata',
-  'revision',
-  'created_at',
-  'updated_at',
-  'published_at',
-  'deleted',
-  'last_position',
-] as const;
-
 /**
- * Inserts or replaces publishing records (by id). Each id must appear once.
+ * Inserts or replaces publishing records (by id), each with its document (the representation as
+ * JSON, which the read API sends as it is). Each id must appear once.
  * @example
  * await savePublishingRecords(trx, [row]);
  */
@@ -81,7 +68,7 @@ export async function savePublishingRecords(
   if (rows.length === 0) return;
   await db
     .insertInto('publishing_records')
-    .columns([...PUBLISHING_RECORD_COLUMNS])
+    .columns([...PUBLISHING_RECORD_COLUMNS, 'document'])
     .expression(
       sql`select * from unnest(
         ${col(rows, 'id')}::uuid[], ${col(rows, 'account_id')}::int[], ${col(rows, 'site_id')}::int[],
@@ -91,38 +78,22 @@ export async function savePublishingRecords(
         ${col(rows, 'error_message')}::text[], ${col(rows, 'attempts')}::int[], ${json(rows, 'metadata')}::jsonb[],
         ${col(rows, 'revision')}::int[], ${col(rows, 'created_at')}::timestamptz[],
         ${col(rows, 'updated_at')}::timestamptz[], ${col(rows, 'published_at')}::timestamptz[],
-        ${col(rows, 'deleted')}::bool[], ${col(rows, 'last_position')}::text[])`,
+        ${col(rows, 'deleted')}::bool[], ${col(rows, 'last_position')}::text[],
+        ${rows.map(renderPublishingRecordDocument)}::text[])`,
     )
     .onConflict((oc) =>
       oc.column('id').doUpdateSet((eb) => {
         const set: Record<string, unknown> = {};
-        for (const c of PUBLISHING_RECORD_COLUMNS) if (c !== 'id') set[c] = eb.ref(`excluded.${c}`);
+        for (const c of [...PUBLISHING_RECORD_COLUMNS, 'document'] as const)
+          if (c !== 'id') set[c] = eb.ref(`excluded.${c}`);
         return set;
       }),
     )
     .execute();
 }
 
-const DEPLOYMENT_COLUMNS = [
-  'id',
-  'account_id',
-  'site_id',
-  'sector_id',
-  'version',
-  'status',
-  'deployment_url',
-  'error_message',
-  'metadata',
-  'revision',
-  'created_at',
-  'updated_at',
-  'deployed_at',
-  'rolled_back_at',
-  'last_position',
-] as const;
-
 /**
- * Inserts or replaces deployments (by id). Each id must appear once.
+ * Inserts or replaces deployments (by id), each with its document. Each id must appear once.
  * @example
  * await saveDeployments(trx, [row]);
  */
@@ -130,7 +101,7 @@ export async function saveDeployments(db: Kysely<ReadModelDatabase>, rows: reado
   if (rows.length === 0) return;
   await db
     .insertInto('deployments')
-    .columns([...DEPLOYMENT_COLUMNS])
+    .columns([...DEPLOYMENT_COLUMNS, 'document'])
     .expression(
       sql`select * from unnest(
         ${col(rows, 'id')}::uuid[], ${col(rows, 'account_id')}::int[], ${col(rows, 'site_id')}::int[],
@@ -139,12 +110,12 @@ export async function saveDeployments(db: Kysely<ReadModelDatabase>, rows: reado
         ${json(rows, 'metadata')}::jsonb[], ${col(rows, 'revision')}::int[],
         ${col(rows, 'created_at')}::timestamptz[], ${col(rows, 'updated_at')}::timestamptz[],
         ${col(rows, 'deployed_at')}::timestamptz[], ${col(rows, 'rolled_back_at')}::timestamptz[],
-        ${col(rows, 'last_position')}::text[])`,
+        ${col(rows, 'last_position')}::text[], ${rows.map(renderDeploymentDocument)}::text[])`,
     )
     .onConflict((oc) =>
       oc.column('id').doUpdateSet((eb) => {
         const set: Record<string, unknown> = {};
-        for (const c of DEPLOYMENT_COLUMNS) if (c !== 'id') set[c] = eb.ref(`excluded.${c}`);
+        for (const c of [...DEPLOYMENT_COLUMNS, 'document'] as const) if (c !== 'id') set[c] = eb.ref(`excluded.${c}`);
         return set;
       }),
     )

@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import type { PublishingRecordsTable, PublishingStatus, ReadModelDatabase } from './database.ts';
-import { documentPage, publishingRecordDocument } from './documents.ts';
+import { documentPage, renderedPublishingRecordDocument } from './documents.ts';
 import {
   type CommonFilters,
   type ListResult,
@@ -10,7 +10,7 @@ import {
   withCommonFilters,
   withOrdering,
 } from './list-query.ts';
-import { type PublishingRecordRow, publishingRecordFromDb } from './rows.ts';
+import { PUBLISHING_RECORD_COLUMNS, type PublishingRecordRow, publishingRecordFromDb } from './rows.ts';
 import { type TenantScope, withTenantScope } from './scope.ts';
 
 export interface PublishingRecordFilters extends CommonFilters {
@@ -52,10 +52,12 @@ export async function listPublishingRecords(
   scope: TenantScope,
   options: ListPublishingRecordsOptions,
 ): Promise<ListResult<PublishingRecordRow>> {
-  const result = await pageWithCount(db, scope, options).selectAll('p').select('c.total').execute();
+  const result = await pageWithCount(db, scope, options)
+    .select([...PUBLISHING_RECORD_COLUMNS.map((c) => `p.${c}` as const), 'c.total'])
+    .execute();
   const rows: PublishingRecordRow[] = [];
   for (const r of result) {
-    if (r.id !== null) rows.push(publishingRecordFromDb(r as Selectable<PublishingRecordsTable>));
+    if (r.id !== null) rows.push(publishingRecordFromDb(r as Omit<Selectable<PublishingRecordsTable>, 'document'>));
   }
   return { count: result[0]?.total ?? 0, rows };
 }
@@ -73,13 +75,14 @@ export function listPublishingRecordDocuments(
   return documentPage(
     pageWithCount(db, scope, options).select([
       sql<string | null>`p.id`.as('id'),
-      sql.raw<string>(DOCUMENT_OF_P).as('json'),
+      sql<string | null>`p.document`.as('json'),
+      sql.raw<string | null>(RENDERED_OF_P).as('rendered'),
       'c.total',
     ]),
   );
 }
 
-const DOCUMENT_OF_P = publishingRecordDocument('p');
+const RENDERED_OF_P = renderedPublishingRecordDocument('p');
 
 /** The page (`p`, lateral) next to the total count (`c`), so an empty page still has its count. */
 function pageWithCount(db: Kysely<ReadModelDatabase>, scope: TenantScope, options: ListPublishingRecordsOptions) {
@@ -101,6 +104,6 @@ export async function getPublishingRecord(
   scope: TenantScope,
   id: string,
 ): Promise<PublishingRecordRow | undefined> {
-  const row = await visible(db, scope, {}).selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await visible(db, scope, {}).select(PUBLISHING_RECORD_COLUMNS).where('id', '=', id).executeTakeFirst();
   return row === undefined ? undefined : publishingRecordFromDb(row);
 }

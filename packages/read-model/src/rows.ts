@@ -47,13 +47,55 @@ export interface DeploymentRow {
   last_position: string;
 }
 
+/** The columns of a `PublishingRecordRow` (every column but the document), in table order. */
+export const PUBLISHING_RECORD_COLUMNS = [
+  'id',
+  'account_id',
+  'site_id',
+  'sector_id',
+  'content_id',
+  'destination',
+  'destination_config',
+  'status',
+  'external_url',
+  'external_id',
+  'error_message',
+  'attempts',
+  'metadata',
+  'revision',
+  'created_at',
+  'updated_at',
+  'published_at',
+  'deleted',
+  'last_position',
+] as const satisfies ReadonlyArray<keyof PublishingRecordRow>;
+
+/** The columns of a `DeploymentRow`, in table order. */
+export const DEPLOYMENT_COLUMNS = [
+  'id',
+  'account_id',
+  'site_id',
+  'sector_id',
+  'version',
+  'status',
+  'deployment_url',
+  'error_message',
+  'metadata',
+  'revision',
+  'created_at',
+  'updated_at',
+  'deployed_at',
+  'rolled_back_at',
+  'last_position',
+] as const satisfies ReadonlyArray<keyof DeploymentRow>;
+
 /** A selected `publishing_records` row as plain data (the connection already returns ISO timestamps). */
-export function publishingRecordFromDb(r: Selectable<PublishingRecordsTable>): PublishingRecordRow {
+export function publishingRecordFromDb(r: Omit<Selectable<PublishingRecordsTable>, 'document'>): PublishingRecordRow {
   return r;
 }
 
 /** A selected `deployments` row as plain data. */
-export function deploymentFromDb(r: Selectable<DeploymentsTable>): DeploymentRow {
+export function deploymentFromDb(r: Omit<Selectable<DeploymentsTable>, 'document'>): DeploymentRow {
   return r;
 }
 

@@ -104,6 +104,16 @@ CREATE TABLE ${s}.projection_checkpoints (
 );
 `,
   },
+  {
+    version: 2,
+    description: 'documents: each row keeps its representation as JSON, rendered by the projector',
+    // Nullable and without a default, so adding the column rewrites no table; rows written before
+    // it are rendered by readers (documents.ts) until their next update or a rebuild.
+    sql: (s) => `
+ALTER TABLE ${s}.publishing_records ADD COLUMN document text;
+ALTER TABLE ${s}.deployments ADD COLUMN document text;
+`,
+  },
 ];
 
 /**

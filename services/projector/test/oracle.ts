@@ -12,7 +12,12 @@ import {
 } from '@publisher/domain';
 import type { EventStore } from '@publisher/event-store';
 import type { DeploymentRow, PublishingRecordRow, ReadModelDatabase } from '@publisher/read-model';
-import { deploymentFromDb, publishingRecordFromDb } from '@publisher/read-model';
+import {
+  deploymentFromDb,
+  deploymentRepresentation,
+  publishingRecordFromDb,
+  publishingRecordRepresentation,
+} from '@publisher/read-model';
 import type { Kysely } from 'kysely';
 
 const iso = (s: string) => new Date(s).toISOString();
@@ -89,12 +94,23 @@ export async function foldAllEvents(store: EventStore) {
 }
 
 /** Every row of the read models (deleted ones included), keyed by id. */
+/**
+ * The read models' rows, and the ids of rows whose stored document is not the JSON of the
+ * representation of the row as stored (there should be none).
+ */
 export async function loadAllRows(db: Kysely<ReadModelDatabase>) {
   const records = new Map<string, PublishingRecordRow>();
   const deployments = new Map<string, DeploymentRow>();
-  for (const r of await db.selectFrom('publishing_records').selectAll().execute()) {
-    records.set(r.id, publishingRecordFromDb(r));
+  const badDocuments: string[] = [];
+  for (const { document, ...r } of await db.selectFrom('publishing_records').selectAll().execute()) {
+    const row = publishingRecordFromDb(r);
+    records.set(r.id, row);
+    if (document !== JSON.stringify(publishingRecordRepresentation(row))) badDocuments.push(r.id);
   }
-  for (const r of await db.selectFrom('deployments').selectAll().execute()) deployments.set(r.id, deploymentFromDb(r));
-  return { records, deployments };
+  for (const { document, ...r } of await db.selectFrom('deployments').selectAll().execute()) {
+    const row = deploymentFromDb(r);
+    deployments.set(r.id, row);
+    if (document !== JSON.stringify(deploymentRepresentation(row))) badDocuments.push(r.id);
+  }
+  return { records, deployments, badDocuments };
 }

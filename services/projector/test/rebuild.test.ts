@@ -104,6 +104,7 @@ t.test('rebuild replays into new tables while the old ones serve, then swaps', a
   const actual = await loadAllRows(rm.db);
   t.equal(actual.records.size, expected.records.size);
   t.same(actual.records, expected.records, 'publishing records equal a fresh fold');
+  t.same(actual.badDocuments, [], "every stored document is the JSON of its row's representation");
   t.same(actual.deployments, expected.deployments, 'deployments equal a fresh fold');
   const schemas = await rm.pool.query(`select nspname from pg_namespace where nspname like 'read_model%' order by 1`);
   t.same(

@@ -21,8 +21,11 @@ import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
 import {
   createReadModelConnection,
   type DeploymentRow,
+  loadDeployments,
+  loadPublishingRecords,
   migrateReadModel,
   type PublishingRecordRow,
+  type ReadModelConnection,
   saveDeployments,
   savePublishingRecords,
 } from '@publisher/read-model';
@@ -112,6 +115,8 @@ async function seed(url: string): Promise<Map<number, string[]>> {
       }
       await rm.pool.query('ANALYZE read_model.publishing_records; ANALYZE read_model.deployments');
     }
+    await storeMissingDocuments(rm, 'publishing_records', loadPublishingRecords, savePublishingRecords);
+    await storeMissingDocuments(rm, 'deployments', loadDeployments, saveDeployments);
     const ids = new Map<number, string[]>();
     const rows = await rm.pool.query<{ account_id: number; id: string }>(
       'SELECT account_id, id FROM read_model.publishing_records WHERE NOT deleted',
@@ -124,6 +129,33 @@ async function seed(url: string): Promise<Map<number, string[]>> {
     return ids;
   } finally {
     await rm.close();
+  }
+}
+
+/**
+ * Rows seeded before the read model stored documents (migration 2) are re-saved, which stores
+ * theirs, as a rebuild would: otherwise the figures would be those of read-time rendering.
+ */
+async function storeMissingDocuments<Row>(
+  rm: ReadModelConnection,
+  table: 'publishing_records' | 'deployments',
+  load: (db: ReadModelConnection['db'], ids: string[]) => Promise<Map<string, Row>>,
+  save: (db: ReadModelConnection['db'], rows: Row[]) => Promise<void>,
+): Promise<void> {
+  for (;;) {
+    const { rows } = await rm.pool.query<{ id: string }>(
+      `SELECT id FROM read_model.${table} WHERE document IS NULL LIMIT 5000`,
+    );
+    if (rows.length === 0) return;
+    console.log(`# storing the documents of ${rows.length} ${table} seeded earlier…`);
+    await save(rm.db, [
+      ...(
+        await load(
+          rm.db,
+          rows.map((r) => r.id),
+        )
+      ).values(),
+    ]);
   }
 }
 
