@@ -6,12 +6,19 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
   }
+  /** One connection of a run. */
+  export interface Client {
+    /** Replaces the requests this connection cycles through (encoded once, here). */
+    setRequests(requests: Request[]): void;
+  }
   export interface Options {
     url: string;
     connections?: number;
     duration?: number;
     pipelining?: number;
     requests?: Request[];
+    /** Called with each connection before it starts. */
+    setupClient?: (client: Client) => void;
     headers?: Record<string, string>;
   }
   export interface Histogram {
