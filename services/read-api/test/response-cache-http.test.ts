@@ -58,27 +58,47 @@ const mine = recordRow({ account_id: 1, site_id: 11, revision: 1 });
 const theirs = recordRow({ account_id: 2, site_id: 21, revision: 1 });
 await project([mine, theirs], [1, 2]);
 
+/** Account `account`'s list page, as its viewer sees it (the pages the cache holds). */
+const listOf = (account: number) => get(`${base}/`, auth(account));
+const resultOf = (res: Awaited<ReturnType<typeof get>>, id: string) =>
+  res.json().results.find((r: { id: string }) => r.id === id);
+
 t.test('repeated reads are answered from the cache, each with its own request id', async (t) => {
   const before = await stats();
   const answers = [];
-  for (let i = 0; i < 3; i++) answers.push(await get(`${base}/${mine.id}`));
+  for (let i = 0; i < 3; i++) answers.push(await listOf(1));
   const after = await stats();
   t.equal(after.response_cache.hits - before.response_cache.hits, 1, 'admitted on the second miss, hit on the third');
   t.equal(after.response_cache.entries, before.response_cache.entries + 1);
   for (const res of answers) {
     t.equal(res.statusCode, 200);
     t.match(res.headers['content-type'], /^application\/json/);
-    t.equal(res.headers.etag, '"1"');
     t.equal(res.headers['x-read-position'], position);
     t.equal(res.json().request_id, res.headers['x-request-id'], 'the request id spliced in is this request’s');
-    t.same(res.json().data, (await get(`${base}/${mine.id}`, auth(1), uncachedApp)).json().data);
+    t.same(res.json().results, (await get(`${base}/`, auth(1), uncachedApp)).json().results);
   }
   t.equal(new Set(answers.map((r) => r.json().request_id)).size, 3);
-  const custom = await get(`${base}/${mine.id}`, { ...auth(1), 'x-request-id': 'my-"quoted"-id' });
+  const custom = await get(`${base}/`, { ...auth(1), 'x-request-id': 'my-"quoted"-id' });
   t.equal(custom.json().request_id, 'my-"quoted"-id', 'escaped into valid JSON');
+});
+
+t.test('single-record reads are not cached; If-None-Match still answers 304', async (t) => {
+  const before = await stats();
+  for (let i = 0; i < 3; i++) {
+    const res = await get(`${base}/${mine.id}`);
+    t.equal(res.statusCode, 200);
+    t.equal(res.headers.etag, '"1"');
+    t.equal(res.headers['x-read-position'], position);
+    t.equal(res.json().request_id, res.headers['x-request-id']);
+  }
   const revalidated = await get(`${base}/${mine.id}`, { ...auth(1), 'if-none-match': '"1"' });
-  t.equal(revalidated.statusCode, 304, 'If-None-Match against the cached ETag');
+  t.equal(revalidated.statusCode, 304, 'If-None-Match against the current ETag');
   t.equal(revalidated.body, '');
+  t.match((await stats()).response_cache, {
+    entries: before.response_cache.entries,
+    hits: before.response_cache.hits,
+    misses: before.response_cache.misses,
+  });
 });
 
 t.test('a cached response never reaches another tenant or a narrower token', async (t) => {
@@ -103,36 +123,34 @@ t.test('a cached response never reaches another tenant or a narrower token', asy
 
 t.test('a change announced for an account replaces its cached answers and keeps the others', async (t) => {
   for (let i = 0; i < 3; i++) {
-    await get(`${base}/${mine.id}`);
-    await get(`${base}/${theirs.id}`, auth(2));
+    await listOf(1);
+    await listOf(2);
     await get(`${base}/`, auth(1, 'support'));
   }
   const published = { ...mine, status: 'published' as const, external_url: 'https://x.test/p', revision: 2 };
   await project([published], [1]);
-  const fresh = await get(`${base}/${mine.id}`);
-  t.equal(fresh.json().data.status, 'published', 'the changed record is read anew');
-  t.equal(fresh.headers.etag, '"2"');
-  const list = (await get(`${base}/`, auth(1, 'support'))).json();
-  t.equal(list.results.find((r: { id: string }) => r.id === mine.id).status, 'published', 'cross-account list too');
+  t.equal(resultOf(await listOf(1), mine.id).status, 'published', 'the changed account is read anew');
+  const all = await get(`${base}/`, auth(1, 'support'));
+  t.equal(resultOf(all, mine.id).status, 'published', 'cross-account list too');
 
   const before = await stats();
-  const other = await get(`${base}/${theirs.id}`, auth(2));
+  const other = await listOf(2);
   t.equal(other.statusCode, 200);
   t.equal((await stats()).response_cache.hits, before.response_cache.hits + 1, "account 2's entry was kept");
   t.equal(other.headers['x-read-position'], position, 'and it carries the current position');
 });
 
 t.test('a notice without accounts (a rebuild) drops every entry', async (t) => {
-  for (let i = 0; i < 3; i++) await get(`${base}/${theirs.id}`, auth(2));
+  for (let i = 0; i < 3; i++) await listOf(2);
   t.ok((await stats()).response_cache.entries > 0);
   const renamed = { ...theirs, metadata: { rebuilt: true } };
   await project([renamed], undefined);
   t.equal((await stats()).response_cache.entries, 0);
-  t.same((await get(`${base}/${theirs.id}`, auth(2))).json().data.metadata, { rebuilt: true });
+  t.same(resultOf(await listOf(2), theirs.id).metadata, { rebuilt: true });
 });
 
 t.test('a checkpoint moved without a notice is trusted for cached answers only after a grace period', async (t) => {
-  for (let i = 0; i < 3; i++) await get(`${base}/${mine.id}`);
+  for (let i = 0; i < 3; i++) await listOf(1);
   t.ok((await stats()).response_cache.entries > 0);
   const announced = position;
   const next = `00000000000000b0-${(++seq).toString(16).padStart(16, '0')}`;
@@ -142,20 +160,20 @@ t.test('a checkpoint moved without a notice is trusted for cached answers only a
   });
   position = next;
   t.equal((await stats()).position, next, 'polling sees the new checkpoint');
-  const cached = await get(`${base}/${mine.id}`);
+  const cached = await listOf(1);
   t.equal(cached.headers['x-read-position'], announced, 'a cached answer names the position it is current at');
-  const fresh = await get(`${base}/${mine.id}?min_position=${next}`);
-  t.equal(fresh.json().data.attempts, 5, 'read-your-writes reads past the cache');
+  const fresh = await get(`${base}/?min_position=${next}`);
+  t.equal(resultOf(fresh, mine.id).attempts, 5, 'read-your-writes reads past the cache');
   t.equal(fresh.headers['x-read-position'], next);
   for (let i = 0; i < 100 && (await stats()).response_cache.position !== next; i++) await sleep(50);
   t.match((await stats()).response_cache, { position: next, entries: 0 }, 'unannounced: everything dropped');
-  t.equal((await get(`${base}/${mine.id}`)).json().data.attempts, 5);
+  t.equal(resultOf(await listOf(1), mine.id).attempts, 5);
 });
 
 t.test('read-your-writes requests bypass the cache; READ_API_CACHE_MB=0 turns it off', async (t) => {
   const before = await stats();
   for (let i = 0; i < 3; i++) {
-    const res = await get(`${base}/${theirs.id}?min_position=${position}`, auth(2));
+    const res = await get(`${base}/?min_position=${position}`, auth(2));
     t.equal(res.statusCode, 200);
   }
   const after = await stats();
@@ -164,6 +182,6 @@ t.test('read-your-writes requests bypass the cache; READ_API_CACHE_MB=0 turns it
     after.response_cache.hits + after.response_cache.misses,
     before.response_cache.hits + before.response_cache.misses,
   );
-  for (let i = 0; i < 3; i++) t.equal((await get(`${base}/${mine.id}`, auth(1), uncachedApp)).statusCode, 200);
+  for (let i = 0; i < 3; i++) t.equal((await get(`${base}/`, auth(1), uncachedApp)).statusCode, 200);
   t.match((await stats(uncachedApp)).response_cache, { entries: 0, hits: 0 });
 });

@@ -30,7 +30,7 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async
       const waited = await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, q.min_position);
       const page = q.page ?? 1;
       const pageSize = q.page_size ?? 20;
-      return sendRead(request, reply, deps, scope, waited, async () => {
+      return sendRead(request, reply, deps, scope, !waited, async () => {
         const { count, rows } = await listDeploymentDocuments(deps.db, scope, {
           page,
           page_size: pageSize,
@@ -70,8 +70,9 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async
     async (request, reply) => {
       const scope = scopeFor(request.principal, request.query.account_id);
       const { min_position } = request.query;
-      const waited = await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, min_position);
-      return sendRead(request, reply, deps, scope, waited, async () => {
+      await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, min_position);
+      // Single records are not cached (see sendRead).
+      return sendRead(request, reply, deps, scope, false, async () => {
         const row = await deps.deployments.get(request.params.id.toLowerCase());
         if (row === undefined || !inTenantScope(scope, row)) throw recordNotFound('deployment', request.params.id);
         return { document: row.json, etag: `"${row.revision}"` };

@@ -30,7 +30,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
       const waited = await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, q.min_position);
       const page = q.page ?? 1;
       const pageSize = q.page_size ?? 20;
-      return sendRead(request, reply, deps, scope, waited, async () => {
+      return sendRead(request, reply, deps, scope, !waited, async () => {
         const { count, rows } = await listPublishingRecordDocuments(deps.db, scope, {
           page,
           page_size: pageSize,
@@ -71,8 +71,9 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
     async (request, reply) => {
       const scope = scopeFor(request.principal, request.query.account_id);
       const { min_position } = request.query;
-      const waited = await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, min_position);
-      return sendRead(request, reply, deps, scope, waited, async () => {
+      await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, min_position);
+      // Single records are not cached (see sendRead).
+      return sendRead(request, reply, deps, scope, false, async () => {
         const row = await deps.records.get(request.params.id.toLowerCase());
         if (row === undefined || row.deleted || !inTenantScope(scope, row))
           throw recordNotFound('publishing record', request.params.id);

@@ -27,7 +27,7 @@ const siteRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fast
       const scope = scopeFor(request.principal, request.query.account_id);
       const { min_position } = request.query;
       const waited = await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, min_position);
-      return sendRead(request, reply, deps, scope, waited, async () => {
+      return sendRead(request, reply, deps, scope, !waited, async () => {
         const status = await getSiteDeploymentStatus(deps.db, scope, request.params.site_id);
         if (status === undefined) throw siteNotFound(request.params.site_id);
         return { payload: success(request, status) };
