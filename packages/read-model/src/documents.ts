@@ -65,12 +65,22 @@ export function renderDeploymentDocument(row: DeploymentRow): string {
  * JSON.stringify(jsonbOrdered({ title: 'x', id: 1 })) // '{"id":1,"title":"x"}'
  */
 export function jsonbOrdered<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(jsonbOrdered) as T;
+  if (Array.isArray(value)) {
+    const items = value.map(jsonbOrdered);
+    return (items.every((item, i) => item === value[i]) ? value : items) as T;
+  }
   if (value === null || typeof value !== 'object') return value;
   const source = value as Record<string, unknown>;
+  const keys = Object.keys(source);
+  let inOrder = true;
+  for (let i = 1; i < keys.length && inOrder; i++) inOrder = jsonbKeyOrder(keys[i - 1]!, keys[i]!) < 0;
+  const values = keys.map((key) => jsonbOrdered(source[key]));
+  // Rows read back from PostgreSQL are in order already: they go through without a copy.
+  if (inOrder && values.every((v, i) => v === source[keys[i]!])) return value;
   // No prototype, so a key named __proto__ becomes a property, as it does in JSON.parse.
   const ordered: Record<string, unknown> = Object.create(null);
-  for (const key of Object.keys(source).sort(jsonbKeyOrder)) ordered[key] = jsonbOrdered(source[key]);
+  const order = keys.map((_key, i) => i).sort((a, b) => jsonbKeyOrder(keys[a]!, keys[b]!));
+  for (const i of order) ordered[keys[i]!] = values[i];
   return ordered as T;
 }
 

@@ -182,6 +182,11 @@ t.test('jsonbOrdered puts keys in jsonb order: by UTF-8 length, then bytes; arra
   t.equal(JSON.stringify(jsonbOrdered(JSON.parse('{"__proto__":1,"a":2}'))), '{"a":2,"__proto__":1}', '__proto__');
   t.equal(jsonbOrdered('text'), 'text');
   t.same(jsonbOrdered([3, 1, 2]), [3, 1, 2]);
+  const inOrder = { a: 1, bb: [{ x: 1, yy: 2 }], ccc: { d: null } };
+  t.equal(jsonbOrdered(inOrder), inOrder, 'a value already in order comes back as it is, not copied');
+  const nested = { a: 1, b: { z: 1, y: 2 } };
+  t.equal(JSON.stringify(jsonbOrdered(nested)), '{"a":1,"b":{"y":2,"z":1}}', 'reordered deep down: copied');
+  t.equal(JSON.stringify(nested), '{"a":1,"b":{"z":1,"y":2}}', 'the input is left alone');
 });
 
 t.test('stored and read-time documents of random free-form JSON are the rows read back', async (t) => {
