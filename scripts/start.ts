@@ -47,10 +47,18 @@ function note(message: string): void {
 const children = new Map<string, ChildProcess>();
 const stops: Array<() => Promise<void>> = [];
 let stopping = false;
+let stoppingSince = 0;
 
-async function stopAll(code: number): Promise<never> {
-  if (stopping) process.exit(code);
+async function stopAll(code: number): Promise<void> {
+  if (stopping) {
+    // A second signal forces the exit — but not the copy of the first that arrives milliseconds
+    // later (tsx relays the signal it gets to this process, and Ctrl-C signals both): exiting then
+    // would leave services running without their database.
+    if (Date.now() - stoppingSince > 2000) process.exit(code);
+    return;
+  }
   stopping = true;
+  stoppingSince = Date.now();
   note('stopping services');
   await Promise.all(
     [...children.values()].map(
