@@ -52,6 +52,10 @@ export async function loadDeployments(
   return found;
 }
 
+/** What a save writes: the row's columns and its document. */
+const RECORD_WRITE_COLUMNS = [...PUBLISHING_RECORD_COLUMNS, 'document'] as const;
+const DEPLOYMENT_WRITE_COLUMNS = [...DEPLOYMENT_COLUMNS, 'document'] as const;
+
 const col = <R, K extends keyof R>(rows: readonly R[], key: K): R[K][] => rows.map((r) => r[key]);
 const json = <R>(rows: readonly R[], key: keyof R): string[] => rows.map((r) => JSON.stringify(r[key]));
 
@@ -68,7 +72,7 @@ export async function savePublishingRecords(
   if (rows.length === 0) return;
   await db
     .insertInto('publishing_records')
-    .columns([...PUBLISHING_RECORD_COLUMNS, 'document'])
+    .columns([...RECORD_WRITE_COLUMNS])
     .expression(
       sql`select * from unnest(
         ${col(rows, 'id')}::uuid[], ${col(rows, 'account_id')}::int[], ${col(rows, 'site_id')}::int[],
@@ -84,8 +88,7 @@ export async function savePublishingRecords(
     .onConflict((oc) =>
       oc.column('id').doUpdateSet((eb) => {
         const set: Record<string, unknown> = {};
-        for (const c of [...PUBLISHING_RECORD_COLUMNS, 'document'] as const)
-          if (c !== 'id') set[c] = eb.ref(`excluded.${c}`);
+        for (const c of RECORD_WRITE_COLUMNS) if (c !== 'id') set[c] = eb.ref(`excluded.${c}`);
         return set;
       }),
     )
@@ -101,7 +104,7 @@ export async function saveDeployments(db: Kysely<ReadModelDatabase>, rows: reado
   if (rows.length === 0) return;
   await db
     .insertInto('deployments')
-    .columns([...DEPLOYMENT_COLUMNS, 'document'])
+    .columns([...DEPLOYMENT_WRITE_COLUMNS])
     .expression(
       sql`select * from unnest(
         ${col(rows, 'id')}::uuid[], ${col(rows, 'account_id')}::int[], ${col(rows, 'site_id')}::int[],
@@ -115,7 +118,7 @@ export async function saveDeployments(db: Kysely<ReadModelDatabase>, rows: reado
     .onConflict((oc) =>
       oc.column('id').doUpdateSet((eb) => {
         const set: Record<string, unknown> = {};
-        for (const c of [...DEPLOYMENT_COLUMNS, 'document'] as const) if (c !== 'id') set[c] = eb.ref(`excluded.${c}`);
+        for (const c of DEPLOYMENT_WRITE_COLUMNS) if (c !== 'id') set[c] = eb.ref(`excluded.${c}`);
         return set;
       }),
     )
