@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import type { DeploymentStatus, DeploymentsTable, ReadModelDatabase } from './database.ts';
-import { documentPage, renderedDeploymentDocument } from './documents.ts';
+import { DEPLOYMENT_DOCUMENT_OF_P, documentPage } from './documents.ts';
 import {
   type CommonFilters,
   type ListResult,
@@ -65,17 +65,8 @@ export function listDeploymentDocuments(
   scope: TenantScope,
   options: ListDeploymentsOptions,
 ): Promise<ListResult<string>> {
-  return documentPage(
-    pageWithCount(db, scope, options).select([
-      sql<string | null>`p.id`.as('id'),
-      sql<string | null>`p.document`.as('json'),
-      sql.raw<string | null>(RENDERED_OF_P).as('rendered'),
-      'c.total',
-    ]),
-  );
+  return documentPage(pageWithCount(db, scope, options).select([...DEPLOYMENT_DOCUMENT_OF_P, 'c.total']));
 }
-
-const RENDERED_OF_P = renderedDeploymentDocument('p');
 
 /** The page (`p`, lateral) next to the total count (`c`), so an empty page still has its count. */
 function pageWithCount(db: Kysely<ReadModelDatabase>, scope: TenantScope, options: ListDeploymentsOptions) {

@@ -167,11 +167,22 @@ function renderedDocument(schema: ObjectSchema, alias: string): string {
   return `CASE WHEN ${alias}.document IS NULL THEN (SELECT row_to_json(r) FROM (SELECT ${representationColumns(schema, alias)}) r)::text END`;
 }
 
-/** For a publishing record `alias` (a table or a subquery with its columns) without a stored document, its document. */
-export const renderedPublishingRecordDocument = (alias: string) =>
-  renderedDocument(PublishingRecordRepresentation, alias);
-/** For a deployment `alias` without a stored document, its document. */
-export const renderedDeploymentDocument = (alias: string) => renderedDocument(DeploymentRepresentation, alias);
+/**
+ * What a list page selects of its row `p` (the lateral page subquery) for `documentPage`: `id` (null
+ * on the empty page's single row), the stored document and, for a row without one, the rendered one.
+ */
+function documentOfP(schema: ObjectSchema) {
+  return [
+    sql<string | null>`p.id`.as('id'),
+    sql<string | null>`p.document`.as('json'),
+    sql.raw<string | null>(renderedDocument(schema, 'p')).as('rendered'),
+  ] as const;
+}
+
+/** `documentOfP` for a page of publishing records. */
+export const PUBLISHING_RECORD_DOCUMENT_OF_P = documentOfP(PublishingRecordRepresentation);
+/** `documentOfP` for a page of deployments. */
+export const DEPLOYMENT_DOCUMENT_OF_P = documentOfP(DeploymentRepresentation);
 
 /** A row's document as selected: the stored `json`, or else the `rendered` one. */
 interface SelectedDocument {
@@ -187,9 +198,8 @@ function documentOf(row: SelectedDocument): string {
 }
 
 /**
- * Runs a list query selecting `id` (null on the empty page's single row), the document (`json`, the
- * stored one; `rendered`, see `renderedPublishingRecordDocument`) and `total`, and returns the
- * page's documents with the count.
+ * Runs a list query selecting `PUBLISHING_RECORD_DOCUMENT_OF_P` (or the deployments') and `total`,
+ * and returns the page's documents with the count.
  */
 export async function documentPage(query: {
   execute(): Promise<Array<SelectedDocument & { id: string | null; total: number }>>;
@@ -206,8 +216,12 @@ function documentsSelect(table: string, alias: string, rendered: string, deleted
   ${alias}.document AS json, ${rendered} AS rendered FROM ${table} ${alias} WHERE ${alias}.id = any(`;
 }
 
-const RECORDS = sql.raw(documentsSelect('publishing_records', 'p', renderedPublishingRecordDocument('p'), 'p.deleted'));
-const DEPLOYMENTS = sql.raw(documentsSelect('deployments', 'd', renderedDeploymentDocument('d'), 'false'));
+const RECORDS = sql.raw(
+  documentsSelect('publishing_records', 'p', renderedDocument(PublishingRecordRepresentation, 'p'), 'p.deleted'),
+);
+const DEPLOYMENTS = sql.raw(
+  documentsSelect('deployments', 'd', renderedDocument(DeploymentRepresentation, 'd'), 'false'),
+);
 
 async function loadDocuments(
   db: Kysely<ReadModelDatabase>,

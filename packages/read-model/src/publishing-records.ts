@@ -1,6 +1,6 @@
 import { type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import type { PublishingRecordsTable, PublishingStatus, ReadModelDatabase } from './database.ts';
-import { documentPage, renderedPublishingRecordDocument } from './documents.ts';
+import { documentPage, PUBLISHING_RECORD_DOCUMENT_OF_P } from './documents.ts';
 import {
   type CommonFilters,
   type ListResult,
@@ -72,17 +72,8 @@ export function listPublishingRecordDocuments(
   scope: TenantScope,
   options: ListPublishingRecordsOptions,
 ): Promise<ListResult<string>> {
-  return documentPage(
-    pageWithCount(db, scope, options).select([
-      sql<string | null>`p.id`.as('id'),
-      sql<string | null>`p.document`.as('json'),
-      sql.raw<string | null>(RENDERED_OF_P).as('rendered'),
-      'c.total',
-    ]),
-  );
+  return documentPage(pageWithCount(db, scope, options).select([...PUBLISHING_RECORD_DOCUMENT_OF_P, 'c.total']));
 }
-
-const RENDERED_OF_P = renderedPublishingRecordDocument('p');
 
 /** The page (`p`, lateral) next to the total count (`c`), so an empty page still has its count. */
 function pageWithCount(db: Kysely<ReadModelDatabase>, scope: TenantScope, options: ListPublishingRecordsOptions) {
