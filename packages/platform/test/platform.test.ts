@@ -218,13 +218,25 @@ t.test('rate limit per account → 429 with Retry-After in the envelope', async 
   const app = await build(t, { rateMax: 3 });
   const call = (account: number) =>
     app.inject({ method: 'GET', url: '/api/conflict', headers: bearer(devToken({ ...claims, account_id: account })) });
-  for (let i = 0; i < 3; i++) t.equal((await call(1)).statusCode, 412);
+  for (let i = 0; i < 3; i++) {
+    const counted = await call(1);
+    t.equal(counted.statusCode, 412);
+    t.equal(counted.headers['x-ratelimit-limit'], '3');
+    t.equal(counted.headers['x-ratelimit-remaining'], String(2 - i), 'remaining counts down');
+    t.equal(counted.headers['x-ratelimit-reset'], '60', 'seconds until the window ends');
+  }
   const limited = await call(1);
   t.equal(limited.statusCode, 429);
-  t.ok(Number(limited.headers['retry-after']) > 0);
-  t.match(limited.json(), { success: false, code: 'RATE_LIMITED' });
+  t.equal(limited.headers['retry-after'], '60');
+  t.equal(limited.headers['x-ratelimit-remaining'], '0');
+  t.match(limited.json(), { success: false, code: 'RATE_LIMITED', error: /3 requests per 60 s/ });
   t.equal((await call(2)).statusCode, 412, 'another account has its own budget');
-  t.equal((await app.inject({ url: '/health' })).statusCode, 200, 'health is not throttled');
+  const health = await app.inject({ url: '/health' });
+  t.equal(health.statusCode, 200, 'health is not throttled');
+  t.notOk(health.headers['x-ratelimit-limit'], 'nor counted');
+  const anonymous = await app.inject({ method: 'GET', url: '/api/conflict' });
+  t.equal(anonymous.statusCode, 401, 'no token: refused before the limiter counts it');
+  t.notOk(anonymous.headers['x-ratelimit-limit']);
 });
 
 t.test('health and readiness', async (t) => {
