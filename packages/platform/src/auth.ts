@@ -1,7 +1,13 @@
 import fastifyJwt, { type FastifyJWTOptions } from '@fastify/jwt';
 import { type Role, TokenClaims } from '@publisher/contracts';
 import { Ajv } from 'ajv';
-import type { FastifyPluginAsync, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type {
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+  onRequestHookHandler,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import type { JwtConfig } from './config.ts';
 import { HttpError, httpError } from './errors.ts';
@@ -27,7 +33,7 @@ declare module 'fastify' {
      * @example
      * app.register(async (api) => { api.addHook('onRequest', api.authenticate); … });
      */
-    authenticate: onRequestAsyncHookHandler;
+    authenticate: onRequestHookHandler;
   }
 }
 
@@ -124,14 +130,8 @@ const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
 
   const verified = new VerifiedTokens(opts.verifiedTokenCacheSize ?? 10_000);
 
-  fastify.decorate('authenticate', async (request: FastifyRequest) => {
-    const header = request.headers.authorization;
-    if (header === undefined || header === '') throw httpError('AUTH_TOKEN_MISSING', 'authorization token missing');
-    const known = verified.get(header);
-    if (known) {
-      request.principal = known;
-      return;
-    }
+  /** Verifies a token not seen before (or expired from the cache) and remembers it. */
+  async function verify(request: FastifyRequest, header: string): Promise<void> {
     if (!/^Bearer [A-Za-z0-9_.~+/=-]+$/.test(header)) {
       throw httpError('AUTH_TOKEN_INVALID', 'authorization header must be "Bearer <token>"');
     }
@@ -151,6 +151,20 @@ const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
       site_ids: claims.site_ids ? Object.freeze([...claims.site_ids]) : null,
     });
     verified.set(header, request.principal, claims.exp);
+  }
+
+  // A callback hook, not an async one: a known token (the usual case) then costs a Map lookup and
+  // no promise; only a verification goes asynchronous.
+  fastify.decorate('authenticate', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    const header = request.headers.authorization;
+    if (header === undefined || header === '')
+      return done(httpError('AUTH_TOKEN_MISSING', 'authorization token missing'));
+    const known = verified.get(header);
+    if (known) {
+      request.principal = known;
+      return done();
+    }
+    verify(request, header).then(() => done(), done);
   });
 };
 

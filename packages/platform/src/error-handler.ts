@@ -138,8 +138,9 @@ const errorHandler: FastifyPluginAsync<ErrorHandlerOptions> = async (fastify, op
     if (closing) reply.header('connection', 'close');
     done(null, payload);
   });
-  fastify.addHook('onResponse', (request, reply, done) => {
-    if (logRequests) {
+  // Registered only when its line would be written: a hook costs every request its runner.
+  if (logRequests) {
+    fastify.addHook('onResponse', (request, reply, done) => {
       request.log.info(
         {
           method: request.method,
@@ -149,9 +150,9 @@ const errorHandler: FastifyPluginAsync<ErrorHandlerOptions> = async (fastify, op
         },
         'request completed',
       );
-    }
-    done();
-  });
+      done();
+    });
+  }
 
   fastify.setErrorHandler((err, request, reply) => {
     const problem = toProblem(err, statusByCode);
