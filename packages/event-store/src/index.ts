@@ -1,7 +1,7 @@
 export * from './errors.ts';
 export * from './esdb/index.ts';
 export * from './port.ts';
-export { isConnectionError } from './postgres/pg-errors.ts';
+export { idleConnectionError, isConnectionError } from './postgres/pg-errors.ts';
 export {
   createPostgresEventStore,
   type PostgresEventStore,

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { isEventStoreUnavailable } from '../src/index.ts';
-import { isConnectionError, toStoreError } from '../src/postgres/pg-errors.ts';
+import { idleConnectionError, isConnectionError, toStoreError } from '../src/postgres/pg-errors.ts';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 
@@ -35,4 +35,15 @@ t.test('request errors pass through unchanged', async (t) => {
     t.notOk(isConnectionError(err));
     t.equal(toStoreError(err, 'append'), err);
   }
+});
+
+t.test('idleConnectionError drops the client pg-pool attaches', async (t) => {
+  const err = Object.assign(new Error('terminating connection due to administrator command'), {
+    code: '57P01',
+    client: { connection: { stream: {} } },
+  });
+  const logged = idleConnectionError(err);
+  t.equal(logged, err);
+  t.notOk('client' in logged);
+  t.equal((logged as Error & { code?: string }).code, '57P01', 'the rest stays');
 });

@@ -117,7 +117,11 @@ export function createReadModelConnection(options: ReadModelConnectionOptions): 
     options: readModelSessionOptions(options.schema ?? READ_MODEL_SCHEMA),
     types: readModelTypes,
   });
-  pool.on('error', (err) => options.onPoolError?.(err));
+  pool.on('error', (err) => {
+    // pg-pool attaches the client; logged, it would dump the client's whole state.
+    delete (err as { client?: unknown }).client;
+    options.onPoolError?.(err);
+  });
   const db = new Kysely<ReadModelDatabase>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   let closed: Promise<void> | undefined;
   return {

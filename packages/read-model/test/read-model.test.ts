@@ -197,3 +197,20 @@ t.test('inTenantScope says what the SQL tenancy predicate says', async (t) => {
     }
   }
 });
+
+t.test('an idle connection killed by the server reaches onPoolError without the pg client', async (t) => {
+  let lost: ((err: Error) => void) | undefined;
+  const errors = new Promise<Error>((resolve) => {
+    lost = resolve;
+  });
+  const watched = createReadModelConnection({ connectionString: database.url, onPoolError: (err) => lost?.(err) });
+  t.teardown(watched.close);
+  const client = await watched.pool.connect();
+  const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  client.release(); // idle in the pool now
+  await pool.query('SELECT pg_terminate_backend($1)', [pid]);
+  const err = await errors;
+  t.match(err.message, /terminating connection/);
+  t.notOk('client' in err, 'no client to dump into a log line');
+  t.equal((await watched.pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one, 1, 'the pool reconnects');
+});

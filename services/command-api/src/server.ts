@@ -1,3 +1,4 @@
+import { idleConnectionError } from '@publisher/event-store';
 import { closeGracefully, isDatabaseUnavailable } from '@publisher/platform';
 import pg from 'pg';
 import pino from 'pino';
@@ -46,7 +47,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required (pnpm start provides an embedded PostgreSQL)');
   const log = pino({ level: config.logLevel });
   const pool = createPool(config, config.databaseUrl);
-  pool.on('error', (err) => log.warn({ err }, 'idle database connection lost'));
+  pool.on('error', (err) => log.warn({ err: idleConnectionError(err) }, 'idle database connection lost'));
   const { store, migrate } = createEventStoreFromEnv(config, pool, log);
   await retryWhileUnavailable(log, 'event store migration', migrate);
 

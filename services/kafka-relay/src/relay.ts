@@ -1,5 +1,10 @@
 import { PUBLISHER_TOPICS } from '@publisher/contracts';
-import { createEsdbEventStore, createPostgresEventStore, type EventStore } from '@publisher/event-store';
+import {
+  createEsdbEventStore,
+  createPostgresEventStore,
+  type EventStore,
+  idleConnectionError,
+} from '@publisher/event-store';
 import type { Kafka, Producer } from 'kafkajs';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
@@ -34,7 +39,7 @@ export async function start(options: RelayOptions): Promise<RelayHandle> {
   const config: RelayConfig = { ...relayDefaults, ...options };
   const logger = config.logger ?? pino({ name: 'kafka-relay', level: config.logLevel });
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 3, application_name: config.name });
-  pool.on('error', (err) => logger.warn({ err }, 'checkpoint pool connection lost'));
+  pool.on('error', (err) => logger.warn({ err: idleConnectionError(err) }, 'checkpoint pool connection lost'));
   const store = await openEventStore(config, logger);
   const ownsStore = typeof config.eventStore !== 'object';
   const checkpoints = createCheckpointStore(pool);

@@ -16,7 +16,7 @@ import { type AppendOutcome, appendEvents } from './append.ts';
 import { AppendCoalescer } from './append-coalescer.ts';
 import { migrateEventStore, quoteIdent } from './migrate.ts';
 import { ChangeNotifier } from './notifier.ts';
-import { toStoreError } from './pg-errors.ts';
+import { idleConnectionError, toStoreError } from './pg-errors.ts';
 import { readAllEvents, readHeadPosition, readStreamEvents } from './reads.ts';
 import { subscribeToAll } from './subscription.ts';
 
@@ -98,7 +98,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     });
     // An idle client losing its connection (server restart) is dropped by the pool, which opens a
     // new one on the next query; without a listener that error would crash the process.
-    pool.on('error', (err) => logger?.warn({ err }, 'event store idle connection lost'));
+    pool.on('error', (err) => logger?.warn({ err: idleConnectionError(err) }, 'event store idle connection lost'));
   } else {
     throw new TypeError('createPostgresEventStore needs a connectionString or a pool');
   }
