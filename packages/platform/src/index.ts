@@ -8,7 +8,7 @@ export { default as health, type HealthOptions, type ReadinessCheck } from './he
 export * from './jwt-secret.ts';
 export { default as openApi, type OpenApiOptions } from './openapi.ts';
 export { createFastify, type PlatformOptions, platform } from './platform.ts';
-export { default as rateLimit, type RateLimitOptions } from './rate-limit.ts';
+export { default as rateLimit, FixedWindowLimiter, type RateLimitOptions, type WindowUse } from './rate-limit.ts';
 export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
 export { serverOptions } from './server-options.ts';
 export { closeGracefully } from './shutdown.ts';
