@@ -1,18 +1,14 @@
 import type { TenantScope } from '@publisher/read-model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ReadApiDeps } from './deps.ts';
-import { noneMatch, REVALIDATE } from './read-helpers.ts';
 import { READ_POSITION_HEADER } from './routes/responses.ts';
 
 /**
  * What a read route computes on a cache miss: its 200 envelope (serialized here with the route's
- * schema), or documents (JSON rendered by the read model, wrapped here in the envelope the
- * serializer would write): one record's with its ETag, or a page of them.
+ * schema), or a page of documents (JSON rendered by the read model, wrapped here in the list
+ * envelope the serializer would write).
  */
-export type ReadResult =
-  | { payload: { request_id: string }; etag?: undefined }
-  | { document: string; etag: string }
-  | { list: DocumentPage; etag?: undefined };
+export type ReadResult = { payload: { request_id: string } } | { list: DocumentPage };
 
 /** A page of documents and what the list envelope says about it. */
 export interface DocumentPage {
@@ -24,13 +20,6 @@ export interface DocumentPage {
 
 /** Both envelopes end with `request_id` (schema order is serialization order). */
 const REQUEST_ID_TAIL = '"request_id":""}';
-/**
- * The success envelope around a document, as the serializer writes `success(request, data)`
- * (routes' tests compare the two byte for byte).
- */
-const DOCUMENT_HEAD = '{"success":true,"data":';
-const DOCUMENT_TAIL = ',"request_id":"';
-
 /** The list envelope around a page of documents, as the serializer writes `listOf(…)`. */
 function listPrefix(page: DocumentPage): string {
   const links = `"next":${JSON.stringify(page.next)},"previous":${JSON.stringify(page.previous)}`;
@@ -39,14 +28,15 @@ function listPrefix(page: DocumentPage): string {
 
 /**
  * Answers a read: from the response cache when `cacheable` and a valid entry exists, otherwise by
- * running `load` (the query), building the body (documents wrapped in their envelope, or a payload
- * serialized with the route's response schema) and, when `cacheable`, caching it. Callers pass
- * `cacheable: false` for requests that named a `min_position` (read-your-writes probes, rarely
- * repeated) and for single-record reads: a batched primary-key lookup costs about what the cache's
- * bookkeeping costs a miss (bench:reads, random records: 59–62 µs of API CPU per request without
- * it, 69–78 µs with it, same runs; a hit saves ~20 µs, so caching pays only above a ~1/3 hit rate),
- * and their entries would crowd out list pages, whose queries are the expensive ones. Sets
- * `X-Read-Position` and, with an ETag, `Cache-Control` and the 304 answer to `If-None-Match`.
+ * running `load` (the query), building the body (a page of documents wrapped in the list envelope,
+ * or a payload serialized with the route's response schema) and, when `cacheable`, caching it.
+ * Callers pass `cacheable: false` for requests that named a `min_position` (read-your-writes probes,
+ * rarely repeated). Sets `X-Read-Position`.
+ *
+ * Single records (`sendDocument`) do not come here: a batched primary-key lookup costs about what
+ * the cache's bookkeeping costs a miss (bench:reads, random records: 59–62 µs of API CPU per request
+ * without it, 69–78 µs with it, same runs; a hit saves ~20 µs, so caching pays only above a ~1/3 hit
+ * rate), and their entries would crowd out list pages, whose queries are the expensive ones.
  *
  * @example
  * return sendRead(request, reply, deps, scope, !waited, async () => ({ payload: success(request, data) }));
@@ -66,7 +56,7 @@ export async function sendRead(
   const requestId = JSON.stringify(request.id).slice(1, -1);
   if (hit !== undefined) {
     // Current as of the announced checkpoint: what the cache knows changed.
-    if (answered304(request, reply, watcher.announced, hit.etag)) return reply.code(304).send(null);
+    reply.header(READ_POSITION_HEADER, watcher.announced ?? '');
     // Bytes go out as they are (no serializer, no UTF-8 encoding of the whole body per response).
     const tail = Buffer.from(`${requestId}"}`);
     reply.type('application/json; charset=utf-8');
@@ -76,16 +66,9 @@ export async function sendRead(
   const position = watcher.position;
   const stamp = cache.stamp(watcher.announced);
   const result = await load();
-  const { etag } = result;
-  const prefix =
-    'document' in result
-      ? DOCUMENT_HEAD + result.document + DOCUMENT_TAIL
-      : 'list' in result
-        ? listPrefix(result.list)
-        : serialized(reply, result.payload);
-  if (cacheable && cache.admit(key))
-    cache.set(key, stamp, { prefix: Buffer.from(prefix), etag, account: scope.account_id });
-  if (answered304(request, reply, position, etag)) return reply.code(304).send(null);
+  const prefix = 'list' in result ? listPrefix(result.list) : serialized(reply, result.payload);
+  if (cacheable && cache.admit(key)) cache.set(key, stamp, { prefix: Buffer.from(prefix), account: scope.account_id });
+  reply.header(READ_POSITION_HEADER, position ?? '');
   // A string with a JSON content type goes out as is (the route's serializer is skipped).
   reply.type('application/json; charset=utf-8');
   return reply.send(`${prefix}${requestId}"}`);
@@ -96,14 +79,6 @@ function serialized(reply: FastifyReply, payload: { request_id: string }): strin
   const body = reply.serialize({ ...payload, request_id: '' }) as string;
   if (!body.endsWith(REQUEST_ID_TAIL)) throw new Error('read envelope does not end with request_id');
   return body.slice(0, -2);
-}
-
-/** Sets the read headers; true when If-None-Match matches the ETag (the caller answers 304). */
-function answered304(request: FastifyRequest, reply: FastifyReply, position: string | null, etag?: string): boolean {
-  reply.header(READ_POSITION_HEADER, position ?? '');
-  if (etag === undefined) return false;
-  reply.header('etag', etag).header('cache-control', REVALIDATE);
-  return noneMatch(request.headers['if-none-match'], etag);
 }
 
 /**

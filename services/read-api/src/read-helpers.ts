@@ -23,10 +23,29 @@ export function scopeFor(principal: Principal, accountId?: number): TenantScope 
 }
 
 /**
- * Read-your-writes: when the request names a position (`min_position` query parameter or
- * `X-Min-Position` header; the later one when both), holds it until the read models include it,
- * at most `timeoutMs`; past that, 503 PROJECTION_BEHIND with Retry-After, never stale data.
- * Resolves whether the request named a position.
+ * The position a request asks the read models to include (`min_position` query parameter or
+ * `X-Min-Position` header; the later one when both), or undefined.
+ */
+export function wantedPosition(request: FastifyRequest, fromQuery: string | undefined): string | undefined {
+  const header = request.headers['x-min-position'];
+  const fromHeader = typeof header === 'string' ? header : undefined;
+  if (fromHeader === undefined) return fromQuery;
+  return comparePositions(fromQuery ?? null, fromHeader) >= 0 ? fromQuery : fromHeader;
+}
+
+/**
+ * Read-your-writes: holds the request until the read models include `wanted`, at most `timeoutMs`;
+ * past that, 503 PROJECTION_BEHIND with Retry-After (or PROJECTION_STOPPED), never stale data.
+ */
+export async function waitForPosition(watcher: CheckpointWatcher, wanted: string, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  const outcome = await watcher.waitFor(wanted, timeoutMs);
+  if (outcome === 'stopped') throw projectionStopped(wanted, watcher.position);
+  if (outcome === 'timeout') throw projectionBehind(wanted, watcher.position, Date.now() - started);
+}
+
+/**
+ * `wantedPosition` then `waitForPosition` when the request named one. Resolves whether it did.
  */
 export async function awaitMinPosition(
   request: FastifyRequest,
@@ -34,14 +53,9 @@ export async function awaitMinPosition(
   timeoutMs: number,
   fromQuery: string | undefined,
 ): Promise<boolean> {
-  const header = request.headers['x-min-position'];
-  const fromHeader = typeof header === 'string' ? header : undefined;
-  const wanted = comparePositions(fromQuery ?? null, fromHeader ?? null) >= 0 ? fromQuery : fromHeader;
+  const wanted = wantedPosition(request, fromQuery);
   if (wanted === undefined) return false;
-  const started = Date.now();
-  const outcome = await watcher.waitFor(wanted, timeoutMs);
-  if (outcome === 'stopped') throw projectionStopped(wanted, watcher.position);
-  if (outcome === 'timeout') throw projectionBehind(wanted, watcher.position, Date.now() - started);
+  await waitForPosition(watcher, wanted, timeoutMs);
   return true;
 }
 

@@ -4,7 +4,6 @@ import { comparePositions } from '@publisher/event-store';
 export interface CachedResponse {
   /** The JSON body (UTF-8) up to the request id's value: `…,"request_id":"`. */
   readonly prefix: Buffer;
-  readonly etag: string | undefined;
   /** Whose rows it shows: one account, or 'any' for privileged cross-account reads. */
   readonly account: number | 'any';
   /** The checkpoint known before the query ran (the data is at least that new). */
@@ -102,7 +101,7 @@ export class ResponseCache {
   }
 
   /** Stores a response computed after `stamp` was taken (skipped if it is already outdated). */
-  set(key: string, stamp: CacheStamp, value: Pick<CachedResponse, 'prefix' | 'etag' | 'account'>): void {
+  set(key: string, stamp: CacheStamp, value: Pick<CachedResponse, 'prefix' | 'account'>): void {
     if (!this.enabled) return;
     const entry = { ...value, ...stamp, bytes: value.prefix.length + 2 * key.length + 128, used: false };
     if (entry.bytes > this.#maxBytes / 8 || !this.#valid(entry)) return;

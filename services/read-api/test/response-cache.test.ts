@@ -7,7 +7,6 @@ const P3 = '0000000000000003-0000000000000001';
 
 const body = (text: string) => ({
   prefix: Buffer.from(`{"success":true,"data":"${text}","request_id":"`),
-  etag: undefined,
 });
 
 /** Stores `key` as `sendRead` does (two misses: the doorkeeper admits on the second). */

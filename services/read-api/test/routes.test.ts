@@ -156,6 +156,16 @@ t.test('by id: ETag, 304 on If-None-Match, 404 for unknown, deleted or foreign',
   t.equal((await get(`${base}/publishing-records/${r.id}`, { ...auth(1), 'if-none-match': 'W/"2"' })).statusCode, 304);
   t.equal((await get(`${base}/publishing-records/${r.id}`, { ...auth(1), 'if-none-match': '"1"' })).statusCode, 200);
   t.equal((await get(`${base}/publishing-records/${r.id.toUpperCase()}`)).statusCode, 200, 'ids are case-insensitive');
+  t.equal(res.headers['cache-control'], 'private, no-cache');
+  t.equal(res.headers['x-read-position'], '', 'nothing projected yet');
+  t.equal(res.json().request_id, res.headers['x-request-id'], 'the envelope names the request');
+  const quoted = await get(`${base}/publishing-records/${r.id}`, { ...auth(1), 'x-request-id': 'a"b\\c' });
+  t.equal(quoted.json().request_id, 'a"b\\c', 'a caller-chosen request id is escaped in the body');
+  for (const url of [`${base}/publishing-records/${r.id}?account_id=2`, `${base}/deployments/${v2.id}?account_id=2`]) {
+    const forbidden = await get(url);
+    t.equal(forbidden.statusCode, 403, url);
+    t.match(forbidden.json(), { success: false, code: 'ROLE_FORBIDDEN', errors: { account_id: [String] } });
+  }
 
   for (const id of [mine[3]!.id, theirs.id, crypto.randomUUID()]) {
     const missing = await get(`${base}/publishing-records/${id}`);
@@ -276,6 +286,13 @@ t.test('read-your-writes: min_position waits, then answers or 503s', async (t) =
   t.equal(behind.headers['retry-after'], '1');
   t.match(behind.json(), { code: 'PROJECTION_BEHIND', error: new RegExp(p2) });
 
+  for (const one of [`${base}/publishing-records/${mine[0]!.id}`, `${base}/deployments/${v1.id}`]) {
+    const behindOne = await get(`${one}?min_position=${p2}`);
+    t.equal(behindOne.statusCode, 503, one);
+    t.equal(behindOne.headers['retry-after'], '1');
+    t.match(behindOne.json(), { success: false, code: 'PROJECTION_BEHIND', error: new RegExp(p2) });
+  }
+
   const waiting = get(`${base}/deployments/${v1.id}`, { ...auth(1), 'x-min-position': p2 });
   await new Promise((r) => setTimeout(r, 50));
   await rm.db.transaction().execute(async (trx) => {
@@ -284,6 +301,8 @@ t.test('read-your-writes: min_position waits, then answers or 503s', async (t) =
   });
   const res = await waiting;
   t.equal(res.statusCode, 200, 'held, then answered once projected');
+  t.equal(res.headers['x-read-position'], p2);
+  t.equal(res.json().data.id, v1.id);
 
   const p3 = '0000000000000010-0000000000000003';
   await markProjectionStopped(rm.db, 'read_models', {
@@ -294,6 +313,9 @@ t.test('read-your-writes: min_position waits, then answers or 503s', async (t) =
   });
   const stopped = await get(`${base}/deployments/?min_position=${p3}`);
   t.match(stopped.json(), { code: 'PROJECTION_STOPPED' });
+  t.match((await get(`${base}/publishing-records/${mine[0]!.id}?min_position=${p3}`)).json(), {
+    code: 'PROJECTION_STOPPED',
+  });
   const ready = await app.inject({ method: 'GET', url: '/ready' });
   t.equal(ready.statusCode, 503, '/ready says the projection is stopped');
   t.match(ready.json(), { code: 'NOT_READY', errors: { projection: [String] } });

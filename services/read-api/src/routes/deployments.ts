@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DeploymentRepresentation, ListEnvelope, SuccessEnvelope } from '@publisher/contracts';
-import { type DeploymentOrdering, inTenantScope, listDeploymentDocuments } from '@publisher/read-model';
+import { type DeploymentOrdering, listDeploymentDocuments } from '@publisher/read-model';
 import { sendRead } from '../cached-response.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { recordNotFound } from '../errors.ts';
 import { awaitMinPosition, pageLinks, scopeFor, splitCommaLists } from '../read-helpers.ts';
 import { DeploymentListQuery, IdParams, ReadHeaders, ReadQuery } from '../schemas.ts';
+import { sendDocument } from '../send-document.ts';
 import { errorResponses } from './responses.ts';
 
 const tags = ['deployments'];
@@ -67,17 +68,13 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async
         },
       },
     },
-    async (request, reply) => {
-      const scope = scopeFor(request.principal, request.query.account_id);
-      const { min_position } = request.query;
-      await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, min_position);
-      // Single records are not cached (see sendRead).
-      return sendRead(request, reply, deps, scope, false, async () => {
-        const row = await deps.deployments.get(request.params.id.toLowerCase());
-        if (row === undefined || !inTenantScope(scope, row)) throw recordNotFound('deployment', request.params.id);
-        return { document: row.json, etag: `"${row.revision}"` };
-      });
-    },
+    (request, reply) =>
+      sendDocument(request, reply, deps, {
+        scope: scopeFor(request.principal, request.query.account_id),
+        minPosition: request.query.min_position,
+        find: () => deps.deployments.get(request.params.id.toLowerCase()),
+        notFound: () => recordNotFound('deployment', request.params.id),
+      }),
   );
 };
 

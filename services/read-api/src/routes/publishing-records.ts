@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ListEnvelope, PublishingRecordRepresentation, SuccessEnvelope } from '@publisher/contracts';
-import { inTenantScope, listPublishingRecordDocuments, type PublishingRecordOrdering } from '@publisher/read-model';
+import { listPublishingRecordDocuments, type PublishingRecordOrdering } from '@publisher/read-model';
 import { sendRead } from '../cached-response.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { recordNotFound } from '../errors.ts';
 import { awaitMinPosition, pageLinks, scopeFor, splitCommaLists } from '../read-helpers.ts';
 import { IdParams, PublishingRecordListQuery, ReadHeaders, ReadQuery } from '../schemas.ts';
+import { sendDocument } from '../send-document.ts';
 import { errorResponses } from './responses.ts';
 
 const tags = ['publishing-records'];
@@ -68,18 +69,13 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
         },
       },
     },
-    async (request, reply) => {
-      const scope = scopeFor(request.principal, request.query.account_id);
-      const { min_position } = request.query;
-      await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, min_position);
-      // Single records are not cached (see sendRead).
-      return sendRead(request, reply, deps, scope, false, async () => {
-        const row = await deps.records.get(request.params.id.toLowerCase());
-        if (row === undefined || row.deleted || !inTenantScope(scope, row))
-          throw recordNotFound('publishing record', request.params.id);
-        return { document: row.json, etag: `"${row.revision}"` };
-      });
-    },
+    (request, reply) =>
+      sendDocument(request, reply, deps, {
+        scope: scopeFor(request.principal, request.query.account_id),
+        minPosition: request.query.min_position,
+        find: () => deps.records.get(request.params.id.toLowerCase()),
+        notFound: () => recordNotFound('publishing record', request.params.id),
+      }),
   );
 };
 
