@@ -6,38 +6,36 @@
  * - Command API (COMMAND_API_PORT, default 3000), projector, read API (READ_API_PORT, default 3001).
  * - With KAFKA_BROKERS set (e.g. after `pnpm kafka:start`): the Kafka relay and the publishing worker too.
  *
- * Each service runs as its own process, exactly as it would alone (`node --import tsx <entry>`), so
- * a crash in one is visible and the others keep serving. Ctrl-C stops them all, then PostgreSQL.
+ * Services are bundled first (`pnpm build`: `services/<name>/dist/*.mjs`, ~0.3 s) and each runs as
+ * its own process with plain node, exactly as it would alone, so a crash in one is visible and the
+ * others keep serving. Ctrl-C stops them all, then PostgreSQL.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { startEmbeddedPostgres } from '@publisher/dev-infra';
+import { bundleServices, SERVICE_ENTRIES, startEmbeddedPostgres } from '@publisher/dev-infra';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 interface ServiceSpec {
   name: string;
-  dir: string;
   needsKafka: boolean;
 }
 
 const services: ServiceSpec[] = [
-  { name: 'command-api', dir: 'services/command-api', needsKafka: false },
-  { name: 'projector', dir: 'services/projector', needsKafka: false },
-  { name: 'read-api', dir: 'services/read-api', needsKafka: false },
-  { name: 'kafka-relay', dir: 'services/kafka-relay', needsKafka: true },
-  { name: 'publishing-worker', dir: 'services/publishing-worker', needsKafka: true },
+  { name: 'command-api', needsKafka: false },
+  { name: 'projector', needsKafka: false },
+  { name: 'read-api', needsKafka: false },
+  { name: 'kafka-relay', needsKafka: true },
+  { name: 'publishing-worker', needsKafka: true },
 ];
 
+/** The service's bundle (built by `bundleServices` at start). */
 function entryOf(spec: ServiceSpec): string {
-  for (const file of ['src/main.ts', 'src/server.ts']) {
-    const candidate = path.join(root, spec.dir, file);
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error(`no entry point (src/main.ts or src/server.ts) in ${spec.dir}`);
+  const entry = SERVICE_ENTRIES.find((e) => e.name === spec.name);
+  if (!entry) throw new Error(`no entry point for ${spec.name}`);
+  return path.join(root, entry.bundle);
 }
 
 function note(message: string): void {
@@ -80,6 +78,7 @@ async function stopAll(code: number): Promise<void> {
 
 async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env };
+  note(`services bundled in ${await bundleServices(root)} ms (plain node, no tsx at run time)`);
   if (!env.DATABASE_URL) {
     note('DATABASE_URL is not set: starting embedded PostgreSQL (data in .data/pg)');
     const pg = await startEmbeddedPostgres({ dataDir: path.join(root, '.data', 'pg'), persistent: true });
@@ -93,7 +92,7 @@ async function main(): Promise<void> {
 
   for (const spec of services) {
     if (spec.needsKafka && !kafka) continue;
-    const child = spawn(process.execPath, ['--import', 'tsx', entryOf(spec)], {
+    const child = spawn(process.execPath, [entryOf(spec)], {
       cwd: root,
       env: { ...env, SERVICE_NAME: spec.name },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,3 +1,4 @@
+export { bundleService, bundleServices, SERVICE_ENTRIES, type ServiceEntry } from './bundle.ts';
 export { type KafkaHandle, type StartKafkaOptions, startKafka } from './kafka.ts';
 export {
   DEFAULT_KAFKA_PORT,

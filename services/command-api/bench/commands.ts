@@ -3,7 +3,9 @@
  * raw database ceiling measured in the same run. Figures, not a test: see the README for results.
  *
  * 1. PostgreSQL: DATABASE_URL if set (a fresh database is created on it), else an embedded server.
- * 2. The command API runs as a child process (`src/server.ts`), exactly as in production.
+ * 2. The command API runs as a child process from its sources through tsx, as the Docker image runs
+ *    it. A variant with BENCH_RUN=bundle runs the bundle `pnpm start` runs instead (`dist/server.mjs`
+ *    under plain node, built here first), e.g. `BENCH_VARIANTS="BENCH_RUN=sources;BENCH_RUN=bundle"`.
  * 3. Ceiling: BENCH_CONNECTIONS pg connections calling the event store's own append statement
  *    (`append_to_stream`: version check + insert in one transaction) as fast as they can, with the
  *    same event sizes and the same create/transition mix, on the same server and durability;
@@ -26,7 +28,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
+import { bundleService, freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -178,9 +180,19 @@ async function createDatabase(adminUrl: string): Promise<string> {
   return url.toString();
 }
 
+let bundle: Promise<string> | undefined;
+/** The command API's bundle, built once per benchmark run. */
+function bundled(): Promise<string> {
+  const file = path.join(here, '../dist/server.mjs');
+  bundle ??= bundleService(path.join(here, '../src/server.ts'), file).then(() => file);
+  return bundle;
+}
+
 async function startServer(dbUrl: string, port: number, variantEnv: Record<string, string>): Promise<ChildProcess> {
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(here, '../src/server.ts')], {
+  const entry =
+    variantEnv.BENCH_RUN === 'bundle' ? [await bundled()] : ['--import', 'tsx', path.join(here, '../src/server.ts')];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: root,
     env: {
       ...process.env,
