@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Projector } from './projector.ts';
 import { prometheusText } from './status.ts';
@@ -19,7 +19,8 @@ export async function startStatusServer(
 ): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: options.logger.child({ component: 'status-server' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Probes every few seconds would flood the log. (Fastify 5.8 deprecated the top-level option.)
+    logController: new LogController({ disableRequestLogging: true }),
   });
   app.get('/health', async () => ({ success: true, data: { status: 'ok' } }));
   app.get('/ready', async (_request, reply) => {
