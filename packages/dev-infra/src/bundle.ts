@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
 /**
@@ -50,7 +51,8 @@ const externalPackagesByPath: Plugin = {
       if (resolved.errors.length > 0) return { errors: resolved.errors };
       // Node built-ins imported without `node:` (`fs`, `events`) resolve to themselves.
       if (!path.isAbsolute(resolved.path)) return { path: args.path, external: true };
-      return { path: resolved.path, external: true };
+      // A file URL, not the bare path: a directory named with `%` or `#` stays what it is.
+      return { path: pathToFileURL(resolved.path).href, external: true };
     });
   },
 };
