@@ -104,7 +104,10 @@ for (const stored of [true, false]) {
         [rows[1]!.id],
       );
     }
-    const [docs, loaded] = await Promise.all([loadPublishingRecordDocuments(db, ids), loadPublishingRecords(db, ids)]);
+    const [docs, loaded] = await Promise.all([
+      loadPublishingRecordDocuments(pool, ids),
+      loadPublishingRecords(db, ids),
+    ]);
     t.equal(docs.size, rows.length, 'every row has a document, deleted ones included');
     for (const row of rows) {
       const doc = docs.get(row.id)!;
@@ -125,7 +128,7 @@ for (const stored of [true, false]) {
         /"created_at":"2024-05-01T10:00:00.123Z","updated_at":"2024-05-01T10:00:01.999Z"/,
       );
     }
-    t.same(await loadPublishingRecordDocuments(db, []), new Map(), 'no ids, no query');
+    t.same(await loadPublishingRecordDocuments(pool, []), new Map(), 'no ids, no query');
   });
 
   t.test(`deployments: a document (${how}) is the JSON of the representation of the same row`, async (t) => {
@@ -144,7 +147,7 @@ for (const stored of [true, false]) {
     await saveDeployments(db, rows);
     const ids = rows.map((r) => r.id);
     if (!stored) await forgetDocuments('deployments', ids);
-    const [docs, loaded] = await Promise.all([loadDeploymentDocuments(db, ids), loadDeployments(db, ids)]);
+    const [docs, loaded] = await Promise.all([loadDeploymentDocuments(pool, ids), loadDeployments(db, ids)]);
     for (const row of rows) {
       const doc = docs.get(row.id)!;
       t.equal(
@@ -215,10 +218,10 @@ t.test('stored and read-time documents of random free-form JSON are the rows rea
   const ids = rows.map((r) => r.id);
   const loaded = await loadPublishingRecords(db, ids);
   const expected = (id: string) => JSON.stringify(publishingRecordRepresentation(loaded.get(id)!));
-  const stored = await loadPublishingRecordDocuments(db, ids);
+  const stored = await loadPublishingRecordDocuments(pool, ids);
   t.equal(ids.filter((id) => stored.get(id)!.json === expected(id)).length, rows.length, 'stored: same bytes');
   await forgetDocuments('publishing_records', ids);
-  const rendered = await loadPublishingRecordDocuments(db, ids);
+  const rendered = await loadPublishingRecordDocuments(pool, ids);
   t.equal(ids.filter((id) => rendered.get(id)!.json === expected(id)).length, rows.length, 'rendered: same bytes');
 });
 
@@ -226,9 +229,9 @@ t.test('numbers PostgreSQL spells its own way: stored, same bytes; rendered at r
   const row = recordRow({ metadata: { big: 1e21, small: 1e-7, whole: 2.5e3 } });
   await savePublishingRecords(db, [row]);
   const ts = JSON.stringify(publishingRecordRepresentation((await loadPublishingRecords(db, [row.id])).get(row.id)!));
-  t.equal((await loadPublishingRecordDocuments(db, [row.id])).get(row.id)!.json, ts, 'the stored document');
+  t.equal((await loadPublishingRecordDocuments(pool, [row.id])).get(row.id)!.json, ts, 'the stored document');
   await forgetDocuments('publishing_records', [row.id]);
-  const doc = (await loadPublishingRecordDocuments(db, [row.id])).get(row.id)!;
+  const doc = (await loadPublishingRecordDocuments(pool, [row.id])).get(row.id)!;
   t.not(doc.json, ts, 'jsonb writes 1e21 and 1e-7 out in full');
   t.equal(JSON.stringify(JSON.parse(doc.json)), ts, 'parsed, they are the same document');
 });

@@ -9,6 +9,7 @@ import {
   inTenantScope,
   listDeployments,
   listPublishingRecords,
+  loadPublishingRecordDocuments,
   loadPublishingRecords,
   migrateReadModel,
   narrowScope,
@@ -163,6 +164,7 @@ t.test('after a schema swap, prepared reads see the new tables at once', async (
   await savePublishingRecords(db, [before]);
   const read = async () => (await listPublishingRecords(db, scope, { page: 1, page_size: 10 })).rows.map((r) => r.id);
   t.same(await read(), [before.id]);
+  t.same([...(await loadPublishingRecordDocuments(pool, [before.id])).keys()], [before.id], 'prepares the lookup');
   t.same(await read(), [before.id], 'twice: the statement is prepared on the connection now');
 
   await migrateReadModel(pool, { schema: 'read_model_next' });
@@ -174,6 +176,11 @@ t.test('after a schema swap, prepared reads see the new tables at once', async (
     'BEGIN; ALTER SCHEMA read_model RENAME TO read_model_prev; ALTER SCHEMA read_model_next RENAME TO read_model; COMMIT',
   );
   t.same(await read(), [after.id], 'the same connection and statement now read the swapped-in tables');
+  t.same(
+    [...(await loadPublishingRecordDocuments(pool, [before.id, after.id])).keys()],
+    [after.id],
+    'the document lookup (its own prepared statement) too',
+  );
   await pool.query('DROP SCHEMA read_model_prev CASCADE');
   t.same(await read(), [after.id]);
 });

@@ -88,8 +88,8 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
     db: connection.db,
     watcher,
     cache,
-    records: new LookupBatcher((ids) => loadPublishingRecordDocuments(connection.db, ids)),
-    deployments: new LookupBatcher((ids) => loadDeploymentDocuments(connection.db, ids)),
+    records: new LookupBatcher((ids) => loadPublishingRecordDocuments(connection.pool, ids)),
+    deployments: new LookupBatcher((ids) => loadDeploymentDocuments(connection.pool, ids)),
     minPositionTimeoutMs: config.minPositionTimeoutMs,
   };
 

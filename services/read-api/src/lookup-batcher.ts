@@ -9,7 +9,7 @@
  * new as anything the asking request knew beforehand (the response cache relies on this).
  *
  * @example
- * const records = new LookupBatcher((ids) => loadPublishingRecordDocuments(db, ids));
+ * const records = new LookupBatcher((ids) => loadPublishingRecordDocuments(connection.pool, ids));
  * const row = await records.get(id);
  */
 export class LookupBatcher<V> {
