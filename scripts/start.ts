@@ -18,25 +18,8 @@ import { bundleServices, SERVICE_ENTRIES, startEmbeddedPostgres } from '@publish
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-interface ServiceSpec {
-  name: string;
-  needsKafka: boolean;
-}
-
-const services: ServiceSpec[] = [
-  { name: 'command-api', needsKafka: false },
-  { name: 'projector', needsKafka: false },
-  { name: 'read-api', needsKafka: false },
-  { name: 'kafka-relay', needsKafka: true },
-  { name: 'publishing-worker', needsKafka: true },
-];
-
-/** The service's bundle (built by `bundleServices` at start). */
-function entryOf(spec: ServiceSpec): string {
-  const entry = SERVICE_ENTRIES.find((e) => e.name === spec.name);
-  if (!entry) throw new Error(`no entry point for ${spec.name}`);
-  return path.join(root, entry.bundle);
-}
+/** Services that need a Kafka broker; the others run on PostgreSQL alone. */
+const NEEDS_KAFKA = new Set(['kafka-relay', 'publishing-worker']);
 
 function note(message: string): void {
   process.stdout.write(`[start] ${message}\n`);
@@ -90,9 +73,9 @@ async function main(): Promise<void> {
   if (!kafka)
     note('KAFKA_BROKERS is not set: the Kafka relay and publishing worker are not started (see `pnpm kafka:start`)');
 
-  for (const spec of services) {
-    if (spec.needsKafka && !kafka) continue;
-    const child = spawn(process.execPath, [entryOf(spec)], {
+  for (const spec of SERVICE_ENTRIES) {
+    if (NEEDS_KAFKA.has(spec.name) && !kafka) continue;
+    const child = spawn(process.execPath, [path.join(root, spec.bundle)], {
       cwd: root,
       env: { ...env, SERVICE_NAME: spec.name },
       stdio: ['ignore', 'pipe', 'pipe'],
