@@ -39,7 +39,7 @@ export interface KafkaEncoderLike {
 /** The kafkajs version whose record encoder this mirrors; another version keeps its own encoder. */
 export const KAFKAJS_VERSION = '2.2.4';
 
-// Not named `require`: bundles (the crash test's) declare their own at the top of the module.
+// Not named `require`: an ES module bundle may declare its own at the top of the module.
 const load = nodeModule.createRequire(import.meta.url);
 const RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0';
 const PRODUCE_V3_MODULE = 'kafkajs/src/protocol/requests/produce/v3/request';
