@@ -25,6 +25,7 @@ export type {
   DeploymentSucceeded,
 } from './deployment/events.ts';
 export { deploymentStream } from './deployment/events.ts';
+export { representDeployment } from './deployment/representation.ts';
 export type {
   Deployment,
   DeploymentPhase,
@@ -82,6 +83,7 @@ export type {
   PublishingSucceeded,
 } from './publishing-record/events.ts';
 export { publishingRecordStream } from './publishing-record/events.ts';
+export { representPublishingRecord } from './publishing-record/representation.ts';
 export type {
   InitialPublishingRecordState,
   PublishingRecord,

@@ -18,6 +18,8 @@ import {
   type PublishingRecordEvent,
   type PublishingRecordState,
   publishingRecordStream,
+  representDeployment,
+  representPublishingRecord,
 } from '@publisher/domain';
 import type { EventMetadata } from '@publisher/event-store';
 
@@ -61,25 +63,7 @@ export const publishingRecords: PublishingRecordSpec = {
   decide: decidePublishingRecord,
   exists: (state): state is PublishingRecord => state.status !== 'initial',
   tenantOf: (r) => ({ account_id: r.account_id, site_id: r.site_id, sector_id: r.sector_id }),
-  represent: (r, revision) => ({
-    id: r.id,
-    account_id: r.account_id,
-    site_id: r.site_id,
-    sector_id: r.sector_id,
-    content_id: r.content_id,
-    destination: r.destination,
-    destination_config: r.destination_config,
-    status: r.status,
-    external_url: r.external_url,
-    external_id: r.external_id,
-    error_message: r.error_message,
-    attempts: r.attempts,
-    metadata: r.metadata,
-    revision,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-    published_at: r.published_at,
-  }),
+  represent: representPublishingRecord,
 };
 
 export type DeploymentSpec = AggregateSpec<
@@ -99,20 +83,5 @@ export const deployments: DeploymentSpec = {
   decide: decideDeployment,
   exists: (state): state is Deployment => state.status !== 'initial',
   tenantOf: (d) => ({ account_id: d.account_id, site_id: d.site_id, sector_id: d.sector_id }),
-  represent: (d, revision) => ({
-    id: d.id,
-    account_id: d.account_id,
-    site_id: d.site_id,
-    sector_id: d.sector_id,
-    version: d.version,
-    status: d.status,
-    deployment_url: d.deployment_url,
-    error_message: d.error_message,
-    metadata: d.metadata,
-    revision,
-    created_at: d.created_at,
-    updated_at: d.updated_at,
-    deployed_at: d.deployed_at,
-    rolled_back_at: d.rolled_back_at,
-  }),
+  represent: representDeployment,
 };
