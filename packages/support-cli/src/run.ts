@@ -1,0 +1,89 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type ApiClient, ApiError, apiClientOptionsFromEnv, createApiClient } from './api-client.ts';
+import { type SupportCommand, UsageError } from './command.ts';
+import { createOutput, type OutputStreams } from './output.ts';
+
+const COMMON_OPTIONS = {
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  token: { type: 'string' },
+} satisfies ParseArgsConfig['options'];
+
+export interface RunOptions extends OutputStreams {
+  env: NodeJS.ProcessEnv;
+  /** Injected in tests; built from `env` and `--token` otherwise. */
+  api?: ApiClient;
+}
+
+function overview(commands: readonly SupportCommand[]): string {
+  const width = Math.max(0, ...commands.map((c) => c.name.length));
+  const list = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
+  return `usage: pnpm support <command> [options] [--json] [--token <jwt>]
+
+The support CLI goes through the command and read APIs with your token (PUBLISHER_TOKEN or --token;
+COMMAND_API_URL / READ_API_URL, default the local ports), so it follows the APIs' rules.
+
+commands:
+${list}
+
+pnpm support <command> --help   shows a command's options`;
+}
+
+/**
+ * Runs `pnpm support …` and resolves the exit code: 0 done, 1 the API refused or failed, 2 bad usage.
+ * @example
+ * process.exitCode = await runCli(process.argv.slice(2), commands, { stdout, stderr, env: process.env });
+ */
+export async function runCli(
+  argv: string[],
+  commands: readonly SupportCommand[],
+  options: RunOptions,
+): Promise<number> {
+  const out = createOutput(options);
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    out.line(overview(commands));
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    out.note(`unknown command "${name}"\n\n${overview(commands)}`);
+    return 2;
+  }
+  const usage = () => `usage: ${command.usage}`;
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { ...COMMON_OPTIONS, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    out.note(`${(err as Error).message}\n${usage()}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    out.line(usage());
+    return 0;
+  }
+  const api = options.api ?? createApiClient(apiClientOptionsFromEnv(options.env, values.token as string | undefined));
+  try {
+    return await command.run({ positionals, values, json: values.json === true, out, api });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      out.note(`${err.message}\n${usage()}`);
+      return 2;
+    }
+    if (err instanceof ApiError) {
+      if (values.json)
+        out.json({ success: false, status: err.status, code: err.code, error: err.message, errors: err.errors });
+      else out.note(`error: ${err.message} (${err.code}${err.status ? `, HTTP ${err.status}` : ''})`);
+      if (!values.json && err.errors)
+        for (const [f, m] of Object.entries(err.errors)) out.note(`  ${f}: ${m.join('; ')}`);
+      return 1;
+    }
+    throw err;
+  }
+}

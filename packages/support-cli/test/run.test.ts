@@ -1,0 +1,85 @@
+import { Writable } from 'node:stream';
+import t from 'tap';
+import { type ApiClient, ApiError } from '../src/api-client.ts';
+import { type SupportCommand, UsageError } from '../src/command.ts';
+import { runCli } from '../src/run.ts';
+
+function sink() {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+const api: ApiClient = {
+  read: async () => {
+    throw new ApiError(404, 'RECORD_NOT_FOUND', 'publishing record 42 not found');
+  },
+  command: async <T>() => ({ status: 200, headers: new Headers(), body: { success: true } as T }),
+};
+
+const echo: SupportCommand = {
+  name: 'echo',
+  summary: 'prints its arguments',
+  usage: 'pnpm support echo <word> [--upper]',
+  options: { upper: { type: 'boolean', default: false } },
+  async run({ positionals, values, json, out, api }) {
+    if (positionals.length === 0) throw new UsageError('a word is required');
+    if (positionals[0] === 'missing') await api.read('publishing-records/42');
+    const word = values.upper ? positionals[0]!.toUpperCase() : positionals[0]!;
+    if (json) out.json({ word });
+    else out.line(word);
+    return 0;
+  },
+};
+
+async function run(argv: string[]) {
+  const stdout = sink();
+  const stderr = sink();
+  const code = await runCli(argv, [echo], { stdout: stdout.stream, stderr: stderr.stream, env: {}, api });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+t.test('--help lists the commands; a command --help shows its usage', async (t) => {
+  const all = await run(['--help']);
+  t.equal(all.code, 0);
+  t.match(all.stdout, /echo\s+prints its arguments/);
+  const one = await run(['echo', '--help']);
+  t.equal(one.code, 0);
+  t.match(one.stdout, /usage: pnpm support echo <word> \[--upper\]/);
+});
+
+t.test('runs a command with its options; --json prints JSON', async (t) => {
+  t.same(await run(['echo', 'hi', '--upper']), { code: 0, stdout: 'HI\n', stderr: '' });
+  t.same(await run(['echo', 'hi', '--json']), { code: 0, stdout: '{"word":"hi"}\n', stderr: '' });
+});
+
+t.test('bad usage exits 2 with the usage line', async (t) => {
+  const unknown = await run(['nope']);
+  t.equal(unknown.code, 2);
+  t.match(unknown.stderr, /unknown command "nope"/);
+  const badOption = await run(['echo', 'x', '--loud']);
+  t.equal(badOption.code, 2);
+  t.match(badOption.stderr, /Unknown option '--loud'[\s\S]*usage: pnpm support echo/);
+  const missing = await run(['echo']);
+  t.equal(missing.code, 2);
+  t.match(missing.stderr, /a word is required\nusage: pnpm support echo/);
+});
+
+t.test('an API error exits 1 with its message and code (JSON with --json)', async (t) => {
+  const human = await run(['echo', 'missing']);
+  t.equal(human.code, 1);
+  t.match(human.stderr, 'error: publishing record 42 not found (RECORD_NOT_FOUND, HTTP 404)');
+  const json = await run(['echo', 'missing', '--json']);
+  t.equal(json.code, 1);
+  t.same(JSON.parse(json.stdout), {
+    success: false,
+    status: 404,
+    code: 'RECORD_NOT_FOUND',
+    error: 'publishing record 42 not found',
+  });
+});
