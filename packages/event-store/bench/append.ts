@@ -1,16 +1,20 @@
 /**
  * `pnpm bench:event-store`: append throughput and latency of the PostgreSQL adapter next to the
- * same work done with raw SQL, at the same concurrency and durability, plus subscription lag.
- * Figures, not a test. Uses DATABASE_URL, or starts an embedded PostgreSQL.
+ * same work done with raw SQL and with a peer, Emmett's PostgreSQL event store
+ * (`@event-driven-io/emmett-postgresql`, a dev dependency only), at the same concurrency, pool size
+ * and durability on the same database, plus subscription lag. Figures, not a test. Uses
+ * DATABASE_URL, or starts an embedded PostgreSQL.
  *
- * The four variants (two raw, the adapter without and with group commit) run in alternation (BENCH_ROUNDS rounds of BENCH_SECONDS each), so drift in a
- * shared machine's load hits them alike.
+ * The variants (two raw, the adapter without and with group commit, Emmett) run in alternation
+ * (BENCH_ROUNDS rounds of BENCH_SECONDS each), so drift in a shared machine's load hits them alike.
  *
  *   BENCH_CONCURRENCY (32)  BENCH_SECONDS (4)  BENCH_ROUNDS (3)  BENCH_POOL (10)
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STREAM_DOES_NOT_EXIST } from '@event-driven-io/emmett';
+import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { startEmbeddedPostgres } from '@publisher/dev-infra';
 import pg from 'pg';
 import { createPostgresEventStore, decodePosition, type NewEvent, type PostgresEventStore } from '../src/index.ts';
@@ -137,6 +141,23 @@ function rawFunction(pool: pg.Pool): AppendFn {
   };
 }
 
+/**
+ * Emmett's store doing the same appends: the same event payloads and metadata, its own tables
+ * (`emt_streams`, `emt_messages`) in the same database, a pool of the same size. Emmett's stream
+ * versions count events (1 after the first), ours are revisions (0 after the first).
+ */
+function emmett(pool: pg.Pool, connectionString: string) {
+  const store = getPostgreSQLEventStore(connectionString, { connectionOptions: { pooled: true, pool } });
+  const append: AppendFn = async (stream, events, expected) => {
+    await store.appendToStream(
+      stream,
+      events.map((e) => ({ type: e.type, data: e.data, metadata: { ...e.metadata, event_id: e.id } })),
+      { expectedStreamVersion: expected === 'no_stream' ? STREAM_DOES_NOT_EXIST : BigInt(expected + 1) },
+    );
+  };
+  return { store, append };
+}
+
 async function subscriptionLag(store: PostgresEventStore): Promise<{ p50: number; p99: number; events: number }> {
   const sent = new Map<string, number>();
   const lags: number[] = [];
@@ -187,6 +208,10 @@ await store.migrate();
 const uncoalesced = createPostgresEventStore({ connectionString: dbUrl.toString(), poolSize, appendConcurrency: 0 });
 const rawPool = new pg.Pool({ connectionString: dbUrl.toString(), max: poolSize });
 rawPool.on('error', () => {}); // sessions ended by the final DROP DATABASE
+const emmettPool = new pg.Pool({ connectionString: dbUrl.toString(), max: poolSize });
+emmettPool.on('error', () => {});
+const peer = emmett(emmettPool, dbUrl.toString());
+await peer.store.schema.migrate();
 try {
   console.log(
     `# ${concurrency} concurrent writers, pool ${poolSize}, ${rounds} × ${seconds} s each, synchronous_commit on`,
@@ -196,11 +221,15 @@ try {
     ['raw append_to_stream (1 round trip)', rawFunction(rawPool)],
     ['adapter, appendConcurrency 0', (s, e, x) => uncoalesced.append(s, e, x)],
     ['adapter store.append (group commit)', (s, e, x) => store.append(s, e, x)],
+    ['Emmett 0.42 appendToStream', peer.append],
   ]);
   for (const r of results) console.log(row(r));
   const ceiling = Math.max(results[0]!.perSecond, results[1]!.perSecond);
   console.log(
     `adapter ÷ best raw: ${(results[2]!.perSecond / ceiling).toFixed(2)} without coalescing, ${(results[3]!.perSecond / ceiling).toFixed(2)} with`,
+  );
+  console.log(
+    `adapter ÷ Emmett: ${(results[3]!.perSecond / results[4]!.perSecond).toFixed(2)} × the appends/s (group commit), ${(results[2]!.perSecond / results[4]!.perSecond).toFixed(2)} × without; p99 ${results[3]!.p99.toFixed(1)} vs ${results[4]!.p99.toFixed(1)} ms`,
   );
   const lag = await subscriptionLag(store);
   console.log(
@@ -212,6 +241,8 @@ try {
   await store.close();
   await uncoalesced.close();
   await rawPool.end();
+  await peer.store.close();
+  await emmettPool.end().catch(() => {});
   await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
   await admin.end();
   await stopPg?.();
