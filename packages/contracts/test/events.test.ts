@@ -41,7 +41,9 @@ const message = (value: unknown, extra: { key?: string | null; headers?: Record<
 });
 
 t.test('every contract is on one of the two topics and typed by name', async (t) => {
-  t.equal(EVENT_CONTRACTS.length, 12);
+  t.equal(EVENT_CONTRACTS.length, 14);
+  t.equal(topicOf('publisher.deployment.cancelled'), DEPLOYMENTS_TOPIC);
+  t.equal(topicOf('publisher.deployment.updated'), DEPLOYMENTS_TOPIC);
   t.equal(topicOf('publisher.publishing_record.retried'), PUBLISHING_RECORDS_TOPIC);
   t.equal(topicOf('publisher.deployment.rolled_back'), DEPLOYMENTS_TOPIC);
   t.equal(topicOf('PublishingRecordCreated'), undefined, 'internal names are not public types');
@@ -99,6 +101,26 @@ t.test('deployment events allow a null sector, publishing records do not', async
   };
   t.ok(validateIntegrationEvent(deployment).ok);
   t.notOk(validateIntegrationEvent({ ...created, sector_id: null }).ok);
+});
+
+t.test('deployment updated and cancelled (schema version 1) validate, and say what they claim', async (t) => {
+  const base = { ...created, sector_id: null };
+  const cancelled = {
+    ...base,
+    event_type: 'publisher.deployment.cancelled',
+    data: { status: 'cancelled', reason: null },
+  };
+  t.ok(validateIntegrationEvent(cancelled).ok);
+  t.ok(validateIntegrationEvent({ ...cancelled, data: { status: 'cancelled', reason: 'superseded' } }).ok);
+  t.notOk(
+    validateIntegrationEvent({ ...cancelled, data: { status: 'failed', reason: null } }).ok,
+    'status is cancelled',
+  );
+  t.notOk(validateIntegrationEvent({ ...cancelled, data: { status: 'cancelled' } }).ok, 'reason is present (or null)');
+
+  const updated = { ...base, event_type: 'publisher.deployment.updated', data: { changes: { metadata: { a: 1 } } } };
+  t.ok(validateIntegrationEvent(updated).ok);
+  t.notOk(validateIntegrationEvent({ ...updated, data: { changes: {} } }).ok, 'metadata is the change');
 });
 
 t.test('LRU store forgets the least recently seen id beyond capacity', async (t) => {

@@ -5,6 +5,7 @@
 
 export type { DecideContext } from './decide-context.ts';
 export type {
+  CancelDeployment,
   CreateDeployment,
   DeploymentCommand,
   DeploymentCommandType,
@@ -12,10 +13,12 @@ export type {
   RollBackDeployment,
   StartDeployment,
   SucceedDeployment,
+  UpdateDeployment,
 } from './deployment/commands.ts';
 export { deploymentCommandTypes } from './deployment/commands.ts';
 export { decideDeployment } from './deployment/decide.ts';
 export type {
+  DeploymentCancelled,
   DeploymentCreated,
   DeploymentEvent,
   DeploymentEventType,
@@ -23,6 +26,7 @@ export type {
   DeploymentRolledBack,
   DeploymentStarted,
   DeploymentSucceeded,
+  DeploymentUpdated,
 } from './deployment/events.ts';
 export { deploymentStream } from './deployment/events.ts';
 export { representDeployment } from './deployment/representation.ts';

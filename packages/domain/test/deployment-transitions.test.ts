@@ -11,21 +11,29 @@ import { specFor } from './helpers/spec.ts';
 
 const given = specFor(deploymentDecider);
 
-t.test('the exported table is exactly the lifecycle of DESIGN.md', async (t) => {
-  const allowed = deploymentPhases.flatMap((phase) =>
-    Object.entries(deploymentTransitions[phase]).map(([command, next]) => `${phase} --${command}--> ${next}`),
-  );
-  t.same(allowed.sort(), [
-    'deployed --RollBackDeployment--> rolled_back',
-    'deploying --FailDeployment--> failed',
-    'deploying --SucceedDeployment--> deployed',
-    'initial --CreateDeployment--> pending',
-    'pending --FailDeployment--> failed',
-    'pending --StartDeployment--> deploying',
-  ]);
-  t.same([...deploymentPhases], ['initial', 'pending', 'deploying', 'deployed', 'failed', 'rolled_back']);
-  t.equal(deploymentCommandTypes.length, 5);
-});
+t.test(
+  'the exported table is exactly the DESIGN.md lifecycle plus update, cancel and fail while pending',
+  async (t) => {
+    const allowed = deploymentPhases.flatMap((phase) =>
+      Object.entries(deploymentTransitions[phase]).map(([command, next]) => `${phase} --${command}--> ${next}`),
+    );
+    t.same(allowed.sort(), [
+      'deployed --RollBackDeployment--> rolled_back',
+      'deploying --FailDeployment--> failed',
+      'deploying --SucceedDeployment--> deployed',
+      'initial --CreateDeployment--> pending',
+      'pending --CancelDeployment--> cancelled',
+      'pending --FailDeployment--> failed',
+      'pending --StartDeployment--> deploying',
+      'pending --UpdateDeployment--> pending',
+    ]);
+    t.same(
+      [...deploymentPhases],
+      ['initial', 'pending', 'deploying', 'deployed', 'failed', 'rolled_back', 'cancelled'],
+    );
+    t.equal(deploymentCommandTypes.length, 7);
+  },
+);
 
 t.test('fixtures put the deployment in the status they are named after', async (t) => {
   for (const phase of deploymentPhases) t.equal(foldDeployment(deploymentHistoryFor[phase]).status, phase, phase);

@@ -3,11 +3,13 @@ import type { DeploymentStatus, DomainValidationError } from '../src/index.ts';
 import { decideDeployment, foldDeployment, isActiveDeploymentStatus } from '../src/index.ts';
 import {
   DEPLOYMENT_ID,
+  deploymentCancelled,
   deploymentCreated,
   deploymentDecider,
   deploymentHistoryFor,
   deploymentStarted,
   deploymentSucceeded,
+  deploymentUpdated,
   exampleDeploymentCommand,
 } from './helpers/deployment-fixtures.ts';
 import { AT, specFor } from './helpers/spec.ts';
@@ -71,6 +73,64 @@ t.test('roll back with and without a reason', async (t) => {
     .then([{ type: 'DeploymentRolledBack', data: { deployment_id: DEPLOYMENT_ID, reason: null, at: AT } }]);
 });
 
+t.test('update while pending replaces the metadata and nothing else', async (t) => {
+  const { state } = given(t, [deploymentCreated])
+    .when({ type: 'UpdateDeployment', data: { metadata: { commit: 'def456', pr: 12 } } })
+    .then([
+      {
+        type: 'DeploymentUpdated',
+        data: { deployment_id: DEPLOYMENT_ID, changes: { metadata: { commit: 'def456', pr: 12 } }, at: AT },
+      },
+    ]);
+  t.same(state, {
+    ...foldDeployment([deploymentCreated]),
+    metadata: { commit: 'def456', pr: 12 },
+    updated_at: AT,
+  });
+});
+
+t.test('update: fields beyond metadata do not reach the event', async (t) => {
+  const command = { type: 'UpdateDeployment', data: { metadata: {}, version: 1, status: 'deployed' } } as never;
+  const [event] = decideDeployment(command, foldDeployment([deploymentCreated]), { at: AT });
+  t.same(event?.data, { deployment_id: DEPLOYMENT_ID, changes: { metadata: {} }, at: AT });
+});
+
+t.test('update is refused once the deployment has started or ended', async (t) => {
+  for (const history of [
+    deploymentHistoryFor.deploying,
+    deploymentHistoryFor.deployed,
+    deploymentHistoryFor.cancelled,
+  ]) {
+    given(t, history).when(exampleDeploymentCommand.UpdateDeployment).then('ILLEGAL_TRANSITION');
+  }
+});
+
+t.test('cancel while pending, with and without a reason; the version stays', async (t) => {
+  const { state } = given(t, [deploymentCreated, deploymentUpdated])
+    .when({ type: 'CancelDeployment', data: { reason: 'superseded' } })
+    .then([{ type: 'DeploymentCancelled', data: { deployment_id: DEPLOYMENT_ID, reason: 'superseded', at: AT } }]);
+  t.same(state, {
+    ...foldDeployment([deploymentCreated, deploymentUpdated]),
+    status: 'cancelled',
+    updated_at: AT,
+  });
+  t.match(state, { version: 3, deployed_at: null, rolled_back_at: null, error_message: null });
+
+  given(t, [deploymentCreated])
+    .when({ type: 'CancelDeployment', data: {} })
+    .then([{ type: 'DeploymentCancelled', data: { deployment_id: DEPLOYMENT_ID, reason: null, at: AT } }]);
+});
+
+t.test('a cancelled deployment accepts nothing more, and cancel needs a pending one', async (t) => {
+  for (const command of ['StartDeployment', 'CancelDeployment', 'FailDeployment', 'UpdateDeployment'] as const) {
+    given(t, [deploymentCreated, deploymentCancelled])
+      .when(exampleDeploymentCommand[command])
+      .then('ILLEGAL_TRANSITION');
+  }
+  given(t, deploymentHistoryFor.deploying).when(exampleDeploymentCommand.CancelDeployment).then('ILLEGAL_TRANSITION');
+  given(t, []).when(exampleDeploymentCommand.CancelDeployment).then('RECORD_NOT_FOUND');
+});
+
 t.test('semantic nonsense is rejected with field errors', async (t) => {
   const cases = [
     {
@@ -87,6 +147,16 @@ t.test('semantic nonsense is rejected with field errors', async (t) => {
       history: deploymentHistoryFor.deployed,
       command: { type: 'RollBackDeployment', data: { reason: '' } },
       field: 'reason',
+    },
+    {
+      history: deploymentHistoryFor.pending,
+      command: { type: 'CancelDeployment', data: { reason: ' ' } },
+      field: 'reason',
+    },
+    {
+      history: deploymentHistoryFor.pending,
+      command: { type: 'UpdateDeployment', data: { metadata: ['not', 'an', 'object'] } },
+      field: 'metadata',
     },
     {
       history: [],
@@ -114,6 +184,7 @@ t.test('only pending and deploying hold the active slot', async (t) => {
     deployed: false,
     failed: false,
     rolled_back: false,
+    cancelled: false,
   };
   for (const [status, active] of Object.entries(statuses)) {
     t.equal(isActiveDeploymentStatus(status as DeploymentStatus), active, status);

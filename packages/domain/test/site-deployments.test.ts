@@ -79,10 +79,29 @@ t.test('an active deployment blocks the next one, naming it', async (t) => {
 t.test('terminal statuses free the slot', async (t) => {
   const { ledger } = ledgerWithOne();
   const terminal = statuses.filter((s) => !isActiveDeploymentStatus(s));
-  t.same(terminal, ['deployed', 'failed', 'rolled_back']);
+  t.same(terminal, ['deployed', 'failed', 'rolled_back', 'cancelled']);
   for (const status of terminal) {
     t.equal(decideReserveDeployment(ledger, status, reserve(ids[1]!), { at: AT }).data.version, 2, status);
   }
+});
+
+t.test('a cancelled deployment frees the site and its version is never handed out again', async (t) => {
+  let ledger = foldSiteDeployments([]);
+  const first = decideReserveDeployment(ledger, null, reserve(ids[0]!), { at: AT });
+  ledger = evolveSiteDeployments(ledger, first);
+  // The deployment's own stream: created from the reservation, then cancelled while pending.
+  const cancelledStatus = foldDeployment([
+    deploymentCreatedFromReservation(first.data),
+    { type: 'DeploymentCancelled', data: { deployment_id: ids[0]!, reason: null, at: AT } },
+  ]).status;
+  t.equal(cancelledStatus, 'cancelled');
+  t.throws(() => decideReserveDeployment(ledger, 'pending', reserve(ids[1]!), { at: AT }), {
+    code: 'DEPLOYMENT_IN_PROGRESS',
+  });
+  const second = decideReserveDeployment(ledger, cancelledStatus as DeploymentStatus, reserve(ids[1]!), { at: AT });
+  t.equal(second.data.version, 2, 'version 1 stays with the cancelled deployment');
+  ledger = evolveSiteDeployments(ledger, second);
+  t.match(ledger, { next_version: 3, last: { deployment_id: ids[1], version: 2 } });
 });
 
 t.test('a reserved deployment whose stream is missing counts as active (the caller repairs it)', async (t) => {

@@ -24,7 +24,7 @@ export type NullableTimestamp = ColumnType<string | null, string | null, string 
 export type DocumentColumn = ColumnType<string | null, string, string>;
 
 export type PublishingStatus = 'pending' | 'publishing' | 'published' | 'failed';
-export type DeploymentStatus = 'pending' | 'deploying' | 'deployed' | 'failed' | 'rolled_back';
+export type DeploymentStatus = 'pending' | 'deploying' | 'deployed' | 'failed' | 'rolled_back' | 'cancelled';
 
 /** One publishing record: every representation field plus the projection's bookkeeping. */
 export interface PublishingRecordsTable {

@@ -151,6 +151,18 @@ function toPublic(e: InternalEvent): PublicBody | null | undefined {
         record_id: e.data.deployment_id,
         data: { status: 'pending', version: e.data.version, metadata: e.data.metadata },
       };
+    case 'DeploymentUpdated':
+      return {
+        event_type: 'publisher.deployment.updated',
+        record_id: e.data.deployment_id,
+        data: { changes: { metadata: e.data.changes.metadata } },
+      };
+    case 'DeploymentCancelled':
+      return {
+        event_type: 'publisher.deployment.cancelled',
+        record_id: e.data.deployment_id,
+        data: { status: 'cancelled', reason: e.data.reason ?? null },
+      };
     case 'DeploymentStarted':
       return {
         event_type: 'publisher.deployment.started',

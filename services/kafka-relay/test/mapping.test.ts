@@ -127,6 +127,47 @@ t.test('deployments map to the deployments topic; the site ledger stays internal
   t.same(last?.kind === 'publish' && last.event.data, { status: 'rolled_back', reason: null });
 });
 
+t.test('a pending deployment updated, then cancelled, maps to updated and cancelled', async (t) => {
+  const id = randomUUID();
+  const site: Tenant = { account_id: 7, site_id: 8, sector_id: 2 };
+  const created = deploymentCreatedFromReservation({
+    deployment_id: id,
+    account_id: 7,
+    site_id: 8,
+    sector_id: 2,
+    version: 5,
+    metadata: { commit: 'abc' },
+    at: new Date().toISOString(),
+  });
+  let state = evolveDeployment(initialDeploymentState, created);
+  const rest = [];
+  for (const command of [
+    { type: 'UpdateDeployment', data: { metadata: { commit: 'def' } } },
+    { type: 'CancelDeployment', data: { reason: 'superseded' } },
+  ] as const) {
+    for (const event of decideDeployment(command, state, { at: new Date().toISOString() })) {
+      rest.push(event);
+      state = evolveDeployment(state, event);
+    }
+  }
+  const mapped = rest.map((e) => mapRecordedEvent(recorded(`deployment-${id}`, e.type, e.data, site)));
+  const events = mapped.map((m) => (m.kind === 'publish' ? m.event : null));
+  t.same(
+    events.map((e) => [e?.event_type, e?.record_id, e?.sector_id]),
+    [
+      ['publisher.deployment.updated', id, 2],
+      ['publisher.deployment.cancelled', id, 2],
+    ],
+  );
+  t.same(events[0]?.data, { changes: { metadata: { commit: 'def' } } });
+  t.same(events[1]?.data, { status: 'cancelled', reason: 'superseded' });
+  for (const e of events) {
+    if (!e) continue;
+    const message = toKafkaMessage(e);
+    t.ok(decodeEventMessage(message).ok, `${e.event_type} decodes with the consumer helper`);
+  }
+});
+
 t.test('events of other streams are not ours to publish', async (t) => {
   t.same(mapRecordedEvent(recorded('billing-1', 'InvoicePaid', {})), { kind: 'skip', reason: 'foreign_stream' });
 });

@@ -134,6 +134,29 @@ t.test('deployments', async (t) => {
     t.match(deployment(out, d.id), { status: 'failed', error_message: 'build broke' });
   });
 
+  t.test('updated while pending replaces the metadata; cancelled shows its status', async (t) => {
+    const d = deploymentStream();
+    const created = d.created({ version: 2, metadata: { commit: 'abc' } });
+    const updated = d.next('DeploymentUpdated', { changes: { metadata: { commit: 'def' } } });
+    const cancelled = d.next('DeploymentCancelled', { reason: 'superseded' });
+    const out = given(created).when([updated, cancelled]);
+    t.equal(out.poison, null, 'both types decode');
+    t.same(deployment(out, d.id), {
+      ...deployment(given().when([created]), d.id),
+      status: 'cancelled',
+      metadata: { commit: 'def' },
+      revision: 2,
+      updated_at: cancelled.data.at,
+      last_position: cancelled.position,
+    });
+  });
+
+  t.test('a cancellation with a malformed payload stops the projection', async (t) => {
+    const d = deploymentStream();
+    const out = given(d.created()).when([d.next('DeploymentCancelled', { reason: 42 })]);
+    t.match(out.poison, { message: /invalid payload/ });
+  });
+
   t.test('the site ledger is known and skipped', async (t) => {
     const reserved = recorded('site_deployments-1-10', 0, 'DeploymentVersionReserved', { version: 1 });
     const out = given().when([reserved]);

@@ -68,6 +68,22 @@ t.test('deployments: the ledger is skipped, the deployment stream projected', as
   const created = await store.append(`deployment-${id}`, [event('DeploymentCreated', data)], 'no_stream');
   await caughtUpTo(created.position);
   t.match((await loadDeployments(rm.db, [id])).get(id), { status: 'pending', version: 1, site_id: 77 });
+
+  const cancelled = await store.append(
+    `deployment-${id}`,
+    [
+      event('DeploymentUpdated', { deployment_id: id, changes: { metadata: { commit: 'def' } }, at: at() }),
+      event('DeploymentCancelled', { deployment_id: id, reason: 'superseded', at: at() }),
+    ],
+    0,
+  );
+  await caughtUpTo(cancelled.position);
+  t.match((await loadDeployments(rm.db, [id])).get(id), {
+    status: 'cancelled',
+    metadata: { commit: 'def' },
+    revision: 2,
+  });
+  t.not(projector.status().state, 'stopped', 'the new event types do not stop the projection');
 });
 
 t.test('a poison event stops the projection before it; an operator skip resumes it', async (t) => {

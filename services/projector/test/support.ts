@@ -143,14 +143,22 @@ export async function appendWorkload(
         'no_stream',
       );
       await store.append(`deployment-${dep}`, [event('DeploymentCreated', d, account)], 'no_stream');
-      await store.append(
-        `deployment-${dep}`,
-        [
-          event('DeploymentStarted', { deployment_id: dep, at: at() }, account),
-          event('DeploymentSucceeded', { deployment_id: dep, deployment_url: `https://s${i}.test`, at: at() }, account),
-        ],
-        0,
-      );
+      // Every other deployment is withdrawn before it runs, so rebuilds and crashes see cancellations too.
+      const outcome =
+        i % 20 === 0
+          ? [
+              event('DeploymentUpdated', { deployment_id: dep, changes: { metadata: { n: i } }, at: at() }, account),
+              event('DeploymentCancelled', { deployment_id: dep, reason: null, at: at() }, account),
+            ]
+          : [
+              event('DeploymentStarted', { deployment_id: dep, at: at() }, account),
+              event(
+                'DeploymentSucceeded',
+                { deployment_id: dep, deployment_url: `https://s${i}.test`, at: at() },
+                account,
+              ),
+            ];
+      await store.append(`deployment-${dep}`, outcome, 0);
       appended += 4;
     }
   };

@@ -66,7 +66,7 @@ export const DeploymentListQuery = Type.Object(
     ...listCommon,
     version: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
     status: Type.Optional(
-      Type.Array(DeploymentStatus, { minItems: 1, maxItems: 5, description: 'repeat or comma-separate for several' }),
+      Type.Array(DeploymentStatus, { minItems: 1, maxItems: 6, description: 'repeat or comma-separate for several' }),
     ),
     ordering: orderings(DEPLOYMENT_ORDER_FIELDS),
   },

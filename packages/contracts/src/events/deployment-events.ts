@@ -16,6 +16,24 @@ export const DeploymentCreatedV1 = integrationEvent(
 );
 export type DeploymentCreatedV1 = Static<typeof DeploymentCreatedV1>;
 
+/** The metadata of a pending deployment was replaced; `changes` holds the new values. */
+export const DeploymentUpdatedV1 = integrationEvent(
+  'publisher.deployment.updated',
+  1,
+  Type.Object({ changes: Type.Object({ metadata: JsonObject }) }),
+  { sectorNullable: true },
+);
+export type DeploymentUpdatedV1 = Static<typeof DeploymentUpdatedV1>;
+
+/** A pending deployment was withdrawn before it ran; the site is free, the version stays taken. */
+export const DeploymentCancelledV1 = integrationEvent(
+  'publisher.deployment.cancelled',
+  1,
+  Type.Object({ status: Type.Literal('cancelled'), reason: Type.Union([Type.String(), Type.Null()]) }),
+  { sectorNullable: true },
+);
+export type DeploymentCancelledV1 = Static<typeof DeploymentCancelledV1>;
+
 export const DeploymentStartedV1 = integrationEvent(
   'publisher.deployment.started',
   1,
@@ -52,6 +70,8 @@ export type DeploymentRolledBackV1 = Static<typeof DeploymentRolledBackV1>;
 /** Every public deployment event, current versions. */
 export const DeploymentIntegrationEvent = Type.Union([
   DeploymentCreatedV1,
+  DeploymentUpdatedV1,
+  DeploymentCancelledV1,
   DeploymentStartedV1,
   DeploymentDeployedV1,
   DeploymentFailedV1,

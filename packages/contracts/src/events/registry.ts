@@ -1,12 +1,14 @@
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import {
+  DeploymentCancelledV1,
   DeploymentCreatedV1,
   DeploymentDeployedV1,
   DeploymentFailedV1,
   type DeploymentIntegrationEvent,
   DeploymentRolledBackV1,
   DeploymentStartedV1,
+  DeploymentUpdatedV1,
 } from './deployment-events.ts';
 import type { EventDecodeError } from './errors.ts';
 import {
@@ -67,6 +69,8 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
   contract('publisher.publishing_record.retried', 1, R, PublishingRecordRetriedV1),
   contract('publisher.publishing_record.deleted', 1, R, PublishingRecordDeletedV1),
   contract('publisher.deployment.created', 1, D, DeploymentCreatedV1),
+  contract('publisher.deployment.updated', 1, D, DeploymentUpdatedV1),
+  contract('publisher.deployment.cancelled', 1, D, DeploymentCancelledV1),
   contract('publisher.deployment.started', 1, D, DeploymentStartedV1),
   contract('publisher.deployment.deployed', 1, D, DeploymentDeployedV1),
   contract('publisher.deployment.failed', 1, D, DeploymentFailedV1),

@@ -2,13 +2,18 @@ import { type Static, Type } from 'typebox';
 import { DateTime, HttpUrl, JsonObject, PlatformId, Uuid } from './common.ts';
 import { FailureMessage } from './publishing-record.ts';
 
-/** Lifecycle: `pending → deploying → deployed | failed`, `deployed → rolled_back`. */
+/**
+ * Lifecycle: `pending → deploying → deployed | failed`, `deployed → rolled_back`, and
+ * `pending → cancelled | failed`. `cancelled` was added after the first release: a compatible change for
+ * readers that treat an unknown status as "not active" (it is terminal and frees the site).
+ */
 export const DeploymentStatus = Type.Union([
   Type.Literal('pending'),
   Type.Literal('deploying'),
   Type.Literal('deployed'),
   Type.Literal('failed'),
   Type.Literal('rolled_back'),
+  Type.Literal('cancelled'),
 ]);
 export type DeploymentStatus = Static<typeof DeploymentStatus>;
 
@@ -44,6 +49,17 @@ export const CreateDeploymentBody = Type.Object(
   { additionalProperties: false },
 );
 export type CreateDeploymentBody = Static<typeof CreateDeploymentBody>;
+
+/** `PATCH deployments/{id}`: replaces the metadata while the deployment is pending. */
+export const UpdateDeploymentBody = Type.Object({ metadata: JsonObject }, { additionalProperties: false });
+export type UpdateDeploymentBody = Static<typeof UpdateDeploymentBody>;
+
+/** `POST deployments/{id}/cancel`: withdraws a pending deployment; the reason is kept in its history. */
+export const CancelDeploymentBody = Type.Object(
+  { reason: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 1000 }), Type.Null()])) },
+  { additionalProperties: false },
+);
+export type CancelDeploymentBody = Static<typeof CancelDeploymentBody>;
 
 /** `POST deployments/{id}/succeed`. */
 export const SucceedDeploymentBody = Type.Object({ deployment_url: HttpUrl }, { additionalProperties: false });

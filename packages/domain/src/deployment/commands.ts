@@ -17,6 +17,21 @@ export interface CreateDeployment {
   };
 }
 
+/** Replaces the metadata while the deployment is pending (before anything was deployed). */
+export interface UpdateDeployment {
+  type: 'UpdateDeployment';
+  data: { metadata: Record<string, unknown> };
+}
+
+/**
+ * Withdraws a pending deployment: it never runs, its version stays taken, and its site is free
+ * for the next deployment.
+ */
+export interface CancelDeployment {
+  type: 'CancelDeployment';
+  data: { reason?: string | null };
+}
+
 export interface StartDeployment {
   type: 'StartDeployment';
   data: NoData;
@@ -39,6 +54,8 @@ export interface RollBackDeployment {
 
 export type DeploymentCommand =
   | CreateDeployment
+  | UpdateDeployment
+  | CancelDeployment
   | StartDeployment
   | SucceedDeployment
   | FailDeployment
@@ -49,6 +66,8 @@ export type DeploymentCommandType = DeploymentCommand['type'];
 // A Record keyed by the union makes the compiler reject a command type missing from the list.
 const COMMAND_TYPES: Record<DeploymentCommandType, true> = {
   CreateDeployment: true,
+  UpdateDeployment: true,
+  CancelDeployment: true,
   StartDeployment: true,
   SucceedDeployment: true,
   FailDeployment: true,

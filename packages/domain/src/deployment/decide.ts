@@ -44,6 +44,11 @@ export function decideDeployment(
   // The table refuses every non-create command in the initial phase, so a deployment exists here.
   const deployment_id = (state as Deployment).id;
   switch (command.type) {
+    case 'UpdateDeployment':
+      // Field by field, as for the create: the event records exactly the declared change.
+      return [{ type: 'DeploymentUpdated', data: { deployment_id, changes: { metadata: command.data.metadata }, at } }];
+    case 'CancelDeployment':
+      return [{ type: 'DeploymentCancelled', data: { deployment_id, reason: command.data.reason ?? null, at } }];
     case 'StartDeployment':
       return [{ type: 'DeploymentStarted', data: { deployment_id, at } }];
     case 'SucceedDeployment':
@@ -78,7 +83,11 @@ function validate(command: DeploymentCommand): void {
     case 'FailDeployment':
       checks.nonEmpty('error', command.data.error);
       break;
+    case 'UpdateDeployment':
+      checks.plainObject('metadata', command.data.metadata);
+      break;
     case 'RollBackDeployment':
+    case 'CancelDeployment':
       if (typeof command.data.reason === 'string') checks.nonEmpty('reason', command.data.reason);
       break;
     case 'StartDeployment':

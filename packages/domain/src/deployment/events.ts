@@ -16,6 +16,18 @@ export interface DeploymentCreated {
   };
 }
 
+/** The metadata was replaced while pending; `changes` holds only what the command changed. */
+export interface DeploymentUpdated {
+  type: 'DeploymentUpdated';
+  data: { deployment_id: string; changes: { metadata: Record<string, unknown> }; at: string };
+}
+
+/** A pending deployment was withdrawn: it frees its site, its version is never handed out again. */
+export interface DeploymentCancelled {
+  type: 'DeploymentCancelled';
+  data: { deployment_id: string; reason: string | null; at: string };
+}
+
 export interface DeploymentStarted {
   type: 'DeploymentStarted';
   data: { deployment_id: string; at: string };
@@ -38,6 +50,8 @@ export interface DeploymentRolledBack {
 
 export type DeploymentEvent =
   | DeploymentCreated
+  | DeploymentUpdated
+  | DeploymentCancelled
   | DeploymentStarted
   | DeploymentSucceeded
   | DeploymentFailed

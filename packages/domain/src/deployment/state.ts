@@ -1,7 +1,7 @@
 import { assertNever } from '../validation.ts';
 import type { DeploymentEvent } from './events.ts';
 
-export type DeploymentStatus = 'pending' | 'deploying' | 'deployed' | 'failed' | 'rolled_back';
+export type DeploymentStatus = 'pending' | 'deploying' | 'deployed' | 'failed' | 'rolled_back' | 'cancelled';
 
 /**
  * A deployment as the aggregate knows it: every representation field of DESIGN.md except
@@ -73,6 +73,11 @@ export function evolveDeployment(state: DeploymentState, event: DeploymentEvent)
   }
   if (state.status === 'initial') return state;
   switch (event.type) {
+    case 'DeploymentUpdated':
+      return { ...state, metadata: event.data.changes.metadata, updated_at: event.data.at };
+    case 'DeploymentCancelled':
+      // No timestamp field of its own: the representation is DESIGN.md's, `updated_at` says when.
+      return { ...state, status: 'cancelled', updated_at: event.data.at };
     case 'DeploymentStarted':
       return { ...state, status: 'deploying', updated_at: event.data.at };
     case 'DeploymentSucceeded':

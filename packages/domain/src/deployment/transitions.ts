@@ -9,19 +9,29 @@ export type DeploymentTransitionTable = {
 
 /**
  * The deployment state machine as data. A (status, command) pair missing here is refused.
- * `pending → deploying → deployed | failed`, `deployed → rolled_back`, and `pending → failed`:
- * DESIGN.md has no cancel, and a deployment that is created but never started would otherwise hold
- * its site's single active slot for ever; failing it while pending is how an operator releases it.
+ * `pending → deploying → deployed | failed`, `deployed → rolled_back` (DESIGN.md), plus:
+ * - `pending → pending` (UpdateDeployment): metadata is editable until the deployment starts;
+ * - `pending → cancelled` (CancelDeployment): a deployment withdrawn before it ran. Only while
+ *   pending: once deploying, the outcome is the deployer's to report (succeed or fail);
+ * - `pending → failed`: a deployment that could not even start (kept from before cancel existed;
+ *   clients that release a site this way keep working).
+ * Both `cancelled` and `failed` leave the site's single active slot free.
  * @example
  * deploymentTransitions.deployed.RollBackDeployment // 'rolled_back'
  */
 export const deploymentTransitions: DeploymentTransitionTable = {
   initial: { CreateDeployment: 'pending' },
-  pending: { StartDeployment: 'deploying', FailDeployment: 'failed' },
+  pending: {
+    UpdateDeployment: 'pending',
+    CancelDeployment: 'cancelled',
+    StartDeployment: 'deploying',
+    FailDeployment: 'failed',
+  },
   deploying: { SucceedDeployment: 'deployed', FailDeployment: 'failed' },
   deployed: { RollBackDeployment: 'rolled_back' },
   failed: {},
   rolled_back: {},
+  cancelled: {},
 };
 
 /** Every phase (row) of the table, in lifecycle order. */

@@ -79,7 +79,9 @@ export function siteDeploymentsExpectedRevision(ledger: SiteDeploymentsLedger): 
 
 /**
  * Decides a reservation: refused with DEPLOYMENT_IN_PROGRESS (naming the active deployment) while
- * the last reserved deployment is pending, deploying or missing; otherwise takes `next_version`.
+ * the last reserved deployment is pending, deploying or missing; otherwise (deployed, failed,
+ * rolled back or cancelled) takes `next_version`. The ledger never goes back: a cancelled or failed
+ * deployment keeps its version, and the next one takes the following number.
  * @example
  * const reserved = decideReserveDeployment(ledger, 'deployed', { type: 'ReserveDeploymentVersion', data }, { at });
  * reserved.data.version // ledger.next_version

@@ -1,4 +1,5 @@
 import type {
+  DeploymentCancelled,
   DeploymentCommand,
   DeploymentCommandType,
   DeploymentCreated,
@@ -10,6 +11,7 @@ import type {
   DeploymentStarted,
   DeploymentState,
   DeploymentSucceeded,
+  DeploymentUpdated,
 } from '../../src/index.ts';
 import { decideDeployment, evolveDeployment, initialDeploymentState } from '../../src/index.ts';
 import type { Decider } from './spec.ts';
@@ -50,6 +52,14 @@ export const deploymentRolledBack: DeploymentRolledBack = {
   type: 'DeploymentRolledBack',
   data: { deployment_id: DEPLOYMENT_ID, reason: 'broken header', at: '2024-05-01T09:03:00.000Z' },
 };
+export const deploymentUpdated: DeploymentUpdated = {
+  type: 'DeploymentUpdated',
+  data: { deployment_id: DEPLOYMENT_ID, changes: { metadata: { commit: 'def456' } }, at: '2024-05-01T09:00:30.000Z' },
+};
+export const deploymentCancelled: DeploymentCancelled = {
+  type: 'DeploymentCancelled',
+  data: { deployment_id: DEPLOYMENT_ID, reason: 'superseded by a newer commit', at: '2024-05-01T09:01:00.000Z' },
+};
 
 /** Past events per status; typed by the status union, so a new status without a fixture does not compile. */
 export const deploymentHistoryFor: Record<DeploymentPhase, DeploymentEvent[]> = {
@@ -59,6 +69,7 @@ export const deploymentHistoryFor: Record<DeploymentPhase, DeploymentEvent[]> = 
   deployed: [deploymentCreated, deploymentStarted, deploymentSucceeded],
   failed: [deploymentCreated, deploymentStarted, deploymentFailed],
   rolled_back: [deploymentCreated, deploymentStarted, deploymentSucceeded, deploymentRolledBack],
+  cancelled: [deploymentCreated, deploymentUpdated, deploymentCancelled],
 };
 
 export const exampleDeploymentCommand: Record<DeploymentCommandType, DeploymentCommand> = {
@@ -73,6 +84,8 @@ export const exampleDeploymentCommand: Record<DeploymentCommandType, DeploymentC
       metadata: { commit: 'abc123' },
     },
   },
+  UpdateDeployment: { type: 'UpdateDeployment', data: { metadata: { commit: 'def456' } } },
+  CancelDeployment: { type: 'CancelDeployment', data: { reason: 'superseded by a newer commit' } },
   StartDeployment: { type: 'StartDeployment', data: {} },
   SucceedDeployment: { type: 'SucceedDeployment', data: { deployment_url: 'https://site-11.example.com' } },
   FailDeployment: { type: 'FailDeployment', data: { error: 'build failed' } },
@@ -81,6 +94,8 @@ export const exampleDeploymentCommand: Record<DeploymentCommandType, DeploymentC
 
 export const deploymentEventTypeOf: Record<DeploymentCommandType, DeploymentEventType> = {
   CreateDeployment: 'DeploymentCreated',
+  UpdateDeployment: 'DeploymentUpdated',
+  CancelDeployment: 'DeploymentCancelled',
   StartDeployment: 'DeploymentStarted',
   SucceedDeployment: 'DeploymentSucceeded',
   FailDeployment: 'DeploymentFailed',

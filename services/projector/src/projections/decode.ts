@@ -55,6 +55,8 @@ const deploymentData = {
     metadata: Json,
     at: At,
   }),
+  DeploymentUpdated: Type.Object({ deployment_id: Uuid, changes: Type.Object({ metadata: Json }), at: At }),
+  DeploymentCancelled: Type.Object({ deployment_id: Uuid, reason: NullableText, at: At }),
   DeploymentStarted: Type.Object({ deployment_id: Uuid, at: At }),
   DeploymentSucceeded: Type.Object({ deployment_id: Uuid, deployment_url: Text, at: At }),
   DeploymentFailed: Type.Object({ deployment_id: Uuid, error: Text, at: At }),

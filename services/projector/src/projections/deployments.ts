@@ -44,6 +44,10 @@ export function projectDeployment(
   const at = canonicalTime(event.data.at);
   const base = { ...row, revision: place.revision, last_position: place.position, updated_at: at };
   switch (event.type) {
+    case 'DeploymentUpdated':
+      return { kind: 'changed', row: { ...base, metadata: event.data.changes.metadata } };
+    case 'DeploymentCancelled':
+      return { kind: 'changed', row: { ...base, status: 'cancelled' } };
     case 'DeploymentStarted':
       return { kind: 'changed', row: { ...base, status: 'deploying' } };
     case 'DeploymentSucceeded':
