@@ -20,6 +20,8 @@ t.test('bad input of every kind → 4xx envelope, stored data unchanged', async 
   const create = `${API}/publishing-records/`;
   const rec = `${API}/publishing-records/${record.id}`;
   const json = { 'content-type': 'application/json' };
+  const deployment = (await api.call({ method: 'POST', url: `${API}/deploy`, payload: { site_id: 3 } })).json().data;
+  const dep = `${API}/deployments/${deployment.id}`;
   const claims = { sub: 'u', account_id: 1, role: 'editor' };
 
   const cases: Case[] = [
@@ -138,6 +140,58 @@ t.test('bad input of every kind → 4xx envelope, stored data unchanged', async 
       status: 400,
       code: 'VALIDATION',
       fields: ['account_id'],
+    },
+    {
+      name: 'deployment PATCH without metadata',
+      method: 'PATCH',
+      url: dep,
+      payload: {},
+      status: 400,
+      code: 'VALIDATION',
+      fields: ['metadata'],
+    },
+    {
+      name: 'deployment PATCH with metadata not an object',
+      method: 'PATCH',
+      url: dep,
+      payload: { metadata: ['a'] },
+      status: 400,
+      code: 'VALIDATION',
+      fields: ['metadata'],
+    },
+    {
+      name: 'deployment PATCH of a field that is not editable',
+      method: 'PATCH',
+      url: dep,
+      payload: { metadata: {}, version: 9 },
+      status: 400,
+      code: 'VALIDATION',
+      fields: ['version'],
+    },
+    {
+      name: 'deployment PATCH with a malformed If-Match',
+      method: 'PATCH',
+      url: dep,
+      payload: { metadata: {} },
+      headers: { 'if-match': 'yesterday' },
+      status: 400,
+      code: 'INVALID_HEADER',
+    },
+    {
+      name: 'deployment cancel with an empty reason',
+      url: `${dep}/cancel`,
+      payload: { reason: '' },
+      status: 400,
+      code: 'VALIDATION',
+      fields: ['reason'],
+    },
+    {
+      name: 'deployment cancel with an unknown field',
+      url: `${dep}/cancel`,
+      payload: { why: 'x' },
+      status: 400,
+      code: 'VALIDATION',
+      fields: ['why'],
     },
     {
       name: 'unknown field',
@@ -375,6 +429,7 @@ t.test('bad input of every kind → 4xx envelope, stored data unchanged', async 
   t.equal(await api.eventCount(), before, 'nothing was stored');
   const events = await api.store.readStream(`publishing_record-${record.id}`);
   t.equal(events.length, 1, 'the record is unchanged');
+  t.equal((await api.store.readStream(`deployment-${deployment.id}`)).length, 1, 'the deployment is unchanged');
 });
 
 /** Swaps the payload of a valid token for another one, keeping the original signature. */

@@ -19,6 +19,8 @@ t.test('OpenAPI document lists every command route with its schemas', async (t) 
     '/api/v1/publisher/deployments/{id}/succeed',
     '/api/v1/publisher/deployments/{id}/fail',
     '/api/v1/publisher/deployments/{id}/rollback',
+    '/api/v1/publisher/deployments/{id}/cancel',
+    '/api/v1/publisher/deployments/{id}',
     '/api/v1/publisher/publish',
     '/api/v1/publisher/deploy',
   ]) {
@@ -32,6 +34,14 @@ t.test('OpenAPI document lists every command route with its schemas', async (t) 
     doc.paths['/api/v1/publisher/publishing-records/{id}'].patch.parameters.some(
       (p: { name: string }) => p.name === 'if-match',
     ),
+  );
+  const deployment = doc.paths['/api/v1/publisher/deployments/{id}'];
+  t.ok(deployment.patch.requestBody.content['application/json'].schema.properties.metadata, 'PATCH body: metadata');
+  t.ok(deployment.patch.responses['412'], 'PATCH may answer 412');
+  t.ok(
+    doc.paths['/api/v1/publisher/deployments/{id}/cancel'].post.requestBody.content['application/json'].schema
+      .properties.reason,
+    'cancel takes an optional reason',
   );
   const ui = await api.app.inject({ url: '/docs/' });
   t.equal(ui.statusCode, 200);

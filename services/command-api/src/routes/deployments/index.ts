@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
+  CancelDeploymentBody,
   CreateDeploymentBody,
   CreateHeaders,
   DeploymentRepresentation,
@@ -8,6 +9,7 @@ import {
   RollbackDeploymentBody,
   SucceedDeploymentBody,
   SuccessEnvelope,
+  UpdateDeploymentBody,
 } from '@publisher/contracts';
 import type { DeploymentCommand } from '@publisher/domain';
 import type { FastifyReply } from 'fastify';
@@ -15,13 +17,19 @@ import type { TSchema } from 'typebox';
 import type { CommandApiDeps } from '../../deps.ts';
 import { deployments } from '../../handlers/aggregates.ts';
 import { deploySite } from '../../handlers/deploy-site.ts';
+import { assertJsonDepth } from '../../handlers/json-checks.ts';
 import { recordCommandRoute } from '../record-command-route.ts';
 import { errorResponses } from '../responses.ts';
 
 const tags = ['deployments'];
 const DeploymentResponse = SuccessEnvelope(DeploymentRepresentation);
 
-/** `POST deployments/`, `POST deployments/{id}/start|succeed|fail|rollback`. */
+/**
+ * `POST deployments/`, `PATCH deployments/{id}`,
+ * `POST deployments/{id}/cancel|start|succeed|fail|rollback`.
+ * Cancelling is a POST action like the other transitions, not a DELETE: the deployment stays readable
+ * (status `cancelled`, its version kept), where a DELETE would promise that the resource is gone.
+ */
 const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = async (fastify, { deps }) => {
   const commandDeps = { store: deps.store, cache: deps.deploymentCache, maxAttempts: deps.maxAttempts, now: deps.now };
 
@@ -39,9 +47,15 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
     async (request, reply) => deploySite(deps, request, reply as FastifyReply, request.body),
   );
 
-  const command = (url: string, summary: string, body: TSchema, toCommand: (body: never) => DeploymentCommand) =>
+  const command = (
+    url: string,
+    summary: string,
+    body: TSchema,
+    toCommand: (body: never) => DeploymentCommand,
+    method: 'POST' | 'PATCH' = 'POST',
+  ) =>
     recordCommandRoute(fastify, {
-      method: 'POST',
+      method,
       url,
       tags,
       summary,
@@ -52,6 +66,22 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
       toCommand,
     });
 
+  command(
+    '/:id',
+    'Replace the metadata while pending (If-Match honoured)',
+    UpdateDeploymentBody,
+    (b: UpdateDeploymentBody) => {
+      assertJsonDepth([[b.metadata, 'metadata']]);
+      return { type: 'UpdateDeployment', data: { metadata: b.metadata } };
+    },
+    'PATCH',
+  );
+  command(
+    '/:id/cancel',
+    'Cancel a pending deployment (pending → cancelled): it never runs, its version stays taken, its site is free again',
+    CancelDeploymentBody,
+    (b: CancelDeploymentBody) => ({ type: 'CancelDeployment', data: { reason: b.reason ?? null } }),
+  );
   command('/:id/start', 'Start deploying (pending → deploying)', EmptyBody, () => ({
     type: 'StartDeployment',
     data: {},
