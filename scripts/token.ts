@@ -1,16 +1,20 @@
 /**
  * `pnpm --silent token --account <id> --role <role> [--sites 1,2] [--sub <user>] [--ttl <seconds>]`
- * prints a development JWT (HS256, signed with JWT_SECRET or the development secret).
+ * prints a development JWT (HS256, signed with JWT_SECRET or the development secret). `--account` may
+ * be left out for `developer` and `system_bot` (a platform caller of no account, which names the
+ * account in each create).
  */
 import { parseArgs } from 'node:util';
 import { resolveJwtSecret } from '@publisher/platform';
 import { createSigner } from 'fast-jwt';
 
 const ROLES = ['viewer', 'editor', 'admin', 'owner', 'support', 'developer', 'system_bot'];
+/** The roles that write any account, whose tokens may belong to none (the APIs refuse others without one). */
+const ACCOUNTLESS_ROLES = ['developer', 'system_bot'];
 
 function fail(message: string): never {
   process.stderr.write(
-    `${message}\nusage: pnpm --silent token --account <id> --role <${ROLES.join('|')}> [--sites 1,2] [--sub <user>] [--ttl <seconds>]\n`,
+    `${message}\nusage: pnpm --silent token [--account <id>] --role <${ROLES.join('|')}> [--sites 1,2] [--sub <user>] [--ttl <seconds>]\n(--account is required except for developer and system_bot)\n`,
   );
   process.exit(2);
 }
@@ -26,13 +30,17 @@ const { values } = parseArgs({
   strict: true,
 });
 
-const account = Number(values.account);
-if (!Number.isSafeInteger(account) || account <= 0) fail('--account must be a positive integer');
 const role = values.role ?? 'editor';
 if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
+const account = values.account === undefined ? null : Number(values.account);
+if (account === null && !ACCOUNTLESS_ROLES.includes(role)) {
+  fail(`--account is required for role ${role} (only ${ACCOUNTLESS_ROLES.join(' and ')} may leave it out)`);
+}
+if (account !== null && (!Number.isSafeInteger(account) || account <= 0)) fail('--account must be a positive integer');
 const ttl = Number(values.ttl);
 if (!Number.isSafeInteger(ttl) || ttl <= 0) fail('--ttl must be a positive number of seconds');
-const claims: Record<string, unknown> = { sub: values.sub ?? `user-${account}`, account_id: account, role };
+const claims: Record<string, unknown> = { sub: values.sub ?? (account === null ? role : `user-${account}`), role };
+if (account !== null) claims.account_id = account;
 if (values.sites !== undefined) {
   const ids = values.sites.split(',').map((s) => Number(s.trim()));
   if (ids.some((n) => !Number.isSafeInteger(n) || n <= 0))

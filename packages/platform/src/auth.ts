@@ -11,12 +11,17 @@ import type {
 import fp from 'fastify-plugin';
 import type { JwtConfig } from './config.ts';
 import { HttpError, httpError } from './errors.ts';
+import { ROLE_PERMISSIONS } from './tenancy.ts';
 
 /** Who is calling, from a verified token. */
 export interface Principal {
   /** The token's `sub`. */
   user_id: string;
-  account_id: number;
+  /**
+   * The token's account; null only for `developer` and `system_bot` tokens that name none (platform
+   * callers such as schedulers), which then say in each create which account it is for.
+   */
+  account_id: number | null;
   role: Role;
   /** When set, the user may only touch these sites (in any account it may reach). */
   site_ids: readonly number[] | null;
@@ -116,7 +121,8 @@ function tokenError(err: unknown): HttpError {
 /**
  * Bearer-token authentication: registers @fastify/jwt (HS256 with the configured secret, RS256 with
  * the configured public key) and decorates `fastify.authenticate`, which verifies the token, checks
- * its claims (`sub`, `account_id`, `role`, optional `site_ids`) and sets `request.principal`.
+ * its claims (`sub`, `account_id`, `role`, optional `site_ids`; only developer and system_bot tokens may
+ * leave out `account_id`) and sets `request.principal`.
  * Anything wrong answers 401. Warns at start when the development secret is in use.
  */
 const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
@@ -144,9 +150,12 @@ const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
     if (!checkClaims(payload))
       throw httpError('AUTH_CLAIMS_INVALID', 'token claims invalid (sub, account_id, role, site_ids)');
     const claims = payload as TokenClaims & { exp?: number };
+    if (claims.account_id === undefined && !ROLE_PERMISSIONS[claims.role].writeAny) {
+      throw httpError('AUTH_CLAIMS_INVALID', `token claims invalid: role ${claims.role} needs an account_id`);
+    }
     request.principal = Object.freeze({
       user_id: claims.sub,
-      account_id: claims.account_id,
+      account_id: claims.account_id ?? null,
       role: claims.role,
       site_ids: claims.site_ids ? Object.freeze([...claims.site_ids]) : null,
     });

@@ -59,11 +59,13 @@ export class FixedWindowLimiter {
 
 /**
  * Key: the token's account once `authenticate` has run (so all users of an account share one
- * budget), the client address before that (public routes).
+ * budget), the token's subject for a platform token without an account (each such caller its own
+ * budget, rather than all of them one), the client address before that (public routes).
  */
 function keyOf(request: FastifyRequest): string {
   const principal = request.principal as FastifyRequest['principal'] | null;
-  return principal ? `account:${principal.account_id}` : `ip:${request.ip}`;
+  if (!principal) return `ip:${request.ip}`;
+  return principal.account_id === null ? `user:${principal.user_id}` : `account:${principal.account_id}`;
 }
 
 /**

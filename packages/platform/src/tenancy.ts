@@ -97,6 +97,29 @@ export function assertMayCreate(principal: Principal, siteId: number): void {
 }
 
 /**
+ * The account a create writes into: the one the body names (`account_id`), else the token's.
+ * Call it after `assertMayCreate`. Naming the token's own account is accepted for every writing
+ * role (a client may always send the same body); another account only for the roles that write any
+ * account (developer, system_bot), else 403 ROLE_FORBIDDEN naming `account_id`. A token without an
+ * account must name one (400 VALIDATION). The record keeps this account as its tenant; the caller
+ * stays the actor.
+ * @example
+ * const accountId = accountForCreate(request.principal, body.account_id);
+ */
+export function accountForCreate(principal: Principal, requested: number | undefined): number {
+  if (requested === undefined) {
+    if (principal.account_id !== null) return principal.account_id;
+    throw httpError('VALIDATION', 'account_id is required: this token belongs to no account', {
+      errors: { account_id: ['is required when the token names no account'] },
+    });
+  }
+  if (requested === principal.account_id || canWriteAnyAccount(principal)) return requested;
+  throw httpError('ROLE_FORBIDDEN', `role ${principal.role} may not create records in account ${requested}`, {
+    errors: { account_id: ['may only name the token’s own account for this role'] },
+  });
+}
+
+/**
  * For commands on an existing record: a record the principal may not read answers 404 (its
  * existence is not revealed), one it may read but not write answers 403.
  * @example

@@ -1,7 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
+import type { Role } from '@publisher/contracts';
 import t, { type Test } from 'tap';
 import { Type } from 'typebox';
 import {
+  accountForCreate,
   createFastify,
   DEVELOPMENT_JWT_SECRET,
   httpError,
@@ -183,6 +185,8 @@ t.test('tokens: missing, malformed, expired, forged, wrong claims → 401', asyn
     ['account id string', bearer(devToken({ ...claims, account_id: '7' })), 'AUTH_CLAIMS_INVALID'],
     ['account id zero', bearer(devToken({ ...claims, account_id: 0 })), 'AUTH_CLAIMS_INVALID'],
     ['no sub', bearer(devToken({ account_id: 7, role: 'editor' })), 'AUTH_CLAIMS_INVALID'],
+    ['no account, editor', bearer(devToken({ sub: 'u', role: 'editor' })), 'AUTH_CLAIMS_INVALID'],
+    ['no account, support', bearer(devToken({ sub: 'u', role: 'support' })), 'AUTH_CLAIMS_INVALID'],
     ['bad site ids', bearer(devToken({ ...claims, site_ids: [1, -2] })), 'AUTH_CLAIMS_INVALID'],
   ];
   for (const [name, headers, code] of cases) {
@@ -192,6 +196,40 @@ t.test('tokens: missing, malformed, expired, forged, wrong claims → 401', asyn
     t.equal(res.headers['www-authenticate'], 'Bearer', name);
   }
   t.equal((await call(bearer(devToken({ ...claims, site_ids: [1, 2] })))).statusCode, 412, 'valid token passes');
+});
+
+t.test('developer and system_bot tokens may name no account: the principal has account_id null', async (t) => {
+  const app = await build(t);
+  for (const role of ['developer', 'system_bot']) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/things',
+      payload: { site_id: 1, name: 'x' },
+      headers: bearer(devToken({ sub: 'scheduler', role })),
+    });
+    t.equal(res.statusCode, 201, role);
+    t.same(res.json().data.who, { user_id: 'scheduler', account_id: null, role, site_ids: null }, role);
+  }
+});
+
+t.test('accountForCreate: the body names the account; only developer and system_bot may name another', async (t) => {
+  const p = (role: Role, account_id: number | null) => ({ user_id: 'u', account_id, role, site_ids: null });
+  t.equal(accountForCreate(p('editor', 7), undefined), 7, 'absent: the token’s');
+  t.equal(accountForCreate(p('editor', 7), 7), 7, 'the own account may be named');
+  t.equal(accountForCreate(p('system_bot', 7), 9), 9);
+  t.equal(accountForCreate(p('developer', null), 9), 9);
+  for (const role of ['editor', 'admin', 'owner'] as const) {
+    t.throws(() => accountForCreate(p(role, 7), 9), {
+      code: 'ROLE_FORBIDDEN',
+      statusCode: 403,
+      errors: { account_id: [String] },
+    });
+  }
+  t.throws(() => accountForCreate(p('system_bot', null), undefined), {
+    code: 'VALIDATION',
+    statusCode: 400,
+    errors: { account_id: [/required/] },
+  });
 });
 
 t.test('RS256 with a configured public key', async (t) => {
@@ -231,6 +269,11 @@ t.test('rate limit per account → 429 with Retry-After in the envelope', async 
   t.equal(limited.headers['x-ratelimit-remaining'], '0');
   t.match(limited.json(), { success: false, code: 'RATE_LIMITED', error: /3 requests per 60 s/ });
   t.equal((await call(2)).statusCode, 412, 'another account has its own budget');
+  const platformCaller = (sub: string) =>
+    app.inject({ method: 'GET', url: '/api/conflict', headers: bearer(devToken({ sub, role: 'system_bot' })) });
+  for (let i = 0; i < 3; i++) t.equal((await platformCaller('scheduler')).statusCode, 412);
+  t.equal((await platformCaller('scheduler')).statusCode, 429, 'a token without an account has a budget too');
+  t.equal((await platformCaller('importer')).statusCode, 412, '… its own, by subject, not shared by all of them');
   const health = await app.inject({ url: '/health' });
   t.equal(health.statusCode, 200, 'health is not throttled');
   t.notOk(health.headers['x-ratelimit-limit'], 'nor counted');

@@ -43,6 +43,9 @@ t.test('OpenAPI document lists every command route with its schemas', async (t) 
       .properties.reason,
     'cancel takes an optional reason',
   );
+  const deployBody = doc.paths['/api/v1/publisher/deploy'].post.requestBody.content['application/json'].schema;
+  t.ok(deployBody.properties.account_id, 'creates document account_id');
+  t.notOk(deployBody.required?.includes('account_id'), '… as optional');
   const ui = await api.app.inject({ url: '/docs/' });
   t.equal(ui.statusCode, 200);
   t.match(ui.headers['content-type'], /html/);

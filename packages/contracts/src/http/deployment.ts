@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { DateTime, HttpUrl, JsonObject, PlatformId, Uuid } from './common.ts';
-import { FailureMessage } from './publishing-record.ts';
+import { FailureMessage, TargetAccountId } from './publishing-record.ts';
 
 /**
  * Lifecycle: `pending → deploying → deployed | failed`, `deployed → rolled_back`, and
@@ -39,9 +39,13 @@ export const DeploymentRepresentation = Type.Object({
 });
 export type DeploymentRepresentation = Static<typeof DeploymentRepresentation>;
 
-/** `POST deployments/` and the root `POST deploy`: the version is assigned by the site's ledger. */
+/**
+ * `POST deployments/` and the root `POST deploy`: the version is assigned by the site's ledger.
+ * `account_id`: see `CreatePublishingRecordBody`.
+ */
 export const CreateDeploymentBody = Type.Object(
   {
+    account_id: Type.Optional(TargetAccountId),
     site_id: PlatformId,
     sector_id: Type.Optional(Type.Union([PlatformId, Type.Null()])),
     metadata: Type.Optional(JsonObject),

@@ -46,9 +46,21 @@ export const PublishingRecordRepresentation = Type.Object({
 });
 export type PublishingRecordRepresentation = Static<typeof PublishingRecordRepresentation>;
 
-/** `POST publishing-records/`. The account comes from the token, never from the body. */
+/**
+ * The account a create writes into, when the caller names one. Roles that write any account
+ * (`developer`, `system_bot`) may name any account (and must, when their token has none); other roles
+ * may only name their own. Absent: the token's account.
+ */
+export const TargetAccountId = {
+  ...PlatformId,
+  description:
+    'the account to create in: any for developer and system_bot (required when their token has no account), only the token’s own for other roles; default the token’s account',
+};
+
+/** `POST publishing-records/`. The account is the token's unless the body names one (`TargetAccountId`). */
 export const CreatePublishingRecordBody = Type.Object(
   {
+    account_id: Type.Optional(TargetAccountId),
     content_id: PlatformId,
     site_id: PlatformId,
     sector_id: PlatformId,

@@ -1,6 +1,11 @@
 import { type Static, Type } from 'typebox';
 import { PlatformId } from './common.ts';
-import { DestinationConfig, DestinationName, PublishingRecordRepresentation } from './publishing-record.ts';
+import {
+  DestinationConfig,
+  DestinationName,
+  PublishingRecordRepresentation,
+  TargetAccountId,
+} from './publishing-record.ts';
 
 /** One destination of a root `POST publish`. */
 export const PublishDestination = Type.Object(
@@ -11,6 +16,7 @@ export const PublishDestination = Type.Object(
 /** Root `POST publish`: one content to several destinations, one publishing record per destination. */
 export const PublishBody = Type.Object(
   {
+    account_id: Type.Optional(TargetAccountId),
     content_id: PlatformId,
     site_id: PlatformId,
     sector_id: PlatformId,

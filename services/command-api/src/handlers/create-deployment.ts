@@ -23,6 +23,8 @@ export interface NewDeployment {
   deployment_id: string;
   /** Id of the reservation event (derived too with an Idempotency-Key). */
   reservation_event_id: string;
+  /** The deployment's tenant account (`accountForCreate`): the token's, or one a privileged caller named. */
+  account_id: number;
   site_id: number;
   sector_id: number | null;
   metadata: Record<string, unknown>;
@@ -56,7 +58,7 @@ export async function createDeployment(
   ctx: CommandContext,
   input: NewDeployment,
 ): Promise<CommandResult<Deployment>> {
-  const account_id = ctx.principal.account_id;
+  const account_id = input.account_id;
   const ledgerStream = siteDeploymentsStream(account_id, input.site_id);
   const now = deps.now ?? (() => new Date());
 

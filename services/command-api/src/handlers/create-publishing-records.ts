@@ -12,6 +12,8 @@ export interface NewPublishingRecord {
   record_id: string;
   /** Id of the creation event (derived too with an Idempotency-Key, so a re-append is a no-op). */
   event_id: string;
+  /** The record's tenant account (`accountForCreate`): the token's, or one a privileged caller named. */
+  account_id: number;
   site_id: number;
   sector_id: number;
   content_id: number;
@@ -32,7 +34,8 @@ export function randomIds(): { record_id: string; event_id: string } {
 }
 
 /**
- * Creates publishing records in the caller's account (one stream each, appended in parallel).
+ * Creates publishing records, each in its `account_id` (one stream each, appended in parallel); the
+ * caller (`ctx.principal`) is recorded as the actor whichever account the records belong to.
  * With `recovering` (a repeated Idempotency-Key whose first attempt never finished), the result
  * is read back from the store, because an earlier attempt may already have stored the events.
  * @example
@@ -58,7 +61,7 @@ async function createOne(
   at: string,
   recovering: boolean,
 ): Promise<CommandResult<PublishingRecord>> {
-  const account_id = ctx.principal.account_id;
+  const account_id = item.account_id;
   const [event] = publishingRecords.decide(
     {
       type: 'CreatePublishingRecord',

@@ -1,5 +1,5 @@
 import type { CreateDeploymentBody } from '@publisher/contracts';
-import { assertMayCreate } from '@publisher/platform';
+import { accountForCreate, assertMayCreate } from '@publisher/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CommandApiDeps } from '../deps.ts';
 import { idempotent } from '../idempotency/idempotent.ts';
@@ -11,7 +11,8 @@ import { assertJsonDepth } from './json-checks.ts';
 
 /**
  * `POST deployments/` and the root `POST deploy`: a new deployment of the site, taking its next
- * version, under the request's Idempotency-Key.
+ * version, under the request's Idempotency-Key, in the token's account or the one a privileged
+ * caller names.
  * @example
  * fastify.post('/deploy', { schema }, (request, reply) => deploySite(deps, request, reply, request.body));
  */
@@ -22,6 +23,7 @@ export async function deploySite(
   body: CreateDeploymentBody,
 ): Promise<FastifyReply> {
   assertMayCreate(request.principal, body.site_id);
+  const account_id = accountForCreate(request.principal, body.account_id);
   assertJsonDepth([[body.metadata, 'metadata']]);
   const ctx = commandContext(request);
   return idempotent(request, reply, deps.idempotency, async ({ id, keyed }) => {
@@ -31,6 +33,7 @@ export async function deploySite(
       {
         deployment_id: id('deployment'),
         reservation_event_id: id('reservation'),
+        account_id,
         site_id: body.site_id,
         sector_id: body.sector_id ?? null,
         metadata: body.metadata ?? {},

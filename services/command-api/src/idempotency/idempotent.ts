@@ -37,6 +37,16 @@ function requestHash(request: FastifyRequest): string {
     .digest('hex');
 }
 
+/**
+ * Keys are scoped by the caller's token account (not the account a privileged caller creates in):
+ * a key is the client's own name for its request. Platform tokens without an account share scope 0,
+ * as the users of one account share theirs.
+ */
+const PLATFORM_SCOPE = 0;
+function idempotencyScope(request: FastifyRequest): number {
+  return request.principal.account_id ?? PLATFORM_SCOPE;
+}
+
 function send(reply: FastifyReply, response: StoredResponse): FastifyReply {
   return reply.code(response.status).headers(response.headers).send(response.body);
 }
@@ -59,7 +69,7 @@ export async function idempotent(
   if (typeof key !== 'string') {
     return send(reply, await execute({ id: () => randomUUID(), recovering: false, keyed: false }));
   }
-  const accountId = request.principal.account_id;
+  const accountId = idempotencyScope(request);
   const claim = await store.claim(accountId, key, requestHash(request));
   switch (claim.kind) {
     case 'replay':

@@ -10,7 +10,7 @@ import {
   UpdatePublishingRecordBody,
 } from '@publisher/contracts';
 import type { PublishingRecordCommand } from '@publisher/domain';
-import { assertMayCreate } from '@publisher/platform';
+import { accountForCreate, assertMayCreate } from '@publisher/platform';
 import type { FastifyReply } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { CommandApiDeps } from '../../deps.ts';
@@ -38,7 +38,8 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
     {
       schema: {
         tags,
-        summary: 'Create a publishing record (status pending) in the caller’s account',
+        summary:
+          'Create a publishing record (status pending) in the caller’s account, or the one `account_id` names (any account for developer and system_bot)',
         headers: CreateHeaders,
         body: CreatePublishingRecordBody,
         response: { 201: RecordResponse, ...errorResponses(409, 422) },
@@ -47,6 +48,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
     async (request, reply) => {
       const body = request.body;
       assertMayCreate(request.principal, body.site_id);
+      const account_id = accountForCreate(request.principal, body.account_id);
       assertJsonDepth([
         [body.destination_config, 'destination_config'],
         [body.metadata, 'metadata'],
@@ -61,6 +63,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
             {
               record_id: id('record'),
               event_id: id('event'),
+              account_id,
               site_id: body.site_id,
               sector_id: body.sector_id,
               content_id: body.content_id,

@@ -8,7 +8,7 @@ import {
   SuccessEnvelope,
 } from '@publisher/contracts';
 import { comparePositions } from '@publisher/event-store';
-import { assertMayCreate } from '@publisher/platform';
+import { accountForCreate, assertMayCreate } from '@publisher/platform';
 import type { FastifyReply } from 'fastify';
 import type { CommandApiDeps } from '../../deps.ts';
 import { publishingRecords } from '../../handlers/aggregates.ts';
@@ -39,6 +39,7 @@ const rootActionRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
     async (request, reply) => {
       const body = request.body;
       assertMayCreate(request.principal, body.site_id);
+      const account_id = accountForCreate(request.principal, body.account_id);
       assertJsonDepth(body.destinations.map((d, i) => [d.destination_config, `destinations.${i}.destination_config`]));
       assertNoSecrets(body.destinations.map((d, i) => [d.destination_config, `destinations.${i}.destination_config`]));
       const ctx = commandContext(request);
@@ -49,6 +50,7 @@ const rootActionRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
           body.destinations.map((d, i) => ({
             record_id: id('record', i),
             event_id: id('event', i),
+            account_id,
             site_id: body.site_id,
             sector_id: body.sector_id,
             content_id: body.content_id,
