@@ -232,6 +232,21 @@ t.test('bad input of every kind → 4xx envelope, stored data unchanged', async 
       fields: ['why'],
     },
     {
+      name: 'GET with a malformed id',
+      method: 'GET',
+      url: `${API}/deployments/not-a-uuid`,
+      status: 400,
+      code: 'VALIDATION',
+      fields: ['params.id'],
+    },
+    {
+      name: 'GET with an unknown query parameter',
+      method: 'GET',
+      url: `${rec}?as_of_revision=1`,
+      status: 400,
+      code: 'VALIDATION',
+    },
+    {
       name: 'unknown field',
       url: create,
       payload: recordBody({ colour: 'red' }),

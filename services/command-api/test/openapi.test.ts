@@ -39,6 +39,11 @@ t.test('OpenAPI document lists every command route with its schemas', async (t) 
   t.ok(deployment.patch.requestBody.content['application/json'].schema.properties.metadata, 'PATCH body: metadata');
   t.ok(deployment.patch.responses['412'], 'PATCH may answer 412');
   t.ok(
+    deployment.get.responses['200'] && deployment.get.responses['304'] && deployment.get.responses['404'],
+    'GET: 200, 304, 404',
+  );
+  t.ok(doc.paths['/api/v1/publisher/publishing-records/{id}'].get, 'GET of a publishing record');
+  t.ok(
     doc.paths['/api/v1/publisher/deployments/{id}/cancel'].post.requestBody.content['application/json'].schema
       .properties.reason,
     'cancel takes an optional reason',

@@ -39,7 +39,7 @@ interface Loaded<State> {
 }
 
 /**
- * Loads a stream and folds it.
+ * Loads a stream and folds it; `revision` -1 and `position` null for a stream without events.
  * @example
  * const { state, revision } = await loadAggregate(store, publishingRecords, id);
  */
@@ -47,11 +47,12 @@ export async function loadAggregate<State extends { status: string }, Event exte
   store: EventStore,
   spec: Pick<AggregateSpec<State, State, unknown, Event, unknown>, 'stream' | 'initial' | 'evolve'>,
   id: string,
-): Promise<{ state: State; revision: number }> {
+): Promise<{ state: State; revision: number; position: Position | null }> {
   const events = await store.readStream(spec.stream(id));
   let state = spec.initial;
   for (const e of events) state = spec.evolve(state, { type: e.type, data: e.data } as unknown as Event);
-  return { state, revision: events.length === 0 ? -1 : (events[events.length - 1]?.revision ?? -1) };
+  const last = events[events.length - 1];
+  return { state, revision: last?.revision ?? -1, position: last?.position ?? null };
 }
 
 /**

@@ -19,13 +19,14 @@ import { deployments } from '../../handlers/aggregates.ts';
 import { deploySite } from '../../handlers/deploy-site.ts';
 import { assertJsonDepth } from '../../handlers/json-checks.ts';
 import { recordCommandRoute } from '../record-command-route.ts';
+import { recordReadRoute } from '../record-read-route.ts';
 import { errorResponses } from '../responses.ts';
 
 const tags = ['deployments'];
 const DeploymentResponse = SuccessEnvelope(DeploymentRepresentation);
 
 /**
- * `POST deployments/`, `PATCH deployments/{id}`,
+ * `POST deployments/`, `GET deployments/{id}`, `PATCH deployments/{id}`,
  * `POST deployments/{id}/cancel|start|succeed|fail|rollback`.
  * Cancelling is a POST action like the other transitions, not a DELETE: the deployment stays readable
  * (status `cancelled`, its version kept), where a DELETE would promise that the resource is gone.
@@ -46,6 +47,15 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
     },
     async (request, reply) => deploySite(deps, request, reply as FastifyReply, request.body),
   );
+
+  recordReadRoute(fastify, {
+    tags,
+    summary: 'One deployment, read from the event store (ETag = revision; If-None-Match → 304)',
+    response: DeploymentResponse,
+    spec: deployments,
+    deps: commandDeps,
+    visible: () => true,
+  });
 
   const command = (
     url: string,

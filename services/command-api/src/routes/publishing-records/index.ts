@@ -20,6 +20,7 @@ import { assertJsonDepth, assertNoSecrets } from '../../handlers/json-checks.ts'
 import { idempotent } from '../../idempotency/idempotent.ts';
 import { commandContext } from '../../metadata.ts';
 import { recordCommandRoute } from '../record-command-route.ts';
+import { recordReadRoute } from '../record-read-route.ts';
 import { API_PREFIX, commandResponse, errorResponses } from '../responses.ts';
 
 const tags = ['publishing-records'];
@@ -27,7 +28,7 @@ const RecordResponse = SuccessEnvelope(PublishingRecordRepresentation);
 const location = (id: string) => `${API_PREFIX}/publishing-records/${id}`;
 
 /**
- * `POST publishing-records/`, `POST publishing-records/{id}/start|succeed|fail|retry`,
+ * `POST publishing-records/`, `GET publishing-records/{id}`, `POST publishing-records/{id}/start|succeed|fail|retry`,
  * `PATCH publishing-records/{id}`, `DELETE publishing-records/{id}`.
  */
 const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = async (fastify, { deps }) => {
@@ -81,6 +82,15 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
       });
     },
   );
+
+  recordReadRoute(fastify, {
+    tags,
+    summary: 'One publishing record, read from the event store (ETag = revision; If-None-Match → 304)',
+    response: RecordResponse,
+    spec: publishingRecords,
+    deps: commandDeps,
+    visible: (record) => !record.deleted,
+  });
 
   const command = (
     method: 'POST' | 'PATCH' | 'DELETE',

@@ -1,0 +1,92 @@
+import { EventPosition, IdParams } from '@publisher/contracts';
+import { canRead, httpError, success, type Tenant } from '@publisher/platform';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type TSchema, Type } from 'typebox';
+import type { AggregateSpec } from '../handlers/aggregates.ts';
+import type { CommandDeps } from '../handlers/command-handler.ts';
+import { readAggregate } from '../handlers/read-aggregate.ts';
+import { etagOf } from '../if-match.ts';
+import { errorResponses } from './responses.ts';
+
+const ReadQuery = Type.Object(
+  {
+    min_position: Type.Optional({
+      ...EventPosition,
+      description:
+        'accepted as on the read API; always satisfied here, since the record is read from the event store itself',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const ReadHeaders = Type.Object({ 'if-none-match': Type.Optional(Type.String({ maxLength: 1000 })) });
+
+export interface RecordReadRoute<
+  State extends { status: string },
+  Existing extends State & Tenant,
+  Command,
+  Event extends { type: string; data: unknown },
+> {
+  tags: string[];
+  summary: string;
+  /** Success envelope of the resource's representation. */
+  response: TSchema;
+  spec: AggregateSpec<State, Existing, Command, Event, unknown>;
+  deps: Pick<CommandDeps<State>, 'store' | 'cache'>;
+  /** False for a record that exists but is hidden from reads (a deleted publishing record): 404. */
+  visible: (record: Existing) => boolean;
+}
+
+/** RFC 9110 If-None-Match: weak comparison, `*` matches any current representation. */
+function noneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => t.trim() === '*' || opaque(t) === etag);
+}
+
+/**
+ * Registers `GET /:id` for one aggregate, so the `Location` of a create resolves on the command API
+ * with the same token: the stream is read from the event store and folded with the domain's evolve,
+ * then mapped with its representation (the same fold as as-of reads, never a read model, so the
+ * answer includes the caller's last command). Tenant-scoped like the read API: a record the caller
+ * may not read is a 404, as is a deleted one. `ETag` = revision, `If-None-Match` → 304,
+ * `X-Position` = the position of the record's last event.
+ * @example
+ * recordReadRoute(fastify, { tags, summary, response, spec: deployments, deps, visible: () => true });
+ */
+export function recordReadRoute<
+  State extends { status: string },
+  Existing extends State & Tenant,
+  Command,
+  Event extends { type: string; data: unknown },
+>(fastify: FastifyInstance, route: RecordReadRoute<State, Existing, Command, Event>): void {
+  fastify.route({
+    method: 'GET',
+    url: '/:id',
+    schema: {
+      tags: route.tags,
+      summary: route.summary,
+      params: IdParams,
+      querystring: ReadQuery,
+      headers: ReadHeaders,
+      response: {
+        200: route.response,
+        304: { type: 'null', description: 'not modified (If-None-Match matched the ETag)' },
+        ...errorResponses(404),
+      },
+    },
+    handler: async (request: FastifyRequest, reply: FastifyReply) => {
+      const { id } = request.params as { id: string };
+      const found = await readAggregate(route.deps, route.spec, id);
+      if (!found || !route.visible(found.record) || !canRead(request.principal, found.record)) {
+        throw httpError('RECORD_NOT_FOUND', `${route.spec.label} ${id} not found`);
+      }
+      const etag = etagOf(found.revision);
+      reply.header('etag', etag).header('cache-control', 'private, no-cache').header('x-position', found.position);
+      if (noneMatch(request.headers['if-none-match'] as string | undefined, etag)) {
+        return reply.code(304).send();
+      }
+      return reply.send(success(request, route.spec.represent(found.record, found.revision)));
+    },
+  });
+}
