@@ -54,8 +54,8 @@ export async function startStack(t: Test, readEnv: NodeJS.ProcessEnv = {}) {
   return {
     store,
     projector,
-    /** A command as `as`; returns the response. */
-    command: (method: 'POST' | 'PATCH' | 'DELETE', url: string, as: Claims, body?: unknown) =>
+    /** A request to the command API as `as` (a command, or a GET of one record); returns the response. */
+    command: (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, as: Claims, body?: unknown) =>
       commands.inject({
         method,
         url: `${API}${url}`,
