@@ -1,15 +1,12 @@
 import t from 'tap';
-import { API, type Claims, startApi, type TestApi } from './helpers.ts';
+import { API, type Claims, createDeployment, startApi, type TestApi } from './helpers.ts';
 
-async function deploy(api: TestApi, siteId: number, as?: Claims, metadata: Record<string, unknown> = {}) {
-  const res = await api.call({ method: 'POST', url: `${API}/deploy`, payload: { site_id: siteId, metadata }, as });
-  if (res.statusCode !== 201) throw new Error(`deploy failed: ${res.statusCode} ${res.body}`);
-  return res.json().data as { id: string; version: number; status: string; revision: number };
-}
+const deployTo = (api: TestApi, siteId: number, as?: Claims, metadata: Record<string, unknown> = {}) =>
+  createDeployment(api, { site_id: siteId, metadata }, as);
 
 t.test('PATCH replaces the metadata of a pending deployment, honouring If-Match', async (t) => {
   const api = await startApi(t);
-  const d = await deploy(api, 3, undefined, { commit: 'abc' });
+  const d = await deployTo(api, 3, undefined, { commit: 'abc' });
   const url = `${API}/deployments/${d.id}`;
 
   const patched = await api.call({ method: 'PATCH', url, payload: { metadata: { commit: 'def', pr: 12 } } });
@@ -50,7 +47,7 @@ t.test('PATCH replaces the metadata of a pending deployment, honouring If-Match'
 
 t.test('cancelling a pending deployment frees the site; its version is never reused', async (t) => {
   const api = await startApi(t);
-  const first = await deploy(api, 3);
+  const first = await deployTo(api, 3);
   const url = `${API}/deployments/${first.id}`;
 
   const blocked = await api.call({ method: 'POST', url: `${API}/deploy`, payload: { site_id: 3 } });
@@ -72,7 +69,7 @@ t.test('cancelling a pending deployment frees the site; its version is never reu
   const [, event] = await api.store.readStream(`deployment-${first.id}`);
   t.match(event, { type: 'DeploymentCancelled', data: { deployment_id: first.id, reason: 'superseded' } });
 
-  const next = await deploy(api, 3);
+  const next = await deployTo(api, 3);
   t.equal(next.version, 2, 'the next deployment takes version 2, never 1 again');
   t.equal(next.status, 'pending');
 
@@ -93,12 +90,12 @@ t.test('cancelling a pending deployment frees the site; its version is never reu
   t.equal(bare.statusCode, 200);
   const [, bareEvent] = await api.store.readStream(`deployment-${next.id}`);
   t.match(bareEvent?.data, { reason: null });
-  t.equal((await deploy(api, 3)).version, 3);
+  t.equal((await deployTo(api, 3)).version, 3);
 });
 
 t.test('only a pending deployment can be cancelled', async (t) => {
   const api = await startApi(t);
-  const d = await deploy(api, 4);
+  const d = await deployTo(api, 4);
   const url = `${API}/deployments/${d.id}`;
   await api.call({ method: 'POST', url: `${url}/start` });
   const deploying = await api.call({ method: 'POST', url: `${url}/cancel` });
@@ -125,7 +122,7 @@ t.test('update and cancel follow the role table and tenancy', async (t) => {
     [{ account_id: 1, role: 'system_bot', sub: 'scheduler' }, 200],
   ];
   for (const [as, status] of cases) {
-    const d = await deploy(api, 5, owner2);
+    const d = await deployTo(api, 5, owner2);
     const url = `${API}/deployments/${d.id}`;
     const before = await api.eventCount();
     const patch = await api.call({ method: 'PATCH', url, payload: { metadata: { by: as.role } }, as });
@@ -151,7 +148,7 @@ t.test('update and cancel follow the role table and tenancy', async (t) => {
 t.test('racing a cancel against a start and a deploy: one outcome, never two active', async (t) => {
   const api = await startApi(t);
   for (let round = 0; round < 5; round++) {
-    const d = await deploy(api, 20 + round);
+    const d = await deployTo(api, 20 + round);
     const url = `${API}/deployments/${d.id}`;
     const [cancel, start] = await Promise.all([
       api.call({ method: 'POST', url: `${url}/cancel` }),
@@ -164,7 +161,7 @@ t.test('racing a cancel against a start and a deploy: one outcome, never two act
     );
   }
 
-  const d = await deploy(api, 30);
+  const d = await deployTo(api, 30);
   const [cancel, ...deploys] = await Promise.all([
     api.call({ method: 'POST', url: `${API}/deployments/${d.id}/cancel` }),
     ...Array.from({ length: 4 }, () => api.call({ method: 'POST', url: `${API}/deploy`, payload: { site_id: 30 } })),

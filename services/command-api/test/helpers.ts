@@ -82,3 +82,15 @@ export async function createRecord(api: TestApi, as: Claims = editor, overrides:
   if (res.statusCode !== 201) throw new Error(`create failed: ${res.statusCode} ${res.body}`);
   return res.json().data as { id: string; revision: number; status: string; account_id: number; site_id: number };
 }
+
+/** `POST deploy` as `as` (an editor of account 1 by default); returns the response. */
+export function deploy(api: TestApi, payload: Record<string, unknown>, as: Claims = editor) {
+  return api.call({ method: 'POST', url: `${API}/deploy`, payload, as });
+}
+
+/** Deploys a site as `as` and returns the new deployment's representation. */
+export async function createDeployment(api: TestApi, payload: Record<string, unknown>, as: Claims = editor) {
+  const res = await deploy(api, payload, as);
+  if (res.statusCode !== 201) throw new Error(`deploy failed: ${res.statusCode} ${res.body}`);
+  return res.json().data as { id: string; version: number; status: string; revision: number; account_id: number };
+}

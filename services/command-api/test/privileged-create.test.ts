@@ -1,6 +1,6 @@
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
 import t from 'tap';
-import { API, type Claims, recordBody, startApi, type TestApi } from './helpers.ts';
+import { API, type Claims, createDeployment, deploy, recordBody, startApi, type TestApi } from './helpers.ts';
 
 const ROLES = ['viewer', 'editor', 'admin', 'owner', 'support', 'developer', 'system_bot'] as const;
 const writesOwn = new Set(['editor', 'admin', 'owner', 'developer', 'system_bot']);
@@ -155,42 +155,20 @@ t.test("the created record is account 5's: its users write it, the caller's acco
 t.test('site_ids still restrict a privileged creator, in any account', async (t) => {
   const api = await startApi(t);
   const dev: Claims = { account_id: 1, role: 'developer', site_ids: [3] };
-  const other = await api.call({
-    method: 'POST',
-    url: `${API}/deploy`,
-    payload: { account_id: 5, site_id: 4 },
-    as: dev,
-  });
+  const other = await deploy(api, { account_id: 5, site_id: 4 }, dev);
   t.equal(other.statusCode, 403);
   t.match(other.json(), { code: 'SITE_FORBIDDEN' });
-  const allowed = await api.call({
-    method: 'POST',
-    url: `${API}/deploy`,
-    payload: { account_id: 5, site_id: 3 },
-    as: dev,
-  });
-  t.equal(allowed.statusCode, 201);
+  t.equal((await deploy(api, { account_id: 5, site_id: 3 }, dev)).statusCode, 201);
 });
 
 t.test('deployments created for another account use that account’s site ledger', async (t) => {
   const api = await startApi(t);
   const bot: Claims = { account_id: 1, role: 'system_bot' };
-  const own = await api.call({ method: 'POST', url: `${API}/deploy`, payload: { site_id: 3 } });
-  t.equal(own.json().data.version, 1);
-  const forFive = await api.call({
-    method: 'POST',
-    url: `${API}/deploy`,
-    payload: { account_id: 5, site_id: 3 },
-    as: bot,
-  });
+  t.equal((await createDeployment(api, { site_id: 3 })).version, 1);
+  const forFive = await deploy(api, { account_id: 5, site_id: 3 }, bot);
   t.equal(forFive.statusCode, 201, "account 1's active deployment of site 3 does not block account 5's site 3");
   t.match(forFive.json().data, { account_id: 5, site_id: 3, version: 1 });
-  const again = await api.call({
-    method: 'POST',
-    url: `${API}/deploy`,
-    payload: { account_id: 5, site_id: 3 },
-    as: bot,
-  });
+  const again = await deploy(api, { account_id: 5, site_id: 3 }, bot);
   t.equal(again.statusCode, 409);
   t.match(again.json(), { code: 'DEPLOYMENT_IN_PROGRESS', error: new RegExp(forFive.json().data.id) });
   t.equal((await api.store.readStream('site_deployments-5-3')).length, 1);

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
 import { loadCommandApiConfig } from '../src/config.ts';
-import { API, type Claims, createRecord, editor, recordBody, startApi, tokenFor } from './helpers.ts';
+import { API, type Claims, createDeployment, createRecord, editor, recordBody, startApi, tokenFor } from './helpers.ts';
 
 const ROLES = ['viewer', 'editor', 'admin', 'owner', 'support', 'developer', 'system_bot'] as const;
 const readsAny = new Set(['support', 'developer', 'system_bot']);
@@ -56,7 +56,7 @@ t.test('tenant-scoped like the read API: unknown, foreign, other-site and delete
   const foreign = await createRecord(api, { account_id: 2, role: 'editor' }, { site_id: 8 });
   const deleted = await createRecord(api);
   await api.call({ method: 'DELETE', url: `${API}/publishing-records/${deleted.id}` });
-  const deployment = (await api.call({ method: 'POST', url: `${API}/deploy`, payload: { site_id: 3 } })).json().data;
+  const deployment = await createDeployment(api, { site_id: 3 });
 
   const cases: Array<[string, string, Claims, number]> = [
     ['unknown id', `${API}/publishing-records/${crypto.randomUUID()}`, editor, 404],
@@ -89,14 +89,7 @@ t.test('tenant-scoped like the read API: unknown, foreign, other-site and delete
 t.test('every role reads its own account; support, developer and system_bot read any', async (t) => {
   const api = await startApi(t);
   const record = await createRecord(api, { account_id: 2, role: 'editor' });
-  const deployment = (
-    await api.call({
-      method: 'POST',
-      url: `${API}/deploy`,
-      payload: { site_id: 3 },
-      as: { account_id: 2, role: 'owner' },
-    })
-  ).json().data;
+  const deployment = await createDeployment(api, { site_id: 3 }, { account_id: 2, role: 'owner' });
   for (const role of ROLES) {
     for (const url of [`${API}/publishing-records/${record.id}`, `${API}/deployments/${deployment.id}`]) {
       const own = await api.call({ method: 'GET', url, as: { account_id: 2, role } });

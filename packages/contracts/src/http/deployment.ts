@@ -58,11 +58,11 @@ export type CreateDeploymentBody = Static<typeof CreateDeploymentBody>;
 export const UpdateDeploymentBody = Type.Object({ metadata: JsonObject }, { additionalProperties: false });
 export type UpdateDeploymentBody = Static<typeof UpdateDeploymentBody>;
 
-/** `POST deployments/{id}/cancel`: withdraws a pending deployment; the reason is kept in its history. */
-export const CancelDeploymentBody = Type.Object(
-  { reason: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 1000 }), Type.Null()])) },
-  { additionalProperties: false },
-);
+/** Why a deployment is cancelled or rolled back: optional, kept in its history and on Kafka. */
+const OptionalReason = Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 1000 }), Type.Null()]));
+
+/** `POST deployments/{id}/cancel`: withdraws a pending deployment. */
+export const CancelDeploymentBody = Type.Object({ reason: OptionalReason }, { additionalProperties: false });
 export type CancelDeploymentBody = Static<typeof CancelDeploymentBody>;
 
 /** `POST deployments/{id}/succeed`. */
@@ -74,8 +74,5 @@ export const FailDeploymentBody = Type.Object({ error: FailureMessage }, { addit
 export type FailDeploymentBody = Static<typeof FailDeploymentBody>;
 
 /** `POST deployments/{id}/rollback`. */
-export const RollbackDeploymentBody = Type.Object(
-  { reason: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 1000 }), Type.Null()])) },
-  { additionalProperties: false },
-);
+export const RollbackDeploymentBody = Type.Object({ reason: OptionalReason }, { additionalProperties: false });
 export type RollbackDeploymentBody = Static<typeof RollbackDeploymentBody>;
