@@ -14,4 +14,5 @@ export { serverOptions } from './server-options.ts';
 export { closeGracefully } from './shutdown.ts';
 export * from './tenancy.ts';
 export { signTestToken, type TestTokenOptions } from './test-tokens.ts';
+export { createTokenSigner, type TokenSignerOptions } from './token-signer.ts';
 export { fieldErrors, validatorCompiler } from './validation.ts';

@@ -1,5 +1,5 @@
 import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
-import { integerFromEnv, resolveJwtSecret } from '@publisher/platform';
+import { integerFromEnv, type JwtPolicy, loadJwtPolicy, resolveJwtSecret } from '@publisher/platform';
 import type { Logger } from 'pino';
 import type { WordPressCredentials } from './destinations/index.ts';
 import { WorkerError } from './errors.ts';
@@ -14,6 +14,8 @@ export interface WorkerConfig {
   commandApiUrl: string;
   /** HS256 secret the command API verifies (JWT_SECRET). */
   jwtSecret: string;
+  /** `iss`, `aud` and the lifetime cap the command API checks (JWT_ISSUER, JWT_AUDIENCE, JWT_MAX_TTL_SECONDS). */
+  jwtPolicy?: JwtPolicy;
   groupId: string;
   clientId: string;
   /** Prepended to topic names (KAFKA_TOPIC_PREFIX), as for the relay. */
@@ -99,6 +101,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
     brokers,
     commandApiUrl,
     jwtSecret: jwt.secret,
+    jwtPolicy: loadJwtPolicy(env),
     groupId: env.WORKER_GROUP_ID || workerDefaults.groupId,
     clientId: env.KAFKA_CLIENT_ID || workerDefaults.clientId,
     topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '',

@@ -43,7 +43,11 @@ export async function start(options: WorkerOptions & { destinations?: Destinatio
   const topics = workerTopics(config);
   const state = initialWorkerState();
   const stop = new AbortController();
-  const tokens = createTokenSource({ secret: config.jwtSecret, subject: 'publishing-worker' });
+  const tokens = createTokenSource({
+    secret: config.jwtSecret,
+    subject: 'publishing-worker',
+    policy: config.jwtPolicy,
+  });
   const commands = createCommandClient({
     baseUrl: config.commandApiUrl,
     token: tokens.forAccount,

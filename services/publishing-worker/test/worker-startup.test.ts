@@ -58,6 +58,10 @@ t.test('configuration from the environment fails fast on bad values', async (t) 
     codeOf({ ...base, WORDPRESS_CREDENTIALS: '{"https://x.test": {}}' }),
     /needs username and application_password/,
   );
-  t.match(codeOf({ ...base, NODE_ENV: 'production', JWT_SECRET: 's' }), /WEBHOOK_SIGNING_SECRET is required/);
+  t.match(
+    codeOf({ ...base, NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-32-bytes-or-more' }),
+    /WEBHOOK_SIGNING_SECRET is required/,
+  );
+  t.match(codeOf({ ...base, JWT_SECRET: 'too-short' }), /JWT_SECRET must be at least 32 bytes/);
   t.match(codeOf({ ...base, NODE_ENV: 'production', WEBHOOK_SIGNING_SECRET: 'w' }), /JWT_SECRET is required/);
 });
