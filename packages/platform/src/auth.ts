@@ -11,6 +11,7 @@ import type {
 import fp from 'fastify-plugin';
 import { DEFAULT_MAX_TOKEN_TTL_SECONDS, type JwtConfig } from './config.ts';
 import { HttpError, httpError } from './errors.ts';
+import { unstorableReason } from './storable.ts';
 import { ROLE_PERMISSIONS } from './tenancy.ts';
 
 /** Who is calling, from a verified token. */
@@ -182,6 +183,9 @@ const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
     if (claims.account_id === undefined && !ROLE_PERMISSIONS[claims.role].writeAny) {
       throw httpError('AUTH_CLAIMS_INVALID', `token claims invalid: role ${claims.role} needs an account_id`);
     }
+    // `sub` goes into every event's metadata: a string PostgreSQL cannot store would fail each write.
+    if (unstorableReason(claims.sub) !== null)
+      throw httpError('AUTH_CLAIMS_INVALID', 'token claims invalid: sub holds characters that cannot be stored');
     checkLifetime(claims, maxTtl, tolerance);
     request.principal = Object.freeze({
       user_id: claims.sub,
