@@ -44,6 +44,26 @@ export interface PlatformConfig {
   /** How long in-flight requests may take to finish on SIGTERM before the process exits anyway. */
   shutdownGraceMs: number;
   jwt: JwtConfig;
+  /** Bounds of every PostgreSQL call the API makes (`databaseTimeouts`). */
+  database: DatabaseTimeouts;
+}
+
+/**
+ * How long an API waits on PostgreSQL before answering 503: a dead or hung database (or network)
+ * must cost a request a bounded time, not a connection held forever.
+ */
+export interface DatabaseTimeouts {
+  /** Waiting for a connection, new or from the pool (DATABASE_CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs: number;
+  /** Server side: PostgreSQL cancels a statement running longer (DATABASE_STATEMENT_TIMEOUT_MS). */
+  statementTimeoutMs: number;
+  /**
+   * Client side: a query with no answer after this long fails and its connection is discarded
+   * (DATABASE_QUERY_TIMEOUT_MS). It catches what `statement_timeout` cannot: a server or network
+   * that stopped answering. Default: the statement timeout plus one second, so PostgreSQL normally
+   * cancels first and the connection survives.
+   */
+  queryTimeoutMs: number;
 }
 
 export interface LoadConfigOptions {
@@ -64,6 +84,7 @@ export interface LoadConfigOptions {
  * | BODY_LIMIT_BYTES | 65536 |
  * | RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_MS | 1200 per 60000 ms, per account |
  * | SHUTDOWN_GRACE_MS | 10000 |
+ * | DATABASE_CONNECT_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS | 3000, 5000, 6000 |
  * | JWT_SECRET, JWT_PUBLIC_KEY, JWT_PUBLIC_KEY_FILE | development secret (loopback HOST only); none |
  * | JWT_ALLOW_DEVELOPMENT_SECRET | false |
  * | JWT_ISSUER, JWT_AUDIENCE | not checked |
@@ -91,6 +112,64 @@ export function loadPlatformConfig(env: NodeJS.ProcessEnv, options: LoadConfigOp
     },
     shutdownGraceMs: integerFromEnv(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     jwt: loadJwtConfig(env, { listenHost: host }),
+    database: loadDatabaseTimeouts(env),
+  };
+}
+
+/**
+ * DATABASE_CONNECT_TIMEOUT_MS (default 3000), DATABASE_STATEMENT_TIMEOUT_MS (5000) and
+ * DATABASE_QUERY_TIMEOUT_MS (statement timeout + 1000); `defaults` lets a service with longer
+ * queries start from other values.
+ * @example
+ * const pool = new pg.Pool({ connectionString, ...pgPoolTimeouts(loadDatabaseTimeouts(process.env)) });
+ */
+export function loadDatabaseTimeouts(
+  env: NodeJS.ProcessEnv,
+  defaults: Partial<DatabaseTimeouts> = {},
+): DatabaseTimeouts {
+  const statementTimeoutMs = integerFromEnv(
+    env,
+    'DATABASE_STATEMENT_TIMEOUT_MS',
+    defaults.statementTimeoutMs ?? 5000,
+    100,
+    3_600_000,
+  );
+  return {
+    connectTimeoutMs: integerFromEnv(
+      env,
+      'DATABASE_CONNECT_TIMEOUT_MS',
+      defaults.connectTimeoutMs ?? 3000,
+      100,
+      600_000,
+    ),
+    statementTimeoutMs,
+    queryTimeoutMs: integerFromEnv(
+      env,
+      'DATABASE_QUERY_TIMEOUT_MS',
+      defaults.queryTimeoutMs ?? statementTimeoutMs + 1000,
+      100,
+      3_600_000,
+    ),
+  };
+}
+
+/**
+ * The node-postgres pool options for these bounds, plus `idle_in_transaction_session_timeout`
+ * (10 s): a transaction left open holds back what every event-store subscriber can read.
+ * @example
+ * new pg.Pool({ connectionString, max: 20, ...pgPoolTimeouts(config.database) })
+ */
+export function pgPoolTimeouts(timeouts: DatabaseTimeouts): {
+  connectionTimeoutMillis: number;
+  statement_timeout: number;
+  query_timeout: number;
+  idle_in_transaction_session_timeout: number;
+} {
+  return {
+    connectionTimeoutMillis: timeouts.connectTimeoutMs,
+    statement_timeout: timeouts.statementTimeoutMs,
+    query_timeout: timeouts.queryTimeoutMs,
+    idle_in_transaction_session_timeout: 10_000,
   };
 }
 

@@ -1,5 +1,5 @@
 import { idleConnectionError } from '@publisher/event-store';
-import { closeGracefully, isDatabaseUnavailable } from '@publisher/platform';
+import { closeGracefully, isDatabaseUnavailable, pgPoolTimeouts } from '@publisher/platform';
 import pg from 'pg';
 import pino from 'pino';
 import { buildApp } from './app.ts';
@@ -7,17 +7,16 @@ import { type CommandApiConfig, loadCommandApiConfig } from './config.ts';
 import { createEventStoreFromEnv } from './event-store.ts';
 
 /**
- * The API's pool: bounded waits, so a dead database answers 503 quickly instead of queueing
- * requests, and session timeouts so a stuck transaction cannot hold the event log back.
+ * The API's pool: bounded waits (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS,
+ * DATABASE_QUERY_TIMEOUT_MS), so a dead or hung database answers 503 within them instead of
+ * holding requests, and session timeouts so a stuck transaction cannot hold the event log back.
  */
 export function createPool(config: CommandApiConfig, connectionString: string): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
     max: config.databasePoolSize,
     application_name: 'publisher-command-api',
-    connectionTimeoutMillis: 3000,
-    idle_in_transaction_session_timeout: 10_000,
-    statement_timeout: 15_000,
+    ...pgPoolTimeouts(config.database),
     keepAlive: true,
   });
   return pool;

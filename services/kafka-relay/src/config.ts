@@ -41,6 +41,12 @@ export interface RelayConfig {
   maxBackoffMs: number;
   /** How often a standby relay tries to take the lock of the active one. */
   lockRetryMs: number;
+  /**
+   * Bounds of every PostgreSQL call (checkpoint pool, lock session, event-store pool): a query
+   * without an answer after `queryTimeoutMs` (a hung server or network) fails, its connection is
+   * dropped and the relay starts over from its checkpoint instead of waiting forever.
+   */
+  database: { connectTimeoutMs: number; statementTimeoutMs: number; queryTimeoutMs: number };
   host: string;
   /** Port of /health and /metrics; null: no HTTP endpoint; 0: any free port. */
   port: number | null;
@@ -63,6 +69,7 @@ export const relayDefaults: Omit<RelayConfig, 'databaseUrl' | 'brokers'> = {
   fastRecordEncoder: true,
   maxBackoffMs: 10_000,
   lockRetryMs: 2000,
+  database: { connectTimeoutMs: 5000, statementTimeoutMs: 30_000, queryTimeoutMs: 35_000 },
   host: '127.0.0.1',
   port: DEFAULT_RELAY_PORT,
   logLevel: 'info',
@@ -96,6 +103,23 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
     fastRecordEncoder: onOff(env, 'RELAY_FAST_RECORD_ENCODER', relayDefaults.fastRecordEncoder),
     maxBackoffMs: integer(env, 'RELAY_MAX_BACKOFF_MS', relayDefaults.maxBackoffMs, 100, 600_000),
     lockRetryMs: integer(env, 'RELAY_LOCK_RETRY_MS', relayDefaults.lockRetryMs, 10, 600_000),
+    database: {
+      connectTimeoutMs: integer(
+        env,
+        'DATABASE_CONNECT_TIMEOUT_MS',
+        relayDefaults.database.connectTimeoutMs,
+        100,
+        600_000,
+      ),
+      statementTimeoutMs: integer(
+        env,
+        'DATABASE_STATEMENT_TIMEOUT_MS',
+        relayDefaults.database.statementTimeoutMs,
+        100,
+        3_600_000,
+      ),
+      queryTimeoutMs: integer(env, 'DATABASE_QUERY_TIMEOUT_MS', relayDefaults.database.queryTimeoutMs, 100, 3_600_000),
+    },
     host: env.HOST || relayDefaults.host,
     port,
     logLevel: env.LOG_LEVEL || relayDefaults.logLevel,

@@ -20,13 +20,29 @@ export interface ProjectorConfig {
   pollIntervalMs: number;
   /** How often a standby instance tries to take over. */
   standbyRetryMs: number;
+  /** Bounds of every PostgreSQL call (its session, the event store's pool). */
+  database: DatabaseTimeouts;
+}
+
+/**
+ * How long the projector waits on PostgreSQL: DATABASE_CONNECT_TIMEOUT_MS (5000),
+ * DATABASE_STATEMENT_TIMEOUT_MS (30000; a 500-event batch takes milliseconds, a rebuild's 5000 well
+ * under a second) and DATABASE_QUERY_TIMEOUT_MS (35000), the client-side bound after which a query
+ * with no answer (a hung server or network) fails, its connection is dropped and the projector
+ * starts over from its checkpoint instead of waiting forever.
+ */
+export interface DatabaseTimeouts {
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  queryTimeoutMs: number;
 }
 
 /**
  * Reads the projector's settings (the projector serves no API, so it does not load the HTTP
  * platform): DATABASE_URL (required), EVENT_STORE (`postgres` | `esdb`), EVENTSTORE_URL,
  * LOG_LEVEL (info), HOST (127.0.0.1), PROJECTOR_PORT (3002; `off`: no status server),
- * PROJECTOR_BATCH_SIZE (500), PROJECTOR_POLL_INTERVAL_MS (50), PROJECTOR_STANDBY_RETRY_MS (1000).
+ * PROJECTOR_BATCH_SIZE (500), PROJECTOR_POLL_INTERVAL_MS (50), PROJECTOR_STANDBY_RETRY_MS (1000),
+ * DATABASE_CONNECT_TIMEOUT_MS (5000), DATABASE_STATEMENT_TIMEOUT_MS (30000), DATABASE_QUERY_TIMEOUT_MS (35000).
  * @example
  * const config = loadProjectorConfig(process.env);
  */
@@ -54,6 +70,11 @@ export function loadProjectorConfig(env: NodeJS.ProcessEnv = process.env): Proje
     batchSize: integer(env, 'PROJECTOR_BATCH_SIZE', 500, 1, 10_000),
     pollIntervalMs: integer(env, 'PROJECTOR_POLL_INTERVAL_MS', 50, 5, 60_000),
     standbyRetryMs: integer(env, 'PROJECTOR_STANDBY_RETRY_MS', 1000, 10, 60_000),
+    database: {
+      connectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
+      statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      queryTimeoutMs: integer(env, 'DATABASE_QUERY_TIMEOUT_MS', 35_000, 100, 3_600_000),
+    },
   };
 }
 

@@ -26,6 +26,9 @@ export async function openEventStore(config: ProjectorConfig, logger: Logger): P
     logger,
     poolSize: 4,
     applicationName: 'publisher-projector-store',
+    connectionTimeoutMs: config.database.connectTimeoutMs,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    queryTimeoutMs: config.database.queryTimeoutMs,
     // The projector is the latency-critical reader (read-your-writes waits on it): when a notified
     // append is not readable yet (an older transaction still runs), it looks again at most this late.
     pollIntervalMs: config.pollIntervalMs,
@@ -51,6 +54,8 @@ export async function start(
     connectionString: config.databaseUrl,
     max: 1,
     application_name: 'publisher-projector-migrate',
+    connectionTimeoutMillis: config.database.connectTimeoutMs,
+    query_timeout: config.database.queryTimeoutMs,
   });
   try {
     await migrateReadModel(pool, { logger });
@@ -64,6 +69,7 @@ export async function start(
     logger,
     batchSize: config.batchSize,
     standbyRetryMs: config.standbyRetryMs,
+    timeouts: config.database,
   });
   // Loaded only when used: a projector without a status server starts faster (it matters when an
   // orchestrator restarts it, and in the crash tests).

@@ -41,6 +41,12 @@ export interface PostgresEventStoreOptions {
   statementTimeoutMs?: number;
   /** How long to wait for a connection before answering unavailable (default 5 000 ms). Ignored with `pool`. */
   connectionTimeoutMs?: number;
+  /**
+   * Client side: a query without an answer after this long fails as unavailable and its connection
+   * is discarded (default `statementTimeoutMs` + 5 000 ms). It catches a server or network that hangs,
+   * which `statement_timeout` (enforced by the server) cannot. Ignored with `pool`.
+   */
+  queryTimeoutMs?: number;
   /** `application_name` of the store's sessions, shown in pg_stat_activity (default `publisher-event-store`). */
   applicationName?: string;
   /**
@@ -85,12 +91,14 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
   if (options.pool) {
     pool = options.pool;
   } else if (options.connectionString) {
+    const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
     pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.poolSize ?? 10,
       application_name: applicationName,
       idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 10_000,
-      statement_timeout: options.statementTimeoutMs ?? 30_000,
+      statement_timeout: statementTimeoutMs,
+      query_timeout: options.queryTimeoutMs ?? statementTimeoutMs + 5_000,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
       // Also inherited by the LISTEN connection, which otherwise could sit on a dead socket unnoticed.
       keepAlive: true,
