@@ -8,6 +8,7 @@ import type { CommandApiConfig } from './config.ts';
 import type { CommandApiDeps } from './deps.ts';
 import { COMMAND_API_STATUS_BY_CODE } from './errors.ts';
 import { StateCache } from './handlers/state-cache.ts';
+import { restoreResponseBody } from './idempotency/restore.ts';
 import { migrateIdempotency } from './idempotency/schema.ts';
 import { createIdempotencyStore } from './idempotency/store.ts';
 import deploymentRoutes from './routes/deployments/index.ts';
@@ -32,12 +33,22 @@ export interface CommandApiOptions {
 const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, opts) => {
   const { store, pool, config } = opts;
   await migrateIdempotency(pool);
-  const idempotency = createIdempotencyStore(pool, { ttlHours: config.idempotencyTtlHours });
+  const idempotency = createIdempotencyStore(pool, {
+    ttlHours: config.idempotencyTtlHours,
+    maxResponseBytes: config.idempotencyMaxResponseBytes,
+    restoreBody: (ref) => restoreResponseBody(store, ref),
+  });
   const deps: CommandApiDeps = {
     store,
     idempotency,
-    recordCache: new StateCache<PublishingRecordState>(config.stateCacheSize),
-    deploymentCache: new StateCache<DeploymentState>(config.stateCacheSize),
+    recordCache: new StateCache<PublishingRecordState>({
+      maxEntries: config.stateCacheSize,
+      maxBytes: config.stateCacheBytes,
+    }),
+    deploymentCache: new StateCache<DeploymentState>({
+      maxEntries: config.stateCacheSize,
+      maxBytes: config.stateCacheBytes,
+    }),
     maxAttempts: config.maxCommandAttempts,
     now: opts.now ?? (() => new Date()),
   };

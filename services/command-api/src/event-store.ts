@@ -13,7 +13,7 @@ export interface SelectedEventStore {
 /**
  * THE place where EVENT_STORE selects the adapter:
  * - `postgres` (default): the PostgreSQL store, sharing the API's pool, coalescing appends beyond
- *   APPEND_CONCURRENCY in flight into one call each;
+ *   APPEND_CONCURRENCY in flight into one call each, with at most APPEND_QUEUE_MB waiting (503 beyond);
  * - `esdb`: EventStoreDB at EVENTSTORE_URL. PostgreSQL (DATABASE_URL) is still used for the
  *   API's own table (idempotency keys).
  * @example
@@ -23,7 +23,12 @@ export interface SelectedEventStore {
 export function createEventStoreFromEnv(config: CommandApiConfig, pool: pg.Pool, logger?: Logger): SelectedEventStore {
   switch (config.eventStore) {
     case 'postgres': {
-      const store = createPostgresEventStore({ pool, logger, appendConcurrency: config.appendConcurrency });
+      const store = createPostgresEventStore({
+        pool,
+        logger,
+        appendConcurrency: config.appendConcurrency,
+        maxQueuedAppendBytes: config.appendQueueBytes,
+      });
       return { store, migrate: () => store.migrate() };
     }
     case 'esdb': {

@@ -58,6 +58,11 @@ export interface PostgresEventStoreOptions {
   appendConcurrency?: number;
   /** Most appends coalesced into one call (default 64). */
   maxAppendBatch?: number;
+  /**
+   * Bytes of appends (their events' JSON) that may wait for a group-commit slot; beyond them an
+   * append fails at once with AppendQueueFullError (code APPEND_QUEUE_FULL). Default 16 MiB.
+   */
+  maxQueuedAppendBytes?: number;
 }
 
 /** Appends in flight at once before further ones are coalesced (see `appendConcurrency`). */
@@ -134,6 +139,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
           batchStatement: `es_append_batch_${schemaHash}`,
           maxInFlight: appendConcurrency,
           maxBatchSize: options.maxAppendBatch ?? 64,
+          maxQueuedBytes: options.maxQueuedAppendBytes ?? 16 * 1024 * 1024,
         })
       : null;
   const appendOnce = (stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendOutcome> =>

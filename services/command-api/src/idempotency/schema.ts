@@ -40,6 +40,11 @@ export async function migrateIdempotency(pool: pg.Pool): Promise<void> {
     await client.query(
       `CREATE INDEX IF NOT EXISTS idempotency_keys_created_at ON ${COMMAND_API_SCHEMA}.idempotency_keys (created_at)`,
     );
+    // A large response is kept as references to its records (rebuilt from the event store on
+    // replay) instead of its body, so rows stay small (IDEMPOTENCY_MAX_RESPONSE_BYTES).
+    await client.query(
+      `ALTER TABLE ${COMMAND_API_SCHEMA}.idempotency_keys ADD COLUMN IF NOT EXISTS response_ref jsonb`,
+    );
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});

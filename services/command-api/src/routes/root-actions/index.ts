@@ -16,6 +16,7 @@ import { createPublishingRecords } from '../../handlers/create-publishing-record
 import { deploySite } from '../../handlers/deploy-site.ts';
 import { assertJsonDepth, assertNoSecrets } from '../../handlers/json-checks.ts';
 import { idempotent } from '../../idempotency/idempotent.ts';
+import { createdRecords } from '../../idempotency/restore.ts';
 import { commandContext } from '../../metadata.ts';
 import { commandResponse, errorResponses } from '../responses.ts';
 
@@ -62,7 +63,10 @@ const rootActionRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
         );
         const last = created.map((c) => c.position).reduce((a, b) => (comparePositions(a, b) >= 0 ? a : b));
         const records = created.map((c) => publishingRecords.represent(c.record, c.revision));
-        return commandResponse(request, 201, { records }, { revision: null, position: last });
+        return {
+          ...commandResponse(request, 201, { records }, { revision: null, position: last }),
+          records: createdRecords('records', 'publishing_record', created),
+        };
       });
     },
   );
