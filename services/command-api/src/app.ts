@@ -15,6 +15,7 @@ import deploymentRoutes from './routes/deployments/index.ts';
 import publishingRecordRoutes from './routes/publishing-records/index.ts';
 import { API_PREFIX } from './routes/responses.ts';
 import rootActionRoutes from './routes/root-actions/index.ts';
+import { createSiteRegistry, migrateSites } from './sites/registry.ts';
 
 export interface CommandApiOptions {
   /** The event store (its schema already migrated). */
@@ -33,6 +34,7 @@ export interface CommandApiOptions {
 const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, opts) => {
   const { store, pool, config } = opts;
   await migrateIdempotency(pool);
+  if (config.siteRegistry !== 'off') await migrateSites(pool);
   const idempotency = createIdempotencyStore(pool, {
     ttlHours: config.idempotencyTtlHours,
     maxResponseBytes: config.idempotencyMaxResponseBytes,
@@ -41,6 +43,7 @@ const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, 
   const deps: CommandApiDeps = {
     store,
     idempotency,
+    sites: createSiteRegistry(pool, config.siteRegistry),
     recordCache: new StateCache<PublishingRecordState>({
       maxEntries: config.stateCacheSize,
       maxBytes: config.stateCacheBytes,

@@ -5,6 +5,7 @@ import {
   loadPlatformConfig,
   type PlatformConfig,
 } from '@publisher/platform';
+import { SITE_REGISTRY_MODES, type SiteRegistryMode } from './sites/registry.ts';
 
 const MIB = 1024 * 1024;
 
@@ -25,6 +26,8 @@ export interface CommandApiConfig extends PlatformConfig {
   appendQueueBytes: number;
   /** Largest idempotent response stored in full; larger ones are stored as record references (IDEMPOTENCY_MAX_RESPONSE_BYTES). */
   idempotencyMaxResponseBytes: number;
+  /** Whether and how creates check that a site belongs to the caller's account (SITE_REGISTRY). */
+  siteRegistry: SiteRegistryMode;
   /** Attempts of a command that keeps losing optimistic-concurrency races before answering 409. */
   maxCommandAttempts: number;
   /** How long an Idempotency-Key is remembered. */
@@ -35,7 +38,7 @@ export interface CommandApiConfig extends PlatformConfig {
  * The command API's configuration: the platform's variables (COMMAND_API_PORT, HOST, DATABASE_URL,
  * LOG_LEVEL, JWT_*, BODY_LIMIT_BYTES, RATE_LIMIT_*, SHUTDOWN_GRACE_MS) plus EVENT_STORE,
  * EVENTSTORE_URL, DATABASE_POOL_SIZE, APPEND_CONCURRENCY, APPEND_QUEUE_MB, STATE_CACHE_SIZE, STATE_CACHE_MB,
- * COMMAND_MAX_ATTEMPTS, IDEMPOTENCY_TTL_HOURS, IDEMPOTENCY_MAX_RESPONSE_BYTES.
+ * COMMAND_MAX_ATTEMPTS, IDEMPOTENCY_TTL_HOURS, IDEMPOTENCY_MAX_RESPONSE_BYTES, SITE_REGISTRY.
  * @example
  * const config = loadCommandApiConfig(process.env);
  */
@@ -45,8 +48,13 @@ export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): Comm
   if (eventStore !== 'postgres' && eventStore !== 'esdb') {
     throw new ConfigError(`EVENT_STORE must be postgres or esdb; got ${env.EVENT_STORE}`);
   }
+  const siteRegistry = (env.SITE_REGISTRY || 'off') as SiteRegistryMode;
+  if (!SITE_REGISTRY_MODES.includes(siteRegistry)) {
+    throw new ConfigError(`SITE_REGISTRY must be one of ${SITE_REGISTRY_MODES.join(', ')}; got ${env.SITE_REGISTRY}`);
+  }
   return {
     ...platform,
+    siteRegistry,
     eventStore,
     eventStoreUrl: env.EVENTSTORE_URL || null,
     databasePoolSize: integerFromEnv(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
