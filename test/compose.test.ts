@@ -242,3 +242,52 @@ t.test('the stack runs the services on EventStoreDB, PostgreSQL and Kafka from t
       t.ok(compose.volumes && source in compose.volumes, `volume ${source} is declared`);
   }
 });
+
+/** `ports` entries as (host address, published port): short (`"127.0.0.1:9094:9094"`) or long syntax. */
+function publishedPorts(service: ComposeService): Array<{ hostIp: string | null; published: string }> {
+  return (service.ports ?? []).map((entry) => {
+    if (typeof entry === 'object' && entry !== null) {
+      const long = entry as { host_ip?: string; published?: string | number };
+      return { hostIp: long.host_ip ?? null, published: String(long.published ?? '') };
+    }
+    const parts = String(entry).split('/')[0]!.split(':');
+    if (parts.length === 3) return { hostIp: parts[0]!, published: parts[1]! };
+    // "3000" alone publishes an ephemeral host port, "3000:3000" the given one: on every address.
+    return { hostIp: null, published: parts.length === 2 ? parts[0]! : '' };
+  });
+}
+
+/** The APIs are the product: the only services whose ports may be published on every address. */
+const PUBLIC_SERVICES = new Set(['command-api', 'read-api']);
+
+t.test('only the APIs are published to the host; nothing insecure is reachable from outside', async (t) => {
+  for (const [name, service] of Object.entries(compose.services)) {
+    for (const { hostIp, published } of publishedPorts(service)) {
+      if (PUBLIC_SERVICES.has(name)) continue;
+      t.equal(hostIp, '127.0.0.1', `${name} publishes ${published} on the host's loopback only`);
+    }
+  }
+  for (const name of ['postgres', 'eventstore', 'projector', 'kafka-relay', 'publishing-worker']) {
+    t.same(compose.services[name]?.ports ?? [], [], `${name} publishes no port`);
+  }
+  t.ok(
+    publishedPorts(compose.services['command-api']!).length > 0 &&
+      publishedPorts(compose.services['read-api']!).length > 0,
+    'the APIs are published (so this test sees ports at all)',
+  );
+});
+
+t.test('status servers listen on loopback, or require a token', async (t) => {
+  const env = (s: ComposeService) =>
+    (Array.isArray(s.environment)
+      ? Object.fromEntries(s.environment.map((e) => e.split(/=(.*)/s).slice(0, 2)))
+      : (s.environment ?? {})) as Record<string, string>;
+  for (const name of ['projector', 'kafka-relay', 'publishing-worker']) {
+    const vars = env(compose.services[name]!);
+    t.notOk('HOST' in vars, `${name}: HOST does not move its status server (STATUS_HOST does)`);
+    const host = vars.STATUS_HOST ?? '127.0.0.1';
+    t.ok(/^127\.|^localhost$|^::1$/.test(host) || Boolean(vars.STATUS_TOKEN), `${name}: status on ${host}`);
+    t.ok(variablesReadBy(name).has('STATUS_HOST'), `${name} reads STATUS_HOST`);
+    t.ok(variablesReadBy(name).has('STATUS_TOKEN'), `${name} reads STATUS_TOKEN`);
+  }
+});

@@ -1,4 +1,5 @@
 import type { EventStore } from '@publisher/event-store';
+import { loadStatusAccess } from '@publisher/platform/status-access';
 import type { Logger } from 'pino';
 import { RelayError } from './errors.ts';
 import { parseBrokers } from './kafka.ts';
@@ -47,7 +48,10 @@ export interface RelayConfig {
    * dropped and the relay starts over from its checkpoint instead of waiting forever.
    */
   database: { connectTimeoutMs: number; statementTimeoutMs: number; queryTimeoutMs: number };
+  /** Interface of /health and /metrics (STATUS_HOST, default 127.0.0.1; a non-loopback one needs STATUS_TOKEN). */
   host: string;
+  /** Bearer token /metrics requires (STATUS_TOKEN); null: none. /health never needs it. */
+  statusToken: string | null;
   /** Port of /health and /metrics; null: no HTTP endpoint; 0: any free port. */
   port: number | null;
   logLevel: string;
@@ -71,6 +75,7 @@ export const relayDefaults: Omit<RelayConfig, 'databaseUrl' | 'brokers'> = {
   lockRetryMs: 2000,
   database: { connectTimeoutMs: 5000, statementTimeoutMs: 30_000, queryTimeoutMs: 35_000 },
   host: '127.0.0.1',
+  statusToken: null,
   port: DEFAULT_RELAY_PORT,
   logLevel: 'info',
 };
@@ -88,6 +93,12 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
   if (kind !== 'postgres' && kind !== 'esdb') throw invalid(`EVENT_STORE must be postgres or esdb; got ${kind}`);
   if (kind === 'esdb' && !env.EVENTSTORE_URL) throw invalid('EVENTSTORE_URL is required with EVENT_STORE=esdb');
   const port = env.KAFKA_RELAY_PORT === 'off' ? null : integer(env, 'KAFKA_RELAY_PORT', DEFAULT_RELAY_PORT, 0, 65535);
+  let status: ReturnType<typeof loadStatusAccess>;
+  try {
+    status = loadStatusAccess(env);
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
   return {
     databaseUrl,
     brokers,
@@ -120,7 +131,8 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
       ),
       queryTimeoutMs: integer(env, 'DATABASE_QUERY_TIMEOUT_MS', relayDefaults.database.queryTimeoutMs, 100, 3_600_000),
     },
-    host: env.HOST || relayDefaults.host,
+    host: status.host,
+    statusToken: status.token,
     port,
     logLevel: env.LOG_LEVEL || relayDefaults.logLevel,
   };

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventStore } from '@publisher/event-store';
+import { STATUS_UNAUTHORIZED_BODY, statusRequestAllowed } from '@publisher/platform/status-access';
 
 /** What the relay is doing, updated as it runs (the numbers behind /health and /metrics). */
 export interface RelayState {
@@ -114,14 +115,23 @@ export function prometheusText(name: string, state: RelayState, lag: RelayLag | 
 export async function serveMetrics(options: {
   host: string;
   port: number;
+  /** Bearer token required on every path but /health (STATUS_TOKEN); null or absent: none. */
+  token?: string | null;
   name: string;
   state: RelayState;
   store: EventStore;
 }): Promise<{ port: number; close(): Promise<void> }> {
   const { state, name, store } = options;
   const lag = () => measureLag(store, state.relayedPosition).catch(() => null);
+  const access = { host: options.host, token: options.token ?? null };
   const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (!statusRequestAllowed(access, path, req.headers.authorization)) {
+      res
+        .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
+        .end(STATUS_UNAUTHORIZED_BODY);
+      return;
+    }
     if (req.method !== 'GET' || (path !== '/health' && path !== '/metrics')) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
       return;

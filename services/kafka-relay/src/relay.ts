@@ -58,7 +58,14 @@ export async function start(options: RelayOptions): Promise<RelayHandle> {
   try {
     await checkpoints.migrate();
     if (config.port !== null) {
-      http = await serveMetrics({ host: config.host, port: config.port, name: config.name, state, store });
+      http = await serveMetrics({
+        host: config.host,
+        port: config.port,
+        token: config.statusToken,
+        name: config.name,
+        state,
+        store,
+      });
     }
   } catch (err) {
     if (ownsStore) await store.close();

@@ -1,3 +1,4 @@
+import { loadStatusAccess } from '@publisher/platform/status-access';
 import { ConfigError } from './errors.ts';
 
 export const DEFAULT_PROJECTOR_PORT = 3002;
@@ -11,7 +12,10 @@ export interface ProjectorConfig {
   /** EventStoreDB connection string, for EVENT_STORE=esdb. */
   eventStoreUrl: string | null;
   logLevel: ProjectorLogLevel;
+  /** Interface of the status server (STATUS_HOST, default 127.0.0.1; a non-loopback one needs STATUS_TOKEN). */
   host: string;
+  /** Bearer token the status server requires on every path but /health (STATUS_TOKEN); null: none. */
+  statusToken: string | null;
   /** Port of the status server (/health, /ready, /metrics, /status); null: no server. */
   statusPort: number | null;
   /** Events per batch transaction. */
@@ -40,7 +44,7 @@ export interface DatabaseTimeouts {
 /**
  * Reads the projector's settings (the projector serves no API, so it does not load the HTTP
  * platform): DATABASE_URL (required), EVENT_STORE (`postgres` | `esdb`), EVENTSTORE_URL,
- * LOG_LEVEL (info), HOST (127.0.0.1), PROJECTOR_PORT (3002; `off`: no status server),
+ * LOG_LEVEL (info), STATUS_HOST (127.0.0.1), STATUS_TOKEN, PROJECTOR_PORT (3002; `off`: no status server),
  * PROJECTOR_BATCH_SIZE (500), PROJECTOR_POLL_INTERVAL_MS (50), PROJECTOR_STANDBY_RETRY_MS (1000),
  * DATABASE_CONNECT_TIMEOUT_MS (5000), DATABASE_STATEMENT_TIMEOUT_MS (30000), DATABASE_QUERY_TIMEOUT_MS (35000).
  * @example
@@ -60,12 +64,14 @@ export function loadProjectorConfig(env: NodeJS.ProcessEnv = process.env): Proje
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got ${env.LOG_LEVEL}`);
   }
+  const status = loadStatusAccess(env);
   return {
     databaseUrl,
     eventStore,
     eventStoreUrl: env.EVENTSTORE_URL || null,
     logLevel: logLevel as ProjectorLogLevel,
-    host: env.HOST || '127.0.0.1',
+    host: status.host,
+    statusToken: status.token,
     statusPort: env.PROJECTOR_PORT === 'off' ? null : integer(env, 'PROJECTOR_PORT', DEFAULT_PROJECTOR_PORT, 0, 65535),
     batchSize: integer(env, 'PROJECTOR_BATCH_SIZE', 500, 1, 10_000),
     pollIntervalMs: integer(env, 'PROJECTOR_POLL_INTERVAL_MS', 50, 5, 60_000),

@@ -77,7 +77,12 @@ export async function start(
   if (config.statusPort !== null) {
     try {
       const { startStatusServer } = await import('./status-server.ts');
-      server = await startStatusServer(projector, { host: config.host, port: config.statusPort, logger });
+      server = await startStatusServer(projector, {
+        host: config.host,
+        port: config.statusPort,
+        token: config.statusToken,
+        logger,
+      });
     } catch (err) {
       await projector.close();
       throw err;

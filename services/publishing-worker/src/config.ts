@@ -1,5 +1,6 @@
 import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { integerFromEnv, type JwtPolicy, loadJwtPolicy, resolveJwtSecret } from '@publisher/platform';
+import { loadStatusAccess } from '@publisher/platform/status-access';
 import type { Logger } from 'pino';
 import type { WordPressCredentials } from './destinations/index.ts';
 import { WorkerError } from './errors.ts';
@@ -37,7 +38,10 @@ export interface WorkerConfig {
   commandRetryBudgetMs: number;
   /** Event ids remembered for deduplication. */
   dedupeCapacity: number;
+  /** Interface of /health and /metrics (STATUS_HOST, default 127.0.0.1; a non-loopback one needs STATUS_TOKEN). */
   host: string;
+  /** Bearer token /metrics requires (STATUS_TOKEN); null: none. /health never needs it. */
+  statusToken?: string | null;
   /** Port of /health and /metrics; null: none; 0: any free port. */
   port: number | null;
   logLevel: string;
@@ -83,6 +87,12 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
     .filter(Boolean);
   if (brokers.length === 0) throw invalid('KAFKA_BROKERS is required, e.g. 127.0.0.1:9092');
   const production = env.NODE_ENV === 'production';
+  let status: ReturnType<typeof loadStatusAccess>;
+  try {
+    status = loadStatusAccess(env);
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
   const jwt = resolveJwtSecret(env);
   if (jwt.development) warnings.push('JWT_SECRET is not set: signing with the development secret');
   let webhookSecret = env.WEBHOOK_SIGNING_SECRET;
@@ -115,7 +125,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
     commandTimeoutMs: integer(env, 'COMMAND_TIMEOUT_MS', workerDefaults.commandTimeoutMs, 100, 300_000),
     commandRetryBudgetMs: integer(env, 'COMMAND_RETRY_BUDGET_MS', workerDefaults.commandRetryBudgetMs, 0, 3_600_000),
     dedupeCapacity: integer(env, 'WORKER_DEDUPE_CAPACITY', workerDefaults.dedupeCapacity, 1, 10_000_000),
-    host: env.HOST || workerDefaults.host,
+    host: status.host,
+    statusToken: status.token,
     port:
       env.PUBLISHING_WORKER_PORT === 'off'
         ? null

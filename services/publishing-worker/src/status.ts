@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { STATUS_UNAUTHORIZED_BODY, statusRequestAllowed } from '@publisher/platform/status-access';
 
 /** Counters behind /health and /metrics. */
 export interface WorkerState {
@@ -55,13 +56,20 @@ function prometheus(group: string, s: WorkerState): string {
 export async function serveStatus(options: {
   host: string;
   port: number;
+  /** Bearer token required on every path but /health (STATUS_TOKEN); null or absent: none. */
+  token?: string | null;
   group: string;
   state: WorkerState;
 }): Promise<{ port: number; close(): Promise<void> }> {
   const { state, group } = options;
+  const access = { host: options.host, token: options.token ?? null };
   const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/metrics') {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (!statusRequestAllowed(access, path, req.headers.authorization)) {
+      res
+        .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
+        .end(STATUS_UNAUTHORIZED_BODY);
+    } else if (req.method === 'GET' && path === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(prometheus(group, state));
     } else if (req.method === 'GET' && path === '/health') {
       const ok = state.consumer === 'running';

@@ -145,7 +145,13 @@ export async function start(options: WorkerOptions & { destinations?: Destinatio
 
   let status: Awaited<ReturnType<typeof serveStatus>> | null = null;
   if (config.port !== null) {
-    status = await serveStatus({ host: config.host, port: config.port, group: config.groupId, state });
+    status = await serveStatus({
+      host: config.host,
+      port: config.port,
+      token: config.statusToken,
+      group: config.groupId,
+      state,
+    });
   }
   logger.info(
     { group: config.groupId, topic: topics.source, command_api: config.commandApiUrl, port: status?.port ?? null },
