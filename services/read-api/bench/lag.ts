@@ -8,15 +8,24 @@
  * visibility is measured by reading the record back with `min_position` = the command's
  * X-Position, which the read API answers as soon as the projector has committed that position.
  * Uses DATABASE_URL, or an embedded PostgreSQL in .data/bench-pg (a fresh database each run).
+ *
+ * BENCH_REBUILD_EVENTS=1000000: the same, side by side with a read-model rebuild. The database then
+ * holds that many events first (`bench_lag_rebuild_<n>`, seeded once and reused); after BENCH_SECONDS
+ * without a rebuild, `pnpm projector:rebuild` runs in its own process while the load goes on, and
+ * the lag is reported for both windows.
  */
+import { fork } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
+import { comparePositions, createPostgresEventStore } from '@publisher/event-store';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { seedLog } from '../../projector/bench/seed-log.ts';
 import { benchDatabase, freePort, quantile, root, spawnServer } from './bench-support.ts';
 
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const REBUILD_EVENTS = Number(process.env.BENCH_REBUILD_EVENTS ?? 0);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
@@ -55,7 +64,15 @@ function request(
 }
 
 async function main(): Promise<void> {
-  const db = await benchDatabase('bench_lag', { fresh: true });
+  const db = REBUILD_EVENTS
+    ? await benchDatabase(`bench_lag_rebuild_${REBUILD_EVENTS}`)
+    : await benchDatabase('bench_lag', { fresh: true });
+  if (REBUILD_EVENTS) {
+    const store = createPostgresEventStore({ connectionString: db.url, poolSize: 24 });
+    await store.migrate();
+    await seedLog(store, REBUILD_EVENTS);
+    await store.close();
+  }
   const [commandPort, readPort] = [await freePort(), await freePort()];
   const env = {
     DATABASE_URL: db.url,
@@ -79,6 +96,7 @@ async function main(): Promise<void> {
     { ...env, READ_API_PORT: String(readPort) },
     ready(readPort),
   );
+  if (REBUILD_EVENTS) await caughtUp(db.url);
 
   const tokens = Array.from({ length: 50 }, (_, i) => ({
     account: i + 1,
@@ -86,6 +104,9 @@ async function main(): Promise<void> {
   }));
   const commandMs: number[] = [];
   const lagMs: number[] = [];
+  /** Lag samples of the rebuild window (BENCH_REBUILD_EVENTS), apart from `lagMs`. */
+  const rebuildLagMs: number[] = [];
+  let rebuilding = false;
   let measuring = false;
   let sent = 0;
   let failed = 0;
@@ -115,7 +136,7 @@ async function main(): Promise<void> {
     if (read.status !== 200) behind++;
     if (measuring) {
       commandMs.push(t1 - t0);
-      if (read.status === 200) lagMs.push(t2 - t1);
+      if (read.status === 200) (rebuilding ? rebuildLagMs : lagMs).push(t2 - t1);
     }
     return id;
   }
@@ -149,11 +170,25 @@ async function main(): Promise<void> {
     `# ${RATE} commands/s for ${SECONDS} s (after ${WARMUP_SECONDS} s warm-up); each followed by a min_position read`,
   );
   const started = performance.now();
-  const total = (WARMUP_SECONDS + SECONDS) * RATE;
+  let total = (WARMUP_SECONDS + SECONDS) * RATE;
+  // With BENCH_REBUILD_EVENTS the load goes on until the rebuild, started after BENCH_SECONDS, ends.
+  let rebuild: Promise<number> | null = null;
+  let rebuildSeconds = 0;
   await new Promise<void>((resolve) => {
     const tick = () => {
       const elapsed = (performance.now() - started) / 1000;
       measuring = elapsed >= WARMUP_SECONDS;
+      if (REBUILD_EVENTS && !rebuild && elapsed >= WARMUP_SECONDS + SECONDS) {
+        rebuilding = true;
+        total = Number.POSITIVE_INFINITY;
+        const since = performance.now();
+        rebuild = runRebuild(db.url).then((code) => {
+          rebuildSeconds = (performance.now() - since) / 1000;
+          rebuilding = false;
+          total = sent;
+          return code;
+        });
+      }
       const due = Math.min(total, Math.floor(elapsed * RATE));
       while (sent < due) {
         sent++;
@@ -182,11 +217,43 @@ async function main(): Promise<void> {
   console.log(
     `response → visible in the read API: p50 ${f(lagMs, 0.5)} ms, p95 ${f(lagMs, 0.95)} ms, p99 ${f(lagMs, 0.99)} ms, max ${f(lagMs, 1)} ms (target p99 ≤ 50 ms; ${lagMs.length} samples)`,
   );
+  if (rebuild) {
+    const code = await rebuild;
+    console.log(
+      `during the rebuild of ${REBUILD_EVENTS} events (${rebuildSeconds.toFixed(1)} s, exit ${code}): p50 ${f(rebuildLagMs, 0.5)} ms, p95 ${f(rebuildLagMs, 0.95)} ms, p99 ${f(rebuildLagMs, 0.99)} ms, max ${f(rebuildLagMs, 1)} ms (target p99 ≤ 250 ms; ${rebuildLagMs.length} samples)`,
+    );
+  }
   agent.destroy();
   await readApi.stop();
   await projector.stop();
   await commandApi.stop();
   await db.stop();
+}
+
+/** Waits until the projector has projected the whole (seeded) log, so lag is measured from a live projector. */
+async function caughtUp(url: string): Promise<void> {
+  const store = createPostgresEventStore({ connectionString: url });
+  const head = await store.headPosition();
+  console.log('# waiting for the projector to catch up with the seeded log…');
+  for (;;) {
+    const { rows } = await store.pool.query<{ position: string | null }>(
+      "SELECT position FROM read_model.projection_checkpoints WHERE name = 'read_models'",
+    );
+    if (comparePositions(rows[0]?.position ?? null, head) >= 0) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  await store.close();
+}
+
+/** `pnpm projector:rebuild` in its own process; resolves with its exit code. */
+function runRebuild(url: string): Promise<number> {
+  console.log(`# rebuilding the read models from ${REBUILD_EVENTS}+ events while the load goes on…`);
+  const child = fork(path.join(root, 'services/projector/src/rebuild-cli.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
+    stdio: 'inherit',
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }
 
 await main();
