@@ -32,9 +32,11 @@ t.test('every schema-valid request to every command route answers 2xx/4xx in the
   };
 
   let requests = 0;
+  let routes = 0;
   for (const [path, operations] of Object.entries(doc.paths)) {
     if (!path.startsWith(API)) continue;
     for (const [method, operation] of Object.entries(operations)) {
+      routes += 1;
       const parameters = operation.parameters ?? [];
       const header = parameters.filter((p) => p.in === 'header');
       const knownId = path.startsWith(`${API}/deployments`) ? deployment : record.id;
@@ -73,7 +75,8 @@ t.test('every schema-valid request to every command route answers 2xx/4xx in the
       );
     }
   }
-  t.ok(requests >= RUNS * 13, `${requests} generated requests over every command route, none answered 5xx`);
+  t.ok(routes >= 13, `${routes} routes in the document`);
+  t.equal(requests, RUNS * routes, `${requests} generated requests over every route, none answered 5xx`);
 });
 
 t.test('the If-Match pattern the document declares is exactly what the server parses', async (t) => {

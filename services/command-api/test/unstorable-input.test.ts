@@ -71,6 +71,18 @@ const routes: Route[] = [
     body: (bad) => [{ site_id: 3, metadata: { note: bad } }, 'metadata.note'],
   },
   {
+    name: 'update deployment: metadata value',
+    method: 'PATCH',
+    url: ({ deployment }) => `${API}/deployments/${deployment}`,
+    body: (bad) => [{ metadata: { note: bad } }, 'metadata.note'],
+  },
+  {
+    name: 'cancel deployment: reason',
+    method: 'POST',
+    url: ({ deployment }) => `${API}/deployments/${deployment}/cancel`,
+    body: (bad) => [{ reason: bad }, 'reason'],
+  },
+  {
     name: 'fail deployment: error',
     method: 'POST',
     url: ({ deployment }) => `${API}/deployments/${deployment}/fail`,

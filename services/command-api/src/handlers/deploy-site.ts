@@ -26,7 +26,7 @@ export async function deploySite(
   assertMayCreate(request.principal, body.site_id);
   const account_id = accountForCreate(request.principal, body.account_id);
   assertJsonDepth([[body.metadata, 'metadata']]);
-  await deps.sites.assertSiteOfAccount(request.principal.account_id, body.site_id);
+  await deps.sites.assertSiteOfAccount(account_id, body.site_id);
   const ctx = commandContext(request);
   return idempotent(request, reply, deps.idempotency, async ({ id, keyed }) => {
     const created = await createDeployment(

@@ -68,7 +68,7 @@ const refused = (accountId: number, siteId: number, why: string) =>
  * a create then costs no extra round trip; an operator's reassignment takes effect within a minute.
  * @example
  * const sites = createSiteRegistry(pool, 'claim');
- * await sites.assertSiteOfAccount(request.principal.account_id, body.site_id);
+ * await sites.assertSiteOfAccount(accountForCreate(request.principal, body.account_id), body.site_id);
  */
 export function createSiteRegistry(pool: pg.Pool, mode: SiteRegistryMode): SiteRegistry {
   if (mode === 'off') return { mode, assertSiteOfAccount: async () => {} };

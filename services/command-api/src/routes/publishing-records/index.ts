@@ -56,7 +56,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
         [body.metadata, 'metadata'],
       ]);
       assertNoSecrets([[body.destination_config, 'destination_config']]);
-      await deps.sites.assertSiteOfAccount(request.principal.account_id, body.site_id);
+      await deps.sites.assertSiteOfAccount(account_id, body.site_id);
       const ctx = commandContext(request);
       return idempotent(request, reply as FastifyReply, deps.idempotency, async ({ id, recovering }) => {
         const [created] = await createPublishingRecords(

@@ -43,7 +43,7 @@ const rootActionRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
       const account_id = accountForCreate(request.principal, body.account_id);
       assertJsonDepth(body.destinations.map((d, i) => [d.destination_config, `destinations.${i}.destination_config`]));
       assertNoSecrets(body.destinations.map((d, i) => [d.destination_config, `destinations.${i}.destination_config`]));
-      await deps.sites.assertSiteOfAccount(request.principal.account_id, body.site_id);
+      await deps.sites.assertSiteOfAccount(account_id, body.site_id);
       const ctx = commandContext(request);
       return idempotent(request, reply as FastifyReply, deps.idempotency, async ({ id, recovering }) => {
         const created = await createPublishingRecords(
