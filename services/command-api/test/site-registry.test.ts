@@ -62,6 +62,28 @@ t.test('SITE_REGISTRY=claim: the first account to use a site owns it', async (t)
     }
   }
   t.equal(await api.eventCount(), before, 'nothing stored for the refused creates');
+  // A privileged create is checked against the account it creates in, not the token's.
+  const scheduler = { sub: 'scheduler', role: 'system_bot' } as Claims;
+  const forOwner = await api.call({
+    method: 'POST',
+    url: `${API}/deploy`,
+    payload: { site_id: 7, account_id: 1 },
+    as: scheduler,
+  });
+  t.equal(forOwner.statusCode, 201, 'an accountless system_bot creating in the owner account');
+  await api.call({
+    method: 'POST',
+    url: `${API}/deployments/${forOwner.json().data.id}/fail`,
+    payload: { error: 'x' },
+    as: account1,
+  });
+  const forOther = await api.call({
+    method: 'POST',
+    url: `${API}/deploy`,
+    payload: { site_id: 7, account_id: 2 },
+    as: scheduler,
+  });
+  t.equal(forOther.statusCode, 403, 'and not in another account');
   t.same(await statuses(api, 7, account1), [201, 201, 201, 201], 'the owner goes on');
   t.same(await statuses(api, 8, account2), [201, 201, 201, 201], 'account 2 claims a site of its own');
   const rows = await api.pool.query(
