@@ -12,6 +12,7 @@ export { default as rateLimit, FixedWindowLimiter, type RateLimitOptions, type W
 export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
 export { serverOptions } from './server-options.ts';
 export { closeGracefully } from './shutdown.ts';
+export * from './status-access.ts';
 export { findUnstorable, type UnstorableReason, type UnstorableString, unstorableReason } from './storable.ts';
 export * from './tenancy.ts';
 export { signTestToken, type TestTokenOptions } from './test-tokens.ts';

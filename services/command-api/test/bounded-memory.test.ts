@@ -3,39 +3,21 @@
  * Retry-After when full, instead of piling up), and idempotency rows (a large response is kept as
  * references to its records, not as its body). The state cache has its own test (state-cache.test.ts).
  */
-import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
 import t, { type Test } from 'tap';
-import { buildApp } from '../src/app.ts';
-import { loadCommandApiConfig } from '../src/config.ts';
-import { createEventStoreFromEnv } from '../src/event-store.ts';
-import { API, editor, recordBody, tokenFor } from './helpers.ts';
+import { API, recordBody, startApi } from './helpers.ts';
 
 async function start(t: Test, env: NodeJS.ProcessEnv) {
-  const db = await createTestDatabase('command_api_bounds');
-  const config = loadCommandApiConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000', ...env });
-  const pool = new pg.Pool({ connectionString: db.url, max: 10 });
-  pool.on('error', () => {});
-  const { store, migrate } = createEventStoreFromEnv(config, pool);
-  await migrate();
-  const app = await buildApp({ store, pool, config }, { logger: false });
-  t.teardown(async () => {
-    await app.close();
-    await store.close();
-    await pool.end();
-    await db.drop();
-  });
-  const auth = { authorization: `Bearer ${tokenFor(editor)}` };
+  const api = await startApi(t, env);
   const post = (url: string, payload: object, headers: Record<string, string> = {}) =>
-    app.inject({ method: 'POST', url: `${API}${url}`, payload, headers: { ...auth, ...headers } });
-  const events = async () => Number((await pool.query('SELECT count(*) AS n FROM event_store.events')).rows[0].n);
-  return { db, pool, post, events };
+    api.call({ method: 'POST', url: `${API}${url}`, payload, headers });
+  return { dbUrl: api.dbUrl, pool: api.pool, post, events: api.eventCount };
 }
 
 t.test('a full append queue answers 503 with Retry-After at once; what was queued is stored', async (t) => {
   const api = await start(t, { APPEND_QUEUE_MB: '1', APPEND_CONCURRENCY: '1' });
   // Holds every insert back: the first append stays in flight, the next ones queue behind it.
-  const lock = new pg.Client({ connectionString: api.db.url });
+  const lock = new pg.Client({ connectionString: api.dbUrl });
   await lock.connect();
   t.teardown(() => lock.end());
   await lock.query('BEGIN');

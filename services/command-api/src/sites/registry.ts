@@ -1,7 +1,7 @@
 import { httpError } from '@publisher/platform';
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
-import { COMMAND_API_SCHEMA } from '../idempotency/schema.ts';
+import { COMMAND_API_SCHEMA, migrateUnderLock } from '../idempotency/schema.ts';
 
 const TABLE = `${COMMAND_API_SCHEMA}.sites`;
 
@@ -36,26 +36,16 @@ const MIGRATION_LOCK_KEY = 0x73697465; // "site"
  * await migrateSites(pool);
  */
 export async function migrateSites(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${COMMAND_API_SCHEMA}`);
-    await client.query(`
+  await migrateUnderLock(pool, MIGRATION_LOCK_KEY, (client) =>
+    client.query(`
       CREATE TABLE IF NOT EXISTS ${TABLE} (
         site_id bigint PRIMARY KEY,
         account_id bigint NOT NULL,
         -- 'claimed' by a first create (SITE_REGISTRY=claim) or 'operator' (registered by hand)
         source text NOT NULL DEFAULT 'operator',
         created_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+      )`),
+  );
 }
 
 const refused = (accountId: number, siteId: number, why: string) =>
