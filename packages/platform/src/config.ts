@@ -44,7 +44,7 @@ export interface PlatformConfig {
   /** How long in-flight requests may take to finish on SIGTERM before the process exits anyway. */
   shutdownGraceMs: number;
   jwt: JwtConfig;
-  /** Bounds of every PostgreSQL call the API makes (`databaseTimeouts`). */
+  /** Bounds of every PostgreSQL call the API makes (`loadDatabaseTimeouts`). */
   database: DatabaseTimeouts;
 }
 
@@ -118,38 +118,16 @@ export function loadPlatformConfig(env: NodeJS.ProcessEnv, options: LoadConfigOp
 
 /**
  * DATABASE_CONNECT_TIMEOUT_MS (default 3000), DATABASE_STATEMENT_TIMEOUT_MS (5000) and
- * DATABASE_QUERY_TIMEOUT_MS (statement timeout + 1000); `defaults` lets a service with longer
- * queries start from other values.
+ * DATABASE_QUERY_TIMEOUT_MS (statement timeout + 1000).
  * @example
  * const pool = new pg.Pool({ connectionString, ...pgPoolTimeouts(loadDatabaseTimeouts(process.env)) });
  */
-export function loadDatabaseTimeouts(
-  env: NodeJS.ProcessEnv,
-  defaults: Partial<DatabaseTimeouts> = {},
-): DatabaseTimeouts {
-  const statementTimeoutMs = integerFromEnv(
-    env,
-    'DATABASE_STATEMENT_TIMEOUT_MS',
-    defaults.statementTimeoutMs ?? 5000,
-    100,
-    3_600_000,
-  );
+export function loadDatabaseTimeouts(env: NodeJS.ProcessEnv): DatabaseTimeouts {
+  const statementTimeoutMs = integerFromEnv(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 3_600_000);
   return {
-    connectTimeoutMs: integerFromEnv(
-      env,
-      'DATABASE_CONNECT_TIMEOUT_MS',
-      defaults.connectTimeoutMs ?? 3000,
-      100,
-      600_000,
-    ),
+    connectTimeoutMs: integerFromEnv(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 600_000),
     statementTimeoutMs,
-    queryTimeoutMs: integerFromEnv(
-      env,
-      'DATABASE_QUERY_TIMEOUT_MS',
-      defaults.queryTimeoutMs ?? statementTimeoutMs + 1000,
-      100,
-      3_600_000,
-    ),
+    queryTimeoutMs: integerFromEnv(env, 'DATABASE_QUERY_TIMEOUT_MS', statementTimeoutMs + 1000, 100, 3_600_000),
   };
 }
 
