@@ -39,16 +39,26 @@ export function loadStatusAccess(env: NodeJS.ProcessEnv): StatusAccess {
 }
 
 /**
- * Whether a status request may be answered: `/health` (alive or not, nothing more) always; the
- * rest only with `Authorization: Bearer <STATUS_TOKEN>` when a token is configured.
+ * Whether the caller may see a status server's details: always without a token, else only with
+ * `Authorization: Bearer <STATUS_TOKEN>`.
+ * @example
+ * const body = statusDetailsAllowed(access, req.headers.authorization) ? fullHealth : { status };
+ */
+export function statusDetailsAllowed(access: StatusAccess, authorization: string | undefined): boolean {
+  if (access.token === null) return true;
+  const expected = Buffer.from(`Bearer ${access.token}`);
+  const given = Buffer.from(authorization ?? '');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * Whether a status request may be answered: `/health` always (without the token, only whether the
+ * service is up: `{ status }`); the rest only when `statusDetailsAllowed`.
  * @example
  * if (!statusRequestAllowed(access, '/metrics', req.headers.authorization)) res.writeHead(401).end();
  */
 export function statusRequestAllowed(access: StatusAccess, path: string, authorization: string | undefined): boolean {
-  if (access.token === null || path === '/health') return true;
-  const expected = Buffer.from(`Bearer ${access.token}`);
-  const given = Buffer.from(authorization ?? '');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return path === '/health' || statusDetailsAllowed(access, authorization);
 }
 
 /** The body of the 401 a refused status request gets. */

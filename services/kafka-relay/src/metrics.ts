@@ -1,7 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventStore } from '@publisher/event-store';
-import { STATUS_UNAUTHORIZED_BODY, statusRequestAllowed } from '@publisher/platform/status-access';
+import {
+  STATUS_UNAUTHORIZED_BODY,
+  statusDetailsAllowed,
+  statusRequestAllowed,
+} from '@publisher/platform/status-access';
 
 /** What the relay is doing, updated as it runs (the numbers behind /health and /metrics). */
 export interface RelayState {
@@ -142,7 +146,11 @@ export async function serveMetrics(options: {
         return;
       }
       const body = healthBody(name, state, measured);
-      res.writeHead(body.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      // Without the token, /health says whether the relay is up, not what it is doing.
+      const shown = statusDetailsAllowed(access, req.headers.authorization) ? body : { status: body.status };
+      res
+        .writeHead(body.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify(shown));
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -97,6 +97,13 @@ t.test('with a token, every status path but /health answers 401 without it', asy
   for (const [name, port, paths] of servers) {
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     t.not(health.status, 401, `${name}: /health needs no token`);
+    t.same(
+      Object.keys((await health.json()) as object).sort(),
+      name === 'projector' ? ['data', 'success'] : ['status'],
+      `${name}: but then tells only whether it is up`,
+    );
+    const detailed = await fetch(`http://127.0.0.1:${port}/health`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    t.ok(Object.keys((await detailed.json()) as object).length > 1, `${name}: with the token, /health has its details`);
     for (const path of paths) {
       const without = await fetch(`http://127.0.0.1:${port}${path}`);
       t.equal(without.status, 401, `${name}: ${path} without the token`);

@@ -1,6 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { STATUS_UNAUTHORIZED_BODY, statusRequestAllowed } from '@publisher/platform/status-access';
+import {
+  STATUS_UNAUTHORIZED_BODY,
+  statusDetailsAllowed,
+  statusRequestAllowed,
+} from '@publisher/platform/status-access';
 
 /** Counters behind /health and /metrics. */
 export interface WorkerState {
@@ -73,9 +77,10 @@ export async function serveStatus(options: {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(prometheus(group, state));
     } else if (req.method === 'GET' && path === '/health') {
       const ok = state.consumer === 'running';
-      res
-        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ status: ok ? 'ok' : 'degraded', group, ...state }));
+      const status = ok ? 'ok' : 'degraded';
+      // Without the token, /health says whether the worker is up, not what it is doing.
+      const body = statusDetailsAllowed(access, req.headers.authorization) ? { status, group, ...state } : { status };
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     } else {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     }

@@ -106,7 +106,8 @@ async function main(): Promise<void> {
   const lagMs: number[] = [];
   /** Lag samples of the rebuild window (BENCH_REBUILD_EVENTS), apart from `lagMs`. */
   const rebuildLagMs: number[] = [];
-  let rebuilding = false;
+  // A read-back counts in the window it started in: before the rebuild, during it, or after (not counted).
+  const rebuildWindow = { from: Number.POSITIVE_INFINITY, to: Number.POSITIVE_INFINITY };
   let measuring = false;
   let sent = 0;
   let failed = 0;
@@ -134,9 +135,9 @@ async function main(): Promise<void> {
     });
     const t2 = performance.now();
     if (read.status !== 200) behind++;
-    if (measuring) {
+    if (measuring && t1 < rebuildWindow.to) {
       commandMs.push(t1 - t0);
-      if (read.status === 200) (rebuilding ? rebuildLagMs : lagMs).push(t2 - t1);
+      if (read.status === 200) (t1 >= rebuildWindow.from ? rebuildLagMs : lagMs).push(t2 - t1);
     }
     return id;
   }
@@ -179,12 +180,11 @@ async function main(): Promise<void> {
       const elapsed = (performance.now() - started) / 1000;
       measuring = elapsed >= WARMUP_SECONDS;
       if (REBUILD_EVENTS && !rebuild && elapsed >= WARMUP_SECONDS + SECONDS) {
-        rebuilding = true;
         total = Number.POSITIVE_INFINITY;
-        const since = performance.now();
+        rebuildWindow.from = performance.now();
         rebuild = runRebuild(db.url).then((code) => {
-          rebuildSeconds = (performance.now() - since) / 1000;
-          rebuilding = false;
+          rebuildWindow.to = performance.now();
+          rebuildSeconds = (rebuildWindow.to - rebuildWindow.from) / 1000;
           total = sent;
           return code;
         });
