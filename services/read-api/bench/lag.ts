@@ -12,7 +12,9 @@
  * BENCH_REBUILD_EVENTS=1000000: the same, side by side with a read-model rebuild. The database then
  * holds that many events first (`bench_lag_rebuild_<n>`, seeded once and reused); after BENCH_SECONDS
  * without a rebuild, `pnpm projector:rebuild` runs in its own process while the load goes on, and
- * the lag is reported for both windows.
+ * the lag is reported for both windows. BENCH_REBUILD_VARIANTS="A=1;A=2" runs one rebuild per variant
+ * (environment settings of the rebuild process, e.g. PROJECTOR_REBUILD_MAX_TRANSACTION_MS=0), one after
+ * the other under the same load, each reported in its own window.
  */
 import { fork } from 'node:child_process';
 import http from 'node:http';
@@ -26,6 +28,7 @@ const RATE = Number(process.env.BENCH_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const REBUILD_EVENTS = Number(process.env.BENCH_REBUILD_EVENTS ?? 0);
+const REBUILD_VARIANTS = (process.env.BENCH_REBUILD_VARIANTS ?? '').split(';').map((v) => v.trim());
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
@@ -104,10 +107,11 @@ async function main(): Promise<void> {
   }));
   const commandMs: number[] = [];
   const lagMs: number[] = [];
-  /** Lag samples of the rebuild window (BENCH_REBUILD_EVENTS), apart from `lagMs`. */
-  const rebuildLagMs: number[] = [];
-  // A read-back counts in the window it started in: before the rebuild, during it, or after (not counted).
-  const rebuildWindow = { from: Number.POSITIVE_INFINITY, to: Number.POSITIVE_INFINITY };
+  /** One window per rebuild (BENCH_REBUILD_EVENTS, BENCH_REBUILD_VARIANTS), apart from `lagMs`. */
+  const windows: Array<{ variant: string; from: number; to: number; lag: number[]; code: number }> = [];
+  // A read-back counts in the window it started in: before the rebuilds, during one, or after (not counted).
+  const windowAt = (t: number) => windows.find((w) => t >= w.from && t < w.to);
+  let measuredUntil = Number.POSITIVE_INFINITY;
   let measuring = false;
   let sent = 0;
   let failed = 0;
@@ -135,9 +139,9 @@ async function main(): Promise<void> {
     });
     const t2 = performance.now();
     if (read.status !== 200) behind++;
-    if (measuring && t1 < rebuildWindow.to) {
+    if (measuring && t1 < measuredUntil) {
       commandMs.push(t1 - t0);
-      if (read.status === 200) (t1 >= rebuildWindow.from ? rebuildLagMs : lagMs).push(t2 - t1);
+      if (read.status === 200) (windowAt(t1)?.lag ?? lagMs).push(t2 - t1);
     }
     return id;
   }
@@ -172,22 +176,25 @@ async function main(): Promise<void> {
   );
   const started = performance.now();
   let total = (WARMUP_SECONDS + SECONDS) * RATE;
-  // With BENCH_REBUILD_EVENTS the load goes on until the rebuild, started after BENCH_SECONDS, ends.
-  let rebuild: Promise<number> | null = null;
-  let rebuildSeconds = 0;
+  // With BENCH_REBUILD_EVENTS the load goes on until the rebuilds, started after BENCH_SECONDS, end.
+  let rebuilds: Promise<void> | null = null;
+  async function runRebuilds(): Promise<void> {
+    for (const variant of REBUILD_VARIANTS) {
+      const window = { variant, from: performance.now(), to: Number.POSITIVE_INFINITY, lag: [], code: 0 };
+      windows.push(window);
+      window.code = await runRebuild(db.url, variant);
+      window.to = performance.now();
+    }
+    measuredUntil = performance.now();
+    total = sent;
+  }
   await new Promise<void>((resolve) => {
     const tick = () => {
       const elapsed = (performance.now() - started) / 1000;
       measuring = elapsed >= WARMUP_SECONDS;
-      if (REBUILD_EVENTS && !rebuild && elapsed >= WARMUP_SECONDS + SECONDS) {
+      if (REBUILD_EVENTS && !rebuilds && elapsed >= WARMUP_SECONDS + SECONDS) {
         total = Number.POSITIVE_INFINITY;
-        rebuildWindow.from = performance.now();
-        rebuild = runRebuild(db.url).then((code) => {
-          rebuildWindow.to = performance.now();
-          rebuildSeconds = (rebuildWindow.to - rebuildWindow.from) / 1000;
-          total = sent;
-          return code;
-        });
+        rebuilds = runRebuilds();
       }
       const due = Math.min(total, Math.floor(elapsed * RATE));
       while (sent < due) {
@@ -217,10 +224,10 @@ async function main(): Promise<void> {
   console.log(
     `response → visible in the read API: p50 ${f(lagMs, 0.5)} ms, p95 ${f(lagMs, 0.95)} ms, p99 ${f(lagMs, 0.99)} ms, max ${f(lagMs, 1)} ms (target p99 ≤ 50 ms; ${lagMs.length} samples)`,
   );
-  if (rebuild) {
-    const code = await rebuild;
+  await rebuilds;
+  for (const w of windows) {
     console.log(
-      `during the rebuild of ${REBUILD_EVENTS} events (${rebuildSeconds.toFixed(1)} s, exit ${code}): p50 ${f(rebuildLagMs, 0.5)} ms, p95 ${f(rebuildLagMs, 0.95)} ms, p99 ${f(rebuildLagMs, 0.99)} ms, max ${f(rebuildLagMs, 1)} ms (target p99 ≤ 250 ms; ${rebuildLagMs.length} samples)`,
+      `during the rebuild of ${REBUILD_EVENTS}+ events${w.variant ? ` with ${w.variant}` : ''} (${((w.to - w.from) / 1000).toFixed(1)} s, exit ${w.code}): p50 ${f(w.lag, 0.5)} ms, p95 ${f(w.lag, 0.95)} ms, p99 ${f(w.lag, 0.99)} ms, max ${f(w.lag, 1)} ms (target p99 ≤ 250 ms; ${w.lag.length} samples)`,
     );
   }
   agent.destroy();
@@ -245,12 +252,18 @@ async function caughtUp(url: string): Promise<void> {
   await store.close();
 }
 
-/** `pnpm projector:rebuild` in its own process; resolves with its exit code. */
-function runRebuild(url: string): Promise<number> {
-  console.log(`# rebuilding the read models from ${REBUILD_EVENTS}+ events while the load goes on…`);
+/** `pnpm projector:rebuild` in its own process, with `variant`'s settings (`A=1 B=2`); resolves with its exit code. */
+function runRebuild(url: string, variant: string): Promise<number> {
+  console.log(`# rebuilding the read models from ${REBUILD_EVENTS}+ events while the load goes on… ${variant}`);
+  const settings = Object.fromEntries(
+    variant
+      .split(/\s+/)
+      .filter((kv) => kv.includes('='))
+      .map((kv) => kv.split(/=(.*)/s).slice(0, 2) as [string, string]),
+  );
   const child = fork(path.join(root, 'services/projector/src/rebuild-cli.ts'), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
+    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ...settings },
     stdio: 'inherit',
   });
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
