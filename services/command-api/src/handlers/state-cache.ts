@@ -58,7 +58,7 @@ export class StateCache<State> {
   /** Remembers an entry; one larger than the whole byte budget is not kept (and evicts nothing). */
   set(stream: string, entry: CachedState<State>): void {
     if (this.#entries === null) return;
-    // lru-cache keeps the old value when a new one is refused as too large: drop it, it is stale.
+    // A value too large for the budget is not stored: drop the old one first, it is stale either way.
     this.#entries.delete(stream);
     this.#entries.set(stream, entry);
   }

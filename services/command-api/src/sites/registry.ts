@@ -8,12 +8,12 @@ const TABLE = `${COMMAND_API_SCHEMA}.sites`;
 /**
  * How the API knows which account a site belongs to (SITE_REGISTRY):
  *
- * - `off` — nothing is checked: a create may name any site id, in the token's account. What is
- *   trusted then: the platform's site ids as the writer states them. Records always carry the
- *   token's account, and every read is scoped by account, so another account's records naming
- *   your site id never appear in your reads; but only a read scoped by account tells them apart.
- * - `claim` — the first create naming a site claims it for its account (`command_api.sites`);
- *   creates naming it from another account are refused (403 SITE_FORBIDDEN).
+ * - `off` — nothing is checked: a create may name any site id, in the account it creates in (the
+ *   token's; developer and system_bot may name another). What is trusted then: the platform's site
+ *   ids as the writer states them. Every read is scoped by account, so another account's records
+ *   naming your site id never appear in your reads; but only a read scoped by account tells them apart.
+ * - `claim` — the first create naming a site claims it for the account it creates in
+ *   (`command_api.sites`); creates naming it in another account are refused (403 SITE_FORBIDDEN).
  * - `managed` — only sites an operator registered (rows of `command_api.sites`) may be used, each
  *   by its own account; an unknown site is refused too.
  */
