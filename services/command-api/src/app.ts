@@ -39,6 +39,7 @@ const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, 
     recordCache: new StateCache<PublishingRecordState>(config.stateCacheSize),
     deploymentCache: new StateCache<DeploymentState>(config.stateCacheSize),
     maxAttempts: config.maxCommandAttempts,
+    destinationPolicy: config.destinationPolicy,
     now: opts.now ?? (() => new Date()),
   };
 

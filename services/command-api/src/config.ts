@@ -1,3 +1,4 @@
+import { type DestinationPolicy, destinationPolicyFromEnv } from '@publisher/destination-policy';
 import {
   ConfigError,
   DEFAULT_COMMAND_API_PORT,
@@ -21,12 +22,15 @@ export interface CommandApiConfig extends PlatformConfig {
   maxCommandAttempts: number;
   /** How long an Idempotency-Key is remembered. */
   idempotencyTtlHours: number;
+  /** Which destinations `destination_config` may name (ALLOW_PRIVATE_DESTINATIONS). */
+  destinationPolicy: DestinationPolicy;
 }
 
 /**
  * The command API's configuration: the platform's variables (COMMAND_API_PORT, HOST, DATABASE_URL,
  * LOG_LEVEL, JWT_*, BODY_LIMIT_BYTES, RATE_LIMIT_*, SHUTDOWN_GRACE_MS) plus EVENT_STORE,
- * EVENTSTORE_URL, DATABASE_POOL_SIZE, APPEND_CONCURRENCY, STATE_CACHE_SIZE, COMMAND_MAX_ATTEMPTS, IDEMPOTENCY_TTL_HOURS.
+ * EVENTSTORE_URL, DATABASE_POOL_SIZE, APPEND_CONCURRENCY, STATE_CACHE_SIZE, COMMAND_MAX_ATTEMPTS, IDEMPOTENCY_TTL_HOURS,
+ * ALLOW_PRIVATE_DESTINATIONS.
  * @example
  * const config = loadCommandApiConfig(process.env);
  */
@@ -45,5 +49,6 @@ export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): Comm
     stateCacheSize: integerFromEnv(env, 'STATE_CACHE_SIZE', 5000, 0, 10_000_000),
     maxCommandAttempts: integerFromEnv(env, 'COMMAND_MAX_ATTEMPTS', 10, 1, 100),
     idempotencyTtlHours: integerFromEnv(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
+    destinationPolicy: destinationPolicyFromEnv(env, (message) => new ConfigError(message)),
   };
 }

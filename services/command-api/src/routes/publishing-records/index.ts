@@ -16,7 +16,7 @@ import type { TSchema } from 'typebox';
 import type { CommandApiDeps } from '../../deps.ts';
 import { publishingRecords } from '../../handlers/aggregates.ts';
 import { createPublishingRecords } from '../../handlers/create-publishing-records.ts';
-import { assertJsonDepth, assertNoSecrets } from '../../handlers/json-checks.ts';
+import { assertDestinationConfigs, assertJsonDepth } from '../../handlers/json-checks.ts';
 import { idempotent } from '../../idempotency/idempotent.ts';
 import { commandContext } from '../../metadata.ts';
 import { recordCommandRoute } from '../record-command-route.ts';
@@ -54,7 +54,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
         [body.destination_config, 'destination_config'],
         [body.metadata, 'metadata'],
       ]);
-      assertNoSecrets([[body.destination_config, 'destination_config']]);
+      assertDestinationConfigs([[body.destination_config, 'destination_config']], deps.destinationPolicy);
       const ctx = commandContext(request);
       return idempotent(request, reply as FastifyReply, deps.idempotency, async ({ id, recovering }) => {
         const [created] = await createPublishingRecords(
@@ -151,7 +151,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
         [b.destination_config, 'destination_config'],
         [b.metadata, 'metadata'],
       ]);
-      assertNoSecrets([[b.destination_config, 'destination_config']]);
+      assertDestinationConfigs([[b.destination_config, 'destination_config']], deps.destinationPolicy);
       return { type: 'UpdatePublishingRecord', data: b };
     },
   );
