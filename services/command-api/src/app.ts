@@ -1,6 +1,7 @@
 import type { DeploymentState, PublishingRecordState } from '@publisher/domain';
 import type { EventStore } from '@publisher/event-store';
 import { createFastify, platform } from '@publisher/platform';
+import { createWebhookSecretStore, migrateWebhookSecrets } from '@publisher/webhook-secrets';
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type pg from 'pg';
@@ -14,6 +15,7 @@ import deploymentRoutes from './routes/deployments/index.ts';
 import publishingRecordRoutes from './routes/publishing-records/index.ts';
 import { API_PREFIX } from './routes/responses.ts';
 import rootActionRoutes from './routes/root-actions/index.ts';
+import webhookSigningSecretRoutes from './routes/webhook-signing-secret/index.ts';
 
 export interface CommandApiOptions {
   /** The event store (its schema already migrated). */
@@ -32,6 +34,7 @@ export interface CommandApiOptions {
 const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, opts) => {
   const { store, pool, config } = opts;
   await migrateIdempotency(pool);
+  await migrateWebhookSecrets(pool);
   const idempotency = createIdempotencyStore(pool, { ttlHours: config.idempotencyTtlHours });
   const deps: CommandApiDeps = {
     store,
@@ -69,6 +72,10 @@ const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, 
       await api.register(publishingRecordRoutes, { prefix: '/publishing-records', deps });
       await api.register(deploymentRoutes, { prefix: '/deployments', deps });
       await api.register(rootActionRoutes, { deps });
+      await api.register(webhookSigningSecretRoutes, {
+        prefix: '/webhook-signing-secret',
+        secrets: createWebhookSecretStore(pool),
+      });
     },
     { prefix: API_PREFIX },
   );

@@ -5,3 +5,4 @@ export * from './envelope.ts';
 export * from './headers.ts';
 export * from './publishing-record.ts';
 export * from './root-actions.ts';
+export * from './webhook-signing-secret.ts';
