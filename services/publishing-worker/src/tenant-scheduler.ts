@@ -4,6 +4,7 @@ interface Job {
   /** Jobs with the same key run one after the other, in submission order (per-record order). */
   key: string;
   run: () => Promise<void>;
+  settle: { resolve: () => void; reject: (err: unknown) => void };
 }
 
 export interface TenantSchedulerOptions {
@@ -17,7 +18,7 @@ export interface TenantSchedulerOptions {
 
 /**
  * Runs jobs fairly across tenants: each tenant has its own FIFO queue and at most `perTenant` jobs
- * running; free slots go round-robin to the tenants with work, so a tenant whose destination is slow
+ * running; a free slot goes to the tenant with work served least recently, so a tenant whose destination is slow
  * fills only its own slots and its own queue, and other tenants' jobs start as soon as a slot frees.
  * Jobs with the same key never overlap and keep their order.
  *
@@ -27,11 +28,13 @@ export interface TenantSchedulerOptions {
  * await done; // the job finished
  */
 export class TenantScheduler {
+  /** Queued jobs per tenant; a tenant is here exactly while it has queued jobs. */
   private readonly queues = new Map<string, Job[]>();
   private readonly runningPerTenant = new Map<string, number>();
   private readonly busyKeys = new Set<string>();
-  /** Tenants with queued work (exactly those with a queue), in the order they get the next free slot. */
-  private readonly turn: string[] = [];
+  /** When each tenant last started a job (a sequence number): the least recently served goes first. */
+  private readonly lastStart = new Map<string, number>();
+  private starts = 0;
   private running = 0;
   private buffered = 0;
   private readonly roomWaiters: Array<() => void> = [];
@@ -53,23 +56,16 @@ export class TenantScheduler {
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
     }
     this.buffered++;
-    let settle!: { resolve: () => void; reject: (err: unknown) => void };
-    const completion = new Promise<void>((resolve, reject) => {
+    let settle!: Job['settle'];
+    const done = new Promise<void>((resolve, reject) => {
       settle = { resolve, reject };
     });
-    const job: Job = {
-      tenant,
-      key,
-      run: () => run().then(settle.resolve, settle.reject),
-    };
     const queue = this.queues.get(tenant);
+    const job: Job = { tenant, key, run, settle };
     if (queue) queue.push(job);
-    else {
-      this.queues.set(tenant, [job]);
-      this.turn.push(tenant);
-    }
+    else this.queues.set(tenant, [job]);
     this.pump();
-    return { done: completion };
+    return { done };
   }
 
   /** Resolves when nothing is queued or running. */
@@ -79,41 +75,48 @@ export class TenantScheduler {
   }
 
   private pump(): void {
-    let scanned = 0;
-    while (this.running < this.options.concurrency && scanned < this.turn.length) {
-      const tenant = this.turn.shift()!;
-      const started = this.startNext(tenant);
-      const queue = this.queues.get(tenant);
-      if (queue && queue.length > 0)
-        this.turn.push(tenant); // back of the line: round-robin
-      else this.queues.delete(tenant);
-      scanned = started ? 0 : scanned + 1;
+    while (this.running < this.options.concurrency) {
+      let best: Job | null = null;
+      let bestServed = Number.POSITIVE_INFINITY;
+      for (const [tenant, queue] of this.queues) {
+        if ((this.runningPerTenant.get(tenant) ?? 0) >= this.options.perTenant) continue;
+        const served = this.lastStart.get(tenant) ?? -1;
+        if (served >= bestServed) continue;
+        const ready = queue.find((job) => !this.busyKeys.has(job.key));
+        if (ready) {
+          best = ready;
+          bestServed = served;
+        }
+      }
+      if (!best) return;
+      this.begin(best);
     }
   }
 
-  /** Starts the tenant's first job whose key is free, if the tenant has a free slot. */
-  private startNext(tenant: string): boolean {
-    const queue = this.queues.get(tenant);
-    const runningHere = this.runningPerTenant.get(tenant) ?? 0;
-    if (!queue || runningHere >= this.options.perTenant) return false;
-    const index = queue.findIndex((job) => !this.busyKeys.has(job.key));
-    if (index < 0) return false;
-    const [job] = queue.splice(index, 1);
-    if (!job) return false;
+  private begin(job: Job): void {
+    const queue = this.queues.get(job.tenant) ?? [];
+    queue.splice(queue.indexOf(job), 1);
+    if (queue.length === 0) this.queues.delete(job.tenant);
     this.running++;
-    this.runningPerTenant.set(tenant, runningHere + 1);
+    this.runningPerTenant.set(job.tenant, (this.runningPerTenant.get(job.tenant) ?? 0) + 1);
     this.busyKeys.add(job.key);
-    void job.run().finally(() => this.finished(job));
-    return true;
+    if (this.lastStart.size > 100_000) this.lastStart.clear();
+    this.lastStart.set(job.tenant, this.starts++);
+    job.run().then(
+      () => this.finished(job, null),
+      (err: unknown) => this.finished(job, { err }),
+    );
   }
 
-  private finished(job: Job): void {
+  private finished(job: Job, failure: { err: unknown } | null): void {
     this.running--;
     this.buffered--;
     const left = (this.runningPerTenant.get(job.tenant) ?? 1) - 1;
     if (left === 0) this.runningPerTenant.delete(job.tenant);
     else this.runningPerTenant.set(job.tenant, left);
     this.busyKeys.delete(job.key);
+    if (failure) job.settle.reject(failure.err);
+    else job.settle.resolve();
     this.roomWaiters.shift()?.();
     this.pump();
     if (this.buffered === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
