@@ -13,8 +13,8 @@ import { loopbackServer } from './helpers/http-server.ts';
 import { loopbackResolver } from './helpers/resolver.ts';
 import { readUntil, type Stack, startStack, tokenFor } from './helpers/stack.ts';
 
-const SLOW_MS = 3000;
-const SLOW_RECORDS = 8;
+const SLOW_MS = 5000;
+const SLOW_RECORDS = 6;
 const FAST_RECORDS = 20;
 
 const defer = cleanupStack(t);

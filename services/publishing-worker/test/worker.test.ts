@@ -10,6 +10,7 @@ import { cleanupStack, testLogger } from './helpers/cleanup.ts';
 import { type Captured, loopbackServer } from './helpers/http-server.ts';
 import { loopbackResolver } from './helpers/resolver.ts';
 import { readUntil, type Stack, startStack, tokenFor } from './helpers/stack.ts';
+import { consumeUntil, headersOf } from './helpers/topic.ts';
 
 const defer = cleanupStack(t);
 // The command API runs with the production policy: it accepts public-looking names, which the
@@ -214,56 +215,28 @@ t.test('a poison message goes to the dead-letter topic with its reason, and the 
 /** Reads a topic from the start until `count` messages arrived. */
 async function readTopic(topic: string, count: number) {
   await waitForTopics(stack.brokers, [topic], { timeoutMs: 30_000 }); // the worker creates it in the background
-  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
   const got: Array<{ key: string | null; value: string | null; headers: Record<string, string> }> = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${got.length} of ${count} messages on ${topic}`)), 30_000);
-      consumer
-        .run({
-          eachMessage: async ({ message }) => {
-            const headers: Record<string, string> = {};
-            for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = v.toString();
-            got.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers });
-            if (got.length >= count) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
+  await consumeUntil(kafka, topic, (payload) => {
+    const { message } = payload;
+    got.push({
+      key: message.key?.toString() ?? null,
+      value: message.value?.toString() ?? null,
+      headers: headersOf(payload),
     });
-  } finally {
-    await consumer.disconnect();
-  }
+    return got.length >= count;
+  });
   return got;
 }
 
 /** The relay's message of one event, as it sits on the topic. */
 async function copyOfMessage(eventId: string) {
-  const consumer = kafka.consumer({ groupId: `copy-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: source, fromBeginning: true });
-  try {
-    return await new Promise<{ key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer> }>(
-      (resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`event ${eventId} not found on ${source}`)), 30_000);
-        consumer
-          .run({
-            eachMessage: async ({ message }) => {
-              if (message.headers?.['event-id']?.toString() !== eventId) return;
-              clearTimeout(timer);
-              resolve({ key: message.key, value: message.value, headers: message.headers as Record<string, Buffer> });
-            },
-          })
-          .catch(reject);
-      },
-    );
-  } finally {
-    await consumer.disconnect();
-  }
+  let copy: { key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer> } | null = null;
+  await consumeUntil(kafka, source, ({ message }) => {
+    if (message.headers?.['event-id']?.toString() !== eventId) return false;
+    copy = { key: message.key, value: message.value, headers: message.headers as Record<string, Buffer> };
+    return true;
+  });
+  return copy!;
 }
 
 async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
