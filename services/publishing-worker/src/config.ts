@@ -43,6 +43,8 @@ export interface WorkerConfig {
   commandRetryBudgetMs: number;
   /** How long `succeed`/`fail` are retried before the message is dead-lettered with its outcome. */
   outcomeRetryBudgetMs: number;
+  /** How long a message whose claim keeps failing is held before it is dead-lettered (CLAIM_NOT_MADE). */
+  claimHoldLimitMs: number;
   /** Event ids remembered for deduplication. */
   dedupeCapacity: number;
   host: string;
@@ -71,6 +73,7 @@ export const workerDefaults: Omit<WorkerConfig, 'brokers' | 'commandApiUrl' | 'j
   commandTimeoutMs: 10_000,
   commandRetryBudgetMs: 60_000,
   outcomeRetryBudgetMs: 120_000,
+  claimHoldLimitMs: 900_000,
   dedupeCapacity: 100_000,
   host: '127.0.0.1',
   port: DEFAULT_WORKER_PORT,
@@ -129,6 +132,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
     deliveryTimeoutMs: integer(env, 'DELIVERY_TIMEOUT_MS', workerDefaults.deliveryTimeoutMs, 100, 300_000),
     commandTimeoutMs: integer(env, 'COMMAND_TIMEOUT_MS', workerDefaults.commandTimeoutMs, 100, 300_000),
     commandRetryBudgetMs: integer(env, 'COMMAND_RETRY_BUDGET_MS', workerDefaults.commandRetryBudgetMs, 0, 3_600_000),
+    claimHoldLimitMs: integer(env, 'CLAIM_HOLD_LIMIT_MS', workerDefaults.claimHoldLimitMs, 0, 7 * 24 * 3_600_000),
     outcomeRetryBudgetMs: integer(
       env,
       'OUTCOME_RETRY_BUDGET_MS',

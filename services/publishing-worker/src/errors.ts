@@ -6,7 +6,8 @@
  * | `WORKER_CONFIG_INVALID` | an environment variable has a bad value | refuses to start |
  * | `DELIVERY_FAILED` | the destination refused the content, timed out, was refused by the destination policy or answered nonsense | records `fail` with a short reason |
  * | `COMMAND_API_UNAVAILABLE` | the command API did not answer (network, 5xx, 429) within the retry budget | keeps the message (its offset is not committed) and tries it again with growing pauses |
- * | `COMMAND_API_REJECTED` | the command API refused the worker (401/403/400…): a configuration problem | same: tried again until fixed, never skipped |
+ * | `COMMAND_API_REJECTED` | the command API refused the worker (401/403/400…): a configuration problem | same |
+ * | `CLAIM_NOT_MADE` | a message's claim kept failing for CLAIM_HOLD_LIMIT_MS | dead-letters it; the record stays `pending` until the dead letter is replayed |
  * | `OUTCOME_NOT_RECORDED` | the destination answered but `succeed`/`fail` was not taken within its budget (or was refused) | dead-letters the message with the outcome; the record stays `publishing` for an operator |
  */
 export type WorkerErrorCode =
@@ -14,7 +15,8 @@ export type WorkerErrorCode =
   | 'DELIVERY_FAILED'
   | 'COMMAND_API_UNAVAILABLE'
   | 'COMMAND_API_REJECTED'
-  | 'OUTCOME_NOT_RECORDED';
+  | 'OUTCOME_NOT_RECORDED'
+  | 'CLAIM_NOT_MADE';
 
 export class WorkerError extends Error {
   constructor(

@@ -13,6 +13,8 @@ export interface WorkerState {
   deadLettered: number;
   /** Messages dead-lettered because the destination's outcome could not be recorded. */
   outcomesDeadLettered: number;
+  /** Messages dead-lettered because their claim kept failing for CLAIM_HOLD_LIMIT_MS. */
+  claimsDeadLettered: number;
   /** Handling errors (the message is kept and tried again). */
   errors: number;
   /** Records queued or in flight in this worker. */
@@ -30,6 +32,7 @@ export function initialWorkerState(): WorkerState {
     duplicates: 0,
     deadLettered: 0,
     outcomesDeadLettered: 0,
+    claimsDeadLettered: 0,
     errors: 0,
     buffered: 0,
     lastError: null,
@@ -62,6 +65,12 @@ function prometheus(group: string, s: WorkerState): string {
       'publisher_worker_outcomes_dead_lettered_total',
       'Deliveries whose outcome the command API did not take; dead-lettered for an operator.',
       s.outcomesDeadLettered,
+    ),
+    metric(
+      'counter',
+      'publisher_worker_claims_dead_lettered_total',
+      'Messages whose claim kept failing past the hold limit; dead-lettered, the record still pending.',
+      s.claimsDeadLettered,
     ),
     metric('counter', 'publisher_worker_errors_total', 'Handling errors (the message is tried again).', s.errors),
     metric('gauge', 'publisher_worker_buffered_records', 'Records queued or in flight in this worker.', s.buffered),

@@ -164,6 +164,7 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
    * message stays uncommitted and is redelivered).
    */
   const work = async (event: IntegrationEvent, source: EachMessagePayload): Promise<boolean> => {
+    const heldSince = Date.now();
     for (let attempt = 0; ; attempt++) {
       if (draining && attempt === 0) return false;
       if (stop.signal.aborted) return false;
@@ -177,13 +178,23 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
         else state.skipped++;
         return true;
       } catch (err) {
-        if (err instanceof OutcomeNotRecordedError) {
-          await deadLetterOutcome(err, source);
-          return true;
-        }
+        // Not dead-lettered (the worker is stopping): not handled, so not committed.
+        if (err instanceof OutcomeNotRecordedError) return deadLetterOutcome(err, source);
         state.errors++;
         const code = (err as { code?: string }).code ?? 'ERROR';
         state.lastError = { code, message: (err as Error).message, at: new Date().toISOString() };
+        if (Date.now() - heldSince >= config.claimHoldLimitMs) {
+          // Held long enough: pinning the partition's commits forever would make every restart
+          // re-read it. The record is still pending; replaying the dead letter publishes it.
+          const reason = `claim of ${event.record_id} failed for ${Date.now() - heldSince} ms: ${(err as Error).message}`;
+          const sent = await deadLetterSafely(
+            source,
+            { code: 'CLAIM_NOT_MADE', message: reason },
+            { [DEAD_LETTER_HEADERS.recordId]: event.record_id },
+          );
+          if (sent) state.claimsDeadLettered++;
+          return sent;
+        }
         const wait = Math.min(HELD_RETRY_MAX_MS, HELD_RETRY_FIRST_MS * 2 ** Math.min(attempt, 5));
         logger.error(
           { err, record_id: event.record_id, event_id: event.event_id, retry_in_ms: wait },
@@ -194,37 +205,45 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
     }
   };
 
-  const deadLetterOutcome = async (err: OutcomeNotRecordedError, source: EachMessagePayload) => {
-    const detail =
-      err.result.outcome === 'published'
-        ? JSON.stringify({ external_url: err.result.external_url, external_id: err.result.external_id })
-        : err.result.error;
-    // The dead letter is the only trace of the outcome: retried until the broker takes it.
+  /**
+   * The dead letter is the only trace of what happened: retried until the broker takes it (true),
+   * or the worker stops (false: the message is then not committed and comes back).
+   */
+  const deadLetterSafely = async (
+    source: EachMessagePayload,
+    reason: { code: string; message: string },
+    headers: Record<string, string>,
+  ): Promise<boolean> => {
     for (let attempt = 0; !stop.signal.aborted; attempt++) {
       try {
-        await deadLetter(
-          producer,
-          topics.deadLetter,
-          source,
-          { code: err.code, message: err.message },
-          config.groupId,
-          {
-            [DEAD_LETTER_HEADERS.recordId]: err.recordId,
-            [DEAD_LETTER_HEADERS.outcome]: err.result.outcome,
-            [DEAD_LETTER_HEADERS.outcomeDetail]: detail,
-          },
-        );
-        state.outcomesDeadLettered++;
-        logger.error(
-          { record_id: err.recordId, outcome: err.result.outcome, reason: err.message },
-          'outcome not recorded; dead-lettered (the record stays publishing until an operator records it)',
-        );
-        return;
+        await deadLetter(producer, topics.deadLetter, source, reason, config.groupId, headers);
+        logger.error({ ...headers, code: reason.code, reason: reason.message }, 'message dead-lettered');
+        return true;
       } catch (produceErr) {
         logger.warn({ err: produceErr }, 'dead-letter topic unavailable; retrying');
         await sleep(Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)), stop.signal);
       }
     }
+    return false;
+  };
+
+  const deadLetterOutcome = async (err: OutcomeNotRecordedError, source: EachMessagePayload): Promise<boolean> => {
+    const detail =
+      err.result.outcome === 'published'
+        ? JSON.stringify({ external_url: err.result.external_url, external_id: err.result.external_id })
+        : err.result.error;
+    // The record stays publishing until an operator records the outcome the dead letter names.
+    const sent = await deadLetterSafely(
+      source,
+      { code: err.code, message: err.message },
+      {
+        [DEAD_LETTER_HEADERS.recordId]: err.recordId,
+        [DEAD_LETTER_HEADERS.outcome]: err.result.outcome,
+        [DEAD_LETTER_HEADERS.outcomeDetail]: detail,
+      },
+    );
+    if (sent) state.outcomesDeadLettered++;
+    return sent;
   };
 
   const handle = async (payload: EachMessagePayload): Promise<void> => {

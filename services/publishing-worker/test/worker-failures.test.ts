@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { PUBLISHING_RECORDS_TOPIC, type PublishingRecordRepresentation } from '@publisher/contracts';
 import { waitForTopics } from '@publisher/dev-infra';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import t from 'tap';
 import { DEAD_LETTER_HEADERS, start } from '../src/index.ts';
 import { cleanupStack, testLogger } from './helpers/cleanup.ts';
@@ -34,6 +34,7 @@ const hookUrl = `http://hooks.publisher-test.example.com:${new URL(destination.u
 // Generous for a loaded machine: a claim answered after this counts as lost (the late-answer path).
 const COMMAND_TIMEOUT_MS = 3000;
 const groupId = `worker-failures-${randomUUID()}`;
+const CLAIM_HOLD_LIMIT_MS = 12_000;
 const worker = await start({
   brokers: [stack.brokers],
   commandApiUrl: proxy.url,
@@ -48,6 +49,7 @@ const worker = await start({
   commandTimeoutMs: COMMAND_TIMEOUT_MS,
   commandRetryBudgetMs: 4000,
   outcomeRetryBudgetMs: 4000,
+  claimHoldLimitMs: CLAIM_HOLD_LIMIT_MS,
   logger: testLogger('worker'),
 });
 defer(() => worker.close());
@@ -146,6 +148,28 @@ t.test('start unavailable past its budget: the message stays uncommitted until i
   t.pass('and commits past it once it is handled');
 });
 
+t.test('a claim failing past the hold limit is dead-lettered; replaying the dead letter publishes it', async (t) => {
+  let up = false;
+  const id = await scenario(on('start', () => (up ? forward : { kind: 'answer', status: 503 })));
+  const [dead] = (await readDeadLetterMessages([id])).values();
+  t.equal(dead?.headers[DEAD_LETTER_HEADERS.reason], 'CLAIM_NOT_MADE');
+  t.match(dead?.headers[DEAD_LETTER_HEADERS.error], /claim of .* failed for \d+ ms: command API unavailable for start/);
+  t.equal((await stack.read(id)).body.data.status, 'pending', 'the record is still pending');
+  t.equal(deliveries(id), 0);
+
+  // The operator's move once the command API is healthy: put the dead letter back on the topic.
+  up = true;
+  const original = Object.fromEntries(
+    Object.entries(dead!.raw.headers ?? {}).filter(([k]) => !k.startsWith('dlq-')),
+  ) as Record<string, Buffer>;
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic: source, messages: [{ key: dead!.raw.key, value: dead!.raw.value, headers: original }] });
+  await producer.disconnect();
+  await readUntil(stack, id, (r) => r.status === 'published');
+  t.equal(deliveries(id), 1);
+});
+
 t.test('succeed/fail retried within a budget, then dead-lettered with the outcome; the worker goes on', async (t) => {
   const unrecorded = await scenario(
     on('succeed', () => ({ kind: 'answer', status: 503 })),
@@ -240,16 +264,23 @@ async function committed(partition: number): Promise<number> {
 
 /** Dead letters (headers) by record id, once every one of `ids` has one. */
 async function readDeadLetters(ids: string[]): Promise<Map<string, Record<string, string>>> {
+  const found = await readDeadLetterMessages(ids);
+  return new Map([...found].map(([id, m]) => [id, m.headers]));
+}
+
+async function readDeadLetterMessages(
+  ids: string[],
+): Promise<Map<string, { headers: Record<string, string>; raw: KafkaMessage }>> {
   const topic = `${source}.dlq`;
   await waitForTopics(stack.brokers, [topic], { timeoutMs: 30_000 });
-  const found = new Map<string, Record<string, string>>();
+  const found = new Map<string, { headers: Record<string, string>; raw: KafkaMessage }>();
   await consumeUntil(
     kafka,
     topic,
     (payload) => {
       const headers = headersOf(payload);
       const id = headers[DEAD_LETTER_HEADERS.recordId];
-      if (id && ids.includes(id)) found.set(id, headers);
+      if (id && ids.includes(id)) found.set(id, { headers, raw: payload.message });
       return found.size === ids.length;
     },
     45_000,
