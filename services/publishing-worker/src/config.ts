@@ -100,7 +100,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
   const jwt = resolveJwtSecret(env);
   if (jwt.development) warnings.push('JWT_SECRET is not set: signing with the development secret');
   if (env.WEBHOOK_SIGNING_SECRET) {
-    throw invalid('WEBHOOK_SIGNING_SECRET is not read: each account has its own secret (GET webhook-signing-secret)');
+    warnings.push('WEBHOOK_SIGNING_SECRET is ignored: each account has its own secret (GET webhook-signing-secret)');
   }
   if (!env.DATABASE_URL) throw invalid('DATABASE_URL is required (the accounts’ webhook signing secrets live there)');
   const destinationPolicy = destinationPolicyFromEnv(env, invalid);
