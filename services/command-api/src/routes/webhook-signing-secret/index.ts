@@ -18,13 +18,16 @@ const DEFAULT_GRACE_SECONDS = 86_400;
  * Privileged roles (support, developer, system_bot) are refused too: nobody outside the account
  * needs the secret, and the worker reads it from the database, not through the API.
  */
-function assertMayManage(principal: Principal): void {
+function accountManagedBy(principal: Principal): number {
   if (principal.role !== 'admin' && principal.role !== 'owner') {
     throw httpError('ROLE_FORBIDDEN', 'only an admin or owner of the account may manage its webhook signing secret');
   }
   if (principal.site_ids !== null) {
     throw httpError('ROLE_FORBIDDEN', 'a token restricted to some sites may not manage the account’s signing secret');
   }
+  // Only developer and system_bot tokens may lack an account; they were refused above.
+  if (principal.account_id === null) throw httpError('ROLE_FORBIDDEN', 'the token names no account');
+  return principal.account_id;
 }
 
 function represent(secrets: SigningSecrets): SecretRepresentation {
@@ -57,8 +60,8 @@ const webhookSigningSecretRoutes: FastifyPluginAsyncTypebox<{ secrets: WebhookSe
       },
     },
     async (request) => {
-      assertMayManage(request.principal);
-      return success(request, represent(await secrets.get(request.principal.account_id)));
+      const account = accountManagedBy(request.principal);
+      return success(request, represent(await secrets.get(account)));
     },
   );
 
@@ -74,9 +77,9 @@ const webhookSigningSecretRoutes: FastifyPluginAsyncTypebox<{ secrets: WebhookSe
       },
     },
     async (request) => {
-      assertMayManage(request.principal);
+      const account = accountManagedBy(request.principal);
       const grace = request.body.grace_seconds ?? DEFAULT_GRACE_SECONDS;
-      return success(request, represent(await secrets.rotate(request.principal.account_id, grace)));
+      return success(request, represent(await secrets.rotate(account, grace)));
     },
   );
 };
