@@ -4,11 +4,11 @@
  */
 import t from 'tap';
 import { type TSchema, Type } from 'typebox';
+import { type BreakingKind, breakingChanges } from '../spec/compatibility.ts';
+import type { JsonSchema } from '../spec/headers.ts';
+import { eventJsonSchema, schemaFileName } from '../spec/json-schemas.ts';
+import { currentSchemaSet, RELEASED_DIR, readSchemaSet } from '../spec/outputs.ts';
 import { EVENT_CONTRACTS, integrationEvent } from '../src/index.ts';
-import { type BreakingKind, breakingChanges } from '../src/spec/compatibility.ts';
-import type { JsonSchema } from '../src/spec/headers.ts';
-import { eventJsonSchema, schemaFileName } from '../src/spec/json-schemas.ts';
-import { currentSchemaSet, RELEASED_DIR, readSchemaSet } from '../src/spec/outputs.ts';
 
 const released = readSchemaSet(RELEASED_DIR);
 const current = currentSchemaSet();

@@ -8,12 +8,12 @@ import path from 'node:path';
 import { Parser } from '@asyncapi/parser';
 import t from 'tap';
 import { Type } from 'typebox';
+import { asyncApiYaml, channelId, messageId } from '../spec/asyncapi.ts';
+import { EVENT_EXAMPLES } from '../spec/examples.ts';
+import { documentedHeaders } from '../spec/headers.ts';
+import { jsonSchemaFiles, schemaFileName } from '../spec/json-schemas.ts';
+import { ASYNCAPI_FILE, generatedFiles, packageVersion, SCHEMAS_DIR, staleFiles } from '../spec/outputs.ts';
 import { EVENT_CONTRACTS, EVENT_HEADERS, PUBLISHER_TOPICS } from '../src/index.ts';
-import { asyncApiYaml, channelId, messageId } from '../src/spec/asyncapi.ts';
-import { EVENT_EXAMPLES } from '../src/spec/examples.ts';
-import { documentedHeaders } from '../src/spec/headers.ts';
-import { jsonSchemaFiles, schemaFileName } from '../src/spec/json-schemas.ts';
-import { ASYNCAPI_FILE, generatedFiles, packageVersion, SCHEMAS_DIR, staleFiles } from '../src/spec/outputs.ts';
 
 const asyncApiText = readFileSync(ASYNCAPI_FILE, 'utf8');
 

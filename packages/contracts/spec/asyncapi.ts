@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
-import { EVENT_CONTRACTS, type EventContract } from '../events/registry.ts';
-import { PUBLISHER_TOPICS } from '../events/topics.ts';
+import { EVENT_CONTRACTS, type EventContract } from '../src/events/registry.ts';
+import { PUBLISHER_TOPICS } from '../src/events/topics.ts';
 import { exampleOf } from './examples.ts';
 import { documentedHeaders, type JsonSchema } from './headers.ts';
 import { eventJsonSchema, GENERATED_NOTE, schemaFileName } from './json-schemas.ts';

@@ -1,4 +1,4 @@
-import { EVENT_CONTRACTS, type EventContract } from '../events/registry.ts';
+import { EVENT_CONTRACTS, type EventContract } from '../src/events/registry.ts';
 import { exampleOf } from './examples.ts';
 import type { JsonSchema } from './headers.ts';
 
@@ -26,8 +26,7 @@ export function plainSchema(contract: EventContract): JsonSchema {
 /** The standalone JSON Schema document of one contract, with its example. */
 export function eventJsonSchema(contract: EventContract): JsonSchema {
   const example = exampleOf(contract.eventType, contract.schemaVersion);
-  if (!example)
-    throw new Error(`no example for ${contract.eventType} v${contract.schemaVersion} (src/spec/examples.ts)`);
+  if (!example) throw new Error(`no example for ${contract.eventType} v${contract.schemaVersion} (spec/examples.ts)`);
   if (!contract.check(example)) {
     throw new Error(
       `the example of ${contract.eventType} v${contract.schemaVersion} does not match its schema: ` +

@@ -1,4 +1,4 @@
-import type { IntegrationEvent } from '../events/registry.ts';
+import type { IntegrationEvent } from '../src/events/registry.ts';
 
 /**
  * One example message value per event type and version, for the JSON Schema files and the AsyncAPI

@@ -1,5 +1,5 @@
-import * as events from '../events/index.ts';
-import type { IntegrationEvent } from '../events/registry.ts';
+import * as events from '../src/events/index.ts';
+import type { IntegrationEvent } from '../src/events/registry.ts';
 
 /**
  * What the documents say about each Kafka header. The header NAMES come from the package's
