@@ -74,8 +74,10 @@ const KNOWN: Record<string, HeaderDoc> = {
     required: false,
   },
   'replay-id': {
-    description: 'Id of the re-drive that republished the event (present with `replay`), for logs and support.',
-    schema: { type: 'string', minLength: 1 },
+    description:
+      'Id of the re-drive that republished the event (present with `replay`), the same on every message of one ' +
+      're-drive: for logs and support.',
+    schema: { type: 'string', format: 'uuid' },
     required: false,
   },
   traceparent: {
