@@ -9,9 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EVENT_HEADERS } from '@publisher/contracts';
+import { cleanupStack } from '@publisher/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import t from 'tap';
-import { cleanupStack } from './helpers/cleanup.ts';
 import { outsideProject, REPO_ROOT, spawnOutside } from './helpers/outside-project.ts';
 import { type Received, relayOutput } from './helpers/relay-output.ts';
 

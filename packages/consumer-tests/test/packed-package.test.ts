@@ -6,8 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { cleanupStack } from '@publisher/testing';
 import t from 'tap';
-import { cleanupStack } from './helpers/cleanup.ts';
 import { outsideProject, REPO_ROOT, runOutside } from './helpers/outside-project.ts';
 import { relayOutput } from './helpers/relay-output.ts';
 

@@ -6,8 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cleanupStack } from '@publisher/testing';
 import t from 'tap';
-import { cleanupStack } from './helpers/cleanup.ts';
 import { type Received, relayOutput } from './helpers/relay-output.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
