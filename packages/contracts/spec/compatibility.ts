@@ -52,7 +52,7 @@ const STRUCTURE = new Set(['type', 'properties', 'required', 'anyOf', 'oneOf', '
 /**
  * Every breaking change from `released` to `current` (empty: compatible).
  * @example
- * const problems = breakingChanges(readSchemaDir('released'), currentSchemas());
+ * const problems = breakingChanges(readSchemaSet(RELEASED_DIR), currentSchemaSet());
  */
 export function breakingChanges(released: SchemaSet, current: SchemaSet): BreakingChange[] {
   const out: BreakingChange[] = [];
