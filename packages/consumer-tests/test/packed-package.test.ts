@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { EVENT_CONTRACTS } from '@publisher/contracts';
 import { cleanupStack } from '@publisher/testing';
 import t from 'tap';
 import { outsideProject, REPO_ROOT, runOutside } from './helpers/outside-project.ts';
@@ -99,7 +100,7 @@ t.test('plain node decodes and dedupes the real messages with the installed pack
   t.equal(out.tampered, 'EVENT_SCHEMA_MISMATCH', 'validation runs in the build too');
   t.same(out.topics, ['publisher.publishing-records.v1', 'publisher.deployments.v1']);
   t.equal(out.eventIdHeader, 'event-id');
-  t.equal(out.schemas, 12, 'the JSON Schemas are reachable through the exports map');
+  t.equal(out.schemas, EVENT_CONTRACTS.length, 'the JSON Schemas are reachable through the exports map');
 });
 
 const CONSUMER_TS = `

@@ -117,6 +117,12 @@ export async function relayOutput(defer: Defer, name: string): Promise<RelayRun>
     deployed.id,
     (await send('POST', `deployments/${deployed.id}/rollback`, { reason: 'broken navigation' })).status,
   );
+  const cancelled = await send('POST', 'deployments/', { site_id: 10, metadata: { commit: 'a1' } });
+  await send('PATCH', `deployments/${cancelled.id}`, { metadata: { commit: 'a2' } });
+  finalStatus.set(
+    cancelled.id,
+    (await send('POST', `deployments/${cancelled.id}/cancel`, { reason: 'superseded' })).status,
+  );
   const failed = await send('POST', 'deployments/', { site_id: 9, sector_id: 4 });
   await send('POST', `deployments/${failed.id}/start`);
   finalStatus.set(failed.id, (await send('POST', `deployments/${failed.id}/fail`, { error: 'build failed' })).status);
@@ -125,6 +131,7 @@ export async function relayOutput(defer: Defer, name: string): Promise<RelayRun>
     `publishing_record-${record.id}`,
     `publishing_record-${deleted.id}`,
     `deployment-${deployed.id}`,
+    `deployment-${cancelled.id}`,
     `deployment-${failed.id}`,
   ];
   const expected = new Set((await Promise.all(streams.map((s) => store.readStream(s)))).flat().map((e) => e.id));

@@ -25,7 +25,10 @@ export const DeploymentUpdatedV1 = integrationEvent(
   'publisher.deployment.updated',
   1,
   Type.Object({ changes: Type.Object({ metadata: JsonObject }) }),
-  { sectorNullable: true },
+  {
+    sectorNullable: true,
+    description: 'The metadata of a pending deployment was replaced; `changes` holds the new values.',
+  },
 );
 export type DeploymentUpdatedV1 = Static<typeof DeploymentUpdatedV1>;
 
@@ -34,7 +37,10 @@ export const DeploymentCancelledV1 = integrationEvent(
   'publisher.deployment.cancelled',
   1,
   Type.Object({ status: Type.Literal('cancelled'), reason: Type.Union([Type.String(), Type.Null()]) }),
-  { sectorNullable: true },
+  {
+    sectorNullable: true,
+    description: 'A pending deployment was withdrawn before it ran; the site is free, the version stays taken.',
+  },
 );
 export type DeploymentCancelledV1 = Static<typeof DeploymentCancelledV1>;
 
