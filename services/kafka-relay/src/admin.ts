@@ -12,6 +12,7 @@ import {
   type RelayControlCommand,
   type RelayControlEvent,
   type RelayControlState,
+  type RelayEventSkipped,
   relayControlStream,
 } from '@publisher/domain';
 import type { EventMetadata, EventStore, Position, RecordedEvent } from '@publisher/event-store';
@@ -49,7 +50,7 @@ export interface RelayStatus {
   /** The first event after the checkpoint the relay cannot map (it stops there), within `scanned`. */
   stuck: StuckEvent | null;
   scanned: number;
-  skipped: Array<RelayControlEvent['data']>;
+  skipped: Array<RelayEventSkipped['data']>;
 }
 
 /** How far `relayStatus` and `skipRelayEvent` look past the checkpoint for the event a relay stops at. */
