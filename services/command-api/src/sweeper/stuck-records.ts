@@ -23,7 +23,7 @@ import { type CommandDeps, executeCommand } from '../handlers/command-handler.ts
 const SWEEP_LOCK: readonly [number, number] = [0x73776570, 1];
 
 /** The actor of the sweep's commands. */
-const SWEEPER: Principal = { user_id: 'stuck-record-sweeper', role: 'system_bot', account_id: 0, site_ids: null };
+const SWEEPER: Principal = { user_id: 'stuck-record-sweeper', role: 'system_bot', account_id: null, site_ids: null };
 
 export interface StuckRecordSweeperOptions {
   pool: pg.Pool;
