@@ -48,27 +48,43 @@ export async function* prepareBatches(
   const control = relayControlStream(options.relay);
   let done = options.after;
   let slice = emptySlice(done);
+  /** Adds a message; returns the slice it had to close first to stay under the byte bound. */
+  const add = (topic: string, message: RelayMessage, replay: boolean): PreparedBatch | null => {
+    const size = messageBytes(message);
+    let full: PreparedBatch | null = null;
+    if (slice.published > 0 && slice.bytes + size > options.maxRequestBytes) {
+      full = finish(slice);
+      slice = emptySlice(done);
+    }
+    let entry = slice.byTopic.get(topic);
+    if (!entry) {
+      entry = { topic: options.topicPrefix + topic, messages: [] };
+      slice.byTopic.set(topic, entry);
+    }
+    entry.messages.push(message);
+    slice.published++;
+    if (replay) slice.replayed++;
+    slice.bytes += size;
+    return full;
+  };
   for await (const batch of batches) {
     for (const recorded of batch) {
-      let published = 0;
-      for await (const { topic, message, replay } of messagesOf(recorded, control, options)) {
-        const size = messageBytes(message);
-        if (slice.published > 0 && slice.bytes + size > options.maxRequestBytes) {
-          yield finish(slice);
-          slice = emptySlice(done);
+      // The common case (one event, one message) stays synchronous: the relay is CPU-bound.
+      const what = messagesOf(recorded, control, options);
+      if (what === null) {
+        slice.skipped++;
+      } else if ('message' in what) {
+        const full = add(what.topic, what.message, false);
+        if (full) yield full;
+      } else {
+        let replayed = 0;
+        for await (const m of what.replay) {
+          const full = add(m.topic, m.message, true);
+          if (full) yield full;
+          replayed++;
         }
-        let entry = slice.byTopic.get(topic);
-        if (!entry) {
-          entry = { topic: options.topicPrefix + topic, messages: [] };
-          slice.byTopic.set(topic, entry);
-        }
-        entry.messages.push(message);
-        slice.published++;
-        if (replay) slice.replayed++;
-        slice.bytes += size;
-        published++;
+        if (replayed === 0) slice.skipped++;
       }
-      if (published === 0) slice.skipped++;
       done = recorded.position;
       slice.last = done;
     }
@@ -102,28 +118,24 @@ function finish(slice: Slice): PreparedBatch {
   return { topicMessages: [...byTopic.values()], last, published, replayed, skipped };
 }
 
-/** The messages one stored event stands for: none, itself, or the replay it requests. */
-async function* messagesOf(
+/** What one stored event stands for: nothing (null), itself, or the replay it requests. */
+function messagesOf(
   recorded: RecordedEvent,
   control: string,
   options: PipelineOptions,
-): AsyncGenerator<ReplayMessage & { replay: boolean }> {
+): ReplayMessage | { replay: AsyncIterable<ReplayMessage> } | null {
   const { replays } = options;
-  if (replays.skipped.has(recorded.id)) return;
+  if (replays.skipped.has(recorded.id)) return null;
   if (recorded.stream === control) {
     if (recorded.type === 'RelayEventSkipped') replays.skipped.add(String(recorded.data.event_id));
-    if (recorded.type === 'AccountRepublishRequested') {
-      const request = recorded.data as unknown as AccountRepublishRequested['data'];
-      for await (const m of replayAccount(replays, request, recorded.position)) yield { ...m, replay: true };
-    }
-    return;
+    if (recorded.type !== 'AccountRepublishRequested') return null;
+    const request = recorded.data as unknown as AccountRepublishRequested['data'];
+    return { replay: replayAccount(replays, request, recorded.position) };
   }
   const mapped = mapRecordedEvent(recorded);
-  if (mapped.kind === 'publish') {
-    yield { topic: mapped.topic, message: toKafkaMessage(mapped.event), replay: false };
-  } else if (mapped.kind === 'replay') {
-    for await (const m of replayStream(replays, mapped)) yield { ...m, replay: true };
-  }
+  if (mapped.kind === 'publish') return { topic: mapped.topic, message: toKafkaMessage(mapped.event) };
+  if (mapped.kind === 'replay') return { replay: replayStream(replays, mapped) };
+  return null;
 }
 
 /** Bytes a message adds to a request (payload plus a rough per-record and per-header overhead). */
