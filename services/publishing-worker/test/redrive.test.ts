@@ -139,6 +139,18 @@ t.test('redeliver: a failed record is published by the real worker', async (t) =
   const id = await createRecord();
   await readUntil(stack, id, (r) => r.status === 'failed');
   answer = () => ({ status: 200, body: { url: 'https://cms.test/redelivered' } });
+
+  // Dry runs first: the read model and the log stay exactly as they were.
+  const before = await stack.read(id);
+  const stored = await stack.store.readStream(`publishing_record-${id}`);
+  for (const action of ['redeliver', 'republish']) {
+    const dry = await asSupport(`publishing-records/${id}/${action}`, { reason: 'just looking', dry_run: true });
+    t.equal(dry.status, 200, `${action} dry run`);
+  }
+  t.same(await stack.store.readStream(`publishing_record-${id}`), stored, 'no event appended');
+  t.same((await stack.read(id)).body.data, before.body.data, 'the read model unchanged (still failed)');
+  t.equal(before.body.data.revision, stored.at(-1)!.revision, 'and it had caught up, so nothing is pending');
+
   const res = await asSupport(`publishing-records/${id}/redeliver`, { reason: 'destination fixed, ticket 42' });
   t.equal(res.status, 202);
   const published = await readUntil(stack, id, (r) => r.status === 'published');
