@@ -18,9 +18,8 @@ import { commands } from '../src/commands/index.ts';
 import { runCli } from '../src/run.ts';
 
 const db = await createTestDatabase('support_cli');
-t.teardown(db.drop);
 const pool = new pg.Pool({ connectionString: db.url, max: 4 });
-t.teardown(() => pool.end());
+pool.on('error', () => {});
 const store = createPostgresEventStore({ pool });
 await store.migrate();
 const app = await buildApp(
@@ -28,7 +27,12 @@ const app = await buildApp(
   { logger: false },
 );
 await app.listen({ port: 0, host: '127.0.0.1' });
-t.teardown(() => app.close());
+// In this order: the API, then its pool, then the database (dropping it ends open connections).
+t.teardown(async () => {
+  await app.close();
+  await pool.end();
+  await db.drop();
+});
 const commandApiUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
 const token = (role: string, account = 1) =>
   signTestToken({ sub: `${role}-user`, account_id: account, role }, { key: DEVELOPMENT_JWT_SECRET });

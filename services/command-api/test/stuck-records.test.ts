@@ -96,6 +96,7 @@ t.test('one sweep at a time, and a stale read model never fails a record that mo
 
   // Another instance holds the sweep lock: this one does nothing.
   const holder = new pg.Client({ connectionString: api.dbUrl });
+  holder.on('error', () => {}); // the database is dropped in teardown
   await holder.connect();
   t.teardown(() => holder.end());
   await holder.query('SELECT pg_advisory_lock($1, $2)', [0x73776570, 1]);

@@ -355,7 +355,7 @@ async function countBetween(
       if (match(e)) count++;
     }
     const last = batch.at(-1);
-    if (!last || batch.length < limit) return count;
+    if (!last) return count;
     after = last.position;
     progress?.(read, after);
   }

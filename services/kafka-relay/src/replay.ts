@@ -66,8 +66,9 @@ export async function* replayAccount(
       const message = replayMessage(source, event, request.replay_id);
       if (message) yield message;
     }
+    // Only an empty read ends it: a short one can mean the store held back what it cannot yet order.
     const last = batch.at(-1);
-    if (!last || batch.length < source.batchSize) return;
+    if (!last) return;
     after = last.position;
   }
 }
