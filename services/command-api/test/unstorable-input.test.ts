@@ -5,7 +5,7 @@
  * and answered 500.
  */
 import t from 'tap';
-import { API, createRecord, startApi } from './helpers.ts';
+import { API, type Claims, createRecord, startApi } from './helpers.ts';
 
 const BAD_VALUES: Array<[string, string]> = [
   ['NUL', 'a\u0000b'],
@@ -19,7 +19,11 @@ interface Route {
   url: (ids: { record: string; deployment: string }) => string;
   /** A body with `bad` at the field named by the returned path (dotted, as in `errors`). */
   body: (bad: string) => [Record<string, unknown>, string];
+  /** The caller, when the route is not an editor's. */
+  as?: Claims;
 }
+
+const support: Claims = { account_id: 1, role: 'support' };
 
 const routes: Route[] = [
   {
@@ -114,6 +118,27 @@ const routes: Route[] = [
     url: () => `${API}/deploy`,
     body: (bad) => [{ site_id: 4, metadata: { note: bad } }, 'metadata.note'],
   },
+  {
+    name: 'republish record: reason',
+    method: 'POST',
+    url: ({ record }) => `${API}/publishing-records/${record}/republish`,
+    body: (bad) => [{ reason: bad }, 'reason'],
+    as: support,
+  },
+  {
+    name: 'redeliver record: reason',
+    method: 'POST',
+    url: ({ record }) => `${API}/publishing-records/${record}/redeliver`,
+    body: (bad) => [{ reason: bad, dry_run: false }, 'reason'],
+    as: support,
+  },
+  {
+    name: 'republish deployment: reason',
+    method: 'POST',
+    url: ({ deployment }) => `${API}/deployments/${deployment}/republish`,
+    body: (bad) => [{ reason: bad }, 'reason'],
+    as: support,
+  },
 ];
 
 t.test('unstorable strings in any body value → 400 naming the field, nothing stored', async (t) => {
@@ -126,7 +151,7 @@ t.test('unstorable strings in any body value → 400 naming the field, nothing s
   for (const route of routes) {
     for (const [kind, bad] of BAD_VALUES) {
       const [payload, field] = route.body(bad);
-      const res = await api.call({ method: route.method, url: route.url(ids), payload });
+      const res = await api.call({ method: route.method, url: route.url(ids), payload, as: route.as });
       const what = `${route.name}, ${kind}`;
       t.equal(res.statusCode, 400, what);
       t.match(res.json(), { success: false, code: 'VALIDATION' }, what);
