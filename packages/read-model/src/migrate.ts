@@ -78,6 +78,8 @@ export async function migrateReadModel(pool: pg.Pool, options: MigrateReadModelO
  */
 export async function createReadModelIndexes(pool: pg.Pool, schema: string): Promise<void> {
   const statements = indexSql(quoteIdent(schema))
+    // Comments first: one may hold a `;`, and a statement must start with CREATE INDEX.
+    .replace(/--[^\n]*/g, '')
     .split(';')
     .map((sql) => sql.trim())
     .filter((sql) => sql !== '');
