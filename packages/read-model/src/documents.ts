@@ -1,4 +1,5 @@
-import { type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+import { type BatchedReader, type ParamType, RequestParams } from './batched-reader.ts';
+import { scopeSql, type TenantScope } from './scope.ts';
 
 /** Filters both record kinds share. Ranges: `*_after` is inclusive, `*_before` exclusive. */
 export interface CommonFilters {
@@ -10,52 +11,219 @@ export interface CommonFilters {
   updated_before?: string;
 }
 
-/** 1-based page and its size. */
-export interface PageRequest {
-  page: number;
-  page_size: number;
-}
-
-export interface ListResult<Row> {
-  /** Matching rows across all pages. */
-  count: number;
-  rows: Row[];
-}
-
 /** `field` ascending or `-field` descending. */
 export type Ordering<Field extends string> = Field | `-${Field}`;
 
 /**
- * Adds the shared filters to a select. Columns are referenced by name, so this works on any table
- * with `site_id`, `sector_id`, `created_at` and `updated_at`.
+ * Which page: `page` (1-based) counts from the start; `cursor` (from a previous answer's `next` or
+ * `previous`) continues from a row, whatever its depth, at the cost of one index probe.
  */
-export function withCommonFilters<DB, TB extends keyof DB, O>(
-  qb: SelectQueryBuilder<DB, TB, O>,
-  f: CommonFilters,
-): SelectQueryBuilder<DB, TB, O> {
-  let q = qb;
-  if (f.site_id !== undefined) q = q.where(sql<SqlBool>`site_id = ${f.site_id}`);
-  if (f.sector_id !== undefined) q = q.where(sql<SqlBool>`sector_id = ${f.sector_id}`);
-  if (f.created_after !== undefined) q = q.where(sql<SqlBool>`created_at >= ${f.created_after}::timestamptz`);
-  if (f.created_before !== undefined) q = q.where(sql<SqlBool>`created_at < ${f.created_before}::timestamptz`);
-  if (f.updated_after !== undefined) q = q.where(sql<SqlBool>`updated_at >= ${f.updated_after}::timestamptz`);
-  if (f.updated_before !== undefined) q = q.where(sql<SqlBool>`updated_at < ${f.updated_before}::timestamptz`);
-  return q;
+export interface PageRequest<Field extends string> {
+  page_size: number;
+  page?: number;
+  cursor?: string;
+  /** Default `-created_at`; ties are broken by id in the same direction. */
+  ordering?: Ordering<Field>;
+}
+
+/** Where a list link points: a cursor, or (only past the last page) a page number. */
+export type PageLink = { cursor: string } | { page: number };
+
+/** One page of rows' documents (their representations as JSON), the total count and the neighbours. */
+export interface DocumentPage {
+  /** Matching rows across all pages. */
+  count: number;
+  documents: string[];
+  next: PageLink | null;
+  previous: PageLink | null;
+}
+
+/** A `cursor` that this list did not hand out (or for another ordering). */
+export class InvalidCursorError extends Error {
+  readonly code = 'INVALID_CURSOR';
+  constructor() {
+    super('cursor is not one of this list’s next or previous cursors');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+type FilterOp = '=' | 'any' | '>=' | '<';
+
+/** What a list may filter and order by, and how each becomes SQL (over rows `r`). */
+export interface ListTable<Filters, Field extends string> {
+  table: string;
+  /** Always applied (e.g. hiding deleted rows), or null. */
+  visible: string | null;
+  filters: { [K in keyof Filters]-?: { column: string; type: ParamType; op: FilterOp } };
+  order: { [F in Field]: { type: 'timestamptz' | 'int'; nullable: boolean } };
 }
 
 /**
- * Orders by the requested field, then by id in the same direction, so pages are stable even when
- * many rows share a timestamp.
+ * The read path's queries: pages of rows' documents and documents by id (a document is a row's
+ * representation as JSON, stored by the projector with the row, which the read API sends as it
+ * is), always within the caller's scope, through the batched reader.
  */
-export function withOrdering<DB, TB extends keyof DB, O>(
-  qb: SelectQueryBuilder<DB, TB, O>,
-  ordering: Ordering<string>,
-): SelectQueryBuilder<DB, TB, O> {
-  const desc = ordering.startsWith('-');
-  const field = desc ? ordering.slice(1) : ordering;
-  const dir = desc ? sql`desc` : sql`asc`;
-  return qb.orderBy(sql`${sql.ref(field)} ${dir}`).orderBy(sql`id ${dir}`);
+
+/** A decoded cursor: the row it continues from (`key` its ordering value as PostgreSQL text). */
+interface Cursor {
+  ordering: string;
+  after: boolean;
+  key: string | null;
+  id: string;
 }
 
-/** Offset of a page (pages are 1-based). */
-export const pageOffset = (p: PageRequest): number => (p.page - 1) * p.page_size;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Whether a cursor's key is a value of its column's type, as PostgreSQL writes it (a bad one would fail its batch). */
+const KEY_OF_TYPE = {
+  timestamptz: (key: string) => {
+    const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,6})?\+00$/.exec(key);
+    if (m === null) return false;
+    const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+    const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+    return y > 0 && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d && h < 24 && mi < 60 && s < 60;
+  },
+  int: (key: string) => /^-?[0-9]{1,10}$/.test(key) && Math.abs(Number(key)) <= 2_147_483_647,
+};
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.ordering, cursor.after ? 'a' : 'b', cursor.key, cursor.id])).toString(
+    'base64url',
+  );
+}
+
+/** The cursor, checked against the list's ordering: a client sends it, so it is input like any other. */
+function decodeCursor(text: string, ordering: string, keyType: keyof typeof KEY_OF_TYPE): Cursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 4) throw new InvalidCursorError();
+  const [o, d, key, id] = parsed as unknown[];
+  const keyOk = key === null || (typeof key === 'string' && KEY_OF_TYPE[keyType](key));
+  if (o !== ordering || (d !== 'a' && d !== 'b') || !keyOk || typeof id !== 'string' || !UUID.test(id)) {
+    throw new InvalidCursorError();
+  }
+  return { ordering, after: d === 'a', key: key as string | null, id };
+}
+
+/**
+ * One page of a list with its count, through the batched reader: one statement counts the rows
+ * the scope and filters select (an index-only scan behind `account_id`) and reads the page (an
+ * index scan in the requested order, one row more than the page to know whether another follows).
+ * Ordering is by the field, NULLs last, then by id; a cursor continues after (or before) its row.
+ */
+export async function listDocuments<Filters extends object, Field extends string>(
+  reader: BatchedReader,
+  spec: ListTable<Filters, Field>,
+  scope: TenantScope,
+  filters: Filters,
+  request: PageRequest<Field>,
+): Promise<DocumentPage> {
+  const params = new RequestParams();
+  const where = [scopeSql(scope, 'r', params)];
+  if (spec.visible !== null) where.push(spec.visible);
+  for (const name of Object.keys(spec.filters) as Array<keyof Filters>) {
+    const value = filters[name];
+    if (value === undefined) continue;
+    const { column, type, op } = spec.filters[name];
+    if (op === 'any') {
+      where.push(`r.${column} = any(${params.add(`{${(value as unknown[]).join(',')}}`, 'text')}::${type}[])`);
+    } else {
+      where.push(`r.${column} ${op} ${params.add(value, type)}`);
+    }
+  }
+  const ordering = request.ordering ?? ('-created_at' as Ordering<Field>);
+  const desc = ordering.startsWith('-');
+  const field = (desc ? ordering.slice(1) : ordering) as Field;
+  const { type, nullable } = spec.order[field];
+  const cursor = request.cursor === undefined ? undefined : decodeCursor(request.cursor, ordering, type);
+  const forwards = cursor?.after ?? true;
+  const page = [...where];
+  let offset = '';
+  if (cursor === undefined) {
+    offset = ` OFFSET ${params.add(((request.page ?? 1) - 1) * request.page_size, 'int')}`;
+  } else {
+    const cmp = forwards === desc ? '<' : '>';
+    const id = `${params.add(cursor.id, 'uuid')}`;
+    if (cursor.key === null) {
+      page.push(
+        forwards ? `r.${field} IS NULL AND r.id ${cmp} ${id}` : `(r.${field} IS NOT NULL OR r.id ${cmp} ${id})`,
+      );
+    } else {
+      const key = `${params.add(cursor.key, 'text')}::${type}`;
+      page.push(
+        nullable
+          ? `(r.${field} ${cmp} ${key} OR (r.${field} = ${key} AND r.id ${cmp} ${id})${forwards ? ` OR r.${field} IS NULL` : ''})`
+          : `(r.${field}, r.id) ${cmp} (${key}, ${id})`,
+      );
+    }
+  }
+  // Fetched in the list's order, or backwards from a `before` cursor (reversed below).
+  const dir = forwards === desc ? 'DESC' : 'ASC';
+  const nulls = nullable ? (forwards ? ' NULLS LAST' : ' NULLS FIRST') : '';
+  const order = (sort: string, id: string) => `${sort} ${dir}${nulls}, ${id} ${dir}`;
+  const limit = params.add(request.page_size + 1, 'int');
+  const rows = await reader.run<{ total: number; id: string | null; key: string | null; document: string }>(
+    'c.total, p.id, p.key, p.document',
+    `CROSS JOIN LATERAL (SELECT count(*)::int AS total FROM ${spec.table} r WHERE ${where.join(' AND ')}) c
+     LEFT JOIN LATERAL (SELECT r.id, r.${field} AS sort, r.${field}::text AS key, r.document FROM ${spec.table} r
+       WHERE ${page.join(' AND ')} ORDER BY ${order(`r.${field}`, 'r.id')} LIMIT ${limit}${offset}) p ON true
+     ORDER BY q.n, ${order('p.sort', 'p.id')}`,
+    params,
+  );
+  const count = rows[0]?.total ?? 0;
+  const found = rows.filter((r) => r.id !== null) as Array<{ id: string; key: string | null; document: string }>;
+  const more = found.length > request.page_size;
+  if (more) found.pop();
+  if (!forwards) found.reverse();
+  const first = found[0];
+  const last = found.at(-1);
+  const link = (row: { id: string; key: string | null }, after: boolean): PageLink => ({
+    cursor: encodeCursor({ ordering, after, key: row.key, id: row.id }),
+  });
+  const hasNext = forwards ? more : cursor !== undefined;
+  const hasPrevious = forwards ? cursor !== undefined || (request.page ?? 1) > 1 : more;
+  let previous: PageLink | null = hasPrevious && first ? link(first, false) : null;
+  // Past the last page there is no row to continue from: point at the last page by number.
+  if (first === undefined && cursor === undefined && (request.page ?? 1) > 1) {
+    previous = { page: Math.max(1, Math.ceil(count / request.page_size)) };
+  }
+  return {
+    count,
+    documents: found.map((r) => r.document),
+    next: hasNext && last ? link(last, true) : null,
+    previous,
+  };
+}
+
+/** A record's document and revision (its ETag). */
+export interface RevisedDocument {
+  revision: number;
+  document: string;
+}
+
+/**
+ * A row's document by id, or undefined when the scope does not see it: unknown, another tenant's,
+ * or not `visible` (deleted). Lookups of concurrent requests travel together (see `BatchedReader`).
+ */
+export async function findDocument(
+  reader: BatchedReader,
+  spec: Pick<ListTable<object, string>, 'table' | 'visible'>,
+  scope: TenantScope,
+  id: string,
+): Promise<RevisedDocument | undefined> {
+  const params = new RequestParams();
+  const where = scopeSql(scope, 'r', params);
+  // A malformed id would fail the whole batch it travels in; it names no row anyway.
+  if (!UUID.test(id)) return undefined;
+  const key = params.add(id, 'uuid');
+  const visible = spec.visible === null ? '' : ` AND ${spec.visible}`;
+  const [row] = await reader.run<RevisedDocument>(
+    'r.revision, r.document',
+    `JOIN ${spec.table} r ON r.id = ${key}${visible} AND ${where}`,
+    params,
+  );
+  return row && { revision: row.revision, document: row.document };
+}
