@@ -20,7 +20,7 @@ const record = (result: ReturnType<typeof foldBatch>, id: string): WithDocument<
   if (!r) throw new Error(`no row ${id}`);
   return r;
 };
-const deployment = (result: ReturnType<typeof foldBatch>, id: string): DeploymentRow => {
+const deployment = (result: ReturnType<typeof foldBatch>, id: string): WithDocument<DeploymentRow> => {
   const r = result.deployments.get(id);
   if (!r) throw new Error(`no row ${id}`);
   return r;
@@ -162,14 +162,18 @@ t.test('deployments', async (t) => {
     const cancelled = d.next('DeploymentCancelled', { reason: 'superseded' });
     const out = given(created).when([updated, cancelled]);
     t.equal(out.poison, null, 'both types decode');
-    t.same(deployment(out, d.id), {
-      ...deployment(given().when([created]), d.id),
+    const { document, ...row } = deployment(out, d.id);
+    const { document: _, ...before } = deployment(given().when([created]), d.id);
+    t.same(row, {
+      ...before,
       status: 'cancelled',
       metadata: { commit: 'def' },
       revision: 2,
       updated_at: cancelled.data.at,
       last_position: cancelled.position,
     });
+    const { last_position: __, ...representation } = row;
+    t.equal(document, JSON.stringify(representation), 'its document: the representation as JSON');
   });
 
   t.test('a cancellation with a malformed payload stops the projection', async (t) => {

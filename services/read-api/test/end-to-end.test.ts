@@ -106,7 +106,11 @@ t.test('a position past the head of the log answers 400 at once; one in the log 
   const started = Date.now();
   const res = await read(`/publishing-records/?min_position=${future}`, editor);
   t.equal(res.statusCode, 400);
-  t.match(res.json(), { success: false, code: 'POSITION_NOT_IN_LOG', errors: { 'querystring.min_position': [String] } });
+  t.match(res.json(), {
+    success: false,
+    code: 'POSITION_NOT_IN_LOG',
+    errors: { 'querystring.min_position': [String] },
+  });
   t.ok(Date.now() - started < 2000, 'without holding the connection for the whole wait');
 
   await stack.projector.close();
