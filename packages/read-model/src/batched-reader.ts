@@ -133,11 +133,13 @@ export class BatchedReader {
       this.#send(shape);
     };
     // A hung batch must not hold every later request of its shape: past the bound its requests
-    // fail and the next batch goes (on another connection); the hung query ends with its own timeout.
+    // fail, and so do those queued behind it (the database has not answered for that long, and
+    // each request should wait one bound at most); the next batch goes on another connection, and
+    // the hung query ends with its connection's own timeout.
     const timer = setTimeout(() => {
       if (settled) return;
       const err = new QueryTimeoutError(this.#timeoutMs);
-      for (const p of batch) p.reject(err);
+      for (const p of [...batch, ...shape.queue.splice(0)]) p.reject(err);
       done();
     }, this.#timeoutMs);
     this.#pool.query({ name: shape.name, text: shape.text, values }).then(

@@ -1,4 +1,4 @@
-import { createPostgresEventStore, type EventStore } from '@publisher/event-store';
+import { createEsdbEventStore, createPostgresEventStore, type EventStore } from '@publisher/event-store';
 import {
   API_PREFIX,
   canReadAnyAccount,
@@ -31,8 +31,7 @@ export interface ReadApiOptions {
   connection?: ReadModelConnection;
   /**
    * The event store, whose head tells a `min_position` never to be reached from one not projected
-   * yet. Absent: the PostgreSQL store in the read models' database (with EVENT_STORE=postgres), or
-   * none (positions are then only waited for).
+   * yet; opened as `config.eventStore` says (and closed with the app) when absent.
    */
   store?: Pick<EventStore, 'headPosition'>;
 }
@@ -65,8 +64,12 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
   fastify.addHook('onClose', async () => watcher.close());
   const cache = new ResponseCache(config.cacheMaxBytes);
   watcher.onChange((position, accounts) => cache.changed(position, accounts));
-  const log =
-    opts.store ?? (config.eventStore === 'postgres' ? createPostgresEventStore({ pool: connection.pool }) : null);
+  let log = opts.store;
+  if (log === undefined) {
+    const store = openEventStore(config, connection);
+    fastify.addHook('onClose', async () => store.close());
+    log = store;
+  }
   const deps: ReadApiDeps = {
     db: connection.db,
     reader: connection.reader,
@@ -135,6 +138,13 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
     { prefix: API_PREFIX },
   );
 };
+
+/** The configured event store: the PostgreSQL one shares the read models' pool (only its head is read). */
+function openEventStore(config: ReadApiConfig, connection: ReadModelConnection): EventStore {
+  const { eventStore } = config;
+  if (eventStore.kind === 'esdb') return createEsdbEventStore({ connectionString: eventStore.url });
+  return createPostgresEventStore({ pool: connection.pool });
+}
 
 export const readApi = fp(readApiPlugin, { name: '@publisher/read-api', fastify: '5.x' });
 

@@ -15,8 +15,8 @@ export interface ReadApiConfig extends PlatformConfig {
   databaseTimeoutMs: number;
   /** Bytes of cached answers kept in memory (0: no response cache). */
   cacheMaxBytes: number;
-  /** The event store whose head `min_position` is checked against (EVENT_STORE). */
-  eventStore: 'postgres' | 'esdb';
+  /** The event store whose head `min_position` is checked against (EVENT_STORE, EVENTSTORE_URL). */
+  eventStore: { kind: 'postgres' } | { kind: 'esdb'; url: string };
 }
 
 /**
@@ -24,16 +24,19 @@ export interface ReadApiConfig extends PlatformConfig {
  * DATABASE_URL, LOG_LEVEL, JWT_*, RATE_LIMIT_*, SHUTDOWN_GRACE_MS, …) plus
  * READ_API_MIN_POSITION_TIMEOUT_MS (default 5000), READ_API_POOL_SIZE (default 20),
  * READ_API_DB_TIMEOUT_MS (default 5000), READ_API_CACHE_MB (default 64; 0 turns the response cache
- * off) and EVENT_STORE (`postgres`, the default, or `esdb`).
+ * off), EVENT_STORE (`postgres`, the default, or `esdb`) and EVENTSTORE_URL (with `esdb`).
  * @example
  * const config = loadReadApiConfig(process.env);
  */
 export function loadReadApiConfig(env: NodeJS.ProcessEnv = process.env): ReadApiConfig {
   const platform = loadPlatformConfig(env, { portVariable: 'READ_API_PORT', defaultPort: DEFAULT_READ_API_PORT });
-  const eventStore = (env.EVENT_STORE || 'postgres').toLowerCase();
-  if (eventStore !== 'postgres' && eventStore !== 'esdb') {
+  const kind = (env.EVENT_STORE || 'postgres').toLowerCase();
+  if (kind !== 'postgres' && kind !== 'esdb') {
     throw new ConfigError(`EVENT_STORE must be postgres or esdb; got ${env.EVENT_STORE}`);
   }
+  if (kind === 'esdb' && !env.EVENTSTORE_URL) throw new ConfigError('EVENT_STORE=esdb needs EVENTSTORE_URL');
+  const eventStore: ReadApiConfig['eventStore'] =
+    kind === 'esdb' ? { kind, url: env.EVENTSTORE_URL ?? '' } : { kind: 'postgres' };
   return {
     ...platform,
     minPositionTimeoutMs: integerFromEnv(env, 'READ_API_MIN_POSITION_TIMEOUT_MS', 5000, 0, 60_000),

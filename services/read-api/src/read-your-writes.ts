@@ -6,8 +6,8 @@ import { positionNotInLog, projectionBehind, projectionStopped } from './errors.
 /** What waiting for a `min_position` needs. */
 export interface PositionWait {
   watcher: CheckpointWatcher;
-  /** The event store, to tell a position not projected yet from one that is not in the log; null: not checked. */
-  log: Pick<EventStore, 'headPosition'> | null;
+  /** The event store, to tell a position not projected yet from one that is not in the log. */
+  log: Pick<EventStore, 'headPosition'>;
   /** Longest wait for the projection. */
   timeoutMs: number;
   /**
@@ -54,7 +54,7 @@ export async function awaitMinPosition(
   const started = Date.now();
   const first = Math.min(wait.headCheckAfterMs, timeoutMs);
   let outcome = await watcher.waitFor(wanted.position, first);
-  if (outcome === 'timeout' && log !== null) {
+  if (outcome === 'timeout') {
     // The head is the newest event readers can see; a failure to read it is no answer.
     const head = await log.headPosition().catch(() => undefined);
     if (head !== undefined && comparePositions(head, wanted.position) < 0) {
