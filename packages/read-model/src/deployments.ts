@@ -1,6 +1,7 @@
 import type { BatchedReader } from './batched-reader.ts';
 import type { DeploymentStatus } from './database.ts';
 import {
+  COMMON_FILTERS,
   type CommonFilters,
   type DocumentPage,
   findDocument,
@@ -24,14 +25,9 @@ const LIST: ListTable<DeploymentFilters, DeploymentOrderField> = {
   table: 'deployments',
   visible: null,
   filters: {
-    site_id: { column: 'site_id', type: 'int', op: '=' },
-    sector_id: { column: 'sector_id', type: 'int', op: '=' },
+    ...COMMON_FILTERS,
     version: { column: 'version', type: 'int', op: '=' },
     status: { column: 'status', type: 'text', op: 'any' },
-    created_after: { column: 'created_at', type: 'timestamptz', op: '>=' },
-    created_before: { column: 'created_at', type: 'timestamptz', op: '<' },
-    updated_after: { column: 'updated_at', type: 'timestamptz', op: '>=' },
-    updated_before: { column: 'updated_at', type: 'timestamptz', op: '<' },
   },
   order: {
     created_at: { type: 'timestamptz', nullable: false },

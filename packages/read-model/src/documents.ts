@@ -11,6 +11,16 @@ export interface CommonFilters {
   updated_before?: string;
 }
 
+/** How the shared filters become SQL, for a `ListTable`'s `filters`. */
+export const COMMON_FILTERS = {
+  site_id: { column: 'site_id', type: 'int', op: '=' },
+  sector_id: { column: 'sector_id', type: 'int', op: '=' },
+  created_after: { column: 'created_at', type: 'timestamptz', op: '>=' },
+  created_before: { column: 'created_at', type: 'timestamptz', op: '<' },
+  updated_after: { column: 'updated_at', type: 'timestamptz', op: '>=' },
+  updated_before: { column: 'updated_at', type: 'timestamptz', op: '<' },
+} as const satisfies ListTable<CommonFilters, string>['filters'];
+
 /** `field` ascending or `-field` descending. */
 export type Ordering<Field extends string> = Field | `-${Field}`;
 

@@ -1,6 +1,7 @@
 import type { BatchedReader } from './batched-reader.ts';
 import type { PublishingStatus } from './database.ts';
 import {
+  COMMON_FILTERS,
   type CommonFilters,
   type DocumentPage,
   findDocument,
@@ -25,15 +26,10 @@ const LIST: ListTable<PublishingRecordFilters, PublishingRecordOrderField> = {
   table: 'publishing_records',
   visible: 'NOT r.deleted',
   filters: {
-    site_id: { column: 'site_id', type: 'int', op: '=' },
-    sector_id: { column: 'sector_id', type: 'int', op: '=' },
+    ...COMMON_FILTERS,
     content_id: { column: 'content_id', type: 'int', op: '=' },
     destination: { column: 'destination', type: 'text', op: '=' },
     status: { column: 'status', type: 'text', op: 'any' },
-    created_after: { column: 'created_at', type: 'timestamptz', op: '>=' },
-    created_before: { column: 'created_at', type: 'timestamptz', op: '<' },
-    updated_after: { column: 'updated_at', type: 'timestamptz', op: '>=' },
-    updated_before: { column: 'updated_at', type: 'timestamptz', op: '<' },
   },
   order: {
     created_at: { type: 'timestamptz', nullable: false },

@@ -26,29 +26,29 @@ export interface ResponseCacheStats {
   misses: number;
 }
 
+/** How many distinct missed keys (as 32-bit hashes) the admission doorkeeper remembers. */
+export const DOORKEEPER_KEYS = 10_000;
+
 /**
  * Read answers (a list page with its documents, a per-site view), kept until the rows behind them
- * change. Read models change only when
- * the projector commits a batch, and its checkpoint notice names the accounts the batch touched,
- * so an entry stays valid while no change to its account was announced after the checkpoint it
- * was computed at (`changed`). Anything unknown — a position seen only by polling, a notice
- * without accounts, a rebuild — drops everything (a new generation).
+ * change. Read models change only when the projector commits a batch, and its checkpoint notice
+ * names the accounts the batch touched, so an entry stays valid while no change to its account was
+ * announced after the checkpoint it was computed at (`changed`). Anything unknown — a position seen
+ * only by polling, a notice without accounts, a rebuild — drops everything (a new generation).
  *
  * Entries are keyed by the caller's scope and the request, so one tenant never gets another's
- * entry; the request id is spliced in per response. A response is admitted on the second miss of
+ * entry; each response is serialized from the entry by the route's schema, with its own request
+ * id. An answer is admitted on the second miss of
  * its key within the last `DOORKEEPER_KEYS` distinct misses: reads that never repeat (a crawl over
  * every record) would otherwise evict the hot entries and fill the heap for nothing. Least
  * recently used entries go first once `maxBytes` (approximate: the entry's bytes, key length and a
- * fixed overhead) is reached; an entry read since the eviction hand last passed it gets
- * a second chance (CLOCK), which spares hits the cost of reordering.
+ * fixed overhead) is reached; an entry read since the eviction hand last passed it gets a second
+ * chance (CLOCK), which spares hits the cost of reordering.
  *
  * @example
  * const cache = new ResponseCache(64 * 1024 * 1024);
  * watcher.onChange((position, accounts) => cache.changed(position, accounts));
  */
-/** How many distinct missed keys (as 32-bit hashes) the admission doorkeeper remembers. */
-export const DOORKEEPER_KEYS = 10_000;
-
 export class ResponseCache {
   readonly #maxBytes: number;
   readonly #entries = new Map<string, CachedResponse & { size: number; used: boolean }>();
