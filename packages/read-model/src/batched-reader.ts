@@ -47,12 +47,15 @@ interface Shape {
   name: string;
   text: string;
   queue: Pending[];
-  busy: boolean;
+  /** Batches of this shape out now. */
+  inFlight: number;
 }
 
 export interface BatchedReaderOptions {
   /** Most requests in one statement (default 100). */
   maxBatch?: number;
+  /** Batches of one shape out at once (default 2). */
+  maxInFlight?: number;
   /** A batch that takes longer fails its requests and frees its place (default 10 000 ms). */
   timeoutMs?: number;
 }
@@ -67,12 +70,14 @@ const MAX_SHAPES = 1000;
  * shape of the tenant scope — go together as ONE prepared statement with one array per parameter
  * (`FROM unnest($1::int[], …) WITH ORDINALITY AS q(p1, …, n)`), and each gets back its own rows.
  *
- * While a statement's batch is out, its new requests queue and go as the next batch when it
- * returns, so a lone request goes at once and a busy server sends few large batches: a round trip
- * to PostgreSQL (a write, two process wake-ups, the protocol's fixed work) costs more on a small
- * machine than reading a page of rows, and one statement answers many requests. What it trades: a
- * request may wait for the batch before it (one round trip at most). Measured with `pnpm bench:reads`
- * (the `-uncached` variants read through here on every request).
+ * While `maxInFlight` batches of a statement are out, its new requests queue and go as the next
+ * batch when one returns, so a lone request goes at once and a busy server sends few large batches:
+ * a round trip to PostgreSQL (a write, two process wake-ups, the protocol's fixed work) costs more
+ * on a small machine than reading a page of rows, and one statement answers many requests. Two
+ * batches out at once keep both of PostgreSQL's cores (and the API) busy while the other batch
+ * travels; one alone leaves them waiting on each other's round trips. What it trades: a request may
+ * wait for a batch before it (one round trip at most). Measured with `pnpm bench:reads` (the
+ * `-uncached` variants read through here on every request).
  *
  * A batch is always sent after every request in it was made, so its snapshot is at least as new as
  * anything the asking request knew (the response cache relies on this).
@@ -84,12 +89,14 @@ const MAX_SHAPES = 1000;
 export class BatchedReader {
   readonly #pool: Queryable;
   readonly #maxBatch: number;
+  readonly #maxInFlight: number;
   readonly #timeoutMs: number;
   readonly #shapes = new Map<string, Shape>();
 
   constructor(pool: Queryable, options: BatchedReaderOptions = {}) {
     this.#pool = pool;
     this.#maxBatch = options.maxBatch ?? 100;
+    this.#maxInFlight = options.maxInFlight ?? 2;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
   }
 
@@ -105,7 +112,7 @@ export class BatchedReader {
     let shape = this.#shapes.get(text);
     if (shape === undefined) {
       if (this.#shapes.size >= MAX_SHAPES) this.#forgetIdle();
-      shape = { name: `rm_${createHash('sha1').update(text).digest('base64url')}`, text, queue: [], busy: false };
+      shape = { name: `rm_${createHash('sha1').update(text).digest('base64url')}`, text, queue: [], inFlight: 0 };
       this.#shapes.set(text, shape);
     }
     const target = shape;
@@ -116,7 +123,7 @@ export class BatchedReader {
   }
 
   #send(shape: Shape): void {
-    if (shape.busy || shape.queue.length === 0) return;
+    if (shape.inFlight >= this.#maxInFlight || shape.queue.length === 0) return;
     const batch = shape.queue.splice(0, this.#maxBatch);
     const width = batch[0]!.values.length;
     const values: unknown[][] = Array.from({ length: width }, () => new Array(batch.length));
@@ -124,12 +131,12 @@ export class BatchedReader {
       const request = batch[r]!.values;
       for (let c = 0; c < width; c++) values[c]![r] = request[c];
     }
-    shape.busy = true;
+    shape.inFlight++;
     let settled = false;
     const done = () => {
       settled = true;
       clearTimeout(timer);
-      shape.busy = false;
+      shape.inFlight--;
       this.#send(shape);
     };
     // A hung batch must not hold every later request of its shape: past the bound its requests
@@ -159,6 +166,7 @@ export class BatchedReader {
   }
 
   #forgetIdle(): void {
-    for (const [text, shape] of this.#shapes) if (!shape.busy && shape.queue.length === 0) this.#shapes.delete(text);
+    for (const [text, shape] of this.#shapes)
+      if (shape.inFlight === 0 && shape.queue.length === 0) this.#shapes.delete(text);
   }
 }

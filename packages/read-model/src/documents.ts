@@ -43,7 +43,8 @@ export type PageLink = { cursor: string } | { page: number };
 export interface DocumentPage {
   /** Matching rows across all pages. */
   count: number;
-  documents: string[];
+  /** The page's documents as one JSON array (joined once: a cached page is sent many times). */
+  documents: string;
   next: PageLink | null;
   previous: PageLink | null;
 }
@@ -183,15 +184,14 @@ export async function listDocuments<Filters extends object, Field extends string
      ORDER BY q.n, ${order('p.sort', 'p.id')}`,
     params,
   );
-  const count = rows[0]?.total ?? 0;
   const found = rows.filter((r) => r.id !== null) as Array<{ id: string; key: string | null; document: string }>;
   const more = found.length > request.page_size;
   if (more) found.pop();
   if (!forwards) found.reverse();
-  const first = found[0];
-  const last = found.at(-1);
-  const link = (row: { id: string; key: string | null }, after: boolean): PageLink => ({
-    cursor: encodeCursor({ ordering, after, key: row.key, id: row.id }),
+  const [first, last] = [found[0], found.at(-1)];
+  const count = rows[0]?.total ?? 0;
+  const link = (r: { id: string; key: string | null }, after: boolean): PageLink => ({
+    cursor: encodeCursor({ ordering, after, key: r.key, id: r.id }),
   });
   const hasNext = forwards ? more : cursor !== undefined;
   const hasPrevious = forwards ? cursor !== undefined || (request.page ?? 1) > 1 : more;
@@ -202,7 +202,7 @@ export async function listDocuments<Filters extends object, Field extends string
   }
   return {
     count,
-    documents: found.map((r) => r.document),
+    documents: `[${found.map((r) => r.document).join(',')}]`,
     next: hasNext && last ? link(last, true) : null,
     previous,
   };

@@ -32,7 +32,7 @@ const request = (reader: BatchedReader, value: string, shape = 'a') => {
 
 t.test('a lone request goes at once; requests arriving meanwhile go together as one statement', async (t) => {
   const { calls, pool } = manualPool();
-  const reader = new BatchedReader(pool);
+  const reader = new BatchedReader(pool, { maxInFlight: 1 });
   const first = request(reader, 'a');
   t.same(
     calls.map((c) => c.values),
@@ -61,7 +61,7 @@ t.test('a lone request goes at once; requests arriving meanwhile go together as 
 
 t.test('statements of different shapes do not wait for each other; maxBatch caps a batch', async (t) => {
   const { calls, pool } = manualPool();
-  const reader = new BatchedReader(pool, { maxBatch: 2 });
+  const reader = new BatchedReader(pool, { maxBatch: 2, maxInFlight: 1 });
   const all = [request(reader, 'a'), request(reader, 'b', 'other'), request(reader, 'c'), request(reader, 'd')];
   all.push(request(reader, 'e'));
   t.same(
@@ -84,9 +84,28 @@ t.test('statements of different shapes do not wait for each other; maxBatch caps
   );
 });
 
-t.test('a failed statement fails its requests only; the next batch goes on', async (t) => {
+t.test('two batches of a shape out at once by default; the rest wait for one of them', async (t) => {
   const { calls, pool } = manualPool();
   const reader = new BatchedReader(pool);
+  const all = ['a', 'b', 'c', 'd'].map((v) => request(reader, v));
+  t.same(
+    calls.map((c) => c.values[0]),
+    [['a'], ['b']],
+  );
+  calls[1]!.answer();
+  await tick();
+  t.same(calls[2]?.values[0], ['c', 'd'], 'the queue goes when a slot frees');
+  calls[0]!.answer();
+  calls[2]!.answer();
+  t.same(
+    (await Promise.all(all)).map((rows) => rows[0]?.value),
+    ['row a', 'row b', 'row c', 'row d'],
+  );
+});
+
+t.test('a failed statement fails its requests only; the next batch goes on', async (t) => {
+  const { calls, pool } = manualPool();
+  const reader = new BatchedReader(pool, { maxInFlight: 1 });
   const first = request(reader, 'a');
   const second = request(reader, 'b');
   calls[0]!.fail(new Error('connection lost'));
@@ -98,7 +117,7 @@ t.test('a failed statement fails its requests only; the next batch goes on', asy
 
 t.test('a batch that does not answer in time fails with a timeout and frees its place', async (t) => {
   const { calls, pool } = manualPool();
-  const reader = new BatchedReader(pool, { timeoutMs: 50 });
+  const reader = new BatchedReader(pool, { timeoutMs: 50, maxInFlight: 1 });
   const hung = request(reader, 'a');
   const queued = request(reader, 'b');
   await t.rejects(hung, QueryTimeoutError);

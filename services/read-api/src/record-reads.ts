@@ -15,7 +15,7 @@ import { awaitMinPosition } from './read-your-writes.ts';
 
 /**
  * A list page in the list envelope, through the response cache: `count`, links to the neighbouring
- * pages (cursors), and the rows' documents.
+ * pages (cursors), and the page's documents as one JSON array (joined by the read model).
  */
 export async function listAnswer<T>(
   request: FastifyRequest,
@@ -24,17 +24,15 @@ export async function listAnswer<T>(
   scope: TenantScope,
   minPosition: string | undefined,
   load: () => Promise<DocumentPage>,
-): Promise<ListEnvelopeOf<JsonDocument<T>>> {
+): Promise<Omit<ListEnvelopeOf<T>, 'results'> & { results: JsonDocument<T[]> }> {
   const page = await cachedRead(request, reply, deps, scope, minPosition, async () => {
     const found = await load().catch((err: unknown) => {
       throw err instanceof InvalidCursorError ? invalidCursor(err.message) : err;
     });
     const next = pageUrl(request, found.next);
     const previous = pageUrl(request, found.previous);
-    let bytes = 256 + (next?.length ?? 0) + (previous?.length ?? 0);
-    for (const d of found.documents) bytes += d.length;
-    const results = found.documents.map((d) => new JsonDocument<T>(d));
-    return { value: { count: found.count, next, previous, results }, bytes };
+    const bytes = 256 + found.documents.length + (next?.length ?? 0) + (previous?.length ?? 0);
+    return { value: { count: found.count, next, previous, results: new JsonDocument<T[]>(found.documents) }, bytes };
   });
   return { success: true, ...page, request_id: request.id };
 }

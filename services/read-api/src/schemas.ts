@@ -3,16 +3,26 @@ import {
   DeploymentStatus,
   DestinationName,
   IdParams,
+  ListEnvelope,
   PlatformId,
   PublishingStatus,
   SuccessEnvelope,
   Uuid,
 } from '@publisher/contracts';
+import { Document } from '@publisher/platform';
 import { DEPLOYMENT_ORDER_FIELDS, PUBLISHING_RECORD_ORDER_FIELDS } from '@publisher/read-model';
-import { type Static, Type } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 
 /** A string (a position, a timestamp), or null. */
 const NullableText = Type.Union([Type.String(), Type.Null()]);
+
+/**
+ * The list envelope of `item`, whose `results` may be one JSON document of the whole page (the
+ * read model joins a page's documents).
+ */
+export function DocumentListEnvelope<T extends TSchema>(item: T) {
+  return Type.Object({ ...ListEnvelope(item).properties, results: Document(Type.Array(item)) });
+}
 
 /** A position token as command responses carry it in `X-Position`. */
 export const PositionToken = Type.String({

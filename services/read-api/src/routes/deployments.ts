@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DeploymentRepresentation, ListEnvelope, SuccessEnvelope } from '@publisher/contracts';
+import { DeploymentRepresentation, SuccessEnvelope } from '@publisher/contracts';
 import { Document, errorResponses } from '@publisher/platform';
 import { findDeploymentDocument, listDeploymentDocuments } from '@publisher/read-model';
 import type { ReadApiDeps } from '../deps.ts';
 import { recordNotFound } from '../errors.ts';
 import { scopeFor, splitCommaLists } from '../read-helpers.ts';
 import { listAnswer, recordAnswer } from '../record-reads.ts';
-import { DeploymentListQuery, IdParams, ReadHeaders, ReadQuery } from '../schemas.ts';
+import { DeploymentListQuery, DocumentListEnvelope, IdParams, ReadHeaders, ReadQuery } from '../schemas.ts';
 
 const tags = ['deployments'];
 const Deployment = Document(DeploymentRepresentation);
@@ -22,7 +22,7 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async
         summary: 'List deployments the caller may read, filtered, ordered and paginated',
         querystring: DeploymentListQuery,
         headers: ReadHeaders,
-        response: { 200: ListEnvelope(Deployment), ...errorResponses([400, 401, 403, 429, 503]) },
+        response: { 200: DocumentListEnvelope(DeploymentRepresentation), ...errorResponses([400, 401, 403, 429, 503]) },
       },
     },
     async (request, reply) => {

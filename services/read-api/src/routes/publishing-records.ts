@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ListEnvelope, PublishingRecordRepresentation, SuccessEnvelope } from '@publisher/contracts';
+import { PublishingRecordRepresentation, SuccessEnvelope } from '@publisher/contracts';
 import { Document, errorResponses } from '@publisher/platform';
 import { findPublishingRecordDocument, listPublishingRecordDocuments } from '@publisher/read-model';
 import type { ReadApiDeps } from '../deps.ts';
 import { recordNotFound } from '../errors.ts';
 import { scopeFor, splitCommaLists } from '../read-helpers.ts';
 import { listAnswer, recordAnswer } from '../record-reads.ts';
-import { IdParams, PublishingRecordListQuery, ReadHeaders, ReadQuery } from '../schemas.ts';
+import { DocumentListEnvelope, IdParams, PublishingRecordListQuery, ReadHeaders, ReadQuery } from '../schemas.ts';
 
 const tags = ['publishing-records'];
 const Record = Document(PublishingRecordRepresentation);
@@ -22,7 +22,10 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
         summary: 'List publishing records the caller may read, filtered, ordered and paginated',
         querystring: PublishingRecordListQuery,
         headers: ReadHeaders,
-        response: { 200: ListEnvelope(Record), ...errorResponses([400, 401, 403, 429, 503]) },
+        response: {
+          200: DocumentListEnvelope(PublishingRecordRepresentation),
+          ...errorResponses([400, 401, 403, 429, 503]),
+        },
       },
     },
     async (request, reply) => {
