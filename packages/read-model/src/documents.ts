@@ -184,7 +184,7 @@ export async function listDocuments<Filters extends object, Field extends string
      ORDER BY q.n, ${order('p.sort', 'p.id')}`,
     params,
   );
-  const found = rows.filter((r) => r.id !== null) as Array<{ id: string; key: string | null; document: string }>;
+  const found = rows.filter((r): r is typeof r & { id: string } => r.id !== null);
   const more = found.length > request.page_size;
   if (more) found.pop();
   if (!forwards) found.reverse();
