@@ -1,6 +1,12 @@
 import { type BatchedReader, type ParamType, RequestParams } from './batched-reader.ts';
 import { scopeSql, type TenantScope } from './scope.ts';
 
+/*
+ * The read path's queries: pages of rows' documents and documents by id (a document is a row's
+ * representation as JSON, stored by the projector with the row, which the read API sends as it
+ * is), always within the caller's scope, through the batched reader.
+ */
+
 /** Filters both record kinds share. Ranges: `*_after` is inclusive, `*_before` exclusive. */
 export interface CommonFilters {
   site_id?: number;
@@ -68,12 +74,6 @@ export interface ListTable<Filters, Field extends string> {
   filters: { [K in keyof Filters]-?: { column: string; type: ParamType; op: FilterOp } };
   order: { [F in Field]: { type: 'timestamptz' | 'int'; nullable: boolean } };
 }
-
-/**
- * The read path's queries: pages of rows' documents and documents by id (a document is a row's
- * representation as JSON, stored by the projector with the row, which the read API sends as it
- * is), always within the caller's scope, through the batched reader.
- */
 
 /** A decoded cursor: the row it continues from (`key` its ordering value as PostgreSQL text). */
 interface Cursor {
