@@ -47,15 +47,14 @@ interface Shape {
   name: string;
   text: string;
   queue: Pending[];
-  /** Batches of this shape out now. */
+  /** Batches of this shape out now, and at most. */
   inFlight: number;
+  maxInFlight: number;
 }
 
 export interface BatchedReaderOptions {
   /** Most requests in one statement (default 100). */
   maxBatch?: number;
-  /** Batches of one shape out at once (default 2). */
-  maxInFlight?: number;
   /** A batch that takes longer fails its requests and frees its place (default 10 000 ms). */
   timeoutMs?: number;
 }
@@ -70,13 +69,12 @@ const MAX_SHAPES = 1000;
  * shape of the tenant scope — go together as ONE prepared statement with one array per parameter
  * (`FROM unnest($1::int[], …) WITH ORDINALITY AS q(p1, …, n)`), and each gets back its own rows.
  *
- * While `maxInFlight` batches of a statement are out, its new requests queue and go as the next
- * batch when one returns, so a lone request goes at once and a busy server sends few large batches:
- * a round trip to PostgreSQL (a write, two process wake-ups, the protocol's fixed work) costs more
- * on a small machine than reading a page of rows, and one statement answers many requests. Two
- * batches out at once keep both of PostgreSQL's cores (and the API) busy while the other batch
- * travels; one alone leaves them waiting on each other's round trips. What it trades: a request may
- * wait for a batch before it (one round trip at most). Measured with `pnpm bench:reads` (the
+ * While a statement's batches are out (one, or two for statements that give PostgreSQL real work),
+ * its new requests queue and go as the next batch when one returns, so a lone request goes at once
+ * and a busy server sends few large batches: a round trip to PostgreSQL (a write, two process
+ * wake-ups, the protocol's fixed work) costs more on a small machine than reading a page of rows,
+ * and one statement answers many requests. What it trades: a request may wait for a batch before
+ * it (one round trip at most). Measured with `pnpm bench:reads` (the
  * `-uncached` variants read through here on every request).
  *
  * A batch is always sent after every request in it was made, so its snapshot is at least as new as
@@ -89,22 +87,23 @@ const MAX_SHAPES = 1000;
 export class BatchedReader {
   readonly #pool: Queryable;
   readonly #maxBatch: number;
-  readonly #maxInFlight: number;
   readonly #timeoutMs: number;
   readonly #shapes = new Map<string, Shape>();
 
   constructor(pool: Queryable, options: BatchedReaderOptions = {}) {
     this.#pool = pool;
     this.#maxBatch = options.maxBatch ?? 100;
-    this.#maxInFlight = options.maxInFlight ?? 2;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
   }
 
   /**
    * Runs one request: `SELECT q.n, <select> FROM unnest(…) q <from>`. Resolves the rows of this
-   * request, in the order the statement returns them (order by `q.n` first).
+   * request, in the order the statement returns them (order by `q.n` first). `maxInFlight`: batches
+   * of this statement out at once (default 1, the largest batches: right for a cheap statement such
+   * as a lookup by id; 2 keeps both of PostgreSQL's cores busy with one whose work per request
+   * counts, such as a list page, while the other batch travels).
    */
-  run<Row>(select: string, from: string, params: RequestParams): Promise<Row[]> {
+  run<Row>(select: string, from: string, params: RequestParams, maxInFlight = 1): Promise<Row[]> {
     if (params.values.length === 0) throw new TypeError('a batched statement needs at least one parameter');
     const columns = params.types.map((_, i) => `p${i + 1}`).join(', ');
     const arrays = params.types.map((type, i) => `$${i + 1}::${type}[]`).join(', ');
@@ -112,7 +111,8 @@ export class BatchedReader {
     let shape = this.#shapes.get(text);
     if (shape === undefined) {
       if (this.#shapes.size >= MAX_SHAPES) this.#forgetIdle();
-      shape = { name: `rm_${createHash('sha1').update(text).digest('base64url')}`, text, queue: [], inFlight: 0 };
+      const name = `rm_${createHash('sha1').update(text).digest('base64url')}`;
+      shape = { name, text, queue: [], inFlight: 0, maxInFlight };
       this.#shapes.set(text, shape);
     }
     const target = shape;
@@ -123,7 +123,7 @@ export class BatchedReader {
   }
 
   #send(shape: Shape): void {
-    if (shape.inFlight >= this.#maxInFlight || shape.queue.length === 0) return;
+    if (shape.inFlight >= shape.maxInFlight || shape.queue.length === 0) return;
     const batch = shape.queue.splice(0, this.#maxBatch);
     const width = batch[0]!.values.length;
     const values: unknown[][] = Array.from({ length: width }, () => new Array(batch.length));

@@ -183,6 +183,7 @@ export async function listDocuments<Filters extends object, Field extends string
        WHERE ${page.join(' AND ')} ORDER BY ${order(`r.${field}`, 'r.id')} LIMIT ${limit}${offset}) p ON true
      ORDER BY q.n, ${order('p.sort', 'p.id')}`,
     params,
+    2,
   );
   const found = rows.filter((r): r is typeof r & { id: string } => r.id !== null);
   const more = found.length > request.page_size;

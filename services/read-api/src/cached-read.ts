@@ -2,7 +2,7 @@ import type { TenantScope } from '@publisher/read-model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ReadApiDeps } from './deps.ts';
 import { READ_POSITION_HEADER } from './read-helpers.ts';
-import { awaitMinPosition } from './read-your-writes.ts';
+import { waitForPosition, wantedPosition } from './read-your-writes.ts';
 
 /** What a cached read computes on a miss: the answer and about how many bytes it holds. */
 export interface Loaded<T> {
@@ -33,7 +33,9 @@ export async function cachedRead<T>(
   load: () => Promise<Loaded<T>>,
 ): Promise<T> {
   const { cache, watcher } = deps;
-  const cacheable = !(await awaitMinPosition(request, deps.wait, minPosition)) && cache.enabled;
+  const wanted = wantedPosition(request, minPosition);
+  if (wanted !== undefined) await waitForPosition(deps.wait, wanted);
+  const cacheable = wanted === undefined && cache.enabled;
   const key = cacheable ? cacheKey(request, scope) : '';
   const hit = cacheable ? cache.get(key) : undefined;
   if (hit !== undefined) {

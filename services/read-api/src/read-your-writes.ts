@@ -35,21 +35,16 @@ export function wantedPosition(
 }
 
 /**
- * Read-your-writes: when the request names a position, holds it until the read models include
- * that position, at most `timeoutMs`; past that, 503 PROJECTION_BEHIND with Retry-After (or
+ * Read-your-writes: holds a request that named a position (`wantedPosition`) until the read
+ * models include it, at most `timeoutMs`; past that, 503 PROJECTION_BEHIND with Retry-After (or
  * PROJECTION_STOPPED when a poison event stopped the projection before it), never stale data. A
  * position past the head of the event log can never be projected: 400 POSITION_NOT_IN_LOG, after
- * `headCheckAfterMs` instead of the whole wait. Resolves whether the request named a position.
+ * `headCheckAfterMs` instead of the whole wait.
  * @example
- * const waited = await awaitMinPosition(request, deps.wait, request.query.min_position);
+ * const wanted = wantedPosition(request, request.query.min_position);
+ * if (wanted) await waitForPosition(deps.wait, wanted);
  */
-export async function awaitMinPosition(
-  request: FastifyRequest,
-  wait: PositionWait,
-  fromQuery: string | undefined,
-): Promise<boolean> {
-  const wanted = wantedPosition(request, fromQuery);
-  if (wanted === undefined) return false;
+export async function waitForPosition(wait: PositionWait, wanted: { position: string; field: string }): Promise<void> {
   const { watcher, log, timeoutMs } = wait;
   const started = Date.now();
   const first = Math.min(wait.headCheckAfterMs, timeoutMs);
@@ -64,5 +59,4 @@ export async function awaitMinPosition(
   if (outcome === 'timeout' && timeoutMs > first) outcome = await watcher.waitFor(wanted.position, timeoutMs - first);
   if (outcome === 'stopped') throw projectionStopped(wanted.position, watcher.position);
   if (outcome === 'timeout') throw projectionBehind(wanted.position, watcher.position, Date.now() - started);
-  return true;
 }

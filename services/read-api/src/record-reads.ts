@@ -6,7 +6,7 @@ import { cachedRead } from './cached-read.ts';
 import type { ReadApiDeps } from './deps.ts';
 import { invalidCursor } from './errors.ts';
 import { noneMatch, pageUrl, READ_POSITION_HEADER, REVALIDATE } from './read-helpers.ts';
-import { awaitMinPosition } from './read-your-writes.ts';
+import { waitForPosition, wantedPosition } from './read-your-writes.ts';
 
 /*
  * What the list and single-record routes of both record kinds answer: data in the envelope, which
@@ -50,7 +50,8 @@ export async function recordAnswer<T>(
   find: () => Promise<RevisedDocument | undefined>,
   notFound: () => Error,
 ): Promise<SuccessEnvelopeOf<JsonDocument<T>> | FastifyReply> {
-  await awaitMinPosition(request, deps.wait, minPosition);
+  const wanted = wantedPosition(request, minPosition);
+  if (wanted !== undefined) await waitForPosition(deps.wait, wanted);
   const position = deps.watcher.position;
   const found = await find();
   if (found === undefined) throw notFound();
