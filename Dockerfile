@@ -31,7 +31,10 @@ RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
 
 # --- runtime: what the services run ----------------------------------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
-ENV NODE_ENV=production
+# The services run from sources, so workspace packages resolve to their TypeScript sources (the
+# condition pnpm-workspace.yaml sets for every script; see packages/contracts/README.md).
+ENV NODE_ENV=production \
+    NODE_OPTIONS=--conditions=@publisher/source
 WORKDIR /app
 # tsx is a development dependency of the workspace (tests and scripts use it too); the services
 # need only its CLI, installed at the lockfile's version.

@@ -5,6 +5,8 @@
  *   in .data/pg between runs.
  * - Command API (COMMAND_API_PORT, default 3000), projector, read API (READ_API_PORT, default 3001).
  * - With KAFKA_BROKERS set (e.g. after `pnpm kafka:start`): the Kafka relay and the publishing worker too.
+ * - ALLOW_PRIVATE_DESTINATIONS defaults to `true` here (not in the services): local development
+ *   points webhooks at servers on 127.0.0.1. Set it to `false` to try the production policy.
  *
  * Services are bundled first (`pnpm build`: `services/<name>/dist/*.mjs`, ~0.3 s) and each runs as
  * its own process with plain node, exactly as it would alone, so a crash in one is visible and the
@@ -68,6 +70,12 @@ async function main(): Promise<void> {
     stops.push(pg.stop);
     env.DATABASE_URL = pg.url;
     note(`PostgreSQL at ${pg.url}`);
+  }
+  if (env.ALLOW_PRIVATE_DESTINATIONS === undefined && env.NODE_ENV !== 'production') {
+    env.ALLOW_PRIVATE_DESTINATIONS = 'true';
+    note(
+      'ALLOW_PRIVATE_DESTINATIONS=true (local development: webhooks may point at 127.0.0.1; set it to false to refuse)',
+    );
   }
   const kafka = Boolean(env.KAFKA_BROKERS);
   if (!kafka)

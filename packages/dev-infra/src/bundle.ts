@@ -28,11 +28,16 @@ export async function bundleService(entry: string, outfile: string): Promise<voi
     target: 'node20',
     sourcemap: true,
     logLevel: 'error',
+    // Workspace packages are bundled from their TypeScript sources (the condition their exports maps
+    // name for the workspace); `module` is esbuild's default condition, dropped once any is set.
+    conditions: [SOURCE_CONDITION, 'module'],
     plugins: [externalPackagesByPath],
   });
 }
 
 const WORKSPACE_SCOPE = '@publisher/';
+/** The exports condition under which a workspace package resolves to its sources (see pnpm-workspace.yaml). */
+const SOURCE_CONDITION = '@publisher/source';
 const RESOLVING = Symbol('resolving');
 
 /** Bare imports other than the workspace's become external imports of their resolved file. */

@@ -121,6 +121,11 @@ t.test('rows round-trip through save and load, JSON and timestamps intact', asyn
   await savePublishingRecords(db, [{ ...updated, document: '{}' }]);
   t.same((await loadPublishingRecords(db, EVERY_TENANT, [row.id])).get(row.id), updated, 'upsert replaces the row');
   t.same([...(await loadPublishingRecords(db, account2, [row.id])).keys()], [], 'loads are scoped too');
+
+  const { document: __, ...deployment } = deploymentRow({ account_id: 9, metadata: { commit: 'abc' } });
+  await saveDeployments(db, [{ ...deployment, document: '{}' }]);
+  t.same((await loadDeployments(db, EVERY_TENANT, [deployment.id])).get(deployment.id), deployment);
+  t.same([...(await loadDeployments(db, account2, [deployment.id])).keys()], [], 'deployment loads are scoped');
 });
 
 t.test('lists: tenancy, filters, ordering, pages and counts', async (t) => {

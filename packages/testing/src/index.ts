@@ -1,1 +1,2 @@
+export { cleanupStack } from './cleanup.ts';
 export { createTestDatabase } from './database.ts';

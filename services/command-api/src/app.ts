@@ -1,6 +1,7 @@
 import type { DeploymentState, PublishingRecordState } from '@publisher/domain';
 import type { EventStore } from '@publisher/event-store';
 import { createFastify, platform } from '@publisher/platform';
+import { createWebhookSecretStore, migrateWebhookSecrets } from '@publisher/webhook-secrets';
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type pg from 'pg';
@@ -13,6 +14,9 @@ import deploymentRoutes from './routes/deployments/index.ts';
 import publishingRecordRoutes from './routes/publishing-records/index.ts';
 import { API_PREFIX } from './routes/responses.ts';
 import rootActionRoutes from './routes/root-actions/index.ts';
+import webhookSigningSecretRoutes from './routes/webhook-signing-secret/index.ts';
+import { stuckRecordMetrics } from './sweeper/metrics.ts';
+import { createStuckRecordSweeper } from './sweeper/stuck-records.ts';
 
 export interface CommandApiOptions {
   /** The event store (its schema already migrated). */
@@ -31,6 +35,7 @@ export interface CommandApiOptions {
 const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, opts) => {
   const { store, pool, config } = opts;
   await migrateIdempotency(pool);
+  await migrateWebhookSecrets(pool);
   const idempotency = createIdempotencyStore(pool, { ttlHours: config.idempotencyTtlHours });
   const deps: CommandApiDeps = {
     store,
@@ -38,6 +43,7 @@ const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, 
     recordCache: new StateCache<PublishingRecordState>(config.stateCacheSize),
     deploymentCache: new StateCache<DeploymentState>(config.stateCacheSize),
     maxAttempts: config.maxCommandAttempts,
+    destinationPolicy: config.destinationPolicy,
     now: opts.now ?? (() => new Date()),
   };
 
@@ -60,12 +66,32 @@ const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, 
   purge.unref();
   fastify.addHook('onClose', async () => clearInterval(purge));
 
+  const sweeper = createStuckRecordSweeper({
+    pool,
+    deps: { store, cache: deps.recordCache, maxAttempts: deps.maxAttempts, now: deps.now },
+    timeoutMs: config.publishingTimeoutMs,
+    intervalMs: config.stuckSweepIntervalMs,
+    log: fastify.log,
+    now: deps.now,
+  });
+  sweeper.start();
+  fastify.addHook('onClose', () => sweeper.stop());
+  fastify.decorate('stuckRecordSweeper', sweeper);
+  // Prometheus text, no token (as the other services' status endpoints).
+  fastify.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/plain; version=0.0.4').send(stuckRecordMetrics(sweeper.stats, config.publishingTimeoutMs)),
+  );
+
   await fastify.register(
     async (api) => {
       api.addHook('onRequest', api.authenticate);
       await api.register(publishingRecordRoutes, { prefix: '/publishing-records', deps });
       await api.register(deploymentRoutes, { prefix: '/deployments', deps });
       await api.register(rootActionRoutes, { deps });
+      await api.register(webhookSigningSecretRoutes, {
+        prefix: '/webhook-signing-secret',
+        secrets: createWebhookSecretStore(pool),
+      });
     },
     { prefix: API_PREFIX },
   );

@@ -1,3 +1,4 @@
+import type { DestinationPolicy } from '@publisher/destination-policy';
 import type { DeploymentState, PublishingRecordState } from '@publisher/domain';
 import type { EventStore } from '@publisher/event-store';
 import type { StateCache } from './handlers/state-cache.ts';
@@ -11,6 +12,8 @@ export interface CommandApiDeps {
   deploymentCache: StateCache<DeploymentState>;
   /** Attempts of a command that keeps losing optimistic-concurrency races before a 409. */
   maxAttempts: number;
+  /** Which destinations `destination_config` may name. */
+  destinationPolicy: DestinationPolicy;
   /** The clock (tests may fix it). */
   now: () => Date;
 }

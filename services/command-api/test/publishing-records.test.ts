@@ -179,7 +179,7 @@ t.test('destination_config must not hold secrets', async (t) => {
   const res = await api.call({
     method: 'POST',
     url: `${API}/publishing-records/`,
-    payload: recordBody({ destination_config: { url: 'https://x', auth: { api_key: 'k' } } }),
+    payload: recordBody({ destination_config: { url: 'https://hooks.example.com/x', auth: { api_key: 'k' } } }),
   });
   t.equal(res.statusCode, 400);
   t.match(res.json(), { code: 'VALIDATION', errors: { 'destination_config.auth.api_key': Array } });
@@ -196,7 +196,7 @@ t.test('root publish: one record per destination', async (t) => {
       site_id: 3,
       sector_id: 5,
       destinations: [
-        { destination: 'webhook', destination_config: { url: 'https://a' } },
+        { destination: 'webhook', destination_config: { url: 'https://hooks.example.com/a' } },
         { destination: 'wordpress' },
       ],
     },

@@ -1,5 +1,6 @@
 import type { PublishingRecordRepresentation } from '@publisher/contracts';
 import type { Logger } from 'pino';
+import { cleanText } from './clean-text.ts';
 import { WorkerError } from './errors.ts';
 import { sleep } from './sleep.ts';
 
@@ -27,12 +28,15 @@ export interface CommandClientOptions {
   token(accountId: number): string;
   /** Per request. */
   timeoutMs: number;
-  /** How long to keep retrying an unavailable command API for a claim before giving the message back to Kafka. */
+  /** How long to keep retrying an unavailable command API for a claim before giving the message back. */
   retryBudgetMs: number;
   /**
-   * Stops the endless retries of `succeed`/`fail`: once a destination has answered, the outcome is
-   * retried until the command API takes it or the worker shuts down.
+   * How long `succeed`/`fail` are retried while the command API answers 429/5xx or not at all. The
+   * destination has answered by then, so the outcome is worth more patience than a claim, but not
+   * unbounded patience: one record's outcome must not hold its tenant's slots forever.
    */
+  outcomeRetryBudgetMs: number;
+  /** Stops any retrying (the worker shuts down). */
   signal?: AbortSignal;
   logger: Logger;
 }
@@ -45,7 +49,7 @@ const RETRYABLE = new Set([429, 500, 502, 503, 504]);
  * validated command whose events name the worker (system_bot) as actor.
  *
  * @example
- * const commands = createCommandClient({ baseUrl: 'http://127.0.0.1:3000', token: tokens.forAccount, timeoutMs: 10_000, retryBudgetMs: 60_000, logger });
+ * const commands = createCommandClient({ baseUrl: 'http://127.0.0.1:3000', token: tokens.forAccount, timeoutMs: 10_000, retryBudgetMs: 60_000, outcomeRetryBudgetMs: 120_000, logger });
  * const claim = await commands.start(recordId, accountId, correlationId);
  */
 export function createCommandClient(options: CommandClientOptions): CommandClient {
@@ -132,9 +136,16 @@ export function createCommandClient(options: CommandClientOptions): CommandClien
           ? { external_url: result.external_url }
           : { external_url: result.external_url, external_id: result.external_id },
         correlationId,
-        Number.POSITIVE_INFINITY,
+        options.outcomeRetryBudgetMs,
       ),
     fail: (recordId, accountId, error, correlationId) =>
-      send(recordId, 'fail', accountId, { error: error.slice(0, 4000) }, correlationId, Number.POSITIVE_INFINITY),
+      send(
+        recordId,
+        'fail',
+        accountId,
+        { error: cleanText(error, 4000) || 'publishing failed' },
+        correlationId,
+        options.outcomeRetryBudgetMs,
+      ),
   };
 }

@@ -1,12 +1,12 @@
 import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
+import { type DestinationPolicy, destinationPolicyFromEnv } from '@publisher/destination-policy';
 import { integerFromEnv, resolveJwtSecret } from '@publisher/platform';
 import type { Logger } from 'pino';
 import type { WordPressCredentials } from './destinations/index.ts';
 import { WorkerError } from './errors.ts';
+import { loadWordPressCredentials } from './wordpress-credentials.ts';
 
 export const DEFAULT_WORKER_PORT = 3004;
-/** Used without WEBHOOK_SIGNING_SECRET outside production; receivers must not trust it. */
-export const DEVELOPMENT_WEBHOOK_SECRET = 'publisher-development-webhook-secret';
 
 export interface WorkerConfig {
   brokers: string[];
@@ -23,16 +23,28 @@ export interface WorkerConfig {
   replicationFactor: number;
   /** Where a new consumer group starts: the beginning (no pending record is missed) or the end. */
   fromBeginning: boolean;
-  /** Partitions processed at once (each partition stays sequential, so per-record order holds). */
+  /** Deliveries in flight at once, over all tenants. */
   concurrency: number;
-  webhookSecret: string;
-  wordpress: { credentials: Record<string, WordPressCredentials>; fallback: WordPressCredentials | null };
+  /** Deliveries of one account in flight at once: a slow tenant holds at most this many slots. */
+  tenantConcurrency: number;
+  /** Records held (queued or in flight) before the consumer stops taking messages. */
+  bufferSize: number;
+  /** PostgreSQL holding the accounts' webhook signing secrets (the command API's database). */
+  databaseUrl: string | null;
+  /** Where deliveries may go (ALLOW_PRIVATE_DESTINATIONS). */
+  destinationPolicy: DestinationPolicy;
+  /** WordPress credentials by account and site (WORDPRESS_CREDENTIALS[_FILE]). */
+  wordpressCredentials: WordPressCredentials;
   /** Timeout of one delivery request. */
   deliveryTimeoutMs: number;
   /** Timeout of one command API request. */
   commandTimeoutMs: number;
   /** How long a claim (start) is retried while the command API is unavailable. */
   commandRetryBudgetMs: number;
+  /** How long `succeed`/`fail` are retried before the message is dead-lettered with its outcome. */
+  outcomeRetryBudgetMs: number;
+  /** How long a message whose claim keeps failing is held before it is dead-lettered (CLAIM_NOT_MADE). */
+  claimHoldLimitMs: number;
   /** Event ids remembered for deduplication. */
   dedupeCapacity: number;
   host: string;
@@ -51,12 +63,17 @@ export const workerDefaults: Omit<WorkerConfig, 'brokers' | 'commandApiUrl' | 'j
   topicPartitions: 3,
   replicationFactor: -1,
   fromBeginning: true,
-  concurrency: 3,
-  webhookSecret: DEVELOPMENT_WEBHOOK_SECRET,
-  wordpress: { credentials: {}, fallback: null },
+  concurrency: 8,
+  tenantConcurrency: 2,
+  bufferSize: 2000,
+  databaseUrl: null,
+  destinationPolicy: { allowPrivate: false },
+  wordpressCredentials: new Map(),
   deliveryTimeoutMs: 10_000,
   commandTimeoutMs: 10_000,
   commandRetryBudgetMs: 60_000,
+  outcomeRetryBudgetMs: 120_000,
+  claimHoldLimitMs: 900_000,
   dedupeCapacity: 100_000,
   host: '127.0.0.1',
   port: DEFAULT_WORKER_PORT,
@@ -80,14 +97,15 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
     .map((b) => b.trim())
     .filter(Boolean);
   if (brokers.length === 0) throw invalid('KAFKA_BROKERS is required, e.g. 127.0.0.1:9092');
-  const production = env.NODE_ENV === 'production';
   const jwt = resolveJwtSecret(env);
   if (jwt.development) warnings.push('JWT_SECRET is not set: signing with the development secret');
-  let webhookSecret = env.WEBHOOK_SIGNING_SECRET;
-  if (!webhookSecret) {
-    if (production) throw invalid('WEBHOOK_SIGNING_SECRET is required when NODE_ENV=production');
-    warnings.push('WEBHOOK_SIGNING_SECRET is not set: webhooks are signed with the development secret');
-    webhookSecret = DEVELOPMENT_WEBHOOK_SECRET;
+  if (env.WEBHOOK_SIGNING_SECRET) {
+    warnings.push('WEBHOOK_SIGNING_SECRET is ignored: each account has its own secret (GET webhook-signing-secret)');
+  }
+  if (!env.DATABASE_URL) throw invalid('DATABASE_URL is required (the accounts’ webhook signing secrets live there)');
+  const destinationPolicy = destinationPolicyFromEnv(env, invalid);
+  if (destinationPolicy.allowPrivate) {
+    warnings.push('ALLOW_PRIVATE_DESTINATIONS=true: deliveries may reach loopback and private addresses');
   }
   const commandPort = env.COMMAND_API_PORT || '3000';
   const commandApiUrl = env.COMMAND_API_URL || `http://127.0.0.1:${commandPort}`;
@@ -105,12 +123,23 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
     topicPartitions: integer(env, 'KAFKA_TOPIC_PARTITIONS', workerDefaults.topicPartitions, 1, 10_000),
     replicationFactor: integer(env, 'KAFKA_TOPIC_REPLICATION_FACTOR', workerDefaults.replicationFactor, -1, 100),
     fromBeginning: from === 'true',
-    concurrency: integer(env, 'WORKER_CONCURRENCY', workerDefaults.concurrency, 1, 100),
-    webhookSecret,
-    wordpress: wordpressCredentials(env),
+    concurrency: integer(env, 'WORKER_CONCURRENCY', workerDefaults.concurrency, 1, 1000),
+    tenantConcurrency: integer(env, 'WORKER_TENANT_CONCURRENCY', workerDefaults.tenantConcurrency, 1, 1000),
+    bufferSize: integer(env, 'WORKER_BUFFER_SIZE', workerDefaults.bufferSize, 1, 1_000_000),
+    databaseUrl: env.DATABASE_URL,
+    destinationPolicy,
+    wordpressCredentials: loadWordPressCredentials(env, destinationPolicy, invalid),
     deliveryTimeoutMs: integer(env, 'DELIVERY_TIMEOUT_MS', workerDefaults.deliveryTimeoutMs, 100, 300_000),
     commandTimeoutMs: integer(env, 'COMMAND_TIMEOUT_MS', workerDefaults.commandTimeoutMs, 100, 300_000),
     commandRetryBudgetMs: integer(env, 'COMMAND_RETRY_BUDGET_MS', workerDefaults.commandRetryBudgetMs, 0, 3_600_000),
+    claimHoldLimitMs: integer(env, 'CLAIM_HOLD_LIMIT_MS', workerDefaults.claimHoldLimitMs, 0, 7 * 24 * 3_600_000),
+    outcomeRetryBudgetMs: integer(
+      env,
+      'OUTCOME_RETRY_BUDGET_MS',
+      workerDefaults.outcomeRetryBudgetMs,
+      0,
+      24 * 3_600_000,
+    ),
     dedupeCapacity: integer(env, 'WORKER_DEDUPE_CAPACITY', workerDefaults.dedupeCapacity, 1, 10_000_000),
     host: env.HOST || workerDefaults.host,
     port:
@@ -120,41 +149,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
     logLevel: env.LOG_LEVEL || workerDefaults.logLevel,
     warnings,
   };
-}
-
-/**
- * WORDPRESS_CREDENTIALS: JSON `{ "<site origin>": { "username": "…", "application_password": "…" } }`;
- * WORDPRESS_USERNAME + WORDPRESS_APP_PASSWORD: the credentials for every other site.
- */
-function wordpressCredentials(env: NodeJS.ProcessEnv): WorkerConfig['wordpress'] {
-  const credentials: Record<string, WordPressCredentials> = {};
-  if (env.WORDPRESS_CREDENTIALS) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(env.WORDPRESS_CREDENTIALS);
-    } catch {
-      throw invalid('WORDPRESS_CREDENTIALS must be JSON');
-    }
-    if (typeof parsed !== 'object' || parsed === null) throw invalid('WORDPRESS_CREDENTIALS must be a JSON object');
-    for (const [site, value] of Object.entries(parsed)) {
-      const v = value as Partial<WordPressCredentials> | null;
-      if (typeof v?.username !== 'string' || typeof v.application_password !== 'string') {
-        throw invalid(`WORDPRESS_CREDENTIALS["${site}"] needs username and application_password`);
-      }
-      let origin: string;
-      try {
-        origin = new URL(site).origin;
-      } catch {
-        throw invalid(`WORDPRESS_CREDENTIALS key ${site} is not a URL`);
-      }
-      credentials[origin] = { username: v.username, application_password: v.application_password };
-    }
-  }
-  const fallback =
-    env.WORDPRESS_USERNAME && env.WORDPRESS_APP_PASSWORD
-      ? { username: env.WORDPRESS_USERNAME, application_password: env.WORDPRESS_APP_PASSWORD }
-      : null;
-  return { credentials, fallback };
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -9,6 +9,11 @@ export const DEAD_LETTER_HEADERS = {
   sourceOffset: 'dlq-source-offset',
   consumerGroup: 'dlq-consumer-group',
   failedAt: 'dlq-failed-at',
+  /** For OUTCOME_NOT_RECORDED: the record, and what the destination answered (`published` / `failed`). */
+  recordId: 'dlq-record-id',
+  outcome: 'dlq-outcome',
+  /** `published`: the external URL and id (JSON); `failed`: the worker's short reason. */
+  outcomeDetail: 'dlq-outcome-detail',
 } as const;
 
 /**
@@ -25,6 +30,7 @@ export async function deadLetter(
   source: { topic: string; partition: number; message: KafkaMessage },
   reason: { code: string; message: string },
   groupId: string,
+  extra: IHeaders = {},
 ): Promise<void> {
   const headers: IHeaders = {
     ...(source.message.headers ?? {}),
@@ -35,6 +41,7 @@ export async function deadLetter(
     [DEAD_LETTER_HEADERS.sourceOffset]: source.message.offset,
     [DEAD_LETTER_HEADERS.consumerGroup]: groupId,
     [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
+    ...extra,
   };
   await producer.send({
     topic: deadLetterTopic,

@@ -1,8 +1,9 @@
 import type { IntegrationEvent } from '@publisher/contracts';
 import type { Logger } from 'pino';
-import type { CommandClient } from './command-client.ts';
+import { cleanText } from './clean-text.ts';
+import type { CommandClient, CommandOutcome } from './command-client.ts';
 import type { Destinations } from './destinations/index.ts';
-import { isWorkerError } from './errors.ts';
+import { isWorkerError, OutcomeNotRecordedError, type UnrecordedOutcome } from './errors.ts';
 
 /** Events after which a record is pending: the worker's cue to publish it. */
 export const PENDING_EVENT_TYPES: ReadonlySet<string> = new Set([
@@ -20,6 +21,10 @@ export type PublishOutcome =
  * Reacts to one public event: claims the record (`start`), delivers it through the adapter of its
  * destination, then records `succeed` or `fail`. The claim is what makes a duplicate delivery
  * harmless: only one `start` can move a record from pending to publishing.
+ *
+ * Throws `COMMAND_API_UNAVAILABLE` / `COMMAND_API_REJECTED` when the claim cannot be made (the
+ * message is kept and tried again), and `OutcomeNotRecordedError` when the destination answered but
+ * the outcome could not be recorded (the message is dead-lettered with the outcome).
  *
  * @example
  * const outcome = await publishRecord(event, { commands, destinations, logger });
@@ -41,31 +46,34 @@ export async function publishRecord(
   }
   const record = claim.record;
   const adapter = destinations.get(record.destination);
-  let outcome: PublishOutcome;
+  let outcome: UnrecordedOutcome;
   if (!adapter) {
     const known = [...destinations.keys()].join(', ');
     outcome = { outcome: 'failed', error: `no adapter for destination "${record.destination}" (known: ${known})` };
   } else {
     try {
-      const result = await adapter.deliver(record, { attempt: record.attempts, signal: deps.signal });
-      const invalid = invalidResult(result);
-      // The command API would refuse such a result (400) and the record would stay publishing.
-      outcome = invalid ? { outcome: 'failed', error: invalid } : { outcome: 'published', ...result };
+      outcome = usableResult(await adapter.deliver(record, { attempt: record.attempts, signal: deps.signal }));
     } catch (err) {
       if (!isWorkerError(err, 'DELIVERY_FAILED')) log.error({ err }, 'adapter failed unexpectedly');
-      const message = isWorkerError(err, 'DELIVERY_FAILED')
-        ? err.message
-        : `unexpected error: ${(err as Error).message}`;
+      const message = isWorkerError(err, 'DELIVERY_FAILED') ? err.message : 'unexpected error in the worker';
       outcome = { outcome: 'failed', error: message };
     }
   }
 
-  // From here the record is ours and the destination has answered: the outcome must be recorded,
-  // so the client keeps retrying while the command API is down (see CommandClient.record*).
-  const recorded =
-    outcome.outcome === 'published'
-      ? await commands.succeed(record.id, record.account_id, outcome, correlation)
-      : await commands.fail(record.id, record.account_id, (outcome as { error: string }).error, correlation);
+  // From here the record is ours and the destination has answered: the outcome is retried within
+  // its budget; past it (or when refused outright) the message is dead-lettered with the outcome.
+  let recorded: CommandOutcome;
+  try {
+    recorded =
+      outcome.outcome === 'published'
+        ? await commands.succeed(record.id, record.account_id, outcome, correlation)
+        : await commands.fail(record.id, record.account_id, outcome.error, correlation);
+  } catch (err) {
+    if (isWorkerError(err, 'COMMAND_API_UNAVAILABLE') || isWorkerError(err, 'COMMAND_API_REJECTED')) {
+      throw new OutcomeNotRecordedError(record.id, outcome, err);
+    }
+    throw err;
+  }
   if (recorded.kind === 'refused') {
     log.warn(
       { status: recorded.status, code: recorded.code, outcome: outcome.outcome },
@@ -79,13 +87,20 @@ export async function publishRecord(
   return outcome;
 }
 
-/** Why `succeed` would refuse an adapter's result (same bounds as the command API), or null. */
-function invalidResult(result: { external_url: string; external_id: string | null }): string | null {
-  if (!/^https?:\/\//i.test(result.external_url) || result.external_url.length > 2048) {
-    return `the destination answered an unusable external URL (${result.external_url.slice(0, 100)})`;
+/**
+ * The adapter's result as the command API accepts it (same bounds as `succeed`), cleaned of what a
+ * destination may put in strings (NUL, lone surrogates); or a failure saying why it is unusable.
+ */
+function usableResult(result: { external_url: string; external_id: string | null }): UnrecordedOutcome {
+  let url: string;
+  try {
+    url = new URL(result.external_url).href; // ASCII only: anything else is percent-encoded
+  } catch {
+    return { outcome: 'failed', error: 'the destination answered an unusable external URL' };
   }
-  if (result.external_id !== null && (result.external_id.length < 1 || result.external_id.length > 255)) {
-    return 'the destination answered an external id longer than 255 characters';
+  if (!/^https?:\/\//.test(url) || url.length > 2048) {
+    return { outcome: 'failed', error: 'the destination answered an unusable external URL' };
   }
-  return null;
+  const id = result.external_id === null ? '' : cleanText(result.external_id, 255);
+  return { outcome: 'published', external_url: url, external_id: id === '' ? null : id };
 }

@@ -9,9 +9,16 @@ export interface WorkerState {
   failed: number;
   skipped: number;
   duplicates: number;
+  /** Undecodable messages sent to the dead-letter topic. */
   deadLettered: number;
-  /** Messages whose handling threw (they are redelivered by Kafka). */
+  /** Messages dead-lettered because the destination's outcome could not be recorded. */
+  outcomesDeadLettered: number;
+  /** Messages dead-lettered because their claim kept failing for CLAIM_HOLD_LIMIT_MS. */
+  claimsDeadLettered: number;
+  /** Handling errors (the message is kept and tried again). */
   errors: number;
+  /** Records queued or in flight in this worker. */
+  buffered: number;
   lastError: { code: string; message: string; at: string } | null;
 }
 
@@ -24,30 +31,55 @@ export function initialWorkerState(): WorkerState {
     skipped: 0,
     duplicates: 0,
     deadLettered: 0,
+    outcomesDeadLettered: 0,
+    claimsDeadLettered: 0,
     errors: 0,
+    buffered: 0,
     lastError: null,
   };
 }
 
 function prometheus(group: string, s: WorkerState): string {
   const label = `group="${group}"`;
-  const counter = (name: string, help: string, value: number) =>
-    [`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name}{${label}} ${value}`].join('\n');
+  const metric = (type: 'counter' | 'gauge', name: string, help: string, value: number) =>
+    [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}{${label}} ${value}`].join('\n');
   return `${[
-    counter('publisher_worker_messages_total', 'Kafka messages handled.', s.messages),
-    counter('publisher_worker_published_total', 'Records delivered and recorded published.', s.published),
-    counter('publisher_worker_failed_total', 'Deliveries that failed and were recorded failed.', s.failed),
-    counter('publisher_worker_skipped_total', 'Events needing no work (other types, claims refused).', s.skipped),
-    counter('publisher_worker_duplicates_total', 'Redelivered events skipped by event id.', s.duplicates),
-    counter(
+    metric('counter', 'publisher_worker_messages_total', 'Kafka messages handled.', s.messages),
+    metric('counter', 'publisher_worker_published_total', 'Records delivered and recorded published.', s.published),
+    metric('counter', 'publisher_worker_failed_total', 'Deliveries that failed and were recorded failed.', s.failed),
+    metric(
+      'counter',
+      'publisher_worker_skipped_total',
+      'Events needing no work (other types, claims refused).',
+      s.skipped,
+    ),
+    metric('counter', 'publisher_worker_duplicates_total', 'Redelivered events skipped by event id.', s.duplicates),
+    metric(
+      'counter',
       'publisher_worker_dead_lettered_total',
       'Undecodable messages sent to the dead-letter topic.',
       s.deadLettered,
     ),
-    counter('publisher_worker_errors_total', 'Handling errors (the message is redelivered).', s.errors),
-    '# HELP publisher_worker_consumer_up 1 while the consumer group member is running.',
-    '# TYPE publisher_worker_consumer_up gauge',
-    `publisher_worker_consumer_up{${label}} ${s.consumer === 'running' ? 1 : 0}`,
+    metric(
+      'counter',
+      'publisher_worker_outcomes_dead_lettered_total',
+      'Deliveries whose outcome the command API did not take; dead-lettered for an operator.',
+      s.outcomesDeadLettered,
+    ),
+    metric(
+      'counter',
+      'publisher_worker_claims_dead_lettered_total',
+      'Messages whose claim kept failing past the hold limit; dead-lettered, the record still pending.',
+      s.claimsDeadLettered,
+    ),
+    metric('counter', 'publisher_worker_errors_total', 'Handling errors (the message is tried again).', s.errors),
+    metric('gauge', 'publisher_worker_buffered_records', 'Records queued or in flight in this worker.', s.buffered),
+    metric(
+      'gauge',
+      'publisher_worker_consumer_up',
+      '1 while the consumer group member is running.',
+      s.consumer === 'running' ? 1 : 0,
+    ),
   ].join('\n')}\n`;
 }
 

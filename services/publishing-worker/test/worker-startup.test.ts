@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import t from 'tap';
 import { loadWorkerConfig, start } from '../src/index.ts';
@@ -10,6 +13,7 @@ t.test('an unreachable broker at start: the worker waits and reports it instead 
     jwtSecret: DEVELOPMENT_JWT_SECRET,
     port: 0,
     logger: testLogger('worker'),
+    signingSecrets: async () => [],
   });
   const res = await fetch(`http://127.0.0.1:${worker.port}/health`);
   t.equal(res.status, 503);
@@ -21,29 +25,21 @@ t.test('an unreachable broker at start: the worker waits and reports it instead 
 });
 
 t.test('configuration from the environment fails fast on bad values', async (t) => {
-  const base = { KAFKA_BROKERS: '127.0.0.1:9092' };
+  const base = { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'postgres://db/x' };
   t.match(loadWorkerConfig(base), {
     brokers: ['127.0.0.1:9092'],
     commandApiUrl: 'http://127.0.0.1:3000',
     groupId: 'publisher-publishing-worker',
     port: 3004,
     fromBeginning: true,
+    concurrency: 8,
+    tenantConcurrency: 2,
+    destinationPolicy: { allowPrivate: false },
   });
   t.match(loadWorkerConfig({ ...base, COMMAND_API_PORT: '4000', PUBLISHING_WORKER_PORT: 'off' }), {
     commandApiUrl: 'http://127.0.0.1:4000',
     port: null,
   });
-  const wp = loadWorkerConfig({
-    ...base,
-    WORDPRESS_CREDENTIALS: JSON.stringify({
-      'https://blog.test/some/path': { username: 'u', application_password: 'p' },
-    }),
-  });
-  t.same(
-    wp.wordpress.credentials,
-    { 'https://blog.test': { username: 'u', application_password: 'p' } },
-    'keyed by origin',
-  );
   const codeOf = (env: NodeJS.ProcessEnv) => {
     try {
       loadWorkerConfig(env);
@@ -53,11 +49,64 @@ t.test('configuration from the environment fails fast on bad values', async (t) 
     }
   };
   t.match(codeOf({}), /^WORKER_CONFIG_INVALID: KAFKA_BROKERS is required/);
+  t.match(codeOf({ KAFKA_BROKERS: 'k:1' }), /DATABASE_URL is required/);
   t.match(codeOf({ ...base, WORKER_CONCURRENCY: '0' }), /WORKER_CONCURRENCY must be an integer/);
+  t.match(codeOf({ ...base, NODE_ENV: 'production', JWT_SECRET: 's'.repeat(40) }), /^ok$/);
+  t.match(codeOf({ ...base, NODE_ENV: 'production' }), /JWT_SECRET is required/);
+  t.match(loadWorkerConfig({ ...base, WEBHOOK_SIGNING_SECRET: 'w' }).warnings, [
+    String,
+    /WEBHOOK_SIGNING_SECRET is ignored/,
+  ]);
+  t.match(codeOf({ ...base, ALLOW_PRIVATE_DESTINATIONS: 'yes' }), /must be true or false/);
   t.match(
-    codeOf({ ...base, WORDPRESS_CREDENTIALS: '{"https://x.test": {}}' }),
-    /needs username and application_password/,
+    codeOf({ ...base, NODE_ENV: 'production', JWT_SECRET: 's'.repeat(40), ALLOW_PRIVATE_DESTINATIONS: 'true' }),
+    /refused with NODE_ENV=production/,
   );
-  t.match(codeOf({ ...base, NODE_ENV: 'production', JWT_SECRET: 's' }), /WEBHOOK_SIGNING_SECRET is required/);
-  t.match(codeOf({ ...base, NODE_ENV: 'production', WEBHOOK_SIGNING_SECRET: 'w' }), /JWT_SECRET is required/);
+  t.match(loadWorkerConfig({ ...base, ALLOW_PRIVATE_DESTINATIONS: 'true' }), {
+    destinationPolicy: { allowPrivate: true },
+    warnings: [String, /ALLOW_PRIVATE_DESTINATIONS=true/],
+  });
+});
+
+t.test('WordPress credentials belong to one account and site, bound to the site’s address', async (t) => {
+  const base = { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'postgres://db/x' };
+  const entry = {
+    account_id: 1,
+    site_id: 7,
+    site_url: 'https://blog.example.com/',
+    username: 'u',
+    application_password: 'p w',
+  };
+  const file = path.join(os.tmpdir(), `wp-credentials-${process.pid}.json`);
+  writeFileSync(file, JSON.stringify([entry, { ...entry, site_id: 8, site_url: 'https://other.example.com' }]));
+  t.teardown(() => import('node:fs').then((fs) => fs.rmSync(file, { force: true })));
+  const config = loadWorkerConfig({ ...base, WORDPRESS_CREDENTIALS_FILE: file });
+  t.same(config.wordpressCredentials.get('1:7'), { ...entry, site_url: 'https://blog.example.com' });
+  t.equal(config.wordpressCredentials.get('1:8')?.site_url, 'https://other.example.com');
+  t.equal(config.wordpressCredentials.size, 2);
+
+  const invalid = (value: unknown, extra: NodeJS.ProcessEnv = {}) => {
+    try {
+      loadWorkerConfig({ ...base, WORDPRESS_CREDENTIALS: JSON.stringify(value), ...extra });
+      return 'ok';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  t.match(invalid({ 'https://blog.example.com': { username: 'u', application_password: 'p' } }), /JSON array/);
+  t.match(invalid([{ ...entry, account_id: 0 }]), /\[0\]\.account_id must be a positive integer/);
+  t.match(invalid([{ ...entry, username: '' }]), /\[0\]\.username/);
+  t.match(
+    invalid([{ ...entry, site_url: 'https://blog.example.com/wp' }]),
+    /\[0\]\.site_url must be the site’s address alone/,
+  );
+  t.match(invalid([{ ...entry, site_url: 'http://10.0.0.1' }]), /\[0\]\.site_url must not point to a private address/);
+  t.equal(invalid([{ ...entry, site_url: 'http://127.0.0.1:8080' }], { ALLOW_PRIVATE_DESTINATIONS: 'true' }), 'ok');
+  t.match(invalid([entry, entry]), /a second entry for account 1 site 7/);
+  t.notMatch(invalid([{ ...entry, site_url: 'nope' }]), /p w/, 'a password is never echoed');
+  t.match(
+    invalid([], { WORDPRESS_USERNAME: 'u', WORDPRESS_APP_PASSWORD: 'p' }),
+    /not read: a credential belongs to one account and site/,
+  );
+  t.match(invalid([], { WORDPRESS_CREDENTIALS_FILE: '/nonexistent/wp.json' }), /cannot be read: ENOENT/);
 });

@@ -3,14 +3,18 @@ import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { waitForTopics } from '@publisher/dev-infra';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { Kafka, logLevel } from 'kafkajs';
+import { Webhook } from 'standardwebhooks';
 import t from 'tap';
-import { DEAD_LETTER_HEADERS, start, verifyWebhook, type WorkerHandle } from '../src/index.ts';
+import { credentialKey, DEAD_LETTER_HEADERS, start, type WorkerHandle } from '../src/index.ts';
 import { cleanupStack, testLogger } from './helpers/cleanup.ts';
 import { type Captured, loopbackServer } from './helpers/http-server.ts';
-import { readUntil, type Stack, startStack } from './helpers/stack.ts';
+import { loopbackResolver } from './helpers/resolver.ts';
+import { readUntil, type Stack, startStack, tokenFor } from './helpers/stack.ts';
+import { consumeUntil, headersOf } from './helpers/topic.ts';
 
-const WEBHOOK_SECRET = 'worker-test-secret';
 const defer = cleanupStack(t);
+// The command API runs with the production policy: it accepts public-looking names, which the
+// worker's resolver maps to the loopback test servers (the worker opts into private addresses).
 const stack: Stack = await startStack(defer);
 const source = stack.prefix + PUBLISHING_RECORDS_TOPIC;
 
@@ -20,6 +24,8 @@ const webhook = await loopbackServer((req) => webhookAnswer(req));
 defer(webhook.close);
 const wordpress = await loopbackServer(() => ({ status: 201, body: { id: 501, link: 'https://blog.test/?p=501' } }));
 defer(wordpress.close);
+const webhookHost = `hooks.publisher-test.example.com:${new URL(webhook.url).port}`;
+const blogUrl = `http://blog.publisher-test.example.com:${new URL(wordpress.url).port}`;
 
 const startWorker = (groupId: string): Promise<WorkerHandle> =>
   start({
@@ -29,8 +35,15 @@ const startWorker = (groupId: string): Promise<WorkerHandle> =>
     topicPrefix: stack.prefix,
     groupId,
     port: 0,
-    webhookSecret: WEBHOOK_SECRET,
-    wordpress: { credentials: {}, fallback: { username: 'bot', application_password: 'app pass' } },
+    databaseUrl: stack.dbUrl,
+    destinationPolicy: { allowPrivate: true },
+    resolve: loopbackResolver,
+    wordpressCredentials: new Map([
+      [
+        credentialKey(1, 3),
+        { account_id: 1, site_id: 3, site_url: blogUrl, username: 'bot', application_password: 'app pass' },
+      ],
+    ]),
     deliveryTimeoutMs: 2000,
     logger: testLogger('worker'),
   });
@@ -48,7 +61,7 @@ async function createRecord(overrides: Record<string, unknown> = {}): Promise<st
     site_id: 3,
     sector_id: 5,
     destination: 'webhook',
-    destination_config: { url: `${webhook.url}/hook` },
+    destination_config: { url: `http://${webhookHost}/hook` },
     metadata: { title: 'Hello' },
     ...overrides,
   });
@@ -59,6 +72,7 @@ async function createRecord(overrides: Record<string, unknown> = {}): Promise<st
 const requestsFor = (id: string) => webhook.requests.filter((r) => JSON.parse(r.body).record_id === id);
 
 t.test('create → the worker delivers a signed webhook → the read side shows it published with the URL', async (t) => {
+  const admin = tokenFor({ account_id: 1, role: 'admin' });
   webhookAnswer = (req) => ({
     status: 200,
     body: { url: `https://cms.test/${JSON.parse(req.body).record_id}`, id: 'ext-1' },
@@ -70,15 +84,22 @@ t.test('create → the worker delivers a signed webhook → the read side shows 
 
   const [req] = requestsFor(id);
   t.ok(req, 'the webhook was called');
-  t.ok(
-    verifyWebhook(
-      WEBHOOK_SECRET,
-      req!.headers['x-publisher-timestamp'] as string,
-      req!.body,
-      req!.headers['x-publisher-signature'] as string,
-    ),
-    'with a valid signature',
+  t.equal(req!.headers.host, webhookHost, 'at the name the record holds');
+  // The account's admin obtains the secret from the command API and verifies with a standard library.
+  const secret = await stack.command('GET', 'webhook-signing-secret/', undefined, admin);
+  const { secret: whsec } = secret.body.data as unknown as { secret: string };
+  const headers = Object.fromEntries(
+    ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((h) => [h, req!.headers[h] as string]),
   );
+  t.match(new Webhook(whsec).verify(req!.body, headers), { record_id: id }, 'with a valid Standard Webhooks signature');
+  const other = await stack.command(
+    'GET',
+    'webhook-signing-secret/',
+    undefined,
+    tokenFor({ account_id: 2, role: 'admin' }),
+  );
+  const otherSecret = (other.body.data as unknown as { secret: string }).secret;
+  t.throws(() => new Webhook(otherSecret).verify(req!.body, headers), 'another account’s secret does not verify it');
   t.match(JSON.parse(req!.body), {
     content_id: 42,
     account_id: 1,
@@ -104,7 +125,7 @@ t.test('a failing destination → failed with the error; retry → published', a
   webhookAnswer = () => ({ status: 503, body: 'down for maintenance' });
   const id = await createRecord();
   const failed = await readUntil(stack, id, (r) => r.status === 'failed');
-  t.equal(failed.error_message, 'webhook answered 503: down for maintenance');
+  t.equal(failed.error_message, 'webhook answered 503 (server error)', 'the body is not copied');
   t.equal(failed.attempts, 1);
 
   webhookAnswer = () => ({ status: 201, body: { external_url: 'https://cms.test/second-try' } });
@@ -122,7 +143,7 @@ t.test('a failing destination → failed with the error; retry → published', a
 t.test('WordPress and an unknown destination', async (t) => {
   const wp = await createRecord({
     destination: 'wordpress',
-    destination_config: { site_url: `${wordpress.url}/` },
+    destination_config: { site_url: `${blogUrl}/` },
     metadata: { title: 'WP post', content: '<p>x</p>' },
   });
   const published = await readUntil(stack, wp, (r) => r.status === 'published');
@@ -194,56 +215,28 @@ t.test('a poison message goes to the dead-letter topic with its reason, and the 
 /** Reads a topic from the start until `count` messages arrived. */
 async function readTopic(topic: string, count: number) {
   await waitForTopics(stack.brokers, [topic], { timeoutMs: 30_000 }); // the worker creates it in the background
-  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
   const got: Array<{ key: string | null; value: string | null; headers: Record<string, string> }> = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${got.length} of ${count} messages on ${topic}`)), 30_000);
-      consumer
-        .run({
-          eachMessage: async ({ message }) => {
-            const headers: Record<string, string> = {};
-            for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = v.toString();
-            got.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers });
-            if (got.length >= count) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
+  await consumeUntil(kafka, topic, (payload) => {
+    const { message } = payload;
+    got.push({
+      key: message.key?.toString() ?? null,
+      value: message.value?.toString() ?? null,
+      headers: headersOf(payload),
     });
-  } finally {
-    await consumer.disconnect();
-  }
+    return got.length >= count;
+  });
   return got;
 }
 
 /** The relay's message of one event, as it sits on the topic. */
 async function copyOfMessage(eventId: string) {
-  const consumer = kafka.consumer({ groupId: `copy-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: source, fromBeginning: true });
-  try {
-    return await new Promise<{ key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer> }>(
-      (resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`event ${eventId} not found on ${source}`)), 30_000);
-        consumer
-          .run({
-            eachMessage: async ({ message }) => {
-              if (message.headers?.['event-id']?.toString() !== eventId) return;
-              clearTimeout(timer);
-              resolve({ key: message.key, value: message.value, headers: message.headers as Record<string, Buffer> });
-            },
-          })
-          .catch(reject);
-      },
-    );
-  } finally {
-    await consumer.disconnect();
-  }
+  let copy: { key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer> } | null = null;
+  await consumeUntil(kafka, source, ({ message }) => {
+    if (message.headers?.['event-id']?.toString() !== eventId) return false;
+    copy = { key: message.key, value: message.value, headers: message.headers as Record<string, Buffer> };
+    return true;
+  });
+  return copy!;
 }
 
 async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {

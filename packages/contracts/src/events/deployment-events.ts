@@ -11,8 +11,12 @@ import { integrationEvent } from './envelope.ts';
 export const DeploymentCreatedV1 = integrationEvent(
   'publisher.deployment.created',
   1,
-  Type.Object({ status: Type.Literal('pending'), version: Type.Integer({ minimum: 1 }), metadata: JsonObject }),
-  { sectorNullable: true },
+  Type.Object({
+    status: Type.Literal('pending'),
+    version: Type.Integer({ minimum: 1, description: 'Unique and increasing per site.' }),
+    metadata: JsonObject,
+  }),
+  { sectorNullable: true, description: 'A deployment was created with the next version of its site; it is pending.' },
 );
 export type DeploymentCreatedV1 = Static<typeof DeploymentCreatedV1>;
 
@@ -21,7 +25,10 @@ export const DeploymentUpdatedV1 = integrationEvent(
   'publisher.deployment.updated',
   1,
   Type.Object({ changes: Type.Object({ metadata: JsonObject }) }),
-  { sectorNullable: true },
+  {
+    sectorNullable: true,
+    description: 'The metadata of a pending deployment was replaced; `changes` holds the new values.',
+  },
 );
 export type DeploymentUpdatedV1 = Static<typeof DeploymentUpdatedV1>;
 
@@ -30,7 +37,10 @@ export const DeploymentCancelledV1 = integrationEvent(
   'publisher.deployment.cancelled',
   1,
   Type.Object({ status: Type.Literal('cancelled'), reason: Type.Union([Type.String(), Type.Null()]) }),
-  { sectorNullable: true },
+  {
+    sectorNullable: true,
+    description: 'A pending deployment was withdrawn before it ran; the site is free, the version stays taken.',
+  },
 );
 export type DeploymentCancelledV1 = Static<typeof DeploymentCancelledV1>;
 
@@ -38,7 +48,7 @@ export const DeploymentStartedV1 = integrationEvent(
   'publisher.deployment.started',
   1,
   Type.Object({ status: Type.Literal('deploying') }),
-  { sectorNullable: true },
+  { sectorNullable: true, description: 'The deployment started.' },
 );
 export type DeploymentStartedV1 = Static<typeof DeploymentStartedV1>;
 
@@ -47,7 +57,7 @@ export const DeploymentDeployedV1 = integrationEvent(
   'publisher.deployment.deployed',
   1,
   Type.Object({ status: Type.Literal('deployed'), deployment_url: Type.String({ minLength: 1 }) }),
-  { sectorNullable: true },
+  { sectorNullable: true, description: 'The site is live at `deployment_url`.' },
 );
 export type DeploymentDeployedV1 = Static<typeof DeploymentDeployedV1>;
 
@@ -55,7 +65,7 @@ export const DeploymentFailedV1 = integrationEvent(
   'publisher.deployment.failed',
   1,
   Type.Object({ status: Type.Literal('failed'), error: Type.String() }),
-  { sectorNullable: true },
+  { sectorNullable: true, description: 'The deployment failed; `error` says why.' },
 );
 export type DeploymentFailedV1 = Static<typeof DeploymentFailedV1>;
 
@@ -63,7 +73,7 @@ export const DeploymentRolledBackV1 = integrationEvent(
   'publisher.deployment.rolled_back',
   1,
   Type.Object({ status: Type.Literal('rolled_back'), reason: Type.Union([Type.String(), Type.Null()]) }),
-  { sectorNullable: true },
+  { sectorNullable: true, description: 'A deployed version was rolled back.' },
 );
 export type DeploymentRolledBackV1 = Static<typeof DeploymentRolledBackV1>;
 

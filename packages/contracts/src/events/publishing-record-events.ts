@@ -17,11 +17,11 @@ export const PublishingRecordCreatedV1 = integrationEvent(
   Type.Object({
     status: Type.Literal('pending'),
     content_id: PlatformId,
-    destination: DestinationName,
-    /** Adapter settings; never secrets. */
-    destination_config: JsonObject,
+    destination: Type.With(DestinationName, { description: 'The destination adapter (webhook, wordpress, …).' }),
+    destination_config: Type.With(JsonObject, { description: 'Adapter settings; never secrets.' }),
     metadata: JsonObject,
   }),
+  { description: 'A publishing record was created; it is pending and waits for a publisher (worker) to claim it.' },
 );
 export type PublishingRecordCreatedV1 = Static<typeof PublishingRecordCreatedV1>;
 
@@ -36,6 +36,7 @@ export const PublishingRecordUpdatedV1 = integrationEvent(
       metadata: Type.Optional(JsonObject),
     }),
   }),
+  { description: 'Editable fields changed while pending; only the fields present in `changes` changed.' },
 );
 export type PublishingRecordUpdatedV1 = Static<typeof PublishingRecordUpdatedV1>;
 
@@ -43,7 +44,11 @@ export type PublishingRecordUpdatedV1 = Static<typeof PublishingRecordUpdatedV1>
 export const PublishingRecordStartedV1 = integrationEvent(
   'publisher.publishing_record.started',
   1,
-  Type.Object({ status: Type.Literal('publishing'), attempt: Type.Integer({ minimum: 1 }) }),
+  Type.Object({
+    status: Type.Literal('publishing'),
+    attempt: Type.Integer({ minimum: 1, description: 'Number of this attempt, from 1.' }),
+  }),
+  { description: 'A publisher claimed the record and started an attempt.' },
 );
 export type PublishingRecordStartedV1 = Static<typeof PublishingRecordStartedV1>;
 
@@ -54,8 +59,11 @@ export const PublishingRecordPublishedV1 = integrationEvent(
   Type.Object({
     status: Type.Literal('published'),
     external_url: Type.String({ minLength: 1 }),
-    external_id: Type.Union([Type.String(), Type.Null()]),
+    external_id: Type.Union([Type.String(), Type.Null()], {
+      description: "The destination's id of the content, if it gives one.",
+    }),
   }),
+  { description: 'The content is live at the destination.' },
 );
 export type PublishingRecordPublishedV1 = Static<typeof PublishingRecordPublishedV1>;
 
@@ -64,6 +72,7 @@ export const PublishingRecordFailedV1 = integrationEvent(
   'publisher.publishing_record.failed',
   1,
   Type.Object({ status: Type.Literal('failed'), error: Type.String() }),
+  { description: "The attempt failed; `error` is the destination's or the publisher's message." },
 );
 export type PublishingRecordFailedV1 = Static<typeof PublishingRecordFailedV1>;
 
@@ -72,11 +81,14 @@ export const PublishingRecordRetriedV1 = integrationEvent(
   'publisher.publishing_record.retried',
   1,
   Type.Object({ status: Type.Literal('pending') }),
+  { description: 'A failed record was put back to pending for another attempt.' },
 );
 export type PublishingRecordRetriedV1 = Static<typeof PublishingRecordRetriedV1>;
 
 /** The record was deleted (hidden from reads, accepts no further commands). */
-export const PublishingRecordDeletedV1 = integrationEvent('publisher.publishing_record.deleted', 1, Type.Object({}));
+export const PublishingRecordDeletedV1 = integrationEvent('publisher.publishing_record.deleted', 1, Type.Object({}), {
+  description: 'The record was deleted (hidden from reads, accepts no further commands).',
+});
 export type PublishingRecordDeletedV1 = Static<typeof PublishingRecordDeletedV1>;
 
 /** Every public publishing-record event, current versions. */

@@ -1,36 +1,25 @@
+import { type DestinationPolicy, destinationConfigProblems } from '@publisher/destination-policy';
 import { httpError } from '@publisher/platform';
 
-// Keys that name credentials. destination_config is stored in events forever and copied to read
-// models and Kafka, so secrets must live with the platform's integrations instead.
-const SECRET_KEY = /(secret|passw(or)?d|token|api[_-]?key|private[_-]?key|credential|authorization)/i;
-
-function findSecretKeys(value: unknown, path: string, out: string[], depth = 0): void {
-  if (depth > 10 || typeof value !== 'object' || value === null) return;
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) findSecretKeys(item, `${path}.${i}`, out, depth + 1);
-    return;
-  }
-  for (const [key, inner] of Object.entries(value)) {
-    const here = `${path}.${key}`;
-    if (SECRET_KEY.test(key)) out.push(here);
-    findSecretKeys(inner, here, out, depth + 1);
-  }
-}
-
 /**
- * Refuses (400 VALIDATION) destination configurations with credential-like keys, naming each.
+ * Refuses (400 VALIDATION) destination configurations the worker must not be pointed at, naming
+ * each field: credentials at any level (key names, credential-shaped values, URLs with user info
+ * or secret query parameters) and `url` / `site_url` that are not public http(s) addresses (see
+ * `@publisher/destination-policy`). destination_config is stored in events forever and copied to
+ * read models and Kafka, so secrets live server-side instead.
  * @example
- * assertNoSecrets([[{ url: 'https://x', api_key: 'k' }, 'destination_config']]) // throws: destination_config.api_key
+ * assertDestinationConfigs([[{ url: 'https://x.example', api_key: 'k' }, 'destination_config']], policy) // throws: destination_config.api_key
  */
-export function assertNoSecrets(configs: Array<[Record<string, unknown> | undefined, string]>): void {
-  const found: string[] = [];
-  for (const [config, field] of configs) if (config !== undefined) findSecretKeys(config, field, found);
-  if (found.length > 0) {
-    throw httpError('VALIDATION', 'destination_config must not hold secrets', {
-      errors: Object.fromEntries(
-        found.map((f) => [f, ['looks like a credential; destination_config must not hold secrets']]),
-      ),
-    });
+export function assertDestinationConfigs(
+  configs: Array<[Record<string, unknown> | undefined, string]>,
+  policy: DestinationPolicy,
+): void {
+  let errors: Record<string, string[]> = {};
+  for (const [config, field] of configs) {
+    if (config !== undefined) errors = { ...errors, ...destinationConfigProblems(config, field, policy) };
+  }
+  if (Object.keys(errors).length > 0) {
+    throw httpError('VALIDATION', 'destination_config is not acceptable', { errors });
   }
 }
 

@@ -34,10 +34,10 @@ export function applyEvent<State extends { status: string }, Initial extends { s
   place: EventPlace,
 ): Outcome<State> {
   if (current !== undefined && place.revision <= current.revision) return { kind: 'unchanged' };
-  const before = current?.state ?? initial;
-  const after = evolve(before, event);
-  // The domain's evolve leaves a state as it is for an event that cannot apply to it: a second
-  // create (nothing to do) or any other event before the create (its record is missing).
-  if (after === before || after.status === 'initial') return { kind: current === undefined ? 'missing' : 'unchanged' };
+  const after = evolve(current?.state ?? initial, event);
+  // Before its create a record is `initial`, and the domain's evolve leaves it so for any other
+  // event: the record is missing. Past the create every newer event moves the revision and position,
+  // also one that changes no field (a re-drive's republish request).
+  if (after.status === 'initial') return { kind: 'missing' };
   return { kind: 'changed', projected: { state: after as State, revision: place.revision, position: place.position } };
 }

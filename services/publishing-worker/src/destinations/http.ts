@@ -1,89 +1,152 @@
+import http from 'node:http';
+import https from 'node:https';
+import {
+  createGuardedLookup,
+  type DestinationPolicy,
+  destinationUrlProblem,
+  type Resolve,
+} from '@publisher/destination-policy';
 import { DeliveryError } from '../errors.ts';
 
-/** Response bodies beyond this are cut: a destination's error page must not flood an error_message. */
+/** Answers beyond this are cut: the worker needs a status and a little JSON, never a page. */
 const MAX_BODY_BYTES = 64 * 1024;
 
 export interface HttpResult {
   status: number;
-  headers: Headers;
-  text: string;
-  /** The body parsed as JSON, or undefined when it is not JSON. */
+  headers: http.IncomingHttpHeaders;
+  /** The body parsed as JSON, or undefined (not JSON, empty, or cut at the size cap). */
   json: unknown;
 }
 
+/** How the worker reaches destinations; one per worker, shared by the adapters. */
+export interface OutboundHttp {
+  /**
+   * One request to a tenant's destination: the URL is checked against the policy, the host name
+   * is resolved once and every address checked (the socket connects to that address, nothing is
+   * resolved again), no redirect is followed, and the whole exchange is bounded in time and size.
+   * Network errors, refusals and timeouts become `DeliveryError`s whose message names the host and
+   * the kind of failure only; any status comes back to the caller.
+   */
+  request(
+    url: string,
+    init: { method: string; headers: Record<string, string>; body: string },
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<HttpResult>;
+}
+
 /**
- * One HTTP request with a hard timeout (undici, through Node's fetch). Network errors and timeouts
- * become `DeliveryError`s; any status comes back to the caller. Redirects are not followed: a POST
- * that is redirected did not reach its destination.
- *
  * @example
- * const res = await httpRequest(url, { method: 'POST', body, headers }, { timeoutMs: 10_000 });
+ * const outbound = createOutboundHttp({ allowPrivate: false });
+ * const res = await outbound.request(url, { method: 'POST', body, headers }, { timeoutMs: 10_000 });
  */
-export async function httpRequest(
-  url: string,
-  init: { method: string; headers: Record<string, string>; body: string },
-  options: { timeoutMs: number; signal?: AbortSignal },
-): Promise<HttpResult> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
-  let response: Response;
+export function createOutboundHttp(policy: DestinationPolicy, resolve?: Resolve): OutboundHttp {
+  const lookup = createGuardedLookup(policy, resolve);
+  return {
+    request(url, init, options) {
+      const problem = destinationUrlProblem(url, policy);
+      if (problem) return Promise.reject(new DeliveryError(`the destination URL ${problem}`));
+      const target = new URL(url);
+      const host = hostOf(target);
+      const client = target.protocol === 'https:' ? https : http;
+      return new Promise<HttpResult>((resolve, reject) => {
+        let settled = false;
+        const finish = (err: Error | null, result?: HttpResult) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          options.signal?.removeEventListener('abort', onAbort);
+          if (err) reject(err);
+          else resolve(result!);
+        };
+        const req = client.request(target, {
+          method: init.method,
+          headers: { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) },
+          // A fresh connection per delivery: a socket checked for one tenant's host is never reused
+          // for another's, and `lookup` runs for every connection.
+          agent: false,
+          lookup,
+        });
+        const timer = setTimeout(() => {
+          finish(new DeliveryError(`${host} did not answer within ${options.timeoutMs} ms (timeout)`));
+          req.destroy();
+        }, options.timeoutMs);
+        const onAbort = () => {
+          finish(new DeliveryError(`delivery to ${host} was interrupted (worker stopping)`));
+          req.destroy();
+        };
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+        req.on('error', (err) => finish(networkError(host, err)));
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          let cut = false;
+          res.on('data', (chunk: Buffer) => {
+            if (cut) return;
+            size += chunk.length;
+            if (size > MAX_BODY_BYTES) {
+              cut = true;
+              res.destroy();
+              return finish(null, { status: res.statusCode ?? 0, headers: res.headers, json: undefined });
+            }
+            chunks.push(chunk);
+          });
+          res.on('error', (err) => finish(new DeliveryError(`${host} broke off its answer (${classify(err)})`)));
+          res.on('end', () =>
+            finish(null, { status: res.statusCode ?? 0, headers: res.headers, json: parseJson(chunks) }),
+          );
+        });
+        req.end(init.body);
+      });
+    },
+  };
+}
+
+function parseJson(chunks: Buffer[]): unknown {
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.length === 0) return undefined;
   try {
-    response = await fetch(url, { ...init, signal, redirect: 'manual' });
-  } catch (err) {
-    if (timeout.aborted) throw new DeliveryError(`${hostOf(url)} did not answer within ${options.timeoutMs} ms`);
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new DeliveryError(`cannot reach ${hostOf(url)}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, {
-      cause: err,
-    });
-  }
-  let text: string;
-  try {
-    text = await readCapped(response);
-  } catch (err) {
-    if (timeout.aborted)
-      throw new DeliveryError(`${hostOf(url)} did not finish answering within ${options.timeoutMs} ms`);
-    throw new DeliveryError(`${hostOf(url)} broke off its answer: ${(err as Error).message}`, { cause: err });
-  }
-  let json: unknown;
-  try {
-    json = text.length > 0 ? JSON.parse(text) : undefined;
+    return JSON.parse(text);
   } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
-}
-
-async function readCapped(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-    if (size >= MAX_BODY_BYTES) {
-      await reader.cancel().catch(() => {});
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8');
-}
-
-/** `scheme://host[:port]` of a URL, for messages that must not echo query strings. */
-export function hostOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return 'the destination';
+    return undefined;
   }
 }
 
-/** A short, single-line description of a non-2xx answer for the record's error_message. */
-export function describeStatus(destination: string, result: HttpResult): string {
-  const snippet = result.text.replace(/\s+/g, ' ').trim().slice(0, 500);
-  return `${destination} answered ${result.status}${snippet ? `: ${snippet}` : ''}`;
+/** `scheme://host[:port]`: messages never echo a URL's path or query. */
+export function hostOf(url: URL): string {
+  return url.origin;
+}
+
+function classify(err: NodeJS.ErrnoException): string {
+  return err.code ?? err.name;
+}
+
+function networkError(host: string, err: NodeJS.ErrnoException): DeliveryError {
+  if (err.code === 'DESTINATION_REFUSED') {
+    const refusal = (err as { refusal?: string }).refusal;
+    return new DeliveryError(`${host} resolves to a ${refusal} address; refused (nothing was sent)`, { cause: err });
+  }
+  return new DeliveryError(`cannot reach ${host} (${classify(err)})`, { cause: err });
+}
+
+/**
+ * A short description of a non-2xx answer for the record's error_message: the status and its class,
+ * never the body (a destination's answer is not ours to copy into records, logs or Kafka).
+ * @example
+ * describeStatus('webhook', 503) // 'webhook answered 503 (server error)'
+ */
+export function describeStatus(destination: string, status: number): string {
+  return `${destination} answered ${status} (${statusClass(status)})`;
+}
+
+function statusClass(status: number): string {
+  if (status === 429) return 'rate limited';
+  if (status === 408) return 'request timeout';
+  if (status === 401 || status === 403) return 'authentication refused';
+  if (status === 404 || status === 410) return 'not found';
+  if (status >= 300 && status < 400) return 'redirect, not followed';
+  if (status >= 400 && status < 500) return 'client error';
+  if (status >= 500 && status < 600) return 'server error';
+  return 'unexpected status';
 }
 
 /** True for an absolute http(s) URL. */

@@ -1,8 +1,24 @@
 import type { DestinationAdapter } from './types.ts';
 
+export { createOutboundHttp, describeStatus, type HttpResult, type OutboundHttp } from './http.ts';
 export type { DeliveryContext, DeliveryResult, DestinationAdapter } from './types.ts';
-export { createWebhookAdapter, signWebhook, verifyWebhook, type WebhookPayload } from './webhook.ts';
-export { createWordPressAdapter, type WordPressCredentials, type WordPressOptions } from './wordpress.ts';
+export {
+  createWebhookAdapter,
+  LEGACY_DELIVERY_HEADER,
+  LEGACY_SIGNATURE_HEADER,
+  LEGACY_TIMESTAMP_HEADER,
+  type SigningSecretsOf,
+  signWebhook,
+  verifyWebhook,
+  type WebhookPayload,
+} from './webhook.ts';
+export {
+  createWordPressAdapter,
+  credentialKey,
+  type WordPressCredential,
+  type WordPressCredentials,
+  type WordPressOptions,
+} from './wordpress.ts';
 
 /** Adapters by `destination` name. */
 export type Destinations = ReadonlyMap<string, DestinationAdapter>;

@@ -1,14 +1,23 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { PublishingRecordRepresentation } from '@publisher/contracts';
+import {
+  signStandardWebhook,
+  WEBHOOK_ID_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+} from '@publisher/webhook-secrets';
 import { DeliveryError } from '../errors.ts';
-import { describeStatus, httpRequest, isHttpUrl } from './http.ts';
+import { describeStatus, isHttpUrl, type OutboundHttp } from './http.ts';
 import type { DeliveryContext, DeliveryResult, DestinationAdapter } from './types.ts';
 
-export const WEBHOOK_SIGNATURE_HEADER = 'x-publisher-signature';
-export const WEBHOOK_TIMESTAMP_HEADER = 'x-publisher-timestamp';
-export const WEBHOOK_DELIVERY_HEADER = 'x-publisher-delivery';
+/** @deprecated Kept for one release beside Standard Webhooks' headers; verify `webhook-signature` instead. */
+export const LEGACY_SIGNATURE_HEADER = 'x-publisher-signature';
+/** @deprecated See LEGACY_SIGNATURE_HEADER. */
+export const LEGACY_TIMESTAMP_HEADER = 'x-publisher-timestamp';
+/** @deprecated See LEGACY_SIGNATURE_HEADER. */
+export const LEGACY_DELIVERY_HEADER = 'x-publisher-delivery';
 
-/** What a webhook receives (JSON). `delivery_id` is stable per attempt: receivers dedupe on it. */
+/** What a webhook receives (JSON). `delivery_id` (= `webhook-id`) is stable per attempt: receivers dedupe on it. */
 export interface WebhookPayload {
   type: 'publisher.publish';
   delivery_id: string;
@@ -23,22 +32,20 @@ export interface WebhookPayload {
   sent_at: string;
 }
 
+/** An account's signing secrets: the current one first, then those retiring after a rotation. */
+export type SigningSecretsOf = (accountId: number) => Promise<readonly string[]>;
+
 /**
- * The signature of a webhook body: `sha256=` + hex HMAC-SHA256 over `<timestamp>.<raw body>` with
- * the shared secret. The timestamp is inside the signed text so a captured request cannot be
- * replayed later with a fresh timestamp.
- *
- * @example
- * signWebhook(secret, '1714560000', body) // 'sha256=5d41…'
+ * @deprecated The `x-publisher-signature` value (`sha256=` + hex HMAC-SHA256 over
+ * `<timestamp>.<body>`, keyed with the account's current secret as text).
  */
 export function signWebhook(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
 /**
- * For receivers: checks signature and freshness (default 5 minutes) in constant time.
- * @example
- * const ok = verifyWebhook(secret, req.headers['x-publisher-timestamp'], rawBody, req.headers['x-publisher-signature']);
+ * @deprecated For receivers still on `x-publisher-signature`; new receivers verify Standard
+ * Webhooks' `webhook-signature` (any Standard Webhooks library, or `verifyStandardWebhook`).
  */
 export function verifyWebhook(
   secret: string,
@@ -56,16 +63,19 @@ export function verifyWebhook(
 }
 
 /**
- * Generic webhook: POSTs the record as signed JSON to `destination_config.url`.
+ * Generic webhook: POSTs the record as JSON to `destination_config.url`, signed per Standard
+ * Webhooks with the **account's** secret(s) (`webhook-id`, `webhook-timestamp`,
+ * `webhook-signature: v1,…`; during a rotation one signature per valid secret).
  * A 2xx answer is success; the external URL is the answer's `external_url` or `url` (JSON), else
  * its `Location` header, else the webhook URL itself; the external id is `external_id` or `id`.
- * Anything else (status, timeout, network) is a failure with the reason.
+ * Anything else (status, timeout, network, refusal) is a failure with a short reason.
  *
  * @example
- * const webhook = createWebhookAdapter({ secret: process.env.WEBHOOK_SIGNING_SECRET!, timeoutMs: 10_000 });
+ * const webhook = createWebhookAdapter({ http: outbound, secrets: (account) => store.get(account).then(…), timeoutMs: 10_000 });
  */
 export function createWebhookAdapter(options: {
-  secret: string;
+  http: OutboundHttp;
+  secrets: SigningSecretsOf;
   timeoutMs: number;
   now?: () => Date;
 }): DestinationAdapter {
@@ -75,6 +85,7 @@ export function createWebhookAdapter(options: {
     async deliver(record: PublishingRecordRepresentation, context: DeliveryContext): Promise<DeliveryResult> {
       const url = record.destination_config.url;
       if (!isHttpUrl(url)) throw new DeliveryError('destination_config.url must be an absolute http(s) URL');
+      const secrets = await options.secrets(record.account_id);
       const sentAt = now();
       const payload: WebhookPayload = {
         type: 'publisher.publish',
@@ -90,8 +101,8 @@ export function createWebhookAdapter(options: {
         sent_at: sentAt.toISOString(),
       };
       const body = JSON.stringify(payload);
-      const timestamp = String(Math.floor(sentAt.getTime() / 1000));
-      const result = await httpRequest(
+      const timestamp = Math.floor(sentAt.getTime() / 1000);
+      const result = await options.http.request(
         url,
         {
           method: 'POST',
@@ -99,14 +110,17 @@ export function createWebhookAdapter(options: {
           headers: {
             'content-type': 'application/json',
             'user-agent': 'publisher-publishing-worker/1',
-            [WEBHOOK_DELIVERY_HEADER]: payload.delivery_id,
-            [WEBHOOK_TIMESTAMP_HEADER]: timestamp,
-            [WEBHOOK_SIGNATURE_HEADER]: signWebhook(options.secret, timestamp, body),
+            [WEBHOOK_ID_HEADER]: payload.delivery_id,
+            [WEBHOOK_TIMESTAMP_HEADER]: String(timestamp),
+            [WEBHOOK_SIGNATURE_HEADER]: signStandardWebhook(secrets, payload.delivery_id, timestamp, body),
+            [LEGACY_DELIVERY_HEADER]: payload.delivery_id,
+            [LEGACY_TIMESTAMP_HEADER]: String(timestamp),
+            [LEGACY_SIGNATURE_HEADER]: signWebhook(secrets[0] ?? '', String(timestamp), body),
           },
         },
         { timeoutMs: options.timeoutMs, signal: context.signal },
       );
-      if (result.status < 200 || result.status > 299) throw new DeliveryError(describeStatus('webhook', result));
+      if (result.status < 200 || result.status > 299) throw new DeliveryError(describeStatus('webhook', result.status));
       const answer = (typeof result.json === 'object' && result.json !== null ? result.json : {}) as Record<
         string,
         unknown
@@ -115,12 +129,12 @@ export function createWebhookAdapter(options: {
       if (claimed !== undefined && !isHttpUrl(claimed)) {
         throw new DeliveryError(`webhook answered ${result.status} with an invalid external URL`);
       }
-      const location = result.headers.get('location');
+      const location = result.headers.location;
       const externalUrl = (claimed as string | undefined) ?? (location && isHttpUrl(location) ? location : url);
       const id = answer.external_id ?? answer.id;
       return {
         external_url: externalUrl,
-        external_id: typeof id === 'string' || typeof id === 'number' ? String(id).slice(0, 255) : null,
+        external_id: typeof id === 'string' || typeof id === 'number' ? String(id) : null,
       };
     },
   };

@@ -1,45 +1,73 @@
 import type { PublishingRecordRepresentation } from '@publisher/contracts';
 import { DeliveryError } from '../errors.ts';
-import { describeStatus, httpRequest, isHttpUrl } from './http.ts';
+import { describeStatus, isHttpUrl, type OutboundHttp } from './http.ts';
 import type { DeliveryContext, DeliveryResult, DestinationAdapter } from './types.ts';
 
-/** Basic-auth credentials (a WordPress application password), per site origin. */
-export interface WordPressCredentials {
+/**
+ * A WordPress application password registered by an operator for one site of one account, bound to
+ * the site's address: it is only ever sent there.
+ */
+export interface WordPressCredential {
+  account_id: number;
+  site_id: number;
+  /** The site's address (origin): `https://blog.example.com`. */
+  site_url: string;
   username: string;
   application_password: string;
 }
 
+/** Credentials by `${account_id}:${site_id}`. */
+export type WordPressCredentials = ReadonlyMap<string, WordPressCredential>;
+
+/** @example credentialKey(1, 7) // '1:7' */
+export function credentialKey(accountId: number, siteId: number): string {
+  return `${accountId}:${siteId}`;
+}
+
 export interface WordPressOptions {
-  /** Credentials by site origin (`https://blog.example.com`). */
-  credentials: Record<string, WordPressCredentials>;
-  /** Used for sites without their own entry; null: such sites fail with a clear message. */
-  fallback: WordPressCredentials | null;
+  http: OutboundHttp;
+  credentials: WordPressCredentials;
   timeoutMs: number;
 }
 
 const POST_STATUSES = new Set(['publish', 'draft', 'pending', 'private', 'future']);
+/** WordPress error codes are short identifiers (`rest_cannot_create`); anything else is not repeated. */
+const ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/;
 
 /**
- * WordPress REST: creates a post with `POST {site_url}/wp-json/wp/v2/posts`, basic auth from the
- * worker's environment (never from destination_config). The post is built from the record:
- * title = metadata.title (else "Content {content_id}"), content = metadata.content ?? metadata.body,
- * excerpt = metadata.excerpt; status = destination_config.status (default `publish`);
+ * WordPress REST: creates a post with `POST <site>/wp-json/wp/v2/posts`, basic auth with the
+ * credential registered for the record's (account, site) — never one of another tenant, never a
+ * global one, and only when `destination_config.site_url` is the address that credential was
+ * registered for. The endpoint is built with `new URL` from the registered origin.
+ * The post: title = metadata.title (else "Content {content_id}"), content = metadata.content ??
+ * metadata.body, excerpt = metadata.excerpt; status = destination_config.status (default `publish`);
  * destination_config.categories / tags (ids) are passed through.
  * The external URL is the post's `link`, the external id its `id`.
  *
  * @example
- * const wordpress = createWordPressAdapter({ credentials: {}, fallback: { username, application_password }, timeoutMs: 10_000 });
+ * const wordpress = createWordPressAdapter({ http: outbound, credentials, timeoutMs: 10_000 });
  */
 export function createWordPressAdapter(options: WordPressOptions): DestinationAdapter {
   return {
     name: 'wordpress',
     async deliver(record: PublishingRecordRepresentation, context: DeliveryContext): Promise<DeliveryResult> {
       const config = record.destination_config;
-      const siteUrl = config.site_url;
-      if (!isHttpUrl(siteUrl)) throw new DeliveryError('destination_config.site_url must be an absolute http(s) URL');
-      const origin = new URL(siteUrl).origin;
-      const credentials = options.credentials[origin] ?? options.fallback;
-      if (!credentials) throw new DeliveryError(`no WordPress credentials configured for ${origin}`);
+      if (!isHttpUrl(config.site_url)) {
+        throw new DeliveryError('destination_config.site_url must be an absolute http(s) URL');
+      }
+      const credential = options.credentials.get(credentialKey(record.account_id, record.site_id));
+      if (!credential) {
+        throw new DeliveryError(
+          `no WordPress credentials are registered for site ${record.site_id} of account ${record.account_id}`,
+        );
+      }
+      const registered = new URL(credential.site_url);
+      const requested = new URL(config.site_url);
+      if (requested.origin !== registered.origin || requested.pathname !== '/' || requested.search || requested.hash) {
+        throw new DeliveryError(
+          `destination_config.site_url is not the address registered for site ${record.site_id}'s WordPress credentials; nothing was sent`,
+        );
+      }
       const status = config.status ?? 'publish';
       if (typeof status !== 'string' || !POST_STATUSES.has(status)) {
         throw new DeliveryError(`destination_config.status must be one of ${[...POST_STATUSES].join(', ')}`);
@@ -54,10 +82,10 @@ export function createWordPressAdapter(options: WordPressOptions): DestinationAd
       for (const key of ['categories', 'tags'] as const) {
         if (Array.isArray(config[key])) post[key] = config[key];
       }
-      const endpoint = `${siteUrl.replace(/\/+$/, '')}/wp-json/wp/v2/posts`;
-      const auth = Buffer.from(`${credentials.username}:${credentials.application_password}`).toString('base64');
-      const result = await httpRequest(
-        endpoint,
+      const endpoint = new URL('/wp-json/wp/v2/posts', registered.origin);
+      const auth = Buffer.from(`${credential.username}:${credential.application_password}`).toString('base64');
+      const result = await options.http.request(
+        endpoint.href,
         {
           method: 'POST',
           body: JSON.stringify(post),
@@ -75,13 +103,9 @@ export function createWordPressAdapter(options: WordPressOptions): DestinationAd
         unknown
       >;
       if (result.status < 200 || result.status > 299) {
-        // WordPress errors are JSON { code, message }: the code says more than the status.
-        if (typeof answer.code === 'string' && typeof answer.message === 'string') {
-          throw new DeliveryError(
-            `WordPress answered ${result.status} ${answer.code}: ${answer.message}`.slice(0, 1000),
-          );
-        }
-        throw new DeliveryError(describeStatus('WordPress', result));
+        // WordPress errors are JSON { code, message }: the code classifies better than the status.
+        const code = typeof answer.code === 'string' && ERROR_CODE.test(answer.code) ? ` ${answer.code}` : '';
+        throw new DeliveryError(`${describeStatus('WordPress', result.status)}${code}`);
       }
       if (!isHttpUrl(answer.link) || (typeof answer.id !== 'number' && typeof answer.id !== 'string')) {
         throw new DeliveryError(`WordPress answered ${result.status} without a post id and link`);

@@ -25,8 +25,8 @@ export interface Stack {
   store: PostgresEventStore;
   commandUrl: string;
   readUrl: string;
-  /** Calls the command API as an editor of account 1. */
-  command(method: string, path: string, body?: unknown): Promise<{ status: number; body: Envelope }>;
+  /** Calls the command API as an editor of account 1, or with `token`. */
+  command(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: Envelope }>;
   /** Reads a record from the read API as an editor of account 1. */
   read(id: string): Promise<{ status: number; body: Envelope }>;
 }
@@ -43,7 +43,19 @@ export const editorToken = signTestToken(
   { key: DEVELOPMENT_JWT_SECRET },
 );
 
-export async function startStack(defer: (fn: () => unknown) => void): Promise<Stack> {
+/** A token for these claims, signed with the development secret the stack's services use. */
+export const tokenFor = (claims: { account_id: number; role: string; sub?: string }) =>
+  signTestToken({ sub: `${claims.role}-${claims.account_id}`, ...claims }, { key: DEVELOPMENT_JWT_SECRET });
+
+/**
+ * Starts the stack. The command API runs with the production destination policy unless
+ * `commandEnv` says otherwise: tests name their loopback destinations through host names that the
+ * worker's test resolver maps to 127.0.0.1, as a public name would be.
+ */
+export async function startStack(
+  defer: (fn: () => unknown) => void,
+  options: { commandEnv?: NodeJS.ProcessEnv; partitions?: number } = {},
+): Promise<Stack> {
   const db = await createTestDatabase('worker');
   defer(db.drop);
   let brokers = process.env.KAFKA_BROKERS;
@@ -60,7 +72,7 @@ export async function startStack(defer: (fn: () => unknown) => void): Promise<St
   await store.migrate();
   defer(() => pool.end());
   defer(() => store.close());
-  const config = loadCommandApiConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000' });
+  const config = loadCommandApiConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000', ...options.commandEnv });
   const app = await buildApp({ store, pool, config }, { logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   defer(() => app.close());
@@ -70,6 +82,7 @@ export async function startStack(defer: (fn: () => unknown) => void): Promise<St
     databaseUrl: db.url,
     brokers: [brokers],
     topicPrefix: prefix,
+    ...(options.partitions ? { topicPartitions: options.partitions } : {}),
     port: null,
     logger: testLogger('relay'),
   });
@@ -84,11 +97,11 @@ export async function startStack(defer: (fn: () => unknown) => void): Promise<St
   );
   defer(() => readApi.close());
 
-  const call = async (url: string, method: string, body?: unknown) => {
+  const call = async (url: string, method: string, body?: unknown, token = editorToken) => {
     const res = await fetch(url, {
       method,
       headers: {
-        authorization: `Bearer ${editorToken}`,
+        authorization: `Bearer ${token}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -102,7 +115,7 @@ export async function startStack(defer: (fn: () => unknown) => void): Promise<St
     store,
     commandUrl,
     readUrl: readApi.url,
-    command: (method, path, body) => call(`${commandUrl}${API}/${path}`, method, body),
+    command: (method, path, body, token) => call(`${commandUrl}${API}/${path}`, method, body, token),
     read: (id) => call(`${readApi.url}${API}/publishing-records/${id}`, 'GET'),
   };
 }

@@ -16,11 +16,12 @@ import type { TSchema } from 'typebox';
 import type { CommandApiDeps } from '../../deps.ts';
 import { publishingRecords } from '../../handlers/aggregates.ts';
 import { createPublishingRecords } from '../../handlers/create-publishing-records.ts';
-import { assertJsonDepth, assertNoSecrets } from '../../handlers/json-checks.ts';
+import { assertDestinationConfigs, assertJsonDepth } from '../../handlers/json-checks.ts';
 import { idempotent } from '../../idempotency/idempotent.ts';
 import { commandContext } from '../../metadata.ts';
 import { recordCommandRoute } from '../record-command-route.ts';
 import { recordReadRoute } from '../record-read-route.ts';
+import { redriveRoute, republishEffect } from '../redrive-route.ts';
 import { API_PREFIX, commandResponse, errorResponses } from '../responses.ts';
 
 const tags = ['publishing-records'];
@@ -54,7 +55,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
         [body.destination_config, 'destination_config'],
         [body.metadata, 'metadata'],
       ]);
-      assertNoSecrets([[body.destination_config, 'destination_config']]);
+      assertDestinationConfigs([[body.destination_config, 'destination_config']], deps.destinationPolicy);
       const ctx = commandContext(request);
       return idempotent(request, reply as FastifyReply, deps.idempotency, async ({ id, recovering }) => {
         const [created] = await createPublishingRecords(
@@ -151,7 +152,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
         [b.destination_config, 'destination_config'],
         [b.metadata, 'metadata'],
       ]);
-      assertNoSecrets([[b.destination_config, 'destination_config']]);
+      assertDestinationConfigs([[b.destination_config, 'destination_config']], deps.destinationPolicy);
       return { type: 'UpdatePublishingRecord', data: b };
     },
   );
@@ -163,6 +164,36 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
     () => ({ type: 'DeletePublishingRecord', data: {} }),
     'publishing record deleted',
   );
+
+  // Re-drives (support): recorded in the record's stream; see ../redrive-route.ts for roles.
+  redriveRoute(fastify, {
+    url: '/:id/republish',
+    action: 'republish',
+    tags,
+    summary: 'Re-send the record’s integration events to Kafka as replays (original event ids)',
+    representation: PublishingRecordRepresentation,
+    spec: publishingRecords,
+    deps: commandDeps,
+    toCommand: (reason, replay_id): PublishingRecordCommand => ({
+      type: 'RepublishPublishingRecord',
+      data: { replay_id, reason },
+    }),
+    effect: (o, dry) => republishEffect(`publishing record ${o.record.id}`, o, dry),
+  });
+  redriveRoute(fastify, {
+    url: '/:id/redeliver',
+    action: 'redeliver',
+    tags,
+    summary: 'Deliver a failed record again through the publishing worker (failed → pending)',
+    representation: PublishingRecordRepresentation,
+    spec: publishingRecords,
+    deps: commandDeps,
+    toCommand: (reason): PublishingRecordCommand => ({ type: 'RedeliverPublishingRecord', data: { reason } }),
+    effect: (o, dry) =>
+      dry
+        ? `would make publishing record ${o.record.id} pending again for the publishing worker to deliver (attempt ${o.record.attempts + 1}); nothing was recorded`
+        : `publishing record ${o.record.id} is pending again; the publishing worker delivers it (attempt ${o.record.attempts + 1})`,
+  });
 };
 
 export default publishingRecordRoutes;

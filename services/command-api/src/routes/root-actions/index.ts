@@ -14,7 +14,7 @@ import type { CommandApiDeps } from '../../deps.ts';
 import { publishingRecords } from '../../handlers/aggregates.ts';
 import { createPublishingRecords } from '../../handlers/create-publishing-records.ts';
 import { deploySite } from '../../handlers/deploy-site.ts';
-import { assertJsonDepth, assertNoSecrets } from '../../handlers/json-checks.ts';
+import { assertDestinationConfigs, assertJsonDepth } from '../../handlers/json-checks.ts';
 import { idempotent } from '../../idempotency/idempotent.ts';
 import { commandContext } from '../../metadata.ts';
 import { commandResponse, errorResponses } from '../responses.ts';
@@ -41,7 +41,10 @@ const rootActionRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
       assertMayCreate(request.principal, body.site_id);
       const account_id = accountForCreate(request.principal, body.account_id);
       assertJsonDepth(body.destinations.map((d, i) => [d.destination_config, `destinations.${i}.destination_config`]));
-      assertNoSecrets(body.destinations.map((d, i) => [d.destination_config, `destinations.${i}.destination_config`]));
+      assertDestinationConfigs(
+        body.destinations.map((d, i) => [d.destination_config, `destinations.${i}.destination_config`]),
+        deps.destinationPolicy,
+      );
       const ctx = commandContext(request);
       return idempotent(request, reply as FastifyReply, deps.idempotency, async ({ id, recovering }) => {
         const created = await createPublishingRecords(

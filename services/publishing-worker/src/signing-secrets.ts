@@ -1,0 +1,45 @@
+import { createWebhookSecretStore, migrateWebhookSecrets } from '@publisher/webhook-secrets';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { SigningSecretsOf } from './destinations/index.ts';
+
+/** How long the worker signs with secrets it read: a rotation reaches deliveries within this. */
+const CACHE_MS = 30_000;
+
+/**
+ * The accounts' signing secrets, read from the command API's database (`webhook_secrets`) with a
+ * short cache; an account without one gets its first secret here (its admin reads the same one
+ * with `GET webhook-signing-secret`).
+ *
+ * @example
+ * const secrets = await openSigningSecrets(process.env.DATABASE_URL, logger);
+ * const [current, ...retiring] = await secrets.of(accountId);
+ */
+export async function openSigningSecrets(
+  databaseUrl: string,
+  logger: Logger,
+): Promise<{ of: SigningSecretsOf; close(): Promise<void> }> {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 2,
+    application_name: 'publisher-publishing-worker',
+    connectionTimeoutMillis: 3000,
+    statement_timeout: 5000,
+  });
+  pool.on('error', (err) => logger.warn({ err }, 'idle database connection lost'));
+  await migrateWebhookSecrets(pool);
+  const store = createWebhookSecretStore(pool);
+  const cache = new Map<number, { at: number; secrets: Promise<string[]> }>();
+  return {
+    of(accountId) {
+      const hit = cache.get(accountId);
+      if (hit && Date.now() - hit.at < CACHE_MS) return hit.secrets;
+      const secrets = store.get(accountId).then((s) => [s.current.secret, ...s.retiring.map((r) => r.secret)]);
+      if (cache.size > 10_000) cache.clear();
+      cache.set(accountId, { at: Date.now(), secrets });
+      secrets.catch(() => cache.delete(accountId)); // a failed read is not remembered
+      return secrets;
+    },
+    close: () => pool.end(),
+  };
+}
