@@ -15,7 +15,8 @@
  * alternate for BENCH_ROUNDS (2) rounds of BENCH_SECONDS (10) so load drift hits all alike;
  * BENCH_VARIANTS (comma list of hello, list, detail, list-uncached, detail-uncached) picks some.
  * BENCH_BASELINE=<another checkout, installed> adds `list-baseline` and `detail-baseline`: that
- * checkout's read API, as configured, measured in the same rounds (a change's effect, side by side).
+ * checkout's read API, as configured, measured in the same rounds (a change's effect, side by side);
+ * `list-baseline-uncached` and `detail-baseline-uncached` run it with READ_API_CACHE_MB=0.
  * Uses DATABASE_URL, or an embedded PostgreSQL in .data/bench-pg (seeded once, reused).
  */
 import { randomUUID } from 'node:crypto';
@@ -47,12 +48,14 @@ const VARIANTS = [
   'detail-uncached',
   'list-baseline',
   'detail-baseline',
+  'list-baseline-uncached',
+  'detail-baseline-uncached',
 ] as const;
 type Variant = (typeof VARIANTS)[number];
-const DEFAULT_VARIANTS = VARIANTS.filter((v) => BASELINE !== undefined || !v.endsWith('-baseline'));
+const DEFAULT_VARIANTS = VARIANTS.filter((v) => BASELINE !== undefined || !v.includes('-baseline'));
 const CHOSEN = (process.env.BENCH_VARIANTS ?? DEFAULT_VARIANTS.join(',')).split(',') as Variant[];
 for (const v of CHOSEN) if (!VARIANTS.includes(v)) throw new Error(`BENCH_VARIANTS: unknown ${v}`);
-if (CHOSEN.some((v) => v.endsWith('-baseline')) && BASELINE === undefined)
+if (CHOSEN.some((v) => v.includes('-baseline')) && BASELINE === undefined)
   throw new Error('the -baseline variants need BENCH_BASELINE (a checkout to compare with)');
 
 /** A seeded row with its document, as the projector writes it: the JSON of its representation. */
@@ -230,10 +233,16 @@ async function main(): Promise<void> {
   const api = await startApi(readPort);
   const uncached = await startApi(uncachedPort, { READ_API_CACHE_MB: '0' });
   const baselinePort = await freePort();
-  const baseline = BASELINE ? await startApi(baselinePort, {}, path.resolve(BASELINE)) : undefined;
+  const baselineUncachedPort = await freePort();
+  const wants = (suffix: string) => BASELINE !== undefined && CHOSEN.some((v) => v.endsWith(suffix));
+  const baseline = wants('-baseline') ? await startApi(baselinePort, {}, path.resolve(BASELINE!)) : undefined;
+  const baselineUncached = wants('-baseline-uncached')
+    ? await startApi(baselineUncachedPort, { READ_API_CACHE_MB: '0' }, path.resolve(BASELINE!))
+    : undefined;
   const base = `http://127.0.0.1:${readPort}`;
   const uncachedBase = `http://127.0.0.1:${uncachedPort}`;
   const baselineBase = `http://127.0.0.1:${baselinePort}`;
+  const baselineUncachedBase = `http://127.0.0.1:${baselineUncachedPort}`;
   const list: Target = () => ({
     path: '/api/v1/publisher/publishing-records/?page_size=20',
     authorization: tokens.get(pick(accounts))!,
@@ -250,6 +259,8 @@ async function main(): Promise<void> {
     'detail-uncached': (s) => load(uncached.child.pid, uncachedBase, detail, s),
     'list-baseline': (s) => load(baseline?.child.pid, baselineBase, list, s),
     'detail-baseline': (s) => load(baseline?.child.pid, baselineBase, detail, s),
+    'list-baseline-uncached': (s) => load(baselineUncached?.child.pid, baselineUncachedBase, list, s),
+    'detail-baseline-uncached': (s) => load(baselineUncached?.child.pid, baselineUncachedBase, detail, s),
   };
   try {
     console.log(
@@ -311,6 +322,7 @@ async function main(): Promise<void> {
     await api.stop();
     await uncached.stop();
     await baseline?.stop();
+    await baselineUncached?.stop();
     await hello.stop();
     await db.stop();
   }
