@@ -7,3 +7,4 @@ export {
   type PostgresEventStore,
   type PostgresEventStoreOptions,
 } from './postgres/store.ts';
+export * from './select.ts';
