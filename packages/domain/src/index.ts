@@ -62,6 +62,7 @@ export {
   RecordDeletedError,
   RecordNotFoundError,
 } from './errors.ts';
+export { isDeploymentEvent, isPublishingRecordEvent } from './known-events.ts';
 export type {
   CreatePublishingRecord,
   DeletePublishingRecord,
