@@ -2,6 +2,8 @@
  * @publisher/read-model — the read side's PostgreSQL tables, migrations and the query functions the
  * projector and the read API share. Every read goes through `withTenantScope`.
  */
+export * from './access-log.ts';
+export * from './audit-events.ts';
 export * from './checkpoints.ts';
 export * from './connect.ts';
 export * from './database.ts';
