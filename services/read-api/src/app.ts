@@ -1,3 +1,4 @@
+import { type EventStore, selectEventStore } from '@publisher/event-store';
 import { createFastify, platform } from '@publisher/platform';
 import {
   createReadModelConnection,
@@ -9,6 +10,7 @@ import {
 } from '@publisher/read-model';
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { pino } from 'pino';
 import { Type } from 'typebox';
 import { CheckpointWatcher } from './checkpoint-watcher.ts';
 import type { ReadApiConfig } from './config.ts';
@@ -16,7 +18,9 @@ import type { ReadApiDeps } from './deps.ts';
 import { READ_API_STATUS_BY_CODE } from './errors.ts';
 import { LookupBatcher } from './lookup-batcher.ts';
 import { ResponseCache } from './response-cache.ts';
+import auditRoutes from './routes/audit.ts';
 import deploymentRoutes from './routes/deployments.ts';
+import historyRoutes from './routes/history.ts';
 import publishingRecordRoutes from './routes/publishing-records.ts';
 import siteRoutes from './routes/sites.ts';
 
@@ -26,6 +30,8 @@ export interface ReadApiOptions {
   config: ReadApiConfig;
   /** The read models' pool; opened from `config.databaseUrl` (and closed with the app) when absent. */
   connection?: ReadModelConnection;
+  /** The event store; opened as `config.eventStore` selects (and closed with the app) when absent. */
+  store?: EventStore;
 }
 
 const ProjectionStatus = Type.Object({
@@ -74,6 +80,7 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
     });
   if (!opts.connection) fastify.addHook('onClose', async () => connection.close());
   await migrateReadModel(connection.pool, { logger: fastify.log });
+  const store = opts.store ?? (await openEventStore(config, fastify));
 
   const watcher = new CheckpointWatcher({
     db: connection.db,
@@ -91,6 +98,7 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
     records: new LookupBatcher((ids) => loadPublishingRecordDocuments(connection.pool, ids)),
     deployments: new LookupBatcher((ids) => loadDeploymentDocuments(connection.pool, ids)),
     minPositionTimeoutMs: config.minPositionTimeoutMs,
+    store,
   };
 
   await fastify.register(platform, {
@@ -144,10 +152,27 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
       await api.register(publishingRecordRoutes, { prefix: '/publishing-records', deps });
       await api.register(deploymentRoutes, { prefix: '/deployments', deps });
       await api.register(siteRoutes, { prefix: '/sites', deps });
+      await api.register(historyRoutes, { deps });
+      await api.register(auditRoutes, { prefix: '/audit', deps });
     },
     { prefix: API_PREFIX },
   );
 };
+
+/** The event store history and as-of reads come from, with a small pool of its own; closed with the app. */
+async function openEventStore(config: ReadApiConfig, fastify: FastifyInstance): Promise<EventStore> {
+  const { store, migrate } = selectEventStore(config.eventStore, {
+    connectionString: config.databaseUrl ?? '',
+    poolSize: config.eventStorePoolSize,
+    applicationName: 'publisher-read-api-store',
+    // Its own pino logger (the store takes pino's type, not Fastify's logger interface).
+    logger: pino({ level: config.logLevel, base: { service: 'read-api', component: 'event-store' } }),
+  });
+  fastify.addHook('onClose', async () => store.close());
+  // The read API may start before the command API has created the store's schema.
+  await migrate();
+  return store;
+}
 
 export const readApi = fp(readApiPlugin, { name: '@publisher/read-api', fastify: '5.x' });
 

@@ -1,4 +1,11 @@
-import { DEFAULT_READ_API_PORT, integerFromEnv, loadPlatformConfig, type PlatformConfig } from '@publisher/platform';
+import { EventStoreConfigError, type EventStoreSelection, eventStoreSelectionFromEnv } from '@publisher/event-store';
+import {
+  ConfigError,
+  DEFAULT_READ_API_PORT,
+  integerFromEnv,
+  loadPlatformConfig,
+  type PlatformConfig,
+} from '@publisher/platform';
 
 export interface ReadApiConfig extends PlatformConfig {
   /** Longest a request waits for its `min_position` before answering 503 PROJECTION_BEHIND. */
@@ -7,13 +14,18 @@ export interface ReadApiConfig extends PlatformConfig {
   databasePoolSize: number;
   /** Bytes of serialized responses kept in memory (0: no response cache). */
   cacheMaxBytes: number;
+  /** The event store history and as-of reads come from (EVENT_STORE, EVENTSTORE_URL). */
+  eventStore: EventStoreSelection;
+  /** Connections of the PostgreSQL event store's own pool. */
+  eventStorePoolSize: number;
 }
 
 /**
  * The read API's configuration: the platform's variables (READ_API_PORT default 3001, HOST,
  * DATABASE_URL, LOG_LEVEL, JWT_*, RATE_LIMIT_*, SHUTDOWN_GRACE_MS, …) plus
  * READ_API_MIN_POSITION_TIMEOUT_MS (default 5000), READ_API_POOL_SIZE (default 20) and
- * READ_API_CACHE_MB (default 64; 0 turns the response cache off).
+ * READ_API_CACHE_MB (default 64; 0 turns the response cache off), EVENT_STORE / EVENTSTORE_URL and
+ * READ_API_EVENT_STORE_POOL_SIZE (default 10).
  * @example
  * const config = loadReadApiConfig(process.env);
  */
@@ -24,5 +36,15 @@ export function loadReadApiConfig(env: NodeJS.ProcessEnv = process.env): ReadApi
     minPositionTimeoutMs: integerFromEnv(env, 'READ_API_MIN_POSITION_TIMEOUT_MS', 5000, 0, 60_000),
     databasePoolSize: integerFromEnv(env, 'READ_API_POOL_SIZE', 20, 1, 500),
     cacheMaxBytes: integerFromEnv(env, 'READ_API_CACHE_MB', 64, 0, 16_384) * 1024 * 1024,
+    eventStore: eventStoreSelection(env),
+    eventStorePoolSize: integerFromEnv(env, 'READ_API_EVENT_STORE_POOL_SIZE', 10, 1, 500),
   };
+}
+
+function eventStoreSelection(env: NodeJS.ProcessEnv): EventStoreSelection {
+  try {
+    return eventStoreSelectionFromEnv(env);
+  } catch (err) {
+    throw err instanceof EventStoreConfigError ? new ConfigError(err.message) : err;
+  }
 }

@@ -1,3 +1,4 @@
+import type { EventStore } from '@publisher/event-store';
 import type { ReadModelDatabase, RowDocument } from '@publisher/read-model';
 import type { Kysely } from 'kysely';
 import type { CheckpointWatcher } from './checkpoint-watcher.ts';
@@ -16,4 +17,6 @@ export interface ReadApiDeps {
   deployments: LookupBatcher<RowDocument>;
   /** Longest a request waits for its `min_position`. */
   minPositionTimeoutMs: number;
+  /** The event store: history and as-of reads come from the log itself. */
+  store: EventStore;
 }

@@ -4,9 +4,11 @@ import { type DeploymentOrdering, listDeploymentDocuments } from '@publisher/rea
 import { sendRead } from '../cached-response.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { recordNotFound } from '../errors.ts';
+import { deploymentHistory } from '../history/aggregates.ts';
 import { awaitMinPosition, pageLinks, scopeFor, splitCommaLists } from '../read-helpers.ts';
-import { DeploymentListQuery, IdParams, ReadHeaders, ReadQuery } from '../schemas.ts';
+import { DeploymentListQuery, IdParams, ReadHeaders } from '../schemas.ts';
 import { sendDocument } from '../send-document.ts';
+import { asksAsOf, RecordReadQuery, sendAsOf } from './as-of.ts';
 import { errorResponses } from './responses.ts';
 
 const tags = ['deployments'];
@@ -59,7 +61,9 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async
         tags,
         summary: 'One deployment (ETag = revision; If-None-Match → 304)',
         params: IdParams,
-        querystring: ReadQuery,
+        description:
+          'The current state from the read model; with `as_of` or `as_of_revision`, the state as it was then, folded from the event store (ETag = that revision; 404 if it did not exist yet; reads of another account by support or privileged roles are recorded in its access log).',
+        querystring: RecordReadQuery,
         headers: ReadHeaders,
         response: {
           200: SuccessEnvelope(DeploymentRepresentation),
@@ -69,12 +73,14 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async
       },
     },
     (request, reply) =>
-      sendDocument(request, reply, deps, {
-        scope: scopeFor(request.principal, request.query.account_id),
-        minPosition: request.query.min_position,
-        find: () => deps.deployments.get(request.params.id.toLowerCase()),
-        notFound: () => recordNotFound('deployment', request.params.id),
-      }),
+      asksAsOf(request.query)
+        ? sendAsOf(request, reply, deps, deploymentHistory, request.params.id, request.query)
+        : sendDocument(request, reply, deps, {
+            scope: scopeFor(request.principal, request.query.account_id),
+            minPosition: request.query.min_position,
+            find: () => deps.deployments.get(request.params.id.toLowerCase()),
+            notFound: () => recordNotFound('deployment', request.params.id),
+          }),
   );
 };
 

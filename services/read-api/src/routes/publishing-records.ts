@@ -4,9 +4,11 @@ import { listPublishingRecordDocuments, type PublishingRecordOrdering } from '@p
 import { sendRead } from '../cached-response.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { recordNotFound } from '../errors.ts';
+import { publishingRecordHistory } from '../history/aggregates.ts';
 import { awaitMinPosition, pageLinks, scopeFor, splitCommaLists } from '../read-helpers.ts';
-import { IdParams, PublishingRecordListQuery, ReadHeaders, ReadQuery } from '../schemas.ts';
+import { IdParams, PublishingRecordListQuery, ReadHeaders } from '../schemas.ts';
 import { sendDocument } from '../send-document.ts';
+import { asksAsOf, RecordReadQuery, sendAsOf } from './as-of.ts';
 import { errorResponses } from './responses.ts';
 
 const tags = ['publishing-records'];
@@ -60,7 +62,9 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
         tags,
         summary: 'One publishing record (ETag = revision; If-None-Match → 304)',
         params: IdParams,
-        querystring: ReadQuery,
+        description:
+          'The current state from the read model; with `as_of` or `as_of_revision`, the state as it was then, folded from the event store (ETag = that revision; 404 if it did not exist yet; reads of another account by support or privileged roles are recorded in its access log).',
+        querystring: RecordReadQuery,
         headers: ReadHeaders,
         response: {
           200: SuccessEnvelope(PublishingRecordRepresentation),
@@ -70,12 +74,14 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
       },
     },
     (request, reply) =>
-      sendDocument(request, reply, deps, {
-        scope: scopeFor(request.principal, request.query.account_id),
-        minPosition: request.query.min_position,
-        find: () => deps.records.get(request.params.id.toLowerCase()),
-        notFound: () => recordNotFound('publishing record', request.params.id),
-      }),
+      asksAsOf(request.query)
+        ? sendAsOf(request, reply, deps, publishingRecordHistory, request.params.id, request.query)
+        : sendDocument(request, reply, deps, {
+            scope: scopeFor(request.principal, request.query.account_id),
+            minPosition: request.query.min_position,
+            find: () => deps.records.get(request.params.id.toLowerCase()),
+            notFound: () => recordNotFound('publishing record', request.params.id),
+          }),
   );
 };
 
