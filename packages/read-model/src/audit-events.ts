@@ -4,15 +4,16 @@ import { type TenantScope, withTenantScope } from './scope.ts';
 
 /**
  * One event of the global log as the audit search sees it: who did what to which record, when,
- * under which request — taken from the event's metadata and stream, never from its payload, so
- * every event type (including ones written by a newer version) is projected the same way.
+ * in which workflow — taken from the event's metadata and stream, never from its payload, so every
+ * event type (including ones written by a newer version) is projected the same way. Kept to what
+ * the search filters on and shows; the event itself (payload, request and causation ids) is in the
+ * record's history.
  */
 export interface AuditEventRow {
   event_id: string;
   /** Global position (the order of the log). */
   position: string;
   type: string;
-  stream: string;
   /** The stream name's prefix (`publishing_record`, `deployment`, `site_deployments`, …). */
   aggregate: string;
   /** The record the stream is about: the stream name's suffix when it is a UUID, else null. */
@@ -26,8 +27,6 @@ export interface AuditEventRow {
   actor_user_id: string | null;
   actor_role: string | null;
   correlation_id: string | null;
-  causation_id: string | null;
-  request_id: string | null;
   /** The command's time (metadata `occurred_at`), or the store's when the metadata has none. */
   occurred_at: string;
   /** When the store recorded the event. */
@@ -46,7 +45,6 @@ export const AUDIT_EVENT_COLUMNS = [
   'event_id',
   'position',
   'type',
-  'stream',
   'aggregate',
   'record_id',
   'revision',
@@ -56,37 +54,9 @@ export const AUDIT_EVENT_COLUMNS = [
   'actor_user_id',
   'actor_role',
   'correlation_id',
-  'causation_id',
-  'request_id',
   'occurred_at',
   'recorded_at',
 ] as const satisfies ReadonlyArray<keyof AuditEventRow>;
-
-const col = <K extends keyof AuditEventRow>(rows: readonly AuditEventRow[], key: K): AuditEventRow[K][] =>
-  rows.map((r) => r[key]);
-
-/**
- * Appends audit rows (the projector, inside its batch transaction). An event already there is left
- * as it is, so a re-delivered batch changes nothing. Unscoped on purpose: the projector serves
- * every tenant.
- * @example
- * await saveAuditEvents(trx, rows);
- */
-export async function saveAuditEvents(db: Kysely<ReadModelDatabase>, rows: readonly AuditEventRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  // No conflict target: a rebuild replays into a table without the unique index (built after the
-  // replay, like every secondary index), where nothing can conflict anyway.
-  await sql`insert into audit_events (${sql.join(AUDIT_EVENT_COLUMNS.map((c) => sql.ref(c)))})
-    select * from unnest(
-      ${col(rows, 'event_id')}::uuid[], ${col(rows, 'position')}::text[], ${col(rows, 'type')}::text[],
-      ${col(rows, 'stream')}::text[], ${col(rows, 'aggregate')}::text[], ${col(rows, 'record_id')}::uuid[],
-      ${col(rows, 'revision')}::int[], ${col(rows, 'account_id')}::int[], ${col(rows, 'site_id')}::int[],
-      ${col(rows, 'sector_id')}::int[], ${col(rows, 'actor_user_id')}::text[], ${col(rows, 'actor_role')}::text[],
-      ${col(rows, 'correlation_id')}::text[], ${col(rows, 'causation_id')}::text[],
-      ${col(rows, 'request_id')}::text[], ${col(rows, 'occurred_at')}::timestamptz[],
-      ${col(rows, 'recorded_at')}::timestamptz[])
-    on conflict do nothing`.execute(db);
-}
 
 /** Filters of the audit search; all optional, all combined with AND. */
 export interface AuditEventFilters {

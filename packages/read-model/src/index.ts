@@ -3,6 +3,7 @@
  * projector and the read API share. Every read goes through `withTenantScope`.
  */
 export * from './access-log.ts';
+export * from './audit-copy.ts';
 export * from './audit-events.ts';
 export * from './checkpoints.ts';
 export * from './connect.ts';

@@ -123,7 +123,6 @@ CREATE TABLE ${s}.audit_events (
   event_id uuid NOT NULL,
   position text COLLATE "C" NOT NULL,
   type text NOT NULL,
-  stream text NOT NULL,
   aggregate text NOT NULL,
   record_id uuid,
   revision integer NOT NULL,
@@ -133,8 +132,6 @@ CREATE TABLE ${s}.audit_events (
   actor_user_id text,
   actor_role text,
   correlation_id text,
-  causation_id text,
-  request_id text,
   occurred_at timestamptz NOT NULL,
   recorded_at timestamptz NOT NULL
 );

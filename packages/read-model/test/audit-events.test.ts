@@ -9,10 +9,10 @@ import t from 'tap';
 import {
   AUDIT_COUNT_CAP,
   type AuditEventRow,
+  copyAuditEvents,
   createReadModelConnection,
   listRecordsCreatedBy,
   migrateReadModel,
-  saveAuditEvents,
   searchAuditEvents,
   type TenantScope,
 } from '../src/index.ts';
@@ -36,7 +36,6 @@ function auditRow(over: Partial<AuditEventRow> = {}): AuditEventRow {
     event_id: randomUUID(),
     position: position(),
     type: 'PublishingStarted',
-    stream: `publishing_record-${record}`,
     aggregate: 'publishing_record',
     record_id: record,
     revision: 1,
@@ -46,24 +45,38 @@ function auditRow(over: Partial<AuditEventRow> = {}): AuditEventRow {
     actor_user_id: 'ann',
     actor_role: 'editor',
     correlation_id: 'corr-0',
-    causation_id: 'req-0',
-    request_id: 'req-0',
     occurred_at: '2024-05-01T10:00:00.000Z',
     recorded_at: '2024-05-01T10:00:00.010Z',
     ...over,
   };
 }
 
+/** Appends rows as the projector does (COPY, in a transaction of its own here). */
+async function save(rows: readonly AuditEventRow[]): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await copyAuditEvents(client, rows);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
 const ids = (rows: readonly AuditEventRow[]) => rows.map((r) => r.event_id);
 const account = (account_id: number, site_ids: number[] | null = null): TenantScope => ({ account_id, site_ids });
 const anyAccount: TenantScope = { account_id: 'any', site_ids: null };
 
-t.test('rows round-trip; saving the same events again stores nothing twice', async (t) => {
-  const row = auditRow({ account_id: 50, sector_id: null, causation_id: null, request_id: null });
-  await saveAuditEvents(db, [row]);
-  await saveAuditEvents(db, [row, { ...row, type: 'Changed' }]);
+t.test('rows round-trip, text escaped; an event stored twice fails the batch and stores nothing', async (t) => {
+  const row = auditRow({ account_id: 50, sector_id: null, correlation_id: 'tab\there, new\nline, back\\slash' });
+  await save([row]);
+  const fresh = auditRow({ account_id: 50 });
+  await t.rejects(save([fresh, { ...row, type: 'Changed' }]), { code: '23505' }, 'a unique violation');
   const page = await searchAuditEvents(db, account(50), { page_size: 10 });
-  t.same(page.rows, [row], 'stored once, as saved');
+  t.same(page.rows, [row], 'stored once, as saved; nothing of the failed batch');
   t.equal(page.count, 1);
 });
 
@@ -72,7 +85,7 @@ t.test('tenancy is applied in SQL: an account, its sites, or any account', async
   const b = auditRow({ account_id: 60, site_id: 2, occurred_at: '2024-05-02T00:00:02.000Z' });
   const c = auditRow({ account_id: 61, site_id: 1, occurred_at: '2024-05-02T00:00:03.000Z' });
   const untenanted = auditRow({ account_id: null, site_id: null, occurred_at: '2024-05-02T00:00:04.000Z' });
-  await saveAuditEvents(db, [a, b, c, untenanted]);
+  await save([a, b, c, untenanted]);
   const window = { from: '2024-05-02T00:00:00.000Z', to: '2024-05-03T00:00:00.000Z' };
   const search = (scope: TenantScope) => searchAuditEvents(db, scope, { filters: window, page_size: 10 });
   t.same(ids((await search(account(60))).rows), [b.event_id, a.event_id], 'own account, newest first');
@@ -92,12 +105,12 @@ t.test('each filter narrows the search', async (t) => {
   const rows = [
     auditRow({ ...base, site_id: 1 }),
     auditRow({ ...base, site_id: 2, occurred_at: at(2) }),
-    auditRow({ ...base, record_id: record, stream: `publishing_record-${record}`, occurred_at: at(3) }),
+    auditRow({ ...base, record_id: record, occurred_at: at(3) }),
     auditRow({ ...base, actor_user_id: 'bob', occurred_at: at(4) }),
     auditRow({ ...base, correlation_id: 'corr-x', occurred_at: at(5) }),
     auditRow({ ...base, type: 'PublishingFailed', occurred_at: at(6) }),
   ];
-  await saveAuditEvents(db, rows);
+  await save(rows);
   const [site1, site2, ofRecord, byBob, correlated, failed] = rows.map((r) => r.event_id);
   const search = async (filters: Parameters<typeof searchAuditEvents>[2]['filters']) =>
     ids((await searchAuditEvents(db, account(70), { filters, page_size: 10 })).rows);
@@ -120,7 +133,7 @@ t.test('pages go newest first (time, then log position) and walk both ways by cu
       auditRow({ account_id: 80, occurred_at: `2024-05-04T00:00:0${i + 1}.000Z` }),
     ),
   ];
-  await saveAuditEvents(db, rows.slice().reverse());
+  await save(rows.slice().reverse());
   const expected = [...rows.slice(10).reverse(), ...rows.slice(0, 10).reverse()].map((r) => r.event_id);
 
   const forward: string[] = [];
@@ -161,7 +174,7 @@ t.test('pages go newest first (time, then log position) and walk both ways by cu
 
 t.test('the count stops at the cap', async (t) => {
   const rows = Array.from({ length: AUDIT_COUNT_CAP + 5 }, () => auditRow({ account_id: 90 }));
-  await saveAuditEvents(db, rows);
+  await save(rows);
   const page = await searchAuditEvents(db, account(90), { page_size: 3 });
   t.equal(page.count, AUDIT_COUNT_CAP);
   t.equal(page.rows.length, 3);
@@ -172,8 +185,8 @@ t.test('records created by a time: first events only, by record id, paged, scope
   const [r1, r2, r3, r4] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()].sort();
   const create = (record: string, occurred_at: string, over: Partial<AuditEventRow> = {}) =>
     auditRow({ account_id: 100, record_id: record, revision: 0, occurred_at, type: 'Created', ...over });
-  await saveAuditEvents(db, [
-    create(r1 as string, '2024-05-05T00:00:00.000Z', { aggregate: 'deployment', stream: `deployment-${r1}` }),
+  await save([
+    create(r1 as string, '2024-05-05T00:00:00.000Z', { aggregate: 'deployment' }),
     create(r2 as string, '2024-05-05T00:00:01.000Z'),
     auditRow({ account_id: 100, record_id: r2 as string, revision: 1, occurred_at: '2024-05-05T00:00:02.000Z' }),
     create(r3 as string, '2024-05-05T00:00:03.000Z'),
@@ -182,7 +195,6 @@ t.test('records created by a time: first events only, by record id, paged, scope
       account_id: 100,
       record_id: null,
       revision: 0,
-      stream: 'site_deployments-100-1',
       aggregate: 'site_deployments',
     }),
   ]);

@@ -2,12 +2,12 @@ import type { RecordedEvent } from '@publisher/event-store';
 import {
   CHECKPOINT_CHANNEL,
   type CheckpointNotice,
+  copyAuditEvents,
   loadDeployments,
   loadPublishingRecords,
   NOTICE_ACCOUNTS_MAX,
   quoteIdent,
   READ_MODEL_LOCK_CLASS,
-  saveAuditEvents,
   saveDeployments,
   savePublishingRecords,
 } from '@publisher/read-model';
@@ -78,8 +78,8 @@ export async function writeBatch(session: Session, o: WriteBatchOptions): Promis
     await savePublishingRecords(db, [...result.records.values()]);
     await saveDeployments(db, [...result.deployments.values()]);
     // Every event whose effect the batch commits is in the audit, whatever its kind (skipped ones too).
-    await saveAuditEvents(
-      db,
+    await copyAuditEvents(
+      client,
       plan.items.slice(0, result.processed).map((item) => auditEventRow(item.event)),
     );
     const position = result.last?.position ?? o.expected;

@@ -95,7 +95,6 @@ export const AuditEvent = Type.Object({
   event_id: Uuid,
   position: Position,
   type: Type.String(),
-  stream: Type.String(),
   aggregate: Type.String({ description: 'the stream’s kind: publishing_record, deployment, site_deployments, …' }),
   record_id: Nullable(Uuid),
   revision: Type.Integer({ minimum: 0 }),
@@ -104,8 +103,6 @@ export const AuditEvent = Type.Object({
   sector_id: Nullable(PlatformId),
   actor: Actor,
   correlation_id: Nullable(Type.String()),
-  causation_id: Nullable(Type.String()),
-  request_id: Nullable(Type.String()),
   occurred_at: DateTime,
   recorded_at: DateTime,
 });
