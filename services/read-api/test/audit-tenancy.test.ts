@@ -164,3 +164,45 @@ t.test('no route changes or erases the access log', async (t) => {
   }
   t.same(await accessLog(owner1), before);
 });
+
+t.test('audit search pages by cursor through next and previous links', async (t) => {
+  const url = (link: string) => new URL(link).pathname.replace('/api/v1/publisher', '') + new URL(link).search;
+  const all = (await read('/audit/events?account_id=1&page_size=100', support)).json();
+  const first = (await read('/audit/events?account_id=1&page_size=2', support)).json();
+  t.equal(first.count, all.count);
+  t.equal(first.previous, null);
+  const second = (await read(url(first.next), support)).json();
+  t.same(
+    [...first.results, ...second.results].map((e: { event_id: string }) => e.event_id),
+    all.results.slice(0, 4).map((e: { event_id: string }) => e.event_id),
+  );
+  const back = (await read(url(second.previous), support)).json();
+  t.same(back.results, first.results, 'previous leads back to the first page');
+});
+
+t.test('bad input to the audit routes is a 400 in the envelope', async (t) => {
+  for (const url of [
+    '/audit/events?cursor=garbage',
+    `/audit/events?cursor=${Buffer.from('["o",1,2]').toString('base64url')}`,
+    `/audit/events?cursor=${Buffer.from('["o","2024-13-45T00:00:00.000Z","0000000000000001-0000000000000001"]').toString('base64url')}`,
+    `/audit/events?cursor=${Buffer.from('["o","2024-05-01T00:00:00.000Z","x\');drop"]').toString('base64url')}`,
+    `/audit/access-log?cursor=${Buffer.from('["o",-1]').toString('base64url')}`,
+    `/audit/snapshot?account_id=1&as_of=2024-05-01T00:00:00Z&cursor=${Buffer.from('["o","not-a-uuid"]').toString('base64url')}`,
+    '/audit/events?page_size=101',
+    '/audit/events?from=last-week',
+    '/audit/events?record_id=42',
+    '/audit/events?site_id=0',
+    `/audit/events?actor=${'x'.repeat(201)}`,
+    '/audit/events?unknown=1',
+    '/audit/access-log?cursor=nope',
+    '/audit/snapshot?account_id=1',
+    '/audit/snapshot?account_id=1&as_of=soon',
+  ]) {
+    const as = url.startsWith('/audit/access-log') ? owner1 : support;
+    const res = await read(url, as);
+    t.equal(res.statusCode, 400, url);
+    t.match(res.json(), { success: false, code: 'VALIDATION', errors: Object }, url);
+  }
+  const unnamed = await read(`/audit/snapshot?as_of=${encodeURIComponent(created)}`, support);
+  t.match([unnamed.statusCode, unnamed.json().errors], [400, { 'querystring.account_id': Array }]);
+});

@@ -4,7 +4,7 @@ import { httpError } from '@publisher/platform';
 import { type AuditEventRow, listAccessLog, searchAuditEvents } from '@publisher/read-model';
 import { recordCrossAccountReads } from '../access-log.ts';
 import { AccessLogEntry, AccessLogQuery, AuditEvent, AuditEventsQuery } from '../audit-schemas.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { decodeCursor, encodeCursor, isId, isPositionToken, isTime } from '../cursor.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { linkTo } from '../links.ts';
 import { scopeFor } from '../read-helpers.ts';
@@ -39,7 +39,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
       const { account_id, page_size, cursor, ...filters } = request.query;
       const scope = scopeFor(request.principal, account_id);
       const size = page_size ?? 20;
-      const at = cursor === undefined ? undefined : decodeCursor(cursor, ['string', 'string'] as const);
+      const at = cursor === undefined ? undefined : decodeCursor(cursor, [isTime, isPositionToken]);
       const page = await searchAuditEvents(deps.db, scope, {
         filters,
         page_size: size,
@@ -88,8 +88,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
       // Their own account only, whatever else the token could reach.
       const scope = { account_id: principal.account_id, site_ids: principal.site_ids };
       const size = request.query.page_size ?? 20;
-      const at =
-        request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor, ['number'] as const);
+      const at = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor, [isId]);
       const page = await listAccessLog(deps.db, scope, {
         page_size: size,
         cursor: at && { direction: at.direction, id: at.key[0] },

@@ -4,7 +4,7 @@ import { httpError } from '@publisher/platform';
 import { type AuditRecordRef, inTenantScope, listRecordsCreatedBy, type TenantScope } from '@publisher/read-model';
 import { recordCrossAccountReads } from '../access-log.ts';
 import { SnapshotEntry, SnapshotQuery } from '../audit-schemas.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { decodeCursor, encodeCursor, isUuid } from '../cursor.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { HISTORY_AGGREGATES } from '../history/aggregates.ts';
 import { foldUntil } from '../history/replay.ts';
@@ -54,7 +54,7 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
         });
       }
       const size = q.page_size ?? 20;
-      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, ['string'] as const).key[0];
+      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, [isUuid]).key[0];
       const page = await listRecordsCreatedBy(deps.db, scope, { as_of: q.as_of, after, limit: size + 1 });
       const refs = page.records.slice(0, size);
       await recordCrossAccountReads(deps.db, request, {
