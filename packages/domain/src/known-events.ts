@@ -14,6 +14,8 @@ const PUBLISHING_RECORD_EVENT_TYPES: Record<PublishingRecordEventType, true> = {
 
 const DEPLOYMENT_EVENT_TYPES: Record<DeploymentEventType, true> = {
   DeploymentCreated: true,
+  DeploymentUpdated: true,
+  DeploymentCancelled: true,
   DeploymentStarted: true,
   DeploymentSucceeded: true,
   DeploymentFailed: true,

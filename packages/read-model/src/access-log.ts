@@ -19,7 +19,8 @@ export interface AccessLogEntry {
   site_id: number | null;
   reader_user_id: string;
   reader_role: string;
-  reader_account_id: number;
+  /** Null for platform tokens that belong to no account (developer, system_bot). */
+  reader_account_id: number | null;
   action: AccessAction;
   /** `publishing_record` or `deployment` for reads of one record; null otherwise. */
   record_kind: string | null;
@@ -54,7 +55,7 @@ CREATE TABLE IF NOT EXISTS ${schema}.access_log (
   site_id integer,
   reader_user_id text NOT NULL,
   reader_role text NOT NULL,
-  reader_account_id integer NOT NULL,
+  reader_account_id integer,
   action text NOT NULL,
   record_kind text,
   record_id uuid,

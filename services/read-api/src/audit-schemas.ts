@@ -118,7 +118,11 @@ export const AccessLogEntry = Type.Object({
   at: DateTime,
   account_id: PlatformId,
   site_id: Nullable(PlatformId),
-  reader: Type.Object({ user_id: Type.String(), role: Type.String(), account_id: PlatformId }),
+  reader: Type.Object({
+    user_id: Type.String(),
+    role: Type.String(),
+    account_id: Type.Union([PlatformId, Type.Null()], { description: 'null for platform tokens of no account' }),
+  }),
   action: Type.Union([
     Type.Literal('history'),
     Type.Literal('as_of'),

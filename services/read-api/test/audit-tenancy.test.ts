@@ -3,6 +3,7 @@
  * account get a 404 (or only their own account's data), support and privileged roles read it and
  * each such read lands in that account's access log, which only its admins and owners can list.
  */
+import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
 import type { LightMyRequestResponse } from 'fastify';
 import t from 'tap';
 import { type Claims, startStack } from './e2e-helpers.ts';
@@ -137,6 +138,20 @@ t.test('a privileged search across accounts is recorded for each account it retu
   t.equal(log2.length, before + 1);
   t.match(log2[0], { action: 'audit_search', account_id: 2, query: { type: 'PublishingRecordCreated' } });
   t.match((await accessLog(owner1))[0], { action: 'audit_search', account_id: 1 });
+});
+
+t.test('a platform token of no account reads any account; its reads are recorded with no reader account', async (t) => {
+  const platform = {
+    authorization: `Bearer ${signTestToken({ sub: 'scheduler', role: 'system_bot' }, { key: DEVELOPMENT_JWT_SECRET })}`,
+  };
+  const res = await read(`/publishing-records/${recordId}/history`, editor1, platform);
+  t.equal(res.statusCode, 200);
+  t.match((await accessLog(owner1))[0], {
+    action: 'history',
+    record_id: recordId,
+    reader: { user_id: 'scheduler', role: 'system_bot', account_id: null },
+  });
+  t.equal((await read('/audit/access-log', editor1, platform)).statusCode, 403, 'and it reads no access log');
 });
 
 t.test('only the account’s admins and owners list its access log', async (t) => {

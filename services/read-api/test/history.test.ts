@@ -222,6 +222,19 @@ t.test('a deployment’s history and past states', async (t) => {
     t.same(then.json().data, s.data, `deployment as of revision ${s.revision}`);
   }
   t.equal((await read(`/publishing-records/${id}/history`, editor)).statusCode, 404, 'not a publishing record');
+
+  // Events added to the domain later (an update and a cancel while pending) show like the others.
+  const other = await command('POST', '/deployments/', editor, { site_id: 10, metadata: { build: 1 } });
+  const otherId: string = other.json().data.id;
+  t.equal((await command('PATCH', `/deployments/${otherId}`, editor, { metadata: { build: 2 } })).statusCode, 200);
+  t.equal((await command('POST', `/deployments/${otherId}/cancel`, editor, { reason: 'superseded' })).statusCode, 200);
+  const later = (await read(`/deployments/${otherId}/history`, editor)).json().results;
+  t.same(
+    later.map((e: { type: string }) => e.type),
+    ['DeploymentCreated', 'DeploymentUpdated', 'DeploymentCancelled'],
+  );
+  t.same(later[1].changes.metadata, [{ build: 1 }, { build: 2 }]);
+  t.same(later[2].changes.status, ['pending', 'cancelled']);
 });
 
 t.test('event types the domain does not know show in history with no changes, and leave the state', async (t) => {

@@ -82,7 +82,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
     },
     async (request) => {
       const { principal } = request;
-      if (!ACCESS_LOG_READERS.has(principal.role)) {
+      if (!ACCESS_LOG_READERS.has(principal.role) || principal.account_id === null) {
         throw httpError('ROLE_FORBIDDEN', `role ${principal.role} may not read the access log (admin and owner may)`);
       }
       // Their own account only, whatever else the token could reach.
