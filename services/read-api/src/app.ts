@@ -16,6 +16,7 @@ import { CheckpointWatcher } from './checkpoint-watcher.ts';
 import type { ReadApiConfig } from './config.ts';
 import type { ReadApiDeps } from './deps.ts';
 import { READ_API_STATUS_BY_CODE } from './errors.ts';
+import { StreamReader } from './history/stream-cache.ts';
 import { LookupBatcher } from './lookup-batcher.ts';
 import { ResponseCache } from './response-cache.ts';
 import auditRoutes from './routes/audit.ts';
@@ -98,7 +99,7 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
     records: new LookupBatcher((ids) => loadPublishingRecordDocuments(connection.pool, ids)),
     deployments: new LookupBatcher((ids) => loadDeploymentDocuments(connection.pool, ids)),
     minPositionTimeoutMs: config.minPositionTimeoutMs,
-    store,
+    streams: new StreamReader(store, config.streamCacheEvents),
   };
 
   await fastify.register(platform, {

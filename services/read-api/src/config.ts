@@ -18,6 +18,8 @@ export interface ReadApiConfig extends PlatformConfig {
   eventStore: EventStoreSelection;
   /** Connections of the PostgreSQL event store's own pool. */
   eventStorePoolSize: number;
+  /** Events of recently read streams kept in memory for history and as-of reads (0: none). */
+  streamCacheEvents: number;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface ReadApiConfig extends PlatformConfig {
  * DATABASE_URL, LOG_LEVEL, JWT_*, RATE_LIMIT_*, SHUTDOWN_GRACE_MS, …) plus
  * READ_API_MIN_POSITION_TIMEOUT_MS (default 5000), READ_API_POOL_SIZE (default 20) and
  * READ_API_CACHE_MB (default 64; 0 turns the response cache off), EVENT_STORE / EVENTSTORE_URL and
- * READ_API_EVENT_STORE_POOL_SIZE (default 10).
+ * READ_API_EVENT_STORE_POOL_SIZE (default 10), READ_API_STREAM_CACHE_EVENTS (default 20000; 0: none).
  * @example
  * const config = loadReadApiConfig(process.env);
  */
@@ -38,6 +40,7 @@ export function loadReadApiConfig(env: NodeJS.ProcessEnv = process.env): ReadApi
     cacheMaxBytes: integerFromEnv(env, 'READ_API_CACHE_MB', 64, 0, 16_384) * 1024 * 1024,
     eventStore: eventStoreSelection(env),
     eventStorePoolSize: integerFromEnv(env, 'READ_API_EVENT_STORE_POOL_SIZE', 10, 1, 500),
+    streamCacheEvents: integerFromEnv(env, 'READ_API_STREAM_CACHE_EVENTS', 20_000, 0, 10_000_000),
   };
 }
 

@@ -1,7 +1,7 @@
-import type { EventStore } from '@publisher/event-store';
 import type { ReadModelDatabase, RowDocument } from '@publisher/read-model';
 import type { Kysely } from 'kysely';
 import type { CheckpointWatcher } from './checkpoint-watcher.ts';
+import type { StreamReader } from './history/stream-cache.ts';
 import type { LookupBatcher } from './lookup-batcher.ts';
 import type { ResponseCache } from './response-cache.ts';
 
@@ -17,6 +17,6 @@ export interface ReadApiDeps {
   deployments: LookupBatcher<RowDocument>;
   /** Longest a request waits for its `min_position`. */
   minPositionTimeoutMs: number;
-  /** The event store: history and as-of reads come from the log itself. */
-  store: EventStore;
+  /** Records' streams from the event store: history and as-of reads come from the log itself. */
+  streams: StreamReader;
 }

@@ -3,10 +3,18 @@
  * account get a 404 (or only their own account's data), support and privileged roles read it and
  * each such read lands in that account's access log, which only its admins and owners can list.
  */
+
+import { ListEnvelope } from '@publisher/contracts';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
 import type { LightMyRequestResponse } from 'fastify';
 import t from 'tap';
+import { Compile } from 'typebox/compile';
+import { AuditEvent, SnapshotEntry } from '../src/audit-schemas.ts';
 import { type Claims, startStack } from './e2e-helpers.ts';
+
+// Serialized with JSON.stringify (src/plain-json.ts): answers are checked against the documented schemas.
+const auditPage = Compile(ListEnvelope(AuditEvent));
+const snapshotPage = Compile(ListEnvelope(SnapshotEntry));
 
 const stack = await startStack(t);
 const { command, read } = stack;
@@ -103,6 +111,11 @@ t.test('support and privileged roles read any account; every read is recorded in
     for (const { name, url } of routes) {
       const res = await read(url, as);
       t.equal(res.statusCode, 200, `${name}, ${as.role}`);
+      if (url.startsWith('/audit/events')) t.ok(auditPage.Check(res.json()), 'audit page matches its schema');
+      if (url.startsWith('/audit/snapshot')) {
+        t.ok(snapshotPage.Check(res.json()), 'snapshot page matches its schema');
+        t.equal(res.json().results.length, 2, 'the record and the deployment');
+      }
     }
   }
   const log = await accessLog(admin1);

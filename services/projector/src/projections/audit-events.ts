@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@publisher/event-store';
+import { occurredAt, type RecordedEvent } from '@publisher/event-store';
 import type { AuditEventRow } from '@publisher/read-model';
 
 /*
@@ -21,29 +21,11 @@ const text = (value: unknown): string | null => (typeof value === 'string' ? val
 const id = (value: unknown): number | null =>
   typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_INT ? value : null;
 
-/** Years 0001–9999: beyond them toISOString() writes forms PostgreSQL does not read. */
-const FIRST_MS = -62_135_596_800_000;
-const LAST_MS = 253_402_300_799_999;
-
-/** `toISOString()`'s own form, with months, days and times in range (days up to 28: valid in every month). */
-const CANONICAL_TIME = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
-
-/**
- * A time PostgreSQL will accept, in canonical form. What the command side writes (canonical) passes
- * as it is, without a Date round trip (a visible share of a replay's cost); anything else goes
- * through Date, and what Date cannot read is null.
- */
-function time(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  if (CANONICAL_TIME.test(value)) return value;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) || ms < FIRST_MS || ms > LAST_MS ? null : new Date(ms).toISOString();
-}
-
 /**
  * The audit row of one event. Pure. The stream `<aggregate>-<uuid>` names the record; streams of
  * another shape (the site-deployments ledger) have no record id. Tenant, actor, ids and time come
- * from the metadata; a missing or malformed value becomes null (the time falls back to the store's).
+ * from the metadata; a missing or malformed value becomes null (the time falls back to the store's,
+ * see `occurredAt`).
  * @example
  * auditEventRow(recorded) // { event_id, position, type, aggregate: 'publishing_record', record_id, account_id, … }
  */
@@ -54,7 +36,6 @@ export function auditEventRow(event: RecordedEvent): AuditEventRow {
   const m = (event.metadata ?? {}) as unknown as LooseMetadata;
   const actor = typeof m.actor === 'object' && m.actor !== null ? m.actor : {};
   const tenant = typeof m.tenant === 'object' && m.tenant !== null ? m.tenant : {};
-  const recordedAt = event.recorded_at.toISOString();
   return {
     event_id: event.id,
     position: event.position,
@@ -68,7 +49,7 @@ export function auditEventRow(event: RecordedEvent): AuditEventRow {
     actor_user_id: text(actor.user_id),
     actor_role: text(actor.role),
     correlation_id: text(m.correlation_id),
-    occurred_at: time(m.occurred_at) ?? recordedAt,
-    recorded_at: recordedAt,
+    occurred_at: occurredAt(event),
+    recorded_at: event.recorded_at.toISOString(),
   };
 }

@@ -1,12 +1,10 @@
-import type { EventStore, ReadStreamOptions, RecordedEvent } from '@publisher/event-store';
 import { canRead, type Principal, type Tenant } from '@publisher/platform';
 import { recordNotFound } from '../errors.ts';
 import type { HistoryAggregate } from './aggregates.ts';
+import type { StreamRead, StreamReader } from './stream-cache.ts';
 
 /** The start of a record's stream, read by a caller allowed to see it. */
-export interface RecordStream {
-  /** Oldest first, from revision 0. */
-  events: RecordedEvent[];
+export interface RecordStream extends StreamRead {
   /** The record's tenant, from its create event. */
   tenant: Tenant;
 }
@@ -17,33 +15,18 @@ export interface RecordStream {
  * whoever wrote later. An unknown record, a stream that does not start with its create event, and
  * another tenant's record all answer 404 RECORD_NOT_FOUND alike.
  * @example
- * const { events, tenant } = await readRecordStream(store, publishingRecordHistory, id, request.principal, { limit: 21 });
+ * const { events, length, tenant } = await readRecordStream(deps.streams, publishingRecordHistory, id, request.principal, 21);
  */
 export async function readRecordStream<State extends { status: string }>(
-  store: EventStore,
+  streams: StreamReader,
   aggregate: HistoryAggregate<State, { revision: number }>,
   id: string,
   principal: Principal,
-  options: Pick<ReadStreamOptions, 'limit'> = {},
+  limit?: number,
 ): Promise<RecordStream> {
-  const events = await store.readStream(aggregate.stream(id), { from: 'start', direction: 'forwards', ...options });
-  const first = events[0];
+  const read = await streams.read(aggregate.stream(id), limit);
+  const first = read.events[0];
   const tenant = first === undefined ? null : aggregate.tenantOf(aggregate.evolve(aggregate.initial, first));
   if (tenant === null || !canRead(principal, tenant)) throw recordNotFound(aggregate.label, id);
-  return { events, tenant };
-}
-
-/**
- * The number of events in a stream whose first `read` events are known: no second read when those
- * are all of them.
- */
-export async function streamLength(
-  store: EventStore,
-  stream: string,
-  read: readonly RecordedEvent[],
-  asked: number,
-): Promise<number> {
-  if (read.length < asked) return read.length;
-  const [last] = await store.readStream(stream, { from: 'end', direction: 'backwards', limit: 1 });
-  return last === undefined ? read.length : last.revision + 1;
+  return { ...read, tenant };
 }

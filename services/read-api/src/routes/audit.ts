@@ -7,6 +7,7 @@ import { AccessLogEntry, AccessLogQuery, AuditEvent, AuditEventsQuery } from '..
 import { decodeCursor, encodeCursor, isId, isPositionToken, isTime } from '../cursor.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { linkTo } from '../links.ts';
+import { plainJson } from '../plain-json.ts';
 import { scopeFor } from '../read-helpers.ts';
 import { errorResponses } from './responses.ts';
 import snapshotRoute from './snapshot.ts';
@@ -34,6 +35,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
         querystring: AuditEventsQuery,
         response: { 200: ListEnvelope(AuditEvent), ...errorResponses() },
       },
+      ...plainJson,
     },
     async (request) => {
       const { account_id, page_size, cursor, ...filters } = request.query;

@@ -1,13 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IdParams, ListEnvelope } from '@publisher/contracts';
+import { occurredAt } from '@publisher/event-store';
 import type { FastifyRequest } from 'fastify';
 import { recordCrossAccountReads } from '../access-log.ts';
 import { DeploymentHistoryEntry, HistoryQuery, PublishingRecordHistoryEntry } from '../audit-schemas.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { deploymentHistory, type HistoryAggregate, publishingRecordHistory } from '../history/aggregates.ts';
-import { readRecordStream, streamLength } from '../history/record-stream.ts';
-import { occurredAt, type ReplayStep, replay } from '../history/replay.ts';
+import { readRecordStream } from '../history/record-stream.ts';
+import { type ReplayStep, replay } from '../history/replay.ts';
 import { linkTo } from '../links.ts';
+import { plainJson } from '../plain-json.ts';
 import { errorResponses } from './responses.ts';
 
 const DESCRIPTION =
@@ -50,8 +52,11 @@ const historyRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
     // The page's events and everything before them (the fold starts at the create), plus one to
     // tell whether a next page exists.
     const asked = from + size + 1;
-    const { events, tenant } = await readRecordStream(deps.store, aggregate, id, request.principal, { limit: asked });
-    const count = await streamLength(deps.store, aggregate.stream(id), events, asked);
+    const {
+      events,
+      length: count,
+      tenant,
+    } = await readRecordStream(deps.streams, aggregate, id, request.principal, asked);
     await recordCrossAccountReads(deps.db, request, {
       action: 'history',
       tenants: [tenant],
@@ -60,9 +65,9 @@ const historyRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
       query: { ...query },
     });
     const results = [];
-    for (const step of replay(aggregate, events)) {
+    for (const step of replay(aggregate, events, from)) {
       if (step.event.revision >= from + size) break;
-      if (step.event.revision >= from) results.push(entry(step));
+      results.push(entry(step));
     }
     return {
       success: true as const,
@@ -85,6 +90,7 @@ const historyRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
         querystring: HistoryQuery,
         response: { 200: ListEnvelope(PublishingRecordHistoryEntry), ...errorResponses(404) },
       },
+      ...plainJson,
     },
     (request) => history(request, request.params, request.query, publishingRecordHistory),
   );
@@ -100,6 +106,7 @@ const historyRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
         querystring: HistoryQuery,
         response: { 200: ListEnvelope(DeploymentHistoryEntry), ...errorResponses(404) },
       },
+      ...plainJson,
     },
     (request) => history(request, request.params, request.query, deploymentHistory),
   );

@@ -9,6 +9,7 @@ import type { ReadApiDeps } from '../deps.ts';
 import { HISTORY_AGGREGATES } from '../history/aggregates.ts';
 import { foldUntil } from '../history/replay.ts';
 import { linkTo } from '../links.ts';
+import { plainJson } from '../plain-json.ts';
 import { scopeFor } from '../read-helpers.ts';
 import { errorResponses } from './responses.ts';
 
@@ -23,10 +24,10 @@ const STREAM_READS_IN_FLIGHT = 8;
  */
 const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fastify, { deps }) => {
   /** A record as it was at `until`, or null when it is not the scope's (or the kind is unknown). */
-  async function recordAt(ref: AuditRecordRef, scope: TenantScope, until: number) {
+  async function recordAt(ref: AuditRecordRef, scope: TenantScope, until: string) {
     const aggregate = HISTORY_AGGREGATES[ref.aggregate];
     if (aggregate === undefined) return null;
-    const events = await deps.store.readStream(aggregate.stream(ref.record_id));
+    const { events } = await deps.streams.read(aggregate.stream(ref.record_id));
     const step = foldUntil(aggregate, events, until);
     // The listing is scoped by the audit rows' tenant; the record's own (from its create) decides.
     if (step?.state == null || !inTenantScope(scope, step.state)) return null;
@@ -44,6 +45,7 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
         querystring: SnapshotQuery,
         response: { 200: ListEnvelope(SnapshotEntry), ...errorResponses() },
       },
+      ...plainJson,
     },
     async (request) => {
       const q = request.query;
@@ -62,7 +64,7 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
         tenants: [{ account_id: scope.account_id, site_id: null }],
         query: { ...q },
       });
-      const until = Date.parse(q.as_of);
+      const until = new Date(q.as_of).toISOString();
       const results = new Array<Awaited<ReturnType<typeof recordAt>>>(refs.length);
       let next = 0;
       const worker = async () => {
