@@ -4,7 +4,8 @@
  * the read API in its own process, BENCH_CONNECTIONS (32) connections, BENCH_ROUNDS (2) rounds of
  * BENCH_SECONDS (10) per variant, alternating so load drift hits all alike. Prints req/s, p50, p99
  * and the server's CPU per request, and the median p99 of each against its target (history and
- * as_of ≤ 15 ms, audit ≤ 25 ms). Figures, not a test.
+ * as_of ≤ 15 ms, audit ≤ 25 ms), with a Fastify hello-world measured in the same rounds (`hello`)
+ * as the yardstick of how busy the machine was. Figures, not a test.
  *
  * Variants (BENCH_VARIANTS, comma list): `history` (the first page of a 50-event record's history,
  * the default 20 entries: what a reader asks first), `history-50` (all 50 in one page, ~50 kB),
@@ -33,11 +34,12 @@ const EVENTS_PER_RECORD = 50;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const VARIANTS = ['history', 'history-50', 'as-of', 'audit', 'history-support', 'audit-support'] as const;
+const VARIANTS = ['hello', 'history', 'history-50', 'as-of', 'audit', 'history-support', 'audit-support'] as const;
 type Variant = (typeof VARIANTS)[number];
 const CHOSEN = (process.env.BENCH_VARIANTS ?? VARIANTS.join(',')).split(',') as Variant[];
 for (const v of CHOSEN) if (!VARIANTS.includes(v)) throw new Error(`BENCH_VARIANTS: unknown ${v}`);
 const TARGET_P99: Record<Variant, number> = {
+  hello: Number.POSITIVE_INFINITY,
   history: 15,
   'history-50': 15,
   'as-of': 15,
@@ -260,6 +262,12 @@ async function main(): Promise<void> {
     },
     async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok,
   );
+  const helloPort = await freePort();
+  const hello = await spawnServer(
+    path.join(root, 'services/read-api/bench/hello.ts'),
+    { PORT: String(helloPort) },
+    async () => (await fetch(`http://127.0.0.1:${helloPort}/`)).ok,
+  );
   const own = new Map(
     records.map((r) => [r.account, token({ sub: `bench-${r.account}`, account_id: r.account, role: 'viewer' })]),
   );
@@ -270,6 +278,7 @@ async function main(): Promise<void> {
     headers: { authorization },
   });
   const next: Record<Variant, () => LoadRequest> = {
+    hello: () => ({ method: 'GET', path: '/' }),
     history: () => {
       const r = pick(records);
       return request(`/api/v1/publisher/publishing-records/${r.id}/history`, own.get(r.account) as string);
@@ -294,32 +303,38 @@ async function main(): Promise<void> {
       request(`/api/v1/publisher/publishing-records/${pick(records).id}/history?page_size=50`, support),
     'audit-support': () => request(auditPath(pick(records).account, true), support),
   };
-  const base = `http://127.0.0.1:${port}`;
+  const base = (v: Variant) => (v === 'hello' ? `http://127.0.0.1:${helloPort}` : `http://127.0.0.1:${port}`);
+  const pid = (v: Variant) => (v === 'hello' ? hello.child.pid : api.child.pid);
   try {
     console.log(
       `# ${records.length} records of ${EVENTS_PER_RECORD} events; ${AUDIT_EVENTS} audit events; ${CONNECTIONS} connections; ${ROUNDS} × ${SECONDS} s per variant`,
     );
-    for (const v of CHOSEN) await measure(api.child.pid, base, next[v], 3);
+    for (const v of CHOSEN) await measure(pid(v), base(v), next[v], 3);
     const results = Object.fromEntries(CHOSEN.map((v) => [v, [] as Figures[]])) as Record<Variant, Figures[]>;
     for (let round = 1; round <= ROUNDS; round++) {
       const line: string[] = [];
       for (const v of CHOSEN) {
-        const f = await measure(api.child.pid, base, next[v], SECONDS);
+        const f = await measure(pid(v), base(v), next[v], SECONDS);
         results[v].push(f);
         line.push(`${v} ${Math.round(f.rps)} req/s p99 ${f.p99} ms ${Math.round(f.cpuUs)} µs CPU`);
       }
       console.log(`round ${round}: ${line.join(' | ')}`);
     }
-    console.log('\nmedians of the rounds:');
+    console.log('\nmedians of the rounds (ratio: req/s against the same round’s hello-world, when measured):');
     for (const v of CHOSEN) {
       const f = results[v];
       const p99 = median(f.map((x) => x.p99));
       const errors = f.reduce((s, x) => s + x.errors, 0);
+      const ratios = results.hello?.length ? f.map((x, i) => x.rps / (results.hello[i]?.rps ?? Number.NaN)) : [];
+      const target = Number.isFinite(TARGET_P99[v])
+        ? ` (target ≤ ${TARGET_P99[v]} ms: ${p99 <= TARGET_P99[v] ? 'met' : 'NOT met'})`
+        : '';
       console.log(
-        `${v.padEnd(16)} ${Math.round(median(f.map((x) => x.rps)))} req/s  p50 ${median(f.map((x) => x.p50))} ms  p99 ${p99} ms (target ≤ ${TARGET_P99[v]} ms: ${p99 <= TARGET_P99[v] ? 'met' : 'NOT met'})  ${Math.round(median(f.map((x) => x.cpuUs)))} µs server CPU/request${errors ? `  ${errors} errors` : ''}`,
+        `${v.padEnd(16)} ${Math.round(median(f.map((x) => x.rps)))} req/s${ratios.length ? `  ratio ${median(ratios).toFixed(3)}` : ''}  p50 ${median(f.map((x) => x.p50))} ms  p99 ${p99} ms${target}  ${Math.round(median(f.map((x) => x.cpuUs)))} µs server CPU/request${errors ? `  ${errors} errors` : ''}`,
       );
     }
   } finally {
+    await hello.stop();
     await api.stop();
     await db.stop();
   }
