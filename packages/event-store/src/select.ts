@@ -24,20 +24,24 @@ export class EventStoreConfigError extends Error {
 
 /**
  * Reads and checks `EVENT_STORE` (`postgres`, the default, or `esdb`; any case) and `EVENTSTORE_URL`
- * (required with `esdb`), so every service fails the same way at start-up on a bad value.
- * @throws EventStoreConfigError
+ * (required with `esdb`), so every service fails the same way at start-up on a bad value: it throws
+ * `onInvalid(message)` (by default an `EventStoreConfigError`; services pass their own configuration error).
  * @example
  * eventStoreSelectionFromEnv({ EVENT_STORE: 'esdb', EVENTSTORE_URL: 'esdb://127.0.0.1:2113?tls=false' })
  * // { kind: 'esdb', esdbUrl: 'esdb://127.0.0.1:2113?tls=false' }
+ * eventStoreSelectionFromEnv(process.env, (m) => new ConfigError(m))
  */
-export function eventStoreSelectionFromEnv(env: NodeJS.ProcessEnv): EventStoreSelection {
+export function eventStoreSelectionFromEnv(
+  env: NodeJS.ProcessEnv,
+  onInvalid: (message: string) => Error = (message) => new EventStoreConfigError(message),
+): EventStoreSelection {
   const kind = (env.EVENT_STORE || 'postgres').toLowerCase();
   if (!(EVENT_STORE_KINDS as readonly string[]).includes(kind)) {
-    throw new EventStoreConfigError(`EVENT_STORE must be postgres or esdb; got ${env.EVENT_STORE}`);
+    throw onInvalid(`EVENT_STORE must be postgres or esdb; got ${env.EVENT_STORE}`);
   }
   const esdbUrl = env.EVENTSTORE_URL || null;
   if (kind === 'esdb' && esdbUrl === null) {
-    throw new EventStoreConfigError('EVENT_STORE=esdb needs EVENTSTORE_URL (e.g. esdb://127.0.0.1:2113?tls=false)');
+    throw onInvalid('EVENT_STORE=esdb needs EVENTSTORE_URL (e.g. esdb://127.0.0.1:2113?tls=false)');
   }
   return { kind: kind as EventStoreKind, esdbUrl };
 }

@@ -39,6 +39,12 @@ t.test('a bad EVENT_STORE, or esdb without a URL, is refused with a coded error 
     message: /EVENTSTORE_URL/,
   });
   t.throws(() => selectEventStore({ kind: 'esdb', esdbUrl: null }, {}), EventStoreConfigError);
+  class ServiceConfigError extends Error {}
+  t.throws(
+    () => eventStoreSelectionFromEnv({ EVENT_STORE: 'nope' }, (message) => new ServiceConfigError(message)),
+    ServiceConfigError,
+    'a service gets its own configuration error',
+  );
 });
 
 t.test('postgres opens the PostgreSQL adapter with the given options; migrate creates its schema', async (t) => {

@@ -1,5 +1,5 @@
 import { type DestinationPolicy, destinationPolicyFromEnv } from '@publisher/destination-policy';
-import { EventStoreConfigError, type EventStoreKind, eventStoreSelectionFromEnv } from '@publisher/event-store';
+import { type EventStoreKind, eventStoreSelectionFromEnv } from '@publisher/event-store';
 import {
   ConfigError,
   DEFAULT_COMMAND_API_PORT,
@@ -37,7 +37,7 @@ export interface CommandApiConfig extends PlatformConfig {
  */
 export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): CommandApiConfig {
   const platform = loadPlatformConfig(env, { portVariable: 'COMMAND_API_PORT', defaultPort: DEFAULT_COMMAND_API_PORT });
-  const { kind, esdbUrl } = eventStoreSelection(env);
+  const { kind, esdbUrl } = eventStoreSelectionFromEnv(env, (message) => new ConfigError(message));
   return {
     ...platform,
     eventStore: kind,
@@ -49,13 +49,4 @@ export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): Comm
     idempotencyTtlHours: integerFromEnv(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
     destinationPolicy: destinationPolicyFromEnv(env, (message) => new ConfigError(message)),
   };
-}
-
-function eventStoreSelection(env: NodeJS.ProcessEnv) {
-  try {
-    return eventStoreSelectionFromEnv(env);
-  } catch (err) {
-    if (err instanceof EventStoreConfigError) throw new ConfigError(err.message);
-    throw err;
-  }
 }

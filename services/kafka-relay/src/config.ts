@@ -1,9 +1,4 @@
-import {
-  type EventStore,
-  EventStoreConfigError,
-  type EventStoreSelection,
-  eventStoreSelectionFromEnv,
-} from '@publisher/event-store';
+import { type EventStore, eventStoreSelectionFromEnv } from '@publisher/event-store';
 import type { Logger } from 'pino';
 import { RelayError } from './errors.ts';
 import { parseBrokers } from './kafka.ts';
@@ -82,12 +77,7 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
   if (!databaseUrl) throw invalid('DATABASE_URL is required (the relay keeps its checkpoint in PostgreSQL)');
   const brokers = parseBrokers(env.KAFKA_BROKERS ?? '');
   if (brokers.length === 0) throw invalid('KAFKA_BROKERS is required, e.g. 127.0.0.1:9092');
-  let selection: EventStoreSelection;
-  try {
-    selection = eventStoreSelectionFromEnv(env);
-  } catch (err) {
-    throw err instanceof EventStoreConfigError ? invalid(err.message) : err;
-  }
+  const selection = eventStoreSelectionFromEnv(env, invalid);
   const port = env.KAFKA_RELAY_PORT === 'off' ? null : integer(env, 'KAFKA_RELAY_PORT', DEFAULT_RELAY_PORT, 0, 65535);
   return {
     databaseUrl,

@@ -1,4 +1,4 @@
-import { EventStoreConfigError, type EventStoreKind, eventStoreSelectionFromEnv } from '@publisher/event-store';
+import { type EventStoreKind, eventStoreSelectionFromEnv } from '@publisher/event-store';
 import { ConfigError } from './errors.ts';
 
 export const DEFAULT_PROJECTOR_PORT = 3002;
@@ -34,12 +34,7 @@ export interface ProjectorConfig {
 export function loadProjectorConfig(env: NodeJS.ProcessEnv = process.env): ProjectorConfig {
   const databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) throw new ConfigError('DATABASE_URL is required');
-  let selection: ReturnType<typeof eventStoreSelectionFromEnv>;
-  try {
-    selection = eventStoreSelectionFromEnv(env);
-  } catch (err) {
-    throw err instanceof EventStoreConfigError ? new ConfigError(err.message) : err;
-  }
+  const selection = eventStoreSelectionFromEnv(env, (message) => new ConfigError(message));
   const logLevel = (env.LOG_LEVEL || 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got ${env.LOG_LEVEL}`);

@@ -1,4 +1,4 @@
-import { EventStoreConfigError, type EventStoreSelection, eventStoreSelectionFromEnv } from '@publisher/event-store';
+import { type EventStoreSelection, eventStoreSelectionFromEnv } from '@publisher/event-store';
 import {
   ConfigError,
   DEFAULT_READ_API_PORT,
@@ -38,16 +38,8 @@ export function loadReadApiConfig(env: NodeJS.ProcessEnv = process.env): ReadApi
     minPositionTimeoutMs: integerFromEnv(env, 'READ_API_MIN_POSITION_TIMEOUT_MS', 5000, 0, 60_000),
     databasePoolSize: integerFromEnv(env, 'READ_API_POOL_SIZE', 20, 1, 500),
     cacheMaxBytes: integerFromEnv(env, 'READ_API_CACHE_MB', 64, 0, 16_384) * 1024 * 1024,
-    eventStore: eventStoreSelection(env),
+    eventStore: eventStoreSelectionFromEnv(env, (message) => new ConfigError(message)),
     eventStorePoolSize: integerFromEnv(env, 'READ_API_EVENT_STORE_POOL_SIZE', 10, 1, 500),
     streamCacheEvents: integerFromEnv(env, 'READ_API_STREAM_CACHE_EVENTS', 20_000, 0, 10_000_000),
   };
-}
-
-function eventStoreSelection(env: NodeJS.ProcessEnv): EventStoreSelection {
-  try {
-    return eventStoreSelectionFromEnv(env);
-  } catch (err) {
-    throw err instanceof EventStoreConfigError ? new ConfigError(err.message) : err;
-  }
 }
