@@ -40,11 +40,14 @@ t.test('a bad EVENT_STORE, or esdb without a URL, is refused with a coded error 
   });
   t.throws(() => selectEventStore({ kind: 'esdb', esdbUrl: null }, {}), EventStoreConfigError);
   class ServiceConfigError extends Error {}
-  t.throws(
-    () => eventStoreSelectionFromEnv({ EVENT_STORE: 'nope' }, (message) => new ServiceConfigError(message)),
-    ServiceConfigError,
-    'a service gets its own configuration error',
-  );
+  let thrown: unknown;
+  try {
+    eventStoreSelectionFromEnv({ EVENT_STORE: 'nope' }, (message) => new ServiceConfigError(message));
+  } catch (err) {
+    thrown = err;
+  }
+  t.ok(thrown instanceof ServiceConfigError, 'a service gets its own configuration error');
+  t.match(thrown, { message: /got nope/ });
 });
 
 t.test('postgres opens the PostgreSQL adapter with the given options; migrate creates its schema', async (t) => {
