@@ -1,5 +1,6 @@
 import { type ColumnType, type Generated, type Kysely, type SqlBool, sql } from 'kysely';
 import type { ReadModelDatabase, Timestamp } from './database.ts';
+import { type KeysetPage, keysetPage } from './keyset-page.ts';
 import { type TenantScope, withTenantScope } from './scope.ts';
 
 /**
@@ -104,13 +105,9 @@ export interface AccessLogCursor {
   id: number;
 }
 
-export interface AccessLogPage {
-  /** Newest first. */
-  rows: AccessLogRow[];
+export interface AccessLogPage extends KeysetPage<AccessLogRow> {
   /** Entries the scope may read. */
   count: number;
-  has_older: boolean;
-  has_newer: boolean;
 }
 
 /**
@@ -136,16 +133,8 @@ export async function listAccessLog(
     .selectAll('p')
     .select('c.total')
     .execute();
-  const found = result.filter((r) => r.id !== null);
-  const beyond = found.length > options.page_size;
-  const rows = found
-    .slice(0, options.page_size)
+  const found = result
+    .filter((r) => r.id !== null)
     .map(({ total: _, ...r }) => ({ ...r, id: Number(r.id) }) as AccessLogRow);
-  if (newer) rows.reverse();
-  return {
-    rows,
-    count: result[0]?.total ?? 0,
-    has_older: newer ? options.cursor !== undefined : beyond,
-    has_newer: newer ? beyond : options.cursor !== undefined,
-  };
+  return { ...keysetPage(found, options.page_size, options.cursor?.direction), count: result[0]?.total ?? 0 };
 }

@@ -1,5 +1,6 @@
 import { type ColumnType, type Kysely, type SqlBool, sql } from 'kysely';
 import type { ReadModelDatabase, Timestamp } from './database.ts';
+import { type KeysetPage, keysetPage } from './keyset-page.ts';
 import { type TenantScope, withTenantScope } from './scope.ts';
 
 /**
@@ -87,15 +88,9 @@ export interface AuditSearch {
 /** Most matches `searchAuditEvents` counts: counting a million rows per page would cost more than the page. */
 export const AUDIT_COUNT_CAP = 10_000;
 
-export interface AuditEventPage {
-  /** Newest first. */
-  rows: AuditEventRow[];
+export interface AuditEventPage extends KeysetPage<AuditEventRow> {
   /** Events matching the filters (the cursor aside), exact up to `AUDIT_COUNT_CAP`, which it then reads. */
   count: number;
-  /** Whether events older than the page's last one match (a `next` page exists). */
-  has_older: boolean;
-  /** Whether events newer than the page's first one match (a `previous` page exists). */
-  has_newer: boolean;
 }
 
 /** The events a scope may read, filtered (without cursor or order). */
@@ -148,16 +143,8 @@ export async function searchAuditEvents(
     .selectAll('p')
     .select('c.total')
     .execute();
-  const found = result.filter((r): r is typeof r & AuditEventRow => r.event_id !== null);
-  const beyond = found.length > search.page_size;
-  const rows = found.slice(0, search.page_size).map(({ total: _, ...row }) => row as AuditEventRow);
-  if (newer) rows.reverse();
-  return {
-    rows,
-    count: result[0]?.total ?? 0,
-    has_older: newer ? search.cursor !== undefined : beyond,
-    has_newer: newer ? beyond : search.cursor !== undefined,
-  };
+  const found = result.filter((r) => r.event_id !== null).map(({ total: _, ...row }) => row as AuditEventRow);
+  return { ...keysetPage(found, search.page_size, search.cursor?.direction), count: result[0]?.total ?? 0 };
 }
 
 /** A record (stream) of one account as the snapshot lists it. */

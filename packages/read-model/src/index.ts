@@ -10,6 +10,7 @@ export * from './connect.ts';
 export * from './database.ts';
 export * from './deployments.ts';
 export * from './documents.ts';
+export * from './keyset-page.ts';
 export * from './list-query.ts';
 export * from './migrate.ts';
 export * from './projection-store.ts';

@@ -37,3 +37,25 @@ export async function* pages<T>(
     next = body.next === null ? null : splitLink(body.next);
   }
 }
+
+/**
+ * The results of a list, first page first, at most `limit` of them, each with the list's `count`.
+ * @example
+ * for await (const { item } of take(api, 'audit/access-log', {}, 100)) print(item);
+ */
+export async function* take<T>(
+  api: ApiClient,
+  path: string,
+  query: Record<string, string | number | undefined>,
+  limit: number,
+): AsyncGenerator<{ item: T; count: number }> {
+  let taken = 0;
+  for await (const page of pages<T>(api, path, { ...query, page_size: Math.min(limit, 100) })) {
+    for (const item of page.results) {
+      if (taken === limit) return;
+      taken += 1;
+      yield { item, count: page.count };
+    }
+    if (taken === limit) return;
+  }
+}

@@ -1,11 +1,11 @@
 import type { SupportCommand } from '../command.ts';
 import { integerOption, show } from '../options.ts';
-import { pages } from '../pages.ts';
+import { take } from '../pages.ts';
 
 interface AccessLogEntry {
   at: string;
   action: string;
-  reader: { user_id: string; role: string; account_id: number };
+  reader: { user_id: string; role: string; account_id: number | null };
   record_kind: string | null;
   record_id: string | null;
   query: Record<string, unknown>;
@@ -24,18 +24,12 @@ Prints at most --limit entries (default 100).`,
   options: { limit: { type: 'string' } },
   async run({ values, json, out, api }) {
     const limit = integerOption(values.limit, '--limit', 1) ?? 100;
-    let printed = 0;
-    for await (const page of pages<AccessLogEntry>(api, 'audit/access-log', { page_size: Math.min(limit, 100) })) {
-      for (const e of page.results) {
-        if (printed === limit) break;
-        printed += 1;
-        if (json) out.json(e);
-        else
-          out.line(
-            `${e.at}  ${e.action}  by ${e.reader.user_id} (${e.reader.role}, account ${e.reader.account_id})  ${e.record_kind ?? ''} ${e.record_id ?? ''}  ${show(e.query)}  request ${e.request_id}`,
-          );
-      }
-      if (printed === limit) break;
+    for await (const { item: e } of take<AccessLogEntry>(api, 'audit/access-log', {}, limit)) {
+      if (json) out.json(e);
+      else
+        out.line(
+          `${e.at}  ${e.action}  by ${e.reader.user_id} (${e.reader.role}, account ${e.reader.account_id ?? 'none'})  ${e.record_kind ?? ''} ${e.record_id ?? ''}  ${show(e.query)}  request ${e.request_id}`,
+        );
     }
     return 0;
   },

@@ -1,6 +1,6 @@
 import type { SupportCommand } from '../command.ts';
 import { integerOption, timeOption } from '../options.ts';
-import { pages } from '../pages.ts';
+import { take } from '../pages.ts';
 
 interface AuditEvent {
   occurred_at: string;
@@ -46,22 +46,17 @@ unless --account narrows it; others search their own account.`,
       type: values.type as string | undefined,
       from: timeOption(values.from, '--from'),
       to: timeOption(values.to, '--to'),
-      page_size: Math.min(limit, 100),
     };
     let printed = 0;
     let total = 0;
-    for await (const page of pages<AuditEvent>(api, 'audit/events', query)) {
-      total = page.count;
-      for (const e of page.results) {
-        if (printed === limit) break;
-        printed += 1;
-        if (json) out.json(e);
-        else
-          out.line(
-            `${e.occurred_at}  ${e.type}  ${e.aggregate} ${e.record_id ?? '-'} #${e.revision}  account ${e.account_id ?? '-'} site ${e.site_id ?? '-'}  by ${e.actor.user_id ?? '?'} (${e.actor.role ?? '?'})  correlation ${e.correlation_id ?? '-'}`,
-          );
-      }
-      if (printed === limit) break;
+    for await (const { item: e, count } of take<AuditEvent>(api, 'audit/events', query, limit)) {
+      printed += 1;
+      total = count;
+      if (json) out.json(e);
+      else
+        out.line(
+          `${e.occurred_at}  ${e.type}  ${e.aggregate} ${e.record_id ?? '-'} #${e.revision}  account ${e.account_id ?? '-'} site ${e.site_id ?? '-'}  by ${e.actor.user_id ?? '?'} (${e.actor.role ?? '?'})  correlation ${e.correlation_id ?? '-'}`,
+        );
     }
     if (!json) out.note(`${printed} of ${total >= 10_000 ? 'at least 10000' : total} matching events`);
     return 0;
