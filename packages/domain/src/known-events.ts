@@ -10,6 +10,8 @@ const PUBLISHING_RECORD_EVENT_TYPES: Record<PublishingRecordEventType, true> = {
   PublishingFailed: true,
   PublishingRetried: true,
   PublishingRecordDeleted: true,
+  PublishingRecordRepublishRequested: true,
+  PublishingRedeliveryRequested: true,
 };
 
 const DEPLOYMENT_EVENT_TYPES: Record<DeploymentEventType, true> = {
@@ -20,6 +22,7 @@ const DEPLOYMENT_EVENT_TYPES: Record<DeploymentEventType, true> = {
   DeploymentSucceeded: true,
   DeploymentFailed: true,
   DeploymentRolledBack: true,
+  DeploymentRepublishRequested: true,
 };
 
 /**
