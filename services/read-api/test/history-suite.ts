@@ -1,8 +1,8 @@
 /**
  * History and as-of reads on the whole stack (command API → PostgreSQL event store → projector →
  * read API): a record through every status with its actors and changes, paging, a deleted record,
- * a deployment, event types the domain does not know, and past states equal to what the projector
- * served at the time.
+ * a deployment, re-drives (who asked and why), event types the domain does not know, and past states
+ * equal to what the projector served at the time.
  */
 import { randomUUID } from 'node:crypto';
 import { ListEnvelope } from '@publisher/contracts';
@@ -254,6 +254,88 @@ export async function historySuite(t: Test, readEnv: NodeJS.ProcessEnv): Promise
     );
     t.same(later[1].changes.metadata, [{ build: 1 }, { build: 2 }]);
     t.same(later[2].changes.status, ['pending', 'cancelled']);
+  });
+
+  t.test('re-drives show in history with who asked and why, and in the audit search', async (t) => {
+    const support: Claims = { account_id: 99, role: 'support' };
+    const created = await command('POST', '/publishing-records/', editor, {
+      content_id: 8,
+      site_id: 3,
+      sector_id: 5,
+      destination: 'webhook',
+    });
+    const id: string = created.json().data.id;
+    t.equal((await command('POST', `/publishing-records/${id}/start`, editor, {})).statusCode, 200);
+    const failed = await command('POST', `/publishing-records/${id}/fail`, editor, { error: 'timeout' });
+    const before = await served(id, failed);
+    const republished = await command('POST', `/publishing-records/${id}/republish`, support, {
+      reason: 'analytics lost its offsets, INC-7',
+    });
+    t.equal(republished.statusCode, 202, 'republish recorded');
+    const redelivered = await command('POST', `/publishing-records/${id}/redeliver`, support, {
+      reason: 'destination fixed, INC-8',
+    });
+    t.equal(redelivered.statusCode, 202, 'redelivery recorded');
+    const after = await served(id, redelivered);
+
+    const history = (await read(`/publishing-records/${id}/history`, editor)).json();
+    t.ok(recordHistoryPage.Check(history), 'the answer matches its documented schema');
+    t.match(history.results[3], {
+      revision: 3,
+      type: 'PublishingRecordRepublishRequested',
+      actor: { user_id: 'u-99-support', role: 'support' },
+      data: { record_id: id, reason: 'analytics lost its offsets, INC-7', replay_id: String },
+      changes: {},
+      state: { ...before.data, revision: 3 },
+    });
+    t.same(history.results[3].changes, {}, 'a republish changes no field');
+    t.match(history.results[4], {
+      revision: 4,
+      type: 'PublishingRedeliveryRequested',
+      actor: { user_id: 'u-99-support', role: 'support' },
+      data: { reason: 'destination fixed, INC-8' },
+      state: after.data,
+    });
+    t.same(history.results[4].changes, {
+      status: ['failed', 'pending'],
+      updated_at: [before.data.updated_at, after.data.updated_at],
+    });
+    const asOf = await read(`/publishing-records/${id}?as_of_revision=3`, editor);
+    t.same(asOf.json().data, { ...before.data, revision: 3 }, 'as-of folds through the republish');
+
+    const deployment = await command('POST', '/deployments/', editor, { site_id: 11 });
+    const deploymentId: string = deployment.json().data.id;
+    const deploymentRepublished = await command('POST', `/deployments/${deploymentId}/republish`, support, {
+      reason: 'CDN team replay',
+    });
+    t.equal(deploymentRepublished.statusCode, 202);
+    const deploymentHistory = (await read(`/deployments/${deploymentId}/history`, editor)).json();
+    t.ok(deploymentHistoryPage.Check(deploymentHistory), 'the answer matches its documented schema');
+    t.match(deploymentHistory.results[1], {
+      type: 'DeploymentRepublishRequested',
+      data: { reason: 'CDN team replay' },
+      changes: {},
+    });
+
+    // The audit projection knows no event types: the re-drives are searchable like any other event.
+    await read(`/deployments/${deploymentId}`, editor, { 'x-min-position': position(deploymentRepublished) });
+    const audit = (await read(`/audit/events?record_id=${id}`, editor)).json();
+    t.same(
+      audit.results.map((e: { type: string }) => e.type),
+      [
+        'PublishingRedeliveryRequested',
+        'PublishingRecordRepublishRequested',
+        'PublishingFailed',
+        'PublishingStarted',
+        'PublishingRecordCreated',
+      ],
+      'newest first',
+    );
+    t.match(audit.results[0], { actor: { user_id: 'u-99-support', role: 'support' } });
+    const redrives = (
+      await read(`/audit/events?type=DeploymentRepublishRequested&record_id=${deploymentId}`, editor)
+    ).json().results;
+    t.equal(redrives.length, 1, 'filtered by the new type');
   });
 
   t.test('event types the domain does not know show in history with no changes, and leave the state', async (t) => {
