@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import type pg from 'pg';
 import auth from './auth.ts';
 import type { PlatformConfig } from './config.ts';
 import errorHandler from './error-handler.ts';
@@ -17,6 +18,8 @@ export interface PlatformOptions {
   readiness?: ReadinessCheck[];
   /** The service's own error codes → HTTP statuses. */
   statusByCode?: Record<string, number>;
+  /** The service's database: with it (and `rateLimit.shared`) all its processes share each account's budget. */
+  rateLimitPool?: pg.Pool;
 }
 
 /**
@@ -43,7 +46,7 @@ const platformPlugin: FastifyPluginAsync<PlatformOptions> = async (fastify, opts
   });
   await fastify.register(errorHandler, { statusByCode: opts.statusByCode });
   await fastify.register(auth, { jwt: opts.config.jwt });
-  await fastify.register(rateLimit, opts.config.rateLimit);
+  await fastify.register(rateLimit, { ...opts.config.rateLimit, pool: opts.rateLimitPool });
   await fastify.register(openApi, opts.openapi);
   await fastify.register(health, { checks: opts.readiness });
 };

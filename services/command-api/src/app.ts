@@ -58,6 +58,7 @@ const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, 
       { name: 'event_store', check: () => store.ping() },
     ],
     statusByCode: COMMAND_API_STATUS_BY_CODE,
+    rateLimitPool: pool,
   });
 
   const purge = setInterval(() => {

@@ -117,6 +117,7 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
       },
     ],
     statusByCode: READ_API_STATUS_BY_CODE,
+    rateLimitPool: connection.pool,
   });
 
   fastify.get(
