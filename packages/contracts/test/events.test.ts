@@ -6,6 +6,8 @@ import {
   decodeEventMessage,
   EVENT_CONTRACTS,
   PUBLISHING_RECORDS_TOPIC,
+  REPLAY_HEADERS,
+  replayOf,
   topicOf,
   validateIntegrationEvent,
 } from '../src/index.ts';
@@ -166,4 +168,35 @@ t.test('deduplicator runs a handler once per event id, and again after a failure
     outcomes.map((o) => o.duplicate),
     [false, true],
   );
+});
+
+t.test('a replay decodes like the original and the deduplicator drops it once the original was handled', async (t) => {
+  t.same(REPLAY_HEADERS, { replay: 'replay', replayId: 'replay-id' });
+  const replayId = '3d9f0c4a-6b1e-4a7d-9c2b-5e8f1a0b3c4d';
+  const original = message(created);
+  const replay = message(created, {
+    headers: { 'event-id': eventId, 'event-type': created.event_type, replay: 'true', 'replay-id': replayId },
+  });
+  t.equal(replayOf(original), null, 'a first delivery is no replay');
+  t.same(replayOf(replay), { replay_id: replayId });
+  t.equal(replayOf(message(created, { headers: { replay: 'false' } })), null, 'only "true" marks a replay');
+
+  const decoded = [decodeEventMessage(original), decodeEventMessage(replay)];
+  t.ok(decoded.every((d) => d.ok));
+  const handled: string[] = [];
+  const dedupe = createEventDeduplicator();
+  const outcomes = [];
+  for (const d of decoded) {
+    if (d.ok) outcomes.push(await dedupe.once(d.event.event_id, async () => handled.push(d.event.event_id)));
+  }
+  t.same(handled, [eventId], 'handled once');
+  t.same(
+    outcomes.map((o) => o.duplicate),
+    [false, true],
+    'the replay is dropped as a duplicate',
+  );
+
+  // A consumer that never saw the event (it lost it) handles the replay: that is what replays are for.
+  const fresh = createEventDeduplicator();
+  t.same(await fresh.once(eventId, async () => 'handled'), { duplicate: false, result: 'handled' });
 });

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from './validation.ts';
 
 /**
  * A name-based UUID (RFC 9562 version 5: SHA-1 of namespace bytes + name). The same inputs always
@@ -9,7 +8,7 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
  * deterministicUuid('6ba7b811-9dad-11d1-80b4-00c04fd430c8', 'https://example.com') // 'a1b0...' (always the same)
  */
 export function deterministicUuid(namespace: string, name: string): string {
-  if (!UUID_RE.test(namespace)) throw new TypeError(`namespace must be a UUID, got ${namespace}`);
+  if (!isUuid(namespace)) throw new TypeError(`namespace must be a UUID, got ${namespace}`);
   const hash = createHash('sha1')
     .update(Buffer.from(namespace.replaceAll('-', ''), 'hex'))
     .update(name, 'utf8')

@@ -3,6 +3,23 @@
  * Time enters through `DecideContext.at`, ids through the commands.
  */
 
+export type {
+  DeadLetterRef,
+  DeadLettersCommand,
+  DeadLettersEvent,
+  DeadLettersRedriven,
+  DeadLettersState,
+  RedriveDeadLetters,
+} from './dead-letters/dead-letters.ts';
+export {
+  deadLetterKey,
+  deadLettersEventTypes,
+  deadLettersStream,
+  decideDeadLetters,
+  evolveDeadLetters,
+  foldDeadLetters,
+  initialDeadLettersState,
+} from './dead-letters/dead-letters.ts';
 export type { DecideContext } from './decide-context.ts';
 export type {
   CancelDeployment,
@@ -10,6 +27,7 @@ export type {
   DeploymentCommand,
   DeploymentCommandType,
   FailDeployment,
+  RepublishDeployment,
   RollBackDeployment,
   StartDeployment,
   SucceedDeployment,
@@ -23,6 +41,7 @@ export type {
   DeploymentEvent,
   DeploymentEventType,
   DeploymentFailed,
+  DeploymentRepublishRequested,
   DeploymentRolledBack,
   DeploymentStarted,
   DeploymentSucceeded,
@@ -68,6 +87,8 @@ export type {
   FailPublishing,
   PublishingRecordCommand,
   PublishingRecordCommandType,
+  RedeliverPublishingRecord,
+  RepublishPublishingRecord,
   RetryPublishing,
   StartPublishing,
   SucceedPublishing,
@@ -81,7 +102,9 @@ export type {
   PublishingRecordDeleted,
   PublishingRecordEvent,
   PublishingRecordEventType,
+  PublishingRecordRepublishRequested,
   PublishingRecordUpdated,
+  PublishingRedeliveryRequested,
   PublishingRetried,
   PublishingStarted,
   PublishingSucceeded,
@@ -108,6 +131,29 @@ export {
   publishingRecordPhases,
   publishingRecordTransitions,
 } from './publishing-record/transitions.ts';
+export { republishRequestEventTypes } from './redrive.ts';
+export type {
+  AccountRepublishRequested,
+  RelayCheckpointReset,
+  RelayControlCommand,
+  RelayControlCommandType,
+  RelayControlEvent,
+  RelayControlEventType,
+  RelayControlState,
+  RelayEventSkipped,
+  RepublishAccount,
+  ResetRelayCheckpoint,
+  SkipRelayEvent,
+} from './relay-control/relay-control.ts';
+export {
+  decideRelayControl,
+  evolveRelayControl,
+  foldRelayControl,
+  initialRelayControlState,
+  relayControlCommandTypes,
+  relayControlEventTypes,
+  relayControlStream,
+} from './relay-control/relay-control.ts';
 export type { DeploymentVersionReserved, SiteDeploymentsEvent } from './site-deployments/events.ts';
 export { siteDeploymentsStream } from './site-deployments/events.ts';
 export type {

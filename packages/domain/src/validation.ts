@@ -1,5 +1,10 @@
 import { DomainValidationError } from './errors.ts';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True for a UUID of any version, in either case. */
+export const isUuid = (value: string): boolean => UUID.test(value);
+
 /**
  * Collects field errors for one command and throws them together, so a client sees every
  * problem at once. Only semantic checks live here; wire formats are the HTTP schemas' job.
@@ -19,6 +24,10 @@ export class FieldChecks {
 
   positiveInteger(field: string, value: number): void {
     if (!Number.isSafeInteger(value) || value <= 0) this.add(field, 'must be a positive integer');
+  }
+
+  uuid(field: string, value: string): void {
+    if (!UUID.test(value)) this.add(field, 'must be a UUID');
   }
 
   plainObject(field: string, value: unknown): void {

@@ -12,26 +12,32 @@ import { specFor } from './helpers/spec.ts';
 const given = specFor(deploymentDecider);
 
 t.test(
-  'the exported table is exactly the DESIGN.md lifecycle plus update, cancel and fail while pending',
+  'the exported table is exactly the DESIGN.md lifecycle plus update, cancel and fail while pending, and republish',
   async (t) => {
     const allowed = deploymentPhases.flatMap((phase) =>
       Object.entries(deploymentTransitions[phase]).map(([command, next]) => `${phase} --${command}--> ${next}`),
     );
     t.same(allowed.sort(), [
+      'cancelled --RepublishDeployment--> cancelled',
+      'deployed --RepublishDeployment--> deployed',
       'deployed --RollBackDeployment--> rolled_back',
       'deploying --FailDeployment--> failed',
+      'deploying --RepublishDeployment--> deploying',
       'deploying --SucceedDeployment--> deployed',
+      'failed --RepublishDeployment--> failed',
       'initial --CreateDeployment--> pending',
       'pending --CancelDeployment--> cancelled',
       'pending --FailDeployment--> failed',
+      'pending --RepublishDeployment--> pending',
       'pending --StartDeployment--> deploying',
       'pending --UpdateDeployment--> pending',
+      'rolled_back --RepublishDeployment--> rolled_back',
     ]);
     t.same(
       [...deploymentPhases],
       ['initial', 'pending', 'deploying', 'deployed', 'failed', 'rolled_back', 'cancelled'],
     );
-    t.equal(deploymentCommandTypes.length, 7);
+    t.equal(deploymentCommandTypes.length, 8);
   },
 );
 

@@ -22,18 +22,24 @@ t.test('the exported table is exactly the lifecycle of DESIGN.md', async (t) => 
     Object.entries(publishingRecordTransitions[phase]).map(([command, next]) => `${phase} --${command}--> ${next}`),
   );
   t.same(allowed.sort(), [
+    'deleted --RepublishPublishingRecord--> deleted',
     'failed --DeletePublishingRecord--> deleted',
+    'failed --RedeliverPublishingRecord--> pending',
+    'failed --RepublishPublishingRecord--> failed',
     'failed --RetryPublishing--> pending',
     'initial --CreatePublishingRecord--> pending',
     'pending --DeletePublishingRecord--> deleted',
+    'pending --RepublishPublishingRecord--> pending',
     'pending --StartPublishing--> publishing',
     'pending --UpdatePublishingRecord--> pending',
     'published --DeletePublishingRecord--> deleted',
+    'published --RepublishPublishingRecord--> published',
     'publishing --FailPublishing--> failed',
+    'publishing --RepublishPublishingRecord--> publishing',
     'publishing --SucceedPublishing--> published',
   ]);
   t.same([...publishingRecordPhases], ['initial', 'pending', 'publishing', 'published', 'failed', 'deleted']);
-  t.equal(publishingRecordCommandTypes.length, 7);
+  t.equal(publishingRecordCommandTypes.length, 9);
 });
 
 t.test('fixtures put the record in the phase they are named after', async (t) => {

@@ -134,6 +134,9 @@ CREATE INDEX IF NOT EXISTS publishing_records_account_content
   ON ${s}.publishing_records (account_id, content_id) WHERE NOT deleted;
 CREATE INDEX IF NOT EXISTS publishing_records_created
   ON ${s}.publishing_records (created_at DESC, id DESC) WHERE NOT deleted;
+-- The command API's stuck-record sweep: records in publishing, oldest first (a handful of rows).
+CREATE INDEX IF NOT EXISTS publishing_records_publishing_since
+  ON ${s}.publishing_records (updated_at) WHERE status = 'publishing' AND NOT deleted;
 CREATE INDEX IF NOT EXISTS deployments_account_created
   ON ${s}.deployments (account_id, created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS deployments_account_updated

@@ -13,6 +13,8 @@ export interface CommandContext {
   json: boolean;
   out: Output;
   api: ApiClient;
+  /** The environment (commands that work on the database or the broker read it). */
+  env: NodeJS.ProcessEnv;
 }
 
 /**

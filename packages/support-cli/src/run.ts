@@ -21,7 +21,9 @@ function overview(commands: readonly SupportCommand[]): string {
   return `usage: pnpm support <command> [options] [--json] [--token <jwt>]
 
 The support CLI goes through the command and read APIs with your token (PUBLISHER_TOKEN or --token;
-COMMAND_API_URL / READ_API_URL, default the local ports), so it follows the APIs' rules.
+COMMAND_API_URL / READ_API_URL, default the local ports), so it follows the APIs' rules. Where no API
+exists (the relay, dead letters, an account-wide republish) it works on the database or the broker;
+each command's --help says what it needs.
 
 commands:
 ${list}
@@ -70,7 +72,7 @@ export async function runCli(
   }
   const api = options.api ?? createApiClient(apiClientOptionsFromEnv(options.env, values.token as string | undefined));
   try {
-    return await command.run({ positionals, values, json: values.json === true, out, api });
+    return await command.run({ positionals, values, json: values.json === true, out, api, env: options.env });
   } catch (err) {
     if (err instanceof UsageError) {
       out.note(`${err.message}\n${usage()}`);

@@ -16,6 +16,8 @@ import publishingRecordRoutes from './routes/publishing-records/index.ts';
 import { API_PREFIX } from './routes/responses.ts';
 import rootActionRoutes from './routes/root-actions/index.ts';
 import webhookSigningSecretRoutes from './routes/webhook-signing-secret/index.ts';
+import { stuckRecordMetrics } from './sweeper/metrics.ts';
+import { createStuckRecordSweeper } from './sweeper/stuck-records.ts';
 
 export interface CommandApiOptions {
   /** The event store (its schema already migrated). */
@@ -66,6 +68,22 @@ const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, 
   }, 3600_000);
   purge.unref();
   fastify.addHook('onClose', async () => clearInterval(purge));
+
+  const sweeper = createStuckRecordSweeper({
+    pool,
+    deps: { store, cache: deps.recordCache, maxAttempts: deps.maxAttempts, now: deps.now },
+    timeoutMs: config.publishingTimeoutMs,
+    intervalMs: config.stuckSweepIntervalMs,
+    log: fastify.log,
+    now: deps.now,
+  });
+  sweeper.start();
+  fastify.addHook('onClose', () => sweeper.stop());
+  fastify.decorate('stuckRecordSweeper', sweeper);
+  // Prometheus text, no token (as the other services' status endpoints).
+  fastify.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/plain; version=0.0.4').send(stuckRecordMetrics(sweeper.stats, config.publishingTimeoutMs)),
+  );
 
   await fastify.register(
     async (api) => {

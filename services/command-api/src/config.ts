@@ -24,13 +24,17 @@ export interface CommandApiConfig extends PlatformConfig {
   idempotencyTtlHours: number;
   /** Which destinations `destination_config` may name (ALLOW_PRIVATE_DESTINATIONS). */
   destinationPolicy: DestinationPolicy;
+  /** How long a publishing attempt may stay `publishing` before the sweep fails it (PUBLISHING_TIMEOUT). */
+  publishingTimeoutMs: number;
+  /** Pause between stuck-record sweeps (STUCK_SWEEP_INTERVAL); 0 turns the sweep off. */
+  stuckSweepIntervalMs: number;
 }
 
 /**
  * The command API's configuration: the platform's variables (COMMAND_API_PORT, HOST, DATABASE_URL,
  * LOG_LEVEL, JWT_*, BODY_LIMIT_BYTES, RATE_LIMIT_*, SHUTDOWN_GRACE_MS) plus EVENT_STORE,
  * EVENTSTORE_URL, DATABASE_POOL_SIZE, APPEND_CONCURRENCY, STATE_CACHE_SIZE, COMMAND_MAX_ATTEMPTS, IDEMPOTENCY_TTL_HOURS,
- * ALLOW_PRIVATE_DESTINATIONS.
+ * ALLOW_PRIVATE_DESTINATIONS, PUBLISHING_TIMEOUT, STUCK_SWEEP_INTERVAL.
  * @example
  * const config = loadCommandApiConfig(process.env);
  */
@@ -50,5 +54,32 @@ export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): Comm
     maxCommandAttempts: integerFromEnv(env, 'COMMAND_MAX_ATTEMPTS', 10, 1, 100),
     idempotencyTtlHours: integerFromEnv(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
     destinationPolicy: destinationPolicyFromEnv(env, (message) => new ConfigError(message)),
+    publishingTimeoutMs: durationFromEnv(env, 'PUBLISHING_TIMEOUT', 15 * 60_000, 100, 7 * 24 * 3_600_000),
+    stuckSweepIntervalMs: durationFromEnv(env, 'STUCK_SWEEP_INTERVAL', 30_000, 0, 24 * 3_600_000),
   };
+}
+
+const DURATION = /^(\d+)(ms|s|m|h)?$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/**
+ * A duration variable: `<n>ms`, `<n>s`, `<n>m`, `<n>h`, or a bare number of seconds.
+ * @example
+ * durationFromEnv({ PUBLISHING_TIMEOUT: '15m' }, 'PUBLISHING_TIMEOUT', 900_000, 100, 604_800_000) // 900000
+ */
+export function durationFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallbackMs: number,
+  minMs: number,
+  maxMs: number,
+): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallbackMs;
+  const m = DURATION.exec(raw);
+  const ms = m ? Number(m[1]) * UNIT_MS[(m[2] ?? 's') as keyof typeof UNIT_MS] : Number.NaN;
+  if (!Number.isSafeInteger(ms) || (ms !== 0 && ms < minMs) || ms > maxMs || (ms === 0 && minMs > 0)) {
+    throw new ConfigError(`${name} must be a duration such as 900s, 15m or 1h (bare numbers are seconds); got ${raw}`);
+  }
+  return ms;
 }

@@ -38,14 +38,18 @@ export const editor: Claims = { account_id: 1, role: 'editor' };
  * A command API on its own fresh database, with the real PostgreSQL event store; everything is
  * closed and dropped in teardown.
  */
-export async function startApi(t: Test, env: NodeJS.ProcessEnv = {}): Promise<TestApi> {
+export async function startApi(
+  t: Test,
+  env: NodeJS.ProcessEnv = {},
+  options: { now?: () => Date } = {},
+): Promise<TestApi> {
   const db = await createTestDatabase('command_api');
   const pool = new pg.Pool({ connectionString: db.url, max: 10 });
   pool.on('error', () => {});
   const store = createPostgresEventStore({ pool });
   await store.migrate();
   const config = loadCommandApiConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000', ...env });
-  const app = await buildApp({ store, pool, config }, { logger: false });
+  const app = await buildApp({ store, pool, config, now: options.now }, { logger: false });
   t.teardown(async () => {
     await app.close();
     await store.close();

@@ -21,6 +21,9 @@ t.test('OpenAPI document lists every command route with its schemas', async (t) 
     '/api/v1/publisher/deployments/{id}/rollback',
     '/api/v1/publisher/deployments/{id}/cancel',
     '/api/v1/publisher/deployments/{id}',
+    '/api/v1/publisher/deployments/{id}/republish',
+    '/api/v1/publisher/publishing-records/{id}/republish',
+    '/api/v1/publisher/publishing-records/{id}/redeliver',
     '/api/v1/publisher/publish',
     '/api/v1/publisher/deploy',
   ]) {
@@ -51,6 +54,19 @@ t.test('OpenAPI document lists every command route with its schemas', async (t) 
   const deployBody = doc.paths['/api/v1/publisher/deploy'].post.requestBody.content['application/json'].schema;
   t.ok(deployBody.properties.account_id, 'creates document account_id');
   t.notOk(deployBody.required?.includes('account_id'), '… as optional');
+  for (const p of [
+    '/api/v1/publisher/publishing-records/{id}/republish',
+    '/api/v1/publisher/publishing-records/{id}/redeliver',
+    '/api/v1/publisher/deployments/{id}/republish',
+  ]) {
+    const redrive = doc.paths[p].post;
+    const body = redrive.requestBody.content['application/json'].schema;
+    t.same(body.required, ['reason'], `${p}: reason is required`);
+    t.ok(body.properties.dry_run && body.properties.reason.maxLength, `${p}: dry_run, bounded reason`);
+    t.ok(redrive.responses['202'] && redrive.responses['200'], `${p}: recorded (202) and dry run (200)`);
+    t.ok(redrive.responses['403'] && redrive.responses['404'] && redrive.responses['409'], `${p}: refusals`);
+    t.ok(redrive.responses['202'].content['application/json'].schema.properties.data.properties.event, p);
+  }
   const ui = await api.app.inject({ url: '/docs/' });
   t.equal(ui.statusCode, 200);
   t.match(ui.headers['content-type'], /html/);

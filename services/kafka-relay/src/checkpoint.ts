@@ -11,8 +11,11 @@ export interface CheckpointStore {
   migrate(): Promise<void>;
   /** The stored position, or null (relay from the very start). Creates the row when missing. */
   load(name: string): Promise<string | null>;
-  /** Moves `name` from `expected` to `next`; throws RELAY_CHECKPOINT_CONFLICT when it was not at `expected`. */
-  save(name: string, expected: string | null, next: string): Promise<void>;
+  /**
+   * Moves `name` from `expected` to `next` (null: back to the start, a support reset); throws
+   * RELAY_CHECKPOINT_CONFLICT when it was not at `expected`.
+   */
+  save(name: string, expected: string | null, next: string | null): Promise<void>;
 }
 
 /** Serialises concurrent CREATE TABLE IF NOT EXISTS, which can otherwise fail on pg_type. */

@@ -15,16 +15,26 @@ import {
   type IntegrationEventOf,
   type IntegrationEventType,
   type PublisherTopic,
+  REPLAY_HEADERS,
 } from '@publisher/contracts';
-import type { DeploymentEvent, PublishingRecordEvent, SiteDeploymentsEvent } from '@publisher/domain';
+import {
+  type DeploymentEvent,
+  type PublishingRecordEvent,
+  republishRequestEventTypes,
+  type SiteDeploymentsEvent,
+} from '@publisher/domain';
 import type { RecordedEvent } from '@publisher/event-store';
 import { RelayError } from './errors.ts';
 
 type InternalEvent = PublishingRecordEvent | DeploymentEvent | SiteDeploymentsEvent;
 
-/** A public event ready for Kafka, or why an event is not published. */
+/**
+ * A public event ready for Kafka, a request to re-send a record's stream (a support republish: the
+ * stream's events before `before`, marked with `replay_id`), or why an event is not published.
+ */
 export type MappedEvent =
   | { kind: 'publish'; topic: PublisherTopic; key: string; event: IntegrationEvent }
+  | { kind: 'replay'; stream: string; before: number; replay_id: string }
   | { kind: 'skip'; reason: 'internal_event' | 'foreign_stream' };
 
 /** Streams whose events are Publisher's records; anything else in the log is not ours to publish. */
@@ -50,6 +60,13 @@ type PublicBody = {
  */
 export function mapRecordedEvent(recorded: RecordedEvent): MappedEvent {
   if (!PUBLIC_STREAM.test(recorded.stream)) return { kind: 'skip', reason: 'foreign_stream' };
+  if (republishRequestEventTypes.has(recorded.type)) {
+    const replayId = (recorded.data as { replay_id?: unknown }).replay_id;
+    if (typeof replayId !== 'string' || replayId === '') {
+      throw new RelayError('RELAY_UNMAPPABLE_EVENT', `${recorded.type} without a replay_id`, eventRef(recorded));
+    }
+    return { kind: 'replay', stream: recorded.stream, before: recorded.revision, replay_id: replayId };
+  }
   const body = toPublic(recorded as unknown as InternalEvent);
   if (body === null) return { kind: 'skip', reason: 'internal_event' };
   if (body === undefined) {
@@ -145,6 +162,13 @@ function toPublic(e: InternalEvent): PublicBody | null | undefined {
       };
     case 'PublishingRecordDeleted':
       return { event_type: 'publisher.publishing_record.deleted', record_id: e.data.record_id, data: {} };
+    case 'PublishingRedeliveryRequested':
+      // A retry asked for by support: to consumers (the publishing worker first) it is a retry.
+      return {
+        event_type: 'publisher.publishing_record.retried',
+        record_id: e.data.record_id,
+        data: { status: 'pending' },
+      };
     case 'DeploymentCreated':
       return {
         event_type: 'publisher.deployment.created',
@@ -190,6 +214,10 @@ function toPublic(e: InternalEvent): PublicBody | null | undefined {
     case 'DeploymentVersionReserved':
       // The site ledger's bookkeeping: DeploymentCreated follows it with everything public.
       return null;
+    case 'PublishingRecordRepublishRequested':
+    case 'DeploymentRepublishRequested':
+      // Never published themselves: mapRecordedEvent turns them into replays before this switch.
+      return null;
     default: {
       const unknownType: never = e;
       void unknownType;
@@ -214,10 +242,12 @@ export interface RelayMessage {
 }
 
 /**
+ * `replayId`: the message is a replay (a support re-drive) and carries `replay: true` and
+ * `replay-id`; its key, value and other headers are the original's.
  * @example
  * const message = toKafkaMessage(mapped.event); // { key, value, headers }
  */
-export function toKafkaMessage(event: IntegrationEvent): RelayMessage {
+export function toKafkaMessage(event: IntegrationEvent, replayId?: string): RelayMessage {
   const headers: Record<string, string> = {
     [EVENT_HEADERS.eventId]: event.event_id,
     [EVENT_HEADERS.eventType]: event.event_type,
@@ -227,5 +257,9 @@ export function toKafkaMessage(event: IntegrationEvent): RelayMessage {
     [EVENT_HEADERS.position]: event.position,
   };
   if (event.causation_id !== null) headers[EVENT_HEADERS.causationId] = event.causation_id;
+  if (replayId !== undefined) {
+    headers[REPLAY_HEADERS.replay] = 'true';
+    headers[REPLAY_HEADERS.replayId] = replayId;
+  }
   return { key: event.record_id, value: JSON.stringify(event), headers };
 }

@@ -9,6 +9,8 @@ export interface RelayState {
   /** Position of the last event the broker acknowledged (and the checkpoint holds). */
   relayedPosition: string | null;
   eventsRelayed: number;
+  /** Of `eventsRelayed`, the replays sent for support re-drives. */
+  eventsReplayed: number;
   eventsSkipped: number;
   batchesRelayed: number;
   sendFailures: number;
@@ -25,6 +27,7 @@ export function initialRelayState(): RelayState {
     broker: 'unknown',
     relayedPosition: null,
     eventsRelayed: 0,
+    eventsReplayed: 0,
     eventsSkipped: 0,
     batchesRelayed: 0,
     sendFailures: 0,
@@ -66,6 +69,7 @@ export function healthBody(name: string, state: RelayState, lag: RelayLag | null
     lag_seconds: lag?.lag_seconds ?? null,
     caught_up: lag?.caught_up ?? null,
     events_relayed: state.eventsRelayed,
+    events_replayed: state.eventsReplayed,
     events_skipped: state.eventsSkipped,
     send_failures: state.sendFailures,
     record_encoder: state.recordEncoder,
@@ -81,7 +85,10 @@ export function prometheusText(name: string, state: RelayState, lag: RelayLag | 
     '# HELP publisher_relay_events_total Events written to Kafka and acknowledged since start.',
     '# TYPE publisher_relay_events_total counter',
     `publisher_relay_events_total{${label}} ${state.eventsRelayed}`,
-    '# HELP publisher_relay_events_skipped_total Internal events passed over (not public).',
+    '# HELP publisher_relay_events_replayed_total Of those, replays sent for support re-drives (republish).',
+    '# TYPE publisher_relay_events_replayed_total counter',
+    `publisher_relay_events_replayed_total{${label}} ${state.eventsReplayed}`,
+    '# HELP publisher_relay_events_skipped_total Events passed over (internal, or skipped by support).',
     '# TYPE publisher_relay_events_skipped_total counter',
     `publisher_relay_events_skipped_total{${label}} ${state.eventsSkipped}`,
     '# HELP publisher_relay_send_failures_total Failed batch writes (each is retried).',

@@ -1,4 +1,5 @@
 import { PUBLISHER_TOPICS } from '@publisher/contracts';
+import { foldRelayControl, type RelayControlEvent, relayControlStream } from '@publisher/domain';
 import {
   createEsdbEventStore,
   createPostgresEventStore,
@@ -181,6 +182,10 @@ async function relayFromCheckpoint(ctx: RelayContext, signal: AbortSignal, onPro
   if (created.length > 0) logger.info({ topics: created, partitions: config.topicPartitions }, 'created topics');
   let checkpoint = await checkpoints.load(config.name);
   state.relayedPosition = checkpoint;
+  // Support's skip decisions, read at every (re)start: a relay stopped at an event it cannot map
+  // retries with back-off, and passes the event once a skip for it is recorded.
+  const control = await store.readStream(relayControlStream(config.name));
+  const skipped = new Set(foldRelayControl(control as unknown as RelayControlEvent[]).skipped.keys());
 
   const producer: Producer = createRelayProducer(kafka);
   // Stopping must not wait for kafkajs to exhaust its retries against a dead broker: disconnecting
@@ -199,7 +204,19 @@ async function relayFromCheckpoint(ctx: RelayContext, signal: AbortSignal, onPro
     // compare-and-set starts after the previous one finished).
     let saving: Promise<void> = Promise.resolve();
     try {
-      for await (const prepared of prefetch(prepareBatches(batches, config), () => reads.abort())) {
+      const pipeline = prepareBatches(batches, {
+        topicPrefix: config.topicPrefix,
+        maxRequestBytes: config.maxRequestBytes,
+        relay: config.name,
+        after: checkpoint,
+        replays: {
+          store,
+          skipped,
+          batchSize: config.batchSize,
+          warn: (details, message) => logger.warn(details, message),
+        },
+      });
+      for await (const prepared of prefetch(pipeline, () => reads.abort())) {
         if (prepared.topicMessages.length > 0) {
           // kafkajs retries inside sendBatch; a send that hangs on is reported before it finally fails.
           const slow = setTimeout(() => {
@@ -225,16 +242,29 @@ async function relayFromCheckpoint(ctx: RelayContext, signal: AbortSignal, onPro
         // after the send still saves: the write happened, re-sending it would only duplicate it.
         await saving;
         const expected = checkpoint;
-        checkpoint = prepared.last;
-        saving = checkpoints.save(config.name, expected, prepared.last).then(() => {
-          state.relayedPosition = prepared.last;
+        const next = prepared.last;
+        checkpoint = next;
+        const counted = () => {
+          state.relayedPosition = next;
           state.eventsRelayed += prepared.published;
+          state.eventsReplayed += prepared.replayed;
           state.eventsSkipped += prepared.skipped;
           state.batchesRelayed++;
           state.lastRelayedAt = new Date();
           state.lastError = null;
           onProgress();
-        });
+        };
+        // A slice in the middle of a long replay does not move the checkpoint (see PreparedBatch).
+        // A failed write (another relay, or a support reset, moved the checkpoint) ends the reads at
+        // once, so even an idle relay restarts from the stored checkpoint instead of waiting for
+        // the next event to notice.
+        saving =
+          next === null || next === expected
+            ? Promise.resolve().then(counted)
+            : checkpoints.save(config.name, expected, next).then(counted, (err) => {
+                reads.abort();
+                throw err;
+              });
         // Observed now, awaited later: a failed write must not count as an unhandled rejection meanwhile.
         saving.catch(() => {});
         if (signal.aborted) break;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { decidePublishingRecord, initialPublishingRecordState } from '@publisher/domain';
 import type { RecordedEvent } from '@publisher/event-store';
 import t from 'tap';
-import { prepareBatches } from '../src/pipeline.ts';
+import { type PipelineOptions, prepareBatches } from '../src/pipeline.ts';
 import { createCommand, metadata } from './helpers/fixtures.ts';
 
 let seq = 0;
@@ -31,10 +31,29 @@ async function* once<T>(value: T): AsyncGenerator<T> {
   yield value;
 }
 
+/** Pipeline options over an in-memory log (`log` plays the store for replays). */
+function options(over: Partial<PipelineOptions> = {}, log: RecordedEvent[] = []): PipelineOptions {
+  return {
+    topicPrefix: '',
+    maxRequestBytes: 10_000,
+    relay: 'kafka-relay',
+    after: null,
+    replays: { store: memoryStore(log), skipped: new Set(), batchSize: 3 },
+    ...over,
+  };
+}
+
+function memoryStore(log: RecordedEvent[]): PipelineOptions['replays']['store'] {
+  return {
+    readStream: async (stream, o) => log.filter((e) => e.stream === stream).slice(0, o?.limit),
+    readAll: async (o) => log.filter((e) => o?.after == null || e.position > o.after).slice(0, o?.limit),
+  };
+}
+
 t.test('a large store batch is cut into requests under the byte limit, none lost, checkpoints exact', async (t) => {
   const batch = [internal(), ...Array.from({ length: 50 }, created), internal(), created(), internal()];
   const slices = [];
-  for await (const slice of prepareBatches(once(batch), { topicPrefix: 'p.', maxRequestBytes: 10_000 })) {
+  for await (const slice of prepareBatches(once(batch), options({ topicPrefix: 'p.' }))) {
     slices.push(slice);
   }
   t.ok(slices.length > 3, `${slices.length} requests`);
@@ -65,8 +84,7 @@ t.test('a large store batch is cut into requests under the byte limit, none lost
 t.test('a batch of internal events only still moves the checkpoint', async (t) => {
   const batch = [internal(), internal()];
   const slices = [];
-  for await (const slice of prepareBatches(once(batch), { topicPrefix: '', maxRequestBytes: 10_000 }))
-    slices.push(slice);
+  for await (const slice of prepareBatches(once(batch), options())) slices.push(slice);
   t.same(
     slices.map((s) => [s.topicMessages.length, s.published, s.skipped, s.last]),
     [[0, 0, 2, batch[1]!.position]],

@@ -32,6 +32,7 @@ const store = createPostgresEventStore({ connectionString: db.url });
 await store.migrate();
 defer(() => store.close());
 const admin = new pg.Pool({ connectionString: db.url, max: 2 });
+admin.on('error', () => {}); // the teardown's DROP DATABASE … WITH (FORCE) ends its sessions
 defer(() => admin.end());
 const prefix = `crash-${randomUUID().slice(0, 8)}.`;
 const streams: string[] = [];

@@ -167,6 +167,67 @@ t.test('deployments', async (t) => {
   });
 });
 
+t.test('re-drives', async (t) => {
+  const REPLAY = '3d9f0c4a-6b1e-4a7d-9c2b-5e8f1a0b3c4d';
+  t.test('a republish moves only the revision and position of a record or a deployment', async (t) => {
+    const s = recordStream();
+    const created = s.created();
+    const started = s.next('PublishingStarted', { attempt: 1 });
+    const before = record(given(created).when([started]), s.id);
+    const republish = s.next('PublishingRecordRepublishRequested', { replay_id: REPLAY, reason: 'ticket 1' });
+    const out = given(created).when([started, republish]);
+    t.same(record(out, s.id), { ...before, revision: 2, last_position: republish.position });
+
+    const d = deploymentStream();
+    const dCreated = d.created();
+    const dRepublish = d.next('DeploymentRepublishRequested', { replay_id: REPLAY, reason: 'ticket 2' });
+    const dBefore = deployment(given().when([dCreated]), d.id);
+    t.same(deployment(given(dCreated).when([dRepublish]), d.id), {
+      ...dBefore,
+      revision: 1,
+      last_position: dRepublish.position,
+    });
+  });
+
+  t.test('a redelivery makes a failed record pending again, as a retry does', async (t) => {
+    const s = recordStream();
+    const history = [s.created(), s.next('PublishingStarted', { attempt: 1 })];
+    const failed = s.next('PublishingFailed', { error: 'timeout' });
+    const redelivery = s.next('PublishingRedeliveryRequested', { reason: 'destination fixed' });
+    const out = given(...history).when([failed, redelivery]);
+    t.match(record(out, s.id), {
+      status: 'pending',
+      error_message: 'timeout',
+      attempts: 1,
+      revision: 3,
+      updated_at: redelivery.data.at,
+    });
+  });
+
+  t.test('a re-drive without its reason is a poison event', async (t) => {
+    const s = recordStream();
+    const created = s.created();
+    const bad = s.next('PublishingRedeliveryRequested', {});
+    const out = given().when([created, bad]);
+    t.match(out.poison?.message, /reason/);
+    t.equal(out.last, created);
+  });
+
+  t.test('support decisions about the relay and dead letters are known and skipped', async (t) => {
+    const events = [
+      recorded('kafka_relay-kafka-relay', 0, 'RelayEventSkipped', { event_id: REPLAY }),
+      recorded('kafka_relay-kafka-relay', 1, 'RelayCheckpointReset', {}),
+      recorded('kafka_relay-kafka-relay', 2, 'AccountRepublishRequested', {}),
+      recorded('dead_letters-t.dlq', 0, 'DeadLettersRedriven', {}),
+    ];
+    const out = given().when(events);
+    t.equal(out.poison, null);
+    t.equal(out.processed, 4);
+    t.equal(out.last, events[3], 'the checkpoint moves past them');
+    t.equal(out.records.size + out.deployments.size, 0);
+  });
+});
+
 t.test('poison events stop the batch at the event, keeping what came before', async (t) => {
   t.test('unknown type', async (t) => {
     const s = recordStream();

@@ -14,6 +14,16 @@ export {
   workerTopics,
 } from './config.ts';
 export { DEAD_LETTER_HEADERS, deadLetter } from './dead-letter.ts';
+export {
+  type DeadLetter,
+  type DeadLetterAdmin,
+  DeadLetterError,
+  listDeadLetters,
+  REDRIVE_HEADERS,
+  type RedriveInput,
+  type RedriveResult,
+  redriveDeadLetters,
+} from './dead-letter-redrive.ts';
 export * from './destinations/index.ts';
 export {
   DeliveryError,

@@ -1,6 +1,6 @@
 import type { EventDecodeError } from './errors.ts';
 import { type IntegrationEvent, type ValidationResult, validateIntegrationEvent } from './registry.ts';
-import { EVENT_HEADERS } from './topics.ts';
+import { EVENT_HEADERS, REPLAY_HEADERS } from './topics.ts';
 
 type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
 
@@ -20,6 +20,17 @@ export function headerString(headers: Record<string, HeaderValue> | undefined, n
   const first = Array.isArray(raw) ? raw[0] : raw;
   if (first === undefined) return undefined;
   return typeof first === 'string' ? first : first.toString('utf8');
+}
+
+/**
+ * The replay a message belongs to, or null for a first delivery (see `REPLAY_HEADERS`).
+ * @example
+ * const replay = replayOf(message);
+ * if (replay) log.info({ replay_id: replay.replay_id }, 'replayed event');
+ */
+export function replayOf(message: Pick<KafkaMessageLike, 'headers'>): { replay_id: string } | null {
+  if (headerString(message.headers, REPLAY_HEADERS.replay) !== 'true') return null;
+  return { replay_id: headerString(message.headers, REPLAY_HEADERS.replayId) ?? '' };
 }
 
 /**

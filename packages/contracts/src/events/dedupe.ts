@@ -4,6 +4,10 @@
  * it has processed. The store is pluggable: the in-memory LRU suits one process whose side effects
  * are themselves idempotent across restarts; a durable store (a table written in the same
  * transaction as the effect) gives exactly-once effects.
+ *
+ * Replays (messages with `replay: true`, sent again by a support re-drive) carry the original
+ * event ids, so the deduplicator drops a replay of an event already handled and runs the handler
+ * for one this consumer never saw: exactly what a consumer that lost events needs.
  */
 
 /** Remembers processed event ids. Implementations may be sync or async. */

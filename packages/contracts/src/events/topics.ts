@@ -26,5 +26,17 @@ export const EVENT_HEADERS = {
   position: 'position',
 } as const;
 
+/**
+ * Headers of a **replay**: a message Publisher sends again on purpose (a support re-drive, see the
+ * README's "Replays"). The value is byte for byte the original event, with its original
+ * `event_id`, so a consumer that dedupes by event id drops what it already handled and handles what
+ * it missed. `replay` is always `"true"` on a replay (absent otherwise); `replay-id` (a UUID) names
+ * the re-drive that sent it, the same on every message of one re-drive.
+ */
+export const REPLAY_HEADERS = {
+  replay: 'replay',
+  replayId: 'replay-id',
+} as const;
+
 /** The dead-letter topic a consumer of `topic` uses for messages it cannot decode. */
 export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;

@@ -52,6 +52,15 @@ export interface RollBackDeployment {
   data: { reason?: string | null };
 }
 
+/**
+ * Re-drive (support): send the deployment's integration events to Kafka again, marked as replays
+ * with `replay_id` (see RepublishPublishingRecord). The deployment does not change.
+ */
+export interface RepublishDeployment {
+  type: 'RepublishDeployment';
+  data: { replay_id: string; reason: string };
+}
+
 export type DeploymentCommand =
   | CreateDeployment
   | UpdateDeployment
@@ -59,7 +68,8 @@ export type DeploymentCommand =
   | StartDeployment
   | SucceedDeployment
   | FailDeployment
-  | RollBackDeployment;
+  | RollBackDeployment
+  | RepublishDeployment;
 
 export type DeploymentCommandType = DeploymentCommand['type'];
 
@@ -72,6 +82,7 @@ const COMMAND_TYPES: Record<DeploymentCommandType, true> = {
   SucceedDeployment: true,
   FailDeployment: true,
   RollBackDeployment: true,
+  RepublishDeployment: true,
 };
 
 /** Every deployment command type (for table-driven tests and docs). */

@@ -59,6 +59,13 @@ export function decideDeployment(
       return [{ type: 'DeploymentFailed', data: { deployment_id, error: command.data.error, at } }];
     case 'RollBackDeployment':
       return [{ type: 'DeploymentRolledBack', data: { deployment_id, reason: command.data.reason ?? null, at } }];
+    case 'RepublishDeployment':
+      return [
+        {
+          type: 'DeploymentRepublishRequested',
+          data: { deployment_id, replay_id: command.data.replay_id, reason: command.data.reason, at },
+        },
+      ];
     default:
       return assertNever(command, 'deployment command');
   }
@@ -89,6 +96,10 @@ function validate(command: DeploymentCommand): void {
     case 'RollBackDeployment':
     case 'CancelDeployment':
       if (typeof command.data.reason === 'string') checks.nonEmpty('reason', command.data.reason);
+      break;
+    case 'RepublishDeployment':
+      checks.uuid('replay_id', command.data.replay_id);
+      checks.nonEmpty('reason', command.data.reason);
       break;
     case 'StartDeployment':
       break;

@@ -48,6 +48,12 @@ export interface DeploymentRolledBack {
   data: { deployment_id: string; reason: string | null; at: string };
 }
 
+/** Re-drive: the deployment's integration events are to be re-sent as replays (see the relay). */
+export interface DeploymentRepublishRequested {
+  type: 'DeploymentRepublishRequested';
+  data: { deployment_id: string; replay_id: string; reason: string; at: string };
+}
+
 export type DeploymentEvent =
   | DeploymentCreated
   | DeploymentUpdated
@@ -55,7 +61,8 @@ export type DeploymentEvent =
   | DeploymentStarted
   | DeploymentSucceeded
   | DeploymentFailed
-  | DeploymentRolledBack;
+  | DeploymentRolledBack
+  | DeploymentRepublishRequested;
 
 export type DeploymentEventType = DeploymentEvent['type'];
 

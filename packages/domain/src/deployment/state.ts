@@ -92,6 +92,9 @@ export function evolveDeployment(state: DeploymentState, event: DeploymentEvent)
       return { ...state, status: 'failed', error_message: event.data.error, updated_at: event.data.at };
     case 'DeploymentRolledBack':
       return { ...state, status: 'rolled_back', rolled_back_at: event.data.at, updated_at: event.data.at };
+    case 'DeploymentRepublishRequested':
+      // A re-drive changes no field of the deployment (not even updated_at): only the revision moves.
+      return state;
     default:
       return assertNever(event, 'deployment event');
   }

@@ -16,6 +16,7 @@ export type DeploymentTransitionTable = {
  * - `pending → failed`: a deployment that could not even start (kept from before cancel existed;
  *   clients that release a site this way keep working).
  * Both `cancelled` and `failed` leave the site's single active slot free.
+ * A republish (re-drive) changes nothing, so every existing deployment accepts it and stays put.
  * @example
  * deploymentTransitions.deployed.RollBackDeployment // 'rolled_back'
  */
@@ -26,12 +27,13 @@ export const deploymentTransitions: DeploymentTransitionTable = {
     CancelDeployment: 'cancelled',
     StartDeployment: 'deploying',
     FailDeployment: 'failed',
+    RepublishDeployment: 'pending',
   },
-  deploying: { SucceedDeployment: 'deployed', FailDeployment: 'failed' },
-  deployed: { RollBackDeployment: 'rolled_back' },
-  failed: {},
-  rolled_back: {},
-  cancelled: {},
+  deploying: { SucceedDeployment: 'deployed', FailDeployment: 'failed', RepublishDeployment: 'deploying' },
+  deployed: { RollBackDeployment: 'rolled_back', RepublishDeployment: 'deployed' },
+  failed: { RepublishDeployment: 'failed' },
+  rolled_back: { RepublishDeployment: 'rolled_back' },
+  cancelled: { RepublishDeployment: 'cancelled' },
 };
 
 /** Every phase (row) of the table, in lifecycle order. */

@@ -54,6 +54,25 @@ export interface DeletePublishingRecord {
   data: NoData;
 }
 
+/**
+ * Re-drive (support): send the record's integration events to Kafka again, marked as replays. The
+ * record does not change; the relay re-publishes the stream's events up to the event this records.
+ * `replay_id` names the replay (a UUID chosen by the caller) and travels in the `replay-id` header.
+ */
+export interface RepublishPublishingRecord {
+  type: 'RepublishPublishingRecord';
+  data: { replay_id: string; reason: string };
+}
+
+/**
+ * Re-drive (support): have the publishing worker deliver a failed record again. Like a retry it
+ * makes the record pending (the worker's cue), but it records who asked and why.
+ */
+export interface RedeliverPublishingRecord {
+  type: 'RedeliverPublishingRecord';
+  data: { reason: string };
+}
+
 export type PublishingRecordCommand =
   | CreatePublishingRecord
   | UpdatePublishingRecord
@@ -61,7 +80,9 @@ export type PublishingRecordCommand =
   | SucceedPublishing
   | FailPublishing
   | RetryPublishing
-  | DeletePublishingRecord;
+  | DeletePublishingRecord
+  | RepublishPublishingRecord
+  | RedeliverPublishingRecord;
 
 export type PublishingRecordCommandType = PublishingRecordCommand['type'];
 
@@ -74,6 +95,8 @@ const COMMAND_TYPES: Record<PublishingRecordCommandType, true> = {
   FailPublishing: true,
   RetryPublishing: true,
   DeletePublishingRecord: true,
+  RepublishPublishingRecord: true,
+  RedeliverPublishingRecord: true,
 };
 
 /** Every publishing-record command type (for table-driven tests and docs). */

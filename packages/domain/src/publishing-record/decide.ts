@@ -71,6 +71,15 @@ export function decidePublishingRecord(
       return [{ type: 'PublishingRetried', data: { record_id, at } }];
     case 'DeletePublishingRecord':
       return [{ type: 'PublishingRecordDeleted', data: { record_id, at } }];
+    case 'RepublishPublishingRecord':
+      return [
+        {
+          type: 'PublishingRecordRepublishRequested',
+          data: { record_id, replay_id: command.data.replay_id, reason: command.data.reason, at },
+        },
+      ];
+    case 'RedeliverPublishingRecord':
+      return [{ type: 'PublishingRedeliveryRequested', data: { record_id, reason: command.data.reason, at } }];
     default:
       return assertNever(command, 'publishing-record command');
   }
@@ -122,6 +131,13 @@ function validate(command: PublishingRecordCommand): void {
       break;
     case 'FailPublishing':
       checks.nonEmpty('error', command.data.error);
+      break;
+    case 'RepublishPublishingRecord':
+      checks.uuid('replay_id', command.data.replay_id);
+      checks.nonEmpty('reason', command.data.reason);
+      break;
+    case 'RedeliverPublishingRecord':
+      checks.nonEmpty('reason', command.data.reason);
       break;
     case 'StartPublishing':
     case 'RetryPublishing':

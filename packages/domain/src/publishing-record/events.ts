@@ -60,6 +60,25 @@ export interface PublishingRecordDeleted {
   data: { record_id: string; at: string };
 }
 
+/**
+ * Re-drive: the record's integration events are to be sent to Kafka again, marked as replays with
+ * `replay_id`. Changes no field of the record (only the stream's revision moves); the relay, seeing
+ * this event in the log, re-publishes the stream's events before it with their original ids.
+ */
+export interface PublishingRecordRepublishRequested {
+  type: 'PublishingRecordRepublishRequested';
+  data: { record_id: string; replay_id: string; reason: string; at: string };
+}
+
+/**
+ * Re-drive: a failed record goes back to pending so the publishing worker delivers it again (the
+ * public event is the same `retried` a user's retry produces); `reason` says why support asked.
+ */
+export interface PublishingRedeliveryRequested {
+  type: 'PublishingRedeliveryRequested';
+  data: { record_id: string; reason: string; at: string };
+}
+
 export type PublishingRecordEvent =
   | PublishingRecordCreated
   | PublishingRecordUpdated
@@ -67,7 +86,9 @@ export type PublishingRecordEvent =
   | PublishingSucceeded
   | PublishingFailed
   | PublishingRetried
-  | PublishingRecordDeleted;
+  | PublishingRecordDeleted
+  | PublishingRecordRepublishRequested
+  | PublishingRedeliveryRequested;
 
 export type PublishingRecordEventType = PublishingRecordEvent['type'];
 

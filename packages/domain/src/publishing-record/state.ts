@@ -118,6 +118,11 @@ export function evolvePublishingRecord(
       return { ...state, status: 'pending', updated_at: event.data.at };
     case 'PublishingRecordDeleted':
       return { ...state, deleted: true, deleted_at: event.data.at, updated_at: event.data.at };
+    case 'PublishingRecordRepublishRequested':
+      // A re-drive changes no field of the record (not even updated_at): only the revision moves.
+      return state;
+    case 'PublishingRedeliveryRequested':
+      return { ...state, status: 'pending', updated_at: event.data.at };
     default:
       return assertNever(event, 'publishing-record event');
   }

@@ -16,16 +16,29 @@ export type PublishingRecordTransitionTable = {
  * The publishing-record state machine as data. A (phase, command) pair missing here is refused.
  * `pending → publishing → published | failed`, `failed → pending` (retry); delete is soft and
  * refused while publishing, because an attempt is in flight at the destination.
+ * Re-drives: a republish changes nothing, so every existing record accepts it and stays where it is
+ * (a deleted one too: a consumer that missed the deletion can be repaired); a redelivery is a
+ * retry asked for by support, so only a failed record accepts it.
  * @example
  * publishingRecordTransitions.publishing.SucceedPublishing // 'published'
  */
 export const publishingRecordTransitions: PublishingRecordTransitionTable = {
   initial: { CreatePublishingRecord: 'pending' },
-  pending: { UpdatePublishingRecord: 'pending', StartPublishing: 'publishing', DeletePublishingRecord: 'deleted' },
-  publishing: { SucceedPublishing: 'published', FailPublishing: 'failed' },
-  published: { DeletePublishingRecord: 'deleted' },
-  failed: { RetryPublishing: 'pending', DeletePublishingRecord: 'deleted' },
-  deleted: {},
+  pending: {
+    UpdatePublishingRecord: 'pending',
+    StartPublishing: 'publishing',
+    DeletePublishingRecord: 'deleted',
+    RepublishPublishingRecord: 'pending',
+  },
+  publishing: { SucceedPublishing: 'published', FailPublishing: 'failed', RepublishPublishingRecord: 'publishing' },
+  published: { DeletePublishingRecord: 'deleted', RepublishPublishingRecord: 'published' },
+  failed: {
+    RetryPublishing: 'pending',
+    DeletePublishingRecord: 'deleted',
+    RepublishPublishingRecord: 'failed',
+    RedeliverPublishingRecord: 'pending',
+  },
+  deleted: { RepublishPublishingRecord: 'deleted' },
 };
 
 /** Every phase (row) of the table, in lifecycle order. */

@@ -90,6 +90,10 @@ export const exampleDeploymentCommand: Record<DeploymentCommandType, DeploymentC
   SucceedDeployment: { type: 'SucceedDeployment', data: { deployment_url: 'https://site-11.example.com' } },
   FailDeployment: { type: 'FailDeployment', data: { error: 'build failed' } },
   RollBackDeployment: { type: 'RollBackDeployment', data: { reason: 'broken header' } },
+  RepublishDeployment: {
+    type: 'RepublishDeployment',
+    data: { replay_id: '7a3f5c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b', reason: 'consumer X lost its offsets' },
+  },
 };
 
 export const deploymentEventTypeOf: Record<DeploymentCommandType, DeploymentEventType> = {
@@ -100,4 +104,5 @@ export const deploymentEventTypeOf: Record<DeploymentCommandType, DeploymentEven
   SucceedDeployment: 'DeploymentSucceeded',
   FailDeployment: 'DeploymentFailed',
   RollBackDeployment: 'DeploymentRolledBack',
+  RepublishDeployment: 'DeploymentRepublishRequested',
 };

@@ -94,6 +94,11 @@ export const exampleCommand: Record<PublishingRecordCommandType, PublishingRecor
   FailPublishing: { type: 'FailPublishing', data: { error: 'timeout' } },
   RetryPublishing: { type: 'RetryPublishing', data: {} },
   DeletePublishingRecord: { type: 'DeletePublishingRecord', data: {} },
+  RepublishPublishingRecord: {
+    type: 'RepublishPublishingRecord',
+    data: { replay_id: '7a3f5c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b', reason: 'consumer X lost its offsets' },
+  },
+  RedeliverPublishingRecord: { type: 'RedeliverPublishingRecord', data: { reason: 'destination fixed, ticket 42' } },
 };
 
 /** The event each command produces when allowed (written independently of the decider). */
@@ -105,4 +110,6 @@ export const eventTypeOf: Record<PublishingRecordCommandType, PublishingRecordEv
   FailPublishing: 'PublishingFailed',
   RetryPublishing: 'PublishingRetried',
   DeletePublishingRecord: 'PublishingRecordDeleted',
+  RepublishPublishingRecord: 'PublishingRecordRepublishRequested',
+  RedeliverPublishingRecord: 'PublishingRedeliveryRequested',
 };

@@ -14,6 +14,11 @@ export interface CommandResult<Existing> {
   position: Position;
 }
 
+/** What `executeCommand` resolves: the result plus the events it appended, with their ids. */
+export interface ExecutedCommand<Existing> extends CommandResult<Existing> {
+  events: Array<{ id: string; type: string; data: Record<string, unknown> }>;
+}
+
 export interface CommandDeps<State> {
   store: EventStore;
   cache: StateCache<State>;
@@ -77,7 +82,7 @@ export async function executeCommand<
   deps: CommandDeps<State>,
   spec: AggregateSpec<State, Existing, Command, Event, unknown>,
   input: CommandInput<State, Existing, Command>,
-): Promise<CommandResult<Existing>> {
+): Promise<ExecutedCommand<Existing>> {
   const stream = spec.stream(input.id);
   const now = deps.now ?? (() => new Date());
   let forceFresh = false;
@@ -127,7 +132,12 @@ export async function executeCommand<
       let next: State = state;
       for (const e of events) next = spec.evolve(next, e);
       deps.cache.set(stream, { state: next, revision: appended.next_revision });
-      return { record: next as Existing, revision: appended.next_revision, position: appended.position };
+      return {
+        record: next as Existing,
+        revision: appended.next_revision,
+        position: appended.position,
+        events: toAppend.map(({ id, type, data }) => ({ id, type, data })),
+      };
     } catch (err) {
       if (!isWrongExpectedVersion(err)) throw err;
       deps.cache.delete(stream);

@@ -1,4 +1,9 @@
-import type { DeploymentEvent, PublishingRecordEvent } from '@publisher/domain';
+import {
+  type DeploymentEvent,
+  deadLettersEventTypes,
+  type PublishingRecordEvent,
+  relayControlEventTypes,
+} from '@publisher/domain';
 import type { RecordedEvent } from '@publisher/event-store';
 import { type TSchema, Type } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
@@ -43,6 +48,8 @@ const publishingRecordData = {
   PublishingFailed: Type.Object({ record_id: Uuid, error: Text, at: At }),
   PublishingRetried: Type.Object({ record_id: Uuid, at: At }),
   PublishingRecordDeleted: Type.Object({ record_id: Uuid, at: At }),
+  PublishingRecordRepublishRequested: Type.Object({ record_id: Uuid, replay_id: Uuid, reason: Text, at: At }),
+  PublishingRedeliveryRequested: Type.Object({ record_id: Uuid, reason: Text, at: At }),
 } satisfies Record<PublishingRecordEvent['type'], TSchema>;
 
 const deploymentData = {
@@ -61,13 +68,19 @@ const deploymentData = {
   DeploymentSucceeded: Type.Object({ deployment_id: Uuid, deployment_url: Text, at: At }),
   DeploymentFailed: Type.Object({ deployment_id: Uuid, error: Text, at: At }),
   DeploymentRolledBack: Type.Object({ deployment_id: Uuid, reason: NullableText, at: At }),
+  DeploymentRepublishRequested: Type.Object({ deployment_id: Uuid, replay_id: Uuid, reason: Text, at: At }),
 } satisfies Record<DeploymentEvent['type'], TSchema>;
 
 /**
  * Internal events that are known and deliberately not projected: the site-deployments ledger only
- * hands out versions; the deployment's own stream carries everything the read models show.
+ * hands out versions (the deployment's own stream carries everything the read models show), and
+ * support decisions about the relay and dead-letter topics belong to no record.
  */
-export const IGNORED_EVENT_TYPES: ReadonlySet<string> = new Set(['DeploymentVersionReserved']);
+export const IGNORED_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'DeploymentVersionReserved',
+  ...relayControlEventTypes,
+  ...deadLettersEventTypes,
+]);
 
 const compileAll = <K extends string>(schemas: Record<K, TSchema>): Map<string, Validator> =>
   new Map(Object.entries<TSchema>(schemas).map(([type, schema]) => [type, Compile(schema)]));

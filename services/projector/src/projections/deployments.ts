@@ -59,6 +59,9 @@ export function projectDeployment(
       return { kind: 'changed', row: { ...base, status: 'failed', error_message: event.data.error } };
     case 'DeploymentRolledBack':
       return { kind: 'changed', row: { ...base, status: 'rolled_back', rolled_back_at: at } };
+    case 'DeploymentRepublishRequested':
+      // A re-drive changes no field: only the revision and position move (see the domain's evolve).
+      return { kind: 'changed', row: { ...row, revision: place.revision, last_position: place.position } };
     default: {
       const never: never = event;
       throw new Error(`unhandled deployment event ${JSON.stringify(never)}`);

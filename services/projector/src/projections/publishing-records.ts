@@ -97,6 +97,12 @@ export function projectPublishingRecord(
       return { kind: 'changed', row: { ...base, status: 'pending' } };
     case 'PublishingRecordDeleted':
       return { kind: 'changed', row: { ...base, deleted: true } };
+    case 'PublishingRecordRepublishRequested':
+      // A re-drive changes no field (updated_at neither, as in the domain's evolve): only the
+      // revision and position move, so the row's revision stays the stream's (the ETag).
+      return { kind: 'changed', row: { ...row, revision: place.revision, last_position: place.position } };
+    case 'PublishingRedeliveryRequested':
+      return { kind: 'changed', row: { ...base, status: 'pending' } };
     default: {
       const never: never = event;
       throw new Error(`unhandled publishing-record event ${JSON.stringify(never)}`);

@@ -20,6 +20,7 @@ import { deploySite } from '../../handlers/deploy-site.ts';
 import { assertJsonDepth } from '../../handlers/json-checks.ts';
 import { recordCommandRoute } from '../record-command-route.ts';
 import { recordReadRoute } from '../record-read-route.ts';
+import { redriveRoute, republishEffect } from '../redrive-route.ts';
 import { errorResponses } from '../responses.ts';
 
 const tags = ['deployments'];
@@ -117,6 +118,19 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
     RollbackDeploymentBody,
     (b: RollbackDeploymentBody) => ({ type: 'RollBackDeployment', data: { reason: b.reason ?? null } }),
   );
+
+  // Re-drive (support): recorded in the deployment's stream; see ../redrive-route.ts for roles.
+  redriveRoute(fastify, {
+    url: '/:id/republish',
+    action: 'republish',
+    tags,
+    summary: 'Re-send the deployment’s integration events to Kafka as replays (original event ids)',
+    representation: DeploymentRepresentation,
+    spec: deployments,
+    deps: commandDeps,
+    toCommand: (reason, replay_id): DeploymentCommand => ({ type: 'RepublishDeployment', data: { replay_id, reason } }),
+    effect: (o, dry) => republishEffect(`deployment ${o.record.id}`, o, dry),
+  });
 };
 
 export default deploymentRoutes;

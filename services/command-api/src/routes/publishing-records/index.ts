@@ -21,6 +21,7 @@ import { idempotent } from '../../idempotency/idempotent.ts';
 import { commandContext } from '../../metadata.ts';
 import { recordCommandRoute } from '../record-command-route.ts';
 import { recordReadRoute } from '../record-read-route.ts';
+import { redriveRoute, republishEffect } from '../redrive-route.ts';
 import { API_PREFIX, commandResponse, errorResponses } from '../responses.ts';
 
 const tags = ['publishing-records'];
@@ -163,6 +164,36 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
     () => ({ type: 'DeletePublishingRecord', data: {} }),
     'publishing record deleted',
   );
+
+  // Re-drives (support): recorded in the record's stream; see ../redrive-route.ts for roles.
+  redriveRoute(fastify, {
+    url: '/:id/republish',
+    action: 'republish',
+    tags,
+    summary: 'Re-send the record’s integration events to Kafka as replays (original event ids)',
+    representation: PublishingRecordRepresentation,
+    spec: publishingRecords,
+    deps: commandDeps,
+    toCommand: (reason, replay_id): PublishingRecordCommand => ({
+      type: 'RepublishPublishingRecord',
+      data: { replay_id, reason },
+    }),
+    effect: (o, dry) => republishEffect(`publishing record ${o.record.id}`, o, dry),
+  });
+  redriveRoute(fastify, {
+    url: '/:id/redeliver',
+    action: 'redeliver',
+    tags,
+    summary: 'Deliver a failed record again through the publishing worker (failed → pending)',
+    representation: PublishingRecordRepresentation,
+    spec: publishingRecords,
+    deps: commandDeps,
+    toCommand: (reason): PublishingRecordCommand => ({ type: 'RedeliverPublishingRecord', data: { reason } }),
+    effect: (o, dry) =>
+      dry
+        ? `would make publishing record ${o.record.id} pending again for the publishing worker to deliver (attempt ${o.record.attempts + 1}); nothing was recorded`
+        : `publishing record ${o.record.id} is pending again; the publishing worker delivers it (attempt ${o.record.attempts + 1})`,
+  });
 };
 
 export default publishingRecordRoutes;

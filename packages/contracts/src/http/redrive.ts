@@ -1,0 +1,57 @@
+import { type Static, type TSchema, Type } from 'typebox';
+import { Uuid } from './common.ts';
+
+/**
+ * Why support runs a re-drive (a ticket, an incident): required, recorded in the event's `data`,
+ * shown in the record's history. Printable text, at most 1000 characters.
+ */
+export const RedriveReason = Type.String({ minLength: 1, maxLength: 1000, pattern: '\\S' });
+
+/**
+ * Body of every re-drive (`POST publishing-records/{id}/republish|redeliver`,
+ * `POST deployments/{id}/republish`). With `dry_run: true` the answer says exactly what would happen
+ * and nothing is stored or sent.
+ */
+export const RedriveBody = Type.Object(
+  {
+    reason: RedriveReason,
+    dry_run: Type.Optional(Type.Boolean({ description: 'answer what would happen; store and send nothing' })),
+  },
+  { additionalProperties: false },
+);
+export type RedriveBody = Static<typeof RedriveBody>;
+
+/** One stored event a republish sends again (with its original id and position). */
+export const ReplayedEvent = Type.Object({
+  event_id: Uuid,
+  type: Type.String({ description: 'the internal event type; the relay maps it to its public type' }),
+  revision: Type.Integer({ minimum: 0 }),
+  position: Type.String(),
+});
+export type ReplayedEvent = Static<typeof ReplayedEvent>;
+
+/**
+ * The answer of a re-drive: what was (or, on a dry run, would be) recorded and what follows from it.
+ * @example
+ * const Response = SuccessEnvelope(RedriveResult(PublishingRecordRepresentation));
+ */
+export function RedriveResult<Record extends TSchema>(record: Record) {
+  return Type.Object({
+    dry_run: Type.Boolean(),
+    action: Type.Union([Type.Literal('republish'), Type.Literal('redeliver')]),
+    /** One sentence: what happens next (or would happen). */
+    effect: Type.String(),
+    /** The event recorded in the record's stream (`id` null on a dry run: nothing was recorded). */
+    event: Type.Object({
+      id: Type.Union([Uuid, Type.Null()]),
+      type: Type.String(),
+      data: Type.Record(Type.String(), Type.Unknown()),
+    }),
+    /** The record after the re-drive (a republish leaves it as it was, apart from `revision`). */
+    record,
+    /** Republish only: the replay id (null on a dry run) and the events the relay sends again, in order. */
+    replay: Type.Optional(
+      Type.Object({ replay_id: Type.Union([Uuid, Type.Null()]), events: Type.Array(ReplayedEvent) }),
+    ),
+  });
+}

@@ -1,0 +1,21 @@
+import { type SupportCommand, UsageError } from '../command.ts';
+import { redriveRecord } from './republish.ts';
+
+export const redeliver: SupportCommand = {
+  name: 'redeliver',
+  summary: 'have the publishing worker deliver a failed record again (failed → pending)',
+  usage: `pnpm support redeliver <record-id> --reason <text> [--dry-run] [--json]
+
+Through the command API with your token: support, developer and system_bot on any account, editors,
+admins and owners on their own. Refused (409) unless the record failed. The record becomes pending
+and the publishing worker makes the next attempt; the history shows who asked and why.`,
+  options: {
+    reason: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+  },
+  async run(ctx) {
+    const [id, ...rest] = ctx.positionals;
+    if (!id || rest.length > 0) throw new UsageError('one record id is required');
+    return redriveRecord(ctx, `publishing-records/${encodeURIComponent(id)}/redeliver`);
+  },
+};

@@ -1,0 +1,128 @@
+import { type CommandContext, type SupportCommand, UsageError } from '../command.ts';
+import { actorOf, DIRECT_OPTIONS, openDatabase, reasonOf, refusalsAsErrors } from '../direct-access.ts';
+import type { Output } from '../output.ts';
+
+/** The re-drive answer of the command API (`data`). */
+export interface RedriveAnswer {
+  dry_run: boolean;
+  action: string;
+  effect: string;
+  event: { id: string | null; type: string; data: Record<string, unknown> };
+  record: { id: string; status: string; revision: number };
+  replay?: { replay_id: string | null; events: Array<{ event_id: string; type: string; revision: number }> };
+}
+
+/**
+ * Runs one record re-drive through the command API and prints its answer.
+ * @example
+ * await redriveRecord(ctx, 'publishing-records/42/redeliver');
+ */
+export async function redriveRecord(ctx: CommandContext, path: string): Promise<number> {
+  const body = { reason: reasonOf(ctx.values), ...(ctx.values['dry-run'] === true && { dry_run: true }) };
+  const { body: answer } = await ctx.api.command<{ data: RedriveAnswer; request_id: string }>(path, body);
+  printRedrive(ctx.out, ctx.json, answer.data);
+  return 0;
+}
+
+function printRedrive(out: Output, json: boolean, answer: RedriveAnswer): void {
+  if (json) {
+    out.json(answer);
+    return;
+  }
+  out.line(`${answer.dry_run ? 'DRY RUN: ' : ''}${answer.effect}`);
+  if (answer.event.id) out.line(`recorded: ${answer.event.type} ${answer.event.id}`);
+  for (const e of answer.replay?.events ?? []) out.line(`  ${e.revision}\t${e.event_id}\t${e.type}`);
+}
+
+export const republish: SupportCommand = {
+  name: 'republish',
+  summary: 'send a record’s (or an account’s) events to Kafka again, as replays with the original ids',
+  usage: `pnpm support republish <record-id> [--deployment] --reason <text> [--dry-run] [--json]
+       pnpm support republish --account <id> [--from <position>] [--to <position>] --reason <text>
+                              [--by <name>] [--relay <name>] [--dry-run] [--json]
+
+One record: through the command API with your token (support, developer or system_bot), recorded in
+the record's history. The relay re-sends the record's events before the request, with their original
+event ids and the headers replay: true and replay-id.
+
+A whole account (every public event of the account with a position after --from, up to --to or the
+head of the log): on the database (DATABASE_URL, EVENT_STORE, EVENTSTORE_URL; RELAY_NAME or --relay,
+default kafka-relay), recorded in the relay's stream as decided by --by (default $USER). The dry run
+counts the events it would send (a progress bar while it scans the range).`,
+  options: {
+    ...DIRECT_OPTIONS,
+    deployment: { type: 'boolean', default: false },
+    account: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    relay: { type: 'string' },
+  },
+  async run(ctx) {
+    const { positionals, values } = ctx;
+    if (values.account !== undefined) {
+      if (positionals.length > 0) throw new UsageError('give a record id or --account, not both');
+      return republishAccount(ctx);
+    }
+    const [id, ...rest] = positionals;
+    if (!id || rest.length > 0) throw new UsageError('one record id (or --account <id>) is required');
+    return redriveRecord(
+      ctx,
+      `${values.deployment ? 'deployments' : 'publishing-records'}/${encodeURIComponent(id)}/republish`,
+    );
+  },
+};
+
+async function republishAccount(ctx: CommandContext): Promise<number> {
+  const { values, out, env } = ctx;
+  const account = Number(values.account);
+  if (!Number.isSafeInteger(account) || account < 1) throw new UsageError('--account must be a positive integer');
+  const position = (name: 'from' | 'to') => {
+    const v = values[name];
+    if (v === undefined) return null;
+    if (typeof v !== 'string' || !/^[0-9a-f]{16}-[0-9a-f]{16}$/.test(v)) {
+      throw new UsageError(`--${name} must be a log position such as 0000000000000412-0000000000003a98`);
+    }
+    return v;
+  };
+  const input = {
+    account_id: account,
+    from: position('from'),
+    to: position('to'),
+    reason: reasonOf(values),
+    dry_run: values['dry-run'] === true,
+  };
+  const actor = actorOf(values, env);
+  const db = await openDatabase(env);
+  try {
+    const { createCheckpointStore, republishAccount: request } = await import('@publisher/kafka-relay');
+    const relay = (typeof values.relay === 'string' && values.relay) || env.RELAY_NAME || 'kafka-relay';
+    const head = input.to ?? (await db.store.headPosition());
+    const bar = out.progress(estimate(input.from, head), 'scanning the log');
+    const result = await refusalsAsErrors(() =>
+      request(
+        { store: db.store, checkpoints: createCheckpointStore(db.pool), relay, actor },
+        { ...input, progress: (read) => bar.update(read) },
+      ),
+    ).finally(() => bar.stop());
+    if (ctx.json) {
+      out.json(result);
+    } else {
+      const d = result.detail;
+      out.line(
+        `${result.dry_run ? 'DRY RUN: would have' : 'recorded:'} relay ${relay} re-send ${d.events} events of account ${account} ` +
+          `after ${d.from ?? 'the start'} up to ${d.to}, as replays${d.replay_id ? ` with replay-id ${d.replay_id}` : ''}`,
+      );
+      if (result.event.id) out.line(`event ${result.event.type} ${result.event.id} at ${result.event.position}`);
+    }
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+/** Positions carry a sequence in their second half: its distance is a fair total for the bar. */
+export function estimate(from: string | null, to: string | null): number {
+  if (to === null) return 0;
+  const seq = (p: string | null) => (p === null ? 0 : Number.parseInt(p.slice(17), 16));
+  return Math.max(1, seq(to) - seq(from));
+}

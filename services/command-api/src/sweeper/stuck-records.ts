@@ -1,0 +1,199 @@
+/**
+ * The stuck-record sweep: a publishing record whose worker died after `start` would stay
+ * `publishing` for ever (nothing else ever moves it). Starting an attempt takes a lease of
+ * `PUBLISHING_TIMEOUT`; once it has expired the sweep fails the record as `system_bot` with a clear
+ * error, so a retry (or a support redelivery) is possible without manual SQL.
+ *
+ * Why here, in the command API: failing a record is a command, and this is where commands are
+ * decided and appended (the same decider, expected revision, event metadata). The candidates come
+ * from the read model (a partial index over records in `publishing`), but each is judged on the
+ * event store: the fail is appended only if the stream is still at the revision the read model
+ * showed (If-Match), so a record that finished, or started a new attempt, meanwhile is left alone
+ * however far the read model lags. Every API instance runs the loop; a PostgreSQL advisory lock
+ * held for the length of a sweep makes one sweep run at a time.
+ */
+import type { PublishingRecordState } from '@publisher/domain';
+import type { Principal } from '@publisher/platform';
+import { READ_MODEL_SCHEMA } from '@publisher/read-model';
+import type pg from 'pg';
+import { publishingRecords } from '../handlers/aggregates.ts';
+import { type CommandDeps, executeCommand } from '../handlers/command-handler.ts';
+
+/** The advisory lock of the sweep: two int keys, "swep" and 1. */
+const SWEEP_LOCK: readonly [number, number] = [0x73776570, 1];
+
+/** The actor of the sweep's commands. */
+const SWEEPER: Principal = { user_id: 'stuck-record-sweeper', role: 'system_bot', account_id: null, site_ids: null };
+
+export interface StuckRecordSweeperOptions {
+  pool: pg.Pool;
+  deps: CommandDeps<PublishingRecordState>;
+  /** How long an attempt may stay in `publishing` (PUBLISHING_TIMEOUT). */
+  timeoutMs: number;
+  /** Pause between sweeps (STUCK_SWEEP_INTERVAL); 0: `start` does nothing, `sweep` still works. */
+  intervalMs: number;
+  /** Records failed per sweep at most (the next sweep takes the rest). */
+  batchSize?: number;
+  log: { warn: (obj: object, msg: string) => void; info: (obj: object, msg: string) => void };
+  now?: () => Date;
+}
+
+/** What the sweep has done since start: the numbers behind /metrics. */
+export interface StuckRecordStats {
+  sweeps: number;
+  /** Records found in `publishing` past the timeout (a record found twice counts twice). */
+  found: number;
+  /** Records the sweep failed. */
+  failed: number;
+  /** Sweeps that could not run (database, read model missing, …). */
+  errors: number;
+  /** How long the oldest record found by the last sweep had been publishing, in seconds (0: none). */
+  oldestSeconds: number;
+  /** End of the last sweep this instance ran (with the lock), or null. */
+  lastSweepAt: Date | null;
+}
+
+export interface SweepResult {
+  /** False when another instance held the lock: this one did nothing. */
+  active: boolean;
+  found: number;
+  failed: string[];
+  /** Found but moved on in the event store before the fail (finished, re-started, deleted). */
+  movedOn: string[];
+}
+
+export interface StuckRecordSweeper {
+  readonly stats: Readonly<StuckRecordStats>;
+  /** One sweep now (tests, and the loop). */
+  sweep(): Promise<SweepResult>;
+  /** Starts the loop (every `intervalMs`; not at all when it is 0). */
+  start(): void;
+  /** Stops the loop and waits for a sweep in progress. */
+  stop(): Promise<void>;
+}
+
+interface Candidate {
+  id: string;
+  revision: number;
+  attempts: number;
+  updated_at: Date;
+}
+
+/**
+ * @example
+ * const sweeper = createStuckRecordSweeper({ pool, deps, timeoutMs: 15 * 60_000, intervalMs: 30_000, log });
+ * sweeper.start(); … await sweeper.stop();
+ */
+export function createStuckRecordSweeper(options: StuckRecordSweeperOptions): StuckRecordSweeper {
+  const now = options.now ?? (() => new Date());
+  const stats: StuckRecordStats = { sweeps: 0, found: 0, failed: 0, errors: 0, oldestSeconds: 0, lastSweepAt: null };
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+
+  async function sweep(): Promise<SweepResult> {
+    const client = await options.pool.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [
+        ...SWEEP_LOCK,
+      ]);
+      if (!rows[0]?.locked) return { active: false, found: 0, failed: [], movedOn: [] };
+      try {
+        return await sweepLocked(client);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1, $2)', [...SWEEP_LOCK]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async function sweepLocked(client: pg.PoolClient): Promise<SweepResult> {
+    const at = now();
+    const cutoff = new Date(at.getTime() - options.timeoutMs);
+    const { rows } = await client.query<Candidate>(
+      `SELECT id::text AS id, revision, attempts, updated_at FROM ${READ_MODEL_SCHEMA}.publishing_records
+        WHERE status = 'publishing' AND NOT deleted AND updated_at < $1
+        ORDER BY updated_at LIMIT $2`,
+      [cutoff, options.batchSize ?? 100],
+    );
+    const result: SweepResult = { active: true, found: rows.length, failed: [], movedOn: [] };
+    stats.sweeps++;
+    stats.found += rows.length;
+    stats.oldestSeconds = rows[0] ? (at.getTime() - new Date(rows[0].updated_at).getTime()) / 1000 : 0;
+    for (const row of rows) {
+      if (await failOne(row, at)) result.failed.push(row.id);
+      else result.movedOn.push(row.id);
+    }
+    stats.failed += result.failed.length;
+    stats.lastSweepAt = now();
+    if (rows.length > 0) {
+      options.log.warn(
+        { found: rows.length, failed: result.failed, moved_on: result.movedOn, timeout_ms: options.timeoutMs },
+        'stuck publishing records found',
+      );
+    }
+    return result;
+  }
+
+  /** Fails one record if its stream is still where the read model saw it; false when it moved on. */
+  async function failOne(row: Candidate, at: Date): Promise<boolean> {
+    const since = new Date(row.updated_at).toISOString();
+    const error =
+      `publishing timed out: attempt ${row.attempts} started at ${since} and recorded no outcome within ` +
+      `${formatDuration(options.timeoutMs)} (PUBLISHING_TIMEOUT); the worker may have stopped. Retry to ` +
+      'publish again (the destination may already have received it).';
+    try {
+      await executeCommand(options.deps, publishingRecords, {
+        id: row.id,
+        command: { type: 'FailPublishing', data: { error } },
+        ifMatch: { any: false, revisions: new Set([row.revision]) },
+        ctx: {
+          principal: SWEEPER,
+          request_id: `stuck-sweep-${at.getTime()}-${row.id}`,
+          correlation_id: `stuck-sweep-${at.getTime()}`,
+          causation_id: `stuck-sweep-${at.getTime()}`,
+        },
+        authorize: () => {},
+      });
+      return true;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      // The stream moved on since the read model saw it: it is not (or no longer) this stuck attempt.
+      if (code === 'PRECONDITION_FAILED' || code === 'ILLEGAL_TRANSITION' || code === 'RECORD_DELETED') return false;
+      throw err;
+    }
+  }
+
+  function schedule(): void {
+    if (stopped || options.intervalMs <= 0) return;
+    timer = setTimeout(() => {
+      running = sweep()
+        .catch((err) => {
+          stats.errors++;
+          options.log.warn({ err }, 'stuck-record sweep failed; trying again at the next interval');
+        })
+        .finally(schedule);
+    }, options.intervalMs);
+    timer.unref();
+  }
+
+  return {
+    stats,
+    sweep,
+    start: schedule,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+/** `900000` → `15m`, `1500` → `1.5s`: how the timeout reads in a record's error. */
+export function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
