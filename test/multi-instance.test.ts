@@ -34,8 +34,14 @@ import { startWebhookReceiver } from './helpers/webhook-receiver.ts';
 /** The issue's bound on a failover. */
 const TAKEOVER_BOUND_MS = 5000;
 const CLIENTS = 6;
-const BEFORE_KILL_MS = Number(process.env.MULTI_INSTANCE_BEFORE_KILL_MS ?? 12_000);
-const AFTER_KILL_MS = Number(process.env.MULTI_INSTANCE_AFTER_KILL_MS ?? 12_000);
+/**
+ * How much load each phase drives: 2xx answers through each command API and conflicting pairs
+ * before the kill, 2xx answers through the survivor after it. Counts, not durations, so a slow
+ * machine runs longer instead of testing less; each phase is bounded by PHASE_TIMEOUT_MS.
+ */
+const BEFORE_KILL = { answered: 60, pairs: 4, deliveries: 10 };
+const AFTER_KILL = { answered: 80, pairs: 4 };
+const PHASE_TIMEOUT_MS = 90_000;
 const ACCOUNTS = 5;
 const API = '/api/v1/publisher';
 
@@ -257,21 +263,33 @@ async function deploy(): Promise<void> {
   }
 }
 
-async function drive(untilMs: number): Promise<void> {
+/** Runs the clients until `stop` says so. */
+async function drive(stop: () => boolean): Promise<void> {
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, c) => {
-      while (Date.now() < untilMs) await (c % 3 === 0 ? deploy() : publish());
+      while (!stop()) await (c % 3 === 0 ? deploy() : publish());
     }),
   );
 }
+const answeredBy = (api: number, since = 0) => answers.slice(since).filter((a) => a.api === api && ok(a)).length;
+const answeredPairs = (since = 0) => pairs.slice(since).filter((p) => p.answers.every((a) => a.status !== null)).length;
 
 // ---- the run ---------------------------------------------------------------------------------
 
 const takeovers: Record<string, number> = {};
 
 t.test('SIGKILL one instance of each kind under load', async (t) => {
-  const run = drive(Date.now() + BEFORE_KILL_MS + AFTER_KILL_MS);
-  await new Promise((r) => setTimeout(r, BEFORE_KILL_MS));
+  let stopped = false;
+  const run = drive(() => stopped);
+  await waitFor(
+    'load through both command APIs before the kill',
+    () =>
+      answeredBy(0) >= BEFORE_KILL.answered &&
+      answeredBy(1) >= BEFORE_KILL.answered &&
+      answeredPairs() >= BEFORE_KILL.pairs &&
+      hook.deliveries.length >= BEFORE_KILL.deliveries,
+    PHASE_TIMEOUT_MS,
+  );
 
   const leaderProjector = (await projectorState(projectors[0]!)) === 'standby' ? 1 : 0;
   const activeRelay = (await relayRole(relays[0]!)) === 'active' ? 0 : 1;
@@ -280,6 +298,7 @@ t.test('SIGKILL one instance of each kind under load', async (t) => {
   const projectorAtKill = (await readCheckpoint(rm.db)).position;
   const relayAtKill = await relayCheckpoint();
   const killedAt = Date.now();
+  const [answersAtKill, pairsAtKill] = [answers.length, pairs.length];
   down.add(0);
   await Promise.all([
     projectors[leaderProjector]!.kill('SIGKILL'),
@@ -292,16 +311,17 @@ t.test('SIGKILL one instance of each kind under load', async (t) => {
     'the standby projector to take over',
     async () =>
       ['catching_up', 'live'].includes((await projectorState(projectors[1 - leaderProjector]!)) ?? '') &&
-      (await readCheckpoint(rm.db)).position !== projectorAtKill &&
-      Date.now(),
+      (await readCheckpoint(rm.db)).position !== projectorAtKill
+        ? Date.now()
+        : null,
     60_000,
   );
   const relayTakeover = waitFor(
     'the standby relay to take over',
     async () =>
-      (await relayRole(relays[1 - activeRelay]!)) === 'active' &&
-      (await relayCheckpoint()) !== relayAtKill &&
-      Date.now(),
+      (await relayRole(relays[1 - activeRelay]!)) === 'active' && (await relayCheckpoint()) !== relayAtKill
+        ? Date.now()
+        : null,
     60_000,
   );
   takeovers.projector = (await projectorTakeover) - killedAt;
@@ -309,6 +329,13 @@ t.test('SIGKILL one instance of each kind under load', async (t) => {
   t.comment(`takeover after SIGKILL: projector ${takeovers.projector} ms, relay ${takeovers.relay} ms`);
   t.ok(takeovers.projector <= TAKEOVER_BOUND_MS, `the standby projector took over in ${takeovers.projector} ms`);
   t.ok(takeovers.relay <= TAKEOVER_BOUND_MS, `the standby relay took over in ${takeovers.relay} ms`);
+  await waitFor(
+    'load through the surviving command API after the kill',
+    () => answeredBy(1, answersAtKill) >= AFTER_KILL.answered && answeredPairs(pairsAtKill) >= AFTER_KILL.pairs,
+    PHASE_TIMEOUT_MS,
+  ).finally(() => {
+    stopped = true;
+  });
   await run;
 
   const through = [0, 1].map((api) => answers.filter((a) => a.api === api && ok(a)).length);

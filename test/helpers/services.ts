@@ -73,14 +73,18 @@ export interface ServiceProcess {
   kill(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals | null>;
 }
 
-/** Waits until `check` returns a truthy value; fails after `timeoutMs` naming `what`. */
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 30_000): Promise<T> {
+/** Waits until `check` returns a truthy value, and returns it; fails after `timeoutMs` naming `what`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T> | T,
+  timeoutMs = 30_000,
+): Promise<Exclude<T, null | undefined | false | 0 | ''>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await Promise.resolve()
       .then(check)
       .catch(() => undefined);
-    if (value) return value;
+    if (value) return value as Exclude<T, null | undefined | false | 0 | ''>;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
