@@ -46,6 +46,7 @@ const ACCOUNTS = 5;
 const API = '/api/v1/publisher';
 
 const defer = cleanupStack(t);
+const fileStartedAt = Date.now();
 const bundles = await bundleServices(['command-api', 'read-api', 'projector', 'kafka-relay', 'publishing-worker']);
 defer(bundles.remove);
 const db = await createTestDatabase('multi_instance');
@@ -78,18 +79,29 @@ async function start(name: Parameters<typeof startService>[1], env: NodeJS.Proce
   return p;
 }
 
-const commandApis = [await start('command-api'), await start('command-api')];
-const projectors = [await start('projector')];
-await waitFor('the first projector to lead', async () => (await projectorState(projectors[0]!)) === 'live');
-projectors.push(await start('projector'));
-const relays = [await start('kafka-relay', kafkaEnv)];
-await waitFor('the first relay to be active', async () => (await relayRole(relays[0]!)) === 'active');
-relays.push(await start('kafka-relay', kafkaEnv));
-const readApis = [await start('read-api'), await start('read-api')];
+// Started side by side (the services migrate under advisory locks, as in a rolling start); the first
+// projector and relay are made the active ones, so that the test knows which to kill.
+const setUpAt = Date.now();
+t.comment(`bundles, database and topics ready in ${setUpAt - fileStartedAt} ms`);
+const [commandApis, readApis, projectors, relays] = await Promise.all([
+  Promise.all([start('command-api'), start('command-api')]),
+  Promise.all([start('read-api'), start('read-api')]),
+  (async () => {
+    const first = await start('projector');
+    await waitFor('the first projector to lead', async () => (await projectorState(first)) === 'live');
+    return [first, await start('projector')];
+  })(),
+  (async () => {
+    const first = await start('kafka-relay', kafkaEnv);
+    await waitFor('the first relay to be active', async () => (await relayRole(first)) === 'active');
+    return [first, await start('kafka-relay', kafkaEnv)];
+  })(),
+]);
 const balancer = await startBalancer(commandApis.map((a) => a.url));
 defer(balancer.close);
 const workerEnv = { ...kafkaEnv, COMMAND_API_URL: balancer.url, WORKER_GROUP_ID: `${prefix}workers` };
-const workers = [await start('publishing-worker', workerEnv), await start('publishing-worker', workerEnv)];
+const workers = await Promise.all([start('publishing-worker', workerEnv), start('publishing-worker', workerEnv)]);
+t.comment(`ten processes ready in ${Date.now() - setUpAt} ms`);
 
 async function projectorState(p: ServiceProcess): Promise<string | null> {
   const res = await fetch(`${p.url}/status`).catch(() => null);
