@@ -19,7 +19,7 @@
  * Data: DATABASE_URL's server, or an embedded PostgreSQL in .data/bench-pg; databases
  * `bench_growth_<events>`, loaded by `bench/growth/load.ts` (COPY; tens of minutes for 10 M events
  * on a busy 2-core machine) and dropped at the end unless BENCH_KEEP=true (a kept store is reused by
- * the next run; BENCH_FRESH=1 loads it again). BENCH_REBUILD=false skips the rebuilds of kept
+ * the next run; BENCH_FRESH=true loads it again). BENCH_REBUILD=false skips the rebuilds of kept
  * stores. 10 M events take about 25 GB of disk while the rebuild runs; the run refuses to start
  * without room.
  */
@@ -66,6 +66,7 @@ const WRITE_RATE = int('BENCH_WRITE_RATE', 50);
 const READ_RATE = int('BENCH_READ_RATE', 100);
 const KEEP = bool('BENCH_KEEP', false);
 const REBUILD = bool('BENCH_REBUILD', true);
+const FRESH = bool('BENCH_FRESH', false);
 const ACCOUNTS = 1000;
 const TARGET_RATIO = 1.3;
 const TARGET_REBUILD_S = 300;
@@ -181,7 +182,7 @@ async function prepare(events: number): Promise<Prepared> {
     .query<{ events: number }>(`SELECT events FROM public.bench_growth_loaded WHERE events = $1`, [events])
     .catch(() => ({ rows: [] as Array<{ events: number }> }));
   let loadedNow = false;
-  if (marker.rows.length === 0) {
+  if (FRESH || marker.rows.length === 0) {
     await client.end();
     db = await benchDatabase(name, { fresh: true });
     say(`# ${name}: loading ${fmt(events)} events…`);
