@@ -1,10 +1,9 @@
-import { idleConnectionError } from '@publisher/event-store';
+import { idleConnectionError, type SelectedEventStore, selectEventStore } from '@publisher/event-store';
 import { closeGracefully, isDatabaseUnavailable, pgPoolTimeouts } from '@publisher/platform';
 import pg from 'pg';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import { type CommandApiConfig, loadCommandApiConfig } from './config.ts';
-import { createEventStoreFromEnv } from './event-store.ts';
 
 /**
  * The API's pool: bounded waits (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS,
@@ -20,6 +19,19 @@ export function createPool(config: CommandApiConfig, connectionString: string): 
     keepAlive: true,
   });
   return pool;
+}
+
+/**
+ * The configured event store (EVENT_STORE). PostgreSQL shares the API's pool, coalescing appends
+ * beyond APPEND_CONCURRENCY in flight into one call each, with at most APPEND_QUEUE_MB waiting (503 beyond).
+ * @example
+ * const { store, migrate } = openEventStore(config, pool, log);
+ */
+export function openEventStore(config: CommandApiConfig, pool: pg.Pool, logger?: pino.Logger): SelectedEventStore {
+  return selectEventStore(
+    { kind: config.eventStore, esdbUrl: config.eventStoreUrl },
+    { pool, logger, appendConcurrency: config.appendConcurrency, maxQueuedAppendBytes: config.appendQueueBytes },
+  );
 }
 
 async function retryWhileUnavailable(log: pino.Logger, what: string, run: () => Promise<void>): Promise<void> {
@@ -47,7 +59,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const log = pino({ level: config.logLevel });
   const pool = createPool(config, config.databaseUrl);
   pool.on('error', (err) => log.warn({ err: idleConnectionError(err) }, 'idle database connection lost'));
-  const { store, migrate } = createEventStoreFromEnv(config, pool, log);
+  const { store, migrate } = openEventStore(config, pool, log);
   await retryWhileUnavailable(log, 'event store migration', migrate);
 
   const app = await buildApp({ store, pool, config });

@@ -10,8 +10,7 @@ import t from 'tap';
 import { startTcpProxy, viaProxy } from '../../../packages/event-store/test/helpers/tcp-proxy.ts';
 import { buildApp } from '../src/app.ts';
 import { loadCommandApiConfig } from '../src/config.ts';
-import { createEventStoreFromEnv } from '../src/event-store.ts';
-import { createPool } from '../src/server.ts';
+import { createPool, openEventStore } from '../src/server.ts';
 import { API, editor, recordBody, tokenFor } from './helpers.ts';
 
 const QUERY_TIMEOUT_MS = 1000;
@@ -33,7 +32,7 @@ t.test('a hung database: 503 within the timeouts, then recovery without a restar
   });
   const pool = createPool(config, viaProxy(db.url, proxy));
   pool.on('error', () => {});
-  const { store, migrate } = createEventStoreFromEnv(config, pool);
+  const { store, migrate } = openEventStore(config, pool);
   await migrate();
   const app = await buildApp({ store, pool, config }, { logger: false });
   t.teardown(async () => {

@@ -41,9 +41,13 @@ export async function catchUp(store: EventStore, session: Session, options: Catc
   let position = cp.position;
   let caughtUp = false;
   let signalCaughtUp: () => void = () => {};
-  const caughtUpPromise = new Promise<'caught_up'>((resolve) => {
-    signalCaughtUp = () => resolve('caught_up');
-  });
+  // A fresh promise per wait: racing every read against ONE long-pending promise would hang a
+  // reaction holding that read's batch on it, keeping every batch of the replay in memory.
+  const caughtUpSignal = () =>
+    new Promise<'caught_up'>((resolve) => {
+      signalCaughtUp = () => resolve('caught_up');
+      if (caughtUp) resolve('caught_up');
+    });
   const sub = new AbortController();
   const iterator = store
     .subscribe({
@@ -61,7 +65,7 @@ export async function catchUp(store: EventStore, session: Session, options: Catc
   let next = iterator.next();
   try {
     while (true) {
-      const r = await Promise.race([next, caughtUpPromise]);
+      const r = await Promise.race([next, caughtUpSignal()]);
       if (r === 'caught_up' || r.done) break;
       // Reading the next batch overlaps with writing this one.
       next = iterator.next();
