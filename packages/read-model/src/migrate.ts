@@ -80,13 +80,13 @@ export async function migrateReadModel(pool: pg.Pool, options: MigrateReadModelO
  */
 export async function createReadModelIndexes(pool: pg.Pool, schema: string): Promise<void> {
   const statements = indexSql(quoteIdent(schema))
-    // Comments first: one may hold a `;`, and a statement must start with CREATE INDEX.
+    // Comments first: one may hold a `;`, and a statement must start with CREATE [UNIQUE] INDEX.
     .replace(/--[^\n]*/g, '')
     .split(';')
     .map((sql) => sql.trim())
     .filter((sql) => sql !== '');
   for (const statement of statements) {
-    const name = /^CREATE INDEX IF NOT EXISTS (\S+)/.exec(statement)?.[1];
+    const name = /^CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\S+)/.exec(statement)?.[1];
     if (!name) throw new Error(`not an index statement: ${statement.slice(0, 80)}`);
     const invalid = await pool.query(
       `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -94,6 +94,8 @@ export async function createReadModelIndexes(pool: pg.Pool, schema: string): Pro
       [schema, name],
     );
     if (invalid.rowCount) await pool.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(schema)}.${name}`);
-    await pool.query(statement.replace(/^CREATE INDEX IF NOT EXISTS/, 'CREATE INDEX CONCURRENTLY IF NOT EXISTS'));
+    await pool.query(
+      statement.replace(/^CREATE (UNIQUE )?INDEX IF NOT EXISTS/, 'CREATE $1INDEX CONCURRENTLY IF NOT EXISTS'),
+    );
   }
 }
