@@ -1,3 +1,4 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: these are playwright locators (what a user sees), not DOM nodes
 /**
  * The support console in a real headless Chromium against the real stack (command API, projector,
  * read API on the test's PostgreSQL): what a support person does in it, end to end.
@@ -151,5 +152,175 @@ t.test('a service that is down shows a readable message, not a blank page', asyn
     /A Publisher service is unavailable right now \(the read API cannot be reached; retry shortly\)\. Try again in 2 seconds\./,
   );
   t.match(await message(page), /HTTP 503 UPSTREAM_UNAVAILABLE/);
+  await page.close();
+});
+
+async function openRecordAs(page: Page, user: User, id: string, kind = 'publishing-records'): Promise<void> {
+  await pasteToken(page, stack.consoleUrl, tokenFor(user));
+  await page.getByRole('heading', { name: 'Find records' }).waitFor();
+  await page.goto(`${stack.consoleUrl}/#/${kind}/${id}`);
+  await page.locator('table.timeline').waitFor();
+}
+
+const support: User = { sub: 'anna', role: 'support', account_id: 99 };
+
+t.test('the timeline shows each event with its time, actor, changes and what Kafka consumers were sent', async (t) => {
+  const page = await browser.context.newPage();
+  await openRecordAs(page, support, recordId);
+  const rows = page.locator('table.timeline tbody tr');
+  const expected = [
+    ['PublishingRecordCreated', 'ed (editor)', 'publisher.publishing_record.created'],
+    ['PublishingStarted', 'worker (system_bot)', 'publisher.publishing_record.started'],
+    ['PublishingFailed', 'worker (system_bot)', 'publisher.publishing_record.failed'],
+    ['PublishingRetried', 'ed (editor)', 'publisher.publishing_record.retried'],
+    ['PublishingStarted', 'worker (system_bot)', 'publisher.publishing_record.started'],
+    ['PublishingSucceeded', 'worker (system_bot)', 'publisher.publishing_record.published'],
+  ];
+  t.equal(await rows.count(), expected.length, 'one row per event');
+  for (const [i, [type, actor, kafka]] of expected.entries()) {
+    const row = rows.nth(i);
+    t.equal(await row.getAttribute('data-revision'), String(i));
+    t.equal(await row.locator('.event-type').innerText(), type);
+    t.equal(await row.locator('.actor').innerText(), actor);
+    t.equal(await row.locator('.kafka').innerText(), kafka);
+    // UTC and the browser's zone (New York: EST or EDT), the same instant.
+    t.match(await row.locator('.time-utc').innerText(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC$/);
+    t.match(await row.locator('.time-local').innerText(), /E[SD]T$/);
+  }
+  t.match(await page.locator('thead').first().innerText(), /Time \(America\/New_York\)/);
+  t.match(await rows.nth(2).locator('.changes').innerText(), /status: publishing → failed/);
+  t.match(await rows.nth(2).locator('.changes').innerText(), /error_message: — → webhook answered 503/);
+  t.match(await rows.nth(5).locator('.changes').innerText(), /external_url: — → https:\/\/example\.com\/p\/42/);
+  t.match(await page.locator('.summary').innerText(), /published/);
+  await page.close();
+});
+
+t.test('any point of the timeline shows the whole record as it was then', async (t) => {
+  const page = await browser.context.newPage();
+  await openRecordAs(page, support, recordId);
+  await page.getByRole('button', { name: 'As it was at rev 2' }).click();
+  const result = page.locator('.as-of-result');
+  await result.getByRole('heading', { name: 'As it was at revision 2' }).waitFor();
+  const value = (name: string) => result.locator(`dd[data-field="${name}"]`).innerText();
+  t.equal(await value('status'), 'failed');
+  t.equal(await value('error_message'), 'webhook answered 503 (server error)');
+  t.equal(await value('attempts'), '1');
+  t.equal(await value('external_url'), '—');
+  t.equal(await value('revision'), '2');
+  t.match(await result.innerText(), /ETag "2"/);
+
+  // The same through the revision picker, one point earlier.
+  await page.getByLabel('At revision').selectOption('1');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await result.getByRole('heading', { name: 'As it was at revision 1' }).waitFor();
+  t.equal(await value('status'), 'publishing');
+  t.equal(await value('error_message'), '—');
+  await page.close();
+});
+
+t.test('comparing two points names the fields that changed', async (t) => {
+  const page = await browser.context.newPage();
+  await openRecordAs(page, support, recordId);
+  const compare = page.getByRole('form', { name: 'Compare two points' });
+  await compare.getByLabel('From revision').selectOption('2');
+  await compare.getByLabel('To revision').selectOption('5');
+  await compare.getByRole('button', { name: 'Compare' }).click();
+  const summary = page.locator('.diff-summary');
+  await summary.waitFor();
+  const fields = await page
+    .locator('table.diff tbody tr')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-field')));
+  t.same([...fields].sort(), [
+    'attempts',
+    'error_message',
+    'external_id',
+    'external_url',
+    'published_at',
+    'status',
+    'updated_at',
+  ]);
+  t.match(await summary.innerText(), /7 fields differ between revision 2 and revision 5: .*status/);
+  const status = page.locator('table.diff tr[data-field="status"]');
+  t.equal(await status.locator('.before').innerText(), 'failed');
+  t.equal(await status.locator('.after').innerText(), 'published');
+  await page.close();
+});
+
+t.test('a republish with a reason: dry run, confirm, then the timeline shows it', async (t) => {
+  const page = await browser.context.newPage();
+  await openRecordAs(page, support, recordId);
+  const rows = page.locator('table.timeline tbody tr');
+  t.equal(await rows.count(), 6);
+  const redrive = page.getByRole('form', { name: 'Re-drive' });
+  await redrive.getByLabel('Action').selectOption('republish');
+  await redrive.getByLabel('Reason').fill('INC-42: analytics lost its offsets');
+  await redrive.getByRole('button', { name: 'Dry run' }).click();
+  await page.getByRole('heading', { name: 'Dry run: nothing was recorded or sent' }).waitFor();
+  t.match(await page.locator('.dry-run').innerText(), /6 events the relay would send again/);
+  // A dry run records nothing.
+  await page.reload();
+  await page.locator('table.timeline').waitFor();
+  t.equal(await rows.count(), 6, 'nothing recorded by the dry run');
+
+  await redrive.getByLabel('Reason').fill('INC-42: analytics lost its offsets');
+  await redrive.getByRole('button', { name: 'Dry run' }).click();
+  await page.getByRole('button', { name: 'Confirm republish' }).click();
+  await page.locator('table.timeline tbody tr[data-revision="6"]').waitFor();
+  const row = rows.nth(6);
+  t.equal(await row.locator('.event-type').innerText(), 'PublishingRecordRepublishRequested');
+  t.equal(await row.locator('.actor').innerText(), 'anna (support)');
+  t.match(await row.locator('.reason').innerText(), /Reason: INC-42: analytics lost its offsets/);
+  t.match(
+    await row.locator('.kafka').innerText(),
+    /^replay of revisions 0–5 \(public events only\), replay-id [0-9a-f-]{36}$/,
+  );
+  t.match(await page.locator('#message').innerText(), /replay id [0-9a-f-]{36}/);
+  await page.close();
+});
+
+t.test('a deleted record keeps its history', async (t) => {
+  const created = await stack.command(editor, 'POST', 'publishing-records/', {
+    content_id: 43,
+    site_id: 7,
+    sector_id: 3,
+    destination: 'webhook',
+  });
+  const id = String(created.body.data.id);
+  await stack.command(editor, 'DELETE', `publishing-records/${id}`);
+  const page = await browser.context.newPage();
+  await openRecordAs(page, support, id);
+  t.match(await page.locator('.notice').first().innerText(), /This record was deleted/);
+  const types = await page.locator('table.timeline .event-type').allInnerTexts();
+  t.same(types, ['PublishingRecordCreated', 'PublishingRecordDeleted']);
+  t.equal(await page.locator('table.timeline .kafka').nth(1).innerText(), 'publisher.publishing_record.deleted');
+  await page.close();
+});
+
+t.test('the account’s admin sees who from support read its history; an editor may not', async (t) => {
+  const page = await browser.context.newPage();
+  await pasteToken(page, stack.consoleUrl, tokenFor(admin));
+  await page.getByRole('heading', { name: 'Find records' }).waitFor();
+  await page.getByRole('link', { name: 'Access log' }).click();
+  await page.getByRole('heading', { name: 'Access log of account 1' }).waitFor();
+  const reads = page.locator('table.access-log tbody tr');
+  await reads.first().waitFor();
+  const text = await page.locator('table.access-log').innerText();
+  t.match(text, /anna \(account 99\)\s+support\s+history/);
+  t.match(text, new RegExp(recordId));
+
+  await pasteToken(page, stack.consoleUrl, tokenFor(editor));
+  await page.getByRole('heading', { name: 'Find records' }).waitFor();
+  await page.getByRole('link', { name: 'Access log' }).click();
+  t.match(await message(page), /Your role may not do this/);
+  t.match(await message(page), /HTTP 403/);
+  await page.close();
+});
+
+t.test('readable on a narrow window: the page does not scroll sideways, tables scroll in their box', async (t) => {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 390, height: 800 });
+  await openRecordAs(page, support, recordId);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  t.ok(overflow <= 0, `no sideways scroll of the page (overflow ${overflow}px)`);
   await page.close();
 });
