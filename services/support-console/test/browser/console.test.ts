@@ -6,36 +6,11 @@
 import type { Page } from 'playwright-core';
 import t from 'tap';
 import { type Browser, launchBrowser } from './browser.ts';
-import { type Stack, startStack, tokenFor, type User } from './stack.ts';
+import { recordThroughEveryStatus, type Stack, startStack, tokenFor, type User } from './stack.ts';
 
 const editor: User = { sub: 'ed', role: 'editor', account_id: 1 };
-const worker: User = { sub: 'worker', role: 'system_bot' };
 const otherEditor: User = { sub: 'olga', role: 'editor', account_id: 2 };
 const admin: User = { sub: 'ada', role: 'admin', account_id: 1 };
-
-/** A publishing record through every status: pending → publishing → failed → pending → publishing → published. */
-async function recordThroughEveryStatus(stack: Stack): Promise<string> {
-  const created = await stack.command(editor, 'POST', 'publishing-records/', {
-    content_id: 42,
-    site_id: 7,
-    sector_id: 3,
-    destination: 'webhook',
-    destination_config: { url: 'https://hooks.example.com/publisher' },
-  });
-  const id = String(created.body.data.id);
-  await stack.command(worker, 'POST', `publishing-records/${id}/start`);
-  await stack.command(worker, 'POST', `publishing-records/${id}/fail`, {
-    error: 'webhook answered 503 (server error)',
-  });
-  await stack.command(editor, 'POST', `publishing-records/${id}/retry`);
-  await stack.command(worker, 'POST', `publishing-records/${id}/start`);
-  const last = await stack.command(worker, 'POST', `publishing-records/${id}/succeed`, {
-    external_url: 'https://example.com/p/42',
-    external_id: 'p-42',
-  });
-  await stack.projected(editor, String(last.position));
-  return id;
-}
 
 async function pasteToken(page: Page, consoleUrl: string, token: string): Promise<void> {
   await page.goto(`${consoleUrl}/#/sign-in`);
@@ -187,7 +162,7 @@ t.test('the timeline shows each event with its time, actor, changes and what Kaf
     t.match(await row.locator('.time-utc').innerText(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC$/);
     t.match(await row.locator('.time-local').innerText(), /E[SD]T$/);
   }
-  t.match(await page.locator('thead').first().innerText(), /Time \(America\/New_York\)/);
+  t.match(await page.locator('thead').first().innerText(), /Time \(UTC · America\/New_York\)/);
   t.match(await rows.nth(2).locator('.changes').innerText(), /status: publishing → failed/);
   t.match(await rows.nth(2).locator('.changes').innerText(), /error_message: — → webhook answered 503/);
   t.match(await rows.nth(5).locator('.changes').innerText(), /external_url: — → https:\/\/example\.com\/p\/42/);

@@ -114,3 +114,34 @@ export async function startStack(name: string): Promise<Stack> {
     },
   };
 }
+
+const editor: User = { sub: 'ed', role: 'editor', account_id: 1 };
+const worker: User = { sub: 'worker', role: 'system_bot' };
+
+/**
+ * A publishing record of account 1 through every status — pending → publishing → failed → pending
+ * → publishing → published — by an editor (`ed`: create, retry) and the worker (`worker`,
+ * system_bot: start, fail, succeed); returns its id once the read model has it.
+ */
+export async function recordThroughEveryStatus(stack: Stack): Promise<string> {
+  const created = await stack.command(editor, 'POST', 'publishing-records/', {
+    content_id: 42,
+    site_id: 7,
+    sector_id: 3,
+    destination: 'webhook',
+    destination_config: { url: 'https://hooks.example.com/publisher' },
+  });
+  const id = String(created.body.data.id);
+  await stack.command(worker, 'POST', `publishing-records/${id}/start`);
+  await stack.command(worker, 'POST', `publishing-records/${id}/fail`, {
+    error: 'webhook answered 503 (server error)',
+  });
+  await stack.command(editor, 'POST', `publishing-records/${id}/retry`);
+  await stack.command(worker, 'POST', `publishing-records/${id}/start`);
+  const last = await stack.command(worker, 'POST', `publishing-records/${id}/succeed`, {
+    external_url: 'https://example.com/p/42',
+    external_id: 'p-42',
+  });
+  await stack.projected(editor, String(last.position));
+  return id;
+}

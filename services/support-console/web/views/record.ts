@@ -53,7 +53,7 @@ export function recordView(kind: RecordKind, id: string, session: Session): HTML
             String(latest.state?.status ?? 'unknown'),
           ),
           deleted && h('span', { class: 'status status-deleted' }, 'deleted'),
-          ` Revision ${latest.revision}; last event ${utc(latest.occurred_at)} (${local(latest.occurred_at)}).`,
+          ` Account ${String(latest.state?.account_id ?? '—')}, site ${String(latest.state?.site_id ?? '—')}; revision ${latest.revision}, last event ${utc(latest.occurred_at)} (${local(latest.occurred_at)}).`,
         ),
         deleted &&
           h(
@@ -64,9 +64,9 @@ export function recordView(kind: RecordKind, id: string, session: Session): HTML
         count > entries.length &&
           h('p', { class: 'notice' }, `Showing the first ${entries.length} of ${count} events.`),
         h(
-          'section',
-          { 'aria-labelledby': 'current-title' },
-          h('h2', { id: 'current-title' }, deleted ? 'Last state before deletion' : 'Now'),
+          'details',
+          { class: 'now' },
+          h('summary', {}, deleted ? 'The last state before deletion, every field' : 'The record now, every field'),
           latest.state ? recordFields(latest.state) : h('p', {}, 'No state.'),
         ),
         h(

@@ -35,8 +35,7 @@ export function timelineTable(entries: HistoryEntry[], onShowState: (revision: n
           'tr',
           {},
           h('th', { scope: 'col' }, 'Rev'),
-          h('th', { scope: 'col' }, 'Time (UTC)'),
-          h('th', { scope: 'col' }, `Time (${zone})`),
+          h('th', { scope: 'col' }, `Time (UTC · ${zone})`),
           h('th', { scope: 'col' }, 'Actor'),
           h('th', { scope: 'col' }, 'Event'),
           h('th', { scope: 'col' }, 'Fields changed'),
@@ -54,8 +53,13 @@ export function timelineTable(entries: HistoryEntry[], onShowState: (revision: n
             'tr',
             { 'data-revision': entry.revision, 'data-type': entry.type },
             h('td', { class: 'num' }, String(entry.revision)),
-            h('td', { class: 'time-utc' }, utc(entry.occurred_at)),
-            h('td', { class: 'time-local' }, local(entry.occurred_at)),
+            h(
+              'td',
+              { class: 'time' },
+              h('span', { class: 'time-utc' }, utc(entry.occurred_at)),
+              h('br'),
+              h('span', { class: 'time-local' }, local(entry.occurred_at)),
+            ),
             h('td', { class: 'actor' }, actor(entry)),
             h(
               'td',
@@ -87,15 +91,17 @@ export function timelineTable(entries: HistoryEntry[], onShowState: (revision: n
             h(
               'td',
               { class: 'changes' },
-              changed.length === 0
-                ? h('span', { class: 'muted' }, 'none')
-                : h(
-                    'ul',
-                    {},
-                    ...changed.map(([name, [before, after]]) =>
-                      h('li', {}, h('span', { class: 'field-name' }, name), `: ${brief(before)} → ${brief(after)}`),
+              entry.revision === 0
+                ? h('span', { class: 'muted' }, `record created (${changed.length} fields)`)
+                : changed.length === 0
+                  ? h('span', { class: 'muted' }, 'none')
+                  : h(
+                      'ul',
+                      {},
+                      ...changed.map(([name, [before, after]]) =>
+                        h('li', {}, h('span', { class: 'field-name' }, name), `: ${brief(before)} → ${brief(after)}`),
+                      ),
                     ),
-                  ),
             ),
             h('td', { class: 'kafka' }, sentToKafka(entry)),
             h(
@@ -103,8 +109,13 @@ export function timelineTable(entries: HistoryEntry[], onShowState: (revision: n
               {},
               h(
                 'button',
-                { type: 'button', class: 'link', onclick: () => onShowState(entry.revision) },
-                `As it was at rev ${entry.revision}`,
+                {
+                  type: 'button',
+                  class: 'link',
+                  'aria-label': `As it was at rev ${entry.revision}`,
+                  onclick: () => onShowState(entry.revision),
+                },
+                'As it was',
               ),
             ),
           );
