@@ -17,7 +17,6 @@ const FORWARDED_REQUEST_HEADERS = [
   'content-length',
   'if-none-match',
   'x-min-position',
-  'x-request-id',
 ];
 
 export interface ApiProxyOptions {
@@ -40,6 +39,7 @@ export async function apiProxy(fastify: FastifyInstance, options: ApiProxyOption
     prefix: '/api/read',
     rewritePrefix: API_BASE,
     httpMethods: ['GET', 'HEAD'],
+    disableRequestLogging: true,
     replyOptions: replyOptions('read API'),
   });
   await fastify.register(proxy, {
@@ -47,6 +47,7 @@ export async function apiProxy(fastify: FastifyInstance, options: ApiProxyOption
     prefix: '/api/command',
     rewritePrefix: API_BASE,
     httpMethods: ['POST'],
+    disableRequestLogging: true,
     replyOptions: replyOptions('command API'),
   });
 }
@@ -54,12 +55,14 @@ export async function apiProxy(fastify: FastifyInstance, options: ApiProxyOption
 function replyOptions(name: string): FastifyHttpProxyOptions['replyOptions'] {
   return {
     retryDelay: () => null,
-    rewriteRequestHeaders: (_request, headers) => {
+    rewriteRequestHeaders: (request, headers) => {
       const kept: typeof headers = {};
       for (const header of FORWARDED_REQUEST_HEADERS) {
         const value = headers[header];
         if (value !== undefined) kept[header] = value;
       }
+      // One request id in the console's log and the API's (and in the answer the page shows).
+      kept['x-request-id'] = request.id;
       return kept;
     },
     // The API could not be reached (refused, reset, timed out): an enveloped 503 the page can show.

@@ -1,12 +1,23 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-/** The service's directory: `src/` when run from sources, `dist/` when bundled — one level either way. */
-const SERVICE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const WEB_DIR = path.join(SERVICE_ROOT, 'web');
+/**
+ * The browser sources, `web/` in the service's directory: found upwards from this module, which is
+ * `src/assets.ts` under the sources and `dist/server.mjs` (or deeper) once bundled.
+ */
+export const WEB_DIR = findWebDir(path.dirname(fileURLToPath(import.meta.url)));
+
+function findWebDir(from: string): string {
+  for (let dir = from, i = 0; i < 4; i++, dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'web');
+    if (existsSync(path.join(candidate, 'main.ts'))) return candidate;
+  }
+  throw new Error(`support console: no web/main.ts above ${from}`);
+}
 
 export interface Asset {
   body: Buffer;

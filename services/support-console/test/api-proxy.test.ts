@@ -71,6 +71,8 @@ t.test(
     t.equal(request?.headers['if-none-match'], '"2"');
     t.notOk(request?.headers.cookie, 'cookies stay behind');
     t.notOk(request?.headers['x-forwarded-for']);
+    t.ok(request?.headers['x-request-id'], 'the console’s request id goes along');
+    t.equal(request?.headers['x-request-id'], response.headers['x-request-id'], 'one id in both logs');
   },
 );
 

@@ -28,9 +28,10 @@ try {
   await page.getByRole('heading', { name: 'Find records' }).waitFor();
   await page.goto(`${stack.consoleUrl}/#/publishing-records/${id}`);
   await page.locator('table.timeline').waitFor();
-  const bottom = await page
-    .locator('table.timeline')
-    .evaluate((table) => table.getBoundingClientRect().bottom + window.scrollY);
+  // In page coordinates (a string script runs in the page, not in Node).
+  const bottom = Number(
+    await page.evaluate(`document.querySelector('table.timeline').getBoundingClientRect().bottom + window.scrollY`),
+  );
   await page.screenshot({
     path: output,
     fullPage: true,

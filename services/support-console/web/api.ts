@@ -2,6 +2,7 @@
  * Every call to the APIs, through the console's same-origin proxy (`/api/read/…` → read API,
  * `/api/command/…` → command API), with the signed-in user's token and nothing else.
  */
+import { readableMessage } from './messages.ts';
 import { currentSession } from './session.ts';
 
 export interface ErrorBody {
@@ -24,32 +25,6 @@ export class ApiError extends Error {
   ) {
     super(readableMessage(status, code, detail, retryAfter));
     this.name = 'ApiError';
-  }
-}
-
-/** One sentence a support person understands, for each status the APIs answer. */
-export function readableMessage(status: number, code: string, detail: string, retryAfter: string | null): string {
-  switch (status) {
-    case 400:
-      return `The request was refused as invalid: ${detail}`;
-    case 401:
-      return code === 'AUTH_TOKEN_EXPIRED'
-        ? 'Your token has expired. Sign in again.'
-        : `Your token was not accepted (${detail}). Sign in again.`;
-    case 403:
-      return `Your role may not do this: ${detail}`;
-    case 404:
-      return code === 'RECORD_DELETED'
-        ? `That record was deleted by then (${detail}). Its history is still shown.`
-        : 'Not found: there is no such record, or it belongs to an account you cannot see.';
-    case 409:
-      return `Not possible in the record's current state: ${detail}`;
-    case 429:
-      return `Too many requests for your account. Wait ${retryAfter ?? 'a few'} seconds and try again.`;
-    case 503:
-      return `A Publisher service is unavailable right now (${detail}). Try again ${retryAfter ? `in ${retryAfter} seconds` : 'shortly'}.`;
-    default:
-      return status >= 500 ? `The server failed (${status}): ${detail}` : `Request failed (${status}): ${detail}`;
   }
 }
 

@@ -97,11 +97,12 @@ t.test('an expired token leads back to sign-in', async (t) => {
   // A token the API refuses (forged signature) also leads back, with the API's reason.
   await pasteToken(page, stack.consoleUrl, tokenFor({ sub: 'anna', role: 'support', account_id: 99 }));
   await page.getByRole('heading', { name: 'Find records' }).waitFor();
-  await page.evaluate(() => {
+  // Forge its signature in the tab's storage (a string script: it runs in the page, not in Node).
+  await page.evaluate(`(() => {
     const key = 'publisher-support-console-token';
     const token = sessionStorage.getItem(key) ?? '';
-    sessionStorage.setItem(key, `${token.slice(0, -4)}AAAA`);
-  });
+    sessionStorage.setItem(key, token.slice(0, -4) + 'AAAA');
+  })()`);
   await page.goto(`${stack.consoleUrl}/#/publishing-records/${recordId}`);
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   t.match(await message(page), /Your token was not accepted/);
@@ -295,7 +296,7 @@ t.test('readable on a narrow window: the page does not scroll sideways, tables s
   const page = await browser.context.newPage();
   await page.setViewportSize({ width: 390, height: 800 });
   await openRecordAs(page, support, recordId);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
   t.ok(overflow <= 0, `no sideways scroll of the page (overflow ${overflow}px)`);
   await page.close();
 });
