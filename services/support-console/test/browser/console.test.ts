@@ -9,6 +9,7 @@ import { type Browser, launchBrowser } from './browser.ts';
 import { recordThroughEveryStatus, type Stack, startStack, tokenFor, type User } from './stack.ts';
 
 const editor: User = { sub: 'ed', role: 'editor', account_id: 1 };
+const worker: User = { sub: 'worker', role: 'system_bot' };
 const otherEditor: User = { sub: 'olga', role: 'editor', account_id: 2 };
 const admin: User = { sub: 'ada', role: 'admin', account_id: 1 };
 
@@ -54,6 +55,8 @@ t.test('development sign-in, then listing by account and status finds the record
   const list = page.getByRole('form', { name: 'List records' });
   await list.getByLabel('Account id').fill('1');
   await list.getByLabel('Status').selectOption('published');
+  await list.getByLabel('Content id').fill('42');
+  await list.getByLabel('Destination').fill('webhook');
   await list.getByRole('button', { name: 'List' }).click();
   const row = page.locator('.results tbody tr');
   await row.first().waitFor();
@@ -269,6 +272,43 @@ t.test('a deleted record keeps its history', async (t) => {
   const types = await page.locator('table.timeline .event-type').allInnerTexts();
   t.same(types, ['PublishingRecordCreated', 'PublishingRecordDeleted']);
   t.equal(await page.locator('table.timeline .kafka').nth(1).innerText(), 'publisher.publishing_record.deleted');
+  await page.close();
+});
+
+t.test('a deployment: its timeline, a list by site, and its republish offered alone', async (t) => {
+  const created = await stack.command(editor, 'POST', 'deploy', { site_id: 8, metadata: { commit: 'abc123' } });
+  const id = String(created.body.data.id);
+  await stack.command(worker, 'POST', `deployments/${id}/start`);
+  const last = await stack.command(worker, 'POST', `deployments/${id}/succeed`, {
+    deployment_url: 'https://site-8.example.com/',
+  });
+  await stack.projected(editor, String(last.position));
+
+  const page = await browser.context.newPage();
+  await pasteToken(page, stack.consoleUrl, tokenFor(support));
+  await page.getByRole('heading', { name: 'Find records' }).waitFor();
+  const list = page.getByRole('form', { name: 'List records' });
+  await list.getByLabel('Kind').selectOption('deployments');
+  await list.getByLabel('Site id').fill('8');
+  await list.getByRole('button', { name: 'List' }).click();
+  await page.locator('.results tbody tr').first().waitFor();
+  t.match(await page.locator('.results tbody tr').first().innerText(), /\b1\s+8\s+1\s+deployed/);
+  await page.getByRole('link', { name: id }).click();
+  await page.getByRole('heading', { name: `Deployment ${id}` }).waitFor();
+  await page.locator('table.timeline').waitFor();
+  const types = await page.locator('table.timeline .event-type').allInnerTexts();
+  t.same(types, ['DeploymentCreated', 'DeploymentStarted', 'DeploymentSucceeded']);
+  t.same(await page.locator('table.timeline .kafka').allInnerTexts(), [
+    'publisher.deployment.created',
+    'publisher.deployment.started',
+    'publisher.deployment.deployed',
+  ]);
+  const actions = await page
+    .getByRole('form', { name: 'Re-drive' })
+    .getByLabel('Action')
+    .locator('option')
+    .allInnerTexts();
+  t.same(actions, ['Republish its events to Kafka'], 'deployments are republished, never redelivered');
   await page.close();
 });
 
