@@ -197,6 +197,66 @@ t.test('any point of the timeline shows the whole record as it was then', async 
   await page.close();
 });
 
+t.test('a time in the browser’s zone shows the record as it was at that instant', async (t) => {
+  const page = await browser.context.newPage();
+  await openRecordAs(page, support, recordId);
+  // The instant of revision 2 (failed), typed as New York wall-clock time to the millisecond.
+  const failedAt = await page.locator('table.timeline tbody tr[data-revision="2"] .time-utc').innerText();
+  const instant = new Date(`${failedAt.replace(' UTC', 'Z').replace(' ', 'T')}`);
+  const wall = new Intl.DateTimeFormat('sv-SE', {
+    timeZone: 'America/New_York',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).format(instant);
+  const ms = String(instant.getUTCMilliseconds()).padStart(3, '0');
+  await page.getByLabel('or at a time (your zone)').fill(`${wall.replace(' ', 'T')}.${ms}`);
+  await page.getByRole('button', { name: 'Show' }).click();
+  const result = page.locator('.as-of-result');
+  await result.locator('dd[data-field="status"]').waitFor();
+  t.match(await result.locator('h3').innerText(), new RegExp(`As it was at ${failedAt.replace(/[.]/g, '\\.')}`));
+  t.equal(await result.locator('dd[data-field="revision"]').innerText(), '2');
+  t.equal(await result.locator('dd[data-field="status"]').innerText(), 'failed');
+  await page.close();
+});
+
+t.test(
+  'a failed record redelivered: dry run, confirm, then pending again with the reason in the timeline',
+  async (t) => {
+    const created = await stack.command(editor, 'POST', 'publishing-records/', {
+      content_id: 44,
+      site_id: 7,
+      sector_id: 3,
+      destination: 'webhook',
+    });
+    const id = String(created.body.data.id);
+    await stack.command(worker, 'POST', `publishing-records/${id}/start`);
+    await stack.command(worker, 'POST', `publishing-records/${id}/fail`, { error: 'webhook answered 410 (gone)' });
+    const page = await browser.context.newPage();
+    await openRecordAs(page, support, id);
+    const redrive = page.getByRole('form', { name: 'Re-drive' });
+    await redrive.getByLabel('Action').selectOption('redeliver');
+    await redrive.getByLabel('Reason').fill('INC-43: destination fixed');
+    await redrive.getByRole('button', { name: 'Dry run' }).click();
+    await page.getByRole('heading', { name: 'Dry run: nothing was recorded or sent' }).waitFor();
+    t.match(await page.locator('.dry-run').innerText(), /PublishingRedeliveryRequested/);
+    await page.getByRole('button', { name: 'Confirm redeliver' }).click();
+    const row = page.locator('table.timeline tbody tr[data-revision="3"]');
+    await row.waitFor();
+    t.equal(await row.locator('.event-type').innerText(), 'PublishingRedeliveryRequested');
+    t.equal(await row.locator('.actor').innerText(), 'anna (support)');
+    t.match(await row.locator('.reason').innerText(), /INC-43: destination fixed/);
+    t.match(await row.locator('.changes').innerText(), /status: failed → pending/);
+    t.equal(await row.locator('.kafka').innerText(), 'publisher.publishing_record.retried');
+    t.match(await page.locator('.summary').innerText(), /pending/);
+    await page.close();
+  },
+);
+
 t.test('comparing two points names the fields that changed', async (t) => {
   const page = await browser.context.newPage();
   await openRecordAs(page, support, recordId);

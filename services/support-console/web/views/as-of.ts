@@ -34,7 +34,7 @@ export function asOfPanel(kind: RecordKind, id: string, entries: HistoryEntry[])
     h('option', { value: '' }, 'choose…'),
     ...entries.map((e) => h('option', { value: e.revision }, `rev ${e.revision} · ${e.type} · ${utc(e.occurred_at)}`)),
   );
-  const time = h('input', { name: 'time', type: 'datetime-local', step: 1 });
+  const time = h('input', { name: 'time', type: 'datetime-local', step: 0.001 });
   const submit = h('button', { type: 'submit' }, 'Show');
   const form = h(
     'form',
