@@ -94,6 +94,10 @@ export function pageLink(link: string | null): string | null {
   return `${url.pathname.slice(at + base.length)}${url.search}`;
 }
 
+/**
+ * The APIs' envelopes as `@publisher/contracts` defines them (`ListEnvelopeOf`, `SuccessEnvelopeOf`),
+ * restated: the browser build is type-checked without Node's types, which that package's sources use.
+ */
 export interface ListEnvelope<T> {
   success: true;
   count: number;
