@@ -1,66 +1,50 @@
-import { createFastify, platform } from '@publisher/platform';
+import { type EventStore, selectEventStore } from '@publisher/event-store';
+import {
+  API_PREFIX,
+  canReadAnyAccount,
+  createFastify,
+  httpError,
+  platform,
+  success,
+  type TypeBoxFastify,
+} from '@publisher/platform';
 import {
   createReadModelConnection,
-  loadDeploymentDocuments,
-  loadPublishingRecordDocuments,
   migrateReadModel,
   READ_MODELS_PROJECTION,
   type ReadModelConnection,
 } from '@publisher/read-model';
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { Type } from 'typebox';
+import { pino } from 'pino';
 import { CheckpointWatcher } from './checkpoint-watcher.ts';
 import type { ReadApiConfig } from './config.ts';
 import type { ReadApiDeps } from './deps.ts';
-import { READ_API_STATUS_BY_CODE } from './errors.ts';
-import { LookupBatcher } from './lookup-batcher.ts';
+import { StreamReader } from './history/stream-cache.ts';
 import { ResponseCache } from './response-cache.ts';
+import auditRoutes from './routes/audit.ts';
 import deploymentRoutes from './routes/deployments.ts';
+import historyRoutes from './routes/history.ts';
 import publishingRecordRoutes from './routes/publishing-records.ts';
 import siteRoutes from './routes/sites.ts';
-
-export const API_PREFIX = '/api/v1/publisher';
+import { ProjectionStatus } from './schemas.ts';
 
 export interface ReadApiOptions {
   config: ReadApiConfig;
   /** The read models' pool; opened from `config.databaseUrl` (and closed with the app) when absent. */
   connection?: ReadModelConnection;
+  /**
+   * The event store: history and as-of reads come from its streams, and its head tells a
+   * `min_position` never to be reached from one not projected yet. Opened as `config.eventStore`
+   * selects (and closed with the app) when absent.
+   */
+  store?: Pick<EventStore, 'headPosition' | 'readStream'>;
 }
 
-const ProjectionStatus = Type.Object({
-  success: Type.Literal(true),
-  data: Type.Object({
-    projection: Type.String(),
-    position: Type.Union([Type.String(), Type.Null()]),
-    updated_at: Type.Union([Type.String(), Type.Null()]),
-    stopped: Type.Union([
-      Type.Object({
-        at: Type.String(),
-        event_id: Type.String(),
-        event_type: Type.String(),
-        position: Type.String(),
-        reason: Type.String(),
-      }),
-      Type.Null(),
-    ]),
-    response_cache: Type.Object({
-      /** Cached answers are current as of this checkpoint (announced by the projector's notices). */
-      position: Type.Union([Type.String(), Type.Null()]),
-      entries: Type.Integer(),
-      bytes: Type.Integer(),
-      max_bytes: Type.Integer(),
-      hits: Type.Integer(),
-      misses: Type.Integer(),
-    }),
-  }),
-  request_id: Type.String(),
-});
-
 /**
- * The read API as a plugin: the platform (envelope, auth, rate limit, /docs, /health, /ready) and
- * the read routes under /api/v1/publisher/, plus `GET /status` (the projection's checkpoint, if a
- * poison event stopped it which event, and the response cache's size and hit counts).
+ * The read API as a plugin: the platform (envelope, auth, rate limit, /docs, /health, /ready), the
+ * read routes under /api/v1/publisher/, and `GET /status` for operators (a privileged token): the
+ * projection's checkpoint, which event stopped it if a poison event did, and the response cache.
  */
 const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) => {
   const { config } = opts;
@@ -70,10 +54,12 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
       connectionString: config.databaseUrl ?? '',
       max: config.databasePoolSize,
       applicationName: 'publisher-read-api',
+      timeoutMs: config.databaseTimeoutMs,
       onPoolError: (err) => fastify.log.warn({ err }, 'idle database connection lost'),
     });
   if (!opts.connection) fastify.addHook('onClose', async () => connection.close());
   await migrateReadModel(connection.pool, { logger: fastify.log });
+  const store = opts.store ?? (await openEventStore(config, fastify));
 
   const watcher = new CheckpointWatcher({
     db: connection.db,
@@ -86,11 +72,16 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
   watcher.onChange((position, accounts) => cache.changed(position, accounts));
   const deps: ReadApiDeps = {
     db: connection.db,
+    reader: connection.reader,
     watcher,
     cache,
-    records: new LookupBatcher((ids) => loadPublishingRecordDocuments(connection.pool, ids)),
-    deployments: new LookupBatcher((ids) => loadDeploymentDocuments(connection.pool, ids)),
-    minPositionTimeoutMs: config.minPositionTimeoutMs,
+    wait: {
+      watcher,
+      log: store,
+      timeoutMs: config.minPositionTimeoutMs,
+      headCheckAfterMs: Math.min(500, config.minPositionTimeoutMs),
+    },
+    streams: new StreamReader(store, config.streamCacheEvents),
   };
 
   await fastify.register(platform, {
@@ -116,27 +107,28 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
         },
       },
     ],
-    statusByCode: READ_API_STATUS_BY_CODE,
+    rateLimitPool: connection.pool,
   });
 
-  fastify.get(
-    '/status',
-    { config: { rateLimit: false }, schema: { hide: true, response: { 200: ProjectionStatus } } },
-    async (request) => {
-      await watcher.refresh().catch(() => {});
-      return {
-        success: true as const,
-        data: {
+  await fastify.register(async (ops) => {
+    ops.addHook('onRequest', ops.authenticate);
+    ops.get(
+      '/status',
+      { config: { rateLimit: false }, schema: { hide: true, response: { 200: ProjectionStatus } } },
+      async (request) => {
+        // It names the event that stopped the projection and why: for operators, not tenants.
+        if (!canReadAnyAccount(request.principal)) throw httpError('ROLE_FORBIDDEN', 'GET /status is for operators');
+        await watcher.refresh().catch(() => {});
+        return success(request, {
           projection: READ_MODELS_PROJECTION,
           position: watcher.position,
           updated_at: watcher.updatedAt,
           stopped: watcher.stop,
           response_cache: { position: watcher.announced, ...cache.stats() },
-        },
-        request_id: request.id,
-      };
-    },
-  );
+        });
+      },
+    );
+  });
 
   await fastify.register(
     async (api) => {
@@ -144,10 +136,27 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
       await api.register(publishingRecordRoutes, { prefix: '/publishing-records', deps });
       await api.register(deploymentRoutes, { prefix: '/deployments', deps });
       await api.register(siteRoutes, { prefix: '/sites', deps });
+      await api.register(historyRoutes, { deps });
+      await api.register(auditRoutes, { prefix: '/audit', deps });
     },
     { prefix: API_PREFIX },
   );
 };
+
+/** The event store history and as-of reads come from, with a small pool of its own; closed with the app. */
+async function openEventStore(config: ReadApiConfig, fastify: FastifyInstance): Promise<EventStore> {
+  const { store, migrate } = selectEventStore(config.eventStore, {
+    connectionString: config.databaseUrl ?? '',
+    poolSize: config.eventStorePoolSize,
+    applicationName: 'publisher-read-api-store',
+    // Its own pino logger (the store takes pino's type, not Fastify's logger interface).
+    logger: pino({ level: config.logLevel, base: { service: 'read-api', component: 'event-store' } }),
+  });
+  fastify.addHook('onClose', async () => store.close());
+  // The read API may start before the command API has created the store's schema.
+  await migrate();
+  return store;
+}
 
 export const readApi = fp(readApiPlugin, { name: '@publisher/read-api', fastify: '5.x' });
 
@@ -161,7 +170,7 @@ export const readApi = fp(readApiPlugin, { name: '@publisher/read-api', fastify:
 export async function buildApp(
   options: ReadApiOptions,
   server: Partial<FastifyServerOptions> = {},
-): Promise<FastifyInstance> {
+): Promise<TypeBoxFastify> {
   const app = createFastify(options.config, server);
   await app.register(readApi, options);
   await app.ready();
