@@ -1,7 +1,6 @@
 import proxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
-import { errorEnvelope } from '@publisher/platform';
+import { errorEnvelope, STATUS_BY_CODE } from '@publisher/platform';
 import type { FastifyInstance } from 'fastify';
-import { SUPPORT_CONSOLE_STATUS_BY_CODE, UPSTREAM_UNAVAILABLE } from './errors.ts';
 
 /** The Publisher base path on both APIs. */
 const API_BASE = '/api/v1/publisher';
@@ -70,9 +69,9 @@ function replyOptions(name: string): FastifyHttpProxyOptions['replyOptions'] {
     onError: (reply, { error }) => {
       reply.log.warn({ err: error }, `${name} unreachable`);
       void reply
-        .code(SUPPORT_CONSOLE_STATUS_BY_CODE[UPSTREAM_UNAVAILABLE] ?? 503)
+        .code(STATUS_BY_CODE.UPSTREAM_UNAVAILABLE)
         .header('retry-after', '2')
-        .send(errorEnvelope(reply.request.id, UPSTREAM_UNAVAILABLE, `the ${name} cannot be reached; retry shortly`));
+        .send(errorEnvelope(reply.request.id, 'UPSTREAM_UNAVAILABLE', `the ${name} cannot be reached; retry shortly`));
     },
   };
 }

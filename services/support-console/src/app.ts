@@ -5,7 +5,6 @@ import { apiProxy } from './api-proxy.ts';
 import { buildAssets } from './assets.ts';
 import type { SupportConsoleConfig } from './config.ts';
 import devSignIn from './dev-sign-in.ts';
-import { SUPPORT_CONSOLE_STATUS_BY_CODE } from './errors.ts';
 
 /**
  * The page may load only its own script and style and talk only to its own origin (the API proxy):
@@ -42,7 +41,7 @@ export async function buildApp(
   const assets = await buildAssets();
   const app = createFastify(config, overrides);
   app.setValidatorCompiler(validatorCompiler);
-  await app.register(errorHandler, { statusByCode: { ...SUPPORT_CONSOLE_STATUS_BY_CODE } });
+  await app.register(errorHandler);
   await app.register(health);
 
   app.addHook('onSend', async (_request, reply) => {
