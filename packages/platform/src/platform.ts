@@ -59,5 +59,8 @@ export function createFastify(
   config: Pick<PlatformConfig, 'logLevel' | 'bodyLimit'>,
   overrides: Partial<FastifyServerOptions> = {},
 ): FastifyInstance & ReturnType<FastifyInstance['withTypeProvider']> {
-  return Fastify({ ...serverOptions(config), ...overrides }).withTypeProvider<TypeBoxTypeProvider>() as never;
+  const options = serverOptions(config);
+  // Fastify refuses both; a service passes its own pino instance (named, see `loggerOptions`).
+  if (overrides.loggerInstance) delete options.logger;
+  return Fastify({ ...options, ...overrides }).withTypeProvider<TypeBoxTypeProvider>() as never;
 }

@@ -20,10 +20,21 @@ export interface SelectedEventStore {
  * const { store, migrate } = createEventStoreFromEnv(config, pool, logger);
  * await migrate();
  */
-export function createEventStoreFromEnv(config: CommandApiConfig, pool: pg.Pool, logger?: Logger): SelectedEventStore {
+export function createEventStoreFromEnv(
+  config: CommandApiConfig,
+  pool: pg.Pool,
+  logger?: Logger,
+  /** Told the size of every group-commit call (the `append_batch_size` metric). */
+  onAppendBatch?: (size: number) => void,
+): SelectedEventStore {
   switch (config.eventStore) {
     case 'postgres': {
-      const store = createPostgresEventStore({ pool, logger, appendConcurrency: config.appendConcurrency });
+      const store = createPostgresEventStore({
+        pool,
+        logger,
+        appendConcurrency: config.appendConcurrency,
+        onAppendBatch,
+      });
       return { store, migrate: () => store.migrate() };
     }
     case 'esdb': {

@@ -1,5 +1,6 @@
 import type { EventMetadata } from '@publisher/event-store';
 import type { Principal } from '@publisher/platform';
+import { traceparentOf } from '@publisher/telemetry';
 import type { FastifyRequest } from 'fastify';
 
 /** Event schema version written into every event's metadata by this API. */
@@ -41,7 +42,10 @@ export function commandContext(request: FastifyRequest): CommandContext {
  * eventMetadata(ctx, { account_id: 1, site_id: 2, sector_id: 3 }, at)
  */
 export function eventMetadata(ctx: CommandContext, tenant: EventMetadata['tenant'], at: string): EventMetadata {
-  return {
+  // The request's span (active while the route runs): the relay writes it as the Kafka header
+  // the worker continues, so one trace spans app → command → event → Kafka → worker.
+  const traceparent = traceparentOf();
+  const metadata: EventMetadata = {
     correlation_id: ctx.correlation_id,
     causation_id: ctx.causation_id,
     actor: { user_id: ctx.principal.user_id, role: ctx.principal.role },
@@ -50,4 +54,6 @@ export function eventMetadata(ctx: CommandContext, tenant: EventMetadata['tenant
     occurred_at: at,
     schema_version: EVENT_SCHEMA_VERSION,
   };
+  if (traceparent) metadata.traceparent = traceparent;
+  return metadata;
 }

@@ -1,4 +1,5 @@
 import { createFastify, platform } from '@publisher/platform';
+import { fastifyTelemetry, ServiceMetrics } from '@publisher/telemetry';
 import {
   createReadModelConnection,
   loadDeploymentDocuments,
@@ -15,6 +16,7 @@ import type { ReadApiConfig } from './config.ts';
 import type { ReadApiDeps } from './deps.ts';
 import { READ_API_STATUS_BY_CODE } from './errors.ts';
 import { LookupBatcher } from './lookup-batcher.ts';
+import { registerReadApiMetrics } from './metrics.ts';
 import { ResponseCache } from './response-cache.ts';
 import deploymentRoutes from './routes/deployments.ts';
 import publishingRecordRoutes from './routes/publishing-records.ts';
@@ -26,6 +28,8 @@ export interface ReadApiOptions {
   config: ReadApiConfig;
   /** The read models' pool; opened from `config.databaseUrl` (and closed with the app) when absent. */
   connection?: ReadModelConnection;
+  /** The registry `/metrics` serves; a new one by default (none with METRICS_ENABLED=false). */
+  metrics?: ServiceMetrics | null;
 }
 
 const ProjectionStatus = Type.Object({
@@ -93,6 +97,10 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
     minPositionTimeoutMs: config.minPositionTimeoutMs,
   };
 
+  const metrics =
+    opts.metrics !== undefined ? opts.metrics : config.telemetry.metricsEnabled ? new ServiceMetrics('read_api') : null;
+  if (metrics) registerReadApiMetrics(metrics, { cache, watcher });
+  await fastify.register(fastifyTelemetry, { metrics, serveMetrics: config.telemetry.metricsPort === null });
   await fastify.register(platform, {
     config,
     openapi: {

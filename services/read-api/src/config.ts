@@ -1,4 +1,5 @@
 import { DEFAULT_READ_API_PORT, integerFromEnv, loadPlatformConfig, type PlatformConfig } from '@publisher/platform';
+import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
 
 export interface ReadApiConfig extends PlatformConfig {
   /** Longest a request waits for its `min_position` before answering 503 PROJECTION_BEHIND. */
@@ -7,6 +8,8 @@ export interface ReadApiConfig extends PlatformConfig {
   databasePoolSize: number;
   /** Bytes of serialized responses kept in memory (0: no response cache). */
   cacheMaxBytes: number;
+  /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED, OTEL_EXPORTER_OTLP_ENDPOINT. */
+  telemetry: TelemetryConfig;
 }
 
 /**
@@ -24,5 +27,6 @@ export function loadReadApiConfig(env: NodeJS.ProcessEnv = process.env): ReadApi
     minPositionTimeoutMs: integerFromEnv(env, 'READ_API_MIN_POSITION_TIMEOUT_MS', 5000, 0, 60_000),
     databasePoolSize: integerFromEnv(env, 'READ_API_POOL_SIZE', 20, 1, 500),
     cacheMaxBytes: integerFromEnv(env, 'READ_API_CACHE_MB', 64, 0, 16_384) * 1024 * 1024,
+    telemetry: loadTelemetryConfig(env),
   };
 }
