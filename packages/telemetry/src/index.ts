@@ -1,7 +1,7 @@
+export { loadTelemetryConfig, type TelemetryConfig } from './config.ts';
 export { type FastifyTelemetryOptions, fastifyTelemetry } from './fastify-telemetry.ts';
-export { SECONDS_BUCKETS, type ServiceName, ServiceMetrics, SIZE_BUCKETS } from './metrics.ts';
+export { SECONDS_BUCKETS, ServiceMetrics, type ServiceName, SIZE_BUCKETS } from './metrics.ts';
 export { type MetricsServer, serveMetrics } from './metrics-server.ts';
-export { type TelemetryConfig, loadTelemetryConfig } from './config.ts';
 export {
   contextFrom,
   injectTraceparent,

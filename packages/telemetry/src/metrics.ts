@@ -50,18 +50,22 @@ export class ServiceMetrics {
 
   /**
    * A counter read from a number the code already keeps (a stats object), on each scrape; the
-   * code it counts needs no change.
+   * code it counts needs no change. With `label`, `read` answers one number per label value.
    * @example
    * metrics.counterOf('sweeps_total', 'Sweeps run.', () => sweeper.stats.sweeps);
+   * metrics.counterOf('dead_letters_total', 'By reason.', () => ({ undecodable: s.a, other: s.b }), 'reason');
    */
-  counterOf(name: string, help: string, read: () => number): client.Counter {
+  counterOf(name: string, help: string, read: () => number | Record<string, number>, label?: string): client.Counter {
     return new client.Counter({
       name: this.prefix + name,
       help,
+      labelNames: label ? [label] : [],
       registers: [this.registry],
-      collect(this: client.Counter) {
+      collect(this: client.Counter<string>) {
         this.reset();
-        this.inc(read());
+        const value = read();
+        if (typeof value === 'number') this.inc(value);
+        else for (const [labelValue, n] of Object.entries(value)) this.inc({ [label ?? '']: labelValue }, n);
       },
     });
   }

@@ -14,9 +14,9 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
+  AlwaysOnSampler,
   BatchSpanProcessor,
   ParentBasedSampler,
-  AlwaysOnSampler,
   type SpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';

@@ -12,12 +12,12 @@ import { COMMAND_API_STATUS_BY_CODE } from './errors.ts';
 import { StateCache } from './handlers/state-cache.ts';
 import { migrateIdempotency } from './idempotency/schema.ts';
 import { createIdempotencyStore } from './idempotency/store.ts';
+import { instrumentAppends } from './metrics.ts';
 import deploymentRoutes from './routes/deployments/index.ts';
 import publishingRecordRoutes from './routes/publishing-records/index.ts';
 import { API_PREFIX } from './routes/responses.ts';
 import rootActionRoutes from './routes/root-actions/index.ts';
 import webhookSigningSecretRoutes from './routes/webhook-signing-secret/index.ts';
-import { instrumentAppends } from './metrics.ts';
 import { registerStuckRecordMetrics } from './sweeper/metrics.ts';
 import { createStuckRecordSweeper } from './sweeper/stuck-records.ts';
 

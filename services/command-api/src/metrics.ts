@@ -1,5 +1,5 @@
 import { type EventStore, isWrongExpectedVersion } from '@publisher/event-store';
-import { inSpan, SIZE_BUCKETS, type ServiceMetrics, SpanKind } from '@publisher/telemetry';
+import { inSpan, type ServiceMetrics, SIZE_BUCKETS, SpanKind } from '@publisher/telemetry';
 
 /**
  * Group-commit batch sizes (`append_batch_size`), for the PostgreSQL store's `onAppendBatch`.

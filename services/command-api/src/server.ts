@@ -1,7 +1,7 @@
 import { idleConnectionError } from '@publisher/event-store';
 import { closeGracefully, isDatabaseUnavailable, loggerOptions } from '@publisher/platform';
-import pg from 'pg';
 import { ServiceMetrics, serveMetrics, startTracing } from '@publisher/telemetry';
+import pg from 'pg';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import { type CommandApiConfig, loadCommandApiConfig } from './config.ts';

@@ -1,4 +1,5 @@
 import type { EventStore } from '@publisher/event-store';
+import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import { RelayError } from './errors.ts';
 import { parseBrokers } from './kafka.ts';
@@ -46,6 +47,8 @@ export interface RelayConfig {
   port: number | null;
   logLevel: string;
   logger?: Logger;
+  /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED, OTEL_EXPORTER_OTLP_ENDPOINT. */
+  telemetry: TelemetryConfig;
 }
 
 export type RelayOptions = Pick<RelayConfig, 'databaseUrl' | 'brokers'> & Partial<RelayConfig>;
@@ -66,6 +69,7 @@ export const relayDefaults: Omit<RelayConfig, 'databaseUrl' | 'brokers'> = {
   host: '127.0.0.1',
   port: DEFAULT_RELAY_PORT,
   logLevel: 'info',
+  telemetry: loadTelemetryConfig({}),
 };
 
 /**
@@ -99,6 +103,7 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
     host: env.HOST || relayDefaults.host,
     port,
     logLevel: env.LOG_LEVEL || relayDefaults.logLevel,
+    telemetry: loadTelemetryConfig(env),
   };
 }
 

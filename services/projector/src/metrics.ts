@@ -1,5 +1,5 @@
 import { decodePosition, type EventStore } from '@publisher/event-store';
-import { SIZE_BUCKETS, ServiceMetrics } from '@publisher/telemetry';
+import { ServiceMetrics, SIZE_BUCKETS } from '@publisher/telemetry';
 import type { ProjectorState, ProjectorStatus } from './status.ts';
 
 const STATES: ProjectorState[] = ['starting', 'standby', 'catching_up', 'live', 'stopped', 'closed'];
@@ -47,7 +47,11 @@ export function projectorMetrics(store: EventStore, eventStore: 'postgres' | 'es
     } else lag.events = s.lag_events;
   }
 
-  metrics.counterOf('events_processed_total', 'Events projected by this process.', () => status?.().events_processed ?? 0);
+  metrics.counterOf(
+    'events_processed_total',
+    'Events projected by this process.',
+    () => status?.().events_processed ?? 0,
+  );
   metrics.counterOf(
     'batches_committed_total',
     'Batch transactions committed by this process.',

@@ -1,7 +1,7 @@
+import type { ServiceMetrics } from '@publisher/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Projector } from './projector.ts';
-import type { ServiceMetrics } from '@publisher/telemetry';
 
 /**
  * The projector's own small HTTP server (no auth: bind it to a private interface):
@@ -40,7 +40,8 @@ export async function startStatusServer(
   });
   app.get('/status', async () => ({ success: true, data: projector.status() }));
   const { metrics } = options;
-  if (metrics) app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+  if (metrics)
+    app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
   await app.listen({ host: options.host, port: options.port });
   return app;
 }

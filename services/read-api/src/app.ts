@@ -1,5 +1,4 @@
 import { createFastify, platform } from '@publisher/platform';
-import { fastifyTelemetry, ServiceMetrics } from '@publisher/telemetry';
 import {
   createReadModelConnection,
   loadDeploymentDocuments,
@@ -8,6 +7,7 @@ import {
   READ_MODELS_PROJECTION,
   type ReadModelConnection,
 } from '@publisher/read-model';
+import { fastifyTelemetry, ServiceMetrics } from '@publisher/telemetry';
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';

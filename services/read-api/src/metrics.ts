@@ -18,11 +18,7 @@ export function registerReadApiMetrics(
 ): void {
   const { cache, watcher } = parts;
   metrics.counterOf('response_cache_hits_total', 'Reads answered from the response cache.', () => cache.stats().hits);
-  metrics.counterOf(
-    'response_cache_misses_total',
-    'Cacheable reads that ran their query.',
-    () => cache.stats().misses,
-  );
+  metrics.counterOf('response_cache_misses_total', 'Cacheable reads that ran their query.', () => cache.stats().misses);
   metrics.gaugeOf('response_cache_bytes', 'Bytes held by the response cache.', () => cache.stats().bytes);
   metrics.gaugeOf('response_cache_entries', 'Responses held by the response cache.', () => cache.stats().entries);
 
