@@ -1,3 +1,3 @@
 export { cleanupStack } from './cleanup.ts';
 export { createTestDatabase } from './database.ts';
-export { type MetricFamily, Scrape, scrapeMetrics } from './metrics.ts';
+export { type MetricFamily, type Sample, Scrape, scrapeMetrics } from './metrics.ts';

@@ -5,49 +5,65 @@ export interface MetricFamily {
   name: string;
   help: string;
   type: 'COUNTER' | 'GAUGE' | 'HISTOGRAM' | 'SUMMARY' | 'UNTYPED';
-  metrics: Array<{
-    value?: string;
-    labels?: Record<string, string>;
-    buckets?: Record<string, string>;
-    count?: string;
-    sum?: string;
-  }>;
+  metrics: Array<{ value?: string; labels?: Record<string, string> }>;
 }
 
-/** A parsed scrape: every family by name. */
+export interface Sample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+const matches = (sample: Sample, labels: Record<string, string>) =>
+  Object.entries(labels).every(([key, value]) => sample.labels[key] === value);
+
+/**
+ * A scrape parsed by a Prometheus text parser: the families (name, type, help) and every sample by
+ * its own name (`x_bucket`, `x_count`, … included, with all their labels).
+ */
 export class Scrape {
   readonly families: Map<string, MetricFamily>;
+  readonly #samples = new Map<string, Sample[]>();
 
   constructor(readonly text: string) {
     const parsed = parsePrometheusText(text) as MetricFamily[];
     this.families = new Map(parsed.map((family) => [family.name, family]));
+    // The parser folds a histogram's samples into one (it keeps no labels of labelled histograms):
+    // parsed again without the metadata lines, every sample keeps its own name and labels.
+    const bare = text
+      .split('\n')
+      .filter((line) => !line.startsWith('#'))
+      .join('\n');
+    for (const family of parsePrometheusText(bare) as MetricFamily[]) {
+      const list = this.#samples.get(family.name) ?? [];
+      for (const m of family.metrics) list.push({ labels: m.labels ?? {}, value: Number(m.value) });
+      this.#samples.set(family.name, list);
+    }
   }
 
   family(name: string): MetricFamily | undefined {
     return this.families.get(name);
   }
 
-  /** The value of the sample of `name` whose labels include `labels`; undefined if none. */
+  /** Samples named `name` whose labels include `labels`. */
+  samples(name: string, labels: Record<string, string> = {}): Sample[] {
+    return (this.#samples.get(name) ?? []).filter((s) => matches(s, labels));
+  }
+
+  /** The value of the first sample of `name` whose labels include `labels`; undefined if none. */
   value(name: string, labels: Record<string, string> = {}): number | undefined {
-    const sample = this.family(name)?.metrics.find((m) =>
-      Object.entries(labels).every(([key, value]) => m.labels?.[key] === value),
-    );
-    return sample?.value === undefined ? undefined : Number(sample.value);
+    return this.samples(name, labels)[0]?.value;
   }
 
-  /** Total observation count of histogram `name` over the samples whose labels include `labels`. */
+  /** Observations of histogram `name` over its series whose labels include `labels`. */
   histogramCount(name: string, labels: Record<string, string> = {}): number {
-    return (this.family(name)?.metrics ?? [])
-      .filter((m) => Object.entries(labels).every(([key, value]) => m.labels?.[key] === value))
-      .reduce((sum, m) => sum + Number(m.count ?? 0), 0);
+    return this.samples(`${name}_count`, labels).reduce((sum, s) => sum + s.value, 0);
   }
 
-  /** Every label name used by any family (to check that no unbounded label such as `position` exists). */
+  /** Every label name of every sample (to check that no unbounded label such as `position` exists). */
   labelNames(): Set<string> {
     const names = new Set<string>();
-    for (const family of this.families.values()) {
-      for (const m of family.metrics) for (const key of Object.keys(m.labels ?? {})) names.add(key);
-    }
+    for (const list of this.#samples.values())
+      for (const s of list) for (const key of Object.keys(s.labels)) names.add(key);
     return names;
   }
 }
