@@ -4,7 +4,9 @@ declare module 'autocannon' {
     method?: string;
     path?: string;
     headers?: Record<string, string>;
+    body?: string;
     setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
+    onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
   }
   /** One connection of a run. */
   export interface Client {
@@ -36,6 +38,8 @@ declare module 'autocannon' {
     timeouts: number;
     non2xx: number;
     '2xx': number;
+    /** Seconds the run lasted. */
+    duration: number;
   }
   export default function autocannon(options: Options): Promise<Result>;
 }
