@@ -33,7 +33,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleService, freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
-import autocannon, { type Request } from 'autocannon';
+import autocannon from 'autocannon';
 import pg from 'pg';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -249,9 +249,9 @@ async function loadApi(base: string, seconds: number, pid: number, postmaster: n
     method: method as 'POST',
     headers,
     ...(body && { body: JSON.stringify(body) }),
-    setupRequest: (req: Request, ctx: Record<string, unknown>) => ({
+    setupRequest: (req: { path?: string }, ctx: { id?: string }) => ({
       ...req,
-      path: `${API}/publishing-records/${String(ctx.id)}${suffix}`,
+      path: `${API}/publishing-records/${ctx.id}${suffix}`,
     }),
   });
   let rssPeak = 0;
@@ -277,7 +277,7 @@ async function loadApi(base: string, seconds: number, pid: number, postmaster: n
           destination_config: destinationConfig,
           metadata,
         }),
-        onResponse: (status: number, body: string, ctx: Record<string, unknown>) => {
+        onResponse: (status: number, body: string, ctx: { id?: string }) => {
           if (status === 201) ctx.id = JSON.parse(body).data.id;
         },
       },
