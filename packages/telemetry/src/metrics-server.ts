@@ -23,11 +23,30 @@ export async function serveMetrics(
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
       return;
     }
-    metrics.text().then(
-      (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
-      () => res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"metrics unavailable"}'),
-    );
+    answerMetrics(metrics, res);
   });
+  return listen(server, options);
+}
+
+/**
+ * Answers a scrape on a bare `node:http` response (the status servers of the relay and the worker).
+ * @example
+ * if (path === '/metrics') return answerMetrics(metrics, res);
+ */
+export function answerMetrics(metrics: ServiceMetrics, res: http.ServerResponse): void {
+  metrics.text().then(
+    (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+    () => res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"metrics unavailable"}'),
+  );
+}
+
+/**
+ * Listens on `host:port` (0: any free port); `close()` also ends kept-alive connections, so a
+ * scraper's open connection never holds a shutdown.
+ * @example
+ * const { port, close } = await listen(http.createServer(handler), { host: '127.0.0.1', port: 0 });
+ */
+export async function listen(server: http.Server, options: { host: string; port: number }): Promise<MetricsServer> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

@@ -1,7 +1,6 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { decodePosition, type EventStore } from '@publisher/event-store';
-import { type ServiceMetrics, SIZE_BUCKETS } from '@publisher/telemetry';
+import { answerMetrics, listen, type MetricsServer, type ServiceMetrics, SIZE_BUCKETS } from '@publisher/telemetry';
 
 /** What the relay is doing, updated as it runs (the numbers behind /health and /metrics). */
 export interface RelayState {
@@ -152,7 +151,7 @@ export async function serveStatus(options: {
   store: EventStore;
   /** Served at `/metrics`; null: no `/metrics` here (METRICS_ENABLED=false, or METRICS_PORT). */
   metrics: ServiceMetrics | null;
-}): Promise<{ port: number; close(): Promise<void> }> {
+}): Promise<MetricsServer> {
   const { state, name, store, metrics } = options;
   const lag = () => measureLag(store, state.relayedPosition).catch(() => null);
   const server = http.createServer((req, res) => {
@@ -162,10 +161,7 @@ export async function serveStatus(options: {
       return;
     }
     if (path === '/metrics' && metrics) {
-      metrics.text().then(
-        (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
-        () => res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"metrics unavailable"}'),
-      );
+      answerMetrics(metrics, res);
       return;
     }
     void lag().then((measured) => {
@@ -173,16 +169,5 @@ export async function serveStatus(options: {
       res.writeHead(body.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(server, options);
 }

@@ -1,6 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { ServiceMetrics } from '@publisher/telemetry';
+import { answerMetrics, listen, type MetricsServer, type ServiceMetrics } from '@publisher/telemetry';
 
 /** Counters behind /health and /metrics. */
 export interface WorkerState {
@@ -93,15 +92,12 @@ export async function serveStatus(options: {
   state: WorkerState;
   /** Served at `/metrics`; null: no `/metrics` here (METRICS_ENABLED=false, or METRICS_PORT). */
   metrics: ServiceMetrics | null;
-}): Promise<{ port: number; close(): Promise<void> }> {
+}): Promise<MetricsServer> {
   const { state, group, metrics } = options;
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/metrics' && metrics) {
-      metrics.text().then(
-        (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
-        () => res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"metrics unavailable"}'),
-      );
+      answerMetrics(metrics, res);
     } else if (req.method === 'GET' && path === '/health') {
       const ok = state.consumer === 'running';
       res
@@ -111,16 +107,5 @@ export async function serveStatus(options: {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(server, options);
 }
