@@ -1,8 +1,8 @@
-import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ServiceMetrics } from './metrics.ts';
-import { contextFrom, startSpan } from './tracing.ts';
+import { contextFrom, startSpan, traceparentOf } from './tracing.ts';
 
 export interface FastifyTelemetryOptions {
   /** The service's registry; null turns HTTP metrics (and `/metrics`) off. */
@@ -62,12 +62,16 @@ const fastifyTelemetryPlugin: FastifyPluginAsync<FastifyTelemetryOptions> = asyn
       attributes: { 'http.request.method': request.method, 'http.route': route, 'publisher.request_id': request.id },
     });
     request.telemetrySpan = span;
+    // A child logger costs every request that gets one: only requests that name a workflow or a
+    // trace get one.
     const correlation = request.headers['x-correlation-id'];
     const bindings: Record<string, string> = {};
     if (typeof correlation === 'string' && HEADER_VALUE.test(correlation)) bindings.correlation_id = correlation;
-    const spanContext = span.spanContext();
-    if (trace.isSpanContextValid(spanContext)) bindings.trace_id = spanContext.traceId;
-    if (Object.keys(bindings).length > 0) request.log = request.log.child(bindings);
+    if (request.headers.traceparent !== undefined && trace.isSpanContextValid(span.spanContext())) {
+      bindings.trace_id = span.spanContext().traceId;
+    }
+    if (bindings.correlation_id !== undefined || bindings.trace_id !== undefined)
+      request.log = request.log.child(bindings);
     done();
   });
 
@@ -101,3 +105,13 @@ const fastifyTelemetryPlugin: FastifyPluginAsync<FastifyTelemetryOptions> = asyn
 };
 
 export const fastifyTelemetry = fp(fastifyTelemetryPlugin, { name: '@publisher/telemetry', fastify: '5.x' });
+
+/**
+ * The `traceparent` of a request's server span (undefined when tracing is off): what a command's
+ * events keep in their metadata, without relying on an async context.
+ * @example
+ * const metadata = { …, traceparent: requestTraceparent(request) };
+ */
+export function requestTraceparent(request: FastifyRequest): string | undefined {
+  return request.telemetrySpan ? traceparentOf(trace.setSpan(ROOT_CONTEXT, request.telemetrySpan)) : undefined;
+}

@@ -1,5 +1,5 @@
 export { loadTelemetryConfig, type TelemetryConfig } from './config.ts';
-export { type FastifyTelemetryOptions, fastifyTelemetry } from './fastify-telemetry.ts';
+export { type FastifyTelemetryOptions, fastifyTelemetry, requestTraceparent } from './fastify-telemetry.ts';
 export { SECONDS_BUCKETS, ServiceMetrics, type ServiceName, SIZE_BUCKETS } from './metrics.ts';
 export { answerMetrics, listen, type MetricsServer, serveMetrics } from './metrics-server.ts';
 export {

@@ -32,6 +32,13 @@ export interface TracingOptions {
   endpoint?: string | null;
   /** Extra processors (tests pass a SimpleSpanProcessor over an InMemorySpanExporter). */
   spanProcessors?: SpanProcessor[];
+  /**
+   * Install the AsyncLocalStorage context manager (default true), so spans started inside another's
+   * callback become its children without passing contexts. On Node 20 it costs every promise a hook:
+   * the APIs, the relay and the projector pass their contexts explicitly (request span, event
+   * metadata) and turn it off; the worker, whose command calls run deep inside its handling, keeps it.
+   */
+  asyncContext?: boolean;
 }
 
 export interface Tracing {
@@ -61,8 +68,7 @@ export function startTracing(options: TracingOptions): Tracing {
     sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
     spanProcessors,
   });
-  const contextManager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(contextManager);
+  if (options.asyncContext ?? true) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   return {
@@ -81,6 +87,7 @@ export function startTracing(options: TracingOptions): Tracing {
  * const metadata = { …, traceparent: traceparentOf() };
  */
 export function traceparentOf(ctx: Context = context.active()): string | undefined {
+  if (!trace.getSpanContext(ctx)) return undefined;
   const carrier: Record<string, string> = {};
   propagation.inject(ctx, carrier);
   return carrier.traceparent;

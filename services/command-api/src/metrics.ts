@@ -1,5 +1,5 @@
 import { type EventStore, isWrongExpectedVersion } from '@publisher/event-store';
-import { inSpan, type ServiceMetrics, SIZE_BUCKETS, SpanKind } from '@publisher/telemetry';
+import { contextFrom, inSpan, type ServiceMetrics, SIZE_BUCKETS, SpanKind } from '@publisher/telemetry';
 
 /**
  * Group-commit batch sizes (`append_batch_size`), for the PostgreSQL store's `onAppendBatch`.
@@ -31,8 +31,12 @@ export function instrumentAppends(store: EventStore, metrics: ServiceMetrics | n
     'concurrency_conflicts_total',
     'Appends refused for a stale expected revision (the command is retried, then answered 409).',
   );
-  const append: EventStore['append'] = (stream, events, expected) =>
-    inSpan('append', { kind: SpanKind.CLIENT, attributes: { 'publisher.events': events.length } }, async () => {
+  const append: EventStore['append'] = (stream, events, expected) => {
+    // A child of the request whose trace context the events carry (no async context needed).
+    const traceparent = events[0]?.metadata.traceparent;
+    const parent = traceparent ? contextFrom({ traceparent }) : undefined;
+    const attributes = { 'publisher.events': events.length };
+    return inSpan('append', { kind: SpanKind.CLIENT, attributes, parent }, async () => {
       const started = performance.now();
       let outcome = 'ok';
       try {
@@ -45,6 +49,7 @@ export function instrumentAppends(store: EventStore, metrics: ServiceMetrics | n
         duration?.observe({ outcome }, (performance.now() - started) / 1000);
       }
     });
+  };
   const bound = new Map<PropertyKey, unknown>([['append', append]]);
   return new Proxy(store, {
     get(target, property) {

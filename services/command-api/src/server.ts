@@ -53,7 +53,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const log = pino(loggerOptions(config, SERVICE));
   const { telemetry } = config;
   const tracing = telemetry.tracingEnabled
-    ? startTracing({ service: `publisher-${SERVICE}`, endpoint: telemetry.otlpEndpoint })
+    ? startTracing({ service: `publisher-${SERVICE}`, endpoint: telemetry.otlpEndpoint, asyncContext: false })
     : null;
   const metrics = telemetry.metricsEnabled ? new ServiceMetrics('command_api') : null;
   const pool = createPool(config, config.databaseUrl);

@@ -14,7 +14,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<RelayH
   const config = loadRelayConfig(env);
   const logger = pino({ level: config.logLevel, base: { service: 'kafka-relay', pid: process.pid } });
   const tracing = config.telemetry.tracingEnabled
-    ? startTracing({ service: 'publisher-kafka-relay', endpoint: config.telemetry.otlpEndpoint })
+    ? startTracing({ service: 'publisher-kafka-relay', endpoint: config.telemetry.otlpEndpoint, asyncContext: false })
     : null;
   const relay = await start({ ...config, logger });
   let stopping = false;

@@ -116,7 +116,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const config = loadProjectorConfig(env);
   const logger = pino({ level: config.logLevel, base: { service: 'projector' } });
   const tracing = config.telemetry.tracingEnabled
-    ? startTracing({ service: 'publisher-projector', endpoint: config.telemetry.otlpEndpoint })
+    ? startTracing({ service: 'publisher-projector', endpoint: config.telemetry.otlpEndpoint, asyncContext: false })
     : null;
   const running = await start(config, { logger });
   logger.info({ status_url: running.statusUrl }, 'projector started');

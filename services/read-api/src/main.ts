@@ -53,7 +53,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const config = loadReadApiConfig(env);
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required (pnpm start provides an embedded PostgreSQL)');
   const tracing = config.telemetry.tracingEnabled
-    ? startTracing({ service: `publisher-${SERVICE}`, endpoint: config.telemetry.otlpEndpoint })
+    ? startTracing({ service: `publisher-${SERVICE}`, endpoint: config.telemetry.otlpEndpoint, asyncContext: false })
     : null;
   const { app } = await build(config);
   closeGracefully(app, config.shutdownGraceMs, async () => {
