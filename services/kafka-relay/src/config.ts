@@ -97,7 +97,7 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
     topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '',
     replicationFactor: integer(env, 'KAFKA_TOPIC_REPLICATION_FACTOR', relayDefaults.replicationFactor, -1, 100),
     clientId: env.KAFKA_CLIENT_ID || relayDefaults.clientId,
-    fastRecordEncoder: onOff(env, 'RELAY_FAST_RECORD_ENCODER', relayDefaults.fastRecordEncoder),
+    fastRecordEncoder: boolean(env, 'RELAY_FAST_RECORD_ENCODER', relayDefaults.fastRecordEncoder),
     maxBackoffMs: integer(env, 'RELAY_MAX_BACKOFF_MS', relayDefaults.maxBackoffMs, 100, 600_000),
     lockRetryMs: integer(env, 'RELAY_LOCK_RETRY_MS', relayDefaults.lockRetryMs, 10, 600_000),
     host: env.HOST || relayDefaults.host,
@@ -117,12 +117,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
-function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+/** Booleans are `true` or `false` in every service (DESIGN.md). */
+function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (raw === 'on') return true;
-  if (raw === 'off') return false;
-  throw invalid(`${name} must be on or off; got ${raw}`);
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw invalid(`${name} must be true or false; got ${raw}`);
 }
 
 function invalid(message: string): RelayError {
