@@ -1,11 +1,10 @@
-import { idleConnectionError } from '@publisher/event-store';
+import { idleConnectionError, selectEventStore } from '@publisher/event-store';
 import { closeGracefully, isDatabaseUnavailable, loggerOptions } from '@publisher/platform';
 import { ServiceMetrics, serveMetrics, startTracing } from '@publisher/telemetry';
 import pg from 'pg';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import { type CommandApiConfig, loadCommandApiConfig } from './config.ts';
-import { createEventStoreFromEnv } from './event-store.ts';
 import { appendBatchObserver } from './metrics.ts';
 
 /**
@@ -58,7 +57,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const metrics = telemetry.metricsEnabled ? new ServiceMetrics('command_api') : null;
   const pool = createPool(config, config.databaseUrl);
   pool.on('error', (err) => log.warn({ err: idleConnectionError(err) }, 'idle database connection lost'));
-  const { store, migrate } = createEventStoreFromEnv(config, pool, log, appendBatchObserver(metrics));
+  // PostgreSQL: the store shares the API's pool, coalescing appends beyond APPEND_CONCURRENCY in flight.
+  const { store, migrate } = selectEventStore(
+    { kind: config.eventStore, esdbUrl: config.eventStoreUrl },
+    { pool, logger: log, appendConcurrency: config.appendConcurrency, onAppendBatch: appendBatchObserver(metrics) },
+  );
   await retryWhileUnavailable(log, 'event store migration', migrate);
 
   const app = await buildApp({ store, pool, config, metrics }, { loggerInstance: log });
