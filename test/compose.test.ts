@@ -26,6 +26,7 @@ interface ComposeService {
   depends_on?: string[] | Record<string, { condition?: string }>;
   healthcheck?: { test?: string | string[]; disable?: boolean };
   ports?: unknown[];
+  volumes?: string[];
 }
 
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -240,5 +241,63 @@ t.test('the stack runs the services on EventStoreDB, PostgreSQL and Kafka from t
     const source = String(volume).split(':')[0]!;
     if (!source.startsWith('.') && !source.startsWith('/'))
       t.ok(compose.volumes && source in compose.volumes, `volume ${source} is declared`);
+  }
+});
+
+/** The port a service serves `/metrics` on in the stack: METRICS_PORT, else its own `*_PORT` (its status or API port). */
+function metricsPortOf(service: ComposeService): number | null {
+  const env = (
+    Array.isArray(service.environment)
+      ? Object.fromEntries(service.environment.map((e) => e.split(/=(.*)/s).slice(0, 2)))
+      : (service.environment ?? {})
+  ) as Record<string, unknown>;
+  if (env.METRICS_PORT !== undefined) return Number(env.METRICS_PORT);
+  const own = Object.keys(env).filter((name) => name.endsWith('_PORT') && name !== 'METRICS_PORT');
+  return own.length === 1 ? Number(env[own[0]!]) : null;
+}
+
+t.test('Prometheus scrapes every service on the port it serves /metrics on; Grafana is provisioned', async (t) => {
+  const prometheus = compose.services.prometheus;
+  if (!t.ok(prometheus, 'prometheus is a compose service')) return;
+  const mounted = prometheus!.volumes?.find((v) => v.endsWith(':/etc/prometheus/prometheus.yml:ro'));
+  const configFile = path.join(root, mounted?.split(':')[0] ?? 'missing');
+  t.ok(existsSync(configFile), 'its configuration is mounted from the repository');
+  const config = parse(readFileSync(configFile, 'utf8')) as {
+    scrape_configs: Array<{ job_name: string; metrics_path?: string; static_configs: Array<{ targets: string[] }> }>;
+  };
+  const targets = new Map<string, string[]>();
+  for (const job of config.scrape_configs) {
+    t.equal(job.metrics_path ?? '/metrics', '/metrics', `${job.job_name} scrapes /metrics`);
+    for (const target of job.static_configs.flatMap((c) => c.targets)) {
+      const [host, port] = target.split(':');
+      targets.set(host!, [...(targets.get(host!) ?? []), port!]);
+    }
+  }
+  for (const name of serviceDirs) {
+    const service = compose.services[name];
+    if (!service) continue;
+    const port = metricsPortOf(service);
+    t.ok(port, `${name}: its metrics port is known from its environment`);
+    t.same(targets.get(name), [String(port)], `${name} is scraped on ${port}`);
+  }
+  for (const host of targets.keys()) t.ok(compose.services[host], `scrape target ${host} is a service of the stack`);
+
+  const grafana = compose.services.grafana;
+  if (!t.ok(grafana, 'grafana is a compose service')) return;
+  const sources = (grafana!.volumes ?? []).map((v) => v.split(':')[0]!);
+  for (const source of sources.filter((s) => s.startsWith('.')))
+    t.ok(existsSync(path.join(root, source)), `${source} exists`);
+  const dashboards = sources.find((s) => s.endsWith('dashboards') && s.startsWith('.'));
+  const dashboard = JSON.parse(readFileSync(path.join(root, dashboards!, 'publisher.json'), 'utf8')) as {
+    panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+  };
+  const exprs = dashboard.panels.flatMap((p) => p.targets.map((q) => q.expr)).join('\n');
+  for (const series of [
+    'publisher_command_api_http_request_duration_seconds_bucket',
+    'publisher_projector_lag_seconds',
+    'publisher_relay_lag_seconds',
+    'publisher_worker_deliveries_total',
+  ]) {
+    t.match(exprs, series, `the dashboard charts ${series}`);
   }
 });

@@ -7,6 +7,7 @@ import {
   loadPlatformConfig,
   type PlatformConfig,
 } from '@publisher/platform';
+import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
 
 export interface CommandApiConfig extends PlatformConfig {
   /** `postgres` (default) or `esdb`. */
@@ -29,6 +30,8 @@ export interface CommandApiConfig extends PlatformConfig {
   publishingTimeoutMs: number;
   /** Pause between stuck-record sweeps (STUCK_SWEEP_INTERVAL); 0 turns the sweep off. */
   stuckSweepIntervalMs: number;
+  /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED, OTEL_EXPORTER_OTLP_ENDPOINT. */
+  telemetry: TelemetryConfig;
 }
 
 /**
@@ -54,6 +57,7 @@ export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): Comm
     destinationPolicy: destinationPolicyFromEnv(env, (message) => new ConfigError(message)),
     publishingTimeoutMs: durationFromEnv(env, 'PUBLISHING_TIMEOUT', 15 * 60_000, 100, 7 * 24 * 3_600_000),
     stuckSweepIntervalMs: durationFromEnv(env, 'STUCK_SWEEP_INTERVAL', 30_000, 0, 24 * 3_600_000),
+    telemetry: loadTelemetryConfig(env),
   };
 }
 

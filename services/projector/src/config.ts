@@ -1,4 +1,5 @@
 import { type EventStoreKind, eventStoreSelectionFromEnv } from '@publisher/event-store';
+import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
 import { ConfigError } from './errors.ts';
 
 export const DEFAULT_PROJECTOR_PORT = 3002;
@@ -21,6 +22,8 @@ export interface ProjectorConfig {
   pollIntervalMs: number;
   /** How often a standby instance tries to take over. */
   standbyRetryMs: number;
+  /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED, OTEL_EXPORTER_OTLP_ENDPOINT. */
+  telemetry: TelemetryConfig;
 }
 
 /**
@@ -49,6 +52,7 @@ export function loadProjectorConfig(env: NodeJS.ProcessEnv = process.env): Proje
     batchSize: integer(env, 'PROJECTOR_BATCH_SIZE', 500, 1, 10_000),
     pollIntervalMs: integer(env, 'PROJECTOR_POLL_INTERVAL_MS', 50, 5, 60_000),
     standbyRetryMs: integer(env, 'PROJECTOR_STANDBY_RETRY_MS', 1000, 10, 60_000),
+    telemetry: loadTelemetryConfig(env),
   };
 }
 

@@ -7,6 +7,7 @@ import {
   readCheckpoint,
   skippedEventIds,
 } from '@publisher/read-model';
+import { inSpan } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import { CheckpointMovedError, LeadershipLostError } from './errors.ts';
 import { lockKeys, openSession, type Session, tryAdvisoryLock } from './session.ts';
@@ -29,6 +30,8 @@ export interface ProjectorOptions {
   /** How often lag in events is sampled while catching up (default 5000 ms). */
   lagSampleMs?: number;
   applicationName?: string;
+  /** Told each committed batch's event count and duration (the batch metrics). */
+  onBatch?: (events: number, seconds: number) => void;
 }
 
 export interface Projector {
@@ -113,13 +116,11 @@ export function startProjector(options: ProjectorOptions): Projector {
           status.state = 'catching_up';
           next = iterator.next();
         }
-        const r = await writeBatchIsolating(session, {
-          projection,
-          expected: position,
-          events,
-          skipped,
-          notifySchema: schema,
-        });
+        const started = performance.now();
+        const r = await inSpan('projector batch', { attributes: { 'publisher.events': events.length } }, () =>
+          writeBatchIsolating(session, { projection, expected: position, events, skipped, notifySchema: schema }),
+        );
+        options.onBatch?.(events.length, (performance.now() - started) / 1000);
         position = r.position;
         status.position = position;
         status.events_processed += r.processed;

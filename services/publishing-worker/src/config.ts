@@ -1,6 +1,7 @@
 import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { type DestinationPolicy, destinationPolicyFromEnv } from '@publisher/destination-policy';
 import { integerFromEnv, resolveJwtSecret } from '@publisher/platform';
+import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import type { WordPressCredentials } from './destinations/index.ts';
 import { WorkerError } from './errors.ts';
@@ -52,6 +53,8 @@ export interface WorkerConfig {
   port: number | null;
   logLevel: string;
   logger?: Logger;
+  /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED, OTEL_EXPORTER_OTLP_ENDPOINT. */
+  telemetry: TelemetryConfig;
 }
 
 export type WorkerOptions = Pick<WorkerConfig, 'brokers' | 'commandApiUrl' | 'jwtSecret'> & Partial<WorkerConfig>;
@@ -78,6 +81,7 @@ export const workerDefaults: Omit<WorkerConfig, 'brokers' | 'commandApiUrl' | 'j
   host: '127.0.0.1',
   port: DEFAULT_WORKER_PORT,
   logLevel: 'info',
+  telemetry: loadTelemetryConfig({}),
 };
 
 /** The topic the worker consumes and its dead-letter topic, with the prefix applied. */
@@ -147,6 +151,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
         ? null
         : integer(env, 'PUBLISHING_WORKER_PORT', DEFAULT_WORKER_PORT, 0, 65535),
     logLevel: env.LOG_LEVEL || workerDefaults.logLevel,
+    telemetry: loadTelemetryConfig(env),
     warnings,
   };
 }

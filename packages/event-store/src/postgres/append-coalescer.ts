@@ -21,6 +21,8 @@ export interface AppendCoalescerOptions {
   maxInFlight: number;
   /** Most appends sent in one batched call. */
   maxBatchSize: number;
+  /** Told the size of every call it sends (1 for a lone append): the group-commit metric. */
+  onBatch?: (size: number) => void;
 }
 
 interface Member {
@@ -107,6 +109,7 @@ export class AppendCoalescer {
   }
 
   async #send(members: Member[]): Promise<void> {
+    this.#opts.onBatch?.(members.length);
     if (members.length === 1) return this.#appendAlone(members[0]!);
     let rows: BatchRow[];
     try {

@@ -52,6 +52,8 @@ export interface PostgresEventStoreOptions {
   appendConcurrency?: number;
   /** Most appends coalesced into one call (default 64). */
   maxAppendBatch?: number;
+  /** Told the number of appends in every group-commit call (see `appendConcurrency`). */
+  onAppendBatch?: (size: number) => void;
 }
 
 /** Appends in flight at once before further ones are coalesced (see `appendConcurrency`). */
@@ -126,6 +128,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
           batchStatement: `es_append_batch_${schemaHash}`,
           maxInFlight: appendConcurrency,
           maxBatchSize: options.maxAppendBatch ?? 64,
+          onBatch: options.onAppendBatch,
         })
       : null;
   const appendOnce = (stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendOutcome> =>
