@@ -56,7 +56,8 @@ const checkClaims = claimsAjv.compile(TokenClaims as object);
 /**
  * Picks the verifier key from the configuration. Only HS256 and RS256 are ever accepted: `none`,
  * other algorithms, and an HS256 token "signed" with the RSA public key (the classic confusion
- * attack) all fail, because each algorithm is paired with its own key.
+ * attack) all fail, because each algorithm is paired with its own key. `clockTolerance` is in
+ * milliseconds, fast-jwt's unit.
  */
 function jwtOptions(config: JwtConfig, clockTolerance: number): FastifyJWTOptions {
   const { secret, publicKey } = config;
@@ -131,7 +132,7 @@ const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
       'JWT_SECRET is not set: tokens are verified with the development secret (never do this in production)',
     );
   }
-  await fastify.register(fastifyJwt, jwtOptions(opts.jwt, opts.clockToleranceSeconds ?? 5));
+  await fastify.register(fastifyJwt, jwtOptions(opts.jwt, (opts.clockToleranceSeconds ?? 5) * 1000));
   fastify.decorateRequest('principal', null as unknown as Principal);
 
   const verified = new VerifiedTokens(opts.verifiedTokenCacheSize ?? 10_000);
