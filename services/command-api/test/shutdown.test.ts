@@ -19,6 +19,16 @@ async function waitForHealth(base: string): Promise<void> {
   throw new Error('server did not start');
 }
 
+/** Polls `check` until it holds (true) or 10 s pass (false). */
+async function until(check: () => Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}
+
 t.test('SIGTERM: the in-flight request finishes, then the process exits cleanly', async (t) => {
   const db = await createTestDatabase('command_api_shutdown');
   const port = await freePort();
@@ -56,11 +66,28 @@ t.test('SIGTERM: the in-flight request finishes, then the process exits cleanly'
   await locker.query('BEGIN');
   await locker.query('SELECT 1 FROM event_store.streams WHERE stream = $1 FOR UPDATE', [`publishing_record-${id}`]);
   const inFlight = fetch(`${base}${API}/publishing-records/${id}/start`, { method: 'POST', headers });
-  await new Promise((r) => setTimeout(r, 300));
+  t.ok(
+    await until(async () => {
+      const { rows } = await locker.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
+      );
+      return rows[0].n > 0;
+    }),
+    'the command waits for the held row',
+  );
 
   child.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 300));
-  await t.rejects(fetch(`${base}/health`), 'no new connections once closing');
+  t.ok(
+    await until(() =>
+      fetch(`${base}/health`).then(
+        () => false,
+        () => true,
+      ),
+    ),
+    'no new connections once closing',
+  );
+  t.equal(child.exitCode, null, 'still running: the in-flight command holds the exit');
   await locker.query('COMMIT');
 
   const res = await inFlight;
