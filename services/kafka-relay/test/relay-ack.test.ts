@@ -69,7 +69,7 @@ function lossyProducers() {
   };
 }
 
-const eventIds = (received: Received[]) => received.map((r) => r.headers['event-id']);
+const eventIds = (received: Received[]) => received.map((r) => r.headers['event-id'] ?? '');
 
 t.test('a batch the broker wrote but did not acknowledge is not checkpointed, and is sent again', async (t) => {
   const lossy = lossyProducers();
