@@ -22,7 +22,7 @@ export interface Claims {
   site_ids?: number[];
 }
 
-const bearer = (c: Claims) => ({
+export const bearer = (c: Claims) => ({
   authorization: `Bearer ${signTestToken({ sub: `u-${c.account_id}-${c.role}`, ...c }, { key: DEVELOPMENT_JWT_SECRET })}`,
 });
 
@@ -54,6 +54,8 @@ export async function startStack(t: Test, readEnv: NodeJS.ProcessEnv = {}) {
   return {
     store,
     projector,
+    /** The two apps themselves, for requests on their own paths (`/docs/json`, documented routes). */
+    apps: { commands, reads },
     /** A request to the command API as `as` (a command, or a GET of one record); returns the response. */
     command: (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, as: Claims, body?: unknown) =>
       commands.inject({
