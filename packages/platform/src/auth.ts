@@ -56,11 +56,12 @@ const checkClaims = claimsAjv.compile(TokenClaims as object);
 /**
  * Picks the verifier key from the configuration. Only HS256 and RS256 are ever accepted: `none`,
  * other algorithms, and an HS256 token "signed" with the RSA public key (the classic confusion
- * attack) all fail, because each algorithm is paired with its own key. `clockTolerance` is in
- * milliseconds, fast-jwt's unit.
+ * attack) all fail, because each algorithm is paired with its own key.
  */
-function jwtOptions(config: JwtConfig, clockTolerance: number): FastifyJWTOptions {
+function jwtOptions(config: JwtConfig, clockToleranceSeconds: number): FastifyJWTOptions {
   const { secret, publicKey } = config;
+  // fast-jwt counts the tolerance in milliseconds.
+  const clockTolerance = clockToleranceSeconds * 1000;
   if (secret && publicKey) {
     return {
       secret: async (_request: FastifyRequest, token: { header: { alg?: string } }) => {
@@ -132,7 +133,7 @@ const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
       'JWT_SECRET is not set: tokens are verified with the development secret (never do this in production)',
     );
   }
-  await fastify.register(fastifyJwt, jwtOptions(opts.jwt, (opts.clockToleranceSeconds ?? 5) * 1000));
+  await fastify.register(fastifyJwt, jwtOptions(opts.jwt, opts.clockToleranceSeconds ?? 5));
   fastify.decorateRequest('principal', null as unknown as Principal);
 
   const verified = new VerifiedTokens(opts.verifiedTokenCacheSize ?? 10_000);
