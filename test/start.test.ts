@@ -67,6 +67,7 @@ async function startPublisher(): Promise<Started> {
     PROJECTOR_PORT: await freePort(),
     KAFKA_RELAY_PORT: await freePort(),
     PUBLISHING_WORKER_PORT: await freePort(),
+    SUPPORT_CONSOLE_PORT: await freePort(), // once pnpm start runs the support console
   };
   const env: NodeJS.ProcessEnv = {
     ...userEnv(),
