@@ -54,8 +54,6 @@ export async function startStack(t: Test, readEnv: NodeJS.ProcessEnv = {}) {
   return {
     store,
     projector,
-    /** The two apps themselves, for requests on their own paths (`/docs/json`, documented routes). */
-    apps: { commands, reads },
     /** A request to the command API as `as` (a command, or a GET of one record); returns the response. */
     command: (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, as: Claims, body?: unknown) =>
       commands.inject({
@@ -67,5 +65,7 @@ export async function startStack(t: Test, readEnv: NodeJS.ProcessEnv = {}) {
     /** A read as `as`. */
     read: (url: string, as: Claims, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> =>
       reads.inject({ method: 'GET', url: `${API}${url}`, headers: { ...bearer(as), ...headers } }),
+    /** The two apps themselves, for requests on their own paths (`/docs/json`, documented routes). */
+    apps: { commands, reads },
   };
 }
