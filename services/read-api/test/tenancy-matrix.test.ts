@@ -13,7 +13,7 @@
  * 403 where it sees it but its role may not act, success otherwise; a list answers 200 with or
  * without the record. A refused command stores nothing.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { API, bearer, type Claims, startStack } from './e2e-helpers.ts';
 
 type Caller = 'own' | 'admin' | 'other' | 'siteless' | 'viewer' | 'support' | 'developer';
@@ -36,6 +36,8 @@ const EXPECTED = {
   list: { own: 200, admin: 200, other: 200, siteless: 200, viewer: 200, support: 200, developer: 200 },
   /** A command on a record: writers of its account, and the roles that write any account. */
   write: { own: 200, admin: 200, other: 404, siteless: 404, viewer: 403, support: 403, developer: 200 },
+  /** A list naming account 1 (`account_id`): another account may not name it. */
+  accountList: { own: 200, admin: 200, other: 403, siteless: 200, viewer: 200, support: 200, developer: 200 },
   /** A create naming account 1 (`account_id`) in the record's site: privileged roles may name another account. */
   create: { own: 201, admin: 201, other: 403, siteless: 403, viewer: 403, support: 403, developer: 201 },
   /** A republish: support and the privileged roles only (a role check before any lookup). */
@@ -54,14 +56,14 @@ interface Call {
   body?: unknown;
   /** The stream a refused call must leave as it was. */
   stream?: string;
-  /** For lists: the id that must be listed exactly when the caller may read it. */
+  /** For lists: the record id that must be listed exactly when the caller may read the record. */
   listed?: string;
 }
 
 interface RouteCase {
   kind: Kind;
-  /** Builds what the call needs (through the API) and returns the call. */
-  prepare: () => Promise<Call>;
+  /** Builds what the call needs (through the API) and returns the call, or its variants. */
+  prepare: () => Promise<Call | Call[]>;
 }
 
 const stack = await startStack(t);
@@ -120,6 +122,22 @@ const onDeployment =
     return { method, url: `${API}/deployments/${d.id}${action}`, body, stream: `deployment-${d.id}` };
   };
 const newSite = () => nextSite++;
+/** Waits until the read models include `fixture` (a read with `min_position` as its maker). */
+async function projected<F extends { id: string; position: string }>(fixture: F): Promise<F> {
+  const res = await stack.read(`/publishing-records/${fixture.id}?min_position=${fixture.position}`, maker);
+  if (res.statusCode !== 200) throw new Error(`not projected: ${res.statusCode} ${res.body}`);
+  return fixture;
+}
+/** An entry of any list: a record, an audit event or access-log entry, a snapshot entry. */
+interface ListEntry {
+  id?: string;
+  record_id?: string | null;
+  site_id?: number | null;
+  data?: { id?: string; site_id?: number };
+}
+/** The ids a list entry names its record by. */
+const recordIds = (result: ListEntry) =>
+  [result.id, result.record_id, result.data?.id].filter((id) => typeof id === 'string');
 
 /** One case per documented route, keyed `<api> <METHOD> <OpenAPI path>`. */
 const CASES: Record<string, RouteCase> = {
@@ -308,33 +326,50 @@ for (const route of routes) {
   const routeCase = CASES[route];
   if (routeCase === undefined) continue; // reported above
   t.test(route, async (t) => {
-    for (const [caller, claims] of Object.entries(CALLERS) as Array<[Caller, Claims]>) {
-      const call = await routeCase.prepare();
-      const before = call.stream ? (await stack.store.readStream(call.stream)).length : 0;
-      const app = route.startsWith('command ') ? stack.apps.commands : stack.apps.reads;
-      const res = await app.inject({
-        method: call.method,
-        url: call.url,
-        headers: { ...bearer(claims), ...(call.body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(call.body === undefined ? {} : { payload: JSON.stringify(call.body) }),
-      });
-      const expected = EXPECTED[routeCase.kind][caller];
-      const what = `${caller} (${claims.role}${claims.site_ids ? ' with site_ids' : ''}, account ${claims.account_id})`;
-      t.equal(res.statusCode, expected, `${what}: ${expected}`, { body: res.body });
-      const body = res.json();
-      if (expected === 404) t.match(body, { success: false, code: /NOT_FOUND/ }, `${what}: not found`);
-      if (expected === 403) t.match(body, { success: false, code: /FORBIDDEN/ }, `${what}: forbidden`);
-      if (expected >= 400 && call.stream) {
-        t.equal((await stack.store.readStream(call.stream)).length, before, `${what}: nothing stored`);
-      }
-      if (expected < 300 && body.data?.account_id !== undefined) {
-        t.equal(body.data.account_id, 1, `${what}: account 1's record, whoever the caller`);
-      }
-      if (call.listed !== undefined) {
-        const visible = EXPECTED.read[caller] === 200;
-        const ids = (body.results ?? []).map((r: { id: string }) => r.id);
-        t.equal(ids.includes(call.listed), visible, `${what}: ${visible ? 'listed' : 'not listed'}`);
+    for (const caller of Object.keys(CALLERS) as Caller[]) {
+      for (const call of [await routeCase.prepare()].flat()) {
+        await check(t, route.startsWith('command ') ? 'command' : 'read', routeCase.kind, caller, call);
       }
     }
   });
+}
+
+/** One call as one caller, against the table. */
+async function check(t: Test, api: 'command' | 'read', kind: Kind, caller: Caller, call: Call): Promise<void> {
+  const claims = CALLERS[caller];
+  const before = call.stream ? (await stack.store.readStream(call.stream)).length : 0;
+  const app = api === 'command' ? stack.apps.commands : stack.apps.reads;
+  const res = await app.inject({
+    method: call.method,
+    url: call.url,
+    headers: { ...bearer(claims), ...(call.body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(call.body === undefined ? {} : { payload: JSON.stringify(call.body) }),
+  });
+  const expected = EXPECTED[kind][caller];
+  const who = `${claims.role}${claims.site_ids ? ' with site_ids' : ''} of account ${claims.account_id}`;
+  const what = `${call.method} ${call.url.replace(API, '')} as ${caller} (${who})`;
+  t.equal(res.statusCode, expected, `${what}: ${expected}`, { body: res.body });
+  const body = res.json();
+  if (expected === 404) t.match(body, { success: false, code: /NOT_FOUND/ }, `${what}: not found`);
+  if (expected === 403) t.match(body, { success: false, code: /FORBIDDEN/ }, `${what}: forbidden`);
+  if (expected >= 400 && call.stream) {
+    t.equal((await stack.store.readStream(call.stream)).length, before, `${what}: nothing stored`);
+  }
+  if (expected < 300 && body.data?.account_id !== undefined) {
+    t.equal(body.data.account_id, 1, `${what}: account 1's record, whoever the caller`);
+  }
+  const results: ListEntry[] = res.statusCode === 200 && Array.isArray(body.results) ? body.results : [];
+  if (call.listed !== undefined && res.statusCode === 200) {
+    const visible = EXPECTED.read[caller] === 200;
+    const listed = results.some((r) => recordIds(r).includes(call.listed!));
+    t.equal(listed, visible, `${what}: ${visible ? 'listed' : 'not listed'}`);
+  }
+  if (claims.site_ids) {
+    const sites = claims.site_ids;
+    const outside = results.filter((r) => {
+      const site = r.site_id ?? r.data?.site_id;
+      return typeof site === 'number' && !sites.includes(site);
+    });
+    t.same(outside, [], `${what}: nothing outside site_ids`);
+  }
 }
