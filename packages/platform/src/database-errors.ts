@@ -1,7 +1,7 @@
 /**
  * Recognises errors that mean "the database cannot serve us right now" (connection refused or lost,
- * server shutting down or starting, too many connections, pool timeouts), as opposed to errors in
- * our own SQL. Those map to 503 with Retry-After, and go away by themselves when PostgreSQL returns.
+ * server shutting down or starting, too many connections, pool and query timeouts), as opposed to
+ * errors in our own SQL. Those map to 503 with Retry-After, and go away by themselves when PostgreSQL returns.
  */
 
 const NETWORK_CODES = new Set([
@@ -15,8 +15,9 @@ const NETWORK_CODES = new Set([
 ]);
 
 // SQLSTATE classes/codes: 08 connection exception, 57P01-57P03 admin shutdown / crash / cannot
-// connect now, 53300 too many connections, 53 insufficient resources.
-const SQLSTATE_PREFIXES = ['08', '57P', '53'];
+// connect now, 57014 cancelled by statement_timeout, 25P03 idle-in-transaction timeout, 53300 too
+// many connections, 53 insufficient resources.
+const SQLSTATE_PREFIXES = ['08', '57P', '53', '57014', '25P03'];
 
 const MESSAGE_HINTS = [
   'Connection terminated',
@@ -25,6 +26,8 @@ const MESSAGE_HINTS = [
   'Connection closed',
   'connect ECONNREFUSED',
   'Cannot use a pool after calling end',
+  // node-postgres' client-side query_timeout: the server or the network stopped answering.
+  'Query read timeout',
 ];
 
 /**

@@ -1,5 +1,8 @@
-import type { ErrorEnvelope, FieldErrors, ListEnvelopeOf, SuccessEnvelopeOf } from '@publisher/contracts';
+import { ErrorEnvelope, type FieldErrors, type ListEnvelopeOf, type SuccessEnvelopeOf } from '@publisher/contracts';
 import type { FastifyRequest } from 'fastify';
+
+/** Base path of both APIs (DESIGN.md "HTTP"). */
+export const API_PREFIX = '/api/v1/publisher';
 
 /**
  * Wraps `data` in the success envelope.
@@ -37,4 +40,30 @@ export function errorEnvelope(requestId: string, code: string, error: string, er
   return errors && Object.keys(errors).length > 0
     ? { success: false, error, code, errors, request_id: requestId }
     : { success: false, error, code, request_id: requestId };
+}
+
+/** What each error status means, for the OpenAPI document (the codes are in errors.ts). */
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'invalid input (field errors in `errors`)',
+  401: 'missing, invalid or expired token',
+  403: 'the role (or the token’s site list) may not do this',
+  404: 'unknown record, or another tenant’s',
+  409: 'illegal transition, version conflict or active deployment',
+  412: 'If-Match does not match the record’s revision',
+  413: 'body too large',
+  415: 'body is not JSON',
+  422: 'Idempotency-Key reused with a different request',
+  429: 'rate limit exceeded (see Retry-After)',
+  503: 'a dependency is down, or the read models are not there yet (see Retry-After)',
+};
+
+/**
+ * A route's error responses for its schema (each body the error envelope), by status.
+ * @example
+ * response: { 200: SuccessEnvelope(X), ...errorResponses([400, 401, 404]) }
+ */
+export function errorResponses(statuses: readonly number[]): Record<number, typeof ErrorEnvelope> {
+  return Object.fromEntries(
+    statuses.map((status) => [status, { ...ErrorEnvelope, description: ERROR_DESCRIPTIONS[status] ?? 'error' }]),
+  );
 }

@@ -3,13 +3,11 @@ import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailable } from './database-errors.ts';
 import { errorEnvelope } from './envelope.ts';
-import { DEFAULT_STATUS_BY_CODE, HttpError, httpError } from './errors.ts';
+import { HttpError, httpError, statusOf } from './errors.ts';
 import { REQUEST_ID_HEADER } from './request-id.ts';
 import { fieldErrors } from './validation.ts';
 
 export interface ErrorHandlerOptions {
-  /** Extra code → status mappings (a service's own codes); merged over DEFAULT_STATUS_BY_CODE. */
-  statusByCode?: Record<string, number>;
   /** Seconds clients should wait before retrying a 503 (Retry-After). Default 2. */
   retryAfterSeconds?: number;
 }
@@ -38,9 +36,9 @@ const FASTIFY_CODES: Record<string, string> = {
  * Maps any thrown value to what the client sees. 5xx messages are replaced by a generic one; the
  * real error is logged.
  * @example
- * toProblem(new HttpError('PRECONDITION_FAILED', 412, 'stale')) // { status: 412, code: 'PRECONDITION_FAILED', … }
+ * toProblem(new HttpError('PRECONDITION_FAILED', 'stale')) // { status: 412, code: 'PRECONDITION_FAILED', … }
  */
-export function toProblem(err: unknown, statusByCode: Record<string, number> = DEFAULT_STATUS_BY_CODE): Problem {
+export function toProblem(err: unknown): Problem {
   if (err instanceof HttpError) {
     return withoutUndefined({
       status: err.statusCode,
@@ -68,8 +66,8 @@ export function toProblem(err: unknown, statusByCode: Record<string, number> = D
     return { status: 400, code: 'INVALID_JSON', message: 'request body is not valid JSON' };
   }
   const code = typeof e.code === 'string' ? (FASTIFY_CODES[e.code] ?? e.code) : undefined;
-  if (code && statusByCode[code] !== undefined) {
-    const status = statusByCode[code];
+  const status = code === undefined ? undefined : statusOf(code);
+  if (code !== undefined && status !== undefined) {
     return withoutUndefined({
       status,
       code,
@@ -116,7 +114,6 @@ function logProblem(request: FastifyRequest, err: unknown, problem: Problem): vo
  * and writes one log line per request.
  */
 const errorHandler: FastifyPluginAsync<ErrorHandlerOptions> = async (fastify, opts) => {
-  const statusByCode = { ...DEFAULT_STATUS_BY_CODE, ...opts.statusByCode };
   const retryAfter = String(opts.retryAfterSeconds ?? 2);
   let closing = false;
 
@@ -155,7 +152,7 @@ const errorHandler: FastifyPluginAsync<ErrorHandlerOptions> = async (fastify, op
   }
 
   fastify.setErrorHandler((err, request, reply) => {
-    const problem = toProblem(err, statusByCode);
+    const problem = toProblem(err);
     logProblem(request, err, problem);
     if (problem.headers) reply.headers(problem.headers);
     if (problem.status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', retryAfter);

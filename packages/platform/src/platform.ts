@@ -1,10 +1,19 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyServerOptions,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import auth from './auth.ts';
 import type { PlatformConfig } from './config.ts';
 import errorHandler from './error-handler.ts';
 import health, { type ReadinessCheck } from './health.ts';
+import { serializerCompiler } from './json-document.ts';
 import openApi, { type OpenApiOptions } from './openapi.ts';
 import rateLimit from './rate-limit.ts';
 import { serverOptions } from './server-options.ts';
@@ -15,8 +24,6 @@ export interface PlatformOptions {
   openapi: OpenApiOptions;
   /** Dependencies `/ready` checks. */
   readiness?: ReadinessCheck[];
-  /** The service's own error codes → HTTP statuses. */
-  statusByCode?: Record<string, number>;
 }
 
 /**
@@ -30,6 +37,7 @@ export interface PlatformOptions {
  */
 const platformPlugin: FastifyPluginAsync<PlatformOptions> = async (fastify, opts) => {
   fastify.setValidatorCompiler(validatorCompiler);
+  fastify.setSerializerCompiler(serializerCompiler);
   // Commands are JSON; a text/plain body must be a 415, not a string that fails validation later.
   fastify.removeContentTypeParser('text/plain');
   // Many clients send `Content-Type: application/json` with every POST, body or not: an empty body
@@ -41,7 +49,7 @@ const platformPlugin: FastifyPluginAsync<PlatformOptions> = async (fastify, opts
     if (text.trim() === '') return done(null, undefined);
     return parseJson(request, text, done);
   });
-  await fastify.register(errorHandler, { statusByCode: opts.statusByCode });
+  await fastify.register(errorHandler);
   await fastify.register(auth, { jwt: opts.config.jwt });
   await fastify.register(rateLimit, opts.config.rateLimit);
   await fastify.register(openApi, opts.openapi);
@@ -49,6 +57,15 @@ const platformPlugin: FastifyPluginAsync<PlatformOptions> = async (fastify, opts
 };
 
 export const platform = fp(platformPlugin, { name: '@publisher/platform', fastify: '5.x' });
+
+/** A Fastify instance whose routes take their types from TypeBox schemas. */
+export type TypeBoxFastify = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 /**
  * A Fastify instance with the platform's server options and the TypeBox type provider.
@@ -58,6 +75,6 @@ export const platform = fp(platformPlugin, { name: '@publisher/platform', fastif
 export function createFastify(
   config: Pick<PlatformConfig, 'logLevel' | 'bodyLimit'>,
   overrides: Partial<FastifyServerOptions> = {},
-): FastifyInstance & ReturnType<FastifyInstance['withTypeProvider']> {
-  return Fastify({ ...serverOptions(config), ...overrides }).withTypeProvider<TypeBoxTypeProvider>() as never;
+): TypeBoxFastify {
+  return Fastify({ ...serverOptions(config), ...overrides }).withTypeProvider<TypeBoxTypeProvider>();
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
+import { BatchedReader } from './batched-reader.ts';
 import { READ_MODEL_SCHEMA, type ReadModelDatabase } from './database.ts';
 
 const TIMESTAMPTZ_OID = 1184;
@@ -31,12 +32,14 @@ export const readModelTypes = {
 
 /**
  * Session settings of read-model connections: unqualified table names resolve in `schema` (a
- * rebuild's swap renames schemas, and the next statement follows), timestamps come out in UTC.
- * Passed at connection start-up, so they hold on every pooled connection.
+ * rebuild's swap renames schemas, and the next statement follows), timestamps come out in UTC,
+ * and, when given, statements end after `statementTimeoutMs`. Passed at connection start-up, so
+ * they hold on every pooled connection.
  */
-export function readModelSessionOptions(schema: string): string {
+export function readModelSessionOptions(schema: string, statementTimeoutMs?: number): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new TypeError(`invalid schema name: ${schema}`);
-  return `-c search_path=${schema} -c TimeZone=UTC`;
+  const timeout = statementTimeoutMs === undefined ? '' : ` -c statement_timeout=${Math.trunc(statementTimeoutMs)}`;
+  return `-c search_path=${schema} -c TimeZone=UTC${timeout}`;
 }
 
 /**
@@ -92,12 +95,21 @@ export interface ReadModelConnectionOptions {
   schema?: string;
   /** Called with errors of idle pooled connections (which would otherwise crash the process). */
   onPoolError?: (err: Error) => void;
+  /**
+   * Bound on each database wait, in ms (default: none): for a pooled connection, for a statement
+   * (`statement_timeout`), and — a second later, for a server or network that stops answering —
+   * for the answer on the client side and for a batch of the reader. Past it, the error is a
+   * connection error (503 at the APIs) and the pool goes on with other connections.
+   */
+  timeoutMs?: number;
 }
 
 export interface ReadModelConnection {
   pool: pg.Pool;
   /** Kysely whose unqualified table names resolve in the read-model schema. */
   db: Kysely<ReadModelDatabase>;
+  /** The read path's queries, batched across concurrent requests (`listPublishingRecordDocuments`, …). */
+  reader: BatchedReader;
   close(): Promise<void>;
 }
 
@@ -105,17 +117,19 @@ export interface ReadModelConnection {
  * Opens a pool and a Kysely instance on a read-model schema (through the connections'
  * `search_path`, which costs nothing per query, unlike a query-rewriting plugin).
  * @example
- * const { db, close } = createReadModelConnection({ connectionString: process.env.DATABASE_URL! });
- * const rows = await listDeployments(db, scope, { page: 1, page_size: 20 });
+ * const { reader, close } = createReadModelConnection({ connectionString: process.env.DATABASE_URL! });
+ * const page = await listDeploymentDocuments(reader, scope, {}, { page_size: 20 });
  * await close();
  */
 export function createReadModelConnection(options: ReadModelConnectionOptions): ReadModelConnection {
+  const { timeoutMs } = options;
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'publisher-read-model',
-    options: readModelSessionOptions(options.schema ?? READ_MODEL_SCHEMA),
+    options: readModelSessionOptions(options.schema ?? READ_MODEL_SCHEMA, timeoutMs),
     types: readModelTypes,
+    ...(timeoutMs !== undefined && { connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs + 1000 }),
   });
   pool.on('error', (err) => {
     // pg-pool attaches the client; logged, it would dump the client's whole state.
@@ -123,10 +137,12 @@ export function createReadModelConnection(options: ReadModelConnectionOptions): 
     options.onPoolError?.(err);
   });
   const db = new Kysely<ReadModelDatabase>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+  const reader = new BatchedReader(pool, timeoutMs === undefined ? {} : { timeoutMs: timeoutMs + 1000 });
   let closed: Promise<void> | undefined;
   return {
     pool,
     db,
+    reader,
     close: () => {
       closed ??= db.destroy();
       return closed;

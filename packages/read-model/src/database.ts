@@ -1,3 +1,4 @@
+import type { DeploymentRepresentation, PublishingRecordRepresentation } from '@publisher/contracts';
 import type { ColumnType } from 'kysely';
 
 /** Schema that serves reads. A rebuild fills a sibling schema and swaps the names (see the projector's rebuild). */
@@ -17,14 +18,8 @@ export type JsonObjectColumn = ColumnType<Record<string, unknown>, string, strin
 export type Timestamp = ColumnType<string, string, string>;
 export type NullableTimestamp = ColumnType<string | null, string | null, string | null>;
 
-/**
- * A row's representation as JSON text, written with the row by the projector; null only in rows
- * written before migration 2 added the column (readers render those themselves).
- */
-export type DocumentColumn = ColumnType<string | null, string, string>;
-
-export type PublishingStatus = 'pending' | 'publishing' | 'published' | 'failed';
-export type DeploymentStatus = 'pending' | 'deploying' | 'deployed' | 'failed' | 'rolled_back' | 'cancelled';
+export type PublishingStatus = PublishingRecordRepresentation['status'];
+export type DeploymentStatus = DeploymentRepresentation['status'];
 
 /** One publishing record: every representation field plus the projection's bookkeeping. */
 export interface PublishingRecordsTable {
@@ -50,8 +45,8 @@ export interface PublishingRecordsTable {
   deleted: boolean;
   /** Global position of the last applied event. */
   last_position: string;
-  /** The representation as JSON, rendered when the row was written (see `documents.ts`). */
-  document: DocumentColumn;
+  /** The representation as JSON, rendered by the projector when it wrote the row (reads send it as it is). */
+  document: string;
 }
 
 /** One deployment. There is no delete event for deployments, hence no deleted flag. */
@@ -72,7 +67,7 @@ export interface DeploymentsTable {
   rolled_back_at: NullableTimestamp;
   last_position: string;
   /** The representation as JSON (see `PublishingRecordsTable.document`). */
-  document: DocumentColumn;
+  document: string;
 }
 
 /**

@@ -1,17 +1,16 @@
-import { type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
-import type { DeploymentStatus, DeploymentsTable, ReadModelDatabase } from './database.ts';
-import { DEPLOYMENT_DOCUMENT_OF_P, documentPage } from './documents.ts';
+import type { BatchedReader } from './batched-reader.ts';
+import type { DeploymentStatus } from './database.ts';
 import {
+  COMMON_FILTERS,
   type CommonFilters,
-  type ListResult,
-  type Ordering,
+  type DocumentPage,
+  findDocument,
+  type ListTable,
+  listDocuments,
   type PageRequest,
-  pageOffset,
-  withCommonFilters,
-  withOrdering,
-} from './list-query.ts';
-import { DEPLOYMENT_COLUMNS, type DeploymentRow, deploymentFromDb } from './rows.ts';
-import { type TenantScope, withTenantScope } from './scope.ts';
+  type RevisedDocument,
+} from './documents.ts';
+import type { TenantScope } from './scope.ts';
 
 export interface DeploymentFilters extends CommonFilters {
   version?: number;
@@ -20,74 +19,47 @@ export interface DeploymentFilters extends CommonFilters {
 }
 
 export const DEPLOYMENT_ORDER_FIELDS = ['created_at', 'updated_at', 'version', 'deployed_at'] as const;
-export type DeploymentOrdering = Ordering<(typeof DEPLOYMENT_ORDER_FIELDS)[number]>;
+export type DeploymentOrderField = (typeof DEPLOYMENT_ORDER_FIELDS)[number];
 
-export interface ListDeploymentsOptions extends PageRequest {
-  filters?: DeploymentFilters;
-  /** Default `-created_at`. */
-  ordering?: DeploymentOrdering;
-}
-
-function visible(db: Kysely<ReadModelDatabase>, scope: TenantScope, f: DeploymentFilters) {
-  let q = withCommonFilters(withTenantScope(db.selectFrom('deployments'), scope), f);
-  if (f.version !== undefined) q = q.where('version', '=', f.version);
-  if (f.status !== undefined) q = q.where(sql<SqlBool>`status = any(${[...f.status]}::text[])`);
-  return q;
-}
-
-/**
- * One page of deployments and the total count, in one round trip.
- * @example
- * const { count, rows } = await listDeployments(rm, scope, { filters: { site_id: 3 }, ordering: '-version', page: 1, page_size: 20 });
- */
-export async function listDeployments(
-  db: Kysely<ReadModelDatabase>,
-  scope: TenantScope,
-  options: ListDeploymentsOptions,
-): Promise<ListResult<DeploymentRow>> {
-  const result = await pageWithCount(db, scope, options)
-    .select([...DEPLOYMENT_COLUMNS.map((c) => `p.${c}` as const), 'c.total'])
-    .execute();
-  const rows: DeploymentRow[] = [];
-  for (const r of result) {
-    if (r.id !== null) rows.push(deploymentFromDb(r as Omit<Selectable<DeploymentsTable>, 'document'>));
-  }
-  return { count: result[0]?.total ?? 0, rows };
-}
+const LIST: ListTable<DeploymentFilters, DeploymentOrderField> = {
+  table: 'deployments',
+  visible: null,
+  filters: {
+    ...COMMON_FILTERS,
+    version: { column: 'version', type: 'int', op: '=' },
+    status: { column: 'status', type: 'text', op: 'any' },
+  },
+  order: {
+    created_at: { type: 'timestamptz', nullable: false },
+    updated_at: { type: 'timestamptz', nullable: false },
+    version: { type: 'int', nullable: false },
+    deployed_at: { type: 'timestamptz', nullable: true },
+  },
+};
 
 /**
- * Like `listDeployments`, the rows as documents (their representations as JSON, see `documents.ts`).
+ * One page of the deployments the scope may read, as documents (see `listPublishingRecordDocuments`).
  * @example
- * const { count, rows } = await listDeploymentDocuments(rm, scope, { page: 1, page_size: 20 });
+ * const page = await listDeploymentDocuments(rm.reader, scope, { site_id: 3 }, { ordering: '-version', page_size: 20 });
  */
 export function listDeploymentDocuments(
-  db: Kysely<ReadModelDatabase>,
+  reader: BatchedReader,
   scope: TenantScope,
-  options: ListDeploymentsOptions,
-): Promise<ListResult<string>> {
-  return documentPage(pageWithCount(db, scope, options).select([...DEPLOYMENT_DOCUMENT_OF_P, 'c.total']));
-}
-
-/** The page (`p`, lateral) next to the total count (`c`), so an empty page still has its count. */
-function pageWithCount(db: Kysely<ReadModelDatabase>, scope: TenantScope, options: ListDeploymentsOptions) {
-  const base = visible(db, scope, options.filters ?? {});
-  const page = withOrdering(base.selectAll(), options.ordering ?? '-created_at')
-    .limit(options.page_size)
-    .offset(pageOffset(options));
-  const count = base.select(sql<number>`count(*)::int`.as('total'));
-  return db.selectFrom(count.as('c')).leftJoinLateral(page.as('p'), (join) => join.onTrue());
+  filters: DeploymentFilters,
+  page: PageRequest<DeploymentOrderField>,
+): Promise<DocumentPage> {
+  return listDocuments(reader, LIST, scope, filters, page);
 }
 
 /**
- * A deployment the scope may read, or undefined (unknown or another tenant's).
+ * The document of a deployment the scope may read, or undefined (unknown or another tenant's).
  * @example
- * const row = await getDeployment(rm, scope, id);
+ * const found = await findDeploymentDocument(rm.reader, scope, id);
  */
-export async function getDeployment(
-  db: Kysely<ReadModelDatabase>,
+export function findDeploymentDocument(
+  reader: BatchedReader,
   scope: TenantScope,
   id: string,
-): Promise<DeploymentRow | undefined> {
-  const row = await visible(db, scope, {}).select(DEPLOYMENT_COLUMNS).where('id', '=', id).executeTakeFirst();
-  return row === undefined ? undefined : deploymentFromDb(row);
+): Promise<RevisedDocument | undefined> {
+  return findDocument(reader, LIST, scope, id);
 }

@@ -1,54 +1,48 @@
 import { type Kysely, sql } from 'kysely';
 import type { ReadModelDatabase } from './database.ts';
-import { renderDeploymentDocument, renderPublishingRecordDocument } from './documents.ts';
 import {
   DEPLOYMENT_COLUMNS,
   type DeploymentRow,
-  deploymentFromDb,
   PUBLISHING_RECORD_COLUMNS,
   type PublishingRecordRow,
-  publishingRecordFromDb,
+  type WithDocument,
 } from './rows.ts';
+import { type TenantScope, withTenantScope } from './scope.ts';
 
 /*
- * Writes of the projector. Rows are upserted with one INSERT ... SELECT FROM unnest(...) per table
- * and batch: the statement text and parameter count do not grow with the batch, which keeps
- * replays fast. These functions bypass tenancy on purpose: the projector serves every tenant.
+ * Writes of the projector, and the loads it folds events onto. Rows are upserted with one
+ * INSERT ... SELECT FROM unnest(...) per table and batch: the statement text and parameter count
+ * do not grow with the batch, which keeps replays fast. The projector serves every tenant, so it
+ * loads with `EVERY_TENANT`.
  */
 
 /**
- * Loads the publishing records with these ids (deleted ones included), keyed by id.
+ * Loads the publishing records with these ids (deleted ones included) within the scope, keyed by id.
  * @example
- * const rows = await loadPublishingRecords(trx, ['6f1c…']);
+ * const rows = await loadPublishingRecords(trx, EVERY_TENANT, ['6f1c…']);
  */
 export async function loadPublishingRecords(
   db: Kysely<ReadModelDatabase>,
+  scope: TenantScope,
   ids: readonly string[],
 ): Promise<Map<string, PublishingRecordRow>> {
+  const query = withTenantScope(db.selectFrom('publishing_records').select(PUBLISHING_RECORD_COLUMNS), scope);
   const found = new Map<string, PublishingRecordRow>();
   if (ids.length === 0) return found;
-  const rows = await db
-    .selectFrom('publishing_records')
-    .select(PUBLISHING_RECORD_COLUMNS)
-    .where(sql<boolean>`id = any(${[...ids]}::uuid[])`)
-    .execute();
-  for (const r of rows) found.set(r.id, publishingRecordFromDb(r));
+  for (const r of await query.where(sql<boolean>`id = any(${[...ids]}::uuid[])`).execute()) found.set(r.id, r);
   return found;
 }
 
-/** Loads the deployments with these ids, keyed by id. */
+/** Loads the deployments with these ids within the scope, keyed by id. */
 export async function loadDeployments(
   db: Kysely<ReadModelDatabase>,
+  scope: TenantScope,
   ids: readonly string[],
 ): Promise<Map<string, DeploymentRow>> {
+  const query = withTenantScope(db.selectFrom('deployments').select(DEPLOYMENT_COLUMNS), scope);
   const found = new Map<string, DeploymentRow>();
   if (ids.length === 0) return found;
-  const rows = await db
-    .selectFrom('deployments')
-    .select(DEPLOYMENT_COLUMNS)
-    .where(sql<boolean>`id = any(${[...ids]}::uuid[])`)
-    .execute();
-  for (const r of rows) found.set(r.id, deploymentFromDb(r));
+  for (const r of await query.where(sql<boolean>`id = any(${[...ids]}::uuid[])`).execute()) found.set(r.id, r);
   return found;
 }
 
@@ -61,13 +55,14 @@ const json = <R>(rows: readonly R[], key: keyof R): string[] => rows.map((r) => 
 
 /**
  * Inserts or replaces publishing records (by id), each with its document (the representation as
- * JSON, which the read API sends as it is). Each id must appear once.
+ * JSON, which the read API sends as it is). Each id must appear once; the columns are listed in
+ * table order below (`PUBLISHING_RECORD_COLUMNS`, then the document).
  * @example
  * await savePublishingRecords(trx, [row]);
  */
 export async function savePublishingRecords(
   db: Kysely<ReadModelDatabase>,
-  rows: readonly PublishingRecordRow[],
+  rows: readonly WithDocument<PublishingRecordRow>[],
 ): Promise<void> {
   if (rows.length === 0) return;
   await db
@@ -83,7 +78,7 @@ export async function savePublishingRecords(
         ${col(rows, 'revision')}::int[], ${col(rows, 'created_at')}::timestamptz[],
         ${col(rows, 'updated_at')}::timestamptz[], ${col(rows, 'published_at')}::timestamptz[],
         ${col(rows, 'deleted')}::bool[], ${col(rows, 'last_position')}::text[],
-        ${rows.map(renderPublishingRecordDocument)}::text[])`,
+        ${col(rows, 'document')}::text[])`,
     )
     .onConflict((oc) =>
       oc.column('id').doUpdateSet((eb) => {
@@ -100,7 +95,10 @@ export async function savePublishingRecords(
  * @example
  * await saveDeployments(trx, [row]);
  */
-export async function saveDeployments(db: Kysely<ReadModelDatabase>, rows: readonly DeploymentRow[]): Promise<void> {
+export async function saveDeployments(
+  db: Kysely<ReadModelDatabase>,
+  rows: readonly WithDocument<DeploymentRow>[],
+): Promise<void> {
   if (rows.length === 0) return;
   await db
     .insertInto('deployments')
@@ -113,7 +111,7 @@ export async function saveDeployments(db: Kysely<ReadModelDatabase>, rows: reado
         ${json(rows, 'metadata')}::jsonb[], ${col(rows, 'revision')}::int[],
         ${col(rows, 'created_at')}::timestamptz[], ${col(rows, 'updated_at')}::timestamptz[],
         ${col(rows, 'deployed_at')}::timestamptz[], ${col(rows, 'rolled_back_at')}::timestamptz[],
-        ${col(rows, 'last_position')}::text[], ${rows.map(renderDeploymentDocument)}::text[])`,
+        ${col(rows, 'last_position')}::text[], ${col(rows, 'document')}::text[])`,
     )
     .onConflict((oc) =>
       oc.column('id').doUpdateSet((eb) => {

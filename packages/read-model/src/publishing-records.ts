@@ -1,17 +1,16 @@
-import { type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
-import type { PublishingRecordsTable, PublishingStatus, ReadModelDatabase } from './database.ts';
-import { documentPage, PUBLISHING_RECORD_DOCUMENT_OF_P } from './documents.ts';
+import type { BatchedReader } from './batched-reader.ts';
+import type { PublishingStatus } from './database.ts';
 import {
+  COMMON_FILTERS,
   type CommonFilters,
-  type ListResult,
-  type Ordering,
+  type DocumentPage,
+  findDocument,
+  type ListTable,
+  listDocuments,
   type PageRequest,
-  pageOffset,
-  withCommonFilters,
-  withOrdering,
-} from './list-query.ts';
-import { PUBLISHING_RECORD_COLUMNS, type PublishingRecordRow, publishingRecordFromDb } from './rows.ts';
-import { type TenantScope, withTenantScope } from './scope.ts';
+  type RevisedDocument,
+} from './documents.ts';
+import type { TenantScope } from './scope.ts';
 
 export interface PublishingRecordFilters extends CommonFilters {
   content_id?: number;
@@ -21,80 +20,50 @@ export interface PublishingRecordFilters extends CommonFilters {
 }
 
 export const PUBLISHING_RECORD_ORDER_FIELDS = ['created_at', 'updated_at', 'published_at'] as const;
-export type PublishingRecordOrdering = Ordering<(typeof PUBLISHING_RECORD_ORDER_FIELDS)[number]>;
+export type PublishingRecordOrderField = (typeof PUBLISHING_RECORD_ORDER_FIELDS)[number];
 
-export interface ListPublishingRecordsOptions extends PageRequest {
-  filters?: PublishingRecordFilters;
-  /** Default `-created_at`. */
-  ordering?: PublishingRecordOrdering;
-}
-
-/** The visible (not deleted) publishing records a scope may read, filtered. */
-function visible(db: Kysely<ReadModelDatabase>, scope: TenantScope, f: PublishingRecordFilters) {
-  let q = withTenantScope(db.selectFrom('publishing_records'), scope).where(sql<SqlBool>`not deleted`);
-  q = withCommonFilters(q, f);
-  if (f.content_id !== undefined) q = q.where('content_id', '=', f.content_id);
-  if (f.destination !== undefined) q = q.where('destination', '=', f.destination);
-  if (f.status !== undefined) q = q.where(sql<SqlBool>`status = any(${[...f.status]}::text[])`);
-  return q;
-}
+const LIST: ListTable<PublishingRecordFilters, PublishingRecordOrderField> = {
+  table: 'publishing_records',
+  visible: 'NOT r.deleted',
+  filters: {
+    ...COMMON_FILTERS,
+    content_id: { column: 'content_id', type: 'int', op: '=' },
+    destination: { column: 'destination', type: 'text', op: '=' },
+    status: { column: 'status', type: 'text', op: 'any' },
+  },
+  order: {
+    created_at: { type: 'timestamptz', nullable: false },
+    updated_at: { type: 'timestamptz', nullable: false },
+    published_at: { type: 'timestamptz', nullable: true },
+  },
+};
 
 /**
- * One page of publishing records and the total count, in one round trip.
- * `db` comes from `createReadModelConnection` (its search_path names the read-model schema).
+ * One page of the (not deleted) publishing records the scope may read, as documents, with the
+ * total count and the neighbouring pages' cursors.
  * @example
- * const { count, rows } = await listPublishingRecords(rm, { account_id: 1, site_ids: null }, {
- *   filters: { status: ['failed'] }, ordering: '-updated_at', page: 1, page_size: 20,
+ * const page = await listPublishingRecordDocuments(rm.reader, { account_id: 1, site_ids: null }, { status: ['failed'] }, {
+ *   ordering: '-updated_at', page_size: 20,
  * });
  */
-export async function listPublishingRecords(
-  db: Kysely<ReadModelDatabase>,
-  scope: TenantScope,
-  options: ListPublishingRecordsOptions,
-): Promise<ListResult<PublishingRecordRow>> {
-  const result = await pageWithCount(db, scope, options)
-    .select([...PUBLISHING_RECORD_COLUMNS.map((c) => `p.${c}` as const), 'c.total'])
-    .execute();
-  const rows: PublishingRecordRow[] = [];
-  for (const r of result) {
-    if (r.id !== null) rows.push(publishingRecordFromDb(r as Omit<Selectable<PublishingRecordsTable>, 'document'>));
-  }
-  return { count: result[0]?.total ?? 0, rows };
-}
-
-/**
- * Like `listPublishingRecords`, the rows as documents (their representations as JSON, see `documents.ts`).
- * @example
- * const { count, rows } = await listPublishingRecordDocuments(rm, scope, { page: 1, page_size: 20 });
- */
 export function listPublishingRecordDocuments(
-  db: Kysely<ReadModelDatabase>,
+  reader: BatchedReader,
   scope: TenantScope,
-  options: ListPublishingRecordsOptions,
-): Promise<ListResult<string>> {
-  return documentPage(pageWithCount(db, scope, options).select([...PUBLISHING_RECORD_DOCUMENT_OF_P, 'c.total']));
-}
-
-/** The page (`p`, lateral) next to the total count (`c`), so an empty page still has its count. */
-function pageWithCount(db: Kysely<ReadModelDatabase>, scope: TenantScope, options: ListPublishingRecordsOptions) {
-  const base = visible(db, scope, options.filters ?? {});
-  const page = withOrdering(base.selectAll(), options.ordering ?? '-created_at')
-    .limit(options.page_size)
-    .offset(pageOffset(options));
-  const count = base.select(sql<number>`count(*)::int`.as('total'));
-  return db.selectFrom(count.as('c')).leftJoinLateral(page.as('p'), (join) => join.onTrue());
+  filters: PublishingRecordFilters,
+  page: PageRequest<PublishingRecordOrderField>,
+): Promise<DocumentPage> {
+  return listDocuments(reader, LIST, scope, filters, page);
 }
 
 /**
- * A publishing record the scope may read, or undefined (unknown, deleted or another tenant's).
+ * The document of a publishing record the scope may read, or undefined (unknown, deleted or another tenant's).
  * @example
- * const row = await getPublishingRecord(rm, scope, id);
+ * const found = await findPublishingRecordDocument(rm.reader, scope, id); // { revision: 3, document: '{"id":…}' }
  */
-export async function getPublishingRecord(
-  db: Kysely<ReadModelDatabase>,
+export function findPublishingRecordDocument(
+  reader: BatchedReader,
   scope: TenantScope,
   id: string,
-): Promise<PublishingRecordRow | undefined> {
-  const row = await visible(db, scope, {}).select(PUBLISHING_RECORD_COLUMNS).where('id', '=', id).executeTakeFirst();
-  return row === undefined ? undefined : publishingRecordFromDb(row);
+): Promise<RevisedDocument | undefined> {
+  return findDocument(reader, LIST, scope, id);
 }

@@ -114,7 +114,32 @@ ALTER TABLE ${s}.publishing_records ADD COLUMN document text;
 ALTER TABLE ${s}.deployments ADD COLUMN document text;
 `,
   },
+  {
+    version: 3,
+    description: 'documents of rows written before migration 2, so every row has one',
+    // The representation as it was when this migration was written (a new field comes with a
+    // rebuild, which renders every document anew). Timestamps as the API writes them.
+    sql: (s) => `
+UPDATE ${s}.publishing_records p SET document = (SELECT row_to_json(r)::text FROM (SELECT p.id, p.account_id,
+  p.site_id, p.sector_id, p.content_id, p.destination, p.destination_config, p.status, p.external_url, p.external_id,
+  p.error_message, p.attempts, p.metadata, p.revision, ${iso('p.created_at')} AS created_at,
+  ${iso('p.updated_at')} AS updated_at, ${iso('p.published_at')} AS published_at) r)
+WHERE document IS NULL;
+UPDATE ${s}.deployments d SET document = (SELECT row_to_json(r)::text FROM (SELECT d.id, d.account_id, d.site_id,
+  d.sector_id, d.version, d.status, d.deployment_url, d.error_message, d.metadata, d.revision,
+  ${iso('d.created_at')} AS created_at, ${iso('d.updated_at')} AS updated_at, ${iso('d.deployed_at')} AS deployed_at,
+  ${iso('d.rolled_back_at')} AS rolled_back_at) r)
+WHERE document IS NULL;
+ALTER TABLE ${s}.publishing_records ALTER COLUMN document SET NOT NULL;
+ALTER TABLE ${s}.deployments ALTER COLUMN document SET NOT NULL;
+`,
+  },
 ];
+
+/** A timestamptz as the API writes it: `2024-05-01T12:00:00.000Z`. */
+function iso(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
 
 /**
  * Secondary indexes, one per list filter the read API offers (always behind the tenant's

@@ -1,14 +1,48 @@
 import { type Expression, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+import type { RequestParams } from './batched-reader.ts';
 
 /**
  * What a caller may read: one account or every account (privileged roles), optionally only some
- * sites (the token's `site_ids`). Every read query of the read model goes through
- * `withTenantScope`, the one place where tenancy becomes SQL.
+ * sites (the token's `site_ids`). Every read-model query takes one and turns it into SQL here, the
+ * one place where tenancy becomes SQL: `withTenantScope` for Kysely queries, `scopeSql` for the
+ * batched statements of the read path.
  */
 export interface TenantScope {
   readonly account_id: number | 'any';
   /** null: every site of the account(s); an empty list sees nothing. */
   readonly site_ids: readonly number[] | null;
+}
+
+/** Every row of every tenant: the projector's scope (it serves every tenant). */
+export const EVERY_TENANT: TenantScope = Object.freeze({ account_id: 'any', site_ids: null });
+
+/** A query was called without a valid scope (a bug in the caller, never the client's input). */
+export class TenantScopeError extends TypeError {
+  readonly code = 'TENANT_SCOPE_REQUIRED';
+  constructor(scope: unknown) {
+    super(`a read-model query needs a TenantScope; got ${JSON.stringify(scope)}`);
+    this.name = 'TenantScopeError';
+  }
+}
+
+const isId = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
+
+/**
+ * The scope, checked at run time (types do not reach callers written in JavaScript, or a value
+ * read from a request): a query never runs unscoped.
+ * @throws TenantScopeError
+ */
+export function checkScope(scope: TenantScope): TenantScope {
+  const s = scope as Partial<TenantScope> | null | undefined;
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    (s.account_id !== 'any' && !isId(s.account_id)) ||
+    (s.site_ids !== null && !(Array.isArray(s.site_ids) && s.site_ids.every(isId)))
+  ) {
+    throw new TenantScopeError(scope);
+  }
+  return scope;
 }
 
 /** Thrown by `narrowScope` when a caller asks for an account it may not read. */
@@ -35,37 +69,32 @@ export function narrowScope(scope: TenantScope, accountId: number | undefined): 
 }
 
 /**
- * The tenancy predicate of a scope over a table (or view) with `account_id` and `site_id`.
+ * Restricts a Kysely select over a table (or view) with `account_id` and `site_id` to the scope.
  * @example
- * db.selectFrom('deployments').where(tenantPredicate({ account_id: 1, site_ids: [3] }))
- */
-export function tenantPredicate(scope: TenantScope): Expression<SqlBool> {
-  const parts = [];
-  if (scope.account_id !== 'any') parts.push(sql`account_id = ${scope.account_id}`);
-  if (scope.site_ids !== null) parts.push(sql`site_id = any(${[...scope.site_ids]}::int[])`);
-  if (parts.length === 0) return sql<SqlBool>`true`;
-  return sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
-}
-
-/**
- * `tenantPredicate` for a row already in memory (rows fetched by id for many callers at once and
- * handed to each after this check). Must say exactly what the SQL says; a test holds them equal.
- * @example
- * if (!inTenantScope({ account_id: 1, site_ids: null }, row)) throw notFound();
- */
-export function inTenantScope(scope: TenantScope, row: { account_id: number; site_id: number }): boolean {
-  if (scope.account_id !== 'any' && row.account_id !== scope.account_id) return false;
-  return scope.site_ids === null || scope.site_ids.includes(row.site_id);
-}
-
-/**
- * Restricts a select to what the scope may read. Every read query starts here.
- * @example
- * const q = withTenantScope(db.selectFrom('publishing_records').selectAll(), scope);
+ * const q = withTenantScope(db.selectFrom('site_deployment_status').selectAll(), scope);
  */
 export function withTenantScope<DB, TB extends keyof DB, O>(
   qb: SelectQueryBuilder<DB, TB, O>,
   scope: TenantScope,
 ): SelectQueryBuilder<DB, TB, O> {
-  return qb.where(tenantPredicate(scope));
+  const { account_id, site_ids } = checkScope(scope);
+  const parts: Expression<SqlBool>[] = [];
+  if (account_id !== 'any') parts.push(sql<SqlBool>`account_id = ${account_id}`);
+  if (site_ids !== null) parts.push(sql<SqlBool>`site_id = any(${[...site_ids]}::int[])`);
+  return parts.length === 0 ? qb : qb.where(sql<SqlBool>`(${sql.join(parts, sql` and `)})`);
+}
+
+/**
+ * The scope as a condition on the rows `alias` of a batched statement, its values added to the
+ * request's parameters. The condition's text depends only on the scope's shape (one account or
+ * any; sites or not), so requests of every tenant share one statement.
+ * @example
+ * const where = scopeSql(scope, 'r', params); // 'r.account_id = q.p1'
+ */
+export function scopeSql(scope: TenantScope, alias: string, params: RequestParams): string {
+  const { account_id, site_ids } = checkScope(scope);
+  const parts = [];
+  if (account_id !== 'any') parts.push(`${alias}.account_id = ${params.add(account_id, 'int')}`);
+  if (site_ids !== null) parts.push(`${alias}.site_id = any(${params.add(`{${site_ids.join(',')}}`, 'text')}::int[])`);
+  return parts.length === 0 ? 'true' : parts.join(' AND ');
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DeploymentStatus, ReadModelDatabase } from './database.ts';
-import { type TenantScope, withTenantScope } from './scope.ts';
+import { checkScope, type TenantScope, TenantScopeError, withTenantScope } from './scope.ts';
 
 /** The per-site view: what is live on a site and how its latest deployment went. */
 export interface SiteDeploymentStatus {
@@ -18,22 +18,22 @@ export interface SiteDeploymentStatus {
 }
 
 /**
- * The deployment status of one site, or undefined when the scope sees no deployment of it.
- * Site ids are the platform's and belong to one account; should a privileged caller see the same
- * site id in several accounts, the lowest account id wins (pass an account-narrowed scope to choose).
+ * The deployment status of one site of one account, or undefined when the scope sees no deployment
+ * of it. The scope must name the account: nothing here says which account a site id belongs to
+ * (the platform's site registry does), so a privileged caller names it (`narrowScope`).
  * @example
- * const status = await getSiteDeploymentStatus(rm, scope, 3);
+ * const status = await getSiteDeploymentStatus(rm.db, { account_id: 1, site_ids: null }, 3);
  * status?.live?.version // 4
+ * @throws TenantScopeError for a scope of every account
  */
 export async function getSiteDeploymentStatus(
   db: Kysely<ReadModelDatabase>,
   scope: TenantScope,
   siteId: number,
 ): Promise<SiteDeploymentStatus | undefined> {
+  if (checkScope(scope).account_id === 'any') throw new TenantScopeError(scope);
   const r = await withTenantScope(db.selectFrom('site_deployment_status').selectAll(), scope)
     .where('site_id', '=', siteId)
-    .orderBy('account_id')
-    .limit(1)
     .executeTakeFirst();
   if (r === undefined) return undefined;
   return {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DeploymentRow, PublishingRecordRow } from '../src/index.ts';
+import type { DeploymentRow, PublishingRecordRow, WithDocument } from '../src/index.ts';
 
 let clock = Date.parse('2024-05-01T00:00:00.000Z');
 /** Strictly increasing ISO timestamps, one second apart. */
@@ -8,9 +8,21 @@ export const tick = (): string => {
   return new Date(clock).toISOString();
 };
 
-export function recordRow(over: Partial<PublishingRecordRow> = {}): PublishingRecordRow {
+/**
+ * A row with its document as the projector writes it: the row's representation fields (all but
+ * the bookkeeping) as JSON, in the order the row lists them.
+ */
+function withDocument<Row extends { last_position: string; deleted?: boolean; document?: string }>(
+  row: Row,
+): WithDocument<Row> {
+  const { last_position: _, deleted: __, document: ___, ...representation } = row;
+  return { ...row, document: JSON.stringify(representation) };
+}
+
+/** A row (its document rendered from its fields, whatever `over` brings). */
+export function recordRow(over: Partial<WithDocument<PublishingRecordRow>> = {}): WithDocument<PublishingRecordRow> {
   const at = tick();
-  return {
+  return withDocument({
     id: randomUUID(),
     account_id: 1,
     site_id: 10,
@@ -31,12 +43,12 @@ export function recordRow(over: Partial<PublishingRecordRow> = {}): PublishingRe
     deleted: false,
     last_position: '0000000000000001-0000000000000001',
     ...over,
-  };
+  });
 }
 
-export function deploymentRow(over: Partial<DeploymentRow> = {}): DeploymentRow {
+export function deploymentRow(over: Partial<WithDocument<DeploymentRow>> = {}): WithDocument<DeploymentRow> {
   const at = tick();
-  return {
+  return withDocument({
     id: randomUUID(),
     account_id: 1,
     site_id: 10,
@@ -53,5 +65,9 @@ export function deploymentRow(over: Partial<DeploymentRow> = {}): DeploymentRow 
     rolled_back_at: null,
     last_position: '0000000000000001-0000000000000001',
     ...over,
-  };
+  });
 }
+
+/** The ids of a page's documents, in order. */
+export const idsOf = (page: { documents: string }): string[] =>
+  (JSON.parse(page.documents) as Array<{ id: string }>).map((d) => d.id);

@@ -228,7 +228,7 @@ async function loadApi(base: string, seconds: number, pid: number, postmaster: n
     method: method as 'POST',
     headers,
     ...(body && { body: JSON.stringify(body) }),
-    setupRequest: (req: { path: string }, ctx: { id?: string }) => ({
+    setupRequest: (req: { path?: string }, ctx: { id?: string }) => ({
       ...req,
       path: `${API}/publishing-records/${ctx.id}${suffix}`,
     }),

@@ -7,7 +7,6 @@ import fp from 'fastify-plugin';
 import type pg from 'pg';
 import type { CommandApiConfig } from './config.ts';
 import type { CommandApiDeps } from './deps.ts';
-import { COMMAND_API_STATUS_BY_CODE } from './errors.ts';
 import { StateCache } from './handlers/state-cache.ts';
 import { migrateIdempotency } from './idempotency/schema.ts';
 import { createIdempotencyStore } from './idempotency/store.ts';
@@ -59,7 +58,6 @@ const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, 
       { name: 'database', check: () => pool.query('SELECT 1') },
       { name: 'event_store', check: () => store.ping() },
     ],
-    statusByCode: COMMAND_API_STATUS_BY_CODE,
   });
 
   const purge = setInterval(() => {

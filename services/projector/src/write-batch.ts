@@ -2,6 +2,7 @@ import type { RecordedEvent } from '@publisher/event-store';
 import {
   CHECKPOINT_CHANNEL,
   type CheckpointNotice,
+  EVERY_TENANT,
   loadDeployments,
   loadPublishingRecords,
   NOTICE_ACCOUNTS_MAX,
@@ -69,8 +70,8 @@ export async function writeBatch(session: Session, o: WriteBatchOptions): Promis
       throw new CheckpointMovedError(o.expected, o.projection);
 
     const [records, deployments] = await Promise.all([
-      loadPublishingRecords(db, plan.record_ids),
-      loadDeployments(db, plan.deployment_ids),
+      loadPublishingRecords(db, EVERY_TENANT, plan.record_ids),
+      loadDeployments(db, EVERY_TENANT, plan.deployment_ids),
     ]);
     const result = foldBatch(plan, { records, deployments });
     await savePublishingRecords(db, [...result.records.values()]);

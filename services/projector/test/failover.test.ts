@@ -2,6 +2,7 @@ import { freePort } from '@publisher/dev-infra';
 import { createPostgresEventStore } from '@publisher/event-store';
 import {
   createReadModelConnection,
+  EVERY_TENANT,
   loadPublishingRecords,
   migrateReadModel,
   readCheckpoint,
@@ -52,7 +53,7 @@ t.test('two instances: exactly one projects; kill it and the other takes over', 
   await waitFor('B to take over', async () => ['catching_up', 'live'].includes((await b.status()).state), 30_000);
   const next = await appendToRecord(store, r.id, 0, ['PublishingStarted', { attempt: 1 }]);
   await waitFor('B projects', async () => (await readCheckpoint(rm.db)).position === next.position);
-  t.match((await loadPublishingRecords(rm.db, [r.id])).get(r.id), { status: 'publishing', revision: 1 });
+  t.match((await loadPublishingRecords(rm.db, EVERY_TENANT, [r.id])).get(r.id), { status: 'publishing', revision: 1 });
   t.ok((await b.status()).events_processed >= 1, 'B is the one projecting now');
   t.equal((await fetch(`http://127.0.0.1:${b.port}/ready`)).status, 200);
   const metrics = await (await fetch(`http://127.0.0.1:${b.port}/metrics`)).text();

@@ -1,6 +1,9 @@
 /**
- * The independent oracle for integration tests: folds every stream of the log with the DOMAIN's
- * evolve functions (not the projector's code) and shapes the result like read-model rows.
+ * The oracle for integration tests: folds every stream of the log, one event at a time and in one
+ * go (not in the projector's batches, checkpoints and restarts), with the domain's evolve functions,
+ * and shapes the result like read-model rows — the fields written out here, and the document as
+ * the JSON of those fields — so a projector that loses, repeats or misplaces an event, or stores a
+ * row or document other than the representation, differs from it.
  */
 import {
   type DeploymentEvent,
@@ -11,20 +14,20 @@ import {
   type PublishingRecordEvent,
 } from '@publisher/domain';
 import type { EventStore } from '@publisher/event-store';
-import type { DeploymentRow, PublishingRecordRow, ReadModelDatabase } from '@publisher/read-model';
-import {
-  deploymentFromDb,
-  deploymentRepresentation,
-  publishingRecordFromDb,
-  publishingRecordRepresentation,
-} from '@publisher/read-model';
+import type { DeploymentRow, PublishingRecordRow, ReadModelDatabase, WithDocument } from '@publisher/read-model';
 import type { Kysely } from 'kysely';
 
 const iso = (s: string) => new Date(s).toISOString();
 
+/** The row with its document: the JSON of the row's fields but the bookkeeping, in order. */
+function withDocument<Row extends { last_position: string; deleted?: boolean }>(row: Row): WithDocument<Row> {
+  const { last_position: _, deleted: __, ...representation } = row;
+  return { ...row, document: JSON.stringify(representation) };
+}
+
 export async function foldAllEvents(store: EventStore) {
-  const records = new Map<string, PublishingRecordRow>();
-  const deployments = new Map<string, DeploymentRow>();
+  const records = new Map<string, WithDocument<PublishingRecordRow>>();
+  const deployments = new Map<string, WithDocument<DeploymentRow>>();
   const recordStates = new Map<string, ReturnType<typeof evolvePublishingRecord>>();
   const deploymentStates = new Map<string, ReturnType<typeof evolveDeployment>>();
   let after: string | null = null;
@@ -41,27 +44,30 @@ export async function foldAllEvents(store: EventStore) {
         } as PublishingRecordEvent);
         recordStates.set(id, s);
         if (s.status === 'initial') continue;
-        records.set(id, {
+        records.set(
           id,
-          account_id: s.account_id,
-          site_id: s.site_id,
-          sector_id: s.sector_id,
-          content_id: s.content_id,
-          destination: s.destination,
-          destination_config: s.destination_config,
-          status: s.status,
-          external_url: s.external_url,
-          external_id: s.external_id,
-          error_message: s.error_message,
-          attempts: s.attempts,
-          metadata: s.metadata,
-          revision: e.revision,
-          created_at: iso(s.created_at),
-          updated_at: iso(s.updated_at),
-          published_at: s.published_at && iso(s.published_at),
-          deleted: s.deleted,
-          last_position: e.position,
-        });
+          withDocument({
+            id,
+            account_id: s.account_id,
+            site_id: s.site_id,
+            sector_id: s.sector_id,
+            content_id: s.content_id,
+            destination: s.destination,
+            destination_config: s.destination_config,
+            status: s.status,
+            external_url: s.external_url,
+            external_id: s.external_id,
+            error_message: s.error_message,
+            attempts: s.attempts,
+            metadata: s.metadata,
+            revision: e.revision,
+            created_at: iso(s.created_at),
+            updated_at: iso(s.updated_at),
+            published_at: s.published_at && iso(s.published_at),
+            deleted: s.deleted,
+            last_position: e.position,
+          }),
+        );
       } else if (e.stream.startsWith('deployment-')) {
         const id = e.stream.slice('deployment-'.length);
         const s = evolveDeployment(deploymentStates.get(id) ?? initialDeploymentState, {
@@ -70,47 +76,37 @@ export async function foldAllEvents(store: EventStore) {
         } as DeploymentEvent);
         deploymentStates.set(id, s);
         if (s.status === 'initial') continue;
-        deployments.set(id, {
+        deployments.set(
           id,
-          account_id: s.account_id,
-          site_id: s.site_id,
-          sector_id: s.sector_id,
-          version: s.version,
-          status: s.status,
-          deployment_url: s.deployment_url,
-          error_message: s.error_message,
-          metadata: s.metadata,
-          revision: e.revision,
-          created_at: iso(s.created_at),
-          updated_at: iso(s.updated_at),
-          deployed_at: s.deployed_at && iso(s.deployed_at),
-          rolled_back_at: s.rolled_back_at && iso(s.rolled_back_at),
-          last_position: e.position,
-        });
+          withDocument({
+            id,
+            account_id: s.account_id,
+            site_id: s.site_id,
+            sector_id: s.sector_id,
+            version: s.version,
+            status: s.status,
+            deployment_url: s.deployment_url,
+            error_message: s.error_message,
+            metadata: s.metadata,
+            revision: e.revision,
+            created_at: iso(s.created_at),
+            updated_at: iso(s.updated_at),
+            deployed_at: s.deployed_at && iso(s.deployed_at),
+            rolled_back_at: s.rolled_back_at && iso(s.rolled_back_at),
+            last_position: e.position,
+          }),
+        );
       }
     }
   }
   return { records, deployments, head: after };
 }
 
-/** Every row of the read models (deleted ones included), keyed by id. */
-/**
- * The read models' rows, and the ids of rows whose stored document is not the JSON of the
- * representation of the row as stored (there should be none).
- */
+/** Every row of the read models (deleted ones included) with its document, keyed by id. */
 export async function loadAllRows(db: Kysely<ReadModelDatabase>) {
-  const records = new Map<string, PublishingRecordRow>();
-  const deployments = new Map<string, DeploymentRow>();
-  const badDocuments: string[] = [];
-  for (const { document, ...r } of await db.selectFrom('publishing_records').selectAll().execute()) {
-    const row = publishingRecordFromDb(r);
-    records.set(r.id, row);
-    if (document !== JSON.stringify(publishingRecordRepresentation(row))) badDocuments.push(r.id);
-  }
-  for (const { document, ...r } of await db.selectFrom('deployments').selectAll().execute()) {
-    const row = deploymentFromDb(r);
-    deployments.set(r.id, row);
-    if (document !== JSON.stringify(deploymentRepresentation(row))) badDocuments.push(r.id);
-  }
-  return { records, deployments, badDocuments };
+  const records = new Map<string, WithDocument<PublishingRecordRow>>();
+  const deployments = new Map<string, WithDocument<DeploymentRow>>();
+  for (const r of await db.selectFrom('publishing_records').selectAll().execute()) records.set(r.id, r);
+  for (const r of await db.selectFrom('deployments').selectAll().execute()) deployments.set(r.id, r);
+  return { records, deployments };
 }

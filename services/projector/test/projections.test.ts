@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@publisher/event-store';
-import type { DeploymentRow, PublishingRecordRow } from '@publisher/read-model';
+import type { DeploymentRow, PublishingRecordRow, WithDocument } from '@publisher/read-model';
 import t from 'tap';
 import { foldBatch, planBatch } from '../src/projections/batch.ts';
 import { deploymentStream, recorded, recordStream } from './events.ts';
@@ -15,12 +15,12 @@ function given(...earlier: RecordedEvent[]) {
   };
 }
 
-const record = (result: ReturnType<typeof foldBatch>, id: string): PublishingRecordRow => {
+const record = (result: ReturnType<typeof foldBatch>, id: string): WithDocument<PublishingRecordRow> => {
   const r = result.records.get(id);
   if (!r) throw new Error(`no row ${id}`);
   return r;
 };
-const deployment = (result: ReturnType<typeof foldBatch>, id: string): DeploymentRow => {
+const deployment = (result: ReturnType<typeof foldBatch>, id: string): WithDocument<DeploymentRow> => {
   const r = result.deployments.get(id);
   if (!r) throw new Error(`no row ${id}`);
   return r;
@@ -31,7 +31,8 @@ t.test('publishing records', async (t) => {
     const s = recordStream();
     const e = s.created({ metadata: { title: 'T' } });
     const out = given().when([e]);
-    t.same(record(out, s.id), {
+    // The representation as DESIGN.md spells it, then the bookkeeping and the document.
+    const representation = {
       id: s.id,
       account_id: 1,
       site_id: 10,
@@ -49,8 +50,12 @@ t.test('publishing records', async (t) => {
       created_at: e.data.at,
       updated_at: e.data.at,
       published_at: null,
+    };
+    t.same(record(out, s.id), {
+      ...representation,
       deleted: false,
       last_position: e.position,
+      document: JSON.stringify(representation),
     });
     t.equal(out.last, e);
   });
@@ -102,11 +107,27 @@ t.test('publishing records', async (t) => {
     t.equal(out.processed, 2, 'but the checkpoint may advance past them');
   });
 
-  t.test('timestamps are stored in one canonical form', async (t) => {
+  t.test('timestamps and ids are stored in one canonical form', async (t) => {
     const s = recordStream();
-    const out = given().when([s.created({ at: '2024-05-01T02:00:00+02:00' })]);
-    t.equal(record(out, s.id).created_at, '2024-05-01T00:00:00.000Z');
+    const created = s.created({ at: '2024-05-01T02:00:00+02:00' });
+    const out = given().when([{ ...created, data: { ...created.data, record_id: s.id.toUpperCase() } }]);
+    t.match(record(out, s.id), { id: s.id, created_at: '2024-05-01T00:00:00.000Z' });
+    t.match(record(out, s.id).document, /^\{"id":"[0-9a-f-]{36}",.*"created_at":"2024-05-01T00:00:00.000Z"/);
   });
+
+  t.test(
+    'a deleted record keeps its fields; an update after it (which the domain refuses) still applies',
+    async (t) => {
+      const s = recordStream();
+      const created = s.created();
+      const deleted = s.next('PublishingRecordDeleted');
+      const first = given(created).when([deleted]);
+      t.match(record(first, s.id), { deleted: true, updated_at: deleted.data.at, revision: 1 });
+      const late = s.next('PublishingRecordUpdated', { changes: { metadata: { late: true } } });
+      const out = given(created, deleted).when([late]);
+      t.match(record(out, s.id), { deleted: true, metadata: { late: true }, revision: 2 });
+    },
+  );
 });
 
 t.test('deployments', async (t) => {
@@ -141,14 +162,18 @@ t.test('deployments', async (t) => {
     const cancelled = d.next('DeploymentCancelled', { reason: 'superseded' });
     const out = given(created).when([updated, cancelled]);
     t.equal(out.poison, null, 'both types decode');
-    t.same(deployment(out, d.id), {
-      ...deployment(given().when([created]), d.id),
+    const { document, ...row } = deployment(out, d.id);
+    const { document: _, ...before } = deployment(given().when([created]), d.id);
+    t.same(row, {
+      ...before,
       status: 'cancelled',
       metadata: { commit: 'def' },
       revision: 2,
       updated_at: cancelled.data.at,
       last_position: cancelled.position,
     });
+    const { last_position: __, ...representation } = row;
+    t.equal(document, JSON.stringify(representation), 'its document: the representation as JSON');
   });
 
   t.test('a cancellation with a malformed payload stops the projection', async (t) => {
@@ -176,7 +201,13 @@ t.test('re-drives', async (t) => {
     const before = record(given(created).when([started]), s.id);
     const republish = s.next('PublishingRecordRepublishRequested', { replay_id: REPLAY, reason: 'ticket 1' });
     const out = given(created).when([started, republish]);
-    t.same(record(out, s.id), { ...before, revision: 2, last_position: republish.position });
+    // The document is the representation, whose revision (the ETag) moves with the row's.
+    t.same(record(out, s.id), {
+      ...before,
+      revision: 2,
+      last_position: republish.position,
+      document: before.document.replace('"revision":1,', '"revision":2,'),
+    });
 
     const d = deploymentStream();
     const dCreated = d.created();
@@ -186,6 +217,7 @@ t.test('re-drives', async (t) => {
       ...dBefore,
       revision: 1,
       last_position: dRepublish.position,
+      document: dBefore.document.replace('"revision":0,', '"revision":1,'),
     });
   });
 

@@ -1,6 +1,7 @@
 import { createPostgresEventStore } from '@publisher/event-store';
 import {
   createReadModelConnection,
+  EVERY_TENANT,
   loadDeployments,
   loadPublishingRecords,
   migrateReadModel,
@@ -35,7 +36,7 @@ t.test('catches up, then projects live events promptly', async (t) => {
   await appendToRecord(store, a.id, 0, ['PublishingStarted', { attempt: 1 }], ['PublishingFailed', { error: 'x' }]);
   const last = await appendToRecord(store, b.id, 0, ['PublishingRecordDeleted', {}]);
   await caughtUpTo(last.position);
-  const rows = await loadPublishingRecords(rm.db, [a.id, b.id]);
+  const rows = await loadPublishingRecords(rm.db, EVERY_TENANT, [a.id, b.id]);
   t.match(rows.get(a.id), { status: 'failed', attempts: 1, error_message: 'x', revision: 2 });
   t.match(rows.get(b.id), { deleted: true, account_id: 2, revision: 1 });
   await waitFor('live', () => projector.status().state === 'live');
@@ -67,7 +68,7 @@ t.test('deployments: the ledger is skipped, the deployment stream projected', as
   await store.append('site_deployments-1-77', [event('DeploymentVersionReserved', data)], 'no_stream');
   const created = await store.append(`deployment-${id}`, [event('DeploymentCreated', data)], 'no_stream');
   await caughtUpTo(created.position);
-  t.match((await loadDeployments(rm.db, [id])).get(id), { status: 'pending', version: 1, site_id: 77 });
+  t.match((await loadDeployments(rm.db, EVERY_TENANT, [id])).get(id), { status: 'pending', version: 1, site_id: 77 });
 
   const cancelled = await store.append(
     `deployment-${id}`,
@@ -78,7 +79,7 @@ t.test('deployments: the ledger is skipped, the deployment stream projected', as
     0,
   );
   await caughtUpTo(cancelled.position);
-  t.match((await loadDeployments(rm.db, [id])).get(id), {
+  t.match((await loadDeployments(rm.db, EVERY_TENANT, [id])).get(id), {
     status: 'cancelled',
     metadata: { commit: 'def' },
     revision: 2,
@@ -97,7 +98,7 @@ t.test('a poison event stops the projection before it; an operator skip resumes 
   t.equal(cp.position, good.position, 'checkpoint stops right before the poison event');
   t.match(cp.stopped, { event_type: 'PublishingTeleported', position: poison.position, reason: /unknown event type/ });
   t.match(projector.status().stop, { event_type: 'PublishingTeleported' });
-  t.match((await loadPublishingRecords(rm.db, [r.id])).get(r.id), { status: 'publishing', revision: 1 });
+  t.match((await loadPublishingRecords(rm.db, EVERY_TENANT, [r.id])).get(r.id), { status: 'publishing', revision: 1 });
 
   const env = { DATABASE_URL: database.url };
   t.match(JSON.parse(await runAdmin(['status'], env)), { stopped: { event_type: 'PublishingTeleported' } });
@@ -105,7 +106,7 @@ t.test('a poison event stops the projection before it; an operator skip resumes 
   await t.rejects(runAdmin(['skip', stoppedId], env), /usage/, 'a skip needs a reason');
   t.match(await runAdmin(['skip', stoppedId, '--reason', 'ticket 42', '--by', 'tap'], env), /resumes/);
   await caughtUpTo(after.position);
-  t.match((await loadPublishingRecords(rm.db, [r.id])).get(r.id), {
+  t.match((await loadPublishingRecords(rm.db, EVERY_TENANT, [r.id])).get(r.id), {
     status: 'failed',
     error_message: 'late',
     revision: 3,

@@ -1,7 +1,7 @@
 import { comparePositions, createPostgresEventStore } from '@publisher/event-store';
 import {
   createReadModelConnection,
-  listPublishingRecords,
+  listPublishingRecordDocuments,
   migrateReadModel,
   readCheckpoint,
 } from '@publisher/read-model';
@@ -39,7 +39,12 @@ t.test('rebuild replays into new tables while the old ones serve, then swaps', a
   const reader = (async () => {
     while (reading) {
       try {
-        const page = await listPublishingRecords(rm.db, { account_id: 1, site_ids: null }, { page: 1, page_size: 5 });
+        const page = await listPublishingRecordDocuments(
+          rm.reader,
+          { account_id: 1, site_ids: null },
+          {},
+          { page_size: 5 },
+        );
         if (page.count < 100) readErrors.push(new Error(`count dropped to ${page.count}`));
         reads++;
       } catch (err) {
@@ -103,8 +108,7 @@ t.test('rebuild replays into new tables while the old ones serve, then swaps', a
   const expected = await foldAllEvents(store);
   const actual = await loadAllRows(rm.db);
   t.equal(actual.records.size, expected.records.size);
-  t.same(actual.records, expected.records, 'publishing records equal a fresh fold');
-  t.same(actual.badDocuments, [], "every stored document is the JSON of its row's representation");
+  t.same(actual.records, expected.records, 'publishing records (and their documents) equal a fresh fold');
   t.same(actual.deployments, expected.deployments, 'deployments equal a fresh fold');
   const schemas = await rm.pool.query(`select nspname from pg_namespace where nspname like 'read_model%' order by 1`);
   t.same(

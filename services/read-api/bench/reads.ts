@@ -15,7 +15,8 @@
  * alternate for BENCH_ROUNDS (2) rounds of BENCH_SECONDS (10) so load drift hits all alike;
  * BENCH_VARIANTS (comma list of hello, list, detail, list-uncached, detail-uncached) picks some.
  * BENCH_BASELINE=<another checkout, installed> adds `list-baseline` and `detail-baseline`: that
- * checkout's read API, as configured, measured in the same rounds (a change's effect, side by side).
+ * checkout's read API, as configured, measured in the same rounds (a change's effect, side by side);
+ * `list-baseline-uncached` and `detail-baseline-uncached` run it with READ_API_CACHE_MB=0.
  * Uses DATABASE_URL, or an embedded PostgreSQL in .data/bench-pg (seeded once, reused).
  */
 import { randomUUID } from 'node:crypto';
@@ -24,13 +25,11 @@ import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
 import {
   createReadModelConnection,
   type DeploymentRow,
-  loadDeployments,
-  loadPublishingRecords,
   migrateReadModel,
   type PublishingRecordRow,
-  type ReadModelConnection,
   saveDeployments,
   savePublishingRecords,
+  type WithDocument,
 } from '@publisher/read-model';
 import autocannon, { type Request as LoadRequest } from 'autocannon';
 import { benchDatabase, cpuSeconds, freePort, median, root, spawnServer } from './bench-support.ts';
@@ -49,13 +48,21 @@ const VARIANTS = [
   'detail-uncached',
   'list-baseline',
   'detail-baseline',
+  'list-baseline-uncached',
+  'detail-baseline-uncached',
 ] as const;
 type Variant = (typeof VARIANTS)[number];
-const DEFAULT_VARIANTS = VARIANTS.filter((v) => BASELINE !== undefined || !v.endsWith('-baseline'));
+const DEFAULT_VARIANTS = VARIANTS.filter((v) => BASELINE !== undefined || !v.includes('-baseline'));
 const CHOSEN = (process.env.BENCH_VARIANTS ?? DEFAULT_VARIANTS.join(',')).split(',') as Variant[];
 for (const v of CHOSEN) if (!VARIANTS.includes(v)) throw new Error(`BENCH_VARIANTS: unknown ${v}`);
-if (CHOSEN.some((v) => v.endsWith('-baseline')) && BASELINE === undefined)
+if (CHOSEN.some((v) => v.includes('-baseline')) && BASELINE === undefined)
   throw new Error('the -baseline variants need BENCH_BASELINE (a checkout to compare with)');
+
+/** A seeded row with its document, as the projector writes it: the JSON of its representation. */
+function withDocument<Row extends { last_position: string; deleted?: boolean }>(row: Row): WithDocument<Row> {
+  const { last_position: _, deleted: __, ...representation } = row;
+  return { ...row, document: JSON.stringify(representation) };
+}
 
 async function seed(url: string): Promise<Map<number, string[]>> {
   const rm = createReadModelConnection({ connectionString: url, max: 4 });
@@ -66,51 +73,55 @@ async function seed(url: string): Promise<Map<number, string[]>> {
       console.log(`# seeding ${RECORDS - have} publishing records and ${(RECORDS - have) / 10} deployments…`);
       const base = Date.UTC(2024, 0, 1);
       for (let start = have; start < RECORDS; start += 5000) {
-        const records: PublishingRecordRow[] = [];
-        const deployments: DeploymentRow[] = [];
+        const records: WithDocument<PublishingRecordRow>[] = [];
+        const deployments: WithDocument<DeploymentRow>[] = [];
         for (let i = start; i < Math.min(start + 5000, RECORDS); i++) {
           const account = 1 + (i % ACCOUNTS);
           const at = new Date(base + i * 1000).toISOString();
           const status = (['pending', 'publishing', 'published', 'failed'] as const)[i % 4]!;
-          records.push({
-            id: randomUUID(),
-            account_id: account,
-            site_id: account * 100 + (i % 10),
-            sector_id: 1 + (i % 3),
-            content_id: i + 1,
-            destination: i % 2 ? 'webhook' : 'wordpress',
-            destination_config: { url: 'https://hooks.example.com/publish', timeout_ms: 5000 },
-            status,
-            external_url: status === 'published' ? `https://blog.example.com/posts/${i}` : null,
-            external_id: status === 'published' ? `post-${i}` : null,
-            error_message: status === 'failed' ? 'upstream timed out' : null,
-            attempts: status === 'pending' ? 0 : 1,
-            metadata: { title: `Post number ${i}`, tags: ['news', 'tech'], author_id: account * 7 },
-            revision: 2,
-            created_at: at,
-            updated_at: at,
-            published_at: status === 'published' ? at : null,
-            deleted: false,
-            last_position: '0000000000000001-0000000000000001',
-          });
-          if (i % 10 === 0) {
-            deployments.push({
+          records.push(
+            withDocument({
               id: randomUUID(),
               account_id: account,
               site_id: account * 100 + (i % 10),
-              sector_id: null,
-              version: 1 + Math.floor(i / ACCOUNTS),
-              status: 'deployed',
-              deployment_url: `https://site${account}.example.com`,
-              error_message: null,
-              metadata: { commit: `c${i}` },
+              sector_id: 1 + (i % 3),
+              content_id: i + 1,
+              destination: i % 2 ? 'webhook' : 'wordpress',
+              destination_config: { url: 'https://hooks.example.com/publish', timeout_ms: 5000 },
+              status,
+              external_url: status === 'published' ? `https://blog.example.com/posts/${i}` : null,
+              external_id: status === 'published' ? `post-${i}` : null,
+              error_message: status === 'failed' ? 'upstream timed out' : null,
+              attempts: status === 'pending' ? 0 : 1,
+              metadata: { title: `Post number ${i}`, tags: ['news', 'tech'], author_id: account * 7 },
               revision: 2,
               created_at: at,
               updated_at: at,
-              deployed_at: at,
-              rolled_back_at: null,
+              published_at: status === 'published' ? at : null,
+              deleted: false,
               last_position: '0000000000000001-0000000000000001',
-            });
+            }),
+          );
+          if (i % 10 === 0) {
+            deployments.push(
+              withDocument({
+                id: randomUUID(),
+                account_id: account,
+                site_id: account * 100 + (i % 10),
+                sector_id: null,
+                version: 1 + Math.floor(i / ACCOUNTS),
+                status: 'deployed',
+                deployment_url: `https://site${account}.example.com`,
+                error_message: null,
+                metadata: { commit: `c${i}` },
+                revision: 2,
+                created_at: at,
+                updated_at: at,
+                deployed_at: at,
+                rolled_back_at: null,
+                last_position: '0000000000000001-0000000000000001',
+              }),
+            );
           }
         }
         await savePublishingRecords(rm.db, records);
@@ -118,8 +129,6 @@ async function seed(url: string): Promise<Map<number, string[]>> {
       }
       await rm.pool.query('ANALYZE read_model.publishing_records; ANALYZE read_model.deployments');
     }
-    await storeMissingDocuments(rm, 'publishing_records', loadPublishingRecords, savePublishingRecords);
-    await storeMissingDocuments(rm, 'deployments', loadDeployments, saveDeployments);
     const ids = new Map<number, string[]>();
     const rows = await rm.pool.query<{ account_id: number; id: string }>(
       'SELECT account_id, id FROM read_model.publishing_records WHERE NOT deleted',
@@ -132,33 +141,6 @@ async function seed(url: string): Promise<Map<number, string[]>> {
     return ids;
   } finally {
     await rm.close();
-  }
-}
-
-/**
- * Rows seeded before the read model stored documents (migration 2) are re-saved, which stores
- * theirs, as a rebuild would: otherwise the figures would be those of read-time rendering.
- */
-async function storeMissingDocuments<Row>(
-  rm: ReadModelConnection,
-  table: 'publishing_records' | 'deployments',
-  load: (db: ReadModelConnection['db'], ids: string[]) => Promise<Map<string, Row>>,
-  save: (db: ReadModelConnection['db'], rows: Row[]) => Promise<void>,
-): Promise<void> {
-  for (;;) {
-    const { rows } = await rm.pool.query<{ id: string }>(
-      `SELECT id FROM read_model.${table} WHERE document IS NULL LIMIT 5000`,
-    );
-    if (rows.length === 0) return;
-    console.log(`# storing the documents of ${rows.length} ${table} seeded earlier…`);
-    await save(rm.db, [
-      ...(
-        await load(
-          rm.db,
-          rows.map((r) => r.id),
-        )
-      ).values(),
-    ]);
   }
 }
 
@@ -251,10 +233,16 @@ async function main(): Promise<void> {
   const api = await startApi(readPort);
   const uncached = await startApi(uncachedPort, { READ_API_CACHE_MB: '0' });
   const baselinePort = await freePort();
-  const baseline = BASELINE ? await startApi(baselinePort, {}, path.resolve(BASELINE)) : undefined;
+  const baselineUncachedPort = await freePort();
+  const wants = (suffix: string) => BASELINE !== undefined && CHOSEN.some((v) => v.endsWith(suffix));
+  const baseline = wants('-baseline') ? await startApi(baselinePort, {}, path.resolve(BASELINE!)) : undefined;
+  const baselineUncached = wants('-baseline-uncached')
+    ? await startApi(baselineUncachedPort, { READ_API_CACHE_MB: '0' }, path.resolve(BASELINE!))
+    : undefined;
   const base = `http://127.0.0.1:${readPort}`;
   const uncachedBase = `http://127.0.0.1:${uncachedPort}`;
   const baselineBase = `http://127.0.0.1:${baselinePort}`;
+  const baselineUncachedBase = `http://127.0.0.1:${baselineUncachedPort}`;
   const list: Target = () => ({
     path: '/api/v1/publisher/publishing-records/?page_size=20',
     authorization: tokens.get(pick(accounts))!,
@@ -271,6 +259,8 @@ async function main(): Promise<void> {
     'detail-uncached': (s) => load(uncached.child.pid, uncachedBase, detail, s),
     'list-baseline': (s) => load(baseline?.child.pid, baselineBase, list, s),
     'detail-baseline': (s) => load(baseline?.child.pid, baselineBase, detail, s),
+    'list-baseline-uncached': (s) => load(baselineUncached?.child.pid, baselineUncachedBase, list, s),
+    'detail-baseline-uncached': (s) => load(baselineUncached?.child.pid, baselineUncachedBase, detail, s),
   };
   try {
     console.log(
@@ -302,7 +292,12 @@ async function main(): Promise<void> {
         loadUs: median(f.map((x) => x.loadUs)),
       };
     };
-    const status = (await (await fetch(`${base}/status`)).json()) as { data: { response_cache: object } };
+    const operator = signTestToken({ sub: 'bench', account_id: 1, role: 'developer' }, { key: DEVELOPMENT_JWT_SECRET });
+    const status = (await (
+      await fetch(`${base}/status`, { headers: { authorization: `Bearer ${operator}` } })
+    ).json()) as {
+      data: { response_cache: object };
+    };
     console.log(`# response cache of the cached server: ${JSON.stringify(status.data.response_cache)}`);
     const hw = CHOSEN.includes('hello') ? summary('hello') : undefined;
     // Each round's variant against the hello-world of the same round: the reference drifts between
@@ -327,6 +322,7 @@ async function main(): Promise<void> {
     await api.stop();
     await uncached.stop();
     await baseline?.stop();
+    await baselineUncached?.stop();
     await hello.stop();
     await db.stop();
   }

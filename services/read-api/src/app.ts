@@ -1,66 +1,45 @@
-import { createFastify, platform } from '@publisher/platform';
+import { createEsdbEventStore, createPostgresEventStore, type EventStore } from '@publisher/event-store';
+import {
+  API_PREFIX,
+  canReadAnyAccount,
+  createFastify,
+  httpError,
+  platform,
+  success,
+  type TypeBoxFastify,
+} from '@publisher/platform';
 import {
   createReadModelConnection,
-  loadDeploymentDocuments,
-  loadPublishingRecordDocuments,
   migrateReadModel,
   READ_MODELS_PROJECTION,
   type ReadModelConnection,
 } from '@publisher/read-model';
-import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
+import type { FastifyPluginAsync, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { Type } from 'typebox';
 import { CheckpointWatcher } from './checkpoint-watcher.ts';
 import type { ReadApiConfig } from './config.ts';
 import type { ReadApiDeps } from './deps.ts';
-import { READ_API_STATUS_BY_CODE } from './errors.ts';
-import { LookupBatcher } from './lookup-batcher.ts';
 import { ResponseCache } from './response-cache.ts';
 import deploymentRoutes from './routes/deployments.ts';
 import publishingRecordRoutes from './routes/publishing-records.ts';
 import siteRoutes from './routes/sites.ts';
-
-export const API_PREFIX = '/api/v1/publisher';
+import { ProjectionStatus } from './schemas.ts';
 
 export interface ReadApiOptions {
   config: ReadApiConfig;
   /** The read models' pool; opened from `config.databaseUrl` (and closed with the app) when absent. */
   connection?: ReadModelConnection;
+  /**
+   * The event store, whose head tells a `min_position` never to be reached from one not projected
+   * yet; opened as `config.eventStore` says (and closed with the app) when absent.
+   */
+  store?: Pick<EventStore, 'headPosition'>;
 }
 
-const ProjectionStatus = Type.Object({
-  success: Type.Literal(true),
-  data: Type.Object({
-    projection: Type.String(),
-    position: Type.Union([Type.String(), Type.Null()]),
-    updated_at: Type.Union([Type.String(), Type.Null()]),
-    stopped: Type.Union([
-      Type.Object({
-        at: Type.String(),
-        event_id: Type.String(),
-        event_type: Type.String(),
-        position: Type.String(),
-        reason: Type.String(),
-      }),
-      Type.Null(),
-    ]),
-    response_cache: Type.Object({
-      /** Cached answers are current as of this checkpoint (announced by the projector's notices). */
-      position: Type.Union([Type.String(), Type.Null()]),
-      entries: Type.Integer(),
-      bytes: Type.Integer(),
-      max_bytes: Type.Integer(),
-      hits: Type.Integer(),
-      misses: Type.Integer(),
-    }),
-  }),
-  request_id: Type.String(),
-});
-
 /**
- * The read API as a plugin: the platform (envelope, auth, rate limit, /docs, /health, /ready) and
- * the read routes under /api/v1/publisher/, plus `GET /status` (the projection's checkpoint, if a
- * poison event stopped it which event, and the response cache's size and hit counts).
+ * The read API as a plugin: the platform (envelope, auth, rate limit, /docs, /health, /ready), the
+ * read routes under /api/v1/publisher/, and `GET /status` for operators (a privileged token): the
+ * projection's checkpoint, which event stopped it if a poison event did, and the response cache.
  */
 const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) => {
   const { config } = opts;
@@ -70,6 +49,7 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
       connectionString: config.databaseUrl ?? '',
       max: config.databasePoolSize,
       applicationName: 'publisher-read-api',
+      timeoutMs: config.databaseTimeoutMs,
       onPoolError: (err) => fastify.log.warn({ err }, 'idle database connection lost'),
     });
   if (!opts.connection) fastify.addHook('onClose', async () => connection.close());
@@ -84,13 +64,23 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
   fastify.addHook('onClose', async () => watcher.close());
   const cache = new ResponseCache(config.cacheMaxBytes);
   watcher.onChange((position, accounts) => cache.changed(position, accounts));
+  let log = opts.store;
+  if (log === undefined) {
+    const store = openEventStore(config, connection);
+    fastify.addHook('onClose', async () => store.close());
+    log = store;
+  }
   const deps: ReadApiDeps = {
     db: connection.db,
+    reader: connection.reader,
     watcher,
     cache,
-    records: new LookupBatcher((ids) => loadPublishingRecordDocuments(connection.pool, ids)),
-    deployments: new LookupBatcher((ids) => loadDeploymentDocuments(connection.pool, ids)),
-    minPositionTimeoutMs: config.minPositionTimeoutMs,
+    wait: {
+      watcher,
+      log,
+      timeoutMs: config.minPositionTimeoutMs,
+      headCheckAfterMs: Math.min(500, config.minPositionTimeoutMs),
+    },
   };
 
   await fastify.register(platform, {
@@ -116,27 +106,27 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
         },
       },
     ],
-    statusByCode: READ_API_STATUS_BY_CODE,
   });
 
-  fastify.get(
-    '/status',
-    { config: { rateLimit: false }, schema: { hide: true, response: { 200: ProjectionStatus } } },
-    async (request) => {
-      await watcher.refresh().catch(() => {});
-      return {
-        success: true as const,
-        data: {
+  await fastify.register(async (ops) => {
+    ops.addHook('onRequest', ops.authenticate);
+    ops.get(
+      '/status',
+      { config: { rateLimit: false }, schema: { hide: true, response: { 200: ProjectionStatus } } },
+      async (request) => {
+        // It names the event that stopped the projection and why: for operators, not tenants.
+        if (!canReadAnyAccount(request.principal)) throw httpError('ROLE_FORBIDDEN', 'GET /status is for operators');
+        await watcher.refresh().catch(() => {});
+        return success(request, {
           projection: READ_MODELS_PROJECTION,
           position: watcher.position,
           updated_at: watcher.updatedAt,
           stopped: watcher.stop,
           response_cache: { position: watcher.announced, ...cache.stats() },
-        },
-        request_id: request.id,
-      };
-    },
-  );
+        });
+      },
+    );
+  });
 
   await fastify.register(
     async (api) => {
@@ -148,6 +138,13 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
     { prefix: API_PREFIX },
   );
 };
+
+/** The configured event store: the PostgreSQL one shares the read models' pool (only its head is read). */
+function openEventStore(config: ReadApiConfig, connection: ReadModelConnection): EventStore {
+  const { eventStore } = config;
+  if (eventStore.kind === 'esdb') return createEsdbEventStore({ connectionString: eventStore.url });
+  return createPostgresEventStore({ pool: connection.pool });
+}
 
 export const readApi = fp(readApiPlugin, { name: '@publisher/read-api', fastify: '5.x' });
 
@@ -161,7 +158,7 @@ export const readApi = fp(readApiPlugin, { name: '@publisher/read-api', fastify:
 export async function buildApp(
   options: ReadApiOptions,
   server: Partial<FastifyServerOptions> = {},
-): Promise<FastifyInstance> {
+): Promise<TypeBoxFastify> {
   const app = createFastify(options.config, server);
   await app.register(readApi, options);
   await app.ready();

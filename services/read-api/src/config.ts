@@ -1,28 +1,48 @@
-import { DEFAULT_READ_API_PORT, integerFromEnv, loadPlatformConfig, type PlatformConfig } from '@publisher/platform';
+import {
+  ConfigError,
+  DEFAULT_READ_API_PORT,
+  integerFromEnv,
+  loadPlatformConfig,
+  type PlatformConfig,
+} from '@publisher/platform';
 
 export interface ReadApiConfig extends PlatformConfig {
   /** Longest a request waits for its `min_position` before answering 503 PROJECTION_BEHIND. */
   minPositionTimeoutMs: number;
   /** Connections in the API's PostgreSQL pool. */
   databasePoolSize: number;
-  /** Bytes of serialized responses kept in memory (0: no response cache). */
+  /** Bound on each wait for the database: a connection, a statement, a batch of lookups (→ 503). */
+  databaseTimeoutMs: number;
+  /** Bytes of cached answers kept in memory (0: no response cache). */
   cacheMaxBytes: number;
+  /** The event store whose head `min_position` is checked against (EVENT_STORE, EVENTSTORE_URL). */
+  eventStore: { kind: 'postgres' } | { kind: 'esdb'; url: string };
 }
 
 /**
  * The read API's configuration: the platform's variables (READ_API_PORT default 3001, HOST,
  * DATABASE_URL, LOG_LEVEL, JWT_*, RATE_LIMIT_*, SHUTDOWN_GRACE_MS, …) plus
- * READ_API_MIN_POSITION_TIMEOUT_MS (default 5000), READ_API_POOL_SIZE (default 20) and
- * READ_API_CACHE_MB (default 64; 0 turns the response cache off).
+ * READ_API_MIN_POSITION_TIMEOUT_MS (default 5000), READ_API_POOL_SIZE (default 20),
+ * READ_API_DB_TIMEOUT_MS (default 5000), READ_API_CACHE_MB (default 64; 0 turns the response cache
+ * off), EVENT_STORE (`postgres`, the default, or `esdb`) and EVENTSTORE_URL (with `esdb`).
  * @example
  * const config = loadReadApiConfig(process.env);
  */
 export function loadReadApiConfig(env: NodeJS.ProcessEnv = process.env): ReadApiConfig {
   const platform = loadPlatformConfig(env, { portVariable: 'READ_API_PORT', defaultPort: DEFAULT_READ_API_PORT });
+  const kind = (env.EVENT_STORE || 'postgres').toLowerCase();
+  if (kind !== 'postgres' && kind !== 'esdb') {
+    throw new ConfigError(`EVENT_STORE must be postgres or esdb; got ${env.EVENT_STORE}`);
+  }
+  if (kind === 'esdb' && !env.EVENTSTORE_URL) throw new ConfigError('EVENT_STORE=esdb needs EVENTSTORE_URL');
+  const eventStore: ReadApiConfig['eventStore'] =
+    kind === 'esdb' ? { kind, url: env.EVENTSTORE_URL ?? '' } : { kind: 'postgres' };
   return {
     ...platform,
     minPositionTimeoutMs: integerFromEnv(env, 'READ_API_MIN_POSITION_TIMEOUT_MS', 5000, 0, 60_000),
     databasePoolSize: integerFromEnv(env, 'READ_API_POOL_SIZE', 20, 1, 500),
+    databaseTimeoutMs: integerFromEnv(env, 'READ_API_DB_TIMEOUT_MS', 5000, 100, 600_000),
     cacheMaxBytes: integerFromEnv(env, 'READ_API_CACHE_MB', 64, 0, 16_384) * 1024 * 1024,
+    eventStore,
   };
 }

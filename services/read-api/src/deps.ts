@@ -1,19 +1,18 @@
-import type { ReadModelDatabase, RowDocument } from '@publisher/read-model';
+import type { BatchedReader, ReadModelDatabase } from '@publisher/read-model';
 import type { Kysely } from 'kysely';
 import type { CheckpointWatcher } from './checkpoint-watcher.ts';
-import type { LookupBatcher } from './lookup-batcher.ts';
+import type { PositionWait } from './read-your-writes.ts';
 import type { ResponseCache } from './response-cache.ts';
 
 /** What the read routes need. */
 export interface ReadApiDeps {
-  /** Kysely scoped to the live read-model schema. */
+  /** Kysely on the live read-model schema (the per-site view). */
   db: Kysely<ReadModelDatabase>;
+  /** Lists and lookups by id, batched across concurrent requests. */
+  reader: BatchedReader;
   watcher: CheckpointWatcher;
-  /** Serialized responses until their account's rows change (disabled when sized 0). */
+  /** Read answers until their account's rows change (disabled when sized 0). */
   cache: ResponseCache;
-  /** Documents by id, unscoped (apply `inTenantScope`), many requests per query. */
-  records: LookupBatcher<RowDocument>;
-  deployments: LookupBatcher<RowDocument>;
-  /** Longest a request waits for its `min_position`. */
-  minPositionTimeoutMs: number;
+  /** How `min_position` is waited for. */
+  wait: PositionWait;
 }

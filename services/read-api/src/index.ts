@@ -1,8 +1,7 @@
 /**
  * @publisher/read-api — tenant-scoped reads of the read models, with read-your-writes.
  */
-export { API_PREFIX, buildApp, type ReadApiOptions, readApi } from './app.ts';
+export { buildApp, type ReadApiOptions, readApi } from './app.ts';
 export { CheckpointWatcher, type WaitOutcome } from './checkpoint-watcher.ts';
 export { loadReadApiConfig, type ReadApiConfig } from './config.ts';
-export { READ_API_STATUS_BY_CODE } from './errors.ts';
 export { main, type RunningReadApi, start } from './main.ts';

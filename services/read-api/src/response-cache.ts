@@ -1,9 +1,10 @@
 import { comparePositions } from '@publisher/event-store';
 
-/** A serialized 200 response, minus its request id (see `ResponseCache`). */
+/** A read's answer, what the route serializes (see `ResponseCache`). */
 export interface CachedResponse {
-  /** The JSON body (UTF-8) up to the request id's value: `…,"request_id":"`. */
-  readonly prefix: Buffer;
+  readonly value: unknown;
+  /** About what it holds in memory: its documents' text and a fixed overhead. */
+  readonly bytes: number;
   /** Whose rows it shows: one account, or 'any' for privileged cross-account reads. */
   readonly account: number | 'any';
   /** The checkpoint known before the query ran (the data is at least that new). */
@@ -25,31 +26,32 @@ export interface ResponseCacheStats {
   misses: number;
 }
 
+/** How many distinct missed keys (as 32-bit hashes) the admission doorkeeper remembers. */
+export const DOORKEEPER_KEYS = 10_000;
+
 /**
- * Serialized read responses, kept until the rows behind them change. Read models change only when
- * the projector commits a batch, and its checkpoint notice names the accounts the batch touched,
- * so an entry stays valid while no change to its account was announced after the checkpoint it
- * was computed at (`changed`). Anything unknown — a position seen only by polling, a notice
- * without accounts, a rebuild — drops everything (a new generation).
+ * Read answers (a list page with its documents, a per-site view), kept until the rows behind them
+ * change. Read models change only when the projector commits a batch, and its checkpoint notice
+ * names the accounts the batch touched, so an entry stays valid while no change to its account was
+ * announced after the checkpoint it was computed at (`changed`). Anything unknown — a position seen
+ * only by polling, a notice without accounts, a rebuild — drops everything (a new generation).
  *
  * Entries are keyed by the caller's scope and the request, so one tenant never gets another's
- * entry; the request id is spliced in per response. A response is admitted on the second miss of
+ * entry; each response is serialized from the entry by the route's schema, with its own request
+ * id. An answer is admitted on the second miss of
  * its key within the last `DOORKEEPER_KEYS` distinct misses: reads that never repeat (a crawl over
  * every record) would otherwise evict the hot entries and fill the heap for nothing. Least
- * recently used entries go first once `maxBytes` (approximate: body bytes, key length and a
- * fixed overhead per entry) is reached; an entry read since the eviction hand last passed it gets
- * a second chance (CLOCK), which spares hits the cost of reordering.
+ * recently used entries go first once `maxBytes` (approximate: the entry's bytes, key length and a
+ * fixed overhead) is reached; an entry read since the eviction hand last passed it gets a second
+ * chance (CLOCK), which spares hits the cost of reordering.
  *
  * @example
  * const cache = new ResponseCache(64 * 1024 * 1024);
  * watcher.onChange((position, accounts) => cache.changed(position, accounts));
  */
-/** How many distinct missed keys (as 32-bit hashes) the admission doorkeeper remembers. */
-export const DOORKEEPER_KEYS = 10_000;
-
 export class ResponseCache {
   readonly #maxBytes: number;
-  readonly #entries = new Map<string, CachedResponse & { bytes: number; used: boolean }>();
+  readonly #entries = new Map<string, CachedResponse & { size: number; used: boolean }>();
   #bytes = 0;
   #generation = 0;
   /** Per account: the checkpoint at which its rows last changed (in this generation). */
@@ -101,14 +103,14 @@ export class ResponseCache {
   }
 
   /** Stores a response computed after `stamp` was taken (skipped if it is already outdated). */
-  set(key: string, stamp: CacheStamp, value: Pick<CachedResponse, 'prefix' | 'account'>): void {
+  set(key: string, stamp: CacheStamp, value: Pick<CachedResponse, 'value' | 'bytes' | 'account'>): void {
     if (!this.enabled) return;
-    const entry = { ...value, ...stamp, bytes: value.prefix.length + 2 * key.length + 128, used: false };
-    if (entry.bytes > this.#maxBytes / 8 || !this.#valid(entry)) return;
+    const entry = { ...value, ...stamp, size: value.bytes + 2 * key.length + 128, used: false };
+    if (entry.size > this.#maxBytes / 8 || !this.#valid(entry)) return;
     const old = this.#entries.get(key);
     if (old !== undefined) this.#delete(key, old);
     this.#entries.set(key, entry);
-    this.#bytes += entry.bytes;
+    this.#bytes += entry.size;
     // Map order is insertion order: the oldest first. Used ones go to the back, once.
     for (const [k, e] of this.#entries) {
       if (this.#bytes <= this.#maxBytes) break;
@@ -154,9 +156,9 @@ export class ResponseCache {
     return comparePositions(changedAt, entry.position) <= 0;
   }
 
-  #delete(key: string, entry: { bytes: number }): void {
+  #delete(key: string, entry: { size: number }): void {
     this.#entries.delete(key);
-    this.#bytes -= entry.bytes;
+    this.#bytes -= entry.size;
   }
 }
 

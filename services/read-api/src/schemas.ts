@@ -3,12 +3,26 @@ import {
   DeploymentStatus,
   DestinationName,
   IdParams,
+  ListEnvelope,
   PlatformId,
   PublishingStatus,
+  SuccessEnvelope,
   Uuid,
 } from '@publisher/contracts';
+import { Document } from '@publisher/platform';
 import { DEPLOYMENT_ORDER_FIELDS, PUBLISHING_RECORD_ORDER_FIELDS } from '@publisher/read-model';
-import { type Static, Type } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
+
+/** A string (a position, a timestamp), or null. */
+const NullableText = Type.Union([Type.String(), Type.Null()]);
+
+/**
+ * The list envelope of `item`, whose `results` may be one JSON document of the whole page (the
+ * read model joins a page's documents).
+ */
+export function DocumentListEnvelope<T extends TSchema>(item: T) {
+  return Type.Object({ ...ListEnvelope(item).properties, results: Document(Type.Array(item)) });
+}
 
 /** A position token as command responses carry it in `X-Position`. */
 export const PositionToken = Type.String({
@@ -37,7 +51,14 @@ const common = {
 
 const listCommon = {
   ...common,
-  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'default 1; links use `cursor`' })),
+  cursor: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9_-]+$',
+      maxLength: 400,
+      description: 'continues from a row: the `next` or `previous` link of a page carries it',
+    }),
+  ),
   page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   site_id: Type.Optional(PlatformId),
   sector_id: Type.Optional(PlatformId),
@@ -111,3 +132,31 @@ export const SiteDeploymentStatusRepresentation = Type.Object({
     updated_at: DateTime,
   }),
 });
+
+/** `GET /status` (operators). */
+export const ProjectionStatus = SuccessEnvelope(
+  Type.Object({
+    projection: Type.String(),
+    position: NullableText,
+    updated_at: NullableText,
+    stopped: Type.Union([
+      Type.Object({
+        at: Type.String(),
+        event_id: Type.String(),
+        event_type: Type.String(),
+        position: Type.String(),
+        reason: Type.String(),
+      }),
+      Type.Null(),
+    ]),
+    response_cache: Type.Object({
+      /** Cached answers are current as of this checkpoint (announced by the projector's notices). */
+      position: NullableText,
+      entries: Type.Integer(),
+      bytes: Type.Integer(),
+      max_bytes: Type.Integer(),
+      hits: Type.Integer(),
+      misses: Type.Integer(),
+    }),
+  }),
+);

@@ -101,10 +101,27 @@ t.test('deployments and the per-site view follow the commands', async (t) => {
   );
 });
 
-t.test('a position that is never reached answers 503 PROJECTION_BEHIND, not stale data', async (t) => {
+t.test('a position past the head of the log answers 400 at once; one in the log but not projected, 503', async (t) => {
   const future = 'ffffffffffffffff-0000000000000000';
+  const started = Date.now();
   const res = await read(`/publishing-records/?min_position=${future}`, editor);
-  t.equal(res.statusCode, 503);
-  t.match(res.json(), { success: false, code: 'PROJECTION_BEHIND' });
-  t.ok(Number(res.headers['retry-after']) >= 1);
+  t.equal(res.statusCode, 400);
+  t.match(res.json(), {
+    success: false,
+    code: 'POSITION_NOT_IN_LOG',
+    errors: { 'querystring.min_position': [String] },
+  });
+  t.ok(Date.now() - started < 2000, 'without holding the connection for the whole wait');
+
+  await stack.projector.close();
+  const created = await command('POST', '/publishing-records/', editor, {
+    content_id: 44,
+    site_id: 3,
+    sector_id: 5,
+    destination: 'webhook',
+  });
+  const behind = await read(`/publishing-records/?min_position=${position(created)}`, editor);
+  t.equal(behind.statusCode, 503, 'a real position the projector has not reached');
+  t.match(behind.json(), { success: false, code: 'PROJECTION_BEHIND' });
+  t.equal(behind.headers['retry-after'], '1');
 });

@@ -10,11 +10,12 @@ import {
   notifyCheckpoint,
   type PublishingRecordRow,
   savePublishingRecords,
+  type WithDocument,
 } from '@publisher/read-model';
 import { createTestDatabase } from '@publisher/testing';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
-import { auth, config, recordRow } from './helpers.ts';
+import { auth, config, recordRow, waitUntil } from './helpers.ts';
 
 const database = await createTestDatabase('read_api_cache');
 t.teardown(database.drop);
@@ -27,11 +28,10 @@ const uncachedApp = await buildApp({ config: config(database.url, { READ_API_CAC
 t.teardown(() => uncachedApp.close());
 
 const base = '/api/v1/publisher/publishing-records';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const get = (url: string, headers: Record<string, string> = auth(1), target = app) =>
   target.inject({ method: 'GET', url, headers });
 const stats = async (target = app) =>
-  (await target.inject({ method: 'GET', url: '/status' })).json().data as {
+  (await target.inject({ method: 'GET', url: '/status', headers: auth(1, 'developer') })).json().data as {
     position: string | null;
     response_cache: { position: string | null; entries: number; hits: number; misses: number };
   };
@@ -39,7 +39,7 @@ const stats = async (target = app) =>
 let position: string | null = null;
 let seq = 0;
 /** What the projector does: rows and checkpoint in one transaction, the notice on commit. */
-async function project(rows: PublishingRecordRow[], accounts: number[] | undefined): Promise<string> {
+async function project(rows: WithDocument<PublishingRecordRow>[], accounts: number[] | undefined): Promise<string> {
   const next = `00000000000000a0-${(++seq).toString(16).padStart(16, '0')}`;
   await rm.db.transaction().execute(async (trx) => {
     await savePublishingRecords(trx, rows);
@@ -50,7 +50,7 @@ async function project(rows: PublishingRecordRow[], accounts: number[] | undefin
   });
   position = next;
   // The notice travels on the watcher's own session: wait until the app has it.
-  for (let i = 0; i < 200 && (await stats()).response_cache.position !== next; i++) await sleep(10);
+  await waitUntil('the notice', async () => (await stats()).response_cache.position === next);
   return next;
 }
 
@@ -127,7 +127,7 @@ t.test('a change announced for an account replaces its cached answers and keeps 
     await listOf(2);
     await get(`${base}/`, auth(1, 'support'));
   }
-  const published = { ...mine, status: 'published' as const, external_url: 'https://x.test/p', revision: 2 };
+  const published = recordRow({ ...mine, status: 'published', external_url: 'https://x.test/p', revision: 2 });
   await project([published], [1]);
   t.equal(resultOf(await listOf(1), mine.id).status, 'published', 'the changed account is read anew');
   const all = await get(`${base}/`, auth(1, 'support'));
@@ -143,7 +143,7 @@ t.test('a change announced for an account replaces its cached answers and keeps 
 t.test('a notice without accounts (a rebuild) drops every entry', async (t) => {
   for (let i = 0; i < 3; i++) await listOf(2);
   t.ok((await stats()).response_cache.entries > 0);
-  const renamed = { ...theirs, metadata: { rebuilt: true } };
+  const renamed = recordRow({ ...theirs, metadata: { rebuilt: true } });
   await project([renamed], undefined);
   t.equal((await stats()).response_cache.entries, 0);
   t.same(resultOf(await listOf(2), theirs.id).metadata, { rebuilt: true });
@@ -155,7 +155,7 @@ t.test('a checkpoint moved without a notice is trusted for cached answers only a
   const announced = position;
   const next = `00000000000000b0-${(++seq).toString(16).padStart(16, '0')}`;
   await rm.db.transaction().execute(async (trx) => {
-    await savePublishingRecords(trx, [{ ...mine, attempts: 5, revision: 3 }]);
+    await savePublishingRecords(trx, [recordRow({ ...mine, attempts: 5, revision: 3 })]);
     t.ok(await compareAndSetCheckpoint(trx, 'read_models', position, next));
   });
   position = next;
@@ -165,7 +165,7 @@ t.test('a checkpoint moved without a notice is trusted for cached answers only a
   const fresh = await get(`${base}/?min_position=${next}`);
   t.equal(resultOf(fresh, mine.id).attempts, 5, 'read-your-writes reads past the cache');
   t.equal(fresh.headers['x-read-position'], next);
-  for (let i = 0; i < 100 && (await stats()).response_cache.position !== next; i++) await sleep(50);
+  await waitUntil('the unannounced checkpoint', async () => (await stats()).response_cache.position === next);
   t.match((await stats()).response_cache, { position: next, entries: 0 }, 'unannounced: everything dropped');
   t.equal(resultOf(await listOf(1), mine.id).attempts, 5);
 });

@@ -5,11 +5,9 @@ const P1 = '0000000000000001-0000000000000001';
 const P2 = '0000000000000002-0000000000000001';
 const P3 = '0000000000000003-0000000000000001';
 
-const body = (text: string) => ({
-  prefix: Buffer.from(`{"success":true,"data":"${text}","request_id":"`),
-});
+const body = (text: string) => ({ value: { data: text }, bytes: text.length });
 
-/** Stores `key` as `sendRead` does (two misses: the doorkeeper admits on the second). */
+/** Stores `key` as `cachedRead` does (two misses: the doorkeeper admits on the second). */
 function put(cache: ResponseCache, key: string, account: number | 'any', position: string | null, text = key) {
   for (let i = 0; i < 2; i++) {
     cache.get(key);
@@ -22,7 +20,7 @@ t.test('a response is admitted on its second miss and then served until its acco
   t.equal(cache.admit('a'), false, 'first miss: only remembered');
   t.equal(cache.admit('a'), true, 'second miss: admitted');
   cache.set('a', cache.stamp(P1), { ...body('a'), account: 1 });
-  t.match(cache.get('a'), { prefix: body('a').prefix }, 'stored');
+  t.match(cache.get('a'), { value: { data: 'a' } }, 'stored');
   put(cache, 'b', 2, P1);
 
   cache.changed(P2, [2]);
@@ -38,7 +36,7 @@ t.test('an entry computed before a change it may have missed is not stored', asy
   cache.set('a', stamp, { ...body('old'), account: 1 });
   t.equal(cache.get('a'), undefined);
   put(cache, 'a', 1, P2, 'new');
-  t.match(cache.get('a'), { prefix: body('new').prefix }, 'computed at the change is fine');
+  t.match(cache.get('a'), { value: { data: 'new' } }, 'computed at the change is fine');
 });
 
 t.test('cross-account entries go with any change; unknown changes drop everything', async (t) => {
@@ -61,7 +59,7 @@ t.test('cross-account entries go with any change; unknown changes drop everythin
 
 t.test('least recently used entries go first when the budget is reached', async (t) => {
   const x = 'x'.repeat(100);
-  const size = body(x).prefix.length + 2 * 2 + 128; // what one entry with a two-letter key counts
+  const size = x.length + 2 * 2 + 128; // what one entry with a two-letter key counts
   const cache = new ResponseCache(size * 8);
   const keys = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7'];
   for (const k of keys) put(cache, k, 1, P1, x);

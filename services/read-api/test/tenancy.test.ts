@@ -43,7 +43,10 @@ for (const who of [A, B]) {
 const only = await command('POST', '/deployments/', B, { site_id: 7 });
 lastPosition = String(only.headers['x-position']);
 deployments[2]!.push(only.json().data as Rec);
-await read(`/deployments/?min_position=${lastPosition}`, A);
+// Everything projected before the tests look (a loaded machine may take longer than one wait).
+for (let tries = 0; (await read(`/deployments/?min_position=${lastPosition}`, A)).statusCode !== 200; tries++) {
+  if (tries === 12) throw new Error(`position ${lastPosition} not projected after ${tries} waits`);
+}
 
 /** Every id a user gets by walking all pages of a list. */
 async function walk(url: string, as: Claims): Promise<{ ids: string[]; counts: number[] }> {

@@ -10,11 +10,30 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Accepts connections again on the same port. */
   restore(): Promise<void>;
+  /**
+   * Stops forwarding bytes in both directions while keeping every connection open and accepting new
+   * ones: a hung network or server, where nothing fails, it only never answers.
+   */
+  stall(): void;
+  /**
+   * Forwards again, delivering what was held back to the connections still open — or, with
+   * `dropHeld`, losing it: a request sent during the stall then never gets an answer, as after a
+   * network partition, while new requests and connections work.
+   */
+  resume(options?: { dropHeld?: boolean }): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  let stalled = false;
+  let held: Array<[net.Socket, Buffer]> = [];
+  // Explicit forwarding instead of pipe(), so a stall can hold bytes back without closing anything.
+  const forward = (from: net.Socket, to: net.Socket) =>
+    from.on('data', (chunk: Buffer) => {
+      if (stalled) held.push([to, chunk]);
+      else if (!to.destroyed) to.write(chunk);
+    });
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
     sockets.add(client);
@@ -27,8 +46,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    forward(client, upstream);
+    forward(upstream, client);
   });
   const listen = (port: number) =>
     new Promise<number>((resolve, reject) => {
@@ -50,6 +69,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     cut: stop,
     restore: async () => {
       await listen(port);
+    },
+    stall: () => {
+      stalled = true;
+    },
+    resume: (options = {}) => {
+      stalled = false;
+      if (!options.dropHeld) for (const [to, chunk] of held) if (!to.destroyed) to.write(chunk);
+      held = [];
     },
     close: stop,
   };

@@ -145,7 +145,7 @@ export async function executeCommand<
       // revision still holds, and a precondition that no longer holds gets its 412 at the top.
       conflicts += 1;
       if (conflicts >= deps.maxAttempts) {
-        throw new HttpError('WRONG_EXPECTED_VERSION', 409, `the ${spec.label} kept changing concurrently; retry`, {
+        throw new HttpError('WRONG_EXPECTED_VERSION', `the ${spec.label} kept changing concurrently; retry`, {
           cause: err,
         });
       }

@@ -110,7 +110,6 @@ export async function createDeployment(
       if (attempt >= deps.maxAttempts) {
         throw new HttpError(
           'WRONG_EXPECTED_VERSION',
-          409,
           `deployments of site ${input.site_id} kept changing concurrently; retry`,
           {
             cause: err,

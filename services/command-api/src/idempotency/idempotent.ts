@@ -75,11 +75,10 @@ export async function idempotent(
     case 'replay':
       return send(reply.header('idempotent-replayed', 'true'), claim.response);
     case 'mismatch':
-      throw new HttpError('IDEMPOTENCY_KEY_REUSED', 422, 'this Idempotency-Key was used with a different request');
+      throw new HttpError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
     case 'in_progress':
       throw new HttpError(
         'IDEMPOTENCY_KEY_IN_USE',
-        409,
         'a request with this Idempotency-Key is still running; retry shortly',
         {
           headers: { 'retry-after': '1' },

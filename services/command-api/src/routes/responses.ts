@@ -1,35 +1,18 @@
-import { ErrorEnvelope } from '@publisher/contracts';
 import type { Position } from '@publisher/event-store';
-import { success } from '@publisher/platform';
+import { errorResponses as platformErrorResponses, success } from '@publisher/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { StoredResponse } from '../idempotency/store.ts';
 import { etagOf } from '../if-match.ts';
 
-/** Base path of both APIs; `Location` headers point at the read API's GET routes. */
-export const API_PREFIX = '/api/v1/publisher';
-
-const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: 'invalid input (field errors in `errors`)',
-  401: 'missing, invalid or expired token',
-  403: 'the role (or the token’s site list) may not do this',
-  404: 'unknown record, or another tenant’s',
-  409: 'illegal transition, version conflict or active deployment',
-  412: 'If-Match does not match the record’s revision',
-  413: 'body too large',
-  415: 'body is not JSON',
-  422: 'Idempotency-Key reused with a different request',
-  429: 'rate limit exceeded (see Retry-After)',
-  503: 'a dependency is down (see Retry-After)',
-};
+export { API_PREFIX } from '@publisher/platform';
 
 /**
  * Error responses of a route, for the OpenAPI document (the bodies are the error envelope).
  * @example
  * response: { 200: SuccessEnvelope(X), ...errorResponses(404, 409) }
  */
-export function errorResponses(...extra: number[]): Record<number, typeof ErrorEnvelope> {
-  const codes = [400, 401, 403, 413, 415, 429, 503, ...extra];
-  return Object.fromEntries(codes.map((c) => [c, { ...ErrorEnvelope, description: ERROR_DESCRIPTIONS[c] ?? 'error' }]));
+export function errorResponses(...extra: number[]) {
+  return platformErrorResponses([400, 401, 403, 413, 415, 429, 503, ...extra]);
 }
 
 /**

@@ -1,9 +1,11 @@
+import type { Deployment, PublishingRecord } from '@publisher/domain';
 import type { RecordedEvent } from '@publisher/event-store';
-import type { DeploymentRow, PublishingRecordRow } from '@publisher/read-model';
+import type { DeploymentRow, PublishingRecordRow, WithDocument } from '@publisher/read-model';
 import { isPoisonEvent, PoisonEventError } from '../errors.ts';
 import { type DecodedEvent, decodeEvent } from './decode.ts';
-import { projectDeployment } from './deployments.ts';
-import { projectPublishingRecord, type RowOutcome } from './publishing-records.ts';
+import { deploymentFromRow, deploymentRow, projectDeployment } from './deployments.ts';
+import type { Outcome, Projected } from './fold.ts';
+import { projectPublishingRecord, publishingRecordFromRow, publishingRecordRow } from './publishing-records.ts';
 
 /** A batch, decoded up to (not including) its first poison event. */
 export interface BatchPlan {
@@ -54,9 +56,9 @@ export interface LoadedRows {
 }
 
 export interface BatchResult {
-  /** Rows to write (final state after the batch), keyed by id. */
-  records: Map<string, PublishingRecordRow>;
-  deployments: Map<string, DeploymentRow>;
+  /** Rows to write (final state after the batch, with their documents), keyed by id. */
+  records: Map<string, WithDocument<PublishingRecordRow>>;
+  deployments: Map<string, WithDocument<DeploymentRow>>;
   /** Last event whose effect is included (applied, ignored, skipped or already applied); null: none. */
   last: RecordedEvent | null;
   /** Events processed (everything before the poison, if any). */
@@ -69,27 +71,28 @@ export interface BatchResult {
  * the effects of the events before it. Pure.
  */
 export function foldBatch(plan: BatchPlan, loaded: LoadedRows): BatchResult {
-  const records = new Map<string, PublishingRecordRow>();
-  const deployments = new Map<string, DeploymentRow>();
-  const result: BatchResult = { records, deployments, last: null, processed: 0, poison: null };
+  const records = new Map<string, Projected<PublishingRecord>>();
+  const deployments = new Map<string, Projected<Deployment>>();
+  const result: BatchResult = { records: new Map(), deployments: new Map(), last: null, processed: 0, poison: null };
+  const finish = () => {
+    for (const [id, p] of records) result.records.set(id, publishingRecordRow(p));
+    for (const [id, p] of deployments) result.deployments.set(id, deploymentRow(p));
+    return result;
+  };
   for (const { event, decoded } of plan.items) {
     const place = { revision: event.revision, position: event.position };
-    let outcome: RowOutcome<unknown> = { kind: 'unchanged' };
+    let outcome: Outcome<unknown> = { kind: 'unchanged' };
     if (decoded.kind === 'publishing_record') {
-      const o = projectPublishingRecord(
-        records.get(decoded.id) ?? loaded.records.get(decoded.id),
-        decoded.event,
-        place,
-      );
-      if (o.kind === 'changed') records.set(decoded.id, o.row);
+      const row = loaded.records.get(decoded.id);
+      const current = records.get(decoded.id) ?? (row && publishingRecordFromRow(row));
+      const o = projectPublishingRecord(current, decoded.event, place);
+      if (o.kind === 'changed') records.set(decoded.id, o.projected);
       outcome = o;
     } else if (decoded.kind === 'deployment') {
-      const o = projectDeployment(
-        deployments.get(decoded.id) ?? loaded.deployments.get(decoded.id),
-        decoded.event,
-        place,
-      );
-      if (o.kind === 'changed') deployments.set(decoded.id, o.row);
+      const row = loaded.deployments.get(decoded.id);
+      const current = deployments.get(decoded.id) ?? (row && deploymentFromRow(row));
+      const o = projectDeployment(current, decoded.event, place);
+      if (o.kind === 'changed') deployments.set(decoded.id, o.projected);
       outcome = o;
     }
     if (outcome.kind === 'missing') {
@@ -97,11 +100,11 @@ export function foldBatch(plan: BatchPlan, loaded: LoadedRows): BatchResult {
         event,
         `no ${decoded.kind.replace('_', ' ')} ${event.stream} to apply it to`,
       );
-      return result;
+      return finish();
     }
     result.last = event;
     result.processed += 1;
   }
   result.poison = plan.poison;
-  return result;
+  return finish();
 }

@@ -106,7 +106,14 @@ function check(event: RecordedEvent, validator: Validator): void {
 }
 
 /**
- * Checks an event and says what it is about. Pure.
+ * Ids and timestamps in the one form rows keep (lower-case ids; UTC, milliseconds), so equal values
+ * are equal strings whatever a writer sent (`2024-05-01T02:00:00+02:00` is `2024-05-01T00:00:00.000Z`).
+ */
+const canonicalTime = (at: unknown): string => new Date(String(at)).toISOString();
+
+/**
+ * Checks an event, says what it is about, and brings its ids and time into canonical form (the
+ * domain's evolve keeps them as they come). Pure.
  * @throws PoisonEventError for an unknown type, an invalid payload, or a payload whose record id
  *   is not the one its stream names.
  * @example
@@ -117,22 +124,22 @@ export function decodeEvent(event: RecordedEvent): DecodedEvent {
   const pv = publishingRecordValidators.get(event.type);
   if (pv !== undefined) {
     check(event, pv);
-    const e = { type: event.type, data: event.data } as PublishingRecordEvent;
-    const id = e.data.record_id.toLowerCase();
+    const id = String(event.data.record_id).toLowerCase();
     if (streamId(event.stream, 'publishing_record')?.toLowerCase() !== id) {
       throw new PoisonEventError(event, `record_id ${id} does not belong to stream ${event.stream}`);
     }
-    return { kind: 'publishing_record', id, event: e };
+    const data = { ...event.data, record_id: id, at: canonicalTime(event.data.at) };
+    return { kind: 'publishing_record', id, event: { type: event.type, data } as PublishingRecordEvent };
   }
   const dv = deploymentValidators.get(event.type);
   if (dv !== undefined) {
     check(event, dv);
-    const e = { type: event.type, data: event.data } as DeploymentEvent;
-    const id = e.data.deployment_id.toLowerCase();
+    const id = String(event.data.deployment_id).toLowerCase();
     if (streamId(event.stream, 'deployment')?.toLowerCase() !== id) {
       throw new PoisonEventError(event, `deployment_id ${id} does not belong to stream ${event.stream}`);
     }
-    return { kind: 'deployment', id, event: e };
+    const data = { ...event.data, deployment_id: id, at: canonicalTime(event.data.at) };
+    return { kind: 'deployment', id, event: { type: event.type, data } as DeploymentEvent };
   }
   throw new PoisonEventError(event, `unknown event type ${JSON.stringify(event.type)}`);
 }

@@ -1,15 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DeploymentRepresentation, ListEnvelope, SuccessEnvelope } from '@publisher/contracts';
-import { type DeploymentOrdering, listDeploymentDocuments } from '@publisher/read-model';
-import { sendRead } from '../cached-response.ts';
+import { DeploymentRepresentation, SuccessEnvelope } from '@publisher/contracts';
+import { Document, errorResponses } from '@publisher/platform';
+import { findDeploymentDocument, listDeploymentDocuments } from '@publisher/read-model';
 import type { ReadApiDeps } from '../deps.ts';
 import { recordNotFound } from '../errors.ts';
-import { awaitMinPosition, pageLinks, scopeFor, splitCommaLists } from '../read-helpers.ts';
-import { DeploymentListQuery, IdParams, ReadHeaders, ReadQuery } from '../schemas.ts';
-import { sendDocument } from '../send-document.ts';
-import { errorResponses } from './responses.ts';
+import { scopeFor, splitCommaLists } from '../read-helpers.ts';
+import { listAnswer, recordAnswer } from '../record-reads.ts';
+import { DeploymentListQuery, DocumentListEnvelope, IdParams, ReadHeaders, ReadQuery } from '../schemas.ts';
 
 const tags = ['deployments'];
+const Deployment = Document(DeploymentRepresentation);
 
 /** `GET deployments/` and `GET deployments/{id}`. */
 const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fastify, { deps }) => {
@@ -22,33 +22,15 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async
         summary: 'List deployments the caller may read, filtered, ordered and paginated',
         querystring: DeploymentListQuery,
         headers: ReadHeaders,
-        response: { 200: ListEnvelope(DeploymentRepresentation), ...errorResponses() },
+        response: { 200: DocumentListEnvelope(DeploymentRepresentation), ...errorResponses([400, 401, 403, 429, 503]) },
       },
     },
     async (request, reply) => {
-      const q = request.query;
-      const scope = scopeFor(request.principal, q.account_id);
-      const waited = await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, q.min_position);
-      const page = q.page ?? 1;
-      const pageSize = q.page_size ?? 20;
-      return sendRead(request, reply, deps, scope, !waited, async () => {
-        const { count, rows } = await listDeploymentDocuments(deps.db, scope, {
-          page,
-          page_size: pageSize,
-          ordering: q.ordering as DeploymentOrdering | undefined,
-          filters: {
-            site_id: q.site_id,
-            sector_id: q.sector_id,
-            version: q.version,
-            status: q.status,
-            created_after: q.created_after,
-            created_before: q.created_before,
-            updated_after: q.updated_after,
-            updated_before: q.updated_before,
-          },
-        });
-        return { list: { count, documents: rows, ...pageLinks(request, page, pageSize, count) } };
-      });
+      const { min_position, account_id, page, page_size, cursor, ordering, ...filters } = request.query;
+      const scope = scopeFor(request.principal, account_id);
+      return listAnswer<DeploymentRepresentation>(request, reply, deps, scope, min_position, () =>
+        listDeploymentDocuments(deps.reader, scope, filters, { page, page_size: page_size ?? 20, cursor, ordering }),
+      );
     },
   );
 
@@ -62,19 +44,24 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async
         querystring: ReadQuery,
         headers: ReadHeaders,
         response: {
-          200: SuccessEnvelope(DeploymentRepresentation),
+          200: SuccessEnvelope(Deployment),
           304: { type: 'null', description: 'not modified (If-None-Match matched the ETag)' },
-          ...errorResponses(404),
+          ...errorResponses([400, 401, 403, 404, 429, 503]),
         },
       },
     },
-    (request, reply) =>
-      sendDocument(request, reply, deps, {
-        scope: scopeFor(request.principal, request.query.account_id),
-        minPosition: request.query.min_position,
-        find: () => deps.deployments.get(request.params.id.toLowerCase()),
-        notFound: () => recordNotFound('deployment', request.params.id),
-      }),
+    async (request, reply) => {
+      const { id } = request.params;
+      const scope = scopeFor(request.principal, request.query.account_id);
+      return recordAnswer<DeploymentRepresentation>(
+        request,
+        reply,
+        deps,
+        request.query.min_position,
+        () => findDeploymentDocument(deps.reader, scope, id),
+        () => recordNotFound('deployment', id),
+      );
+    },
   );
 };
 

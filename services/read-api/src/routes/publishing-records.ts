@@ -1,15 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ListEnvelope, PublishingRecordRepresentation, SuccessEnvelope } from '@publisher/contracts';
-import { listPublishingRecordDocuments, type PublishingRecordOrdering } from '@publisher/read-model';
-import { sendRead } from '../cached-response.ts';
+import { PublishingRecordRepresentation, SuccessEnvelope } from '@publisher/contracts';
+import { Document, errorResponses } from '@publisher/platform';
+import { findPublishingRecordDocument, listPublishingRecordDocuments } from '@publisher/read-model';
 import type { ReadApiDeps } from '../deps.ts';
 import { recordNotFound } from '../errors.ts';
-import { awaitMinPosition, pageLinks, scopeFor, splitCommaLists } from '../read-helpers.ts';
-import { IdParams, PublishingRecordListQuery, ReadHeaders, ReadQuery } from '../schemas.ts';
-import { sendDocument } from '../send-document.ts';
-import { errorResponses } from './responses.ts';
+import { scopeFor, splitCommaLists } from '../read-helpers.ts';
+import { listAnswer, recordAnswer } from '../record-reads.ts';
+import { DocumentListEnvelope, IdParams, PublishingRecordListQuery, ReadHeaders, ReadQuery } from '../schemas.ts';
 
 const tags = ['publishing-records'];
+const Record = Document(PublishingRecordRepresentation);
 
 /** `GET publishing-records/` and `GET publishing-records/{id}`. */
 const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fastify, { deps }) => {
@@ -22,34 +22,23 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
         summary: 'List publishing records the caller may read, filtered, ordered and paginated',
         querystring: PublishingRecordListQuery,
         headers: ReadHeaders,
-        response: { 200: ListEnvelope(PublishingRecordRepresentation), ...errorResponses() },
+        response: {
+          200: DocumentListEnvelope(PublishingRecordRepresentation),
+          ...errorResponses([400, 401, 403, 429, 503]),
+        },
       },
     },
     async (request, reply) => {
-      const q = request.query;
-      const scope = scopeFor(request.principal, q.account_id);
-      const waited = await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, q.min_position);
-      const page = q.page ?? 1;
-      const pageSize = q.page_size ?? 20;
-      return sendRead(request, reply, deps, scope, !waited, async () => {
-        const { count, rows } = await listPublishingRecordDocuments(deps.db, scope, {
+      const { min_position, account_id, page, page_size, cursor, ordering, ...filters } = request.query;
+      const scope = scopeFor(request.principal, account_id);
+      return listAnswer<PublishingRecordRepresentation>(request, reply, deps, scope, min_position, () =>
+        listPublishingRecordDocuments(deps.reader, scope, filters, {
           page,
-          page_size: pageSize,
-          ordering: q.ordering as PublishingRecordOrdering | undefined,
-          filters: {
-            site_id: q.site_id,
-            sector_id: q.sector_id,
-            content_id: q.content_id,
-            destination: q.destination,
-            status: q.status,
-            created_after: q.created_after,
-            created_before: q.created_before,
-            updated_after: q.updated_after,
-            updated_before: q.updated_before,
-          },
-        });
-        return { list: { count, documents: rows, ...pageLinks(request, page, pageSize, count) } };
-      });
+          page_size: page_size ?? 20,
+          cursor,
+          ordering,
+        }),
+      );
     },
   );
 
@@ -63,19 +52,24 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
         querystring: ReadQuery,
         headers: ReadHeaders,
         response: {
-          200: SuccessEnvelope(PublishingRecordRepresentation),
+          200: SuccessEnvelope(Record),
           304: { type: 'null', description: 'not modified (If-None-Match matched the ETag)' },
-          ...errorResponses(404),
+          ...errorResponses([400, 401, 403, 404, 429, 503]),
         },
       },
     },
-    (request, reply) =>
-      sendDocument(request, reply, deps, {
-        scope: scopeFor(request.principal, request.query.account_id),
-        minPosition: request.query.min_position,
-        find: () => deps.records.get(request.params.id.toLowerCase()),
-        notFound: () => recordNotFound('publishing record', request.params.id),
-      }),
+    async (request, reply) => {
+      const { id } = request.params;
+      const scope = scopeFor(request.principal, request.query.account_id);
+      return recordAnswer<PublishingRecordRepresentation>(
+        request,
+        reply,
+        deps,
+        request.query.min_position,
+        () => findPublishingRecordDocument(deps.reader, scope, id),
+        () => recordNotFound('publishing record', id),
+      );
+    },
   );
 };
 

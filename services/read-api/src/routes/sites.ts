@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { SuccessEnvelope } from '@publisher/contracts';
-import { success } from '@publisher/platform';
+import { errorResponses, success } from '@publisher/platform';
 import { getSiteDeploymentStatus } from '@publisher/read-model';
-import { sendRead } from '../cached-response.ts';
+import { cachedRead } from '../cached-read.ts';
 import type { ReadApiDeps } from '../deps.ts';
-import { siteNotFound } from '../errors.ts';
-import { awaitMinPosition, scopeFor } from '../read-helpers.ts';
+import { accountRequired, siteNotFound } from '../errors.ts';
+import { scopeFor } from '../read-helpers.ts';
 import { ReadHeaders, ReadQuery, SiteDeploymentStatusRepresentation, SiteParams } from '../schemas.ts';
-import { errorResponses } from './responses.ts';
 
 /** `GET sites/{site_id}/deployment-status`: the per-site view. */
 const siteRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fastify, { deps }) => {
@@ -17,21 +16,27 @@ const siteRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fast
       schema: {
         tags: ['sites'],
         summary: 'What is live on a site (highest deployed version not rolled back) and how its latest deployment went',
+        description:
+          'Roles that read every account name the account (`account_id`): a site id does not say which account it belongs to.',
         params: SiteParams,
         querystring: ReadQuery,
         headers: ReadHeaders,
-        response: { 200: SuccessEnvelope(SiteDeploymentStatusRepresentation), ...errorResponses(404) },
+        response: {
+          200: SuccessEnvelope(SiteDeploymentStatusRepresentation),
+          ...errorResponses([400, 401, 403, 404, 429, 503]),
+        },
       },
     },
     async (request, reply) => {
+      const { site_id } = request.params;
       const scope = scopeFor(request.principal, request.query.account_id);
-      const { min_position } = request.query;
-      const waited = await awaitMinPosition(request, deps.watcher, deps.minPositionTimeoutMs, min_position);
-      return sendRead(request, reply, deps, scope, !waited, async () => {
-        const status = await getSiteDeploymentStatus(deps.db, scope, request.params.site_id);
-        if (status === undefined) throw siteNotFound(request.params.site_id);
-        return { payload: success(request, status) };
+      if (scope.account_id === 'any') throw accountRequired();
+      const status = await cachedRead(request, reply, deps, scope, request.query.min_position, async () => {
+        const value = await getSiteDeploymentStatus(deps.db, scope, site_id);
+        if (value === undefined) throw siteNotFound(site_id);
+        return { value, bytes: 512 };
       });
+      return success(request, status);
     },
   );
 };

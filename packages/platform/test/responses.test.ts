@@ -1,0 +1,105 @@
+/**
+ * Responses go through the route's schema: envelopes built from data, JSON documents (a read
+ * model's pre-rendered representations) written as they are where the schema says `Document(…)`,
+ * and every error code with the one status the platform gives it.
+ */
+import { ListEnvelope, SuccessEnvelope } from '@publisher/contracts';
+import t from 'tap';
+import { Type } from 'typebox';
+import {
+  createFastify,
+  DEVELOPMENT_JWT_SECRET,
+  Document,
+  HttpError,
+  httpError,
+  JsonDocument,
+  platform,
+  STATUS_BY_CODE,
+  success,
+} from '../src/index.ts';
+
+const Thing = Type.Object({ id: Type.Integer(), name: Type.String() });
+type Thing = { id: number; name: string };
+
+const app = createFastify({ logLevel: 'silent', bodyLimit: 1024 });
+await app.register(platform, {
+  config: {
+    jwt: { secret: DEVELOPMENT_JWT_SECRET, developmentSecret: true, publicKey: null },
+    rateLimit: { max: 1000, timeWindowMs: 60_000 },
+  },
+  openapi: { title: 'test', version: '0.0.0' },
+});
+const things: Array<Thing | JsonDocument<Thing>> = [
+  new JsonDocument<Thing>('{"id":1,"name":"stored as it is","ignored":true}'),
+  { id: 2, name: 'an object' },
+];
+app.get(
+  '/one/:n',
+  { schema: { params: Type.Object({ n: Type.Integer() }), response: { 200: SuccessEnvelope(Document(Thing)) } } },
+  async (request) => {
+    const { n } = request.params;
+    return success(request, things[n]!, n === 1 ? 'with a message' : undefined);
+  },
+);
+app.get('/list', { schema: { response: { 200: ListEnvelope(Document(Thing)) } } }, async (request) => ({
+  success: true as const,
+  count: 2,
+  next: 'http://x.test/list?cursor="q"',
+  previous: null,
+  results: things,
+  request_id: request.id,
+}));
+app.get('/plain', { schema: { response: { 200: SuccessEnvelope(Thing) } } }, async (request) =>
+  success(request, { id: 3, name: 'x', secret: 'not in the schema' } as Thing),
+);
+app.get('/broken', { schema: { response: { 200: ListEnvelope(Document(Thing)) } } }, async (request) => ({
+  success: true as const,
+  count: 1,
+  next: null,
+  previous: null,
+  results: [{ id: 4 } as Thing],
+  request_id: request.id,
+}));
+t.teardown(() => app.close());
+const get = (url: string) => app.inject({ method: 'GET', url, headers: { 'x-request-id': 'r"1' } });
+
+t.test('a JSON document goes out as it is; every other value as its schema says', async (t) => {
+  t.equal(
+    (await get('/one/0')).body,
+    '{"success":true,"data":{"id":1,"name":"stored as it is","ignored":true},"request_id":"r\\"1"}',
+  );
+  t.equal(
+    (await get('/one/1')).body,
+    '{"success":true,"data":{"id":2,"name":"an object"},"message":"with a message","request_id":"r\\"1"}',
+  );
+  const list = await get('/list');
+  t.equal(
+    list.body,
+    '{"success":true,"count":2,"next":"http://x.test/list?cursor=\\"q\\"","previous":null,' +
+      '"results":[{"id":1,"name":"stored as it is","ignored":true},{"id":2,"name":"an object"}],"request_id":"r\\"1"}',
+  );
+  t.match(list.headers['content-type'], /^application\/json/);
+  t.equal((await get('/plain')).body, '{"success":true,"data":{"id":3,"name":"x"},"request_id":"r\\"1"}');
+  const broken = await get('/broken');
+  t.equal(broken.statusCode, 500, 'a value missing a required field is a server error, not a partial body');
+  t.match(broken.json(), { success: false, code: 'INTERNAL_ERROR' });
+});
+
+t.test('the OpenAPI document shows the schema of a document', async (t) => {
+  const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+  const schema = doc.paths['/list'].get.responses['200'].content['application/json'].schema;
+  t.match(schema.properties.results.items, { type: 'object', properties: { id: { type: 'integer' } } });
+});
+
+t.test('error codes: one status each, and only known codes compile', async (t) => {
+  t.equal(httpError('SITE_NOT_FOUND', 'x').statusCode, 404);
+  t.equal(new HttpError('IDEMPOTENCY_KEY_REUSED', 'x').statusCode, 422);
+  t.equal(httpError('POSITION_NOT_IN_LOG', 'x').statusCode, 400);
+  t.equal(httpError('PROJECTION_STOPPED', 'x').statusCode, 503);
+  for (const [code, status] of Object.entries(STATUS_BY_CODE)) {
+    t.ok(status >= 400 && status < 600, `${code}: ${status}`);
+  }
+  // @ts-expect-error 'TYPO' is not an error code: `pnpm typecheck` fails if this compiles.
+  const typo = () => httpError('TYPO', 'x');
+  t.type(typo, 'function');
+});

@@ -1,0 +1,137 @@
+import t from 'tap';
+import { BatchedReader, type Queryable, QueryTimeoutError, RequestParams } from '../src/index.ts';
+
+/** A pool whose queries the test answers by hand: each row is `{ n, value }` for request n's value. */
+function manualPool() {
+  const calls: Array<{
+    name: string;
+    text: string;
+    values: unknown[][];
+    answer: () => void;
+    fail: (e: Error) => void;
+  }> = [];
+  const pool: Queryable = {
+    query: (config) =>
+      new Promise((resolve, reject) => {
+        const values = config.values as unknown[][];
+        calls.push({
+          ...config,
+          values,
+          answer: () => resolve({ rows: values[0]!.map((v, i) => ({ n: i + 1, value: `row ${v}` })) }),
+          fail: reject,
+        });
+      }),
+  };
+  return { calls, pool };
+}
+const tick = () => new Promise((r) => setImmediate(r));
+const request = (reader: BatchedReader, value: string, shape = 'a', maxInFlight = 1) => {
+  const params = new RequestParams();
+  return reader.run<{ value: string }>('x.value', `/* ${shape} */ ${params.add(value, 'text')}`, params, maxInFlight);
+};
+
+t.test('a lone request goes at once; requests arriving meanwhile go together as one statement', async (t) => {
+  const { calls, pool } = manualPool();
+  const reader = new BatchedReader(pool);
+  const first = request(reader, 'a');
+  t.same(
+    calls.map((c) => c.values),
+    [[['a']]],
+    'no waiting for company',
+  );
+  t.match(
+    calls[0]!.text,
+    /^SELECT q\.n::int AS n, x\.value FROM unnest\(\$1::text\[\]\) WITH ORDINALITY AS q\(p1, n\)/,
+  );
+  const rest = ['b', 'c', 'b'].map((v) => request(reader, v));
+  await tick();
+  t.equal(calls.length, 1, 'queued behind the batch in flight');
+  calls[0]!.answer();
+  t.same(await first, [{ n: 1, value: 'row a' }]);
+  await tick();
+  t.same(calls[1]!.values, [['b', 'c', 'b']], 'one statement, one array per parameter');
+  t.equal(calls[1]!.name, calls[0]!.name, 'the same prepared statement');
+  calls[1]!.answer();
+  t.same(
+    (await Promise.all(rest)).map((rows) => rows.map((r) => r.value)),
+    [['row b'], ['row c'], ['row b']],
+    'each request gets its own rows',
+  );
+});
+
+t.test('statements of different shapes do not wait for each other; maxBatch caps a batch', async (t) => {
+  const { calls, pool } = manualPool();
+  const reader = new BatchedReader(pool, { maxBatch: 2 });
+  const all = [request(reader, 'a'), request(reader, 'b', 'other'), request(reader, 'c'), request(reader, 'd')];
+  all.push(request(reader, 'e'));
+  t.same(
+    calls.map((c) => c.values[0]),
+    [['a'], ['b']],
+    'one batch per shape in flight',
+  );
+  t.not(calls[0]!.name, calls[1]!.name);
+  calls[0]!.answer();
+  await tick();
+  t.same(calls[2]?.values[0], ['c', 'd']);
+  calls[2]!.answer();
+  await tick();
+  t.same(calls[3]?.values[0], ['e']);
+  calls[1]!.answer();
+  calls[3]!.answer();
+  t.same(
+    (await Promise.all(all)).map((rows) => rows[0]?.value),
+    ['row a', 'row b', 'row c', 'row d', 'row e'],
+  );
+});
+
+t.test('a statement may have two batches out at once; the rest wait for one of them', async (t) => {
+  const { calls, pool } = manualPool();
+  const reader = new BatchedReader(pool);
+  const all = ['a', 'b', 'c', 'd'].map((v) => request(reader, v, 'a', 2));
+  t.same(
+    calls.map((c) => c.values[0]),
+    [['a'], ['b']],
+  );
+  calls[1]!.answer();
+  await tick();
+  t.same(calls[2]?.values[0], ['c', 'd'], 'the queue goes when a slot frees');
+  calls[0]!.answer();
+  calls[2]!.answer();
+  t.same(
+    (await Promise.all(all)).map((rows) => rows[0]?.value),
+    ['row a', 'row b', 'row c', 'row d'],
+  );
+});
+
+t.test('a failed statement fails its requests only; the next batch goes on', async (t) => {
+  const { calls, pool } = manualPool();
+  const reader = new BatchedReader(pool);
+  const first = request(reader, 'a');
+  const second = request(reader, 'b');
+  calls[0]!.fail(new Error('connection lost'));
+  await t.rejects(first, /connection lost/);
+  await tick();
+  calls[1]!.answer();
+  t.same((await second)[0]?.value, 'row b');
+});
+
+t.test('a batch that does not answer in time fails with a timeout and frees its place', async (t) => {
+  const { calls, pool } = manualPool();
+  const reader = new BatchedReader(pool, { timeoutMs: 50 });
+  const hung = request(reader, 'a');
+  const queued = request(reader, 'b');
+  await t.rejects(hung, QueryTimeoutError);
+  await t.rejects(hung, { code: 'ETIMEDOUT' }, 'a connection-level error (503 at the APIs)');
+  await t.rejects(queued, QueryTimeoutError, 'so does a request queued behind it: one bound at most');
+  const next = request(reader, 'c');
+  t.same(calls[1]?.values, [['c']], 'the next request goes at once, without waiting for the hung one');
+  calls[1]!.answer();
+  t.same((await next)[0]?.value, 'row c');
+  calls[0]!.answer(); // the hung statement ends at last: nobody is told twice
+  t.equal(calls.length, 2);
+});
+
+t.test('a request needs a parameter (the table of requests)', async (t) => {
+  const reader = new BatchedReader(manualPool().pool);
+  t.throws(() => reader.run('1', '', new RequestParams()), TypeError);
+});

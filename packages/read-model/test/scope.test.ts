@@ -1,0 +1,105 @@
+/**
+ * Tenancy in one place: every query function the package exports takes the caller's TenantScope
+ * and refuses to run without one. The test enumerates the exports, so a new query function cannot
+ * be added without being listed here, called without a scope, and seen to refuse.
+ */
+import { createTestDatabase } from '@publisher/testing';
+import t from 'tap';
+import type { ReadModelConnection, TenantScope } from '../src/index.ts';
+import * as readModel from '../src/index.ts';
+
+const database = await createTestDatabase('read_model_scope');
+t.teardown(database.drop);
+const conn = readModel.createReadModelConnection({ connectionString: database.url });
+t.teardown(conn.close);
+await readModel.migrateReadModel(conn.pool);
+
+const ID = '6f1c0e1a-0000-4000-8000-0000000000ff';
+
+/** Read queries: what they take before the scope, and after it. */
+const QUERIES: Record<string, { on: (c: ReadModelConnection) => unknown; args: unknown[] }> = {
+  listPublishingRecordDocuments: { on: (c) => c.reader, args: [{}, { page_size: 10 }] },
+  listDeploymentDocuments: { on: (c) => c.reader, args: [{}, { page_size: 10 }] },
+  findPublishingRecordDocument: { on: (c) => c.reader, args: [ID] },
+  findDeploymentDocument: { on: (c) => c.reader, args: [ID] },
+  getSiteDeploymentStatus: { on: (c) => c.db, args: [10] },
+  loadPublishingRecords: { on: (c) => c.db, args: [[ID]] },
+  loadDeployments: { on: (c) => c.db, args: [[ID]] },
+};
+
+/** Exported functions that read no tenant's rows, and why. */
+const NOT_QUERIES: Record<string, string> = {
+  checkScope: 'the scope itself',
+  narrowScope: 'the scope itself',
+  withTenantScope: 'the scope itself (checked below)',
+  scopeSql: 'the scope itself (checked below)',
+  createReadModelConnection: 'opens a pool',
+  readModelSessionOptions: 'connection settings',
+  timestamptzToIso: 'a type parser',
+  migrateReadModel: 'schema',
+  createReadModelIndexes: 'schema',
+  quoteIdent: 'schema',
+  indexSql: 'schema',
+  controlSql: 'schema',
+  readCheckpoint: 'the projection’s checkpoint, no tenant data',
+  compareAndSetCheckpoint: 'the projection’s checkpoint',
+  notifyCheckpoint: 'the projection’s checkpoint',
+  markProjectionStopped: 'the projection’s checkpoint',
+  clearProjectionStopped: 'the projection’s checkpoint',
+  skipEvent: 'operators’ decisions, no tenant data',
+  skippedEventIds: 'operators’ decisions, no tenant data',
+  savePublishingRecords: 'the projector’s writes (it serves every tenant)',
+  saveDeployments: 'the projector’s writes (it serves every tenant)',
+  BatchedReader: 'runs the queries above',
+  RequestParams: 'builds the queries above',
+  QueryTimeoutError: 'an error',
+  TenantScopeError: 'an error',
+  ForbiddenAccountError: 'an error',
+  InvalidCursorError: 'an error',
+};
+
+t.test('every exported function is a scoped query or listed as no query', async (t) => {
+  const functions = Object.entries(readModel)
+    .filter(([, value]) => typeof value === 'function')
+    .map(([name]) => name);
+  for (const name of functions) t.ok(name in QUERIES !== name in NOT_QUERIES, `${name} is classified once`);
+  for (const name of [...Object.keys(QUERIES), ...Object.keys(NOT_QUERIES)]) t.ok(functions.includes(name), name);
+});
+
+t.test('no query runs without a scope; each runs with one', async (t) => {
+  const scope: TenantScope = { account_id: 1, site_ids: null };
+  const exports = readModel as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const [name, { on, args }] of Object.entries(QUERIES)) {
+    const query = exports[name]!;
+    for (const missing of [
+      undefined,
+      null,
+      {},
+      { account_id: 0, site_ids: null },
+      { account_id: 1, site_ids: ['2'] },
+    ]) {
+      await t.rejects(
+        async () => query(on(conn), missing, ...args),
+        { code: 'TENANT_SCOPE_REQUIRED' },
+        `${name} without a scope: ${JSON.stringify(missing)}`,
+      );
+    }
+    await t.resolves(query(on(conn), scope, ...args), `${name} with a scope`);
+  }
+});
+
+t.test('the SQL builders refuse a missing scope too', async (t) => {
+  t.throws(() => readModel.withTenantScope(conn.db.selectFrom('deployments'), undefined as never), {
+    code: 'TENANT_SCOPE_REQUIRED',
+  });
+  t.throws(() => readModel.scopeSql(undefined as never, 'r', new readModel.RequestParams()), {
+    code: 'TENANT_SCOPE_REQUIRED',
+  });
+  const params = new readModel.RequestParams();
+  t.equal(
+    readModel.scopeSql({ account_id: 3, site_ids: [4, 5] }, 'r', params),
+    'r.account_id = q.p1 AND r.site_id = any(q.p2::int[])',
+  );
+  t.same(params.values, [3, '{4,5}']);
+  t.equal(readModel.scopeSql(readModel.EVERY_TENANT, 'r', new readModel.RequestParams()), 'true');
+});

@@ -1,0 +1,62 @@
+import { comparePositions, type EventStore } from '@publisher/event-store';
+import type { FastifyRequest } from 'fastify';
+import type { CheckpointWatcher } from './checkpoint-watcher.ts';
+import { positionNotInLog, projectionBehind, projectionStopped } from './errors.ts';
+
+/** What waiting for a `min_position` needs. */
+export interface PositionWait {
+  watcher: CheckpointWatcher;
+  /** The event store, to tell a position not projected yet from one that is not in the log. */
+  log: Pick<EventStore, 'headPosition'>;
+  /** Longest wait for the projection. */
+  timeoutMs: number;
+  /**
+   * How long a request waits for the projection before the log's head is looked at: a real position
+   * is usually projected by then, and the head readers see may trail a just-committed event for as
+   * long as an older transaction runs (PostgreSQL store), so looking later avoids refusing it.
+   */
+  headCheckAfterMs: number;
+}
+
+/**
+ * The position a request asks the read models to include (`min_position` query parameter or
+ * `X-Min-Position` header; the later one when both) and where it came from, or undefined.
+ */
+export function wantedPosition(
+  request: FastifyRequest,
+  fromQuery: string | undefined,
+): { position: string; field: string } | undefined {
+  const header = request.headers['x-min-position'];
+  const fromHeader = typeof header === 'string' ? header : undefined;
+  if (fromHeader !== undefined && comparePositions(fromQuery ?? null, fromHeader) < 0) {
+    return { position: fromHeader, field: 'headers.x-min-position' };
+  }
+  return fromQuery === undefined ? undefined : { position: fromQuery, field: 'querystring.min_position' };
+}
+
+/**
+ * Read-your-writes: holds a request that named a position (`wantedPosition`) until the read
+ * models include it, at most `timeoutMs`; past that, 503 PROJECTION_BEHIND with Retry-After (or
+ * PROJECTION_STOPPED when a poison event stopped the projection before it), never stale data. A
+ * position past the head of the event log can never be projected: 400 POSITION_NOT_IN_LOG, after
+ * `headCheckAfterMs` instead of the whole wait.
+ * @example
+ * const wanted = wantedPosition(request, request.query.min_position);
+ * if (wanted) await waitForPosition(deps.wait, wanted);
+ */
+export async function waitForPosition(wait: PositionWait, wanted: { position: string; field: string }): Promise<void> {
+  const { watcher, log, timeoutMs } = wait;
+  const started = Date.now();
+  const first = Math.min(wait.headCheckAfterMs, timeoutMs);
+  let outcome = await watcher.waitFor(wanted.position, first);
+  if (outcome === 'timeout') {
+    // The head is the newest event readers can see; a failure to read it is no answer.
+    const head = await log.headPosition().catch(() => undefined);
+    if (head !== undefined && comparePositions(head, wanted.position) < 0) {
+      throw positionNotInLog(wanted.position, head, wanted.field);
+    }
+  }
+  if (outcome === 'timeout' && timeoutMs > first) outcome = await watcher.waitFor(wanted.position, timeoutMs - first);
+  if (outcome === 'stopped') throw projectionStopped(wanted.position, watcher.position);
+  if (outcome === 'timeout') throw projectionBehind(wanted.position, watcher.position, Date.now() - started);
+}
