@@ -36,6 +36,8 @@ const EXPECTED = {
   list: { own: 200, admin: 200, other: 200, siteless: 200, viewer: 200, support: 200, developer: 200 },
   /** A command on a record: writers of its account, and the roles that write any account. */
   write: { own: 200, admin: 200, other: 404, siteless: 404, viewer: 403, support: 403, developer: 200 },
+  /** A read naming account 1 (`account_id`, which privileged roles must name): another account may not. */
+  accountRead: { own: 200, admin: 200, other: 403, siteless: 404, viewer: 200, support: 200, developer: 200 },
   /** A list naming account 1 (`account_id`): another account may not name it. */
   accountList: { own: 200, admin: 200, other: 403, siteless: 200, viewer: 200, support: 200, developer: 200 },
   /** A create naming account 1 (`account_id`) in the record's site: privileged roles may name another account. */
@@ -287,10 +289,13 @@ const CASES: Record<string, RouteCase> = {
     },
   },
   [`read GET ${API}/sites/{site_id}/deployment-status`]: {
-    kind: 'read',
+    kind: 'accountRead',
     prepare: async () => {
       const d = await deployment('deployed');
-      return { method: 'GET', url: `${API}/sites/${d.site_id}/deployment-status?min_position=${d.position}` };
+      return {
+        method: 'GET',
+        url: `${API}/sites/${d.site_id}/deployment-status?account_id=1&min_position=${d.position}`,
+      };
     },
   },
 };
