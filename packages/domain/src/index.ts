@@ -81,6 +81,7 @@ export {
   RecordDeletedError,
   RecordNotFoundError,
 } from './errors.ts';
+export { isDeploymentEvent, isPublishingRecordEvent } from './known-events.ts';
 export type {
   CreatePublishingRecord,
   DeletePublishingRecord,

@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './esdb/index.ts';
+export { occurredAt } from './occurred-at.ts';
 export * from './port.ts';
 export { idleConnectionError, isConnectionError } from './postgres/pg-errors.ts';
 export {
@@ -7,3 +8,4 @@ export {
   type PostgresEventStore,
   type PostgresEventStoreOptions,
 } from './postgres/store.ts';
+export * from './select.ts';

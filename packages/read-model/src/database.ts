@@ -1,5 +1,7 @@
 import type { DeploymentRepresentation, PublishingRecordRepresentation } from '@publisher/contracts';
 import type { ColumnType } from 'kysely';
+import type { AccessLogTable } from './access-log.ts';
+import type { AuditEventsTable } from './audit-events.ts';
 
 /** Schema that serves reads. A rebuild fills a sibling schema and swaps the names (see the projector's rebuild). */
 export const READ_MODEL_SCHEMA = 'read_model';
@@ -129,5 +131,7 @@ export interface ReadModelDatabase {
   deployments: DeploymentsTable;
   site_deployment_status: SiteDeploymentStatusView;
   projection_checkpoints: ProjectionCheckpointsTable;
+  audit_events: AuditEventsTable;
   'read_model_control.skipped_events': SkippedEventsTable;
+  'audit_trail.access_log': AccessLogTable;
 }

@@ -2,6 +2,9 @@
  * @publisher/read-model — the read side's PostgreSQL tables, migrations and the query functions the
  * projector and the read API share. Every query takes the caller's `TenantScope` (scope.ts).
  */
+export * from './access-log.ts';
+export * from './audit-copy.ts';
+export * from './audit-events.ts';
 export {
   BatchedReader,
   type BatchedReaderOptions,
@@ -23,6 +26,7 @@ export {
   type PageRequest,
   type RevisedDocument,
 } from './documents.ts';
+export * from './keyset-page.ts';
 export * from './migrate.ts';
 export * from './projection-store.ts';
 export * from './publishing-records.ts';

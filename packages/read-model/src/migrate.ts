@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { AUDIT_TRAIL_SCHEMA, accessLogSql } from './access-log.ts';
 import { READ_MODEL_CONTROL_SCHEMA, READ_MODEL_SCHEMA, READ_MODELS_PROJECTION } from './database.ts';
 import { controlSql, indexSql, MIGRATIONS, READ_MODEL_LOCK_CLASS } from './schema-sql.ts';
 
@@ -33,6 +34,7 @@ export async function migrateReadModel(pool: pg.Pool, options: MigrateReadModelO
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [READ_MODEL_LOCK_CLASS, `migrate:${schema}`]);
     await client.query(controlSql(quoteIdent(READ_MODEL_CONTROL_SCHEMA)));
+    await client.query(accessLogSql(quoteIdent(AUDIT_TRAIL_SCHEMA)));
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${s}.migrations (version int PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,

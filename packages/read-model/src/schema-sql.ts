@@ -134,6 +134,29 @@ ALTER TABLE ${s}.publishing_records ALTER COLUMN document SET NOT NULL;
 ALTER TABLE ${s}.deployments ALTER COLUMN document SET NOT NULL;
 `,
   },
+  {
+    version: 4,
+    description: 'audit events: every event of the log, by tenant, actor, correlation, type and time',
+    // Positions order by their bytes (fixed-width hex), hence collation "C" whatever the database's.
+    sql: (s) => `
+CREATE TABLE ${s}.audit_events (
+  event_id uuid NOT NULL,
+  position text COLLATE "C" NOT NULL,
+  type text NOT NULL,
+  aggregate text NOT NULL,
+  record_id uuid,
+  revision integer NOT NULL,
+  account_id integer,
+  site_id integer,
+  sector_id integer,
+  actor_user_id text,
+  actor_role text,
+  correlation_id text,
+  occurred_at timestamptz NOT NULL,
+  recorded_at timestamptz NOT NULL
+);
+`,
+  },
 ];
 
 /** A timestamptz as the API writes it: `2024-05-01T12:00:00.000Z`. */
@@ -172,6 +195,31 @@ CREATE INDEX IF NOT EXISTS deployments_account_status
   ON ${s}.deployments (account_id, status, created_at DESC);
 CREATE INDEX IF NOT EXISTS deployments_created
   ON ${s}.deployments (created_at DESC, id DESC);
+${auditEventIndexSql(s)}`;
+
+/**
+ * The audit search's indexes: one per filter it offers, each ending in the page order
+ * (occurred_at, position), so a filtered page is one range scan; the event id's uniqueness (a
+ * re-delivered event is not stored twice); the records of an account by creation (snapshots).
+ */
+const auditEventIndexSql = (s: string): string => `
+CREATE UNIQUE INDEX IF NOT EXISTS audit_events_event_id ON ${s}.audit_events (event_id);
+CREATE INDEX IF NOT EXISTS audit_events_time ON ${s}.audit_events (occurred_at DESC, position DESC);
+CREATE INDEX IF NOT EXISTS audit_events_account_time
+  ON ${s}.audit_events (account_id, occurred_at DESC, position DESC);
+CREATE INDEX IF NOT EXISTS audit_events_account_site_time
+  ON ${s}.audit_events (account_id, site_id, occurred_at DESC, position DESC);
+CREATE INDEX IF NOT EXISTS audit_events_account_type_time
+  ON ${s}.audit_events (account_id, type, occurred_at DESC, position DESC);
+CREATE INDEX IF NOT EXISTS audit_events_type_time ON ${s}.audit_events (type, occurred_at DESC, position DESC);
+CREATE INDEX IF NOT EXISTS audit_events_record_time
+  ON ${s}.audit_events (record_id, occurred_at DESC, position DESC) WHERE record_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS audit_events_actor_time
+  ON ${s}.audit_events (actor_user_id, occurred_at DESC, position DESC);
+CREATE INDEX IF NOT EXISTS audit_events_correlation_time
+  ON ${s}.audit_events (correlation_id, occurred_at DESC, position DESC);
+CREATE INDEX IF NOT EXISTS audit_events_account_records
+  ON ${s}.audit_events (account_id, record_id) WHERE revision = 0 AND record_id IS NOT NULL;
 `;
 
 /** The control schema: operator decisions that outlive rebuilds. */

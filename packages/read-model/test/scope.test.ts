@@ -25,6 +25,9 @@ const QUERIES: Record<string, { on: (c: ReadModelConnection) => unknown; args: u
   getSiteDeploymentStatus: { on: (c) => c.db, args: [10] },
   loadPublishingRecords: { on: (c) => c.db, args: [[ID]] },
   loadDeployments: { on: (c) => c.db, args: [[ID]] },
+  searchAuditEvents: { on: (c) => c.db, args: [{ page_size: 10 }] },
+  listRecordsCreatedBy: { on: (c) => c.db, args: [{ as_of: '2024-05-01T00:00:00Z', limit: 10 }] },
+  listAccessLog: { on: (c) => c.db, args: [{ page_size: 10 }] },
 };
 
 /** Exported functions that read no tenant's rows, and why. */
@@ -56,6 +59,10 @@ const NOT_QUERIES: Record<string, string> = {
   TenantScopeError: 'an error',
   ForbiddenAccountError: 'an error',
   InvalidCursorError: 'an error',
+  recordAccess: 'the read API’s writes to the access log (the entry names its account)',
+  copyAuditEvents: 'the projector’s writes (it serves every tenant)',
+  keysetPage: 'a page out of rows already read',
+  accessLogSql: 'schema',
 };
 
 t.test('every exported function is a scoped query or listed as no query', async (t) => {

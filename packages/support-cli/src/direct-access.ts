@@ -43,20 +43,13 @@ export async function openDatabase(env: NodeJS.ProcessEnv): Promise<Database> {
   if (!env.DATABASE_URL) {
     throw new UsageError('DATABASE_URL is required: this command works on the database, not through an API');
   }
-  const { createEsdbEventStore, createPostgresEventStore } = await import('@publisher/event-store');
+  const { eventStoreSelectionFromEnv, selectEventStore } = await import('@publisher/event-store');
+  // Checked before a connection opens, with the services' rules and messages.
+  const selection = eventStoreSelectionFromEnv(env, (message) => new UsageError(message));
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2, application_name: 'publisher-support-cli' });
   pool.on('error', () => {});
-  const kind = env.EVENT_STORE || 'postgres';
-  let store: EventStore;
-  if (kind === 'esdb') {
-    if (!env.EVENTSTORE_URL) throw new UsageError('EVENTSTORE_URL is required with EVENT_STORE=esdb');
-    store = createEsdbEventStore({ connectionString: env.EVENTSTORE_URL });
-  } else if (kind === 'postgres') {
-    store = createPostgresEventStore({ pool });
-  } else {
-    throw new UsageError(`EVENT_STORE must be postgres or esdb; got ${kind}`);
-  }
+  const { store } = selectEventStore(selection, { pool });
   return {
     store,
     pool,

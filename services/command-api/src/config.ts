@@ -1,4 +1,5 @@
 import { type DestinationPolicy, destinationPolicyFromEnv } from '@publisher/destination-policy';
+import { type EventStoreKind, eventStoreSelectionFromEnv } from '@publisher/event-store';
 import {
   ConfigError,
   DEFAULT_COMMAND_API_PORT,
@@ -9,7 +10,7 @@ import {
 
 export interface CommandApiConfig extends PlatformConfig {
   /** `postgres` (default) or `esdb`. */
-  eventStore: 'postgres' | 'esdb';
+  eventStore: EventStoreKind;
   /** EventStoreDB connection string, for EVENT_STORE=esdb. */
   eventStoreUrl: string | null;
   /** Connections in the API's PostgreSQL pool. */
@@ -40,14 +41,11 @@ export interface CommandApiConfig extends PlatformConfig {
  */
 export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): CommandApiConfig {
   const platform = loadPlatformConfig(env, { portVariable: 'COMMAND_API_PORT', defaultPort: DEFAULT_COMMAND_API_PORT });
-  const eventStore = (env.EVENT_STORE || 'postgres').toLowerCase();
-  if (eventStore !== 'postgres' && eventStore !== 'esdb') {
-    throw new ConfigError(`EVENT_STORE must be postgres or esdb; got ${env.EVENT_STORE}`);
-  }
+  const { kind, esdbUrl } = eventStoreSelectionFromEnv(env, (message) => new ConfigError(message));
   return {
     ...platform,
-    eventStore,
-    eventStoreUrl: env.EVENTSTORE_URL || null,
+    eventStore: kind,
+    eventStoreUrl: esdbUrl,
     databasePoolSize: integerFromEnv(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
     appendConcurrency: integerFromEnv(env, 'APPEND_CONCURRENCY', 1, 0, 500),
     stateCacheSize: integerFromEnv(env, 'STATE_CACHE_SIZE', 5000, 0, 10_000_000),

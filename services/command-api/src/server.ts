@@ -1,10 +1,9 @@
-import { idleConnectionError } from '@publisher/event-store';
+import { idleConnectionError, selectEventStore } from '@publisher/event-store';
 import { closeGracefully, isDatabaseUnavailable } from '@publisher/platform';
 import pg from 'pg';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import { type CommandApiConfig, loadCommandApiConfig } from './config.ts';
-import { createEventStoreFromEnv } from './event-store.ts';
 
 /**
  * The API's pool: bounded waits, so a dead database answers 503 quickly instead of queueing
@@ -48,7 +47,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const log = pino({ level: config.logLevel });
   const pool = createPool(config, config.databaseUrl);
   pool.on('error', (err) => log.warn({ err: idleConnectionError(err) }, 'idle database connection lost'));
-  const { store, migrate } = createEventStoreFromEnv(config, pool, log);
+  // PostgreSQL: the store shares the API's pool, coalescing appends beyond APPEND_CONCURRENCY in flight.
+  const { store, migrate } = selectEventStore(
+    { kind: config.eventStore, esdbUrl: config.eventStoreUrl },
+    { pool, logger: log, appendConcurrency: config.appendConcurrency },
+  );
   await retryWhileUnavailable(log, 'event store migration', migrate);
 
   const app = await buildApp({ store, pool, config });

@@ -1,4 +1,4 @@
-import type { EventStore } from '@publisher/event-store';
+import { type EventStore, eventStoreSelectionFromEnv } from '@publisher/event-store';
 import type { Logger } from 'pino';
 import { RelayError } from './errors.ts';
 import { parseBrokers } from './kafka.ts';
@@ -77,15 +77,13 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
   if (!databaseUrl) throw invalid('DATABASE_URL is required (the relay keeps its checkpoint in PostgreSQL)');
   const brokers = parseBrokers(env.KAFKA_BROKERS ?? '');
   if (brokers.length === 0) throw invalid('KAFKA_BROKERS is required, e.g. 127.0.0.1:9092');
-  const kind = env.EVENT_STORE || 'postgres';
-  if (kind !== 'postgres' && kind !== 'esdb') throw invalid(`EVENT_STORE must be postgres or esdb; got ${kind}`);
-  if (kind === 'esdb' && !env.EVENTSTORE_URL) throw invalid('EVENTSTORE_URL is required with EVENT_STORE=esdb');
+  const selection = eventStoreSelectionFromEnv(env, invalid);
   const port = env.KAFKA_RELAY_PORT === 'off' ? null : integer(env, 'KAFKA_RELAY_PORT', DEFAULT_RELAY_PORT, 0, 65535);
   return {
     databaseUrl,
     brokers,
-    eventStore: kind,
-    eventStoreUrl: env.EVENTSTORE_URL || null,
+    eventStore: selection.kind,
+    eventStoreUrl: selection.esdbUrl,
     name: env.RELAY_NAME || relayDefaults.name,
     batchSize: integer(env, 'RELAY_BATCH_SIZE', relayDefaults.batchSize, 1, 20_000),
     maxRequestBytes: integer(env, 'RELAY_MAX_REQUEST_BYTES', relayDefaults.maxRequestBytes, 10_000, 100_000_000),

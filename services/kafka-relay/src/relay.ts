@@ -1,17 +1,12 @@
 import { PUBLISHER_TOPICS } from '@publisher/contracts';
 import { foldRelayControl, type RelayControlEvent, relayControlStream } from '@publisher/domain';
-import {
-  createEsdbEventStore,
-  createPostgresEventStore,
-  type EventStore,
-  idleConnectionError,
-} from '@publisher/event-store';
+import { type EventStore, idleConnectionError, selectEventStore } from '@publisher/event-store';
 import type { Kafka, Producer } from 'kafkajs';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
 import { type CheckpointStore, createCheckpointStore } from './checkpoint.ts';
 import { type RelayConfig, type RelayOptions, relayDefaults } from './config.ts';
-import { isRelayError, RelayError } from './errors.ts';
+import { isRelayError } from './errors.ts';
 import { createKafka, createRelayProducer, ensureTopics } from './kafka.ts';
 import { acquireLeadership, sleep } from './leader.ts';
 import { initialRelayState, type RelayState, serveMetrics } from './metrics.ts';
@@ -89,15 +84,13 @@ export async function start(options: RelayOptions): Promise<RelayHandle> {
 
 async function openEventStore(config: RelayConfig, logger: Logger): Promise<EventStore> {
   if (typeof config.eventStore === 'object') return config.eventStore;
-  if (config.eventStore === 'esdb') {
-    if (!config.eventStoreUrl)
-      throw new RelayError('RELAY_CONFIG_INVALID', 'EVENTSTORE_URL is required with EVENT_STORE=esdb');
-    // The checkpoint stays in PostgreSQL (DATABASE_URL) whichever store holds the events.
-    return createEsdbEventStore({ connectionString: config.eventStoreUrl });
-  }
-  const store = createPostgresEventStore({ connectionString: config.databaseUrl, logger, poolSize: 3 });
+  // The checkpoint stays in PostgreSQL (DATABASE_URL) whichever store holds the events.
+  const { store, migrate } = selectEventStore(
+    { kind: config.eventStore, esdbUrl: config.eventStoreUrl },
+    { connectionString: config.databaseUrl, logger, poolSize: 3 },
+  );
   // The relay may start before the command API: creating the (idempotent) schema lets it wait for events.
-  await store.migrate();
+  await migrate();
   return store;
 }
 

@@ -1,3 +1,4 @@
+import { type EventStoreKind, eventStoreSelectionFromEnv } from '@publisher/event-store';
 import { ConfigError } from './errors.ts';
 
 export const DEFAULT_PROJECTOR_PORT = 3002;
@@ -7,7 +8,7 @@ export type ProjectorLogLevel = (typeof LOG_LEVELS)[number];
 
 export interface ProjectorConfig {
   databaseUrl: string;
-  eventStore: 'postgres' | 'esdb';
+  eventStore: EventStoreKind;
   /** EventStoreDB connection string, for EVENT_STORE=esdb. */
   eventStoreUrl: string | null;
   logLevel: ProjectorLogLevel;
@@ -33,21 +34,15 @@ export interface ProjectorConfig {
 export function loadProjectorConfig(env: NodeJS.ProcessEnv = process.env): ProjectorConfig {
   const databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) throw new ConfigError('DATABASE_URL is required');
-  const eventStore = (env.EVENT_STORE || 'postgres').toLowerCase();
-  if (eventStore !== 'postgres' && eventStore !== 'esdb') {
-    throw new ConfigError(`EVENT_STORE must be postgres or esdb; got ${env.EVENT_STORE}`);
-  }
-  if (eventStore === 'esdb' && !env.EVENTSTORE_URL) {
-    throw new ConfigError('EVENTSTORE_URL is required with EVENT_STORE=esdb');
-  }
+  const selection = eventStoreSelectionFromEnv(env, (message) => new ConfigError(message));
   const logLevel = (env.LOG_LEVEL || 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got ${env.LOG_LEVEL}`);
   }
   return {
     databaseUrl,
-    eventStore,
-    eventStoreUrl: env.EVENTSTORE_URL || null,
+    eventStore: selection.kind,
+    eventStoreUrl: selection.esdbUrl,
     logLevel: logLevel as ProjectorLogLevel,
     host: env.HOST || '127.0.0.1',
     statusPort: env.PROJECTOR_PORT === 'off' ? null : integer(env, 'PROJECTOR_PORT', DEFAULT_PROJECTOR_PORT, 0, 65535),

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createEsdbEventStore, createPostgresEventStore, type EventStore } from '@publisher/event-store';
+import { type EventStore, selectEventStore } from '@publisher/event-store';
 import { migrateReadModel } from '@publisher/read-model';
 import pg from 'pg';
 import { type Logger, pino } from 'pino';
@@ -20,17 +20,19 @@ export interface RunningProjector {
  * const store = await openEventStore(config, logger);
  */
 export async function openEventStore(config: ProjectorConfig, logger: Logger): Promise<EventStore> {
-  if (config.eventStore === 'esdb') return createEsdbEventStore({ connectionString: config.eventStoreUrl ?? '' });
-  const store = createPostgresEventStore({
-    connectionString: config.databaseUrl,
-    logger,
-    poolSize: 4,
-    applicationName: 'publisher-projector-store',
-    // The projector is the latency-critical reader (read-your-writes waits on it): when a notified
-    // append is not readable yet (an older transaction still runs), it looks again at most this late.
-    pollIntervalMs: config.pollIntervalMs,
-  });
-  await store.migrate();
+  const { store, migrate } = selectEventStore(
+    { kind: config.eventStore, esdbUrl: config.eventStoreUrl },
+    {
+      connectionString: config.databaseUrl,
+      logger,
+      poolSize: 4,
+      applicationName: 'publisher-projector-store',
+      // The projector is the latency-critical reader (read-your-writes waits on it): when a notified
+      // append is not readable yet (an older transaction still runs), it looks again at most this late.
+      pollIntervalMs: config.pollIntervalMs,
+    },
+  );
+  await migrate();
   return store;
 }
 

@@ -2,6 +2,7 @@ import type { RecordedEvent } from '@publisher/event-store';
 import {
   CHECKPOINT_CHANNEL,
   type CheckpointNotice,
+  copyAuditEvents,
   EVERY_TENANT,
   loadDeployments,
   loadPublishingRecords,
@@ -13,6 +14,7 @@ import {
 } from '@publisher/read-model';
 import { escapeLiteral } from 'pg';
 import { CheckpointMovedError, PoisonEventError } from './errors.ts';
+import { auditEventRow } from './projections/audit-events.ts';
 import { foldBatch, planBatch } from './projections/batch.ts';
 import { lockKeys, type Session } from './session.ts';
 
@@ -76,6 +78,11 @@ export async function writeBatch(session: Session, o: WriteBatchOptions): Promis
     const result = foldBatch(plan, { records, deployments });
     await savePublishingRecords(db, [...result.records.values()]);
     await saveDeployments(db, [...result.deployments.values()]);
+    // Every event whose effect the batch commits is in the audit, whatever its kind (skipped ones too).
+    await copyAuditEvents(
+      client,
+      plan.items.slice(0, result.processed).map((item) => auditEventRow(item.event)),
+    );
     const position = result.last?.position ?? o.expected;
     let close = 'COMMIT;';
     if (position !== null && position !== o.expected) {

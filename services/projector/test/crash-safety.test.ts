@@ -99,4 +99,8 @@ t.test(`SIGKILL during catch-up, ${KILLS} times`, async (t) => {
   t.equal(actual.deployments.size, expected.deployments.size, 'every deployment, once');
   t.same(actual.records, expected.records, 'publishing records (and their documents) equal a fresh fold of all events');
   t.same(actual.deployments, expected.deployments, 'deployments equal a fresh fold of all events');
+  // The audit rows share the batches' transactions: exactly one per event, none lost, none twice.
+  const audited = await rm.pool.query<{ id: string }>('SELECT event_id::text AS id FROM read_model.audit_events');
+  const logged = (await store.readAll()).map((e) => e.id);
+  t.same(audited.rows.map((r) => r.id).sort(), logged.sort(), 'one audit row per event of the log');
 });

@@ -1,4 +1,4 @@
-import { createEsdbEventStore, createPostgresEventStore, type EventStore } from '@publisher/event-store';
+import { type EventStore, selectEventStore } from '@publisher/event-store';
 import {
   API_PREFIX,
   canReadAnyAccount,
@@ -14,13 +14,17 @@ import {
   READ_MODELS_PROJECTION,
   type ReadModelConnection,
 } from '@publisher/read-model';
-import type { FastifyPluginAsync, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { pino } from 'pino';
 import { CheckpointWatcher } from './checkpoint-watcher.ts';
 import type { ReadApiConfig } from './config.ts';
 import type { ReadApiDeps } from './deps.ts';
+import { StreamReader } from './history/stream-cache.ts';
 import { ResponseCache } from './response-cache.ts';
+import auditRoutes from './routes/audit.ts';
 import deploymentRoutes from './routes/deployments.ts';
+import historyRoutes from './routes/history.ts';
 import publishingRecordRoutes from './routes/publishing-records.ts';
 import siteRoutes from './routes/sites.ts';
 import { ProjectionStatus } from './schemas.ts';
@@ -30,10 +34,11 @@ export interface ReadApiOptions {
   /** The read models' pool; opened from `config.databaseUrl` (and closed with the app) when absent. */
   connection?: ReadModelConnection;
   /**
-   * The event store, whose head tells a `min_position` never to be reached from one not projected
-   * yet; opened as `config.eventStore` says (and closed with the app) when absent.
+   * The event store: history and as-of reads come from its streams, and its head tells a
+   * `min_position` never to be reached from one not projected yet. Opened as `config.eventStore`
+   * selects (and closed with the app) when absent.
    */
-  store?: Pick<EventStore, 'headPosition'>;
+  store?: Pick<EventStore, 'headPosition' | 'readStream'>;
 }
 
 /**
@@ -54,6 +59,7 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
     });
   if (!opts.connection) fastify.addHook('onClose', async () => connection.close());
   await migrateReadModel(connection.pool, { logger: fastify.log });
+  const store = opts.store ?? (await openEventStore(config, fastify));
 
   const watcher = new CheckpointWatcher({
     db: connection.db,
@@ -64,12 +70,6 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
   fastify.addHook('onClose', async () => watcher.close());
   const cache = new ResponseCache(config.cacheMaxBytes);
   watcher.onChange((position, accounts) => cache.changed(position, accounts));
-  let log = opts.store;
-  if (log === undefined) {
-    const store = openEventStore(config, connection);
-    fastify.addHook('onClose', async () => store.close());
-    log = store;
-  }
   const deps: ReadApiDeps = {
     db: connection.db,
     reader: connection.reader,
@@ -77,10 +77,11 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
     cache,
     wait: {
       watcher,
-      log,
+      log: store,
       timeoutMs: config.minPositionTimeoutMs,
       headCheckAfterMs: Math.min(500, config.minPositionTimeoutMs),
     },
+    streams: new StreamReader(store, config.streamCacheEvents),
   };
 
   await fastify.register(platform, {
@@ -134,16 +135,26 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
       await api.register(publishingRecordRoutes, { prefix: '/publishing-records', deps });
       await api.register(deploymentRoutes, { prefix: '/deployments', deps });
       await api.register(siteRoutes, { prefix: '/sites', deps });
+      await api.register(historyRoutes, { deps });
+      await api.register(auditRoutes, { prefix: '/audit', deps });
     },
     { prefix: API_PREFIX },
   );
 };
 
-/** The configured event store: the PostgreSQL one shares the read models' pool (only its head is read). */
-function openEventStore(config: ReadApiConfig, connection: ReadModelConnection): EventStore {
-  const { eventStore } = config;
-  if (eventStore.kind === 'esdb') return createEsdbEventStore({ connectionString: eventStore.url });
-  return createPostgresEventStore({ pool: connection.pool });
+/** The event store history and as-of reads come from, with a small pool of its own; closed with the app. */
+async function openEventStore(config: ReadApiConfig, fastify: FastifyInstance): Promise<EventStore> {
+  const { store, migrate } = selectEventStore(config.eventStore, {
+    connectionString: config.databaseUrl ?? '',
+    poolSize: config.eventStorePoolSize,
+    applicationName: 'publisher-read-api-store',
+    // Its own pino logger (the store takes pino's type, not Fastify's logger interface).
+    logger: pino({ level: config.logLevel, base: { service: 'read-api', component: 'event-store' } }),
+  });
+  fastify.addHook('onClose', async () => store.close());
+  // The read API may start before the command API has created the store's schema.
+  await migrate();
+  return store;
 }
 
 export const readApi = fp(readApiPlugin, { name: '@publisher/read-api', fastify: '5.x' });

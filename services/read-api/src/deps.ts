@@ -1,6 +1,7 @@
 import type { BatchedReader, ReadModelDatabase } from '@publisher/read-model';
 import type { Kysely } from 'kysely';
 import type { CheckpointWatcher } from './checkpoint-watcher.ts';
+import type { StreamReader } from './history/stream-cache.ts';
 import type { PositionWait } from './read-your-writes.ts';
 import type { ResponseCache } from './response-cache.ts';
 
@@ -15,4 +16,6 @@ export interface ReadApiDeps {
   cache: ResponseCache;
   /** How `min_position` is waited for. */
   wait: PositionWait;
+  /** Records' streams from the event store: history and as-of reads come from the log itself. */
+  streams: StreamReader;
 }

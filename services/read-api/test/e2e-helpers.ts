@@ -55,13 +55,26 @@ export async function startStack(t: Test, readEnv: NodeJS.ProcessEnv = {}) {
     store,
     projector,
     /** A request to the command API as `as` (a command, or a GET of one record); returns the response. */
-    command: (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, as: Claims, body?: unknown) =>
+    command: (
+      method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+      url: string,
+      as: Claims,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ) =>
       commands.inject({
         method,
         url: `${API}${url}`,
-        headers: { ...bearer(as), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          ...bearer(as),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
         ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
       }),
+    /** Any method on the read API as `as` (reads are GETs; other methods must find no route). */
+    readRaw: (r: { method: 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; as: Claims }) =>
+      reads.inject({ method: r.method, url: `${API}${r.url}`, headers: bearer(r.as) }),
     /** A read as `as`. */
     read: (url: string, as: Claims, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> =>
       reads.inject({ method: 'GET', url: `${API}${url}`, headers: { ...bearer(as), ...headers } }),

@@ -146,4 +146,22 @@ t.test('commands → EventStoreDB → projector → read API, with EVENT_STORE=e
 
   const list = await read('publishing-records/', started.headers.get('x-position')!);
   t.match(await list.json(), { success: true, count: 1, results: [{ id: record.id, status: 'publishing' }] });
+
+  // History and as-of reads come from the event store itself: here EventStoreDB (stream reads
+  // forwards with a limit, and backwards from the end for the count).
+  const history = await read(`publishing-records/${record.id}/history?page_size=1`, createdAt!);
+  t.equal(history.status, 200, 'history from EventStoreDB');
+  const page = (await history.json()) as { count: number; next: string; results: unknown[] };
+  t.match(page, {
+    count: 2,
+    results: [{ revision: 0, type: 'PublishingRecordCreated', actor: { user_id: 'e2e-editor', role: 'editor' } }],
+  });
+  const next = await fetch(page.next, { headers: auth });
+  t.match(await next.json(), {
+    count: 2,
+    next: null,
+    results: [{ revision: 1, type: 'PublishingStarted', changes: { status: ['pending', 'publishing'] } }],
+  });
+  const then = await read(`publishing-records/${record.id}?as_of_revision=0`, createdAt!);
+  t.match(await then.json(), { data: { id: record.id, status: 'pending', revision: 0 } }, 'as-of from EventStoreDB');
 });

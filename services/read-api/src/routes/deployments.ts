@@ -4,9 +4,11 @@ import { Document, errorResponses } from '@publisher/platform';
 import { findDeploymentDocument, listDeploymentDocuments } from '@publisher/read-model';
 import type { ReadApiDeps } from '../deps.ts';
 import { recordNotFound } from '../errors.ts';
+import { deploymentHistory } from '../history/aggregates.ts';
 import { scopeFor, splitCommaLists } from '../read-helpers.ts';
 import { listAnswer, recordAnswer } from '../record-reads.ts';
-import { DeploymentListQuery, DocumentListEnvelope, IdParams, ReadHeaders, ReadQuery } from '../schemas.ts';
+import { DeploymentListQuery, DocumentListEnvelope, IdParams, ReadHeaders } from '../schemas.ts';
+import { asksAsOf, RecordReadQuery, answerAsOf } from './as-of.ts';
 
 const tags = ['deployments'];
 const Deployment = Document(DeploymentRepresentation);
@@ -41,7 +43,9 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async
         tags,
         summary: 'One deployment (ETag = revision; If-None-Match → 304)',
         params: IdParams,
-        querystring: ReadQuery,
+        description:
+          'The current state from the read model; with `as_of` or `as_of_revision`, the state as it was then, folded from the event store (ETag = that revision; 404 if it did not exist yet; reads of another account by support or privileged roles are recorded in its access log).',
+        querystring: RecordReadQuery,
         headers: ReadHeaders,
         response: {
           200: SuccessEnvelope(Deployment),
@@ -51,6 +55,9 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async
       },
     },
     async (request, reply) => {
+      if (asksAsOf(request.query)) {
+        return answerAsOf(request, reply, deps, deploymentHistory, request.params.id, request.query);
+      }
       const { id } = request.params;
       const scope = scopeFor(request.principal, request.query.account_id);
       return recordAnswer<DeploymentRepresentation>(

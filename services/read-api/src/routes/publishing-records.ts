@@ -4,9 +4,11 @@ import { Document, errorResponses } from '@publisher/platform';
 import { findPublishingRecordDocument, listPublishingRecordDocuments } from '@publisher/read-model';
 import type { ReadApiDeps } from '../deps.ts';
 import { recordNotFound } from '../errors.ts';
+import { publishingRecordHistory } from '../history/aggregates.ts';
 import { scopeFor, splitCommaLists } from '../read-helpers.ts';
 import { listAnswer, recordAnswer } from '../record-reads.ts';
-import { DocumentListEnvelope, IdParams, PublishingRecordListQuery, ReadHeaders, ReadQuery } from '../schemas.ts';
+import { DocumentListEnvelope, IdParams, PublishingRecordListQuery, ReadHeaders } from '../schemas.ts';
+import { asksAsOf, RecordReadQuery, answerAsOf } from './as-of.ts';
 
 const tags = ['publishing-records'];
 const Record = Document(PublishingRecordRepresentation);
@@ -49,7 +51,9 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
         tags,
         summary: 'One publishing record (ETag = revision; If-None-Match → 304)',
         params: IdParams,
-        querystring: ReadQuery,
+        description:
+          'The current state from the read model; with `as_of` or `as_of_revision`, the state as it was then, folded from the event store (ETag = that revision; 404 if it did not exist yet; reads of another account by support or privileged roles are recorded in its access log).',
+        querystring: RecordReadQuery,
         headers: ReadHeaders,
         response: {
           200: SuccessEnvelope(Record),
@@ -59,6 +63,9 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
       },
     },
     async (request, reply) => {
+      if (asksAsOf(request.query)) {
+        return answerAsOf(request, reply, deps, publishingRecordHistory, request.params.id, request.query);
+      }
       const { id } = request.params;
       const scope = scopeFor(request.principal, request.query.account_id);
       return recordAnswer<PublishingRecordRepresentation>(

@@ -1,0 +1,89 @@
+/**
+ * `eventStoreSelectionFromEnv` and `selectEventStore`: the one place every service turns
+ * EVENT_STORE / EVENTSTORE_URL into an open store.
+ */
+import { randomUUID } from 'node:crypto';
+import { createTestDatabase } from '@publisher/testing';
+import pg from 'pg';
+import t from 'tap';
+import { EventStoreConfigError, eventStoreSelectionFromEnv, selectEventStore } from '../src/index.ts';
+import { startEsdbStandIn } from './esdb/stand-in-server.ts';
+
+const metadata = {
+  correlation_id: 'c',
+  causation_id: null,
+  actor: { user_id: 'u', role: 'editor' as const },
+  tenant: { account_id: 1, site_id: 1, sector_id: null },
+  request_id: null,
+  occurred_at: '2024-05-01T00:00:00.000Z',
+  schema_version: 1,
+};
+
+t.test('EVENT_STORE defaults to postgres and is read in any case', async (t) => {
+  t.same(eventStoreSelectionFromEnv({}), { kind: 'postgres', esdbUrl: null });
+  t.same(eventStoreSelectionFromEnv({ EVENT_STORE: 'Postgres' }), { kind: 'postgres', esdbUrl: null });
+  t.same(eventStoreSelectionFromEnv({ EVENT_STORE: 'ESDB', EVENTSTORE_URL: 'esdb://h:2113?tls=false' }), {
+    kind: 'esdb',
+    esdbUrl: 'esdb://h:2113?tls=false',
+  });
+});
+
+t.test('a bad EVENT_STORE, or esdb without a URL, is refused with a coded error naming the variable', async (t) => {
+  t.throws(() => eventStoreSelectionFromEnv({ EVENT_STORE: 'mysql' }), {
+    name: 'EventStoreConfigError',
+    code: 'EVENT_STORE_CONFIG_INVALID',
+    message: /EVENT_STORE must be postgres or esdb; got mysql/,
+  });
+  t.throws(() => eventStoreSelectionFromEnv({ EVENT_STORE: 'esdb' }), {
+    code: 'EVENT_STORE_CONFIG_INVALID',
+    message: /EVENTSTORE_URL/,
+  });
+  t.throws(() => selectEventStore({ kind: 'esdb', esdbUrl: null }, {}), EventStoreConfigError);
+  class ServiceConfigError extends Error {}
+  let thrown: unknown;
+  try {
+    eventStoreSelectionFromEnv({ EVENT_STORE: 'nope' }, (message) => new ServiceConfigError(message));
+  } catch (err) {
+    thrown = err;
+  }
+  t.ok(thrown instanceof ServiceConfigError, 'a service gets its own configuration error');
+  t.match(thrown, { message: /got nope/ });
+});
+
+t.test('postgres opens the PostgreSQL adapter with the given options; migrate creates its schema', async (t) => {
+  const db = await createTestDatabase('es_select');
+  t.teardown(db.drop);
+  const selected = selectEventStore(eventStoreSelectionFromEnv({}), {
+    connectionString: db.url,
+    schema: 'chosen_schema',
+  });
+  t.teardown(() => selected.store.close());
+  t.equal(selected.kind, 'postgres');
+  await selected.migrate();
+  const stream = `s-${randomUUID()}`;
+  await selected.store.append(stream, [{ id: randomUUID(), type: 'Happened', data: {}, metadata }], 'no_stream');
+  t.match(await selected.store.readStream(stream), [{ type: 'Happened', revision: 0 }], 'reads its own append');
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  t.teardown(() => client.end());
+  const { rows } = await client.query('SELECT stream FROM chosen_schema.events');
+  t.same(rows, [{ stream }], 'in the schema the options named');
+});
+
+t.test('esdb opens the EventStoreDB adapter at EVENTSTORE_URL; migrate is a no-op', async (t) => {
+  const esdb = await startEsdbStandIn();
+  t.teardown(esdb.stop);
+  const selected = selectEventStore(
+    eventStoreSelectionFromEnv({ EVENT_STORE: 'esdb', EVENTSTORE_URL: esdb.connectionString }),
+    { connectionString: 'postgres://nobody@127.0.0.1:1/never-used' },
+  );
+  t.teardown(() => selected.store.close());
+  t.equal(selected.kind, 'esdb');
+  await selected.migrate();
+  const stream = `s-${randomUUID()}`;
+  await selected.store.append(stream, [{ id: randomUUID(), type: 'Happened', data: {}, metadata }], 'no_stream');
+  t.ok(
+    esdb.allEvents().some((e) => e.stream === stream),
+    'the event landed in EventStoreDB, not in PostgreSQL',
+  );
+});

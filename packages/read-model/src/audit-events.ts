@@ -1,0 +1,192 @@
+import { type ColumnType, type Kysely, type SqlBool, sql } from 'kysely';
+import type { ReadModelDatabase, Timestamp } from './database.ts';
+import { type KeysetPage, keysetPage } from './keyset-page.ts';
+import { type TenantScope, withTenantScope } from './scope.ts';
+
+/**
+ * One event of the global log as the audit search sees it: who did what to which record, when,
+ * in which workflow — taken from the event's metadata and stream, never from its payload, so every
+ * event type (including ones written by a newer version) is projected the same way. Kept to what
+ * the search filters on and shows; the event itself (payload, request and causation ids) is in the
+ * record's history.
+ */
+export interface AuditEventRow {
+  event_id: string;
+  /** Global position (the order of the log). */
+  position: string;
+  type: string;
+  /** The stream name's prefix (`publishing_record`, `deployment`, `site_deployments`, …). */
+  aggregate: string;
+  /** The record the stream is about: the stream name's suffix when it is a UUID, else null. */
+  record_id: string | null;
+  /** The event's revision in its stream (0: the stream's first event). */
+  revision: number;
+  /** The tenant from the event's metadata; null when an event carries none. */
+  account_id: number | null;
+  site_id: number | null;
+  sector_id: number | null;
+  actor_user_id: string | null;
+  actor_role: string | null;
+  correlation_id: string | null;
+  /** The command's time (metadata `occurred_at`), or the store's when the metadata has none. */
+  occurred_at: string;
+  /** When the store recorded the event. */
+  recorded_at: string;
+}
+
+/** The `audit_events` table (migration 3). */
+export interface AuditEventsTable extends Omit<AuditEventRow, 'occurred_at' | 'recorded_at' | 'revision'> {
+  revision: ColumnType<number, number, never>;
+  occurred_at: Timestamp;
+  recorded_at: Timestamp;
+}
+
+/** The columns of an `AuditEventRow`, in table order. */
+export const AUDIT_EVENT_COLUMNS = [
+  'event_id',
+  'position',
+  'type',
+  'aggregate',
+  'record_id',
+  'revision',
+  'account_id',
+  'site_id',
+  'sector_id',
+  'actor_user_id',
+  'actor_role',
+  'correlation_id',
+  'occurred_at',
+  'recorded_at',
+] as const satisfies ReadonlyArray<keyof AuditEventRow>;
+
+/** Filters of the audit search; all optional, all combined with AND. */
+export interface AuditEventFilters {
+  site_id?: number;
+  record_id?: string;
+  /** The actor's user id. */
+  actor?: string;
+  correlation_id?: string;
+  type?: string;
+  /** `occurred_at` from (inclusive) … to (exclusive). */
+  from?: string;
+  to?: string;
+}
+
+/** Where a page starts: strictly older (`next` pages) or strictly newer (`previous` pages) than this event. */
+export interface AuditCursor {
+  direction: 'older' | 'newer';
+  occurred_at: string;
+  position: string;
+}
+
+export interface AuditSearch {
+  filters?: AuditEventFilters;
+  page_size: number;
+  cursor?: AuditCursor;
+}
+
+/** Most matches `searchAuditEvents` counts: counting a million rows per page would cost more than the page. */
+export const AUDIT_COUNT_CAP = 10_000;
+
+export interface AuditEventPage extends KeysetPage<AuditEventRow> {
+  /** Events matching the filters (the cursor aside), exact up to `AUDIT_COUNT_CAP`, which it then reads. */
+  count: number;
+}
+
+/** The events a scope may read, filtered (without cursor or order). */
+function matching(db: Kysely<ReadModelDatabase>, scope: TenantScope, f: AuditEventFilters) {
+  let q = withTenantScope(db.selectFrom('audit_events'), scope);
+  if (f.site_id !== undefined) q = q.where('site_id', '=', f.site_id);
+  if (f.record_id !== undefined) q = q.where('record_id', '=', f.record_id);
+  if (f.actor !== undefined) q = q.where('actor_user_id', '=', f.actor);
+  if (f.correlation_id !== undefined) q = q.where('correlation_id', '=', f.correlation_id);
+  if (f.type !== undefined) q = q.where('type', '=', f.type);
+  if (f.from !== undefined) q = q.where(sql<SqlBool>`occurred_at >= ${f.from}::timestamptz`);
+  if (f.to !== undefined) q = q.where(sql<SqlBool>`occurred_at < ${f.to}::timestamptz`);
+  return q;
+}
+
+/**
+ * One page of the audit search, newest first (by occurred time, then log position), with keyset
+ * paging: each index on `audit_events` ends in (occurred_at, position), so a page is one index range
+ * scan however deep it is. Count and page travel in one statement.
+ * @example
+ * const page = await searchAuditEvents(rm, { account_id: 7, site_ids: null }, {
+ *   filters: { actor: 'user-42', from: '2024-05-01T00:00:00Z' }, page_size: 50,
+ * });
+ */
+export async function searchAuditEvents(
+  db: Kysely<ReadModelDatabase>,
+  scope: TenantScope,
+  search: AuditSearch,
+): Promise<AuditEventPage> {
+  const base = matching(db, scope, search.filters ?? {});
+  const newer = search.cursor?.direction === 'newer';
+  let page = base.select(AUDIT_EVENT_COLUMNS);
+  if (search.cursor !== undefined) {
+    const { occurred_at, position } = search.cursor;
+    const key = sql`(${occurred_at}::timestamptz, ${position}::text collate "C")`;
+    page = page.where(sql<SqlBool>`(occurred_at, position) ${newer ? sql`>` : sql`<`} ${key}`);
+  }
+  const dir = newer ? sql`asc` : sql`desc`;
+  // One row beyond the page says whether another page follows in the direction read.
+  page = page
+    .orderBy(sql`occurred_at ${dir}`)
+    .orderBy(sql`position ${dir}`)
+    .limit(search.page_size + 1);
+  const count = db
+    .selectFrom(base.select(sql`1`.as('one')).limit(AUDIT_COUNT_CAP).as('m'))
+    .select(sql<number>`count(*)::int`.as('total'));
+  const result = await db
+    .selectFrom(count.as('c'))
+    .leftJoinLateral(page.as('p'), (join) => join.onTrue())
+    .selectAll('p')
+    .select('c.total')
+    .execute();
+  const found = result.filter((r) => r.event_id !== null).map(({ total: _, ...row }) => row as AuditEventRow);
+  return { ...keysetPage(found, search.page_size, search.cursor?.direction), count: result[0]?.total ?? 0 };
+}
+
+/** A record (stream) of one account as the snapshot lists it. */
+export interface AuditRecordRef {
+  aggregate: string;
+  record_id: string;
+}
+
+export interface CreatedRecordsPage {
+  /** By record id. */
+  records: AuditRecordRef[];
+  /** Records created by then that the scope may read, across all pages. */
+  count: number;
+}
+
+/**
+ * The records (streams with a record id) whose first event occurred at or before `as_of`, by record
+ * id, after `after` (exclusive), at most `limit`. Which records existed comes from the audit read
+ * model; what they looked like is for the caller to fold from the event store.
+ * @example
+ * const { records, count } = await listRecordsCreatedBy(rm, scope, { as_of: '2024-05-01T14:03:00Z', limit: 100 });
+ */
+export async function listRecordsCreatedBy(
+  db: Kysely<ReadModelDatabase>,
+  scope: TenantScope,
+  options: { as_of: string; after?: string; limit: number },
+): Promise<CreatedRecordsPage> {
+  const base = withTenantScope(db.selectFrom('audit_events'), scope)
+    .where('revision', '=', 0)
+    .where('record_id', 'is not', null)
+    .where(sql<SqlBool>`occurred_at <= ${options.as_of}::timestamptz`);
+  let page = base.select(['aggregate', 'record_id']).orderBy('record_id').limit(options.limit);
+  if (options.after !== undefined) page = page.where('record_id', '>', options.after);
+  const count = base.select(sql<number>`count(*)::int`.as('total'));
+  const result = await db
+    .selectFrom(count.as('c'))
+    .leftJoinLateral(page.as('p'), (join) => join.onTrue())
+    .select(['p.aggregate', 'p.record_id', 'c.total'])
+    .execute();
+  const records: AuditRecordRef[] = [];
+  for (const r of result) {
+    if (r.record_id !== null && r.aggregate !== null) records.push({ aggregate: r.aggregate, record_id: r.record_id });
+  }
+  return { records, count: result[0]?.total ?? 0 };
+}

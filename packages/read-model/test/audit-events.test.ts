@@ -1,0 +1,208 @@
+/**
+ * The audit read model against the real PostgreSQL: saving is idempotent, the search is
+ * tenant-scoped in SQL, each filter narrows, pages go newest first with keyset cursors both ways,
+ * counts stop at the cap, and the snapshot's record listing sees records created by a time.
+ */
+import { randomUUID } from 'node:crypto';
+import { createTestDatabase } from '@publisher/testing';
+import t from 'tap';
+import {
+  AUDIT_COUNT_CAP,
+  type AuditEventRow,
+  copyAuditEvents,
+  createReadModelConnection,
+  listRecordsCreatedBy,
+  migrateReadModel,
+  searchAuditEvents,
+  type TenantScope,
+} from '../src/index.ts';
+
+const database = await createTestDatabase('audit_events');
+t.teardown(database.drop);
+const conn = createReadModelConnection({ connectionString: database.url });
+t.teardown(conn.close);
+const { db, pool } = conn;
+await migrateReadModel(pool);
+
+let seq = 0;
+const position = () => {
+  seq += 1;
+  return `${'0'.repeat(15)}1-${seq.toString(16).padStart(16, '0')}`;
+};
+
+function auditRow(over: Partial<AuditEventRow> = {}): AuditEventRow {
+  const record = randomUUID();
+  return {
+    event_id: randomUUID(),
+    position: position(),
+    type: 'PublishingStarted',
+    aggregate: 'publishing_record',
+    record_id: record,
+    revision: 1,
+    account_id: 1,
+    site_id: 10,
+    sector_id: 100,
+    actor_user_id: 'ann',
+    actor_role: 'editor',
+    correlation_id: 'corr-0',
+    occurred_at: '2024-05-01T10:00:00.000Z',
+    recorded_at: '2024-05-01T10:00:00.010Z',
+    ...over,
+  };
+}
+
+/** Appends rows as the projector does (COPY, in a transaction of its own here). */
+async function save(rows: readonly AuditEventRow[]): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await copyAuditEvents(client, rows);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+const ids = (rows: readonly AuditEventRow[]) => rows.map((r) => r.event_id);
+const account = (account_id: number, site_ids: number[] | null = null): TenantScope => ({ account_id, site_ids });
+const anyAccount: TenantScope = { account_id: 'any', site_ids: null };
+
+t.test('rows round-trip, text escaped; an event stored twice fails the batch and stores nothing', async (t) => {
+  const row = auditRow({ account_id: 50, sector_id: null, correlation_id: 'tab\there, new\nline, back\\slash' });
+  await save([row]);
+  const fresh = auditRow({ account_id: 50 });
+  await t.rejects(save([fresh, { ...row, type: 'Changed' }]), { code: '23505' }, 'a unique violation');
+  const page = await searchAuditEvents(db, account(50), { page_size: 10 });
+  t.same(page.rows, [row], 'stored once, as saved; nothing of the failed batch');
+  t.equal(page.count, 1);
+});
+
+t.test('tenancy is applied in SQL: an account, its sites, or any account', async (t) => {
+  const a = auditRow({ account_id: 60, site_id: 1, occurred_at: '2024-05-02T00:00:01.000Z' });
+  const b = auditRow({ account_id: 60, site_id: 2, occurred_at: '2024-05-02T00:00:02.000Z' });
+  const c = auditRow({ account_id: 61, site_id: 1, occurred_at: '2024-05-02T00:00:03.000Z' });
+  const untenanted = auditRow({ account_id: null, site_id: null, occurred_at: '2024-05-02T00:00:04.000Z' });
+  await save([a, b, c, untenanted]);
+  const window = { from: '2024-05-02T00:00:00.000Z', to: '2024-05-03T00:00:00.000Z' };
+  const search = (scope: TenantScope) => searchAuditEvents(db, scope, { filters: window, page_size: 10 });
+  t.same(ids((await search(account(60))).rows), [b.event_id, a.event_id], 'own account, newest first');
+  t.same(ids((await search(account(60, [2]))).rows), [b.event_id], 'only the token’s sites');
+  t.same(ids((await search(account(60, []))).rows), [], 'an empty site list sees nothing');
+  t.same(
+    ids((await search(anyAccount)).rows),
+    [untenanted.event_id, c.event_id, b.event_id, a.event_id],
+    'any account sees every event, untenanted ones too',
+  );
+});
+
+t.test('each filter narrows the search', async (t) => {
+  const at = (s: number) => `2024-05-03T00:00:${String(s).padStart(2, '0')}.000Z`;
+  const record = randomUUID();
+  const base = { account_id: 70, occurred_at: at(1) };
+  const rows = [
+    auditRow({ ...base, site_id: 1 }),
+    auditRow({ ...base, site_id: 2, occurred_at: at(2) }),
+    auditRow({ ...base, record_id: record, occurred_at: at(3) }),
+    auditRow({ ...base, actor_user_id: 'bob', occurred_at: at(4) }),
+    auditRow({ ...base, correlation_id: 'corr-x', occurred_at: at(5) }),
+    auditRow({ ...base, type: 'PublishingFailed', occurred_at: at(6) }),
+  ];
+  await save(rows);
+  const [site1, site2, ofRecord, byBob, correlated, failed] = rows.map((r) => r.event_id);
+  const search = async (filters: Parameters<typeof searchAuditEvents>[2]['filters']) =>
+    ids((await searchAuditEvents(db, account(70), { filters, page_size: 10 })).rows);
+  t.same(await search({ site_id: 2 }), [site2]);
+  t.same(await search({ record_id: record }), [ofRecord]);
+  t.same(await search({ actor: 'bob' }), [byBob]);
+  t.same(await search({ correlation_id: 'corr-x' }), [correlated]);
+  t.same(await search({ type: 'PublishingFailed' }), [failed]);
+  t.same(await search({ from: at(2), to: at(4) }), [ofRecord, site2], 'from inclusive, to exclusive');
+  t.same(await search({ site_id: 10, type: 'PublishingStarted', from: at(4) }), [correlated, byBob], 'combined');
+  t.same(await search({ site_id: 1 }), [site1]);
+});
+
+t.test('pages go newest first (time, then log position) and walk both ways by cursor', async (t) => {
+  const sameTime = '2024-05-04T00:00:00.000Z';
+  // Ten events at one instant (ordered by position), and five later ones.
+  const rows = [
+    ...Array.from({ length: 10 }, () => auditRow({ account_id: 80, occurred_at: sameTime })),
+    ...Array.from({ length: 5 }, (_, i) =>
+      auditRow({ account_id: 80, occurred_at: `2024-05-04T00:00:0${i + 1}.000Z` }),
+    ),
+  ];
+  await save(rows.slice().reverse());
+  const expected = [...rows.slice(10).reverse(), ...rows.slice(0, 10).reverse()].map((r) => r.event_id);
+
+  const forward: string[] = [];
+  let page = await searchAuditEvents(db, account(80), { page_size: 4 });
+  t.equal(page.count, 15);
+  t.equal(page.has_newer, false, 'the first page has no previous page');
+  const pages = [page];
+  while (page.has_older) {
+    const last = page.rows.at(-1) as AuditEventRow;
+    page = await searchAuditEvents(db, account(80), {
+      page_size: 4,
+      cursor: { direction: 'older', occurred_at: last.occurred_at, position: last.position },
+    });
+    t.equal(page.has_newer, true, 'a page after a cursor has a previous page');
+    pages.push(page);
+  }
+  for (const p of pages) forward.push(...ids(p.rows));
+  t.same(forward, expected, 'next pages cover every event once, newest first');
+  t.same(
+    pages.map((p) => p.rows.length),
+    [4, 4, 4, 3],
+  );
+
+  const backward: string[][] = [];
+  page = pages.at(-1) as typeof page;
+  backward.unshift(ids(page.rows));
+  while (page.has_newer) {
+    const first = page.rows[0] as AuditEventRow;
+    page = await searchAuditEvents(db, account(80), {
+      page_size: 4,
+      cursor: { direction: 'newer', occurred_at: first.occurred_at, position: first.position },
+    });
+    backward.unshift(ids(page.rows));
+  }
+  t.same(backward.flat(), expected, 'previous pages walk back to the first, each page newest first');
+  t.equal(backward.length, 4);
+});
+
+t.test('the count stops at the cap', async (t) => {
+  const rows = Array.from({ length: AUDIT_COUNT_CAP + 5 }, () => auditRow({ account_id: 90 }));
+  await save(rows);
+  const page = await searchAuditEvents(db, account(90), { page_size: 3 });
+  t.equal(page.count, AUDIT_COUNT_CAP);
+  t.equal(page.rows.length, 3);
+  t.equal(page.has_older, true);
+});
+
+t.test('records created by a time: first events only, by record id, paged, scoped', async (t) => {
+  const [r1, r2, r3, r4] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()].sort();
+  const create = (record: string, occurred_at: string, over: Partial<AuditEventRow> = {}) =>
+    auditRow({ account_id: 100, record_id: record, revision: 0, occurred_at, type: 'Created', ...over });
+  await save([
+    create(r1 as string, '2024-05-05T00:00:00.000Z', { aggregate: 'deployment' }),
+    create(r2 as string, '2024-05-05T00:00:01.000Z'),
+    auditRow({ account_id: 100, record_id: r2 as string, revision: 1, occurred_at: '2024-05-05T00:00:02.000Z' }),
+    create(r3 as string, '2024-05-05T00:00:03.000Z'),
+    create(r4 as string, '2024-05-05T00:00:01.000Z', { account_id: 101 }),
+    auditRow({
+      account_id: 100,
+      record_id: null,
+      revision: 0,
+      aggregate: 'site_deployments',
+    }),
+  ]);
+  const at = '2024-05-05T00:00:02.000Z';
+  const first = await listRecordsCreatedBy(db, account(100), { as_of: at, limit: 1 });
+  t.same(first, { records: [{ aggregate: 'deployment', record_id: r1 }], count: 2 });
+  const second = await listRecordsCreatedBy(db, account(100), { as_of: at, limit: 1, after: r1 });
+  t.same(second, { records: [{ aggregate: 'publishing_record', record_id: r2 }], count: 2 });
+  const third = await listRecordsCreatedBy(db, account(100), { as_of: at, limit: 1, after: r2 });
+  t.same(third.records, [], 'r3 was created later; r4 is another account’s; the ledger stream has no record');
+});

@@ -1,0 +1,31 @@
+import { UsageError } from './command.ts';
+
+/** A `--flag <time>` value: an RFC 3339 time, refused as bad usage otherwise. */
+export function timeOption(value: unknown, flag: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^\d{4}-\d\d-\d\dT/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new UsageError(`${flag} must be an RFC 3339 time, e.g. 2024-05-01T14:03:00Z`);
+  }
+  return value;
+}
+
+/** A `--flag <n>` value: an integer from `min`, refused as bad usage otherwise. */
+export function integerOption(value: unknown, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`${flag} must be an integer of at least ${min}`);
+  }
+  return n;
+}
+
+/** The one positional a command needs (a record id), or bad usage. */
+export function recordIdArgument(positionals: readonly string[]): string {
+  const [id, ...extra] = positionals;
+  if (id === undefined) throw new UsageError('a record id is required');
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  return id;
+}
+
+/** A value as a person reads it: strings as they are, the rest as JSON. */
+export const show = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));

@@ -1,0 +1,343 @@
+/**
+ * `pnpm bench:audit`: the support reads under load — a 50-event record's history, as-of reads,
+ * and filtered audit searches over BENCH_AUDIT_EVENTS (default 1,000,000) audit events — against
+ * the read API in its own process, BENCH_CONNECTIONS (32) connections, BENCH_ROUNDS (2) rounds of
+ * BENCH_SECONDS (10) per variant, alternating so load drift hits all alike. Prints req/s, p50, p99
+ * and the server's CPU per request, and the median p99 of each against its target (history and
+ * as_of ≤ 15 ms, audit ≤ 25 ms), with a Fastify hello-world measured in the same rounds (`hello`)
+ * as the yardstick of how busy the machine was. Figures, not a test.
+ *
+ * Variants (BENCH_VARIANTS, comma list): `history` (the first page of a 50-event record's history,
+ * the default 20 entries: what a reader asks first), `history-50` (all 50 in one page, ~50 kB),
+ * `as-of` (a record at a random time of its life), `audit` (one page of 20 of an account's events, with a
+ * random filter: none, site, actor, type, correlation, record or a time window), each as a user of
+ * the record's account; `history-support` and `audit-support`: the same as support staff from
+ * another account, so every request also writes the access log.
+ *
+ * Data: BENCH_RECORDS (200) publishing records of 50 events each, appended through the PostgreSQL
+ * event store; the audit events are bulk-loaded by SQL (generate_series, indexes built after), not
+ * projected, so seeding takes seconds. Both are kept in the `bench_audit` database and reused
+ * (BENCH_FRESH=1 starts over). Uses DATABASE_URL, or an embedded PostgreSQL in .data/bench-pg.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { createPostgresEventStore, type NewEvent } from '@publisher/event-store';
+import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { createReadModelIndexes, migrateReadModel } from '@publisher/read-model';
+import autocannon, { type Request as LoadRequest } from 'autocannon';
+import pg from 'pg';
+import { benchDatabase, cpuSeconds, freePort, median, root, spawnServer } from './bench-support.ts';
+
+const AUDIT_EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 200);
+const EVENTS_PER_RECORD = 50;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const VARIANTS = ['hello', 'history', 'history-50', 'as-of', 'audit', 'history-support', 'audit-support'] as const;
+type Variant = (typeof VARIANTS)[number];
+const CHOSEN = (process.env.BENCH_VARIANTS ?? VARIANTS.join(',')).split(',') as Variant[];
+for (const v of CHOSEN) if (!VARIANTS.includes(v)) throw new Error(`BENCH_VARIANTS: unknown ${v}`);
+const TARGET_P99: Record<Variant, number> = {
+  hello: Number.POSITIVE_INFINITY,
+  history: 15,
+  'history-50': 15,
+  'as-of': 15,
+  audit: 25,
+  'history-support': 15,
+  'audit-support': 25,
+};
+
+/** Accounts of the bulk-loaded audit events; the records' accounts are among them. */
+const ACCOUNTS = 1000;
+const TYPES = [
+  'PublishingRecordCreated',
+  'PublishingRecordUpdated',
+  'PublishingStarted',
+  'PublishingSucceeded',
+  'PublishingFailed',
+  'PublishingRetried',
+  'PublishingRecordDeleted',
+  'DeploymentVersionReserved',
+  'DeploymentCreated',
+  'DeploymentStarted',
+  'DeploymentSucceeded',
+  'DeploymentRolledBack',
+];
+const BASE_MS = Date.UTC(2024, 0, 1);
+
+interface BenchRecord {
+  id: string;
+  account: number;
+  /** Times of its first and last events. */
+  from: number;
+  to: number;
+}
+
+/** A record with 50 events (a create, then metadata updates a minute apart) per account 1..RECORDS. */
+async function seedRecords(url: string): Promise<BenchRecord[]> {
+  const store = createPostgresEventStore({ connectionString: url, poolSize: 8 });
+  await store.migrate();
+  try {
+    const { rows } = await store.pool.query<{ stream: string; account: number; first: string; last: string }>(
+      `SELECT stream, (metadata->'tenant'->>'account_id')::int AS account,
+              min(metadata->>'occurred_at') AS first, max(metadata->>'occurred_at') AS last
+         FROM event_store.events WHERE stream LIKE 'publishing_record-%' GROUP BY 1, 2`,
+    );
+    const records = rows.map((r) => ({
+      id: r.stream.slice('publishing_record-'.length),
+      account: r.account,
+      from: Date.parse(r.first),
+      to: Date.parse(r.last),
+    }));
+    if (records.length >= RECORDS) return records;
+    console.log(`# appending ${RECORDS - records.length} records of ${EVENTS_PER_RECORD} events…`);
+    for (let i = records.length; i < RECORDS; i++) {
+      const id = randomUUID();
+      const account = 1 + i;
+      const start = BASE_MS + i * 3_600_000;
+      const at = (n: number) => new Date(start + n * 60_000).toISOString();
+      const event = (n: number, type: string, data: Record<string, unknown>): NewEvent => ({
+        id: randomUUID(),
+        type,
+        data: { record_id: id, ...data, at: at(n) },
+        metadata: {
+          correlation_id: randomUUID(),
+          causation_id: null,
+          actor: { user_id: `user-${n % 7}`, role: 'editor' },
+          tenant: { account_id: account, site_id: account * 100, sector_id: 1 },
+          request_id: randomUUID(),
+          occurred_at: at(n),
+          schema_version: 1,
+        },
+      });
+      const events = [
+        event(0, 'PublishingRecordCreated', {
+          account_id: account,
+          site_id: account * 100,
+          sector_id: 1,
+          content_id: i + 1,
+          destination: 'webhook',
+          destination_config: { url: 'https://hooks.example.com/x' },
+          metadata: { title: 'v0' },
+        }),
+        ...Array.from({ length: EVENTS_PER_RECORD - 1 }, (_, n) =>
+          event(n + 1, 'PublishingRecordUpdated', { changes: { metadata: { title: `v${n + 1}`, n } } }),
+        ),
+      ];
+      await store.append(`publishing_record-${id}`, events, 'no_stream');
+      records.push({ id, account, from: start, to: start + (EVENTS_PER_RECORD - 1) * 60_000 });
+    }
+    return records;
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * AUDIT_EVENTS audit rows in one statement: 1,000 accounts of 50 sites, 5,000 actors, 12 types,
+ * records of 5 events, correlations of 3, one event a second from 2024-01-01; then the indexes and
+ * statistics, as after a rebuild.
+ */
+async function seedAuditEvents(url: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  try {
+    await migrateReadModel(pool);
+    const have = (await pool.query('SELECT count(*)::int AS n FROM read_model.audit_events')).rows[0].n;
+    if (have >= AUDIT_EVENTS) return void console.log(`# reusing ${have} audit events`);
+    console.log(`# bulk-loading ${AUDIT_EVENTS} audit events…`);
+    const started = Date.now();
+    const { rows } = await pool.query<{ indexname: string }>(
+      `SELECT indexname FROM pg_indexes WHERE schemaname = 'read_model' AND tablename = 'audit_events'`,
+    );
+    for (const r of rows) await pool.query(`DROP INDEX read_model.${r.indexname}`);
+    await pool.query('TRUNCATE read_model.audit_events');
+    await pool.query(
+      `INSERT INTO read_model.audit_events
+         SELECT md5('e' || i)::uuid,
+                lpad(to_hex(1), 16, '0') || '-' || lpad(to_hex(i), 16, '0'),
+                ($2::text[])[1 + (i % 12)],
+                CASE WHEN i % 12 >= 7 THEN 'deployment' ELSE 'publishing_record' END,
+                md5('r' || (i / 5))::uuid,
+                i % 5,
+                1 + (i / 5) % ${ACCOUNTS},
+                (1 + (i / 5) % ${ACCOUNTS}) * 100 + (i / 5) % 50,
+                1 + i % 3,
+                'user-' || (i % 5000),
+                (ARRAY['editor', 'admin', 'system_bot'])[1 + i % 3],
+                md5('c' || (i / 3)),
+                to_timestamp($3::float8 / 1000 + i),
+                to_timestamp($3::float8 / 1000 + i) + interval '5 milliseconds'
+           FROM generate_series(1, $1::int) AS i`,
+      [AUDIT_EVENTS, TYPES, BASE_MS],
+    );
+    await createReadModelIndexes(pool, 'read_model');
+    await pool.query('VACUUM ANALYZE read_model.audit_events');
+    console.log(`#   loaded and indexed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await pool.end();
+  }
+}
+
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)] as T;
+const token = (claims: Record<string, unknown>) =>
+  `Bearer ${signTestToken(claims, { key: DEVELOPMENT_JWT_SECRET, expiresInSeconds: 24 * 3600 })}`;
+
+/** A random audit search of one account (its own users, or support naming it). */
+function auditPath(account: number, support: boolean): string {
+  const q = new URLSearchParams({ page_size: '20' });
+  if (support) q.set('account_id', String(account));
+  // A key of this account's generated events (see seedAuditEvents), to filter on.
+  const group = account - 1 + ACCOUNTS * Math.floor(Math.random() * (AUDIT_EVENTS / 5 / ACCOUNTS));
+  const i = group * 5 + 1 + Math.floor(Math.random() * 4);
+  switch (Math.floor(Math.random() * 7)) {
+    case 1:
+      q.set('site_id', String(account * 100 + (group % 50)));
+      break;
+    case 2:
+      q.set('actor', `user-${i % 5000}`);
+      break;
+    case 3:
+      q.set('type', pick(TYPES));
+      break;
+    case 4:
+      q.set('correlation_id', md5Hex(`c${Math.floor(i / 3)}`));
+      break;
+    case 5:
+      q.set('record_id', md5Uuid(`r${group}`));
+      break;
+    case 6: {
+      const from = BASE_MS + Math.floor(Math.random() * AUDIT_EVENTS) * 1000;
+      q.set('from', new Date(from).toISOString());
+      q.set('to', new Date(from + 86_400_000).toISOString());
+      break;
+    }
+  }
+  return `/api/v1/publisher/audit/events?${q}`;
+}
+
+const md5Hex = (s: string) => createHash('md5').update(s).digest('hex');
+const md5Uuid = (s: string) => md5Hex(s).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  cpuUs: number;
+}
+
+/** One run: each connection cycles through its own prebuilt random requests. */
+async function measure(pid: number | undefined, base: string, next: () => LoadRequest, seconds: number) {
+  const perConnection = Math.ceil((seconds * 5000) / CONNECTIONS);
+  const before = cpuSeconds(pid);
+  const r = await autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    duration: seconds,
+    setupClient: (client) => client.setRequests(Array.from({ length: perConnection }, next)),
+  });
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts + r.non2xx,
+    cpuUs: ((cpuSeconds(pid) - before) / Math.max(1, r.requests.total)) * 1e6,
+  } satisfies Figures;
+}
+
+async function main(): Promise<void> {
+  const db = await benchDatabase('bench_audit');
+  const records = await seedRecords(db.url);
+  await seedAuditEvents(db.url);
+  const port = await freePort();
+  const api = await spawnServer(
+    path.join(root, 'services/read-api/src/main.ts'),
+    {
+      DATABASE_URL: db.url,
+      READ_API_PORT: String(port),
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_MAX: '1000000000',
+      JWT_SECRET: DEVELOPMENT_JWT_SECRET,
+    },
+    async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok,
+  );
+  const helloPort = await freePort();
+  const hello = await spawnServer(
+    path.join(root, 'services/read-api/bench/hello.ts'),
+    { PORT: String(helloPort) },
+    async () => (await fetch(`http://127.0.0.1:${helloPort}/`)).ok,
+  );
+  const own = new Map(
+    records.map((r) => [r.account, token({ sub: `bench-${r.account}`, account_id: r.account, role: 'viewer' })]),
+  );
+  const support = token({ sub: 'bench-support', account_id: 999_999, role: 'support' });
+  const request = (p: string, authorization: string): LoadRequest => ({
+    method: 'GET',
+    path: p,
+    headers: { authorization },
+  });
+  const next: Record<Variant, () => LoadRequest> = {
+    hello: () => ({ method: 'GET', path: '/' }),
+    history: () => {
+      const r = pick(records);
+      return request(`/api/v1/publisher/publishing-records/${r.id}/history`, own.get(r.account) as string);
+    },
+    'history-50': () => {
+      const r = pick(records);
+      return request(`/api/v1/publisher/publishing-records/${r.id}/history?page_size=50`, own.get(r.account) as string);
+    },
+    'as-of': () => {
+      const r = pick(records);
+      const at = new Date(r.from + Math.random() * (r.to - r.from)).toISOString();
+      return request(
+        `/api/v1/publisher/publishing-records/${r.id}?as_of=${encodeURIComponent(at)}`,
+        own.get(r.account) as string,
+      );
+    },
+    audit: () => {
+      const r = pick(records);
+      return request(auditPath(r.account, false), own.get(r.account) as string);
+    },
+    'history-support': () =>
+      request(`/api/v1/publisher/publishing-records/${pick(records).id}/history?page_size=50`, support),
+    'audit-support': () => request(auditPath(pick(records).account, true), support),
+  };
+  const base = (v: Variant) => (v === 'hello' ? `http://127.0.0.1:${helloPort}` : `http://127.0.0.1:${port}`);
+  const pid = (v: Variant) => (v === 'hello' ? hello.child.pid : api.child.pid);
+  try {
+    console.log(
+      `# ${records.length} records of ${EVENTS_PER_RECORD} events; ${AUDIT_EVENTS} audit events; ${CONNECTIONS} connections; ${ROUNDS} × ${SECONDS} s per variant`,
+    );
+    for (const v of CHOSEN) await measure(pid(v), base(v), next[v], 3);
+    const results = Object.fromEntries(CHOSEN.map((v) => [v, [] as Figures[]])) as Record<Variant, Figures[]>;
+    for (let round = 1; round <= ROUNDS; round++) {
+      const line: string[] = [];
+      for (const v of CHOSEN) {
+        const f = await measure(pid(v), base(v), next[v], SECONDS);
+        results[v].push(f);
+        line.push(`${v} ${Math.round(f.rps)} req/s p99 ${f.p99} ms ${Math.round(f.cpuUs)} µs CPU`);
+      }
+      console.log(`round ${round}: ${line.join(' | ')}`);
+    }
+    console.log('\nmedians of the rounds (ratio: req/s against the same round’s hello-world, when measured):');
+    for (const v of CHOSEN) {
+      const f = results[v];
+      const p99 = median(f.map((x) => x.p99));
+      const errors = f.reduce((s, x) => s + x.errors, 0);
+      const ratios = results.hello?.length ? f.map((x, i) => x.rps / (results.hello[i]?.rps ?? Number.NaN)) : [];
+      const target = Number.isFinite(TARGET_P99[v])
+        ? ` (target ≤ ${TARGET_P99[v]} ms: ${p99 <= TARGET_P99[v] ? 'met' : 'NOT met'})`
+        : '';
+      console.log(
+        `${v.padEnd(16)} ${Math.round(median(f.map((x) => x.rps)))} req/s${ratios.length ? `  ratio ${median(ratios).toFixed(3)}` : ''}  p50 ${median(f.map((x) => x.p50))} ms  p99 ${p99} ms${target}  ${Math.round(median(f.map((x) => x.cpuUs)))} µs server CPU/request${errors ? `  ${errors} errors` : ''}`,
+      );
+    }
+  } finally {
+    await hello.stop();
+    await api.stop();
+    await db.stop();
+  }
+}
+
+await main();

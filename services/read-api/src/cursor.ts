@@ -1,0 +1,68 @@
+import { httpError } from '@publisher/platform';
+
+/**
+ * Opaque page cursors: `next` and `previous` links carry one, naming the direction and the key of
+ * the entry the page starts after. Clients pass them back as they are; anything else is a 400.
+ */
+export type CursorDirection = 'older' | 'newer';
+
+export interface Cursor<Key extends readonly unknown[]> {
+  direction: CursorDirection;
+  key: Key;
+}
+
+/**
+ * @example
+ * encodeCursor({ direction: 'older', key: ['2024-05-01T00:00:00.000Z', '0000…-0000…'] }) // 'WyJvIiwiMjAy…'
+ */
+export function encodeCursor(cursor: Cursor<readonly (string | number)[]>): string {
+  return Buffer.from(JSON.stringify([cursor.direction === 'older' ? 'o' : 'n', ...cursor.key])).toString('base64url');
+}
+
+/** Checks one element of a cursor's key. */
+export type KeyCheck<T> = (value: unknown) => value is T;
+
+/** An ISO-8601 time, as the API writes them. */
+export const isTime: KeyCheck<string> = (v): v is string =>
+  typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(v) && !Number.isNaN(Date.parse(v));
+
+/** A log position token. */
+export const isPositionToken: KeyCheck<string> = (v): v is string =>
+  typeof v === 'string' && /^[0-9a-f]{16}-[0-9a-f]{16}$/.test(v);
+
+/** A positive safe integer (an id). */
+export const isId: KeyCheck<number> = (v): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+
+/** A UUID in lower case, as the API writes them. */
+export const isUuid: KeyCheck<string> = (v): v is string =>
+  typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v);
+
+/**
+ * Decodes a cursor whose key passes the given checks, one per element, or throws 400 VALIDATION
+ * naming the `cursor` parameter: a cursor is only ever one the API wrote.
+ * @example
+ * const c = decodeCursor(request.query.cursor, [isTime, isPositionToken]);
+ */
+export function decodeCursor<const Checks extends readonly KeyCheck<unknown>[]>(
+  token: string,
+  checks: Checks,
+): Cursor<{ [I in keyof Checks]: Checks[I] extends KeyCheck<infer T> ? T : never }> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    parsed = null;
+  }
+  const valid =
+    Array.isArray(parsed) &&
+    parsed.length === checks.length + 1 &&
+    (parsed[0] === 'o' || parsed[0] === 'n') &&
+    checks.every((check, i) => check(parsed[i + 1]));
+  if (!valid) {
+    throw httpError('VALIDATION', 'invalid cursor', {
+      errors: { 'querystring.cursor': ['is not a cursor from a next or previous link of this list'] },
+    });
+  }
+  const [direction, ...key] = parsed as [string, ...never[]];
+  return { direction: direction === 'o' ? 'older' : 'newer', key } as never;
+}

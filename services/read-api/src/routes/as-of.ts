@@ -1,0 +1,94 @@
+import { httpError } from '@publisher/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type Static, Type } from 'typebox';
+import { recordCrossAccountReads } from '../access-log.ts';
+import { AsOfQueryFields } from '../audit-schemas.ts';
+import type { ReadApiDeps } from '../deps.ts';
+import { recordNotFound } from '../errors.ts';
+import type { HistoryAggregate } from '../history/aggregates.ts';
+import { readRecordStream } from '../history/record-stream.ts';
+import { foldUntil } from '../history/replay.ts';
+import { noneMatch, REVALIDATE, scopeFor } from '../read-helpers.ts';
+import { ReadQuery } from '../schemas.ts';
+
+/** The query of `GET publishing-records/{id}` and `GET deployments/{id}`: the read's own, plus as-of. */
+export const RecordReadQuery = Type.Object(
+  { ...ReadQuery.properties, ...AsOfQueryFields },
+  { additionalProperties: false },
+);
+export type RecordReadQuery = Static<typeof RecordReadQuery>;
+
+/** Whether a single-record read asks for a past state (answered from the event store, not the read model). */
+export const asksAsOf = (query: RecordReadQuery): boolean =>
+  query.as_of !== undefined || query.as_of_revision !== undefined;
+
+/**
+ * The record as it was at `as_of` (its events that occurred at or before that time) or at
+ * `as_of_revision`, folded from its stream by the domain's evolve and representation. 404 when it
+ * did not exist yet (or has no such revision), RECORD_DELETED when it was deleted by then.
+ */
+async function stateAsOf<State extends { status: string }, Representation extends { revision: number }>(
+  deps: ReadApiDeps,
+  request: FastifyRequest,
+  aggregate: HistoryAggregate<State, Representation>,
+  rawId: string,
+  query: RecordReadQuery,
+): Promise<{ revision: number; data: Representation }> {
+  const id = rawId.toLowerCase();
+  const { as_of: asOf, as_of_revision: revision } = query;
+  if (asOf !== undefined && revision !== undefined) {
+    throw httpError('VALIDATION', 'as_of and as_of_revision exclude each other', {
+      errors: { 'querystring.as_of_revision': ['may not be combined with as_of'] },
+    });
+  }
+  const limit = revision === undefined ? undefined : revision + 1;
+  // An `account_id` a tenant may not name is a 403, as on the current-state read; one it may name
+  // (privileged roles: any) must be the record's.
+  const scope = scopeFor(request.principal, query.account_id);
+  const { events, tenant } = await readRecordStream(deps.streams, aggregate, id, request.principal, limit);
+  if (scope.account_id !== 'any' && scope.account_id !== tenant.account_id) throw recordNotFound(aggregate.label, id);
+  await recordCrossAccountReads(deps.db, request, {
+    action: 'as_of',
+    tenants: [tenant],
+    record_kind: aggregate.kind,
+    record_id: id,
+    query: revision === undefined ? { as_of: asOf } : { as_of_revision: revision },
+  });
+  const found = foldUntil(aggregate, events, asOf === undefined ? null : new Date(asOf).toISOString());
+  if (revision !== undefined && found?.event.revision !== revision) {
+    throw httpError('RECORD_NOT_FOUND', `${aggregate.label} ${id} has no revision ${revision} (yet)`);
+  }
+  if (found?.state == null) {
+    throw asOf === undefined
+      ? recordNotFound(aggregate.label, id)
+      : httpError('RECORD_NOT_FOUND', `${aggregate.label} ${id} did not exist yet at ${asOf}`);
+  }
+  if (found.deleted) {
+    throw httpError(
+      'RECORD_DELETED',
+      `${aggregate.label} ${id} was deleted by then (revision ${found.event.revision}); its history shows it`,
+    );
+  }
+  return { revision: found.event.revision, data: found.state };
+}
+
+/**
+ * Answers an as-of read of `GET …/{id}`: the success envelope (serialized by the route's response
+ * schema) with `ETag` = the revision answered, or 304 when `If-None-Match` matches it.
+ * @example
+ * if (asksAsOf(request.query)) return answerAsOf(request, reply, deps, publishingRecordHistory, request.params.id, request.query);
+ */
+export async function answerAsOf<State extends { status: string }, Representation extends { revision: number }>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: ReadApiDeps,
+  aggregate: HistoryAggregate<State, Representation>,
+  id: string,
+  query: RecordReadQuery,
+): Promise<{ success: true; data: Representation; request_id: string } | FastifyReply> {
+  const { revision, data } = await stateAsOf(deps, request, aggregate, id, query);
+  const etag = `"${revision}"`;
+  reply.header('etag', etag).header('cache-control', REVALIDATE);
+  if (noneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+  return { success: true, data, request_id: request.id };
+}

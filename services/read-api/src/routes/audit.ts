@@ -1,0 +1,118 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ListEnvelope } from '@publisher/contracts';
+import { errorResponses, httpError } from '@publisher/platform';
+import { type AuditEventRow, listAccessLog, searchAuditEvents } from '@publisher/read-model';
+import { recordCrossAccountReads } from '../access-log.ts';
+import { AccessLogEntry, AccessLogQuery, AuditEvent, AuditEventsQuery } from '../audit-schemas.ts';
+import { decodeCursor, encodeCursor, isId, isPositionToken, isTime } from '../cursor.ts';
+import type { ReadApiDeps } from '../deps.ts';
+import { linkTo } from '../links.ts';
+import { plainJson } from '../plain-json.ts';
+import { scopeFor } from '../read-helpers.ts';
+import snapshotRoute from './snapshot.ts';
+
+const tags = ['audit'];
+
+/** Roles that may read an account's access log: its administrators. */
+const ACCESS_LOG_READERS: ReadonlySet<string> = new Set(['admin', 'owner']);
+
+function auditEvent(r: AuditEventRow) {
+  const { actor_user_id, actor_role, ...rest } = r;
+  return { ...rest, actor: { user_id: actor_user_id, role: actor_role } };
+}
+
+/** `GET audit/events`, `GET audit/access-log`, `GET audit/snapshot`. */
+const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fastify, { deps }) => {
+  fastify.get(
+    '/events',
+    {
+      schema: {
+        tags,
+        summary: 'Search the events of every record: who did what, when, newest first',
+        description:
+          'From the audit read model the projector keeps (one row per event of the log, whatever its type). Tenant-scoped like every list: support and privileged roles search any account (narrow with `account_id`), others their own. Newest first (occurred time, then log position); `next` / `previous` carry cursors. `count` is exact up to 10,000 and reads 10,000 beyond. Searches of other accounts by support or privileged roles are recorded in those accounts’ access logs.',
+        querystring: AuditEventsQuery,
+        response: { 200: ListEnvelope(AuditEvent), ...errorResponses([400, 401, 403, 429, 503]) },
+      },
+      ...plainJson,
+    },
+    async (request) => {
+      const { account_id, page_size, cursor, ...filters } = request.query;
+      const scope = scopeFor(request.principal, account_id);
+      const size = page_size ?? 20;
+      const at = cursor === undefined ? undefined : decodeCursor(cursor, [isTime, isPositionToken]);
+      const page = await searchAuditEvents(deps.db, scope, {
+        filters,
+        page_size: size,
+        cursor: at && { direction: at.direction, occurred_at: at.key[0], position: at.key[1] },
+      });
+      // The accounts whose events the answer holds, and the one the search named even when empty.
+      const tenants = page.rows.map((r) => ({ account_id: r.account_id ?? 0, site_id: filters.site_id ?? null }));
+      if (account_id !== undefined) tenants.push({ account_id, site_id: filters.site_id ?? null });
+      await recordCrossAccountReads(deps.db, request, {
+        action: 'audit_search',
+        tenants: tenants.filter((t) => t.account_id > 0),
+        query: { ...request.query },
+      });
+      const first = page.rows[0];
+      const last = page.rows.at(-1);
+      const link = (direction: 'older' | 'newer', r: AuditEventRow) =>
+        linkTo(request, { cursor: encodeCursor({ direction, key: [r.occurred_at, r.position] }) });
+      return {
+        success: true as const,
+        count: page.count,
+        next: page.has_older && last ? link('older', last) : null,
+        previous: page.has_newer && first ? link('newer', first) : null,
+        results: page.rows.map(auditEvent),
+        request_id: request.id,
+      };
+    },
+  );
+
+  fastify.get(
+    '/access-log',
+    {
+      schema: {
+        tags,
+        summary: 'Who from outside the account read its history, past states or audit (admins and owners)',
+        description:
+          'Every read of this account’s history, as-of states, audit events or snapshots by support or privileged users of another account: who (user, role, their account), what (action, record, parameters), when, and the request id. Newest first, cursor-paged. Readable by the account’s `admin` and `owner` only; append-only (no API changes or erases it).',
+        querystring: AccessLogQuery,
+        response: { 200: ListEnvelope(AccessLogEntry), ...errorResponses([400, 401, 403, 429, 503]) },
+      },
+    },
+    async (request) => {
+      const { principal } = request;
+      if (!ACCESS_LOG_READERS.has(principal.role) || principal.account_id === null) {
+        throw httpError('ROLE_FORBIDDEN', `role ${principal.role} may not read the access log (admin and owner may)`);
+      }
+      // Their own account only, whatever else the token could reach.
+      const scope = { account_id: principal.account_id, site_ids: principal.site_ids };
+      const size = request.query.page_size ?? 20;
+      const at = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor, [isId]);
+      const page = await listAccessLog(deps.db, scope, {
+        page_size: size,
+        cursor: at && { direction: at.direction, id: at.key[0] },
+      });
+      const first = page.rows[0];
+      const last = page.rows.at(-1);
+      const link = (direction: 'older' | 'newer', id: number) =>
+        linkTo(request, { cursor: encodeCursor({ direction, key: [id] }) });
+      return {
+        success: true as const,
+        count: page.count,
+        next: page.has_older && last ? link('older', last.id) : null,
+        previous: page.has_newer && first ? link('newer', first.id) : null,
+        results: page.rows.map(({ reader_user_id, reader_role, reader_account_id, ...r }) => ({
+          ...r,
+          reader: { user_id: reader_user_id, role: reader_role, account_id: reader_account_id },
+        })),
+        request_id: request.id,
+      };
+    },
+  );
+
+  await fastify.register(snapshotRoute, { deps });
+};
+
+export default auditRoutes;

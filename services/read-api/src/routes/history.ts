@@ -1,0 +1,118 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { IdParams, ListEnvelope } from '@publisher/contracts';
+import { occurredAt } from '@publisher/event-store';
+import { errorResponses } from '@publisher/platform';
+import type { FastifyRequest } from 'fastify';
+import { recordCrossAccountReads } from '../access-log.ts';
+import { DeploymentHistoryEntry, HistoryQuery, PublishingRecordHistoryEntry } from '../audit-schemas.ts';
+import type { ReadApiDeps } from '../deps.ts';
+import { deploymentHistory, type HistoryAggregate, publishingRecordHistory } from '../history/aggregates.ts';
+import { readRecordStream } from '../history/record-stream.ts';
+import { type ReplayStep, replay } from '../history/replay.ts';
+import { linkTo } from '../links.ts';
+import { plainJson } from '../plain-json.ts';
+
+const DESCRIPTION =
+  'The record’s events from the event store, oldest first, each with who did it (actor, request, correlation and causation ids), its payload, the fields it changed ([before, after]) and the record after it. Deleted records keep their history. Paged by revision (`next` / `previous` links). Reads of another account by support or privileged roles are recorded in that account’s access log.';
+
+/** A history entry: the event as the log holds it, and the record after it. */
+function entry<Representation>(step: ReplayStep<Representation>) {
+  const { event } = step;
+  const m = event.metadata;
+  return {
+    revision: event.revision,
+    position: event.position,
+    type: event.type,
+    recorded_at: event.recorded_at.toISOString(),
+    occurred_at: occurredAt(event),
+    actor: { user_id: m?.actor?.user_id ?? null, role: m?.actor?.role ?? null },
+    request_id: m?.request_id ?? null,
+    correlation_id: m?.correlation_id ?? null,
+    causation_id: m?.causation_id ?? null,
+    data: event.data,
+    changes: step.changes,
+    state: step.state,
+  };
+}
+
+/**
+ * `GET publishing-records/{id}/history` and `GET deployments/{id}/history`: from the event store,
+ * through the domain's fold (`replay`).
+ */
+const historyRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fastify, { deps }) => {
+  async function history<State extends { status: string }, Representation extends { revision: number }>(
+    request: FastifyRequest,
+    params: IdParams,
+    query: HistoryQuery,
+    aggregate: HistoryAggregate<State, Representation>,
+  ) {
+    const id = params.id.toLowerCase();
+    const from = query.from_revision ?? 0;
+    const size = query.page_size ?? 20;
+    // The page's events and everything before them (the fold starts at the create), plus one to
+    // tell whether a next page exists.
+    const asked = from + size + 1;
+    const {
+      events,
+      length: count,
+      tenant,
+    } = await readRecordStream(deps.streams, aggregate, id, request.principal, asked);
+    await recordCrossAccountReads(deps.db, request, {
+      action: 'history',
+      tenants: [tenant],
+      record_kind: aggregate.kind,
+      record_id: id,
+      query: { ...query },
+    });
+    const results = [];
+    for (const step of replay(aggregate, events, from)) {
+      if (step.event.revision >= from + size) break;
+      results.push(entry(step));
+    }
+    return {
+      success: true as const,
+      count,
+      next: from + size < count ? linkTo(request, { from_revision: from + size }) : null,
+      previous: from > 0 ? linkTo(request, { from_revision: Math.max(0, from - size) }) : null,
+      results,
+      request_id: request.id,
+    };
+  }
+
+  fastify.get(
+    '/publishing-records/:id/history',
+    {
+      schema: {
+        tags: ['history'],
+        summary: 'A publishing record’s history: every event, who did it, what it changed',
+        description: DESCRIPTION,
+        params: IdParams,
+        querystring: HistoryQuery,
+        response: {
+          200: ListEnvelope(PublishingRecordHistoryEntry),
+          ...errorResponses([400, 401, 403, 404, 429, 503]),
+        },
+      },
+      ...plainJson,
+    },
+    (request) => history(request, request.params, request.query, publishingRecordHistory),
+  );
+
+  fastify.get(
+    '/deployments/:id/history',
+    {
+      schema: {
+        tags: ['history'],
+        summary: 'A deployment’s history: every event, who did it, what it changed',
+        description: DESCRIPTION,
+        params: IdParams,
+        querystring: HistoryQuery,
+        response: { 200: ListEnvelope(DeploymentHistoryEntry), ...errorResponses([400, 401, 403, 404, 429, 503]) },
+      },
+      ...plainJson,
+    },
+    (request) => history(request, request.params, request.query, deploymentHistory),
+  );
+};
+
+export default historyRoutes;

@@ -1,0 +1,90 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ListEnvelope } from '@publisher/contracts';
+import { errorResponses, httpError } from '@publisher/platform';
+import { type AuditRecordRef, listRecordsCreatedBy, type TenantScope } from '@publisher/read-model';
+import { recordCrossAccountReads } from '../access-log.ts';
+import { SnapshotEntry, SnapshotQuery } from '../audit-schemas.ts';
+import { decodeCursor, encodeCursor, isUuid } from '../cursor.ts';
+import type { ReadApiDeps } from '../deps.ts';
+import { HISTORY_AGGREGATES } from '../history/aggregates.ts';
+import { foldUntil } from '../history/replay.ts';
+import { linkTo } from '../links.ts';
+import { plainJson } from '../plain-json.ts';
+import { scopeFor, stateInScope } from '../read-helpers.ts';
+
+/** Streams read from the event store at once for one page (each a small read). */
+const STREAM_READS_IN_FLIGHT = 8;
+
+/**
+ * `GET audit/snapshot`: every record of an account as it was at `as_of`, a page at a time — the
+ * support CLI's `snapshot` pages through it. Which records existed comes from the audit read model
+ * (records whose first event occurred by then); what each looked like is folded from its stream in
+ * the event store, as as-of reads do, never taken from the current read model.
+ */
+const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fastify, { deps }) => {
+  /** A record as it was at `until`, or null when it is not the scope's (or the kind is unknown). */
+  async function recordAt(ref: AuditRecordRef, scope: TenantScope, until: string) {
+    const aggregate = HISTORY_AGGREGATES[ref.aggregate];
+    if (aggregate === undefined) return null;
+    const { events } = await deps.streams.read(aggregate.stream(ref.record_id));
+    const step = foldUntil(aggregate, events, until);
+    // The listing is scoped by the audit rows' tenant; the record's own (from its create) decides.
+    if (step?.state == null || !stateInScope(scope, step.state)) return null;
+    return { kind: aggregate.kind, deleted: step.deleted, data: step.state };
+  }
+
+  fastify.get(
+    '/snapshot',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'Every record of an account as it was at a time, replayed from the event store',
+        description:
+          'Records whose first event occurred at or before `as_of`, by record id, each folded from its stream in the event store up to `as_of` (deleted ones too, flagged). Forward-only paging: `next` carries the cursor, `previous` is always null. Roles that read any account must name `account_id`. Snapshots of another account by support or privileged roles are recorded in its access log. Records whose first event the projector has not reached yet are not listed.',
+        querystring: SnapshotQuery,
+        response: { 200: ListEnvelope(SnapshotEntry), ...errorResponses([400, 401, 403, 429, 503]) },
+      },
+      ...plainJson,
+    },
+    async (request) => {
+      const q = request.query;
+      const scope = scopeFor(request.principal, q.account_id);
+      if (scope.account_id === 'any') {
+        throw httpError('VALIDATION', 'a snapshot is of one account: name it with account_id', {
+          errors: { 'querystring.account_id': ['is required for roles that read any account'] },
+        });
+      }
+      const size = q.page_size ?? 20;
+      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, [isUuid]).key[0];
+      const page = await listRecordsCreatedBy(deps.db, scope, { as_of: q.as_of, after, limit: size + 1 });
+      const refs = page.records.slice(0, size);
+      await recordCrossAccountReads(deps.db, request, {
+        action: 'snapshot',
+        tenants: [{ account_id: scope.account_id, site_id: null }],
+        query: { ...q },
+      });
+      const until = new Date(q.as_of).toISOString();
+      const results = new Array<Awaited<ReturnType<typeof recordAt>>>(refs.length);
+      let next = 0;
+      const worker = async () => {
+        for (let i = next++; i < refs.length; i = next++)
+          results[i] = await recordAt(refs[i] as AuditRecordRef, scope, until);
+      };
+      await Promise.all(Array.from({ length: Math.min(STREAM_READS_IN_FLIGHT, refs.length) }, worker));
+      const last = refs.at(-1);
+      return {
+        success: true as const,
+        count: page.count,
+        next:
+          page.records.length > size && last
+            ? linkTo(request, { cursor: encodeCursor({ direction: 'older', key: [last.record_id] }) })
+            : null,
+        previous: null,
+        results: results.filter((r) => r !== null),
+        request_id: request.id,
+      };
+    },
+  );
+};
+
+export default snapshotRoute;

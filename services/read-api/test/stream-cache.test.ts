@@ -1,0 +1,110 @@
+/**
+ * The stream reader behind history and as-of reads, on the real PostgreSQL event store: cached
+ * streams cost one one-row read and still see every new event; eviction by events; no cache.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  createPostgresEventStore,
+  type EventStore,
+  type NewEvent,
+  type ReadStreamOptions,
+} from '@publisher/event-store';
+import { createTestDatabase } from '@publisher/testing';
+import t from 'tap';
+import { StreamReader } from '../src/history/stream-cache.ts';
+
+const db = await createTestDatabase('stream_cache');
+t.teardown(db.drop);
+const store = createPostgresEventStore({ connectionString: db.url });
+t.teardown(() => store.close());
+await store.migrate();
+
+/** The store, with every readStream call it answers written down. */
+function spied(): { store: EventStore; calls: ReadStreamOptions[] } {
+  const calls: ReadStreamOptions[] = [];
+  return {
+    calls,
+    store: {
+      ...store,
+      readStream: (stream, options = {}) => {
+        calls.push(options);
+        return store.readStream(stream, options);
+      },
+    },
+  };
+}
+
+const event = (n: number): NewEvent => ({
+  id: randomUUID(),
+  type: 'Happened',
+  data: { n },
+  metadata: {
+    correlation_id: 'c',
+    causation_id: null,
+    actor: { user_id: 'u', role: 'editor' },
+    tenant: { account_id: 1, site_id: 1, sector_id: null },
+    request_id: null,
+    occurred_at: '2024-05-01T00:00:00.000Z',
+    schema_version: 1,
+  },
+});
+const append = (stream: string, from: number, count: number) =>
+  store.append(
+    stream,
+    Array.from({ length: count }, (_, i) => event(from + i)),
+    from === 0 ? 'no_stream' : from - 1,
+  );
+const ns = (events: Array<{ data: Record<string, unknown> }>) => events.map((e) => e.data.n);
+
+t.test('a cached stream costs one one-row read, and still sees every new event', async (t) => {
+  const { store: s, calls } = spied();
+  const streams = new StreamReader(s, 1000);
+  const stream = `s-${randomUUID()}`;
+  await append(stream, 0, 3);
+  t.same(ns((await streams.read(stream)).events), [0, 1, 2], 'first read: the whole stream');
+  calls.length = 0;
+  t.same(await streams.read(stream, 2).then((r) => [ns(r.events), r.length]), [[0, 1], 3], 'limit and length');
+  t.same(calls, [{ from: 'end', direction: 'backwards', limit: 1 }], 'only the last event was read');
+
+  await append(stream, 3, 1);
+  calls.length = 0;
+  t.same(ns((await streams.read(stream)).events), [0, 1, 2, 3], 'one new event: the last-event read brings it');
+  t.equal(calls.length, 1);
+
+  await append(stream, 4, 3);
+  calls.length = 0;
+  t.same(ns((await streams.read(stream)).events), [0, 1, 2, 3, 4, 5, 6], 'several: the ones after the cache');
+  t.same(calls[1], { from: 4 });
+  t.same(streams.stats(), { streams: 1, events: 7 });
+  t.same(await streams.read(`s-${randomUUID()}`), { events: [], length: 0 }, 'an unknown stream');
+});
+
+t.test('least recently read streams go first, to stay within the events allowed', async (t) => {
+  const streams = new StreamReader(store, 10);
+  const [a, b, c] = [`a-${randomUUID()}`, `b-${randomUUID()}`, `c-${randomUUID()}`];
+  await append(a, 0, 4);
+  await append(b, 0, 4);
+  await append(c, 0, 4);
+  await streams.read(a);
+  await streams.read(b);
+  await streams.read(a);
+  await streams.read(c);
+  t.same(streams.stats(), { streams: 2, events: 8 }, 'b, read least recently, went');
+  const big = `big-${randomUUID()}`;
+  await append(big, 0, 11);
+  t.equal((await streams.read(big)).length, 11, 'a stream larger than the cache is read, not kept');
+  t.same(streams.stats(), { streams: 2, events: 8 });
+});
+
+t.test('without a cache, a read asks for just the events wanted, and the length only when needed', async (t) => {
+  const { store: s, calls } = spied();
+  const streams = new StreamReader(s, 0);
+  const stream = `s-${randomUUID()}`;
+  await append(stream, 0, 5);
+  t.same(await streams.read(stream, 3).then((r) => [ns(r.events), r.length]), [[0, 1, 2], 5]);
+  t.same(calls, [{ limit: 3 }, { from: 'end', direction: 'backwards', limit: 1 }]);
+  calls.length = 0;
+  t.same(await streams.read(stream, 10).then((r) => [ns(r.events), r.length]), [[0, 1, 2, 3, 4], 5]);
+  t.same(calls, [{ limit: 10 }], 'fewer than asked: that is all of it');
+  t.same(streams.stats(), { streams: 0, events: 0 });
+});
