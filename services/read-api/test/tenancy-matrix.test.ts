@@ -270,8 +270,14 @@ const CASES: Record<string, RouteCase> = {
   [`read GET ${API}/publishing-records/{id}`]: {
     kind: 'read',
     prepare: async () => {
-      const r = await record('pending');
-      return { method: 'GET', url: `${API}/publishing-records/${r.id}?min_position=${r.position}` };
+      const r = await record('publishing');
+      const url = `${API}/publishing-records/${r.id}`;
+      // The current state, and past states folded from the event store (as_of_revision, as_of).
+      return [
+        { method: 'GET', url: `${url}?min_position=${r.position}` },
+        { method: 'GET', url: `${url}?as_of_revision=0` },
+        { method: 'GET', url: `${url}?as_of=${new Date().toISOString()}` },
+      ];
     },
   },
   [`read GET ${API}/deployments`]: {
@@ -284,8 +290,13 @@ const CASES: Record<string, RouteCase> = {
   [`read GET ${API}/deployments/{id}`]: {
     kind: 'read',
     prepare: async () => {
-      const d = await deployment('pending');
-      return { method: 'GET', url: `${API}/deployments/${d.id}?min_position=${d.position}` };
+      const d = await deployment('deploying');
+      const url = `${API}/deployments/${d.id}`;
+      return [
+        { method: 'GET', url: `${url}?min_position=${d.position}` },
+        { method: 'GET', url: `${url}?as_of_revision=0` },
+        { method: 'GET', url: `${url}?as_of=${new Date().toISOString()}` },
+      ];
     },
   },
   [`read GET ${API}/sites/{site_id}/deployment-status`]: {
@@ -296,6 +307,47 @@ const CASES: Record<string, RouteCase> = {
         method: 'GET',
         url: `${API}/sites/${d.site_id}/deployment-status?account_id=1&min_position=${d.position}`,
       };
+    },
+  },
+  // Read API: support reads from the event store and the audit read model
+  [`read GET ${API}/publishing-records/{id}/history`]: {
+    kind: 'read',
+    prepare: async () => {
+      const r = await record('failed');
+      return { method: 'GET', url: `${API}/publishing-records/${r.id}/history` };
+    },
+  },
+  [`read GET ${API}/deployments/{id}/history`]: {
+    kind: 'read',
+    prepare: async () => {
+      const d = await deployment('deployed');
+      return { method: 'GET', url: `${API}/deployments/${d.id}/history` };
+    },
+  },
+  [`read GET ${API}/audit/events`]: {
+    kind: 'list',
+    prepare: async () => {
+      const r = await projected(await record('pending'));
+      return { method: 'GET', url: `${API}/audit/events?record_id=${r.id}`, listed: r.id };
+    },
+  },
+  [`read GET ${API}/audit/snapshot`]: {
+    kind: 'accountList',
+    prepare: async () => {
+      await projected(await record('pending'));
+      // Every record of account 1 up to now, ordered by id: which page holds this one is chance, so the
+      // check is who may list (and that a site-restricted token lists nothing outside its sites).
+      return { method: 'GET', url: `${API}/audit/snapshot?account_id=1&as_of=${new Date().toISOString()}` };
+    },
+  },
+  [`read GET ${API}/audit/access-log`]: {
+    kind: 'accountAdmin',
+    prepare: async () => {
+      const r = await record('pending');
+      // Support (another account) reads the record's history: account 1's access log records it.
+      const read = await stack.read(`/publishing-records/${r.id}/history`, CALLERS.support);
+      if (read.statusCode !== 200) throw new Error(`history read: ${read.statusCode} ${read.body}`);
+      return { method: 'GET', url: `${API}/audit/access-log?page_size=100`, listed: r.id };
     },
   },
 };
