@@ -8,7 +8,7 @@ import { deploymentHistory } from '../history/aggregates.ts';
 import { scopeFor, splitCommaLists } from '../read-helpers.ts';
 import { listAnswer, recordAnswer } from '../record-reads.ts';
 import { DeploymentListQuery, DocumentListEnvelope, IdParams, ReadHeaders } from '../schemas.ts';
-import { asksAsOf, RecordReadQuery, answerAsOf } from './as-of.ts';
+import { answerAsOf, asksAsOf, RecordReadQuery } from './as-of.ts';
 
 const tags = ['deployments'];
 const Deployment = Document(DeploymentRepresentation);

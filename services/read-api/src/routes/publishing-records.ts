@@ -8,7 +8,7 @@ import { publishingRecordHistory } from '../history/aggregates.ts';
 import { scopeFor, splitCommaLists } from '../read-helpers.ts';
 import { listAnswer, recordAnswer } from '../record-reads.ts';
 import { DocumentListEnvelope, IdParams, PublishingRecordListQuery, ReadHeaders } from '../schemas.ts';
-import { asksAsOf, RecordReadQuery, answerAsOf } from './as-of.ts';
+import { answerAsOf, asksAsOf, RecordReadQuery } from './as-of.ts';
 
 const tags = ['publishing-records'];
 const Record = Document(PublishingRecordRepresentation);
