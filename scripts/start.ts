@@ -113,10 +113,14 @@ process.on('SIGTERM', () => void stopAll(0));
 // on: this process is then re-parented. Noticing that is the only way to stop the services rather
 // than leave them running with nobody to stop them (the script runs with `node --import tsx`, not
 // the tsx CLI, so that its parent is that shell and not a tsx process that would outlive it).
+// (Only once: a repeated call would force the exit two seconds into a slow stop.)
 const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) void stopAll(0);
-}, 250).unref();
+const orphaned = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(orphaned);
+  void stopAll(0);
+}, 250);
+orphaned.unref();
 main().catch(async (err) => {
   console.error(err);
   await stopAll(1);
