@@ -113,12 +113,12 @@ process.on('SIGTERM', () => void stopAll(0));
 // on: this process is then re-parented. Noticing that is the only way to stop the services rather
 // than leave them running with nobody to stop them (the script runs with `node --import tsx`, not
 // the tsx CLI, so that its parent is that shell and not a tsx process that would outlive it).
-// (Only once: a repeated call would force the exit two seconds into a slow stop.)
+// (Not when already stopping: a second call forces the exit two seconds into a slow stop.)
 const parent = process.ppid;
 const orphaned = setInterval(() => {
   if (process.ppid === parent) return;
   clearInterval(orphaned);
-  void stopAll(0);
+  if (!stopping) void stopAll(0);
 }, 250);
 orphaned.unref();
 main().catch(async (err) => {
