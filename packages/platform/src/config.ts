@@ -27,7 +27,8 @@ export interface PlatformConfig {
   logLevel: LogLevel;
   /** Largest accepted request body, in bytes (→ 413 above). */
   bodyLimit: number;
-  rateLimit: { max: number; timeWindowMs: number };
+  /** `shared` (default true): one budget per account across the API processes on the database (RATE_LIMIT_SHARED). */
+  rateLimit: { max: number; timeWindowMs: number; shared?: boolean };
   /** How long in-flight requests may take to finish on SIGTERM before the process exits anyway. */
   shutdownGraceMs: number;
   jwt: JwtConfig;
@@ -50,6 +51,7 @@ export interface LoadConfigOptions {
  * | LOG_LEVEL | info |
  * | BODY_LIMIT_BYTES | 65536 |
  * | RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_MS | 1200 per 60000 ms, per account |
+ * | RATE_LIMIT_SHARED | true: the budget is shared by all API processes (leased from PostgreSQL) |
  * | SHUTDOWN_GRACE_MS | 10000 |
  * | JWT_SECRET, JWT_PUBLIC_KEY, JWT_PUBLIC_KEY_FILE | development secret; none |
  *
@@ -71,6 +73,7 @@ export function loadPlatformConfig(env: NodeJS.ProcessEnv, options: LoadConfigOp
     rateLimit: {
       max: integerFromEnv(env, 'RATE_LIMIT_MAX', 1200, 1, Number.MAX_SAFE_INTEGER),
       timeWindowMs: integerFromEnv(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1, 24 * 3600_000),
+      shared: booleanFromEnv(env, 'RATE_LIMIT_SHARED', true),
     },
     shutdownGraceMs: integerFromEnv(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     jwt: loadJwtConfig(env),
@@ -108,6 +111,18 @@ function readPublicKey(env: NodeJS.ProcessEnv): string | null {
   }
   if (type !== 'rsa') throw new ConfigError(`JWT public key must be an RSA key (RS256); got ${type}`);
   return pem;
+}
+
+/**
+ * A `true`/`false` variable, or `fallback` when unset; anything else is a ConfigError.
+ * @example
+ * const shared = booleanFromEnv(process.env, 'RATE_LIMIT_SHARED', true);
+ */
+export function booleanFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false; got ${raw}`);
+  return raw === 'true';
 }
 
 /**

@@ -9,6 +9,7 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import fp from 'fastify-plugin';
+import type pg from 'pg';
 import auth from './auth.ts';
 import type { PlatformConfig } from './config.ts';
 import errorHandler from './error-handler.ts';
@@ -24,6 +25,8 @@ export interface PlatformOptions {
   openapi: OpenApiOptions;
   /** Dependencies `/ready` checks. */
   readiness?: ReadinessCheck[];
+  /** The service's database: with it (and `rateLimit.shared`) all its processes share each account's budget. */
+  rateLimitPool?: pg.Pool;
 }
 
 /**
@@ -51,7 +54,7 @@ const platformPlugin: FastifyPluginAsync<PlatformOptions> = async (fastify, opts
   });
   await fastify.register(errorHandler);
   await fastify.register(auth, { jwt: opts.config.jwt });
-  await fastify.register(rateLimit, opts.config.rateLimit);
+  await fastify.register(rateLimit, { ...opts.config.rateLimit, pool: opts.rateLimitPool });
   await fastify.register(openApi, opts.openapi);
   await fastify.register(health, { checks: opts.readiness });
 };

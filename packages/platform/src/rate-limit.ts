@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
+import type pg from 'pg';
 import { httpError } from './errors.ts';
+import { migrateRateLimit, postgresLeaseStore, SharedWindowLimiter } from './shared-rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -15,6 +17,13 @@ export interface RateLimitOptions {
   timeWindowMs: number;
   /** Keys remembered at most (default 10 000); past that the oldest window is forgotten. */
   maxKeys?: number;
+  /**
+   * With a pool and `shared` (RATE_LIMIT_SHARED, default true), accounts' and platform callers'
+   * budgets are shared by every process on that database (`SharedWindowLimiter`); otherwise, and
+   * for anonymous callers, each process counts alone.
+   */
+  pool?: pg.Pool;
+  shared?: boolean;
 }
 
 /** What a request's key has used of its window, after counting the request. */
@@ -81,12 +90,43 @@ function keyOf(request: FastifyRequest): string {
  * side by side); this synchronous one costs the counting and the headers.
  */
 const rateLimit: FastifyPluginAsync<RateLimitOptions> = async (fastify, opts) => {
-  const limiter = new FixedWindowLimiter(opts.max, opts.timeWindowMs, opts.maxKeys);
+  const local = new FixedWindowLimiter(opts.max, opts.timeWindowMs, opts.maxKeys);
+  let shared: SharedWindowLimiter | null = null;
+  if (opts.pool && (opts.shared ?? true)) {
+    await migrateRateLimit(opts.pool);
+    let warned = 0;
+    shared = new SharedWindowLimiter({
+      max: opts.max,
+      windowMs: opts.timeWindowMs,
+      store: postgresLeaseStore(opts.pool),
+      fallback: local,
+      onStoreError: (err) => {
+        if (Date.now() - warned < 60_000) return;
+        warned = Date.now();
+        fastify.log.warn({ err }, 'shared rate limit unavailable: limiting per process meanwhile');
+      },
+    });
+    const closing = shared;
+    fastify.addHook('onClose', async () => closing.close());
+  }
   const limit = String(opts.max);
   const windowSeconds = Math.ceil(opts.timeWindowMs / 1000);
 
   function checkLimit(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const use = limiter.hit(keyOf(request), Date.now());
+    const key = keyOf(request);
+    // Anonymous callers (keyed by address) are counted per process: no database row per address.
+    const use = shared !== null && !key.startsWith('ip:') ? shared.hit(key, Date.now()) : local.hit(key, Date.now());
+    if (use instanceof Promise) {
+      use.then(
+        (u) => answer(u, reply, done),
+        (err) => done(err as Error),
+      );
+      return;
+    }
+    answer(use, reply, done);
+  }
+
+  function answer(use: WindowUse, reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const reset = String(Math.ceil(use.resetMs / 1000));
     reply.header('x-ratelimit-limit', limit);
     reply.header('x-ratelimit-reset', reset);

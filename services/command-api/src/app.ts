@@ -58,6 +58,7 @@ const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, 
       { name: 'database', check: () => pool.query('SELECT 1') },
       { name: 'event_store', check: () => store.ping() },
     ],
+    rateLimitPool: pool,
   });
 
   const purge = setInterval(() => {

@@ -110,7 +110,7 @@ t.test('two API instances on one database: a stale cache never gives a wrong ans
   pool.on('error', () => {}); // the teardown's DROP DATABASE … WITH (FORCE) ends its sessions
   const store = createPostgresEventStore({ pool });
   const other = await buildApp(
-    { store, pool, config: loadCommandApiConfig({ LOG_LEVEL: 'silent' }) },
+    { store, pool, config: loadCommandApiConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000' }) },
     { logger: false },
   );
   t.teardown(async () => {
@@ -153,7 +153,11 @@ t.test('If-Match is judged on the stored revision, not on a stale cache of anoth
   const api = await startApi(t);
   // A second API instance on the same database: it has its own state cache.
   const other = await buildApp(
-    { store: api.store, pool: api.pool, config: loadCommandApiConfig({ LOG_LEVEL: 'silent' }) },
+    {
+      store: api.store,
+      pool: api.pool,
+      config: loadCommandApiConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000' }),
+    },
     { logger: false },
   );
   t.teardown(() => other.close());

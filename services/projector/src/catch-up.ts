@@ -27,9 +27,13 @@ export async function catchUp(
   let position = cp.position;
   let caughtUp = false;
   let signalCaughtUp: () => void = () => {};
-  const caughtUpPromise = new Promise<'caught_up'>((resolve) => {
-    signalCaughtUp = () => resolve('caught_up');
-  });
+  // A fresh promise per wait: racing every read against ONE long-pending promise would hang a
+  // reaction holding that read's batch on it, keeping every batch of the replay in memory.
+  const caughtUpSignal = () =>
+    new Promise<'caught_up'>((resolve) => {
+      signalCaughtUp = () => resolve('caught_up');
+      if (caughtUp) resolve('caught_up');
+    });
   const sub = new AbortController();
   const iterator = store
     .subscribe({
@@ -46,7 +50,7 @@ export async function catchUp(
   let next = iterator.next();
   try {
     while (true) {
-      const r = await Promise.race([next, caughtUpPromise]);
+      const r = await Promise.race([next, caughtUpSignal()]);
       if (r === 'caught_up' || r.done) break;
       // Reading the next batch overlaps with writing this one.
       next = iterator.next();

@@ -107,6 +107,7 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
         },
       },
     ],
+    rateLimitPool: connection.pool,
   });
 
   await fastify.register(async (ops) => {
