@@ -9,8 +9,14 @@ import { API, editor, recordBody, tokenFor } from './helpers.ts';
 
 const serverScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/server.ts');
 
-async function waitForHealth(base: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
+/**
+ * Waits for the server to answer /health. The bound is generous: compiling the sources with tsx on
+ * a loaded 2-core machine has taken over 30 s, and a start is not what this file measures.
+ */
+async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}) before it answered`);
     try {
       if ((await fetch(`${base}/health`)).ok) return;
     } catch {}
@@ -50,7 +56,7 @@ t.test('SIGTERM: the in-flight request finishes, then the process exits cleanly'
     await locker.end().catch(() => {});
     await db.drop();
   });
-  await waitForHealth(base);
+  await waitForHealth(base, child);
   const headers = { authorization: `Bearer ${tokenFor(editor)}`, 'content-type': 'application/json' };
 
   const created = await fetch(`${base}${API}/publishing-records/`, {
