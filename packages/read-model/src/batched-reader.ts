@@ -38,6 +38,8 @@ export class QueryTimeoutError extends Error {
 
 interface Pending {
   values: unknown[];
+  /** When this request's one bound ends (`Date.now()` ms), however long it waited in the queue. */
+  deadline: number;
   resolve: (rows: unknown[]) => void;
   reject: (err: unknown) => void;
 }
@@ -117,7 +119,12 @@ export class BatchedReader {
     }
     const target = shape;
     return new Promise<Row[]>((resolve, reject) => {
-      target.queue.push({ values: params.values, resolve: resolve as (rows: unknown[]) => void, reject });
+      target.queue.push({
+        values: params.values,
+        deadline: Date.now() + this.#timeoutMs,
+        resolve: resolve as (rows: unknown[]) => void,
+        reject,
+      });
       this.#send(target);
     });
   }
@@ -142,13 +149,18 @@ export class BatchedReader {
     // A hung batch must not hold every later request of its shape: past the bound its requests
     // fail, and so do those queued behind it (the database has not answered for that long, and
     // each request should wait one bound at most); the next batch goes on another connection, and
-    // the hung query ends with its connection's own timeout.
-    const timer = setTimeout(() => {
-      if (settled) return;
-      const err = new QueryTimeoutError(this.#timeoutMs);
-      for (const p of [...batch, ...shape.queue.splice(0)]) p.reject(err);
-      done();
-    }, this.#timeoutMs);
+    // the hung query ends with its connection's own timeout. The bound counts from the oldest
+    // request's arrival, not from the send: a request that queued behind a batch which failed
+    // late (a pool that timed out waiting for a connection) has spent part of its bound already.
+    const timer = setTimeout(
+      () => {
+        if (settled) return;
+        const err = new QueryTimeoutError(this.#timeoutMs);
+        for (const p of [...batch, ...shape.queue.splice(0)]) p.reject(err);
+        done();
+      },
+      Math.max(0, batch[0]!.deadline - Date.now()),
+    );
     this.#pool.query({ name: shape.name, text: shape.text, values }).then(
       (result) => {
         if (settled) return;

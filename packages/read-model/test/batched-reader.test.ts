@@ -131,6 +131,24 @@ t.test('a batch that does not answer in time fails with a timeout and frees its 
   t.equal(calls.length, 2);
 });
 
+t.test('a request queued behind a batch that failed late waits what is left of its one bound', async (t) => {
+  const { calls, pool } = manualPool();
+  const reader = new BatchedReader(pool, { timeoutMs: 1000 });
+  const first = request(reader, 'a');
+  const queued = request(reader, 'b');
+  const queuedAt = Date.now();
+  await new Promise((r) => setTimeout(r, 900));
+  calls[0]!.fail(new Error('timeout exceeded when trying to connect')); // the pool gave up late
+  await t.rejects(first, /timeout exceeded/);
+  await tick();
+  t.same(calls[1]?.values, [['b']], 'the queued request goes next');
+  await t.rejects(queued, QueryTimeoutError, 'the database never answers it');
+  const waited = Date.now() - queuedAt;
+  // One bound (1000 ms) from its arrival, not another whole bound from its send (1900 ms and more);
+  // the margin between is for a busy event loop.
+  t.ok(waited < 1700, `failed ${waited} ms after it was made`);
+});
+
 t.test('a request needs a parameter (the table of requests)', async (t) => {
   const reader = new BatchedReader(manualPool().pool);
   t.throws(() => reader.run('1', '', new RequestParams()), TypeError);

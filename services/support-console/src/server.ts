@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import { closeGracefully } from '@publisher/platform';
+import { buildApp } from './app.ts';
+import { loadSupportConsoleConfig, type SupportConsoleConfig } from './config.ts';
+
+export interface RunningSupportConsole {
+  /** `http://host:port` the console listens on. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the console on `config.port` (SUPPORT_CONSOLE_PORT, default 3005).
+ * @example
+ * const console = await start({ ...loadSupportConsoleConfig(process.env), port: 0 });
+ * await console.close();
+ */
+export async function start(config: SupportConsoleConfig): Promise<RunningSupportConsole> {
+  const app = await buildApp(config);
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const url = address && typeof address === 'object' ? `http://${address.address}:${address.port}` : '';
+  return { url, close: () => app.close() };
+}
+
+/** Runs the console alone until SIGINT/SIGTERM. */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const config = loadSupportConsoleConfig(env);
+  const app = await buildApp(config);
+  closeGracefully(app, config.shutdownGraceMs);
+  await app.listen({ port: config.port, host: config.host });
+  if (config.devSignIn) app.log.warn('development sign-in is on (the APIs use the development JWT secret)');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
