@@ -36,7 +36,7 @@ let stoppingSince = 0;
 async function stopAll(code: number): Promise<void> {
   if (stopping) {
     // A second signal forces the exit — but not the copy of the first that arrives milliseconds
-    // later (tsx relays the signal it gets to this process, and Ctrl-C signals both): exiting then
+    // later (pnpm relays the signal it gets to its script, and Ctrl-C signals both): exiting then
     // would leave services running without their database.
     if (Date.now() - stoppingSince > 2000) process.exit(code);
     return;
@@ -111,6 +111,18 @@ async function main(): Promise<void> {
 
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
+// pnpm passes a SIGTERM to the shell it runs this script in, and the shell dies without passing it
+// on: this process is then re-parented. Noticing that is the only way to stop the services rather
+// than leave them running with nobody to stop them (the script runs with `node --import tsx`, not
+// the tsx CLI, so that its parent is that shell and not a tsx process that would outlive it).
+// (Not when already stopping: a second call forces the exit two seconds into a slow stop.)
+const parent = process.ppid;
+const orphaned = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(orphaned);
+  if (!stopping) void stopAll(0);
+}, 250);
+orphaned.unref();
 main().catch(async (err) => {
   console.error(err);
   await stopAll(1);

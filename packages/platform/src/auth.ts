@@ -58,8 +58,10 @@ const checkClaims = claimsAjv.compile(TokenClaims as object);
  * other algorithms, and an HS256 token "signed" with the RSA public key (the classic confusion
  * attack) all fail, because each algorithm is paired with its own key.
  */
-function jwtOptions(config: JwtConfig, clockTolerance: number): FastifyJWTOptions {
+function jwtOptions(config: JwtConfig, clockToleranceSeconds: number): FastifyJWTOptions {
   const { secret, publicKey } = config;
+  // fast-jwt counts the tolerance in milliseconds.
+  const clockTolerance = clockToleranceSeconds * 1000;
   if (secret && publicKey) {
     return {
       secret: async (_request: FastifyRequest, token: { header: { alg?: string } }) => {

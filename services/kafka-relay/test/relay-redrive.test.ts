@@ -161,6 +161,20 @@ t.test('an event the relay cannot map stops it until support skips it', async (t
   await waitFor(() => relay.state.lastError?.code === 'RELAY_UNMAPPABLE_EVENT');
   const health = await fetch(`http://127.0.0.1:${relay.port}/health`);
   t.equal(health.status, 503);
+  t.match(await health.json(), {
+    status: 'degraded',
+    role: 'active',
+    last_error: { code: 'RELAY_UNMAPPABLE_EVENT', message: /no public mapping for PublishingRecordArchived/ },
+  });
+  const stoppedAt = await checkpoints.load('kafka-relay');
+  const ahead = await store.readAll({ ...(stoppedAt === null ? {} : { after: stoppedAt }), limit: 1000 });
+  t.ok(
+    ahead.some((e) => e.id === bogusId),
+    'stopped before the event: it is still ahead of the checkpoint',
+  );
+  const retried = relay.state.lastError!.at.getTime();
+  await waitFor(() => relay.state.lastError!.at.getTime() > retried); // it tries again (back-off) …
+  t.equal(await checkpoints.load('kafka-relay'), stoppedAt, '… and stays stopped: nothing after it is relayed');
 
   const status = await relayStatus(admin);
   t.match(status.stuck, { event_id: bogusId, type: 'PublishingRecordArchived', error: /no public mapping/ });

@@ -217,9 +217,20 @@ t.test('dead letters: listed, a dry run sends nothing, a re-drive sends them bac
       },
     ],
   });
-  worker = await startWorker(`redrive-late-${randomUUID()}`, false);
-  await until(() => worker.state.consumer === 'running'); // it joins at the end: the original is behind it
-  await new Promise((r) => setTimeout(r, 500)); // and has fetched its start offsets
+  // The new group starts at the end, the original behind it: its offsets are committed there
+  // before it joins, so the re-driven copy sent later is read whenever its first fetch happens.
+  const group = `redrive-late-${randomUUID()}`;
+  const groupAdmin = kafka.admin();
+  await groupAdmin.connect();
+  const ends = await groupAdmin.fetchTopicOffsets(source);
+  await groupAdmin.setOffsets({
+    groupId: group,
+    topic: source,
+    partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+  });
+  await groupAdmin.disconnect();
+  worker = await startWorker(group, false);
+  await until(() => worker.state.consumer === 'running');
 
   const admin: DeadLetterAdmin = {
     kafka,

@@ -22,7 +22,7 @@ export interface Claims {
   site_ids?: number[];
 }
 
-const bearer = (c: Claims) => ({
+export const bearer = (c: Claims) => ({
   authorization: `Bearer ${signTestToken({ sub: `u-${c.account_id}-${c.role}`, ...c }, { key: DEVELOPMENT_JWT_SECRET })}`,
 });
 
@@ -78,5 +78,7 @@ export async function startStack(t: Test, readEnv: NodeJS.ProcessEnv = {}) {
     /** A read as `as`. */
     read: (url: string, as: Claims, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> =>
       reads.inject({ method: 'GET', url: `${API}${url}`, headers: { ...bearer(as), ...headers } }),
+    /** The two apps themselves, for requests on their own paths (`/docs/json`, documented routes). */
+    apps: { commands, reads },
   };
 }
