@@ -135,7 +135,8 @@ t.test('one sweep at a time, and a stale read model never fails a record that mo
   const result = await sweeper.sweep();
   t.match(result, { active: true, failed: [], movedOn: [moved] });
   t.same(await failures(api, moved), [], 'the published record stays published');
-  t.equal(sweeper.stats.failed, 1);
+  // Either instance may have won the concurrent sweep above; between them they failed one record.
+  t.equal(sweeper.stats.failed + second.stuckRecordSweeper.stats.failed, 1);
 });
 
 t.test('PUBLISHING_TIMEOUT and STUCK_SWEEP_INTERVAL are durations', async (t) => {
