@@ -25,9 +25,10 @@ import { API, readUntil, type Stack, startStack } from './helpers/stack.ts';
 import { consumeUntil } from './helpers/topic.ts';
 
 const defer = cleanupStack(t);
-// A short lease, so the sweep fails a record whose worker "died" within the test.
+// A short lease, so the sweep fails a record whose worker "died" within the test — long enough that
+// a delivery slowed by a loaded CI machine is not taken for one.
 const stack: Stack = await startStack(defer, {
-  commandEnv: { PUBLISHING_TIMEOUT: '1s', STUCK_SWEEP_INTERVAL: '200ms' },
+  commandEnv: { PUBLISHING_TIMEOUT: '5s', STUCK_SWEEP_INTERVAL: '200ms' },
 });
 const source = stack.prefix + PUBLISHING_RECORDS_TOPIC;
 const dlq = `${source}.dlq`;
