@@ -1,4 +1,5 @@
 import { createFastify, errorHandler, health, success, validatorCompiler } from '@publisher/platform';
+import { fastifyTelemetry, ServiceMetrics } from '@publisher/telemetry';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Type } from 'typebox';
 import { apiProxy } from './api-proxy.ts';
@@ -37,12 +38,15 @@ const ConsoleSettings = Type.Object({
 export async function buildApp(
   config: SupportConsoleConfig,
   overrides: Partial<FastifyServerOptions> = {},
+  metrics: ServiceMetrics | null = config.telemetry.metricsEnabled ? new ServiceMetrics('support_console') : null,
 ): Promise<FastifyInstance> {
   const assets = await buildAssets();
   const app = createFastify(config, overrides);
   app.setValidatorCompiler(validatorCompiler);
   await app.register(errorHandler);
   await app.register(health);
+  // Request durations by route and status class, and `/metrics` (unless METRICS_PORT serves it).
+  await app.register(fastifyTelemetry, { metrics, serveMetrics: config.telemetry.metricsPort === null });
 
   app.addHook('onSend', async (_request, reply) => {
     reply.header('content-security-policy', CONTENT_SECURITY_POLICY);

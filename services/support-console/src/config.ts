@@ -6,10 +6,13 @@ import {
   type LogLevel,
   loadPlatformConfig,
 } from '@publisher/platform';
+import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
 
 export const DEFAULT_SUPPORT_CONSOLE_PORT = 3005;
 
 export interface SupportConsoleConfig {
+  /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED (`@publisher/telemetry`). */
+  telemetry: TelemetryConfig;
   nodeEnv: string;
   host: string;
   port: number;
@@ -63,6 +66,7 @@ export function loadSupportConsoleConfig(env: NodeJS.ProcessEnv = process.env): 
     shutdownGraceMs: platform.shutdownGraceMs,
     commandApiUrl: originFromEnv(env, 'COMMAND_API_URL', `http://127.0.0.1:${commandPort}`),
     readApiUrl: originFromEnv(env, 'READ_API_URL', `http://127.0.0.1:${readPort}`),
+    telemetry: loadTelemetryConfig(env),
     devSignIn: nodeEnv !== 'production' && !env.JWT_SECRET && !env.JWT_PUBLIC_KEY && !env.JWT_PUBLIC_KEY_FILE,
   };
 }

@@ -1,4 +1,5 @@
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
+import { Scrape } from '@publisher/testing';
 import { createVerifier } from 'fast-jwt';
 import t, { type Test } from 'tap';
 import { buildApp } from '../src/app.ts';
@@ -106,3 +107,18 @@ for (const [name, env] of [
     t.equal((await app.inject({ url: '/' })).statusCode, 200, 'the console itself still serves');
   });
 }
+
+t.test('/metrics: the console’s requests by route pattern and status class, in Prometheus text', async (t) => {
+  const app = await consoleApp(t);
+  for (let i = 0; i < 3; i++) t.equal((await app.inject({ url: '/console-settings' })).statusCode, 200);
+  const res = await app.inject({ url: '/metrics' });
+  t.equal(res.statusCode, 200);
+  const scrape = new Scrape(res.body);
+  const name = 'publisher_support_console_http_request_duration_seconds';
+  t.equal(scrape.family(name)?.type, 'HISTOGRAM');
+  t.equal(scrape.histogramCount(name, { route: '/console-settings', method: 'GET', status_class: '2xx' }), 3);
+  t.ok(scrape.family('publisher_support_console_process_cpu_seconds_total'), 'default process metrics');
+
+  const off = await consoleApp(t, { METRICS_ENABLED: 'false' });
+  t.equal((await off.inject({ url: '/metrics' })).statusCode, 404, 'METRICS_ENABLED=false serves none');
+});
