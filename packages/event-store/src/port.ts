@@ -16,6 +16,8 @@ export interface EventMetadata {
   /** ISO-8601 timestamp, decided by the command side (not the store). */
   occurred_at: string;
   schema_version: number;
+  /** W3C trace context of the command that wrote the event, when tracing is on. */
+  traceparent?: string;
 }
 
 export interface NewEvent<Type extends string = string, Data = Record<string, unknown>> {

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
+import { pino } from 'pino';
 import t from 'tap';
 import { createPostgresEventStore, type RecordedEvent } from '../src/index.ts';
 import { newEvents, streamName } from './contract/fixtures.ts';
@@ -48,11 +49,14 @@ t.test('a dropped LISTEN connection falls back to polling, then reconnects', asy
   const readerUrl = new URL(db.url);
   readerUrl.username = role;
   readerUrl.password = 'pw';
+  const POLL_MS = 3000;
+  const warnings: string[] = [];
   const reader = createPostgresEventStore({
     connectionString: readerUrl.toString(),
     poolSize: 1,
-    pollIntervalMs: 3000,
+    pollIntervalMs: POLL_MS,
     applicationName: 'es-listen-reader',
+    logger: pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) }),
   });
   t.teardown(() => reader.close());
 
@@ -74,35 +78,49 @@ t.test('a dropped LISTEN connection falls back to polling, then reconnects', asy
   t.ok(await until(async () => caughtUp && (await listenPid()) !== null, 10_000), 'subscribed and listening');
 
   const stream = streamName('listen');
-  const timeToReceive = async (expected: number) => {
-    const started = Date.now();
-    t.ok(await until(() => received.length >= expected, 10_000), `event ${expected} received`);
-    return Date.now() - started;
+  const receivedUpTo = (expected: number) => until(() => received.length >= expected, 10_000);
+  // When the reader's one session last started a query (its reads), by the server's clock.
+  const lastRead = async () =>
+    (
+      await admin.query<{ at: Date }>(
+        `SELECT query_start AS at FROM pg_stat_activity WHERE application_name = 'es-listen-reader' AND datname = current_database()`,
+      )
+    ).rows[0]?.at.getTime() ?? null;
+  /**
+   * Appends right after one of the reader's polls and returns how long after that poll the read
+   * which delivered the event started. Less than the poll interval: something woke the reader (a
+   * poll cannot come sooner), so no fixed latency limit is needed.
+   */
+  const readDelayAfterPoll = async (expected: number, append: () => Promise<unknown>) => {
+    const before = await lastRead();
+    t.ok(await until(async () => (await lastRead()) !== before, 2 * POLL_MS + 5000), 'a poll seen');
+    const poll = await lastRead();
+    await append();
+    t.ok(await receivedUpTo(expected), `event ${expected} received`);
+    return (await lastRead())! - poll!;
   };
 
-  await writer.append(stream, newEvents(1), 'no_stream');
-  const notified = await timeToReceive(1);
-  t.ok(notified < 1500, `woken by NOTIFY, well before the 3 s poll (${notified} ms)`);
+  const notified = await readDelayAfterPoll(1, () => writer.append(stream, newEvents(1), 'no_stream'));
+  t.ok(notified < POLL_MS, `woken by NOTIFY before the next poll (read ${notified} ms after the last one)`);
 
   // Keep the LISTEN connection from coming back: the pool's one connection fills the role's limit.
   await admin.query(`ALTER ROLE ${role} CONNECTION LIMIT 1`);
   const firstPid = await listenPid();
   await admin.query('SELECT pg_terminate_backend($1)', [firstPid]);
   t.ok(await until(async () => (await listenPid()) === null, 5000), 'LISTEN connection gone');
-  await sleep(300); // a reconnect attempt or two fail meanwhile
+  const lost = () => warnings.filter((m) => m === 'event store LISTEN connection lost; polling').length;
+  t.ok(await until(() => lost() >= 3, 10_000), 'reconnect attempts fail');
   t.equal(await listenPid(), null, 'cannot reconnect while the role is at its limit');
 
   await writer.append(stream, newEvents(1), 0);
-  const polled = await timeToReceive(2);
-  t.ok(polled < 5000, `received by polling without LISTEN (${polled} ms)`);
+  t.ok(await receivedUpTo(2), 'received by polling without LISTEN');
   t.equal(await listenPid(), null, 'still not listening: that was polling');
 
   await admin.query(`ALTER ROLE ${role} CONNECTION LIMIT -1`);
   t.ok(await until(async () => (await listenPid()) !== null, 10_000), 'LISTEN connection re-established');
   t.not(await listenPid(), firstPid, 'a new LISTEN session');
-  await writer.append(stream, newEvents(1), 1);
-  const renotified = await timeToReceive(3);
-  t.ok(renotified < 1500, `woken by NOTIFY again (${renotified} ms)`);
+  const renotified = await readDelayAfterPoll(3, () => writer.append(stream, newEvents(1), 1));
+  t.ok(renotified < POLL_MS, `woken by NOTIFY again (read ${renotified} ms after the last poll)`);
 
   controller.abort();
   await subscription;

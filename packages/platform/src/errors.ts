@@ -46,6 +46,8 @@ export const STATUS_BY_CODE = {
   APPEND_QUEUE_FULL: 503,
   NOT_READY: 503,
   SHUTTING_DOWN: 503,
+  // the support console cannot reach the command API or the read API it forwards to
+  UPSTREAM_UNAVAILABLE: 503,
   // 500 anything unexpected (message hidden)
   INTERNAL_ERROR: 500,
 } as const satisfies Record<string, number>;

@@ -11,7 +11,7 @@ export { default as openApi, type OpenApiOptions } from './openapi.ts';
 export { createFastify, type PlatformOptions, platform, type TypeBoxFastify } from './platform.ts';
 export { default as rateLimit, FixedWindowLimiter, type RateLimitOptions, type WindowUse } from './rate-limit.ts';
 export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
-export { serverOptions } from './server-options.ts';
+export { loggerOptions, serverOptions } from './server-options.ts';
 export { closeGracefully } from './shutdown.ts';
 export * from './status-access.ts';
 export { findUnstorable, type UnstorableReason, type UnstorableString, unstorableReason } from './storable.ts';

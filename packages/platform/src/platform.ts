@@ -79,5 +79,8 @@ export function createFastify(
   config: Pick<PlatformConfig, 'logLevel' | 'bodyLimit'>,
   overrides: Partial<FastifyServerOptions> = {},
 ): TypeBoxFastify {
-  return Fastify({ ...serverOptions(config), ...overrides }).withTypeProvider<TypeBoxTypeProvider>();
+  const options = serverOptions(config);
+  // Fastify refuses both; a service passes its own pino instance (named, see `loggerOptions`).
+  if (overrides.loggerInstance) delete options.logger;
+  return Fastify({ ...options, ...overrides }).withTypeProvider<TypeBoxTypeProvider>();
 }

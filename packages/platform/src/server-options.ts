@@ -1,6 +1,21 @@
 import { type FastifyServerOptions, LogController } from 'fastify';
+import type { LoggerOptions } from 'pino';
 import type { PlatformConfig } from './config.ts';
 import { requestIdFrom } from './request-id.ts';
+
+/**
+ * The pino options of a Publisher process: LOG_LEVEL, credentials redacted, and `service` on every
+ * line (the same key in every service, so one query finds one service's lines).
+ * @example
+ * const log = pino(loggerOptions(config, 'command-api'));
+ */
+export function loggerOptions(config: Pick<PlatformConfig, 'logLevel'>, service?: string): LoggerOptions {
+  return {
+    level: config.logLevel,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    ...(service && { base: { service, pid: process.pid } }),
+  };
+}
 
 /**
  * Fastify constructor options every Publisher API uses: pino logger at LOG_LEVEL with request ids
@@ -11,10 +26,7 @@ import { requestIdFrom } from './request-id.ts';
  */
 export function serverOptions(config: Pick<PlatformConfig, 'logLevel' | 'bodyLimit'>): FastifyServerOptions {
   return {
-    logger: {
-      level: config.logLevel,
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-    },
+    logger: loggerOptions(config),
     genReqId: requestIdFrom,
     requestIdHeader: false,
     // One log line per request (platform's onResponse hook) instead of Fastify's two.

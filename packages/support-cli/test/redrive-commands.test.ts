@@ -134,6 +134,13 @@ t.test('relay status, skip and reset, and an account republish, on the database'
     [{ id: bogus, type: 'PublishingRecordArchived', data: { record_id: id }, metadata: events[0]!.metadata }],
     events.length - 1,
   );
+  // The log shows an append once no older transaction of the cluster still runs (other test files
+  // use the same server): the status scan reads the log, so wait until it shows the event.
+  const deadline = Date.now() + 10_000;
+  while (!(await store.readAll({ after: events.at(-1)!.position })).some((e) => e.id === bogus)) {
+    if (Date.now() > deadline) throw new Error('the appended event never became readable');
+    await new Promise((r) => setTimeout(r, 20));
+  }
 
   const status = await cli(['relay', 'status', '--json'], env);
   t.equal(status.code, 0, status.stderr);

@@ -1,2 +1,3 @@
 export { cleanupStack } from './cleanup.ts';
 export { createTestDatabase } from './database.ts';
+export { type MetricFamily, type Sample, Scrape, scrapeMetrics } from './metrics.ts';

@@ -21,6 +21,9 @@
  * BENCH_VARIANTS compares server settings side by side in one invocation: `;`-separated lists of
  * NAME=value, one server each, measured in turn within every run (e.g.
  * `BENCH_VARIANTS="APPEND_CONCURRENCY=0;APPEND_CONCURRENCY=4"`).
+ * BENCH_TELEMETRY=compare is the variant switch for #15: the API with metrics and tracing on (the
+ * defaults; no exporter) and with METRICS_ENABLED=false TRACING_ENABLED=false, side by side, and
+ * prints how much of its ratio the API keeps with telemetry on (target: ≥ 95 %).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -90,7 +93,11 @@ async function main(): Promise<void> {
   const adminUrl = process.env.DATABASE_URL ?? (await startPostgres());
   const dbUrl = await createDatabase(adminUrl);
   const variants: Variant[] = [];
-  for (const v of parseVariants(process.env.BENCH_VARIANTS)) {
+  const spec =
+    process.env.BENCH_TELEMETRY === 'compare'
+      ? `${TELEMETRY_OFF};METRICS_ENABLED=true TRACING_ENABLED=true`
+      : process.env.BENCH_VARIANTS;
+  for (const v of parseVariants(spec)) {
     const port = await freePort();
     const server = await startServer(dbUrl, port, v.env);
     stops.push(async () => {
@@ -132,7 +139,21 @@ async function main(): Promise<void> {
     }
   }
   for (const v of variants) summarize(v.label, v.results);
+  const off = variants.find((v) => v.label === TELEMETRY_OFF);
+  const on = variants.find((v) => v.label !== TELEMETRY_OFF);
+  if (process.env.BENCH_TELEMETRY === 'compare' && off && on) {
+    const ratio = (v: Variant) => median(v.results.map((r) => r.commandsPerSecond / r.ceilingPerSecond));
+    const p99 = (v: Variant) => median(v.results.map((r) => r.p99));
+    console.log(
+      `
+telemetry on / off: ratio ${ratio(on).toFixed(3)} / ${ratio(off).toFixed(3)} = ${((100 * ratio(on)) / ratio(off)).toFixed(1)} % ` +
+        `(target ≥ 95 %), p99 ${p99(on)} / ${p99(off)} ms`,
+    );
+  }
 }
+
+/** The BENCH_TELEMETRY=compare variant without metrics and tracing. */
+const TELEMETRY_OFF = 'METRICS_ENABLED=false TRACING_ENABLED=false';
 
 function summarize(label: string, results: RunResult[]): void {
   const m = (f: (r: RunResult) => number) => median(results.map(f));

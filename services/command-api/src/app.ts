@@ -1,6 +1,7 @@
 import type { DeploymentState, PublishingRecordState } from '@publisher/domain';
 import type { EventStore } from '@publisher/event-store';
 import { createFastify, platform } from '@publisher/platform';
+import { fastifyTelemetry, ServiceMetrics } from '@publisher/telemetry';
 import { createWebhookSecretStore, migrateWebhookSecrets } from '@publisher/webhook-secrets';
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
@@ -11,13 +12,14 @@ import { StateCache } from './handlers/state-cache.ts';
 import { restoreResponseBody } from './idempotency/restore.ts';
 import { migrateIdempotency } from './idempotency/schema.ts';
 import { createIdempotencyStore } from './idempotency/store.ts';
+import { instrumentAppends } from './metrics.ts';
 import deploymentRoutes from './routes/deployments/index.ts';
 import publishingRecordRoutes from './routes/publishing-records/index.ts';
 import { API_PREFIX } from './routes/responses.ts';
 import rootActionRoutes from './routes/root-actions/index.ts';
 import webhookSigningSecretRoutes from './routes/webhook-signing-secret/index.ts';
 import { createSiteRegistry, migrateSites } from './sites/registry.ts';
-import { stuckRecordMetrics } from './sweeper/metrics.ts';
+import { registerStuckRecordMetrics } from './sweeper/metrics.ts';
 import { createStuckRecordSweeper } from './sweeper/stuck-records.ts';
 
 export interface CommandApiOptions {
@@ -28,6 +30,8 @@ export interface CommandApiOptions {
   config: CommandApiConfig;
   /** The clock; tests may fix it. */
   now?: () => Date;
+  /** The registry `/metrics` serves (`main` shares it with the store); a new one by default. */
+  metrics?: ServiceMetrics | null;
 }
 
 /**
@@ -35,7 +39,14 @@ export interface CommandApiOptions {
  * and every command route under /api/v1/publisher/. Tests mount it with `buildApp`.
  */
 const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, opts) => {
-  const { store, pool, config } = opts;
+  const { pool, config } = opts;
+  const metrics =
+    opts.metrics !== undefined
+      ? opts.metrics
+      : config.telemetry.metricsEnabled
+        ? new ServiceMetrics('command_api')
+        : null;
+  const store = instrumentAppends(opts.store, metrics);
   await migrateIdempotency(pool);
   if (config.siteRegistry !== 'off') await migrateSites(pool);
   await migrateWebhookSecrets(pool);
@@ -61,6 +72,7 @@ const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, 
     now: opts.now ?? (() => new Date()),
   };
 
+  await fastify.register(fastifyTelemetry, { metrics, serveMetrics: config.telemetry.metricsPort === null });
   await fastify.register(platform, {
     config,
     openapi: {
@@ -92,10 +104,7 @@ const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, 
   sweeper.start();
   fastify.addHook('onClose', () => sweeper.stop());
   fastify.decorate('stuckRecordSweeper', sweeper);
-  // Prometheus text, no token (as the other services' status endpoints).
-  fastify.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4').send(stuckRecordMetrics(sweeper.stats, config.publishingTimeoutMs)),
-  );
+  if (metrics) registerStuckRecordMetrics(metrics, sweeper, config.publishingTimeoutMs);
 
   await fastify.register(
     async (api) => {

@@ -7,6 +7,7 @@ import {
   loadPlatformConfig,
   type PlatformConfig,
 } from '@publisher/platform';
+import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
 import { SITE_REGISTRY_MODES, type SiteRegistryMode } from './sites/registry.ts';
 
 const MIB = 1024 * 1024;
@@ -40,6 +41,8 @@ export interface CommandApiConfig extends PlatformConfig {
   publishingTimeoutMs: number;
   /** Pause between stuck-record sweeps (STUCK_SWEEP_INTERVAL); 0 turns the sweep off. */
   stuckSweepIntervalMs: number;
+  /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED, OTEL_EXPORTER_OTLP_ENDPOINT. */
+  telemetry: TelemetryConfig;
 }
 
 /**
@@ -74,6 +77,7 @@ export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): Comm
     destinationPolicy: destinationPolicyFromEnv(env, (message) => new ConfigError(message)),
     publishingTimeoutMs: durationFromEnv(env, 'PUBLISHING_TIMEOUT', 15 * 60_000, 100, 7 * 24 * 3_600_000),
     stuckSweepIntervalMs: durationFromEnv(env, 'STUCK_SWEEP_INTERVAL', 30_000, 0, 24 * 3_600_000),
+    telemetry: loadTelemetryConfig(env),
   };
 }
 

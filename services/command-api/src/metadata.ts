@@ -1,5 +1,6 @@
 import type { EventMetadata } from '@publisher/event-store';
 import type { Principal } from '@publisher/platform';
+import { requestTraceparent } from '@publisher/telemetry';
 import type { FastifyRequest } from 'fastify';
 
 /** Event schema version written into every event's metadata by this API. */
@@ -13,6 +14,8 @@ export interface CommandContext {
   correlation_id: string;
   /** `X-Causation-Id` when sent (e.g. the event a worker reacted to), else the request id. */
   causation_id: string;
+  /** The request span's W3C trace context, when tracing is on: kept in every event's metadata. */
+  traceparent?: string;
 }
 
 const HEADER_VALUE = /^[\x21-\x7e]{1,200}$/;
@@ -32,6 +35,7 @@ export function commandContext(request: FastifyRequest): CommandContext {
     request_id: request.id,
     correlation_id: header(request, 'x-correlation-id') ?? request.id,
     causation_id: header(request, 'x-causation-id') ?? request.id,
+    traceparent: requestTraceparent(request),
   };
 }
 
@@ -41,7 +45,7 @@ export function commandContext(request: FastifyRequest): CommandContext {
  * eventMetadata(ctx, { account_id: 1, site_id: 2, sector_id: 3 }, at)
  */
 export function eventMetadata(ctx: CommandContext, tenant: EventMetadata['tenant'], at: string): EventMetadata {
-  return {
+  const metadata: EventMetadata = {
     correlation_id: ctx.correlation_id,
     causation_id: ctx.causation_id,
     actor: { user_id: ctx.principal.user_id, role: ctx.principal.role },
@@ -50,4 +54,8 @@ export function eventMetadata(ctx: CommandContext, tenant: EventMetadata['tenant
     occurred_at: at,
     schema_version: EVENT_SCHEMA_VERSION,
   };
+  // The request's span: the relay writes it as the Kafka header the worker continues, so one trace
+  // spans app → command → event → Kafka → worker.
+  if (ctx.traceparent) metadata.traceparent = ctx.traceparent;
+  return metadata;
 }

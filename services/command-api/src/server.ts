@@ -1,9 +1,11 @@
 import { idleConnectionError, type SelectedEventStore, selectEventStore } from '@publisher/event-store';
-import { closeGracefully, isDatabaseUnavailable, pgPoolTimeouts } from '@publisher/platform';
+import { closeGracefully, isDatabaseUnavailable, loggerOptions, pgPoolTimeouts } from '@publisher/platform';
+import { ServiceMetrics, serveMetrics, startTracing } from '@publisher/telemetry';
 import pg from 'pg';
 import pino from 'pino';
 import { buildApp } from './app.ts';
 import { type CommandApiConfig, loadCommandApiConfig } from './config.ts';
+import { appendBatchObserver } from './metrics.ts';
 
 /**
  * The API's pool: bounded waits (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS,
@@ -23,14 +25,26 @@ export function createPool(config: CommandApiConfig, connectionString: string): 
 
 /**
  * The configured event store (EVENT_STORE). PostgreSQL shares the API's pool, coalescing appends
- * beyond APPEND_CONCURRENCY in flight into one call each, with at most APPEND_QUEUE_MB waiting (503 beyond).
+ * beyond APPEND_CONCURRENCY in flight into one call each, with at most APPEND_QUEUE_MB waiting (503 beyond);
+ * `onAppendBatch` is told the size of every such call (the group-commit metric).
  * @example
- * const { store, migrate } = openEventStore(config, pool, log);
+ * const { store, migrate } = openEventStore(config, pool, log, appendBatchObserver(metrics));
  */
-export function openEventStore(config: CommandApiConfig, pool: pg.Pool, logger?: pino.Logger): SelectedEventStore {
+export function openEventStore(
+  config: CommandApiConfig,
+  pool: pg.Pool,
+  logger?: pino.Logger,
+  onAppendBatch?: (size: number) => void,
+): SelectedEventStore {
   return selectEventStore(
     { kind: config.eventStore, esdbUrl: config.eventStoreUrl },
-    { pool, logger, appendConcurrency: config.appendConcurrency, maxQueuedAppendBytes: config.appendQueueBytes },
+    {
+      pool,
+      logger,
+      appendConcurrency: config.appendConcurrency,
+      maxQueuedAppendBytes: config.appendQueueBytes,
+      onAppendBatch,
+    },
   );
 }
 
@@ -48,6 +62,9 @@ async function retryWhileUnavailable(log: pino.Logger, what: string, run: () => 
   }
 }
 
+/** How this service names itself in logs (`service`) and traces (`service.name`). */
+const SERVICE = 'command-api';
+
 /**
  * Reads the environment, migrates, listens on COMMAND_API_PORT and closes gracefully on SIGTERM.
  * @example
@@ -56,16 +73,27 @@ async function retryWhileUnavailable(log: pino.Logger, what: string, run: () => 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadCommandApiConfig(env);
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required (pnpm start provides an embedded PostgreSQL)');
-  const log = pino({ level: config.logLevel });
+  const log = pino(loggerOptions(config, SERVICE));
+  const { telemetry } = config;
+  const tracing = telemetry.tracingEnabled
+    ? startTracing({ service: `publisher-${SERVICE}`, endpoint: telemetry.otlpEndpoint, asyncContext: false })
+    : null;
+  const metrics = telemetry.metricsEnabled ? new ServiceMetrics('command_api') : null;
   const pool = createPool(config, config.databaseUrl);
   pool.on('error', (err) => log.warn({ err: idleConnectionError(err) }, 'idle database connection lost'));
-  const { store, migrate } = openEventStore(config, pool, log);
+  const { store, migrate } = openEventStore(config, pool, log, appendBatchObserver(metrics));
   await retryWhileUnavailable(log, 'event store migration', migrate);
 
-  const app = await buildApp({ store, pool, config });
+  const app = await buildApp({ store, pool, config, metrics }, { loggerInstance: log });
+  const metricsServer =
+    metrics && telemetry.metricsPort !== null
+      ? await serveMetrics(metrics, { host: config.host, port: telemetry.metricsPort })
+      : null;
   closeGracefully(app, config.shutdownGraceMs, async () => {
+    await metricsServer?.close();
     await store.close();
     await pool.end();
+    await tracing?.shutdown();
   });
   await app.listen({ port: config.port, host: config.host });
 }

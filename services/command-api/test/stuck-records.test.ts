@@ -1,4 +1,5 @@
 import { loadProjectorConfig, start as startProjector } from '@publisher/projector';
+import { Scrape } from '@publisher/testing';
 import pg from 'pg';
 import t, { type Test } from 'tap';
 import { buildApp } from '../src/app.ts';
@@ -76,10 +77,10 @@ t.test('a record left publishing past PUBLISHING_TIMEOUT is failed by the system
   t.equal(retry.statusCode, 200, 'the failed record can be retried');
   t.match(retry.json().data, { status: 'pending', attempts: 1, error_message: /publishing timed out/ });
 
-  const metrics = (await api.app.inject({ url: '/metrics' })).body;
-  t.match(metrics, /publisher_command_api_stuck_records_found_total [1-9]/);
-  t.match(metrics, /publisher_command_api_stuck_records_failed_total [1-9]/);
-  t.match(metrics, /publisher_command_api_publishing_timeout_seconds 1\n/);
+  const metrics = new Scrape((await api.app.inject({ url: '/metrics' })).body);
+  t.ok(metrics.value('publisher_command_api_stuck_records_found_total')! >= 1);
+  t.ok(metrics.value('publisher_command_api_stuck_records_failed_total')! >= 1);
+  t.equal(metrics.value('publisher_command_api_publishing_timeout_seconds'), 1);
 });
 
 t.test('one sweep at a time, and a stale read model never fails a record that moved on', async (t) => {
@@ -134,7 +135,8 @@ t.test('one sweep at a time, and a stale read model never fails a record that mo
   const result = await sweeper.sweep();
   t.match(result, { active: true, failed: [], movedOn: [moved] });
   t.same(await failures(api, moved), [], 'the published record stays published');
-  t.equal(sweeper.stats.failed, 1);
+  // Either instance may have won the concurrent sweep above; between them they failed one record.
+  t.equal(sweeper.stats.failed + second.stuckRecordSweeper.stats.failed, 1);
 });
 
 t.test('PUBLISHING_TIMEOUT and STUCK_SWEEP_INTERVAL are durations', async (t) => {

@@ -8,7 +8,7 @@
  *    creates/s (default 200) for BENCH_SECONDS (default 20) from this process, whose kafkajs
  *    consumer receives the events; per command, latency = consumer receipt − HTTP response.
  *
- * BENCH_FAST_RECORD_ENCODER=off runs the throughput relay with kafkajs' own record encoder.
+ * BENCH_FAST_RECORD_ENCODER=false runs the throughput relay with kafkajs' own record encoder.
  *
  * PostgreSQL: DATABASE_URL or an embedded server; Kafka: KAFKA_BROKERS or a broker of its own.
  */
@@ -34,7 +34,7 @@ const BATCH = Number(process.env.BENCH_BATCH_SIZE ?? relayDefaults.batchSize);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 /** `off`: the throughput relay encodes records with kafkajs' own encoder (to compare side by side). */
-const FAST_RECORD_ENCODER = process.env.BENCH_FAST_RECORD_ENCODER !== 'off';
+const FAST_RECORD_ENCODER = process.env.BENCH_FAST_RECORD_ENCODER !== 'false';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const mainScript = path.resolve(here, '../src/main.ts');
 const commandApiScript = path.resolve(here, '../../command-api/src/server.ts');

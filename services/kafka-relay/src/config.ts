@@ -1,5 +1,6 @@
 import { type EventStore, eventStoreSelectionFromEnv } from '@publisher/event-store';
 import { loadStatusAccess } from '@publisher/platform/status-access';
+import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import { RelayError } from './errors.ts';
 import { parseBrokers } from './kafka.ts';
@@ -56,6 +57,8 @@ export interface RelayConfig {
   port: number | null;
   logLevel: string;
   logger?: Logger;
+  /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED, OTEL_EXPORTER_OTLP_ENDPOINT. */
+  telemetry: TelemetryConfig;
 }
 
 export type RelayOptions = Pick<RelayConfig, 'databaseUrl' | 'brokers'> & Partial<RelayConfig>;
@@ -78,6 +81,7 @@ export const relayDefaults: Omit<RelayConfig, 'databaseUrl' | 'brokers'> = {
   statusToken: null,
   port: DEFAULT_RELAY_PORT,
   logLevel: 'info',
+  telemetry: loadTelemetryConfig({}),
 };
 
 /**
@@ -109,7 +113,7 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
     topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '',
     replicationFactor: integer(env, 'KAFKA_TOPIC_REPLICATION_FACTOR', relayDefaults.replicationFactor, -1, 100),
     clientId: env.KAFKA_CLIENT_ID || relayDefaults.clientId,
-    fastRecordEncoder: onOff(env, 'RELAY_FAST_RECORD_ENCODER', relayDefaults.fastRecordEncoder),
+    fastRecordEncoder: boolean(env, 'RELAY_FAST_RECORD_ENCODER', relayDefaults.fastRecordEncoder),
     maxBackoffMs: integer(env, 'RELAY_MAX_BACKOFF_MS', relayDefaults.maxBackoffMs, 100, 600_000),
     lockRetryMs: integer(env, 'RELAY_LOCK_RETRY_MS', relayDefaults.lockRetryMs, 10, 600_000),
     database: {
@@ -133,6 +137,7 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
     statusToken: status.token,
     port,
     logLevel: env.LOG_LEVEL || relayDefaults.logLevel,
+    telemetry: loadTelemetryConfig(env),
   };
 }
 
@@ -146,12 +151,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
-function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+/** Booleans are `true` or `false` in every service (DESIGN.md). */
+function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (raw === 'on') return true;
-  if (raw === 'off') return false;
-  throw invalid(`${name} must be on or off; got ${raw}`);
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw invalid(`${name} must be true or false; got ${raw}`);
 }
 
 function invalid(message: string): RelayError {

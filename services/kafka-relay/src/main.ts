@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import { startTracing } from '@publisher/telemetry';
 import pino from 'pino';
 import { loadRelayConfig } from './config.ts';
 import { type RelayHandle, start } from './relay.ts';
@@ -11,7 +12,10 @@ import { type RelayHandle, start } from './relay.ts';
  */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<RelayHandle> {
   const config = loadRelayConfig(env);
-  const logger = pino({ name: 'kafka-relay', level: config.logLevel });
+  const logger = pino({ level: config.logLevel, base: { service: 'kafka-relay', pid: process.pid } });
+  const tracing = config.telemetry.tracingEnabled
+    ? startTracing({ service: 'publisher-kafka-relay', endpoint: config.telemetry.otlpEndpoint, asyncContext: false })
+    : null;
   const relay = await start({ ...config, logger });
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
@@ -19,7 +23,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<RelayH
     stopping = true;
     logger.info({ signal }, 'stopping kafka relay');
     relay.close().then(
-      () => process.exit(0),
+      async () => {
+        await tracing?.shutdown().catch(() => {});
+        process.exit(0);
+      },
       (err) => {
         logger.error({ err }, 'kafka relay did not stop cleanly');
         process.exit(1);

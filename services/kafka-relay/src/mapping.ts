@@ -16,6 +16,7 @@ import {
   type IntegrationEventType,
   type PublisherTopic,
   REPLAY_HEADERS,
+  TRACE_HEADERS,
 } from '@publisher/contracts';
 import {
   type DeploymentEvent,
@@ -247,7 +248,7 @@ export interface RelayMessage {
  * @example
  * const message = toKafkaMessage(mapped.event); // { key, value, headers }
  */
-export function toKafkaMessage(event: IntegrationEvent, replayId?: string): RelayMessage {
+export function toKafkaMessage(event: IntegrationEvent, replayId?: string, traceparent?: string): RelayMessage {
   const headers: Record<string, string> = {
     [EVENT_HEADERS.eventId]: event.event_id,
     [EVENT_HEADERS.eventType]: event.event_type,
@@ -257,6 +258,7 @@ export function toKafkaMessage(event: IntegrationEvent, replayId?: string): Rela
     [EVENT_HEADERS.position]: event.position,
   };
   if (event.causation_id !== null) headers[EVENT_HEADERS.causationId] = event.causation_id;
+  if (traceparent !== undefined) headers[TRACE_HEADERS.traceparent] = traceparent;
   if (replayId !== undefined) {
     headers[REPLAY_HEADERS.replay] = 'true';
     headers[REPLAY_HEADERS.replayId] = replayId;

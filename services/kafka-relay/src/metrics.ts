@@ -1,11 +1,11 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { EventStore } from '@publisher/event-store';
+import { decodePosition, type EventStore } from '@publisher/event-store';
 import {
   STATUS_UNAUTHORIZED_BODY,
   statusDetailsAllowed,
   statusRequestAllowed,
 } from '@publisher/platform/status-access';
+import { answerMetrics, listen, type MetricsServer, type ServiceMetrics, SIZE_BUCKETS } from '@publisher/telemetry';
 
 /** What the relay is doing, updated as it runs (the numbers behind /health and /metrics). */
 export interface RelayState {
@@ -83,47 +83,72 @@ export function healthBody(name: string, state: RelayState, lag: RelayLag | null
   };
 }
 
-/** Prometheus text exposition (no client library needed for a handful of gauges and counters). */
-export function prometheusText(name: string, state: RelayState, lag: RelayLag | null): string {
-  const label = `relay="${name}"`;
-  const lines = [
-    '# HELP publisher_relay_events_total Events written to Kafka and acknowledged since start.',
-    '# TYPE publisher_relay_events_total counter',
-    `publisher_relay_events_total{${label}} ${state.eventsRelayed}`,
-    '# HELP publisher_relay_events_replayed_total Of those, replays sent for support re-drives (republish).',
-    '# TYPE publisher_relay_events_replayed_total counter',
-    `publisher_relay_events_replayed_total{${label}} ${state.eventsReplayed}`,
-    '# HELP publisher_relay_events_skipped_total Events passed over (internal, or skipped by support).',
-    '# TYPE publisher_relay_events_skipped_total counter',
-    `publisher_relay_events_skipped_total{${label}} ${state.eventsSkipped}`,
-    '# HELP publisher_relay_send_failures_total Failed batch writes (each is retried).',
-    '# TYPE publisher_relay_send_failures_total counter',
-    `publisher_relay_send_failures_total{${label}} ${state.sendFailures}`,
-    '# HELP publisher_relay_active 1 when this instance holds the relay lock.',
-    '# TYPE publisher_relay_active gauge',
-    `publisher_relay_active{${label}} ${state.role === 'active' ? 1 : 0}`,
-    '# HELP publisher_relay_broker_up 1 when the last write to Kafka succeeded.',
-    '# TYPE publisher_relay_broker_up gauge',
-    `publisher_relay_broker_up{${label}} ${state.broker === 'connected' ? 1 : 0}`,
-    '# HELP publisher_relay_position_info The relayed position (opaque) as a label.',
-    '# TYPE publisher_relay_position_info gauge',
-    `publisher_relay_position_info{${label},position="${state.relayedPosition ?? ''}"} 1`,
-  ];
-  if (lag) {
-    lines.push(
-      '# HELP publisher_relay_lag_seconds Age of the oldest event not yet on Kafka (0 when caught up).',
-      '# TYPE publisher_relay_lag_seconds gauge',
-      `publisher_relay_lag_seconds{${label}} ${lag.lag_seconds.toFixed(3)}`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
+/** Observes one acknowledged Kafka send (see `relayMetrics`). */
+export type SendObserver = (seconds: number, events: number) => void;
+
+/**
+ * The relay's series (`publisher_relay_…`), most read from its state on each scrape: events
+ * relayed, replayed and skipped, send failures, `active`, `broker_up`, and the lag measured
+ * against the store (`lag_seconds`: age of the oldest event not yet on Kafka; `lag_events`:
+ * PostgreSQL's event-sequence distance from the relayed position to the head, uncapped — a
+ * rolled-back append leaves a gap it counts; 0 with EventStoreDB, whose positions are not
+ * sequence numbers). Sends are histograms: `send_duration_seconds` and `send_batch_size`.
+ * No position label: positions would make a new series per batch.
+ * @example
+ * const observeSend = relayMetrics(metrics, state, store, 'postgres');
+ */
+export function relayMetrics(
+  metrics: ServiceMetrics,
+  state: RelayState,
+  store: EventStore,
+  eventStore: 'postgres' | 'esdb' | 'injected',
+): SendObserver {
+  metrics.counterOf('events_total', 'Events written to Kafka and acknowledged.', () => state.eventsRelayed);
+  metrics.counterOf(
+    'events_replayed_total',
+    'Of those, replays sent for support re-drives (republish).',
+    () => state.eventsReplayed,
+  );
+  metrics.counterOf(
+    'events_skipped_total',
+    'Events passed over (internal, or skipped by support).',
+    () => state.eventsSkipped,
+  );
+  metrics.counterOf('send_failures_total', 'Failed batch writes (each is retried).', () => state.sendFailures);
+  metrics.gaugeOf('active', '1 when this instance holds the relay lock.', () => (state.role === 'active' ? 1 : 0));
+  metrics.gaugeOf('broker_up', '1 when the last write to Kafka succeeded.', () =>
+    state.broker === 'connected' ? 1 : 0,
+  );
+  const lag = { seconds: 0, events: 0 };
+  metrics.gauge('lag_seconds', 'Age of the oldest event not yet on Kafka (0 when caught up).', [], async (gauge) => {
+    const measured = await measureLag(store, state.relayedPosition).catch(() => null);
+    lag.seconds = measured?.lag_seconds ?? lag.seconds;
+    lag.events =
+      measured === null
+        ? lag.events
+        : measured.caught_up || measured.head_position === null || eventStore === 'esdb'
+          ? 0
+          : Number(
+              decodePosition(measured.head_position).low -
+                (state.relayedPosition === null ? 0n : decodePosition(state.relayedPosition).low),
+            );
+    gauge.set(lag.seconds);
+  });
+  // Registered after lag_seconds, whose scrape measures both.
+  metrics.gaugeOf('lag_events', 'Events not yet on Kafka (PostgreSQL store; 0 with EventStoreDB).', () => lag.events);
+  const sendDuration = metrics.histogram('send_duration_seconds', 'Time for Kafka to acknowledge one send.');
+  const sendSize = metrics.histogram('send_batch_size', 'Messages per acknowledged send.', [], SIZE_BUCKETS);
+  return (seconds, events) => {
+    sendDuration.observe(seconds);
+    sendSize.observe(events);
+  };
 }
 
 /**
  * Serves `GET /health` (JSON; 503 while the active relay cannot advance) and `GET /metrics`
- * (Prometheus text) on `host:port`.
+ * (Prometheus text, see `relayMetrics`) on `host:port`.
  */
-export async function serveMetrics(options: {
+export async function serveStatus(options: {
   host: string;
   port: number;
   /** Bearer token required on every path but /health (STATUS_TOKEN); null or absent: none. */
@@ -131,8 +156,10 @@ export async function serveMetrics(options: {
   name: string;
   state: RelayState;
   store: EventStore;
-}): Promise<{ port: number; close(): Promise<void> }> {
-  const { state, name, store } = options;
+  /** Served at `/metrics`; null: no `/metrics` here (METRICS_ENABLED=false, or METRICS_PORT). */
+  metrics: ServiceMetrics | null;
+}): Promise<MetricsServer> {
+  const { state, name, store, metrics } = options;
   const lag = () => measureLag(store, state.relayedPosition).catch(() => null);
   const access = { host: options.host, token: options.token ?? null };
   const server = http.createServer((req, res) => {
@@ -143,15 +170,15 @@ export async function serveMetrics(options: {
         .end(STATUS_UNAUTHORIZED_BODY);
       return;
     }
-    if (req.method !== 'GET' || (path !== '/health' && path !== '/metrics')) {
+    if (req.method !== 'GET' || (path !== '/health' && (path !== '/metrics' || !metrics))) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
       return;
     }
+    if (path === '/metrics' && metrics) {
+      answerMetrics(metrics, res);
+      return;
+    }
     void lag().then((measured) => {
-      if (path === '/metrics') {
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(prometheusText(name, state, measured));
-        return;
-      }
       const body = healthBody(name, state, measured);
       // Without the token, /health says whether the relay is up, not what it is doing.
       const shown = statusDetailsAllowed(access, req.headers.authorization) ? body : { status: body.status };
@@ -160,16 +187,5 @@ export async function serveMetrics(options: {
         .end(JSON.stringify(shown));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(server, options);
 }

@@ -133,7 +133,9 @@ function messagesOf(
     return { replay: replayAccount(replays, request, recorded.position) };
   }
   const mapped = mapRecordedEvent(recorded);
-  if (mapped.kind === 'publish') return { topic: mapped.topic, message: toKafkaMessage(mapped.event) };
+  if (mapped.kind === 'publish') {
+    return { topic: mapped.topic, message: toKafkaMessage(mapped.event, undefined, recorded.metadata.traceparent) };
+  }
   if (mapped.kind === 'replay') return { replay: replayStream(replays, mapped) };
   return null;
 }

@@ -1,6 +1,7 @@
 import { PUBLISHER_TOPICS } from '@publisher/contracts';
 import { foldRelayControl, type RelayControlEvent, relayControlStream } from '@publisher/domain';
 import { type EventStore, idleConnectionError, selectEventStore } from '@publisher/event-store';
+import { inSpan, linkTo, ServiceMetrics, SpanKind, serveMetrics } from '@publisher/telemetry';
 import type { Kafka, Producer } from 'kafkajs';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
@@ -9,8 +10,8 @@ import { type RelayConfig, type RelayOptions, relayDefaults } from './config.ts'
 import { isRelayError } from './errors.ts';
 import { createKafka, createRelayProducer, ensureTopics } from './kafka.ts';
 import { acquireLeadership, sleep } from './leader.ts';
-import { initialRelayState, type RelayState, serveMetrics } from './metrics.ts';
-import { prefetch, prepareBatches } from './pipeline.ts';
+import { initialRelayState, type RelayState, relayMetrics, type SendObserver, serveStatus } from './metrics.ts';
+import { type PreparedBatch, prefetch, prepareBatches } from './pipeline.ts';
 import { installFastRecordEncoder } from './record-encoder.ts';
 
 export interface RelayHandle {
@@ -18,6 +19,8 @@ export interface RelayHandle {
   readonly state: Readonly<RelayState>;
   /** Port of /health and /metrics, or null without HTTP. */
   readonly port: number | null;
+  /** Port `/metrics` answers on (METRICS_PORT's server, or `port`); null when not served. */
+  readonly metricsPort: number | null;
   /** Stops relaying (the in-flight batch is either acknowledged and checkpointed, or re-sent next time). */
   close(): Promise<void>;
 }
@@ -33,7 +36,7 @@ export interface RelayHandle {
  */
 export async function start(options: RelayOptions): Promise<RelayHandle> {
   const config: RelayConfig = { ...relayDefaults, ...options };
-  const logger = config.logger ?? pino({ name: 'kafka-relay', level: config.logLevel });
+  const logger = config.logger ?? pino({ level: config.logLevel, base: { service: 'kafka-relay', pid: process.pid } });
   const pool = new pg.Pool({
     connectionString: config.databaseUrl,
     max: 3,
@@ -50,20 +53,31 @@ export async function start(options: RelayOptions): Promise<RelayHandle> {
   const state = initialRelayState();
   const stop = new AbortController();
 
-  let http: Awaited<ReturnType<typeof serveMetrics>> | null = null;
+  const { telemetry } = config;
+  const metrics = telemetry.metricsEnabled ? new ServiceMetrics('relay') : null;
+  const eventStoreKind = typeof config.eventStore === 'object' ? 'injected' : config.eventStore;
+  const observeSend = metrics ? relayMetrics(metrics, state, store, eventStoreKind) : undefined;
+  let http: Awaited<ReturnType<typeof serveStatus>> | null = null;
+  let metricsHttp: Awaited<ReturnType<typeof serveMetrics>> | null = null;
   try {
     await checkpoints.migrate();
     if (config.port !== null) {
-      http = await serveMetrics({
+      const served = telemetry.metricsPort === null ? metrics : null;
+      http = await serveStatus({
         host: config.host,
         port: config.port,
         token: config.statusToken,
         name: config.name,
         state,
         store,
+        metrics: served,
       });
     }
+    if (metrics && telemetry.metricsPort !== null) {
+      metricsHttp = await serveMetrics(metrics, { host: config.host, port: telemetry.metricsPort });
+    }
   } catch (err) {
+    await http?.close();
     if (ownsStore) await store.close();
     await pool.end();
     throw err;
@@ -75,7 +89,7 @@ export async function start(options: RelayOptions): Promise<RelayHandle> {
     else logger.warn({ ...encoder }, 'kafkajs record encoder not replaced; relaying with its own');
   }
   const kafka = createKafka({ brokers: config.brokers, clientId: config.clientId, logger });
-  const running = supervise({ config, logger, store, checkpoints, kafka, state, signal: stop.signal });
+  const running = supervise({ config, logger, store, checkpoints, kafka, state, observeSend, signal: stop.signal });
   logger.info(
     { relay: config.name, brokers: config.brokers, port: http?.port ?? null, batch_size: config.batchSize },
     'kafka relay started',
@@ -84,12 +98,14 @@ export async function start(options: RelayOptions): Promise<RelayHandle> {
   return {
     state,
     port: http?.port ?? null,
+    metricsPort: metricsHttp?.port ?? (metrics && http ? http.port : null),
     async close() {
       if (stop.signal.aborted) return;
       stop.abort();
       await running;
       state.role = 'stopped';
       await http?.close();
+      await metricsHttp?.close();
       if (ownsStore) await store.close();
       await pool.end();
       logger.info({ relay: config.name, position: state.relayedPosition }, 'kafka relay stopped');
@@ -126,6 +142,7 @@ interface RelayContext {
   checkpoints: CheckpointStore;
   kafka: Kafka;
   state: RelayState;
+  observeSend?: SendObserver;
   signal: AbortSignal;
 }
 
@@ -244,8 +261,10 @@ async function relayFromCheckpoint(ctx: RelayContext, signal: AbortSignal, onPro
               at: new Date(),
             };
           }, SLOW_SEND_MS);
+          const started = performance.now();
           try {
-            await producer.sendBatch({ topicMessages: prepared.topicMessages, acks: -1, timeout: 30_000 });
+            await sendTraced(producer, prepared.topicMessages);
+            ctx.observeSend?.((performance.now() - started) / 1000, prepared.published + prepared.replayed);
           } catch (err) {
             state.broker = 'unavailable';
             state.sendFailures++;
@@ -294,4 +313,26 @@ async function relayFromCheckpoint(ctx: RelayContext, signal: AbortSignal, onPro
     signal.removeEventListener('abort', disconnect);
     await producer.disconnect().catch(() => {});
   }
+}
+
+/** Links per send span: enough to find the commands of a small batch, bounded for a large one. */
+const MAX_SPAN_LINKS = 32;
+
+/**
+ * One `sendBatch` in a producer span linked to the traces of (up to MAX_SPAN_LINKS of) the events
+ * it carries; each message keeps its own `traceparent` header (the command's), which the worker
+ * continues.
+ */
+function sendTraced(producer: Producer, topicMessages: PreparedBatch['topicMessages']): Promise<unknown> {
+  const links = [];
+  outer: for (const { messages } of topicMessages) {
+    for (const message of messages) {
+      const link = linkTo((message.headers as Record<string, string> | undefined)?.traceparent);
+      if (link) links.push(link);
+      if (links.length >= MAX_SPAN_LINKS) break outer;
+    }
+  }
+  return inSpan('relay send', { kind: SpanKind.PRODUCER, links }, () =>
+    producer.sendBatch({ topicMessages, acks: -1, timeout: 30_000 }),
+  );
 }

@@ -83,7 +83,7 @@ function replayMessage(source: ReplaySource, event: RecordedEvent, replayId: str
   try {
     const mapped = mapRecordedEvent(event);
     if (mapped.kind !== 'publish') return null;
-    return { topic: mapped.topic, message: toKafkaMessage(mapped.event, replayId) };
+    return { topic: mapped.topic, message: toKafkaMessage(mapped.event, replayId, event.metadata.traceparent) };
   } catch (err) {
     if (!isRelayError(err, 'RELAY_UNMAPPABLE_EVENT')) throw err;
     source.warn?.({ err, replay_id: replayId, event_id: event.id }, 'replay leaves out an event it cannot map');

@@ -6,6 +6,7 @@
  */
 import { createPostgresEventStore } from '@publisher/event-store';
 import { loadStatusAccess, statusRequestAllowed } from '@publisher/platform/status-access';
+import { ServiceMetrics, type ServiceName } from '@publisher/telemetry';
 import { createTestDatabase } from '@publisher/testing';
 import { pino } from 'pino';
 import t from 'tap';
@@ -15,7 +16,7 @@ import { startStatusServer } from '../../projector/src/status-server.ts';
 import { loadWorkerConfig } from '../../publishing-worker/src/config.ts';
 import { initialWorkerState, serveStatus } from '../../publishing-worker/src/status.ts';
 import { loadRelayConfig } from '../src/config.ts';
-import { initialRelayState, serveMetrics } from '../src/metrics.ts';
+import { initialRelayState, serveStatus as serveRelayStatus } from '../src/metrics.ts';
 
 const TOKEN = 'status-token-0123456789';
 
@@ -77,20 +78,36 @@ t.test('with a token, every status path but /health answers 401 without it', asy
   const projector = { status: () => projectorStatus, close: async () => {} } as unknown as Projector;
   const logger = pino({ level: 'silent' });
   const servers: Array<[string, number, string[]]> = [];
-  const p = await startStatusServer(projector, { host: '127.0.0.1', port: 0, token: TOKEN, logger });
+  // Each serves /metrics (Prometheus scrapes it with the token; test/compose.test.ts checks it does).
+  const metrics = (service: ServiceName) => new ServiceMetrics(service);
+  const p = await startStatusServer(projector, {
+    host: '127.0.0.1',
+    port: 0,
+    token: TOKEN,
+    logger,
+    metrics: metrics('projector'),
+  });
   t.teardown(() => p.close());
   servers.push(['projector', (p.server.address() as { port: number }).port, ['/ready', '/status', '/metrics']]);
-  const r = await serveMetrics({
+  const r = await serveRelayStatus({
     host: '127.0.0.1',
     port: 0,
     token: TOKEN,
     name: 'kafka-relay',
     state: initialRelayState(),
     store,
+    metrics: metrics('relay'),
   });
   t.teardown(r.close);
   servers.push(['relay', r.port, ['/metrics']]);
-  const w = await serveStatus({ host: '127.0.0.1', port: 0, token: TOKEN, group: 'g', state: initialWorkerState() });
+  const w = await serveStatus({
+    host: '127.0.0.1',
+    port: 0,
+    token: TOKEN,
+    group: 'g',
+    state: initialWorkerState(),
+    metrics: metrics('worker'),
+  });
   t.teardown(w.close);
   servers.push(['worker', w.port, ['/metrics']]);
 

@@ -1,5 +1,6 @@
 import { type EventStoreKind, eventStoreSelectionFromEnv } from '@publisher/event-store';
 import { loadStatusAccess } from '@publisher/platform/status-access';
+import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
 import { ConfigError } from './errors.ts';
 
 export const DEFAULT_PROJECTOR_PORT = 3002;
@@ -27,6 +28,8 @@ export interface ProjectorConfig {
   standbyRetryMs: number;
   /** Bounds of every PostgreSQL call (its session, the event store's pool). */
   database: DatabaseTimeouts;
+  /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED, OTEL_EXPORTER_OTLP_ENDPOINT. */
+  telemetry: TelemetryConfig;
 }
 
 /**
@@ -76,6 +79,7 @@ export function loadProjectorConfig(env: NodeJS.ProcessEnv = process.env): Proje
       statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
       queryTimeoutMs: integer(env, 'DATABASE_QUERY_TIMEOUT_MS', 35_000, 100, 3_600_000),
     },
+    telemetry: loadTelemetryConfig(env),
   };
 }
 

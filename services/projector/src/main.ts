@@ -1,9 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { type EventStore, selectEventStore } from '@publisher/event-store';
 import { migrateReadModel } from '@publisher/read-model';
+import { type MetricsServer, serveMetrics, startTracing } from '@publisher/telemetry';
 import pg from 'pg';
 import { type Logger, pino } from 'pino';
 import { loadProjectorConfig, type ProjectorConfig } from './config.ts';
+import { projectorMetrics } from './metrics.ts';
 import { startProjector } from './projector.ts';
 import type { ProjectorStatus } from './status.ts';
 
@@ -11,6 +13,8 @@ export interface RunningProjector {
   status(): ProjectorStatus;
   /** Address of the status server, when one runs. */
   statusUrl: string | null;
+  /** The port `/metrics` answers on (METRICS_PORT's server or the status server's), if any. */
+  metricsPort: number | null;
   close(): Promise<void>;
 }
 
@@ -65,6 +69,9 @@ export async function start(
     await pool.end();
   }
   const store = deps.store ?? (await openEventStore(config, logger));
+  const { telemetry } = config;
+  const served = config.statusPort !== null || telemetry.metricsPort !== null;
+  const pm = telemetry.metricsEnabled && served ? projectorMetrics(store, config.eventStore) : null;
   const projector = startProjector({
     store,
     connectionString: config.databaseUrl,
@@ -72,29 +79,40 @@ export async function start(
     batchSize: config.batchSize,
     standbyRetryMs: config.standbyRetryMs,
     timeouts: config.database,
+    onBatch: pm?.onBatch,
   });
+  pm?.watch(() => projector.status());
   // Loaded only when used: a projector without a status server starts faster (it matters when an
   // orchestrator restarts it, and in the crash tests).
   let server: Awaited<ReturnType<typeof import('./status-server.ts').startStatusServer>> | null = null;
-  if (config.statusPort !== null) {
-    try {
+  let metricsServer: MetricsServer | null = null;
+  try {
+    if (config.statusPort !== null) {
       const { startStatusServer } = await import('./status-server.ts');
       server = await startStatusServer(projector, {
         host: config.host,
         port: config.statusPort,
         token: config.statusToken,
         logger,
+        metrics: telemetry.metricsPort === null ? (pm?.metrics ?? null) : null,
       });
-    } catch (err) {
-      await projector.close();
-      throw err;
     }
+    if (pm && telemetry.metricsPort !== null) {
+      metricsServer = await serveMetrics(pm.metrics, { host: config.host, port: telemetry.metricsPort });
+    }
+  } catch (err) {
+    await server?.close();
+    await projector.close();
+    throw err;
   }
   const address = server?.server.address();
+  const statusPort = address && typeof address === 'object' ? address.port : null;
   return {
     status: () => projector.status(),
     statusUrl: address && typeof address === 'object' ? `http://${address.address}:${address.port}` : null,
+    metricsPort: metricsServer?.port ?? (pm ? statusPort : null),
     async close() {
+      await metricsServer?.close();
       await server?.close();
       await projector.close();
       if (!deps.store) await store.close();
@@ -106,6 +124,9 @@ export async function start(
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadProjectorConfig(env);
   const logger = pino({ level: config.logLevel, base: { service: 'projector' } });
+  const tracing = config.telemetry.tracingEnabled
+    ? startTracing({ service: 'publisher-projector', endpoint: config.telemetry.otlpEndpoint, asyncContext: false })
+    : null;
   const running = await start(config, { logger });
   logger.info({ status_url: running.statusUrl }, 'projector started');
   let closing = false;
@@ -114,7 +135,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     closing = true;
     logger.info({ signal }, 'projector closing');
     running.close().then(
-      () => process.exit(0),
+      async () => {
+        await tracing?.shutdown().catch(() => {});
+        process.exit(0);
+      },
       (err) => {
         logger.error({ err }, 'projector close failed');
         process.exit(1);

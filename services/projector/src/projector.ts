@@ -7,6 +7,7 @@ import {
   readCheckpoint,
   skippedEventIds,
 } from '@publisher/read-model';
+import { inSpan } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import type { DatabaseTimeouts } from './config.ts';
 import { CheckpointMovedError, LeadershipLostError } from './errors.ts';
@@ -32,6 +33,8 @@ export interface ProjectorOptions {
   applicationName?: string;
   /** Timeouts of the projector's session (none by default; `main` passes the configured ones). */
   timeouts?: DatabaseTimeouts;
+  /** Told each committed batch's event count and duration (the batch metrics). */
+  onBatch?: (events: number, seconds: number) => void;
 }
 
 export interface Projector {
@@ -116,13 +119,11 @@ export function startProjector(options: ProjectorOptions): Projector {
           status.state = 'catching_up';
           next = iterator.next();
         }
-        const r = await writeBatchIsolating(session, {
-          projection,
-          expected: position,
-          events,
-          skipped,
-          notifySchema: schema,
-        });
+        const started = performance.now();
+        const r = await inSpan('projector batch', { attributes: { 'publisher.events': events.length } }, () =>
+          writeBatchIsolating(session, { projection, expected: position, events, skipped, notifySchema: schema }),
+        );
+        options.onBatch?.(events.length, (performance.now() - started) / 1000);
         position = r.position;
         status.position = position;
         status.events_processed += r.processed;

@@ -1,8 +1,8 @@
 import { STATUS_UNAUTHORIZED_BODY, statusRequestAllowed } from '@publisher/platform/status-access';
+import type { ServiceMetrics } from '@publisher/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Projector } from './projector.ts';
-import { prometheusText } from './status.ts';
 
 /**
  * The projector's own small HTTP server, on STATUS_HOST (loopback by default); with a token
@@ -11,13 +11,13 @@ import { prometheusText } from './status.ts';
  * - `GET /ready`: 200 unless the projection is stopped by a poison event (then 503 naming it);
  *   a standby instance is ready (it is healthy and waiting to take over);
  * - `GET /status`: the status as JSON;
- * - `GET /metrics`: Prometheus text (processed events, lag in events and seconds, state, position).
+ * - `GET /metrics`: Prometheus text (see `metrics.ts`), unless METRICS_ENABLED=false.
  * @example
  * const server = await startStatusServer(projector, { host: '127.0.0.1', port: 3002, logger });
  */
 export async function startStatusServer(
   projector: Projector,
-  options: { host: string; port: number; token?: string | null; logger: Logger },
+  options: { host: string; port: number; token?: string | null; logger: Logger; metrics: ServiceMetrics | null },
 ): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: options.logger.child({ component: 'status-server' }) as FastifyBaseLogger,
@@ -46,9 +46,9 @@ export async function startStatusServer(
     return { success: true, data: { status: 'ready', state: s.state } };
   });
   app.get('/status', async () => ({ success: true, data: projector.status() }));
-  app.get('/metrics', async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4').send(prometheusText(projector.status())),
-  );
+  const { metrics } = options;
+  if (metrics)
+    app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
   await app.listen({ host: options.host, port: options.port });
   return app;
 }

@@ -30,34 +30,3 @@ export interface ProjectorStatus {
 
 /** Lag in events is counted by reading ahead at most this many events. */
 export const LAG_EVENTS_CAP = 10_000;
-
-/**
- * Prometheus text exposition of a status.
- * @example
- * reply.type('text/plain; version=0.0.4').send(prometheusText(projector.status()));
- */
-export function prometheusText(s: ProjectorStatus): string {
-  const labels = `{projection="${s.projection}"}`;
-  const states: ProjectorState[] = ['starting', 'standby', 'catching_up', 'live', 'stopped', 'closed'];
-  const lines = [
-    '# HELP projector_events_processed_total Events projected by this process.',
-    '# TYPE projector_events_processed_total counter',
-    `projector_events_processed_total${labels} ${s.events_processed}`,
-    '# HELP projector_batches_committed_total Batch transactions committed by this process.',
-    '# TYPE projector_batches_committed_total counter',
-    `projector_batches_committed_total${labels} ${s.batches_committed}`,
-    '# HELP projector_lag_events Events after the checkpoint (capped).',
-    '# TYPE projector_lag_events gauge',
-    `projector_lag_events${labels} ${s.lag_events}`,
-    '# HELP projector_lag_seconds Age of the last projected event while behind the head; 0 when caught up.',
-    '# TYPE projector_lag_seconds gauge',
-    `projector_lag_seconds${labels} ${s.lag_seconds}`,
-    '# HELP projector_state 1 for the current state of the projection in this process.',
-    '# TYPE projector_state gauge',
-    ...states.map((st) => `projector_state{projection="${s.projection}",state="${st}"} ${st === s.state ? 1 : 0}`),
-    '# HELP projector_position_info The processed position (checkpoint), as a label.',
-    '# TYPE projector_position_info gauge',
-    `projector_position_info{projection="${s.projection}",position="${s.position ?? ''}"} 1`,
-  ];
-  return `${lines.join('\n')}\n`;
-}

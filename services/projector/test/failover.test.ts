@@ -7,7 +7,7 @@ import {
   migrateReadModel,
   readCheckpoint,
 } from '@publisher/read-model';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, scrapeMetrics } from '@publisher/testing';
 import t from 'tap';
 import type { ProjectorStatus } from '../src/status.ts';
 import { appendToRecord, appendWorkload, createRecord, spawnProjector, waitFor } from './support.ts';
@@ -56,7 +56,7 @@ t.test('two instances: exactly one projects; kill it and the other takes over', 
   t.match((await loadPublishingRecords(rm.db, EVERY_TENANT, [r.id])).get(r.id), { status: 'publishing', revision: 1 });
   t.ok((await b.status()).events_processed >= 1, 'B is the one projecting now');
   t.equal((await fetch(`http://127.0.0.1:${b.port}/ready`)).status, 200);
-  const metrics = await (await fetch(`http://127.0.0.1:${b.port}/metrics`)).text();
-  t.match(metrics, /projector_lag_events\{projection="read_models"\} 0/);
-  t.match(metrics, /projector_state\{projection="read_models",state="live"\} 1/);
+  const metrics = await scrapeMetrics(`http://127.0.0.1:${b.port}/metrics`);
+  t.equal(metrics.value('publisher_projector_lag_events'), 0);
+  t.equal(metrics.value('publisher_projector_state', { state: 'live' }), 1);
 });

@@ -16,7 +16,8 @@ import { appendToRecord, at, createRecord, event, listenForNotices, waitFor } fr
 
 const database = await createTestDatabase('projector');
 t.teardown(database.drop);
-const store = createPostgresEventStore({ connectionString: database.url });
+// Polling so rarely that within a test only a wake-up (the append's notice) can move the projector.
+const store = createPostgresEventStore({ connectionString: database.url, pollIntervalMs: 600_000 });
 t.teardown(() => store.close());
 await store.migrate();
 const rm = createReadModelConnection({ connectionString: database.url });
@@ -40,10 +41,9 @@ t.test('catches up, then projects live events promptly', async (t) => {
   t.match(rows.get(b.id), { deleted: true, account_id: 2, revision: 1 });
   await waitFor('live', () => projector.status().state === 'live');
 
-  const started = Date.now();
+  // Bounded by caughtUpTo's 15 s, far inside the 10 min poll: woken by the append, not found by a poll.
   const live = await appendToRecord(store, a.id, 2, ['PublishingRetried', {}]);
   await caughtUpTo(live.position);
-  t.ok(Date.now() - started < 2000, 'a live event is projected within a poll interval or two');
   t.match(projector.status(), { state: 'live', position: live.position, lag_events: 0, lag_seconds: 0 });
 });
 

@@ -1,4 +1,5 @@
 import type { PublishingRecordRepresentation } from '@publisher/contracts';
+import { injectTraceparent, inSpan, SpanKind } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import { cleanText } from './clean-text.ts';
 import { WorkerError } from './errors.ts';
@@ -10,16 +11,22 @@ export type CommandOutcome =
   /** 404: unknown or deleted; 409: illegal transition (someone else claimed it, or it moved on). */
   | { kind: 'refused'; status: 404 | 409; code: string; message: string };
 
+/** Which workflow a command belongs to and what caused it (the Kafka event the worker reacts to). */
+export interface CommandCause {
+  correlationId: string;
+  causationId: string;
+}
+
 export interface CommandClient {
   /** `pending → publishing`: the claim. A 409 means another worker (or a person) has it. */
-  start(recordId: string, accountId: number, correlationId: string): Promise<CommandOutcome>;
+  start(recordId: string, accountId: number, cause: CommandCause): Promise<CommandOutcome>;
   succeed(
     recordId: string,
     accountId: number,
     result: { external_url: string; external_id: string | null },
-    correlationId: string,
+    cause: CommandCause,
   ): Promise<CommandOutcome>;
-  fail(recordId: string, accountId: number, error: string, correlationId: string): Promise<CommandOutcome>;
+  fail(recordId: string, accountId: number, error: string, cause: CommandCause): Promise<CommandOutcome>;
 }
 
 export interface CommandClientOptions {
@@ -50,18 +57,36 @@ const RETRYABLE = new Set([429, 500, 502, 503, 504]);
  *
  * @example
  * const commands = createCommandClient({ baseUrl: 'http://127.0.0.1:3000', token: tokens.forAccount, timeoutMs: 10_000, retryBudgetMs: 60_000, outcomeRetryBudgetMs: 120_000, logger });
- * const claim = await commands.start(recordId, accountId, correlationId);
+ * const claim = await commands.start(recordId, accountId, cause);
  */
 export function createCommandClient(options: CommandClientOptions): CommandClient {
   const base = `${options.baseUrl.replace(/\/+$/, '')}/api/v1/publisher/publishing-records`;
 
-  async function send(
+  /** One command in a client span whose `traceparent` every attempt sends (the API continues it). */
+  function send(
     recordId: string,
     action: string,
     accountId: number,
     body: object,
-    correlationId: string,
+    cause: CommandCause,
     budgetMs: number,
+  ): Promise<CommandOutcome> {
+    const attributes = { 'publisher.command': action, 'publisher.record_id': recordId };
+    return inSpan(`command ${action}`, { kind: SpanKind.CLIENT, attributes }, () => {
+      const traceHeaders: Record<string, string> = {};
+      injectTraceparent(traceHeaders);
+      return sendWithRetries(recordId, action, accountId, body, cause, budgetMs, traceHeaders);
+    });
+  }
+
+  async function sendWithRetries(
+    recordId: string,
+    action: string,
+    accountId: number,
+    body: object,
+    cause: CommandCause,
+    budgetMs: number,
+    traceHeaders: Record<string, string>,
   ): Promise<CommandOutcome> {
     const url = `${base}/${encodeURIComponent(recordId)}/${action}`;
     const deadline = Date.now() + budgetMs;
@@ -76,7 +101,9 @@ export function createCommandClient(options: CommandClientOptions): CommandClien
           headers: {
             authorization: `Bearer ${options.token(accountId)}`,
             'content-type': 'application/json',
-            'x-correlation-id': correlationId,
+            'x-correlation-id': cause.correlationId,
+            'x-causation-id': cause.causationId,
+            ...traceHeaders,
           },
           body: JSON.stringify(body),
           signal: AbortSignal.timeout(options.timeoutMs),
@@ -125,9 +152,8 @@ export function createCommandClient(options: CommandClientOptions): CommandClien
   }
 
   return {
-    start: (recordId, accountId, correlationId) =>
-      send(recordId, 'start', accountId, {}, correlationId, options.retryBudgetMs),
-    succeed: (recordId, accountId, result, correlationId) =>
+    start: (recordId, accountId, cause) => send(recordId, 'start', accountId, {}, cause, options.retryBudgetMs),
+    succeed: (recordId, accountId, result, cause) =>
       send(
         recordId,
         'succeed',
@@ -135,16 +161,16 @@ export function createCommandClient(options: CommandClientOptions): CommandClien
         result.external_id === null
           ? { external_url: result.external_url }
           : { external_url: result.external_url, external_id: result.external_id },
-        correlationId,
+        cause,
         options.outcomeRetryBudgetMs,
       ),
-    fail: (recordId, accountId, error, correlationId) =>
+    fail: (recordId, accountId, error, cause) =>
       send(
         recordId,
         'fail',
         accountId,
         { error: cleanText(error, 4000) || 'publishing failed' },
-        correlationId,
+        cause,
         options.outcomeRetryBudgetMs,
       ),
   };

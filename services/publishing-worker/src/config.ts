@@ -2,6 +2,7 @@ import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { type DestinationPolicy, destinationPolicyFromEnv } from '@publisher/destination-policy';
 import { integerFromEnv, type JwtPolicy, loadJwtPolicy, resolveJwtSecret } from '@publisher/platform';
 import { loadStatusAccess } from '@publisher/platform/status-access';
+import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import type { WordPressCredentials } from './destinations/index.ts';
 import { WorkerError } from './errors.ts';
@@ -58,6 +59,8 @@ export interface WorkerConfig {
   port: number | null;
   logLevel: string;
   logger?: Logger;
+  /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED, OTEL_EXPORTER_OTLP_ENDPOINT. */
+  telemetry: TelemetryConfig;
 }
 
 export type WorkerOptions = Pick<WorkerConfig, 'brokers' | 'commandApiUrl' | 'jwtSecret'> & Partial<WorkerConfig>;
@@ -84,6 +87,7 @@ export const workerDefaults: Omit<WorkerConfig, 'brokers' | 'commandApiUrl' | 'j
   host: '127.0.0.1',
   port: DEFAULT_WORKER_PORT,
   logLevel: 'info',
+  telemetry: loadTelemetryConfig({}),
 };
 
 /** The topic the worker consumes and its dead-letter topic, with the prefix applied. */
@@ -161,6 +165,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
         ? null
         : integer(env, 'PUBLISHING_WORKER_PORT', DEFAULT_WORKER_PORT, 0, 65535),
     logLevel: env.LOG_LEVEL || workerDefaults.logLevel,
+    telemetry: loadTelemetryConfig(env),
     warnings,
   };
 }

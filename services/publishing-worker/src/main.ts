@@ -1,4 +1,5 @@
 import { pathToFileURL } from 'node:url';
+import { startTracing } from '@publisher/telemetry';
 import pino from 'pino';
 import { loadWorkerConfig } from './config.ts';
 import { start, type WorkerHandle } from './worker.ts';
@@ -11,8 +12,11 @@ import { start, type WorkerHandle } from './worker.ts';
  */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<WorkerHandle> {
   const { warnings, ...config } = loadWorkerConfig(env);
-  const logger = pino({ name: 'publishing-worker', level: config.logLevel });
+  const logger = pino({ level: config.logLevel, base: { service: 'publishing-worker', pid: process.pid } });
   for (const warning of warnings) logger.warn(warning);
+  const tracing = config.telemetry.tracingEnabled
+    ? startTracing({ service: 'publisher-publishing-worker', endpoint: config.telemetry.otlpEndpoint })
+    : null;
   const worker = await start({ ...config, logger });
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
@@ -20,7 +24,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Worker
     stopping = true;
     logger.info({ signal }, 'stopping publishing worker');
     worker.close().then(
-      () => process.exit(0),
+      async () => {
+        await tracing?.shutdown().catch(() => {});
+        process.exit(0);
+      },
       (err) => {
         logger.error({ err }, 'publishing worker did not stop cleanly');
         process.exit(1);

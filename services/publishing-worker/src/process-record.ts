@@ -1,4 +1,5 @@
 import type { IntegrationEvent } from '@publisher/contracts';
+import { inSpan, SpanKind } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import { cleanText } from './clean-text.ts';
 import type { CommandClient, CommandOutcome } from './command-client.ts';
@@ -31,15 +32,23 @@ export type PublishOutcome =
  */
 export async function publishRecord(
   event: IntegrationEvent,
-  deps: { commands: CommandClient; destinations: Destinations; logger: Logger; signal?: AbortSignal },
+  deps: {
+    commands: CommandClient;
+    destinations: Destinations;
+    logger: Logger;
+    signal?: AbortSignal;
+    /** Told every delivery attempt: the adapter's name (`unknown` without one), outcome and seconds. */
+    onDelivery?: (destination: string, outcome: 'published' | 'failed', seconds: number) => void;
+  },
 ): Promise<PublishOutcome> {
   if (!PENDING_EVENT_TYPES.has(event.event_type)) return { outcome: 'skipped', reason: event.event_type };
   const { commands, destinations, logger } = deps;
   const log = logger.child({ record_id: event.record_id, event_id: event.event_id });
-  // The worker's commands join the chain of the request that made the record pending.
-  const correlation = event.correlation_id;
+  // The worker's commands join the chain of the request that made the record pending, and name
+  // the event they react to as their cause.
+  const cause = { correlationId: event.correlation_id, causationId: event.event_id };
 
-  const claim = await commands.start(event.record_id, event.account_id, correlation);
+  const claim = await commands.start(event.record_id, event.account_id, cause);
   if (claim.kind === 'refused') {
     log.debug({ status: claim.status, code: claim.code }, 'claim refused; nothing to do');
     return { outcome: 'skipped', reason: `start answered ${claim.status} ${claim.code}` };
@@ -47,18 +56,24 @@ export async function publishRecord(
   const record = claim.record;
   const adapter = destinations.get(record.destination);
   let outcome: UnrecordedOutcome;
+  const started = performance.now();
   if (!adapter) {
     const known = [...destinations.keys()].join(', ');
     outcome = { outcome: 'failed', error: `no adapter for destination "${record.destination}" (known: ${known})` };
   } else {
-    try {
-      outcome = usableResult(await adapter.deliver(record, { attempt: record.attempts, signal: deps.signal }));
-    } catch (err) {
-      if (!isWorkerError(err, 'DELIVERY_FAILED')) log.error({ err }, 'adapter failed unexpectedly');
-      const message = isWorkerError(err, 'DELIVERY_FAILED') ? err.message : 'unexpected error in the worker';
-      outcome = { outcome: 'failed', error: message };
-    }
+    const attributes = { 'publisher.destination': record.destination, 'publisher.attempt': record.attempts };
+    outcome = await inSpan(`deliver ${record.destination}`, { kind: SpanKind.CLIENT, attributes }, async () => {
+      try {
+        return usableResult(await adapter.deliver(record, { attempt: record.attempts, signal: deps.signal }));
+      } catch (err) {
+        if (!isWorkerError(err, 'DELIVERY_FAILED')) log.error({ err }, 'adapter failed unexpectedly');
+        const message = isWorkerError(err, 'DELIVERY_FAILED') ? err.message : 'unexpected error in the worker';
+        return { outcome: 'failed' as const, error: message };
+      }
+    });
   }
+  // The adapter's name, not the record's text: a label takes only the registry's few values.
+  deps.onDelivery?.(adapter ? record.destination : 'unknown', outcome.outcome, (performance.now() - started) / 1000);
 
   // From here the record is ours and the destination has answered: the outcome is retried within
   // its budget; past it (or when refused outright) the message is dead-lettered with the outcome.
@@ -66,8 +81,8 @@ export async function publishRecord(
   try {
     recorded =
       outcome.outcome === 'published'
-        ? await commands.succeed(record.id, record.account_id, outcome, correlation)
-        : await commands.fail(record.id, record.account_id, outcome.error, correlation);
+        ? await commands.succeed(record.id, record.account_id, outcome, cause)
+        : await commands.fail(record.id, record.account_id, outcome.error, cause);
   } catch (err) {
     if (isWorkerError(err, 'COMMAND_API_UNAVAILABLE') || isWorkerError(err, 'COMMAND_API_REJECTED')) {
       throw new OutcomeNotRecordedError(record.id, outcome, err);

@@ -1,10 +1,10 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   STATUS_UNAUTHORIZED_BODY,
   statusDetailsAllowed,
   statusRequestAllowed,
 } from '@publisher/platform/status-access';
+import { answerMetrics, listen, type MetricsServer, type ServiceMetrics } from '@publisher/telemetry';
 
 /** Counters behind /health and /metrics. */
 export interface WorkerState {
@@ -44,48 +44,49 @@ export function initialWorkerState(): WorkerState {
   };
 }
 
-function prometheus(group: string, s: WorkerState): string {
-  const label = `group="${group}"`;
-  const metric = (type: 'counter' | 'gauge', name: string, help: string, value: number) =>
-    [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}{${label}} ${value}`].join('\n');
-  return `${[
-    metric('counter', 'publisher_worker_messages_total', 'Kafka messages handled.', s.messages),
-    metric('counter', 'publisher_worker_published_total', 'Records delivered and recorded published.', s.published),
-    metric('counter', 'publisher_worker_failed_total', 'Deliveries that failed and were recorded failed.', s.failed),
-    metric(
-      'counter',
-      'publisher_worker_skipped_total',
-      'Events needing no work (other types, claims refused).',
-      s.skipped,
-    ),
-    metric('counter', 'publisher_worker_duplicates_total', 'Redelivered events skipped by event id.', s.duplicates),
-    metric(
-      'counter',
-      'publisher_worker_dead_lettered_total',
-      'Undecodable messages sent to the dead-letter topic.',
-      s.deadLettered,
-    ),
-    metric(
-      'counter',
-      'publisher_worker_outcomes_dead_lettered_total',
-      'Deliveries whose outcome the command API did not take; dead-lettered for an operator.',
-      s.outcomesDeadLettered,
-    ),
-    metric(
-      'counter',
-      'publisher_worker_claims_dead_lettered_total',
-      'Messages whose claim kept failing past the hold limit; dead-lettered, the record still pending.',
-      s.claimsDeadLettered,
-    ),
-    metric('counter', 'publisher_worker_errors_total', 'Handling errors (the message is tried again).', s.errors),
-    metric('gauge', 'publisher_worker_buffered_records', 'Records queued or in flight in this worker.', s.buffered),
-    metric(
-      'gauge',
-      'publisher_worker_consumer_up',
-      '1 while the consumer group member is running.',
-      s.consumer === 'running' ? 1 : 0,
-    ),
-  ].join('\n')}\n`;
+/** Observes one delivery attempt (see `workerMetrics`). */
+export type DeliveryObserver = (destination: string, outcome: 'published' | 'failed', seconds: number) => void;
+
+/**
+ * The worker's series (`publisher_worker_…`): deliveries by destination adapter and outcome
+ * (`deliveries_total`, `delivery_duration_seconds`), dead letters by reason, and the message
+ * counters read from its state on each scrape.
+ * @example
+ * const onDelivery = workerMetrics(metrics, state);
+ */
+export function workerMetrics(metrics: ServiceMetrics, s: WorkerState): DeliveryObserver {
+  metrics.counterOf('messages_total', 'Kafka messages handled.', () => s.messages);
+  metrics.counterOf('published_total', 'Records delivered and recorded published.', () => s.published);
+  metrics.counterOf('failed_total', 'Deliveries that failed and were recorded failed.', () => s.failed);
+  metrics.counterOf('skipped_total', 'Events needing no work (other types, claims refused).', () => s.skipped);
+  metrics.counterOf('duplicates_total', 'Redelivered events skipped by event id.', () => s.duplicates);
+  metrics.counterOf(
+    'dead_letters_total',
+    'Messages sent to the dead-letter topic, by reason.',
+    () => ({
+      undecodable: s.deadLettered,
+      outcome_not_recorded: s.outcomesDeadLettered,
+      claim_not_made: s.claimsDeadLettered,
+    }),
+    'reason',
+  );
+  metrics.counterOf('errors_total', 'Handling errors (the message is tried again).', () => s.errors);
+  metrics.gaugeOf('buffered_records', 'Records queued or in flight in this worker.', () => s.buffered);
+  metrics.gaugeOf('consumer_up', '1 while the consumer group member is running.', () =>
+    s.consumer === 'running' ? 1 : 0,
+  );
+  const deliveries = metrics.counter('deliveries_total', 'Delivery attempts by destination and outcome.', [
+    'destination',
+    'outcome',
+  ]);
+  const duration = metrics.histogram('delivery_duration_seconds', 'Delivery attempt duration by destination.', [
+    'destination',
+    'outcome',
+  ]);
+  return (destination, outcome, seconds) => {
+    deliveries.inc({ destination, outcome });
+    duration.observe({ destination, outcome }, seconds);
+  };
 }
 
 /** `GET /health` (JSON; 503 unless the consumer runs) and `GET /metrics` (Prometheus text). */
@@ -96,8 +97,10 @@ export async function serveStatus(options: {
   token?: string | null;
   group: string;
   state: WorkerState;
-}): Promise<{ port: number; close(): Promise<void> }> {
-  const { state, group } = options;
+  /** Served at `/metrics`; null: no `/metrics` here (METRICS_ENABLED=false, or METRICS_PORT). */
+  metrics: ServiceMetrics | null;
+}): Promise<MetricsServer> {
+  const { state, group, metrics } = options;
   const access = { host: options.host, token: options.token ?? null };
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -105,8 +108,8 @@ export async function serveStatus(options: {
       res
         .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
         .end(STATUS_UNAUTHORIZED_BODY);
-    } else if (req.method === 'GET' && path === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(prometheus(group, state));
+    } else if (req.method === 'GET' && path === '/metrics' && metrics) {
+      answerMetrics(metrics, res);
     } else if (req.method === 'GET' && path === '/health') {
       const ok = state.consumer === 'running';
       const status = ok ? 'ok' : 'degraded';
@@ -117,16 +120,5 @@ export async function serveStatus(options: {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(server, options);
 }

@@ -5,6 +5,7 @@ import {
   type IntegrationEvent,
 } from '@publisher/contracts';
 import type { Resolve } from '@publisher/destination-policy';
+import { contextFrom, inSpan, ServiceMetrics, SpanKind, serveMetrics } from '@publisher/telemetry';
 import { type EachMessagePayload, type KafkaMessage, Partitioners } from 'kafkajs';
 import pino from 'pino';
 import { createCommandClient } from './command-client.ts';
@@ -24,7 +25,7 @@ import { OffsetTracker } from './offset-tracker.ts';
 import { publishRecord } from './process-record.ts';
 import { openSigningSecrets } from './signing-secrets.ts';
 import { sleep } from './sleep.ts';
-import { initialWorkerState, serveStatus, type WorkerState } from './status.ts';
+import { initialWorkerState, serveStatus, type WorkerState, workerMetrics } from './status.ts';
 import { TenantScheduler } from './tenant-scheduler.ts';
 import { createTokenSource } from './token.ts';
 
@@ -32,6 +33,8 @@ export interface WorkerHandle {
   readonly state: Readonly<WorkerState>;
   /** Port of /health and /metrics, or null. */
   readonly port: number | null;
+  /** Port `/metrics` answers on (METRICS_PORT's server, or `port`); null when not served. */
+  readonly metricsPort: number | null;
   /** Leaves the group after the records in flight are recorded (bounded by a grace period). */
   close(): Promise<void>;
 }
@@ -66,9 +69,12 @@ const HELD_RETRY_MAX_MS = 30_000;
  */
 export async function start(options: WorkerOptions & WorkerInputs): Promise<WorkerHandle> {
   const config: WorkerConfig = { ...workerDefaults, ...options };
-  const logger = config.logger ?? pino({ name: 'publishing-worker', level: config.logLevel });
+  const logger =
+    config.logger ?? pino({ level: config.logLevel, base: { service: 'publishing-worker', pid: process.pid } });
   const topics = workerTopics(config);
   const state = initialWorkerState();
+  const metrics = config.telemetry.metricsEnabled ? new ServiceMetrics('worker') : null;
+  const onDelivery = metrics ? workerMetrics(metrics, state) : undefined;
   const stop = new AbortController();
   const tokens = createTokenSource({
     secret: config.jwtSecret,
@@ -174,7 +180,7 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
       if (stop.signal.aborted) return false;
       try {
         const done = await dedupe.once(event.event_id, () =>
-          publishRecord(event, { commands, destinations, logger, signal: stop.signal }),
+          publishRecord(event, { commands, destinations, logger, signal: stop.signal, onDelivery }),
         );
         if (done.duplicate) state.duplicates++;
         else if (done.result.outcome === 'published') state.published++;
@@ -268,10 +274,15 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
       return;
     }
     const event = decoded.event;
+    // The relay's `traceparent` header (the command that made the event): this handling joins its trace.
+    const parent = contextFrom(message.headers ?? {});
+    const attributes = { 'publisher.event_id': event.event_id, 'publisher.event_type': event.event_type };
     // Waits only while the buffer is full; the record's own work runs in the background.
-    const { done } = await scheduler.submit(String(event.account_id), event.record_id, async () => {
-      if (await work(event, payload)) finish(partition, message);
-    });
+    const { done } = await scheduler.submit(String(event.account_id), event.record_id, () =>
+      inSpan('worker handle', { kind: SpanKind.CONSUMER, parent, attributes }, async () => {
+        if (await work(event, payload)) finish(partition, message);
+      }),
+    );
     state.buffered = scheduler.size;
     done
       .catch((err) => logger.error({ err, record_id: event.record_id }, 'unexpected failure in the scheduler'))
@@ -307,14 +318,21 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
   })();
 
   let status: Awaited<ReturnType<typeof serveStatus>> | null = null;
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | null = null;
+  const { metricsPort } = config.telemetry;
   if (config.port !== null) {
+    const served = metricsPort === null ? metrics : null;
     status = await serveStatus({
       host: config.host,
       port: config.port,
       token: config.statusToken,
       group: config.groupId,
       state,
+      metrics: served,
     });
+  }
+  if (metrics && metricsPort !== null) {
+    metricsServer = await serveMetrics(metrics, { host: config.host, port: metricsPort });
   }
   logger.info(
     { group: config.groupId, topic: topics.source, command_api: config.commandApiUrl, port: status?.port ?? null },
@@ -325,6 +343,7 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
   return {
     state,
     port: status?.port ?? null,
+    metricsPort: metricsServer?.port ?? (metrics && status ? status.port : null),
     close() {
       closing ??= (async () => {
         starting.abort();
@@ -339,6 +358,7 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
         await producer.disconnect().catch(() => {});
         await secretsStore?.close().catch(() => {});
         await status?.close();
+        await metricsServer?.close();
         state.consumer = 'stopped';
         logger.info('publishing worker stopped');
       })();

@@ -25,9 +25,10 @@ import { API, readUntil, type Stack, startStack } from './helpers/stack.ts';
 import { consumeUntil } from './helpers/topic.ts';
 
 const defer = cleanupStack(t);
-// A short lease, so the sweep fails a record whose worker "died" within the test.
+// A short lease, so the sweep fails a record whose worker "died" within the test — long enough that
+// a delivery slowed by a loaded CI machine is not taken for one.
 const stack: Stack = await startStack(defer, {
-  commandEnv: { PUBLISHING_TIMEOUT: '1s', STUCK_SWEEP_INTERVAL: '200ms' },
+  commandEnv: { PUBLISHING_TIMEOUT: '5s', STUCK_SWEEP_INTERVAL: '200ms' },
 });
 const source = stack.prefix + PUBLISHING_RECORDS_TOPIC;
 const dlq = `${source}.dlq`;
@@ -217,9 +218,20 @@ t.test('dead letters: listed, a dry run sends nothing, a re-drive sends them bac
       },
     ],
   });
-  worker = await startWorker(`redrive-late-${randomUUID()}`, false);
-  await until(() => worker.state.consumer === 'running'); // it joins at the end: the original is behind it
-  await new Promise((r) => setTimeout(r, 500)); // and has fetched its start offsets
+  // The new group starts at the end, the original behind it: its offsets are committed there
+  // before it joins, so the re-driven copy sent later is read whenever its first fetch happens.
+  const group = `redrive-late-${randomUUID()}`;
+  const groupAdmin = kafka.admin();
+  await groupAdmin.connect();
+  const ends = await groupAdmin.fetchTopicOffsets(source);
+  await groupAdmin.setOffsets({
+    groupId: group,
+    topic: source,
+    partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+  });
+  await groupAdmin.disconnect();
+  worker = await startWorker(group, false);
+  await until(() => worker.state.consumer === 'running');
 
   const admin: DeadLetterAdmin = {
     kafka,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { waitForTopics } from '@publisher/dev-infra';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
+import { scrapeMetrics } from '@publisher/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { Webhook } from 'standardwebhooks';
 import t from 'tap';
@@ -208,8 +209,8 @@ t.test('a poison message goes to the dead-letter topic with its reason, and the 
 
   const health = await (await fetch(`http://127.0.0.1:${worker.port}/health`)).json();
   t.match(health, { status: 'ok', consumer: 'running' });
-  const metrics = await (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
-  t.match(metrics, /publisher_worker_dead_lettered_total\{group="[^"]+"\} [1-9]/);
+  const metrics = await scrapeMetrics(`http://127.0.0.1:${worker.port}/metrics`);
+  t.ok(metrics.value('publisher_worker_dead_letters_total', { reason: 'undecodable' })! >= 1);
 });
 
 /** Reads a topic from the start until `count` messages arrived. */

@@ -17,6 +17,9 @@
  * BENCH_BASELINE=<another checkout, installed> adds `list-baseline` and `detail-baseline`: that
  * checkout's read API, as configured, measured in the same rounds (a change's effect, side by side);
  * `list-baseline-uncached` and `detail-baseline-uncached` run it with READ_API_CACHE_MB=0.
+ * `list-no-telemetry` and `detail-no-telemetry` (not run by default: name them in BENCH_VARIANTS
+ * beside `hello,list,detail`) run the read API with METRICS_ENABLED=false TRACING_ENABLED=false; the
+ * bench then prints how much of its ratio the API keeps with telemetry on (target: ≥ 95 %).
  * Uses DATABASE_URL, or an embedded PostgreSQL in .data/bench-pg (seeded once, reused).
  */
 import { randomUUID } from 'node:crypto';
@@ -50,9 +53,13 @@ const VARIANTS = [
   'detail-baseline',
   'list-baseline-uncached',
   'detail-baseline-uncached',
+  'list-no-telemetry',
+  'detail-no-telemetry',
 ] as const;
 type Variant = (typeof VARIANTS)[number];
-const DEFAULT_VARIANTS = VARIANTS.filter((v) => BASELINE !== undefined || !v.includes('-baseline'));
+const DEFAULT_VARIANTS = VARIANTS.filter(
+  (v) => (BASELINE !== undefined || !v.includes('-baseline')) && !v.endsWith('-no-telemetry'),
+);
 const CHOSEN = (process.env.BENCH_VARIANTS ?? DEFAULT_VARIANTS.join(',')).split(',') as Variant[];
 for (const v of CHOSEN) if (!VARIANTS.includes(v)) throw new Error(`BENCH_VARIANTS: unknown ${v}`);
 if (CHOSEN.some((v) => v.includes('-baseline')) && BASELINE === undefined)
@@ -232,6 +239,12 @@ async function main(): Promise<void> {
   // The same server twice: as configured (response cache on by default) and with READ_API_CACHE_MB=0.
   const api = await startApi(readPort);
   const uncached = await startApi(uncachedPort, { READ_API_CACHE_MB: '0' });
+  const quietPort = await freePort();
+  const wantsQuiet = CHOSEN.some((v) => v.endsWith('-no-telemetry'));
+  const quiet = wantsQuiet
+    ? await startApi(quietPort, { METRICS_ENABLED: 'false', TRACING_ENABLED: 'false' })
+    : undefined;
+  const quietBase = `http://127.0.0.1:${quietPort}`;
   const baselinePort = await freePort();
   const baselineUncachedPort = await freePort();
   const wants = (suffix: string) => BASELINE !== undefined && CHOSEN.some((v) => v.endsWith(suffix));
@@ -261,6 +274,8 @@ async function main(): Promise<void> {
     'detail-baseline': (s) => load(baseline?.child.pid, baselineBase, detail, s),
     'list-baseline-uncached': (s) => load(baselineUncached?.child.pid, baselineUncachedBase, list, s),
     'detail-baseline-uncached': (s) => load(baselineUncached?.child.pid, baselineUncachedBase, detail, s),
+    'list-no-telemetry': (s) => load(quiet?.child.pid, quietBase, list, s),
+    'detail-no-telemetry': (s) => load(quiet?.child.pid, quietBase, detail, s),
   };
   try {
     console.log(
@@ -318,11 +333,21 @@ async function main(): Promise<void> {
       );
     }
     console.log('\ntargets: ratio ≥ 0.35 (median of the per-round ratios), p99 ≤ 10 ms (median of the rounds)');
+    for (const kind of ['list', 'detail'] as const) {
+      const off = `${kind}-no-telemetry` as const;
+      if (!hw || !CHOSEN.includes(kind) || !CHOSEN.includes(off)) continue;
+      const on = median(roundRatios(kind));
+      const without = median(roundRatios(off));
+      console.log(
+        `telemetry on / off (${kind}): ratio ${on.toFixed(3)} / ${without.toFixed(3)} = ${((100 * on) / without).toFixed(1)} % (target ≥ 95 %)`,
+      );
+    }
   } finally {
     await api.stop();
     await uncached.stop();
     await baseline?.stop();
     await baselineUncached?.stop();
+    await quiet?.stop();
     await hello.stop();
     await db.stop();
   }

@@ -14,6 +14,7 @@ import {
   READ_MODELS_PROJECTION,
   type ReadModelConnection,
 } from '@publisher/read-model';
+import { fastifyTelemetry, ServiceMetrics } from '@publisher/telemetry';
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { pino } from 'pino';
@@ -21,6 +22,7 @@ import { CheckpointWatcher } from './checkpoint-watcher.ts';
 import type { ReadApiConfig } from './config.ts';
 import type { ReadApiDeps } from './deps.ts';
 import { StreamReader } from './history/stream-cache.ts';
+import { registerReadApiMetrics } from './metrics.ts';
 import { ResponseCache } from './response-cache.ts';
 import auditRoutes from './routes/audit.ts';
 import deploymentRoutes from './routes/deployments.ts';
@@ -39,6 +41,8 @@ export interface ReadApiOptions {
    * selects (and closed with the app) when absent.
    */
   store?: Pick<EventStore, 'headPosition' | 'readStream'>;
+  /** The registry `/metrics` serves; a new one by default (none with METRICS_ENABLED=false). */
+  metrics?: ServiceMetrics | null;
 }
 
 /**
@@ -70,6 +74,9 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
   fastify.addHook('onClose', async () => watcher.close());
   const cache = new ResponseCache(config.cacheMaxBytes);
   watcher.onChange((position, accounts) => cache.changed(position, accounts));
+  const metrics =
+    opts.metrics !== undefined ? opts.metrics : config.telemetry.metricsEnabled ? new ServiceMetrics('read_api') : null;
+  const observeWait = metrics ? registerReadApiMetrics(metrics, cache) : undefined;
   const deps: ReadApiDeps = {
     db: connection.db,
     reader: connection.reader,
@@ -80,10 +87,12 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
       log: store,
       timeoutMs: config.minPositionTimeoutMs,
       headCheckAfterMs: Math.min(500, config.minPositionTimeoutMs),
+      observe: observeWait,
     },
     streams: new StreamReader(store, config.streamCacheEvents),
   };
 
+  await fastify.register(fastifyTelemetry, { metrics, serveMetrics: config.telemetry.metricsPort === null });
   await fastify.register(platform, {
     config,
     openapi: {

@@ -6,6 +6,7 @@ import {
   loadPlatformConfig,
   type PlatformConfig,
 } from '@publisher/platform';
+import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
 
 export interface ReadApiConfig extends PlatformConfig {
   /** Longest a request waits for its `min_position` before answering 503 PROJECTION_BEHIND. */
@@ -22,6 +23,8 @@ export interface ReadApiConfig extends PlatformConfig {
   eventStorePoolSize: number;
   /** Events of recently read streams kept in memory for history and as-of reads (0: none). */
   streamCacheEvents: number;
+  /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED, OTEL_EXPORTER_OTLP_ENDPOINT. */
+  telemetry: TelemetryConfig;
 }
 
 /**
@@ -45,5 +48,6 @@ export function loadReadApiConfig(env: NodeJS.ProcessEnv = process.env): ReadApi
     eventStore: eventStoreSelectionFromEnv(env, (message) => new ConfigError(message)),
     eventStorePoolSize: integerFromEnv(env, 'READ_API_EVENT_STORE_POOL_SIZE', 10, 1, 500),
     streamCacheEvents: integerFromEnv(env, 'READ_API_STREAM_CACHE_EVENTS', 20_000, 0, 10_000_000),
+    telemetry: loadTelemetryConfig(env),
   };
 }

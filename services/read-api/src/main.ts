@@ -1,12 +1,34 @@
 import { fileURLToPath } from 'node:url';
-import { closeGracefully } from '@publisher/platform';
+import { closeGracefully, loggerOptions } from '@publisher/platform';
+import { type MetricsServer, ServiceMetrics, serveMetrics, startTracing } from '@publisher/telemetry';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { buildApp } from './app.ts';
 import { loadReadApiConfig, type ReadApiConfig } from './config.ts';
+
+/** How this service names itself in logs (`service`) and traces (`service.name`). */
+const SERVICE = 'read-api';
 
 export interface RunningReadApi {
   /** `http://host:port` the API listens on. */
   url: string;
+  /** The port `/metrics` answers on: METRICS_PORT's server, or the API's own. */
+  metricsPort: number | null;
   close(): Promise<void>;
+}
+
+/**
+ * The app, plus the METRICS_PORT server when one is configured (the app then serves no `/metrics`).
+ */
+async function build(config: ReadApiConfig): Promise<{ app: FastifyInstance; metricsServer: MetricsServer | null }> {
+  const metrics = config.telemetry.metricsEnabled ? new ServiceMetrics('read_api') : null;
+  const app = await buildApp({ config, metrics }, { loggerInstance: pino(loggerOptions(config, SERVICE)) });
+  const metricsServer =
+    metrics && config.telemetry.metricsPort !== null
+      ? await serveMetrics(metrics, { host: config.host, port: config.telemetry.metricsPort })
+      : null;
+  if (metricsServer) app.addHook('onClose', () => metricsServer.close());
+  return { app, metricsServer };
 }
 
 /**
@@ -18,19 +40,25 @@ export interface RunningReadApi {
  */
 export async function start(config: ReadApiConfig): Promise<RunningReadApi> {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required (pnpm start provides an embedded PostgreSQL)');
-  const app = await buildApp({ config });
+  const { app, metricsServer } = await build(config);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
+  const port = address && typeof address === 'object' ? address.port : null;
   const url = address && typeof address === 'object' ? `http://${address.address}:${address.port}` : '';
-  return { url, close: () => app.close() };
+  return { url, metricsPort: metricsServer?.port ?? port, close: () => app.close() };
 }
 
 /** Runs the read API alone until SIGINT/SIGTERM (graceful: in-flight requests finish). */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadReadApiConfig(env);
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required (pnpm start provides an embedded PostgreSQL)');
-  const app = await buildApp({ config });
-  closeGracefully(app, config.shutdownGraceMs);
+  const tracing = config.telemetry.tracingEnabled
+    ? startTracing({ service: `publisher-${SERVICE}`, endpoint: config.telemetry.otlpEndpoint, asyncContext: false })
+    : null;
+  const { app } = await build(config);
+  closeGracefully(app, config.shutdownGraceMs, async () => {
+    await tracing?.shutdown();
+  });
   await app.listen({ port: config.port, host: config.host });
 }
 

@@ -16,7 +16,18 @@ export interface PositionWait {
    * long as an older transaction runs (PostgreSQL store), so looking later avoids refusing it.
    */
   headCheckAfterMs: number;
+  /** Told how each wait ended and how long it took (the `min_position_wait_seconds` metric). */
+  observe?: (outcome: WaitEnd, seconds: number) => void;
 }
+
+/** How a wait ended: the position was projected, or the answer was 503 / 503 / 400. */
+export type WaitEnd = 'reached' | 'timeout' | 'stopped' | 'not_in_log';
+
+const ENDS: Record<string, WaitEnd> = {
+  PROJECTION_BEHIND: 'timeout',
+  PROJECTION_STOPPED: 'stopped',
+  POSITION_NOT_IN_LOG: 'not_in_log',
+};
 
 /**
  * The position a request asks the read models to include (`min_position` query parameter or
@@ -45,6 +56,20 @@ export function wantedPosition(
  * if (wanted) await waitForPosition(deps.wait, wanted);
  */
 export async function waitForPosition(wait: PositionWait, wanted: { position: string; field: string }): Promise<void> {
+  if (!wait.observe) return waitUntilProjected(wait, wanted);
+  const started = performance.now();
+  let end: WaitEnd = 'reached';
+  try {
+    await waitUntilProjected(wait, wanted);
+  } catch (err) {
+    end = ENDS[(err as { code?: string }).code ?? ''] ?? 'timeout';
+    throw err;
+  } finally {
+    wait.observe(end, (performance.now() - started) / 1000);
+  }
+}
+
+async function waitUntilProjected(wait: PositionWait, wanted: { position: string; field: string }): Promise<void> {
   const { watcher, log, timeoutMs } = wait;
   const started = Date.now();
   const first = Math.min(wait.headCheckAfterMs, timeoutMs);

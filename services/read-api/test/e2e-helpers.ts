@@ -22,7 +22,7 @@ export interface Claims {
   site_ids?: number[];
 }
 
-const bearer = (c: Claims) => ({
+export const bearer = (c: Claims) => ({
   authorization: `Bearer ${signTestToken({ sub: `u-${c.account_id}-${c.role}`, ...c }, { key: DEVELOPMENT_JWT_SECRET })}`,
 });
 
@@ -36,7 +36,12 @@ export async function startStack(t: Test, readEnv: NodeJS.ProcessEnv = {}) {
     { store, pool, config: loadCommandApiConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000' }) },
     { logger: false },
   );
-  const reads = await buildReadApi({ config: config(db.url, readEnv) }, { logger: false });
+  // Reads of the test's own writes wait for the projector: on a loaded CI machine it may be seconds
+  // behind, so the bound is generous unless a test sets its own.
+  const reads = await buildReadApi(
+    { config: config(db.url, { READ_API_MIN_POSITION_TIMEOUT_MS: '30000', ...readEnv }) },
+    { logger: false },
+  );
   const projector = startProjector({
     store,
     connectionString: db.url,
@@ -78,5 +83,7 @@ export async function startStack(t: Test, readEnv: NodeJS.ProcessEnv = {}) {
     /** A read as `as`. */
     read: (url: string, as: Claims, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> =>
       reads.inject({ method: 'GET', url: `${API}${url}`, headers: { ...bearer(as), ...headers } }),
+    /** The two apps themselves, for requests on their own paths (`/docs/json`, documented routes). */
+    apps: { commands, reads },
   };
 }

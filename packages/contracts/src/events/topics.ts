@@ -38,5 +38,13 @@ export const REPLAY_HEADERS = {
   replayId: 'replay-id',
 } as const;
 
+/**
+ * W3C trace context of the command that caused the event, when tracing was on: a consumer that
+ * continues it (as the publishing worker does) joins the command's trace.
+ */
+export const TRACE_HEADERS = {
+  traceparent: 'traceparent',
+} as const;
+
 /** The dead-letter topic a consumer of `topic` uses for messages it cannot decode. */
 export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;

@@ -28,6 +28,8 @@ export interface AppendCoalescerOptions {
    * accepted, however large. Default: unbounded.
    */
   maxQueuedBytes?: number;
+  /** Told the size of every call it sends (1 for a lone append): the group-commit metric. */
+  onBatch?: (size: number) => void;
 }
 
 interface Member {
@@ -136,6 +138,7 @@ export class AppendCoalescer {
   }
 
   async #send(members: Member[]): Promise<void> {
+    this.#opts.onBatch?.(members.length);
     if (members.length === 1) return this.#appendAlone(members[0]!);
     let rows: BatchRow[];
     try {

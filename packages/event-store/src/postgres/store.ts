@@ -63,6 +63,8 @@ export interface PostgresEventStoreOptions {
    * append fails at once with AppendQueueFullError (code APPEND_QUEUE_FULL). Default 16 MiB.
    */
   maxQueuedAppendBytes?: number;
+  /** Told the number of appends in every group-commit call (see `appendConcurrency`). */
+  onAppendBatch?: (size: number) => void;
 }
 
 /** Appends in flight at once before further ones are coalesced (see `appendConcurrency`). */
@@ -140,6 +142,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
           maxInFlight: appendConcurrency,
           maxBatchSize: options.maxAppendBatch ?? 64,
           maxQueuedBytes: options.maxQueuedAppendBytes ?? 16 * 1024 * 1024,
+          onBatch: options.onAppendBatch,
         })
       : null;
   const appendOnce = (stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendOutcome> =>

@@ -25,6 +25,9 @@ export interface Stack {
   store: PostgresEventStore;
   commandUrl: string;
   readUrl: string;
+  /** Where the relay and the projector serve `/metrics` (with `statusPorts`; else null). */
+  relayMetricsUrl: string | null;
+  projectorMetricsUrl: string | null;
   /** Calls the command API as an editor of account 1, or with `token`. */
   command(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: Envelope }>;
   /** Reads a record from the read API as an editor of account 1. */
@@ -54,7 +57,7 @@ export const tokenFor = (claims: { account_id: number; role: string; sub?: strin
  */
 export async function startStack(
   defer: (fn: () => unknown) => void,
-  options: { commandEnv?: NodeJS.ProcessEnv; partitions?: number } = {},
+  options: { commandEnv?: NodeJS.ProcessEnv; partitions?: number; statusPorts?: boolean } = {},
 ): Promise<Stack> {
   const db = await createTestDatabase('worker');
   defer(db.drop);
@@ -83,12 +86,16 @@ export async function startStack(
     brokers: [brokers],
     topicPrefix: prefix,
     ...(options.partitions ? { topicPartitions: options.partitions } : {}),
-    port: null,
+    port: options.statusPorts ? 0 : null,
     logger: testLogger('relay'),
   });
   defer(() => relay.close());
   const projector = await startProjector(
-    loadProjectorConfig({ DATABASE_URL: db.url, PROJECTOR_PORT: 'off', LOG_LEVEL: 'silent' }),
+    loadProjectorConfig({
+      DATABASE_URL: db.url,
+      PROJECTOR_PORT: options.statusPorts ? '0' : 'off',
+      LOG_LEVEL: 'silent',
+    }),
     { logger: testLogger('projector') },
   );
   defer(() => projector.close());
@@ -115,6 +122,8 @@ export async function startStack(
     store,
     commandUrl,
     readUrl: readApi.url,
+    relayMetricsUrl: relay.metricsPort === null ? null : `http://127.0.0.1:${relay.metricsPort}/metrics`,
+    projectorMetricsUrl: projector.metricsPort === null ? null : `http://127.0.0.1:${projector.metricsPort}/metrics`,
     command: (method, path, body, token) => call(`${commandUrl}${API}/${path}`, method, body, token),
     read: (id) => call(`${readApi.url}${API}/publishing-records/${id}`, 'GET'),
   };

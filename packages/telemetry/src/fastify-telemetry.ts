@@ -1,0 +1,117 @@
+import { context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { ServiceMetrics } from './metrics.ts';
+import { contextFrom, startSpan, traceparentOf } from './tracing.ts';
+
+export interface FastifyTelemetryOptions {
+  /** The service's registry; null turns HTTP metrics (and `/metrics`) off. */
+  metrics: ServiceMetrics | null;
+  /** Serve `GET /metrics` on this app (no token). False when METRICS_PORT moves it elsewhere. */
+  serveMetrics: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's server span (a no-op span when tracing is off). */
+    telemetrySpan?: Span;
+  }
+}
+
+const HEADER_VALUE = /^[\x21-\x7e]{1,200}$/;
+
+/** `2xx`, `4xx`, …: the status class, so the label has five values whatever the API answers. */
+function statusClass(status: number): string {
+  return `${Math.floor(status / 100)}xx`;
+}
+
+/** The route *pattern* (`/publishing-records/:id`), never the URL: ids must not become labels. */
+function routeOf(request: FastifyRequest): string {
+  return request.routeOptions.url ?? 'unmatched';
+}
+
+/**
+ * Per-request telemetry for a Publisher API:
+ * - a server span per request, continuing an incoming W3C `traceparent`, active while the route
+ *   handler runs (so appends and the `traceparent` stored in event metadata descend from it);
+ * - `http_request_duration_seconds{method,route,status_class}` and
+ *   `http_client_errors_total{route,status}` (409, 412, 422, 429, …: statuses are a closed set);
+ * - `correlation_id` (from `X-Correlation-Id`) and `trace_id` on the request's log lines;
+ * - `GET /metrics` in Prometheus text when `serveMetrics`.
+ * @example
+ * await app.register(fastifyTelemetry, { metrics: new ServiceMetrics('read_api'), serveMetrics: true });
+ */
+const fastifyTelemetryPlugin: FastifyPluginAsync<FastifyTelemetryOptions> = async (fastify, opts) => {
+  const { metrics } = opts;
+  const duration = metrics?.histogram('http_request_duration_seconds', 'HTTP request duration by route pattern.', [
+    'method',
+    'route',
+    'status_class',
+  ]);
+  const clientErrors = metrics?.counter('http_client_errors_total', 'HTTP 4xx answers by route pattern and status.', [
+    'route',
+    'status',
+  ]);
+
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const parent = contextFrom(request.headers);
+    const route = routeOf(request);
+    const span = startSpan(`${request.method} ${route}`, {
+      kind: SpanKind.SERVER,
+      parent,
+      attributes: { 'http.request.method': request.method, 'http.route': route, 'publisher.request_id': request.id },
+    });
+    request.telemetrySpan = span;
+    // A child logger costs every request that gets one: only requests that name a workflow or a
+    // trace get one.
+    const correlation = request.headers['x-correlation-id'];
+    const bindings: Record<string, string> = {};
+    if (typeof correlation === 'string' && HEADER_VALUE.test(correlation)) bindings.correlation_id = correlation;
+    if (request.headers.traceparent !== undefined && trace.isSpanContextValid(span.spanContext())) {
+      bindings.trace_id = span.spanContext().traceId;
+    }
+    if (bindings.correlation_id !== undefined || bindings.trace_id !== undefined)
+      request.log = request.log.child(bindings);
+    done();
+  });
+
+  // The body is parsed in the socket's callbacks, outside any context set in onRequest; the handler
+  // runs synchronously inside this hook's `done`, so the span is made active here.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    const span = request.telemetrySpan;
+    if (!span) return done();
+    context.with(trace.setSpan(context.active(), span), done);
+  });
+
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const status = reply.statusCode;
+    const route = routeOf(request);
+    duration?.observe({ method: request.method, route, status_class: statusClass(status) }, reply.elapsedTime / 1000);
+    if (status >= 400 && status < 500) clientErrors?.inc({ route, status: String(status) });
+    const span = request.telemetrySpan;
+    if (span) {
+      span.setAttribute('http.response.status_code', status);
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
+    done();
+  });
+
+  if (metrics && opts.serveMetrics) {
+    fastify.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type(metrics.contentType).send(await metrics.text()),
+    );
+  }
+};
+
+export const fastifyTelemetry = fp(fastifyTelemetryPlugin, { name: '@publisher/telemetry', fastify: '5.x' });
+
+/**
+ * The `traceparent` of a request's server span (undefined when tracing is off): what a command's
+ * events keep in their metadata, without relying on an async context.
+ * @example
+ * const metadata = { …, traceparent: requestTraceparent(request) };
+ */
+export function requestTraceparent(request: FastifyRequest): string | undefined {
+  return request.telemetrySpan ? traceparentOf(trace.setSpan(ROOT_CONTEXT, request.telemetrySpan)) : undefined;
+}

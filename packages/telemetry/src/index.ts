@@ -1,0 +1,17 @@
+export { loadTelemetryConfig, type TelemetryConfig } from './config.ts';
+export { type FastifyTelemetryOptions, fastifyTelemetry, requestTraceparent } from './fastify-telemetry.ts';
+export { SECONDS_BUCKETS, ServiceMetrics, type ServiceName, SIZE_BUCKETS } from './metrics.ts';
+export { answerMetrics, listen, type MetricsServer, serveMetrics } from './metrics-server.ts';
+export {
+  contextFrom,
+  injectTraceparent,
+  inSpan,
+  linkTo,
+  SpanKind,
+  type SpanOptions,
+  startSpan,
+  startTracing,
+  type Tracing,
+  type TracingOptions,
+  traceparentOf,
+} from './tracing.ts';

@@ -1,0 +1,157 @@
+import { context, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
+import { Scrape, scrapeMetrics } from '@publisher/testing';
+import Fastify from 'fastify';
+import t from 'tap';
+import {
+  contextFrom,
+  fastifyTelemetry,
+  loadTelemetryConfig,
+  ServiceMetrics,
+  serveMetrics,
+  startTracing,
+  traceparentOf,
+} from '../src/index.ts';
+
+const exporter = new InMemorySpanExporter();
+const tracing = startTracing({ service: 'telemetry-test', spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+t.teardown(() => tracing.shutdown());
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const PARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
+
+async function app(options: { serveMetrics: boolean; metrics?: ServiceMetrics | null }) {
+  const metrics = options.metrics === undefined ? new ServiceMetrics('read_api') : options.metrics;
+  const fastify = Fastify({ logger: false });
+  await fastify.register(fastifyTelemetry, { metrics, serveMetrics: options.serveMetrics });
+  // What a route sees: the active context's traceparent (what the command API stores in events).
+  fastify.post('/things/:id', async (request, reply) =>
+    reply.code(201).send({ traceparent: traceparentOf(), body: request.body }),
+  );
+  fastify.get('/conflict', async (_request, reply) => reply.code(409).send({ code: 'CONFLICT' }));
+  await fastify.ready();
+  return { fastify, metrics };
+}
+
+t.test('a request continues an incoming traceparent; its handler runs inside the server span', async (t) => {
+  exporter.reset();
+  const { fastify } = await app({ serveMetrics: true });
+  t.teardown(() => fastify.close());
+  const res = await fastify.inject({
+    method: 'POST',
+    url: '/things/123',
+    headers: { traceparent: PARENT, 'content-type': 'application/json' },
+    payload: { a: 1 },
+  });
+  t.equal(res.statusCode, 201);
+  const seen = res.json().traceparent as string;
+  t.match(seen, new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`), 'the handler is in the caller’s trace');
+  const [span] = exporter.getFinishedSpans();
+  t.equal(span?.name, 'POST /things/:id', 'named by the route pattern, not the URL');
+  t.equal(span?.parentSpanContext?.spanId, '00f067aa0ba902b7', 'child of the caller’s span');
+  t.equal(seen.split('-')[2], span?.spanContext().spanId, 'the handler’s active span is the server span');
+  t.equal(span?.attributes['http.response.status_code'], 201);
+});
+
+t.test('a malformed traceparent starts a new trace instead of failing the request', async (t) => {
+  exporter.reset();
+  const { fastify } = await app({ serveMetrics: true });
+  t.teardown(() => fastify.close());
+  const res = await fastify.inject({
+    method: 'POST',
+    url: '/things/1',
+    headers: { traceparent: 'garbage' },
+    payload: {},
+  });
+  t.equal(res.statusCode, 201);
+  const [span] = exporter.getFinishedSpans();
+  t.equal(span?.parentSpanContext, undefined, 'a root span');
+  t.not(span?.spanContext().traceId, TRACE_ID);
+});
+
+t.test('HTTP metrics: duration by route pattern and status class, 4xx by status; served at /metrics', async (t) => {
+  const { fastify } = await app({ serveMetrics: true });
+  t.teardown(() => fastify.close());
+  for (const id of ['1', '2', '3']) await fastify.inject({ method: 'POST', url: `/things/${id}`, payload: {} });
+  await fastify.inject({ method: 'GET', url: '/conflict' });
+  await fastify.inject({ method: 'GET', url: '/nowhere/42' });
+  const res = await fastify.inject({ method: 'GET', url: '/metrics' });
+  t.equal(res.statusCode, 200);
+  t.match(res.headers['content-type'], /^text\/plain/);
+  const scrape = new Scrape(res.body);
+  const name = 'publisher_read_api_http_request_duration_seconds';
+  t.equal(scrape.family(name)?.type, 'HISTOGRAM');
+  t.equal(scrape.histogramCount(name, { route: '/things/:id', method: 'POST', status_class: '2xx' }), 3);
+  const buckets = scrape.samples(`${name}_bucket`, { route: '/things/:id' });
+  t.ok(buckets.length >= 10, 'histogram buckets');
+  t.equal(buckets.find((b) => b.labels.le === '+Inf')?.value, 3);
+  t.equal(scrape.value('publisher_read_api_http_client_errors_total', { route: '/conflict', status: '409' }), 1);
+  t.equal(scrape.value('publisher_read_api_http_client_errors_total', { route: 'unmatched', status: '404' }), 1);
+  const routes = new Set(scrape.samples(`${name}_count`).map((m) => m.labels.route));
+  t.notOk(
+    [...routes].some((r) => r?.includes('42') || r?.includes('/1')),
+    'no URL (no id) as a label',
+  );
+  t.ok(scrape.value('publisher_read_api_process_cpu_user_seconds_total')! >= 0, 'default process metrics');
+  t.ok(scrape.family('publisher_read_api_nodejs_eventloop_lag_seconds'), 'default event-loop metrics');
+});
+
+t.test('METRICS_PORT: /metrics moves to its own server and leaves the app', async (t) => {
+  const metrics = new ServiceMetrics('command_api');
+  const { fastify } = await app({ serveMetrics: false, metrics });
+  t.teardown(() => fastify.close());
+  await fastify.inject({ method: 'POST', url: '/things/1', payload: {} });
+  t.equal((await fastify.inject({ method: 'GET', url: '/metrics' })).statusCode, 404, 'not on the API port');
+  const server = await serveMetrics(metrics, { host: '127.0.0.1', port: 0 });
+  t.teardown(() => server.close());
+  const scrape = await scrapeMetrics(`http://127.0.0.1:${server.port}/metrics`);
+  t.equal(scrape.histogramCount('publisher_command_api_http_request_duration_seconds', { route: '/things/:id' }), 1);
+  t.equal((await fetch(`http://127.0.0.1:${server.port}/other`)).status, 404);
+});
+
+t.test('counters read from a stats object, with and without a label', async (t) => {
+  const metrics = new ServiceMetrics('worker');
+  const stats = { sent: 3, byReason: { a: 1, b: 2 } };
+  metrics.counterOf('sent_total', 'Sent.', () => stats.sent);
+  metrics.counterOf('dropped_total', 'Dropped.', () => stats.byReason, 'reason');
+  stats.sent = 5;
+  const scrape = new Scrape(await metrics.text());
+  t.equal(scrape.value('publisher_worker_sent_total'), 5, 'the value at scrape time');
+  t.equal(scrape.value('publisher_worker_dropped_total', { reason: 'b' }), 2);
+});
+
+t.test('configuration: booleans are true/false, anything else names the variable', async (t) => {
+  t.same(loadTelemetryConfig({}), {
+    metricsEnabled: true,
+    metricsPort: null,
+    tracingEnabled: true,
+    otlpEndpoint: null,
+  });
+  t.match(
+    loadTelemetryConfig({
+      METRICS_ENABLED: 'false',
+      METRICS_PORT: '9464',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318',
+    }),
+    {
+      metricsEnabled: false,
+      metricsPort: 9464,
+      otlpEndpoint: 'http://otel:4318',
+    },
+  );
+  t.throws(() => loadTelemetryConfig({ TRACING_ENABLED: 'yes' }), {
+    code: 'CONFIG_INVALID',
+    message: /TRACING_ENABLED/,
+  });
+  t.throws(() => loadTelemetryConfig({ METRICS_PORT: '70000' }), { message: /METRICS_PORT/ });
+  t.throws(() => loadTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' }), {
+    message: /OTEL_EXPORTER_OTLP_ENDPOINT/,
+  });
+});
+
+t.test('contextFrom reads Kafka-style Buffer headers', async (t) => {
+  const ctx = contextFrom({ traceparent: Buffer.from(PARENT) });
+  t.equal(trace.getSpanContext(ctx)?.traceId, TRACE_ID);
+  t.equal(trace.getSpanContext(contextFrom({}))?.traceId, undefined);
+  t.equal(context.active(), context.active());
+});

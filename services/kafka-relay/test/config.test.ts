@@ -1,0 +1,22 @@
+import t from 'tap';
+import { loadRelayConfig } from '../src/config.ts';
+
+const base = { DATABASE_URL: 'postgres://localhost/x', KAFKA_BROKERS: '127.0.0.1:9092' };
+
+t.test('booleans are true or false; anything else is a start-up error naming the variable', async (t) => {
+  t.equal(loadRelayConfig(base).fastRecordEncoder, true, 'on by default');
+  t.equal(loadRelayConfig({ ...base, RELAY_FAST_RECORD_ENCODER: 'false' }).fastRecordEncoder, false);
+  t.throws(() => loadRelayConfig({ ...base, RELAY_FAST_RECORD_ENCODER: 'off' }), {
+    code: 'RELAY_CONFIG_INVALID',
+    message: /RELAY_FAST_RECORD_ENCODER must be true or false; got off/,
+  });
+  t.throws(() => loadRelayConfig({ ...base, METRICS_ENABLED: 'on' }), { message: /METRICS_ENABLED/ });
+});
+
+t.test('telemetry settings are read from the environment', async (t) => {
+  t.match(loadRelayConfig({ ...base, METRICS_PORT: '9464', TRACING_ENABLED: 'false' }).telemetry, {
+    metricsEnabled: true,
+    metricsPort: 9464,
+    tracingEnabled: false,
+  });
+});

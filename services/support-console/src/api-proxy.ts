@@ -1,0 +1,77 @@
+import proxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
+import { errorEnvelope, STATUS_BY_CODE } from '@publisher/platform';
+import type { FastifyInstance } from 'fastify';
+
+/** The Publisher base path on both APIs. */
+const API_BASE = '/api/v1/publisher';
+
+/**
+ * Request headers the console forwards; anything else (cookies, forwarding headers a browser
+ * extension might add) stays behind. The `authorization` header goes on exactly as the browser sent
+ * it: the console adds no credentials of its own.
+ */
+const FORWARDED_REQUEST_HEADERS = [
+  'authorization',
+  'accept',
+  'content-type',
+  'content-length',
+  'if-none-match',
+  'x-min-position',
+];
+
+export interface ApiProxyOptions {
+  commandApiUrl: string;
+  readApiUrl: string;
+}
+
+/**
+ * The console's same-origin way to the APIs: `GET /api/read/…` goes to the read API's
+ * `/api/v1/publisher/…`, `POST /api/command/…` to the command API's. Same-origin keeps the APIs free
+ * of CORS rules for the console and lets the page's Content-Security-Policy allow `connect-src 'self'`
+ * only. The read side forwards GET and HEAD only, the command side POST only (the console reads and
+ * re-drives; it edits nothing), and nothing is retried: a 503 or 429 reaches the user as the API sent it.
+ * @example
+ * await app.register(apiProxy, { commandApiUrl: 'http://127.0.0.1:3000', readApiUrl: 'http://127.0.0.1:3001' });
+ */
+export async function apiProxy(fastify: FastifyInstance, options: ApiProxyOptions): Promise<void> {
+  await fastify.register(proxy, {
+    upstream: options.readApiUrl,
+    prefix: '/api/read',
+    rewritePrefix: API_BASE,
+    httpMethods: ['GET', 'HEAD'],
+    disableRequestLogging: true,
+    replyOptions: replyOptions('read API'),
+  });
+  await fastify.register(proxy, {
+    upstream: options.commandApiUrl,
+    prefix: '/api/command',
+    rewritePrefix: API_BASE,
+    httpMethods: ['POST'],
+    disableRequestLogging: true,
+    replyOptions: replyOptions('command API'),
+  });
+}
+
+function replyOptions(name: string): FastifyHttpProxyOptions['replyOptions'] {
+  return {
+    retryDelay: () => null,
+    rewriteRequestHeaders: (request, headers) => {
+      const kept: typeof headers = {};
+      for (const header of FORWARDED_REQUEST_HEADERS) {
+        const value = headers[header];
+        if (value !== undefined) kept[header] = value;
+      }
+      // One request id in the console's log and the API's (and in the answer the page shows).
+      kept['x-request-id'] = request.id;
+      return kept;
+    },
+    // The API could not be reached (refused, reset, timed out): an enveloped 503 the page can show.
+    onError: (reply, { error }) => {
+      reply.log.warn({ err: error }, `${name} unreachable`);
+      void reply
+        .code(STATUS_BY_CODE.UPSTREAM_UNAVAILABLE)
+        .header('retry-after', '2')
+        .send(errorEnvelope(reply.request.id, 'UPSTREAM_UNAVAILABLE', `the ${name} cannot be reached; retry shortly`));
+    },
+  };
+}

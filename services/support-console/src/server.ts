@@ -1,0 +1,53 @@
+import { fileURLToPath } from 'node:url';
+import { closeGracefully } from '@publisher/platform';
+import { ServiceMetrics, serveMetrics } from '@publisher/telemetry';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import { loadSupportConsoleConfig, type SupportConsoleConfig } from './config.ts';
+
+export interface RunningSupportConsole {
+  /** `http://host:port` the console listens on. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the console on `config.port` (SUPPORT_CONSOLE_PORT, default 3005).
+ * @example
+ * const console = await start({ ...loadSupportConsoleConfig(process.env), port: 0 });
+ * await console.close();
+ */
+export async function start(config: SupportConsoleConfig): Promise<RunningSupportConsole> {
+  const app = await build(config);
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const url = address && typeof address === 'object' ? `http://${address.address}:${address.port}` : '';
+  return { url, close: () => app.close() };
+}
+
+/** The app, plus METRICS_PORT's server when one is configured (the app then serves no `/metrics`). */
+async function build(config: SupportConsoleConfig): Promise<FastifyInstance> {
+  const metrics = config.telemetry.metricsEnabled ? new ServiceMetrics('support_console') : null;
+  const app = await buildApp(config, {}, metrics);
+  if (metrics && config.telemetry.metricsPort !== null) {
+    const server = await serveMetrics(metrics, { host: config.host, port: config.telemetry.metricsPort });
+    app.addHook('onClose', () => server.close());
+  }
+  return app;
+}
+
+/** Runs the console alone until SIGINT/SIGTERM. */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const config = loadSupportConsoleConfig(env);
+  const app = await build(config);
+  closeGracefully(app, config.shutdownGraceMs);
+  await app.listen({ port: config.port, host: config.host });
+  if (config.devSignIn) app.log.warn('development sign-in is on (the APIs use the development JWT secret)');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

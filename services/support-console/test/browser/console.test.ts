@@ -1,0 +1,402 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: these are playwright locators (what a user sees), not DOM nodes
+/**
+ * The support console in a real headless Chromium against the real stack (command API, projector,
+ * read API on the test's PostgreSQL): what a support person does in it, end to end.
+ */
+import type { Page } from 'playwright-core';
+import t from 'tap';
+import { type Browser, launchBrowser } from './browser.ts';
+import { recordThroughEveryStatus, type Stack, startStack, tokenFor, type User } from './stack.ts';
+
+const editor: User = { sub: 'ed', role: 'editor', account_id: 1 };
+const worker: User = { sub: 'worker', role: 'system_bot' };
+const otherEditor: User = { sub: 'olga', role: 'editor', account_id: 2 };
+const admin: User = { sub: 'ada', role: 'admin', account_id: 1 };
+
+async function pasteToken(page: Page, consoleUrl: string, token: string): Promise<void> {
+  await page.goto(`${consoleUrl}/#/sign-in`);
+  await page.getByLabel('Token (JWT)').fill(token);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+async function message(page: Page): Promise<string> {
+  const region = page.locator('#message');
+  await region.locator('strong').first().waitFor();
+  return region.innerText();
+}
+
+let stack: Stack;
+let browser: Browser;
+let recordId: string;
+
+t.before(async () => {
+  stack = await startStack('support_console_browser');
+  browser = await launchBrowser({ timezoneId: 'America/New_York' });
+  recordId = await recordThroughEveryStatus(stack);
+});
+t.teardown(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+t.test('development sign-in, then listing by account and status finds the record', async (t) => {
+  const page = await browser.context.newPage();
+  await page.goto(`${stack.consoleUrl}/`);
+  // Not signed in: the console goes to sign-in, and offers development sign-in (development secret).
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByLabel('Account id').fill('99');
+  await page.getByLabel('Role').selectOption('support');
+  await page.getByLabel('User (optional)').fill('anna');
+  // Keyboard: Enter in a field submits its form.
+  await page.getByLabel('User (optional)').press('Enter');
+  await page.getByRole('heading', { name: 'Find records' }).waitFor();
+  t.match(await page.locator('.identity').innerText(), /anna · support · account 99/);
+
+  const list = page.getByRole('form', { name: 'List records' });
+  await list.getByLabel('Account id').fill('1');
+  await list.getByLabel('Status').selectOption('published');
+  await list.getByLabel('Content id').fill('42');
+  await list.getByLabel('Destination').fill('webhook');
+  await list.getByRole('button', { name: 'List' }).click();
+  const row = page.locator('.results tbody tr');
+  await row.first().waitFor();
+  t.equal(await row.count(), 1);
+  t.match(await row.first().innerText(), /webhook\s+published/);
+  await row.first().getByRole('link', { name: recordId }).click();
+  await page.getByRole('heading', { name: `Publishing record ${recordId}` }).waitFor();
+  await page.close();
+});
+
+t.test('another account’s record is not found for an editor', async (t) => {
+  const page = await browser.context.newPage();
+  await pasteToken(page, stack.consoleUrl, tokenFor(otherEditor));
+  await page.getByRole('heading', { name: 'Find records' }).waitFor();
+  const open = page.getByRole('form', { name: 'Open a record by id' });
+  await open.getByLabel('Record id').fill(recordId);
+  await open.getByRole('button', { name: 'Open' }).click();
+  t.match(await message(page), /Not found: there is no such record, or it belongs to an account you cannot see/);
+  t.match(await message(page), /HTTP 404 RECORD_NOT_FOUND · request id \S+/);
+  t.equal(await page.locator('table.timeline').count(), 0, 'no timeline shown');
+  // Their own list does not show it either.
+  await page.goto(`${stack.consoleUrl}/#/find?kind=publishing-records&list=1`);
+  await page.getByRole('heading', { name: '0 records' }).waitFor();
+  await page.close();
+});
+
+t.test('an expired token leads back to sign-in', async (t) => {
+  const page = await browser.context.newPage();
+  await pasteToken(page, stack.consoleUrl, tokenFor({ sub: 'anna', role: 'support', account_id: 99 }, -60));
+  t.match(await message(page), /expired/i, 'refused at sign-in');
+  t.equal(await page.getByRole('heading', { name: 'Sign in' }).count(), 1);
+
+  // Signed in, then the token runs out while the page is open.
+  await pasteToken(page, stack.consoleUrl, tokenFor({ sub: 'anna', role: 'support', account_id: 99 }, 3));
+  await page.getByRole('heading', { name: 'Find records' }).waitFor();
+  await page.waitForTimeout(3500);
+  await page.goto(`${stack.consoleUrl}/#/publishing-records/${recordId}`);
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  t.match(await message(page), /Your token has expired\. Sign in again\./);
+
+  // A token the API refuses (forged signature) also leads back, with the API's reason.
+  await pasteToken(page, stack.consoleUrl, tokenFor({ sub: 'anna', role: 'support', account_id: 99 }));
+  await page.getByRole('heading', { name: 'Find records' }).waitFor();
+  // Forge its signature in the tab's storage (a string script: it runs in the page, not in Node).
+  await page.evaluate(`(() => {
+    const key = 'publisher-support-console-token';
+    const token = sessionStorage.getItem(key) ?? '';
+    sessionStorage.setItem(key, token.slice(0, -4) + 'AAAA');
+  })()`);
+  await page.goto(`${stack.consoleUrl}/#/publishing-records/${recordId}`);
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  t.match(await message(page), /Your token was not accepted/);
+  await page.close();
+});
+
+t.test('a service that is down shows a readable message, not a blank page', async (t) => {
+  const { start } = await import('../../src/server.ts');
+  const { loadSupportConsoleConfig } = await import('../../src/config.ts');
+  const cut = await start({
+    ...loadSupportConsoleConfig({
+      LOG_LEVEL: 'silent',
+      COMMAND_API_URL: stack.commandUrl,
+      READ_API_URL: 'http://127.0.0.1:1',
+    }),
+    port: 0,
+  });
+  t.teardown(() => cut.close());
+  const page = await browser.context.newPage();
+  await pasteToken(page, cut.url, tokenFor({ sub: 'anna', role: 'support', account_id: 99 }));
+  t.match(
+    await message(page),
+    /A Publisher service is unavailable right now \(the read API cannot be reached; retry shortly\)\. Try again in 2 seconds\./,
+  );
+  t.match(await message(page), /HTTP 503 UPSTREAM_UNAVAILABLE/);
+  await page.close();
+});
+
+async function openRecordAs(page: Page, user: User, id: string, kind = 'publishing-records'): Promise<void> {
+  await pasteToken(page, stack.consoleUrl, tokenFor(user));
+  await page.getByRole('heading', { name: 'Find records' }).waitFor();
+  await page.goto(`${stack.consoleUrl}/#/${kind}/${id}`);
+  await page.locator('table.timeline').waitFor();
+}
+
+const support: User = { sub: 'anna', role: 'support', account_id: 99 };
+
+t.test('the timeline shows each event with its time, actor, changes and what Kafka consumers were sent', async (t) => {
+  const page = await browser.context.newPage();
+  await openRecordAs(page, support, recordId);
+  const rows = page.locator('table.timeline tbody tr');
+  const expected = [
+    ['PublishingRecordCreated', 'ed (editor)', 'publisher.publishing_record.created'],
+    ['PublishingStarted', 'worker (system_bot)', 'publisher.publishing_record.started'],
+    ['PublishingFailed', 'worker (system_bot)', 'publisher.publishing_record.failed'],
+    ['PublishingRetried', 'ed (editor)', 'publisher.publishing_record.retried'],
+    ['PublishingStarted', 'worker (system_bot)', 'publisher.publishing_record.started'],
+    ['PublishingSucceeded', 'worker (system_bot)', 'publisher.publishing_record.published'],
+  ];
+  t.equal(await rows.count(), expected.length, 'one row per event');
+  for (const [i, [type, actor, kafka]] of expected.entries()) {
+    const row = rows.nth(i);
+    t.equal(await row.getAttribute('data-revision'), String(i));
+    t.equal(await row.locator('.event-type').innerText(), type);
+    t.equal(await row.locator('.actor').innerText(), actor);
+    t.equal(await row.locator('.kafka').innerText(), kafka);
+    // UTC and the browser's zone (New York: EST or EDT), the same instant.
+    t.match(await row.locator('.time-utc').innerText(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC$/);
+    t.match(await row.locator('.time-local').innerText(), /E[SD]T$/);
+  }
+  t.match(await page.locator('thead').first().innerText(), /Time \(UTC · America\/New_York\)/);
+  t.match(await rows.nth(2).locator('.changes').innerText(), /status: publishing → failed/);
+  t.match(await rows.nth(2).locator('.changes').innerText(), /error_message: — → webhook answered 503/);
+  t.match(await rows.nth(5).locator('.changes').innerText(), /external_url: — → https:\/\/example\.com\/p\/42/);
+  t.match(await page.locator('.summary').innerText(), /published/);
+  await page.close();
+});
+
+t.test('any point of the timeline shows the whole record as it was then', async (t) => {
+  const page = await browser.context.newPage();
+  await openRecordAs(page, support, recordId);
+  await page.getByRole('button', { name: 'As it was at rev 2' }).click();
+  const result = page.locator('.as-of-result');
+  await result.getByRole('heading', { name: 'As it was at revision 2' }).waitFor();
+  const value = (name: string) => result.locator(`dd[data-field="${name}"]`).innerText();
+  t.equal(await value('status'), 'failed');
+  t.equal(await value('error_message'), 'webhook answered 503 (server error)');
+  t.equal(await value('attempts'), '1');
+  t.equal(await value('external_url'), '—');
+  t.equal(await value('revision'), '2');
+  t.match(await result.innerText(), /ETag "2"/);
+
+  // The same through the revision picker, one point earlier.
+  await page.getByLabel('At revision').selectOption('1');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await result.getByRole('heading', { name: 'As it was at revision 1' }).waitFor();
+  t.equal(await value('status'), 'publishing');
+  t.equal(await value('error_message'), '—');
+  await page.close();
+});
+
+t.test('a time in the browser’s zone shows the record as it was at that instant', async (t) => {
+  const page = await browser.context.newPage();
+  await openRecordAs(page, support, recordId);
+  // The instant of revision 2 (failed), typed as New York wall-clock time to the millisecond.
+  const failedAt = await page.locator('table.timeline tbody tr[data-revision="2"] .time-utc').innerText();
+  const instant = new Date(`${failedAt.replace(' UTC', 'Z').replace(' ', 'T')}`);
+  const wall = new Intl.DateTimeFormat('sv-SE', {
+    timeZone: 'America/New_York',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).format(instant);
+  const ms = String(instant.getUTCMilliseconds()).padStart(3, '0');
+  await page.getByLabel('or at a time (your zone)').fill(`${wall.replace(' ', 'T')}.${ms}`);
+  await page.getByRole('button', { name: 'Show' }).click();
+  const result = page.locator('.as-of-result');
+  await result.locator('dd[data-field="status"]').waitFor();
+  t.match(await result.locator('h3').innerText(), new RegExp(`As it was at ${failedAt.replace(/[.]/g, '\\.')}`));
+  t.equal(await result.locator('dd[data-field="revision"]').innerText(), '2');
+  t.equal(await result.locator('dd[data-field="status"]').innerText(), 'failed');
+  await page.close();
+});
+
+t.test(
+  'a failed record redelivered: dry run, confirm, then pending again with the reason in the timeline',
+  async (t) => {
+    const created = await stack.command(editor, 'POST', 'publishing-records/', {
+      content_id: 44,
+      site_id: 7,
+      sector_id: 3,
+      destination: 'webhook',
+    });
+    const id = String(created.body.data.id);
+    await stack.command(worker, 'POST', `publishing-records/${id}/start`);
+    await stack.command(worker, 'POST', `publishing-records/${id}/fail`, { error: 'webhook answered 410 (gone)' });
+    const page = await browser.context.newPage();
+    await openRecordAs(page, support, id);
+    const redrive = page.getByRole('form', { name: 'Re-drive' });
+    await redrive.getByLabel('Action').selectOption('redeliver');
+    await redrive.getByLabel('Reason').fill('INC-43: destination fixed');
+    await redrive.getByRole('button', { name: 'Dry run' }).click();
+    await page.getByRole('heading', { name: 'Dry run: nothing was recorded or sent' }).waitFor();
+    t.match(await page.locator('.dry-run').innerText(), /PublishingRedeliveryRequested/);
+    await page.getByRole('button', { name: 'Confirm redeliver' }).click();
+    const row = page.locator('table.timeline tbody tr[data-revision="3"]');
+    await row.waitFor();
+    t.equal(await row.locator('.event-type').innerText(), 'PublishingRedeliveryRequested');
+    t.equal(await row.locator('.actor').innerText(), 'anna (support)');
+    t.match(await row.locator('.reason').innerText(), /INC-43: destination fixed/);
+    t.match(await row.locator('.changes').innerText(), /status: failed → pending/);
+    t.equal(await row.locator('.kafka').innerText(), 'publisher.publishing_record.retried');
+    t.match(await page.locator('.summary').innerText(), /pending/);
+    await page.close();
+  },
+);
+
+t.test('comparing two points names the fields that changed', async (t) => {
+  const page = await browser.context.newPage();
+  await openRecordAs(page, support, recordId);
+  const compare = page.getByRole('form', { name: 'Compare two points' });
+  await compare.getByLabel('From revision').selectOption('2');
+  await compare.getByLabel('To revision').selectOption('5');
+  await compare.getByRole('button', { name: 'Compare' }).click();
+  const summary = page.locator('.diff-summary');
+  await summary.waitFor();
+  const fields = await page
+    .locator('table.diff tbody tr')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-field')));
+  t.same([...fields].sort(), [
+    'attempts',
+    'error_message',
+    'external_id',
+    'external_url',
+    'published_at',
+    'status',
+    'updated_at',
+  ]);
+  t.match(await summary.innerText(), /7 fields differ between revision 2 and revision 5: .*status/);
+  const status = page.locator('table.diff tr[data-field="status"]');
+  t.equal(await status.locator('.before').innerText(), 'failed');
+  t.equal(await status.locator('.after').innerText(), 'published');
+  await page.close();
+});
+
+t.test('a republish with a reason: dry run, confirm, then the timeline shows it', async (t) => {
+  const page = await browser.context.newPage();
+  await openRecordAs(page, support, recordId);
+  const rows = page.locator('table.timeline tbody tr');
+  t.equal(await rows.count(), 6);
+  const redrive = page.getByRole('form', { name: 'Re-drive' });
+  await redrive.getByLabel('Action').selectOption('republish');
+  await redrive.getByLabel('Reason').fill('INC-42: analytics lost its offsets');
+  await redrive.getByRole('button', { name: 'Dry run' }).click();
+  await page.getByRole('heading', { name: 'Dry run: nothing was recorded or sent' }).waitFor();
+  t.match(await page.locator('.dry-run').innerText(), /6 events the relay would send again/);
+  // A dry run records nothing.
+  await page.reload();
+  await page.locator('table.timeline').waitFor();
+  t.equal(await rows.count(), 6, 'nothing recorded by the dry run');
+
+  await redrive.getByLabel('Reason').fill('INC-42: analytics lost its offsets');
+  await redrive.getByRole('button', { name: 'Dry run' }).click();
+  await page.getByRole('button', { name: 'Confirm republish' }).click();
+  await page.locator('table.timeline tbody tr[data-revision="6"]').waitFor();
+  const row = rows.nth(6);
+  t.equal(await row.locator('.event-type').innerText(), 'PublishingRecordRepublishRequested');
+  t.equal(await row.locator('.actor').innerText(), 'anna (support)');
+  t.match(await row.locator('.reason').innerText(), /Reason: INC-42: analytics lost its offsets/);
+  t.match(
+    await row.locator('.kafka').innerText(),
+    /^replay of revisions 0–5 \(public events only\), replay-id [0-9a-f-]{36}$/,
+  );
+  t.match(await page.locator('#message').innerText(), /replay id [0-9a-f-]{36}/);
+  await page.close();
+});
+
+t.test('a deleted record keeps its history', async (t) => {
+  const created = await stack.command(editor, 'POST', 'publishing-records/', {
+    content_id: 43,
+    site_id: 7,
+    sector_id: 3,
+    destination: 'webhook',
+  });
+  const id = String(created.body.data.id);
+  await stack.command(editor, 'DELETE', `publishing-records/${id}`);
+  const page = await browser.context.newPage();
+  await openRecordAs(page, support, id);
+  t.match(await page.locator('.notice').first().innerText(), /This record was deleted/);
+  const types = await page.locator('table.timeline .event-type').allInnerTexts();
+  t.same(types, ['PublishingRecordCreated', 'PublishingRecordDeleted']);
+  t.equal(await page.locator('table.timeline .kafka').nth(1).innerText(), 'publisher.publishing_record.deleted');
+  await page.close();
+});
+
+t.test('a deployment: its timeline, a list by site, and its republish offered alone', async (t) => {
+  const created = await stack.command(editor, 'POST', 'deploy', { site_id: 8, metadata: { commit: 'abc123' } });
+  const id = String(created.body.data.id);
+  await stack.command(worker, 'POST', `deployments/${id}/start`);
+  const last = await stack.command(worker, 'POST', `deployments/${id}/succeed`, {
+    deployment_url: 'https://site-8.example.com/',
+  });
+  await stack.projected(editor, String(last.position));
+
+  const page = await browser.context.newPage();
+  await pasteToken(page, stack.consoleUrl, tokenFor(support));
+  await page.getByRole('heading', { name: 'Find records' }).waitFor();
+  const list = page.getByRole('form', { name: 'List records' });
+  await list.getByLabel('Kind').selectOption('deployments');
+  await list.getByLabel('Site id').fill('8');
+  await list.getByRole('button', { name: 'List' }).click();
+  await page.locator('.results tbody tr').first().waitFor();
+  t.match(await page.locator('.results tbody tr').first().innerText(), /\b1\s+8\s+1\s+deployed/);
+  await page.getByRole('link', { name: id }).click();
+  await page.getByRole('heading', { name: `Deployment ${id}` }).waitFor();
+  await page.locator('table.timeline').waitFor();
+  const types = await page.locator('table.timeline .event-type').allInnerTexts();
+  t.same(types, ['DeploymentCreated', 'DeploymentStarted', 'DeploymentSucceeded']);
+  t.same(await page.locator('table.timeline .kafka').allInnerTexts(), [
+    'publisher.deployment.created',
+    'publisher.deployment.started',
+    'publisher.deployment.deployed',
+  ]);
+  const actions = await page
+    .getByRole('form', { name: 'Re-drive' })
+    .getByLabel('Action')
+    .locator('option')
+    .allInnerTexts();
+  t.same(actions, ['Republish its events to Kafka'], 'deployments are republished, never redelivered');
+  await page.close();
+});
+
+t.test('the account’s admin sees who from support read its history; an editor may not', async (t) => {
+  const page = await browser.context.newPage();
+  await pasteToken(page, stack.consoleUrl, tokenFor(admin));
+  await page.getByRole('heading', { name: 'Find records' }).waitFor();
+  await page.getByRole('link', { name: 'Access log' }).click();
+  await page.getByRole('heading', { name: 'Access log of account 1' }).waitFor();
+  const reads = page.locator('table.access-log tbody tr');
+  await reads.first().waitFor();
+  const text = await page.locator('table.access-log').innerText();
+  t.match(text, /anna \(account 99\)\s+support\s+history/);
+  t.match(text, new RegExp(recordId));
+
+  await pasteToken(page, stack.consoleUrl, tokenFor(editor));
+  await page.getByRole('heading', { name: 'Find records' }).waitFor();
+  await page.getByRole('link', { name: 'Access log' }).click();
+  t.match(await message(page), /Your role may not do this/);
+  t.match(await message(page), /HTTP 403/);
+  await page.close();
+});
+
+t.test('readable on a narrow window: the page does not scroll sideways, tables scroll in their box', async (t) => {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 390, height: 800 });
+  await openRecordAs(page, support, recordId);
+  const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
+  t.ok(overflow <= 0, `no sideways scroll of the page (overflow ${overflow}px)`);
+  await page.close();
+});

@@ -1,0 +1,74 @@
+/** The console's browser modules that need no DOM, tested in Node. */
+import { EVENT_CONTRACTS } from '@publisher/contracts';
+import t from 'tap';
+import {
+  DEPLOYMENTS_TOPIC,
+  PUBLIC_EVENT_TYPES,
+  PUBLISHING_RECORDS_TOPIC,
+  REPUBLISH_REQUEST_TYPES,
+  sentToKafka,
+} from '../web/kafka.ts';
+import { readableMessage } from '../web/messages.ts';
+
+t.test(
+  'every public type the timeline names is in the contracts catalogue, on the topic of its record kind',
+  async (t) => {
+    for (const [internal, published] of Object.entries(PUBLIC_EVENT_TYPES)) {
+      const contract = EVENT_CONTRACTS.find((c) => c.eventType === published);
+      t.ok(contract, `${internal} → ${published} is a published type`);
+      t.equal(contract?.topic, internal.startsWith('Deployment') ? DEPLOYMENTS_TOPIC : PUBLISHING_RECORDS_TOPIC);
+    }
+    // And every public type is reachable from some internal event: none is left unexplained.
+    const named = new Set(Object.values(PUBLIC_EVENT_TYPES));
+    for (const contract of EVENT_CONTRACTS) t.ok(named.has(contract.eventType), `${contract.eventType} is shown`);
+  },
+);
+
+t.test('what consumers were sent, per history event', async (t) => {
+  t.equal(sentToKafka({ type: 'PublishingSucceeded', revision: 3, data: {} }), 'publisher.publishing_record.published');
+  t.equal(
+    sentToKafka({ type: 'PublishingRedeliveryRequested', revision: 4, data: {} }),
+    'publisher.publishing_record.retried',
+  );
+  t.equal(sentToKafka({ type: 'DeploymentVersionReserved', revision: 0, data: {} }), 'nothing (internal event)');
+  t.equal(
+    sentToKafka({ type: 'PublishingRecordRepublishRequested', revision: 6, data: { replay_id: 'r-1', reason: 'x' } }),
+    'replay of revisions 0–5 (public events only), replay-id r-1',
+  );
+  t.equal(
+    sentToKafka({ type: 'DeploymentRepublishRequested', revision: 1, data: { replay_id: 'r-2' } }),
+    'replay of revision 0 (public events only), replay-id r-2',
+  );
+  t.ok(REPUBLISH_REQUEST_TYPES.has('DeploymentRepublishRequested'));
+});
+
+t.test('each API status reads as a sentence a support person understands', async (t) => {
+  t.equal(readableMessage(401, 'AUTH_TOKEN_EXPIRED', 'token expired', null), 'Your token has expired. Sign in again.');
+  t.match(
+    readableMessage(401, 'AUTH_TOKEN_INVALID', 'bad signature', null),
+    /not accepted \(bad signature\)\. Sign in again\./,
+  );
+  t.match(
+    readableMessage(403, 'ROLE_FORBIDDEN', 'role editor may not read the access log', null),
+    /^Your role may not do this: role editor/,
+  );
+  t.match(
+    readableMessage(404, 'RECORD_NOT_FOUND', 'x', null),
+    /no such record, or it belongs to an account you cannot see/,
+  );
+  t.match(readableMessage(404, 'RECORD_DELETED', 'deleted at revision 3', null), /was deleted by then/);
+  t.equal(
+    readableMessage(429, 'RATE_LIMITED', 'rate limit exceeded', '12'),
+    'Too many requests for your account. Wait 12 seconds and try again.',
+  );
+  t.match(
+    readableMessage(503, 'PROJECTION_BEHIND', 'projection behind', '1'),
+    /unavailable right now \(projection behind\)\. Try again in 1 seconds/,
+  );
+  t.match(readableMessage(503, 'DATABASE_UNAVAILABLE', 'database down', null), /Try again shortly/);
+  t.match(
+    readableMessage(400, 'VALIDATION', 'querystring.site_id must be >= 1', null),
+    /refused as invalid: querystring\.site_id/,
+  );
+  t.match(readableMessage(500, 'INTERNAL_ERROR', 'internal error', null), /The server failed \(500\)/);
+});

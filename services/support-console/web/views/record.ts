@@ -1,0 +1,85 @@
+import { type ListEnvelope, pageLink, read } from '../api.ts';
+import { h, replace } from '../dom.ts';
+import { local, utc } from '../format.ts';
+import type { Session } from '../session.ts';
+import { type HistoryEntry, KIND_LABEL, type RecordKind } from '../types.ts';
+import { busy, heading } from '../ui.ts';
+import { asOfPanel, comparePanel, recordFields } from './as-of.ts';
+import { redrivePanel } from './redrive.ts';
+import { timelineTable } from './timeline.ts';
+
+/** Longest history the page loads (20 pages of 100); past it the page says so. */
+const MAX_EVENTS = 2000;
+
+/** Every event of the record, oldest first, following the API's `next` links. */
+async function loadHistory(kind: RecordKind, id: string): Promise<{ entries: HistoryEntry[]; count: number }> {
+  const entries: HistoryEntry[] = [];
+  let path: string | null = `${kind}/${id}/history?page_size=100`;
+  let count = 0;
+  while (path !== null && entries.length < MAX_EVENTS) {
+    const { body }: { body: ListEnvelope<HistoryEntry> } = await read<ListEnvelope<HistoryEntry>>(path);
+    entries.push(...body.results);
+    count = body.count;
+    path = pageLink(body.next);
+  }
+  return { entries, count };
+}
+
+/** Roles that may start re-drives (the command API has the last word). */
+const REDRIVE_ROLES = new Set(['support', 'developer', 'system_bot', 'editor', 'admin', 'owner']);
+
+/** A record: what it is now, its timeline, as it was at any point, a diff of two points, re-drives. */
+export function recordView(kind: RecordKind, id: string, session: Session): HTMLElement {
+  const body = h('div', { class: 'record-body' }, h('p', {}, 'Loading the record’s history…'));
+  const view = h('section', {}, heading(`${KIND_LABEL[kind]} ${id}`), body);
+  const load = () =>
+    void busy(null, async () => {
+      const { entries, count } = await loadHistory(kind, id);
+      const latest = entries.at(-1);
+      if (!latest) {
+        replace(body, h('p', {}, 'This record has no events.'));
+        return;
+      }
+      const deleted = /Deleted$/.test(latest.type);
+      const asOf = asOfPanel(kind, id, entries);
+      replace(
+        body,
+        h(
+          'p',
+          { class: 'summary' },
+          h(
+            'span',
+            { class: `status status-${String(latest.state?.status ?? 'unknown')}` },
+            String(latest.state?.status ?? 'unknown'),
+          ),
+          deleted && h('span', { class: 'status status-deleted' }, 'deleted'),
+          ` Account ${String(latest.state?.account_id ?? '—')}, site ${String(latest.state?.site_id ?? '—')}; revision ${latest.revision}, last event ${utc(latest.occurred_at)} (${local(latest.occurred_at)}).`,
+        ),
+        deleted &&
+          h(
+            'p',
+            { class: 'notice' },
+            'This record was deleted: the lists no longer show it, but its history is kept and shown here.',
+          ),
+        count > entries.length &&
+          h('p', { class: 'notice' }, `Showing the first ${entries.length} of ${count} events.`),
+        h(
+          'details',
+          { class: 'now' },
+          h('summary', {}, deleted ? 'The last state before deletion, every field' : 'The record now, every field'),
+          latest.state ? recordFields(latest.state) : h('p', {}, 'No state.'),
+        ),
+        h(
+          'section',
+          { 'aria-labelledby': 'timeline-title' },
+          h('h2', { id: 'timeline-title' }, 'Timeline'),
+          timelineTable(entries, (rev) => void asOf.showRevision(rev)),
+        ),
+        asOf.element,
+        comparePanel(entries),
+        REDRIVE_ROLES.has(session.claims.role) && !deleted && redrivePanel(kind, id, load),
+      );
+    });
+  load();
+  return view;
+}
