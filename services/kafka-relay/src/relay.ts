@@ -1,4 +1,5 @@
 import { PUBLISHER_TOPICS } from '@publisher/contracts';
+import { sleep } from '@publisher/coordination';
 import { foldRelayControl, type RelayControlEvent, relayControlStream } from '@publisher/domain';
 import { type EventStore, idleConnectionError, selectEventStore } from '@publisher/event-store';
 import { inSpan, linkTo, ServiceMetrics, SpanKind, serveMetrics } from '@publisher/telemetry';
@@ -9,7 +10,7 @@ import { type CheckpointStore, createCheckpointStore } from './checkpoint.ts';
 import { type RelayConfig, type RelayOptions, relayDefaults } from './config.ts';
 import { isRelayError } from './errors.ts';
 import { createKafka, createRelayProducer, ensureTopics } from './kafka.ts';
-import { acquireLeadership, sleep } from './leader.ts';
+import { acquireLeadership } from './leader.ts';
 import { initialRelayState, type RelayState, relayMetrics, type SendObserver, serveStatus } from './metrics.ts';
 import { type PreparedBatch, prefetch, prepareBatches } from './pipeline.ts';
 import { installFastRecordEncoder } from './record-encoder.ts';

@@ -1,9 +1,9 @@
 import type { PublishingRecordRepresentation } from '@publisher/contracts';
+import { sleep } from '@publisher/coordination';
 import { injectTraceparent, inSpan, SpanKind } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import { cleanText } from './clean-text.ts';
 import { WorkerError } from './errors.ts';
-import { sleep } from './sleep.ts';
 
 /** The outcome of one command: applied (with the record after it), or refused by the record's state. */
 export type CommandOutcome =

@@ -4,6 +4,7 @@ import {
   decodeEventMessage,
   type IntegrationEvent,
 } from '@publisher/contracts';
+import { sleep } from '@publisher/coordination';
 import type { Resolve } from '@publisher/destination-policy';
 import { contextFrom, inSpan, ServiceMetrics, SpanKind, serveMetrics } from '@publisher/telemetry';
 import { type EachMessagePayload, type KafkaMessage, Partitioners } from 'kafkajs';
@@ -24,7 +25,6 @@ import { createKafka, ensureTopics } from './kafka.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { publishRecord } from './process-record.ts';
 import { openSigningSecrets } from './signing-secrets.ts';
-import { sleep } from './sleep.ts';
 import { initialWorkerState, serveStatus, type WorkerState, workerMetrics } from './status.ts';
 import { TenantScheduler } from './tenant-scheduler.ts';
 import { createTokenSource } from './token.ts';

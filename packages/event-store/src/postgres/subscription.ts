@@ -1,3 +1,4 @@
+import { sleep } from '@publisher/coordination';
 import type { Logger } from 'pino';
 import { isEventStoreUnavailable } from '../errors.ts';
 import type { Position, ReadAllOptions, RecordedEvent, SubscribeOptions } from '../port.ts';
@@ -37,26 +38,28 @@ export async function* subscribeToAll(
   // Wake-up state: a notification sets `woken`; `notified` remembers the newest appended transaction.
   let woken = false;
   let notified: bigint | null = null;
-  let wake: (() => void) | null = null;
+  let wake: AbortController | null = null;
   const unsubscribe = deps.notifier.subscribe((xid) => {
     if (xid !== null && (notified === null || xid > notified)) notified = xid;
     woken = true;
-    wake?.();
+    wake?.abort();
   });
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (woken || signal?.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        wake = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      wake = done;
-      signal?.addEventListener('abort', done, { once: true });
-    });
+  // A notification ends the current wait early, as a stop does. One controller per wait, listening
+  // on `signal` only while it waits, so a long-lived subscription gathers no listeners.
+  const pause = async (ms: number) => {
+    if (woken || signal?.aborted) return;
+    const wait = new AbortController();
+    const stop = () => wait.abort();
+    signal?.addEventListener('abort', stop, { once: true });
+    wake = wait;
+    try {
+      await sleep(ms, wait.signal);
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      wake = null;
+    }
+  };
 
   let retryMs = FIRST_RETRY_MS;
   let outageMs = 0;
@@ -71,7 +74,7 @@ export async function* subscribeToAll(
         if (!isEventStoreUnavailable(err)) throw err;
         outageMs = Math.min(Math.max(outageMs * 2, deps.pollIntervalMs), MAX_OUTAGE_RETRY_MS);
         deps.logger?.warn({ err, retry_in_ms: outageMs }, 'event store subscription cannot read; retrying');
-        await sleep(outageMs);
+        await pause(outageMs);
         continue;
       }
       if (outageMs > 0) deps.logger?.info('event store subscription reading again');
@@ -97,12 +100,12 @@ export async function* subscribeToAll(
       // running transaction: look again soon rather than after a full poll interval.
       const pending = notified !== null && (after === null || decodePosition(after).high < notified);
       if (pending) {
-        await sleep(retryMs);
+        await pause(retryMs);
         retryMs = Math.min(retryMs * 2, deps.pollIntervalMs);
       } else {
         notified = null;
         retryMs = FIRST_RETRY_MS;
-        await sleep(deps.pollIntervalMs);
+        await pause(deps.pollIntervalMs);
       }
     }
   } finally {
