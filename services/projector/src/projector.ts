@@ -1,4 +1,4 @@
-import { sleep } from '@publisher/coordination';
+import { createBackoff, sleep } from '@publisher/coordination';
 import type { EventStore, RecordedEvent } from '@publisher/event-store';
 import {
   markProjectionStopped,
@@ -195,7 +195,7 @@ export function startProjector(options: ProjectorOptions): Projector {
   }
 
   async function run(): Promise<void> {
-    let backoffMs = 100;
+    const retry = createBackoff({ firstMs: 100, maxMs: 5000 });
     while (!closing.signal.aborted) {
       let session: Session | undefined;
       try {
@@ -215,15 +215,15 @@ export function startProjector(options: ProjectorOptions): Projector {
           if (closing.signal.aborted) return;
         }
         log.info('holding the projection lock: projecting');
-        backoffMs = 100;
+        retry.reset();
         await lead(session);
       } catch (err) {
         if (closing.signal.aborted) break;
         status.last_error = err instanceof Error ? err.message : String(err);
         status.state = 'starting';
-        log.warn({ err, retry_in_ms: backoffMs }, 'projector loop failed; restarting');
-        await pause(backoffMs);
-        backoffMs = Math.min(backoffMs * 2, 5000);
+        const wait = retry.next();
+        log.warn({ err, retry_in_ms: wait }, 'projector loop failed; restarting');
+        await pause(wait);
       } finally {
         await session?.close();
       }

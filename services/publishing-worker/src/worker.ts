@@ -4,7 +4,7 @@ import {
   decodeEventMessage,
   type IntegrationEvent,
 } from '@publisher/contracts';
-import { sleep } from '@publisher/coordination';
+import { type BackoffPolicy, backoffDelay, sleep } from '@publisher/coordination';
 import type { Resolve } from '@publisher/destination-policy';
 import { contextFrom, inSpan, ServiceMetrics, SpanKind, serveMetrics } from '@publisher/telemetry';
 import { type EachMessagePayload, type KafkaMessage, Partitioners } from 'kafkajs';
@@ -51,8 +51,8 @@ export interface WorkerInputs {
 /** How long `close()` lets records in flight finish before aborting their deliveries and retries. */
 const CLOSE_GRACE_MS = 10_000;
 /** Pauses between attempts at a message whose claim cannot be made (command API down or refusing). */
-const HELD_RETRY_FIRST_MS = 1000;
-const HELD_RETRY_MAX_MS = 30_000;
+/** Kafka and command-API failures are retried from 1 s, doubling up to 30 s. */
+const RETRY: BackoffPolicy = { firstMs: 1000, maxMs: 30_000 };
 
 /**
  * Starts the publishing worker: a consumer group on `publisher.publishing-records.v1` that publishes
@@ -205,7 +205,7 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
           if (sent) state.claimsDeadLettered++;
           return sent;
         }
-        const wait = Math.min(HELD_RETRY_MAX_MS, HELD_RETRY_FIRST_MS * 2 ** Math.min(attempt, 5));
+        const wait = backoffDelay(RETRY, attempt);
         logger.error(
           { err, record_id: event.record_id, event_id: event.event_id, retry_in_ms: wait },
           'handling failed; the message is kept and tried again',
@@ -231,7 +231,7 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
         return true;
       } catch (produceErr) {
         logger.warn({ err: produceErr }, 'dead-letter topic unavailable; retrying');
-        await sleep(Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)), stop.signal);
+        await sleep(backoffDelay(RETRY, attempt), stop.signal);
       }
     }
     return false;
@@ -308,7 +308,7 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
         await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 4, eachMessage: handle });
         return;
       } catch (err) {
-        const wait = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
+        const wait = backoffDelay(RETRY, attempt);
         logger.warn({ err, retry_in_ms: wait }, 'cannot start consuming from Kafka; retrying');
         await consumer.disconnect().catch(() => {});
         await producer.disconnect().catch(() => {});

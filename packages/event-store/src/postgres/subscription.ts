@@ -1,4 +1,4 @@
-import { sleep } from '@publisher/coordination';
+import { createBackoff, sleep } from '@publisher/coordination';
 import type { Logger } from 'pino';
 import { isEventStoreUnavailable } from '../errors.ts';
 import type { Position, ReadAllOptions, RecordedEvent, SubscribeOptions } from '../port.ts';
@@ -61,8 +61,9 @@ export async function* subscribeToAll(
     }
   };
 
-  let retryMs = FIRST_RETRY_MS;
-  let outageMs = 0;
+  const hidden = createBackoff({ firstMs: FIRST_RETRY_MS, maxMs: deps.pollIntervalMs });
+  const outage = createBackoff({ firstMs: deps.pollIntervalMs, maxMs: MAX_OUTAGE_RETRY_MS });
+  let unreadable = false;
   try {
     while (!signal?.aborted && remaining > 0) {
       woken = false;
@@ -72,17 +73,19 @@ export async function* subscribeToAll(
         batch = await deps.readAll({ after, limit });
       } catch (err) {
         if (!isEventStoreUnavailable(err)) throw err;
-        outageMs = Math.min(Math.max(outageMs * 2, deps.pollIntervalMs), MAX_OUTAGE_RETRY_MS);
-        deps.logger?.warn({ err, retry_in_ms: outageMs }, 'event store subscription cannot read; retrying');
-        await pause(outageMs);
+        unreadable = true;
+        const wait = outage.next();
+        deps.logger?.warn({ err, retry_in_ms: wait }, 'event store subscription cannot read; retrying');
+        await pause(wait);
         continue;
       }
-      if (outageMs > 0) deps.logger?.info('event store subscription reading again');
-      outageMs = 0;
+      if (unreadable) deps.logger?.info('event store subscription reading again');
+      unreadable = false;
+      outage.reset();
       if (signal?.aborted) break;
 
       if (batch.length > 0) {
-        retryMs = FIRST_RETRY_MS;
+        hidden.reset();
         after = batch[batch.length - 1]!.position;
         remaining -= batch.length;
         yield batch;
@@ -100,11 +103,10 @@ export async function* subscribeToAll(
       // running transaction: look again soon rather than after a full poll interval.
       const pending = notified !== null && (after === null || decodePosition(after).high < notified);
       if (pending) {
-        await pause(retryMs);
-        retryMs = Math.min(retryMs * 2, deps.pollIntervalMs);
+        await pause(hidden.next());
       } else {
         notified = null;
-        retryMs = FIRST_RETRY_MS;
+        hidden.reset();
         await pause(deps.pollIntervalMs);
       }
     }
