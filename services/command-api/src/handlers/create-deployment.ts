@@ -166,10 +166,7 @@ async function repairDeployment(
 }
 
 async function readBackResult(deps: CreateDeploymentDeps, id: string): Promise<CommandResult<Deployment>> {
-  const events = await deps.store.readStream(deployments.stream(id));
-  let state: DeploymentState = deployments.initial;
-  for (const e of events) state = deployments.evolve(state, { type: e.type, data: e.data } as never);
-  const last = events[events.length - 1];
-  if (!last || !deployments.exists(state)) throw new Error(`deployment ${id} vanished after its creation`);
-  return { record: state, revision: last.revision, position: last.position };
+  const { state, revision, position } = await loadAggregate(deps.store, deployments, id);
+  if (position === null || !deployments.exists(state)) throw new Error(`deployment ${id} vanished after its creation`);
+  return { record: state, revision, position };
 }
