@@ -75,5 +75,3 @@ export async function catchUp(
   }
   return position;
 }
-
-export { PoisonEventError };
