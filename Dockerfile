@@ -43,6 +43,7 @@ RUN npm install --global --no-audit --no-fund "tsx@$(node -p "require('./package
     && npm cache clean --force
 COPY --from=deps /app /app
 USER node
-# Each service binds HOST (0.0.0.0 in the stack) and its own port variable.
-EXPOSE 3000 3001 3002
+# The APIs bind HOST (0.0.0.0 in the stack) and their port variable; the projector's, relay's and
+# worker's status servers bind STATUS_HOST (the container's loopback unless STATUS_TOKEN is set).
+EXPOSE 3000 3001
 CMD ["tsx", "services/command-api/src/server.ts"]

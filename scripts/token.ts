@@ -1,12 +1,12 @@
 /**
  * `pnpm --silent token --account <id> --role <role> [--sites 1,2] [--sub <user>] [--ttl <seconds>]`
- * prints a development JWT (HS256, signed with JWT_SECRET or the development secret). `--account` may
- * be left out for `developer` and `system_bot` (a platform caller of no account, which names the
- * account in each create).
+ * prints a development JWT (HS256, signed with JWT_SECRET or the development secret), with the
+ * `exp`, `iss` and `aud` the services require (JWT_MAX_TTL_SECONDS, JWT_ISSUER, JWT_AUDIENCE).
+ * `--account` may be left out for `developer` and `system_bot` (a platform caller of no account,
+ * which names the account in each create).
  */
 import { parseArgs } from 'node:util';
-import { resolveJwtSecret } from '@publisher/platform';
-import { createSigner } from 'fast-jwt';
+import { createTokenSigner, loadJwtPolicy, resolveJwtSecret } from '@publisher/platform';
 
 const ROLES = ['viewer', 'editor', 'admin', 'owner', 'support', 'developer', 'system_bot'];
 /** The roles that write any account, whose tokens may belong to none (the APIs refuse others without one). */
@@ -25,7 +25,7 @@ const { values } = parseArgs({
     role: { type: 'string', default: 'editor' },
     sites: { type: 'string' },
     sub: { type: 'string' },
-    ttl: { type: 'string', default: '86400' },
+    ttl: { type: 'string' },
   },
   strict: true,
 });
@@ -37,8 +37,17 @@ if (account === null && !ACCOUNTLESS_ROLES.includes(role)) {
   fail(`--account is required for role ${role} (only ${ACCOUNTLESS_ROLES.join(' and ')} may leave it out)`);
 }
 if (account !== null && (!Number.isSafeInteger(account) || account <= 0)) fail('--account must be a positive integer');
-const ttl = Number(values.ttl);
+let policy: ReturnType<typeof loadJwtPolicy>;
+try {
+  policy = loadJwtPolicy(process.env);
+} catch (err) {
+  fail((err as Error).message);
+}
+// The longest lifetime the services accept, unless asked for less.
+const ttl = values.ttl === undefined ? policy.maxTokenTtlSeconds : Number(values.ttl);
 if (!Number.isSafeInteger(ttl) || ttl <= 0) fail('--ttl must be a positive number of seconds');
+if (ttl > policy.maxTokenTtlSeconds)
+  fail(`--ttl must be at most ${policy.maxTokenTtlSeconds} seconds (JWT_MAX_TTL_SECONDS), or the services refuse it`);
 const claims: Record<string, unknown> = { sub: values.sub ?? (account === null ? role : `user-${account}`), role };
 if (account !== null) claims.account_id = account;
 if (values.sites !== undefined) {
@@ -48,7 +57,15 @@ if (values.sites !== undefined) {
   claims.site_ids = ids;
 }
 
-const { secret, development } = resolveJwtSecret();
-if (development) process.stderr.write('warning: JWT_SECRET is not set; signing with the development secret\n');
-const sign = createSigner({ key: secret, algorithm: 'HS256', expiresIn: ttl * 1000 });
-process.stdout.write(`${sign(claims)}\n`);
+let signer: ReturnType<typeof createTokenSigner>;
+try {
+  const { secret, development } = resolveJwtSecret(process.env);
+  if (development)
+    process.stderr.write(
+      'warning: JWT_SECRET is not set; signing with the development secret (accepted only by services on loopback)\n',
+    );
+  signer = createTokenSigner({ secret, policy, ttlSeconds: ttl });
+} catch (err) {
+  fail((err as Error).message);
+}
+process.stdout.write(`${signer(claims)}\n`);

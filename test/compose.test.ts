@@ -27,12 +27,23 @@ interface ComposeService {
   healthcheck?: { test?: string | string[]; disable?: boolean };
   ports?: unknown[];
   volumes?: string[];
+  configs?: Array<string | { source: string; target?: string }>;
 }
 
 const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
+  configs?: Record<string, { content?: string; file?: string }>;
 };
+/** A service's `environment` as a map (list or mapping syntax). */
+function environmentOf(service: ComposeService): Record<string, string> {
+  return (
+    Array.isArray(service.environment)
+      ? Object.fromEntries(service.environment.map((e) => e.split(/=(.*)/s).slice(0, 2)))
+      : (service.environment ?? {})
+  ) as Record<string, string>;
+}
+
 const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
 const serviceDirs = readdirSync(path.join(root, 'services')).filter((name) =>
   existsSync(path.join(root, 'services', name, 'package.json')),
@@ -224,12 +235,8 @@ t.test('start ordering waits for healthy dependencies that exist and have health
 
 t.test('the stack runs the services on EventStoreDB, PostgreSQL and Kafka from the compose network', async (t) => {
   const app = serviceDirs.map((name) => compose.services[name]).filter((s): s is ComposeService => Boolean(s));
-  const env = (s: ComposeService) =>
-    Array.isArray(s.environment)
-      ? Object.fromEntries(s.environment.map((e) => e.split(/=(.*)/s).slice(0, 2)))
-      : (s.environment ?? {});
   for (const service of app) {
-    const vars = env(service) as Record<string, string>;
+    const vars = environmentOf(service);
     if ('EVENTSTORE_URL' in vars)
       t.match(vars.EVENTSTORE_URL, /^esdb:\/\/eventstore:2113\b/, 'EVENTSTORE_URL names the eventstore service');
     if ('DATABASE_URL' in vars)
@@ -244,13 +251,57 @@ t.test('the stack runs the services on EventStoreDB, PostgreSQL and Kafka from t
   }
 });
 
+/** `ports` entries as (host address, published port): short (`"127.0.0.1:9094:9094"`) or long syntax. */
+function publishedPorts(service: ComposeService): Array<{ hostIp: string | null; published: string }> {
+  return (service.ports ?? []).map((entry) => {
+    if (typeof entry === 'object' && entry !== null) {
+      const long = entry as { host_ip?: string; published?: string | number };
+      return { hostIp: long.host_ip ?? null, published: String(long.published ?? '') };
+    }
+    const parts = String(entry).split('/')[0]!.split(':');
+    if (parts.length === 3) return { hostIp: parts[0]!, published: parts[1]! };
+    // "3000" alone publishes an ephemeral host port, "3000:3000" the given one: on every address.
+    return { hostIp: null, published: parts.length === 2 ? parts[0]! : '' };
+  });
+}
+
+/**
+ * The APIs are the product, and the support console is a page on them (it signs nothing and proxies
+ * with the user's own token): the only services whose ports may be published on every address.
+ */
+const PUBLIC_SERVICES = new Set(['command-api', 'read-api', 'support-console']);
+
+t.test('only the APIs are published to the host; nothing insecure is reachable from outside', async (t) => {
+  for (const [name, service] of Object.entries(compose.services)) {
+    for (const { hostIp, published } of publishedPorts(service)) {
+      if (PUBLIC_SERVICES.has(name)) continue;
+      t.equal(hostIp, '127.0.0.1', `${name} publishes ${published} on the host's loopback only`);
+    }
+  }
+  for (const name of ['postgres', 'eventstore', 'projector', 'kafka-relay', 'publishing-worker']) {
+    t.same(compose.services[name]?.ports ?? [], [], `${name} publishes no port`);
+  }
+  t.ok(
+    publishedPorts(compose.services['command-api']!).length > 0 &&
+      publishedPorts(compose.services['read-api']!).length > 0,
+    'the APIs are published (so this test sees ports at all)',
+  );
+});
+
+t.test('status servers listen on loopback, or require a token', async (t) => {
+  for (const name of ['projector', 'kafka-relay', 'publishing-worker']) {
+    const vars = environmentOf(compose.services[name]!);
+    t.notOk('HOST' in vars, `${name}: HOST does not move its status server (STATUS_HOST does)`);
+    const host = vars.STATUS_HOST ?? '127.0.0.1';
+    t.ok(/^127\.|^localhost$|^::1$/.test(host) || Boolean(vars.STATUS_TOKEN), `${name}: status on ${host}`);
+    t.ok(variablesReadBy(name).has('STATUS_HOST'), `${name} reads STATUS_HOST`);
+    t.ok(variablesReadBy(name).has('STATUS_TOKEN'), `${name} reads STATUS_TOKEN`);
+  }
+});
+
 /** The port a service serves `/metrics` on in the stack: METRICS_PORT, else its own `*_PORT` (its status or API port). */
 function metricsPortOf(service: ComposeService): number | null {
-  const env = (
-    Array.isArray(service.environment)
-      ? Object.fromEntries(service.environment.map((e) => e.split(/=(.*)/s).slice(0, 2)))
-      : (service.environment ?? {})
-  ) as Record<string, unknown>;
+  const env = environmentOf(service);
   if (env.METRICS_PORT !== undefined) return Number(env.METRICS_PORT);
   const own = Object.keys(env).filter((name) => name.endsWith('_PORT') && name !== 'METRICS_PORT');
   return own.length === 1 ? Number(env[own[0]!]) : null;
@@ -263,15 +314,38 @@ t.test('Prometheus scrapes every service on the port it serves /metrics on; Graf
   const configFile = path.join(root, mounted?.split(':')[0] ?? 'missing');
   t.ok(existsSync(configFile), 'its configuration is mounted from the repository');
   const config = parse(readFileSync(configFile, 'utf8')) as {
-    scrape_configs: Array<{ job_name: string; metrics_path?: string; static_configs: Array<{ targets: string[] }> }>;
+    scrape_configs: Array<{
+      job_name: string;
+      metrics_path?: string;
+      static_configs: Array<{ targets: string[] }>;
+      authorization?: { credentials_file?: string };
+    }>;
   };
   const targets = new Map<string, string[]>();
+  const tokenFiles = new Map<string, string | undefined>();
   for (const job of config.scrape_configs) {
     t.equal(job.metrics_path ?? '/metrics', '/metrics', `${job.job_name} scrapes /metrics`);
     for (const target of job.static_configs.flatMap((c) => c.targets)) {
       const [host, port] = target.split(':');
       targets.set(host!, [...(targets.get(host!) ?? []), port!]);
+      tokenFiles.set(host!, job.authorization?.credentials_file);
     }
+  }
+  // A status server with STATUS_TOKEN answers /metrics only with the token: Prometheus must send it,
+  // from a file it has mounted whose content is that same variable.
+  const mountedConfigs = new Map(
+    (prometheus!.configs ?? []).map((c) =>
+      typeof c === 'string' ? [`/${c}`, c] : [c.target ?? `/${c.source}`, c.source],
+    ),
+  );
+  for (const name of serviceDirs) {
+    const token = environmentOf(compose.services[name] ?? {}).STATUS_TOKEN;
+    if (token === undefined) continue;
+    const file = tokenFiles.get(name);
+    if (!t.ok(file, `${name} wants STATUS_TOKEN: Prometheus scrapes it with a credentials file`)) continue;
+    const source = mountedConfigs.get(file!);
+    t.ok(source, `${file} is mounted into Prometheus`);
+    t.equal(compose.configs?.[source ?? '']?.content, token, `${file} holds the services' STATUS_TOKEN`);
   }
   for (const name of serviceDirs) {
     const service = compose.services[name];

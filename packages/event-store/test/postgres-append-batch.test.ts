@@ -7,7 +7,9 @@
  * the others as one batch once it returns.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createTestDatabase } from '@publisher/testing';
+import pg from 'pg';
 import t, { type Test } from 'tap';
 import {
   type AppendResult,
@@ -223,4 +225,55 @@ t.test('many writers through a small slot count: every append accounted for, no 
     stored += events.length - 1;
   }
   t.equal(stored + conflicts, 16 * 60, 'every append either stored or refused with a conflict');
+});
+
+t.test('the queue is bounded in bytes: beyond it an append fails at once, the queued ones commit', async (t) => {
+  const db = await createTestDatabase('es_batch_queue');
+  t.teardown(db.drop);
+  const store = createPostgresEventStore({
+    connectionString: db.url,
+    appendConcurrency: 1,
+    maxQueuedAppendBytes: 5000,
+  });
+  t.teardown(() => store.close());
+  await store.migrate();
+  // Holds every insert back, so the first append stays in flight and the next ones queue.
+  const lock = new pg.Client({ connectionString: db.url });
+  await lock.connect();
+  t.teardown(() => lock.end());
+  await lock.query('BEGIN');
+  await lock.query(`LOCK TABLE ${store.schema}.events IN EXCLUSIVE MODE`);
+
+  const big = () => newEvents(1).map((e) => ({ ...e, data: { text: 'x'.repeat(1000) } }));
+  const inFlight = store.append(streamName('first'), big(), 'no_stream');
+  await new Promise((r) => setTimeout(r, 100));
+  const queued: Array<Promise<AppendResult>> = [];
+  const refused: unknown[] = [];
+  for (let i = 0; i < 8; i++) {
+    const started = Date.now();
+    const attempt = store.append(streamName(`queued-${i}`), big(), 'no_stream');
+    const early = await Promise.race([
+      attempt.then(
+        () => 'ok',
+        (e: unknown) => e,
+      ),
+      delay(50).then(() => 'waiting'),
+    ]);
+    if (early === 'waiting') queued.push(attempt);
+    else {
+      refused.push(early);
+      t.ok(Date.now() - started < 50, 'refused at once, not after waiting');
+    }
+  }
+  const size = JSON.stringify(
+    big().map((e) => ({ id: e.id, type: e.type, data: e.data, metadata: e.metadata })),
+  ).length;
+  t.equal(queued.length, Math.floor(5000 / size), `5000 bytes of appends wait (${size} bytes each)`);
+  t.equal(refused.length, 8 - queued.length);
+  for (const err of refused) t.match(err, { code: 'APPEND_QUEUE_FULL' });
+
+  await lock.query('COMMIT');
+  await inFlight;
+  t.equal((await Promise.all(queued)).length, queued.length, 'the queued appends commit once PostgreSQL moves again');
+  t.ok(await store.append(streamName('after'), big(), 'no_stream'), 'and new appends are accepted');
 });

@@ -72,3 +72,54 @@ t.test('unreachable PostgreSQL → EventStoreUnavailableError; the store recover
     'the subscription survived the outage: each event once, in order',
   );
 });
+
+t.test('hung PostgreSQL (no answer, nothing closed) → unavailable within queryTimeoutMs; recovers', async (t) => {
+  const db = await createTestDatabase('es_stall');
+  t.teardown(db.drop);
+  const target = new URL(db.url);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+  t.teardown(proxy.close);
+  const store = createPostgresEventStore({
+    connectionString: viaProxy(db.url, proxy),
+    connectionTimeoutMs: 500,
+    statementTimeoutMs: 500,
+    queryTimeoutMs: 1000,
+  });
+  t.teardown(async () => {
+    proxy.resume();
+    await store.close();
+  });
+  await store.migrate();
+  const stream = streamName('stall');
+  await store.append(stream, newEvents(1), 'no_stream');
+
+  proxy.stall();
+  for (const [name, attempt] of [
+    ['append', () => store.append(stream, newEvents(1), 0)],
+    ['readStream', () => store.readStream(stream)],
+    ['readAll', () => store.readAll()],
+  ] as const) {
+    const started = Date.now();
+    const err = await Promise.race([
+      (attempt as () => Promise<unknown>)().then(
+        () => null,
+        (e: unknown) => e,
+      ),
+      new Promise((resolve) => setTimeout(() => resolve(new Error('hung')), 8000)),
+    ]);
+    t.ok(isEventStoreUnavailable(err), `${name} fails with EVENT_STORE_UNAVAILABLE (${String(err)})`);
+    t.ok(Date.now() - started < 3000, `${name}: within the query timeout (+ a connect timeout)`);
+  }
+
+  proxy.resume();
+  let appended = false;
+  for (let i = 0; i < 30 && !appended; i++) {
+    appended = await store.append(stream, newEvents(1), 0).then(
+      () => true,
+      () => false,
+    );
+    if (!appended) await new Promise((r) => setTimeout(r, 200));
+  }
+  t.ok(appended, 'appends work again once PostgreSQL answers');
+  t.equal((await store.readStream(stream)).length, 2, 'the append during the hang was not stored');
+});

@@ -9,8 +9,9 @@ import type {
   onRequestHookHandler,
 } from 'fastify';
 import fp from 'fastify-plugin';
-import type { JwtConfig } from './config.ts';
+import { DEFAULT_MAX_TOKEN_TTL_SECONDS, type JwtConfig } from './config.ts';
 import { HttpError, httpError } from './errors.ts';
+import { unstorableReason } from './storable.ts';
 import { ROLE_PERMISSIONS } from './tenancy.ts';
 
 /** Who is calling, from a verified token. */
@@ -56,12 +57,21 @@ const checkClaims = claimsAjv.compile(TokenClaims as object);
 /**
  * Picks the verifier key from the configuration. Only HS256 and RS256 are ever accepted: `none`,
  * other algorithms, and an HS256 token "signed" with the RSA public key (the classic confusion
- * attack) all fail, because each algorithm is paired with its own key.
+ * attack) all fail, because each algorithm is paired with its own key. `iss` and `aud` are checked
+ * here when configured (fast-jwt's `allowedIss` / `allowedAud`); `exp` and the lifetime cap are
+ * checked after verification (`checkLifetime`), with messages of their own.
  */
 function jwtOptions(config: JwtConfig, clockToleranceSeconds: number): FastifyJWTOptions {
   const { secret, publicKey } = config;
-  // fast-jwt counts the tolerance in milliseconds.
-  const clockTolerance = clockToleranceSeconds * 1000;
+  const required = [...(config.issuer ? ['iss'] : []), ...(config.audience ? ['aud'] : [])];
+  const verify = {
+    // fast-jwt counts the tolerance in milliseconds.
+    clockTolerance: clockToleranceSeconds * 1000,
+    // allowedIss / allowedAud only judge a claim that is present; requiredClaims makes it present.
+    ...(required.length > 0 ? { requiredClaims: required } : {}),
+    ...(config.issuer ? { allowedIss: config.issuer } : {}),
+    ...(config.audience ? { allowedAud: config.audience } : {}),
+  };
   if (secret && publicKey) {
     return {
       secret: async (_request: FastifyRequest, token: { header: { alg?: string } }) => {
@@ -71,18 +81,34 @@ function jwtOptions(config: JwtConfig, clockToleranceSeconds: number): FastifyJW
       },
       // The key callback needs the header to pick the key; by default it only sees the payload.
       decode: { complete: true },
-      verify: { clockTolerance },
+      verify,
     } as unknown as FastifyJWTOptions;
   }
-  if (publicKey) return { secret: { public: publicKey }, verify: { algorithms: ['RS256'], clockTolerance } };
-  if (secret) return { secret, verify: { algorithms: ['HS256'], clockTolerance } };
+  if (publicKey) return { secret: { public: publicKey }, verify: { algorithms: ['RS256'], ...verify } };
+  if (secret) return { secret, verify: { algorithms: ['HS256'], ...verify } };
   throw new Error('auth: neither a JWT secret nor a public key is configured');
+}
+
+/**
+ * Every token must expire, and within the configured lifetime: a stolen token without `exp`, or one
+ * minted for a year, would otherwise work until the secret is rotated. The lifetime counts from
+ * `iat` when present and from now in any case (a token claiming a future `iat` gains nothing).
+ */
+function checkLifetime(payload: { exp?: unknown; iat?: unknown }, maxTtlSeconds: number, tolerance: number): void {
+  if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) {
+    throw httpError('AUTH_CLAIMS_INVALID', 'token claims invalid: exp is required');
+  }
+  const now = Date.now() / 1000;
+  const fromIat = typeof payload.iat === 'number' ? payload.exp - payload.iat : 0;
+  if (payload.exp - now > maxTtlSeconds + tolerance || fromIat > maxTtlSeconds + tolerance) {
+    throw httpError('AUTH_TOKEN_INVALID', `token lifetime exceeds the accepted ${maxTtlSeconds} s`);
+  }
 }
 
 /**
  * Tokens already verified, keyed by the exact Authorization header: clients send the same token
  * with many requests, and re-verifying it (base64, JSON, HMAC/RSA, claims) costs more than the rest
- * of a small request. Entries expire with the token's `exp` (or after 10 minutes without one).
+ * of a small request. Entries expire with the token's `exp`, or after 10 minutes.
  */
 class VerifiedTokens {
   private readonly entries = new Map<string, { principal: Principal; until: number }>();
@@ -99,9 +125,9 @@ class VerifiedTokens {
     return entry.principal;
   }
 
-  set(header: string, principal: Principal, exp: number | undefined): void {
+  set(header: string, principal: Principal, exp: number): void {
     if (this.max === 0) return;
-    const until = Math.min(exp === undefined ? Number.POSITIVE_INFINITY : exp * 1000, Date.now() + 600_000);
+    const until = Math.min(exp * 1000, Date.now() + 600_000);
     if (this.entries.size >= this.max) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
@@ -124,8 +150,8 @@ function tokenError(err: unknown): HttpError {
  * Bearer-token authentication: registers @fastify/jwt (HS256 with the configured secret, RS256 with
  * the configured public key) and decorates `fastify.authenticate`, which verifies the token, checks
  * its claims (`sub`, `account_id`, `role`, optional `site_ids`; only developer and system_bot tokens may
- * leave out `account_id`) and sets `request.principal`.
- * Anything wrong answers 401. Warns at start when the development secret is in use.
+ * leave out `account_id`; `exp` within the lifetime cap; `iss` and `aud` when configured) and sets
+ * `request.principal`. Anything wrong answers 401. Warns at start when the development secret is in use.
  */
 const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
   if (opts.jwt.developmentSecret) {
@@ -133,7 +159,9 @@ const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
       'JWT_SECRET is not set: tokens are verified with the development secret (never do this in production)',
     );
   }
-  await fastify.register(fastifyJwt, jwtOptions(opts.jwt, opts.clockToleranceSeconds ?? 5));
+  const tolerance = opts.clockToleranceSeconds ?? 5;
+  const maxTtl = opts.jwt.maxTokenTtlSeconds ?? DEFAULT_MAX_TOKEN_TTL_SECONDS;
+  await fastify.register(fastifyJwt, jwtOptions(opts.jwt, tolerance));
   fastify.decorateRequest('principal', null as unknown as Principal);
 
   const verified = new VerifiedTokens(opts.verifiedTokenCacheSize ?? 10_000);
@@ -151,10 +179,14 @@ const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
     }
     if (!checkClaims(payload))
       throw httpError('AUTH_CLAIMS_INVALID', 'token claims invalid (sub, account_id, role, site_ids)');
-    const claims = payload as TokenClaims & { exp?: number };
+    const claims = payload as TokenClaims & { exp: number; iat?: number };
     if (claims.account_id === undefined && !ROLE_PERMISSIONS[claims.role].writeAny) {
       throw httpError('AUTH_CLAIMS_INVALID', `token claims invalid: role ${claims.role} needs an account_id`);
     }
+    // `sub` goes into every event's metadata: a string PostgreSQL cannot store would fail each write.
+    if (unstorableReason(claims.sub) !== null)
+      throw httpError('AUTH_CLAIMS_INVALID', 'token claims invalid: sub holds characters that cannot be stored');
+    checkLifetime(claims, maxTtl, tolerance);
     request.principal = Object.freeze({
       user_id: claims.sub,
       account_id: claims.account_id ?? null,

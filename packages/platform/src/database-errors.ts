@@ -46,3 +46,23 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * SQLSTATEs of a value PostgreSQL refused as data: 22P05 untranslatable character (`\u0000` in
+ * `jsonb`), 22021 character not in repertoire (NUL in `text`), 22P02 invalid text representation
+ * (an unpaired surrogate escape in `jsonb`, a malformed number or uuid). The validator refuses such input first;
+ * this is the backstop that keeps anything it misses a 400 instead of a 500.
+ */
+const INVALID_DATA_SQLSTATES = new Set(['22P05', '22021', '22P02']);
+
+/**
+ * @example
+ * if (isRefusedInput(err)) reply.code(400)
+ */
+export function isRefusedInput(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && INVALID_DATA_SQLSTATES.has(code)) return true;
+  }
+  return false;
+}

@@ -1,7 +1,7 @@
 import type { FieldErrors } from '@publisher/contracts';
 import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { isDatabaseUnavailable } from './database-errors.ts';
+import { isDatabaseUnavailable, isRefusedInput } from './database-errors.ts';
 import { errorEnvelope } from './envelope.ts';
 import { HttpError, httpError, statusOf } from './errors.ts';
 import { REQUEST_ID_HEADER } from './request-id.ts';
@@ -74,6 +74,9 @@ export function toProblem(err: unknown): Problem {
       message: status >= 500 ? publicMessage(status) : (e.message ?? code),
       errors: status < 500 ? asFieldErrors(e.errors) : undefined,
     });
+  }
+  if (isRefusedInput(err)) {
+    return { status: 400, code: 'VALIDATION', message: 'a value in the request cannot be stored' };
   }
   if (isDatabaseUnavailable(err)) {
     return { status: 503, code: 'DATABASE_UNAVAILABLE', message: publicMessage(503) };

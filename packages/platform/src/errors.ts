@@ -37,11 +37,13 @@ export const STATUS_BY_CODE = {
   IDEMPOTENCY_KEY_REUSED: 422,
   // 429 throttled
   RATE_LIMITED: 429,
-  // 503 a dependency is down, the read models are not there yet, or the server is shutting down
+  // 503 a dependency is down, the read models are not there yet, the event store's append queue is
+  // full (APPEND_QUEUE_MB), or the server is shutting down
   EVENT_STORE_UNAVAILABLE: 503,
   DATABASE_UNAVAILABLE: 503,
   PROJECTION_BEHIND: 503,
   PROJECTION_STOPPED: 503,
+  APPEND_QUEUE_FULL: 503,
   NOT_READY: 503,
   SHUTTING_DOWN: 503,
   // the support console cannot reach the command API or the read API it forwards to

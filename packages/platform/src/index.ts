@@ -1,6 +1,6 @@
 export { type AuthOptions, default as auth, type Principal } from './auth.ts';
 export * from './config.ts';
-export { isDatabaseUnavailable } from './database-errors.ts';
+export { isDatabaseUnavailable, isRefusedInput } from './database-errors.ts';
 export * from './envelope.ts';
 export { default as errorHandler, type ErrorHandlerOptions, type Problem, toProblem } from './error-handler.ts';
 export * from './errors.ts';
@@ -13,6 +13,9 @@ export { default as rateLimit, FixedWindowLimiter, type RateLimitOptions, type W
 export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
 export { loggerOptions, serverOptions } from './server-options.ts';
 export { closeGracefully } from './shutdown.ts';
+export * from './status-access.ts';
+export { findUnstorable, type UnstorableReason, type UnstorableString, unstorableReason } from './storable.ts';
 export * from './tenancy.ts';
 export { signTestToken, type TestTokenOptions } from './test-tokens.ts';
+export { createTokenSigner, type TokenSignerOptions } from './token-signer.ts';
 export { fieldErrors, validatorCompiler } from './validation.ts';

@@ -4,7 +4,7 @@ export interface TestTokenOptions {
   /** `HS256` (key = secret), `RS256` (key = PEM private key) or `none` (unsigned, must be refused). */
   alg?: 'HS256' | 'RS256' | 'none';
   key?: string;
-  /** Seconds until expiry; negative gives an already expired token. Default 3600. Null: no `exp`. */
+  /** Seconds until expiry; negative gives an already expired token. Default 3600. Null: no `exp` (which the services refuse). */
   expiresInSeconds?: number | null;
 }
 

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchema, FastifySchemaCompiler } from 'fastify';
+import { findUnstorable } from './storable.ts';
 
 /**
  * Two Ajv instances: request bodies are validated strictly (no type coercion: `"5"` is not a site
@@ -23,13 +24,30 @@ const strictAjv = createAjv(false);
 const coercingAjv = createAjv(true);
 
 /**
- * Fastify validator compiler (set by the platform): strict for bodies, coercing elsewhere.
+ * Fastify validator compiler (set by the platform): strict for bodies, coercing elsewhere. After the
+ * schema, every part (body, params, query string, headers) must hold only strings PostgreSQL can
+ * store — no U+0000, no unpaired surrogate, in values and in keys, at any depth — so such input is a
+ * 400 naming the field on every route, never a database error (`storable.ts`).
  * @example
  * app.setValidatorCompiler(validatorCompiler);
  */
 export const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) => {
   const ajv = httpPart === 'body' ? strictAjv : coercingAjv;
-  return ajv.compile(schema as object) as ValidateFunction;
+  const validate = ajv.compile(schema as object);
+  const checked = ((data: unknown) => {
+    if (!validate(data)) {
+      checked.errors = validate.errors;
+      return false;
+    }
+    const unstorable = findUnstorable(data);
+    if (unstorable.length === 0) {
+      checked.errors = null;
+      return true;
+    }
+    checked.errors = unstorable.map((u) => ({ keyword: 'storable', params: {}, schemaPath: '', ...u }));
+    return false;
+  }) as ValidateFunction;
+  return checked;
 };
 
 /**

@@ -69,10 +69,33 @@ export async function migrateReadModel(pool: pg.Pool, options: MigrateReadModelO
 }
 
 /**
- * Creates the secondary indexes of a schema (idempotent). A rebuild calls it after its replay.
+ * Creates the secondary indexes of a schema (idempotent), one `CREATE INDEX CONCURRENTLY` at a time,
+ * outside any transaction block. A rebuild calls it after its replay, on tables holding the whole
+ * log: a plain CREATE INDEX would run in a transaction holding a transaction id for minutes, and the
+ * event store shows readers only events older than every running transaction, so the live projector
+ * and the relay would see nothing new until it ended. A concurrent build never holds one for long.
+ * An index a failed build leaves INVALID is dropped and built again.
  * @example
  * await createReadModelIndexes(pool, 'read_model_rebuild');
  */
 export async function createReadModelIndexes(pool: pg.Pool, schema: string): Promise<void> {
-  await pool.query(indexSql(quoteIdent(schema)));
+  const statements = indexSql(quoteIdent(schema))
+    // Comments first: one may hold a `;`, and a statement must start with CREATE [UNIQUE] INDEX.
+    .replace(/--[^\n]*/g, '')
+    .split(';')
+    .map((sql) => sql.trim())
+    .filter((sql) => sql !== '');
+  for (const statement of statements) {
+    const name = /^CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\S+)/.exec(statement)?.[1];
+    if (!name) throw new Error(`not an index statement: ${statement.slice(0, 80)}`);
+    const invalid = await pool.query(
+      `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = $2 AND NOT i.indisvalid`,
+      [schema, name],
+    );
+    if (invalid.rowCount) await pool.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(schema)}.${name}`);
+    await pool.query(
+      statement.replace(/^CREATE (UNIQUE )?INDEX IF NOT EXISTS/, 'CREATE $1INDEX CONCURRENTLY IF NOT EXISTS'),
+    );
+  }
 }

@@ -9,6 +9,7 @@ import type pg from 'pg';
 import type { CommandApiConfig } from './config.ts';
 import type { CommandApiDeps } from './deps.ts';
 import { StateCache } from './handlers/state-cache.ts';
+import { restoreResponseBody } from './idempotency/restore.ts';
 import { migrateIdempotency } from './idempotency/schema.ts';
 import { createIdempotencyStore } from './idempotency/store.ts';
 import { instrumentAppends } from './metrics.ts';
@@ -17,6 +18,7 @@ import publishingRecordRoutes from './routes/publishing-records/index.ts';
 import { API_PREFIX } from './routes/responses.ts';
 import rootActionRoutes from './routes/root-actions/index.ts';
 import webhookSigningSecretRoutes from './routes/webhook-signing-secret/index.ts';
+import { createSiteRegistry, migrateSites } from './sites/registry.ts';
 import { registerStuckRecordMetrics } from './sweeper/metrics.ts';
 import { createStuckRecordSweeper } from './sweeper/stuck-records.ts';
 
@@ -46,13 +48,25 @@ const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, 
         : null;
   const store = instrumentAppends(opts.store, metrics);
   await migrateIdempotency(pool);
+  if (config.siteRegistry !== 'off') await migrateSites(pool);
   await migrateWebhookSecrets(pool);
-  const idempotency = createIdempotencyStore(pool, { ttlHours: config.idempotencyTtlHours });
+  const idempotency = createIdempotencyStore(pool, {
+    ttlHours: config.idempotencyTtlHours,
+    maxResponseBytes: config.idempotencyMaxResponseBytes,
+    restoreBody: (ref) => restoreResponseBody(store, ref),
+  });
   const deps: CommandApiDeps = {
     store,
     idempotency,
-    recordCache: new StateCache<PublishingRecordState>(config.stateCacheSize),
-    deploymentCache: new StateCache<DeploymentState>(config.stateCacheSize),
+    sites: createSiteRegistry(pool, config.siteRegistry),
+    recordCache: new StateCache<PublishingRecordState>({
+      maxEntries: config.stateCacheSize,
+      maxBytes: config.stateCacheBytes,
+    }),
+    deploymentCache: new StateCache<DeploymentState>({
+      maxEntries: config.stateCacheSize,
+      maxBytes: config.stateCacheBytes,
+    }),
     maxAttempts: config.maxCommandAttempts,
     destinationPolicy: config.destinationPolicy,
     now: opts.now ?? (() => new Date()),

@@ -8,6 +8,9 @@ import {
   type PlatformConfig,
 } from '@publisher/platform';
 import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
+import { SITE_REGISTRY_MODES, type SiteRegistryMode } from './sites/registry.ts';
+
+const MIB = 1024 * 1024;
 
 export interface CommandApiConfig extends PlatformConfig {
   /** `postgres` (default) or `esdb`. */
@@ -18,8 +21,16 @@ export interface CommandApiConfig extends PlatformConfig {
   databasePoolSize: number;
   /** PostgreSQL event store: appends in flight before further ones are coalesced into one call (0: never). */
   appendConcurrency: number;
-  /** Folded aggregates kept in memory (0 disables the cache). */
+  /** Folded aggregates kept in memory per aggregate type (0 disables the cache). */
   stateCacheSize: number;
+  /** Bytes those may take per aggregate type (STATE_CACHE_MB; 0 disables the cache). */
+  stateCacheBytes: number;
+  /** Bytes of appends waiting for the event store's group commit before further ones get 503 (APPEND_QUEUE_MB). */
+  appendQueueBytes: number;
+  /** Largest idempotent response stored in full; larger ones are stored as record references (IDEMPOTENCY_MAX_RESPONSE_BYTES). */
+  idempotencyMaxResponseBytes: number;
+  /** Whether and how creates check that a site belongs to the caller's account (SITE_REGISTRY). */
+  siteRegistry: SiteRegistryMode;
   /** Attempts of a command that keeps losing optimistic-concurrency races before answering 409. */
   maxCommandAttempts: number;
   /** How long an Idempotency-Key is remembered. */
@@ -37,7 +48,8 @@ export interface CommandApiConfig extends PlatformConfig {
 /**
  * The command API's configuration: the platform's variables (COMMAND_API_PORT, HOST, DATABASE_URL,
  * LOG_LEVEL, JWT_*, BODY_LIMIT_BYTES, RATE_LIMIT_*, SHUTDOWN_GRACE_MS) plus EVENT_STORE,
- * EVENTSTORE_URL, DATABASE_POOL_SIZE, APPEND_CONCURRENCY, STATE_CACHE_SIZE, COMMAND_MAX_ATTEMPTS, IDEMPOTENCY_TTL_HOURS,
+ * EVENTSTORE_URL, DATABASE_POOL_SIZE, APPEND_CONCURRENCY, APPEND_QUEUE_MB, STATE_CACHE_SIZE, STATE_CACHE_MB,
+ * COMMAND_MAX_ATTEMPTS, IDEMPOTENCY_TTL_HOURS, IDEMPOTENCY_MAX_RESPONSE_BYTES, SITE_REGISTRY,
  * ALLOW_PRIVATE_DESTINATIONS, PUBLISHING_TIMEOUT, STUCK_SWEEP_INTERVAL.
  * @example
  * const config = loadCommandApiConfig(process.env);
@@ -45,13 +57,21 @@ export interface CommandApiConfig extends PlatformConfig {
 export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): CommandApiConfig {
   const platform = loadPlatformConfig(env, { portVariable: 'COMMAND_API_PORT', defaultPort: DEFAULT_COMMAND_API_PORT });
   const { kind, esdbUrl } = eventStoreSelectionFromEnv(env, (message) => new ConfigError(message));
+  const siteRegistry = (env.SITE_REGISTRY || 'off') as SiteRegistryMode;
+  if (!SITE_REGISTRY_MODES.includes(siteRegistry)) {
+    throw new ConfigError(`SITE_REGISTRY must be one of ${SITE_REGISTRY_MODES.join(', ')}; got ${env.SITE_REGISTRY}`);
+  }
   return {
     ...platform,
+    siteRegistry,
     eventStore: kind,
     eventStoreUrl: esdbUrl,
     databasePoolSize: integerFromEnv(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
     appendConcurrency: integerFromEnv(env, 'APPEND_CONCURRENCY', 1, 0, 500),
     stateCacheSize: integerFromEnv(env, 'STATE_CACHE_SIZE', 5000, 0, 10_000_000),
+    stateCacheBytes: integerFromEnv(env, 'STATE_CACHE_MB', 16, 0, 64 * 1024) * MIB,
+    appendQueueBytes: integerFromEnv(env, 'APPEND_QUEUE_MB', 16, 1, 64 * 1024) * MIB,
+    idempotencyMaxResponseBytes: integerFromEnv(env, 'IDEMPOTENCY_MAX_RESPONSE_BYTES', 16 * 1024, 0, 64 * MIB),
     maxCommandAttempts: integerFromEnv(env, 'COMMAND_MAX_ATTEMPTS', 10, 1, 100),
     idempotencyTtlHours: integerFromEnv(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
     destinationPolicy: destinationPolicyFromEnv(env, (message) => new ConfigError(message)),

@@ -1,5 +1,5 @@
-import { idleConnectionError, selectEventStore } from '@publisher/event-store';
-import { closeGracefully, isDatabaseUnavailable, loggerOptions } from '@publisher/platform';
+import { idleConnectionError, type SelectedEventStore, selectEventStore } from '@publisher/event-store';
+import { closeGracefully, isDatabaseUnavailable, loggerOptions, pgPoolTimeouts } from '@publisher/platform';
 import { ServiceMetrics, serveMetrics, startTracing } from '@publisher/telemetry';
 import pg from 'pg';
 import pino from 'pino';
@@ -8,20 +8,44 @@ import { type CommandApiConfig, loadCommandApiConfig } from './config.ts';
 import { appendBatchObserver } from './metrics.ts';
 
 /**
- * The API's pool: bounded waits, so a dead database answers 503 quickly instead of queueing
- * requests, and session timeouts so a stuck transaction cannot hold the event log back.
+ * The API's pool: bounded waits (DATABASE_CONNECT_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS,
+ * DATABASE_QUERY_TIMEOUT_MS), so a dead or hung database answers 503 within them instead of
+ * holding requests, and session timeouts so a stuck transaction cannot hold the event log back.
  */
 export function createPool(config: CommandApiConfig, connectionString: string): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
     max: config.databasePoolSize,
     application_name: 'publisher-command-api',
-    connectionTimeoutMillis: 3000,
-    idle_in_transaction_session_timeout: 10_000,
-    statement_timeout: 15_000,
+    ...pgPoolTimeouts(config.database),
     keepAlive: true,
   });
   return pool;
+}
+
+/**
+ * The configured event store (EVENT_STORE). PostgreSQL shares the API's pool, coalescing appends
+ * beyond APPEND_CONCURRENCY in flight into one call each, with at most APPEND_QUEUE_MB waiting (503 beyond);
+ * `onAppendBatch` is told the size of every such call (the group-commit metric).
+ * @example
+ * const { store, migrate } = openEventStore(config, pool, log, appendBatchObserver(metrics));
+ */
+export function openEventStore(
+  config: CommandApiConfig,
+  pool: pg.Pool,
+  logger?: pino.Logger,
+  onAppendBatch?: (size: number) => void,
+): SelectedEventStore {
+  return selectEventStore(
+    { kind: config.eventStore, esdbUrl: config.eventStoreUrl },
+    {
+      pool,
+      logger,
+      appendConcurrency: config.appendConcurrency,
+      maxQueuedAppendBytes: config.appendQueueBytes,
+      onAppendBatch,
+    },
+  );
 }
 
 async function retryWhileUnavailable(log: pino.Logger, what: string, run: () => Promise<void>): Promise<void> {
@@ -57,11 +81,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const metrics = telemetry.metricsEnabled ? new ServiceMetrics('command_api') : null;
   const pool = createPool(config, config.databaseUrl);
   pool.on('error', (err) => log.warn({ err: idleConnectionError(err) }, 'idle database connection lost'));
-  // PostgreSQL: the store shares the API's pool, coalescing appends beyond APPEND_CONCURRENCY in flight.
-  const { store, migrate } = selectEventStore(
-    { kind: config.eventStore, esdbUrl: config.eventStoreUrl },
-    { pool, logger: log, appendConcurrency: config.appendConcurrency, onAppendBatch: appendBatchObserver(metrics) },
-  );
+  const { store, migrate } = openEventStore(config, pool, log, appendBatchObserver(metrics));
   await retryWhileUnavailable(log, 'event store migration', migrate);
 
   const app = await buildApp({ store, pool, config, metrics }, { loggerInstance: log });

@@ -213,7 +213,8 @@ t.test('bad input of every kind → 4xx envelope, stored data unchanged', async 
       payload: { metadata: {} },
       headers: { 'if-match': 'yesterday' },
       status: 400,
-      code: 'INVALID_HEADER',
+      code: 'VALIDATION',
+      fields: ['headers.if-match'],
     },
     {
       name: 'deployment cancel with an empty reason',

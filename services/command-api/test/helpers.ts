@@ -46,9 +46,14 @@ export async function startApi(
   const db = await createTestDatabase('command_api');
   const pool = new pg.Pool({ connectionString: db.url, max: 10 });
   pool.on('error', () => {});
-  const store = createPostgresEventStore({ pool });
-  await store.migrate();
   const config = loadCommandApiConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000', ...env });
+  // As `openEventStore` (server.ts) configures it, so `env` reaches the store too (APPEND_*).
+  const store = createPostgresEventStore({
+    pool,
+    appendConcurrency: config.appendConcurrency,
+    maxQueuedAppendBytes: config.appendQueueBytes,
+  });
+  await store.migrate();
   const app = await buildApp({ store, pool, config, now: options.now }, { logger: false });
   t.teardown(async () => {
     await app.close();

@@ -152,7 +152,7 @@ t.test('If-Match: stale → 412, current → applied, malformed → 400', async 
   t.equal(weak.statusCode, 412, 'weak tags never match');
   const bad = await api.call({ method: 'POST', url: `${url}/retry`, headers: { 'if-match': 'yesterday' } });
   t.equal(bad.statusCode, 400);
-  t.match(bad.json(), { code: 'INVALID_HEADER', errors: { 'headers.if-match': Array } });
+  t.match(bad.json(), { code: 'VALIDATION', errors: { 'headers.if-match': Array } });
 });
 
 t.test('unknown record → 404; PATCH outside pending → 409', async (t) => {

@@ -1,4 +1,5 @@
 import { type EventStore, eventStoreSelectionFromEnv } from '@publisher/event-store';
+import { loadStatusAccess } from '@publisher/platform/status-access';
 import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import { RelayError } from './errors.ts';
@@ -42,7 +43,16 @@ export interface RelayConfig {
   maxBackoffMs: number;
   /** How often a standby relay tries to take the lock of the active one. */
   lockRetryMs: number;
+  /**
+   * Bounds of every PostgreSQL call (checkpoint pool, lock session, event-store pool): a query
+   * without an answer after `queryTimeoutMs` (a hung server or network) fails, its connection is
+   * dropped and the relay starts over from its checkpoint instead of waiting forever.
+   */
+  database: { connectTimeoutMs: number; statementTimeoutMs: number; queryTimeoutMs: number };
+  /** Interface of /health and /metrics (STATUS_HOST, default 127.0.0.1; a non-loopback one needs STATUS_TOKEN). */
   host: string;
+  /** Bearer token /metrics requires (STATUS_TOKEN); null: none. /health never needs it. */
+  statusToken: string | null;
   /** Port of /health and /metrics; null: no HTTP endpoint; 0: any free port. */
   port: number | null;
   logLevel: string;
@@ -66,7 +76,9 @@ export const relayDefaults: Omit<RelayConfig, 'databaseUrl' | 'brokers'> = {
   fastRecordEncoder: true,
   maxBackoffMs: 10_000,
   lockRetryMs: 2000,
+  database: { connectTimeoutMs: 5000, statementTimeoutMs: 30_000, queryTimeoutMs: 35_000 },
   host: '127.0.0.1',
+  statusToken: null,
   port: DEFAULT_RELAY_PORT,
   logLevel: 'info',
   telemetry: loadTelemetryConfig({}),
@@ -83,6 +95,12 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
   if (brokers.length === 0) throw invalid('KAFKA_BROKERS is required, e.g. 127.0.0.1:9092');
   const selection = eventStoreSelectionFromEnv(env, invalid);
   const port = env.KAFKA_RELAY_PORT === 'off' ? null : integer(env, 'KAFKA_RELAY_PORT', DEFAULT_RELAY_PORT, 0, 65535);
+  let status: ReturnType<typeof loadStatusAccess>;
+  try {
+    status = loadStatusAccess(env);
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
   return {
     databaseUrl,
     brokers,
@@ -98,7 +116,25 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
     fastRecordEncoder: boolean(env, 'RELAY_FAST_RECORD_ENCODER', relayDefaults.fastRecordEncoder),
     maxBackoffMs: integer(env, 'RELAY_MAX_BACKOFF_MS', relayDefaults.maxBackoffMs, 100, 600_000),
     lockRetryMs: integer(env, 'RELAY_LOCK_RETRY_MS', relayDefaults.lockRetryMs, 10, 600_000),
-    host: env.HOST || relayDefaults.host,
+    database: {
+      connectTimeoutMs: integer(
+        env,
+        'DATABASE_CONNECT_TIMEOUT_MS',
+        relayDefaults.database.connectTimeoutMs,
+        100,
+        600_000,
+      ),
+      statementTimeoutMs: integer(
+        env,
+        'DATABASE_STATEMENT_TIMEOUT_MS',
+        relayDefaults.database.statementTimeoutMs,
+        100,
+        3_600_000,
+      ),
+      queryTimeoutMs: integer(env, 'DATABASE_QUERY_TIMEOUT_MS', relayDefaults.database.queryTimeoutMs, 100, 3_600_000),
+    },
+    host: status.host,
+    statusToken: status.token,
     port,
     logLevel: env.LOG_LEVEL || relayDefaults.logLevel,
     telemetry: loadTelemetryConfig(env),

@@ -22,6 +22,9 @@ export async function acquireLeadership(options: {
   signal: AbortSignal;
   logger: Logger;
   retryMs?: number;
+  /** Bounds of connecting and of the lock query (a hung server must not hold the standby loop). */
+  connectTimeoutMs?: number;
+  queryTimeoutMs?: number;
 }): Promise<Leadership> {
   const { name, signal, logger } = options;
   const retryMs = options.retryMs ?? 2000;
@@ -32,6 +35,8 @@ export async function acquireLeadership(options: {
     const client = new pg.Client({
       connectionString: options.connectionString,
       application_name: `${name}-lock-${process.pid}`,
+      connectionTimeoutMillis: options.connectTimeoutMs,
+      query_timeout: options.queryTimeoutMs,
     });
     const lost = new AbortController();
     const onLost = (err?: Error) => {

@@ -1,5 +1,10 @@
 import http from 'node:http';
 import { decodePosition, type EventStore } from '@publisher/event-store';
+import {
+  STATUS_UNAUTHORIZED_BODY,
+  statusDetailsAllowed,
+  statusRequestAllowed,
+} from '@publisher/platform/status-access';
 import { answerMetrics, listen, type MetricsServer, type ServiceMetrics, SIZE_BUCKETS } from '@publisher/telemetry';
 
 /** What the relay is doing, updated as it runs (the numbers behind /health and /metrics). */
@@ -146,6 +151,8 @@ export function relayMetrics(
 export async function serveStatus(options: {
   host: string;
   port: number;
+  /** Bearer token required on every path but /health (STATUS_TOKEN); null or absent: none. */
+  token?: string | null;
   name: string;
   state: RelayState;
   store: EventStore;
@@ -154,8 +161,15 @@ export async function serveStatus(options: {
 }): Promise<MetricsServer> {
   const { state, name, store, metrics } = options;
   const lag = () => measureLag(store, state.relayedPosition).catch(() => null);
+  const access = { host: options.host, token: options.token ?? null };
   const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (!statusRequestAllowed(access, path, req.headers.authorization)) {
+      res
+        .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
+        .end(STATUS_UNAUTHORIZED_BODY);
+      return;
+    }
     if (req.method !== 'GET' || (path !== '/health' && (path !== '/metrics' || !metrics))) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
       return;
@@ -166,7 +180,11 @@ export async function serveStatus(options: {
     }
     void lag().then((measured) => {
       const body = healthBody(name, state, measured);
-      res.writeHead(body.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      // Without the token, /health says whether the relay is up, not what it is doing.
+      const shown = statusDetailsAllowed(access, req.headers.authorization) ? body : { status: body.status };
+      res
+        .writeHead(body.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify(shown));
     });
   });
   return listen(server, options);

@@ -37,7 +37,15 @@ export interface RelayHandle {
 export async function start(options: RelayOptions): Promise<RelayHandle> {
   const config: RelayConfig = { ...relayDefaults, ...options };
   const logger = config.logger ?? pino({ level: config.logLevel, base: { service: 'kafka-relay', pid: process.pid } });
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 3, application_name: config.name });
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: 3,
+    application_name: config.name,
+    connectionTimeoutMillis: config.database.connectTimeoutMs,
+    statement_timeout: config.database.statementTimeoutMs,
+    query_timeout: config.database.queryTimeoutMs,
+    idle_in_transaction_session_timeout: 10_000,
+  });
   pool.on('error', (err) => logger.warn({ err: idleConnectionError(err) }, 'checkpoint pool connection lost'));
   const store = await openEventStore(config, logger);
   const ownsStore = typeof config.eventStore !== 'object';
@@ -58,6 +66,7 @@ export async function start(options: RelayOptions): Promise<RelayHandle> {
       http = await serveStatus({
         host: config.host,
         port: config.port,
+        token: config.statusToken,
         name: config.name,
         state,
         store,
@@ -109,7 +118,14 @@ async function openEventStore(config: RelayConfig, logger: Logger): Promise<Even
   // The checkpoint stays in PostgreSQL (DATABASE_URL) whichever store holds the events.
   const { store, migrate } = selectEventStore(
     { kind: config.eventStore, esdbUrl: config.eventStoreUrl },
-    { connectionString: config.databaseUrl, logger, poolSize: 3 },
+    {
+      connectionString: config.databaseUrl,
+      logger,
+      poolSize: 3,
+      connectionTimeoutMs: config.database.connectTimeoutMs,
+      statementTimeoutMs: config.database.statementTimeoutMs,
+      queryTimeoutMs: config.database.queryTimeoutMs,
+    },
   );
   // The relay may start before the command API: creating the (idempotent) schema lets it wait for events.
   await migrate();
@@ -149,6 +165,8 @@ async function supervise(ctx: RelayContext): Promise<void> {
         signal,
         logger,
         retryMs: config.lockRetryMs,
+        connectTimeoutMs: config.database.connectTimeoutMs,
+        queryTimeoutMs: config.database.queryTimeoutMs,
       });
       state.role = 'active';
       const active = AbortSignal.any([signal, leadership.signal]);

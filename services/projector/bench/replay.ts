@@ -8,115 +8,20 @@
  *
  *   BENCH_EVENTS (1000000)  BENCH_BATCH (5000, events per rebuild transaction)  BENCH_ROUNDS (3)
  */
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres } from '@publisher/dev-infra';
-import { createPostgresEventStore, type NewEvent, type PostgresEventStore } from '@publisher/event-store';
+import { createPostgresEventStore, type PostgresEventStore } from '@publisher/event-store';
 import pg from 'pg';
 import { pino } from 'pino';
 import { rebuildReadModels } from '../src/rebuild.ts';
+import { countEvents, seedLog } from './seed-log.ts';
 
 const target = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const batchSize = Number(process.env.BENCH_BATCH ?? 5000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const dbName = `bench_replay_${target}`;
-
-const meta = (account: number) => ({
-  correlation_id: randomUUID(),
-  causation_id: null,
-  actor: { user_id: 'bench', role: 'editor' as const },
-  tenant: { account_id: account, site_id: 1 + (account % 50), sector_id: 1 },
-  request_id: null,
-  occurred_at: new Date().toISOString(),
-  schema_version: 1,
-});
-
-/** One record's life (5 events) or, every tenth stream, a deployment (ledger + 3 events). */
-function streamEvents(i: number): Array<{ stream: string; events: NewEvent[] }> {
-  const account = 1 + (i % 1000);
-  const at = new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString();
-  const e = (type: string, data: Record<string, unknown>): NewEvent => ({
-    id: randomUUID(),
-    type,
-    data,
-    metadata: meta(account),
-  });
-  if (i % 10 === 9) {
-    const id = randomUUID();
-    const d = {
-      deployment_id: id,
-      account_id: account,
-      site_id: 100_000 + i,
-      sector_id: null,
-      version: 1,
-      metadata: { i },
-      at,
-    };
-    return [
-      { stream: `site_deployments-${account}-${100_000 + i}`, events: [e('DeploymentVersionReserved', d)] },
-      {
-        stream: `deployment-${id}`,
-        events: [
-          e('DeploymentCreated', d),
-          e('DeploymentStarted', { deployment_id: id, at }),
-          e('DeploymentSucceeded', { deployment_id: id, deployment_url: `https://s${i}.example.com`, at }),
-        ],
-      },
-    ];
-  }
-  const id = randomUUID();
-  return [
-    {
-      stream: `publishing_record-${id}`,
-      events: [
-        e('PublishingRecordCreated', {
-          record_id: id,
-          account_id: account,
-          site_id: 1 + (i % 50),
-          sector_id: 1,
-          content_id: i + 1,
-          destination: i % 2 ? 'webhook' : 'wordpress',
-          destination_config: { url: 'https://hooks.example.com/x' },
-          metadata: { title: `Post ${i}` },
-          at,
-        }),
-        e('PublishingStarted', { record_id: id, attempt: 1, at }),
-        e('PublishingFailed', { record_id: id, error: 'timeout', at }),
-        e('PublishingRetried', { record_id: id, at }),
-        e('PublishingStarted', { record_id: id, attempt: 2, at }),
-      ],
-    },
-  ];
-}
-
-async function countEvents(store: PostgresEventStore): Promise<number> {
-  const r = await store.pool.query('SELECT count(*)::int AS n FROM event_store.events');
-  return r.rows[0].n;
-}
-
-async function seed(store: PostgresEventStore): Promise<void> {
-  let have = await countEvents(store);
-  if (have >= target) return console.log(`# reusing ${have} events`);
-  console.log(`# appending ${target - have} events through the adapter (once; later runs reuse them)…`);
-  let i = have;
-  const started = Date.now();
-  let lastLog = started;
-  const worker = async () => {
-    while (have < target) {
-      for (const { stream, events } of streamEvents(i++)) {
-        await store.append(stream, events, 'no_stream');
-        have += events.length;
-      }
-      if (Date.now() - lastLog > 10_000) {
-        lastLog = Date.now();
-        console.log(`#   ${have} events (${Math.round((have / (Date.now() - started)) * 1000)} ev/s)`);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: 24 }, worker));
-}
 
 /** Raw in-order read of the whole log through the adapter: what any consumer pays before doing anything. */
 async function rawRead(store: PostgresEventStore): Promise<{ events: number; perSecond: number }> {
@@ -153,7 +58,7 @@ async function main(): Promise<void> {
   const store = createPostgresEventStore({ connectionString, poolSize: 24 });
   try {
     await store.migrate();
-    await seed(store);
+    await seedLog(store, target);
     const logger = pino({ level: 'warn' });
     console.log(`# ${await countEvents(store)} events; batch ${batchSize}; ${rounds} rounds (raw read, then rebuild)`);
     const rows: Array<{ raw: number; replay: number; total: number; ratio: number }> = [];

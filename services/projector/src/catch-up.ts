@@ -1,6 +1,5 @@
 import type { EventStore, RecordedEvent } from '@publisher/event-store';
 import { readCheckpoint, skippedEventIds } from '@publisher/read-model';
-import { PoisonEventError } from './errors.ts';
 import type { Session } from './session.ts';
 import { writeBatchIsolating } from './write-batch.ts';
 
@@ -11,17 +10,31 @@ export interface CatchUpProgress {
   last: RecordedEvent | null;
 }
 
+export interface CatchUpOptions {
+  projection: string;
+  /** Events per read of the log (and per transaction, at most). */
+  batchSize: number;
+  /**
+   * Longest a write transaction should take (default: no bound). A transaction holds a transaction
+   * id, and the event store shows readers only events older than every running transaction: while
+   * a rebuild writes, the live projector and the relay see nothing newer than the rebuild's open
+   * transaction. So each read batch is written in chunks sized, from the last transaction's pace,
+   * to take about this long: whole batches on a fast machine, smaller ones on a loaded one.
+   */
+  maxTransactionMs?: number;
+  onBatch?: (p: CatchUpProgress) => void;
+}
+
+/** The smallest chunk the transaction budget may shrink a write to. */
+const MIN_CHUNK = 50;
+
 /**
  * Projects into the session's schema from its stored checkpoint until the subscription reports it
  * has read everything committed so far; returns the new checkpoint. Used by rebuilds, which stop at
  * the head instead of following the log forever.
  * @throws PoisonEventError at the first event that cannot be applied (its predecessors are committed).
  */
-export async function catchUp(
-  store: EventStore,
-  session: Session,
-  options: { projection: string; batchSize: number; onBatch?: (p: CatchUpProgress) => void },
-): Promise<string | null> {
+export async function catchUp(store: EventStore, session: Session, options: CatchUpOptions): Promise<string | null> {
   const cp = await readCheckpoint(session.db, options.projection);
   const skipped = await skippedEventIds(session.db, options.projection);
   let position = cp.position;
@@ -47,6 +60,7 @@ export async function catchUp(
     })
     [Symbol.asyncIterator]();
   const progress: CatchUpProgress = { events: 0, position, last: null };
+  let chunk = options.batchSize;
   let next = iterator.next();
   try {
     while (true) {
@@ -54,18 +68,27 @@ export async function catchUp(
       if (r === 'caught_up' || r.done) break;
       // Reading the next batch overlaps with writing this one.
       next = iterator.next();
-      const w = await writeBatchIsolating(session, {
-        projection: options.projection,
-        expected: position,
-        events: r.value,
-        skipped,
-      });
-      position = w.position;
-      progress.events += w.processed;
-      progress.position = position;
-      progress.last = w.last ?? progress.last;
-      options.onBatch?.(progress);
-      if (w.poison) throw w.poison;
+      for (let from = 0; from < r.value.length; ) {
+        const events = r.value.slice(from, from + chunk);
+        const started = performance.now();
+        const w = await writeBatchIsolating(session, {
+          projection: options.projection,
+          expected: position,
+          events,
+          skipped,
+        });
+        if (options.maxTransactionMs !== undefined) {
+          const pace = events.length / Math.max(performance.now() - started, 1);
+          chunk = Math.min(options.batchSize, Math.max(MIN_CHUNK, Math.floor(pace * options.maxTransactionMs)));
+        }
+        from += events.length;
+        position = w.position;
+        progress.events += w.processed;
+        progress.position = position;
+        progress.last = w.last ?? progress.last;
+        options.onBatch?.(progress);
+        if (w.poison) throw w.poison;
+      }
       if (caughtUp) break;
     }
   } finally {

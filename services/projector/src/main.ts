@@ -31,6 +31,9 @@ export async function openEventStore(config: ProjectorConfig, logger: Logger): P
       logger,
       poolSize: 4,
       applicationName: 'publisher-projector-store',
+      connectionTimeoutMs: config.database.connectTimeoutMs,
+      statementTimeoutMs: config.database.statementTimeoutMs,
+      queryTimeoutMs: config.database.queryTimeoutMs,
       // The projector is the latency-critical reader (read-your-writes waits on it): when a notified
       // append is not readable yet (an older transaction still runs), it looks again at most this late.
       pollIntervalMs: config.pollIntervalMs,
@@ -57,6 +60,8 @@ export async function start(
     connectionString: config.databaseUrl,
     max: 1,
     application_name: 'publisher-projector-migrate',
+    connectionTimeoutMillis: config.database.connectTimeoutMs,
+    query_timeout: config.database.queryTimeoutMs,
   });
   try {
     await migrateReadModel(pool, { logger });
@@ -73,6 +78,7 @@ export async function start(
     logger,
     batchSize: config.batchSize,
     standbyRetryMs: config.standbyRetryMs,
+    timeouts: config.database,
     onBatch: pm?.onBatch,
   });
   pm?.watch(() => projector.status());
@@ -86,6 +92,7 @@ export async function start(
       server = await startStatusServer(projector, {
         host: config.host,
         port: config.statusPort,
+        token: config.statusToken,
         logger,
         metrics: telemetry.metricsPort === null ? (pm?.metrics ?? null) : null,
       });

@@ -9,6 +9,7 @@ import {
 } from '@publisher/read-model';
 import { inSpan } from '@publisher/telemetry';
 import type { Logger } from 'pino';
+import type { DatabaseTimeouts } from './config.ts';
 import { CheckpointMovedError, LeadershipLostError } from './errors.ts';
 import { lockKeys, openSession, type Session, tryAdvisoryLock } from './session.ts';
 import { LAG_EVENTS_CAP, type ProjectorStatus } from './status.ts';
@@ -30,6 +31,8 @@ export interface ProjectorOptions {
   /** How often lag in events is sampled while catching up (default 5000 ms). */
   lagSampleMs?: number;
   applicationName?: string;
+  /** Timeouts of the projector's session (none by default; `main` passes the configured ones). */
+  timeouts?: DatabaseTimeouts;
   /** Told each committed batch's event count and duration (the batch metrics). */
   onBatch?: (events: number, seconds: number) => void;
 }
@@ -201,6 +204,7 @@ export function startProjector(options: ProjectorOptions): Projector {
           schema,
           // The pid in the name tells operators (and tests) which process holds the lock.
           applicationName: options.applicationName ?? `publisher-projector-${projection}-${process.pid}`,
+          timeouts: options.timeouts,
         });
         let announced = false;
         while (!(await tryAdvisoryLock(session.client, lockKeys.projection(projection)))) {

@@ -2,14 +2,14 @@
  * `pnpm projector:rebuild`: rebuilds the read models from the whole event log while the old ones
  * keep serving, then swaps them in. A progress bar on a terminal, a log line every few seconds
  * otherwise. Settings: DATABASE_URL, EVENT_STORE, EVENTSTORE_URL, LOG_LEVEL, PROJECTOR_REBUILD_BATCH_SIZE
- * (default 5000).
+ * (default 5000), PROJECTOR_REBUILD_MAX_TRANSACTION_MS (default 100; 0: no bound).
  */
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { pino } from 'pino';
 import { loadProjectorConfig } from './config.ts';
 import { openEventStore } from './main.ts';
-import { type RebuildProgress, type RebuildResult, rebuildReadModels } from './rebuild.ts';
+import { DEFAULT_MAX_TRANSACTION_MS, type RebuildProgress, type RebuildResult, rebuildReadModels } from './rebuild.ts';
 
 /** A progress reporter: a bar when `tty`, otherwise `log` every `intervalMs`. */
 export function progressReporter(tty: boolean, log: (p: RebuildProgress, rate: number) => void, intervalMs = 5000) {
@@ -49,6 +49,11 @@ export async function runRebuild(env: NodeJS.ProcessEnv = process.env): Promise<
   const config = loadProjectorConfig({ ...env, PROJECTOR_PORT: 'off' });
   const logger = pino({ level: config.logLevel, base: { service: 'projector-rebuild' } });
   const batchSize = Number(env.PROJECTOR_REBUILD_BATCH_SIZE || 5000);
+  const maxTransactionMs = Number(env.PROJECTOR_REBUILD_MAX_TRANSACTION_MS || DEFAULT_MAX_TRANSACTION_MS);
+  if (!Number.isSafeInteger(maxTransactionMs) || maxTransactionMs < 0)
+    throw new Error(
+      `PROJECTOR_REBUILD_MAX_TRANSACTION_MS must be a non-negative integer; got ${env.PROJECTOR_REBUILD_MAX_TRANSACTION_MS}`,
+    );
   const store = await openEventStore(config, logger);
   const reporter = progressReporter(process.stderr.isTTY === true, (p, rate) =>
     logger.info(
@@ -68,6 +73,7 @@ export async function runRebuild(env: NodeJS.ProcessEnv = process.env): Promise<
       connectionString: config.databaseUrl,
       logger,
       batchSize,
+      maxTransactionMs,
       positionsCountEvents: config.eventStore === 'postgres',
       onProgress: (p) => reporter.update(p),
     });

@@ -15,6 +15,9 @@ import { catchUp } from './catch-up.ts';
 import { isPoisonEvent, RebuildFailedError } from './errors.ts';
 import { lockKeys, openSession, tryAdvisoryLock } from './session.ts';
 
+/** Default bound of a rebuild's write transaction (`maxTransactionMs`). */
+export const DEFAULT_MAX_TRANSACTION_MS = 100;
+
 export type RebuildPhase = 'replaying' | 'indexing' | 'catching_up' | 'swapping' | 'done';
 
 export interface RebuildProgress {
@@ -36,6 +39,12 @@ export interface RebuildOptions {
   projection?: string;
   /** Events per transaction during the replay (default 5000: replays are bound by round trips). */
   batchSize?: number;
+  /**
+   * Longest a write transaction should take (default 100 ms; 0: no bound): while it runs, the live
+   * projector and the relay see no newer event (see `catchUp`), so on a loaded machine the replay
+   * writes smaller chunks rather than hold them back for seconds.
+   */
+  maxTransactionMs?: number;
   /** Schema to fill (default `read_model_rebuild`); it replaces `read_model` at the swap. */
   rebuildSchema?: string;
   /** Whether the store's positions count events (PostgreSQL: yes), which makes `estimated_total` meaningful. */
@@ -68,6 +77,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
   const target = options.rebuildSchema ?? `${live}_rebuild`;
   const old = `${live}_old`;
   const batchSize = options.batchSize ?? 5000;
+  const maxTransactionMs = options.maxTransactionMs ?? DEFAULT_MAX_TRANSACTION_MS;
   const log = options.logger.child({ projection, rebuild_schema: target });
   const started = Date.now();
   const pool = new pg.Pool({
@@ -111,6 +121,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       position = await catchUp(options.store, session, {
         projection,
         batchSize,
+        maxTransactionMs: maxTransactionMs > 0 ? maxTransactionMs : undefined,
         onBatch: (p) => {
           events = before + p.events;
           position = p.position;

@@ -6,6 +6,7 @@ import {
 } from '@publisher/read-model';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import type { DatabaseTimeouts } from './config.ts';
 
 /**
  * One dedicated PostgreSQL session. The projector holds its advisory lock on this session AND
@@ -29,6 +30,8 @@ export interface SessionOptions {
   applicationName: string;
   /** Extra `SET` statements for the session, e.g. `synchronous_commit = off` for a rebuild. */
   settings?: Record<string, string>;
+  /** Connect, statement (server side) and query (client side) timeouts; none when left out. */
+  timeouts?: DatabaseTimeouts;
 }
 
 /**
@@ -42,6 +45,13 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     connectionString: options.connectionString,
     application_name: options.applicationName,
     keepAlive: true,
+    // A query left unanswered (hung server or network) fails, which ends this session, its lock and
+    // the loop round: the projector reconnects and resumes from its checkpoint.
+    ...(options.timeouts && {
+      connectionTimeoutMillis: options.timeouts.connectTimeoutMs,
+      statement_timeout: options.timeouts.statementTimeoutMs,
+      query_timeout: options.timeouts.queryTimeoutMs,
+    }),
     // Unqualified read-model tables resolve in `schema`; timestamps come back as ISO strings.
     options: readModelSessionOptions(options.schema),
     types: readModelTypes,

@@ -1,10 +1,12 @@
+import { STATUS_UNAUTHORIZED_BODY, statusRequestAllowed } from '@publisher/platform/status-access';
 import type { ServiceMetrics } from '@publisher/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Projector } from './projector.ts';
 
 /**
- * The projector's own small HTTP server (no auth: bind it to a private interface):
+ * The projector's own small HTTP server, on STATUS_HOST (loopback by default); with a token
+ * (STATUS_TOKEN), every path but `/health` requires `Authorization: Bearer <token>`:
  * - `GET /health`: the process is alive;
  * - `GET /ready`: 200 unless the projection is stopped by a poison event (then 503 naming it);
  *   a standby instance is ready (it is healthy and waiting to take over);
@@ -15,12 +17,17 @@ import type { Projector } from './projector.ts';
  */
 export async function startStatusServer(
   projector: Projector,
-  options: { host: string; port: number; logger: Logger; metrics: ServiceMetrics | null },
+  options: { host: string; port: number; token?: string | null; logger: Logger; metrics: ServiceMetrics | null },
 ): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: options.logger.child({ component: 'status-server' }) as FastifyBaseLogger,
     // Probes every few seconds would flood the log. (Fastify 5.8 deprecated the top-level option.)
     logController: new LogController({ disableRequestLogging: true }),
+  });
+  const access = { host: options.host, token: options.token ?? null };
+  app.addHook('onRequest', (request, reply, done) => {
+    if (statusRequestAllowed(access, request.url.split('?')[0] ?? '', request.headers.authorization)) return done();
+    reply.code(401).header('www-authenticate', 'Bearer').type('application/json').send(STATUS_UNAUTHORIZED_BODY);
   });
   app.get('/health', async () => ({ success: true, data: { status: 'ok' } }));
   app.get('/ready', async (_request, reply) => {

@@ -87,8 +87,19 @@ t.test('rebuild replays into new tables while the old ones serve, then swaps', a
   );
 
   // The readable head can lag the last append while any transaction on the cluster (the
-  // projector's own batch, another test's) is older than it: re-read it until the checkpoint
-  // reaches it.
+  // projector's own batch, another test's) is older than it: first wait until every appended event
+  // is readable (else the fold below could see events the projector could not yet), then until the
+  // checkpoint reaches the head.
+  const appended = Number((await rm.pool.query('select count(*)::int as n from event_store.events')).rows[0].n);
+  await waitFor('every appended event readable', async () => {
+    let readable = 0;
+    for (let after: string | null = null; ; ) {
+      const batch = await store.readAll({ after, limit: 5000 });
+      if (batch.length === 0) return readable === appended;
+      readable += batch.length;
+      after = batch[batch.length - 1]!.position;
+    }
+  });
   let last = await store.headPosition();
   await waitFor('live projector continues on the new tables', async () => {
     last = await store.headPosition();

@@ -1,6 +1,7 @@
 import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { type DestinationPolicy, destinationPolicyFromEnv } from '@publisher/destination-policy';
-import { integerFromEnv, resolveJwtSecret } from '@publisher/platform';
+import { integerFromEnv, type JwtPolicy, loadJwtPolicy, resolveJwtSecret } from '@publisher/platform';
+import { loadStatusAccess } from '@publisher/platform/status-access';
 import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import type { WordPressCredentials } from './destinations/index.ts';
@@ -15,6 +16,8 @@ export interface WorkerConfig {
   commandApiUrl: string;
   /** HS256 secret the command API verifies (JWT_SECRET). */
   jwtSecret: string;
+  /** `iss`, `aud` and the lifetime cap the command API checks (JWT_ISSUER, JWT_AUDIENCE, JWT_MAX_TTL_SECONDS). */
+  jwtPolicy?: JwtPolicy;
   groupId: string;
   clientId: string;
   /** Prepended to topic names (KAFKA_TOPIC_PREFIX), as for the relay. */
@@ -48,7 +51,10 @@ export interface WorkerConfig {
   claimHoldLimitMs: number;
   /** Event ids remembered for deduplication. */
   dedupeCapacity: number;
+  /** Interface of /health and /metrics (STATUS_HOST, default 127.0.0.1; a non-loopback one needs STATUS_TOKEN). */
   host: string;
+  /** Bearer token /metrics requires (STATUS_TOKEN); null: none. /health never needs it. */
+  statusToken?: string | null;
   /** Port of /health and /metrics; null: none; 0: any free port. */
   port: number | null;
   logLevel: string;
@@ -101,6 +107,12 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
     .map((b) => b.trim())
     .filter(Boolean);
   if (brokers.length === 0) throw invalid('KAFKA_BROKERS is required, e.g. 127.0.0.1:9092');
+  let status: ReturnType<typeof loadStatusAccess>;
+  try {
+    status = loadStatusAccess(env);
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
   const jwt = resolveJwtSecret(env);
   if (jwt.development) warnings.push('JWT_SECRET is not set: signing with the development secret');
   if (env.WEBHOOK_SIGNING_SECRET) {
@@ -121,6 +133,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
     brokers,
     commandApiUrl,
     jwtSecret: jwt.secret,
+    jwtPolicy: loadJwtPolicy(env),
     groupId: env.WORKER_GROUP_ID || workerDefaults.groupId,
     clientId: env.KAFKA_CLIENT_ID || workerDefaults.clientId,
     topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '',
@@ -145,7 +158,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
       24 * 3_600_000,
     ),
     dedupeCapacity: integer(env, 'WORKER_DEDUPE_CAPACITY', workerDefaults.dedupeCapacity, 1, 10_000_000),
-    host: env.HOST || workerDefaults.host,
+    host: status.host,
+    statusToken: status.token,
     port:
       env.PUBLISHING_WORKER_PORT === 'off'
         ? null

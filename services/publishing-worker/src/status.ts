@@ -1,4 +1,9 @@
 import http from 'node:http';
+import {
+  STATUS_UNAUTHORIZED_BODY,
+  statusDetailsAllowed,
+  statusRequestAllowed,
+} from '@publisher/platform/status-access';
 import { answerMetrics, listen, type MetricsServer, type ServiceMetrics } from '@publisher/telemetry';
 
 /** Counters behind /health and /metrics. */
@@ -88,21 +93,29 @@ export function workerMetrics(metrics: ServiceMetrics, s: WorkerState): Delivery
 export async function serveStatus(options: {
   host: string;
   port: number;
+  /** Bearer token required on every path but /health (STATUS_TOKEN); null or absent: none. */
+  token?: string | null;
   group: string;
   state: WorkerState;
   /** Served at `/metrics`; null: no `/metrics` here (METRICS_ENABLED=false, or METRICS_PORT). */
   metrics: ServiceMetrics | null;
 }): Promise<MetricsServer> {
   const { state, group, metrics } = options;
+  const access = { host: options.host, token: options.token ?? null };
   const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/metrics' && metrics) {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (!statusRequestAllowed(access, path, req.headers.authorization)) {
+      res
+        .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
+        .end(STATUS_UNAUTHORIZED_BODY);
+    } else if (req.method === 'GET' && path === '/metrics' && metrics) {
       answerMetrics(metrics, res);
     } else if (req.method === 'GET' && path === '/health') {
       const ok = state.consumer === 'running';
-      res
-        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ status: ok ? 'ok' : 'degraded', group, ...state }));
+      const status = ok ? 'ok' : 'degraded';
+      // Without the token, /health says whether the worker is up, not what it is doing.
+      const body = statusDetailsAllowed(access, req.headers.authorization) ? { status, group, ...state } : { status };
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     } else {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     }

@@ -1,27 +1,36 @@
-import { createSigner } from 'fast-jwt';
+import { createTokenSigner, DEFAULT_MAX_TOKEN_TTL_SECONDS, type JwtPolicy } from '@publisher/platform';
 
-const TOKEN_TTL_MS = 15 * 60_000;
-/** A cached token is replaced well before it expires, so a slow request never carries a stale one. */
-const REFRESH_AFTER_MS = 10 * 60_000;
+/** The worker's tokens live 15 minutes, or less when the services accept less (JWT_MAX_TTL_SECONDS). */
+const TOKEN_TTL_SECONDS = 15 * 60;
 
 /**
  * Signs the worker's own tokens: HS256 with the services' JWT secret, role `system_bot` (may write
- * any account), `account_id` = the record's account so every event names the tenant it acts for.
+ * any account), `account_id` = the record's account so every event names the tenant it acts for;
+ * `exp`, `iss` and `aud` follow the services' policy (the platform's `createTokenSigner`).
  *
  * @example
- * const tokens = createTokenSource({ secret, subject: 'publishing-worker' });
+ * const tokens = createTokenSource({ secret, subject: 'publishing-worker', policy: loadJwtPolicy(process.env) });
  * fetch(url, { headers: { authorization: `Bearer ${tokens.forAccount(7)}` } });
  */
-export function createTokenSource(options: { secret: string; subject: string; now?: () => number }): {
+export function createTokenSource(options: {
+  secret: string;
+  subject: string;
+  policy?: JwtPolicy;
+  now?: () => number;
+}): {
   forAccount(accountId: number): string;
 } {
   const now = options.now ?? Date.now;
-  const sign = createSigner({ key: options.secret, algorithm: 'HS256', expiresIn: TOKEN_TTL_MS });
+  const policy = options.policy ?? { issuer: null, audience: null, maxTokenTtlSeconds: DEFAULT_MAX_TOKEN_TTL_SECONDS };
+  const ttlSeconds = Math.min(TOKEN_TTL_SECONDS, policy.maxTokenTtlSeconds);
+  // A cached token is replaced well before it expires, so a slow request never carries a stale one.
+  const refreshAfterMs = (ttlSeconds * 1000 * 2) / 3;
+  const sign = createTokenSigner({ secret: options.secret, policy, ttlSeconds });
   const cache = new Map<number, { token: string; at: number }>();
   return {
     forAccount(accountId) {
       const hit = cache.get(accountId);
-      if (hit && now() - hit.at < REFRESH_AFTER_MS) return hit.token;
+      if (hit && now() - hit.at < refreshAfterMs) return hit.token;
       const token = sign({ sub: options.subject, account_id: accountId, role: 'system_bot' });
       if (cache.size > 10_000) cache.clear();
       cache.set(accountId, { token, at: now() });

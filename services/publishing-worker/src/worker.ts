@@ -76,7 +76,11 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
   const metrics = config.telemetry.metricsEnabled ? new ServiceMetrics('worker') : null;
   const onDelivery = metrics ? workerMetrics(metrics, state) : undefined;
   const stop = new AbortController();
-  const tokens = createTokenSource({ secret: config.jwtSecret, subject: 'publishing-worker' });
+  const tokens = createTokenSource({
+    secret: config.jwtSecret,
+    subject: 'publishing-worker',
+    policy: config.jwtPolicy,
+  });
   const commands = createCommandClient({
     baseUrl: config.commandApiUrl,
     token: tokens.forAccount,
@@ -318,7 +322,14 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
   const { metricsPort } = config.telemetry;
   if (config.port !== null) {
     const served = metricsPort === null ? metrics : null;
-    status = await serveStatus({ host: config.host, port: config.port, group: config.groupId, state, metrics: served });
+    status = await serveStatus({
+      host: config.host,
+      port: config.port,
+      token: config.statusToken,
+      group: config.groupId,
+      state,
+      metrics: served,
+    });
   }
   if (metrics && metricsPort !== null) {
     metricsServer = await serveMetrics(metrics, { host: config.host, port: metricsPort });

@@ -62,6 +62,7 @@ t.test('configuration from the environment fails fast on bad values', async (t) 
     codeOf({ ...base, NODE_ENV: 'production', JWT_SECRET: 's'.repeat(40), ALLOW_PRIVATE_DESTINATIONS: 'true' }),
     /refused with NODE_ENV=production/,
   );
+  t.match(codeOf({ ...base, JWT_SECRET: 'too-short' }), /JWT_SECRET must be at least 32 bytes/);
   t.match(loadWorkerConfig({ ...base, ALLOW_PRIVATE_DESTINATIONS: 'true' }), {
     destinationPolicy: { allowPrivate: true },
     warnings: [String, /ALLOW_PRIVATE_DESTINATIONS=true/],

@@ -8,15 +8,27 @@
  * visibility is measured by reading the record back with `min_position` = the command's
  * X-Position, which the read API answers as soon as the projector has committed that position.
  * Uses DATABASE_URL, or an embedded PostgreSQL in .data/bench-pg (a fresh database each run).
+ *
+ * BENCH_REBUILD_EVENTS=1000000: the same, side by side with a read-model rebuild. The database then
+ * holds that many events first (`bench_lag_rebuild_<n>`, seeded once and reused); after BENCH_SECONDS
+ * without a rebuild, `pnpm projector:rebuild` runs in its own process while the load goes on, and
+ * the lag is reported for both windows. BENCH_REBUILD_VARIANTS="A=1;A=2" runs one rebuild per variant
+ * (environment settings of the rebuild process, e.g. PROJECTOR_REBUILD_MAX_TRANSACTION_MS=0), one after
+ * the other under the same load, each reported in its own window.
  */
+import { fork } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
+import { comparePositions, createPostgresEventStore } from '@publisher/event-store';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { seedLog } from '../../projector/bench/seed-log.ts';
 import { benchDatabase, freePort, quantile, root, spawnServer } from './bench-support.ts';
 
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const REBUILD_EVENTS = Number(process.env.BENCH_REBUILD_EVENTS ?? 0);
+const REBUILD_VARIANTS = (process.env.BENCH_REBUILD_VARIANTS ?? '').split(';').map((v) => v.trim());
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
@@ -55,7 +67,15 @@ function request(
 }
 
 async function main(): Promise<void> {
-  const db = await benchDatabase('bench_lag', { fresh: true });
+  const db = REBUILD_EVENTS
+    ? await benchDatabase(`bench_lag_rebuild_${REBUILD_EVENTS}`)
+    : await benchDatabase('bench_lag', { fresh: true });
+  if (REBUILD_EVENTS) {
+    const store = createPostgresEventStore({ connectionString: db.url, poolSize: 24 });
+    await store.migrate();
+    await seedLog(store, REBUILD_EVENTS);
+    await store.close();
+  }
   const [commandPort, readPort] = [await freePort(), await freePort()];
   const env = {
     DATABASE_URL: db.url,
@@ -66,7 +86,9 @@ async function main(): Promise<void> {
   const ready = (port: number) => async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok;
   const commandApi = await spawnServer(
     path.join(root, 'services/command-api/src/server.ts'),
-    { ...env, COMMAND_API_PORT: String(commandPort) },
+    // No stuck-record sweep: the seeded log's records left publishing would be failed in the
+    // background, writes the measured load does not make.
+    { ...env, COMMAND_API_PORT: String(commandPort), STUCK_SWEEP_INTERVAL: '0' },
     ready(commandPort),
   );
   const projector = await spawnServer(
@@ -79,6 +101,7 @@ async function main(): Promise<void> {
     { ...env, READ_API_PORT: String(readPort) },
     ready(readPort),
   );
+  if (REBUILD_EVENTS) await caughtUp(db.url);
 
   const tokens = Array.from({ length: 50 }, (_, i) => ({
     account: i + 1,
@@ -86,6 +109,11 @@ async function main(): Promise<void> {
   }));
   const commandMs: number[] = [];
   const lagMs: number[] = [];
+  /** One window per rebuild (BENCH_REBUILD_EVENTS, BENCH_REBUILD_VARIANTS), apart from `lagMs`. */
+  const windows: Array<{ variant: string; from: number; to: number; lag: number[]; code: number }> = [];
+  // A read-back counts in the window it started in: before the rebuilds, during one, or after (not counted).
+  const windowAt = (t: number) => windows.find((w) => t >= w.from && t < w.to);
+  let measuredUntil = Number.POSITIVE_INFINITY;
   let measuring = false;
   let sent = 0;
   let failed = 0;
@@ -113,9 +141,9 @@ async function main(): Promise<void> {
     });
     const t2 = performance.now();
     if (read.status !== 200) behind++;
-    if (measuring) {
+    if (measuring && t1 < measuredUntil) {
       commandMs.push(t1 - t0);
-      if (read.status === 200) lagMs.push(t2 - t1);
+      if (read.status === 200) (windowAt(t1)?.lag ?? lagMs).push(t2 - t1);
     }
     return id;
   }
@@ -149,11 +177,27 @@ async function main(): Promise<void> {
     `# ${RATE} commands/s for ${SECONDS} s (after ${WARMUP_SECONDS} s warm-up); each followed by a min_position read`,
   );
   const started = performance.now();
-  const total = (WARMUP_SECONDS + SECONDS) * RATE;
+  let total = (WARMUP_SECONDS + SECONDS) * RATE;
+  // With BENCH_REBUILD_EVENTS the load goes on until the rebuilds, started after BENCH_SECONDS, end.
+  let rebuilds: Promise<void> | null = null;
+  async function runRebuilds(): Promise<void> {
+    for (const variant of REBUILD_VARIANTS) {
+      const window = { variant, from: performance.now(), to: Number.POSITIVE_INFINITY, lag: [], code: 0 };
+      windows.push(window);
+      window.code = await runRebuild(db.url, variant);
+      window.to = performance.now();
+    }
+    measuredUntil = performance.now();
+    total = sent;
+  }
   await new Promise<void>((resolve) => {
     const tick = () => {
       const elapsed = (performance.now() - started) / 1000;
       measuring = elapsed >= WARMUP_SECONDS;
+      if (REBUILD_EVENTS && !rebuilds && elapsed >= WARMUP_SECONDS + SECONDS) {
+        total = Number.POSITIVE_INFINITY;
+        rebuilds = runRebuilds();
+      }
       const due = Math.min(total, Math.floor(elapsed * RATE));
       while (sent < due) {
         sent++;
@@ -182,11 +226,49 @@ async function main(): Promise<void> {
   console.log(
     `response → visible in the read API: p50 ${f(lagMs, 0.5)} ms, p95 ${f(lagMs, 0.95)} ms, p99 ${f(lagMs, 0.99)} ms, max ${f(lagMs, 1)} ms (target p99 ≤ 50 ms; ${lagMs.length} samples)`,
   );
+  await rebuilds;
+  for (const w of windows) {
+    console.log(
+      `during the rebuild of ${REBUILD_EVENTS}+ events${w.variant ? ` with ${w.variant}` : ''} (${((w.to - w.from) / 1000).toFixed(1)} s, exit ${w.code}): p50 ${f(w.lag, 0.5)} ms, p95 ${f(w.lag, 0.95)} ms, p99 ${f(w.lag, 0.99)} ms, max ${f(w.lag, 1)} ms (target p99 ≤ 250 ms; ${w.lag.length} samples)`,
+    );
+  }
   agent.destroy();
   await readApi.stop();
   await projector.stop();
   await commandApi.stop();
   await db.stop();
+}
+
+/** Waits until the projector has projected the whole (seeded) log, so lag is measured from a live projector. */
+async function caughtUp(url: string): Promise<void> {
+  const store = createPostgresEventStore({ connectionString: url });
+  const head = await store.headPosition();
+  console.log('# waiting for the projector to catch up with the seeded log…');
+  for (;;) {
+    const { rows } = await store.pool.query<{ position: string | null }>(
+      "SELECT position FROM read_model.projection_checkpoints WHERE name = 'read_models'",
+    );
+    if (comparePositions(rows[0]?.position ?? null, head) >= 0) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  await store.close();
+}
+
+/** `pnpm projector:rebuild` in its own process, with `variant`'s settings (`A=1 B=2`); resolves with its exit code. */
+function runRebuild(url: string, variant: string): Promise<number> {
+  console.log(`# rebuilding the read models from ${REBUILD_EVENTS}+ events while the load goes on… ${variant}`);
+  const settings = Object.fromEntries(
+    variant
+      .split(/\s+/)
+      .filter((kv) => kv.includes('='))
+      .map((kv) => kv.split(/=(.*)/s).slice(0, 2) as [string, string]),
+  );
+  const child = fork(path.join(root, 'services/projector/src/rebuild-cli.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', ...settings },
+    stdio: 'inherit',
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }
 
 await main();

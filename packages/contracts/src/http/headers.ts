@@ -8,8 +8,15 @@ import { type Static, Type } from 'typebox';
  * - `idempotency-key`: on creates, replays the original response for the same key and body.
  * - `x-correlation-id`: flows into event metadata (defaults to the request id).
  */
+/**
+ * What the command API accepts in `If-Match`: `*`, or a comma-separated list of revisions, each
+ * optionally quoted and optionally weak (`W/"3"`, which never matches). Declared in the schema so
+ * the OpenAPI document says exactly what is accepted.
+ */
+export const IF_MATCH_PATTERN = '^\\s*(\\*|(W/)?"?[0-9]{1,15}"?(\\s*,\\s*(W/)?"?[0-9]{1,15}"?)*)\\s*$';
+
 export const CommandHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  'if-match': Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: IF_MATCH_PATTERN })),
   'x-correlation-id': Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' })),
 });
 export type CommandHeaders = Static<typeof CommandHeaders>;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { AppendQueueFullError } from '../errors.ts';
 import type { ExpectedRevision, NewEvent } from '../port.ts';
 import {
   type AppendOutcome,
@@ -21,6 +22,12 @@ export interface AppendCoalescerOptions {
   maxInFlight: number;
   /** Most appends sent in one batched call. */
   maxBatchSize: number;
+  /**
+   * Bytes (characters of the events' JSON) that may wait in the queue; an append beyond them fails
+   * at once with AppendQueueFullError instead of waiting. An append alone in the queue is always
+   * accepted, however large. Default: unbounded.
+   */
+  maxQueuedBytes?: number;
   /** Told the size of every call it sends (1 for a lone append): the group-commit metric. */
   onBatch?: (size: number) => void;
 }
@@ -29,6 +36,8 @@ interface Member {
   stream: string;
   events: NewEvent[];
   expected: ExpectedRevision;
+  /** The events as the JSON the statement takes, computed once. */
+  payload: string;
   resolve: (outcome: AppendOutcome) => void;
   reject: (err: unknown) => void;
 }
@@ -54,10 +63,15 @@ interface BatchRow extends AppendRow {
  *   before the transaction has an id (see `append_to_stream`), which a batch cannot promise;
  * - members are sorted by stream before the call, so batches running at once (other processes,
  *   other slots) take row locks in one order and cannot deadlock each other.
+ *
+ * The queue is bounded in bytes (`maxQueuedBytes`): when PostgreSQL falls behind, further appends
+ * fail at once with AppendQueueFullError (the API's 503 with Retry-After) rather than piling up in
+ * memory while their clients time out.
  */
 export class AppendCoalescer {
   readonly #opts: AppendCoalescerOptions;
   readonly #queue: Member[] = [];
+  #queuedBytes = 0;
   #inFlight = 0;
   #idle: Array<() => void> = [];
 
@@ -76,16 +90,30 @@ export class AppendCoalescer {
     if (expected === 'any' || expected === 'stream_exists') {
       return appendEvents(pool, schemaSql, singleStatement, stream, events, expected);
     }
+    let payload: string;
     try {
       validateAppend(stream, events);
       expectedToSql(expected);
+      payload = eventsPayload(events);
     } catch (err) {
       return Promise.reject(err);
     }
+    const limit = this.#opts.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
+    // Only a queue that would wait counts: with a free slot the append goes out at once.
+    const waits = this.#inFlight >= this.#opts.maxInFlight;
+    if (waits && this.#queue.length > 0 && this.#queuedBytes + payload.length > limit) {
+      return Promise.reject(new AppendQueueFullError(this.#queuedBytes));
+    }
     return new Promise<AppendOutcome>((resolve, reject) => {
-      this.#queue.push({ stream, events, expected, resolve, reject });
+      this.#queue.push({ stream, events, expected, payload, resolve, reject });
+      this.#queuedBytes += payload.length;
       this.#pump();
     });
+  }
+
+  /** Bytes of appends waiting for a slot (for tests and metrics). */
+  get queuedBytes(): number {
+    return this.#queuedBytes;
   }
 
   /** Resolves once nothing is queued or in flight (for close). */
@@ -97,6 +125,7 @@ export class AppendCoalescer {
   #pump(): void {
     while (this.#inFlight < this.#opts.maxInFlight && this.#queue.length > 0) {
       const members = this.#queue.splice(0, this.#opts.maxBatchSize);
+      for (const m of members) this.#queuedBytes -= m.payload.length;
       this.#inFlight += 1;
       void this.#send(members).finally(() => {
         this.#inFlight -= 1;
@@ -136,7 +165,7 @@ export class AppendCoalescer {
       values: [
         members.map((m) => m.stream),
         members.map((m) => expectedToSql(m.expected)),
-        `[${members.map((m) => eventsPayload(m.events)).join(',')}]`,
+        `[${members.map((m) => m.payload).join(',')}]`,
       ],
     });
     const rows: BatchRow[] = [];
@@ -157,7 +186,7 @@ export class AppendCoalescer {
   async #appendAlone(m: Member): Promise<void> {
     const { pool, schemaSql, singleStatement } = this.#opts;
     try {
-      m.resolve(await appendEvents(pool, schemaSql, singleStatement, m.stream, m.events, m.expected));
+      m.resolve(await appendEvents(pool, schemaSql, singleStatement, m.stream, m.events, m.expected, m.payload));
     } catch (err) {
       m.reject(err);
     }

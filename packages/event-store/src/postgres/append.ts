@@ -72,6 +72,8 @@ export async function appendEvents(
   stream: string,
   events: NewEvent[],
   expected: ExpectedRevision,
+  /** `eventsPayload(events)`, when the caller has it already. */
+  payload?: string,
 ): Promise<AppendOutcome> {
   validateAppend(stream, events);
   let row: AppendRow | undefined;
@@ -79,7 +81,7 @@ export async function appendEvents(
     const res = await pool.query<AppendRow>({
       name: statementName,
       text: `SELECT ok, revision, transaction_id::text AS txid, last_position FROM ${schemaSql}.append_to_stream($1, $2, $3)`,
-      values: [stream, expectedToSql(expected), eventsPayload(events)],
+      values: [stream, expectedToSql(expected), payload ?? eventsPayload(events)],
     });
     row = res.rows[0];
   } catch (err) {

@@ -41,6 +41,12 @@ export interface PostgresEventStoreOptions {
   statementTimeoutMs?: number;
   /** How long to wait for a connection before answering unavailable (default 5 000 ms). Ignored with `pool`. */
   connectionTimeoutMs?: number;
+  /**
+   * Client side: a query without an answer after this long fails as unavailable and its connection
+   * is discarded (default `statementTimeoutMs` + 5 000 ms). It catches a server or network that hangs,
+   * which `statement_timeout` (enforced by the server) cannot. Ignored with `pool`.
+   */
+  queryTimeoutMs?: number;
   /** `application_name` of the store's sessions, shown in pg_stat_activity (default `publisher-event-store`). */
   applicationName?: string;
   /**
@@ -52,6 +58,11 @@ export interface PostgresEventStoreOptions {
   appendConcurrency?: number;
   /** Most appends coalesced into one call (default 64). */
   maxAppendBatch?: number;
+  /**
+   * Bytes of appends (their events' JSON) that may wait for a group-commit slot; beyond them an
+   * append fails at once with AppendQueueFullError (code APPEND_QUEUE_FULL). Default 16 MiB.
+   */
+  maxQueuedAppendBytes?: number;
   /** Told the number of appends in every group-commit call (see `appendConcurrency`). */
   onAppendBatch?: (size: number) => void;
 }
@@ -87,12 +98,14 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
   if (options.pool) {
     pool = options.pool;
   } else if (options.connectionString) {
+    const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
     pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.poolSize ?? 10,
       application_name: applicationName,
       idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 10_000,
-      statement_timeout: options.statementTimeoutMs ?? 30_000,
+      statement_timeout: statementTimeoutMs,
+      query_timeout: options.queryTimeoutMs ?? statementTimeoutMs + 5_000,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
       // Also inherited by the LISTEN connection, which otherwise could sit on a dead socket unnoticed.
       keepAlive: true,
@@ -128,6 +141,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
           batchStatement: `es_append_batch_${schemaHash}`,
           maxInFlight: appendConcurrency,
           maxBatchSize: options.maxAppendBatch ?? 64,
+          maxQueuedBytes: options.maxQueuedAppendBytes ?? 16 * 1024 * 1024,
           onBatch: options.onAppendBatch,
         })
       : null;

@@ -3,6 +3,7 @@ import { accountForCreate, assertMayCreate } from '@publisher/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CommandApiDeps } from '../deps.ts';
 import { idempotent } from '../idempotency/idempotent.ts';
+import { createdRecords } from '../idempotency/restore.ts';
 import { commandContext } from '../metadata.ts';
 import { API_PREFIX, commandResponse } from '../routes/responses.ts';
 import { deployments } from './aggregates.ts';
@@ -25,6 +26,7 @@ export async function deploySite(
   assertMayCreate(request.principal, body.site_id);
   const account_id = accountForCreate(request.principal, body.account_id);
   assertJsonDepth([[body.metadata, 'metadata']]);
+  await deps.sites.assertSiteOfAccount(account_id, body.site_id);
   const ctx = commandContext(request);
   return idempotent(request, reply, deps.idempotency, async ({ id, keyed }) => {
     const created = await createDeployment(
@@ -40,8 +42,11 @@ export async function deploySite(
         keyed,
       },
     );
-    return commandResponse(request, 201, deployments.represent(created.record, created.revision), created, {
-      location: `${API_PREFIX}/deployments/${created.record.id}`,
-    });
+    return {
+      ...commandResponse(request, 201, deployments.represent(created.record, created.revision), created, {
+        location: `${API_PREFIX}/deployments/${created.record.id}`,
+      }),
+      records: createdRecords('record', 'deployment', [created]),
+    };
   });
 }

@@ -7,16 +7,38 @@ export const COMMAND_API_SCHEMA = 'command_api';
 const MIGRATION_LOCK_KEY = 0x636d6461; // "cmda"
 
 /**
+ * Runs `migrate` in a transaction holding an advisory lock on `lockKey`, in the command API's
+ * schema (created if missing): concurrent start-ups of several instances then migrate one at a time.
+ * @example
+ * await migrateUnderLock(pool, 0x73697465, (client) => client.query('CREATE TABLE IF NOT EXISTS …'));
+ */
+export async function migrateUnderLock(
+  pool: pg.Pool,
+  lockKey: number,
+  migrate: (client: pg.PoolClient) => Promise<unknown>,
+): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${COMMAND_API_SCHEMA}`);
+    await migrate(client);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/**
  * Creates the idempotency table if missing. Idempotent; safe when several instances start at once.
  * @example
  * await migrateIdempotency(pool);
  */
 export async function migrateIdempotency(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${COMMAND_API_SCHEMA}`);
+  await migrateUnderLock(pool, MIGRATION_LOCK_KEY, async (client) => {
     await client.query(`
       CREATE TABLE IF NOT EXISTS ${COMMAND_API_SCHEMA}.idempotency_keys (
         account_id bigint NOT NULL,
@@ -40,11 +62,10 @@ export async function migrateIdempotency(pool: pg.Pool): Promise<void> {
     await client.query(
       `CREATE INDEX IF NOT EXISTS idempotency_keys_created_at ON ${COMMAND_API_SCHEMA}.idempotency_keys (created_at)`,
     );
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+    // A large response is kept as references to its records (rebuilt from the event store on
+    // replay) instead of its body, so rows stay small (IDEMPOTENCY_MAX_RESPONSE_BYTES).
+    await client.query(
+      `ALTER TABLE ${COMMAND_API_SCHEMA}.idempotency_keys ADD COLUMN IF NOT EXISTS response_ref jsonb`,
+    );
+  });
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { RecordRef, ResponseRef } from './restore.ts';
 import { COMMAND_API_SCHEMA } from './schema.ts';
 
 const TABLE = `${COMMAND_API_SCHEMA}.idempotency_keys`;
@@ -8,6 +9,11 @@ export interface StoredResponse {
   status: number;
   body: unknown;
   headers: Record<string, string>;
+  /**
+   * The records the body shows (creates set it): a body larger than `maxResponseBytes` is then
+   * stored as these references and rebuilt from the event store on replay.
+   */
+  records?: { shape: ResponseRef['shape']; refs: RecordRef[] };
 }
 
 /** What claiming a key found. */
@@ -36,6 +42,19 @@ export interface IdempotencyStoreOptions {
   ttlHours: number;
   /** How long a claim stays exclusive before another request may take it over. Default 30 s. */
   leaseSeconds?: number;
+  /**
+   * Largest body (characters of its JSON) stored as it is; a larger one with `records` is stored
+   * as references (`ResponseRef`, a few hundred bytes). Default: no limit.
+   */
+  maxResponseBytes?: number;
+  /** Rebuilds a body stored by reference (`restoreResponseBody` over the event store). */
+  restoreBody?: (ref: ResponseRef) => Promise<unknown>;
+}
+
+/** The envelope fields a reference keeps besides the records. */
+function envelopeFields(body: unknown): { request_id: string; message?: string } {
+  const { request_id, message } = body as { request_id: string; message?: string };
+  return message === undefined ? { request_id } : { request_id, message };
 }
 
 /**
@@ -58,7 +77,7 @@ export function createIdempotencyStore(pool: pg.Pool, options: IdempotencyStoreO
              VALUES ($1, $2, $3, 'in_progress', now() + $4::interval)
            ON CONFLICT (account_id, key) DO UPDATE
              SET request_hash = EXCLUDED.request_hash, state = 'in_progress', status_code = NULL,
-                 response = NULL, headers = NULL, locked_until = EXCLUDED.locked_until, created_at = now(),
+                 response = NULL, response_ref = NULL, headers = NULL, locked_until = EXCLUDED.locked_until, created_at = now(),
                  nonce = gen_random_uuid()
              WHERE k.created_at < now() - $5::interval
            RETURNING nonce`,
@@ -72,10 +91,11 @@ export function createIdempotencyStore(pool: pg.Pool, options: IdempotencyStoreO
           state: string;
           status_code: number | null;
           response: unknown;
+          response_ref: ResponseRef | null;
           headers: Record<string, string> | null;
           expired_lease: boolean;
         }>(
-          `SELECT request_hash, state, status_code, response, headers, locked_until < now() AS expired_lease
+          `SELECT request_hash, state, status_code, response, response_ref, headers, locked_until < now() AS expired_lease
              FROM ${TABLE} WHERE account_id = $1 AND key = $2`,
           [accountId, key],
         );
@@ -83,10 +103,9 @@ export function createIdempotencyStore(pool: pg.Pool, options: IdempotencyStoreO
         if (!row) continue; // released between the two statements: try again
         if (row.request_hash !== requestHash) return { kind: 'mismatch' };
         if (row.state === 'completed' && row.status_code !== null) {
-          return {
-            kind: 'replay',
-            response: { status: row.status_code, body: row.response, headers: row.headers ?? {} },
-          };
+          const body =
+            row.response_ref && options.restoreBody ? await options.restoreBody(row.response_ref) : row.response;
+          return { kind: 'replay', response: { status: row.status_code, body, headers: row.headers ?? {} } };
         }
         if (!row.expired_lease) return { kind: 'in_progress' };
         const taken = await pool.query<{ nonce: string }>(
@@ -102,10 +121,25 @@ export function createIdempotencyStore(pool: pg.Pool, options: IdempotencyStoreO
     },
 
     async complete(accountId, key, response) {
+      const body = JSON.stringify(response.body);
+      // Kept as it is when small (the usual case); by reference when large, so a row stays a few
+      // hundred bytes whatever the records' metadata weigh.
+      const byReference = response.records !== undefined && body.length > (options.maxResponseBytes ?? Infinity);
+      const ref: ResponseRef | null =
+        byReference && response.records
+          ? { shape: response.records.shape, records: response.records.refs, ...envelopeFields(response.body) }
+          : null;
       await pool.query(
-        `UPDATE ${TABLE} SET state = 'completed', status_code = $3, response = $4, headers = $5
+        `UPDATE ${TABLE} SET state = 'completed', status_code = $3, response = $4, response_ref = $5, headers = $6
           WHERE account_id = $1 AND key = $2`,
-        [accountId, key, response.status, JSON.stringify(response.body), JSON.stringify(response.headers)],
+        [
+          accountId,
+          key,
+          response.status,
+          ref ? null : body,
+          ref ? JSON.stringify(ref) : null,
+          JSON.stringify(response.headers),
+        ],
       );
     },
 

@@ -18,6 +18,7 @@ import { publishingRecords } from '../../handlers/aggregates.ts';
 import { createPublishingRecords } from '../../handlers/create-publishing-records.ts';
 import { assertDestinationConfigs, assertJsonDepth } from '../../handlers/json-checks.ts';
 import { idempotent } from '../../idempotency/idempotent.ts';
+import { createdRecords } from '../../idempotency/restore.ts';
 import { commandContext } from '../../metadata.ts';
 import { recordCommandRoute } from '../record-command-route.ts';
 import { recordReadRoute } from '../record-read-route.ts';
@@ -56,6 +57,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
         [body.metadata, 'metadata'],
       ]);
       assertDestinationConfigs([[body.destination_config, 'destination_config']], deps.destinationPolicy);
+      await deps.sites.assertSiteOfAccount(account_id, body.site_id);
       const ctx = commandContext(request);
       return idempotent(request, reply as FastifyReply, deps.idempotency, async ({ id, recovering }) => {
         const [created] = await createPublishingRecords(
@@ -77,9 +79,12 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
           recovering,
         );
         if (!created) throw new Error('no record created');
-        return commandResponse(request, 201, publishingRecords.represent(created.record, created.revision), created, {
-          location: location(created.record.id),
-        });
+        return {
+          ...commandResponse(request, 201, publishingRecords.represent(created.record, created.revision), created, {
+            location: location(created.record.id),
+          }),
+          records: createdRecords('record', 'publishing_record', [created]),
+        };
       });
     },
   );

@@ -16,6 +16,7 @@ import { createPublishingRecords } from '../../handlers/create-publishing-record
 import { deploySite } from '../../handlers/deploy-site.ts';
 import { assertDestinationConfigs, assertJsonDepth } from '../../handlers/json-checks.ts';
 import { idempotent } from '../../idempotency/idempotent.ts';
+import { createdRecords } from '../../idempotency/restore.ts';
 import { commandContext } from '../../metadata.ts';
 import { commandResponse, errorResponses } from '../responses.ts';
 
@@ -45,6 +46,7 @@ const rootActionRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
         body.destinations.map((d, i) => [d.destination_config, `destinations.${i}.destination_config`]),
         deps.destinationPolicy,
       );
+      await deps.sites.assertSiteOfAccount(account_id, body.site_id);
       const ctx = commandContext(request);
       return idempotent(request, reply as FastifyReply, deps.idempotency, async ({ id, recovering }) => {
         const created = await createPublishingRecords(
@@ -65,7 +67,10 @@ const rootActionRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
         );
         const last = created.map((c) => c.position).reduce((a, b) => (comparePositions(a, b) >= 0 ? a : b));
         const records = created.map((c) => publishingRecords.represent(c.record, c.revision));
-        return commandResponse(request, 201, { records }, { revision: null, position: last });
+        return {
+          ...commandResponse(request, 201, { records }, { revision: null, position: last }),
+          records: createdRecords('records', 'publishing_record', created),
+        };
       });
     },
   );

@@ -1,0 +1,69 @@
+import { timingSafeEqual } from 'node:crypto';
+import { ConfigError } from './errors.ts';
+import { isLoopbackHost } from './jwt-secret.ts';
+
+/**
+ * Who may reach a service's status server (the projector's, the relay's, the worker's): `/status`,
+ * `/ready` and `/metrics` tell positions, lag, event ids and failure reasons, so they are not for
+ * anyone who can reach the port. Imported as `@publisher/platform/status-access`, apart from the
+ * HTTP platform, by services that do not serve the API.
+ */
+export interface StatusAccess {
+  /** Interface the status server listens on (STATUS_HOST, default 127.0.0.1). */
+  host: string;
+  /** Bearer token every path but `/health` requires (STATUS_TOKEN); null: none required. */
+  token: string | null;
+}
+
+/** Shortest STATUS_TOKEN accepted. */
+export const MIN_STATUS_TOKEN_LENGTH = 16;
+
+/**
+ * STATUS_HOST (default `127.0.0.1`) and STATUS_TOKEN. A status server on an address others can
+ * reach must have a token: a non-loopback STATUS_HOST without one is refused at start.
+ * @example
+ * const access = loadStatusAccess(process.env); // { host: '127.0.0.1', token: null }
+ */
+export function loadStatusAccess(env: NodeJS.ProcessEnv): StatusAccess {
+  const host = env.STATUS_HOST || '127.0.0.1';
+  const token = env.STATUS_TOKEN || null;
+  if (token !== null && token.length < MIN_STATUS_TOKEN_LENGTH) {
+    throw new ConfigError(`STATUS_TOKEN must be at least ${MIN_STATUS_TOKEN_LENGTH} characters long`);
+  }
+  if (token === null && !isLoopbackHost(host)) {
+    throw new ConfigError(
+      `STATUS_HOST=${host} is not a loopback address: set STATUS_TOKEN, which every status path but /health then requires`,
+    );
+  }
+  return { host, token };
+}
+
+/**
+ * Whether the caller may see a status server's details: always without a token, else only with
+ * `Authorization: Bearer <STATUS_TOKEN>`.
+ * @example
+ * const body = statusDetailsAllowed(access, req.headers.authorization) ? fullHealth : { status };
+ */
+export function statusDetailsAllowed(access: StatusAccess, authorization: string | undefined): boolean {
+  if (access.token === null) return true;
+  const expected = Buffer.from(`Bearer ${access.token}`);
+  const given = Buffer.from(authorization ?? '');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * Whether a status request may be answered: `/health` always (without the token, only whether the
+ * service is up: `{ status }`); the rest only when `statusDetailsAllowed`.
+ * @example
+ * if (!statusRequestAllowed(access, '/metrics', req.headers.authorization)) res.writeHead(401).end();
+ */
+export function statusRequestAllowed(access: StatusAccess, path: string, authorization: string | undefined): boolean {
+  return path === '/health' || statusDetailsAllowed(access, authorization);
+}
+
+/** The body of the 401 a refused status request gets. */
+export const STATUS_UNAUTHORIZED_BODY = JSON.stringify({
+  success: false,
+  code: 'STATUS_TOKEN_REQUIRED',
+  error: 'this status endpoint needs Authorization: Bearer <STATUS_TOKEN>',
+});

@@ -1,0 +1,129 @@
+import fc from 'fast-check';
+
+/** The subset of JSON Schema the route schemas use (as @fastify/swagger writes them into OpenAPI). */
+export interface JsonSchema {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: boolean | JsonSchema;
+  patternProperties?: Record<string, JsonSchema>;
+  minProperties?: number;
+  maxProperties?: number;
+  items?: JsonSchema;
+  minItems?: number;
+  maxItems?: number;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  const?: unknown;
+  enum?: unknown[];
+  pattern?: string;
+  format?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+}
+
+/**
+ * Any UTF-16 string: every code unit is possible, so U+0000 and unpaired surrogates come up often,
+ * besides whole emoji and plain text. These are schema-valid wherever a string has no pattern or
+ * format, which is exactly where a server must still answer 4xx rather than 5xx.
+ */
+export function anyText(maxLength = 30): fc.Arbitrary<string> {
+  const unit = fc.oneof(
+    { weight: 4, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }) },
+    { weight: 2, arbitrary: fc.nat(0xffff).map((c) => String.fromCharCode(c)) },
+    { weight: 1, arbitrary: fc.constantFrom('\u0000', '\ud800', '\udfff', '\ud83d', '\n', '\u2028', '"', '\\') },
+  );
+  return fc.array(unit, { maxLength }).map((parts) => parts.join('').slice(0, maxLength));
+}
+
+/** Free-form JSON (the schema `{}`), with `anyText` strings and keys, a few levels deep. */
+export function anyJson(depth = 3): fc.Arbitrary<unknown> {
+  const leaf = fc.oneof(
+    anyText(),
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.boolean(),
+    fc.constant(null),
+  );
+  if (depth === 0) return leaf;
+  return fc.oneof(
+    { weight: 3, arbitrary: leaf },
+    { weight: 1, arbitrary: fc.array(anyJson(depth - 1), { maxLength: 4 }) },
+    { weight: 1, arbitrary: fc.dictionary(anyText(12), anyJson(depth - 1), { maxKeys: 4 }) },
+  );
+}
+
+function stringFor(schema: JsonSchema): fc.Arbitrary<string> {
+  const max = schema.maxLength ?? 60;
+  const min = schema.minLength ?? 0;
+  const fits = (s: string) => s.length >= min && s.length <= max;
+  if (schema.format === 'uuid') return fc.uuid();
+  if (schema.format === 'uri')
+    return fc.webUrl({ validSchemes: ['http', 'https'], withQueryParameters: true }).filter(fits);
+  if (schema.format === 'date-time') return fc.date({ noInvalidDate: true }).map((d) => d.toISOString());
+  if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern)).filter(fits);
+  return anyText(Math.min(max, 60)).filter(fits);
+}
+
+/**
+ * Values valid against `schema`, for property-based tests of what a client generated from the
+ * OpenAPI document could send.
+ * @example
+ * fc.assert(fc.asyncProperty(arbitraryFor(bodySchema), async (body) => { … }));
+ */
+export function arbitraryFor(schema: JsonSchema): fc.Arbitrary<unknown> {
+  if (schema.const !== undefined) return fc.constant(schema.const);
+  if (schema.enum) return fc.constantFrom(...schema.enum);
+  const union = schema.anyOf ?? schema.oneOf;
+  if (union) return fc.oneof(...union.map(arbitraryFor));
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  switch (type) {
+    case 'string':
+      return stringFor(schema);
+    case 'integer':
+      return fc.integer({ min: schema.minimum ?? -(2 ** 31), max: schema.maximum ?? 2 ** 31 - 1 });
+    case 'number':
+      return fc.double({ min: schema.minimum, max: schema.maximum, noNaN: true, noDefaultInfinity: true });
+    case 'boolean':
+      return fc.boolean();
+    case 'null':
+      return fc.constant(null);
+    case 'array':
+      return fc.array(arbitraryFor(schema.items ?? {}), {
+        minLength: schema.minItems,
+        maxLength: schema.maxItems ?? 4,
+      });
+    case 'object':
+      return objectFor(schema);
+    default:
+      return anyJson();
+  }
+}
+
+function objectFor(schema: JsonSchema): fc.Arbitrary<unknown> {
+  const properties = schema.properties ?? {};
+  const names = Object.keys(properties);
+  if (names.length > 0) {
+    const required = new Set(schema.required ?? []);
+    const record = fc.record(
+      Object.fromEntries(names.map((n) => [n, arbitraryFor(properties[n] as JsonSchema)])) as Record<
+        string,
+        fc.Arbitrary<unknown>
+      >,
+      { requiredKeys: names.filter((n) => required.has(n)) },
+    );
+    return record.filter((o) => Object.keys(o as object).length >= (schema.minProperties ?? 0));
+  }
+  const values =
+    typeof schema.additionalProperties === 'object'
+      ? arbitraryFor(schema.additionalProperties)
+      : schema.patternProperties
+        ? arbitraryFor(Object.values(schema.patternProperties)[0] ?? {})
+        : anyJson(2);
+  return fc.dictionary(anyText(20), values, {
+    minKeys: schema.minProperties ?? 0,
+    maxKeys: Math.min(schema.maxProperties ?? 6, 6),
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * Requests a client generated from the OpenAPI document could send — bodies, path ids and headers
+ * drawn from the document's own schemas, strings from every UTF-16 code unit (U+0000 and unpaired
+ * surrogates included) — never get a 5xx, and always get the envelope.
+ */
+import fc from 'fast-check';
+import t from 'tap';
+import { parseIfMatch } from '../src/if-match.ts';
+import { arbitraryFor, type JsonSchema } from './helpers/openapi-arbitrary.ts';
+import { API, createRecord, startApi } from './helpers.ts';
+
+interface Parameter {
+  in: string;
+  name: string;
+  required?: boolean;
+  schema: JsonSchema;
+}
+interface Operation {
+  parameters?: Parameter[];
+  requestBody?: { content: { 'application/json': { schema: JsonSchema } } };
+}
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+
+t.test('every schema-valid request to every command route answers 2xx/4xx in the envelope', async (t) => {
+  const api = await startApi(t);
+  const record = await createRecord(api);
+  const deployment = (await api.call({ method: 'POST', url: `${API}/deployments/`, payload: { site_id: 3 } })).json()
+    .data.id as string;
+  const doc = (await api.app.inject({ url: '/docs/json' })).json() as {
+    paths: Record<string, Record<string, Operation>>;
+  };
+
+  let requests = 0;
+  let routes = 0;
+  for (const [path, operations] of Object.entries(doc.paths)) {
+    if (!path.startsWith(API)) continue;
+    for (const [method, operation] of Object.entries(operations)) {
+      routes += 1;
+      const parameters = operation.parameters ?? [];
+      const header = parameters.filter((p) => p.in === 'header');
+      const knownId = path.startsWith(`${API}/deployments`) ? deployment : record.id;
+      const request = fc.record({
+        // An id of a record that exists (so commands reach the state machine) or any uuid.
+        id: fc.oneof(fc.constant(knownId), fc.uuid()),
+        headers: fc.record(
+          Object.fromEntries(header.map((p) => [p.name, arbitraryFor(p.schema)])) as Record<
+            string,
+            fc.Arbitrary<unknown>
+          >,
+          { requiredKeys: header.filter((p) => p.required).map((p) => p.name) },
+        ),
+        body: operation.requestBody
+          ? arbitraryFor(operation.requestBody.content['application/json'].schema)
+          : fc.constant(undefined),
+      });
+      await fc.assert(
+        fc.asyncProperty(request, async ({ id, headers, body }) => {
+          requests += 1;
+          const res = await api.call({
+            method: method.toUpperCase() as 'POST',
+            url: path.replace('{id}', id),
+            headers: {
+              ...(headers as Record<string, string>),
+              ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            },
+            ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+          });
+          const envelope = res.json() as { success?: unknown; code?: string };
+          if (res.statusCode >= 500 || typeof envelope.success !== 'boolean') {
+            throw new Error(`${method.toUpperCase()} ${path} → ${res.statusCode} ${res.body.slice(0, 300)}`);
+          }
+        }),
+        { numRuns: RUNS },
+      );
+    }
+  }
+  t.ok(routes >= 13, `${routes} routes in the document`);
+  t.equal(requests, RUNS * routes, `${requests} generated requests over every route, none answered 5xx`);
+});
+
+t.test('the If-Match pattern the document declares is exactly what the server parses', async (t) => {
+  const api = await startApi(t);
+  const doc = (await api.app.inject({ url: '/docs/json' })).json();
+  const parameter = (doc.paths[`${API}/publishing-records/{id}`].patch.parameters as Parameter[]).find(
+    (p) => p.name === 'if-match',
+  );
+  const pattern = new RegExp(parameter?.schema.pattern ?? '(?!)');
+  fc.assert(
+    fc.property(fc.stringMatching(pattern), (value) => {
+      parseIfMatch(value); // throws INVALID_HEADER on anything it cannot parse
+    }),
+    { numRuns: 500 },
+  );
+  for (const refused of ['yesterday', '"3",', '"-1"', '', '**', '"1"x']) {
+    t.notOk(pattern.test(refused), `${JSON.stringify(refused)} is outside the pattern`);
+    t.throws(() => parseIfMatch(refused), `${JSON.stringify(refused)} is refused by the parser`);
+  }
+});

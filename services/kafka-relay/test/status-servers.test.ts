@@ -1,0 +1,137 @@
+/**
+ * The status servers of the projector, the relay and the publishing worker (all three here, as they
+ * share one rule): on loopback by default, and with STATUS_TOKEN every path but /health needs
+ * `Authorization: Bearer <token>` (they tell positions, lag, event ids and failure reasons). A
+ * non-loopback STATUS_HOST without a token is refused at start.
+ */
+import { createPostgresEventStore } from '@publisher/event-store';
+import { loadStatusAccess, statusRequestAllowed } from '@publisher/platform/status-access';
+import { ServiceMetrics, type ServiceName } from '@publisher/telemetry';
+import { createTestDatabase } from '@publisher/testing';
+import { pino } from 'pino';
+import t from 'tap';
+import { loadProjectorConfig } from '../../projector/src/config.ts';
+import type { Projector } from '../../projector/src/projector.ts';
+import { startStatusServer } from '../../projector/src/status-server.ts';
+import { loadWorkerConfig } from '../../publishing-worker/src/config.ts';
+import { initialWorkerState, serveStatus } from '../../publishing-worker/src/status.ts';
+import { loadRelayConfig } from '../src/config.ts';
+import { initialRelayState, serveStatus as serveRelayStatus } from '../src/metrics.ts';
+
+const TOKEN = 'status-token-0123456789';
+
+t.test('STATUS_HOST and STATUS_TOKEN: loopback by default, a token required anywhere else', async (t) => {
+  t.same(loadStatusAccess({}), { host: '127.0.0.1', token: null });
+  t.same(loadStatusAccess({ STATUS_HOST: '0.0.0.0', STATUS_TOKEN: TOKEN }), { host: '0.0.0.0', token: TOKEN });
+  t.throws(() => loadStatusAccess({ STATUS_HOST: '0.0.0.0' }), { code: 'CONFIG_INVALID', message: /STATUS_TOKEN/ });
+  t.throws(() => loadStatusAccess({ STATUS_TOKEN: 'short' }), { code: 'CONFIG_INVALID' });
+  const access = { host: '127.0.0.1', token: TOKEN };
+  t.ok(statusRequestAllowed(access, '/health', undefined));
+  t.notOk(statusRequestAllowed(access, '/metrics', undefined));
+  t.notOk(statusRequestAllowed(access, '/metrics', `Bearer ${TOKEN}x`));
+  t.ok(statusRequestAllowed(access, '/metrics', `Bearer ${TOKEN}`));
+
+  // Each service reads them, and refuses an exposed status server without a token.
+  const base = { DATABASE_URL: 'postgres://x/y', KAFKA_BROKERS: '127.0.0.1:1' };
+  for (const [name, load] of [
+    ['projector', loadProjectorConfig],
+    ['relay', loadRelayConfig],
+    ['worker', loadWorkerConfig],
+  ] as const) {
+    const c = (load as (env: NodeJS.ProcessEnv) => { host: string; statusToken?: string | null })({
+      ...base,
+      HOST: '0.0.0.0',
+    });
+    t.equal(c.host, '127.0.0.1', `${name}: HOST does not expose the status server`);
+    t.throws(
+      () => (load as (env: NodeJS.ProcessEnv) => unknown)({ ...base, STATUS_HOST: '0.0.0.0' }),
+      `${name} refuses`,
+    );
+    const exposed = (load as (env: NodeJS.ProcessEnv) => { host: string; statusToken?: string | null })({
+      ...base,
+      STATUS_HOST: '0.0.0.0',
+      STATUS_TOKEN: TOKEN,
+    });
+    t.same([exposed.host, exposed.statusToken], ['0.0.0.0', TOKEN], `${name}: exposed with a token`);
+  }
+});
+
+t.test('with a token, every status path but /health answers 401 without it', async (t) => {
+  const db = await createTestDatabase('status_servers');
+  t.teardown(db.drop);
+  const store = createPostgresEventStore({ connectionString: db.url });
+  t.teardown(() => store.close());
+  await store.migrate();
+
+  const projectorStatus = {
+    projection: 'read_models',
+    state: 'live',
+    position: null,
+    events_processed: 0,
+    batches_committed: 0,
+    lag_events: 0,
+    lag_seconds: 0,
+    last_batch_at: null,
+    stop: null,
+    last_error: null,
+  };
+  const projector = { status: () => projectorStatus, close: async () => {} } as unknown as Projector;
+  const logger = pino({ level: 'silent' });
+  const servers: Array<[string, number, string[]]> = [];
+  // Each serves /metrics (Prometheus scrapes it with the token; test/compose.test.ts checks it does).
+  const metrics = (service: ServiceName) => new ServiceMetrics(service);
+  const p = await startStatusServer(projector, {
+    host: '127.0.0.1',
+    port: 0,
+    token: TOKEN,
+    logger,
+    metrics: metrics('projector'),
+  });
+  t.teardown(() => p.close());
+  servers.push(['projector', (p.server.address() as { port: number }).port, ['/ready', '/status', '/metrics']]);
+  const r = await serveRelayStatus({
+    host: '127.0.0.1',
+    port: 0,
+    token: TOKEN,
+    name: 'kafka-relay',
+    state: initialRelayState(),
+    store,
+    metrics: metrics('relay'),
+  });
+  t.teardown(r.close);
+  servers.push(['relay', r.port, ['/metrics']]);
+  const w = await serveStatus({
+    host: '127.0.0.1',
+    port: 0,
+    token: TOKEN,
+    group: 'g',
+    state: initialWorkerState(),
+    metrics: metrics('worker'),
+  });
+  t.teardown(w.close);
+  servers.push(['worker', w.port, ['/metrics']]);
+
+  for (const [name, port, paths] of servers) {
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    t.not(health.status, 401, `${name}: /health needs no token`);
+    t.same(
+      Object.keys((await health.json()) as object).sort(),
+      name === 'projector' ? ['data', 'success'] : ['status'],
+      `${name}: but then tells only whether it is up`,
+    );
+    const detailed = await fetch(`http://127.0.0.1:${port}/health`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    t.ok(Object.keys((await detailed.json()) as object).length > 1, `${name}: with the token, /health has its details`);
+    for (const path of paths) {
+      const without = await fetch(`http://127.0.0.1:${port}${path}`);
+      t.equal(without.status, 401, `${name}: ${path} without the token`);
+      t.match(await without.json(), { code: 'STATUS_TOKEN_REQUIRED' });
+      const wrong = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: 'Bearer nope' } });
+      t.equal(wrong.status, 401, `${name}: ${path} with a wrong token`);
+      const withToken = await fetch(`http://127.0.0.1:${port}${path}`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      t.equal(withToken.status, 200, `${name}: ${path} with the token`);
+      await withToken.text();
+    }
+  }
+});

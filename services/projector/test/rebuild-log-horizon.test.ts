@@ -1,0 +1,118 @@
+/**
+ * A rebuild must not hold back the log: the event store shows readers only events older than every
+ * running transaction, so whatever the rebuild keeps open hides every newer event from the live
+ * projector and the relay. Its index builds hold no transaction id at all (an index build inside
+ * one takes minutes on a rebuilt log of millions), and its replay writes in transactions kept short.
+ */
+import { createPostgresEventStore } from '@publisher/event-store';
+import { createReadModelConnection, createReadModelIndexes, migrateReadModel } from '@publisher/read-model';
+import { createTestDatabase } from '@publisher/testing';
+import pg from 'pg';
+import { pino } from 'pino';
+import t from 'tap';
+import { rebuildReadModels } from '../src/rebuild.ts';
+import { appendWorkload, createRecord, waitFor } from './support.ts';
+
+t.test('index builds hold no transaction id: the log stays readable while they run', async (t) => {
+  const database = await createTestDatabase('rebuild_indexes');
+  t.teardown(database.drop);
+  const store = createPostgresEventStore({ connectionString: database.url });
+  t.teardown(() => store.close());
+  await store.migrate();
+  const pool = new pg.Pool({ connectionString: database.url, max: 3 });
+  t.teardown(() => pool.end());
+  const schema = 'read_model_rebuild_test';
+  await migrateReadModel(pool, { schema, indexes: false });
+  await createRecord(store);
+  const head = await store.headPosition();
+
+  // The deployments' indexes come after the publishing records': hold them up on a lock.
+  const blocker = new pg.Client({ connectionString: database.url });
+  await blocker.connect();
+  t.teardown(() => blocker.end());
+  await blocker.query('BEGIN');
+  await blocker.query(`LOCK TABLE ${schema}.deployments IN ROW EXCLUSIVE MODE`);
+  const building = createReadModelIndexes(pool, schema);
+  building.catch(() => {});
+  await waitFor('the index build to wait on the lock', async () => {
+    const { rows } = await pool.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%CREATE INDEX%'`,
+    );
+    return rows[0].n > 0;
+  });
+
+  const appended = await createRecord(store);
+  const readable = await waitFor(
+    'the event appended during the build to be readable',
+    async () => (await store.readAll({ after: head })).some((e) => e.position === appended.position),
+    3000,
+  ).catch(() => false);
+  t.ok(readable, 'an event appended while the indexes build is readable at once');
+
+  await blocker.query('COMMIT');
+  await building;
+  // The same secondary indexes as a schema migrated in one transaction, each valid.
+  await migrateReadModel(pool, { schema: 'read_model_plain_test' });
+  const indexes = async (of: string) =>
+    (
+      await pool.query<{ name: string; valid: boolean }>(
+        `SELECT c.relname AS name, i.indisvalid AS valid FROM pg_index i
+           JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND NOT i.indisprimary AND NOT i.indisunique ORDER BY 1`,
+        [of],
+      )
+    ).rows;
+  const built = await indexes(schema);
+  const plain = await indexes('read_model_plain_test');
+  t.ok(plain.length > 0);
+  t.same(built, plain, 'every secondary index built, and valid');
+  await createReadModelIndexes(pool, schema);
+  t.pass('building them again is a no-op');
+});
+
+t.test('the replay writes in transactions sized to the time budget, and still rebuilds everything', async (t) => {
+  const database = await createTestDatabase('rebuild_chunks');
+  t.teardown(database.drop);
+  const store = createPostgresEventStore({ connectionString: database.url });
+  t.teardown(() => store.close());
+  await store.migrate();
+  const events = await appendWorkload(store, { records: 600, accounts: 3 });
+  // Other test files' transactions on the same server delay visibility: start once all is readable.
+  await waitFor('every event readable', async () => (await store.readAll({ limit: events + 1 })).length === events);
+  const logger = pino({ level: 'silent' });
+  /** Rebuilds with a transaction budget; counts the write transactions (each reports progress). */
+  const rebuild = async (maxTransactionMs: number) => {
+    let transactions = 0;
+    let last = 0;
+    const result = await rebuildReadModels({
+      store,
+      connectionString: database.url,
+      logger,
+      batchSize: 1000,
+      maxTransactionMs,
+      onProgress: (p) => {
+        if (p.events > last) transactions += 1;
+        last = p.events;
+      },
+    });
+    return { transactions, events: result.events };
+  };
+
+  const unbounded = await rebuild(0);
+  t.equal(unbounded.events, events);
+  t.ok(
+    unbounded.transactions <= Math.ceil(events / 1000) + 1,
+    `without a budget: ${unbounded.transactions} transactions`,
+  );
+
+  const bounded = await rebuild(1);
+  t.equal(bounded.events, events, 'every event replayed');
+  t.ok(
+    bounded.transactions > 2 * unbounded.transactions,
+    `a 1 ms budget cuts the writes into ${bounded.transactions} short transactions`,
+  );
+  const rm = createReadModelConnection({ connectionString: database.url });
+  t.teardown(rm.close);
+  const { rows } = await rm.pool.query('SELECT count(*)::int AS n FROM read_model.publishing_records');
+  t.equal(rows[0].n, 600, 'and every record is in the swapped-in read model');
+});
