@@ -31,6 +31,9 @@ export interface SupportConsoleConfig {
   devSignIn: boolean;
 }
 
+/** Satisfies the platform's JWT checks; the console signs and verifies nothing with it. */
+const UNUSED_JWT_SECRET = 'unused-by-the-support-console-which-verifies-no-token';
+
 /**
  * The console's settings.
  *
@@ -49,9 +52,10 @@ export interface SupportConsoleConfig {
  * const config = loadSupportConsoleConfig(process.env);
  */
 export function loadSupportConsoleConfig(env: NodeJS.ProcessEnv = process.env): SupportConsoleConfig {
-  // The platform's loader would insist on JWT_SECRET under NODE_ENV=production; the console needs none.
+  // The platform's loader would insist on JWT_SECRET under NODE_ENV=production (of at least 32
+  // bytes, MIN_JWT_SECRET_BYTES); the console needs none, so a placeholder that long stands in.
   const platform = loadPlatformConfig(
-    { ...env, JWT_SECRET: env.JWT_SECRET || 'unused-by-the-console', JWT_PUBLIC_KEY: '', JWT_PUBLIC_KEY_FILE: '' },
+    { ...env, JWT_SECRET: env.JWT_SECRET || UNUSED_JWT_SECRET, JWT_PUBLIC_KEY: '', JWT_PUBLIC_KEY_FILE: '' },
     { portVariable: 'SUPPORT_CONSOLE_PORT', defaultPort: DEFAULT_SUPPORT_CONSOLE_PORT },
   );
   const commandPort = integerFromEnv(env, 'COMMAND_API_PORT', DEFAULT_COMMAND_API_PORT, 1, 65535);
