@@ -12,7 +12,7 @@ export { createFastify, type PlatformOptions, platform, type TypeBoxFastify } fr
 export { default as rateLimit, FixedWindowLimiter, type RateLimitOptions, type WindowUse } from './rate-limit.ts';
 export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
 export { loggerOptions, serverOptions } from './server-options.ts';
-export { closeGracefully, closeOnSignal } from './shutdown.ts';
+export { closeGracefully } from './shutdown.ts';
 export * from './status-access.ts';
 export { findUnstorable, type UnstorableReason, type UnstorableString, unstorableReason } from './storable.ts';
 export * from './tenancy.ts';

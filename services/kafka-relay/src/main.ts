@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { closeOnSignal } from '@publisher/platform';
+import { closeOnSignal } from '@publisher/coordination';
 import { startTracing } from '@publisher/telemetry';
 import pino from 'pino';
 import { loadRelayConfig } from './config.ts';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { closeOnSignal } from '@publisher/coordination';
 import { type EventStore, selectEventStore } from '@publisher/event-store';
-import { closeOnSignal } from '@publisher/platform';
 import { migrateReadModel } from '@publisher/read-model';
 import { type MetricsServer, serveMetrics, startTracing } from '@publisher/telemetry';
 import pg from 'pg';
