@@ -32,6 +32,7 @@ const TRACER = '@publisher/telemetry';
 // provider lookup on every span.
 let tracer: Tracer = trace.getTracer(TRACER);
 let asyncContext = false;
+let recording = false;
 
 export interface TracingOptions {
   /** `service.name` of the spans, e.g. `publisher-command-api`. */
@@ -82,6 +83,7 @@ export function startTracing(options: TracingOptions): Tracing {
         })
       : new PropagatingTracerProvider();
   asyncContext = options.asyncContext ?? true;
+  recording = provider instanceof TracerProvider;
   if (asyncContext) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
@@ -93,6 +95,7 @@ export function startTracing(options: TracingOptions): Tracing {
       propagation.disable();
       context.disable();
       asyncContext = false;
+      recording = false;
       tracer = trace.getTracer(TRACER);
     },
   };
@@ -104,6 +107,14 @@ export function startTracing(options: TracingOptions): Tracing {
  */
 export function hasAsyncContext(): boolean {
   return asyncContext;
+}
+
+/**
+ * Whether spans are recorded (and so exported). When not, a span is worth starting only where its
+ * ids travel on (a request's `traceparent` into events, a worker's into its HTTP calls).
+ */
+export function recordsSpans(): boolean {
+  return recording;
 }
 
 /**
