@@ -157,7 +157,7 @@ async function main(): Promise<void> {
       `
 telemetry on / off: ratio ${ratio(on).toFixed(3)} / ${ratio(off).toFixed(3)} = ${pct(ratio(on) / ratio(off))} (target ≥ 95 %); ` +
         `run by run: median ${pct(median(byRun))} (${byRun.map(pct).join(', ')}); ` +
-        `API CPU per command ${cpu(on)} / ${cpu(off)} ms = ${pct(cpu(on) / cpu(off))}; p99 ${p99(on)} / ${p99(off)} ms`,
+        `API CPU per command ${cpu(on).toFixed(3)} / ${cpu(off).toFixed(3)} ms = ${pct(cpu(on) / cpu(off))}; p99 ${p99(on)} / ${p99(off)} ms`,
     );
   }
 }
