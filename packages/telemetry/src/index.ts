@@ -7,6 +7,7 @@ export {
   injectTraceparent,
   inSpan,
   linkTo,
+  recordsSpans,
   SpanKind,
   type SpanOptions,
   startSpan,
