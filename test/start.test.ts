@@ -233,9 +233,11 @@ async function stopAndCheck(t: Test, s: Started, signal: () => void): Promise<vo
   const timedOut = await Promise.race([exited.then(() => false), new Promise((r) => setTimeout(r, 60_000, true))]);
   t.notOk(timedOut, 'pnpm start exits');
   t.comment(`pnpm exited ${Date.now() - signalled} ms after the signal`);
-  // Processes still shutting down right at pnpm's exit may take a moment; more than that is a leak.
+  // pnpm exits at the signal while start.ts is still stopping what it started: PostgreSQL's
+  // shutdown checkpoint alone took over 5 s on a loaded CI machine. A clean stop that slow is not a
+  // leak; processes still there after 30 s are.
   const group = s.child.pid!;
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 30_000;
   let left = leftovers(group);
   while (left.length > 0 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100));

@@ -106,6 +106,13 @@ export interface EventStore {
   subscribe(options?: SubscribeOptions): AsyncIterable<RecordedEvent[]>;
   /** The position of the newest event visible to readers, or null when the log is empty. */
   headPosition(): Promise<Position | null>;
+  /**
+   * The position of the newest committed event, or null when the log is empty. It can be ahead of
+   * `headPosition` in a store whose readers wait for older transactions still open (PostgreSQL):
+   * the answer to "is this position in the log?" — a position a client got from its own append
+   * always is — while `headPosition` answers "can readers see it yet?".
+   */
+  committedHeadPosition(): Promise<Position | null>;
   /** Cheap check that the store is reachable (for /ready). */
   ping(): Promise<void>;
   close(): Promise<void>;

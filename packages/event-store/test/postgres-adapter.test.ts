@@ -106,6 +106,7 @@ t.test('readAll stops before a transaction still running, then returns both in o
   t.notOk((await ids()).includes(early[0]!.id), 'the open transaction is not readable');
   t.same(await ids(), [], 'nor is the committed append after it: its position is not final yet');
   t.equal(await store.headPosition(), null, 'headPosition waits for it too');
+  t.equal(await store.committedHeadPosition(), late.position, 'the committed head does not: the append is in the log');
 
   await open.query('COMMIT');
   // Other test files share the server: a transaction of theirs may hold the horizon a moment longer.

@@ -47,6 +47,7 @@ t.test('unreachable PostgreSQL → EventStoreUnavailableError; the store recover
     ['readStream', () => store.readStream(stream)],
     ['readAll', () => store.readAll()],
     ['headPosition', () => store.headPosition()],
+    ['committedHeadPosition', () => store.committedHeadPosition()],
     ['ping', () => store.ping()],
   ] as const) {
     const err = await (attempt as () => Promise<unknown>)().then(

@@ -36,11 +36,11 @@ export interface ReadApiOptions {
   /** The read models' pool; opened from `config.databaseUrl` (and closed with the app) when absent. */
   connection?: ReadModelConnection;
   /**
-   * The event store: history and as-of reads come from its streams, and its head tells a
+   * The event store: history and as-of reads come from its streams, and its committed head tells a
    * `min_position` never to be reached from one not projected yet. Opened as `config.eventStore`
    * selects (and closed with the app) when absent.
    */
-  store?: Pick<EventStore, 'headPosition' | 'readStream'>;
+  store?: Pick<EventStore, 'committedHeadPosition' | 'readStream'>;
   /** The registry `/metrics` serves; a new one by default (none with METRICS_ENABLED=false). */
   metrics?: ServiceMetrics | null;
 }

@@ -7,13 +7,12 @@ import { positionNotInLog, projectionBehind, projectionStopped } from './errors.
 export interface PositionWait {
   watcher: CheckpointWatcher;
   /** The event store, to tell a position not projected yet from one that is not in the log. */
-  log: Pick<EventStore, 'headPosition'>;
+  log: Pick<EventStore, 'committedHeadPosition'>;
   /** Longest wait for the projection. */
   timeoutMs: number;
   /**
-   * How long a request waits for the projection before the log's head is looked at: a real position
-   * is usually projected by then, and the head readers see may trail a just-committed event for as
-   * long as an older transaction runs (PostgreSQL store), so looking later avoids refusing it.
+   * How long a request waits for the projection before the log's committed head is looked at: a
+   * real position is usually projected by then, so the look costs nothing on the common path.
    */
   headCheckAfterMs: number;
   /** Told how each wait ended and how long it took (the `min_position_wait_seconds` metric). */
@@ -75,8 +74,10 @@ async function waitUntilProjected(wait: PositionWait, wanted: { position: string
   const first = Math.min(wait.headCheckAfterMs, timeoutMs);
   let outcome = await watcher.waitFor(wanted.position, first);
   if (outcome === 'timeout') {
-    // The head is the newest event readers can see; a failure to read it is no answer.
-    const head = await log.headPosition().catch(() => undefined);
+    // The committed head, not the one readers see: that one trails a just-committed event for as
+    // long as an older transaction anywhere on the server stays open, and a client's own write must
+    // never be called absent. A failure to read it is no answer.
+    const head = await log.committedHeadPosition().catch(() => undefined);
     if (head !== undefined && comparePositions(head, wanted.position) < 0) {
       throw positionNotInLog(wanted.position, head, wanted.field);
     }

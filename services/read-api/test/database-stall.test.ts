@@ -32,7 +32,7 @@ const app = await buildApp(
       READ_API_CACHE_MB: '0',
       READ_API_POOL_SIZE: '4',
     }),
-    store: { headPosition: async () => null, readStream: async () => [] },
+    store: { committedHeadPosition: async () => null, readStream: async () => [] },
   },
   { logger: false },
 );

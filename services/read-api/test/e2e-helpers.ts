@@ -58,6 +58,8 @@ export async function startStack(t: Test, readEnv: NodeJS.ProcessEnv = {}) {
   });
   return {
     store,
+    /** The pool on the test database (the command API's), for a test to hold a transaction open. */
+    pool,
     projector,
     /** A request to the command API as `as` (a command, or a GET of one record); returns the response. */
     command: (

@@ -101,6 +101,42 @@ t.test('deployments and the per-site view follow the commands', async (t) => {
   );
 });
 
+t.test(
+  'a client’s own write is never called absent while an older transaction holds the readable head back',
+  async (t) => {
+    // An older transaction with an id, still open (as a long projector batch or another service's
+    // write can be): events committed after it are in the log but not readable until it ends.
+    const older = await stack.pool.connect();
+    await older.query('BEGIN');
+    await older.query('SELECT pg_current_xact_id()');
+    let released = false;
+    const release = async () => {
+      if (released) return;
+      released = true;
+      await older.query('ROLLBACK');
+      older.release();
+    };
+    t.teardown(release);
+    const created = await command('POST', '/publishing-records/', editor, {
+      content_id: 45,
+      site_id: 3,
+      sector_id: 5,
+      destination: 'webhook',
+    });
+    t.equal(created.statusCode, 201);
+    const waiting = await read(
+      `/publishing-records/${created.json().data.id}?min_position=${position(created)}`,
+      editor,
+    );
+    t.equal(waiting.statusCode, 503, 'not projected yet: retry later');
+    t.match(waiting.json(), { success: false, code: 'PROJECTION_BEHIND' });
+
+    await release();
+    const seen = await read(`/publishing-records/${created.json().data.id}?min_position=${position(created)}`, editor);
+    t.equal(seen.statusCode, 200, 'read once the older transaction ends');
+  },
+);
+
 t.test('a position past the head of the log answers 400 at once; one in the log but not projected, 503', async (t) => {
   const future = 'ffffffffffffffff-0000000000000000';
   const started = Date.now();

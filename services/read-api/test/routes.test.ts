@@ -23,7 +23,7 @@ let head: string | null = 'ffffffffffffffff-0000000000000000';
 const app = await buildApp(
   {
     config: config(database.url, { READ_API_MIN_POSITION_TIMEOUT_MS: '1500' }),
-    store: { headPosition: async () => head, readStream: async () => [] },
+    store: { committedHeadPosition: async () => head, readStream: async () => [] },
   },
   { logger: false },
 );

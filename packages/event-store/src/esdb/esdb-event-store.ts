@@ -40,6 +40,8 @@ export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore
     readAll: (readOptions) => readAll(client, readOptions),
     subscribe: (subscribeOptions = {}) => subscribe(client, subscribeOptions, () => closed),
     headPosition: () => headPosition(client),
+    // EventStoreDB serves every committed event to readers at once: the two heads are one.
+    committedHeadPosition: () => headPosition(client),
     ping: () => ping(client, pingTimeoutMs),
     async close() {
       if (closed) return;

@@ -31,6 +31,7 @@ export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore
       yield* (await store()).subscribe(subscribeOptions);
     },
     headPosition: async () => (await store()).headPosition(),
+    committedHeadPosition: async () => (await store()).committedHeadPosition(),
     ping: async () => (await store()).ping(),
     close: async () => {
       if (loaded) await (await loaded).close();

@@ -60,6 +60,16 @@ export async function readAllEvents(
   return rows.map(toRecordedEvent);
 }
 
+/** The newest committed position, readable yet or not, or null when the log is empty. */
+export async function readCommittedHeadPosition(pool: pg.Pool, schemaSql: string): Promise<Position | null> {
+  const { rows } = await pool.query<{ txid: string; position: string }>(
+    `SELECT transaction_id::text AS txid, position FROM ${schemaSql}.events
+      ORDER BY transaction_id DESC, position DESC LIMIT 1`,
+  );
+  const row = rows[0];
+  return row ? positionOf(row.txid, row.position) : null;
+}
+
 /** The newest readable position, or null when nothing is readable yet. */
 export async function readHeadPosition(pool: pg.Pool, schemaSql: string): Promise<Position | null> {
   const { rows } = await pool.query<{ txid: string; position: string }>(

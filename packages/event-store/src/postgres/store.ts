@@ -17,7 +17,7 @@ import { AppendCoalescer } from './append-coalescer.ts';
 import { migrateEventStore, quoteIdent } from './migrate.ts';
 import { ChangeNotifier } from './notifier.ts';
 import { idleConnectionError, toStoreError } from './pg-errors.ts';
-import { readAllEvents, readHeadPosition, readStreamEvents } from './reads.ts';
+import { readAllEvents, readCommittedHeadPosition, readHeadPosition, readStreamEvents } from './reads.ts';
 import { subscribeToAll } from './subscription.ts';
 
 export interface PostgresEventStoreOptions {
@@ -186,6 +186,9 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     },
     headPosition(): Promise<Position | null> {
       return guard('headPosition', () => readHeadPosition(pool, schemaSql));
+    },
+    committedHeadPosition(): Promise<Position | null> {
+      return guard('committedHeadPosition', () => readCommittedHeadPosition(pool, schemaSql));
     },
     async ping(): Promise<void> {
       await guard('ping', () => pool.query('SELECT 1'));

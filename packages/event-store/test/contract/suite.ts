@@ -423,6 +423,10 @@ export function eventStoreContract(t: Test, factory: StoreFactory): void {
     t.ok(comparePositions(before, r.position) < 0, 'an append lands after the previous head');
     const head = await waitForHead(store, r.position);
     t.ok(comparePositions(head, r.position) >= 0, 'the head reaches the append position');
+    t.ok(
+      comparePositions(await store.committedHeadPosition(), r.position) >= 0,
+      'the committed head includes the append at once',
+    );
     await store.ping();
   });
 }
