@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { changedSettings, type EnvSpec } from '@publisher/platform';
 import t from 'tap';
+import { parse } from 'yaml';
 import { COMMAND_API_VARIABLES, loadCommandApiConfig } from '../services/command-api/src/config.ts';
 import { loadRelayConfig, RELAY_VARIABLES } from '../services/kafka-relay/src/config.ts';
 import { loadProjectorConfig, PROJECTOR_VARIABLES } from '../services/projector/src/config.ts';
@@ -98,6 +99,23 @@ for (const service of services) {
     t.ok(checked > 0);
   });
 }
+
+t.test('every service starts with the environment docker-compose.yml gives it', async (t) => {
+  const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { environment?: Record<string, string | number> }>;
+  };
+  // `${NAME:-default}` takes its default; `${NAME:?message}` (a required secret) a long random-looking value.
+  const substitute = (value: string | number) =>
+    String(value)
+      .replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')
+      .replace(/\$\{[A-Z_]+:\?[^}]*\}/g, 'compose-secret-of-at-least-32-bytes-long');
+  for (const service of services) {
+    const environment = compose.services[service.name]?.environment;
+    if (!t.ok(environment, `${service.name} is in the stack`) || !environment) continue;
+    const env = Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, substitute(value)]));
+    t.doesNotThrow(() => service.load(env), service.name);
+  }
+});
 
 t.test('the start-up line: variables set to other than their default, secrets and passwords redacted', async (t) => {
   const set = {
