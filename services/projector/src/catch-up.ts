@@ -1,6 +1,5 @@
 import type { EventStore, RecordedEvent } from '@publisher/event-store';
 import { readCheckpoint, skippedEventIds } from '@publisher/read-model';
-import { PoisonEventError } from './errors.ts';
 import type { Session } from './session.ts';
 import { writeBatchIsolating } from './write-batch.ts';
 
@@ -99,5 +98,3 @@ export async function catchUp(store: EventStore, session: Session, options: Catc
   }
   return position;
 }
-
-export { PoisonEventError };

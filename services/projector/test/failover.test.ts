@@ -21,20 +21,36 @@ const rm = createReadModelConnection({ connectionString: database.url });
 t.teardown(rm.close);
 await migrateReadModel(rm.pool);
 
+/**
+ * A projector with its status server up. The free port is only free when asked: another test's
+ * process may take it before the projector binds it, so a start that dies of EADDRINUSE is
+ * retried on a new port; any other death fails with the process's own last words.
+ */
 async function start() {
-  const port = await freePort();
-  const p = spawnProjector(database.url, { PROJECTOR_PORT: String(port), PROJECTOR_BATCH_SIZE: '20' });
-  t.teardown(() => p.kill());
-  const status = async (): Promise<ProjectorStatus | null> => {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/status`);
-      return ((await res.json()) as { data: ProjectorStatus }).data;
-    } catch {
-      return null;
-    }
-  };
-  await waitFor('status server', status, 60_000);
-  return { ...p, port, status: async () => (await status())! };
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const p = spawnProjector(database.url, { PROJECTOR_PORT: String(port), PROJECTOR_BATCH_SIZE: '20' });
+    t.teardown(() => p.kill());
+    const status = async (): Promise<ProjectorStatus | null> => {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/status`);
+        return ((await res.json()) as { data: ProjectorStatus }).data;
+      } catch {
+        return null;
+      }
+    };
+    const died = p.exited.then((end) => ({ died: end }));
+    const answered = waitFor('status server', status, 60_000).then(
+      () => null,
+      (err: Error) => {
+        throw new Error(`${err.message}; the projector's stderr:\n${p.stderr()}`);
+      },
+    );
+    const up = await Promise.race([answered, died]);
+    if (up === null) return { ...p, port, status: async () => (await status())! };
+    if (attempt < 3 && p.stderr().includes('EADDRINUSE')) continue;
+    throw new Error(`the projector exited (${up.died}) before its status server answered:\n${p.stderr()}`);
+  }
 }
 
 t.test('two instances: exactly one projects; kill it and the other takes over', async (t) => {

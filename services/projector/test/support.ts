@@ -183,7 +183,13 @@ export function spawnProjector(databaseUrl: string, env: Record<string, string> 
       LOG_LEVEL: 'warn',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  // Passed through as before, and the tail kept so a test can say why a process did not start.
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
     child.on('exit', (code, signal) => resolve(signal ?? code)),
@@ -191,6 +197,7 @@ export function spawnProjector(databaseUrl: string, env: Record<string, string> 
   return {
     child,
     exited,
+    stderr: () => stderr,
     kill: async (signal: NodeJS.Signals = 'SIGKILL') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

@@ -1,7 +1,7 @@
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
 import { loadReadApiConfig, type ReadApiConfig } from '../src/config.ts';
 
-export { deploymentRow, recordRow, tick } from '../../../packages/read-model/test/helpers.ts';
+export { deploymentRow, recordRow } from '../../../packages/read-model/test/helpers.ts';
 
 export function config(databaseUrl: string, env: NodeJS.ProcessEnv = {}): ReadApiConfig {
   return loadReadApiConfig({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000', ...env });

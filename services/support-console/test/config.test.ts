@@ -30,7 +30,7 @@ t.test('the API ports and URLs follow the environment', async (t) => {
 
 t.test('development sign-in only with the development secret and outside production', async (t) => {
   t.equal(loadSupportConsoleConfig({ NODE_ENV: 'production' }).devSignIn, false);
-  t.equal(loadSupportConsoleConfig({ JWT_SECRET: 'a-real-secret' }).devSignIn, false);
+  t.equal(loadSupportConsoleConfig({ JWT_SECRET: 'a-real-secret-of-at-least-32-bytes-0123' }).devSignIn, false);
   t.equal(loadSupportConsoleConfig({ JWT_PUBLIC_KEY: 'pem' }).devSignIn, false);
   t.equal(loadSupportConsoleConfig({ JWT_PUBLIC_KEY_FILE: '/etc/key.pem' }).devSignIn, false);
   t.equal(loadSupportConsoleConfig({ NODE_ENV: 'test' }).devSignIn, true);

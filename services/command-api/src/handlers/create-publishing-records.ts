@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { PublishingRecord, PublishingRecordState } from '@publisher/domain';
 import type { EventStore, Position } from '@publisher/event-store';
 import { type CommandContext, eventMetadata } from '../metadata.ts';
@@ -28,18 +27,13 @@ export interface CreateDeps {
   now?: () => Date;
 }
 
-/** Ids for a record created without an Idempotency-Key. */
-export function randomIds(): { record_id: string; event_id: string } {
-  return { record_id: randomUUID(), event_id: randomUUID() };
-}
-
 /**
  * Creates publishing records, each in its `account_id` (one stream each, appended in parallel); the
  * caller (`ctx.principal`) is recorded as the actor whichever account the records belong to.
  * With `recovering` (a repeated Idempotency-Key whose first attempt never finished), the result
  * is read back from the store, because an earlier attempt may already have stored the events.
  * @example
- * const [created] = await createPublishingRecords(deps, ctx, [{ ...randomIds(), site_id: 1, … }], false);
+ * const [created] = await createPublishingRecords(deps, ctx, [{ record_id, event_id, site_id: 1, … }], false);
  */
 export async function createPublishingRecords(
   deps: CreateDeps,
