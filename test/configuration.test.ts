@@ -117,6 +117,13 @@ t.test('every service starts with the environment docker-compose.yml gives it', 
   }
 });
 
+t.test('a refused value is shown without its secrets', async (t) => {
+  t.throws(() => loadProjectorConfig({ DATABASE_URL: 'mysql://reader:hunter2@db/publisher' }), {
+    variable: 'DATABASE_URL',
+    message: 'DATABASE_URL must be a postgres: or postgresql: URL; got mysql://reader:[redacted]@db/publisher',
+  });
+});
+
 t.test('the start-up line: variables set to other than their default, secrets and passwords redacted', async (t) => {
   const set = {
     DATABASE_URL: 'postgres://worker:hunter2@db.internal:5432/publisher',

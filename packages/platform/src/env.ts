@@ -113,7 +113,7 @@ export function readEnv<S extends EnvSpec>(spec: S, source: NodeJS.ProcessEnv): 
     }
     const value = declared.read(raw);
     if (value === undefined) {
-      const shown = declared.secret ? REDACTED : raw;
+      const shown = declared.secret ? REDACTED : withoutPassword(raw);
       throw new ConfigError(`${name} must be ${declared.accepts}; got ${shown}`, name);
     }
     values[name] = value;
