@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { COMMAND_API_VARIABLES, loadCommandApiConfig } from '../services/command-api/src/config.ts';
 import { loadRelayConfig, RELAY_VARIABLES } from '../services/kafka-relay/src/config.ts';
 import { loadProjectorConfig, PROJECTOR_VARIABLES } from '../services/projector/src/config.ts';
+import { runRebuild } from '../services/projector/src/rebuild-cli.ts';
 import { loadWorkerConfig, WORKER_VARIABLES } from '../services/publishing-worker/src/config.ts';
 import { loadReadApiConfig, READ_API_VARIABLES } from '../services/read-api/src/config.ts';
 import { loadSupportConsoleConfig, SUPPORT_CONSOLE_VARIABLES } from '../services/support-console/src/config.ts';
@@ -114,6 +115,16 @@ t.test('every service starts with the environment docker-compose.yml gives it', 
     if (!t.ok(environment, `${service.name} is in the stack`) || !environment) continue;
     const env = Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, substitute(value)]));
     t.doesNotThrow(() => service.load(env), service.name);
+  }
+});
+
+t.test('the rebuild CLI refuses a bad batch size or transaction bound before it opens anything', async (t) => {
+  for (const [name, value] of [
+    ['PROJECTOR_REBUILD_BATCH_SIZE', 'lots'],
+    ['PROJECTOR_REBUILD_BATCH_SIZE', '0'],
+    ['PROJECTOR_REBUILD_MAX_TRANSACTION_MS', '-1'],
+  ] as const) {
+    await t.rejects(runRebuild({ DATABASE_URL, [name]: value }), { code: 'CONFIG_INVALID', variable: name }, value);
   }
 });
 
