@@ -1,7 +1,8 @@
 import { pathToFileURL } from 'node:url';
+import { changedSettings } from '@publisher/platform/env';
 import { startTracing } from '@publisher/telemetry';
 import pino from 'pino';
-import { loadWorkerConfig } from './config.ts';
+import { loadWorkerConfig, WORKER_VARIABLES } from './config.ts';
 import { start, type WorkerHandle } from './worker.ts';
 
 /**
@@ -13,6 +14,7 @@ import { start, type WorkerHandle } from './worker.ts';
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<WorkerHandle> {
   const { warnings, ...config } = loadWorkerConfig(env);
   const logger = pino({ level: config.logLevel, base: { service: 'publishing-worker', pid: process.pid } });
+  logger.info({ config: changedSettings(WORKER_VARIABLES, env) }, 'configuration');
   for (const warning of warnings) logger.warn(warning);
   const tracing = config.telemetry.tracingEnabled
     ? startTracing({ service: 'publisher-publishing-worker', endpoint: config.telemetry.otlpEndpoint })
