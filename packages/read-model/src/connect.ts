@@ -60,16 +60,28 @@ function preparingPool(pool: pg.Pool): PostgresPool {
   };
   // One wrapper per pooled client: Kysely keys its connection state by the client object.
   const wrappers = new WeakMap<pg.PoolClient, ReturnType<typeof wrap>>();
-  const wrap = (client: pg.PoolClient) => ({
-    get processID() {
-      return (client as unknown as { processID?: number }).processID;
-    },
-    release: (destroy?: boolean) => client.release(destroy),
-    query: ((text: unknown, values?: unknown[]) =>
-      typeof text === 'string' && values !== undefined && values.length > 0
-        ? client.query({ name: nameOf(text), text, values })
-        : client.query(text as never, values as never)) as never,
-  });
+  const wrap = (client: pg.PoolClient) => {
+    // A query that failed without the server's answer (a client-side timeout, a lost socket) may
+    // leave the connection busy with it: released as it is, it would fail the next query too.
+    let lost: Error | undefined;
+    const watch = (result: Promise<unknown>) =>
+      result.catch((err: unknown) => {
+        if (!(err instanceof pg.DatabaseError)) lost = err instanceof Error ? err : new Error(String(err));
+        throw err;
+      });
+    return {
+      get processID() {
+        return (client as unknown as { processID?: number }).processID;
+      },
+      release: (destroy?: boolean) => client.release(lost ?? destroy),
+      query: ((text: unknown, values?: unknown[]) =>
+        watch(
+          typeof text === 'string' && values !== undefined && values.length > 0
+            ? client.query({ name: nameOf(text), text, values })
+            : client.query(text as never, values as never),
+        )) as never,
+    };
+  };
   return {
     options: pool.options,
     end: () => pool.end(),
