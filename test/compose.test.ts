@@ -54,6 +54,9 @@ const ENV_PATTERNS = [
   /\benv\[\s*['"`]([A-Z][A-Z0-9_]*)['"`]\s*\]/g,
   /\(\s*env\s*,\s*['"`]([A-Z][A-Z0-9_]*)['"`]/g,
   /\bportVariable\s*:\s*['"`]([A-Z][A-Z0-9_]*)['"`]/g,
+  // declarations read through `readEnv` (`@publisher/platform/env`): `NAME: envVar.integer(…)`
+  /\b([A-Z][A-Z0-9_]*)\s*[:=]\s*envVar\./g,
+  /\bPLATFORM_VARIABLES\.([A-Z][A-Z0-9_]*)\b/g,
 ];
 
 function sourceFiles(dir: string): string[] {

@@ -170,6 +170,23 @@ async function createAndReadBack(t: Test, s: Started): Promise<void> {
   await until('the command API', async () => (await fetch(`${command}/health`)).ok, s);
   await until('the read API', async () => (await fetch(`${read}/health`)).ok, s);
   t.comment(`both APIs healthy ${Date.now() - started} ms after pnpm start`);
+  const services = { 'command-api': 'COMMAND_API_PORT', 'read-api': 'READ_API_PORT', projector: 'PROJECTOR_PORT' };
+  for (const [service, variable] of Object.entries(services)) {
+    const line = await until(
+      `${service}'s configuration line`,
+      async () =>
+        s
+          .output()
+          .split('\n')
+          .find((l) => l.startsWith(`[${service}] {`) && l.includes('"msg":"configuration"')),
+      s,
+    );
+    t.match(
+      JSON.parse(line.slice(service.length + 3)),
+      { config: { [variable]: String(s.ports[variable]) } },
+      `${service} logs the configuration that differs from the defaults`,
+    );
+  }
   const editor = await token('editor');
   const hook = await webhook(t);
   const body = {

@@ -8,4 +8,4 @@ export { type DestinationPolicy, destinationUrlProblem, hostRefusal, type UrlRul
 export { createGuardedLookup, DestinationRefusedError, type Resolve } from './guarded-lookup.ts';
 export { hostNameRefusal } from './host-name.ts';
 export { type AddressRefusal, addressRefusal, isIpLiteral } from './ip-address.ts';
-export { destinationPolicyFromEnv } from './policy-from-env.ts';
+export { DESTINATION_POLICY_VARIABLES, destinationPolicyFromEnv } from './policy-from-env.ts';

@@ -1,23 +1,24 @@
+import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 import type { DestinationPolicy } from './destination-url.ts';
 
+/** ALLOW_PRIVATE_DESTINATIONS, read the same way by the command API and the worker. */
+export const DESTINATION_POLICY_VARIABLES = { ALLOW_PRIVATE_DESTINATIONS: envVar.boolean(false) };
+
 /**
- * The policy from ALLOW_PRIVATE_DESTINATIONS (`true`/`false`, default `false`), read the same way by
- * the command API and the worker. `true` is refused with NODE_ENV=production: a production worker
- * must never reach the network it runs in on a tenant's behalf. Throws `onInvalid(message)`.
- *
+ * The policy from ALLOW_PRIVATE_DESTINATIONS (`true`/`false`, default `false`). `true` is refused
+ * with NODE_ENV=production: a production worker must never reach the network it runs in on a
+ * tenant's behalf.
+ * @throws ConfigError
  * @example
- * const policy = destinationPolicyFromEnv(process.env, (m) => new ConfigError(m));
+ * const policy = destinationPolicyFromEnv(process.env);
  */
-export function destinationPolicyFromEnv(
-  env: NodeJS.ProcessEnv,
-  onInvalid: (message: string) => Error,
-): DestinationPolicy {
-  const value = env.ALLOW_PRIVATE_DESTINATIONS ?? 'false';
-  if (value !== 'true' && value !== 'false') {
-    throw onInvalid(`ALLOW_PRIVATE_DESTINATIONS must be true or false; got ${value}`);
+export function destinationPolicyFromEnv(env: NodeJS.ProcessEnv): DestinationPolicy {
+  const { ALLOW_PRIVATE_DESTINATIONS } = readEnv(DESTINATION_POLICY_VARIABLES, env);
+  if (ALLOW_PRIVATE_DESTINATIONS && env.NODE_ENV === 'production') {
+    throw new ConfigError(
+      'ALLOW_PRIVATE_DESTINATIONS=true is refused with NODE_ENV=production',
+      'ALLOW_PRIVATE_DESTINATIONS',
+    );
   }
-  if (value === 'true' && env.NODE_ENV === 'production') {
-    throw onInvalid('ALLOW_PRIVATE_DESTINATIONS=true is refused with NODE_ENV=production');
-  }
-  return { allowPrivate: value === 'true' };
+  return { allowPrivate: ALLOW_PRIVATE_DESTINATIONS };
 }

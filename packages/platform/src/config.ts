@@ -1,13 +1,14 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ConfigError } from './errors.ts';
+import { ConfigError, type EnvSpec, envVar, readEnv } from './env.ts';
 import { type ResolveJwtSecretOptions, resolveJwtSecret } from './jwt-secret.ts';
 
 export const DEFAULT_COMMAND_API_PORT = 3000;
 export const DEFAULT_READ_API_PORT = 3001;
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+/** LOG_LEVEL: pino's levels; every service reads it with this declaration. */
+export const LOG_LEVEL = envVar.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info');
+export type LogLevel = typeof LOG_LEVEL.fallback;
 
 /** What a token must say beyond its signature; the same rules for verifying and for minting. */
 export interface JwtPolicy {
@@ -73,64 +74,100 @@ export interface LoadConfigOptions {
   defaultPort: number;
 }
 
+/** JWT_ISSUER, JWT_AUDIENCE, JWT_MAX_TTL_SECONDS: what a token must say (`loadJwtPolicy`). */
+export const JWT_POLICY_VARIABLES = {
+  JWT_ISSUER: envVar.string(null),
+  JWT_AUDIENCE: envVar.string(null),
+  JWT_MAX_TTL_SECONDS: envVar.integer(DEFAULT_MAX_TOKEN_TTL_SECONDS, 60, 30 * 24 * 3600),
+};
+
+/** The keys tokens are verified with (`loadJwtConfig`, `resolveJwtSecret`). */
+export const JWT_VARIABLES = {
+  JWT_SECRET: envVar.string(null, { secret: true }),
+  JWT_PUBLIC_KEY: envVar.string(null),
+  JWT_PUBLIC_KEY_FILE: envVar.string(null),
+  JWT_ALLOW_DEVELOPMENT_SECRET: envVar.boolean(false),
+  ...JWT_POLICY_VARIABLES,
+};
+
 /**
- * Reads the platform settings from the environment and fails fast (ConfigError) on a bad value.
- *
- * | variable | default |
- * |---|---|
- * | `<portVariable>` (COMMAND_API_PORT, READ_API_PORT) | 3000 / 3001 |
- * | HOST | 127.0.0.1 |
- * | DATABASE_URL | none |
- * | LOG_LEVEL | info |
- * | BODY_LIMIT_BYTES | 65536 |
- * | RATE_LIMIT_MAX, RATE_LIMIT_WINDOW_MS | 1200 per 60000 ms, per account |
- * | RATE_LIMIT_SHARED | true: the budget is shared by all API processes (leased from PostgreSQL) |
- * | SHUTDOWN_GRACE_MS | 10000 |
- * | DATABASE_CONNECT_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_QUERY_TIMEOUT_MS | 3000, 5000, 6000 |
- * | JWT_SECRET, JWT_PUBLIC_KEY, JWT_PUBLIC_KEY_FILE | development secret (loopback HOST only); none |
- * | JWT_ALLOW_DEVELOPMENT_SECRET | false |
- * | JWT_ISSUER, JWT_AUDIENCE | not checked |
- * | JWT_MAX_TTL_SECONDS | 86400 |
- *
+ * How long a service waits on PostgreSQL (`loadDatabaseTimeouts`); DATABASE_QUERY_TIMEOUT_MS
+ * defaults to the statement timeout plus one second, so PostgreSQL normally cancels first and the
+ * connection survives. The services that run long batches (projector, relay) declare longer defaults.
+ */
+export function databaseTimeoutVariables(defaults: DatabaseTimeoutDefaults) {
+  return {
+    DATABASE_CONNECT_TIMEOUT_MS: envVar.integer(defaults.connectTimeoutMs, 100, 600_000),
+    DATABASE_STATEMENT_TIMEOUT_MS: envVar.integer(defaults.statementTimeoutMs, 100, 3_600_000),
+    DATABASE_QUERY_TIMEOUT_MS: envVar.integer(defaults.queryTimeoutMs ?? null, 100, 3_600_000),
+  };
+}
+
+/** A service's own defaults for `databaseTimeoutVariables` (no query timeout: the statement timeout + 1 s). */
+export type DatabaseTimeoutDefaults = Pick<DatabaseTimeouts, 'connectTimeoutMs' | 'statementTimeoutMs'> &
+  Partial<Pick<DatabaseTimeouts, 'queryTimeoutMs'>>;
+
+/** The variables of the HTTP platform every API reads (README "Configuration" has their meaning). */
+export const PLATFORM_VARIABLES = {
+  NODE_ENV: envVar.string('development'),
+  HOST: envVar.string('127.0.0.1'),
+  DATABASE_URL: envVar.url(null, ['postgres:', 'postgresql:']),
+  LOG_LEVEL,
+  BODY_LIMIT_BYTES: envVar.integer(64 * 1024, 1024, 100 * 1024 * 1024),
+  RATE_LIMIT_MAX: envVar.integer(1200, 1, Number.MAX_SAFE_INTEGER),
+  RATE_LIMIT_WINDOW_MS: envVar.integer(60_000, 1, 24 * 3600_000),
+  RATE_LIMIT_SHARED: envVar.boolean(true),
+  SHUTDOWN_GRACE_MS: envVar.integer(10_000, 0, 600_000),
+  ...databaseTimeoutVariables({ connectTimeoutMs: 3000, statementTimeoutMs: 5000 }),
+  ...JWT_VARIABLES,
+};
+
+/**
+ * The platform's variables plus the service's port variable (e.g. COMMAND_API_PORT).
+ * @example
+ * const declared = platformVariables({ portVariable: 'READ_API_PORT', defaultPort: DEFAULT_READ_API_PORT });
+ */
+export function platformVariables(options: LoadConfigOptions): EnvSpec {
+  return { [options.portVariable]: envVar.integer(options.defaultPort, 0, 65535), ...PLATFORM_VARIABLES };
+}
+
+/**
+ * Reads the platform settings from the environment (`PLATFORM_VARIABLES` and the port variable)
+ * and fails fast (ConfigError) on a bad value.
  * @example
  * const config = loadPlatformConfig(process.env, { portVariable: 'READ_API_PORT', defaultPort: DEFAULT_READ_API_PORT });
  */
-export function loadPlatformConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions): PlatformConfig {
-  const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got ${env.LOG_LEVEL}`);
-  }
-  const host = env.HOST || '127.0.0.1';
+export function loadPlatformConfig(source: NodeJS.ProcessEnv, options: LoadConfigOptions): PlatformConfig {
+  const v = readEnv(PLATFORM_VARIABLES, source);
   return {
-    nodeEnv: env.NODE_ENV ?? 'development',
-    host,
-    port: integerFromEnv(env, options.portVariable, options.defaultPort, 0, 65535),
-    databaseUrl: env.DATABASE_URL || null,
-    logLevel: logLevel as LogLevel,
-    bodyLimit: integerFromEnv(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 100 * 1024 * 1024),
-    rateLimit: {
-      max: integerFromEnv(env, 'RATE_LIMIT_MAX', 1200, 1, Number.MAX_SAFE_INTEGER),
-      timeWindowMs: integerFromEnv(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1, 24 * 3600_000),
-      shared: booleanFromEnv(env, 'RATE_LIMIT_SHARED', true),
-    },
-    shutdownGraceMs: integerFromEnv(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
-    jwt: loadJwtConfig(env, { listenHost: host }),
-    database: loadDatabaseTimeouts(env),
+    nodeEnv: v.NODE_ENV,
+    host: v.HOST,
+    port: readEnv(platformVariables(options), source)[options.portVariable] as number,
+    databaseUrl: v.DATABASE_URL,
+    logLevel: v.LOG_LEVEL,
+    bodyLimit: v.BODY_LIMIT_BYTES,
+    rateLimit: { max: v.RATE_LIMIT_MAX, timeWindowMs: v.RATE_LIMIT_WINDOW_MS, shared: v.RATE_LIMIT_SHARED },
+    shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+    jwt: loadJwtConfig(source, { listenHost: v.HOST }),
+    database: loadDatabaseTimeouts(source),
   };
 }
 
 /**
- * DATABASE_CONNECT_TIMEOUT_MS (default 3000), DATABASE_STATEMENT_TIMEOUT_MS (5000) and
- * DATABASE_QUERY_TIMEOUT_MS (statement timeout + 1000).
+ * DATABASE_CONNECT_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS and DATABASE_QUERY_TIMEOUT_MS
+ * (default: the statement timeout + 1000), with the API defaults (3000, 5000) unless others are given.
  * @example
  * const pool = new pg.Pool({ connectionString, ...pgPoolTimeouts(loadDatabaseTimeouts(process.env)) });
  */
-export function loadDatabaseTimeouts(env: NodeJS.ProcessEnv): DatabaseTimeouts {
-  const statementTimeoutMs = integerFromEnv(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 3_600_000);
+export function loadDatabaseTimeouts(
+  source: NodeJS.ProcessEnv,
+  defaults: DatabaseTimeoutDefaults = { connectTimeoutMs: 3000, statementTimeoutMs: 5000 },
+): DatabaseTimeouts {
+  const v = readEnv(databaseTimeoutVariables(defaults), source);
   return {
-    connectTimeoutMs: integerFromEnv(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, 100, 600_000),
-    statementTimeoutMs,
-    queryTimeoutMs: integerFromEnv(env, 'DATABASE_QUERY_TIMEOUT_MS', statementTimeoutMs + 1000, 100, 3_600_000),
+    connectTimeoutMs: v.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS,
+    queryTimeoutMs: v.DATABASE_QUERY_TIMEOUT_MS ?? v.DATABASE_STATEMENT_TIMEOUT_MS + 1000,
   };
 }
 
@@ -163,11 +200,11 @@ export function pgPoolTimeouts(timeouts: DatabaseTimeouts): {
  * @example
  * const jwt = loadJwtConfig(process.env, { listenHost: '127.0.0.1' });
  */
-export function loadJwtConfig(env: NodeJS.ProcessEnv, options: ResolveJwtSecretOptions = {}): JwtConfig {
-  const policy = loadJwtPolicy(env);
-  const publicKey = readPublicKey(env);
-  if (publicKey && !env.JWT_SECRET) return { secret: null, developmentSecret: false, publicKey, ...policy };
-  const { secret, development } = resolveJwtSecret(env, options);
+export function loadJwtConfig(source: NodeJS.ProcessEnv, options: ResolveJwtSecretOptions = {}): JwtConfig {
+  const policy = loadJwtPolicy(source);
+  const publicKey = readPublicKey(source);
+  if (publicKey && !source.JWT_SECRET) return { secret: null, developmentSecret: false, publicKey, ...policy };
+  const { secret, development } = resolveJwtSecret(source, options);
   return { secret, developmentSecret: development, publicKey, ...policy };
 }
 
@@ -178,20 +215,17 @@ export function loadJwtConfig(env: NodeJS.ProcessEnv, options: ResolveJwtSecretO
  * @example
  * const { issuer, audience, maxTokenTtlSeconds } = loadJwtPolicy(process.env);
  */
-export function loadJwtPolicy(env: NodeJS.ProcessEnv): JwtPolicy {
-  return {
-    issuer: env.JWT_ISSUER || null,
-    audience: env.JWT_AUDIENCE || null,
-    maxTokenTtlSeconds: integerFromEnv(env, 'JWT_MAX_TTL_SECONDS', DEFAULT_MAX_TOKEN_TTL_SECONDS, 60, 30 * 24 * 3600),
-  };
+export function loadJwtPolicy(source: NodeJS.ProcessEnv): JwtPolicy {
+  const v = readEnv(JWT_POLICY_VARIABLES, source);
+  return { issuer: v.JWT_ISSUER, audience: v.JWT_AUDIENCE, maxTokenTtlSeconds: v.JWT_MAX_TTL_SECONDS };
 }
 
-function readPublicKey(env: NodeJS.ProcessEnv): string | null {
+function readPublicKey(source: NodeJS.ProcessEnv): string | null {
   let pem: string | null = null;
-  if (env.JWT_PUBLIC_KEY) pem = env.JWT_PUBLIC_KEY.replace(/\\n/g, '\n');
-  else if (env.JWT_PUBLIC_KEY_FILE) {
+  if (source.JWT_PUBLIC_KEY) pem = source.JWT_PUBLIC_KEY.replace(/\\n/g, '\n');
+  else if (source.JWT_PUBLIC_KEY_FILE) {
     try {
-      pem = readFileSync(env.JWT_PUBLIC_KEY_FILE, 'utf8');
+      pem = readFileSync(source.JWT_PUBLIC_KEY_FILE, 'utf8');
     } catch (err) {
       throw new ConfigError(`JWT_PUBLIC_KEY_FILE cannot be read: ${(err as Error).message}`);
     }
@@ -205,39 +239,4 @@ function readPublicKey(env: NodeJS.ProcessEnv): string | null {
   }
   if (type !== 'rsa') throw new ConfigError(`JWT public key must be an RSA key (RS256); got ${type}`);
   return pem;
-}
-
-/**
- * A `true`/`false` variable, or `fallback` when unset; anything else is a ConfigError.
- * @example
- * const shared = booleanFromEnv(process.env, 'RATE_LIMIT_SHARED', true);
- */
-export function booleanFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false; got ${raw}`);
-  return raw === 'true';
-}
-
-/**
- * An integer variable within [min, max], or `fallback` when unset; anything else is a ConfigError.
- * @example
- * const poolSize = integerFromEnv(process.env, 'DATABASE_POOL_SIZE', 20, 1, 500);
- */
-export function integerFromEnv(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-  /** Builds the error to throw, so a service can keep its own error code; a ConfigError by default. */
-  fail: (message: string) => Error = (message) => new ConfigError(message),
-): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw fail(`${name} must be an integer between ${min} and ${max}; got ${raw}`);
-  }
-  return value;
 }

@@ -99,12 +99,3 @@ export class HttpError extends Error {
 export function httpError(code: ErrorCode, message: string, options?: HttpErrorOptions): HttpError {
   return new HttpError(code, message, options);
 }
-
-/** Configuration was missing or invalid at start-up; the process should exit. */
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}

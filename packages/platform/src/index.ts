@@ -1,6 +1,7 @@
 export { type AuthOptions, default as auth, type Principal } from './auth.ts';
 export * from './config.ts';
 export { isDatabaseUnavailable, isRefusedInput } from './database-errors.ts';
+export { ConfigError, changedSettings, type EnvSpec, envVar, readEnv } from './env.ts';
 export * from './envelope.ts';
 export { default as errorHandler, type ErrorHandlerOptions, type Problem, toProblem } from './error-handler.ts';
 export * from './errors.ts';

@@ -1,4 +1,4 @@
-import { ConfigError } from './errors.ts';
+import { ConfigError, envVar, readEnv } from './env.ts';
 
 /**
  * The HS256 secret used to sign and verify tokens. Without JWT_SECRET a fixed development secret
@@ -78,11 +78,8 @@ export function resolveJwtSecret(
     return { secret, development: false };
   }
   if (env.NODE_ENV === 'production') throw new MissingJwtSecretError();
-  const optIn = env.JWT_ALLOW_DEVELOPMENT_SECRET;
-  if (optIn !== undefined && optIn !== '' && optIn !== 'true' && optIn !== 'false') {
-    throw new ConfigError(`JWT_ALLOW_DEVELOPMENT_SECRET must be true or false; got ${optIn}`);
-  }
-  if (options.listenHost !== undefined && !isLoopbackHost(options.listenHost) && optIn !== 'true') {
+  const { JWT_ALLOW_DEVELOPMENT_SECRET } = readEnv({ JWT_ALLOW_DEVELOPMENT_SECRET: envVar.boolean(false) }, env);
+  if (options.listenHost !== undefined && !isLoopbackHost(options.listenHost) && !JWT_ALLOW_DEVELOPMENT_SECRET) {
     throw new MissingJwtSecretError(
       `JWT_SECRET is required when listening on ${options.listenHost} (not a loopback address): the development secret is public. Set JWT_SECRET (openssl rand -hex 32), listen on 127.0.0.1, or opt in with JWT_ALLOW_DEVELOPMENT_SECRET=true`,
     );

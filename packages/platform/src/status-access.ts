@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { ConfigError } from './errors.ts';
+import { ConfigError } from './env.ts';
 import { isLoopbackHost } from './jwt-secret.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { createSigner } from 'fast-jwt';
 import type { JwtPolicy } from './config.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError } from './env.ts';
 
 export interface TokenSignerOptions {
   /** The HS256 secret (from `resolveJwtSecret`). */

@@ -60,16 +60,28 @@ function preparingPool(pool: pg.Pool): PostgresPool {
   };
   // One wrapper per pooled client: Kysely keys its connection state by the client object.
   const wrappers = new WeakMap<pg.PoolClient, ReturnType<typeof wrap>>();
-  const wrap = (client: pg.PoolClient) => ({
-    get processID() {
-      return (client as unknown as { processID?: number }).processID;
-    },
-    release: (destroy?: boolean) => client.release(destroy),
-    query: ((text: unknown, values?: unknown[]) =>
-      typeof text === 'string' && values !== undefined && values.length > 0
-        ? client.query({ name: nameOf(text), text, values })
-        : client.query(text as never, values as never)) as never,
-  });
+  const wrap = (client: pg.PoolClient) => {
+    // A query that failed without the server's answer (a client-side timeout, a lost socket) may
+    // leave the connection busy with it: released as it is, it would fail the next query too.
+    let lost: Error | undefined;
+    const watch = (result: Promise<unknown>) =>
+      result.catch((err: unknown) => {
+        if (!(err instanceof pg.DatabaseError)) lost = err instanceof Error ? err : new Error(String(err));
+        throw err;
+      });
+    return {
+      get processID() {
+        return (client as unknown as { processID?: number }).processID;
+      },
+      release: (destroy?: boolean) => client.release(lost ?? destroy),
+      query: ((text: unknown, values?: unknown[]) =>
+        watch(
+          typeof text === 'string' && values !== undefined && values.length > 0
+            ? client.query({ name: nameOf(text), text, values })
+            : client.query(text as never, values as never),
+        )) as never,
+    };
+  };
   return {
     options: pool.options,
     end: () => pool.end(),
@@ -123,28 +135,38 @@ export interface ReadModelConnection {
  */
 export function createReadModelConnection(options: ReadModelConnectionOptions): ReadModelConnection {
   const { timeoutMs } = options;
-  const pool = new pg.Pool({
-    connectionString: options.connectionString,
-    max: options.max ?? 10,
-    application_name: options.applicationName ?? 'publisher-read-model',
-    options: readModelSessionOptions(options.schema ?? READ_MODEL_SCHEMA, timeoutMs),
-    types: readModelTypes,
-    ...(timeoutMs !== undefined && { connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs + 1000 }),
-  });
-  pool.on('error', (err) => {
-    // pg-pool attaches the client; logged, it would dump the client's whole state.
-    delete (err as { client?: unknown }).client;
-    options.onPoolError?.(err);
-  });
+  const openPool = (settings = '') => {
+    const p = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.max ?? 10,
+      application_name: options.applicationName ?? 'publisher-read-model',
+      options: `${readModelSessionOptions(options.schema ?? READ_MODEL_SCHEMA, timeoutMs)}${settings}`,
+      types: readModelTypes,
+      ...(timeoutMs !== undefined && { connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs + 1000 }),
+    });
+    p.on('error', (err) => {
+      // pg-pool attaches the client; logged, it would dump the client's whole state.
+      delete (err as { client?: unknown }).client;
+      options.onPoolError?.(err);
+    });
+    return p;
+  };
+  const pool = openPool();
+  // The batched reader's statements get their own connections, which always run a statement's
+  // generic plan. Their values travel in arrays, so a custom plan learns nothing from them but the
+  // batch's size; and since a batch of one looks cheaper planned for one row, PostgreSQL would keep
+  // planning anew (custom plans) every small batch — a quiet server's normal case. Kysely's
+  // queries keep the default choice on their own pool. Measure: `pnpm bench:reads` (`-uncached`).
+  const readerPool = openPool(' -c plan_cache_mode=force_generic_plan');
   const db = new Kysely<ReadModelDatabase>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
-  const reader = new BatchedReader(pool, timeoutMs === undefined ? {} : { timeoutMs: timeoutMs + 1000 });
+  const reader = new BatchedReader(readerPool, timeoutMs === undefined ? {} : { timeoutMs: timeoutMs + 1000 });
   let closed: Promise<void> | undefined;
   return {
     pool,
     db,
     reader,
     close: () => {
-      closed ??= db.destroy();
+      closed ??= Promise.all([db.destroy(), readerPool.end()]).then(() => undefined);
       return closed;
     },
   };

@@ -166,8 +166,11 @@ function iso(column: string): string {
 
 /**
  * Secondary indexes, one per list filter the read API offers (always behind the tenant's
- * account_id, which every non-privileged query carries), plus cross-account orderings for
- * privileged roles. Idempotent.
+ * account_id, which every non-privileged query carries), one per list ordering that a page reads
+ * in index order (`created_at` and `updated_at` either way; `-published_at`, `-deployed_at`: a
+ * nullable column's index serves one direction with NULLs last, and the ascending one is rare), plus
+ * cross-account orderings for privileged roles. Idempotent. `test/list-plans.test.ts` checks that
+ * each indexed ordering's page is an index scan.
  */
 export const indexSql = (s: string): string => `
 CREATE INDEX IF NOT EXISTS publishing_records_account_created
@@ -180,6 +183,8 @@ CREATE INDEX IF NOT EXISTS publishing_records_account_status
   ON ${s}.publishing_records (account_id, status, created_at DESC) WHERE NOT deleted;
 CREATE INDEX IF NOT EXISTS publishing_records_account_content
   ON ${s}.publishing_records (account_id, content_id) WHERE NOT deleted;
+CREATE INDEX IF NOT EXISTS publishing_records_account_published
+  ON ${s}.publishing_records (account_id, published_at DESC NULLS LAST, id DESC) WHERE NOT deleted;
 CREATE INDEX IF NOT EXISTS publishing_records_created
   ON ${s}.publishing_records (created_at DESC, id DESC) WHERE NOT deleted;
 -- The command API's stuck-record sweep: records in publishing, oldest first (a handful of rows).
@@ -189,6 +194,8 @@ CREATE INDEX IF NOT EXISTS deployments_account_created
   ON ${s}.deployments (account_id, created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS deployments_account_updated
   ON ${s}.deployments (account_id, updated_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS deployments_account_deployed
+  ON ${s}.deployments (account_id, deployed_at DESC NULLS LAST, id DESC);
 CREATE INDEX IF NOT EXISTS deployments_account_site_version
   ON ${s}.deployments (account_id, site_id, version DESC);
 CREATE INDEX IF NOT EXISTS deployments_account_status

@@ -2,7 +2,7 @@ import { context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } fro
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ServiceMetrics } from './metrics.ts';
-import { contextFrom, startSpan, traceparentOf } from './tracing.ts';
+import { contextFrom, hasAsyncContext, startSpan, traceparentOf } from './tracing.ts';
 
 export interface FastifyTelemetryOptions {
   /** The service's registry; null turns HTTP metrics (and `/metrics`) off. */
@@ -54,11 +54,10 @@ const fastifyTelemetryPlugin: FastifyPluginAsync<FastifyTelemetryOptions> = asyn
   ]);
 
   fastify.addHook('onRequest', (request, _reply, done) => {
-    const parent = contextFrom(request.headers);
     const route = routeOf(request);
     const span = startSpan(`${request.method} ${route}`, {
       kind: SpanKind.SERVER,
-      parent,
+      parent: contextFrom(request.headers),
       attributes: { 'http.request.method': request.method, 'http.route': route, 'publisher.request_id': request.id },
     });
     request.telemetrySpan = span;
@@ -76,10 +75,11 @@ const fastifyTelemetryPlugin: FastifyPluginAsync<FastifyTelemetryOptions> = asyn
   });
 
   // The body is parsed in the socket's callbacks, outside any context set in onRequest; the handler
-  // runs synchronously inside this hook's `done`, so the span is made active here.
+  // runs synchronously inside this hook's `done`, so the span is made active here. Without an async
+  // context manager nothing could see it: the handlers read `request.telemetrySpan` instead.
   fastify.addHook('preHandler', (request, _reply, done) => {
     const span = request.telemetrySpan;
-    if (!span) return done();
+    if (!span || !hasAsyncContext()) return done();
     context.with(trace.setSpan(context.active(), span), done);
   });
 
@@ -89,11 +89,11 @@ const fastifyTelemetryPlugin: FastifyPluginAsync<FastifyTelemetryOptions> = asyn
     duration?.observe({ method: request.method, route, status_class: statusClass(status) }, reply.elapsedTime / 1000);
     if (status >= 400 && status < 500) clientErrors?.inc({ route, status: String(status) });
     const span = request.telemetrySpan;
-    if (span) {
+    if (span?.isRecording()) {
       span.setAttribute('http.response.status_code', status);
       if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
     }
+    span?.end();
     done();
   });
 

@@ -1,4 +1,4 @@
-export { loadTelemetryConfig, type TelemetryConfig } from './config.ts';
+export { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from './config.ts';
 export { type FastifyTelemetryOptions, fastifyTelemetry, requestTraceparent } from './fastify-telemetry.ts';
 export { SECONDS_BUCKETS, ServiceMetrics, type ServiceName, SIZE_BUCKETS } from './metrics.ts';
 export { answerMetrics, listen, type MetricsServer, serveMetrics } from './metrics-server.ts';
@@ -7,6 +7,7 @@ export {
   injectTraceparent,
   inSpan,
   linkTo,
+  recordsSpans,
   SpanKind,
   type SpanOptions,
   startSpan,

@@ -7,6 +7,8 @@ import {
   type Span,
   SpanKind,
   SpanStatusCode,
+  type TextMapGetter,
+  type Tracer,
   trace,
 } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -20,10 +22,17 @@ import {
   type SpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
+import { PropagatingTracerProvider } from './propagating-tracer.ts';
 
 export { SpanKind };
 
 const TRACER = '@publisher/telemetry';
+
+// The process's tracer, looked up once per `startTracing` rather than through the global API's
+// provider lookup on every span.
+let tracer: Tracer = trace.getTracer(TRACER);
+let asyncContext = false;
+let recording = false;
 
 export interface TracingOptions {
   /** `service.name` of the spans, e.g. `publisher-command-api`. */
@@ -47,10 +56,11 @@ export interface Tracing {
 }
 
 /**
- * Installs the process-wide tracer provider, the AsyncLocalStorage context manager and the W3C
- * trace-context propagator. Spans are recorded whenever tracing is on (so `traceparent` reaches
- * event metadata and Kafka headers), but leave the process only when an OTLP endpoint is set.
- * Call it once per process, before serving.
+ * Installs the process-wide tracer provider, the AsyncLocalStorage context manager (unless
+ * `asyncContext: false`) and the W3C trace-context propagator. With an OTLP endpoint (or span
+ * processors) spans are recorded by the SDK and exported; without, they are `PropagatingTracer`'s
+ * non-recording spans, which still carry real ids, so `traceparent` reaches event metadata, Kafka
+ * headers and log lines either way. Call it once per process, before serving.
  * @example
  * const tracing = startTracing({ service: 'publisher-relay', endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
  * // on shutdown
@@ -62,23 +72,49 @@ export function startTracing(options: TracingOptions): Tracing {
     const url = `${options.endpoint.replace(/\/$/, '')}/v1/traces`;
     spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }) }));
   }
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': options.service }),
-    // An incoming traceparent's sampled flag decides; a new trace is always sampled.
-    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
-    spanProcessors,
-  });
-  if (options.asyncContext ?? true) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  // Nothing would receive a recorded span: propagate the trace without recording it.
+  const provider =
+    spanProcessors.length > 0
+      ? new TracerProvider({
+          resource: resourceFromAttributes({ 'service.name': options.service }),
+          // An incoming traceparent's sampled flag decides; a new trace is always sampled.
+          sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+          spanProcessors,
+        })
+      : new PropagatingTracerProvider();
+  asyncContext = options.asyncContext ?? true;
+  recording = provider instanceof TracerProvider;
+  if (asyncContext) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
+  tracer = trace.getTracer(TRACER);
   return {
     async shutdown() {
-      await provider.shutdown();
+      if (provider instanceof TracerProvider) await provider.shutdown();
       trace.disable();
       propagation.disable();
       context.disable();
+      asyncContext = false;
+      recording = false;
+      tracer = trace.getTracer(TRACER);
     },
   };
+}
+
+/**
+ * Whether spans started in a callback see the active span without being passed a context (the
+ * AsyncLocalStorage context manager is installed); without it, making a span active is a no-op.
+ */
+export function hasAsyncContext(): boolean {
+  return asyncContext;
+}
+
+/**
+ * Whether spans are recorded (and so exported). When not, a span is worth starting only where its
+ * ids travel on (a request's `traceparent` into events, a worker's into its HTTP calls).
+ */
+export function recordsSpans(): boolean {
+  return recording;
 }
 
 /**
@@ -100,16 +136,20 @@ export function traceparentOf(ctx: Context = context.active()): string | undefin
  * const parent = contextFrom(message.headers);
  */
 export function contextFrom(carrier: Record<string, unknown>): Context {
-  return propagation.extract(context.active(), carrier, {
-    get: (c, key) => {
-      const value = (c as Record<string, unknown>)[key];
-      if (typeof value === 'string') return value;
-      if (Buffer.isBuffer(value)) return value.toString('latin1');
-      return undefined;
-    },
-    keys: (c) => Object.keys(c as object),
-  });
+  // Most requests carry no trace: skip the propagator (and its getter calls) for them.
+  if (carrier.traceparent === undefined) return context.active();
+  return propagation.extract(context.active(), carrier, HEADER_GETTER);
 }
+
+const HEADER_GETTER: TextMapGetter<Record<string, unknown>> = {
+  get: (carrier, key) => {
+    const value = carrier[key];
+    if (typeof value === 'string') return value;
+    if (Buffer.isBuffer(value)) return value.toString('latin1');
+    return undefined;
+  },
+  keys: (carrier) => Object.keys(carrier),
+};
 
 /** Adds the active context's `traceparent` to outgoing headers (an HTTP call, a Kafka record). */
 export function injectTraceparent(headers: Record<string, string>, ctx: Context = context.active()): void {
@@ -138,7 +178,6 @@ export interface SpanOptions {
  * await inSpan('relay send', { kind: SpanKind.PRODUCER }, () => producer.send(batch));
  */
 export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span) => Promise<T>): Promise<T> {
-  const tracer = trace.getTracer(TRACER);
   const parent = options.parent ?? context.active();
   return tracer.startActiveSpan(
     name,
@@ -160,11 +199,9 @@ export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span)
 
 /** A started (not active) span, for work that begins and ends in different callbacks. */
 export function startSpan(name: string, options: SpanOptions = {}): Span {
-  return trace
-    .getTracer(TRACER)
-    .startSpan(
-      name,
-      { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, links: options.links },
-      options.parent ?? context.active(),
-    );
+  return tracer.startSpan(
+    name,
+    { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, links: options.links },
+    options.parent ?? context.active(),
+  );
 }

@@ -23,7 +23,9 @@
  * `BENCH_VARIANTS="APPEND_CONCURRENCY=0;APPEND_CONCURRENCY=4"`).
  * BENCH_TELEMETRY=compare is the variant switch for #15: the API with metrics and tracing on (the
  * defaults; no exporter) and with METRICS_ENABLED=false TRACING_ENABLED=false, side by side, and
- * prints how much of its ratio the API keeps with telemetry on (target: ≥ 95 %).
+ * prints how much of its ratio the API keeps with telemetry on (target: ≥ 95 %): the quotient of
+ * the medians, the median of each run's own quotient (both servers measured back to back), and the
+ * API's CPU per command on and off (the least exposed to other load on the machine).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -116,8 +118,9 @@ async function main(): Promise<void> {
   // warm-up: JIT, pools, prepared statements
   for (const v of variants) await loadApi(v.base, warmup, v.pid, postmaster);
   for (let i = 1; i <= runs; i++) {
-    // Variants take turns within each run, so load drift on the machine hits each alike.
-    for (const v of variants) {
+    // Variants take turns within each run, in reversed order every other run, so load drift on the
+    // machine (and going first) hits each alike.
+    for (const v of i % 2 === 1 ? variants : [...variants].reverse()) {
       // The ceiling is measured half just before and half just after the API, so a change in the
       // machine's load during the run weighs on both sides of the ratio alike.
       const before = await measureCeiling(dbUrl, duration / 2, postmaster);
@@ -142,12 +145,19 @@ async function main(): Promise<void> {
   const off = variants.find((v) => v.label === TELEMETRY_OFF);
   const on = variants.find((v) => v.label !== TELEMETRY_OFF);
   if (process.env.BENCH_TELEMETRY === 'compare' && off && on) {
-    const ratio = (v: Variant) => median(v.results.map((r) => r.commandsPerSecond / r.ceilingPerSecond));
+    const ratioOf = (r: RunResult) => r.commandsPerSecond / r.ceilingPerSecond;
+    const ratio = (v: Variant) => median(v.results.map(ratioOf));
     const p99 = (v: Variant) => median(v.results.map((r) => r.p99));
+    const cpu = (v: Variant) => median(v.results.map((r) => r.cpuMsPerCommand));
+    // The two servers are measured back to back within each run: the run's own on/off quotient is
+    // less exposed to the machine's drift between runs than the quotient of the medians.
+    const byRun = on.results.map((r, i) => ratioOf(r) / ratioOf(off.results[i] ?? r));
+    const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
     console.log(
       `
-telemetry on / off: ratio ${ratio(on).toFixed(3)} / ${ratio(off).toFixed(3)} = ${((100 * ratio(on)) / ratio(off)).toFixed(1)} % ` +
-        `(target ≥ 95 %), p99 ${p99(on)} / ${p99(off)} ms`,
+telemetry on / off: ratio ${ratio(on).toFixed(3)} / ${ratio(off).toFixed(3)} = ${pct(ratio(on) / ratio(off))} (target ≥ 95 %); ` +
+        `run by run: median ${pct(median(byRun))} (${byRun.map(pct).join(', ')}); ` +
+        `API CPU per command ${cpu(on).toFixed(3)} / ${cpu(off).toFixed(3)} ms = ${pct(cpu(on) / cpu(off))}; p99 ${p99(on)} / ${p99(off)} ms`,
     );
   }
 }
@@ -294,7 +304,7 @@ async function loadApi(base: string, seconds: number, pid: number, postmaster: n
   const cpuMsPerCommand = ((cpuSeconds(pid) - cpuBefore) * 1000) / Math.max(1, ok);
   const pgCpuMs = ((treeCpuSeconds(postmaster) - pgBefore) * 1000) / Math.max(1, ok);
   return {
-    cpuMsPerCommand: round2(cpuMsPerCommand),
+    cpuMsPerCommand: Math.round(cpuMsPerCommand * 1000) / 1000,
     pgCpuMs: round2(pgCpuMs),
     commandsPerSecond: ok / (result.duration || seconds),
     p50: result.latency.p50,

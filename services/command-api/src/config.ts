@@ -1,13 +1,19 @@
-import { type DestinationPolicy, destinationPolicyFromEnv } from '@publisher/destination-policy';
-import { type EventStoreKind, eventStoreSelectionFromEnv } from '@publisher/event-store';
+import {
+  DESTINATION_POLICY_VARIABLES,
+  type DestinationPolicy,
+  destinationPolicyFromEnv,
+} from '@publisher/destination-policy';
+import { EVENT_STORE_KINDS, type EventStoreKind, eventStoreSelectionFromEnv } from '@publisher/event-store';
 import {
   ConfigError,
   DEFAULT_COMMAND_API_PORT,
-  integerFromEnv,
+  envVar,
   loadPlatformConfig,
   type PlatformConfig,
+  platformVariables,
+  readEnv,
 } from '@publisher/platform';
-import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
+import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
 import { SITE_REGISTRY_MODES, type SiteRegistryMode } from './sites/registry.ts';
 
 const MIB = 1024 * 1024;
@@ -45,63 +51,51 @@ export interface CommandApiConfig extends PlatformConfig {
   telemetry: TelemetryConfig;
 }
 
+/** The command API's variables (README "Configuration" has their meaning). */
+export const COMMAND_API_VARIABLES = {
+  ...platformVariables({ portVariable: 'COMMAND_API_PORT', defaultPort: DEFAULT_COMMAND_API_PORT }),
+  EVENT_STORE: envVar.oneOf(EVENT_STORE_KINDS, 'postgres'),
+  EVENTSTORE_URL: envVar.url(null),
+  DATABASE_POOL_SIZE: envVar.integer(20, 1, 500),
+  APPEND_CONCURRENCY: envVar.integer(1, 0, 500),
+  APPEND_QUEUE_MB: envVar.integer(16, 1, 64 * 1024),
+  STATE_CACHE_SIZE: envVar.integer(5000, 0, 10_000_000),
+  STATE_CACHE_MB: envVar.integer(16, 0, 64 * 1024),
+  IDEMPOTENCY_MAX_RESPONSE_BYTES: envVar.integer(16 * 1024, 0, 64 * MIB),
+  IDEMPOTENCY_TTL_HOURS: envVar.integer(24, 1, 24 * 365),
+  COMMAND_MAX_ATTEMPTS: envVar.integer(10, 1, 100),
+  SITE_REGISTRY: envVar.oneOf(SITE_REGISTRY_MODES, 'off'),
+  PUBLISHING_TIMEOUT: envVar.duration(15 * 60_000, 100, 7 * 24 * 3_600_000),
+  STUCK_SWEEP_INTERVAL: envVar.duration(30_000, 0, 24 * 3_600_000),
+  ...DESTINATION_POLICY_VARIABLES,
+  ...TELEMETRY_VARIABLES,
+};
+
 /**
- * The command API's configuration: the platform's variables (COMMAND_API_PORT, HOST, DATABASE_URL,
- * LOG_LEVEL, JWT_*, BODY_LIMIT_BYTES, RATE_LIMIT_*, SHUTDOWN_GRACE_MS) plus EVENT_STORE,
- * EVENTSTORE_URL, DATABASE_POOL_SIZE, APPEND_CONCURRENCY, APPEND_QUEUE_MB, STATE_CACHE_SIZE, STATE_CACHE_MB,
- * COMMAND_MAX_ATTEMPTS, IDEMPOTENCY_TTL_HOURS, IDEMPOTENCY_MAX_RESPONSE_BYTES, SITE_REGISTRY,
- * ALLOW_PRIVATE_DESTINATIONS, PUBLISHING_TIMEOUT, STUCK_SWEEP_INTERVAL.
+ * The command API's configuration from `COMMAND_API_VARIABLES`; a bad value is a ConfigError.
  * @example
  * const config = loadCommandApiConfig(process.env);
  */
 export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): CommandApiConfig {
   const platform = loadPlatformConfig(env, { portVariable: 'COMMAND_API_PORT', defaultPort: DEFAULT_COMMAND_API_PORT });
+  const v = readEnv(COMMAND_API_VARIABLES, env);
   const { kind, esdbUrl } = eventStoreSelectionFromEnv(env, (message) => new ConfigError(message));
-  const siteRegistry = (env.SITE_REGISTRY || 'off') as SiteRegistryMode;
-  if (!SITE_REGISTRY_MODES.includes(siteRegistry)) {
-    throw new ConfigError(`SITE_REGISTRY must be one of ${SITE_REGISTRY_MODES.join(', ')}; got ${env.SITE_REGISTRY}`);
-  }
   return {
     ...platform,
-    siteRegistry,
+    siteRegistry: v.SITE_REGISTRY,
     eventStore: kind,
     eventStoreUrl: esdbUrl,
-    databasePoolSize: integerFromEnv(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
-    appendConcurrency: integerFromEnv(env, 'APPEND_CONCURRENCY', 1, 0, 500),
-    stateCacheSize: integerFromEnv(env, 'STATE_CACHE_SIZE', 5000, 0, 10_000_000),
-    stateCacheBytes: integerFromEnv(env, 'STATE_CACHE_MB', 16, 0, 64 * 1024) * MIB,
-    appendQueueBytes: integerFromEnv(env, 'APPEND_QUEUE_MB', 16, 1, 64 * 1024) * MIB,
-    idempotencyMaxResponseBytes: integerFromEnv(env, 'IDEMPOTENCY_MAX_RESPONSE_BYTES', 16 * 1024, 0, 64 * MIB),
-    maxCommandAttempts: integerFromEnv(env, 'COMMAND_MAX_ATTEMPTS', 10, 1, 100),
-    idempotencyTtlHours: integerFromEnv(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
-    destinationPolicy: destinationPolicyFromEnv(env, (message) => new ConfigError(message)),
-    publishingTimeoutMs: durationFromEnv(env, 'PUBLISHING_TIMEOUT', 15 * 60_000, 100, 7 * 24 * 3_600_000),
-    stuckSweepIntervalMs: durationFromEnv(env, 'STUCK_SWEEP_INTERVAL', 30_000, 0, 24 * 3_600_000),
+    databasePoolSize: v.DATABASE_POOL_SIZE,
+    appendConcurrency: v.APPEND_CONCURRENCY,
+    stateCacheSize: v.STATE_CACHE_SIZE,
+    stateCacheBytes: v.STATE_CACHE_MB * MIB,
+    appendQueueBytes: v.APPEND_QUEUE_MB * MIB,
+    idempotencyMaxResponseBytes: v.IDEMPOTENCY_MAX_RESPONSE_BYTES,
+    maxCommandAttempts: v.COMMAND_MAX_ATTEMPTS,
+    idempotencyTtlHours: v.IDEMPOTENCY_TTL_HOURS,
+    destinationPolicy: destinationPolicyFromEnv(env),
+    publishingTimeoutMs: v.PUBLISHING_TIMEOUT,
+    stuckSweepIntervalMs: v.STUCK_SWEEP_INTERVAL,
     telemetry: loadTelemetryConfig(env),
   };
-}
-
-const DURATION = /^(\d+)(ms|s|m|h)?$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
-
-/**
- * A duration variable: `<n>ms`, `<n>s`, `<n>m`, `<n>h`, or a bare number of seconds.
- * @example
- * durationFromEnv({ PUBLISHING_TIMEOUT: '15m' }, 'PUBLISHING_TIMEOUT', 900_000, 100, 604_800_000) // 900000
- */
-export function durationFromEnv(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallbackMs: number,
-  minMs: number,
-  maxMs: number,
-): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallbackMs;
-  const m = DURATION.exec(raw);
-  const ms = m ? Number(m[1]) * UNIT_MS[(m[2] ?? 's') as keyof typeof UNIT_MS] : Number.NaN;
-  if (!Number.isSafeInteger(ms) || (ms !== 0 && ms < minMs) || ms > maxMs || (ms === 0 && minMs > 0)) {
-    throw new ConfigError(`${name} must be a duration such as 900s, 15m or 1h (bare numbers are seconds); got ${raw}`);
-  }
-  return ms;
 }

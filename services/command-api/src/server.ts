@@ -1,10 +1,16 @@
 import { idleConnectionError, type SelectedEventStore, selectEventStore } from '@publisher/event-store';
-import { closeGracefully, isDatabaseUnavailable, loggerOptions, pgPoolTimeouts } from '@publisher/platform';
+import {
+  changedSettings,
+  closeGracefully,
+  isDatabaseUnavailable,
+  loggerOptions,
+  pgPoolTimeouts,
+} from '@publisher/platform';
 import { ServiceMetrics, serveMetrics, startTracing } from '@publisher/telemetry';
 import pg from 'pg';
 import pino from 'pino';
 import { buildApp } from './app.ts';
-import { type CommandApiConfig, loadCommandApiConfig } from './config.ts';
+import { COMMAND_API_VARIABLES, type CommandApiConfig, loadCommandApiConfig } from './config.ts';
 import { appendBatchObserver } from './metrics.ts';
 
 /**
@@ -74,6 +80,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const config = loadCommandApiConfig(env);
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required (pnpm start provides an embedded PostgreSQL)');
   const log = pino(loggerOptions(config, SERVICE));
+  log.info({ config: changedSettings(COMMAND_API_VARIABLES, env) }, 'configuration');
   const { telemetry } = config;
   const tracing = telemetry.tracingEnabled
     ? startTracing({ service: `publisher-${SERVICE}`, endpoint: telemetry.otlpEndpoint, asyncContext: false })

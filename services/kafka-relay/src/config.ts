@@ -1,9 +1,9 @@
-import { type EventStore, eventStoreSelectionFromEnv } from '@publisher/event-store';
+import { EVENT_STORE_KINDS, type EventStore, eventStoreSelectionFromEnv } from '@publisher/event-store';
+import { databaseTimeoutVariables, LOG_LEVEL, loadDatabaseTimeouts } from '@publisher/platform/config';
+import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 import { loadStatusAccess } from '@publisher/platform/status-access';
-import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
+import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
 import type { Logger } from 'pino';
-import { RelayError } from './errors.ts';
-import { parseBrokers } from './kafka.ts';
 
 export const DEFAULT_RELAY_PORT = 3003;
 
@@ -84,82 +84,63 @@ export const relayDefaults: Omit<RelayConfig, 'databaseUrl' | 'brokers'> = {
   telemetry: loadTelemetryConfig({}),
 };
 
+/** The relay's variables (README "Configuration" has their meaning). */
+export const RELAY_VARIABLES = {
+  DATABASE_URL: envVar.url(null, ['postgres:', 'postgresql:']),
+  KAFKA_BROKERS: envVar.list(),
+  EVENT_STORE: envVar.oneOf(EVENT_STORE_KINDS, 'postgres'),
+  EVENTSTORE_URL: envVar.url(null),
+  RELAY_NAME: envVar.string(relayDefaults.name),
+  RELAY_BATCH_SIZE: envVar.integer(relayDefaults.batchSize, 1, 20_000),
+  RELAY_MAX_REQUEST_BYTES: envVar.integer(relayDefaults.maxRequestBytes, 10_000, 100_000_000),
+  KAFKA_TOPIC_PARTITIONS: envVar.integer(relayDefaults.topicPartitions, 1, 10_000),
+  KAFKA_TOPIC_PREFIX: envVar.string(relayDefaults.topicPrefix),
+  KAFKA_TOPIC_REPLICATION_FACTOR: envVar.integer(relayDefaults.replicationFactor, -1, 100),
+  KAFKA_CLIENT_ID: envVar.string(relayDefaults.clientId),
+  RELAY_FAST_RECORD_ENCODER: envVar.boolean(relayDefaults.fastRecordEncoder),
+  RELAY_MAX_BACKOFF_MS: envVar.integer(relayDefaults.maxBackoffMs, 100, 600_000),
+  RELAY_LOCK_RETRY_MS: envVar.integer(relayDefaults.lockRetryMs, 10, 600_000),
+  ...databaseTimeoutVariables(relayDefaults.database),
+  STATUS_HOST: envVar.string(relayDefaults.host),
+  STATUS_TOKEN: envVar.string(null, { secret: true }),
+  KAFKA_RELAY_PORT: envVar.port(DEFAULT_RELAY_PORT),
+  LOG_LEVEL,
+  ...TELEMETRY_VARIABLES,
+};
+
 /**
- * Reads the relay's configuration from the environment (see README) and fails fast on bad values.
+ * Reads the relay's configuration from `RELAY_VARIABLES` and fails fast (ConfigError) on bad values.
  * @example const config = loadRelayConfig(process.env);
  */
 export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
-  const databaseUrl = env.DATABASE_URL;
-  if (!databaseUrl) throw invalid('DATABASE_URL is required (the relay keeps its checkpoint in PostgreSQL)');
-  const brokers = parseBrokers(env.KAFKA_BROKERS ?? '');
-  if (brokers.length === 0) throw invalid('KAFKA_BROKERS is required, e.g. 127.0.0.1:9092');
-  const selection = eventStoreSelectionFromEnv(env, invalid);
-  const port = env.KAFKA_RELAY_PORT === 'off' ? null : integer(env, 'KAFKA_RELAY_PORT', DEFAULT_RELAY_PORT, 0, 65535);
-  let status: ReturnType<typeof loadStatusAccess>;
-  try {
-    status = loadStatusAccess(env);
-  } catch (err) {
-    throw invalid((err as Error).message);
+  const v = readEnv(RELAY_VARIABLES, env);
+  if (!v.DATABASE_URL) {
+    throw new ConfigError('DATABASE_URL is required (the relay keeps its checkpoint in PostgreSQL)', 'DATABASE_URL');
   }
+  const brokers = v.KAFKA_BROKERS;
+  if (brokers.length === 0) throw new ConfigError('KAFKA_BROKERS is required, e.g. 127.0.0.1:9092', 'KAFKA_BROKERS');
+  const selection = eventStoreSelectionFromEnv(env, (message) => new ConfigError(message));
+  const status = loadStatusAccess(env);
   return {
-    databaseUrl,
+    databaseUrl: v.DATABASE_URL,
     brokers,
     eventStore: selection.kind,
     eventStoreUrl: selection.esdbUrl,
-    name: env.RELAY_NAME || relayDefaults.name,
-    batchSize: integer(env, 'RELAY_BATCH_SIZE', relayDefaults.batchSize, 1, 20_000),
-    maxRequestBytes: integer(env, 'RELAY_MAX_REQUEST_BYTES', relayDefaults.maxRequestBytes, 10_000, 100_000_000),
-    topicPartitions: integer(env, 'KAFKA_TOPIC_PARTITIONS', relayDefaults.topicPartitions, 1, 10_000),
-    topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '',
-    replicationFactor: integer(env, 'KAFKA_TOPIC_REPLICATION_FACTOR', relayDefaults.replicationFactor, -1, 100),
-    clientId: env.KAFKA_CLIENT_ID || relayDefaults.clientId,
-    fastRecordEncoder: boolean(env, 'RELAY_FAST_RECORD_ENCODER', relayDefaults.fastRecordEncoder),
-    maxBackoffMs: integer(env, 'RELAY_MAX_BACKOFF_MS', relayDefaults.maxBackoffMs, 100, 600_000),
-    lockRetryMs: integer(env, 'RELAY_LOCK_RETRY_MS', relayDefaults.lockRetryMs, 10, 600_000),
-    database: {
-      connectTimeoutMs: integer(
-        env,
-        'DATABASE_CONNECT_TIMEOUT_MS',
-        relayDefaults.database.connectTimeoutMs,
-        100,
-        600_000,
-      ),
-      statementTimeoutMs: integer(
-        env,
-        'DATABASE_STATEMENT_TIMEOUT_MS',
-        relayDefaults.database.statementTimeoutMs,
-        100,
-        3_600_000,
-      ),
-      queryTimeoutMs: integer(env, 'DATABASE_QUERY_TIMEOUT_MS', relayDefaults.database.queryTimeoutMs, 100, 3_600_000),
-    },
+    name: v.RELAY_NAME,
+    batchSize: v.RELAY_BATCH_SIZE,
+    maxRequestBytes: v.RELAY_MAX_REQUEST_BYTES,
+    topicPartitions: v.KAFKA_TOPIC_PARTITIONS,
+    topicPrefix: v.KAFKA_TOPIC_PREFIX,
+    replicationFactor: v.KAFKA_TOPIC_REPLICATION_FACTOR,
+    clientId: v.KAFKA_CLIENT_ID,
+    fastRecordEncoder: v.RELAY_FAST_RECORD_ENCODER,
+    maxBackoffMs: v.RELAY_MAX_BACKOFF_MS,
+    lockRetryMs: v.RELAY_LOCK_RETRY_MS,
+    database: loadDatabaseTimeouts(env, relayDefaults.database),
     host: status.host,
     statusToken: status.token,
-    port,
-    logLevel: env.LOG_LEVEL || relayDefaults.logLevel,
+    port: v.KAFKA_RELAY_PORT,
+    logLevel: v.LOG_LEVEL,
     telemetry: loadTelemetryConfig(env),
   };
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw invalid(`${name} must be an integer between ${min} and ${max}; got ${raw}`);
-  }
-  return value;
-}
-
-/** Booleans are `true` or `false` in every service (DESIGN.md). */
-function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  throw invalid(`${name} must be true or false; got ${raw}`);
-}
-
-function invalid(message: string): RelayError {
-  return new RelayError('RELAY_CONFIG_INVALID', message);
 }

@@ -3,16 +3,11 @@
  *
  * | code | meaning | what the relay does |
  * |---|---|---|
- * | `RELAY_CONFIG_INVALID` | an environment variable has a bad value | refuses to start |
  * | `RELAY_UNMAPPABLE_EVENT` | an event of a public stream has no public mapping, or its mapping breaks the public schema | stops advancing (never skips it silently); /health reports it |
  * | `RELAY_CHECKPOINT_CONFLICT` | another relay moved the checkpoint (compare-and-set failed) | stops relaying and re-reads the checkpoint |
  * | `RELAY_ADMIN_REFUSED` | a support decision that would do harm (skip a mappable event, republish an empty log) | nothing recorded |
  */
-export type RelayErrorCode =
-  | 'RELAY_CONFIG_INVALID'
-  | 'RELAY_UNMAPPABLE_EVENT'
-  | 'RELAY_CHECKPOINT_CONFLICT'
-  | 'RELAY_ADMIN_REFUSED';
+export type RelayErrorCode = 'RELAY_UNMAPPABLE_EVENT' | 'RELAY_CHECKPOINT_CONFLICT' | 'RELAY_ADMIN_REFUSED';
 
 export class RelayError extends Error {
   constructor(

@@ -25,14 +25,6 @@ function pinoLogCreator(logger: Logger): logCreator {
     };
 }
 
-/** Parses `KAFKA_BROKERS` (`host:port[,host:port…]`). */
-export function parseBrokers(value: string): string[] {
-  return value
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-}
-
 export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
   return new Kafka({
     clientId: options.clientId,

@@ -1,8 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import { closeOnSignal } from '@publisher/coordination';
+import { changedSettings } from '@publisher/platform/env';
 import { startTracing } from '@publisher/telemetry';
 import pino from 'pino';
-import { loadRelayConfig } from './config.ts';
+import { loadRelayConfig, RELAY_VARIABLES } from './config.ts';
 import { type RelayHandle, start } from './relay.ts';
 
 /** How long a stop may take before the process exits anyway. */
@@ -17,6 +18,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<RelayHandle> {
   const config = loadRelayConfig(env);
   const logger = pino({ level: config.logLevel, base: { service: 'kafka-relay', pid: process.pid } });
+  logger.info({ config: changedSettings(RELAY_VARIABLES, env) }, 'configuration');
   const tracing = config.telemetry.tracingEnabled
     ? startTracing({ service: 'publisher-kafka-relay', endpoint: config.telemetry.otlpEndpoint, asyncContext: false })
     : null;

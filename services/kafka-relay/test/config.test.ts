@@ -7,7 +7,7 @@ t.test('booleans are true or false; anything else is a start-up error naming the
   t.equal(loadRelayConfig(base).fastRecordEncoder, true, 'on by default');
   t.equal(loadRelayConfig({ ...base, RELAY_FAST_RECORD_ENCODER: 'false' }).fastRecordEncoder, false);
   t.throws(() => loadRelayConfig({ ...base, RELAY_FAST_RECORD_ENCODER: 'off' }), {
-    code: 'RELAY_CONFIG_INVALID',
+    code: 'CONFIG_INVALID',
     message: /RELAY_FAST_RECORD_ENCODER must be true or false; got off/,
   });
   t.throws(() => loadRelayConfig({ ...base, METRICS_ENABLED: 'on' }), { message: /METRICS_ENABLED/ });

@@ -1,19 +1,28 @@
-import { type EventStoreKind, eventStoreSelectionFromEnv } from '@publisher/event-store';
+import { EVENT_STORE_KINDS, type EventStoreKind, eventStoreSelectionFromEnv } from '@publisher/event-store';
+import {
+  type DatabaseTimeouts,
+  databaseTimeoutVariables,
+  LOG_LEVEL,
+  type LogLevel,
+  loadDatabaseTimeouts,
+} from '@publisher/platform/config';
+import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 import { loadStatusAccess } from '@publisher/platform/status-access';
-import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
-import { ConfigError } from './errors.ts';
+import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
 
 export const DEFAULT_PROJECTOR_PORT = 3002;
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type ProjectorLogLevel = (typeof LOG_LEVELS)[number];
+/** A 500-event batch takes milliseconds, a rebuild's 5000 well under a second: 30 s is a hang, not work. */
+const DATABASE_TIMEOUTS = { connectTimeoutMs: 5000, statementTimeoutMs: 30_000, queryTimeoutMs: 35_000 };
+
+export type { DatabaseTimeouts };
 
 export interface ProjectorConfig {
   databaseUrl: string;
   eventStore: EventStoreKind;
   /** EventStoreDB connection string, for EVENT_STORE=esdb. */
   eventStoreUrl: string | null;
-  logLevel: ProjectorLogLevel;
+  logLevel: LogLevel;
   /** Interface of the status server (STATUS_HOST, default 127.0.0.1; a non-loopback one needs STATUS_TOKEN). */
   host: string;
   /** Bearer token the status server requires on every path but /health (STATUS_TOKEN); null: none. */
@@ -33,62 +42,47 @@ export interface ProjectorConfig {
 }
 
 /**
- * How long the projector waits on PostgreSQL: DATABASE_CONNECT_TIMEOUT_MS (5000),
- * DATABASE_STATEMENT_TIMEOUT_MS (30000; a 500-event batch takes milliseconds, a rebuild's 5000 well
- * under a second) and DATABASE_QUERY_TIMEOUT_MS (35000), the client-side bound after which a query
- * with no answer (a hung server or network) fails, its connection is dropped and the projector
- * starts over from its checkpoint instead of waiting forever.
+ * The projector's variables (README "Configuration" has their meaning). Its PostgreSQL bounds are
+ * longer than the APIs': a rebuild's 5000-event batch must fit in a statement.
  */
-export interface DatabaseTimeouts {
-  connectTimeoutMs: number;
-  statementTimeoutMs: number;
-  queryTimeoutMs: number;
-}
+export const PROJECTOR_VARIABLES = {
+  DATABASE_URL: envVar.url(null, ['postgres:', 'postgresql:']),
+  EVENT_STORE: envVar.oneOf(EVENT_STORE_KINDS, 'postgres'),
+  EVENTSTORE_URL: envVar.url(null),
+  LOG_LEVEL,
+  STATUS_HOST: envVar.string('127.0.0.1'),
+  STATUS_TOKEN: envVar.string(null, { secret: true }),
+  PROJECTOR_PORT: envVar.port(DEFAULT_PROJECTOR_PORT),
+  PROJECTOR_BATCH_SIZE: envVar.integer(500, 1, 10_000),
+  PROJECTOR_POLL_INTERVAL_MS: envVar.integer(50, 5, 60_000),
+  PROJECTOR_STANDBY_RETRY_MS: envVar.integer(1000, 10, 60_000),
+  ...databaseTimeoutVariables(DATABASE_TIMEOUTS),
+  ...TELEMETRY_VARIABLES,
+};
 
 /**
- * Reads the projector's settings (the projector serves no API, so it does not load the HTTP
- * platform): DATABASE_URL (required), EVENT_STORE (`postgres` | `esdb`), EVENTSTORE_URL,
- * LOG_LEVEL (info), STATUS_HOST (127.0.0.1), STATUS_TOKEN, PROJECTOR_PORT (3002; `off`: no status server),
- * PROJECTOR_BATCH_SIZE (500), PROJECTOR_POLL_INTERVAL_MS (50), PROJECTOR_STANDBY_RETRY_MS (1000),
- * DATABASE_CONNECT_TIMEOUT_MS (5000), DATABASE_STATEMENT_TIMEOUT_MS (30000), DATABASE_QUERY_TIMEOUT_MS (35000).
+ * The projector's settings from `PROJECTOR_VARIABLES` (it serves no API, so it does not load the
+ * HTTP platform's); DATABASE_URL is required. A bad value is a ConfigError.
  * @example
  * const config = loadProjectorConfig(process.env);
  */
 export function loadProjectorConfig(env: NodeJS.ProcessEnv = process.env): ProjectorConfig {
-  const databaseUrl = env.DATABASE_URL;
-  if (!databaseUrl) throw new ConfigError('DATABASE_URL is required');
+  const v = readEnv(PROJECTOR_VARIABLES, env);
+  if (!v.DATABASE_URL) throw new ConfigError('DATABASE_URL is required', 'DATABASE_URL');
   const selection = eventStoreSelectionFromEnv(env, (message) => new ConfigError(message));
-  const logLevel = (env.LOG_LEVEL || 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got ${env.LOG_LEVEL}`);
-  }
   const status = loadStatusAccess(env);
   return {
-    databaseUrl,
+    databaseUrl: v.DATABASE_URL,
     eventStore: selection.kind,
     eventStoreUrl: selection.esdbUrl,
-    logLevel: logLevel as ProjectorLogLevel,
+    logLevel: v.LOG_LEVEL,
     host: status.host,
     statusToken: status.token,
-    statusPort: env.PROJECTOR_PORT === 'off' ? null : integer(env, 'PROJECTOR_PORT', DEFAULT_PROJECTOR_PORT, 0, 65535),
-    batchSize: integer(env, 'PROJECTOR_BATCH_SIZE', 500, 1, 10_000),
-    pollIntervalMs: integer(env, 'PROJECTOR_POLL_INTERVAL_MS', 50, 5, 60_000),
-    standbyRetryMs: integer(env, 'PROJECTOR_STANDBY_RETRY_MS', 1000, 10, 60_000),
-    database: {
-      connectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
-      statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 100, 3_600_000),
-      queryTimeoutMs: integer(env, 'DATABASE_QUERY_TIMEOUT_MS', 35_000, 100, 3_600_000),
-    },
+    statusPort: v.PROJECTOR_PORT,
+    batchSize: v.PROJECTOR_BATCH_SIZE,
+    pollIntervalMs: v.PROJECTOR_POLL_INTERVAL_MS,
+    standbyRetryMs: v.PROJECTOR_STANDBY_RETRY_MS,
+    database: loadDatabaseTimeouts(env, DATABASE_TIMEOUTS),
     telemetry: loadTelemetryConfig(env),
   };
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer between ${min} and ${max}; got ${raw}`);
-  }
-  return value;
 }

@@ -56,12 +56,3 @@ export class RebuildFailedError extends Error {
 export function isPoisonEvent(err: unknown): err is PoisonEventError {
   return err instanceof Error && (err as { code?: string }).code === 'PROJECTION_POISON_EVENT';
 }
-
-/** A setting is missing or invalid; the process should exit. */
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}

@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { closeOnSignal } from '@publisher/coordination';
 import { type EventStore, selectEventStore } from '@publisher/event-store';
+import { changedSettings } from '@publisher/platform/env';
 import { migrateReadModel } from '@publisher/read-model';
 import { type MetricsServer, serveMetrics, startTracing } from '@publisher/telemetry';
 import pg from 'pg';
 import { type Logger, pino } from 'pino';
-import { loadProjectorConfig, type ProjectorConfig } from './config.ts';
+import { loadProjectorConfig, PROJECTOR_VARIABLES, type ProjectorConfig } from './config.ts';
 import { projectorMetrics } from './metrics.ts';
 import { startProjector } from './projector.ts';
 import type { ProjectorStatus } from './status.ts';
@@ -128,6 +129,7 @@ export async function start(
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadProjectorConfig(env);
   const logger = pino({ level: config.logLevel, base: { service: 'projector' } });
+  logger.info({ config: changedSettings(PROJECTOR_VARIABLES, env) }, 'configuration');
   const tracing = config.telemetry.tracingEnabled
     ? startTracing({ service: 'publisher-projector', endpoint: config.telemetry.otlpEndpoint, asyncContext: false })
     : null;

@@ -5,6 +5,7 @@
  * (default 5000), PROJECTOR_REBUILD_MAX_TRANSACTION_MS (default 100; 0: no bound).
  */
 import { fileURLToPath } from 'node:url';
+import { envVar, readEnv } from '@publisher/platform/env';
 import cliProgress from 'cli-progress';
 import { pino } from 'pino';
 import { loadProjectorConfig } from './config.ts';
@@ -45,15 +46,19 @@ export function progressReporter(tty: boolean, log: (p: RebuildProgress, rate: n
   };
 }
 
+/** The rebuild's own variables, beyond the projector's (README "Rebuild"). */
+const REBUILD_VARIABLES = {
+  PROJECTOR_REBUILD_BATCH_SIZE: envVar.integer(5000, 1, 100_000),
+  PROJECTOR_REBUILD_MAX_TRANSACTION_MS: envVar.integer(DEFAULT_MAX_TRANSACTION_MS, 0, 3_600_000),
+};
+
 export async function runRebuild(env: NodeJS.ProcessEnv = process.env): Promise<RebuildResult> {
   const config = loadProjectorConfig({ ...env, PROJECTOR_PORT: 'off' });
   const logger = pino({ level: config.logLevel, base: { service: 'projector-rebuild' } });
-  const batchSize = Number(env.PROJECTOR_REBUILD_BATCH_SIZE || 5000);
-  const maxTransactionMs = Number(env.PROJECTOR_REBUILD_MAX_TRANSACTION_MS || DEFAULT_MAX_TRANSACTION_MS);
-  if (!Number.isSafeInteger(maxTransactionMs) || maxTransactionMs < 0)
-    throw new Error(
-      `PROJECTOR_REBUILD_MAX_TRANSACTION_MS must be a non-negative integer; got ${env.PROJECTOR_REBUILD_MAX_TRANSACTION_MS}`,
-    );
+  const { PROJECTOR_REBUILD_BATCH_SIZE: batchSize, PROJECTOR_REBUILD_MAX_TRANSACTION_MS: maxTransactionMs } = readEnv(
+    REBUILD_VARIABLES,
+    env,
+  );
   const store = await openEventStore(config, logger);
   const reporter = progressReporter(process.stderr.isTTY === true, (p, rate) =>
     logger.info(

@@ -1,11 +1,15 @@
 import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
-import { type DestinationPolicy, destinationPolicyFromEnv } from '@publisher/destination-policy';
-import { integerFromEnv, type JwtPolicy, loadJwtPolicy, resolveJwtSecret } from '@publisher/platform';
+import {
+  DESTINATION_POLICY_VARIABLES,
+  type DestinationPolicy,
+  destinationPolicyFromEnv,
+} from '@publisher/destination-policy';
+import { JWT_POLICY_VARIABLES, type JwtPolicy, LOG_LEVEL, loadJwtPolicy, resolveJwtSecret } from '@publisher/platform';
+import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 import { loadStatusAccess } from '@publisher/platform/status-access';
-import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
+import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import type { WordPressCredentials } from './destinations/index.ts';
-import { WorkerError } from './errors.ts';
 import { loadWordPressCredentials } from './wordpress-credentials.ts';
 
 export const DEFAULT_WORKER_PORT = 3004;
@@ -96,84 +100,94 @@ export function workerTopics(config: Pick<WorkerConfig, 'topicPrefix'>): { sourc
   return { source, deadLetter: `${source}.dlq` };
 }
 
+/** The worker's variables (README "Configuration" has their meaning). */
+export const WORKER_VARIABLES = {
+  KAFKA_BROKERS: envVar.list(),
+  DATABASE_URL: envVar.url(null, ['postgres:', 'postgresql:']),
+  COMMAND_API_PORT: envVar.integer(3000, 1, 65535),
+  COMMAND_API_URL: envVar.url(null, ['http:', 'https:']),
+  ...JWT_POLICY_VARIABLES,
+  JWT_SECRET: envVar.string(null, { secret: true }),
+  NODE_ENV: envVar.string('development'),
+  WORKER_GROUP_ID: envVar.string(workerDefaults.groupId),
+  KAFKA_CLIENT_ID: envVar.string(workerDefaults.clientId),
+  KAFKA_TOPIC_PREFIX: envVar.string(workerDefaults.topicPrefix),
+  KAFKA_TOPIC_PARTITIONS: envVar.integer(workerDefaults.topicPartitions, 1, 10_000),
+  KAFKA_TOPIC_REPLICATION_FACTOR: envVar.integer(workerDefaults.replicationFactor, -1, 100),
+  WORKER_FROM_BEGINNING: envVar.boolean(workerDefaults.fromBeginning),
+  WORKER_CONCURRENCY: envVar.integer(workerDefaults.concurrency, 1, 1000),
+  WORKER_TENANT_CONCURRENCY: envVar.integer(workerDefaults.tenantConcurrency, 1, 1000),
+  WORKER_BUFFER_SIZE: envVar.integer(workerDefaults.bufferSize, 1, 1_000_000),
+  WORKER_DEDUPE_CAPACITY: envVar.integer(workerDefaults.dedupeCapacity, 1, 10_000_000),
+  DELIVERY_TIMEOUT_MS: envVar.integer(workerDefaults.deliveryTimeoutMs, 100, 300_000),
+  COMMAND_TIMEOUT_MS: envVar.integer(workerDefaults.commandTimeoutMs, 100, 300_000),
+  COMMAND_RETRY_BUDGET_MS: envVar.integer(workerDefaults.commandRetryBudgetMs, 0, 3_600_000),
+  OUTCOME_RETRY_BUDGET_MS: envVar.integer(workerDefaults.outcomeRetryBudgetMs, 0, 24 * 3_600_000),
+  CLAIM_HOLD_LIMIT_MS: envVar.integer(workerDefaults.claimHoldLimitMs, 0, 7 * 24 * 3_600_000),
+  ...DESTINATION_POLICY_VARIABLES,
+  WORDPRESS_CREDENTIALS: envVar.string(null, { secret: true }),
+  WORDPRESS_CREDENTIALS_FILE: envVar.string(null),
+  STATUS_HOST: envVar.string(workerDefaults.host),
+  STATUS_TOKEN: envVar.string(null, { secret: true }),
+  PUBLISHING_WORKER_PORT: envVar.port(DEFAULT_WORKER_PORT),
+  LOG_LEVEL,
+  ...TELEMETRY_VARIABLES,
+};
+
 /**
- * Reads the worker's configuration from the environment (see README); fails fast on bad values.
+ * Reads the worker's configuration from `WORKER_VARIABLES`; fails fast (ConfigError) on bad values.
  * @example const config = loadWorkerConfig(process.env);
  */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warnings: string[] } {
   const warnings: string[] = [];
-  const brokers = (env.KAFKA_BROKERS ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  if (brokers.length === 0) throw invalid('KAFKA_BROKERS is required, e.g. 127.0.0.1:9092');
-  let status: ReturnType<typeof loadStatusAccess>;
-  try {
-    status = loadStatusAccess(env);
-  } catch (err) {
-    throw invalid((err as Error).message);
+  const v = readEnv(WORKER_VARIABLES, env);
+  if (v.KAFKA_BROKERS.length === 0) {
+    throw new ConfigError('KAFKA_BROKERS is required, e.g. 127.0.0.1:9092', 'KAFKA_BROKERS');
   }
+  const status = loadStatusAccess(env);
   const jwt = resolveJwtSecret(env);
   if (jwt.development) warnings.push('JWT_SECRET is not set: signing with the development secret');
   if (env.WEBHOOK_SIGNING_SECRET) {
     warnings.push('WEBHOOK_SIGNING_SECRET is ignored: each account has its own secret (GET webhook-signing-secret)');
   }
-  if (!env.DATABASE_URL) throw invalid('DATABASE_URL is required (the accounts’ webhook signing secrets live there)');
-  const destinationPolicy = destinationPolicyFromEnv(env, invalid);
+  if (!v.DATABASE_URL) {
+    throw new ConfigError(
+      'DATABASE_URL is required (the accounts’ webhook signing secrets live there)',
+      'DATABASE_URL',
+    );
+  }
+  const destinationPolicy = destinationPolicyFromEnv(env);
   if (destinationPolicy.allowPrivate) {
     warnings.push('ALLOW_PRIVATE_DESTINATIONS=true: deliveries may reach loopback and private addresses');
   }
-  const commandPort = env.COMMAND_API_PORT || '3000';
-  const commandApiUrl = env.COMMAND_API_URL || `http://127.0.0.1:${commandPort}`;
-  if (!/^https?:\/\//.test(commandApiUrl))
-    throw invalid(`COMMAND_API_URL must be an http(s) URL; got ${commandApiUrl}`);
-  const from = env.WORKER_FROM_BEGINNING ?? 'true';
-  if (from !== 'true' && from !== 'false') throw invalid(`WORKER_FROM_BEGINNING must be true or false; got ${from}`);
   return {
-    brokers,
-    commandApiUrl,
+    brokers: v.KAFKA_BROKERS,
+    commandApiUrl: v.COMMAND_API_URL ?? `http://127.0.0.1:${v.COMMAND_API_PORT}`,
     jwtSecret: jwt.secret,
     jwtPolicy: loadJwtPolicy(env),
-    groupId: env.WORKER_GROUP_ID || workerDefaults.groupId,
-    clientId: env.KAFKA_CLIENT_ID || workerDefaults.clientId,
-    topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '',
-    topicPartitions: integer(env, 'KAFKA_TOPIC_PARTITIONS', workerDefaults.topicPartitions, 1, 10_000),
-    replicationFactor: integer(env, 'KAFKA_TOPIC_REPLICATION_FACTOR', workerDefaults.replicationFactor, -1, 100),
-    fromBeginning: from === 'true',
-    concurrency: integer(env, 'WORKER_CONCURRENCY', workerDefaults.concurrency, 1, 1000),
-    tenantConcurrency: integer(env, 'WORKER_TENANT_CONCURRENCY', workerDefaults.tenantConcurrency, 1, 1000),
-    bufferSize: integer(env, 'WORKER_BUFFER_SIZE', workerDefaults.bufferSize, 1, 1_000_000),
-    databaseUrl: env.DATABASE_URL,
+    groupId: v.WORKER_GROUP_ID,
+    clientId: v.KAFKA_CLIENT_ID,
+    topicPrefix: v.KAFKA_TOPIC_PREFIX,
+    topicPartitions: v.KAFKA_TOPIC_PARTITIONS,
+    replicationFactor: v.KAFKA_TOPIC_REPLICATION_FACTOR,
+    fromBeginning: v.WORKER_FROM_BEGINNING,
+    concurrency: v.WORKER_CONCURRENCY,
+    tenantConcurrency: v.WORKER_TENANT_CONCURRENCY,
+    bufferSize: v.WORKER_BUFFER_SIZE,
+    databaseUrl: v.DATABASE_URL,
     destinationPolicy,
-    wordpressCredentials: loadWordPressCredentials(env, destinationPolicy, invalid),
-    deliveryTimeoutMs: integer(env, 'DELIVERY_TIMEOUT_MS', workerDefaults.deliveryTimeoutMs, 100, 300_000),
-    commandTimeoutMs: integer(env, 'COMMAND_TIMEOUT_MS', workerDefaults.commandTimeoutMs, 100, 300_000),
-    commandRetryBudgetMs: integer(env, 'COMMAND_RETRY_BUDGET_MS', workerDefaults.commandRetryBudgetMs, 0, 3_600_000),
-    claimHoldLimitMs: integer(env, 'CLAIM_HOLD_LIMIT_MS', workerDefaults.claimHoldLimitMs, 0, 7 * 24 * 3_600_000),
-    outcomeRetryBudgetMs: integer(
-      env,
-      'OUTCOME_RETRY_BUDGET_MS',
-      workerDefaults.outcomeRetryBudgetMs,
-      0,
-      24 * 3_600_000,
-    ),
-    dedupeCapacity: integer(env, 'WORKER_DEDUPE_CAPACITY', workerDefaults.dedupeCapacity, 1, 10_000_000),
+    wordpressCredentials: loadWordPressCredentials(env, destinationPolicy, (message) => new ConfigError(message)),
+    deliveryTimeoutMs: v.DELIVERY_TIMEOUT_MS,
+    commandTimeoutMs: v.COMMAND_TIMEOUT_MS,
+    commandRetryBudgetMs: v.COMMAND_RETRY_BUDGET_MS,
+    claimHoldLimitMs: v.CLAIM_HOLD_LIMIT_MS,
+    outcomeRetryBudgetMs: v.OUTCOME_RETRY_BUDGET_MS,
+    dedupeCapacity: v.WORKER_DEDUPE_CAPACITY,
     host: status.host,
     statusToken: status.token,
-    port:
-      env.PUBLISHING_WORKER_PORT === 'off'
-        ? null
-        : integer(env, 'PUBLISHING_WORKER_PORT', DEFAULT_WORKER_PORT, 0, 65535),
-    logLevel: env.LOG_LEVEL || workerDefaults.logLevel,
+    port: v.PUBLISHING_WORKER_PORT,
+    logLevel: v.LOG_LEVEL,
     telemetry: loadTelemetryConfig(env),
     warnings,
   };
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  return integerFromEnv(env, name, fallback, min, max, invalid);
-}
-
-function invalid(message: string): WorkerError {
-  return new WorkerError('WORKER_CONFIG_INVALID', message);
 }

@@ -3,7 +3,6 @@
  *
  * | code | meaning | what the worker does |
  * |---|---|---|
- * | `WORKER_CONFIG_INVALID` | an environment variable has a bad value | refuses to start |
  * | `DELIVERY_FAILED` | the destination refused the content, timed out, was refused by the destination policy or answered nonsense | records `fail` with a short reason |
  * | `COMMAND_API_UNAVAILABLE` | the command API did not answer (network, 5xx, 429) within the retry budget | keeps the message (its offset is not committed) and tries it again with growing pauses |
  * | `COMMAND_API_REJECTED` | the command API refused the worker (401/403/400…): a configuration problem | same |
@@ -11,7 +10,6 @@
  * | `OUTCOME_NOT_RECORDED` | the destination answered but `succeed`/`fail` was not taken within its budget (or was refused) | dead-letters the message with the outcome; the record stays `publishing` for an operator |
  */
 export type WorkerErrorCode =
-  | 'WORKER_CONFIG_INVALID'
   | 'DELIVERY_FAILED'
   | 'COMMAND_API_UNAVAILABLE'
   | 'COMMAND_API_REJECTED'

@@ -1,8 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import { closeOnSignal } from '@publisher/coordination';
+import { changedSettings } from '@publisher/platform/env';
 import { startTracing } from '@publisher/telemetry';
 import pino from 'pino';
-import { loadWorkerConfig } from './config.ts';
+import { loadWorkerConfig, WORKER_VARIABLES } from './config.ts';
 import { start, type WorkerHandle } from './worker.ts';
 
 /** How long a stop may take before the process exits anyway: above the worker's own 10 s bound for draining in-flight messages. */
@@ -17,6 +18,7 @@ const SHUTDOWN_GRACE_MS = 15_000;
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<WorkerHandle> {
   const { warnings, ...config } = loadWorkerConfig(env);
   const logger = pino({ level: config.logLevel, base: { service: 'publishing-worker', pid: process.pid } });
+  logger.info({ config: changedSettings(WORKER_VARIABLES, env) }, 'configuration');
   for (const warning of warnings) logger.warn(warning);
   const tracing = config.telemetry.tracingEnabled
     ? startTracing({ service: 'publisher-publishing-worker', endpoint: config.telemetry.otlpEndpoint })

@@ -6,6 +6,7 @@ import {
 } from '@publisher/contracts';
 import { type BackoffPolicy, backoffDelay, sleep } from '@publisher/coordination';
 import type { Resolve } from '@publisher/destination-policy';
+import { ConfigError } from '@publisher/platform/env';
 import { contextFrom, inSpan, ServiceMetrics, SpanKind, serveMetrics } from '@publisher/telemetry';
 import { type EachMessagePayload, type KafkaMessage, Partitioners } from 'kafkajs';
 import pino from 'pino';
@@ -20,7 +21,7 @@ import {
   destinationsOf,
   type SigningSecretsOf,
 } from './destinations/index.ts';
-import { OutcomeNotRecordedError, WorkerError } from './errors.ts';
+import { OutcomeNotRecordedError } from './errors.ts';
 import { createKafka, ensureTopics } from './kafka.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { publishRecord } from './process-record.ts';
@@ -94,7 +95,7 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
   let signingSecrets = options.signingSecrets;
   if (!signingSecrets && !options.destinations) {
     if (!config.databaseUrl) {
-      throw new WorkerError('WORKER_CONFIG_INVALID', 'databaseUrl is required for the accounts’ signing secrets');
+      throw new ConfigError('databaseUrl is required for the accounts’ signing secrets', 'DATABASE_URL');
     }
     secretsStore = await openSigningSecrets(config.databaseUrl, logger);
     signingSecrets = secretsStore.of;

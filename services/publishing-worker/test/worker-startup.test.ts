@@ -48,7 +48,7 @@ t.test('configuration from the environment fails fast on bad values', async (t) 
       return `${(err as { code?: string }).code}: ${(err as Error).message}`;
     }
   };
-  t.match(codeOf({}), /^WORKER_CONFIG_INVALID: KAFKA_BROKERS is required/);
+  t.match(codeOf({}), /^CONFIG_INVALID: KAFKA_BROKERS is required/);
   t.match(codeOf({ KAFKA_BROKERS: 'k:1' }), /DATABASE_URL is required/);
   t.match(codeOf({ ...base, WORKER_CONCURRENCY: '0' }), /WORKER_CONCURRENCY must be an integer/);
   t.match(codeOf({ ...base, NODE_ENV: 'production', JWT_SECRET: 's'.repeat(40) }), /^ok$/);

@@ -1,12 +1,14 @@
-import { type EventStoreSelection, eventStoreSelectionFromEnv } from '@publisher/event-store';
+import { EVENT_STORE_KINDS, type EventStoreSelection, eventStoreSelectionFromEnv } from '@publisher/event-store';
 import {
   ConfigError,
   DEFAULT_READ_API_PORT,
-  integerFromEnv,
+  envVar,
   loadPlatformConfig,
   type PlatformConfig,
+  platformVariables,
+  readEnv,
 } from '@publisher/platform';
-import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
+import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
 
 export interface ReadApiConfig extends PlatformConfig {
   /** Longest a request waits for its `min_position` before answering 503 PROJECTION_BEHIND. */
@@ -27,27 +29,37 @@ export interface ReadApiConfig extends PlatformConfig {
   telemetry: TelemetryConfig;
 }
 
+/** The read API's variables (README "Configuration" has their meaning). */
+export const READ_API_VARIABLES = {
+  ...platformVariables({ portVariable: 'READ_API_PORT', defaultPort: DEFAULT_READ_API_PORT }),
+  READ_API_MIN_POSITION_TIMEOUT_MS: envVar.integer(5000, 0, 60_000),
+  READ_API_POOL_SIZE: envVar.integer(20, 1, 500),
+  READ_API_DB_TIMEOUT_MS: envVar.integer(5000, 100, 600_000),
+  READ_API_CACHE_MB: envVar.integer(64, 0, 16_384),
+  EVENT_STORE: envVar.oneOf(EVENT_STORE_KINDS, 'postgres'),
+  EVENTSTORE_URL: envVar.url(null),
+  READ_API_EVENT_STORE_POOL_SIZE: envVar.integer(10, 1, 500),
+  READ_API_STREAM_CACHE_EVENTS: envVar.integer(20_000, 0, 10_000_000),
+  ...TELEMETRY_VARIABLES,
+};
+
 /**
- * The read API's configuration: the platform's variables (READ_API_PORT default 3001, HOST,
- * DATABASE_URL, LOG_LEVEL, JWT_*, RATE_LIMIT_*, SHUTDOWN_GRACE_MS, …) plus
- * READ_API_MIN_POSITION_TIMEOUT_MS (default 5000), READ_API_POOL_SIZE (default 20),
- * READ_API_DB_TIMEOUT_MS (default 5000), READ_API_CACHE_MB (default 64; 0 turns the response cache
- * off), EVENT_STORE / EVENTSTORE_URL, READ_API_EVENT_STORE_POOL_SIZE (default 10) and
- * READ_API_STREAM_CACHE_EVENTS (default 20000; 0: none).
+ * The read API's configuration from `READ_API_VARIABLES`; a bad value is a ConfigError.
  * @example
  * const config = loadReadApiConfig(process.env);
  */
 export function loadReadApiConfig(env: NodeJS.ProcessEnv = process.env): ReadApiConfig {
   const platform = loadPlatformConfig(env, { portVariable: 'READ_API_PORT', defaultPort: DEFAULT_READ_API_PORT });
+  const v = readEnv(READ_API_VARIABLES, env);
   return {
     ...platform,
-    minPositionTimeoutMs: integerFromEnv(env, 'READ_API_MIN_POSITION_TIMEOUT_MS', 5000, 0, 60_000),
-    databasePoolSize: integerFromEnv(env, 'READ_API_POOL_SIZE', 20, 1, 500),
-    databaseTimeoutMs: integerFromEnv(env, 'READ_API_DB_TIMEOUT_MS', 5000, 100, 600_000),
-    cacheMaxBytes: integerFromEnv(env, 'READ_API_CACHE_MB', 64, 0, 16_384) * 1024 * 1024,
+    minPositionTimeoutMs: v.READ_API_MIN_POSITION_TIMEOUT_MS,
+    databasePoolSize: v.READ_API_POOL_SIZE,
+    databaseTimeoutMs: v.READ_API_DB_TIMEOUT_MS,
+    cacheMaxBytes: v.READ_API_CACHE_MB * 1024 * 1024,
     eventStore: eventStoreSelectionFromEnv(env, (message) => new ConfigError(message)),
-    eventStorePoolSize: integerFromEnv(env, 'READ_API_EVENT_STORE_POOL_SIZE', 10, 1, 500),
-    streamCacheEvents: integerFromEnv(env, 'READ_API_STREAM_CACHE_EVENTS', 20_000, 0, 10_000_000),
+    eventStorePoolSize: v.READ_API_EVENT_STORE_POOL_SIZE,
+    streamCacheEvents: v.READ_API_STREAM_CACHE_EVENTS,
     telemetry: loadTelemetryConfig(env),
   };
 }

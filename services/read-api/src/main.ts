@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import { closeGracefully, loggerOptions } from '@publisher/platform';
+import { changedSettings, closeGracefully, loggerOptions } from '@publisher/platform';
 import { type MetricsServer, ServiceMetrics, serveMetrics, startTracing } from '@publisher/telemetry';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from './app.ts';
-import { loadReadApiConfig, type ReadApiConfig } from './config.ts';
+import { loadReadApiConfig, READ_API_VARIABLES, type ReadApiConfig } from './config.ts';
 
 /** How this service names itself in logs (`service`) and traces (`service.name`). */
 const SERVICE = 'read-api';
@@ -56,6 +56,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     ? startTracing({ service: `publisher-${SERVICE}`, endpoint: config.telemetry.otlpEndpoint, asyncContext: false })
     : null;
   const { app } = await build(config);
+  app.log.info({ config: changedSettings(READ_API_VARIABLES, env) }, 'configuration');
   closeGracefully(app, config.shutdownGraceMs, async () => {
     await tracing?.shutdown();
   });

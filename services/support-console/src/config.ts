@@ -1,12 +1,14 @@
 import {
-  ConfigError,
   DEFAULT_COMMAND_API_PORT,
   DEFAULT_READ_API_PORT,
-  integerFromEnv,
+  envVar,
   type LogLevel,
-  loadPlatformConfig,
+  PLATFORM_VARIABLES,
+  readEnv,
 } from '@publisher/platform';
-import { loadTelemetryConfig, type TelemetryConfig } from '@publisher/telemetry';
+import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
+
+const HTTP = ['http:', 'https:'];
 
 export const DEFAULT_SUPPORT_CONSOLE_PORT = 3005;
 
@@ -31,60 +33,45 @@ export interface SupportConsoleConfig {
   devSignIn: boolean;
 }
 
-/** Satisfies the platform's JWT checks; the console signs and verifies nothing with it. */
-const UNUSED_JWT_SECRET = 'unused-by-the-support-console-which-verifies-no-token';
+/**
+ * The console's variables (README "Configuration" has their meaning). The console verifies no token
+ * and holds no secret of its own: the JWT variables only tell it whether the APIs use the
+ * development secret (then, outside production, it offers development sign-in).
+ */
+export const SUPPORT_CONSOLE_VARIABLES = {
+  SUPPORT_CONSOLE_PORT: envVar.integer(DEFAULT_SUPPORT_CONSOLE_PORT, 0, 65535),
+  NODE_ENV: PLATFORM_VARIABLES.NODE_ENV,
+  HOST: PLATFORM_VARIABLES.HOST,
+  LOG_LEVEL: PLATFORM_VARIABLES.LOG_LEVEL,
+  BODY_LIMIT_BYTES: PLATFORM_VARIABLES.BODY_LIMIT_BYTES,
+  SHUTDOWN_GRACE_MS: PLATFORM_VARIABLES.SHUTDOWN_GRACE_MS,
+  COMMAND_API_PORT: envVar.integer(DEFAULT_COMMAND_API_PORT, 1, 65535),
+  READ_API_PORT: envVar.integer(DEFAULT_READ_API_PORT, 1, 65535),
+  COMMAND_API_URL: envVar.url(null, HTTP),
+  READ_API_URL: envVar.url(null, HTTP),
+  JWT_SECRET: PLATFORM_VARIABLES.JWT_SECRET,
+  JWT_PUBLIC_KEY: PLATFORM_VARIABLES.JWT_PUBLIC_KEY,
+  JWT_PUBLIC_KEY_FILE: PLATFORM_VARIABLES.JWT_PUBLIC_KEY_FILE,
+  ...TELEMETRY_VARIABLES,
+};
 
 /**
- * The console's settings.
- *
- * | variable | default |
- * |---|---|
- * | SUPPORT_CONSOLE_PORT | 3005 |
- * | HOST | 127.0.0.1 |
- * | COMMAND_API_URL | `http://127.0.0.1:<COMMAND_API_PORT or 3000>` |
- * | READ_API_URL | `http://127.0.0.1:<READ_API_PORT or 3001>` |
- * | LOG_LEVEL, BODY_LIMIT_BYTES, SHUTDOWN_GRACE_MS | platform defaults |
- * | NODE_ENV, JWT_SECRET, JWT_PUBLIC_KEY, JWT_PUBLIC_KEY_FILE | decide whether development sign-in exists |
- *
- * The console verifies no token and holds no secret of its own: JWT_SECRET is only looked at to
- * know whether the development secret is the one the APIs use.
+ * The console's settings from `SUPPORT_CONSOLE_VARIABLES`; a bad value is a ConfigError.
  * @example
  * const config = loadSupportConsoleConfig(process.env);
  */
 export function loadSupportConsoleConfig(env: NodeJS.ProcessEnv = process.env): SupportConsoleConfig {
-  // The platform's loader would insist on JWT_SECRET under NODE_ENV=production (of at least 32
-  // bytes, MIN_JWT_SECRET_BYTES); the console needs none, so a placeholder that long stands in.
-  const platform = loadPlatformConfig(
-    { ...env, JWT_SECRET: env.JWT_SECRET || UNUSED_JWT_SECRET, JWT_PUBLIC_KEY: '', JWT_PUBLIC_KEY_FILE: '' },
-    { portVariable: 'SUPPORT_CONSOLE_PORT', defaultPort: DEFAULT_SUPPORT_CONSOLE_PORT },
-  );
-  const commandPort = integerFromEnv(env, 'COMMAND_API_PORT', DEFAULT_COMMAND_API_PORT, 1, 65535);
-  const readPort = integerFromEnv(env, 'READ_API_PORT', DEFAULT_READ_API_PORT, 1, 65535);
-  const nodeEnv = env.NODE_ENV ?? 'development';
+  const v = readEnv(SUPPORT_CONSOLE_VARIABLES, env);
   return {
-    nodeEnv,
-    host: platform.host,
-    port: platform.port,
-    logLevel: platform.logLevel,
-    bodyLimit: platform.bodyLimit,
-    shutdownGraceMs: platform.shutdownGraceMs,
-    commandApiUrl: originFromEnv(env, 'COMMAND_API_URL', `http://127.0.0.1:${commandPort}`),
-    readApiUrl: originFromEnv(env, 'READ_API_URL', `http://127.0.0.1:${readPort}`),
+    nodeEnv: v.NODE_ENV,
+    host: v.HOST,
+    port: v.SUPPORT_CONSOLE_PORT,
+    logLevel: v.LOG_LEVEL,
+    bodyLimit: v.BODY_LIMIT_BYTES,
+    shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+    commandApiUrl: new URL(v.COMMAND_API_URL ?? `http://127.0.0.1:${v.COMMAND_API_PORT}`).origin,
+    readApiUrl: new URL(v.READ_API_URL ?? `http://127.0.0.1:${v.READ_API_PORT}`).origin,
     telemetry: loadTelemetryConfig(env),
-    devSignIn: nodeEnv !== 'production' && !env.JWT_SECRET && !env.JWT_PUBLIC_KEY && !env.JWT_PUBLIC_KEY_FILE,
+    devSignIn: v.NODE_ENV !== 'production' && !v.JWT_SECRET && !v.JWT_PUBLIC_KEY && !v.JWT_PUBLIC_KEY_FILE,
   };
-}
-
-function originFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
-  const raw = env[name] || fallback;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name} must be an http(s) URL; got ${raw}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`${name} must be an http(s) URL; got ${raw}`);
-  }
-  return url.origin;
 }

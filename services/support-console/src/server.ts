@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { closeGracefully } from '@publisher/platform';
+import { changedSettings, closeGracefully } from '@publisher/platform';
 import { ServiceMetrics, serveMetrics } from '@publisher/telemetry';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
-import { loadSupportConsoleConfig, type SupportConsoleConfig } from './config.ts';
+import { loadSupportConsoleConfig, SUPPORT_CONSOLE_VARIABLES, type SupportConsoleConfig } from './config.ts';
 
 export interface RunningSupportConsole {
   /** `http://host:port` the console listens on. */
@@ -40,6 +40,7 @@ async function build(config: SupportConsoleConfig): Promise<FastifyInstance> {
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadSupportConsoleConfig(env);
   const app = await build(config);
+  app.log.info({ config: changedSettings(SUPPORT_CONSOLE_VARIABLES, env) }, 'configuration');
   closeGracefully(app, config.shutdownGraceMs);
   await app.listen({ port: config.port, host: config.host });
   if (config.devSignIn) app.log.warn('development sign-in is on (the APIs use the development JWT secret)');

@@ -1,0 +1,133 @@
+import http from 'node:http';
+import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import Fastify from 'fastify';
+import t from 'tap';
+import {
+  contextFrom,
+  fastifyTelemetry,
+  inSpan,
+  listen,
+  requestTraceparent,
+  ServiceMetrics,
+  startSpan,
+  startTracing,
+  traceparentOf,
+} from '../src/index.ts';
+import { PropagatingTracer } from '../src/propagating-tracer.ts';
+
+// Tracing on with nothing to export (the services' default): spans are not recorded, but every
+// one still has real ids, so `traceparent` goes on into events and Kafka headers.
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const PARENT_SPAN = '00f067aa0ba902b7';
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-(0[01])$/;
+
+async function api() {
+  const fastify = Fastify({ logger: false });
+  await fastify.register(fastifyTelemetry, { metrics: new ServiceMetrics('command_api'), serveMetrics: true });
+  // What the command API stores in its events' metadata.
+  fastify.post('/things/:id', async (request) => ({
+    traceparent: requestTraceparent(request) ?? null,
+    recording: request.telemetrySpan?.isRecording() ?? null,
+  }));
+  await fastify.ready();
+  return fastify;
+}
+
+t.test('without an exporter: spans are not recorded, traceparent still propagates', async (t) => {
+  const tracing = startTracing({ service: 'propagating-test', asyncContext: false });
+  t.teardown(() => tracing.shutdown());
+  const fastify = await api();
+  t.teardown(() => fastify.close());
+  const send = async (headers: Record<string, string>) =>
+    (await fastify.inject({ method: 'POST', url: '/things/1', headers, payload: {} })).json() as {
+      traceparent: string | null;
+      recording: boolean | null;
+    };
+
+  const sampled = await send({ traceparent: `00-${TRACE_ID}-${PARENT_SPAN}-01` });
+  t.equal(sampled.recording, false, 'nothing records a span that nothing would export');
+  const [, traceId, spanId, flags] = TRACEPARENT.exec(sampled.traceparent ?? '') ?? [];
+  t.equal(traceId, TRACE_ID, 'the caller’s trace goes on');
+  t.not(spanId, PARENT_SPAN, 'under a span of its own');
+  t.equal(flags, '01', 'the caller’s sampling decision is kept');
+
+  const unsampled = await send({ traceparent: `00-${TRACE_ID}-${PARENT_SPAN}-00` });
+  t.match(unsampled.traceparent, new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-00$`), 'an unsampled trace stays unsampled');
+
+  const first = await send({});
+  const second = await send({ traceparent: 'garbage' });
+  t.match(first.traceparent, /-01$/, 'a new trace is sampled, so an exporting service downstream keeps it');
+  t.match(second.traceparent, TRACEPARENT, 'a malformed traceparent starts a new trace');
+  t.not(TRACEPARENT.exec(first.traceparent ?? '')?.[1], TRACEPARENT.exec(second.traceparent ?? '')?.[1]);
+  t.not(TRACEPARENT.exec(first.traceparent ?? '')?.[1], TRACE_ID);
+
+  // An append's span under the request's, from the traceparent its events carry.
+  const parent = contextFrom({ traceparent: sampled.traceparent });
+  const child = await inSpan('append', { parent }, async () => traceparentOf());
+  t.equal(child, undefined, 'without an async context manager nothing is active');
+  const span = startSpan('append', { parent });
+  t.equal(span.spanContext().traceId, TRACE_ID);
+  t.equal(span.isRecording(), false);
+  t.match(traceparentOf(trace.setSpan(ROOT_CONTEXT, span)), new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
+});
+
+t.test('the tracer’s startActiveSpan forms make the new span active for the callback', async (t) => {
+  const tracer = new PropagatingTracer();
+  const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: PARENT_SPAN, traceFlags: 1 });
+  t.equal(
+    tracer.startActiveSpan('a', {}, parent, (span) => span.spanContext().traceId),
+    TRACE_ID,
+  );
+  t.match(
+    tracer.startActiveSpan('b', (span) => span.spanContext().traceId),
+    /^[0-9a-f]{32}$/,
+  );
+  t.equal(
+    tracer.startActiveSpan('c', { root: true }, (span) => span.spanContext().traceFlags),
+    1,
+  );
+  t.not(tracer.startSpan('d', { root: true }, parent).spanContext().traceId, TRACE_ID, '`root` starts a new trace');
+});
+
+t.test('with an exporter the SDK records the spans and exports them', async (t) => {
+  // A stand-in OTLP/HTTP collector on a free port.
+  const received: Array<{ url: string | undefined; body: Buffer }> = [];
+  const collector = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ url: req.url, body: Buffer.concat(chunks) });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  const { port, close } = await listen(collector, { host: '127.0.0.1', port: 0 });
+  t.teardown(close);
+  const tracing = startTracing({
+    service: 'exporting-test',
+    endpoint: `http://127.0.0.1:${port}`,
+    asyncContext: false,
+  });
+  const fastify = await api();
+  t.teardown(() => fastify.close());
+  const res = await fastify.inject({
+    method: 'POST',
+    url: '/things/1',
+    headers: { traceparent: `00-${TRACE_ID}-${PARENT_SPAN}-01` },
+    payload: {},
+  });
+  t.equal(res.json().recording, true);
+  t.match(res.json().traceparent, new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
+  await tracing.shutdown(); // flushes
+  t.equal(received[0]?.url, '/v1/traces');
+  t.ok(received[0]?.body.includes('POST /things/:id'), 'the server span was exported');
+});
+
+t.test('after shutdown spans are no-ops again', async (t) => {
+  const tracing = startTracing({ service: 'stopped-test', asyncContext: false });
+  await tracing.shutdown();
+  const fastify = await api();
+  t.teardown(() => fastify.close());
+  const res = await fastify.inject({ method: 'POST', url: '/things/1', payload: {} });
+  t.equal(res.json().traceparent, null, 'tracing off: no traceparent for events');
+});

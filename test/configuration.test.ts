@@ -1,0 +1,166 @@
+/**
+ * Every service's configuration against its declaration (`*_VARIABLES`): the README's Configuration
+ * table lists exactly the declared variables, every value a variable does not accept stops the
+ * service at start with a ConfigError naming it, and no environment at all is a valid start.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { changedSettings, type EnvSpec } from '@publisher/platform';
+import t from 'tap';
+import { parse } from 'yaml';
+import { COMMAND_API_VARIABLES, loadCommandApiConfig } from '../services/command-api/src/config.ts';
+import { loadRelayConfig, RELAY_VARIABLES } from '../services/kafka-relay/src/config.ts';
+import { loadProjectorConfig, PROJECTOR_VARIABLES } from '../services/projector/src/config.ts';
+import { runRebuild } from '../services/projector/src/rebuild-cli.ts';
+import { loadWorkerConfig, WORKER_VARIABLES } from '../services/publishing-worker/src/config.ts';
+import { loadReadApiConfig, READ_API_VARIABLES } from '../services/read-api/src/config.ts';
+import { loadSupportConsoleConfig, SUPPORT_CONSOLE_VARIABLES } from '../services/support-console/src/config.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const DATABASE_URL = 'postgres://publisher@127.0.0.1:5432/publisher';
+const KAFKA_BROKERS = '127.0.0.1:9092';
+
+/** Each service: its declaration, its loader and the least environment it starts with. */
+const services: Array<{ name: string; variables: EnvSpec; load(env: NodeJS.ProcessEnv): unknown; required: object }> = [
+  { name: 'command-api', variables: COMMAND_API_VARIABLES, load: loadCommandApiConfig, required: {} },
+  { name: 'read-api', variables: READ_API_VARIABLES, load: loadReadApiConfig, required: {} },
+  { name: 'projector', variables: PROJECTOR_VARIABLES, load: loadProjectorConfig, required: { DATABASE_URL } },
+  {
+    name: 'kafka-relay',
+    variables: RELAY_VARIABLES,
+    load: loadRelayConfig,
+    required: { DATABASE_URL, KAFKA_BROKERS },
+  },
+  {
+    name: 'publishing-worker',
+    variables: WORKER_VARIABLES,
+    load: loadWorkerConfig,
+    required: { DATABASE_URL, KAFKA_BROKERS },
+  },
+  { name: 'support-console', variables: SUPPORT_CONSOLE_VARIABLES, load: loadSupportConsoleConfig, required: {} },
+];
+
+/** The variable names in the first column of the table under the README's `## Configuration`. */
+function readmeVariables(service: string): string[] {
+  const readme = readFileSync(path.join(root, 'services', service, 'README.md'), 'utf8');
+  const section = readme.split(/^## Configuration\s*$/m)[1]?.split(/^## /m)[0] ?? '';
+  const names: string[] = [];
+  for (const line of section.split('\n')) {
+    const first = /^\|([^|]*)\|/.exec(line)?.[1] ?? '';
+    for (const [, name] of first.matchAll(/`([A-Z][A-Z0-9_]*)`/g)) names.push(name as string);
+  }
+  return names;
+}
+
+/** Values each kind of variable refuses, derived from what it says it accepts. */
+function refusedValues(accepts: string): string[] {
+  if (accepts === 'true or false') return ['yes', '1', 'TRUE'];
+  const range = /^an integer between (-?\d+) and (-?\d+)$/.exec(accepts);
+  if (range) return ['ten', '1.5', String(Number(range[1]) - 1), String(Number(range[2]) + 1)];
+  if (accepts.startsWith('a port')) return ['http', '-1', '65536'];
+  if (accepts.startsWith('one of')) return ['nope'];
+  if (accepts.startsWith('a duration')) return ['5x', '-1s', '1.5m'];
+  if (accepts.endsWith('URL')) return ['not a url'];
+  return [];
+}
+
+for (const service of services) {
+  t.test(`${service.name}: the README's Configuration table lists exactly the declared variables`, async (t) => {
+    const listed = readmeVariables(service.name);
+    const declared = Object.keys(service.variables);
+    t.ok(listed.length > 0, 'README has a ## Configuration table');
+    t.same(
+      declared.filter((name) => !listed.includes(name)),
+      [],
+      'declared variables missing from the README',
+    );
+    t.same(
+      listed.filter((name) => !declared.includes(name)),
+      [],
+      'README rows the service does not read',
+    );
+    t.equal(new Set(listed).size, listed.length, 'each variable listed once');
+  });
+
+  t.test(`${service.name}: every refused value stops the start with a ConfigError naming the variable`, async (t) => {
+    t.doesNotThrow(() => service.load({ ...service.required }), 'the defaults are a valid configuration');
+    let checked = 0;
+    for (const [name, declared] of Object.entries(service.variables)) {
+      for (const value of refusedValues(declared.accepts)) {
+        checked++;
+        t.throws(
+          () => service.load({ ...service.required, [name]: value }),
+          { name: 'ConfigError', code: 'CONFIG_INVALID', variable: name, message: new RegExp(`^${name} must be`) },
+          `${name}=${value}`,
+        );
+      }
+    }
+    t.ok(checked > 0);
+  });
+}
+
+t.test('every service starts with the environment docker-compose.yml gives it', async (t) => {
+  const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { environment?: Record<string, string | number> }>;
+  };
+  // `${NAME:-default}` takes its default; `${NAME:?message}` (a required secret) a long random-looking value.
+  const substitute = (value: string | number) =>
+    String(value)
+      .replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')
+      .replace(/\$\{[A-Z_]+:\?[^}]*\}/g, 'compose-secret-of-at-least-32-bytes-long');
+  for (const service of services) {
+    const environment = compose.services[service.name]?.environment;
+    if (!t.ok(environment, `${service.name} is in the stack`) || !environment) continue;
+    const env = Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, substitute(value)]));
+    t.doesNotThrow(() => service.load(env), service.name);
+  }
+});
+
+t.test('the rebuild CLI refuses a bad batch size or transaction bound before it opens anything', async (t) => {
+  for (const [name, value] of [
+    ['PROJECTOR_REBUILD_BATCH_SIZE', 'lots'],
+    ['PROJECTOR_REBUILD_BATCH_SIZE', '0'],
+    ['PROJECTOR_REBUILD_MAX_TRANSACTION_MS', '-1'],
+  ] as const) {
+    await t.rejects(runRebuild({ DATABASE_URL, [name]: value }), { code: 'CONFIG_INVALID', variable: name }, value);
+  }
+});
+
+t.test('a refused value is shown without its secrets', async (t) => {
+  t.throws(() => loadProjectorConfig({ DATABASE_URL: 'mysql://reader:hunter2@db/publisher' }), {
+    variable: 'DATABASE_URL',
+    message: 'DATABASE_URL must be a postgres: or postgresql: URL; got mysql://reader:[redacted]@db/publisher',
+  });
+});
+
+t.test('the start-up line: variables set to other than their default, secrets and passwords redacted', async (t) => {
+  const set = {
+    DATABASE_URL: 'postgres://worker:hunter2@db.internal:5432/publisher',
+    KAFKA_BROKERS: 'k1:9092, k2:9092',
+    JWT_SECRET: 'x'.repeat(40),
+    STATUS_TOKEN: 'status-token-of-16+',
+    WORDPRESS_CREDENTIALS: '[]',
+    WORKER_CONCURRENCY: '8',
+    WORKER_FROM_BEGINNING: 'false',
+    LOG_LEVEL: 'INFO',
+    COMMAND_TIMEOUT_MS: '',
+    NOT_A_WORKER_VARIABLE: 'x',
+  };
+  t.same(changedSettings(WORKER_VARIABLES, set), {
+    KAFKA_BROKERS: 'k1:9092, k2:9092',
+    DATABASE_URL: 'postgres://worker:[redacted]@db.internal:5432/publisher',
+    JWT_SECRET: '[redacted]',
+    WORKER_FROM_BEGINNING: 'false',
+    WORDPRESS_CREDENTIALS: '[redacted]',
+    STATUS_TOKEN: '[redacted]',
+  });
+  t.same(
+    changedSettings(COMMAND_API_VARIABLES, { PUBLISHING_TIMEOUT: '900s', STUCK_SWEEP_INTERVAL: '1m' }),
+    {
+      STUCK_SWEEP_INTERVAL: '1m',
+    },
+    'a default written another way is not a change',
+  );
+});
