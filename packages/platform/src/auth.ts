@@ -9,6 +9,7 @@ import type {
   onRequestHookHandler,
 } from 'fastify';
 import fp from 'fastify-plugin';
+import { LRUCache } from 'lru-cache';
 import { DEFAULT_MAX_TOKEN_TTL_SECONDS, type JwtConfig } from './config.ts';
 import { HttpError, httpError } from './errors.ts';
 import { unstorableReason } from './storable.ts';
@@ -111,28 +112,20 @@ function checkLifetime(payload: { exp?: unknown; iat?: unknown }, maxTtlSeconds:
  * of a small request. Entries expire with the token's `exp`, or after 10 minutes.
  */
 class VerifiedTokens {
-  private readonly entries = new Map<string, { principal: Principal; until: number }>();
+  private readonly entries: LRUCache<string, Principal> | null;
 
-  constructor(private readonly max: number) {}
+  constructor(max: number) {
+    this.entries = max === 0 ? null : new LRUCache({ max });
+  }
 
   get(header: string): Principal | undefined {
-    const entry = this.entries.get(header);
-    if (entry === undefined) return undefined;
-    if (entry.until <= Date.now()) {
-      this.entries.delete(header);
-      return undefined;
-    }
-    return entry.principal;
+    return this.entries?.get(header);
   }
 
   set(header: string, principal: Principal, exp: number): void {
-    if (this.max === 0) return;
-    const until = Math.min(exp * 1000, Date.now() + 600_000);
-    if (this.entries.size >= this.max) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(header, { principal, until });
+    // lru-cache reads a ttl of 0 as "forever": a token at its expiry is not kept at all.
+    const ttl = Math.min(exp * 1000 - Date.now(), 600_000);
+    if (ttl >= 1) this.entries?.set(header, principal, { ttl: Math.floor(ttl) });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
+import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import { httpError } from './errors.ts';
 import { migrateRateLimit, postgresLeaseStore, SharedWindowLimiter } from './shared-rate-limit.ts';
@@ -35,29 +36,28 @@ export interface WindowUse {
 
 /**
  * Fixed-window counters per key, in memory (per process): a key's window opens with its first
- * request and lasts `windowMs`; requests past `max` in it are refused until it ends. Keys are
- * kept in the order their windows opened, so when `maxKeys` is reached the key whose window
- * opened first (most likely over already) is forgotten.
+ * request and lasts `windowMs`; requests past `max` in it are refused until it ends. Past
+ * `maxKeys` the least recently hit key is forgotten (an LRU map), so an active caller keeps its
+ * count.
  * @example
  * const limiter = new FixedWindowLimiter(1200, 60_000);
  * if (limiter.hit('account:7', Date.now()).count > 1200) refuse();
  */
 export class FixedWindowLimiter {
-  readonly #windows = new Map<string, { count: number; openedAt: number }>();
+  readonly #windows: LRUCache<string, { count: number; openedAt: number }>;
 
   constructor(
     readonly max: number,
     readonly windowMs: number,
     readonly maxKeys = 10_000,
-  ) {}
+  ) {
+    this.#windows = new LRUCache({ max: maxKeys });
+  }
 
   /** Counts one request of `key` at `now` (ms). */
   hit(key: string, now: number): WindowUse {
     let window = this.#windows.get(key);
     if (window === undefined || now - window.openedAt >= this.windowMs) {
-      // A new window goes to the back: the Map's order stays the order windows opened.
-      if (window !== undefined) this.#windows.delete(key);
-      else if (this.#windows.size >= this.maxKeys) this.#windows.delete(this.#windows.keys().next().value as string);
       window = { count: 0, openedAt: now };
       this.#windows.set(key, window);
     }

@@ -1,6 +1,6 @@
 import type { DeploymentState, PublishingRecordState } from '@publisher/domain';
 import type { EventStore } from '@publisher/event-store';
-import { createFastify, platform } from '@publisher/platform';
+import { API_PREFIX, createFastify, platform } from '@publisher/platform';
 import { fastifyTelemetry, ServiceMetrics } from '@publisher/telemetry';
 import { createWebhookSecretStore, migrateWebhookSecrets } from '@publisher/webhook-secrets';
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
@@ -15,7 +15,6 @@ import { createIdempotencyStore } from './idempotency/store.ts';
 import { instrumentAppends } from './metrics.ts';
 import deploymentRoutes from './routes/deployments/index.ts';
 import publishingRecordRoutes from './routes/publishing-records/index.ts';
-import { API_PREFIX } from './routes/responses.ts';
 import rootActionRoutes from './routes/root-actions/index.ts';
 import webhookSigningSecretRoutes from './routes/webhook-signing-secret/index.ts';
 import { createSiteRegistry, migrateSites } from './sites/registry.ts';

@@ -1,3 +1,4 @@
+import { sleep } from '@publisher/coordination';
 import pg from 'pg';
 import type { Logger } from 'pino';
 
@@ -68,18 +69,4 @@ export async function acquireLeadership(options: {
     await client.end().catch(() => {});
     await sleep(retryMs, signal);
   }
-}
-
-/** Resolves after `ms`, or early (without error) when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

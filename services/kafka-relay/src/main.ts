@@ -1,9 +1,13 @@
 import { pathToFileURL } from 'node:url';
+import { closeOnSignal } from '@publisher/coordination';
 import { changedSettings } from '@publisher/platform/env';
 import { startTracing } from '@publisher/telemetry';
 import pino from 'pino';
 import { loadRelayConfig, RELAY_VARIABLES } from './config.ts';
 import { type RelayHandle, start } from './relay.ts';
+
+/** How long a stop may take before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * Runs the relay from the environment (see README) until SIGINT/SIGTERM.
@@ -19,24 +23,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<RelayH
     ? startTracing({ service: 'publisher-kafka-relay', endpoint: config.telemetry.otlpEndpoint, asyncContext: false })
     : null;
   const relay = await start({ ...config, logger });
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping kafka relay');
-    relay.close().then(
-      async () => {
-        await tracing?.shutdown().catch(() => {});
-        process.exit(0);
-      },
-      (err) => {
-        logger.error({ err }, 'kafka relay did not stop cleanly');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  closeOnSignal(logger, SHUTDOWN_GRACE_MS, async () => {
+    await relay.close();
+    await tracing?.shutdown().catch(() => {});
+  });
   return relay;
 }
 

@@ -1,4 +1,5 @@
 import { PUBLISHER_TOPICS } from '@publisher/contracts';
+import { createBackoff, sleep } from '@publisher/coordination';
 import { foldRelayControl, type RelayControlEvent, relayControlStream } from '@publisher/domain';
 import { type EventStore, idleConnectionError, selectEventStore } from '@publisher/event-store';
 import { inSpan, linkTo, ServiceMetrics, SpanKind, serveMetrics } from '@publisher/telemetry';
@@ -9,7 +10,7 @@ import { type CheckpointStore, createCheckpointStore } from './checkpoint.ts';
 import { type RelayConfig, type RelayOptions, relayDefaults } from './config.ts';
 import { isRelayError } from './errors.ts';
 import { createKafka, createRelayProducer, ensureTopics } from './kafka.ts';
-import { acquireLeadership, sleep } from './leader.ts';
+import { acquireLeadership } from './leader.ts';
 import { initialRelayState, type RelayState, relayMetrics, type SendObserver, serveStatus } from './metrics.ts';
 import { type PreparedBatch, prefetch, prepareBatches } from './pipeline.ts';
 import { installFastRecordEncoder } from './record-encoder.ts';
@@ -153,8 +154,7 @@ interface RelayContext {
  */
 async function supervise(ctx: RelayContext): Promise<void> {
   const { config, logger, state, signal } = ctx;
-  let failures = 0;
-  const backoff = () => Math.min(config.maxBackoffMs, 250 * 2 ** Math.min(failures, 16));
+  const retry = createBackoff({ firstMs: 500, maxMs: config.maxBackoffMs });
   while (!signal.aborted) {
     state.role = 'standby';
     let leadership: Awaited<ReturnType<typeof acquireLeadership>> | null = null;
@@ -172,14 +172,12 @@ async function supervise(ctx: RelayContext): Promise<void> {
       const active = AbortSignal.any([signal, leadership.signal]);
       while (!active.aborted) {
         try {
-          await relayFromCheckpoint(ctx, active, () => {
-            failures = 0;
-          });
+          await relayFromCheckpoint(ctx, active, retry.reset);
         } catch (err) {
           if (active.aborted) break;
-          failures++;
-          recordFailure(ctx, err, backoff());
-          await sleep(backoff(), active);
+          const wait = retry.next();
+          recordFailure(ctx, err, wait);
+          await sleep(wait, active);
         }
       }
       if (leadership.signal.aborted && !signal.aborted) logger.warn('relay lock session lost; relaying paused');

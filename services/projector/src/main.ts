@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { closeOnSignal } from '@publisher/coordination';
 import { type EventStore, selectEventStore } from '@publisher/event-store';
 import { changedSettings } from '@publisher/platform/env';
 import { migrateReadModel } from '@publisher/read-model';
@@ -18,6 +19,9 @@ export interface RunningProjector {
   metricsPort: number | null;
   close(): Promise<void>;
 }
+
+/** How long a stop may take before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * Opens the configured event store (PostgreSQL by default; EventStoreDB with EVENT_STORE=esdb).
@@ -131,24 +135,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     : null;
   const running = await start(config, { logger });
   logger.info({ status_url: running.statusUrl }, 'projector started');
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'projector closing');
-    running.close().then(
-      async () => {
-        await tracing?.shutdown().catch(() => {});
-        process.exit(0);
-      },
-      (err) => {
-        logger.error({ err }, 'projector close failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  closeOnSignal(logger, SHUTDOWN_GRACE_MS, async () => {
+    await running.close();
+    await tracing?.shutdown().catch(() => {});
+  });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { createBackoff, sleep } from '@publisher/coordination';
 import type { EventStore, RecordedEvent } from '@publisher/event-store';
 import {
   markProjectionStopped,
@@ -73,7 +73,7 @@ export function startProjector(options: ProjectorOptions): Projector {
   };
   let lastEvent: RecordedEvent | null = null;
 
-  const sleep = (ms: number) => delay(ms, undefined, { signal: closing.signal }).catch(() => {});
+  const pause = (ms: number) => sleep(ms, closing.signal);
 
   /** Runs one subscription from the stored checkpoint until it ends, a poison event, or a swap. */
   async function project(session: Session, signal: AbortSignal): Promise<void> {
@@ -84,7 +84,7 @@ export function startProjector(options: ProjectorOptions): Projector {
       if (status.state !== 'stopped') log.error({ stop: cp.stopped }, 'projection is stopped by a poison event');
       status.state = 'stopped';
       status.lag_seconds = 0;
-      await sleep(options.stoppedPollMs ?? 2000);
+      await pause(options.stoppedPollMs ?? 2000);
       return;
     }
     const skipped = await skippedEventIds(session.db, projection);
@@ -183,7 +183,7 @@ export function startProjector(options: ProjectorOptions): Projector {
 
   async function sampleLag(): Promise<void> {
     while (!closing.signal.aborted) {
-      await sleep(options.lagSampleMs ?? 5000);
+      await pause(options.lagSampleMs ?? 5000);
       if (status.state !== 'catching_up') continue;
       try {
         const ahead = await options.store.readAll({ after: status.position, limit: LAG_EVENTS_CAP });
@@ -195,7 +195,7 @@ export function startProjector(options: ProjectorOptions): Projector {
   }
 
   async function run(): Promise<void> {
-    let backoffMs = 100;
+    const retry = createBackoff({ firstMs: 100, maxMs: 5000 });
     while (!closing.signal.aborted) {
       let session: Session | undefined;
       try {
@@ -211,19 +211,19 @@ export function startProjector(options: ProjectorOptions): Projector {
           if (!announced) log.info('another instance holds the projection: standing by');
           announced = true;
           status.state = 'standby';
-          await sleep(options.standbyRetryMs ?? 1000);
+          await pause(options.standbyRetryMs ?? 1000);
           if (closing.signal.aborted) return;
         }
         log.info('holding the projection lock: projecting');
-        backoffMs = 100;
+        retry.reset();
         await lead(session);
       } catch (err) {
         if (closing.signal.aborted) break;
         status.last_error = err instanceof Error ? err.message : String(err);
         status.state = 'starting';
-        log.warn({ err, retry_in_ms: backoffMs }, 'projector loop failed; restarting');
-        await sleep(backoffMs);
-        backoffMs = Math.min(backoffMs * 2, 5000);
+        const wait = retry.next();
+        log.warn({ err, retry_in_ms: wait }, 'projector loop failed; restarting');
+        await pause(wait);
       } finally {
         await session?.close();
       }

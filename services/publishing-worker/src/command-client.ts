@@ -1,9 +1,9 @@
 import type { PublishingRecordRepresentation } from '@publisher/contracts';
+import { backoffDelay, sleep } from '@publisher/coordination';
 import { injectTraceparent, inSpan, SpanKind } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import { cleanText } from './clean-text.ts';
 import { WorkerError } from './errors.ts';
-import { sleep } from './sleep.ts';
 
 /** The outcome of one command: applied (with the record after it), or refused by the record's state. */
 export type CommandOutcome =
@@ -136,7 +136,7 @@ export function createCommandClient(options: CommandClientOptions): CommandClien
         reason = (err as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : String(err);
         ambiguous = true;
       }
-      const wait = Math.min(5000, 200 * 2 ** Math.min(attempt - 1, 10));
+      const wait = backoffDelay({ firstMs: 200, maxMs: 5000 }, attempt - 1);
       if (Date.now() + wait > deadline || options.signal?.aborted) {
         throw new WorkerError(
           'COMMAND_API_UNAVAILABLE',

@@ -1,9 +1,13 @@
 import { pathToFileURL } from 'node:url';
+import { closeOnSignal } from '@publisher/coordination';
 import { changedSettings } from '@publisher/platform/env';
 import { startTracing } from '@publisher/telemetry';
 import pino from 'pino';
 import { loadWorkerConfig, WORKER_VARIABLES } from './config.ts';
 import { start, type WorkerHandle } from './worker.ts';
+
+/** How long a stop may take before the process exits anyway: above the worker's own 10 s bound for draining in-flight messages. */
+const SHUTDOWN_GRACE_MS = 15_000;
 
 /**
  * Runs the worker from the environment (see README) until SIGINT/SIGTERM.
@@ -20,24 +24,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Worker
     ? startTracing({ service: 'publisher-publishing-worker', endpoint: config.telemetry.otlpEndpoint })
     : null;
   const worker = await start({ ...config, logger });
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping publishing worker');
-    worker.close().then(
-      async () => {
-        await tracing?.shutdown().catch(() => {});
-        process.exit(0);
-      },
-      (err) => {
-        logger.error({ err }, 'publishing worker did not stop cleanly');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  closeOnSignal(logger, SHUTDOWN_GRACE_MS, async () => {
+    await worker.close();
+    await tracing?.shutdown().catch(() => {});
+  });
   return worker;
 }
 

@@ -4,6 +4,7 @@ import {
   decodeEventMessage,
   type IntegrationEvent,
 } from '@publisher/contracts';
+import { type BackoffPolicy, backoffDelay, sleep } from '@publisher/coordination';
 import type { Resolve } from '@publisher/destination-policy';
 import { ConfigError } from '@publisher/platform/env';
 import { contextFrom, inSpan, ServiceMetrics, SpanKind, serveMetrics } from '@publisher/telemetry';
@@ -25,7 +26,6 @@ import { createKafka, ensureTopics } from './kafka.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { publishRecord } from './process-record.ts';
 import { openSigningSecrets } from './signing-secrets.ts';
-import { sleep } from './sleep.ts';
 import { initialWorkerState, serveStatus, type WorkerState, workerMetrics } from './status.ts';
 import { TenantScheduler } from './tenant-scheduler.ts';
 import { createTokenSource } from './token.ts';
@@ -52,8 +52,8 @@ export interface WorkerInputs {
 /** How long `close()` lets records in flight finish before aborting their deliveries and retries. */
 const CLOSE_GRACE_MS = 10_000;
 /** Pauses between attempts at a message whose claim cannot be made (command API down or refusing). */
-const HELD_RETRY_FIRST_MS = 1000;
-const HELD_RETRY_MAX_MS = 30_000;
+/** Kafka and command-API failures are retried from 1 s, doubling up to 30 s. */
+const RETRY: BackoffPolicy = { firstMs: 1000, maxMs: 30_000 };
 
 /**
  * Starts the publishing worker: a consumer group on `publisher.publishing-records.v1` that publishes
@@ -206,7 +206,7 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
           if (sent) state.claimsDeadLettered++;
           return sent;
         }
-        const wait = Math.min(HELD_RETRY_MAX_MS, HELD_RETRY_FIRST_MS * 2 ** Math.min(attempt, 5));
+        const wait = backoffDelay(RETRY, attempt);
         logger.error(
           { err, record_id: event.record_id, event_id: event.event_id, retry_in_ms: wait },
           'handling failed; the message is kept and tried again',
@@ -232,7 +232,7 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
         return true;
       } catch (produceErr) {
         logger.warn({ err: produceErr }, 'dead-letter topic unavailable; retrying');
-        await sleep(Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)), stop.signal);
+        await sleep(backoffDelay(RETRY, attempt), stop.signal);
       }
     }
     return false;
@@ -309,7 +309,7 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
         await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 4, eachMessage: handle });
         return;
       } catch (err) {
-        const wait = Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5));
+        const wait = backoffDelay(RETRY, attempt);
         logger.warn({ err, retry_in_ms: wait }, 'cannot start consuming from Kafka; retrying');
         await consumer.disconnect().catch(() => {});
         await producer.disconnect().catch(() => {});

@@ -1,3 +1,4 @@
+import { createBackoff, sleep } from '@publisher/coordination';
 import type { Logger } from 'pino';
 import { isEventStoreUnavailable } from '../errors.ts';
 import type { Position, ReadAllOptions, RecordedEvent, SubscribeOptions } from '../port.ts';
@@ -37,29 +38,32 @@ export async function* subscribeToAll(
   // Wake-up state: a notification sets `woken`; `notified` remembers the newest appended transaction.
   let woken = false;
   let notified: bigint | null = null;
-  let wake: (() => void) | null = null;
+  let wake: AbortController | null = null;
   const unsubscribe = deps.notifier.subscribe((xid) => {
     if (xid !== null && (notified === null || xid > notified)) notified = xid;
     woken = true;
-    wake?.();
+    wake?.abort();
   });
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (woken || signal?.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        wake = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      wake = done;
-      signal?.addEventListener('abort', done, { once: true });
-    });
+  // A notification ends the current wait early, as a stop does. One controller per wait, listening
+  // on `signal` only while it waits, so a long-lived subscription gathers no listeners.
+  const pause = async (ms: number) => {
+    if (woken || signal?.aborted) return;
+    const wait = new AbortController();
+    const stop = () => wait.abort();
+    signal?.addEventListener('abort', stop, { once: true });
+    wake = wait;
+    try {
+      await sleep(ms, wait.signal);
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      wake = null;
+    }
+  };
 
-  let retryMs = FIRST_RETRY_MS;
-  let outageMs = 0;
+  const hidden = createBackoff({ firstMs: FIRST_RETRY_MS, maxMs: deps.pollIntervalMs });
+  const outage = createBackoff({ firstMs: deps.pollIntervalMs, maxMs: MAX_OUTAGE_RETRY_MS });
+  let unreadable = false;
   try {
     while (!signal?.aborted && remaining > 0) {
       woken = false;
@@ -69,17 +73,19 @@ export async function* subscribeToAll(
         batch = await deps.readAll({ after, limit });
       } catch (err) {
         if (!isEventStoreUnavailable(err)) throw err;
-        outageMs = Math.min(Math.max(outageMs * 2, deps.pollIntervalMs), MAX_OUTAGE_RETRY_MS);
-        deps.logger?.warn({ err, retry_in_ms: outageMs }, 'event store subscription cannot read; retrying');
-        await sleep(outageMs);
+        unreadable = true;
+        const wait = outage.next();
+        deps.logger?.warn({ err, retry_in_ms: wait }, 'event store subscription cannot read; retrying');
+        await pause(wait);
         continue;
       }
-      if (outageMs > 0) deps.logger?.info('event store subscription reading again');
-      outageMs = 0;
+      if (unreadable) deps.logger?.info('event store subscription reading again');
+      unreadable = false;
+      outage.reset();
       if (signal?.aborted) break;
 
       if (batch.length > 0) {
-        retryMs = FIRST_RETRY_MS;
+        hidden.reset();
         after = batch[batch.length - 1]!.position;
         remaining -= batch.length;
         yield batch;
@@ -97,12 +103,11 @@ export async function* subscribeToAll(
       // running transaction: look again soon rather than after a full poll interval.
       const pending = notified !== null && (after === null || decodePosition(after).high < notified);
       if (pending) {
-        await sleep(retryMs);
-        retryMs = Math.min(retryMs * 2, deps.pollIntervalMs);
+        await pause(hidden.next());
       } else {
         notified = null;
-        retryMs = FIRST_RETRY_MS;
-        await sleep(deps.pollIntervalMs);
+        hidden.reset();
+        await pause(deps.pollIntervalMs);
       }
     }
   } finally {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type BackoffPolicy, backoffDelay, sleep } from '@publisher/coordination';
 import { isDomainError } from '@publisher/domain';
 import { type EventStore, isWrongExpectedVersion, type NewEvent, type Position } from '@publisher/event-store';
 import { HttpError, httpError } from '@publisher/platform';
@@ -6,6 +7,9 @@ import { type IfMatch, ifMatchSatisfied } from '../if-match.ts';
 import { type CommandContext, eventMetadata } from '../metadata.ts';
 import type { AggregateSpec } from './aggregates.ts';
 import type { StateCache } from './state-cache.ts';
+
+/** A lost append race retries after a jittered pause, so this round's racers do not collide again in lockstep. */
+export const CONFLICT_BACKOFF: BackoffPolicy = { firstMs: 2, maxMs: 50, jitter: 'full' };
 
 /** The record after a command, its revision (ETag) and the position of its last event. */
 export interface CommandResult<Existing> {
@@ -150,8 +154,7 @@ export async function executeCommand<
         });
       }
       forceFresh = true;
-      // Jittered pause, so the racers of this round do not collide again in lockstep.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * conflicts));
+      await sleep(backoffDelay(CONFLICT_BACKOFF, conflicts - 1));
     }
   }
 }

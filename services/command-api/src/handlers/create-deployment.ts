@@ -1,3 +1,4 @@
+import { backoffDelay, sleep } from '@publisher/coordination';
 import {
   type Deployment,
   type DeploymentReservation,
@@ -15,7 +16,7 @@ import { type EventStore, isWrongExpectedVersion, type Position } from '@publish
 import { HttpError } from '@publisher/platform';
 import { type CommandContext, eventMetadata } from '../metadata.ts';
 import { deployments } from './aggregates.ts';
-import { type CommandResult, loadAggregate } from './command-handler.ts';
+import { CONFLICT_BACKOFF, type CommandResult, loadAggregate } from './command-handler.ts';
 import type { StateCache } from './state-cache.ts';
 
 export interface NewDeployment {
@@ -116,8 +117,7 @@ export async function createDeployment(
           },
         );
       }
-      // Jittered pause, so the racers of this round do not collide again in lockstep.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attempt));
+      await sleep(backoffDelay(CONFLICT_BACKOFF, attempt - 1));
       continue;
     }
     const position = await repairDeployment(deps, ctx, reserved.data);
@@ -166,10 +166,7 @@ async function repairDeployment(
 }
 
 async function readBackResult(deps: CreateDeploymentDeps, id: string): Promise<CommandResult<Deployment>> {
-  const events = await deps.store.readStream(deployments.stream(id));
-  let state: DeploymentState = deployments.initial;
-  for (const e of events) state = deployments.evolve(state, { type: e.type, data: e.data } as never);
-  const last = events[events.length - 1];
-  if (!last || !deployments.exists(state)) throw new Error(`deployment ${id} vanished after its creation`);
-  return { record: state, revision: last.revision, position: last.position };
+  const { state, revision, position } = await loadAggregate(deps.store, deployments, id);
+  if (position === null || !deployments.exists(state)) throw new Error(`deployment ${id} vanished after its creation`);
+  return { record: state, revision, position };
 }

@@ -1,11 +1,11 @@
 import type { CreateDeploymentBody } from '@publisher/contracts';
-import { accountForCreate, assertMayCreate } from '@publisher/platform';
+import { API_PREFIX, accountForCreate, assertMayCreate } from '@publisher/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CommandApiDeps } from '../deps.ts';
 import { idempotent } from '../idempotency/idempotent.ts';
 import { createdRecords } from '../idempotency/restore.ts';
 import { commandContext } from '../metadata.ts';
-import { API_PREFIX, commandResponse } from '../routes/responses.ts';
+import { commandResponse } from '../routes/responses.ts';
 import { deployments } from './aggregates.ts';
 import { createDeployment } from './create-deployment.ts';
 import { assertJsonDepth } from './json-checks.ts';

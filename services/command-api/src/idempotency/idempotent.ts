@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { deterministicUuid } from '@publisher/domain';
 import { HttpError } from '@publisher/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendResponse } from '../routes/responses.ts';
 import type { IdempotencyStore, StoredResponse } from './store.ts';
 
 // Namespace of ids derived from Idempotency-Keys; changing it would break recovery of old keys.
@@ -47,10 +48,6 @@ function idempotencyScope(request: FastifyRequest): number {
   return request.principal.account_id ?? PLATFORM_SCOPE;
 }
 
-function send(reply: FastifyReply, response: StoredResponse): FastifyReply {
-  return reply.code(response.status).headers(response.headers).send(response.body);
-}
-
 /**
  * Runs a create under the request's `Idempotency-Key`, if any: the same key and body replay the
  * original response (with `Idempotent-Replayed: true`), the same key with another body is a 422,
@@ -67,13 +64,13 @@ export async function idempotent(
 ): Promise<FastifyReply> {
   const key = request.headers['idempotency-key'];
   if (typeof key !== 'string') {
-    return send(reply, await execute({ id: () => randomUUID(), recovering: false, keyed: false }));
+    return sendResponse(reply, await execute({ id: () => randomUUID(), recovering: false, keyed: false }));
   }
   const accountId = idempotencyScope(request);
   const claim = await store.claim(accountId, key, requestHash(request));
   switch (claim.kind) {
     case 'replay':
-      return send(reply.header('idempotent-replayed', 'true'), claim.response);
+      return sendResponse(reply.header('idempotent-replayed', 'true'), claim.response);
     case 'mismatch':
       throw new HttpError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
     case 'in_progress':
@@ -104,5 +101,5 @@ export async function idempotent(
     // The command succeeded; the key stays claimed until its lease ends, then a repeat recovers it.
     request.log.warn({ err }, 'idempotency response not stored');
   }
-  return send(reply, response);
+  return sendResponse(reply, response);
 }

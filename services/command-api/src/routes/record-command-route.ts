@@ -1,12 +1,12 @@
 import { CommandHeaders, IdParams } from '@publisher/contracts';
-import { assertMayWrite, assertMayWriteRecord, httpError, type Tenant } from '@publisher/platform';
+import { assertMayWrite, assertMayWriteRecord, errorResponses, httpError, type Tenant } from '@publisher/platform';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { AggregateSpec } from '../handlers/aggregates.ts';
 import { type CommandDeps, executeCommand } from '../handlers/command-handler.ts';
 import { parseIfMatch } from '../if-match.ts';
 import { commandContext } from '../metadata.ts';
-import { commandResponse, emptyBodyAsObject, errorResponses, hasRequiredFields, sendResponse } from './responses.ts';
+import { COMMAND_ERRORS, commandResponse, emptyBodyAsObject, hasRequiredFields, sendResponse } from './responses.ts';
 
 export interface RecordCommandRoute<State extends { status: string }, Existing extends State & Tenant, Command, Event> {
   method: 'POST' | 'PATCH' | 'DELETE';
@@ -48,7 +48,7 @@ export function recordCommandRoute<State extends { status: string }, Existing ex
       params: IdParams,
       headers: CommandHeaders,
       ...(route.body && { body: route.body }),
-      response: { 200: route.response, ...errorResponses(404, 409, 412) },
+      response: { 200: route.response, ...errorResponses([...COMMAND_ERRORS, 404, 409, 412]) },
     },
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       assertMayWrite(request.principal);

@@ -1,12 +1,12 @@
 import { EventPosition, IdParams } from '@publisher/contracts';
-import { canRead, httpError, success, type Tenant } from '@publisher/platform';
+import { canRead, errorResponses, httpError, success, type Tenant } from '@publisher/platform';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
 import type { AggregateSpec } from '../handlers/aggregates.ts';
 import type { CommandDeps } from '../handlers/command-handler.ts';
 import { readAggregate } from '../handlers/read-aggregate.ts';
 import { etagOf } from '../if-match.ts';
-import { errorResponses } from './responses.ts';
+import { COMMAND_ERRORS } from './responses.ts';
 
 const ReadQuery = Type.Object(
   {
@@ -72,7 +72,7 @@ export function recordReadRoute<
       response: {
         200: route.response,
         304: { type: 'null', description: 'not modified (If-None-Match matched the ETag)' },
-        ...errorResponses(404),
+        ...errorResponses([...COMMAND_ERRORS, 404]),
       },
     },
     handler: async (request: FastifyRequest, reply: FastifyReply) => {

@@ -1,5 +1,5 @@
 import { CommandHeaders, IdParams, RedriveBody, RedriveResult, SuccessEnvelope } from '@publisher/contracts';
-import { success, type Tenant } from '@publisher/platform';
+import { errorResponses, success, type Tenant } from '@publisher/platform';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { AggregateSpec } from '../handlers/aggregates.ts';
@@ -7,7 +7,7 @@ import type { CommandDeps } from '../handlers/command-handler.ts';
 import { assertMayRedrive, type RedriveAction, type RedriveOutcome, runRedrive } from '../handlers/redrive.ts';
 import { etagOf, parseIfMatch } from '../if-match.ts';
 import { commandContext } from '../metadata.ts';
-import { errorResponses } from './responses.ts';
+import { COMMAND_ERRORS } from './responses.ts';
 
 export interface RedriveRoute<State extends { status: string }, Existing extends State & Tenant, Command, Event> {
   /** Relative to the resource, e.g. `/:id/republish`. */
@@ -52,7 +52,7 @@ export function redriveRoute<State extends { status: string }, Existing extends 
       response: {
         200: { ...Response, description: 'dry run: what would be recorded and sent; nothing was' },
         202: { ...Response, description: 'recorded; the relay or the publishing worker carries it out' },
-        ...errorResponses(404, 409, 412),
+        ...errorResponses([...COMMAND_ERRORS, 404, 409, 412]),
       },
     },
     handler: async (request: FastifyRequest, reply: FastifyReply) => {

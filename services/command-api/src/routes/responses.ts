@@ -1,19 +1,16 @@
 import type { Position } from '@publisher/event-store';
-import { errorResponses as platformErrorResponses, success } from '@publisher/platform';
+import { success } from '@publisher/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { StoredResponse } from '../idempotency/store.ts';
 import { etagOf } from '../if-match.ts';
 
-export { API_PREFIX } from '@publisher/platform';
-
 /**
- * Error responses of a route, for the OpenAPI document (the bodies are the error envelope).
+ * The error statuses every command route can answer (a body-bearing route adds 413/415), for
+ * platform's `errorResponses`.
  * @example
- * response: { 200: SuccessEnvelope(X), ...errorResponses(404, 409) }
+ * response: { 200: SuccessEnvelope(X), ...errorResponses([...COMMAND_ERRORS, 404, 409]) }
  */
-export function errorResponses(...extra: number[]) {
-  return platformErrorResponses([400, 401, 403, 413, 415, 429, 503, ...extra]);
-}
+export const COMMAND_ERRORS = [400, 401, 403, 413, 415, 429, 503] as const;
 
 /**
  * A command's response: the record after it in the success envelope, `ETag` = its revision,

@@ -12,6 +12,7 @@ import {
   UpdateDeploymentBody,
 } from '@publisher/contracts';
 import type { DeploymentCommand } from '@publisher/domain';
+import { errorResponses } from '@publisher/platform';
 import type { FastifyReply } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { CommandApiDeps } from '../../deps.ts';
@@ -21,7 +22,7 @@ import { assertJsonDepth } from '../../handlers/json-checks.ts';
 import { recordCommandRoute } from '../record-command-route.ts';
 import { recordReadRoute } from '../record-read-route.ts';
 import { redriveRoute, republishEffect } from '../redrive-route.ts';
-import { errorResponses } from '../responses.ts';
+import { COMMAND_ERRORS } from '../responses.ts';
 
 const tags = ['deployments'];
 const DeploymentResponse = SuccessEnvelope(DeploymentRepresentation);
@@ -43,7 +44,7 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
         summary: 'Create a deployment of a site with the site’s next version (status pending)',
         headers: CreateHeaders,
         body: CreateDeploymentBody,
-        response: { 201: DeploymentResponse, ...errorResponses(409, 422) },
+        response: { 201: DeploymentResponse, ...errorResponses([...COMMAND_ERRORS, 409, 422]) },
       },
     },
     async (request, reply) => deploySite(deps, request, reply as FastifyReply, request.body),

@@ -10,7 +10,7 @@ import {
   UpdatePublishingRecordBody,
 } from '@publisher/contracts';
 import type { PublishingRecordCommand } from '@publisher/domain';
-import { accountForCreate, assertMayCreate } from '@publisher/platform';
+import { API_PREFIX, accountForCreate, assertMayCreate, errorResponses } from '@publisher/platform';
 import type { FastifyReply } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { CommandApiDeps } from '../../deps.ts';
@@ -23,7 +23,7 @@ import { commandContext } from '../../metadata.ts';
 import { recordCommandRoute } from '../record-command-route.ts';
 import { recordReadRoute } from '../record-read-route.ts';
 import { redriveRoute, republishEffect } from '../redrive-route.ts';
-import { API_PREFIX, commandResponse, errorResponses } from '../responses.ts';
+import { COMMAND_ERRORS, commandResponse } from '../responses.ts';
 
 const tags = ['publishing-records'];
 const RecordResponse = SuccessEnvelope(PublishingRecordRepresentation);
@@ -45,7 +45,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
           'Create a publishing record (status pending) in the caller’s account, or the one `account_id` names (any account for developer and system_bot)',
         headers: CreateHeaders,
         body: CreatePublishingRecordBody,
-        response: { 201: RecordResponse, ...errorResponses(409, 422) },
+        response: { 201: RecordResponse, ...errorResponses([...COMMAND_ERRORS, 409, 422]) },
       },
     },
     async (request, reply) => {

@@ -8,7 +8,7 @@ import {
   SuccessEnvelope,
 } from '@publisher/contracts';
 import { comparePositions } from '@publisher/event-store';
-import { accountForCreate, assertMayCreate } from '@publisher/platform';
+import { accountForCreate, assertMayCreate, errorResponses } from '@publisher/platform';
 import type { FastifyReply } from 'fastify';
 import type { CommandApiDeps } from '../../deps.ts';
 import { publishingRecords } from '../../handlers/aggregates.ts';
@@ -18,7 +18,7 @@ import { assertDestinationConfigs, assertJsonDepth } from '../../handlers/json-c
 import { idempotent } from '../../idempotency/idempotent.ts';
 import { createdRecords } from '../../idempotency/restore.ts';
 import { commandContext } from '../../metadata.ts';
-import { commandResponse, errorResponses } from '../responses.ts';
+import { COMMAND_ERRORS, commandResponse } from '../responses.ts';
 
 const tags = ['root actions'];
 
@@ -34,7 +34,7 @@ const rootActionRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
           'The records are separate streams, created in parallel. If the request fails half-way, repeat it with the same Idempotency-Key to complete it without duplicates. `X-Position` is the position of the last event written.',
         headers: CreateHeaders,
         body: PublishBody,
-        response: { 201: SuccessEnvelope(PublishResult), ...errorResponses(409, 422) },
+        response: { 201: SuccessEnvelope(PublishResult), ...errorResponses([...COMMAND_ERRORS, 409, 422]) },
       },
     },
     async (request, reply) => {
@@ -83,7 +83,7 @@ const rootActionRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
         summary: 'Deploy a site: a new pending deployment with the site’s next version',
         headers: CreateHeaders,
         body: CreateDeploymentBody,
-        response: { 201: SuccessEnvelope(DeploymentRepresentation), ...errorResponses(409, 422) },
+        response: { 201: SuccessEnvelope(DeploymentRepresentation), ...errorResponses([...COMMAND_ERRORS, 409, 422]) },
       },
     },
     async (request, reply) => deploySite(deps, request, reply as FastifyReply, request.body),

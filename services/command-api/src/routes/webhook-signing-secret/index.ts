@@ -5,9 +5,9 @@ import {
   SuccessEnvelope,
   WebhookSigningSecret,
 } from '@publisher/contracts';
-import { httpError, type Principal, success } from '@publisher/platform';
+import { errorResponses, httpError, type Principal, success } from '@publisher/platform';
 import type { SigningSecrets, WebhookSecretStore } from '@publisher/webhook-secrets';
-import { emptyBodyAsObject, errorResponses } from '../responses.ts';
+import { COMMAND_ERRORS, emptyBodyAsObject } from '../responses.ts';
 
 const tags = ['webhook signing secret'];
 const DEFAULT_GRACE_SECONDS = 86_400;
@@ -56,7 +56,7 @@ const webhookSigningSecretRoutes: FastifyPluginAsyncTypebox<{ secrets: WebhookSe
       schema: {
         tags,
         summary: 'The account’s webhook signing secret (created on first use); admins and owners only',
-        response: { 200: SuccessEnvelope(WebhookSigningSecret), ...errorResponses() },
+        response: { 200: SuccessEnvelope(WebhookSigningSecret), ...errorResponses(COMMAND_ERRORS) },
       },
     },
     async (request) => {
@@ -73,7 +73,7 @@ const webhookSigningSecretRoutes: FastifyPluginAsyncTypebox<{ secrets: WebhookSe
         tags,
         summary: 'Replace the account’s webhook signing secret; the previous one keeps signing for grace_seconds',
         body: RotateWebhookSigningSecretBody,
-        response: { 200: SuccessEnvelope(WebhookSigningSecret), ...errorResponses() },
+        response: { 200: SuccessEnvelope(WebhookSigningSecret), ...errorResponses(COMMAND_ERRORS) },
       },
     },
     async (request) => {
