@@ -37,6 +37,9 @@ export interface WriteBatchResult {
   poison: PoisonEventError | null;
 }
 
+/** SQLSTATE the closing compare-and-set raises when another writer moved the checkpoint. */
+const CHECKPOINT_MOVED = 'PJ001';
+
 const lit = (value: string | null) => (value === null ? 'NULL' : escapeLiteral(value));
 
 /**
@@ -45,10 +48,14 @@ const lit = (value: string | null) => (value === null ? 'NULL' : escapeLiteral(v
  * at any point leaves read models and checkpoint agreeing, and re-delivering the batch changes
  * nothing. Effects of events before a poison event are committed; nothing after it.
  *
- * The transaction opens by taking the swap fence (shared) and locking the checkpoint row, and
- * refuses to go on unless the checkpoint is still `expected`: this is the compare-and-set, done
- * first so the row stays locked until the checkpoint is moved at the end. Opening and closing
- * statements travel as one round trip each (replays are bound by round trips).
+ * The transaction opens by taking the swap fence (shared) and reading the checkpoint, and refuses
+ * to go on unless it is still `expected`. Nothing before the first write takes a transaction id —
+ * loads and the fold run without one — because the event store shows subscribers only events older
+ * than every running transaction that has one: the shorter a batch holds one, the sooner the relay,
+ * the read API's `min_position` and this projector see new events (a rebuild writing beside the live
+ * projector matters most). The compare-and-set is the closing statement: it moves the checkpoint only
+ * from `expected` and aborts the whole batch otherwise. Opening and closing statements travel as one
+ * round trip each (replays are bound by round trips).
  *
  * @throws CheckpointMovedError when the checkpoint is no longer `expected` (a rebuild swapped the
  *   tables, or another writer); the caller re-reads it and subscribes again.
@@ -64,7 +71,7 @@ export async function writeBatch(session: Session, o: WriteBatchOptions): Promis
     const opened = (await client.query(
       `BEGIN;
        SELECT pg_advisory_xact_lock_shared(${READ_MODEL_LOCK_CLASS}, hashtext(${lit(lockKeys.swap(o.projection))}));
-       SELECT position FROM ${checkpoints} WHERE name = ${lit(o.projection)} FOR UPDATE;`,
+       SELECT position FROM ${checkpoints} WHERE name = ${lit(o.projection)};`,
     )) as unknown as Array<{ rows: Array<{ position: string | null }> }>;
     open = true;
     const current = opened[2]?.rows[0];
@@ -92,11 +99,21 @@ export async function writeBatch(session: Session, o: WriteBatchOptions): Promis
       for (const row of result.records.values()) accounts.add(row.account_id);
       for (const row of result.deployments.values()) accounts.add(row.account_id);
       if (accounts.size <= NOTICE_ACCOUNTS_MAX) notice.accounts = [...accounts];
-      close = `UPDATE ${checkpoints} SET position = ${lit(position)}, updated_at = now() WHERE name = ${lit(o.projection)};
+      close = `DO $cas$ BEGIN
+          UPDATE ${checkpoints} SET position = ${lit(position)}, updated_at = now()
+           WHERE name = ${lit(o.projection)} AND position IS NOT DISTINCT FROM ${lit(o.expected)};
+          IF NOT FOUND THEN RAISE EXCEPTION 'checkpoint moved' USING ERRCODE = '${CHECKPOINT_MOVED}'; END IF;
+        END $cas$;
         ${o.notifySchema === undefined ? '' : `SELECT pg_notify(${lit(CHECKPOINT_CHANNEL)}, ${lit(JSON.stringify(notice))});`}
         COMMIT;`;
     }
-    await client.query(close);
+    try {
+      await client.query(close);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === CHECKPOINT_MOVED)
+        throw new CheckpointMovedError(o.expected, o.projection);
+      throw err;
+    }
     open = false;
     return { position, processed: result.processed, last: result.last, poison: result.poison };
   } catch (err) {
