@@ -37,8 +37,12 @@ async function stopAll(code: number): Promise<void> {
   if (stopping) {
     // A second signal forces the exit — but not the copy of the first that arrives milliseconds
     // later (pnpm relays the signal it gets to its script, and Ctrl-C signals both): exiting then
-    // would leave services running without their database.
-    if (Date.now() - stoppingSince > 2000) process.exit(code);
+    // would leave services running without their database. A forced exit takes the services down
+    // with it: a child still in its graceful stop would otherwise outlive the script that owns it.
+    if (Date.now() - stoppingSince > 2000) {
+      for (const child of children.values()) child.kill('SIGKILL');
+      process.exit(code);
+    }
     return;
   }
   stopping = true;

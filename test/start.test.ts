@@ -287,3 +287,40 @@ t.test('pnpm start again (data kept): SIGTERM to the pnpm process alone', async 
   await createAndReadBack(t, s);
   await stopAndCheck(t, s, () => s.child.kill('SIGTERM'));
 });
+
+t.test('a second signal two seconds into a stop that hangs: the services go down with the script', async (t) => {
+  const s = await startPublisher();
+  const group = s.child.pid!;
+  t.teardown(() => {
+    if (s.child.exitCode === null && s.child.signalCode === null) process.kill(-group, 'SIGKILL');
+    for (const p of leftovers(group)) process.kill(Number(p.split(':')[0]), 'SIGKILL');
+  });
+  await until('the read API', async () => (await fetch(`http://127.0.0.1:${s.ports.READ_API_PORT}/health`)).ok, s);
+  const pidOf = (pattern: RegExp) =>
+    Number(
+      leftovers(group)
+        .find((p) => pattern.test(p))
+        ?.split(':')[0] ?? 0,
+    );
+  const script = pidOf(/^\d+: \S*node --import tsx scripts\/start\.ts/); // not pnpm's `sh -c`
+  const readApi = pidOf(/read-api\/dist\//);
+  t.ok(script > 0 && readApi > 0, 'start.ts and the read API are running');
+  const alive = (pid: number) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+    } catch {
+      return false;
+    }
+  };
+  // A stopped process cannot finish its graceful stop: the first signal's stop hangs on it.
+  process.kill(readApi, 'SIGSTOP');
+  process.kill(script, 'SIGTERM');
+  await new Promise((r) => setTimeout(r, 2500));
+  t.ok(alive(script), 'the first signal waits for the services');
+  process.kill(script, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while ((alive(script) || alive(readApi)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  t.notOk(alive(script), 'the second signal ends start.ts');
+  t.notOk(alive(readApi), 'and the service still stopping was killed with it');
+});
