@@ -73,7 +73,7 @@ export function createWebhookSecretStore(pool: pg.Pool): WebhookSecretStore {
       return created;
     },
     async rotate(accountId, graceSeconds) {
-      // The lock serialises rotations of one account (two at once would both retire the same secret).
+      // One rotation of an account at a time: a second at once would fail on the one-current-secret index.
       return withAdvisoryXactLock(pool, `webhook-secrets:rotate:${accountId}`, async (client) => {
         await client.query(`DELETE FROM ${WEBHOOK_SECRETS_TABLE} WHERE account_id = $1 AND expires_at <= now()`, [
           accountId,
