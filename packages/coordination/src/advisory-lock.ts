@@ -41,7 +41,7 @@ export async function withAdvisoryXactLock<T>(
     await client.query('ROLLBACK').catch(() => {});
     throw err;
   } finally {
-    // A connection that failed mid-transaction is dropped, not handed to the next user.
+    // After a failure the connection may be broken: it is dropped, not handed to the next user.
     client.release(failed instanceof Error ? failed : undefined);
   }
 }
