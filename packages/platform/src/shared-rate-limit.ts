@@ -1,3 +1,4 @@
+import { withAdvisoryXactLock } from '@publisher/coordination';
 import type pg from 'pg';
 import type { FixedWindowLimiter, WindowUse } from './rate-limit.ts';
 
@@ -307,10 +308,7 @@ export const RATE_LIMIT_SCHEMA = 'rate_limit';
  * await migrateRateLimit(pool);
  */
 export async function migrateRateLimit(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('publisher.rate_limit.migrate'))");
+  await withAdvisoryXactLock(pool, 'rate-limit:migrate', async (client) => {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${RATE_LIMIT_SCHEMA}`);
     // opened_at: the window's start, in ms of the database's clock; granted: leased in it so far.
     await client.query(`CREATE TABLE IF NOT EXISTS ${RATE_LIMIT_SCHEMA}.windows (
@@ -319,13 +317,7 @@ export async function migrateRateLimit(pool: pg.Pool): Promise<void> {
       granted integer NOT NULL,
       last_grant integer NOT NULL
     )`);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 const NOW_MS = `(extract(epoch FROM clock_timestamp()) * 1000)::bigint`;

@@ -1,7 +1,8 @@
+import { applyMigrations, withAdvisoryXactLock } from '@publisher/coordination';
 import type pg from 'pg';
 import { AUDIT_TRAIL_SCHEMA, accessLogSql } from './access-log.ts';
 import { READ_MODEL_CONTROL_SCHEMA, READ_MODEL_SCHEMA, READ_MODELS_PROJECTION } from './database.ts';
-import { controlSql, indexSql, MIGRATIONS, READ_MODEL_LOCK_CLASS } from './schema-sql.ts';
+import { controlSql, indexSql, MIGRATIONS } from './schema-sql.ts';
 
 /** Quotes an SQL identifier (schema names come from code and configuration, never from requests). */
 export function quoteIdent(name: string): string {
@@ -28,44 +29,19 @@ export interface MigrateReadModelOptions {
 export async function migrateReadModel(pool: pg.Pool, options: MigrateReadModelOptions = {}): Promise<number[]> {
   const schema = options.schema ?? READ_MODEL_SCHEMA;
   const s = quoteIdent(schema);
-  const client = await pool.connect();
-  let failed: unknown;
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [READ_MODEL_LOCK_CLASS, `migrate:${schema}`]);
+  const applied = await withAdvisoryXactLock(pool, `read-model:migrate:${schema}`, async (client) => {
     await client.query(controlSql(quoteIdent(READ_MODEL_CONTROL_SCHEMA)));
     await client.query(accessLogSql(quoteIdent(AUDIT_TRAIL_SCHEMA)));
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${s}.migrations (version int PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-    );
-    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${s}.migrations`);
-    const done = new Set(rows.map((r) => r.version));
-    const applied: number[] = [];
-    for (const m of MIGRATIONS) {
-      if (done.has(m.version)) continue;
-      await client.query(m.sql(s));
-      await client.query(`INSERT INTO ${s}.migrations (version, description) VALUES ($1, $2)`, [
-        m.version,
-        m.description,
-      ]);
-      applied.push(m.version);
-    }
+    const applied = await applyMigrations(client, s, MIGRATIONS);
     if (options.indexes ?? true) await client.query(indexSql(s));
     await client.query(
       `INSERT INTO ${s}.projection_checkpoints (name, position) VALUES ($1, NULL) ON CONFLICT (name) DO NOTHING`,
       [READ_MODELS_PROJECTION],
     );
-    await client.query('COMMIT');
-    if (applied.length > 0) options.logger?.info({ schema, applied }, 'read model migrated');
     return applied;
-  } catch (err) {
-    failed = err;
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release(failed instanceof Error ? failed : undefined);
-  }
+  });
+  if (applied.length > 0) options.logger?.info({ schema, applied }, 'read model migrated');
+  return applied;
 }
 
 /**

@@ -3,15 +3,7 @@
  * secondary indexes are kept apart (`indexSql`) because a rebuild creates them only after its
  * replay, which makes the replay several times faster. `{schema}` is quoted by the caller.
  */
-
-export interface Migration {
-  version: number;
-  description: string;
-  sql: (schema: string) => string;
-}
-
-/** Fixed first half of the read model's two-int advisory-lock keys ("rmod"). */
-export const READ_MODEL_LOCK_CLASS = 0x726d6f64;
+import type { Migration } from '@publisher/coordination';
 
 export const MIGRATIONS: Migration[] = [
   {

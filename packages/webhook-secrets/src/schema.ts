@@ -1,11 +1,9 @@
+import { withAdvisoryXactLock } from '@publisher/coordination';
 import type pg from 'pg';
 
 /** Schema of the signing secrets: apart from the event store, read models and every Kafka path. */
 export const WEBHOOK_SECRETS_SCHEMA = 'webhook_secrets';
 export const WEBHOOK_SECRETS_TABLE = `${WEBHOOK_SECRETS_SCHEMA}.signing_secrets`;
-
-// An arbitrary fixed key: serialises the command API's and the worker's concurrent start-ups.
-const MIGRATION_LOCK_KEY = 0x77687363; // "whsc"
 
 /**
  * Creates the signing-secret table if missing. Idempotent; the command API and the worker both run
@@ -14,10 +12,8 @@ const MIGRATION_LOCK_KEY = 0x77687363; // "whsc"
  * await migrateWebhookSecrets(pool);
  */
 export async function migrateWebhookSecrets(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+  // The lock serialises the command API's and the worker's concurrent start-ups.
+  await withAdvisoryXactLock(pool, 'webhook-secrets:migrate', async (client) => {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${WEBHOOK_SECRETS_SCHEMA}`);
     await client.query(`
       CREATE TABLE IF NOT EXISTS ${WEBHOOK_SECRETS_TABLE} (
@@ -32,11 +28,5 @@ export async function migrateWebhookSecrets(pool: pg.Pool): Promise<void> {
     await client.query(
       `CREATE UNIQUE INDEX IF NOT EXISTS signing_secrets_current ON ${WEBHOOK_SECRETS_TABLE} (account_id) WHERE expires_at IS NULL`,
     );
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -1,3 +1,4 @@
+import { withAdvisoryXactLock } from '@publisher/coordination';
 import type pg from 'pg';
 import { WEBHOOK_SECRETS_TABLE } from './schema.ts';
 import { generateSigningSecret } from './standard-webhooks.ts';
@@ -72,11 +73,8 @@ export function createWebhookSecretStore(pool: pg.Pool): WebhookSecretStore {
       return created;
     },
     async rotate(accountId, graceSeconds) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        // Serialises rotations of one account (two at once would both retire the same secret).
-        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [0x77687363, accountId % 2 ** 31]);
+      // One rotation of an account at a time: a second at once would fail on the one-current-secret index.
+      return withAdvisoryXactLock(pool, `webhook-secrets:rotate:${accountId}`, async (client) => {
         await client.query(`DELETE FROM ${WEBHOOK_SECRETS_TABLE} WHERE account_id = $1 AND expires_at <= now()`, [
           accountId,
         ]);
@@ -91,15 +89,8 @@ export function createWebhookSecretStore(pool: pg.Pool): WebhookSecretStore {
           accountId,
           generateSigningSecret(),
         ]);
-        const rows = await read(client, accountId);
-        await client.query('COMMIT');
-        return shape(accountId, rows)!;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+        return shape(accountId, await read(client, accountId))!;
+      });
     },
   };
 }

@@ -68,4 +68,13 @@ t.test('store: one secret per account, created on first use, rotated with a grac
   t.same(immediate.retiring, [], 'grace 0 retires every earlier secret at once');
   const count = await pool.query('SELECT count(*)::int AS n FROM webhook_secrets.signing_secrets WHERE account_id = 1');
   t.ok(count.rows[0].n <= 3, 'expired secrets are deleted by later rotations');
+
+  // Without the account's rotation lock the second would insert a second current secret and fail.
+  const both = await Promise.all([store.rotate(2, 3600), store.rotate(2, 3600)]);
+  const after = await store.get(2);
+  t.ok(
+    both.some((r) => r.current.secret === after.current.secret),
+    'concurrent rotations both succeed, one after the other',
+  );
+  t.equal(after.retiring.length, 2, 'the first rotation’s secret and the original both still sign');
 });

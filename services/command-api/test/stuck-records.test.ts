@@ -1,3 +1,4 @@
+import { advisoryLock, advisoryUnlock } from '@publisher/coordination';
 import { loadProjectorConfig, start as startProjector } from '@publisher/projector';
 import { Scrape } from '@publisher/testing';
 import pg from 'pg';
@@ -100,10 +101,10 @@ t.test('one sweep at a time, and a stale read model never fails a record that mo
   holder.on('error', () => {}); // the database is dropped in teardown
   await holder.connect();
   t.teardown(() => holder.end());
-  await holder.query('SELECT pg_advisory_lock($1, $2)', [0x73776570, 1]);
+  await advisoryLock(holder, 'command-api:stuck-record-sweep');
   t.same(await sweeper.sweep(), { active: false, found: 0, failed: [], movedOn: [] });
   t.same(await failures(api, locked), []);
-  await holder.query('SELECT pg_advisory_unlock($1, $2)', [0x73776570, 1]);
+  await advisoryUnlock(holder, 'command-api:stuck-record-sweep');
 
   // Two instances sweeping at once fail a record exactly once.
   const second = await buildApp(

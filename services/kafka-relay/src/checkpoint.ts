@@ -1,3 +1,4 @@
+import { withAdvisoryXactLock } from '@publisher/coordination';
 import type pg from 'pg';
 import { RelayError } from './errors.ts';
 
@@ -18,9 +19,6 @@ export interface CheckpointStore {
   save(name: string, expected: string | null, next: string | null): Promise<void>;
 }
 
-/** Serialises concurrent CREATE TABLE IF NOT EXISTS, which can otherwise fail on pg_type. */
-const MIGRATION_LOCK = 7_310_417_001;
-
 /**
  * @example
  * const checkpoints = createCheckpointStore(pool);
@@ -32,22 +30,14 @@ export function createCheckpointStore(pool: pg.Pool, table = 'relay_checkpoints'
   const ident = `"${table.replace(/"/g, '""')}"`;
   return {
     async migrate() {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-        await client.query(`CREATE TABLE IF NOT EXISTS ${ident} (
+      // The lock serialises concurrent CREATE TABLE IF NOT EXISTS, which can otherwise fail on pg_type.
+      await withAdvisoryXactLock(pool, 'kafka-relay:migrate', (client) =>
+        client.query(`CREATE TABLE IF NOT EXISTS ${ident} (
           name text PRIMARY KEY,
           position text,
           updated_at timestamptz NOT NULL DEFAULT now()
-        )`);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+        )`),
+      );
     },
     async load(name) {
       await pool.query(`INSERT INTO ${ident} (name, position) VALUES ($1, NULL) ON CONFLICT (name) DO NOTHING`, [name]);

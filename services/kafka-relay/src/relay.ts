@@ -1,5 +1,5 @@
 import { PUBLISHER_TOPICS } from '@publisher/contracts';
-import { createBackoff, sleep } from '@publisher/coordination';
+import { acquireLeadership, createBackoff, type Leadership, sleep } from '@publisher/coordination';
 import { foldRelayControl, type RelayControlEvent, relayControlStream } from '@publisher/domain';
 import { type EventStore, idleConnectionError, selectEventStore } from '@publisher/event-store';
 import { inSpan, linkTo, ServiceMetrics, SpanKind, serveMetrics } from '@publisher/telemetry';
@@ -10,7 +10,6 @@ import { type CheckpointStore, createCheckpointStore } from './checkpoint.ts';
 import { type RelayConfig, type RelayOptions, relayDefaults } from './config.ts';
 import { isRelayError } from './errors.ts';
 import { createKafka, createRelayProducer, ensureTopics } from './kafka.ts';
-import { acquireLeadership } from './leader.ts';
 import { initialRelayState, type RelayState, relayMetrics, type SendObserver, serveStatus } from './metrics.ts';
 import { type PreparedBatch, prefetch, prepareBatches } from './pipeline.ts';
 import { installFastRecordEncoder } from './record-encoder.ts';
@@ -157,16 +156,20 @@ async function supervise(ctx: RelayContext): Promise<void> {
   const retry = createBackoff({ firstMs: 500, maxMs: config.maxBackoffMs });
   while (!signal.aborted) {
     state.role = 'standby';
-    let leadership: Awaited<ReturnType<typeof acquireLeadership>> | null = null;
+    let leadership: Leadership | null = null;
     try {
       leadership = await acquireLeadership({
-        connectionString: config.databaseUrl,
-        name: config.name,
+        name: `kafka-relay:${config.name}`,
+        client: {
+          connectionString: config.databaseUrl,
+          // The pid in the session name lets operators (and tests) see which process is the active relay.
+          application_name: `${config.name}-lock-${process.pid}`,
+          connectionTimeoutMillis: config.database.connectTimeoutMs,
+          query_timeout: config.database.queryTimeoutMs,
+        },
         signal,
         logger,
         retryMs: config.lockRetryMs,
-        connectTimeoutMs: config.database.connectTimeoutMs,
-        queryTimeoutMs: config.database.queryTimeoutMs,
       });
       state.role = 'active';
       const active = AbortSignal.any([signal, leadership.signal]);

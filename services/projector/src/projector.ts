@@ -1,4 +1,4 @@
-import { createBackoff, sleep } from '@publisher/coordination';
+import { acquireLeadership, createBackoff, type Leadership, sleep } from '@publisher/coordination';
 import type { EventStore, RecordedEvent } from '@publisher/event-store';
 import {
   markProjectionStopped,
@@ -11,7 +11,7 @@ import { inSpan } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import type { DatabaseTimeouts } from './config.ts';
 import { CheckpointMovedError, LeadershipLostError } from './errors.ts';
-import { lockKeys, openSession, type Session, tryAdvisoryLock } from './session.ts';
+import { lockKeys, type Session, sessionConfig, sessionOn } from './session.ts';
 import { LAG_EVENTS_CAP, type ProjectorStatus } from './status.ts';
 import { writeBatchIsolating } from './write-batch.ts';
 
@@ -168,19 +168,6 @@ export function startProjector(options: ProjectorOptions): Projector {
     }
   }
 
-  /** Holds the lock on `session` and projects until closing or the session ends. */
-  async function lead(session: Session): Promise<void> {
-    const lost = new AbortController();
-    let lostError: Error | null = null;
-    void session.ended.then((err) => {
-      lostError = err;
-      lost.abort();
-    });
-    const signal = AbortSignal.any([closing.signal, lost.signal]);
-    while (!signal.aborted) await project(session, signal);
-    if (lostError && !closing.signal.aborted) throw new LeadershipLostError({ cause: lostError });
-  }
-
   async function sampleLag(): Promise<void> {
     while (!closing.signal.aborted) {
       await pause(options.lagSampleMs ?? 5000);
@@ -197,26 +184,37 @@ export function startProjector(options: ProjectorOptions): Projector {
   async function run(): Promise<void> {
     const retry = createBackoff({ firstMs: 100, maxMs: 5000 });
     while (!closing.signal.aborted) {
-      let session: Session | undefined;
+      let leadership: Leadership | undefined;
       try {
-        session = await openSession({
-          connectionString: options.connectionString,
-          schema,
-          // The pid in the name tells operators (and tests) which process holds the lock.
-          applicationName: options.applicationName ?? `publisher-projector-${projection}-${process.pid}`,
-          timeouts: options.timeouts,
+        leadership = await acquireLeadership({
+          name: lockKeys.projection(projection),
+          client: sessionConfig({
+            connectionString: options.connectionString,
+            schema,
+            // The pid in the name tells operators (and tests) which process holds the lock.
+            applicationName: options.applicationName ?? `publisher-projector-${projection}-${process.pid}`,
+            timeouts: options.timeouts,
+          }),
+          signal: closing.signal,
+          logger: log,
+          retryMs: options.standbyRetryMs ?? 1000,
+          onStandby: () => {
+            status.state = 'standby';
+          },
+          onError: (err) => {
+            status.state = 'starting';
+            status.last_error = err instanceof Error ? err.message : String(err);
+          },
         });
-        let announced = false;
-        while (!(await tryAdvisoryLock(session.client, lockKeys.projection(projection)))) {
-          if (!announced) log.info('another instance holds the projection: standing by');
-          announced = true;
-          status.state = 'standby';
-          await pause(options.standbyRetryMs ?? 1000);
-          if (closing.signal.aborted) return;
-        }
         log.info('holding the projection lock: projecting');
         retry.reset();
-        await lead(session);
+        // Writes go through the lock's own session: when it ends, so does every way to write.
+        const session = sessionOn(leadership.client, schema);
+        const signal = AbortSignal.any([closing.signal, leadership.signal]);
+        while (!signal.aborted) await project(session, signal);
+        if (leadership.signal.aborted && !closing.signal.aborted) {
+          throw new LeadershipLostError({ cause: leadership.signal.reason });
+        }
       } catch (err) {
         if (closing.signal.aborted) break;
         status.last_error = err instanceof Error ? err.message : String(err);
@@ -225,7 +223,7 @@ export function startProjector(options: ProjectorOptions): Projector {
         log.warn({ err, retry_in_ms: wait }, 'projector loop failed; restarting');
         await pause(wait);
       } finally {
-        await session?.close();
+        await leadership?.release();
       }
     }
   }

@@ -1,3 +1,4 @@
+import { advisoryLock, advisoryUnlock, tryAdvisoryLock } from '@publisher/coordination';
 import { decodePosition, type EventStore } from '@publisher/event-store';
 import {
   CHECKPOINT_CHANNEL,
@@ -5,7 +6,6 @@ import {
   createReadModelIndexes,
   migrateReadModel,
   quoteIdent,
-  READ_MODEL_LOCK_CLASS,
   READ_MODEL_SCHEMA,
   READ_MODELS_PROJECTION,
 } from '@publisher/read-model';
@@ -13,7 +13,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { catchUp } from './catch-up.ts';
 import { isPoisonEvent, RebuildFailedError } from './errors.ts';
-import { lockKeys, openSession, tryAdvisoryLock } from './session.ts';
+import { lockKeys, openSession } from './session.ts';
 
 /** Default bound of a rebuild's write transaction (`maxTransactionMs`). */
 export const DEFAULT_MAX_TRANSACTION_MS = 20;
@@ -143,10 +143,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     report('swapping');
     // Exclusive side of the swap fence: waits for the live projector's batch in flight, then holds
     // its next batch back until the schemas are renamed.
-    await session.client.query('SELECT pg_advisory_lock($1, hashtext($2))', [
-      READ_MODEL_LOCK_CLASS,
-      lockKeys.swap(projection),
-    ]);
+    await advisoryLock(session.client, lockKeys.swap(projection));
     swapLocked = true;
     await phase('swapping');
     await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(old)} CASCADE`);
@@ -163,10 +160,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       await session.client.query('ROLLBACK').catch(() => {});
       throw err;
     }
-    await session.client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [
-      READ_MODEL_LOCK_CLASS,
-      lockKeys.swap(projection),
-    ]);
+    await advisoryUnlock(session.client, lockKeys.swap(projection));
     swapLocked = false;
     log.info({ events, position }, 'rebuild: swapped; dropping the old read models');
     // Waits for reads still running on the old tables; new reads already use the new ones.

@@ -1,9 +1,4 @@
-import {
-  READ_MODEL_LOCK_CLASS,
-  type ReadModelDatabase,
-  readModelSessionOptions,
-  readModelTypes,
-} from '@publisher/read-model';
+import { type ReadModelDatabase, readModelSessionOptions, readModelTypes } from '@publisher/read-model';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DatabaseTimeouts } from './config.ts';
@@ -19,8 +14,6 @@ export interface Session {
   schema: string;
   /** Kysely over this one session; unqualified tables are those of `schema` (its search_path). */
   db: Kysely<ReadModelDatabase>;
-  /** Settles when the session ends or fails (never rejects). */
-  ended: Promise<Error>;
   close(): Promise<void>;
 }
 
@@ -28,20 +21,23 @@ export interface SessionOptions {
   connectionString: string;
   schema: string;
   applicationName: string;
-  /** Extra `SET` statements for the session, e.g. `synchronous_commit = off` for a rebuild. */
+  /** Extra settings for the session, e.g. `synchronous_commit = off` for a rebuild. */
   settings?: Record<string, string>;
   /** Connect, statement (server side) and query (client side) timeouts; none when left out. */
   timeouts?: DatabaseTimeouts;
 }
 
 /**
- * Opens a session.
+ * The connection of a session (what `acquireLeadership` opens for the projector, and `openSession`).
  * @example
- * const s = await openSession({ connectionString, schema: 'read_model', applicationName: 'publisher-projector' });
- * if (await tryAdvisoryLock(s.client, 'projection:read_models')) …
+ * const leadership = await acquireLeadership({ name, client: sessionConfig(options), signal, logger });
  */
-export async function openSession(options: SessionOptions): Promise<Session> {
-  const client = new pg.Client({
+export function sessionConfig(options: SessionOptions): pg.ClientConfig {
+  // A batch transaction holds a transaction id, and the event store shows subscribers only events
+  // older than every running transaction: one left open (a paused process) would stall every
+  // subscriber. PostgreSQL ends such a session (and with it the lock) after 10 s.
+  const settings = { idle_in_transaction_session_timeout: '10000', ...options.settings };
+  return {
     connectionString: options.connectionString,
     application_name: options.applicationName,
     keepAlive: true,
@@ -53,23 +49,20 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       query_timeout: options.timeouts.queryTimeoutMs,
     }),
     // Unqualified read-model tables resolve in `schema`; timestamps come back as ISO strings.
-    options: readModelSessionOptions(options.schema),
+    options: [
+      readModelSessionOptions(options.schema),
+      ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
+    ].join(' '),
     types: readModelTypes,
-  });
-  let resolveEnded: (err: Error) => void = () => {};
-  const ended = new Promise<Error>((resolve) => {
-    resolveEnded = resolve;
-  });
-  client.on('error', (err) => resolveEnded(err));
-  client.on('end', () => resolveEnded(new Error('database session ended')));
-  await client.connect();
-  // A batch transaction holds a transaction id, and the event store shows subscribers only events
-  // older than every running transaction: one left open (a paused process) would stall every
-  // subscriber. PostgreSQL ends such a session (and with it the lock) after 10 s.
-  const settings = { idle_in_transaction_session_timeout: '10000', ...options.settings };
-  for (const [name, value] of Object.entries(settings)) {
-    await client.query('SELECT set_config($1, $2, false)', [name, value]);
-  }
+  };
+}
+
+/**
+ * A session over a connected client (the one holding the projection lock).
+ * @example
+ * const session = sessionOn(leadership.client, 'read_model');
+ */
+export function sessionOn(client: pg.Client, schema: string): Session {
   // Kysely asks a "pool" for connections: this one always hands out the same session.
   const pool = {
     options: {},
@@ -79,22 +72,25 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const db = new Kysely<ReadModelDatabase>({ dialect: new PostgresDialect({ pool }) });
   return {
     client,
-    schema: options.schema,
+    schema,
     db,
-    ended,
     close: async () => {
       await client.end().catch(() => {});
     },
   };
 }
 
-/** Tries to take a session-level advisory lock named `key`; true when this session now holds it. */
-export async function tryAdvisoryLock(client: pg.Client, key: string): Promise<boolean> {
-  const r = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [
-    READ_MODEL_LOCK_CLASS,
-    key,
-  ]);
-  return r.rows[0]?.locked === true;
+/**
+ * Opens a session of its own (a rebuild's).
+ * @example
+ * const s = await openSession({ connectionString, schema: 'read_model_rebuild', applicationName: 'publisher-rebuild' });
+ */
+export async function openSession(options: SessionOptions): Promise<Session> {
+  const client = new pg.Client(sessionConfig(options));
+  // A lost connection fails the next query; without a listener its error would end the process.
+  client.on('error', () => {});
+  await client.connect();
+  return sessionOn(client, options.schema);
 }
 
 /** Lock names; the swap lock fences batch transactions (shared) against a rebuild's swap (exclusive). */

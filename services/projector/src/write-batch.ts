@@ -1,3 +1,4 @@
+import { advisoryLockKey } from '@publisher/coordination';
 import type { RecordedEvent } from '@publisher/event-store';
 import {
   CHECKPOINT_CHANNEL,
@@ -8,7 +9,6 @@ import {
   loadPublishingRecords,
   NOTICE_ACCOUNTS_MAX,
   quoteIdent,
-  READ_MODEL_LOCK_CLASS,
   saveDeployments,
   savePublishingRecords,
 } from '@publisher/read-model';
@@ -70,7 +70,7 @@ export async function writeBatch(session: Session, o: WriteBatchOptions): Promis
     // the next one until the schemas are renamed; that one then sees the new checkpoint.
     const opened = (await client.query(
       `BEGIN;
-       SELECT pg_advisory_xact_lock_shared(${READ_MODEL_LOCK_CLASS}, hashtext(${lit(lockKeys.swap(o.projection))}));
+       SELECT pg_advisory_xact_lock_shared(${advisoryLockKey(lockKeys.swap(o.projection)).join(', ')});
        SELECT position FROM ${checkpoints} WHERE name = ${lit(o.projection)};`,
     )) as unknown as Array<{ rows: Array<{ position: string | null }> }>;
     open = true;

@@ -1,14 +1,10 @@
+import { advisoryLockKey, tryAdvisoryLock } from '@publisher/coordination';
 import { comparePositions, createPostgresEventStore } from '@publisher/event-store';
-import {
-  createReadModelConnection,
-  migrateReadModel,
-  READ_MODEL_LOCK_CLASS,
-  readCheckpoint,
-} from '@publisher/read-model';
+import { createReadModelConnection, migrateReadModel, readCheckpoint } from '@publisher/read-model';
 import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
-import { lockKeys, tryAdvisoryLock } from '../src/session.ts';
+import { lockKeys } from '../src/session.ts';
 import { foldAllEvents, loadAllRows } from './oracle.ts';
 import { appendWorkload, spawnProjector, waitFor } from './support.ts';
 
@@ -36,9 +32,10 @@ await migrateReadModel(rm.pool);
 async function leaderPid(): Promise<number | null> {
   const r = await rm.pool.query<{ name: string }>(
     `select distinct a.application_name as name from pg_locks l join pg_stat_activity a on a.pid = l.pid
-      where l.locktype = 'advisory' and l.granted and l.classid = $1::oid and a.application_name like 'publisher-projector-read_models-%'
+      where l.locktype = 'advisory' and l.granted and l.classid = $1::oid and l.objid = $2::oid and l.objsubid = 2
+        and a.application_name like 'publisher-projector-read_models-%'
         and l.database = (select oid from pg_database where datname = current_database())`,
-    [READ_MODEL_LOCK_CLASS],
+    [...advisoryLockKey(lockKeys.projection('read_models'))],
   );
   const name = r.rows[0]?.name;
   return name ? Number(name.split('-').pop()) : null;

@@ -3,6 +3,7 @@
  * Every statement is schema-qualified through `{schema}` (quoted by the caller), so a database
  * can hold several stores side by side.
  */
+import type { Migration } from '@publisher/coordination';
 
 /** Sentinels passed to `append_to_stream` for the non-numeric expected revisions. */
 export const EXPECT_NO_STREAM = -1;
@@ -10,17 +11,11 @@ export const EXPECT_ANY = -2;
 export const EXPECT_STREAM_EXISTS = -3;
 
 /**
- * Fixed first half of the two-int advisory-lock keys the store takes (the two-int and bigint key
- * spaces do not overlap, so this cannot collide with single-key locks such as a projector's).
- * Value: the first 31 bits of "publisher.event-store" in ASCII, arbitrary but stable.
+ * Fixed first half of the two-int advisory-lock keys of stream appends (`hashtext(stream)` is the
+ * second); the named locks of `@publisher/coordination` use another class, so none can collide.
+ * Value: "publ" in ASCII, arbitrary but stable.
  */
-export const ADVISORY_LOCK_CLASS = 0x7075626c;
-
-export interface Migration {
-  version: number;
-  description: string;
-  sql: (schema: string) => string;
-}
+const ADVISORY_LOCK_CLASS = 0x7075626c;
 
 export const MIGRATIONS: Migration[] = [
   {

@@ -1,35 +1,24 @@
+import { withAdvisoryXactLock } from '@publisher/coordination';
 import type pg from 'pg';
 
 /** Schema of the command API's own tables (beside the event store's). */
 export const COMMAND_API_SCHEMA = 'command_api';
 
-// An arbitrary fixed key: serialises concurrent start-ups running the migration.
-const MIGRATION_LOCK_KEY = 0x636d6461; // "cmda"
-
 /**
- * Runs `migrate` in a transaction holding an advisory lock on `lockKey`, in the command API's
- * schema (created if missing): concurrent start-ups of several instances then migrate one at a time.
+ * Runs `migrate` in a transaction holding the command API's migration lock, in its schema (created
+ * if missing): concurrent start-ups of several instances then migrate one at a time. One lock for
+ * all its tables, since each migration creates the shared schema.
  * @example
- * await migrateUnderLock(pool, 0x73697465, (client) => client.query('CREATE TABLE IF NOT EXISTS …'));
+ * await migrateUnderLock(pool, (client) => client.query('CREATE TABLE IF NOT EXISTS …'));
  */
 export async function migrateUnderLock(
   pool: pg.Pool,
-  lockKey: number,
   migrate: (client: pg.PoolClient) => Promise<unknown>,
 ): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey]);
+  await withAdvisoryXactLock(pool, 'command-api:migrate', async (client) => {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${COMMAND_API_SCHEMA}`);
     await migrate(client);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /**
@@ -38,7 +27,7 @@ export async function migrateUnderLock(
  * await migrateIdempotency(pool);
  */
 export async function migrateIdempotency(pool: pg.Pool): Promise<void> {
-  await migrateUnderLock(pool, MIGRATION_LOCK_KEY, async (client) => {
+  await migrateUnderLock(pool, async (client) => {
     await client.query(`
       CREATE TABLE IF NOT EXISTS ${COMMAND_API_SCHEMA}.idempotency_keys (
         account_id bigint NOT NULL,

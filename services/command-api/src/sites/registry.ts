@@ -27,16 +27,13 @@ export interface SiteRegistry {
   assertSiteOfAccount(accountId: number, siteId: number): Promise<void>;
 }
 
-// An arbitrary fixed key: serialises concurrent start-ups creating the table.
-const MIGRATION_LOCK_KEY = 0x73697465; // "site"
-
 /**
  * Creates `command_api.sites` if missing (site → account). Idempotent.
  * @example
  * await migrateSites(pool);
  */
 export async function migrateSites(pool: pg.Pool): Promise<void> {
-  await migrateUnderLock(pool, MIGRATION_LOCK_KEY, (client) =>
+  await migrateUnderLock(pool, (client) =>
     client.query(`
       CREATE TABLE IF NOT EXISTS ${TABLE} (
         site_id bigint PRIMARY KEY,

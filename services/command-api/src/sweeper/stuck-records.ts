@@ -12,6 +12,7 @@
  * however far the read model lags. Every API instance runs the loop; a PostgreSQL advisory lock
  * held for the length of a sweep makes one sweep run at a time.
  */
+import { advisoryUnlock, tryAdvisoryLock } from '@publisher/coordination';
 import type { PublishingRecordState } from '@publisher/domain';
 import type { Principal } from '@publisher/platform';
 import { READ_MODEL_SCHEMA } from '@publisher/read-model';
@@ -19,8 +20,8 @@ import type pg from 'pg';
 import { publishingRecords } from '../handlers/aggregates.ts';
 import { type CommandDeps, executeCommand } from '../handlers/command-handler.ts';
 
-/** The advisory lock of the sweep: two int keys, "swep" and 1. */
-const SWEEP_LOCK: readonly [number, number] = [0x73776570, 1];
+/** The advisory lock of the sweep. */
+const SWEEP_LOCK = 'command-api:stuck-record-sweep';
 
 /** The actor of the sweep's commands. */
 const SWEEPER: Principal = { user_id: 'stuck-record-sweeper', role: 'system_bot', account_id: null, site_ids: null };
@@ -94,14 +95,11 @@ export function createStuckRecordSweeper(options: StuckRecordSweeperOptions): St
   async function sweep(): Promise<SweepResult> {
     const client = await options.pool.connect();
     try {
-      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [
-        ...SWEEP_LOCK,
-      ]);
-      if (!rows[0]?.locked) return { active: false, found: 0, failed: [], movedOn: [] };
+      if (!(await tryAdvisoryLock(client, SWEEP_LOCK))) return { active: false, found: 0, failed: [], movedOn: [] };
       try {
         return await sweepLocked(client);
       } finally {
-        await client.query('SELECT pg_advisory_unlock($1, $2)', [...SWEEP_LOCK]);
+        await advisoryUnlock(client, SWEEP_LOCK);
       }
     } finally {
       client.release();
