@@ -29,7 +29,7 @@ interface Series extends HistogramSeries {
  * What it trades: it is not a `client.Histogram` but a metric of its own in the service's prom-client
  * registry (the registry reads it through `get()` and `reset()`, as it reads its own), so it offers
  * only `series(labels).observe(value)`; the exposition (`_bucket` with `le`, `_sum`, `_count`) is the
- * same, and `test/series-histogram.test.ts` parses it. Measure: `pnpm --filter @publisher/telemetry bench`.
+ * same, and `test/series-histogram.test.ts` parses it. Measure: `pnpm exec tsx packages/telemetry/bench/request-cost.ts`.
  * @example
  * const duration = metrics.seriesHistogram('http_request_duration_seconds', 'By route.', ['method', 'route']);
  * const ok = duration.series({ method: 'GET', route: '/things/:id' });
