@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { Writable } from 'node:stream';
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import Fastify from 'fastify';
 import t from 'tap';
@@ -70,6 +71,50 @@ t.test('without an exporter: spans are not recorded, traceparent still propagate
   t.equal(span.spanContext().traceId, TRACE_ID);
   t.equal(span.isRecording(), false);
   t.match(traceparentOf(trace.setSpan(ROOT_CONTEXT, span)), new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
+});
+
+t.test('a request that sent no traceparent gets its span only when asked (a read stores none)', async (t) => {
+  const tracing = startTracing({ service: 'lazy-test', asyncContext: false });
+  t.teardown(() => tracing.shutdown());
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  const fastify = Fastify({ logger: { level: 'info', stream } });
+  await fastify.register(fastifyTelemetry, { metrics: null, serveMetrics: false });
+  fastify.get('/reads/:id', async (request) => {
+    const before = request.telemetrySpan === null ? 'none' : 'started';
+    request.log.info('reading');
+    return { before, first: requestTraceparent(request), again: requestTraceparent(request) };
+  });
+  await fastify.ready();
+  t.teardown(() => fastify.close());
+  const read = async (headers: Record<string, string>) =>
+    (await fastify.inject({ method: 'GET', url: '/reads/1', headers })).json() as {
+      before: string;
+      first: string;
+      again: string;
+    };
+
+  const plain = await read({});
+  t.equal(plain.before, 'none', 'no span while nothing asks for one');
+  t.match(plain.first, TRACEPARENT, 'asked: a new trace');
+  t.equal(plain.again, plain.first, 'the same span for the rest of the request');
+  const plainLine = lines.find((l) => l.msg === 'reading');
+  t.notOk(plainLine && 'trace_id' in plainLine, 'no trace id in the logs of a request that sent none');
+
+  lines.length = 0;
+  const traced = await read({ traceparent: `00-${TRACE_ID}-${PARENT_SPAN}-01`, 'x-correlation-id': 'wf-7' });
+  t.equal(traced.before, 'started', 'a traceparent came in: the span starts with the request');
+  t.match(traced.first, new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
+  t.match(
+    lines.find((l) => l.msg === 'reading'),
+    { trace_id: TRACE_ID, correlation_id: 'wf-7' },
+    'ids in its logs',
+  );
 });
 
 t.test('the tracer’s startActiveSpan forms make the new span active for the callback', async (t) => {

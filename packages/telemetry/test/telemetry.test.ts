@@ -69,6 +69,17 @@ t.test('a malformed traceparent starts a new trace instead of failing the reques
   t.not(span?.spanContext().traceId, TRACE_ID);
 });
 
+t.test('while spans are recorded, a request that sent no traceparent has one too', async (t) => {
+  exporter.reset();
+  const { fastify } = await app({ serveMetrics: true });
+  t.teardown(() => fastify.close());
+  await fastify.inject({ method: 'GET', url: '/conflict' });
+  const [span] = exporter.getFinishedSpans();
+  t.equal(span?.name, 'GET /conflict');
+  t.equal(span?.parentSpanContext, undefined, 'a root span');
+  t.equal(span?.attributes['http.response.status_code'], 409);
+});
+
 t.test('HTTP metrics: duration by route pattern and status class, 4xx by status; served at /metrics', async (t) => {
   const { fastify } = await app({ serveMetrics: true });
   t.teardown(() => fastify.close());

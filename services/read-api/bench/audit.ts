@@ -14,6 +14,10 @@
  * the record's account; `history-support` and `audit-support`: the same as support staff from
  * another account, so every request also writes the access log.
  *
+ * BENCH_BASELINE=<another checkout, installed> runs that checkout's read API too, in its own process
+ * on the same database, and measures each chosen variant against it as `<variant>-baseline` in the
+ * same rounds, right after the variant itself (a change's effect, side by side).
+ *
  * Data: BENCH_RECORDS (200) publishing records of 50 events each, appended through the PostgreSQL
  * event store; the audit events are bulk-loaded by SQL (generate_series, indexes built after), not
  * projected, so seeding takes seconds. Both are kept in the `bench_audit` database and reused
@@ -34,6 +38,7 @@ const EVENTS_PER_RECORD = 50;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const BASELINE = process.env.BENCH_BASELINE;
 const VARIANTS = ['hello', 'history', 'history-50', 'as-of', 'audit', 'history-support', 'audit-support'] as const;
 type Variant = (typeof VARIANTS)[number];
 const CHOSEN = (process.env.BENCH_VARIANTS ?? VARIANTS.join(',')).split(',') as Variant[];
@@ -250,18 +255,23 @@ async function main(): Promise<void> {
   const db = await benchDatabase('bench_audit');
   const records = await seedRecords(db.url);
   await seedAuditEvents(db.url);
-  const port = await freePort();
-  const api = await spawnServer(
-    path.join(root, 'services/read-api/src/main.ts'),
-    {
-      DATABASE_URL: db.url,
-      READ_API_PORT: String(port),
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_MAX: '1000000000',
-      JWT_SECRET: DEVELOPMENT_JWT_SECRET,
-    },
-    async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok,
-  );
+  const startApi = async (checkout: string) => {
+    const port = await freePort();
+    const server = await spawnServer(
+      path.join(checkout, 'services/read-api/src/main.ts'),
+      {
+        DATABASE_URL: db.url,
+        READ_API_PORT: String(port),
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_MAX: '1000000000',
+        JWT_SECRET: DEVELOPMENT_JWT_SECRET,
+      },
+      async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok,
+    );
+    return { ...server, base: `http://127.0.0.1:${port}` };
+  };
+  const api = await startApi(root);
+  const baseline = BASELINE === undefined ? undefined : await startApi(path.resolve(BASELINE));
   const helloPort = await freePort();
   const hello = await spawnServer(
     path.join(root, 'services/read-api/bench/hello.ts'),
@@ -303,39 +313,46 @@ async function main(): Promise<void> {
       request(`/api/v1/publisher/publishing-records/${pick(records).id}/history?page_size=50`, support),
     'audit-support': () => request(auditPath(pick(records).account, true), support),
   };
-  const base = (v: Variant) => (v === 'hello' ? `http://127.0.0.1:${helloPort}` : `http://127.0.0.1:${port}`);
-  const pid = (v: Variant) => (v === 'hello' ? hello.child.pid : api.child.pid);
+  // Each chosen variant against this checkout's API, and (BENCH_BASELINE) the same against the baseline's.
+  const runs = CHOSEN.flatMap((v) => {
+    const own = { name: v as string, variant: v, pid: api.child.pid, base: api.base };
+    if (v === 'hello') return [{ ...own, pid: hello.child.pid, base: `http://127.0.0.1:${helloPort}` }];
+    return baseline
+      ? [own, { name: `${v}-baseline`, variant: v, pid: baseline.child.pid, base: baseline.base }]
+      : [own];
+  });
   try {
     console.log(
       `# ${records.length} records of ${EVENTS_PER_RECORD} events; ${AUDIT_EVENTS} audit events; ${CONNECTIONS} connections; ${ROUNDS} × ${SECONDS} s per variant`,
     );
-    for (const v of CHOSEN) await measure(pid(v), base(v), next[v], 3);
-    const results = Object.fromEntries(CHOSEN.map((v) => [v, [] as Figures[]])) as Record<Variant, Figures[]>;
+    for (const run of runs) await measure(run.pid, run.base, next[run.variant], 3);
+    const results = new Map<string, Figures[]>(runs.map((run) => [run.name, []]));
     for (let round = 1; round <= ROUNDS; round++) {
       const line: string[] = [];
-      for (const v of CHOSEN) {
-        const f = await measure(pid(v), base(v), next[v], SECONDS);
-        results[v].push(f);
-        line.push(`${v} ${Math.round(f.rps)} req/s p99 ${f.p99} ms ${Math.round(f.cpuUs)} µs CPU`);
+      for (const run of runs) {
+        const f = await measure(run.pid, run.base, next[run.variant], SECONDS);
+        results.get(run.name)?.push(f);
+        line.push(`${run.name} ${Math.round(f.rps)} req/s p99 ${f.p99} ms ${Math.round(f.cpuUs)} µs CPU`);
       }
       console.log(`round ${round}: ${line.join(' | ')}`);
     }
     console.log('\nmedians of the rounds (ratio: req/s against the same round’s hello-world, when measured):');
-    for (const v of CHOSEN) {
-      const f = results[v];
+    const hellos = results.get('hello') ?? [];
+    for (const run of runs) {
+      const f = results.get(run.name) ?? [];
       const p99 = median(f.map((x) => x.p99));
       const errors = f.reduce((s, x) => s + x.errors, 0);
-      const ratios = results.hello?.length ? f.map((x, i) => x.rps / (results.hello[i]?.rps ?? Number.NaN)) : [];
-      const target = Number.isFinite(TARGET_P99[v])
-        ? ` (target ≤ ${TARGET_P99[v]} ms: ${p99 <= TARGET_P99[v] ? 'met' : 'NOT met'})`
-        : '';
+      const ratios = hellos.length ? f.map((x, i) => x.rps / (hellos[i]?.rps ?? Number.NaN)) : [];
+      const goal = TARGET_P99[run.variant];
+      const target = Number.isFinite(goal) ? ` (target ≤ ${goal} ms: ${p99 <= goal ? 'met' : 'NOT met'})` : '';
       console.log(
-        `${v.padEnd(16)} ${Math.round(median(f.map((x) => x.rps)))} req/s${ratios.length ? `  ratio ${median(ratios).toFixed(3)}` : ''}  p50 ${median(f.map((x) => x.p50))} ms  p99 ${p99} ms${target}  ${Math.round(median(f.map((x) => x.cpuUs)))} µs server CPU/request${errors ? `  ${errors} errors` : ''}`,
+        `${run.name.padEnd(25)} ${Math.round(median(f.map((x) => x.rps)))} req/s${ratios.length ? `  ratio ${median(ratios).toFixed(3)}` : ''}  p50 ${median(f.map((x) => x.p50))} ms  p99 ${p99} ms${target}  ${Math.round(median(f.map((x) => x.cpuUs)))} µs server CPU/request${errors ? `  ${errors} errors` : ''}`,
       );
     }
   } finally {
     await hello.stop();
     await api.stop();
+    await baseline?.stop();
     await db.stop();
   }
 }

@@ -11,29 +11,77 @@ export interface ReplayStep<Representation> {
   deleted: boolean;
 }
 
+/** What the fold knows right after one event of a stream. */
+interface Folded<State, Representation> {
+  state: State;
+  representation: Representation | null;
+  changes: Record<string, [unknown, unknown]>;
+  deleted: boolean;
+}
+
+/**
+ * Speed trick: the fold after each event, remembered per event object. The stream reader hands out
+ * the same event objects for a cached stream (see `stream-cache.ts`), and a stream only grows, so
+ * what the fold gave after an event never changes: a history page or an as-of read of a cached
+ * stream folds, represents and diffs each event once, not on every read (for a 20-entry history
+ * page that was about a third of the request's CPU). Weak keys: an entry lives exactly as long as its
+ * event stays cached (or in flight); events read without the cache are folded afresh each time. What
+ * it trades: memory, about one representation and one state per cached event; and callers must treat
+ * the states and changes they get as read-only, since later reads share them. Measure:
+ * `pnpm bench:audit` (history, as-of) with `BENCH_BASELINE` set to a checkout without it.
+ */
+const memos = new WeakMap<object, WeakMap<RecordedEvent, Folded<unknown, unknown>>>();
+
+/** The fold after each of the first `count` events of a stream (oldest first, from its first event). */
+function foldEach<State extends { status: string }, Representation extends { revision: number }>(
+  aggregate: HistoryAggregate<State, Representation>,
+  events: readonly RecordedEvent[],
+  count: number,
+): Array<Folded<State, Representation>> {
+  let memo = memos.get(aggregate) as WeakMap<RecordedEvent, Folded<State, Representation>> | undefined;
+  if (memo === undefined) {
+    memo = new WeakMap();
+    memos.set(aggregate, memo as WeakMap<RecordedEvent, Folded<unknown, unknown>>);
+  }
+  const folded: Array<Folded<State, Representation>> = [];
+  let previous: Folded<State, Representation> | undefined;
+  for (const event of events.slice(0, count)) {
+    let after = memo.get(event);
+    if (after === undefined) {
+      const state = aggregate.evolve(previous?.state ?? aggregate.initial, event);
+      const representation = aggregate.represent(state, event.revision);
+      after = {
+        state,
+        representation,
+        changes: diff(previous?.representation ?? null, representation),
+        deleted: aggregate.deleted(state),
+      };
+      memo.set(event, after);
+    }
+    folded.push(after);
+    previous = after;
+  }
+  return folded;
+}
+
 /**
  * Folds a stream (oldest first, from its first event) through the domain's evolve and
- * representation, yielding the record after each event from revision `from` on (the events before
- * it are folded, not represented): the one fold history and as-of reads use. An event type the
- * domain does not know leaves the state as it is, so it shows with no changes.
+ * representation, yielding the record after each event from revision `from` on: the one fold
+ * history and as-of reads use. An event type the domain does not know leaves the state as it is, so
+ * it shows with no changes. The steps are shared with later reads of the same events: read-only.
  * @example
  * for (const step of replay(publishingRecordHistory, events)) console.log(step.event.type, step.changes);
  */
 export function* replay<State extends { status: string }, Representation extends { revision: number }>(
   aggregate: HistoryAggregate<State, Representation>,
-  events: Iterable<RecordedEvent>,
+  events: readonly RecordedEvent[],
   from = 0,
 ): Generator<ReplayStep<Representation>> {
-  let state = aggregate.initial;
-  let before: Representation | null = null;
-  for (const event of events) {
-    state = aggregate.evolve(state, event);
-    if (event.revision < from - 1) continue;
-    const after = aggregate.represent(state, event.revision);
-    if (event.revision >= from) {
-      yield { event, state: after, changes: diff(before, after), deleted: aggregate.deleted(state) };
-    }
-    before = after;
+  const folded = foldEach(aggregate, events, events.length);
+  for (const [i, event] of events.entries()) {
+    const after = folded[i];
+    if (after === undefined || event.revision < from) continue;
+    yield { event, state: after.representation, changes: after.changes, deleted: after.deleted };
   }
 }
 
@@ -47,26 +95,23 @@ export interface RecordThen<Representation> {
 
 /**
  * The record as it was at `until` (a canonical ISO time, see `occurredAt`; null: after every event
- * given): its events folded in stream order up to the last one that occurred by then, represented
- * once. Undefined when its first event is later.
+ * given): its events folded in stream order up to the last one that occurred by then. Undefined
+ * when its first event is later.
  * @example
  * const then = foldUntil(publishingRecordHistory, events, '2024-05-01T14:03:00.000Z');
  */
 export function foldUntil<State extends { status: string }, Representation extends { revision: number }>(
   aggregate: HistoryAggregate<State, Representation>,
-  events: Iterable<RecordedEvent>,
+  events: readonly RecordedEvent[],
   until: string | null,
 ): RecordThen<Representation> | undefined {
-  let state = aggregate.initial;
-  let last: RecordedEvent | undefined;
-  for (const event of events) {
-    // Canonical ISO times of years 1–9999 order as strings.
-    if (until !== null && occurredAt(event) > until) break;
-    state = aggregate.evolve(state, event);
-    last = event;
-  }
-  if (last === undefined) return undefined;
-  return { event: last, state: aggregate.represent(state, last.revision), deleted: aggregate.deleted(state) };
+  // Canonical ISO times of years 1–9999 order as strings.
+  const count = until === null ? events.length : events.findIndex((event) => occurredAt(event) > until);
+  const last = count === -1 ? events.length : count;
+  const event = events[last - 1];
+  const after = foldEach(aggregate, events, last).at(-1);
+  if (event === undefined || after === undefined) return undefined;
+  return { event, state: after.representation, deleted: after.deleted };
 }
 
 /** Field → [before, after] for every field whose JSON differs, `revision` left out. */
