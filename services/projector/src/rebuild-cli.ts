@@ -2,7 +2,7 @@
  * `pnpm projector:rebuild`: rebuilds the read models from the whole event log while the old ones
  * keep serving, then swaps them in. A progress bar on a terminal, a log line every few seconds
  * otherwise. Settings: DATABASE_URL, EVENT_STORE, EVENTSTORE_URL, LOG_LEVEL, PROJECTOR_REBUILD_BATCH_SIZE
- * (default 5000), PROJECTOR_REBUILD_MAX_TRANSACTION_MS (default 20; 0: no bound).
+ * (default 5000), PROJECTOR_REBUILD_MAX_TRANSACTION_MS (default 100; 0: no bound).
  */
 import { fileURLToPath } from 'node:url';
 import { envVar, readEnv } from '@publisher/platform/env';

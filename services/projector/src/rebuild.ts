@@ -16,7 +16,7 @@ import { isPoisonEvent, RebuildFailedError } from './errors.ts';
 import { lockKeys, openSession } from './session.ts';
 
 /** Default bound of a rebuild's write transaction (`maxTransactionMs`). */
-export const DEFAULT_MAX_TRANSACTION_MS = 20;
+export const DEFAULT_MAX_TRANSACTION_MS = 100;
 
 export type RebuildPhase = 'replaying' | 'indexing' | 'catching_up' | 'swapping' | 'done';
 
@@ -40,7 +40,7 @@ export interface RebuildOptions {
   /** Events per transaction during the replay (default 5000: replays are bound by round trips). */
   batchSize?: number;
   /**
-   * Longest a write transaction should take (default 20 ms; 0: no bound): while it runs, the live
+   * Longest a write transaction should take (default 100 ms; 0: no bound): while it runs, the live
    * projector and the relay see no newer event (see `catchUp`), so on a loaded machine the replay
    * writes smaller chunks rather than hold them back for seconds.
    */
