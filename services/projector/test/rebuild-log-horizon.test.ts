@@ -9,7 +9,7 @@ import { createReadModelConnection, createReadModelIndexes, migrateReadModel } f
 import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
 import { pino } from 'pino';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { CheckpointMovedError } from '../src/errors.ts';
 import { rebuildReadModels } from '../src/rebuild.ts';
 import { openSession } from '../src/session.ts';
@@ -120,8 +120,12 @@ t.test('the replay writes in transactions sized to the time budget, and still re
   t.equal(rows[0].n, 600, 'and every record is in the swapped-in read model');
 });
 
-t.test('a batch takes no transaction id before it writes: its loads and fold hold back nothing', async (t) => {
-  const database = await createTestDatabase('batch_xid');
+/**
+ * A projector batch of one record's creation, held in its loads (after it has read its checkpoint)
+ * by another session's exclusive lock on the table they read; `release` lets it go on.
+ */
+async function batchHeldInItsLoads(t: Test, name: string) {
+  const database = await createTestDatabase(name);
   t.teardown(database.drop);
   const store = createPostgresEventStore({ connectionString: database.url });
   t.teardown(() => store.close());
@@ -132,14 +136,8 @@ t.test('a batch takes no transaction id before it writes: its loads and fold hol
   await createRecord(store);
   await waitFor('the event readable', async () => (await store.readAll()).length > 0);
   const events = await store.readAll();
-  const session = await openSession({
-    connectionString: database.url,
-    schema: 'read_model',
-    applicationName: 'batch-xid-test',
-  });
+  const session = await openSession({ connectionString: database.url, schema: 'read_model', applicationName: name });
   t.teardown(() => session.close());
-
-  // Hold the batch in its loads: an exclusive lock on the table they read.
   const blocker = new pg.Client({ connectionString: database.url });
   await blocker.connect();
   t.teardown(() => blocker.end());
@@ -147,14 +145,20 @@ t.test('a batch takes no transaction id before it writes: its loads and fold hol
   await blocker.query('LOCK TABLE read_model.publishing_records IN ACCESS EXCLUSIVE MODE');
   const writing = writeBatch(session, { projection: 'read_models', expected: null, events, skipped: new Set() });
   writing.catch(() => {});
-  const waiting = await waitFor('the batch to wait on its loads', async () => {
+  const backend = await waitFor('the batch to wait on its loads', async () => {
     const { rows } = await pool.query<{ xid: string | null; wait: string | null }>(
-      `SELECT backend_xid::text AS xid, wait_event_type AS wait FROM pg_stat_activity WHERE application_name = 'batch-xid-test'`,
+      'SELECT backend_xid::text AS xid, wait_event_type AS wait FROM pg_stat_activity WHERE application_name = $1',
+      [name],
     );
     return rows[0]?.wait === 'Lock' ? rows[0] : undefined;
   });
-  t.equal(waiting?.xid, null, 'no transaction id while it reads and folds');
-  await blocker.query('COMMIT');
+  return { pool, events, writing, backend, release: () => blocker.query('COMMIT') };
+}
+
+t.test('a batch takes no transaction id before it writes: its loads and fold hold back nothing', async (t) => {
+  const { pool, events, writing, backend, release } = await batchHeldInItsLoads(t, 'batch_xid');
+  t.equal(backend?.xid, null, 'no transaction id while it reads and folds');
+  await release();
   const result = await writing;
   t.equal(result.processed, events.length, 'then it writes the batch');
   const { rows } = await pool.query('SELECT position FROM read_model.projection_checkpoints');
@@ -162,40 +166,10 @@ t.test('a batch takes no transaction id before it writes: its loads and fold hol
 });
 
 t.test('a batch whose checkpoint another writer moved meanwhile commits nothing', async (t) => {
-  const database = await createTestDatabase('batch_cas');
-  t.teardown(database.drop);
-  const store = createPostgresEventStore({ connectionString: database.url });
-  t.teardown(() => store.close());
-  await store.migrate();
-  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
-  t.teardown(() => pool.end());
-  await migrateReadModel(pool);
-  await createRecord(store);
-  await waitFor('the event readable', async () => (await store.readAll()).length > 0);
-  const events = await store.readAll();
-  const session = await openSession({
-    connectionString: database.url,
-    schema: 'read_model',
-    applicationName: 'batch-cas-test',
-  });
-  t.teardown(() => session.close());
-
-  const blocker = new pg.Client({ connectionString: database.url });
-  await blocker.connect();
-  t.teardown(() => blocker.end());
-  await blocker.query('BEGIN');
-  await blocker.query('LOCK TABLE read_model.publishing_records IN ACCESS EXCLUSIVE MODE');
-  const writing = writeBatch(session, { projection: 'read_models', expected: null, events, skipped: new Set() });
-  writing.catch(() => {});
-  await waitFor('the batch to have read its checkpoint and wait on its loads', async () => {
-    const { rows } = await pool.query(
-      `SELECT 1 FROM pg_stat_activity WHERE application_name = 'batch-cas-test' AND wait_event_type = 'Lock'`,
-    );
-    return rows.length > 0;
-  });
+  const { pool, writing, release } = await batchHeldInItsLoads(t, 'batch_cas');
   // Another writer moves the checkpoint after the batch read it.
   await pool.query(`UPDATE read_model.projection_checkpoints SET position = 'moved' WHERE name = 'read_models'`);
-  await blocker.query('COMMIT');
+  await release();
   await t.rejects(writing, CheckpointMovedError, 'the batch fails as moved');
   const { rows } = await pool.query('SELECT count(*)::int AS n FROM read_model.publishing_records');
   t.equal(rows[0].n, 0, 'none of its rows committed');
