@@ -30,7 +30,7 @@ import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
 import { createReadModelIndexes, migrateReadModel } from '@publisher/read-model';
 import autocannon, { type Request as LoadRequest } from 'autocannon';
 import pg from 'pg';
-import { benchDatabase, cpuSeconds, freePort, median, root, spawnServer } from './bench-support.ts';
+import { benchDatabase, cpuSeconds, freePort, median, root, spawnReadApi, spawnServer } from './bench-support.ts';
 
 const AUDIT_EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200);
@@ -257,17 +257,7 @@ async function main(): Promise<void> {
   await seedAuditEvents(db.url);
   const startApi = async (checkout: string) => {
     const port = await freePort();
-    const server = await spawnServer(
-      path.join(checkout, 'services/read-api/src/main.ts'),
-      {
-        DATABASE_URL: db.url,
-        READ_API_PORT: String(port),
-        LOG_LEVEL: 'warn',
-        RATE_LIMIT_MAX: '1000000000',
-        JWT_SECRET: DEVELOPMENT_JWT_SECRET,
-      },
-      async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok,
-    );
+    const server = await spawnReadApi(checkout, db.url, port);
     return { ...server, base: `http://127.0.0.1:${port}` };
   };
   const api = await startApi(root);

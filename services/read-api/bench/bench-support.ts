@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import pg from 'pg';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -67,6 +68,25 @@ export async function spawnServer(
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * The read API from `checkout`'s sources on `port` over `databaseUrl`, with the benches' settings
+ * (warn logs, no effective rate limit, the development JWT secret) and `env` on top; resolves once ready.
+ */
+export function spawnReadApi(checkout: string, databaseUrl: string, port: number, env: Record<string, string> = {}) {
+  return spawnServer(
+    path.join(checkout, 'services/read-api/src/main.ts'),
+    {
+      DATABASE_URL: databaseUrl,
+      READ_API_PORT: String(port),
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_MAX: '1000000000',
+      JWT_SECRET: DEVELOPMENT_JWT_SECRET,
+      ...env,
+    },
+    async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok,
+  );
 }
 
 export { freePort };

@@ -36,7 +36,7 @@ import {
   type WithDocument,
 } from '@publisher/read-model';
 import autocannon, { type Request as LoadRequest } from 'autocannon';
-import { benchDatabase, cpuSeconds, freePort, median, root, spawnServer } from './bench-support.ts';
+import { benchDatabase, cpuSeconds, freePort, median, root, spawnReadApi, spawnServer } from './bench-support.ts';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 1000);
@@ -228,18 +228,7 @@ async function main(): Promise<void> {
   );
   const uncachedPort = await freePort();
   const startApi = (port: number, env: Record<string, string> = {}, checkout = root) =>
-    spawnServer(
-      path.join(checkout, 'services/read-api/src/main.ts'),
-      {
-        DATABASE_URL: db.url,
-        READ_API_PORT: String(port),
-        LOG_LEVEL: 'warn',
-        RATE_LIMIT_MAX: '1000000000',
-        JWT_SECRET: DEVELOPMENT_JWT_SECRET,
-        ...env,
-      },
-      async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok,
-    );
+    spawnReadApi(checkout, db.url, port, env);
   // The same server twice: as configured (response cache on by default) and with READ_API_CACHE_MB=0.
   const api = await startApi(readPort);
   const uncached = await startApi(uncachedPort, { READ_API_CACHE_MB: '0' });
