@@ -22,7 +22,7 @@ const ids = new RandomIdGenerator();
  * Why not the SDK's tracer here: a recorded span that no processor receives is thrown away at
  * `end()`, after costing its attributes, clock reads and allocations on every request and append
  * (measure with `BENCH_TELEMETRY=compare pnpm bench:commands` and
- * `BENCH_VARIANTS=hello,list,list-no-telemetry pnpm bench:reads`). A sampler cannot do this
+ * `BENCH_TELEMETRY=compare pnpm bench:reads`). A sampler cannot do this
  * instead: the SDK's non-recording spans carry the unsampled flag, which would make every
  * exporting service downstream drop the trace.
  * Sampling is the SDK's parent-based, always-on rule: a parent's flags are kept, a root is sampled.
