@@ -10,9 +10,12 @@ Usage:
     python3 validate_events.py SCHEMAS_DIR < messages.jsonl
 
 Each input line is one message: a JSON object {"value": "<the value as text>", "key": "...",
-"headers": {"event-id": "...", ...}}; key and headers are optional. Each output line is a JSON
-object {"line": n, "ok": true|false, "event_type": ..., "errors": [...]}. Exit status: 0 when
-every message is valid, 1 when one is not, 2 on bad usage, 3 when a format checker is missing.
+"headers": {"event-id": "...", ...}}; key and headers are optional. A line as kcat's -J prints it
+({"payload": "...", "key": "...", "headers": ["event-id", "...", ...], ...}) is read too, so
+`kcat -C -J -e -t publisher.deployments.v1 | python3 validate_events.py SCHEMAS_DIR` checks a topic.
+Each output line is a JSON object {"line": n, "ok": true|false, "event_type": ..., "errors": [...]}.
+Exit status: 0 when every message is valid, 1 when one is not, 2 on bad usage, 3 when a format
+checker is missing.
 
 Needs: jsonschema (4.x) and rfc3339-validator (without it, jsonschema skips date-time checks
 silently, so this script refuses to run): pip install jsonschema rfc3339-validator
@@ -50,7 +53,20 @@ def load_validators(schemas_dir):
     return validators
 
 
+def from_kcat(message):
+    """kcat -J's envelope (payload, headers as a flat [name, value, ...] list) in this script's shape."""
+    if "value" in message or "payload" not in message:
+        return message
+    flat = message.get("headers") or []
+    return {
+        "value": message["payload"],
+        "key": message.get("key"),
+        "headers": dict(zip(flat[0::2], flat[1::2])),
+    }
+
+
 def check(message, validators):
+    message = from_kcat(message)
     try:
         value = json.loads(message["value"])
     except (KeyError, TypeError, json.JSONDecodeError) as err:

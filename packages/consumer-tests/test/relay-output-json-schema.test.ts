@@ -26,7 +26,8 @@ if (probe.status !== 0) {
   const run = await relayOutput(defer, 'json_schema');
 
   type Line = { line: number; ok: boolean; event_type: string | null; errors: string[] };
-  const validate = (messages: Array<{ value: string; key?: string; headers?: Record<string, string> }>) => {
+  // Each message is one input line of the script (its own shape or kcat -J's).
+  const validate = (messages: object[]) => {
     const result = spawnSync('python3', [validator, schemasDir], {
       input: messages.map((m) => JSON.stringify(m)).join('\n'),
       encoding: 'utf8',
@@ -49,6 +50,35 @@ if (probe.status !== 0) {
     t.equal(lines.length, run.messages.length, `${run.messages.length} messages checked`);
     t.equal(status, 0);
     t.equal(new Set(lines.map((l) => l.event_type)).size, EVENT_CONTRACTS.length, 'every event type was among them');
+  });
+
+  t.test('the messages as `kcat -J` prints them validate too (a topic piped straight in)', async (t) => {
+    // kcat's JSON envelope: the value as `payload`, headers as a flat [name, value, …] list.
+    const asKcat = (m: Received, headers = m.headers) => ({
+      topic: m.topic,
+      partition: m.partition,
+      offset: Number(m.offset),
+      tstype: 'create',
+      ts: 0,
+      broker: 1,
+      headers: Object.entries(headers).flat(),
+      key: m.key,
+      payload: m.value,
+    });
+    const { status, lines } = validate(run.messages.map((m) => asKcat(m)));
+    t.same(
+      lines.filter((l) => !l.ok),
+      [],
+    );
+    t.equal(lines.length, run.messages.length);
+    t.equal(status, 0);
+
+    const first = run.messages[0]!;
+    const contradicted = validate([
+      asKcat(first, { ...first.headers, 'event-id': '00000000-0000-4000-8000-000000000000' }),
+    ]);
+    t.equal(contradicted.status, 1, 'its headers are checked against the value');
+    t.match(contradicted.lines[0]?.errors.join('\n'), /header event-id/);
   });
 
   t.test('the validator refuses what breaks the contract (the check can fail)', async (t) => {
