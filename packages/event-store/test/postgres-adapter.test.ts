@@ -236,9 +236,13 @@ t.test('an unknown option combination fails fast', async (t) => {
 
 t.test('a shared pool stays open when the store closes', async (t) => {
   const db = await createTestDatabase('es_shared_pool');
-  t.teardown(db.drop);
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  t.teardown(() => pool.end());
+  // The pool ends before the database is dropped: dropping it terminates the pool's idle
+  // connections, which a pool without an 'error' listener raises as an uncaught error.
+  t.teardown(async () => {
+    await pool.end();
+    await db.drop();
+  });
   const store = createPostgresEventStore({ pool });
   await store.migrate();
   const id = randomUUID();
