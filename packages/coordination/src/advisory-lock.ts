@@ -10,7 +10,7 @@ const ADVISORY_LOCK_CLASS = 0x706c636b;
  * computed here, not by PostgreSQL's `hashtext`, so the key is the same for every process and server
  * version, can be inlined into a batch of SQL, and can be found in `pg_locks` (`classid`, `objid`).
  * @example
- * advisoryLockKey('read-model:migrate:read_model'); // [1886151531, 1255655041]
+ * advisoryLockKey('read-model:migrate'); // [1886151531, 1019932480]
  */
 export function advisoryLockKey(name: string): [number, number] {
   return [ADVISORY_LOCK_CLASS, createHash('sha256').update(name).digest().readInt32BE(0)];

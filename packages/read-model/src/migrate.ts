@@ -29,7 +29,10 @@ export interface MigrateReadModelOptions {
 export async function migrateReadModel(pool: pg.Pool, options: MigrateReadModelOptions = {}): Promise<number[]> {
   const schema = options.schema ?? READ_MODEL_SCHEMA;
   const s = quoteIdent(schema);
-  const applied = await withAdvisoryXactLock(pool, `read-model:migrate:${schema}`, async (client) => {
+  // One lock for every schema, not one per schema: all of them create the shared control and audit
+  // schemas, and two schemas migrating at once on a new database raced to create those (a unique
+  // violation on the catalog). Migrations are short (a rebuild builds its indexes outside them).
+  const applied = await withAdvisoryXactLock(pool, 'read-model:migrate', async (client) => {
     await client.query(controlSql(quoteIdent(READ_MODEL_CONTROL_SCHEMA)));
     await client.query(accessLogSql(quoteIdent(AUDIT_TRAIL_SCHEMA)));
     const applied = await applyMigrations(client, s, MIGRATIONS);

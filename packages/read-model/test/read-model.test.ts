@@ -41,6 +41,25 @@ t.test('migrations are idempotent and can run concurrently', async (t) => {
   t.equal(cp.stopped, null);
 });
 
+t.test('two schemas migrating at once on a new database share the control and audit schemas', async (t) => {
+  // Both create the shared schemas' tables (IF NOT EXISTS): without one lock over that step, two
+  // transactions racing on the same new table fail on its catalog row (a unique violation).
+  for (let trial = 0; trial < 5; trial++) {
+    const fresh = await createTestDatabase(`read_model_two_schemas_${trial}`);
+    const other = createReadModelConnection({ connectionString: fresh.url, max: 4 });
+    try {
+      const applied = await Promise.all([
+        migrateReadModel(other.pool, { schema: 'read_model' }),
+        migrateReadModel(other.pool, { schema: 'read_model_next' }),
+      ]);
+      t.same(applied, [MIGRATIONS.map((m) => m.version), MIGRATIONS.map((m) => m.version)], `trial ${trial}`);
+    } finally {
+      await other.close();
+      await fresh.drop();
+    }
+  }
+});
+
 t.test('migration 3 stores the documents of rows written before documents existed', async (t) => {
   const schema = 'read_model_legacy';
   await pool.query(`CREATE SCHEMA ${schema}`);
