@@ -3,8 +3,11 @@
  * The support console in a real headless Chromium against the real stack (command API, projector,
  * read API on the test's PostgreSQL): what a support person does in it, end to end.
  */
+import { buildApp as buildReadApi, loadReadApiConfig } from '@publisher/read-api';
 import type { Page } from 'playwright-core';
-import t from 'tap';
+import t, { type Test } from 'tap';
+import { loadSupportConsoleConfig } from '../../src/config.ts';
+import { start as startConsole } from '../../src/server.ts';
 import { type Browser, launchBrowser } from './browser.ts';
 import { recordThroughEveryStatus, type Stack, startStack, tokenFor, type User } from './stack.ts';
 
@@ -168,20 +171,20 @@ t.test('an expired token leads back to sign-in', async (t) => {
   await page.close();
 });
 
-t.test('a service that is down shows a readable message, not a blank page', async (t) => {
-  const { start } = await import('../../src/server.ts');
-  const { loadSupportConsoleConfig } = await import('../../src/config.ts');
-  const cut = await start({
-    ...loadSupportConsoleConfig({
-      LOG_LEVEL: 'silent',
-      COMMAND_API_URL: stack.commandUrl,
-      READ_API_URL: 'http://127.0.0.1:1',
-    }),
+/** A second console on an ephemeral port, in front of the stack's command API, closed after test `t`. */
+async function anotherConsole(t: Test, env: NodeJS.ProcessEnv): Promise<string> {
+  const started = await startConsole({
+    ...loadSupportConsoleConfig({ LOG_LEVEL: 'silent', COMMAND_API_URL: stack.commandUrl, ...env }),
     port: 0,
   });
-  t.teardown(() => cut.close());
+  t.teardown(() => started.close());
+  return started.url;
+}
+
+t.test('a service that is down shows a readable message, not a blank page', async (t) => {
+  const url = await anotherConsole(t, { READ_API_URL: 'http://127.0.0.1:1' });
   const page = await browser.context.newPage();
-  await pasteToken(page, cut.url, tokenFor({ sub: 'anna', role: 'support', account_id: 99 }));
+  await pasteToken(page, url, tokenFor({ sub: 'anna', role: 'support', account_id: 99 }));
   t.match(
     await message(page),
     /A Publisher service is unavailable right now \(the read API cannot be reached; retry shortly\)\. Try again in 2 seconds\./,
@@ -191,9 +194,6 @@ t.test('a service that is down shows a readable message, not a blank page', asyn
 });
 
 t.test('a rate-limited read (429) says how long to wait, on the page it was asked from', async (t) => {
-  const { start } = await import('../../src/server.ts');
-  const { loadSupportConsoleConfig } = await import('../../src/config.ts');
-  const { buildApp: buildReadApi, loadReadApiConfig } = await import('@publisher/read-api');
   // A read API on the same database allowing one read per account and minute (counted in this process alone).
   const limited = await buildReadApi(
     {
@@ -208,16 +208,12 @@ t.test('a rate-limited read (429) says how long to wait, on the page it was aske
   );
   const limitedUrl = await limited.listen({ port: 0, host: '127.0.0.1' });
   t.teardown(() => limited.close());
-  const cut = await start({
-    ...loadSupportConsoleConfig({ LOG_LEVEL: 'silent', COMMAND_API_URL: stack.commandUrl, READ_API_URL: limitedUrl }),
-    port: 0,
-  });
-  t.teardown(() => cut.close());
+  const url = await anotherConsole(t, { READ_API_URL: limitedUrl });
   const page = await browser.context.newPage();
   // Signing in spends account 98's one read; the record's history is the second.
-  await pasteToken(page, cut.url, tokenFor({ sub: 'rita', role: 'support', account_id: 98 }));
+  await pasteToken(page, url, tokenFor({ sub: 'rita', role: 'support', account_id: 98 }));
   await page.getByRole('heading', { name: 'Find records' }).waitFor();
-  await page.goto(`${cut.url}/#/publishing-records/${recordId}`);
+  await page.goto(`${url}/#/publishing-records/${recordId}`);
   t.match(await message(page), /^Too many requests for your account\. Wait \d+ seconds and try again\./);
   t.match(await message(page), /HTTP 429 RATE_LIMITED · request id \S+/);
   t.equal(await page.getByRole('heading', { name: `Publishing record ${recordId}` }).count(), 1, 'not a blank page');
@@ -226,25 +222,14 @@ t.test('a rate-limited read (429) says how long to wait, on the page it was aske
 });
 
 t.test('with NODE_ENV=production the sign-in page offers no development sign-in; a pasted token works', async (t) => {
-  const { start } = await import('../../src/server.ts');
-  const { loadSupportConsoleConfig } = await import('../../src/config.ts');
-  const cut = await start({
-    ...loadSupportConsoleConfig({
-      LOG_LEVEL: 'silent',
-      NODE_ENV: 'production',
-      COMMAND_API_URL: stack.commandUrl,
-      READ_API_URL: stack.readUrl,
-    }),
-    port: 0,
-  });
-  t.teardown(() => cut.close());
+  const url = await anotherConsole(t, { NODE_ENV: 'production', READ_API_URL: stack.readUrl });
   const page = await browser.context.newPage();
-  await page.goto(`${cut.url}/`);
+  await page.goto(`${url}/`);
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   t.equal(await page.getByLabel('Token (JWT)').count(), 1);
   t.equal(await page.getByRole('heading', { name: 'Development sign-in' }).count(), 0);
   t.equal(await page.getByRole('button', { name: 'Sign in (development)' }).count(), 0);
-  await pasteToken(page, cut.url, tokenFor({ sub: 'anna', role: 'support', account_id: 99 }));
+  await pasteToken(page, url, tokenFor({ sub: 'anna', role: 'support', account_id: 99 }));
   await page.getByRole('heading', { name: 'Find records' }).waitFor();
   await page.close();
 });
