@@ -89,6 +89,7 @@ export async function answerAsOf<State extends { status: string }, Representatio
   const { revision, data } = await stateAsOf(deps, request, aggregate, id, query);
   const etag = `"${revision}"`;
   reply.header('etag', etag).header('cache-control', REVALIDATE);
-  if (noneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+  // send(), not send(null): null is serialized to `null` and its Content-Length (4) sent with the bodiless 304.
+  if (noneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send();
   return { success: true, data, request_id: request.id };
 }

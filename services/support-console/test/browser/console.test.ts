@@ -3,8 +3,11 @@
  * The support console in a real headless Chromium against the real stack (command API, projector,
  * read API on the test's PostgreSQL): what a support person does in it, end to end.
  */
+import { buildApp as buildReadApi, loadReadApiConfig } from '@publisher/read-api';
 import type { Page } from 'playwright-core';
-import t from 'tap';
+import t, { type Test } from 'tap';
+import { loadSupportConsoleConfig } from '../../src/config.ts';
+import { start as startConsole } from '../../src/server.ts';
 import { type Browser, launchBrowser } from './browser.ts';
 import { recordThroughEveryStatus, type Stack, startStack, tokenFor, type User } from './stack.ts';
 
@@ -23,6 +26,62 @@ async function message(page: Page): Promise<string> {
   const region = page.locator('#message');
   await region.locator('strong').first().waitFor();
   return region.innerText();
+}
+
+/** An instant as New York wall-clock time, the way a `datetime-local` input takes it (the test browser's zone). */
+function newYorkWallClock(instant: Date): string {
+  const wall = new Intl.DateTimeFormat('sv-SE', {
+    timeZone: 'America/New_York',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).format(instant);
+  return wall.replace(' ', 'T');
+}
+
+/** The instant of a timeline cell such as `2026-12-04 09:12:42.770 UTC`. */
+function instantOf(utcCell: string): Date {
+  return new Date(`${utcCell.replace(' UTC', 'Z').replace(' ', 'T')}`);
+}
+
+/** Presses Tab until the focused element matches `selector`; fails past `limit` presses. */
+async function tabTo(page: Page, selector: string, limit = 60): Promise<void> {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) return;
+  }
+  throw new Error(`${limit} presses of Tab never reached ${selector}`);
+}
+
+/** The focused element's tag and text, e.g. `H1 Find records`. */
+function focused(page: Page): Promise<string> {
+  return page.evaluate(`(() => {
+    const el = document.activeElement;
+    return el ? el.tagName + ' ' + (el.textContent ?? '').trim() : '';
+  })()`) as Promise<string>;
+}
+
+/**
+ * Controls on the page without a name a screen reader can say: inputs, selects and textareas
+ * without a label (or aria-label), buttons, links and summaries without text (or aria-label).
+ */
+function unnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate(`(() => {
+    const unnamed = [];
+    for (const el of document.querySelectorAll('input, select, textarea')) {
+      const labelled = [...(el.labels ?? [])].some((l) => l.textContent.trim() !== '');
+      if (!labelled && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+        unnamed.push(el.outerHTML.slice(0, 100));
+    }
+    for (const el of document.querySelectorAll('button, a[href], summary')) {
+      if ((el.getAttribute('aria-label') ?? el.textContent ?? '').trim() === '') unnamed.push(el.outerHTML.slice(0, 100));
+    }
+    return unnamed;
+  })()`) as Promise<string[]>;
 }
 
 let stack: Stack;
@@ -112,25 +171,66 @@ t.test('an expired token leads back to sign-in', async (t) => {
   await page.close();
 });
 
-t.test('a service that is down shows a readable message, not a blank page', async (t) => {
-  const { start } = await import('../../src/server.ts');
-  const { loadSupportConsoleConfig } = await import('../../src/config.ts');
-  const cut = await start({
-    ...loadSupportConsoleConfig({
-      LOG_LEVEL: 'silent',
-      COMMAND_API_URL: stack.commandUrl,
-      READ_API_URL: 'http://127.0.0.1:1',
-    }),
+/** A second console on an ephemeral port, in front of the stack's command API, closed after test `t`. */
+async function anotherConsole(t: Test, env: NodeJS.ProcessEnv): Promise<string> {
+  const started = await startConsole({
+    ...loadSupportConsoleConfig({ LOG_LEVEL: 'silent', COMMAND_API_URL: stack.commandUrl, ...env }),
     port: 0,
   });
-  t.teardown(() => cut.close());
+  t.teardown(() => started.close());
+  return started.url;
+}
+
+t.test('a service that is down shows a readable message, not a blank page', async (t) => {
+  const url = await anotherConsole(t, { READ_API_URL: 'http://127.0.0.1:1' });
   const page = await browser.context.newPage();
-  await pasteToken(page, cut.url, tokenFor({ sub: 'anna', role: 'support', account_id: 99 }));
+  await pasteToken(page, url, tokenFor({ sub: 'anna', role: 'support', account_id: 99 }));
   t.match(
     await message(page),
     /A Publisher service is unavailable right now \(the read API cannot be reached; retry shortly\)\. Try again in 2 seconds\./,
   );
   t.match(await message(page), /HTTP 503 UPSTREAM_UNAVAILABLE/);
+  await page.close();
+});
+
+t.test('a rate-limited read (429) says how long to wait, on the page it was asked from', async (t) => {
+  // A read API on the same database allowing one read per account and minute (counted in this process alone).
+  const limited = await buildReadApi(
+    {
+      config: loadReadApiConfig({
+        DATABASE_URL: stack.databaseUrl,
+        LOG_LEVEL: 'silent',
+        RATE_LIMIT_MAX: '1',
+        RATE_LIMIT_SHARED: 'false',
+      }),
+    },
+    { logger: false },
+  );
+  const limitedUrl = await limited.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(() => limited.close());
+  const url = await anotherConsole(t, { READ_API_URL: limitedUrl });
+  const page = await browser.context.newPage();
+  // Signing in spends account 98's one read; the record's history is the second.
+  await pasteToken(page, url, tokenFor({ sub: 'rita', role: 'support', account_id: 98 }));
+  await page.getByRole('heading', { name: 'Find records' }).waitFor();
+  await page.goto(`${url}/#/publishing-records/${recordId}`);
+  t.match(await message(page), /^Too many requests for your account\. Wait \d+ seconds and try again\./);
+  t.match(await message(page), /HTTP 429 RATE_LIMITED · request id \S+/);
+  t.equal(await page.getByRole('heading', { name: `Publishing record ${recordId}` }).count(), 1, 'not a blank page');
+  t.equal(await page.locator('.identity').count(), 1, 'still signed in: a 429 is not a 401');
+  await page.close();
+});
+
+t.test('with NODE_ENV=production the sign-in page offers no development sign-in; a pasted token works', async (t) => {
+  const url = await anotherConsole(t, { NODE_ENV: 'production', READ_API_URL: stack.readUrl });
+  const page = await browser.context.newPage();
+  await page.goto(`${url}/`);
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  t.equal(await page.getByLabel('Token (JWT)').count(), 1);
+  t.equal(await page.getByRole('heading', { name: 'Development sign-in' }).count(), 0);
+  t.equal(await page.getByRole('button', { name: 'Sign in (development)' }).count(), 0);
+  await pasteToken(page, url, tokenFor({ sub: 'anna', role: 'support', account_id: 99 }));
+  await page.getByRole('heading', { name: 'Find records' }).waitFor();
   await page.close();
 });
 
@@ -174,6 +274,70 @@ t.test('the timeline shows each event with its time, actor, changes and what Kaf
   await page.close();
 });
 
+t.test('keyboard only: sign in, open a record by id, then a point of its timeline', async (t) => {
+  const page = await browser.context.newPage();
+  await page.goto(`${stack.consoleUrl}/#/sign-in`);
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  // Each view puts the focus on its heading, so Tab starts from the top of the view.
+  t.equal(await focused(page), 'H1 Sign in');
+  await tabTo(page, 'textarea[name="token"]');
+  await page.keyboard.insertText(tokenFor(support));
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Find records' }).waitFor();
+  t.equal(await focused(page), 'H1 Find records');
+
+  await tabTo(page, 'input[name="id"]');
+  await page.keyboard.type(recordId);
+  await page.keyboard.press('Enter');
+  await page.locator('table.timeline').waitFor();
+  t.equal(await focused(page), `H1 Publishing record ${recordId}`);
+
+  await tabTo(page, 'button[aria-label="As it was at rev 2"]');
+  // The focus is visible where it is.
+  t.not(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle'), 'none', 'focus outline');
+  await page.keyboard.press('Enter');
+  const result = page.locator('.as-of-result');
+  await result.getByRole('heading', { name: 'As it was at revision 2' }).waitFor();
+  t.equal(await result.locator('dd[data-field="status"]').innerText(), 'failed');
+  await page.close();
+});
+
+t.test('listing by creation time: the times typed are in the browser’s zone', async (t) => {
+  const page = await browser.context.newPage();
+  await openRecordAs(page, support, recordId);
+  const createdAt = instantOf(await page.locator('table.timeline tbody tr[data-revision="0"] .time-utc').innerText());
+  const wholeSecond = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
+  const list = async (label: string, instant: Date) => {
+    await page.goto(`${stack.consoleUrl}/#/find`);
+    const form = page.getByRole('form', { name: 'List records' });
+    await form.getByLabel('Content id').fill('42');
+    await form.getByLabel(label).fill(newYorkWallClock(instant));
+    await form.getByRole('button', { name: 'List' }).click();
+    const count = await page.locator('.results h2').innerText();
+    const query = new URLSearchParams(new URL(page.url()).hash.split('?')[1]);
+    return { count, query };
+  };
+  const minuteBefore = wholeSecond(createdAt.getTime() - 60_000);
+  const minuteAfter = wholeSecond(createdAt.getTime() + 60_000);
+
+  const from = await list('Created from (your time)', minuteBefore);
+  t.equal(from.count, '1 record');
+  t.equal(
+    from.query.get('created_after'),
+    minuteBefore.toISOString(),
+    'New York wall-clock time sent as its UTC instant',
+  );
+  t.equal((await list('Created from (your time)', minuteAfter)).count, '0 records');
+  const before = await list('Created before (your time)', minuteAfter);
+  t.equal(before.count, '1 record');
+  t.equal(before.query.get('created_before'), minuteAfter.toISOString());
+  // The form shows the filter again in the browser's zone.
+  t.equal(await page.getByLabel('Created before (your time)').inputValue(), newYorkWallClock(minuteAfter));
+  t.equal((await list('Created before (your time)', minuteBefore)).count, '0 records');
+  await page.close();
+});
+
 t.test('any point of the timeline shows the whole record as it was then', async (t) => {
   const page = await browser.context.newPage();
   await openRecordAs(page, support, recordId);
@@ -194,6 +358,15 @@ t.test('any point of the timeline shows the whole record as it was then', async 
   await result.getByRole('heading', { name: 'As it was at revision 1' }).waitFor();
   t.equal(await value('status'), 'publishing');
   t.equal(await value('error_message'), '—');
+
+  // Revision 2 again: the browser revalidates what it has (If-None-Match → 304 through the proxy).
+  const revalidated = page.waitForRequest((r) => r.url().includes('as_of_revision=2'));
+  await page.getByRole('button', { name: 'As it was at rev 2' }).click();
+  const sent = await (await revalidated).allHeaders();
+  t.equal(sent['if-none-match'], '"2"', 'the browser revalidated its copy');
+  await result.getByRole('heading', { name: 'As it was at revision 2' }).waitFor();
+  t.equal(await value('status'), 'failed');
+  t.equal(await page.locator('#message').innerText(), '', 'no error');
   await page.close();
 });
 
@@ -202,19 +375,9 @@ t.test('a time in the browser’s zone shows the record as it was at that instan
   await openRecordAs(page, support, recordId);
   // The instant of revision 2 (failed), typed as New York wall-clock time to the millisecond.
   const failedAt = await page.locator('table.timeline tbody tr[data-revision="2"] .time-utc').innerText();
-  const instant = new Date(`${failedAt.replace(' UTC', 'Z').replace(' ', 'T')}`);
-  const wall = new Intl.DateTimeFormat('sv-SE', {
-    timeZone: 'America/New_York',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).format(instant);
+  const instant = instantOf(failedAt);
   const ms = String(instant.getUTCMilliseconds()).padStart(3, '0');
-  await page.getByLabel('or at a time (your zone)').fill(`${wall.replace(' ', 'T')}.${ms}`);
+  await page.getByLabel('or at a time (your zone)').fill(`${newYorkWallClock(instant)}.${ms}`);
   await page.getByRole('button', { name: 'Show' }).click();
   const result = page.locator('.as-of-result');
   await result.locator('dd[data-field="status"]').waitFor();
@@ -392,11 +555,31 @@ t.test('the account’s admin sees who from support read its history; an editor 
   await page.close();
 });
 
-t.test('readable on a narrow window: the page does not scroll sideways, tables scroll in their box', async (t) => {
-  const page = await browser.context.newPage();
-  await page.setViewportSize({ width: 390, height: 800 });
-  await openRecordAs(page, support, recordId);
-  const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
-  t.ok(overflow <= 0, `no sideways scroll of the page (overflow ${overflow}px)`);
-  await page.close();
-});
+t.test(
+  'every control has a label, and every view reads at 1280×800 and at 390 px without sideways scroll',
+  async (t) => {
+    const views: Array<[string, User | null, string, string]> = [
+      ['sign-in (with development sign-in)', null, '#/sign-in', 'h1'],
+      ['find and a list', support, '#/find?kind=publishing-records&list=1&account_id=1', '.results table'],
+      ['a record (timeline, as-of, compare, re-drive)', support, `#/publishing-records/${recordId}`, 'table.timeline'],
+      ['the access log', admin, '#/access-log', 'table.access-log'],
+    ];
+    for (const [width, height] of [
+      [1280, 800],
+      [390, 800],
+    ] as const) {
+      const page = await browser.context.newPage();
+      await page.setViewportSize({ width, height });
+      for (const [name, user, hash, ready] of views) {
+        if (user) await pasteToken(page, stack.consoleUrl, tokenFor(user));
+        if (user) await page.getByRole('heading', { name: 'Find records' }).waitFor();
+        await page.goto(`${stack.consoleUrl}/${hash}`);
+        await page.locator(ready).first().waitFor();
+        t.same(await unnamedControls(page), [], `${name}: every control has a name`);
+        const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
+        t.ok(overflow <= 0, `${name} at ${width}px: no sideways scroll of the page (overflow ${overflow}px)`);
+      }
+      await page.close();
+    }
+  },
+);

@@ -39,6 +39,8 @@ export interface Stack {
   consoleUrl: string;
   commandUrl: string;
   readUrl: string;
+  /** The test database the APIs run on (a test may start another API on it). */
+  databaseUrl: string;
   /** A command as `user`; returns the parsed envelope and the `X-Position` of its events. */
   command(
     user: User,
@@ -83,6 +85,7 @@ export async function startStack(name: string): Promise<Stack> {
     consoleUrl: supportConsole.url,
     commandUrl,
     readUrl,
+    databaseUrl: db.url,
     async command(user, method, path, body) {
       const response = await fetch(`${commandUrl}${API}/${path}`, {
         method,
