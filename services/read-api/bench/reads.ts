@@ -20,9 +20,9 @@
  * BENCH_TELEMETRY=compare measures request telemetry's cost instead (target: the API keeps ≥ 95 % of
  * its ratio with metrics and tracing on): each of BENCH_ROUNDS rounds starts two fresh read APIs, one
  * as configured and one with METRICS_ENABLED=false TRACING_ENABLED=false (which starts first
- * alternates), and loads both at the same time, half the connections each from a load-generator thread
- * each, for list and then detail;
- * the median of the rounds' on/off quotients (req/s and server CPU per request) is judged. Why so:
+ * alternates), and loads both at the same time, for list and then detail, with half the connections
+ * each from a load-generator thread each; the median of the rounds' on/off quotients (req/s and
+ * server CPU per request) is judged. Why so:
  * measured one after the other, two long-lived API processes with the same settings came out up to
  * 11 % apart, and single rounds ±50 %, on this shared machine — larger than the effect judged; loaded
  * at once, both see the same moment. BENCH_TELEMETRY=aa runs the same rounds with both servers as
@@ -186,25 +186,24 @@ type Target = () => { path: string; authorization: string };
  */
 const MAX_RPS = 20_000;
 
-async function load(
-  pid: number | undefined,
-  url: string,
-  target?: Target,
-  seconds = SECONDS,
-  connections = CONNECTIONS,
-): Promise<Figures> {
+/** One connection's prebuilt requests for a run of `seconds` (see MAX_RPS). */
+function requestsOf(target: Target, seconds: number, connections: number): LoadRequest[] {
+  return Array.from({ length: Math.ceil((seconds * MAX_RPS) / connections) }, () => {
+    const { path, authorization } = target();
+    return { method: 'GET', path, headers: { authorization } };
+  });
+}
+
+async function load(pid: number | undefined, url: string, target?: Target, seconds = SECONDS): Promise<Figures> {
   const cpuBefore = cpuSeconds(pid);
   const loadBefore = cpuSeconds(process.pid);
-  const perConnection = (): LoadRequest[] =>
-    Array.from({ length: Math.ceil((seconds * MAX_RPS) / connections) }, () => {
-      const { path, authorization } = target!();
-      return { method: 'GET', path, headers: { authorization } };
-    });
   const r = await autocannon({
     url,
-    connections,
+    connections: CONNECTIONS,
     duration: seconds,
-    ...(target === undefined ? {} : { setupClient: (client) => client.setRequests(perConnection()) }),
+    ...(target === undefined
+      ? {}
+      : { setupClient: (client) => client.setRequests(requestsOf(target, seconds, CONNECTIONS)) }),
   });
   const perRequest = (seconds: number) => (seconds / Math.max(1, r.requests.total)) * 1e6;
   const cpuUs = perRequest(cpuSeconds(pid) - cpuBefore);
@@ -227,12 +226,7 @@ async function loadInThread(
   seconds: number,
   connections: number,
 ): Promise<Figures> {
-  const requests = Array.from({ length: connections }, () =>
-    Array.from({ length: Math.ceil((seconds * MAX_RPS) / connections) }, () => {
-      const { path, authorization } = target();
-      return { method: 'GET', path, headers: { authorization } };
-    }),
-  );
+  const requests = Array.from({ length: connections }, () => requestsOf(target, seconds, connections));
   const cpuBefore = cpuSeconds(pid);
   const worker = new Worker(new URL('./load-thread.mjs', import.meta.url), {
     workerData: { url, connections, duration: seconds, requests },
