@@ -128,6 +128,43 @@ t.test('a token without an account: privileged roles must name one, others are r
   }
 });
 
+t.test(
+  "issue 19's scheduler: a platform token creates for account 5, follows the Location and drives the record",
+  async (t) => {
+    const api = await startApi(t);
+    const headers = {
+      authorization: `Bearer ${signTestToken({ sub: 'scheduler', role: 'system_bot' }, { key: DEVELOPMENT_JWT_SECRET })}`,
+    };
+    const as = (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) =>
+      api.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+
+    for (const [url, payload, next] of [
+      [`${API}/publishing-records/`, recordBody({ account_id: 5 }), ['start', {}, 'publishing']],
+      [`${API}/deploy`, { account_id: 5, site_id: 3 }, ['cancel', { reason: 'superseded' }, 'cancelled']],
+    ] as const) {
+      const created = await as('POST', url, payload);
+      t.equal(created.statusCode, 201, `${url}: created`);
+      const location = String(created.headers.location);
+      const got = await as('GET', location);
+      t.equal(got.statusCode, 200, `${url}: the Location answers the same token`);
+      t.same(got.json().data, created.json().data, `${url}: the record the 201 answered`);
+      t.equal(got.json().data.account_id, 5);
+      t.equal(got.headers.etag, '"0"');
+
+      const [action, body, status] = next;
+      const driven = await as('POST', `${location}/${action}`, body);
+      t.equal(driven.statusCode, 200, `${url}: ${action} with the same token`);
+      t.match(driven.json().data, { account_id: 5, status, revision: 1 });
+      const kind = url.includes('deploy') ? 'deployment' : 'publishing_record';
+      const events = await api.store.readStream(`${kind}-${created.json().data.id}`);
+      for (const event of events) {
+        t.match(event.metadata, { tenant: { account_id: 5 }, actor: { user_id: 'scheduler', role: 'system_bot' } });
+      }
+      t.equal((await as('GET', location)).headers.etag, '"1"', `${url}: the Location shows the ${action}`);
+    }
+  },
+);
+
 t.test("the created record is account 5's: its users write it, the caller's account does not see it", async (t) => {
   const api = await startApi(t);
   const bot: Claims = { account_id: 1, role: 'system_bot' };

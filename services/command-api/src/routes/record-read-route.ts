@@ -84,6 +84,7 @@ export function recordReadRoute<
       const etag = etagOf(found.revision);
       reply.header('etag', etag).header('cache-control', 'private, no-cache').header('x-position', found.position);
       if (noneMatch(request.headers['if-none-match'] as string | undefined, etag)) {
+        // send(), not send(null): null is serialized to `null` and its Content-Length (4) sent with the bodiless 304.
         return reply.code(304).send();
       }
       return reply.send(success(request, route.spec.represent(found.record, found.revision)));
