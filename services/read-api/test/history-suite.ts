@@ -1,8 +1,8 @@
 /**
  * History and as-of reads on the whole stack (command API → PostgreSQL event store → projector →
  * read API): a record through every status with its actors and changes, paging, a deleted record,
- * a deployment, re-drives (who asked and why), event types the domain does not know, and past states
- * equal to what the projector served at the time.
+ * a deployment, one updated and cancelled while pending, re-drives (who asked and why), event types the
+ * domain does not know, and past states equal to what the projector served at the time.
  */
 import { randomUUID } from 'node:crypto';
 import { ListEnvelope } from '@publisher/contracts';
@@ -244,22 +244,67 @@ export async function historySuite(t: Test, readEnv: NodeJS.ProcessEnv): Promise
       t.same(then.json().data, s.data, `deployment as of revision ${s.revision}`);
     }
     t.equal((await read(`/publishing-records/${id}/history`, editor)).statusCode, 404, 'not a publishing record');
+  });
 
-    // Events added to the domain later (an update and a cancel while pending) show like the others.
-    const other = await command('POST', '/deployments/', editor, { site_id: 10, metadata: { build: 1 } });
-    const otherId: string = other.json().data.id;
-    t.equal((await command('PATCH', `/deployments/${otherId}`, editor, { metadata: { build: 2 } })).statusCode, 200);
-    t.equal(
-      (await command('POST', `/deployments/${otherId}/cancel`, editor, { reason: 'superseded' })).statusCode,
-      200,
-    );
-    const later = (await read(`/deployments/${otherId}/history`, editor)).json().results;
+  t.test('a deployment updated, then cancelled while pending: history entries and past states', async (t) => {
+    // DeploymentUpdated and DeploymentCancelled came after the first history tests: each entry must carry
+    // its actor, payload, changes and the state after it, and as-of must fold through them (it fails if
+    // the read model, the history fold or as-of ignored either event).
+    const created = await command('POST', '/deployments/', editor, { site_id: 10, metadata: { build: 1 } });
+    t.equal(created.statusCode, 201);
+    const id: string = created.json().data.id;
+    const states = [await served(id, created, 'deployments')];
+    const patched = await command('PATCH', `/deployments/${id}`, admin, { metadata: { build: 2 } });
+    t.equal(patched.statusCode, 200, 'updated while pending');
+    states.push(await served(id, patched, 'deployments'));
+    const cancelled = await command('POST', `/deployments/${id}/cancel`, editor, { reason: 'superseded' });
+    t.equal(cancelled.statusCode, 200, 'cancelled while pending');
+    states.push(await served(id, cancelled, 'deployments'));
+    const [first, second, third] = states.map((s) => s.data);
+    t.match([second, third], [{ metadata: { build: 2 }, status: 'pending' }, { status: 'cancelled' }], 'projected');
+
+    const page = (await read(`/deployments/${id}/history`, editor)).json();
+    t.ok(deploymentHistoryPage.Check(page), 'the answer matches its documented schema');
+    const history = page.results;
     t.same(
-      later.map((e: { type: string }) => e.type),
-      ['DeploymentCreated', 'DeploymentUpdated', 'DeploymentCancelled'],
+      history.map((e: { revision: number; type: string }) => [e.revision, e.type]),
+      [
+        [0, 'DeploymentCreated'],
+        [1, 'DeploymentUpdated'],
+        [2, 'DeploymentCancelled'],
+      ],
     );
-    t.same(later[1].changes.metadata, [{ build: 1 }, { build: 2 }]);
-    t.same(later[2].changes.status, ['pending', 'cancelled']);
+    t.same(
+      history.map((e: { actor: unknown }) => e.actor),
+      [
+        { user_id: 'u-1-editor', role: 'editor' },
+        { user_id: 'u-1-admin', role: 'admin' },
+        { user_id: 'u-1-editor', role: 'editor' },
+      ],
+      'who did each',
+    );
+    t.same(
+      history.map((e: { position: string }) => e.position),
+      [created, patched, cancelled].map(position),
+    );
+    t.same(history[1].data, { deployment_id: id, changes: { metadata: { build: 2 } }, at: second?.updated_at });
+    t.same(history[1].changes, {
+      metadata: [{ build: 1 }, { build: 2 }],
+      updated_at: [first?.updated_at, second?.updated_at],
+    });
+    t.same(history[2].data, { deployment_id: id, reason: 'superseded', at: third?.updated_at }, 'the cancel reason');
+    t.same(history[2].changes, {
+      status: ['pending', 'cancelled'],
+      updated_at: [second?.updated_at, third?.updated_at],
+    });
+    for (const [i, s] of states.entries()) {
+      t.same(history[i].state, s.data, `entry ${i}: the state the read model served after it`);
+      const byRevision = await read(`/deployments/${id}?as_of_revision=${s.revision}`, editor);
+      t.same(byRevision.json().data, s.data, `as_of_revision ${s.revision}`);
+      t.equal(byRevision.headers.etag, `"${s.revision}"`);
+      const byTime = await read(`/deployments/${id}?as_of=${encodeURIComponent(s.at)}`, editor);
+      t.same(byTime.json().data, s.data, `as_of after revision ${s.revision}`);
+    }
   });
 
   t.test('re-drives show in history with who asked and why, and in the audit search', async (t) => {
