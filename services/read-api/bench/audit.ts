@@ -30,7 +30,17 @@ import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
 import { createReadModelIndexes, migrateReadModel } from '@publisher/read-model';
 import autocannon, { type Request as LoadRequest } from 'autocannon';
 import pg from 'pg';
-import { benchDatabase, cpuSeconds, freePort, median, root, spawnReadApi, spawnServer } from './bench-support.ts';
+import {
+  benchDatabase,
+  cpuSeconds,
+  freePort,
+  machineCpuSeconds,
+  median,
+  postgresCpuSeconds,
+  root,
+  spawnReadApi,
+  spawnServer,
+} from './bench-support.ts';
 
 const AUDIT_EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200);
@@ -230,12 +240,19 @@ interface Figures {
   p99: number;
   errors: number;
   cpuUs: number;
+  /** PostgreSQL's, this process's (the load generator) and the whole machine's CPU per request. */
+  postgresUs: number;
+  loadUs: number;
+  machineUs: number;
 }
 
 /** One run: each connection cycles through its own prebuilt random requests. */
 async function measure(pid: number | undefined, base: string, next: () => LoadRequest, seconds: number) {
   const perConnection = Math.ceil((seconds * 5000) / CONNECTIONS);
   const before = cpuSeconds(pid);
+  const postgresBefore = postgresCpuSeconds();
+  const loadBefore = cpuSeconds(process.pid);
+  const machineBefore = machineCpuSeconds();
   const r = await autocannon({
     url: base,
     connections: CONNECTIONS,
@@ -247,8 +264,14 @@ async function measure(pid: number | undefined, base: string, next: () => LoadRe
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + r.timeouts + r.non2xx,
-    cpuUs: ((cpuSeconds(pid) - before) / Math.max(1, r.requests.total)) * 1e6,
+    cpuUs: perRequest(cpuSeconds(pid) - before),
+    postgresUs: perRequest(postgresCpuSeconds() - postgresBefore),
+    loadUs: perRequest(cpuSeconds(process.pid) - loadBefore),
+    machineUs: perRequest(machineCpuSeconds() - machineBefore),
   } satisfies Figures;
+  function perRequest(seconds: number): number {
+    return (seconds / Math.max(1, r.requests.total)) * 1e6;
+  }
 }
 
 async function main(): Promise<void> {
@@ -322,7 +345,9 @@ async function main(): Promise<void> {
       for (const run of runs) {
         const f = await measure(run.pid, run.base, next[run.variant], SECONDS);
         results.get(run.name)?.push(f);
-        line.push(`${run.name} ${Math.round(f.rps)} req/s p99 ${f.p99} ms ${Math.round(f.cpuUs)} µs CPU`);
+        line.push(
+          `${run.name} ${Math.round(f.rps)} req/s p99 ${f.p99} ms ${Math.round(f.cpuUs)} µs CPU (postgres ${Math.round(f.postgresUs)}, load ${Math.round(f.loadUs)}, machine ${Math.round(f.machineUs)})`,
+        );
       }
       console.log(`round ${round}: ${line.join(' | ')}`);
     }
@@ -336,7 +361,7 @@ async function main(): Promise<void> {
       const goal = TARGET_P99[run.variant];
       const target = Number.isFinite(goal) ? ` (target ≤ ${goal} ms: ${p99 <= goal ? 'met' : 'NOT met'})` : '';
       console.log(
-        `${run.name.padEnd(25)} ${Math.round(median(f.map((x) => x.rps)))} req/s${ratios.length ? `  ratio ${median(ratios).toFixed(3)}` : ''}  p50 ${median(f.map((x) => x.p50))} ms  p99 ${p99} ms${target}  ${Math.round(median(f.map((x) => x.cpuUs)))} µs server CPU/request${errors ? `  ${errors} errors` : ''}`,
+        `${run.name.padEnd(25)} ${Math.round(median(f.map((x) => x.rps)))} req/s${ratios.length ? `  ratio ${median(ratios).toFixed(3)}` : ''}  p50 ${median(f.map((x) => x.p50))} ms  p99 ${p99} ms${target}  ${Math.round(median(f.map((x) => x.cpuUs)))} µs server CPU/request (postgres ${Math.round(median(f.map((x) => x.postgresUs)))}, load generator ${Math.round(median(f.map((x) => x.loadUs)))}, machine ${Math.round(median(f.map((x) => x.machineUs)))})${errors ? `  ${errors} errors` : ''}`,
       );
     }
   } finally {
