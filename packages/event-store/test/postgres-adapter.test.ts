@@ -234,6 +234,40 @@ t.test('an unknown option combination fails fast', async (t) => {
   t.throws(() => createPostgresEventStore({}), TypeError, 'needs a connection string or a pool');
 });
 
+t.test('stream reads run as prepared statements, one per text, schemas apart on one pool', async (t) => {
+  const db = await createTestDatabase('es_prepared');
+  // One connection: the statements prepared by the reads are visible to the next query.
+  const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+  t.teardown(async () => {
+    await pool.end();
+    await db.drop();
+  });
+  const a = createPostgresEventStore({ pool, schema: 'prep_a' });
+  const b = createPostgresEventStore({ pool, schema: 'prep_b' });
+  await a.migrate();
+  await b.migrate();
+  const stream = streamName('prepared');
+  await a.append(stream, newEvents(3), 'no_stream');
+  await b.append(stream, newEvents(1), 'no_stream');
+  for (let i = 0; i < 3; i++) {
+    t.equal((await a.readStream(stream)).length, 3, 'schema a reads its stream');
+    t.equal((await b.readStream(stream)).length, 1, 'schema b reads its own');
+    t.equal(
+      (await a.readStream(stream, { direction: 'backwards', limit: 1 }))[0]?.revision,
+      2,
+      'backwards from the end',
+    );
+  }
+  const { rows } = await pool.query<{ statement: string }>(
+    "SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%WHERE stream = $1%' ORDER BY statement",
+  );
+  t.equal(rows.length, 3, 'forwards in each schema and backwards in one: each text prepared once');
+  t.ok(
+    rows.some((r) => r.statement.includes('"prep_b"')),
+    'the other schema has its own statement',
+  );
+});
+
 t.test('a shared pool stays open when the store closes', async (t) => {
   const db = await createTestDatabase('es_shared_pool');
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
