@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IdParams, ListEnvelope } from '@publisher/contracts';
-import { occurredAt } from '@publisher/event-store';
-import { errorResponses } from '@publisher/platform';
+import { occurredAt, type RecordedEvent } from '@publisher/event-store';
+import { Document, errorResponses, JsonDocument } from '@publisher/platform';
 import type { FastifyRequest } from 'fastify';
 import { recordCrossAccountReads } from '../access-log.ts';
 import { DeploymentHistoryEntry, HistoryQuery, PublishingRecordHistoryEntry } from '../audit-schemas.ts';
@@ -10,7 +10,6 @@ import { deploymentHistory, type HistoryAggregate, publishingRecordHistory } fro
 import { readRecordStream } from '../history/record-stream.ts';
 import { type ReplayStep, replay } from '../history/replay.ts';
 import { linkTo } from '../links.ts';
-import { plainJson } from '../plain-json.ts';
 
 const DESCRIPTION =
   'The record’s events from the event store, oldest first, each with who did it (actor, request, correlation and causation ids), its payload, the fields it changed ([before, after]) and the record after it. Deleted records keep their history. Paged by revision (`next` / `previous` links). Reads of another account by support or privileged roles are recorded in that account’s access log.';
@@ -33,6 +32,30 @@ function entry<Representation>(step: ReplayStep<Representation>) {
     changes: step.changes,
     state: step.state,
   };
+}
+
+/**
+ * Speed trick: each entry's JSON, remembered per event object as the fold is (`replay.ts`). An
+ * entry never changes once its event is in the log, so the entries of a cached stream are
+ * serialized once and go out as they are (`JsonDocument`), inside the envelope the route's schema
+ * writes. Serializing a 20-entry page (~17 kB) was the largest single cost of a history read; the
+ * schema's own serializer took about three times `JSON.stringify`'s CPU for these free-form
+ * entries (an `anyOf` branch per nullable field, payloads typed `unknown`). What it trades: memory,
+ * about one entry's text (~1 kB) per cached event; nothing undeclared is stripped from an entry, so
+ * `entry` builds it field by field and tests check real answers against the schema. Measure:
+ * `pnpm bench:audit` (`history`, `history-50`) with `BENCH_BASELINE`.
+ */
+const entryDocuments = new WeakMap<RecordedEvent, JsonDocument<unknown>>();
+
+type Entry<Representation> = ReturnType<typeof entry<Representation>>;
+
+function entryDocument<Representation>(step: ReplayStep<Representation>): JsonDocument<Entry<Representation>> {
+  let document = entryDocuments.get(step.event) as JsonDocument<Entry<Representation>> | undefined;
+  if (document === undefined) {
+    document = new JsonDocument(JSON.stringify(entry(step)));
+    entryDocuments.set(step.event, document);
+  }
+  return document;
 }
 
 /**
@@ -67,7 +90,7 @@ const historyRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
     const results = [];
     for (const step of replay(aggregate, events, from)) {
       if (step.event.revision >= from + size) break;
-      results.push(entry(step));
+      results.push(entryDocument(step));
     }
     return {
       success: true as const,
@@ -89,11 +112,10 @@ const historyRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
         params: IdParams,
         querystring: HistoryQuery,
         response: {
-          200: ListEnvelope(PublishingRecordHistoryEntry),
+          200: ListEnvelope(Document(PublishingRecordHistoryEntry)),
           ...errorResponses([400, 401, 403, 404, 429, 503]),
         },
       },
-      ...plainJson,
     },
     (request) => history(request, request.params, request.query, publishingRecordHistory),
   );
@@ -107,9 +129,11 @@ const historyRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
         description: DESCRIPTION,
         params: IdParams,
         querystring: HistoryQuery,
-        response: { 200: ListEnvelope(DeploymentHistoryEntry), ...errorResponses([400, 401, 403, 404, 429, 503]) },
+        response: {
+          200: ListEnvelope(Document(DeploymentHistoryEntry)),
+          ...errorResponses([400, 401, 403, 404, 429, 503]),
+        },
       },
-      ...plainJson,
     },
     (request) => history(request, request.params, request.query, deploymentHistory),
   );
