@@ -88,7 +88,17 @@ export interface AuditSearch {
 /** Most matches `searchAuditEvents` counts: counting a million rows per page would cost more than the page. */
 export const AUDIT_COUNT_CAP = 10_000;
 
-export interface AuditEventPage extends KeysetPage<AuditEventRow> {
+/** One event of an audit page: its JSON as the API shows it, and its place in the page order. */
+export interface AuditEventDocument {
+  /** The event as JSON: an `AuditEventRow` with the actor as `{ user_id, role }`. */
+  document: string;
+  /** Whose event it is (null: an event without a tenant); the access log records it. */
+  account_id: number | null;
+  occurred_at: string;
+  position: string;
+}
+
+export interface AuditEventPage extends KeysetPage<AuditEventDocument> {
   /** Events matching the filters (the cursor aside), exact up to `AUDIT_COUNT_CAP`, which it then reads. */
   count: number;
 }
@@ -106,10 +116,26 @@ function matching(db: Kysely<ReadModelDatabase>, scope: TenantScope, f: AuditEve
   return q;
 }
 
+/** A timestamptz as the API writes it (`2024-05-01T12:00:00.000Z`), in SQL. */
+const isoSql = (column: string) =>
+  sql<string>`to_char(${sql.ref(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * An audit row as the API's JSON, built by PostgreSQL: a page's rows reach the API as one text
+ * column each, which it joins into the answer as they are, instead of parsing 14 columns per row
+ * into objects only to serialize them again (that was most of an audit page's API CPU beyond the
+ * query itself).
+ */
+const documentSql = sql<string>`json_build_object(
+  'event_id', event_id, 'position', position, 'type', type, 'aggregate', aggregate, 'record_id', record_id,
+  'revision', revision, 'account_id', account_id, 'site_id', site_id, 'sector_id', sector_id,
+  'actor', json_build_object('user_id', actor_user_id, 'role', actor_role), 'correlation_id', correlation_id,
+  'occurred_at', ${isoSql('occurred_at')}, 'recorded_at', ${isoSql('recorded_at')})::text`;
+
 /**
  * One page of the audit search, newest first (by occurred time, then log position), with keyset
  * paging: each index on `audit_events` ends in (occurred_at, position), so a page is one index range
- * scan however deep it is. Count and page travel in one statement.
+ * scan however deep it is. Count and page travel in one statement; each event comes as its JSON.
  * @example
  * const page = await searchAuditEvents(rm, { account_id: 7, site_ids: null }, {
  *   filters: { actor: 'user-42', from: '2024-05-01T00:00:00Z' }, page_size: 50,
@@ -122,7 +148,7 @@ export async function searchAuditEvents(
 ): Promise<AuditEventPage> {
   const base = matching(db, scope, search.filters ?? {});
   const newer = search.cursor?.direction === 'newer';
-  let page = base.select(AUDIT_EVENT_COLUMNS);
+  let page = base.select([documentSql.as('document'), 'account_id', 'occurred_at', 'position']);
   if (search.cursor !== undefined) {
     const { occurred_at, position } = search.cursor;
     const key = sql`(${occurred_at}::timestamptz, ${position}::text collate "C")`;
@@ -140,10 +166,10 @@ export async function searchAuditEvents(
   const result = await db
     .selectFrom(count.as('c'))
     .leftJoinLateral(page.as('p'), (join) => join.onTrue())
-    .selectAll('p')
-    .select('c.total')
+    .select(['p.document', 'p.account_id', 'p.occurred_at', 'p.position', 'c.total'])
     .execute();
-  const found = result.filter((r) => r.event_id !== null).map(({ total: _, ...row }) => row as AuditEventRow);
+  const found: AuditEventDocument[] = [];
+  for (const { total: _, ...r } of result) if (r.document !== null) found.push(r as AuditEventDocument);
   return { ...keysetPage(found, search.page_size, search.cursor?.direction), count: result[0]?.total ?? 0 };
 }
 

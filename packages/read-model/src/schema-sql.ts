@@ -198,8 +198,11 @@ ${auditEventIndexSql(s)}`;
 
 /**
  * The audit search's indexes: one per filter it offers, each ending in the page order
- * (occurred_at, position), so a filtered page is one range scan; the event id's uniqueness (a
- * re-delivered event is not stored twice); the records of an account by creation (snapshots).
+ * (occurred_at, position), so a filtered page is one range scan; the broad filters (site, type,
+ * actor) also behind the account, which every non-privileged search carries (an account's search by
+ * actor otherwise intersects the actor's events in every account with all of the account's); the
+ * event id's uniqueness (a re-delivered event is not stored twice); the records of an account by
+ * creation (snapshots).
  */
 const auditEventIndexSql = (s: string): string => `
 CREATE UNIQUE INDEX IF NOT EXISTS audit_events_event_id ON ${s}.audit_events (event_id);
@@ -215,6 +218,8 @@ CREATE INDEX IF NOT EXISTS audit_events_record_time
   ON ${s}.audit_events (record_id, occurred_at DESC, position DESC) WHERE record_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS audit_events_actor_time
   ON ${s}.audit_events (actor_user_id, occurred_at DESC, position DESC);
+CREATE INDEX IF NOT EXISTS audit_events_account_actor_time
+  ON ${s}.audit_events (account_id, actor_user_id, occurred_at DESC, position DESC);
 CREATE INDEX IF NOT EXISTS audit_events_correlation_time
   ON ${s}.audit_events (correlation_id, occurred_at DESC, position DESC);
 CREATE INDEX IF NOT EXISTS audit_events_account_records

@@ -1,25 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ListEnvelope } from '@publisher/contracts';
-import { errorResponses, httpError } from '@publisher/platform';
-import { type AuditEventRow, listAccessLog, searchAuditEvents } from '@publisher/read-model';
+import { errorResponses, httpError, JsonDocument } from '@publisher/platform';
+import { type AuditEventDocument, listAccessLog, searchAuditEvents } from '@publisher/read-model';
+import type { Static } from 'typebox';
 import { recordCrossAccountReads } from '../access-log.ts';
 import { AccessLogEntry, AccessLogQuery, AuditEvent, AuditEventsQuery } from '../audit-schemas.ts';
 import { decodeCursor, encodeCursor, isId, isPositionToken, isTime } from '../cursor.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { linkTo } from '../links.ts';
-import { plainJson } from '../plain-json.ts';
 import { scopeFor } from '../read-helpers.ts';
+import { DocumentListEnvelope } from '../schemas.ts';
 import snapshotRoute from './snapshot.ts';
 
 const tags = ['audit'];
 
 /** Roles that may read an account's access log: its administrators. */
 const ACCESS_LOG_READERS: ReadonlySet<string> = new Set(['admin', 'owner']);
-
-function auditEvent(r: AuditEventRow) {
-  const { actor_user_id, actor_role, ...rest } = r;
-  return { ...rest, actor: { user_id: actor_user_id, role: actor_role } };
-}
 
 /** `GET audit/events`, `GET audit/access-log`, `GET audit/snapshot`. */
 const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fastify, { deps }) => {
@@ -32,9 +28,8 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
         description:
           'From the audit read model the projector keeps (one row per event of the log, whatever its type). Tenant-scoped like every list: support and privileged roles search any account (narrow with `account_id`), others their own. Newest first (occurred time, then log position); `next` / `previous` carry cursors. `count` is exact up to 10,000 and reads 10,000 beyond. Searches of other accounts by support or privileged roles are recorded in those accounts’ access logs.',
         querystring: AuditEventsQuery,
-        response: { 200: ListEnvelope(AuditEvent), ...errorResponses([400, 401, 403, 429, 503]) },
+        response: { 200: DocumentListEnvelope(AuditEvent), ...errorResponses([400, 401, 403, 429, 503]) },
       },
-      ...plainJson,
     },
     async (request) => {
       const { account_id, page_size, cursor, ...filters } = request.query;
@@ -56,14 +51,14 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
       });
       const first = page.rows[0];
       const last = page.rows.at(-1);
-      const link = (direction: 'older' | 'newer', r: AuditEventRow) =>
+      const link = (direction: 'older' | 'newer', r: AuditEventDocument) =>
         linkTo(request, { cursor: encodeCursor({ direction, key: [r.occurred_at, r.position] }) });
       return {
         success: true as const,
         count: page.count,
         next: page.has_older && last ? link('older', last) : null,
         previous: page.has_newer && first ? link('newer', first) : null,
-        results: page.rows.map(auditEvent),
+        results: new JsonDocument<Static<typeof AuditEvent>[]>(`[${page.rows.map((r) => r.document).join(',')}]`),
         request_id: request.id,
       };
     },
