@@ -36,7 +36,8 @@ import {
   freePort,
   machineCpuSeconds,
   median,
-  postgresCpuSeconds,
+  postgresCpu,
+  postgresCpuBetween,
   root,
   spawnReadApi,
   spawnServer,
@@ -250,7 +251,7 @@ interface Figures {
 async function measure(pid: number | undefined, base: string, next: () => LoadRequest, seconds: number) {
   const perConnection = Math.ceil((seconds * 5000) / CONNECTIONS);
   const before = cpuSeconds(pid);
-  const postgresBefore = postgresCpuSeconds();
+  const postgresBefore = postgresCpu();
   const loadBefore = cpuSeconds(process.pid);
   const machineBefore = machineCpuSeconds();
   const r = await autocannon({
@@ -265,7 +266,7 @@ async function measure(pid: number | undefined, base: string, next: () => LoadRe
     p99: r.latency.p99,
     errors: r.errors + r.timeouts + r.non2xx,
     cpuUs: perRequest(cpuSeconds(pid) - before),
-    postgresUs: perRequest(postgresCpuSeconds() - postgresBefore),
+    postgresUs: perRequest(postgresCpuBetween(postgresBefore, postgresCpu())),
     loadUs: perRequest(cpuSeconds(process.pid) - loadBefore),
     machineUs: perRequest(machineCpuSeconds() - machineBefore),
   } satisfies Figures;

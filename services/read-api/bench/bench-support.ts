@@ -120,23 +120,33 @@ export function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-/**
- * CPU seconds every process named `postgres` (the server and its backends) has used so far. A
- * backend that exits between two readings takes its seconds with it: read it around a run whose
- * pool connections stay open.
- */
-export function postgresCpuSeconds(): number {
-  let total = 0;
+/** CPU seconds each process named `postgres` (the server and its backends) has used so far, by pid. */
+export function postgresCpu(): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / 100;
+      byPid.set(Number(pid), (Number(fields[11]) + Number(fields[12])) / 100);
     } catch {
       // gone between the listing and the read
     }
+  }
+  return byPid;
+}
+
+/**
+ * CPU seconds PostgreSQL used between two `postgresCpu()` readings: a backend started in between
+ * counts from zero; one that exited in between is missing (its last seconds are lost, so the figure
+ * is a lower bound when pools close connections during a run).
+ */
+export function postgresCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) {
+    const spent = seconds - (before.get(pid) ?? 0);
+    total += spent >= 0 ? spent : seconds; // a pid reused by a new backend
   }
   return total;
 }
