@@ -43,7 +43,18 @@ import {
   type WithDocument,
 } from '@publisher/read-model';
 import autocannon, { type Request as LoadRequest } from 'autocannon';
-import { benchDatabase, cpuSeconds, freePort, median, root, spawnReadApi, spawnServer } from './bench-support.ts';
+import {
+  benchDatabase,
+  cpuSeconds,
+  freePort,
+  machineCpuSeconds,
+  median,
+  postgresCpu,
+  postgresCpuBetween,
+  root,
+  spawnReadApi,
+  spawnServer,
+} from './bench-support.ts';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 1000);
@@ -170,6 +181,9 @@ interface Figures {
   cpuUs: number;
   /** CPU of this process (the load generator, building the run's requests included) per request, µs. */
   loadUs: number;
+  /** CPU of PostgreSQL and of the whole machine per request, µs. */
+  postgresUs: number;
+  machineUs: number;
 }
 
 /** A request at random (path and token): which record, which account. */
@@ -197,6 +211,8 @@ function requestsOf(target: Target, seconds: number, connections: number): LoadR
 async function load(pid: number | undefined, url: string, target?: Target, seconds = SECONDS): Promise<Figures> {
   const cpuBefore = cpuSeconds(pid);
   const loadBefore = cpuSeconds(process.pid);
+  const postgresBefore = postgresCpu();
+  const machineBefore = machineCpuSeconds();
   const r = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -215,6 +231,8 @@ async function load(pid: number | undefined, url: string, target?: Target, secon
     errors: r.errors + r.timeouts + r.non2xx,
     cpuUs,
     loadUs,
+    postgresUs: perRequest(postgresCpuBetween(postgresBefore, postgresCpu())),
+    machineUs: perRequest(machineCpuSeconds() - machineBefore),
   };
 }
 
@@ -238,7 +256,8 @@ async function loadInThread(
     },
   );
   await worker.terminate();
-  return { ...r, cpuUs: ((cpuSeconds(pid) - cpuBefore) / Math.max(1, r.total)) * 1e6, loadUs: Number.NaN };
+  const cpuUs = ((cpuSeconds(pid) - cpuBefore) / Math.max(1, r.total)) * 1e6;
+  return { ...r, cpuUs, loadUs: Number.NaN, postgresUs: Number.NaN, machineUs: Number.NaN };
 }
 
 const TELEMETRY_OFF = { METRICS_ENABLED: 'false', TRACING_ENABLED: 'false' };
@@ -395,6 +414,8 @@ async function main(): Promise<void> {
         errors: f.reduce((s, x) => s + x.errors, 0),
         cpuUs: median(f.map((x) => x.cpuUs)),
         loadUs: median(f.map((x) => x.loadUs)),
+        postgresUs: median(f.map((x) => x.postgresUs)),
+        machineUs: median(f.map((x) => x.machineUs)),
       };
     };
     const operator = signTestToken({ sub: 'bench', account_id: 1, role: 'developer' }, { key: DEVELOPMENT_JWT_SECRET });
@@ -409,9 +430,9 @@ async function main(): Promise<void> {
     // rounds on this machine, and a ratio of medians mixes periods. Three decimals: 0.347 is not 0.35.
     const roundRatios = (name: Variant) => results[name].map((f, i) => f.rps / (results.hello?.[i]?.rps ?? Number.NaN));
     console.log(
-      '\n| variant | req/s | p50 ms | p99 ms | ratio to hello-world (median of rounds) | ratio of medians | server CPU per request | load generator CPU per request | errors/non-2xx |',
+      '\n| variant | req/s | p50 ms | p99 ms | ratio to hello-world (median of rounds) | ratio of medians | server CPU per request | load generator CPU per request | PostgreSQL CPU per request | machine CPU per request | errors/non-2xx |',
     );
-    console.log('|---|---|---|---|---|---|---|---|---|');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
     for (const s of CHOSEN.map(summary)) {
       const ratios = hw ? roundRatios(s.name) : [];
       const perRound = hw ? `**${median(ratios).toFixed(3)}** (${ratios.map((r) => r.toFixed(2)).join(' / ')})` : '–';
@@ -419,7 +440,7 @@ async function main(): Promise<void> {
       const cpu = `${Math.round(s.cpuUs)} µs`;
       const load = `${Math.round(s.loadUs)} µs`;
       console.log(
-        `| ${s.name} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${perRound} | ${ofMedians} | ${cpu} | ${load} | ${s.errors} |`,
+        `| ${s.name} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${perRound} | ${ofMedians} | ${cpu} | ${load} | ${Math.round(s.postgresUs)} µs | ${Math.round(s.machineUs)} µs | ${s.errors} |`,
       );
     }
     console.log('\ntargets: ratio ≥ 0.35 (median of the per-round ratios), p99 ≤ 10 ms (median of the rounds)');
