@@ -263,10 +263,7 @@ async function stopAndCheck(t: Test, s: Started, signal: () => void): Promise<vo
   }
   t.same(left, [], 'no process of the run left');
   // Every writer of the output has exited by now: wait for its last lines.
-  await Promise.race([
-    new Promise((r) => s.child.stdout!.once('close', r)),
-    new Promise((r) => setTimeout(r, 5000)),
-  ]);
+  await Promise.race([new Promise((r) => s.child.stdout!.once('close', r)), new Promise((r) => setTimeout(r, 5000))]);
   const lines = s.output().split('\n');
   const serviceLog = (line: string) => /^\[[\w-]+\] \{/.test(line);
   t.same(
