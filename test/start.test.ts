@@ -344,4 +344,9 @@ t.test('a second signal two seconds into a stop that hangs: the services go down
   while ((alive(script) || alive(readApi)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   t.notOk(alive(script), 'the second signal ends start.ts');
   t.notOk(alive(readApi), 'and the service still stopping was killed with it');
+  const code = await new Promise((resolve) => {
+    if (s.child.exitCode !== null || s.child.signalCode !== null) resolve(s.child.exitCode);
+    else s.child.once('exit', (c) => resolve(c));
+  });
+  t.equal(code, 1, 'a forced stop is a failure: pnpm start exits 1');
 });
