@@ -11,7 +11,9 @@
  *
  * Services are bundled first (`pnpm build`: `services/<name>/dist/*.mjs`, ~0.3 s) and each runs as
  * its own process with plain node, exactly as it would alone, so a crash in one is visible and the
- * others keep serving. Ctrl-C stops them all, then PostgreSQL.
+ * others keep serving. Ctrl-C stops them all, then PostgreSQL; this script exits 0 after a clean
+ * stop, 1 when a service failed or a second Ctrl-C forced the exit (pnpm itself reports 130 after
+ * Ctrl-C whatever the script does: it got the SIGINT too).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
@@ -41,21 +43,26 @@ async function stopAll(code: number): Promise<void> {
     // with it: a child still in its graceful stop would otherwise outlive the script that owns it.
     if (Date.now() - stoppingSince > 2000) {
       for (const child of children.values()) child.kill('SIGKILL');
-      process.exit(code);
+      process.exit(1);
     }
     return;
   }
   stopping = true;
   stoppingSince = Date.now();
   note('stopping services');
+  // Each child gets one SIGTERM from here. After Ctrl-C it got the terminal's SIGINT too (the whole
+  // process group is signalled): a service takes a second signal within a moment of the first as the
+  // same stop (`closeOnSignal`), so this forwarding does not force it out.
   await Promise.all(
-    [...children.values()].map(
-      (child) =>
+    [...children.entries()].map(
+      ([name, child]) =>
         new Promise<void>((resolve) => {
           if (child.exitCode !== null || child.signalCode !== null) return resolve();
           const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-          child.once('exit', () => {
+          child.once('exit', (exitCode, signal) => {
             clearTimeout(timer);
+            // A clean stop exits 0; anything else (forced, timed out, failed) is worth a line.
+            if (exitCode !== 0) note(`${name} did not stop cleanly (${signal ?? exitCode})`);
             resolve();
           });
           child.kill('SIGTERM');

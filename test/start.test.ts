@@ -5,9 +5,10 @@
  * ports (and, when Kafka is up, a topic prefix and consumer group) chosen so it cannot collide with
  * other runs. A record is created through the command API and read back through the read API; with
  * `KAFKA_BROKERS` set the relay and the worker run too and a webhook on loopback receives the delivery.
- * Then it is stopped by SIGTERM — to the process group (what Ctrl-C does in a terminal) and, in a
- * second run, to the `pnpm` process alone — and nothing it started may be left: no process of its
- * group or of the clone (services, tsx, PostgreSQL), no listener on any of its ports.
+ * Then it is stopped by SIGINT to the process group (what Ctrl-C does in a terminal) and, in a
+ * second run, by SIGTERM to the `pnpm` process alone: every service closes gracefully, nothing logs
+ * an error, and nothing it started may be left: no process of its group or of the clone (services,
+ * tsx, PostgreSQL), no listener on any of its ports.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
@@ -261,6 +262,26 @@ async function stopAndCheck(t: Test, s: Started, signal: () => void): Promise<vo
     left = leftovers(group);
   }
   t.same(left, [], 'no process of the run left');
+  // Every writer of the output has exited by now: wait for its last lines.
+  await Promise.race([new Promise((r) => s.child.stdout!.once('close', r)), new Promise((r) => setTimeout(r, 5000))]);
+  const lines = s.output().split('\n');
+  const serviceLog = (line: string) => /^\[[\w-]+\] \{/.test(line);
+  t.same(
+    lines.filter((l) => serviceLog(l) && (JSON.parse(l.slice(l.indexOf('{'))) as { level: number }).level >= 50),
+    [],
+    'no service logs an error while stopping',
+  );
+  t.same(
+    lines.filter((l) => l.includes('did not stop cleanly')),
+    [],
+    'every service exits 0',
+  );
+  for (const service of ['command-api', 'read-api', 'projector', 'support-console']) {
+    t.ok(
+      lines.some((l) => l.startsWith(`[${service}] {`) && l.includes('"msg":"closed"')),
+      `${service} closed gracefully`,
+    );
+  }
   for (const [name, port] of Object.entries({ ...s.ports, POSTGRES: pgPort })) {
     t.notOk(await listening(port), `nothing listens on ${name} (${port})`);
   }
@@ -270,13 +291,13 @@ async function stopAndCheck(t: Test, s: Started, signal: () => void): Promise<vo
   }
 }
 
-t.test('pnpm start from a fresh clone: create, read back, SIGTERM to the process group', async (t) => {
+t.test('pnpm start from a fresh clone: create, read back, Ctrl-C (SIGINT to the process group)', async (t) => {
   const s = await startPublisher();
   t.teardown(() => {
     if (s.child.exitCode === null && s.child.signalCode === null) process.kill(-s.child.pid!, 'SIGKILL');
   });
   await createAndReadBack(t, s);
-  await stopAndCheck(t, s, () => process.kill(-s.child.pid!, 'SIGTERM'));
+  await stopAndCheck(t, s, () => process.kill(-s.child.pid!, 'SIGINT'));
 });
 
 t.test('pnpm start again (data kept): SIGTERM to the pnpm process alone', async (t) => {
@@ -323,4 +344,9 @@ t.test('a second signal two seconds into a stop that hangs: the services go down
   while ((alive(script) || alive(readApi)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   t.notOk(alive(script), 'the second signal ends start.ts');
   t.notOk(alive(readApi), 'and the service still stopping was killed with it');
+  const code = await new Promise((resolve) => {
+    if (s.child.exitCode !== null || s.child.signalCode !== null) resolve(s.child.exitCode);
+    else s.child.once('exit', (c) => resolve(c));
+  });
+  t.equal(code, 1, 'a forced stop is a failure: pnpm start exits 1');
 });

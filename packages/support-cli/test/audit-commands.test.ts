@@ -45,10 +45,10 @@ const editor = token(1, 'editor');
 const support = token(99, 'support');
 const owner = token(1, 'owner');
 
-async function post(route: string, body: unknown, method = 'POST') {
+async function post(route: string, body: unknown, method = 'POST', as = editor) {
   const res = await fetch(`${commandUrl}/api/v1/publisher/${route}`, {
     method,
-    headers: { authorization: `Bearer ${editor}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${as}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`${route}: ${res.status} ${await res.text()}`);
@@ -98,6 +98,11 @@ const second = await post('publishing-records/', { content_id: 6, site_id: 2, se
 await post(`publishing-records/${second.data.id}`, {}, 'DELETE');
 const deployment = await post('deployments/', { site_id: 2 });
 const last = await post(`deployments/${deployment.data.id}/start`, {});
+// In account 2, so that account 1's audit and snapshot stay as they are. A reason as a person types
+// it: a second line, a terminal escape, more than a line's worth.
+const longReason = `customer asked to wait\n\u001b[31mticket INC-42 ${'x'.repeat(200)}`;
+const cancelled = await post('deployments/', { site_id: 3 }, 'POST', token(2, 'editor'));
+await post(`deployments/${cancelled.data.id}/cancel`, { reason: longReason }, 'POST', token(2, 'editor'));
 await fetch(`${readUrl}/api/v1/publisher/deployments/${deployment.data.id}`, {
   headers: { authorization: `Bearer ${editor}`, 'x-min-position': last.position },
 });
@@ -108,9 +113,11 @@ t.test('history: one line per event with who and what changed; --json one entry 
   t.match(human.stdout, /^#0 {2}\S+ {2}PublishingRecordCreated {2}by u-1-editor \(editor\)/);
   t.match(
     human.stdout,
-    /#2 {2}\S+ {2}PublishingFailed {2}by u-1-editor \(editor\)[^\n]*\n {4}status: publishing → failed\n/,
+    /#2 {2}\S+ {2}PublishingFailed {2}by u-1-editor \(editor\)[^\n]*\n {4}error: timeout\n {4}status: publishing → failed\n/,
+    'the event’s own data, then its changes',
   );
   t.match(human.stdout, / {4}error_message: null → timeout\n/);
+  t.notMatch(human.stdout, /record_id|\n {4}at: /, 'not the record’s id or the time again');
   const json = await support_(['history', id, '--json', '--page-size', '2']);
   t.same(
     jsonLines(json.stdout).map((e) => [e.revision, e.type]),
@@ -126,6 +133,24 @@ t.test('history: one line per event with who and what changed; --json one entry 
     jsonLines(deploymentHistory.stdout).map((e) => e.type),
     ['DeploymentCreated', 'DeploymentStarted'],
   );
+});
+
+t.test('history: a cancel’s reason on one line, cut short; --json has it whole', async (t) => {
+  const human = await support_(['history', cancelled.data.id, '--deployment']);
+  t.equal(human.code, 0, human.stderr);
+  const [header, reason, ...rest] = human.stdout
+    .split('\n')
+    .slice(human.stdout.split('\n').findIndex((l) => l.includes('DeploymentCancelled')));
+  t.match(header, /^#1 {2}\S+ {2}DeploymentCancelled {2}by u-2-editor/);
+  t.equal(
+    reason,
+    `    reason: ${`customer asked to wait [31mticket INC-42 ${'x'.repeat(200)}`.slice(0, 119)}…`,
+    'one line, no escape, cut',
+  );
+  t.match(rest[0], /^ {4}status: pending → cancelled$/);
+  t.notOk(human.stdout.includes('\u001b'), 'no terminal escape reaches the terminal');
+  const json = await support_(['history', cancelled.data.id, '--deployment', '--json']);
+  t.match(jsonLines(json.stdout)[1], { type: 'DeploymentCancelled', data: { reason: longReason } });
 });
 
 t.test('as-of: the record at a time or a revision', async (t) => {

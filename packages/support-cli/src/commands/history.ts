@@ -9,7 +9,35 @@ interface HistoryEntry {
   actor: { user_id: string | null; role: string | null };
   request_id: string | null;
   correlation_id: string | null;
+  data: Record<string, unknown>;
   changes: Record<string, [unknown, unknown]>;
+}
+
+/** The longest data value printed as it is; a longer one is cut (`--json` has it whole). */
+const DATA_VALUE_MAX = 120;
+
+/** Data fields every event repeats: the record's own id (the argument) and its time (the header's). */
+const REPEATED_DATA = new Set(['record_id', 'deployment_id', 'at']);
+
+/**
+ * The event's own short facts a reader needs beside its changes: a cancel's, rollback's or re-drive's
+ * `reason`, a failure's `error`, a replay id. Nested values (metadata, configurations) and fields
+ * already shown as changes are left to `--json`. Values are user input: control characters
+ * (newlines, terminal escapes) become spaces so an entry stays on its lines.
+ */
+function dataLines(e: HistoryEntry): string[] {
+  const lines: string[] = [];
+  for (const [field, value] of Object.entries(e.data)) {
+    if (REPEATED_DATA.has(field) || field in e.changes) continue;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
+    const text = String(value)
+      .replace(/[\p{Cc}\s]+/gu, ' ')
+      .trim();
+    const chars = [...text]; // code points: a cut never splits a character
+    const cut = chars.length > DATA_VALUE_MAX ? `${chars.slice(0, DATA_VALUE_MAX - 1).join('')}…` : text;
+    lines.push(`    ${field}: ${cut}`);
+  }
+  return lines;
 }
 
 /** `pnpm support history <id> [--deployment]`: a record's events, oldest first, with who and what changed. */
@@ -19,8 +47,9 @@ export const history: SupportCommand = {
   usage: `pnpm support history <record-id> [--deployment] [--json]
 
 Every event of a publishing record (a deployment with --deployment), from the event store, oldest first:
-its revision, time, type, actor, request and correlation ids, and the fields it changed (before → after).
---json prints one history entry per line (with the event's payload and the record after it).`,
+its revision, time, type, actor, request and correlation ids, the event's own short data (a reason, an
+error; cut at ${DATA_VALUE_MAX} characters) and the fields it changed (before → after).
+--json prints one history entry per line (with the event's whole payload and the record after it).`,
   options: { deployment: { type: 'boolean', default: false }, 'page-size': { type: 'string' } },
   async run({ positionals, values, json, out, api }) {
     const id = recordIdArgument(positionals);
@@ -38,6 +67,7 @@ its revision, time, type, actor, request and correlation ids, and the fields it 
         out.line(
           `#${e.revision}  ${e.occurred_at}  ${e.type}  by ${who}  request ${e.request_id ?? '-'}  correlation ${e.correlation_id ?? '-'}`,
         );
+        for (const line of dataLines(e)) out.line(line);
         for (const [field, [before, after]] of Object.entries(e.changes)) {
           out.line(`    ${field}: ${show(before)} → ${show(after)}`);
         }
