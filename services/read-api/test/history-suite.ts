@@ -13,8 +13,8 @@ import { Compile } from 'typebox/compile';
 import { DeploymentHistoryEntry, PublishingRecordHistoryEntry } from '../src/audit-schemas.ts';
 import { type Claims, startStack } from './e2e-helpers.ts';
 
-// The history routes serialize with JSON.stringify (src/plain-json.ts): their answers are checked
-// against the documented response schemas here.
+// History entries are pre-rendered JSON (JsonDocument, serialized once per cached event): the
+// answers are checked against the documented response schemas here.
 const recordHistoryPage = Compile(ListEnvelope(PublishingRecordHistoryEntry));
 const deploymentHistoryPage = Compile(ListEnvelope(DeploymentHistoryEntry));
 

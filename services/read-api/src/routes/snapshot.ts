@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ListEnvelope } from '@publisher/contracts';
-import { errorResponses, httpError } from '@publisher/platform';
+import { Document, errorResponses, httpError, JsonDocument } from '@publisher/platform';
 import { type AuditRecordRef, listRecordsCreatedBy, type TenantScope } from '@publisher/read-model';
+import type { Static } from 'typebox';
 import { recordCrossAccountReads } from '../access-log.ts';
 import { SnapshotEntry, SnapshotQuery } from '../audit-schemas.ts';
 import { decodeCursor, encodeCursor, isUuid } from '../cursor.ts';
@@ -9,7 +10,6 @@ import type { ReadApiDeps } from '../deps.ts';
 import { HISTORY_AGGREGATES } from '../history/aggregates.ts';
 import { foldUntil } from '../history/replay.ts';
 import { linkTo } from '../links.ts';
-import { plainJson } from '../plain-json.ts';
 import { scopeFor, stateInScope } from '../read-helpers.ts';
 
 /** Streams read from the event store at once for one page (each a small read). */
@@ -22,7 +22,11 @@ const STREAM_READS_IN_FLIGHT = 8;
  * the event store, as as-of reads do, never taken from the current read model.
  */
 const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fastify, { deps }) => {
-  /** A record as it was at `until`, or null when it is not the scope's (or the kind is unknown). */
+  /**
+   * A record as it was at `until`, as its snapshot entry's JSON, or null when it is not the scope's
+   * (or the kind is unknown). Written with `JSON.stringify`: the schema's serializer would have to
+   * pick between the two representations of `data` for every entry.
+   */
   async function recordAt(ref: AuditRecordRef, scope: TenantScope, until: string) {
     const aggregate = HISTORY_AGGREGATES[ref.aggregate];
     if (aggregate === undefined) return null;
@@ -30,7 +34,9 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
     const step = foldUntil(aggregate, events, until);
     // The listing is scoped by the audit rows' tenant; the record's own (from its create) decides.
     if (step?.state == null || !stateInScope(scope, step.state)) return null;
-    return { kind: aggregate.kind, deleted: step.deleted, data: step.state };
+    return new JsonDocument<Static<typeof SnapshotEntry>>(
+      JSON.stringify({ kind: aggregate.kind, deleted: step.deleted, data: step.state }),
+    );
   }
 
   fastify.get(
@@ -42,9 +48,8 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
         description:
           'Records whose first event occurred at or before `as_of`, by record id, each folded from its stream in the event store up to `as_of` (deleted ones too, flagged). Forward-only paging: `next` carries the cursor, `previous` is always null. Roles that read any account must name `account_id`. Snapshots of another account by support or privileged roles are recorded in its access log. Records whose first event the projector has not reached yet are not listed.',
         querystring: SnapshotQuery,
-        response: { 200: ListEnvelope(SnapshotEntry), ...errorResponses([400, 401, 403, 429, 503]) },
+        response: { 200: ListEnvelope(Document(SnapshotEntry)), ...errorResponses([400, 401, 403, 429, 503]) },
       },
-      ...plainJson,
     },
     async (request) => {
       const q = request.query;
