@@ -32,6 +32,18 @@ export async function createTestDatabase(
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       try {
+        // A pool's end() resolves before its connections have closed (pg-pool drops them from its
+        // list, then ends them): dropped WITH (FORCE) at once, a database terminates sessions that
+        // are still closing, and their clients raise an uncaught 57P01 in the test. Sessions going
+        // away get a moment; FORCE then ends only the ones a test left open.
+        for (let waited = 0; waited < 1000; waited += 20) {
+          const { rows } = await c.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+            [name],
+          );
+          if (rows[0]?.n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await c.end();
