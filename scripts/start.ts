@@ -19,6 +19,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { REPEATED_SIGNAL_MS } from '@publisher/coordination';
 import { bundleServices, SERVICE_ENTRIES, startEmbeddedPostgres } from '@publisher/dev-infra';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,9 +40,10 @@ async function stopAll(code: number): Promise<void> {
   if (stopping) {
     // A second signal forces the exit — but not the copy of the first that arrives milliseconds
     // later (pnpm relays the signal it gets to its script, and Ctrl-C signals both): exiting then
-    // would leave services running without their database. A forced exit takes the services down
-    // with it: a child still in its graceful stop would otherwise outlive the script that owns it.
-    if (Date.now() - stoppingSince > 2000) {
+    // would leave services running without their database. The window is the services' own (a
+    // repeat within it is the same stop). A forced exit takes the services down with it: a child
+    // still in its graceful stop would otherwise outlive the script that owns it.
+    if (Date.now() - stoppingSince > REPEATED_SIGNAL_MS) {
       for (const child of children.values()) child.kill('SIGKILL');
       process.exit(1);
     }
