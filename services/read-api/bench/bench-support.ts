@@ -111,12 +111,20 @@ export function median(values: number[]): number {
  * Per request, far less sensitive to other load on the machine than requests per second.
  */
 export function cpuSeconds(pid: number | undefined): number {
+  return procStat(pid)?.cpu ?? Number.NaN;
+}
+
+/** A process's command name and CPU seconds (user + system) from /proc/<pid>/stat; undefined when gone. */
+function procStat(pid: number | string | undefined): { name: string; cpu: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+    return {
+      name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+      cpu: (Number(fields[11]) + Number(fields[12])) / 100, // utime, stime in clock ticks (USER_HZ 100)
+    };
   } catch {
-    return Number.NaN;
+    return undefined;
   }
 }
 
@@ -125,14 +133,8 @@ export function postgresCpu(): Map<number, number> {
   const byPid = new Map<number, number>();
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      byPid.set(Number(pid), (Number(fields[11]) + Number(fields[12])) / 100);
-    } catch {
-      // gone between the listing and the read
-    }
+    const stat = procStat(pid); // undefined: gone between the listing and the read
+    if (stat?.name === 'postgres') byPid.set(Number(pid), stat.cpu);
   }
   return byPid;
 }
