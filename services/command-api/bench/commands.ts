@@ -37,6 +37,7 @@ import { bundleService, freePort, startEmbeddedPostgres } from '@publisher/dev-i
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { cpuSeconds } from '../../read-api/bench/bench-support.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -344,17 +345,6 @@ function treeCpuSeconds(root: number): number {
     }
   }
   return total;
-}
-
-/** CPU time (user + system) the process has used so far, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    // utime and stime are fields 14 and 15 of /proc/pid/stat (11 and 12 after the command name), in ticks of 1/100 s.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 function rssMb(pid: number): number {
