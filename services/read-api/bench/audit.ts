@@ -16,7 +16,8 @@
  *
  * BENCH_BASELINE=<another checkout, installed> runs that checkout's read API too, in its own process
  * on the same database, and measures each chosen variant against it as `<variant>-baseline` in the
- * same rounds, right after the variant itself (a change's effect, side by side).
+ * same rounds, right after the variant itself (a change's effect, side by side);
+ * BENCH_BASELINE_ENV=`NAME=value …` sets the baseline's settings (with BENCH_BASELINE=. a setting's effect).
  *
  * Data: BENCH_RECORDS (200) publishing records of 50 events each, appended through the PostgreSQL
  * event store; the audit events are bulk-loaded by SQL (generate_series, indexes built after), not
@@ -31,6 +32,7 @@ import { createReadModelIndexes, migrateReadModel } from '@publisher/read-model'
 import autocannon, { type Request as LoadRequest } from 'autocannon';
 import pg from 'pg';
 import {
+  baselineEnv,
   benchDatabase,
   cpuSeconds,
   freePort,
@@ -279,13 +281,13 @@ async function main(): Promise<void> {
   const db = await benchDatabase('bench_audit');
   const records = await seedRecords(db.url);
   await seedAuditEvents(db.url);
-  const startApi = async (checkout: string) => {
+  const startApi = async (checkout: string, env: Record<string, string> = {}) => {
     const port = await freePort();
-    const server = await spawnReadApi(checkout, db.url, port);
+    const server = await spawnReadApi(checkout, db.url, port, env);
     return { ...server, base: `http://127.0.0.1:${port}` };
   };
   const api = await startApi(root);
-  const baseline = BASELINE === undefined ? undefined : await startApi(path.resolve(BASELINE));
+  const baseline = BASELINE === undefined ? undefined : await startApi(path.resolve(BASELINE), baselineEnv());
   const helloPort = await freePort();
   const hello = await spawnServer(
     path.join(root, 'services/read-api/bench/hello.ts'),

@@ -71,6 +71,20 @@ export async function spawnServer(
 }
 
 /**
+ * BENCH_BASELINE_ENV (`NAME=value NAME=value`): settings for the baseline's read API only, so a
+ * setting is measured side by side with the default (BENCH_BASELINE may then be this checkout).
+ */
+export function baselineEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of (process.env.BENCH_BASELINE_ENV ?? '').split(' ').filter((p) => p !== '')) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new Error(`BENCH_BASELINE_ENV: expected NAME=value, got ${pair}`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+/**
  * The read API from `checkout`'s sources on `port` over `databaseUrl`, with the benches' settings
  * (warn logs, no effective rate limit, the development JWT secret) and `env` on top; resolves once ready.
  */

@@ -16,7 +16,8 @@
  * BENCH_VARIANTS (comma list of hello, list, detail, list-uncached, detail-uncached) picks some.
  * BENCH_BASELINE=<another checkout, installed> adds `list-baseline` and `detail-baseline`: that
  * checkout's read API, as configured, measured in the same rounds (a change's effect, side by side);
- * `list-baseline-uncached` and `detail-baseline-uncached` run it with READ_API_CACHE_MB=0.
+ * `list-baseline-uncached` and `detail-baseline-uncached` run it with READ_API_CACHE_MB=0;
+ * BENCH_BASELINE_ENV=`NAME=value …` sets the baseline's settings (with BENCH_BASELINE=. a setting's effect).
  * BENCH_TELEMETRY=compare measures request telemetry's cost instead (target: the API keeps ≥ 95 % of
  * its ratio with metrics and tracing on): each of BENCH_ROUNDS rounds starts two fresh read APIs, one
  * as configured and one with METRICS_ENABLED=false TRACING_ENABLED=false (which starts first
@@ -44,6 +45,7 @@ import {
 } from '@publisher/read-model';
 import autocannon, { type Request as LoadRequest } from 'autocannon';
 import {
+  baselineEnv,
   benchDatabase,
   cpuSeconds,
   freePort,
@@ -366,9 +368,11 @@ async function main(): Promise<void> {
   const baselinePort = await freePort();
   const baselineUncachedPort = await freePort();
   const wants = (suffix: string) => BASELINE !== undefined && CHOSEN.some((v) => v.endsWith(suffix));
-  const baseline = wants('-baseline') ? await startApi(baselinePort, {}, path.resolve(BASELINE!)) : undefined;
+  const baseline = wants('-baseline')
+    ? await startApi(baselinePort, baselineEnv(), path.resolve(BASELINE!))
+    : undefined;
   const baselineUncached = wants('-baseline-uncached')
-    ? await startApi(baselineUncachedPort, { READ_API_CACHE_MB: '0' }, path.resolve(BASELINE!))
+    ? await startApi(baselineUncachedPort, { ...baselineEnv(), READ_API_CACHE_MB: '0' }, path.resolve(BASELINE!))
     : undefined;
   const base = `http://127.0.0.1:${readPort}`;
   const uncachedBase = `http://127.0.0.1:${uncachedPort}`;
