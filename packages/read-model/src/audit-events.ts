@@ -120,17 +120,30 @@ function matching(db: Kysely<ReadModelDatabase>, scope: TenantScope, f: AuditEve
 const isoSql = (column: string) =>
   sql<string>`to_char(${sql.ref(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/** A text column as a JSON string (escaped by PostgreSQL), or `null`. */
+const jsonText = (column: string) => sql<string>`coalesce(to_json(${sql.ref(column)})::text, 'null')`;
+/** A column that needs no escaping (uuid, integer) as a JSON string or number, or `null`. */
+const jsonPlain = (column: string, quote: boolean) =>
+  quote
+    ? sql<string>`coalesce('"' || ${sql.ref(column)} || '"', 'null')`
+    : sql<string>`coalesce(${sql.ref(column)}::text, 'null')`;
+
 /**
  * An audit row as the API's JSON, built by PostgreSQL: a page's rows reach the API as one text
  * column each, which it joins into the answer as they are, instead of parsing 14 columns per row
- * into objects only to serialize them again (that was most of an audit page's API CPU beyond the
- * query itself).
+ * into objects only to serialize them again. Concatenated rather than `json_build_object`, which
+ * looks up how to render each argument's type on every row (a third of an audit query's CPU went
+ * there); only the free-text columns go through `to_json` for escaping. Compact, in
+ * `AuditEventRow`'s field order with the actor as `{ user_id, role }`.
  */
-const documentSql = sql<string>`json_build_object(
-  'event_id', event_id, 'position', position, 'type', type, 'aggregate', aggregate, 'record_id', record_id,
-  'revision', revision, 'account_id', account_id, 'site_id', site_id, 'sector_id', sector_id,
-  'actor', json_build_object('user_id', actor_user_id, 'role', actor_role), 'correlation_id', correlation_id,
-  'occurred_at', ${isoSql('occurred_at')}, 'recorded_at', ${isoSql('recorded_at')})::text`;
+const documentSql = sql<string>`'{"event_id":"' || event_id || '","position":' || ${jsonText('position')}
+  || ',"type":' || ${jsonText('type')} || ',"aggregate":' || ${jsonText('aggregate')}
+  || ',"record_id":' || ${jsonPlain('record_id', true)} || ',"revision":' || revision
+  || ',"account_id":' || ${jsonPlain('account_id', false)} || ',"site_id":' || ${jsonPlain('site_id', false)}
+  || ',"sector_id":' || ${jsonPlain('sector_id', false)}
+  || ',"actor":{"user_id":' || ${jsonText('actor_user_id')} || ',"role":' || ${jsonText('actor_role')}
+  || '},"correlation_id":' || ${jsonText('correlation_id')}
+  || ',"occurred_at":"' || ${isoSql('occurred_at')} || '","recorded_at":"' || ${isoSql('recorded_at')} || '"}'`;
 
 /**
  * One page of the audit search, newest first (by occurred time, then log position), with keyset
