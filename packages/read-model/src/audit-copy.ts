@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { AUDIT_EVENT_COLUMNS, type AuditEventRow } from './audit-events.ts';
+import { AUDIT_EVENT_COLUMNS, type AuditEventRow, auditEventDocument } from './audit-events.ts';
 
 /*
  * Speed trick: the projector appends audit rows with COPY … FROM STDIN (text format) instead of
@@ -26,9 +26,9 @@ function text(value: string | null): string {
 
 const int = (value: number | null): string => (value === null ? NULL : String(value));
 
-/** One row as a line of COPY text, columns in `AUDIT_EVENT_COLUMNS` order. */
+/** One row as a line of COPY text: columns in `AUDIT_EVENT_COLUMNS` order, then the row's document. */
 function line(r: AuditEventRow): string {
-  return `${r.event_id}\t${r.position}\t${text(r.type)}\t${text(r.aggregate)}\t${r.record_id ?? NULL}\t${r.revision}\t${int(r.account_id)}\t${int(r.site_id)}\t${int(r.sector_id)}\t${text(r.actor_user_id)}\t${text(r.actor_role)}\t${text(r.correlation_id)}\t${r.occurred_at}\t${r.recorded_at}\n`;
+  return `${r.event_id}\t${r.position}\t${text(r.type)}\t${text(r.aggregate)}\t${r.record_id ?? NULL}\t${r.revision}\t${int(r.account_id)}\t${int(r.site_id)}\t${int(r.sector_id)}\t${text(r.actor_user_id)}\t${text(r.actor_role)}\t${text(r.correlation_id)}\t${r.occurred_at}\t${r.recorded_at}\t${text(auditEventDocument(r))}\n`;
 }
 
 /**
@@ -43,7 +43,7 @@ export async function copyAuditEvents(client: pg.ClientBase, rows: readonly Audi
   if (rows.length === 0) return;
   let body = '';
   for (const r of rows) body += line(r);
-  const stream = client.query(copyFrom(`COPY audit_events (${AUDIT_EVENT_COLUMNS.join(', ')}) FROM STDIN`));
+  const stream = client.query(copyFrom(`COPY audit_events (${AUDIT_EVENT_COLUMNS.join(', ')}, document) FROM STDIN`));
   await new Promise<void>((resolve, reject) => {
     stream.on('finish', resolve);
     stream.on('error', reject);

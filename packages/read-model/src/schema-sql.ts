@@ -149,6 +149,16 @@ CREATE TABLE ${s}.audit_events (
 );
 `,
   },
+  {
+    version: 5,
+    description: 'audit documents: each audit row keeps its JSON, rendered by the projector',
+    // Nullable and without a default, so adding the column rewrites no table (the audit table holds
+    // one row per event of the log); the search renders rows written before it (audit-events.ts)
+    // until a rebuild writes them anew.
+    sql: (s) => `
+ALTER TABLE ${s}.audit_events ADD COLUMN document text;
+`,
+  },
 ];
 
 /** A timestamptz as the API writes it: `2024-05-01T12:00:00.000Z`. */

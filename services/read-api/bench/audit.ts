@@ -28,7 +28,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { createPostgresEventStore, type NewEvent } from '@publisher/event-store';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
-import { createReadModelIndexes, migrateReadModel } from '@publisher/read-model';
+import { AUDIT_DOCUMENT_SQL, createReadModelIndexes, migrateReadModel } from '@publisher/read-model';
 import autocannon, { type Request as LoadRequest } from 'autocannon';
 import pg from 'pg';
 import {
@@ -154,14 +154,15 @@ async function seedRecords(url: string): Promise<BenchRecord[]> {
 
 /**
  * AUDIT_EVENTS audit rows in one statement: 1,000 accounts of 50 sites, 5,000 actors, 12 types,
- * records of 5 events, correlations of 3, one event a second from 2024-01-01; then the indexes and
- * statistics, as after a rebuild.
+ * records of 5 events, correlations of 3, one event a second from 2024-01-01, each with the document
+ * the projector would store; then the indexes and statistics, as after a rebuild.
  */
 async function seedAuditEvents(url: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   try {
     await migrateReadModel(pool);
-    const have = (await pool.query('SELECT count(*)::int AS n FROM read_model.audit_events')).rows[0].n;
+    // Rows with their document, as the projector writes them (a store seeded before the column has none).
+    const have = (await pool.query('SELECT count(document)::int AS n FROM read_model.audit_events')).rows[0].n;
     if (have >= AUDIT_EVENTS) return void console.log(`# reusing ${have} audit events`);
     console.log(`# bulk-loading ${AUDIT_EVENTS} audit events…`);
     const started = Date.now();
@@ -172,21 +173,22 @@ async function seedAuditEvents(url: string): Promise<void> {
     await pool.query('TRUNCATE read_model.audit_events');
     await pool.query(
       `INSERT INTO read_model.audit_events
-         SELECT md5('e' || i)::uuid,
-                lpad(to_hex(1), 16, '0') || '-' || lpad(to_hex(i), 16, '0'),
-                ($2::text[])[1 + (i % 12)],
-                CASE WHEN i % 12 >= 7 THEN 'deployment' ELSE 'publishing_record' END,
-                md5('r' || (i / 5))::uuid,
-                i % 5,
-                1 + (i / 5) % ${ACCOUNTS},
-                (1 + (i / 5) % ${ACCOUNTS}) * 100 + (i / 5) % 50,
-                1 + i % 3,
-                'user-' || (i % 5000),
-                (ARRAY['editor', 'admin', 'system_bot'])[1 + i % 3],
-                md5('c' || (i / 3)),
-                to_timestamp($3::float8 / 1000 + i),
-                to_timestamp($3::float8 / 1000 + i) + interval '5 milliseconds'
-           FROM generate_series(1, $1::int) AS i`,
+         SELECT g.*, ${AUDIT_DOCUMENT_SQL}
+           FROM (SELECT md5('e' || i)::uuid AS event_id,
+                        lpad(to_hex(1), 16, '0') || '-' || lpad(to_hex(i), 16, '0') AS position,
+                        ($2::text[])[1 + (i % 12)] AS type,
+                        CASE WHEN i % 12 >= 7 THEN 'deployment' ELSE 'publishing_record' END AS aggregate,
+                        md5('r' || (i / 5))::uuid AS record_id,
+                        i % 5 AS revision,
+                        1 + (i / 5) % ${ACCOUNTS} AS account_id,
+                        (1 + (i / 5) % ${ACCOUNTS}) * 100 + (i / 5) % 50 AS site_id,
+                        1 + i % 3 AS sector_id,
+                        'user-' || (i % 5000) AS actor_user_id,
+                        (ARRAY['editor', 'admin', 'system_bot'])[1 + i % 3] AS actor_role,
+                        md5('c' || (i / 3)) AS correlation_id,
+                        to_timestamp($3::float8 / 1000 + i) AS occurred_at,
+                        to_timestamp($3::float8 / 1000 + i) + interval '5 milliseconds' AS recorded_at
+                   FROM generate_series(1, $1::int) AS i) AS g`,
       [AUDIT_EVENTS, TYPES, BASE_MS],
     );
     await createReadModelIndexes(pool, 'read_model');
