@@ -21,7 +21,9 @@
  * on a busy 2-core machine) and dropped at the end unless BENCH_KEEP=true (a kept store is reused by
  * the next run; BENCH_FRESH=true loads it again). BENCH_REBUILD=false skips the rebuilds of kept
  * stores. 10 M events take about 25 GB of disk while the rebuild runs; the run refuses to start
- * without room.
+ * without room. Before measuring, the tables and indexes the measurements read are read once into
+ * the operating system's cache (`pg_prewarm`), as a long-running server holds its working set;
+ * BENCH_PREWARM=false measures them as the rebuild left the cache.
  */
 import { spawn } from 'node:child_process';
 import { statfsSync } from 'node:fs';
@@ -67,6 +69,7 @@ const READ_RATE = int('BENCH_READ_RATE', 100);
 const KEEP = bool('BENCH_KEEP', false);
 const REBUILD = bool('BENCH_REBUILD', true);
 const FRESH = bool('BENCH_FRESH', false);
+const PREWARM = bool('BENCH_PREWARM', true);
 const ACCOUNTS = 1000;
 const TARGET_RATIO = 1.3;
 const TARGET_REBUILD_S = 300;
@@ -224,6 +227,54 @@ async function prepare(events: number): Promise<Prepared> {
   }
 }
 
+/**
+ * The tables and indexes the measured requests read: streams and their events (commands on loaded
+ * records, history), the records (detail by id, the newest page of an account's list and its count) and an
+ * account's newest audit events.
+ */
+const MEASURED_RELATIONS = [
+  'event_store.events',
+  'event_store.events_stream_revision_key',
+  'event_store.streams',
+  'event_store.streams_pkey',
+  'read_model.publishing_records',
+  'read_model.publishing_records_pkey',
+  'read_model.publishing_records_account_created',
+  'read_model.publishing_records_account_content',
+  'read_model.audit_events',
+  'read_model.audit_events_account_time',
+];
+
+/**
+ * Reads the measured relations once into the operating system's cache (`pg_prewarm`, mode `read`),
+ * as a server that has run for a while holds its working set: right after a load and a rebuild,
+ * the cache holds whatever the rebuild wrote last, and a 10 M store's reads then wait on the disk
+ * for most pages (which is what BENCH_PREWARM=false measures). Returns what it did, for the log.
+ */
+async function prewarm(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    try {
+      await client.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
+    } catch (err) {
+      return `skipped: pg_prewarm is not available (${(err as Error).message})`;
+    }
+    const started = Date.now();
+    let blocks = 0;
+    for (const relation of MEASURED_RELATIONS) {
+      const { rows } = await client.query<{ blocks: string }>(
+        "SELECT pg_prewarm(to_regclass($1), 'read')::text AS blocks WHERE to_regclass($1) IS NOT NULL",
+        [relation],
+      );
+      blocks += Number(rows[0]?.blocks ?? 0);
+    }
+    return `${((blocks * 8192) / 1e9).toFixed(1)} GB read in ${((Date.now() - started) / 1000).toFixed(0)} s`;
+  } finally {
+    await client.end();
+  }
+}
+
 type Metric =
   | 'append'
   | 'append_loaded_record'
@@ -339,6 +390,7 @@ async function main(): Promise<void> {
   const stacks = new Map<number, GrowthStack>();
   try {
     for (const p of [small, large]) stacks.set(p.events, await startGrowthStack(p.url, ACCOUNTS));
+    if (PREWARM) for (const p of [small, large]) say(`# ${fmt(p.events)} events: prewarm ${await prewarm(p.url)}`);
     say(`# warm-up ${WARMUP_SECONDS} s per measurement and size (${load()})`);
     for (const p of [small, large]) await measureRound(stacks.get(p.events)!, p.events, null, WARMUP_SECONDS);
     const results: Results = new Map();
