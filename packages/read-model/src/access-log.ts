@@ -99,6 +99,68 @@ export async function recordAccess(db: Kysely<ReadModelDatabase>, entries: reado
     .execute();
 }
 
+/** Records reads; resolves once they are committed, rejects if they could not be. */
+export type AccessLogWriter = (entries: readonly AccessLogEntry[]) => Promise<void>;
+
+interface Waiting {
+  entries: readonly AccessLogEntry[];
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity violation): an entry, not the database, is at fault. */
+const isDataError = (err: unknown): boolean => /^2[23]/.test(String((err as { code?: unknown } | null)?.code ?? ''));
+
+/**
+ * `recordAccess` with group commit: while one INSERT is out, the entries of reads arriving meanwhile
+ * wait and go together as the next one, so a lone read writes at once and a busy API commits many
+ * reads per statement (an INSERT's round trip, planning and commit cost more than its rows). Each
+ * caller still resolves only once its own entries are committed, and fails if they were not: no
+ * read is answered unrecorded. When PostgreSQL refuses a batch's data, its callers' entries are
+ * written again one caller at a time, so one bad entry fails its own read, not its neighbours'.
+ * @example
+ * const record = accessLogWriter(rm);
+ * await record([{ account_id: 7, site_id: 3, reader_user_id: 'ann', reader_role: 'support', … }]);
+ */
+export function accessLogWriter(db: Kysely<ReadModelDatabase>, maxEntries = 500): AccessLogWriter {
+  let waiting: Waiting[] = [];
+  let writing = false;
+  const settle = async (batch: Waiting[]) => {
+    try {
+      await recordAccess(
+        db,
+        batch.flatMap((w) => w.entries),
+      );
+      for (const w of batch) w.resolve();
+    } catch (err) {
+      if (batch.length === 1 || !isDataError(err)) for (const w of batch) w.reject(err);
+      else for (const w of batch) await settle([w]);
+    }
+  };
+  const drain = async () => {
+    writing = true;
+    while (waiting.length > 0) {
+      let entries = 0;
+      let n = 0;
+      while (n < waiting.length && (n === 0 || entries + (waiting[n]?.entries.length ?? 0) <= maxEntries)) {
+        entries += waiting[n]?.entries.length ?? 0;
+        n++;
+      }
+      const batch = waiting.slice(0, n);
+      waiting = waiting.slice(n);
+      await settle(batch);
+    }
+    writing = false;
+  };
+  return (entries) => {
+    if (entries.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      waiting.push({ entries, resolve, reject });
+      if (!writing) void drain();
+    });
+  };
+}
+
 /** Where a page starts: strictly older (`next`) or strictly newer (`previous`) than the entry with this id. */
 export interface AccessLogCursor {
   direction: 'older' | 'newer';

@@ -1,13 +1,17 @@
 /**
  * The access log against the real PostgreSQL: entries are listed newest first within the scope,
- * page both ways, and the database itself refuses to change or erase them.
+ * page both ways, and the database itself refuses to change or erase them; the group-commit writer
+ * resolves each read once its entries are committed, and one bad entry fails only its own read.
  */
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from '@publisher/testing';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import t from 'tap';
+import type { ReadModelDatabase } from '../src/database.ts';
 import {
   type AccessLogEntry,
+  accessLogWriter,
   createReadModelConnection,
   listAccessLog,
   migrateReadModel,
@@ -106,6 +110,61 @@ t.test('pages walk older and back by cursor', async (t) => {
     ['r2', 'r1'],
   );
   t.same([back.has_newer, back.has_older], [true, true]);
+});
+
+t.test(
+  'the writer commits reads arriving during an INSERT together, each resolved once its entries are in',
+  async (t) => {
+    let inserts = 0;
+    const counted = new Kysely<ReadModelDatabase>({
+      dialect: new PostgresDialect({ pool }),
+      log: (e) => {
+        if (e.level === 'query' && e.query.sql.startsWith('insert')) inserts++;
+      },
+    });
+    const record = accessLogWriter(counted);
+    const entries = Array.from({ length: 20 }, (_, i) =>
+      entry({ account_id: 20, record_id: null, request_id: `batch-${i}` }),
+    );
+    await Promise.all(entries.map((e) => record([e])));
+    t.equal(inserts, 2, 'the first alone, the 19 that came while it was out in one more');
+    const page = await listAccessLog(db, scope(20), { page_size: 100 });
+    t.same(
+      page.rows.map((r) => r.request_id).sort(),
+      entries.map((e) => e.request_id).sort(),
+      'every read is recorded',
+    );
+    await record([]);
+    t.equal(inserts, 2, 'nothing to record writes nothing');
+  },
+);
+
+t.test('an entry PostgreSQL refuses fails its own read only, not the reads batched with it', async (t) => {
+  const record = accessLogWriter(db);
+  const good = [entry({ account_id: 21 }), entry({ account_id: 21 })];
+  // jsonb refuses \u0000: a query string an edge let through must not fail its neighbours' reads.
+  const bad = entry({ account_id: 21, query: { actor: 'a\u0000b' } });
+  const first = record([entry({ account_id: 21 })]);
+  const results = await Promise.allSettled([record([good[0]!]), record([bad]), record([good[1]!])]);
+  await first;
+  t.same(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
+  t.match((results[1] as PromiseRejectedResult).reason, { code: '22P05' });
+  const page = await listAccessLog(db, scope(21), { page_size: 100 });
+  t.equal(page.count, 3, 'the good reads and the first are recorded, the refused one is not');
+});
+
+t.test('a database that cannot be reached fails every waiting read', async (t) => {
+  const broken = createReadModelConnection({ connectionString: 'postgres://nobody@127.0.0.1:1/none', max: 1 });
+  t.teardown(broken.close);
+  const record = accessLogWriter(broken.db);
+  const results = await Promise.allSettled([record([entry()]), record([entry()]), record([entry()])]);
+  t.same(
+    results.map((r) => r.status),
+    ['rejected', 'rejected', 'rejected'],
+  );
 });
 
 t.test('the database refuses to edit or erase the log, whoever asks', async (t) => {

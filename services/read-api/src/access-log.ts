@@ -1,7 +1,6 @@
 import type { Principal } from '@publisher/platform';
-import { type AccessAction, type AccessLogEntry, type ReadModelDatabase, recordAccess } from '@publisher/read-model';
+import type { AccessAction, AccessLogEntry, AccessLogWriter } from '@publisher/read-model';
 import type { FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
 
 /** What a read looked at, for the access log. */
 export interface AccessRead {
@@ -20,10 +19,10 @@ export interface AccessRead {
  * the log cannot be written, the read fails (503) rather than go unrecorded. Reads in the reader's
  * own account are not recorded.
  * @example
- * await recordCrossAccountReads(deps.db, request, { action: 'history', tenants: [tenant], record_kind, record_id, query });
+ * await recordCrossAccountReads(deps.accessLog, request, { action: 'history', tenants: [tenant], record_kind, record_id, query });
  */
 export async function recordCrossAccountReads(
-  db: Kysely<ReadModelDatabase>,
+  record: AccessLogWriter,
   request: FastifyRequest,
   read: AccessRead,
 ): Promise<void> {
@@ -46,5 +45,5 @@ export async function recordCrossAccountReads(
       request_id: request.id,
     });
   }
-  await recordAccess(db, entries);
+  await record(entries);
 }

@@ -9,6 +9,7 @@ import {
   type TypeBoxFastify,
 } from '@publisher/platform';
 import {
+  accessLogWriter,
   createReadModelConnection,
   migrateReadModel,
   READ_MODELS_PROJECTION,
@@ -90,6 +91,7 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
       observe: observeWait,
     },
     streams: new StreamReader(store, config.streamCacheEvents),
+    accessLog: accessLogWriter(connection.db),
   };
 
   await fastify.register(fastifyTelemetry, { metrics, serveMetrics: config.telemetry.metricsPort === null });

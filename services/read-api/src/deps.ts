@@ -1,4 +1,4 @@
-import type { BatchedReader, ReadModelDatabase } from '@publisher/read-model';
+import type { AccessLogWriter, BatchedReader, ReadModelDatabase } from '@publisher/read-model';
 import type { Kysely } from 'kysely';
 import type { CheckpointWatcher } from './checkpoint-watcher.ts';
 import type { StreamReader } from './history/stream-cache.ts';
@@ -18,4 +18,6 @@ export interface ReadApiDeps {
   wait: PositionWait;
   /** Records' streams from the event store: history and as-of reads come from the log itself. */
   streams: StreamReader;
+  /** Cross-account support reads, recorded before they are answered (group commit). */
+  accessLog: AccessLogWriter;
 }

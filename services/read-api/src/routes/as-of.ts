@@ -47,7 +47,7 @@ async function stateAsOf<State extends { status: string }, Representation extend
   const scope = scopeFor(request.principal, query.account_id);
   const { events, tenant } = await readRecordStream(deps.streams, aggregate, id, request.principal, limit);
   if (scope.account_id !== 'any' && scope.account_id !== tenant.account_id) throw recordNotFound(aggregate.label, id);
-  await recordCrossAccountReads(deps.db, request, {
+  await recordCrossAccountReads(deps.accessLog, request, {
     action: 'as_of',
     tenants: [tenant],
     record_kind: aggregate.kind,

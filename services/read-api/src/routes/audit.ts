@@ -44,7 +44,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
       // The accounts whose events the answer holds, and the one the search named even when empty.
       const tenants = page.rows.map((r) => ({ account_id: r.account_id ?? 0, site_id: filters.site_id ?? null }));
       if (account_id !== undefined) tenants.push({ account_id, site_id: filters.site_id ?? null });
-      await recordCrossAccountReads(deps.db, request, {
+      await recordCrossAccountReads(deps.accessLog, request, {
         action: 'audit_search',
         tenants: tenants.filter((t) => t.account_id > 0),
         query: { ...request.query },

@@ -80,7 +80,7 @@ const historyRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
       length: count,
       tenant,
     } = await readRecordStream(deps.streams, aggregate, id, request.principal, asked);
-    await recordCrossAccountReads(deps.db, request, {
+    await recordCrossAccountReads(deps.accessLog, request, {
       action: 'history',
       tenants: [tenant],
       record_kind: aggregate.kind,

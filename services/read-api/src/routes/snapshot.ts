@@ -63,7 +63,7 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, [isUuid]).key[0];
       const page = await listRecordsCreatedBy(deps.db, scope, { as_of: q.as_of, after, limit: size + 1 });
       const refs = page.records.slice(0, size);
-      await recordCrossAccountReads(deps.db, request, {
+      await recordCrossAccountReads(deps.accessLog, request, {
         action: 'snapshot',
         tenants: [{ account_id: scope.account_id, site_id: null }],
         query: { ...q },
