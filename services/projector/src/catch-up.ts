@@ -2,6 +2,7 @@ import type { EventStore, RecordedEvent } from '@publisher/event-store';
 import { readCheckpoint, skippedEventIds } from '@publisher/read-model';
 import type { Session } from './session.ts';
 import { writeBatchIsolating } from './write-batch.ts';
+import { nextChunk } from './write-budget.ts';
 
 export interface CatchUpProgress {
   /** Events processed in this call so far. */
@@ -24,9 +25,6 @@ export interface CatchUpOptions {
   maxTransactionMs?: number;
   onBatch?: (p: CatchUpProgress) => void;
 }
-
-/** The smallest chunk the transaction budget may shrink a write to. */
-const MIN_CHUNK = 50;
 
 /**
  * Projects into the session's schema from its stored checkpoint until the subscription reports it
@@ -77,10 +75,7 @@ export async function catchUp(store: EventStore, session: Session, options: Catc
           events,
           skipped,
         });
-        if (options.maxTransactionMs !== undefined) {
-          const pace = events.length / Math.max(performance.now() - started, 1);
-          chunk = Math.min(options.batchSize, Math.max(MIN_CHUNK, Math.floor(pace * options.maxTransactionMs)));
-        }
+        chunk = nextChunk(events.length, performance.now() - started, options.maxTransactionMs, options.batchSize);
         from += events.length;
         position = w.position;
         progress.events += w.processed;

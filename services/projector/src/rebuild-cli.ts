@@ -10,7 +10,13 @@ import cliProgress from 'cli-progress';
 import { pino } from 'pino';
 import { loadProjectorConfig } from './config.ts';
 import { openEventStore } from './main.ts';
-import { DEFAULT_MAX_TRANSACTION_MS, type RebuildProgress, type RebuildResult, rebuildReadModels } from './rebuild.ts';
+import {
+  DEFAULT_MAX_ROWS,
+  DEFAULT_MAX_TRANSACTION_MS,
+  type RebuildProgress,
+  type RebuildResult,
+  rebuildReadModels,
+} from './rebuild.ts';
 
 /** A progress reporter: a bar when `tty`, otherwise `log` every `intervalMs`. */
 export function progressReporter(tty: boolean, log: (p: RebuildProgress, rate: number) => void, intervalMs = 5000) {
@@ -50,15 +56,17 @@ export function progressReporter(tty: boolean, log: (p: RebuildProgress, rate: n
 const REBUILD_VARIABLES = {
   PROJECTOR_REBUILD_BATCH_SIZE: envVar.integer(5000, 1, 100_000),
   PROJECTOR_REBUILD_MAX_TRANSACTION_MS: envVar.integer(DEFAULT_MAX_TRANSACTION_MS, 0, 3_600_000),
+  PROJECTOR_REBUILD_MAX_ROWS: envVar.integer(DEFAULT_MAX_ROWS, 1, 100_000_000),
 };
 
 export async function runRebuild(env: NodeJS.ProcessEnv = process.env): Promise<RebuildResult> {
   const config = loadProjectorConfig({ ...env, PROJECTOR_PORT: 'off' });
   const logger = pino({ level: config.logLevel, base: { service: 'projector-rebuild' } });
-  const { PROJECTOR_REBUILD_BATCH_SIZE: batchSize, PROJECTOR_REBUILD_MAX_TRANSACTION_MS: maxTransactionMs } = readEnv(
-    REBUILD_VARIABLES,
-    env,
-  );
+  const {
+    PROJECTOR_REBUILD_BATCH_SIZE: batchSize,
+    PROJECTOR_REBUILD_MAX_TRANSACTION_MS: maxTransactionMs,
+    PROJECTOR_REBUILD_MAX_ROWS: maxRows,
+  } = readEnv(REBUILD_VARIABLES, env);
   const store = await openEventStore(config, logger);
   const reporter = progressReporter(process.stderr.isTTY === true, (p, rate) =>
     logger.info(
@@ -79,6 +87,7 @@ export async function runRebuild(env: NodeJS.ProcessEnv = process.env): Promise<
       logger,
       batchSize,
       maxTransactionMs,
+      maxRows,
       positionsCountEvents: config.eventStore === 'postgres',
       onProgress: (p) => reporter.update(p),
     });

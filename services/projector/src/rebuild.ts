@@ -11,12 +11,16 @@ import {
 } from '@publisher/read-model';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { bulkReplay } from './bulk-replay.ts';
 import { catchUp } from './catch-up.ts';
 import { isPoisonEvent, RebuildFailedError } from './errors.ts';
-import { lockKeys, openSession } from './session.ts';
+import { lockKeys, openSession, type Session } from './session.ts';
 
 /** Default bound of a rebuild's write transaction (`maxTransactionMs`). */
 export const DEFAULT_MAX_TRANSACTION_MS = 100;
+
+/** Default rows the replay keeps in memory: a million records take about 1.5 GB of heap. */
+export const DEFAULT_MAX_ROWS = 1_000_000;
 
 export type RebuildPhase = 'replaying' | 'indexing' | 'catching_up' | 'swapping' | 'done';
 
@@ -47,6 +51,8 @@ export interface RebuildOptions {
   maxTransactionMs?: number;
   /** Schema to fill (default `read_model_rebuild`); it replaces `read_model` at the swap. */
   rebuildSchema?: string;
+  /** Records and deployments the replay keeps folded in memory (default `DEFAULT_MAX_ROWS`); see `bulkReplay`. */
+  maxRows?: number;
   /** Whether the store's positions count events (PostgreSQL: yes), which makes `estimated_total` meaningful. */
   positionsCountEvents?: boolean;
   onProgress?: (p: RebuildProgress) => void;
@@ -61,8 +67,9 @@ export interface RebuildResult {
 }
 
 /**
- * Rebuilds the read models without downtime: replays the whole log into a fresh schema (without
- * secondary indexes, which are built afterwards, in one go), catches up, then — holding the swap
+ * Rebuilds the read models without downtime: replays the whole log into a fresh schema (folding
+ * rows in memory, `bulkReplay`; without secondary indexes, which are built afterwards, in one go),
+ * catches up batch by batch as the live projector does, then — holding the swap
  * lock, which pauses the live projector between two batches — catches up the last events and
  * renames the schemas in one transaction. Readers see either the old tables or the new ones,
  * never a mix; the live projector then continues from the new checkpoint. On any failure (a
@@ -92,6 +99,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     applicationName: 'publisher-rebuild',
     settings: { synchronous_commit: 'off' },
   });
+  let copier: Session | undefined;
   let swapLocked = false;
   try {
     if (!(await tryAdvisoryLock(session.client, lockKeys.rebuild(projection)))) {
@@ -130,9 +138,27 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       });
     };
 
+    // The replay's audit COPYs run on a session of their own, beside its reads and fold.
+    copier = await openSession({
+      connectionString: options.connectionString,
+      schema: target,
+      applicationName: 'publisher-rebuild-copy',
+      settings: { synchronous_commit: 'off' },
+    });
     log.info({ head, estimated_total: estimatedTotal }, 'rebuild: replaying the log');
     const replayStarted = Date.now();
-    await phase('replaying');
+    report('replaying');
+    position = await bulkReplay(options.store, session, copier, {
+      projection,
+      batchSize,
+      maxRows: options.maxRows ?? DEFAULT_MAX_ROWS,
+      maxTransactionMs: maxTransactionMs > 0 ? maxTransactionMs : undefined,
+      onBatch: (p) => {
+        events = p.events;
+        position = p.position;
+        report('replaying');
+      },
+    });
     const replayMs = Date.now() - replayStarted;
     const replayed = events;
     report('indexing');
@@ -184,6 +210,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
   } finally {
     if (swapLocked) await session.client.query('SELECT pg_advisory_unlock_all()').catch(() => {});
     await session.close();
+    await copier?.close();
     await pool.end();
   }
 }

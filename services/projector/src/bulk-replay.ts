@@ -1,0 +1,211 @@
+import type { EventStore, RecordedEvent } from '@publisher/event-store';
+import {
+  compareAndSetCheckpoint,
+  copyAuditEvents,
+  type DeploymentRow,
+  EVERY_TENANT,
+  loadDeployments,
+  loadPublishingRecords,
+  type PublishingRecordRow,
+  readCheckpoint,
+  saveDeployments,
+  savePublishingRecords,
+  skippedEventIds,
+  type WithDocument,
+} from '@publisher/read-model';
+import { PoisonEventError } from './errors.ts';
+import { auditEventRow } from './projections/audit-events.ts';
+import { foldBatch, planBatch } from './projections/batch.ts';
+import type { Session } from './session.ts';
+import { nextChunk } from './write-budget.ts';
+
+export interface BulkReplayOptions {
+  projection: string;
+  /** Events per read of the log. */
+  batchSize: number;
+  /**
+   * Rows (records and deployments) kept folded in memory. Beyond it the least recently changed are
+   * written out, and read back if a later event needs them.
+   */
+  maxRows: number;
+  /** Longest a write should take (see `nextChunk`); none when left out. */
+  maxTransactionMs?: number;
+  /** After each COPY of audit rows: the events whose effects are in memory or written, and the last one's position. */
+  onBatch?: (p: { events: number; position: string | null }) => void;
+}
+
+/** Most rows in one write. */
+const MAX_CHUNK = 5000;
+
+/** Rows changed since they were last written, least recently changed first (a Map keeps insertion order). */
+class RowsInMemory<R> {
+  readonly rows = new Map<string, R>();
+  /** Ids whose row is in the table (written out earlier): a miss on one of these reads it back. */
+  readonly written = new Set<string>();
+
+  put(id: string, row: R): void {
+    this.rows.delete(id);
+    this.rows.set(id, row);
+  }
+
+  /** Takes the `n` least recently changed rows out of memory. */
+  takeOldest(n: number): R[] {
+    const out: R[] = [];
+    for (const [id, row] of this.rows) {
+      if (out.length >= n) break;
+      out.push(row);
+      this.rows.delete(id);
+      this.written.add(id);
+    }
+    return out;
+  }
+}
+
+/**
+ * The replay phase of a rebuild: folds the whole log into an empty schema that nothing else writes
+ * and nobody reads until the swap. It folds with the live projector's code (`planBatch`,
+ * `foldBatch`: the domain's `evolve`) but not its transactions: a failed rebuild starts over from
+ * scratch, so no batch needs a committed checkpoint. Records and deployments stay folded in memory
+ * and are written once (when the memory bound pushes them out, and at the end) instead of being
+ * loaded and upserted by every batch that touches them — in a year's log a record's events lie far
+ * apart, so nearly every event cost a row load and a row write. Audit rows go by COPY on a second
+ * session while the next batch is read and folded; reading the next batch overlaps the fold too.
+ * Each write is its own short transaction (the event store shows readers only events older than
+ * every running transaction). Returns the position replayed to; the schema's checkpoint is set to it
+ * once every row is written.
+ * @throws PoisonEventError at the first event that cannot be applied (nothing is committed for it).
+ */
+export async function bulkReplay(
+  store: EventStore,
+  session: Session,
+  copier: Session,
+  o: BulkReplayOptions,
+): Promise<string | null> {
+  const skipped = await skippedEventIds(session.db, o.projection);
+  const start = (await readCheckpoint(session.db, o.projection)).position;
+  const records = new RowsInMemory<WithDocument<PublishingRecordRow>>();
+  const deployments = new RowsInMemory<WithDocument<DeploymentRow>>();
+  let position = start;
+  let copying: Promise<void> = Promise.resolve();
+
+  // Writes are sized to the time budget, each its own transaction.
+  let saveChunk = MAX_CHUNK;
+  let copyChunk = MAX_CHUNK;
+  const timed = async (rows: number, write: () => Promise<void>, max: number): Promise<number> => {
+    const started = performance.now();
+    await write();
+    return nextChunk(rows, performance.now() - started, o.maxTransactionMs, max);
+  };
+  // A row PostgreSQL refuses fails the rebuild with the database's message (unlike the live
+  // projector, which replays the batch event by event to name the event at fault).
+  const writeOut = async (n: number) => {
+    const r = records.takeOldest(n);
+    const d = deployments.takeOldest(Math.max(0, n - r.length));
+    for (let i = 0; i < r.length; ) {
+      const chunk = r.slice(i, i + saveChunk);
+      saveChunk = await timed(chunk.length, () => savePublishingRecords(session.db, chunk), MAX_CHUNK);
+      i += chunk.length;
+    }
+    for (let i = 0; i < d.length; ) {
+      const chunk = d.slice(i, i + saveChunk);
+      saveChunk = await timed(chunk.length, () => saveDeployments(session.db, chunk), MAX_CHUNK);
+      i += chunk.length;
+    }
+  };
+  let copied = 0;
+  const copy = async (audited: readonly RecordedEvent[], processed: number, last: string | null) => {
+    for (let i = 0; i < audited.length; ) {
+      const chunk = audited.slice(i, i + copyChunk);
+      copyChunk = await timed(chunk.length, () => copyAuditRows(copier, chunk), MAX_CHUNK);
+      i += chunk.length;
+      o.onBatch?.({ events: copied + i, position: chunk[chunk.length - 1]?.position ?? last });
+    }
+    copied += processed;
+    if (audited.length === 0) o.onBatch?.({ events: copied, position: last });
+  };
+
+  let next = store.readAll({ after: position, limit: o.batchSize });
+  for (;;) {
+    const batch: RecordedEvent[] = await next;
+    if (batch.length === 0) break;
+    next = store.readAll({ after: batch[batch.length - 1]!.position, limit: o.batchSize });
+    // A read already under way when the loop ends must not go unobserved.
+    next.catch(() => {});
+
+    const plan = planBatch(batch, skipped);
+    const [loadedRecords, loadedDeployments] = await Promise.all([
+      inMemoryOrStored(records, plan.record_ids, (ids) => loadPublishingRecords(session.db, EVERY_TENANT, ids)),
+      inMemoryOrStored(deployments, plan.deployment_ids, (ids) => loadDeployments(session.db, EVERY_TENANT, ids)),
+    ]);
+    const result = foldBatch(plan, { records: loadedRecords, deployments: loadedDeployments });
+    if (result.poison) throw result.poison;
+    for (const [id, row] of result.records) records.put(id, row);
+    for (const [id, row] of result.deployments) deployments.put(id, row);
+
+    position = result.last?.position ?? position;
+    const audited = plan.items.slice(0, result.processed).map((item) => item.event);
+    // One batch's COPYs out at a time: the next waits here, so a slow database holds back the reading.
+    await copying;
+    copying = copy(audited, result.processed, position);
+    copying.catch(() => {});
+
+    const over = records.rows.size + deployments.rows.size - o.maxRows;
+    if (over > 0) await writeOut(Math.max(over, MAX_CHUNK));
+  }
+  await copying;
+  await writeOut(Number.POSITIVE_INFINITY);
+  if (position !== null && position !== start) {
+    if (!(await compareAndSetCheckpoint(session.db, o.projection, start, position))) {
+      throw new Error(`the checkpoint of ${o.projection} moved during the replay (another writer?)`);
+    }
+  }
+  return position;
+}
+
+/** The batch's rows: those in memory, and those written out earlier read back from the table. */
+async function inMemoryOrStored<R>(
+  memory: RowsInMemory<R>,
+  ids: readonly string[],
+  load: (ids: string[]) => Promise<ReadonlyMap<string, R>>,
+): Promise<Map<string, R>> {
+  const found = new Map<string, R>();
+  const stored: string[] = [];
+  for (const id of ids) {
+    const row = memory.rows.get(id);
+    if (row !== undefined) found.set(id, row);
+    else if (memory.written.has(id)) stored.push(id);
+  }
+  if (stored.length > 0) for (const [id, row] of await load(stored)) found.set(id, row);
+  return found;
+}
+
+/** SQLSTATE classes 22 and 23: the data, not the database, is at fault. */
+const isDataError = (err: unknown): boolean => /^2[23]/.test(String((err as { code?: unknown } | null)?.code ?? ''));
+
+/**
+ * COPYs audit rows; when PostgreSQL refuses their data (a NUL character, say), finds the event at
+ * fault row by row inside one transaction that is then rolled back, and fails with it as a poison
+ * event — as the live projector would stop there.
+ */
+async function copyAuditRows(copier: Session, events: readonly RecordedEvent[]): Promise<void> {
+  try {
+    await copyAuditEvents(copier.client, events.map(auditEventRow));
+  } catch (err) {
+    if (!isDataError(err)) throw err;
+    await copier.client.query('BEGIN');
+    try {
+      for (const event of events) {
+        await copier.client.query('SAVEPOINT one');
+        try {
+          await copyAuditEvents(copier.client, [auditEventRow(event)]);
+        } catch (eventErr) {
+          throw new PoisonEventError(event, `the database refused its audit row: ${(eventErr as Error).message}`);
+        }
+        await copier.client.query('RELEASE SAVEPOINT one');
+      }
+    } finally {
+      await copier.client.query('ROLLBACK').catch(() => {});
+    }
+    throw err;
+  }
+}
