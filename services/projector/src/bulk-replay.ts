@@ -1,21 +1,22 @@
+import type { Deployment, PublishingRecord } from '@publisher/domain';
 import type { EventStore, RecordedEvent } from '@publisher/event-store';
 import {
   compareAndSetCheckpoint,
   copyAuditEvents,
-  type DeploymentRow,
   EVERY_TENANT,
   loadDeployments,
   loadPublishingRecords,
-  type PublishingRecordRow,
   readCheckpoint,
   saveDeployments,
   savePublishingRecords,
   skippedEventIds,
-  type WithDocument,
 } from '@publisher/read-model';
 import { PoisonEventError } from './errors.ts';
 import { auditEventRow } from './projections/audit-events.ts';
-import { foldBatch, planBatch } from './projections/batch.ts';
+import { foldStates, mapValues, planBatch } from './projections/batch.ts';
+import { deploymentFromRow, deploymentRow } from './projections/deployments.ts';
+import type { Projected } from './projections/fold.ts';
+import { publishingRecordFromRow, publishingRecordRow } from './projections/publishing-records.ts';
 import type { Session } from './session.ts';
 import { nextChunk } from './write-budget.ts';
 
@@ -37,7 +38,10 @@ export interface BulkReplayOptions {
 /** Most rows in one write. */
 const MAX_CHUNK = 5000;
 
-/** Rows changed since they were last written, least recently changed first (a Map keeps insertion order). */
+/**
+ * States changed since their rows were last written, least recently changed first (a Map keeps
+ * insertion order). States, not rows: a row and its JSON document are made once, when written.
+ */
 class RowsInMemory<R> {
   readonly rows = new Map<string, R>();
   /** Ids whose row is in the table (written out earlier): a miss on one of these reads it back. */
@@ -83,8 +87,8 @@ export async function bulkReplay(
 ): Promise<string | null> {
   const skipped = await skippedEventIds(session.db, o.projection);
   const start = (await readCheckpoint(session.db, o.projection)).position;
-  const records = new RowsInMemory<WithDocument<PublishingRecordRow>>();
-  const deployments = new RowsInMemory<WithDocument<DeploymentRow>>();
+  const records = new RowsInMemory<Projected<PublishingRecord>>();
+  const deployments = new RowsInMemory<Projected<Deployment>>();
   let position = start;
   let copying: Promise<void> = Promise.resolve();
 
@@ -102,12 +106,12 @@ export async function bulkReplay(
     const r = records.takeOldest(n);
     const d = deployments.takeOldest(Math.max(0, n - r.length));
     for (let i = 0; i < r.length; ) {
-      const chunk = r.slice(i, i + saveChunk);
+      const chunk = r.slice(i, i + saveChunk).map(publishingRecordRow);
       saveChunk = await timed(chunk.length, () => savePublishingRecords(session.db, chunk), MAX_CHUNK);
       i += chunk.length;
     }
     for (let i = 0; i < d.length; ) {
-      const chunk = d.slice(i, i + saveChunk);
+      const chunk = d.slice(i, i + saveChunk).map(deploymentRow);
       saveChunk = await timed(chunk.length, () => saveDeployments(session.db, chunk), MAX_CHUNK);
       i += chunk.length;
     }
@@ -133,11 +137,15 @@ export async function bulkReplay(
     next.catch(() => {});
 
     const plan = planBatch(batch, skipped);
-    const [loadedRecords, loadedDeployments] = await Promise.all([
-      inMemoryOrStored(records, plan.record_ids, (ids) => loadPublishingRecords(session.db, EVERY_TENANT, ids)),
-      inMemoryOrStored(deployments, plan.deployment_ids, (ids) => loadDeployments(session.db, EVERY_TENANT, ids)),
+    const [current, currentDeployments] = await Promise.all([
+      inMemoryOrStored(records, plan.record_ids, async (ids) =>
+        mapValues(await loadPublishingRecords(session.db, EVERY_TENANT, ids), publishingRecordFromRow),
+      ),
+      inMemoryOrStored(deployments, plan.deployment_ids, async (ids) =>
+        mapValues(await loadDeployments(session.db, EVERY_TENANT, ids), deploymentFromRow),
+      ),
     ]);
-    const result = foldBatch(plan, { records: loadedRecords, deployments: loadedDeployments });
+    const result = foldStates(plan, { records: current, deployments: currentDeployments });
     if (result.poison) throw result.poison;
     for (const [id, row] of result.records) records.put(id, row);
     for (const [id, row] of result.deployments) deployments.put(id, row);
@@ -162,7 +170,7 @@ export async function bulkReplay(
   return position;
 }
 
-/** The batch's rows: those in memory, and those written out earlier read back from the table. */
+/** The batch's states: those in memory, and those written out earlier read back from the table. */
 async function inMemoryOrStored<R>(
   memory: RowsInMemory<R>,
   ids: readonly string[],

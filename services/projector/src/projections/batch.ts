@@ -55,6 +55,24 @@ export interface LoadedRows {
   deployments: ReadonlyMap<string, DeploymentRow>;
 }
 
+/** The states a batch starts from, by id (absent: not created yet). */
+export interface CurrentStates {
+  records: ReadonlyMap<string, Projected<PublishingRecord>>;
+  deployments: ReadonlyMap<string, Projected<Deployment>>;
+}
+
+/** What folding a batch did: the states it changed, and how far it got. */
+export interface FoldedStates {
+  /** States after the batch of the records and deployments it changed, by id. */
+  records: Map<string, Projected<PublishingRecord>>;
+  deployments: Map<string, Projected<Deployment>>;
+  /** Last event whose effect is included (applied, ignored, skipped or already applied); null: none. */
+  last: RecordedEvent | null;
+  /** Events processed (everything before the poison, if any). */
+  processed: number;
+  poison: PoisonEventError | null;
+}
+
 export interface BatchResult {
   /** Rows to write (final state after the batch, with their documents), keyed by id. */
   records: Map<string, WithDocument<PublishingRecordRow>>;
@@ -67,31 +85,47 @@ export interface BatchResult {
 }
 
 /**
- * Folds a planned batch over the rows it touches. Stops at the first event it cannot apply, keeping
- * the effects of the events before it. Pure.
+ * Folds a planned batch over the rows it touches into the rows to write. Stops at the first event
+ * it cannot apply, keeping the effects of the events before it. Pure.
  */
 export function foldBatch(plan: BatchPlan, loaded: LoadedRows): BatchResult {
-  const records = new Map<string, Projected<PublishingRecord>>();
-  const deployments = new Map<string, Projected<Deployment>>();
-  const result: BatchResult = { records: new Map(), deployments: new Map(), last: null, processed: 0, poison: null };
-  const finish = () => {
-    for (const [id, p] of records) result.records.set(id, publishingRecordRow(p));
-    for (const [id, p] of deployments) result.deployments.set(id, deploymentRow(p));
-    return result;
+  const current: CurrentStates = {
+    records: mapValues(loaded.records, publishingRecordFromRow),
+    deployments: mapValues(loaded.deployments, deploymentFromRow),
   };
+  const folded = foldStates(plan, current);
+  return {
+    ...folded,
+    records: mapValues(folded.records, publishingRecordRow),
+    deployments: mapValues(folded.deployments, deploymentRow),
+  };
+}
+
+/**
+ * Folds a planned batch over the states it starts from, with the domain's evolve (the one fold of
+ * the projections; rows and documents are made from its states). Stops at the first event it
+ * cannot apply, keeping the effects of the events before it. Pure.
+ */
+export function foldStates(plan: BatchPlan, current: CurrentStates): FoldedStates {
+  const result: FoldedStates = { records: new Map(), deployments: new Map(), last: null, processed: 0, poison: null };
+  const { records, deployments } = result;
   for (const { event, decoded } of plan.items) {
     const place = { revision: event.revision, position: event.position };
     let outcome: Outcome<unknown> = { kind: 'unchanged' };
     if (decoded.kind === 'publishing_record') {
-      const row = loaded.records.get(decoded.id);
-      const current = records.get(decoded.id) ?? (row && publishingRecordFromRow(row));
-      const o = projectPublishingRecord(current, decoded.event, place);
+      const o = projectPublishingRecord(
+        records.get(decoded.id) ?? current.records.get(decoded.id),
+        decoded.event,
+        place,
+      );
       if (o.kind === 'changed') records.set(decoded.id, o.projected);
       outcome = o;
     } else if (decoded.kind === 'deployment') {
-      const row = loaded.deployments.get(decoded.id);
-      const current = deployments.get(decoded.id) ?? (row && deploymentFromRow(row));
-      const o = projectDeployment(current, decoded.event, place);
+      const o = projectDeployment(
+        deployments.get(decoded.id) ?? current.deployments.get(decoded.id),
+        decoded.event,
+        place,
+      );
       if (o.kind === 'changed') deployments.set(decoded.id, o.projected);
       outcome = o;
     }
@@ -100,11 +134,18 @@ export function foldBatch(plan: BatchPlan, loaded: LoadedRows): BatchResult {
         event,
         `no ${decoded.kind.replace('_', ' ')} ${event.stream} to apply it to`,
       );
-      return finish();
+      return result;
     }
     result.last = event;
     result.processed += 1;
   }
   result.poison = plan.poison;
-  return finish();
+  return result;
+}
+
+/** A map with each value transformed (rows to states and back). */
+export function mapValues<K, A, B>(from: ReadonlyMap<K, A>, f: (a: A) => B): Map<K, B> {
+  const out = new Map<K, B>();
+  for (const [k, v] of from) out.set(k, f(v));
+  return out;
 }
