@@ -19,6 +19,9 @@ import { lockKeys, openSession, type Session } from './session.ts';
 /** Default bound of a rebuild's write transaction (`maxTransactionMs`). */
 export const DEFAULT_MAX_TRANSACTION_MS = 100;
 
+/** Memory for each index build after the replay (and its parallel workers). */
+const REBUILD_MAINTENANCE_WORK_MEM = '512MB';
+
 /** Default rows the replay keeps in memory: a million records take about 1.5 GB of heap. */
 export const DEFAULT_MAX_ROWS = 1_000_000;
 
@@ -91,6 +94,9 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     connectionString: options.connectionString,
     max: 2,
     application_name: 'publisher-rebuild',
+    // The index builds after the replay sort every row of the log's audit table: with the default
+    // 64 MB a build spills to many sorted runs and gets at most one parallel worker (each needs 32 MB).
+    options: `-c maintenance_work_mem=${REBUILD_MAINTENANCE_WORK_MEM}`,
   });
   // Losing a rebuild's last commits in a crash is harmless: a rebuild starts over from scratch.
   const session = await openSession({
