@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { bulkReplay } from './bulk-replay.ts';
 import { catchUp } from './catch-up.ts';
 import { isPoisonEvent, RebuildFailedError } from './errors.ts';
-import { lockKeys, openSession, type Session } from './session.ts';
+import { lockKeys, openSession } from './session.ts';
 
 /** Default bound of a rebuild's write transaction (`maxTransactionMs`). */
 export const DEFAULT_MAX_TRANSACTION_MS = 100;
@@ -105,7 +105,6 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     applicationName: 'publisher-rebuild',
     settings: { synchronous_commit: 'off' },
   });
-  let copier: Session | undefined;
   let swapLocked = false;
   try {
     if (!(await tryAdvisoryLock(session.client, lockKeys.rebuild(projection)))) {
@@ -144,17 +143,10 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       });
     };
 
-    // The replay's audit COPYs run on a session of their own, beside its reads and fold.
-    copier = await openSession({
-      connectionString: options.connectionString,
-      schema: target,
-      applicationName: 'publisher-rebuild-copy',
-      settings: { synchronous_commit: 'off' },
-    });
     log.info({ head, estimated_total: estimatedTotal }, 'rebuild: replaying the log');
     const replayStarted = Date.now();
     report('replaying');
-    position = await bulkReplay(options.store, session, copier, {
+    position = await bulkReplay(options.store, session, {
       projection,
       batchSize,
       maxRows: options.maxRows ?? DEFAULT_MAX_ROWS,
@@ -216,7 +208,6 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
   } finally {
     if (swapLocked) await session.client.query('SELECT pg_advisory_unlock_all()').catch(() => {});
     await session.close();
-    await copier?.close();
     await pool.end();
   }
 }
