@@ -75,10 +75,12 @@ class RowsInMemory<R> {
  * and are written once (when the memory bound pushes them out, and at the end) instead of being
  * loaded and upserted by every batch that touches them — in a year's log a record's events lie far
  * apart, so nearly every event cost a row load and a row write. Audit rows go by COPY. Reading the
- * next batch overlaps the fold and the writes; the writes do not overlap the fold: a rebuild runs
- * beside the live services, and with COPYs beside the fold it took both cores (live `min_position`
- * lag p99 1.2 s during a rebuild, `bench:lag`). Each write is its own short transaction, sized to
- * the time budget (the event store shows readers only events older than every running transaction). Returns the position replayed to; the schema's checkpoint is set to it
+ * next batch overlaps the fold and the writes; under a time budget the writes do not overlap the
+ * fold: a rebuild runs beside the live services, and with COPYs beside the fold it took both cores
+ * (live `min_position` lag p99 1.2 s during a rebuild, `bench:lag`). Without a budget
+ * (`PROJECTOR_REBUILD_MAX_TRANSACTION_MS=0`, nothing live to protect) they do, for speed. Each write
+ * is its own transaction, sized to the budget (the event store shows readers only events older than
+ * every running transaction). Returns the position replayed to; the schema's checkpoint is set to it
  * once every row is written.
  * @throws PoisonEventError at the first event that cannot be applied (nothing is committed for it).
  */
@@ -93,6 +95,7 @@ export async function bulkReplay(store: EventStore, session: Session, o: BulkRep
   // write of unknown pace (an upsert of wide rows is ~10 times slower per row than a COPY of audit rows).
   let saveChunk = o.maxTransactionMs === undefined ? MAX_CHUNK : FIRST_CHUNK;
   let copyChunk = saveChunk;
+  let copying: Promise<void> = Promise.resolve();
   const timed = async (rows: number, write: () => Promise<void>, max: number): Promise<number> => {
     const started = performance.now();
     await write();
@@ -151,11 +154,16 @@ export async function bulkReplay(store: EventStore, session: Session, o: BulkRep
     position = result.last?.position ?? position;
     const audited = plan.items.slice(0, result.processed).map((item) => item.event);
     // One batch's COPYs out at a time: the next waits here, so a slow database holds back the reading.
-    await copy(audited, result.processed, position);
+    // Without a time budget nobody live is being protected: the COPYs then run beside the next fold.
+    await copying;
+    copying = copy(audited, result.processed, position);
+    copying.catch(() => {});
+    if (o.maxTransactionMs !== undefined) await copying;
 
     const over = records.rows.size + deployments.rows.size - o.maxRows;
     if (over > 0) await writeOut(Math.max(over, MAX_CHUNK));
   }
+  await copying;
   await writeOut(Number.POSITIVE_INFINITY);
   if (position !== null && position !== start) {
     if (!(await compareAndSetCheckpoint(session.db, o.projection, start, position))) {

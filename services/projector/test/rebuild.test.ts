@@ -146,34 +146,37 @@ t.test('a poison event fails the rebuild and leaves the live read models alone',
   await appendToRecord(store, r.id, 1, ['PublishingStarted', { attempt: 1 }]);
 });
 
-t.test(
-  'a replay with room for a few rows in memory writes them out, reads them back, and equals a fresh fold',
-  async (t) => {
-    const small = await createTestDatabase('rebuild_evictions');
-    t.teardown(small.drop);
-    const log = createPostgresEventStore({ connectionString: small.url });
-    t.teardown(() => log.close());
-    await log.migrate();
-    // Concurrent appends interleave records' events, so most records are touched by several batches.
-    const events = await appendWorkload(log, { records: 120, accounts: 3, concurrency: 8, seed: 7 });
-    await waitFor('every event readable', async () => (await log.readAll({ limit: events + 1 })).length === events);
-    const result = await rebuildReadModels({
-      store: log,
-      connectionString: small.url,
-      logger,
-      batchSize: 40,
-      maxRows: 5,
-    });
-    t.equal(result.events, events);
-    const conn = createReadModelConnection({ connectionString: small.url });
-    t.teardown(conn.close);
-    const expected = await foldAllEvents(log);
-    const actual = await loadAllRows(conn.db);
-    t.equal(actual.records.size, 120);
-    t.same(actual.records, expected.records, 'publishing records (and their documents) equal a fresh fold');
-    t.same(actual.deployments, expected.deployments, 'deployments equal a fresh fold');
-    const audit = await conn.pool.query('SELECT count(*)::int AS n FROM read_model.audit_events');
-    t.equal(audit.rows[0].n, events, 'one audit row per event');
-    t.equal((await readCheckpoint(conn.db)).position, result.position, 'the checkpoint is where the replay ended');
-  },
-);
+for (const maxTransactionMs of [100, 0]) {
+  t.test(
+    `a replay with room for a few rows in memory writes them out, reads them back, and equals a fresh fold (writes ${maxTransactionMs ? 'taking turns with the fold' : 'beside the fold'})`,
+    async (t) => {
+      const small = await createTestDatabase(`rebuild_evictions_${maxTransactionMs}`);
+      t.teardown(small.drop);
+      const log = createPostgresEventStore({ connectionString: small.url });
+      t.teardown(() => log.close());
+      await log.migrate();
+      // Concurrent appends interleave records' events, so most records are touched by several batches.
+      const events = await appendWorkload(log, { records: 120, accounts: 3, concurrency: 8, seed: 7 });
+      await waitFor('every event readable', async () => (await log.readAll({ limit: events + 1 })).length === events);
+      const result = await rebuildReadModels({
+        store: log,
+        connectionString: small.url,
+        logger,
+        batchSize: 40,
+        maxRows: 5,
+        maxTransactionMs,
+      });
+      t.equal(result.events, events);
+      const conn = createReadModelConnection({ connectionString: small.url });
+      t.teardown(conn.close);
+      const expected = await foldAllEvents(log);
+      const actual = await loadAllRows(conn.db);
+      t.equal(actual.records.size, 120);
+      t.same(actual.records, expected.records, 'publishing records (and their documents) equal a fresh fold');
+      t.same(actual.deployments, expected.deployments, 'deployments equal a fresh fold');
+      const audit = await conn.pool.query('SELECT count(*)::int AS n FROM read_model.audit_events');
+      t.equal(audit.rows[0].n, events, 'one audit row per event');
+      t.equal((await readCheckpoint(conn.db)).position, result.position, 'the checkpoint is where the replay ended');
+    },
+  );
+}
