@@ -61,11 +61,11 @@ export interface CurrentStates {
   deployments: ReadonlyMap<string, Projected<Deployment>>;
 }
 
-/** What folding a batch did: the states it changed, and how far it got. */
-export interface FoldedStates {
-  /** States after the batch of the records and deployments it changed, by id. */
-  records: Map<string, Projected<PublishingRecord>>;
-  deployments: Map<string, Projected<Deployment>>;
+/** What folding a batch did: the records and deployments it changed (states or rows), and how far it got. */
+export interface Folded<R, D> {
+  /** After the batch, by id: only those it changed. */
+  records: Map<string, R>;
+  deployments: Map<string, D>;
   /** Last event whose effect is included (applied, ignored, skipped or already applied); null: none. */
   last: RecordedEvent | null;
   /** Events processed (everything before the poison, if any). */
@@ -73,16 +73,10 @@ export interface FoldedStates {
   poison: PoisonEventError | null;
 }
 
-export interface BatchResult {
-  /** Rows to write (final state after the batch, with their documents), keyed by id. */
-  records: Map<string, WithDocument<PublishingRecordRow>>;
-  deployments: Map<string, WithDocument<DeploymentRow>>;
-  /** Last event whose effect is included (applied, ignored, skipped or already applied); null: none. */
-  last: RecordedEvent | null;
-  /** Events processed (everything before the poison, if any). */
-  processed: number;
-  poison: PoisonEventError | null;
-}
+export type FoldedStates = Folded<Projected<PublishingRecord>, Projected<Deployment>>;
+
+/** Rows to write (final state after the batch, with their documents). */
+export type BatchResult = Folded<WithDocument<PublishingRecordRow>, WithDocument<DeploymentRow>>;
 
 /**
  * Folds a planned batch over the rows it touches into the rows to write. Stops at the first event
