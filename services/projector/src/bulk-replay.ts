@@ -70,7 +70,7 @@ class RowsInMemory<R> {
 /**
  * The replay phase of a rebuild: folds the whole log into an empty schema that nothing else writes
  * and nobody reads until the swap. It folds with the live projector's code (`planBatch`,
- * `foldBatch`: the domain's `evolve`) but not its transactions: a failed rebuild starts over from
+ * `foldStates`: the domain's `evolve`) but not its transactions: a failed rebuild starts over from
  * scratch, so no batch needs a committed checkpoint. Records and deployments stay folded in memory
  * and are written once (when the memory bound pushes them out, and at the end) instead of being
  * loaded and upserted by every batch that touches them — in a year's log a record's events lie far
