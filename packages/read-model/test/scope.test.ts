@@ -61,6 +61,8 @@ const NOT_QUERIES: Record<string, string> = {
   InvalidCursorError: 'an error',
   recordAccess: 'the read API’s writes to the access log (the entry names its account)',
   copyAuditEvents: 'the projector’s writes (it serves every tenant)',
+  accessLogWriter: 'the read API’s writes to the access log, grouped (each entry names its account)',
+  auditEventDocument: 'renders an audit row as JSON; no query',
   keysetPage: 'a page out of rows already read',
   accessLogSql: 'schema',
 };
