@@ -13,8 +13,14 @@ export interface SubscriptionDeps {
 }
 
 const DEFAULT_BATCH_SIZE = 500;
-/** First delay before re-reading when a notified append is not yet readable; doubles up to the poll interval. */
+/**
+ * First delay before re-reading when a notified append is not yet readable; doubles up to the poll
+ * interval or a second, whichever is shorter: with a long poll interval an append held back for a
+ * few seconds (by a transaction anywhere on the server: the readable horizon is the server's) would
+ * otherwise wait as long again after it became readable.
+ */
 const FIRST_RETRY_MS = 2;
+const MAX_HIDDEN_RETRY_MS = 1000;
 const MAX_OUTAGE_RETRY_MS = 5000;
 
 /**
@@ -61,7 +67,7 @@ export async function* subscribeToAll(
     }
   };
 
-  const hidden = createBackoff({ firstMs: FIRST_RETRY_MS, maxMs: deps.pollIntervalMs });
+  const hidden = createBackoff({ firstMs: FIRST_RETRY_MS, maxMs: Math.min(deps.pollIntervalMs, MAX_HIDDEN_RETRY_MS) });
   const outage = createBackoff({ firstMs: deps.pollIntervalMs, maxMs: MAX_OUTAGE_RETRY_MS });
   let unreadable = false;
   try {
