@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Position, ReadAllOptions, ReadStreamOptions, RecordedEvent } from '../port.ts';
 import { isPosition } from '../port.ts';
-import { afterParams, EVENT_COLUMNS, type EventRow, positionOf, toRecordedEvent } from './rows.ts';
+import { afterParams, EVENT_COLUMNS, EVENT_ROW_TYPES, type EventRow, positionOf, toRecordedEvent } from './rows.ts';
 
 /**
  * Only transactions older than every still-running one are final: rows below this bound can no
@@ -30,7 +30,7 @@ function prepared(text: string, values: unknown[]): pg.QueryConfig {
     name = `es_${createHash('sha1').update(text).digest('base64url')}`;
     statementNames.set(text, name);
   }
-  return { name, text, values };
+  return { name, text, values, types: EVENT_ROW_TYPES };
 }
 
 /** Reads one stream by revision; an unknown stream gives []. Not filtered by readability: a writer sees its own append at once. */
@@ -71,12 +71,13 @@ export async function readAllEvents(
   if (limit === 0) return [];
   if (options.after != null && !isPosition(options.after)) throw new TypeError(`invalid position: ${options.after}`);
   const [xid, seq] = afterParams(options.after);
-  const { rows } = await pool.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM ${schemaSql}.events
+  const { rows } = await pool.query<EventRow>({
+    text: `SELECT ${EVENT_COLUMNS} FROM ${schemaSql}.events
       WHERE (transaction_id, position) > ($1::xid8, $2::bigint) AND ${READABLE}
       ORDER BY transaction_id, position LIMIT $3`,
-    [xid, seq, limit],
-  );
+    values: [xid, seq, limit],
+    types: EVENT_ROW_TYPES,
+  });
   return rows.map(toRecordedEvent);
 }
 
