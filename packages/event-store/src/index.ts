@@ -1,6 +1,6 @@
 export * from './errors.ts';
 export * from './esdb/index.ts';
-export { occurredAt } from './occurred-at.ts';
+export { isCanonicalTime, occurredAt } from './occurred-at.ts';
 export * from './port.ts';
 export { idleConnectionError, isConnectionError } from './postgres/pg-errors.ts';
 export {

@@ -4,7 +4,7 @@ import {
   type PublishingRecordEvent,
   relayControlEventTypes,
 } from '@publisher/domain';
-import type { RecordedEvent } from '@publisher/event-store';
+import { isCanonicalTime, type RecordedEvent } from '@publisher/event-store';
 import { type TSchema, Type } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { PoisonEventError } from '../errors.ts';
@@ -109,7 +109,8 @@ function check(event: RecordedEvent, validator: Validator): void {
  * Ids and timestamps in the one form rows keep (lower-case ids; UTC, milliseconds), so equal values
  * are equal strings whatever a writer sent (`2024-05-01T02:00:00+02:00` is `2024-05-01T00:00:00.000Z`).
  */
-const canonicalTime = (at: unknown): string => new Date(String(at)).toISOString();
+const canonicalTime = (at: unknown): string =>
+  typeof at === 'string' && isCanonicalTime(at) ? at : new Date(String(at)).toISOString();
 
 /**
  * Checks an event, says what it is about, and brings its ids and time into canonical form (the
