@@ -1,4 +1,5 @@
 import { type ColumnType, type Generated, type Kysely, type SqlBool, sql } from 'kysely';
+import { isDataError } from './connect.ts';
 import type { ReadModelDatabase, Timestamp } from './database.ts';
 import { type KeysetPage, keysetPage } from './keyset-page.ts';
 import { type TenantScope, withTenantScope } from './scope.ts';
@@ -107,9 +108,6 @@ interface Waiting {
   resolve: () => void;
   reject: (err: unknown) => void;
 }
-
-/** SQLSTATE classes 22 (data exception) and 23 (integrity violation): an entry, not the database, is at fault. */
-const isDataError = (err: unknown): boolean => /^2[23]/.test(String((err as { code?: unknown } | null)?.code ?? ''));
 
 /**
  * `recordAccess` with group commit: while one INSERT is out, the entries of reads arriving meanwhile

@@ -171,3 +171,12 @@ export function createReadModelConnection(options: ReadModelConnectionOptions): 
     },
   };
 }
+
+/**
+ * SQLSTATE classes 22 (data exception) and 23 (integrity violation): the data written, not the
+ * database, is at fault — so retrying the same write cannot help, but writing less of it may.
+ */
+export function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}

@@ -3,7 +3,6 @@
  * projector and the read API share. Every query takes the caller's `TenantScope` (scope.ts).
  */
 export * from './access-log.ts';
-export * from './audit-copy.ts';
 export * from './audit-events.ts';
 export {
   BatchedReader,
@@ -15,6 +14,7 @@ export {
 } from './batched-reader.ts';
 export * from './checkpoints.ts';
 export * from './connect.ts';
+export * from './copy.ts';
 export * from './database.ts';
 export * from './deployments.ts';
 export {

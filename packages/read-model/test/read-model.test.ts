@@ -2,11 +2,14 @@ import { createTestDatabase } from '@publisher/testing';
 import t from 'tap';
 import {
   compareAndSetCheckpoint,
+  copyDeployments,
+  copyPublishingRecords,
   createReadModelConnection,
   EVERY_TENANT,
   findDeploymentDocument,
   findPublishingRecordDocument,
   getSiteDeploymentStatus,
+  isDataError,
   listDeploymentDocuments,
   listPublishingRecordDocuments,
   loadDeployments,
@@ -145,6 +148,46 @@ t.test('rows round-trip through save and load, JSON and timestamps intact', asyn
   await saveDeployments(db, [{ ...deployment, document: '{}' }]);
   t.same((await loadDeployments(db, EVERY_TENANT, [deployment.id])).get(deployment.id), deployment);
   t.same([...(await loadDeployments(db, account2, [deployment.id])).keys()], [], 'deployment loads are scoped');
+});
+
+t.test('COPY writes what a save writes: escapes, JSON, nulls and times intact; never replaces', async (t) => {
+  const odd = 'tab\there, line\nbreak, cr\r, back\\slash \\N, "quotes", ünïcode 🚀, \\.';
+  const record = recordRow({
+    account_id: 9,
+    destination: odd,
+    error_message: odd,
+    external_url: null,
+    external_id: null,
+    published_at: null,
+    destination_config: { url: odd, nested: [1, null, { a: '\\' }] },
+    metadata: { note: odd, empty: {} },
+    deleted: true,
+    document: `{"x":${JSON.stringify(odd)}}`,
+  });
+  const deployment = deploymentRow({ account_id: 9, error_message: odd, metadata: { commit: odd }, deployed_at: null });
+  const client = await pool.connect();
+  t.teardown(() => client.release());
+  await copyPublishingRecords(client, [record]);
+  await copyDeployments(client, [deployment]);
+  const { document: recordDocument, ...recordFields } = record;
+  const { document: deploymentDocument, ...deploymentFields } = deployment;
+  t.same((await loadPublishingRecords(db, EVERY_TENANT, [record.id])).get(record.id), recordFields);
+  t.same((await loadDeployments(db, EVERY_TENANT, [deployment.id])).get(deployment.id), deploymentFields);
+  const { rows } = await pool.query<{ document: string }>(
+    `SELECT document FROM read_model.publishing_records WHERE id = $1
+     UNION ALL SELECT document FROM read_model.deployments WHERE id = $2`,
+    [record.id, deployment.id],
+  );
+  t.same(
+    rows.map((r) => r.document),
+    [recordDocument, deploymentDocument],
+    'documents stored as they are',
+  );
+  const err = await copyPublishingRecords(client, [record]).catch((e: unknown) => e);
+  t.match(err, { code: '23505' }, 'a row already stored fails the COPY');
+  t.ok(isDataError(err), 'and counts as the data’s fault');
+  t.notOk(isDataError(Object.assign(new Error('gone'), { code: '57P01' })), 'a terminated connection does not');
+  t.notOk(isDataError(new Error('no code')));
 });
 
 t.test('lists: tenancy, filters, ordering, pages and counts', async (t) => {

@@ -5,6 +5,7 @@ import {
   type CheckpointNotice,
   copyAuditEvents,
   EVERY_TENANT,
+  isDataError,
   loadDeployments,
   loadPublishingRecords,
   NOTICE_ACCOUNTS_MAX,
@@ -120,12 +121,6 @@ export async function writeBatch(session: Session, o: WriteBatchOptions): Promis
     if (open) await client.query('ROLLBACK').catch(() => {});
     throw err;
   }
-}
-
-/** SQLSTATE classes 22 (data exception) and 23 (integrity violation): the data, not the database, is at fault. */
-function isDataError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
 
 /**
