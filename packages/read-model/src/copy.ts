@@ -31,6 +31,13 @@ function text(value: string | null): string {
   return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, (c) => ESCAPES[c] as string) : value;
 }
 
+/**
+ * JSON text as a COPY field: JSON holds no raw tab or line break (JSON.stringify escapes every
+ * control character), so only backslashes need doubling — found by a plain search instead of the
+ * character-class scan, over the longest field of every audit row.
+ */
+const json = (value: string): string => (value.includes('\\') ? value.replaceAll('\\', '\\\\') : value);
+
 const int = (value: number | null): string => (value === null ? NULL : String(value));
 
 /** Any column value as a COPY text field: objects as their JSON (for jsonb columns), booleans as t/f. */
@@ -101,7 +108,7 @@ function lines<R>(rows: readonly R[], columns: readonly (keyof R & string)[]): B
 
 /** One audit row as a line of COPY text: columns in `AUDIT_EVENT_COLUMNS` order, then the row's document. */
 function auditLine(r: AuditEventRow): string {
-  return `${r.event_id}\t${r.position}\t${text(r.type)}\t${text(r.aggregate)}\t${r.record_id ?? NULL}\t${r.revision}\t${int(r.account_id)}\t${int(r.site_id)}\t${int(r.sector_id)}\t${text(r.actor_user_id)}\t${text(r.actor_role)}\t${text(r.correlation_id)}\t${r.occurred_at}\t${r.recorded_at}\t${text(auditEventDocument(r))}\n`;
+  return `${r.event_id}\t${r.position}\t${text(r.type)}\t${text(r.aggregate)}\t${r.record_id ?? NULL}\t${r.revision}\t${int(r.account_id)}\t${int(r.site_id)}\t${int(r.sector_id)}\t${text(r.actor_user_id)}\t${text(r.actor_role)}\t${text(r.correlation_id)}\t${r.occurred_at}\t${r.recorded_at}\t${json(auditEventDocument(r))}\n`;
 }
 
 /**
