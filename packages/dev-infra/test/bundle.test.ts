@@ -25,6 +25,9 @@ for (const entry of SERVICE_ENTRIES) {
 const database = await createTestDatabase('bundles');
 t.teardown(database.drop);
 
+/** What each running bundle wrote to stderr (warnings and errors: LOG_LEVEL=warn), for failure messages. */
+const stderrOf = new Map<ChildProcess, () => string>();
+
 /** Runs a service's bundle with plain node (no tsx) until the test ends; resolves once /ready is 200. */
 async function run(name: string, env: Record<string, string>, readyUrl: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [bundles.get(name)!], {
@@ -35,6 +38,7 @@ async function run(name: string, env: Record<string, string>, readyUrl: string):
   child.stderr!.on('data', (chunk) => {
     stderr += chunk;
   });
+  stderrOf.set(child, () => stderr);
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -121,6 +125,7 @@ t.test('every service bundles; the APIs and the projector run from their bundles
     ['projector', projector],
     ['command-api', commands],
   ] as const) {
-    t.equal(await stopped(child), 0, `${name} stops cleanly on SIGTERM`);
+    const code = await stopped(child);
+    t.equal(code, 0, `${name} stops cleanly on SIGTERM${code === 0 ? '' : `; its stderr: ${stderrOf.get(child)?.()}`}`);
   }
 });
