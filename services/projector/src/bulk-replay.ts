@@ -106,7 +106,6 @@ export async function bulkReplay(store: EventStore, session: Session, o: BulkRep
   const firstChunk = o.maxTransactionMs === undefined ? MAX_CHUNK : FIRST_CHUNK;
   // One pace per kind of write: records and deployments, each by COPY or upsert, and audit rows.
   const chunks = new Map<string, number>();
-  let copyChunk = firstChunk;
   let copying: Promise<void> = Promise.resolve();
   const timed = async (rows: number, write: () => Promise<void>, max: number): Promise<number> => {
     const started = performance.now();
@@ -142,8 +141,8 @@ export async function bulkReplay(store: EventStore, session: Session, o: BulkRep
   let copied = 0;
   const copy = async (audited: readonly RecordedEvent[], processed: number, last: string | null) => {
     for (let i = 0; i < audited.length; ) {
-      const chunk = audited.slice(i, i + copyChunk);
-      copyChunk = await timed(chunk.length, () => copyAuditRows(session, chunk), MAX_CHUNK);
+      const chunk = audited.slice(i, i + (chunks.get('copy audit') ?? firstChunk));
+      chunks.set('copy audit', await timed(chunk.length, () => copyAuditRows(session, chunk), MAX_CHUNK));
       i += chunk.length;
       o.onBatch?.({ events: copied + i, position: chunk[chunk.length - 1]?.position ?? last });
     }
