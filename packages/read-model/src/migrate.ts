@@ -48,25 +48,32 @@ export async function migrateReadModel(pool: pg.Pool, options: MigrateReadModelO
 }
 
 /**
- * Creates the secondary indexes of a schema (idempotent), one `CREATE INDEX CONCURRENTLY` at a time,
- * outside any transaction block. A rebuild calls it after its replay, on tables holding the whole
- * log: a plain CREATE INDEX would run in a transaction holding a transaction id for minutes, and the
- * event store shows readers only events older than every running transaction, so the live projector
- * and the relay would see nothing new until it ended. A concurrent build never holds one for long.
- * An index a failed build leaves INVALID is dropped and built again.
+ * Creates the secondary indexes of a schema (idempotent) with `CREATE INDEX CONCURRENTLY`, outside
+ * any transaction block. A rebuild calls it after its replay, on tables holding the whole log: a
+ * plain CREATE INDEX would run in a transaction holding a transaction id for minutes, and the event
+ * store shows readers only events older than every running transaction, so the live projector and
+ * the relay would see nothing new until it ended. A concurrent build never holds one for long.
+ * PostgreSQL builds one index concurrently per table at a time (each build takes the table's SHARE
+ * UPDATE EXCLUSIVE lock), so the tables' indexes are built side by side, each table's in turn: the
+ * records' and deployments' go while the audit table's (one row per event) are still building. The
+ * pool needs a connection per table for that. An index a failed build leaves INVALID is dropped and
+ * built again.
  * @example
- * await createReadModelIndexes(pool, 'read_model_rebuild');
+ * await createReadModelIndexes(pool, 'read_model_rebuild', { logger });
  */
-export async function createReadModelIndexes(pool: pg.Pool, schema: string): Promise<void> {
-  const statements = indexSql(quoteIdent(schema))
-    // Comments first: one may hold a `;`, and a statement must start with CREATE [UNIQUE] INDEX.
-    .replace(/--[^\n]*/g, '')
-    .split(';')
-    .map((sql) => sql.trim())
-    .filter((sql) => sql !== '');
-  for (const statement of statements) {
-    const name = /^CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\S+)/.exec(statement)?.[1];
-    if (!name) throw new Error(`not an index statement: ${statement.slice(0, 80)}`);
+export async function createReadModelIndexes(
+  pool: pg.Pool,
+  schema: string,
+  options: { logger?: { info(obj: object, msg: string): void } } = {},
+): Promise<void> {
+  const byTable = new Map<string, Array<{ name: string; statement: string }>>();
+  for (const statement of indexStatements(schema)) {
+    const [, name, table] = /^CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\S+)\s+ON\s+(\S+)/.exec(statement) ?? [];
+    if (!name || !table) throw new Error(`not an index statement: ${statement.slice(0, 80)}`);
+    byTable.set(table, [...(byTable.get(table) ?? []), { name, statement }]);
+  }
+  const build = async ({ name, statement }: { name: string; statement: string }) => {
+    const started = Date.now();
     const invalid = await pool.query(
       `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = $1 AND c.relname = $2 AND NOT i.indisvalid`,
@@ -76,5 +83,27 @@ export async function createReadModelIndexes(pool: pg.Pool, schema: string): Pro
     await pool.query(
       statement.replace(/^CREATE (UNIQUE )?INDEX IF NOT EXISTS/, 'CREATE $1INDEX CONCURRENTLY IF NOT EXISTS'),
     );
-  }
+    options.logger?.info({ schema, index: name, ms: Date.now() - started }, 'read model index built');
+  };
+  // Every chain runs to its end before a failure is reported: the caller typically drops the schema
+  // next, which would otherwise wait on (or race) the builds still running.
+  const chains = await Promise.allSettled(
+    [...byTable.values()].map(async (chain) => {
+      for (const index of chain) await build(index);
+    }),
+  );
+  const failed = chains.find((c) => c.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** The index statements of `indexSql`, one per entry. */
+function indexStatements(schema: string): string[] {
+  return (
+    indexSql(quoteIdent(schema))
+      // Comments first: one may hold a `;`, and a statement must start with CREATE [UNIQUE] INDEX.
+      .replace(/--[^\n]*/g, '')
+      .split(';')
+      .map((sql) => sql.trim())
+      .filter((sql) => sql !== '')
+  );
 }

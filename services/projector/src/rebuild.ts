@@ -92,7 +92,8 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
   const started = Date.now();
   const pool = new pg.Pool({
     connectionString: options.connectionString,
-    max: 2,
+    // One connection per read-model table: their indexes are built side by side after the replay.
+    max: 4,
     application_name: 'publisher-rebuild',
     // The index builds after the replay sort every row of the log's audit table: with the default
     // 64 MB a build spills to many sorted runs and gets at most one parallel worker (each needs 32 MB).
@@ -161,7 +162,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     const replayed = events;
     report('indexing');
     log.info({ events, position }, 'rebuild: replayed; creating indexes');
-    await createReadModelIndexes(pool, target);
+    await createReadModelIndexes(pool, target, { logger: log });
     await phase('catching_up');
 
     report('swapping');

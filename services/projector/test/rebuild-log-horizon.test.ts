@@ -22,19 +22,21 @@ t.test('index builds hold no transaction id: the log stays readable while they r
   const store = createPostgresEventStore({ connectionString: database.url });
   t.teardown(() => store.close());
   await store.migrate();
-  const pool = new pg.Pool({ connectionString: database.url, max: 3 });
-  t.teardown(() => pool.end());
   const schema = 'read_model_rebuild_test';
-  await migrateReadModel(pool, { schema, indexes: false });
+  const admin = new pg.Pool({ connectionString: database.url, max: 2 });
+  t.teardown(() => admin.end());
+  await migrateReadModel(admin, { schema, indexes: false });
   await createRecord(store);
   const head = await store.headPosition();
 
-  // The deployments' indexes come after the publishing records': hold them up on a lock.
+  // Hold the publishing records' index builds up on a lock.
   const blocker = new pg.Client({ connectionString: database.url });
   await blocker.connect();
   t.teardown(() => blocker.end());
   await blocker.query('BEGIN');
-  await blocker.query(`LOCK TABLE ${schema}.deployments IN ROW EXCLUSIVE MODE`);
+  await blocker.query(`LOCK TABLE ${schema}.publishing_records IN ROW EXCLUSIVE MODE`);
+  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  t.teardown(() => pool.end());
   const building = createReadModelIndexes(pool, schema);
   building.catch(() => {});
   await waitFor('the index build to wait on the lock', async () => {
@@ -51,6 +53,21 @@ t.test('index builds hold no transaction id: the log stays readable while they r
     3000,
   ).catch(() => false);
   t.ok(readable, 'an event appended while the indexes build is readable at once');
+  // The other tables' indexes do not wait for the blocked table's: each table's are built in turn,
+  // the tables side by side.
+  const validOn = async (table: string) =>
+    (
+      await admin.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relname = $2 AND i.indisvalid AND NOT i.indisprimary`,
+        [schema, table],
+      )
+    ).rows[0]?.n ?? 0;
+  await waitFor("the deployments' and audit events' indexes", async () => {
+    return (await validOn('deployments')) >= 6 && (await validOn('audit_events')) >= 11;
+  });
+  t.equal(await validOn('publishing_records'), 0, 'the blocked table has none yet');
 
   await blocker.query('COMMIT');
   await building;
