@@ -124,11 +124,17 @@ function sampleBackendCpu(url: string): { stop: () => Promise<number> } {
   };
 }
 
-/** Runs `pnpm projector:rebuild` on `url`: its progress bar goes to this terminal, its result is parsed from its log. */
+/**
+ * Runs `pnpm projector:rebuild` on `url` (same Node flags), with no live service beside it and so
+ * without a transaction budget (`PROJECTOR_REBUILD_MAX_TRANSACTION_MS=0`: the replay takes every
+ * core) unless the environment sets one: its progress bar goes to this terminal, its result is
+ * parsed from its log.
+ */
 async function rebuild(url: string): Promise<Prepared['rebuild']> {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'services/projector/src/rebuild-cli.ts')], {
-    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'info' },
+  const cli = path.join(root, 'services/projector/src/rebuild-cli.ts');
+  const child = spawn(process.execPath, ['--max-semi-space-size=128', '--import', 'tsx', cli], {
+    env: { PROJECTOR_REBUILD_MAX_TRANSACTION_MS: '0', ...process.env, DATABASE_URL: url, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const backends = sampleBackendCpu(url);

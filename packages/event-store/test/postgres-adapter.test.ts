@@ -302,3 +302,55 @@ t.test('closing the store ends its running subscriptions', async (t) => {
   await store.close();
   await t.resolves(run, 'the subscription loop finishes without error');
 });
+
+t.test('readShard cuts the log up to a position into disjoint parts by stream, each in log order', async (t) => {
+  const { store } = await setup(t);
+  const streams = Array.from({ length: 12 }, (_, i) => streamName(`shard-${i}`));
+  for (let round = 0; round < 3; round++) {
+    for (const stream of streams) await store.append(stream, newEvents(2), round === 0 ? 'no_stream' : 'any');
+  }
+  const all = await store.readAll();
+  const until = all[all.length - 5]!.position;
+  // Appended after `until`: no part may hold them.
+  await store.append(streams[0]!, newEvents(1), 'any');
+  const parts: RecordedEvent[][] = [];
+  for (let shard = 0; shard < 3; shard++) {
+    const part: RecordedEvent[] = [];
+    for (let after: string | null = null; ; ) {
+      const page = await store.readShard({ after, until, shard, shards: 3, limit: 4 });
+      if (page.length === 0) break;
+      part.push(...page);
+      after = page[page.length - 1]!.position;
+    }
+    parts.push(part);
+  }
+  const expected = all.slice(0, all.length - 4).map((e) => e.id);
+  t.same(
+    parts
+      .flat()
+      .map((e) => e.id)
+      .sort(),
+    [...expected].sort(),
+    'together: every event up to `until` once',
+  );
+  for (const [shard, part] of parts.entries()) {
+    t.ok(part.length > 0 && part.length < expected.length, `part ${shard} holds some of them (${part.length})`);
+    const order = all.map((e) => e.id);
+    const indexes = part.map((e) => order.indexOf(e.id));
+    t.same(
+      indexes,
+      [...indexes].sort((a, b) => a - b),
+      `part ${shard} is in log order`,
+    );
+    const inOthers = parts
+      .filter((_, i) => i !== shard)
+      .flat()
+      .map((e) => e.stream);
+    t.notOk(
+      part.some((e) => inOthers.includes(e.stream)),
+      `part ${shard}'s streams are in no other part`,
+    );
+  }
+  await t.rejects(store.readShard({ until, shard: 3, shards: 3 }), RangeError, 'a shard out of range');
+  await t.rejects(store.readShard({ until: 'nonsense', shard: 0, shards: 2 }), TypeError, 'a malformed position');
+});

@@ -36,6 +36,11 @@ export interface BulkReplayOptions {
   maxTransactionMs?: number;
   /** After each COPY of audit rows: the events whose effects are in memory or written, and the last one's position. */
   onBatch?: (p: { events: number; position: string | null }) => void;
+  /**
+   * Set the schema's checkpoint to the position replayed to (default true). A thread folding one
+   * part of the log (`shardedReplay`) leaves it to the rebuild, which knows when every part is in.
+   */
+  setCheckpoint?: boolean;
 }
 
 /** Most rows in one write. */
@@ -94,7 +99,11 @@ class RowsInMemory<R> {
  * once every row is written.
  * @throws PoisonEventError at the first event that cannot be applied (nothing is committed for it).
  */
-export async function bulkReplay(store: EventStore, session: Session, o: BulkReplayOptions): Promise<string | null> {
+export async function bulkReplay(
+  store: Pick<EventStore, 'readAll'>,
+  session: Session,
+  o: BulkReplayOptions,
+): Promise<string | null> {
   const skipped = await skippedEventIds(session.db, o.projection);
   const start = (await readCheckpoint(session.db, o.projection)).position;
   const records = new RowsInMemory<Projected<PublishingRecord>>();
@@ -186,7 +195,7 @@ export async function bulkReplay(store: EventStore, session: Session, o: BulkRep
   }
   await copying;
   await writeOut(Number.POSITIVE_INFINITY);
-  if (position !== null && position !== start) {
+  if (position !== null && position !== start && (o.setCheckpoint ?? true)) {
     if (!(await compareAndSetCheckpoint(session.db, o.projection, start, position))) {
       throw new Error(`the checkpoint of ${o.projection} moved during the replay (another writer?)`);
     }

@@ -2,7 +2,8 @@
  * `pnpm projector:rebuild`: rebuilds the read models from the whole event log while the old ones
  * keep serving, then swaps them in. A progress bar on a terminal, a log line every few seconds
  * otherwise. Settings: DATABASE_URL, EVENT_STORE, EVENTSTORE_URL, LOG_LEVEL, PROJECTOR_REBUILD_BATCH_SIZE
- * (default 5000), PROJECTOR_REBUILD_MAX_TRANSACTION_MS (default 100; 0: no bound).
+ * (default 5000), PROJECTOR_REBUILD_MAX_TRANSACTION_MS (default 100; 0: no bound, and the replay then runs on
+ * PROJECTOR_REBUILD_THREADS threads, default the cores up to 4), PROJECTOR_REBUILD_MAX_ROWS.
  */
 import { fileURLToPath } from 'node:url';
 import { envVar, readEnv } from '@publisher/platform/env';
@@ -13,6 +14,7 @@ import { openEventStore } from './main.ts';
 import {
   DEFAULT_MAX_ROWS,
   DEFAULT_MAX_TRANSACTION_MS,
+  DEFAULT_REPLAY_THREADS,
   type RebuildProgress,
   type RebuildResult,
   rebuildReadModels,
@@ -57,6 +59,7 @@ const REBUILD_VARIABLES = {
   PROJECTOR_REBUILD_BATCH_SIZE: envVar.integer(5000, 1, 100_000),
   PROJECTOR_REBUILD_MAX_TRANSACTION_MS: envVar.integer(DEFAULT_MAX_TRANSACTION_MS, 0, 3_600_000),
   PROJECTOR_REBUILD_MAX_ROWS: envVar.integer(DEFAULT_MAX_ROWS, 1, 100_000_000),
+  PROJECTOR_REBUILD_THREADS: envVar.integer(DEFAULT_REPLAY_THREADS, 1, 64),
 };
 
 export async function runRebuild(env: NodeJS.ProcessEnv = process.env): Promise<RebuildResult> {
@@ -66,6 +69,7 @@ export async function runRebuild(env: NodeJS.ProcessEnv = process.env): Promise<
     PROJECTOR_REBUILD_BATCH_SIZE: batchSize,
     PROJECTOR_REBUILD_MAX_TRANSACTION_MS: maxTransactionMs,
     PROJECTOR_REBUILD_MAX_ROWS: maxRows,
+    PROJECTOR_REBUILD_THREADS: replayThreads,
   } = readEnv(REBUILD_VARIABLES, env);
   const store = await openEventStore(config, logger);
   const reporter = progressReporter(process.stderr.isTTY === true, (p, rate) =>
@@ -88,6 +92,7 @@ export async function runRebuild(env: NodeJS.ProcessEnv = process.env): Promise<
       batchSize,
       maxTransactionMs,
       maxRows,
+      replayThreads,
       positionsCountEvents: config.eventStore === 'postgres',
       onProgress: (p) => reporter.update(p),
     });

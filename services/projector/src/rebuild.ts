@@ -1,8 +1,10 @@
+import { availableParallelism } from 'node:os';
 import { advisoryLock, advisoryUnlock, tryAdvisoryLock } from '@publisher/coordination';
-import { decodePosition, type EventStore } from '@publisher/event-store';
+import { decodePosition, type EventStore, type PostgresEventStore } from '@publisher/event-store';
 import {
   CHECKPOINT_CHANNEL,
   type CheckpointNotice,
+  compareAndSetCheckpoint,
   createReadModelIndexes,
   migrateReadModel,
   quoteIdent,
@@ -15,6 +17,7 @@ import { bulkReplay } from './bulk-replay.ts';
 import { catchUp } from './catch-up.ts';
 import { isPoisonEvent, RebuildFailedError } from './errors.ts';
 import { lockKeys, openSession } from './session.ts';
+import { shardedReplay } from './sharded-replay.ts';
 
 /** Default bound of a rebuild's write transaction (`maxTransactionMs`). */
 export const DEFAULT_MAX_TRANSACTION_MS = 100;
@@ -24,6 +27,9 @@ const REBUILD_MAINTENANCE_WORK_MEM = '512MB';
 
 /** Default rows the replay keeps in memory: a million records take about 1.5 GB of heap. */
 export const DEFAULT_MAX_ROWS = 1_000_000;
+
+/** Replay threads by default (`replayThreads`): the machine's cores, at most 4 (PostgreSQL's COPYs need cores too). */
+export const DEFAULT_REPLAY_THREADS = Math.min(availableParallelism(), 4);
 
 export type RebuildPhase = 'replaying' | 'indexing' | 'catching_up' | 'swapping' | 'done';
 
@@ -56,6 +62,12 @@ export interface RebuildOptions {
   rebuildSchema?: string;
   /** Records and deployments the replay keeps folded in memory (default `DEFAULT_MAX_ROWS`); see `bulkReplay`. */
   maxRows?: number;
+  /**
+   * Threads the replay runs on when it has no time budget (`maxTransactionMs` 0) and the store is
+   * PostgreSQL's (see `shardedReplay`); default: the machine's cores, at most 4. With a budget the
+   * replay runs beside live services and takes one thread.
+   */
+  replayThreads?: number;
   /** Whether the store's positions count events (PostgreSQL: yes), which makes `estimated_total` meaningful. */
   positionsCountEvents?: boolean;
   onProgress?: (p: RebuildProgress) => void;
@@ -147,17 +159,40 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     log.info({ head, estimated_total: estimatedTotal }, 'rebuild: replaying the log');
     const replayStarted = Date.now();
     report('replaying');
-    position = await bulkReplay(options.store, session, {
-      projection,
-      batchSize,
-      maxRows: options.maxRows ?? DEFAULT_MAX_ROWS,
-      maxTransactionMs: maxTransactionMs > 0 ? maxTransactionMs : undefined,
-      onBatch: (p) => {
-        events = p.events;
-        position = p.position;
-        report('replaying');
-      },
-    });
+    const threads = maxTransactionMs > 0 ? 1 : (options.replayThreads ?? DEFAULT_REPLAY_THREADS);
+    if (threads > 1 && head !== null && isPostgresStore(options.store)) {
+      log.info({ threads }, 'rebuild: replaying on several threads, the log cut by stream');
+      events = await shardedReplay({
+        connectionString: options.connectionString,
+        eventStoreSchema: options.store.schema,
+        schema: target,
+        projection,
+        batchSize,
+        maxRows: options.maxRows ?? DEFAULT_MAX_ROWS,
+        shards: threads,
+        until: head,
+        onProgress: (n) => {
+          events = n;
+          report('replaying');
+        },
+      });
+      position = head;
+      if (!(await compareAndSetCheckpoint(session.db, projection, null, head))) {
+        throw new Error(`the checkpoint of ${projection} moved during the replay (another writer?)`);
+      }
+    } else {
+      position = await bulkReplay(options.store, session, {
+        projection,
+        batchSize,
+        maxRows: options.maxRows ?? DEFAULT_MAX_ROWS,
+        maxTransactionMs: maxTransactionMs > 0 ? maxTransactionMs : undefined,
+        onBatch: (p) => {
+          events = p.events;
+          position = p.position;
+          report('replaying');
+        },
+      });
+    }
     const replayMs = Date.now() - replayStarted;
     const replayed = events;
     report('indexing');
@@ -211,4 +246,9 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     await session.close();
     await pool.end();
   }
+}
+
+/** The PostgreSQL store can be read in parts by stream (`readShard`), which a replay on several threads needs. */
+function isPostgresStore(store: EventStore): store is PostgresEventStore {
+  return typeof (store as Partial<PostgresEventStore>).readShard === 'function';
 }

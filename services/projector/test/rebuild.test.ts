@@ -139,6 +139,15 @@ t.test('a poison event fails the rebuild and leaves the live read models alone',
     code: 'PROJECTION_REBUILD_FAILED',
     message: /PublishingTeleported.*live read models were not changed/,
   });
+  const threaded = { maxTransactionMs: 0, replayThreads: 2 };
+  await t.rejects(
+    rebuildReadModels({ store, connectionString: database.url, logger, batchSize: 500, ...threaded }),
+    {
+      code: 'PROJECTION_REBUILD_FAILED',
+      message: /cannot project event .* \(PublishingTeleported\).*live read models were not changed/,
+    },
+    "on several threads too: a thread's poison event fails the rebuild, named",
+  );
   const after = await rm.pool.query('select count(*)::int as n from read_model.publishing_records');
   t.equal(after.rows[0].n, before.rows[0].n);
   const schemas = await rm.pool.query(`select 1 from pg_namespace where nspname = 'read_model_rebuild'`);
@@ -146,11 +155,16 @@ t.test('a poison event fails the rebuild and leaves the live read models alone',
   await appendToRecord(store, r.id, 1, ['PublishingStarted', { attempt: 1 }]);
 });
 
-for (const maxTransactionMs of [100, 0]) {
+const replays = [
+  { maxTransactionMs: 100, replayThreads: 1, how: 'writes taking turns with the fold' },
+  { maxTransactionMs: 0, replayThreads: 1, how: 'writes beside the fold' },
+  { maxTransactionMs: 0, replayThreads: 3, how: 'three threads, the log cut by stream' },
+];
+for (const { maxTransactionMs, replayThreads, how } of replays) {
   t.test(
-    `a replay with room for a few rows in memory writes them out, reads them back, and equals a fresh fold (writes ${maxTransactionMs ? 'taking turns with the fold' : 'beside the fold'})`,
+    `a replay with room for a few rows in memory writes them out, reads them back, and equals a fresh fold (${how})`,
     async (t) => {
-      const small = await createTestDatabase(`rebuild_evictions_${maxTransactionMs}`);
+      const small = await createTestDatabase(`rebuild_evictions_${maxTransactionMs}_${replayThreads}`);
       t.teardown(small.drop);
       const log = createPostgresEventStore({ connectionString: small.url });
       t.teardown(() => log.close());
@@ -165,6 +179,7 @@ for (const maxTransactionMs of [100, 0]) {
         batchSize: 40,
         maxRows: 5,
         maxTransactionMs,
+        replayThreads,
       });
       t.equal(result.events, events);
       const conn = createReadModelConnection({ connectionString: small.url });

@@ -81,6 +81,61 @@ export async function readAllEvents(
   return rows.map(toRecordedEvent);
 }
 
+/** One of `shards` disjoint parts of the log up to a position (`readShardEvents`). */
+export interface ReadShardOptions {
+  /** Read events strictly after this position of the shard; null or undefined: from the start. */
+  after?: Position | null;
+  /** Last position read (inclusive). It must be readable already: nothing new can sort below it. */
+  until: Position;
+  /** This part, from 0 to `shards` - 1. */
+  shard: number;
+  /** Parts the log is cut into; every stream falls in exactly one. */
+  shards: number;
+  limit?: number;
+}
+
+/**
+ * Reads one part of the log in (transaction_id, position) order, cut by a hash of the stream so
+ * that a stream's events all fall in the same part: parts can be folded independently, each by its
+ * own thread, and together they hold every event up to `until` exactly once. PostgreSQL filters
+ * the rows, so each reader parses only its own part.
+ */
+export async function readShardEvents(pool: pg.Pool, schemaSql: string, o: ReadShardOptions): Promise<RecordedEvent[]> {
+  const limit = checkLimit(o.limit);
+  if (limit === 0) return [];
+  if (!Number.isSafeInteger(o.shards) || o.shards < 1) throw new RangeError(`shards must be ≥ 1, got ${o.shards}`);
+  if (!Number.isSafeInteger(o.shard) || o.shard < 0 || o.shard >= o.shards) {
+    throw new RangeError(`shard must be in [0, ${o.shards}), got ${o.shard}`);
+  }
+  for (const position of [o.after, o.until]) {
+    if (position != null && !isPosition(position)) throw new TypeError(`invalid position: ${position}`);
+  }
+  const [xid, seq] = afterParams(o.after);
+  const [untilXid, untilSeq] = afterParams(o.until);
+  const { rows } = await pool.query<EventRow>({
+    // hashtext() is PostgreSQL's own string hash, masked to be non-negative before the modulo. The
+    // part is written as "none of the other parts": PostgreSQL guesses that `expression = value`
+    // keeps 0.5 % of the rows and then reads the whole table and sorts it rather than walk the key
+    // (0.7 s instead of 12 ms for 5,000 of a million events); `<> ALL` it guesses keeps nearly all.
+    text: `SELECT ${EVENT_COLUMNS} FROM ${schemaSql}.events
+      WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+        AND (transaction_id, position) <= ($3::xid8, $4::bigint)
+        AND (hashtext(stream) & 2147483647) % $5 <> ALL ($6::int[])
+      ORDER BY transaction_id, position LIMIT $7`,
+    values: [
+      xid,
+      seq,
+      untilXid,
+      untilSeq,
+      o.shards,
+      Array.from({ length: o.shards }, (_, i) => i).filter((i) => i !== o.shard),
+      limit,
+    ],
+    types: EVENT_ROW_TYPES,
+  });
+  return rows.map(toRecordedEvent);
+}
+
 /** The newest committed position, readable yet or not, or null when the log is empty. */
 export async function readCommittedHeadPosition(pool: pg.Pool, schemaSql: string): Promise<Position | null> {
   const { rows } = await pool.query<{ txid: string; position: string }>(

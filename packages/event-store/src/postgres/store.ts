@@ -17,7 +17,14 @@ import { AppendCoalescer } from './append-coalescer.ts';
 import { migrateEventStore, quoteIdent } from './migrate.ts';
 import { ChangeNotifier } from './notifier.ts';
 import { idleConnectionError, toStoreError } from './pg-errors.ts';
-import { readAllEvents, readCommittedHeadPosition, readHeadPosition, readStreamEvents } from './reads.ts';
+import {
+  type ReadShardOptions,
+  readAllEvents,
+  readCommittedHeadPosition,
+  readHeadPosition,
+  readShardEvents,
+  readStreamEvents,
+} from './reads.ts';
 import { subscribeToAll } from './subscription.ts';
 
 export interface PostgresEventStoreOptions {
@@ -76,6 +83,8 @@ export interface PostgresEventStore extends EventStore {
   migrate(): Promise<void>;
   readonly pool: pg.Pool;
   readonly schema: string;
+  /** One part of the log up to a readable position, cut by stream (see `ReadShardOptions`): a rebuild's threads each fold one. */
+  readShard(options: ReadShardOptions): Promise<RecordedEvent[]>;
 }
 
 /**
@@ -180,6 +189,9 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
       return guard('readStream', () => readStreamEvents(pool, schemaSql, stream, opts));
     },
     readAll,
+    readShard(opts: ReadShardOptions): Promise<RecordedEvent[]> {
+      return guard('readShard', () => readShardEvents(pool, schemaSql, opts));
+    },
     subscribe(opts?: SubscribeOptions): AsyncIterable<RecordedEvent[]> {
       const signal = opts?.signal ? AbortSignal.any([opts.signal, closing.signal]) : closing.signal;
       return subscribeToAll({ readAll, notifier, pollIntervalMs, logger }, { ...opts, signal });
