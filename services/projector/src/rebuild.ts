@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { bulkReplay } from './bulk-replay.ts';
 import { catchUp } from './catch-up.ts';
 import { isPoisonEvent, RebuildFailedError } from './errors.ts';
-import { lockKeys, openSession } from './session.ts';
+import { lockKeys, openRebuildSession } from './session.ts';
 import { shardedReplay } from './sharded-replay.ts';
 
 /** Default bound of a rebuild's write transaction (`maxTransactionMs`). */
@@ -111,13 +111,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     // 64 MB a build spills to many sorted runs and gets at most one parallel worker (each needs 32 MB).
     options: `-c maintenance_work_mem=${REBUILD_MAINTENANCE_WORK_MEM}`,
   });
-  // Losing a rebuild's last commits in a crash is harmless: a rebuild starts over from scratch.
-  const session = await openSession({
-    connectionString: options.connectionString,
-    schema: target,
-    applicationName: 'publisher-rebuild',
-    settings: { synchronous_commit: 'off' },
-  });
+  const session = await openRebuildSession(options.connectionString, target);
   let swapLocked = false;
   try {
     if (!(await tryAdvisoryLock(session.client, lockKeys.rebuild(projection)))) {

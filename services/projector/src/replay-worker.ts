@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createPostgresEventStore } from '@publisher/event-store';
 import { bulkReplay } from './bulk-replay.ts';
 import { isPoisonEvent } from './errors.ts';
-import { openSession } from './session.ts';
+import { openRebuildSession } from './session.ts';
 import type { ReplayShardMessage, ReplayShardTask } from './sharded-replay.ts';
 
 const task = workerData as ReplayShardTask;
@@ -19,13 +19,7 @@ const store = createPostgresEventStore({
   poolSize: 2,
   applicationName: 'publisher-rebuild',
 });
-// Losing a rebuild's last commits in a crash is harmless: a rebuild starts over from scratch.
-const session = await openSession({
-  connectionString: task.connectionString,
-  schema: task.schema,
-  applicationName: 'publisher-rebuild',
-  settings: { synchronous_commit: 'off' },
-});
+const session = await openRebuildSession(task.connectionString, task.schema);
 let events = 0;
 try {
   await bulkReplay(

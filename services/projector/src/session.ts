@@ -99,3 +99,18 @@ export const lockKeys = {
   swap: (name: string) => `swap:${name}`,
   rebuild: (name: string) => `rebuild:${name}`,
 };
+
+/**
+ * A session writing a rebuild schema (the rebuild's own, and each replay thread's).
+ * @example
+ * const session = await openRebuildSession(connectionString, 'read_model_rebuild');
+ */
+export function openRebuildSession(connectionString: string, schema: string): Promise<Session> {
+  // Losing a rebuild's last commits in a crash is harmless: a rebuild starts over from scratch.
+  return openSession({
+    connectionString,
+    schema,
+    applicationName: 'publisher-rebuild',
+    settings: { synchronous_commit: 'off' },
+  });
+}
