@@ -59,6 +59,7 @@ const YOUNG_GENERATION_MB = 384;
 export async function shardedReplay(o: ShardedReplayOptions): Promise<number> {
   const counts = new Array<number>(o.shards).fill(0);
   const workers: Worker[] = [];
+  const { url, execArgv } = workerEntry();
   const runs = counts.map((_, shard) => {
     const task: ReplayShardTask = {
       connectionString: o.connectionString,
@@ -71,7 +72,6 @@ export async function shardedReplay(o: ShardedReplayOptions): Promise<number> {
       shards: o.shards,
       until: o.until,
     };
-    const { url, execArgv } = workerEntry();
     const worker = new Worker(url, {
       workerData: task,
       execArgv,
