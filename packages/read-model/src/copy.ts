@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { AUDIT_EVENT_COLUMNS, type AuditEventRow, auditEventDocument } from './audit-events.ts';
+import { AUDIT_EVENT_COLUMNS, type AuditEventRow } from './audit-events.ts';
 import {
   DEPLOYMENT_COLUMNS,
   type DeploymentRow,
@@ -30,13 +30,6 @@ function text(value: string | null): string {
   if (value === null) return NULL;
   return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, (c) => ESCAPES[c] as string) : value;
 }
-
-/**
- * JSON text as a COPY field: JSON holds no raw tab or line break (JSON.stringify escapes every
- * control character), so only backslashes need doubling — found by a plain search instead of the
- * character-class scan, over the longest field of every audit row.
- */
-const json = (value: string): string => (value.includes('\\') ? value.replaceAll('\\', '\\\\') : value);
 
 const int = (value: number | null): string => (value === null ? NULL : String(value));
 
@@ -106,9 +99,9 @@ function lines<R>(rows: readonly R[], columns: readonly (keyof R & string)[]): B
   return body.bytes;
 }
 
-/** One audit row as a line of COPY text: columns in `AUDIT_EVENT_COLUMNS` order, then the row's document. */
+/** One audit row as a line of COPY text: columns in `AUDIT_EVENT_COLUMNS` order. */
 function auditLine(r: AuditEventRow): string {
-  return `${r.event_id}\t${r.position}\t${text(r.type)}\t${text(r.aggregate)}\t${r.record_id ?? NULL}\t${r.revision}\t${int(r.account_id)}\t${int(r.site_id)}\t${int(r.sector_id)}\t${text(r.actor_user_id)}\t${text(r.actor_role)}\t${text(r.correlation_id)}\t${r.occurred_at}\t${r.recorded_at}\t${json(auditEventDocument(r))}\n`;
+  return `${r.event_id}\t${r.position}\t${text(r.type)}\t${text(r.aggregate)}\t${r.record_id ?? NULL}\t${r.revision}\t${int(r.account_id)}\t${int(r.site_id)}\t${int(r.sector_id)}\t${text(r.actor_user_id)}\t${text(r.actor_role)}\t${text(r.correlation_id)}\t${r.occurred_at}\t${r.recorded_at}\n`;
 }
 
 /**
@@ -123,7 +116,7 @@ export async function copyAuditEvents(client: pg.ClientBase, rows: readonly Audi
   if (rows.length === 0) return;
   const body = new Lines();
   for (const r of rows) body.add(auditLine(r));
-  await copyLines(client, 'audit_events', [...AUDIT_EVENT_COLUMNS, 'document'], body.bytes);
+  await copyLines(client, 'audit_events', AUDIT_EVENT_COLUMNS, body.bytes);
 }
 
 const RECORD_COPY_COLUMNS = [...PUBLISHING_RECORD_COLUMNS, 'document'] as const;

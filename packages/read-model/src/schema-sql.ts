@@ -159,6 +159,17 @@ CREATE TABLE ${s}.audit_events (
 ALTER TABLE ${s}.audit_events ADD COLUMN document text;
 `,
   },
+  {
+    version: 6,
+    description: 'audit documents rendered per read instead of stored (see AUDIT_DOCUMENT_SQL)',
+    // Dropping a column only hides it: the space comes back as rows are rewritten, all at once with
+    // the next `projector:rebuild`. A projector of the previous version writes the column: once this
+    // has run (any new service runs migrations), its batches fail and are retried until it is
+    // replaced, so upgrade the projector first.
+    sql: (s) => `
+ALTER TABLE ${s}.audit_events DROP COLUMN document;
+`,
+  },
 ];
 
 /** A timestamptz as the API writes it: `2024-05-01T12:00:00.000Z`. */
