@@ -13,6 +13,7 @@ import {
   AUDIT_COUNT_CAP,
   type AuditEventDocument,
   type AuditEventRow,
+  auditEventDocument,
   copyAuditEvents,
   createReadModelConnection,
   listRecordsCreatedBy,
@@ -82,6 +83,26 @@ function rowsOf(page: { rows: readonly AuditEventDocument[] }): AuditEventRow[] 
 const ids = (rows: readonly AuditEventDocument[]) => rowsOf({ rows }).map((r) => r.event_id);
 const account = (account_id: number, site_ids: number[] | null = null): TenantScope => ({ account_id, site_ids });
 const anyAccount: TenantScope = { account_id: 'any', site_ids: null };
+
+t.test('an audit document is JSON.stringify of the row with the actor nested, byte for byte', async (t) => {
+  const odd = 'quote " back\\slash \u0000 \u001f tab\t line\n ünï 🚀 lone \ud800 \u2028';
+  for (const row of [
+    auditRow(),
+    auditRow({ type: odd, aggregate: odd, position: odd, event_id: odd, actor_user_id: odd, actor_role: odd }),
+    auditRow({ correlation_id: odd, record_id: null, account_id: null, site_id: null, sector_id: null }),
+    auditRow({ actor_user_id: null, actor_role: null, correlation_id: null, revision: 0 }),
+  ]) {
+    const { actor_user_id, actor_role, correlation_id, occurred_at, recorded_at, ...head } = row;
+    const expected = JSON.stringify({
+      ...head,
+      actor: { user_id: actor_user_id, role: actor_role },
+      correlation_id,
+      occurred_at,
+      recorded_at,
+    });
+    t.equal(auditEventDocument(row), expected);
+  }
+});
 
 t.test('rows round-trip, text escaped; an event stored twice fails the batch and stores nothing', async (t) => {
   const row = auditRow({ account_id: 50, sector_id: null, correlation_id: 'tab\there, new\nline, back\\slash' });

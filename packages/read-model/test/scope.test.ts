@@ -65,6 +65,7 @@ const NOT_QUERIES: Record<string, string> = {
   copyDeployments: 'the projector’s writes (it serves every tenant)',
   isDataError: 'classifies a database error; no query',
   accessLogWriter: 'the read API’s writes to the access log, grouped (each entry names its account)',
+  auditEventDocument: 'renders an audit row as JSON; no query',
   keysetPage: 'a page out of rows already read',
   accessLogSql: 'schema',
 };
