@@ -161,7 +161,7 @@ ALTER TABLE ${s}.audit_events ADD COLUMN document text;
   },
   {
     version: 6,
-    description: 'audit documents rendered per read instead of stored (see AUDIT_DOCUMENT_SQL)',
+    description: 'audit documents rendered per read instead of stored (see auditEventDocument)',
     // Dropping a column only hides it: the space comes back as rows are rewritten, all at once with
     // the next `projector:rebuild`. A projector of the previous version writes the column: once this
     // has run (any new service runs migrations), its batches fail and are retried until it is
