@@ -1,6 +1,7 @@
 /**
- * The stream reader behind history and as-of reads, on the real PostgreSQL event store: cached
- * streams cost one one-row read and still see every new event; eviction by events; no cache.
+ * The stream reader behind history and as-of reads, on the real PostgreSQL event store: streams are
+ * cached on their second read; cached streams cost one one-row read and still see every new event;
+ * eviction by events; no cache.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -56,12 +57,31 @@ const append = (stream: string, from: number, count: number) =>
   );
 const ns = (events: Array<{ data: Record<string, unknown> }>) => events.map((e) => e.data.n);
 
+t.test('a stream read once is read as without a cache, and is cached on its second read', async (t) => {
+  const { store: s, calls } = spied();
+  const streams = new StreamReader(s, 1000);
+  const stream = `s-${randomUUID()}`;
+  await append(stream, 0, 5);
+  t.same(await streams.read(stream, 3).then((r) => [ns(r.events), r.length]), [[0, 1, 2], 5], 'first read');
+  t.same(
+    calls,
+    [{ limit: 3 }, { from: 'end', direction: 'backwards', limit: 1 }],
+    'the events asked for, and the length',
+  );
+  t.same(streams.stats(), { streams: 0, events: 0 }, 'not cached');
+  calls.length = 0;
+  t.same(await streams.read(stream, 3).then((r) => [ns(r.events), r.length]), [[0, 1, 2], 5], 'second read');
+  t.same(calls, [{}], 'the whole stream, in one read');
+  t.same(streams.stats(), { streams: 1, events: 5 }, 'cached');
+});
+
 t.test('a cached stream costs one one-row read, and still sees every new event', async (t) => {
   const { store: s, calls } = spied();
   const streams = new StreamReader(s, 1000);
   const stream = `s-${randomUUID()}`;
   await append(stream, 0, 3);
-  t.same(ns((await streams.read(stream)).events), [0, 1, 2], 'first read: the whole stream');
+  await streams.read(stream);
+  t.same(ns((await streams.read(stream)).events), [0, 1, 2], 'read twice: the whole stream, cached');
   calls.length = 0;
   t.same(await streams.read(stream, 2).then((r) => [ns(r.events), r.length]), [[0, 1], 3], 'limit and length');
   t.same(calls, [{ from: 'end', direction: 'backwards', limit: 1 }], 'only the last event was read');
@@ -76,7 +96,10 @@ t.test('a cached stream costs one one-row read, and still sees every new event',
   t.same(ns((await streams.read(stream)).events), [0, 1, 2, 3, 4, 5, 6], 'several: the ones after the cache');
   t.same(calls[1], { from: 4 });
   t.same(streams.stats(), { streams: 1, events: 7 });
-  t.same(await streams.read(`s-${randomUUID()}`), { events: [], length: 0 }, 'an unknown stream');
+  const unknown = `s-${randomUUID()}`;
+  t.same(await streams.read(unknown), { events: [], length: 0 }, 'an unknown stream');
+  t.same(await streams.read(unknown), { events: [], length: 0 }, 'read again');
+  t.same(streams.stats(), { streams: 1, events: 7 }, 'is not cached');
 });
 
 t.test('least recently read streams go first, to stay within the events allowed', async (t) => {
@@ -85,15 +108,37 @@ t.test('least recently read streams go first, to stay within the events allowed'
   await append(a, 0, 4);
   await append(b, 0, 4);
   await append(c, 0, 4);
+  const twice = async (stream: string) => {
+    await streams.read(stream);
+    await streams.read(stream);
+  };
+  await twice(a);
+  await twice(b);
   await streams.read(a);
-  await streams.read(b);
-  await streams.read(a);
-  await streams.read(c);
+  await twice(c);
   t.same(streams.stats(), { streams: 2, events: 8 }, 'b, read least recently, went');
   const big = `big-${randomUUID()}`;
   await append(big, 0, 11);
+  await streams.read(big);
   t.equal((await streams.read(big)).length, 11, 'a stream larger than the cache is read, not kept');
   t.same(streams.stats(), { streams: 2, events: 8 });
+});
+
+t.test('the streams read once are remembered by name, at most as many as the events allowed', async (t) => {
+  const { store: s, calls } = spied();
+  const streams = new StreamReader(s, 2);
+  const [a, b, c] = [`a-${randomUUID()}`, `b-${randomUUID()}`, `c-${randomUUID()}`];
+  for (const x of [a, b, c]) await append(x, 0, 1);
+  await streams.read(a);
+  await streams.read(b);
+  await streams.read(c);
+  await streams.read(a);
+  t.same(streams.stats(), { streams: 0, events: 0 }, 'a was forgotten when c was read: read once again');
+  await streams.read(c);
+  t.same(streams.stats(), { streams: 1, events: 1 }, 'c, read twice, is cached');
+  calls.length = 0;
+  await streams.read(c);
+  t.same(calls, [{ from: 'end', direction: 'backwards', limit: 1 }]);
 });
 
 t.test('without a cache, a read asks for just the events wanted, and the length only when needed', async (t) => {

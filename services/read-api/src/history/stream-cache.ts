@@ -11,21 +11,32 @@ export interface StreamRead {
 /**
  * Reads records' streams for history, as-of and snapshot reads.
  *
- * Speed trick: the events of recently read streams stay in memory (least recently used first out,
- * at most `maxEvents` events in all). Streams are append-only, so a cached prefix never goes stale:
- * a read then asks the store only for the stream's last event (one row, which is itself the only new
- * event in the usual case) and, when the stream has grown further, for the events after the cached
- * ones — instead of every event, each with its payload and metadata parsed again (a 50-event history
- * page spent most of its database and parsing time there). What it trades: memory (about 1 kB per
- * event), and a read always costs that one-row round trip, cached or not. With `maxEvents` 0 every
- * read goes to the store for just the events asked for. Measure: `pnpm bench:audit` with
- * `READ_API_STREAM_CACHE_EVENTS=0` side by side.
+ * Speed trick: the events of streams read more than once lately stay in memory (least recently
+ * used first out, at most `maxEvents` events in all). Streams are append-only, so a cached prefix
+ * never goes stale: a read then asks the store only for the stream's last event (one row, which is
+ * itself the only new event in the usual case) and, when the stream has grown further, for the
+ * events after the cached ones — instead of every event, each with its payload and metadata parsed
+ * again (a 50-event history page spent most of its database and parsing time there).
+ *
+ * A stream enters the cache on its second read, not its first: the first read only writes its name
+ * down (at most `maxEvents` names, oldest first out). Over a large store most history reads are of
+ * a record nobody looked at lately; caching each would replace cached streams at the rate of reads,
+ * and every replaced stream is old-generation garbage for V8 — at 10 M events that churn brought
+ * major collections that stalled the API for 30–80 ms (`pnpm bench:growth`, `history`). A stream
+ * read once costs what it would without a cache: the events asked for, in one round trip when it
+ * has no more.
+ *
+ * What it trades: memory (about 1 kB per cached event, and a name per stream read once), and a
+ * read of a cached stream always costs that one-row round trip. With `maxEvents` 0 nothing is
+ * cached. Measure: `pnpm bench:audit` with `READ_API_STREAM_CACHE_EVENTS=0` side by side.
  * @example
  * const { events, length } = await streams.read('publishing_record-6f1c…', 21);
  */
 export class StreamReader {
   private readonly cached = new Map<string, RecordedEvent[]>();
   private total = 0;
+  /** Streams read once lately and not cached, oldest first. */
+  private readonly seen = new Set<string>();
 
   constructor(
     private readonly store: Pick<EventStore, 'readStream'>,
@@ -33,26 +44,29 @@ export class StreamReader {
   ) {}
 
   async read(stream: string, limit = Number.POSITIVE_INFINITY): Promise<StreamRead> {
-    if (this.maxEvents === 0) return this.readDirect(stream, limit);
-    const [head] = await this.store.readStream(stream, { from: 'end', direction: 'backwards', limit: 1 });
-    if (head === undefined) {
-      this.forget(stream);
-      return { events: [], length: 0 };
-    }
     let events = this.cached.get(stream);
-    const last = events?.at(-1)?.revision ?? -1;
-    if (events === undefined || last > head.revision) {
+    if (events === undefined) {
+      if (this.maxEvents === 0 || !this.seen.delete(stream)) {
+        this.sawOnce(stream);
+        return this.readDirect(stream, limit);
+      }
       events = await this.store.readStream(stream);
-    } else if (last < head.revision - 1) {
-      events = [...events, ...(await this.store.readStream(stream, { from: last + 1 }))];
-    } else if (last === head.revision - 1) {
-      events = [...events, head];
+    } else {
+      const [head] = await this.store.readStream(stream, { from: 'end', direction: 'backwards', limit: 1 });
+      const last = events.at(-1)?.revision ?? -1;
+      if (head === undefined || last > head.revision) {
+        events = head === undefined ? [] : await this.store.readStream(stream);
+      } else if (last < head.revision - 1) {
+        events = [...events, ...(await this.store.readStream(stream, { from: last + 1 }))];
+      } else if (last === head.revision - 1) {
+        events = [...events, head];
+      }
     }
     this.remember(stream, events);
     return { events: events.length > limit ? events.slice(0, limit) : events, length: events.length };
   }
 
-  /** Without the cache: the events asked for, and one backwards read for the length only when there may be more. */
+  /** Not cached: the events asked for, and one backwards read for the length only when there may be more. */
   private async readDirect(stream: string, limit: number): Promise<StreamRead> {
     const events = await this.store.readStream(stream, Number.isFinite(limit) ? { limit } : {});
     if (events.length < limit) return { events, length: events.length };
@@ -60,9 +74,15 @@ export class StreamReader {
     return { events, length: head === undefined ? events.length : head.revision + 1 };
   }
 
+  private sawOnce(stream: string): void {
+    if (this.maxEvents === 0) return;
+    this.seen.add(stream);
+    if (this.seen.size > this.maxEvents) this.seen.delete(this.seen.values().next().value as string);
+  }
+
   private remember(stream: string, events: RecordedEvent[]): void {
     this.forget(stream);
-    if (events.length > this.maxEvents) return;
+    if (events.length === 0 || events.length > this.maxEvents) return;
     this.cached.set(stream, events);
     this.total += events.length;
     for (const [oldest, evicted] of this.cached) {
