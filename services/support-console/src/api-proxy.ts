@@ -65,6 +65,17 @@ function replyOptions(name: string): FastifyHttpProxyOptions['replyOptions'] {
       kept['x-request-id'] = request.id;
       return kept;
     },
+    // A 304 (a revalidated record) has no body, but may carry the Content-Length of the full answer,
+    // as HTTP allows; sent on with the upstream's empty stream, Fastify took that header for the
+    // length of a body that never came and answered 500. Bodiless statuses go out without either.
+    onResponse: (_request, reply, res) => {
+      if (res.statusCode === 304 || res.statusCode === 204) {
+        res.stream.resume();
+        void reply.removeHeader('content-length').send();
+      } else {
+        void reply.send(res.stream);
+      }
+    },
     // The API could not be reached (refused, reset, timed out): an enveloped 503 the page can show.
     onError: (reply, { error }) => {
       reply.log.warn({ err: error }, `${name} unreachable`);

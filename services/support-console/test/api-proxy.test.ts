@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
 import { buildApp } from '../src/app.ts';
@@ -140,4 +141,30 @@ t.test('an API that cannot be reached is a 503 in the error envelope', async (t)
     t.match(await response.json(), { success: false, code: 'UPSTREAM_UNAVAILABLE', error: /cannot be reached/ }, url);
     t.equal(response.headers.get('retry-after'), '2');
   }
+});
+
+t.test('a 304 of the read API reaches the browser as a 304, over real HTTP', async (t) => {
+  // A browser revalidating a record it holds: the read API answers a matching If-None-Match with 304,
+  // its ETag and, as HTTP allows, the Content-Length the full answer would have had — no body.
+  const reads = http.createServer((request, response) => {
+    response.writeHead(304, {
+      etag: '"7"',
+      'content-length': '42',
+      'x-seen-if-none-match': String(request.headers['if-none-match']),
+    });
+    response.end();
+  });
+  await new Promise<void>((resolve) => reads.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => reads.close());
+  const address = reads.address();
+  const url = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : '';
+  const app = await consoleWith(t, url, url);
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  const response = await fetch(`${base}/api/read/publishing-records/${randomUUID()}`, {
+    headers: { 'if-none-match': '"7"' },
+  });
+  t.equal(response.status, 304);
+  t.equal(response.headers.get('etag'), '"7"');
+  t.equal(response.headers.get('x-seen-if-none-match'), '"7"', 'the validator went along');
+  t.equal(await response.text(), '');
 });
