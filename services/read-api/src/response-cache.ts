@@ -1,4 +1,5 @@
 import { comparePositions } from '@publisher/event-store';
+import { Doorkeeper } from './doorkeeper.ts';
 
 /** A read's answer, what the route serializes (see `ResponseCache`). */
 export interface CachedResponse {
@@ -37,13 +38,11 @@ export const DOORKEEPER_KEYS = 10_000;
  * only by polling, a notice without accounts, a rebuild — drops everything (a new generation).
  *
  * Entries are keyed by the caller's scope and the request, so one tenant never gets another's
- * entry; each response is serialized from the entry by the route's schema, with its own request
- * id. An answer is admitted on the second miss of
- * its key within the last `DOORKEEPER_KEYS` distinct misses: reads that never repeat (a crawl over
- * every record) would otherwise evict the hot entries and fill the heap for nothing. Least
- * recently used entries go first once `maxBytes` (approximate: the entry's bytes, key length and a
- * fixed overhead) is reached; an entry read since the eviction hand last passed it gets a second
- * chance (CLOCK), which spares hits the cost of reordering.
+ * entry; each response is serialized from the entry by the route's schema, with its own request id.
+ * An answer is admitted on the second miss of its key within the last `DOORKEEPER_KEYS` distinct
+ * misses (`Doorkeeper`). Least recently used entries go first once `maxBytes` (approximate: the
+ * entry's bytes, key length and a fixed overhead) is reached; an entry read since the eviction hand
+ * last passed it gets a second chance (CLOCK), which spares hits the cost of reordering.
  *
  * @example
  * const cache = new ResponseCache(64 * 1024 * 1024);
@@ -60,8 +59,7 @@ export class ResponseCache {
   #anyChangedAt: string | null = null;
   #hits = 0;
   #misses = 0;
-  /** Hashes of keys missed once; a collision only admits an entry early. */
-  #seen = new Set<number>();
+  readonly #doorkeeper = new Doorkeeper(DOORKEEPER_KEYS);
 
   constructor(maxBytes: number) {
     this.#maxBytes = maxBytes;
@@ -94,12 +92,7 @@ export class ResponseCache {
    * reset). Asked before building what `set` takes, so one-off reads cost nothing more.
    */
   admit(key: string): boolean {
-    if (!this.enabled) return false;
-    const hash = fnv1a(key);
-    if (this.#seen.delete(hash)) return true;
-    if (this.#seen.size >= DOORKEEPER_KEYS) this.#seen.clear();
-    this.#seen.add(hash);
-    return false;
+    return this.enabled && this.#doorkeeper.admit(key);
   }
 
   /** Stores a response computed after `stamp` was taken (skipped if it is already outdated). */
@@ -160,14 +153,4 @@ export class ResponseCache {
     this.#entries.delete(key);
     this.#bytes -= entry.size;
   }
-}
-
-/** 32-bit FNV-1a of a string's UTF-16 code units: cheap, and spread enough for the doorkeeper. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }

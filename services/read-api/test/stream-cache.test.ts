@@ -124,7 +124,7 @@ t.test('least recently read streams go first, to stay within the events allowed'
   t.same(streams.stats(), { streams: 2, events: 8 });
 });
 
-t.test('the streams read once are remembered by name, at most as many as the events allowed', async (t) => {
+t.test('streams read once are remembered up to as many as the events allowed, then forgotten', async (t) => {
   const { store: s, calls } = spied();
   const streams = new StreamReader(s, 2);
   const [a, b, c] = [`a-${randomUUID()}`, `b-${randomUUID()}`, `c-${randomUUID()}`];

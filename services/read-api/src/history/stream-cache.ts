@@ -1,4 +1,5 @@
 import type { EventStore, RecordedEvent } from '@publisher/event-store';
+import { Doorkeeper } from '../doorkeeper.ts';
 
 /** The start of a stream and how long it is. */
 export interface StreamRead {
@@ -18,16 +19,16 @@ export interface StreamRead {
  * events after the cached ones — instead of every event, each with its payload and metadata parsed
  * again (a 50-event history page spent most of its database and parsing time there).
  *
- * A stream enters the cache on its second read, not its first: the first read only writes its name
- * down (at most `maxEvents` names, oldest first out). Over a large store most history reads are of
- * a record nobody looked at lately; caching each would replace cached streams at the rate of reads,
- * and every replaced stream is old-generation garbage for V8 — at 10 M events that churn brought
- * major collections that stalled the API for 30–80 ms (`pnpm bench:growth`, `history`). A stream
- * read once costs what it would without a cache: the events asked for, in one round trip when it
- * has no more.
+ * A stream enters the cache on its second read, not its first (`Doorkeeper`, remembering as many
+ * streams read once as `maxEvents`). Over a large store most history reads are of a record nobody
+ * looked at lately; caching each would replace cached streams at the rate of reads, and every
+ * replaced stream is old-generation garbage for V8 — at 10 M events that churn brought major
+ * collections that stalled the API for tens of milliseconds (`pnpm bench:growth`, `history`). A
+ * stream read once costs what it would without a cache: the events asked for, in one round trip
+ * when it has no more.
  *
- * What it trades: memory (about 1 kB per cached event, and a name per stream read once), and a
- * read of a cached stream always costs that one-row round trip. With `maxEvents` 0 nothing is
+ * What it trades: memory (about 1 kB per cached event, and a 32-bit hash per stream read once), and
+ * a read of a cached stream always costs that one-row round trip. With `maxEvents` 0 nothing is
  * cached. Measure: `pnpm bench:audit` with `READ_API_STREAM_CACHE_EVENTS=0` side by side.
  * @example
  * const { events, length } = await streams.read('publishing_record-6f1c…', 21);
@@ -35,21 +36,19 @@ export interface StreamRead {
 export class StreamReader {
   private readonly cached = new Map<string, RecordedEvent[]>();
   private total = 0;
-  /** Streams read once lately and not cached, oldest first. */
-  private readonly seen = new Set<string>();
+  private readonly doorkeeper: Doorkeeper;
 
   constructor(
     private readonly store: Pick<EventStore, 'readStream'>,
     private readonly maxEvents: number,
-  ) {}
+  ) {
+    this.doorkeeper = new Doorkeeper(maxEvents);
+  }
 
   async read(stream: string, limit = Number.POSITIVE_INFINITY): Promise<StreamRead> {
     let events = this.cached.get(stream);
     if (events === undefined) {
-      if (this.maxEvents === 0 || !this.seen.delete(stream)) {
-        this.sawOnce(stream);
-        return this.readDirect(stream, limit);
-      }
+      if (this.maxEvents === 0 || !this.doorkeeper.admit(stream)) return this.readDirect(stream, limit);
       events = await this.store.readStream(stream);
     } else {
       const [head] = await this.store.readStream(stream, { from: 'end', direction: 'backwards', limit: 1 });
@@ -72,12 +71,6 @@ export class StreamReader {
     if (events.length < limit) return { events, length: events.length };
     const [head] = await this.store.readStream(stream, { from: 'end', direction: 'backwards', limit: 1 });
     return { events, length: head === undefined ? events.length : head.revision + 1 };
-  }
-
-  private sawOnce(stream: string): void {
-    if (this.maxEvents === 0) return;
-    this.seen.add(stream);
-    if (this.seen.size > this.maxEvents) this.seen.delete(this.seen.values().next().value as string);
   }
 
   private remember(stream: string, events: RecordedEvent[]): void {
