@@ -21,18 +21,31 @@ export interface EmbeddedPostgresOptions {
   resolveFrom?: string;
 }
 
-/** Finds a free loopback TCP port by binding port 0 and releasing it. */
+/** Ports `freePort` handed out in this process. */
+const handedOut = new Set<number>();
+
+/**
+ * Finds a free loopback TCP port by binding port 0 and releasing it, and never the same port twice
+ * in one process: the kernel may give a just-released port to the next bind, so several ports taken
+ * in a row for services that bind them later (as `pnpm start`'s test does) could otherwise collide.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const srv = net.createServer();
+      srv.unref();
+      srv.on('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const addr = srv.address();
+        const bound = typeof addr === 'object' && addr ? addr.port : 0;
+        srv.close(() => resolve(bound));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /**

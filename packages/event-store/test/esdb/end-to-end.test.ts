@@ -7,9 +7,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@publisher/dev-infra';
 import { createTestDatabase } from '@publisher/testing';
 import t from 'tap';
 import { startEsdbStandIn } from './stand-in-server.ts';
@@ -17,14 +17,6 @@ import { startEsdbStandIn } from './stand-in-server.ts';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const SECRET = 'end-to-end-secret-with-enough-length-0123456789';
 const BASE = '/api/v1/publisher';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** An HS256 JWT, as `pnpm token` signs it. */
 function token(claims: Record<string, unknown>): string {
