@@ -92,7 +92,11 @@ t.test('success and error envelopes, request ids', async (t) => {
   const notFound = await app.inject({ method: 'GET', url: '/nope' });
   t.equal(notFound.statusCode, 404);
   t.match(notFound.json(), { success: false, code: 'ROUTE_NOT_FOUND', request_id: String });
-  t.ok(notFound.headers['x-request-id'], 'generated request id returned');
+  t.match(
+    notFound.headers['x-request-id'],
+    /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    'generated request id (a v7 UUID: it becomes the correlation id, an indexed audit column) returned',
+  );
 
   const bad = await app.inject({
     method: 'POST',

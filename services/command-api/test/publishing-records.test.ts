@@ -1,6 +1,8 @@
 import t from 'tap';
 import { API, createRecord, editor, recordBody, startApi } from './helpers.ts';
 
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 t.test('a publishing record through its life cycle', async (t) => {
   const api = await startApi(t);
   const created = await api.call({
@@ -67,6 +69,10 @@ t.test('a publishing record through its life cycle', async (t) => {
     occurred_at: record.created_at,
   });
   t.equal(created.headers['x-position'], event?.position, 'X-Position is the event position');
+  // Time-ordered ids (v7) keep the unique indexes on record and event ids taking inserts at their
+  // right edge however large the store grows (see docs/scaling.md).
+  t.match(record.id, UUID_V7, 'a new record id is a v7 UUID');
+  t.match(event?.id, UUID_V7, 'an event id is a v7 UUID');
 
   const url = `${API}/publishing-records/${record.id}`;
   const started = await api.call({ method: 'POST', url: `${url}/start` });
