@@ -65,6 +65,7 @@ export class CheckpointWatcher {
   #pollTimer: NodeJS.Timeout | null = null;
   #closed = false;
   #refreshing: Promise<void> | null = null;
+  #queued: Promise<void> | null = null;
   #listeners: ChangeListener[] = [];
   /** Up to here, every change was told to the listeners (with its accounts when known). */
   #announced: string | null = null;
@@ -104,9 +105,22 @@ export class CheckpointWatcher {
     return this.#updatedAt;
   }
 
-  /** Re-reads the checkpoint from the database (concurrent callers share one query). */
+  /**
+   * Re-reads the checkpoint from the database, in a query that starts after the call: a read already
+   * running may have begun before the caller's write committed, so callers arriving meanwhile share
+   * one read queued behind it.
+   */
   refresh(): Promise<void> {
-    this.#refreshing ??= readCheckpoint(this.#o.db, this.#projection)
+    if (this.#refreshing) {
+      this.#queued ??= this.#refreshing
+        .catch(() => {})
+        .then(() => {
+          this.#queued = null;
+          return this.refresh();
+        });
+      return this.#queued;
+    }
+    this.#refreshing = readCheckpoint(this.#o.db, this.#projection)
       .then((cp) => {
         this.#stop = cp.stopped;
         this.#updatedAt = cp.updated_at;
