@@ -6,6 +6,7 @@ export * from './envelope.ts';
 export { default as errorHandler, type ErrorHandlerOptions, type Problem, toProblem } from './error-handler.ts';
 export * from './errors.ts';
 export { default as health, type HealthOptions, type ReadinessCheck } from './health.ts';
+export { newId } from './ids.ts';
 export { Document, JsonDocument, serializerCompiler } from './json-document.ts';
 export * from './jwt-secret.ts';
 export { default as openApi, type OpenApiOptions } from './openapi.ts';

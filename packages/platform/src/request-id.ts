@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from './ids.ts';
 
 /** Header carrying the request id, in both directions. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -9,13 +9,12 @@ const ACCEPTABLE_REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
 
 /**
  * Fastify `genReqId`: keeps a well-formed `x-request-id` sent by the caller (a gateway, a test),
- * otherwise generates a time-ordered UUID (v7): it becomes the events' correlation id, and the audit
- * model's index on that id takes time-ordered ids at its right edge.
+ * otherwise generates one (`newId`: it also becomes the events' correlation id).
  * @example
  * Fastify({ genReqId: requestIdFrom, requestIdHeader: false })
  */
 export function requestIdFrom(req: IncomingMessage): string {
   const header = req.headers[REQUEST_ID_HEADER];
   if (typeof header === 'string' && ACCEPTABLE_REQUEST_ID.test(header)) return header;
-  return uuidv7();
+  return newId();
 }

@@ -16,6 +16,7 @@ import {
   relayControlStream,
 } from '@publisher/domain';
 import type { EventMetadata, EventStore, Position, RecordedEvent } from '@publisher/event-store';
+import { newId } from '@publisher/platform/ids';
 import type { CheckpointStore } from './checkpoint.ts';
 import { isRelayError, RelayError } from './errors.ts';
 import { mapRecordedEvent } from './mapping.ts';
@@ -247,7 +248,7 @@ async function append(
   decided: Decided,
   tenant: EventMetadata['tenant'],
 ): Promise<DecisionResult<unknown>['event']> {
-  const id = randomUUID();
+  const id = newId();
   const requestId = `support-cli-${id}`;
   const metadata: EventMetadata = {
     correlation_id: requestId,

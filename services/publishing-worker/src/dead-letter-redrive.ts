@@ -21,6 +21,7 @@ import {
   foldDeadLetters,
 } from '@publisher/domain';
 import type { EventMetadata, EventStore, Position } from '@publisher/event-store';
+import { newId } from '@publisher/platform/ids';
 import type { IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { DEAD_LETTER_HEADERS } from './dead-letter.ts';
 
@@ -132,7 +133,7 @@ export async function redriveDeadLetters(admin: DeadLetterAdmin, input: RedriveI
   if (input.dry_run || !decided) return { dry_run: true, redrive_id: null, messages: refs, event: null };
 
   await sendBack(admin, chosen, redriveId, input.progress);
-  const id = randomUUID();
+  const id = newId();
   const requestId = `support-cli-${id}`;
   const metadata: EventMetadata = {
     correlation_id: requestId,

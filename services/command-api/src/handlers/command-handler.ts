@@ -1,8 +1,7 @@
 import { type BackoffPolicy, backoffDelay, sleep } from '@publisher/coordination';
 import { isDomainError } from '@publisher/domain';
 import { type EventStore, isWrongExpectedVersion, type NewEvent, type Position } from '@publisher/event-store';
-import { HttpError, httpError } from '@publisher/platform';
-import { v7 as uuidv7 } from 'uuid';
+import { HttpError, httpError, newId } from '@publisher/platform';
 import { type IfMatch, ifMatchSatisfied } from '../if-match.ts';
 import { type CommandContext, eventMetadata } from '../metadata.ts';
 import type { AggregateSpec } from './aggregates.ts';
@@ -125,10 +124,8 @@ export async function executeCommand<
     }
 
     const metadata = eventMetadata(input.ctx, spec.tenantOf(state), at);
-    // Time-ordered (v7) ids: the event store's and the audit model's unique indexes on the id then
-    // take each insert at their right edge, as a random id would land on any page of a large index.
     const toAppend: NewEvent[] = events.map((e) => ({
-      id: uuidv7(),
+      id: newId(),
       type: e.type,
       data: e.data as Record<string, unknown>,
       metadata,

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { deterministicUuid } from '@publisher/domain';
-import { HttpError } from '@publisher/platform';
+import { HttpError, newId } from '@publisher/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { v7 as uuidv7 } from 'uuid';
 import { sendResponse } from '../routes/responses.ts';
 import type { IdempotencyStore, StoredResponse } from './store.ts';
 
@@ -65,9 +64,7 @@ export async function idempotent(
 ): Promise<FastifyReply> {
   const key = request.headers['idempotency-key'];
   if (typeof key !== 'string') {
-    // A new record's id is time-ordered (v7), as its events' ids are: new records' index entries
-    // (the read model's primary key, the stream name) are inserted at the right edge.
-    return sendResponse(reply, await execute({ id: () => uuidv7(), recovering: false, keyed: false }));
+    return sendResponse(reply, await execute({ id: newId, recovering: false, keyed: false }));
   }
   const accountId = idempotencyScope(request);
   const claim = await store.claim(accountId, key, requestHash(request));
