@@ -332,8 +332,12 @@ t.test('listing by creation time: the times typed are in the browser’s zone', 
   const before = await list('Created before (your time)', minuteAfter);
   t.equal(before.count, '1 record');
   t.equal(before.query.get('created_before'), minuteAfter.toISOString());
-  // The form shows the filter again in the browser's zone.
-  t.equal(await page.getByLabel('Created before (your time)').inputValue(), newYorkWallClock(minuteAfter));
+  // The form shows the filter again in the browser's zone. The input normalizes its value
+  // (HTML's "valid normalized local date and time string"): whole minutes lose their ":00".
+  t.equal(
+    await page.getByLabel('Created before (your time)').inputValue(),
+    newYorkWallClock(minuteAfter).replace(/:00$/, ''),
+  );
   t.equal((await list('Created before (your time)', minuteBefore)).count, '0 records');
   await page.close();
 });
