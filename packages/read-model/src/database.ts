@@ -1,7 +1,7 @@
 import type { DeploymentRepresentation, PublishingRecordRepresentation } from '@publisher/contracts';
 import type { ColumnType } from 'kysely';
 import type { AccessLogTable } from './access-log.ts';
-import type { AuditEventsTable } from './audit-events.ts';
+import type { AuditCountsTable, AuditEventsTable } from './audit-events.ts';
 
 /** Schema that serves reads. A rebuild fills a sibling schema and swaps the names (see the projector's rebuild). */
 export const READ_MODEL_SCHEMA = 'read_model';
@@ -132,6 +132,7 @@ export interface ReadModelDatabase {
   site_deployment_status: SiteDeploymentStatusView;
   projection_checkpoints: ProjectionCheckpointsTable;
   audit_events: AuditEventsTable;
+  audit_counts: AuditCountsTable;
   'read_model_control.skipped_events': SkippedEventsTable;
   'audit_trail.access_log': AccessLogTable;
 }

@@ -1,8 +1,8 @@
 /**
  * The audit read model against the real PostgreSQL: saving is idempotent, the search is
  * tenant-scoped in SQL, each filter narrows, pages go newest first with keyset cursors both ways,
- * counts stop at the cap, an account's search by each filter reads its page from an index in page
- * order, and the snapshot's record listing sees records created by a time.
+ * counts stop at the cap (a search by tenant and site alone sums the counts a trigger keeps), an
+ * account's search by each filter reads its page from an index in page order, and the snapshot's record listing sees records created by a time.
  */
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from '@publisher/testing';
@@ -11,6 +11,7 @@ import t from 'tap';
 import type { ReadModelDatabase } from '../src/database.ts';
 import {
   AUDIT_COUNT_CAP,
+  AuditCounts,
   type AuditEventDocument,
   type AuditEventRow,
   auditEventDocument,
@@ -270,6 +271,103 @@ t.test('the count stops at the cap', async (t) => {
   t.equal(page.has_older, true);
 });
 
+/** The audit events of every account and site (0: none), as the counts table should hold them. */
+async function countsByGrouping(schema = 'read_model'): Promise<Record<string, number>> {
+  const { rows } = await pool.query(
+    `SELECT coalesce(account_id, 0) AS a, coalesce(site_id, 0) AS s, count(*)::int AS n
+       FROM ${schema}.audit_events GROUP BY 1, 2`,
+  );
+  return Object.fromEntries(rows.map((r) => [`${r.a}:${r.s}`, r.n]));
+}
+
+async function countsTable(schema = 'read_model'): Promise<Record<string, number>> {
+  const { rows } = await pool.query(
+    `SELECT account_id AS a, site_id AS s, events::int AS n FROM ${schema}.audit_counts`,
+  );
+  return Object.fromEntries(rows.map((r) => [`${r.a}:${r.s}`, r.n]));
+}
+
+t.test('a search by tenant and site alone counts from the counts kept by the trigger, equal to counting', async (t) => {
+  const rows = Array.from({ length: 300 }, (_, i) =>
+    auditRow({
+      account_id: i % 13 === 0 ? null : 400 + (i % 3),
+      site_id: i % 11 === 0 ? null : 1 + (i % 4),
+      type: `Type${i % 2}`,
+    }),
+  );
+  // Several statements, and one that fails: its rows and their counts go together.
+  await save(rows.slice(0, 100));
+  await save(rows.slice(100, 101));
+  await t.rejects(save([...rows.slice(101, 150), rows[0]!]), { code: '23505' });
+  await save(rows.slice(101));
+  t.same(await countsTable(), await countsByGrouping(), 'the counts table equals a count of the audit table');
+
+  const counted = async (scope: TenantScope, site_id?: number) => {
+    const { rows } = await pool.query(
+      `SELECT count(*)::int AS n FROM audit_events
+        WHERE ($1::int IS NULL OR account_id = $1) AND ($2::int[] IS NULL OR site_id = any($2))
+          AND ($3::int IS NULL OR site_id = $3)`,
+      [scope.account_id === 'any' ? null : scope.account_id, scope.site_ids, site_id ?? null],
+    );
+    return Math.min(rows[0].n, AUDIT_COUNT_CAP);
+  };
+  const scopes = [
+    account(400),
+    account(401, [2, 3]),
+    account(402, []),
+    account(499),
+    anyAccount,
+    { account_id: 'any', site_ids: [1] } as const,
+  ];
+  for (const scope of scopes) {
+    for (const site_id of [undefined, 1, 4]) {
+      const page = await searchAuditEvents(db, scope, { filters: { site_id }, page_size: 5 });
+      t.equal(page.count, await counted(scope, site_id), `${JSON.stringify(scope)}, site ${site_id}`);
+    }
+  }
+  const typed = await searchAuditEvents(db, account(400), { filters: { site_id: 1, type: 'Type1' }, page_size: 5 });
+  const { rows: expected } = await pool.query(
+    `SELECT count(*)::int AS n FROM audit_events WHERE account_id = 400 AND site_id = 1 AND type = 'Type1'`,
+  );
+  t.equal(typed.count, expected[0].n, 'another filter counts its matches');
+});
+
+t.test(
+  'a rebuild’s replay adds counts summed in memory to a table whose trigger is off; deletes uncount',
+  async (t) => {
+    const schema = 'audit_counts_rebuild';
+    await migrateReadModel(pool, { schema, indexes: false });
+    t.teardown(() => pool.query(`DROP SCHEMA ${schema} CASCADE`));
+    await pool.query(`ALTER TABLE ${schema}.audit_events DISABLE TRIGGER audit_events_count`);
+    const target = createReadModelConnection({ connectionString: database.url, schema, max: 2 });
+    t.teardown(target.close);
+    const rows = Array.from({ length: 50 }, (_, i) =>
+      auditRow({ account_id: i % 7 === 0 ? null : 500 + (i % 2), site_id: i % 5 === 0 ? null : 7 }),
+    );
+    const client = await target.pool.connect();
+    try {
+      await copyAuditEvents(client, rows);
+    } finally {
+      client.release();
+    }
+    t.same(await countsTable(schema), {}, 'the trigger is off');
+    const first = new AuditCounts();
+    first.add(rows.slice(0, 20));
+    const second = new AuditCounts();
+    second.add(rows.slice(20));
+    await Promise.all([first.write(target.db), second.write(target.db)]);
+    await new AuditCounts().write(target.db);
+    t.same(await countsTable(schema), await countsByGrouping(schema), 'two threads’ sums add up to the count');
+
+    await pool.query(`ALTER TABLE ${schema}.audit_events ENABLE TRIGGER audit_events_count`);
+    await pool.query(`DELETE FROM ${schema}.audit_events WHERE account_id = 500 OR site_id IS NULL`);
+    const left = Object.entries(await countsTable(schema)).filter(([, n]) => n !== 0);
+    t.same(Object.fromEntries(left), await countsByGrouping(schema), 'a delete uncounts');
+    await pool.query(`TRUNCATE ${schema}.audit_events`);
+    t.same(await countsTable(schema), {}, 'a truncate empties the counts');
+  },
+);
+
 t.test('an account’s search by each filter reads its page from an index in page order', async (t) => {
   // 20 accounts, 7 sites, 9 types and 49 actors, each acting in every account: enough rows for the
   // planner to choose by cost, as it would on a real log.
@@ -292,19 +390,24 @@ t.test('an account’s search by each filter reads its page from an index in pag
       statement = event.query;
     },
   });
-  const cases: Array<[string, Parameters<typeof searchAuditEvents>[2]['filters'], string]> = [
-    ['no filter', {}, 'audit_events_account_time'],
-    ['site', { site_id: 3 }, 'audit_events_account_site_time'],
-    ['type', { type: 'Type2' }, 'audit_events_account_type_time'],
-    ['actor', { actor: 'actor-3' }, 'audit_events_account_actor_time'],
+  const cases: Array<[string, Parameters<typeof searchAuditEvents>[2]['filters'], string, boolean]> = [
+    ['no filter', {}, 'audit_events_account_time', true],
+    ['site', { site_id: 3 }, 'audit_events_account_site_time', true],
+    ['type', { type: 'Type2' }, 'audit_events_account_type_time', false],
+    ['actor', { actor: 'actor-3' }, 'audit_events_account_actor_time', false],
   ];
-  for (const [name, filters, index] of cases) {
+  for (const [name, filters, index, fromCounts] of cases) {
     await searchAuditEvents(logged, account(205), { filters, page_size: 20 });
     const sql = statement as CompiledQuery;
     const { rows: plan } = await pool.query(`EXPLAIN (FORMAT JSON) ${sql.sql}`, sql.parameters as unknown[]);
     const text = JSON.stringify(plan);
     t.ok(text.includes(`"Index Name":"${index}"`), `${name}: the page reads ${index}`);
     t.notOk(text.includes('"Node Type":"Sort"'), `${name}: nothing is sorted`);
+    t.equal(
+      text.includes('"Relation Name":"audit_counts"'),
+      fromCounts,
+      `${name}: counted from audit_counts: ${fromCounts}`,
+    );
   }
 });
 

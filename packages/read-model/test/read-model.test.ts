@@ -37,7 +37,7 @@ const anyAccount: TenantScope = { account_id: 'any', site_ids: null };
 
 t.test('migrations are idempotent and can run concurrently', async (t) => {
   const results = await Promise.all([migrateReadModel(pool), migrateReadModel(pool), migrateReadModel(pool)]);
-  t.same(results.flat(), [1, 2, 3, 4, 5, 6], 'versions 1 to 6 applied exactly once');
+  t.same(results.flat(), [1, 2, 3, 4, 5, 6, 7], 'versions 1 to 7 applied exactly once');
   t.same(await migrateReadModel(pool), [], 'nothing left to apply');
   const cp = await readCheckpoint(db);
   t.equal(cp.position, null, 'checkpoint starts before the first event');
@@ -82,7 +82,7 @@ t.test('migration 3 stores the documents of rows written before documents existe
   await pool.query(`INSERT INTO ${schema}.deployments VALUES ('6f1c0e1a-0000-4000-8000-000000000002', 7, 70, NULL, 4,
     'deployed', 'https://site.test', NULL, '{}', 2, '2024-05-01 10:00:00+00', '2024-05-01 10:00:02+00',
     '2024-05-01 10:00:02+00', NULL, '0000000000000001-0000000000000004', NULL)`);
-  t.same(await migrateReadModel(pool, { schema }), [3, 4, 5, 6]);
+  t.same(await migrateReadModel(pool, { schema }), [3, 4, 5, 6, 7]);
   const docs = await pool.query(
     `SELECT document FROM ${schema}.publishing_records UNION ALL SELECT document FROM ${schema}.deployments`,
   );
@@ -133,6 +133,53 @@ t.test('migration 3 stores the documents of rows written before documents existe
     'every row has a document from now on',
   );
   await pool.query(`DROP SCHEMA ${schema} CASCADE`);
+});
+
+t.test('migration 7 counts the audit rows already stored, one in flight, and every row after', async (t) => {
+  const schema = 'read_model_before_counts';
+  await pool.query(`CREATE SCHEMA ${schema}`);
+  t.teardown(() => pool.query(`DROP SCHEMA ${schema} CASCADE`));
+  await pool.query(`CREATE TABLE ${schema}.migrations (version int PRIMARY KEY, description text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now())`);
+  for (const m of MIGRATIONS.filter((m) => m.version < 7)) {
+    await pool.query(m.sql(schema));
+    await pool.query(`INSERT INTO ${schema}.migrations (version, description) VALUES ($1, $2)`, [
+      m.version,
+      m.description,
+    ]);
+  }
+  let n = 0;
+  const insert = (client: { query: typeof pool.query }, account: number | null, site: number | null) => {
+    n += 1;
+    return client.query(
+      `INSERT INTO ${schema}.audit_events (event_id, position, type, aggregate, revision, account_id, site_id,
+         occurred_at, recorded_at) VALUES (gen_random_uuid(), $1, 'Created', 'publishing_record', 0, $2, $3, now(), now())`,
+      [String(n).padStart(33, '0'), account, site],
+    );
+  };
+  await insert(pool, 7, 70);
+  await insert(pool, 7, 70);
+  await insert(pool, null, null);
+  // A projector's batch in flight while the migration starts: counted once, by the backfill.
+  const writer = await pool.connect();
+  await writer.query('BEGIN');
+  await insert(writer, 7, 71);
+  const migrating = migrateReadModel(pool, { schema, indexes: false });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await writer.query('COMMIT');
+  writer.release();
+  t.same(await migrating, [7]);
+  await insert(pool, 8, 80);
+  await insert(pool, 7, 70);
+  const { rows } = await pool.query(
+    `SELECT account_id, site_id, events::int FROM ${schema}.audit_counts ORDER BY account_id, site_id`,
+  );
+  t.same(rows, [
+    { account_id: 0, site_id: 0, events: 1 },
+    { account_id: 7, site_id: 70, events: 3 },
+    { account_id: 7, site_id: 71, events: 1 },
+    { account_id: 8, site_id: 80, events: 1 },
+  ]);
 });
 
 t.test('rows round-trip through save and load, JSON and timestamps intact', async (t) => {

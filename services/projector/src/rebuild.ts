@@ -120,6 +120,12 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     await migrateReadModel(pool, { logger: log });
     await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(target)} CASCADE`);
     await migrateReadModel(pool, { schema: target, indexes: false, logger: log });
+    // The replay counts its audit rows itself (see bulkReplay); catching up, the trigger does.
+    const auditCounting = (on: boolean) =>
+      pool.query(
+        `ALTER TABLE ${quoteIdent(target)}.audit_events ${on ? 'ENABLE' : 'DISABLE'} TRIGGER audit_events_count`,
+      );
+    await auditCounting(false);
 
     const head = await options.store.headPosition();
     const estimatedTotal =
@@ -187,6 +193,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
         },
       });
     }
+    await auditCounting(true);
     const replayMs = Date.now() - replayStarted;
     const replayed = events;
     report('indexing');

@@ -6,6 +6,7 @@ import {
   readCheckpoint,
 } from '@publisher/read-model';
 import { createTestDatabase } from '@publisher/testing';
+import type pg from 'pg';
 import { pino } from 'pino';
 import t from 'tap';
 import { startProjector } from '../src/projector.ts';
@@ -22,6 +23,19 @@ const rm = createReadModelConnection({ connectionString: database.url });
 t.teardown(rm.close);
 await migrateReadModel(rm.pool);
 const logger = pino({ level: 'silent' });
+
+/** The live schema's audit counts, as kept and as a count of its audit rows gives them. */
+async function auditCounts(pool: pg.Pool) {
+  const byKey = (rows: Array<{ key: string; n: number }>) => Object.fromEntries(rows.map((r) => [r.key, r.n]));
+  const kept = await pool.query(
+    `SELECT account_id || ':' || site_id AS key, events::int AS n FROM read_model.audit_counts`,
+  );
+  const counted = await pool.query(
+    `SELECT coalesce(account_id, 0) || ':' || coalesce(site_id, 0) AS key, count(*)::int AS n
+       FROM read_model.audit_events GROUP BY 1`,
+  );
+  return { kept: byKey(kept.rows), counted: byKey(counted.rows) };
+}
 
 t.test('rebuild replays into new tables while the old ones serve, then swaps', async (t) => {
   await appendWorkload(store, { records: 400, accounts: 4 });
@@ -121,6 +135,8 @@ t.test('rebuild replays into new tables while the old ones serve, then swaps', a
   t.equal(actual.records.size, expected.records.size);
   t.same(actual.records, expected.records, 'publishing records (and their documents) equal a fresh fold');
   t.same(actual.deployments, expected.deployments, 'deployments equal a fresh fold');
+  const counts = await auditCounts(rm.pool);
+  t.same(counts.kept, counts.counted, 'the audit counts equal a count of the audit rows');
   const schemas = await rm.pool.query(`select nspname from pg_namespace where nspname like 'read_model%' order by 1`);
   t.same(
     schemas.rows.map((r) => r.nspname),
@@ -191,6 +207,9 @@ for (const { maxTransactionMs, replayThreads, how } of replays) {
       t.same(actual.deployments, expected.deployments, 'deployments equal a fresh fold');
       const audit = await conn.pool.query('SELECT count(*)::int AS n FROM read_model.audit_events');
       t.equal(audit.rows[0].n, events, 'one audit row per event');
+      const counts = await auditCounts(conn.pool);
+      t.same(counts.kept, counts.counted, 'the audit counts equal a count of the audit rows');
+      t.equal(Object.keys(counts.kept).length, 3, 'one per account (and its one site)');
       t.equal((await readCheckpoint(conn.db)).position, result.position, 'the checkpoint is where the replay ended');
     },
   );
