@@ -66,6 +66,8 @@ const SECONDS = int('BENCH_SECONDS', 15);
 const WARMUP_SECONDS = int('BENCH_WARMUP_SECONDS', 5);
 const WRITE_RATE = int('BENCH_WRITE_RATE', 50);
 const READ_RATE = int('BENCH_READ_RATE', 100);
+/** Which measurements run: a comma list of `writes`, `detail`, `list`, `history`, `audit` (default all). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'writes,detail,list,history,audit').split(',').map((s) => s.trim()));
 const KEEP = bool('BENCH_KEEP', false);
 const REBUILD = bool('BENCH_REBUILD', true);
 const FRESH = bool('BENCH_FRESH', false);
@@ -311,17 +313,23 @@ async function serves(stack: GrowthStack, url: string): Promise<boolean> {
 
 async function measureRound(stack: GrowthStack, size: number, results: Results | null, seconds: number) {
   const put = (metric: Metric, s: Samples) => results && record(results, size, metric, s);
-  const writes = await measureWrites(stack, WRITE_RATE, seconds);
-  put('append', writes.append);
-  put('append_loaded_record', writes.loaded);
-  put('min_position_lag', writes.lag);
-  put('detail_cached', await measureDetail(stack, stack.readPort, READ_RATE, seconds));
-  put('detail_uncached', await measureDetail(stack, stack.uncachedReadPort, READ_RATE, seconds));
-  put('list_cached', await measureList(stack, stack.readPort, READ_RATE, seconds));
-  put('list_uncached', await measureList(stack, stack.uncachedReadPort, READ_RATE, seconds));
-  if (await serves(stack, '/api/v1/publisher/publishing-records/:id/history'))
+  if (ONLY.has('writes')) {
+    const writes = await measureWrites(stack, WRITE_RATE, seconds);
+    put('append', writes.append);
+    put('append_loaded_record', writes.loaded);
+    put('min_position_lag', writes.lag);
+  }
+  if (ONLY.has('detail')) {
+    put('detail_cached', await measureDetail(stack, stack.readPort, READ_RATE, seconds));
+    put('detail_uncached', await measureDetail(stack, stack.uncachedReadPort, READ_RATE, seconds));
+  }
+  if (ONLY.has('list')) {
+    put('list_cached', await measureList(stack, stack.readPort, READ_RATE, seconds));
+    put('list_uncached', await measureList(stack, stack.uncachedReadPort, READ_RATE, seconds));
+  }
+  if (ONLY.has('history') && (await serves(stack, '/api/v1/publisher/publishing-records/:id/history')))
     put('history', await measureHistory(stack, READ_RATE, seconds));
-  if (await serves(stack, '/api/v1/publisher/audit/events?page_size=20'))
+  if (ONLY.has('audit') && (await serves(stack, '/api/v1/publisher/audit/events?page_size=20')))
     put('audit_events', await measureAudit(stack, READ_RATE, seconds));
 }
 
@@ -347,7 +355,7 @@ function report(results: Results, small: Prepared, large: Prepared): void {
     const a = results.get(small.events)?.get(m);
     const b = results.get(large.events)?.get(m);
     if (!a || !b) {
-      say(`| ${m} | — | — | — | not served by this checkout | |`);
+      say(`| ${m} | — | — | — | not measured (BENCH_ONLY) or not served by this checkout | |`);
       continue;
     }
     const p99a = median(a.map((r) => r.p99));
