@@ -62,7 +62,7 @@ function counting(): { aggregate: HistoryAggregate<never, PublishingRecordRepres
 }
 
 t.test('history steps: the record after each event and the fields it changed', async (t) => {
-  const steps = [...replay(publishingRecordHistory, events)];
+  const steps = [...replay(publishingRecordHistory, { events: events, shared: false })];
   t.same(
     steps.map((s) => [s.event.revision, s.state?.status, s.changes]),
     [
@@ -94,31 +94,43 @@ t.test('history steps: the record after each event and the fields it changed', a
     ],
   );
   t.same(
-    [...replay(publishingRecordHistory, events, 2)].map((s) => s.event.revision),
+    [...replay(publishingRecordHistory, { events: events, shared: false }, 2)].map((s) => s.event.revision),
     [2, 3],
     'from a revision on',
   );
 });
 
 t.test('as of a time: the events that occurred by then', async (t) => {
-  t.equal(foldUntil(publishingRecordHistory, events, at(2))?.state?.status, 'publishing');
-  t.equal(foldUntil(publishingRecordHistory, events, at(2))?.event.revision, 2);
-  t.equal(foldUntil(publishingRecordHistory, events, null)?.state?.revision, 3, 'null: after every event');
-  t.equal(foldUntil(publishingRecordHistory, events, at(-1)), undefined, 'before the first event');
+  t.equal(foldUntil(publishingRecordHistory, { events: events, shared: false }, at(2))?.state?.status, 'publishing');
+  t.equal(foldUntil(publishingRecordHistory, { events: events, shared: false }, at(2))?.event.revision, 2);
+  t.equal(
+    foldUntil(publishingRecordHistory, { events: events, shared: false }, null)?.state?.revision,
+    3,
+    'null: after every event',
+  );
+  t.equal(
+    foldUntil(publishingRecordHistory, { events: events, shared: false }, at(-1)),
+    undefined,
+    'before the first event',
+  );
 });
 
 t.test('events handed out again (a cached stream) are folded once', async (t) => {
   const { aggregate, evolved } = counting();
-  const first = [...replay(aggregate, events)];
+  const first = [...replay(aggregate, { events: events, shared: true })];
   t.equal(evolved(), events.length);
-  const again = [...replay(aggregate, events.slice(0, 3), 1)];
-  t.equal(foldUntil(aggregate, events, at(3))?.state?.status, 'failed');
+  const again = [...replay(aggregate, { events: events.slice(0, 3), shared: true }, 1)];
+  t.equal(foldUntil(aggregate, { events: events, shared: true }, at(3))?.state?.status, 'failed');
   t.equal(evolved(), events.length, 'a second history page and an as-of read evolve nothing again');
   t.equal(again[0]?.state, first[1]?.state, 'the same step');
   const grown = [...events, recorded(4, 'PublishingRetried', {})];
-  t.equal([...replay(aggregate, grown)].at(-1)?.state?.status, 'pending');
+  t.equal([...replay(aggregate, { events: grown, shared: true })].at(-1)?.state?.status, 'pending');
   t.equal(evolved(), events.length + 1, 'a grown stream folds only its new event');
   const reread = events.map((e) => ({ ...e }));
-  [...replay(aggregate, reread)];
+  [...replay(aggregate, { events: reread, shared: true })];
   t.equal(evolved(), 2 * events.length + 1, 'events read afresh (no cache) are folded afresh');
+  [...replay(aggregate, { events, shared: false })];
+  t.equal(evolved(), 3 * events.length + 1, 'events not shared with later reads are folded without the memo');
+  [...replay(aggregate, { events, shared: true })];
+  t.equal(evolved(), 3 * events.length + 1, 'and leave it as it was');
 });

@@ -62,7 +62,11 @@ t.test('a stream read once is read as without a cache, and is cached on its seco
   const streams = new StreamReader(s, 1000);
   const stream = `s-${randomUUID()}`;
   await append(stream, 0, 5);
-  t.same(await streams.read(stream, 3).then((r) => [ns(r.events), r.length]), [[0, 1, 2], 5], 'first read');
+  t.same(
+    await streams.read(stream, 3).then((r) => [ns(r.events), r.length, r.cached]),
+    [[0, 1, 2], 5, false],
+    'first read',
+  );
   t.same(
     calls,
     [{ limit: 3 }, { from: 'end', direction: 'backwards', limit: 1 }],
@@ -70,7 +74,11 @@ t.test('a stream read once is read as without a cache, and is cached on its seco
   );
   t.same(streams.stats(), { streams: 0, events: 0 }, 'not cached');
   calls.length = 0;
-  t.same(await streams.read(stream, 3).then((r) => [ns(r.events), r.length]), [[0, 1, 2], 5], 'second read');
+  t.same(
+    await streams.read(stream, 3).then((r) => [ns(r.events), r.length, r.cached]),
+    [[0, 1, 2], 5, true],
+    'second read',
+  );
   t.same(calls, [{}], 'the whole stream, in one read');
   t.same(streams.stats(), { streams: 1, events: 5 }, 'cached');
 });
@@ -97,8 +105,8 @@ t.test('a cached stream costs one one-row read, and still sees every new event',
   t.same(calls[1], { from: 4 });
   t.same(streams.stats(), { streams: 1, events: 7 });
   const unknown = `s-${randomUUID()}`;
-  t.same(await streams.read(unknown), { events: [], length: 0 }, 'an unknown stream');
-  t.same(await streams.read(unknown), { events: [], length: 0 }, 'read again');
+  t.same(await streams.read(unknown), { events: [], length: 0, cached: false }, 'an unknown stream');
+  t.same(await streams.read(unknown), { events: [], length: 0, cached: false }, 'read again');
   t.same(streams.stats(), { streams: 1, events: 7 }, 'is not cached');
 });
 

@@ -25,7 +25,9 @@ interface Folded<State, Representation> {
  * what the fold gave after an event never changes: a history page or an as-of read of a cached
  * stream folds, represents and diffs each event once, not on every read (for a 20-entry history
  * page that was about a third of the request's CPU). Weak keys: an entry lives exactly as long as its
- * event stays cached (or in flight); events read without the cache are folded afresh each time. What
+ * event stays cached (or in flight). Events read without the cache (`shared` false) are folded
+ * without it: over a large store most reads are of streams nobody read lately, and remembering
+ * their folds only filled the weak maps with entries to clear (`pnpm bench:growth`, `history`). What
  * it trades: memory, about one representation and one state per cached event; and callers must treat
  * the states and changes they get as read-only, since later reads share them. Measure:
  * `pnpm bench:audit` (history, as-of) with `BENCH_BASELINE` set to a checkout without it.
@@ -37,16 +39,18 @@ function foldEach<State extends { status: string }, Representation extends { rev
   aggregate: HistoryAggregate<State, Representation>,
   events: readonly RecordedEvent[],
   count: number,
+  shared: boolean,
 ): Array<Folded<State, Representation>> {
   let memo = memos.get(aggregate) as WeakMap<RecordedEvent, Folded<State, Representation>> | undefined;
-  if (memo === undefined) {
+  if (!shared) memo = undefined;
+  else if (memo === undefined) {
     memo = new WeakMap();
     memos.set(aggregate, memo as WeakMap<RecordedEvent, Folded<unknown, unknown>>);
   }
   const folded: Array<Folded<State, Representation>> = [];
   let previous: Folded<State, Representation> | undefined;
   for (const event of events.slice(0, count)) {
-    let after = memo.get(event);
+    let after = memo?.get(event);
     if (after === undefined) {
       const state = aggregate.evolve(previous?.state ?? aggregate.initial, event);
       const representation = aggregate.represent(state, event.revision);
@@ -56,12 +60,19 @@ function foldEach<State extends { status: string }, Representation extends { rev
         changes: diff(previous?.representation ?? null, representation),
         deleted: aggregate.deleted(state),
       };
-      memo.set(event, after);
+      memo?.set(event, after);
     }
     folded.push(after);
     previous = after;
   }
   return folded;
+}
+
+/** Events to fold, and whether later reads get the same event objects (see `StreamRead.cached`). */
+export interface FoldInput {
+  events: readonly RecordedEvent[];
+  /** True: remember each event's fold for later reads of the same objects. */
+  shared: boolean;
 }
 
 /**
@@ -70,14 +81,14 @@ function foldEach<State extends { status: string }, Representation extends { rev
  * history and as-of reads use. An event type the domain does not know leaves the state as it is, so
  * it shows with no changes. The steps are shared with later reads of the same events: read-only.
  * @example
- * for (const step of replay(publishingRecordHistory, events)) console.log(step.event.type, step.changes);
+ * for (const step of replay(publishingRecordHistory, { events, shared: read.cached })) console.log(step.changes);
  */
 export function* replay<State extends { status: string }, Representation extends { revision: number }>(
   aggregate: HistoryAggregate<State, Representation>,
-  events: readonly RecordedEvent[],
+  { events, shared }: FoldInput,
   from = 0,
 ): Generator<ReplayStep<Representation>> {
-  const folded = foldEach(aggregate, events, events.length);
+  const folded = foldEach(aggregate, events, events.length, shared);
   for (const [i, event] of events.entries()) {
     const after = folded[i];
     if (after === undefined || event.revision < from) continue;
@@ -98,18 +109,18 @@ export interface RecordThen<Representation> {
  * given): its events folded in stream order up to the last one that occurred by then. Undefined
  * when its first event is later.
  * @example
- * const then = foldUntil(publishingRecordHistory, events, '2024-05-01T14:03:00.000Z');
+ * const then = foldUntil(publishingRecordHistory, { events, shared: read.cached }, '2024-05-01T14:03:00.000Z');
  */
 export function foldUntil<State extends { status: string }, Representation extends { revision: number }>(
   aggregate: HistoryAggregate<State, Representation>,
-  events: readonly RecordedEvent[],
+  { events, shared }: FoldInput,
   until: string | null,
 ): RecordThen<Representation> | undefined {
   // Canonical ISO times of years 1–9999 order as strings.
   const count = until === null ? events.length : events.findIndex((event) => occurredAt(event) > until);
   const last = count === -1 ? events.length : count;
   const event = events[last - 1];
-  const after = foldEach(aggregate, events, last).at(-1);
+  const after = foldEach(aggregate, events, last, shared).at(-1);
   if (event === undefined || after === undefined) return undefined;
   return { event, state: after.representation, deleted: after.deleted };
 }

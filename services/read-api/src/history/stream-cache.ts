@@ -7,6 +7,11 @@ export interface StreamRead {
   events: RecordedEvent[];
   /** Events in the stream. */
   length: number;
+  /**
+   * The events are the cache's own objects, handed to later reads of the stream too: only then is
+   * what a reader remembers per event object (folds, entry JSON) worth keeping.
+   */
+  cached: boolean;
 }
 
 /**
@@ -61,21 +66,22 @@ export class StreamReader {
         events = [...events, head];
       }
     }
-    this.remember(stream, events);
-    return { events: events.length > limit ? events.slice(0, limit) : events, length: events.length };
+    const cached = this.remember(stream, events);
+    return { events: events.length > limit ? events.slice(0, limit) : events, length: events.length, cached };
   }
 
   /** Not cached: the events asked for, and one backwards read for the length only when there may be more. */
   private async readDirect(stream: string, limit: number): Promise<StreamRead> {
     const events = await this.store.readStream(stream, Number.isFinite(limit) ? { limit } : {});
-    if (events.length < limit) return { events, length: events.length };
+    if (events.length < limit) return { events, length: events.length, cached: false };
     const [head] = await this.store.readStream(stream, { from: 'end', direction: 'backwards', limit: 1 });
-    return { events, length: head === undefined ? events.length : head.revision + 1 };
+    return { events, length: head === undefined ? events.length : head.revision + 1, cached: false };
   }
 
-  private remember(stream: string, events: RecordedEvent[]): void {
+  /** Caches the stream's events; false when they do not fit. */
+  private remember(stream: string, events: RecordedEvent[]): boolean {
     this.forget(stream);
-    if (events.length === 0 || events.length > this.maxEvents) return;
+    if (events.length === 0 || events.length > this.maxEvents) return false;
     this.cached.set(stream, events);
     this.total += events.length;
     for (const [oldest, evicted] of this.cached) {
@@ -83,6 +89,7 @@ export class StreamReader {
       this.cached.delete(oldest);
       this.total -= evicted.length;
     }
+    return this.cached.has(stream);
   }
 
   private forget(stream: string): void {

@@ -45,7 +45,8 @@ async function stateAsOf<State extends { status: string }, Representation extend
   // An `account_id` a tenant may not name is a 403, as on the current-state read; one it may name
   // (privileged roles: any) must be the record's.
   const scope = scopeFor(request.principal, query.account_id);
-  const { events, tenant } = await readRecordStream(deps.streams, aggregate, id, request.principal, limit);
+  const read = await readRecordStream(deps.streams, aggregate, id, request.principal, limit);
+  const { tenant } = read;
   if (scope.account_id !== 'any' && scope.account_id !== tenant.account_id) throw recordNotFound(aggregate.label, id);
   await recordCrossAccountReads(deps.accessLog, request, {
     action: 'as_of',
@@ -54,7 +55,8 @@ async function stateAsOf<State extends { status: string }, Representation extend
     record_id: id,
     query: revision === undefined ? { as_of: asOf } : { as_of_revision: revision },
   });
-  const found = foldUntil(aggregate, events, asOf === undefined ? null : new Date(asOf).toISOString());
+  const until = asOf === undefined ? null : new Date(asOf).toISOString();
+  const found = foldUntil(aggregate, { events: read.events, shared: read.cached }, until);
   if (revision !== undefined && found?.event.revision !== revision) {
     throw httpError('RECORD_NOT_FOUND', `${aggregate.label} ${id} has no revision ${revision} (yet)`);
   }

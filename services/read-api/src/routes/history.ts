@@ -40,7 +40,9 @@ function entry<Representation>(step: ReplayStep<Representation>) {
  * serialized once and go out as they are (`JsonDocument`), inside the envelope the route's schema
  * writes. Serializing a 20-entry page (~17 kB) was the largest single cost of a history read; the
  * schema's own serializer took about three times `JSON.stringify`'s CPU for these free-form
- * entries (an `anyOf` branch per nullable field, payloads typed `unknown`). What it trades: memory,
+ * entries (an `anyOf` branch per nullable field, payloads typed `unknown`). Only for a cached
+ * stream's events (`shared`): others are read once, and remembering them only filled the weak map
+ * with entries to clear. What it trades: memory,
  * about one entry's text (~1 kB) per cached event; nothing undeclared is stripped from an entry, so
  * `entry` builds it field by field and tests check real answers against the schema. Measure:
  * `pnpm bench:audit` (`history`, `history-50`) with `BENCH_BASELINE`.
@@ -49,7 +51,11 @@ const entryDocuments = new WeakMap<RecordedEvent, JsonDocument<unknown>>();
 
 type Entry<Representation> = ReturnType<typeof entry<Representation>>;
 
-function entryDocument<Representation>(step: ReplayStep<Representation>): JsonDocument<Entry<Representation>> {
+function entryDocument<Representation>(
+  step: ReplayStep<Representation>,
+  shared: boolean,
+): JsonDocument<Entry<Representation>> {
+  if (!shared) return new JsonDocument(JSON.stringify(entry(step)));
   let document = entryDocuments.get(step.event) as JsonDocument<Entry<Representation>> | undefined;
   if (document === undefined) {
     document = new JsonDocument(JSON.stringify(entry(step)));
@@ -75,11 +81,9 @@ const historyRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
     // The page's events and everything before them (the fold starts at the create), plus one to
     // tell whether a next page exists.
     const asked = from + size + 1;
-    const {
-      events,
-      length: count,
-      tenant,
-    } = await readRecordStream(deps.streams, aggregate, id, request.principal, asked);
+    const read = await readRecordStream(deps.streams, aggregate, id, request.principal, asked);
+    const { length: count, tenant } = read;
+    const shared = read.cached;
     await recordCrossAccountReads(deps.accessLog, request, {
       action: 'history',
       tenants: [tenant],
@@ -88,9 +92,9 @@ const historyRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
       query: { ...query },
     });
     const results = [];
-    for (const step of replay(aggregate, events, from)) {
+    for (const step of replay(aggregate, { events: read.events, shared }, from)) {
       if (step.event.revision >= from + size) break;
-      results.push(entryDocument(step));
+      results.push(entryDocument(step, shared));
     }
     return {
       success: true as const,

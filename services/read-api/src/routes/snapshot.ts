@@ -30,8 +30,8 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
   async function recordAt(ref: AuditRecordRef, scope: TenantScope, until: string) {
     const aggregate = HISTORY_AGGREGATES[ref.aggregate];
     if (aggregate === undefined) return null;
-    const { events } = await deps.streams.read(aggregate.stream(ref.record_id));
-    const step = foldUntil(aggregate, events, until);
+    const read = await deps.streams.read(aggregate.stream(ref.record_id));
+    const step = foldUntil(aggregate, { events: read.events, shared: read.cached }, until);
     // The listing is scoped by the audit rows' tenant; the record's own (from its create) decides.
     if (step?.state == null || !stateInScope(scope, step.state)) return null;
     return new JsonDocument<Static<typeof SnapshotEntry>>(
