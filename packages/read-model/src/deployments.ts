@@ -35,6 +35,7 @@ const LIST: ListTable<DeploymentFilters, DeploymentOrderField> = {
     version: { type: 'int', nullable: false },
     deployed_at: { type: 'timestamptz', nullable: true },
   },
+  counts: { table: 'deployment_counts', filters: ['site_id', 'status'] },
 };
 
 /**

@@ -36,6 +36,7 @@ const LIST: ListTable<PublishingRecordFilters, PublishingRecordOrderField> = {
     updated_at: { type: 'timestamptz', nullable: false },
     published_at: { type: 'timestamptz', nullable: true },
   },
+  counts: { table: 'publishing_record_counts', filters: ['site_id', 'status'] },
 };
 
 /**

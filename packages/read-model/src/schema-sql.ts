@@ -211,7 +211,73 @@ INSERT INTO ${s}.audit_counts (account_id, site_id, events)
 SELECT coalesce(account_id, 0), coalesce(site_id, 0), count(*) FROM ${s}.audit_events GROUP BY 1, 2;
 `,
   },
+  {
+    version: 8,
+    description: 'list counts: listed publishing records and deployments per account, site and status',
+    // As audit_counts (migration 7): statement-level triggers keep them, whoever writes, and
+    // CREATE TRIGGER holds writers back while the backfill counts what is in. One function for
+    // both tables: its arguments name the counts table and which rows a list shows. An update
+    // that changes none of the three columns nets out to nothing and writes nothing.
+    sql: (s) => `
+CREATE TABLE ${s}.publishing_record_counts (
+  account_id integer NOT NULL,
+  site_id integer NOT NULL,
+  status text NOT NULL,
+  total bigint NOT NULL,
+  PRIMARY KEY (account_id, site_id, status)
+);
+CREATE TABLE ${s}.deployment_counts (LIKE ${s}.publishing_record_counts INCLUDING ALL);
+CREATE FUNCTION ${s}.count_listed_rows() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  counts text := format('%I.%I', TG_TABLE_SCHEMA, TG_ARGV[0]);
+  listed text := TG_ARGV[1];
+  added text := format('SELECT account_id, site_id, status, 1 AS n FROM inserted WHERE %s', listed);
+  removed text := format('SELECT account_id, site_id, status, -1 AS n FROM removed WHERE %s', listed);
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    EXECUTE 'TRUNCATE ' || counts;
+    RETURN NULL;
+  END IF;
+  EXECUTE format($q$
+    INSERT INTO %s AS c (account_id, site_id, status, total)
+    SELECT account_id, site_id, status, sum(n) FROM (%s) d GROUP BY 1, 2, 3 HAVING sum(n) <> 0
+    ON CONFLICT (account_id, site_id, status) DO UPDATE SET total = c.total + excluded.total$q$,
+    counts,
+    CASE TG_OP WHEN 'INSERT' THEN added WHEN 'DELETE' THEN removed ELSE added || ' UNION ALL ' || removed END);
+  RETURN NULL;
+END
+$fn$;
+${listCountTriggersSql(s, 'publishing_records', 'publishing_record_counts', 'NOT deleted')}
+${listCountTriggersSql(s, 'deployments', 'deployment_counts', 'true')}
+${listCountsSql(s)}
+`,
+  },
 ];
+
+/** The triggers that keep a list's counts table (migration 8). */
+function listCountTriggersSql(s: string, table: string, counts: string, listed: string): string {
+  const args = `'${counts}', '${listed}'`;
+  return `
+CREATE TRIGGER ${table}_count_insert AFTER INSERT ON ${s}.${table}
+  REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION ${s}.count_listed_rows(${args});
+CREATE TRIGGER ${table}_count_update AFTER UPDATE ON ${s}.${table}
+  REFERENCING OLD TABLE AS removed NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION ${s}.count_listed_rows(${args});
+CREATE TRIGGER ${table}_count_delete AFTER DELETE ON ${s}.${table}
+  REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION ${s}.count_listed_rows(${args});
+CREATE TRIGGER ${table}_count_truncate AFTER TRUNCATE ON ${s}.${table}
+  FOR EACH STATEMENT EXECUTE FUNCTION ${s}.count_listed_rows(${args});`;
+}
+
+/**
+ * Counts the listed records and deployments into their counts tables, which must be empty: the
+ * migration's backfill, and a rebuild's after its replay (which writes with the triggers off).
+ */
+export const listCountsSql = (s: string): string => `
+INSERT INTO ${s}.publishing_record_counts (account_id, site_id, status, total)
+SELECT account_id, site_id, status, count(*) FROM ${s}.publishing_records WHERE NOT deleted GROUP BY 1, 2, 3;
+INSERT INTO ${s}.deployment_counts (account_id, site_id, status, total)
+SELECT account_id, site_id, status, count(*) FROM ${s}.deployments GROUP BY 1, 2, 3;
+`;
 
 /** A timestamptz as the API writes it: `2024-05-01T12:00:00.000Z`. */
 function iso(column: string): string {

@@ -37,7 +37,7 @@ const anyAccount: TenantScope = { account_id: 'any', site_ids: null };
 
 t.test('migrations are idempotent and can run concurrently', async (t) => {
   const results = await Promise.all([migrateReadModel(pool), migrateReadModel(pool), migrateReadModel(pool)]);
-  t.same(results.flat(), [1, 2, 3, 4, 5, 6, 7], 'versions 1 to 7 applied exactly once');
+  t.same(results.flat(), [1, 2, 3, 4, 5, 6, 7, 8], 'versions 1 to 8 applied exactly once');
   t.same(await migrateReadModel(pool), [], 'nothing left to apply');
   const cp = await readCheckpoint(db);
   t.equal(cp.position, null, 'checkpoint starts before the first event');
@@ -82,7 +82,19 @@ t.test('migration 3 stores the documents of rows written before documents existe
   await pool.query(`INSERT INTO ${schema}.deployments VALUES ('6f1c0e1a-0000-4000-8000-000000000002', 7, 70, NULL, 4,
     'deployed', 'https://site.test', NULL, '{}', 2, '2024-05-01 10:00:00+00', '2024-05-01 10:00:02+00',
     '2024-05-01 10:00:02+00', NULL, '0000000000000001-0000000000000004', NULL)`);
-  t.same(await migrateReadModel(pool, { schema }), [3, 4, 5, 6, 7]);
+  t.same(await migrateReadModel(pool, { schema }), [3, 4, 5, 6, 7, 8]);
+  const counted = await pool.query(
+    `SELECT 'records' AS list, account_id, site_id, status, total::int FROM ${schema}.publishing_record_counts
+     UNION ALL SELECT 'deployments', account_id, site_id, status, total::int FROM ${schema}.deployment_counts ORDER BY 1`,
+  );
+  t.same(
+    counted.rows,
+    [
+      { list: 'deployments', account_id: 7, site_id: 70, status: 'deployed', total: 1 },
+      { list: 'records', account_id: 7, site_id: 70, status: 'published', total: 1 },
+    ],
+    'migration 8 counts the rows already stored',
+  );
   const docs = await pool.query(
     `SELECT document FROM ${schema}.publishing_records UNION ALL SELECT document FROM ${schema}.deployments`,
   );
@@ -168,7 +180,7 @@ t.test('migration 7 counts the audit rows already stored, one in flight, and eve
   await new Promise((resolve) => setTimeout(resolve, 300));
   await writer.query('COMMIT');
   writer.release();
-  t.same(await migrating, [7]);
+  t.same(await migrating, [7, 8]);
   await insert(pool, 8, 80);
   await insert(pool, 7, 70);
   const { rows } = await pool.query(
@@ -180,6 +192,71 @@ t.test('migration 7 counts the audit rows already stored, one in flight, and eve
     { account_id: 7, site_id: 71, events: 1 },
     { account_id: 8, site_id: 80, events: 1 },
   ]);
+});
+
+/** A counts table's rows and what a count of its listed rows gives, as `account:site:status` → n. */
+async function listCounts(table: 'publishing_records' | 'deployments', counts: string, listed: string) {
+  const byKey = (rows: Array<{ key: string; n: number }>) => Object.fromEntries(rows.map((r) => [r.key, r.n]));
+  const kept = await pool.query(
+    `SELECT account_id || ':' || site_id || ':' || status AS key, total::int AS n FROM ${counts} WHERE total <> 0`,
+  );
+  const counted = await pool.query(
+    `SELECT account_id || ':' || site_id || ':' || status AS key, count(*)::int AS n FROM ${table} WHERE ${listed} GROUP BY 1`,
+  );
+  return { kept: byKey(kept.rows), counted: byKey(counted.rows) };
+}
+
+t.test('triggers keep the list counts through inserts, upserts, deletions and truncation', async (t) => {
+  const account = 177;
+  const records = [1, 2, 3, 4].map((i) => recordRow({ account_id: account, site_id: 70 + (i % 2) }));
+  await savePublishingRecords(db, records);
+  const [a, b, c] = records as [(typeof records)[0], (typeof records)[0], (typeof records)[0]];
+  // One statement: a status change, a deletion (hidden from lists), an edit of nothing counted, a new row.
+  await savePublishingRecords(db, [
+    { ...a, status: 'published', revision: 1 },
+    { ...b, deleted: true, revision: 1 },
+    { ...c, metadata: { edited: true }, revision: 1 },
+    recordRow({ account_id: account, site_id: 72, status: 'failed' }),
+  ]);
+  let counts = await listCounts('publishing_records', 'publishing_record_counts', 'NOT deleted');
+  t.same(counts.kept, counts.counted, 'publishing record counts equal a count of the listed rows');
+  t.equal(counts.kept[`${account}:70:pending`], 1);
+  t.equal(counts.kept[`${account}:71:published`], 1, 'the status change moved the record');
+  const page = await listPublishingRecordDocuments(
+    reader,
+    { account_id: account, site_ids: null },
+    {},
+    { page_size: 2 },
+  );
+  t.equal(page.count, 4, 'the list counts the account’s listed records from the counts table');
+  const failed = await listPublishingRecordDocuments(
+    reader,
+    { account_id: account, site_ids: [72] },
+    { status: ['failed', 'pending'] },
+    { page_size: 2 },
+  );
+  t.equal(failed.count, 1, 'by site and status too');
+
+  const deployments = [1, 2].map(() => deploymentRow({ account_id: account, site_id: 70 }));
+  await saveDeployments(db, deployments);
+  await saveDeployments(db, [{ ...deployments[0]!, status: 'deployed', revision: 1 }]);
+  counts = await listCounts('deployments', 'deployment_counts', 'true');
+  t.same(counts.kept, counts.counted, 'deployment counts equal a count of the rows');
+  t.equal(
+    (
+      await listDeploymentDocuments(
+        reader,
+        { account_id: account, site_ids: null },
+        { status: ['deployed'] },
+        { page_size: 5 },
+      )
+    ).count,
+    1,
+  );
+
+  await pool.query('DELETE FROM publishing_records WHERE account_id = $1 AND site_id = 70', [account]);
+  counts = await listCounts('publishing_records', 'publishing_record_counts', 'NOT deleted');
+  t.same(counts.kept, counts.counted, 'a delete uncounts');
 });
 
 t.test('rows round-trip through save and load, JSON and timestamps intact', async (t) => {

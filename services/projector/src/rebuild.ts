@@ -6,6 +6,7 @@ import {
   type CheckpointNotice,
   compareAndSetCheckpoint,
   createReadModelIndexes,
+  listCountsSql,
   migrateReadModel,
   quoteIdent,
   READ_MODEL_SCHEMA,
@@ -120,12 +121,16 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     await migrateReadModel(pool, { logger: log });
     await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(target)} CASCADE`);
     await migrateReadModel(pool, { schema: target, indexes: false, logger: log });
-    // The replay counts its audit rows itself (see bulkReplay); catching up, the trigger does.
-    const auditCounting = (on: boolean) =>
+    // The counting triggers (migrations 7 and 8) are off while the replay writes: it sums its audit
+    // rows itself (see bulkReplay), and the list counts are counted once it is done. Catching up,
+    // the triggers count.
+    const counting = (on: boolean) =>
       pool.query(
-        `ALTER TABLE ${quoteIdent(target)}.audit_events ${on ? 'ENABLE' : 'DISABLE'} TRIGGER audit_events_count`,
+        ['audit_events', 'publishing_records', 'deployments']
+          .map((table) => `ALTER TABLE ${quoteIdent(target)}.${table} ${on ? 'ENABLE' : 'DISABLE'} TRIGGER USER;`)
+          .join('\n'),
       );
-    await auditCounting(false);
+    await counting(false);
 
     const head = await options.store.headPosition();
     const estimatedTotal =
@@ -193,7 +198,8 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
         },
       });
     }
-    await auditCounting(true);
+    await pool.query(listCountsSql(quoteIdent(target)));
+    await counting(true);
     const replayMs = Date.now() - replayStarted;
     const replayed = events;
     report('indexing');
