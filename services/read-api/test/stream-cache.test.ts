@@ -132,21 +132,23 @@ t.test('least recently read streams go first, to stay within the events allowed'
   t.same(streams.stats(), { streams: 2, events: 8 });
 });
 
-t.test('streams read once are remembered up to as many as the events allowed, then forgotten', async (t) => {
+t.test('once the cache is full, a stream replaces the least recently read one only if read more often', async (t) => {
   const { store: s, calls } = spied();
   const streams = new StreamReader(s, 2);
   const [a, b, c] = [`a-${randomUUID()}`, `b-${randomUUID()}`, `c-${randomUUID()}`];
   for (const x of [a, b, c]) await append(x, 0, 1);
   await streams.read(a);
-  await streams.read(b);
+  t.same(streams.stats(), { streams: 0, events: 0 }, 'a stream read once is not cached');
+  for (const x of [a, b, b]) await streams.read(x);
+  t.same(streams.stats(), { streams: 2, events: 2 }, 'read twice while there is room, it is');
   await streams.read(c);
-  await streams.read(a);
-  t.same(streams.stats(), { streams: 0, events: 0 }, 'a was forgotten when c was read: read once again');
   await streams.read(c);
-  t.same(streams.stats(), { streams: 1, events: 1 }, 'c, read twice, is cached');
+  t.same(streams.stats(), { streams: 2, events: 2 }, 'full: c, read as often as a, does not replace it');
+  t.equal((await streams.read(c)).cached, true, 'read more often than a, it does');
+  t.same(streams.stats(), { streams: 2, events: 2 });
   calls.length = 0;
-  await streams.read(c);
-  t.same(calls, [{ from: 'end', direction: 'backwards', limit: 1 }]);
+  t.equal((await streams.read(b)).cached, true);
+  t.same(calls, [{ from: 'end', direction: 'backwards', limit: 1 }], 'b is still cached: a went');
 });
 
 t.test('without a cache, a read asks for just the events wanted, and the length only when needed', async (t) => {

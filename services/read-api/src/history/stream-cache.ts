@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent } from '@publisher/event-store';
-import { Doorkeeper } from '../doorkeeper.ts';
+import { FrequencySketch } from '../frequency-sketch.ts';
 
 /** The start of a stream and how long it is. */
 export interface StreamRead {
@@ -24,15 +24,17 @@ export interface StreamRead {
  * events after the cached ones — instead of every event, each with its payload and metadata parsed
  * again (a 50-event history page spent most of its database and parsing time there).
  *
- * A stream enters the cache on its second read, not its first (`Doorkeeper`, remembering as many
- * streams read once as `maxEvents`). Over a large store most history reads are of a record nobody
- * looked at lately; caching each would replace cached streams at the rate of reads, and every
+ * A stream enters the cache on its second read, not its first, and once the cache is full only
+ * when it was read more often lately than the least recently read stream it would replace
+ * (TinyLFU's admission, `FrequencySketch`). Over a large store most history reads are of a record
+ * nobody looked at lately, and many more records are read now and then than the cache holds:
+ * admitting each on its second read replaced cached streams at the rate of reads, and every
  * replaced stream is old-generation garbage for V8 — at 10 M events that churn brought major
  * collections that stalled the API for tens of milliseconds (`pnpm bench:growth`, `history`). A
- * stream read once costs what it would without a cache: the events asked for, in one round trip
+ * stream not admitted costs what it would without a cache: the events asked for, in one round trip
  * when it has no more.
  *
- * What it trades: memory (about 1 kB per cached event, and a 32-bit hash per stream read once), and
+ * What it trades: memory (about 1 kB per cached event, and a sketch of 4 bytes per event allowed), and
  * a read of a cached stream always costs that one-row round trip. With `maxEvents` 0 nothing is
  * cached. Measure: `pnpm bench:audit` with `READ_API_STREAM_CACHE_EVENTS=0` side by side.
  * @example
@@ -41,19 +43,20 @@ export interface StreamRead {
 export class StreamReader {
   private readonly cached = new Map<string, RecordedEvent[]>();
   private total = 0;
-  private readonly doorkeeper: Doorkeeper;
+  private readonly sketch: FrequencySketch;
 
   constructor(
     private readonly store: Pick<EventStore, 'readStream'>,
     private readonly maxEvents: number,
   ) {
-    this.doorkeeper = new Doorkeeper(maxEvents);
+    this.sketch = new FrequencySketch(maxEvents);
   }
 
   async read(stream: string, limit = Number.POSITIVE_INFINITY): Promise<StreamRead> {
+    if (this.maxEvents > 0) this.sketch.increment(stream);
     let events = this.cached.get(stream);
     if (events === undefined) {
-      if (this.maxEvents === 0 || !this.doorkeeper.admit(stream)) return this.readDirect(stream, limit);
+      if (!this.admits(stream)) return this.readDirect(stream, limit);
       events = await this.store.readStream(stream);
     } else {
       const [head] = await this.store.readStream(stream, { from: 'end', direction: 'backwards', limit: 1 });
@@ -68,6 +71,19 @@ export class StreamReader {
     }
     const cached = this.remember(stream, events);
     return { events: events.length > limit ? events.slice(0, limit) : events, length: events.length, cached };
+  }
+
+  /**
+   * Whether a stream not cached is read whole and cached: read before, and — when the cache is full
+   * — read more often lately than the stream it would evict first (a tie keeps the cached one).
+   */
+  private admits(stream: string): boolean {
+    if (this.maxEvents === 0) return false;
+    const seen = this.sketch.estimate(stream);
+    if (seen < 2) return false;
+    if (this.total < this.maxEvents) return true;
+    const [victim] = this.cached.keys();
+    return victim === undefined || seen > this.sketch.estimate(victim);
   }
 
   /** Not cached: the events asked for, and one backwards read for the length only when there may be more. */
