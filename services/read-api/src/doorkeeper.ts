@@ -24,7 +24,7 @@ export class Doorkeeper {
 }
 
 /** 32-bit FNV-1a of a string's UTF-16 code units: cheap, and spread enough for a doorkeeper. */
-function fnv1a(text: string): number {
+export function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);

@@ -1,3 +1,5 @@
+import { fnv1a } from './doorkeeper.ts';
+
 /**
  * How often each key was seen lately, approximately: a count-min sketch of 4-bit counters (four
  * per key, the estimate their minimum) that halves every counter once it has counted ten times as
@@ -58,14 +60,10 @@ export class FrequencySketch {
   }
 }
 
-/** Two 32-bit hashes of the key's UTF-16 code units (FNV-1a, and a second seed), for double hashing. */
+/** Two 32-bit hashes of the key for double hashing: FNV-1a, and a remix of it (MurmurHash3's finalizer, odd). */
 function hashes(text: string): [number, number] {
-  let a = 0x811c9dc5;
-  let b = 0x01000193;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-  }
-  return [a >>> 0, (b >>> 0) | 1];
+  const h1 = fnv1a(text);
+  let h2 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b);
+  h2 = Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35);
+  return [h1, ((h2 ^ (h2 >>> 16)) >>> 0) | 1];
 }
