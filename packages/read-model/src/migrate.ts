@@ -58,14 +58,22 @@ export async function migrateReadModel(pool: pg.Pool, options: MigrateReadModelO
  * records' and deployments' go while the audit table's (one row per event) are still building. The
  * pool needs a connection per table for that. An index a failed build leaves INVALID is dropped and
  * built again.
+ *
+ * `online: false` (a rebuild with nothing live beside it) builds with plain `CREATE INDEX`, two at a
+ * time whatever their table (plain builds of one table do not exclude each other), the audit
+ * table's first: a plain build reads the table once where a concurrent one reads it twice and waits
+ * for older transactions. On the 10 M-event log an audit index took 12.4 s plain against 15.2 s
+ * concurrently, and two plain ones side by side 21.3 s. Each build then holds a transaction id for
+ * its duration, so events appended meanwhile reach readers of the log up to one build later.
  * @example
  * await createReadModelIndexes(pool, 'read_model_rebuild', { logger });
  */
 export async function createReadModelIndexes(
   pool: pg.Pool,
   schema: string,
-  options: { logger?: { info(obj: object, msg: string): void } } = {},
+  options: { logger?: { info(obj: object, msg: string): void }; online?: boolean } = {},
 ): Promise<void> {
+  const online = options.online ?? true;
   const byTable = new Map<string, Array<{ name: string; statement: string }>>();
   for (const statement of indexStatements(schema)) {
     const [, name, table] = /^CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\S+)\s+ON\s+(\S+)/.exec(statement) ?? [];
@@ -81,15 +89,21 @@ export async function createReadModelIndexes(
     );
     if (invalid.rowCount) await pool.query(`DROP INDEX CONCURRENTLY IF EXISTS ${quoteIdent(schema)}.${name}`);
     await pool.query(
-      statement.replace(/^CREATE (UNIQUE )?INDEX IF NOT EXISTS/, 'CREATE $1INDEX CONCURRENTLY IF NOT EXISTS'),
+      online
+        ? statement.replace(/^CREATE (UNIQUE )?INDEX IF NOT EXISTS/, 'CREATE $1INDEX CONCURRENTLY IF NOT EXISTS')
+        : statement,
     );
     options.logger?.info({ schema, index: name, ms: Date.now() - started }, 'read model index built');
   };
-  // Every chain runs to its end before a failure is reported: the caller typically drops the schema
+  // Online: a queue per table. Offline: one queue, the audit table's first, drained by two builders.
+  const audit = (table: string) => Number(table.endsWith('.audit_events'));
+  const shared = [...byTable].sort(([a], [b]) => audit(b) - audit(a)).flatMap(([, chain]) => chain);
+  const queues = online ? [...byTable.values()] : [shared, shared];
+  // Every queue runs to its end before a failure is reported: the caller typically drops the schema
   // next, which would otherwise wait on (or race) the builds still running.
   const chains = await Promise.allSettled(
-    [...byTable.values()].map(async (chain) => {
-      for (const index of chain) await build(index);
+    queues.map(async (queue) => {
+      for (let index = queue.shift(); index !== undefined; index = queue.shift()) await build(index);
     }),
   );
   const failed = chains.find((c) => c.status === 'rejected');

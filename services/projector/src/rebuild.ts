@@ -204,7 +204,8 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     const replayed = events;
     report('indexing');
     log.info({ events, position }, 'rebuild: replayed; creating indexes');
-    await createReadModelIndexes(pool, target, { logger: log });
+    // Without a transaction budget nothing live is protected: plain builds, two at a time.
+    await createReadModelIndexes(pool, target, { logger: log, online: maxTransactionMs > 0 });
     await phase('catching_up');
 
     report('swapping');

@@ -90,6 +90,50 @@ t.test('index builds hold no transaction id: the log stays readable while they r
   t.pass('building them again is a no-op');
 });
 
+t.test('offline builds (no transaction budget): plain, two at a time, the audit table first', async (t) => {
+  const database = await createTestDatabase('rebuild_indexes_offline');
+  t.teardown(database.drop);
+  const schema = 'read_model_offline_test';
+  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  t.teardown(() => pool.end());
+  await migrateReadModel(pool, { schema, indexes: false });
+  // Hold the audit table's builds up on a lock: both builders wait there at once.
+  const blocker = new pg.Client({ connectionString: database.url });
+  await blocker.connect();
+  t.teardown(() => blocker.end());
+  await blocker.query('BEGIN');
+  await blocker.query(`LOCK TABLE ${schema}.audit_events IN ROW EXCLUSIVE MODE`);
+  const building = createReadModelIndexes(pool, schema, { online: false });
+  building.catch(() => {});
+  const waiting = async () =>
+    (
+      await pool.query<{ query: string }>(
+        `SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%CREATE%INDEX%'`,
+      )
+    ).rows.map((r) => r.query);
+  await waitFor('two builds to wait on the lock', async () => (await waiting()).length === 2);
+  const queries = await waiting();
+  t.ok(
+    queries.every((q) => q.includes(`"${schema}".audit_events`) && !q.includes('CONCURRENTLY')),
+    'both are plain builds of the audit table',
+  );
+  await blocker.query('COMMIT');
+  await building;
+  await migrateReadModel(pool, { schema: 'read_model_plain_test' });
+  const indexes = async (of: string) =>
+    (
+      await pool.query<{ name: string; valid: boolean }>(
+        `SELECT c.relname AS name, i.indisvalid AS valid FROM pg_index i
+           JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND NOT i.indisprimary ORDER BY 1`,
+        [of],
+      )
+    ).rows;
+  const plain = await indexes('read_model_plain_test');
+  t.ok(plain.length > 20);
+  t.same(await indexes(schema), plain, 'every index built, and valid');
+});
+
 t.test('the replay writes in transactions sized to the time budget, and still rebuilds everything', async (t) => {
   const database = await createTestDatabase('rebuild_chunks');
   t.teardown(database.drop);
