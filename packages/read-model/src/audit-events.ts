@@ -43,8 +43,8 @@ export interface AuditEventsTable extends Omit<AuditEventRow, 'occurred_at' | 'r
 
 /**
  * The `audit_counts` table (migration 7): how many audit events each account and site has, 0
- * standing for an event without one. A trigger on `audit_events` keeps it (a rebuild's replay,
- * which writes with the trigger off, adds its own `AuditCounts`); the search counts its pages here.
+ * standing for an event without one. A trigger on `audit_events` keeps it (a rebuild, whose replay
+ * writes with the trigger off, fills it afterwards: `countsSql`); the search counts its pages here.
  */
 export interface AuditCountsTable {
   account_id: number;
@@ -144,52 +144,6 @@ function countMatching(db: Kysely<ReadModelDatabase>, scope: TenantScope, f: Aud
   let counts = withTenantScope(db.selectFrom('audit_counts'), scope);
   if (site_id !== undefined) counts = counts.where('site_id', '=', site_id);
   return counts.select(sql<number>`least(coalesce(sum(events), 0), ${sql.lit(AUDIT_COUNT_CAP)})::int`.as('total'));
-}
-
-/**
- * Audit events per account and site, summed in memory: a rebuild's replay writes its audit rows
- * with the counting trigger off (an upsert per COPY from threads writing side by side would contend
- * on the same rows) and adds these once at its end.
- * @example
- * const counts = new AuditCounts();
- * counts.add(rows);
- * await counts.write(session.db);
- */
-export class AuditCounts {
-  /** Events by account, then site (0: none); numbers, not composed string keys, for a replay's 10 M adds. */
-  private readonly byAccount = new Map<number, Map<number, number>>();
-
-  add(rows: readonly Pick<AuditEventRow, 'account_id' | 'site_id'>[]): void {
-    for (const r of rows) {
-      const account = r.account_id ?? 0;
-      const site = r.site_id ?? 0;
-      let sites = this.byAccount.get(account);
-      if (sites === undefined) {
-        sites = new Map();
-        this.byAccount.set(account, sites);
-      }
-      sites.set(site, (sites.get(site) ?? 0) + 1);
-    }
-  }
-
-  /** Adds the counts to the table (unqualified: the connection's schema). */
-  async write(db: Kysely<ReadModelDatabase>): Promise<void> {
-    const accounts: number[] = [];
-    const sites: number[] = [];
-    const events: number[] = [];
-    for (const [account, bySite] of this.byAccount) {
-      for (const [site, n] of bySite) {
-        accounts.push(account);
-        sites.push(site);
-        events.push(n);
-      }
-    }
-    if (events.length === 0) return;
-    // Arrays, not a VALUES list: an account's sites by the thousand would pass the 65,535 parameters.
-    await sql`INSERT INTO audit_counts AS c (account_id, site_id, events)
-      SELECT * FROM unnest(${accounts}::int[], ${sites}::int[], ${events}::bigint[])
-      ON CONFLICT (account_id, site_id) DO UPDATE SET events = c.events + excluded.events`.execute(db);
-  }
 }
 
 /** A nullable string as JSON. */

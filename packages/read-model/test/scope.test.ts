@@ -68,8 +68,7 @@ const NOT_QUERIES: Record<string, string> = {
   auditEventDocument: 'renders an audit row as JSON; no query',
   keysetPage: 'a page out of rows already read',
   accessLogSql: 'schema',
-  listCountsSql: 'schema (a rebuild counts its lists)',
-  AuditCounts: 'the projector’s writes (a rebuild’s audit counts, every tenant)',
+  countsSql: 'schema (a rebuild fills its counts tables)',
 };
 
 t.test('every exported function is a scoped query or listed as no query', async (t) => {

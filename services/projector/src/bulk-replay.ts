@@ -1,7 +1,6 @@
 import type { Deployment, PublishingRecord } from '@publisher/domain';
 import type { EventStore, RecordedEvent } from '@publisher/event-store';
 import {
-  AuditCounts,
   compareAndSetCheckpoint,
   copyAuditEvents,
   copyDeployments,
@@ -90,10 +89,7 @@ class RowsInMemory<R> {
  * scratch, so no batch needs a committed checkpoint. Records and deployments stay folded in memory
  * and are written once (when the memory bound pushes them out, and at the end) instead of being
  * loaded and upserted by every batch that touches them — in a year's log a record's events lie far
- * apart, so nearly every event cost a row load and a row write. Audit rows go by COPY, into a table
- * whose counting trigger the rebuild has turned off: the replay sums its audit counts in memory and
- * adds them once, at its end (`AuditCounts`; threads side by side would otherwise upsert the same
- * count rows with every COPY). Reading the
+ * apart, so nearly every event cost a row load and a row write. Audit rows go by COPY. Reading the
  * next batch overlaps the fold and the writes; under a time budget the writes do not overlap the
  * fold: a rebuild runs beside the live services, and with COPYs beside the fold it took both cores
  * (live `min_position` lag p99 1.2 s during a rebuild, `bench:lag`). Without a budget
@@ -152,11 +148,10 @@ export async function bulkReplay(
     await writeRows('save deployments', d.stored, deploymentRow, (rows) => saveDeployments(session.db, rows));
   };
   let copied = 0;
-  const counts = new AuditCounts();
   const copy = async (audited: readonly RecordedEvent[], processed: number, last: string | null) => {
     for (let i = 0; i < audited.length; ) {
       const chunk = audited.slice(i, i + (chunks.get('copy audit') ?? firstChunk));
-      chunks.set('copy audit', await timed(chunk.length, () => copyAuditRows(session, chunk, counts), MAX_CHUNK));
+      chunks.set('copy audit', await timed(chunk.length, () => copyAuditRows(session, chunk), MAX_CHUNK));
       i += chunk.length;
       o.onBatch?.({ events: copied + i, position: chunk[chunk.length - 1]?.position ?? last });
     }
@@ -200,7 +195,6 @@ export async function bulkReplay(
   }
   await copying;
   await writeOut(Number.POSITIVE_INFINITY);
-  await counts.write(session.db);
   if (position !== null && position !== start && (o.setCheckpoint ?? true)) {
     if (!(await compareAndSetCheckpoint(session.db, o.projection, start, position))) {
       throw new Error(`the checkpoint of ${o.projection} moved during the replay (another writer?)`);
@@ -231,11 +225,9 @@ async function inMemoryOrStored<R>(
  * fault row by row inside one transaction that is then rolled back, and fails with it as a poison
  * event — as the live projector would stop there.
  */
-async function copyAuditRows(session: Session, events: readonly RecordedEvent[], counts: AuditCounts): Promise<void> {
+async function copyAuditRows(session: Session, events: readonly RecordedEvent[]): Promise<void> {
   try {
-    const rows = events.map(auditEventRow);
-    await copyAuditEvents(session.client, rows);
-    counts.add(rows);
+    await copyAuditEvents(session.client, events.map(auditEventRow));
   } catch (err) {
     if (!isDataError(err)) throw err;
     await session.client.query('BEGIN');

@@ -5,8 +5,8 @@ import {
   CHECKPOINT_CHANNEL,
   type CheckpointNotice,
   compareAndSetCheckpoint,
+  countsSql,
   createReadModelIndexes,
-  listCountsSql,
   migrateReadModel,
   quoteIdent,
   READ_MODEL_SCHEMA,
@@ -121,9 +121,10 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     await migrateReadModel(pool, { logger: log });
     await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(target)} CASCADE`);
     await migrateReadModel(pool, { schema: target, indexes: false, logger: log });
-    // The counting triggers (migrations 7 and 8) are off while the replay writes: it sums its audit
-    // rows itself (see bulkReplay), and the list counts are counted once it is done. Catching up,
-    // the triggers count.
+    // The counting triggers (migrations 7 and 8) are off while the replay writes, and the counts
+    // are filled once it is done (`countsSql`): replay threads upserting the same counts rows from
+    // every COPY would wait on each other. Catching up, the triggers count. A new user trigger on
+    // these tables is off during the replay too.
     const counting = (on: boolean) =>
       pool.query(
         ['audit_events', 'publishing_records', 'deployments']
@@ -198,7 +199,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
         },
       });
     }
-    await pool.query(listCountsSql(quoteIdent(target)));
+    await pool.query(countsSql(quoteIdent(target)));
     await counting(true);
     const replayMs = Date.now() - replayStarted;
     const replayed = events;
