@@ -73,17 +73,8 @@ t.test('index builds hold no transaction id: the log stays readable while they r
   await building;
   // The same secondary indexes as a schema migrated in one transaction, each valid.
   await migrateReadModel(pool, { schema: 'read_model_plain_test' });
-  const indexes = async (of: string) =>
-    (
-      await pool.query<{ name: string; valid: boolean }>(
-        `SELECT c.relname AS name, i.indisvalid AS valid FROM pg_index i
-           JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE n.nspname = $1 AND NOT i.indisprimary AND NOT i.indisunique ORDER BY 1`,
-        [of],
-      )
-    ).rows;
-  const built = await indexes(schema);
-  const plain = await indexes('read_model_plain_test');
+  const built = await secondaryIndexes(pool, schema);
+  const plain = await secondaryIndexes(pool, 'read_model_plain_test');
   t.ok(plain.length > 0);
   t.same(built, plain, 'every secondary index built, and valid');
   await createReadModelIndexes(pool, schema);
@@ -120,18 +111,9 @@ t.test('offline builds (no transaction budget): plain, two at a time, the audit 
   await blocker.query('COMMIT');
   await building;
   await migrateReadModel(pool, { schema: 'read_model_plain_test' });
-  const indexes = async (of: string) =>
-    (
-      await pool.query<{ name: string; valid: boolean }>(
-        `SELECT c.relname AS name, i.indisvalid AS valid FROM pg_index i
-           JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE n.nspname = $1 AND NOT i.indisprimary ORDER BY 1`,
-        [of],
-      )
-    ).rows;
-  const plain = await indexes('read_model_plain_test');
+  const plain = await secondaryIndexes(pool, 'read_model_plain_test');
   t.ok(plain.length > 20);
-  t.same(await indexes(schema), plain, 'every index built, and valid');
+  t.same(await secondaryIndexes(pool, schema), plain, 'every index built, and valid');
 });
 
 t.test('the replay writes in transactions sized to the time budget, and still rebuilds everything', async (t) => {
@@ -185,6 +167,17 @@ t.test('the replay writes in transactions sized to the time budget, and still re
  * A projector batch of one record's creation, held in its loads (after it has read its checkpoint)
  * by another session's exclusive lock on the table they read; `release` lets it go on.
  */
+/** A schema's indexes other than primary keys (unique ones included), by name, with their validity. */
+async function secondaryIndexes(pool: pg.Pool, schema: string) {
+  const { rows } = await pool.query<{ name: string; valid: boolean }>(
+    `SELECT c.relname AS name, i.indisvalid AS valid FROM pg_index i
+       JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND NOT i.indisprimary ORDER BY 1`,
+    [schema],
+  );
+  return rows;
+}
+
 async function batchHeldInItsLoads(t: Test, name: string) {
   const database = await createTestDatabase(name);
   t.teardown(database.drop);
