@@ -36,6 +36,7 @@ const NOT_QUERIES: Record<string, string> = {
   narrowScope: 'the scope itself',
   withTenantScope: 'the scope itself (checked below)',
   scopeSql: 'the scope itself (checked below)',
+  inScope: 'the scope itself, for records folded from the event store (checked below)',
   createReadModelConnection: 'opens a pool',
   readModelSessionOptions: 'connection settings',
   timestamptzToIso: 'a type parser',
@@ -115,4 +116,37 @@ t.test('the SQL builders refuse a missing scope too', async (t) => {
   );
   t.same(params.values, [3, '{4,5}']);
   t.equal(readModel.scopeSql(readModel.EVERY_TENANT, 'r', new readModel.RequestParams()), 'true');
+});
+
+t.test('inScope agrees with the SQL condition for every shape of scope', async (t) => {
+  const tenants = [1, 2].flatMap((account_id) => [10, 20, 30].map((site_id) => ({ account_id, site_id })));
+  const scopes: TenantScope[] = [
+    readModel.EVERY_TENANT,
+    { account_id: 'any', site_ids: [20] },
+    { account_id: 1, site_ids: null },
+    { account_id: 1, site_ids: [10, 30] },
+    { account_id: 2, site_ids: [10] },
+    { account_id: 1, site_ids: [] },
+    { account_id: 3, site_ids: null },
+  ];
+  for (const scope of scopes) {
+    const params = new readModel.RequestParams();
+    const where = readModel.scopeSql(scope, 'r', params);
+    const placeholders = params.values.map((_, i) => `$${i + 1}`);
+    // The condition names the request's parameters `q.pN`; here they are the statement's `$N`.
+    const condition = where.replace(/q\.p(\d+)/g, (_, n: string) => placeholders[Number(n) - 1]!);
+    const { rows } = await conn.pool.query<{ account_id: number; site_id: number }>(
+      `SELECT r.account_id, r.site_id FROM (VALUES ${tenants.map((x) => `(${x.account_id}, ${x.site_id})`).join(', ')})
+         AS r(account_id, site_id) WHERE ${condition} ORDER BY 1, 2`,
+      params.values,
+    );
+    t.same(
+      tenants.filter((tenant) => readModel.inScope(scope, tenant)),
+      rows,
+      JSON.stringify(scope),
+    );
+  }
+  t.throws(() => readModel.inScope(undefined as never, { account_id: 1, site_id: 10 }), {
+    code: 'TENANT_SCOPE_REQUIRED',
+  });
 });

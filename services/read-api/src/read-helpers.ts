@@ -57,12 +57,3 @@ export function splitCommaLists(request: FastifyRequest, _reply: unknown, done: 
   }
   done();
 }
-
-/**
- * Whether a record folded from the event store (history, as-of, snapshots) is one the scope may
- * read. Read-model rows are scoped in SQL; a fold has no SQL, so its tenant fields are checked here.
- */
-export function stateInScope(scope: TenantScope, state: { account_id: number; site_id: number }): boolean {
-  if (scope.account_id !== 'any' && state.account_id !== scope.account_id) return false;
-  return scope.site_ids === null || scope.site_ids.includes(state.site_id);
-}

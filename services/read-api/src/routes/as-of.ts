@@ -43,11 +43,10 @@ async function stateAsOf<State extends { status: string }, Representation extend
   }
   const limit = revision === undefined ? undefined : revision + 1;
   // An `account_id` a tenant may not name is a 403, as on the current-state read; one it may name
-  // (privileged roles: any) must be the record's.
+  // (privileged roles: any) narrows the scope to it.
   const scope = scopeFor(request.principal, query.account_id);
-  const read = await readRecordStream(deps.streams, aggregate, id, request.principal, limit);
+  const read = await readRecordStream(deps.streams, aggregate, id, scope, limit);
   const { tenant } = read;
-  if (scope.account_id !== 'any' && scope.account_id !== tenant.account_id) throw recordNotFound(aggregate.label, id);
   await recordCrossAccountReads(deps.accessLog, request, {
     action: 'as_of',
     tenants: [tenant],

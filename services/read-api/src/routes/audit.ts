@@ -82,7 +82,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
         throw httpError('ROLE_FORBIDDEN', `role ${principal.role} may not read the access log (admin and owner may)`);
       }
       // Their own account only, whatever else the token could reach.
-      const scope = { account_id: principal.account_id, site_ids: principal.site_ids };
+      const scope = scopeFor(principal, principal.account_id);
       const size = request.query.page_size ?? 20;
       const at = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor, [isId]);
       const page = await listAccessLog(deps.db, scope, {

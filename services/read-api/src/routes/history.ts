@@ -10,6 +10,7 @@ import { deploymentHistory, type HistoryAggregate, publishingRecordHistory } fro
 import { readRecordStream } from '../history/record-stream.ts';
 import { type ReplayStep, replay } from '../history/replay.ts';
 import { linkTo } from '../links.ts';
+import { scopeFor } from '../read-helpers.ts';
 
 const DESCRIPTION =
   'The record’s events from the event store, oldest first, each with who did it (actor, request, correlation and causation ids), its payload, the fields it changed ([before, after]) and the record after it. Deleted records keep their history. Paged by revision (`next` / `previous` links). Reads of another account by support or privileged roles are recorded in that account’s access log.';
@@ -81,7 +82,7 @@ const historyRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
     // The page's events and everything before them (the fold starts at the create), plus one to
     // tell whether a next page exists.
     const asked = from + size + 1;
-    const read = await readRecordStream(deps.streams, aggregate, id, request.principal, asked);
+    const read = await readRecordStream(deps.streams, aggregate, id, scopeFor(request.principal), asked);
     const { length: count, tenant } = read;
     const shared = read.cached;
     await recordCrossAccountReads(deps.accessLog, request, {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ListEnvelope } from '@publisher/contracts';
 import { Document, errorResponses, httpError, JsonDocument } from '@publisher/platform';
-import { type AuditRecordRef, listRecordsCreatedBy, type TenantScope } from '@publisher/read-model';
+import { type AuditRecordRef, inScope, listRecordsCreatedBy, type TenantScope } from '@publisher/read-model';
 import type { Static } from 'typebox';
 import { recordCrossAccountReads } from '../access-log.ts';
 import { SnapshotEntry, SnapshotQuery } from '../audit-schemas.ts';
@@ -10,7 +10,7 @@ import type { ReadApiDeps } from '../deps.ts';
 import { HISTORY_AGGREGATES } from '../history/aggregates.ts';
 import { foldUntil } from '../history/replay.ts';
 import { linkTo } from '../links.ts';
-import { scopeFor, stateInScope } from '../read-helpers.ts';
+import { scopeFor } from '../read-helpers.ts';
 
 /** Streams read from the event store at once for one page (each a small read). */
 const STREAM_READS_IN_FLIGHT = 8;
@@ -33,7 +33,7 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
     const read = await deps.streams.read(aggregate.stream(ref.record_id));
     const step = foldUntil(aggregate, { events: read.events, shared: read.cached }, until);
     // The listing is scoped by the audit rows' tenant; the record's own (from its create) decides.
-    if (step?.state == null || !stateInScope(scope, step.state)) return null;
+    if (step?.state == null || !inScope(scope, step.state)) return null;
     return new JsonDocument<Static<typeof SnapshotEntry>>(
       JSON.stringify({ kind: aggregate.kind, deleted: step.deleted, data: step.state }),
     );
