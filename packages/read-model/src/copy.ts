@@ -2,9 +2,9 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { AUDIT_EVENT_COLUMNS, type AuditEventRow } from './audit-events.ts';
 import {
-  DEPLOYMENT_COLUMNS,
+  DEPLOYMENT_WRITES,
   type DeploymentRow,
-  PUBLISHING_RECORD_COLUMNS,
+  PUBLISHING_RECORD_WRITES,
   type PublishingRecordRow,
   type WithDocument,
 } from './rows.ts';
@@ -119,8 +119,8 @@ export async function copyAuditEvents(client: pg.ClientBase, rows: readonly Audi
   await copyLines(client, 'audit_events', AUDIT_EVENT_COLUMNS, body.bytes);
 }
 
-const RECORD_COPY_COLUMNS = [...PUBLISHING_RECORD_COLUMNS, 'document'] as const;
-const DEPLOYMENT_COPY_COLUMNS = [...DEPLOYMENT_COLUMNS, 'document'] as const;
+const RECORD_COPY_COLUMNS = PUBLISHING_RECORD_WRITES.map(([name]) => name);
+const DEPLOYMENT_COPY_COLUMNS = DEPLOYMENT_WRITES.map(([name]) => name);
 
 /**
  * Inserts publishing records that are not in the table yet (a rebuild's first write of each), each

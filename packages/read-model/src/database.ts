@@ -2,6 +2,7 @@ import type { DeploymentRepresentation, PublishingRecordRepresentation } from '@
 import type { ColumnType } from 'kysely';
 import type { AccessLogTable } from './access-log.ts';
 import type { AuditCountsTable, AuditEventsTable } from './audit-events.ts';
+import type { DeploymentRow, PublishingRecordRow, WithDocument } from './rows.ts';
 
 /** Schema that serves reads. A rebuild fills a sibling schema and swaps the names (see the projector's rebuild). */
 export const READ_MODEL_SCHEMA = 'read_model';
@@ -23,54 +24,19 @@ export type NullableTimestamp = ColumnType<string | null, string | null, string 
 export type PublishingStatus = PublishingRecordRepresentation['status'];
 export type DeploymentStatus = DeploymentRepresentation['status'];
 
-/** One publishing record: every representation field plus the projection's bookkeeping. */
-export interface PublishingRecordsTable {
-  id: string;
-  account_id: number;
-  site_id: number;
-  sector_id: number;
-  content_id: number;
-  destination: string;
-  destination_config: JsonObjectColumn;
-  status: PublishingStatus;
-  external_url: string | null;
-  external_id: string | null;
-  error_message: string | null;
-  attempts: number;
-  metadata: JsonObjectColumn;
-  /** Stream revision of the last applied event (0-based); also the ETag. */
-  revision: number;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-  published_at: NullableTimestamp;
-  /** Soft-deleted records stay for history but are hidden from every read. */
-  deleted: boolean;
-  /** Global position of the last applied event. */
-  last_position: string;
-  /** The representation as JSON, rendered by the projector when it wrote the row (reads send it as it is). */
-  document: string;
-}
+/**
+ * The table of a row kind: the row's columns (rows.ts: the representation plus the projection's
+ * bookkeeping; JSON objects are written as JSON text) and its document, the representation as
+ * JSON rendered by the projector when it wrote the row, which reads send as it is.
+ */
+type TableOf<Row> = {
+  [K in keyof WithDocument<Row>]: WithDocument<Row>[K] extends Record<string, unknown>
+    ? JsonObjectColumn
+    : WithDocument<Row>[K];
+};
 
-/** One deployment. There is no delete event for deployments, hence no deleted flag. */
-export interface DeploymentsTable {
-  id: string;
-  account_id: number;
-  site_id: number;
-  sector_id: number | null;
-  version: number;
-  status: DeploymentStatus;
-  deployment_url: string | null;
-  error_message: string | null;
-  metadata: JsonObjectColumn;
-  revision: number;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-  deployed_at: NullableTimestamp;
-  rolled_back_at: NullableTimestamp;
-  last_position: string;
-  /** The representation as JSON (see `PublishingRecordsTable.document`). */
-  document: string;
-}
+export type PublishingRecordsTable = TableOf<PublishingRecordRow>;
+export type DeploymentsTable = TableOf<DeploymentRow>;
 
 /**
  * The per-site view (an SQL view over `deployments`, so it can never drift from it): the live

@@ -2,9 +2,12 @@ import { type Kysely, sql } from 'kysely';
 import type { ReadModelDatabase } from './database.ts';
 import {
   DEPLOYMENT_COLUMNS,
+  DEPLOYMENT_WRITES,
   type DeploymentRow,
   PUBLISHING_RECORD_COLUMNS,
+  PUBLISHING_RECORD_WRITES,
   type PublishingRecordRow,
+  type RowWrites,
   type WithDocument,
 } from './rows.ts';
 import { type TenantScope, withTenantScope } from './scope.ts';
@@ -46,17 +49,33 @@ export async function loadDeployments(
   return found;
 }
 
-/** What a save writes: the row's columns and its document. */
-const RECORD_WRITE_COLUMNS = [...PUBLISHING_RECORD_COLUMNS, 'document'] as const;
-const DEPLOYMENT_WRITE_COLUMNS = [...DEPLOYMENT_COLUMNS, 'document'] as const;
-
-const col = <R, K extends keyof R>(rows: readonly R[], key: K): R[K][] => rows.map((r) => r[key]);
-const json = <R>(rows: readonly R[], key: keyof R): string[] => rows.map((r) => JSON.stringify(r[key]));
+/**
+ * Inserts or replaces rows (by id) of `table` with one `INSERT … SELECT FROM unnest(…)`: one array
+ * per column, typed by `writes`. JSON objects travel as their text.
+ */
+async function upsert<Row>(
+  db: Kysely<ReadModelDatabase>,
+  table: 'publishing_records' | 'deployments',
+  writes: RowWrites<Row>,
+  rows: readonly WithDocument<Row>[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const arrays = writes.map(([name, type]) =>
+    type === 'jsonb'
+      ? sql`${rows.map((r) => JSON.stringify(r[name]))}::jsonb[]`
+      : sql`${rows.map((r) => r[name])}::${sql.raw(type)}[]`,
+  );
+  const columns = writes.map(([name]) => name);
+  await sql`INSERT INTO ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))})
+    SELECT * FROM unnest(${sql.join(arrays)})
+    ON CONFLICT (id) DO UPDATE SET ${sql.join(
+      columns.filter((c) => c !== 'id').map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`),
+    )}`.execute(db);
+}
 
 /**
  * Inserts or replaces publishing records (by id), each with its document (the representation as
- * JSON, which the read API sends as it is). Each id must appear once; the columns are listed in
- * table order below (`PUBLISHING_RECORD_COLUMNS`, then the document).
+ * JSON, which the read API sends as it is). Each id must appear once.
  * @example
  * await savePublishingRecords(trx, [row]);
  */
@@ -64,30 +83,7 @@ export async function savePublishingRecords(
   db: Kysely<ReadModelDatabase>,
   rows: readonly WithDocument<PublishingRecordRow>[],
 ): Promise<void> {
-  if (rows.length === 0) return;
-  await db
-    .insertInto('publishing_records')
-    .columns([...RECORD_WRITE_COLUMNS])
-    .expression(
-      sql`select * from unnest(
-        ${col(rows, 'id')}::uuid[], ${col(rows, 'account_id')}::int[], ${col(rows, 'site_id')}::int[],
-        ${col(rows, 'sector_id')}::int[], ${col(rows, 'content_id')}::int[], ${col(rows, 'destination')}::text[],
-        ${json(rows, 'destination_config')}::jsonb[], ${col(rows, 'status')}::text[],
-        ${col(rows, 'external_url')}::text[], ${col(rows, 'external_id')}::text[],
-        ${col(rows, 'error_message')}::text[], ${col(rows, 'attempts')}::int[], ${json(rows, 'metadata')}::jsonb[],
-        ${col(rows, 'revision')}::int[], ${col(rows, 'created_at')}::timestamptz[],
-        ${col(rows, 'updated_at')}::timestamptz[], ${col(rows, 'published_at')}::timestamptz[],
-        ${col(rows, 'deleted')}::bool[], ${col(rows, 'last_position')}::text[],
-        ${col(rows, 'document')}::text[])`,
-    )
-    .onConflict((oc) =>
-      oc.column('id').doUpdateSet((eb) => {
-        const set: Record<string, unknown> = {};
-        for (const c of RECORD_WRITE_COLUMNS) if (c !== 'id') set[c] = eb.ref(`excluded.${c}`);
-        return set;
-      }),
-    )
-    .execute();
+  await upsert(db, 'publishing_records', PUBLISHING_RECORD_WRITES, rows);
 }
 
 /**
@@ -99,26 +95,5 @@ export async function saveDeployments(
   db: Kysely<ReadModelDatabase>,
   rows: readonly WithDocument<DeploymentRow>[],
 ): Promise<void> {
-  if (rows.length === 0) return;
-  await db
-    .insertInto('deployments')
-    .columns([...DEPLOYMENT_WRITE_COLUMNS])
-    .expression(
-      sql`select * from unnest(
-        ${col(rows, 'id')}::uuid[], ${col(rows, 'account_id')}::int[], ${col(rows, 'site_id')}::int[],
-        ${col(rows, 'sector_id')}::int[], ${col(rows, 'version')}::int[], ${col(rows, 'status')}::text[],
-        ${col(rows, 'deployment_url')}::text[], ${col(rows, 'error_message')}::text[],
-        ${json(rows, 'metadata')}::jsonb[], ${col(rows, 'revision')}::int[],
-        ${col(rows, 'created_at')}::timestamptz[], ${col(rows, 'updated_at')}::timestamptz[],
-        ${col(rows, 'deployed_at')}::timestamptz[], ${col(rows, 'rolled_back_at')}::timestamptz[],
-        ${col(rows, 'last_position')}::text[], ${col(rows, 'document')}::text[])`,
-    )
-    .onConflict((oc) =>
-      oc.column('id').doUpdateSet((eb) => {
-        const set: Record<string, unknown> = {};
-        for (const c of DEPLOYMENT_WRITE_COLUMNS) if (c !== 'id') set[c] = eb.ref(`excluded.${c}`);
-        return set;
-      }),
-    )
-    .execute();
+  await upsert(db, 'deployments', DEPLOYMENT_WRITES, rows);
 }

@@ -25,3 +25,45 @@ export const DEPLOYMENT_COLUMNS: ReadonlyArray<keyof DeploymentRow> = [
   ...(Object.keys(DeploymentRepresentation.properties) as Array<keyof DeploymentRepresentation>),
   'last_position',
 ];
+
+/** The PostgreSQL type a column is written as. */
+export type ColumnSqlType = 'uuid' | 'int' | 'text' | 'bool' | 'jsonb' | 'timestamptz';
+
+/** What a write of a row sets, in table order: each column (the document last) with its type. */
+export type RowWrites<Row> = ReadonlyArray<readonly [keyof WithDocument<Row> & string, ColumnSqlType]>;
+
+interface FieldSchema {
+  type?: string;
+  format?: string;
+  anyOf?: FieldSchema[];
+}
+
+/** A representation field's column type, read off its schema (a nullable one: its other member). */
+function sqlTypeOf(schema: FieldSchema): ColumnSqlType {
+  const s = schema.anyOf?.find((member) => member.type !== 'null') ?? schema;
+  if (s.type === 'integer') return 'int';
+  if (s.type === 'object') return 'jsonb';
+  if (s.format === 'uuid') return 'uuid';
+  if (s.format === 'date-time') return 'timestamptz';
+  if (s.type === 'string') return 'text';
+  throw new TypeError(`no column type for the schema ${JSON.stringify(schema)}`);
+}
+
+/** The writes of a row whose columns are `representation`'s fields, then `bookkeeping`'s, then the document. */
+function writesOf<Row>(
+  representation: { properties: object },
+  bookkeeping: Record<string, ColumnSqlType>,
+): RowWrites<Row> {
+  const fields = Object.entries(representation.properties as Record<string, FieldSchema>).map(([name, schema]) => [
+    name,
+    sqlTypeOf(schema),
+  ]);
+  return [...fields, ...Object.entries(bookkeeping), ['document', 'text']] as unknown as RowWrites<Row>;
+}
+
+export const PUBLISHING_RECORD_WRITES = writesOf<PublishingRecordRow>(PublishingRecordRepresentation, {
+  deleted: 'bool',
+  last_position: 'text',
+});
+
+export const DEPLOYMENT_WRITES = writesOf<DeploymentRow>(DeploymentRepresentation, { last_position: 'text' });
