@@ -3,6 +3,8 @@
  * Time enters through `DecideContext.at`, ids through the commands.
  */
 
+export type { RecordAggregate, RecordTenant } from './aggregates.ts';
+export { deploymentAggregate, publishingRecordAggregate } from './aggregates.ts';
 export type {
   DeadLetterRef,
   DeadLettersCommand,

@@ -1,18 +1,5 @@
 import type { DeploymentRepresentation, PublishingRecordRepresentation } from '@publisher/contracts';
-import {
-  type DeploymentState,
-  deploymentStream,
-  evolveDeployment,
-  evolvePublishingRecord,
-  initialDeploymentState,
-  initialPublishingRecordState,
-  isDeploymentEvent,
-  isPublishingRecordEvent,
-  type PublishingRecordState,
-  publishingRecordStream,
-  representDeployment,
-  representPublishingRecord,
-} from '@publisher/domain';
+import { deploymentAggregate, publishingRecordAggregate, type RecordAggregate } from '@publisher/domain';
 import type { RecordedEvent } from '@publisher/event-store';
 import type { Tenant } from '@publisher/platform';
 
@@ -31,28 +18,32 @@ export interface HistoryAggregate<State extends { status: string }, Representati
   deleted: (state: State) => boolean;
 }
 
-export const publishingRecordHistory: HistoryAggregate<PublishingRecordState, PublishingRecordRepresentation> = {
-  kind: 'publishing_record',
-  label: 'publishing record',
-  stream: publishingRecordStream,
-  initial: initialPublishingRecordState,
-  evolve: (state, event) => (isPublishingRecordEvent(event) ? evolvePublishingRecord(state, event) : state),
-  represent: (state, revision) => (state.status === 'initial' ? null : representPublishingRecord(state, revision)),
-  tenantOf: (state) => (state.status === 'initial' ? null : { account_id: state.account_id, site_id: state.site_id }),
-  deleted: (state) => state.status !== 'initial' && state.deleted,
-};
+/**
+ * The domain's aggregate as history and as-of reads fold it: over any stored event (a type this
+ * code does not know leaves the state as it is), before the create as well as after.
+ */
+function historyOf<
+  State extends { status: string },
+  Existing extends State,
+  Representation extends { revision: number },
+>(
+  // biome-ignore lint/suspicious/noExplicitAny: reads never decide, so the command and event types do not matter here.
+  aggregate: RecordAggregate<State, Existing, any, any, Representation>,
+): HistoryAggregate<State, Representation> {
+  return {
+    kind: aggregate.name,
+    label: aggregate.label,
+    stream: aggregate.stream,
+    initial: aggregate.initial,
+    evolve: (state, event) => (aggregate.isEvent(event) ? aggregate.evolve(state, event) : state),
+    represent: (state, revision) => (aggregate.exists(state) ? aggregate.represent(state, revision) : null),
+    tenantOf: (state) => (aggregate.exists(state) ? aggregate.tenantOf(state) : null),
+    deleted: (state) => aggregate.exists(state) && aggregate.deleted(state),
+  };
+}
 
-export const deploymentHistory: HistoryAggregate<DeploymentState, DeploymentRepresentation> = {
-  kind: 'deployment',
-  label: 'deployment',
-  stream: deploymentStream,
-  initial: initialDeploymentState,
-  evolve: (state, event) => (isDeploymentEvent(event) ? evolveDeployment(state, event) : state),
-  represent: (state, revision) => (state.status === 'initial' ? null : representDeployment(state, revision)),
-  tenantOf: (state) => (state.status === 'initial' ? null : { account_id: state.account_id, site_id: state.site_id }),
-  // Deployments have no delete event.
-  deleted: () => false,
-};
+export const publishingRecordHistory = historyOf(publishingRecordAggregate);
+export const deploymentHistory = historyOf(deploymentAggregate);
 
 /** Either kind, for code that handles both alike. */
 // biome-ignore lint/suspicious/noExplicitAny: the two aggregates' states differ; callers only pass them through.
