@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { ConfigError } from './env.ts';
+import { ConfigError, envVar, readEnv } from './env.ts';
 import { isLoopbackHost } from './jwt-secret.ts';
 
 /**
@@ -18,21 +18,28 @@ export interface StatusAccess {
 /** Shortest STATUS_TOKEN accepted. */
 export const MIN_STATUS_TOKEN_LENGTH = 16;
 
+/** The two variables, declared as every service with a status server lists them in its table. */
+export const STATUS_VARIABLES = {
+  STATUS_HOST: envVar.string('127.0.0.1'),
+  STATUS_TOKEN: envVar.string(null, { secret: true }),
+};
+
 /**
- * STATUS_HOST (default `127.0.0.1`) and STATUS_TOKEN. A status server on an address others can
- * reach must have a token: a non-loopback STATUS_HOST without one is refused at start.
+ * STATUS_HOST (default `127.0.0.1`) and STATUS_TOKEN, read (trimmed) as `STATUS_VARIABLES` declares
+ * them. A status server on an address others can reach must have a token: a non-loopback
+ * STATUS_HOST without one is refused at start.
  * @example
  * const access = loadStatusAccess(process.env); // { host: '127.0.0.1', token: null }
  */
 export function loadStatusAccess(env: NodeJS.ProcessEnv): StatusAccess {
-  const host = env.STATUS_HOST || '127.0.0.1';
-  const token = env.STATUS_TOKEN || null;
+  const { STATUS_HOST: host, STATUS_TOKEN: token } = readEnv(STATUS_VARIABLES, env);
   if (token !== null && token.length < MIN_STATUS_TOKEN_LENGTH) {
-    throw new ConfigError(`STATUS_TOKEN must be at least ${MIN_STATUS_TOKEN_LENGTH} characters long`);
+    throw new ConfigError(`STATUS_TOKEN must be at least ${MIN_STATUS_TOKEN_LENGTH} characters long`, 'STATUS_TOKEN');
   }
   if (token === null && !isLoopbackHost(host)) {
     throw new ConfigError(
       `STATUS_HOST=${host} is not a loopback address: set STATUS_TOKEN, which every status path but /health then requires`,
+      'STATUS_HOST',
     );
   }
   return { host, token };

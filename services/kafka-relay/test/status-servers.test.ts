@@ -23,6 +23,8 @@ const TOKEN = 'status-token-0123456789';
 t.test('STATUS_HOST and STATUS_TOKEN: loopback by default, a token required anywhere else', async (t) => {
   t.same(loadStatusAccess({}), { host: '127.0.0.1', token: null });
   t.same(loadStatusAccess({ STATUS_HOST: '0.0.0.0', STATUS_TOKEN: TOKEN }), { host: '0.0.0.0', token: TOKEN });
+  t.same(loadStatusAccess({ STATUS_HOST: ' 0.0.0.0', STATUS_TOKEN: `${TOKEN}\n` }), { host: '0.0.0.0', token: TOKEN });
+  t.same(loadStatusAccess({ STATUS_HOST: ' ', STATUS_TOKEN: ' ' }), { host: '127.0.0.1', token: null });
   t.throws(() => loadStatusAccess({ STATUS_HOST: '0.0.0.0' }), { code: 'CONFIG_INVALID', message: /STATUS_TOKEN/ });
   t.throws(() => loadStatusAccess({ STATUS_TOKEN: 'short' }), { code: 'CONFIG_INVALID' });
   const access = { host: '127.0.0.1', token: TOKEN };

@@ -6,10 +6,10 @@
  * PROJECTOR_REBUILD_THREADS threads, default the cores up to 4), PROJECTOR_REBUILD_MAX_ROWS.
  */
 import { fileURLToPath } from 'node:url';
-import { envVar, readEnv } from '@publisher/platform/env';
+import { changedSettings, envVar, readEnv } from '@publisher/platform/env';
 import cliProgress from 'cli-progress';
 import { pino } from 'pino';
-import { loadProjectorConfig } from './config.ts';
+import { loadProjectorConfig, PROJECTOR_VARIABLES } from './config.ts';
 import { openEventStore } from './main.ts';
 import {
   DEFAULT_MAX_ROWS,
@@ -71,6 +71,7 @@ export async function runRebuild(env: NodeJS.ProcessEnv = process.env): Promise<
     PROJECTOR_REBUILD_MAX_ROWS: maxRows,
     PROJECTOR_REBUILD_THREADS: replayThreads,
   } = readEnv(REBUILD_VARIABLES, env);
+  logger.info({ config: changedSettings({ ...PROJECTOR_VARIABLES, ...REBUILD_VARIABLES }, env) }, 'configuration');
   const store = await openEventStore(config, logger);
   const reporter = progressReporter(process.stderr.isTTY === true, (p, rate) =>
     logger.info(

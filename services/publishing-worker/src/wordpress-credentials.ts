@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { type DestinationPolicy, destinationUrlProblem } from '@publisher/destination-policy';
+import { envVar, readEnv } from '@publisher/platform/env';
 import { credentialKey, type WordPressCredential, type WordPressCredentials } from './destinations/index.ts';
+
+/** The two variables, declared as the worker's table lists them (the inline JSON is a secret). */
+export const WORDPRESS_VARIABLES = {
+  WORDPRESS_CREDENTIALS: envVar.string(null, { secret: true }),
+  WORDPRESS_CREDENTIALS_FILE: envVar.string(null),
+};
 
 /**
  * Reads the operator's WordPress credentials: `WORDPRESS_CREDENTIALS_FILE` (a path; preferred, so
@@ -23,12 +30,13 @@ export function loadWordPressCredentials(
       'WORDPRESS_USERNAME / WORDPRESS_APP_PASSWORD are not read: a credential belongs to one account and site (WORDPRESS_CREDENTIALS_FILE)',
     );
   }
-  let text: string | undefined = env.WORDPRESS_CREDENTIALS;
+  const { WORDPRESS_CREDENTIALS: inline, WORDPRESS_CREDENTIALS_FILE: file } = readEnv(WORDPRESS_VARIABLES, env);
+  let text = inline;
   let source = 'WORDPRESS_CREDENTIALS';
-  if (env.WORDPRESS_CREDENTIALS_FILE) {
+  if (file) {
     source = 'WORDPRESS_CREDENTIALS_FILE';
     try {
-      text = readFileSync(env.WORDPRESS_CREDENTIALS_FILE, 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch (err) {
       throw onInvalid(`${source} cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
     }

@@ -81,7 +81,7 @@ t.test('WordPress credentials belong to one account and site, bound to the siteâ
   const file = path.join(os.tmpdir(), `wp-credentials-${process.pid}.json`);
   writeFileSync(file, JSON.stringify([entry, { ...entry, site_id: 8, site_url: 'https://other.example.com' }]));
   t.teardown(() => import('node:fs').then((fs) => fs.rmSync(file, { force: true })));
-  const config = loadWorkerConfig({ ...base, WORDPRESS_CREDENTIALS_FILE: file });
+  const config = loadWorkerConfig({ ...base, WORDPRESS_CREDENTIALS_FILE: ` ${file}\n` });
   t.same(config.wordpressCredentials.get('1:7'), { ...entry, site_url: 'https://blog.example.com' });
   t.equal(config.wordpressCredentials.get('1:8')?.site_url, 'https://other.example.com');
   t.equal(config.wordpressCredentials.size, 2);
