@@ -81,7 +81,7 @@ async function compare(variants: Array<[string, AppendFn]>): Promise<Figures[]> 
   for (let r = 0; r < rounds; r++) {
     for (const [i, [name, fn]] of variants.entries()) {
       const f = await run(name, fn, latencies[i]);
-      if (process.env.BENCH_VERBOSE) console.log(`  round ${r + 1}: ${row(f)}`);
+      if (process.env.BENCH_VERBOSE === 'true') console.log(`  round ${r + 1}: ${row(f)}`);
     }
   }
   return variants.map(([name], i) => summarise(name, latencies[i]!, latencies[i]!.length / (seconds * rounds)));

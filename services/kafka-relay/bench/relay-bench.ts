@@ -33,7 +33,7 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const BATCH = Number(process.env.BENCH_BATCH_SIZE ?? relayDefaults.batchSize);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-/** `off`: the throughput relay encodes records with kafkajs' own encoder (to compare side by side). */
+/** `false`: the throughput relay encodes records with kafkajs' own encoder (to compare side by side). */
 const FAST_RECORD_ENCODER = process.env.BENCH_FAST_RECORD_ENCODER !== 'false';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const mainScript = path.resolve(here, '../src/main.ts');
@@ -234,12 +234,12 @@ try {
   const { brokers } = await infrastructure();
   const prefix = `bench-${randomUUID().slice(0, 8)}.`;
   // Each part on its own database: the latency relay must not start behind the throughput backlog.
-  if (process.env.BENCH_SKIP_THROUGHPUT !== '1') {
+  if (process.env.BENCH_SKIP_THROUGHPUT !== 'true') {
     const db = await createTestDatabase('relay_bench');
     stops.push(db.drop);
     await throughput(db.url, brokers, prefix);
   }
-  if (process.env.BENCH_SKIP_LATENCY !== '1') {
+  if (process.env.BENCH_SKIP_LATENCY !== 'true') {
     const db = await createTestDatabase('relay_bench_latency');
     stops.push(db.drop);
     await latency(db.url, brokers, `${prefix}latency.`);

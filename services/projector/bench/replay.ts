@@ -4,7 +4,7 @@
  * Prints both rates and their ratio (target ≥ 0.4). Figures, not a test.
  *
  * Uses DATABASE_URL, or an embedded PostgreSQL kept in .data/bench-pg so the event log is appended
- * once and reused by later runs (BENCH_FRESH=1 appends a new one).
+ * once and reused by later runs (BENCH_FRESH=true appends a new one).
  *
  *   BENCH_EVENTS (1000000)  BENCH_BATCH (5000, events per rebuild transaction)  BENCH_ROUNDS (3)
  */
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   }
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  if (process.env.BENCH_FRESH === '1') await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  if (process.env.BENCH_FRESH === 'true') await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
   if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${dbName}`);
   await admin.end();

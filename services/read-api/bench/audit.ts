@@ -22,7 +22,7 @@
  * Data: BENCH_RECORDS (200) publishing records of 50 events each, appended through the PostgreSQL
  * event store; the audit events are bulk-loaded by SQL (generate_series, indexes built after), not
  * projected, so seeding takes seconds. Both are kept in the `bench_audit` database and reused
- * (BENCH_FRESH=1 starts over). Uses DATABASE_URL, or an embedded PostgreSQL in .data/bench-pg.
+ * (BENCH_FRESH=true starts over). Uses DATABASE_URL, or an embedded PostgreSQL in .data/bench-pg.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';

@@ -26,7 +26,7 @@ export async function benchDatabase(
   }
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  if (options.fresh || process.env.BENCH_FRESH === '1')
+  if (options.fresh || process.env.BENCH_FRESH === 'true')
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 0) {
     await admin.query(`CREATE DATABASE ${name}`);
