@@ -21,7 +21,7 @@
  * BENCH_VARIANTS compares server settings side by side in one invocation: `;`-separated lists of
  * NAME=value, one server each, measured in turn within every run (e.g.
  * `BENCH_VARIANTS="APPEND_CONCURRENCY=0;APPEND_CONCURRENCY=4"`).
- * BENCH_TELEMETRY=compare is the variant switch for #15: the API with metrics and tracing on (the
+ * BENCH_TELEMETRY=compare measures what telemetry costs: the API with metrics and tracing on (the
  * defaults; no exporter) and with METRICS_ENABLED=false TRACING_ENABLED=false, side by side, and
  * prints how much of its ratio the API keeps with telemetry on (target: ≥ 95 %): the quotient of
  * the medians, the median of each run's own quotient (both servers measured back to back), and the
