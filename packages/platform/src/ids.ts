@@ -26,7 +26,7 @@ let seq = 0;
  * every checkpoint (see docs/scaling.md).
  *
  * The random bits come from a pool: uuid draws 16 bytes per id from `crypto.getRandomValues`, one
- * OpenSSL call each, which was a tenth of the read API's CPU (one request id per request) in a
+ * OpenSSL call each, about a tenth of the read API's CPU (one request id per request) in a
  * profile under `pnpm bench:reads`. The sequence follows uuid's `v7`: a random 31-bit start in a new
  * millisecond, then +1 per id; its overflow borrows the next millisecond.
  */

@@ -130,8 +130,8 @@ function matching(db: Kysely<ReadModelDatabase>, scope: TenantScope, f: AuditEve
 /**
  * How many events `matching` finds, at most `AUDIT_COUNT_CAP`. A search by tenant and site alone
  * (the console's first page of an account, the commonest) sums `audit_counts`: counting its index
- * entries instead read 10,000 of them per page once an account had that many (at 10 M events,
- * `pnpm bench:growth`, the search's p50 went from 2.2 to 3.7 ms). Other filters count their matches.
+ * entries instead would read up to 10,000 of them per page for a large account, most of the
+ * search's work. Other filters count their matches.
  */
 function countMatching(db: Kysely<ReadModelDatabase>, scope: TenantScope, f: AuditEventFilters) {
   const { site_id, ...rest } = f;
@@ -152,10 +152,11 @@ const jsonText = (value: string | null): string => (value === null ? 'null' : JS
 /**
  * An audit row as the API's JSON: compact, `AuditEventRow`'s fields in its order, the actor as
  * `{ user_id, role }` — `JSON.stringify` of that object, byte for byte (test). Rendered by the read
- * API from the row's columns, not stored with the row: a stored copy was ~490 of an audit row's ~700
- * bytes, which tripled the audit table and with it every index build's scans in a rebuild and the
+ * API from the row's columns, not stored with the row: a stored copy would be ~490 of an audit row's
+ * ~700 bytes, tripling the audit table and with it every index build's scans in a rebuild and the
  * pages a search competes for in the cache. Nor rendered by PostgreSQL: `to_char` and `to_json`
- * cost it ~4 µs a row, three times what parsing the columns and concatenating costs here.
+ * cost it about three times what parsing the columns and concatenating costs here, and the database
+ * is the part that does not scale out.
  * `record_id` (a UUID) and the two times (canonical ISO 8601, see `readModelTypes`) need no
  * escaping. Pure.
  * @example

@@ -130,8 +130,8 @@ function decodeCursor(text: string, ordering: string, keyType: keyof typeof KEY_
  * more than the page to know whether another follows). Ordering is by the field, NULLs last, then
  * by id; a cursor continues after (or before) its row. A list filtered by tenant, site and status
  * alone — an account's first page, the commonest — sums the counts table (`spec.counts`): counting
- * its rows behind `account_id` (an index-only scan) cost ~0.25 ms per page once an account had a
- * thousand records (`pnpm bench:growth`, `list_uncached` at 10 M events); other filters count rows.
+ * its rows behind `account_id` (an index-only scan) would read every one of a large account's
+ * records on every uncached page; other filters count rows.
  */
 export async function listDocuments<Filters extends object, Field extends string>(
   reader: BatchedReader,

@@ -1,6 +1,6 @@
 /**
  * `pnpm bench:commands`: command throughput of the real HTTP server against PostgreSQL, beside the
- * raw database ceiling measured in the same run. Figures, not a test: see the README for results.
+ * raw database ceiling measured in the same run. Figures, not a test: results in BENCHMARKS.md.
  *
  * 1. PostgreSQL: DATABASE_URL if set (a fresh database is created on it), else an embedded server.
  * 2. The command API runs as a child process from its sources through tsx, as the Docker image runs

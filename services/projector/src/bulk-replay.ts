@@ -89,10 +89,10 @@ class RowsInMemory<R> {
  * scratch, so no batch needs a committed checkpoint. Records and deployments stay folded in memory
  * and are written once (when the memory bound pushes them out, and at the end) instead of being
  * loaded and upserted by every batch that touches them — in a year's log a record's events lie far
- * apart, so nearly every event cost a row load and a row write. Audit rows go by COPY. Reading the
+ * apart, so nearly every event would cost a row load and a row write. Audit rows go by COPY. Reading the
  * next batch overlaps the fold and the writes; under a time budget the writes do not overlap the
- * fold: a rebuild runs beside the live services, and with COPYs beside the fold it took both cores
- * (live `min_position` lag p99 1.2 s during a rebuild, `bench:lag`). Without a budget
+ * fold: a rebuild runs beside the live services, and with COPYs beside the fold it takes both cores
+ * (the live `min_position` lag then reaches seconds during a rebuild, `bench:lag`). Without a budget
  * (`PROJECTOR_REBUILD_MAX_TRANSACTION_MS=0`, nothing live to protect) they do, for speed. Each write
  * is its own transaction, sized to the budget (the event store shows readers only events older than
  * every running transaction). Returns the position replayed to; the schema's checkpoint is set to it

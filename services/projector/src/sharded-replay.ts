@@ -39,7 +39,7 @@ export interface ShardedReplayOptions extends Omit<ReplayShardTask, 'shard' | 'm
 /**
  * Young generation of each replay thread. The fold allocates briefly-lived objects for every event
  * (parsed rows, states, COPY text); V8's default semi-spaces promote many of them to the old
- * generation, and collecting them there took ~15 % of a replay's CPU.
+ * generation, and collecting them there would take about a sixth of a replay's CPU.
  */
 const YOUNG_GENERATION_MB = 384;
 

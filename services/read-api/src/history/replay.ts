@@ -24,10 +24,10 @@ interface Folded<State, Representation> {
  * the same event objects for a cached stream (see `stream-cache.ts`), and a stream only grows, so
  * what the fold gave after an event never changes: a history page or an as-of read of a cached
  * stream folds, represents and diffs each event once, not on every read (for a 20-entry history
- * page that was about a third of the request's CPU). Weak keys: an entry lives exactly as long as its
+ * page, folding every read costs about a third of the request's CPU). Weak keys: an entry lives exactly as long as its
  * event stays cached (or in flight). Events read without the cache (`shared` false) are folded
  * without it: over a large store most reads are of streams nobody read lately, and remembering
- * their folds only filled the weak maps with entries to clear (`pnpm bench:growth`, `history`). What
+ * their folds would only fill the weak maps with entries to clear (`pnpm bench:growth`, `history`). What
  * it trades: memory, about one representation and one state per cached event; and callers must treat
  * the states and changes they get as read-only, since later reads share them. Measure:
  * `pnpm bench:audit` (history, as-of) with `BENCH_BASELINE` set to a checkout without it.

@@ -28,9 +28,9 @@ export interface StreamRead {
  * when it was read more often lately than the least recently read stream it would replace
  * (TinyLFU's admission, `FrequencySketch`). Over a large store most history reads are of a record
  * nobody looked at lately, and many more records are read now and then than the cache holds:
- * admitting each on its second read replaced cached streams at the rate of reads, and every
- * replaced stream is old-generation garbage for V8 — at 10 M events that churn brought major
- * collections that stalled the API for tens of milliseconds (`pnpm bench:growth`, `history`). A
+ * admitting each on its second read would replace cached streams at the rate of reads, and every
+ * replaced stream is old-generation garbage for V8 — at 10 M events that churn brings major
+ * collections that stall the API for tens of milliseconds (`pnpm bench:growth`, `history`). A
  * stream not admitted costs what it would without a cache: the events asked for, in one round trip
  * when it has no more.
  *
