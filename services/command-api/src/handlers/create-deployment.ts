@@ -17,6 +17,7 @@ import { HttpError } from '@publisher/platform';
 import { type CommandContext, eventMetadata } from '../metadata.ts';
 import { deployments } from './aggregates.ts';
 import { CONFLICT_BACKOFF, type CommandResult, loadAggregate } from './command-handler.ts';
+import { readAggregate, readCreated } from './read-aggregate.ts';
 import type { StateCache } from './state-cache.ts';
 
 export interface NewDeployment {
@@ -65,8 +66,8 @@ export async function createDeployment(
 
   // A repeated Idempotency-Key: the deployment may already exist from the first attempt.
   if (input.keyed) {
-    const existing = await loadAggregate(deps.store, deployments, input.deployment_id);
-    if (deployments.exists(existing.state)) return readBackResult(deps, input.deployment_id);
+    const existing = await readAggregate(deps, deployments, input.deployment_id);
+    if (existing) return existing;
   }
 
   for (let attempt = 1; ; attempt++) {
@@ -79,7 +80,7 @@ export async function createDeployment(
     if (last?.deployment_id === input.deployment_id) {
       // Our own reservation from an attempt that stopped before creating the deployment.
       await repairDeployment(deps, ctx, last);
-      return readBackResult(deps, input.deployment_id);
+      return readCreated(deps, deployments, input.deployment_id);
     }
     const lastStatus = last ? await statusOf(deps, ctx, last) : null;
 
@@ -163,10 +164,4 @@ async function repairDeployment(
     'no_stream',
   );
   return appended.position;
-}
-
-async function readBackResult(deps: CreateDeploymentDeps, id: string): Promise<CommandResult<Deployment>> {
-  const { state, revision, position } = await loadAggregate(deps.store, deployments, id);
-  if (position === null || !deployments.exists(state)) throw new Error(`deployment ${id} vanished after its creation`);
-  return { record: state, revision, position };
 }

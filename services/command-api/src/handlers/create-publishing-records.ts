@@ -1,9 +1,9 @@
 import type { PublishingRecord, PublishingRecordState } from '@publisher/domain';
-import type { EventStore, Position } from '@publisher/event-store';
+import type { EventStore } from '@publisher/event-store';
 import { type CommandContext, eventMetadata } from '../metadata.ts';
 import { publishingRecords } from './aggregates.ts';
 import type { CommandResult } from './command-handler.ts';
-import { loadAggregate } from './command-handler.ts';
+import { readCreated } from './read-aggregate.ts';
 import type { StateCache } from './state-cache.ts';
 
 export interface NewPublishingRecord {
@@ -81,14 +81,8 @@ async function createOne(
     [{ id: item.event_id, type: event.type, data: event.data, metadata }],
     'no_stream',
   );
-  if (recovering) return readBack(deps, item.record_id, appended.position);
+  if (recovering) return readCreated(deps, publishingRecords, item.record_id);
   const record = publishingRecords.evolve(publishingRecords.initial, event) as PublishingRecord;
   deps.cache.set(stream, { state: record, revision: appended.next_revision });
   return { record, revision: appended.next_revision, position: appended.position };
-}
-
-async function readBack(deps: CreateDeps, id: string, position: Position): Promise<CommandResult<PublishingRecord>> {
-  const { state, revision } = await loadAggregate(deps.store, publishingRecords, id);
-  if (!publishingRecords.exists(state)) throw new Error(`publishing record ${id} vanished after its creation`);
-  return { record: state, revision, position };
 }

@@ -32,3 +32,19 @@ export async function readAggregate<
   deps.cache.set(spec.stream(id), { state, revision });
   return { record: state, revision, position };
 }
+
+/** `readAggregate` of a record this request (or an earlier one with its key) created: absent is a bug, not a 404. */
+export async function readCreated<
+  State extends { status: string },
+  Existing extends State,
+  Command,
+  Event extends { type: string; data: unknown },
+>(
+  deps: Pick<CommandDeps<State>, 'store' | 'cache'>,
+  spec: AggregateSpec<State, Existing, Command, Event, unknown>,
+  id: string,
+): Promise<ReadRecord<Existing>> {
+  const found = await readAggregate(deps, spec, id);
+  if (!found) throw new Error(`${spec.label} ${id} vanished after its creation`);
+  return found;
+}
