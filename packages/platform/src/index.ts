@@ -9,11 +9,12 @@ export { default as health, type HealthOptions, type ReadinessCheck } from './he
 export { newId } from './ids.ts';
 export { Document, JsonDocument, serializerCompiler } from './json-document.ts';
 export * from './jwt-secret.ts';
+export { loggerOptions } from './logger.ts';
 export { default as openApi, type OpenApiOptions } from './openapi.ts';
 export { createFastify, type PlatformOptions, platform, type TypeBoxFastify } from './platform.ts';
 export { default as rateLimit, FixedWindowLimiter, type RateLimitOptions, type WindowUse } from './rate-limit.ts';
 export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
-export { loggerOptions, serverOptions } from './server-options.ts';
+export { serverOptions } from './server-options.ts';
 export { closeGracefully } from './shutdown.ts';
 export * from './status-access.ts';
 export { findUnstorable, type UnstorableReason, type UnstorableString, unstorableReason } from './storable.ts';

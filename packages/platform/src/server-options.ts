@@ -1,21 +1,7 @@
 import { type FastifyServerOptions, LogController } from 'fastify';
-import type { LoggerOptions } from 'pino';
 import type { PlatformConfig } from './config.ts';
+import { loggerOptions } from './logger.ts';
 import { requestIdFrom } from './request-id.ts';
-
-/**
- * The pino options of a Publisher process: LOG_LEVEL, credentials redacted, and `service` on every
- * line (the same key in every service, so one query finds one service's lines).
- * @example
- * const log = pino(loggerOptions(config, 'command-api'));
- */
-export function loggerOptions(config: Pick<PlatformConfig, 'logLevel'>, service?: string): LoggerOptions {
-  return {
-    level: config.logLevel,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
-    ...(service && { base: { service, pid: process.pid } }),
-  };
-}
 
 /**
  * Fastify constructor options every Publisher API uses: pino logger at LOG_LEVEL with request ids

@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { closeOnSignal } from '@publisher/coordination';
 import { changedSettings } from '@publisher/platform/env';
+import { loggerOptions } from '@publisher/platform/logger';
 import { startTracing } from '@publisher/telemetry';
 import pino from 'pino';
 import { loadRelayConfig, RELAY_VARIABLES } from './config.ts';
@@ -17,7 +18,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
  */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<RelayHandle> {
   const config = loadRelayConfig(env);
-  const logger = pino({ level: config.logLevel, base: { service: 'kafka-relay', pid: process.pid } });
+  const logger = pino(loggerOptions(config, 'kafka-relay'));
   logger.info({ config: changedSettings(RELAY_VARIABLES, env) }, 'configuration');
   const tracing = config.telemetry.tracingEnabled
     ? startTracing({ service: 'publisher-kafka-relay', endpoint: config.telemetry.otlpEndpoint, asyncContext: false })

@@ -2,6 +2,7 @@ import { PUBLISHER_TOPICS } from '@publisher/contracts';
 import { acquireLeadership, createBackoff, type Leadership, sleep } from '@publisher/coordination';
 import { foldRelayControl, type RelayControlEvent, relayControlStream } from '@publisher/domain';
 import { type EventStore, idleConnectionError, selectEventStore } from '@publisher/event-store';
+import { loggerOptions } from '@publisher/platform/logger';
 import { inSpan, linkTo, ServiceMetrics, SpanKind, serveMetrics } from '@publisher/telemetry';
 import type { Kafka, Producer } from 'kafkajs';
 import pg from 'pg';
@@ -36,7 +37,7 @@ export interface RelayHandle {
  */
 export async function start(options: RelayOptions): Promise<RelayHandle> {
   const config: RelayConfig = { ...relayDefaults, ...options };
-  const logger = config.logger ?? pino({ level: config.logLevel, base: { service: 'kafka-relay', pid: process.pid } });
+  const logger = config.logger ?? pino(loggerOptions(config, 'kafka-relay'));
   const pool = new pg.Pool({
     connectionString: config.databaseUrl,
     max: 3,

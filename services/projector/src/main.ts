@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { closeOnSignal } from '@publisher/coordination';
 import { type EventStore, selectEventStore } from '@publisher/event-store';
 import { changedSettings } from '@publisher/platform/env';
+import { loggerOptions } from '@publisher/platform/logger';
 import { migrateReadModel } from '@publisher/read-model';
 import { type MetricsServer, serveMetrics, startTracing } from '@publisher/telemetry';
 import pg from 'pg';
@@ -60,7 +61,7 @@ export async function start(
   config: ProjectorConfig,
   deps: { logger?: Logger; store?: EventStore } = {},
 ): Promise<RunningProjector> {
-  const logger = deps.logger ?? pino({ level: config.logLevel, base: { service: 'projector' } });
+  const logger = deps.logger ?? pino(loggerOptions(config, 'projector'));
   const pool = new pg.Pool({
     connectionString: config.databaseUrl,
     max: 1,
@@ -128,7 +129,7 @@ export async function start(
 /** Runs the projector alone until SIGINT/SIGTERM. */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadProjectorConfig(env);
-  const logger = pino({ level: config.logLevel, base: { service: 'projector' } });
+  const logger = pino(loggerOptions(config, 'projector'));
   logger.info({ config: changedSettings(PROJECTOR_VARIABLES, env) }, 'configuration');
   const tracing = config.telemetry.tracingEnabled
     ? startTracing({ service: 'publisher-projector', endpoint: config.telemetry.otlpEndpoint, asyncContext: false })

@@ -7,6 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { changedSettings, envVar, readEnv } from '@publisher/platform/env';
+import { loggerOptions } from '@publisher/platform/logger';
 import cliProgress from 'cli-progress';
 import { pino } from 'pino';
 import { loadProjectorConfig, PROJECTOR_VARIABLES } from './config.ts';
@@ -64,7 +65,7 @@ const REBUILD_VARIABLES = {
 
 export async function runRebuild(env: NodeJS.ProcessEnv = process.env): Promise<RebuildResult> {
   const config = loadProjectorConfig({ ...env, PROJECTOR_PORT: 'off' });
-  const logger = pino({ level: config.logLevel, base: { service: 'projector-rebuild' } });
+  const logger = pino(loggerOptions(config, 'projector-rebuild'));
   const {
     PROJECTOR_REBUILD_BATCH_SIZE: batchSize,
     PROJECTOR_REBUILD_MAX_TRANSACTION_MS: maxTransactionMs,

@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { closeOnSignal } from '@publisher/coordination';
 import { changedSettings } from '@publisher/platform/env';
+import { loggerOptions } from '@publisher/platform/logger';
 import { startTracing } from '@publisher/telemetry';
 import pino from 'pino';
 import { loadWorkerConfig, WORKER_VARIABLES } from './config.ts';
@@ -17,7 +18,7 @@ const SHUTDOWN_GRACE_MS = 15_000;
  */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<WorkerHandle> {
   const { warnings, ...config } = loadWorkerConfig(env);
-  const logger = pino({ level: config.logLevel, base: { service: 'publishing-worker', pid: process.pid } });
+  const logger = pino(loggerOptions(config, 'publishing-worker'));
   logger.info({ config: changedSettings(WORKER_VARIABLES, env) }, 'configuration');
   for (const warning of warnings) logger.warn(warning);
   const tracing = config.telemetry.tracingEnabled

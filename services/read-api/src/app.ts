@@ -4,6 +4,7 @@ import {
   canReadAnyAccount,
   createFastify,
   httpError,
+  loggerOptions,
   platform,
   success,
   type TypeBoxFastify,
@@ -161,7 +162,7 @@ async function openEventStore(config: ReadApiConfig, fastify: FastifyInstance): 
     poolSize: config.eventStorePoolSize,
     applicationName: 'publisher-read-api-store',
     // Its own pino logger (the store takes pino's type, not Fastify's logger interface).
-    logger: pino({ level: config.logLevel, base: { service: 'read-api', component: 'event-store' } }),
+    logger: pino(loggerOptions(config, 'read-api')).child({ component: 'event-store' }),
   });
   fastify.addHook('onClose', async () => store.close());
   // The read API may start before the command API has created the store's schema.
