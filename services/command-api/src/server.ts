@@ -1,3 +1,4 @@
+import { type BackoffPolicy, createBackoff, sleep } from '@publisher/coordination';
 import { idleConnectionError, type SelectedEventStore, selectEventStore } from '@publisher/event-store';
 import {
   changedSettings,
@@ -54,7 +55,11 @@ export function openEventStore(
   );
 }
 
+/** Jittered, so instances started together do not retry in lockstep; 30 waits average about 30 s in all. */
+const UNAVAILABLE_BACKOFF: BackoffPolicy = { firstMs: 250, maxMs: 2000, jitter: 'full' };
+
 async function retryWhileUnavailable(log: pino.Logger, what: string, run: () => Promise<void>): Promise<void> {
+  const retry = createBackoff(UNAVAILABLE_BACKOFF);
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
@@ -63,7 +68,7 @@ async function retryWhileUnavailable(log: pino.Logger, what: string, run: () => 
         throw err;
       if (attempt >= 30) throw err;
       log.warn({ attempt, reason: (err as Error).message }, `${what}: database unavailable, retrying`);
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(retry.next());
     }
   }
 }

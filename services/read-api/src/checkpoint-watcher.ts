@@ -1,3 +1,4 @@
+import { createBackoff } from '@publisher/coordination';
 import { comparePositions } from '@publisher/event-store';
 import {
   CHECKPOINT_CHANNEL,
@@ -70,6 +71,8 @@ export class CheckpointWatcher {
   /** Up to here, every change was told to the listeners (with its accounts when known). */
   #announced: string | null = null;
   #unannouncedTimer: NodeJS.Timeout | null = null;
+  /** Jittered, so the instances a database restart disconnected together do not reconnect in lockstep. */
+  readonly #reconnect = createBackoff({ firstMs: 100, maxMs: 5000, jitter: 'full' });
 
   constructor(options: CheckpointWatcherOptions) {
     this.#o = options;
@@ -79,7 +82,7 @@ export class CheckpointWatcher {
   /** Reads the checkpoint once and starts listening and polling. */
   async start(): Promise<void> {
     await this.refresh().catch((err) => this.#o.logger.warn({ err }, 'checkpoint not readable yet'));
-    if (this.#o.connectionString) void this.#connect(100);
+    if (this.#o.connectionString) void this.#connect();
     this.#schedulePoll();
   }
 
@@ -233,7 +236,7 @@ export class CheckpointWatcher {
     this.#pollTimer.unref();
   }
 
-  async #connect(retryMs: number): Promise<void> {
+  async #connect(): Promise<void> {
     if (this.#closed || !this.#o.connectionString) return;
     const client = new pg.Client({
       connectionString: this.#o.connectionString,
@@ -245,8 +248,9 @@ export class CheckpointWatcher {
       this.#listen = null;
       client.end().catch(() => {});
       if (this.#closed) return;
-      this.#o.logger.warn({ err, retry_in_ms: retryMs }, 'checkpoint LISTEN session lost; polling');
-      setTimeout(() => void this.#connect(Math.min(retryMs * 2, 5000)), retryMs).unref();
+      const retryMs = this.#reconnect.next();
+      this.#o.logger.warn({ err, retry_in_ms: Math.round(retryMs) }, 'checkpoint LISTEN session lost; polling');
+      setTimeout(() => void this.#connect(), retryMs).unref();
     };
     this.#listen = client;
     client.on('error', lost);
@@ -266,6 +270,7 @@ export class CheckpointWatcher {
     try {
       await client.connect();
       await client.query(`LISTEN ${CHECKPOINT_CHANNEL}`);
+      this.#reconnect.reset();
       // Notifications sent before LISTEN (or while a previous session was down) are lost: look
       // once, and tell listeners that anything up to there may have changed.
       await this.refresh().catch(() => {});

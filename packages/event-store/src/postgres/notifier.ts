@@ -1,3 +1,4 @@
+import { createBackoff, sleep } from '@publisher/coordination';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { quoteIdent } from './migrate.ts';
@@ -15,9 +16,6 @@ export interface NotifierOptions {
   senderApplicationName: string;
   channel: string;
   logger?: Logger;
-  /** First reconnect delay after the LISTEN connection drops; doubles up to `maxReconnectDelayMs`. */
-  reconnectDelayMs?: number;
-  maxReconnectDelayMs?: number;
 }
 
 /**
@@ -37,14 +35,14 @@ export class ChangeNotifier {
   #sender: pg.Client | null = null;
   #listening = false;
   #reconnectTimer: NodeJS.Timeout | null = null;
-  #reconnectDelay: number;
+  /** Jittered, so the processes a database restart disconnected do not reconnect in lockstep. */
+  readonly #reconnect = createBackoff({ firstMs: 100, maxMs: 5000, jitter: 'full' });
   #pendingXid: bigint | null = null;
   #sending: Promise<void> | null = null;
   #closed = false;
 
   constructor(opts: NotifierOptions) {
     this.#opts = opts;
-    this.#reconnectDelay = opts.reconnectDelayMs ?? 100;
   }
 
   /** True while the LISTEN connection is up (subscribers then rely less on polling). */
@@ -73,7 +71,7 @@ export class ChangeNotifier {
         this.#dropSender();
       }
       // Bounds the NOTIFY rate (each is a small transaction of its own) at the cost of a few ms.
-      if (this.#pendingXid !== null) await new Promise((r) => setTimeout(r, NOTIFY_MIN_INTERVAL_MS));
+      if (this.#pendingXid !== null) await sleep(NOTIFY_MIN_INTERVAL_MS);
     }
     this.#sending = null;
   }
@@ -130,11 +128,9 @@ export class ChangeNotifier {
       client.removeAllListeners('notification');
       client.end().catch(() => {});
       if (this.#closed || this.#listeners.size === 0) return;
-      this.#opts.logger?.warn(
-        { err, retry_in_ms: this.#reconnectDelay },
-        'event store LISTEN connection lost; polling',
-      );
-      this.#scheduleReconnect();
+      const delay = this.#reconnect.next();
+      this.#opts.logger?.warn({ err, retry_in_ms: Math.round(delay) }, 'event store LISTEN connection lost; polling');
+      this.#scheduleReconnect(delay);
     };
     client.on('error', lost);
     client.on('end', () => lost(new Error('LISTEN connection ended')));
@@ -148,7 +144,7 @@ export class ChangeNotifier {
       await client.query(`LISTEN ${quoteIdent(this.#opts.channel)}`);
       if (this.#client !== client) return;
       this.#listening = true;
-      this.#reconnectDelay = this.#opts.reconnectDelayMs ?? 100;
+      this.#reconnect.reset();
       // Notifications sent while we were not listening are lost: let everyone look once.
       this.#emit(null);
     } catch (err) {
@@ -156,9 +152,7 @@ export class ChangeNotifier {
     }
   }
 
-  #scheduleReconnect(): void {
-    const delay = this.#reconnectDelay;
-    this.#reconnectDelay = Math.min(delay * 2, this.#opts.maxReconnectDelayMs ?? 5000);
+  #scheduleReconnect(delay: number): void {
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = null;
       if (!this.#closed && this.#listeners.size > 0 && !this.#client) void this.#connect();
