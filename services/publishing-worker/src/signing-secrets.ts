@@ -1,4 +1,5 @@
 import { createWebhookSecretStore, migrateWebhookSecrets } from '@publisher/webhook-secrets';
+import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { SigningSecretsOf } from './destinations/index.ts';
@@ -29,14 +30,13 @@ export async function openSigningSecrets(
   pool.on('error', (err) => logger.warn({ err }, 'idle database connection lost'));
   await migrateWebhookSecrets(pool);
   const store = createWebhookSecretStore(pool);
-  const cache = new Map<number, { at: number; secrets: Promise<string[]> }>();
+  const cache = new LRUCache<number, Promise<string[]>>({ max: 10_000, ttl: CACHE_MS });
   return {
     of(accountId) {
       const hit = cache.get(accountId);
-      if (hit && Date.now() - hit.at < CACHE_MS) return hit.secrets;
+      if (hit) return hit;
       const secrets = store.get(accountId).then((s) => [s.current.secret, ...s.retiring.map((r) => r.secret)]);
-      if (cache.size > 10_000) cache.clear();
-      cache.set(accountId, { at: Date.now(), secrets });
+      cache.set(accountId, secrets);
       secrets.catch(() => cache.delete(accountId)); // a failed read is not remembered
       return secrets;
     },
