@@ -1,4 +1,5 @@
 import { type BatchedReader, type ParamType, RequestParams } from './batched-reader.ts';
+import { packCursor, unpackCursor } from './cursor.ts';
 import { scopeSql, type TenantScope } from './scope.ts';
 
 /*
@@ -102,21 +103,14 @@ const KEY_OF_TYPE = {
 };
 
 function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify([cursor.ordering, cursor.after ? 'a' : 'b', cursor.key, cursor.id])).toString(
-    'base64url',
-  );
+  return packCursor([cursor.ordering, cursor.after ? 'a' : 'b', cursor.key, cursor.id]);
 }
 
 /** The cursor, checked against the list's ordering: a client sends it, so it is input like any other. */
 function decodeCursor(text: string, ordering: string, keyType: keyof typeof KEY_OF_TYPE): Cursor {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursorError();
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 4) throw new InvalidCursorError();
-  const [o, d, key, id] = parsed as unknown[];
+  const parsed = unpackCursor(text);
+  if (parsed?.length !== 4) throw new InvalidCursorError();
+  const [o, d, key, id] = parsed;
   const keyOk = key === null || (typeof key === 'string' && KEY_OF_TYPE[keyType](key));
   if (o !== ordering || (d !== 'a' && d !== 'b') || !keyOk || typeof id !== 'string' || !UUID.test(id)) {
     throw new InvalidCursorError();

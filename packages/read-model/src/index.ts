@@ -15,6 +15,7 @@ export {
 export * from './checkpoints.ts';
 export * from './connect.ts';
 export * from './copy.ts';
+export * from './cursor.ts';
 export * from './database.ts';
 export * from './deployments.ts';
 export {

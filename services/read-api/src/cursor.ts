@@ -1,4 +1,5 @@
 import { httpError } from '@publisher/platform';
+import { packCursor, unpackCursor } from '@publisher/read-model';
 
 /**
  * Opaque page cursors: `next` and `previous` links carry one, naming the direction and the key of
@@ -16,7 +17,7 @@ export interface Cursor<Key extends readonly unknown[]> {
  * encodeCursor({ direction: 'older', key: ['2024-05-01T00:00:00.000Z', '0000…-0000…'] }) // 'WyJvIiwiMjAy…'
  */
 export function encodeCursor(cursor: Cursor<readonly (string | number)[]>): string {
-  return Buffer.from(JSON.stringify([cursor.direction === 'older' ? 'o' : 'n', ...cursor.key])).toString('base64url');
+  return packCursor([cursor.direction === 'older' ? 'o' : 'n', ...cursor.key]);
 }
 
 /** Checks one element of a cursor's key. */
@@ -47,14 +48,9 @@ export function decodeCursor<const Checks extends readonly KeyCheck<unknown>[]>(
   token: string,
   checks: Checks,
 ): Cursor<{ [I in keyof Checks]: Checks[I] extends KeyCheck<infer T> ? T : never }> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-  } catch {
-    parsed = null;
-  }
+  const parsed = unpackCursor(token);
   const valid =
-    Array.isArray(parsed) &&
+    parsed !== null &&
     parsed.length === checks.length + 1 &&
     (parsed[0] === 'o' || parsed[0] === 'n') &&
     checks.every((check, i) => check(parsed[i + 1]));
