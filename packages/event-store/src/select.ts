@@ -23,13 +23,27 @@ export class EventStoreConfigError extends Error {
 }
 
 /**
- * Reads and checks `EVENT_STORE` (`postgres`, the default, or `esdb`; any case) and `EVENTSTORE_URL`
- * (required with `esdb`), so every service fails the same way at start-up on a bad value: it throws
- * `onInvalid(message)` (by default an `EventStoreConfigError`; services pass their own configuration error).
+ * The store a service's parsed EVENT_STORE and EVENTSTORE_URL name: `esdb` needs a URL, else it
+ * throws `onInvalid(message)` (services pass their own configuration error).
+ * @example eventStoreSelection(v.EVENT_STORE, v.EVENTSTORE_URL, (m) => new ConfigError(m, 'EVENTSTORE_URL'))
+ */
+export function eventStoreSelection(
+  kind: EventStoreKind,
+  esdbUrl: string | null,
+  onInvalid: (message: string) => Error = (message) => new EventStoreConfigError(message),
+): EventStoreSelection {
+  if (kind === 'esdb' && esdbUrl === null) {
+    throw onInvalid('EVENT_STORE=esdb needs EVENTSTORE_URL (e.g. esdb://127.0.0.1:2113?tls=false)');
+  }
+  return { kind, esdbUrl };
+}
+
+/**
+ * The same from raw variables, for a caller without a declared variable table (the support CLI):
+ * `EVENT_STORE` is `postgres` (the default) or `esdb`, in any case.
  * @example
  * eventStoreSelectionFromEnv({ EVENT_STORE: 'esdb', EVENTSTORE_URL: 'esdb://127.0.0.1:2113?tls=false' })
  * // { kind: 'esdb', esdbUrl: 'esdb://127.0.0.1:2113?tls=false' }
- * eventStoreSelectionFromEnv(process.env, (m) => new ConfigError(m))
  */
 export function eventStoreSelectionFromEnv(
   env: NodeJS.ProcessEnv,
@@ -39,11 +53,7 @@ export function eventStoreSelectionFromEnv(
   if (!(EVENT_STORE_KINDS as readonly string[]).includes(kind)) {
     throw onInvalid(`EVENT_STORE must be postgres or esdb; got ${env.EVENT_STORE}`);
   }
-  const esdbUrl = env.EVENTSTORE_URL || null;
-  if (kind === 'esdb' && esdbUrl === null) {
-    throw onInvalid('EVENT_STORE=esdb needs EVENTSTORE_URL (e.g. esdb://127.0.0.1:2113?tls=false)');
-  }
-  return { kind: kind as EventStoreKind, esdbUrl };
+  return eventStoreSelection(kind as EventStoreKind, env.EVENTSTORE_URL || null, onInvalid);
 }
 
 export interface SelectedEventStore {
@@ -60,7 +70,7 @@ export interface SelectedEventStore {
  * is still each service's database for its own tables whichever store holds the events.
  * @throws EventStoreConfigError for `esdb` without a URL.
  * @example
- * const { store, migrate } = selectEventStore(eventStoreSelectionFromEnv(process.env), { connectionString, logger });
+ * const { store, migrate } = selectEventStore(config.eventStore, { connectionString, logger });
  * await migrate();
  */
 export function selectEventStore(
@@ -78,4 +88,23 @@ export function selectEventStore(
       return { kind: 'esdb', store, migrate: async () => {} };
     }
   }
+}
+
+/**
+ * Opens the selected store and creates or upgrades its schema, so a service may start before the one
+ * that usually creates it; a store whose migration fails is closed, so the caller may retry.
+ * @example const store = await openEventStore(config.eventStore, { connectionString, logger });
+ */
+export async function openEventStore(
+  selection: EventStoreSelection,
+  postgres: PostgresEventStoreOptions,
+): Promise<EventStore> {
+  const { store, migrate } = selectEventStore(selection, postgres);
+  try {
+    await migrate();
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
+  return store;
 }

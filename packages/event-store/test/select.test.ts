@@ -1,12 +1,18 @@
 /**
- * `eventStoreSelectionFromEnv` and `selectEventStore`: the one place every service turns
- * EVENT_STORE / EVENTSTORE_URL into an open store.
+ * `eventStoreSelection`, `eventStoreSelectionFromEnv`, `selectEventStore` and `openEventStore`: the
+ * one place every service turns EVENT_STORE / EVENTSTORE_URL into an open store.
  */
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
-import { EventStoreConfigError, eventStoreSelectionFromEnv, selectEventStore } from '../src/index.ts';
+import {
+  EventStoreConfigError,
+  eventStoreSelection,
+  eventStoreSelectionFromEnv,
+  openEventStore,
+  selectEventStore,
+} from '../src/index.ts';
 import { startEsdbStandIn } from './esdb/stand-in-server.ts';
 
 const metadata = {
@@ -48,6 +54,26 @@ t.test('a bad EVENT_STORE, or esdb without a URL, is refused with a coded error 
   }
   t.ok(thrown instanceof ServiceConfigError, 'a service gets its own configuration error');
   t.match(thrown, { message: /got nope/ });
+});
+
+t.test('a service passes its parsed values; esdb still needs a URL', async (t) => {
+  t.same(eventStoreSelection('postgres', null), { kind: 'postgres', esdbUrl: null });
+  t.same(eventStoreSelection('esdb', 'esdb://h:2113'), { kind: 'esdb', esdbUrl: 'esdb://h:2113' });
+  t.throws(() => eventStoreSelection('esdb', null), { code: 'EVENT_STORE_CONFIG_INVALID', message: /EVENTSTORE_URL/ });
+  t.throws(() => eventStoreSelection('esdb', null, (m) => new RangeError(m)), RangeError);
+});
+
+t.test('openEventStore creates the schema; an unreachable database rejects', async (t) => {
+  const db = await createTestDatabase('es_open');
+  t.teardown(db.drop);
+  const store = await openEventStore({ kind: 'postgres', esdbUrl: null }, { connectionString: db.url });
+  t.teardown(() => store.close());
+  const stream = `s-${randomUUID()}`;
+  await store.append(stream, [{ id: randomUUID(), type: 'Happened', data: {}, metadata }], 'no_stream');
+  t.match(await store.readStream(stream), [{ type: 'Happened' }], 'its schema exists');
+  const pool = new pg.Pool({ connectionString: 'postgres://nobody@127.0.0.1:1/none', connectionTimeoutMillis: 500 });
+  t.teardown(() => pool.end());
+  await t.rejects(openEventStore({ kind: 'postgres', esdbUrl: null }, { pool }));
 });
 
 t.test('postgres opens the PostgreSQL adapter with the given options; migrate creates its schema', async (t) => {

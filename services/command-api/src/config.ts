@@ -3,7 +3,7 @@ import {
   type DestinationPolicy,
   destinationPolicyFromEnv,
 } from '@publisher/destination-policy';
-import { EVENT_STORE_KINDS, type EventStoreKind, eventStoreSelectionFromEnv } from '@publisher/event-store';
+import { EVENT_STORE_KINDS, type EventStoreSelection, eventStoreSelection } from '@publisher/event-store';
 import {
   ConfigError,
   DEFAULT_COMMAND_API_PORT,
@@ -19,10 +19,8 @@ import { SITE_REGISTRY_MODES, type SiteRegistryMode } from './sites/registry.ts'
 const MIB = 1024 * 1024;
 
 export interface CommandApiConfig extends PlatformConfig {
-  /** `postgres` (default) or `esdb`. */
-  eventStore: EventStoreKind;
-  /** EventStoreDB connection string, for EVENT_STORE=esdb. */
-  eventStoreUrl: string | null;
+  /** Where the events are: EVENT_STORE (`postgres`, the default, or `esdb` at EVENTSTORE_URL). */
+  eventStore: EventStoreSelection;
   /** Connections in the API's PostgreSQL pool. */
   databasePoolSize: number;
   /** PostgreSQL event store: appends in flight before further ones are coalesced into one call (0: never). */
@@ -79,12 +77,10 @@ export const COMMAND_API_VARIABLES = {
 export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): CommandApiConfig {
   const platform = loadPlatformConfig(env, { portVariable: 'COMMAND_API_PORT', defaultPort: DEFAULT_COMMAND_API_PORT });
   const v = readEnv(COMMAND_API_VARIABLES, env);
-  const { kind, esdbUrl } = eventStoreSelectionFromEnv(env, (message) => new ConfigError(message));
   return {
     ...platform,
     siteRegistry: v.SITE_REGISTRY,
-    eventStore: kind,
-    eventStoreUrl: esdbUrl,
+    eventStore: eventStoreSelection(v.EVENT_STORE, v.EVENTSTORE_URL, (m) => new ConfigError(m, 'EVENTSTORE_URL')),
     databasePoolSize: v.DATABASE_POOL_SIZE,
     appendConcurrency: v.APPEND_CONCURRENCY,
     stateCacheSize: v.STATE_CACHE_SIZE,

@@ -1,5 +1,5 @@
 import { type BackoffPolicy, createBackoff, sleep } from '@publisher/coordination';
-import { idleConnectionError, type SelectedEventStore, selectEventStore } from '@publisher/event-store';
+import { idleConnectionError, openEventStore, type PostgresEventStoreOptions } from '@publisher/event-store';
 import {
   changedSettings,
   closeGracefully,
@@ -31,34 +31,32 @@ export function createPool(config: CommandApiConfig, connectionString: string): 
 }
 
 /**
- * The configured event store (EVENT_STORE). PostgreSQL shares the API's pool, coalescing appends
- * beyond APPEND_CONCURRENCY in flight into one call each, with at most APPEND_QUEUE_MB waiting (503 beyond);
- * `onAppendBatch` is told the size of every such call (the group-commit metric).
+ * The API's options for a PostgreSQL event store (EVENT_STORE=postgres): it shares the API's pool,
+ * coalescing appends beyond APPEND_CONCURRENCY in flight into one call each, with at most
+ * APPEND_QUEUE_MB waiting (503 beyond); `onAppendBatch` is told the size of every such call (the
+ * group-commit metric).
  * @example
- * const { store, migrate } = openEventStore(config, pool, log, appendBatchObserver(metrics));
+ * const store = await openEventStore(config.eventStore, eventStoreOptions(config, pool, log));
  */
-export function openEventStore(
+export function eventStoreOptions(
   config: CommandApiConfig,
   pool: pg.Pool,
   logger?: pino.Logger,
   onAppendBatch?: (size: number) => void,
-): SelectedEventStore {
-  return selectEventStore(
-    { kind: config.eventStore, esdbUrl: config.eventStoreUrl },
-    {
-      pool,
-      logger,
-      appendConcurrency: config.appendConcurrency,
-      maxQueuedAppendBytes: config.appendQueueBytes,
-      onAppendBatch,
-    },
-  );
+): PostgresEventStoreOptions {
+  return {
+    pool,
+    logger,
+    appendConcurrency: config.appendConcurrency,
+    maxQueuedAppendBytes: config.appendQueueBytes,
+    onAppendBatch,
+  };
 }
 
 /** Jittered, so instances started together do not retry in lockstep; 30 waits average about 30 s in all. */
 const UNAVAILABLE_BACKOFF: BackoffPolicy = { firstMs: 250, maxMs: 2000, jitter: 'full' };
 
-async function retryWhileUnavailable(log: pino.Logger, what: string, run: () => Promise<void>): Promise<void> {
+async function retryWhileUnavailable<T>(log: pino.Logger, what: string, run: () => Promise<T>): Promise<T> {
   const retry = createBackoff(UNAVAILABLE_BACKOFF);
   for (let attempt = 1; ; attempt++) {
     try {
@@ -93,8 +91,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const metrics = telemetry.metricsEnabled ? new ServiceMetrics('command_api') : null;
   const pool = createPool(config, config.databaseUrl);
   pool.on('error', (err) => log.warn({ err: idleConnectionError(err) }, 'idle database connection lost'));
-  const { store, migrate } = openEventStore(config, pool, log, appendBatchObserver(metrics));
-  await retryWhileUnavailable(log, 'event store migration', migrate);
+  const storeOptions = eventStoreOptions(config, pool, log, appendBatchObserver(metrics));
+  const store = await retryWhileUnavailable(log, 'event store migration', () =>
+    openEventStore(config.eventStore, storeOptions),
+  );
 
   const app = await buildApp({ store, pool, config, metrics }, { loggerInstance: log });
   const metricsServer =

@@ -47,7 +47,7 @@ export async function startApi(
   const pool = new pg.Pool({ connectionString: db.url, max: 10 });
   pool.on('error', () => {});
   const config = loadCommandApiConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000', ...env });
-  // As `openEventStore` (server.ts) configures it, so `env` reaches the store too (APPEND_*).
+  // As `eventStoreOptions` (server.ts) configures it, so `env` reaches the store too (APPEND_*).
   const store = createPostgresEventStore({
     pool,
     appendConcurrency: config.appendConcurrency,

@@ -4,13 +4,14 @@
  * the API recovers by itself once answers flow again. Without a client-side query timeout such a
  * request would hang as long as the connection does.
  */
+import { openEventStore } from '@publisher/event-store';
 import { createTestDatabase } from '@publisher/testing';
 import type { InjectOptions } from 'fastify';
 import t from 'tap';
 import { startTcpProxy, viaProxy } from '../../../packages/event-store/test/helpers/tcp-proxy.ts';
 import { buildApp } from '../src/app.ts';
 import { loadCommandApiConfig } from '../src/config.ts';
-import { createPool, openEventStore } from '../src/server.ts';
+import { createPool, eventStoreOptions } from '../src/server.ts';
 import { API, editor, recordBody, tokenFor } from './helpers.ts';
 
 const QUERY_TIMEOUT_MS = 1000;
@@ -32,8 +33,7 @@ t.test('a hung database: 503 within the timeouts, then recovery without a restar
   });
   const pool = createPool(config, viaProxy(db.url, proxy));
   pool.on('error', () => {});
-  const { store, migrate } = openEventStore(config, pool);
-  await migrate();
+  const store = await openEventStore(config.eventStore, eventStoreOptions(config, pool));
   const app = await buildApp({ store, pool, config }, { logger: false });
   t.teardown(async () => {
     proxy.resume();

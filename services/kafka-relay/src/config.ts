@@ -1,4 +1,9 @@
-import { EVENT_STORE_KINDS, type EventStore, eventStoreSelectionFromEnv } from '@publisher/event-store';
+import {
+  EVENT_STORE_KINDS,
+  type EventStore,
+  type EventStoreSelection,
+  eventStoreSelection,
+} from '@publisher/event-store';
 import { databaseTimeoutVariables, LOG_LEVEL, loadDatabaseTimeouts } from '@publisher/platform/config';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 import { loadStatusAccess } from '@publisher/platform/status-access';
@@ -9,13 +14,11 @@ export const DEFAULT_RELAY_PORT = 3003;
 
 /** Everything the relay needs; `loadRelayConfig` builds it from the environment. */
 export interface RelayConfig {
-  /** PostgreSQL URL of the relay's checkpoint table (and of the event store when `eventStore` is 'postgres'). */
+  /** PostgreSQL URL of the relay's checkpoint table (and of the event store when `eventStore` is postgres). */
   databaseUrl: string;
   brokers: string[];
-  /** Which adapter to open, or an already open store (tests, embedding); an injected store is not closed. */
-  eventStore: 'postgres' | 'esdb' | EventStore;
-  /** EventStoreDB connection string when `eventStore` is 'esdb'. */
-  eventStoreUrl: string | null;
+  /** Which adapter to open (EVENT_STORE, EVENTSTORE_URL), or an already open store (tests, embedding); an injected store is not closed. */
+  eventStore: EventStoreSelection | EventStore;
   /** Checkpoint row and lock name; two relays with different names relay independently. */
   name: string;
   /** Events per store read (one checkpoint write each). */
@@ -64,8 +67,7 @@ export interface RelayConfig {
 export type RelayOptions = Pick<RelayConfig, 'databaseUrl' | 'brokers'> & Partial<RelayConfig>;
 
 export const relayDefaults: Omit<RelayConfig, 'databaseUrl' | 'brokers'> = {
-  eventStore: 'postgres',
-  eventStoreUrl: null,
+  eventStore: { kind: 'postgres', esdbUrl: null },
   name: 'kafka-relay',
   batchSize: 2000,
   maxRequestBytes: 900_000,
@@ -119,13 +121,11 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
   }
   const brokers = v.KAFKA_BROKERS;
   if (brokers.length === 0) throw new ConfigError('KAFKA_BROKERS is required, e.g. 127.0.0.1:9092', 'KAFKA_BROKERS');
-  const selection = eventStoreSelectionFromEnv(env, (message) => new ConfigError(message));
   const status = loadStatusAccess(env);
   return {
     databaseUrl: v.DATABASE_URL,
     brokers,
-    eventStore: selection.kind,
-    eventStoreUrl: selection.esdbUrl,
+    eventStore: eventStoreSelection(v.EVENT_STORE, v.EVENTSTORE_URL, (m) => new ConfigError(m, 'EVENTSTORE_URL')),
     name: v.RELAY_NAME,
     batchSize: v.RELAY_BATCH_SIZE,
     maxRequestBytes: v.RELAY_MAX_REQUEST_BYTES,

@@ -1,7 +1,7 @@
 import { PUBLISHER_TOPICS } from '@publisher/contracts';
 import { acquireLeadership, createBackoff, type Leadership, sleep } from '@publisher/coordination';
 import { foldRelayControl, type RelayControlEvent, relayControlStream } from '@publisher/domain';
-import { type EventStore, idleConnectionError, selectEventStore } from '@publisher/event-store';
+import { type EventStore, idleConnectionError, openEventStore } from '@publisher/event-store';
 import { loggerOptions } from '@publisher/platform/logger';
 import { inSpan, linkTo, ServiceMetrics, SpanKind, serveMetrics } from '@publisher/telemetry';
 import type { Kafka, Producer } from 'kafkajs';
@@ -48,15 +48,28 @@ export async function start(options: RelayOptions): Promise<RelayHandle> {
     idle_in_transaction_session_timeout: 10_000,
   });
   pool.on('error', (err) => logger.warn({ err: idleConnectionError(err) }, 'checkpoint pool connection lost'));
-  const store = await openEventStore(config, logger);
-  const ownsStore = typeof config.eventStore !== 'object';
+  const { eventStore } = config;
+  // The checkpoint stays in PostgreSQL (DATABASE_URL) whichever store holds the events; the relay may
+  // start before the command API, and creating the (idempotent) schema lets it wait for events.
+  const store =
+    'kind' in eventStore
+      ? await openEventStore(eventStore, {
+          connectionString: config.databaseUrl,
+          logger,
+          poolSize: 3,
+          connectionTimeoutMs: config.database.connectTimeoutMs,
+          statementTimeoutMs: config.database.statementTimeoutMs,
+          queryTimeoutMs: config.database.queryTimeoutMs,
+        })
+      : eventStore;
+  const ownsStore = 'kind' in eventStore;
   const checkpoints = createCheckpointStore(pool);
   const state = initialRelayState();
   const stop = new AbortController();
 
   const { telemetry } = config;
   const metrics = telemetry.metricsEnabled ? new ServiceMetrics('relay') : null;
-  const eventStoreKind = typeof config.eventStore === 'object' ? 'injected' : config.eventStore;
+  const eventStoreKind = 'kind' in eventStore ? eventStore.kind : 'injected';
   const observeSend = metrics ? relayMetrics(metrics, state, store, eventStoreKind) : undefined;
   let http: Awaited<ReturnType<typeof serveStatus>> | null = null;
   let metricsHttp: Awaited<ReturnType<typeof serveMetrics>> | null = null;
@@ -112,25 +125,6 @@ export async function start(options: RelayOptions): Promise<RelayHandle> {
       logger.info({ relay: config.name, position: state.relayedPosition }, 'kafka relay stopped');
     },
   };
-}
-
-async function openEventStore(config: RelayConfig, logger: Logger): Promise<EventStore> {
-  if (typeof config.eventStore === 'object') return config.eventStore;
-  // The checkpoint stays in PostgreSQL (DATABASE_URL) whichever store holds the events.
-  const { store, migrate } = selectEventStore(
-    { kind: config.eventStore, esdbUrl: config.eventStoreUrl },
-    {
-      connectionString: config.databaseUrl,
-      logger,
-      poolSize: 3,
-      connectionTimeoutMs: config.database.connectTimeoutMs,
-      statementTimeoutMs: config.database.statementTimeoutMs,
-      queryTimeoutMs: config.database.queryTimeoutMs,
-    },
-  );
-  // The relay may start before the command API: creating the (idempotent) schema lets it wait for events.
-  await migrate();
-  return store;
 }
 
 /** A send not acknowledged after this long marks the broker unavailable in /health and /metrics. */

@@ -20,3 +20,20 @@ t.test('telemetry settings are read from the environment', async (t) => {
     tracingEnabled: false,
   });
 });
+
+t.test('EVENT_STORE and EVENTSTORE_URL as every service reads them', async (t) => {
+  t.same(loadRelayConfig(base).eventStore, { kind: 'postgres', esdbUrl: null });
+  t.same(loadRelayConfig({ ...base, EVENT_STORE: 'ESDB', EVENTSTORE_URL: 'esdb://h:2113?tls=false' }).eventStore, {
+    kind: 'esdb',
+    esdbUrl: 'esdb://h:2113?tls=false',
+  });
+  t.throws(() => loadRelayConfig({ ...base, EVENT_STORE: 'mysql' }), {
+    code: 'CONFIG_INVALID',
+    message: /EVENT_STORE must be one of postgres, esdb; got mysql/,
+  });
+  t.throws(() => loadRelayConfig({ ...base, EVENT_STORE: 'esdb' }), {
+    code: 'CONFIG_INVALID',
+    variable: 'EVENTSTORE_URL',
+    message: /EVENT_STORE=esdb needs EVENTSTORE_URL/,
+  });
+});

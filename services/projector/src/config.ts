@@ -1,4 +1,4 @@
-import { EVENT_STORE_KINDS, type EventStoreKind, eventStoreSelectionFromEnv } from '@publisher/event-store';
+import { EVENT_STORE_KINDS, type EventStoreSelection, eventStoreSelection } from '@publisher/event-store';
 import {
   type DatabaseTimeouts,
   databaseTimeoutVariables,
@@ -19,9 +19,8 @@ export type { DatabaseTimeouts };
 
 export interface ProjectorConfig {
   databaseUrl: string;
-  eventStore: EventStoreKind;
-  /** EventStoreDB connection string, for EVENT_STORE=esdb. */
-  eventStoreUrl: string | null;
+  /** Where the events are: EVENT_STORE (`postgres`, the default, or `esdb` at EVENTSTORE_URL). */
+  eventStore: EventStoreSelection;
   logLevel: LogLevel;
   /** Interface of the status server (STATUS_HOST, default 127.0.0.1; a non-loopback one needs STATUS_TOKEN). */
   host: string;
@@ -69,12 +68,10 @@ export const PROJECTOR_VARIABLES = {
 export function loadProjectorConfig(env: NodeJS.ProcessEnv = process.env): ProjectorConfig {
   const v = readEnv(PROJECTOR_VARIABLES, env);
   if (!v.DATABASE_URL) throw new ConfigError('DATABASE_URL is required', 'DATABASE_URL');
-  const selection = eventStoreSelectionFromEnv(env, (message) => new ConfigError(message));
   const status = loadStatusAccess(env);
   return {
     databaseUrl: v.DATABASE_URL,
-    eventStore: selection.kind,
-    eventStoreUrl: selection.esdbUrl,
+    eventStore: eventStoreSelection(v.EVENT_STORE, v.EVENTSTORE_URL, (m) => new ConfigError(m, 'EVENTSTORE_URL')),
     logLevel: v.LOG_LEVEL,
     host: status.host,
     statusToken: status.token,

@@ -3,7 +3,7 @@
  */
 export * from './config.ts';
 export * from './errors.ts';
-export { main, openEventStore, type RunningProjector, start } from './main.ts';
+export { eventStoreOptions, main, type RunningProjector, start } from './main.ts';
 export { foldBatch, planBatch } from './projections/batch.ts';
 export { decodeEvent, IGNORED_EVENT_TYPES } from './projections/decode.ts';
 export { projectDeployment } from './projections/deployments.ts';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { closeOnSignal } from '@publisher/coordination';
-import { type EventStore, selectEventStore } from '@publisher/event-store';
+import { type EventStore, openEventStore, type PostgresEventStoreOptions } from '@publisher/event-store';
 import { changedSettings } from '@publisher/platform/env';
 import { loggerOptions } from '@publisher/platform/logger';
 import { migrateReadModel } from '@publisher/read-model';
@@ -25,28 +25,23 @@ export interface RunningProjector {
 const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
- * Opens the configured event store (PostgreSQL by default; EventStoreDB with EVENT_STORE=esdb).
+ * The projector's options for a PostgreSQL event store (EVENT_STORE=postgres).
  * @example
- * const store = await openEventStore(config, logger);
+ * const store = await openEventStore(config.eventStore, eventStoreOptions(config, logger));
  */
-export async function openEventStore(config: ProjectorConfig, logger: Logger): Promise<EventStore> {
-  const { store, migrate } = selectEventStore(
-    { kind: config.eventStore, esdbUrl: config.eventStoreUrl },
-    {
-      connectionString: config.databaseUrl,
-      logger,
-      poolSize: 4,
-      applicationName: 'publisher-projector-store',
-      connectionTimeoutMs: config.database.connectTimeoutMs,
-      statementTimeoutMs: config.database.statementTimeoutMs,
-      queryTimeoutMs: config.database.queryTimeoutMs,
-      // The projector is the latency-critical reader (read-your-writes waits on it): when a notified
-      // append is not readable yet (an older transaction still runs), it looks again at most this late.
-      pollIntervalMs: config.pollIntervalMs,
-    },
-  );
-  await migrate();
-  return store;
+export function eventStoreOptions(config: ProjectorConfig, logger: Logger): PostgresEventStoreOptions {
+  return {
+    connectionString: config.databaseUrl,
+    logger,
+    poolSize: 4,
+    applicationName: 'publisher-projector-store',
+    connectionTimeoutMs: config.database.connectTimeoutMs,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    queryTimeoutMs: config.database.queryTimeoutMs,
+    // The projector is the latency-critical reader (read-your-writes waits on it): when a notified
+    // append is not readable yet (an older transaction still runs), it looks again at most this late.
+    pollIntervalMs: config.pollIntervalMs,
+  };
 }
 
 /**
@@ -74,10 +69,10 @@ export async function start(
   } finally {
     await pool.end();
   }
-  const store = deps.store ?? (await openEventStore(config, logger));
+  const store = deps.store ?? (await openEventStore(config.eventStore, eventStoreOptions(config, logger)));
   const { telemetry } = config;
   const served = config.statusPort !== null || telemetry.metricsPort !== null;
-  const pm = telemetry.metricsEnabled && served ? projectorMetrics(store, config.eventStore) : null;
+  const pm = telemetry.metricsEnabled && served ? projectorMetrics(store, config.eventStore.kind) : null;
   const projector = startProjector({
     store,
     connectionString: config.databaseUrl,

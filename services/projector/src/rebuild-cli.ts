@@ -6,12 +6,13 @@
  * PROJECTOR_REBUILD_THREADS threads, default the cores up to 4), PROJECTOR_REBUILD_MAX_ROWS.
  */
 import { fileURLToPath } from 'node:url';
+import { openEventStore } from '@publisher/event-store';
 import { changedSettings, envVar, readEnv } from '@publisher/platform/env';
 import { loggerOptions } from '@publisher/platform/logger';
 import cliProgress from 'cli-progress';
 import { pino } from 'pino';
 import { loadProjectorConfig, PROJECTOR_VARIABLES } from './config.ts';
-import { openEventStore } from './main.ts';
+import { eventStoreOptions } from './main.ts';
 import {
   DEFAULT_MAX_ROWS,
   DEFAULT_MAX_TRANSACTION_MS,
@@ -73,7 +74,7 @@ export async function runRebuild(env: NodeJS.ProcessEnv = process.env): Promise<
     PROJECTOR_REBUILD_THREADS: replayThreads,
   } = readEnv(REBUILD_VARIABLES, env);
   logger.info({ config: changedSettings({ ...PROJECTOR_VARIABLES, ...REBUILD_VARIABLES }, env) }, 'configuration');
-  const store = await openEventStore(config, logger);
+  const store = await openEventStore(config.eventStore, eventStoreOptions(config, logger));
   const reporter = progressReporter(process.stderr.isTTY === true, (p, rate) =>
     logger.info(
       {
@@ -95,7 +96,7 @@ export async function runRebuild(env: NodeJS.ProcessEnv = process.env): Promise<
       maxTransactionMs,
       maxRows,
       replayThreads,
-      positionsCountEvents: config.eventStore === 'postgres',
+      positionsCountEvents: config.eventStore.kind === 'postgres',
       onProgress: (p) => reporter.update(p),
     });
     reporter.stop();

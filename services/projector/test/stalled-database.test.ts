@@ -4,14 +4,14 @@
  * DATABASE_QUERY_TIMEOUT_MS, so it drops such connections and goes on projecting, instead of waiting
  * on them forever.
  */
-import { createPostgresEventStore } from '@publisher/event-store';
+import { createPostgresEventStore, openEventStore } from '@publisher/event-store';
 import { createReadModelConnection, migrateReadModel, readCheckpoint } from '@publisher/read-model';
 import { createTestDatabase } from '@publisher/testing';
 import { pino } from 'pino';
 import t from 'tap';
 import { startTcpProxy, viaProxy } from '../../../packages/event-store/test/helpers/tcp-proxy.ts';
 import { loadProjectorConfig } from '../src/config.ts';
-import { openEventStore } from '../src/main.ts';
+import { eventStoreOptions } from '../src/main.ts';
 import { startProjector } from '../src/projector.ts';
 import { createRecord, waitFor } from './support.ts';
 
@@ -38,7 +38,7 @@ t.test('requests lost while the database hung do not stop the projector', async 
     DATABASE_QUERY_TIMEOUT_MS: '1000',
   });
   t.equal(config.database.queryTimeoutMs, 1000);
-  const store = await openEventStore(config, logger);
+  const store = await openEventStore(config.eventStore, eventStoreOptions(config, logger));
   t.teardown(() => store.close());
   const projector = startProjector({
     store,

@@ -1,4 +1,4 @@
-import { type EventStore, selectEventStore } from '@publisher/event-store';
+import { type EventStore, openEventStore } from '@publisher/event-store';
 import {
   API_PREFIX,
   canReadAnyAccount,
@@ -65,7 +65,7 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
     });
   if (!opts.connection) fastify.addHook('onClose', async () => connection.close());
   await migrateReadModel(connection.pool, { logger: fastify.log });
-  const store = opts.store ?? (await openEventStore(config, fastify));
+  const store = opts.store ?? (await ownEventStore(config, fastify));
 
   const watcher = new CheckpointWatcher({
     db: connection.db,
@@ -156,8 +156,9 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
 };
 
 /** The event store history and as-of reads come from, with a small pool of its own; closed with the app. */
-async function openEventStore(config: ReadApiConfig, fastify: FastifyInstance): Promise<EventStore> {
-  const { store, migrate } = selectEventStore(config.eventStore, {
+async function ownEventStore(config: ReadApiConfig, fastify: FastifyInstance): Promise<EventStore> {
+  // The read API may start before the command API has created the store's schema: this creates it.
+  const store = await openEventStore(config.eventStore, {
     connectionString: config.databaseUrl ?? '',
     poolSize: config.eventStorePoolSize,
     applicationName: 'publisher-read-api-store',
@@ -165,8 +166,6 @@ async function openEventStore(config: ReadApiConfig, fastify: FastifyInstance): 
     logger: pino(loggerOptions(config, 'read-api')).child({ component: 'event-store' }),
   });
   fastify.addHook('onClose', async () => store.close());
-  // The read API may start before the command API has created the store's schema.
-  await migrate();
   return store;
 }
 

@@ -1,4 +1,4 @@
-import { EVENT_STORE_KINDS, type EventStoreSelection, eventStoreSelectionFromEnv } from '@publisher/event-store';
+import { EVENT_STORE_KINDS, type EventStoreSelection, eventStoreSelection } from '@publisher/event-store';
 import {
   ConfigError,
   DEFAULT_READ_API_PORT,
@@ -57,7 +57,7 @@ export function loadReadApiConfig(env: NodeJS.ProcessEnv = process.env): ReadApi
     databasePoolSize: v.READ_API_POOL_SIZE,
     databaseTimeoutMs: v.READ_API_DB_TIMEOUT_MS,
     cacheMaxBytes: v.READ_API_CACHE_MB * 1024 * 1024,
-    eventStore: eventStoreSelectionFromEnv(env, (message) => new ConfigError(message)),
+    eventStore: eventStoreSelection(v.EVENT_STORE, v.EVENTSTORE_URL, (m) => new ConfigError(m, 'EVENTSTORE_URL')),
     eventStorePoolSize: v.READ_API_EVENT_STORE_POOL_SIZE,
     streamCacheEvents: v.READ_API_STREAM_CACHE_EVENTS,
     telemetry: loadTelemetryConfig(env),
