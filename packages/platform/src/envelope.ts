@@ -1,5 +1,6 @@
 import { ErrorEnvelope, type FieldErrors, type ListEnvelopeOf, type SuccessEnvelopeOf } from '@publisher/contracts';
 import type { FastifyRequest } from 'fastify';
+import type { ErrorCode } from './errors.ts';
 
 /** Base path of both APIs (DESIGN.md "HTTP"). */
 export const API_PREFIX = '/api/v1/publisher';
@@ -36,7 +37,7 @@ export function listOf<T>(
 }
 
 /** Builds the error envelope; `errors` is left out when there are no field errors. */
-export function errorEnvelope(requestId: string, code: string, error: string, errors?: FieldErrors): ErrorEnvelope {
+export function errorEnvelope(requestId: string, code: ErrorCode, error: string, errors?: FieldErrors): ErrorEnvelope {
   return errors && Object.keys(errors).length > 0
     ? { success: false, error, code, errors, request_id: requestId }
     : { success: false, error, code, request_id: requestId };

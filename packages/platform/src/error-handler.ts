@@ -3,7 +3,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailable, isRefusedInput } from './database-errors.ts';
 import { errorEnvelope } from './envelope.ts';
-import { HttpError, httpError, statusOf } from './errors.ts';
+import { type ErrorCode, HttpError, httpError, isErrorCode, STATUS_BY_CODE } from './errors.ts';
 import { REQUEST_ID_HEADER } from './request-id.ts';
 import { fieldErrors } from './validation.ts';
 
@@ -15,14 +15,14 @@ export interface ErrorHandlerOptions {
 /** What the client is told about an error. */
 export interface Problem {
   status: number;
-  code: string;
+  code: ErrorCode;
   message: string;
   errors?: FieldErrors;
   headers?: Record<string, string>;
 }
 
 // Fastify's own error codes, renamed into the platform's vocabulary.
-const FASTIFY_CODES: Record<string, string> = {
+const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
@@ -54,41 +54,34 @@ export function toProblem(err: unknown): Problem {
     statusCode?: number;
   };
   if (Array.isArray(e.validation)) {
-    return {
-      status: 400,
-      code: 'VALIDATION',
-      message: 'invalid input',
-      errors: fieldErrors(e.validation, e.validationContext),
-    };
+    return problemOf('VALIDATION', 'invalid input', fieldErrors(e.validation, e.validationContext));
   }
   if (err instanceof SyntaxError && e.statusCode === 400) {
     // A JSON body that does not parse: Fastify's parser passes the SyntaxError on with status 400.
-    return { status: 400, code: 'INVALID_JSON', message: 'request body is not valid JSON' };
+    return problemOf('INVALID_JSON', 'request body is not valid JSON');
   }
   const code = typeof e.code === 'string' ? (FASTIFY_CODES[e.code] ?? e.code) : undefined;
-  const status = code === undefined ? undefined : statusOf(code);
-  if (code !== undefined && status !== undefined) {
-    return withoutUndefined({
-      status,
-      code,
-      message: status >= 500 ? publicMessage(status) : (e.message ?? code),
-      errors: status < 500 ? asFieldErrors(e.errors) : undefined,
-    });
+  if (code !== undefined && isErrorCode(code)) {
+    const status = STATUS_BY_CODE[code];
+    return status >= 500 ? problemOf(code) : problemOf(code, e.message ?? code, asFieldErrors(e.errors));
   }
-  if (isRefusedInput(err)) {
-    return { status: 400, code: 'VALIDATION', message: 'a value in the request cannot be stored' };
-  }
-  if (isDatabaseUnavailable(err)) {
-    return { status: 503, code: 'DATABASE_UNAVAILABLE', message: publicMessage(503) };
-  }
+  if (isRefusedInput(err)) return problemOf('VALIDATION', 'a value in the request cannot be stored');
+  if (isDatabaseUnavailable(err)) return problemOf('DATABASE_UNAVAILABLE');
+  // Any other client error (a plugin's, with a code of its own) is the client's fault all the same.
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return { status: e.statusCode, code: code ?? 'BAD_REQUEST', message: e.message ?? 'bad request' };
+    return problemOf('BAD_REQUEST', e.message ?? 'bad request');
   }
-  return { status: 500, code: 'INTERNAL_ERROR', message: publicMessage(500) };
+  return problemOf('INTERNAL_ERROR');
 }
 
-function publicMessage(status: number): string {
-  return status === 503 ? 'a dependency is unavailable; retry later' : 'internal server error';
+/**
+ * A problem with its code's status from `STATUS_BY_CODE`; without a message, a 5xx's generic one
+ * (the real error is logged, not shown).
+ */
+function problemOf(code: ErrorCode, message?: string, errors?: FieldErrors): Problem {
+  const status = STATUS_BY_CODE[code];
+  const text = message ?? (status === 503 ? 'a dependency is unavailable; retry later' : 'internal server error');
+  return errors === undefined ? { status, code, message: text } : { status, code, message: text, errors };
 }
 
 function asFieldErrors(value: unknown): FieldErrors | undefined {
@@ -164,13 +157,9 @@ const errorHandler: FastifyPluginAsync<ErrorHandlerOptions> = async (fastify, op
   });
 
   fastify.setNotFoundHandler((request, reply) => {
-    const problem: Problem = {
-      status: 404,
-      code: 'ROUTE_NOT_FOUND',
-      message: `route ${request.method} ${request.url.slice(0, 200)} not found`,
-    };
-    logProblem(request, null, problem);
-    return reply.code(404).send(errorEnvelope(request.id, problem.code, problem.message));
+    const notFound = problemOf('ROUTE_NOT_FOUND', `route ${request.method} ${request.url.slice(0, 200)} not found`);
+    logProblem(request, null, notFound);
+    return reply.code(notFound.status).send(errorEnvelope(request.id, notFound.code, notFound.message));
   });
 };
 

@@ -9,6 +9,8 @@ export const STATUS_BY_CODE = {
   INVALID_JSON: 400,
   INVALID_HEADER: 400,
   POSITION_NOT_IN_LOG: 400,
+  // a client error raised by a plugin with a code of its own
+  BAD_REQUEST: 400,
   // 401 missing or invalid token
   AUTH_TOKEN_MISSING: 401,
   AUTH_TOKEN_INVALID: 401,
@@ -55,9 +57,9 @@ export const STATUS_BY_CODE = {
 /** A code of `STATUS_BY_CODE`: `httpError('TYPO', …)` does not compile. */
 export type ErrorCode = keyof typeof STATUS_BY_CODE;
 
-/** The status of a code thrown by any layer (a domain or event-store error's `code`), if it is one of ours. */
-export function statusOf(code: string): number | undefined {
-  return Object.hasOwn(STATUS_BY_CODE, code) ? STATUS_BY_CODE[code as ErrorCode] : undefined;
+/** Whether a code thrown by any layer (a domain or event-store error's `code`) is one of ours. */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(STATUS_BY_CODE, code);
 }
 
 export interface HttpErrorOptions {

@@ -16,6 +16,7 @@ import {
   platform,
   STATUS_BY_CODE,
   success,
+  toProblem,
 } from '../src/index.ts';
 
 const Thing = Type.Object({ id: Type.Integer(), name: Type.String() });
@@ -102,4 +103,34 @@ t.test('error codes: one status each, and only known codes compile', async (t) =
   // @ts-expect-error 'TYPO' is not an error code: `pnpm typecheck` fails if this compiles.
   const typo = () => httpError('TYPO', 'x');
   t.type(typo, 'function');
+});
+
+t.test('every problem answers its code with the status the table gives it', async (t) => {
+  const thrown = [
+    httpError('RATE_LIMITED', 'x'),
+    Object.assign(new Error('x'), { validation: [], validationContext: 'body' }),
+    Object.assign(new SyntaxError('x'), { statusCode: 400 }),
+    Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }),
+    Object.assign(new Error('x'), { code: 'WRONG_EXPECTED_VERSION' }),
+    Object.assign(new Error('x'), { code: 'APPEND_QUEUE_FULL' }),
+    Object.assign(new Error('not ours'), { code: 'FST_SOME_PLUGIN', statusCode: 406 }),
+    new Error('boom'),
+  ];
+  const problems = thrown.map(toProblem);
+  for (const p of problems) t.equal(p.status, STATUS_BY_CODE[p.code], `${p.code}: ${p.status}`);
+  t.same(
+    problems.map((p) => p.code),
+    [
+      'RATE_LIMITED',
+      'VALIDATION',
+      'INVALID_JSON',
+      'BODY_TOO_LARGE',
+      'WRONG_EXPECTED_VERSION',
+      'APPEND_QUEUE_FULL',
+      'BAD_REQUEST',
+      'INTERNAL_ERROR',
+    ],
+  );
+  t.match(problems[6], { status: 400, message: 'not ours' }, "another plugin's client error is a 400 with its message");
+  t.equal(problems[5]?.message, 'a dependency is unavailable; retry later', 'a 5xx message stays generic');
 });
