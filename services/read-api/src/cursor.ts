@@ -38,6 +38,18 @@ export const isId: KeyCheck<number> = (v): v is number => Number.isSafeInteger(v
 export const isUuid: KeyCheck<string> = (v): v is string =>
   typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v);
 
+/** The key a list of checks accepts: the type each check guards, element by element. */
+type CheckedKey<Checks extends readonly KeyCheck<unknown>[]> = {
+  [I in keyof Checks]: Checks[I] extends KeyCheck<infer T> ? T : never;
+};
+
+function keyPasses<const Checks extends readonly KeyCheck<unknown>[]>(
+  key: readonly unknown[],
+  checks: Checks,
+): key is CheckedKey<Checks> {
+  return key.length === checks.length && checks.every((check, i) => check(key[i]));
+}
+
 /**
  * Decodes a cursor whose key passes the given checks, one per element, or throws 400 VALIDATION
  * naming the `cursor` parameter: a cursor is only ever one the API wrote.
@@ -47,18 +59,12 @@ export const isUuid: KeyCheck<string> = (v): v is string =>
 export function decodeCursor<const Checks extends readonly KeyCheck<unknown>[]>(
   token: string,
   checks: Checks,
-): Cursor<{ [I in keyof Checks]: Checks[I] extends KeyCheck<infer T> ? T : never }> {
-  const parsed = unpackCursor(token);
-  const valid =
-    parsed !== null &&
-    parsed.length === checks.length + 1 &&
-    (parsed[0] === 'o' || parsed[0] === 'n') &&
-    checks.every((check, i) => check(parsed[i + 1]));
-  if (!valid) {
+): Cursor<CheckedKey<Checks>> {
+  const [direction, ...key] = unpackCursor(token) ?? [];
+  if ((direction !== 'o' && direction !== 'n') || !keyPasses(key, checks)) {
     throw httpError('VALIDATION', 'invalid cursor', {
       errors: { 'querystring.cursor': ['is not a cursor from a next or previous link of this list'] },
     });
   }
-  const [direction, ...key] = parsed as [string, ...never[]];
-  return { direction: direction === 'o' ? 'older' : 'newer', key } as never;
+  return { direction: direction === 'o' ? 'older' : 'newer', key };
 }
