@@ -13,6 +13,7 @@ import {
   HttpError,
   httpError,
   JsonDocument,
+  noneMatch,
   platform,
   STATUS_BY_CODE,
   success,
@@ -133,4 +134,13 @@ t.test('every problem answers its code with the status the table gives it', asyn
   );
   t.match(problems[6], { status: 400, message: 'not ours' }, "another plugin's client error is a 400 with its message");
   t.equal(problems[5]?.message, 'a dependency is unavailable; retry later', 'a 5xx message stays generic');
+});
+
+t.test('If-None-Match: weak comparison, lists and *', async (t) => {
+  t.notOk(noneMatch(undefined, '"3"'), 'no header');
+  t.ok(noneMatch('"3"', '"3"'));
+  t.ok(noneMatch('W/"3"', '"3"'), 'weak tags match');
+  t.ok(noneMatch('"1", W/"3" ', '"3"'), 'any of a list');
+  t.ok(noneMatch('*', '"3"'), '* matches any representation');
+  t.notOk(noneMatch('"4", "33"', '"3"'));
 });

@@ -3,6 +3,9 @@ import { ForbiddenAccountError, narrowScope, type PageLink, type TenantScope } f
 import type { FastifyRequest } from 'fastify';
 import { accountForbidden } from './errors.ts';
 
+// The If-None-Match comparison both APIs share; the read API's modules import it from here.
+export { noneMatch } from '@publisher/platform';
+
 /** The `X-Read-Position` response header: the read models include every event up to it. */
 export const READ_POSITION_HEADER = 'x-read-position';
 
@@ -24,13 +27,6 @@ export function scopeFor(principal: Principal, accountId?: number): TenantScope 
     if (err instanceof ForbiddenAccountError) throw accountForbidden(err.account_id);
     throw err;
   }
-}
-
-/** RFC 9110 If-None-Match: weak comparison, `*` matches any current representation. */
-export function noneMatch(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
-  return header.split(',').some((t) => t.trim() === '*' || opaque(t) === etag);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { EventPosition, IdParams } from '@publisher/contracts';
-import { canRead, errorResponses, httpError, success, type Tenant } from '@publisher/platform';
+import { canRead, errorResponses, httpError, noneMatch, success, type Tenant } from '@publisher/platform';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
 import type { AggregateSpec } from '../handlers/aggregates.ts';
@@ -35,13 +35,6 @@ export interface RecordReadRoute<
   deps: Pick<CommandDeps<State>, 'store' | 'cache'>;
   /** False for a record that exists but is hidden from reads (a deleted publishing record): 404. */
   visible: (record: Existing) => boolean;
-}
-
-/** RFC 9110 If-None-Match: weak comparison, `*` matches any current representation. */
-function noneMatch(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
-  return header.split(',').some((t) => t.trim() === '*' || opaque(t) === etag);
 }
 
 /**
