@@ -8,9 +8,9 @@ export const API_PREFIX = '/api/v1/publisher';
 /**
  * Wraps `data` in the success envelope.
  * @example
- * return reply.code(201).send(success(request, record));
+ * return success(request, record);
  */
-export function success<T>(request: FastifyRequest, data: T, message?: string): SuccessEnvelopeOf<T> {
+export function success<T>(request: Pick<FastifyRequest, 'id'>, data: T, message?: string): SuccessEnvelopeOf<T> {
   return message === undefined
     ? { success: true, data, request_id: request.id }
     : { success: true, data, message, request_id: request.id };

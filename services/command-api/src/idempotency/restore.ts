@@ -1,6 +1,5 @@
 import type { EventStore } from '@publisher/event-store';
 import { success } from '@publisher/platform';
-import type { FastifyRequest } from 'fastify';
 import { deployments, publishingRecords } from '../handlers/aggregates.ts';
 
 /** A record a create response shows: which, and at which revision. */
@@ -45,7 +44,7 @@ export function createdRecords(
 export async function restoreResponseBody(store: EventStore, ref: ResponseRef): Promise<unknown> {
   const represented = await Promise.all(ref.records.map((record) => representAt(store, record)));
   const data = ref.shape === 'record' ? represented[0] : { records: represented };
-  return success({ id: ref.request_id } as FastifyRequest, data, ref.message);
+  return success({ id: ref.request_id }, data, ref.message);
 }
 
 async function representAt(store: EventStore, ref: RecordRef): Promise<unknown> {

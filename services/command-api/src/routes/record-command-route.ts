@@ -1,6 +1,14 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CommandHeaders, IdParams } from '@publisher/contracts';
-import { assertMayWrite, assertMayWriteRecord, errorResponses, httpError, type Tenant } from '@publisher/platform';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  assertMayWrite,
+  assertMayWriteRecord,
+  errorResponses,
+  httpError,
+  type Tenant,
+  type TypeBoxFastify,
+} from '@publisher/platform';
+import type { FastifyRequest, RawRequestDefaultExpression, RawServerDefault, RouteGenericInterface } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { AggregateSpec } from '../handlers/aggregates.ts';
 import { type CommandDeps, executeCommand } from '../handlers/command-handler.ts';
@@ -8,20 +16,39 @@ import { parseIfMatch } from '../if-match.ts';
 import { commandContext } from '../metadata.ts';
 import { COMMAND_ERRORS, commandResponse, emptyBodyAsObject, hasRequiredFields, sendResponse } from './responses.ts';
 
-export interface RecordCommandRoute<State extends { status: string }, Existing extends State & Tenant, Command, Event> {
+/**
+ * The body a route with this body schema hands its handler, as the TypeBox type provider derives it
+ * (`Static<Body>` for a concrete schema); inside a helper generic over the schema, the handler's
+ * `request.body` has this same type.
+ */
+export type ValidatedBody<Body extends TSchema> = FastifyRequest<
+  RouteGenericInterface,
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  { body: Body },
+  TypeBoxTypeProvider
+>['body'];
+
+export interface RecordCommandRoute<
+  State extends { status: string },
+  Existing extends State & Tenant,
+  Command,
+  Event,
+  Body extends TSchema,
+> {
   method: 'POST' | 'PATCH' | 'DELETE';
   /** Relative to the resource, e.g. `/:id/start`. */
   url: string;
   tags: string[];
   summary: string;
   /** Body schema; a schema without required fields lets the body be left out. None: no body. */
-  body?: TSchema;
+  body?: Body;
   /** Success envelope of the resource's representation. */
   response: TSchema;
   spec: AggregateSpec<State, Existing, Command, Event & { type: string; data: unknown }, unknown>;
   deps: CommandDeps<State>;
   /** The domain command for this (validated) body; may throw 400s of its own. */
-  toCommand: (body: never) => Command;
+  toCommand: (body: ValidatedBody<Body>) => Command;
   /** Envelope message on success. */
   message?: string;
 }
@@ -33,10 +60,13 @@ export interface RecordCommandRoute<State extends { status: string }, Existing e
  * @example
  * recordCommandRoute(fastify, { method: 'POST', url: '/:id/start', … toCommand: () => ({ type: 'StartDeployment', data: {} }) });
  */
-export function recordCommandRoute<State extends { status: string }, Existing extends State & Tenant, Command, Event>(
-  fastify: FastifyInstance,
-  route: RecordCommandRoute<State, Existing, Command, Event>,
-): void {
+export function recordCommandRoute<
+  State extends { status: string },
+  Existing extends State & Tenant,
+  Command,
+  Event,
+  Body extends TSchema,
+>(fastify: TypeBoxFastify, route: RecordCommandRoute<State, Existing, Command, Event, Body>): void {
   fastify.route({
     method: route.method,
     url: route.url,
@@ -50,14 +80,14 @@ export function recordCommandRoute<State extends { status: string }, Existing ex
       ...(route.body && { body: route.body }),
       response: { 200: route.response, ...errorResponses([...COMMAND_ERRORS, 404, 409, 412]) },
     },
-    handler: async (request: FastifyRequest, reply: FastifyReply) => {
+    handler: async (request, reply) => {
       assertMayWrite(request.principal);
-      const { id } = request.params as { id: string };
-      const command = route.toCommand(request.body as never);
+      const { id } = request.params;
+      const command = route.toCommand(request.body);
       const result = await executeCommand(route.deps, route.spec, {
         id,
         command,
-        ifMatch: parseIfMatch(request.headers['if-match'] as string | undefined),
+        ifMatch: parseIfMatch(request.headers['if-match']),
         ctx: commandContext(request),
         authorize: (record) =>
           assertMayWriteRecord(request.principal, record, () =>

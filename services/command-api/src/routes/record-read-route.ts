@@ -1,6 +1,13 @@
 import { EventPosition, IdParams } from '@publisher/contracts';
-import { canRead, errorResponses, httpError, noneMatch, success, type Tenant } from '@publisher/platform';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  canRead,
+  errorResponses,
+  httpError,
+  noneMatch,
+  success,
+  type Tenant,
+  type TypeBoxFastify,
+} from '@publisher/platform';
 import { type TSchema, Type } from 'typebox';
 import type { AggregateSpec } from '../handlers/aggregates.ts';
 import type { CommandDeps } from '../handlers/command-handler.ts';
@@ -52,7 +59,7 @@ export function recordReadRoute<
   Existing extends State & Tenant,
   Command,
   Event extends { type: string; data: unknown },
->(fastify: FastifyInstance, route: RecordReadRoute<State, Existing, Command, Event>): void {
+>(fastify: TypeBoxFastify, route: RecordReadRoute<State, Existing, Command, Event>): void {
   fastify.route({
     method: 'GET',
     url: '/:id',
@@ -68,17 +75,18 @@ export function recordReadRoute<
         ...errorResponses([...COMMAND_ERRORS, 404]),
       },
     },
-    handler: async (request: FastifyRequest, reply: FastifyReply) => {
-      const { id } = request.params as { id: string };
+    handler: async (request, reply) => {
+      const { id } = request.params;
       const found = await readAggregate(route.deps, route.spec, id);
       if (!found || !route.visible(found.record) || !canRead(request.principal, found.record)) {
         throw httpError('RECORD_NOT_FOUND', `${route.spec.label} ${id} not found`);
       }
       const etag = etagOf(found.revision);
       reply.header('etag', etag).header('cache-control', 'private, no-cache').header('x-position', found.position);
-      if (noneMatch(request.headers['if-none-match'] as string | undefined, etag)) {
-        // send(), not send(null): null is serialized to `null` and its Content-Length (4) sent with the bodiless 304.
-        return reply.code(304).send();
+      if (noneMatch(request.headers['if-none-match'], etag)) {
+        // No body at all: a returned null would be serialized to `null`, its Content-Length (4) sent with the 304.
+        reply.code(304);
+        return;
       }
       return reply.send(success(request, route.spec.represent(found.record, found.revision)));
     },

@@ -1,6 +1,5 @@
 import { CommandHeaders, IdParams, RedriveBody, RedriveResult, SuccessEnvelope } from '@publisher/contracts';
-import { errorResponses, success, type Tenant } from '@publisher/platform';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorResponses, success, type Tenant, type TypeBoxFastify } from '@publisher/platform';
 import type { TSchema } from 'typebox';
 import type { AggregateSpec } from '../handlers/aggregates.ts';
 import type { CommandDeps } from '../handlers/command-handler.ts';
@@ -33,7 +32,7 @@ export interface RedriveRoute<State extends { status: string }, Existing extends
  * redriveRoute(fastify, { url: '/:id/redeliver', action: 'redeliver', … });
  */
 export function redriveRoute<State extends { status: string }, Existing extends State & Tenant, Command, Event>(
-  fastify: FastifyInstance,
+  fastify: TypeBoxFastify,
   route: RedriveRoute<State, Existing, Command, Event>,
 ): void {
   const Response = SuccessEnvelope(RedriveResult(route.representation));
@@ -55,17 +54,17 @@ export function redriveRoute<State extends { status: string }, Existing extends 
         ...errorResponses([...COMMAND_ERRORS, 404, 409, 412]),
       },
     },
-    handler: async (request: FastifyRequest, reply: FastifyReply) => {
+    handler: async (request, reply) => {
       assertMayRedrive(request.principal, route.action);
-      const { id } = request.params as { id: string };
-      const body = request.body as RedriveBody;
+      const { id } = request.params;
+      const body = request.body;
       const dryRun = body.dry_run === true;
       const outcome = await runRedrive(route.deps, route.spec, {
         id,
         action: route.action,
         command: (replayId) => route.toCommand(body.reason, replayId),
         dryRun,
-        ifMatch: parseIfMatch(request.headers['if-match'] as string | undefined),
+        ifMatch: parseIfMatch(request.headers['if-match']),
         ctx: commandContext(request),
       });
       if (outcome.position !== null)

@@ -13,13 +13,12 @@ import {
 } from '@publisher/contracts';
 import type { DeploymentCommand } from '@publisher/domain';
 import { errorResponses } from '@publisher/platform';
-import type { FastifyReply } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { CommandApiDeps } from '../../deps.ts';
 import { deployments } from '../../handlers/aggregates.ts';
 import { deploySite } from '../../handlers/deploy-site.ts';
 import { assertJsonDepth } from '../../handlers/json-checks.ts';
-import { recordCommandRoute } from '../record-command-route.ts';
+import { recordCommandRoute, type ValidatedBody } from '../record-command-route.ts';
 import { recordReadRoute } from '../record-read-route.ts';
 import { redriveRoute, republishEffect } from '../redrive-route.ts';
 import { COMMAND_ERRORS } from '../responses.ts';
@@ -47,7 +46,7 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
         response: { 201: DeploymentResponse, ...errorResponses([...COMMAND_ERRORS, 409, 422]) },
       },
     },
-    async (request, reply) => deploySite(deps, request, reply as FastifyReply, request.body),
+    async (request, reply) => deploySite(deps, request, reply, request.body),
   );
 
   recordReadRoute(fastify, {
@@ -59,11 +58,11 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
     visible: () => true,
   });
 
-  const command = (
+  const command = <Body extends TSchema>(
     url: string,
     summary: string,
-    body: TSchema,
-    toCommand: (body: never) => DeploymentCommand,
+    body: Body,
+    toCommand: (body: ValidatedBody<Body>) => DeploymentCommand,
     method: 'POST' | 'PATCH' = 'POST',
   ) =>
     recordCommandRoute(fastify, {
@@ -82,7 +81,7 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
     '/:id',
     'Replace the metadata while pending (If-Match honoured)',
     UpdateDeploymentBody,
-    (b: UpdateDeploymentBody) => {
+    (b) => {
       assertJsonDepth([[b.metadata, 'metadata']]);
       return { type: 'UpdateDeployment', data: { metadata: b.metadata } };
     },
@@ -92,33 +91,24 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
     '/:id/cancel',
     'Cancel a pending deployment (pending → cancelled): it never runs, its version stays taken, its site is free again',
     CancelDeploymentBody,
-    (b: CancelDeploymentBody) => ({ type: 'CancelDeployment', data: { reason: b.reason ?? null } }),
+    (b) => ({ type: 'CancelDeployment', data: { reason: b.reason ?? null } }),
   );
   command('/:id/start', 'Start deploying (pending → deploying)', EmptyBody, () => ({
     type: 'StartDeployment',
     data: {},
   }));
-  command(
-    '/:id/succeed',
-    'Record a successful deployment (deploying → deployed)',
-    SucceedDeploymentBody,
-    (b: SucceedDeploymentBody) => ({ type: 'SucceedDeployment', data: { deployment_url: b.deployment_url } }),
-  );
-  command(
-    '/:id/fail',
-    'Record a failed deployment (pending | deploying → failed)',
-    FailDeploymentBody,
-    (b: FailDeploymentBody) => ({
-      type: 'FailDeployment',
-      data: { error: b.error },
-    }),
-  );
-  command(
-    '/:id/rollback',
-    'Roll back a deployed version (deployed → rolled_back)',
-    RollbackDeploymentBody,
-    (b: RollbackDeploymentBody) => ({ type: 'RollBackDeployment', data: { reason: b.reason ?? null } }),
-  );
+  command('/:id/succeed', 'Record a successful deployment (deploying → deployed)', SucceedDeploymentBody, (b) => ({
+    type: 'SucceedDeployment',
+    data: { deployment_url: b.deployment_url },
+  }));
+  command('/:id/fail', 'Record a failed deployment (pending | deploying → failed)', FailDeploymentBody, (b) => ({
+    type: 'FailDeployment',
+    data: { error: b.error },
+  }));
+  command('/:id/rollback', 'Roll back a deployed version (deployed → rolled_back)', RollbackDeploymentBody, (b) => ({
+    type: 'RollBackDeployment',
+    data: { reason: b.reason ?? null },
+  }));
 
   // Re-drive (support): recorded in the deployment's stream; see ../redrive-route.ts for roles.
   redriveRoute(fastify, {

@@ -11,7 +11,6 @@ import {
 } from '@publisher/contracts';
 import type { PublishingRecordCommand } from '@publisher/domain';
 import { API_PREFIX, accountForCreate, assertMayCreate, errorResponses } from '@publisher/platform';
-import type { FastifyReply } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { CommandApiDeps } from '../../deps.ts';
 import { publishingRecords } from '../../handlers/aggregates.ts';
@@ -20,7 +19,7 @@ import { assertDestinationConfigs, assertJsonDepth } from '../../handlers/json-c
 import { idempotent } from '../../idempotency/idempotent.ts';
 import { createdRecords } from '../../idempotency/restore.ts';
 import { commandContext } from '../../metadata.ts';
-import { recordCommandRoute } from '../record-command-route.ts';
+import { recordCommandRoute, type ValidatedBody } from '../record-command-route.ts';
 import { recordReadRoute } from '../record-read-route.ts';
 import { redriveRoute, republishEffect } from '../redrive-route.ts';
 import { COMMAND_ERRORS, commandResponse } from '../responses.ts';
@@ -59,7 +58,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
       assertDestinationConfigs([[body.destination_config, 'destination_config']], deps.destinationPolicy);
       await deps.sites.assertSiteOfAccount(account_id, body.site_id);
       const ctx = commandContext(request);
-      return idempotent(request, reply as FastifyReply, deps.idempotency, async ({ id, recovering }) => {
+      return idempotent(request, reply, deps.idempotency, async ({ id, recovering }) => {
         const [created] = await createPublishingRecords(
           { store: deps.store, cache: deps.recordCache, now: deps.now },
           ctx,
@@ -98,12 +97,12 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
     visible: (record) => !record.deleted,
   });
 
-  const command = (
+  const command = <Body extends TSchema>(
     method: 'POST' | 'PATCH' | 'DELETE',
     url: string,
     summary: string,
-    body: TSchema | undefined,
-    toCommand: (body: never) => PublishingRecordCommand,
+    body: Body | undefined,
+    toCommand: (body: ValidatedBody<Body>) => PublishingRecordCommand,
     message?: string,
   ) =>
     recordCommandRoute(fastify, {
@@ -128,21 +127,15 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
     '/:id/succeed',
     'Record a successful publish (publishing → published)',
     SucceedPublishingBody,
-    (b: SucceedPublishingBody) => ({
+    (b) => ({
       type: 'SucceedPublishing',
       data: { external_url: b.external_url, external_id: b.external_id ?? null },
     }),
   );
-  command(
-    'POST',
-    '/:id/fail',
-    'Record a failed attempt (publishing → failed)',
-    FailPublishingBody,
-    (b: FailPublishingBody) => ({
-      type: 'FailPublishing',
-      data: { error: b.error },
-    }),
-  );
+  command('POST', '/:id/fail', 'Record a failed attempt (publishing → failed)', FailPublishingBody, (b) => ({
+    type: 'FailPublishing',
+    data: { error: b.error },
+  }));
   command('POST', '/:id/retry', 'Retry a failed record (failed → pending)', EmptyBody, () => ({
     type: 'RetryPublishing',
     data: {},
@@ -152,7 +145,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
     '/:id',
     'Change destination, destination_config or metadata while pending',
     UpdatePublishingRecordBody,
-    (b: UpdatePublishingRecordBody) => {
+    (b) => {
       assertJsonDepth([
         [b.destination_config, 'destination_config'],
         [b.metadata, 'metadata'],

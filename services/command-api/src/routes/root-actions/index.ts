@@ -9,7 +9,6 @@ import {
 } from '@publisher/contracts';
 import { comparePositions } from '@publisher/event-store';
 import { accountForCreate, assertMayCreate, errorResponses } from '@publisher/platform';
-import type { FastifyReply } from 'fastify';
 import type { CommandApiDeps } from '../../deps.ts';
 import { publishingRecords } from '../../handlers/aggregates.ts';
 import { createPublishingRecords } from '../../handlers/create-publishing-records.ts';
@@ -48,7 +47,7 @@ const rootActionRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
       );
       await deps.sites.assertSiteOfAccount(account_id, body.site_id);
       const ctx = commandContext(request);
-      return idempotent(request, reply as FastifyReply, deps.idempotency, async ({ id, recovering }) => {
+      return idempotent(request, reply, deps.idempotency, async ({ id, recovering }) => {
         const created = await createPublishingRecords(
           { store: deps.store, cache: deps.recordCache, now: deps.now },
           ctx,
@@ -86,7 +85,7 @@ const rootActionRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
         response: { 201: SuccessEnvelope(DeploymentRepresentation), ...errorResponses([...COMMAND_ERRORS, 409, 422]) },
       },
     },
-    async (request, reply) => deploySite(deps, request, reply as FastifyReply, request.body),
+    async (request, reply) => deploySite(deps, request, reply, request.body),
   );
 };
 
