@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { deterministicUuid } from '@publisher/domain';
 import { HttpError, newId } from '@publisher/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { sendResponse } from '../routes/responses.ts';
 import type { IdempotencyStore, StoredResponse } from './store.ts';
 
 // Namespace of ids derived from Idempotency-Keys; changing it would break recovery of old keys.
@@ -52,25 +51,30 @@ function idempotencyScope(request: FastifyRequest): number {
  * Runs a create under the request's `Idempotency-Key`, if any: the same key and body replay the
  * original response (with `Idempotent-Replayed: true`), the same key with another body is a 422,
  * and a key whose first request is still running is a 409. Only successful responses are kept;
- * a failed command releases the key so the client can retry it.
+ * a failed command releases the key so the client can retry it. Sets the response's status and
+ * headers on `reply` and returns its body, for the route to return (its response schema serializes it).
  * @example
  * return idempotent(request, reply, store, async ({ id }) => ({ status: 201, body, headers }));
  */
-export async function idempotent(
+export async function idempotent<Body>(
   request: FastifyRequest,
   reply: FastifyReply,
   store: IdempotencyStore,
-  execute: (execution: Execution) => Promise<StoredResponse>,
-): Promise<FastifyReply> {
+  execute: (execution: Execution) => Promise<StoredResponse<Body>>,
+): Promise<Body> {
+  const answer = (response: StoredResponse<Body>): Body => {
+    reply.code(response.status).headers(response.headers);
+    return response.body;
+  };
   const key = request.headers['idempotency-key'];
-  if (typeof key !== 'string') {
-    return sendResponse(reply, await execute({ id: newId, recovering: false, keyed: false }));
-  }
+  if (typeof key !== 'string') return answer(await execute({ id: newId, recovering: false, keyed: false }));
   const accountId = idempotencyScope(request);
   const claim = await store.claim(accountId, key, requestHash(request));
   switch (claim.kind) {
     case 'replay':
-      return sendResponse(reply.header('idempotent-replayed', 'true'), claim.response);
+      reply.header('idempotent-replayed', 'true');
+      // The stored body is what this route answered the first time: the request hash covers the route.
+      return answer(claim.response as StoredResponse<Body>);
     case 'mismatch':
       throw new HttpError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
     case 'in_progress':
@@ -86,7 +90,7 @@ export async function idempotent(
   }
   const derive = (purpose: string, n = 0) =>
     deterministicUuid(IDEMPOTENCY_NAMESPACE, `${accountId}\n${key}\n${claim.nonce}\n${purpose}\n${n}`);
-  let response: StoredResponse;
+  let response: StoredResponse<Body>;
   try {
     response = await execute({ id: derive, recovering: claim.recovering, keyed: true });
   } catch (err) {
@@ -101,5 +105,5 @@ export async function idempotent(
     // The command succeeded; the key stays claimed until its lease ends, then a repeat recovers it.
     request.log.warn({ err }, 'idempotency response not stored');
   }
-  return sendResponse(reply, response);
+  return answer(response);
 }

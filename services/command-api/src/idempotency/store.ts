@@ -5,9 +5,9 @@ import { COMMAND_API_SCHEMA } from './schema.ts';
 const TABLE = `${COMMAND_API_SCHEMA}.idempotency_keys`;
 
 /** A response worth replaying. */
-export interface StoredResponse {
+export interface StoredResponse<Body = unknown> {
   status: number;
-  body: unknown;
+  body: Body;
   headers: Record<string, string>;
   /**
    * The records the body shows (creates set it): a body larger than `maxResponseBytes` is then

@@ -14,7 +14,7 @@ import type { AggregateSpec } from '../handlers/aggregates.ts';
 import { type CommandDeps, executeCommand } from '../handlers/command-handler.ts';
 import { parseIfMatch } from '../if-match.ts';
 import { commandContext } from '../metadata.ts';
-import { COMMAND_ERRORS, commandResponse, emptyBodyAsObject, hasRequiredFields, sendResponse } from './responses.ts';
+import { COMMAND_ERRORS, commandResponse, emptyBodyAsObject, hasRequiredFields } from './responses.ts';
 
 /**
  * The body a route with this body schema hands its handler, as the TypeBox type provider derives it
@@ -95,7 +95,9 @@ export function recordCommandRoute<
           ),
       });
       const data = route.spec.represent(result.record, result.revision);
-      return sendResponse(reply, commandResponse(request, 200, data, result, { message: route.message }));
+      const { headers, body } = commandResponse(request, 200, data, result, { message: route.message });
+      reply.headers(headers);
+      return body;
     },
   });
 }

@@ -88,7 +88,7 @@ export function recordReadRoute<
         reply.code(304);
         return;
       }
-      return reply.send(success(request, route.spec.represent(found.record, found.revision)));
+      return success(request, route.spec.represent(found.record, found.revision));
     },
   });
 }

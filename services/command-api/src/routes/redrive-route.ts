@@ -67,18 +67,17 @@ export function redriveRoute<State extends { status: string }, Existing extends 
         ifMatch: parseIfMatch(request.headers['if-match']),
         ctx: commandContext(request),
       });
+      reply.code(dryRun ? 200 : 202);
       if (outcome.position !== null)
         reply.header('etag', etagOf(outcome.revision)).header('x-position', outcome.position);
-      return reply.code(dryRun ? 200 : 202).send(
-        success(request, {
-          dry_run: dryRun,
-          action: route.action,
-          effect: route.effect(outcome, dryRun),
-          event: outcome.event,
-          record: route.spec.represent(outcome.record, outcome.revision),
-          ...(outcome.replay && { replay: outcome.replay }),
-        }),
-      );
+      return success(request, {
+        dry_run: dryRun,
+        action: route.action,
+        effect: route.effect(outcome, dryRun),
+        event: outcome.event,
+        record: route.spec.represent(outcome.record, outcome.revision),
+        ...(outcome.replay && { replay: outcome.replay }),
+      });
     },
   });
 }

@@ -1,6 +1,7 @@
+import type { SuccessEnvelopeOf } from '@publisher/contracts';
 import type { Position } from '@publisher/event-store';
 import { success } from '@publisher/platform';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { StoredResponse } from '../idempotency/store.ts';
 import { etagOf } from '../if-match.ts';
 
@@ -16,15 +17,15 @@ export const COMMAND_ERRORS = [400, 401, 403, 413, 415, 429, 503] as const;
  * A command's response: the record after it in the success envelope, `ETag` = its revision,
  * `X-Position` = the position of its last event, `Location` on creates.
  * @example
- * return commandResponse(request, 200, representation, result);
+ * const { status, headers, body } = commandResponse(request, 200, representation, result);
  */
-export function commandResponse(
+export function commandResponse<T>(
   request: FastifyRequest,
   status: number,
-  data: unknown,
+  data: T,
   result: { revision: number | null; position: Position },
   options: { location?: string; message?: string } = {},
-): StoredResponse {
+): StoredResponse<SuccessEnvelopeOf<T>> {
   const headers: Record<string, string> = { 'x-position': result.position };
   if (result.revision !== null) headers.etag = etagOf(result.revision);
   if (options.location) headers.location = options.location;
@@ -34,11 +35,6 @@ export function commandResponse(
 /** `preValidation` hook for commands without input: an absent body counts as `{}`. */
 export async function emptyBodyAsObject(request: FastifyRequest): Promise<void> {
   if (request.body === undefined || request.body === null) request.body = {};
-}
-
-/** Sends a prepared response (status, headers, body). */
-export function sendResponse(reply: FastifyReply, response: StoredResponse): FastifyReply {
-  return reply.code(response.status).headers(response.headers).send(response.body);
 }
 
 /** True when an object schema lists required fields (such a body cannot be left out). */
