@@ -22,7 +22,7 @@ export async function deploySite(
   request: FastifyRequest,
   reply: FastifyReply,
   body: CreateDeploymentBody,
-): Promise<FastifyReply> {
+) {
   assertMayCreate(request.principal, body.site_id);
   const account_id = accountForCreate(request.principal, body.account_id);
   assertJsonDepth([[body.metadata, 'metadata']]);
