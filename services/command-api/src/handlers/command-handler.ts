@@ -1,10 +1,10 @@
 import { type BackoffPolicy, backoffDelay, sleep } from '@publisher/coordination';
+import type { RecordAggregate } from '@publisher/domain';
 import { isDomainError } from '@publisher/domain';
 import { type EventStore, isWrongExpectedVersion, type NewEvent, type Position } from '@publisher/event-store';
 import { HttpError, httpError, newId } from '@publisher/platform';
 import { type IfMatch, ifMatchSatisfied } from '../if-match.ts';
 import { type CommandContext, eventMetadata } from '../metadata.ts';
-import type { AggregateSpec } from './aggregates.ts';
 import type { StateCache } from './state-cache.ts';
 
 /** A lost append race retries after a jittered pause, so this round's racers do not collide again in lockstep. */
@@ -49,11 +49,11 @@ interface Loaded<State> {
 /**
  * Loads a stream and folds it; `revision` -1 and `position` null for a stream without events.
  * @example
- * const { state, revision } = await loadAggregate(store, publishingRecords, id);
+ * const { state, revision } = await loadAggregate(store, publishingRecordAggregate, id);
  */
 export async function loadAggregate<State extends { status: string }, Event extends { type: string }>(
   store: EventStore,
-  spec: Pick<AggregateSpec<State, State, unknown, Event, unknown>, 'stream' | 'initial' | 'evolve'>,
+  spec: Pick<RecordAggregate<State, State, unknown, Event, unknown>, 'stream' | 'initial' | 'evolve'>,
   id: string,
 ): Promise<{ state: State; revision: number; position: Position | null }> {
   const events = await store.readStream(spec.stream(id));
@@ -72,7 +72,7 @@ export async function loadAggregate<State extends { status: string }, Event exte
  *   `maxAttempts` times, so a legal command survives a race and an illegal one still gets its 409.
  *
  * @example
- * const result = await executeCommand(deps, publishingRecords, {
+ * const result = await executeCommand(deps, publishingRecordAggregate, {
  *   id, command: { type: 'StartPublishing', data: {} }, ifMatch: null, ctx, authorize,
  * });
  */
@@ -83,7 +83,7 @@ export async function executeCommand<
   Event extends { type: string; data: unknown },
 >(
   deps: CommandDeps<State>,
-  spec: AggregateSpec<State, Existing, Command, Event, unknown>,
+  spec: RecordAggregate<State, Existing, Command, Event, unknown>,
   input: CommandInput<State, Existing, Command>,
 ): Promise<ExecutedCommand<Existing>> {
   const stream = spec.stream(input.id);

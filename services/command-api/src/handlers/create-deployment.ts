@@ -5,6 +5,7 @@ import {
   type DeploymentState,
   type DeploymentVersionReserved,
   decideReserveDeployment,
+  deploymentAggregate,
   deploymentCreatedEventId,
   deploymentCreatedFromReservation,
   foldSiteDeployments,
@@ -15,7 +16,6 @@ import {
 import { type EventStore, isWrongExpectedVersion, type Position } from '@publisher/event-store';
 import { HttpError } from '@publisher/platform';
 import { type CommandContext, eventMetadata } from '../metadata.ts';
-import { deployments } from './aggregates.ts';
 import { CONFLICT_BACKOFF, type CommandResult, loadAggregate } from './command-handler.ts';
 import { readAggregate, readCreated } from './read-aggregate.ts';
 import type { StateCache } from './state-cache.ts';
@@ -66,7 +66,7 @@ export async function createDeployment(
 
   // A repeated Idempotency-Key: the deployment may already exist from the first attempt.
   if (input.keyed) {
-    const existing = await readAggregate(deps, deployments, input.deployment_id);
+    const existing = await readAggregate(deps, deploymentAggregate, input.deployment_id);
     if (existing) return existing;
   }
 
@@ -80,7 +80,7 @@ export async function createDeployment(
     if (last?.deployment_id === input.deployment_id) {
       // Our own reservation from an attempt that stopped before creating the deployment.
       await repairDeployment(deps, ctx, last);
-      return readCreated(deps, deployments, input.deployment_id);
+      return readCreated(deps, deploymentAggregate, input.deployment_id);
     }
     const lastStatus = last ? await statusOf(deps, ctx, last) : null;
 
@@ -122,11 +122,11 @@ export async function createDeployment(
       continue;
     }
     const position = await repairDeployment(deps, ctx, reserved.data);
-    const record = deployments.evolve(
-      deployments.initial,
+    const record = deploymentAggregate.evolve(
+      deploymentAggregate.initial,
       deploymentCreatedFromReservation(reserved.data),
     ) as Deployment;
-    deps.cache.set(deployments.stream(record.id), { state: record, revision: 0 });
+    deps.cache.set(deploymentAggregate.stream(record.id), { state: record, revision: 0 });
     return { record, revision: 0, position };
   }
 }
@@ -137,8 +137,8 @@ async function statusOf(
   ctx: CommandContext,
   last: DeploymentReservation,
 ): Promise<LastDeploymentStatus> {
-  const { state } = await loadAggregate(deps.store, deployments, last.deployment_id);
-  if (deployments.exists(state)) return state.status;
+  const { state } = await loadAggregate(deps.store, deploymentAggregate, last.deployment_id);
+  if (deploymentAggregate.exists(state)) return state.status;
   await repairDeployment(deps, ctx, last);
   return 'missing';
 }
@@ -159,7 +159,7 @@ async function repairDeployment(
     reservation.at,
   );
   const appended = await deps.store.append(
-    deployments.stream(reservation.deployment_id),
+    deploymentAggregate.stream(reservation.deployment_id),
     [{ id: deploymentCreatedEventId(reservation), type: created.type, data: created.data, metadata }],
     'no_stream',
   );

@@ -1,7 +1,7 @@
 import type { PublishingRecord, PublishingRecordState } from '@publisher/domain';
+import { publishingRecordAggregate } from '@publisher/domain';
 import type { EventStore } from '@publisher/event-store';
 import { type CommandContext, eventMetadata } from '../metadata.ts';
-import { publishingRecords } from './aggregates.ts';
 import type { CommandResult } from './command-handler.ts';
 import { readCreated } from './read-aggregate.ts';
 import type { StateCache } from './state-cache.ts';
@@ -56,7 +56,7 @@ async function createOne(
   recovering: boolean,
 ): Promise<CommandResult<PublishingRecord>> {
   const account_id = item.account_id;
-  const [event] = publishingRecords.decide(
+  const [event] = publishingRecordAggregate.decide(
     {
       type: 'CreatePublishingRecord',
       data: {
@@ -70,19 +70,19 @@ async function createOne(
         metadata: item.metadata,
       },
     },
-    publishingRecords.initial,
+    publishingRecordAggregate.initial,
     { at },
   );
   if (!event) throw new Error('CreatePublishingRecord decided no event');
-  const stream = publishingRecords.stream(item.record_id);
+  const stream = publishingRecordAggregate.stream(item.record_id);
   const metadata = eventMetadata(ctx, { account_id, site_id: item.site_id, sector_id: item.sector_id }, at);
   const appended = await deps.store.append(
     stream,
     [{ id: item.event_id, type: event.type, data: event.data, metadata }],
     'no_stream',
   );
-  if (recovering) return readCreated(deps, publishingRecords, item.record_id);
-  const record = publishingRecords.evolve(publishingRecords.initial, event) as PublishingRecord;
+  if (recovering) return readCreated(deps, publishingRecordAggregate, item.record_id);
+  const record = publishingRecordAggregate.evolve(publishingRecordAggregate.initial, event) as PublishingRecord;
   deps.cache.set(stream, { state: record, revision: appended.next_revision });
   return { record, revision: appended.next_revision, position: appended.position };
 }

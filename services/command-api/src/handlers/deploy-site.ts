@@ -1,4 +1,5 @@
 import type { CreateDeploymentBody } from '@publisher/contracts';
+import { deploymentAggregate } from '@publisher/domain';
 import { API_PREFIX, accountForCreate, assertMayCreate } from '@publisher/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CommandApiDeps } from '../deps.ts';
@@ -6,7 +7,6 @@ import { idempotent } from '../idempotency/idempotent.ts';
 import { createdRecords } from '../idempotency/restore.ts';
 import { commandContext } from '../metadata.ts';
 import { commandResponse } from '../routes/responses.ts';
-import { deployments } from './aggregates.ts';
 import { createDeployment } from './create-deployment.ts';
 import { assertJsonDepth } from './json-checks.ts';
 
@@ -43,7 +43,7 @@ export async function deploySite(
       },
     );
     return {
-      ...commandResponse(request, 201, deployments.represent(created.record, created.revision), created, {
+      ...commandResponse(request, 201, deploymentAggregate.represent(created.record, created.revision), created, {
         location: `${API_PREFIX}/deployments/${created.record.id}`,
       }),
       records: createdRecords('record', 'deployment', [created]),

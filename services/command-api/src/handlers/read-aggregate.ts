@@ -1,5 +1,5 @@
+import type { RecordAggregate } from '@publisher/domain';
 import type { Position } from '@publisher/event-store';
-import type { AggregateSpec } from './aggregates.ts';
 import { type CommandDeps, loadAggregate } from './command-handler.ts';
 
 /** An existing record as the event store holds it now. */
@@ -24,7 +24,7 @@ export async function readAggregate<
   Event extends { type: string; data: unknown },
 >(
   deps: Pick<CommandDeps<State>, 'store' | 'cache'>,
-  spec: AggregateSpec<State, Existing, Command, Event, unknown>,
+  spec: RecordAggregate<State, Existing, Command, Event, unknown>,
   id: string,
 ): Promise<ReadRecord<Existing> | null> {
   const { state, revision, position } = await loadAggregate(deps.store, spec, id);
@@ -41,7 +41,7 @@ export async function readCreated<
   Event extends { type: string; data: unknown },
 >(
   deps: Pick<CommandDeps<State>, 'store' | 'cache'>,
-  spec: AggregateSpec<State, Existing, Command, Event, unknown>,
+  spec: RecordAggregate<State, Existing, Command, Event, unknown>,
   id: string,
 ): Promise<ReadRecord<Existing>> {
   const found = await readAggregate(deps, spec, id);

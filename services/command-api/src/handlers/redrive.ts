@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { ReplayedEvent } from '@publisher/contracts';
+import type { RecordAggregate } from '@publisher/domain';
 import { republishRequestEventTypes } from '@publisher/domain';
 import type { Position } from '@publisher/event-store';
 import { canRead, canReadAnyAccount, canWrite, httpError, type Principal, type Tenant } from '@publisher/platform';
 import { type IfMatch, ifMatchSatisfied } from '../if-match.ts';
 import type { CommandContext } from '../metadata.ts';
-import type { AggregateSpec } from './aggregates.ts';
 import { type CommandDeps, executeCommand, loadAggregate } from './command-handler.ts';
 
 /*
@@ -63,7 +63,7 @@ export interface RedriveOutcome<Existing> {
  * Runs (or, with `dryRun`, previews) a re-drive on one record. A dry run reads the stream afresh,
  * applies the same checks and decider, and returns what would be appended, without appending.
  * @example
- * const out = await runRedrive(deps, publishingRecords, { id, action: 'redeliver', command: () => cmd, dryRun, ifMatch, ctx });
+ * const out = await runRedrive(deps, publishingRecordAggregate, { id, action: 'redeliver', command: () => cmd, dryRun, ifMatch, ctx });
  */
 export async function runRedrive<
   State extends { status: string },
@@ -72,7 +72,7 @@ export async function runRedrive<
   Event extends { type: string; data: unknown },
 >(
   deps: CommandDeps<State>,
-  spec: AggregateSpec<State, Existing, Command, Event, unknown>,
+  spec: RecordAggregate<State, Existing, Command, Event, unknown>,
   input: RedriveInput<Command>,
 ): Promise<RedriveOutcome<Existing>> {
   const notFound = () => httpError('RECORD_NOT_FOUND', `${spec.label} ${input.id} not found`);

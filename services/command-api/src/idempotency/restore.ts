@@ -1,6 +1,6 @@
+import { deploymentAggregate, publishingRecordAggregate, type RecordAggregate } from '@publisher/domain';
 import type { EventStore } from '@publisher/event-store';
 import { success } from '@publisher/platform';
-import { deployments, publishingRecords } from '../handlers/aggregates.ts';
 
 /** A record a create response shows: which, and at which revision. */
 export interface RecordRef {
@@ -47,20 +47,23 @@ export async function restoreResponseBody(store: EventStore, ref: ResponseRef): 
   return success({ id: ref.request_id }, data, ref.message);
 }
 
-async function representAt(store: EventStore, ref: RecordRef): Promise<unknown> {
-  const spec = ref.aggregate === 'deployment' ? deployments : publishingRecords;
-  const events = await store.readStream(spec.stream(ref.id), { from: 'start', limit: ref.revision + 1 });
-  // One fold loop for both aggregate types: `spec` is one of the two, each with its own event union.
-  const fold = spec as unknown as {
-    initial: unknown;
-    evolve: (state: unknown, event: unknown) => unknown;
-    exists: (state: unknown) => boolean;
-    represent: (state: unknown, revision: number) => unknown;
-  };
-  let state = fold.initial;
-  for (const e of events) state = fold.evolve(state, { type: e.type, data: e.data });
-  if (events.length !== ref.revision + 1 || !fold.exists(state)) {
+function representAt(store: EventStore, ref: RecordRef): Promise<unknown> {
+  return ref.aggregate === 'deployment'
+    ? representFolded(store, deploymentAggregate, ref)
+    : representFolded(store, publishingRecordAggregate, ref);
+}
+
+async function representFolded<State extends { status: string }, Existing extends State, Representation>(
+  store: EventStore,
+  // biome-ignore lint/suspicious/noExplicitAny: a restore folds and represents; it never decides.
+  aggregate: RecordAggregate<State, Existing, any, any, Representation>,
+  ref: RecordRef,
+): Promise<Representation> {
+  const events = await store.readStream(aggregate.stream(ref.id), { from: 'start', limit: ref.revision + 1 });
+  let state = aggregate.initial;
+  for (const e of events) if (aggregate.isEvent(e)) state = aggregate.evolve(state, e);
+  if (events.length !== ref.revision + 1 || !aggregate.exists(state)) {
     throw new Error(`${ref.aggregate} ${ref.id} has no revision ${ref.revision} to restore a response from`);
   }
-  return fold.represent(state, ref.revision);
+  return aggregate.represent(state, ref.revision);
 }

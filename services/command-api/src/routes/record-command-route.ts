@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CommandHeaders, IdParams } from '@publisher/contracts';
+import type { RecordAggregate } from '@publisher/domain';
 import {
   assertMayWrite,
   assertMayWriteRecord,
@@ -10,7 +11,6 @@ import {
 } from '@publisher/platform';
 import type { FastifyRequest, RawRequestDefaultExpression, RawServerDefault, RouteGenericInterface } from 'fastify';
 import type { TSchema } from 'typebox';
-import type { AggregateSpec } from '../handlers/aggregates.ts';
 import { type CommandDeps, executeCommand } from '../handlers/command-handler.ts';
 import { parseIfMatch } from '../if-match.ts';
 import { commandContext } from '../metadata.ts';
@@ -45,7 +45,7 @@ export interface RecordCommandRoute<
   body?: Body;
   /** Success envelope of the resource's representation. */
   response: TSchema;
-  spec: AggregateSpec<State, Existing, Command, Event & { type: string; data: unknown }, unknown>;
+  spec: RecordAggregate<State, Existing, Command, Event & { type: string; data: unknown }, unknown>;
   deps: CommandDeps<State>;
   /** The domain command for this (validated) body; may throw 400s of its own. */
   toCommand: (body: ValidatedBody<Body>) => Command;

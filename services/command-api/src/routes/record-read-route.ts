@@ -1,4 +1,5 @@
 import { EventPosition, IdParams } from '@publisher/contracts';
+import type { RecordAggregate } from '@publisher/domain';
 import {
   canRead,
   errorResponses,
@@ -9,7 +10,6 @@ import {
   type TypeBoxFastify,
 } from '@publisher/platform';
 import { type TSchema, Type } from 'typebox';
-import type { AggregateSpec } from '../handlers/aggregates.ts';
 import type { CommandDeps } from '../handlers/command-handler.ts';
 import { readAggregate } from '../handlers/read-aggregate.ts';
 import { etagOf } from '../if-match.ts';
@@ -38,7 +38,7 @@ export interface RecordReadRoute<
   summary: string;
   /** Success envelope of the resource's representation. */
   response: TSchema;
-  spec: AggregateSpec<State, Existing, Command, Event, unknown>;
+  spec: RecordAggregate<State, Existing, Command, Event, unknown>;
   deps: Pick<CommandDeps<State>, 'store' | 'cache'>;
   /** False for a record that exists but is hidden from reads (a deleted publishing record): 404. */
   visible: (record: Existing) => boolean;
@@ -52,7 +52,7 @@ export interface RecordReadRoute<
  * may not read is a 404, as is a deleted one. `ETag` = revision, `If-None-Match` → 304,
  * `X-Position` = the position of the record's last event.
  * @example
- * recordReadRoute(fastify, { tags, summary, response, spec: deployments, deps, visible: () => true });
+ * recordReadRoute(fastify, { tags, summary, response, spec: deploymentAggregate, deps, visible: () => true });
  */
 export function recordReadRoute<
   State extends { status: string },

@@ -1,7 +1,7 @@
 import { CommandHeaders, IdParams, RedriveBody, RedriveResult, SuccessEnvelope } from '@publisher/contracts';
+import type { RecordAggregate } from '@publisher/domain';
 import { errorResponses, success, type Tenant, type TypeBoxFastify } from '@publisher/platform';
 import type { TSchema } from 'typebox';
-import type { AggregateSpec } from '../handlers/aggregates.ts';
 import type { CommandDeps } from '../handlers/command-handler.ts';
 import { assertMayRedrive, type RedriveAction, type RedriveOutcome, runRedrive } from '../handlers/redrive.ts';
 import { etagOf, parseIfMatch } from '../if-match.ts';
@@ -16,7 +16,7 @@ export interface RedriveRoute<State extends { status: string }, Existing extends
   summary: string;
   /** The resource's representation (the result carries the record after the re-drive). */
   representation: TSchema;
-  spec: AggregateSpec<State, Existing, Command, Event & { type: string; data: unknown }, unknown>;
+  spec: RecordAggregate<State, Existing, Command, Event & { type: string; data: unknown }, unknown>;
   deps: CommandDeps<State>;
   /** The domain command for a reason (and, for a republish, the replay id it carries). */
   toCommand: (reason: string, replayId: string) => Command;

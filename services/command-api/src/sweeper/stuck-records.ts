@@ -14,10 +14,10 @@
  */
 import { advisoryUnlock, tryAdvisoryLock } from '@publisher/coordination';
 import type { PublishingRecordState } from '@publisher/domain';
+import { publishingRecordAggregate } from '@publisher/domain';
 import type { Principal } from '@publisher/platform';
 import { READ_MODEL_SCHEMA } from '@publisher/read-model';
 import type pg from 'pg';
-import { publishingRecords } from '../handlers/aggregates.ts';
 import { type CommandDeps, executeCommand } from '../handlers/command-handler.ts';
 
 /** The advisory lock of the sweep. */
@@ -142,7 +142,7 @@ export function createStuckRecordSweeper(options: StuckRecordSweeperOptions): St
       `${formatDuration(options.timeoutMs)} (PUBLISHING_TIMEOUT); the worker may have stopped. Retry to ` +
       'publish again (the destination may already have received it).';
     try {
-      await executeCommand(options.deps, publishingRecords, {
+      await executeCommand(options.deps, publishingRecordAggregate, {
         id: row.id,
         command: { type: 'FailPublishing', data: { error } },
         ifMatch: { any: false, revisions: new Set([row.revision]) },

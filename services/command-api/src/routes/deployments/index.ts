@@ -12,10 +12,10 @@ import {
   UpdateDeploymentBody,
 } from '@publisher/contracts';
 import type { DeploymentCommand } from '@publisher/domain';
+import { deploymentAggregate } from '@publisher/domain';
 import { errorResponses } from '@publisher/platform';
 import type { TSchema } from 'typebox';
 import type { CommandApiDeps } from '../../deps.ts';
-import { deployments } from '../../handlers/aggregates.ts';
 import { deploySite } from '../../handlers/deploy-site.ts';
 import { assertJsonDepth } from '../../handlers/json-checks.ts';
 import { recordCommandRoute, type ValidatedBody } from '../record-command-route.ts';
@@ -53,7 +53,7 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
     tags,
     summary: 'One deployment, read from the event store (ETag = revision; If-None-Match → 304)',
     response: DeploymentResponse,
-    spec: deployments,
+    spec: deploymentAggregate,
     deps: commandDeps,
     visible: () => true,
   });
@@ -72,7 +72,7 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
       summary,
       body,
       response: DeploymentResponse,
-      spec: deployments,
+      spec: deploymentAggregate,
       deps: commandDeps,
       toCommand,
     });
@@ -117,7 +117,7 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
     tags,
     summary: 'Re-send the deployment’s integration events to Kafka as replays (original event ids)',
     representation: DeploymentRepresentation,
-    spec: deployments,
+    spec: deploymentAggregate,
     deps: commandDeps,
     toCommand: (reason, replay_id): DeploymentCommand => ({ type: 'RepublishDeployment', data: { replay_id, reason } }),
     effect: (o, dry) => republishEffect(`deployment ${o.record.id}`, o, dry),

@@ -10,10 +10,10 @@ import {
   UpdatePublishingRecordBody,
 } from '@publisher/contracts';
 import type { PublishingRecordCommand } from '@publisher/domain';
+import { publishingRecordAggregate } from '@publisher/domain';
 import { API_PREFIX, accountForCreate, assertMayCreate, errorResponses } from '@publisher/platform';
 import type { TSchema } from 'typebox';
 import type { CommandApiDeps } from '../../deps.ts';
-import { publishingRecords } from '../../handlers/aggregates.ts';
 import { createPublishingRecords } from '../../handlers/create-publishing-records.ts';
 import { assertDestinationConfigs, assertJsonDepth } from '../../handlers/json-checks.ts';
 import { idempotent } from '../../idempotency/idempotent.ts';
@@ -79,9 +79,15 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
         );
         if (!created) throw new Error('no record created');
         return {
-          ...commandResponse(request, 201, publishingRecords.represent(created.record, created.revision), created, {
-            location: location(created.record.id),
-          }),
+          ...commandResponse(
+            request,
+            201,
+            publishingRecordAggregate.represent(created.record, created.revision),
+            created,
+            {
+              location: location(created.record.id),
+            },
+          ),
           records: createdRecords('record', 'publishing_record', [created]),
         };
       });
@@ -92,7 +98,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
     tags,
     summary: 'One publishing record, read from the event store (ETag = revision; If-None-Match → 304)',
     response: RecordResponse,
-    spec: publishingRecords,
+    spec: publishingRecordAggregate,
     deps: commandDeps,
     visible: (record) => !record.deleted,
   });
@@ -112,7 +118,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
       summary,
       body,
       response: RecordResponse,
-      spec: publishingRecords,
+      spec: publishingRecordAggregate,
       deps: commandDeps,
       toCommand,
       message,
@@ -170,7 +176,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
     tags,
     summary: 'Re-send the record’s integration events to Kafka as replays (original event ids)',
     representation: PublishingRecordRepresentation,
-    spec: publishingRecords,
+    spec: publishingRecordAggregate,
     deps: commandDeps,
     toCommand: (reason, replay_id): PublishingRecordCommand => ({
       type: 'RepublishPublishingRecord',
@@ -184,7 +190,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
     tags,
     summary: 'Deliver a failed record again through the publishing worker (failed → pending)',
     representation: PublishingRecordRepresentation,
-    spec: publishingRecords,
+    spec: publishingRecordAggregate,
     deps: commandDeps,
     toCommand: (reason): PublishingRecordCommand => ({ type: 'RedeliverPublishingRecord', data: { reason } }),
     effect: (o, dry) =>

@@ -7,10 +7,10 @@ import {
   PublishResult,
   SuccessEnvelope,
 } from '@publisher/contracts';
+import { publishingRecordAggregate } from '@publisher/domain';
 import { comparePositions } from '@publisher/event-store';
 import { accountForCreate, assertMayCreate, errorResponses } from '@publisher/platform';
 import type { CommandApiDeps } from '../../deps.ts';
-import { publishingRecords } from '../../handlers/aggregates.ts';
 import { createPublishingRecords } from '../../handlers/create-publishing-records.ts';
 import { deploySite } from '../../handlers/deploy-site.ts';
 import { assertDestinationConfigs, assertJsonDepth } from '../../handlers/json-checks.ts';
@@ -65,7 +65,7 @@ const rootActionRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
           recovering,
         );
         const last = created.map((c) => c.position).reduce((a, b) => (comparePositions(a, b) >= 0 ? a : b));
-        const records = created.map((c) => publishingRecords.represent(c.record, c.revision));
+        const records = created.map((c) => publishingRecordAggregate.represent(c.record, c.revision));
         return {
           ...commandResponse(request, 201, { records }, { revision: null, position: last }),
           records: createdRecords('records', 'publishing_record', created),
