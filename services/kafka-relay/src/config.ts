@@ -6,7 +6,7 @@ import {
 } from '@publisher/event-store';
 import { databaseTimeoutVariables, LOG_LEVEL, loadDatabaseTimeouts } from '@publisher/platform/config';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
-import { loadStatusAccess } from '@publisher/platform/status-access';
+import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
 import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 
@@ -103,8 +103,7 @@ export const RELAY_VARIABLES = {
   RELAY_MAX_BACKOFF_MS: envVar.integer(relayDefaults.maxBackoffMs, 100, 600_000),
   RELAY_LOCK_RETRY_MS: envVar.integer(relayDefaults.lockRetryMs, 10, 600_000),
   ...databaseTimeoutVariables(relayDefaults.database),
-  STATUS_HOST: envVar.string(relayDefaults.host),
-  STATUS_TOKEN: envVar.string(null, { secret: true }),
+  ...STATUS_VARIABLES,
   KAFKA_RELAY_PORT: envVar.port(DEFAULT_RELAY_PORT),
   LOG_LEVEL,
   ...TELEMETRY_VARIABLES,

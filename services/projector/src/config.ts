@@ -7,7 +7,7 @@ import {
   loadDatabaseTimeouts,
 } from '@publisher/platform/config';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
-import { loadStatusAccess } from '@publisher/platform/status-access';
+import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
 import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
 
 export const DEFAULT_PROJECTOR_PORT = 3002;
@@ -49,8 +49,7 @@ export const PROJECTOR_VARIABLES = {
   EVENT_STORE: envVar.oneOf(EVENT_STORE_KINDS, 'postgres'),
   EVENTSTORE_URL: envVar.url(null),
   LOG_LEVEL,
-  STATUS_HOST: envVar.string('127.0.0.1'),
-  STATUS_TOKEN: envVar.string(null, { secret: true }),
+  ...STATUS_VARIABLES,
   PROJECTOR_PORT: envVar.port(DEFAULT_PROJECTOR_PORT),
   PROJECTOR_BATCH_SIZE: envVar.integer(500, 1, 10_000),
   PROJECTOR_POLL_INTERVAL_MS: envVar.integer(50, 5, 60_000),

@@ -6,11 +6,11 @@ import {
 } from '@publisher/destination-policy';
 import { JWT_POLICY_VARIABLES, type JwtPolicy, LOG_LEVEL, loadJwtPolicy, resolveJwtSecret } from '@publisher/platform';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
-import { loadStatusAccess } from '@publisher/platform/status-access';
+import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
 import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import type { WordPressCredentials } from './destinations/index.ts';
-import { loadWordPressCredentials } from './wordpress-credentials.ts';
+import { loadWordPressCredentials, WORDPRESS_VARIABLES } from './wordpress-credentials.ts';
 
 export const DEFAULT_WORKER_PORT = 3004;
 
@@ -125,10 +125,8 @@ export const WORKER_VARIABLES = {
   OUTCOME_RETRY_BUDGET_MS: envVar.integer(workerDefaults.outcomeRetryBudgetMs, 0, 24 * 3_600_000),
   CLAIM_HOLD_LIMIT_MS: envVar.integer(workerDefaults.claimHoldLimitMs, 0, 7 * 24 * 3_600_000),
   ...DESTINATION_POLICY_VARIABLES,
-  WORDPRESS_CREDENTIALS: envVar.string(null, { secret: true }),
-  WORDPRESS_CREDENTIALS_FILE: envVar.string(null),
-  STATUS_HOST: envVar.string(workerDefaults.host),
-  STATUS_TOKEN: envVar.string(null, { secret: true }),
+  ...WORDPRESS_VARIABLES,
+  ...STATUS_VARIABLES,
   PUBLISHING_WORKER_PORT: envVar.port(DEFAULT_WORKER_PORT),
   LOG_LEVEL,
   ...TELEMETRY_VARIABLES,

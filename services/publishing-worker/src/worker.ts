@@ -7,6 +7,7 @@ import {
 import { type BackoffPolicy, backoffDelay, sleep } from '@publisher/coordination';
 import type { Resolve } from '@publisher/destination-policy';
 import { ConfigError } from '@publisher/platform/env';
+import { loggerOptions } from '@publisher/platform/logger';
 import { contextFrom, inSpan, ServiceMetrics, SpanKind, serveMetrics } from '@publisher/telemetry';
 import { type EachMessagePayload, type KafkaMessage, Partitioners } from 'kafkajs';
 import pino from 'pino';
@@ -70,8 +71,7 @@ const RETRY: BackoffPolicy = { firstMs: 1000, maxMs: 30_000 };
  */
 export async function start(options: WorkerOptions & WorkerInputs): Promise<WorkerHandle> {
   const config: WorkerConfig = { ...workerDefaults, ...options };
-  const logger =
-    config.logger ?? pino({ level: config.logLevel, base: { service: 'publishing-worker', pid: process.pid } });
+  const logger = config.logger ?? pino(loggerOptions(config, 'publishing-worker'));
   const topics = workerTopics(config);
   const state = initialWorkerState();
   const metrics = config.telemetry.metricsEnabled ? new ServiceMetrics('worker') : null;

@@ -4,7 +4,6 @@ import type { FastifyRequest } from 'fastify';
 import { accountForbidden } from './errors.ts';
 
 // The If-None-Match comparison both APIs share; the read API's modules import it from here.
-export { noneMatch } from '@publisher/platform';
 
 /** The `X-Read-Position` response header: the read models include every event up to it. */
 export const READ_POSITION_HEADER = 'x-read-position';

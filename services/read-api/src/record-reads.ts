@@ -1,11 +1,11 @@
 import type { ListEnvelopeOf, SuccessEnvelopeOf } from '@publisher/contracts';
-import { JsonDocument, success } from '@publisher/platform';
+import { JsonDocument, noneMatch, success } from '@publisher/platform';
 import { type DocumentPage, InvalidCursorError, type RevisedDocument, type TenantScope } from '@publisher/read-model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cachedRead } from './cached-read.ts';
 import type { ReadApiDeps } from './deps.ts';
 import { invalidCursor } from './errors.ts';
-import { noneMatch, pageUrl, READ_POSITION_HEADER, REVALIDATE } from './read-helpers.ts';
+import { pageUrl, READ_POSITION_HEADER, REVALIDATE } from './read-helpers.ts';
 import { waitForPosition, wantedPosition } from './read-your-writes.ts';
 
 /*

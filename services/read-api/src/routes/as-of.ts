@@ -1,4 +1,4 @@
-import { httpError } from '@publisher/platform';
+import { httpError, noneMatch } from '@publisher/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { recordCrossAccountReads } from '../access-log.ts';
@@ -8,7 +8,7 @@ import { recordNotFound } from '../errors.ts';
 import type { HistoryAggregate } from '../history/aggregates.ts';
 import { readRecordStream } from '../history/record-stream.ts';
 import { foldUntil } from '../history/replay.ts';
-import { noneMatch, REVALIDATE, scopeFor } from '../read-helpers.ts';
+import { REVALIDATE, scopeFor } from '../read-helpers.ts';
 import { ReadQuery } from '../schemas.ts';
 
 /** The query of `GET publishing-records/{id}` and `GET deployments/{id}`: the read's own, plus as-of. */
