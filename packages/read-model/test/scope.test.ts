@@ -68,6 +68,8 @@ const NOT_QUERIES: Record<string, string> = {
   accessLogWriter: 'the read API’s writes to the access log, grouped (each entry names its account)',
   auditEventDocument: 'renders an audit row as JSON; no query',
   keysetPage: 'a page out of rows already read',
+  packCursor: 'encodes a cursor; no query',
+  unpackCursor: 'decodes a cursor; no query',
   accessLogSql: 'schema',
   countsSql: 'schema (a rebuild fills its counts tables)',
 };
