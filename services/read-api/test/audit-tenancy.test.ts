@@ -12,7 +12,7 @@ import { Compile } from 'typebox/compile';
 import { AuditEvent, SnapshotEntry } from '../src/audit-schemas.ts';
 import { type Claims, startStack } from './e2e-helpers.ts';
 
-// Audit events are pre-rendered JSON (JsonDocument): answers are checked against the documented schemas.
+// Audit events and snapshot entries are pre-rendered JSON (JsonDocument): answers are checked against the documented schemas.
 const auditPage = Compile(ListEnvelope(AuditEvent));
 const snapshotPage = Compile(ListEnvelope(SnapshotEntry));
 

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ListEnvelope } from '@publisher/contracts';
-import { errorResponses, httpError } from '@publisher/platform';
+import { Document, errorResponses, httpError, JsonDocument } from '@publisher/platform';
 import { type AuditRecordRef, inScope, listRecordsCreatedBy, type TenantScope } from '@publisher/read-model';
+import type { Static } from 'typebox';
 import { recordCrossAccountReads } from '../access-log.ts';
 import { SnapshotEntry, SnapshotQuery } from '../audit-schemas.ts';
 import { decodeCursor, encodeCursor, isUuid } from '../cursor.ts';
@@ -21,7 +22,11 @@ const STREAM_READS_IN_FLIGHT = 8;
  * the event store, as as-of reads do, never taken from the current read model.
  */
 const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fastify, { deps }) => {
-  /** A record as it was at `until`, or null when it is not the scope's (or the kind is unknown). */
+  /**
+   * A record as it was at `until`, as its snapshot entry's JSON, or null when it is not the scope's
+   * (or the kind is unknown). Written with `JSON.stringify`: the schema's serializer would have to
+   * pick between the two representations of `data` for every entry.
+   */
   async function recordAt(ref: AuditRecordRef, scope: TenantScope, until: string) {
     const aggregate = HISTORY_AGGREGATES[ref.aggregate];
     if (aggregate === undefined) return null;
@@ -29,7 +34,9 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
     const step = foldUntil(aggregate, { events: read.events, shared: read.cached }, until);
     // The listing is scoped by the audit rows' tenant; the record's own (from its create) decides.
     if (step?.state == null || !inScope(scope, step.state)) return null;
-    return { kind: aggregate.kind, deleted: step.deleted, data: step.state };
+    return new JsonDocument<Static<typeof SnapshotEntry>>(
+      JSON.stringify({ kind: aggregate.kind, deleted: step.deleted, data: step.state }),
+    );
   }
 
   fastify.get(
@@ -41,7 +48,7 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
         description:
           'Records whose first event occurred at or before `as_of`, by record id, each folded from its stream in the event store up to `as_of` (deleted ones too, flagged). Forward-only paging: `next` carries the cursor, `previous` is always null. Roles that read any account must name `account_id`. Snapshots of another account by support or privileged roles are recorded in its access log. Records whose first event the projector has not reached yet are not listed.',
         querystring: SnapshotQuery,
-        response: { 200: ListEnvelope(SnapshotEntry), ...errorResponses([400, 401, 403, 429, 503]) },
+        response: { 200: ListEnvelope(Document(SnapshotEntry)), ...errorResponses([400, 401, 403, 429, 503]) },
       },
     },
     async (request) => {
