@@ -27,7 +27,7 @@ export const DEPLOYMENT_COLUMNS: ReadonlyArray<keyof DeploymentRow> = [
 ];
 
 /** The PostgreSQL type a column is written as. */
-export type ColumnSqlType = 'uuid' | 'int' | 'text' | 'bool' | 'jsonb' | 'timestamptz';
+export type ColumnSqlType = 'uuid' | 'int' | 'float8' | 'text' | 'bool' | 'jsonb' | 'timestamptz';
 
 /** What a write of a row sets, in table order: each column (the document last) with its type. */
 export type RowWrites<Row> = ReadonlyArray<readonly [keyof WithDocument<Row> & string, ColumnSqlType]>;
@@ -42,6 +42,8 @@ interface FieldSchema {
 function sqlTypeOf(schema: FieldSchema): ColumnSqlType {
   const s = schema.anyOf?.find((member) => member.type !== 'null') ?? schema;
   if (s.type === 'integer') return 'int';
+  if (s.type === 'number') return 'float8';
+  if (s.type === 'boolean') return 'bool';
   if (s.type === 'object') return 'jsonb';
   if (s.format === 'uuid') return 'uuid';
   if (s.format === 'date-time') return 'timestamptz';

@@ -53,7 +53,7 @@ export function eventStoreOptions(
   };
 }
 
-/** Jittered, so instances started together do not retry in lockstep; 30 waits average about 30 s in all. */
+/** Jittered, so instances started together do not retry in lockstep; 30 waits average about half a minute in all. */
 const UNAVAILABLE_BACKOFF: BackoffPolicy = { firstMs: 250, maxMs: 2000, jitter: 'full' };
 
 async function retryWhileUnavailable<T>(log: pino.Logger, what: string, run: () => Promise<T>): Promise<T> {

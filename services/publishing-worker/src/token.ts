@@ -19,7 +19,8 @@ export function createTokenSource(options: { secret: string; subject: string; po
   const policy = options.policy ?? { issuer: null, audience: null, maxTokenTtlSeconds: DEFAULT_MAX_TOKEN_TTL_SECONDS };
   const ttlSeconds = Math.min(TOKEN_TTL_SECONDS, policy.maxTokenTtlSeconds);
   // A cached token is replaced well before it expires, so a slow request never carries a stale one.
-  const refreshAfterMs = (ttlSeconds * 1000 * 2) / 3;
+  // Whole milliseconds: lru-cache refuses a fractional ttl.
+  const refreshAfterMs = Math.floor((ttlSeconds * 1000 * 2) / 3);
   const sign = createTokenSigner({ secret: options.secret, policy, ttlSeconds });
   const cache = new LRUCache<number, string>({ max: 10_000, ttl: refreshAfterMs });
   return {

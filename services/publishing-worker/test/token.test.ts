@@ -16,3 +16,11 @@ t.test('a token is reused per account, then replaced before it expires', async (
   t.not(next, first, 'replaced');
   t.ok(claims(next).iat > claims(first).iat, 'newly signed');
 });
+
+t.test('any token lifetime works, even one whose two thirds is not a whole millisecond', async (t) => {
+  for (const maxTokenTtlSeconds of [1, 100, 500, 899]) {
+    const policy = { issuer: null, audience: null, maxTokenTtlSeconds };
+    const tokens = createTokenSource({ secret: 'x'.repeat(32), subject: 'publishing-worker', policy });
+    t.equal(claims(tokens.forAccount(1)).account_id, 1, `${maxTokenTtlSeconds} s`);
+  }
+});

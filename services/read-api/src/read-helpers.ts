@@ -3,8 +3,6 @@ import { ForbiddenAccountError, narrowScope, type PageLink, type TenantScope } f
 import type { FastifyRequest } from 'fastify';
 import { accountForbidden } from './errors.ts';
 
-// The If-None-Match comparison both APIs share; the read API's modules import it from here.
-
 /** The `X-Read-Position` response header: the read models include every event up to it. */
 export const READ_POSITION_HEADER = 'x-read-position';
 

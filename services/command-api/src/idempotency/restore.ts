@@ -61,7 +61,13 @@ async function representFolded<State extends { status: string }, Existing extend
 ): Promise<Representation> {
   const events = await store.readStream(aggregate.stream(ref.id), { from: 'start', limit: ref.revision + 1 });
   let state = aggregate.initial;
-  for (const e of events) if (aggregate.isEvent(e)) state = aggregate.evolve(state, e);
+  for (const e of events) {
+    // An event this code does not know (written by a newer version) would change the body: refuse
+    // rather than replay a response that differs from the one first sent.
+    if (!aggregate.isEvent(e))
+      throw new Error(`${ref.aggregate} ${ref.id} holds an event of a type this code does not know`);
+    state = aggregate.evolve(state, e);
+  }
   if (events.length !== ref.revision + 1 || !aggregate.exists(state)) {
     throw new Error(`${ref.aggregate} ${ref.id} has no revision ${ref.revision} to restore a response from`);
   }
