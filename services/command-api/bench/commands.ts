@@ -35,16 +35,26 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleService, freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { envVar, readEnv } from '@publisher/platform/env';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { cpuSeconds } from '../../read-api/bench/bench-support.ts';
 
+/** This bench's settings (see the head of this file); a value it does not accept stops it. */
+const BENCH_VARIABLES = {
+  BENCH_CONNECTIONS: envVar.integer(32, 1, 10_000),
+  BENCH_DURATION: envVar.integer(10, 1, 86_400),
+  BENCH_RUNS: envVar.integer(3, 1, 1000),
+  BENCH_WARMUP: envVar.integer(10, 0, 86_400),
+  BENCH_VARIANTS: envVar.string(''),
+  BENCH_TELEMETRY: envVar.oneOf(['off', 'compare'], 'off'),
+  BENCH_NODE_ARGS: envVar.string(''),
+};
+const settings = readEnv(BENCH_VARIABLES, process.env);
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const duration = Number(process.env.BENCH_DURATION ?? 10);
-const runs = Number(process.env.BENCH_RUNS ?? 3);
-const warmup = Number(process.env.BENCH_WARMUP ?? 10);
+const { BENCH_CONNECTIONS: connections, BENCH_DURATION: duration, BENCH_RUNS: runs, BENCH_WARMUP: warmup } = settings;
 const API = '/api/v1/publisher';
 
 interface RunResult {
@@ -74,8 +84,8 @@ interface Variant {
 }
 
 /** BENCH_VARIANTS="APPEND_CONCURRENCY=0;APPEND_CONCURRENCY=4 DATABASE_POOL_SIZE=32": one server each. */
-function parseVariants(spec: string | undefined): Array<Pick<Variant, 'label' | 'env'>> {
-  const variants = (spec ?? '')
+function parseVariants(spec: string): Array<Pick<Variant, 'label' | 'env'>> {
+  const variants = spec
     .split(';')
     .map((v) => v.trim())
     .filter(Boolean)
@@ -97,9 +107,9 @@ async function main(): Promise<void> {
   const dbUrl = await createDatabase(adminUrl);
   const variants: Variant[] = [];
   const spec =
-    process.env.BENCH_TELEMETRY === 'compare'
+    settings.BENCH_TELEMETRY === 'compare'
       ? `${TELEMETRY_OFF};METRICS_ENABLED=true TRACING_ENABLED=true`
-      : process.env.BENCH_VARIANTS;
+      : settings.BENCH_VARIANTS;
   for (const v of parseVariants(spec)) {
     const port = await freePort();
     const server = await startServer(dbUrl, port, v.env);
@@ -145,7 +155,7 @@ async function main(): Promise<void> {
   for (const v of variants) summarize(v.label, v.results);
   const off = variants.find((v) => v.label === TELEMETRY_OFF);
   const on = variants.find((v) => v.label !== TELEMETRY_OFF);
-  if (process.env.BENCH_TELEMETRY === 'compare' && off && on) {
+  if (settings.BENCH_TELEMETRY === 'compare' && off && on) {
     const ratioOf = (r: RunResult) => r.commandsPerSecond / r.ceilingPerSecond;
     const ratio = (v: Variant) => median(v.results.map(ratioOf));
     const p99 = (v: Variant) => median(v.results.map((r) => r.p99));
@@ -221,7 +231,7 @@ function bundled(): Promise<string> {
 }
 
 async function startServer(dbUrl: string, port: number, variantEnv: Record<string, string>): Promise<ChildProcess> {
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = settings.BENCH_NODE_ARGS.split(' ').filter(Boolean);
   const entry =
     variantEnv.BENCH_RUN === 'bundle' ? [await bundled()] : ['--import', 'tsx', path.join(here, '../src/server.ts')];
   const child = spawn(process.execPath, [...nodeArgs, ...entry], {

@@ -17,6 +17,7 @@
 import { startEmbeddedPostgres } from '@publisher/dev-infra';
 import { createPostgresEventStore } from '@publisher/event-store';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { envVar, readEnv } from '@publisher/platform/env';
 import { ServiceMetrics, startTracing } from '@publisher/telemetry';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
@@ -24,9 +25,17 @@ import { buildApp } from '../src/app.ts';
 import { loadCommandApiConfig } from '../src/config.ts';
 import { appendBatchObserver } from '../src/metrics.ts';
 
-const blocks = Number(process.env.BENCH_BLOCKS ?? 8);
-const cycles = Number(process.env.BENCH_CYCLES ?? 60);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+/** This bench's settings (see the head of this file); a value it does not accept stops it. */
+const BENCH_VARIABLES = {
+  BENCH_BLOCKS: envVar.integer(8, 1, 1000),
+  BENCH_CYCLES: envVar.integer(60, 1, 1_000_000),
+  BENCH_CONNECTIONS: envVar.integer(32, 1, 10_000),
+};
+const {
+  BENCH_BLOCKS: blocks,
+  BENCH_CYCLES: cycles,
+  BENCH_CONNECTIONS: connections,
+} = readEnv(BENCH_VARIABLES, process.env);
 const API = '/api/v1/publisher';
 const metadata = { title: 'A reasonably sized post title', tags: ['news', 'tech'], words: 1200 };
 const token = signTestToken(
