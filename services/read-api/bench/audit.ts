@@ -28,6 +28,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { createPostgresEventStore, type NewEvent } from '@publisher/event-store';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { envVar, readEnv } from '@publisher/platform/env';
 import { createReadModelIndexes, migrateReadModel } from '@publisher/read-model';
 import autocannon, { type Request as LoadRequest } from 'autocannon';
 import pg from 'pg';
@@ -45,16 +46,29 @@ import {
   spawnServer,
 } from './bench-support.ts';
 
-const AUDIT_EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
-const RECORDS = Number(process.env.BENCH_RECORDS ?? 200);
+/** This bench's settings (see the head of this file); a value it does not accept stops it. */
+const BENCH_VARIABLES = {
+  BENCH_AUDIT_EVENTS: envVar.integer(1_000_000, 1, 1_000_000_000),
+  BENCH_RECORDS: envVar.integer(200, 1, 1_000_000),
+  BENCH_CONNECTIONS: envVar.integer(32, 1, 10_000),
+  BENCH_SECONDS: envVar.integer(10, 1, 86_400),
+  BENCH_ROUNDS: envVar.integer(2, 1, 1000),
+  BENCH_BASELINE: envVar.string(null),
+  BENCH_VARIANTS: envVar.string(null),
+};
+const {
+  BENCH_AUDIT_EVENTS: AUDIT_EVENTS,
+  BENCH_RECORDS: RECORDS,
+  BENCH_CONNECTIONS: CONNECTIONS,
+  BENCH_SECONDS: SECONDS,
+  BENCH_ROUNDS: ROUNDS,
+  BENCH_BASELINE: BASELINE,
+  BENCH_VARIANTS,
+} = readEnv(BENCH_VARIABLES, process.env);
 const EVENTS_PER_RECORD = 50;
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const BASELINE = process.env.BENCH_BASELINE;
 const VARIANTS = ['hello', 'history', 'history-50', 'as-of', 'audit', 'history-support', 'audit-support'] as const;
 type Variant = (typeof VARIANTS)[number];
-const CHOSEN = (process.env.BENCH_VARIANTS ?? VARIANTS.join(',')).split(',') as Variant[];
+const CHOSEN = (BENCH_VARIANTS ?? VARIANTS.join(',')).split(',') as Variant[];
 for (const v of CHOSEN) if (!VARIANTS.includes(v)) throw new Error(`BENCH_VARIANTS: unknown ${v}`);
 const TARGET_P99: Record<Variant, number> = {
   hello: Number.POSITIVE_INFINITY,
@@ -288,7 +302,7 @@ async function main(): Promise<void> {
     return { ...server, base: `http://127.0.0.1:${port}` };
   };
   const api = await startApi(root);
-  const baseline = BASELINE === undefined ? undefined : await startApi(path.resolve(BASELINE), baselineEnv());
+  const baseline = BASELINE === null ? undefined : await startApi(path.resolve(BASELINE), baselineEnv());
   const helloPort = await freePort();
   const hello = await spawnServer(
     path.join(root, 'services/read-api/bench/hello.ts'),

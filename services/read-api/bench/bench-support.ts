@@ -5,7 +5,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
+import { envVar, readEnv } from '@publisher/platform/env';
 import pg from 'pg';
+
+/** The settings every bench that uses these pieces shares (BENCHMARKS.md "Options"). */
+const BENCH_SUPPORT_VARIABLES = {
+  /** `true`: drop and recreate the bench database (reseed). */
+  BENCH_FRESH: envVar.boolean(false),
+  /** Extra node flags for the server processes, space-separated (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+  BENCH_NODE_ARGS: envVar.string(''),
+  /** `NAME=value NAME=value`: the baseline read API's settings. */
+  BENCH_BASELINE_ENV: envVar.string(''),
+};
+const settings = readEnv(BENCH_SUPPORT_VARIABLES, process.env);
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -26,8 +38,7 @@ export async function benchDatabase(
   }
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  if (options.fresh || process.env.BENCH_FRESH === 'true')
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  if (options.fresh || settings.BENCH_FRESH) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 0) {
     await admin.query(`CREATE DATABASE ${name}`);
   }
@@ -47,7 +58,7 @@ export async function spawnServer(
   ready: () => Promise<boolean>,
 ): Promise<{ child: ChildProcess; stop: () => Promise<void> }> {
   // BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) go to the server processes only.
-  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const extra = settings.BENCH_NODE_ARGS.split(' ').filter((a) => a !== '');
   const child = fork(entry, [], {
     execArgv: ['--import', 'tsx', ...extra],
     env: { ...process.env, ...env },
@@ -76,7 +87,7 @@ export async function spawnServer(
  */
 export function baselineEnv(): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const pair of (process.env.BENCH_BASELINE_ENV ?? '').split(' ').filter((p) => p !== '')) {
+  for (const pair of settings.BENCH_BASELINE_ENV.split(' ').filter((p) => p !== '')) {
     const eq = pair.indexOf('=');
     if (eq < 1) throw new Error(`BENCH_BASELINE_ENV: expected NAME=value, got ${pair}`);
     env[pair.slice(0, eq)] = pair.slice(eq + 1);

@@ -21,14 +21,26 @@ import http from 'node:http';
 import path from 'node:path';
 import { comparePositions, createPostgresEventStore } from '@publisher/event-store';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { envVar, readEnv } from '@publisher/platform/env';
 import { seedLog } from '../../projector/bench/seed-log.ts';
 import { benchDatabase, freePort, quantile, root, spawnServer } from './bench-support.ts';
 
-const RATE = Number(process.env.BENCH_RATE ?? 500);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
-const REBUILD_EVENTS = Number(process.env.BENCH_REBUILD_EVENTS ?? 0);
-const REBUILD_VARIANTS = (process.env.BENCH_REBUILD_VARIANTS ?? '').split(';').map((v) => v.trim());
+/** This bench's settings (see the head of this file); a value it does not accept stops it. */
+const BENCH_VARIABLES = {
+  BENCH_RATE: envVar.integer(500, 1, 1_000_000),
+  BENCH_SECONDS: envVar.integer(20, 1, 86_400),
+  BENCH_WARMUP_SECONDS: envVar.integer(3, 0, 86_400),
+  BENCH_REBUILD_EVENTS: envVar.integer(0, 0, 1_000_000_000),
+  BENCH_REBUILD_VARIANTS: envVar.string(''),
+};
+const {
+  BENCH_RATE: RATE,
+  BENCH_SECONDS: SECONDS,
+  BENCH_WARMUP_SECONDS: WARMUP_SECONDS,
+  BENCH_REBUILD_EVENTS: REBUILD_EVENTS,
+  BENCH_REBUILD_VARIANTS,
+} = readEnv(BENCH_VARIABLES, process.env);
+const REBUILD_VARIANTS = BENCH_REBUILD_VARIANTS.split(';').map((v) => v.trim());
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 

@@ -34,6 +34,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { envVar, readEnv } from '@publisher/platform/env';
 import {
   createReadModelConnection,
   type DeploymentRow,
@@ -58,15 +59,28 @@ import {
   spawnServer,
 } from './bench-support.ts';
 
-const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
-const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 1000);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const BASELINE = process.env.BENCH_BASELINE;
-const TELEMETRY = process.env.BENCH_TELEMETRY;
-if (TELEMETRY !== undefined && TELEMETRY !== 'compare' && TELEMETRY !== 'aa')
-  throw new Error('BENCH_TELEMETRY: compare or aa');
+/** This bench's settings (see the head of this file); a value it does not accept stops it. */
+const BENCH_VARIABLES = {
+  BENCH_RECORDS: envVar.integer(100_000, 1, 1_000_000_000),
+  BENCH_ACCOUNTS: envVar.integer(1000, 1, 1_000_000),
+  BENCH_CONNECTIONS: envVar.integer(32, 1, 10_000),
+  BENCH_SECONDS: envVar.integer(10, 1, 86_400),
+  BENCH_ROUNDS: envVar.integer(2, 1, 1000),
+  BENCH_BASELINE: envVar.string(null),
+  /** `off` (unset) measures the variants; `compare` or `aa` measures request telemetry's cost. */
+  BENCH_TELEMETRY: envVar.oneOf(['off', 'compare', 'aa'], 'off'),
+  BENCH_VARIANTS: envVar.string(null),
+};
+const {
+  BENCH_RECORDS: RECORDS,
+  BENCH_ACCOUNTS: ACCOUNTS,
+  BENCH_CONNECTIONS: CONNECTIONS,
+  BENCH_SECONDS: SECONDS,
+  BENCH_ROUNDS: ROUNDS,
+  BENCH_BASELINE: BASELINE,
+  BENCH_TELEMETRY: TELEMETRY,
+  BENCH_VARIANTS,
+} = readEnv(BENCH_VARIABLES, process.env);
 const VARIANTS = [
   'hello',
   'list',
@@ -79,10 +93,10 @@ const VARIANTS = [
   'detail-baseline-uncached',
 ] as const;
 type Variant = (typeof VARIANTS)[number];
-const DEFAULT_VARIANTS = VARIANTS.filter((v) => BASELINE !== undefined || !v.includes('-baseline'));
-const CHOSEN = (process.env.BENCH_VARIANTS ?? DEFAULT_VARIANTS.join(',')).split(',') as Variant[];
+const DEFAULT_VARIANTS = VARIANTS.filter((v) => BASELINE !== null || !v.includes('-baseline'));
+const CHOSEN = (BENCH_VARIANTS ?? DEFAULT_VARIANTS.join(',')).split(',') as Variant[];
 for (const v of CHOSEN) if (!VARIANTS.includes(v)) throw new Error(`BENCH_VARIANTS: unknown ${v}`);
-if (CHOSEN.some((v) => v.includes('-baseline')) && BASELINE === undefined)
+if (CHOSEN.some((v) => v.includes('-baseline')) && BASELINE === null)
   throw new Error('the -baseline variants need BENCH_BASELINE (a checkout to compare with)');
 
 /** A seeded row with its document, as the projector writes it: the JSON of its representation. */
@@ -350,7 +364,7 @@ async function main(): Promise<void> {
     { PORT: String(helloPort) },
     async () => (await fetch(`http://127.0.0.1:${helloPort}/`)).ok,
   );
-  if (TELEMETRY !== undefined) {
+  if (TELEMETRY !== 'off') {
     try {
       await compareTelemetry(db.url, hello.child.pid, `http://127.0.0.1:${helloPort}/`, { list, detail });
     } finally {
@@ -367,7 +381,7 @@ async function main(): Promise<void> {
   const uncached = await startApi(uncachedPort, { READ_API_CACHE_MB: '0' });
   const baselinePort = await freePort();
   const baselineUncachedPort = await freePort();
-  const wants = (suffix: string) => BASELINE !== undefined && CHOSEN.some((v) => v.endsWith(suffix));
+  const wants = (suffix: string) => BASELINE !== null && CHOSEN.some((v) => v.endsWith(suffix));
   const baseline = wants('-baseline')
     ? await startApi(baselinePort, baselineEnv(), path.resolve(BASELINE!))
     : undefined;
