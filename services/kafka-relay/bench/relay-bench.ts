@@ -23,18 +23,35 @@ import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { freePort, startEmbeddedPostgres, startKafka, waitForTopics } from '@publisher/dev-infra';
 import { createPostgresEventStore } from '@publisher/event-store';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { envVar, readEnv } from '@publisher/platform/env';
 import { createTestDatabase } from '@publisher/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
 import { relayDefaults, start } from '../src/index.ts';
 import { appendLifecycle, inParallel } from '../test/helpers/fixtures.ts';
 
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
-const BATCH = Number(process.env.BENCH_BATCH_SIZE ?? relayDefaults.batchSize);
-const RATE = Number(process.env.BENCH_RATE ?? 200);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-/** `false`: the throughput relay encodes records with kafkajs' own encoder (to compare side by side). */
-const FAST_RECORD_ENCODER = process.env.BENCH_FAST_RECORD_ENCODER !== 'false';
+/** This bench's settings (see the head of this file); a value it does not accept stops it. */
+const BENCH_VARIABLES = {
+  BENCH_EVENTS: envVar.integer(200_000, 1, 1_000_000_000),
+  /** The throughput relay's batch size (RELAY_BATCH_SIZE). */
+  BENCH_BATCH_SIZE: envVar.integer(relayDefaults.batchSize, 1, 20_000),
+  BENCH_RATE: envVar.integer(200, 1, 1_000_000),
+  BENCH_SECONDS: envVar.integer(20, 1, 86_400),
+  /** `false`: the throughput relay encodes records with kafkajs' own encoder (to compare side by side). */
+  BENCH_FAST_RECORD_ENCODER: envVar.boolean(true),
+  BENCH_SKIP_THROUGHPUT: envVar.boolean(false),
+  BENCH_SKIP_LATENCY: envVar.boolean(false),
+  /** The latency relay's LOG_LEVEL. */
+  BENCH_RELAY_LOG_LEVEL: envVar.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'warn'),
+};
+const settings = readEnv(BENCH_VARIABLES, process.env);
+const {
+  BENCH_EVENTS: EVENTS,
+  BENCH_BATCH_SIZE: BATCH,
+  BENCH_RATE: RATE,
+  BENCH_SECONDS: SECONDS,
+  BENCH_FAST_RECORD_ENCODER: FAST_RECORD_ENCODER,
+} = settings;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const mainScript = path.resolve(here, '../src/main.ts');
 const commandApiScript = path.resolve(here, '../../command-api/src/server.ts');
@@ -116,7 +133,7 @@ async function latency(dbUrl: string, brokers: string, prefix: string): Promise<
       KAFKA_TOPIC_PREFIX: prefix,
       KAFKA_RELAY_PORT: 'off',
       RELAY_NAME: 'latency',
-      LOG_LEVEL: process.env.BENCH_RELAY_LOG_LEVEL ?? 'warn',
+      LOG_LEVEL: settings.BENCH_RELAY_LOG_LEVEL,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -234,12 +251,12 @@ try {
   const { brokers } = await infrastructure();
   const prefix = `bench-${randomUUID().slice(0, 8)}.`;
   // Each part on its own database: the latency relay must not start behind the throughput backlog.
-  if (process.env.BENCH_SKIP_THROUGHPUT !== 'true') {
+  if (!settings.BENCH_SKIP_THROUGHPUT) {
     const db = await createTestDatabase('relay_bench');
     stops.push(db.drop);
     await throughput(db.url, brokers, prefix);
   }
-  if (process.env.BENCH_SKIP_LATENCY !== 'true') {
+  if (!settings.BENCH_SKIP_LATENCY) {
     const db = await createTestDatabase('relay_bench_latency');
     stops.push(db.drop);
     await latency(db.url, brokers, `${prefix}latency.`);
