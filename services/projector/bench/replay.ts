@@ -12,14 +12,25 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres } from '@publisher/dev-infra';
 import { createPostgresEventStore, type PostgresEventStore } from '@publisher/event-store';
+import { envVar, readEnv } from '@publisher/platform/env';
 import pg from 'pg';
 import { pino } from 'pino';
 import { rebuildReadModels } from '../src/rebuild.ts';
 import { countEvents, seedLog } from './seed-log.ts';
 
-const target = Number(process.env.BENCH_EVENTS ?? 1_000_000);
-const batchSize = Number(process.env.BENCH_BATCH ?? 5000);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+/** This bench's settings (see the head of this file); a value it does not accept stops it. */
+const BENCH_VARIABLES = {
+  BENCH_EVENTS: envVar.integer(1_000_000, 1, 1_000_000_000),
+  BENCH_BATCH: envVar.integer(5000, 1, 1_000_000),
+  BENCH_ROUNDS: envVar.integer(3, 1, 1000),
+  BENCH_FRESH: envVar.boolean(false),
+};
+const {
+  BENCH_EVENTS: target,
+  BENCH_BATCH: batchSize,
+  BENCH_ROUNDS: rounds,
+  BENCH_FRESH: fresh,
+} = readEnv(BENCH_VARIABLES, process.env);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const dbName = `bench_replay_${target}`;
 
@@ -47,7 +58,7 @@ async function main(): Promise<void> {
   }
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  if (process.env.BENCH_FRESH === 'true') await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  if (fresh) await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
   if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${dbName}`);
   await admin.end();
