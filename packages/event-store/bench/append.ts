@@ -16,13 +16,26 @@ import { fileURLToPath } from 'node:url';
 import { STREAM_DOES_NOT_EXIST } from '@event-driven-io/emmett';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { startEmbeddedPostgres } from '@publisher/dev-infra';
+import { envVar, readEnv } from '@publisher/platform/env';
 import pg from 'pg';
 import { createPostgresEventStore, decodePosition, type NewEvent, type PostgresEventStore } from '../src/index.ts';
 
-const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const seconds = Number(process.env.BENCH_SECONDS ?? 4);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const poolSize = Number(process.env.BENCH_POOL ?? 10);
+/** This bench's settings (see the head of this file); a value it does not accept stops it. */
+const BENCH_VARIABLES = {
+  BENCH_CONCURRENCY: envVar.integer(32, 1, 10_000),
+  BENCH_SECONDS: envVar.integer(4, 1, 86_400),
+  BENCH_ROUNDS: envVar.integer(3, 1, 1000),
+  BENCH_POOL: envVar.integer(10, 1, 1000),
+  /** `true`: print each round's figures. */
+  BENCH_VERBOSE: envVar.boolean(false),
+};
+const {
+  BENCH_CONCURRENCY: concurrency,
+  BENCH_SECONDS: seconds,
+  BENCH_ROUNDS: rounds,
+  BENCH_POOL: poolSize,
+  BENCH_VERBOSE: verbose,
+} = readEnv(BENCH_VARIABLES, process.env);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 function event(n: number): NewEvent {
@@ -81,7 +94,7 @@ async function compare(variants: Array<[string, AppendFn]>): Promise<Figures[]> 
   for (let r = 0; r < rounds; r++) {
     for (const [i, [name, fn]] of variants.entries()) {
       const f = await run(name, fn, latencies[i]);
-      if (process.env.BENCH_VERBOSE === 'true') console.log(`  round ${r + 1}: ${row(f)}`);
+      if (verbose) console.log(`  round ${r + 1}: ${row(f)}`);
     }
   }
   return variants.map(([name], i) => summarise(name, latencies[i]!, latencies[i]!.length / (seconds * rounds)));
