@@ -12,13 +12,22 @@
  *    Requests carry no `traceparent`, as most reads do.
  */
 import http from 'node:http';
+import { envVar, readEnv } from '@publisher/platform/env';
 import Fastify from 'fastify';
 import client from 'prom-client';
 import { fastifyTelemetry, SECONDS_BUCKETS, ServiceMetrics, startTracing } from '../src/index.ts';
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
-const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 8);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+/** This bench's settings (see the head of this file); a value it does not accept stops it. */
+const BENCH_VARIABLES = {
+  BENCH_REQUESTS: envVar.integer(20_000, 1, 1_000_000_000),
+  BENCH_BLOCKS: envVar.integer(8, 1, 1000),
+  BENCH_CONNECTIONS: envVar.integer(16, 1, 10_000),
+};
+const {
+  BENCH_REQUESTS: REQUESTS,
+  BENCH_BLOCKS: BLOCKS,
+  BENCH_CONNECTIONS: CONNECTIONS,
+} = readEnv(BENCH_VARIABLES, process.env);
 const ROUTE = '/api/v1/publisher/publishing-records/';
 
 const median = (xs: number[]) => {
