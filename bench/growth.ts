@@ -31,6 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { startEmbeddedPostgres } from '@publisher/dev-infra';
+import { envVar, readEnv } from '@publisher/platform/env';
 import pg from 'pg';
 import { benchDatabase, cpuSeconds, median, quantile, root } from '../services/read-api/bench/bench-support.ts';
 import { bulkLoad } from './growth/load.ts';
@@ -46,32 +47,37 @@ import {
 } from './growth/measure.ts';
 import { type GrowthStack, startGrowthStack } from './growth/stack.ts';
 
-const int = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer; got ${raw}`);
-  return value;
+/** This bench's settings (see the head of this file); a value it does not accept stops it. */
+const BENCH_VARIABLES = {
+  BENCH_EVENTS: envVar.integer(10_000_000, 0, Number.MAX_SAFE_INTEGER),
+  BENCH_BASE_EVENTS: envVar.integer(10_000, 0, Number.MAX_SAFE_INTEGER),
+  BENCH_ROUNDS: envVar.integer(3, 0, Number.MAX_SAFE_INTEGER),
+  BENCH_SECONDS: envVar.integer(15, 0, Number.MAX_SAFE_INTEGER),
+  BENCH_WARMUP_SECONDS: envVar.integer(5, 0, Number.MAX_SAFE_INTEGER),
+  BENCH_WRITE_RATE: envVar.integer(50, 0, Number.MAX_SAFE_INTEGER),
+  BENCH_READ_RATE: envVar.integer(100, 0, Number.MAX_SAFE_INTEGER),
+  /** Which measurements run: a comma list of `writes`, `detail`, `list`, `history`, `audit` (default all). */
+  BENCH_ONLY: envVar.list(['writes', 'detail', 'list', 'history', 'audit']),
+  BENCH_KEEP: envVar.boolean(false),
+  BENCH_REBUILD: envVar.boolean(true),
+  BENCH_FRESH: envVar.boolean(false),
+  BENCH_PREWARM: envVar.boolean(true),
 };
-const bool = (name: string, fallback: boolean) => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (raw !== 'true' && raw !== 'false') throw new Error(`${name} must be true or false; got ${raw}`);
-  return raw === 'true';
-};
-
-const EVENTS = int('BENCH_EVENTS', 10_000_000);
-const BASE_EVENTS = int('BENCH_BASE_EVENTS', 10_000);
-const ROUNDS = int('BENCH_ROUNDS', 3);
-const SECONDS = int('BENCH_SECONDS', 15);
-const WARMUP_SECONDS = int('BENCH_WARMUP_SECONDS', 5);
-const WRITE_RATE = int('BENCH_WRITE_RATE', 50);
-const READ_RATE = int('BENCH_READ_RATE', 100);
-/** Which measurements run: a comma list of `writes`, `detail`, `list`, `history`, `audit` (default all). */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'writes,detail,list,history,audit').split(',').map((s) => s.trim()));
-const KEEP = bool('BENCH_KEEP', false);
-const REBUILD = bool('BENCH_REBUILD', true);
-const FRESH = bool('BENCH_FRESH', false);
-const PREWARM = bool('BENCH_PREWARM', true);
+const {
+  BENCH_EVENTS: EVENTS,
+  BENCH_BASE_EVENTS: BASE_EVENTS,
+  BENCH_ROUNDS: ROUNDS,
+  BENCH_SECONDS: SECONDS,
+  BENCH_WARMUP_SECONDS: WARMUP_SECONDS,
+  BENCH_WRITE_RATE: WRITE_RATE,
+  BENCH_READ_RATE: READ_RATE,
+  BENCH_KEEP: KEEP,
+  BENCH_REBUILD: REBUILD,
+  BENCH_FRESH: FRESH,
+  BENCH_PREWARM: PREWARM,
+  BENCH_ONLY,
+} = readEnv(BENCH_VARIABLES, process.env);
+const ONLY = new Set(BENCH_ONLY);
 const ACCOUNTS = 1000;
 const TARGET_RATIO = 1.3;
 const TARGET_REBUILD_S = 300;
