@@ -91,7 +91,8 @@ export async function runRedrive<
     const now = deps.now ?? (() => new Date());
     const [event] = spec.decide(command, state, { at: now().toISOString() });
     if (!event) throw new Error(`${input.action} decided no event`);
-    const record = spec.evolve(state, event) as unknown as Existing;
+    const record = spec.evolve(state, event);
+    if (!spec.exists(record)) throw new Error(`${input.action} left no ${spec.label}`);
     return {
       record,
       revision: revision + 1,
