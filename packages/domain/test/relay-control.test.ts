@@ -190,3 +190,9 @@ t.test('dead letters: nonsense is refused', async (t) => {
   ];
   for (const command of bad) givenDeadLetters(t, []).when(command).then('VALIDATION');
 });
+
+t.test('the folds of stored streams refuse an event of a type they do not know', async (t) => {
+  const stranger = { type: 'SomethingNewer', data: {} };
+  t.throws(() => foldRelayControl([skipped, stranger]), /unexpected relay-control event: "SomethingNewer"/);
+  t.throws(() => foldDeadLetters([stranger]), /unexpected dead-letters event: "SomethingNewer"/);
+});

@@ -10,7 +10,6 @@ import {
   decideRelayControl,
   foldRelayControl,
   type RelayControlCommand,
-  type RelayControlEvent,
   type RelayControlState,
   type RelayEventSkipped,
   relayControlStream,
@@ -224,7 +223,7 @@ async function moveCheckpoint(admin: RelayAdmin, from: Position | null, to: Posi
 async function loadControl(admin: RelayAdmin): Promise<{ state: RelayControlState; revision: number | 'no_stream' }> {
   const events = await admin.store.readStream(relayControlStream(admin.relay));
   return {
-    state: foldRelayControl(events as unknown as RelayControlEvent[]),
+    state: foldRelayControl(events),
     revision: events.length === 0 ? 'no_stream' : events.length - 1,
   };
 }

@@ -1,6 +1,6 @@
 import { PUBLISHER_TOPICS } from '@publisher/contracts';
 import { acquireLeadership, createBackoff, type Leadership, sleep } from '@publisher/coordination';
-import { foldRelayControl, type RelayControlEvent, relayControlStream } from '@publisher/domain';
+import { foldRelayControl, relayControlStream } from '@publisher/domain';
 import { type EventStore, idleConnectionError, openEventStore } from '@publisher/event-store';
 import { loggerOptions } from '@publisher/platform/logger';
 import { inSpan, linkTo, ServiceMetrics, SpanKind, serveMetrics } from '@publisher/telemetry';
@@ -215,7 +215,7 @@ async function relayFromCheckpoint(ctx: RelayContext, signal: AbortSignal, onPro
   // Support's skip decisions, read at every (re)start: a relay stopped at an event it cannot map
   // retries with back-off, and passes the event once a skip for it is recorded.
   const control = await store.readStream(relayControlStream(config.name));
-  const skipped = new Set(foldRelayControl(control as unknown as RelayControlEvent[]).skipped.keys());
+  const skipped = new Set(foldRelayControl(control).skipped.keys());
 
   const producer: Producer = createRelayProducer(kafka);
   // Stopping must not wait for kafkajs to exhaust its retries against a dead broker: disconnecting

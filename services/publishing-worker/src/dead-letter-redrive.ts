@@ -13,7 +13,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   type DeadLetterRef,
-  type DeadLettersEvent,
   type DeadLettersState,
   deadLetterKey,
   deadLettersStream,
@@ -61,7 +60,7 @@ export async function listDeadLetters(
   progress?: (read: number, total: number) => void,
 ): Promise<{ letters: DeadLetter[]; state: DeadLettersState; revision: number | 'no_stream' }> {
   const history = await admin.store.readStream(deadLettersStream(admin.topic));
-  const state = foldDeadLetters(history as unknown as DeadLettersEvent[]);
+  const state = foldDeadLetters(history);
   const messages = await readToEnd(admin.kafka, admin.topic, progress);
   const letters = messages.map(({ partition, message }) => {
     const h = (name: string) => headerOf(message.headers, name);

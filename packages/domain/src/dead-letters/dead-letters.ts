@@ -64,9 +64,18 @@ export function evolveDeadLetters(state: DeadLettersState, event: DeadLettersEve
   }
 }
 
-export function foldDeadLetters(events: Iterable<DeadLettersEvent>): DeadLettersState {
+/** Whether a stored event is a dead-letter topic's re-drive (by its type). */
+function isDeadLettersEvent<E extends { type: string }>(event: E): event is E & DeadLettersEvent {
+  return deadLettersEventTypes.has(event.type);
+}
+
+/** Folds a dead-letter topic's stream as stored; an event of another type is refused, as `evolveDeadLetters` refuses it. */
+export function foldDeadLetters(events: Iterable<{ type: string; data: unknown }>): DeadLettersState {
   let state = initialDeadLettersState;
-  for (const event of events) state = evolveDeadLetters(state, event);
+  for (const event of events) {
+    if (!isDeadLettersEvent(event)) throw new Error(`unexpected dead-letters event: ${JSON.stringify(event.type)}`);
+    state = evolveDeadLetters(state, event);
+  }
   return state;
 }
 

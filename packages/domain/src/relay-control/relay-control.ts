@@ -113,9 +113,18 @@ export function evolveRelayControl(state: RelayControlState, event: RelayControl
   }
 }
 
-export function foldRelayControl(events: Iterable<RelayControlEvent>): RelayControlState {
+/** Whether a stored event is one of the relay's decisions (by its type). */
+function isRelayControlEvent<E extends { type: string }>(event: E): event is E & RelayControlEvent {
+  return relayControlEventTypes.has(event.type);
+}
+
+/** Folds the relay's stream as stored; an event of another type is refused, as `evolveRelayControl` refuses it. */
+export function foldRelayControl(events: Iterable<{ type: string; data: unknown }>): RelayControlState {
   let state = initialRelayControlState;
-  for (const event of events) state = evolveRelayControl(state, event);
+  for (const event of events) {
+    if (!isRelayControlEvent(event)) throw new Error(`unexpected relay-control event: ${JSON.stringify(event.type)}`);
+    state = evolveRelayControl(state, event);
+  }
   return state;
 }
 
