@@ -47,29 +47,39 @@ function printableKey(key: string): string {
 /** JSON-pointer escaping of one segment, as Ajv does it. */
 const segment = (key: string) => printableKey(key).replace(/~/g, '~0').replace(/\//g, '~1');
 
+/** Where a value sits: its key (as it is) and its parent's place (null at the top). */
+type Place = { parent: Place; key: string } | null;
+
+function pointer(place: Place): string {
+  let path = '';
+  for (let p = place; p !== null; p = p.parent) path = `/${segment(p.key)}${path}`;
+  return path;
+}
+
 /**
  * Every string in `value` — object keys included, at any depth — that PostgreSQL cannot store.
- * Iterative (a 64 KiB body may nest thousands of levels) and stops after `limit` findings.
+ * Iterative (a 64 KiB body may nest thousands of levels) and stops after `limit` findings. It runs
+ * on every validated part of every request, so a string's JSON pointer is built only for a finding.
  * @example
  * findUnstorable({ metadata: { 'a\u0000': 1 } }) // [{ instancePath: '/metadata/a\\u0000', message: 'key must not contain U+0000 (NUL)' }]
  */
 export function findUnstorable(value: unknown, limit = 20): UnstorableString[] {
   const found: UnstorableString[] = [];
-  const stack: Array<[unknown, string]> = [[value, '']];
+  const stack: Array<[unknown, Place]> = [[value, null]];
   while (stack.length > 0 && found.length < limit) {
-    const [current, path] = stack.pop() as [unknown, string];
+    const [current, place] = stack.pop() as [unknown, Place];
     if (typeof current === 'string') {
       const reason = unstorableReason(current);
-      if (reason) found.push({ instancePath: path, message: MESSAGES[reason] });
+      if (reason) found.push({ instancePath: pointer(place), message: MESSAGES[reason] });
     } else if (Array.isArray(current)) {
-      for (let i = current.length - 1; i >= 0; i--) stack.push([current[i], `${path}/${i}`]);
+      for (let i = current.length - 1; i >= 0; i--) stack.push([current[i], { parent: place, key: String(i) }]);
     } else if (current !== null && typeof current === 'object') {
       const keys = Object.keys(current);
       for (let i = keys.length - 1; i >= 0; i--) {
         const key = keys[i] as string;
-        const here = `${path}/${segment(key)}`;
         const reason = unstorableReason(key);
-        if (reason) found.push({ instancePath: here, message: `key ${MESSAGES[reason]}` });
+        const here = { parent: place, key };
+        if (reason) found.push({ instancePath: pointer(here), message: `key ${MESSAGES[reason]}` });
         stack.push([(current as Record<string, unknown>)[key], here]);
       }
     }
