@@ -83,7 +83,7 @@ export {
   RecordDeletedError,
   RecordNotFoundError,
 } from './errors.ts';
-export { isDeploymentEvent, isPublishingRecordEvent } from './known-events.ts';
+export { isDeploymentEvent, isPublishingRecordEvent, isSiteDeploymentsEvent } from './known-events.ts';
 export type {
   CreatePublishingRecord,
   DeletePublishingRecord,
@@ -153,6 +153,7 @@ export {
   evolveRelayControl,
   foldRelayControl,
   initialRelayControlState,
+  isRelayControlEvent,
   relayControlCommandTypes,
   relayControlEventTypes,
   relayControlStream,

@@ -1,5 +1,6 @@
 import type { DeploymentEvent, DeploymentEventType } from './deployment/events.ts';
 import type { PublishingRecordEvent, PublishingRecordEventType } from './publishing-record/events.ts';
+import type { SiteDeploymentsEvent } from './site-deployments/events.ts';
 
 // Records keyed by the unions make the compiler reject an event type missing from these lists.
 const PUBLISHING_RECORD_EVENT_TYPES: Record<PublishingRecordEventType, true> = {
@@ -38,4 +39,11 @@ export function isPublishingRecordEvent<E extends { type: string }>(event: E): e
 /** True when `evolveDeployment` knows the event's type (see `isPublishingRecordEvent`). */
 export function isDeploymentEvent<E extends { type: string }>(event: E): event is E & DeploymentEvent {
   return Object.hasOwn(DEPLOYMENT_EVENT_TYPES, event.type);
+}
+
+const SITE_DEPLOYMENTS_EVENT_TYPES: Record<SiteDeploymentsEvent['type'], true> = { DeploymentVersionReserved: true };
+
+/** True for an event of a site's deployment ledger (`site_deployments-…`) this version knows. */
+export function isSiteDeploymentsEvent<E extends { type: string }>(event: E): event is E & SiteDeploymentsEvent {
+  return Object.hasOwn(SITE_DEPLOYMENTS_EVENT_TYPES, event.type);
 }

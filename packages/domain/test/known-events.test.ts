@@ -1,5 +1,5 @@
 import t from 'tap';
-import { isDeploymentEvent, isPublishingRecordEvent } from '../src/index.ts';
+import { isDeploymentEvent, isPublishingRecordEvent, isSiteDeploymentsEvent } from '../src/index.ts';
 import { deploymentEventTypeOf } from './helpers/deployment-fixtures.ts';
 import { eventTypeOf } from './helpers/publishing-record-fixtures.ts';
 
@@ -21,5 +21,12 @@ t.test('types written by a newer version, the ledger, or inherited names are unk
   for (const type of ['PublishingRecordRepublished', 'DeploymentVersionReserved', 'toString', 'constructor', '']) {
     t.notOk(isPublishingRecordEvent({ type }), `${JSON.stringify(type)} is not a publishing-record event`);
     t.notOk(isDeploymentEvent({ type }), `${JSON.stringify(type)} is not a deployment event`);
+  }
+});
+
+t.test('the ledger knows its reservation and nothing else', async (t) => {
+  t.ok(isSiteDeploymentsEvent({ type: 'DeploymentVersionReserved' }));
+  for (const type of ['DeploymentCreated', 'PublishingRecordCreated', 'toString', '']) {
+    t.notOk(isSiteDeploymentsEvent({ type }), `${JSON.stringify(type)} is not a ledger event`);
   }
 });

@@ -20,6 +20,9 @@ import {
 } from '@publisher/contracts';
 import {
   type DeploymentEvent,
+  isDeploymentEvent,
+  isPublishingRecordEvent,
+  isSiteDeploymentsEvent,
   type PublishingRecordEvent,
   republishRequestEventTypes,
   type SiteDeploymentsEvent,
@@ -68,7 +71,10 @@ export function mapRecordedEvent(recorded: RecordedEvent): MappedEvent {
     }
     return { kind: 'replay', stream: recorded.stream, before: recorded.revision, replay_id: replayId };
   }
-  const body = toPublic(recorded as unknown as InternalEvent);
+  const body =
+    isPublishingRecordEvent(recorded) || isDeploymentEvent(recorded) || isSiteDeploymentsEvent(recorded)
+      ? toPublic(recorded)
+      : undefined;
   if (body === null) return { kind: 'skip', reason: 'internal_event' };
   if (body === undefined) {
     throw new RelayError('RELAY_UNMAPPABLE_EVENT', `no public mapping for ${recorded.type}`, eventRef(recorded));

@@ -1,4 +1,4 @@
-import { type AccountRepublishRequested, relayControlStream } from '@publisher/domain';
+import { isRelayControlEvent, relayControlStream } from '@publisher/domain';
 import type { RecordedEvent } from '@publisher/event-store';
 import type { TopicMessages } from 'kafkajs';
 import { mapRecordedEvent, type RelayMessage, toKafkaMessage } from './mapping.ts';
@@ -127,10 +127,10 @@ function messagesOf(
   const { replays } = options;
   if (replays.skipped.has(recorded.id)) return null;
   if (recorded.stream === control) {
-    if (recorded.type === 'RelayEventSkipped') replays.skipped.add(String(recorded.data.event_id));
+    if (!isRelayControlEvent(recorded)) return null;
+    if (recorded.type === 'RelayEventSkipped') replays.skipped.add(recorded.data.event_id);
     if (recorded.type !== 'AccountRepublishRequested') return null;
-    const request = recorded.data as unknown as AccountRepublishRequested['data'];
-    return { replay: replayAccount(replays, request, recorded.position) };
+    return { replay: replayAccount(replays, recorded.data, recorded.position) };
   }
   const mapped = mapRecordedEvent(recorded);
   if (mapped.kind === 'publish') {

@@ -114,7 +114,7 @@ export function evolveRelayControl(state: RelayControlState, event: RelayControl
 }
 
 /** Whether a stored event is one of the relay's decisions (by its type). */
-function isRelayControlEvent<E extends { type: string }>(event: E): event is E & RelayControlEvent {
+export function isRelayControlEvent<E extends { type: string }>(event: E): event is E & RelayControlEvent {
   return relayControlEventTypes.has(event.type);
 }
 
