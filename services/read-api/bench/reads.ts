@@ -13,7 +13,10 @@
  * records are read at random and mostly do not) and with
  * READ_API_CACHE_MB=0 (`-uncached` variants: every request queries PostgreSQL). The variants
  * alternate for BENCH_ROUNDS (2) rounds of BENCH_SECONDS (10) so load drift hits all alike;
- * BENCH_VARIANTS (comma list of hello, list, detail, list-uncached, detail-uncached) picks some.
+ * BENCH_VARIANTS (comma list of hello, list, detail, list-uncached, detail-uncached, list-ceiling,
+ * detail-ceiling) picks some. `-ceiling` variants send the same requests to `ceiling.ts`, a Fastify
+ * server answering them with the bytes of a real list page or record and no other work: what
+ * those responses cost the machine alone, the ratio no read path reaches here.
  * BENCH_BASELINE=<another checkout, installed> adds `list-baseline` and `detail-baseline`: that
  * checkout's read API, as configured, measured in the same rounds (a change's effect, side by side);
  * `list-baseline-uncached` and `detail-baseline-uncached` run it with READ_API_CACHE_MB=0;
@@ -87,6 +90,8 @@ const VARIANTS = [
   'detail',
   'list-uncached',
   'detail-uncached',
+  'list-ceiling',
+  'detail-ceiling',
   'list-baseline',
   'detail-baseline',
   'list-baseline-uncached',
@@ -392,8 +397,23 @@ async function main(): Promise<void> {
   const uncachedBase = `http://127.0.0.1:${uncachedPort}`;
   const baselineBase = `http://127.0.0.1:${baselinePort}`;
   const baselineUncachedBase = `http://127.0.0.1:${baselineUncachedPort}`;
+  // The bytes a list and a detail request answer, served with no work by the ceiling server.
+  const answer = async (target: Target) => {
+    const { path: p, authorization } = target();
+    return (await fetch(`${base}${p}`, { headers: { authorization } })).text();
+  };
+  const ceilingPort = await freePort();
+  const ceiling = CHOSEN.some((v) => v.endsWith('-ceiling'))
+    ? await spawnServer(
+        path.join(root, 'services/read-api/bench/ceiling.ts'),
+        { PORT: String(ceilingPort), CEILING_LIST_BODY: await answer(list), CEILING_DETAIL_BODY: await answer(detail) },
+        async () => (await fetch(`http://127.0.0.1:${ceilingPort}/api/v1/publisher/publishing-records/`)).ok,
+      )
+    : undefined;
   const run: Record<Variant, (seconds?: number) => Promise<Figures>> = {
     hello: (s) => load(hello.child.pid, `http://127.0.0.1:${helloPort}/`, undefined, s),
+    'list-ceiling': (s) => load(ceiling?.child.pid, `http://127.0.0.1:${ceilingPort}`, list, s),
+    'detail-ceiling': (s) => load(ceiling?.child.pid, `http://127.0.0.1:${ceilingPort}`, detail, s),
     list: (s) => load(api.child.pid, base, list, s),
     detail: (s) => load(api.child.pid, base, detail, s),
     'list-uncached': (s) => load(uncached.child.pid, uncachedBase, list, s),
@@ -467,6 +487,7 @@ async function main(): Promise<void> {
     await uncached.stop();
     await baseline?.stop();
     await baselineUncached?.stop();
+    await ceiling?.stop();
     await hello.stop();
     await db.stop();
   }
