@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { advisoryLock, advisoryUnlock, tryAdvisoryLock } from '@publisher/coordination';
-import { decodePosition, type EventStore, type PostgresEventStore } from '@publisher/event-store';
+import { decodePosition, type EventStore, idleConnectionError, type PostgresEventStore } from '@publisher/event-store';
 import {
   CHECKPOINT_CHANNEL,
   type CheckpointNotice,
@@ -112,6 +112,9 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     // 64 MB a build spills to many sorted runs and gets at most one parallel worker (each needs 32 MB).
     options: `-c maintenance_work_mem=${REBUILD_MAINTENANCE_WORK_MEM}`,
   });
+  // An idle connection the server ends (a restart, an operator's pg_terminate_backend) must not
+  // take the process down with an unhandled 'error': the next query on the pool fails instead.
+  pool.on('error', (err) => log.warn({ err: idleConnectionError(err) }, 'rebuild: idle database connection lost'));
   const session = await openRebuildSession(options.connectionString, target);
   let swapLocked = false;
   try {
