@@ -1,9 +1,9 @@
 /**
  * The event-store port: one interface, two adapters (PostgreSQL, EventStoreDB), one contract suite.
- * See DESIGN.md "Event store port".
+ * See this package's README, "The port".
  */
 
-/** Roles from DESIGN.md; kept here so event metadata is typed without depending on HTTP code. */
+/** The roles of `@publisher/contracts`, kept here so event metadata is typed without HTTP code. */
 export type Role = 'viewer' | 'editor' | 'admin' | 'owner' | 'support' | 'developer' | 'system_bot';
 
 /** Metadata every stored event carries. The event id lives beside it as `RecordedEvent.id`. */

@@ -2,7 +2,7 @@ import { ErrorEnvelope, type FieldErrors, type ListEnvelopeOf, type SuccessEnvel
 import type { FastifyRequest } from 'fastify';
 import type { ErrorCode } from './errors.ts';
 
-/** Base path of both APIs (DESIGN.md "HTTP"). */
+/** Base path of both APIs and of every client of them. */
 export const API_PREFIX = '/api/v1/publisher';
 
 /**

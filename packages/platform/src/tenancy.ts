@@ -3,7 +3,7 @@ import type { Principal } from './auth.ts';
 import { type HttpError, httpError } from './errors.ts';
 
 /**
- * DESIGN.md's role table, as data:
+ * What each role may do, as data (own = the token's account, any = every account):
  *
  * | role | read own | write own | read any | write any |
  * |---|---|---|---|---|

@@ -241,7 +241,7 @@ function eventRef(recorded: RecordedEvent): Record<string, unknown> {
   return { event_id: recorded.id, stream: recorded.stream, type: recorded.type, position: recorded.position };
 }
 
-/** Kafka message of a mapped event: key = record id, JSON value, the DESIGN.md headers. */
+/** Kafka message of a mapped event: key = record id, JSON value, the `EVENT_HEADERS` headers. */
 export interface RelayMessage {
   key: string;
   value: string;

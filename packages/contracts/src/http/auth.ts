@@ -1,7 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { PlatformId } from './common.ts';
 
-/** Roles of DESIGN.md's table. */
+/** The platform's roles; what each may do is `ROLE_PERMISSIONS` in `@publisher/platform`. */
 export const Role = Type.Union([
   Type.Literal('viewer'),
   Type.Literal('editor'),

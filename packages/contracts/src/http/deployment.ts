@@ -18,7 +18,7 @@ export const DeploymentStatus = Type.Union([
 export type DeploymentStatus = Static<typeof DeploymentStatus>;
 
 /**
- * A deployment as both APIs return it (DESIGN.md "Representations").
+ * A deployment as both APIs return it, field for field.
  * `version` is unique and increasing per site; `revision` is the stream revision (also its ETag).
  */
 export const DeploymentRepresentation = Type.Object({

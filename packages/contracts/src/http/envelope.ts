@@ -1,7 +1,7 @@
 import { type Static, type TSchema, Type } from 'typebox';
 
 /**
- * The unified response envelope of every Publisher HTTP API (DESIGN.md "HTTP").
+ * The unified response envelope of every Publisher HTTP API.
  *
  * success: `{ success: true, data, message?, request_id }`
  * list:    `{ success: true, count, next, previous, results, request_id }`

@@ -22,7 +22,7 @@ export const DestinationName = Type.String({ pattern: '^[a-z][a-z0-9_-]*$', minL
 export const DestinationConfig = JsonObject;
 
 /**
- * A publishing record as both APIs return it (DESIGN.md "Representations").
+ * A publishing record as both APIs return it, field for field.
  * `revision` is the record's stream revision (also its ETag).
  */
 export const PublishingRecordRepresentation = Type.Object({

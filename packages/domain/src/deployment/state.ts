@@ -4,7 +4,7 @@ import type { DeploymentEvent } from './events.ts';
 export type DeploymentStatus = 'pending' | 'deploying' | 'deployed' | 'failed' | 'rolled_back' | 'cancelled';
 
 /**
- * A deployment as the aggregate knows it: every representation field of DESIGN.md except
+ * A deployment as the aggregate knows it: every field of `DeploymentRepresentation` except
  * `revision` (the stream revision, which the caller knows from the store).
  */
 export interface Deployment {
@@ -76,7 +76,7 @@ export function evolveDeployment(state: DeploymentState, event: DeploymentEvent)
     case 'DeploymentUpdated':
       return { ...state, metadata: event.data.changes.metadata, updated_at: event.data.at };
     case 'DeploymentCancelled':
-      // No timestamp field of its own: the representation is DESIGN.md's, `updated_at` says when.
+      // No timestamp field of its own (the representation has none for it): `updated_at` says when.
       return { ...state, status: 'cancelled', updated_at: event.data.at };
     case 'DeploymentStarted':
       return { ...state, status: 'deploying', updated_at: event.data.at };

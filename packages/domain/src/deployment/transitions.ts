@@ -9,7 +9,7 @@ export type DeploymentTransitionTable = {
 
 /**
  * The deployment state machine as data. A (status, command) pair missing here is refused.
- * `pending → deploying → deployed | failed`, `deployed → rolled_back` (DESIGN.md), plus:
+ * The lifecycle `pending → deploying → deployed | failed`, `deployed → rolled_back`, plus:
  * - `pending → pending` (UpdateDeployment): metadata is editable until the deployment starts;
  * - `pending → cancelled` (CancelDeployment): a deployment withdrawn before it ran. Only while
  *   pending: once deploying, the outcome is the deployer's to report (succeed or fail);

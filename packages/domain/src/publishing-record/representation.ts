@@ -2,9 +2,9 @@ import type { PublishingRecordRepresentation } from '@publisher/contracts';
 import type { PublishingRecord } from './state.ts';
 
 /**
- * The one mapping from a publishing record's state to its wire representation (DESIGN.md
- * "Representations"). The command API's answers, the projector's rows, history entries and as-of
- * reads all go through it, so the representation is written out once.
+ * The one mapping from a publishing record's state to its wire representation (the type it returns).
+ * The command API's answers, the projector's rows, history entries and as-of reads all go through it,
+ * so the representation is written out once.
  * @example
  * const data = representPublishingRecord(foldPublishingRecord(events) as PublishingRecord, revision);
  */

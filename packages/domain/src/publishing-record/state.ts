@@ -4,7 +4,7 @@ import type { PublishingRecordEvent } from './events.ts';
 export type PublishingStatus = 'pending' | 'publishing' | 'published' | 'failed';
 
 /**
- * A publishing record as the aggregate knows it: every representation field of DESIGN.md except
+ * A publishing record as the aggregate knows it: every field of `PublishingRecordRepresentation` except
  * `revision` (the stream revision, which the caller knows from the store), plus the soft-delete flag.
  */
 export interface PublishingRecord {
