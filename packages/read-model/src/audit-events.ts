@@ -34,7 +34,7 @@ export interface AuditEventRow {
   recorded_at: string;
 }
 
-/** The `audit_events` table (migration 3). */
+/** The `audit_events` table (migration 4). */
 export interface AuditEventsTable extends Omit<AuditEventRow, 'occurred_at' | 'recorded_at' | 'revision'> {
   revision: ColumnType<number, number, never>;
   occurred_at: Timestamp;
