@@ -1,5 +1,6 @@
 import type { PublishingRecordRepresentation } from '@publisher/contracts';
 import { backoffDelay, sleep } from '@publisher/coordination';
+import { API_PREFIX } from '@publisher/platform';
 import { injectTraceparent, inSpan, SpanKind } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import { cleanText } from './clean-text.ts';
@@ -60,7 +61,7 @@ const RETRYABLE = new Set([429, 500, 502, 503, 504]);
  * const claim = await commands.start(recordId, accountId, cause);
  */
 export function createCommandClient(options: CommandClientOptions): CommandClient {
-  const base = `${options.baseUrl.replace(/\/+$/, '')}/api/v1/publisher/publishing-records`;
+  const base = `${options.baseUrl.replace(/\/+$/, '')}${API_PREFIX}/publishing-records`;
 
   /** One command in a client span whose `traceparent` every attempt sends (the API continues it). */
   function send(

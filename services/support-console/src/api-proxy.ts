@@ -1,9 +1,6 @@
 import proxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
-import { errorEnvelope, STATUS_BY_CODE } from '@publisher/platform';
+import { API_PREFIX, errorEnvelope, STATUS_BY_CODE } from '@publisher/platform';
 import type { FastifyInstance } from 'fastify';
-
-/** The Publisher base path on both APIs. */
-const API_BASE = '/api/v1/publisher';
 
 /**
  * Request headers the console forwards; anything else (cookies, forwarding headers a browser
@@ -37,7 +34,7 @@ export async function apiProxy(fastify: FastifyInstance, options: ApiProxyOption
   await fastify.register(proxy, {
     upstream: options.readApiUrl,
     prefix: '/api/read',
-    rewritePrefix: API_BASE,
+    rewritePrefix: API_PREFIX,
     httpMethods: ['GET', 'HEAD'],
     disableRequestLogging: true,
     replyOptions: replyOptions('read API'),
@@ -45,7 +42,7 @@ export async function apiProxy(fastify: FastifyInstance, options: ApiProxyOption
   await fastify.register(proxy, {
     upstream: options.commandApiUrl,
     prefix: '/api/command',
-    rewritePrefix: API_BASE,
+    rewritePrefix: API_PREFIX,
     httpMethods: ['POST'],
     disableRequestLogging: true,
     replyOptions: replyOptions('command API'),
