@@ -1,14 +1,14 @@
-import { HttpError, httpError } from '@publisher/platform';
+import { type HttpError, httpError } from '@publisher/platform';
 
 /*
- * The read API's errors (codes and statuses: packages/platform/src/errors.ts).
+ * The read API's errors; each code's status is its entry in `STATUS_BY_CODE` (`@publisher/platform`).
  *
- * | code | status | when |
- * |---|---|---|
- * | POSITION_NOT_IN_LOG | 400 | `min_position` is past the head of the event log |
- * | PROJECTION_BEHIND | 503 | `min_position` not projected within the wait bound (Retry-After says when to retry) |
- * | PROJECTION_STOPPED | 503 | a poison event stopped the projection before `min_position` |
- * | SITE_NOT_FOUND | 404 | no deployment of that site is visible to the caller |
+ * | code | when |
+ * |---|---|
+ * | POSITION_NOT_IN_LOG | `min_position` is past the head of the event log |
+ * | PROJECTION_BEHIND | `min_position` not projected within the wait bound (Retry-After says when to retry) |
+ * | PROJECTION_STOPPED | a poison event stopped the projection before `min_position` |
+ * | SITE_NOT_FOUND | no deployment of that site is visible to the caller |
  */
 
 export function projectionBehind(position: string, current: string | null, waitedMs: number): HttpError {
@@ -37,8 +37,7 @@ export function positionNotInLog(position: string, head: string | null, field: s
 
 export const recordNotFound = (kind: string, id: string) => httpError('RECORD_NOT_FOUND', `${kind} ${id} not found`);
 
-export const siteNotFound = (siteId: number) =>
-  new HttpError('SITE_NOT_FOUND', `no deployment of site ${siteId} found`);
+export const siteNotFound = (siteId: number) => httpError('SITE_NOT_FOUND', `no deployment of site ${siteId} found`);
 
 export const accountForbidden = (accountId: number) =>
   httpError('ROLE_FORBIDDEN', `this token may not read account ${accountId}`, {
