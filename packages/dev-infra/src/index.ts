@@ -8,7 +8,7 @@ export {
   startKafkaDaemon,
   stopKafkaDaemon,
 } from './kafka-daemon.ts';
-export { isKafkaInfraError, type KafkaErrorCode, KafkaInfraError } from './kafka-errors.ts';
+export { type KafkaErrorCode, KafkaInfraError } from './kafka-errors.ts';
 export { ensureKafkaLibs, KAFKA_VERSION } from './kafka-install.ts';
 export { type WaitForKafkaOptions, waitForKafka, waitForTopics } from './kafka-ready.ts';
 export {

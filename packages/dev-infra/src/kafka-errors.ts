@@ -29,7 +29,3 @@ export class KafkaInfraError extends Error {
     this.name = 'KafkaInfraError';
   }
 }
-
-export function isKafkaInfraError(err: unknown, code?: KafkaErrorCode): err is KafkaInfraError {
-  return err instanceof KafkaInfraError && (code === undefined || err.code === code);
-}

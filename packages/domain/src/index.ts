@@ -67,7 +67,6 @@ export {
 export type { DeploymentTransitionTable } from './deployment/transitions.ts';
 export {
   assertDeploymentTransition,
-  deploymentPhases,
   deploymentTransitions,
   nextDeploymentPhase,
 } from './deployment/transitions.ts';
@@ -131,7 +130,6 @@ export type { PublishingRecordTransitionTable } from './publishing-record/transi
 export {
   assertPublishingRecordTransition,
   nextPublishingRecordPhase,
-  publishingRecordPhases,
   publishingRecordTransitions,
 } from './publishing-record/transitions.ts';
 export { republishRequestEventTypes } from './redrive.ts';

@@ -1,10 +1,11 @@
 import t from 'tap';
 import type { DeploymentPhase, IllegalTransitionError } from '../src/index.ts';
-import { deploymentCommandTypes, deploymentPhases, deploymentTransitions, foldDeployment } from '../src/index.ts';
+import { deploymentCommandTypes, deploymentTransitions, foldDeployment } from '../src/index.ts';
 import {
   deploymentDecider,
   deploymentEventTypeOf,
   deploymentHistoryFor,
+  deploymentPhases,
   exampleDeploymentCommand,
 } from './helpers/deployment-fixtures.ts';
 import { specFor } from './helpers/spec.ts';

@@ -4,7 +4,6 @@ import {
   foldPublishingRecord,
   publishingRecordCommandTypes,
   publishingRecordPhase,
-  publishingRecordPhases,
   publishingRecordTransitions,
 } from '../src/index.ts';
 import {
@@ -12,6 +11,7 @@ import {
   exampleCommand,
   historyFor,
   publishingRecordDecider,
+  publishingRecordPhases,
 } from './helpers/publishing-record-fixtures.ts';
 import { specFor } from './helpers/spec.ts';
 

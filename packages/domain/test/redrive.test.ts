@@ -6,14 +6,14 @@ import type {
   PublishingRecordEvent,
   PublishingRecordPhase,
 } from '../src/index.ts';
-import {
-  foldDeployment,
-  foldPublishingRecord,
-  publishingRecordPhases,
-  republishRequestEventTypes,
-} from '../src/index.ts';
+import { foldDeployment, foldPublishingRecord, republishRequestEventTypes } from '../src/index.ts';
 import { DEPLOYMENT_ID, deploymentDecider, deploymentHistoryFor } from './helpers/deployment-fixtures.ts';
-import { historyFor, publishingRecordDecider, RECORD_ID } from './helpers/publishing-record-fixtures.ts';
+import {
+  historyFor,
+  publishingRecordDecider,
+  publishingRecordPhases,
+  RECORD_ID,
+} from './helpers/publishing-record-fixtures.ts';
 import { AT, specFor } from './helpers/spec.ts';
 
 const givenRecord = specFor(publishingRecordDecider);

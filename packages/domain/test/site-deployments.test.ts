@@ -10,7 +10,6 @@ import {
   decideReserveDeployment,
   deploymentCreatedEventId,
   deploymentCreatedFromReservation,
-  deploymentPhases,
   deterministicUuid,
   evolveSiteDeployments,
   foldDeployment,
@@ -21,6 +20,7 @@ import {
   siteDeploymentsExpectedRevision,
   siteDeploymentsStream,
 } from '../src/index.ts';
+import { deploymentPhases } from './helpers/deployment-fixtures.ts';
 import { AT } from './helpers/spec.ts';
 
 const reserve = (deployment_id: string): ReserveDeploymentVersion => ({

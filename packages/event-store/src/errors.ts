@@ -51,10 +51,6 @@ export class AppendQueueFullError extends Error {
   }
 }
 
-export function isDuplicateEventId(err: unknown): err is DuplicateEventIdError {
-  return err instanceof Error && (err as { code?: string }).code === 'DUPLICATE_EVENT_ID';
-}
-
 export function isWrongExpectedVersion(err: unknown): err is WrongExpectedVersionError {
   return err instanceof Error && (err as { code?: string }).code === 'WRONG_EXPECTED_VERSION';
 }

@@ -9,8 +9,8 @@ import pg from 'pg';
 import t, { type Test } from 'tap';
 import {
   createPostgresEventStore,
+  DuplicateEventIdError,
   decodePosition,
-  isDuplicateEventId,
   isWrongExpectedVersion,
   type PostgresEventStore,
   type RecordedEvent,
@@ -79,11 +79,11 @@ t.test('event ids are unique across streams', async (t) => {
   const first = streamName('first');
   await store.append(first, events, 'no_stream');
   const err = await store.append(streamName('second'), events, 'any').catch((e: unknown) => e);
-  t.ok(isDuplicateEventId(err), 'the same ids in another stream: DUPLICATE_EVENT_ID');
+  t.ok(err instanceof DuplicateEventIdError, 'the same ids in another stream: DUPLICATE_EVENT_ID');
 
   const mixed = [events[0]!, ...newEvents(1)];
   const partial = await store.append(first, mixed, 'any').catch((e: unknown) => e);
-  t.ok(isDuplicateEventId(partial), 'a stored id mixed with a new one is not a re-send');
+  t.ok(partial instanceof DuplicateEventIdError, 'a stored id mixed with a new one is not a re-send');
   const stale = await store.append(first, mixed, 0).catch((e: unknown) => e);
   t.ok(isWrongExpectedVersion(stale), 'with a stale revision it is a plain conflict');
   t.equal((await store.readStream(first)).length, 2, 'nothing more stored');

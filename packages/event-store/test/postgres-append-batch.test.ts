@@ -14,8 +14,8 @@ import t, { type Test } from 'tap';
 import {
   type AppendResult,
   createPostgresEventStore,
+  DuplicateEventIdError,
   decodePosition,
-  isDuplicateEventId,
   isWrongExpectedVersion,
   type PostgresEventStore,
 } from '../src/index.ts';
@@ -163,7 +163,10 @@ t.test('a failing member fails alone: the batch falls back to one append at a ti
   }
   t.equal(nul?.status, 'rejected', 'the append the database refuses fails');
   t.notOk(nul?.status === 'rejected' && isWrongExpectedVersion(nul.reason), 'with its own error, not a conflict');
-  t.ok(dup?.status === 'rejected' && isDuplicateEventId(dup.reason), 'the reused event id → DUPLICATE_EVENT_ID');
+  t.ok(
+    dup?.status === 'rejected' && dup.reason instanceof DuplicateEventIdError,
+    'the reused event id → DUPLICATE_EVENT_ID',
+  );
   t.same(again?.status === 'fulfilled' && again.value, original, 'the re-sent append returns the original result');
   t.equal((await store.readStream(resent)).length, 2, 'and stored nothing');
   t.equal((await store.readStream(elsewhere)).length, 1, 'the other stream is unchanged');

@@ -36,9 +36,6 @@ export const deploymentTransitions: DeploymentTransitionTable = {
   cancelled: { RepublishDeployment: 'cancelled' },
 };
 
-/** Every phase (row) of the table, in lifecycle order. */
-export const deploymentPhases = Object.keys(deploymentTransitions) as readonly DeploymentPhase[];
-
 /**
  * The status a command leads to, or undefined when the table refuses it.
  * @example

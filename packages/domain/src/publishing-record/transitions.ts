@@ -41,9 +41,6 @@ export const publishingRecordTransitions: PublishingRecordTransitionTable = {
   deleted: { RepublishPublishingRecord: 'deleted' },
 };
 
-/** Every phase (row) of the table, in lifecycle order. */
-export const publishingRecordPhases = Object.keys(publishingRecordTransitions) as readonly PublishingRecordPhase[];
-
 /**
  * The phase a command leads to, or undefined when the table refuses it.
  * @example

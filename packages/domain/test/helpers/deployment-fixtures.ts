@@ -13,7 +13,7 @@ import type {
   DeploymentSucceeded,
   DeploymentUpdated,
 } from '../../src/index.ts';
-import { decideDeployment, evolveDeployment, initialDeploymentState } from '../../src/index.ts';
+import { decideDeployment, deploymentTransitions, evolveDeployment, initialDeploymentState } from '../../src/index.ts';
 import type { Decider } from './spec.ts';
 
 export const DEPLOYMENT_ID = '5d1c2b8e-7f0a-4e1b-8c3d-9a6f4e2b1c07';
@@ -62,6 +62,9 @@ export const deploymentCancelled: DeploymentCancelled = {
 };
 
 /** Past events per status; typed by the status union, so a new status without a fixture does not compile. */
+/** Every phase (row) of the transition table, in lifecycle order. */
+export const deploymentPhases = Object.keys(deploymentTransitions) as DeploymentPhase[];
+
 export const deploymentHistoryFor: Record<DeploymentPhase, DeploymentEvent[]> = {
   initial: [],
   pending: [deploymentCreated],

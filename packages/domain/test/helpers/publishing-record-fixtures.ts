@@ -11,7 +11,12 @@ import type {
   PublishingStarted,
   PublishingSucceeded,
 } from '../../src/index.ts';
-import { decidePublishingRecord, evolvePublishingRecord, initialPublishingRecordState } from '../../src/index.ts';
+import {
+  decidePublishingRecord,
+  evolvePublishingRecord,
+  initialPublishingRecordState,
+  publishingRecordTransitions,
+} from '../../src/index.ts';
 import type { Decider } from './spec.ts';
 
 export const RECORD_ID = '0b5b0a38-4a63-4f34-9d1b-2b7f0f3f7a01';
@@ -61,6 +66,9 @@ export const deleted: PublishingRecordDeleted = {
  * Past events that put a record in each phase. Typed by the phase union: adding a phase without a
  * fixture does not compile, so the table-driven test cannot forget it.
  */
+/** Every phase (row) of the transition table, in lifecycle order. */
+export const publishingRecordPhases = Object.keys(publishingRecordTransitions) as PublishingRecordPhase[];
+
 export const historyFor: Record<PublishingRecordPhase, PublishingRecordEvent[]> = {
   initial: [],
   pending: [created],

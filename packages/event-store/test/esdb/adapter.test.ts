@@ -10,8 +10,8 @@ import { EventStoreDBClient } from '@eventstore/db-client';
 import t, { type Test } from 'tap';
 import {
   createEsdbEventStore,
+  DuplicateEventIdError,
   type EventStore,
-  isDuplicateEventId,
   isEventStoreUnavailable,
   type RecordedEvent,
 } from '../../src/index.ts';
@@ -84,7 +84,7 @@ t.test('re-sent appends are recognised by the adapter, not only by the server ca
   await t.rejects(store.append(stream, partial, 'any'), { code: 'DUPLICATE_EVENT_ID', ids: [events[1]!.id] });
   const repeated = newEvents(1);
   const err = await store.append(stream, [repeated[0]!, repeated[0]!], 1).catch((e: unknown) => e);
-  t.ok(isDuplicateEventId(err), 'an id twice in one append');
+  t.ok(err instanceof DuplicateEventIdError, 'an id twice in one append');
   t.equal((await store.readStream(stream)).length, 2, 'nothing stored by the rejected appends');
 });
 

@@ -8,8 +8,6 @@ export {
   LEGACY_SIGNATURE_HEADER,
   LEGACY_TIMESTAMP_HEADER,
   type SigningSecretsOf,
-  signWebhook,
-  verifyWebhook,
   type WebhookPayload,
 } from './webhook.ts';
 export {

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { PublishingRecordRepresentation } from '@publisher/contracts';
 import {
   signStandardWebhook,
@@ -36,30 +36,11 @@ export interface WebhookPayload {
 export type SigningSecretsOf = (accountId: number) => Promise<readonly string[]>;
 
 /**
- * @deprecated The `x-publisher-signature` value (`sha256=` + hex HMAC-SHA256 over
+ * The deprecated `x-publisher-signature` value (`sha256=` + hex HMAC-SHA256 over
  * `<timestamp>.<body>`, keyed with the account's current secret as text).
  */
-export function signWebhook(secret: string, timestamp: string, body: string): string {
+function signWebhook(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-}
-
-/**
- * @deprecated For receivers still on `x-publisher-signature`; new receivers verify Standard
- * Webhooks' `webhook-signature` (any Standard Webhooks library, or `verifyStandardWebhook`).
- */
-export function verifyWebhook(
-  secret: string,
-  timestamp: string | undefined,
-  body: string,
-  signature: string | undefined,
-  options: { toleranceSeconds?: number; now?: number } = {},
-): boolean {
-  if (!timestamp || !signature || !/^\d+$/.test(timestamp)) return false;
-  const now = options.now ?? Math.floor(Date.now() / 1000);
-  if (Math.abs(now - Number(timestamp)) > (options.toleranceSeconds ?? 300)) return false;
-  const expected = Buffer.from(signWebhook(secret, timestamp, body));
-  const given = Buffer.from(signature);
-  return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
 /**
