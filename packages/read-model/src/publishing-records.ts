@@ -1,5 +1,7 @@
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from 'kysely';
+import type pg from 'pg';
 import type { BatchedReader } from './batched-reader.ts';
-import type { PublishingStatus } from './database.ts';
+import { type PublishingStatus, READ_MODEL_SCHEMA, type ReadModelDatabase } from './database.ts';
 import {
   COMMON_FILTERS,
   type CommonFilters,
@@ -10,7 +12,7 @@ import {
   type PageRequest,
   type RevisedDocument,
 } from './documents.ts';
-import type { TenantScope } from './scope.ts';
+import { type TenantScope, withTenantScope } from './scope.ts';
 
 export interface PublishingRecordFilters extends CommonFilters {
   content_id?: number;
@@ -67,4 +69,52 @@ export function findPublishingRecordDocument(
   id: string,
 ): Promise<RevisedDocument | undefined> {
   return findDocument(reader, LIST, scope, id);
+}
+
+/** A publishing record left in `publishing`: what the command API's stuck-record sweep needs of it. */
+export interface StuckPublishingRecord {
+  id: string;
+  revision: number;
+  attempts: number;
+  /** When its attempt started (the record has not changed since). */
+  updated_at: Date;
+}
+
+/**
+ * Builds statements without running them: the sweep runs this one on its own connection (the one
+ * holding its advisory lock), outside this package's pools — hence the qualified table name.
+ */
+const builder = new Kysely<ReadModelDatabase>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+}).withSchema(READ_MODEL_SCHEMA);
+
+/**
+ * The scope's (not deleted) records in `publishing` unchanged since before `before`, oldest first,
+ * at most `limit` (a partial index serves it).
+ * @example
+ * const stuck = await listStuckPublishingRecords(client, EVERY_TENANT, { before: cutoff, limit: 100 });
+ */
+export async function listStuckPublishingRecords(
+  client: pg.ClientBase | pg.Pool,
+  scope: TenantScope,
+  options: { before: Date; limit: number },
+): Promise<StuckPublishingRecord[]> {
+  const query = withTenantScope(
+    builder.selectFrom('publishing_records').select(['id', 'revision', 'attempts', 'updated_at']),
+    scope,
+  )
+    // Literals, the partial index's own predicate, so that every plan can use the index.
+    .where(sql<boolean>`status = 'publishing' AND NOT deleted`)
+    .where('updated_at', '<', options.before.toISOString())
+    .orderBy('updated_at')
+    .limit(options.limit)
+    .compile();
+  const { rows } = await client.query(query.sql, [...query.parameters]);
+  // A pool of this package reads timestamps as ISO strings, others as Dates.
+  return rows.map((r) => ({ ...r, updated_at: new Date(r.updated_at) }));
 }

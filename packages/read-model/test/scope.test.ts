@@ -28,6 +28,7 @@ const QUERIES: Record<string, { on: (c: ReadModelConnection) => unknown; args: u
   searchAuditEvents: { on: (c) => c.db, args: [{ page_size: 10 }] },
   listRecordsCreatedBy: { on: (c) => c.db, args: [{ as_of: '2024-05-01T00:00:00Z', limit: 10 }] },
   listAccessLog: { on: (c) => c.db, args: [{ page_size: 10 }] },
+  listStuckPublishingRecords: { on: (c) => c.pool, args: [{ before: new Date(), limit: 10 }] },
 };
 
 /** Exported functions that read no tenant's rows, and why. */

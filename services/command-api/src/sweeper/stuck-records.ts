@@ -16,7 +16,7 @@ import { advisoryUnlock, tryAdvisoryLock } from '@publisher/coordination';
 import type { PublishingRecordState } from '@publisher/domain';
 import { publishingRecordAggregate } from '@publisher/domain';
 import type { Principal } from '@publisher/platform';
-import { READ_MODEL_SCHEMA } from '@publisher/read-model';
+import { EVERY_TENANT, listStuckPublishingRecords, type StuckPublishingRecord } from '@publisher/read-model';
 import type pg from 'pg';
 import { type CommandDeps, executeCommand } from '../handlers/command-handler.ts';
 
@@ -73,13 +73,6 @@ export interface StuckRecordSweeper {
   stop(): Promise<void>;
 }
 
-interface Candidate {
-  id: string;
-  revision: number;
-  attempts: number;
-  updated_at: Date;
-}
-
 /**
  * @example
  * const sweeper = createStuckRecordSweeper({ pool, deps, timeoutMs: 15 * 60_000, intervalMs: 30_000, log });
@@ -109,16 +102,15 @@ export function createStuckRecordSweeper(options: StuckRecordSweeperOptions): St
   async function sweepLocked(client: pg.PoolClient): Promise<SweepResult> {
     const at = now();
     const cutoff = new Date(at.getTime() - options.timeoutMs);
-    const { rows } = await client.query<Candidate>(
-      `SELECT id::text AS id, revision, attempts, updated_at FROM ${READ_MODEL_SCHEMA}.publishing_records
-        WHERE status = 'publishing' AND NOT deleted AND updated_at < $1
-        ORDER BY updated_at LIMIT $2`,
-      [cutoff, options.batchSize ?? 100],
-    );
+    // The sweep serves every tenant.
+    const rows = await listStuckPublishingRecords(client, EVERY_TENANT, {
+      before: cutoff,
+      limit: options.batchSize ?? 100,
+    });
     const result: SweepResult = { active: true, found: rows.length, failed: [], movedOn: [] };
     stats.sweeps++;
     stats.found += rows.length;
-    stats.oldestSeconds = rows[0] ? (at.getTime() - new Date(rows[0].updated_at).getTime()) / 1000 : 0;
+    stats.oldestSeconds = rows[0] ? (at.getTime() - rows[0].updated_at.getTime()) / 1000 : 0;
     for (const row of rows) {
       if (await failOne(row, at)) result.failed.push(row.id);
       else result.movedOn.push(row.id);
@@ -135,8 +127,8 @@ export function createStuckRecordSweeper(options: StuckRecordSweeperOptions): St
   }
 
   /** Fails one record if its stream is still where the read model saw it; false when it moved on. */
-  async function failOne(row: Candidate, at: Date): Promise<boolean> {
-    const since = new Date(row.updated_at).toISOString();
+  async function failOne(row: StuckPublishingRecord, at: Date): Promise<boolean> {
+    const since = row.updated_at.toISOString();
     const error =
       `publishing timed out: attempt ${row.attempts} started at ${since} and recorded no outcome within ` +
       `${formatDuration(options.timeoutMs)} (PUBLISHING_TIMEOUT); the worker may have stopped. Retry to ` +
