@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { escapeLiteral } from 'pg';
 import { READ_MODEL_CONTROL_SCHEMA, READ_MODELS_PROJECTION, type ReadModelDatabase } from './database.ts';
 
 /** NOTIFY channel the projector signals after each committed batch (payload: `CheckpointNotice`). */
@@ -88,9 +89,20 @@ export async function compareAndSetCheckpoint(
   return r.numUpdatedRows === 1n;
 }
 
-/** Sends the checkpoint notice; inside a transaction it is delivered at commit. */
+/**
+ * The statement that sends a checkpoint notice (inside a transaction, delivered at commit). Its
+ * values are literals, so it can also close a batch of statements sent as one (which takes no
+ * parameters).
+ * @example
+ * await client.query(checkpointNoticeSql({ schema: 'read_model', name: 'read_models', position: '42' }));
+ */
+export function checkpointNoticeSql(notice: CheckpointNotice): string {
+  return `SELECT pg_notify(${escapeLiteral(CHECKPOINT_CHANNEL)}, ${escapeLiteral(JSON.stringify(notice))})`;
+}
+
+/** Sends the checkpoint notice (`checkpointNoticeSql`) through Kysely. */
 export async function notifyCheckpoint(db: Kysely<ReadModelDatabase>, notice: CheckpointNotice): Promise<void> {
-  await sql`select pg_notify(${CHECKPOINT_CHANNEL}, ${JSON.stringify(notice)})`.execute(db);
+  await sql.raw(checkpointNoticeSql(notice)).execute(db);
 }
 
 /**

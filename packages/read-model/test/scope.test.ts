@@ -48,6 +48,7 @@ const NOT_QUERIES: Record<string, string> = {
   controlSql: 'schema',
   readCheckpoint: 'the projection’s checkpoint, no tenant data',
   compareAndSetCheckpoint: 'the projection’s checkpoint',
+  checkpointNoticeSql: 'the projection’s checkpoint',
   notifyCheckpoint: 'the projection’s checkpoint',
   markProjectionStopped: 'the projection’s checkpoint',
   clearProjectionStopped: 'the projection’s checkpoint',

@@ -2,8 +2,8 @@ import { availableParallelism } from 'node:os';
 import { advisoryLock, advisoryUnlock, tryAdvisoryLock } from '@publisher/coordination';
 import { decodePosition, type EventStore, idleConnectionError, type PostgresEventStore } from '@publisher/event-store';
 import {
-  CHECKPOINT_CHANNEL,
   type CheckpointNotice,
+  checkpointNoticeSql,
   compareAndSetCheckpoint,
   countsSql,
   createReadModelIndexes,
@@ -226,7 +226,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
       // Every row may differ now (that is what a rebuild is for): a notice without `accounts`
       // tells readers to drop whatever they cached, delivered when the swap commits.
       const notice: CheckpointNotice = { schema: live, name: projection, position };
-      await session.client.query('SELECT pg_notify($1, $2)', [CHECKPOINT_CHANNEL, JSON.stringify(notice)]);
+      await session.client.query(checkpointNoticeSql(notice));
       await session.client.query('COMMIT');
     } catch (err) {
       await session.client.query('ROLLBACK').catch(() => {});

@@ -1,8 +1,8 @@
 import { advisoryLockKey } from '@publisher/coordination';
 import type { RecordedEvent } from '@publisher/event-store';
 import {
-  CHECKPOINT_CHANNEL,
   type CheckpointNotice,
+  checkpointNoticeSql,
   copyAuditEvents,
   EVERY_TENANT,
   isDataError,
@@ -105,7 +105,7 @@ export async function writeBatch(session: Session, o: WriteBatchOptions): Promis
            WHERE name = ${lit(o.projection)} AND position IS NOT DISTINCT FROM ${lit(o.expected)};
           IF NOT FOUND THEN RAISE EXCEPTION 'checkpoint moved' USING ERRCODE = '${CHECKPOINT_MOVED}'; END IF;
         END $cas$;
-        ${o.notifySchema === undefined ? '' : `SELECT pg_notify(${lit(CHECKPOINT_CHANNEL)}, ${lit(JSON.stringify(notice))});`}
+        ${o.notifySchema === undefined ? '' : `${checkpointNoticeSql(notice)};`}
         COMMIT;`;
     }
     try {
