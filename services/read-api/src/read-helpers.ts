@@ -6,9 +6,6 @@ import { accountForbidden } from './errors.ts';
 /** The `X-Read-Position` response header: the read models include every event up to it. */
 export const READ_POSITION_HEADER = 'x-read-position';
 
-/** The `Cache-Control` of record reads: cacheable by the client, revalidated every time (ETag). */
-export const REVALIDATE = 'private, no-cache';
-
 /**
  * THE place where a caller's token becomes what it may read: its account (or any account for
  * roles that read across accounts), its `site_ids`, narrowed by an explicit `account_id` filter.

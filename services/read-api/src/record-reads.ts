@@ -1,11 +1,11 @@
 import type { ListEnvelopeOf, SuccessEnvelopeOf } from '@publisher/contracts';
-import { JsonDocument, noneMatch, success } from '@publisher/platform';
+import { JsonDocument, notModified, success } from '@publisher/platform';
 import { type DocumentPage, InvalidCursorError, type RevisedDocument, type TenantScope } from '@publisher/read-model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cachedRead } from './cached-read.ts';
 import type { ReadApiDeps } from './deps.ts';
 import { invalidCursor } from './errors.ts';
-import { pageUrl, READ_POSITION_HEADER, REVALIDATE } from './read-helpers.ts';
+import { pageUrl, READ_POSITION_HEADER } from './read-helpers.ts';
 import { waitForPosition, wantedPosition } from './read-your-writes.ts';
 
 /*
@@ -55,11 +55,7 @@ export async function recordAnswer<T>(
   const position = deps.watcher.position;
   const found = await find();
   if (found === undefined) throw notFound();
-  const etag = `"${found.revision}"`;
-  reply
-    .header(READ_POSITION_HEADER, position ?? '')
-    .header('etag', etag)
-    .header('cache-control', REVALIDATE);
-  if (noneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send();
+  reply.header(READ_POSITION_HEADER, position ?? '');
+  if (notModified(request, reply, found.revision)) return reply;
   return success(request, new JsonDocument<T>(found.document));
 }

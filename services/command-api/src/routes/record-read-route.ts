@@ -4,7 +4,7 @@ import {
   canRead,
   errorResponses,
   httpError,
-  noneMatch,
+  notModified,
   success,
   type Tenant,
   type TypeBoxFastify,
@@ -12,7 +12,6 @@ import {
 import { type TSchema, Type } from 'typebox';
 import type { CommandDeps } from '../handlers/command-handler.ts';
 import { readAggregate } from '../handlers/read-aggregate.ts';
-import { etagOf } from '../if-match.ts';
 import { COMMAND_ERRORS } from './responses.ts';
 
 const ReadQuery = Type.Object(
@@ -81,13 +80,8 @@ export function recordReadRoute<
       if (!found || !route.visible(found.record) || !canRead(request.principal, found.record)) {
         throw httpError('RECORD_NOT_FOUND', `${route.spec.label} ${id} not found`);
       }
-      const etag = etagOf(found.revision);
-      reply.header('etag', etag).header('cache-control', 'private, no-cache').header('x-position', found.position);
-      if (noneMatch(request.headers['if-none-match'], etag)) {
-        // No body at all: a returned null would be serialized to `null`, its Content-Length (4) sent with the 304.
-        reply.code(304);
-        return;
-      }
+      reply.header('x-position', found.position);
+      if (notModified(request, reply, found.revision)) return reply;
       return success(request, route.spec.represent(found.record, found.revision));
     },
   });

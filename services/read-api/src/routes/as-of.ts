@@ -1,4 +1,4 @@
-import { httpError, noneMatch } from '@publisher/platform';
+import { httpError, notModified } from '@publisher/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { recordCrossAccountReads } from '../access-log.ts';
@@ -8,7 +8,7 @@ import { recordNotFound } from '../errors.ts';
 import type { HistoryAggregate } from '../history/aggregates.ts';
 import { readRecordStream } from '../history/record-stream.ts';
 import { foldUntil } from '../history/replay.ts';
-import { REVALIDATE, scopeFor } from '../read-helpers.ts';
+import { scopeFor } from '../read-helpers.ts';
 import { ReadQuery } from '../schemas.ts';
 
 /** The query of `GET publishing-records/{id}` and `GET deployments/{id}`: the read's own, plus as-of. */
@@ -88,9 +88,6 @@ export async function answerAsOf<State extends { status: string }, Representatio
   query: RecordReadQuery,
 ): Promise<{ success: true; data: Representation; request_id: string } | FastifyReply> {
   const { revision, data } = await stateAsOf(deps, request, aggregate, id, query);
-  const etag = `"${revision}"`;
-  reply.header('etag', etag).header('cache-control', REVALIDATE);
-  // send(), not send(null): null is serialized to `null` and its Content-Length (4) sent with the bodiless 304.
-  if (noneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send();
+  if (notModified(request, reply, revision)) return reply;
   return { success: true, data, request_id: request.id };
 }
