@@ -1,5 +1,5 @@
 import { type Principal, readScope } from '@publisher/platform';
-import { ForbiddenAccountError, narrowScope, type PageLink, type TenantScope } from '@publisher/read-model';
+import { ForbiddenAccountError, narrowScope, type TenantScope } from '@publisher/read-model';
 import type { FastifyRequest } from 'fastify';
 import { accountForbidden } from './errors.ts';
 
@@ -21,20 +21,6 @@ export function scopeFor(principal: Principal, accountId?: number): TenantScope 
     if (err instanceof ForbiddenAccountError) throw accountForbidden(err.account_id);
     throw err;
   }
-}
-
-/**
- * The absolute URL of a neighbouring page: this request's URL, every other parameter kept, with the
- * page's cursor (or, past the last page, its number).
- */
-export function pageUrl(request: FastifyRequest, link: PageLink | null): string | null {
-  if (link === null) return null;
-  const url = new URL(request.url, `${request.protocol}://${request.host}`);
-  url.searchParams.delete('page');
-  url.searchParams.delete('cursor');
-  if ('cursor' in link) url.searchParams.set('cursor', link.cursor);
-  else url.searchParams.set('page', String(link.page));
-  return url.toString();
 }
 
 /** `status=a,b` and `status=a&status=b` both mean "a or b": split commas before validation. */

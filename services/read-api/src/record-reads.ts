@@ -5,7 +5,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cachedRead } from './cached-read.ts';
 import type { ReadApiDeps } from './deps.ts';
 import { invalidCursor } from './errors.ts';
-import { pageUrl, READ_POSITION_HEADER } from './read-helpers.ts';
+import { pageUrl } from './links.ts';
+import { READ_POSITION_HEADER } from './read-helpers.ts';
 import { waitForPosition, wantedPosition } from './read-your-writes.ts';
 
 /*
