@@ -10,6 +10,7 @@ import {
   Uuid,
 } from '@publisher/contracts';
 import { type Static, type TSchema, Type } from 'typebox';
+import { PositionToken } from './schemas.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const PageSize = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 }));
@@ -17,9 +18,6 @@ const CursorParam = Type.Optional(
   Type.String({ minLength: 1, maxLength: 500, description: 'from a `next` or `previous` link; opaque' }),
 );
 const Text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, description });
-
-/** A position token (see the command responses' `X-Position`). */
-const Position = Type.String({ pattern: '^[0-9a-f]{16}-[0-9a-f]{16}$' });
 
 const Actor = Type.Object({
   user_id: Nullable(Type.String()),
@@ -53,7 +51,7 @@ export type HistoryQuery = Static<typeof HistoryQuery>;
 export const HistoryEntry = <R extends TSchema>(representation: R) =>
   Type.Object({
     revision: Type.Integer({ minimum: 0 }),
-    position: Position,
+    position: PositionToken,
     type: Type.String(),
     recorded_at: DateTime,
     occurred_at: DateTime,
@@ -93,7 +91,7 @@ export type AuditEventsQuery = Static<typeof AuditEventsQuery>;
 
 export const AuditEvent = Type.Object({
   event_id: Uuid,
-  position: Position,
+  position: PositionToken,
   type: Type.String(),
   aggregate: Type.String({ description: 'the stream’s kind: publishing_record, deployment, site_deployments, …' }),
   record_id: Nullable(Uuid),

@@ -1,5 +1,7 @@
 import { httpError } from '@publisher/platform';
 import { packCursor, unpackCursor } from '@publisher/read-model';
+import { Compile } from 'typebox/compile';
+import { PositionToken } from './schemas.ts';
 
 /**
  * Opaque page cursors: `next` and `previous` links carry one, naming the direction and the key of
@@ -27,9 +29,10 @@ export type KeyCheck<T> = (value: unknown) => value is T;
 export const isTime: KeyCheck<string> = (v): v is string =>
   typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(v) && !Number.isNaN(Date.parse(v));
 
-/** A log position token. */
-export const isPositionToken: KeyCheck<string> = (v): v is string =>
-  typeof v === 'string' && /^[0-9a-f]{16}-[0-9a-f]{16}$/.test(v);
+const positionToken = Compile(PositionToken);
+
+/** A log position token, as `PositionToken` accepts it. */
+export const isPositionToken: KeyCheck<string> = (v): v is string => positionToken.Check(v);
 
 /** A positive safe integer (an id). */
 export const isId: KeyCheck<number> = (v): v is number => Number.isSafeInteger(v) && (v as number) > 0;

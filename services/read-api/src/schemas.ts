@@ -24,10 +24,10 @@ export function DocumentListEnvelope<T extends TSchema>(item: T) {
   return Type.Object({ ...ListEnvelope(item).properties, results: Document(Type.Array(item)) });
 }
 
-/** A position token as command responses carry it in `X-Position`. */
+/** A position in the event log, as command responses carry it in `X-Position`. */
 export const PositionToken = Type.String({
   pattern: '^[0-9a-f]{16}-[0-9a-f]{16}$',
-  description: 'a position from a command response’s X-Position header',
+  description: 'a position in the event log, as a command response’s X-Position header carries it',
 });
 
 /** `field` ascending, `-field` descending; default newest first. */
