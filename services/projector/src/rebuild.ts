@@ -26,7 +26,7 @@ export const DEFAULT_MAX_TRANSACTION_MS = 100;
 /** Memory for each index build after the replay (and its parallel workers). */
 const REBUILD_MAINTENANCE_WORK_MEM = '512MB';
 
-/** Default rows the replay keeps in memory: a million records take about 1.5 GB of heap. */
+/** Default rows the replay keeps in memory before it writes them out: the bound on a rebuild's heap. */
 export const DEFAULT_MAX_ROWS = 1_000_000;
 
 /** Replay threads by default (`replayThreads`): the machine's cores, at most 4 (PostgreSQL's COPYs need cores too). */
