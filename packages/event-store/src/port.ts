@@ -126,7 +126,9 @@ export function comparePositions(a: Position | null, b: Position | null): number
   return a < b ? -1 : 1;
 }
 
-const POSITION_RE = /^[0-9a-f]{16}-[0-9a-f]{16}$/;
+/** A position token's syntax, for schemas that accept one (both APIs' `min_position`). */
+export const POSITION_PATTERN = '^[0-9a-f]{16}-[0-9a-f]{16}$';
+const POSITION_RE = new RegExp(POSITION_PATTERN);
 
 /** True when `value` is a syntactically valid position token. */
 export function isPosition(value: string): boolean {

@@ -50,6 +50,8 @@ t.test('ETag follows the revision; If-None-Match answers 304', async (t) => {
 
   const withPosition = await api.call({ method: 'GET', url: `${url}?min_position=${got.headers['x-position']}` });
   t.equal(withPosition.statusCode, 200, 'min_position is accepted (always satisfied here)');
+  const malformed = await api.call({ method: 'GET', url: `${url}?min_position=not-a-position` });
+  t.equal(malformed.statusCode, 400, 'a min_position that is not a position token is refused, as on the read API');
 });
 
 t.test('tenant-scoped like the read API: unknown, foreign, other-site and deleted records are 404', async (t) => {

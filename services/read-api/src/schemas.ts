@@ -9,6 +9,7 @@ import {
   SuccessEnvelope,
   Uuid,
 } from '@publisher/contracts';
+import { POSITION_PATTERN } from '@publisher/event-store';
 import { Document } from '@publisher/platform';
 import { DEPLOYMENT_ORDER_FIELDS, PUBLISHING_RECORD_ORDER_FIELDS } from '@publisher/read-model';
 import { type Static, type TSchema, Type } from 'typebox';
@@ -26,7 +27,7 @@ export function DocumentListEnvelope<T extends TSchema>(item: T) {
 
 /** A position in the event log, as command responses carry it in `X-Position`. */
 export const PositionToken = Type.String({
-  pattern: '^[0-9a-f]{16}-[0-9a-f]{16}$',
+  pattern: POSITION_PATTERN,
   description: 'a position in the event log, as a command response’s X-Position header carries it',
 });
 

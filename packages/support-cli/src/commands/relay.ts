@@ -1,8 +1,7 @@
+import { isPosition } from '@publisher/event-store/port';
 import { type CommandContext, type SupportCommand, UsageError } from '../command.ts';
 import { actorOf, DIRECT_OPTIONS, openDatabase, reasonOf, refusalsAsErrors } from '../direct-access.ts';
 import { estimate } from './republish.ts';
-
-const POSITION = /^[0-9a-f]{16}-[0-9a-f]{16}$/;
 
 export const relay: SupportCommand = {
   name: 'relay',
@@ -83,7 +82,7 @@ async function skip(ctx: CommandContext, admin: Admin, eventId: string): Promise
 
 async function reset(ctx: CommandContext, admin: Admin): Promise<number> {
   const raw = ctx.values.to;
-  if (typeof raw !== 'string' || (raw !== 'start' && !POSITION.test(raw))) {
+  if (typeof raw !== 'string' || (raw !== 'start' && !isPosition(raw))) {
     throw new UsageError('--to <position|start> is required, e.g. --to 0000000000000412-0000000000003a98');
   }
   const to = raw === 'start' ? null : raw;

@@ -1,5 +1,6 @@
-import { EventPosition, IdParams } from '@publisher/contracts';
+import { IdParams } from '@publisher/contracts';
 import type { RecordAggregate } from '@publisher/domain';
+import { POSITION_PATTERN } from '@publisher/event-store';
 import {
   canRead,
   errorResponses,
@@ -16,11 +17,13 @@ import { COMMAND_ERRORS } from './responses.ts';
 
 const ReadQuery = Type.Object(
   {
-    min_position: Type.Optional({
-      ...EventPosition,
-      description:
-        'accepted as on the read API; always satisfied here, since the record is read from the event store itself',
-    }),
+    min_position: Type.Optional(
+      Type.String({
+        pattern: POSITION_PATTERN,
+        description:
+          'a position as on the read API (a command response’s X-Position); always satisfied here, since the record is read from the event store itself',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
