@@ -23,24 +23,9 @@ export class EventStoreConfigError extends Error {
 }
 
 /**
- * The store a service's parsed EVENT_STORE and EVENTSTORE_URL name: `esdb` needs a URL, else it
- * throws `onInvalid(message)` (services pass their own configuration error).
- * @example eventStoreSelection(v.EVENT_STORE, v.EVENTSTORE_URL, (m) => new ConfigError(m, 'EVENTSTORE_URL'))
- */
-export function eventStoreSelection(
-  kind: EventStoreKind,
-  esdbUrl: string | null,
-  onInvalid: (message: string) => Error = (message) => new EventStoreConfigError(message),
-): EventStoreSelection {
-  if (kind === 'esdb' && esdbUrl === null) {
-    throw onInvalid('EVENT_STORE=esdb needs EVENTSTORE_URL (e.g. esdb://127.0.0.1:2113?tls=false)');
-  }
-  return { kind, esdbUrl };
-}
-
-/**
- * The same from raw variables, for a caller without a declared variable table (the support CLI):
- * `EVENT_STORE` is `postgres` (the default) or `esdb`, in any case.
+ * The store raw EVENT_STORE (`postgres`, the default, or `esdb`, in any case) and EVENTSTORE_URL
+ * name, for a caller without a declared variable table (the support CLI); the services read
+ * `EVENT_STORE_VARIABLES` with `loadEventStoreSelection` (`@publisher/platform/config`).
  * @example
  * eventStoreSelectionFromEnv({ EVENT_STORE: 'esdb', EVENTSTORE_URL: 'esdb://127.0.0.1:2113?tls=false' })
  * // { kind: 'esdb', esdbUrl: 'esdb://127.0.0.1:2113?tls=false' }
@@ -50,10 +35,14 @@ export function eventStoreSelectionFromEnv(
   onInvalid: (message: string) => Error = (message) => new EventStoreConfigError(message),
 ): EventStoreSelection {
   const kind = (env.EVENT_STORE || 'postgres').toLowerCase();
+  const esdbUrl = env.EVENTSTORE_URL || null;
   if (!(EVENT_STORE_KINDS as readonly string[]).includes(kind)) {
     throw onInvalid(`EVENT_STORE must be postgres or esdb; got ${env.EVENT_STORE}`);
   }
-  return eventStoreSelection(kind as EventStoreKind, env.EVENTSTORE_URL || null, onInvalid);
+  if (kind === 'esdb' && esdbUrl === null) {
+    throw onInvalid('EVENT_STORE=esdb needs EVENTSTORE_URL (e.g. esdb://127.0.0.1:2113?tls=false)');
+  }
+  return { kind: kind as EventStoreKind, esdbUrl };
 }
 
 export interface SelectedEventStore {

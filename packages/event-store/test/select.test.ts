@@ -1,14 +1,16 @@
 /**
- * `eventStoreSelection`, `eventStoreSelectionFromEnv`, `selectEventStore` and `openEventStore`: the
+ * `eventStoreSelectionFromEnv`, `selectEventStore` and `openEventStore`: the
  * one place every service turns EVENT_STORE / EVENTSTORE_URL into an open store.
  */
 import { randomUUID } from 'node:crypto';
+import { EVENT_STORE_VARIABLES, loadEventStoreSelection } from '@publisher/platform/config';
+import { ConfigError } from '@publisher/platform/env';
 import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
 import {
+  EVENT_STORE_KINDS,
   EventStoreConfigError,
-  eventStoreSelection,
   eventStoreSelectionFromEnv,
   openEventStore,
   selectEventStore,
@@ -56,11 +58,18 @@ t.test('a bad EVENT_STORE, or esdb without a URL, is refused with a coded error 
   t.match(thrown, { message: /got nope/ });
 });
 
-t.test('a service passes its parsed values; esdb still needs a URL', async (t) => {
-  t.same(eventStoreSelection('postgres', null), { kind: 'postgres', esdbUrl: null });
-  t.same(eventStoreSelection('esdb', 'esdb://h:2113'), { kind: 'esdb', esdbUrl: 'esdb://h:2113' });
-  t.throws(() => eventStoreSelection('esdb', null), { code: 'EVENT_STORE_CONFIG_INVALID', message: /EVENTSTORE_URL/ });
-  t.throws(() => eventStoreSelection('esdb', null, (m) => new RangeError(m)), RangeError);
+t.test("the services' EVENT_STORE_VARIABLES accept exactly the adapters; esdb still needs a URL", async (t) => {
+  t.equal(EVENT_STORE_VARIABLES.EVENT_STORE.accepts, `one of ${EVENT_STORE_KINDS.join(', ')}`);
+  t.same(loadEventStoreSelection({}), { kind: 'postgres', esdbUrl: null });
+  t.same(loadEventStoreSelection({ EVENT_STORE: 'ESDB', EVENTSTORE_URL: 'esdb://h:2113' }), {
+    kind: 'esdb',
+    esdbUrl: 'esdb://h:2113',
+  });
+  t.throws(() => loadEventStoreSelection({ EVENT_STORE: 'esdb' }), ConfigError);
+  t.throws(() => loadEventStoreSelection({ EVENT_STORE: 'esdb' }), {
+    variable: 'EVENTSTORE_URL',
+    message: /EVENTSTORE_URL/,
+  });
 });
 
 t.test('openEventStore creates the schema; an unreachable database rejects', async (t) => {

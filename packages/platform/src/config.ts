@@ -90,6 +90,24 @@ export const JWT_VARIABLES = {
   ...JWT_POLICY_VARIABLES,
 };
 
+/** Where the events are; EVENT_STORE is one of event-store's EVENT_STORE_KINDS (its test checks). */
+export const EVENT_STORE_VARIABLES = {
+  EVENT_STORE: envVar.oneOf(['postgres', 'esdb'], 'postgres'),
+  EVENTSTORE_URL: envVar.url(null),
+};
+
+/** The store `EVENT_STORE_VARIABLES` name, for `openEventStore`; `esdb` needs EVENTSTORE_URL (else a ConfigError). */
+export function loadEventStoreSelection(source: NodeJS.ProcessEnv) {
+  const { EVENT_STORE: kind, EVENTSTORE_URL: esdbUrl } = readEnv(EVENT_STORE_VARIABLES, source);
+  if (kind === 'esdb' && !esdbUrl) {
+    throw new ConfigError(
+      'EVENT_STORE=esdb needs EVENTSTORE_URL (e.g. esdb://127.0.0.1:2113?tls=false)',
+      'EVENTSTORE_URL',
+    );
+  }
+  return { kind, esdbUrl };
+}
+
 /**
  * How long a service waits on PostgreSQL (`loadDatabaseTimeouts`); DATABASE_QUERY_TIMEOUT_MS
  * defaults to the statement timeout plus one second, so PostgreSQL normally cancels first and the

@@ -3,11 +3,13 @@ import {
   type DestinationPolicy,
   destinationPolicyFromEnv,
 } from '@publisher/destination-policy';
-import { EVENT_STORE_KINDS, type EventStoreSelection, eventStoreSelection } from '@publisher/event-store';
+import type { EventStoreSelection } from '@publisher/event-store';
 import {
   ConfigError,
   DEFAULT_COMMAND_API_PORT,
+  EVENT_STORE_VARIABLES,
   envVar,
+  loadEventStoreSelection,
   loadPlatformConfig,
   type PlatformConfig,
   platformVariables,
@@ -52,8 +54,7 @@ export interface CommandApiConfig extends PlatformConfig {
 /** The command API's variables (README "Configuration" has their meaning). */
 export const COMMAND_API_VARIABLES = {
   ...platformVariables({ portVariable: 'COMMAND_API_PORT', defaultPort: DEFAULT_COMMAND_API_PORT }),
-  EVENT_STORE: envVar.oneOf(EVENT_STORE_KINDS, 'postgres'),
-  EVENTSTORE_URL: envVar.url(null),
+  ...EVENT_STORE_VARIABLES,
   DATABASE_POOL_SIZE: envVar.integer(20, 1, 500),
   APPEND_CONCURRENCY: envVar.integer(1, 0, 500),
   APPEND_QUEUE_MB: envVar.integer(16, 1, 64 * 1024),
@@ -80,7 +81,7 @@ export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): Comm
   return {
     ...platform,
     siteRegistry: v.SITE_REGISTRY,
-    eventStore: eventStoreSelection(v.EVENT_STORE, v.EVENTSTORE_URL, (m) => new ConfigError(m, 'EVENTSTORE_URL')),
+    eventStore: loadEventStoreSelection(env),
     databasePoolSize: v.DATABASE_POOL_SIZE,
     appendConcurrency: v.APPEND_CONCURRENCY,
     stateCacheSize: v.STATE_CACHE_SIZE,

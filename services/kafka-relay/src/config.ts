@@ -1,10 +1,11 @@
+import type { EventStore, EventStoreSelection } from '@publisher/event-store';
 import {
-  EVENT_STORE_KINDS,
-  type EventStore,
-  type EventStoreSelection,
-  eventStoreSelection,
-} from '@publisher/event-store';
-import { databaseTimeoutVariables, LOG_LEVEL, loadDatabaseTimeouts } from '@publisher/platform/config';
+  databaseTimeoutVariables,
+  EVENT_STORE_VARIABLES,
+  LOG_LEVEL,
+  loadDatabaseTimeouts,
+  loadEventStoreSelection,
+} from '@publisher/platform/config';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
 import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
@@ -90,8 +91,7 @@ export const relayDefaults: Omit<RelayConfig, 'databaseUrl' | 'brokers'> = {
 export const RELAY_VARIABLES = {
   DATABASE_URL: envVar.url(null, ['postgres:', 'postgresql:']),
   KAFKA_BROKERS: envVar.list(),
-  EVENT_STORE: envVar.oneOf(EVENT_STORE_KINDS, 'postgres'),
-  EVENTSTORE_URL: envVar.url(null),
+  ...EVENT_STORE_VARIABLES,
   RELAY_NAME: envVar.string(relayDefaults.name),
   RELAY_BATCH_SIZE: envVar.integer(relayDefaults.batchSize, 1, 20_000),
   RELAY_MAX_REQUEST_BYTES: envVar.integer(relayDefaults.maxRequestBytes, 10_000, 100_000_000),
@@ -124,7 +124,7 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
   return {
     databaseUrl: v.DATABASE_URL,
     brokers,
-    eventStore: eventStoreSelection(v.EVENT_STORE, v.EVENTSTORE_URL, (m) => new ConfigError(m, 'EVENTSTORE_URL')),
+    eventStore: loadEventStoreSelection(env),
     name: v.RELAY_NAME,
     batchSize: v.RELAY_BATCH_SIZE,
     maxRequestBytes: v.RELAY_MAX_REQUEST_BYTES,

@@ -1,10 +1,12 @@
-import { EVENT_STORE_KINDS, type EventStoreSelection, eventStoreSelection } from '@publisher/event-store';
+import type { EventStoreSelection } from '@publisher/event-store';
 import {
   type DatabaseTimeouts,
   databaseTimeoutVariables,
+  EVENT_STORE_VARIABLES,
   LOG_LEVEL,
   type LogLevel,
   loadDatabaseTimeouts,
+  loadEventStoreSelection,
 } from '@publisher/platform/config';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
@@ -46,8 +48,7 @@ export interface ProjectorConfig {
  */
 export const PROJECTOR_VARIABLES = {
   DATABASE_URL: envVar.url(null, ['postgres:', 'postgresql:']),
-  EVENT_STORE: envVar.oneOf(EVENT_STORE_KINDS, 'postgres'),
-  EVENTSTORE_URL: envVar.url(null),
+  ...EVENT_STORE_VARIABLES,
   LOG_LEVEL,
   ...STATUS_VARIABLES,
   PROJECTOR_PORT: envVar.port(DEFAULT_PROJECTOR_PORT),
@@ -70,7 +71,7 @@ export function loadProjectorConfig(env: NodeJS.ProcessEnv = process.env): Proje
   const status = loadStatusAccess(env);
   return {
     databaseUrl: v.DATABASE_URL,
-    eventStore: eventStoreSelection(v.EVENT_STORE, v.EVENTSTORE_URL, (m) => new ConfigError(m, 'EVENTSTORE_URL')),
+    eventStore: loadEventStoreSelection(env),
     logLevel: v.LOG_LEVEL,
     host: status.host,
     statusToken: status.token,

@@ -1,8 +1,10 @@
-import { EVENT_STORE_KINDS, type EventStoreSelection, eventStoreSelection } from '@publisher/event-store';
+import type { EventStoreSelection } from '@publisher/event-store';
 import {
   ConfigError,
   DEFAULT_READ_API_PORT,
+  EVENT_STORE_VARIABLES,
   envVar,
+  loadEventStoreSelection,
   loadPlatformConfig,
   type PlatformConfig,
   platformVariables,
@@ -36,8 +38,7 @@ export const READ_API_VARIABLES = {
   READ_API_POOL_SIZE: envVar.integer(20, 1, 500),
   READ_API_DB_TIMEOUT_MS: envVar.integer(5000, 100, 600_000),
   READ_API_CACHE_MB: envVar.integer(64, 0, 16_384),
-  EVENT_STORE: envVar.oneOf(EVENT_STORE_KINDS, 'postgres'),
-  EVENTSTORE_URL: envVar.url(null),
+  ...EVENT_STORE_VARIABLES,
   READ_API_EVENT_STORE_POOL_SIZE: envVar.integer(10, 1, 500),
   READ_API_STREAM_CACHE_EVENTS: envVar.integer(20_000, 0, 10_000_000),
   ...TELEMETRY_VARIABLES,
@@ -57,7 +58,7 @@ export function loadReadApiConfig(env: NodeJS.ProcessEnv = process.env): ReadApi
     databasePoolSize: v.READ_API_POOL_SIZE,
     databaseTimeoutMs: v.READ_API_DB_TIMEOUT_MS,
     cacheMaxBytes: v.READ_API_CACHE_MB * 1024 * 1024,
-    eventStore: eventStoreSelection(v.EVENT_STORE, v.EVENTSTORE_URL, (m) => new ConfigError(m, 'EVENTSTORE_URL')),
+    eventStore: loadEventStoreSelection(env),
     eventStorePoolSize: v.READ_API_EVENT_STORE_POOL_SIZE,
     streamCacheEvents: v.READ_API_STREAM_CACHE_EVENTS,
     telemetry: loadTelemetryConfig(env),
