@@ -1,5 +1,10 @@
 import { type BackoffPolicy, createBackoff, sleep } from '@publisher/coordination';
-import { idleConnectionError, openEventStore, type PostgresEventStoreOptions } from '@publisher/event-store';
+import {
+  idleConnectionError,
+  isEventStoreUnavailable,
+  openEventStore,
+  type PostgresEventStoreOptions,
+} from '@publisher/event-store';
 import {
   changedSettings,
   closeGracefully,
@@ -62,8 +67,7 @@ async function retryWhileUnavailable<T>(log: pino.Logger, what: string, run: () 
     try {
       return await run();
     } catch (err) {
-      if (!isDatabaseUnavailable(err) && !(err as { code?: string }).code?.startsWith('EVENT_STORE_UNAVAILABLE'))
-        throw err;
+      if (!isDatabaseUnavailable(err) && !isEventStoreUnavailable(err)) throw err;
       if (attempt >= 30) throw err;
       log.warn({ attempt, reason: (err as Error).message }, `${what}: database unavailable, retrying`);
       await sleep(retry.next());
