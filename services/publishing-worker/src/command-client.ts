@@ -1,5 +1,5 @@
 import type { PublishingRecordRepresentation } from '@publisher/contracts';
-import { backoffDelay, sleep } from '@publisher/coordination';
+import { type BackoffPolicy, createBackoff, sleep } from '@publisher/coordination';
 import { API_PREFIX } from '@publisher/platform';
 import { injectTraceparent, inSpan, SpanKind } from '@publisher/telemetry';
 import type { Logger } from 'pino';
@@ -51,6 +51,8 @@ export interface CommandClientOptions {
 
 /** Answers worth retrying: the API or its database is down or busy. */
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+/** From 200 ms, doubling up to 5 s; jittered so the slots waiting on the same outage do not call back together. */
+const RETRY: BackoffPolicy = { firstMs: 200, maxMs: 5000, jitter: 'full' };
 
 /**
  * The worker writes only through the command API, so every change it makes is an ordinary,
@@ -93,6 +95,7 @@ export function createCommandClient(options: CommandClientOptions): CommandClien
     const deadline = Date.now() + budgetMs;
     // Set once a request may have reached the API without us seeing the answer.
     let ambiguous = false;
+    const retry = createBackoff(RETRY);
     for (let attempt = 1; ; attempt++) {
       let status: number | null = null;
       let reason: string;
@@ -137,7 +140,7 @@ export function createCommandClient(options: CommandClientOptions): CommandClien
         reason = (err as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : String(err);
         ambiguous = true;
       }
-      const wait = backoffDelay({ firstMs: 200, maxMs: 5000 }, attempt - 1);
+      const wait = retry.next();
       if (Date.now() + wait > deadline || options.signal?.aborted) {
         throw new WorkerError(
           'COMMAND_API_UNAVAILABLE',

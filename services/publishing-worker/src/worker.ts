@@ -4,7 +4,7 @@ import {
   decodeEventMessage,
   type IntegrationEvent,
 } from '@publisher/contracts';
-import { type BackoffPolicy, backoffDelay, sleep } from '@publisher/coordination';
+import { type BackoffPolicy, createBackoff, sleep } from '@publisher/coordination';
 import type { Resolve } from '@publisher/destination-policy';
 import { ConfigError } from '@publisher/platform/env';
 import { loggerOptions } from '@publisher/platform/logger';
@@ -52,9 +52,11 @@ export interface WorkerInputs {
 
 /** How long `close()` lets records in flight finish before aborting their deliveries and retries. */
 const CLOSE_GRACE_MS = 10_000;
-/** Pauses between attempts at a message whose claim cannot be made (command API down or refusing). */
-/** Kafka and command-API failures are retried from 1 s, doubling up to 30 s. */
-const RETRY: BackoffPolicy = { firstMs: 1000, maxMs: 30_000 };
+/**
+ * Pauses between attempts at a message whose claim cannot be made (command API down or refusing), and
+ * at Kafka: from 1 s, doubling up to 30 s, jittered so the slots that failed together do not retry together.
+ */
+const RETRY: BackoffPolicy = { firstMs: 1000, maxMs: 30_000, jitter: 'full' };
 
 /**
  * Starts the publishing worker: a consumer group on `publisher.publishing-records.v1` that publishes
@@ -176,6 +178,7 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
    */
   const work = async (event: IntegrationEvent, source: EachMessagePayload): Promise<boolean> => {
     const heldSince = Date.now();
+    const retry = createBackoff(RETRY);
     for (let attempt = 0; ; attempt++) {
       if (draining && attempt === 0) return false;
       if (stop.signal.aborted) return false;
@@ -206,7 +209,7 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
           if (sent) state.claimsDeadLettered++;
           return sent;
         }
-        const wait = backoffDelay(RETRY, attempt);
+        const wait = retry.next();
         logger.error(
           { err, record_id: event.record_id, event_id: event.event_id, retry_in_ms: wait },
           'handling failed; the message is kept and tried again',
@@ -225,14 +228,15 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
     reason: { code: string; message: string },
     headers: Record<string, string>,
   ): Promise<boolean> => {
-    for (let attempt = 0; !stop.signal.aborted; attempt++) {
+    const retry = createBackoff(RETRY);
+    while (!stop.signal.aborted) {
       try {
         await deadLetter(producer, topics.deadLetter, source, reason, config.groupId, headers);
         logger.error({ ...headers, code: reason.code, reason: reason.message }, 'message dead-lettered');
         return true;
       } catch (produceErr) {
         logger.warn({ err: produceErr }, 'dead-letter topic unavailable; retrying');
-        await sleep(backoffDelay(RETRY, attempt), stop.signal);
+        await sleep(retry.next(), stop.signal);
       }
     }
     return false;
@@ -296,7 +300,8 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
   // exiting, and reports `consumer: "starting"` meanwhile. Once running, kafkajs handles outages.
   const starting = new AbortController();
   const connecting = (async () => {
-    for (let attempt = 0; !starting.signal.aborted; attempt++) {
+    const retry = createBackoff(RETRY);
+    while (!starting.signal.aborted) {
       try {
         // The relay creates the source topic; creating both here too lets the worker start first.
         await ensureTopics(kafka, [topics.source, topics.deadLetter], {
@@ -309,7 +314,7 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
         await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 4, eachMessage: handle });
         return;
       } catch (err) {
-        const wait = backoffDelay(RETRY, attempt);
+        const wait = retry.next();
         logger.warn({ err, retry_in_ms: wait }, 'cannot start consuming from Kafka; retrying');
         await consumer.disconnect().catch(() => {});
         await producer.disconnect().catch(() => {});
