@@ -6,13 +6,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { changedSettings, type EnvSpec } from '@publisher/platform';
+import { changedSettings, type EnvSpec, readEnv } from '@publisher/platform';
 import t from 'tap';
 import { parse } from 'yaml';
 import { COMMAND_API_VARIABLES, loadCommandApiConfig } from '../services/command-api/src/config.ts';
 import { loadRelayConfig, RELAY_VARIABLES } from '../services/kafka-relay/src/config.ts';
 import { loadProjectorConfig, PROJECTOR_VARIABLES } from '../services/projector/src/config.ts';
-import { runRebuild } from '../services/projector/src/rebuild-cli.ts';
+import { REBUILD_VARIABLES, runRebuild } from '../services/projector/src/rebuild-cli.ts';
 import { loadWorkerConfig, WORKER_VARIABLES } from '../services/publishing-worker/src/config.ts';
 import { loadReadApiConfig, READ_API_VARIABLES } from '../services/read-api/src/config.ts';
 import { loadSupportConsoleConfig, SUPPORT_CONSOLE_VARIABLES } from '../services/support-console/src/config.ts';
@@ -26,7 +26,13 @@ const KAFKA_BROKERS = '127.0.0.1:9092';
 const services: Array<{ name: string; variables: EnvSpec; load(env: NodeJS.ProcessEnv): unknown; required: object }> = [
   { name: 'command-api', variables: COMMAND_API_VARIABLES, load: loadCommandApiConfig, required: {} },
   { name: 'read-api', variables: READ_API_VARIABLES, load: loadReadApiConfig, required: {} },
-  { name: 'projector', variables: PROJECTOR_VARIABLES, load: loadProjectorConfig, required: { DATABASE_URL } },
+  {
+    // The README's table also lists what the rebuild CLI reads on top of the projector's variables.
+    name: 'projector',
+    variables: { ...PROJECTOR_VARIABLES, ...REBUILD_VARIABLES },
+    load: (env) => [loadProjectorConfig(env), readEnv(REBUILD_VARIABLES, env)],
+    required: { DATABASE_URL },
+  },
   {
     name: 'kafka-relay',
     variables: RELAY_VARIABLES,

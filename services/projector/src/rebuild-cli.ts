@@ -56,8 +56,8 @@ export function progressReporter(tty: boolean, log: (p: RebuildProgress, rate: n
   };
 }
 
-/** The rebuild's own variables, beyond the projector's (README "Rebuild"). */
-const REBUILD_VARIABLES = {
+/** The rebuild's own variables, beyond the projector's (README "Configuration", "Rebuild"). */
+export const REBUILD_VARIABLES = {
   PROJECTOR_REBUILD_BATCH_SIZE: envVar.integer(5000, 1, 100_000),
   PROJECTOR_REBUILD_MAX_TRANSACTION_MS: envVar.integer(DEFAULT_MAX_TRANSACTION_MS, 0, 3_600_000),
   PROJECTOR_REBUILD_MAX_ROWS: envVar.integer(DEFAULT_MAX_ROWS, 1, 100_000_000),
