@@ -13,7 +13,7 @@ import { specFor } from './helpers/spec.ts';
 const given = specFor(deploymentDecider);
 
 t.test(
-  'the exported table is exactly the DESIGN.md lifecycle plus update, cancel and fail while pending, and republish',
+  'the exported table is exactly the designed lifecycle plus update, cancel and fail while pending, and republish',
   async (t) => {
     const allowed = deploymentPhases.flatMap((phase) =>
       Object.entries(deploymentTransitions[phase]).map(([command, next]) => `${phase} --${command}--> ${next}`),

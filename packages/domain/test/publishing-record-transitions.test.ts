@@ -17,7 +17,7 @@ import { specFor } from './helpers/spec.ts';
 
 const given = specFor(publishingRecordDecider);
 
-t.test('the exported table is exactly the lifecycle of DESIGN.md', async (t) => {
+t.test('the exported table is exactly the designed lifecycle', async (t) => {
   const allowed = publishingRecordPhases.flatMap((phase) =>
     Object.entries(publishingRecordTransitions[phase]).map(([command, next]) => `${phase} --${command}--> ${next}`),
   );

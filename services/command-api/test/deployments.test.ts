@@ -41,7 +41,7 @@ t.test('a deployment through its life cycle, versions per site', async (t) => {
       'updated_at',
       'version',
     ],
-    'exactly the representation fields of DESIGN.md',
+    'exactly the fields of the published representation',
   );
   t.equal(created.headers.etag, '"0"');
   t.equal(created.headers.location, `${API}/deployments/${d.id}`);

@@ -52,7 +52,7 @@ t.test('a publishing record through its life cycle', async (t) => {
       'status',
       'updated_at',
     ],
-    'exactly the representation fields of DESIGN.md',
+    'exactly the fields of the published representation',
   );
   t.equal(created.headers.etag, '"0"');
   t.match(created.headers['x-position'], /^[0-9a-f]{16}-[0-9a-f]{16}$/);

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { API, type Claims, createRecord, recordBody, startApi } from './helpers.ts';
 
-// DESIGN.md's table, as the expected HTTP status of each case.
+// The roles table (platform ROLE_PERMISSIONS, the platform README), as the expected HTTP status of each case.
 const ROLES = ['viewer', 'editor', 'admin', 'owner', 'support', 'developer', 'system_bot'] as const;
 const writesOwn = new Set(['editor', 'admin', 'owner', 'developer', 'system_bot']);
 const writesAny = new Set(['developer', 'system_bot']);

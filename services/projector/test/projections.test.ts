@@ -31,7 +31,7 @@ t.test('publishing records', async (t) => {
     const s = recordStream();
     const e = s.created({ metadata: { title: 'T' } });
     const out = given().when([e]);
-    // The representation as DESIGN.md spells it, then the bookkeeping and the document.
+    // The representation's fields (contracts), then the bookkeeping and the document.
     const representation = {
       id: s.id,
       account_id: 1,

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md's role table over every route of both APIs: the routes come from the two OpenAPI
+ * The roles table (platform ROLE_PERMISSIONS) over every route of both APIs: the routes come from the two OpenAPI
  * documents (`/docs/json`), so a route without a case here fails the test instead of going
  * untested. Each route is called by each kind of caller on a record of account 1 in a site of its
  * own, which is built for that one call through the command API (and projected, for the read API):
