@@ -1,12 +1,12 @@
 /**
  * A plain Node project outside the workspace that installs `@publisher/contracts` the way another
  * team would: from the tarball `npm pack` makes, with npm, without the workspace's resolution
- * condition or TypeScript loader. Offline: the dependencies (typebox; kafkajs for the example) are
+ * condition or TypeScript loader. Offline: the dependencies (the package's own; kafkajs for the example) are
  * packed from the copies the workspace has installed, so the test needs no registry.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,10 +121,12 @@ export async function outsideProject(
   const tarballs = path.join(dir, '.tarballs');
   mkdirSync(tarballs);
   const contracts = await packContracts(tarballs);
-  const dependencies = [
-    await packInstalled('typebox', 'packages/contracts', tarballs),
-    ...(await Promise.all(extra.map((e) => packInstalled(e.name, e.from, tarballs)))),
-  ];
+  // The package's own dependencies, as its package.json names them, and the extras.
+  const own = Object.keys(
+    (JSON.parse(readFileSync(path.join(CONTRACTS_DIR, 'package.json'), 'utf8')) as { dependencies: object })
+      .dependencies,
+  ).map((name) => ({ name, from: 'packages/contracts' }));
+  const dependencies = await Promise.all([...own, ...extra].map((e) => packInstalled(e.name, e.from, tarballs)));
   writeFileSync(
     path.join(dir, 'package.json'),
     `${JSON.stringify({ name: 'outside-consumer', private: true, type: 'module' }, null, 2)}\n`,

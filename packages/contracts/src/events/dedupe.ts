@@ -10,6 +10,8 @@
  * for one this consumer never saw: exactly what a consumer that lost events needs.
  */
 
+import { LRUCache } from 'lru-cache';
+
 /** Remembers processed event ids. Implementations may be sync or async. */
 export interface ProcessedEventStore {
   has(eventId: string): boolean | Promise<boolean>;
@@ -22,23 +24,14 @@ export interface ProcessedEventStore {
  */
 export function createLruEventStore(capacity = 100_000): ProcessedEventStore & { readonly size: number } {
   if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
-  // A Map iterates in insertion order: re-inserting on a hit makes the first key the least recent.
-  const ids = new Map<string, true>();
+  const ids = new LRUCache<string, true>({ max: capacity });
   return {
     get size() {
       return ids.size;
     },
-    has(eventId) {
-      if (!ids.has(eventId)) return false;
-      ids.delete(eventId);
-      ids.set(eventId, true);
-      return true;
-    },
-    add(eventId) {
-      ids.delete(eventId);
-      ids.set(eventId, true);
-      if (ids.size > capacity) ids.delete(ids.keys().next().value as string);
-    },
+    // `get`, not `has`: a hit makes the id recently seen again.
+    has: (eventId) => ids.get(eventId) === true,
+    add: (eventId) => void ids.set(eventId, true),
   };
 }
 
