@@ -1,10 +1,20 @@
-import type { PublishingRecordRepresentation } from '@publisher/contracts';
+import { ErrorEnvelope, PublishingRecordRepresentation, SuccessEnvelope } from '@publisher/contracts';
 import { type BackoffPolicy, createBackoff, sleep } from '@publisher/coordination';
 import { API_PREFIX } from '@publisher/platform';
 import { injectTraceparent, inSpan, SpanKind } from '@publisher/telemetry';
 import type { Logger } from 'pino';
+import { Type } from 'typebox';
+import { Compile } from 'typebox/compile';
 import { cleanText } from './clean-text.ts';
 import { WorkerError } from './errors.ts';
+
+/**
+ * The command API's answers as the contracts define them, checked rather than trusted: a 2xx whose
+ * body is not a record (a proxy's page, a truncated body) is not taken as applied.
+ */
+const APPLIED = Compile(SuccessEnvelope(PublishingRecordRepresentation));
+/** What an error answer says (its code and message), read when present: only for the refusal and the log. */
+const REFUSED = Compile(Type.Partial(Type.Pick(ErrorEnvelope, ['code', 'error'])));
 
 /** The outcome of one command: applied (with the record after it), or refused by the record's state. */
 export type CommandOutcome =
@@ -113,12 +123,10 @@ export function createCommandClient(options: CommandClientOptions): CommandClien
           signal: AbortSignal.timeout(options.timeoutMs),
         });
         status = response.status;
-        const envelope = (await response.json().catch(() => ({}))) as {
-          data?: PublishingRecordRepresentation;
-          code?: string;
-          error?: string;
-        };
-        if (status >= 200 && status < 300 && envelope.data) return { kind: 'applied' as const, record: envelope.data };
+        const answer: unknown = await response.json().catch(() => undefined);
+        if (status >= 200 && status < 300 && APPLIED.Check(answer))
+          return { kind: 'applied' as const, record: answer.data };
+        const envelope = REFUSED.Check(answer) ? answer : undefined;
         if (status === 404 || status === 409) {
           if (ambiguous) {
             // Our own earlier attempt may have been applied (e.g. the claim): say so, an operator may need to act.
@@ -127,11 +135,14 @@ export function createCommandClient(options: CommandClientOptions): CommandClien
           return {
             kind: 'refused' as const,
             status: status as 404 | 409,
-            code: envelope.code ?? String(status),
-            message: envelope.error ?? '',
+            code: envelope?.code ?? String(status),
+            message: envelope?.error ?? '',
           };
         }
-        reason = `${status} ${envelope.code ?? ''} ${envelope.error ?? ''}`.trim();
+        reason =
+          status >= 200 && status < 300
+            ? `${status} with a body that is not a publishing record`
+            : `${status} ${envelope?.code ?? ''} ${envelope?.error ?? ''}`.trim();
         if (!RETRYABLE.has(status)) {
           throw new WorkerError('COMMAND_API_REJECTED', `command API refused ${action} of ${recordId}: ${reason}`);
         }

@@ -136,6 +136,19 @@ t.test('start refused with another 4xx: COMMAND_API_REJECTED, kept and tried aga
   t.equal(deliveries(id), 1);
 });
 
+t.test('a 2xx whose body is not a record is not taken as applied: COMMAND_API_REJECTED, tried again', async (t) => {
+  let fixed = false;
+  const id = await scenario(
+    on('start', () => (fixed ? forward : { kind: 'answer', status: 200, body: { success: true, data: {} } })),
+  );
+  await until(() => worker.state.lastError?.code === 'COMMAND_API_REJECTED' && proxy.calls(id, 'start') >= 2);
+  t.match(worker.state.lastError, { message: /refused start of .* 200 with a body that is not a publishing record/ });
+  t.equal(deliveries(id), 0, 'nothing is delivered on an answer that is not a claimed record');
+  fixed = true;
+  await readUntil(stack, id, (r) => r.status === 'published');
+  t.equal(deliveries(id), 1);
+});
+
 t.test('start unavailable past its budget: the message stays uncommitted until it is handled', async (t) => {
   let up = false;
   const id = await scenario(on('start', () => (up ? forward : { kind: 'answer', status: 503 })));
