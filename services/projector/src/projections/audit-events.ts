@@ -12,10 +12,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_INT = 2_147_483_647;
 
 /** The metadata as stored: written by our command side, but read defensively (other writers, old versions). */
-type LooseMetadata = Record<string, unknown> & {
-  actor?: Record<string, unknown> | null;
-  tenant?: Record<string, unknown> | null;
-};
+interface LooseMetadata {
+  actor?: unknown;
+  tenant?: unknown;
+  correlation_id?: unknown;
+}
+
+const fields = (value: unknown): Record<string, unknown> =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 const id = (value: unknown): number | null =>
@@ -33,9 +37,9 @@ export function auditEventRow(event: RecordedEvent): AuditEventRow {
   const dash = event.stream.indexOf('-');
   const aggregate = dash === -1 ? event.stream : event.stream.slice(0, dash);
   const suffix = dash === -1 ? '' : event.stream.slice(dash + 1);
-  const m = (event.metadata ?? {}) as unknown as LooseMetadata;
-  const actor = typeof m.actor === 'object' && m.actor !== null ? m.actor : {};
-  const tenant = typeof m.tenant === 'object' && m.tenant !== null ? m.tenant : {};
+  const m: LooseMetadata = event.metadata ?? {};
+  const actor = fields(m.actor);
+  const tenant = fields(m.tenant);
   return {
     event_id: event.id,
     position: event.position,
