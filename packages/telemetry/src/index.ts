@@ -1,7 +1,7 @@
 export { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from './config.ts';
 export { type FastifyTelemetryOptions, fastifyTelemetry, requestTraceparent } from './fastify-telemetry.ts';
 export { SECONDS_BUCKETS, ServiceMetrics, type ServiceName, SIZE_BUCKETS } from './metrics.ts';
-export { answerMetrics, listen, type MetricsServer, serveMetrics } from './metrics-server.ts';
+export { listen, type MetricsServer, type StatusHealth, serveMetrics, serveStatus } from './metrics-server.ts';
 export {
   contextFrom,
   injectTraceparent,

@@ -1,10 +1,21 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  STATUS_UNAUTHORIZED_BODY,
+  statusDetailsAllowed,
+  statusRequestAllowed,
+} from '@publisher/platform/status-access';
 import type { ServiceMetrics } from './metrics.ts';
 
 export interface MetricsServer {
   port: number;
   close(): Promise<void>;
+}
+
+/** What a status server's `/health` answers: 200 when `ok`, else 503; `body` in full with the token. */
+export interface StatusHealth {
+  ok: boolean;
+  body: { status: string; [detail: string]: unknown };
 }
 
 /**
@@ -13,31 +24,52 @@ export interface MetricsServer {
  * @example
  * const server = await serveMetrics(metrics, { host: '127.0.0.1', port: 9464 });
  */
-export async function serveMetrics(
-  metrics: ServiceMetrics,
-  options: { host: string; port: number },
-): Promise<MetricsServer> {
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' || path !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
-      return;
-    }
-    answerMetrics(metrics, res);
-  });
-  return listen(server, options);
+export function serveMetrics(metrics: ServiceMetrics, options: { host: string; port: number }): Promise<MetricsServer> {
+  return serveStatus({ ...options, token: null, metrics, health: null });
 }
 
 /**
- * Answers a scrape on a bare `node:http` response (the status servers of the relay and the worker).
+ * The status server of the relay and the worker on `host:port`: `GET /health` (JSON, from `health`)
+ * and `GET /metrics` (Prometheus text). With a token (STATUS_TOKEN), every path but `/health` needs
+ * `Authorization: Bearer <token>`, and `/health` without it answers only `{ status }`.
  * @example
- * if (path === '/metrics') return answerMetrics(metrics, res);
+ * await serveStatus({ host, port, token, metrics, health: () => ({ ok: true, body: { status: 'ok' } }) });
  */
-export function answerMetrics(metrics: ServiceMetrics, res: http.ServerResponse): void {
-  metrics.text().then(
-    (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
-    () => res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"metrics unavailable"}'),
-  );
+export function serveStatus(options: {
+  host: string;
+  port: number;
+  /** Bearer token required on every path but /health (STATUS_TOKEN); null or absent: none. */
+  token?: string | null;
+  /** Served at `/metrics`; null: no `/metrics` here (METRICS_ENABLED=false, or METRICS_PORT). */
+  metrics: ServiceMetrics | null;
+  /** Served at `/health`; null: no `/health` here. */
+  health: (() => StatusHealth | Promise<StatusHealth>) | null;
+}): Promise<MetricsServer> {
+  const { metrics, health } = options;
+  const access = { host: options.host, token: options.token ?? null };
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const { authorization } = req.headers;
+    if (!statusRequestAllowed(access, path, authorization)) {
+      res
+        .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
+        .end(STATUS_UNAUTHORIZED_BODY);
+    } else if (req.method === 'GET' && path === '/metrics' && metrics) {
+      metrics.text().then(
+        (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+        () => res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"metrics unavailable"}'),
+      );
+    } else if (req.method === 'GET' && path === '/health' && health) {
+      void Promise.resolve(health()).then(({ ok, body }) => {
+        // Without the token, /health says whether the service is up, not what it is doing.
+        const shown = statusDetailsAllowed(access, authorization) ? body : { status: body.status };
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(shown));
+      });
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+    }
+  });
+  return listen(server, options);
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   loadTelemetryConfig,
   ServiceMetrics,
   serveMetrics,
+  serveStatus,
   startTracing,
   traceparentOf,
 } from '../src/index.ts';
@@ -118,6 +119,46 @@ t.test('METRICS_PORT: /metrics moves to its own server and leaves the app', asyn
   const scrape = await scrapeMetrics(`http://127.0.0.1:${server.port}/metrics`);
   t.equal(scrape.histogramCount('publisher_command_api_http_request_duration_seconds', { route: '/things/:id' }), 1);
   t.equal((await fetch(`http://127.0.0.1:${server.port}/other`)).status, 404);
+});
+
+t.test('serveStatus: /health from its callback, /metrics and every other path behind the token', async (t) => {
+  const token = 'status-token-0123456789';
+  let ok = false;
+  const server = await serveStatus({
+    host: '127.0.0.1',
+    port: 0,
+    token,
+    metrics: new ServiceMetrics('relay'),
+    health: async () => ({ ok, body: { status: ok ? 'ok' : 'degraded', detail: 1 } }),
+  });
+  t.teardown(() => server.close());
+  const get = async (path: string, authorization?: string, method = 'GET') => {
+    const res = await fetch(`http://127.0.0.1:${server.port}${path}`, {
+      method,
+      headers: authorization ? { authorization } : {},
+    });
+    return [res.status, res.headers.get('content-type'), await res.text(), res.headers.get('www-authenticate')];
+  };
+  const bearer = `Bearer ${token}`;
+  t.same(
+    await get('/health'),
+    [503, 'application/json', '{"status":"degraded"}', null],
+    'without the token: { status }',
+  );
+  ok = true;
+  t.same(await get('/health?x=1', bearer), [200, 'application/json', '{"status":"ok","detail":1}', null]);
+  const refused =
+    '{"success":false,"code":"STATUS_TOKEN_REQUIRED","error":"this status endpoint needs Authorization: Bearer <STATUS_TOKEN>"}';
+  t.same(await get('/metrics'), [401, 'application/json', refused, 'Bearer']);
+  t.same(await get('/other', 'Bearer nope'), [401, 'application/json', refused, 'Bearer']);
+  t.same(await get('/other', bearer), [404, 'application/json', '{"error":"not found"}', null]);
+  t.same(await get('/health', bearer, 'POST'), [404, 'application/json', '{"error":"not found"}', null]);
+  const [status, type, text] = await get('/metrics', bearer);
+  t.same([status, type], [200, 'text/plain; version=0.0.4; charset=utf-8']);
+  t.match(text, /publisher_relay_process_cpu_user_seconds_total/);
+  const bare = await serveMetrics(new ServiceMetrics('relay'), { host: '127.0.0.1', port: 0 });
+  t.teardown(() => bare.close());
+  t.equal((await fetch(`http://127.0.0.1:${bare.port}/health`)).status, 404, "serveMetrics' server has no /health");
 });
 
 t.test('counters read from a stats object, with and without a label', async (t) => {

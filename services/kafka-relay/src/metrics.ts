@@ -1,11 +1,5 @@
-import http from 'node:http';
 import { decodePosition, type EventStore } from '@publisher/event-store';
-import {
-  STATUS_UNAUTHORIZED_BODY,
-  statusDetailsAllowed,
-  statusRequestAllowed,
-} from '@publisher/platform/status-access';
-import { answerMetrics, listen, type MetricsServer, type ServiceMetrics, SIZE_BUCKETS } from '@publisher/telemetry';
+import { type ServiceMetrics, SIZE_BUCKETS, type StatusHealth } from '@publisher/telemetry';
 
 /** What the relay is doing, updated as it runs (the numbers behind /health and /metrics). */
 export interface RelayState {
@@ -145,47 +139,14 @@ export function relayMetrics(
 }
 
 /**
- * Serves `GET /health` (JSON; 503 while the active relay cannot advance) and `GET /metrics`
- * (Prometheus text, see `relayMetrics`) on `host:port`.
+ * The relay's `/health` for telemetry's `serveStatus`: `healthBody` with the lag measured on each
+ * request; 503 while the active relay cannot advance.
+ * @example
+ * await serveStatus({ host, port, token, metrics, health: relayHealth('kafka-relay', state, store) });
  */
-export async function serveStatus(options: {
-  host: string;
-  port: number;
-  /** Bearer token required on every path but /health (STATUS_TOKEN); null or absent: none. */
-  token?: string | null;
-  name: string;
-  state: RelayState;
-  store: EventStore;
-  /** Served at `/metrics`; null: no `/metrics` here (METRICS_ENABLED=false, or METRICS_PORT). */
-  metrics: ServiceMetrics | null;
-}): Promise<MetricsServer> {
-  const { state, name, store, metrics } = options;
-  const lag = () => measureLag(store, state.relayedPosition).catch(() => null);
-  const access = { host: options.host, token: options.token ?? null };
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (!statusRequestAllowed(access, path, req.headers.authorization)) {
-      res
-        .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
-        .end(STATUS_UNAUTHORIZED_BODY);
-      return;
-    }
-    if (req.method !== 'GET' || (path !== '/health' && (path !== '/metrics' || !metrics))) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
-      return;
-    }
-    if (path === '/metrics' && metrics) {
-      answerMetrics(metrics, res);
-      return;
-    }
-    void lag().then((measured) => {
-      const body = healthBody(name, state, measured);
-      // Without the token, /health says whether the relay is up, not what it is doing.
-      const shown = statusDetailsAllowed(access, req.headers.authorization) ? body : { status: body.status };
-      res
-        .writeHead(body.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' })
-        .end(JSON.stringify(shown));
-    });
-  });
-  return listen(server, options);
+export function relayHealth(name: string, state: RelayState, store: EventStore): () => Promise<StatusHealth> {
+  return async () => {
+    const body = healthBody(name, state, await measureLag(store, state.relayedPosition).catch(() => null));
+    return { ok: body.status === 'ok', body };
+  };
 }

@@ -3,7 +3,7 @@ import { acquireLeadership, createBackoff, type Leadership, sleep } from '@publi
 import { foldRelayControl, relayControlStream } from '@publisher/domain';
 import { type EventStore, idleConnectionError, openEventStore } from '@publisher/event-store';
 import { loggerOptions } from '@publisher/platform/logger';
-import { inSpan, linkTo, ServiceMetrics, SpanKind, serveMetrics } from '@publisher/telemetry';
+import { inSpan, linkTo, ServiceMetrics, SpanKind, serveMetrics, serveStatus } from '@publisher/telemetry';
 import type { Kafka, Producer } from 'kafkajs';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
@@ -11,7 +11,7 @@ import { type CheckpointStore, createCheckpointStore } from './checkpoint.ts';
 import { type RelayConfig, type RelayOptions, relayDefaults } from './config.ts';
 import { isRelayError } from './errors.ts';
 import { createKafka, createRelayProducer, ensureTopics } from './kafka.ts';
-import { initialRelayState, type RelayState, relayMetrics, type SendObserver, serveStatus } from './metrics.ts';
+import { initialRelayState, type RelayState, relayHealth, relayMetrics, type SendObserver } from './metrics.ts';
 import { type PreparedBatch, prefetch, prepareBatches } from './pipeline.ts';
 import { installFastRecordEncoder } from './record-encoder.ts';
 
@@ -81,10 +81,8 @@ export async function start(options: RelayOptions): Promise<RelayHandle> {
         host: config.host,
         port: config.port,
         token: config.statusToken,
-        name: config.name,
-        state,
-        store,
         metrics: served,
+        health: relayHealth(config.name, state, store),
       });
     }
     if (metrics && telemetry.metricsPort !== null) {

@@ -6,7 +6,7 @@
  */
 import { createPostgresEventStore } from '@publisher/event-store';
 import { loadStatusAccess, statusRequestAllowed } from '@publisher/platform/status-access';
-import { ServiceMetrics, type ServiceName } from '@publisher/telemetry';
+import { ServiceMetrics, type ServiceName, serveStatus } from '@publisher/telemetry';
 import { createTestDatabase } from '@publisher/testing';
 import { pino } from 'pino';
 import t from 'tap';
@@ -14,9 +14,9 @@ import { loadProjectorConfig } from '../../projector/src/config.ts';
 import type { Projector } from '../../projector/src/projector.ts';
 import { startStatusServer } from '../../projector/src/status-server.ts';
 import { loadWorkerConfig } from '../../publishing-worker/src/config.ts';
-import { initialWorkerState, serveStatus } from '../../publishing-worker/src/status.ts';
+import { initialWorkerState, workerHealth } from '../../publishing-worker/src/status.ts';
 import { loadRelayConfig } from '../src/config.ts';
-import { initialRelayState, serveStatus as serveRelayStatus } from '../src/metrics.ts';
+import { initialRelayState, relayHealth } from '../src/metrics.ts';
 
 const TOKEN = 'status-token-0123456789';
 
@@ -91,14 +91,12 @@ t.test('with a token, every status path but /health answers 401 without it', asy
   });
   t.teardown(() => p.close());
   servers.push(['projector', (p.server.address() as { port: number }).port, ['/ready', '/status', '/metrics']]);
-  const r = await serveRelayStatus({
+  const r = await serveStatus({
     host: '127.0.0.1',
     port: 0,
     token: TOKEN,
-    name: 'kafka-relay',
-    state: initialRelayState(),
-    store,
     metrics: metrics('relay'),
+    health: relayHealth('kafka-relay', initialRelayState(), store),
   });
   t.teardown(r.close);
   servers.push(['relay', r.port, ['/metrics']]);
@@ -106,9 +104,8 @@ t.test('with a token, every status path but /health answers 401 without it', asy
     host: '127.0.0.1',
     port: 0,
     token: TOKEN,
-    group: 'g',
-    state: initialWorkerState(),
     metrics: metrics('worker'),
+    health: workerHealth('g', initialWorkerState()),
   });
   t.teardown(w.close);
   servers.push(['worker', w.port, ['/metrics']]);

@@ -1,10 +1,4 @@
-import http from 'node:http';
-import {
-  STATUS_UNAUTHORIZED_BODY,
-  statusDetailsAllowed,
-  statusRequestAllowed,
-} from '@publisher/platform/status-access';
-import { answerMetrics, listen, type MetricsServer, type ServiceMetrics } from '@publisher/telemetry';
+import type { ServiceMetrics, StatusHealth } from '@publisher/telemetry';
 
 /** Counters behind /health and /metrics. */
 export interface WorkerState {
@@ -89,36 +83,15 @@ export function workerMetrics(metrics: ServiceMetrics, s: WorkerState): Delivery
   };
 }
 
-/** `GET /health` (JSON; 503 unless the consumer runs) and `GET /metrics` (Prometheus text). */
-export async function serveStatus(options: {
-  host: string;
-  port: number;
-  /** Bearer token required on every path but /health (STATUS_TOKEN); null or absent: none. */
-  token?: string | null;
-  group: string;
-  state: WorkerState;
-  /** Served at `/metrics`; null: no `/metrics` here (METRICS_ENABLED=false, or METRICS_PORT). */
-  metrics: ServiceMetrics | null;
-}): Promise<MetricsServer> {
-  const { state, group, metrics } = options;
-  const access = { host: options.host, token: options.token ?? null };
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (!statusRequestAllowed(access, path, req.headers.authorization)) {
-      res
-        .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
-        .end(STATUS_UNAUTHORIZED_BODY);
-    } else if (req.method === 'GET' && path === '/metrics' && metrics) {
-      answerMetrics(metrics, res);
-    } else if (req.method === 'GET' && path === '/health') {
-      const ok = state.consumer === 'running';
-      const status = ok ? 'ok' : 'degraded';
-      // Without the token, /health says whether the worker is up, not what it is doing.
-      const body = statusDetailsAllowed(access, req.headers.authorization) ? { status, group, ...state } : { status };
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    } else {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
-    }
-  });
-  return listen(server, options);
+/**
+ * The worker's `/health` for telemetry's `serveStatus`: its group and state; 503 unless the
+ * consumer runs.
+ * @example
+ * await serveStatus({ host, port, token, metrics, health: workerHealth(config.groupId, state) });
+ */
+export function workerHealth(group: string, state: WorkerState): () => StatusHealth {
+  return () => {
+    const ok = state.consumer === 'running';
+    return { ok, body: { status: ok ? 'ok' : 'degraded', group, ...state } };
+  };
 }

@@ -8,7 +8,7 @@ import { type BackoffPolicy, createBackoff, sleep } from '@publisher/coordinatio
 import type { Resolve } from '@publisher/destination-policy';
 import { ConfigError } from '@publisher/platform/env';
 import { loggerOptions } from '@publisher/platform/logger';
-import { contextFrom, inSpan, ServiceMetrics, SpanKind, serveMetrics } from '@publisher/telemetry';
+import { contextFrom, inSpan, ServiceMetrics, SpanKind, serveMetrics, serveStatus } from '@publisher/telemetry';
 import { type EachMessagePayload, type KafkaMessage, Partitioners } from 'kafkajs';
 import pino from 'pino';
 import { createCommandClient } from './command-client.ts';
@@ -27,7 +27,7 @@ import { createKafka, ensureTopics } from './kafka.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { publishRecord } from './process-record.ts';
 import { openSigningSecrets } from './signing-secrets.ts';
-import { initialWorkerState, serveStatus, type WorkerState, workerMetrics } from './status.ts';
+import { initialWorkerState, type WorkerState, workerHealth, workerMetrics } from './status.ts';
 import { TenantScheduler } from './tenant-scheduler.ts';
 import { createTokenSource } from './token.ts';
 
@@ -332,9 +332,8 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
       host: config.host,
       port: config.port,
       token: config.statusToken,
-      group: config.groupId,
-      state,
       metrics: served,
+      health: workerHealth(config.groupId, state),
     });
   }
   if (metrics && metricsPort !== null) {
