@@ -60,11 +60,17 @@ export function serveStatus(options: {
         () => res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"metrics unavailable"}'),
       );
     } else if (req.method === 'GET' && path === '/health' && health) {
-      void Promise.resolve(health()).then(({ ok, body }) => {
-        // Without the token, /health says whether the service is up, not what it is doing.
-        const shown = statusDetailsAllowed(access, authorization) ? body : { status: body.status };
-        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(shown));
-      });
+      // A health check that throws or rejects is an unhealthy service, not a crashed or hanging request.
+      Promise.resolve()
+        .then(health)
+        .then(
+          ({ ok, body }) => {
+            // Without the token, /health says whether the service is up, not what it is doing.
+            const shown = statusDetailsAllowed(access, authorization) ? body : { status: body.status };
+            res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(shown));
+          },
+          () => res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"unavailable"}'),
+        );
     } else {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     }

@@ -161,6 +161,27 @@ t.test('serveStatus: /health from its callback, /metrics and every other path be
   t.equal((await fetch(`http://127.0.0.1:${bare.port}/health`)).status, 404, "serveMetrics' server has no /health");
 });
 
+t.test('serveStatus: a health check that throws or rejects answers 503, and the server goes on', async (t) => {
+  let fails: 'throw' | 'reject' = 'throw';
+  const server = await serveStatus({
+    host: '127.0.0.1',
+    port: 0,
+    metrics: null,
+    health: () => {
+      if (fails === 'throw') throw new Error('no broker');
+      return Promise.reject(new Error('no database'));
+    },
+  });
+  t.teardown(() => server.close());
+  const health = async () => {
+    const res = await fetch(`http://127.0.0.1:${server.port}/health`, { signal: AbortSignal.timeout(5000) });
+    return [res.status, await res.text()];
+  };
+  t.same(await health(), [503, '{"status":"unavailable"}'], 'thrown');
+  fails = 'reject';
+  t.same(await health(), [503, '{"status":"unavailable"}'], 'rejected');
+});
+
 t.test('counters read from a stats object, with and without a label', async (t) => {
   const metrics = new ServiceMetrics('worker');
   const stats = { sent: 3, byReason: { a: 1, b: 2 } };
