@@ -3,6 +3,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 /** The `Cache-Control` of record reads: cacheable by the client, revalidated every time (ETag). */
 const REVALIDATE = 'private, no-cache';
 
+/** The ETag of a record at a revision: its write answers and its conditional reads use the same tag. */
+export function etagOf(revision: number): string {
+  return `"${revision}"`;
+}
+
 /**
  * RFC 9110 If-None-Match: weak comparison, `*` matches any current representation.
  * @example
@@ -22,7 +27,7 @@ export function noneMatch(header: string | undefined, etag: string): boolean {
  * if (notModified(request, reply, found.revision)) return reply;
  */
 export function notModified(request: FastifyRequest, reply: FastifyReply, revision: number): boolean {
-  const etag = `"${revision}"`;
+  const etag = etagOf(revision);
   reply.header('etag', etag).header('cache-control', REVALIDATE);
   if (!noneMatch(request.headers['if-none-match'], etag)) return false;
   reply.code(304).send();

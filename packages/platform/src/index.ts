@@ -7,7 +7,7 @@ export { default as errorHandler, type ErrorHandlerOptions, type Problem, toProb
 export * from './errors.ts';
 export { default as health, type HealthOptions, type ReadinessCheck } from './health.ts';
 export { newId } from './ids.ts';
-export { noneMatch, notModified } from './if-none-match.ts';
+export { etagOf, noneMatch, notModified } from './if-none-match.ts';
 export { Document, JsonDocument, serializerCompiler } from './json-document.ts';
 export * from './jwt-secret.ts';
 export { loggerOptions } from './logger.ts';

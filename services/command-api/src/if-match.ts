@@ -31,8 +31,3 @@ export function parseIfMatch(value: string | undefined): IfMatch | null {
 export function ifMatchSatisfied(ifMatch: IfMatch, revision: number): boolean {
   return ifMatch.any || ifMatch.revisions.has(revision);
 }
-
-/** The ETag of a record at a revision. */
-export function etagOf(revision: number): string {
-  return `"${revision}"`;
-}

@@ -1,10 +1,10 @@
 import { CommandHeaders, IdParams, RedriveBody, RedriveResult, SuccessEnvelope } from '@publisher/contracts';
 import type { RecordAggregate } from '@publisher/domain';
-import { errorResponses, success, type Tenant, type TypeBoxFastify } from '@publisher/platform';
+import { errorResponses, etagOf, success, type Tenant, type TypeBoxFastify } from '@publisher/platform';
 import type { TSchema } from 'typebox';
 import type { CommandDeps } from '../handlers/command-handler.ts';
 import { assertMayRedrive, type RedriveAction, type RedriveOutcome, runRedrive } from '../handlers/redrive.ts';
-import { etagOf, parseIfMatch } from '../if-match.ts';
+import { parseIfMatch } from '../if-match.ts';
 import { commandContext } from '../metadata.ts';
 import { COMMAND_ERRORS } from './responses.ts';
 

@@ -1,9 +1,8 @@
 import type { SuccessEnvelopeOf } from '@publisher/contracts';
 import type { Position } from '@publisher/event-store';
-import { success } from '@publisher/platform';
+import { etagOf, success } from '@publisher/platform';
 import type { FastifyRequest } from 'fastify';
 import type { StoredResponse } from '../idempotency/store.ts';
-import { etagOf } from '../if-match.ts';
 
 /**
  * The error statuses every command route can answer (a body-bearing route adds 413/415), for
