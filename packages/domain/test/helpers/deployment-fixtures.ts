@@ -61,10 +61,10 @@ export const deploymentCancelled: DeploymentCancelled = {
   data: { deployment_id: DEPLOYMENT_ID, reason: 'superseded by a newer commit', at: '2024-05-01T09:01:00.000Z' },
 };
 
-/** Past events per status; typed by the status union, so a new status without a fixture does not compile. */
 /** Every phase (row) of the transition table, in lifecycle order. */
 export const deploymentPhases = Object.keys(deploymentTransitions) as DeploymentPhase[];
 
+/** Past events per status; typed by the status union, so a new status without a fixture does not compile. */
 export const deploymentHistoryFor: Record<DeploymentPhase, DeploymentEvent[]> = {
   initial: [],
   pending: [deploymentCreated],

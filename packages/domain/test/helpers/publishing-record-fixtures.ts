@@ -62,13 +62,13 @@ export const deleted: PublishingRecordDeleted = {
   data: { record_id: RECORD_ID, at: T3 },
 };
 
+/** Every phase (row) of the transition table, in lifecycle order. */
+export const publishingRecordPhases = Object.keys(publishingRecordTransitions) as PublishingRecordPhase[];
+
 /**
  * Past events that put a record in each phase. Typed by the phase union: adding a phase without a
  * fixture does not compile, so the table-driven test cannot forget it.
  */
-/** Every phase (row) of the transition table, in lifecycle order. */
-export const publishingRecordPhases = Object.keys(publishingRecordTransitions) as PublishingRecordPhase[];
-
 export const historyFor: Record<PublishingRecordPhase, PublishingRecordEvent[]> = {
   initial: [],
   pending: [created],
