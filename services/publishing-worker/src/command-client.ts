@@ -10,7 +10,7 @@ import { WorkerError } from './errors.ts';
 
 /**
  * The command API's answers as the contracts define them, checked rather than trusted: a 2xx whose
- * body is not a record (a proxy's page, a truncated body) is not taken as applied.
+ * body is not a record (a proxy's page, a truncated body) is retried like an unanswered attempt.
  */
 const APPLIED = Compile(SuccessEnvelope(PublishingRecordRepresentation));
 /** What an error answer says (its code and message), read when present: only for the refusal and the log. */
@@ -103,7 +103,7 @@ export function createCommandClient(options: CommandClientOptions): CommandClien
   ): Promise<CommandOutcome> {
     const url = `${base}/${encodeURIComponent(recordId)}/${action}`;
     const deadline = Date.now() + budgetMs;
-    // Set once a request may have reached the API without us seeing the answer.
+    // Set once a request may have been applied without us seeing its result (no answer, or an unusable one).
     let ambiguous = false;
     const retry = createBackoff(RETRY);
     for (let attempt = 1; ; attempt++) {
@@ -124,27 +124,30 @@ export function createCommandClient(options: CommandClientOptions): CommandClien
         });
         status = response.status;
         const answer: unknown = await response.json().catch(() => undefined);
-        if (status >= 200 && status < 300 && APPLIED.Check(answer))
-          return { kind: 'applied' as const, record: answer.data };
-        const envelope = REFUSED.Check(answer) ? answer : undefined;
-        if (status === 404 || status === 409) {
-          if (ambiguous) {
-            // Our own earlier attempt may have been applied (e.g. the claim): say so, an operator may need to act.
-            options.logger.warn({ record_id: recordId, action, status }, 'refused after an unanswered attempt');
+        if (status >= 200 && status < 300) {
+          if (APPLIED.Check(answer)) return { kind: 'applied' as const, record: answer.data };
+          // Applied, perhaps, but the record it returns cannot be used: the same as an unanswered attempt.
+          // The retry reads the record's state (a 409 after our own claim), so nothing is delivered twice.
+          reason = `${status} with a body that is not a publishing record`;
+          ambiguous = true;
+        } else {
+          const envelope = REFUSED.Check(answer) ? answer : undefined;
+          if (status === 404 || status === 409) {
+            if (ambiguous) {
+              // Our own earlier attempt may have been applied (e.g. the claim): say so, an operator may need to act.
+              options.logger.warn({ record_id: recordId, action, status }, 'refused after an unanswered attempt');
+            }
+            return {
+              kind: 'refused' as const,
+              status: status as 404 | 409,
+              code: envelope?.code ?? String(status),
+              message: envelope?.error ?? '',
+            };
           }
-          return {
-            kind: 'refused' as const,
-            status: status as 404 | 409,
-            code: envelope?.code ?? String(status),
-            message: envelope?.error ?? '',
-          };
-        }
-        reason =
-          status >= 200 && status < 300
-            ? `${status} with a body that is not a publishing record`
-            : `${status} ${envelope?.code ?? ''} ${envelope?.error ?? ''}`.trim();
-        if (!RETRYABLE.has(status)) {
-          throw new WorkerError('COMMAND_API_REJECTED', `command API refused ${action} of ${recordId}: ${reason}`);
+          reason = `${status} ${envelope?.code ?? ''} ${envelope?.error ?? ''}`.trim();
+          if (!RETRYABLE.has(status)) {
+            throw new WorkerError('COMMAND_API_REJECTED', `command API refused ${action} of ${recordId}: ${reason}`);
+          }
         }
       } catch (err) {
         if (err instanceof WorkerError) throw err;

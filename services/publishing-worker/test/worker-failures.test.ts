@@ -136,17 +136,30 @@ t.test('start refused with another 4xx: COMMAND_API_REJECTED, kept and tried aga
   t.equal(deliveries(id), 1);
 });
 
-t.test('a 2xx whose body is not a record is not taken as applied: COMMAND_API_REJECTED, tried again', async (t) => {
+t.test('a 2xx whose body is not a record is retried like an unanswered attempt, never delivered on', async (t) => {
+  const junk = { success: true, data: {} };
+  // Not forwarded: the claim was never made; past the budget the message is kept, and handled once fixed.
   let fixed = false;
-  const id = await scenario(
-    on('start', () => (fixed ? forward : { kind: 'answer', status: 200, body: { success: true, data: {} } })),
+  const unclaimed = await scenario(on('start', () => (fixed ? forward : { kind: 'answer', status: 200, body: junk })));
+  const notARecord = new RegExp(
+    `unavailable for start of ${unclaimed}: 200 with a body that is not a publishing record`,
   );
-  await until(() => worker.state.lastError?.code === 'COMMAND_API_REJECTED' && proxy.calls(id, 'start') >= 2);
-  t.match(worker.state.lastError, { message: /refused start of .* 200 with a body that is not a publishing record/ });
-  t.equal(deliveries(id), 0, 'nothing is delivered on an answer that is not a claimed record');
+  await until(() => notARecord.test(worker.state.lastError?.message ?? ''));
+  t.equal(worker.state.lastError?.code, 'COMMAND_API_UNAVAILABLE');
+  t.ok(proxy.calls(unclaimed, 'start') >= 2, 'retried');
+  t.equal(deliveries(unclaimed), 0, 'nothing is delivered on an answer that is not a claimed record');
   fixed = true;
-  await readUntil(stack, id, (r) => r.status === 'published');
-  t.equal(deliveries(id), 1);
+  await readUntil(stack, unclaimed, (r) => r.status === 'published');
+  t.equal(deliveries(unclaimed), 1);
+
+  // Forwarded: the claim was applied, the answer replaced; the retry meets the claim (409) and stops there.
+  const claimed = await scenario(
+    on('start', (n) => (n === 1 ? { kind: 'forward-replaced', status: 200, body: junk } : forward)),
+  );
+  await until(() => proxy.calls(claimed, 'start') >= 2);
+  await readUntil(stack, claimed, (r) => r.status === 'publishing');
+  t.equal(deliveries(claimed), 0, 'a claim whose answer could not be read is not delivered');
+  t.same(await events(claimed), ['PublishingRecordCreated', 'PublishingStarted']);
 });
 
 t.test('start unavailable past its budget: the message stays uncommitted until it is handled', async (t) => {

@@ -6,6 +6,8 @@ export type Behaviour =
   | { kind: 'forward' }
   /** Forwards it (the command API applies it) but answers only after `delayMs`. */
   | { kind: 'forward-late'; delayMs: number }
+  /** Forwards it (the command API applies it) but answers `status` and `body` instead of the API's answer. */
+  | { kind: 'forward-replaced'; status: number; body: unknown }
   /** Answers itself, without forwarding. */
   | { kind: 'answer'; status: number; body?: unknown }
   /** Never answers (the worker's timeout fires); not forwarded. */
@@ -64,6 +66,7 @@ export async function commandProxy(target: string): Promise<{
         }
         const answer = await forward(req, Buffer.concat(chunks));
         if (behaviour.kind === 'forward-late') await new Promise((r) => setTimeout(r, behaviour.delayMs));
+        if (behaviour.kind === 'forward-replaced') return send(behaviour.status, JSON.stringify(behaviour.body));
         send(answer.status, answer.body);
       } catch {
         send(502, '{}');
