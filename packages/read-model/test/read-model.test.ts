@@ -12,6 +12,7 @@ import {
   isDataError,
   listDeploymentDocuments,
   listPublishingRecordDocuments,
+  listStuckPublishingRecords,
   loadDeployments,
   loadPublishingRecords,
   MIGRATIONS,
@@ -257,6 +258,27 @@ t.test('triggers keep the list counts through inserts, upserts, deletions and tr
   await pool.query('DELETE FROM publishing_records WHERE account_id = $1 AND site_id = 70', [account]);
   counts = await listCounts('publishing_records', 'publishing_record_counts', 'NOT deleted');
   t.same(counts.kept, counts.counted, 'a delete uncounts');
+});
+
+t.test('stuck records: publishing longer than the bound, oldest first, within the scope only', async (t) => {
+  const stuck = (over: Parameters<typeof recordRow>[0]) => recordRow({ status: 'publishing', revision: 1, ...over });
+  const oldest = stuck({ account_id: 188, site_id: 80 });
+  const otherSite = stuck({ account_id: 188, site_id: 81 });
+  const otherAccount = stuck({ account_id: 189, site_id: 80 });
+  const pending = recordRow({ account_id: 188, site_id: 80 });
+  const deleted = stuck({ account_id: 188, site_id: 80, deleted: true });
+  const recent = stuck({ account_id: 188, site_id: 80 });
+  await savePublishingRecords(db, [oldest, otherSite, otherAccount, pending, deleted, recent]);
+  const before = new Date(recent.updated_at);
+  const mine = new Set([oldest, otherSite, otherAccount, pending, deleted, recent].map((r) => r.id));
+  const stuckIds = async (scope: TenantScope, limit = 10) =>
+    (await listStuckPublishingRecords(pool, scope, { before, limit })).map((r) => r.id).filter((id) => mine.has(id));
+  t.same(await stuckIds(EVERY_TENANT), [oldest.id, otherSite.id, otherAccount.id], 'every tenant: oldest first');
+  t.same(await stuckIds({ account_id: 188, site_ids: null }), [oldest.id, otherSite.id], 'one account');
+  t.same(await stuckIds({ account_id: 188, site_ids: [81] }), [otherSite.id], 'one account’s site');
+  t.same(await stuckIds({ account_id: 188, site_ids: null }, 1), [oldest.id], 'the limit takes the oldest');
+  const [row] = await listStuckPublishingRecords(pool, { account_id: 189, site_ids: null }, { before, limit: 1 });
+  t.same(row, { id: otherAccount.id, revision: 1, attempts: 0, updated_at: new Date(otherAccount.updated_at) });
 });
 
 t.test('rows round-trip through save and load, JSON and timestamps intact', async (t) => {
