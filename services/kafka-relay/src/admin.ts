@@ -238,7 +238,7 @@ function decide(admin: RelayAdmin, state: RelayControlState, command: RelayContr
   const at = (admin.now ?? (() => new Date()))().toISOString();
   const [decided] = decideRelayControl(command, state, { at });
   if (!decided) throw new Error(`${command.type} decided no event`);
-  return { type: decided.type, data: decided.data as unknown as Record<string, unknown>, at };
+  return { type: decided.type, data: decided.data, at };
 }
 
 async function append(

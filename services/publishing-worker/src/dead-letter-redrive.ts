@@ -145,7 +145,7 @@ export async function redriveDeadLetters(admin: DeadLetterAdmin, input: RedriveI
   };
   const appended = await admin.store.append(
     deadLettersStream(admin.topic),
-    [{ id, type: decided.type, data: decided.data as unknown as Record<string, unknown>, metadata }],
+    [{ id, type: decided.type, data: decided.data, metadata }],
     revision,
   );
   return { dry_run: false, redrive_id: redriveId, messages: refs, event: { id, position: appended.position } };
