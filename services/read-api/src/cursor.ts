@@ -1,7 +1,6 @@
+import { isPosition } from '@publisher/event-store';
 import { httpError } from '@publisher/platform';
 import { packCursor, unpackCursor } from '@publisher/read-model';
-import { Compile } from 'typebox/compile';
-import { PositionToken } from './schemas.ts';
 
 /**
  * Opaque page cursors: `next` and `previous` links carry one, naming the direction and the key of
@@ -29,10 +28,8 @@ export type KeyCheck<T> = (value: unknown) => value is T;
 export const isTime: KeyCheck<string> = (v): v is string =>
   typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(v) && !Number.isNaN(Date.parse(v));
 
-const positionToken = Compile(PositionToken);
-
-/** A log position token, as `PositionToken` accepts it. */
-export const isPositionToken: KeyCheck<string> = (v): v is string => positionToken.Check(v);
+/** A log position token (the event store's syntax, which `PositionToken` declares too). */
+export const isPositionToken: KeyCheck<string> = (v): v is string => typeof v === 'string' && isPosition(v);
 
 /** A positive safe integer (an id). */
 export const isId: KeyCheck<number> = (v): v is number => Number.isSafeInteger(v) && (v as number) > 0;
