@@ -108,12 +108,13 @@ export interface ReadModelConnectionOptions {
   /** Called with errors of idle pooled connections (which would otherwise crash the process). */
   onPoolError?: (err: Error) => void;
   /**
-   * Bound on each database wait, in ms (default: none): for a pooled connection, for a statement
-   * (`statement_timeout`), and — a second later, for a server or network that stops answering —
-   * for the answer on the client side and for a batch of the reader. Past it, the error is a
-   * connection error (503 at the APIs) and the pool goes on with other connections.
+   * Bounds on database waits, in ms (default: none): for a pooled connection, for a statement
+   * (`statement_timeout`), and — for a server or network that stops answering — for the answer on
+   * the client side and for a batch of the reader (`queryTimeoutMs`). Past one, the error is a
+   * connection error (503 at the APIs) and the pool goes on with other connections. The platform's
+   * `DatabaseTimeouts` (DATABASE_*_TIMEOUT_MS) have this shape.
    */
-  timeoutMs?: number;
+  timeouts?: { connectTimeoutMs: number; statementTimeoutMs: number; queryTimeoutMs: number };
 }
 
 export interface ReadModelConnection {
@@ -134,15 +135,18 @@ export interface ReadModelConnection {
  * await close();
  */
 export function createReadModelConnection(options: ReadModelConnectionOptions): ReadModelConnection {
-  const { timeoutMs } = options;
+  const { timeouts } = options;
   const openPool = (settings = '') => {
     const p = new pg.Pool({
       connectionString: options.connectionString,
       max: options.max ?? 10,
       application_name: options.applicationName ?? 'publisher-read-model',
-      options: `${readModelSessionOptions(options.schema ?? READ_MODEL_SCHEMA, timeoutMs)}${settings}`,
+      options: `${readModelSessionOptions(options.schema ?? READ_MODEL_SCHEMA, timeouts?.statementTimeoutMs)}${settings}`,
       types: readModelTypes,
-      ...(timeoutMs !== undefined && { connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs + 1000 }),
+      ...(timeouts !== undefined && {
+        connectionTimeoutMillis: timeouts.connectTimeoutMs,
+        query_timeout: timeouts.queryTimeoutMs,
+      }),
     });
     p.on('error', (err) => {
       // pg-pool attaches the client; logged, it would dump the client's whole state.
@@ -159,7 +163,7 @@ export function createReadModelConnection(options: ReadModelConnectionOptions): 
   // queries keep the default choice on their own pool. Measure: `pnpm bench:reads` (`-uncached`).
   const readerPool = openPool(' -c plan_cache_mode=force_generic_plan');
   const db = new Kysely<ReadModelDatabase>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
-  const reader = new BatchedReader(readerPool, timeoutMs === undefined ? {} : { timeoutMs: timeoutMs + 1000 });
+  const reader = new BatchedReader(readerPool, timeouts === undefined ? {} : { timeoutMs: timeouts.queryTimeoutMs });
   let closed: Promise<void> | undefined;
   return {
     pool,

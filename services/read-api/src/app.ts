@@ -60,7 +60,7 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
       connectionString: config.databaseUrl ?? '',
       max: config.databasePoolSize,
       applicationName: 'publisher-read-api',
-      timeoutMs: config.databaseTimeoutMs,
+      timeouts: config.database,
       onPoolError: (err) => fastify.log.warn({ err }, 'idle database connection lost'),
     });
   if (!opts.connection) fastify.addHook('onClose', async () => connection.close());
@@ -162,6 +162,9 @@ async function ownEventStore(config: ReadApiConfig, fastify: FastifyInstance): P
     connectionString: config.databaseUrl ?? '',
     poolSize: config.eventStorePoolSize,
     applicationName: 'publisher-read-api-store',
+    connectionTimeoutMs: config.database.connectTimeoutMs,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    queryTimeoutMs: config.database.queryTimeoutMs,
     // Its own pino logger (the store takes pino's type, not Fastify's logger interface).
     logger: pino(loggerOptions(config, 'read-api')).child({ component: 'event-store' }),
   });

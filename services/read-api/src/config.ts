@@ -1,6 +1,5 @@
 import type { EventStoreSelection } from '@publisher/event-store';
 import {
-  ConfigError,
   DEFAULT_READ_API_PORT,
   EVENT_STORE_VARIABLES,
   envVar,
@@ -17,8 +16,6 @@ export interface ReadApiConfig extends PlatformConfig {
   minPositionTimeoutMs: number;
   /** Connections in the API's PostgreSQL pool. */
   databasePoolSize: number;
-  /** Bound on each wait for the database: a connection, a statement, a batch of lookups (→ 503). */
-  databaseTimeoutMs: number;
   /** Bytes of cached answers kept in memory (0: no response cache). */
   cacheMaxBytes: number;
   /** The event store history and as-of reads come from (EVENT_STORE, EVENTSTORE_URL). */
@@ -36,7 +33,6 @@ export const READ_API_VARIABLES = {
   ...platformVariables({ portVariable: 'READ_API_PORT', defaultPort: DEFAULT_READ_API_PORT }),
   READ_API_MIN_POSITION_TIMEOUT_MS: envVar.integer(5000, 0, 60_000),
   READ_API_POOL_SIZE: envVar.integer(20, 1, 500),
-  READ_API_DB_TIMEOUT_MS: envVar.integer(5000, 100, 600_000),
   READ_API_CACHE_MB: envVar.integer(64, 0, 16_384),
   ...EVENT_STORE_VARIABLES,
   READ_API_EVENT_STORE_POOL_SIZE: envVar.integer(10, 1, 500),
@@ -56,7 +52,6 @@ export function loadReadApiConfig(env: NodeJS.ProcessEnv = process.env): ReadApi
     ...platform,
     minPositionTimeoutMs: v.READ_API_MIN_POSITION_TIMEOUT_MS,
     databasePoolSize: v.READ_API_POOL_SIZE,
-    databaseTimeoutMs: v.READ_API_DB_TIMEOUT_MS,
     cacheMaxBytes: v.READ_API_CACHE_MB * 1024 * 1024,
     eventStore: loadEventStoreSelection(env),
     eventStorePoolSize: v.READ_API_EVENT_STORE_POOL_SIZE,

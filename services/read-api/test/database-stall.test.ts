@@ -1,7 +1,7 @@
 /**
  * A database that stops answering (a hung server or network: nothing fails, nothing comes back)
- * must not hold the read API's requests: every read answers 503 within READ_API_DB_TIMEOUT_MS
- * (plus the client-side second), and reads work again once the database answers.
+ * must not hold the read API's requests: every read answers 503 within DATABASE_QUERY_TIMEOUT_MS
+ * (the client-side bound on an answer), and reads work again once the database answers.
  */
 import { createReadModelConnection, migrateReadModel, savePublishingRecords } from '@publisher/read-model';
 import { createTestDatabase } from '@publisher/testing';
@@ -11,7 +11,7 @@ import { buildApp } from '../src/app.ts';
 import { auth, config, recordRow } from './helpers.ts';
 
 const TIMEOUT_MS = 400;
-/** The longest a read may take while the database is stalled: the bound and its client-side second. */
+/** The longest a read may take while the database is stalled: the client-side bound on an answer. */
 const BOUND_MS = TIMEOUT_MS + 1000;
 
 const database = await createTestDatabase('read_api_stall');
@@ -28,7 +28,9 @@ t.teardown(() => proxy.close());
 const app = await buildApp(
   {
     config: config(viaProxy(database.url, proxy), {
-      READ_API_DB_TIMEOUT_MS: String(TIMEOUT_MS),
+      DATABASE_CONNECT_TIMEOUT_MS: String(TIMEOUT_MS),
+      DATABASE_STATEMENT_TIMEOUT_MS: String(TIMEOUT_MS),
+      DATABASE_QUERY_TIMEOUT_MS: String(BOUND_MS),
       READ_API_CACHE_MB: '0',
       READ_API_POOL_SIZE: '4',
     }),
