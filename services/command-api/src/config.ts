@@ -5,7 +5,6 @@ import {
 } from '@publisher/destination-policy';
 import type { EventStoreSelection } from '@publisher/event-store';
 import {
-  ConfigError,
   DEFAULT_COMMAND_API_PORT,
   EVENT_STORE_VARIABLES,
   envVar,

@@ -6,6 +6,7 @@ import {
   type PostgresEventStoreOptions,
 } from '@publisher/event-store';
 import {
+  ConfigError,
   changedSettings,
   closeGracefully,
   isDatabaseUnavailable,
@@ -85,7 +86,8 @@ const SERVICE = 'command-api';
  */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadCommandApiConfig(env);
-  if (!config.databaseUrl) throw new Error('DATABASE_URL is required (pnpm start provides an embedded PostgreSQL)');
+  if (!config.databaseUrl)
+    throw new ConfigError('DATABASE_URL is required (pnpm start provides an embedded PostgreSQL)', 'DATABASE_URL');
   const log = pino(loggerOptions(config, SERVICE));
   log.info({ config: changedSettings(COMMAND_API_VARIABLES, env) }, 'configuration');
   const { telemetry } = config;

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { changedSettings, closeGracefully, loggerOptions } from '@publisher/platform';
+import { ConfigError, changedSettings, closeGracefully, loggerOptions } from '@publisher/platform';
 import { type MetricsServer, ServiceMetrics, serveMetrics, startTracing } from '@publisher/telemetry';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -39,7 +39,8 @@ async function build(config: ReadApiConfig): Promise<{ app: FastifyInstance; met
  * await api.close();
  */
 export async function start(config: ReadApiConfig): Promise<RunningReadApi> {
-  if (!config.databaseUrl) throw new Error('DATABASE_URL is required (pnpm start provides an embedded PostgreSQL)');
+  if (!config.databaseUrl)
+    throw new ConfigError('DATABASE_URL is required (pnpm start provides an embedded PostgreSQL)', 'DATABASE_URL');
   const { app, metricsServer } = await build(config);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
@@ -51,7 +52,8 @@ export async function start(config: ReadApiConfig): Promise<RunningReadApi> {
 /** Runs the read API alone until SIGINT/SIGTERM (graceful: in-flight requests finish). */
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadReadApiConfig(env);
-  if (!config.databaseUrl) throw new Error('DATABASE_URL is required (pnpm start provides an embedded PostgreSQL)');
+  if (!config.databaseUrl)
+    throw new ConfigError('DATABASE_URL is required (pnpm start provides an embedded PostgreSQL)', 'DATABASE_URL');
   const tracing = config.telemetry.tracingEnabled
     ? startTracing({ service: `publisher-${SERVICE}`, endpoint: config.telemetry.otlpEndpoint, asyncContext: false })
     : null;
