@@ -6,44 +6,18 @@ import { createPostgresEventStore, type PostgresEventStoreOptions } from './post
 export const EVENT_STORE_KINDS = ['postgres', 'esdb'] as const;
 export type EventStoreKind = (typeof EVENT_STORE_KINDS)[number];
 
-/** Which store a service opens: `EVENT_STORE` and, for EventStoreDB, `EVENTSTORE_URL`. */
-export interface EventStoreSelection {
-  kind: EventStoreKind;
-  /** EventStoreDB connection string; required with `esdb`, ignored with `postgres`. */
-  esdbUrl: string | null;
-}
-
-/** `EVENT_STORE` / `EVENTSTORE_URL` hold a value no adapter accepts. Services refuse to start. */
-export class EventStoreConfigError extends Error {
-  readonly code = 'EVENT_STORE_CONFIG_INVALID';
-  constructor(message: string) {
-    super(message);
-    this.name = 'EventStoreConfigError';
-  }
-}
-
 /**
- * The store raw EVENT_STORE (`postgres`, the default, or `esdb`, in any case) and EVENTSTORE_URL
- * name, for a caller without a declared variable table (the support CLI); the services read
- * `EVENT_STORE_VARIABLES` with `loadEventStoreSelection` (`@publisher/platform/config`).
- * @example
- * eventStoreSelectionFromEnv({ EVENT_STORE: 'esdb', EVENTSTORE_URL: 'esdb://127.0.0.1:2113?tls=false' })
- * // { kind: 'esdb', esdbUrl: 'esdb://127.0.0.1:2113?tls=false' }
+ * Which store a service opens: `EVENT_STORE` and, for EventStoreDB, `EVENTSTORE_URL` (the services
+ * read them with `loadEventStoreSelection` of `@publisher/platform/config`, which refuses `esdb`
+ * without a URL).
  */
-export function eventStoreSelectionFromEnv(
-  env: NodeJS.ProcessEnv,
-  onInvalid: (message: string) => Error = (message) => new EventStoreConfigError(message),
-): EventStoreSelection {
-  const kind = (env.EVENT_STORE || 'postgres').toLowerCase();
-  const esdbUrl = env.EVENTSTORE_URL || null;
-  if (!(EVENT_STORE_KINDS as readonly string[]).includes(kind)) {
-    throw onInvalid(`EVENT_STORE must be postgres or esdb; got ${env.EVENT_STORE}`);
-  }
-  if (kind === 'esdb' && esdbUrl === null) {
-    throw onInvalid('EVENT_STORE=esdb needs EVENTSTORE_URL (e.g. esdb://127.0.0.1:2113?tls=false)');
-  }
-  return { kind: kind as EventStoreKind, esdbUrl };
-}
+export type EventStoreSelection =
+  | { kind: 'postgres'; esdbUrl: string | null }
+  | {
+      kind: 'esdb';
+      /** EventStoreDB connection string. */
+      esdbUrl: string;
+    };
 
 export interface SelectedEventStore {
   kind: EventStoreKind;
@@ -57,7 +31,6 @@ export interface SelectedEventStore {
  * read API, projector, relay): PostgreSQL with the service's own options (its pool or connection
  * string, pool size, application name, …), or EventStoreDB at `esdbUrl`. PostgreSQL (DATABASE_URL)
  * is still each service's database for its own tables whichever store holds the events.
- * @throws EventStoreConfigError for `esdb` without a URL.
  * @example
  * const { store, migrate } = selectEventStore(config.eventStore, { connectionString, logger });
  * await migrate();
@@ -72,7 +45,6 @@ export function selectEventStore(
       return { kind: 'postgres', store, migrate: () => store.migrate() };
     }
     case 'esdb': {
-      if (!selection.esdbUrl) throw new EventStoreConfigError('EVENT_STORE=esdb needs EVENTSTORE_URL');
       const store = createEsdbEventStore({ connectionString: selection.esdbUrl });
       return { kind: 'esdb', store, migrate: async () => {} };
     }

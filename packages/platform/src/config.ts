@@ -99,7 +99,8 @@ export const EVENT_STORE_VARIABLES = {
 /** The store `EVENT_STORE_VARIABLES` name, for `openEventStore`; `esdb` needs EVENTSTORE_URL (else a ConfigError). */
 export function loadEventStoreSelection(source: NodeJS.ProcessEnv) {
   const { EVENT_STORE: kind, EVENTSTORE_URL: esdbUrl } = readEnv(EVENT_STORE_VARIABLES, source);
-  if (kind === 'esdb' && !esdbUrl) {
+  if (kind === 'postgres') return { kind, esdbUrl };
+  if (!esdbUrl) {
     throw new ConfigError(
       'EVENT_STORE=esdb needs EVENTSTORE_URL (e.g. esdb://127.0.0.1:2113?tls=false)',
       'EVENTSTORE_URL',

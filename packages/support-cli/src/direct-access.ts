@@ -43,9 +43,18 @@ export async function openDatabase(env: NodeJS.ProcessEnv): Promise<Database> {
   if (!env.DATABASE_URL) {
     throw new UsageError('DATABASE_URL is required: this command works on the database, not through an API');
   }
-  const { eventStoreSelectionFromEnv, selectEventStore } = await import('@publisher/event-store');
-  // Checked before a connection opens, with the services' rules and messages.
-  const selection = eventStoreSelectionFromEnv(env, (message) => new UsageError(message));
+  const [{ loadEventStoreSelection }, { ConfigError }, { selectEventStore }] = await Promise.all([
+    import('@publisher/platform/config'),
+    import('@publisher/platform/env'),
+    import('@publisher/event-store'),
+  ]);
+  // Checked before a connection opens, with the services' own rules and messages.
+  let selection: ReturnType<typeof loadEventStoreSelection>;
+  try {
+    selection = loadEventStoreSelection(env);
+  } catch (err) {
+    throw err instanceof ConfigError ? new UsageError(err.message) : err;
+  }
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2, application_name: 'publisher-support-cli' });
   pool.on('error', () => {});
