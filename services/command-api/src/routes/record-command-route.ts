@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { CommandHeaders, IdParams } from '@publisher/contracts';
+import { CommandHeaders, IdParams, SuccessEnvelope } from '@publisher/contracts';
 import type { RecordAggregate } from '@publisher/domain';
 import {
   assertMayWrite,
@@ -10,7 +10,7 @@ import {
   type TypeBoxFastify,
 } from '@publisher/platform';
 import type { FastifyRequest, RawRequestDefaultExpression, RawServerDefault, RouteGenericInterface } from 'fastify';
-import type { TSchema } from 'typebox';
+import type { Static, TSchema } from 'typebox';
 import { type CommandDeps, executeCommand } from '../handlers/command-handler.ts';
 import { parseIfMatch } from '../if-match.ts';
 import { commandContext } from '../metadata.ts';
@@ -35,6 +35,7 @@ export interface RecordCommandRoute<
   Command,
   Event,
   Body extends TSchema,
+  Representation extends TSchema,
 > {
   method: 'POST' | 'PATCH' | 'DELETE';
   /** Relative to the resource, e.g. `/:id/start`. */
@@ -43,9 +44,9 @@ export interface RecordCommandRoute<
   summary: string;
   /** Body schema; a schema without required fields lets the body be left out. None: no body. */
   body?: Body;
-  /** Success envelope of the resource's representation. */
-  response: TSchema;
-  spec: RecordAggregate<State, Existing, Command, Event & { type: string; data: unknown }, unknown>;
+  /** The resource's representation (the answer's `data`): the aggregate's `represent` must return it. */
+  representation: Representation;
+  spec: RecordAggregate<State, Existing, Command, Event & { type: string; data: unknown }, Static<Representation>>;
   deps: CommandDeps<State>;
   /** The domain command for this (validated) body; may throw 400s of its own. */
   toCommand: (body: ValidatedBody<Body>) => Command;
@@ -66,7 +67,11 @@ export function recordCommandRoute<
   Command,
   Event,
   Body extends TSchema,
->(fastify: TypeBoxFastify, route: RecordCommandRoute<State, Existing, Command, Event, Body>): void {
+  Representation extends TSchema,
+>(fastify: TypeBoxFastify, route: RecordCommandRoute<State, Existing, Command, Event, Body, Representation>): void {
+  // Widened: the handler's answer is typed by `commandResponse`, the call site checks `represent`
+  // against the schema, and Fastify's types cannot resolve a response schema generic in it.
+  const Response: TSchema = SuccessEnvelope(route.representation);
   fastify.route({
     method: route.method,
     url: route.url,
@@ -78,7 +83,7 @@ export function recordCommandRoute<
       params: IdParams,
       headers: CommandHeaders,
       ...(route.body && { body: route.body }),
-      response: { 200: route.response, ...errorResponses([...COMMAND_ERRORS, 404, 409, 412]) },
+      response: { 200: Response, ...errorResponses([...COMMAND_ERRORS, 404, 409, 412]) },
     },
     handler: async (request, reply) => {
       assertMayWrite(request.principal);

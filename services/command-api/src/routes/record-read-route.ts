@@ -1,4 +1,4 @@
-import { IdParams } from '@publisher/contracts';
+import { IdParams, SuccessEnvelope } from '@publisher/contracts';
 import type { RecordAggregate } from '@publisher/domain';
 import { POSITION_PATTERN } from '@publisher/event-store';
 import {
@@ -10,7 +10,7 @@ import {
   type Tenant,
   type TypeBoxFastify,
 } from '@publisher/platform';
-import { type TSchema, Type } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 import type { CommandDeps } from '../handlers/command-handler.ts';
 import { readAggregate } from '../handlers/read-aggregate.ts';
 import { COMMAND_ERRORS } from './responses.ts';
@@ -35,12 +35,13 @@ export interface RecordReadRoute<
   Existing extends State & Tenant,
   Command,
   Event extends { type: string; data: unknown },
+  Representation extends TSchema,
 > {
   tags: string[];
   summary: string;
-  /** Success envelope of the resource's representation. */
-  response: TSchema;
-  spec: RecordAggregate<State, Existing, Command, Event, unknown>;
+  /** The resource's representation (the answer's `data`): the aggregate's `represent` must return it. */
+  representation: Representation;
+  spec: RecordAggregate<State, Existing, Command, Event, Static<Representation>>;
   deps: Pick<CommandDeps<State>, 'store' | 'cache'>;
   /** False for a record that exists but is hidden from reads (a deleted publishing record): 404. */
   visible: (record: Existing) => boolean;
@@ -54,14 +55,18 @@ export interface RecordReadRoute<
  * may not read is a 404, as is a deleted one. `ETag` = revision, `If-None-Match` → 304,
  * `X-Position` = the position of the record's last event.
  * @example
- * recordReadRoute(fastify, { tags, summary, response, spec: deploymentAggregate, deps, visible: () => true });
+ * recordReadRoute(fastify, { tags, summary, representation: DeploymentRepresentation, spec: deploymentAggregate, deps, visible: () => true });
  */
 export function recordReadRoute<
   State extends { status: string },
   Existing extends State & Tenant,
   Command,
   Event extends { type: string; data: unknown },
->(fastify: TypeBoxFastify, route: RecordReadRoute<State, Existing, Command, Event>): void {
+  Representation extends TSchema,
+>(fastify: TypeBoxFastify, route: RecordReadRoute<State, Existing, Command, Event, Representation>): void {
+  // Widened: the call site checks `represent` against the schema, and Fastify's types cannot
+  // resolve a response schema generic in it.
+  const Response: TSchema = SuccessEnvelope(route.representation);
   fastify.route({
     method: 'GET',
     url: '/:id',
@@ -72,7 +77,7 @@ export function recordReadRoute<
       querystring: ReadQuery,
       headers: ReadHeaders,
       response: {
-        200: route.response,
+        200: Response,
         304: { type: 'null', description: 'not modified (If-None-Match matched the ETag)' },
         ...errorResponses([...COMMAND_ERRORS, 404]),
       },

@@ -1,22 +1,28 @@
 import { CommandHeaders, IdParams, RedriveBody, RedriveResult, SuccessEnvelope } from '@publisher/contracts';
 import type { RecordAggregate } from '@publisher/domain';
 import { errorResponses, etagOf, success, type Tenant, type TypeBoxFastify } from '@publisher/platform';
-import type { TSchema } from 'typebox';
+import type { Static, TSchema } from 'typebox';
 import type { CommandDeps } from '../handlers/command-handler.ts';
 import { assertMayRedrive, type RedriveAction, type RedriveOutcome, runRedrive } from '../handlers/redrive.ts';
 import { parseIfMatch } from '../if-match.ts';
 import { commandContext } from '../metadata.ts';
 import { COMMAND_ERRORS } from './responses.ts';
 
-export interface RedriveRoute<State extends { status: string }, Existing extends State & Tenant, Command, Event> {
+export interface RedriveRoute<
+  State extends { status: string },
+  Existing extends State & Tenant,
+  Command,
+  Event,
+  Representation extends TSchema,
+> {
   /** Relative to the resource, e.g. `/:id/republish`. */
   url: string;
   action: RedriveAction;
   tags: string[];
   summary: string;
   /** The resource's representation (the result carries the record after the re-drive). */
-  representation: TSchema;
-  spec: RecordAggregate<State, Existing, Command, Event & { type: string; data: unknown }, unknown>;
+  representation: Representation;
+  spec: RecordAggregate<State, Existing, Command, Event & { type: string; data: unknown }, Static<Representation>>;
   deps: CommandDeps<State>;
   /** The domain command for a reason (and, for a republish, the replay id it carries). */
   toCommand: (reason: string, replayId: string) => Command;
@@ -31,11 +37,16 @@ export interface RedriveRoute<State extends { status: string }, Existing extends
  * @example
  * redriveRoute(fastify, { url: '/:id/redeliver', action: 'redeliver', … });
  */
-export function redriveRoute<State extends { status: string }, Existing extends State & Tenant, Command, Event>(
-  fastify: TypeBoxFastify,
-  route: RedriveRoute<State, Existing, Command, Event>,
-): void {
-  const Response = SuccessEnvelope(RedriveResult(route.representation));
+export function redriveRoute<
+  State extends { status: string },
+  Existing extends State & Tenant,
+  Command,
+  Event,
+  Representation extends TSchema,
+>(fastify: TypeBoxFastify, route: RedriveRoute<State, Existing, Command, Event, Representation>): void {
+  // Widened: the call site checks `represent` against the schema, and Fastify's types cannot
+  // resolve a response schema generic in it.
+  const Response: TSchema = SuccessEnvelope(RedriveResult(route.representation));
   fastify.route({
     method: 'POST',
     url: route.url,

@@ -52,7 +52,7 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
   recordReadRoute(fastify, {
     tags,
     summary: 'One deployment, read from the event store (ETag = revision; If-None-Match → 304)',
-    response: DeploymentResponse,
+    representation: DeploymentRepresentation,
     spec: deploymentAggregate,
     deps: commandDeps,
     visible: () => true,
@@ -71,7 +71,7 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
       tags,
       summary,
       body,
-      response: DeploymentResponse,
+      representation: DeploymentRepresentation,
       spec: deploymentAggregate,
       deps: commandDeps,
       toCommand,

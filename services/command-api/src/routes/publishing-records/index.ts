@@ -97,7 +97,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
   recordReadRoute(fastify, {
     tags,
     summary: 'One publishing record, read from the event store (ETag = revision; If-None-Match → 304)',
-    response: RecordResponse,
+    representation: PublishingRecordRepresentation,
     spec: publishingRecordAggregate,
     deps: commandDeps,
     visible: (record) => !record.deleted,
@@ -117,7 +117,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
       tags,
       summary,
       body,
-      response: RecordResponse,
+      representation: PublishingRecordRepresentation,
       spec: publishingRecordAggregate,
       deps: commandDeps,
       toCommand,
