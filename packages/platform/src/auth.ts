@@ -53,7 +53,8 @@ export interface AuthOptions {
 }
 
 const claimsAjv = new Ajv({ allErrors: false, coerceTypes: false, strict: false });
-const checkClaims = claimsAjv.compile(TokenClaims as object);
+/** The claims a token must carry (`exp` and `iat` are `checkLifetime`'s). */
+const checkClaims = claimsAjv.compile<TokenClaims & { exp?: unknown; iat?: unknown }>(TokenClaims as object);
 
 /**
  * Picks the verifier key from the configuration. Only HS256 and RS256 are ever accepted: `none`,
@@ -95,7 +96,11 @@ function jwtOptions(config: JwtConfig, clockToleranceSeconds: number): FastifyJW
  * minted for a year, would otherwise work until the secret is rotated. The lifetime counts from
  * `iat` when present and from now in any case (a token claiming a future `iat` gains nothing).
  */
-function checkLifetime(payload: { exp?: unknown; iat?: unknown }, maxTtlSeconds: number, tolerance: number): void {
+function checkLifetime(
+  payload: { exp?: unknown; iat?: unknown },
+  maxTtlSeconds: number,
+  tolerance: number,
+): asserts payload is { exp: number } {
   if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) {
     throw httpError('AUTH_CLAIMS_INVALID', 'token claims invalid: exp is required');
   }
@@ -172,7 +177,7 @@ const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
     }
     if (!checkClaims(payload))
       throw httpError('AUTH_CLAIMS_INVALID', 'token claims invalid (sub, account_id, role, site_ids)');
-    const claims = payload as TokenClaims & { exp: number; iat?: number };
+    const claims = payload;
     if (claims.account_id === undefined && !ROLE_PERMISSIONS[claims.role].writeAny) {
       throw httpError('AUTH_CLAIMS_INVALID', `token claims invalid: role ${claims.role} needs an account_id`);
     }
