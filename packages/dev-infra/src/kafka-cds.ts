@@ -3,9 +3,9 @@ import { readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * Application class-data sharing for the broker JVM. Loading and verifying Kafka's ~5,000 classes is
- * most of a cold start; a dynamic CDS archive (`-XX:ArchiveClassesAtExit`, Java 13+) of those
- * classes cuts the start by roughly a third on a busy 2-core box. The first broker that stops
+ * Application class-data sharing for the broker JVM. Loading and verifying Kafka's thousands of classes
+ * is most of a cold start; a dynamic CDS archive (`-XX:ArchiveClassesAtExit`, Java 13+) of those
+ * classes lets later starts map them instead. The first broker that stops
  * cleanly writes the archive as it exits; later starts map it. It lives in the libs directory (the
  * `libs/*` classpath wildcard only picks up jars), so re-resolving the jars drops it too. A stale
  * or mismatched archive is only a warning for the JVM, which then starts without it.

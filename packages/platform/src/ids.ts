@@ -26,8 +26,8 @@ let seq = 0;
  * every checkpoint (see docs/scaling.md).
  *
  * The random bits come from a pool: uuid draws 16 bytes per id from `crypto.getRandomValues`, one
- * OpenSSL call each, about a tenth of the read API's CPU (one request id per request) in a
- * profile under `pnpm bench:reads`. The sequence follows uuid's `v7`: a random 31-bit start in a new
+ * OpenSSL call each, and the APIs make an id per request (its request id). Measure: a CPU profile
+ * under `pnpm bench:reads`. The sequence follows uuid's `v7`: a random 31-bit start in a new
  * millisecond, then +1 per id; its overflow borrows the next millisecond.
  */
 export function newId(): string {

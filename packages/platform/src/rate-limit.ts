@@ -86,7 +86,7 @@ function keyOf(request: FastifyRequest): string {
  *
  * Written here rather than taken from @fastify/rate-limit (same headers and answers): that plugin's
  * async hook — an awaited key generator, a promise around its store, a `request.routeOptions` object
- * built per call — costs about a tenth of a cached detail read; this synchronous one costs the
+ * built per call — costs a visible share of a cached detail read; this synchronous one costs the
  * counting and the headers.
  */
 const rateLimit: FastifyPluginAsync<RateLimitOptions> = async (fastify, opts) => {

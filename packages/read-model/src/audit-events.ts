@@ -152,11 +152,11 @@ const jsonText = (value: string | null): string => (value === null ? 'null' : JS
 /**
  * An audit row as the API's JSON: compact, `AuditEventRow`'s fields in its order, the actor as
  * `{ user_id, role }` — `JSON.stringify` of that object, byte for byte (test). Rendered by the read
- * API from the row's columns, not stored with the row: a stored copy would be ~490 of an audit row's
- * ~700 bytes, tripling the audit table and with it every index build's scans in a rebuild and the
- * pages a search competes for in the cache. Nor rendered by PostgreSQL: `to_char` and `to_json`
- * cost it about three times what parsing the columns and concatenating costs here, and the database
- * is the part that does not scale out.
+ * API from the row's columns, not stored with the row: a stored copy would be most of an audit row's
+ * bytes, growing the audit table and with it every index build's scans in a rebuild and the pages a
+ * search competes for in the cache. Nor rendered by PostgreSQL: `to_char` and `to_json` cost it
+ * more than parsing the columns and concatenating costs here, and the database is the part that
+ * does not scale out.
  * `record_id` (a UUID) and the two times (canonical ISO 8601, see `readModelTypes`) need no
  * escaping. Pure.
  * @example

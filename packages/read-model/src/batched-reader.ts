@@ -76,7 +76,7 @@ const MAX_SHAPES = 1000;
  * and a busy server sends few large batches: a round trip to PostgreSQL (a write, two process
  * wake-ups, the protocol's fixed work) costs more on a small machine than reading a page of rows,
  * and one statement answers many requests. What it trades: a request may wait for a batch before
- * it (one round trip at most). Measured with `pnpm bench:reads` (the
+ * it (one round trip at most). Measure: `pnpm bench:reads` (the
  * `-uncached` variants read through here on every request).
  *
  * A batch is always sent after every request in it was made, so its snapshot is at least as new as

@@ -51,8 +51,8 @@ function field(value: unknown): string {
 
 /**
  * COPY text lines encoded as they are added, into one growing buffer: a body concatenated as one
- * string and encoded at the end cost twice as much (the string of thousands of lines has to be
- * flattened first).
+ * string and encoded at the end costs more (the string of thousands of lines has to be flattened
+ * first).
  */
 class Lines {
   private buffer = Buffer.allocUnsafe(64 * 1024);

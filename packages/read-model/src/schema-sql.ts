@@ -1,7 +1,8 @@
 /**
  * The read model's SQL. Tables and the view are numbered migrations applied by `migrateReadModel`;
  * secondary indexes are kept apart (`indexSql`) because a rebuild creates them only after its
- * replay, which makes the replay several times faster. `{schema}` is quoted by the caller.
+ * replay: building an index once over all rows costs far less than maintaining it row by row.
+ * `{schema}` is quoted by the caller.
  */
 import type { Migration } from '@publisher/coordination';
 
@@ -178,8 +179,8 @@ ALTER TABLE ${s}.audit_events DROP COLUMN document;
     // version too. Statement-level, so a batch's COPY costs one grouped upsert. The function names
     // its table through TG_TABLE_SCHEMA: a rebuild's schema is renamed at the swap. CREATE TRIGGER
     // locks out inserts until this transaction ends, so the backfill counts exactly the rows that
-    // are in and the trigger every row after (at 10 M events the backfill is one scan of the audit
-    // table: the live projector waits seconds). 0 stands for an event without an account or a site.
+    // are in and the trigger every row after (the backfill is one scan of the audit table, which the
+    // live projector waits for). 0 stands for an event without an account or a site.
     sql: (s) => `
 CREATE TABLE ${s}.audit_counts (
   account_id integer NOT NULL,
@@ -284,7 +285,7 @@ SELECT account_id, site_id, status, count(*) FROM ${s}.deployments GROUP BY 1, 2
 /**
  * Fills every counts table from the rows, which must be empty: a rebuild's, after its replay wrote
  * with the counting triggers off (threads replaying side by side would otherwise upsert the same
- * counts rows from each COPY and wait on each other). ~5 s at 10 M events.
+ * counts rows from each COPY and wait on each other).
  */
 export const countsSql = (s: string): string => auditCountsSql(s) + listCountsSql(s);
 

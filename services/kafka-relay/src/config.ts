@@ -39,8 +39,8 @@ export interface RelayConfig {
   replicationFactor: number;
   clientId: string;
   /**
-   * Encode Kafka records with the relay's byte-identical encoder instead of kafkajs' own (about half
-   * of the relay's CPU; see src/record-encoder.ts). `false` keeps kafkajs' encoder (a kill switch).
+   * Encode Kafka records with the relay's byte-identical encoder instead of kafkajs' own (which
+   * dominates the relay's CPU; see src/record-encoder.ts). `false` keeps kafkajs' encoder (a kill switch).
    */
   fastRecordEncoder: boolean;
   /** Upper bound of the back-off between attempts while Kafka or PostgreSQL is unavailable. */

@@ -1,18 +1,20 @@
 /**
  * A byte-identical, allocation-light replacement for kafkajs' record encoder (Kafka record format v2,
- * `kafkajs/src/protocol/recordBatch/record/v0`), which profiling showed to be the relay's wall.
+ * `kafkajs/src/protocol/recordBatch/record/v0`), the relay's hottest code.
  *
  * Why: kafkajs encodes every record through a fresh `Encoder` (a zero-filled 512-byte buffer), every
  * header through another one, every varint through `Buffer.from([...])` and the timestamp delta through
- * its 64-bit Long emulation. For the relay's messages (7 headers) that is 8 zero-filled allocations,
- * ~20 small buffers and their garbage per event: about 60 % of the relay's CPU. This encoder sizes a
- * record first and writes it into one buffer taken from Node's pool.
+ * its 64-bit Long emulation. For the relay's messages (7 headers) that is 8 zero-filled allocations
+ * and a score of small buffers per event, and the garbage they leave: most of the relay's CPU. This
+ * encoder sizes a record first and writes it into one buffer taken from Node's pool.
  *
  * Only the bytes of single records change hands: kafkajs still builds the record batches, assigns the
  * idempotent producer's sequence numbers, computes the CRC, sends, retries and partitions. Inputs
  * kafkajs itself would treat unusually (values that are neither string nor Buffer, huge timestamp
  * deltas) go to kafkajs' own encoder, so the output is identical for every input (the tests compare
- * both encoders byte for byte).
+ * both encoders byte for byte). What it trades: a copy of kafkajs' record layout, pinned to one
+ * kafkajs version (another one falls back to kafkajs' encoder). Measure: `pnpm bench:relay` against
+ * `BENCH_FAST_RECORD_ENCODER=false pnpm bench:relay`.
  */
 import nodeModule from 'node:module';
 import { Kafka } from 'kafkajs';

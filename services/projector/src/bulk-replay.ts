@@ -92,7 +92,8 @@ class RowsInMemory<R> {
  * apart, so nearly every event would cost a row load and a row write. Audit rows go by COPY. Reading the
  * next batch overlaps the fold and the writes; under a time budget the writes do not overlap the
  * fold: a rebuild runs beside the live services, and with COPYs beside the fold it takes both cores
- * (the live `min_position` lag then reaches seconds during a rebuild, `bench:lag`). Without a budget
+ * (the live `min_position` lag then grows far past its target; `BENCH_REBUILD_EVENTS` of `bench:lag`
+ * measures it). Without a budget
  * (`PROJECTOR_REBUILD_MAX_TRANSACTION_MS=0`, nothing live to protect) they do, for speed. Each write
  * is its own transaction, sized to the budget (the event store shows readers only events older than
  * every running transaction). Returns the position replayed to; the schema's checkpoint is set to it
@@ -111,7 +112,7 @@ export async function bulkReplay(
   let position = start;
 
   // Writes are sized to the time budget, each its own transaction; the first ones small, as a
-  // write of unknown pace (an upsert of wide rows is ~10 times slower per row than a COPY of audit rows).
+  // write of unknown pace (an upsert of wide rows costs many times what a COPY of audit rows does per row).
   const firstChunk = o.maxTransactionMs === undefined ? MAX_CHUNK : FIRST_CHUNK;
   // One pace per kind of write: records and deployments, each by COPY or upsert, and audit rows.
   const chunks = new Map<string, number>();
@@ -123,7 +124,7 @@ export async function bulkReplay(
   };
   // A row PostgreSQL refuses fails the rebuild with the database's message (unlike the live
   // projector, which replays the batch event by event to name the event at fault). Rows the table
-  // does not hold yet go by COPY (an upsert of them took a third of a replay); rows written out
+  // does not hold yet go by COPY (an upsert costs far more per row); rows written out
   // earlier are replaced by an upsert.
   const writeRows = async <R, W>(
     kind: string,

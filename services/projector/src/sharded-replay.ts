@@ -49,7 +49,7 @@ const YOUNG_GENERATION_MB = 384;
  * tables. Every row of the read models folds the events of one stream (a record's or a
  * deployment's) and every audit row one event, so the parts are independent: the result equals a
  * replay in one thread. The rebuild sets the checkpoint to `until` once every thread is done.
- * A single thread is bound by Node's CPU (parsing, folding and writing ~30 µs per event); this
+ * A single thread is bound by Node's CPU (parsing, folding and writing every event); this
  * uses every core for it, which is why the rebuild only does so when nothing live needs the
  * machine (`maxTransactionMs` 0).
  * @returns the events replayed.

@@ -29,7 +29,7 @@ export interface Asset {
 /**
  * The browser's files: `index.html`, `style.css`, and `app.js` — `web/main.ts` and its modules
  * compiled by esbuild (the workspace's bundler) into one ES module, in memory, when the service
- * starts. Building at start (~0.1 s) means the page can never be older than its sources and there is
+ * starts. Building at start means the page can never be older than its sources and there is
  * no build step to forget; nothing is fetched from a CDN, so the console works offline.
  * @example
  * const assets = await buildAssets();

@@ -6,7 +6,7 @@ export { IDEMPOTENCY_WINDOW } from './idempotency-window.ts';
 
 /**
  * Creates the EventStoreDB adapter (see `esdb-event-store.ts`). Its client library (gRPC, protobuf:
- * ~25 MB of memory per process) is loaded by the first call, so the services that run on
+ * memory in every process that loads it) is loaded by the first call, so the services that run on
  * PostgreSQL — all of them by default — never load it. The connection string is checked here, so a
  * malformed one still fails at start.
  * @example

@@ -23,9 +23,10 @@ export interface NotifierOptions {
  * poll regardless, so a lost notification or a dropped LISTEN connection only adds latency.
  *
  * NOTIFY is sent after the append has committed, not inside its transaction: PostgreSQL serialises
- * the commits of notifying transactions on one lock held across the WAL flush, which halves append
- * throughput with many concurrent writers (`pnpm bench:event-store`). At most one NOTIFY is in flight per store; appends
- * completing meanwhile are folded into the next one (its payload is the highest transaction id).
+ * the commits of notifying transactions on one lock held across the WAL flush, which costs append
+ * throughput with many concurrent writers (measure: `pnpm bench:event-store`). At most one NOTIFY is
+ * in flight per store; appends completing meanwhile are folded into the next one (its payload is the
+ * highest transaction id).
  * Appends in this process also wake this process's subscribers directly, without the round trip.
  */
 export class ChangeNotifier {

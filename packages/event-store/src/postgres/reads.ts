@@ -21,8 +21,8 @@ const statementNames = new Map<string, string>();
 /**
  * A stream read as a named prepared statement (the name is a hash of the text, so one name always
  * means one text, whatever the schema): PostgreSQL parses and plans it once per connection instead
- * of on every call. For the one-row reads of history and as-of requests that was about two thirds of
- * the database's CPU per read.
+ * of on every call. For the one-row reads of history and as-of requests, parsing and planning would
+ * be most of the database's work per read.
  */
 function prepared(text: string, values: unknown[]): pg.QueryConfig {
   let name = statementNames.get(text);
@@ -115,8 +115,8 @@ export async function readShardEvents(pool: pg.Pool, schemaSql: string, o: ReadS
   const { rows } = await pool.query<EventRow>({
     // hashtext() is PostgreSQL's own string hash, masked to be non-negative before the modulo. The
     // part is written as "none of the other parts": PostgreSQL guesses that `expression = value`
-    // keeps 0.5 % of the rows and then reads the whole table and sorts it rather than walk the key
-    // (0.7 s instead of 12 ms for 5,000 of a million events); `<> ALL` it guesses keeps nearly all.
+    // keeps a small fraction of the rows and then reads the whole table and sorts it rather than walk
+    // the key; `<> ALL` it guesses keeps nearly all.
     text: `SELECT ${EVENT_COLUMNS} FROM ${schemaSql}.events
       WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
         AND (transaction_id, position) <= ($3::xid8, $4::bigint)

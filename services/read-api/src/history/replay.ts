@@ -23,8 +23,8 @@ interface Folded<State, Representation> {
  * Speed trick: the fold after each event, remembered per event object. The stream reader hands out
  * the same event objects for a cached stream (see `stream-cache.ts`), and a stream only grows, so
  * what the fold gave after an event never changes: a history page or an as-of read of a cached
- * stream folds, represents and diffs each event once, not on every read (for a 20-entry history
- * page, folding every read costs about a third of the request's CPU). Weak keys: an entry lives exactly as long as its
+ * stream folds, represents and diffs each event once, not on every read (folding is a large part of
+ * a history or as-of request's CPU). Weak keys: an entry lives exactly as long as its
  * event stays cached (or in flight). Events read without the cache (`shared` false) are folded
  * without it: over a large store most reads are of streams nobody read lately, and remembering
  * their folds would only fill the weak maps with entries to clear (`pnpm bench:growth`, `history`). What

@@ -22,15 +22,15 @@ export interface StreamRead {
  * never goes stale: a read then asks the store only for the stream's last event (one row, which is
  * itself the only new event in the usual case) and, when the stream has grown further, for the
  * events after the cached ones — instead of every event, each with its payload and metadata parsed
- * again (a 50-event history page spent most of its database and parsing time there).
+ * again (for a long stream, most of a history read's database and parsing time).
  *
  * A stream enters the cache on its second read, not its first, and once the cache is full only
  * when it was read more often lately than the least recently read stream it would replace
  * (TinyLFU's admission, `FrequencySketch`). Over a large store most history reads are of a record
  * nobody looked at lately, and many more records are read now and then than the cache holds:
  * admitting each on its second read would replace cached streams at the rate of reads, and every
- * replaced stream is old-generation garbage for V8 — at 10 M events that churn brings major
- * collections that stall the API for tens of milliseconds (`pnpm bench:growth`, `history`). A
+ * replaced stream is old-generation garbage for V8 — over a large store that churn brings major
+ * collections that stall the API (`pnpm bench:growth`, `history`). A
  * stream not admitted costs what it would without a cache: the events asked for, in one round trip
  * when it has no more.
  *

@@ -39,11 +39,10 @@ function entry<Representation>(step: ReplayStep<Representation>) {
  * Speed trick: each entry's JSON, remembered per event object as the fold is (`replay.ts`). An
  * entry never changes once its event is in the log, so the entries of a cached stream are
  * serialized once and go out as they are (`JsonDocument`), inside the envelope the route's schema
- * writes. Serializing a 20-entry page (~17 kB) was the largest single cost of a history read; the
- * schema's own serializer took about three times `JSON.stringify`'s CPU for these free-form
- * entries (an `anyOf` branch per nullable field, payloads typed `unknown`). Only for a cached
- * stream's events (`shared`): others are read once, and remembering them only filled the weak map
- * with entries to clear. What it trades: memory,
+ * writes. Serializing a page's entries is the largest cost of a history read, and the schema's own
+ * serializer is slower than `JSON.stringify` on these free-form entries (an `anyOf` branch per
+ * nullable field, payloads typed `unknown`). Only for a cached stream's events (`shared`): others
+ * are read once, and remembering them would only fill the weak map with entries to clear. What it trades: memory,
  * about one entry's text (~1 kB) per cached event; nothing undeclared is stripped from an entry, so
  * `entry` builds it field by field and tests check real answers against the schema. Measure:
  * `pnpm bench:audit` (`history`, `history-50`) with `BENCH_BASELINE`.
