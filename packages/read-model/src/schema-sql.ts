@@ -100,8 +100,8 @@ CREATE TABLE ${s}.projection_checkpoints (
   {
     version: 2,
     description: 'documents: each row keeps its representation as JSON, rendered by the projector',
-    // Nullable and without a default, so adding the column rewrites no table; rows written before
-    // it are rendered by readers (documents.ts) until their next update or a rebuild.
+    // Nullable and without a default, so adding the column rewrites no table; migration 3 fills the
+    // rows written before it and makes the column NOT NULL.
     sql: (s) => `
 ALTER TABLE ${s}.publishing_records ADD COLUMN document text;
 ALTER TABLE ${s}.deployments ADD COLUMN document text;
