@@ -1,7 +1,8 @@
 /**
  * Every service's configuration against its declaration (`*_VARIABLES`): the README's Configuration
- * table lists exactly the declared variables, every value a variable does not accept stops the
- * service at start with a ConfigError naming it, and no environment at all is a valid start.
+ * table lists exactly the declared variables and their defaults, every value a variable does not
+ * accept stops the service at start with a ConfigError naming it, and no environment at all is a
+ * valid start.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -48,16 +49,47 @@ const services: Array<{ name: string; variables: EnvSpec; load(env: NodeJS.Proce
   { name: 'support-console', variables: SUPPORT_CONSOLE_VARIABLES, load: loadSupportConsoleConfig, required: {} },
 ];
 
-/** The variable names in the first column of the table under the README's `## Configuration`. */
-function readmeVariables(service: string): string[] {
+/**
+ * The rows of the table under the README's `## Configuration`: the variable names in the first
+ * column, each with its cell of the second (the default). A row naming several variables gives
+ * each its own default when the cell lists as many, comma-separated, else the same one.
+ */
+function readmeRows(service: string): Array<{ name: string; documented: string }> {
   const readme = readFileSync(path.join(root, 'services', service, 'README.md'), 'utf8');
   const section = readme.split(/^## Configuration\s*$/m)[1]?.split(/^## /m)[0] ?? '';
-  const names: string[] = [];
+  const rows: Array<{ name: string; documented: string }> = [];
   for (const line of section.split('\n')) {
-    const first = /^\|([^|]*)\|/.exec(line)?.[1] ?? '';
-    for (const [, name] of first.matchAll(/`([A-Z][A-Z0-9_]*)`/g)) names.push(name as string);
+    const [, first = '', second = ''] = /^\|([^|]*)\|([^|]*)\|/.exec(line) ?? [];
+    const names = [...first.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map(([, name]) => name as string);
+    const parts = second.split(/,\s*/);
+    names.forEach((name, i) => {
+      rows.push({ name, documented: (parts.length === names.length ? parts[i] : second)?.trim() ?? '' });
+    });
   }
-  return names;
+  return rows;
+}
+
+/** Defaults the README describes rather than states, because they depend on the machine. */
+const MACHINE_DEFAULTS = new Set(['PROJECTOR_REBUILD_THREADS']);
+
+/**
+ * Why the README's default cell disagrees with the declared default, or null when it agrees. A cell
+ * states a default as a value in backticks (read as the variable reads a set value: `15m` is
+ * 900000 ms), or as `—`, `none`, `empty` or `required` for none; anything else describes a default
+ * the service derives at start (the declared default is then null), or one of `MACHINE_DEFAULTS`.
+ */
+function defaultMismatch(name: string, declared: EnvSpec[string], documented: string): string | null {
+  const fallback = JSON.stringify(declared.fallback);
+  const literal = /^`([^`]+)`/.exec(documented)?.[1]?.trim();
+  const value = literal === undefined ? undefined : declared.read(literal);
+  if (value !== undefined) {
+    return JSON.stringify(value) === fallback ? null : `README says ${literal}, the declared default is ${fallback}`;
+  }
+  if (/^(—|none\b|empty\b|\(?required\b)/.test(documented)) {
+    return ['null', '""', '[]'].includes(fallback) ? null : `README says none, the declared default is ${fallback}`;
+  }
+  if (declared.fallback === null || MACHINE_DEFAULTS.has(name)) return null;
+  return `README describes the default (${documented}) instead of stating ${fallback} in backticks`;
 }
 
 /** Values each kind of variable refuses, derived from what it says it accepts. */
@@ -74,7 +106,7 @@ function refusedValues(accepts: string): string[] {
 
 for (const service of services) {
   t.test(`${service.name}: the README's Configuration table lists exactly the declared variables`, async (t) => {
-    const listed = readmeVariables(service.name);
+    const listed = readmeRows(service.name).map((row) => row.name);
     const declared = Object.keys(service.variables);
     t.ok(listed.length > 0, 'README has a ## Configuration table');
     t.same(
@@ -88,6 +120,17 @@ for (const service of services) {
       'README rows the service does not read',
     );
     t.equal(new Set(listed).size, listed.length, 'each variable listed once');
+  });
+
+  t.test(`${service.name}: the README's default column states each declared default`, async (t) => {
+    let checked = 0;
+    for (const { name, documented } of readmeRows(service.name)) {
+      const declared = service.variables[name];
+      if (!declared) continue;
+      checked++;
+      t.equal(defaultMismatch(name, declared, documented), null, name);
+    }
+    t.equal(checked, Object.keys(service.variables).length, 'every declared variable checked');
   });
 
   t.test(`${service.name}: every refused value stops the start with a ConfigError naming the variable`, async (t) => {
