@@ -45,8 +45,8 @@ export function readModelSessionOptions(schema: string, statementTimeoutMs?: num
 /**
  * Hands Kysely pooled clients whose parameterised queries run as named prepared statements (the
  * name is a hash of the text, so one name always means one text). PostgreSQL then parses and
- * plans each query shape once per connection instead of on every request; for the read API's
- * short queries planning was about half of the database's work.
+ * plans each query shape once per connection instead of on every request: for the read API's
+ * short queries, planning is much of the database's work.
  */
 function preparingPool(pool: pg.Pool): PostgresPool {
   const names = new Map<string, string>();
