@@ -7,6 +7,7 @@ import {
 import { type BackoffPolicy, createBackoff, sleep } from '@publisher/coordination';
 import type { Resolve } from '@publisher/destination-policy';
 import { ConfigError } from '@publisher/platform/env';
+import { createKafka, ensureTopics } from '@publisher/platform/kafka';
 import { loggerOptions } from '@publisher/platform/logger';
 import { contextFrom, inSpan, ServiceMetrics, SpanKind, serveMetrics, serveStatus } from '@publisher/telemetry';
 import { type EachMessagePayload, type KafkaMessage, Partitioners } from 'kafkajs';
@@ -23,7 +24,6 @@ import {
   type SigningSecretsOf,
 } from './destinations/index.ts';
 import { OutcomeNotRecordedError } from './errors.ts';
-import { createKafka, ensureTopics } from './kafka.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { publishRecord } from './process-record.ts';
 import { openSigningSecrets } from './signing-secrets.ts';
@@ -126,7 +126,8 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
   const offsets = new OffsetTracker();
   let draining = false;
 
-  const kafka = createKafka({ brokers: config.brokers, clientId: config.clientId, logger });
+  // kafkajs' errors at info, not error: it reports each retried request as one while it retries on its own.
+  const kafka = createKafka({ brokers: config.brokers, clientId: config.clientId, logger, errorLevel: 'info' });
   const producer = kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner, // Java-compatible murmur2, as the relay's
     idempotent: true,
