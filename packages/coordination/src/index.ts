@@ -3,3 +3,4 @@ export { type Backoff, type BackoffPolicy, backoffDelay, createBackoff } from '.
 export { closeOnSignal, REPEATED_SIGNAL_MS, type ShutdownLogger } from './close-on-signal.ts';
 export { applyMigrations, type Migration } from './migrations.ts';
 export { sleep } from './sleep.ts';
+export { withTimeout } from './timeout.ts';

@@ -1,3 +1,4 @@
+import { withTimeout } from '@publisher/coordination';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
@@ -22,20 +23,6 @@ const HealthResponse = Type.Object({
   request_id: Type.String(),
 });
 
-async function withTimeout(check: () => Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * `GET /health`: the process is alive (never touches dependencies).
  * `GET /ready`: every check passes → 200; any fails → 503 NOT_READY, `errors` naming the failed ones.
@@ -52,7 +39,7 @@ const health: FastifyPluginAsync<HealthOptions> = async (fastify, opts) => {
     const results = await Promise.all(
       checks.map(async ({ name, check }) => {
         try {
-          await withTimeout(check, timeoutMs);
+          await withTimeout(check(), timeoutMs, () => new Error(`timed out after ${timeoutMs} ms`));
           return { name, error: null };
         } catch (err) {
           request.log.warn({ err, check: name }, 'readiness check failed');

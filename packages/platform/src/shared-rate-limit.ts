@@ -1,4 +1,4 @@
-import { withAdvisoryXactLock } from '@publisher/coordination';
+import { withAdvisoryXactLock, withTimeout } from '@publisher/coordination';
 import type pg from 'pg';
 import type { FixedWindowLimiter, WindowUse } from './rate-limit.ts';
 
@@ -226,6 +226,7 @@ export class SharedWindowLimiter {
           this.#o.windowMs,
         ),
         this.#o.timeoutMs,
+        () => new Error(`rate-limit store did not answer within ${this.#o.timeoutMs} ms`),
       );
       // The answer's "remaining" was read somewhere between asking and now: count from the asking.
       const base = Date.now() - (performance.now() - asked);
@@ -289,14 +290,6 @@ export class SharedWindowLimiter {
     }
     if (returns.length > 0) await this.#o.store.release(returns);
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`rate-limit store did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Schema of the shared rate limit's table (one row per key, reused window after window). */

@@ -6,6 +6,7 @@
  * returns compare directly with subscription checkpoints.
  */
 import { BACKWARDS, END, EventStoreDBClient } from '@eventstore/db-client';
+import { withTimeout } from '@publisher/coordination';
 import { EventStoreUnavailableError } from '../errors.ts';
 import type { EventStore } from '../port.ts';
 import { append } from './append.ts';
@@ -65,25 +66,21 @@ export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore
 /** One newest-event read of $all, bounded in time (the client itself never times reads out). */
 async function ping(client: EventStoreDBClient, timeoutMs: number): Promise<void> {
   const read = client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1 });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new EventStoreUnavailableError(`EventStoreDB did not answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
   const drain = (async () => {
     for await (const _ of read) {
       // Only the round trip matters.
     }
   })();
   try {
-    await Promise.race([drain, timeout]);
+    await withTimeout(
+      drain,
+      timeoutMs,
+      () => new EventStoreUnavailableError(`EventStoreDB did not answer within ${timeoutMs} ms`),
+    );
   } catch (err) {
     await read.cancel().catch(() => undefined);
     throw mapEsdbError(err, 'ping');
   } finally {
-    clearTimeout(timer);
     drain.catch(() => undefined);
   }
 }
