@@ -14,7 +14,13 @@ import {
   type RelayEventSkipped,
   relayControlStream,
 } from '@publisher/domain';
-import type { EventMetadata, EventStore, Position, RecordedEvent } from '@publisher/event-store';
+import {
+  type EventMetadata,
+  type EventStore,
+  operatorMetadata,
+  type Position,
+  type RecordedEvent,
+} from '@publisher/event-store';
 import { newId } from '@publisher/platform/ids';
 import type { CheckpointStore } from './checkpoint.ts';
 import { isRelayError, RelayError } from './errors.ts';
@@ -248,16 +254,7 @@ async function append(
   tenant: EventMetadata['tenant'],
 ): Promise<DecisionResult<unknown>['event']> {
   const id = newId();
-  const requestId = `support-cli-${id}`;
-  const metadata: EventMetadata = {
-    correlation_id: requestId,
-    causation_id: null,
-    actor: admin.actor,
-    tenant,
-    request_id: requestId,
-    occurred_at: decided.at,
-    schema_version: 1,
-  };
+  const metadata = operatorMetadata(id, admin.actor, tenant, decided.at);
   const event = { id, type: decided.type, data: decided.data, metadata };
   const appended = await admin.store.append(relayControlStream(admin.relay), [event], revision);
   return { id, type: decided.type, data: decided.data, position: appended.position };

@@ -19,7 +19,7 @@ import {
   decideDeadLetters,
   foldDeadLetters,
 } from '@publisher/domain';
-import type { EventMetadata, EventStore, Position } from '@publisher/event-store';
+import { type EventMetadata, type EventStore, operatorMetadata, type Position } from '@publisher/event-store';
 import { newId } from '@publisher/platform/ids';
 import type { IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { DEAD_LETTER_HEADERS } from './dead-letter.ts';
@@ -133,16 +133,7 @@ export async function redriveDeadLetters(admin: DeadLetterAdmin, input: RedriveI
 
   await sendBack(admin, chosen, redriveId, input.progress);
   const id = newId();
-  const requestId = `support-cli-${id}`;
-  const metadata: EventMetadata = {
-    correlation_id: requestId,
-    causation_id: null,
-    actor: admin.actor,
-    tenant: { account_id: 0, site_id: 0, sector_id: null },
-    request_id: requestId,
-    occurred_at: at,
-    schema_version: 1,
-  };
+  const metadata = operatorMetadata(id, admin.actor, { account_id: 0, site_id: 0, sector_id: null }, at);
   const appended = await admin.store.append(
     deadLettersStream(admin.topic),
     [{ id, type: decided.type, data: decided.data, metadata }],
