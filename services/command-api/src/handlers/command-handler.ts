@@ -1,14 +1,11 @@
-import { type BackoffPolicy, backoffDelay, sleep } from '@publisher/coordination';
 import type { RecordAggregate } from '@publisher/domain';
 import { isDomainError } from '@publisher/domain';
 import { type EventStore, isWrongExpectedVersion, type NewEvent, type Position } from '@publisher/event-store';
-import { HttpError, httpError, newId } from '@publisher/platform';
+import { httpError, newId } from '@publisher/platform';
 import { type IfMatch, ifMatchSatisfied } from '../if-match.ts';
 import { type CommandContext, eventMetadata } from '../metadata.ts';
+import { backOffOrGiveUp } from './conflict-retry.ts';
 import type { StateCache } from './state-cache.ts';
-
-/** A lost append race retries after a jittered pause, so this round's racers do not collide again in lockstep. */
-export const CONFLICT_BACKOFF: BackoffPolicy = { firstMs: 2, maxMs: 50, jitter: 'full' };
 
 /** The record after a command, its revision (ETag) and the position of its last event. */
 export interface CommandResult<Existing> {
@@ -153,14 +150,9 @@ export async function executeCommand<
       deps.cache.delete(stream);
       // With If-Match too, a lost race is re-judged on a fresh read: `*` or a list naming the new
       // revision still holds, and a precondition that no longer holds gets its 412 at the top.
-      conflicts += 1;
-      if (conflicts >= deps.maxAttempts) {
-        throw new HttpError('WRONG_EXPECTED_VERSION', `the ${spec.label} kept changing concurrently; retry`, {
-          cause: err,
-        });
-      }
       forceFresh = true;
-      await sleep(backoffDelay(CONFLICT_BACKOFF, conflicts - 1));
+      conflicts += 1;
+      await backOffOrGiveUp(err, conflicts, deps.maxAttempts, `the ${spec.label}`);
     }
   }
 }

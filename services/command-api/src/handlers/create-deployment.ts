@@ -1,4 +1,3 @@
-import { backoffDelay, sleep } from '@publisher/coordination';
 import {
   type Deployment,
   type DeploymentReservation,
@@ -14,9 +13,9 @@ import {
   siteDeploymentsStream,
 } from '@publisher/domain';
 import { type EventStore, isWrongExpectedVersion, type Position } from '@publisher/event-store';
-import { HttpError } from '@publisher/platform';
 import { type CommandContext, eventMetadata } from '../metadata.ts';
-import { CONFLICT_BACKOFF, type CommandResult, loadAggregate } from './command-handler.ts';
+import { type CommandResult, loadAggregate } from './command-handler.ts';
+import { backOffOrGiveUp } from './conflict-retry.ts';
 import { readAggregate, readCreated } from './read-aggregate.ts';
 import type { StateCache } from './state-cache.ts';
 
@@ -109,16 +108,7 @@ export async function createDeployment(
       );
     } catch (err) {
       if (!isWrongExpectedVersion(err)) throw err;
-      if (attempt >= deps.maxAttempts) {
-        throw new HttpError(
-          'WRONG_EXPECTED_VERSION',
-          `deployments of site ${input.site_id} kept changing concurrently; retry`,
-          {
-            cause: err,
-          },
-        );
-      }
-      await sleep(backoffDelay(CONFLICT_BACKOFF, attempt - 1));
+      await backOffOrGiveUp(err, attempt, deps.maxAttempts, `deployments of site ${input.site_id}`);
       continue;
     }
     const position = await repairDeployment(deps, ctx, reserved.data);
