@@ -23,7 +23,7 @@ export interface UrlRules extends DestinationPolicy {
  * @example
  * hostRefusal(new URL('http://[::ffff:127.0.0.1]/'), { allowPrivate: false }) // 'an IPv4-mapped address ([::ffff:7f00:1])'
  */
-export function hostRefusal(url: URL, policy: DestinationPolicy): string | null {
+function hostRefusal(url: URL, policy: DestinationPolicy): string | null {
   if (policy.allowPrivate) return null;
   const host = url.hostname;
   if (isIpLiteral(host)) {

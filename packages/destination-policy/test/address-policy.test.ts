@@ -1,11 +1,7 @@
 import t from 'tap';
-import {
-  addressRefusal,
-  destinationConfigProblems,
-  destinationPolicyFromEnv,
-  destinationUrlProblem,
-  isCredentialName,
-} from '../src/index.ts';
+import { isCredentialName } from '../src/credential-names.ts';
+import { destinationConfigProblems, destinationPolicyFromEnv, destinationUrlProblem } from '../src/index.ts';
+import { addressRefusal } from '../src/ip-address.ts';
 
 const strict = { allowPrivate: false };
 

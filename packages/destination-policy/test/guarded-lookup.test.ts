@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
-import { createGuardedLookup, DestinationRefusedError, type Resolve } from '../src/index.ts';
+import { createGuardedLookup, DestinationRefusedError, type Resolve } from '../src/guarded-lookup.ts';
 
 /** A resolver that answers from a table, counting its calls (so a re-resolution would show). */
 function tableResolver(answers: Record<string, string[]>): Resolve & { calls: string[] } {
