@@ -9,7 +9,7 @@ import { isPortFree, logTail, prepareKafka, spawnKafka } from './kafka-launch.ts
 import { waitForKafka } from './kafka-ready.ts';
 
 /** The port a fresh `pnpm kafka:start` tries first (Kafka's usual one), before any free port. */
-export const DEFAULT_KAFKA_PORT = 9092;
+const DEFAULT_KAFKA_PORT = 9092;
 
 export interface KafkaDaemonOptions {
   /** Default `<repo>/.data/kafka` (or KAFKA_DATA_DIR). */
@@ -28,7 +28,7 @@ export interface KafkaDaemonInfo {
   alreadyRunning: boolean;
 }
 
-export function defaultKafkaDataDir(): string {
+function defaultKafkaDataDir(): string {
   return path.resolve(process.env.KAFKA_DATA_DIR ?? path.join(repoRoot, '.data', 'kafka'));
 }
 
