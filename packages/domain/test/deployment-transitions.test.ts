@@ -1,12 +1,15 @@
 import t from 'tap';
-import type { DeploymentPhase, IllegalTransitionError } from '../src/index.ts';
-import { deploymentCommandTypes, deploymentTransitions, foldDeployment } from '../src/index.ts';
+import { deploymentTransitions } from '../src/deployment/transitions.ts';
+import type { IllegalTransitionError } from '../src/errors.ts';
+import type { DeploymentPhase } from '../src/index.ts';
 import {
+  deploymentCommandTypes,
   deploymentDecider,
   deploymentEventTypeOf,
   deploymentHistoryFor,
   deploymentPhases,
   exampleDeploymentCommand,
+  foldDeployment,
 } from './helpers/deployment-fixtures.ts';
 import { specFor } from './helpers/spec.ts';
 

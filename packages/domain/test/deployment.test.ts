@@ -1,6 +1,8 @@
 import t from 'tap';
-import type { DeploymentStatus, DomainValidationError } from '../src/index.ts';
-import { decideDeployment, foldDeployment, isActiveDeploymentStatus } from '../src/index.ts';
+import { isActiveDeploymentStatus } from '../src/deployment/state.ts';
+import type { DomainValidationError } from '../src/errors.ts';
+import type { DeploymentStatus } from '../src/index.ts';
+import { decideDeployment } from '../src/index.ts';
 import {
   DEPLOYMENT_ID,
   deploymentCancelled,
@@ -11,6 +13,7 @@ import {
   deploymentSucceeded,
   deploymentUpdated,
   exampleDeploymentCommand,
+  foldDeployment,
 } from './helpers/deployment-fixtures.ts';
 import { AT, specFor } from './helpers/spec.ts';
 

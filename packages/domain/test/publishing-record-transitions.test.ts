@@ -1,15 +1,14 @@
 import t from 'tap';
-import type { IllegalTransitionError, PublishingRecordPhase } from '../src/index.ts';
-import {
-  foldPublishingRecord,
-  publishingRecordCommandTypes,
-  publishingRecordPhase,
-  publishingRecordTransitions,
-} from '../src/index.ts';
+import type { IllegalTransitionError } from '../src/errors.ts';
+import type { PublishingRecordPhase } from '../src/index.ts';
+import { publishingRecordPhase } from '../src/publishing-record/state.ts';
+import { publishingRecordTransitions } from '../src/publishing-record/transitions.ts';
 import {
   eventTypeOf,
   exampleCommand,
+  foldPublishingRecord,
   historyFor,
+  publishingRecordCommandTypes,
   publishingRecordDecider,
   publishingRecordPhases,
 } from './helpers/publishing-record-fixtures.ts';

@@ -1,16 +1,13 @@
 import t from 'tap';
-import type {
-  CreatePublishingRecord,
-  DomainValidationError,
-  PublishingRecord,
-  RecordDeletedError,
-} from '../src/index.ts';
-import { decidePublishingRecord, foldPublishingRecord, initialPublishingRecordState } from '../src/index.ts';
+import type { DomainValidationError, RecordDeletedError } from '../src/errors.ts';
+import type { CreatePublishingRecord, PublishingRecord } from '../src/index.ts';
+import { decidePublishingRecord, initialPublishingRecordState } from '../src/index.ts';
 import {
   created,
   deleted,
   exampleCommand,
   failed,
+  foldPublishingRecord,
   historyFor,
   publishingRecordDecider,
   RECORD_ID,

@@ -1,14 +1,15 @@
 import t from 'tap';
-import type {
-  DeploymentEvent,
-  DomainValidationError,
-  IllegalTransitionError,
-  PublishingRecordEvent,
-  PublishingRecordPhase,
-} from '../src/index.ts';
-import { foldDeployment, foldPublishingRecord, republishRequestEventTypes } from '../src/index.ts';
-import { DEPLOYMENT_ID, deploymentDecider, deploymentHistoryFor } from './helpers/deployment-fixtures.ts';
+import type { DomainValidationError, IllegalTransitionError } from '../src/errors.ts';
+import type { DeploymentEvent, PublishingRecordEvent, PublishingRecordPhase } from '../src/index.ts';
+import { republishRequestEventTypes } from '../src/index.ts';
 import {
+  DEPLOYMENT_ID,
+  deploymentDecider,
+  deploymentHistoryFor,
+  foldDeployment,
+} from './helpers/deployment-fixtures.ts';
+import {
+  foldPublishingRecord,
   historyFor,
   publishingRecordDecider,
   publishingRecordPhases,

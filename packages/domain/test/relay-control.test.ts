@@ -1,10 +1,11 @@
 import t from 'tap';
+import { evolveDeadLetters, initialDeadLettersState } from '../src/dead-letters/dead-letters.ts';
+import type { DomainValidationError } from '../src/errors.ts';
 import type {
   DeadLetterRef,
   DeadLettersCommand,
   DeadLettersEvent,
   DeadLettersState,
-  DomainValidationError,
   RelayControlCommand,
   RelayControlCommandType,
   RelayControlEvent,
@@ -18,16 +19,12 @@ import {
   deadLettersStream,
   decideDeadLetters,
   decideRelayControl,
-  evolveDeadLetters,
-  evolveRelayControl,
   foldDeadLetters,
   foldRelayControl,
-  initialDeadLettersState,
-  initialRelayControlState,
-  relayControlCommandTypes,
   relayControlEventTypes,
   relayControlStream,
 } from '../src/index.ts';
+import { evolveRelayControl, initialRelayControlState } from '../src/relay-control/relay-control.ts';
 import { AT, specFor } from './helpers/spec.ts';
 
 const given = specFor<RelayControlCommand, RelayControlState, RelayControlEvent>({
@@ -85,6 +82,8 @@ const eventTypeOf: Record<RelayControlCommandType, RelayControlEvent['type']> = 
   ResetRelayCheckpoint: 'RelayCheckpointReset',
   RepublishAccount: 'AccountRepublishRequested',
 };
+// Keyed by the command union, so a new command type without an event type does not compile.
+const relayControlCommandTypes = Object.keys(eventTypeOf) as RelayControlCommandType[];
 const skipped: RelayControlEvent = { type: 'RelayEventSkipped', data: { ...example.SkipRelayEvent.data, at: AT } };
 
 // Every (state, command) pair: a relay's stream has no lifecycle, only the skips it holds.

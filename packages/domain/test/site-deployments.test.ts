@@ -1,6 +1,7 @@
 import t from 'tap';
+import { isActiveDeploymentStatus } from '../src/deployment/state.ts';
+import type { DeploymentInProgressError } from '../src/errors.ts';
 import type {
-  DeploymentInProgressError,
   DeploymentStatus,
   DeploymentVersionReserved,
   ReserveDeploymentVersion,
@@ -12,15 +13,13 @@ import {
   deploymentCreatedFromReservation,
   deterministicUuid,
   evolveSiteDeployments,
-  foldDeployment,
   foldSiteDeployments,
   initialSiteDeploymentsLedger,
-  isActiveDeploymentStatus,
   isDomainError,
   siteDeploymentsExpectedRevision,
   siteDeploymentsStream,
 } from '../src/index.ts';
-import { deploymentPhases } from './helpers/deployment-fixtures.ts';
+import { deploymentPhases, foldDeployment } from './helpers/deployment-fixtures.ts';
 import { AT } from './helpers/spec.ts';
 
 const reserve = (deployment_id: string): ReserveDeploymentVersion => ({

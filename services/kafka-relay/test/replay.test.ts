@@ -4,15 +4,20 @@ import {
   decideDeployment,
   decidePublishingRecord,
   decideRelayControl,
-  foldDeployment,
-  foldPublishingRecord,
   type RelayControlCommand,
   relayControlStream,
 } from '@publisher/domain';
 import type { RecordedEvent } from '@publisher/event-store';
 import t from 'tap';
 import { type PipelineOptions, type PreparedBatch, prepareBatches } from '../src/pipeline.ts';
-import { createCommand, lifecycleCommands, metadata, type Tenant } from './helpers/fixtures.ts';
+import {
+  createCommand,
+  foldDeployment,
+  foldPublishingRecord,
+  lifecycleCommands,
+  metadata,
+  type Tenant,
+} from './helpers/fixtures.ts';
 
 /** An in-memory log written through the deciders, as the command side writes the real one. */
 function memoryLog() {

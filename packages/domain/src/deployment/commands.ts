@@ -72,18 +72,3 @@ export type DeploymentCommand =
   | RepublishDeployment;
 
 export type DeploymentCommandType = DeploymentCommand['type'];
-
-// A Record keyed by the union makes the compiler reject a command type missing from the list.
-const COMMAND_TYPES: Record<DeploymentCommandType, true> = {
-  CreateDeployment: true,
-  UpdateDeployment: true,
-  CancelDeployment: true,
-  StartDeployment: true,
-  SucceedDeployment: true,
-  FailDeployment: true,
-  RollBackDeployment: true,
-  RepublishDeployment: true,
-};
-
-/** Every deployment command type (for table-driven tests and docs). */
-export const deploymentCommandTypes = Object.keys(COMMAND_TYPES) as readonly DeploymentCommandType[];

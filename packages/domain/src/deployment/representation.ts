@@ -5,7 +5,7 @@ import type { Deployment } from './state.ts';
  * The one mapping from a deployment's state to its wire representation (see
  * `representPublishingRecord`).
  * @example
- * const data = representDeployment(foldDeployment(events) as Deployment, revision);
+ * const data = representDeployment(events.reduce(evolveDeployment, initialDeploymentState) as Deployment, revision);
  */
 export function representDeployment(d: Deployment, revision: number): DeploymentRepresentation {
   return {

@@ -99,14 +99,3 @@ export function evolveDeployment(state: DeploymentState, event: DeploymentEvent)
       return assertNever(event, 'deployment event');
   }
 }
-
-/**
- * Folds a stream's events (oldest first) into the current state.
- * @example
- * const state = foldDeployment(events); // initialDeploymentState for an empty stream
- */
-export function foldDeployment(events: Iterable<DeploymentEvent>): DeploymentState {
-  let state: DeploymentState = initialDeploymentState;
-  for (const event of events) state = evolveDeployment(state, event);
-  return state;
-}

@@ -85,19 +85,3 @@ export type PublishingRecordCommand =
   | RedeliverPublishingRecord;
 
 export type PublishingRecordCommandType = PublishingRecordCommand['type'];
-
-// A Record keyed by the union makes the compiler reject a command type missing from the list.
-const COMMAND_TYPES: Record<PublishingRecordCommandType, true> = {
-  CreatePublishingRecord: true,
-  UpdatePublishingRecord: true,
-  StartPublishing: true,
-  SucceedPublishing: true,
-  FailPublishing: true,
-  RetryPublishing: true,
-  DeletePublishingRecord: true,
-  RepublishPublishingRecord: true,
-  RedeliverPublishingRecord: true,
-};
-
-/** Every publishing-record command type (for table-driven tests and docs). */
-export const publishingRecordCommandTypes = Object.keys(COMMAND_TYPES) as readonly PublishingRecordCommandType[];

@@ -6,7 +6,8 @@ import type { PublishingRecord } from './state.ts';
  * The command API's answers, the projector's rows, history entries and as-of reads all go through it,
  * so the representation is written out once.
  * @example
- * const data = representPublishingRecord(foldPublishingRecord(events) as PublishingRecord, revision);
+ * const record = events.reduce(evolvePublishingRecord, initialPublishingRecordState) as PublishingRecord;
+ * const data = representPublishingRecord(record, revision);
  */
 export function representPublishingRecord(r: PublishingRecord, revision: number): PublishingRecordRepresentation {
   return {

@@ -127,14 +127,3 @@ export function evolvePublishingRecord(
       return assertNever(event, 'publishing-record event');
   }
 }
-
-/**
- * Folds a stream's events (oldest first) into the current state.
- * @example
- * const state = foldPublishingRecord(recorded.map((e) => ({ type: e.type, data: e.data }) as PublishingRecordEvent));
- */
-export function foldPublishingRecord(events: Iterable<PublishingRecordEvent>): PublishingRecordState {
-  let state: PublishingRecordState = initialPublishingRecordState;
-  for (const event of events) state = evolvePublishingRecord(state, event);
-  return state;
-}

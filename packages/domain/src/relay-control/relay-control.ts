@@ -69,15 +69,6 @@ export interface AccountRepublishRequested {
 export type RelayControlEvent = RelayEventSkipped | RelayCheckpointReset | AccountRepublishRequested;
 export type RelayControlEventType = RelayControlEvent['type'];
 
-// A Record keyed by the union makes the compiler reject a command type missing from the list.
-const COMMAND_TYPES: Record<RelayControlCommandType, true> = {
-  SkipRelayEvent: true,
-  ResetRelayCheckpoint: true,
-  RepublishAccount: true,
-};
-/** Every relay-control command type (for table-driven tests and docs). */
-export const relayControlCommandTypes = Object.keys(COMMAND_TYPES) as readonly RelayControlCommandType[];
-
 const EVENT_TYPES: Record<RelayControlEventType, true> = {
   RelayEventSkipped: true,
   RelayCheckpointReset: true,

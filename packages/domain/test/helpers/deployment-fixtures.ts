@@ -1,3 +1,4 @@
+import { deploymentTransitions } from '../../src/deployment/transitions.ts';
 import type {
   DeploymentCancelled,
   DeploymentCommand,
@@ -13,7 +14,7 @@ import type {
   DeploymentSucceeded,
   DeploymentUpdated,
 } from '../../src/index.ts';
-import { decideDeployment, deploymentTransitions, evolveDeployment, initialDeploymentState } from '../../src/index.ts';
+import { decideDeployment, evolveDeployment, initialDeploymentState } from '../../src/index.ts';
 import type { Decider } from './spec.ts';
 
 export const DEPLOYMENT_ID = '5d1c2b8e-7f0a-4e1b-8c3d-9a6f4e2b1c07';
@@ -61,6 +62,10 @@ export const deploymentCancelled: DeploymentCancelled = {
   data: { deployment_id: DEPLOYMENT_ID, reason: 'superseded by a newer commit', at: '2024-05-01T09:01:00.000Z' },
 };
 
+/** The state after `events` (oldest first). */
+export const foldDeployment = (events: DeploymentEvent[]): DeploymentState =>
+  events.reduce<DeploymentState>(evolveDeployment, initialDeploymentState);
+
 /** Every phase (row) of the transition table, in lifecycle order. */
 export const deploymentPhases = Object.keys(deploymentTransitions) as DeploymentPhase[];
 
@@ -98,6 +103,9 @@ export const exampleDeploymentCommand: Record<DeploymentCommandType, DeploymentC
     data: { replay_id: '7a3f5c1e-2b4d-4e6f-8a9b-0c1d2e3f4a5b', reason: 'consumer X lost its offsets' },
   },
 };
+
+/** Every command type (column of the transition table), from the examples keyed by the command union. */
+export const deploymentCommandTypes = Object.keys(exampleDeploymentCommand) as DeploymentCommandType[];
 
 export const deploymentEventTypeOf: Record<DeploymentCommandType, DeploymentEventType> = {
   CreateDeployment: 'DeploymentCreated',

@@ -11,12 +11,8 @@ import type {
   PublishingStarted,
   PublishingSucceeded,
 } from '../../src/index.ts';
-import {
-  decidePublishingRecord,
-  evolvePublishingRecord,
-  initialPublishingRecordState,
-  publishingRecordTransitions,
-} from '../../src/index.ts';
+import { decidePublishingRecord, evolvePublishingRecord, initialPublishingRecordState } from '../../src/index.ts';
+import { publishingRecordTransitions } from '../../src/publishing-record/transitions.ts';
 import type { Decider } from './spec.ts';
 
 export const RECORD_ID = '0b5b0a38-4a63-4f34-9d1b-2b7f0f3f7a01';
@@ -61,6 +57,10 @@ export const deleted: PublishingRecordDeleted = {
   type: 'PublishingRecordDeleted',
   data: { record_id: RECORD_ID, at: T3 },
 };
+
+/** The state after `events` (oldest first). */
+export const foldPublishingRecord = (events: PublishingRecordEvent[]): PublishingRecordState =>
+  events.reduce<PublishingRecordState>(evolvePublishingRecord, initialPublishingRecordState);
 
 /** Every phase (row) of the transition table, in lifecycle order. */
 export const publishingRecordPhases = Object.keys(publishingRecordTransitions) as PublishingRecordPhase[];
@@ -108,6 +108,9 @@ export const exampleCommand: Record<PublishingRecordCommandType, PublishingRecor
   },
   RedeliverPublishingRecord: { type: 'RedeliverPublishingRecord', data: { reason: 'destination fixed, ticket 42' } },
 };
+
+/** Every command type (column of the transition table), from the examples keyed by the command union. */
+export const publishingRecordCommandTypes = Object.keys(exampleCommand) as PublishingRecordCommandType[];
 
 /** The event each command produces when allowed (written independently of the decider). */
 export const eventTypeOf: Record<PublishingRecordCommandType, PublishingRecordEventType> = {

@@ -5,24 +5,33 @@
 import { randomUUID } from 'node:crypto';
 import {
   type DeploymentCommand,
+  type DeploymentEvent,
+  type DeploymentState,
   decideDeployment,
   decidePublishingRecord,
   decideReserveDeployment,
   deploymentCreatedEventId,
   deploymentCreatedFromReservation,
   deploymentStream,
+  evolveDeployment,
   evolvePublishingRecord,
-  foldDeployment,
-  foldPublishingRecord,
   foldSiteDeployments,
+  initialDeploymentState,
   initialPublishingRecordState,
   type PublishingRecordCommand,
+  type PublishingRecordEvent,
   type PublishingRecordState,
   publishingRecordStream,
   siteDeploymentsExpectedRevision,
   siteDeploymentsStream,
 } from '@publisher/domain';
 import type { AppendResult, EventMetadata, EventStore, NewEvent } from '@publisher/event-store';
+
+/** A stream's state, folded with the aggregate's evolve as the command handler folds it. */
+export const foldPublishingRecord = (events: PublishingRecordEvent[]): PublishingRecordState =>
+  events.reduce<PublishingRecordState>(evolvePublishingRecord, initialPublishingRecordState);
+export const foldDeployment = (events: DeploymentEvent[]): DeploymentState =>
+  events.reduce<DeploymentState>(evolveDeployment, initialDeploymentState);
 
 export interface Tenant {
   account_id: number;
