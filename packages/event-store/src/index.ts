@@ -3,8 +3,7 @@ export * from './esdb/index.ts';
 export { isCanonicalTime, occurredAt } from './occurred-at.ts';
 export { operatorMetadata } from './operator-metadata.ts';
 export * from './port.ts';
-export { idleConnectionError, isConnectionError } from './postgres/pg-errors.ts';
-export type { ReadShardOptions } from './postgres/reads.ts';
+export { idleConnectionError } from './postgres/pg-errors.ts';
 export {
   createPostgresEventStore,
   type PostgresEventStore,
