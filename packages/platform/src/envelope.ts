@@ -1,4 +1,4 @@
-import { ErrorEnvelope, type FieldErrors, type ListEnvelopeOf, type SuccessEnvelopeOf } from '@publisher/contracts';
+import { ErrorEnvelope, type FieldErrors, type SuccessEnvelopeOf } from '@publisher/contracts';
 import type { FastifyRequest } from 'fastify';
 import type { ErrorCode } from './errors.ts';
 
@@ -14,26 +14,6 @@ export function success<T>(request: Pick<FastifyRequest, 'id'>, data: T, message
   return message === undefined
     ? { success: true, data, request_id: request.id }
     : { success: true, data, message, request_id: request.id };
-}
-
-/**
- * Wraps one page of results in the list envelope.
- * @example
- * return listOf(request, rows, { count: total, next: nextUrl, previous: null });
- */
-export function listOf<T>(
-  request: FastifyRequest,
-  results: T[],
-  page: { count: number; next: string | null; previous: string | null },
-): ListEnvelopeOf<T> {
-  return {
-    success: true,
-    count: page.count,
-    next: page.next,
-    previous: page.previous,
-    results,
-    request_id: request.id,
-  };
 }
 
 /** Builds the error envelope; `errors` is left out when there are no field errors. */

@@ -1,25 +1,46 @@
-export { type AuthOptions, default as auth, type Principal } from './auth.ts';
-export * from './config.ts';
-export { isDatabaseUnavailable, isRefusedInput } from './database-errors.ts';
+export type { Principal } from './auth.ts';
+export {
+  DEFAULT_COMMAND_API_PORT,
+  DEFAULT_MAX_TOKEN_TTL_SECONDS,
+  DEFAULT_READ_API_PORT,
+  EVENT_STORE_VARIABLES,
+  JWT_POLICY_VARIABLES,
+  type JwtConfig,
+  type JwtPolicy,
+  LOG_LEVEL,
+  type LogLevel,
+  loadEventStoreSelection,
+  loadJwtPolicy,
+  loadPlatformConfig,
+  PLATFORM_VARIABLES,
+  type PlatformConfig,
+  pgPoolTimeouts,
+  platformVariables,
+} from './config.ts';
+export { isDatabaseUnavailable } from './database-errors.ts';
 export { ConfigError, changedSettings, type EnvSpec, envVar, readEnv } from './env.ts';
-export * from './envelope.ts';
-export { default as errorHandler, type ErrorHandlerOptions, type Problem, toProblem } from './error-handler.ts';
-export * from './errors.ts';
-export { default as health, type HealthOptions, type ReadinessCheck } from './health.ts';
+export { API_PREFIX, errorEnvelope, errorResponses, success } from './envelope.ts';
+export { default as errorHandler } from './error-handler.ts';
+export { HttpError, httpError, STATUS_BY_CODE } from './errors.ts';
+export { default as health, type ReadinessCheck } from './health.ts';
 export { newId } from './ids.ts';
-export { etagOf, noneMatch, notModified } from './if-none-match.ts';
-export { Document, JsonDocument, serializerCompiler } from './json-document.ts';
-export * from './jwt-secret.ts';
+export { etagOf, notModified } from './if-none-match.ts';
+export { Document, JsonDocument } from './json-document.ts';
+export { DEVELOPMENT_JWT_SECRET, resolveJwtSecret } from './jwt-secret.ts';
 export { loggerOptions } from './logger.ts';
-export { default as openApi, type OpenApiOptions } from './openapi.ts';
-export { createFastify, type PlatformOptions, platform, type TypeBoxFastify } from './platform.ts';
-export { default as rateLimit, FixedWindowLimiter, type RateLimitOptions, type WindowUse } from './rate-limit.ts';
-export { REQUEST_ID_HEADER, requestIdFrom } from './request-id.ts';
-export { serverOptions } from './server-options.ts';
+export { createFastify, platform, type TypeBoxFastify } from './platform.ts';
 export { closeGracefully } from './shutdown.ts';
-export * from './status-access.ts';
-export { findUnstorable, type UnstorableReason, type UnstorableString, unstorableReason } from './storable.ts';
-export * from './tenancy.ts';
-export { signTestToken, type TestTokenOptions } from './test-tokens.ts';
-export { createTokenSigner, type TokenSignerOptions } from './token-signer.ts';
-export { fieldErrors, validatorCompiler } from './validation.ts';
+export {
+  accountForCreate,
+  assertMayCreate,
+  assertMayWrite,
+  assertMayWriteRecord,
+  canRead,
+  canReadAnyAccount,
+  canWrite,
+  readScope,
+  type Tenant,
+} from './tenancy.ts';
+export { signTestToken } from './test-tokens.ts';
+export { createTokenSigner } from './token-signer.ts';
+export { validatorCompiler } from './validation.ts';

@@ -3,7 +3,6 @@ import {
   createFastify,
   createTokenSigner,
   DEVELOPMENT_JWT_SECRET,
-  isLoopbackHost,
   type JwtConfig,
   loadJwtPolicy,
   loadPlatformConfig,
@@ -11,6 +10,7 @@ import {
   resolveJwtSecret,
   signTestToken,
 } from '../src/index.ts';
+import { isLoopbackHost } from '../src/jwt-secret.ts';
 
 const claims = { sub: 'user-1', account_id: 7, role: 'editor' };
 const SECRET = 'a-secret-of-at-least-32-bytes-for-tests';

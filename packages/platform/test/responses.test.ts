@@ -6,6 +6,8 @@
 import { ListEnvelope, SuccessEnvelope } from '@publisher/contracts';
 import t from 'tap';
 import { Type } from 'typebox';
+import { toProblem } from '../src/error-handler.ts';
+import { noneMatch } from '../src/if-none-match.ts';
 import {
   createFastify,
   DEVELOPMENT_JWT_SECRET,
@@ -13,11 +15,9 @@ import {
   HttpError,
   httpError,
   JsonDocument,
-  noneMatch,
   platform,
   STATUS_BY_CODE,
   success,
-  toProblem,
 } from '../src/index.ts';
 
 const Thing = Type.Object({ id: Type.Integer(), name: Type.String() });

@@ -2,14 +2,9 @@ import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
 import { Type } from 'typebox';
-import {
-  createFastify,
-  DEVELOPMENT_JWT_SECRET,
-  findUnstorable,
-  platform,
-  toProblem,
-  unstorableReason,
-} from '../src/index.ts';
+import { toProblem } from '../src/error-handler.ts';
+import { createFastify, DEVELOPMENT_JWT_SECRET, platform } from '../src/index.ts';
+import { findUnstorable, unstorableReason } from '../src/storable.ts';
 
 t.test('unstorableReason: NUL and unpaired surrogates, nothing else', async (t) => {
   t.equal(unstorableReason('plain'), null);
