@@ -1,12 +1,22 @@
-export * from './errors.ts';
+export { isEventStoreUnavailable, isWrongExpectedVersion } from './errors.ts';
 export * from './esdb/index.ts';
 export { isCanonicalTime, occurredAt } from './occurred-at.ts';
 export { operatorMetadata } from './operator-metadata.ts';
-export * from './port.ts';
-export { idleConnectionError } from './postgres/pg-errors.ts';
 export {
-  createPostgresEventStore,
-  type PostgresEventStore,
-  type PostgresEventStoreOptions,
-} from './postgres/store.ts';
-export * from './select.ts';
+  type AppendResult,
+  comparePositions,
+  decodePosition,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedRevision,
+  isPosition,
+  type NewEvent,
+  POSITION_PATTERN,
+  type Position,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type Role,
+} from './port.ts';
+export { idleConnectionError } from './postgres/pg-errors.ts';
+export { createPostgresEventStore, type PostgresEventStore, type PostgresEventStoreOptions } from './postgres/store.ts';
+export { type EventStoreSelection, openEventStore, selectEventStore } from './select.ts';

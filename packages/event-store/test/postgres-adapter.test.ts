@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
 import t, { type Test } from 'tap';
+import { DuplicateEventIdError } from '../src/errors.ts';
 import {
   createPostgresEventStore,
-  DuplicateEventIdError,
   decodePosition,
   isWrongExpectedVersion,
   type PostgresEventStore,

@@ -11,10 +11,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
 import t, { type Test } from 'tap';
+import { DuplicateEventIdError } from '../src/errors.ts';
 import {
   type AppendResult,
   createPostgresEventStore,
-  DuplicateEventIdError,
   decodePosition,
   isWrongExpectedVersion,
   type PostgresEventStore,

@@ -8,7 +8,8 @@ import { ConfigError } from '@publisher/platform/env';
 import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
-import { EVENT_STORE_KINDS, openEventStore, selectEventStore } from '../src/index.ts';
+import { openEventStore, selectEventStore } from '../src/index.ts';
+import { EVENT_STORE_KINDS } from '../src/select.ts';
 import { startEsdbStandIn } from './esdb/stand-in-server.ts';
 
 const metadata = {

@@ -1,6 +1,7 @@
 /** Builders of recorded events for projection tests (no I/O). */
 import { randomUUID } from 'node:crypto';
-import { encodePosition, type RecordedEvent } from '@publisher/event-store';
+import type { RecordedEvent } from '@publisher/event-store';
+import { encodePosition } from '@publisher/event-store/port';
 
 let seq = 0n;
 let clock = Date.parse('2024-05-01T00:00:00.000Z');

@@ -15,6 +15,7 @@
  * });
  */
 import type { Test } from 'tap';
+import { WrongExpectedVersionError } from '../../src/errors.ts';
 import {
   comparePositions,
   type EventStore,
@@ -22,7 +23,6 @@ import {
   isPosition,
   isWrongExpectedVersion,
   type NewEvent,
-  WrongExpectedVersionError,
 } from '../../src/index.ts';
 import { collect, metadata, newEvents, readAllOf, streamName, strictlyIncreasing, waitForHead } from './fixtures.ts';
 
