@@ -100,11 +100,6 @@ export function checkpointNoticeSql(notice: CheckpointNotice): string {
   return `SELECT pg_notify(${escapeLiteral(CHECKPOINT_CHANNEL)}, ${escapeLiteral(JSON.stringify(notice))})`;
 }
 
-/** Sends the checkpoint notice (`checkpointNoticeSql`) through Kysely. */
-export async function notifyCheckpoint(db: Kysely<ReadModelDatabase>, notice: CheckpointNotice): Promise<void> {
-  await sql.raw(checkpointNoticeSql(notice)).execute(db);
-}
-
 /**
  * Records that a poison event stopped the projection (visible to /ready and operators).
  * @example

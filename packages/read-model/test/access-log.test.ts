@@ -8,6 +8,7 @@ import { createTestDatabase } from '@publisher/testing';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import t from 'tap';
+import { recordAccess } from '../src/access-log.ts';
 import type { ReadModelDatabase } from '../src/database.ts';
 import {
   type AccessLogEntry,
@@ -15,7 +16,6 @@ import {
   createReadModelConnection,
   listAccessLog,
   migrateReadModel,
-  recordAccess,
   type TenantScope,
 } from '../src/index.ts';
 

@@ -8,12 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from '@publisher/testing';
 import { type CompiledQuery, Kysely, PostgresDialect } from 'kysely';
 import t from 'tap';
+import { AUDIT_COUNT_CAP, auditEventDocument } from '../src/audit-events.ts';
 import type { ReadModelDatabase } from '../src/database.ts';
 import {
-  AUDIT_COUNT_CAP,
   type AuditEventDocument,
   type AuditEventRow,
-  auditEventDocument,
   copyAuditEvents,
   countsSql,
   createReadModelConnection,

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { BatchedReader, type Queryable, QueryTimeoutError, RequestParams } from '../src/index.ts';
+import { QueryTimeoutError, RequestParams } from '../src/batched-reader.ts';
+import { BatchedReader, type Queryable } from '../src/index.ts';
 
 /** A pool whose queries the test answers by hand: each row is `{ n, value }` for request n's value. */
 function manualPool() {

@@ -1,6 +1,7 @@
 import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
+import { RequestParams } from '../src/batched-reader.ts';
 import {
   BatchedReader,
   createReadModelConnection,
@@ -8,7 +9,6 @@ import {
   listPublishingRecordDocuments,
   migrateReadModel,
   type Queryable,
-  RequestParams,
   type TenantScope,
 } from '../src/index.ts';
 

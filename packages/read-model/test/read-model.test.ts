@@ -15,7 +15,6 @@ import {
   listStuckPublishingRecords,
   loadDeployments,
   loadPublishingRecords,
-  MIGRATIONS,
   migrateReadModel,
   narrowScope,
   READ_MODELS_PROJECTION,
@@ -24,6 +23,7 @@ import {
   savePublishingRecords,
   type TenantScope,
 } from '../src/index.ts';
+import { MIGRATIONS } from '../src/schema-sql.ts';
 import { deploymentRow, idsOf, recordRow } from './helpers.ts';
 
 const database = await createTestDatabase('read_model');

@@ -5,8 +5,10 @@
  */
 import { createTestDatabase } from '@publisher/testing';
 import t from 'tap';
+import { RequestParams } from '../src/batched-reader.ts';
 import type { ReadModelConnection, TenantScope } from '../src/index.ts';
 import * as readModel from '../src/index.ts';
+import { scopeSql, withTenantScope } from '../src/scope.ts';
 
 const database = await createTestDatabase('read_model_scope');
 t.teardown(database.drop);
@@ -33,23 +35,16 @@ const QUERIES: Record<string, { on: (c: ReadModelConnection) => unknown; args: u
 
 /** Exported functions that read no tenant's rows, and why. */
 const NOT_QUERIES: Record<string, string> = {
-  checkScope: 'the scope itself',
   narrowScope: 'the scope itself',
-  withTenantScope: 'the scope itself (checked below)',
-  scopeSql: 'the scope itself (checked below)',
   inScope: 'the scope itself, for records folded from the event store (checked below)',
   createReadModelConnection: 'opens a pool',
   readModelSessionOptions: 'connection settings',
-  timestamptzToIso: 'a type parser',
   migrateReadModel: 'schema',
   createReadModelIndexes: 'schema',
   quoteIdent: 'schema',
-  indexSql: 'schema',
-  controlSql: 'schema',
   readCheckpoint: 'the projection’s checkpoint, no tenant data',
   compareAndSetCheckpoint: 'the projection’s checkpoint',
   checkpointNoticeSql: 'the projection’s checkpoint',
-  notifyCheckpoint: 'the projection’s checkpoint',
   markProjectionStopped: 'the projection’s checkpoint',
   clearProjectionStopped: 'the projection’s checkpoint',
   skipEvent: 'operators’ decisions, no tenant data',
@@ -57,22 +52,15 @@ const NOT_QUERIES: Record<string, string> = {
   savePublishingRecords: 'the projector’s writes (it serves every tenant)',
   saveDeployments: 'the projector’s writes (it serves every tenant)',
   BatchedReader: 'runs the queries above',
-  RequestParams: 'builds the queries above',
-  QueryTimeoutError: 'an error',
-  TenantScopeError: 'an error',
   ForbiddenAccountError: 'an error',
   InvalidCursorError: 'an error',
-  recordAccess: 'the read API’s writes to the access log (the entry names its account)',
   copyAuditEvents: 'the projector’s writes (it serves every tenant)',
   copyPublishingRecords: 'the projector’s writes (it serves every tenant)',
   copyDeployments: 'the projector’s writes (it serves every tenant)',
   isDataError: 'classifies a database error; no query',
   accessLogWriter: 'the read API’s writes to the access log, grouped (each entry names its account)',
-  auditEventDocument: 'renders an audit row as JSON; no query',
-  keysetPage: 'a page out of rows already read',
   packCursor: 'encodes a cursor; no query',
   unpackCursor: 'decodes a cursor; no query',
-  accessLogSql: 'schema',
   countsSql: 'schema (a rebuild fills its counts tables)',
 };
 
@@ -107,19 +95,19 @@ t.test('no query runs without a scope; each runs with one', async (t) => {
 });
 
 t.test('the SQL builders refuse a missing scope too', async (t) => {
-  t.throws(() => readModel.withTenantScope(conn.db.selectFrom('deployments'), undefined as never), {
+  t.throws(() => withTenantScope(conn.db.selectFrom('deployments'), undefined as never), {
     code: 'TENANT_SCOPE_REQUIRED',
   });
-  t.throws(() => readModel.scopeSql(undefined as never, 'r', new readModel.RequestParams()), {
+  t.throws(() => scopeSql(undefined as never, 'r', new RequestParams()), {
     code: 'TENANT_SCOPE_REQUIRED',
   });
-  const params = new readModel.RequestParams();
+  const params = new RequestParams();
   t.equal(
-    readModel.scopeSql({ account_id: 3, site_ids: [4, 5] }, 'r', params),
+    scopeSql({ account_id: 3, site_ids: [4, 5] }, 'r', params),
     'r.account_id = q.p1 AND r.site_id = any(q.p2::int[])',
   );
   t.same(params.values, [3, '{4,5}']);
-  t.equal(readModel.scopeSql(readModel.EVERY_TENANT, 'r', new readModel.RequestParams()), 'true');
+  t.equal(scopeSql(readModel.EVERY_TENANT, 'r', new RequestParams()), 'true');
 });
 
 t.test('inScope agrees with the SQL condition for every shape of scope', async (t) => {
@@ -134,8 +122,8 @@ t.test('inScope agrees with the SQL condition for every shape of scope', async (
     { account_id: 3, site_ids: null },
   ];
   for (const scope of scopes) {
-    const params = new readModel.RequestParams();
-    const where = readModel.scopeSql(scope, 'r', params);
+    const params = new RequestParams();
+    const where = scopeSql(scope, 'r', params);
     const placeholders = params.values.map((_, i) => `$${i + 1}`);
     // The condition names the request's parameters `q.pN`; here they are the statement's `$N`.
     const condition = where.replace(/q\.p(\d+)/g, (_, n: string) => placeholders[Number(n) - 1]!);

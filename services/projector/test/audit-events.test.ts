@@ -7,11 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { comparePositions, createPostgresEventStore, type EventMetadata } from '@publisher/event-store';
 import {
   type AuditEventRow,
+  accessLogWriter,
   createReadModelConnection,
   listAccessLog,
   migrateReadModel,
   readCheckpoint,
-  recordAccess,
   searchAuditEvents,
 } from '@publisher/read-model';
 import { createTestDatabase } from '@publisher/testing';
@@ -162,7 +162,7 @@ t.test('live: every event of the log is in the audit, ledger, skipped and all, w
 
 t.test('a rebuild rebuilds the audit from the log and keeps the access log', async (t) => {
   const before = await allAudit();
-  await recordAccess(rm.db, [
+  await accessLogWriter(rm.db)([
     {
       account_id: 1,
       site_id: 10,

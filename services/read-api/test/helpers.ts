@@ -1,4 +1,6 @@
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { type CheckpointNotice, checkpointNoticeSql, type ReadModelDatabase } from '@publisher/read-model';
+import { type Kysely, sql } from 'kysely';
 import { loadReadApiConfig, type ReadApiConfig } from '../src/config.ts';
 
 export { deploymentRow, recordRow } from '../../../packages/read-model/test/helpers.ts';
@@ -20,4 +22,9 @@ export async function waitUntil(what: string, condition: () => Promise<boolean>,
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Announces a checkpoint as the projector does (its NOTIFY), on `db`'s connection or transaction. */
+export async function notifyCheckpoint(db: Kysely<ReadModelDatabase>, notice: CheckpointNotice): Promise<void> {
+  await sql.raw(checkpointNoticeSql(notice)).execute(db);
 }

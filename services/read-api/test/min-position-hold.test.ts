@@ -10,7 +10,6 @@ import {
   compareAndSetCheckpoint,
   createReadModelConnection,
   migrateReadModel,
-  notifyCheckpoint,
   saveDeployments,
   savePublishingRecords,
 } from '@publisher/read-model';
@@ -18,7 +17,7 @@ import { createTestDatabase } from '@publisher/testing';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
 import { CheckpointWatcher } from '../src/checkpoint-watcher.ts';
-import { auth, config, deploymentRow, recordRow } from './helpers.ts';
+import { auth, config, deploymentRow, notifyCheckpoint, recordRow } from './helpers.ts';
 
 const database = await createTestDatabase('read_api_hold');
 t.teardown(database.drop);

@@ -7,7 +7,6 @@ import {
   compareAndSetCheckpoint,
   createReadModelConnection,
   migrateReadModel,
-  notifyCheckpoint,
   type PublishingRecordRow,
   savePublishingRecords,
   type WithDocument,
@@ -15,7 +14,7 @@ import {
 import { createTestDatabase } from '@publisher/testing';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
-import { auth, config, recordRow, waitUntil } from './helpers.ts';
+import { auth, config, notifyCheckpoint, recordRow, waitUntil } from './helpers.ts';
 
 const database = await createTestDatabase('read_api_cache');
 t.teardown(database.drop);

@@ -4,14 +4,13 @@ import {
   createReadModelConnection,
   markProjectionStopped,
   migrateReadModel,
-  notifyCheckpoint,
   saveDeployments,
   savePublishingRecords,
 } from '@publisher/read-model';
 import { createTestDatabase } from '@publisher/testing';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
-import { auth, config, deploymentRow, recordRow } from './helpers.ts';
+import { auth, config, deploymentRow, notifyCheckpoint, recordRow } from './helpers.ts';
 
 const database = await createTestDatabase('read_api');
 t.teardown(database.drop);
