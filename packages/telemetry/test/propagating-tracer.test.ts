@@ -7,14 +7,13 @@ import {
   contextFrom,
   fastifyTelemetry,
   inSpan,
-  listen,
   requestTraceparent,
   ServiceMetrics,
-  startSpan,
   startTracing,
-  traceparentOf,
 } from '../src/index.ts';
+import { listen } from '../src/metrics-server.ts';
 import { PropagatingTracer } from '../src/propagating-tracer.ts';
+import { startSpan, traceparentOf } from '../src/tracing.ts';
 
 // Tracing on with nothing to export (the services' default): spans are not recorded, but every
 // one still has real ids, so `traceparent` goes on into events and Kafka headers.

@@ -11,8 +11,8 @@ import {
   serveMetrics,
   serveStatus,
   startTracing,
-  traceparentOf,
 } from '../src/index.ts';
+import { traceparentOf } from '../src/tracing.ts';
 
 const exporter = new InMemorySpanExporter();
 const tracing = startTracing({ service: 'telemetry-test', spanProcessors: [new SimpleSpanProcessor({ exporter })] });
