@@ -3,11 +3,9 @@
  * server-side in PostgreSQL: the command API hands them to the account's admins and rotates them,
  * the publishing worker signs with them. See ../README.md.
  */
-export { migrateWebhookSecrets, WEBHOOK_SECRETS_SCHEMA, WEBHOOK_SECRETS_TABLE } from './schema.ts';
+export { migrateWebhookSecrets } from './schema.ts';
 export {
-  generateSigningSecret,
   signStandardWebhook,
-  verifyStandardWebhook,
   WEBHOOK_ID_HEADER,
   WEBHOOK_SIGNATURE_HEADER,
   WEBHOOK_TIMESTAMP_HEADER,

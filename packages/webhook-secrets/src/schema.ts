@@ -2,7 +2,7 @@ import { withAdvisoryXactLock } from '@publisher/coordination';
 import type pg from 'pg';
 
 /** Schema of the signing secrets: apart from the event store, read models and every Kafka path. */
-export const WEBHOOK_SECRETS_SCHEMA = 'webhook_secrets';
+const WEBHOOK_SECRETS_SCHEMA = 'webhook_secrets';
 export const WEBHOOK_SECRETS_TABLE = `${WEBHOOK_SECRETS_SCHEMA}.signing_secrets`;
 
 /**

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 /** Standard Webhooks' headers (https://www.standardwebhooks.com). */
 export const WEBHOOK_ID_HEADER = 'webhook-id';
@@ -31,27 +31,4 @@ export function signStandardWebhook(secrets: readonly string[], id: string, time
   return secrets
     .map((secret) => `v1,${createHmac('sha256', keyOf(secret)).update(`${id}.${timestamp}.${body}`).digest('base64')}`)
     .join(' ');
-}
-
-/**
- * For receivers without a Standard Webhooks library: true when one of the `v1` signatures matches
- * and the timestamp is within `toleranceSeconds` (default 300). Constant-time.
- * @example
- * verifyStandardWebhook(secret, { id, timestamp, signature }, rawBody)
- */
-export function verifyStandardWebhook(
-  secret: string,
-  headers: { id: string | undefined; timestamp: string | undefined; signature: string | undefined },
-  body: string,
-  options: { toleranceSeconds?: number; now?: number } = {},
-): boolean {
-  const { id, timestamp, signature } = headers;
-  if (!id || !timestamp || !signature || !/^\d+$/.test(timestamp)) return false;
-  const now = options.now ?? Math.floor(Date.now() / 1000);
-  if (Math.abs(now - Number(timestamp)) > (options.toleranceSeconds ?? 300)) return false;
-  const expected = Buffer.from(signStandardWebhook([secret], id, Number(timestamp), body));
-  return signature.split(' ').some((candidate) => {
-    const given = Buffer.from(candidate);
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  });
 }

@@ -2,13 +2,8 @@ import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import t from 'tap';
-import {
-  createWebhookSecretStore,
-  generateSigningSecret,
-  migrateWebhookSecrets,
-  signStandardWebhook,
-  verifyStandardWebhook,
-} from '../src/index.ts';
+import { createWebhookSecretStore, migrateWebhookSecrets, signStandardWebhook } from '../src/index.ts';
+import { generateSigningSecret } from '../src/standard-webhooks.ts';
 
 t.test('signatures verify with the standardwebhooks library, with either secret during a rotation', async (t) => {
   const oldSecret = generateSigningSecret();
@@ -27,11 +22,6 @@ t.test('signatures verify with the standardwebhooks library, with either secret 
     () => new Webhook(newSecret).verify(body, { ...headers, 'webhook-id': 'msg_2' }),
     'another message id does not',
   );
-
-  const ours = { id: 'msg_1', timestamp: String(timestamp), signature };
-  t.ok(verifyStandardWebhook(oldSecret, ours, body));
-  t.notOk(verifyStandardWebhook(generateSigningSecret(), ours, body));
-  t.notOk(verifyStandardWebhook(newSecret, ours, body, { now: timestamp + 3600 }), 'an old timestamp is a replay');
 });
 
 t.test('store: one secret per account, created on first use, rotated with a grace period', async (t) => {

@@ -1,8 +1,7 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PublishingRecordRepresentation } from '@publisher/contracts';
-import { generateSigningSecret } from '@publisher/webhook-secrets';
 import { Webhook } from 'standardwebhooks';
 import t from 'tap';
 import {
@@ -17,8 +16,10 @@ import {
 } from '../src/index.ts';
 import { loopbackServer } from './helpers/http-server.ts';
 
-const SECRET = generateSigningSecret();
-const RETIRING = generateSigningSecret();
+/** A signing secret in Standard Webhooks' format, as the command API hands them out. */
+const signingSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
+const SECRET = signingSecret();
+const RETIRING = signingSecret();
 const dev = createOutboundHttp({ allowPrivate: true });
 const secrets = async () => [SECRET];
 
@@ -95,10 +96,7 @@ t.test(
       account_id: 7,
     });
     t.ok(new Webhook(RETIRING).verify(req!.body, headers), 'the retiring secret verifies during a rotation');
-    t.throws(
-      () => new Webhook(generateSigningSecret()).verify(req!.body, headers),
-      'another account’s secret does not',
-    );
+    t.throws(() => new Webhook(signingSecret()).verify(req!.body, headers), 'another account’s secret does not');
     t.throws(() => new Webhook(SECRET).verify(`${req!.body} `, headers), 'a changed body does not');
 
     const legacy = [req!.headers['x-publisher-timestamp'] as string, req!.headers['x-publisher-signature'] as string];
