@@ -27,7 +27,8 @@ import { envVar, readEnv } from '@publisher/platform/env';
 import { createTestDatabase } from '@publisher/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
-import { relayDefaults, start } from '../src/index.ts';
+import { relayDefaults } from '../src/config.ts';
+import { start } from '../src/relay.ts';
 import { appendLifecycle, inParallel } from '../test/helpers/fixtures.ts';
 
 /** This bench's settings (see the head of this file); a value it does not accept stops it. */

@@ -12,7 +12,8 @@ import {
 } from '@publisher/domain';
 import type { RecordedEvent } from '@publisher/event-store';
 import t from 'tap';
-import { isRelayError, mapRecordedEvent, toKafkaMessage } from '../src/index.ts';
+import { isRelayError } from '../src/errors.ts';
+import { mapRecordedEvent, toKafkaMessage } from '../src/mapping.ts';
 import { javaCompatiblePartitioner, murmur2, murmur2Ascii } from '../src/partitioner.ts';
 import { lifecycleCommands, metadata, type Tenant } from './helpers/fixtures.ts';
 

@@ -11,7 +11,7 @@ import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
 import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
-import { start } from '../src/index.ts';
+import { start } from '../src/relay.ts';
 import { cleanupStack, testLogger } from './helpers/cleanup.ts';
 import { consumeUntil } from './helpers/kafka.ts';
 

@@ -18,8 +18,8 @@ import {
   republishAccount,
   resetRelayCheckpoint,
   skipRelayEvent,
-  start,
 } from '../src/index.ts';
+import { start } from '../src/relay.ts';
 import { cleanupStack, testLogger } from './helpers/cleanup.ts';
 import { createCommand, execPublishing, lifecycleCommands, metadata, type Tenant } from './helpers/fixtures.ts';
 import { consumeUntil, kafkaBrokers, type Received } from './helpers/kafka.ts';

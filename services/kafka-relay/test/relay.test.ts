@@ -4,7 +4,7 @@ import { createPostgresEventStore, type RecordedEvent } from '@publisher/event-s
 import { createTestDatabase, scrapeMetrics } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
-import { start } from '../src/index.ts';
+import { start } from '../src/relay.ts';
 import { cleanupStack, testLogger } from './helpers/cleanup.ts';
 import {
   createDeployment,
