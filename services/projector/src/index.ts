@@ -1,13 +1,10 @@
 /**
- * @publisher/projector — projects the event store's global log into the read models.
+ * @publisher/projector — what other packages' tests need to run the projector in process
+ * (`main.ts` is how the service itself starts).
  */
-export * from './config.ts';
-export * from './errors.ts';
-export { eventStoreOptions, main, type RunningProjector, start } from './main.ts';
-export { foldBatch, planBatch } from './projections/batch.ts';
-export { decodeEvent, IGNORED_EVENT_TYPES } from './projections/decode.ts';
-export { projectDeployment } from './projections/deployments.ts';
-export { projectPublishingRecord } from './projections/publishing-records.ts';
-export { type Projector, type ProjectorOptions, startProjector } from './projector.ts';
-export * from './status.ts';
-export { writeBatch } from './write-batch.ts';
+/** @internal Other packages' tests configure a projector with it. */
+export { loadProjectorConfig } from './config.ts';
+/** @internal Other packages' tests run the service's work (what main.ts starts) in process. */
+export { start } from './main.ts';
+/** @internal Other packages' tests run a projector on a database of theirs. */
+export { startProjector } from './projector.ts';
