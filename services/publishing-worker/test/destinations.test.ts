@@ -4,16 +4,16 @@ import type { AddressInfo } from 'node:net';
 import type { PublishingRecordRepresentation } from '@publisher/contracts';
 import { Webhook } from 'standardwebhooks';
 import t from 'tap';
+import { cleanText } from '../src/clean-text.ts';
 import {
-  cleanText,
   createOutboundHttp,
   createWebhookAdapter,
   createWordPressAdapter,
   credentialKey,
   type DestinationAdapter,
-  isWorkerError,
   type WordPressCredential,
-} from '../src/index.ts';
+} from '../src/destinations/index.ts';
+import { isWorkerError } from '../src/errors.ts';
 import { loopbackServer } from './helpers/http-server.ts';
 
 /** A signing secret in Standard Webhooks' format, as the command API hands them out. */

@@ -11,7 +11,7 @@ import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { startTracing } from '@publisher/telemetry';
 import { type Scrape, scrapeMetrics } from '@publisher/testing';
 import t, { type Test } from 'tap';
-import { start } from '../src/index.ts';
+import { start } from '../src/worker.ts';
 import { cleanupStack, testLogger } from './helpers/cleanup.ts';
 import { loopbackServer } from './helpers/http-server.ts';
 import { loopbackResolver } from './helpers/resolver.ts';

@@ -9,15 +9,10 @@ import { deadLettersStream } from '@publisher/domain';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import t from 'tap';
-import {
-  DEAD_LETTER_HEADERS,
-  type DeadLetterAdmin,
-  listDeadLetters,
-  REDRIVE_HEADERS,
-  redriveDeadLetters,
-  start,
-  type WorkerHandle,
-} from '../src/index.ts';
+import { DEAD_LETTER_HEADERS } from '../src/dead-letter.ts';
+import { type DeadLetterAdmin, REDRIVE_HEADERS } from '../src/dead-letter-redrive.ts';
+import { listDeadLetters, redriveDeadLetters } from '../src/index.ts';
+import { start, type WorkerHandle } from '../src/worker.ts';
 import { cleanupStack, testLogger } from './helpers/cleanup.ts';
 import { loopbackServer } from './helpers/http-server.ts';
 import { loopbackResolver } from './helpers/resolver.ts';

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { OffsetTracker, TenantScheduler } from '../src/index.ts';
+import { OffsetTracker } from '../src/offset-tracker.ts';
+import { TenantScheduler } from '../src/tenant-scheduler.ts';
 
 /** A job that finishes when told to, recording when it started. */
 function gate() {

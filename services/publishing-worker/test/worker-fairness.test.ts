@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import t from 'tap';
-import { start } from '../src/index.ts';
+import { start } from '../src/worker.ts';
 import { cleanupStack, testLogger } from './helpers/cleanup.ts';
 import { loopbackServer } from './helpers/http-server.ts';
 import { loopbackResolver } from './helpers/resolver.ts';

@@ -10,12 +10,10 @@ import { DeliveryError } from '../errors.ts';
 import { describeStatus, isHttpUrl, type OutboundHttp } from './http.ts';
 import type { DeliveryContext, DeliveryResult, DestinationAdapter } from './types.ts';
 
-/** @deprecated Kept for one release beside Standard Webhooks' headers; verify `webhook-signature` instead. */
-export const LEGACY_SIGNATURE_HEADER = 'x-publisher-signature';
-/** @deprecated See LEGACY_SIGNATURE_HEADER. */
-export const LEGACY_TIMESTAMP_HEADER = 'x-publisher-timestamp';
-/** @deprecated See LEGACY_SIGNATURE_HEADER. */
-export const LEGACY_DELIVERY_HEADER = 'x-publisher-delivery';
+// Sent for one release beside Standard Webhooks' headers; receivers verify `webhook-signature` instead.
+const LEGACY_SIGNATURE_HEADER = 'x-publisher-signature';
+const LEGACY_TIMESTAMP_HEADER = 'x-publisher-timestamp';
+const LEGACY_DELIVERY_HEADER = 'x-publisher-delivery';
 
 /** What a webhook receives (JSON). `delivery_id` (= `webhook-id`) is stable per attempt: receivers dedupe on it. */
 export interface WebhookPayload {
