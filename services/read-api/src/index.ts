@@ -1,7 +1,8 @@
 /**
- * @publisher/read-api — tenant-scoped reads of the read models, with read-your-writes.
+ * @publisher/read-api — what other packages' tests need to run a real read API in process
+ * (`main.ts` is how the service itself starts).
  */
-export { buildApp, type ReadApiOptions, readApi } from './app.ts';
-export { CheckpointWatcher, type WaitOutcome } from './checkpoint-watcher.ts';
-export { loadReadApiConfig, type ReadApiConfig } from './config.ts';
-export { main, type RunningReadApi, start } from './main.ts';
+/** @internal Other packages' tests build the app with it. */
+export { buildApp } from './app.ts';
+/** @internal Other packages' tests configure the app with it. */
+export { loadReadApiConfig } from './config.ts';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError, changedSettings, closeGracefully, loggerOptions } from '@publisher/platform';
-import { type MetricsServer, ServiceMetrics, serveMetrics, startTracing } from '@publisher/telemetry';
+import { ServiceMetrics, serveMetrics, startTracing } from '@publisher/telemetry';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from './app.ts';
@@ -9,18 +9,10 @@ import { loadReadApiConfig, READ_API_VARIABLES, type ReadApiConfig } from './con
 /** How this service names itself in logs (`service`) and traces (`service.name`). */
 const SERVICE = 'read-api';
 
-export interface RunningReadApi {
-  /** `http://host:port` the API listens on. */
-  url: string;
-  /** The port `/metrics` answers on: METRICS_PORT's server, or the API's own. */
-  metricsPort: number | null;
-  close(): Promise<void>;
-}
-
 /**
  * The app, plus the METRICS_PORT server when one is configured (the app then serves no `/metrics`).
  */
-async function build(config: ReadApiConfig): Promise<{ app: FastifyInstance; metricsServer: MetricsServer | null }> {
+async function build(config: ReadApiConfig): Promise<FastifyInstance> {
   const metrics = config.telemetry.metricsEnabled ? new ServiceMetrics('read_api') : null;
   const app = await buildApp({ config, metrics }, { loggerInstance: pino(loggerOptions(config, SERVICE)) });
   const metricsServer =
@@ -28,25 +20,7 @@ async function build(config: ReadApiConfig): Promise<{ app: FastifyInstance; met
       ? await serveMetrics(metrics, { host: config.host, port: config.telemetry.metricsPort })
       : null;
   if (metricsServer) app.addHook('onClose', () => metricsServer.close());
-  return { app, metricsServer };
-}
-
-/**
- * Starts the read API on `config.port` (READ_API_PORT, default 3001). Runs alone (`main`) or inside
- * `pnpm start` next to the other services.
- * @example
- * const api = await start(loadReadApiConfig(process.env));
- * await api.close();
- */
-export async function start(config: ReadApiConfig): Promise<RunningReadApi> {
-  if (!config.databaseUrl)
-    throw new ConfigError('DATABASE_URL is required (pnpm start provides an embedded PostgreSQL)', 'DATABASE_URL');
-  const { app, metricsServer } = await build(config);
-  await app.listen({ port: config.port, host: config.host });
-  const address = app.server.address();
-  const port = address && typeof address === 'object' ? address.port : null;
-  const url = address && typeof address === 'object' ? `http://${address.address}:${address.port}` : '';
-  return { url, metricsPort: metricsServer?.port ?? port, close: () => app.close() };
+  return app;
 }
 
 /** Runs the read API alone until SIGINT/SIGTERM (graceful: in-flight requests finish). */
@@ -57,7 +31,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const tracing = config.telemetry.tracingEnabled
     ? startTracing({ service: `publisher-${SERVICE}`, endpoint: config.telemetry.otlpEndpoint, asyncContext: false })
     : null;
-  const { app } = await build(config);
+  const app = await build(config);
   app.log.info({ config: changedSettings(READ_API_VARIABLES, env) }, 'configuration');
   closeGracefully(app, config.shutdownGraceMs, async () => {
     await tracing?.shutdown();

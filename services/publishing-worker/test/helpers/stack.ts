@@ -11,7 +11,7 @@ import { createPostgresEventStore, type PostgresEventStore } from '@publisher/ev
 import { start as startRelay } from '@publisher/kafka-relay';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
 import { loadProjectorConfig, start as startProjector } from '@publisher/projector';
-import { loadReadApiConfig, start as startReadApi } from '@publisher/read-api';
+import { buildApp as buildReadApi, loadReadApiConfig } from '@publisher/read-api';
 import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
 import { testLogger } from './cleanup.ts';
@@ -99,10 +99,12 @@ export async function startStack(
     { logger: testLogger('projector') },
   );
   defer(() => projector.close());
-  const readApi = await startReadApi(
-    loadReadApiConfig({ DATABASE_URL: db.url, READ_API_PORT: '0', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000' }),
-  );
+  const readApi = await buildReadApi({
+    config: loadReadApiConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000' }),
+  });
+  await readApi.listen({ port: 0, host: '127.0.0.1' });
   defer(() => readApi.close());
+  const readUrl = `http://127.0.0.1:${(readApi.server.address() as { port: number }).port}`;
 
   const call = async (url: string, method: string, body?: unknown, token = editorToken) => {
     const res = await fetch(url, {
@@ -121,11 +123,11 @@ export async function startStack(
     dbUrl: db.url,
     store,
     commandUrl,
-    readUrl: readApi.url,
+    readUrl,
     relayMetricsUrl: relay.metricsPort === null ? null : `http://127.0.0.1:${relay.metricsPort}/metrics`,
     projectorMetricsUrl: projector.metricsPort === null ? null : `http://127.0.0.1:${projector.metricsPort}/metrics`,
     command: (method, path, body, token) => call(`${commandUrl}${API}/${path}`, method, body, token),
-    read: (id) => call(`${readApi.url}${API}/publishing-records/${id}`, 'GET'),
+    read: (id) => call(`${readUrl}${API}/publishing-records/${id}`, 'GET'),
   };
 }
 
