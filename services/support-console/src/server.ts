@@ -5,26 +5,6 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { loadSupportConsoleConfig, SUPPORT_CONSOLE_VARIABLES, type SupportConsoleConfig } from './config.ts';
 
-export interface RunningSupportConsole {
-  /** `http://host:port` the console listens on. */
-  url: string;
-  close(): Promise<void>;
-}
-
-/**
- * Starts the console on `config.port` (SUPPORT_CONSOLE_PORT, default 3005).
- * @example
- * const console = await start({ ...loadSupportConsoleConfig(process.env), port: 0 });
- * await console.close();
- */
-export async function start(config: SupportConsoleConfig): Promise<RunningSupportConsole> {
-  const app = await build(config);
-  await app.listen({ port: config.port, host: config.host });
-  const address = app.server.address();
-  const url = address && typeof address === 'object' ? `http://${address.address}:${address.port}` : '';
-  return { url, close: () => app.close() };
-}
-
 /** The app, plus METRICS_PORT's server when one is configured (the app then serves no `/metrics`). */
 async function build(config: SupportConsoleConfig): Promise<FastifyInstance> {
   const metrics = config.telemetry.metricsEnabled ? new ServiceMetrics('support_console') : null;

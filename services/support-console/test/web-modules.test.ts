@@ -1,13 +1,7 @@
 /** The console's browser modules that need no DOM, tested in Node. */
-import { EVENT_CONTRACTS } from '@publisher/contracts';
+import { DEPLOYMENTS_TOPIC, EVENT_CONTRACTS, PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import t from 'tap';
-import {
-  DEPLOYMENTS_TOPIC,
-  PUBLIC_EVENT_TYPES,
-  PUBLISHING_RECORDS_TOPIC,
-  REPUBLISH_REQUEST_TYPES,
-  sentToKafka,
-} from '../web/kafka.ts';
+import { PUBLIC_EVENT_TYPES, REPUBLISH_REQUEST_TYPES, sentToKafka } from '../web/kafka.ts';
 import { readableMessage } from '../web/messages.ts';
 
 t.test(

@@ -7,9 +7,6 @@
  * no topic itself — it has no broker access, only the user's token.
  * `test/kafka-mapping.test.ts` holds this table against the contracts' catalogue.
  */
-export const PUBLISHING_RECORDS_TOPIC = 'publisher.publishing-records.v1';
-export const DEPLOYMENTS_TOPIC = 'publisher.deployments.v1';
-
 /** Internal event type → the public event type consumers get (on the record kind's topic). */
 export const PUBLIC_EVENT_TYPES: Readonly<Record<string, string>> = {
   PublishingRecordCreated: 'publisher.publishing_record.created',

@@ -7,9 +7,8 @@ import { buildApp as buildReadApi, loadReadApiConfig } from '@publisher/read-api
 import type { Page } from 'playwright-core';
 import t, { type Test } from 'tap';
 import { loadSupportConsoleConfig } from '../../src/config.ts';
-import { start as startConsole } from '../../src/server.ts';
 import { type Browser, launchBrowser } from './browser.ts';
-import { recordThroughEveryStatus, type Stack, startStack, tokenFor, type User } from './stack.ts';
+import { recordThroughEveryStatus, type Stack, startConsole, startStack, tokenFor, type User } from './stack.ts';
 
 const editor: User = { sub: 'ed', role: 'editor', account_id: 1 };
 const worker: User = { sub: 'worker', role: 'system_bot' };

@@ -14,10 +14,18 @@ import { createTestDatabase } from '@publisher/testing';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { pino } from 'pino';
-import { loadSupportConsoleConfig } from '../../src/config.ts';
-import { start as startConsole } from '../../src/server.ts';
+import { buildApp as buildConsole } from '../../src/app.ts';
+import { loadSupportConsoleConfig, type SupportConsoleConfig } from '../../src/config.ts';
 
 export const API = '/api/v1/publisher';
+
+/** The console listening as `server.ts` serves it (without a METRICS_PORT server). */
+export async function startConsole(config: SupportConsoleConfig): Promise<{ url: string; close: () => Promise<void> }> {
+  const app = await buildConsole(config);
+  await app.listen({ port: config.port, host: config.host });
+  const { address, port } = app.server.address() as { address: string; port: number };
+  return { url: `http://${address}:${port}`, close: () => app.close() };
+}
 
 export interface User {
   sub: string;
