@@ -1,6 +1,6 @@
 export * from './advisory-lock.ts';
-export { type Backoff, type BackoffPolicy, backoffDelay, createBackoff } from './backoff.ts';
-export { closeOnSignal, REPEATED_SIGNAL_MS, type ShutdownLogger } from './close-on-signal.ts';
+export { type BackoffPolicy, backoffDelay, createBackoff } from './backoff.ts';
+export { closeOnSignal, REPEATED_SIGNAL_MS } from './close-on-signal.ts';
 export { applyMigrations, type Migration } from './migrations.ts';
 export { sleep } from './sleep.ts';
 export { withTimeout } from './timeout.ts';

@@ -2,7 +2,6 @@ import type { EventStore } from '../port.ts';
 import type { EsdbEventStoreOptions } from './esdb-event-store.ts';
 
 export type { EsdbEventStoreOptions } from './esdb-event-store.ts';
-export { IDEMPOTENCY_WINDOW } from './idempotency-window.ts';
 
 /**
  * Creates the EventStoreDB adapter (see `esdb-event-store.ts`). Its client library (gRPC, protobuf:
