@@ -4,6 +4,7 @@
  * subscription resumes without losing or repeating events. The outage is a TCP proxy cut, so the
  * server the other test files share keeps running.
  */
+import { withTimeout } from '@publisher/coordination';
 import { createTestDatabase } from '@publisher/testing';
 import t from 'tap';
 import { createPostgresEventStore, isEventStoreUnavailable, type RecordedEvent } from '../src/index.ts';
@@ -100,13 +101,11 @@ t.test('hung PostgreSQL (no answer, nothing closed) → unavailable within query
     ['readAll', () => store.readAll()],
   ] as const) {
     const started = Date.now();
-    const err = await Promise.race([
-      (attempt as () => Promise<unknown>)().then(
-        () => null,
-        (e: unknown) => e,
-      ),
-      new Promise((resolve) => setTimeout(() => resolve(new Error('hung')), 8000)),
-    ]);
+    // withTimeout clears its timer, so a settled attempt leaves nothing to keep the process alive.
+    const err = await withTimeout((attempt as () => Promise<unknown>)(), 8000, () => new Error('hung')).then(
+      () => null,
+      (e: unknown) => e,
+    );
     t.ok(isEventStoreUnavailable(err), `${name} fails with EVENT_STORE_UNAVAILABLE (${String(err)})`);
     t.ok(Date.now() - started < 3000, `${name}: within the query timeout (+ a connect timeout)`);
   }
