@@ -67,12 +67,41 @@ export class InvalidCursorError extends Error {
 
 type FilterOp = '=' | 'any' | '>=' | '<';
 
+/** How each filter becomes a condition on a column: its column, its type, its operator. */
+export type FilterColumns<Filters> = { [K in keyof Filters]-?: { column: string; type: ParamType; op: FilterOp } };
+
+/**
+ * The conditions on the rows `alias` for the filters given (undefined: not filtered), their values
+ * added to the request's parameters. The text depends only on which filters are present.
+ * @example
+ * filterSql({ site_id: { column: 'site_id', type: 'int', op: '=' } }, { site_id: 7 }, 'r', params) // ['r.site_id = q.p2']
+ */
+export function filterSql<Filters extends object>(
+  columns: FilterColumns<Filters>,
+  filters: Filters,
+  alias: string,
+  params: RequestParams,
+): string[] {
+  const where: string[] = [];
+  for (const name of Object.keys(columns) as Array<keyof Filters>) {
+    const value = filters[name];
+    if (value === undefined) continue;
+    const { column, type, op } = columns[name];
+    if (op === 'any') {
+      where.push(`${alias}.${column} = any(${params.add(`{${(value as unknown[]).join(',')}}`, 'text')}::${type}[])`);
+    } else {
+      where.push(`${alias}.${column} ${op} ${params.add(value, type)}`);
+    }
+  }
+  return where;
+}
+
 /** What a list may filter and order by, and how each becomes SQL (over rows `r`). */
 export interface ListTable<Filters, Field extends string> {
   table: string;
   /** Always applied (e.g. hiding deleted rows), or null. */
   visible: string | null;
-  filters: { [K in keyof Filters]-?: { column: string; type: ParamType; op: FilterOp } };
+  filters: FilterColumns<Filters>;
   order: { [F in Field]: { type: 'timestamptz' | 'int'; nullable: boolean } };
   /**
    * The table that counts the listed (`visible`) rows per account, site and status (migration 8),
@@ -135,19 +164,10 @@ export async function listDocuments<Filters extends object, Field extends string
   request: PageRequest<Field>,
 ): Promise<DocumentPage> {
   const params = new RequestParams();
-  const where = [scopeSql(scope, 'r', params)];
-  let counted = true;
-  for (const name of Object.keys(spec.filters) as Array<keyof Filters>) {
-    const value = filters[name];
-    if (value === undefined) continue;
-    if (!spec.counts.filters.includes(name)) counted = false;
-    const { column, type, op } = spec.filters[name];
-    if (op === 'any') {
-      where.push(`r.${column} = any(${params.add(`{${(value as unknown[]).join(',')}}`, 'text')}::${type}[])`);
-    } else {
-      where.push(`r.${column} ${op} ${params.add(value, type)}`);
-    }
-  }
+  const where = [scopeSql(scope, 'r', params), ...filterSql(spec.filters, filters, 'r', params)];
+  const counted = (Object.keys(spec.filters) as Array<keyof Filters>).every(
+    (name) => filters[name] === undefined || spec.counts.filters.includes(name),
+  );
   // The counts table holds listed rows only: `visible` is a condition on the rows alone.
   const listed = spec.visible === null ? where : [...where, spec.visible];
   const countSql = counted

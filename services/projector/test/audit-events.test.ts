@@ -100,7 +100,7 @@ const logger = pino({ level: 'silent' });
 const anyAccount = { account_id: 'any' as const, site_ids: null };
 
 async function allAudit(): Promise<AuditEventRow[]> {
-  const page = await searchAuditEvents(rm.db, anyAccount, { page_size: 1000 });
+  const page = await searchAuditEvents(rm.reader, anyAccount, { page_size: 1000 });
   // Each event's JSON as the API shows it, read back into the row it came from.
   const rows = page.rows.map((r): AuditEventRow => {
     const { actor, ...rest } = JSON.parse(r.document);

@@ -36,7 +36,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
       const scope = scopeFor(request.principal, account_id);
       const size = page_size ?? 20;
       const at = cursor === undefined ? undefined : decodeCursor(cursor, [isTime, isPositionToken]);
-      const page = await searchAuditEvents(deps.db, scope, {
+      const page = await searchAuditEvents(deps.reader, scope, {
         filters,
         page_size: size,
         cursor: at && { direction: at.direction, occurred_at: at.key[0], position: at.key[1] },
