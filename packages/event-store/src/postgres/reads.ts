@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Position, ReadAllOptions, ReadStreamOptions, RecordedEvent } from '../port.ts';
 import { isPosition } from '../port.ts';
 import { afterParams, EVENT_COLUMNS, EVENT_ROW_TYPES, type EventRow, positionOf, toRecordedEvent } from './rows.ts';
+import type { StreamReadBatcher } from './stream-reads.ts';
 
 /**
  * Only transactions older than every still-running one are final: rows below this bound can no
@@ -16,27 +16,12 @@ function checkLimit(limit: number | undefined): number | null {
   return limit;
 }
 
-const statementNames = new Map<string, string>();
-
 /**
- * A stream read as a named prepared statement (the name is a hash of the text, so one name always
- * means one text, whatever the schema): PostgreSQL parses and plans it once per connection instead
- * of on every call. For the one-row reads of history and as-of requests, parsing and planning would
- * be most of the database's work per read.
+ * Reads one stream by revision; an unknown stream gives []. Not filtered by readability: a writer
+ * sees its own append at once. Concurrent reads travel together (`StreamReadBatcher`).
  */
-function prepared(text: string, values: unknown[]): pg.QueryConfig {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `es_${createHash('sha1').update(text).digest('base64url')}`;
-    statementNames.set(text, name);
-  }
-  return { name, text, values, types: EVENT_ROW_TYPES };
-}
-
-/** Reads one stream by revision; an unknown stream gives []. Not filtered by readability: a writer sees its own append at once. */
 export async function readStreamEvents(
-  pool: pg.Pool,
-  schemaSql: string,
+  reads: StreamReadBatcher,
   stream: string,
   options: ReadStreamOptions = {},
 ): Promise<RecordedEvent[]> {
@@ -49,16 +34,8 @@ export async function readStreamEvents(
   }
   // Forwards from the end is empty by definition (as in EventStoreDB).
   if (!backwards && from === 'end') return [];
-  const bound = from === 'start' ? '0' : from === 'end' ? '9223372036854775807' : String(from);
-  const { rows } = await pool.query<EventRow>(
-    prepared(
-      `SELECT ${EVENT_COLUMNS} FROM ${schemaSql}.events
-        WHERE stream = $1 AND revision ${backwards ? '<=' : '>='} $2
-        ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT $3`,
-      [stream, bound, limit],
-    ),
-  );
-  return rows.map(toRecordedEvent);
+  const bound = from === 'start' ? 0 : from === 'end' ? '9223372036854775807' : from;
+  return reads.read({ stream, bound, limit }, backwards);
 }
 
 /** Reads the global log in (transaction_id, position) order, strictly after `after`, readable rows only. */

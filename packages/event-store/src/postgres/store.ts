@@ -25,6 +25,7 @@ import {
   readShardEvents,
   readStreamEvents,
 } from './reads.ts';
+import { StreamReadBatcher } from './stream-reads.ts';
 import { subscribeToAll } from './subscription.ts';
 
 export interface PostgresEventStoreOptions {
@@ -158,6 +159,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     coalescer
       ? coalescer.append(stream, events, expected)
       : appendEvents(pool, schemaSql, appendStatement, stream, events, expected);
+  const streamReads = new StreamReadBatcher({ pool, schemaSql });
   const pollIntervalMs = options.pollIntervalMs ?? 250;
   let closed = false;
   // Ends every subscription when the store closes, so consumers' loops finish instead of failing.
@@ -186,7 +188,7 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
       return outcome.result;
     },
     readStream(stream: string, opts?: ReadStreamOptions): Promise<RecordedEvent[]> {
-      return guard('readStream', () => readStreamEvents(pool, schemaSql, stream, opts));
+      return guard('readStream', () => readStreamEvents(streamReads, stream, opts));
     },
     readAll,
     readShard(opts: ReadShardOptions): Promise<RecordedEvent[]> {

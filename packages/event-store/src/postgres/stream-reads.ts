@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { RecordedEvent } from '../port.ts';
+import { isConnectionError } from './pg-errors.ts';
+import { EVENT_COLUMNS, EVENT_ROW_TYPES, type EventRow, toRecordedEvent } from './rows.ts';
+
+/** One stream read: from `bound` (a revision) in the read's direction, at most `limit` events (null: all). */
+export interface StreamRead {
+  stream: string;
+  bound: number | string;
+  limit: number | null;
+}
+
+interface Pending extends StreamRead {
+  resolve: (events: RecordedEvent[]) => void;
+  reject: (err: unknown) => void;
+}
+
+interface Direction {
+  backwards: boolean;
+  single: { name: string; text: string };
+  batch: { name: string; text: string };
+  queue: Pending[];
+  inFlight: number;
+}
+
+const statementName = (text: string) => `es_${createHash('sha1').update(text).digest('base64url')}`;
+
+/**
+ * Reads of single streams, many callers per statement. A lone read goes at once as its own
+ * statement; while `maxInFlight` reads of its direction are out, new ones queue and go together
+ * when one returns, as ONE statement over a table of the reads (`unnest` of their streams, bounds
+ * and limits, each read a lateral index scan of its stream). History and as-of requests read one
+ * stream each, often only its newest event: on a small machine the round trip (a write to the
+ * socket, waking a PostgreSQL backend and the API again) costs more than the read, and a busy
+ * server then makes few round trips for many reads.
+ *
+ * Each read still sees every append that finished before it was asked for (a batch is sent after
+ * its reads were made). A batch failing for another reason than a lost connection (one read the
+ * statement cannot take) is retried read by read, so only that read fails. Both statements are named
+ * prepared statements (a hash of their text), parsed and planned once per connection.
+ */
+export class StreamReadBatcher {
+  readonly #pool: pg.Pool;
+  readonly #maxInFlight: number;
+  readonly #maxBatch: number;
+  readonly #directions: { forwards: Direction; backwards: Direction };
+
+  constructor(options: { pool: pg.Pool; schemaSql: string; maxInFlight?: number; maxBatch?: number }) {
+    this.#pool = options.pool;
+    this.#maxInFlight = options.maxInFlight ?? 2;
+    this.#maxBatch = options.maxBatch ?? 100;
+    const direction = (backwards: boolean): Direction => {
+      const [cmp, order] = backwards ? ['<=', 'DESC'] : ['>=', 'ASC'];
+      const single = `SELECT ${EVENT_COLUMNS} FROM ${options.schemaSql}.events
+        WHERE stream = $1 AND revision ${cmp} $2 ORDER BY revision ${order} LIMIT $3`;
+      const batch = `SELECT r.n::int AS n, e.* FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY
+          AS r(read_stream, read_bound, read_limit, n)
+        CROSS JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM ${options.schemaSql}.events
+          WHERE stream = r.read_stream AND revision ${cmp} r.read_bound ORDER BY revision ${order} LIMIT r.read_limit) e
+        ORDER BY r.n, e.revision ${order}`;
+      return {
+        backwards,
+        single: { name: statementName(single), text: single },
+        batch: { name: statementName(batch), text: batch },
+        queue: [],
+        inFlight: 0,
+      };
+    };
+    this.#directions = { forwards: direction(false), backwards: direction(true) };
+  }
+
+  /** The events of one read, in its direction. */
+  read(read: StreamRead, backwards: boolean): Promise<RecordedEvent[]> {
+    // PostgreSQL text holds no NUL: no stream has such a name, and the batch could not carry it.
+    if (read.stream.includes('\u0000')) return Promise.resolve([]);
+    const direction = backwards ? this.#directions.backwards : this.#directions.forwards;
+    return new Promise((resolve, reject) => {
+      direction.queue.push({ ...read, resolve, reject });
+      this.#send(direction);
+    });
+  }
+
+  #send(direction: Direction): void {
+    if (direction.inFlight >= this.#maxInFlight || direction.queue.length === 0) return;
+    const reads = direction.queue.splice(0, this.#maxBatch);
+    direction.inFlight++;
+    const sent = reads.length === 1 ? this.#readOne(direction, reads[0]!) : this.#readMany(direction, reads);
+    void sent.finally(() => {
+      direction.inFlight--;
+      this.#send(direction);
+    });
+  }
+
+  async #readOne(direction: Direction, read: Pending): Promise<void> {
+    try {
+      const { rows } = await this.#pool.query<EventRow>({
+        ...direction.single,
+        values: [read.stream, read.bound, read.limit],
+        types: EVENT_ROW_TYPES,
+      });
+      read.resolve(rows.map(toRecordedEvent));
+    } catch (err) {
+      read.reject(err);
+    }
+  }
+
+  async #readMany(direction: Direction, reads: Pending[]): Promise<void> {
+    let rows: Array<EventRow & { n: number }>;
+    try {
+      ({ rows } = await this.#pool.query<EventRow & { n: number }>({
+        ...direction.batch,
+        values: [reads.map((r) => r.stream), reads.map((r) => r.bound), reads.map((r) => r.limit)],
+        types: EVENT_ROW_TYPES,
+      }));
+    } catch (err) {
+      if (isConnectionError(err)) for (const read of reads) read.reject(err);
+      else await Promise.all(reads.map((read) => this.#readOne(direction, read)));
+      return;
+    }
+    const events: RecordedEvent[][] = reads.map(() => []);
+    for (const row of rows) events[row.n - 1]?.push(toRecordedEvent(row));
+    for (let i = 0; i < reads.length; i++) reads[i]!.resolve(events[i]!);
+  }
+}
