@@ -147,6 +147,10 @@ export function auditEventDocument(r: AuditEventRow): string {
   return `{"event_id":${JSON.stringify(r.event_id)},"position":${JSON.stringify(r.position)},"type":${JSON.stringify(r.type)},"aggregate":${JSON.stringify(r.aggregate)},"record_id":${r.record_id === null ? 'null' : `"${r.record_id}"`},"revision":${r.revision},"account_id":${r.account_id},"site_id":${r.site_id},"sector_id":${r.sector_id},"actor":{"user_id":${jsonText(r.actor_user_id)},"role":${jsonText(r.actor_role)}},"correlation_id":${jsonText(r.correlation_id)},"occurred_at":"${r.occurred_at}","recorded_at":"${r.recorded_at}"}`;
 }
 
+/** The columns of a page, from the table (`e`) and from the page (`p`). */
+const ROW_COLUMNS = AUDIT_EVENT_COLUMNS.map((c) => `e.${c}`).join(', ');
+const PAGE_COLUMNS = AUDIT_EVENT_COLUMNS.map((c) => `p.${c}`).join(', ');
+
 /**
  * One page of the audit search, newest first (by occurred time, then log position), with keyset
  * paging: each index on `audit_events` ends in (occurred_at, position), so a page is one index range
@@ -187,17 +191,16 @@ export async function searchAuditEvents(
   const dir = newer ? 'ASC' : 'DESC';
   // One row beyond the page says whether another page follows in the direction read.
   const limit = params.add(search.page_size + 1, 'int');
-  const columns = AUDIT_EVENT_COLUMNS.map((c) => `p.${c}`).join(', ');
   const rows = await reader.run<Nullable<AuditEventRow> & { total: number }>(
-    `c.total, ${columns}`,
+    `c.total, ${PAGE_COLUMNS}`,
     `CROSS JOIN LATERAL (${countSql}) c
-     LEFT JOIN LATERAL (SELECT ${AUDIT_EVENT_COLUMNS.map((c) => `e.${c}`).join(', ')} FROM audit_events e
+     LEFT JOIN LATERAL (SELECT ${ROW_COLUMNS} FROM audit_events e
        WHERE ${page.join(' AND ')} ORDER BY e.occurred_at ${dir}, e.position ${dir} LIMIT ${limit}) p ON true
      ORDER BY q.n, p.occurred_at ${dir}, p.position ${dir}`,
     params,
   );
   const found: AuditEventDocument[] = [];
-  for (const { total: _, ...r } of rows) {
+  for (const r of rows) {
     // A page of none still brings the count: one row, the page's columns null.
     if (r.event_id === null) continue;
     const row = r as AuditEventRow;
