@@ -17,7 +17,6 @@ interface Pending extends StreamRead {
 }
 
 interface Direction {
-  backwards: boolean;
   single: { name: string; text: string };
   batch: { name: string; text: string };
   queue: Pending[];
@@ -60,7 +59,6 @@ export class StreamReadBatcher {
           WHERE stream = r.read_stream AND revision ${cmp} r.read_bound ORDER BY revision ${order} LIMIT r.read_limit) e
         ORDER BY r.n, e.revision ${order}`;
       return {
-        backwards,
         single: { name: statementName(single), text: single },
         batch: { name: statementName(batch), text: batch },
         queue: [],
