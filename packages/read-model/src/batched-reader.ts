@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { BatchQueue } from '@publisher/coordination';
 
 /** A PostgreSQL type a request parameter travels as (in an array, one element per request). */
 export type ParamType = 'int' | 'text' | 'uuid' | 'timestamptz';
@@ -44,15 +45,8 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-/** One statement text: its prepared-statement name, the requests waiting, whether a batch is out. */
-interface Shape {
-  name: string;
-  text: string;
-  queue: Pending[];
-  /** Batches of this shape out now, and at most. */
-  inFlight: number;
-  maxInFlight: number;
-}
+/** The requests of one statement text, waiting and out. */
+type Shape = BatchQueue<Pending>;
 
 export interface BatchedReaderOptions {
   /** Most requests in one statement (default 100). */
@@ -113,39 +107,43 @@ export class BatchedReader {
     let shape = this.#shapes.get(text);
     if (shape === undefined) {
       if (this.#shapes.size >= MAX_SHAPES) this.#forgetIdle();
-      const name = `rm_${createHash('sha1').update(text).digest('base64url')}`;
-      shape = { name, text, queue: [], inFlight: 0, maxInFlight };
+      const statement = { name: `rm_${createHash('sha1').update(text).digest('base64url')}`, text };
+      const requests: Shape = new BatchQueue<Pending>({
+        maxInFlight,
+        maxBatch: this.#maxBatch,
+        send: (batch) => this.#send(statement, requests, batch),
+      });
+      shape = requests;
       this.#shapes.set(text, shape);
     }
     const target = shape;
     return new Promise<Row[]>((resolve, reject) => {
-      target.queue.push({
+      target.push({
         values: params.values,
         deadline: Date.now() + this.#timeoutMs,
         resolve: resolve as (rows: unknown[]) => void,
         reject,
       });
-      this.#send(target);
     });
   }
 
-  #send(shape: Shape): void {
-    if (shape.inFlight >= shape.maxInFlight || shape.queue.length === 0) return;
-    const batch = shape.queue.splice(0, this.#maxBatch);
+  /** Sends one batch; settles when its requests are answered, or failed at their bound. */
+  #send(statement: { name: string; text: string }, shape: Shape, batch: Pending[]): Promise<void> {
     const width = batch[0]!.values.length;
     const values: unknown[][] = Array.from({ length: width }, () => new Array(batch.length));
     for (let r = 0; r < batch.length; r++) {
       const request = batch[r]!.values;
       for (let c = 0; c < width; c++) values[c]![r] = request[c];
     }
-    shape.inFlight++;
     let settled = false;
-    const done = () => {
-      settled = true;
-      clearTimeout(timer);
-      shape.inFlight--;
-      this.#send(shape);
-    };
+    let done!: () => void;
+    const sent = new Promise<void>((resolve) => {
+      done = () => {
+        settled = true;
+        clearTimeout(timer);
+        resolve();
+      };
+    });
     // A hung batch must not hold every later request of its shape: past the bound its requests
     // fail, and so do those queued behind it (the database has not answered for that long, and
     // each request should wait one bound at most); the next batch goes on another connection, and
@@ -156,29 +154,30 @@ export class BatchedReader {
       () => {
         if (settled) return;
         const err = new QueryTimeoutError(this.#timeoutMs);
-        for (const p of [...batch, ...shape.queue.splice(0)]) p.reject(err);
+        for (const p of [...batch, ...shape.takeWaiting()]) p.reject(err);
         done();
       },
       Math.max(0, batch[0]!.deadline - Date.now()),
     );
-    this.#pool.query({ name: shape.name, text: shape.text, values }).then(
+    this.#pool.query({ ...statement, values }).then(
       (result) => {
         if (settled) return;
+        // The slot frees first, so the next batch goes out before these requests' answers are built.
+        done();
         const rows: unknown[][] = batch.map(() => []);
         for (const row of result.rows as Array<{ n: number }>) rows[row.n - 1]?.push(row);
         for (let r = 0; r < batch.length; r++) batch[r]!.resolve(rows[r]!);
-        done();
       },
       (err: unknown) => {
         if (settled) return;
-        for (const p of batch) p.reject(err);
         done();
+        for (const p of batch) p.reject(err);
       },
     );
+    return sent;
   }
 
   #forgetIdle(): void {
-    for (const [text, shape] of this.#shapes)
-      if (shape.inFlight === 0 && shape.queue.length === 0) this.#shapes.delete(text);
+    for (const [text, shape] of this.#shapes) if (shape.idle) this.#shapes.delete(text);
   }
 }

@@ -1,3 +1,4 @@
+import { BatchQueue } from '@publisher/coordination';
 import type pg from 'pg';
 import { AppendQueueFullError } from '../errors.ts';
 import type { ExpectedRevision, NewEvent } from '../port.ts';
@@ -70,19 +71,16 @@ interface BatchRow extends AppendRow {
  */
 export class AppendCoalescer {
   readonly #opts: AppendCoalescerOptions;
-  readonly #queue: Member[] = [];
+  readonly #members: BatchQueue<Member>;
   #queuedBytes = 0;
-  #inFlight = 0;
-  #idle: Array<() => void> = [];
 
   constructor(opts: AppendCoalescerOptions) {
-    if (!Number.isSafeInteger(opts.maxInFlight) || opts.maxInFlight < 1) {
-      throw new RangeError(`maxInFlight must be a positive integer, got ${String(opts.maxInFlight)}`);
-    }
-    if (!Number.isSafeInteger(opts.maxBatchSize) || opts.maxBatchSize < 1) {
-      throw new RangeError(`maxBatchSize must be a positive integer, got ${String(opts.maxBatchSize)}`);
-    }
     this.#opts = opts;
+    this.#members = new BatchQueue({
+      maxInFlight: opts.maxInFlight,
+      maxBatch: opts.maxBatchSize,
+      send: (members) => this.#send(members),
+    });
   }
 
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendOutcome> {
@@ -100,14 +98,12 @@ export class AppendCoalescer {
     }
     const limit = this.#opts.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
     // Only a queue that would wait counts: with a free slot the append goes out at once.
-    const waits = this.#inFlight >= this.#opts.maxInFlight;
-    if (waits && this.#queue.length > 0 && this.#queuedBytes + payload.length > limit) {
+    if (this.#members.full && this.#members.waiting > 0 && this.#queuedBytes + payload.length > limit) {
       return Promise.reject(new AppendQueueFullError(this.#queuedBytes));
     }
     return new Promise<AppendOutcome>((resolve, reject) => {
-      this.#queue.push({ stream, events, expected, payload, resolve, reject });
       this.#queuedBytes += payload.length;
-      this.#pump();
+      this.#members.push({ stream, events, expected, payload, resolve, reject });
     });
   }
 
@@ -118,26 +114,11 @@ export class AppendCoalescer {
 
   /** Resolves once nothing is queued or in flight (for close). */
   idle(): Promise<void> {
-    if (this.#inFlight === 0 && this.#queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
-  }
-
-  #pump(): void {
-    while (this.#inFlight < this.#opts.maxInFlight && this.#queue.length > 0) {
-      const members = this.#queue.splice(0, this.#opts.maxBatchSize);
-      for (const m of members) this.#queuedBytes -= m.payload.length;
-      this.#inFlight += 1;
-      void this.#send(members).finally(() => {
-        this.#inFlight -= 1;
-        this.#pump();
-        if (this.#inFlight === 0 && this.#queue.length === 0) {
-          for (const resolve of this.#idle.splice(0)) resolve();
-        }
-      });
-    }
+    return this.#members.whenIdle();
   }
 
   async #send(members: Member[]): Promise<void> {
+    for (const m of members) this.#queuedBytes -= m.payload.length;
     this.#opts.onBatch?.(members.length);
     if (members.length === 1) return this.#appendAlone(members[0]!);
     let rows: BatchRow[];

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { BatchQueue } from '@publisher/coordination';
 import type pg from 'pg';
 import type { RecordedEvent } from '../port.ts';
 import { isConnectionError } from './pg-errors.ts';
@@ -16,18 +17,17 @@ interface Pending extends StreamRead {
   reject: (err: unknown) => void;
 }
 
-interface Direction {
+/** A direction's two statements: a lone read, and a batch of reads. */
+interface Statements {
   single: { name: string; text: string };
   batch: { name: string; text: string };
-  queue: Pending[];
-  inFlight: number;
 }
 
 const statementName = (text: string) => `es_${createHash('sha1').update(text).digest('base64url')}`;
 
 /**
  * Reads of single streams, many callers per statement. A lone read goes at once as its own
- * statement; while `maxInFlight` reads of its direction are out, new ones queue and go together
+ * statement; while `maxInFlight` statements of its direction are out, new ones queue and go together
  * when one returns, as ONE statement over a table of the reads (`unnest` of their streams, bounds
  * and limits, each read a lateral index scan of its stream). History and as-of requests read one
  * stream each, often only its newest event: on a small machine the round trip (a write to the
@@ -41,15 +41,11 @@ const statementName = (text: string) => `es_${createHash('sha1').update(text).di
  */
 export class StreamReadBatcher {
   readonly #pool: pg.Pool;
-  readonly #maxInFlight: number;
-  readonly #maxBatch: number;
-  readonly #directions: { forwards: Direction; backwards: Direction };
+  readonly #directions: { forwards: BatchQueue<Pending>; backwards: BatchQueue<Pending> };
 
   constructor(options: { pool: pg.Pool; schemaSql: string; maxInFlight?: number; maxBatch?: number }) {
     this.#pool = options.pool;
-    this.#maxInFlight = options.maxInFlight ?? 2;
-    this.#maxBatch = options.maxBatch ?? 100;
-    const direction = (backwards: boolean): Direction => {
+    const direction = (backwards: boolean): BatchQueue<Pending> => {
       const [cmp, order] = backwards ? ['<=', 'DESC'] : ['>=', 'ASC'];
       const single = `SELECT ${EVENT_COLUMNS} FROM ${options.schemaSql}.events
         WHERE stream = $1 AND revision ${cmp} $2 ORDER BY revision ${order} LIMIT $3`;
@@ -58,12 +54,16 @@ export class StreamReadBatcher {
         CROSS JOIN LATERAL (SELECT ${EVENT_COLUMNS} FROM ${options.schemaSql}.events
           WHERE stream = r.read_stream AND revision ${cmp} r.read_bound ORDER BY revision ${order} LIMIT r.read_limit) e
         ORDER BY r.n, e.revision ${order}`;
-      return {
+      const statements: Statements = {
         single: { name: statementName(single), text: single },
         batch: { name: statementName(batch), text: batch },
-        queue: [],
-        inFlight: 0,
       };
+      return new BatchQueue<Pending>({
+        maxInFlight: options.maxInFlight ?? 2,
+        maxBatch: options.maxBatch ?? 100,
+        send: (reads) =>
+          reads.length === 1 ? this.#readOne(statements, reads[0]!) : this.#readMany(statements, reads),
+      });
     };
     this.#directions = { forwards: direction(false), backwards: direction(true) };
   }
@@ -72,28 +72,14 @@ export class StreamReadBatcher {
   read(read: StreamRead, backwards: boolean): Promise<RecordedEvent[]> {
     // PostgreSQL text holds no NUL: no stream has such a name, and the batch could not carry it.
     if (read.stream.includes('\u0000')) return Promise.resolve([]);
-    const direction = backwards ? this.#directions.backwards : this.#directions.forwards;
-    return new Promise((resolve, reject) => {
-      direction.queue.push({ ...read, resolve, reject });
-      this.#send(direction);
-    });
+    const reads = backwards ? this.#directions.backwards : this.#directions.forwards;
+    return new Promise((resolve, reject) => reads.push({ ...read, resolve, reject }));
   }
 
-  #send(direction: Direction): void {
-    if (direction.inFlight >= this.#maxInFlight || direction.queue.length === 0) return;
-    const reads = direction.queue.splice(0, this.#maxBatch);
-    direction.inFlight++;
-    const sent = reads.length === 1 ? this.#readOne(direction, reads[0]!) : this.#readMany(direction, reads);
-    void sent.finally(() => {
-      direction.inFlight--;
-      this.#send(direction);
-    });
-  }
-
-  async #readOne(direction: Direction, read: Pending): Promise<void> {
+  async #readOne(statements: Statements, read: Pending): Promise<void> {
     try {
       const { rows } = await this.#pool.query<EventRow>({
-        ...direction.single,
+        ...statements.single,
         values: [read.stream, read.bound, read.limit],
         types: EVENT_ROW_TYPES,
       });
@@ -103,17 +89,17 @@ export class StreamReadBatcher {
     }
   }
 
-  async #readMany(direction: Direction, reads: Pending[]): Promise<void> {
+  async #readMany(statements: Statements, reads: Pending[]): Promise<void> {
     let rows: Array<EventRow & { n: number }>;
     try {
       ({ rows } = await this.#pool.query<EventRow & { n: number }>({
-        ...direction.batch,
+        ...statements.batch,
         values: [reads.map((r) => r.stream), reads.map((r) => r.bound), reads.map((r) => r.limit)],
         types: EVENT_ROW_TYPES,
       }));
     } catch (err) {
       if (isConnectionError(err)) for (const read of reads) read.reject(err);
-      else await Promise.all(reads.map((read) => this.#readOne(direction, read)));
+      else await Promise.all(reads.map((read) => this.#readOne(statements, read)));
       return;
     }
     const events: RecordedEvent[][] = reads.map(() => []);
