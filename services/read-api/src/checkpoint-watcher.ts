@@ -1,4 +1,4 @@
-import { createBackoff } from '@publisher/coordination';
+import { type ListenSession, openListenSession } from '@publisher/coordination';
 import { comparePositions } from '@publisher/event-store';
 import {
   CHECKPOINT_CHANNEL,
@@ -10,7 +10,6 @@ import {
   readCheckpoint,
 } from '@publisher/read-model';
 import type { Kysely } from 'kysely';
-import pg from 'pg';
 
 export type WaitOutcome = 'reached' | 'timeout' | 'stopped';
 
@@ -62,7 +61,7 @@ export class CheckpointWatcher {
   #stop: ProjectionStop | null = null;
   #updatedAt: string | null = null;
   #waiters = new Set<Waiter>();
-  #listen: pg.Client | null = null;
+  #listen: ListenSession | null = null;
   #pollTimer: NodeJS.Timeout | null = null;
   #closed = false;
   #refreshing: Promise<void> | null = null;
@@ -71,8 +70,6 @@ export class CheckpointWatcher {
   /** Up to here, every change was told to the listeners (with its accounts when known). */
   #announced: string | null = null;
   #unannouncedTimer: NodeJS.Timeout | null = null;
-  /** Jittered, so the instances a database restart disconnected together do not reconnect in lockstep. */
-  readonly #reconnect = createBackoff({ firstMs: 100, maxMs: 5000, jitter: 'full' });
 
   constructor(options: CheckpointWatcherOptions) {
     this.#o = options;
@@ -82,7 +79,7 @@ export class CheckpointWatcher {
   /** Reads the checkpoint once and starts listening and polling. */
   async start(): Promise<void> {
     await this.refresh().catch((err) => this.#o.logger.warn({ err }, 'checkpoint not readable yet'));
-    if (this.#o.connectionString) void this.#connect();
+    if (this.#o.connectionString) this.#connect(this.#o.connectionString);
     this.#schedulePoll();
   }
 
@@ -172,9 +169,8 @@ export class CheckpointWatcher {
     if (this.#pollTimer) clearTimeout(this.#pollTimer);
     if (this.#unannouncedTimer) clearTimeout(this.#unannouncedTimer);
     for (const w of [...this.#waiters]) w.resolve('timeout');
-    const client = this.#listen;
+    await this.#listen?.close();
     this.#listen = null;
-    await client?.end().catch(() => {});
     await this.#refreshing?.catch(() => {});
   }
 
@@ -209,7 +205,7 @@ export class CheckpointWatcher {
   }
 
   #expectNotice(position: string | null): void {
-    if (this.#listen === null) {
+    if (!this.#listen?.listening) {
       this.#announce(position, null);
       return;
     }
@@ -236,47 +232,32 @@ export class CheckpointWatcher {
     this.#pollTimer.unref();
   }
 
-  async #connect(): Promise<void> {
-    if (this.#closed || !this.#o.connectionString) return;
-    const client = new pg.Client({
-      connectionString: this.#o.connectionString,
-      application_name: 'publisher-read-api-listen',
-      keepAlive: true,
-    });
-    const lost = (err?: unknown) => {
-      if (this.#listen !== client) return;
-      this.#listen = null;
-      client.end().catch(() => {});
-      if (this.#closed) return;
-      const retryMs = this.#reconnect.next();
-      this.#o.logger.warn({ err, retry_in_ms: Math.round(retryMs) }, 'checkpoint LISTEN session lost; polling');
-      setTimeout(() => void this.#connect(), retryMs).unref();
-    };
-    this.#listen = client;
-    client.on('error', lost);
-    client.on('end', () => lost(new Error('LISTEN session ended')));
-    client.on('notification', (msg) => {
-      if (msg.channel !== CHECKPOINT_CHANNEL || !msg.payload) return;
-      try {
-        const notice = JSON.parse(msg.payload) as CheckpointNotice;
-        if (notice.schema === READ_MODEL_SCHEMA && notice.name === this.#projection) {
-          const accounts = Array.isArray(notice.accounts) ? notice.accounts.filter(Number.isInteger) : null;
-          this.#advance(notice.position, accounts);
+  #connect(connectionString: string): void {
+    this.#listen = openListenSession({
+      client: { connectionString, application_name: 'publisher-read-api-listen', keepAlive: true },
+      channel: CHECKPOINT_CHANNEL,
+      onNotification: (payload) => {
+        try {
+          const notice = JSON.parse(payload) as CheckpointNotice;
+          if (notice.schema === READ_MODEL_SCHEMA && notice.name === this.#projection) {
+            const accounts = Array.isArray(notice.accounts) ? notice.accounts.filter(Number.isInteger) : null;
+            this.#advance(notice.position, accounts);
+          }
+        } catch {
+          // Not ours; polling covers it.
         }
-      } catch {
-        // Not ours; polling covers it.
-      }
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHECKPOINT_CHANNEL}`);
-      this.#reconnect.reset();
+      },
       // Notifications sent before LISTEN (or while a previous session was down) are lost: look
       // once, and tell listeners that anything up to there may have changed.
-      await this.refresh().catch(() => {});
-      if (this.#listen === client) this.#announce(this.#position, null);
-    } catch (err) {
-      lost(err);
-    }
+      onListening: () => {
+        void this.refresh()
+          .catch(() => {})
+          .then(() => {
+            if (this.#listen?.listening) this.#announce(this.#position, null);
+          });
+      },
+      onLost: (err, retryInMs) =>
+        this.#o.logger.warn({ err, retry_in_ms: Math.round(retryInMs) }, 'checkpoint LISTEN session lost; polling'),
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { createBackoff, sleep } from '@publisher/coordination';
+import { type ListenSession, openListenSession, sleep } from '@publisher/coordination';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { quoteIdent } from './migrate.ts';
@@ -32,12 +32,8 @@ export interface NotifierOptions {
 export class ChangeNotifier {
   readonly #opts: NotifierOptions;
   readonly #listeners = new Set<WakeListener>();
-  #client: pg.Client | null = null;
+  #session: ListenSession | null = null;
   #sender: pg.Client | null = null;
-  #listening = false;
-  #reconnectTimer: NodeJS.Timeout | null = null;
-  /** Jittered, so the processes a database restart disconnected do not reconnect in lockstep. */
-  readonly #reconnect = createBackoff({ firstMs: 100, maxMs: 5000, jitter: 'full' });
   #pendingXid: bigint | null = null;
   #sending: Promise<void> | null = null;
   #closed = false;
@@ -48,7 +44,7 @@ export class ChangeNotifier {
 
   /** True while the LISTEN connection is up (subscribers then rely less on polling). */
   get listening(): boolean {
-    return this.#listening;
+    return this.#session?.listening ?? false;
   }
 
   /** Announces a committed append: wakes local subscribers now and others through NOTIFY. */
@@ -108,7 +104,20 @@ export class ChangeNotifier {
   /** Registers a wake-up listener; the LISTEN connection runs while at least one is registered. */
   subscribe(listener: WakeListener): () => void {
     this.#listeners.add(listener);
-    if (!this.#client && !this.#reconnectTimer && !this.#closed) void this.#connect();
+    if (!this.#session && !this.#closed) {
+      this.#session = openListenSession({
+        client: { ...this.#opts.clientConfig, application_name: this.#opts.listenApplicationName },
+        channel: quoteIdent(this.#opts.channel),
+        onNotification: (payload) => this.#emit(/^\d+$/.test(payload) ? BigInt(payload) : null),
+        // Notifications sent while we were not listening are lost: let everyone look once.
+        onListening: () => this.#emit(null),
+        onLost: (err, retryInMs) =>
+          this.#opts.logger?.warn(
+            { err, retry_in_ms: Math.round(retryInMs) },
+            'event store LISTEN connection lost; polling',
+          ),
+      });
+    }
     return () => {
       this.#listeners.delete(listener);
       if (this.#listeners.size === 0) void this.#disconnect();
@@ -119,55 +128,10 @@ export class ChangeNotifier {
     for (const l of this.#listeners) l(xid);
   }
 
-  async #connect(): Promise<void> {
-    const client = new pg.Client({ ...this.#opts.clientConfig, application_name: this.#opts.listenApplicationName });
-    this.#client = client;
-    const lost = (err?: unknown) => {
-      if (this.#client !== client) return;
-      this.#client = null;
-      this.#listening = false;
-      client.removeAllListeners('notification');
-      client.end().catch(() => {});
-      if (this.#closed || this.#listeners.size === 0) return;
-      const delay = this.#reconnect.next();
-      this.#opts.logger?.warn({ err, retry_in_ms: Math.round(delay) }, 'event store LISTEN connection lost; polling');
-      this.#scheduleReconnect(delay);
-    };
-    client.on('error', lost);
-    client.on('end', () => lost(new Error('LISTEN connection ended')));
-    client.on('notification', (msg) => {
-      if (msg.channel !== this.#opts.channel) return;
-      const xid = msg.payload && /^\d+$/.test(msg.payload) ? BigInt(msg.payload) : null;
-      this.#emit(xid);
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${quoteIdent(this.#opts.channel)}`);
-      if (this.#client !== client) return;
-      this.#listening = true;
-      this.#reconnect.reset();
-      // Notifications sent while we were not listening are lost: let everyone look once.
-      this.#emit(null);
-    } catch (err) {
-      lost(err);
-    }
-  }
-
-  #scheduleReconnect(delay: number): void {
-    this.#reconnectTimer = setTimeout(() => {
-      this.#reconnectTimer = null;
-      if (!this.#closed && this.#listeners.size > 0 && !this.#client) void this.#connect();
-    }, delay);
-    this.#reconnectTimer.unref();
-  }
-
   async #disconnect(): Promise<void> {
-    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = null;
-    const client = this.#client;
-    this.#client = null;
-    this.#listening = false;
-    if (client) await client.end().catch(() => {});
+    const session = this.#session;
+    this.#session = null;
+    await session?.close();
   }
 
   async close(): Promise<void> {
