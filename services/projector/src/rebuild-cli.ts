@@ -1,9 +1,8 @@
 /**
  * `pnpm projector:rebuild`: rebuilds the read models from the whole event log while the old ones
  * keep serving, then swaps them in. A progress bar on a terminal, a log line every few seconds
- * otherwise. Settings: DATABASE_URL, EVENT_STORE, EVENTSTORE_URL, LOG_LEVEL, PROJECTOR_REBUILD_BATCH_SIZE
- * (default 5000), PROJECTOR_REBUILD_MAX_TRANSACTION_MS (default 100; 0: no bound, and the replay then runs on
- * PROJECTOR_REBUILD_THREADS threads, default the cores up to 4), PROJECTOR_REBUILD_MAX_ROWS.
+ * otherwise. Settings: the projector's store and logging variables and `REBUILD_VARIABLES` below (the
+ * README's Configuration table lists them with their defaults).
  */
 import { fileURLToPath } from 'node:url';
 import { openEventStore } from '@publisher/event-store';
