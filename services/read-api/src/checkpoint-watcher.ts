@@ -1,8 +1,7 @@
 import { type ListenSession, openListenSession } from '@publisher/coordination';
-import { comparePositions } from '@publisher/event-store';
+import { comparePositions, POSITION_PATTERN } from '@publisher/event-store';
 import {
   CHECKPOINT_CHANNEL,
-  type CheckpointNotice,
   type ProjectionStop,
   READ_MODEL_SCHEMA,
   READ_MODELS_PROJECTION,
@@ -10,6 +9,20 @@ import {
   readCheckpoint,
 } from '@publisher/read-model';
 import type { Kysely } from 'kysely';
+import { Type } from 'typebox';
+import { Compile } from 'typebox/compile';
+
+/**
+ * A `CheckpointNotice` as it arrives: anyone who may connect can NOTIFY the channel, and a position
+ * taken on trust would release read-your-writes waiters before their writes are projected.
+ */
+const NoticePayload = Type.Object({
+  schema: Type.String(),
+  name: Type.String(),
+  position: Type.Union([Type.String({ pattern: POSITION_PATTERN }), Type.Null()]),
+  accounts: Type.Optional(Type.Array(Type.Integer())),
+});
+const noticePayload = Compile(NoticePayload);
 
 export type WaitOutcome = 'reached' | 'timeout' | 'stopped';
 
@@ -237,14 +250,19 @@ export class CheckpointWatcher {
       client: { connectionString, application_name: 'publisher-read-api-listen', keepAlive: true },
       channel: CHECKPOINT_CHANNEL,
       onNotification: (payload) => {
+        let notice: unknown;
         try {
-          const notice = JSON.parse(payload) as CheckpointNotice;
-          if (notice.schema === READ_MODEL_SCHEMA && notice.name === this.#projection) {
-            const accounts = Array.isArray(notice.accounts) ? notice.accounts.filter(Number.isInteger) : null;
-            this.#advance(notice.position, accounts);
-          }
+          notice = JSON.parse(payload);
         } catch {
-          // Not ours; polling covers it.
+          notice = undefined;
+        }
+        if (!noticePayload.Check(notice)) {
+          // Not the projector's; polling stays the truth.
+          this.#o.logger.warn({ payload: payload.slice(0, 200) }, 'checkpoint notice ignored: not a notice');
+          return;
+        }
+        if (notice.schema === READ_MODEL_SCHEMA && notice.name === this.#projection) {
+          this.#advance(notice.position, notice.accounts ?? null);
         }
       },
       // Notifications sent before LISTEN (or while a previous session was down) are lost: look

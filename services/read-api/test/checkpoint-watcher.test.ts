@@ -56,3 +56,54 @@ t.test('a refresh called after a commit sees it, though a read from before the c
   await late;
   t.equal(watcher.position, after, 'the later caller waited for a read of its own');
 });
+
+t.test('a notice wakes waiters at once; a payload that is not a notice moves nothing', async (t) => {
+  const at = '0000000000000003-0000000000000001';
+  t.ok(await compareAndSetCheckpoint(rm.db, 'read_models', '0000000000000002-0000000000000001', at));
+  const warned: string[] = [];
+  const watcher = new CheckpointWatcher({
+    db: rm.db,
+    connectionString: database.url,
+    logger: { warn: (_obj, msg) => warned.push(msg), debug: () => {} },
+    // Polling slower than the test: only a notice can move the watcher in time.
+    busyPollMs: 60_000,
+    idlePollMs: 60_000,
+  });
+  t.teardown(() => watcher.close());
+  const changes: Array<readonly number[] | null> = [];
+  watcher.onChange((_position, accounts) => changes.push(accounts));
+  await watcher.start();
+  const notify = (payload: string) => rm.pool.query(`SELECT pg_notify('read_model_checkpoint', $1)`, [payload]);
+  // LISTEN is in place once a probe is heard (and refused).
+  const until = Date.now() + 10_000;
+  while (warned.length === 0 && Date.now() < until) {
+    await notify('probe');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(watcher.position, at);
+  warned.length = 0;
+  changes.length = 0;
+
+  const far = 'ffffffffffffffff-ffffffffffffffff';
+  const waiting = watcher.waitFor('0000000000000004-0000000000000001', 1_000);
+  for (const bad of [
+    'not json',
+    JSON.stringify({ schema: 'read_model', name: 'read_models', position: 'zzzz' }),
+    JSON.stringify({ schema: 'read_model', name: 'read_models', position: far, accounts: ['7'] }),
+    JSON.stringify({ schema: 'read_model', name: 'read_models' }),
+  ]) {
+    await notify(bad);
+  }
+  const next = '0000000000000004-0000000000000001';
+  await notify(JSON.stringify({ schema: 'read_model', name: 'read_models', position: next, accounts: [7] }));
+  t.equal(await waiting, 'reached', 'the real notice released the waiter');
+  t.equal(watcher.position, next, 'no malformed position was taken');
+  // (A LISTEN session that has just started also tells listeners "anything may have changed": null.)
+  t.same(
+    changes.filter((accounts) => accounts !== null),
+    [[7]],
+    'listeners heard the notice, with its accounts',
+  );
+  t.equal(warned.filter((m) => m.includes('not a notice')).length, 4, 'each malformed payload is logged');
+});
