@@ -213,3 +213,13 @@ t.test('the start-up line: variables set to other than their default, secrets an
     'a default written another way is not a change',
   );
 });
+
+t.test('the relay and the worker declare the Kafka topic settings alike, each with its own client id', async (t) => {
+  const env = { DATABASE_URL, KAFKA_BROKERS };
+  t.equal(loadRelayConfig(env).clientId, 'publisher-kafka-relay');
+  t.equal(loadWorkerConfig(env).clientId, 'publisher-publishing-worker');
+  for (const name of ['KAFKA_TOPIC_PREFIX', 'KAFKA_TOPIC_PARTITIONS', 'KAFKA_TOPIC_REPLICATION_FACTOR'] as const) {
+    t.equal(RELAY_VARIABLES[name].accepts, WORKER_VARIABLES[name].accepts, name);
+    t.same(RELAY_VARIABLES[name].fallback, WORKER_VARIABLES[name].fallback, name);
+  }
+});

@@ -126,6 +126,24 @@ export function databaseTimeoutVariables(defaults: DatabaseTimeoutDefaults) {
 export type DatabaseTimeoutDefaults = Pick<DatabaseTimeouts, 'connectTimeoutMs' | 'statementTimeoutMs'> &
   Partial<Pick<DatabaseTimeouts, 'queryTimeoutMs'>>;
 
+/**
+ * The Kafka client id and topic settings of the services that create topics (relay, worker); each
+ * service gives its own defaults (the client ids differ).
+ */
+export function kafkaVariables(defaults: {
+  clientId: string;
+  topicPrefix: string;
+  topicPartitions: number;
+  replicationFactor: number;
+}) {
+  return {
+    KAFKA_CLIENT_ID: envVar.string(defaults.clientId),
+    KAFKA_TOPIC_PREFIX: envVar.string(defaults.topicPrefix),
+    KAFKA_TOPIC_PARTITIONS: envVar.integer(defaults.topicPartitions, 1, 10_000),
+    KAFKA_TOPIC_REPLICATION_FACTOR: envVar.integer(defaults.replicationFactor, -1, 100),
+  };
+}
+
 /** The variables of the HTTP platform every API reads (README "Configuration" has their meaning). */
 export const PLATFORM_VARIABLES = {
   NODE_ENV: envVar.string('development'),

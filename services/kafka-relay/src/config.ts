@@ -2,9 +2,11 @@ import type { EventStore, EventStoreSelection } from '@publisher/event-store';
 import {
   databaseTimeoutVariables,
   EVENT_STORE_VARIABLES,
+  kafkaVariables,
   LOG_LEVEL,
   loadDatabaseTimeouts,
   loadEventStoreSelection,
+  PLATFORM_VARIABLES,
 } from '@publisher/platform/config';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
@@ -89,16 +91,13 @@ export const relayDefaults: Omit<RelayConfig, 'databaseUrl' | 'brokers'> = {
 
 /** The relay's variables (README "Configuration" has their meaning). */
 export const RELAY_VARIABLES = {
-  DATABASE_URL: envVar.url(null, ['postgres:', 'postgresql:']),
+  DATABASE_URL: PLATFORM_VARIABLES.DATABASE_URL,
   KAFKA_BROKERS: envVar.list(),
   ...EVENT_STORE_VARIABLES,
   RELAY_NAME: envVar.string(relayDefaults.name),
   RELAY_BATCH_SIZE: envVar.integer(relayDefaults.batchSize, 1, 20_000),
   RELAY_MAX_REQUEST_BYTES: envVar.integer(relayDefaults.maxRequestBytes, 10_000, 100_000_000),
-  KAFKA_TOPIC_PARTITIONS: envVar.integer(relayDefaults.topicPartitions, 1, 10_000),
-  KAFKA_TOPIC_PREFIX: envVar.string(relayDefaults.topicPrefix),
-  KAFKA_TOPIC_REPLICATION_FACTOR: envVar.integer(relayDefaults.replicationFactor, -1, 100),
-  KAFKA_CLIENT_ID: envVar.string(relayDefaults.clientId),
+  ...kafkaVariables(relayDefaults),
   RELAY_FAST_RECORD_ENCODER: envVar.boolean(relayDefaults.fastRecordEncoder),
   RELAY_MAX_BACKOFF_MS: envVar.integer(relayDefaults.maxBackoffMs, 100, 600_000),
   RELAY_LOCK_RETRY_MS: envVar.integer(relayDefaults.lockRetryMs, 10, 600_000),

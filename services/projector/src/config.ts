@@ -7,6 +7,7 @@ import {
   type LogLevel,
   loadDatabaseTimeouts,
   loadEventStoreSelection,
+  PLATFORM_VARIABLES,
 } from '@publisher/platform/config';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
@@ -47,7 +48,7 @@ export interface ProjectorConfig {
  * longer than the APIs': a rebuild's 5000-event batch must fit in a statement.
  */
 export const PROJECTOR_VARIABLES = {
-  DATABASE_URL: envVar.url(null, ['postgres:', 'postgresql:']),
+  DATABASE_URL: PLATFORM_VARIABLES.DATABASE_URL,
   ...EVENT_STORE_VARIABLES,
   LOG_LEVEL,
   ...STATUS_VARIABLES,

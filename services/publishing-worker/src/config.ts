@@ -5,6 +5,7 @@ import {
   destinationPolicyFromEnv,
 } from '@publisher/destination-policy';
 import { JWT_POLICY_VARIABLES, type JwtPolicy, LOG_LEVEL, loadJwtPolicy, resolveJwtSecret } from '@publisher/platform';
+import { kafkaVariables, PLATFORM_VARIABLES } from '@publisher/platform/config';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
 import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
@@ -103,17 +104,14 @@ export function workerTopics(config: Pick<WorkerConfig, 'topicPrefix'>): { sourc
 /** The worker's variables (README "Configuration" has their meaning). */
 export const WORKER_VARIABLES = {
   KAFKA_BROKERS: envVar.list(),
-  DATABASE_URL: envVar.url(null, ['postgres:', 'postgresql:']),
+  DATABASE_URL: PLATFORM_VARIABLES.DATABASE_URL,
   COMMAND_API_PORT: envVar.integer(3000, 1, 65535),
   COMMAND_API_URL: envVar.url(null, ['http:', 'https:']),
   ...JWT_POLICY_VARIABLES,
-  JWT_SECRET: envVar.string(null, { secret: true }),
-  NODE_ENV: envVar.string('development'),
+  JWT_SECRET: PLATFORM_VARIABLES.JWT_SECRET,
+  NODE_ENV: PLATFORM_VARIABLES.NODE_ENV,
   WORKER_GROUP_ID: envVar.string(workerDefaults.groupId),
-  KAFKA_CLIENT_ID: envVar.string(workerDefaults.clientId),
-  KAFKA_TOPIC_PREFIX: envVar.string(workerDefaults.topicPrefix),
-  KAFKA_TOPIC_PARTITIONS: envVar.integer(workerDefaults.topicPartitions, 1, 10_000),
-  KAFKA_TOPIC_REPLICATION_FACTOR: envVar.integer(workerDefaults.replicationFactor, -1, 100),
+  ...kafkaVariables(workerDefaults),
   WORKER_FROM_BEGINNING: envVar.boolean(workerDefaults.fromBeginning),
   WORKER_CONCURRENCY: envVar.integer(workerDefaults.concurrency, 1, 1000),
   WORKER_TENANT_CONCURRENCY: envVar.integer(workerDefaults.tenantConcurrency, 1, 1000),
