@@ -214,6 +214,24 @@ t.test('the start-up line: variables set to other than their default, secrets an
   );
 });
 
+t.test(
+  'SHUTDOWN_GRACE_MS bounds the stop of the relay, the projector and the worker as it does the APIs’',
+  async (t) => {
+    const env = { DATABASE_URL, KAFKA_BROKERS };
+    t.equal(loadRelayConfig(env).shutdownGraceMs, 10_000, 'relay default');
+    t.equal(loadProjectorConfig(env).shutdownGraceMs, 10_000, 'projector default');
+    t.equal(loadWorkerConfig(env).shutdownGraceMs, 15_000, 'worker default: above its own drain bound');
+    const set = { ...env, SHUTDOWN_GRACE_MS: '2500' };
+    t.equal(loadRelayConfig(set).shutdownGraceMs, 2500, 'relay');
+    t.equal(loadProjectorConfig(set).shutdownGraceMs, 2500, 'projector');
+    t.equal(loadWorkerConfig(set).shutdownGraceMs, 2500, 'worker');
+    const api = (COMMAND_API_VARIABLES as EnvSpec).SHUTDOWN_GRACE_MS;
+    for (const variables of [RELAY_VARIABLES, PROJECTOR_VARIABLES, WORKER_VARIABLES]) {
+      t.equal(variables.SHUTDOWN_GRACE_MS.accepts, api?.accepts, 'the APIs’ kind and range');
+    }
+  },
+);
+
 t.test('the relay and the worker declare the Kafka topic settings alike, each with its own client id', async (t) => {
   const env = { DATABASE_URL, KAFKA_BROKERS };
   t.equal(loadRelayConfig(env).clientId, 'publisher-kafka-relay');

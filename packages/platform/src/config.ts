@@ -127,6 +127,14 @@ export type DatabaseTimeoutDefaults = Pick<DatabaseTimeouts, 'connectTimeoutMs' 
   Partial<Pick<DatabaseTimeouts, 'queryTimeoutMs'>>;
 
 /**
+ * SHUTDOWN_GRACE_MS: how long a stop (SIGTERM) may take before the process exits anyway; every
+ * service reads it with this declaration, each with its own default.
+ */
+export function shutdownGraceVariable(fallbackMs = 10_000) {
+  return envVar.integer(fallbackMs, 0, 600_000);
+}
+
+/**
  * The Kafka client id and topic settings of the services that create topics (relay, worker); each
  * service gives its own defaults (the client ids differ).
  */
@@ -154,7 +162,7 @@ export const PLATFORM_VARIABLES = {
   RATE_LIMIT_MAX: envVar.integer(1200, 1, Number.MAX_SAFE_INTEGER),
   RATE_LIMIT_WINDOW_MS: envVar.integer(60_000, 1, 24 * 3600_000),
   RATE_LIMIT_SHARED: envVar.boolean(true),
-  SHUTDOWN_GRACE_MS: envVar.integer(10_000, 0, 600_000),
+  SHUTDOWN_GRACE_MS: shutdownGraceVariable(),
   ...databaseTimeoutVariables({ connectTimeoutMs: 3000, statementTimeoutMs: 5000 }),
   ...JWT_VARIABLES,
 };

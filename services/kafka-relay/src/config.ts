@@ -7,6 +7,7 @@ import {
   loadDatabaseTimeouts,
   loadEventStoreSelection,
   PLATFORM_VARIABLES,
+  shutdownGraceVariable,
 } from '@publisher/platform/config';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
@@ -49,6 +50,8 @@ export interface RelayConfig {
   maxBackoffMs: number;
   /** How often a standby relay tries to take the lock of the active one. */
   lockRetryMs: number;
+  /** How long a stop (SIGINT/SIGTERM) may take before the process exits anyway. */
+  shutdownGraceMs: number;
   /**
    * Bounds of every PostgreSQL call (checkpoint pool, lock session, event-store pool): a query
    * without an answer after `queryTimeoutMs` (a hung server or network) fails, its connection is
@@ -81,6 +84,7 @@ export const relayDefaults: Omit<RelayConfig, 'databaseUrl' | 'brokers'> = {
   fastRecordEncoder: true,
   maxBackoffMs: 10_000,
   lockRetryMs: 2000,
+  shutdownGraceMs: 10_000,
   database: { connectTimeoutMs: 5000, statementTimeoutMs: 30_000, queryTimeoutMs: 35_000 },
   host: '127.0.0.1',
   statusToken: null,
@@ -101,6 +105,7 @@ export const RELAY_VARIABLES = {
   RELAY_FAST_RECORD_ENCODER: envVar.boolean(relayDefaults.fastRecordEncoder),
   RELAY_MAX_BACKOFF_MS: envVar.integer(relayDefaults.maxBackoffMs, 100, 600_000),
   RELAY_LOCK_RETRY_MS: envVar.integer(relayDefaults.lockRetryMs, 10, 600_000),
+  SHUTDOWN_GRACE_MS: shutdownGraceVariable(relayDefaults.shutdownGraceMs),
   ...databaseTimeoutVariables(relayDefaults.database),
   ...STATUS_VARIABLES,
   KAFKA_RELAY_PORT: envVar.port(DEFAULT_RELAY_PORT),
@@ -134,6 +139,7 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
     fastRecordEncoder: v.RELAY_FAST_RECORD_ENCODER,
     maxBackoffMs: v.RELAY_MAX_BACKOFF_MS,
     lockRetryMs: v.RELAY_LOCK_RETRY_MS,
+    shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     database: loadDatabaseTimeouts(env, relayDefaults.database),
     host: status.host,
     statusToken: status.token,

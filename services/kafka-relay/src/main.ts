@@ -7,9 +7,6 @@ import pino from 'pino';
 import { loadRelayConfig, RELAY_VARIABLES } from './config.ts';
 import { type RelayHandle, start } from './relay.ts';
 
-/** How long a stop may take before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
-
 /**
  * Runs the relay from the environment (see README) until SIGINT/SIGTERM.
  * @example
@@ -24,7 +21,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<RelayH
     ? startTracing({ service: 'publisher-kafka-relay', endpoint: config.telemetry.otlpEndpoint, asyncContext: false })
     : null;
   const relay = await start({ ...config, logger });
-  closeOnSignal(logger, SHUTDOWN_GRACE_MS, async () => {
+  closeOnSignal(logger, config.shutdownGraceMs, async () => {
     await relay.close();
     await tracing?.shutdown().catch(() => {});
   });

@@ -8,6 +8,7 @@ import {
   loadDatabaseTimeouts,
   loadEventStoreSelection,
   PLATFORM_VARIABLES,
+  shutdownGraceVariable,
 } from '@publisher/platform/config';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
@@ -37,6 +38,8 @@ export interface ProjectorConfig {
   pollIntervalMs: number;
   /** How often a standby instance tries to take over. */
   standbyRetryMs: number;
+  /** How long a stop (SIGINT/SIGTERM) may take before the process exits anyway. */
+  shutdownGraceMs: number;
   /** Bounds of every PostgreSQL call (its session, the event store's pool). */
   database: DatabaseTimeouts;
   /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED, OTEL_EXPORTER_OTLP_ENDPOINT. */
@@ -56,6 +59,7 @@ export const PROJECTOR_VARIABLES = {
   PROJECTOR_BATCH_SIZE: envVar.integer(500, 1, 10_000),
   PROJECTOR_POLL_INTERVAL_MS: envVar.integer(50, 5, 60_000),
   PROJECTOR_STANDBY_RETRY_MS: envVar.integer(1000, 10, 60_000),
+  SHUTDOWN_GRACE_MS: shutdownGraceVariable(10_000),
   ...databaseTimeoutVariables(DATABASE_TIMEOUTS),
   ...TELEMETRY_VARIABLES,
 };
@@ -80,6 +84,7 @@ export function loadProjectorConfig(env: NodeJS.ProcessEnv = process.env): Proje
     batchSize: v.PROJECTOR_BATCH_SIZE,
     pollIntervalMs: v.PROJECTOR_POLL_INTERVAL_MS,
     standbyRetryMs: v.PROJECTOR_STANDBY_RETRY_MS,
+    shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     database: loadDatabaseTimeouts(env, DATABASE_TIMEOUTS),
     telemetry: loadTelemetryConfig(env),
   };

@@ -21,9 +21,6 @@ export interface RunningProjector {
   close(): Promise<void>;
 }
 
-/** How long a stop may take before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
-
 /**
  * The projector's options for a PostgreSQL event store (EVENT_STORE=postgres).
  * @example
@@ -131,7 +128,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     : null;
   const running = await start(config, { logger });
   logger.info({ status_url: running.statusUrl }, 'projector started');
-  closeOnSignal(logger, SHUTDOWN_GRACE_MS, async () => {
+  closeOnSignal(logger, config.shutdownGraceMs, async () => {
     await running.close();
     await tracing?.shutdown().catch(() => {});
   });

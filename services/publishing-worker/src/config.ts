@@ -5,7 +5,7 @@ import {
   destinationPolicyFromEnv,
 } from '@publisher/destination-policy';
 import { JWT_POLICY_VARIABLES, type JwtPolicy, LOG_LEVEL, loadJwtPolicy, resolveJwtSecret } from '@publisher/platform';
-import { kafkaVariables, PLATFORM_VARIABLES } from '@publisher/platform/config';
+import { kafkaVariables, PLATFORM_VARIABLES, shutdownGraceVariable } from '@publisher/platform/config';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
 import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
@@ -56,6 +56,11 @@ export interface WorkerConfig {
   claimHoldLimitMs: number;
   /** Event ids remembered for deduplication. */
   dedupeCapacity: number;
+  /**
+   * How long a stop (SIGINT/SIGTERM) may take before the process exits anyway: by default above the
+   * worker's own 10 s bound for draining in-flight messages.
+   */
+  shutdownGraceMs: number;
   /** Interface of /health and /metrics (STATUS_HOST, default 127.0.0.1; a non-loopback one needs STATUS_TOKEN). */
   host: string;
   /** Bearer token /metrics requires (STATUS_TOKEN); null: none. /health never needs it. */
@@ -89,6 +94,7 @@ export const workerDefaults: Omit<WorkerConfig, 'brokers' | 'commandApiUrl' | 'j
   outcomeRetryBudgetMs: 120_000,
   claimHoldLimitMs: 900_000,
   dedupeCapacity: 100_000,
+  shutdownGraceMs: 15_000,
   host: '127.0.0.1',
   port: DEFAULT_WORKER_PORT,
   logLevel: 'info',
@@ -122,6 +128,7 @@ export const WORKER_VARIABLES = {
   COMMAND_RETRY_BUDGET_MS: envVar.integer(workerDefaults.commandRetryBudgetMs, 0, 3_600_000),
   OUTCOME_RETRY_BUDGET_MS: envVar.integer(workerDefaults.outcomeRetryBudgetMs, 0, 24 * 3_600_000),
   CLAIM_HOLD_LIMIT_MS: envVar.integer(workerDefaults.claimHoldLimitMs, 0, 7 * 24 * 3_600_000),
+  SHUTDOWN_GRACE_MS: shutdownGraceVariable(workerDefaults.shutdownGraceMs),
   ...DESTINATION_POLICY_VARIABLES,
   ...WORDPRESS_VARIABLES,
   ...STATUS_VARIABLES,
@@ -179,6 +186,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
     claimHoldLimitMs: v.CLAIM_HOLD_LIMIT_MS,
     outcomeRetryBudgetMs: v.OUTCOME_RETRY_BUDGET_MS,
     dedupeCapacity: v.WORKER_DEDUPE_CAPACITY,
+    shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     host: status.host,
     statusToken: status.token,
     port: v.PUBLISHING_WORKER_PORT,

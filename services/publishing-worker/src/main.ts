@@ -7,9 +7,6 @@ import pino from 'pino';
 import { loadWorkerConfig, WORKER_VARIABLES } from './config.ts';
 import { start, type WorkerHandle } from './worker.ts';
 
-/** How long a stop may take before the process exits anyway: above the worker's own 10 s bound for draining in-flight messages. */
-const SHUTDOWN_GRACE_MS = 15_000;
-
 /**
  * Runs the worker from the environment (see README) until SIGINT/SIGTERM.
  * @example
@@ -25,7 +22,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<Worker
     ? startTracing({ service: 'publisher-publishing-worker', endpoint: config.telemetry.otlpEndpoint })
     : null;
   const worker = await start({ ...config, logger });
-  closeOnSignal(logger, SHUTDOWN_GRACE_MS, async () => {
+  closeOnSignal(logger, config.shutdownGraceMs, async () => {
     await worker.close();
     await tracing?.shutdown().catch(() => {});
   });
