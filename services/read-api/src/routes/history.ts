@@ -56,6 +56,7 @@ function entryDocument<Representation>(
   shared: boolean,
 ): JsonDocument<Entry<Representation>> {
   if (!shared) return new JsonDocument(JSON.stringify(entry(step)));
+  // One map for every representation: an event's document was built by `entry` of this very step type.
   let document = entryDocuments.get(step.event) as JsonDocument<Entry<Representation>> | undefined;
   if (document === undefined) {
     document = new JsonDocument(JSON.stringify(entry(step)));

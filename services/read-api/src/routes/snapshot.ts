@@ -72,8 +72,10 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
       const results = new Array<Awaited<ReturnType<typeof recordAt>>>(refs.length);
       let next = 0;
       const worker = async () => {
-        for (let i = next++; i < refs.length; i = next++)
-          results[i] = await recordAt(refs[i] as AuditRecordRef, scope, until);
+        for (let i = next++; i < refs.length; i = next++) {
+          const ref = refs[i];
+          if (ref !== undefined) results[i] = await recordAt(ref, scope, until);
+        }
       };
       await Promise.all(Array.from({ length: Math.min(STREAM_READS_IN_FLIGHT, refs.length) }, worker));
       const last = refs.at(-1);
