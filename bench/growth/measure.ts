@@ -63,7 +63,7 @@ export interface Samples {
 }
 
 /** Calls `one` `rate` times a second for `seconds`, without waiting for answers, then waits for them all. */
-export async function atRate(rate: number, seconds: number, one: () => Promise<void>): Promise<void> {
+async function atRate(rate: number, seconds: number, one: () => Promise<void>): Promise<void> {
   const inflight = new Set<Promise<void>>();
   const total = Math.round(rate * seconds);
   const started = performance.now();

@@ -8,7 +8,7 @@ import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
 import pg from 'pg';
 import { freePort, root, spawnServer } from '../../services/read-api/bench/bench-support.ts';
 
-export interface SampledRecord {
+interface SampledRecord {
   id: string;
   account: number;
 }

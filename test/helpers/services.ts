@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleService, freePort, SERVICE_ENTRIES } from '@publisher/dev-infra';
 
-export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export type ServiceName = 'command-api' | 'read-api' | 'projector' | 'kafka-relay' | 'publishing-worker';
 

@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 
-export interface Delivery {
+interface Delivery {
   record_id: string;
   attempt: number;
   /** The worker's connection closed before it had the answer. */

@@ -101,7 +101,7 @@ key, partitioning or envelope is a new topic. JSON Schema files of every event t
  * The document as data.
  * @example const doc = asyncApiDocument({ version: '0.1.0' });
  */
-export function asyncApiDocument(options: { version: string; contracts?: readonly EventContract[] }): JsonSchema {
+function asyncApiDocument(options: { version: string; contracts?: readonly EventContract[] }): JsonSchema {
   const contracts = options.contracts ?? EVENT_CONTRACTS;
   const channels: Record<string, JsonSchema> = {};
   const operations: Record<string, JsonSchema> = {};

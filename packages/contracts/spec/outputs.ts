@@ -11,7 +11,7 @@ import { jsonSchemaFiles } from './json-schemas.ts';
  * source; these files are outputs, rewritten by `pnpm contracts:generate` and compared by the tests.
  */
 
-export const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_ROOT = path.resolve(PACKAGE_DIR, '../..');
 /** The JSON Schema files (shipped in the package as `@publisher/contracts/schemas/*`). */
 export const SCHEMAS_DIR = path.join(PACKAGE_DIR, 'schemas');

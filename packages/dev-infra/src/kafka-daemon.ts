@@ -82,7 +82,7 @@ export async function stopKafkaDaemon(opts: { dataDir?: string } = {}): Promise<
 }
 
 /** The broker of this data directory when its pid file names a live broker process, else undefined. */
-export async function runningDaemon(dataDir: string): Promise<{ pid: number; brokers: string } | undefined> {
+async function runningDaemon(dataDir: string): Promise<{ pid: number; brokers: string } | undefined> {
   const files = kafkaPaths(dataDir);
   const pid = Number((await readFile(files.pid, 'utf8').catch(() => '')).trim());
   const state = await readKafkaState(dataDir);

@@ -19,7 +19,7 @@ const pom = readFileSync(pomPath, 'utf8');
 export const KAFKA_VERSION = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1] ?? 'unknown';
 
 /** Default jar cache: `<repo>/.cache/kafka`, or KAFKA_CACHE_DIR. */
-export function defaultKafkaCacheDir(): string {
+function defaultKafkaCacheDir(): string {
   return process.env.KAFKA_CACHE_DIR ?? path.join(repoRoot, '.cache', 'kafka');
 }
 

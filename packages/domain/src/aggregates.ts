@@ -19,7 +19,7 @@ import {
 } from './publishing-record/state.ts';
 
 /** The tenant a record belongs to, for life (its create event sets it). */
-export interface RecordTenant {
+interface RecordTenant {
   account_id: number;
   site_id: number;
   sector_id: number | null;

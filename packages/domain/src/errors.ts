@@ -26,7 +26,7 @@ const DOMAIN_ERROR_CODES: ReadonlySet<string> = new Set<DomainErrorCode>([
 ]);
 
 /** Base class of every error the deciders throw. */
-export abstract class DomainError extends Error {
+abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
 }
 

@@ -4,7 +4,7 @@ import { createPostgresEventStore, type PostgresEventStoreOptions } from './post
 
 /** The adapters `EVENT_STORE` can name. */
 export const EVENT_STORE_KINDS = ['postgres', 'esdb'] as const;
-export type EventStoreKind = (typeof EVENT_STORE_KINDS)[number];
+type EventStoreKind = (typeof EVENT_STORE_KINDS)[number];
 
 /**
  * Which store a service opens: `EVENT_STORE` and, for EventStoreDB, `EVENTSTORE_URL` (the services

@@ -44,7 +44,7 @@ declare module 'fastify' {
   }
 }
 
-export interface AuthOptions {
+interface AuthOptions {
   jwt: JwtConfig;
   /** Verified tokens remembered (LRU). Default 10 000; 0 verifies every request. */
   verifiedTokenCacheSize?: number;

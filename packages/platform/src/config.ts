@@ -82,7 +82,7 @@ export const JWT_POLICY_VARIABLES = {
 };
 
 /** The keys tokens are verified with (`loadJwtConfig`, `resolveJwtSecret`). */
-export const JWT_VARIABLES = {
+const JWT_VARIABLES = {
   JWT_SECRET: envVar.string(null, { secret: true }),
   JWT_PUBLIC_KEY: envVar.string(null),
   JWT_PUBLIC_KEY_FILE: envVar.string(null),
@@ -245,7 +245,7 @@ export function pgPoolTimeouts(timeouts: DatabaseTimeouts): {
  * @example
  * const jwt = loadJwtConfig(process.env, { listenHost: '127.0.0.1' });
  */
-export function loadJwtConfig(source: NodeJS.ProcessEnv, options: ResolveJwtSecretOptions = {}): JwtConfig {
+function loadJwtConfig(source: NodeJS.ProcessEnv, options: ResolveJwtSecretOptions = {}): JwtConfig {
   const policy = loadJwtPolicy(source);
   const publicKey = readPublicKey(source);
   if (publicKey && !source.JWT_SECRET) return { secret: null, developmentSecret: false, publicKey, ...policy };

@@ -7,7 +7,7 @@ import { type ErrorCode, HttpError, httpError, isErrorCode, STATUS_BY_CODE } fro
 import { REQUEST_ID_HEADER } from './request-id.ts';
 import { fieldErrors } from './validation.ts';
 
-export interface ErrorHandlerOptions {
+interface ErrorHandlerOptions {
   /** Seconds clients should wait before retrying a 503 (Retry-After). Default 2. */
   retryAfterSeconds?: number;
 }
@@ -164,4 +164,3 @@ const errorHandler: FastifyPluginAsync<ErrorHandlerOptions> = async (fastify, op
 };
 
 export default fp(errorHandler, { name: '@publisher/platform/error-handler', fastify: '5.x' });
-export { errorHandler };

@@ -11,7 +11,7 @@ export interface ReadinessCheck {
   check: () => Promise<unknown>;
 }
 
-export interface HealthOptions {
+interface HealthOptions {
   checks?: ReadinessCheck[];
   /** Each check fails after this long. Default 2000 ms. */
   timeoutMs?: number;

@@ -12,7 +12,7 @@ declare module 'fastify' {
   }
 }
 
-export interface RateLimitOptions {
+interface RateLimitOptions {
   /** Requests allowed per window and key. */
   max: number;
   timeWindowMs: number;

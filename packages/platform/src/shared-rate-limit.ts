@@ -42,7 +42,7 @@ export interface SharedLimiterOptions {
 }
 
 /** One key's lease request: the requests admitted before its first lease, plus the slice wanted. */
-export interface LeaseRequest {
+interface LeaseRequest {
   key: string;
   want: number;
 }
@@ -293,7 +293,7 @@ export class SharedWindowLimiter {
 }
 
 /** Schema of the shared rate limit's table (one row per key, reused window after window). */
-export const RATE_LIMIT_SCHEMA = 'rate_limit';
+const RATE_LIMIT_SCHEMA = 'rate_limit';
 
 /**
  * Creates the table (idempotent; safe from several processes at once).

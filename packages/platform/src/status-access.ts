@@ -16,7 +16,7 @@ export interface StatusAccess {
 }
 
 /** Shortest STATUS_TOKEN accepted. */
-export const MIN_STATUS_TOKEN_LENGTH = 16;
+const MIN_STATUS_TOKEN_LENGTH = 16;
 
 /** The two variables, declared as every service with a status server lists them in its table. */
 export const STATUS_VARIABLES = {

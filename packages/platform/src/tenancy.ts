@@ -41,12 +41,12 @@ export function canReadAnyAccount(principal: Principal): boolean {
 }
 
 /** True when the role may write other accounts' records. */
-export function canWriteAnyAccount(principal: Principal): boolean {
+function canWriteAnyAccount(principal: Principal): boolean {
   return ROLE_PERMISSIONS[principal.role].writeAny;
 }
 
 /** True when the token's `site_ids` (if any) include the site. */
-export function siteAllowed(principal: Principal, siteId: number): boolean {
+function siteAllowed(principal: Principal, siteId: number): boolean {
   return principal.site_ids === null || principal.site_ids.includes(siteId);
 }
 

@@ -13,7 +13,7 @@ const TIMESTAMPTZ_OID = 1184;
  * @example
  * timestamptzToIso('2024-05-01 12:00:00+00') // '2024-05-01T12:00:00.000Z'
  */
-export function timestamptzToIso(value: string): string {
+function timestamptzToIso(value: string): string {
   if (!value.endsWith('+00') || value.length < 22) return new Date(value).toISOString();
   const body = value.slice(0, -3);
   const dot = body.indexOf('.', 19);

@@ -3,7 +3,7 @@ import type { DeploymentRow, PublishingRecordRow, WithDocument } from '../src/in
 
 let clock = Date.parse('2024-05-01T00:00:00.000Z');
 /** Strictly increasing ISO timestamps, one second apart. */
-export const tick = (): string => {
+const tick = (): string => {
   clock += 1000;
   return new Date(clock).toISOString();
 };

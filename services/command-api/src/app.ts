@@ -120,7 +120,7 @@ const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, 
   );
 };
 
-export const commandApi = fp(commandApiPlugin, { name: '@publisher/command-api', fastify: '5.x' });
+const commandApi = fp(commandApiPlugin, { name: '@publisher/command-api', fastify: '5.x' });
 
 /**
  * Builds the command API (not listening) against a given store and pool.

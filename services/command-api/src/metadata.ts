@@ -4,7 +4,7 @@ import { requestTraceparent } from '@publisher/telemetry';
 import type { FastifyRequest } from 'fastify';
 
 /** Event schema version written into every event's metadata by this API. */
-export const EVENT_SCHEMA_VERSION = 1;
+const EVENT_SCHEMA_VERSION = 1;
 
 /** Who sent a command and under which request: what every event it produces records. */
 export interface CommandContext {

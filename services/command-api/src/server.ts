@@ -84,7 +84,7 @@ const SERVICE = 'command-api';
  * @example
  * DATABASE_URL=postgres://… node --import tsx services/command-api/src/server.ts
  */
-export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadCommandApiConfig(env);
   if (!config.databaseUrl)
     throw new ConfigError('DATABASE_URL is required (pnpm start provides an embedded PostgreSQL)', 'DATABASE_URL');

@@ -60,7 +60,7 @@ export interface RelayStatus {
 }
 
 /** How far `relayStatus` and `skipRelayEvent` look past the checkpoint for the event a relay stops at. */
-export const STUCK_SCAN_LIMIT = 10_000;
+const STUCK_SCAN_LIMIT = 10_000;
 
 /**
  * The relay's checkpoint, the head of the log, the event it is stopped at (if any) and the skips

@@ -13,7 +13,7 @@ import { type RelayHandle, start } from './relay.ts';
  * // node --import tsx services/kafka-relay/src/main.ts
  * await main();
  */
-export async function main(env: NodeJS.ProcessEnv = process.env): Promise<RelayHandle> {
+async function main(env: NodeJS.ProcessEnv = process.env): Promise<RelayHandle> {
   const config = loadRelayConfig(env);
   const logger = pino(loggerOptions(config, 'kafka-relay'));
   logger.info({ config: changedSettings(RELAY_VARIABLES, env) }, 'configuration');

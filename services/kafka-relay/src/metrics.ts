@@ -36,7 +36,7 @@ export function initialRelayState(): RelayState {
   };
 }
 
-export interface RelayLag {
+interface RelayLag {
   head_position: string | null;
   /** 0 when caught up, else how long the oldest event not yet on Kafka has waited. */
   lag_seconds: number;
@@ -47,7 +47,7 @@ export interface RelayLag {
  * Lag measured against the store, not guessed: the head of the global log, and the age of the
  * first event after the relayed position (one indexed read of one row).
  */
-export async function measureLag(store: EventStore, relayed: string | null): Promise<RelayLag> {
+async function measureLag(store: EventStore, relayed: string | null): Promise<RelayLag> {
   // Caught up is decided by "is there a readable event after the relayed position", the same
   // visibility rule the subscription uses; the head is reported for humans.
   const [[oldest], head] = await Promise.all([store.readAll({ after: relayed, limit: 1 }), store.headPosition()]);
@@ -56,7 +56,7 @@ export async function measureLag(store: EventStore, relayed: string | null): Pro
   return { head_position: head, lag_seconds: Math.max(0, waited), caught_up: false };
 }
 
-export function healthBody(name: string, state: RelayState, lag: RelayLag | null) {
+function healthBody(name: string, state: RelayState, lag: RelayLag | null) {
   const healthy = state.lastError === null || state.role !== 'active';
   return {
     status: healthy ? 'ok' : 'degraded',

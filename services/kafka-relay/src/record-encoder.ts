@@ -31,7 +31,7 @@ export interface KafkaRecordInput {
 }
 
 /** What kafkajs reads from an encoded record: `buf` (checked to be a Buffer) and `buffer`/`size()`. */
-export interface KafkaEncoderLike {
+interface KafkaEncoderLike {
   buf: Buffer;
   offset: number;
   readonly buffer: Buffer;
@@ -39,7 +39,7 @@ export interface KafkaEncoderLike {
 }
 
 /** The kafkajs version whose record encoder this mirrors; another version keeps its own encoder. */
-export const KAFKAJS_VERSION = '2.2.4';
+const KAFKAJS_VERSION = '2.2.4';
 
 // Not named `require`: an ES module bundle may declare its own at the top of the module.
 const load = nodeModule.createRequire(import.meta.url);

@@ -16,7 +16,7 @@ const meta = (account: number) => ({
 });
 
 /** One record's life (5 events) or, every tenth stream, a deployment (ledger + 3 events). */
-export function streamEvents(i: number): Array<{ stream: string; events: NewEvent[] }> {
+function streamEvents(i: number): Array<{ stream: string; events: NewEvent[] }> {
   const account = 1 + (i % 1000);
   const at = new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString();
   const e = (type: string, data: Record<string, unknown>): NewEvent => ({

@@ -4,7 +4,7 @@ import type { Session } from './session.ts';
 import { writeBatchIsolating } from './write-batch.ts';
 import { nextChunk } from './write-budget.ts';
 
-export interface CatchUpProgress {
+interface CatchUpProgress {
   /** Events processed in this call so far. */
   events: number;
   position: string | null;

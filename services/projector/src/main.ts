@@ -119,7 +119,7 @@ export async function start(
 }
 
 /** Runs the projector alone until SIGINT/SIGTERM. */
-export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadProjectorConfig(env);
   const logger = pino(loggerOptions(config, 'projector'));
   logger.info({ config: changedSettings(PROJECTOR_VARIABLES, env) }, 'configuration');

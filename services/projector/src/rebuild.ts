@@ -32,7 +32,7 @@ export const DEFAULT_MAX_ROWS = 1_000_000;
 /** Replay threads by default (`replayThreads`): the machine's cores, at most 4 (PostgreSQL's COPYs need cores too). */
 export const DEFAULT_REPLAY_THREADS = Math.min(availableParallelism(), 4);
 
-export type RebuildPhase = 'replaying' | 'indexing' | 'catching_up' | 'swapping' | 'done';
+type RebuildPhase = 'replaying' | 'indexing' | 'catching_up' | 'swapping' | 'done';
 
 export interface RebuildProgress {
   phase: RebuildPhase;

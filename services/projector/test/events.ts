@@ -5,7 +5,7 @@ import { encodePosition } from '@publisher/event-store/port';
 
 let seq = 0n;
 let clock = Date.parse('2024-05-01T00:00:00.000Z');
-export const nextAt = (): string => {
+const nextAt = (): string => {
   clock += 1000;
   return new Date(clock).toISOString();
 };

@@ -13,7 +13,7 @@ export const at = (): string => {
   return new Date(clock).toISOString();
 };
 
-export function metadata(accountId = 1, siteId = 10): EventMetadata {
+function metadata(accountId = 1, siteId = 10): EventMetadata {
   return {
     correlation_id: randomUUID(),
     causation_id: null,

@@ -23,7 +23,7 @@ export type CommandOutcome =
   | { kind: 'refused'; status: 404 | 409; code: string; message: string };
 
 /** Which workflow a command belongs to and what caused it (the Kafka event the worker reacts to). */
-export interface CommandCause {
+interface CommandCause {
   correlationId: string;
   causationId: string;
 }

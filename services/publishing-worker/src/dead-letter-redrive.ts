@@ -143,7 +143,7 @@ export async function redriveDeadLetters(admin: DeadLetterAdmin, input: RedriveI
 }
 
 /** Why a re-drive cannot be done as asked (unknown message, …); nothing was sent. */
-export class DeadLetterError extends Error {
+class DeadLetterError extends Error {
   readonly code = 'DEAD_LETTER_REFUSED';
   constructor(message: string) {
     super(message);

@@ -13,7 +13,7 @@ import { start, type WorkerHandle } from './worker.ts';
  * // KAFKA_BROKERS=127.0.0.1:9092 node --import tsx services/publishing-worker/src/main.ts
  * await main();
  */
-export async function main(env: NodeJS.ProcessEnv = process.env): Promise<WorkerHandle> {
+async function main(env: NodeJS.ProcessEnv = process.env): Promise<WorkerHandle> {
   const { warnings, ...config } = loadWorkerConfig(env);
   const logger = pino(loggerOptions(config, 'publishing-worker'));
   logger.info({ config: changedSettings(WORKER_VARIABLES, env) }, 'configuration');

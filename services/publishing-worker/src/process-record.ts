@@ -7,7 +7,7 @@ import type { Destinations } from './destinations/index.ts';
 import { isWorkerError, OutcomeNotRecordedError, type UnrecordedOutcome } from './errors.ts';
 
 /** Events after which a record is pending: the worker's cue to publish it. */
-export const PENDING_EVENT_TYPES: ReadonlySet<string> = new Set([
+const PENDING_EVENT_TYPES: ReadonlySet<string> = new Set([
   'publisher.publishing_record.created',
   'publisher.publishing_record.retried',
 ]);

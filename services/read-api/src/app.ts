@@ -172,7 +172,7 @@ async function ownEventStore(config: ReadApiConfig, fastify: FastifyInstance): P
   return store;
 }
 
-export const readApi = fp(readApiPlugin, { name: '@publisher/read-api', fastify: '5.x' });
+const readApi = fp(readApiPlugin, { name: '@publisher/read-api', fastify: '5.x' });
 
 /**
  * Builds the read API (not listening).

@@ -48,7 +48,7 @@ export const HistoryQuery = Type.Object(
 export type HistoryQuery = Static<typeof HistoryQuery>;
 
 /** One event of a record's history, with the record after it. */
-export const HistoryEntry = <R extends TSchema>(representation: R) =>
+const HistoryEntry = <R extends TSchema>(representation: R) =>
   Type.Object({
     revision: Type.Integer({ minimum: 0 }),
     position: PositionToken,

@@ -6,7 +6,7 @@ import { packCursor, unpackCursor } from '@publisher/read-model';
  * Opaque page cursors: `next` and `previous` links carry one, naming the direction and the key of
  * the entry the page starts after. Clients pass them back as they are; anything else is a 400.
  */
-export type CursorDirection = 'older' | 'newer';
+type CursorDirection = 'older' | 'newer';
 
 export interface Cursor<Key extends readonly unknown[]> {
   direction: CursorDirection;

@@ -24,7 +24,7 @@ async function build(config: ReadApiConfig): Promise<FastifyInstance> {
 }
 
 /** Runs the read API alone until SIGINT/SIGTERM (graceful: in-flight requests finish). */
-export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadReadApiConfig(env);
   if (!config.databaseUrl)
     throw new ConfigError('DATABASE_URL is required (pnpm start provides an embedded PostgreSQL)', 'DATABASE_URL');

@@ -18,7 +18,7 @@ const CONTRACTS_DIR = path.join(REPO_ROOT, 'packages/contracts');
  * The environment of a process outside the workspace: without the npm_* variables pnpm sets and
  * without NODE_OPTIONS, which carries the workspace's `--conditions=@publisher/source`.
  */
-export function outsideEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+function outsideEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (name === 'NODE_OPTIONS' || name.toLowerCase().startsWith('npm_')) continue;
@@ -72,7 +72,7 @@ export function runOutside(
   });
 }
 
-export interface PackedContracts {
+interface PackedContracts {
   tarball: string;
   /** Paths inside the tarball (`dist/index.js`, …), from `npm pack --json`. */
   files: string[];
@@ -82,7 +82,7 @@ export interface PackedContracts {
  * `npm pack` of packages/contracts (its `prepack` builds dist/) into `dest`. Test files run in
  * parallel and the build writes packages/contracts/dist, so packs take turns (a lock directory).
  */
-export async function packContracts(dest: string): Promise<PackedContracts> {
+async function packContracts(dest: string): Promise<PackedContracts> {
   return withLock(async () => {
     const { stdout } = await runOutside('npm', ['pack', '--json', '--pack-destination', dest], { cwd: CONTRACTS_DIR });
     const [info] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;

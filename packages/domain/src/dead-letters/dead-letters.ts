@@ -19,7 +19,7 @@ export interface DeadLetterRef {
   dlq_reason: string | null;
 }
 
-export interface RedriveDeadLetters {
+interface RedriveDeadLetters {
   type: 'RedriveDeadLetters';
   data: { dead_letter_topic: string; redrive_id: string; messages: DeadLetterRef[]; reason: string };
 }
@@ -27,7 +27,7 @@ export interface RedriveDeadLetters {
 export type DeadLettersCommand = RedriveDeadLetters;
 
 /** The messages were written back to their source topics (the broker acknowledged them). */
-export interface DeadLettersRedriven {
+interface DeadLettersRedriven {
   type: 'DeadLettersRedriven';
   data: RedriveDeadLetters['data'] & { at: string };
 }

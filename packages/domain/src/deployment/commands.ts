@@ -5,7 +5,7 @@
 
 type NoData = Record<string, never>;
 
-export interface CreateDeployment {
+interface CreateDeployment {
   type: 'CreateDeployment';
   data: {
     deployment_id: string;
@@ -18,7 +18,7 @@ export interface CreateDeployment {
 }
 
 /** Replaces the metadata while the deployment is pending (before anything was deployed). */
-export interface UpdateDeployment {
+interface UpdateDeployment {
   type: 'UpdateDeployment';
   data: { metadata: Record<string, unknown> };
 }
@@ -27,27 +27,27 @@ export interface UpdateDeployment {
  * Withdraws a pending deployment: it never runs, its version stays taken, and its site is free
  * for the next deployment.
  */
-export interface CancelDeployment {
+interface CancelDeployment {
   type: 'CancelDeployment';
   data: { reason?: string | null };
 }
 
-export interface StartDeployment {
+interface StartDeployment {
   type: 'StartDeployment';
   data: NoData;
 }
 
-export interface SucceedDeployment {
+interface SucceedDeployment {
   type: 'SucceedDeployment';
   data: { deployment_url: string };
 }
 
-export interface FailDeployment {
+interface FailDeployment {
   type: 'FailDeployment';
   data: { error: string };
 }
 
-export interface RollBackDeployment {
+interface RollBackDeployment {
   type: 'RollBackDeployment';
   data: { reason?: string | null };
 }
@@ -56,7 +56,7 @@ export interface RollBackDeployment {
  * Re-drive (support): send the deployment's integration events to Kafka again, marked as replays
  * with `replay_id` (see RepublishPublishingRecord). The deployment does not change.
  */
-export interface RepublishDeployment {
+interface RepublishDeployment {
   type: 'RepublishDeployment';
   data: { replay_id: string; reason: string };
 }

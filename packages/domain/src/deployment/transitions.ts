@@ -41,10 +41,7 @@ export const deploymentTransitions: DeploymentTransitionTable = {
  * @example
  * nextDeploymentPhase('pending', 'StartDeployment') // 'deploying'
  */
-export function nextDeploymentPhase(
-  phase: DeploymentPhase,
-  command: DeploymentCommandType,
-): DeploymentPhase | undefined {
+function nextDeploymentPhase(phase: DeploymentPhase, command: DeploymentCommandType): DeploymentPhase | undefined {
   return deploymentTransitions[phase][command];
 }
 

@@ -20,7 +20,7 @@ export interface CreatePublishingRecord {
 }
 
 /** Changes editable fields while the record is pending; absent fields stay as they are. */
-export interface UpdatePublishingRecord {
+interface UpdatePublishingRecord {
   type: 'UpdatePublishingRecord';
   data: {
     destination?: string;
@@ -29,27 +29,27 @@ export interface UpdatePublishingRecord {
   };
 }
 
-export interface StartPublishing {
+interface StartPublishing {
   type: 'StartPublishing';
   data: NoData;
 }
 
-export interface SucceedPublishing {
+interface SucceedPublishing {
   type: 'SucceedPublishing';
   data: { external_url: string; external_id?: string | null };
 }
 
-export interface FailPublishing {
+interface FailPublishing {
   type: 'FailPublishing';
   data: { error: string };
 }
 
-export interface RetryPublishing {
+interface RetryPublishing {
   type: 'RetryPublishing';
   data: NoData;
 }
 
-export interface DeletePublishingRecord {
+interface DeletePublishingRecord {
   type: 'DeletePublishingRecord';
   data: NoData;
 }
@@ -59,7 +59,7 @@ export interface DeletePublishingRecord {
  * record does not change; the relay re-publishes the stream's events up to the event this records.
  * `replay_id` names the replay (a UUID chosen by the caller) and travels in the `replay-id` header.
  */
-export interface RepublishPublishingRecord {
+interface RepublishPublishingRecord {
   type: 'RepublishPublishingRecord';
   data: { replay_id: string; reason: string };
 }
@@ -68,7 +68,7 @@ export interface RepublishPublishingRecord {
  * Re-drive (support): have the publishing worker deliver a failed record again. Like a retry it
  * makes the record pending (the worker's cue), but it records who asked and why.
  */
-export interface RedeliverPublishingRecord {
+interface RedeliverPublishingRecord {
   type: 'RedeliverPublishingRecord';
   data: { reason: string };
 }

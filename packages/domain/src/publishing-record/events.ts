@@ -20,7 +20,7 @@ export interface PublishingRecordCreated {
 }
 
 /** Editable fields changed while pending; only the fields present changed. */
-export interface PublishingRecordUpdated {
+interface PublishingRecordUpdated {
   type: 'PublishingRecordUpdated';
   data: {
     record_id: string;
@@ -49,7 +49,7 @@ export interface PublishingFailed {
   data: { record_id: string; error: string; at: string };
 }
 
-export interface PublishingRetried {
+interface PublishingRetried {
   type: 'PublishingRetried';
   data: { record_id: string; at: string };
 }
@@ -74,7 +74,7 @@ export interface PublishingRecordRepublishRequested {
  * Re-drive: a failed record goes back to pending so the publishing worker delivers it again (the
  * public event is the same `retried` a user's retry produces); `reason` says why support asked.
  */
-export interface PublishingRedeliveryRequested {
+interface PublishingRedeliveryRequested {
   type: 'PublishingRedeliveryRequested';
   data: { record_id: string; reason: string; at: string };
 }

@@ -1,7 +1,7 @@
 import { assertNever } from '../validation.ts';
 import type { PublishingRecordEvent } from './events.ts';
 
-export type PublishingStatus = 'pending' | 'publishing' | 'published' | 'failed';
+type PublishingStatus = 'pending' | 'publishing' | 'published' | 'failed';
 
 /**
  * A publishing record as the aggregate knows it: every field of `PublishingRecordRepresentation` except

@@ -46,7 +46,7 @@ export const publishingRecordTransitions: PublishingRecordTransitionTable = {
  * @example
  * nextPublishingRecordPhase('failed', 'RetryPublishing') // 'pending'
  */
-export function nextPublishingRecordPhase(
+function nextPublishingRecordPhase(
   phase: PublishingRecordPhase,
   command: PublishingRecordCommandType,
 ): PublishingRecordPhase | undefined {

@@ -56,7 +56,7 @@ export interface RelayEventSkipped {
   data: SkipRelayEvent['data'] & { at: string };
 }
 
-export interface RelayCheckpointReset {
+interface RelayCheckpointReset {
   type: 'RelayCheckpointReset';
   data: ResetRelayCheckpoint['data'] & { at: string };
 }
@@ -67,7 +67,7 @@ export interface AccountRepublishRequested {
 }
 
 export type RelayControlEvent = RelayEventSkipped | RelayCheckpointReset | AccountRepublishRequested;
-export type RelayControlEventType = RelayControlEvent['type'];
+type RelayControlEventType = RelayControlEvent['type'];
 
 const EVENT_TYPES: Record<RelayControlEventType, true> = {
   RelayEventSkipped: true,

@@ -45,11 +45,11 @@ export const deploymentSucceeded: DeploymentSucceeded = {
   type: 'DeploymentSucceeded',
   data: { deployment_id: DEPLOYMENT_ID, deployment_url: 'https://site-11.example.com', at: '2024-05-01T09:02:00.000Z' },
 };
-export const deploymentFailed: DeploymentFailed = {
+const deploymentFailed: DeploymentFailed = {
   type: 'DeploymentFailed',
   data: { deployment_id: DEPLOYMENT_ID, error: 'build failed', at: '2024-05-01T09:02:00.000Z' },
 };
-export const deploymentRolledBack: DeploymentRolledBack = {
+const deploymentRolledBack: DeploymentRolledBack = {
   type: 'DeploymentRolledBack',
   data: { deployment_id: DEPLOYMENT_ID, reason: 'broken header', at: '2024-05-01T09:03:00.000Z' },
 };

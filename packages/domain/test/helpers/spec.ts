@@ -14,7 +14,7 @@ type Asserts = Pick<Test, 'same' | 'fail' | 'equal'>;
 export const AT = '2024-05-01T10:00:00.000Z';
 
 /** Recursively freezes a value, so a decider that mutates its input throws instead of passing silently. */
-export function deepFreeze<T>(value: T): T {
+function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const inner of Object.values(value)) deepFreeze(inner);

@@ -16,7 +16,7 @@ const RETRYABLE = new Set<string>([
 /** gRPC status codes that mean "not reachable now": UNAVAILABLE (14), DEADLINE_EXCEEDED (4). */
 const RETRYABLE_GRPC_CODES = new Set([14, 4]);
 
-export function isRetryable(err: unknown): boolean {
+function isRetryable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   if (isCommandError(err)) return RETRYABLE.has(err.type);
   const code = (err as { code?: unknown }).code;

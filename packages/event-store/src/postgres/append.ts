@@ -56,7 +56,7 @@ export function eventsPayload(events: NewEvent[]): string {
 }
 
 /** True for the unique violation of an event id already stored. */
-export function isEventIdClash(err: unknown): boolean {
+function isEventIdClash(err: unknown): boolean {
   return (err as { code?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'events_id_key';
 }
 

@@ -24,7 +24,7 @@ export function assertDestinationConfigs(
 }
 
 /** Deepest nesting accepted in free-form JSON (metadata, destination_config). */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 function depthOf(value: unknown, limit: number, depth = 0): number {
   if (depth > limit || typeof value !== 'object' || value === null) return depth;

@@ -35,7 +35,7 @@ export function assertMayRedrive(principal: Principal, action: RedriveAction): v
 }
 
 /** On the loaded record: invisible to the caller (another account or site) → 404. */
-export function assertMayRedriveRecord(principal: Principal, tenant: Tenant, notFound: () => Error): void {
+function assertMayRedriveRecord(principal: Principal, tenant: Tenant, notFound: () => Error): void {
   if (!canRead(principal, tenant)) throw notFound();
 }
 

@@ -20,7 +20,7 @@ export interface Execution {
 }
 
 /** JSON with object keys sorted, so `{a,b}` and `{b,a}` hash the same. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.keys(value)

@@ -17,7 +17,7 @@ export interface StoredResponse<Body = unknown> {
 }
 
 /** What claiming a key found. */
-export type Claim =
+type Claim =
   | { kind: 'claimed'; recovering: boolean; nonce: string }
   | { kind: 'replay'; response: StoredResponse }
   | { kind: 'mismatch' }

@@ -40,7 +40,7 @@ export interface StuckRecordSweeperOptions {
 }
 
 /** What the sweep has done since start: the numbers behind /metrics. */
-export interface StuckRecordStats {
+interface StuckRecordStats {
   sweeps: number;
   /** Records found in `publishing` past the timeout (a record found twice counts twice). */
   found: number;
@@ -54,7 +54,7 @@ export interface StuckRecordStats {
   lastSweepAt: Date | null;
 }
 
-export interface SweepResult {
+interface SweepResult {
   /** False when another instance held the lock: this one did nothing. */
   active: boolean;
   found: number;
@@ -181,7 +181,7 @@ export function createStuckRecordSweeper(options: StuckRecordSweeperOptions): St
 }
 
 /** `900000` → `15m`, `1500` → `1.5s`: how the timeout reads in a record's error. */
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;

@@ -29,7 +29,7 @@ export interface JsonSchema {
  * besides whole emoji and plain text. These are schema-valid wherever a string has no pattern or
  * format, which is exactly where a server must still answer 4xx rather than 5xx.
  */
-export function anyText(maxLength = 30): fc.Arbitrary<string> {
+function anyText(maxLength = 30): fc.Arbitrary<string> {
   const unit = fc.oneof(
     { weight: 4, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }) },
     { weight: 2, arbitrary: fc.nat(0xffff).map((c) => String.fromCharCode(c)) },
@@ -39,7 +39,7 @@ export function anyText(maxLength = 30): fc.Arbitrary<string> {
 }
 
 /** Free-form JSON (the schema `{}`), with `anyText` strings and keys, a few levels deep. */
-export function anyJson(depth = 3): fc.Arbitrary<unknown> {
+function anyJson(depth = 3): fc.Arbitrary<unknown> {
   const leaf = fc.oneof(
     anyText(),
     fc.integer(),

@@ -26,7 +26,7 @@ export interface Received {
   headers: Record<string, string>;
 }
 
-export function toReceived(topic: string, partition: number, message: KafkaMessage): Received {
+function toReceived(topic: string, partition: number, message: KafkaMessage): Received {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     const first = Array.isArray(value) ? value[0] : value;

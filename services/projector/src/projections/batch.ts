@@ -62,7 +62,7 @@ export interface CurrentStates {
 }
 
 /** What folding a batch did: the records and deployments it changed (states or rows), and how far it got. */
-export interface Folded<R, D> {
+interface Folded<R, D> {
   /** After the batch, by id: only those it changed. */
   records: Map<string, R>;
   deployments: Map<string, D>;

@@ -76,7 +76,7 @@ const deploymentData = {
  * hands out versions (the deployment's own stream carries everything the read models show), and
  * support decisions about the relay and dead-letter topics belong to no record.
  */
-export const IGNORED_EVENT_TYPES: ReadonlySet<string> = new Set([
+const IGNORED_EVENT_TYPES: ReadonlySet<string> = new Set([
   'DeploymentVersionReserved',
   ...relayControlEventTypes,
   ...deadLettersEventTypes,

@@ -11,7 +11,7 @@ import { DeliveryError } from '../errors.ts';
 /** Answers beyond this are cut: the worker needs a status and a little JSON, never a page. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-export interface HttpResult {
+interface HttpResult {
   status: number;
   headers: http.IncomingHttpHeaders;
   /** The body parsed as JSON, or undefined (not JSON, empty, or cut at the size cap). */
@@ -112,7 +112,7 @@ function parseJson(chunks: Buffer[]): unknown {
 }
 
 /** `scheme://host[:port]`: messages never echo a URL's path or query. */
-export function hostOf(url: URL): string {
+function hostOf(url: URL): string {
   return url.origin;
 }
 

@@ -16,7 +16,7 @@ const LEGACY_TIMESTAMP_HEADER = 'x-publisher-timestamp';
 const LEGACY_DELIVERY_HEADER = 'x-publisher-delivery';
 
 /** What a webhook receives (JSON). `delivery_id` (= `webhook-id`) is stable per attempt: receivers dedupe on it. */
-export interface WebhookPayload {
+interface WebhookPayload {
   type: 'publisher.publish';
   delivery_id: string;
   record_id: string;

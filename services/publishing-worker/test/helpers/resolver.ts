@@ -1,7 +1,7 @@
 import type { Resolve } from '@publisher/destination-policy';
 
 /** Test names: `*.publisher-test.example.com` stand for public hosts but answer 127.0.0.1. */
-export const TEST_DOMAIN = 'publisher-test.example.com';
+const TEST_DOMAIN = 'publisher-test.example.com';
 
 /**
  * A resolver for the worker in tests: names under TEST_DOMAIN resolve to 127.0.0.1 (where the test

@@ -35,7 +35,7 @@ export interface Stack {
 }
 
 /** The parts of the API envelope the tests read. */
-export interface Envelope {
+interface Envelope {
   data: PublishingRecordRepresentation;
   code?: string;
   error?: string;

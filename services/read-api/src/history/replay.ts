@@ -126,7 +126,7 @@ export function foldUntil<State extends { status: string }, Representation exten
 }
 
 /** Field → [before, after] for every field whose JSON differs, `revision` left out. */
-export function diff(before: object | null, after: object | null): Record<string, [unknown, unknown]> {
+function diff(before: object | null, after: object | null): Record<string, [unknown, unknown]> {
   const changes: Record<string, [unknown, unknown]> = {};
   const b4 = (before ?? {}) as Record<string, unknown>;
   const now = (after ?? {}) as Record<string, unknown>;
