@@ -22,7 +22,7 @@ import {
 } from './rebuild.ts';
 
 /** A progress reporter: a bar when `tty`, otherwise `log` every `intervalMs`. */
-export function progressReporter(tty: boolean, log: (p: RebuildProgress, rate: number) => void, intervalMs = 5000) {
+function progressReporter(tty: boolean, log: (p: RebuildProgress, rate: number) => void, intervalMs = 5000) {
   const bar = tty
     ? new cliProgress.SingleBar(
         {

@@ -34,7 +34,7 @@ export interface StreamRead {
  * stream not admitted costs what it would without a cache: the events asked for, in one round trip
  * when it has no more.
  *
- * What it trades: memory (about 1 kB per cached event, and a sketch of 4–8 bytes per event allowed), and
+ * What it trades: memory (an entry's text per cached event, and a few bytes of sketch per event allowed), and
  * a read of a cached stream always costs that one-row round trip. With `maxEvents` 0 nothing is
  * cached. Measure: `pnpm bench:audit` with `READ_API_STREAM_CACHE_EVENTS=0` side by side.
  * @example

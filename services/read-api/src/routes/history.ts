@@ -43,7 +43,7 @@ function entry<Representation>(step: ReplayStep<Representation>) {
  * serializer is slower than `JSON.stringify` on these free-form entries (an `anyOf` branch per
  * nullable field, payloads typed `unknown`). Only for a cached stream's events (`shared`): others
  * are read once, and remembering them would only fill the weak map with entries to clear. What it trades: memory,
- * about one entry's text (~1 kB) per cached event; nothing undeclared is stripped from an entry, so
+ * about one entry's text per cached event; nothing undeclared is stripped from an entry, so
  * `entry` builds it field by field and tests check real answers against the schema. Measure:
  * `pnpm bench:audit` (`history`, `history-50`) with `BENCH_BASELINE`.
  */
