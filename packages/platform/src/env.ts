@@ -19,7 +19,7 @@ export class ConfigError extends Error {
 }
 
 /** One variable: its value when unset or empty, and how a set value is read. */
-export interface EnvVariable<T> {
+interface EnvVariable<T> {
   readonly fallback: T;
   /** Redacted in the start-up line (JWT secrets, tokens, passwords). */
   readonly secret: boolean;

@@ -10,7 +10,7 @@ import { ConfigError, envVar, readEnv } from './env.ts';
 export const DEVELOPMENT_JWT_SECRET = 'publisher-development-secret-do-not-use-in-production';
 
 /** Shortest JWT_SECRET accepted: HS256 keys shorter than the hash output (32 bytes) are guessable. */
-export const MIN_JWT_SECRET_BYTES = 32;
+const MIN_JWT_SECRET_BYTES = 32;
 
 export interface JwtSecretResolution {
   secret: string;
@@ -27,7 +27,7 @@ export interface ResolveJwtSecretOptions {
   listenHost?: string;
 }
 
-export class MissingJwtSecretError extends Error {
+class MissingJwtSecretError extends Error {
   readonly code = 'CONFIG_JWT_SECRET_REQUIRED';
   constructor(message = 'JWT_SECRET is required when NODE_ENV=production') {
     super(message);

@@ -14,7 +14,7 @@ import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-a
 import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 
-export const DEFAULT_RELAY_PORT = 3003;
+const DEFAULT_RELAY_PORT = 3003;
 
 /** Everything the relay needs; `loadRelayConfig` builds it from the environment. */
 export interface RelayConfig {

@@ -14,7 +14,7 @@ import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
 import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
 
-export const DEFAULT_PROJECTOR_PORT = 3002;
+const DEFAULT_PROJECTOR_PORT = 3002;
 
 /** A 500-event batch takes milliseconds, a rebuild's 5000 well under a second: 30 s is a hang, not work. */
 const DATABASE_TIMEOUTS = { connectTimeoutMs: 5000, statementTimeoutMs: 30_000, queryTimeoutMs: 35_000 };

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { WordPressCredentials } from './destinations/index.ts';
 import { loadWordPressCredentials, WORDPRESS_VARIABLES } from './wordpress-credentials.ts';
 
-export const DEFAULT_WORKER_PORT = 3004;
+const DEFAULT_WORKER_PORT = 3004;
 
 export interface WorkerConfig {
   brokers: string[];
