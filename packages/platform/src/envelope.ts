@@ -2,8 +2,7 @@ import { ErrorEnvelope, type FieldErrors, type SuccessEnvelopeOf } from '@publis
 import type { FastifyRequest } from 'fastify';
 import type { ErrorCode } from './errors.ts';
 
-/** Base path of both APIs and of every client of them. */
-export const API_PREFIX = '/api/v1/publisher';
+export { API_PREFIX } from '@publisher/contracts';
 
 /**
  * Wraps `data` in the success envelope.

@@ -1,3 +1,4 @@
+import { API_PREFIX } from '@publisher/platform';
 /**
  * A small client of the command and read APIs for the support CLI: the caller's token, the unified
  * envelope unwrapped, API errors as `ApiError` (status, code, message, field errors).
@@ -38,7 +39,7 @@ export interface ApiClient {
   command<T = unknown>(path: string, body: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
 }
 
-const PREFIX = '/api/v1/publisher/';
+const PREFIX = `${API_PREFIX}/`;
 
 /**
  * The API base URLs and token from the environment: `COMMAND_API_URL` / `READ_API_URL` (default the

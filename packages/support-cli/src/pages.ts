@@ -1,3 +1,4 @@
+import { API_PREFIX } from '@publisher/platform';
 import type { ApiClient } from './api-client.ts';
 
 /** A list envelope as the read API sends it. */
@@ -8,7 +9,7 @@ export interface ListPage<T> {
   results: T[];
 }
 
-const PREFIX = '/api/v1/publisher/';
+const PREFIX = `${API_PREFIX}/`;
 
 /** The path (relative to the API prefix) and query of an absolute `next` link. */
 export function splitLink(link: string): { path: string; query: Record<string, string> } {

@@ -43,6 +43,8 @@ export async function buildAssets(): Promise<Map<string, Asset>> {
       write: false,
       format: 'esm',
       platform: 'browser',
+      // Workspace packages resolve to their TypeScript sources, as for `tsc` (no built `dist` needed).
+      conditions: ['@publisher/source'],
       target: ['chrome110', 'firefox115', 'safari16'],
       minify: true,
       legalComments: 'none',

@@ -2,6 +2,7 @@
  * Every call to the APIs, through the console's same-origin proxy (`/api/read/…` → read API,
  * `/api/command/…` → command API), with the signed-in user's token and nothing else.
  */
+import { API_PREFIX } from '@publisher/contracts/api-prefix';
 import { readableMessage } from './messages.ts';
 import { currentSession } from './session.ts';
 
@@ -88,7 +89,7 @@ export function command<T>(path: string, body: unknown): Promise<ApiResponse<T>>
 export function pageLink(link: string | null): string | null {
   if (link === null) return null;
   const url = new URL(link, location.origin);
-  const base = '/api/v1/publisher/';
+  const base = `${API_PREFIX}/`;
   const at = url.pathname.indexOf(base);
   if (at < 0) return null;
   return `${url.pathname.slice(at + base.length)}${url.search}`;

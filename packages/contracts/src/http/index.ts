@@ -1,3 +1,4 @@
+export * from './api-prefix.ts';
 export * from './auth.ts';
 export * from './common.ts';
 export * from './deployment.ts';
