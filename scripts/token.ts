@@ -6,11 +6,9 @@
  * which names the account in each create).
  */
 import { parseArgs } from 'node:util';
-import { createTokenSigner, loadJwtPolicy, resolveJwtSecret } from '@publisher/platform';
+import { ACCOUNTLESS_ROLES, createTokenSigner, loadJwtPolicy, resolveJwtSecret } from '@publisher/platform';
 
 const ROLES = ['viewer', 'editor', 'admin', 'owner', 'support', 'developer', 'system_bot'];
-/** The roles that write any account, whose tokens may belong to none (the APIs refuse others without one). */
-const ACCOUNTLESS_ROLES = ['developer', 'system_bot'];
 
 function fail(message: string): never {
   process.stderr.write(
@@ -33,7 +31,7 @@ const { values } = parseArgs({
 const role = values.role ?? 'editor';
 if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
 const account = values.account === undefined ? null : Number(values.account);
-if (account === null && !ACCOUNTLESS_ROLES.includes(role)) {
+if (account === null && !(ACCOUNTLESS_ROLES as readonly string[]).includes(role)) {
   fail(`--account is required for role ${role} (only ${ACCOUNTLESS_ROLES.join(' and ')} may leave it out)`);
 }
 if (account !== null && (!Number.isSafeInteger(account) || account <= 0)) fail('--account must be a positive integer');

@@ -31,6 +31,7 @@ export { loggerOptions } from './logger.ts';
 export { createFastify, platform, type TypeBoxFastify } from './platform.ts';
 export { closeGracefully } from './shutdown.ts';
 export {
+  ACCOUNTLESS_ROLES,
   accountForCreate,
   assertMayCreate,
   assertMayWrite,

@@ -24,6 +24,14 @@ export const ROLE_PERMISSIONS: Readonly<
   system_bot: { writeOwn: true, readAny: true, writeAny: true },
 };
 
+/**
+ * Roles whose tokens may name no account: those that write any account (the caller names the
+ * account in each create). Every other role needs `account_id`.
+ */
+export const ACCOUNTLESS_ROLES: readonly Role[] = (Object.keys(ROLE_PERMISSIONS) as Role[]).filter(
+  (role) => ROLE_PERMISSIONS[role].writeAny,
+);
+
 /** The tenant fields every record carries. */
 export interface Tenant {
   account_id: number;

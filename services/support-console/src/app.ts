@@ -67,6 +67,6 @@ export async function buildApp(
   );
 
   await app.register(apiProxy, { commandApiUrl: config.commandApiUrl, readApiUrl: config.readApiUrl });
-  if (config.devSignIn) await app.register(devSignIn);
+  if (config.devSignIn) await app.register(devSignIn, { policy: config.jwtPolicy });
   return app;
 }

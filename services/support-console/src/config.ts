@@ -2,7 +2,10 @@ import {
   DEFAULT_COMMAND_API_PORT,
   DEFAULT_READ_API_PORT,
   envVar,
+  JWT_POLICY_VARIABLES,
+  type JwtPolicy,
   type LogLevel,
+  loadJwtPolicy,
   PLATFORM_VARIABLES,
   readEnv,
 } from '@publisher/platform';
@@ -31,6 +34,8 @@ export interface SupportConsoleConfig {
    * NODE_ENV is not `production`. Otherwise the route does not exist.
    */
   devSignIn: boolean;
+  /** JWT_ISSUER, JWT_AUDIENCE, JWT_MAX_TTL_SECONDS: what the APIs require of a token, so development tokens carry it. */
+  jwtPolicy: JwtPolicy;
 }
 
 /**
@@ -52,6 +57,7 @@ export const SUPPORT_CONSOLE_VARIABLES = {
   JWT_SECRET: PLATFORM_VARIABLES.JWT_SECRET,
   JWT_PUBLIC_KEY: PLATFORM_VARIABLES.JWT_PUBLIC_KEY,
   JWT_PUBLIC_KEY_FILE: PLATFORM_VARIABLES.JWT_PUBLIC_KEY_FILE,
+  ...JWT_POLICY_VARIABLES,
   ...TELEMETRY_VARIABLES,
 };
 
@@ -72,6 +78,7 @@ export function loadSupportConsoleConfig(env: NodeJS.ProcessEnv = process.env): 
     commandApiUrl: new URL(v.COMMAND_API_URL ?? `http://127.0.0.1:${v.COMMAND_API_PORT}`).origin,
     readApiUrl: new URL(v.READ_API_URL ?? `http://127.0.0.1:${v.READ_API_PORT}`).origin,
     telemetry: loadTelemetryConfig(env),
+    jwtPolicy: loadJwtPolicy(env),
     devSignIn: v.NODE_ENV !== 'production' && !v.JWT_SECRET && !v.JWT_PUBLIC_KEY && !v.JWT_PUBLIC_KEY_FILE,
   };
 }

@@ -1,13 +1,18 @@
-import { ErrorEnvelope, PlatformId, Role, SuccessEnvelope } from '@publisher/contracts';
-import { DEVELOPMENT_JWT_SECRET, httpError, success } from '@publisher/platform';
-import { createSigner } from 'fast-jwt';
-import type { FastifyPluginAsync } from 'fastify';
+import { PlatformId, Role, SuccessEnvelope } from '@publisher/contracts';
+import {
+  ACCOUNTLESS_ROLES,
+  createTokenSigner,
+  DEVELOPMENT_JWT_SECRET,
+  errorResponses,
+  httpError,
+  type JwtPolicy,
+  success,
+  type TypeBoxFastify,
+} from '@publisher/platform';
 import { type Static, Type } from 'typebox';
 
-/** How long a development token lasts: a working day. */
-const TOKEN_TTL_MS = 8 * 3600_000;
-/** Roles whose tokens may belong to no account (as `pnpm token`). */
-const ACCOUNTLESS_ROLES = new Set(['developer', 'system_bot']);
+/** How long a development token lasts: a working day, or less when JWT_MAX_TTL_SECONDS says so. */
+const TOKEN_TTL_SECONDS = 8 * 3600;
 
 export const DevSignInBody = Type.Object(
   {
@@ -24,22 +29,24 @@ const DevSignInResult = SuccessEnvelope(Type.Object({ token: Type.String(), expi
 
 /**
  * `POST /dev/sign-in`: mints a token signed with the development secret, exactly what
- * `pnpm --silent token` prints. Registered only when `config.devSignIn` holds (the APIs use that
- * secret and NODE_ENV is not production); otherwise the route does not exist (404).
+ * `pnpm --silent token` prints, with the `iss` / `aud` the APIs' JWT policy requires. Registered
+ * only when `config.devSignIn` holds (the APIs use that secret and NODE_ENV is not production);
+ * otherwise the route does not exist (404).
  */
-const devSignIn: FastifyPluginAsync = async (fastify) => {
-  const sign = createSigner({ key: DEVELOPMENT_JWT_SECRET, algorithm: 'HS256', expiresIn: TOKEN_TTL_MS });
-  fastify.post<{ Body: DevSignInBody }>(
+const devSignIn = async (fastify: TypeBoxFastify, { policy }: { policy: JwtPolicy }) => {
+  const ttlSeconds = Math.min(TOKEN_TTL_SECONDS, policy.maxTokenTtlSeconds);
+  const sign = createTokenSigner({ secret: DEVELOPMENT_JWT_SECRET, policy, ttlSeconds });
+  fastify.post(
     '/dev/sign-in',
     {
       schema: {
         body: DevSignInBody,
-        response: { 200: DevSignInResult, 400: ErrorEnvelope },
+        response: { 200: DevSignInResult, ...errorResponses([400]) },
       },
     },
     async (request) => {
       const { account_id, role, site_ids, user } = request.body;
-      if (account_id === undefined && !ACCOUNTLESS_ROLES.has(role)) {
+      if (account_id === undefined && !ACCOUNTLESS_ROLES.includes(role)) {
         throw httpError('VALIDATION', `an account is required for role ${role}`, {
           errors: { 'body.account_id': ['required for this role'] },
         });
@@ -48,7 +55,7 @@ const devSignIn: FastifyPluginAsync = async (fastify) => {
       if (account_id !== undefined) claims.account_id = account_id;
       if (site_ids !== undefined) claims.site_ids = site_ids;
       const token = sign(claims);
-      return success(request, { token, expires_at: new Date(Date.now() + TOKEN_TTL_MS).toISOString() });
+      return success(request, { token, expires_at: new Date(Date.now() + ttlSeconds * 1000).toISOString() });
     },
   );
 };

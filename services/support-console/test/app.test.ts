@@ -66,6 +66,19 @@ t.test('development sign-in mints a token the APIs accept, with the claims asked
   t.notOk(createVerifier({ key: DEVELOPMENT_JWT_SECRET })(platform.json().data.token).account_id);
 });
 
+t.test('development sign-in tokens carry the issuer and audience the APIs require', async (t) => {
+  const app = await consoleApp(t, { JWT_ISSUER: 'https://auth.example', JWT_AUDIENCE: 'publisher' });
+  const response = await app.inject({ method: 'POST', url: '/dev/sign-in', payload: { role: 'developer' } });
+  t.equal(response.statusCode, 200);
+  const verify = createVerifier({
+    key: DEVELOPMENT_JWT_SECRET,
+    algorithms: ['HS256'],
+    allowedIss: 'https://auth.example',
+    allowedAud: 'publisher',
+  });
+  t.match(verify(response.json().data.token), { iss: 'https://auth.example', aud: 'publisher', role: 'developer' });
+});
+
 t.test('development sign-in refuses bad input with 400 and field errors', async (t) => {
   const app = await consoleApp(t);
   const cases: Array<[string, unknown]> = [
