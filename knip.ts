@@ -42,14 +42,6 @@ const config: KnipConfig = {
   },
   includeEntryExports: true,
   ignoreExportsUsedInFile: production,
-  // Exports used only in their own file, in files another change is reworking; drop the export
-  // there and remove the file from this list.
-  ignoreIssues: {
-    'packages/support-cli/src/{pages,api-client,output}.ts': ['exports', 'types'],
-    'packages/support-cli/src/commands/republish.ts': ['types'],
-    'services/support-console/src/config.ts': ['exports'],
-    'services/support-console/{src,web,test}/**/*.ts': ['exports', 'types'],
-  },
   ignoreBinaries: ['groupadd', 'useradd'],
 };
 

@@ -26,7 +26,7 @@ export class ApiError extends Error {
   }
 }
 
-export interface ApiResponse<T> {
+interface ApiResponse<T> {
   status: number;
   headers: Headers;
   body: T;

@@ -12,7 +12,7 @@ export interface Output {
   progress(total: number, label: string): Progress;
 }
 
-export interface Progress {
+interface Progress {
   update(done: number): void;
   stop(): void;
 }

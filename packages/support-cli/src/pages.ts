@@ -12,7 +12,7 @@ export interface ListPage<T> {
 const PREFIX = `${API_PREFIX}/`;
 
 /** The path (relative to the API prefix) and query of an absolute `next` link. */
-export function splitLink(link: string): { path: string; query: Record<string, string> } {
+function splitLink(link: string): { path: string; query: Record<string, string> } {
   const url = new URL(link);
   const at = url.pathname.indexOf(PREFIX);
   return {

@@ -9,7 +9,7 @@ import { build } from 'esbuild';
  * The browser sources, `web/` in the service's directory: found upwards from this module, which is
  * `src/assets.ts` under the sources and `dist/server.mjs` (or deeper) once bundled.
  */
-export const WEB_DIR = findWebDir(path.dirname(fileURLToPath(import.meta.url)));
+const WEB_DIR = findWebDir(path.dirname(fileURLToPath(import.meta.url)));
 
 function findWebDir(from: string): string {
   for (let dir = from, i = 0; i < 4; i++, dir = path.dirname(dir)) {

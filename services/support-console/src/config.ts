@@ -13,7 +13,7 @@ import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '
 
 const HTTP = ['http:', 'https:'];
 
-export const DEFAULT_SUPPORT_CONSOLE_PORT = 3005;
+const DEFAULT_SUPPORT_CONSOLE_PORT = 3005;
 
 export interface SupportConsoleConfig {
   /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED (`@publisher/telemetry`). */

@@ -9,12 +9,12 @@ import {
   success,
   type TypeBoxFastify,
 } from '@publisher/platform';
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 
 /** How long a development token lasts: a working day, or less when JWT_MAX_TTL_SECONDS says so. */
 const TOKEN_TTL_SECONDS = 8 * 3600;
 
-export const DevSignInBody = Type.Object(
+const DevSignInBody = Type.Object(
   {
     account_id: Type.Optional(PlatformId),
     role: Role,
@@ -23,7 +23,6 @@ export const DevSignInBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export type DevSignInBody = Static<typeof DevSignInBody>;
 
 const DevSignInResult = SuccessEnvelope(Type.Object({ token: Type.String(), expires_at: Type.String() }));
 

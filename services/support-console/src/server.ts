@@ -17,7 +17,7 @@ async function build(config: SupportConsoleConfig): Promise<FastifyInstance> {
 }
 
 /** Runs the console alone until SIGINT/SIGTERM. */
-export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = loadSupportConsoleConfig(env);
   const app = await build(config);
   app.log.info({ config: changedSettings(SUPPORT_CONSOLE_VARIABLES, env) }, 'configuration');

@@ -6,7 +6,7 @@ import { API_PREFIX } from '@publisher/contracts/api-prefix';
 import { readableMessage } from './messages.ts';
 import { currentSession } from './session.ts';
 
-export interface ErrorBody {
+interface ErrorBody {
   success: false;
   error: string;
   code: string;

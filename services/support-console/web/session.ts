@@ -17,7 +17,7 @@ export interface Claims {
 export class TokenFormatError extends Error {}
 
 /** Reads a JWT's claims without verifying it; throws TokenFormatError for anything not a JWT. */
-export function decodeClaims(token: string): Claims {
+function decodeClaims(token: string): Claims {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts[1])
     throw new TokenFormatError('This is not a token: a JWT has three parts separated by dots.');

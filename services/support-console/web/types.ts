@@ -26,7 +26,7 @@ export type Representation = Record<string, unknown> & {
   updated_at: string;
 };
 
-export interface Actor {
+interface Actor {
   user_id: string | null;
   role: string | null;
 }

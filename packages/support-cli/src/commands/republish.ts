@@ -3,7 +3,7 @@ import { actorOf, DIRECT_OPTIONS, openDatabase, reasonOf, refusalsAsErrors } fro
 import type { Output } from '../output.ts';
 
 /** The re-drive answer of the command API (`data`). */
-export interface RedriveAnswer {
+interface RedriveAnswer {
   dry_run: boolean;
   action: string;
   effect: string;

@@ -17,7 +17,7 @@ import { pino } from 'pino';
 import { buildApp as buildConsole } from '../../src/app.ts';
 import { loadSupportConsoleConfig, type SupportConsoleConfig } from '../../src/config.ts';
 
-export const API = '/api/v1/publisher';
+const API = '/api/v1/publisher';
 
 /** The console listening as `server.ts` serves it (without a METRICS_PORT server). */
 export async function startConsole(config: SupportConsoleConfig): Promise<{ url: string; close: () => Promise<void> }> {

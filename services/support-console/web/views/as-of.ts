@@ -90,7 +90,7 @@ export function asOfPanel(kind: RecordKind, id: string, entries: HistoryEntry[])
 }
 
 /** Fields whose values differ between two states (by JSON value), `revision` aside. */
-export function changedFields(a: Representation | null, b: Representation | null): string[] {
+function changedFields(a: Representation | null, b: Representation | null): string[] {
   const names = new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})]);
   names.delete('revision');
   return [...names].filter((name) => JSON.stringify(a?.[name] ?? null) !== JSON.stringify(b?.[name] ?? null));
