@@ -15,6 +15,24 @@ export function success<T>(request: Pick<FastifyRequest, 'id'>, data: T, message
     : { success: true, data, message, request_id: request.id };
 }
 
+/** One page of a list: the list envelope around the page's `results`, its `count` and its links. */
+interface ListPage<Results> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: Results;
+}
+
+/**
+ * Wraps a page of a list in the list envelope (`results` may be pre-rendered JSON, a `JsonDocument`).
+ * @example
+ * return listPage(request, { count, next, previous, results });
+ */
+export function listPage<Results>(request: Pick<FastifyRequest, 'id'>, page: ListPage<Results>) {
+  const { count, next, previous, results } = page;
+  return { success: true as const, count, next, previous, results, request_id: request.id };
+}
+
 /** Builds the error envelope; `errors` is left out when there are no field errors. */
 export function errorEnvelope(requestId: string, code: ErrorCode, error: string, errors?: FieldErrors): ErrorEnvelope {
   return errors && Object.keys(errors).length > 0

@@ -19,7 +19,7 @@ export {
 } from './config.ts';
 export { isDatabaseUnavailable } from './database-errors.ts';
 export { ConfigError, changedSettings, type EnvSpec, envVar, readEnv } from './env.ts';
-export { API_PREFIX, errorEnvelope, errorResponses, success } from './envelope.ts';
+export { API_PREFIX, errorEnvelope, errorResponses, listPage, success } from './envelope.ts';
 export { default as errorHandler } from './error-handler.ts';
 export { HttpError, httpError, STATUS_BY_CODE } from './errors.ts';
 export { default as health, type ReadinessCheck } from './health.ts';

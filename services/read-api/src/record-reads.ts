@@ -1,5 +1,5 @@
 import type { ListEnvelopeOf, SuccessEnvelopeOf } from '@publisher/contracts';
-import { JsonDocument, notModified, success } from '@publisher/platform';
+import { JsonDocument, listPage, notModified, success } from '@publisher/platform';
 import { type DocumentPage, InvalidCursorError, type RevisedDocument, type TenantScope } from '@publisher/read-model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cachedRead } from './cached-read.ts';
@@ -35,7 +35,7 @@ export async function listAnswer<T>(
     const bytes = 256 + found.documents.length + (next?.length ?? 0) + (previous?.length ?? 0);
     return { value: { count: found.count, next, previous, results: new JsonDocument<T[]>(found.documents) }, bytes };
   });
-  return { success: true, ...page, request_id: request.id };
+  return listPage(request, page);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ListEnvelope } from '@publisher/contracts';
-import { errorResponses, httpError, JsonDocument } from '@publisher/platform';
+import { errorResponses, httpError, JsonDocument, listPage } from '@publisher/platform';
 import { type AuditEventDocument, listAccessLog, searchAuditEvents } from '@publisher/read-model';
 import type { Static } from 'typebox';
 import { recordCrossAccountReads } from '../access-log.ts';
@@ -53,14 +53,12 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
       const last = page.rows.at(-1);
       const link = (direction: 'older' | 'newer', r: AuditEventDocument) =>
         linkTo(request, { cursor: encodeCursor({ direction, key: [r.occurred_at, r.position] }) });
-      return {
-        success: true as const,
+      return listPage(request, {
         count: page.count,
         next: page.has_older && last ? link('older', last) : null,
         previous: page.has_newer && first ? link('newer', first) : null,
         results: new JsonDocument<Static<typeof AuditEvent>[]>(`[${page.rows.map((r) => r.document).join(',')}]`),
-        request_id: request.id,
-      };
+      });
     },
   );
 
@@ -93,8 +91,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
       const last = page.rows.at(-1);
       const link = (direction: 'older' | 'newer', id: number) =>
         linkTo(request, { cursor: encodeCursor({ direction, key: [id] }) });
-      return {
-        success: true as const,
+      return listPage(request, {
         count: page.count,
         next: page.has_older && last ? link('older', last.id) : null,
         previous: page.has_newer && first ? link('newer', first.id) : null,
@@ -102,8 +99,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
           ...r,
           reader: { user_id: reader_user_id, role: reader_role, account_id: reader_account_id },
         })),
-        request_id: request.id,
-      };
+      });
     },
   );
 

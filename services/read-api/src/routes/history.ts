@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IdParams, ListEnvelope } from '@publisher/contracts';
 import { occurredAt, type RecordedEvent } from '@publisher/event-store';
-import { Document, errorResponses, JsonDocument } from '@publisher/platform';
+import { Document, errorResponses, JsonDocument, listPage } from '@publisher/platform';
 import type { FastifyRequest } from 'fastify';
 import { recordCrossAccountReads } from '../access-log.ts';
 import { DeploymentHistoryEntry, HistoryQuery, PublishingRecordHistoryEntry } from '../audit-schemas.ts';
@@ -97,14 +97,12 @@ const historyRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
       if (step.event.revision >= from + size) break;
       results.push(entryDocument(step, shared));
     }
-    return {
-      success: true as const,
+    return listPage(request, {
       count,
       next: from + size < count ? linkTo(request, { from_revision: from + size }) : null,
       previous: from > 0 ? linkTo(request, { from_revision: Math.max(0, from - size) }) : null,
       results,
-      request_id: request.id,
-    };
+    });
   }
 
   fastify.get(

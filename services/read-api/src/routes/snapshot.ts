@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ListEnvelope } from '@publisher/contracts';
-import { Document, errorResponses, httpError, JsonDocument } from '@publisher/platform';
+import { Document, errorResponses, httpError, JsonDocument, listPage } from '@publisher/platform';
 import { type AuditRecordRef, inScope, listRecordsCreatedBy, type TenantScope } from '@publisher/read-model';
 import type { Static } from 'typebox';
 import { recordCrossAccountReads } from '../access-log.ts';
@@ -79,8 +79,7 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
       };
       await Promise.all(Array.from({ length: Math.min(STREAM_READS_IN_FLIGHT, refs.length) }, worker));
       const last = refs.at(-1);
-      return {
-        success: true as const,
+      return listPage(request, {
         count: page.count,
         next:
           page.records.length > size && last
@@ -88,8 +87,7 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
             : null,
         previous: null,
         results: results.filter((r) => r !== null),
-        request_id: request.id,
-      };
+      });
     },
   );
 };
