@@ -25,9 +25,10 @@ export function scopeFor(principal: Principal, accountId?: number): TenantScope 
 
 /** `status=a,b` and `status=a&status=b` both mean "a or b": split commas before validation. */
 export function splitCommaLists(request: FastifyRequest, _reply: unknown, done: () => void): void {
-  const query = request.query as Record<string, unknown>;
-  const value = query.status;
-  if (value !== undefined) {
+  // Before validation the query is whatever the querystring parser made of the URL.
+  const query: unknown = request.query;
+  if (typeof query === 'object' && query !== null && 'status' in query && query.status !== undefined) {
+    const value = query.status;
     const parts = (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(','));
     query.status = parts.map((p) => p.trim()).filter((p) => p !== '');
   }
