@@ -24,6 +24,13 @@ export function reasonOf(values: OptionValues): string {
   return reason;
 }
 
+/** The relay a command works on: `--relay`, else RELAY_NAME, else the relay's own default. */
+export async function relayNameOf(values: OptionValues, env: NodeJS.ProcessEnv): Promise<string> {
+  if (typeof values.relay === 'string' && values.relay) return values.relay;
+  if (env.RELAY_NAME) return env.RELAY_NAME;
+  return (await import('@publisher/kafka-relay')).DEFAULT_RELAY_NAME;
+}
+
 /** The actor recorded on the decision's event. */
 export function actorOf(values: OptionValues, env: NodeJS.ProcessEnv): EventMetadata['actor'] {
   const by = (typeof values.by === 'string' && values.by.trim()) || env.USER || env.LOGNAME;

@@ -72,9 +72,12 @@ export interface RelayConfig {
 
 export type RelayOptions = Pick<RelayConfig, 'databaseUrl' | 'brokers'> & Partial<RelayConfig>;
 
+/** The relay's name (its checkpoint and leadership lock) when RELAY_NAME is not set; the support CLI's too. */
+export const DEFAULT_RELAY_NAME = 'kafka-relay';
+
 export const relayDefaults: Omit<RelayConfig, 'databaseUrl' | 'brokers'> = {
   eventStore: { kind: 'postgres', esdbUrl: null },
-  name: 'kafka-relay',
+  name: DEFAULT_RELAY_NAME,
   batchSize: 2000,
   maxRequestBytes: 900_000,
   topicPartitions: 3,

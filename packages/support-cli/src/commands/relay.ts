@@ -1,6 +1,6 @@
 import { isPosition } from '@publisher/event-store/port';
 import { type CommandContext, type SupportCommand, UsageError } from '../command.ts';
-import { actorOf, DIRECT_OPTIONS, openDatabase, reasonOf, refusalsAsErrors } from '../direct-access.ts';
+import { actorOf, DIRECT_OPTIONS, openDatabase, reasonOf, refusalsAsErrors, relayNameOf } from '../direct-access.ts';
 import { estimate } from './republish.ts';
 
 export const relay: SupportCommand = {
@@ -40,7 +40,7 @@ async function withAdmin(ctx: CommandContext, run: (ctx: CommandContext, admin: 
   const db = await openDatabase(ctx.env);
   try {
     const { createCheckpointStore } = await import('@publisher/kafka-relay');
-    const name = (typeof ctx.values.relay === 'string' && ctx.values.relay) || ctx.env.RELAY_NAME || 'kafka-relay';
+    const name = await relayNameOf(ctx.values, ctx.env);
     return await run(ctx, { store: db.store, checkpoints: createCheckpointStore(db.pool), relay: name, actor });
   } finally {
     await db.close();

@@ -1,5 +1,5 @@
 import { type CommandContext, type SupportCommand, UsageError } from '../command.ts';
-import { actorOf, DIRECT_OPTIONS, openDatabase, reasonOf, refusalsAsErrors } from '../direct-access.ts';
+import { actorOf, DIRECT_OPTIONS, openDatabase, reasonOf, refusalsAsErrors, relayNameOf } from '../direct-access.ts';
 import type { Output } from '../output.ts';
 
 /** The re-drive answer of the command API (`data`). */
@@ -95,7 +95,7 @@ async function republishAccount(ctx: CommandContext): Promise<number> {
   const db = await openDatabase(env);
   try {
     const { createCheckpointStore, republishAccount: request } = await import('@publisher/kafka-relay');
-    const relay = (typeof values.relay === 'string' && values.relay) || env.RELAY_NAME || 'kafka-relay';
+    const relay = await relayNameOf(values, env);
     const head = input.to ?? (await db.store.headPosition());
     const bar = out.progress(estimate(input.from, head), 'scanning the log');
     const result = await refusalsAsErrors(() =>
