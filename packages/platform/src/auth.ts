@@ -13,7 +13,7 @@ import { LRUCache } from 'lru-cache';
 import { DEFAULT_MAX_TOKEN_TTL_SECONDS, type JwtConfig } from './config.ts';
 import { HttpError, httpError } from './errors.ts';
 import { unstorableReason } from './storable.ts';
-import { ROLE_PERMISSIONS } from './tenancy.ts';
+import { ACCOUNTLESS_ROLES } from './tenancy.ts';
 
 /** Who is calling, from a verified token. */
 export interface Principal {
@@ -178,7 +178,7 @@ const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
     if (!checkClaims(payload))
       throw httpError('AUTH_CLAIMS_INVALID', 'token claims invalid (sub, account_id, role, site_ids)');
     const claims = payload;
-    if (claims.account_id === undefined && !ROLE_PERMISSIONS[claims.role].writeAny) {
+    if (claims.account_id === undefined && !ACCOUNTLESS_ROLES.includes(claims.role)) {
       throw httpError('AUTH_CLAIMS_INVALID', `token claims invalid: role ${claims.role} needs an account_id`);
     }
     // `sub` goes into every event's metadata: a string PostgreSQL cannot store would fail each write.

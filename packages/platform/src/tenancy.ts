@@ -12,9 +12,7 @@ import { type HttpError, httpError } from './errors.ts';
  * | support | yes | no | yes | no |
  * | developer, system_bot | yes | yes | yes | yes |
  */
-export const ROLE_PERMISSIONS: Readonly<
-  Record<Role, Readonly<{ writeOwn: boolean; readAny: boolean; writeAny: boolean }>>
-> = {
+const ROLE_PERMISSIONS: Readonly<Record<Role, Readonly<{ writeOwn: boolean; readAny: boolean; writeAny: boolean }>>> = {
   viewer: { writeOwn: false, readAny: false, writeAny: false },
   editor: { writeOwn: true, readAny: false, writeAny: false },
   admin: { writeOwn: true, readAny: false, writeAny: false },
