@@ -31,7 +31,7 @@ export type {
   DeploymentSucceeded,
   DeploymentUpdated,
 } from './deployment/events.ts';
-export { deploymentStream } from './deployment/events.ts';
+export { DEPLOYMENT_EVENT_DATA, deploymentStream } from './deployment/events.ts';
 export { representDeployment } from './deployment/representation.ts';
 export type { Deployment, DeploymentPhase, DeploymentState, DeploymentStatus } from './deployment/state.ts';
 export { evolveDeployment, initialDeploymentState } from './deployment/state.ts';
@@ -54,7 +54,7 @@ export type {
   PublishingStarted,
   PublishingSucceeded,
 } from './publishing-record/events.ts';
-export { publishingRecordStream } from './publishing-record/events.ts';
+export { PUBLISHING_RECORD_EVENT_DATA, publishingRecordStream } from './publishing-record/events.ts';
 export { representPublishingRecord } from './publishing-record/representation.ts';
 export type { PublishingRecord, PublishingRecordPhase, PublishingRecordState } from './publishing-record/state.ts';
 export { evolvePublishingRecord, initialPublishingRecordState } from './publishing-record/state.ts';

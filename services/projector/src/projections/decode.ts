@@ -1,75 +1,15 @@
 import {
+  DEPLOYMENT_EVENT_DATA,
   type DeploymentEvent,
   deadLettersEventTypes,
+  PUBLISHING_RECORD_EVENT_DATA,
   type PublishingRecordEvent,
   relayControlEventTypes,
 } from '@publisher/domain';
 import { isCanonicalTime, type RecordedEvent } from '@publisher/event-store';
-import { type TSchema, Type } from 'typebox';
+import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { PoisonEventError } from '../errors.ts';
-
-/*
- * Payload schemas of the internal events the read models consume, checked before an event is
- * applied: a payload that does not match stops the projection instead of writing garbage.
- * Extra properties are allowed (a newer writer may add fields the projection does not need yet).
- */
-
-const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
-const Uuid = Type.String({ format: 'uuid' });
-const At = Type.String({ format: 'date-time' });
-const Json = Type.Record(Type.String(), Type.Unknown());
-const Text = Type.String();
-const NullableText = Type.Union([Type.String(), Type.Null()]);
-
-const publishingRecordData = {
-  PublishingRecordCreated: Type.Object({
-    record_id: Uuid,
-    account_id: Id,
-    site_id: Id,
-    sector_id: Id,
-    content_id: Id,
-    destination: Text,
-    destination_config: Json,
-    metadata: Json,
-    at: At,
-  }),
-  PublishingRecordUpdated: Type.Object({
-    record_id: Uuid,
-    changes: Type.Object({
-      destination: Type.Optional(Text),
-      destination_config: Type.Optional(Json),
-      metadata: Type.Optional(Json),
-    }),
-    at: At,
-  }),
-  PublishingStarted: Type.Object({ record_id: Uuid, attempt: Type.Integer({ minimum: 1 }), at: At }),
-  PublishingSucceeded: Type.Object({ record_id: Uuid, external_url: Text, external_id: NullableText, at: At }),
-  PublishingFailed: Type.Object({ record_id: Uuid, error: Text, at: At }),
-  PublishingRetried: Type.Object({ record_id: Uuid, at: At }),
-  PublishingRecordDeleted: Type.Object({ record_id: Uuid, at: At }),
-  PublishingRecordRepublishRequested: Type.Object({ record_id: Uuid, replay_id: Uuid, reason: Text, at: At }),
-  PublishingRedeliveryRequested: Type.Object({ record_id: Uuid, reason: Text, at: At }),
-} satisfies Record<PublishingRecordEvent['type'], TSchema>;
-
-const deploymentData = {
-  DeploymentCreated: Type.Object({
-    deployment_id: Uuid,
-    account_id: Id,
-    site_id: Id,
-    sector_id: Type.Union([Id, Type.Null()]),
-    version: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
-    metadata: Json,
-    at: At,
-  }),
-  DeploymentUpdated: Type.Object({ deployment_id: Uuid, changes: Type.Object({ metadata: Json }), at: At }),
-  DeploymentCancelled: Type.Object({ deployment_id: Uuid, reason: NullableText, at: At }),
-  DeploymentStarted: Type.Object({ deployment_id: Uuid, at: At }),
-  DeploymentSucceeded: Type.Object({ deployment_id: Uuid, deployment_url: Text, at: At }),
-  DeploymentFailed: Type.Object({ deployment_id: Uuid, error: Text, at: At }),
-  DeploymentRolledBack: Type.Object({ deployment_id: Uuid, reason: NullableText, at: At }),
-  DeploymentRepublishRequested: Type.Object({ deployment_id: Uuid, replay_id: Uuid, reason: Text, at: At }),
-} satisfies Record<DeploymentEvent['type'], TSchema>;
 
 /**
  * Internal events that are known and deliberately not projected: the site-deployments ledger only
@@ -85,8 +25,10 @@ const IGNORED_EVENT_TYPES: ReadonlySet<string> = new Set([
 const compileAll = <K extends string>(schemas: Record<K, TSchema>): Map<string, Validator> =>
   new Map(Object.entries<TSchema>(schemas).map(([type, schema]) => [type, Compile(schema)]));
 
-const publishingRecordValidators = compileAll(publishingRecordData);
-const deploymentValidators = compileAll(deploymentData);
+// The domain's payload schemas, checked before an event is applied: a payload that does not match
+// stops the projection instead of writing garbage.
+const publishingRecordValidators = compileAll(PUBLISHING_RECORD_EVENT_DATA);
+const deploymentValidators = compileAll(DEPLOYMENT_EVENT_DATA);
 
 export type DecodedEvent =
   | { kind: 'publishing_record'; id: string; event: PublishingRecordEvent }
