@@ -36,11 +36,14 @@ export {
   assertMayCreate,
   assertMayWrite,
   assertMayWriteRecord,
+  canAdministerOwnAccount,
   canRead,
   canReadAnyAccount,
   canWrite,
+  inScope,
   readScope,
   type Tenant,
+  type TenantScope,
 } from './tenancy.ts';
 export { signTestToken } from './test-tokens.ts';
 export { createTokenSigner } from './token-signer.ts';

@@ -3,23 +3,27 @@ import type { Principal } from './auth.ts';
 import { type HttpError, httpError } from './errors.ts';
 
 /**
- * What each role may do, as data (own = the token's account, any = every account):
+ * What each role may do, as data (own = the token's account, any = every account; administer =
+ * the account's own settings and logs: its webhook signing secret, its access log):
  *
- * | role | read own | write own | read any | write any |
- * |---|---|---|---|---|
- * | viewer | yes | no | no | no |
- * | editor, admin, owner | yes | yes | no | no |
- * | support | yes | no | yes | no |
- * | developer, system_bot | yes | yes | yes | yes |
+ * | role | read own | write own | administer own | read any | write any |
+ * |---|---|---|---|---|---|
+ * | viewer | yes | no | no | no | no |
+ * | editor | yes | yes | no | no | no |
+ * | admin, owner | yes | yes | yes | no | no |
+ * | support | yes | no | no | yes | no |
+ * | developer, system_bot | yes | yes | no | yes | yes |
  */
-const ROLE_PERMISSIONS: Readonly<Record<Role, Readonly<{ writeOwn: boolean; readAny: boolean; writeAny: boolean }>>> = {
-  viewer: { writeOwn: false, readAny: false, writeAny: false },
-  editor: { writeOwn: true, readAny: false, writeAny: false },
-  admin: { writeOwn: true, readAny: false, writeAny: false },
-  owner: { writeOwn: true, readAny: false, writeAny: false },
-  support: { writeOwn: false, readAny: true, writeAny: false },
-  developer: { writeOwn: true, readAny: true, writeAny: true },
-  system_bot: { writeOwn: true, readAny: true, writeAny: true },
+const ROLE_PERMISSIONS: Readonly<
+  Record<Role, Readonly<{ writeOwn: boolean; administerOwn: boolean; readAny: boolean; writeAny: boolean }>>
+> = {
+  viewer: { writeOwn: false, administerOwn: false, readAny: false, writeAny: false },
+  editor: { writeOwn: true, administerOwn: false, readAny: false, writeAny: false },
+  admin: { writeOwn: true, administerOwn: true, readAny: false, writeAny: false },
+  owner: { writeOwn: true, administerOwn: true, readAny: false, writeAny: false },
+  support: { writeOwn: false, administerOwn: false, readAny: true, writeAny: false },
+  developer: { writeOwn: true, administerOwn: false, readAny: true, writeAny: true },
+  system_bot: { writeOwn: true, administerOwn: false, readAny: true, writeAny: true },
 };
 
 /**
@@ -41,6 +45,14 @@ export function canWrite(principal: Principal): boolean {
   return ROLE_PERMISSIONS[principal.role].writeOwn;
 }
 
+/**
+ * True when the role administers its own account (its signing secret, its access log). No role
+ * administers another account: nobody outside an account needs its secret or its log.
+ */
+export function canAdministerOwnAccount(principal: Principal): boolean {
+  return ROLE_PERMISSIONS[principal.role].administerOwn && principal.account_id !== null;
+}
+
 /** True when the role may read other accounts' records. */
 export function canReadAnyAccount(principal: Principal): boolean {
   return ROLE_PERMISSIONS[principal.role].readAny;
@@ -57,26 +69,49 @@ function siteAllowed(principal: Principal, siteId: number): boolean {
 }
 
 /**
- * May the principal see this record at all? Own account (or any account for support, developer,
- * system_bot), and a site within `site_ids` when the token has them.
+ * What a caller may read: one account or every account (privileged roles), optionally only some
+ * sites (the token's `site_ids`). The read model turns it into SQL (`withTenantScope`, `scopeSql`);
+ * `inScope` is the same rule for one record already in hand.
+ */
+export interface TenantScope {
+  readonly account_id: number | 'any';
+  /** null: every site of the account(s); an empty list sees nothing. */
+  readonly site_ids: readonly number[] | null;
+}
+
+/**
+ * The principal's scope: its account (every account for the roles that read any) and its
+ * `site_ids`. A token without an account reads any account only by its role; otherwise it sees
+ * nothing (authentication refuses such tokens, this keeps the rule closed on its own).
+ * @example
+ * readScope({ role: 'editor', account_id: 1, site_ids: null, … }) // { account_id: 1, site_ids: null }
+ */
+export function readScope(principal: Principal): TenantScope {
+  if (canReadAnyAccount(principal)) return { account_id: 'any', site_ids: principal.site_ids };
+  if (principal.account_id === null) return { account_id: 'any', site_ids: [] };
+  return { account_id: principal.account_id, site_ids: principal.site_ids };
+}
+
+/**
+ * Whether the scope sees a record of this tenant: the rule the read model's SQL applies (a test
+ * there holds them equal), for a record read from the event store, which has no row to filter.
+ * @example
+ * inScope({ account_id: 1, site_ids: [10] }, { account_id: 1, site_id: 20 }) // false
+ */
+export function inScope(scope: TenantScope, tenant: Tenant): boolean {
+  return (
+    (scope.account_id === 'any' || tenant.account_id === scope.account_id) &&
+    (scope.site_ids === null || scope.site_ids.includes(tenant.site_id))
+  );
+}
+
+/**
+ * May the principal see this record at all? `inScope` of its `readScope`.
  * @example
  * if (!canRead(request.principal, record)) throw notFound();
  */
 export function canRead(principal: Principal, tenant: Tenant): boolean {
-  const accountOk = tenant.account_id === principal.account_id || canReadAnyAccount(principal);
-  return accountOk && siteAllowed(principal, tenant.site_id);
-}
-
-/**
- * The filter every read query applies, in one place: `account_id` null means any account;
- * `site_ids` null means any site.
- * @example
- * const scope = readScope(request.principal);
- * if (scope.account_id !== null) query = query.where('account_id', '=', scope.account_id);
- * if (scope.site_ids !== null) query = query.where('site_id', 'in', scope.site_ids);
- */
-export function readScope(principal: Principal): { account_id: number | null; site_ids: readonly number[] | null } {
-  return { account_id: canReadAnyAccount(principal) ? null : principal.account_id, site_ids: principal.site_ids };
+  return inScope(readScope(principal), tenant);
 }
 
 /**

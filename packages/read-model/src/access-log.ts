@@ -1,8 +1,9 @@
+import type { TenantScope } from '@publisher/platform';
 import { type ColumnType, type Generated, type Kysely, type SqlBool, sql } from 'kysely';
 import { isDataError } from './connect.ts';
 import type { ReadModelDatabase, Timestamp } from './database.ts';
 import { type KeysetPage, keysetPage } from './keyset-page.ts';
-import { type TenantScope, withTenantScope } from './scope.ts';
+import { withTenantScope } from './scope.ts';
 
 /**
  * Schema of the access log. It records reads, not events, so nothing can rebuild it: it lives

@@ -1,9 +1,10 @@
+import type { TenantScope } from '@publisher/platform';
 import { type ColumnType, type Kysely, type SqlBool, sql } from 'kysely';
 import { type BatchedReader, RequestParams } from './batched-reader.ts';
 import type { ReadModelDatabase, Timestamp } from './database.ts';
 import { type FilterColumns, filterSql } from './documents.ts';
 import { type KeysetPage, keysetPage } from './keyset-page.ts';
-import { scopeSql, type TenantScope, withTenantScope } from './scope.ts';
+import { scopeSql, withTenantScope } from './scope.ts';
 
 /**
  * One event of the global log as the audit search sees it: who did what to which record, when,

@@ -1,3 +1,4 @@
+import type { TenantScope } from '@publisher/platform';
 import type { BatchedReader } from './batched-reader.ts';
 import type { DeploymentStatus } from './database.ts';
 import {
@@ -10,7 +11,6 @@ import {
   type PageRequest,
   type RevisedDocument,
 } from './documents.ts';
-import type { TenantScope } from './scope.ts';
 
 export interface DeploymentFilters extends CommonFilters {
   version?: number;

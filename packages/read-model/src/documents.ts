@@ -1,6 +1,7 @@
+import type { TenantScope } from '@publisher/platform';
 import { type BatchedReader, type ParamType, RequestParams } from './batched-reader.ts';
 import { packCursor, unpackCursor } from './cursor.ts';
-import { scopeSql, type TenantScope } from './scope.ts';
+import { scopeSql } from './scope.ts';
 
 /*
  * The read path's queries: pages of rows' documents and documents by id (a document is a row's

@@ -98,5 +98,5 @@ export {
 } from './publishing-records.ts';
 export type { ColumnSqlType, DeploymentRow, PublishingRecordRow, RowWrites, WithDocument } from './rows.ts';
 export { countsSql } from './schema-sql.ts';
-export { EVERY_TENANT, ForbiddenAccountError, inScope, narrowScope, type TenantScope } from './scope.ts';
+export { EVERY_TENANT, ForbiddenAccountError, narrowScope } from './scope.ts';
 export { getSiteDeploymentStatus, type SiteDeploymentStatus } from './site-status.ts';

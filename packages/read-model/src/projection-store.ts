@@ -1,3 +1,4 @@
+import type { TenantScope } from '@publisher/platform';
 import { type Kysely, sql } from 'kysely';
 import type { ReadModelDatabase } from './database.ts';
 import {
@@ -10,7 +11,7 @@ import {
   type RowWrites,
   type WithDocument,
 } from './rows.ts';
-import { type TenantScope, withTenantScope } from './scope.ts';
+import { withTenantScope } from './scope.ts';
 
 /*
  * Writes of the projector, and the loads it folds events onto. Rows are upserted with one

@@ -1,3 +1,4 @@
+import type { TenantScope } from '@publisher/platform';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from 'kysely';
 import type pg from 'pg';
 import type { BatchedReader } from './batched-reader.ts';
@@ -12,7 +13,7 @@ import {
   type PageRequest,
   type RevisedDocument,
 } from './documents.ts';
-import { type TenantScope, withTenantScope } from './scope.ts';
+import { withTenantScope } from './scope.ts';
 
 export interface PublishingRecordFilters extends CommonFilters {
   content_id?: number;

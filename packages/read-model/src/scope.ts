@@ -1,18 +1,12 @@
+import type { TenantScope } from '@publisher/platform';
 import { type Expression, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import type { RequestParams } from './batched-reader.ts';
 
-/**
- * What a caller may read: one account or every account (privileged roles), optionally only some
- * sites (the token's `site_ids`). Every read-model query takes one and turns it into SQL here, the
- * one place where tenancy becomes SQL: `withTenantScope` for Kysely queries, `scopeSql` for the
- * batched statements of the read path; `inScope` is the same rule for a record folded from the
- * event store, which has no read-model row to put a condition on.
+/*
+ * The one place where tenancy becomes SQL: `withTenantScope` for Kysely queries, `scopeSql` for the
+ * batched statements of the read path. Every read-model query takes the caller's `TenantScope` (the
+ * platform's `readScope` of its token) and applies it through one of them.
  */
-export interface TenantScope {
-  readonly account_id: number | 'any';
-  /** null: every site of the account(s); an empty list sees nothing. */
-  readonly site_ids: readonly number[] | null;
-}
 
 /** Every row of every tenant: the projector's scope (it serves every tenant). */
 export const EVERY_TENANT: TenantScope = Object.freeze({ account_id: 'any', site_ids: null });
@@ -98,19 +92,4 @@ export function scopeSql(scope: TenantScope, alias: string, params: RequestParam
   if (account_id !== 'any') parts.push(`${alias}.account_id = ${params.add(account_id, 'int')}`);
   if (site_ids !== null) parts.push(`${alias}.site_id = any(${params.add(`{${site_ids.join(',')}}`, 'text')}::int[])`);
   return parts.length === 0 ? 'true' : parts.join(' AND ');
-}
-
-/**
- * Whether the scope sees a record of this tenant: `scopeSql`'s rule (a test holds them equal), for
- * records read from the event store — history, as-of states, snapshots — whose tenant comes from
- * their create event rather than a row.
- * @example
- * inScope({ account_id: 1, site_ids: [10] }, { account_id: 1, site_id: 20 }) // false
- */
-export function inScope(scope: TenantScope, tenant: { account_id: number; site_id: number }): boolean {
-  const { account_id, site_ids } = checkScope(scope);
-  return (
-    (account_id === 'any' || tenant.account_id === account_id) &&
-    (site_ids === null || site_ids.includes(tenant.site_id))
-  );
 }

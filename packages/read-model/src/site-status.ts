@@ -1,6 +1,7 @@
+import type { TenantScope } from '@publisher/platform';
 import type { Kysely } from 'kysely';
 import type { DeploymentStatus, ReadModelDatabase } from './database.ts';
-import { checkScope, type TenantScope, TenantScopeError, withTenantScope } from './scope.ts';
+import { checkScope, TenantScopeError, withTenantScope } from './scope.ts';
 
 /** The per-site view: what is live on a site and how its latest deployment went. */
 export interface SiteDeploymentStatus {

@@ -3,7 +3,9 @@
  * page both ways, and the database itself refuses to change or erase them; the group-commit writer
  * resolves each read once its entries are committed, and one bad entry fails only its own read.
  */
+
 import { randomUUID } from 'node:crypto';
+import type { TenantScope } from '@publisher/platform';
 import { createTestDatabase } from '@publisher/testing';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -16,7 +18,6 @@ import {
   createReadModelConnection,
   listAccessLog,
   migrateReadModel,
-  type TenantScope,
 } from '../src/index.ts';
 
 const database = await createTestDatabase('access_log');

@@ -4,7 +4,9 @@
  * counts stop at the cap (a search by tenant and site alone sums the counts a trigger keeps), an
  * account's search by each filter reads its page from an index in page order, and the snapshot's record listing sees records created by a time.
  */
+
 import { randomUUID } from 'node:crypto';
+import type { TenantScope } from '@publisher/platform';
 import { createTestDatabase } from '@publisher/testing';
 import t from 'tap';
 import { AUDIT_COUNT_CAP, auditEventDocument } from '../src/audit-events.ts';
@@ -19,7 +21,6 @@ import {
   migrateReadModel,
   type Queryable,
   searchAuditEvents,
-  type TenantScope,
 } from '../src/index.ts';
 
 const database = await createTestDatabase('audit_events');

@@ -1,3 +1,4 @@
+import type { TenantScope } from '@publisher/platform';
 import { createTestDatabase } from '@publisher/testing';
 import t from 'tap';
 import {
@@ -7,7 +8,6 @@ import {
   PUBLISHING_RECORD_ORDER_FIELDS,
   type PublishingRecordFilters,
   savePublishingRecords,
-  type TenantScope,
 } from '../src/index.ts';
 import { idsOf, recordRow } from './helpers.ts';
 

@@ -1,3 +1,4 @@
+import type { TenantScope } from '@publisher/platform';
 import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
@@ -9,7 +10,6 @@ import {
   listPublishingRecordDocuments,
   migrateReadModel,
   type Queryable,
-  type TenantScope,
 } from '../src/index.ts';
 
 /*

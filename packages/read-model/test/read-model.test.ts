@@ -1,3 +1,4 @@
+import type { TenantScope } from '@publisher/platform';
 import { createTestDatabase } from '@publisher/testing';
 import t from 'tap';
 import {
@@ -21,7 +22,6 @@ import {
   readCheckpoint,
   saveDeployments,
   savePublishingRecords,
-  type TenantScope,
 } from '../src/index.ts';
 import { MIGRATIONS } from '../src/schema-sql.ts';
 import { deploymentRow, idsOf, recordRow } from './helpers.ts';

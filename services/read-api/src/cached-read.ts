@@ -1,4 +1,4 @@
-import type { TenantScope } from '@publisher/read-model';
+import type { TenantScope } from '@publisher/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ReadApiDeps } from './deps.ts';
 import { READ_POSITION_HEADER } from './read-helpers.ts';

@@ -1,5 +1,5 @@
-import { type Principal, readScope } from '@publisher/platform';
-import { ForbiddenAccountError, narrowScope, type TenantScope } from '@publisher/read-model';
+import { type Principal, readScope, type TenantScope } from '@publisher/platform';
+import { ForbiddenAccountError, narrowScope } from '@publisher/read-model';
 import type { FastifyRequest } from 'fastify';
 import { accountForbidden } from './errors.ts';
 
@@ -13,10 +13,8 @@ export const READ_POSITION_HEADER = 'x-read-position';
  * const scope = scopeFor(request.principal, request.query.account_id);
  */
 export function scopeFor(principal: Principal, accountId?: number): TenantScope {
-  const s = readScope(principal);
-  const scope: TenantScope = { account_id: s.account_id ?? 'any', site_ids: s.site_ids };
   try {
-    return narrowScope(scope, accountId);
+    return narrowScope(readScope(principal), accountId);
   } catch (err) {
     if (err instanceof ForbiddenAccountError) throw accountForbidden(err.account_id);
     throw err;

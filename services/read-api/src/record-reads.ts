@@ -1,6 +1,7 @@
 import type { ListEnvelopeOf, SuccessEnvelopeOf } from '@publisher/contracts';
+import type { TenantScope } from '@publisher/platform';
 import { JsonDocument, listPage, notModified, success } from '@publisher/platform';
-import { type DocumentPage, InvalidCursorError, type RevisedDocument, type TenantScope } from '@publisher/read-model';
+import { type DocumentPage, InvalidCursorError, type RevisedDocument } from '@publisher/read-model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cachedRead } from './cached-read.ts';
 import type { ReadApiDeps } from './deps.ts';

@@ -1,5 +1,5 @@
 import type { Tenant } from '@publisher/platform';
-import { inScope, type TenantScope } from '@publisher/read-model';
+import { inScope, type TenantScope } from '@publisher/platform';
 import { recordNotFound } from '../errors.ts';
 import type { HistoryAggregate } from './aggregates.ts';
 import type { StreamRead, StreamReader } from './stream-cache.ts';

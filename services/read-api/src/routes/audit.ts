@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ListEnvelope } from '@publisher/contracts';
-import { errorResponses, httpError, JsonDocument, listPage } from '@publisher/platform';
+import { canAdministerOwnAccount, errorResponses, httpError, JsonDocument, listPage } from '@publisher/platform';
 import { type AuditEventDocument, listAccessLog, searchAuditEvents } from '@publisher/read-model';
 import type { Static } from 'typebox';
 import { recordCrossAccountReads } from '../access-log.ts';
@@ -13,9 +13,6 @@ import { DocumentListEnvelope } from '../schemas.ts';
 import snapshotRoute from './snapshot.ts';
 
 const tags = ['audit'];
-
-/** Roles that may read an account's access log: its administrators. */
-const ACCESS_LOG_READERS: ReadonlySet<string> = new Set(['admin', 'owner']);
 
 /** `GET audit/events`, `GET audit/access-log`, `GET audit/snapshot`. */
 const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fastify, { deps }) => {
@@ -76,7 +73,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
     },
     async (request) => {
       const { principal } = request;
-      if (!ACCESS_LOG_READERS.has(principal.role) || principal.account_id === null) {
+      if (!canAdministerOwnAccount(principal) || principal.account_id === null) {
         throw httpError('ROLE_FORBIDDEN', `role ${principal.role} may not read the access log (admin and owner may)`);
       }
       // Their own account only, whatever else the token could reach.

@@ -1,7 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ListEnvelope } from '@publisher/contracts';
-import { Document, errorResponses, httpError, JsonDocument, listPage } from '@publisher/platform';
-import { type AuditRecordRef, inScope, listRecordsCreatedBy, type TenantScope } from '@publisher/read-model';
+import {
+  Document,
+  errorResponses,
+  httpError,
+  inScope,
+  JsonDocument,
+  listPage,
+  type TenantScope,
+} from '@publisher/platform';
+import { type AuditRecordRef, listRecordsCreatedBy } from '@publisher/read-model';
 import type { Static } from 'typebox';
 import { recordCrossAccountReads } from '../access-log.ts';
 import { SnapshotEntry, SnapshotQuery } from '../audit-schemas.ts';

@@ -5,7 +5,7 @@ import {
   SuccessEnvelope,
   WebhookSigningSecret,
 } from '@publisher/contracts';
-import { errorResponses, httpError, type Principal, success } from '@publisher/platform';
+import { canAdministerOwnAccount, errorResponses, httpError, type Principal, success } from '@publisher/platform';
 import type { SigningSecrets, WebhookSecretStore } from '@publisher/webhook-secrets';
 import { COMMAND_ERRORS, emptyBodyAsObject } from '../responses.ts';
 
@@ -19,13 +19,12 @@ const DEFAULT_GRACE_SECONDS = 86_400;
  * needs the secret, and the worker reads it from the database, not through the API.
  */
 function accountManagedBy(principal: Principal): number {
-  if (principal.role !== 'admin' && principal.role !== 'owner') {
+  if (!canAdministerOwnAccount(principal)) {
     throw httpError('ROLE_FORBIDDEN', 'only an admin or owner of the account may manage its webhook signing secret');
   }
   if (principal.site_ids !== null) {
     throw httpError('ROLE_FORBIDDEN', 'a token restricted to some sites may not manage the account’s signing secret');
   }
-  // Only developer and system_bot tokens may lack an account; they were refused above.
   if (principal.account_id === null) throw httpError('ROLE_FORBIDDEN', 'the token names no account');
   return principal.account_id;
 }
