@@ -5,7 +5,6 @@
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildApp as buildCommandApi, loadCommandApiConfig } from '@publisher/command-api';
@@ -19,6 +18,7 @@ import { pino } from 'pino';
 import t from 'tap';
 import { commands } from '../src/commands/index.ts';
 import { runCli } from '../src/run.ts';
+import { sink } from './sink.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const db = await createTestDatabase('support_cli');
@@ -56,17 +56,6 @@ async function post(route: string, body: unknown, method = 'POST', as = editor) 
     position: res.headers.get('x-position') as string,
     data: ((await res.json()) as { data: { id: string } }).data,
   };
-}
-
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
 }
 
 async function support_(argv: string[], as = support) {

@@ -3,7 +3,6 @@
  * the test broker: the API ones with a token, the direct ones with DATABASE_URL / KAFKA_BROKERS.
  */
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { buildApp, loadCommandApiConfig } from '@publisher/command-api';
 import { startKafka } from '@publisher/dev-infra';
 import { relayControlStream } from '@publisher/domain';
@@ -16,6 +15,7 @@ import pg from 'pg';
 import t from 'tap';
 import { commands } from '../src/commands/index.ts';
 import { runCli } from '../src/run.ts';
+import { sink } from './sink.ts';
 
 const db = await createTestDatabase('support_cli');
 const pool = new pg.Pool({ connectionString: db.url, max: 4 });
@@ -36,17 +36,6 @@ t.teardown(async () => {
 const commandApiUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
 const token = (role: string, account = 1) =>
   signTestToken({ sub: `${role}-user`, account_id: account, role }, { key: DEVELOPMENT_JWT_SECRET });
-
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
 
 async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const stdout = sink();

@@ -1,19 +1,8 @@
-import { Writable } from 'node:stream';
 import t from 'tap';
 import { type ApiClient, ApiError } from '../src/api-client.ts';
 import { type SupportCommand, UsageError } from '../src/command.ts';
 import { runCli } from '../src/run.ts';
-
-function sink() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += chunk.toString();
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
+import { sink } from './sink.ts';
 
 const api: ApiClient = {
   read: async () => {
