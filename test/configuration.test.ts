@@ -1,8 +1,8 @@
 /**
- * Every service's configuration against its declaration (`*_VARIABLES`): the README's Configuration
- * table lists exactly the declared variables and their defaults, every value a variable does not
- * accept stops the service at start with a ConfigError naming it, and no environment at all is a
- * valid start.
+ * Every service's configuration against its declaration (`*_VARIABLES`), and the support CLI's: the
+ * README's Configuration table lists exactly the declared variables and their defaults, every value a
+ * variable does not accept stops the service at start with a ConfigError naming it, and no environment
+ * at all is a valid start.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { changedSettings, type EnvSpec, readEnv } from '@publisher/platform';
 import t from 'tap';
 import { parse } from 'yaml';
+import { loadSupportCliConfig, SUPPORT_CLI_VARIABLES } from '../packages/support-cli/src/config.ts';
 import { COMMAND_API_VARIABLES, loadCommandApiConfig } from '../services/command-api/src/config.ts';
 import { loadRelayConfig, RELAY_VARIABLES } from '../services/kafka-relay/src/config.ts';
 import { loadProjectorConfig, PROJECTOR_VARIABLES } from '../services/projector/src/config.ts';
@@ -23,8 +24,17 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DATABASE_URL = 'postgres://publisher@127.0.0.1:5432/publisher';
 const KAFKA_BROKERS = '127.0.0.1:9092';
 
-/** Each service: its declaration, its loader and the least environment it starts with. */
-const services: Array<{ name: string; variables: EnvSpec; load(env: NodeJS.ProcessEnv): unknown; required: object }> = [
+/** A declaration, its loader, the least environment it accepts, and the directory of its README. */
+interface Declared {
+  name: string;
+  variables: EnvSpec;
+  load(env: NodeJS.ProcessEnv): unknown;
+  required: object;
+  dir?: string;
+}
+
+/** Each service (`services/<name>`): the ones docker-compose.yml runs. */
+const services: Declared[] = [
   { name: 'command-api', variables: COMMAND_API_VARIABLES, load: loadCommandApiConfig, required: {} },
   { name: 'read-api', variables: READ_API_VARIABLES, load: loadReadApiConfig, required: {} },
   {
@@ -49,13 +59,22 @@ const services: Array<{ name: string; variables: EnvSpec; load(env: NodeJS.Proce
   { name: 'support-console', variables: SUPPORT_CONSOLE_VARIABLES, load: loadSupportConsoleConfig, required: {} },
 ];
 
+/** The support CLI reads its variables as the services do (a refused one is bad usage, exit 2). */
+const supportCli: Declared = {
+  name: 'support-cli',
+  dir: 'packages/support-cli',
+  variables: SUPPORT_CLI_VARIABLES,
+  load: loadSupportCliConfig,
+  required: {},
+};
+
 /**
  * The rows of the table under the README's `## Configuration`: the variable names in the first
  * column, each with its cell of the second (the default). A row naming several variables gives
  * each its own default when the cell lists as many, comma-separated, else the same one.
  */
-function readmeRows(service: string): Array<{ name: string; documented: string }> {
-  const readme = readFileSync(path.join(root, 'services', service, 'README.md'), 'utf8');
+function readmeRows(dir: string): Array<{ name: string; documented: string }> {
+  const readme = readFileSync(path.join(root, dir, 'README.md'), 'utf8');
   const section = readme.split(/^## Configuration\s*$/m)[1]?.split(/^## /m)[0] ?? '';
   const rows: Array<{ name: string; documented: string }> = [];
   for (const line of section.split('\n')) {
@@ -104,9 +123,10 @@ function refusedValues(accepts: string): string[] {
   return [];
 }
 
-for (const service of services) {
+for (const service of [...services, supportCli]) {
+  const dir = service.dir ?? path.join('services', service.name);
   t.test(`${service.name}: the README's Configuration table lists exactly the declared variables`, async (t) => {
-    const listed = readmeRows(service.name).map((row) => row.name);
+    const listed = readmeRows(dir).map((row) => row.name);
     const declared = Object.keys(service.variables);
     t.ok(listed.length > 0, 'README has a ## Configuration table');
     t.same(
@@ -124,7 +144,7 @@ for (const service of services) {
 
   t.test(`${service.name}: the README's default column states each declared default`, async (t) => {
     let checked = 0;
-    for (const { name, documented } of readmeRows(service.name)) {
+    for (const { name, documented } of readmeRows(dir)) {
       const declared = service.variables[name];
       if (!declared) continue;
       checked++;

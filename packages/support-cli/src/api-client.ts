@@ -1,8 +1,9 @@
-import { API_PREFIX } from '@publisher/platform';
 /**
  * A small client of the command and read APIs for the support CLI: the caller's token, the unified
  * envelope unwrapped, API errors as `ApiError` (status, code, message, field errors).
  */
+import { API_PREFIX } from '@publisher/platform';
+import type { SupportCliConfig } from './config.ts';
 
 export interface ApiClientOptions {
   commandApiUrl: string;
@@ -41,21 +42,18 @@ export interface ApiClient {
 
 const PREFIX = `${API_PREFIX}/`;
 
-/**
- * The API base URLs and token from the environment: `COMMAND_API_URL` / `READ_API_URL` (default the
- * local ports), `PUBLISHER_TOKEN` unless `--token` is given.
- */
-export function apiClientOptionsFromEnv(env: NodeJS.ProcessEnv, token: string | undefined): ApiClientOptions {
+/** The API base URLs and token of `config` (SUPPORT_CLI_VARIABLES); `--token`, when given, instead of PUBLISHER_TOKEN. */
+export function apiClientOptions(config: SupportCliConfig, token: string | undefined): ApiClientOptions {
   return {
-    commandApiUrl: env.COMMAND_API_URL || `http://127.0.0.1:${env.COMMAND_API_PORT || 3000}`,
-    readApiUrl: env.READ_API_URL || `http://127.0.0.1:${env.READ_API_PORT || 3001}`,
-    token: token ?? (env.PUBLISHER_TOKEN || undefined),
+    commandApiUrl: config.commandApiUrl,
+    readApiUrl: config.readApiUrl,
+    token: token ?? config.token ?? undefined,
   };
 }
 
 /**
  * @example
- * const api = createApiClient(apiClientOptionsFromEnv(process.env, undefined));
+ * const api = createApiClient(apiClientOptions(loadSupportCliConfig(process.env), undefined));
  * const { body } = await api.read('publishing-records/42/history', { page_size: 100 });
  */
 export function createApiClient(options: ApiClientOptions): ApiClient {

@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { ApiClient } from './api-client.ts';
+import type { SupportCliConfig } from './config.ts';
 import type { Output } from './output.ts';
 
 /** Option values as `node:util` `parseArgs` returns them. */
@@ -13,8 +14,8 @@ export interface CommandContext {
   json: boolean;
   out: Output;
   api: ApiClient;
-  /** The environment (commands that work on the database or the broker read it). */
-  env: NodeJS.ProcessEnv;
+  /** The CLI's settings from its environment (commands that work on the database or the broker need them). */
+  config: SupportCliConfig;
 }
 
 /**

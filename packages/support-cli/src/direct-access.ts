@@ -1,13 +1,15 @@
 /**
  * What the commands without an API need: the event store and the relay's checkpoint table
  * (DATABASE_URL, EVENT_STORE, EVENTSTORE_URL), the broker (KAFKA_BROKERS, KAFKA_TOPIC_PREFIX), and
- * who is deciding (`--by`, else $USER, recorded as the events' actor with the role `support`).
+ * who is deciding (`--by`, else $USER, recorded as the events' actor with the role `support`), all
+ * from the CLI's `SupportCliConfig`.
  * The relay and dead-letter re-drives and the account-wide republish act on these directly: there
  * is no API for them, so whoever runs them has that access already.
  */
 import type { EventMetadata, EventStore } from '@publisher/event-store';
 import { ApiError } from './api-client.ts';
 import { type OptionValues, UsageError } from './command.ts';
+import type { SupportCliConfig } from './config.ts';
 
 /** Options every direct command takes. */
 export const DIRECT_OPTIONS = {
@@ -25,15 +27,15 @@ export function reasonOf(values: OptionValues): string {
 }
 
 /** The relay a command works on: `--relay`, else RELAY_NAME, else the relay's own default. */
-export async function relayNameOf(values: OptionValues, env: NodeJS.ProcessEnv): Promise<string> {
+export async function relayNameOf(values: OptionValues, config: SupportCliConfig): Promise<string> {
   if (typeof values.relay === 'string' && values.relay) return values.relay;
-  if (env.RELAY_NAME) return env.RELAY_NAME;
+  if (config.relayName) return config.relayName;
   return (await import('@publisher/kafka-relay')).DEFAULT_RELAY_NAME;
 }
 
 /** The actor recorded on the decision's event. */
-export function actorOf(values: OptionValues, env: NodeJS.ProcessEnv): EventMetadata['actor'] {
-  const by = (typeof values.by === 'string' && values.by.trim()) || env.USER || env.LOGNAME;
+export function actorOf(values: OptionValues, config: SupportCliConfig): EventMetadata['actor'] {
+  const by = (typeof values.by === 'string' && values.by.trim()) || config.user;
   if (!by) throw new UsageError('--by <your name> is required (no $USER to default to)');
   return { user_id: by, role: 'support' };
 }
@@ -46,26 +48,14 @@ export interface Database {
 }
 
 /** Opens the event store and a small pool, as the services do from the same variables. */
-export async function openDatabase(env: NodeJS.ProcessEnv): Promise<Database> {
-  if (!env.DATABASE_URL) {
+export async function openDatabase(config: SupportCliConfig): Promise<Database> {
+  if (!config.databaseUrl) {
     throw new UsageError('DATABASE_URL is required: this command works on the database, not through an API');
   }
-  const [{ loadEventStoreSelection }, { ConfigError }, { selectEventStore }] = await Promise.all([
-    import('@publisher/platform/config'),
-    import('@publisher/platform/env'),
-    import('@publisher/event-store'),
-  ]);
-  // Checked before a connection opens, with the services' own rules and messages.
-  let selection: ReturnType<typeof loadEventStoreSelection>;
-  try {
-    selection = loadEventStoreSelection(env);
-  } catch (err) {
-    throw err instanceof ConfigError ? new UsageError(err.message) : err;
-  }
-  const { default: pg } = await import('pg');
-  const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2, application_name: 'publisher-support-cli' });
+  const [{ selectEventStore }, { default: pg }] = await Promise.all([import('@publisher/event-store'), import('pg')]);
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 2, application_name: 'publisher-support-cli' });
   pool.on('error', () => {});
-  const { store } = selectEventStore(selection, { pool });
+  const { store } = selectEventStore(config.eventStore, { pool });
   return {
     store,
     pool,
@@ -77,11 +67,8 @@ export async function openDatabase(env: NodeJS.ProcessEnv): Promise<Database> {
 }
 
 /** A kafkajs client on KAFKA_BROKERS (quiet: the command reports what matters). */
-export async function openKafka(env: NodeJS.ProcessEnv): Promise<import('kafkajs').Kafka> {
-  const brokers = (env.KAFKA_BROKERS ?? '')
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
+export async function openKafka(config: SupportCliConfig): Promise<import('kafkajs').Kafka> {
+  const brokers = config.kafkaBrokers;
   if (brokers.length === 0) throw new UsageError('KAFKA_BROKERS is required: this command works on the broker');
   const { Kafka, logLevel } = await import('kafkajs');
   return new Kafka({ brokers, clientId: 'publisher-support-cli', logLevel: logLevel.NOTHING });

@@ -1,6 +1,8 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { type ApiClient, ApiError, apiClientOptionsFromEnv, createApiClient } from './api-client.ts';
+import { ConfigError } from '@publisher/platform/env';
+import { type ApiClient, ApiError, apiClientOptions, createApiClient } from './api-client.ts';
 import { type SupportCommand, UsageError } from './command.ts';
+import { loadSupportCliConfig, type SupportCliConfig } from './config.ts';
 import { createOutput, type OutputStreams } from './output.ts';
 
 const COMMON_OPTIONS = {
@@ -10,6 +12,7 @@ const COMMON_OPTIONS = {
 } satisfies ParseArgsConfig['options'];
 
 export interface RunOptions extends OutputStreams {
+  /** Read through `SUPPORT_CLI_VARIABLES`; a value a variable does not accept is bad usage. */
   env: NodeJS.ProcessEnv;
   /** Injected in tests; built from `env` and `--token` otherwise. */
   api?: ApiClient;
@@ -32,7 +35,8 @@ pnpm support <command> --help   shows a command's options`;
 }
 
 /**
- * Runs `pnpm support …` and resolves the exit code: 0 done, 1 the API refused or failed, 2 bad usage.
+ * Runs `pnpm support …` and resolves the exit code: 0 done, 1 the API refused or failed, 2 bad usage
+ * (including a variable set to a value it does not accept).
  * @example
  * process.exitCode = await runCli(process.argv.slice(2), commands, { stdout, stderr, env: process.env });
  */
@@ -70,9 +74,17 @@ export async function runCli(
     out.line(usage());
     return 0;
   }
-  const api = options.api ?? createApiClient(apiClientOptionsFromEnv(options.env, values.token as string | undefined));
+  let config: SupportCliConfig;
   try {
-    return await command.run({ positionals, values, json: values.json === true, out, api, env: options.env });
+    config = loadSupportCliConfig(options.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    out.note(err.message);
+    return 2;
+  }
+  const api = options.api ?? createApiClient(apiClientOptions(config, values.token as string | undefined));
+  try {
+    return await command.run({ positionals, values, json: values.json === true, out, api, config });
   } catch (err) {
     if (err instanceof UsageError) {
       out.note(`${err.message}\n${usage()}`);

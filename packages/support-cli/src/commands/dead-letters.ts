@@ -36,11 +36,9 @@ redrive  copies the messages (--all: every one not sent back yet) to the topic t
 
 async function admin(ctx: CommandContext) {
   const { workerTopics } = await import('@publisher/publishing-worker');
-  const topic =
-    (typeof ctx.values.topic === 'string' && ctx.values.topic) ||
-    workerTopics({ topicPrefix: ctx.env.KAFKA_TOPIC_PREFIX ?? '' }).deadLetter;
-  const kafka = await openKafka(ctx.env);
-  const db = await openDatabase(ctx.env);
+  const topic = (typeof ctx.values.topic === 'string' && ctx.values.topic) || workerTopics(ctx.config).deadLetter;
+  const kafka = await openKafka(ctx.config);
+  const db = await openDatabase(ctx.config);
   return { topic, kafka, db };
 }
 
@@ -74,13 +72,13 @@ async function list(ctx: CommandContext): Promise<number> {
 }
 
 async function redrive(ctx: CommandContext): Promise<number> {
-  const { values, env, out } = ctx;
+  const { values, config, out } = ctx;
   const reason = reasonOf(values);
   const offsets = typeof values.offsets === 'string' ? values.offsets.split(',').map((o) => o.trim()) : null;
   if ((offsets === null) === (values.all !== true)) throw new UsageError('say --all or --offsets <partition:offset,…>');
   if (offsets?.some((o) => !/^\d+:\d+$/.test(o)))
     throw new UsageError('--offsets takes partition:offset pairs, e.g. 0:4,2:11');
-  const actor = actorOf(values, env);
+  const actor = actorOf(values, config);
   const { topic, kafka, db } = await admin(ctx);
   try {
     const { redriveDeadLetters } = await import('@publisher/publishing-worker');

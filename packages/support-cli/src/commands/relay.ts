@@ -35,12 +35,12 @@ type Admin = import('@publisher/kafka-relay').RelayAdmin;
 async function withAdmin(ctx: CommandContext, run: (ctx: CommandContext, admin: Admin) => Promise<number>) {
   // Usage is checked before anything is opened.
   const deciding = ctx.positionals[0] !== 'status';
-  const actor = deciding ? actorOf(ctx.values, ctx.env) : { user_id: 'status', role: 'support' as const };
+  const actor = deciding ? actorOf(ctx.values, ctx.config) : { user_id: 'status', role: 'support' as const };
   if (deciding) reasonOf(ctx.values);
-  const db = await openDatabase(ctx.env);
+  const db = await openDatabase(ctx.config);
   try {
     const { createCheckpointStore } = await import('@publisher/kafka-relay');
-    const name = await relayNameOf(ctx.values, ctx.env);
+    const name = await relayNameOf(ctx.values, ctx.config);
     return await run(ctx, { store: db.store, checkpoints: createCheckpointStore(db.pool), relay: name, actor });
   } finally {
     await db.close();

@@ -73,7 +73,7 @@ counts the events it would send (a progress bar while it scans the range).`,
 };
 
 async function republishAccount(ctx: CommandContext): Promise<number> {
-  const { values, out, env } = ctx;
+  const { values, out, config } = ctx;
   const account = Number(values.account);
   if (!Number.isSafeInteger(account) || account < 1) throw new UsageError('--account must be a positive integer');
   const position = (name: 'from' | 'to') => {
@@ -91,11 +91,11 @@ async function republishAccount(ctx: CommandContext): Promise<number> {
     reason: reasonOf(values),
     dry_run: values['dry-run'] === true,
   };
-  const actor = actorOf(values, env);
-  const db = await openDatabase(env);
+  const actor = actorOf(values, config);
+  const db = await openDatabase(config);
   try {
     const { createCheckpointStore, republishAccount: request } = await import('@publisher/kafka-relay');
-    const relay = await relayNameOf(values, env);
+    const relay = await relayNameOf(values, config);
     const head = input.to ?? (await db.store.headPosition());
     const bar = out.progress(estimate(input.from, head), 'scanning the log');
     const result = await refusalsAsErrors(() =>
