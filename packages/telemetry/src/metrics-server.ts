@@ -18,6 +18,15 @@ export interface StatusHealth {
   body: { status: string; [detail: string]: unknown };
 }
 
+/** What one of a status server's own routes answers: `body` as JSON, with HTTP `status`. */
+interface StatusReply {
+  status: number;
+  body: unknown;
+}
+
+/** A status server's own `GET` routes, by path (`/ready`, `/status`, …), each answering JSON. */
+export type StatusRoutes = Record<string, () => StatusReply | Promise<StatusReply>>;
+
 /**
  * A bare HTTP server answering `GET /metrics` (and nothing else) on `host:port`: what METRICS_PORT
  * starts, so an API exposed publicly can keep its metrics on a private port.
@@ -29,11 +38,13 @@ export function serveMetrics(metrics: ServiceMetrics, options: { host: string; p
 }
 
 /**
- * The status server of the relay and the worker on `host:port`: `GET /health` (JSON, from `health`)
- * and `GET /metrics` (Prometheus text). With a token (STATUS_TOKEN), every path but `/health` needs
- * `Authorization: Bearer <token>`, and `/health` without it answers only `{ status }`.
+ * The status server of the projector, the relay and the worker on `host:port`: `GET /health` (JSON,
+ * from `health`), `GET /metrics` (Prometheus text) and the service's own JSON `routes`. With a token
+ * (STATUS_TOKEN), every path but `/health` needs `Authorization: Bearer <token>`, and `/health`
+ * (from `health`) without it answers only `{ status }`.
  * @example
  * await serveStatus({ host, port, token, metrics, health: () => ({ ok: true, body: { status: 'ok' } }) });
+ * await serveStatus({ host, port, metrics, health: null, routes: { '/ready': () => ({ status: 200, body: {} }) } });
  */
 export function serveStatus(options: {
   host: string;
@@ -44,12 +55,19 @@ export function serveStatus(options: {
   metrics: ServiceMetrics | null;
   /** Served at `/health`; null: no `/health` here. */
   health: (() => StatusHealth | Promise<StatusHealth>) | null;
+  /**
+   * More `GET` paths answering JSON, under the same token rule (a route at `/health` needs none,
+   * and answers in full: it stands for `health`, which is then null).
+   */
+  routes?: StatusRoutes;
 }): Promise<MetricsServer> {
   const { metrics, health } = options;
+  const routes = new Map(Object.entries(options.routes ?? {}));
   const access = { host: options.host, token: options.token ?? null };
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const { authorization } = req.headers;
+    const route = req.method === 'GET' ? routes.get(path) : undefined;
     if (!statusRequestAllowed(access, path, authorization)) {
       res
         .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
@@ -71,6 +89,18 @@ export function serveStatus(options: {
           },
           () => res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"unavailable"}'),
         );
+    } else if (route) {
+      // As with health: a route that throws or rejects says the service cannot answer, not a crash.
+      Promise.resolve()
+        .then(route)
+        .then(({ status, body }) => {
+          const json = JSON.stringify(body);
+          res.writeHead(status, { 'content-type': 'application/json' }).end(json);
+        })
+        .catch(() => {
+          if (res.headersSent) res.destroy();
+          else res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"unavailable"}');
+        });
     } else {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
     }

@@ -182,6 +182,57 @@ t.test('serveStatus: a health check that throws or rejects answers 503, and the 
   t.same(await health(), [503, '{"status":"unavailable"}'], 'rejected');
 });
 
+t.test('serveStatus: its own routes answer JSON with their status, behind the token but /health', async (t) => {
+  const token = 'status-token-0123456789';
+  let ready = false;
+  let fails: 'no' | 'throw' | 'reject' | 'unserialisable' = 'no';
+  const server = await serveStatus({
+    host: '127.0.0.1',
+    port: 0,
+    token,
+    metrics: null,
+    health: null,
+    routes: {
+      '/health': () => ({ status: 200, body: { success: true, data: { status: 'ok' } } }),
+      '/ready': async () => (ready ? { status: 200, body: { ready } } : { status: 503, body: { code: 'NOT_READY' } }),
+      '/status': () => {
+        if (fails === 'throw') throw new Error('no status');
+        if (fails === 'reject') return Promise.reject(new Error('no status'));
+        return { status: 200, body: fails === 'no' ? { n: 1 } : { n: 1n } };
+      },
+    },
+  });
+  t.teardown(() => server.close());
+  const get = async (path: string, authorization?: string, method = 'GET') => {
+    const res = await fetch(`http://127.0.0.1:${server.port}${path}`, {
+      method,
+      headers: authorization ? { authorization } : {},
+      signal: AbortSignal.timeout(5000),
+    });
+    return [res.status, res.headers.get('content-type'), await res.text()];
+  };
+  const bearer = `Bearer ${token}`;
+  const body = '{"success":true,"data":{"status":"ok"}}';
+  t.same(await get('/health'), [200, 'application/json', body], 'a /health route needs no token, and answers in full');
+  for (const path of ['/ready', '/status']) t.equal((await get(path))[0], 401, `${path} without the token`);
+  t.same(
+    await get('/ready?x=1', bearer),
+    [503, 'application/json', '{"code":"NOT_READY"}'],
+    'its status passes through',
+  );
+  ready = true;
+  t.same(await get('/ready', bearer), [200, 'application/json', '{"ready":true}']);
+  t.same(await get('/status', bearer), [200, 'application/json', '{"n":1}']);
+  t.same(await get('/status', bearer, 'POST'), [404, 'application/json', '{"error":"not found"}'], 'GET only');
+  t.equal((await get('/metrics', bearer))[0], 404, 'no metrics given: no /metrics');
+  for (const failure of ['throw', 'reject', 'unserialisable'] as const) {
+    fails = failure;
+    t.same(await get('/status', bearer), [503, 'application/json', '{"error":"unavailable"}'], failure);
+  }
+  fails = 'no';
+  t.same(await get('/status', bearer), [200, 'application/json', '{"n":1}'], 'and the server goes on');
+});
+
 t.test('counters read from a stats object, with and without a label', async (t) => {
   const metrics = new ServiceMetrics('worker');
   const stats = { sent: 3, byReason: { a: 1, b: 2 } };
