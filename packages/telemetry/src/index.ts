@@ -1,5 +1,12 @@
 export { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from './config.ts';
 export { fastifyTelemetry, requestTraceparent } from './fastify-telemetry.ts';
 export { SECONDS_BUCKETS, ServiceMetrics, type ServiceName, SIZE_BUCKETS } from './metrics.ts';
-export { type MetricsServer, type StatusHealth, serveMetrics, serveStatus } from './metrics-server.ts';
+export {
+  type MetricsServer,
+  type StatusHealth,
+  type StatusReply,
+  type StatusRoutes,
+  serveMetrics,
+  serveStatus,
+} from './metrics-server.ts';
 export { contextFrom, injectTraceparent, inSpan, linkTo, recordsSpans, SpanKind, startTracing } from './tracing.ts';

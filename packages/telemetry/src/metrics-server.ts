@@ -19,7 +19,7 @@ export interface StatusHealth {
 }
 
 /** What one of a status server's own routes answers: `body` as JSON, with HTTP `status`. */
-interface StatusReply {
+export interface StatusReply {
   status: number;
   body: unknown;
 }

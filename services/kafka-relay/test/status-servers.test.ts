@@ -8,11 +8,9 @@ import { createPostgresEventStore } from '@publisher/event-store';
 import { loadStatusAccess, statusRequestAllowed } from '@publisher/platform/status-access';
 import { ServiceMetrics, type ServiceName, serveStatus } from '@publisher/telemetry';
 import { createTestDatabase } from '@publisher/testing';
-import { pino } from 'pino';
 import t from 'tap';
 import { loadProjectorConfig } from '../../projector/src/config.ts';
-import type { Projector } from '../../projector/src/projector.ts';
-import { startStatusServer } from '../../projector/src/status-server.ts';
+import { statusRoutes } from '../../projector/src/status-routes.ts';
 import { loadWorkerConfig } from '../../publishing-worker/src/config.ts';
 import { initialWorkerState, workerHealth } from '../../publishing-worker/src/status.ts';
 import { loadRelayConfig } from '../src/config.ts';
@@ -67,7 +65,7 @@ t.test('with a token, every status path but /health answers 401 without it', asy
 
   const projectorStatus = {
     projection: 'read_models',
-    state: 'live',
+    state: 'live' as const,
     position: null,
     events_processed: 0,
     batches_committed: 0,
@@ -77,20 +75,19 @@ t.test('with a token, every status path but /health answers 401 without it', asy
     stop: null,
     last_error: null,
   };
-  const projector = { status: () => projectorStatus, close: async () => {} } as unknown as Projector;
-  const logger = pino({ level: 'silent' });
   const servers: Array<[string, number, string[]]> = [];
   // Each serves /metrics (Prometheus scrapes it with the token; test/compose.test.ts checks it does).
   const metrics = (service: ServiceName) => new ServiceMetrics(service);
-  const p = await startStatusServer(projector, {
+  const p = await serveStatus({
     host: '127.0.0.1',
     port: 0,
     token: TOKEN,
-    logger,
     metrics: metrics('projector'),
+    health: null,
+    routes: statusRoutes({ status: () => projectorStatus }),
   });
-  t.teardown(() => p.close());
-  servers.push(['projector', (p.server.address() as { port: number }).port, ['/ready', '/status', '/metrics']]);
+  t.teardown(p.close);
+  servers.push(['projector', p.port, ['/ready', '/status', '/metrics']]);
   const r = await serveStatus({
     host: '127.0.0.1',
     port: 0,

@@ -4,13 +4,14 @@ import { type EventStore, openEventStore, type PostgresEventStoreOptions } from 
 import { changedSettings } from '@publisher/platform/env';
 import { loggerOptions } from '@publisher/platform/logger';
 import { migrateReadModel } from '@publisher/read-model';
-import { type MetricsServer, serveMetrics, startTracing } from '@publisher/telemetry';
+import { type MetricsServer, serveMetrics, serveStatus, startTracing } from '@publisher/telemetry';
 import pg from 'pg';
 import { type Logger, pino } from 'pino';
 import { loadProjectorConfig, PROJECTOR_VARIABLES, type ProjectorConfig } from './config.ts';
 import { projectorMetrics } from './metrics.ts';
 import { startProjector } from './projector.ts';
 import type { ProjectorStatus } from './status.ts';
+import { statusRoutes } from './status-routes.ts';
 
 export interface RunningProjector {
   status(): ProjectorStatus;
@@ -80,19 +81,17 @@ export async function start(
     onBatch: pm?.onBatch,
   });
   pm?.watch(() => projector.status());
-  // Loaded only when used: a projector without a status server starts faster (it matters when an
-  // orchestrator restarts it, and in the crash tests).
-  let server: Awaited<ReturnType<typeof import('./status-server.ts').startStatusServer>> | null = null;
+  let server: MetricsServer | null = null;
   let metricsServer: MetricsServer | null = null;
   try {
     if (config.statusPort !== null) {
-      const { startStatusServer } = await import('./status-server.ts');
-      server = await startStatusServer(projector, {
+      server = await serveStatus({
         host: config.host,
         port: config.statusPort,
         token: config.statusToken,
-        logger,
         metrics: telemetry.metricsPort === null ? (pm?.metrics ?? null) : null,
+        health: null,
+        routes: statusRoutes(projector),
       });
     }
     if (pm && telemetry.metricsPort !== null) {
@@ -103,12 +102,10 @@ export async function start(
     await projector.close();
     throw err;
   }
-  const address = server?.server.address();
-  const statusPort = address && typeof address === 'object' ? address.port : null;
   return {
     status: () => projector.status(),
-    statusUrl: address && typeof address === 'object' ? `http://${address.address}:${address.port}` : null,
-    metricsPort: metricsServer?.port ?? (pm ? statusPort : null),
+    statusUrl: server ? `http://${config.host}:${server.port}` : null,
+    metricsPort: metricsServer?.port ?? (pm ? (server?.port ?? null) : null),
     async close() {
       await metricsServer?.close();
       await server?.close();

@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import t from 'tap';
 import { runAdmin } from '../src/admin-cli.ts';
 import { startProjector } from '../src/projector.ts';
+import { statusRoutes } from '../src/status-routes.ts';
 import { appendToRecord, at, createRecord, event, listenForNotices, waitFor } from './support.ts';
 
 const database = await createTestDatabase('projector');
@@ -99,6 +100,16 @@ t.test('a poison event stops the projection before it; an operator skip resumes 
   t.match(cp.stopped, { event_type: 'PublishingTeleported', position: poison.position, reason: /unknown event type/ });
   t.match(projector.status().stop, { event_type: 'PublishingTeleported' });
   t.match((await loadPublishingRecords(rm.db, EVERY_TENANT, [r.id])).get(r.id), { status: 'publishing', revision: 1 });
+  const ready = () => statusRoutes(projector)['/ready']?.();
+  t.match(await ready(), {
+    status: 503,
+    body: {
+      success: false,
+      code: 'PROJECTION_STOPPED',
+      error: `projection read_models stopped at event ${cp.stopped?.event_id} (PublishingTeleported) at position ${poison.position}: ${cp.stopped?.reason}`,
+      stop: { event_type: 'PublishingTeleported', position: poison.position },
+    },
+  });
 
   const env = { DATABASE_URL: database.url };
   t.match(JSON.parse(await runAdmin(['status'], env)), { stopped: { event_type: 'PublishingTeleported' } });
@@ -112,4 +123,16 @@ t.test('a poison event stops the projection before it; an operator skip resumes 
     revision: 3,
   });
   t.equal(projector.status().stop, null);
+  t.match(await ready(), { status: 200, body: { success: true, data: { status: 'ready' } } }, 'ready again');
+});
+
+t.test('status routes: a closed projector is not ready; /health and /status in the envelope', async (t) => {
+  const closed = { ...projector.status(), state: 'closed' as const };
+  const routes = statusRoutes({ status: () => closed });
+  t.same(await routes['/ready']?.(), {
+    status: 503,
+    body: { success: false, code: 'NOT_READY', error: 'projection read_models is closed', stop: null },
+  });
+  t.same(await routes['/status']?.(), { status: 200, body: { success: true, data: closed } });
+  t.same(await routes['/health']?.(), { status: 200, body: { success: true, data: { status: 'ok' } } });
 });

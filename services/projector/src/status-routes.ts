@@ -1,0 +1,43 @@
+import type { StatusReply, StatusRoutes } from '@publisher/telemetry';
+import type { Projector } from './projector.ts';
+import type { ProjectorStatus } from './status.ts';
+
+/**
+ * `GET /ready`: 200 unless the projection is stopped by a poison event (503 `PROJECTION_STOPPED`
+ * naming it) or closed (503 `NOT_READY`); a standby instance is ready (it is healthy and waiting to
+ * take over).
+ * @example
+ * readiness(projector.status()); // { status: 200, body: { success: true, data: { status: 'ready', state: 'live' } } }
+ */
+function readiness(s: ProjectorStatus): StatusReply {
+  if (s.state !== 'stopped' && s.state !== 'closed') {
+    return { status: 200, body: { success: true, data: { status: 'ready', state: s.state } } };
+  }
+  return {
+    status: 503,
+    body: {
+      success: false,
+      code: s.state === 'stopped' ? 'PROJECTION_STOPPED' : 'NOT_READY',
+      error:
+        s.stop === null
+          ? `projection ${s.projection} is ${s.state}`
+          : `projection ${s.projection} stopped at event ${s.stop.event_id} (${s.stop.event_type}) at position ${s.stop.position}: ${s.stop.reason}`,
+      stop: s.stop,
+    },
+  };
+}
+
+/**
+ * The projector's routes on telemetry's `serveStatus` (next to `/metrics`), in the API's envelope:
+ * `GET /health` (the process is alive; no token needed), `GET /ready` (`readiness`) and
+ * `GET /status` (the status as JSON).
+ * @example
+ * await serveStatus({ host, port, token, metrics, health: null, routes: statusRoutes(projector) });
+ */
+export function statusRoutes(projector: Pick<Projector, 'status'>): StatusRoutes {
+  return {
+    '/health': () => ({ status: 200, body: { success: true, data: { status: 'ok' } } }),
+    '/ready': () => readiness(projector.status()),
+    '/status': () => ({ status: 200, body: { success: true, data: projector.status() } }),
+  };
+}
