@@ -1,4 +1,4 @@
-import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
+import { ConfigError, envVar, NODE_ENV_VARIABLE, readEnv } from '@publisher/platform/env';
 import type { DestinationPolicy } from './destination-url.ts';
 
 /** ALLOW_PRIVATE_DESTINATIONS, read the same way by the command API and the worker. */
@@ -13,8 +13,11 @@ export const DESTINATION_POLICY_VARIABLES = { ALLOW_PRIVATE_DESTINATIONS: envVar
  * const policy = destinationPolicyFromEnv(process.env);
  */
 export function destinationPolicyFromEnv(env: NodeJS.ProcessEnv): DestinationPolicy {
-  const { ALLOW_PRIVATE_DESTINATIONS } = readEnv(DESTINATION_POLICY_VARIABLES, env);
-  if (ALLOW_PRIVATE_DESTINATIONS && env.NODE_ENV === 'production') {
+  const { ALLOW_PRIVATE_DESTINATIONS, NODE_ENV } = readEnv(
+    { ...DESTINATION_POLICY_VARIABLES, NODE_ENV: NODE_ENV_VARIABLE },
+    env,
+  );
+  if (ALLOW_PRIVATE_DESTINATIONS && NODE_ENV === 'production') {
     throw new ConfigError(
       'ALLOW_PRIVATE_DESTINATIONS=true is refused with NODE_ENV=production',
       'ALLOW_PRIVATE_DESTINATIONS',

@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ConfigError, type EnvSpec, envVar, readEnv } from './env.ts';
-import { type ResolveJwtSecretOptions, resolveJwtSecret } from './jwt-secret.ts';
+import { ConfigError, type EnvSpec, envVar, NODE_ENV_VARIABLE, readEnv } from './env.ts';
+import { JWT_SECRET_VARIABLES, type ResolveJwtSecretOptions, resolveJwtSecret } from './jwt-secret.ts';
 
 export const DEFAULT_COMMAND_API_PORT = 3000;
 export const DEFAULT_READ_API_PORT = 3001;
@@ -83,10 +83,9 @@ export const JWT_POLICY_VARIABLES = {
 
 /** The keys tokens are verified with (`loadJwtConfig`, `resolveJwtSecret`). */
 const JWT_VARIABLES = {
-  JWT_SECRET: envVar.string(null, { secret: true }),
+  ...JWT_SECRET_VARIABLES,
   JWT_PUBLIC_KEY: envVar.string(null),
   JWT_PUBLIC_KEY_FILE: envVar.string(null),
-  JWT_ALLOW_DEVELOPMENT_SECRET: envVar.boolean(false),
   ...JWT_POLICY_VARIABLES,
 };
 
@@ -154,7 +153,7 @@ export function kafkaVariables(defaults: {
 
 /** The variables of the HTTP platform every API reads (README "Configuration" has their meaning). */
 export const PLATFORM_VARIABLES = {
-  NODE_ENV: envVar.string('development'),
+  NODE_ENV: NODE_ENV_VARIABLE,
   HOST: envVar.string('127.0.0.1'),
   DATABASE_URL: envVar.url(null, ['postgres:', 'postgresql:']),
   LOG_LEVEL,
@@ -247,8 +246,9 @@ export function pgPoolTimeouts(timeouts: DatabaseTimeouts): {
  */
 function loadJwtConfig(source: NodeJS.ProcessEnv, options: ResolveJwtSecretOptions = {}): JwtConfig {
   const policy = loadJwtPolicy(source);
-  const publicKey = readPublicKey(source);
-  if (publicKey && !source.JWT_SECRET) return { secret: null, developmentSecret: false, publicKey, ...policy };
+  const v = readEnv(JWT_VARIABLES, source);
+  const publicKey = readPublicKey(v.JWT_PUBLIC_KEY, v.JWT_PUBLIC_KEY_FILE);
+  if (publicKey && v.JWT_SECRET === null) return { secret: null, developmentSecret: false, publicKey, ...policy };
   const { secret, development } = resolveJwtSecret(source, options);
   return { secret, developmentSecret: development, publicKey, ...policy };
 }
@@ -265,12 +265,13 @@ export function loadJwtPolicy(source: NodeJS.ProcessEnv): JwtPolicy {
   return { issuer: v.JWT_ISSUER, audience: v.JWT_AUDIENCE, maxTokenTtlSeconds: v.JWT_MAX_TTL_SECONDS };
 }
 
-function readPublicKey(source: NodeJS.ProcessEnv): string | null {
+/** The PEM of JWT_PUBLIC_KEY (`\n` escapes allowed), else of the file JWT_PUBLIC_KEY_FILE names; null: neither. */
+function readPublicKey(inline: string | null, file: string | null): string | null {
   let pem: string | null = null;
-  if (source.JWT_PUBLIC_KEY) pem = source.JWT_PUBLIC_KEY.replace(/\\n/g, '\n');
-  else if (source.JWT_PUBLIC_KEY_FILE) {
+  if (inline !== null) pem = inline.replace(/\\n/g, '\n');
+  else if (file !== null) {
     try {
-      pem = readFileSync(source.JWT_PUBLIC_KEY_FILE, 'utf8');
+      pem = readFileSync(file, 'utf8');
     } catch (err) {
       throw new ConfigError(`JWT_PUBLIC_KEY_FILE cannot be read: ${(err as Error).message}`);
     }

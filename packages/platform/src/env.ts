@@ -92,6 +92,9 @@ export const envVar = {
     }),
 };
 
+/** NODE_ENV: `production` refuses the development conveniences (secret, sign-in, private destinations). */
+export const NODE_ENV_VARIABLE = envVar.string('development');
+
 function rawValue(source: NodeJS.ProcessEnv, name: string): string | undefined {
   const raw = source[name]?.trim();
   return raw === undefined || raw === '' ? undefined : raw;

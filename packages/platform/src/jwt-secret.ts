@@ -1,4 +1,4 @@
-import { ConfigError, envVar, readEnv } from './env.ts';
+import { ConfigError, envVar, NODE_ENV_VARIABLE, readEnv } from './env.ts';
 
 /**
  * The HS256 secret used to sign and verify tokens. Without JWT_SECRET a fixed development secret
@@ -8,6 +8,12 @@ import { ConfigError, envVar, readEnv } from './env.ts';
  * never with NODE_ENV=production.
  */
 export const DEVELOPMENT_JWT_SECRET = 'publisher-development-secret-do-not-use-in-production';
+
+/** What `resolveJwtSecret` reads besides NODE_ENV; every API declares them (`PLATFORM_VARIABLES`). */
+export const JWT_SECRET_VARIABLES = {
+  JWT_SECRET: envVar.string(null, { secret: true }),
+  JWT_ALLOW_DEVELOPMENT_SECRET: envVar.boolean(false),
+};
 
 /** Shortest JWT_SECRET accepted: HS256 keys shorter than the hash output (32 bytes) are guessable. */
 const MIN_JWT_SECRET_BYTES = 32;
@@ -67,8 +73,9 @@ export function resolveJwtSecret(
   env: NodeJS.ProcessEnv = process.env,
   options: ResolveJwtSecretOptions = {},
 ): JwtSecretResolution {
-  const secret = env.JWT_SECRET;
-  if (secret) {
+  const v = readEnv({ NODE_ENV: NODE_ENV_VARIABLE, ...JWT_SECRET_VARIABLES }, env);
+  const secret = v.JWT_SECRET;
+  if (secret !== null) {
     const bytes = Buffer.byteLength(secret, 'utf8');
     if (bytes < MIN_JWT_SECRET_BYTES) {
       throw new ConfigError(
@@ -77,9 +84,8 @@ export function resolveJwtSecret(
     }
     return { secret, development: false };
   }
-  if (env.NODE_ENV === 'production') throw new MissingJwtSecretError();
-  const { JWT_ALLOW_DEVELOPMENT_SECRET } = readEnv({ JWT_ALLOW_DEVELOPMENT_SECRET: envVar.boolean(false) }, env);
-  if (options.listenHost !== undefined && !isLoopbackHost(options.listenHost) && !JWT_ALLOW_DEVELOPMENT_SECRET) {
+  if (v.NODE_ENV === 'production') throw new MissingJwtSecretError();
+  if (options.listenHost !== undefined && !isLoopbackHost(options.listenHost) && !v.JWT_ALLOW_DEVELOPMENT_SECRET) {
     throw new MissingJwtSecretError(
       `JWT_SECRET is required when listening on ${options.listenHost} (not a loopback address): the development secret is public. Set JWT_SECRET (openssl rand -hex 32), listen on 127.0.0.1, or opt in with JWT_ALLOW_DEVELOPMENT_SECRET=true`,
     );

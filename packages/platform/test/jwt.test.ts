@@ -54,6 +54,11 @@ t.test('the development secret guards only services on loopback, never productio
   t.throws(() => load({ JWT_ALLOW_DEVELOPMENT_SECRET: 'yes' }), { code: 'CONFIG_INVALID' });
   t.equal(load({ HOST: '0.0.0.0', JWT_SECRET: SECRET }).jwt.secret, SECRET, 'a real secret works on any address');
   t.equal(resolveJwtSecret({}).development, true, 'a tool that only signs (no listen address) may use it');
+  // Read as every declared variable is: trimmed, so a stray newline cannot hide production.
+  t.throws(() => resolveJwtSecret({ NODE_ENV: 'production\n' }), { code: 'CONFIG_JWT_SECRET_REQUIRED' });
+  t.throws(() => resolveJwtSecret({ NODE_ENV: 'production', JWT_SECRET: '  ' }), {
+    code: 'CONFIG_JWT_SECRET_REQUIRED',
+  });
 });
 
 t.test('secrets shorter than 32 bytes are refused at start', async (t) => {

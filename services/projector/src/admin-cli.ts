@@ -13,6 +13,8 @@
 
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { PLATFORM_VARIABLES } from '@publisher/platform/config';
+import { envVar, readEnv } from '@publisher/platform/env';
 import {
   clearProjectionStopped,
   createReadModelConnection,
@@ -22,6 +24,9 @@ import {
   skipEvent,
 } from '@publisher/read-model';
 
+/** What the admin commands read: the read model's database, and who runs them (a skip's `--by`). */
+const ADMIN_VARIABLES = { DATABASE_URL: PLATFORM_VARIABLES.DATABASE_URL, USER: envVar.string('operator') };
+
 export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -29,9 +34,10 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.
     options: { reason: { type: 'string' }, by: { type: 'string' } },
   });
   const [command, eventId] = positionals;
-  if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required');
+  const v = readEnv(ADMIN_VARIABLES, env);
+  if (v.DATABASE_URL === null) throw new Error('DATABASE_URL is required');
   const rm = createReadModelConnection({
-    connectionString: env.DATABASE_URL,
+    connectionString: v.DATABASE_URL,
     max: 1,
     applicationName: 'publisher-projector-admin',
   });
@@ -49,7 +55,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.
           event_type: stop?.event_type ?? null,
           position: stop?.position ?? null,
           reason: values.reason,
-          skipped_by: values.by ?? env.USER ?? 'operator',
+          skipped_by: values.by ?? v.USER,
         });
         const resumed = stop ? await clearProjectionStopped(rm.db, READ_MODELS_PROJECTION) : false;
         return resumed
