@@ -16,6 +16,15 @@ export class JsonDocument<T = unknown> {
   /** Ties a document to the type it holds (no value at run time). */
   declare readonly value?: T;
   constructor(readonly json: string) {}
+
+  /**
+   * The JSON array of documents, each already JSON text (a list page's rows).
+   * @example
+   * JsonDocument.array<AuditEvent>(rows.map((r) => r.document)) // '[{…},{…}]'
+   */
+  static array<T>(documents: readonly string[]): JsonDocument<T[]> {
+    return new JsonDocument<T[]>(`[${documents.join(',')}]`);
+  }
 }
 
 /**

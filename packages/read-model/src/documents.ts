@@ -51,8 +51,8 @@ export type PageLink = { cursor: string } | { page: number };
 export interface DocumentPage {
   /** Matching rows across all pages. */
   count: number;
-  /** The page's documents as one JSON array (joined once: a cached page is sent many times). */
-  documents: string;
+  /** The page's documents (each its row's representation as JSON), in the page's order. */
+  documents: string[];
   next: PageLink | null;
   previous: PageLink | null;
 }
@@ -232,7 +232,7 @@ export async function listDocuments<Filters extends object, Field extends string
   }
   return {
     count,
-    documents: `[${found.map((r) => r.document).join(',')}]`,
+    documents: found.map((r) => r.document),
     next: hasNext && last ? link(last, true) : null,
     previous,
   };

@@ -33,8 +33,10 @@ export async function listAnswer<T>(
     });
     const next = pageUrl(request, found.next);
     const previous = pageUrl(request, found.previous);
-    const bytes = 256 + found.documents.length + (next?.length ?? 0) + (previous?.length ?? 0);
-    return { value: { count: found.count, next, previous, results: new JsonDocument<T[]>(found.documents) }, bytes };
+    // Joined once here: a cached page is sent many times.
+    const results = JsonDocument.array<T>(found.documents);
+    const bytes = 256 + results.json.length + (next?.length ?? 0) + (previous?.length ?? 0);
+    return { value: { count: found.count, next, previous, results }, bytes };
   });
   return listPage(request, page);
 }

@@ -54,7 +54,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
         count: page.count,
         next: page.has_older && last ? link('older', last) : null,
         previous: page.has_newer && first ? link('newer', first) : null,
-        results: new JsonDocument<Static<typeof AuditEvent>[]>(`[${page.rows.map((r) => r.document).join(',')}]`),
+        results: JsonDocument.array<Static<typeof AuditEvent>>(page.rows.map((r) => r.document)),
       });
     },
   );
