@@ -1,4 +1,5 @@
 import type { TenantScope } from '@publisher/platform';
+import { isUuid } from '@publisher/platform/ids';
 import { type BatchedReader, type ParamType, RequestParams } from './batched-reader.ts';
 import { packCursor, unpackCursor } from './cursor.ts';
 import { scopeSql } from './scope.ts';
@@ -119,7 +120,6 @@ interface Cursor {
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Whether a cursor's key is a value of its column's type, as PostgreSQL writes it (a bad one would fail its batch). */
 const KEY_OF_TYPE = {
   timestamptz: (key: string) => {
@@ -142,7 +142,7 @@ function decodeCursor(text: string, ordering: string, keyType: keyof typeof KEY_
   if (parsed?.length !== 4) throw new InvalidCursorError();
   const [o, d, key, id] = parsed;
   const keyOk = key === null || (typeof key === 'string' && KEY_OF_TYPE[keyType](key));
-  if (o !== ordering || (d !== 'a' && d !== 'b') || !keyOk || typeof id !== 'string' || !UUID.test(id)) {
+  if (o !== ordering || (d !== 'a' && d !== 'b') || !keyOk || typeof id !== 'string' || !isUuid(id)) {
     throw new InvalidCursorError();
   }
   return { ordering, after: d === 'a', key: key as string | null, id };
@@ -257,7 +257,7 @@ export async function findDocument(
   const params = new RequestParams();
   const where = scopeSql(scope, 'r', params);
   // A malformed id would fail the whole batch it travels in; it names no row anyway.
-  if (!UUID.test(id)) return undefined;
+  if (!isUuid(id)) return undefined;
   const key = params.add(id, 'uuid');
   const visible = spec.visible === null ? '' : ` AND ${spec.visible}`;
   const [row] = await reader.run<RevisedDocument>(

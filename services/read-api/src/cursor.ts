@@ -1,5 +1,6 @@
 import { isPosition } from '@publisher/event-store';
 import { httpError } from '@publisher/platform';
+import { isUuid } from '@publisher/platform/ids';
 import { packCursor, unpackCursor } from '@publisher/read-model';
 
 /**
@@ -35,8 +36,8 @@ export const isPositionToken: KeyCheck<string> = (v): v is string => typeof v ==
 export const isId: KeyCheck<number> = (v): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 
 /** A UUID in lower case, as the API writes them. */
-export const isUuid: KeyCheck<string> = (v): v is string =>
-  typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v);
+export const isLowerCaseUuid: KeyCheck<string> = (v): v is string =>
+  typeof v === 'string' && isUuid(v) && v === v.toLowerCase();
 
 /** The key a list of checks accepts: the type each check guards, element by element. */
 type CheckedKey<Checks extends readonly KeyCheck<unknown>[]> = {

@@ -1,10 +1,9 @@
+import { isUuid } from '@publisher/platform/ids';
 import type pg from 'pg';
 import { DuplicateEventIdError, WrongExpectedVersionError } from '../errors.ts';
 import type { AppendResult, ExpectedRevision, NewEvent } from '../port.ts';
 import { positionOf } from './rows.ts';
 import { EXPECT_ANY, EXPECT_NO_STREAM, EXPECT_STREAM_EXISTS } from './schema-sql.ts';
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A row of `append_to_stream` (bigint and xid8 as text). */
 export interface AppendRow {
@@ -43,7 +42,7 @@ export function validateAppend(stream: string, events: NewEvent[]): void {
   if (events.length === 0) throw new RangeError('append needs at least one event');
   const seen = new Set<string>();
   for (const e of events) {
-    if (!UUID_RE.test(e.id)) throw new TypeError(`event id must be a UUID, got ${JSON.stringify(e.id)}`);
+    if (!isUuid(e.id)) throw new TypeError(`event id must be a UUID, got ${JSON.stringify(e.id)}`);
     const id = e.id.toLowerCase();
     if (seen.has(id)) throw new DuplicateEventIdError(stream, [e.id]);
     seen.add(id);

@@ -1,4 +1,5 @@
 import { occurredAt, type RecordedEvent } from '@publisher/event-store';
+import { isUuid } from '@publisher/platform/ids';
 import type { AuditEventRow } from '@publisher/read-model';
 
 /*
@@ -8,7 +9,6 @@ import type { AuditEventRow } from '@publisher/read-model';
  * event types (re-drives, say) without a change here.
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_INT = 2_147_483_647;
 
 /** The metadata as stored: written by our command side, but read defensively (other writers, old versions). */
@@ -45,7 +45,7 @@ export function auditEventRow(event: RecordedEvent): AuditEventRow {
     position: event.position,
     type: event.type,
     aggregate,
-    record_id: UUID.test(suffix) ? suffix.toLowerCase() : null,
+    record_id: isUuid(suffix) ? suffix.toLowerCase() : null,
     revision: event.revision,
     account_id: id(tenant.account_id),
     site_id: id(tenant.site_id),

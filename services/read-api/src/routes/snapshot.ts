@@ -13,7 +13,7 @@ import { type AuditRecordRef, listRecordsCreatedBy } from '@publisher/read-model
 import type { Static } from 'typebox';
 import { recordCrossAccountReads } from '../access-log.ts';
 import { SnapshotEntry, SnapshotQuery } from '../audit-schemas.ts';
-import { decodeCursor, encodeCursor, isUuid } from '../cursor.ts';
+import { decodeCursor, encodeCursor, isLowerCaseUuid } from '../cursor.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { HISTORY_AGGREGATES } from '../history/aggregates.ts';
 import { foldUntil } from '../history/replay.ts';
@@ -68,7 +68,7 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
         });
       }
       const size = q.page_size ?? 20;
-      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, [isUuid]).key[0];
+      const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, [isLowerCaseUuid]).key[0];
       const page = await listRecordsCreatedBy(deps.db, scope, { as_of: q.as_of, after, limit: size + 1 });
       const refs = page.records.slice(0, size);
       await recordCrossAccountReads(deps.accessLog, request, {
