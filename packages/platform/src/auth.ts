@@ -1,4 +1,4 @@
-import fastifyJwt, { type FastifyJWTOptions } from '@fastify/jwt';
+import fastifyJwt, { type FastifyJWTOptions, type TokenOrHeader } from '@fastify/jwt';
 import { type Role, TokenClaims } from '@publisher/contracts';
 import { Ajv } from 'ajv';
 import type {
@@ -76,15 +76,16 @@ function jwtOptions(config: JwtConfig, clockToleranceSeconds: number): FastifyJW
   };
   if (secret && publicKey) {
     return {
-      secret: async (_request: FastifyRequest, token: { header: { alg?: string } }) => {
-        if (token.header.alg === 'HS256') return secret;
-        if (token.header.alg === 'RS256') return publicKey;
+      secret: async (_request: FastifyRequest, token: TokenOrHeader) => {
+        const { alg } = 'header' in token ? token.header : token;
+        if (alg === 'HS256') return secret;
+        if (alg === 'RS256') return publicKey;
         throw httpError('AUTH_TOKEN_INVALID', 'token algorithm not accepted');
       },
       // The key callback needs the header to pick the key; by default it only sees the payload.
       decode: { complete: true },
       verify,
-    } as unknown as FastifyJWTOptions;
+    };
   }
   if (publicKey) return { secret: { public: publicKey }, verify: { algorithms: ['RS256'], ...verify } };
   if (secret) return { secret, verify: { algorithms: ['HS256'], ...verify } };
