@@ -161,6 +161,9 @@ const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
   const tolerance = opts.clockToleranceSeconds ?? 5;
   const maxTtl = opts.jwt.maxTokenTtlSeconds ?? DEFAULT_MAX_TOKEN_TTL_SECONDS;
   await fastify.register(fastifyJwt, jwtOptions(opts.jwt, tolerance));
+  // Declared on every request for one object shape; null until `authenticate` sets it. Typed as set,
+  // because only routes behind that hook read it (the rate limiter's key, which runs on public
+  // routes too, reads it as possibly null).
   fastify.decorateRequest('principal', null as unknown as Principal);
 
   const verified = new VerifiedTokens(opts.verifiedTokenCacheSize ?? 10_000);
