@@ -2,6 +2,7 @@ import type { SuccessEnvelopeOf } from '@publisher/contracts';
 import type { Position } from '@publisher/event-store';
 import { etagOf, success } from '@publisher/platform';
 import type { FastifyRequest } from 'fastify';
+import type { TSchema } from 'typebox';
 import type { StoredResponse } from '../idempotency/store.ts';
 
 /**
@@ -37,7 +38,6 @@ export async function emptyBodyAsObject(request: FastifyRequest): Promise<void> 
 }
 
 /** True when an object schema lists required fields (such a body cannot be left out). */
-export function hasRequiredFields(schema: unknown): boolean {
-  const required = (schema as { required?: unknown }).required;
-  return Array.isArray(required) && required.length > 0;
+export function hasRequiredFields(schema: TSchema): boolean {
+  return 'required' in schema && Array.isArray(schema.required) && schema.required.length > 0;
 }
