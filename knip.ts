@@ -26,8 +26,8 @@ const config: KnipConfig = {
     // Test support: everything it exports is for tests.
     'packages/testing': {
       includeEntryExports: false,
-      entry: ['src/index.ts!'],
-      project: ['src/**/*.ts!'],
+      entry: ['src/index.ts!', 'test/**/*.test.ts'],
+      project: ['src/**/*.ts!', 'test/**/*.ts'],
     },
     '{packages,services}/*': {
       entry: [

@@ -1,3 +1,4 @@
 export { cleanupStack } from './cleanup.ts';
 export { createTestDatabase } from './database.ts';
 export { type MetricFamily, type Sample, Scrape, scrapeMetrics } from './metrics.ts';
+export { type Truthy, type WaitUntilOptions, waitUntil } from './wait-until.ts';
