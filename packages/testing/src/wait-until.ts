@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export type Truthy<T> = Exclude<T, false | 0 | 0n | '' | null | undefined>;
 
 export interface WaitUntilOptions {
-  /** How long to keep trying before failing; 10 s unless told. */
+  /** How long to keep trying before failing; 15 s unless told. */
   timeoutMs?: number;
   /** The pause between tries; 20 ms unless told. */
   intervalMs?: number;
@@ -26,7 +26,7 @@ export interface WaitUntilOptions {
 export async function waitUntil<T>(
   what: string,
   check: () => T | Promise<T>,
-  { timeoutMs = 10_000, intervalMs = 20 }: WaitUntilOptions = {},
+  { timeoutMs = 15_000, intervalMs = 20 }: WaitUntilOptions = {},
 ): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   let failure: unknown;

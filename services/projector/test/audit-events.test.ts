@@ -14,7 +14,7 @@ import {
   readCheckpoint,
   searchAuditEvents,
 } from '@publisher/read-model';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import { pino } from 'pino';
 import t from 'tap';
 import { runAdmin } from '../src/admin-cli.ts';
@@ -22,7 +22,7 @@ import { auditEventRow } from '../src/projections/audit-events.ts';
 import { startProjector } from '../src/projector.ts';
 import { rebuildReadModels } from '../src/rebuild.ts';
 import { recorded } from './events.ts';
-import { appendToRecord, at, createRecord, event, waitFor } from './support.ts';
+import { appendToRecord, at, createRecord, event } from './support.ts';
 
 t.test('pure: an event becomes its audit row, from its stream, place and metadata', async (t) => {
   const id = randomUUID();
@@ -129,7 +129,7 @@ t.test('live: every event of the log is in the audit, ledger, skipped and all, w
   const poison = await store.append(r.stream, [event('PublishingTeleported', { record_id: r.id }, 3)], 1);
   const after = await appendToRecord(store, r.id, 2, ['PublishingFailed', { error: 'late' }]);
 
-  await waitFor('stopped at the poison event', () => projector.status().state === 'stopped');
+  await waitUntil('stopped at the poison event', () => projector.status().state === 'stopped');
   t.same(
     (await allAudit()).map((a) => a.type),
     ['PublishingRecordCreated', 'PublishingStarted', 'DeploymentVersionReserved', 'DeploymentCreated'],
@@ -137,7 +137,7 @@ t.test('live: every event of the log is in the audit, ledger, skipped and all, w
   );
   const stopped = (await readCheckpoint(rm.db)).stopped?.event_id ?? '';
   await runAdmin(['skip', stopped, '--reason', 'ticket 7', '--by', 'tap'], { DATABASE_URL: database.url });
-  await waitFor('caught up', async () => (await readCheckpoint(rm.db)).position === after.position);
+  await waitUntil('caught up', async () => (await readCheckpoint(rm.db)).position === after.position);
 
   const rows = await allAudit();
   t.same(

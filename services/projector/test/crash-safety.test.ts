@@ -1,12 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { advisoryLockKey, tryAdvisoryLock } from '@publisher/coordination';
 import { comparePositions, createPostgresEventStore } from '@publisher/event-store';
 import { createReadModelConnection, migrateReadModel, readCheckpoint } from '@publisher/read-model';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
 import { lockKeys } from '../src/session.ts';
 import { foldAllEvents, loadAllRows } from './oracle.ts';
-import { appendWorkload, spawnProjector, waitFor } from './support.ts';
+import { appendWorkload, spawnProjector } from './support.ts';
 
 /*
  * SIGKILL the projector (real separate processes) at random moments of a large catch-up, again
@@ -56,7 +57,7 @@ t.test(`SIGKILL during catch-up, ${KILLS} times`, async (t) => {
   const appended = await appendWorkload(store, { records: 1200, accounts: 6, concurrency: 8 });
   const head = await store.headPosition();
   t.ok(appended > 3000, `${appended} events to catch up on`);
-  await waitFor(
+  await waitUntil(
     'every instance to stand by',
     async () =>
       (
@@ -65,15 +66,15 @@ t.test(`SIGKILL during catch-up, ${KILLS} times`, async (t) => {
             where application_name like 'publisher-projector-read_models-%' and datname = current_database()`,
         )
       ).rowCount === projectors.length,
-    60_000,
+    { timeoutMs: 60_000 },
   );
   await gate.query('SELECT pg_advisory_unlock_all()');
 
   let midway = 0;
   for (let kill = 1; kill <= KILLS; kill++) {
     const before = (await readCheckpoint(rm.db)).position;
-    await waitFor('a leader to make progress', async () => (await readCheckpoint(rm.db)).position !== before);
-    await new Promise((r) => setTimeout(r, Math.random() * 200));
+    await waitUntil('a leader to make progress', async () => (await readCheckpoint(rm.db)).position !== before);
+    await sleep(Math.random() * 200);
     const pid = await leaderPid();
     const leader = pid === null ? undefined : byPid.get(pid);
     if (!leader) throw new Error(`no projector holds the lock (pid ${pid})`);
@@ -85,11 +86,11 @@ t.test(`SIGKILL during catch-up, ${KILLS} times`, async (t) => {
 
   // Re-read the head: the readable head can lag the last append while any transaction on the
   // cluster is older than it (another test file's, a projector's batch).
-  await waitFor(
+  await waitUntil(
     'the last instance to reach the head',
     async () => comparePositions((await readCheckpoint(rm.db)).position, await store.headPosition()) >= 0,
     // Batches of five events: on a loaded 2-core CI machine the catch-up alone can take minutes.
-    150_000,
+    { timeoutMs: 150_000 },
   );
   const expected = await foldAllEvents(store);
   const actual = await loadAllRows(rm.db);

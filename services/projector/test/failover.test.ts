@@ -7,10 +7,10 @@ import {
   migrateReadModel,
   readCheckpoint,
 } from '@publisher/read-model';
-import { createTestDatabase, scrapeMetrics } from '@publisher/testing';
+import { createTestDatabase, scrapeMetrics, waitUntil } from '@publisher/testing';
 import t from 'tap';
 import type { ProjectorStatus } from '../src/status.ts';
-import { appendToRecord, appendWorkload, createRecord, spawnProjector, waitFor } from './support.ts';
+import { appendToRecord, appendWorkload, createRecord, spawnProjector } from './support.ts';
 
 const database = await createTestDatabase('failover');
 t.teardown(database.drop);
@@ -40,7 +40,7 @@ async function start() {
       }
     };
     const died = p.exited.then((end) => ({ died: end }));
-    const answered = waitFor('status server', status, 60_000).then(
+    const answered = waitUntil('status server', status, { timeoutMs: 60_000 }).then(
       () => null,
       (err: Error) => {
         throw new Error(`${err.message}; the projector's stderr:\n${p.stderr()}`);
@@ -56,19 +56,21 @@ async function start() {
 t.test('two instances: exactly one projects; kill it and the other takes over', async (t) => {
   await appendWorkload(store, { records: 300, accounts: 3 });
   const a = await start();
-  await waitFor('A to project', async () => ['catching_up', 'live'].includes((await a.status()).state));
+  await waitUntil('A to project', async () => ['catching_up', 'live'].includes((await a.status()).state));
   const b = await start();
-  await waitFor('B to stand by', async () => (await b.status()).state === 'standby');
+  await waitUntil('B to stand by', async () => (await b.status()).state === 'standby');
 
   const r = await createRecord(store);
-  await waitFor('A projects new events', async () => (await readCheckpoint(rm.db)).position === r.position);
+  await waitUntil('A projects new events', async () => (await readCheckpoint(rm.db)).position === r.position);
   t.match(await a.status(), { state: 'live' });
   t.match(await b.status(), { state: 'standby', events_processed: 0, batches_committed: 0 }, 'B wrote nothing');
 
   await a.kill('SIGKILL');
-  await waitFor('B to take over', async () => ['catching_up', 'live'].includes((await b.status()).state), 30_000);
+  await waitUntil('B to take over', async () => ['catching_up', 'live'].includes((await b.status()).state), {
+    timeoutMs: 30_000,
+  });
   const next = await appendToRecord(store, r.id, 0, ['PublishingStarted', { attempt: 1 }]);
-  await waitFor('B projects', async () => (await readCheckpoint(rm.db)).position === next.position);
+  await waitUntil('B projects', async () => (await readCheckpoint(rm.db)).position === next.position);
   t.match((await loadPublishingRecords(rm.db, EVERY_TENANT, [r.id])).get(r.id), { status: 'publishing', revision: 1 });
   t.ok((await b.status()).events_processed >= 1, 'B is the one projecting now');
   t.equal((await fetch(`http://127.0.0.1:${b.port}/ready`)).status, 200);

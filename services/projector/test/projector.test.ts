@@ -7,13 +7,13 @@ import {
   migrateReadModel,
   readCheckpoint,
 } from '@publisher/read-model';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import { pino } from 'pino';
 import t from 'tap';
 import { runAdmin } from '../src/admin-cli.ts';
 import { startProjector } from '../src/projector.ts';
 import { statusRoutes } from '../src/status-routes.ts';
-import { appendToRecord, at, createRecord, event, listenForNotices, waitFor } from './support.ts';
+import { appendToRecord, at, createRecord, event, listenForNotices } from './support.ts';
 
 const database = await createTestDatabase('projector');
 t.teardown(database.drop);
@@ -29,7 +29,7 @@ const logger = pino({ level: 'silent' });
 const projector = startProjector({ store, connectionString: database.url, logger, batchSize: 3, stoppedPollMs: 50 });
 t.teardown(() => projector.close());
 const caughtUpTo = (position: string) =>
-  waitFor(`checkpoint ${position}`, async () => (await readCheckpoint(rm.db)).position === position);
+  waitUntil(`checkpoint ${position}`, async () => (await readCheckpoint(rm.db)).position === position);
 
 t.test('catches up, then projects live events promptly', async (t) => {
   const a = await createRecord(store, { content_id: 1 });
@@ -40,7 +40,7 @@ t.test('catches up, then projects live events promptly', async (t) => {
   const rows = await loadPublishingRecords(rm.db, EVERY_TENANT, [a.id, b.id]);
   t.match(rows.get(a.id), { status: 'failed', attempts: 1, error_message: 'x', revision: 2 });
   t.match(rows.get(b.id), { deleted: true, account_id: 2, revision: 1 });
-  await waitFor('live', () => projector.status().state === 'live');
+  await waitUntil('live', () => projector.status().state === 'live');
 
   // Bounded by caughtUpTo's 15 s, far inside the 10 min poll: woken by the append, not found by a poll.
   const live = await appendToRecord(store, a.id, 2, ['PublishingRetried', {}]);
@@ -54,9 +54,9 @@ t.test("each batch's notice names the accounts whose rows it changed", async (t)
 
   const a = await createRecord(store, { account_id: 5 });
   const b = await createRecord(store, { account_id: 6 });
-  await waitFor('both created', () => notices.some((n) => n.position === b.position));
+  await waitUntil('both created', () => notices.some((n) => n.position === b.position));
   const last = await appendToRecord(store, a.id, 0, ['PublishingStarted', { attempt: 1 }]);
-  await waitFor('notices up to the last event', () => notices.some((n) => n.position === last.position));
+  await waitUntil('notices up to the last event', () => notices.some((n) => n.position === last.position));
   t.ok(notices.length > 0);
   for (const n of notices) t.match(n, { schema: 'read_model', name: 'read_models', accounts: Array });
   t.same([...new Set(notices.flatMap((n) => n.accounts ?? []))].sort(), [5, 6], 'exactly the accounts touched');
@@ -94,7 +94,7 @@ t.test('a poison event stops the projection before it; an operator skip resumes 
   const poison = await store.append(r.stream, [event('PublishingTeleported', { record_id: r.id })], 1);
   const after = await appendToRecord(store, r.id, 2, ['PublishingFailed', { error: 'late' }]);
 
-  await waitFor('stopped', () => projector.status().state === 'stopped');
+  await waitUntil('stopped', () => projector.status().state === 'stopped');
   const cp = await readCheckpoint(rm.db);
   t.equal(cp.position, good.position, 'checkpoint stops right before the poison event');
   t.match(cp.stopped, { event_type: 'PublishingTeleported', position: poison.position, reason: /unknown event type/ });

@@ -6,7 +6,7 @@
  */
 import { createPostgresEventStore } from '@publisher/event-store';
 import { createReadModelConnection, createReadModelIndexes, migrateReadModel } from '@publisher/read-model';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
@@ -14,7 +14,7 @@ import { CheckpointMovedError } from '../src/errors.ts';
 import { rebuildReadModels } from '../src/rebuild.ts';
 import { openSession } from '../src/session.ts';
 import { writeBatch } from '../src/write-batch.ts';
-import { appendWorkload, createRecord, waitFor } from './support.ts';
+import { appendWorkload, createRecord } from './support.ts';
 
 t.test('index builds hold no transaction id: the log stays readable while they run', async (t) => {
   const database = await createTestDatabase('rebuild_indexes');
@@ -39,7 +39,7 @@ t.test('index builds hold no transaction id: the log stays readable while they r
   t.teardown(() => pool.end());
   const building = createReadModelIndexes(pool, schema);
   building.catch(() => {});
-  await waitFor('the index build to wait on the lock', async () => {
+  await waitUntil('the index build to wait on the lock', async () => {
     const { rows } = await pool.query(
       `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%CREATE INDEX%'`,
     );
@@ -47,10 +47,10 @@ t.test('index builds hold no transaction id: the log stays readable while they r
   });
 
   const appended = await createRecord(store);
-  const readable = await waitFor(
+  const readable = await waitUntil(
     'the event appended during the build to be readable',
     async () => (await store.readAll({ after: head })).some((e) => e.position === appended.position),
-    3000,
+    { timeoutMs: 3000 },
   ).catch(() => false);
   t.ok(readable, 'an event appended while the indexes build is readable at once');
   // The other tables' indexes do not wait for the blocked table's: each table's are built in turn,
@@ -64,7 +64,7 @@ t.test('index builds hold no transaction id: the log stays readable while they r
         [schema, table],
       )
     ).rows[0]?.n ?? 0;
-  await waitFor("the deployments' and audit events' indexes", async () => {
+  await waitUntil("the deployments' and audit events' indexes", async () => {
     return (await validOn('deployments')) >= 6 && (await validOn('audit_events')) >= 11;
   });
   t.equal(await validOn('publishing_records'), 0, 'the blocked table has none yet');
@@ -102,7 +102,7 @@ t.test('offline builds (no transaction budget): plain, two at a time, the audit 
         `SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%CREATE%INDEX%'`,
       )
     ).rows.map((r) => r.query);
-  await waitFor('two builds to wait on the lock', async () => (await waiting()).length === 2);
+  await waitUntil('two builds to wait on the lock', async () => (await waiting()).length === 2);
   const queries = await waiting();
   t.ok(
     queries.every((q) => q.includes(`"${schema}".audit_events`) && !q.includes('CONCURRENTLY')),
@@ -124,7 +124,7 @@ t.test('the replay writes in transactions sized to the time budget, and still re
   await store.migrate();
   const events = await appendWorkload(store, { records: 600, accounts: 3 });
   // Other test files' transactions on the same server delay visibility: start once all is readable.
-  await waitFor('every event readable', async () => (await store.readAll({ limit: events + 1 })).length === events);
+  await waitUntil('every event readable', async () => (await store.readAll({ limit: events + 1 })).length === events);
   const logger = pino({ level: 'silent' });
   /** Rebuilds with a transaction budget; counts the write transactions (each reports progress). */
   const rebuild = async (maxTransactionMs: number) => {
@@ -188,7 +188,7 @@ async function batchHeldInItsLoads(t: Test, name: string) {
   t.teardown(() => pool.end());
   await migrateReadModel(pool);
   await createRecord(store);
-  await waitFor('the event readable', async () => (await store.readAll()).length > 0);
+  await waitUntil('the event readable', async () => (await store.readAll()).length > 0);
   const events = await store.readAll();
   const session = await openSession({ connectionString: database.url, schema: 'read_model', applicationName: name });
   t.teardown(() => session.close());
@@ -199,7 +199,7 @@ async function batchHeldInItsLoads(t: Test, name: string) {
   await blocker.query('LOCK TABLE read_model.publishing_records IN ACCESS EXCLUSIVE MODE');
   const writing = writeBatch(session, { projection: 'read_models', expected: null, events, skipped: new Set() });
   writing.catch(() => {});
-  const backend = await waitFor('the batch to wait on its loads', async () => {
+  const backend = await waitUntil('the batch to wait on its loads', async () => {
     const { rows } = await pool.query<{ xid: string | null; wait: string | null }>(
       'SELECT backend_xid::text AS xid, wait_event_type AS wait FROM pg_stat_activity WHERE application_name = $1',
       [name],

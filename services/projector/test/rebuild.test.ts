@@ -5,14 +5,14 @@ import {
   migrateReadModel,
   readCheckpoint,
 } from '@publisher/read-model';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import type pg from 'pg';
 import { pino } from 'pino';
 import t from 'tap';
 import { startProjector } from '../src/projector.ts';
 import { rebuildReadModels } from '../src/rebuild.ts';
 import { foldAllEvents, loadAllRows } from './oracle.ts';
-import { appendToRecord, appendWorkload, createRecord, event, listenForNotices, waitFor } from './support.ts';
+import { appendToRecord, appendWorkload, createRecord, event, listenForNotices } from './support.ts';
 
 const database = await createTestDatabase('rebuild');
 t.teardown(database.drop);
@@ -53,7 +53,7 @@ t.test('rebuild replays into new tables while the old ones serve, then swaps', a
   await appendWorkload(store, { records: 400, accounts: 4 });
   const projector = startProjector({ store, connectionString: database.url, logger, batchSize: 100 });
   t.teardown(() => projector.close());
-  await waitFor(
+  await waitUntil(
     'live projector caught up',
     async () => comparePositions((await readCheckpoint(rm.db)).position, await store.headPosition()) >= 0,
   );
@@ -104,7 +104,7 @@ t.test('rebuild replays into new tables while the old ones serve, then swaps', a
   t.same([...phases], ['replaying', 'indexing', 'catching_up', 'swapping', 'done']);
   t.ok(result.events >= 400, `replayed ${result.events} events`);
   t.same(readErrors, [], `no read failed or saw partial data (${reads} reads)`);
-  await waitFor('the swap notice', () => notices.some((n) => n.accounts === undefined));
+  await waitUntil('the swap notice', () => notices.some((n) => n.accounts === undefined));
   const swap = notices.find((n) => n.accounts === undefined);
   t.match(swap, { schema: 'read_model', name: 'read_models', position: result.position }, 'a notice without accounts');
   t.ok(
@@ -117,7 +117,7 @@ t.test('rebuild replays into new tables while the old ones serve, then swaps', a
   // is readable (else the fold below could see events the projector could not yet), then until the
   // checkpoint reaches the head.
   const appended = Number((await rm.pool.query('select count(*)::int as n from event_store.events')).rows[0].n);
-  await waitFor('every appended event readable', async () => {
+  await waitUntil('every appended event readable', async () => {
     let readable = 0;
     for (let after: string | null = null; ; ) {
       const batch = await store.readAll({ after, limit: 5000 });
@@ -127,7 +127,7 @@ t.test('rebuild replays into new tables while the old ones serve, then swaps', a
     }
   });
   let last = await store.headPosition();
-  await waitFor('live projector continues on the new tables', async () => {
+  await waitUntil('live projector continues on the new tables', async () => {
     last = await store.headPosition();
     return comparePositions((await readCheckpoint(rm.db)).position, last) >= 0;
   }).catch(async (err) => {
@@ -199,7 +199,7 @@ for (const { maxTransactionMs, replayThreads, how } of replays) {
       await log.migrate();
       // Concurrent appends interleave records' events, so most records are touched by several batches.
       const events = await appendWorkload(log, { records: 120, accounts: 3, concurrency: 8, seed: 7 });
-      await waitFor('every event readable', async () => (await log.readAll({ limit: events + 1 })).length === events);
+      await waitUntil('every event readable', async () => (await log.readAll({ limit: events + 1 })).length === events);
       const result = await rebuildReadModels({
         store: log,
         connectionString: small.url,

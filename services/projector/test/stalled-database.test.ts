@@ -4,16 +4,17 @@
  * DATABASE_QUERY_TIMEOUT_MS, so it drops such connections and goes on projecting, instead of waiting
  * on them forever.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createPostgresEventStore, openEventStore } from '@publisher/event-store';
 import { createReadModelConnection, migrateReadModel, readCheckpoint } from '@publisher/read-model';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import { pino } from 'pino';
 import t from 'tap';
 import { startTcpProxy, viaProxy } from '../../../packages/event-store/test/helpers/tcp-proxy.ts';
 import { loadProjectorConfig } from '../src/config.ts';
 import { eventStoreOptions } from '../src/main.ts';
 import { startProjector } from '../src/projector.ts';
-import { createRecord, waitFor } from './support.ts';
+import { createRecord } from './support.ts';
 
 t.test('requests lost while the database hung do not stop the projector', async (t) => {
   const database = await createTestDatabase('projector_stall');
@@ -49,13 +50,15 @@ t.test('requests lost while the database hung do not stop the projector', async 
   });
   t.teardown(() => projector.close());
   const projected = (position: string) =>
-    waitFor(`checkpoint ${position}`, async () => (await readCheckpoint(rm.db)).position === position, 10_000);
+    waitUntil(`checkpoint ${position}`, async () => (await readCheckpoint(rm.db)).position === position, {
+      timeoutMs: 10_000,
+    });
 
   await projected((await createRecord(direct)).position);
 
   // The projector polls every 20 ms: during a 300 ms hang its queries are in flight, and lost.
   proxy.stall();
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
   proxy.resume({ dropHeld: true });
 
   const after = await createRecord(direct);

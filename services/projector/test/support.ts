@@ -1,7 +1,6 @@
 /** Test support: appending domain events through the real event store, waiting for conditions. */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { EventMetadata, EventStore, NewEvent } from '@publisher/event-store';
 import { CHECKPOINT_CHANNEL, type CheckpointNotice } from '@publisher/read-model';
@@ -60,17 +59,6 @@ export async function appendToRecord(
     events.map(([type, data]) => event(type, { record_id: id, at: at(), ...data })),
     expected,
   );
-}
-
-/** Polls `check` until it returns a truthy value, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(20);
-  }
 }
 
 let nextSite = 500;
