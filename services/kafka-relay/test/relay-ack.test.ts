@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { DEPLOYMENTS_TOPIC, PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { createPostgresEventStore } from '@publisher/event-store';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import { Kafka, type Producer, type ProducerBatch } from 'kafkajs';
 import pg from 'pg';
 import t from 'tap';
@@ -30,6 +30,8 @@ const checkpoints = createCheckpointStore(pool);
 const prefix = `relay-ack-${randomUUID().slice(0, 8)}.`;
 const topics = [prefix + PUBLISHING_RECORDS_TOPIC, prefix + DEPLOYMENTS_TOPIC];
 const tenant: Tenant = { account_id: 1, site_id: 10, sector_id: 100 };
+/** How long, and how often, the waits below poll. */
+const patience = { timeoutMs: 30_000, intervalMs: 50 };
 
 /**
  * Every producer the relay creates from now on: its next `sendBatch` after `failAfterSend()` goes
@@ -90,7 +92,7 @@ t.test('a batch the broker wrote but did not acknowledge is not checkpointed, an
   const first = await appendLifecycle(store, randomUUID(), tenant);
   await consumeUntil(brokers, topics, (r) => first.every((id) => eventIds(r).includes(id)));
   const head = (await store.headPosition())!;
-  await waitFor(async () => (await checkpoints.load('kafka-relay')) === head);
+  await waitUntil('the checkpoint at the head', async () => (await checkpoints.load('kafka-relay')) === head, patience);
 
   const sending = lossy.failAfterSend();
   const second = await appendLifecycle(store, randomUUID(), tenant);
@@ -109,11 +111,15 @@ t.test('a batch the broker wrote but did not acknowledge is not checkpointed, an
   t.equal(relay.state.relayedPosition, head);
 
   lossy.release();
-  await waitFor(() => relay.state.sendFailures > 0);
+  await waitUntil('a failed send', () => relay.state.sendFailures > 0, patience);
   t.equal(await checkpoints.load('kafka-relay'), head, 'a failed send is not checkpointed');
 
   const newHead = (await store.headPosition())!;
-  await waitFor(async () => (await checkpoints.load('kafka-relay')) === newHead);
+  await waitUntil(
+    'the checkpoint at the new head',
+    async () => (await checkpoints.load('kafka-relay')) === newHead,
+    patience,
+  );
   const all = await consumeUntil(brokers, topics, (r) =>
     second.every((id) => eventIds(r).filter((x) => x === id).length === 2),
   );
@@ -130,11 +136,3 @@ t.test('a batch the broker wrote but did not acknowledge is not checkpointed, an
   );
   t.equal(relay.state.lastError, null, 'the relay recovered');
 });
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

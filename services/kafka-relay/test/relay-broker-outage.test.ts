@@ -3,12 +3,13 @@
  * shared test broker keeps serving other files) is stopped while commands flow; every command still
  * succeeds, the relay reports the outage, and after the restart every event arrives in order.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp, loadCommandApiConfig } from '@publisher/command-api';
 import { createEventDeduplicator, PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { startKafka } from '@publisher/dev-infra';
 import { createPostgresEventStore } from '@publisher/event-store';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
 import { start } from '../src/relay.ts';
@@ -66,10 +67,12 @@ async function commandsFor(seconds: number): Promise<void> {
       });
       statuses.push(started.statusCode);
     }
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
 }
 
+/** How long, and how often, the waits below poll the relay's health. */
+const patience = { timeoutMs: 60_000, intervalMs: 200 };
 const health = async () =>
   (await (await fetch(`http://127.0.0.1:${relay.port}/health`)).json()) as Record<string, unknown>;
 
@@ -83,10 +86,14 @@ t.test('stop the broker while commands flow: commands succeed, events arrive aft
     statuses.every((s) => s === 200 || s === 201),
     `all ${during} commands succeeded while the broker was down`,
   );
-  const seen = await waitFor(async () => {
-    const h = await health();
-    return h.broker === 'unavailable' ? h : null;
-  });
+  const seen = await waitUntil(
+    'the relay to report the outage',
+    async () => {
+      const h = await health();
+      return h.broker === 'unavailable' ? h : null;
+    },
+    patience,
+  );
   t.match(seen, { status: 'degraded', caught_up: false }, 'the relay reports the outage');
   t.ok((seen.lag_seconds as number) > 0, `and its lag (${seen.lag_seconds} s)`);
 
@@ -123,19 +130,13 @@ t.test('stop the broker while commands flow: commands succeed, events arrive aft
     return JSON.stringify(perKey.get(key)) !== JSON.stringify(events.map((e) => e.id));
   });
   t.equal(wrong.length, 0, 'in per-record order');
-  const after = await waitFor(async () => {
-    const h = await health();
-    return h.caught_up === true ? h : null;
-  });
+  const after = await waitUntil(
+    'the relay to catch up',
+    async () => {
+      const h = await health();
+      return h.caught_up === true ? h : null;
+    },
+    patience,
+  );
   t.match(after, { status: 'ok', broker: 'connected', lag_seconds: 0 }, 'and the relay is healthy again');
 });
-
-async function waitFor<T>(probe: () => Promise<T | null>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => null);
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

@@ -6,9 +6,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createEventDeduplicator, DEPLOYMENTS_TOPIC, PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { comparePositions, createPostgresEventStore } from '@publisher/event-store';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
 import { bundleRelayMain, removeBundle } from './helpers/bundle.ts';
@@ -89,16 +90,6 @@ async function backlogAtLeast(count: number): Promise<boolean> {
   return events.length >= count;
 }
 
-async function until<T>(probe: () => Promise<T | null>, what: string, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => null);
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 t.test(`SIGKILL the active relay ${KILLS} times during a backlog: nothing lost, order kept after dedupe`, async (t) => {
   const started = Date.now();
   await writeRecords(INITIAL_RECORDS);
@@ -109,12 +100,16 @@ t.test(`SIGKILL the active relay ${KILLS} times during a backlog: nothing lost, 
   for (let round = 1; round <= KILLS; round++) {
     // Wait for some process to be active AND to have moved the checkpoint (it relays for real).
     const from = previous;
-    previous = await until(async () => {
-      const c = await checkpoint();
-      return c !== null && comparePositions(c, from) > 0 ? c : null;
-    }, `progress in round ${round}`);
+    previous = await waitUntil(
+      `progress in round ${round}`,
+      async () => {
+        const c = await checkpoint();
+        return c !== null && comparePositions(c, from) > 0 ? c : null;
+      },
+      { timeoutMs: 45_000 },
+    );
     // A random point: between batches, mid-send, or between the broker's ack and the checkpoint write.
-    await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 200)));
+    await sleep(Math.floor(Math.random() * 200));
     // A kill only tests a takeover when work is left. Small batches keep the relay slower than the
     // writers, so a backlog can always be topped up; the kill follows the check within milliseconds,
     // far less than the relay needs for BACKLOG_MIN events.
@@ -122,7 +117,7 @@ t.test(`SIGKILL the active relay ${KILLS} times during a backlog: nothing lost, 
       if (topUps === 10) throw new Error(`the relay outran ${topUps} top-ups of the backlog in round ${round}`);
       await writeRecords(RECORDS_PER_ROUND * 2);
     }
-    const pid = await until(activePid, 'an active relay');
+    const pid = await waitUntil('an active relay', activePid, { timeoutMs: 45_000 });
     const victim = children.get(pid);
     if (!victim) throw new Error(`active relay ${pid} is not one of ours`);
     const gone = new Promise((resolve) => victim.once('exit', resolve));

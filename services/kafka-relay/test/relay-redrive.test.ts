@@ -8,7 +8,7 @@ import {
 } from '@publisher/contracts';
 import { relayControlStream } from '@publisher/domain';
 import { createPostgresEventStore } from '@publisher/event-store';
-import { createTestDatabase, scrapeMetrics } from '@publisher/testing';
+import { createTestDatabase, scrapeMetrics, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
 import {
@@ -57,6 +57,8 @@ const admin: RelayAdmin = {
 
 const A: Tenant = { account_id: 1, site_id: 2, sector_id: 3 };
 const B: Tenant = { account_id: 2, site_id: 5, sector_id: 6 };
+/** How long, and how often, the waits below poll. */
+const patience = { timeoutMs: 30_000, intervalMs: 100 };
 
 /** A record's whole life; `position` is its last event's. */
 async function life(tenant: Tenant): Promise<{ id: string; ids: string[]; position: string }> {
@@ -78,10 +80,14 @@ async function life(tenant: Tenant): Promise<{ id: string; ids: string[]; positi
  */
 async function headReaching(position: string): Promise<string> {
   let head: string | null = null;
-  await waitFor(async () => {
-    head = await store.headPosition();
-    return head !== null && head >= position;
-  });
+  await waitUntil(
+    `the head to reach ${position}`,
+    async () => {
+      head = await store.headPosition();
+      return head !== null && head >= position;
+    },
+    patience,
+  );
   return head!;
 }
 
@@ -90,14 +96,6 @@ const ids = (received: Received[], filter: (r: Received) => boolean = () => true
 const isReplayOf = (replayId: string) => (r: Received) => r.headers['replay-id'] === replayId;
 const countOf = (replayId: string, n: number) => (received: Received[]) =>
   received.filter(isReplayOf(replayId)).length >= n;
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 t.test('a republish reaches a real consumer as replays with the original ids, which dedupe drops', async (t) => {
   const record = await life(A);
@@ -133,7 +131,7 @@ t.test('a republish reaches a real consumer as replays with the original ids, wh
   }
   t.same(handled, record.ids, 'each event handled once');
   t.equal(dropped, 6, 'every replay dropped as a duplicate');
-  await waitFor(() => relay.state.eventsReplayed >= 6);
+  await waitUntil('six replayed events', () => relay.state.eventsReplayed >= 6, patience);
   const metrics = await scrapeMetrics(`http://127.0.0.1:${relay.port}/metrics`);
   t.ok(metrics.value('publisher_relay_events_replayed_total')! >= 6, 'replays counted');
 });
@@ -177,7 +175,11 @@ t.test('an event the relay cannot map stops it until support skips it', async (t
     0,
   );
   const after = await life(A);
-  await waitFor(() => relay.state.lastError?.code === 'RELAY_UNMAPPABLE_EVENT');
+  await waitUntil(
+    'the unmappable event to stop the relay',
+    () => relay.state.lastError?.code === 'RELAY_UNMAPPABLE_EVENT',
+    patience,
+  );
   const health = await fetch(`http://127.0.0.1:${relay.port}/health`);
   t.equal(health.status, 503);
   t.match(await health.json(), {
@@ -192,7 +194,7 @@ t.test('an event the relay cannot map stops it until support skips it', async (t
     'stopped before the event: it is still ahead of the checkpoint',
   );
   const retried = relay.state.lastError!.at.getTime();
-  await waitFor(() => relay.state.lastError!.at.getTime() > retried); // it tries again (back-off) …
+  await waitUntil('another try', () => relay.state.lastError!.at.getTime() > retried, patience); // it tries again (back-off) …
   t.equal(await checkpoints.load('kafka-relay'), stoppedAt, '… and stays stopped: nothing after it is relayed');
 
   const status = await relayStatus(admin);
@@ -215,7 +217,7 @@ t.test('an event the relay cannot map stops it until support skips it', async (t
     'the relay resumed past the skipped event',
   );
   t.notOk(ids(received).includes(bogusId));
-  await waitFor(() => relay.state.lastError === null && relay.state.eventsSkipped > skipped);
+  await waitUntil('the skip', () => relay.state.lastError === null && relay.state.eventsSkipped > skipped, patience);
   t.equal((await relayStatus(admin)).stuck, null);
   await t.rejects(skipRelayEvent(admin, { event_id: bogusId, reason: 'again', dry_run: false }), /not among/);
 });
@@ -223,7 +225,7 @@ t.test('an event the relay cannot map stops it until support skips it', async (t
 t.test('a reset moves the checkpoint back and an idle relay re-sends from there', async (t) => {
   const record = await life(B);
   const head = await headReaching(record.position);
-  await waitFor(() => relay.state.relayedPosition === head);
+  await waitUntil('the relay to reach the head', () => relay.state.relayedPosition === head, patience);
   const events = await store.readStream(`publishing_record-${record.id}`);
   const to = events[2]!.position; // re-send the last three events of this record (and what follows)
   const dry = await resetRelayCheckpoint(admin, { to, reason: 'consumers lost a partition', dry_run: true });
@@ -242,5 +244,9 @@ t.test('a reset moves the checkpoint back and an idle relay re-sends from there'
   t.equal(received.filter((m) => m.headers['event-id'] === record.ids[2]).length, 1, 'nothing before the position');
   const [reset] = (await store.readStream(relayControlStream('kafka-relay'))).slice(-1);
   t.match(reset, { type: 'RelayCheckpointReset', data: { from_position: head, to_position: to } });
-  await waitFor(async () => (await checkpoints.load('kafka-relay')) === reset!.position);
+  await waitUntil(
+    'the checkpoint reset',
+    async () => (await checkpoints.load('kafka-relay')) === reset!.position,
+    patience,
+  );
 });

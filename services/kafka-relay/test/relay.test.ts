@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DEPLOYMENTS_TOPIC, decodeEventMessage, PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { createPostgresEventStore, type RecordedEvent } from '@publisher/event-store';
-import { createTestDatabase, scrapeMetrics } from '@publisher/testing';
+import { createTestDatabase, scrapeMetrics, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
 import { start } from '../src/relay.ts';
@@ -121,7 +121,10 @@ t.test('every appended event reaches its topic, keyed by record, in per-record o
 
   // The checkpoint only moves after the broker acknowledged, so once all arrived it reaches the head.
   const head = (await store.readAll()).at(-1)?.position;
-  await waitFor(() => relay.state.relayedPosition === head);
+  await waitUntil('the relay to reach the head', () => relay.state.relayedPosition === head, {
+    timeoutMs: 20_000,
+    intervalMs: 50,
+  });
   const health = await (await fetch(`http://127.0.0.1:${relay.port}/health`)).json();
   t.match(health, {
     status: 'ok',
@@ -173,13 +176,5 @@ async function startAndMeasureLag(): Promise<number> {
     return health.lag_seconds;
   } finally {
     await probe.close();
-  }
-}
-
-async function waitFor(check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
   }
 }

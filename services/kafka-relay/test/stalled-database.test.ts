@@ -4,6 +4,7 @@
  * connections and goes on relaying, instead of waiting on them forever.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { createPostgresEventStore } from '@publisher/event-store';
 import { createTestDatabase } from '@publisher/testing';
@@ -62,7 +63,7 @@ t.test('requests lost while the database hung do not stop the relay', async (t) 
 
   // The relay polls the log continuously: during a 300 ms hang its queries are in flight, and lost.
   proxy.stall();
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
   proxy.resume({ dropHeld: true });
 
   const after = await write();
