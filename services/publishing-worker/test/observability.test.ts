@@ -5,6 +5,7 @@
  * Prometheus text parser, has its series with sane values and no unbounded label.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
@@ -74,7 +75,7 @@ t.test('one trace from the HTTP request to the worker’s command calls', async 
   for (let i = 0; i < 50; i++) {
     spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === TRACE_ID);
     if (spans.some((s) => s.name === 'command succeed')) break;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
   const named = (name: string, kind?: SpanKind) =>

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createEventDeduplicator, decodeEventMessage, PUBLISHING_RECORDS_TOPIC, replayOf } from '@publisher/contracts';
 import { deadLettersStream } from '@publisher/domain';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { waitUntil } from '@publisher/testing';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import t from 'tap';
 import { DEAD_LETTER_HEADERS } from '../src/dead-letter.ts';
@@ -19,6 +20,8 @@ import { loopbackResolver } from './helpers/resolver.ts';
 import { API, readUntil, type Stack, startStack } from './helpers/stack.ts';
 import { consumeUntil } from './helpers/topic.ts';
 
+/** How long, and how often, the waits below poll. */
+const patience = { timeoutMs: 30_000, intervalMs: 50 };
 const defer = cleanupStack(t);
 // A short lease, so the sweep fails a record whose worker "died" within the test — long enough that
 // a delivery slowed by a loaded CI machine is not taken for one.
@@ -126,7 +129,7 @@ t.test('republish through the API reaches a Kafka consumer as replays the dedupe
     outcomes.filter((o) => o.replay).every((o) => o.duplicate),
     'every replay is a duplicate for a consumer that handled the originals',
   );
-  await until(() => worker.state.duplicates >= duplicates + 3);
+  await waitUntil('three more duplicates dropped', () => worker.state.duplicates >= duplicates + 3, patience);
   t.equal(requestsFor(id).length, 1, 'the worker drops the replays by event id: no second delivery');
 });
 
@@ -226,7 +229,7 @@ t.test('dead letters: listed, a dry run sends nothing, a re-drive sends them bac
   });
   await groupAdmin.disconnect();
   worker = await startWorker(group, false);
-  await until(() => worker.state.consumer === 'running');
+  await waitUntil('the consumer to run', () => worker.state.consumer === 'running', patience);
 
   const admin: DeadLetterAdmin = {
     kafka,
@@ -277,11 +280,3 @@ t.test('dead letters: listed, a dry run sends nothing, a re-drive sends them bac
     'a message goes back once',
   );
 });
-
-async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { PUBLISHING_RECORDS_TOPIC, type PublishingRecordRepresentation } from '@publisher/contracts';
 import { waitForTopics } from '@publisher/dev-infra';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
+import { waitUntil } from '@publisher/testing';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import t from 'tap';
 import { DEAD_LETTER_HEADERS } from '../src/dead-letter.ts';
@@ -18,6 +19,8 @@ import { loopbackResolver } from './helpers/resolver.ts';
 import { readUntil, type Stack, startStack } from './helpers/stack.ts';
 import { consumeUntil, headersOf } from './helpers/topic.ts';
 
+/** How long, and how often, the waits below poll. */
+const patience = { timeoutMs: 30_000, intervalMs: 50 };
 const defer = cleanupStack(t);
 const stack: Stack = await startStack(defer);
 const proxy = await commandProxy(stack.commandUrl);
@@ -97,10 +100,10 @@ t.test('a timed-out start answered later by 409 or 404: nothing is delivered, th
   const late = await scenario(
     on('start', (n) => (n === 1 ? { kind: 'forward-late', delayMs: COMMAND_TIMEOUT_MS + 2000 } : forward)),
   );
-  await until(() => proxy.calls(late, 'start') >= 2);
+  await waitUntil('a second start of the late record', () => proxy.calls(late, 'start') >= 2, patience);
   const record = await readUntil(stack, late, (r) => r.status === 'publishing');
   t.equal(record.attempts, 1);
-  await until(() => worker.state.skipped > 0);
+  await waitUntil('a skipped record', () => worker.state.skipped > 0, patience);
   t.equal(deliveries(late), 0, 'an ambiguous claim is never delivered twice (nor at all, here)');
   t.same(await events(late), ['PublishingRecordCreated', 'PublishingStarted']);
 
@@ -113,10 +116,14 @@ t.test('a timed-out start answered later by 409 or 404: nothing is delivered, th
       return deleted ? forward : { kind: 'answer', status: 503 };
     }),
   );
-  await until(() => proxy.calls(gone, 'start') >= 1);
+  await waitUntil('a start of the vanished record', () => proxy.calls(gone, 'start') >= 1, patience);
   t.equal((await stack.command('DELETE', `publishing-records/${gone}`)).status, 200);
   deleted = true;
-  await until(() => proxy.calls(gone, 'start') >= 2 && worker.state.skipped > skippedBefore);
+  await waitUntil(
+    'another start of the vanished record, then its skip',
+    () => proxy.calls(gone, 'start') >= 2 && worker.state.skipped > skippedBefore,
+    patience,
+  );
   t.equal(deliveries(gone), 0);
   t.same(await events(gone), ['PublishingRecordCreated', 'PublishingRecordDeleted']);
 });
@@ -126,7 +133,11 @@ t.test('start refused with another 4xx: COMMAND_API_REJECTED, kept and tried aga
   const id = await scenario(
     on('start', () => (fixed ? forward : { kind: 'answer', status: 401, body: { code: 'AUTH_TOKEN_INVALID' } })),
   );
-  await until(() => worker.state.lastError?.code === 'COMMAND_API_REJECTED' && proxy.calls(id, 'start') >= 2);
+  await waitUntil(
+    'a rejected start, tried again',
+    () => worker.state.lastError?.code === 'COMMAND_API_REJECTED' && proxy.calls(id, 'start') >= 2,
+    patience,
+  );
   t.match(worker.state.lastError, {
     code: 'COMMAND_API_REJECTED',
     message: /refused start of .* 401 AUTH_TOKEN_INVALID/,
@@ -145,7 +156,11 @@ t.test('a 2xx whose body is not a record is retried like an unanswered attempt, 
   const notARecord = new RegExp(
     `unavailable for start of ${unclaimed}: 200 with a body that is not a publishing record`,
   );
-  await until(() => notARecord.test(worker.state.lastError?.message ?? ''));
+  await waitUntil(
+    'the error that it is not a record',
+    () => notARecord.test(worker.state.lastError?.message ?? ''),
+    patience,
+  );
   t.equal(worker.state.lastError?.code, 'COMMAND_API_UNAVAILABLE');
   t.ok(proxy.calls(unclaimed, 'start') >= 2, 'retried');
   t.equal(deliveries(unclaimed), 0, 'nothing is delivered on an answer that is not a claimed record');
@@ -157,7 +172,7 @@ t.test('a 2xx whose body is not a record is retried like an unanswered attempt, 
   const claimed = await scenario(
     on('start', (n) => (n === 1 ? { kind: 'forward-replaced', status: 200, body: junk } : forward)),
   );
-  await until(() => proxy.calls(claimed, 'start') >= 2);
+  await waitUntil('a second start of the claimed record', () => proxy.calls(claimed, 'start') >= 2, patience);
   await readUntil(stack, claimed, (r) => r.status === 'publishing');
   t.equal(deliveries(claimed), 0, 'a claim whose answer could not be read is not delivered');
   t.same(await events(claimed), ['PublishingRecordCreated', 'PublishingStarted']);
@@ -167,11 +182,15 @@ t.test('start unavailable past its budget: the message stays uncommitted until i
   let up = false;
   const id = await scenario(on('start', () => (up ? forward : { kind: 'answer', status: 503 })));
   const { partition, offset } = await locate(id);
-  await until(() => worker.state.lastError?.code === 'COMMAND_API_UNAVAILABLE' && proxy.calls(id, 'start') >= 4);
+  await waitUntil(
+    'an unavailable command API, tried again',
+    () => worker.state.lastError?.code === 'COMMAND_API_UNAVAILABLE' && proxy.calls(id, 'start') >= 4,
+    patience,
+  );
   t.ok((await committed(partition)) <= offset, 'the group has not committed past the held message');
   up = true;
   await readUntil(stack, id, (r) => r.status === 'published');
-  await until(async () => (await committed(partition)) > offset);
+  await waitUntil('the offset to be committed', async () => (await committed(partition)) > offset, patience);
   t.pass('and commits past it once it is handled');
 });
 
@@ -257,14 +276,6 @@ t.test('destination answers at worker level: 4xx, 5xx with a NUL, 429, timeout; 
   t.equal(published.external_id?.length, 254, 'cut to 255 units without splitting a pair');
   t.match(published.external_id, /^id--(?:😀)+$/u, 'NUL gone, no broken surrogate');
 });
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Where the record's `created` event sits on the topic. */
 async function locate(recordId: string): Promise<{ partition: number; offset: number }> {

@@ -5,7 +5,9 @@
  * latency is measured alone, then beside the slow tenant, in the same run; the test compares them.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
+import { waitUntil } from '@publisher/testing';
 import t from 'tap';
 import { start } from '../src/worker.ts';
 import { cleanupStack, testLogger } from './helpers/cleanup.ts';
@@ -13,6 +15,8 @@ import { loopbackServer } from './helpers/http-server.ts';
 import { loopbackResolver } from './helpers/resolver.ts';
 import { readUntil, type Stack, startStack, tokenFor } from './helpers/stack.ts';
 
+/** How long, and how often, the waits below poll. */
+const patience = { timeoutMs: 60_000, intervalMs: 20 };
 const SLOW_MS = 5000;
 const SLOW_RECORDS = 6;
 const FAST_RECORDS = 20;
@@ -64,9 +68,9 @@ async function fastLatencies(): Promise<number[]> {
   const created: Array<{ id: string; at: number }> = [];
   for (let i = 0; i < FAST_RECORDS; i++) {
     created.push(await create(1, host(fast)));
-    await new Promise((r) => setTimeout(r, 25));
+    await sleep(25);
   }
-  await until(() => created.every((c) => arrived.has(c.id)));
+  await waitUntil('every fast record delivered', () => created.every((c) => arrived.has(c.id)), patience);
   await readUntil(stack, created.at(-1)!.id, (r) => r.status === 'published'); // and recorded
   return created.map((c) => arrived.get(c.id)! - c.at);
 }
@@ -94,22 +98,18 @@ t.test('a slow tenant does not hold back a fast one on the same partition', asyn
     `and stays within 3× its latency alone (${besideP99.toFixed(0)} vs ${aloneP99.toFixed(0)} ms)`,
   );
   t.ok(slow.requests.length < SLOW_RECORDS, 'the slow tenant was still busy meanwhile');
-  await until(() => slow.requests.length === SLOW_RECORDS);
+  await waitUntil('every slow record requested', () => slow.requests.length === SLOW_RECORDS, patience);
   const slowToken = tokenFor({ account_id: 2, role: 'editor' });
   const last = slowRecords.at(-1)!.id;
-  await until(async () => {
-    const res = await fetch(`${stack.readUrl}/api/v1/publisher/publishing-records/${last}`, {
-      headers: { authorization: `Bearer ${slowToken}` },
-    });
-    return res.status === 200 && ((await res.json()) as { data: { status: string } }).data.status === 'published';
-  });
+  await waitUntil(
+    'the last slow record published',
+    async () => {
+      const res = await fetch(`${stack.readUrl}/api/v1/publisher/publishing-records/${last}`, {
+        headers: { authorization: `Bearer ${slowToken}` },
+      });
+      return res.status === 200 && ((await res.json()) as { data: { status: string } }).data.status === 'published';
+    },
+    patience,
+  );
   t.pass('and its records are all delivered and recorded, none lost');
 });
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

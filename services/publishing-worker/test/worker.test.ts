@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { waitForTopics } from '@publisher/dev-infra';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
-import { scrapeMetrics } from '@publisher/testing';
+import { scrapeMetrics, waitUntil } from '@publisher/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { Webhook } from 'standardwebhooks';
 import t from 'tap';
@@ -15,6 +15,8 @@ import { loopbackResolver } from './helpers/resolver.ts';
 import { readUntil, type Stack, startStack, tokenFor } from './helpers/stack.ts';
 import { consumeUntil, headersOf } from './helpers/topic.ts';
 
+/** How long, and how often, the waits below poll. */
+const patience = { timeoutMs: 30_000, intervalMs: 50 };
 const defer = cleanupStack(t);
 // The command API runs with the production policy: it accepts public-looking names, which the
 // worker's resolver maps to the loopback test servers (the worker opts into private addresses).
@@ -169,12 +171,12 @@ t.test('a duplicate delivery never publishes twice', async (t) => {
   const copy = await copyOfMessage(created!.id);
   const before = worker.state.duplicates;
   await producer.send({ topic: source, messages: [copy] });
-  await until(() => worker.state.duplicates > before);
+  await waitUntil('the duplicate to be dropped', () => worker.state.duplicates > before, patience);
 
   // A second worker group with an empty memory replays the whole topic: every claim is refused.
   const second = await startWorker(`worker-replay-${randomUUID()}`);
   const total = worker.state.messages;
-  await until(() => second.state.messages >= total);
+  await waitUntil('the second worker to see every message', () => second.state.messages >= total, patience);
   await second.close();
   t.equal(second.state.published + second.state.failed, 0, 'the replaying worker published nothing');
   t.ok(second.state.skipped > 0, `it skipped ${second.state.skipped} events (claims refused or no work)`);
@@ -240,12 +242,4 @@ async function copyOfMessage(eventId: string) {
     return true;
   });
   return copy!;
-}
-
-async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

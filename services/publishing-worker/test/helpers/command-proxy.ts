@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** What the proxy does with one command request. */
 export type Behaviour =
@@ -47,7 +48,7 @@ export async function commandProxy(target: string): Promise<{
       const [recordId, action] = match ? [match[1]!, match[2]!] : ['', ''];
       // The test sets a record's rule right after creating it; a request that arrives first waits for it.
       for (let waited = 0; match && !rules.has(recordId) && waited < 5000; waited += 5) {
-        await new Promise((r) => setTimeout(r, 5));
+        await sleep(5);
       }
       const key = `${recordId}/${action}`;
       const attempt = (counts.get(key) ?? 0) + 1;
@@ -65,7 +66,7 @@ export async function commandProxy(target: string): Promise<{
           );
         }
         const answer = await forward(req, Buffer.concat(chunks));
-        if (behaviour.kind === 'forward-late') await new Promise((r) => setTimeout(r, behaviour.delayMs));
+        if (behaviour.kind === 'forward-late') await sleep(behaviour.delayMs);
         if (behaviour.kind === 'forward-replaced') return send(behaviour.status, JSON.stringify(behaviour.body));
         send(answer.status, answer.body);
       } catch {

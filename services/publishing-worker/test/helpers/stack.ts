@@ -4,6 +4,7 @@
  * topic prefix of its own so other test files sharing the broker do not interfere.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp, loadCommandApiConfig } from '@publisher/command-api';
 import type { PublishingRecordRepresentation } from '@publisher/contracts';
 import { startKafka } from '@publisher/dev-infra';
@@ -144,7 +145,7 @@ export async function readUntil(
     const { status, body } = await stack.read(id);
     if (status === 200 && done(body.data)) return body.data;
     last = body.data ?? body;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`record ${id} did not reach the expected state; last seen ${JSON.stringify(last)}`);
 }
