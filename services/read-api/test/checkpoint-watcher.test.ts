@@ -2,8 +2,9 @@
  * The checkpoint watcher's `refresh` on a real PostgreSQL: a caller gets a read that started after
  * its call, even while an older read is still on its way back.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { compareAndSetCheckpoint, createReadModelConnection, migrateReadModel } from '@publisher/read-model';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import type { KyselyPlugin, PluginTransformResultArgs, QueryResult, UnknownRow } from 'kysely';
 import t from 'tap';
 import { CheckpointWatcher } from '../src/checkpoint-watcher.ts';
@@ -75,12 +76,15 @@ t.test('a notice wakes waiters at once; a payload that is not a notice moves not
   await watcher.start();
   const notify = (payload: string) => rm.pool.query(`SELECT pg_notify('read_model_checkpoint', $1)`, [payload]);
   // LISTEN is in place once a probe is heard (and refused).
-  const until = Date.now() + 10_000;
-  while (warned.length === 0 && Date.now() < until) {
-    await notify('probe');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  await new Promise((r) => setTimeout(r, 50));
+  await waitUntil(
+    'a probe to be heard',
+    async () => {
+      await notify('probe');
+      return warned.length > 0;
+    },
+    { timeoutMs: 10_000 },
+  );
+  await sleep(50);
   t.equal(watcher.position, at);
   warned.length = 0;
   changes.length = 0;

@@ -15,15 +15,6 @@ export function auth(account_id: number, role = 'viewer', site_ids?: number[]): 
   return { authorization: `Bearer ${signTestToken(claims, { key: DEVELOPMENT_JWT_SECRET })}` };
 }
 
-/** Polls `condition` every 10 ms until it holds; fails after `ms`. */
-export async function waitUntil(what: string, condition: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** Announces a checkpoint as the projector does (its NOTIFY), on `db`'s connection or transaction. */
 export async function notifyCheckpoint(db: Kysely<ReadModelDatabase>, notice: CheckpointNotice): Promise<void> {
   await sql.raw(checkpointNoticeSql(notice)).execute(db);

@@ -5,6 +5,7 @@
  * domain does not know, and past states equal to what the projector served at the time.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ListEnvelope } from '@publisher/contracts';
 import type { RecordedEvent } from '@publisher/event-store';
 import type { LightMyRequestResponse } from 'fastify';
@@ -21,7 +22,6 @@ const deploymentHistoryPage = Compile(ListEnvelope(DeploymentHistoryEntry));
 const editor: Claims = { account_id: 1, role: 'editor' };
 const admin: Claims = { account_id: 1, role: 'admin' };
 const position = (res: LightMyRequestResponse) => String(res.headers['x-position']);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The history and as-of tests, on a stack whose read API has `readEnv` (history.test.ts runs them with

@@ -13,7 +13,7 @@ import {
   saveDeployments,
   savePublishingRecords,
 } from '@publisher/read-model';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
 import { CheckpointWatcher } from '../src/checkpoint-watcher.ts';
@@ -53,13 +53,11 @@ t.teardown(() => {
  * request is then a parked waiter, not still reading.
  */
 async function parkedAt(position: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const call = calls.find((c) => c.position === position);
-    if (call) return call.watcher.refresh();
-    if (Date.now() > deadline) throw new Error(`no request waited for ${position}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  const call = await waitUntil(`a request to wait for ${position}`, () => calls.find((c) => c.position === position), {
+    timeoutMs: 10_000,
+    intervalMs: 5,
+  });
+  return call.watcher.refresh();
 }
 
 // Real positions of a real log (nothing projects them here: the test moves the checkpoint itself),

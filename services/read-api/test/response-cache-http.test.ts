@@ -11,10 +11,10 @@ import {
   savePublishingRecords,
   type WithDocument,
 } from '@publisher/read-model';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
-import { auth, config, notifyCheckpoint, recordRow, waitUntil } from './helpers.ts';
+import { auth, config, notifyCheckpoint, recordRow } from './helpers.ts';
 
 const database = await createTestDatabase('read_api_cache');
 t.teardown(database.drop);
@@ -27,6 +27,8 @@ const uncachedApp = await buildApp({ config: config(database.url, { READ_API_CAC
 t.teardown(() => uncachedApp.close());
 
 const base = '/api/v1/publisher/publishing-records';
+/** How long, and how often, the waits below poll the cache's stats. */
+const patience = { timeoutMs: 5000, intervalMs: 10 };
 const get = (url: string, headers: Record<string, string> = auth(1), target = app) =>
   target.inject({ method: 'GET', url, headers });
 const stats = async (target = app) =>
@@ -49,7 +51,7 @@ async function project(rows: WithDocument<PublishingRecordRow>[], accounts: numb
   });
   position = next;
   // The notice travels on the watcher's own session: wait until the app has it.
-  await waitUntil('the notice', async () => (await stats()).response_cache.position === next);
+  await waitUntil('the notice', async () => (await stats()).response_cache.position === next, patience);
   return next;
 }
 
@@ -164,7 +166,7 @@ t.test('a checkpoint moved without a notice is trusted for cached answers only a
   const fresh = await get(`${base}/?min_position=${next}`);
   t.equal(resultOf(fresh, mine.id).attempts, 5, 'read-your-writes reads past the cache');
   t.equal(fresh.headers['x-read-position'], next);
-  await waitUntil('the unannounced checkpoint', async () => (await stats()).response_cache.position === next);
+  await waitUntil('the unannounced checkpoint', async () => (await stats()).response_cache.position === next, patience);
   t.match((await stats()).response_cache, { position: next, entries: 0 }, 'unannounced: everything dropped');
   t.equal(resultOf(await listOf(1), mine.id).attempts, 5);
 });
