@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startEmbeddedPostgres } from '@publisher/dev-infra';
 import { createPostgresEventStore } from '@publisher/event-store';
 import pg from 'pg';
@@ -61,7 +62,7 @@ t.test('PostgreSQL down → 503 with Retry-After; the API recovers by itself whe
   for (let i = 0; i < 50 && recovered !== 200; i++) {
     recovered = (await app.inject({ method: 'POST', url: `${API}/publishing-records/${id}/start`, headers: auth }))
       .statusCode;
-    if (recovered !== 200) await new Promise((r) => setTimeout(r, 200));
+    if (recovered !== 200) await sleep(200);
   }
   t.equal(recovered, 200, 'commands work again without a restart');
   t.equal((await app.inject({ url: '/ready' })).statusCode, 200);

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@publisher/dev-infra';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
 import { API, editor, recordBody, tokenFor } from './helpers.ts';
@@ -20,19 +21,9 @@ async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
     try {
       if ((await fetch(`${base}/health`)).ok) return;
     } catch {}
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error('server did not start');
-}
-
-/** Polls `check` until it holds (true) or 10 s pass (false). */
-async function until(check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return false;
 }
 
 t.test('SIGTERM: the in-flight request finishes, then the process exits cleanly', async (t) => {
@@ -72,26 +63,27 @@ t.test('SIGTERM: the in-flight request finishes, then the process exits cleanly'
   await locker.query('BEGIN');
   await locker.query('SELECT 1 FROM event_store.streams WHERE stream = $1 FOR UPDATE', [`publishing_record-${id}`]);
   const inFlight = fetch(`${base}${API}/publishing-records/${id}/start`, { method: 'POST', headers });
-  t.ok(
-    await until(async () => {
+  await waitUntil(
+    'the command to wait for the held row',
+    async () => {
       const { rows } = await locker.query(
         `SELECT count(*)::int AS n FROM pg_stat_activity
           WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
       );
       return rows[0].n > 0;
-    }),
-    'the command waits for the held row',
+    },
+    { timeoutMs: 10_000 },
   );
 
   child.kill('SIGTERM');
-  t.ok(
-    await until(() =>
+  await waitUntil(
+    'no new connections once closing',
+    () =>
       fetch(`${base}/health`).then(
         () => false,
         () => true,
       ),
-    ),
-    'no new connections once closing',
+    { timeoutMs: 10_000 },
   );
   t.equal(child.exitCode, null, 'still running: the in-flight command holds the exit');
   await locker.query('COMMIT');

@@ -4,6 +4,7 @@
  * the API recovers by itself once answers flow again. Without a client-side query timeout such a
  * request would hang as long as the connection does.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openEventStore } from '@publisher/event-store';
 import { createTestDatabase } from '@publisher/testing';
 import type { InjectOptions } from 'fastify';
@@ -86,7 +87,7 @@ t.test('a hung database: 503 within the timeouts, then recovery without a restar
   for (let i = 0; i < 30 && recovered !== 200; i++) {
     recovered = (await timed({ method: 'POST', url: `${API}/publishing-records/${id}/start`, headers: auth })).res
       .statusCode;
-    if (recovered !== 200) await new Promise((r) => setTimeout(r, 200));
+    if (recovered !== 200) await sleep(200);
   }
   t.equal(recovered, 200, 'commands work again once the database answers');
   t.equal((await create()).res.statusCode, 201);

@@ -1,6 +1,6 @@
 import { advisoryLock, advisoryUnlock } from '@publisher/coordination';
 import { loadProjectorConfig, start as startProjector } from '@publisher/projector';
-import { Scrape } from '@publisher/testing';
+import { Scrape, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t, { type Test } from 'tap';
 import { buildApp } from '../src/app.ts';
@@ -24,15 +24,8 @@ async function projector(t: Test, api: TestApi) {
   return { close };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** How long, and how often, the waits below poll. */
+const patience = { timeoutMs: 20_000, intervalMs: 100 };
 
 const projectedStatus = (api: TestApi, id: string) => async () =>
   (await api.pool.query('SELECT status FROM read_model.publishing_records WHERE id = $1', [id])).rows[0]?.status as
@@ -62,10 +55,14 @@ t.test('a record left publishing past PUBLISHING_TIMEOUT is failed by the system
   });
   t.equal(succeed.statusCode, 200);
 
-  const [failed] = await until('the sweep to fail the stuck record', async () => {
-    const found = await failures(api, stuck);
-    return found.length > 0 && found;
-  });
+  const [failed] = await waitUntil(
+    'the sweep to fail the stuck record',
+    async () => {
+      const found = await failures(api, stuck);
+      return found.length > 0 && found;
+    },
+    patience,
+  );
   t.match(failed, {
     data: {
       error: /^publishing timed out: attempt 1 started at .* and recorded no outcome within 1s \(PUBLISHING_TIMEOUT\)/,
@@ -92,7 +89,7 @@ t.test('one sweep at a time, and a stale read model never fails a record that mo
   const sweeper = api.app.stuckRecordSweeper;
 
   const locked = await startRecord(api);
-  await until('the projection', async () => (await projectedStatus(api, locked)()) === 'publishing');
+  await waitUntil('the projection', async () => (await projectedStatus(api, locked)()) === 'publishing', patience);
   t.same(await sweeper.sweep(), { active: true, found: 0, failed: [], movedOn: [] }, 'not before the timeout');
   clock += 10 * 60_000 + 1;
 
@@ -123,7 +120,7 @@ t.test('one sweep at a time, and a stale read model never fails a record that mo
 
   // The read model still shows publishing, but the stream moved on (succeeded): left alone.
   const moved = await startRecord(api);
-  await until('the projection', async () => (await projectedStatus(api, moved)()) === 'publishing');
+  await waitUntil('the projection', async () => (await projectedStatus(api, moved)()) === 'publishing', patience);
   await rm.close();
   const succeed = await api.call({
     method: 'POST',
