@@ -1,4 +1,5 @@
-import { createTestDatabase } from '@publisher/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t, { type Test } from 'tap';
 import {
@@ -25,13 +26,8 @@ async function session(t: Test, applicationName = 'advisory-lock-test'): Promise
   return client;
 }
 
-const waitUntil = async (what: string, check: () => boolean | Promise<boolean>, ms = 10_000) => {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+/** How long the waits below poll. */
+const patience = { timeoutMs: 10_000 };
 
 t.test('a name maps to one fixed pair of int4 keys, the pair pg_locks shows', async (t) => {
   const [classId, key] = advisoryLockKey('projection:read_models');
@@ -63,7 +59,7 @@ t.test('a session lock: a second session is refused until the first unlocks', as
   const waiting = advisoryLock(a, 'job').then(() => {
     taken = true;
   });
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   t.equal(taken, false, 'a waits while b holds it');
   await advisoryUnlock(b, 'job');
   await waiting;
@@ -81,7 +77,7 @@ t.test('withAdvisoryXactLock runs concurrent callers of one name one at a time',
   const results = await Promise.all([
     withAdvisoryXactLock(pool, 'migrate:x', holdFor('first', 300)),
     (async () => {
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       return withAdvisoryXactLock(pool, 'migrate:x', holdFor('second', 10));
     })(),
   ]);
@@ -93,7 +89,7 @@ t.test('withAdvisoryXactLock runs concurrent callers of one name one at a time',
   await Promise.all([
     withAdvisoryXactLock(pool, 'migrate:x', holdFor('x', 300)),
     (async () => {
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       return withAdvisoryXactLock(pool, 'migrate:y', holdFor('y', 10));
     })(),
   ]);
@@ -145,12 +141,12 @@ t.test('leadership: one leader per name; a standby takes over when the leader se
   void second.then(() => {
     secondTook = true;
   });
-  await waitUntil('b to stand by', () => standbys >= 3);
+  await waitUntil('b to stand by', () => standbys >= 3, patience);
   t.equal(secondTook, false, 'b stands by while a leads');
 
   const admin = await session(t, 'admin');
   await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'leader-a'`);
-  await waitUntil('a to see its session end', () => leader.signal.aborted);
+  await waitUntil('a to see its session end', () => leader.signal.aborted, patience);
   t.ok(leader.signal.reason instanceof Error, 'the signal carries why');
   const b = await second;
   t.teardown(b.release);
@@ -188,7 +184,7 @@ t.test('leadership: closing ends the wait of a standby and of a failing connecti
     retryMs: 20,
     onError: (err) => errors.push(err),
   });
-  await waitUntil('two failed tries', () => errors.length >= 2);
+  await waitUntil('two failed tries', () => errors.length >= 2, patience);
   unreachable.abort(new Error('closing'));
   await t.rejects(failing, { message: 'closing' });
 });

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { REPEATED_SIGNAL_MS } from '../src/close-on-signal.ts';
@@ -40,7 +41,7 @@ async function service(opts: { graceMs: number; closeMs: number | 'never' }) {
   const deadline = Date.now() + 30_000;
   while (!out.includes('"ready"')) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`not ready: ${out}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
   const lines = (): Line[] =>
     out
@@ -55,7 +56,7 @@ const errors = (lines: Line[]) => lines.filter((l) => l.level >= 50);
 t.test('Ctrl-C under a supervisor: the terminal’s SIGINT, then the supervisor’s SIGTERM, is one stop', async (t) => {
   const s = await service({ graceMs: 10_000, closeMs: 300 });
   s.child.kill('SIGINT');
-  await new Promise((r) => setTimeout(r, 20));
+  await sleep(20);
   s.child.kill('SIGTERM');
   t.equal(await s.exited, 0, 'exits 0');
   t.same(errors(s.lines()), [], 'no error is logged');
@@ -71,7 +72,7 @@ t.test('SIGTERM to a process group and forwarded by its supervisor: one stop', a
   const s = await service({ graceMs: 10_000, closeMs: 300 });
   s.child.kill('SIGTERM');
   s.child.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 50));
+  await sleep(50);
   s.child.kill('SIGTERM');
   t.equal(await s.exited, 0, 'exits 0');
   t.same(errors(s.lines()), [], 'no error is logged');
@@ -81,7 +82,7 @@ t.test('SIGTERM to a process group and forwarded by its supervisor: one stop', a
 t.test('a second Ctrl-C once the first stop hangs forces the exit', async (t) => {
   const s = await service({ graceMs: 60_000, closeMs: 'never' });
   s.child.kill('SIGINT');
-  await new Promise((r) => setTimeout(r, REPEATED_SIGNAL_MS + 500));
+  await sleep(REPEATED_SIGNAL_MS + 500);
   t.equal(s.child.exitCode, null, 'still closing');
   s.child.kill('SIGINT');
   t.equal(await s.exited, 1, 'exits 1');
