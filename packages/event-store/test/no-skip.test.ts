@@ -6,7 +6,8 @@
  * to skip events in the same runs: the hazard is real, the adapter avoids it.
  */
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase } from '@publisher/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t, { type Test } from 'tap';
 import {
@@ -22,8 +23,6 @@ const ROUNDS = 250;
 const HOLDERS = 3; // raw transactions held open per round (one of them rolls back)
 const QUICK = 6; // adapter appends per round that commit while the holders wait
 const STREAMS = 10;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function events(count: number): NewEvent[] {
   return Array.from({ length: count }, () => ({
@@ -153,9 +152,8 @@ t.test(`no-skip: ${ROUNDS} rounds × ${HOLDERS + QUICK} concurrent appenders, la
   // they will ever deliver before it (duplicates included) is in, with no guessed settle time.
   const [last] = events(1);
   await store.append(streams[0]!, [last!], 'any');
-  const deadline = Date.now() + 15_000;
   const hasLast = (received: RecordedEvent[]) => received.some((e) => e.id === last!.id);
-  while (!(hasLast(early) && hasLast(late)) && Date.now() < deadline) await sleep(20);
+  await waitUntil('both subscribers to deliver the last event', () => hasLast(early) && hasLast(late));
   controller.abort();
   await Promise.all(running);
   for (const received of [early, late]) {

@@ -4,7 +4,8 @@
  * recovery after terminated sessions, and subscription options.
  */
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase } from '@publisher/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t, { type Test } from 'tap';
 import { DuplicateEventIdError } from '../src/errors.ts';
@@ -15,9 +16,7 @@ import {
   type PostgresEventStore,
   type RecordedEvent,
 } from '../src/index.ts';
-import { eventually, newEvents, streamName } from './contract/fixtures.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { newEvents, streamName } from './contract/fixtures.ts';
 
 async function setup(
   t: Test,
@@ -110,9 +109,13 @@ t.test('readAll stops before a transaction still running, then returns both in o
 
   await open.query('COMMIT');
   // Other test files share the server: a transaction of theirs may hold the horizon a moment longer.
-  const all = await eventually(
-    () => store.readAll(),
-    (events) => events.length >= 2,
+  const all = await waitUntil(
+    'both events readable',
+    async () => {
+      const events = await store.readAll();
+      return events.length >= 2 && events;
+    },
+    { timeoutMs: 10_000 },
   );
   t.same(
     all.map((e) => e.id),
@@ -163,9 +166,13 @@ t.test('an idle transaction on the store sessions is ended, so readers move on',
   ]);
   const later = await store.append(streamName('later'), newEvents(1), 'no_stream');
   t.same(await store.readAll(), [], 'held back by the forgotten transaction');
-  const all = await eventually(
-    () => store.readAll(),
-    (events) => events.length > 0,
+  const all = await waitUntil(
+    'an event readable',
+    async () => {
+      const events = await store.readAll();
+      return events.length > 0 && events;
+    },
+    { timeoutMs: 10_000 },
   );
   t.same(
     all.map((e) => e.position),
@@ -186,11 +193,8 @@ t.test('sessions terminated by the server are replaced by the pool', async (t) =
     `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'es-terminate-me' AND datname = current_database()`,
   );
   t.ok((rowCount ?? 0) > 0, 'store sessions terminated (57P01)');
-  const dropped = await eventually(
-    async () => store.pool.totalCount,
-    (n) => n === 0,
-  );
-  t.equal(dropped, 0, 'the pool has dropped the terminated sessions');
+  await waitUntil('the pool to drop the terminated sessions', () => store.pool.totalCount === 0, { timeoutMs: 10_000 });
+  t.equal(store.pool.totalCount, 0, 'the pool has dropped the terminated sessions');
   t.equal((await store.append(stream, newEvents(1), 0)).next_revision, 1, 'the next append succeeds');
 });
 
@@ -310,9 +314,13 @@ t.test('readShard cuts the log up to a position into disjoint parts by stream, e
     for (const stream of streams) await store.append(stream, newEvents(2), round === 0 ? 'no_stream' : 'any');
   }
   // Other test files share the server: a transaction of theirs may hold the horizon a moment longer.
-  const all = await eventually(
-    () => store.readAll(),
-    (events) => events.length === streams.length * 6,
+  const all = await waitUntil(
+    'every event readable',
+    async () => {
+      const events = await store.readAll();
+      return events.length === streams.length * 6 && events;
+    },
+    { timeoutMs: 10_000 },
   );
   t.equal(all.length, streams.length * 6, 'every event appended is readable');
   const until = all[all.length - 5]!.position;

@@ -7,7 +7,7 @@
  * the others as one batch once it returns.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
+import { setTimeout as delay, setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
 import t, { type Test } from 'tap';
@@ -249,7 +249,7 @@ t.test('the queue is bounded in bytes: beyond it an append fails at once, the qu
 
   const big = () => newEvents(1).map((e) => ({ ...e, data: { text: 'x'.repeat(1000) } }));
   const inFlight = store.append(streamName('first'), big(), 'no_stream');
-  await new Promise((r) => setTimeout(r, 100));
+  await sleep(100);
   const queued: Array<Promise<AppendResult>> = [];
   const refused: unknown[] = [];
   for (let i = 0; i < 8; i++) {

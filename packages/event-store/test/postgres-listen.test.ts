@@ -5,23 +5,12 @@
  * subscribers directly, which would hide the NOTIFY path.
  */
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import { pino } from 'pino';
 import t from 'tap';
 import { createPostgresEventStore, type RecordedEvent } from '../src/index.ts';
 import { newEvents, streamName } from './contract/fixtures.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(20);
-  }
-  return check();
-}
 
 t.test('a dropped LISTEN connection falls back to polling, then reconnects', async (t) => {
   // Teardowns run last-registered first: the role goes after the database holding its grants.
@@ -75,10 +64,13 @@ t.test('a dropped LISTEN connection falls back to polling, then reconnects', asy
         `SELECT pid FROM pg_stat_activity WHERE application_name = 'es-listen-reader-listen' AND datname = current_database()`,
       )
     ).rows[0]?.pid ?? null;
-  t.ok(await until(async () => caughtUp && (await listenPid()) !== null, 10_000), 'subscribed and listening');
+  await waitUntil('subscribed and listening', async () => caughtUp && (await listenPid()) !== null, {
+    timeoutMs: 10_000,
+  });
 
   const stream = streamName('listen');
-  const receivedUpTo = (expected: number) => until(() => received.length >= expected, 10_000);
+  const receivedUpTo = (expected: number) =>
+    waitUntil(`event ${expected} received`, () => received.length >= expected, { timeoutMs: 10_000 });
   // When the reader's one session last started a query (its reads), by the server's clock.
   const lastRead = async () =>
     (
@@ -93,10 +85,10 @@ t.test('a dropped LISTEN connection falls back to polling, then reconnects', asy
    */
   const readDelayAfterPoll = async (expected: number, append: () => Promise<unknown>) => {
     const before = await lastRead();
-    t.ok(await until(async () => (await lastRead()) !== before, 2 * POLL_MS + 5000), 'a poll seen');
+    await waitUntil('a poll', async () => (await lastRead()) !== before, { timeoutMs: 2 * POLL_MS + 5000 });
     const poll = await lastRead();
     await append();
-    t.ok(await receivedUpTo(expected), `event ${expected} received`);
+    await receivedUpTo(expected);
     return (await lastRead())! - poll!;
   };
 
@@ -107,17 +99,17 @@ t.test('a dropped LISTEN connection falls back to polling, then reconnects', asy
   await admin.query(`ALTER ROLE ${role} CONNECTION LIMIT 1`);
   const firstPid = await listenPid();
   await admin.query('SELECT pg_terminate_backend($1)', [firstPid]);
-  t.ok(await until(async () => (await listenPid()) === null, 5000), 'LISTEN connection gone');
+  await waitUntil('the LISTEN connection to go', async () => (await listenPid()) === null, { timeoutMs: 5000 });
   const lost = () => warnings.filter((m) => m === 'event store LISTEN connection lost; polling').length;
-  t.ok(await until(() => lost() >= 3, 10_000), 'reconnect attempts fail');
+  await waitUntil('three failed reconnect attempts', () => lost() >= 3, { timeoutMs: 10_000 });
   t.equal(await listenPid(), null, 'cannot reconnect while the role is at its limit');
 
   await writer.append(stream, newEvents(1), 0);
-  t.ok(await receivedUpTo(2), 'received by polling without LISTEN');
+  await receivedUpTo(2); // by polling, without LISTEN
   t.equal(await listenPid(), null, 'still not listening: that was polling');
 
   await admin.query(`ALTER ROLE ${role} CONNECTION LIMIT -1`);
-  t.ok(await until(async () => (await listenPid()) !== null, 10_000), 'LISTEN connection re-established');
+  await waitUntil('the LISTEN connection back', async () => (await listenPid()) !== null, { timeoutMs: 10_000 });
   t.not(await listenPid(), firstPid, 'a new LISTEN session');
   const renotified = await readDelayAfterPoll(3, () => writer.append(stream, newEvents(1), 1));
   t.ok(renotified < POLL_MS, `woken by NOTIFY again (read ${renotified} ms after the last poll)`);

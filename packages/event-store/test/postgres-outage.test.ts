@@ -4,8 +4,9 @@
  * subscription resumes without losing or repeating events. The outage is a TCP proxy cut, so the
  * server the other test files share keeps running.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { withTimeout } from '@publisher/coordination';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import t from 'tap';
 import { createPostgresEventStore, isEventStoreUnavailable, type RecordedEvent } from '../src/index.ts';
 import { newEvents, streamName } from './contract/fixtures.ts';
@@ -34,11 +35,8 @@ t.test('unreachable PostgreSQL → EventStoreUnavailableError; the store recover
   const subscription = (async () => {
     for await (const batch of store.subscribe({ signal: controller.signal })) received.push(...batch);
   })();
-  const waitFor = async (n: number) => {
-    const deadline = Date.now() + 15_000;
-    while (received.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  };
-  await waitFor(2);
+  const receivedAtLeast = (n: number) => waitUntil(`${n} events received`, () => received.length >= n);
+  await receivedAtLeast(2);
   t.equal(received.length, 2, 'subscription caught up before the outage');
 
   await proxy.cut();
@@ -64,7 +62,7 @@ t.test('unreachable PostgreSQL → EventStoreUnavailableError; the store recover
   t.equal(after.next_revision, 2, 'the first append after the outage succeeds: the pool reconnected');
   t.equal((await store.readStream(stream)).length, 3, 'the append during the outage stored nothing');
 
-  await waitFor(3);
+  await receivedAtLeast(3);
   controller.abort();
   await subscription;
   t.same(
@@ -117,7 +115,7 @@ t.test('hung PostgreSQL (no answer, nothing closed) → unavailable within query
       () => true,
       () => false,
     );
-    if (!appended) await new Promise((r) => setTimeout(r, 200));
+    if (!appended) await sleep(200);
   }
   t.ok(appended, 'appends work again once PostgreSQL answers');
   t.equal((await store.readStream(stream)).length, 2, 'the append during the hang was not stored');

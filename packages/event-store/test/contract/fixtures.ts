@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { waitUntil } from '@publisher/testing';
 import {
   comparePositions,
   type EventMetadata,
@@ -36,25 +37,15 @@ export function newEvents(count: number, type = 'ThingHappened', start = 0): New
   }));
 }
 
-/** Polls until `check` passes or `timeoutMs` elapses (global reads may lag a running transaction). */
-export async function eventually<T>(
-  read: () => Promise<T>,
-  check: (value: T) => boolean,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Waits until the global log is readable up to `position`. */
-export function waitForHead(store: EventStore, position: Position): Promise<Position | null> {
-  return eventually(
-    () => store.headPosition(),
-    (head) => comparePositions(head, position) >= 0,
+/** Waits until the global log is readable up to `position` (global reads may lag a running transaction). */
+export function waitForHead(store: EventStore, position: Position): Promise<Position> {
+  return waitUntil(
+    `the head at ${position}`,
+    async () => {
+      const head = await store.headPosition();
+      return comparePositions(head, position) >= 0 && head;
+    },
+    { timeoutMs: 10_000 },
   );
 }
 

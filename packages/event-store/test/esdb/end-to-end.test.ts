@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@publisher/dev-infra';
 import { createTestDatabase } from '@publisher/testing';
@@ -60,7 +61,7 @@ async function waitReady(url: string, children: ChildProcess[], timeoutMs = 45_0
     );
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
 }
 
