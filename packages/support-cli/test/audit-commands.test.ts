@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildApp as buildCommandApi, loadCommandApiConfig } from '@publisher/command-api';
@@ -82,7 +83,7 @@ await fetch(`${readUrl}/api/v1/publisher/publishing-records/${id}`, {
   headers: { authorization: `Bearer ${editor}`, 'x-min-position': failed.position },
 });
 const between = new Date().toISOString();
-await new Promise((r) => setTimeout(r, 10));
+await sleep(10);
 const second = await post('publishing-records/', { content_id: 6, site_id: 2, sector_id: 1, destination: 'webhook' });
 await post(`publishing-records/${second.data.id}`, {}, 'DELETE');
 const deployment = await post('deployments/', { site_id: 2 });

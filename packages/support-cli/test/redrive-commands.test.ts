@@ -9,7 +9,7 @@ import { relayControlStream } from '@publisher/domain';
 import { createPostgresEventStore } from '@publisher/event-store';
 import { createCheckpointStore } from '@publisher/kafka-relay';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, waitUntil } from '@publisher/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import t from 'tap';
@@ -125,11 +125,11 @@ t.test('relay status, skip and reset, and an account republish, on the database'
   );
   // The log shows an append once no older transaction of the cluster still runs (other test files
   // use the same server): the status scan reads the log, so wait until it shows the event.
-  const deadline = Date.now() + 10_000;
-  while (!(await store.readAll({ after: events.at(-1)!.position })).some((e) => e.id === bogus)) {
-    if (Date.now() > deadline) throw new Error('the appended event never became readable');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntil(
+    'the appended event to become readable',
+    async () => (await store.readAll({ after: events.at(-1)!.position })).some((e) => e.id === bogus),
+    { timeoutMs: 10_000 },
+  );
 
   const status = await cli(['relay', 'status', '--json'], env);
   t.equal(status.code, 0, status.stderr);

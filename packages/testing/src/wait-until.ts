@@ -18,7 +18,7 @@ export interface WaitUntilOptions {
  *
  * @example
  * await waitUntil('the projector to go live', () => projector.status().state === 'live');
- * const health = await waitUntil('the outage to show', async () => {
+ * const seen = await waitUntil('the broker outage to show', async () => {
  *   const h = await health();
  *   return h.broker === 'unavailable' ? h : null;
  * }, { timeoutMs: 60_000, intervalMs: 200 });
