@@ -11,7 +11,7 @@ import { mapRecordedEvent } from '@publisher/kafka-relay';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
 import { loadProjectorConfig, start as startProjector } from '@publisher/projector';
 import { createReadModelConnection, readCheckpoint } from '@publisher/read-model';
-import { cleanupStack, createTestDatabase } from '@publisher/testing';
+import { cleanupStack, createTestDatabase, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
 import { bulkLoad } from '../bench/growth/load.ts';
@@ -81,11 +81,11 @@ t.test('the projector folds the log into what an independent fold of it gives', 
   t.teardown(rm.close);
   // Re-read the head each time: it lags the last commit while any older transaction on the
   // cluster (another test's) is still open.
-  const deadline = Date.now() + 60_000;
-  while (comparePositions((await readCheckpoint(rm.db)).position, await store.headPosition()) < 0) {
-    if (Date.now() > deadline) throw new Error('the projector did not reach the head of the log');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitUntil(
+    'the projector to reach the head of the log',
+    async () => comparePositions((await readCheckpoint(rm.db)).position, await store.headPosition()) >= 0,
+    { timeoutMs: 60_000, intervalMs: 100 },
+  );
   const expected = await foldAllEvents(store);
   const actual = await loadAllRows(rm.db);
   t.equal(actual.records.size, expected.records.size, 'one row per publishing record');

@@ -22,13 +22,13 @@ import { comparePositions, createPostgresEventStore, type RecordedEvent } from '
 import { mapRecordedEvent } from '@publisher/kafka-relay';
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
 import { createReadModelConnection, readCheckpoint } from '@publisher/read-model';
-import { cleanupStack, createTestDatabase } from '@publisher/testing';
+import { cleanupStack, createTestDatabase, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
 import { consumeUntil, kafkaBrokers } from '../services/kafka-relay/test/helpers/kafka.ts';
 import { foldAllEvents, loadAllRows } from '../services/projector/test/oracle.ts';
 import { startBalancer } from './helpers/balancer.ts';
-import { bundleServices, type ServiceProcess, startService, waitFor } from './helpers/services.ts';
+import { bundleServices, type ServiceProcess, startService } from './helpers/services.ts';
 import { startWebhookReceiver } from './helpers/webhook-receiver.ts';
 
 /** The issue's bound on a failover. */
@@ -88,12 +88,18 @@ const [commandApis, readApis, projectors, relays] = await Promise.all([
   Promise.all([start('read-api'), start('read-api')]),
   (async () => {
     const first = await start('projector');
-    await waitFor('the first projector to lead', async () => (await projectorState(first)) === 'live');
+    await waitUntil('the first projector to lead', async () => (await projectorState(first)) === 'live', {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+    });
     return [first, await start('projector')];
   })(),
   (async () => {
     const first = await start('kafka-relay', kafkaEnv);
-    await waitFor('the first relay to be active', async () => (await relayRole(first)) === 'active');
+    await waitUntil('the first relay to be active', async () => (await relayRole(first)) === 'active', {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+    });
     return [first, await start('kafka-relay', kafkaEnv)];
   })(),
 ]);
@@ -293,14 +299,14 @@ const takeovers: Record<string, number> = {};
 t.test('SIGKILL one instance of each kind under load', async (t) => {
   let stopped = false;
   const run = drive(() => stopped);
-  await waitFor(
+  await waitUntil(
     'load through both command APIs before the kill',
     () =>
       answeredBy(0) >= BEFORE_KILL.answered &&
       answeredBy(1) >= BEFORE_KILL.answered &&
       answeredPairs() >= BEFORE_KILL.pairs &&
       hook.deliveries.length >= BEFORE_KILL.deliveries,
-    PHASE_TIMEOUT_MS,
+    { timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 50 },
   );
 
   const leaderProjector = (await projectorState(projectors[0]!)) === 'standby' ? 1 : 0;
@@ -319,32 +325,32 @@ t.test('SIGKILL one instance of each kind under load', async (t) => {
     readApis[0]!.kill('SIGKILL'),
     workers[0]!.kill('SIGKILL'),
   ]);
-  const projectorTakeover = waitFor(
+  const projectorTakeover = waitUntil(
     'the standby projector to take over',
     async () =>
       ['catching_up', 'live'].includes((await projectorState(projectors[1 - leaderProjector]!)) ?? '') &&
       (await readCheckpoint(rm.db)).position !== projectorAtKill
         ? Date.now()
         : null,
-    60_000,
+    { timeoutMs: 60_000, intervalMs: 50 },
   );
-  const relayTakeover = waitFor(
+  const relayTakeover = waitUntil(
     'the standby relay to take over',
     async () =>
       (await relayRole(relays[1 - activeRelay]!)) === 'active' && (await relayCheckpoint()) !== relayAtKill
         ? Date.now()
         : null,
-    60_000,
+    { timeoutMs: 60_000, intervalMs: 50 },
   );
   takeovers.projector = (await projectorTakeover) - killedAt;
   takeovers.relay = (await relayTakeover) - killedAt;
   t.comment(`takeover after SIGKILL: projector ${takeovers.projector} ms, relay ${takeovers.relay} ms`);
   t.ok(takeovers.projector <= TAKEOVER_BOUND_MS, `the standby projector took over in ${takeovers.projector} ms`);
   t.ok(takeovers.relay <= TAKEOVER_BOUND_MS, `the standby relay took over in ${takeovers.relay} ms`);
-  await waitFor(
+  await waitUntil(
     'load through the surviving command API after the kill',
     () => answeredBy(1, answersAtKill) >= AFTER_KILL.answered && answeredPairs(pairsAtKill) >= AFTER_KILL.pairs,
-    PHASE_TIMEOUT_MS,
+    { timeoutMs: PHASE_TIMEOUT_MS, intervalMs: 50 },
   ).finally(() => {
     stopped = true;
   });
@@ -362,22 +368,22 @@ t.test('the surviving instances settle: projector and relay past the last event,
   // Positions of the log as read (the head counter may name an append that never committed).
   const log = await store.readAll({});
   const lastEvent = log.at(-1)!.position;
-  await waitFor(
+  await waitUntil(
     'the projector to pass the last event',
     async () => comparePositions((await readCheckpoint(rm.db)).position, lastEvent) >= 0,
-    60_000,
+    { timeoutMs: 60_000, intervalMs: 50 },
   );
   // The relay's checkpoint need not pass a trailing run of events it does not publish: wait for the last it does.
   const lastPublic = log.filter((e) => mapRecordedEvent(e).kind === 'publish').at(-1)!.position;
-  await waitFor(
+  await waitUntil(
     'the relay to pass the last public event',
     async () => comparePositions(await relayCheckpoint(), lastPublic) >= 0,
-    60_000,
+    { timeoutMs: 60_000, intervalMs: 50 },
   );
   // The killed worker's partitions move to the other one after the group's session timeout (30 s).
   let last = '';
   let stableSince = Date.now();
-  await waitFor(
+  await waitUntil(
     'every record to be claimed, and in-flight deliveries to finish',
     async () => {
       const { rows } = await admin.query<{ status: string; n: number }>(
@@ -390,7 +396,7 @@ t.test('the surviving instances settle: projector and relay past the last event,
       }
       return !rows.some((r) => r.status === 'pending') && Date.now() - stableSince > 3000;
     },
-    120_000,
+    { timeoutMs: 120_000, intervalMs: 50 },
   );
   t.comment(`final statuses: ${last}`);
   t.pass('settled');

@@ -4,10 +4,10 @@
  * them; with RATE_LIMIT_SHARED=false each process would admit the whole budget again.
  */
 import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
-import { cleanupStack, createTestDatabase } from '@publisher/testing';
+import { cleanupStack, createTestDatabase, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
-import { bundleServices, type ServiceProcess, startService, waitFor } from './helpers/services.ts';
+import { bundleServices, type ServiceProcess, startService } from './helpers/services.ts';
 
 const MAX = 300;
 const defer = cleanupStack(t);
@@ -69,12 +69,16 @@ t.test('two processes share each account budget', async (t) => {
   const first = await burst(apis, 3, MAX / 2, () => 0);
   // The first process hands its unused slices back once the account is idle there (1 s): the
   // window's row then counts only what it admitted.
-  await waitFor('the idle process to hand its slices back', async () => {
-    const { rows } = await admin.query<{ granted: number }>(
-      "SELECT granted FROM rate_limit.windows WHERE key = 'account:3'",
-    );
-    return rows[0] !== undefined && rows[0].granted <= first.ok;
-  });
+  await waitUntil(
+    'the idle process to hand its slices back',
+    async () => {
+      const { rows } = await admin.query<{ granted: number }>(
+        "SELECT granted FROM rate_limit.windows WHERE key = 'account:3'",
+      );
+      return rows[0] !== undefined && rows[0].granted <= first.ok;
+    },
+    { timeoutMs: 30_000, intervalMs: 50 },
+  );
   const then = await burst(apis, 3, 2 * MAX, () => 1);
   t.ok(within(first.ok + then.ok), `moved from one process to the other: ${first.ok} + ${then.ok} admitted`);
 });
