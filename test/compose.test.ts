@@ -57,6 +57,8 @@ const ENV_PATTERNS = [
   // declarations read through `readEnv` (`@publisher/platform/env`): `NAME: envVar.integer(…)`
   /\b([A-Z][A-Z0-9_]*)\s*[:=]\s*envVar\./g,
   /\bPLATFORM_VARIABLES\.([A-Z][A-Z0-9_]*)\b/g,
+  // a shared declaration: `NODE_ENV: NODE_ENV_VARIABLE`
+  /\b([A-Z][A-Z0-9_]*)\s*:\s*[A-Z][A-Z0-9_]*_VARIABLE\b/g,
 ];
 
 function sourceFiles(dir: string): string[] {
