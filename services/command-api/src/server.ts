@@ -1,4 +1,4 @@
-import { type BackoffPolicy, createBackoff, sleep } from '@publisher/coordination';
+import { type BackoffPolicy, createBackoff, runIfEntryPoint, sleep } from '@publisher/coordination';
 import {
   idleConnectionError,
   isEventStoreUnavailable,
@@ -116,9 +116,4 @@ async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+runIfEntryPoint(import.meta.url, main);

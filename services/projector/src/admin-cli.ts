@@ -11,8 +11,8 @@
  * Run: pnpm --filter @publisher/projector admin <command> …
  */
 
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { isEntryPoint } from '@publisher/coordination';
 import { PLATFORM_VARIABLES } from '@publisher/platform/config';
 import { envVar, readEnv } from '@publisher/platform/env';
 import {
@@ -74,7 +74,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (isEntryPoint(import.meta.url)) {
   runAdmin(process.argv.slice(2)).then(
     (out) => console.log(out),
     (err) => {

@@ -1,5 +1,4 @@
-import { fileURLToPath } from 'node:url';
-import { closeOnSignal } from '@publisher/coordination';
+import { closeOnSignal, runIfEntryPoint } from '@publisher/coordination';
 import { type EventStore, openEventStore, type PostgresEventStoreOptions } from '@publisher/event-store';
 import { changedSettings } from '@publisher/platform/env';
 import { loggerOptions } from '@publisher/platform/logger';
@@ -131,9 +130,4 @@ async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+runIfEntryPoint(import.meta.url, main);

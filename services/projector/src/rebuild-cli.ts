@@ -4,7 +4,7 @@
  * otherwise. Settings: the projector's store and logging variables and `REBUILD_VARIABLES` below (the
  * README's Configuration table lists them with their defaults).
  */
-import { fileURLToPath } from 'node:url';
+import { isEntryPoint } from '@publisher/coordination';
 import { openEventStore } from '@publisher/event-store';
 import { changedSettings, envVar, readEnv } from '@publisher/platform/env';
 import { loggerOptions } from '@publisher/platform/logger';
@@ -107,7 +107,7 @@ export async function runRebuild(env: NodeJS.ProcessEnv = process.env): Promise<
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (isEntryPoint(import.meta.url)) {
   runRebuild().then(
     () => process.exit(0),
     (err) => {

@@ -1,5 +1,4 @@
-import { pathToFileURL } from 'node:url';
-import { closeOnSignal } from '@publisher/coordination';
+import { closeOnSignal, runIfEntryPoint } from '@publisher/coordination';
 import { changedSettings } from '@publisher/platform/env';
 import { loggerOptions } from '@publisher/platform/logger';
 import { startTracing } from '@publisher/telemetry';
@@ -29,10 +28,4 @@ async function main(env: NodeJS.ProcessEnv = process.env): Promise<WorkerHandle>
   return worker;
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (invokedDirectly) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+runIfEntryPoint(import.meta.url, main);

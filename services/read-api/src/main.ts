@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { runIfEntryPoint } from '@publisher/coordination';
 import { ConfigError, changedSettings, closeGracefully, loggerOptions } from '@publisher/platform';
 import { ServiceMetrics, serveMetrics, startTracing } from '@publisher/telemetry';
 import type { FastifyInstance } from 'fastify';
@@ -39,9 +39,4 @@ async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+runIfEntryPoint(import.meta.url, main);

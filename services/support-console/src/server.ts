@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { runIfEntryPoint } from '@publisher/coordination';
 import { changedSettings, closeGracefully } from '@publisher/platform';
 import { ServiceMetrics, serveMetrics } from '@publisher/telemetry';
 import type { FastifyInstance } from 'fastify';
@@ -26,9 +26,4 @@ async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (config.devSignIn) app.log.warn('development sign-in is on (the APIs use the development JWT secret)');
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+runIfEntryPoint(import.meta.url, main);
