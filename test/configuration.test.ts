@@ -116,7 +116,6 @@ function refusedValues(accepts: string): string[] {
   if (accepts === 'true or false') return ['yes', '1', 'TRUE'];
   const range = /^an integer between (-?\d+) and (-?\d+)$/.exec(accepts);
   if (range) return ['ten', '1.5', String(Number(range[1]) - 1), String(Number(range[2]) + 1)];
-  if (accepts.startsWith('a port')) return ['http', '-1', '65536'];
   if (accepts.startsWith('one of')) return ['nope'];
   if (accepts.startsWith('a duration')) return ['5x', '-1s', '1.5m'];
   if (accepts.endsWith('URL')) return ['not a url'];
@@ -251,6 +250,24 @@ t.test(
     }
   },
 );
+
+t.test('STATUS_ENABLED=false: no status server for the relay, the projector or the worker', async (t) => {
+  const env = { DATABASE_URL, KAFKA_BROKERS };
+  const ports = {
+    KAFKA_RELAY_PORT: (env: NodeJS.ProcessEnv) => loadRelayConfig(env).port,
+    PROJECTOR_PORT: (env: NodeJS.ProcessEnv) => loadProjectorConfig(env).statusPort,
+    PUBLISHING_WORKER_PORT: (env: NodeJS.ProcessEnv) => loadWorkerConfig(env).port,
+  };
+  for (const [name, portOf] of Object.entries(ports)) {
+    t.equal(portOf({ ...env, [name]: '0' }), 0, `${name}=0: any free port`);
+    t.equal(portOf({ ...env, [name]: '4100', STATUS_ENABLED: 'false' }), null, `${name} with STATUS_ENABLED=false`);
+    t.throws(
+      () => portOf({ ...env, [name]: 'off' }),
+      { name: 'ConfigError', variable: name, message: `${name} must be an integer between 0 and 65535; got off` },
+      `${name}=off is refused: STATUS_ENABLED=false says that`,
+    );
+  }
+});
 
 t.test('the relay and the worker declare the Kafka topic settings alike, each with its own client id', async (t) => {
   const env = { DATABASE_URL, KAFKA_BROKERS };

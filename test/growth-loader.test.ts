@@ -74,7 +74,7 @@ t.test('the global log reads in order, each stream in revision order, and the re
 
 t.test('the projector folds the log into what an independent fold of it gives', async (t) => {
   const projector = await startProjector(
-    loadProjectorConfig({ DATABASE_URL: db.url, PROJECTOR_PORT: 'off', LOG_LEVEL: 'silent' }),
+    loadProjectorConfig({ DATABASE_URL: db.url, STATUS_ENABLED: 'false', LOG_LEVEL: 'silent' }),
   );
   t.teardown(() => projector.close());
   const rm = createReadModelConnection({ connectionString: db.url });

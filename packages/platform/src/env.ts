@@ -55,11 +55,6 @@ export const envVar = {
     variable<number | F>(fallback, `an integer between ${min} and ${max}`, (raw) =>
       /^-?\d+$/.test(raw) ? inRange(Number(raw), min, max) : undefined,
     ),
-  /** A TCP port, or `off` (null) when the server it opens is optional. */
-  port: (fallback: number | null) =>
-    variable<number | null>(fallback, 'a port between 0 and 65535, or off', (raw) =>
-      raw === 'off' ? null : /^\d+$/.test(raw) ? inRange(Number(raw), 0, 65535) : undefined,
-    ),
   /** `true` or `false`, nothing else: `yes` or `1` must not silently mean false. */
   boolean: (fallback: boolean) =>
     variable(fallback, 'true or false', (raw) => (raw === 'true' ? true : raw === 'false' ? false : undefined)),

@@ -18,8 +18,12 @@ export interface StatusAccess {
 /** Shortest STATUS_TOKEN accepted. */
 const MIN_STATUS_TOKEN_LENGTH = 16;
 
-/** The two variables, declared as every service with a status server lists them in its table. */
+/**
+ * The status server's variables, declared as every service with one lists them in its table.
+ * STATUS_ENABLED=false: no status server (each service reads it with its port variable).
+ */
 export const STATUS_VARIABLES = {
+  STATUS_ENABLED: envVar.boolean(true),
   STATUS_HOST: envVar.string('127.0.0.1'),
   STATUS_TOKEN: envVar.string(null, { secret: true }),
 };

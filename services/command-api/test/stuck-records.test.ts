@@ -12,7 +12,7 @@ const stream = (id: string) => `publishing_record-${id}`;
 
 async function projector(t: Test, api: TestApi) {
   const running = await startProjector(
-    loadProjectorConfig({ DATABASE_URL: api.dbUrl, PROJECTOR_PORT: 'off', LOG_LEVEL: 'silent' }),
+    loadProjectorConfig({ DATABASE_URL: api.dbUrl, STATUS_ENABLED: 'false', LOG_LEVEL: 'silent' }),
   );
   let closed = false;
   const close = async () => {

@@ -132,7 +132,7 @@ async function latency(dbUrl: string, brokers: string, prefix: string): Promise<
       DATABASE_URL: dbUrl,
       KAFKA_BROKERS: brokers,
       KAFKA_TOPIC_PREFIX: prefix,
-      KAFKA_RELAY_PORT: 'off',
+      STATUS_ENABLED: 'false',
       RELAY_NAME: 'latency',
       LOG_LEVEL: settings.BENCH_RELAY_LOG_LEVEL,
     },

@@ -62,7 +62,7 @@ export interface RelayConfig {
   host: string;
   /** Bearer token /metrics requires (STATUS_TOKEN); null: none. /health never needs it. */
   statusToken: string | null;
-  /** Port of /health and /metrics; null: no HTTP endpoint; 0: any free port. */
+  /** Port of /health and /metrics; null: no HTTP endpoint (STATUS_ENABLED=false); 0: any free port. */
   port: number | null;
   logLevel: string;
   logger?: Logger;
@@ -111,7 +111,7 @@ export const RELAY_VARIABLES = {
   SHUTDOWN_GRACE_MS: shutdownGraceVariable(relayDefaults.shutdownGraceMs),
   ...databaseTimeoutVariables(relayDefaults.database),
   ...STATUS_VARIABLES,
-  KAFKA_RELAY_PORT: envVar.port(DEFAULT_RELAY_PORT),
+  KAFKA_RELAY_PORT: envVar.integer(DEFAULT_RELAY_PORT, 0, 65535),
   LOG_LEVEL,
   ...TELEMETRY_VARIABLES,
 };
@@ -146,7 +146,7 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
     database: loadDatabaseTimeouts(env, relayDefaults.database),
     host: status.host,
     statusToken: status.token,
-    port: v.KAFKA_RELAY_PORT,
+    port: v.STATUS_ENABLED ? v.KAFKA_RELAY_PORT : null,
     logLevel: v.LOG_LEVEL,
     telemetry: loadTelemetryConfig(env),
   };

@@ -55,7 +55,7 @@ function spawnRelay(): void {
       DATABASE_URL: db.url,
       KAFKA_BROKERS: brokers,
       KAFKA_TOPIC_PREFIX: prefix,
-      KAFKA_RELAY_PORT: 'off',
+      STATUS_ENABLED: 'false',
       RELAY_BATCH_SIZE: '50',
       RELAY_LOCK_RETRY_MS: '50',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',

@@ -34,7 +34,7 @@ t.test('requests lost while the database hung do not stop the relay', async (t) 
     DATABASE_URL: viaProxy(db.url, proxy),
     KAFKA_BROKERS: brokers,
     KAFKA_TOPIC_PREFIX: prefix,
-    KAFKA_RELAY_PORT: 'off',
+    STATUS_ENABLED: 'false',
     RELAY_MAX_BACKOFF_MS: '200',
     DATABASE_CONNECT_TIMEOUT_MS: '500',
     DATABASE_STATEMENT_TIMEOUT_MS: '500',

@@ -30,7 +30,7 @@ export interface ProjectorConfig {
   host: string;
   /** Bearer token the status server requires on every path but /health (STATUS_TOKEN); null: none. */
   statusToken: string | null;
-  /** Port of the status server (/health, /ready, /metrics, /status); null: no server. */
+  /** Port of the status server (/health, /ready, /metrics, /status); null: no server (STATUS_ENABLED=false). */
   statusPort: number | null;
   /** Events per batch transaction. */
   batchSize: number;
@@ -55,7 +55,7 @@ export const PROJECTOR_VARIABLES = {
   ...EVENT_STORE_VARIABLES,
   LOG_LEVEL,
   ...STATUS_VARIABLES,
-  PROJECTOR_PORT: envVar.port(DEFAULT_PROJECTOR_PORT),
+  PROJECTOR_PORT: envVar.integer(DEFAULT_PROJECTOR_PORT, 0, 65535),
   PROJECTOR_BATCH_SIZE: envVar.integer(500, 1, 10_000),
   PROJECTOR_POLL_INTERVAL_MS: envVar.integer(50, 5, 60_000),
   PROJECTOR_STANDBY_RETRY_MS: envVar.integer(1000, 10, 60_000),
@@ -80,7 +80,7 @@ export function loadProjectorConfig(env: NodeJS.ProcessEnv = process.env): Proje
     logLevel: v.LOG_LEVEL,
     host: status.host,
     statusToken: status.token,
-    statusPort: v.PROJECTOR_PORT,
+    statusPort: v.STATUS_ENABLED ? v.PROJECTOR_PORT : null,
     batchSize: v.PROJECTOR_BATCH_SIZE,
     pollIntervalMs: v.PROJECTOR_POLL_INTERVAL_MS,
     standbyRetryMs: v.PROJECTOR_STANDBY_RETRY_MS,

@@ -64,7 +64,7 @@ export const REBUILD_VARIABLES = {
 };
 
 export async function runRebuild(env: NodeJS.ProcessEnv = process.env): Promise<RebuildResult> {
-  const config = loadProjectorConfig({ ...env, PROJECTOR_PORT: 'off' });
+  const config = loadProjectorConfig({ ...env, STATUS_ENABLED: 'false' });
   const logger = pino(loggerOptions(config, 'projector-rebuild'));
   const {
     PROJECTOR_REBUILD_BATCH_SIZE: batchSize,

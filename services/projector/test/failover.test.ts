@@ -29,7 +29,11 @@ await migrateReadModel(rm.pool);
 async function start() {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const p = spawnProjector(database.url, { PROJECTOR_PORT: String(port), PROJECTOR_BATCH_SIZE: '20' });
+    const p = spawnProjector(database.url, {
+      STATUS_ENABLED: 'true',
+      PROJECTOR_PORT: String(port),
+      PROJECTOR_BATCH_SIZE: '20',
+    });
     t.teardown(() => p.kill());
     const status = async (): Promise<ProjectorStatus | null> => {
       try {

@@ -32,7 +32,7 @@ t.test('requests lost while the database hung do not stop the projector', async 
   const logger = pino({ level: 'silent' });
   const config = loadProjectorConfig({
     DATABASE_URL: viaProxy(database.url, proxy),
-    PROJECTOR_PORT: 'off',
+    STATUS_ENABLED: 'false',
     PROJECTOR_POLL_INTERVAL_MS: '20',
     DATABASE_CONNECT_TIMEOUT_MS: '500',
     DATABASE_STATEMENT_TIMEOUT_MS: '500',

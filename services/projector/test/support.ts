@@ -167,7 +167,7 @@ export function spawnProjector(databaseUrl: string, env: Record<string, string> 
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
-      PROJECTOR_PORT: 'off',
+      STATUS_ENABLED: 'false',
       LOG_LEVEL: 'warn',
       ...env,
     },

@@ -65,7 +65,7 @@ export interface WorkerConfig {
   host: string;
   /** Bearer token /metrics requires (STATUS_TOKEN); null: none. /health never needs it. */
   statusToken?: string | null;
-  /** Port of /health and /metrics; null: none; 0: any free port. */
+  /** Port of /health and /metrics; null: none (STATUS_ENABLED=false); 0: any free port. */
   port: number | null;
   logLevel: string;
   logger?: Logger;
@@ -132,7 +132,7 @@ export const WORKER_VARIABLES = {
   ...DESTINATION_POLICY_VARIABLES,
   ...WORDPRESS_VARIABLES,
   ...STATUS_VARIABLES,
-  PUBLISHING_WORKER_PORT: envVar.port(DEFAULT_WORKER_PORT),
+  PUBLISHING_WORKER_PORT: envVar.integer(DEFAULT_WORKER_PORT, 0, 65535),
   LOG_LEVEL,
   ...TELEMETRY_VARIABLES,
 };
@@ -189,7 +189,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     host: status.host,
     statusToken: status.token,
-    port: v.PUBLISHING_WORKER_PORT,
+    port: v.STATUS_ENABLED ? v.PUBLISHING_WORKER_PORT : null,
     logLevel: v.LOG_LEVEL,
     telemetry: loadTelemetryConfig(env),
     warnings,

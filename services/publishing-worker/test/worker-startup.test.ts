@@ -37,7 +37,7 @@ t.test('configuration from the environment fails fast on bad values', async (t) 
     tenantConcurrency: 2,
     destinationPolicy: { allowPrivate: false },
   });
-  t.match(loadWorkerConfig({ ...base, COMMAND_API_PORT: '4000', PUBLISHING_WORKER_PORT: 'off' }), {
+  t.match(loadWorkerConfig({ ...base, COMMAND_API_PORT: '4000', STATUS_ENABLED: 'false' }), {
     commandApiUrl: 'http://127.0.0.1:4000',
     port: null,
   });

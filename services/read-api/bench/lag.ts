@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   );
   const projector = await spawnServer(
     path.join(root, 'services/projector/src/main.ts'),
-    { ...env, PROJECTOR_PORT: 'off' },
+    { ...env, STATUS_ENABLED: 'false' },
     async () => true,
   );
   const readApi = await spawnServer(

@@ -94,7 +94,8 @@ export async function startStack(
   const projector = await startProjector(
     loadProjectorConfig({
       DATABASE_URL: db.url,
-      PROJECTOR_PORT: options.statusPorts ? '0' : 'off',
+      STATUS_ENABLED: String(options.statusPorts ?? false),
+      PROJECTOR_PORT: '0',
       LOG_LEVEL: 'silent',
     }),
     { logger: testLogger('projector') },
