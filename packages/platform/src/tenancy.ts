@@ -49,7 +49,7 @@ export function canWrite(principal: Principal): boolean {
  * True when the role administers its own account (its signing secret, its access log). No role
  * administers another account: nobody outside an account needs its secret or its log.
  */
-export function canAdministerOwnAccount(principal: Principal): boolean {
+export function canAdministerOwnAccount(principal: Principal): principal is Principal & { account_id: number } {
   return ROLE_PERMISSIONS[principal.role].administerOwn && principal.account_id !== null;
 }
 

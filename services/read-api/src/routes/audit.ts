@@ -73,7 +73,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
     },
     async (request) => {
       const { principal } = request;
-      if (!canAdministerOwnAccount(principal) || principal.account_id === null) {
+      if (!canAdministerOwnAccount(principal)) {
         throw httpError('ROLE_FORBIDDEN', `role ${principal.role} may not read the access log (admin and owner may)`);
       }
       // Their own account only, whatever else the token could reach.

@@ -25,7 +25,6 @@ function accountManagedBy(principal: Principal): number {
   if (principal.site_ids !== null) {
     throw httpError('ROLE_FORBIDDEN', 'a token restricted to some sites may not manage the account’s signing secret');
   }
-  if (principal.account_id === null) throw httpError('ROLE_FORBIDDEN', 'the token names no account');
   return principal.account_id;
 }
 
