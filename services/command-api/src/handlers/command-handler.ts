@@ -45,21 +45,28 @@ interface Loaded<State> {
 
 /**
  * Loads a stream and folds it; `revision` -1 and `position` null for a stream without events.
+ * `toRevision` stops the read there (a stored response is rebuilt from the record as it was then).
  * @example
  * const { state, revision } = await loadAggregate(store, publishingRecordAggregate, id);
  */
 export async function loadAggregate<State extends { status: string }, Event extends { type: string }>(
-  store: EventStore,
+  store: Pick<EventStore, 'readStream'>,
   spec: Pick<
     RecordAggregate<State, State, unknown, Event, unknown>,
     'label' | 'stream' | 'initial' | 'evolve' | 'isEvent'
   >,
   id: string,
+  options: { toRevision?: number } = {},
 ): Promise<{ state: State; revision: number; position: Position | null }> {
-  const events = await store.readStream(spec.stream(id));
+  const { toRevision } = options;
+  const events = await store.readStream(
+    spec.stream(id),
+    toRevision === undefined ? undefined : { from: 'start', limit: toRevision + 1 },
+  );
   let state = spec.initial;
   for (const e of events) {
-    // A type this code does not know (written by a newer version): deciding on a partial fold would be wrong.
+    // A type this code does not know (written by a newer version): deciding on a partial fold, or
+    // rebuilding a response from one, would be wrong.
     if (!spec.isEvent(e)) throw new Error(`${spec.label} ${id} holds an event of a type this code does not know`);
     state = spec.evolve(state, e);
   }

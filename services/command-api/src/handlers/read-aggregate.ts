@@ -1,5 +1,5 @@
 import type { RecordAggregate } from '@publisher/domain';
-import type { Position } from '@publisher/event-store';
+import type { EventStore, Position } from '@publisher/event-store';
 import { type CommandDeps, loadAggregate } from './command-handler.ts';
 
 /** An existing record as the event store holds it now. */
@@ -23,7 +23,7 @@ export async function readAggregate<
   Command,
   Event extends { type: string; data: unknown },
 >(
-  deps: Pick<CommandDeps<State>, 'store' | 'cache'>,
+  deps: { store: Pick<EventStore, 'readStream'>; cache: CommandDeps<State>['cache'] },
   spec: RecordAggregate<State, Existing, Command, Event, unknown>,
   id: string,
 ): Promise<ReadRecord<Existing> | null> {

@@ -1,6 +1,7 @@
 import { deploymentAggregate, publishingRecordAggregate, type RecordAggregate } from '@publisher/domain';
 import type { EventStore } from '@publisher/event-store';
 import { success } from '@publisher/platform';
+import { loadAggregate } from '../handlers/command-handler.ts';
 
 /** A record a create response shows: which, and at which revision. */
 export interface RecordRef {
@@ -59,16 +60,8 @@ async function representFolded<State extends { status: string }, Existing extend
   aggregate: RecordAggregate<State, Existing, any, any, Representation>,
   ref: RecordRef,
 ): Promise<Representation> {
-  const events = await store.readStream(aggregate.stream(ref.id), { from: 'start', limit: ref.revision + 1 });
-  let state = aggregate.initial;
-  for (const e of events) {
-    // An event this code does not know (written by a newer version) would change the body: refuse
-    // rather than replay a response that differs from the one first sent.
-    if (!aggregate.isEvent(e))
-      throw new Error(`${ref.aggregate} ${ref.id} holds an event of a type this code does not know`);
-    state = aggregate.evolve(state, e);
-  }
-  if (events.length !== ref.revision + 1 || !aggregate.exists(state)) {
+  const { state, revision } = await loadAggregate(store, aggregate, ref.id, { toRevision: ref.revision });
+  if (revision !== ref.revision || !aggregate.exists(state)) {
     throw new Error(`${ref.aggregate} ${ref.id} has no revision ${ref.revision} to restore a response from`);
   }
   return aggregate.represent(state, ref.revision);
