@@ -2,12 +2,12 @@ import {
   type Deployment,
   type DeploymentReservation,
   type DeploymentState,
-  type DeploymentVersionReserved,
   decideReserveDeployment,
   deploymentAggregate,
   deploymentCreatedEventId,
   deploymentCreatedFromReservation,
   foldSiteDeployments,
+  isSiteDeploymentsEvent,
   type LastDeploymentStatus,
   siteDeploymentsExpectedRevision,
   siteDeploymentsStream,
@@ -72,7 +72,12 @@ export async function createDeployment(
   for (let attempt = 1; ; attempt++) {
     const recorded = await deps.store.readStream(ledgerStream);
     const ledger = foldSiteDeployments(
-      recorded.map((e) => ({ type: e.type, data: e.data }) as DeploymentVersionReserved),
+      recorded.map((e) => {
+        // The ledger's revision counts every event: a type this code does not know cannot be skipped.
+        if (!isSiteDeploymentsEvent(e))
+          throw new Error(`${ledgerStream} holds an event of a type this code does not know`);
+        return e;
+      }),
     );
     const last = ledger.last;
 
@@ -115,7 +120,8 @@ export async function createDeployment(
     const record = deploymentAggregate.evolve(
       deploymentAggregate.initial,
       deploymentCreatedFromReservation(reserved.data),
-    ) as Deployment;
+    );
+    if (!deploymentAggregate.exists(record)) throw new Error('DeploymentCreated created no deployment');
     deps.cache.set(deploymentAggregate.stream(record.id), { state: record, revision: 0 });
     return { record, revision: 0, position };
   }

@@ -82,7 +82,8 @@ async function createOne(
     'no_stream',
   );
   if (recovering) return readCreated(deps, publishingRecordAggregate, item.record_id);
-  const record = publishingRecordAggregate.evolve(publishingRecordAggregate.initial, event) as PublishingRecord;
+  const record = publishingRecordAggregate.evolve(publishingRecordAggregate.initial, event);
+  if (!publishingRecordAggregate.exists(record)) throw new Error('CreatePublishingRecord created no record');
   deps.cache.set(stream, { state: record, revision: appended.next_revision });
   return { record, revision: appended.next_revision, position: appended.position };
 }
