@@ -32,7 +32,6 @@ export type {
   DeploymentUpdated,
 } from './deployment/events.ts';
 export { DEPLOYMENT_EVENT_DATA, deploymentStream } from './deployment/events.ts';
-export { representDeployment } from './deployment/representation.ts';
 export type { Deployment, DeploymentPhase, DeploymentState, DeploymentStatus } from './deployment/state.ts';
 export { evolveDeployment, initialDeploymentState } from './deployment/state.ts';
 export { deterministicUuid } from './deterministic-uuid.ts';
@@ -55,7 +54,6 @@ export type {
   PublishingSucceeded,
 } from './publishing-record/events.ts';
 export { PUBLISHING_RECORD_EVENT_DATA, publishingRecordStream } from './publishing-record/events.ts';
-export { representPublishingRecord } from './publishing-record/representation.ts';
 export type { PublishingRecord, PublishingRecordPhase, PublishingRecordState } from './publishing-record/state.ts';
 export { evolvePublishingRecord, initialPublishingRecordState } from './publishing-record/state.ts';
 export { republishRequestEventTypes } from './redrive.ts';

@@ -1,6 +1,6 @@
 export { isEventStoreUnavailable, isWrongExpectedVersion } from './errors.ts';
 export * from './esdb/index.ts';
-export { isCanonicalTime, occurredAt } from './occurred-at.ts';
+export { occurredAt } from './occurred-at.ts';
 export { operatorMetadata } from './operator-metadata.ts';
 export {
   type AppendResult,

@@ -8,14 +8,6 @@ const LAST_MS = 253_402_300_799_999;
 const CANONICAL = /^(?!0000)\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
 
 /**
- * Whether a time is already what `new Date(value).toISOString()` would make of it, so callers that
- * canonicalize a time per event can skip the Date round trip. Conservative: days 29–31 say no.
- * @example
- * isCanonicalTime('2024-05-01T12:00:00.000Z') // true
- */
-export const isCanonicalTime = (value: string): boolean => CANONICAL.test(value);
-
-/**
  * When an event occurred, from its metadata's `occurred_at` (the command side's time), as a
  * canonical UTC ISO-8601 string (`2024-05-01T12:00:00.000Z`); the store's `recorded_at` when the
  * metadata holds no time it can read (missing, malformed, or outside years 1–9999). A time already

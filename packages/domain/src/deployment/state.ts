@@ -1,27 +1,16 @@
+import type { DeploymentRepresentation, DeploymentStatus } from '@publisher/contracts';
+import { canonicalId, canonicalTime } from '../canonical.ts';
 import { assertNever } from '../validation.ts';
 import type { DeploymentEvent } from './events.ts';
 
-export type DeploymentStatus = 'pending' | 'deploying' | 'deployed' | 'failed' | 'rolled_back' | 'cancelled';
+export type { DeploymentStatus };
 
 /**
  * A deployment as the aggregate knows it: every field of `DeploymentRepresentation` except
- * `revision` (the stream revision, which the caller knows from the store).
+ * `revision` (the stream revision, which the caller knows from the store). Ids and times are kept in
+ * canonical form (see `canonicalTime`), so every reader folds the same deployment.
  */
-export interface Deployment {
-  status: DeploymentStatus;
-  id: string;
-  account_id: number;
-  site_id: number;
-  sector_id: number | null;
-  version: number;
-  deployment_url: string | null;
-  error_message: string | null;
-  metadata: Record<string, unknown>;
-  created_at: string;
-  updated_at: string;
-  deployed_at: string | null;
-  rolled_back_at: string | null;
-}
+export type Deployment = Omit<DeploymentRepresentation, 'revision'>;
 
 export interface InitialDeploymentState {
   status: 'initial';
@@ -55,9 +44,10 @@ export function evolveDeployment(state: DeploymentState, event: DeploymentEvent)
   if (event.type === 'DeploymentCreated') {
     if (state.status !== 'initial') return state;
     const d = event.data;
+    const at = canonicalTime(d.at);
     return {
       status: 'pending',
-      id: d.deployment_id,
+      id: canonicalId(d.deployment_id),
       account_id: d.account_id,
       site_id: d.site_id,
       sector_id: d.sector_id,
@@ -65,33 +55,34 @@ export function evolveDeployment(state: DeploymentState, event: DeploymentEvent)
       deployment_url: null,
       error_message: null,
       metadata: d.metadata,
-      created_at: d.at,
-      updated_at: d.at,
+      created_at: at,
+      updated_at: at,
       deployed_at: null,
       rolled_back_at: null,
     };
   }
   if (state.status === 'initial') return state;
+  const at = canonicalTime(event.data.at);
   switch (event.type) {
     case 'DeploymentUpdated':
-      return { ...state, metadata: event.data.changes.metadata, updated_at: event.data.at };
+      return { ...state, metadata: event.data.changes.metadata, updated_at: at };
     case 'DeploymentCancelled':
       // No timestamp field of its own (the representation has none for it): `updated_at` says when.
-      return { ...state, status: 'cancelled', updated_at: event.data.at };
+      return { ...state, status: 'cancelled', updated_at: at };
     case 'DeploymentStarted':
-      return { ...state, status: 'deploying', updated_at: event.data.at };
+      return { ...state, status: 'deploying', updated_at: at };
     case 'DeploymentSucceeded':
       return {
         ...state,
         status: 'deployed',
         deployment_url: event.data.deployment_url,
-        deployed_at: event.data.at,
-        updated_at: event.data.at,
+        deployed_at: at,
+        updated_at: at,
       };
     case 'DeploymentFailed':
-      return { ...state, status: 'failed', error_message: event.data.error, updated_at: event.data.at };
+      return { ...state, status: 'failed', error_message: event.data.error, updated_at: at };
     case 'DeploymentRolledBack':
-      return { ...state, status: 'rolled_back', rolled_back_at: event.data.at, updated_at: event.data.at };
+      return { ...state, status: 'rolled_back', rolled_back_at: at, updated_at: at };
     case 'DeploymentRepublishRequested':
       // A re-drive changes no field of the deployment (not even updated_at): only the revision moves.
       return state;

@@ -1,34 +1,19 @@
+import type { PublishingRecordRepresentation } from '@publisher/contracts';
+import { canonicalId, canonicalTime } from '../canonical.ts';
 import { assertNever } from '../validation.ts';
 import type { PublishingRecordEvent } from './events.ts';
 
-type PublishingStatus = 'pending' | 'publishing' | 'published' | 'failed';
-
 /**
  * A publishing record as the aggregate knows it: every field of `PublishingRecordRepresentation` except
- * `revision` (the stream revision, which the caller knows from the store), plus the soft-delete flag.
+ * `revision` (the stream revision, which the caller knows from the store), plus the soft delete.
+ * Ids and times are kept in canonical form (see `canonicalTime`), so every reader folds the same record.
  */
-export interface PublishingRecord {
-  status: PublishingStatus;
-  id: string;
-  account_id: number;
-  site_id: number;
-  sector_id: number;
-  content_id: number;
-  destination: string;
-  destination_config: Record<string, unknown>;
-  external_url: string | null;
-  external_id: string | null;
-  /** The last failure's message; cleared when an attempt succeeds. */
-  error_message: string | null;
-  /** Number of times publishing was started. */
-  attempts: number;
-  metadata: Record<string, unknown>;
-  created_at: string;
-  updated_at: string;
-  published_at: string | null;
+export type PublishingRecord = Omit<PublishingRecordRepresentation, 'revision'> & {
   deleted: boolean;
   deleted_at: string | null;
-}
+};
+
+type PublishingStatus = PublishingRecord['status'];
 
 export interface InitialPublishingRecordState {
   status: 'initial';
@@ -67,9 +52,10 @@ export function evolvePublishingRecord(
   if (event.type === 'PublishingRecordCreated') {
     if (state.status !== 'initial') return state;
     const d = event.data;
+    const at = canonicalTime(d.at);
     return {
       status: 'pending',
-      id: d.record_id,
+      id: canonicalId(d.record_id),
       account_id: d.account_id,
       site_id: d.site_id,
       sector_id: d.sector_id,
@@ -81,14 +67,15 @@ export function evolvePublishingRecord(
       error_message: null,
       attempts: 0,
       metadata: d.metadata,
-      created_at: d.at,
-      updated_at: d.at,
+      created_at: at,
+      updated_at: at,
       published_at: null,
       deleted: false,
       deleted_at: null,
     };
   }
   if (state.status === 'initial') return state;
+  const at = canonicalTime(event.data.at);
   switch (event.type) {
     case 'PublishingRecordUpdated': {
       const { changes } = event.data;
@@ -97,11 +84,11 @@ export function evolvePublishingRecord(
         ...(changes.destination !== undefined && { destination: changes.destination }),
         ...(changes.destination_config !== undefined && { destination_config: changes.destination_config }),
         ...(changes.metadata !== undefined && { metadata: changes.metadata }),
-        updated_at: event.data.at,
+        updated_at: at,
       };
     }
     case 'PublishingStarted':
-      return { ...state, status: 'publishing', attempts: event.data.attempt, updated_at: event.data.at };
+      return { ...state, status: 'publishing', attempts: event.data.attempt, updated_at: at };
     case 'PublishingSucceeded':
       return {
         ...state,
@@ -109,20 +96,20 @@ export function evolvePublishingRecord(
         external_url: event.data.external_url,
         external_id: event.data.external_id,
         error_message: null,
-        published_at: event.data.at,
-        updated_at: event.data.at,
+        published_at: at,
+        updated_at: at,
       };
     case 'PublishingFailed':
-      return { ...state, status: 'failed', error_message: event.data.error, updated_at: event.data.at };
+      return { ...state, status: 'failed', error_message: event.data.error, updated_at: at };
     case 'PublishingRetried':
-      return { ...state, status: 'pending', updated_at: event.data.at };
+      return { ...state, status: 'pending', updated_at: at };
     case 'PublishingRecordDeleted':
-      return { ...state, deleted: true, deleted_at: event.data.at, updated_at: event.data.at };
+      return { ...state, deleted: true, deleted_at: at, updated_at: at };
     case 'PublishingRecordRepublishRequested':
       // A re-drive changes no field of the record (not even updated_at): only the revision moves.
       return state;
     case 'PublishingRedeliveryRequested':
-      return { ...state, status: 'pending', updated_at: event.data.at };
+      return { ...state, status: 'pending', updated_at: at };
     default:
       return assertNever(event, 'publishing-record event');
   }

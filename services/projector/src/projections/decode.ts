@@ -2,11 +2,13 @@ import {
   DEPLOYMENT_EVENT_DATA,
   type DeploymentEvent,
   deadLettersEventTypes,
+  isDeploymentEvent,
+  isPublishingRecordEvent,
   PUBLISHING_RECORD_EVENT_DATA,
   type PublishingRecordEvent,
   relayControlEventTypes,
 } from '@publisher/domain';
-import { isCanonicalTime, type RecordedEvent } from '@publisher/event-store';
+import type { RecordedEvent } from '@publisher/event-store';
 import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
 import { PoisonEventError } from '../errors.ts';
@@ -40,23 +42,17 @@ function streamId(stream: string, prefix: string): string | null {
   return stream.startsWith(`${prefix}-`) ? stream.slice(prefix.length + 1) : null;
 }
 
-function check(event: RecordedEvent, validator: Validator): void {
-  if (validator.Check(event.data)) return;
+function check(event: RecordedEvent, validators: ReadonlyMap<string, Validator>): void {
+  const validator = validators.get(event.type);
+  if (validator === undefined || validator.Check(event.data)) return;
   const first = validator.Errors(event.data)[0];
   const where = first ? `${first.instancePath || '/'} ${first.message}` : 'does not match its schema';
   throw new PoisonEventError(event, `invalid payload: ${where}`);
 }
 
 /**
- * Ids and timestamps in the one form rows keep (lower-case ids; UTC, milliseconds), so equal values
- * are equal strings whatever a writer sent (`2024-05-01T02:00:00+02:00` is `2024-05-01T00:00:00.000Z`).
- */
-const canonicalTime = (at: unknown): string =>
-  typeof at === 'string' && isCanonicalTime(at) ? at : new Date(String(at)).toISOString();
-
-/**
- * Checks an event, says what it is about, and brings its ids and time into canonical form (the
- * domain's evolve keeps them as they come). Pure.
+ * Checks an event and says what it is about. The event is passed on as stored: the domain's evolve
+ * brings its ids and times into the record's canonical form, as it does for every other reader. Pure.
  * @throws PoisonEventError for an unknown type, an invalid payload, or a payload whose record id
  *   is not the one its stream names.
  * @example
@@ -64,25 +60,21 @@ const canonicalTime = (at: unknown): string =>
  */
 export function decodeEvent(event: RecordedEvent): DecodedEvent {
   if (IGNORED_EVENT_TYPES.has(event.type)) return { kind: 'ignored' };
-  const pv = publishingRecordValidators.get(event.type);
-  if (pv !== undefined) {
-    check(event, pv);
-    const id = String(event.data.record_id).toLowerCase();
+  if (isPublishingRecordEvent(event)) {
+    check(event, publishingRecordValidators);
+    const id = event.data.record_id.toLowerCase();
     if (streamId(event.stream, 'publishing_record')?.toLowerCase() !== id) {
       throw new PoisonEventError(event, `record_id ${id} does not belong to stream ${event.stream}`);
     }
-    const data = { ...event.data, record_id: id, at: canonicalTime(event.data.at) };
-    return { kind: 'publishing_record', id, event: { type: event.type, data } as PublishingRecordEvent };
+    return { kind: 'publishing_record', id, event };
   }
-  const dv = deploymentValidators.get(event.type);
-  if (dv !== undefined) {
-    check(event, dv);
-    const id = String(event.data.deployment_id).toLowerCase();
+  if (isDeploymentEvent(event)) {
+    check(event, deploymentValidators);
+    const id = event.data.deployment_id.toLowerCase();
     if (streamId(event.stream, 'deployment')?.toLowerCase() !== id) {
       throw new PoisonEventError(event, `deployment_id ${id} does not belong to stream ${event.stream}`);
     }
-    const data = { ...event.data, deployment_id: id, at: canonicalTime(event.data.at) };
-    return { kind: 'deployment', id, event: { type: event.type, data } as DeploymentEvent };
+    return { kind: 'deployment', id, event };
   }
   throw new PoisonEventError(event, `unknown event type ${JSON.stringify(event.type)}`);
 }

@@ -1,15 +1,9 @@
-import {
-  type Deployment,
-  type DeploymentEvent,
-  evolveDeployment,
-  initialDeploymentState,
-  representDeployment,
-} from '@publisher/domain';
+import { type Deployment, type DeploymentEvent, deploymentAggregate } from '@publisher/domain';
 import type { DeploymentRow, WithDocument } from '@publisher/read-model';
 import { applyEvent, type EventPlace, type Outcome, type Projected } from './fold.ts';
 
 /**
- * The deployments projection: the deployment after one event, by the domain's evolve. Pure. The
+ * The deployments projection: the deployment after one event, by the domain's aggregate. Pure. The
  * per-site view is an SQL view over these rows.
  */
 export function projectDeployment(
@@ -17,12 +11,12 @@ export function projectDeployment(
   event: DeploymentEvent,
   place: EventPlace,
 ): Outcome<Deployment> {
-  return applyEvent(evolveDeployment, initialDeploymentState, current, event, place);
+  return applyEvent(deploymentAggregate, current, event, place);
 }
 
 /** A deployment's row: its representation, `last_position`, and the representation as JSON. */
 export function deploymentRow(p: Projected<Deployment>): WithDocument<DeploymentRow> {
-  const representation = representDeployment(p.state, p.revision);
+  const representation = deploymentAggregate.represent(p.state, p.revision);
   return { ...representation, last_position: p.position, document: JSON.stringify(representation) };
 }
 

@@ -1,3 +1,5 @@
+import type { RecordAggregate } from '@publisher/domain';
+
 /** Where an event sits: its stream revision (becomes the row's revision) and global position. */
 export interface EventPlace {
   revision: number;
@@ -20,24 +22,23 @@ export type Outcome<State> =
   | { kind: 'missing' };
 
 /**
- * Applies one event with the domain's `evolve`, plus the bookkeeping that makes re-delivery a
+ * Applies one event with the domain's aggregate, plus the bookkeeping that makes re-delivery a
  * no-op: an event at or below the record's revision changes nothing. Pure.
  * @example
- * applyEvent(evolvePublishingRecord, initialPublishingRecordState, undefined, created, { revision: 0, position })
+ * applyEvent(publishingRecordAggregate, undefined, created, { revision: 0, position })
  * // { kind: 'changed', projected: { state: { status: 'pending', … }, revision: 0, position } }
  */
-export function applyEvent<State extends { status: string }, Initial extends { status: 'initial' }, Event>(
-  evolve: (state: State | Initial, event: Event) => State | Initial,
-  initial: Initial,
-  current: Projected<State> | undefined,
+export function applyEvent<State extends { status: string }, Existing extends State, Event extends { type: string }>(
+  aggregate: Pick<RecordAggregate<State, Existing, unknown, Event, unknown>, 'initial' | 'evolve' | 'exists'>,
+  current: Projected<Existing> | undefined,
   event: Event,
   place: EventPlace,
-): Outcome<State> {
+): Outcome<Existing> {
   if (current !== undefined && place.revision <= current.revision) return { kind: 'unchanged' };
-  const after = evolve(current?.state ?? initial, event);
-  // Before its create a record is `initial`, and the domain's evolve leaves it so for any other
+  const after = aggregate.evolve(current?.state ?? aggregate.initial, event);
+  // Before its create a record does not exist, and the domain's evolve leaves it so for any other
   // event: the record is missing. Past the create every newer event moves the revision and position,
   // also one that changes no field (a re-drive's republish request).
-  if (after.status === 'initial') return { kind: 'missing' };
-  return { kind: 'changed', projected: { state: after as State, revision: place.revision, position: place.position } };
+  if (!aggregate.exists(after)) return { kind: 'missing' };
+  return { kind: 'changed', projected: { state: after, revision: place.revision, position: place.position } };
 }

@@ -1,20 +1,14 @@
-import {
-  evolvePublishingRecord,
-  initialPublishingRecordState,
-  type PublishingRecord,
-  type PublishingRecordEvent,
-  representPublishingRecord,
-} from '@publisher/domain';
+import { type PublishingRecord, type PublishingRecordEvent, publishingRecordAggregate } from '@publisher/domain';
 import type { PublishingRecordRow, WithDocument } from '@publisher/read-model';
 import { applyEvent, type EventPlace, type Outcome, type Projected } from './fold.ts';
 
-/** The publishing-records projection: the record after one event, by the domain's evolve. Pure. */
+/** The publishing-records projection: the record after one event, by the domain's aggregate. Pure. */
 export function projectPublishingRecord(
   current: Projected<PublishingRecord> | undefined,
   event: PublishingRecordEvent,
   place: EventPlace,
 ): Outcome<PublishingRecord> {
-  return applyEvent(evolvePublishingRecord, initialPublishingRecordState, current, event, place);
+  return applyEvent(publishingRecordAggregate, current, event, place);
 }
 
 /**
@@ -22,7 +16,7 @@ export function projectPublishingRecord(
  * bookkeeping, and the representation as JSON (the document reads send as it is).
  */
 export function publishingRecordRow(p: Projected<PublishingRecord>): WithDocument<PublishingRecordRow> {
-  const representation = representPublishingRecord(p.state, p.revision);
+  const representation = publishingRecordAggregate.represent(p.state, p.revision);
   const document = JSON.stringify(representation);
   return { ...representation, deleted: p.state.deleted, last_position: p.position, document };
 }
