@@ -5,7 +5,8 @@ import type { Deployment } from './state.ts';
  * The one mapping from a deployment's state to its wire representation (see
  * `representPublishingRecord`).
  * @example
- * const data = representDeployment(events.reduce(evolveDeployment, initialDeploymentState) as Deployment, revision);
+ * const state = events.reduce(evolveDeployment, initialDeploymentState);
+ * if (deploymentAggregate.exists(state)) data = representDeployment(state, revision);
  */
 export function representDeployment(d: Deployment, revision: number): DeploymentRepresentation {
   return {

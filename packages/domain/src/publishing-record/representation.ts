@@ -6,8 +6,8 @@ import type { PublishingRecord } from './state.ts';
  * The command API's answers, the projector's rows, history entries and as-of reads all go through it,
  * so the representation is written out once.
  * @example
- * const record = events.reduce(evolvePublishingRecord, initialPublishingRecordState) as PublishingRecord;
- * const data = representPublishingRecord(record, revision);
+ * const state = events.reduce(evolvePublishingRecord, initialPublishingRecordState);
+ * if (publishingRecordAggregate.exists(state)) data = representPublishingRecord(state, revision);
  */
 export function representPublishingRecord(r: PublishingRecord, revision: number): PublishingRecordRepresentation {
   return {
