@@ -1,29 +1,26 @@
+import type { ErrorCode } from '@publisher/contracts';
+
 /**
- * Domain errors: each carries a stable `code` the HTTP layer maps to a status
- * (ILLEGAL_TRANSITION → 409, RECORD_ALREADY_EXISTS → 409, RECORD_NOT_FOUND → 404,
- * RECORD_DELETED → 404, DEPLOYMENT_IN_PROGRESS → 409, VALIDATION → 400).
- * The domain never decides HTTP statuses itself; the table above is the intended mapping.
+ * Domain errors: each carries a stable `code` from the contracts' `STATUS_BY_CODE`, which maps it to
+ * an HTTP status; the domain never decides statuses itself.
  */
 
-export type DomainErrorCode =
-  | 'ILLEGAL_TRANSITION'
-  | 'RECORD_ALREADY_EXISTS'
-  | 'RECORD_NOT_FOUND'
-  | 'RECORD_DELETED'
-  | 'DEPLOYMENT_IN_PROGRESS'
-  | 'VALIDATION';
-
-/** Which aggregate refused a command. */
-export type AggregateName = 'publishing_record' | 'deployment' | 'site_deployments';
-
-const DOMAIN_ERROR_CODES: ReadonlySet<string> = new Set<DomainErrorCode>([
+/** The codes the deciders throw; each must be an `ErrorCode`, so a misspelt one does not compile. */
+const DOMAIN_ERROR_CODES = [
   'ILLEGAL_TRANSITION',
   'RECORD_ALREADY_EXISTS',
   'RECORD_NOT_FOUND',
   'RECORD_DELETED',
   'DEPLOYMENT_IN_PROGRESS',
   'VALIDATION',
-]);
+] as const satisfies readonly ErrorCode[];
+
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+
+/** Which aggregate refused a command. */
+export type AggregateName = 'publishing_record' | 'deployment' | 'site_deployments';
+
+const DOMAIN_ERROR_CODE_SET: ReadonlySet<string> = new Set(DOMAIN_ERROR_CODES);
 
 /** Base class of every error the deciders throw. */
 abstract class DomainError extends Error {
@@ -132,5 +129,5 @@ export type AnyDomainError =
  * try { decidePublishingRecord(cmd, state, { at }) } catch (err) { if (isDomainError(err)) reply409or404(err.code) }
  */
 export function isDomainError(err: unknown): err is AnyDomainError {
-  return err instanceof Error && DOMAIN_ERROR_CODES.has((err as { code?: unknown }).code as string);
+  return err instanceof Error && DOMAIN_ERROR_CODE_SET.has((err as { code?: unknown }).code as string);
 }

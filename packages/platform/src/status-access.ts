@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { STATUS_BY_CODE } from '@publisher/contracts';
 import { ConfigError, envVar, readEnv } from './env.ts';
 import { isLoopbackHost } from './jwt-secret.ts';
 
@@ -72,9 +73,12 @@ export function statusRequestAllowed(access: StatusAccess, path: string, authori
   return path === '/health' || statusDetailsAllowed(access, authorization);
 }
 
-/** The body of the 401 a refused status request gets. */
-export const STATUS_UNAUTHORIZED_BODY = JSON.stringify({
-  success: false,
-  code: 'STATUS_TOKEN_REQUIRED',
-  error: 'this status endpoint needs Authorization: Bearer <STATUS_TOKEN>',
-});
+/** The answer to a refused status request: `STATUS_TOKEN_REQUIRED`, with its status from `STATUS_BY_CODE`. */
+export const STATUS_UNAUTHORIZED = {
+  status: STATUS_BY_CODE.STATUS_TOKEN_REQUIRED,
+  body: JSON.stringify({
+    success: false,
+    code: 'STATUS_TOKEN_REQUIRED',
+    error: 'this status endpoint needs Authorization: Bearer <STATUS_TOKEN>',
+  }),
+};

@@ -1,10 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  STATUS_UNAUTHORIZED_BODY,
-  statusDetailsAllowed,
-  statusRequestAllowed,
-} from '@publisher/platform/status-access';
+import { STATUS_UNAUTHORIZED, statusDetailsAllowed, statusRequestAllowed } from '@publisher/platform/status-access';
 import type { ServiceMetrics } from './metrics.ts';
 
 export interface MetricsServer {
@@ -70,8 +66,8 @@ export function serveStatus(options: {
     const route = req.method === 'GET' ? routes.get(path) : undefined;
     if (!statusRequestAllowed(access, path, authorization)) {
       res
-        .writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
-        .end(STATUS_UNAUTHORIZED_BODY);
+        .writeHead(STATUS_UNAUTHORIZED.status, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
+        .end(STATUS_UNAUTHORIZED.body);
     } else if (req.method === 'GET' && path === '/metrics' && metrics) {
       metrics.text().then(
         (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),

@@ -3,6 +3,7 @@ export * from './auth.ts';
 export * from './common.ts';
 export * from './deployment.ts';
 export * from './envelope.ts';
+export * from './error-codes.ts';
 export * from './headers.ts';
 export * from './publishing-record.ts';
 export * from './redrive.ts';
