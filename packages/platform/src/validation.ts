@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import ajvFormats from 'ajv-formats';
 import type { FastifySchema, FastifySchemaCompiler } from 'fastify';
 import { findUnstorable } from './storable.ts';
 
@@ -16,7 +16,9 @@ function createAjv(coerce: boolean): Ajv {
     allErrors: true,
     strict: false,
   });
-  (addFormats as unknown as (a: Ajv) => Ajv)(ajv);
+  // ajv-formats is CommonJS: under NodeNext the default import is its `module.exports`, whose
+  // `default` is the plugin (typed as such, and set at run time).
+  ajvFormats.default(ajv);
   return ajv;
 }
 

@@ -69,6 +69,8 @@ export async function writeBatch(session: Session, o: WriteBatchOptions): Promis
   try {
     // Shared side of the swap fence: a rebuild's swap waits for this transaction and holds back
     // the next one until the schemas are renamed; that one then sees the new checkpoint.
+    // A text of several statements resolves to one result per statement, which pg's typings (one
+    // QueryResult per call) do not express; [2] is the SELECT of the checkpoint.
     const opened = (await client.query(
       `BEGIN;
        SELECT pg_advisory_xact_lock_shared(${advisoryLockKey(lockKeys.swap(o.projection)).join(', ')});
