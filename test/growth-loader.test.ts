@@ -8,10 +8,10 @@
 import { buildApp, loadCommandApiConfig } from '@publisher/command-api';
 import { comparePositions, createPostgresEventStore } from '@publisher/event-store';
 import { mapRecordedEvent } from '@publisher/kafka-relay';
-import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { loadProjectorConfig, start as startProjector } from '@publisher/projector';
 import { createReadModelConnection, readCheckpoint } from '@publisher/read-model';
-import { cleanupStack, createTestDatabase, waitUntil } from '@publisher/testing';
+import { cleanupStack, createTestDatabase, signTestToken, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
 import { bulkLoad } from '../bench/growth/load.ts';

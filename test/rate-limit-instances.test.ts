@@ -3,8 +3,8 @@
  * RATE_LIMIT_MAX per window between them (within 10 %), however its requests are spread over
  * them; with RATE_LIMIT_SHARED=false each process would admit the whole budget again.
  */
-import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
-import { cleanupStack, createTestDatabase, waitUntil } from '@publisher/testing';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
+import { cleanupStack, createTestDatabase, signTestToken, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
 import { bundleServices, type ServiceProcess, startService } from './helpers/services.ts';

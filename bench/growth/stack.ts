@@ -4,7 +4,8 @@
  * a second read API with `READ_API_CACHE_MB=0`.
  */
 import path from 'node:path';
-import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
+import { signTestToken } from '@publisher/testing';
 import pg from 'pg';
 import { freePort, root, spawnServer } from '../../services/read-api/bench/bench-support.ts';
 

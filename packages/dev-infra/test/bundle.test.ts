@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
-import { createTestDatabase } from '@publisher/testing';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
+import { createTestDatabase, signTestToken } from '@publisher/testing';
 import t from 'tap';
 import { bundleService, freePort, SERVICE_ENTRIES } from '../src/index.ts';
 

@@ -45,6 +45,5 @@ export {
   type Tenant,
   type TenantScope,
 } from './tenancy.ts';
-export { signTestToken } from './test-tokens.ts';
 export { createTokenSigner } from './token-signer.ts';
 export { validatorCompiler } from './validation.ts';

@@ -1,3 +1,4 @@
+import { signTestToken } from '@publisher/testing';
 import t, { type Test } from 'tap';
 import {
   createFastify,
@@ -8,7 +9,6 @@ import {
   loadPlatformConfig,
   platform,
   resolveJwtSecret,
-  signTestToken,
 } from '../src/index.ts';
 import { isLoopbackHost } from '../src/jwt-secret.ts';
 

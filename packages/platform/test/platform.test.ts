@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { Role } from '@publisher/contracts';
+import { signTestToken } from '@publisher/testing';
 import t, { type Test } from 'tap';
 import { Type } from 'typebox';
 import {
@@ -11,7 +12,6 @@ import {
   loadPlatformConfig,
   platform,
   type ReadinessCheck,
-  signTestToken,
   success,
 } from '../src/index.ts';
 

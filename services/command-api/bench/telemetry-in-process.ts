@@ -16,9 +16,10 @@
  */
 import { startEmbeddedPostgres } from '@publisher/dev-infra';
 import { createPostgresEventStore } from '@publisher/event-store';
-import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { envVar, readEnv } from '@publisher/platform/env';
 import { ServiceMetrics, startTracing } from '@publisher/telemetry';
+import { signTestToken } from '@publisher/testing';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { buildApp } from '../src/app.ts';

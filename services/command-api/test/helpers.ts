@@ -1,6 +1,6 @@
 import { createPostgresEventStore, type PostgresEventStore } from '@publisher/event-store';
-import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
-import { createTestDatabase } from '@publisher/testing';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
+import { createTestDatabase, signTestToken } from '@publisher/testing';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import type { Test } from 'tap';

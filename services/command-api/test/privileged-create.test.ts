@@ -1,4 +1,5 @@
-import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
+import { signTestToken } from '@publisher/testing';
 import t from 'tap';
 import { API, type Claims, createDeployment, deploy, recordBody, startApi, type TestApi } from './helpers.ts';
 

@@ -7,13 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import { DEPLOYMENTS_TOPIC, PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { createPostgresEventStore } from '@publisher/event-store';
-import { createTestDatabase, waitUntil } from '@publisher/testing';
+import { cleanupStack, createTestDatabase, testLogger, waitUntil } from '@publisher/testing';
 import { Kafka, type Producer, type ProducerBatch } from 'kafkajs';
 import pg from 'pg';
 import t from 'tap';
 import { createCheckpointStore } from '../src/index.ts';
 import { start } from '../src/relay.ts';
-import { cleanupStack, testLogger } from './helpers/cleanup.ts';
 import { appendLifecycle, type Tenant } from './helpers/fixtures.ts';
 import { consumeUntil, kafkaBrokers, type Received } from './helpers/kafka.ts';
 

@@ -8,12 +8,11 @@ import { buildApp, loadCommandApiConfig } from '@publisher/command-api';
 import { createEventDeduplicator, PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { startKafka } from '@publisher/dev-infra';
 import { createPostgresEventStore } from '@publisher/event-store';
-import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
-import { createTestDatabase, waitUntil } from '@publisher/testing';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
+import { cleanupStack, createTestDatabase, signTestToken, testLogger, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
 import { start } from '../src/relay.ts';
-import { cleanupStack, testLogger } from './helpers/cleanup.ts';
 import { consumeUntil } from './helpers/kafka.ts';
 
 const defer = cleanupStack(t);

@@ -9,11 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createEventDeduplicator, DEPLOYMENTS_TOPIC, PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { comparePositions, createPostgresEventStore } from '@publisher/event-store';
-import { createTestDatabase, waitUntil } from '@publisher/testing';
+import { cleanupStack, createTestDatabase, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
 import { bundleRelayMain, removeBundle } from './helpers/bundle.ts';
-import { cleanupStack } from './helpers/cleanup.ts';
 import { appendLifecycle, inParallel, type Tenant } from './helpers/fixtures.ts';
 import { consumeUntil, kafkaBrokers } from './helpers/kafka.ts';
 

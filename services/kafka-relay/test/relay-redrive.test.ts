@@ -8,7 +8,7 @@ import {
 } from '@publisher/contracts';
 import { relayControlStream } from '@publisher/domain';
 import { createPostgresEventStore } from '@publisher/event-store';
-import { createTestDatabase, scrapeMetrics, waitUntil } from '@publisher/testing';
+import { cleanupStack, createTestDatabase, scrapeMetrics, testLogger, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
 import {
@@ -20,7 +20,6 @@ import {
   skipRelayEvent,
 } from '../src/index.ts';
 import { start } from '../src/relay.ts';
-import { cleanupStack, testLogger } from './helpers/cleanup.ts';
 import { createCommand, execPublishing, lifecycleCommands, metadata, type Tenant } from './helpers/fixtures.ts';
 import { consumeUntil, kafkaBrokers, type Received } from './helpers/kafka.ts';
 

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DEPLOYMENTS_TOPIC, decodeEventMessage, PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { createPostgresEventStore, type RecordedEvent } from '@publisher/event-store';
-import { createTestDatabase, scrapeMetrics, waitUntil } from '@publisher/testing';
+import { cleanupStack, createTestDatabase, scrapeMetrics, testLogger, waitUntil } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
 import { start } from '../src/relay.ts';
-import { cleanupStack, testLogger } from './helpers/cleanup.ts';
 import {
   createDeployment,
   execDeployment,

@@ -7,12 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { createPostgresEventStore } from '@publisher/event-store';
-import { createTestDatabase } from '@publisher/testing';
+import { cleanupStack, createTestDatabase, testLogger } from '@publisher/testing';
 import t from 'tap';
 import { startTcpProxy, viaProxy } from '../../../packages/event-store/test/helpers/tcp-proxy.ts';
 import { loadRelayConfig } from '../src/config.ts';
 import { start } from '../src/relay.ts';
-import { cleanupStack, testLogger } from './helpers/cleanup.ts';
 import { execPublishing, lifecycleCommands, type Tenant } from './helpers/fixtures.ts';
 import { consumeUntil, kafkaBrokers } from './helpers/kafka.ts';
 

@@ -6,15 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { createEventDeduplicator, decodeEventMessage, PUBLISHING_RECORDS_TOPIC, replayOf } from '@publisher/contracts';
 import { deadLettersStream } from '@publisher/domain';
-import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
-import { waitUntil } from '@publisher/testing';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
+import { cleanupStack, signTestToken, testLogger, waitUntil } from '@publisher/testing';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import t from 'tap';
 import { DEAD_LETTER_HEADERS } from '../src/dead-letter.ts';
 import { type DeadLetterAdmin, REDRIVE_HEADERS } from '../src/dead-letter-redrive.ts';
 import { listDeadLetters, redriveDeadLetters } from '../src/index.ts';
 import { start, type WorkerHandle } from '../src/worker.ts';
-import { cleanupStack, testLogger } from './helpers/cleanup.ts';
 import { loopbackServer } from './helpers/http-server.ts';
 import { loopbackResolver } from './helpers/resolver.ts';
 import { API, readUntil, type Stack, startStack } from './helpers/stack.ts';

@@ -7,10 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
-import { waitUntil } from '@publisher/testing';
+import { cleanupStack, testLogger, waitUntil } from '@publisher/testing';
 import t from 'tap';
 import { start } from '../src/worker.ts';
-import { cleanupStack, testLogger } from './helpers/cleanup.ts';
 import { loopbackServer } from './helpers/http-server.ts';
 import { loopbackResolver } from './helpers/resolver.ts';
 import { readUntil, type Stack, startStack, tokenFor } from './helpers/stack.ts';

@@ -3,12 +3,13 @@
  * accepts a public-looking name, the worker resolves it, finds a private address, and refuses —
  * nothing is sent, and the record says why (DNS rebinding, or a name pointed at an internal host).
  */
+
 import { randomUUID } from 'node:crypto';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
+import { cleanupStack, testLogger } from '@publisher/testing';
 import t from 'tap';
 import { credentialKey } from '../src/destinations/index.ts';
 import { start } from '../src/worker.ts';
-import { cleanupStack, testLogger } from './helpers/cleanup.ts';
 import { loopbackServer } from './helpers/http-server.ts';
 import { loopbackResolver } from './helpers/resolver.ts';
 import { readUntil, type Stack, startStack } from './helpers/stack.ts';

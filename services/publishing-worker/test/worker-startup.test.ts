@@ -2,10 +2,10 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
+import { testLogger } from '@publisher/testing';
 import t from 'tap';
 import { loadWorkerConfig } from '../src/config.ts';
 import { start } from '../src/worker.ts';
-import { testLogger } from './helpers/cleanup.ts';
 
 t.test('an unreachable broker at start: the worker waits and reports it instead of exiting', async (t) => {
   const worker = await start({

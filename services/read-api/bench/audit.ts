@@ -27,9 +27,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { createPostgresEventStore, type NewEvent } from '@publisher/event-store';
-import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { envVar, readEnv } from '@publisher/platform/env';
 import { createReadModelIndexes, migrateReadModel } from '@publisher/read-model';
+import { signTestToken } from '@publisher/testing';
 import autocannon, { type Request as LoadRequest } from 'autocannon';
 import pg from 'pg';
 import {

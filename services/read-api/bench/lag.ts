@@ -20,8 +20,9 @@ import { fork } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { comparePositions, createPostgresEventStore } from '@publisher/event-store';
-import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { envVar, readEnv } from '@publisher/platform/env';
+import { signTestToken } from '@publisher/testing';
 import { seedLog } from '../../projector/bench/seed-log.ts';
 import { benchDatabase, freePort, quantile, root, spawnServer } from './bench-support.ts';
 

@@ -36,7 +36,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { envVar, readEnv } from '@publisher/platform/env';
 import {
   createReadModelConnection,
@@ -47,6 +47,7 @@ import {
   savePublishingRecords,
   type WithDocument,
 } from '@publisher/read-model';
+import { signTestToken } from '@publisher/testing';
 import autocannon, { type Request as LoadRequest } from 'autocannon';
 import {
   baselineEnv,

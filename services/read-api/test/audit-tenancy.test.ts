@@ -5,7 +5,8 @@
  */
 
 import { ListEnvelope } from '@publisher/contracts';
-import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
+import { signTestToken } from '@publisher/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import t from 'tap';
 import { Compile } from 'typebox/compile';

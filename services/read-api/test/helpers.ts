@@ -1,5 +1,6 @@
-import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { type CheckpointNotice, checkpointNoticeSql, type ReadModelDatabase } from '@publisher/read-model';
+import { signTestToken } from '@publisher/testing';
 import { type Kysely, sql } from 'kysely';
 import { loadReadApiConfig, type ReadApiConfig } from '../src/config.ts';
 

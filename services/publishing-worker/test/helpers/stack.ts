@@ -10,12 +10,11 @@ import type { PublishingRecordRepresentation } from '@publisher/contracts';
 import { startKafka } from '@publisher/dev-infra';
 import { createPostgresEventStore, type PostgresEventStore } from '@publisher/event-store';
 import { start as startRelay } from '@publisher/kafka-relay';
-import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { loadProjectorConfig, start as startProjector } from '@publisher/projector';
 import { buildApp as buildReadApi, loadReadApiConfig } from '@publisher/read-api';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, signTestToken, testLogger } from '@publisher/testing';
 import pg from 'pg';
-import { testLogger } from './cleanup.ts';
 
 export const API = '/api/v1/publisher';
 

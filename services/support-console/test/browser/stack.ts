@@ -7,10 +7,10 @@
  */
 import { buildApp as buildCommandApi, loadCommandApiConfig } from '@publisher/command-api';
 import { createPostgresEventStore } from '@publisher/event-store';
-import { DEVELOPMENT_JWT_SECRET, signTestToken } from '@publisher/platform';
+import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { startProjector } from '@publisher/projector';
 import { buildApp as buildReadApi, loadReadApiConfig } from '@publisher/read-api';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, signTestToken } from '@publisher/testing';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { pino } from 'pino';
