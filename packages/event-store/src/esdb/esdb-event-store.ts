@@ -48,12 +48,10 @@ export function createEsdbEventStore(options: EsdbEventStoreOptions): EventStore
       if (closed) return;
       closed = true;
       // dispose() waits for every open call to finish; bound it so a stuck call cannot hang shutdown.
-      let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, 2000);
+      const timedOut = new Error('dispose() did not finish within 2000 ms');
+      await withTimeout(client.dispose(), 2000, () => timedOut).catch((err: unknown) => {
+        if (err !== timedOut) throw err;
       });
-      await Promise.race([client.dispose(), bound]);
-      clearTimeout(timer);
       // dispose() cancels the open calls but leaves the channel (and its sockets) open.
       const channel = await (client as unknown as { getChannel(): Promise<{ close(): void }> })
         .getChannel()
