@@ -25,6 +25,15 @@ export function DocumentListEnvelope<T extends TSchema>(item: T) {
   return Type.Object({ ...ListEnvelope(item).properties, results: Document(Type.Array(item)) });
 }
 
+/**
+ * The error statuses every read route may answer: 400 (validation, a bad cursor), 401 (no valid
+ * token), 403 (an account the caller may not name), 429 (rate limit), 503 (projection behind or
+ * stopped at `min_position`); reads of one thing add 404.
+ * @example
+ * response: { 200: SuccessEnvelope(X), ...errorResponses([...READ_ERRORS, 404]) }
+ */
+export const READ_ERRORS = [400, 401, 403, 429, 503] as const;
+
 /** A position in the event log, as command responses carry it in `X-Position`. */
 export const PositionToken = Type.String({
   pattern: POSITION_PATTERN,

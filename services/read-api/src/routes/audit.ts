@@ -9,7 +9,7 @@ import { decodeCursor, encodeCursor, isId, isPositionToken, isTime } from '../cu
 import type { ReadApiDeps } from '../deps.ts';
 import { linkTo } from '../links.ts';
 import { scopeFor } from '../read-helpers.ts';
-import { DocumentListEnvelope } from '../schemas.ts';
+import { DocumentListEnvelope, READ_ERRORS } from '../schemas.ts';
 import snapshotRoute from './snapshot.ts';
 
 const tags = ['audit'];
@@ -25,7 +25,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
         description:
           'From the audit read model the projector keeps (one row per event of the log, whatever its type). Tenant-scoped like every list: support and privileged roles search any account (narrow with `account_id`), others their own. Newest first (occurred time, then log position); `next` / `previous` carry cursors. `count` is exact up to 10,000 and reads 10,000 beyond. Searches of other accounts by support or privileged roles are recorded in those accounts’ access logs.',
         querystring: AuditEventsQuery,
-        response: { 200: DocumentListEnvelope(AuditEvent), ...errorResponses([400, 401, 403, 429, 503]) },
+        response: { 200: DocumentListEnvelope(AuditEvent), ...errorResponses(READ_ERRORS) },
       },
     },
     async (request) => {
@@ -68,7 +68,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
         description:
           'Every read of this account’s history, as-of states, audit events or snapshots by support or privileged users of another account: who (user, role, their account), what (action, record, parameters), when, and the request id. Newest first, cursor-paged. Readable by the account’s `admin` and `owner` only; append-only (no API changes or erases it).',
         querystring: AccessLogQuery,
-        response: { 200: ListEnvelope(AccessLogEntry), ...errorResponses([400, 401, 403, 429, 503]) },
+        response: { 200: ListEnvelope(AccessLogEntry), ...errorResponses(READ_ERRORS) },
       },
     },
     async (request) => {

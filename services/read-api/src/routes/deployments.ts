@@ -7,7 +7,7 @@ import { recordNotFound } from '../errors.ts';
 import { deploymentHistory } from '../history/aggregates.ts';
 import { scopeFor, splitCommaLists } from '../read-helpers.ts';
 import { listAnswer, recordAnswer } from '../record-reads.ts';
-import { DeploymentListQuery, DocumentListEnvelope, IdParams, ReadHeaders } from '../schemas.ts';
+import { DeploymentListQuery, DocumentListEnvelope, IdParams, READ_ERRORS, ReadHeaders } from '../schemas.ts';
 import { answerAsOf, asksAsOf, RecordReadQuery } from './as-of.ts';
 
 const tags = ['deployments'];
@@ -24,7 +24,7 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async
         summary: 'List deployments the caller may read, filtered, ordered and paginated',
         querystring: DeploymentListQuery,
         headers: ReadHeaders,
-        response: { 200: DocumentListEnvelope(DeploymentRepresentation), ...errorResponses([400, 401, 403, 429, 503]) },
+        response: { 200: DocumentListEnvelope(DeploymentRepresentation), ...errorResponses(READ_ERRORS) },
       },
     },
     async (request, reply) => {
@@ -50,7 +50,7 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async
         response: {
           200: SuccessEnvelope(Deployment),
           304: { type: 'null', description: 'not modified (If-None-Match matched the ETag)' },
-          ...errorResponses([400, 401, 403, 404, 429, 503]),
+          ...errorResponses([...READ_ERRORS, 404]),
         },
       },
     },

@@ -11,6 +11,7 @@ import { readRecordStream } from '../history/record-stream.ts';
 import { type ReplayStep, replay } from '../history/replay.ts';
 import { linkTo } from '../links.ts';
 import { scopeFor } from '../read-helpers.ts';
+import { READ_ERRORS } from '../schemas.ts';
 
 const DESCRIPTION =
   'The record’s events from the event store, oldest first, each with who did it (actor, request, correlation and causation ids), its payload, the fields it changed ([before, after]) and the record after it. Deleted records keep their history. Paged by revision (`next` / `previous` links). Reads of another account by support or privileged roles are recorded in that account’s access log.';
@@ -116,7 +117,7 @@ const historyRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
         querystring: HistoryQuery,
         response: {
           200: ListEnvelope(Document(PublishingRecordHistoryEntry)),
-          ...errorResponses([400, 401, 403, 404, 429, 503]),
+          ...errorResponses([...READ_ERRORS, 404]),
         },
       },
     },
@@ -134,7 +135,7 @@ const historyRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
         querystring: HistoryQuery,
         response: {
           200: ListEnvelope(Document(DeploymentHistoryEntry)),
-          ...errorResponses([400, 401, 403, 404, 429, 503]),
+          ...errorResponses([...READ_ERRORS, 404]),
         },
       },
     },

@@ -7,7 +7,7 @@ import { recordNotFound } from '../errors.ts';
 import { publishingRecordHistory } from '../history/aggregates.ts';
 import { scopeFor, splitCommaLists } from '../read-helpers.ts';
 import { listAnswer, recordAnswer } from '../record-reads.ts';
-import { DocumentListEnvelope, IdParams, PublishingRecordListQuery, ReadHeaders } from '../schemas.ts';
+import { DocumentListEnvelope, IdParams, PublishingRecordListQuery, READ_ERRORS, ReadHeaders } from '../schemas.ts';
 import { answerAsOf, asksAsOf, RecordReadQuery } from './as-of.ts';
 
 const tags = ['publishing-records'];
@@ -26,7 +26,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
         headers: ReadHeaders,
         response: {
           200: DocumentListEnvelope(PublishingRecordRepresentation),
-          ...errorResponses([400, 401, 403, 429, 503]),
+          ...errorResponses(READ_ERRORS),
         },
       },
     },
@@ -58,7 +58,7 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> =
         response: {
           200: SuccessEnvelope(Record),
           304: { type: 'null', description: 'not modified (If-None-Match matched the ETag)' },
-          ...errorResponses([400, 401, 403, 404, 429, 503]),
+          ...errorResponses([...READ_ERRORS, 404]),
         },
       },
     },

@@ -6,7 +6,7 @@ import { cachedRead } from '../cached-read.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { accountRequired, siteNotFound } from '../errors.ts';
 import { scopeFor } from '../read-helpers.ts';
-import { ReadHeaders, ReadQuery, SiteDeploymentStatusRepresentation, SiteParams } from '../schemas.ts';
+import { READ_ERRORS, ReadHeaders, ReadQuery, SiteDeploymentStatusRepresentation, SiteParams } from '../schemas.ts';
 
 /** `GET sites/{site_id}/deployment-status`: the per-site view. */
 const siteRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fastify, { deps }) => {
@@ -23,7 +23,7 @@ const siteRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fast
         headers: ReadHeaders,
         response: {
           200: SuccessEnvelope(SiteDeploymentStatusRepresentation),
-          ...errorResponses([400, 401, 403, 404, 429, 503]),
+          ...errorResponses([...READ_ERRORS, 404]),
         },
       },
     },

@@ -19,6 +19,7 @@ import { HISTORY_AGGREGATES } from '../history/aggregates.ts';
 import { foldUntil } from '../history/replay.ts';
 import { linkTo } from '../links.ts';
 import { scopeFor } from '../read-helpers.ts';
+import { READ_ERRORS } from '../schemas.ts';
 
 /** Streams read from the event store at once for one page (each a small read). */
 const STREAM_READS_IN_FLIGHT = 8;
@@ -56,7 +57,7 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
         description:
           'Records whose first event occurred at or before `as_of`, by record id, each folded from its stream in the event store up to `as_of` (deleted ones too, flagged). Forward-only paging: `next` carries the cursor, `previous` is always null. Roles that read any account must name `account_id`. Snapshots of another account by support or privileged roles are recorded in its access log. Records whose first event the projector has not reached yet are not listed.',
         querystring: SnapshotQuery,
-        response: { 200: ListEnvelope(Document(SnapshotEntry)), ...errorResponses([400, 401, 403, 429, 503]) },
+        response: { 200: ListEnvelope(Document(SnapshotEntry)), ...errorResponses(READ_ERRORS) },
       },
     },
     async (request) => {
