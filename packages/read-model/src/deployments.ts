@@ -1,3 +1,4 @@
+import type { DeploymentRepresentation } from '@publisher/contracts';
 import type { TenantScope } from '@publisher/platform';
 import type { BatchedReader } from './batched-reader.ts';
 import type { DeploymentStatus } from './database.ts';
@@ -21,7 +22,7 @@ export interface DeploymentFilters extends CommonFilters {
 export const DEPLOYMENT_ORDER_FIELDS = ['created_at', 'updated_at', 'version', 'deployed_at'] as const;
 export type DeploymentOrderField = (typeof DEPLOYMENT_ORDER_FIELDS)[number];
 
-const LIST: ListTable<DeploymentFilters, DeploymentOrderField> = {
+const LIST: ListTable<DeploymentFilters, DeploymentOrderField, 'deployments'> = {
   table: 'deployments',
   visible: null,
   filters: {
@@ -48,7 +49,7 @@ export function listDeploymentDocuments(
   scope: TenantScope,
   filters: DeploymentFilters,
   page: PageRequest<DeploymentOrderField>,
-): Promise<DocumentPage> {
+): Promise<DocumentPage<DeploymentRepresentation>> {
   return listDocuments(reader, LIST, scope, filters, page);
 }
 
@@ -61,6 +62,6 @@ export function findDeploymentDocument(
   reader: BatchedReader,
   scope: TenantScope,
   id: string,
-): Promise<RevisedDocument | undefined> {
+): Promise<RevisedDocument<DeploymentRepresentation> | undefined> {
   return findDocument(reader, LIST, scope, id);
 }

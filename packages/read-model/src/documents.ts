@@ -1,3 +1,4 @@
+import type { DeploymentRepresentation, PublishingRecordRepresentation } from '@publisher/contracts';
 import type { TenantScope } from '@publisher/platform';
 import { isUuid } from '@publisher/platform/ids';
 import { type BatchedReader, type ParamType, RequestParams } from './batched-reader.ts';
@@ -9,6 +10,21 @@ import { scopeSql } from './scope.ts';
  * representation as JSON, stored by the projector with the row, which the read API sends as it
  * is), always within the caller's scope, through the batched reader.
  */
+
+/** The tables whose rows hold a document, and the representation each one's documents are. */
+export interface DocumentTables {
+  publishing_records: PublishingRecordRepresentation;
+  deployments: DeploymentRepresentation;
+}
+
+declare const representation: unique symbol;
+
+/**
+ * A row's document: its representation `R` as JSON text, as the projector stored it. `R` exists
+ * for the compiler only (at run time this is the string), so that one kind's documents cannot be
+ * answered as another's.
+ */
+export type StoredDocument<R> = string & { readonly [representation]?: R };
 
 /** Filters both record kinds share. Ranges: `*_after` is inclusive, `*_before` exclusive. */
 export interface CommonFilters {
@@ -28,7 +44,7 @@ export const COMMON_FILTERS = {
   created_before: { column: 'created_at', type: 'timestamptz', op: '<' },
   updated_after: { column: 'updated_at', type: 'timestamptz', op: '>=' },
   updated_before: { column: 'updated_at', type: 'timestamptz', op: '<' },
-} as const satisfies ListTable<CommonFilters, string>['filters'];
+} as const satisfies FilterColumns<CommonFilters>;
 
 /** `field` ascending or `-field` descending. */
 export type Ordering<Field extends string> = Field | `-${Field}`;
@@ -48,12 +64,12 @@ export interface PageRequest<Field extends string> {
 /** Where a list link points: a cursor, or (only past the last page) a page number. */
 export type PageLink = { cursor: string } | { page: number };
 
-/** One page of rows' documents (their representations as JSON), the total count and the neighbours. */
-export interface DocumentPage {
+/** One page of rows' documents (their representations `R` as JSON), the total count and the neighbours. */
+export interface DocumentPage<R> {
   /** Matching rows across all pages. */
   count: number;
   /** The page's documents (each its row's representation as JSON), in the page's order. */
-  documents: string[];
+  documents: StoredDocument<R>[];
   next: PageLink | null;
   previous: PageLink | null;
 }
@@ -99,8 +115,9 @@ export function filterSql<Filters extends object>(
 }
 
 /** What a list may filter and order by, and how each becomes SQL (over rows `r`). */
-export interface ListTable<Filters, Field extends string> {
-  table: string;
+export interface ListTable<Filters, Field extends string, Table extends keyof DocumentTables> {
+  /** The table, which also says what its documents are (`DocumentTables`). */
+  table: Table;
   /** Always applied (e.g. hiding deleted rows), or null. */
   visible: string | null;
   filters: FilterColumns<Filters>;
@@ -157,13 +174,13 @@ function decodeCursor(text: string, ordering: string, keyType: keyof typeof KEY_
  * its rows behind `account_id` (an index-only scan) would read every one of a large account's
  * records on every uncached page; other filters count rows.
  */
-export async function listDocuments<Filters extends object, Field extends string>(
+export async function listDocuments<Filters extends object, Field extends string, Table extends keyof DocumentTables>(
   reader: BatchedReader,
-  spec: ListTable<Filters, Field>,
+  spec: ListTable<Filters, Field, Table>,
   scope: TenantScope,
   filters: Filters,
   request: PageRequest<Field>,
-): Promise<DocumentPage> {
+): Promise<DocumentPage<DocumentTables[Table]>> {
   const params = new RequestParams();
   const where = [scopeSql(scope, 'r', params), ...filterSql(spec.filters, filters, 'r', params)];
   const counted = (Object.keys(spec.filters) as Array<keyof Filters>).every(
@@ -205,7 +222,8 @@ export async function listDocuments<Filters extends object, Field extends string
   const nulls = nullable ? (forwards ? ' NULLS LAST' : ' NULLS FIRST') : '';
   const order = (sort: string, id: string) => `${sort} ${dir}${nulls}, ${id} ${dir}`;
   const limit = params.add(request.page_size + 1, 'int');
-  const rows = await reader.run<{ total: number; id: string | null; key: string | null; document: string }>(
+  type Row = { total: number; id: string | null; key: string | null; document: StoredDocument<DocumentTables[Table]> };
+  const rows = await reader.run<Row>(
     'c.total, p.id, p.key, p.document',
     `CROSS JOIN LATERAL (${countSql}) c
      LEFT JOIN LATERAL (SELECT r.id, r.${field} AS sort, r.${field}::text AS key, r.document FROM ${spec.table} r
@@ -238,29 +256,29 @@ export async function listDocuments<Filters extends object, Field extends string
   };
 }
 
-/** A record's document and revision (its ETag). */
-export interface RevisedDocument {
+/** A record's document (its representation `R` as JSON) and revision (its ETag). */
+export interface RevisedDocument<R> {
   revision: number;
-  document: string;
+  document: StoredDocument<R>;
 }
 
 /**
  * A row's document by id, or undefined when the scope does not see it: unknown, another tenant's,
  * or not `visible` (deleted). Lookups of concurrent requests travel together (see `BatchedReader`).
  */
-export async function findDocument(
+export async function findDocument<Table extends keyof DocumentTables>(
   reader: BatchedReader,
-  spec: Pick<ListTable<object, string>, 'table' | 'visible'>,
+  spec: Pick<ListTable<object, string, Table>, 'table' | 'visible'>,
   scope: TenantScope,
   id: string,
-): Promise<RevisedDocument | undefined> {
+): Promise<RevisedDocument<DocumentTables[Table]> | undefined> {
   const params = new RequestParams();
   const where = scopeSql(scope, 'r', params);
   // A malformed id would fail the whole batch it travels in; it names no row anyway.
   if (!isUuid(id)) return undefined;
   const key = params.add(id, 'uuid');
   const visible = spec.visible === null ? '' : ` AND ${spec.visible}`;
-  const [row] = await reader.run<RevisedDocument>(
+  const [row] = await reader.run<RevisedDocument<DocumentTables[Table]>>(
     'r.revision, r.document',
     `JOIN ${spec.table} r ON r.id = ${key}${visible} AND ${where}`,
     params,

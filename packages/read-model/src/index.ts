@@ -83,6 +83,7 @@ export {
   type PageLink,
   type PageRequest,
   type RevisedDocument,
+  type StoredDocument,
 } from './documents.ts';
 export type { KeysetPage } from './keyset-page.ts';
 export { createReadModelIndexes, type MigrateReadModelOptions, migrateReadModel, quoteIdent } from './migrate.ts';

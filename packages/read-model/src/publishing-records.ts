@@ -1,3 +1,4 @@
+import type { PublishingRecordRepresentation } from '@publisher/contracts';
 import type { TenantScope } from '@publisher/platform';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from 'kysely';
 import type pg from 'pg';
@@ -25,7 +26,7 @@ export interface PublishingRecordFilters extends CommonFilters {
 export const PUBLISHING_RECORD_ORDER_FIELDS = ['created_at', 'updated_at', 'published_at'] as const;
 export type PublishingRecordOrderField = (typeof PUBLISHING_RECORD_ORDER_FIELDS)[number];
 
-const LIST: ListTable<PublishingRecordFilters, PublishingRecordOrderField> = {
+const LIST: ListTable<PublishingRecordFilters, PublishingRecordOrderField, 'publishing_records'> = {
   table: 'publishing_records',
   visible: 'NOT r.deleted',
   filters: {
@@ -55,7 +56,7 @@ export function listPublishingRecordDocuments(
   scope: TenantScope,
   filters: PublishingRecordFilters,
   page: PageRequest<PublishingRecordOrderField>,
-): Promise<DocumentPage> {
+): Promise<DocumentPage<PublishingRecordRepresentation>> {
   return listDocuments(reader, LIST, scope, filters, page);
 }
 
@@ -68,7 +69,7 @@ export function findPublishingRecordDocument(
   reader: BatchedReader,
   scope: TenantScope,
   id: string,
-): Promise<RevisedDocument | undefined> {
+): Promise<RevisedDocument<PublishingRecordRepresentation> | undefined> {
   return findDocument(reader, LIST, scope, id);
 }
 
