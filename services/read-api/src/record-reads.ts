@@ -1,65 +1,119 @@
-import type { ListEnvelopeOf, SuccessEnvelopeOf } from '@publisher/contracts';
+import type { SuccessEnvelopeOf } from '@publisher/contracts';
 import type { TenantScope } from '@publisher/platform';
 import { JsonDocument, listPage, notModified, success } from '@publisher/platform';
-import { type DocumentPage, InvalidCursorError, type RevisedDocument } from '@publisher/read-model';
+import { type BatchedReader, type DocumentPage, InvalidCursorError, type RevisedDocument } from '@publisher/read-model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { cachedRead } from './cached-read.ts';
 import type { ReadApiDeps } from './deps.ts';
-import { invalidCursor } from './errors.ts';
+import { invalidCursor, recordNotFound } from './errors.ts';
+import type { HistoryAggregate } from './history/aggregates.ts';
 import { pageUrl } from './links.ts';
-import { READ_POSITION_HEADER } from './read-helpers.ts';
+import { READ_POSITION_HEADER, scopeFor } from './read-helpers.ts';
 import { waitForPosition, wantedPosition } from './read-your-writes.ts';
+import { answerAsOf, asksAsOf, type RecordReadQuery } from './routes/as-of.ts';
 
 /*
  * What the list and single-record routes of both record kinds answer: data in the envelope, which
- * the route's response schema serializes (the documents as they are, see `JsonDocument`).
+ * the route's response schema serializes (the documents as they are, see `JsonDocument`). The
+ * documents' type comes from the read model's query (`DocumentPage<R>`, `RevisedDocument<R>`), so
+ * a route's response schema checks that it answers its own kind.
  */
+
+/** The query parameters every record list takes besides its filters. */
+interface ListParams {
+  min_position?: string;
+  account_id?: number;
+  page?: number;
+  page_size?: number;
+  cursor?: string;
+  ordering?: string;
+}
+
+/** A list query's filters: what is left of it without the list parameters. */
+type FiltersOf<Query> = Omit<Query, keyof ListParams>;
+
+/** Which page a list query asks for. */
+interface PageOf<Query extends ListParams> {
+  page_size: number;
+  page?: number;
+  cursor?: string;
+  ordering?: Query['ordering'];
+}
+
+/** A read model's list query of one record kind (`listDeploymentDocuments`, …). */
+type ListDocuments<Query extends ListParams, R> = (
+  reader: BatchedReader,
+  scope: TenantScope,
+  filters: FiltersOf<Query>,
+  page: PageOf<Query>,
+) => Promise<DocumentPage<R>>;
 
 /**
  * A list page in the list envelope, through the response cache: `count`, links to the neighbouring
  * pages (cursors), and the page's documents as one JSON array (joined by the read model).
+ * @example
+ * fastify.get('/', listRoute(resource, DeploymentListQuery), (request, reply) =>
+ *   listAnswer(request, reply, deps, request.query, listDeploymentDocuments));
  */
-export async function listAnswer<T>(
+export async function listAnswer<Query extends ListParams, R>(
   request: FastifyRequest,
   reply: FastifyReply,
   deps: ReadApiDeps,
-  scope: TenantScope,
-  minPosition: string | undefined,
-  load: () => Promise<DocumentPage>,
-): Promise<Omit<ListEnvelopeOf<T>, 'results'> & { results: JsonDocument<T[]> }> {
-  const page = await cachedRead(request, reply, deps, scope, minPosition, async () => {
-    const found = await load().catch((err: unknown) => {
-      throw err instanceof InvalidCursorError ? invalidCursor(err.message) : err;
-    });
+  query: Query,
+  list: ListDocuments<Query, R>,
+) {
+  const { min_position, account_id, page, page_size, cursor, ordering, ...filters } = query;
+  const scope = scopeFor(request.principal, account_id);
+  const answer = await cachedRead(request, reply, deps, scope, min_position, async () => {
+    const found = await list(deps.reader, scope, filters, { page, page_size: page_size ?? 20, cursor, ordering }).catch(
+      (err: unknown) => {
+        throw err instanceof InvalidCursorError ? invalidCursor(err.message) : err;
+      },
+    );
     const next = pageUrl(request, found.next);
     const previous = pageUrl(request, found.previous);
     // Joined once here: a cached page is sent many times.
-    const results = JsonDocument.array<T>(found.documents);
+    const results = JsonDocument.array<R>(found.documents);
     const bytes = 256 + results.json.length + (next?.length ?? 0) + (previous?.length ?? 0);
     return { value: { count: found.count, next, previous, results }, bytes };
   });
-  return listPage(request, page);
+  return listPage(request, answer);
+}
+
+/** What a record kind's single-record read needs: its current-state lookup and its history. */
+export interface RecordLookup<State extends { status: string }, R extends { revision: number }> {
+  /** The read model's lookup by id (`findDeploymentDocument`, …). */
+  find: (reader: BatchedReader, scope: TenantScope, id: string) => Promise<RevisedDocument<R> | undefined>;
+  /** For as-of reads, folded from the event store. */
+  history: HistoryAggregate<State, R>;
 }
 
 /**
  * One record in the success envelope, with `ETag` (its revision), `Cache-Control` and
  * `X-Read-Position` (the checkpoint known before the lookup: its snapshot is at least that new);
- * 304 when `If-None-Match` matches; `notFound()` when the scope does not see it.
+ * nothing when `If-None-Match` matches (the 304 is sent); 404 when the scope does not see it. With `as_of` or
+ * `as_of_revision`, the record as it was then (see `answerAsOf`).
+ * @example
+ * fastify.get('/:id', recordRoute(resource), (request, reply) =>
+ *   recordAnswer(request, reply, deps, resource, request.params.id, request.query));
  */
-export async function recordAnswer<T>(
+export async function recordAnswer<State extends { status: string }, R extends { revision: number }>(
   request: FastifyRequest,
   reply: FastifyReply,
   deps: ReadApiDeps,
-  minPosition: string | undefined,
-  find: () => Promise<RevisedDocument | undefined>,
-  notFound: () => Error,
-): Promise<SuccessEnvelopeOf<JsonDocument<T>> | FastifyReply> {
-  const wanted = wantedPosition(request, minPosition);
+  lookup: RecordLookup<State, R>,
+  id: string,
+  query: RecordReadQuery,
+): Promise<SuccessEnvelopeOf<R | JsonDocument<R>> | undefined> {
+  if (asksAsOf(query)) return answerAsOf(request, reply, deps, lookup.history, id, query);
+  const scope = scopeFor(request.principal, query.account_id);
+  const wanted = wantedPosition(request, query.min_position);
   if (wanted !== undefined) await waitForPosition(deps.wait, wanted);
   const position = deps.watcher.position;
-  const found = await find();
-  if (found === undefined) throw notFound();
+  const found = await lookup.find(deps.reader, scope, id);
+  if (found === undefined) throw recordNotFound(lookup.history.label, id);
   reply.header(READ_POSITION_HEADER, position ?? '');
-  if (notModified(request, reply, found.revision)) return reply;
-  return success(request, new JsonDocument<T>(found.document));
+  // Sent: Fastify sends nothing more for an async handler that resolves to undefined.
+  if (notModified(request, reply, found.revision)) return undefined;
+  return success(request, new JsonDocument<R>(found.document));
 }

@@ -1,4 +1,5 @@
-import { httpError, notModified } from '@publisher/platform';
+import type { SuccessEnvelopeOf } from '@publisher/contracts';
+import { httpError, notModified, success } from '@publisher/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { recordCrossAccountReads } from '../access-log.ts';
@@ -75,7 +76,8 @@ async function stateAsOf<State extends { status: string }, Representation extend
 
 /**
  * Answers an as-of read of `GET …/{id}`: the success envelope (serialized by the route's response
- * schema) with `ETag` = the revision answered, or 304 when `If-None-Match` matches it.
+ * schema) with `ETag` = the revision answered, or nothing when `If-None-Match` matches it (the 304
+ * is sent).
  * @example
  * if (asksAsOf(request.query)) return answerAsOf(request, reply, deps, publishingRecordHistory, request.params.id, request.query);
  */
@@ -86,8 +88,8 @@ export async function answerAsOf<State extends { status: string }, Representatio
   aggregate: HistoryAggregate<State, Representation>,
   id: string,
   query: RecordReadQuery,
-): Promise<{ success: true; data: Representation; request_id: string } | FastifyReply> {
+): Promise<SuccessEnvelopeOf<Representation> | undefined> {
   const { revision, data } = await stateAsOf(deps, request, aggregate, id, query);
-  if (notModified(request, reply, revision)) return reply;
-  return { success: true, data, request_id: request.id };
+  if (notModified(request, reply, revision)) return undefined;
+  return success(request, data);
 }
