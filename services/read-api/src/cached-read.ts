@@ -40,6 +40,7 @@ export async function cachedRead<T>(
   const hit = cacheable ? cache.get(key) : undefined;
   if (hit !== undefined) {
     reply.header(READ_POSITION_HEADER, watcher.announced ?? '');
+    // The key holds the request's path: only this route's `load`, which returns a T, filled it.
     return hit.value as T;
   }
   const position = watcher.position;
