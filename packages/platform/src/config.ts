@@ -109,6 +109,20 @@ export function loadEventStoreSelection(source: NodeJS.ProcessEnv) {
 }
 
 /**
+ * DATABASE_URL (declared once, in `PLATFORM_VARIABLES`) where the process cannot run without it:
+ * every service but the support console. Optional in the declaration because `pnpm start` runs the
+ * APIs with an embedded PostgreSQL it starts itself.
+ * @throws ConfigError when it is unset.
+ */
+export function requireDatabaseUrl(url: string | null): string {
+  if (url) return url;
+  throw new ConfigError(
+    'DATABASE_URL is required: the postgres:// URL of the service’s database (pnpm start provides an embedded PostgreSQL)',
+    'DATABASE_URL',
+  );
+}
+
+/**
  * How long a service waits on PostgreSQL (`loadDatabaseTimeouts`); DATABASE_QUERY_TIMEOUT_MS
  * defaults to the statement timeout plus one second, so PostgreSQL normally cancels first and the
  * connection survives. The services that run long batches (projector, relay) declare longer defaults.

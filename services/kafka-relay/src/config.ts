@@ -7,6 +7,7 @@ import {
   loadDatabaseTimeouts,
   loadEventStoreSelection,
   PLATFORM_VARIABLES,
+  requireDatabaseUrl,
   shutdownGraceVariable,
 } from '@publisher/platform/config';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
@@ -122,14 +123,12 @@ export const RELAY_VARIABLES = {
  */
 export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
   const v = readEnv(RELAY_VARIABLES, env);
-  if (!v.DATABASE_URL) {
-    throw new ConfigError('DATABASE_URL is required (the relay keeps its checkpoint in PostgreSQL)', 'DATABASE_URL');
-  }
+  const databaseUrl = requireDatabaseUrl(v.DATABASE_URL);
   const brokers = v.KAFKA_BROKERS;
   if (brokers.length === 0) throw new ConfigError('KAFKA_BROKERS is required, e.g. 127.0.0.1:9092', 'KAFKA_BROKERS');
   const status = loadStatusAccess(env);
   return {
-    databaseUrl: v.DATABASE_URL,
+    databaseUrl,
     brokers,
     eventStore: loadEventStoreSelection(env),
     name: v.RELAY_NAME,

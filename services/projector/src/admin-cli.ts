@@ -13,7 +13,7 @@
 
 import { parseArgs } from 'node:util';
 import { isEntryPoint } from '@publisher/coordination';
-import { PLATFORM_VARIABLES } from '@publisher/platform/config';
+import { PLATFORM_VARIABLES, requireDatabaseUrl } from '@publisher/platform/config';
 import { envVar, readEnv } from '@publisher/platform/env';
 import {
   clearProjectionStopped,
@@ -35,9 +35,8 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.
   });
   const [command, eventId] = positionals;
   const v = readEnv(ADMIN_VARIABLES, env);
-  if (v.DATABASE_URL === null) throw new Error('DATABASE_URL is required');
   const rm = createReadModelConnection({
-    connectionString: v.DATABASE_URL,
+    connectionString: requireDatabaseUrl(v.DATABASE_URL),
     max: 1,
     applicationName: 'publisher-projector-admin',
   });

@@ -8,9 +8,10 @@ import {
   loadDatabaseTimeouts,
   loadEventStoreSelection,
   PLATFORM_VARIABLES,
+  requireDatabaseUrl,
   shutdownGraceVariable,
 } from '@publisher/platform/config';
-import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
+import { envVar, readEnv } from '@publisher/platform/env';
 import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
 import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
 
@@ -72,10 +73,9 @@ export const PROJECTOR_VARIABLES = {
  */
 export function loadProjectorConfig(env: NodeJS.ProcessEnv = process.env): ProjectorConfig {
   const v = readEnv(PROJECTOR_VARIABLES, env);
-  if (!v.DATABASE_URL) throw new ConfigError('DATABASE_URL is required', 'DATABASE_URL');
   const status = loadStatusAccess(env);
   return {
-    databaseUrl: v.DATABASE_URL,
+    databaseUrl: requireDatabaseUrl(v.DATABASE_URL),
     eventStore: loadEventStoreSelection(env),
     logLevel: v.LOG_LEVEL,
     host: status.host,

@@ -5,7 +5,12 @@ import {
   destinationPolicyFromEnv,
 } from '@publisher/destination-policy';
 import { JWT_POLICY_VARIABLES, type JwtPolicy, LOG_LEVEL, loadJwtPolicy, resolveJwtSecret } from '@publisher/platform';
-import { kafkaVariables, PLATFORM_VARIABLES, shutdownGraceVariable } from '@publisher/platform/config';
+import {
+  kafkaVariables,
+  PLATFORM_VARIABLES,
+  requireDatabaseUrl,
+  shutdownGraceVariable,
+} from '@publisher/platform/config';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
 import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
@@ -153,12 +158,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
   if (env.WEBHOOK_SIGNING_SECRET) {
     warnings.push('WEBHOOK_SIGNING_SECRET is ignored: each account has its own secret (GET webhook-signing-secret)');
   }
-  if (!v.DATABASE_URL) {
-    throw new ConfigError(
-      'DATABASE_URL is required (the accounts’ webhook signing secrets live there)',
-      'DATABASE_URL',
-    );
-  }
+  const databaseUrl = requireDatabaseUrl(v.DATABASE_URL);
   const destinationPolicy = destinationPolicyFromEnv(env);
   if (destinationPolicy.allowPrivate) {
     warnings.push('ALLOW_PRIVATE_DESTINATIONS=true: deliveries may reach loopback and private addresses');
@@ -177,7 +177,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
     concurrency: v.WORKER_CONCURRENCY,
     tenantConcurrency: v.WORKER_TENANT_CONCURRENCY,
     bufferSize: v.WORKER_BUFFER_SIZE,
-    databaseUrl: v.DATABASE_URL,
+    databaseUrl,
     destinationPolicy,
     wordpressCredentials: loadWordPressCredentials(env, destinationPolicy, (message) => new ConfigError(message)),
     deliveryTimeoutMs: v.DELIVERY_TIMEOUT_MS,
