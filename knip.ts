@@ -35,6 +35,8 @@ const config: KnipConfig = {
         'spec/generate.ts!',
         'bench/*.ts!',
         'test/**/*.test.ts',
+        // Processes a test spawns.
+        'test/fixtures/*.ts',
         'web/main.ts!',
       ],
       project: ['{src,spec,bench,web}/**/*.{ts,js}!', 'test/**/*.{ts,js}'],

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { changedSettings, type EnvSpec, readEnv } from '@publisher/platform';
+import { changedSettings, type EnvSpec, readEnv } from '@publisher/platform/env';
 import t from 'tap';
 import { parse } from 'yaml';
 import { loadSupportCliConfig, SUPPORT_CLI_VARIABLES } from '../packages/support-cli/src/config.ts';

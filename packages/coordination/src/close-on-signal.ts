@@ -23,8 +23,8 @@ type StopSignal = (typeof STOP_SIGNALS)[number];
  * On the first SIGINT/SIGTERM (or another terminating signal, or an uncaught error) runs `close`,
  * then exits (0, or 1 after an error); exits with 1 when `close` takes longer than `graceMs` or a
  * second signal arrives. A SIGINT/SIGTERM within REPEATED_SIGNAL_MS of the first is the same stop
- * and only noted. The one shutdown rule for every process: the APIs (through `closeGracefully`),
- * the projector, the relay and the worker.
+ * and only noted. The one shutdown rule for every process (`runService` in
+ * `@publisher/telemetry` installs it for each service).
  * @example
  * closeOnSignal(logger, 10_000, async () => { await relay.close(); });
  */

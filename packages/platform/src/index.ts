@@ -16,9 +16,10 @@ export {
   type PlatformConfig,
   pgPoolTimeouts,
   platformVariables,
+  requireDatabaseUrl,
 } from './config.ts';
 export { isDatabaseUnavailable } from './database-errors.ts';
-export { ConfigError, changedSettings, type EnvSpec, envVar, readEnv } from './env.ts';
+export { envVar, readEnv } from './env.ts';
 export { API_PREFIX, errorEnvelope, errorResponses, listPage, success } from './envelope.ts';
 export { default as errorHandler } from './error-handler.ts';
 export { HttpError, httpError, STATUS_BY_CODE } from './errors.ts';
@@ -29,7 +30,6 @@ export { Document, JsonDocument } from './json-document.ts';
 export { DEVELOPMENT_JWT_SECRET, resolveJwtSecret } from './jwt-secret.ts';
 export { loggerOptions } from './logger.ts';
 export { createFastify, platform, type TypeBoxFastify } from './platform.ts';
-export { closeGracefully } from './shutdown.ts';
 export {
   ACCOUNTLESS_ROLES,
   accountForCreate,

@@ -1,21 +1,14 @@
-import { type BackoffPolicy, createBackoff, runIfEntryPoint, sleep } from '@publisher/coordination';
+import { type BackoffPolicy, createBackoff, sleep } from '@publisher/coordination';
 import {
   idleConnectionError,
   isEventStoreUnavailable,
   openEventStore,
   type PostgresEventStoreOptions,
 } from '@publisher/event-store';
-import {
-  ConfigError,
-  changedSettings,
-  closeGracefully,
-  isDatabaseUnavailable,
-  loggerOptions,
-  pgPoolTimeouts,
-} from '@publisher/platform';
-import { ServiceMetrics, serveMetrics, startTracing } from '@publisher/telemetry';
+import { isDatabaseUnavailable, pgPoolTimeouts, requireDatabaseUrl } from '@publisher/platform';
+import { runService, ServiceMetrics, serveMetrics } from '@publisher/telemetry';
 import pg from 'pg';
-import pino from 'pino';
+import type pino from 'pino';
 import { buildApp } from './app.ts';
 import { COMMAND_API_VARIABLES, type CommandApiConfig, loadCommandApiConfig } from './config.ts';
 import { appendBatchObserver } from './metrics.ts';
@@ -76,44 +69,38 @@ async function retryWhileUnavailable<T>(log: pino.Logger, what: string, run: () 
   }
 }
 
-/** How this service names itself in logs (`service`) and traces (`service.name`). */
-const SERVICE = 'command-api';
-
 /**
- * Reads the environment, migrates, listens on COMMAND_API_PORT and closes gracefully on SIGTERM.
+ * Migrates, listens on COMMAND_API_PORT and closes gracefully on SIGTERM: in-flight requests
+ * finish, then the metrics server, the store and the pool close.
  * @example
  * DATABASE_URL=postgres://… node --import tsx services/command-api/src/server.ts
  */
-async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const config = loadCommandApiConfig(env);
-  if (!config.databaseUrl)
-    throw new ConfigError('DATABASE_URL is required (pnpm start provides an embedded PostgreSQL)', 'DATABASE_URL');
-  const log = pino(loggerOptions(config, SERVICE));
-  log.info({ config: changedSettings(COMMAND_API_VARIABLES, env) }, 'configuration');
-  const { telemetry } = config;
-  const tracing = telemetry.tracingEnabled
-    ? startTracing({ service: `publisher-${SERVICE}`, endpoint: telemetry.otlpEndpoint, asyncContext: false })
-    : null;
-  const metrics = telemetry.metricsEnabled ? new ServiceMetrics('command_api') : null;
-  const pool = createPool(config, config.databaseUrl);
-  pool.on('error', (err) => log.warn({ err: idleConnectionError(err) }, 'idle database connection lost'));
-  const storeOptions = eventStoreOptions(config, pool, log, appendBatchObserver(metrics));
-  const store = await retryWhileUnavailable(log, 'event store migration', () =>
-    openEventStore(config.eventStore, storeOptions),
-  );
-
-  const app = await buildApp({ store, pool, config, metrics }, { loggerInstance: log });
-  const metricsServer =
-    metrics && telemetry.metricsPort !== null
-      ? await serveMetrics(metrics, { host: config.host, port: telemetry.metricsPort })
-      : null;
-  closeGracefully(app, config.shutdownGraceMs, async () => {
-    await metricsServer?.close();
-    await store.close();
-    await pool.end();
-    await tracing?.shutdown();
-  });
-  await app.listen({ port: config.port, host: config.host });
-}
-
-runIfEntryPoint(import.meta.url, main);
+runService(import.meta.url, {
+  name: 'command-api',
+  variables: COMMAND_API_VARIABLES,
+  load: loadCommandApiConfig,
+  async start(config, log) {
+    const { telemetry } = config;
+    const metrics = telemetry.metricsEnabled ? new ServiceMetrics('command_api') : null;
+    const pool = createPool(config, requireDatabaseUrl(config.databaseUrl));
+    pool.on('error', (err) => log.warn({ err: idleConnectionError(err) }, 'idle database connection lost'));
+    const storeOptions = eventStoreOptions(config, pool, log, appendBatchObserver(metrics));
+    const store = await retryWhileUnavailable(log, 'event store migration', () =>
+      openEventStore(config.eventStore, storeOptions),
+    );
+    const app = await buildApp({ store, pool, config, metrics }, { loggerInstance: log });
+    const metricsServer =
+      metrics && telemetry.metricsPort !== null
+        ? await serveMetrics(metrics, { host: config.host, port: telemetry.metricsPort })
+        : null;
+    await app.listen({ port: config.port, host: config.host });
+    return {
+      async close() {
+        await app.close();
+        await metricsServer?.close();
+        await store.close();
+        await pool.end();
+      },
+    };
+  },
+});

@@ -1,9 +1,7 @@
-import { closeOnSignal, runIfEntryPoint } from '@publisher/coordination';
 import { type EventStore, openEventStore, type PostgresEventStoreOptions } from '@publisher/event-store';
-import { changedSettings } from '@publisher/platform/env';
 import { loggerOptions } from '@publisher/platform/logger';
 import { migrateReadModel } from '@publisher/read-model';
-import { type MetricsServer, serveMetrics, serveStatus, startTracing } from '@publisher/telemetry';
+import { type MetricsServer, runService, serveMetrics, serveStatus } from '@publisher/telemetry';
 import pg from 'pg';
 import { type Logger, pino } from 'pino';
 import { loadProjectorConfig, PROJECTOR_VARIABLES, type ProjectorConfig } from './config.ts';
@@ -114,20 +112,14 @@ export async function start(
   };
 }
 
-/** Runs the projector alone until SIGINT/SIGTERM. */
-async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const config = loadProjectorConfig(env);
-  const logger = pino(loggerOptions(config, 'projector'));
-  logger.info({ config: changedSettings(PROJECTOR_VARIABLES, env) }, 'configuration');
-  const tracing = config.telemetry.tracingEnabled
-    ? startTracing({ service: 'publisher-projector', endpoint: config.telemetry.otlpEndpoint, asyncContext: false })
-    : null;
-  const running = await start(config, { logger });
-  logger.info({ status_url: running.statusUrl }, 'projector started');
-  closeOnSignal(logger, config.shutdownGraceMs, async () => {
-    await running.close();
-    await tracing?.shutdown().catch(() => {});
-  });
-}
-
-runIfEntryPoint(import.meta.url, main);
+// The projector alone until SIGINT/SIGTERM.
+runService(import.meta.url, {
+  name: 'projector',
+  variables: PROJECTOR_VARIABLES,
+  load: loadProjectorConfig,
+  async start(config, logger) {
+    const running = await start(config, { logger });
+    logger.info({ status_url: running.statusUrl }, 'projector started');
+    return running;
+  },
+});

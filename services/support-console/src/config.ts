@@ -16,7 +16,7 @@ const HTTP = ['http:', 'https:'];
 const DEFAULT_SUPPORT_CONSOLE_PORT = 3005;
 
 export interface SupportConsoleConfig {
-  /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED (`@publisher/telemetry`). */
+  /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED, OTEL_EXPORTER_OTLP_ENDPOINT (`@publisher/telemetry`). */
   telemetry: TelemetryConfig;
   nodeEnv: string;
   host: string;

@@ -1,4 +1,4 @@
-import { ConfigError } from '@publisher/platform';
+import { ConfigError } from '@publisher/platform/env';
 import t from 'tap';
 import { loadSupportConsoleConfig } from '../src/config.ts';
 

@@ -1,0 +1,67 @@
+import { closeOnSignal, runIfEntryPoint } from '@publisher/coordination';
+import { changedSettings, type EnvSpec } from '@publisher/platform/env';
+import { loggerOptions } from '@publisher/platform/logger';
+import { type Logger, pino } from 'pino';
+import type { TelemetryConfig } from './config.ts';
+import { startTracing } from './tracing.ts';
+
+/** What the runner reads from every service's configuration. */
+export interface ServiceConfig {
+  logLevel: string;
+  shutdownGraceMs: number;
+  telemetry: TelemetryConfig;
+}
+
+export interface ServiceDefinition<C extends ServiceConfig> {
+  /** The `service` of its log lines; its spans' `service.name` is `publisher-<name>`. */
+  name: string;
+  /** Its declared variables, for the start-up line. */
+  variables: EnvSpec;
+  /** Reads its configuration (a bad value throws a ConfigError before anything starts). */
+  load(env: NodeJS.ProcessEnv): C;
+  /** Starts the service; `close` runs on the first SIGINT/SIGTERM. */
+  start(config: C, logger: Logger): Promise<{ close(): Promise<void> }>;
+  /**
+   * The AsyncLocalStorage context manager (`startTracing`'s `asyncContext`): only for a service whose
+   * spans are started deep inside work that cannot pass the context along (the worker).
+   */
+  asyncContext?: boolean;
+}
+
+/**
+ * The start every service makes, in one order: configuration, logger, the `configuration` line
+ * (before anything can fail on a database or a broker, so a failed start still shows what it was
+ * given), tracing, the service itself, and `closeOnSignal` closing it and then tracing within
+ * SHUTDOWN_GRACE_MS.
+ */
+async function startService<C extends ServiceConfig>(
+  service: ServiceDefinition<C>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const config = service.load(env);
+  const logger = pino(loggerOptions(config, service.name));
+  logger.info({ config: changedSettings(service.variables, env) }, 'configuration');
+  const { telemetry } = config;
+  const tracing = telemetry.tracingEnabled
+    ? startTracing({
+        service: `publisher-${service.name}`,
+        endpoint: telemetry.otlpEndpoint,
+        asyncContext: service.asyncContext ?? false,
+      })
+    : null;
+  const running = await service.start(config, logger);
+  closeOnSignal(logger, config.shutdownGraceMs, async () => {
+    await running.close();
+    await tracing?.shutdown().catch(() => {});
+  });
+}
+
+/**
+ * A service's entry point: `startService` from the process environment when the calling module
+ * (`url`, its `import.meta.url`) is the file the process was started with.
+ * @example
+ * runService(import.meta.url, { name: 'kafka-relay', variables: RELAY_VARIABLES, load: loadRelayConfig, start });
+ */
+export function runService<C extends ServiceConfig>(url: string, service: ServiceDefinition<C>): void {
+  runIfEntryPoint(url, () => startService(service));
+}
