@@ -230,8 +230,14 @@ export function loadDatabaseTimeouts(
 }
 
 /**
- * The node-postgres pool options for these bounds, plus `idle_in_transaction_session_timeout`
- * (10 s): a transaction left open holds back what every event-store subscriber can read.
+ * How long PostgreSQL lets a session sit idle inside a transaction before ending it: a transaction
+ * left open (a paused process) holds back what every event-store subscriber can read.
+ */
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000;
+
+/**
+ * The node-postgres pool (or client) options for these bounds, plus
+ * `idle_in_transaction_session_timeout` (IDLE_IN_TRANSACTION_TIMEOUT_MS).
  * @example
  * new pg.Pool({ connectionString, max: 20, ...pgPoolTimeouts(config.database) })
  */
@@ -245,7 +251,7 @@ export function pgPoolTimeouts(timeouts: DatabaseTimeouts): {
     connectionTimeoutMillis: timeouts.connectTimeoutMs,
     statement_timeout: timeouts.statementTimeoutMs,
     query_timeout: timeouts.queryTimeoutMs,
-    idle_in_transaction_session_timeout: 10_000,
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
   };
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type DatabaseTimeouts, pgPoolTimeouts } from '@publisher/platform/config';
 import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import { BatchedReader } from './batched-reader.ts';
@@ -32,14 +33,13 @@ export const readModelTypes = {
 
 /**
  * Session settings of read-model connections: unqualified table names resolve in `schema` (a
- * rebuild's swap renames schemas, and the next statement follows), timestamps come out in UTC,
- * and, when given, statements end after `statementTimeoutMs`. Passed at connection start-up, so
+ * rebuild's swap renames schemas, and the next statement follows) and timestamps come out in UTC.
+ * Passed at connection start-up, so
  * they hold on every pooled connection.
  */
-export function readModelSessionOptions(schema: string, statementTimeoutMs?: number): string {
+export function readModelSessionOptions(schema: string): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new TypeError(`invalid schema name: ${schema}`);
-  const timeout = statementTimeoutMs === undefined ? '' : ` -c statement_timeout=${Math.trunc(statementTimeoutMs)}`;
-  return `-c search_path=${schema} -c TimeZone=UTC${timeout}`;
+  return `-c search_path=${schema} -c TimeZone=UTC`;
 }
 
 /**
@@ -111,10 +111,10 @@ export interface ReadModelConnectionOptions {
    * Bounds on database waits, in ms (default: none): for a pooled connection, for a statement
    * (`statement_timeout`), and — for a server or network that stops answering — for the answer on
    * the client side and for a batch of the reader (`queryTimeoutMs`). Past one, the error is a
-   * connection error (503 at the APIs) and the pool goes on with other connections. The platform's
-   * `DatabaseTimeouts` (DATABASE_*_TIMEOUT_MS) have this shape.
+   * connection error (503 at the APIs) and the pool goes on with other connections. With them, a
+   * transaction left idle ends too (`pgPoolTimeouts`).
    */
-  timeouts?: { connectTimeoutMs: number; statementTimeoutMs: number; queryTimeoutMs: number };
+  timeouts?: DatabaseTimeouts;
 }
 
 export interface ReadModelConnection {
@@ -141,12 +141,9 @@ export function createReadModelConnection(options: ReadModelConnectionOptions): 
       connectionString: options.connectionString,
       max: options.max ?? 10,
       application_name: options.applicationName ?? 'publisher-read-model',
-      options: `${readModelSessionOptions(options.schema ?? READ_MODEL_SCHEMA, timeouts?.statementTimeoutMs)}${settings}`,
+      options: `${readModelSessionOptions(options.schema ?? READ_MODEL_SCHEMA)}${settings}`,
       types: readModelTypes,
-      ...(timeouts !== undefined && {
-        connectionTimeoutMillis: timeouts.connectTimeoutMs,
-        query_timeout: timeouts.queryTimeoutMs,
-      }),
+      ...(timeouts !== undefined && pgPoolTimeouts(timeouts)),
     });
     p.on('error', (err) => {
       // pg-pool attaches the client; logged, it would dump the client's whole state.

@@ -2,6 +2,7 @@ import { PUBLISHER_TOPICS } from '@publisher/contracts';
 import { acquireLeadership, createBackoff, type Leadership, sleep } from '@publisher/coordination';
 import { foldRelayControl, relayControlStream } from '@publisher/domain';
 import { type EventStore, idleConnectionError, openEventStore } from '@publisher/event-store';
+import { pgPoolTimeouts } from '@publisher/platform/config';
 import { createKafka, ensureTopics } from '@publisher/platform/kafka';
 import { loggerOptions } from '@publisher/platform/logger';
 import { inSpan, linkTo, ServiceMetrics, SpanKind, serveMetrics, serveStatus } from '@publisher/telemetry';
@@ -43,10 +44,7 @@ export async function start(options: RelayOptions): Promise<RelayHandle> {
     connectionString: config.databaseUrl,
     max: 3,
     application_name: config.name,
-    connectionTimeoutMillis: config.database.connectTimeoutMs,
-    statement_timeout: config.database.statementTimeoutMs,
-    query_timeout: config.database.queryTimeoutMs,
-    idle_in_transaction_session_timeout: 10_000,
+    ...pgPoolTimeouts(config.database),
   });
   pool.on('error', (err) => logger.warn({ err: idleConnectionError(err) }, 'checkpoint pool connection lost'));
   const { eventStore } = config;

@@ -1,4 +1,5 @@
 import { type EventStore, openEventStore, type PostgresEventStoreOptions } from '@publisher/event-store';
+import { pgPoolTimeouts } from '@publisher/platform/config';
 import { loggerOptions } from '@publisher/platform/logger';
 import { migrateReadModel } from '@publisher/read-model';
 import { type MetricsServer, runService, serveMetrics, serveStatus } from '@publisher/telemetry';
@@ -56,8 +57,7 @@ export async function start(
     connectionString: config.databaseUrl,
     max: 1,
     application_name: 'publisher-projector-migrate',
-    connectionTimeoutMillis: config.database.connectTimeoutMs,
-    query_timeout: config.database.queryTimeoutMs,
+    ...pgPoolTimeouts(config.database),
   });
   try {
     await migrateReadModel(pool, { logger });

@@ -1,3 +1,4 @@
+import { IDLE_IN_TRANSACTION_TIMEOUT_MS, pgPoolTimeouts } from '@publisher/platform/config';
 import { type ReadModelDatabase, readModelSessionOptions, readModelTypes } from '@publisher/read-model';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -35,19 +36,18 @@ export interface SessionOptions {
 export function sessionConfig(options: SessionOptions): pg.ClientConfig {
   // A batch transaction holds a transaction id, and the event store shows subscribers only events
   // older than every running transaction: one left open (a paused process) would stall every
-  // subscriber. PostgreSQL ends such a session (and with it the lock) after 10 s.
-  const settings = { idle_in_transaction_session_timeout: '10000', ...options.settings };
+  // subscriber. PostgreSQL ends such a session (and with it the lock), with or without timeouts.
+  const settings = {
+    idle_in_transaction_session_timeout: String(IDLE_IN_TRANSACTION_TIMEOUT_MS),
+    ...options.settings,
+  };
   return {
     connectionString: options.connectionString,
     application_name: options.applicationName,
     keepAlive: true,
     // A query left unanswered (hung server or network) fails, which ends this session, its lock and
     // the loop round: the projector reconnects and resumes from its checkpoint.
-    ...(options.timeouts && {
-      connectionTimeoutMillis: options.timeouts.connectTimeoutMs,
-      statement_timeout: options.timeouts.statementTimeoutMs,
-      query_timeout: options.timeouts.queryTimeoutMs,
-    }),
+    ...(options.timeouts && pgPoolTimeouts(options.timeouts)),
     // Unqualified read-model tables resolve in `schema`; timestamps come back as ISO strings.
     options: [
       readModelSessionOptions(options.schema),
