@@ -62,8 +62,8 @@ export interface WorkerConfig {
   /** Event ids remembered for deduplication. */
   dedupeCapacity: number;
   /**
-   * How long a stop (SIGINT/SIGTERM) may take before the process exits anyway: by default above the
-   * worker's own 10 s bound for draining in-flight messages.
+   * How long a stop (SIGINT/SIGTERM) may take before the process exits anyway; in-flight messages
+   * get two thirds of it to finish (`drainGraceMs`).
    */
   shutdownGraceMs: number;
   /** Interface of /health and /metrics (STATUS_HOST, default 127.0.0.1; a non-loopback one needs STATUS_TOKEN). */

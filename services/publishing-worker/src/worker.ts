@@ -50,8 +50,14 @@ export interface WorkerInputs {
   signingSecrets?: SigningSecretsOf;
 }
 
-/** How long `close()` lets records in flight finish before aborting their deliveries and retries. */
-const CLOSE_GRACE_MS = 10_000;
+/**
+ * How long `close()` lets records in flight finish before aborting their deliveries and retries:
+ * two thirds of SHUTDOWN_GRACE_MS, so that committing their offsets and leaving the group fit in
+ * the rest before the process exits anyway.
+ */
+export function drainGraceMs(shutdownGraceMs: number): number {
+  return Math.floor((shutdownGraceMs * 2) / 3);
+}
 /**
  * Pauses between attempts at a message whose claim cannot be made (command API down or refusing), and
  * at Kafka: from 1 s, doubling up to 30 s, jittered so the slots that failed together do not retry together.
@@ -355,7 +361,7 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
         starting.abort();
         await connecting;
         draining = true;
-        const grace = setTimeout(() => stop.abort(), CLOSE_GRACE_MS);
+        const grace = setTimeout(() => stop.abort(), drainGraceMs(config.shutdownGraceMs));
         await scheduler.idle();
         clearTimeout(grace);
         stop.abort();

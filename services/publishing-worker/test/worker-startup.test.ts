@@ -5,7 +5,7 @@ import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { testLogger } from '@publisher/testing';
 import t from 'tap';
 import { loadWorkerConfig } from '../src/config.ts';
-import { start } from '../src/worker.ts';
+import { drainGraceMs, start } from '../src/worker.ts';
 
 t.test('an unreachable broker at start: the worker waits and reports it instead of exiting', async (t) => {
   const worker = await start({
@@ -111,4 +111,12 @@ t.test('WordPress credentials belong to one account and site, bound to the siteâ
     /not read: a credential belongs to one account and site/,
   );
   t.match(invalid([], { WORDPRESS_CREDENTIALS_FILE: '/nonexistent/wp.json' }), /cannot be read: ENOENT/);
+});
+
+t.test('in-flight messages drain within SHUTDOWN_GRACE_MS, leaving time to commit and leave the group', async (t) => {
+  for (const graceMs of [0, 1000, 3000, 15_000, 600_000]) {
+    const drainMs = drainGraceMs(graceMs);
+    t.ok(drainMs <= graceMs * 0.7, `${graceMs} ms: drains for ${drainMs} ms`);
+  }
+  t.equal(drainGraceMs(15_000), 10_000, 'the default grace drains for 10 s');
 });
