@@ -62,7 +62,7 @@ export async function startGrowthStack(url: string, accounts: number): Promise<G
     JWT_SECRET: DEVELOPMENT_JWT_SECRET,
     // The generated year leaves records `publishing` whose attempts started months ago; the stuck-record
     // sweep would fail them in batches during the rounds, appending events no measurement accounts for.
-    STUCK_SWEEP_INTERVAL: '0',
+    STUCK_SWEEP_ENABLED: 'false',
   };
   const [commandPort, readPort, uncachedReadPort, projectorPort] = await Promise.all([
     freePort(),

@@ -23,7 +23,7 @@ pool.on('error', () => {});
 const store = createPostgresEventStore({ pool });
 await store.migrate();
 const app = await buildApp(
-  { store, pool, config: loadCommandApiConfig({ LOG_LEVEL: 'silent', STUCK_SWEEP_INTERVAL: '0' }) },
+  { store, pool, config: loadCommandApiConfig({ LOG_LEVEL: 'silent', STUCK_SWEEP_ENABLED: 'false' }) },
   { logger: false },
 );
 await app.listen({ port: 0, host: '127.0.0.1' });

@@ -44,8 +44,8 @@ export interface CommandApiConfig extends PlatformConfig {
   destinationPolicy: DestinationPolicy;
   /** How long a publishing attempt may stay `publishing` before the sweep fails it (PUBLISHING_TIMEOUT). */
   publishingTimeoutMs: number;
-  /** Pause between stuck-record sweeps (STUCK_SWEEP_INTERVAL); 0 turns the sweep off. */
-  stuckSweepIntervalMs: number;
+  /** Pause between stuck-record sweeps (STUCK_SWEEP_INTERVAL); null: no sweeps (STUCK_SWEEP_ENABLED=false). */
+  stuckSweepIntervalMs: number | null;
   /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED, OTEL_EXPORTER_OTLP_ENDPOINT. */
   telemetry: TelemetryConfig;
 }
@@ -64,7 +64,8 @@ export const COMMAND_API_VARIABLES = {
   COMMAND_MAX_ATTEMPTS: envVar.integer(10, 1, 100),
   SITE_REGISTRY: envVar.oneOf(SITE_REGISTRY_MODES, 'off'),
   PUBLISHING_TIMEOUT: envVar.duration(15 * 60_000, 100, 7 * 24 * 3_600_000),
-  STUCK_SWEEP_INTERVAL: envVar.duration(30_000, 0, 24 * 3_600_000),
+  STUCK_SWEEP_ENABLED: envVar.boolean(true),
+  STUCK_SWEEP_INTERVAL: envVar.duration(30_000, 100, 24 * 3_600_000),
   ...DESTINATION_POLICY_VARIABLES,
   ...TELEMETRY_VARIABLES,
 };
@@ -91,7 +92,7 @@ export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): Comm
     idempotencyTtlHours: v.IDEMPOTENCY_TTL_HOURS,
     destinationPolicy: destinationPolicyFromEnv(env),
     publishingTimeoutMs: v.PUBLISHING_TIMEOUT,
-    stuckSweepIntervalMs: v.STUCK_SWEEP_INTERVAL,
+    stuckSweepIntervalMs: v.STUCK_SWEEP_ENABLED ? v.STUCK_SWEEP_INTERVAL : null,
     telemetry: loadTelemetryConfig(env),
   };
 }

@@ -84,7 +84,7 @@ t.test('a record left publishing past PUBLISHING_TIMEOUT is failed by the system
 t.test('one sweep at a time, and a stale read model never fails a record that moved on', async (t) => {
   let clock = Date.now();
   const now = () => new Date(clock);
-  const api = await startApi(t, { PUBLISHING_TIMEOUT: '10m', STUCK_SWEEP_INTERVAL: '0' }, { now });
+  const api = await startApi(t, { PUBLISHING_TIMEOUT: '10m', STUCK_SWEEP_ENABLED: 'false' }, { now });
   const rm = await projector(t, api);
   const sweeper = api.app.stuckRecordSweeper;
 
@@ -108,7 +108,7 @@ t.test('one sweep at a time, and a stale read model never fails a record that mo
     {
       store: api.store,
       pool: api.pool,
-      config: loadCommandApiConfig({ LOG_LEVEL: 'silent', PUBLISHING_TIMEOUT: '10m', STUCK_SWEEP_INTERVAL: '0' }),
+      config: loadCommandApiConfig({ LOG_LEVEL: 'silent', PUBLISHING_TIMEOUT: '10m', STUCK_SWEEP_ENABLED: 'false' }),
       now,
     },
     { logger: false },
@@ -137,13 +137,18 @@ t.test('one sweep at a time, and a stale read model never fails a record that mo
   t.equal(sweeper.stats.failed + second.stuckRecordSweeper.stats.failed, 1);
 });
 
-t.test('PUBLISHING_TIMEOUT and STUCK_SWEEP_INTERVAL are durations', async (t) => {
-  t.equal(loadCommandApiConfig({}).publishingTimeoutMs, 15 * 60_000, 'default 15m');
-  t.equal(loadCommandApiConfig({}).stuckSweepIntervalMs, 30_000, 'default 30s');
-  t.equal(loadCommandApiConfig({ PUBLISHING_TIMEOUT: '2h' }).publishingTimeoutMs, 7_200_000);
-  t.equal(loadCommandApiConfig({ PUBLISHING_TIMEOUT: '90' }).publishingTimeoutMs, 90_000, 'bare numbers are seconds');
-  t.equal(loadCommandApiConfig({ STUCK_SWEEP_INTERVAL: '0' }).stuckSweepIntervalMs, 0, '0 turns the sweep off');
-  for (const bad of ['soon', '-1s', '1.5m', '0', '10d']) {
-    t.throws(() => loadCommandApiConfig({ PUBLISHING_TIMEOUT: bad }), { code: 'CONFIG_INVALID' }, bad);
-  }
-});
+t.test(
+  'PUBLISHING_TIMEOUT and STUCK_SWEEP_INTERVAL are durations; STUCK_SWEEP_ENABLED turns the sweep off',
+  async (t) => {
+    t.equal(loadCommandApiConfig({}).publishingTimeoutMs, 15 * 60_000, 'default 15m');
+    t.equal(loadCommandApiConfig({}).stuckSweepIntervalMs, 30_000, 'default 30s');
+    t.equal(loadCommandApiConfig({ PUBLISHING_TIMEOUT: '2h' }).publishingTimeoutMs, 7_200_000);
+    t.equal(loadCommandApiConfig({ PUBLISHING_TIMEOUT: '90' }).publishingTimeoutMs, 90_000, 'bare numbers are seconds');
+    t.equal(loadCommandApiConfig({ STUCK_SWEEP_ENABLED: 'false' }).stuckSweepIntervalMs, null, 'no sweeps');
+    t.throws(() => loadCommandApiConfig({ STUCK_SWEEP_INTERVAL: '0' }), { code: 'CONFIG_INVALID' }, 'no 0 interval');
+    t.throws(() => loadCommandApiConfig({ STUCK_SWEEP_ENABLED: 'off' }), { code: 'CONFIG_INVALID' }, 'true or false');
+    for (const bad of ['soon', '-1s', '1.5m', '0', '10d']) {
+      t.throws(() => loadCommandApiConfig({ PUBLISHING_TIMEOUT: bad }), { code: 'CONFIG_INVALID' }, bad);
+    }
+  },
+);

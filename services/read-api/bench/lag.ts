@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     path.join(root, 'services/command-api/src/server.ts'),
     // No stuck-record sweep: the seeded log's records left publishing would be failed in the
     // background, writes the measured load does not make.
-    { ...env, COMMAND_API_PORT: String(commandPort), STUCK_SWEEP_INTERVAL: '0' },
+    { ...env, COMMAND_API_PORT: String(commandPort), STUCK_SWEEP_ENABLED: 'false' },
     ready(commandPort),
   );
   const projector = await spawnServer(

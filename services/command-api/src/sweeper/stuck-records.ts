@@ -31,8 +31,8 @@ export interface StuckRecordSweeperOptions {
   deps: CommandDeps<PublishingRecordState>;
   /** How long an attempt may stay in `publishing` (PUBLISHING_TIMEOUT). */
   timeoutMs: number;
-  /** Pause between sweeps (STUCK_SWEEP_INTERVAL); 0: `start` does nothing, `sweep` still works. */
-  intervalMs: number;
+  /** Pause between sweeps (STUCK_SWEEP_INTERVAL); null: `start` does nothing, `sweep` still works. */
+  intervalMs: number | null;
   /** Records failed per sweep at most (the next sweep takes the rest). */
   batchSize?: number;
   log: { warn: (obj: object, msg: string) => void; info: (obj: object, msg: string) => void };
@@ -67,7 +67,7 @@ export interface StuckRecordSweeper {
   readonly stats: Readonly<StuckRecordStats>;
   /** One sweep now (tests, and the loop). */
   sweep(): Promise<SweepResult>;
-  /** Starts the loop (every `intervalMs`; not at all when it is 0). */
+  /** Starts the loop (every `intervalMs`; not at all when it is null). */
   start(): void;
   /** Stops the loop and waits for a sweep in progress. */
   stop(): Promise<void>;
@@ -156,7 +156,8 @@ export function createStuckRecordSweeper(options: StuckRecordSweeperOptions): St
   }
 
   function schedule(): void {
-    if (stopped || options.intervalMs <= 0) return;
+    const { intervalMs } = options;
+    if (stopped || intervalMs === null) return;
     timer = setTimeout(() => {
       running = sweep()
         .catch((err) => {
@@ -164,7 +165,7 @@ export function createStuckRecordSweeper(options: StuckRecordSweeperOptions): St
           options.log.warn({ err }, 'stuck-record sweep failed; trying again at the next interval');
         })
         .finally(schedule);
-    }, options.intervalMs);
+    }, intervalMs);
     timer.unref();
   }
 
