@@ -100,4 +100,4 @@ export {
 export type { ColumnSqlType, DeploymentRow, PublishingRecordRow, RowWrites, WithDocument } from './rows.ts';
 export { countsSql } from './schema-sql.ts';
 export { EVERY_TENANT, ForbiddenAccountError, narrowScope } from './scope.ts';
-export { getSiteDeploymentStatus, type SiteDeploymentStatus } from './site-status.ts';
+export { getSiteDeploymentStatus } from './site-status.ts';

@@ -1,22 +1,8 @@
+import type { SiteDeploymentStatusRepresentation } from '@publisher/contracts';
 import type { TenantScope } from '@publisher/platform';
 import type { Kysely } from 'kysely';
-import type { DeploymentStatus, ReadModelDatabase } from './database.ts';
+import type { ReadModelDatabase } from './database.ts';
 import { checkScope, TenantScopeError, withTenantScope } from './scope.ts';
-
-/** The per-site view: what is live on a site and how its latest deployment went. */
-export interface SiteDeploymentStatus {
-  account_id: number;
-  site_id: number;
-  deployments_count: number;
-  live: { deployment_id: string; version: number; deployment_url: string | null; deployed_at: string | null } | null;
-  last_deployment: {
-    deployment_id: string;
-    version: number;
-    status: DeploymentStatus;
-    error_message: string | null;
-    updated_at: string;
-  };
-}
 
 /**
  * The deployment status of one site of one account, or undefined when the scope sees no deployment
@@ -31,7 +17,7 @@ export async function getSiteDeploymentStatus(
   db: Kysely<ReadModelDatabase>,
   scope: TenantScope,
   siteId: number,
-): Promise<SiteDeploymentStatus | undefined> {
+): Promise<SiteDeploymentStatusRepresentation | undefined> {
   if (checkScope(scope).account_id === 'any') throw new TenantScopeError(scope);
   const r = await withTenantScope(db.selectFrom('site_deployment_status').selectAll(), scope)
     .where('site_id', '=', siteId)
@@ -41,12 +27,13 @@ export async function getSiteDeploymentStatus(
     account_id: r.account_id,
     site_id: r.site_id,
     deployments_count: Number(r.deployments_count),
+    // The view fills every live_* column from one deployments row (id and version NOT NULL) or none.
     live:
-      r.live_deployment_id === null
+      r.live_deployment_id === null || r.live_version === null
         ? null
         : {
             deployment_id: r.live_deployment_id,
-            version: r.live_version as number,
+            version: r.live_version,
             deployment_url: r.live_deployment_url,
             deployed_at: r.live_deployed_at,
           },

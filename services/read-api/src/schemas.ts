@@ -7,7 +7,6 @@ import {
   PlatformId,
   PublishingStatus,
   SuccessEnvelope,
-  Uuid,
 } from '@publisher/contracts';
 import { POSITION_PATTERN } from '@publisher/event-store';
 import { Document } from '@publisher/platform';
@@ -119,29 +118,6 @@ export { IdParams };
 
 export const SiteParams = Type.Object({ site_id: PlatformId }, { additionalProperties: false });
 export type SiteParams = Static<typeof SiteParams>;
-
-/** The per-site view. */
-export const SiteDeploymentStatusRepresentation = Type.Object({
-  account_id: PlatformId,
-  site_id: PlatformId,
-  deployments_count: Type.Integer({ minimum: 1 }),
-  live: Type.Union([
-    Type.Object({
-      deployment_id: Uuid,
-      version: Type.Integer({ minimum: 1 }),
-      deployment_url: Type.Union([Type.String(), Type.Null()]),
-      deployed_at: Type.Union([DateTime, Type.Null()]),
-    }),
-    Type.Null(),
-  ]),
-  last_deployment: Type.Object({
-    deployment_id: Uuid,
-    version: Type.Integer({ minimum: 1 }),
-    status: DeploymentStatus,
-    error_message: Type.Union([Type.String(), Type.Null()]),
-    updated_at: DateTime,
-  }),
-});
 
 /** `GET /status` (operators). */
 export const ProjectionStatus = SuccessEnvelope(

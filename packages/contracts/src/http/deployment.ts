@@ -40,6 +40,33 @@ export const DeploymentRepresentation = Type.Object({
 export type DeploymentRepresentation = Static<typeof DeploymentRepresentation>;
 
 /**
+ * A site's deployment status (`GET sites/{site_id}/deployment-status`): what is live on it (highest
+ * deployed version not rolled back; null when nothing is) and how its latest deployment went.
+ */
+export const SiteDeploymentStatusRepresentation = Type.Object({
+  account_id: PlatformId,
+  site_id: PlatformId,
+  deployments_count: Type.Integer({ minimum: 1 }),
+  live: Type.Union([
+    Type.Object({
+      deployment_id: Uuid,
+      version: Type.Integer({ minimum: 1 }),
+      deployment_url: Type.Union([Type.String(), Type.Null()]),
+      deployed_at: Type.Union([DateTime, Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
+  last_deployment: Type.Object({
+    deployment_id: Uuid,
+    version: Type.Integer({ minimum: 1 }),
+    status: DeploymentStatus,
+    error_message: Type.Union([Type.String(), Type.Null()]),
+    updated_at: DateTime,
+  }),
+});
+export type SiteDeploymentStatusRepresentation = Static<typeof SiteDeploymentStatusRepresentation>;
+
+/**
  * `POST deployments/` and the root `POST deploy`: the version is assigned by the site's ledger.
  * `account_id`: see `CreatePublishingRecordBody`.
  */
