@@ -5,6 +5,7 @@
  */
 import { inScope, type TenantScope } from '@publisher/platform';
 import { createTestDatabase } from '@publisher/testing';
+import { sql } from 'kysely';
 import t from 'tap';
 import { RequestParams } from '../src/batched-reader.ts';
 import type { ReadModelConnection } from '../src/index.ts';
@@ -110,8 +111,11 @@ t.test('the SQL builders refuse a missing scope too', async (t) => {
   t.equal(scopeSql(readModel.EVERY_TENANT, 'r', new RequestParams()), 'true');
 });
 
-t.test('the platform’s inScope agrees with the SQL condition for every shape of scope', async (t) => {
-  const tenants = [1, 2].flatMap((account_id) => [10, 20, 30].map((site_id) => ({ account_id, site_id })));
+type Tenant = { account_id: number; site_id: number };
+
+t.test('the platform’s inScope agrees with both SQL builders for every shape of scope', async (t) => {
+  const tenants: Tenant[] = [1, 2].flatMap((account_id) => [10, 20, 30].map((site_id) => ({ account_id, site_id })));
+  const values = `VALUES ${tenants.map((x) => `(${x.account_id}, ${x.site_id})`).join(', ')}`;
   const scopes: TenantScope[] = [
     readModel.EVERY_TENANT,
     { account_id: 'any', site_ids: [20] },
@@ -122,20 +126,24 @@ t.test('the platform’s inScope agrees with the SQL condition for every shape o
     { account_id: 3, site_ids: null },
   ];
   for (const scope of scopes) {
+    const expected = tenants.filter((tenant) => inScope(scope, tenant));
+
     const params = new RequestParams();
     const where = scopeSql(scope, 'r', params);
     const placeholders = params.values.map((_, i) => `$${i + 1}`);
     // The condition names the request's parameters `q.pN`; here they are the statement's `$N`.
     const condition = where.replace(/q\.p(\d+)/g, (_, n: string) => placeholders[Number(n) - 1]!);
-    const { rows } = await conn.pool.query<{ account_id: number; site_id: number }>(
-      `SELECT r.account_id, r.site_id FROM (VALUES ${tenants.map((x) => `(${x.account_id}, ${x.site_id})`).join(', ')})
-         AS r(account_id, site_id) WHERE ${condition} ORDER BY 1, 2`,
+    const { rows } = await conn.pool.query<Tenant>(
+      `SELECT r.account_id, r.site_id FROM (${values}) AS r(account_id, site_id) WHERE ${condition} ORDER BY 1, 2`,
       params.values,
     );
-    t.same(
-      tenants.filter((tenant) => inScope(scope, tenant)),
-      rows,
-      JSON.stringify(scope),
-    );
+    t.same(rows, expected, `scopeSql ${JSON.stringify(scope)}`);
+
+    const table = sql<Tenant>`(SELECT * FROM (${sql.raw(values)}) AS v(account_id, site_id))`.as('r');
+    const selected = await withTenantScope(conn.db.selectFrom(table).select(['account_id', 'site_id']), scope)
+      .orderBy('account_id')
+      .orderBy('site_id')
+      .execute();
+    t.same(selected, expected, `withTenantScope ${JSON.stringify(scope)}`);
   }
 });
