@@ -1,7 +1,7 @@
 import { DeploymentRepresentation, PublishingRecordRepresentation } from '@publisher/contracts';
 
 /**
- * A `publishing_records` row: the record's representation (the domain's `representPublishingRecord`)
+ * A `publishing_records` row: the record's representation (the domain aggregate's `represent`)
  * plus the projection's bookkeeping — `deleted` (soft delete: hidden from reads) and
  * `last_position` (the global position of its last event).
  */
