@@ -1,5 +1,11 @@
 import { context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type {
+  FastifyPluginAsync,
+  FastifyRequest,
+  RawRequestDefaultExpression,
+  RawServerBase,
+  RouteGenericInterface,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import type { ServiceMetrics } from './metrics.ts';
 import type { HistogramSeries } from './series-histogram.ts';
@@ -139,11 +145,14 @@ const fastifyTelemetryPlugin: FastifyPluginAsync<FastifyTelemetryOptions> = asyn
 
 export const fastifyTelemetry = fp(fastifyTelemetryPlugin, { name: '@publisher/telemetry', fastify: '5.x' });
 
+/** A request of any route and server (a proxy's hooks see one typed for HTTP/2 as well). */
+type AnyRequest = FastifyRequest<RouteGenericInterface, RawServerBase, RawRequestDefaultExpression<RawServerBase>>;
+
 /**
  * The request's server span, started on first use: continuing the request's `traceparent`, named
  * by its route pattern.
  */
-function serverSpan(request: FastifyRequest): Span {
+function serverSpan(request: AnyRequest): Span {
   if (request.telemetrySpan) return request.telemetrySpan;
   const route = request.telemetryRoute?.route ?? request.routeOptions.url ?? 'unmatched';
   request.telemetrySpan = startSpan(`${request.method} ${route}`, {
@@ -160,6 +169,6 @@ function serverSpan(request: FastifyRequest): Span {
  * @example
  * const metadata = { …, traceparent: requestTraceparent(request) };
  */
-export function requestTraceparent(request: FastifyRequest): string | undefined {
+export function requestTraceparent(request: AnyRequest): string | undefined {
   return traceparentOf(trace.setSpan(ROOT_CONTEXT, serverSpan(request)));
 }

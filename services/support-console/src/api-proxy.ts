@@ -1,5 +1,6 @@
 import proxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy';
 import { API_PREFIX, errorEnvelope, STATUS_BY_CODE } from '@publisher/platform';
+import { requestTraceparent } from '@publisher/telemetry';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -60,6 +61,9 @@ function replyOptions(name: string): FastifyHttpProxyOptions['replyOptions'] {
       }
       // One request id in the console's log and the API's (and in the answer the page shows).
       kept['x-request-id'] = request.id;
+      // The API's spans continue the console's request span, so one trace shows both hops.
+      const traceparent = requestTraceparent(request);
+      if (traceparent !== undefined) kept.traceparent = traceparent;
       return kept;
     },
     // A 304 (a revalidated record) has no body, but may carry the Content-Length of the full answer,
