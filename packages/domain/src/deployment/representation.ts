@@ -5,8 +5,8 @@ import type { Deployment } from './state.ts';
  * The one mapping from a deployment's state to its wire representation (see
  * `representPublishingRecord`).
  * @example
- * const state = events.reduce(evolveDeployment, initialDeploymentState);
- * if (deploymentAggregate.exists(state)) data = representDeployment(state, revision);
+ * const state = events.reduce(deploymentAggregate.evolve, deploymentAggregate.initial);
+ * if (deploymentAggregate.exists(state)) data = deploymentAggregate.represent(state, revision);
  */
 export function representDeployment(d: Deployment, revision: number): DeploymentRepresentation {
   return {

@@ -4,10 +4,10 @@ import type { PublishingRecord } from './state.ts';
 /**
  * The one mapping from a publishing record's state to its wire representation (the type it returns).
  * The command API's answers, the projector's rows, history entries and as-of reads all go through it,
- * so the representation is written out once.
+ * so the representation is written out once; other packages reach it as the aggregate's `represent`.
  * @example
- * const state = events.reduce(evolvePublishingRecord, initialPublishingRecordState);
- * if (publishingRecordAggregate.exists(state)) data = representPublishingRecord(state, revision);
+ * const state = events.reduce(publishingRecordAggregate.evolve, publishingRecordAggregate.initial);
+ * if (publishingRecordAggregate.exists(state)) data = publishingRecordAggregate.represent(state, revision);
  */
 export function representPublishingRecord(r: PublishingRecord, revision: number): PublishingRecordRepresentation {
   return {
