@@ -22,7 +22,11 @@ export interface SessionOptions {
   connectionString: string;
   schema: string;
   applicationName: string;
-  /** Extra settings for the session, e.g. `synchronous_commit = off` for a rebuild. */
+  /**
+   * Extra settings for the session, e.g. `synchronous_commit = off` for a rebuild. With `timeouts`,
+   * their `statement_timeout` and `idle_in_transaction_session_timeout` win over these (startup
+   * parameters apply after `-c` options): bound a session through `timeouts`, not here.
+   */
   settings?: Record<string, string>;
   /** Connect, statement (server side) and query (client side) timeouts; none when left out. */
   timeouts?: DatabaseTimeouts;
