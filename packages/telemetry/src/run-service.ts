@@ -1,5 +1,5 @@
 import { closeOnSignal, runIfEntryPoint } from '@publisher/coordination';
-import { changedSettings, type EnvSpec } from '@publisher/platform/env';
+import { ConfigError, changedSettings, type EnvSpec } from '@publisher/platform/env';
 import { loggerOptions } from '@publisher/platform/logger';
 import { type Logger, pino } from 'pino';
 import type { TelemetryConfig } from './config.ts';
@@ -58,10 +58,18 @@ async function startService<C extends ServiceConfig>(
 
 /**
  * A service's entry point: `startService` from the process environment when the calling module
- * (`url`, its `import.meta.url`) is the file the process was started with.
+ * (`url`, its `import.meta.url`) is the file the process was started with. A bad setting ends the
+ * process with its message and exit code 2; any other failure to start, with its stack and 1.
  * @example
  * runService(import.meta.url, { name: 'kafka-relay', variables: RELAY_VARIABLES, load: loadRelayConfig, start });
  */
 export function runService<C extends ServiceConfig>(url: string, service: ServiceDefinition<C>): void {
-  runIfEntryPoint(url, () => startService(service));
+  runIfEntryPoint(url, () =>
+    startService(service).catch((err: unknown) => {
+      if (!(err instanceof ConfigError)) throw err;
+      // A mistyped setting is the operator's to fix: its message (naming the variable), not a stack.
+      console.error(`${service.name}: ${err.message}`);
+      process.exit(2);
+    }),
+  );
 }

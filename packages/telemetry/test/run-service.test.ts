@@ -40,6 +40,13 @@ t.test('a failed start has printed its configuration first', async (t) => {
   t.match(errors, /database unreachable/, 'the failure is printed');
 });
 
+t.test('a bad setting stops the start with a message naming it, exit code 2, no stack', async (t) => {
+  const { code, lines, errors } = await run({ EXAMPLE_START: 'sometimes' });
+  t.equal(code, 2, 'exits 2');
+  t.same(lines, [], 'nothing started, nothing logged');
+  t.equal(errors.trim(), 'example: EXAMPLE_START must be one of starts, fails; got sometimes');
+});
+
 t.test('configuration, start, and on SIGTERM the service closes', async (t) => {
   const { code, lines } = await run({});
   t.equal(code, 0, 'exits 0');
