@@ -4,51 +4,23 @@
  * form. A stream written in another form (an upper-case id, a time with an offset) shows alike in all.
  */
 import { randomUUID } from 'node:crypto';
-import { type PublishingRecordState, publishingRecordAggregate, publishingRecordStream } from '@publisher/domain';
-import type { EventStore, RecordedEvent } from '@publisher/event-store';
-import { encodePosition } from '@publisher/event-store/port';
+import { type PublishingRecordState, publishingRecordAggregate } from '@publisher/domain';
+import type { EventStore } from '@publisher/event-store';
 import t from 'tap';
 import { readAggregate } from '../services/command-api/src/handlers/read-aggregate.ts';
 import { StateCache } from '../services/command-api/src/handlers/state-cache.ts';
 import { foldBatch, planBatch } from '../services/projector/src/projections/batch.ts';
+import { recordStream } from '../services/projector/test/events.ts';
 import { publishingRecordHistory } from '../services/read-api/src/history/aggregates.ts';
 import { foldUntil } from '../services/read-api/src/history/replay.ts';
 
 const id = randomUUID();
 const ID = id.toUpperCase();
-const stream = publishingRecordStream(id);
-const event = (revision: number, type: string, data: Record<string, unknown>): RecordedEvent => ({
-  id: randomUUID(),
-  stream,
-  type,
-  data,
-  metadata: {
-    correlation_id: randomUUID(),
-    causation_id: null,
-    actor: { user_id: 'u1', role: 'editor' },
-    tenant: { account_id: 1, site_id: 10, sector_id: 100 },
-    request_id: null,
-    occurred_at: '2024-05-01T00:00:00.000Z',
-    schema_version: 1,
-  },
-  revision,
-  position: encodePosition(1n, BigInt(revision + 1)),
-  recorded_at: new Date('2024-05-01T00:00:00.000Z'),
-});
+const records = recordStream(id);
 const events = [
-  event(0, 'PublishingRecordCreated', {
-    record_id: ID,
-    account_id: 1,
-    site_id: 10,
-    sector_id: 100,
-    content_id: 1000,
-    destination: 'webhook',
-    destination_config: {},
-    metadata: {},
-    at: '2024-05-01T02:00:00+02:00',
-  }),
-  event(1, 'PublishingStarted', { record_id: ID, attempt: 1, at: '2024-05-01T00:00:01Z' }),
-  event(2, 'PublishingSucceeded', {
+  records.created({ record_id: ID, at: '2024-05-01T02:00:00+02:00' }),
+  records.next('PublishingStarted', { record_id: ID, attempt: 1, at: '2024-05-01T00:00:01Z' }),
+  records.next('PublishingSucceeded', {
     record_id: ID,
     external_url: 'https://example.test/p/1',
     external_id: null,
