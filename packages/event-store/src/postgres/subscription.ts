@@ -29,7 +29,8 @@ const MAX_OUTAGE_RETRY_MS = 5000;
  * never skip an event that commits later (see README "Why transaction ids").
  *
  * `options.limit` caps the total number of events delivered; the iterator then ends. While the
- * database is unreachable the subscription keeps retrying (with backoff) instead of ending.
+ * database is unreachable the subscription keeps retrying (with backoff) instead of ending; a stop
+ * (`signal`) ends it, also when it makes the read in progress fail.
  */
 export async function* subscribeToAll(
   deps: SubscriptionDeps,
@@ -78,6 +79,8 @@ export async function* subscribeToAll(
       try {
         batch = await deps.readAll({ after, limit });
       } catch (err) {
+        // A stop closes the pool under the read in progress: that failure is the stop, not an outage.
+        if (signal?.aborted) break;
         if (!isEventStoreUnavailable(err)) throw err;
         unreadable = true;
         const wait = outage.next();
