@@ -130,10 +130,26 @@ async function main(): Promise<void> {
   }
   const commandPort = env.COMMAND_API_PORT ?? '3000';
   const readPort = env.READ_API_PORT ?? '3001';
+  const consolePort = env.SUPPORT_CONSOLE_PORT ?? '3005';
+  // The addresses are printed once the services answer, so that a request made at once is not refused.
+  await Promise.all([commandPort, readPort, consolePort].map(untilHealthy));
+  if (stopping) return;
   note(`command API: http://127.0.0.1:${commandPort}/api/v1/publisher/  (docs: /docs)`);
   note(`read API:    http://127.0.0.1:${readPort}/api/v1/publisher/  (docs: /docs)`);
-  note(`support console: http://127.0.0.1:${env.SUPPORT_CONSOLE_PORT ?? '3005'}/`);
+  note(`support console: http://127.0.0.1:${consolePort}/`);
   note('token: pnpm --silent token --account 1 --role editor');
+}
+
+/** Waits until `GET /health` on the port answers (a service that fails to start stops the script instead). */
+async function untilHealthy(port: string): Promise<void> {
+  while (!stopping) {
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (res) => res.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 ownSignals();
