@@ -1,11 +1,13 @@
+import type { ErrorCode } from '@publisher/contracts';
 import { comparePositions, type EventStore } from '@publisher/event-store';
+import { HttpError } from '@publisher/platform';
 import type { FastifyRequest } from 'fastify';
 import type { CheckpointWatcher } from './checkpoint-watcher.ts';
 import { positionNotInLog, projectionBehind, projectionStopped } from './errors.ts';
 
 /** What waiting for a `min_position` needs. */
 export interface PositionWait {
-  watcher: CheckpointWatcher;
+  watcher: Pick<CheckpointWatcher, 'waitFor' | 'position'>;
   /** The event store, to tell a position not projected yet from one that is not in the log. */
   log: Pick<EventStore, 'committedHeadPosition'>;
   /** Longest wait for the projection. */
@@ -22,7 +24,8 @@ export interface PositionWait {
 /** How a wait ended: the position was projected, or the answer was 503 / 503 / 400. */
 export type WaitEnd = 'reached' | 'timeout' | 'stopped' | 'not_in_log';
 
-const ENDS: Record<string, WaitEnd> = {
+/** The ends that are errors, by the error's code. */
+const ENDS: Partial<Record<ErrorCode, WaitEnd>> = {
   PROJECTION_BEHIND: 'timeout',
   PROJECTION_STOPPED: 'stopped',
   POSITION_NOT_IN_LOG: 'not_in_log',
@@ -61,7 +64,7 @@ export async function waitForPosition(wait: PositionWait, wanted: { position: st
   try {
     await waitUntilProjected(wait, wanted);
   } catch (err) {
-    end = ENDS[(err as { code?: string }).code ?? ''] ?? 'timeout';
+    end = (err instanceof HttpError ? ENDS[err.code] : undefined) ?? 'timeout';
     throw err;
   } finally {
     wait.observe(end, (performance.now() - started) / 1000);
