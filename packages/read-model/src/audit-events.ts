@@ -128,24 +128,34 @@ const AUDIT_FILTERS = {
   to: { column: 'occurred_at', type: 'timestamptz', op: '<' },
 } as const satisfies FilterColumns<AuditEventFilters>;
 
-/** A nullable string as JSON. */
-const jsonText = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
-
 /**
- * An audit row as the API's JSON: compact, `AuditEventRow`'s fields in its order, the actor as
- * `{ user_id, role }` — `JSON.stringify` of that object, byte for byte (test). Rendered by the read
- * API from the row's columns, not stored with the row: a stored copy would be most of an audit row's
- * bytes, growing the audit table and with it every index build's scans in a rebuild and the pages a
- * search competes for in the cache. Nor rendered by PostgreSQL: `to_char` and `to_json` cost it
- * more than parsing the columns and concatenating costs here, and the database is the part that
- * does not scale out.
- * `record_id` (a UUID) and the two times (canonical ISO 8601, see `readModelTypes`) need no
- * escaping. Pure.
+ * An audit row as the API's JSON: `AuditEventRow`'s fields in its order, the actor as
+ * `{ user_id, role }`. JSON text (sent as it is, `JsonDocument`) rather than an object for the
+ * route's schema to serialize: that serializer validates each of the row's nullable fields to pick
+ * its branch. Rendered from the row's columns, not stored with the row: a stored copy would be most
+ * of an audit row's bytes, growing the audit table and with it every index build's scans in a
+ * rebuild and the pages a search competes for in the cache. Nor rendered by PostgreSQL: `to_char`
+ * and `to_json` cost it more than this costs here, and the database is the part that does not
+ * scale out. Pure.
  * @example
  * auditEventDocument(row) // '{"event_id":"…","position":"…",…,"actor":{"user_id":"ann","role":"editor"},…}'
  */
 export function auditEventDocument(r: AuditEventRow): string {
-  return `{"event_id":${JSON.stringify(r.event_id)},"position":${JSON.stringify(r.position)},"type":${JSON.stringify(r.type)},"aggregate":${JSON.stringify(r.aggregate)},"record_id":${r.record_id === null ? 'null' : `"${r.record_id}"`},"revision":${r.revision},"account_id":${r.account_id},"site_id":${r.site_id},"sector_id":${r.sector_id},"actor":{"user_id":${jsonText(r.actor_user_id)},"role":${jsonText(r.actor_role)}},"correlation_id":${jsonText(r.correlation_id)},"occurred_at":"${r.occurred_at}","recorded_at":"${r.recorded_at}"}`;
+  return JSON.stringify({
+    event_id: r.event_id,
+    position: r.position,
+    type: r.type,
+    aggregate: r.aggregate,
+    record_id: r.record_id,
+    revision: r.revision,
+    account_id: r.account_id,
+    site_id: r.site_id,
+    sector_id: r.sector_id,
+    actor: { user_id: r.actor_user_id, role: r.actor_role },
+    correlation_id: r.correlation_id,
+    occurred_at: r.occurred_at,
+    recorded_at: r.recorded_at,
+  });
 }
 
 /** The columns of a page, from the table (`e`) and from the page (`p`). */
