@@ -11,6 +11,7 @@ import { pageUrl } from './links.ts';
 import { READ_POSITION_HEADER, scopeFor, sentNotModified } from './read-helpers.ts';
 import { waitForPosition, wantedPosition } from './read-your-writes.ts';
 import { answerAsOf, asksAsOf, type RecordReadQuery } from './routes/as-of.ts';
+import type { ListPaging } from './schemas.ts';
 
 /*
  * What the list and single-record routes of both record kinds answer: data in the envelope, which
@@ -20,14 +21,7 @@ import { answerAsOf, asksAsOf, type RecordReadQuery } from './routes/as-of.ts';
  */
 
 /** The query parameters every record list takes besides its filters. */
-interface ListParams {
-  min_position?: string;
-  account_id?: number;
-  page?: number;
-  page_size?: number;
-  cursor?: string;
-  ordering?: string;
-}
+type ListParams = ListPaging & { ordering?: string };
 
 /** A list query's filters: what is left of it without the list parameters. */
 type FiltersOf<Query> = Omit<Query, keyof ListParams>;

@@ -11,7 +11,7 @@ import {
 import { POSITION_PATTERN } from '@publisher/event-store';
 import { Document } from '@publisher/platform';
 import { DEPLOYMENT_ORDER_FIELDS, PUBLISHING_RECORD_ORDER_FIELDS } from '@publisher/read-model';
-import { type Static, type TSchema, Type } from 'typebox';
+import { type Static, type TObject, type TSchema, Type } from 'typebox';
 
 /** A string (a position, a timestamp), or null. */
 const NullableText = Type.Union([Type.String(), Type.Null()]);
@@ -58,7 +58,8 @@ const common = {
   }),
 };
 
-const listCommon = {
+/** Which page of a list, and whose: what every record list takes besides its filters and ordering. */
+const listPaging = {
   ...common,
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'default 1; links use `cursor`' })),
   cursor: Type.Optional(
@@ -69,6 +70,11 @@ const listCommon = {
     }),
   ),
   page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+};
+export type ListPaging = Static<TObject<typeof listPaging>>;
+
+const listCommon = {
+  ...listPaging,
   site_id: Type.Optional(PlatformId),
   sector_id: Type.Optional(PlatformId),
   created_after: Type.Optional({ ...DateTime, description: 'inclusive' }),
