@@ -3,6 +3,7 @@ import type { TenantScope } from '@publisher/platform';
 import { JsonDocument, listPage, success } from '@publisher/platform';
 import { type BatchedReader, type DocumentPage, InvalidCursorError, type RevisedDocument } from '@publisher/read-model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { answerAsOf, asksAsOf, type RecordReadQuery } from './as-of.ts';
 import { cachedRead } from './cached-read.ts';
 import type { ReadApiDeps } from './deps.ts';
 import { invalidCursor, recordNotFound } from './errors.ts';
@@ -10,7 +11,6 @@ import type { HistoryAggregate } from './history/aggregates.ts';
 import { pageUrl } from './links.ts';
 import { READ_POSITION_HEADER, scopeFor, sentNotModified } from './read-helpers.ts';
 import { waitForPosition, wantedPosition } from './read-your-writes.ts';
-import { answerAsOf, asksAsOf, type RecordReadQuery } from './routes/as-of.ts';
 import type { ListPaging } from './schemas.ts';
 
 /*

@@ -2,15 +2,15 @@ import type { SuccessEnvelopeOf } from '@publisher/contracts';
 import { httpError, success } from '@publisher/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
-import { recordCrossAccountReads } from '../access-log.ts';
-import { AsOfQueryFields } from '../audit-schemas.ts';
-import type { ReadApiDeps } from '../deps.ts';
-import { recordNotFound } from '../errors.ts';
-import type { HistoryAggregate } from '../history/aggregates.ts';
-import { readRecordStream } from '../history/record-stream.ts';
-import { foldUntil } from '../history/replay.ts';
-import { scopeFor, sentNotModified } from '../read-helpers.ts';
-import { ReadQuery } from '../schemas.ts';
+import { recordCrossAccountReads } from './access-log.ts';
+import { AsOfQueryFields } from './audit-schemas.ts';
+import type { ReadApiDeps } from './deps.ts';
+import { recordNotFound } from './errors.ts';
+import type { HistoryAggregate } from './history/aggregates.ts';
+import { readRecordStream } from './history/record-stream.ts';
+import { foldUntil } from './history/replay.ts';
+import { scopeFor, sentNotModified } from './read-helpers.ts';
+import { ReadQuery } from './schemas.ts';
 
 /** The query of `GET publishing-records/{id}` and `GET deployments/{id}`: the read's own, plus as-of. */
 export const RecordReadQuery = Type.Object(
