@@ -6,6 +6,29 @@ import { JWT_SECRET_VARIABLES, type ResolveJwtSecretOptions, resolveJwtSecret } 
 export const DEFAULT_COMMAND_API_PORT = 3000;
 export const DEFAULT_READ_API_PORT = 3001;
 
+const HTTP = ['http:', 'https:'];
+
+/**
+ * Where a caller (the worker, the support console, the support CLI) finds an API: its URL, else
+ * loopback at its port. Each caller declares the ones it calls and reads them with `apiUrl`.
+ */
+export const COMMAND_API_LOCATION_VARIABLES = {
+  COMMAND_API_URL: envVar.url(null, HTTP),
+  COMMAND_API_PORT: envVar.integer(DEFAULT_COMMAND_API_PORT, 1, 65535),
+};
+export const READ_API_LOCATION_VARIABLES = {
+  READ_API_URL: envVar.url(null, HTTP),
+  READ_API_PORT: envVar.integer(DEFAULT_READ_API_PORT, 1, 65535),
+};
+
+/**
+ * An API's base URL from its location variables: the URL when set, else loopback at the port.
+ * @example const commandApiUrl = apiUrl(v.COMMAND_API_URL, v.COMMAND_API_PORT);
+ */
+export function apiUrl(url: string | null, port: number): string {
+  return url ?? `http://127.0.0.1:${port}`;
+}
+
 /** LOG_LEVEL: pino's levels; every service reads it with this declaration. */
 export const LOG_LEVEL = envVar.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info');
 export type LogLevel = typeof LOG_LEVEL.fallback;

@@ -1,5 +1,7 @@
 export type { Principal } from './auth.ts';
 export {
+  apiUrl,
+  COMMAND_API_LOCATION_VARIABLES,
   DEFAULT_COMMAND_API_PORT,
   DEFAULT_MAX_TOKEN_TTL_SECONDS,
   DEFAULT_READ_API_PORT,
@@ -16,6 +18,7 @@ export {
   type PlatformConfig,
   pgPoolTimeouts,
   platformVariables,
+  READ_API_LOCATION_VARIABLES,
   requireDatabaseUrl,
 } from './config.ts';
 export { isDatabaseUnavailable } from './database-errors.ts';

@@ -5,15 +5,14 @@
  */
 import type { EventStoreSelection } from '@publisher/event-store';
 import {
-  DEFAULT_COMMAND_API_PORT,
-  DEFAULT_READ_API_PORT,
+  apiUrl,
+  COMMAND_API_LOCATION_VARIABLES,
   EVENT_STORE_VARIABLES,
   loadEventStoreSelection,
   PLATFORM_VARIABLES,
+  READ_API_LOCATION_VARIABLES,
 } from '@publisher/platform/config';
 import { envVar, readEnv } from '@publisher/platform/env';
-
-const HTTP = ['http:', 'https:'];
 
 /** What the commands read from the environment; `loadSupportCliConfig` builds it. */
 export interface SupportCliConfig {
@@ -40,10 +39,8 @@ export interface SupportCliConfig {
 /** The support CLI's variables (README "Configuration" has their meaning). */
 export const SUPPORT_CLI_VARIABLES = {
   PUBLISHER_TOKEN: envVar.string(null, { secret: true }),
-  COMMAND_API_URL: envVar.url(null, HTTP),
-  COMMAND_API_PORT: envVar.integer(DEFAULT_COMMAND_API_PORT, 1, 65535),
-  READ_API_URL: envVar.url(null, HTTP),
-  READ_API_PORT: envVar.integer(DEFAULT_READ_API_PORT, 1, 65535),
+  ...COMMAND_API_LOCATION_VARIABLES,
+  ...READ_API_LOCATION_VARIABLES,
   DATABASE_URL: PLATFORM_VARIABLES.DATABASE_URL,
   ...EVENT_STORE_VARIABLES,
   RELAY_NAME: envVar.string(null),
@@ -61,8 +58,8 @@ export const SUPPORT_CLI_VARIABLES = {
 export function loadSupportCliConfig(env: NodeJS.ProcessEnv): SupportCliConfig {
   const v = readEnv(SUPPORT_CLI_VARIABLES, env);
   return {
-    commandApiUrl: v.COMMAND_API_URL ?? `http://127.0.0.1:${v.COMMAND_API_PORT}`,
-    readApiUrl: v.READ_API_URL ?? `http://127.0.0.1:${v.READ_API_PORT}`,
+    commandApiUrl: apiUrl(v.COMMAND_API_URL, v.COMMAND_API_PORT),
+    readApiUrl: apiUrl(v.READ_API_URL, v.READ_API_PORT),
     token: v.PUBLISHER_TOKEN,
     databaseUrl: v.DATABASE_URL,
     eventStore: loadEventStoreSelection(env),

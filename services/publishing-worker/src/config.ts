@@ -6,6 +6,8 @@ import {
 } from '@publisher/destination-policy';
 import { JWT_POLICY_VARIABLES, type JwtPolicy, LOG_LEVEL, loadJwtPolicy, resolveJwtSecret } from '@publisher/platform';
 import {
+  apiUrl,
+  COMMAND_API_LOCATION_VARIABLES,
   kafkaVariables,
   PLATFORM_VARIABLES,
   requireDatabaseUrl,
@@ -116,8 +118,7 @@ export function workerTopics(config: Pick<WorkerConfig, 'topicPrefix'>): { sourc
 export const WORKER_VARIABLES = {
   KAFKA_BROKERS: envVar.list(),
   DATABASE_URL: PLATFORM_VARIABLES.DATABASE_URL,
-  COMMAND_API_PORT: envVar.integer(3000, 1, 65535),
-  COMMAND_API_URL: envVar.url(null, ['http:', 'https:']),
+  ...COMMAND_API_LOCATION_VARIABLES,
   ...JWT_POLICY_VARIABLES,
   JWT_SECRET: PLATFORM_VARIABLES.JWT_SECRET,
   NODE_ENV: PLATFORM_VARIABLES.NODE_ENV,
@@ -165,7 +166,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
   }
   return {
     brokers: v.KAFKA_BROKERS,
-    commandApiUrl: v.COMMAND_API_URL ?? `http://127.0.0.1:${v.COMMAND_API_PORT}`,
+    commandApiUrl: apiUrl(v.COMMAND_API_URL, v.COMMAND_API_PORT),
     jwtSecret: jwt.secret,
     jwtPolicy: loadJwtPolicy(env),
     groupId: v.WORKER_GROUP_ID,

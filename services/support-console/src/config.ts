@@ -1,17 +1,16 @@
 import {
-  DEFAULT_COMMAND_API_PORT,
-  DEFAULT_READ_API_PORT,
+  apiUrl,
+  COMMAND_API_LOCATION_VARIABLES,
   envVar,
   JWT_POLICY_VARIABLES,
   type JwtPolicy,
   type LogLevel,
   loadJwtPolicy,
   PLATFORM_VARIABLES,
+  READ_API_LOCATION_VARIABLES,
   readEnv,
 } from '@publisher/platform';
 import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
-
-const HTTP = ['http:', 'https:'];
 
 const DEFAULT_SUPPORT_CONSOLE_PORT = 3005;
 
@@ -50,10 +49,8 @@ export const SUPPORT_CONSOLE_VARIABLES = {
   LOG_LEVEL: PLATFORM_VARIABLES.LOG_LEVEL,
   BODY_LIMIT_BYTES: PLATFORM_VARIABLES.BODY_LIMIT_BYTES,
   SHUTDOWN_GRACE_MS: PLATFORM_VARIABLES.SHUTDOWN_GRACE_MS,
-  COMMAND_API_PORT: envVar.integer(DEFAULT_COMMAND_API_PORT, 1, 65535),
-  READ_API_PORT: envVar.integer(DEFAULT_READ_API_PORT, 1, 65535),
-  COMMAND_API_URL: envVar.url(null, HTTP),
-  READ_API_URL: envVar.url(null, HTTP),
+  ...COMMAND_API_LOCATION_VARIABLES,
+  ...READ_API_LOCATION_VARIABLES,
   JWT_SECRET: PLATFORM_VARIABLES.JWT_SECRET,
   JWT_PUBLIC_KEY: PLATFORM_VARIABLES.JWT_PUBLIC_KEY,
   JWT_PUBLIC_KEY_FILE: PLATFORM_VARIABLES.JWT_PUBLIC_KEY_FILE,
@@ -75,8 +72,8 @@ export function loadSupportConsoleConfig(env: NodeJS.ProcessEnv = process.env): 
     logLevel: v.LOG_LEVEL,
     bodyLimit: v.BODY_LIMIT_BYTES,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
-    commandApiUrl: new URL(v.COMMAND_API_URL ?? `http://127.0.0.1:${v.COMMAND_API_PORT}`).origin,
-    readApiUrl: new URL(v.READ_API_URL ?? `http://127.0.0.1:${v.READ_API_PORT}`).origin,
+    commandApiUrl: new URL(apiUrl(v.COMMAND_API_URL, v.COMMAND_API_PORT)).origin,
+    readApiUrl: new URL(apiUrl(v.READ_API_URL, v.READ_API_PORT)).origin,
     telemetry: loadTelemetryConfig(env),
     jwtPolicy: loadJwtPolicy(env),
     devSignIn: v.NODE_ENV !== 'production' && !v.JWT_SECRET && !v.JWT_PUBLIC_KEY && !v.JWT_PUBLIC_KEY_FILE,
