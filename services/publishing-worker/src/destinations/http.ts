@@ -14,8 +14,8 @@ const MAX_BODY_BYTES = 64 * 1024;
 interface HttpResult {
   status: number;
   headers: http.IncomingHttpHeaders;
-  /** The body parsed as JSON, or undefined (not JSON, empty, or cut at the size cap). */
-  json: unknown;
+  /** The body's JSON object, or {} (not JSON, not an object, empty, or cut at the size cap). */
+  json: Record<string, unknown>;
 }
 
 /** How the worker reaches destinations; one per worker, shared by the adapters. */
@@ -86,7 +86,7 @@ export function createOutboundHttp(policy: DestinationPolicy, resolve?: Resolve)
             if (size > MAX_BODY_BYTES) {
               cut = true;
               res.destroy();
-              return finish(null, { status: res.statusCode ?? 0, headers: res.headers, json: undefined });
+              return finish(null, { status: res.statusCode ?? 0, headers: res.headers, json: {} });
             }
             chunks.push(chunk);
           });
@@ -101,13 +101,14 @@ export function createOutboundHttp(policy: DestinationPolicy, resolve?: Resolve)
   };
 }
 
-function parseJson(chunks: Buffer[]): unknown {
+function parseJson(chunks: Buffer[]): Record<string, unknown> {
   const text = Buffer.concat(chunks).toString('utf8');
-  if (text.length === 0) return undefined;
+  if (text.length === 0) return {};
   try {
-    return JSON.parse(text);
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
   } catch {
-    return undefined;
+    return {};
   }
 }
 

@@ -100,10 +100,7 @@ export function createWebhookAdapter(options: {
         { timeoutMs: options.timeoutMs, signal: context.signal },
       );
       if (result.status < 200 || result.status > 299) throw new DeliveryError(describeStatus('webhook', result.status));
-      const answer = (typeof result.json === 'object' && result.json !== null ? result.json : {}) as Record<
-        string,
-        unknown
-      >;
+      const answer = result.json;
       const claimed = answer.external_url ?? answer.url;
       if (claimed !== undefined && !isHttpUrl(claimed)) {
         throw new DeliveryError(`webhook answered ${result.status} with an invalid external URL`);

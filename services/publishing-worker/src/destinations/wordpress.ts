@@ -98,10 +98,7 @@ export function createWordPressAdapter(options: WordPressOptions): DestinationAd
         },
         { timeoutMs: options.timeoutMs, signal: context.signal },
       );
-      const answer = (typeof result.json === 'object' && result.json !== null ? result.json : {}) as Record<
-        string,
-        unknown
-      >;
+      const answer = result.json;
       if (result.status < 200 || result.status > 299) {
         // WordPress errors are JSON { code, message }: the code classifies better than the status.
         const code = typeof answer.code === 'string' && ERROR_CODE.test(answer.code) ? ` ${answer.code}` : '';
