@@ -75,7 +75,10 @@ const RETRY: BackoffPolicy = { firstMs: 200, maxMs: 5000, jitter: 'full' };
 export function createCommandClient(options: CommandClientOptions): CommandClient {
   const base = `${options.baseUrl.replace(/\/+$/, '')}${API_PREFIX}/publishing-records`;
 
-  /** One command in a client span whose `traceparent` every attempt sends (the API continues it). */
+  /**
+   * One command in a client span whose `traceparent` every attempt sends (the API continues it),
+   * retried while the API is unavailable, within `budgetMs`.
+   */
   function send(
     recordId: string,
     action: string,
@@ -85,88 +88,76 @@ export function createCommandClient(options: CommandClientOptions): CommandClien
     budgetMs: number,
   ): Promise<CommandOutcome> {
     const attributes = { 'publisher.command': action, 'publisher.record_id': recordId };
-    return inSpan(`command ${action}`, { kind: SpanKind.CLIENT, attributes }, () => {
+    return inSpan(`command ${action}`, { kind: SpanKind.CLIENT, attributes }, async () => {
       const traceHeaders: Record<string, string> = {};
       injectTraceparent(traceHeaders);
-      return sendWithRetries(recordId, action, accountId, body, cause, budgetMs, traceHeaders);
-    });
-  }
-
-  async function sendWithRetries(
-    recordId: string,
-    action: string,
-    accountId: number,
-    body: object,
-    cause: CommandCause,
-    budgetMs: number,
-    traceHeaders: Record<string, string>,
-  ): Promise<CommandOutcome> {
-    const url = `${base}/${encodeURIComponent(recordId)}/${action}`;
-    const deadline = Date.now() + budgetMs;
-    // Set once a request may have been applied without us seeing its result (no answer, or an unusable one).
-    let ambiguous = false;
-    const retry = createBackoff(RETRY);
-    for (let attempt = 1; ; attempt++) {
-      let status: number | null = null;
-      let reason: string;
-      try {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${options.token(accountId)}`,
-            'content-type': 'application/json',
-            'x-correlation-id': cause.correlationId,
-            'x-causation-id': cause.causationId,
-            ...traceHeaders,
-          },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(options.timeoutMs),
-        });
-        status = response.status;
-        const answer: unknown = await response.json().catch(() => undefined);
-        if (status >= 200 && status < 300) {
-          if (APPLIED.Check(answer)) return { kind: 'applied' as const, record: answer.data };
-          // Applied, perhaps, but the record it returns cannot be used: the same as an unanswered attempt.
-          // The retry reads the record's state (a 409 after our own claim), so nothing is delivered twice.
-          reason = `${status} with a body that is not a publishing record`;
-          ambiguous = true;
-        } else {
-          const envelope = REFUSED.Check(answer) ? answer : undefined;
-          if (status === 404 || status === 409) {
-            if (ambiguous) {
-              // Our own earlier attempt may have been applied (e.g. the claim): say so, an operator may need to act.
-              options.logger.warn({ record_id: recordId, action, status }, 'refused after an unanswered attempt');
+      const url = `${base}/${encodeURIComponent(recordId)}/${action}`;
+      const deadline = Date.now() + budgetMs;
+      // Set once a request may have been applied without us seeing its result (no answer, or an unusable one).
+      let ambiguous = false;
+      const retry = createBackoff(RETRY);
+      for (let attempt = 1; ; attempt++) {
+        let status: number | null = null;
+        let reason: string;
+        try {
+          const response = await fetch(url, {
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${options.token(accountId)}`,
+              'content-type': 'application/json',
+              'x-correlation-id': cause.correlationId,
+              'x-causation-id': cause.causationId,
+              ...traceHeaders,
+            },
+            body: JSON.stringify(body),
+            signal: AbortSignal.timeout(options.timeoutMs),
+          });
+          status = response.status;
+          const answer: unknown = await response.json().catch(() => undefined);
+          if (status >= 200 && status < 300) {
+            if (APPLIED.Check(answer)) return { kind: 'applied' as const, record: answer.data };
+            // Applied, perhaps, but the record it returns cannot be used: the same as an unanswered attempt.
+            // The retry reads the record's state (a 409 after our own claim), so nothing is delivered twice.
+            reason = `${status} with a body that is not a publishing record`;
+            ambiguous = true;
+          } else {
+            const envelope = REFUSED.Check(answer) ? answer : undefined;
+            if (status === 404 || status === 409) {
+              if (ambiguous) {
+                // Our own earlier attempt may have been applied (e.g. the claim): say so, an operator may need to act.
+                options.logger.warn({ record_id: recordId, action, status }, 'refused after an unanswered attempt');
+              }
+              return {
+                kind: 'refused' as const,
+                status: status as 404 | 409,
+                code: envelope?.code ?? String(status),
+                message: envelope?.error ?? '',
+              };
             }
-            return {
-              kind: 'refused' as const,
-              status: status as 404 | 409,
-              code: envelope?.code ?? String(status),
-              message: envelope?.error ?? '',
-            };
+            reason = `${status} ${envelope?.code ?? ''} ${envelope?.error ?? ''}`.trim();
+            if (!RETRYABLE.has(status)) {
+              throw new WorkerError('COMMAND_API_REJECTED', `command API refused ${action} of ${recordId}: ${reason}`);
+            }
           }
-          reason = `${status} ${envelope?.code ?? ''} ${envelope?.error ?? ''}`.trim();
-          if (!RETRYABLE.has(status)) {
-            throw new WorkerError('COMMAND_API_REJECTED', `command API refused ${action} of ${recordId}: ${reason}`);
-          }
+        } catch (err) {
+          if (err instanceof WorkerError) throw err;
+          reason = (err as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : String(err);
+          ambiguous = true;
         }
-      } catch (err) {
-        if (err instanceof WorkerError) throw err;
-        reason = (err as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : String(err);
-        ambiguous = true;
-      }
-      const wait = retry.next();
-      if (Date.now() + wait > deadline || options.signal?.aborted) {
-        throw new WorkerError(
-          'COMMAND_API_UNAVAILABLE',
-          `command API unavailable for ${action} of ${recordId}: ${reason}`,
+        const wait = retry.next();
+        if (Date.now() + wait > deadline || options.signal?.aborted) {
+          throw new WorkerError(
+            'COMMAND_API_UNAVAILABLE',
+            `command API unavailable for ${action} of ${recordId}: ${reason}`,
+          );
+        }
+        options.logger.warn(
+          { record_id: recordId, action, attempt, reason, retry_in_ms: wait },
+          'command API call failed',
         );
+        await sleep(wait, options.signal);
       }
-      options.logger.warn(
-        { record_id: recordId, action, attempt, reason, retry_in_ms: wait },
-        'command API call failed',
-      );
-      await sleep(wait, options.signal);
-    }
+    });
   }
 
   return {
