@@ -316,16 +316,17 @@ function readPublicKey(inline: string | null, file: string | null): string | nul
     try {
       pem = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`JWT_PUBLIC_KEY_FILE cannot be read: ${(err as Error).message}`);
+      throw new ConfigError(`JWT_PUBLIC_KEY_FILE cannot be read: ${(err as Error).message}`, 'JWT_PUBLIC_KEY_FILE');
     }
   }
   if (pem === null) return null;
+  const variable = inline !== null ? 'JWT_PUBLIC_KEY' : 'JWT_PUBLIC_KEY_FILE';
   let type: string | undefined;
   try {
     type = createPublicKey(pem).asymmetricKeyType;
   } catch (err) {
-    throw new ConfigError(`JWT public key is not a valid PEM public key: ${(err as Error).message}`);
+    throw new ConfigError(`JWT public key is not a valid PEM public key: ${(err as Error).message}`, variable);
   }
-  if (type !== 'rsa') throw new ConfigError(`JWT public key must be an RSA key (RS256); got ${type}`);
+  if (type !== 'rsa') throw new ConfigError(`JWT public key must be an RSA key (RS256); got ${type}`, variable);
   return pem;
 }

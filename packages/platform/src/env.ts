@@ -8,7 +8,7 @@
 
 /** A setting is missing or invalid; the process refuses to start. `variable` names the setting. */
 export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+  readonly code: string = 'CONFIG_INVALID';
   constructor(
     message: string,
     readonly variable?: string,

@@ -33,10 +33,10 @@ export interface ResolveJwtSecretOptions {
   listenHost?: string;
 }
 
-class MissingJwtSecretError extends Error {
-  readonly code = 'CONFIG_JWT_SECRET_REQUIRED';
+class MissingJwtSecretError extends ConfigError {
+  override readonly code = 'CONFIG_JWT_SECRET_REQUIRED';
   constructor(message = 'JWT_SECRET is required when NODE_ENV=production') {
-    super(message);
+    super(message, 'JWT_SECRET');
   }
 }
 
@@ -80,6 +80,7 @@ export function resolveJwtSecret(
     if (bytes < MIN_JWT_SECRET_BYTES) {
       throw new ConfigError(
         `JWT_SECRET must be at least ${MIN_JWT_SECRET_BYTES} bytes long (got ${bytes}); e.g. openssl rand -hex 32`,
+        'JWT_SECRET',
       );
     }
     return { secret, development: false };

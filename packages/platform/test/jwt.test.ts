@@ -56,6 +56,8 @@ t.test('the development secret guards only services on loopback, never productio
   t.equal(resolveJwtSecret({}).development, true, 'a tool that only signs (no listen address) may use it');
   // Read as every declared variable is: trimmed, so a stray newline cannot hide production.
   t.throws(() => resolveJwtSecret({ NODE_ENV: 'production\n' }), { code: 'CONFIG_JWT_SECRET_REQUIRED' });
+  // A ConfigError, so a service stops on it with one line naming the variable, as on any bad setting.
+  t.throws(() => resolveJwtSecret({ NODE_ENV: 'production' }), { name: 'ConfigError', variable: 'JWT_SECRET' });
   t.throws(() => resolveJwtSecret({ NODE_ENV: 'production', JWT_SECRET: '  ' }), {
     code: 'CONFIG_JWT_SECRET_REQUIRED',
   });
@@ -66,7 +68,7 @@ t.test('secrets shorter than 32 bytes are refused at start', async (t) => {
     code: 'CONFIG_INVALID',
     message: /at least 32 bytes long \(got 6\)/,
   });
-  t.throws(() => load({ JWT_SECRET: 'x'.repeat(31) }), { code: 'CONFIG_INVALID' });
+  t.throws(() => load({ JWT_SECRET: 'x'.repeat(31) }), { code: 'CONFIG_INVALID', variable: 'JWT_SECRET' });
   t.equal(load({ JWT_SECRET: 'x'.repeat(32) }).jwt.secret, 'x'.repeat(32));
   t.equal(load({ JWT_SECRET: 'é'.repeat(16) }).jwt.secret, 'é'.repeat(16), 'counted in UTF-8 bytes');
   t.throws(() => resolveJwtSecret({ JWT_SECRET: 'short' }), { code: 'CONFIG_INVALID' }, 'for minting tools too');

@@ -343,7 +343,12 @@ t.test('configuration from the environment', async (t) => {
   });
   t.throws(() => loadPlatformConfig({ JWT_PUBLIC_KEY: 'nope' }, { portVariable: 'P', defaultPort: 1 }), {
     code: 'CONFIG_INVALID',
+    variable: 'JWT_PUBLIC_KEY',
   });
+  t.throws(
+    () => loadPlatformConfig({ JWT_PUBLIC_KEY_FILE: '/nonexistent/key.pem' }, { portVariable: 'P', defaultPort: 1 }),
+    { code: 'CONFIG_INVALID', variable: 'JWT_PUBLIC_KEY_FILE' },
+  );
   const rs = loadPlatformConfig(
     { JWT_PUBLIC_KEY: publicPem.replace(/\n/g, '\\n') },
     { portVariable: 'P', defaultPort: 1 },
