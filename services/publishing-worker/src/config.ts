@@ -180,7 +180,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
     bufferSize: v.WORKER_BUFFER_SIZE,
     databaseUrl,
     destinationPolicy,
-    wordpressCredentials: loadWordPressCredentials(env, destinationPolicy, (message) => new ConfigError(message)),
+    wordpressCredentials: loadWordPressCredentials(env, destinationPolicy),
     deliveryTimeoutMs: v.DELIVERY_TIMEOUT_MS,
     commandTimeoutMs: v.COMMAND_TIMEOUT_MS,
     commandRetryBudgetMs: v.COMMAND_RETRY_BUDGET_MS,

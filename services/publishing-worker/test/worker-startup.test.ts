@@ -111,6 +111,14 @@ t.test('WordPress credentials belong to one account and site, bound to the siteâ
     /not read: a credential belongs to one account and site/,
   );
   t.match(invalid([], { WORDPRESS_CREDENTIALS_FILE: '/nonexistent/wp.json' }), /cannot be read: ENOENT/);
+  t.throws(() => loadWorkerConfig({ ...base, WORDPRESS_CREDENTIALS_FILE: '/nonexistent/wp.json' }), {
+    name: 'ConfigError',
+    variable: 'WORDPRESS_CREDENTIALS_FILE',
+  });
+  t.throws(() => loadWorkerConfig({ ...base, WORDPRESS_CREDENTIALS: '[{}]' }), {
+    name: 'ConfigError',
+    variable: 'WORDPRESS_CREDENTIALS',
+  });
 });
 
 t.test('in-flight messages drain within SHUTDOWN_GRACE_MS, leaving time to commit and leave the group', async (t) => {
