@@ -169,6 +169,27 @@ for (const service of [...services, supportCli]) {
   });
 }
 
+/** Names the worker looks for only to refuse or warn about them (README "WordPress", "Webhooks"). */
+const REFUSED_NAMES = new Set(['WEBHOOK_SIGNING_SECRET', 'WORDPRESS_USERNAME', 'WORDPRESS_APP_PASSWORD']);
+
+t.test('each loader reads only the variables its declaration (and so its README table) lists', async (t) => {
+  for (const service of [...services, supportCli]) {
+    const read = new Set<string>();
+    const env = new Proxy<NodeJS.ProcessEnv>(
+      { ...service.required },
+      {
+        get: (target, name) => {
+          if (typeof name === 'string') read.add(name);
+          return target[name as string];
+        },
+      },
+    );
+    service.load(env);
+    const undeclared = [...read].filter((name) => !(name in service.variables) && !REFUSED_NAMES.has(name));
+    t.same(undeclared, [], service.name);
+  }
+});
+
 t.test('every service starts with the environment docker-compose.yml gives it', async (t) => {
   const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
     services: Record<string, { environment?: Record<string, string | number> }>;
