@@ -146,6 +146,15 @@ export function requireDatabaseUrl(url: string | null): string {
 }
 
 /**
+ * KAFKA_BROKERS where the process cannot run without a broker (the relay, the worker).
+ * @throws ConfigError when it lists none.
+ */
+export function requireKafkaBrokers(brokers: string[]): string[] {
+  if (brokers.length > 0) return brokers;
+  throw new ConfigError('KAFKA_BROKERS is required, e.g. 127.0.0.1:9092', 'KAFKA_BROKERS');
+}
+
+/**
  * How long a service waits on PostgreSQL (`loadDatabaseTimeouts`); DATABASE_QUERY_TIMEOUT_MS
  * defaults to the statement timeout plus one second, so PostgreSQL normally cancels first and the
  * connection survives. The services that run long batches (projector, relay) declare longer defaults.

@@ -8,9 +8,10 @@ import {
   loadEventStoreSelection,
   PLATFORM_VARIABLES,
   requireDatabaseUrl,
+  requireKafkaBrokers,
   shutdownGraceVariable,
 } from '@publisher/platform/config';
-import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
+import { envVar, readEnv } from '@publisher/platform/env';
 import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
 import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
 import type { Logger } from 'pino';
@@ -124,8 +125,7 @@ export const RELAY_VARIABLES = {
 export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
   const v = readEnv(RELAY_VARIABLES, env);
   const databaseUrl = requireDatabaseUrl(v.DATABASE_URL);
-  const brokers = v.KAFKA_BROKERS;
-  if (brokers.length === 0) throw new ConfigError('KAFKA_BROKERS is required, e.g. 127.0.0.1:9092', 'KAFKA_BROKERS');
+  const brokers = requireKafkaBrokers(v.KAFKA_BROKERS);
   const status = loadStatusAccess(env);
   return {
     databaseUrl,

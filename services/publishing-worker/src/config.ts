@@ -11,9 +11,10 @@ import {
   kafkaVariables,
   PLATFORM_VARIABLES,
   requireDatabaseUrl,
+  requireKafkaBrokers,
   shutdownGraceVariable,
 } from '@publisher/platform/config';
-import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
+import { envVar, readEnv } from '@publisher/platform/env';
 import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
 import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
 import type { Logger } from 'pino';
@@ -150,9 +151,7 @@ export const WORKER_VARIABLES = {
 export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warnings: string[] } {
   const warnings: string[] = [];
   const v = readEnv(WORKER_VARIABLES, env);
-  if (v.KAFKA_BROKERS.length === 0) {
-    throw new ConfigError('KAFKA_BROKERS is required, e.g. 127.0.0.1:9092', 'KAFKA_BROKERS');
-  }
+  const brokers = requireKafkaBrokers(v.KAFKA_BROKERS);
   const status = loadStatusAccess(env);
   const jwt = resolveJwtSecret(env);
   if (jwt.development) warnings.push('JWT_SECRET is not set: signing with the development secret');
@@ -165,7 +164,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
     warnings.push('ALLOW_PRIVATE_DESTINATIONS=true: deliveries may reach loopback and private addresses');
   }
   return {
-    brokers: v.KAFKA_BROKERS,
+    brokers,
     commandApiUrl: apiUrl(v.COMMAND_API_URL, v.COMMAND_API_PORT),
     jwtSecret: jwt.secret,
     jwtPolicy: loadJwtPolicy(env),
