@@ -73,7 +73,8 @@ export function resolveJwtSecret(
   env: NodeJS.ProcessEnv = process.env,
   options: ResolveJwtSecretOptions = {},
 ): JwtSecretResolution {
-  const v = readEnv({ NODE_ENV: NODE_ENV_VARIABLE, JWT_SECRET: JWT_SECRET_VARIABLES.JWT_SECRET }, env);
+  const { JWT_SECRET, JWT_ALLOW_DEVELOPMENT_SECRET } = JWT_SECRET_VARIABLES;
+  const v = readEnv({ NODE_ENV: NODE_ENV_VARIABLE, JWT_SECRET }, env);
   const secret = v.JWT_SECRET;
   if (secret !== null) {
     const bytes = Buffer.byteLength(secret, 'utf8');
@@ -86,17 +87,16 @@ export function resolveJwtSecret(
     return { secret, development: false };
   }
   if (v.NODE_ENV === 'production') throw new MissingJwtSecretError();
-  // Only a service that verifies tokens reads the opt-in (and declares it): a signer has no listen address.
+  // Only a service that verifies tokens (it has a listen address) reads the opt-in, and declares it.
   const { listenHost } = options;
-  if (listenHost !== undefined && !isLoopbackHost(listenHost) && !allowsDevelopmentSecret(env)) {
+  if (
+    listenHost !== undefined &&
+    !isLoopbackHost(listenHost) &&
+    !readEnv({ JWT_ALLOW_DEVELOPMENT_SECRET }, env).JWT_ALLOW_DEVELOPMENT_SECRET
+  ) {
     throw new MissingJwtSecretError(
       `JWT_SECRET is required when listening on ${listenHost} (not a loopback address): the development secret is public. Set JWT_SECRET (openssl rand -hex 32), listen on 127.0.0.1, or opt in with JWT_ALLOW_DEVELOPMENT_SECRET=true`,
     );
   }
   return { secret: DEVELOPMENT_JWT_SECRET, development: true };
-}
-
-function allowsDevelopmentSecret(env: NodeJS.ProcessEnv): boolean {
-  const { JWT_ALLOW_DEVELOPMENT_SECRET } = JWT_SECRET_VARIABLES;
-  return readEnv({ JWT_ALLOW_DEVELOPMENT_SECRET }, env).JWT_ALLOW_DEVELOPMENT_SECRET;
 }
