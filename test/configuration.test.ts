@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import { loadSupportCliConfig, SUPPORT_CLI_VARIABLES } from '../packages/support-cli/src/config.ts';
 import { COMMAND_API_VARIABLES, loadCommandApiConfig } from '../services/command-api/src/config.ts';
 import { loadRelayConfig, RELAY_VARIABLES } from '../services/kafka-relay/src/config.ts';
+import { ADMIN_VARIABLES } from '../services/projector/src/admin-cli.ts';
 import { loadProjectorConfig, PROJECTOR_VARIABLES } from '../services/projector/src/config.ts';
 import { REBUILD_VARIABLES, runRebuild } from '../services/projector/src/rebuild-cli.ts';
 import { loadWorkerConfig, WORKER_VARIABLES } from '../services/publishing-worker/src/config.ts';
@@ -38,10 +39,10 @@ const services: Declared[] = [
   { name: 'command-api', variables: COMMAND_API_VARIABLES, load: loadCommandApiConfig, required: {} },
   { name: 'read-api', variables: READ_API_VARIABLES, load: loadReadApiConfig, required: {} },
   {
-    // The README's table also lists what the rebuild CLI reads on top of the projector's variables.
+    // The README's table also lists what the rebuild and admin CLIs read on top of the projector's variables.
     name: 'projector',
-    variables: { ...PROJECTOR_VARIABLES, ...REBUILD_VARIABLES },
-    load: (env) => [loadProjectorConfig(env), readEnv(REBUILD_VARIABLES, env)],
+    variables: { ...PROJECTOR_VARIABLES, ...REBUILD_VARIABLES, ...ADMIN_VARIABLES },
+    load: (env) => [loadProjectorConfig(env), readEnv(REBUILD_VARIABLES, env), readEnv(ADMIN_VARIABLES, env)],
     required: { DATABASE_URL },
   },
   {

@@ -25,7 +25,7 @@ import {
 } from '@publisher/read-model';
 
 /** What the admin commands read: the read model's database, and who runs them (a skip's `--by`). */
-const ADMIN_VARIABLES = { DATABASE_URL: PLATFORM_VARIABLES.DATABASE_URL, USER: envVar.string('operator') };
+export const ADMIN_VARIABLES = { DATABASE_URL: PLATFORM_VARIABLES.DATABASE_URL, USER: envVar.string('operator') };
 
 export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const { positionals, values } = parseArgs({
