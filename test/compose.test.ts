@@ -130,7 +130,14 @@ t.test(
     }
     t.ok(variablesReadBy('read-api').has('READ_API_PORT'), 'read-api reads READ_API_PORT');
     t.notOk(commandApi.has('KAFKA_BROKERS'), 'a variable only other services read is not counted');
-    t.notOk(commandApi.has('READ_API_PORT'), 'a variable named only in a comment is not counted');
+    const dir = t.testdir({
+      'reads.ts': [
+        '/** Reads `env.IN_A_BLOCK_COMMENT`. */',
+        "// const port = env['IN_A_LINE_COMMENT'];",
+        'const port = env.READ_IN_CODE; // not env.AFTER_CODE',
+      ].join('\n'),
+    });
+    t.same([...variablesIn(dir)], ['READ_IN_CODE'], 'a variable named only in a comment is not counted');
   },
 );
 
