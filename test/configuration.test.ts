@@ -277,7 +277,7 @@ t.test('STATUS_ENABLED=false: no status server for the relay, the projector or t
   const env = { DATABASE_URL, KAFKA_BROKERS };
   const ports = {
     KAFKA_RELAY_PORT: (env: NodeJS.ProcessEnv) => loadRelayConfig(env).port,
-    PROJECTOR_PORT: (env: NodeJS.ProcessEnv) => loadProjectorConfig(env).statusPort,
+    PROJECTOR_PORT: (env: NodeJS.ProcessEnv) => loadProjectorConfig(env).port,
     PUBLISHING_WORKER_PORT: (env: NodeJS.ProcessEnv) => loadWorkerConfig(env).port,
   };
   for (const [name, portOf] of Object.entries(ports)) {

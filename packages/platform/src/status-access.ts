@@ -21,13 +21,21 @@ const MIN_STATUS_TOKEN_LENGTH = 16;
 
 /**
  * The status server's variables, declared as every service with one lists them in its table.
- * STATUS_ENABLED=false: no status server (each service reads it with its port variable).
+ * STATUS_ENABLED=false: no status server (`loadStatusServer` reads it with the service's port).
  */
 export const STATUS_VARIABLES = {
   STATUS_ENABLED: envVar.boolean(true),
   STATUS_HOST: envVar.string('127.0.0.1'),
   STATUS_TOKEN: envVar.string(null, { secret: true }),
 };
+
+/**
+ * A service's status server port variable (KAFKA_RELAY_PORT, PROJECTOR_PORT, …) with its default;
+ * `0`: any free port.
+ */
+export function statusPortVariable(defaultPort: number) {
+  return envVar.integer(defaultPort, 0, 65535);
+}
 
 /**
  * STATUS_HOST (default `127.0.0.1`) and STATUS_TOKEN, read (trimmed) as `STATUS_VARIABLES` declares
@@ -48,6 +56,27 @@ export function loadStatusAccess(env: NodeJS.ProcessEnv): StatusAccess {
     );
   }
   return { host, token };
+}
+
+/** A status server's settings, as the configurations of the services with one hold them. */
+export interface StatusServerSettings {
+  /** Interface of the status server (STATUS_HOST, default 127.0.0.1; a non-loopback one needs STATUS_TOKEN). */
+  host: string;
+  /** Bearer token every status path but /health requires (STATUS_TOKEN); null: none. */
+  statusToken: string | null;
+  /** Port of the status server (the service's port variable); null: none (STATUS_ENABLED=false); 0: any free port. */
+  port: number | null;
+}
+
+/**
+ * The status server's settings: `loadStatusAccess`'s host and token, and the service's port (read
+ * from its `statusPortVariable`) unless STATUS_ENABLED=false.
+ * @example
+ * const status = loadStatusServer(env, v.KAFKA_RELAY_PORT); // { host: '127.0.0.1', statusToken: null, port: 3003 }
+ */
+export function loadStatusServer(env: NodeJS.ProcessEnv, port: number): StatusServerSettings {
+  const { host, token } = loadStatusAccess(env);
+  return { host, statusToken: token, port: readEnv(STATUS_VARIABLES, env).STATUS_ENABLED ? port : null };
 }
 
 /**

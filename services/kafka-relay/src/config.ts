@@ -12,14 +12,19 @@ import {
   shutdownGraceVariable,
 } from '@publisher/platform/config';
 import { envVar, readEnv } from '@publisher/platform/env';
-import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
+import {
+  loadStatusServer,
+  STATUS_VARIABLES,
+  type StatusServerSettings,
+  statusPortVariable,
+} from '@publisher/platform/status-access';
 import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 
 const DEFAULT_RELAY_PORT = 3003;
 
 /** Everything the relay needs; `loadRelayConfig` builds it from the environment. */
-export interface RelayConfig {
+export interface RelayConfig extends StatusServerSettings {
   /** PostgreSQL URL of the relay's checkpoint table (and of the event store when `eventStore` is postgres). */
   databaseUrl: string;
   brokers: string[];
@@ -60,12 +65,6 @@ export interface RelayConfig {
    * dropped and the relay starts over from its checkpoint instead of waiting forever.
    */
   database: { connectTimeoutMs: number; statementTimeoutMs: number; queryTimeoutMs: number };
-  /** Interface of /health and /metrics (STATUS_HOST, default 127.0.0.1; a non-loopback one needs STATUS_TOKEN). */
-  host: string;
-  /** Bearer token /metrics requires (STATUS_TOKEN); null: none. /health never needs it. */
-  statusToken: string | null;
-  /** Port of /health and /metrics; null: no HTTP endpoint (STATUS_ENABLED=false); 0: any free port. */
-  port: number | null;
   logLevel: string;
   logger?: Logger;
   /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED, OTEL_EXPORTER_OTLP_ENDPOINT. */
@@ -113,7 +112,7 @@ export const RELAY_VARIABLES = {
   SHUTDOWN_GRACE_MS: shutdownGraceVariable(relayDefaults.shutdownGraceMs),
   ...databaseTimeoutVariables(relayDefaults.database),
   ...STATUS_VARIABLES,
-  KAFKA_RELAY_PORT: envVar.integer(DEFAULT_RELAY_PORT, 0, 65535),
+  KAFKA_RELAY_PORT: statusPortVariable(DEFAULT_RELAY_PORT),
   LOG_LEVEL,
   ...TELEMETRY_VARIABLES,
 };
@@ -126,7 +125,6 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
   const v = readEnv(RELAY_VARIABLES, env);
   const databaseUrl = requireDatabaseUrl(v.DATABASE_URL);
   const brokers = requireKafkaBrokers(v.KAFKA_BROKERS);
-  const status = loadStatusAccess(env);
   return {
     databaseUrl,
     brokers,
@@ -143,9 +141,7 @@ export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
     lockRetryMs: v.RELAY_LOCK_RETRY_MS,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
     database: loadDatabaseTimeouts(env, relayDefaults.database),
-    host: status.host,
-    statusToken: status.token,
-    port: v.STATUS_ENABLED ? v.KAFKA_RELAY_PORT : null,
+    ...loadStatusServer(env, v.KAFKA_RELAY_PORT),
     logLevel: v.LOG_LEVEL,
     telemetry: loadTelemetryConfig(env),
   };

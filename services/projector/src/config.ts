@@ -12,7 +12,12 @@ import {
   shutdownGraceVariable,
 } from '@publisher/platform/config';
 import { envVar, readEnv } from '@publisher/platform/env';
-import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
+import {
+  loadStatusServer,
+  STATUS_VARIABLES,
+  type StatusServerSettings,
+  statusPortVariable,
+} from '@publisher/platform/status-access';
 import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
 
 const DEFAULT_PROJECTOR_PORT = 3002;
@@ -22,17 +27,11 @@ const DATABASE_TIMEOUTS = { connectTimeoutMs: 5000, statementTimeoutMs: 30_000, 
 
 export type { DatabaseTimeouts };
 
-export interface ProjectorConfig {
+export interface ProjectorConfig extends StatusServerSettings {
   databaseUrl: string;
   /** Where the events are: EVENT_STORE (`postgres`, the default, or `esdb` at EVENTSTORE_URL). */
   eventStore: EventStoreSelection;
   logLevel: LogLevel;
-  /** Interface of the status server (STATUS_HOST, default 127.0.0.1; a non-loopback one needs STATUS_TOKEN). */
-  host: string;
-  /** Bearer token the status server requires on every path but /health (STATUS_TOKEN); null: none. */
-  statusToken: string | null;
-  /** Port of the status server (/health, /ready, /metrics, /status); null: no server (STATUS_ENABLED=false). */
-  statusPort: number | null;
   /** Events per batch transaction. */
   batchSize: number;
   /** How often an idle subscription polls the PostgreSQL event store, and the cap of its back-off. */
@@ -56,7 +55,7 @@ export const PROJECTOR_VARIABLES = {
   ...EVENT_STORE_VARIABLES,
   LOG_LEVEL,
   ...STATUS_VARIABLES,
-  PROJECTOR_PORT: envVar.integer(DEFAULT_PROJECTOR_PORT, 0, 65535),
+  PROJECTOR_PORT: statusPortVariable(DEFAULT_PROJECTOR_PORT),
   PROJECTOR_BATCH_SIZE: envVar.integer(500, 1, 10_000),
   PROJECTOR_POLL_INTERVAL_MS: envVar.integer(50, 5, 60_000),
   PROJECTOR_STANDBY_RETRY_MS: envVar.integer(1000, 10, 60_000),
@@ -73,14 +72,11 @@ export const PROJECTOR_VARIABLES = {
  */
 export function loadProjectorConfig(env: NodeJS.ProcessEnv = process.env): ProjectorConfig {
   const v = readEnv(PROJECTOR_VARIABLES, env);
-  const status = loadStatusAccess(env);
   return {
     databaseUrl: requireDatabaseUrl(v.DATABASE_URL),
     eventStore: loadEventStoreSelection(env),
     logLevel: v.LOG_LEVEL,
-    host: status.host,
-    statusToken: status.token,
-    statusPort: v.STATUS_ENABLED ? v.PROJECTOR_PORT : null,
+    ...loadStatusServer(env, v.PROJECTOR_PORT),
     batchSize: v.PROJECTOR_BATCH_SIZE,
     pollIntervalMs: v.PROJECTOR_POLL_INTERVAL_MS,
     standbyRetryMs: v.PROJECTOR_STANDBY_RETRY_MS,

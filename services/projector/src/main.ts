@@ -42,7 +42,7 @@ export function eventStoreOptions(config: ProjectorConfig, logger: Logger): Post
 
 /**
  * Starts the projector: migrates the read model, projects in the background (one active
- * instance per database, others stand by) and serves its status when `statusPort` is set.
+ * instance per database, others stand by) and serves its status when `port` is set.
  * Runs alone (`main`) or inside `pnpm start` next to the APIs.
  * @example
  * const projector = await start(loadProjectorConfig(process.env));
@@ -66,7 +66,7 @@ export async function start(
   }
   const store = deps.store ?? (await openEventStore(config.eventStore, eventStoreOptions(config, logger)));
   const { telemetry } = config;
-  const served = config.statusPort !== null || telemetry.metricsPort !== null;
+  const served = config.port !== null || telemetry.metricsPort !== null;
   const pm = telemetry.metricsEnabled && served ? projectorMetrics(store, config.eventStore.kind) : null;
   const projector = startProjector({
     store,
@@ -81,10 +81,10 @@ export async function start(
   let server: MetricsServer | null = null;
   let metricsServer: MetricsServer | null = null;
   try {
-    if (config.statusPort !== null) {
+    if (config.port !== null) {
       server = await serveStatus({
         host: config.host,
-        port: config.statusPort,
+        port: config.port,
         token: config.statusToken,
         metrics: telemetry.metricsPort === null ? (pm?.metrics ?? null) : null,
         health: null,

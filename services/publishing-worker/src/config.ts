@@ -15,7 +15,12 @@ import {
   shutdownGraceVariable,
 } from '@publisher/platform/config';
 import { envVar, readEnv } from '@publisher/platform/env';
-import { loadStatusAccess, STATUS_VARIABLES } from '@publisher/platform/status-access';
+import {
+  loadStatusServer,
+  STATUS_VARIABLES,
+  type StatusServerSettings,
+  statusPortVariable,
+} from '@publisher/platform/status-access';
 import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import type { WordPressCredentials } from './destinations/index.ts';
@@ -23,7 +28,7 @@ import { loadWordPressCredentials, WORDPRESS_VARIABLES } from './wordpress-crede
 
 const DEFAULT_WORKER_PORT = 3004;
 
-export interface WorkerConfig {
+export interface WorkerConfig extends StatusServerSettings {
   brokers: string[];
   /** Base URL of the command API, e.g. `http://127.0.0.1:3000`. */
   commandApiUrl: string;
@@ -69,12 +74,6 @@ export interface WorkerConfig {
    * get two thirds of it to finish (`drainGraceMs`).
    */
   shutdownGraceMs: number;
-  /** Interface of /health and /metrics (STATUS_HOST, default 127.0.0.1; a non-loopback one needs STATUS_TOKEN). */
-  host: string;
-  /** Bearer token /metrics requires (STATUS_TOKEN); null: none. /health never needs it. */
-  statusToken?: string | null;
-  /** Port of /health and /metrics; null: none (STATUS_ENABLED=false); 0: any free port. */
-  port: number | null;
   logLevel: string;
   logger?: Logger;
   /** METRICS_ENABLED, METRICS_PORT, TRACING_ENABLED, OTEL_EXPORTER_OTLP_ENDPOINT. */
@@ -104,6 +103,7 @@ export const workerDefaults: Omit<WorkerConfig, 'brokers' | 'commandApiUrl' | 'j
   dedupeCapacity: 100_000,
   shutdownGraceMs: 15_000,
   host: '127.0.0.1',
+  statusToken: null,
   port: DEFAULT_WORKER_PORT,
   logLevel: 'info',
   telemetry: loadTelemetryConfig({}),
@@ -139,7 +139,7 @@ export const WORKER_VARIABLES = {
   ...DESTINATION_POLICY_VARIABLES,
   ...WORDPRESS_VARIABLES,
   ...STATUS_VARIABLES,
-  PUBLISHING_WORKER_PORT: envVar.integer(DEFAULT_WORKER_PORT, 0, 65535),
+  PUBLISHING_WORKER_PORT: statusPortVariable(DEFAULT_WORKER_PORT),
   LOG_LEVEL,
   ...TELEMETRY_VARIABLES,
 };
@@ -152,7 +152,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
   const warnings: string[] = [];
   const v = readEnv(WORKER_VARIABLES, env);
   const brokers = requireKafkaBrokers(v.KAFKA_BROKERS);
-  const status = loadStatusAccess(env);
   const jwt = resolveJwtSecret(env);
   if (jwt.development) warnings.push('JWT_SECRET is not set: signing with the development secret');
   if (env.WEBHOOK_SIGNING_SECRET) {
@@ -187,9 +186,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
     outcomeRetryBudgetMs: v.OUTCOME_RETRY_BUDGET_MS,
     dedupeCapacity: v.WORKER_DEDUPE_CAPACITY,
     shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
-    host: status.host,
-    statusToken: status.token,
-    port: v.STATUS_ENABLED ? v.PUBLISHING_WORKER_PORT : null,
+    ...loadStatusServer(env, v.PUBLISHING_WORKER_PORT),
     logLevel: v.LOG_LEVEL,
     telemetry: loadTelemetryConfig(env),
     warnings,
