@@ -9,5 +9,5 @@ export {
   serveMetrics,
   serveStatus,
 } from './metrics-server.ts';
-export { runService } from './run-service.ts';
+export { runService, runTool } from './run-service.ts';
 export { contextFrom, injectTraceparent, inSpan, linkTo, recordsSpans, SpanKind, startTracing } from './tracing.ts';

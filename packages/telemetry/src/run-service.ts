@@ -1,4 +1,4 @@
-import { closeOnSignal, runIfEntryPoint } from '@publisher/coordination';
+import { closeOnSignal, isEntryPoint, runIfEntryPoint } from '@publisher/coordination';
 import { ConfigError, changedSettings, type EnvSpec } from '@publisher/platform/env';
 import { loggerOptions } from '@publisher/platform/logger';
 import { type Logger, pino } from 'pino';
@@ -66,10 +66,34 @@ async function startService<C extends ServiceConfig>(
 export function runService<C extends ServiceConfig>(url: string, service: ServiceDefinition<C>): void {
   runIfEntryPoint(url, () =>
     startService(service).catch((err: unknown) => {
-      if (!(err instanceof ConfigError)) throw err;
-      // A mistyped setting is the operator's to fix: its message (naming the variable), not a stack.
-      console.error(`${service.name}: ${err.message}`);
-      process.exit(2);
+      exitOnConfigError(service.name, err);
+      throw err;
     }),
   );
+}
+
+/**
+ * A command-line tool's entry point (the projector's rebuild and admin CLIs): runs `main` when the
+ * calling module is the file the process was started with, and exits 0 once it is done. A bad setting
+ * ends it as it ends a service (one line, exit code 2); any other failure with its message and 1.
+ * @example
+ * runTool(import.meta.url, 'projector:rebuild', () => runRebuild());
+ */
+export function runTool(url: string, name: string, main: () => Promise<unknown>): void {
+  if (!isEntryPoint(url)) return;
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      exitOnConfigError(name, err);
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    },
+  );
+}
+
+/** A mistyped setting is the operator's to fix: its message (naming the variable), not a stack; exit 2. */
+function exitOnConfigError(name: string, err: unknown): void {
+  if (!(err instanceof ConfigError)) return;
+  console.error(`${name}: ${err.message}`);
+  process.exit(2);
 }

@@ -12,7 +12,6 @@
  */
 
 import { parseArgs } from 'node:util';
-import { isEntryPoint } from '@publisher/coordination';
 import { PLATFORM_VARIABLES, requireDatabaseUrl } from '@publisher/platform/config';
 import { envVar, readEnv } from '@publisher/platform/env';
 import {
@@ -23,6 +22,7 @@ import {
   readCheckpoint,
   skipEvent,
 } from '@publisher/read-model';
+import { runTool } from '@publisher/telemetry';
 
 /** What the admin commands read: the read model's database, and who runs them (a skip's `--by`). */
 export const ADMIN_VARIABLES = { DATABASE_URL: PLATFORM_VARIABLES.DATABASE_URL, USER: envVar.string('operator') };
@@ -73,12 +73,4 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.
   }
 }
 
-if (isEntryPoint(import.meta.url)) {
-  runAdmin(process.argv.slice(2)).then(
-    (out) => console.log(out),
-    (err) => {
-      console.error(err instanceof Error ? err.message : err);
-      process.exit(1);
-    },
-  );
-}
+runTool(import.meta.url, 'projector:admin', async () => console.log(await runAdmin(process.argv.slice(2))));

@@ -4,10 +4,10 @@
  * otherwise. Settings: the projector's store and logging variables and `REBUILD_VARIABLES` below (the
  * README's Configuration table lists them with their defaults).
  */
-import { isEntryPoint } from '@publisher/coordination';
 import { openEventStore } from '@publisher/event-store';
 import { changedSettings, envVar, readEnv } from '@publisher/platform/env';
 import { loggerOptions } from '@publisher/platform/logger';
+import { runTool } from '@publisher/telemetry';
 import cliProgress from 'cli-progress';
 import { pino } from 'pino';
 import { loadProjectorConfig, PROJECTOR_VARIABLES } from './config.ts';
@@ -107,12 +107,4 @@ export async function runRebuild(env: NodeJS.ProcessEnv = process.env): Promise<
   }
 }
 
-if (isEntryPoint(import.meta.url)) {
-  runRebuild().then(
-    () => process.exit(0),
-    (err) => {
-      console.error(err instanceof Error ? err.message : err);
-      process.exit(1);
-    },
-  );
-}
+runTool(import.meta.url, 'projector:rebuild', () => runRebuild());
