@@ -57,8 +57,9 @@ const ENV_PATTERNS = [
   // declarations read through `readEnv` (`@publisher/platform/env`): `NAME: envVar.integer(…)`
   /\b([A-Z][A-Z0-9_]*)\s*[:=]\s*envVar\./g,
   /\bPLATFORM_VARIABLES\.([A-Z][A-Z0-9_]*)\b/g,
-  // a shared declaration: `NODE_ENV: NODE_ENV_VARIABLE`
+  // a shared declaration: `NODE_ENV: NODE_ENV_VARIABLE`, `PROJECTOR_PORT: statusPortVariable(3002)`
   /\b([A-Z][A-Z0-9_]*)\s*:\s*[A-Z][A-Z0-9_]*_VARIABLE\b/g,
+  /\b([A-Z][A-Z0-9_]*)\s*:\s*[a-z][A-Za-z]*Variable\(/g,
 ];
 
 function sourceFiles(dir: string): string[] {
