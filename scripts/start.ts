@@ -19,7 +19,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { REPEATED_SIGNAL_MS } from '@publisher/coordination';
+import { REPEATED_SIGNAL_MS, sleep } from '@publisher/coordination';
 import { bundleServices, SERVICE_ENTRIES, startEmbeddedPostgres } from '@publisher/dev-infra';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -148,7 +148,7 @@ async function untilHealthy(port: string): Promise<void> {
       () => false,
     );
     if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }
 

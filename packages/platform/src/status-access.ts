@@ -76,7 +76,8 @@ export interface StatusServerSettings {
  */
 export function loadStatusServer(env: NodeJS.ProcessEnv, port: number): StatusServerSettings {
   const { host, token } = loadStatusAccess(env);
-  return { host, statusToken: token, port: readEnv(STATUS_VARIABLES, env).STATUS_ENABLED ? port : null };
+  const { STATUS_ENABLED } = readEnv({ STATUS_ENABLED: STATUS_VARIABLES.STATUS_ENABLED }, env);
+  return { host, statusToken: token, port: STATUS_ENABLED ? port : null };
 }
 
 /**
