@@ -16,7 +16,8 @@
  *
  * Env: BENCH_CONNECTIONS (32), BENCH_DURATION seconds per measurement (10), BENCH_RUNS (3),
  * BENCH_WARMUP seconds of API load before measuring (10),
- * BENCH_NODE_ARGS (extra node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`),
+ * BENCH_NODE_ARGS (extra node flags for the server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`;
+ * a variant may add one of its own, e.g. `BENCH_NODE_ARGS=--heap-growing-percent=0`),
  * plus any command-API variable (e.g. STATE_CACHE_SIZE=0, DATABASE_POOL_SIZE) for the server.
  * BENCH_VARIANTS compares server settings side by side in one invocation: `;`-separated lists of
  * NAME=value, one server each, measured in turn within every run (e.g.
@@ -232,7 +233,8 @@ function bundled(): Promise<string> {
 }
 
 async function startServer(dbUrl: string, port: number, variantEnv: Record<string, string>): Promise<ChildProcess> {
-  const nodeArgs = settings.BENCH_NODE_ARGS.split(' ').filter(Boolean);
+  // A variant's own BENCH_NODE_ARGS (one flag; e.g. a V8 flag) go after the run's.
+  const nodeArgs = [...settings.BENCH_NODE_ARGS.split(' '), variantEnv.BENCH_NODE_ARGS ?? ''].filter(Boolean);
   const entry =
     variantEnv.BENCH_RUN === 'bundle' ? [await bundled()] : ['--import', 'tsx', path.join(here, '../src/server.ts')];
   const child = spawn(process.execPath, [...nodeArgs, ...entry], {
