@@ -1,6 +1,6 @@
-import { ErrorEnvelope, type FieldErrors, type SuccessEnvelopeOf } from '@publisher/contracts';
+import { type ErrorEnvelope, ErrorEnvelopeOf, type FieldErrors, type SuccessEnvelopeOf } from '@publisher/contracts';
 import type { FastifyRequest } from 'fastify';
-import type { ErrorCode } from './errors.ts';
+import { type ErrorCode, STATUS_BY_CODE } from './errors.ts';
 
 export { API_PREFIX } from '@publisher/contracts';
 
@@ -56,12 +56,17 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 };
 
 /**
- * A route's error responses for its schema (each body the error envelope), by status.
+ * A route's error responses for its schema, by status: each body the error envelope with the codes
+ * of that status (`STATUS_BY_CODE`).
  * @example
  * response: { 200: SuccessEnvelope(X), ...errorResponses([400, 401, 404]) }
  */
-export function errorResponses(statuses: readonly number[]): Record<number, typeof ErrorEnvelope> {
+export function errorResponses(statuses: readonly number[]): Record<number, ReturnType<typeof ErrorEnvelopeOf>> {
   return Object.fromEntries(
-    statuses.map((status) => [status, { ...ErrorEnvelope, description: ERROR_DESCRIPTIONS[status] ?? 'error' }]),
+    statuses.map((status) => {
+      const codes = (Object.keys(STATUS_BY_CODE) as ErrorCode[]).filter((code) => STATUS_BY_CODE[code] === status);
+      if (codes.length === 0) throw new TypeError(`no error code answers with status ${status}`);
+      return [status, { ...ErrorEnvelopeOf(codes), description: ERROR_DESCRIPTIONS[status] ?? 'error' }];
+    }),
   );
 }

@@ -12,6 +12,7 @@ import {
   createFastify,
   DEVELOPMENT_JWT_SECRET,
   Document,
+  errorResponses,
   HttpError,
   httpError,
   JsonDocument,
@@ -51,6 +52,13 @@ app.get('/list', { schema: { response: { 200: ListEnvelope(Document(Thing)) } } 
   results: things,
   request_id: request.id,
 }));
+app.get(
+  '/missing',
+  { schema: { response: { 200: SuccessEnvelope(Thing), ...errorResponses([404, 503]) } } },
+  async () => {
+    throw httpError('RECORD_NOT_FOUND', 'no such thing');
+  },
+);
 app.get('/plain', { schema: { response: { 200: SuccessEnvelope(Thing) } } }, async (request) =>
   success(request, { id: 3, name: 'x', secret: 'not in the schema' } as Thing),
 );
@@ -104,6 +112,20 @@ t.test('error codes: one status each, and only known codes compile', async (t) =
   // @ts-expect-error 'TYPO' is not an error code: `pnpm typecheck` fails if this compiles.
   const typo = () => httpError('TYPO', 'x');
   t.type(typo, 'function');
+});
+
+t.test('a route’s error responses list the codes of each status', async (t) => {
+  const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+  const responses = doc.paths['/missing'].get.responses;
+  const codesOf = (status: number) =>
+    Object.keys(STATUS_BY_CODE).filter((code) => STATUS_BY_CODE[code as keyof typeof STATUS_BY_CODE] === status);
+  t.same(responses['404'].content['application/json'].schema.properties.code.enum, codesOf(404));
+  t.same(responses['503'].content['application/json'].schema.properties.code.enum, codesOf(503));
+  t.ok(codesOf(404).includes('RECORD_NOT_FOUND') && !codesOf(404).includes('RATE_LIMITED'));
+  const answer = await app.inject({ method: 'GET', url: '/missing' });
+  t.equal(answer.statusCode, 404);
+  t.match(answer.json(), { success: false, code: 'RECORD_NOT_FOUND', error: 'no such thing' });
+  t.throws(() => errorResponses([418]), /no error code answers with status 418/);
 });
 
 t.test('every problem answers its code with the status the table gives it', async (t) => {

@@ -1,4 +1,4 @@
-import { ErrorEnvelope, PublishingRecordRepresentation, SuccessEnvelope } from '@publisher/contracts';
+import { PublishingRecordRepresentation, SuccessEnvelope } from '@publisher/contracts';
 import { type BackoffPolicy, createBackoff, sleep } from '@publisher/coordination';
 import { API_PREFIX } from '@publisher/platform';
 import { injectTraceparent, inSpan, SpanKind } from '@publisher/telemetry';
@@ -13,8 +13,11 @@ import { WorkerError } from './errors.ts';
  * body is not a record (a proxy's page, a truncated body) is retried like an unanswered attempt.
  */
 const APPLIED = Compile(SuccessEnvelope(PublishingRecordRepresentation));
-/** What an error answer says (its code and message), read when present: only for the refusal and the log. */
-const REFUSED = Compile(Type.Partial(Type.Pick(ErrorEnvelope, ['code', 'error'])));
+/**
+ * What an error answer says (its code and message), read when present: only for the refusal and the
+ * log. Any string as the code: a newer command API may answer with one this worker does not know.
+ */
+const REFUSED = Compile(Type.Partial(Type.Object({ code: Type.String(), error: Type.String() })));
 
 /** The outcome of one command: applied (with the record after it), or refused by the record's state. */
 export type CommandOutcome =

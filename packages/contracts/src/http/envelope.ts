@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from 'typebox';
+import { type ErrorCode, STATUS_BY_CODE } from './error-codes.ts';
 
 /**
  * The unified response envelope of every Publisher HTTP API.
@@ -42,13 +43,24 @@ export function ListEnvelope<T extends TSchema>(item: T) {
 export const FieldErrors = Type.Record(Type.String(), Type.Array(Type.String()));
 export type FieldErrors = Static<typeof FieldErrors>;
 
-export const ErrorEnvelope = Type.Object({
-  success: Type.Literal(false),
-  error: Type.String(),
-  code: Type.String(),
-  errors: Type.Optional(FieldErrors),
-  request_id: Type.String(),
-});
+/**
+ * The error envelope whose `code` is one of `codes`: a route's error response for one status lists
+ * the codes of that status, so the OpenAPI document tells clients which codes to expect.
+ * @example
+ * const NotFound = ErrorEnvelopeOf(['ROUTE_NOT_FOUND', 'RECORD_NOT_FOUND', 'RECORD_DELETED', 'SITE_NOT_FOUND']);
+ */
+export function ErrorEnvelopeOf(codes: readonly ErrorCode[]) {
+  return Type.Object({
+    success: Type.Literal(false),
+    error: Type.String(),
+    code: Type.Enum([...codes], { type: 'string' }),
+    errors: Type.Optional(FieldErrors),
+    request_id: Type.String(),
+  });
+}
+
+/** The error envelope, with any code of `STATUS_BY_CODE`. */
+export const ErrorEnvelope = ErrorEnvelopeOf(Object.keys(STATUS_BY_CODE) as ErrorCode[]);
 export type ErrorEnvelope = Static<typeof ErrorEnvelope>;
 
 /** Success envelope with an unknown `data` type, for code that builds envelopes generically. */
