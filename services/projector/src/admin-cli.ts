@@ -24,8 +24,15 @@ import {
 } from '@publisher/read-model';
 import { runTool } from '@publisher/telemetry';
 
-/** What the admin commands read: the read model's database, and who runs them (a skip's `--by`). */
-export const ADMIN_VARIABLES = { DATABASE_URL: PLATFORM_VARIABLES.DATABASE_URL, USER: envVar.string('operator') };
+/**
+ * What the admin commands read: the read model's database, and who runs them ($USER, else $LOGNAME:
+ * a skip's `--by` when none is given, as in the support CLI).
+ */
+export const ADMIN_VARIABLES = {
+  DATABASE_URL: PLATFORM_VARIABLES.DATABASE_URL,
+  USER: envVar.string(null),
+  LOGNAME: envVar.string(null),
+};
 
 export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const { positionals, values } = parseArgs({
@@ -48,13 +55,16 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv = process.
         return JSON.stringify(cp, null, 2);
       case 'skip': {
         if (!eventId || !values.reason) throw new Error('usage: skip <event-id> --reason <text> [--by <name>]');
+        // The decision stays in the read model's ledger: it names a person, never a placeholder.
+        const by = values.by ?? v.USER ?? v.LOGNAME;
+        if (!by) throw new Error('--by <your name> is required (no $USER or $LOGNAME to default to)');
         const stop = cp.stopped?.event_id === eventId ? cp.stopped : null;
         await skipEvent(rm.db, READ_MODELS_PROJECTION, {
           event_id: eventId,
           event_type: stop?.event_type ?? null,
           position: stop?.position ?? null,
           reason: values.reason,
-          skipped_by: values.by ?? v.USER,
+          skipped_by: by,
         });
         const resumed = stop ? await clearProjectionStopped(rm.db, READ_MODELS_PROJECTION) : false;
         return resumed

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '@publisher/testing';
+import pg from 'pg';
 import t from 'tap';
 
 /** Runs `src/<file> <args>` with `env` on top of this process's (without its DATABASE_URL); resolves how it ended. */
@@ -48,4 +49,15 @@ t.test('admin: a command done exits 0 with its answer, bad usage exits 1 with it
   const usage = await run('admin-cli.ts', ['skip'], { DATABASE_URL: db.url });
   t.equal(usage.code, 1);
   t.equal(usage.stderr.trim(), 'usage: skip <event-id> --reason <text> [--by <name>]');
+  const skip = ['skip', '00000000-0000-4000-8000-000000000001', '--reason', 'ticket 9'];
+  const nobody = await run('admin-cli.ts', skip, { DATABASE_URL: db.url, USER: '', LOGNAME: '' });
+  t.equal(nobody.code, 1, 'no --by and no $USER or $LOGNAME: refused');
+  t.equal(nobody.stderr.trim(), '--by <your name> is required (no $USER or $LOGNAME to default to)');
+  const logname = await run('admin-cli.ts', skip, { DATABASE_URL: db.url, USER: '', LOGNAME: 'ann' });
+  t.equal(logname.code, 0, logname.stderr);
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  t.teardown(() => client.end());
+  const { rows } = await client.query('SELECT skipped_by FROM read_model_control.skipped_events');
+  t.same(rows, [{ skipped_by: 'ann' }], 'recorded as $LOGNAME');
 });
