@@ -48,7 +48,7 @@ function entry<Representation>(step: ReplayStep<Representation>) {
  * `entry` builds it field by field and tests check real answers against the schema. Measure:
  * `pnpm bench:audit` (`history`, `history-50`) with `BENCH_BASELINE`.
  */
-const entryDocuments = new WeakMap<RecordedEvent, JsonDocument<unknown>>();
+const entryJson = new WeakMap<RecordedEvent, string>();
 
 type Entry<Representation> = ReturnType<typeof entry<Representation>>;
 
@@ -57,13 +57,13 @@ function entryDocument<Representation>(
   shared: boolean,
 ): JsonDocument<Entry<Representation>> {
   if (!shared) return new JsonDocument(JSON.stringify(entry(step)));
-  // One map for every representation: an event's document was built by `entry` of this very step type.
-  let document = entryDocuments.get(step.event) as JsonDocument<Entry<Representation>> | undefined;
-  if (document === undefined) {
-    document = new JsonDocument(JSON.stringify(entry(step)));
-    entryDocuments.set(step.event, document);
+  // One map for every representation: the text is what `entry` made of this very step.
+  let json = entryJson.get(step.event);
+  if (json === undefined) {
+    json = JSON.stringify(entry(step));
+    entryJson.set(step.event, json);
   }
-  return document;
+  return new JsonDocument(json);
 }
 
 /**
