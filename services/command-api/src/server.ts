@@ -86,7 +86,7 @@ runService(import.meta.url, {
     // caches filled; twice the live heap bounds it for a few per cent more CPU per command.
     // V8 reads the factor at each collection, so setting it here, before the caches fill, is enough;
     // a `--heap-growing-percent` given to node wins (0: V8's own). Measure: `pnpm bench:commands`.
-    if (!process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent'))) {
+    if (!process.execArgv.some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg))) {
       setFlagsFromString('--heap-growing-percent=100');
     }
     const { telemetry } = config;
