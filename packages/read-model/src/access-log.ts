@@ -1,3 +1,4 @@
+import { BatchQueue } from '@publisher/coordination';
 import type { TenantScope } from '@publisher/platform';
 import { type ColumnType, type Generated, type Kysely, type SqlBool, sql } from 'kysely';
 import { isDataError } from './connect.ts';
@@ -111,20 +112,27 @@ interface Waiting {
 }
 
 /**
- * `recordAccess` with group commit: while one INSERT is out, the entries of reads arriving meanwhile
- * wait and go together as the next one, so a lone read writes at once and a busy API commits many
- * reads per statement (an INSERT's round trip, planning and commit cost more than its rows). Each
- * caller still resolves only once its own entries are committed, and fails if they were not: no
- * read is answered unrecorded. When PostgreSQL refuses a batch's data, its callers' entries are
- * written again one caller at a time, so one bad entry fails its own read, not its neighbours'.
+ * Reads whose entries go in one INSERT at most. A read records one entry per account its answer
+ * holds (at most a page of 100 rows and the account it named), so a batch stays under PostgreSQL's
+ * 65,535 bind parameters (11 per entry).
+ */
+const MAX_READS_PER_INSERT = 40;
+
+/**
+ * `recordAccess` with group commit (`BatchQueue`): while one INSERT is out, the entries of reads
+ * arriving meanwhile wait and go together as the next one, so a lone read writes at once and a busy
+ * API commits many reads per statement (an INSERT's round trip, planning and commit cost more than
+ * its rows; a second INSERT out at once made smaller batches and cost more CPU per read than the
+ * wait it saved). Each caller still resolves only once its own entries are committed, and fails if
+ * they were not: no read is answered unrecorded. When PostgreSQL refuses a batch's data, its
+ * callers' entries are written again one caller at a time, so one bad entry fails its own read, not
+ * its neighbours'.
  * @example
  * const record = accessLogWriter(rm);
  * await record([{ account_id: 7, site_id: 3, reader_user_id: 'ann', reader_role: 'support', … }]);
  */
-export function accessLogWriter(db: Kysely<ReadModelDatabase>, maxEntries = 500): AccessLogWriter {
-  let waiting: Waiting[] = [];
-  let writing = false;
-  const settle = async (batch: Waiting[]) => {
+export function accessLogWriter(db: Kysely<ReadModelDatabase>): AccessLogWriter {
+  const settle = async (batch: Waiting[]): Promise<void> => {
     try {
       await recordAccess(
         db,
@@ -136,27 +144,10 @@ export function accessLogWriter(db: Kysely<ReadModelDatabase>, maxEntries = 500)
       else for (const w of batch) await settle([w]);
     }
   };
-  const drain = async () => {
-    writing = true;
-    while (waiting.length > 0) {
-      let entries = 0;
-      let n = 0;
-      while (n < waiting.length && (n === 0 || entries + (waiting[n]?.entries.length ?? 0) <= maxEntries)) {
-        entries += waiting[n]?.entries.length ?? 0;
-        n++;
-      }
-      const batch = waiting.slice(0, n);
-      waiting = waiting.slice(n);
-      await settle(batch);
-    }
-    writing = false;
-  };
+  const inserts = new BatchQueue<Waiting>({ maxInFlight: 1, maxBatch: MAX_READS_PER_INSERT, send: settle });
   return (entries) => {
     if (entries.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      waiting.push({ entries, resolve, reject });
-      if (!writing) void drain();
-    });
+    return new Promise<void>((resolve, reject) => inserts.push({ entries, resolve, reject }));
   };
 }
 

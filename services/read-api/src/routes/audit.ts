@@ -3,7 +3,7 @@ import { ListEnvelope } from '@publisher/contracts';
 import { canAdministerOwnAccount, errorResponses, httpError, JsonDocument, listPage } from '@publisher/platform';
 import { type AuditEventDocument, listAccessLog, searchAuditEvents } from '@publisher/read-model';
 import type { Static } from 'typebox';
-import { recordCrossAccountReads } from '../access-log.ts';
+import { type AccessRead, recordCrossAccountReads } from '../access-log.ts';
 import { AccessLogEntry, AccessLogQuery, AuditEvent, AuditEventsQuery } from '../audit-schemas.ts';
 import { decodeCursor, encodeCursor, isId, isPositionToken, isTime } from '../cursor.ts';
 import type { ReadApiDeps } from '../deps.ts';
@@ -33,19 +33,33 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
       const scope = scopeFor(request.principal, account_id);
       const size = page_size ?? 20;
       const at = cursor === undefined ? undefined : decodeCursor(cursor, [isTime, isPositionToken]);
-      const page = await searchAuditEvents(deps.reader, scope, {
+      const search = searchAuditEvents(deps.reader, scope, {
         filters,
         page_size: size,
         cursor: at && { direction: at.direction, occurred_at: at.key[0], position: at.key[1] },
       });
-      // The accounts whose events the answer holds, and the one the search named even when empty.
-      const tenants = page.rows.map((r) => ({ account_id: r.account_id ?? 0, site_id: filters.site_id ?? null }));
-      if (account_id !== undefined) tenants.push({ account_id, site_id: filters.site_id ?? null });
-      await recordCrossAccountReads(deps.accessLog, request, {
-        action: 'audit_search',
-        tenants: tenants.filter((t) => t.account_id > 0),
-        query: { ...request.query },
-      });
+      const record = (tenants: AccessRead['tenants']) =>
+        recordCrossAccountReads(deps.accessLog, request, {
+          action: 'audit_search',
+          tenants,
+          query: { ...request.query },
+        });
+      // A search naming its account holds that account's events only, so its entry is known before
+      // the search and is written beside it (a search that then fails stays recorded, as an attempt);
+      // otherwise the accounts the page holds are recorded once it is read. Either way the answer
+      // waits for the entry's commit.
+      let page: Awaited<typeof search>;
+      if (account_id !== undefined) {
+        [page] = await Promise.all([search, record([{ account_id, site_id: filters.site_id ?? null }])]);
+      } else {
+        page = await search;
+        // An event without a tenant is of no account: nothing to record for it.
+        await record(
+          page.rows.flatMap((r) =>
+            r.account_id === null ? [] : [{ account_id: r.account_id, site_id: filters.site_id ?? null }],
+          ),
+        );
+      }
       const first = page.rows[0];
       const last = page.rows.at(-1);
       const link = (direction: 'older' | 'newer', r: AuditEventDocument) =>

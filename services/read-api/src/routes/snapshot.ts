@@ -70,13 +70,16 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
       }
       const size = q.page_size ?? 20;
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, [isLowerCaseUuid]).key[0];
-      const page = await listRecordsCreatedBy(deps.db, scope, { as_of: q.as_of, after, limit: size + 1 });
+      // The account read is known before the read: its access-log entry is written beside it.
+      const [page] = await Promise.all([
+        listRecordsCreatedBy(deps.db, scope, { as_of: q.as_of, after, limit: size + 1 }),
+        recordCrossAccountReads(deps.accessLog, request, {
+          action: 'snapshot',
+          tenants: [{ account_id: scope.account_id, site_id: null }],
+          query: { ...q },
+        }),
+      ]);
       const refs = page.records.slice(0, size);
-      await recordCrossAccountReads(deps.accessLog, request, {
-        action: 'snapshot',
-        tenants: [{ account_id: scope.account_id, site_id: null }],
-        query: { ...q },
-      });
       const until = new Date(q.as_of).toISOString();
       const results = new Array<Awaited<ReturnType<typeof recordAt>>>(refs.length);
       let next = 0;
