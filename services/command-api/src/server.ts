@@ -74,7 +74,7 @@ async function retryWhileUnavailable<T>(log: pino.Logger, what: string, run: () 
  * Migrates, listens on COMMAND_API_PORT and closes gracefully on SIGTERM: in-flight requests
  * finish, then the metrics server, the store and the pool close.
  * @example
- * DATABASE_URL=postgres://… node --import tsx services/command-api/src/server.ts
+ * DATABASE_URL=postgres://… pnpm exec tsx services/command-api/src/server.ts
  */
 runService(import.meta.url, {
   name: 'command-api',

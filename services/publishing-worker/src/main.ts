@@ -2,7 +2,7 @@ import { runService } from '@publisher/telemetry';
 import { loadWorkerConfig, WORKER_VARIABLES } from './config.ts';
 import { start } from './worker.ts';
 
-// KAFKA_BROKERS=127.0.0.1:9092 node --import tsx services/publishing-worker/src/main.ts: the worker
+// KAFKA_BROKERS=127.0.0.1:9092 pnpm exec tsx services/publishing-worker/src/main.ts: the worker
 // from the environment (see README) until SIGINT/SIGTERM.
 runService(import.meta.url, {
   name: 'publishing-worker',
