@@ -21,15 +21,17 @@ export function noneMatch(header: string | undefined, etag: string): boolean {
 
 /**
  * The conditional GET of a record read: sets `ETag` (its revision) and `Cache-Control`, and when
- * `If-None-Match` matches sends the 304 and returns true (the handler then returns the reply).
- * The 304 is sent without a payload: a null one would be serialized to `null`, its Content-Length (4) sent.
+ * `If-None-Match` matches sends the 304 and resolves true once it has gone out, so the handler's
+ * `undefined` makes Fastify send nothing more, whatever `onSend` hooks delay the reply (a handler
+ * typed by its response schemas cannot return the reply). The 304 has no payload: a null one would
+ * be serialized to `null`, its Content-Length (4) sent.
  * @example
- * if (notModified(request, reply, found.revision)) return reply;
+ * if (await notModified(request, reply, found.revision)) return undefined;
  */
-export function notModified(request: FastifyRequest, reply: FastifyReply, revision: number): boolean {
+export async function notModified(request: FastifyRequest, reply: FastifyReply, revision: number): Promise<boolean> {
   const etag = etagOf(revision);
   reply.header('etag', etag).header('cache-control', REVALIDATE);
   if (!noneMatch(request.headers['if-none-match'], etag)) return false;
-  reply.code(304).send();
+  await reply.code(304).send();
   return true;
 }

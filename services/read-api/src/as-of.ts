@@ -1,5 +1,5 @@
 import type { SuccessEnvelopeOf } from '@publisher/contracts';
-import { httpError, success } from '@publisher/platform';
+import { httpError, notModified, success } from '@publisher/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { recordCrossAccountReads } from './access-log.ts';
@@ -9,7 +9,7 @@ import { recordNotFound } from './errors.ts';
 import type { HistoryAggregate } from './history/aggregates.ts';
 import { readRecordStream } from './history/record-stream.ts';
 import { foldUntil } from './history/replay.ts';
-import { scopeFor, sentNotModified } from './read-helpers.ts';
+import { scopeFor } from './read-helpers.ts';
 import { ReadQuery } from './schemas.ts';
 
 /** The query of `GET publishing-records/{id}` and `GET deployments/{id}`: the read's own, plus as-of. */
@@ -90,6 +90,6 @@ export async function answerAsOf<State extends { status: string }, Representatio
   query: RecordReadQuery,
 ): Promise<SuccessEnvelopeOf<Representation> | undefined> {
   const { revision, data } = await stateAsOf(deps, request, aggregate, id, query);
-  if (await sentNotModified(request, reply, revision)) return undefined;
+  if (await notModified(request, reply, revision)) return undefined;
   return success(request, data);
 }

@@ -1,6 +1,6 @@
-import { notModified, type Principal, readScope, type TenantScope } from '@publisher/platform';
+import { type Principal, readScope, type TenantScope } from '@publisher/platform';
 import { ForbiddenAccountError, narrowScope } from '@publisher/read-model';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { accountForbidden } from './errors.ts';
 
 /** The `X-Read-Position` response header: the read models include every event up to it. */
@@ -31,21 +31,4 @@ export function splitCommaLists(request: FastifyRequest, _reply: unknown, done: 
     query.status = parts.map((p) => p.trim()).filter((p) => p !== '');
   }
   done();
-}
-
-/**
- * `notModified` for a handler typed by its response schemas (which cannot return the reply): true
- * once the 304 has gone out, so the handler's `undefined` makes Fastify send nothing more, whatever
- * `onSend` hooks delay the reply.
- * @example
- * if (await sentNotModified(request, reply, revision)) return undefined;
- */
-export async function sentNotModified(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  revision: number,
-): Promise<boolean> {
-  if (!notModified(request, reply, revision)) return false;
-  await reply;
-  return true;
 }

@@ -1,6 +1,6 @@
 import type { SuccessEnvelopeOf } from '@publisher/contracts';
 import type { TenantScope } from '@publisher/platform';
-import { JsonDocument, listPage, success } from '@publisher/platform';
+import { JsonDocument, listPage, notModified, success } from '@publisher/platform';
 import { type BatchedReader, type DocumentPage, InvalidCursorError, type RevisedDocument } from '@publisher/read-model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { answerAsOf, asksAsOf, type RecordReadQuery } from './as-of.ts';
@@ -9,7 +9,7 @@ import type { ReadApiDeps } from './deps.ts';
 import { invalidCursor, recordNotFound } from './errors.ts';
 import type { HistoryAggregate } from './history/aggregates.ts';
 import { pageUrl } from './links.ts';
-import { READ_POSITION_HEADER, scopeFor, sentNotModified } from './read-helpers.ts';
+import { READ_POSITION_HEADER, scopeFor } from './read-helpers.ts';
 import { waitForPosition, wantedPosition } from './read-your-writes.ts';
 import type { ListPaging } from './schemas.ts';
 
@@ -107,6 +107,6 @@ export async function recordAnswer<State extends { status: string }, R extends {
   const found = await lookup.find(deps.reader, scope, id);
   if (found === undefined) throw recordNotFound(lookup.history.label, id);
   reply.header(READ_POSITION_HEADER, position ?? '');
-  if (await sentNotModified(request, reply, found.revision)) return undefined;
+  if (await notModified(request, reply, found.revision)) return undefined;
   return success(request, new JsonDocument<R>(found.document));
 }

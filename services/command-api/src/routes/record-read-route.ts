@@ -89,7 +89,7 @@ export function recordReadRoute<
         throw httpError('RECORD_NOT_FOUND', `${route.spec.label} ${id} not found`);
       }
       reply.header('x-position', found.position);
-      if (notModified(request, reply, found.revision)) return reply;
+      if (await notModified(request, reply, found.revision)) return undefined;
       return success(request, route.spec.represent(found.record, found.revision));
     },
   });
