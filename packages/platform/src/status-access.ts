@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { STATUS_BY_CODE } from '@publisher/contracts';
+import { type ErrorCode, STATUS_BY_CODE } from '@publisher/contracts';
 import { ConfigError, envVar, readEnv } from './env.ts';
 import { isLoopbackHost } from './jwt-secret.ts';
 
@@ -103,12 +103,18 @@ export function statusRequestAllowed(access: StatusAccess, path: string, authori
   return path === '/health' || statusDetailsAllowed(access, authorization);
 }
 
-/** The answer to a refused status request: `STATUS_TOKEN_REQUIRED`, with its status from `STATUS_BY_CODE`. */
-export const STATUS_UNAUTHORIZED = {
-  status: STATUS_BY_CODE.STATUS_TOKEN_REQUIRED,
-  body: JSON.stringify({
-    success: false,
-    code: 'STATUS_TOKEN_REQUIRED',
-    error: 'this status endpoint needs Authorization: Bearer <STATUS_TOKEN>',
-  }),
-};
+/**
+ * A status server's error answer in the APIs' envelope: `code` with its status from `STATUS_BY_CODE`,
+ * and `details` after the message.
+ * @example
+ * statusError('NOT_READY', 'projection read_models is closed') // { status: 503, body: { success: false, code: 'NOT_READY', error: '…' } }
+ */
+export function statusError(code: ErrorCode, error: string, details?: object) {
+  return { status: STATUS_BY_CODE[code], body: { success: false, code, error, ...details } };
+}
+
+/** The answer to a refused status request. */
+export const STATUS_UNAUTHORIZED = statusError(
+  'STATUS_TOKEN_REQUIRED',
+  'this status endpoint needs Authorization: Bearer <STATUS_TOKEN>',
+);

@@ -67,7 +67,7 @@ export function serveStatus(options: {
     if (!statusRequestAllowed(access, path, authorization)) {
       res
         .writeHead(STATUS_UNAUTHORIZED.status, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
-        .end(STATUS_UNAUTHORIZED.body);
+        .end(JSON.stringify(STATUS_UNAUTHORIZED.body));
     } else if (req.method === 'GET' && path === '/metrics' && metrics) {
       metrics.text().then(
         (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),

@@ -1,3 +1,4 @@
+import { statusError } from '@publisher/platform/status-access';
 import type { StatusReply, StatusRoutes } from '@publisher/telemetry';
 import type { Projector } from './projector.ts';
 import type { ProjectorStatus } from './status.ts';
@@ -13,18 +14,11 @@ function readiness(s: ProjectorStatus): StatusReply {
   if (s.state !== 'stopped' && s.state !== 'closed') {
     return { status: 200, body: { success: true, data: { status: 'ready', state: s.state } } };
   }
-  return {
-    status: 503,
-    body: {
-      success: false,
-      code: s.state === 'stopped' ? 'PROJECTION_STOPPED' : 'NOT_READY',
-      error:
-        s.stop === null
-          ? `projection ${s.projection} is ${s.state}`
-          : `projection ${s.projection} stopped at event ${s.stop.event_id} (${s.stop.event_type}) at position ${s.stop.position}: ${s.stop.reason}`,
-      stop: s.stop,
-    },
-  };
+  const error =
+    s.stop === null
+      ? `projection ${s.projection} is ${s.state}`
+      : `projection ${s.projection} stopped at event ${s.stop.event_id} (${s.stop.event_type}) at position ${s.stop.position}: ${s.stop.reason}`;
+  return statusError(s.state === 'stopped' ? 'PROJECTION_STOPPED' : 'NOT_READY', error, { stop: s.stop });
 }
 
 /**
