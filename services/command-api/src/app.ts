@@ -1,9 +1,9 @@
 import type { DeploymentState, PublishingRecordState } from '@publisher/domain';
 import type { EventStore } from '@publisher/event-store';
-import { API_PREFIX, createFastify, platform } from '@publisher/platform';
+import { API_PREFIX, createFastify, platform, type TypeBoxFastify } from '@publisher/platform';
 import { fastifyTelemetry, ServiceMetrics } from '@publisher/telemetry';
 import { createWebhookSecretStore, migrateWebhookSecrets } from '@publisher/webhook-secrets';
-import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
+import type { FastifyPluginAsync, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type pg from 'pg';
 import type { CommandApiConfig } from './config.ts';
@@ -131,7 +131,7 @@ const commandApi = fp(commandApiPlugin, { name: '@publisher/command-api', fastif
 export async function buildApp(
   options: CommandApiOptions,
   server: Partial<FastifyServerOptions> = {},
-): Promise<FastifyInstance> {
+): Promise<TypeBoxFastify> {
   const app = createFastify(options.config, server);
   await app.register(commandApi, options);
   await app.ready();
