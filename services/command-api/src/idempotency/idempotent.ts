@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SuccessEnvelopeOf } from '@publisher/contracts';
 import { deterministicUuid } from '@publisher/domain';
 import { HttpError, newId } from '@publisher/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -56,7 +57,7 @@ function idempotencyScope(request: FastifyRequest): number {
  * @example
  * return idempotent(request, reply, store, async ({ id }) => ({ status: 201, body, headers }));
  */
-export async function idempotent<Body>(
+export async function idempotent<Body extends SuccessEnvelopeOf<unknown>>(
   request: FastifyRequest,
   reply: FastifyReply,
   store: IdempotencyStore,

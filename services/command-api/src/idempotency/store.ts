@@ -1,3 +1,4 @@
+import type { SuccessEnvelopeOf } from '@publisher/contracts';
 import type pg from 'pg';
 import type { RecordRef, ResponseRef } from './restore.ts';
 import { COMMAND_API_SCHEMA } from './schema.ts';
@@ -26,8 +27,8 @@ type Claim =
 export interface IdempotencyStore {
   /** Claims `key` for this request, or says why not. */
   claim(accountId: number, key: string, requestHash: string): Promise<Claim>;
-  /** Stores the response of a claimed key. */
-  complete(accountId: number, key: string, response: StoredResponse): Promise<void>;
+  /** Stores the response of a claimed key: a success envelope (only successes are kept). */
+  complete(accountId: number, key: string, response: StoredResponse<SuccessEnvelopeOf<unknown>>): Promise<void>;
   /**
    * Gives a claimed key up (the command failed), so the client may retry it: the same request then
    * takes the claim over in recovery mode with the same nonce (what the failed attempt created is
@@ -52,8 +53,7 @@ export interface IdempotencyStoreOptions {
 }
 
 /** The envelope fields a reference keeps besides the records. */
-function envelopeFields(body: unknown): { request_id: string; message?: string } {
-  const { request_id, message } = body as { request_id: string; message?: string };
+function envelopeFields({ request_id, message }: SuccessEnvelopeOf<unknown>): { request_id: string; message?: string } {
   return message === undefined ? { request_id } : { request_id, message };
 }
 
