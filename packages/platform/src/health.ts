@@ -2,7 +2,7 @@ import { withTimeout } from '@publisher/coordination';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
-import { success } from './envelope.ts';
+import { errorResponses, success } from './envelope.ts';
 import { httpError } from './errors.ts';
 
 /** A dependency `/ready` checks, e.g. `{ name: 'database', check: () => pool.query('select 1') }`. */
@@ -31,7 +31,8 @@ const HealthResponse = Type.Object({
 const health: FastifyPluginAsync<HealthOptions> = async (fastify, opts) => {
   const checks = opts.checks ?? [];
   const timeoutMs = opts.timeoutMs ?? 2000;
-  const common = { config: { rateLimit: false }, schema: { hide: true, response: { 200: HealthResponse } } } as const;
+  const response = { 200: HealthResponse, ...errorResponses([503]) };
+  const common = { config: { rateLimit: false }, schema: { hide: true, response } } as const;
 
   fastify.get('/health', common, async (request) => success(request, { status: 'ok' }));
 

@@ -3,6 +3,7 @@ import {
   API_PREFIX,
   canReadAnyAccount,
   createFastify,
+  errorResponses,
   httpError,
   loggerOptions,
   platform,
@@ -126,7 +127,10 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
     ops.addHook('onRequest', ops.authenticate);
     ops.get(
       '/status',
-      { config: { rateLimit: false }, schema: { hide: true, response: { 200: ProjectionStatus } } },
+      {
+        config: { rateLimit: false },
+        schema: { hide: true, response: { 200: ProjectionStatus, ...errorResponses([401, 403, 503]) } },
+      },
       async (request) => {
         // It names the event that stopped the projection and why: for operators, not tenants.
         if (!canReadAnyAccount(request.principal)) throw httpError('ROLE_FORBIDDEN', 'GET /status is for operators');
