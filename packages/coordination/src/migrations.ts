@@ -1,6 +1,15 @@
 import type pg from 'pg';
 
-/** One numbered schema change; `sql` gets the quoted schema name. */
+/**
+ * Quotes an SQL identifier, such as the schema name `applyMigrations` takes (schema names come from
+ * code and configuration, never from requests).
+ * @example quoteIdent('read_model_next'); // '"read_model_next"'
+ */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** One numbered schema change; `sql` gets the quoted schema name (`quoteIdent`). */
 export interface Migration {
   version: number;
   description: string;

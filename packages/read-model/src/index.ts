@@ -86,7 +86,7 @@ export {
   type StoredDocument,
 } from './documents.ts';
 export type { KeysetPage } from './keyset-page.ts';
-export { createReadModelIndexes, type MigrateReadModelOptions, migrateReadModel, quoteIdent } from './migrate.ts';
+export { createReadModelIndexes, type MigrateReadModelOptions, migrateReadModel } from './migrate.ts';
 export { loadDeployments, loadPublishingRecords, saveDeployments, savePublishingRecords } from './projection-store.ts';
 export {
   findPublishingRecordDocument,

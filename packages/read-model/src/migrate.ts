@@ -1,13 +1,8 @@
-import { applyMigrations, withAdvisoryXactLock } from '@publisher/coordination';
+import { applyMigrations, quoteIdent, withAdvisoryXactLock } from '@publisher/coordination';
 import type pg from 'pg';
 import { AUDIT_TRAIL_SCHEMA, accessLogSql } from './access-log.ts';
 import { READ_MODEL_CONTROL_SCHEMA, READ_MODEL_SCHEMA, READ_MODELS_PROJECTION } from './database.ts';
 import { controlSql, indexSql, MIGRATIONS } from './schema-sql.ts';
-
-/** Quotes an SQL identifier (schema names come from code and configuration, never from requests). */
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
 
 export interface MigrateReadModelOptions {
   /** Schema to create or upgrade (default `read_model`). */

@@ -42,7 +42,6 @@ const NOT_QUERIES: Record<string, string> = {
   readModelSessionOptions: 'connection settings',
   migrateReadModel: 'schema',
   createReadModelIndexes: 'schema',
-  quoteIdent: 'schema',
   readCheckpoint: 'the projection’s checkpoint, no tenant data',
   compareAndSetCheckpoint: 'the projection’s checkpoint',
   checkpointNoticeSql: 'the projection’s checkpoint',

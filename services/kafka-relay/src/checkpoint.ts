@@ -1,4 +1,4 @@
-import { withAdvisoryXactLock } from '@publisher/coordination';
+import { quoteIdent, withAdvisoryXactLock } from '@publisher/coordination';
 import type pg from 'pg';
 import { RelayError } from './errors.ts';
 
@@ -27,7 +27,7 @@ export interface CheckpointStore {
  * await checkpoints.save('kafka-relay', position, batch.at(-1).position);
  */
 export function createCheckpointStore(pool: pg.Pool, table = 'relay_checkpoints'): CheckpointStore {
-  const ident = `"${table.replace(/"/g, '""')}"`;
+  const ident = quoteIdent(table);
   return {
     async migrate() {
       // The lock serialises concurrent CREATE TABLE IF NOT EXISTS, which can otherwise fail on pg_type.

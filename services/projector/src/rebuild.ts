@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { advisoryLock, advisoryUnlock, tryAdvisoryLock } from '@publisher/coordination';
+import { advisoryLock, advisoryUnlock, quoteIdent, tryAdvisoryLock } from '@publisher/coordination';
 import { decodePosition, type EventStore, idleConnectionError, type PostgresEventStore } from '@publisher/event-store';
 import {
   type CheckpointNotice,
@@ -8,7 +8,6 @@ import {
   countsSql,
   createReadModelIndexes,
   migrateReadModel,
-  quoteIdent,
   READ_MODEL_SCHEMA,
   READ_MODELS_PROJECTION,
 } from '@publisher/read-model';

@@ -1,4 +1,4 @@
-import { advisoryLockKey } from '@publisher/coordination';
+import { advisoryLockKey, quoteIdent } from '@publisher/coordination';
 import type { RecordedEvent } from '@publisher/event-store';
 import {
   type CheckpointNotice,
@@ -9,7 +9,6 @@ import {
   loadDeployments,
   loadPublishingRecords,
   NOTICE_ACCOUNTS_MAX,
-  quoteIdent,
   saveDeployments,
   savePublishingRecords,
 } from '@publisher/read-model';

@@ -1,12 +1,7 @@
-import { applyMigrations, withAdvisoryXactLock } from '@publisher/coordination';
+import { applyMigrations, quoteIdent, withAdvisoryXactLock } from '@publisher/coordination';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { MIGRATIONS } from './schema-sql.ts';
-
-/** Quotes an SQL identifier (schema names come from configuration, never from requests). */
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
 
 /**
  * Creates or upgrades the store's schema. Safe to run at every start-up and from several

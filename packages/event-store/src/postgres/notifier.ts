@@ -1,7 +1,6 @@
-import { type ListenSession, openListenSession, sleep } from '@publisher/coordination';
+import { type ListenSession, openListenSession, quoteIdent, sleep } from '@publisher/coordination';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { quoteIdent } from './migrate.ts';
 
 /** Least time between two NOTIFYs of one store; appends completing meanwhile share the next one. */
 const NOTIFY_MIN_INTERVAL_MS = 5;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { quoteIdent } from '@publisher/coordination';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type {
@@ -14,7 +15,7 @@ import type {
 } from '../port.ts';
 import { type AppendOutcome, appendEvents } from './append.ts';
 import { AppendCoalescer } from './append-coalescer.ts';
-import { migrateEventStore, quoteIdent } from './migrate.ts';
+import { migrateEventStore } from './migrate.ts';
 import { ChangeNotifier } from './notifier.ts';
 import { idleConnectionError, toStoreError } from './pg-errors.ts';
 import {
