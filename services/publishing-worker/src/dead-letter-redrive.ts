@@ -11,6 +11,7 @@
  * (at least once: the worker dedupes by event id) and records them then.
  */
 import { randomUUID } from 'node:crypto';
+import { withTimeout } from '@publisher/coordination';
 import {
   type DeadLetterRef,
   type DeadLettersState,
@@ -229,12 +230,7 @@ async function readToEnd(
     await consumer.connect();
     try {
       await consumer.subscribe({ topic, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        // A partition whose end cannot be reached (offsets removed meanwhile) must not hang the CLI.
-        const timer = setTimeout(
-          () => reject(new DeadLetterError(`could not read ${topic} to its end within ${READ_TIMEOUT_MS} ms`)),
-          READ_TIMEOUT_MS,
-        );
+      const readAll = new Promise<void>((resolve, reject) => {
         consumer
           .run({
             eachBatchAutoResolve: true,
@@ -247,14 +243,17 @@ async function readToEnd(
                 if (BigInt(message.offset) === end - 1n) ends.delete(batch.partition);
               }
               progress?.(read.length, total);
-              if (ends.size === 0) {
-                clearTimeout(timer);
-                resolve();
-              }
+              if (ends.size === 0) resolve();
             },
           })
           .catch(reject);
       });
+      // A partition whose end cannot be reached (offsets removed meanwhile) must not hang the CLI.
+      await withTimeout(
+        readAll,
+        READ_TIMEOUT_MS,
+        () => new DeadLetterError(`could not read ${topic} to its end within ${READ_TIMEOUT_MS} ms`),
+      );
     } finally {
       await consumer.disconnect();
     }
