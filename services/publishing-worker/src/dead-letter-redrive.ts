@@ -11,6 +11,7 @@
  * (at least once: the worker dedupes by event id) and records them then.
  */
 import { randomUUID } from 'node:crypto';
+import { EVENT_HEADERS, headerString } from '@publisher/contracts';
 import { withTimeout } from '@publisher/coordination';
 import {
   type DeadLetterRef,
@@ -64,15 +65,15 @@ export async function listDeadLetters(
   const state = foldDeadLetters(history);
   const messages = await readToEnd(admin.kafka, admin.topic, progress);
   const letters = messages.map(({ partition, message }) => {
-    const h = (name: string) => headerOf(message.headers, name);
+    const h = (name: string) => headerString(message.headers, name) ?? null;
     const ref = { partition, offset: message.offset };
     return {
       ...ref,
       source_topic: h(DEAD_LETTER_HEADERS.sourceTopic) ?? '',
-      event_id: h('event-id'),
+      event_id: h(EVENT_HEADERS.eventId),
       dlq_reason: h(DEAD_LETTER_HEADERS.reason),
       key: message.key?.toString() ?? null,
-      event_type: h('event-type'),
+      event_type: h(EVENT_HEADERS.eventType),
       error: h(DEAD_LETTER_HEADERS.error),
       failed_at: h(DEAD_LETTER_HEADERS.failedAt),
       consumer_group: h(DEAD_LETTER_HEADERS.consumerGroup),
@@ -196,12 +197,6 @@ function withoutDeadLetterHeaders(headers: IHeaders | undefined): IHeaders {
   for (const [name, value] of Object.entries(headers ?? {}))
     if (!ours.has(name) && value !== undefined) kept[name] = value;
   return kept;
-}
-
-function headerOf(headers: IHeaders | undefined, name: string): string | null {
-  const raw = headers?.[name];
-  const first = Array.isArray(raw) ? raw[0] : raw;
-  return first === undefined ? null : first.toString();
 }
 
 const READ_TIMEOUT_MS = 120_000;
