@@ -1,28 +1,37 @@
 /**
  * Recognises errors that mean "the database cannot serve us right now" (connection refused or lost,
  * server shutting down or starting, too many connections, pool and query timeouts), as opposed to
- * errors in our own SQL. Those map to 503 with Retry-After, and go away by themselves when PostgreSQL returns.
+ * errors in our own SQL. Those map to 503 with Retry-After, and go away by themselves when PostgreSQL
+ * returns. The one such test of every PostgreSQL client here, the event store's included (imported
+ * as `@publisher/platform/database-errors`, apart from the HTTP platform).
  */
 
+/** Socket-level error codes meaning "the server cannot be reached right now". */
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
-  'ETIMEDOUT',
+  'ECONNABORTED',
   'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
   'ENOTFOUND',
   'EAI_AGAIN',
-  'EHOSTUNREACH',
 ]);
 
 // SQLSTATE classes/codes: 08 connection exception, 57P01-57P03 admin shutdown / crash / cannot
-// connect now, 57014 cancelled by statement_timeout, 25P03 idle-in-transaction timeout, 53300 too
-// many connections, 53 insufficient resources.
-const SQLSTATE_PREFIXES = ['08', '57P', '53', '57014', '25P03'];
+// connect now, 57014 cancelled by statement_timeout, 25P03 idle-in-transaction timeout, 53 insufficient
+// resources (too many connections, a full disk), 58 system error.
+const SQLSTATE_PREFIXES = ['08', '57P', '53', '58', '57014', '25P03'];
 
+/** node-postgres reports some connection failures only through their message. */
 const MESSAGE_HINTS = [
   'Connection terminated',
   'timeout exceeded when trying to connect',
   'Client has encountered a connection error',
+  'Client was closed and is not queryable',
   'Connection closed',
   'connect ECONNREFUSED',
   'Cannot use a pool after calling end',

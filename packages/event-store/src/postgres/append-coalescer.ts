@@ -1,4 +1,5 @@
 import { BatchQueue } from '@publisher/coordination';
+import { isDatabaseUnavailable } from '@publisher/platform/database-errors';
 import type pg from 'pg';
 import { AppendQueueFullError } from '../errors.ts';
 import type { ExpectedRevision, NewEvent } from '../port.ts';
@@ -11,7 +12,6 @@ import {
   settleAppendRow,
   validateAppend,
 } from './append.ts';
-import { isConnectionError } from './pg-errors.ts';
 
 export interface AppendCoalescerOptions {
   pool: pg.Pool;
@@ -125,7 +125,7 @@ export class AppendCoalescer {
     try {
       rows = await this.#callBatch(members);
     } catch (err) {
-      if (isConnectionError(err)) {
+      if (isDatabaseUnavailable(err)) {
         for (const m of members) m.reject(err);
         return;
       }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { BatchQueue } from '@publisher/coordination';
+import { isDatabaseUnavailable } from '@publisher/platform/database-errors';
 import type pg from 'pg';
 import type { RecordedEvent } from '../port.ts';
-import { isConnectionError } from './pg-errors.ts';
 import { EVENT_COLUMNS, EVENT_ROW_TYPES, type EventRow, toRecordedEvent } from './rows.ts';
 
 /** One stream read: from `bound` (a revision) in the read's direction, at most `limit` events (null: all). */
@@ -98,7 +98,7 @@ export class StreamReadBatcher {
         types: EVENT_ROW_TYPES,
       }));
     } catch (err) {
-      if (isConnectionError(err)) for (const read of reads) read.reject(err);
+      if (isDatabaseUnavailable(err)) for (const read of reads) read.reject(err);
       else await Promise.all(reads.map((read) => this.#readOne(statements, read)));
       return;
     }
