@@ -2,10 +2,10 @@ export { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '
 export { fastifyTelemetry, requestTraceparent } from './fastify-telemetry.ts';
 export { SECONDS_BUCKETS, ServiceMetrics, type ServiceName, SIZE_BUCKETS } from './metrics.ts';
 export {
-  type MetricsServer,
   type StatusHealth,
   type StatusReply,
   type StatusRoutes,
+  type StatusServers,
   serveMetrics,
   serveStatus,
 } from './metrics-server.ts';

@@ -30,19 +30,11 @@ export type StatusRoutes = Record<string, () => StatusReply | Promise<StatusRepl
  * const server = await serveMetrics(metrics, { host: '127.0.0.1', port: 9464 });
  */
 export function serveMetrics(metrics: ServiceMetrics, options: { host: string; port: number }): Promise<MetricsServer> {
-  return serveStatus({ ...options, token: null, metrics, health: null });
+  return statusServer({ ...options, token: null, metrics, health: null });
 }
 
-/**
- * The status server of the projector, the relay and the worker on `host:port`: `GET /health` (JSON,
- * from `health`), `GET /metrics` (Prometheus text) and the service's own JSON `routes`. With a token
- * (STATUS_TOKEN), every path but `/health` needs `Authorization: Bearer <token>`, and `/health`
- * (from `health`) without it answers only `{ status }`.
- * @example
- * await serveStatus({ host, port, token, metrics, health: () => ({ ok: true, body: { status: 'ok' } }) });
- * await serveStatus({ host, port, metrics, health: null, routes: { '/ready': () => ({ status: 200, body: {} }) } });
- */
-export function serveStatus(options: {
+/** The options of a status server (`serveStatus`) on one port. */
+interface StatusServerOptions {
   host: string;
   port: number;
   /** Bearer token required on every path but /health (STATUS_TOKEN); null or absent: none. */
@@ -56,7 +48,9 @@ export function serveStatus(options: {
    * and answers in full: it stands for `health`, which is then null).
    */
   routes?: StatusRoutes;
-}): Promise<MetricsServer> {
+}
+
+function statusServer(options: StatusServerOptions): Promise<MetricsServer> {
   const { metrics, health } = options;
   const routes = new Map(Object.entries(options.routes ?? {}));
   const access = { host: options.host, token: options.token ?? null };
@@ -102,6 +96,50 @@ export function serveStatus(options: {
     }
   });
   return listen(server, options);
+}
+
+/** The servers `serveStatus` started. */
+export interface StatusServers {
+  /** The status server's port; null when none runs. */
+  port: number | null;
+  /** The port `/metrics` answers on (METRICS_PORT's server, or the status server's); null when not served. */
+  metricsPort: number | null;
+  /** Closes both. */
+  close(): Promise<void>;
+}
+
+/**
+ * The status server of the projector, the relay and the worker on `host:port` (none when `port` is
+ * null): `GET /health` (JSON, from `health`), `GET /metrics` (Prometheus text) and the service's own
+ * JSON `routes`. With a token (STATUS_TOKEN), every path but `/health` needs
+ * `Authorization: Bearer <token>`, and `/health` (from `health`) without it answers only `{ status }`.
+ * A `metricsPort` (METRICS_PORT) moves `/metrics` to a server of its own (`serveMetrics`).
+ * @example
+ * await serveStatus({ host, port, token, metrics, health: () => ({ ok: true, body: { status: 'ok' } }) });
+ * await serveStatus({ host, port, metrics, metricsPort: 9464, health: null, routes: { '/ready': () => ({ status: 200, body: {} }) } });
+ */
+export async function serveStatus(
+  options: Omit<StatusServerOptions, 'port'> & { port: number | null; metricsPort?: number | null },
+): Promise<StatusServers> {
+  const { port, metrics, metricsPort = null, ...status } = options;
+  const server =
+    port === null ? null : await statusServer({ ...status, port, metrics: metricsPort === null ? metrics : null });
+  let metricsServer: MetricsServer | null = null;
+  try {
+    if (metrics && metricsPort !== null)
+      metricsServer = await serveMetrics(metrics, { host: status.host, port: metricsPort });
+  } catch (err) {
+    await server?.close();
+    throw err;
+  }
+  return {
+    port: server?.port ?? null,
+    metricsPort: metricsServer?.port ?? (metrics && server ? server.port : null),
+    async close() {
+      await server?.close();
+      await metricsServer?.close();
+    },
+  };
 }
 
 /**

@@ -161,6 +161,21 @@ t.test('serveStatus: /health from its callback, /metrics and every other path be
   t.equal((await fetch(`http://127.0.0.1:${bare.port}/health`)).status, 404, "serveMetrics' server has no /health");
 });
 
+t.test("serveStatus with a metricsPort: /metrics on its own server, none on the status server's", async (t) => {
+  const options = { host: '127.0.0.1', metrics: new ServiceMetrics('worker'), health: null };
+  const split = await serveStatus({ ...options, port: 0, metricsPort: 0 });
+  t.teardown(() => split.close());
+  t.not(split.metricsPort, split.port);
+  t.equal((await fetch(`http://127.0.0.1:${split.port}/metrics`)).status, 404, 'not on the status server');
+  t.equal((await fetch(`http://127.0.0.1:${split.metricsPort}/metrics`)).status, 200, 'on its own');
+  const metricsOnly = await serveStatus({ ...options, port: null, metricsPort: 0 });
+  t.teardown(() => metricsOnly.close());
+  t.equal(metricsOnly.port, null, 'no status server without a port');
+  t.equal((await fetch(`http://127.0.0.1:${metricsOnly.metricsPort}/metrics`)).status, 200);
+  const none = await serveStatus({ ...options, metrics: null, port: null });
+  t.same([none.port, none.metricsPort], [null, null]);
+});
+
 t.test('serveStatus: a health check that throws or rejects answers 503, and the server goes on', async (t) => {
   let fails: 'throw' | 'reject' = 'throw';
   const server = await serveStatus({

@@ -5,7 +5,7 @@ import { type EventStore, idleConnectionError, openEventStore } from '@publisher
 import { pgPoolTimeouts } from '@publisher/platform/config';
 import { createKafka, ensureTopics } from '@publisher/platform/kafka';
 import { loggerOptions } from '@publisher/platform/logger';
-import { inSpan, linkTo, ServiceMetrics, SpanKind, serveMetrics, serveStatus } from '@publisher/telemetry';
+import { inSpan, linkTo, ServiceMetrics, SpanKind, type StatusServers, serveStatus } from '@publisher/telemetry';
 import type { Kafka, Producer } from 'kafkajs';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
@@ -70,25 +70,18 @@ export async function start(options: RelayOptions): Promise<RelayHandle> {
   const metrics = telemetry.metricsEnabled ? new ServiceMetrics('relay') : null;
   const eventStoreKind = 'kind' in eventStore ? eventStore.kind : 'injected';
   const observeSend = metrics ? relayMetrics(metrics, state, store, eventStoreKind) : undefined;
-  let http: Awaited<ReturnType<typeof serveStatus>> | null = null;
-  let metricsHttp: Awaited<ReturnType<typeof serveMetrics>> | null = null;
+  let servers: StatusServers;
   try {
     await checkpoints.migrate();
-    if (config.port !== null) {
-      const served = telemetry.metricsPort === null ? metrics : null;
-      http = await serveStatus({
-        host: config.host,
-        port: config.port,
-        token: config.statusToken,
-        metrics: served,
-        health: relayHealth(config.name, state, store),
-      });
-    }
-    if (metrics && telemetry.metricsPort !== null) {
-      metricsHttp = await serveMetrics(metrics, { host: config.host, port: telemetry.metricsPort });
-    }
+    servers = await serveStatus({
+      host: config.host,
+      port: config.port,
+      token: config.statusToken,
+      metrics,
+      metricsPort: telemetry.metricsPort,
+      health: relayHealth(config.name, state, store),
+    });
   } catch (err) {
-    await http?.close();
     if (ownsStore) await store.close();
     await pool.end();
     throw err;
@@ -102,21 +95,20 @@ export async function start(options: RelayOptions): Promise<RelayHandle> {
   const kafka = createKafka({ brokers: config.brokers, clientId: config.clientId, logger });
   const running = supervise({ config, logger, store, checkpoints, kafka, state, observeSend, signal: stop.signal });
   logger.info(
-    { relay: config.name, brokers: config.brokers, port: http?.port ?? null, batch_size: config.batchSize },
+    { relay: config.name, brokers: config.brokers, port: servers.port, batch_size: config.batchSize },
     'kafka relay started',
   );
 
   return {
     state,
-    port: http?.port ?? null,
-    metricsPort: metricsHttp?.port ?? (metrics && http ? http.port : null),
+    port: servers.port,
+    metricsPort: servers.metricsPort,
     async close() {
       if (stop.signal.aborted) return;
       stop.abort();
       await running;
       state.role = 'stopped';
-      await http?.close();
-      await metricsHttp?.close();
+      await servers.close();
       if (ownsStore) await store.close();
       await pool.end();
       logger.info({ relay: config.name, position: state.relayedPosition }, 'kafka relay stopped');

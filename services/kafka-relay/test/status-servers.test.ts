@@ -65,7 +65,7 @@ t.test('with a token, every status path but /health answers 401 without it', asy
     stop: null,
     last_error: null,
   };
-  const servers: Array<[string, number, string[]]> = [];
+  const servers: Array<[string, number | null, string[]]> = [];
   // Each serves /metrics (Prometheus scrapes it with the token; test/compose.test.ts checks it does).
   const metrics = (service: ServiceName) => new ServiceMetrics(service);
   const p = await serveStatus({

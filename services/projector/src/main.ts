@@ -2,7 +2,7 @@ import { type EventStore, openEventStore, type PostgresEventStoreOptions } from 
 import { pgPoolTimeouts } from '@publisher/platform/config';
 import { loggerOptions } from '@publisher/platform/logger';
 import { migrateReadModel } from '@publisher/read-model';
-import { type MetricsServer, runService, serveMetrics, serveStatus } from '@publisher/telemetry';
+import { runService, type StatusServers, serveStatus } from '@publisher/telemetry';
 import pg from 'pg';
 import { type Logger, pino } from 'pino';
 import { loadProjectorConfig, PROJECTOR_VARIABLES, type ProjectorConfig } from './config.ts';
@@ -78,34 +78,27 @@ export async function start(
     onBatch: pm?.onBatch,
   });
   pm?.watch(() => projector.status());
-  let server: MetricsServer | null = null;
-  let metricsServer: MetricsServer | null = null;
+  let servers: StatusServers;
   try {
-    if (config.port !== null) {
-      server = await serveStatus({
-        host: config.host,
-        port: config.port,
-        token: config.statusToken,
-        metrics: telemetry.metricsPort === null ? (pm?.metrics ?? null) : null,
-        health: null,
-        routes: statusRoutes(projector),
-      });
-    }
-    if (pm && telemetry.metricsPort !== null) {
-      metricsServer = await serveMetrics(pm.metrics, { host: config.host, port: telemetry.metricsPort });
-    }
+    servers = await serveStatus({
+      host: config.host,
+      port: config.port,
+      token: config.statusToken,
+      metrics: pm?.metrics ?? null,
+      metricsPort: telemetry.metricsPort,
+      health: null,
+      routes: statusRoutes(projector),
+    });
   } catch (err) {
-    await server?.close();
     await projector.close();
     throw err;
   }
   return {
     status: () => projector.status(),
-    statusUrl: server ? `http://${config.host}:${server.port}` : null,
-    metricsPort: metricsServer?.port ?? (pm ? (server?.port ?? null) : null),
+    statusUrl: servers.port === null ? null : `http://${config.host}:${servers.port}`,
+    metricsPort: servers.metricsPort,
     async close() {
-      await metricsServer?.close();
-      await server?.close();
+      await servers.close();
       await projector.close();
       if (!deps.store) await store.close();
     },

@@ -9,7 +9,7 @@ import type { Resolve } from '@publisher/destination-policy';
 import { ConfigError } from '@publisher/platform/env';
 import { createKafka, ensureTopics } from '@publisher/platform/kafka';
 import { loggerOptions } from '@publisher/platform/logger';
-import { contextFrom, inSpan, ServiceMetrics, SpanKind, serveMetrics, serveStatus } from '@publisher/telemetry';
+import { contextFrom, inSpan, ServiceMetrics, SpanKind, serveStatus } from '@publisher/telemetry';
 import { type EachMessagePayload, type KafkaMessage, Partitioners } from 'kafkajs';
 import pino from 'pino';
 import { createCommandClient } from './command-client.ts';
@@ -330,32 +330,24 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
     }
   })();
 
-  let status: Awaited<ReturnType<typeof serveStatus>> | null = null;
-  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | null = null;
-  const { metricsPort } = config.telemetry;
-  if (config.port !== null) {
-    const served = metricsPort === null ? metrics : null;
-    status = await serveStatus({
-      host: config.host,
-      port: config.port,
-      token: config.statusToken,
-      metrics: served,
-      health: workerHealth(config.groupId, state),
-    });
-  }
-  if (metrics && metricsPort !== null) {
-    metricsServer = await serveMetrics(metrics, { host: config.host, port: metricsPort });
-  }
+  const servers = await serveStatus({
+    host: config.host,
+    port: config.port,
+    token: config.statusToken,
+    metrics,
+    metricsPort: config.telemetry.metricsPort,
+    health: workerHealth(config.groupId, state),
+  });
   logger.info(
-    { group: config.groupId, topic: topics.source, command_api: config.commandApiUrl, port: status?.port ?? null },
+    { group: config.groupId, topic: topics.source, command_api: config.commandApiUrl, port: servers.port },
     'publishing worker started',
   );
 
   let closing: Promise<void> | null = null;
   return {
     state,
-    port: status?.port ?? null,
-    metricsPort: metricsServer?.port ?? (metrics && status ? status.port : null),
+    port: servers.port,
+    metricsPort: servers.metricsPort,
     close() {
       closing ??= (async () => {
         starting.abort();
@@ -369,8 +361,7 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
         await consumer.disconnect().catch((err) => logger.warn({ err }, 'consumer disconnect failed'));
         await producer.disconnect().catch(() => {});
         await secretsStore?.close().catch(() => {});
-        await status?.close();
-        await metricsServer?.close();
+        await servers.close();
         state.consumer = 'stopped';
         logger.info('publishing worker stopped');
       })();
