@@ -181,7 +181,7 @@ export function createStuckRecordSweeper(options: StuckRecordSweeperOptions): St
   };
 }
 
-/** `900000` → `15m`, `1500` → `1.5s`: how the timeout reads in a record's error. */
+/** `900000` → `15m`, `1500` → `1500ms`: how the timeout reads in a record's error (as PUBLISHING_TIMEOUT takes it). */
 function formatDuration(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
