@@ -1,3 +1,5 @@
+import { type BackoffPolicy, createBackoff, sleep } from '@publisher/coordination';
+
 /**
  * Recognises errors that mean "the database cannot serve us right now" (connection refused or lost,
  * server shutting down or starting, too many connections, pool and query timeouts), as opposed to
@@ -54,6 +56,37 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     if (MESSAGE_HINTS.some((hint) => e instanceof Error && e.message.includes(hint))) return true;
   }
   return false;
+}
+
+/** Jittered, so instances started together do not retry in lockstep; 30 waits average about half a minute in all. */
+const START_BACKOFF: BackoffPolicy = { firstMs: 250, maxMs: 2000, jitter: 'full' };
+const START_ATTEMPTS = 30;
+
+/**
+ * A start-up step that needs the database (a migration, opening the event store), run again while
+ * the database is unavailable — a service started beside PostgreSQL (a compose file, a rolling
+ * restart) waits for it instead of exiting — and given up after about half a minute, when the error
+ * goes to the caller (the service then exits, for its supervisor to start it again). Other errors
+ * are thrown at once.
+ * @example
+ * await retryWhileUnavailable(log, 'read model migration', () => migrateReadModel(pool, { logger: log }));
+ */
+export async function retryWhileUnavailable<T>(
+  log: { warn(details: object, message: string): void },
+  what: string,
+  run: () => Promise<T>,
+  isUnavailable: (err: unknown) => boolean = isDatabaseUnavailable,
+): Promise<T> {
+  const retry = createBackoff(START_BACKOFF);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!isUnavailable(err) || attempt >= START_ATTEMPTS) throw err;
+      log.warn({ attempt, reason: (err as Error).message }, `${what}: database unavailable, retrying`);
+      await sleep(retry.next());
+    }
+  }
 }
 
 /**

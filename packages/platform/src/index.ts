@@ -21,7 +21,7 @@ export {
   READ_API_LOCATION_VARIABLES,
   requireDatabaseUrl,
 } from './config.ts';
-export { isDatabaseUnavailable } from './database-errors.ts';
+export { retryWhileUnavailable } from './database-errors.ts';
 export { envVar, readEnv } from './env.ts';
 export { API_PREFIX, errorEnvelope, errorResponses, listPage, success } from './envelope.ts';
 export { default as errorHandler } from './error-handler.ts';

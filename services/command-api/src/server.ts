@@ -1,12 +1,11 @@
 import { setFlagsFromString } from 'node:v8';
-import { type BackoffPolicy, createBackoff, sleep } from '@publisher/coordination';
 import {
   idleConnectionError,
   isEventStoreUnavailable,
   openEventStore,
   type PostgresEventStoreOptions,
 } from '@publisher/event-store';
-import { isDatabaseUnavailable, pgPoolTimeouts, requireDatabaseUrl } from '@publisher/platform';
+import { pgPoolTimeouts, requireDatabaseUrl, retryWhileUnavailable } from '@publisher/platform';
 import { runService, ServiceMetrics, serveMetrics } from '@publisher/telemetry';
 import pg from 'pg';
 import type pino from 'pino';
@@ -53,23 +52,6 @@ export function eventStoreOptions(
   };
 }
 
-/** Jittered, so instances started together do not retry in lockstep; 30 waits average about half a minute in all. */
-const UNAVAILABLE_BACKOFF: BackoffPolicy = { firstMs: 250, maxMs: 2000, jitter: 'full' };
-
-async function retryWhileUnavailable<T>(log: pino.Logger, what: string, run: () => Promise<T>): Promise<T> {
-  const retry = createBackoff(UNAVAILABLE_BACKOFF);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (err) {
-      if (!isDatabaseUnavailable(err) && !isEventStoreUnavailable(err)) throw err;
-      if (attempt >= 30) throw err;
-      log.warn({ attempt, reason: (err as Error).message }, `${what}: database unavailable, retrying`);
-      await sleep(retry.next());
-    }
-  }
-}
-
 /**
  * Migrates, listens on COMMAND_API_PORT and closes gracefully on SIGTERM: in-flight requests
  * finish, then the metrics server, the store and the pool close.
@@ -94,8 +76,11 @@ runService(import.meta.url, {
     const pool = createPool(config, requireDatabaseUrl(config.databaseUrl));
     pool.on('error', (err) => log.warn({ err: idleConnectionError(err) }, 'idle database connection lost'));
     const storeOptions = eventStoreOptions(config, pool, log, appendBatchObserver(metrics));
-    const store = await retryWhileUnavailable(log, 'event store migration', () =>
-      openEventStore(config.eventStore, storeOptions),
+    const store = await retryWhileUnavailable(
+      log,
+      'event store migration',
+      () => openEventStore(config.eventStore, storeOptions),
+      isEventStoreUnavailable,
     );
     const app = await buildApp({ store, pool, config, metrics }, { loggerInstance: log });
     const metricsServer =

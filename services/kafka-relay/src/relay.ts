@@ -1,8 +1,9 @@
 import { PUBLISHER_TOPICS } from '@publisher/contracts';
 import { acquireLeadership, createBackoff, type Leadership, sleep } from '@publisher/coordination';
 import { foldRelayControl, relayControlStream } from '@publisher/domain';
-import { type EventStore, idleConnectionError, openEventStore } from '@publisher/event-store';
+import { type EventStore, idleConnectionError, isEventStoreUnavailable, openEventStore } from '@publisher/event-store';
 import { pgPoolTimeouts } from '@publisher/platform/config';
+import { retryWhileUnavailable } from '@publisher/platform/database-errors';
 import { createKafka, ensureTopics } from '@publisher/platform/kafka';
 import { loggerOptions } from '@publisher/platform/logger';
 import { inSpan, linkTo, ServiceMetrics, SpanKind, type StatusServers, serveStatus } from '@publisher/telemetry';
@@ -52,14 +53,20 @@ export async function start(options: RelayOptions): Promise<RelayHandle> {
   // start before the command API, and creating the (idempotent) schema lets it wait for events.
   const store =
     'kind' in eventStore
-      ? await openEventStore(eventStore, {
-          connectionString: config.databaseUrl,
+      ? await retryWhileUnavailable(
           logger,
-          poolSize: 3,
-          connectionTimeoutMs: config.database.connectTimeoutMs,
-          statementTimeoutMs: config.database.statementTimeoutMs,
-          queryTimeoutMs: config.database.queryTimeoutMs,
-        })
+          'event store migration',
+          () =>
+            openEventStore(eventStore, {
+              connectionString: config.databaseUrl,
+              logger,
+              poolSize: 3,
+              connectionTimeoutMs: config.database.connectTimeoutMs,
+              statementTimeoutMs: config.database.statementTimeoutMs,
+              queryTimeoutMs: config.database.queryTimeoutMs,
+            }),
+          isEventStoreUnavailable,
+        )
       : eventStore;
   const ownsStore = 'kind' in eventStore;
   const checkpoints = createCheckpointStore(pool);
@@ -72,7 +79,7 @@ export async function start(options: RelayOptions): Promise<RelayHandle> {
   const observeSend = metrics ? relayMetrics(metrics, state, store, eventStoreKind) : undefined;
   let servers: StatusServers;
   try {
-    await checkpoints.migrate();
+    await retryWhileUnavailable(logger, 'checkpoint migration', () => checkpoints.migrate());
     servers = await serveStatus({
       host: config.host,
       port: config.port,

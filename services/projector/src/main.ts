@@ -1,5 +1,11 @@
-import { type EventStore, openEventStore, type PostgresEventStoreOptions } from '@publisher/event-store';
+import {
+  type EventStore,
+  isEventStoreUnavailable,
+  openEventStore,
+  type PostgresEventStoreOptions,
+} from '@publisher/event-store';
 import { pgPoolTimeouts } from '@publisher/platform/config';
+import { retryWhileUnavailable } from '@publisher/platform/database-errors';
 import { loggerOptions } from '@publisher/platform/logger';
 import { migrateReadModel } from '@publisher/read-model';
 import { runService, type StatusServers, serveStatus } from '@publisher/telemetry';
@@ -60,11 +66,18 @@ export async function start(
     ...pgPoolTimeouts(config.database),
   });
   try {
-    await migrateReadModel(pool, { logger });
+    await retryWhileUnavailable(logger, 'read model migration', () => migrateReadModel(pool, { logger }));
   } finally {
     await pool.end();
   }
-  const store = deps.store ?? (await openEventStore(config.eventStore, eventStoreOptions(config, logger)));
+  const store =
+    deps.store ??
+    (await retryWhileUnavailable(
+      logger,
+      'event store migration',
+      () => openEventStore(config.eventStore, eventStoreOptions(config, logger)),
+      isEventStoreUnavailable,
+    ));
   const { telemetry } = config;
   const served = config.port !== null || telemetry.metricsPort !== null;
   const pm = telemetry.metricsEnabled && served ? projectorMetrics(store, config.eventStore.kind) : null;

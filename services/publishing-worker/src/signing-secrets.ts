@@ -1,3 +1,4 @@
+import { retryWhileUnavailable } from '@publisher/platform/database-errors';
 import { createWebhookSecretStore, migrateWebhookSecrets } from '@publisher/webhook-secrets';
 import { LRUCache } from 'lru-cache';
 import pg from 'pg';
@@ -28,7 +29,7 @@ export async function openSigningSecrets(
     statement_timeout: 5000,
   });
   pool.on('error', (err) => logger.warn({ err }, 'idle database connection lost'));
-  await migrateWebhookSecrets(pool);
+  await retryWhileUnavailable(logger, 'signing secrets migration', () => migrateWebhookSecrets(pool));
   const store = createWebhookSecretStore(pool);
   const cache = new LRUCache<number, Promise<string[]>>({ max: 10_000, ttl: CACHE_MS });
   return {

@@ -7,6 +7,7 @@ import {
   httpError,
   loggerOptions,
   platform,
+  retryWhileUnavailable,
   success,
   type TypeBoxFastify,
 } from '@publisher/platform';
@@ -65,7 +66,9 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
       onPoolError: (err) => fastify.log.warn({ err }, 'idle database connection lost'),
     });
   if (!opts.connection) fastify.addHook('onClose', async () => connection.close());
-  await migrateReadModel(connection.pool, { logger: fastify.log });
+  await retryWhileUnavailable(fastify.log, 'read model migration', () =>
+    migrateReadModel(connection.pool, { logger: fastify.log }),
+  );
   const store = opts.store ?? (await ownEventStore(config, fastify));
 
   const watcher = new CheckpointWatcher({
