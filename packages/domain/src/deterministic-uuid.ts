@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isUuid } from './validation.ts';
+import { isUuid } from '@publisher/contracts';
 
 /**
  * A name-based UUID (RFC 9562 version 5: SHA-1 of namespace bytes + name). The same inputs always

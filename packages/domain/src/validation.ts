@@ -1,9 +1,5 @@
+import { isUuid } from '@publisher/contracts';
 import { DomainValidationError } from './errors.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** True for a UUID of any version, in either case. */
-export const isUuid = (value: string): boolean => UUID.test(value);
 
 /**
  * Collects field errors for one command and throws them together, so a client sees every
@@ -27,7 +23,7 @@ export class FieldChecks {
   }
 
   uuid(field: string, value: string): void {
-    if (!UUID.test(value)) this.add(field, 'must be a UUID');
+    if (!isUuid(value)) this.add(field, 'must be a UUID');
   }
 
   plainObject(field: string, value: unknown): void {

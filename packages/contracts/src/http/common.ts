@@ -17,6 +17,18 @@ export type PlatformId = Static<typeof PlatformId>;
 /** A record or event id: a UUID (any version), lower or upper case. */
 export const Uuid = Type.String({ format: 'uuid', maxLength: 36 });
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * True for a UUID of any version, in either case: the form of every id (records, events,
+ * requests); ids from outside may be of any version, so none is checked.
+ * @example
+ * isUuid('6F1C0E1A-0000-4000-8000-0000000000FF') // true
+ */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 /**
  * ISO-8601 date-time as the API writes it (`2024-05-01T12:00:00.000Z`). Year 0000 is a valid
  * RFC 3339 date-time but not a PostgreSQL timestamp, so it is refused here (400) rather than
