@@ -32,7 +32,7 @@ export interface ServiceDefinition<C extends ServiceConfig> {
  * The start every service makes, in one order: configuration, logger, the `configuration` line
  * (before anything can fail on a database or a broker, so a failed start still shows what it was
  * given), tracing, the service itself, and `closeOnSignal` closing it and then tracing within
- * SHUTDOWN_GRACE_MS.
+ * SHUTDOWN_GRACE_MS. A failed start logs `start failed` (fatal, with the error) and exits 1.
  */
 async function startService<C extends ServiceConfig>(
   service: ServiceDefinition<C>,
@@ -49,7 +49,12 @@ async function startService<C extends ServiceConfig>(
         asyncContext: service.asyncContext ?? false,
       })
     : null;
-  const running = await service.start(config, logger);
+  const running = await service.start(config, logger).catch(async (err: unknown) => {
+    // A failed start is one more line of the service's log, with its stack, for whatever collects it.
+    logger.fatal({ err }, 'start failed');
+    await tracing?.shutdown().catch(() => {});
+    process.exit(1);
+  });
   closeOnSignal(logger, config.shutdownGraceMs, async () => {
     await running.close();
     await tracing?.shutdown().catch(() => {});
@@ -59,7 +64,7 @@ async function startService<C extends ServiceConfig>(
 /**
  * A service's entry point: `startService` from the process environment when the calling module
  * (`url`, its `import.meta.url`) is the file the process was started with. A bad setting ends the
- * process with its message and exit code 2; any other failure to start, with its stack and 1.
+ * process with its message and exit code 2; a failed start, with a `start failed` log line and 1.
  * @example
  * runService(import.meta.url, { name: 'kafka-relay', variables: RELAY_VARIABLES, load: loadRelayConfig, start });
  */

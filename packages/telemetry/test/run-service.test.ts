@@ -29,7 +29,9 @@ async function run(env: Record<string, string>) {
   const lines = out
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as { msg: string; config?: Record<string, string>; service?: string });
+    .map(
+      (line) => JSON.parse(line) as { msg: string; config?: Record<string, string>; service?: string; level?: number },
+    );
   return { code, lines, errors };
 }
 
@@ -37,7 +39,12 @@ t.test('a failed start has printed its configuration first', async (t) => {
   const { code, lines, errors } = await run({ GREETING: 'hi', EXAMPLE_START: 'fails' });
   t.equal(code, 1, 'exits 1');
   t.match(lines, [{ msg: 'configuration', config: { GREETING: 'hi', EXAMPLE_START: 'fails' }, service: 'example' }]);
-  t.match(errors, /database unreachable/, 'the failure is printed');
+  t.match(
+    lines.at(-1),
+    { msg: 'start failed', level: 60, service: 'example', err: { message: /database unreachable/, stack: /Error/ } },
+    'the failure is the last line of its log, with its stack',
+  );
+  t.equal(errors, '', 'nothing on stderr');
 });
 
 t.test('a bad setting stops the start with a message naming it, exit code 2, no stack', async (t) => {

@@ -1,4 +1,4 @@
-import { type EventStore, openEventStore } from '@publisher/event-store';
+import { type EventStore, isEventStoreUnavailable, openEventStore } from '@publisher/event-store';
 import {
   API_PREFIX,
   canReadAnyAccount,
@@ -165,7 +165,7 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
 /** The event store history and as-of reads come from, with a small pool of its own; closed with the app. */
 async function ownEventStore(config: ReadApiConfig, fastify: FastifyInstance): Promise<EventStore> {
   // The read API may start before the command API has created the store's schema: this creates it.
-  const store = await openEventStore(config.eventStore, {
+  const options = {
     connectionString: config.databaseUrl ?? '',
     poolSize: config.eventStorePoolSize,
     applicationName: 'publisher-read-api-store',
@@ -174,7 +174,13 @@ async function ownEventStore(config: ReadApiConfig, fastify: FastifyInstance): P
     queryTimeoutMs: config.database.queryTimeoutMs,
     // Its own pino logger (the store takes pino's type, not Fastify's logger interface).
     logger: pino(loggerOptions(config, 'read-api')).child({ component: 'event-store' }),
-  });
+  };
+  const store = await retryWhileUnavailable(
+    fastify.log,
+    'event store migration',
+    () => openEventStore(config.eventStore, options),
+    isEventStoreUnavailable,
+  );
   fastify.addHook('onClose', async () => store.close());
   return store;
 }
@@ -192,7 +198,9 @@ export async function buildApp(
   options: ReadApiOptions,
   server: Partial<FastifyServerOptions> = {},
 ): Promise<TypeBoxFastify> {
-  const app = createFastify(options.config, server);
+  // The plugin waits for PostgreSQL at start (`retryWhileUnavailable`, bounded by its attempts), which
+  // can take longer than Fastify's 10 s for a plugin to load.
+  const app = createFastify(options.config, { pluginTimeout: 0, ...server });
   await app.register(readApi, options);
   await app.ready();
   return app;
