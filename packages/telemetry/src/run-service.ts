@@ -49,10 +49,10 @@ async function startService<C extends ServiceConfig>(
         asyncContext: service.asyncContext ?? false,
       })
     : null;
-  const running = await service.start(config, logger).catch(async (err: unknown) => {
-    // A failed start is one more line of the service's log, with its stack, for whatever collects it.
+  const running = await service.start(config, logger).catch((err: unknown) => {
+    // A failed start is one more line of the service's log, with its stack, for whatever collects it
+    // (pino writes it synchronously). Tracing is not flushed: an unreachable collector would hold the exit.
     logger.fatal({ err }, 'start failed');
-    await tracing?.shutdown().catch(() => {});
     process.exit(1);
   });
   closeOnSignal(logger, config.shutdownGraceMs, async () => {
