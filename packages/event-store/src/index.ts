@@ -1,4 +1,4 @@
-export { isEventStoreUnavailable, isWrongExpectedVersion } from './errors.ts';
+export { isWrongExpectedVersion } from './errors.ts';
 export * from './esdb/index.ts';
 export { occurredAt } from './occurred-at.ts';
 export { operatorMetadata } from './operator-metadata.ts';
@@ -19,4 +19,4 @@ export {
 } from './port.ts';
 export { idleConnectionError } from './postgres/pg-errors.ts';
 export { createPostgresEventStore, type PostgresEventStore, type PostgresEventStoreOptions } from './postgres/store.ts';
-export { type EventStoreSelection, openEventStore, selectEventStore } from './select.ts';
+export { type EventStoreSelection, openEventStore, openEventStoreAtStart, selectEventStore } from './select.ts';

@@ -1,3 +1,5 @@
+import { retryWhileUnavailable } from '@publisher/platform/database-errors';
+import { isEventStoreUnavailable } from './errors.ts';
 import { createEsdbEventStore } from './esdb/index.ts';
 import type { EventStore } from './port.ts';
 import { createPostgresEventStore, type PostgresEventStoreOptions } from './postgres/store.ts';
@@ -68,4 +70,22 @@ export async function openEventStore(
     throw err;
   }
   return store;
+}
+
+/**
+ * `openEventStore` at a service's start: run again while the store is unavailable (PostgreSQL not up
+ * yet), each attempt logged, for about half a minute (`retryWhileUnavailable`).
+ * @example const store = await openEventStoreAtStart(log, config.eventStore, { connectionString, logger });
+ */
+export function openEventStoreAtStart(
+  log: Parameters<typeof retryWhileUnavailable>[0],
+  selection: EventStoreSelection,
+  postgres: PostgresEventStoreOptions,
+): Promise<EventStore> {
+  return retryWhileUnavailable(
+    log,
+    'event store migration',
+    () => openEventStore(selection, postgres),
+    isEventStoreUnavailable,
+  );
 }

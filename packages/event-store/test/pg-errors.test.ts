@@ -1,5 +1,5 @@
 import t from 'tap';
-import { isEventStoreUnavailable } from '../src/index.ts';
+import { isEventStoreUnavailable } from '../src/errors.ts';
 import { idleConnectionError, toStoreError } from '../src/postgres/pg-errors.ts';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });

@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { withTimeout } from '@publisher/coordination';
 import { createTestDatabase, waitUntil } from '@publisher/testing';
 import t from 'tap';
-import { createPostgresEventStore, isEventStoreUnavailable, type RecordedEvent } from '../src/index.ts';
+import { isEventStoreUnavailable } from '../src/errors.ts';
+import { createPostgresEventStore, type RecordedEvent } from '../src/index.ts';
 import { newEvents, streamName } from './contract/fixtures.ts';
 import { startTcpProxy, viaProxy } from './helpers/tcp-proxy.ts';
 

@@ -1,11 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
-import {
-  idleConnectionError,
-  isEventStoreUnavailable,
-  openEventStore,
-  type PostgresEventStoreOptions,
-} from '@publisher/event-store';
-import { pgPoolTimeouts, requireDatabaseUrl, retryWhileUnavailable } from '@publisher/platform';
+import { idleConnectionError, openEventStoreAtStart, type PostgresEventStoreOptions } from '@publisher/event-store';
+import { pgPoolTimeouts, requireDatabaseUrl } from '@publisher/platform';
 import { runService, ServiceMetrics, serveMetrics } from '@publisher/telemetry';
 import pg from 'pg';
 import type pino from 'pino';
@@ -35,7 +30,7 @@ export function createPool(config: CommandApiConfig, connectionString: string): 
  * APPEND_QUEUE_MB waiting (503 beyond); `onAppendBatch` is told the size of every such call (the
  * group-commit metric).
  * @example
- * const store = await openEventStore(config.eventStore, eventStoreOptions(config, pool, log));
+ * const store = await openEventStoreAtStart(log, config.eventStore, eventStoreOptions(config, pool, log));
  */
 export function eventStoreOptions(
   config: CommandApiConfig,
@@ -76,12 +71,7 @@ runService(import.meta.url, {
     const pool = createPool(config, requireDatabaseUrl(config.databaseUrl));
     pool.on('error', (err) => log.warn({ err: idleConnectionError(err) }, 'idle database connection lost'));
     const storeOptions = eventStoreOptions(config, pool, log, appendBatchObserver(metrics));
-    const store = await retryWhileUnavailable(
-      log,
-      'event store migration',
-      () => openEventStore(config.eventStore, storeOptions),
-      isEventStoreUnavailable,
-    );
+    const store = await openEventStoreAtStart(log, config.eventStore, storeOptions);
     const app = await buildApp({ store, pool, config, metrics }, { loggerInstance: log });
     const metricsServer =
       metrics && telemetry.metricsPort !== null

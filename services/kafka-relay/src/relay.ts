@@ -1,7 +1,7 @@
 import { PUBLISHER_TOPICS } from '@publisher/contracts';
 import { acquireLeadership, createBackoff, type Leadership, sleep } from '@publisher/coordination';
 import { foldRelayControl, relayControlStream } from '@publisher/domain';
-import { type EventStore, idleConnectionError, isEventStoreUnavailable, openEventStore } from '@publisher/event-store';
+import { type EventStore, idleConnectionError, openEventStoreAtStart } from '@publisher/event-store';
 import { pgPoolTimeouts } from '@publisher/platform/config';
 import { retryWhileUnavailable } from '@publisher/platform/database-errors';
 import { createKafka, ensureTopics } from '@publisher/platform/kafka';
@@ -53,20 +53,14 @@ export async function start(options: RelayOptions): Promise<RelayHandle> {
   // start before the command API, and creating the (idempotent) schema lets it wait for events.
   const store =
     'kind' in eventStore
-      ? await retryWhileUnavailable(
+      ? await openEventStoreAtStart(logger, eventStore, {
+          connectionString: config.databaseUrl,
           logger,
-          'event store migration',
-          () =>
-            openEventStore(eventStore, {
-              connectionString: config.databaseUrl,
-              logger,
-              poolSize: 3,
-              connectionTimeoutMs: config.database.connectTimeoutMs,
-              statementTimeoutMs: config.database.statementTimeoutMs,
-              queryTimeoutMs: config.database.queryTimeoutMs,
-            }),
-          isEventStoreUnavailable,
-        )
+          poolSize: 3,
+          connectionTimeoutMs: config.database.connectTimeoutMs,
+          statementTimeoutMs: config.database.statementTimeoutMs,
+          queryTimeoutMs: config.database.queryTimeoutMs,
+        })
       : eventStore;
   const ownsStore = 'kind' in eventStore;
   const checkpoints = createCheckpointStore(pool);

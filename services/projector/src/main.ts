@@ -1,9 +1,4 @@
-import {
-  type EventStore,
-  isEventStoreUnavailable,
-  openEventStore,
-  type PostgresEventStoreOptions,
-} from '@publisher/event-store';
+import { type EventStore, openEventStoreAtStart, type PostgresEventStoreOptions } from '@publisher/event-store';
 import { pgPoolTimeouts } from '@publisher/platform/config';
 import { retryWhileUnavailable } from '@publisher/platform/database-errors';
 import { loggerOptions } from '@publisher/platform/logger';
@@ -29,7 +24,7 @@ export interface RunningProjector {
 /**
  * The projector's options for a PostgreSQL event store (EVENT_STORE=postgres).
  * @example
- * const store = await openEventStore(config.eventStore, eventStoreOptions(config, logger));
+ * const store = await openEventStoreAtStart(logger, config.eventStore, eventStoreOptions(config, logger));
  */
 export function eventStoreOptions(config: ProjectorConfig, logger: Logger): PostgresEventStoreOptions {
   return {
@@ -71,13 +66,7 @@ export async function start(
     await pool.end();
   }
   const store =
-    deps.store ??
-    (await retryWhileUnavailable(
-      logger,
-      'event store migration',
-      () => openEventStore(config.eventStore, eventStoreOptions(config, logger)),
-      isEventStoreUnavailable,
-    ));
+    deps.store ?? (await openEventStoreAtStart(logger, config.eventStore, eventStoreOptions(config, logger)));
   const { telemetry } = config;
   const served = config.port !== null || telemetry.metricsPort !== null;
   const pm = telemetry.metricsEnabled && served ? projectorMetrics(store, config.eventStore.kind) : null;

@@ -1,4 +1,4 @@
-import { type EventStore, isEventStoreUnavailable, openEventStore } from '@publisher/event-store';
+import { type EventStore, openEventStoreAtStart } from '@publisher/event-store';
 import {
   API_PREFIX,
   canReadAnyAccount,
@@ -165,7 +165,7 @@ const readApiPlugin: FastifyPluginAsync<ReadApiOptions> = async (fastify, opts) 
 /** The event store history and as-of reads come from, with a small pool of its own; closed with the app. */
 async function ownEventStore(config: ReadApiConfig, fastify: FastifyInstance): Promise<EventStore> {
   // The read API may start before the command API has created the store's schema: this creates it.
-  const options = {
+  const store = await openEventStoreAtStart(fastify.log, config.eventStore, {
     connectionString: config.databaseUrl ?? '',
     poolSize: config.eventStorePoolSize,
     applicationName: 'publisher-read-api-store',
@@ -174,13 +174,7 @@ async function ownEventStore(config: ReadApiConfig, fastify: FastifyInstance): P
     queryTimeoutMs: config.database.queryTimeoutMs,
     // Its own pino logger (the store takes pino's type, not Fastify's logger interface).
     logger: pino(loggerOptions(config, 'read-api')).child({ component: 'event-store' }),
-  };
-  const store = await retryWhileUnavailable(
-    fastify.log,
-    'event store migration',
-    () => openEventStore(config.eventStore, options),
-    isEventStoreUnavailable,
-  );
+  });
   fastify.addHook('onClose', async () => store.close());
   return store;
 }

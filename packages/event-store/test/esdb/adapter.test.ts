@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { EventStoreDBClient } from '@eventstore/db-client';
 import t, { type Test } from 'tap';
-import { DuplicateEventIdError } from '../../src/errors.ts';
-import { createEsdbEventStore, type EventStore, isEventStoreUnavailable, type RecordedEvent } from '../../src/index.ts';
+import { DuplicateEventIdError, isEventStoreUnavailable } from '../../src/errors.ts';
+import { createEsdbEventStore, type EventStore, type RecordedEvent } from '../../src/index.ts';
 import { newEvents } from '../contract/fixtures.ts';
 import { type EsdbStandIn, startEsdbStandIn } from './stand-in-server.ts';
 
