@@ -68,8 +68,8 @@ export type PageLink = { cursor: string } | { page: number };
 export interface DocumentPage<R> {
   /** Matching rows across all pages. */
   count: number;
-  /** The page's documents (each its row's representation as JSON), in the page's order. */
-  documents: StoredDocument<R>[];
+  /** The page's documents (each its row's representation as JSON) as one JSON array, in the page's order. */
+  documents: StoredDocument<R[]>;
   next: PageLink | null;
   previous: PageLink | null;
 }
@@ -167,8 +167,8 @@ function decodeCursor(text: string, ordering: string, keyType: keyof typeof KEY_
 
 /**
  * One page of a list with its count, through the batched reader: one statement counts the rows
- * the scope and filters select and reads the page (an index scan in the requested order, one row
- * more than the page to know whether another follows). Ordering is by the field, NULLs last, then
+ * the scope and filters select, reads the page (an index scan in the requested order, one row
+ * more than the page to know whether another follows) and joins its documents into one JSON array. Ordering is by the field, NULLs last, then
  * by id; a cursor continues after (or before) its row. A list filtered by tenant, site and status
  * alone — an account's first page, the commonest — sums the counts table (`spec.counts`): counting
  * its rows behind `account_id` (an index-only scan) would read every one of a large account's
@@ -217,27 +217,41 @@ export async function listDocuments<Filters extends object, Field extends string
       );
     }
   }
-  // Fetched in the list's order, or backwards from a `before` cursor (reversed below).
-  const dir = forwards === desc ? 'DESC' : 'ASC';
-  const nulls = nullable ? (forwards ? ' NULLS LAST' : ' NULLS FIRST') : '';
-  const order = (sort: string, id: string) => `${sort} ${dir}${nulls}, ${id} ${dir}`;
-  const limit = params.add(request.page_size + 1, 'int');
-  type Row = { total: number; id: string | null; key: string | null; document: StoredDocument<DocumentTables[Table]> };
-  const rows = await reader.run<Row>(
-    'c.total, p.id, p.key, p.document',
+  // The list's order is the field's, NULLs last; rows are read in it, or against it from a `before`
+  // cursor, and numbered as read (`i`).
+  const sorted = (sort: string, id: string, descending: boolean, nullsLast: boolean) => {
+    const dir = descending ? 'DESC' : 'ASC';
+    return `${sort} ${dir}${nullable ? (nullsLast ? ' NULLS LAST' : ' NULLS FIRST') : ''}, ${id} ${dir}`;
+  };
+  const readOrder = (sort: string, id: string) => sorted(sort, id, forwards === desc, forwards);
+  const size = params.add(request.page_size, 'int');
+  // The page's last row as read: the one at the page size, or the last of a short page.
+  const farRow = `x.i = ${size} OR (x.final AND x.i < ${size})`;
+  // One row per request: the page's documents joined into its JSON array in the list's order, the
+  // rows read (one beyond the page says that another follows) and the page's two ends as cursors.
+  // PostgreSQL joins the documents as it reads them; a row per document would cost the API a
+  // protocol message, a row object and a string each, and then the join.
+  const rows = await reader.run<{ total: number } & PageRows<DocumentTables[Table]>>(
+    'c.total, p.*',
     `CROSS JOIN LATERAL (${countSql}) c
-     LEFT JOIN LATERAL (SELECT r.id, r.${field} AS sort, r.${field}::text AS key, r.document FROM ${spec.table} r
-       WHERE ${page.join(' AND ')} ORDER BY ${order(`r.${field}`, 'r.id')} LIMIT ${limit}${offset}) p ON true
-     ORDER BY q.n, ${order('p.sort', 'p.id')}`,
+     CROSS JOIN LATERAL (SELECT count(*)::int AS read,
+         '[' || coalesce(string_agg(x.document, ',' ORDER BY ${sorted('x.sort', 'x.id', desc, true)}) FILTER (WHERE x.i <= ${size}), '') || ']' AS documents,
+         max(x.id::text) FILTER (WHERE x.i = 1) AS near_id, max(x.key) FILTER (WHERE x.i = 1) AS near_key,
+         max(x.id::text) FILTER (WHERE ${farRow}) AS far_id, max(x.key) FILTER (WHERE ${farRow}) AS far_key
+       FROM (SELECT y.*, row_number() OVER w AS i, lead(y.id) OVER w IS NULL AS final
+         FROM (SELECT r.id, r.${field} AS sort, r.${field}::text AS key, r.document FROM ${spec.table} r
+           WHERE ${page.join(' AND ')} ORDER BY ${readOrder(`r.${field}`, 'r.id')} LIMIT ${size} + 1${offset}) y
+         WINDOW w AS (ORDER BY ${readOrder('y.sort', 'y.id')})) x) p
+     ORDER BY q.n`,
     params,
     2,
   );
-  const found = rows.filter((r): r is typeof r & { id: string } => r.id !== null);
-  const more = found.length > request.page_size;
-  if (more) found.pop();
-  if (!forwards) found.reverse();
-  const [first, last] = [found[0], found.at(-1)];
-  const count = rows[0]?.total ?? 0;
+  const { total: count, read, documents, near_id, near_key, far_id, far_key } = rows[0]!;
+  const more = read > request.page_size;
+  // The page's first and last rows, in the list's order.
+  const near = near_id === null ? undefined : { id: near_id, key: near_key };
+  const far = far_id === null ? undefined : { id: far_id, key: far_key };
+  const [first, last] = forwards ? [near, far] : [far, near];
   const link = (r: { id: string; key: string | null }, after: boolean): PageLink => ({
     cursor: encodeCursor({ ordering, after, key: r.key, id: r.id }),
   });
@@ -248,12 +262,19 @@ export async function listDocuments<Filters extends object, Field extends string
   if (first === undefined && cursor === undefined && (request.page ?? 1) > 1) {
     previous = { page: Math.max(1, Math.ceil(count / request.page_size)) };
   }
-  return {
-    count,
-    documents: found.map((r) => r.document),
-    next: hasNext && last ? link(last, true) : null,
-    previous,
-  };
+  return { count, documents, next: hasNext && last ? link(last, true) : null, previous };
+}
+
+/** What a list statement answers for one request besides its count. */
+interface PageRows<R> {
+  /** Rows read: the page, and one more when another page follows. */
+  read: number;
+  documents: StoredDocument<R[]>;
+  /** The id and ordering key (as text) of the first row read and of the page's last in reading order. */
+  near_id: string | null;
+  near_key: string | null;
+  far_id: string | null;
+  far_key: string | null;
 }
 
 /** A record's document (its representation `R` as JSON) and revision (its ETag). */

@@ -69,5 +69,5 @@ export function deploymentRow(over: Partial<WithDocument<DeploymentRow>> = {}): 
 }
 
 /** The ids of a page's documents, in order. */
-export const idsOf = (page: { documents: readonly string[] }): string[] =>
-  page.documents.map((d) => (JSON.parse(d) as { id: string }).id);
+export const idsOf = (page: { documents: string }): string[] =>
+  (JSON.parse(page.documents) as Array<{ id: string }>).map((d) => d.id);

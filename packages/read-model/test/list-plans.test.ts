@@ -43,7 +43,8 @@ async function planOf(list: (reader: BatchedReader) => Promise<unknown>): Promis
       return { rows: [] };
     },
   };
-  await list(new BatchedReader(spy));
+  // Only the statement matters: the spy answers no rows, which a list may refuse to read.
+  await list(new BatchedReader(spy)).catch(() => undefined);
   const { text, values } = sent[0]!;
   const client = new pg.Client({ connectionString: database.url, options: '-c search_path=read_model' });
   await client.connect();

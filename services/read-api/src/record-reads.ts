@@ -44,7 +44,7 @@ type ListDocuments<Query extends ListParams, R> = (
 
 /**
  * A list page in the list envelope, through the response cache: `count`, links to the neighbouring
- * pages (cursors), and the page's documents as one JSON array (joined by the read model).
+ * pages (cursors), and the page's documents as one JSON array (joined by the read model's query).
  * @example
  * fastify.get('/', listRoute(resource, DeploymentListQuery), (request, reply) =>
  *   listAnswer(request, reply, deps, request.query, listDeploymentDocuments));
@@ -66,8 +66,7 @@ export async function listAnswer<Query extends ListParams, R>(
     );
     const next = pageUrl(request, found.next);
     const previous = pageUrl(request, found.previous);
-    // Joined once here: a cached page is sent many times.
-    const results = JsonDocument.array<R>(found.documents);
+    const results = new JsonDocument<R[]>(found.documents);
     const bytes = 256 + results.json.length + (next?.length ?? 0) + (previous?.length ?? 0);
     return { value: { count: found.count, next, previous, results }, bytes };
   });
