@@ -1,7 +1,7 @@
 import { isPosition } from '@publisher/event-store';
-import { httpError } from '@publisher/platform';
 import { isUuid } from '@publisher/platform/ids';
 import { packCursor, unpackCursor } from '@publisher/read-model';
+import { invalidCursor } from './errors.ts';
 
 /**
  * Opaque page cursors: `next` and `previous` links carry one, naming the direction and the key of
@@ -63,9 +63,7 @@ export function decodeCursor<const Checks extends readonly KeyCheck<unknown>[]>(
 ): Cursor<CheckedKey<Checks>> {
   const [direction, ...key] = unpackCursor(token) ?? [];
   if ((direction !== 'o' && direction !== 'n') || !keyPasses(key, checks)) {
-    throw httpError('VALIDATION', 'invalid cursor', {
-      errors: { 'querystring.cursor': ['is not a cursor from a next or previous link of this list'] },
-    });
+    throw invalidCursor();
   }
   return { direction: direction === 'o' ? 'older' : 'newer', key };
 }

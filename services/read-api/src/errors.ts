@@ -49,5 +49,8 @@ export const accountRequired = () =>
     errors: { 'querystring.account_id': ['is required for roles that read every account'] },
   });
 
-export const invalidCursor = (message: string) =>
-  httpError('VALIDATION', message, { errors: { 'querystring.cursor': [message] } });
+/** A `cursor` the list did not hand out: every list answers it alike, whatever decoded it. */
+export const invalidCursor = () =>
+  httpError('VALIDATION', 'invalid cursor', {
+    errors: { 'querystring.cursor': ['is not a cursor from a next or previous link of this list'] },
+  });

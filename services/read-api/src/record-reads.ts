@@ -61,7 +61,7 @@ export async function listAnswer<Query extends ListParams, R>(
   const answer = await cachedRead(request, reply, deps, scope, min_position, async () => {
     const found = await list(deps.reader, scope, filters, { page, page_size: page_size ?? 20, cursor, ordering }).catch(
       (err: unknown) => {
-        throw err instanceof InvalidCursorError ? invalidCursor(err.message) : err;
+        throw err instanceof InvalidCursorError ? invalidCursor() : err;
       },
     );
     const next = pageUrl(request, found.next);

@@ -151,6 +151,15 @@ t.test('bad filter values are 400 with field errors, never a 500', async (t) => 
     t.equal(res.statusCode, 400, query);
     t.match(res.json(), { success: false, code: 'VALIDATION', errors: { [field]: [String] } }, query);
   }
+  const forgedCursor = (await get(`${base}/publishing-records/?cursor=bm9wZQ`)).json();
+  t.match(
+    forgedCursor,
+    {
+      error: 'invalid cursor',
+      errors: { 'querystring.cursor': ['is not a cursor from a next or previous link of this list'] },
+    },
+    'a record list refuses a cursor in the words every list uses',
+  );
   t.equal((await get(`${base}/deployments/not-a-uuid`)).statusCode, 400);
   t.equal((await get(`${base}/deployments/`, { ...auth(1), 'x-min-position': 'soon' })).statusCode, 400);
 });
