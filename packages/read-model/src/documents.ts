@@ -168,11 +168,12 @@ function decodeCursor(text: string, ordering: string, keyType: keyof typeof KEY_
 /**
  * One page of a list with its count, through the batched reader: one statement counts the rows
  * the scope and filters select, reads the page (an index scan in the requested order, one row
- * more than the page to know whether another follows) and joins its documents into one JSON array. Ordering is by the field, NULLs last, then
- * by id; a cursor continues after (or before) its row. A list filtered by tenant, site and status
- * alone — an account's first page, the commonest — sums the counts table (`spec.counts`): counting
- * its rows behind `account_id` (an index-only scan) would read every one of a large account's
- * records on every uncached page; other filters count rows.
+ * more than the page to know whether another follows) and joins its documents into one JSON
+ * array. Ordering is by the field, NULLs last, then by id; a cursor continues after (or before)
+ * its row. A list filtered by tenant, site and status alone — an account's first page, the
+ * commonest — sums the counts table (`spec.counts`): counting its rows behind `account_id` (an
+ * index-only scan) would read every one of a large account's records on every uncached page; other
+ * filters count rows.
  */
 export async function listDocuments<Filters extends object, Field extends string, Table extends keyof DocumentTables>(
   reader: BatchedReader,
@@ -246,6 +247,7 @@ export async function listDocuments<Filters extends object, Field extends string
     params,
     2,
   );
+  // An aggregate answers one row, an empty page too.
   const { total: count, read, documents, near_id, near_key, far_id, far_key } = rows[0]!;
   const more = read > request.page_size;
   // The page's first and last rows, in the list's order.
