@@ -128,8 +128,19 @@ t.test('least recently read streams go first, to stay within the events allowed'
   const big = `big-${randomUUID()}`;
   await append(big, 0, 11);
   await streams.read(big);
-  t.equal((await streams.read(big)).length, 11, 'a stream larger than the cache is read, not kept');
+  t.same(
+    await streams.read(big).then((r) => [r.length, r.cached]),
+    [11, false],
+    'a stream larger than the cache is read, not kept',
+  );
   t.same(streams.stats(), { streams: 2, events: 8 });
+  await append(c, 4, 7);
+  t.same(
+    await streams.read(c).then((r) => [r.length, r.cached]),
+    [11, false],
+    'a cached stream grown larger than the cache is read …',
+  );
+  t.same(streams.stats(), { streams: 1, events: 4 }, '… and its old events are dropped');
 });
 
 t.test('once the cache is full, a stream replaces the least recently read one only if read more often', async (t) => {
@@ -141,12 +152,12 @@ t.test('once the cache is full, a stream replaces the least recently read one on
   for (const x of [a, b, c]) await append(x, 0, 1);
   await streams.read(a);
   t.same(streams.stats(), { streams: 0, events: 0 }, 'a stream read once is not cached');
-  for (const x of [a, b, b]) await streams.read(x);
+  for (const x of [a, b, b, b, b]) await streams.read(x);
   t.same(streams.stats(), { streams: 2, events: 2 }, 'read twice while there is room, it is');
   await streams.read(c);
   await streams.read(c);
   t.same(streams.stats(), { streams: 2, events: 2 }, 'full: c, read as often as a, does not replace it');
-  t.equal((await streams.read(c)).cached, true, 'read more often than a, it does');
+  t.equal((await streams.read(c)).cached, true, 'read more often than a (the least recently read), it does');
   t.same(streams.stats(), { streams: 2, events: 2 });
   calls.length = 0;
   t.equal((await streams.read(b)).cached, true);

@@ -1,4 +1,5 @@
 import type { EventStore, RecordedEvent } from '@publisher/event-store';
+import { LRUCache } from 'lru-cache';
 import { FrequencySketch } from '../frequency-sketch.ts';
 
 /** The start of a stream and how long it is. */
@@ -18,7 +19,7 @@ export interface StreamRead {
  * Reads records' streams for history, as-of and snapshot reads.
  *
  * Speed trick: the events of streams read more than once lately stay in memory (least recently
- * used first out, at most `maxEvents` events in all). Streams are append-only, so a cached prefix
+ * used first out, at most `maxEvents` events in all; a longer stream is read, not kept). Streams are append-only, so a cached prefix
  * never goes stale: a read then asks the store only for the stream's last event (one row, which is
  * itself the only new event in the usual case) and, when the stream has grown further, for the
  * events after the cached ones — instead of every event, each with its payload and metadata parsed
@@ -41,22 +42,25 @@ export interface StreamRead {
  * const { events, length } = await streams.read('publishing_record-6f1c…', 21);
  */
 export class StreamReader {
-  private readonly cached = new Map<string, RecordedEvent[]>();
-  private total = 0;
+  /** Null when `maxEvents` is 0: every read goes to the store. */
+  private readonly cached: LRUCache<string, RecordedEvent[]> | null;
   private readonly sketch: FrequencySketch;
 
   constructor(
     private readonly store: Pick<EventStore, 'readStream'>,
     private readonly maxEvents: number,
   ) {
+    this.cached =
+      maxEvents > 0 ? new LRUCache({ maxSize: maxEvents, sizeCalculation: (events) => events.length }) : null;
     this.sketch = new FrequencySketch(maxEvents);
   }
 
   async read(stream: string, limit = Number.POSITIVE_INFINITY): Promise<StreamRead> {
-    if (this.maxEvents > 0) this.sketch.increment(stream);
+    if (this.cached === null) return this.readDirect(stream, limit);
+    this.sketch.increment(stream);
     let events = this.cached.get(stream);
     if (events === undefined) {
-      if (!this.admits(stream)) return this.readDirect(stream, limit);
+      if (!this.admits(this.cached, stream)) return this.readDirect(stream, limit);
       events = await this.store.readStream(stream);
     } else {
       const [head] = await this.store.readStream(stream, { from: 'end', direction: 'backwards', limit: 1 });
@@ -69,7 +73,7 @@ export class StreamReader {
         events = [...events, head];
       }
     }
-    const cached = this.remember(stream, events);
+    const cached = this.remember(this.cached, stream, events);
     return { events: events.length > limit ? events.slice(0, limit) : events, length: events.length, cached };
   }
 
@@ -77,12 +81,11 @@ export class StreamReader {
    * Whether a stream not cached is read whole and cached: read before, and — when the cache is full
    * — read more often lately than the stream it would evict first (a tie keeps the cached one).
    */
-  private admits(stream: string): boolean {
-    if (this.maxEvents === 0) return false;
+  private admits(cached: LRUCache<string, RecordedEvent[]>, stream: string): boolean {
     const seen = this.sketch.estimate(stream);
     if (seen < 2) return false;
-    if (this.total < this.maxEvents) return true;
-    const [victim] = this.cached.keys();
+    if (cached.calculatedSize < this.maxEvents) return true;
+    const victim = cached.rkeys().next().value;
     return victim === undefined || seen > this.sketch.estimate(victim);
   }
 
@@ -94,29 +97,21 @@ export class StreamReader {
     return { events, length: head === undefined ? events.length : head.revision + 1, cached: false };
   }
 
-  /** Caches the stream's events; false when they do not fit. */
-  private remember(stream: string, events: RecordedEvent[]): boolean {
-    this.forget(stream);
-    if (events.length === 0 || events.length > this.maxEvents) return false;
-    this.cached.set(stream, events);
-    this.total += events.length;
-    for (const [oldest, evicted] of this.cached) {
-      if (this.total <= this.maxEvents) break;
-      this.cached.delete(oldest);
-      this.total -= evicted.length;
+  /**
+   * Caches the stream's events, evicting the least recently read streams to make room; false when
+   * there are none, or more than the whole cache holds (the cache then drops any older copy).
+   */
+  private remember(cached: LRUCache<string, RecordedEvent[]>, stream: string, events: RecordedEvent[]): boolean {
+    if (events.length === 0) {
+      cached.delete(stream);
+      return false;
     }
-    return this.cached.has(stream);
-  }
-
-  private forget(stream: string): void {
-    const events = this.cached.get(stream);
-    if (events === undefined) return;
-    this.cached.delete(stream);
-    this.total -= events.length;
+    cached.set(stream, events);
+    return events.length <= this.maxEvents;
   }
 
   /** Streams and events held (for tests and /status). */
   stats(): { streams: number; events: number } {
-    return { streams: this.cached.size, events: this.total };
+    return { streams: this.cached?.size ?? 0, events: this.cached?.calculatedSize ?? 0 };
   }
 }
