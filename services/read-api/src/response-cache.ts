@@ -1,5 +1,6 @@
 import { comparePositions } from '@publisher/event-store';
-import { Doorkeeper } from './doorkeeper.ts';
+import { LRUCache } from 'lru-cache';
+import { FrequencySketch } from './frequency-sketch.ts';
 
 /** A read's answer, what the route serializes (see `ResponseCache`). */
 export interface CachedResponse {
@@ -27,8 +28,14 @@ export interface ResponseCacheStats {
   misses: number;
 }
 
-/** How many distinct missed keys (as 32-bit hashes) the admission doorkeeper remembers. */
-export const DOORKEEPER_KEYS = 10_000;
+/**
+ * Misses the admission sketch counts between two halvings: a key missed once is forgotten at the
+ * next halving, so "missed before" means among about the last this many misses.
+ */
+export const ADMISSION_WINDOW = 10_000;
+
+/** A response as the cache holds it, with the size it counts against `maxBytes`. */
+type Entry = CachedResponse & { readonly size: number };
 
 /**
  * Read answers (a list page with its documents, a per-site view), kept until the rows behind them
@@ -39,10 +46,11 @@ export const DOORKEEPER_KEYS = 10_000;
  *
  * Entries are keyed by the caller's scope and the request, so one tenant never gets another's
  * entry; each response is serialized from the entry by the route's schema, with its own request id.
- * An answer is admitted on the second miss of its key within the last `DOORKEEPER_KEYS` distinct
- * misses (`Doorkeeper`). Least recently used entries go first once `maxBytes` (approximate: the
- * entry's bytes, key length and a fixed overhead) is reached; an entry read since the eviction hand
- * last passed it gets a second chance (CLOCK), which spares hits the cost of reordering.
+ * An answer is admitted on a miss of a key already missed within about the last `ADMISSION_WINDOW`
+ * misses (a `FrequencySketch`), so one-off reads neither evict the entries read again nor leave
+ * old-generation garbage behind. Least recently used entries go first once `maxBytes` (approximate:
+ * the entry's bytes, key length and a fixed overhead) is reached; an entry larger than an eighth of
+ * it is not kept, as it would evict many others.
  *
  * @example
  * const cache = new ResponseCache(64 * 1024 * 1024);
@@ -50,8 +58,14 @@ export const DOORKEEPER_KEYS = 10_000;
  */
 export class ResponseCache {
   readonly #maxBytes: number;
-  readonly #entries = new Map<string, CachedResponse & { size: number; used: boolean }>();
-  #bytes = 0;
+  /** Null when `maxBytes` is 0: nothing is cached. */
+  readonly #entries: LRUCache<string, Entry> | null;
+  /**
+   * How often each key missed lately. Twice as wide as the window, so that other keys rarely fill
+   * all four of a new key's counters (a false "missed before"); its sample is twice the window
+   * because after each halving the sketch counts on from half its sample.
+   */
+  readonly #admission: FrequencySketch | null;
   #generation = 0;
   /** Per account: the checkpoint at which its rows last changed (in this generation). */
   readonly #changedAt = new Map<number, string | null>();
@@ -59,14 +73,15 @@ export class ResponseCache {
   #anyChangedAt: string | null = null;
   #hits = 0;
   #misses = 0;
-  readonly #doorkeeper = new Doorkeeper(DOORKEEPER_KEYS);
 
   constructor(maxBytes: number) {
     this.#maxBytes = maxBytes;
+    this.#entries = maxBytes > 0 ? new LRUCache({ maxSize: maxBytes, sizeCalculation: (entry) => entry.size }) : null;
+    this.#admission = maxBytes > 0 ? new FrequencySketch(2 * ADMISSION_WINDOW, 2 * ADMISSION_WINDOW) : null;
   }
 
   get enabled(): boolean {
-    return this.#maxBytes > 0;
+    return this.#entries !== null;
   }
 
   /** Taken BEFORE the query runs; the entry is stored with it. */
@@ -76,45 +91,30 @@ export class ResponseCache {
 
   /** A still valid entry for `key`, or undefined. */
   get(key: string): CachedResponse | undefined {
-    const entry = this.#entries.get(key);
+    const entry = this.#entries?.get(key);
     if (entry === undefined || !this.#valid(entry)) {
-      if (entry !== undefined) this.#delete(key, entry);
+      if (entry !== undefined) this.#entries?.delete(key);
       this.#misses++;
       return undefined;
     }
-    entry.used = true;
     this.#hits++;
     return entry;
   }
 
   /**
-   * Whether a missed `key` should be stored: true on its second miss (since the doorkeeper was last
-   * reset). Asked before building what `set` takes, so one-off reads cost nothing more.
+   * Whether a missed `key` should be stored: true when it missed before, lately. Asked before
+   * building what `set` takes, so one-off reads cost nothing more.
    */
   admit(key: string): boolean {
-    return this.enabled && this.#doorkeeper.admit(key);
+    return this.#admission !== null && this.#admission.increment(key) >= 2;
   }
 
   /** Stores a response computed after `stamp` was taken (skipped if it is already outdated). */
   set(key: string, stamp: CacheStamp, value: Pick<CachedResponse, 'value' | 'bytes' | 'account'>): void {
-    if (!this.enabled) return;
-    const entry = { ...value, ...stamp, size: value.bytes + 2 * key.length + 128, used: false };
+    if (this.#entries === null) return;
+    const entry: Entry = { ...value, ...stamp, size: value.bytes + 2 * key.length + 128 };
     if (entry.size > this.#maxBytes / 8 || !this.#valid(entry)) return;
-    const old = this.#entries.get(key);
-    if (old !== undefined) this.#delete(key, old);
     this.#entries.set(key, entry);
-    this.#bytes += entry.size;
-    // Map order is insertion order: the oldest first. Used ones go to the back, once.
-    for (const [k, e] of this.#entries) {
-      if (this.#bytes <= this.#maxBytes) break;
-      if (e.used && e !== entry) {
-        e.used = false;
-        this.#entries.delete(k);
-        this.#entries.set(k, e);
-      } else {
-        this.#delete(k, e);
-      }
-    }
   }
 
   /**
@@ -125,8 +125,7 @@ export class ResponseCache {
     if (accounts === null) {
       this.#generation++;
       this.#changedAt.clear();
-      this.#entries.clear();
-      this.#bytes = 0;
+      this.#entries?.clear();
     } else {
       for (const account of accounts) this.#changedAt.set(account, position);
     }
@@ -135,8 +134,8 @@ export class ResponseCache {
 
   stats(): ResponseCacheStats {
     return {
-      entries: this.#entries.size,
-      bytes: this.#bytes,
+      entries: this.#entries?.size ?? 0,
+      bytes: this.#entries?.calculatedSize ?? 0,
       max_bytes: this.#maxBytes,
       hits: this.#hits,
       misses: this.#misses,
@@ -147,10 +146,5 @@ export class ResponseCache {
     if (entry.generation !== this.#generation) return false;
     const changedAt = entry.account === 'any' ? this.#anyChangedAt : (this.#changedAt.get(entry.account) ?? null);
     return comparePositions(changedAt, entry.position) <= 0;
-  }
-
-  #delete(key: string, entry: { size: number }): void {
-    this.#entries.delete(key);
-    this.#bytes -= entry.size;
   }
 }

@@ -4,7 +4,7 @@ import { FrequencySketch } from '../src/frequency-sketch.ts';
 t.test('estimates how often each key was seen, never under, saturating at 15', async (t) => {
   const sketch = new FrequencySketch(1024);
   for (let i = 0; i < 5; i++) sketch.increment('a');
-  sketch.increment('b');
+  t.equal(sketch.increment('b'), 1, 'increment answers the estimate, this sighting included');
   t.equal(sketch.estimate('a'), 5);
   t.equal(sketch.estimate('b'), 1);
   t.equal(sketch.estimate('never'), 0);
@@ -28,6 +28,6 @@ t.test('every counter halves once the sample is counted: old popularity fades', 
   for (let i = 0; i < 8; i++) sketch.increment('old');
   for (let i = 0; i < 3; i++) sketch.increment('new');
   t.same([sketch.estimate('old'), sketch.estimate('new')], [8, 3]);
-  sketch.increment('new');
-  t.same([sketch.estimate('old'), sketch.estimate('new')], [4, 2], 'the twelfth sighting halved them');
+  t.equal(sketch.increment('new'), 2, 'the twelfth sighting halved them …');
+  t.same([sketch.estimate('old'), sketch.estimate('new')], [4, 2], '… every one');
 });
