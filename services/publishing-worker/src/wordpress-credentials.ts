@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { type DestinationPolicy, destinationUrlProblem } from '@publisher/destination-policy';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
+import { Type } from 'typebox';
+import { Compile } from 'typebox/compile';
 import { credentialKey, type WordPressCredential, type WordPressCredentials } from './destinations/index.ts';
 
 /** The two variables, declared as the worker's table lists them (the inline JSON is a secret). */
@@ -8,6 +10,29 @@ export const WORDPRESS_VARIABLES = {
   WORDPRESS_CREDENTIALS: envVar.string(null, { secret: true }),
   WORDPRESS_CREDENTIALS_FILE: envVar.string(null),
 };
+
+const PositiveId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'a positive integer' });
+const NonEmptyString = Type.String({ minLength: 1, description: 'a non-empty string' });
+
+/**
+ * One entry of the array. A field's `description` is what a refusal says it must be, so the message
+ * names the rule the schema checks; the address is then held to the destination policy.
+ */
+const CredentialEntry = Type.Object({
+  account_id: PositiveId,
+  site_id: PositiveId,
+  site_url: Type.String({ description: 'an absolute http(s) URL' }),
+  username: NonEmptyString,
+  application_password: NonEmptyString,
+});
+const credentialEntry = Compile(CredentialEntry);
+const FIELD_RULES = new Map(
+  Object.entries(CredentialEntry.properties).map(([name, schema]) => [
+    name,
+    'description' in schema ? String(schema.description) : undefined,
+  ]),
+);
+const ENTRY_SHAPE = `{ ${[...FIELD_RULES.keys()].join(', ')} }`;
 
 /**
  * Reads the operator's WordPress credentials: `WORDPRESS_CREDENTIALS_FILE` (a path; preferred, so
@@ -47,33 +72,33 @@ export function loadWordPressCredentials(env: NodeJS.ProcessEnv, policy: Destina
   } catch {
     throw refusal(`${source} must be JSON`);
   }
-  if (!Array.isArray(parsed)) {
-    throw refusal(
-      `${source} must be a JSON array of { account_id, site_id, site_url, username, application_password }`,
-    );
-  }
+  if (!Array.isArray(parsed)) throw refusal(`${source} must be a JSON array of ${ENTRY_SHAPE}`);
   parsed.forEach((entry: unknown, i) => {
-    const e = (entry ?? {}) as Partial<Record<keyof WordPressCredential, unknown>>;
     const where = `${source}[${i}]`;
-    for (const id of ['account_id', 'site_id'] as const) {
-      if (!Number.isSafeInteger(e[id]) || (e[id] as number) < 1)
-        throw refusal(`${where}.${id} must be a positive integer`);
-    }
-    for (const field of ['username', 'application_password'] as const) {
-      if (typeof e[field] !== 'string' || e[field] === '')
-        throw refusal(`${where}.${field} must be a non-empty string`);
-    }
-    const problem = destinationUrlProblem(e.site_url, { ...policy, originOnly: true });
+    if (!credentialEntry.Check(entry)) throw refusal(`${where}${entryProblem(entry)}`);
+    const problem = destinationUrlProblem(entry.site_url, { ...policy, originOnly: true });
     if (problem) throw refusal(`${where}.site_url ${problem}`);
-    const key = credentialKey(e.account_id as number, e.site_id as number);
-    if (credentials.has(key)) throw refusal(`${where}: a second entry for account ${e.account_id} site ${e.site_id}`);
+    const key = credentialKey(entry.account_id, entry.site_id);
+    if (credentials.has(key))
+      throw refusal(`${where}: a second entry for account ${entry.account_id} site ${entry.site_id}`);
     credentials.set(key, {
-      account_id: e.account_id as number,
-      site_id: e.site_id as number,
-      site_url: new URL(e.site_url as string).origin,
-      username: e.username as string,
-      application_password: e.application_password as string,
+      account_id: entry.account_id,
+      site_id: entry.site_id,
+      site_url: new URL(entry.site_url).origin,
+      username: entry.username,
+      application_password: entry.application_password,
     });
   });
   return credentials;
+}
+
+/**
+ * What is wrong with an entry the schema refuses: its first wrong or missing field and that field's
+ * rule (`.site_id must be a positive integer`), or that it is not an object. Never the value itself.
+ */
+function entryProblem(entry: unknown): string {
+  const [error] = credentialEntry.Errors(entry);
+  const field = error?.keyword === 'required' ? error.params.requiredProperties[0] : error?.instancePath.split('/')[1];
+  const rule = field === undefined ? undefined : FIELD_RULES.get(field);
+  return rule === undefined ? ` must be an object ${ENTRY_SHAPE}` : `.${field} must be ${rule}`;
 }

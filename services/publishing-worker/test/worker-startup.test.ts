@@ -97,7 +97,21 @@ t.test('WordPress credentials belong to one account and site, bound to the siteâ
   };
   t.match(invalid({ 'https://blog.example.com': { username: 'u', application_password: 'p' } }), /JSON array/);
   t.match(invalid([{ ...entry, account_id: 0 }]), /\[0\]\.account_id must be a positive integer/);
-  t.match(invalid([{ ...entry, username: '' }]), /\[0\]\.username/);
+  t.match(invalid([{ ...entry, username: '' }]), /\[0\]\.username must be a non-empty string/);
+  const other = (i: number) => ({ ...entry, site_id: 100 + i });
+  t.equal(
+    invalid([other(0), other(1), { ...entry, site_id: 1.5 }]),
+    'WORDPRESS_CREDENTIALS[2].site_id must be a positive integer',
+  );
+  t.match(invalid([{ ...entry, account_id: 2 ** 53 }]), /\[0\]\.account_id must be a positive integer/);
+  t.match(invalid([{ ...entry, account_id: '1' }]), /\[0\]\.account_id must be a positive integer/);
+  const { application_password: _, ...withoutPassword } = entry;
+  t.match(invalid([withoutPassword]), /\[0\]\.application_password must be a non-empty string/);
+  t.match(invalid([{ ...entry, site_url: 7 }]), /\[0\]\.site_url must be an absolute http\(s\) URL/);
+  t.match(
+    invalid([entry, null]),
+    /\[1\] must be an object \{ account_id, site_id, site_url, username, application_password \}/,
+  );
   t.match(
     invalid([{ ...entry, site_url: 'https://blog.example.com/wp' }]),
     /\[0\]\.site_url must be the siteâ€™s address alone/,
