@@ -14,7 +14,6 @@ import {
   platformVariables,
   readEnv,
 } from '@publisher/platform';
-import { ConfigError } from '@publisher/platform/env';
 import { loadTelemetryConfig, TELEMETRY_VARIABLES, type TelemetryConfig } from '@publisher/telemetry';
 import { SITE_REGISTRY_MODES, type SiteRegistryMode } from './sites/registry.ts';
 
@@ -77,13 +76,6 @@ export const COMMAND_API_VARIABLES = {
  * const config = loadCommandApiConfig(process.env);
  */
 export function loadCommandApiConfig(env: NodeJS.ProcessEnv = process.env): CommandApiConfig {
-  // The one value an operator may still set to mean "off": say which switch does that.
-  if (env.STUCK_SWEEP_INTERVAL?.trim() === '0') {
-    throw new ConfigError(
-      'STUCK_SWEEP_INTERVAL must be at least 100ms; to turn the sweep off, set STUCK_SWEEP_ENABLED=false',
-      'STUCK_SWEEP_INTERVAL',
-    );
-  }
   const platform = loadPlatformConfig(env, { portVariable: 'COMMAND_API_PORT', defaultPort: DEFAULT_COMMAND_API_PORT });
   const v = readEnv(COMMAND_API_VARIABLES, env);
   return {

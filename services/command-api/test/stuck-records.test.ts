@@ -147,8 +147,13 @@ t.test(
     t.equal(loadCommandApiConfig({ STUCK_SWEEP_ENABLED: 'false' }).stuckSweepIntervalMs, null, 'no sweeps');
     t.throws(
       () => loadCommandApiConfig({ STUCK_SWEEP_INTERVAL: '0' }),
-      { code: 'CONFIG_INVALID', message: /STUCK_SWEEP_ENABLED=false/ },
-      'no 0 interval: the message names the switch',
+      {
+        name: 'ConfigError',
+        code: 'CONFIG_INVALID',
+        variable: 'STUCK_SWEEP_INTERVAL',
+        message: /^STUCK_SWEEP_INTERVAL must be/,
+      },
+      'no 0 interval: below the minimum (STUCK_SWEEP_ENABLED=false turns the sweep off)',
     );
     t.throws(() => loadCommandApiConfig({ STUCK_SWEEP_ENABLED: 'off' }), { code: 'CONFIG_INVALID' }, 'true or false');
     for (const bad of ['soon', '-1s', '1.5m', '0', '10d']) {

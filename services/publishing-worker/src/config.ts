@@ -154,9 +154,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
   const brokers = requireKafkaBrokers(v.KAFKA_BROKERS);
   const jwt = resolveJwtSecret(env);
   if (jwt.development) warnings.push('JWT_SECRET is not set: signing with the development secret');
-  if (env.WEBHOOK_SIGNING_SECRET) {
-    warnings.push('WEBHOOK_SIGNING_SECRET is ignored: each account has its own secret (GET webhook-signing-secret)');
-  }
   const databaseUrl = requireDatabaseUrl(v.DATABASE_URL);
   const destinationPolicy = destinationPolicyFromEnv(env);
   if (destinationPolicy.allowPrivate) {

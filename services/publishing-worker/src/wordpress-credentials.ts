@@ -46,12 +46,6 @@ const ENTRY_SHAPE = `{ ${[...FIELD_RULES.keys()].join(', ')} }`;
  * credentials.get(credentialKey(1, 7))
  */
 export function loadWordPressCredentials(env: NodeJS.ProcessEnv, policy: DestinationPolicy): WordPressCredentials {
-  if (env.WORDPRESS_USERNAME || env.WORDPRESS_APP_PASSWORD) {
-    throw new ConfigError(
-      'WORDPRESS_USERNAME / WORDPRESS_APP_PASSWORD are not read: a credential belongs to one account and site (WORDPRESS_CREDENTIALS_FILE)',
-      env.WORDPRESS_USERNAME ? 'WORDPRESS_USERNAME' : 'WORDPRESS_APP_PASSWORD',
-    );
-  }
   const { WORDPRESS_CREDENTIALS: inline, WORDPRESS_CREDENTIALS_FILE: file } = readEnv(WORDPRESS_VARIABLES, env);
   let text = inline;
   let source = 'WORDPRESS_CREDENTIALS';

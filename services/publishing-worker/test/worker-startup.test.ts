@@ -54,10 +54,6 @@ t.test('configuration from the environment fails fast on bad values', async (t) 
   t.match(codeOf({ ...base, WORKER_CONCURRENCY: '0' }), /WORKER_CONCURRENCY must be an integer/);
   t.match(codeOf({ ...base, NODE_ENV: 'production', JWT_SECRET: 's'.repeat(40) }), /^ok$/);
   t.match(codeOf({ ...base, NODE_ENV: 'production' }), /JWT_SECRET is required/);
-  t.match(loadWorkerConfig({ ...base, WEBHOOK_SIGNING_SECRET: 'w' }).warnings, [
-    String,
-    /WEBHOOK_SIGNING_SECRET is ignored/,
-  ]);
   t.match(codeOf({ ...base, ALLOW_PRIVATE_DESTINATIONS: 'yes' }), /must be true or false/);
   t.match(
     codeOf({ ...base, NODE_ENV: 'production', JWT_SECRET: 's'.repeat(40), ALLOW_PRIVATE_DESTINATIONS: 'true' }),
@@ -120,10 +116,6 @@ t.test('WordPress credentials belong to one account and site, bound to the siteâ
   t.equal(invalid([{ ...entry, site_url: 'http://127.0.0.1:8080' }], { ALLOW_PRIVATE_DESTINATIONS: 'true' }), 'ok');
   t.match(invalid([entry, entry]), /a second entry for account 1 site 7/);
   t.notMatch(invalid([{ ...entry, site_url: 'nope' }]), /p w/, 'a password is never echoed');
-  t.match(
-    invalid([], { WORDPRESS_USERNAME: 'u', WORDPRESS_APP_PASSWORD: 'p' }),
-    /not read: a credential belongs to one account and site/,
-  );
   t.match(invalid([], { WORDPRESS_CREDENTIALS_FILE: '/nonexistent/wp.json' }), /cannot be read: ENOENT/);
   t.throws(() => loadWorkerConfig({ ...base, WORDPRESS_CREDENTIALS_FILE: '/nonexistent/wp.json' }), {
     name: 'ConfigError',
