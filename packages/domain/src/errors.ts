@@ -129,5 +129,5 @@ export type AnyDomainError =
  * try { decidePublishingRecord(cmd, state, { at }) } catch (err) { if (isDomainError(err)) reply409or404(err.code) }
  */
 export function isDomainError(err: unknown): err is AnyDomainError {
-  return err instanceof Error && DOMAIN_ERROR_CODE_SET.has((err as { code?: unknown }).code as string);
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' && DOMAIN_ERROR_CODE_SET.has(err.code);
 }

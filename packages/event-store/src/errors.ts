@@ -1,3 +1,4 @@
+import { errorCode } from '@publisher/coordination';
 import type { ExpectedRevision } from './port.ts';
 
 /** The stream was not at the expected revision. `actual` is the stream's last revision, or 'no_stream'. */
@@ -52,9 +53,9 @@ export class AppendQueueFullError extends Error {
 }
 
 export function isWrongExpectedVersion(err: unknown): err is WrongExpectedVersionError {
-  return err instanceof Error && (err as { code?: string }).code === 'WRONG_EXPECTED_VERSION';
+  return err instanceof Error && errorCode(err) === 'WRONG_EXPECTED_VERSION';
 }
 
 export function isEventStoreUnavailable(err: unknown): err is EventStoreUnavailableError {
-  return err instanceof Error && (err as { code?: string }).code === 'EVENT_STORE_UNAVAILABLE';
+  return err instanceof Error && errorCode(err) === 'EVENT_STORE_UNAVAILABLE';
 }

@@ -1,5 +1,6 @@
 import fastifyJwt, { type FastifyJWTOptions, type TokenOrHeader } from '@fastify/jwt';
 import { type Role, TokenClaims } from '@publisher/contracts';
+import { errorCode } from '@publisher/coordination';
 import { Ajv } from 'ajv';
 import type {
   FastifyPluginAsync,
@@ -137,7 +138,7 @@ class VerifiedTokens {
 
 function tokenError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
-  const code = (err as { code?: string }).code;
+  const code = errorCode(err);
   if (code === 'FST_JWT_NO_AUTHORIZATION_IN_HEADER')
     return httpError('AUTH_TOKEN_MISSING', 'authorization token missing');
   if (code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED')

@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { errorMessage } from '@publisher/coordination';
 import { ConfigError, type EnvSpec, envVar, NODE_ENV_VARIABLE, readEnv } from './env.ts';
 import { JWT_SECRET_VARIABLES, type ResolveJwtSecretOptions, resolveJwtSecret } from './jwt-secret.ts';
 
@@ -325,7 +326,7 @@ function readPublicKey(inline: string | null, file: string | null): string | nul
     try {
       pem = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`JWT_PUBLIC_KEY_FILE cannot be read: ${(err as Error).message}`, 'JWT_PUBLIC_KEY_FILE');
+      throw new ConfigError(`JWT_PUBLIC_KEY_FILE cannot be read: ${errorMessage(err)}`, 'JWT_PUBLIC_KEY_FILE');
     }
   }
   if (pem === null) return null;
@@ -334,7 +335,7 @@ function readPublicKey(inline: string | null, file: string | null): string | nul
   try {
     type = createPublicKey(pem).asymmetricKeyType;
   } catch (err) {
-    throw new ConfigError(`JWT public key is not a valid PEM public key: ${(err as Error).message}`, variable);
+    throw new ConfigError(`JWT public key is not a valid PEM public key: ${errorMessage(err)}`, variable);
   }
   if (type !== 'rsa') throw new ConfigError(`JWT public key must be an RSA key (RS256); got ${type}`, variable);
   return pem;

@@ -1,4 +1,4 @@
-import { type BackoffPolicy, createBackoff, sleep } from '@publisher/coordination';
+import { type BackoffPolicy, createBackoff, errorCode, errorMessage, sleep } from '@publisher/coordination';
 
 /**
  * Recognises errors that mean "the database cannot serve us right now" (connection refused or lost,
@@ -47,7 +47,7 @@ const MESSAGE_HINTS = [
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
+    const code = errorCode(e);
     if (typeof code === 'string') {
       if (NETWORK_CODES.has(code)) return true;
       if (SQLSTATE_PREFIXES.some((p) => code.startsWith(p)) && /^[0-9A-Z]{5}$/.test(code)) return true;
@@ -83,7 +83,7 @@ export async function retryWhileUnavailable<T>(
       return await run();
     } catch (err) {
       if (!isUnavailable(err) || attempt >= START_ATTEMPTS) throw err;
-      log.warn({ attempt, reason: (err as Error).message }, `${what}: database unavailable, retrying`);
+      log.warn({ attempt, reason: errorMessage(err) }, `${what}: database unavailable, retrying`);
       await sleep(retry.next());
     }
   }
@@ -103,7 +103,7 @@ const INVALID_DATA_SQLSTATES = new Set(['22P05', '22021', '22P02']);
  */
 export function isRefusedInput(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
+    const code = errorCode(e);
     if (typeof code === 'string' && INVALID_DATA_SQLSTATES.has(code)) return true;
   }
   return false;

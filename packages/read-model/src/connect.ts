@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { errorCode } from '@publisher/coordination';
 import { type DatabaseTimeouts, pgPoolTimeouts } from '@publisher/platform/config';
 import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
@@ -178,6 +179,6 @@ export function createReadModelConnection(options: ReadModelConnectionOptions): 
  * database, is at fault — so retrying the same write cannot help, but writing less of it may.
  */
 export function isDataError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
+  const code = errorCode(err);
   return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }

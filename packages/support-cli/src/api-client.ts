@@ -2,6 +2,7 @@
  * A small client of the command and read APIs for the support CLI: the caller's token, the unified
  * envelope unwrapped, API errors as `ApiError` (status, code, message, field errors).
  */
+import { errorMessage } from '@publisher/coordination';
 import { API_PREFIX } from '@publisher/platform';
 import type { SupportCliConfig } from './config.ts';
 
@@ -71,7 +72,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         headers: { authorization: `Bearer ${options.token}`, ...(init.headers as Record<string, string>) },
       });
     } catch (err) {
-      throw new ApiError(0, 'UNREACHABLE', `${method} ${url.origin} failed: ${(err as Error).message}`);
+      throw new ApiError(0, 'UNREACHABLE', `${method} ${url.origin} failed: ${errorMessage(err)}`);
     }
     const text = await res.text();
     let body: unknown;

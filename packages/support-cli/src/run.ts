@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { errorMessage } from '@publisher/coordination';
 import { ConfigError } from '@publisher/platform/env';
 import { type ApiClient, ApiError, apiClientOptions, createApiClient } from './api-client.ts';
 import { type SupportCommand, UsageError } from './command.ts';
@@ -66,7 +67,7 @@ export async function runCli(
       strict: true,
     });
   } catch (err) {
-    out.note(`${(err as Error).message}\n${usage()}`);
+    out.note(`${errorMessage(err)}\n${usage()}`);
     return 2;
   }
   const { values, positionals } = parsed;

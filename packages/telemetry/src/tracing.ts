@@ -22,6 +22,7 @@ import {
   type SpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
+import { errorMessage } from '@publisher/coordination';
 import { PropagatingTracerProvider } from './propagating-tracer.ts';
 
 export { SpanKind };
@@ -188,7 +189,7 @@ export function inSpan<T>(name: string, options: SpanOptions, work: (span: Span)
         return await work(span);
       } catch (err) {
         span.recordException(err as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
         throw err;
       } finally {
         span.end();

@@ -17,6 +17,7 @@
  * `BENCH_FAST_RECORD_ENCODER=false pnpm bench:relay`.
  */
 import nodeModule from 'node:module';
+import { errorMessage } from '@publisher/coordination';
 import { Kafka } from 'kafkajs';
 
 /** kafkajs' `Record({ offsetDelta, timestampDelta, key, value, headers })` → an `Encoder`. */
@@ -153,7 +154,7 @@ function install(): FastRecordStatus {
     // modules can no longer be replaced one by one.
     if ((load('kafkajs') as { Kafka: unknown }).Kafka !== Kafka) throw new Error('kafkajs is bundled');
   } catch (err) {
-    return { installed: false, reason: 'kafkajs_not_resolvable', detail: (err as Error).message };
+    return { installed: false, reason: 'kafkajs_not_resolvable', detail: errorMessage(err) };
   }
   if (version !== KAFKAJS_VERSION) return { installed: false, reason: 'kafkajs_version', detail: version };
   const producePath = load.resolve(PRODUCE_V3_MODULE);

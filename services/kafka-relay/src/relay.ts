@@ -1,5 +1,13 @@
 import { PUBLISHER_TOPICS } from '@publisher/contracts';
-import { acquireLeadership, createBackoff, type Leadership, sleep } from '@publisher/coordination';
+import {
+  acquireLeadership,
+  createBackoff,
+  errorCode,
+  errorMessage,
+  errorName,
+  type Leadership,
+  sleep,
+} from '@publisher/coordination';
 import { foldRelayControl, relayControlStream } from '@publisher/domain';
 import { type EventStore, idleConnectionError, openEventStoreAtStart } from '@publisher/event-store';
 import { pgPoolTimeouts } from '@publisher/platform/config';
@@ -179,11 +187,11 @@ async function supervise(ctx: RelayContext): Promise<void> {
 }
 
 function recordFailure(ctx: RelayContext, err: unknown, retryInMs: number): void {
-  const code = isRelayError(err) ? err.code : ((err as { code?: string }).code ?? (err as Error).name ?? 'ERROR');
-  const message = (err as Error).message ?? String(err);
+  const code = isRelayError(err) ? err.code : (errorCode(err) ?? errorName(err) ?? 'ERROR');
+  const message = errorMessage(err);
   ctx.state.lastError = { code: String(code), message, at: new Date() };
   // Any kafkajs failure (connect, metadata, topic creation, send) means the broker cannot take events now.
-  if ((err as Error).name?.startsWith('KafkaJS')) ctx.state.broker = 'unavailable';
+  if (errorName(err)?.startsWith('KafkaJS')) ctx.state.broker = 'unavailable';
   const details = isRelayError(err) ? err.details : undefined;
   const level = isRelayError(err, 'RELAY_UNMAPPABLE_EVENT') ? 'error' : 'warn';
   ctx.logger[level]({ err, details, retry_in_ms: retryInMs }, 'relay cannot advance; retrying from the checkpoint');

@@ -1,3 +1,4 @@
+import { errorMessage } from '@publisher/coordination';
 import type { Deployment, PublishingRecord } from '@publisher/domain';
 import type { EventStore, RecordedEvent } from '@publisher/event-store';
 import {
@@ -238,7 +239,7 @@ async function copyAuditRows(session: Session, events: readonly RecordedEvent[])
         try {
           await copyAuditEvents(session.client, [auditEventRow(event)]);
         } catch (eventErr) {
-          throw new PoisonEventError(event, `the database refused its audit row: ${(eventErr as Error).message}`);
+          throw new PoisonEventError(event, `the database refused its audit row: ${errorMessage(eventErr)}`);
         }
         await session.client.query('RELEASE SAVEPOINT one');
       }

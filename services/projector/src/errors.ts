@@ -1,3 +1,4 @@
+import { errorCode } from '@publisher/coordination';
 import type { RecordedEvent } from '@publisher/event-store';
 
 /**
@@ -54,5 +55,5 @@ export class RebuildFailedError extends Error {
 }
 
 export function isPoisonEvent(err: unknown): err is PoisonEventError {
-  return err instanceof Error && (err as { code?: string }).code === 'PROJECTION_POISON_EVENT';
+  return err instanceof Error && errorCode(err) === 'PROJECTION_POISON_EVENT';
 }

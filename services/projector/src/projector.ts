@@ -1,4 +1,4 @@
-import { acquireLeadership, createBackoff, type Leadership, sleep } from '@publisher/coordination';
+import { acquireLeadership, createBackoff, errorMessage, type Leadership, sleep } from '@publisher/coordination';
 import type { EventStore, RecordedEvent } from '@publisher/event-store';
 import {
   markProjectionStopped,
@@ -203,7 +203,7 @@ export function startProjector(options: ProjectorOptions): Projector {
           },
           onError: (err) => {
             status.state = 'starting';
-            status.last_error = err instanceof Error ? err.message : String(err);
+            status.last_error = errorMessage(err);
           },
         });
         log.info('holding the projection lock: projecting');
@@ -217,7 +217,7 @@ export function startProjector(options: ProjectorOptions): Projector {
         }
       } catch (err) {
         if (closing.signal.aborted) break;
-        status.last_error = err instanceof Error ? err.message : String(err);
+        status.last_error = errorMessage(err);
         status.state = 'starting';
         const wait = retry.next();
         log.warn({ err, retry_in_ms: wait }, 'projector loop failed; restarting');

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { advisoryLock, advisoryUnlock, quoteIdent, tryAdvisoryLock } from '@publisher/coordination';
+import { advisoryLock, advisoryUnlock, errorMessage, quoteIdent, tryAdvisoryLock } from '@publisher/coordination';
 import { decodePosition, type EventStore, idleConnectionError, type PostgresEventStore } from '@publisher/event-store';
 import {
   type CheckpointNotice,
@@ -250,7 +250,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
   } catch (err) {
     await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(target)} CASCADE`).catch(() => {});
     if (err instanceof RebuildFailedError) throw err;
-    const why = isPoisonEvent(err) ? err.message : `rebuild failed: ${(err as Error).message}`;
+    const why = isPoisonEvent(err) ? err.message : `rebuild failed: ${errorMessage(err)}`;
     throw new RebuildFailedError(`${why}; the live read models were not changed`, { cause: err });
   } finally {
     if (swapLocked) await session.client.query('SELECT pg_advisory_unlock_all()').catch(() => {});

@@ -3,6 +3,7 @@
  * with `bulkReplay`, reading it through `readShard`, and reports its progress to the parent.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { errorMessage } from '@publisher/coordination';
 import { createPostgresEventStore } from '@publisher/event-store';
 import { bulkReplay } from './bulk-replay.ts';
 import { isPoisonEvent } from './errors.ts';
@@ -54,7 +55,7 @@ try {
             reason: err.reason,
           },
         }
-      : { kind: 'failed', message: (err as Error).message },
+      : { kind: 'failed', message: errorMessage(err) },
   );
 } finally {
   await session.close().catch(() => {});

@@ -1,4 +1,4 @@
-import { advisoryLockKey, quoteIdent } from '@publisher/coordination';
+import { advisoryLockKey, errorCode, errorMessage, quoteIdent } from '@publisher/coordination';
 import type { RecordedEvent } from '@publisher/event-store';
 import {
   type CheckpointNotice,
@@ -112,8 +112,7 @@ export async function writeBatch(session: Session, o: WriteBatchOptions): Promis
     try {
       await client.query(close);
     } catch (err) {
-      if ((err as { code?: unknown }).code === CHECKPOINT_MOVED)
-        throw new CheckpointMovedError(o.expected, o.projection);
+      if (errorCode(err) === CHECKPOINT_MOVED) throw new CheckpointMovedError(o.expected, o.projection);
       throw err;
     }
     open = false;
@@ -136,7 +135,7 @@ export async function writeBatchIsolating(session: Session, o: WriteBatchOptions
     if (!isDataError(err)) throw err;
     const [only] = o.events;
     if (o.events.length === 1 && only) {
-      const reason = `the database refused its data: ${(err as Error).message}`;
+      const reason = `the database refused its data: ${errorMessage(err)}`;
       return { position: o.expected, processed: 0, last: null, poison: new PoisonEventError(only, reason) };
     }
   }

@@ -1,5 +1,5 @@
 import { PublishingRecordRepresentation, SuccessEnvelope } from '@publisher/contracts';
-import { type BackoffPolicy, createBackoff, sleep } from '@publisher/coordination';
+import { type BackoffPolicy, createBackoff, errorName, sleep } from '@publisher/coordination';
 import { API_PREFIX } from '@publisher/platform';
 import { injectTraceparent, inSpan, SpanKind } from '@publisher/telemetry';
 import type { Logger } from 'pino';
@@ -144,7 +144,7 @@ export function createCommandClient(options: CommandClientOptions): CommandClien
           }
         } catch (err) {
           if (err instanceof WorkerError) throw err;
-          reason = (err as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : String(err);
+          reason = errorName(err) === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : String(err);
           ambiguous = true;
         }
         const wait = retry.next();

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { errorCode } from '@publisher/coordination';
 import { type DestinationPolicy, destinationUrlProblem } from '@publisher/destination-policy';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 import { Type } from 'typebox';
@@ -55,7 +56,7 @@ export function loadWordPressCredentials(env: NodeJS.ProcessEnv, policy: Destina
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw refusal(`${source} cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw refusal(`${source} cannot be read: ${errorCode(err) ?? 'error'}`);
     }
   }
   const credentials = new Map<string, WordPressCredential>();

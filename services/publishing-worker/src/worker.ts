@@ -4,7 +4,7 @@ import {
   decodeEventMessage,
   type IntegrationEvent,
 } from '@publisher/contracts';
-import { type BackoffPolicy, createBackoff, sleep } from '@publisher/coordination';
+import { type BackoffPolicy, createBackoff, errorCode, errorMessage, sleep } from '@publisher/coordination';
 import type { Resolve } from '@publisher/destination-policy';
 import { ConfigError } from '@publisher/platform/env';
 import { createKafka, ensureTopics } from '@publisher/platform/kafka';
@@ -202,12 +202,12 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
         // Not dead-lettered (the worker is stopping): not handled, so not committed.
         if (err instanceof OutcomeNotRecordedError) return deadLetterOutcome(err, source);
         state.errors++;
-        const code = (err as { code?: string }).code ?? 'ERROR';
-        state.lastError = { code, message: (err as Error).message, at: new Date().toISOString() };
+        const code = String(errorCode(err) ?? 'ERROR');
+        state.lastError = { code, message: errorMessage(err), at: new Date().toISOString() };
         if (Date.now() - heldSince >= config.claimHoldLimitMs) {
           // Held long enough: pinning the partition's commits forever would make every restart
           // re-read it. The record is still pending; replaying the dead letter publishes it.
-          const reason = `claim of ${event.record_id} failed for ${Date.now() - heldSince} ms: ${(err as Error).message}`;
+          const reason = `claim of ${event.record_id} failed for ${Date.now() - heldSince} ms: ${errorMessage(err)}`;
           const sent = await deadLetterSafely(
             source,
             { code: 'CLAIM_NOT_MADE', message: reason },

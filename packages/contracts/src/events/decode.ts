@@ -59,7 +59,10 @@ export function decodeEventMessage(message: KafkaMessageLike): ValidationResult<
         : new TextDecoder('utf-8', { fatal: true }).decode(message.value);
     parsed = JSON.parse(text);
   } catch (err) {
-    return failure({ code: 'EVENT_INVALID_JSON', message: `value is not UTF-8 JSON: ${(err as Error).message}` });
+    return failure({
+      code: 'EVENT_INVALID_JSON',
+      message: `value is not UTF-8 JSON: ${err instanceof Error ? err.message : String(err)}`,
+    });
   }
   const result = validateIntegrationEvent(parsed);
   if (!result.ok) return result;

@@ -3,6 +3,7 @@
  * leader, or the call ran out of time) becomes EventStoreUnavailableError (503 at the HTTP edge).
  */
 import { ErrorType, isCommandError } from '@eventstore/db-client';
+import { errorCode, errorMessage } from '@publisher/coordination';
 import { EventStoreUnavailableError } from '../errors.ts';
 
 const RETRYABLE = new Set<string>([
@@ -19,7 +20,7 @@ const RETRYABLE_GRPC_CODES = new Set([14, 4]);
 function isRetryable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   if (isCommandError(err)) return RETRYABLE.has(err.type);
-  const code = (err as { code?: unknown }).code;
+  const code = errorCode(err);
   if (typeof code === 'number' && RETRYABLE_GRPC_CODES.has(code)) return true;
   // Raised by the client's cluster discovery when no node answers gossip.
   return err.message.startsWith('Failed to discover');
@@ -28,6 +29,6 @@ function isRetryable(err: unknown): boolean {
 /** Returns the error to throw for a failed client call. */
 export function mapEsdbError(err: unknown, operation: string): unknown {
   if (!isRetryable(err)) return err;
-  const reason = err instanceof Error ? err.message : String(err);
+  const reason = errorMessage(err);
   return new EventStoreUnavailableError(`EventStoreDB ${operation} failed: ${reason}`, { cause: err });
 }

@@ -1,5 +1,5 @@
 import { isUuid } from '@publisher/platform/ids';
-import type pg from 'pg';
+import pg from 'pg';
 import { DuplicateEventIdError, WrongExpectedVersionError } from '../errors.ts';
 import type { AppendResult, ExpectedRevision, NewEvent } from '../port.ts';
 import { positionOf } from './rows.ts';
@@ -56,7 +56,7 @@ export function eventsPayload(events: NewEvent[]): string {
 
 /** True for the unique violation of an event id already stored. */
 function isEventIdClash(err: unknown): boolean {
-  return (err as { code?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'events_id_key';
+  return err instanceof pg.DatabaseError && err.code === '23505' && err.constraint === 'events_id_key';
 }
 
 /**

@@ -12,7 +12,7 @@
  * however far the read model lags. Every API instance runs the loop; a PostgreSQL advisory lock
  * held for the length of a sweep makes one sweep run at a time.
  */
-import { advisoryUnlock, tryAdvisoryLock } from '@publisher/coordination';
+import { advisoryUnlock, errorCode, tryAdvisoryLock } from '@publisher/coordination';
 import type { PublishingRecordState } from '@publisher/domain';
 import { publishingRecordAggregate } from '@publisher/domain';
 import type { Principal } from '@publisher/platform';
@@ -148,7 +148,7 @@ export function createStuckRecordSweeper(options: StuckRecordSweeperOptions): St
       });
       return true;
     } catch (err) {
-      const code = (err as { code?: string }).code;
+      const code = errorCode(err);
       // The stream moved on since the read model saw it: it is not (or no longer) this stuck attempt.
       if (code === 'PRECONDITION_FAILED' || code === 'ILLEGAL_TRANSITION' || code === 'RECORD_DELETED') return false;
       throw err;
