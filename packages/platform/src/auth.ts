@@ -30,10 +30,22 @@ export interface Principal {
   site_ids: readonly number[] | null;
 }
 
+/**
+ * Where `authenticate` keeps the caller: null on every request until it has run. Private to this
+ * module, so the caller is read in one of two ways: `request.principal` where it is always set
+ * (handlers behind `authenticate`, the common case, with no null checks), `principalOf` where it
+ * may not be (hooks that also run on public routes).
+ */
+const PRINCIPAL = Symbol('principal');
+
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by `fastify.authenticate`; only read it in routes behind that hook. */
-    principal: Principal;
+    /**
+     * The caller `fastify.authenticate` verified. Read it only in routes behind that hook: anywhere
+     * else the read throws (a programming error, answered 500), so the type need not admit null.
+     */
+    readonly principal: Principal;
+    [PRINCIPAL]: Principal | null;
   }
   interface FastifyInstance {
     /**
@@ -147,6 +159,16 @@ function tokenError(err: unknown): HttpError {
 }
 
 /**
+ * The caller, once `authenticate` has run on this request; undefined before or without it.
+ * @example
+ * const principal = principalOf(request);
+ * const key = principal ? `account:${principal.account_id}` : `ip:${request.ip}`;
+ */
+export function principalOf(request: FastifyRequest): Principal | undefined {
+  return request[PRINCIPAL] ?? undefined;
+}
+
+/**
  * Bearer-token authentication: registers @fastify/jwt (HS256 with the configured secret, RS256 with
  * the configured public key) and decorates `fastify.authenticate`, which verifies the token, checks
  * its claims (`sub`, `account_id`, `role`, optional `site_ids`; only developer and system_bot tokens may
@@ -162,10 +184,15 @@ const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
   const tolerance = opts.clockToleranceSeconds ?? 5;
   const maxTtl = opts.jwt.maxTokenTtlSeconds ?? DEFAULT_MAX_TOKEN_TTL_SECONDS;
   await fastify.register(fastifyJwt, jwtOptions(opts.jwt, tolerance));
-  // Declared on every request for one object shape; null until `authenticate` sets it. Typed as set,
-  // because only routes behind that hook read it (the rate limiter's key, which runs on public
-  // routes too, reads it as possibly null).
-  fastify.decorateRequest('principal', null as unknown as Principal);
+  // Declared on every request, so every request has one object shape.
+  fastify.decorateRequest(PRINCIPAL, null);
+  fastify.decorateRequest('principal', {
+    getter(): Principal {
+      const principal = this[PRINCIPAL];
+      if (principal === null) throw new Error('request.principal read on a route without fastify.authenticate');
+      return principal;
+    },
+  });
 
   const verified = new VerifiedTokens(opts.verifiedTokenCacheSize ?? 10_000);
 
@@ -190,13 +217,14 @@ const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
     if (unstorableReason(claims.sub) !== null)
       throw httpError('AUTH_CLAIMS_INVALID', 'token claims invalid: sub holds characters that cannot be stored');
     checkLifetime(claims, maxTtl, tolerance);
-    request.principal = Object.freeze({
+    const principal: Principal = Object.freeze({
       user_id: claims.sub,
       account_id: claims.account_id ?? null,
       role: claims.role,
       site_ids: claims.site_ids ? Object.freeze([...claims.site_ids]) : null,
     });
-    verified.set(header, request.principal, claims.exp);
+    request[PRINCIPAL] = principal;
+    verified.set(header, principal, claims.exp);
   }
 
   // A callback hook, not an async one: a known token (the usual case) then costs a Map lookup and
@@ -207,7 +235,7 @@ const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
       return done(httpError('AUTH_TOKEN_MISSING', 'authorization token missing'));
     const known = verified.get(header);
     if (known) {
-      request.principal = known;
+      request[PRINCIPAL] = known;
       return done();
     }
     verify(request, header).then(() => done(), done);

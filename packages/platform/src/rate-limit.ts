@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneF
 import fp from 'fastify-plugin';
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
+import { principalOf } from './auth.ts';
 import { httpError } from './errors.ts';
 import { migrateRateLimit, postgresLeaseStore, SharedWindowLimiter } from './shared-rate-limit.ts';
 
@@ -72,7 +73,7 @@ export class FixedWindowLimiter {
  * budget, rather than all of them one), the client address before that (public routes).
  */
 function keyOf(request: FastifyRequest): string {
-  const principal = request.principal as FastifyRequest['principal'] | null;
+  const principal = principalOf(request);
   if (!principal) return `ip:${request.ip}`;
   return principal.account_id === null ? `user:${principal.user_id}` : `account:${principal.account_id}`;
 }
@@ -117,10 +118,7 @@ const rateLimit: FastifyPluginAsync<RateLimitOptions> = async (fastify, opts) =>
     // Anonymous callers (keyed by address) are counted per process: no database row per address.
     const use = shared !== null && !key.startsWith('ip:') ? shared.hit(key, Date.now()) : local.hit(key, Date.now());
     if (use instanceof Promise) {
-      use.then(
-        (u) => answer(u, reply, done),
-        (err) => done(err as Error),
-      );
+      use.then((u) => answer(u, reply, done), done);
       return;
     }
     answer(use, reply, done);

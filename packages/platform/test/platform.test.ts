@@ -65,6 +65,9 @@ async function build(
     },
     { prefix: '/api' },
   );
+  // Public routes: no `authenticate`, so no principal.
+  app.get('/public/ping', async () => ({ pong: true }));
+  app.get('/public/whoami', async (request) => ({ who: request.principal }));
   t.teardown(() => app.close());
   return app;
 }
@@ -296,6 +299,26 @@ t.test('rate limit per account → 429 with Retry-After in the envelope', async 
   const anonymous = await app.inject({ method: 'GET', url: '/api/conflict' });
   t.equal(anonymous.statusCode, 401, 'no token: refused before the limiter counts it');
   t.notOk(anonymous.headers['x-ratelimit-limit']);
+});
+
+t.test("a public route is limited by the caller's address, even with a token", async (t) => {
+  const app = await build(t, { rateMax: 2 });
+  const ping = (headers = {}) => app.inject({ method: 'GET', url: '/public/ping', headers });
+  t.equal((await ping()).headers['x-ratelimit-remaining'], '1');
+  t.equal((await ping(bearer(devToken()))).headers['x-ratelimit-remaining'], '0', 'a token is not verified here');
+  t.equal((await ping()).statusCode, 429);
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/api/conflict', headers: bearer(devToken()) })).statusCode,
+    412,
+    'the account has its own budget',
+  );
+});
+
+t.test('request.principal read on a route without authenticate is a programming error: 500', async (t) => {
+  const app = await build(t);
+  const res = await app.inject({ method: 'GET', url: '/public/whoami', headers: bearer(devToken()) });
+  t.equal(res.statusCode, 500);
+  t.match(res.json(), { success: false, code: 'INTERNAL_ERROR' });
 });
 
 t.test('health and readiness', async (t) => {
