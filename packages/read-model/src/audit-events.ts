@@ -166,9 +166,8 @@ const PAGE_COLUMNS = AUDIT_EVENT_COLUMNS.map((c) => `p.${c}`).join(', ');
  * One page of the audit search, newest first (by occurred time, then log position), with keyset
  * paging: each index on `audit_events` ends in (occurred_at, position), so a page is one index range
  * scan however deep it is. Count and page travel in one statement, through the batched reader: the
- * searches of concurrent requests with the same filters present share one statement, one batch out
- * at a time (searches spread over several filter shapes, so a second batch in flight would halve
- * batches that are small already; measured: `pnpm bench:audit`). Each event comes as its JSON.
+ * searches of concurrent requests with the same filters present share one statement. Each event
+ * comes as its JSON.
  *
  * The count stops at `AUDIT_COUNT_CAP`. A search by tenant and site alone (the console's first page
  * of an account, the commonest) sums `audit_counts` instead: counting its index entries would read

@@ -65,9 +65,9 @@ const MAX_SHAPES = 1000;
  * shape of the tenant scope — go together as ONE prepared statement with one array per parameter
  * (`FROM unnest($1::int[], …) WITH ORDINALITY AS q(p1, …, n)`), and each gets back its own rows.
  *
- * While a statement's batches are out (one, or two for statements that give PostgreSQL real work),
- * its new requests queue and go as the next batch when one returns, so a lone request goes at once
- * and a busy server sends few large batches: a round trip to PostgreSQL (a write, two process
+ * While a statement's batch is out, its new requests queue and go as the next batch when it
+ * returns, so a lone request goes at once and a busy server sends few large batches (statements of
+ * other shapes go meanwhile): a round trip to PostgreSQL (a write, two process
  * wake-ups, the protocol's fixed work) costs more on a small machine than reading a page of rows,
  * and one statement answers many requests. What it trades: a request may wait for a batch before
  * it (one round trip at most). Measure: `pnpm bench:reads` (the
@@ -94,12 +94,9 @@ export class BatchedReader {
 
   /**
    * Runs one request: `SELECT q.n, <select> FROM unnest(…) q <from>`. Resolves the rows of this
-   * request, in the order the statement returns them (order by `q.n` first). `maxInFlight`: batches
-   * of this statement out at once (default 1, the largest batches: right for a cheap statement such
-   * as a lookup by id; 2 keeps both of PostgreSQL's cores busy with one whose work per request
-   * counts, such as a list page, while the other batch travels).
+   * request, in the order the statement returns them (order by `q.n` first).
    */
-  run<Row>(select: string, from: string, params: RequestParams, maxInFlight = 1): Promise<Row[]> {
+  run<Row>(select: string, from: string, params: RequestParams): Promise<Row[]> {
     if (params.values.length === 0) throw new TypeError('a batched statement needs at least one parameter');
     const columns = params.types.map((_, i) => `p${i + 1}`).join(', ');
     const arrays = params.types.map((type, i) => `$${i + 1}::${type}[]`).join(', ');
@@ -109,7 +106,7 @@ export class BatchedReader {
       if (this.#shapes.size >= MAX_SHAPES) this.#forgetIdle();
       const statement = { name: `rm_${createHash('sha1').update(text).digest('base64url')}`, text };
       const requests: Shape = new BatchQueue<Pending>({
-        maxInFlight,
+        maxInFlight: 1,
         maxBatch: this.#maxBatch,
         send: (batch) => this.#send(statement, requests, batch),
       });

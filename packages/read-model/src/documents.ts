@@ -245,7 +245,6 @@ export async function listDocuments<Filters extends object, Field extends string
          WINDOW w AS (ORDER BY ${readOrder('y.sort', 'y.id')})) x) p
      ORDER BY q.n`,
     params,
-    2,
   );
   // An aggregate answers one row, an empty page too.
   const { total: count, read, documents, near_id, near_key, far_id, far_key } = rows[0]!;

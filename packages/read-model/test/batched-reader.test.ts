@@ -26,9 +26,9 @@ function manualPool() {
   return { calls, pool };
 }
 const tick = () => new Promise((r) => setImmediate(r));
-const request = (reader: BatchedReader, value: string, shape = 'a', maxInFlight = 1) => {
+const request = (reader: BatchedReader, value: string, shape = 'a') => {
   const params = new RequestParams();
-  return reader.run<{ value: string }>('x.value', `/* ${shape} */ ${params.add(value, 'text')}`, params, maxInFlight);
+  return reader.run<{ value: string }>('x.value', `/* ${shape} */ ${params.add(value, 'text')}`, params);
 };
 
 t.test('a lone request goes at once; requests arriving meanwhile go together as one statement', async (t) => {
@@ -82,25 +82,6 @@ t.test('statements of different shapes do not wait for each other; maxBatch caps
   t.same(
     (await Promise.all(all)).map((rows) => rows[0]?.value),
     ['row a', 'row b', 'row c', 'row d', 'row e'],
-  );
-});
-
-t.test('a statement may have two batches out at once; the rest wait for one of them', async (t) => {
-  const { calls, pool } = manualPool();
-  const reader = new BatchedReader(pool);
-  const all = ['a', 'b', 'c', 'd'].map((v) => request(reader, v, 'a', 2));
-  t.same(
-    calls.map((c) => c.values[0]),
-    [['a'], ['b']],
-  );
-  calls[1]!.answer();
-  await tick();
-  t.same(calls[2]?.values[0], ['c', 'd'], 'the queue goes when a slot frees');
-  calls[0]!.answer();
-  calls[2]!.answer();
-  t.same(
-    (await Promise.all(all)).map((rows) => rows[0]?.value),
-    ['row a', 'row b', 'row c', 'row d'],
   );
 });
 
