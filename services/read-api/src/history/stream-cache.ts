@@ -19,11 +19,12 @@ export interface StreamRead {
  * Reads records' streams for history, as-of and snapshot reads.
  *
  * Speed trick: the events of streams read more than once lately stay in memory (least recently
- * used first out, at most `maxEvents` events in all; a longer stream is read, not kept). Streams are append-only, so a cached prefix
- * never goes stale: a read then asks the store only for the stream's last event (one row, which is
- * itself the only new event in the usual case) and, when the stream has grown further, for the
- * events after the cached ones — instead of every event, each with its payload and metadata parsed
- * again (for a long stream, most of a history read's database and parsing time).
+ * used first out, at most `maxEvents` events in all; a longer stream is read, not kept). Streams
+ * are append-only, so a cached prefix never goes stale: a read then asks the store only for the
+ * stream's last event (one row, which is itself the only new event in the usual case) and, when
+ * the stream has grown further, for the events after the cached ones — instead of every event,
+ * each with its payload and metadata parsed again (for a long stream, most of a history read's
+ * database and parsing time).
  *
  * A stream enters the cache on its second read, not its first, and once the cache is full only
  * when it was read more often lately than the least recently read stream it would replace
