@@ -8,3 +8,4 @@ export { type ListenSession, openListenSession } from './listen-session.ts';
 export { applyMigrations, type Migration, quoteIdent } from './migrations.ts';
 export { sleep } from './sleep.ts';
 export { withTimeout } from './timeout.ts';
+export { defaultV8Flag } from './v8-flags.ts';

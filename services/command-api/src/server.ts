@@ -1,4 +1,4 @@
-import { setFlagsFromString } from 'node:v8';
+import { defaultV8Flag } from '@publisher/coordination';
 import { idleConnectionError, openEventStoreAtStart, type PostgresEventStoreOptions } from '@publisher/event-store';
 import { pgPoolTimeouts, requireDatabaseUrl } from '@publisher/platform';
 import { runService, ServiceMetrics, serveMetrics } from '@publisher/telemetry';
@@ -63,9 +63,7 @@ runService(import.meta.url, {
     // its caches fill; twice the live heap bounds it for a few per cent more CPU per command.
     // V8 reads the factor at each collection, so setting it here, before the caches fill, is enough;
     // a `--heap-growing-percent` given to node wins (0: V8's own). Measure: `pnpm bench:commands`.
-    if (!process.execArgv.some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg))) {
-      setFlagsFromString('--heap-growing-percent=100');
-    }
+    defaultV8Flag('--heap-growing-percent=100');
     const { telemetry } = config;
     const metrics = telemetry.metricsEnabled ? new ServiceMetrics('command_api') : null;
     const pool = createPool(config, requireDatabaseUrl(config.databaseUrl));

@@ -17,7 +17,8 @@
  * BENCH_BASELINE=<another checkout, installed> runs that checkout's read API too, in its own process
  * on the same database, and measures each chosen variant against it as `<variant>-baseline` in the
  * same rounds, right after the variant itself (a change's effect, side by side);
- * BENCH_BASELINE_ENV=`NAME=value …` sets the baseline's settings (with BENCH_BASELINE=. a setting's effect).
+ * BENCH_BASELINE_ENV=`NAME=value …` sets the baseline's settings (with BENCH_BASELINE=. a setting's effect),
+ * BENCH_BASELINE_NODE_ARGS its node flags (a V8 flag's effect).
  *
  * Data: BENCH_RECORDS (200) publishing records of 50 events each, appended through the PostgreSQL
  * event store; the audit events are bulk-loaded by SQL (generate_series, indexes built after), not
@@ -35,6 +36,7 @@ import autocannon, { type Request as LoadRequest } from 'autocannon';
 import pg from 'pg';
 import {
   baselineEnv,
+  baselineNodeArgs,
   benchDatabase,
   cpuSeconds,
   freePort,
@@ -297,13 +299,14 @@ async function main(): Promise<void> {
   const db = await benchDatabase('bench_audit');
   const records = await seedRecords(db.url);
   await seedAuditEvents(db.url);
-  const startApi = async (checkout: string, env: Record<string, string> = {}) => {
+  const startApi = async (checkout: string, env: Record<string, string> = {}, nodeArgs: string[] = []) => {
     const port = await freePort();
-    const server = await spawnReadApi(checkout, db.url, port, env);
+    const server = await spawnReadApi(checkout, db.url, port, env, nodeArgs);
     return { ...server, base: `http://127.0.0.1:${port}` };
   };
   const api = await startApi(root);
-  const baseline = BASELINE === null ? undefined : await startApi(path.resolve(BASELINE), baselineEnv());
+  const baseline =
+    BASELINE === null ? undefined : await startApi(path.resolve(BASELINE), baselineEnv(), baselineNodeArgs());
   const helloPort = await freePort();
   const hello = await spawnServer(
     path.join(root, 'services/read-api/bench/hello.ts'),

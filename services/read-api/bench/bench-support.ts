@@ -16,6 +16,8 @@ const BENCH_SUPPORT_VARIABLES = {
   BENCH_NODE_ARGS: envVar.string(''),
   /** `NAME=value NAME=value`: the baseline read API's settings. */
   BENCH_BASELINE_ENV: envVar.string(''),
+  /** Extra node flags for the baseline read API only, space-separated (e.g. `--allocation-site-pretenuring`). */
+  BENCH_BASELINE_NODE_ARGS: envVar.string(''),
 };
 const settings = readEnv(BENCH_SUPPORT_VARIABLES, process.env);
 
@@ -56,9 +58,10 @@ export async function spawnServer(
   entry: string,
   env: Record<string, string>,
   ready: () => Promise<boolean>,
+  nodeArgs: string[] = [],
 ): Promise<{ child: ChildProcess; stop: () => Promise<void> }> {
   // BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) go to the server processes only.
-  const extra = settings.BENCH_NODE_ARGS.split(' ').filter((a) => a !== '');
+  const extra = [...words(settings.BENCH_NODE_ARGS), ...nodeArgs];
   const child = fork(entry, [], {
     execArgv: ['--import', 'tsx', ...extra],
     env: { ...process.env, ...env },
@@ -87,7 +90,7 @@ export async function spawnServer(
  */
 export function baselineEnv(): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const pair of settings.BENCH_BASELINE_ENV.split(' ').filter((p) => p !== '')) {
+  for (const pair of words(settings.BENCH_BASELINE_ENV)) {
     const eq = pair.indexOf('=');
     if (eq < 1) throw new Error(`BENCH_BASELINE_ENV: expected NAME=value, got ${pair}`);
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
@@ -95,11 +98,26 @@ export function baselineEnv(): Record<string, string> {
   return env;
 }
 
+/** BENCH_BASELINE_NODE_ARGS: node flags for the baseline read API only (a flag's effect, with BENCH_BASELINE=.). */
+export function baselineNodeArgs(): string[] {
+  return words(settings.BENCH_BASELINE_NODE_ARGS);
+}
+
+function words(text: string): string[] {
+  return text.split(' ').filter((w) => w !== '');
+}
+
 /**
  * The read API from `checkout`'s sources on `port` over `databaseUrl`, with the benches' settings
  * (warn logs, no effective rate limit, the development JWT secret) and `env` on top; resolves once ready.
  */
-export function spawnReadApi(checkout: string, databaseUrl: string, port: number, env: Record<string, string> = {}) {
+export function spawnReadApi(
+  checkout: string,
+  databaseUrl: string,
+  port: number,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+) {
   return spawnServer(
     path.join(checkout, 'services/read-api/src/main.ts'),
     {
@@ -111,6 +129,7 @@ export function spawnReadApi(checkout: string, databaseUrl: string, port: number
       ...env,
     },
     async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok,
+    nodeArgs,
   );
 }
 

@@ -20,7 +20,8 @@
  * BENCH_BASELINE=<another checkout, installed> adds `list-baseline` and `detail-baseline`: that
  * checkout's read API, as configured, measured in the same rounds (a change's effect, side by side);
  * `list-baseline-uncached` and `detail-baseline-uncached` run it with READ_API_CACHE_MB=0;
- * BENCH_BASELINE_ENV=`NAME=value …` sets the baseline's settings (with BENCH_BASELINE=. a setting's effect).
+ * BENCH_BASELINE_ENV=`NAME=value …` sets the baseline's settings (with BENCH_BASELINE=. a setting's effect),
+ * BENCH_BASELINE_NODE_ARGS its node flags (a V8 flag's effect).
  * BENCH_TELEMETRY=compare measures request telemetry's cost instead (target: the API keeps ≥ 95 % of
  * its ratio with metrics and tracing on): each of BENCH_ROUNDS rounds starts two fresh read APIs, one
  * as configured and one with METRICS_ENABLED=false TRACING_ENABLED=false (which starts first
@@ -51,6 +52,7 @@ import { signTestToken } from '@publisher/testing';
 import autocannon, { type Request as LoadRequest } from 'autocannon';
 import {
   baselineEnv,
+  baselineNodeArgs,
   benchDatabase,
   cpuSeconds,
   freePort,
@@ -380,8 +382,8 @@ async function main(): Promise<void> {
     return;
   }
   const uncachedPort = await freePort();
-  const startApi = (port: number, env: Record<string, string> = {}, checkout = root) =>
-    spawnReadApi(checkout, db.url, port, env);
+  const startApi = (port: number, env: Record<string, string> = {}, checkout = root, nodeArgs: string[] = []) =>
+    spawnReadApi(checkout, db.url, port, env, nodeArgs);
   // The same server twice: as configured (response cache on by default) and with READ_API_CACHE_MB=0.
   const api = await startApi(readPort);
   const uncached = await startApi(uncachedPort, { READ_API_CACHE_MB: '0' });
@@ -389,10 +391,15 @@ async function main(): Promise<void> {
   const baselineUncachedPort = await freePort();
   const wants = (suffix: string) => BASELINE !== null && CHOSEN.some((v) => v.endsWith(suffix));
   const baseline = wants('-baseline')
-    ? await startApi(baselinePort, baselineEnv(), path.resolve(BASELINE!))
+    ? await startApi(baselinePort, baselineEnv(), path.resolve(BASELINE!), baselineNodeArgs())
     : undefined;
   const baselineUncached = wants('-baseline-uncached')
-    ? await startApi(baselineUncachedPort, { ...baselineEnv(), READ_API_CACHE_MB: '0' }, path.resolve(BASELINE!))
+    ? await startApi(
+        baselineUncachedPort,
+        { ...baselineEnv(), READ_API_CACHE_MB: '0' },
+        path.resolve(BASELINE!),
+        baselineNodeArgs(),
+      )
     : undefined;
   const base = `http://127.0.0.1:${readPort}`;
   const uncachedBase = `http://127.0.0.1:${uncachedPort}`;

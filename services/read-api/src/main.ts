@@ -1,3 +1,4 @@
+import { defaultV8Flag } from '@publisher/coordination';
 import { requireDatabaseUrl } from '@publisher/platform';
 import { runService, ServiceMetrics, serveMetrics } from '@publisher/telemetry';
 import { buildApp } from './app.ts';
@@ -10,6 +11,13 @@ runService(import.meta.url, {
   variables: READ_API_VARIABLES,
   load: loadReadApiConfig,
   async start(config, log) {
+    // V8 allocates an allocation site's objects in the old space once nearly all of them survive a
+    // young collection, and under load a per-request site qualifies. Objects there keep the young
+    // strings they point at (a page's JSON, a row's document) alive past young collections until
+    // the next full one: uncached list pages then promoted ~15 % of what they allocated, not ~5 %,
+    // and the full collections' pauses set their p99. Measure: `BENCH_BASELINE=.
+    // BENCH_BASELINE_NODE_ARGS=--allocation-site-pretenuring pnpm bench:reads` (`-uncached` variants).
+    defaultV8Flag('--no-allocation-site-pretenuring');
     requireDatabaseUrl(config.databaseUrl);
     const { telemetry } = config;
     const metrics = telemetry.metricsEnabled ? new ServiceMetrics('read_api') : null;
