@@ -226,23 +226,23 @@ export async function listDocuments<Filters extends object, Field extends string
   };
   const readOrder = (sort: string, id: string) => sorted(sort, id, forwards === desc, forwards);
   const size = params.add(request.page_size, 'int');
-  // The page's last row as read: the one at the page size, or the last of a short page.
-  const farRow = `x.i = ${size} OR (x.final AND x.i < ${size})`;
   // One row per request: the page's documents joined into its JSON array in the list's order, the
   // rows read (one beyond the page says that another follows) and the page's two ends as cursors.
   // PostgreSQL joins the documents as it reads them; a row per document would cost the API a
-  // protocol message, a row object and a string each, and then the join.
+  // protocol message, a row object and a string each, and then the join. The far end is the row at
+  // the page size: a link continues from it only when a row beyond it was read (a short page has
+  // no further page on its far side), so no window function has to look ahead for a short page's
+  // last row. The ends' keys become text for those two rows alone (a timestamp's text is dear).
   const rows = await reader.run<{ total: number } & PageRows<DocumentTables[Table]>>(
     'c.total, p.*',
     `CROSS JOIN LATERAL (${countSql}) c
      CROSS JOIN LATERAL (SELECT count(*)::int AS read,
          '[' || coalesce(string_agg(x.document, ',' ORDER BY ${sorted('x.sort', 'x.id', desc, true)}) FILTER (WHERE x.i <= ${size}), '') || ']' AS documents,
-         max(x.id::text) FILTER (WHERE x.i = 1) AS near_id, max(x.key) FILTER (WHERE x.i = 1) AS near_key,
-         max(x.id::text) FILTER (WHERE ${farRow}) AS far_id, max(x.key) FILTER (WHERE ${farRow}) AS far_key
-       FROM (SELECT y.*, row_number() OVER w AS i, lead(y.id) OVER w IS NULL AS final
-         FROM (SELECT r.id, r.${field} AS sort, r.${field}::text AS key, r.document FROM ${spec.table} r
-           WHERE ${page.join(' AND ')} ORDER BY ${readOrder(`r.${field}`, 'r.id')} LIMIT ${size} + 1${offset}) y
-         WINDOW w AS (ORDER BY ${readOrder('y.sort', 'y.id')})) x) p
+         max(x.id::text) FILTER (WHERE x.i = 1) AS near_id, (max(x.sort) FILTER (WHERE x.i = 1))::text AS near_key,
+         max(x.id::text) FILTER (WHERE x.i = ${size}) AS far_id, (max(x.sort) FILTER (WHERE x.i = ${size}))::text AS far_key
+       FROM (SELECT y.*, row_number() OVER (ORDER BY ${readOrder('y.sort', 'y.id')}) AS i
+         FROM (SELECT r.id, r.${field} AS sort, r.document FROM ${spec.table} r
+           WHERE ${page.join(' AND ')} ORDER BY ${readOrder(`r.${field}`, 'r.id')} LIMIT ${size} + 1${offset}) y) x) p
      ORDER BY q.n`,
     params,
   );
@@ -271,7 +271,10 @@ interface PageRows<R> {
   /** Rows read: the page, and one more when another page follows. */
   read: number;
   documents: StoredDocument<R[]>;
-  /** The id and ordering key (as text) of the first row read and of the page's last in reading order. */
+  /**
+   * The id and ordering key (as text) of the first row read and of the row at the page size in
+   * reading order (null on a shorter page).
+   */
   near_id: string | null;
   near_key: string | null;
   far_id: string | null;
