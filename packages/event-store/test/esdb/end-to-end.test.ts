@@ -6,12 +6,11 @@
  * command's result once its position is projected (read-your-writes).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@publisher/dev-infra';
-import { createTestDatabase } from '@publisher/testing';
+import { createTestDatabase, signTestToken } from '@publisher/testing';
 import t from 'tap';
 import { startEsdbStandIn } from './stand-in-server.ts';
 
@@ -20,12 +19,7 @@ const SECRET = 'end-to-end-secret-with-enough-length-0123456789';
 const BASE = '/api/v1/publisher';
 
 /** An HS256 JWT, as `pnpm token` signs it. */
-function token(claims: Record<string, unknown>): string {
-  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ ...claims, iat: now, exp: now + 600 })}`;
-  return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
-}
+const token = (claims: Record<string, unknown>) => signTestToken(claims, { key: SECRET, expiresInSeconds: 600 });
 
 function startService(entry: string, env: NodeJS.ProcessEnv, output: string[]): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
