@@ -1,7 +1,8 @@
 /**
  * Tenancy in one place: every query function the package exports takes the caller's TenantScope
  * and refuses to run without one. The test enumerates the exports, so a new query function cannot
- * be added without being listed here, called without a scope, and seen to refuse.
+ * be added without being listed here, called without a scope, and seen to refuse — and to answer
+ * its scope's rows and none of another account's or another site's.
  */
 import { inScope, type TenantScope } from '@publisher/platform';
 import { createTestDatabase } from '@publisher/testing';
@@ -11,6 +12,7 @@ import { RequestParams } from '../src/batched-reader.ts';
 import type { ReadModelConnection } from '../src/index.ts';
 import * as readModel from '../src/index.ts';
 import { scopeSql, withTenantScope } from '../src/scope.ts';
+import { deploymentRow, recordRow } from './helpers.ts';
 
 const database = await createTestDatabase('read_model_scope');
 t.teardown(database.drop);
@@ -91,6 +93,96 @@ t.test('no query runs without a scope; each runs with one', async (t) => {
       );
     }
     await t.resolves(query(on(conn), scope, ...args), `${name} with a scope`);
+  }
+});
+
+t.test('each query answers its scope’s rows and none of another tenant’s', async (t) => {
+  // Account 2's rows in every table the queries read: a query that took its scope and then
+  // ignored it would answer them to account 1.
+  const record = recordRow({ account_id: 2, site_id: 20, status: 'publishing' });
+  const deployment = deploymentRow({ account_id: 2, site_id: 20 });
+  await readModel.savePublishingRecords(conn.db, [record]);
+  await readModel.saveDeployments(conn.db, [deployment]);
+  const client = await conn.pool.connect();
+  try {
+    await readModel.copyAuditEvents(client, [
+      {
+        event_id: '6f1c0e1a-0000-4000-8000-0000000000a1',
+        position: '0000000000000001-0000000000000001',
+        type: 'PublishingRecordCreated',
+        aggregate: 'publishing_record',
+        record_id: record.id,
+        revision: 0,
+        account_id: 2,
+        site_id: 20,
+        sector_id: 100,
+        actor_user_id: 'ann',
+        actor_role: 'editor',
+        correlation_id: null,
+        occurred_at: record.created_at,
+        recorded_at: record.created_at,
+      },
+    ]);
+  } finally {
+    client.release();
+  }
+  await readModel.accessLogWriter(conn.db)([
+    {
+      account_id: 2,
+      site_id: null,
+      reader_user_id: 'sam',
+      reader_role: 'support',
+      reader_account_id: null,
+      action: 'audit_search',
+      record_kind: null,
+      record_id: null,
+      query: {},
+      request_id: 'r-1',
+    },
+  ]);
+  const later = new Date(Date.parse(record.updated_at) + 60_000);
+  /** Each query's arguments after the scope, and how many of account 2's rows its answer holds. */
+  const READS: Record<keyof typeof QUERIES, { args: unknown[]; found: (answer: never) => number }> = {
+    listPublishingRecordDocuments: {
+      args: [{}, { page_size: 10 }],
+      found: (a: { documents: string }) => JSON.parse(a.documents).length,
+    },
+    listDeploymentDocuments: {
+      args: [{}, { page_size: 10 }],
+      found: (a: { documents: string }) => JSON.parse(a.documents).length,
+    },
+    findPublishingRecordDocument: { args: [record.id], found: (a: unknown) => (a === undefined ? 0 : 1) },
+    findDeploymentDocument: { args: [deployment.id], found: (a: unknown) => (a === undefined ? 0 : 1) },
+    getSiteDeploymentStatus: { args: [20], found: (a: unknown) => (a === undefined ? 0 : 1) },
+    loadPublishingRecords: { args: [[record.id]], found: (a: Map<string, unknown>) => a.size },
+    loadDeployments: { args: [[deployment.id]], found: (a: Map<string, unknown>) => a.size },
+    searchAuditEvents: { args: [{ page_size: 10 }], found: (a: { rows: unknown[] }) => a.rows.length },
+    listRecordsCreatedBy: {
+      args: [{ as_of: later.toISOString(), limit: 10 }],
+      found: (a: { records: unknown[] }) => a.records.length,
+    },
+    listAccessLog: { args: [{ page_size: 10 }], found: (a: { rows: unknown[] }) => a.rows.length },
+    listStuckPublishingRecords: { args: [{ before: later, limit: 10 }], found: (a: unknown[]) => a.length },
+  };
+  const exports = readModel as unknown as Record<string, (...args: unknown[]) => Promise<never>>;
+  for (const [name, { on }] of Object.entries(QUERIES)) {
+    const { args, found } = READS[name]!;
+    const query = exports[name]!;
+    t.equal(
+      found(await query(on(conn), { account_id: 2, site_ids: null }, ...args)),
+      1,
+      `${name}: account 2 sees its row`,
+    );
+    t.equal(
+      found(await query(on(conn), { account_id: 2, site_ids: [21] }, ...args)),
+      0,
+      `${name}: not from another of its sites`,
+    );
+    t.equal(
+      found(await query(on(conn), { account_id: 1, site_ids: null }, ...args)),
+      0,
+      `${name}: account 1 sees none`,
+    );
   }
 });
 
