@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     if (NEEDS_KAFKA.has(spec.name) && !kafka) continue;
     const child = spawn(process.execPath, [path.join(root, spec.bundle)], {
       cwd: root,
-      env: { ...env, SERVICE_NAME: spec.name },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.set(spec.name, child);

@@ -59,7 +59,7 @@ runService(import.meta.url, {
   load: loadCommandApiConfig,
   async start(config, log) {
     // After a full collection V8 lets the old space grow to up to 4× what survived when its heap
-    // limit is large, so the API's RSS under the same load can differ by 100 MB from run to run as
+    // limit is large, so the API's RSS under the same load can differ widely from run to run as
     // its caches fill; twice the live heap bounds it for a few per cent more CPU per command.
     // V8 reads the factor at each collection, so setting it here, before the caches fill, is enough;
     // a `--heap-growing-percent` given to node wins (0: V8's own). Measure: `pnpm bench:commands`.

@@ -14,8 +14,8 @@ runService(import.meta.url, {
     // V8 allocates an allocation site's objects in the old space once nearly all of them survive a
     // young collection, and under load a per-request site qualifies. Objects there keep the young
     // strings they point at (a page's JSON, a row's document) alive past young collections until
-    // the next full one: uncached list pages then promoted ~15 % of what they allocated, not ~5 %,
-    // and the full collections' pauses set their p99. Measure: `BENCH_BASELINE=.
+    // the next full one: uncached list pages would be promoted to the old space several times as
+    // often, and the full collections' pauses would set their p99 (`BENCHMARKS.md`). Measure: `BENCH_BASELINE=.
     // BENCH_BASELINE_NODE_ARGS=--allocation-site-pretenuring pnpm bench:reads` (`-uncached` variants).
     defaultV8Flag('--no-allocation-site-pretenuring');
     requireDatabaseUrl(config.databaseUrl);

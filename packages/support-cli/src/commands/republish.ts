@@ -1,5 +1,6 @@
 import { type CommandContext, type SupportCommand, UsageError } from '../command.ts';
 import { actorOf, DIRECT_OPTIONS, openDatabase, reasonOf, refusalsAsErrors, relayNameOf } from '../direct-access.ts';
+import { integerOption } from '../options.ts';
 import type { Output } from '../output.ts';
 
 /** The re-drive answer of the command API (`data`). */
@@ -74,8 +75,8 @@ counts the events it would send (a progress bar while it scans the range).`,
 
 async function republishAccount(ctx: CommandContext): Promise<number> {
   const { values, out, config } = ctx;
-  const account = Number(values.account);
-  if (!Number.isSafeInteger(account) || account < 1) throw new UsageError('--account must be a positive integer');
+  const account = integerOption(values.account, '--account', 1);
+  if (account === undefined) throw new UsageError('--account is required');
   const position = (name: 'from' | 'to') => {
     const v = values[name];
     if (v === undefined) return null;
