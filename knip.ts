@@ -39,7 +39,7 @@ const config: KnipConfig = {
         'test/fixtures/*.ts',
         'web/main.ts!',
       ],
-      project: ['{src,spec,bench,web}/**/*.{ts,js}!', 'test/**/*.{ts,js}'],
+      project: ['{src,spec,bench,web}/**/*.{ts,js,mjs}!', 'test/**/*.{ts,js}'],
     },
   },
   includeEntryExports: true,

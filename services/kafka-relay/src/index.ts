@@ -5,7 +5,7 @@
 export { type RelayAdmin, relayStatus, republishAccount, resetRelayCheckpoint, skipRelayEvent } from './admin.ts';
 export { createCheckpointStore } from './checkpoint.ts';
 export { DEFAULT_RELAY_NAME } from './config.ts';
-/** @internal Other packages' tests and the root's multi-instance tests map events as the relay does. */
+/** Other packages' tests and the root's multi-instance tests map events as the relay does. */
 export { mapRecordedEvent } from './mapping.ts';
-/** @internal Other packages' tests run a real relay in process. */
+/** Other packages' tests run a real relay in process. */
 export { start } from './relay.ts';
