@@ -12,6 +12,7 @@
  *    Requests carry no `traceparent`, as most reads do.
  */
 import http from 'node:http';
+import { median } from '@publisher/dev-infra/bench-stats';
 import { envVar, readEnv } from '@publisher/platform/env';
 import Fastify from 'fastify';
 import client from 'prom-client';
@@ -29,12 +30,6 @@ const {
   BENCH_CONNECTIONS: CONNECTIONS,
 } = readEnv(BENCH_VARIABLES, process.env);
 const ROUTE = '/api/v1/publisher/publishing-records/';
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 function nsPerCall(work: (i: number) => void, calls = 1_000_000): number {
   for (let i = 0; i < calls / 10; i++) work(i);

@@ -35,6 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleService, freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
+import { median } from '@publisher/dev-infra/bench-stats';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { envVar, readEnv } from '@publisher/platform/env';
 import { signTestToken } from '@publisher/testing';
@@ -445,12 +446,6 @@ async function measureCeiling(dbUrl: string, seconds: number, postmaster: number
   const pct = (p: number) =>
     Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0) * 10) / 10;
   return { perSecond: count / seconds, p50: pct(0.5), p99: pct(0.99), pgCpuMs };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -15,6 +15,7 @@
  * an embedded PostgreSQL.
  */
 import { startEmbeddedPostgres } from '@publisher/dev-infra';
+import { median } from '@publisher/dev-infra/bench-stats';
 import { createPostgresEventStore } from '@publisher/event-store';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { envVar, readEnv } from '@publisher/platform/env';
@@ -118,8 +119,6 @@ async function block(app: FastifyInstance, setting: Setting, perConnection: numb
   await tracing?.shutdown();
   return (used.user + used.system) / (connections * perConnection * 7);
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 const embedded = process.env.DATABASE_URL ? null : await startEmbeddedPostgres({});
 const url = process.env.DATABASE_URL ?? embedded!.url;

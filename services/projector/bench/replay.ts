@@ -11,6 +11,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres } from '@publisher/dev-infra';
+import { median } from '@publisher/dev-infra/bench-stats';
 import { createPostgresEventStore, type PostgresEventStore } from '@publisher/event-store';
 import { envVar, readEnv } from '@publisher/platform/env';
 import pg from 'pg';
@@ -87,7 +88,6 @@ async function main(): Promise<void> {
         `round ${r}: raw read ${Math.round(raw.perSecond)} ev/s (${raw.events} events) | rebuild replay ${Math.round(rebuild.replay_events_per_second)} ev/s, whole rebuild (replay + indexes + swap) ${(rebuild.elapsed_ms / 1000).toFixed(1)} s | ratio ${ratio.toFixed(2)}`,
       );
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const raw = median(rows.map((r) => r.raw));
     const replay = median(rows.map((r) => r.replay));
     console.log(

@@ -133,22 +133,8 @@ export function spawnReadApi(
   );
 }
 
+export { median, quantile } from '@publisher/dev-infra/bench-stats';
 export { freePort };
-
-/** The q-quantile (0..1) of a list of numbers. */
-export function quantile(values: number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-/** The median; for an even count, the mean of the middle two. */
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  if (sorted.length === 0) return Number.NaN;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /**
  * CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere.
