@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from '@publisher/testing';
 import t from 'tap';
 import { REPEATED_SIGNAL_MS } from '../src/close-on-signal.ts';
 
@@ -38,11 +39,10 @@ async function service(opts: { graceMs: number; closeMs: number | 'never' }) {
     out += chunk;
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 30_000;
-  while (!out.includes('"ready"')) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`not ready: ${out}`);
-    await sleep(20);
-  }
+  await waitUntil('the child to log "ready"', () => out.includes('"ready"'), {
+    timeoutMs: 30_000,
+    giveUpIf: () => child.exitCode !== null && `it exited with ${child.exitCode}; it wrote: ${out}`,
+  });
   const lines = (): Line[] =>
     out
       .split('\n')

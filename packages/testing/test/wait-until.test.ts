@@ -44,3 +44,13 @@ t.test('times out naming the error check last threw, as message and cause', asyn
   t.match(err, { message: /waiting for the server; it last threw: ECONNREFUSED$/ });
   t.equal((err as Error).cause, refused);
 });
+
+t.test('gives up at once when giveUpIf gives a reason, naming it', async (t) => {
+  let tries = 0;
+  const err = await waitUntil('a server that exited', () => ++tries > 100, {
+    intervalMs: 1,
+    giveUpIf: () => tries >= 2 && 'it exited with 1',
+  }).catch((e: unknown) => e);
+  t.match(err, { message: 'gave up waiting for a server that exited: it exited with 1' });
+  t.equal(tries, 2, 'asked before each try, no try after the reason');
+});

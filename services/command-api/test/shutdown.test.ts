@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@publisher/dev-infra';
 import { createTestDatabase, waitUntil } from '@publisher/testing';
@@ -15,15 +14,11 @@ const serverScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
  * a loaded 2-core machine has taken over 30 s, and a start is not what this file measures.
  */
 async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}) before it answered`);
-    try {
-      if ((await fetch(`${base}/health`)).ok) return;
-    } catch {}
-    await sleep(100);
-  }
-  throw new Error('server did not start');
+  await waitUntil('the server to answer /health', async () => (await fetch(`${base}/health`)).ok, {
+    timeoutMs: 120_000,
+    intervalMs: 100,
+    giveUpIf: () => child.exitCode !== null && `it exited with ${child.exitCode}`,
+  });
 }
 
 t.test('SIGTERM: the in-flight request finishes, then the process exits cleanly', async (t) => {

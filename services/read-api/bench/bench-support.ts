@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { envVar, readEnv } from '@publisher/platform/env';
+import { waitUntil } from '@publisher/testing';
 import pg from 'pg';
 
 /** The settings every bench that uses these pieces shares (BENCHMARKS.md "Options"). */
@@ -67,12 +68,11 @@ export async function spawnServer(
     env: { ...process.env, ...env },
     stdio: 'inherit',
   });
-  const deadline = Date.now() + 120_000;
-  while (!(await ready().catch(() => false))) {
-    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error(`${entry} did not become ready`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitUntil(`${entry} to be ready`, ready, {
+    timeoutMs: 120_000,
+    intervalMs: 200,
+    giveUpIf: () => child.exitCode !== null && `it exited with ${child.exitCode}`,
+  });
   return {
     child,
     stop: () =>

@@ -7,10 +7,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@publisher/dev-infra';
-import { createTestDatabase, signTestToken } from '@publisher/testing';
+import { createTestDatabase, signTestToken, waitUntil } from '@publisher/testing';
 import t from 'tap';
 import { startEsdbStandIn } from './stand-in-server.ts';
 
@@ -45,18 +44,14 @@ async function stopService(child: ChildProcess): Promise<void> {
 }
 
 async function waitReady(url: string, children: ChildProcess[], timeoutMs = 45_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const exited = children.find((child) => child.exitCode !== null);
-    if (exited) throw new Error(`a service exited (code ${exited.exitCode}) before ${url} was ready`);
-    const ok = await fetch(url).then(
-      (res) => res.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
-    await sleep(200);
-  }
+  await waitUntil(`${url} to be ready`, async () => (await fetch(url)).ok, {
+    timeoutMs,
+    intervalMs: 200,
+    giveUpIf: () => {
+      const exited = children.find((child) => child.exitCode !== null);
+      return exited !== undefined && `a service exited with ${exited.exitCode}`;
+    },
+  });
 }
 
 t.test('commands → EventStoreDB → projector → read API, with EVENT_STORE=esdb', async (t) => {
