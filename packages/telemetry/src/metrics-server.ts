@@ -25,12 +25,23 @@ export type StatusRoutes = Record<string, () => StatusReply | Promise<StatusRepl
 
 /**
  * A bare HTTP server answering `GET /metrics` (and nothing else) on `host:port`: what METRICS_PORT
- * starts, so an API exposed publicly can keep its metrics on a private port.
+ * starts, so an API exposed publicly can keep its metrics on a private port. None (null) without
+ * metrics (METRICS_ENABLED=false) or without a port (METRICS_PORT unset).
  * @example
  * const server = await serveMetrics(metrics, { host: '127.0.0.1', port: 9464 });
+ * const maybe = await serveMetrics(metrics, { host: config.host, port: config.telemetry.metricsPort });
  */
-export function serveMetrics(metrics: ServiceMetrics, options: { host: string; port: number }): Promise<MetricsServer> {
-  return statusServer({ ...options, token: null, metrics, health: null });
+export function serveMetrics(metrics: ServiceMetrics, options: { host: string; port: number }): Promise<MetricsServer>;
+export function serveMetrics(
+  metrics: ServiceMetrics | null,
+  options: { host: string; port: number | null },
+): Promise<MetricsServer | null>;
+export async function serveMetrics(
+  metrics: ServiceMetrics | null,
+  { host, port }: { host: string; port: number | null },
+): Promise<MetricsServer | null> {
+  if (metrics === null || port === null) return null;
+  return statusServer({ host, port, token: null, metrics, health: null });
 }
 
 /** The options of a status server (`serveStatus`) on one port. */
@@ -126,8 +137,7 @@ export async function serveStatus(
     port === null ? null : await statusServer({ ...status, port, metrics: metricsPort === null ? metrics : null });
   let metricsServer: MetricsServer | null = null;
   try {
-    if (metrics && metricsPort !== null)
-      metricsServer = await serveMetrics(metrics, { host: status.host, port: metricsPort });
+    metricsServer = await serveMetrics(metrics, { host: status.host, port: metricsPort });
   } catch (err) {
     await server?.close();
     throw err;

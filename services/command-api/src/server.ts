@@ -71,10 +71,7 @@ runService(import.meta.url, {
     const storeOptions = eventStoreOptions(config, pool, log, appendBatchObserver(metrics));
     const store = await openEventStoreAtStart(log, config.eventStore, storeOptions);
     const app = await buildApp({ store, pool, config, metrics }, { loggerInstance: log });
-    const metricsServer =
-      metrics && telemetry.metricsPort !== null
-        ? await serveMetrics(metrics, { host: config.host, port: telemetry.metricsPort })
-        : null;
+    const metricsServer = await serveMetrics(metrics, { host: config.host, port: telemetry.metricsPort });
     await app.listen({ port: config.port, host: config.host });
     return {
       async close() {

@@ -22,10 +22,7 @@ runService(import.meta.url, {
     const { telemetry } = config;
     const metrics = telemetry.metricsEnabled ? new ServiceMetrics('read_api') : null;
     const app = await buildApp({ config, metrics }, { loggerInstance: log });
-    const metricsServer =
-      metrics && telemetry.metricsPort !== null
-        ? await serveMetrics(metrics, { host: config.host, port: telemetry.metricsPort })
-        : null;
+    const metricsServer = await serveMetrics(metrics, { host: config.host, port: telemetry.metricsPort });
     await app.listen({ port: config.port, host: config.host });
     return {
       async close() {

@@ -12,10 +12,7 @@ runService(import.meta.url, {
     const { telemetry } = config;
     const metrics = telemetry.metricsEnabled ? new ServiceMetrics('support_console') : null;
     const app = await buildApp(config, { loggerInstance: log }, metrics);
-    const metricsServer =
-      metrics && telemetry.metricsPort !== null
-        ? await serveMetrics(metrics, { host: config.host, port: telemetry.metricsPort })
-        : null;
+    const metricsServer = await serveMetrics(metrics, { host: config.host, port: telemetry.metricsPort });
     await app.listen({ port: config.port, host: config.host });
     if (config.devSignIn) log.warn('development sign-in is on (the APIs use the development JWT secret)');
     return {
