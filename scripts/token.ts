@@ -6,9 +6,8 @@
  * which names the account in each create).
  */
 import { parseArgs } from 'node:util';
+import { ROLES } from '@publisher/contracts/roles';
 import { ACCOUNTLESS_ROLES, createTokenSigner, loadJwtPolicy, resolveJwtSecret } from '@publisher/platform';
-
-const ROLES = ['viewer', 'editor', 'admin', 'owner', 'support', 'developer', 'system_bot'];
 
 function fail(message: string): never {
   process.stderr.write(
@@ -29,9 +28,9 @@ const { values } = parseArgs({
 });
 
 const role = values.role ?? 'editor';
-if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
+if (!ROLES.some((r) => r === role)) fail(`--role must be one of ${ROLES.join(', ')}`);
 const account = values.account === undefined ? null : Number(values.account);
-if (account === null && !(ACCOUNTLESS_ROLES as readonly string[]).includes(role)) {
+if (account === null && !ACCOUNTLESS_ROLES.some((r) => r === role)) {
   fail(`--account is required for role ${role} (only ${ACCOUNTLESS_ROLES.join(' and ')} may leave it out)`);
 }
 if (account !== null && (!Number.isSafeInteger(account) || account <= 0)) fail('--account must be a positive integer');

@@ -1,10 +1,9 @@
+import { ROLES } from '@publisher/contracts/roles';
 import { ApiError, read } from '../api.ts';
 import { field, formValue, h } from '../dom.ts';
 import { go } from '../router.ts';
 import { isExpired, signIn, signOut, TokenFormatError } from '../session.ts';
 import { busy, heading, showError } from '../ui.ts';
-
-const ROLES = ['viewer', 'editor', 'admin', 'owner', 'support', 'developer', 'system_bot'];
 
 /**
  * Signs in with a pasted token, checked against the read API at once (a 401 keeps the user here
