@@ -205,9 +205,9 @@ export async function searchAuditEvents(
     `c.total, ${PAGE_COLUMNS}`,
     `CROSS JOIN LATERAL (${countSql}) c
      LEFT JOIN LATERAL (SELECT ${ROW_COLUMNS} FROM audit_events e
-       WHERE ${page.join(' AND ')} ORDER BY e.occurred_at ${dir}, e.position ${dir} LIMIT ${limit}) p ON true
-     ORDER BY q.n, p.occurred_at ${dir}, p.position ${dir}`,
+       WHERE ${page.join(' AND ')} ORDER BY e.occurred_at ${dir}, e.position ${dir} LIMIT ${limit}) p ON true`,
     params,
+    `p.occurred_at ${dir}, p.position ${dir}`,
   );
   const found: AuditEventDocument[] = [];
   for (const r of rows) {

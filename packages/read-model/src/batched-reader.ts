@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BatchQueue } from '@publisher/coordination';
+import pg from 'pg';
 
 /** A PostgreSQL type a request parameter travels as (in an array, one element per request). */
 export type ParamType = 'int' | 'text' | 'uuid' | 'timestamptz';
@@ -23,9 +24,48 @@ export class RequestParams {
   }
 }
 
-/** What a batched reader needs of a connection pool (`pg.Pool`). */
-export interface Queryable {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+/** A prepared statement with its values. */
+interface Statement {
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
+/** Where a batched reader's statements run: PostgreSQL through `poolRowSource`, a fake in tests. */
+export interface RowSource {
+  /** Runs the statement, handing each row to `onRow` as it arrives; settles when the statement has completed. */
+  stream(statement: Statement, onRow: (row: unknown) => void): Promise<void>;
+}
+
+/**
+ * A `RowSource` on a pool's connections: `pg` hands over each row as it parses it (a `pg.Query`'s
+ * `row` events) instead of collecting the statement's rows first.
+ */
+export function poolRowSource(pool: pg.Pool): RowSource {
+  return {
+    async stream(statement, onRow) {
+      const client = await pool.connect();
+      await new Promise<void>((resolve, reject) => {
+        let ended = false;
+        const end = (err?: Error) => {
+          if (ended) return;
+          ended = true;
+          client.removeListener('error', end);
+          // As pg.Pool#query does: after an error the connection may be broken, so it is dropped.
+          client.release(err);
+          if (err) reject(err);
+          else resolve();
+        };
+        // A connection lost while checked out reports it here (unheard, it would crash the process).
+        client.on('error', end);
+        // The callback, not the query's `end` and `error` events: it also hears `pg`'s client-side
+        // timeout (query_timeout), after which the query emits nothing.
+        const query = new pg.Query(statement, (err: Error | undefined) => end(err ?? undefined));
+        query.on('row', onRow);
+        client.query(query);
+      });
+    },
+  };
 }
 
 /** The database did not answer a batch within the reader's bound (maps to 503, like a lost connection). */
@@ -64,6 +104,10 @@ const MAX_SHAPES = 1000;
  * parameters); requests whose statement text is the same — same table, filters present, ordering,
  * shape of the tenant scope — go together as ONE prepared statement with one array per parameter
  * (`FROM unnest($1::int[], …) WITH ORDINALITY AS q(p1, …, n)`), and each gets back its own rows.
+ * The statement returns them in the requests' order (`ORDER BY q.n`, which follows the table of
+ * requests at no cost), so a request is answered as soon as a row of the next one arrives: the first
+ * requests of a batch are answered while PostgreSQL still works on the later ones, instead of
+ * all of them waiting for the whole statement.
  *
  * While a statement's batch is out, its new requests queue and go as the next batch when it
  * returns, so a lone request goes at once and a busy server sends few large batches (statements of
@@ -81,26 +125,27 @@ const MAX_SHAPES = 1000;
  * const rows = await reader.run('r.document', `JOIN deployments r ON r.id = ${params.add(id, 'uuid')}`, params);
  */
 export class BatchedReader {
-  readonly #pool: Queryable;
+  readonly #source: RowSource;
   readonly #maxBatch: number;
   readonly #timeoutMs: number;
   readonly #shapes = new Map<string, Shape>();
 
-  constructor(pool: Queryable, options: BatchedReaderOptions = {}) {
-    this.#pool = pool;
+  constructor(source: RowSource, options: BatchedReaderOptions = {}) {
+    this.#source = source;
     this.#maxBatch = options.maxBatch ?? 100;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
   }
 
   /**
-   * Runs one request: `SELECT q.n, <select> FROM unnest(…) q <from>`. Resolves the rows of this
-   * request, in the order the statement returns them (order by `q.n` first).
+   * Runs one request: `SELECT q.n, <select> FROM unnest(…) q <from> ORDER BY q.n[, <within>]`.
+   * Resolves the rows of this request, in the order `within` (e.g. `p.at DESC`) gives them.
    */
-  run<Row>(select: string, from: string, params: RequestParams): Promise<Row[]> {
+  run<Row>(select: string, from: string, params: RequestParams, within?: string): Promise<Row[]> {
     if (params.values.length === 0) throw new TypeError('a batched statement needs at least one parameter');
     const columns = params.types.map((_, i) => `p${i + 1}`).join(', ');
     const arrays = params.types.map((type, i) => `$${i + 1}::${type}[]`).join(', ');
-    const text = `SELECT q.n::int AS n, ${select} FROM unnest(${arrays}) WITH ORDINALITY AS q(${columns}, n) ${from}`;
+    const order = within === undefined ? 'q.n' : `q.n, ${within}`;
+    const text = `SELECT q.n::int AS n, ${select} FROM unnest(${arrays}) WITH ORDINALITY AS q(${columns}, n) ${from} ORDER BY ${order}`;
     let shape = this.#shapes.get(text);
     if (shape === undefined) {
       if (this.#shapes.size >= MAX_SHAPES) this.#forgetIdle();
@@ -156,18 +201,27 @@ export class BatchedReader {
       },
       Math.max(0, batch[0]!.deadline - Date.now()),
     );
-    this.#pool.query({ ...statement, values }).then(
-      (result) => {
+    const rows: unknown[][] = batch.map(() => []);
+    // Requests before `answered` have their answer: the rows come in the requests' order, so a row
+    // of request n completes every request before it.
+    let answered = 0;
+    const onRow = (row: unknown) => {
+      if (settled) return;
+      const at = (row as { n: number }).n - 1;
+      for (; answered < at; answered++) batch[answered]!.resolve(rows[answered]!);
+      rows[at]?.push(row);
+    };
+    this.#source.stream({ ...statement, values }, onRow).then(
+      () => {
         if (settled) return;
-        // The slot frees first, so the next batch goes out before these requests' answers are built.
+        // The slot frees first, so the next batch goes out before the last answers are built.
         done();
-        const rows: unknown[][] = batch.map(() => []);
-        for (const row of result.rows as Array<{ n: number }>) rows[row.n - 1]?.push(row);
-        for (let r = 0; r < batch.length; r++) batch[r]!.resolve(rows[r]!);
+        for (; answered < batch.length; answered++) batch[answered]!.resolve(rows[answered]!);
       },
       (err: unknown) => {
         if (settled) return;
         done();
+        // Requests already answered keep their answers (rejecting them is a no-op).
         for (const p of batch) p.reject(err);
       },
     );

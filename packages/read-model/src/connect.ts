@@ -3,7 +3,7 @@ import { errorCode } from '@publisher/coordination';
 import { type DatabaseTimeouts, pgPoolTimeouts } from '@publisher/platform/config';
 import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
-import { BatchedReader } from './batched-reader.ts';
+import { BatchedReader, poolRowSource } from './batched-reader.ts';
 import { READ_MODEL_SCHEMA, type ReadModelDatabase } from './database.ts';
 
 const TIMESTAMPTZ_OID = 1184;
@@ -161,7 +161,10 @@ export function createReadModelConnection(options: ReadModelConnectionOptions): 
   // queries keep the default choice on their own pool. Measure: `pnpm bench:reads` (`-uncached`).
   const readerPool = openPool(' -c plan_cache_mode=force_generic_plan');
   const db = new Kysely<ReadModelDatabase>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
-  const reader = new BatchedReader(readerPool, timeouts === undefined ? {} : { timeoutMs: timeouts.queryTimeoutMs });
+  const reader = new BatchedReader(
+    poolRowSource(readerPool),
+    timeouts === undefined ? {} : { timeoutMs: timeouts.queryTimeoutMs },
+  );
   let closed: Promise<void> | undefined;
   return {
     pool,

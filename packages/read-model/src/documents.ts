@@ -242,8 +242,7 @@ export async function listDocuments<Filters extends object, Field extends string
          max(x.id::text) FILTER (WHERE x.i = ${size}) AS far_id, (max(x.sort) FILTER (WHERE x.i = ${size}))::text AS far_key
        FROM (SELECT y.*, row_number() OVER (ORDER BY ${readOrder('y.sort', 'y.id')}) AS i
          FROM (SELECT r.id, r.${field} AS sort, r.document FROM ${spec.table} r
-           WHERE ${page.join(' AND ')} ORDER BY ${readOrder(`r.${field}`, 'r.id')} LIMIT ${size} + 1${offset}) y) x) p
-     ORDER BY q.n`,
+           WHERE ${page.join(' AND ')} ORDER BY ${readOrder(`r.${field}`, 'r.id')} LIMIT ${size} + 1${offset}) y) x) p`,
     params,
   );
   // An aggregate answers one row, an empty page too.

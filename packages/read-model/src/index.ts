@@ -27,7 +27,7 @@ export {
   listRecordsCreatedBy,
   searchAuditEvents,
 } from './audit-events.ts';
-export { BatchedReader, type BatchedReaderOptions, type ParamType, type Queryable } from './batched-reader.ts';
+export { BatchedReader, type BatchedReaderOptions, type ParamType, type RowSource } from './batched-reader.ts';
 export {
   CHECKPOINT_CHANNEL,
   type CheckpointNotice,

@@ -19,7 +19,7 @@ import {
   createReadModelConnection,
   listRecordsCreatedBy,
   migrateReadModel,
-  type Queryable,
+  type RowSource,
   searchAuditEvents,
 } from '../src/index.ts';
 
@@ -392,10 +392,9 @@ t.test('an account’s search by each filter reads its page from an index in pag
   for (const [name, filters, index, fromCounts] of cases) {
     // The statement the reader sends, planned as the reader's connections plan it (generic plans).
     const sent: Array<{ text: string; values: unknown[] }> = [];
-    const spy: Queryable = {
-      query: async (config) => {
-        sent.push(config);
-        return { rows: [] };
+    const spy: RowSource = {
+      stream: async (statement) => {
+        sent.push(statement);
       },
     };
     await searchAuditEvents(new BatchedReader(spy), account(205), { filters, page_size: 20 });

@@ -1,29 +1,38 @@
 import t from 'tap';
 import { QueryTimeoutError, RequestParams } from '../src/batched-reader.ts';
-import { BatchedReader, type Queryable } from '../src/index.ts';
+import { BatchedReader, type RowSource } from '../src/index.ts';
 
-/** A pool whose queries the test answers by hand: each row is `{ n, value }` for request n's value. */
-function manualPool() {
+/**
+ * A row source whose statements the test answers by hand: request n's row is `{ n, value }` for its
+ * value; `answer` sends every row and completes, `send(i)` sends request i's row alone.
+ */
+function manualSource() {
   const calls: Array<{
     name: string;
     text: string;
     values: unknown[][];
     answer: () => void;
+    send: (i: number) => void;
     fail: (e: Error) => void;
   }> = [];
-  const pool: Queryable = {
-    query: (config) =>
+  const source: RowSource = {
+    stream: (statement, onRow) =>
       new Promise((resolve, reject) => {
-        const values = config.values as unknown[][];
+        const values = statement.values as unknown[][];
+        const send = (i: number) => onRow({ n: i + 1, value: `row ${values[0]![i]}` });
         calls.push({
-          ...config,
+          ...statement,
           values,
-          answer: () => resolve({ rows: values[0]!.map((v, i) => ({ n: i + 1, value: `row ${v}` })) }),
+          answer: () => {
+            for (let i = 0; i < values[0]!.length; i++) send(i);
+            resolve();
+          },
+          send,
           fail: reject,
         });
       }),
   };
-  return { calls, pool };
+  return { calls, source };
 }
 const tick = () => new Promise((r) => setImmediate(r));
 const request = (reader: BatchedReader, value: string, shape = 'a') => {
@@ -32,8 +41,8 @@ const request = (reader: BatchedReader, value: string, shape = 'a') => {
 };
 
 t.test('a lone request goes at once; requests arriving meanwhile go together as one statement', async (t) => {
-  const { calls, pool } = manualPool();
-  const reader = new BatchedReader(pool);
+  const { calls, source } = manualSource();
+  const reader = new BatchedReader(source);
   const first = request(reader, 'a');
   t.same(
     calls.map((c) => c.values),
@@ -42,7 +51,8 @@ t.test('a lone request goes at once; requests arriving meanwhile go together as 
   );
   t.match(
     calls[0]!.text,
-    /^SELECT q\.n::int AS n, x\.value FROM unnest\(\$1::text\[\]\) WITH ORDINALITY AS q\(p1, n\)/,
+    /^SELECT q\.n::int AS n, x\.value FROM unnest\(\$1::text\[\]\) WITH ORDINALITY AS q\(p1, n\) .* ORDER BY q\.n$/,
+    "the rows come in the requests' order",
   );
   const rest = ['b', 'c', 'b'].map((v) => request(reader, v));
   await tick();
@@ -60,9 +70,42 @@ t.test('a lone request goes at once; requests arriving meanwhile go together as 
   );
 });
 
+t.test('a request is answered when a later request’s row arrives, before its statement completes', async (t) => {
+  const { calls, source } = manualSource();
+  const reader = new BatchedReader(source);
+  const lone = request(reader, 'x');
+  const values = ['a', 'b', 'c'];
+  const batch = values.map((v) => request(reader, v));
+  calls[0]!.answer();
+  await lone;
+  await tick();
+  const answered: string[] = [];
+  batch.forEach((p, i) => void p.then(() => answered.push(values[i]!)).catch(() => {}));
+  calls[1]!.send(0);
+  await tick();
+  t.same(answered, [], 'a row may not be all of its request’s rows');
+  calls[1]!.send(1);
+  await tick();
+  t.same(answered, ['a'], 'the next request’s row completes it');
+  calls[1]!.fail(new Error('connection lost'));
+  t.same(await batch[0], [{ n: 1, value: 'row a' }], 'an answer given stays given');
+  await t.rejects(batch[1]!, /connection lost/, 'a request whose rows may not all have come fails');
+  await t.rejects(batch[2]!, /connection lost/);
+});
+
+t.test("a request's own rows keep the order it asks for, after the requests' order", async (t) => {
+  const { calls, source } = manualSource();
+  const reader = new BatchedReader(source);
+  const params = new RequestParams();
+  const answer = reader.run('x.value', `/* ${params.add('a', 'text')} */`, params, 'x.at DESC');
+  t.match(calls[0]!.text, / ORDER BY q\.n, x\.at DESC$/);
+  calls[0]!.answer();
+  await answer;
+});
+
 t.test('statements of different shapes do not wait for each other; maxBatch caps a batch', async (t) => {
-  const { calls, pool } = manualPool();
-  const reader = new BatchedReader(pool, { maxBatch: 2 });
+  const { calls, source } = manualSource();
+  const reader = new BatchedReader(source, { maxBatch: 2 });
   const all = [request(reader, 'a'), request(reader, 'b', 'other'), request(reader, 'c'), request(reader, 'd')];
   all.push(request(reader, 'e'));
   t.same(
@@ -86,8 +129,8 @@ t.test('statements of different shapes do not wait for each other; maxBatch caps
 });
 
 t.test('a failed statement fails its requests only; the next batch goes on', async (t) => {
-  const { calls, pool } = manualPool();
-  const reader = new BatchedReader(pool);
+  const { calls, source } = manualSource();
+  const reader = new BatchedReader(source);
   const first = request(reader, 'a');
   const second = request(reader, 'b');
   calls[0]!.fail(new Error('connection lost'));
@@ -98,8 +141,8 @@ t.test('a failed statement fails its requests only; the next batch goes on', asy
 });
 
 t.test('a batch that does not answer in time fails with a timeout and frees its place', async (t) => {
-  const { calls, pool } = manualPool();
-  const reader = new BatchedReader(pool, { timeoutMs: 50 });
+  const { calls, source } = manualSource();
+  const reader = new BatchedReader(source, { timeoutMs: 50 });
   const hung = request(reader, 'a');
   const queued = request(reader, 'b');
   await t.rejects(hung, QueryTimeoutError);
@@ -114,8 +157,8 @@ t.test('a batch that does not answer in time fails with a timeout and frees its 
 });
 
 t.test('a request queued behind a batch that failed late waits what is left of its one bound', async (t) => {
-  const { calls, pool } = manualPool();
-  const reader = new BatchedReader(pool, { timeoutMs: 1000 });
+  const { calls, source } = manualSource();
+  const reader = new BatchedReader(source, { timeoutMs: 1000 });
   const first = request(reader, 'a');
   const queued = request(reader, 'b');
   const queuedAt = Date.now();
@@ -132,6 +175,6 @@ t.test('a request queued behind a batch that failed late waits what is left of i
 });
 
 t.test('a request needs a parameter (the table of requests)', async (t) => {
-  const reader = new BatchedReader(manualPool().pool);
+  const reader = new BatchedReader(manualSource().source);
   t.throws(() => reader.run('1', '', new RequestParams()), TypeError);
 });

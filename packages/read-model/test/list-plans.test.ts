@@ -6,10 +6,12 @@ import { RequestParams } from '../src/batched-reader.ts';
 import {
   BatchedReader,
   createReadModelConnection,
+  findDeploymentDocument,
+  findPublishingRecordDocument,
   listDeploymentDocuments,
   listPublishingRecordDocuments,
   migrateReadModel,
-  type Queryable,
+  type RowSource,
 } from '../src/index.ts';
 
 /*
@@ -37,10 +39,9 @@ t.test("the batched reader's statements run generic plans; Kysely's pool keeps P
 /** The statement a list call sends, planned as a generic plan would be, as EXPLAIN's JSON. */
 async function planOf(list: (reader: BatchedReader) => Promise<unknown>): Promise<PlanNode> {
   const sent: Array<{ text: string; values: unknown[] }> = [];
-  const spy: Queryable = {
-    query: async (config) => {
-      sent.push(config);
-      return { rows: [] };
+  const spy: RowSource = {
+    stream: async (statement) => {
+      sent.push(statement);
     },
   };
   // Only the statement matters: the spy answers no rows, which a list may refuse to read.
@@ -98,6 +99,7 @@ for (const [ordering, index] of Object.entries(recordOrders)) {
     );
     const node = pageReader(plan);
     t.match(node, { 'Node Type': /^Index Scan/, 'Index Name': index }, JSON.stringify(plan));
+    t.not(plan['Node Type'], 'Sort', 'answers in the requests’ order without sorting them');
   });
 }
 
@@ -113,6 +115,7 @@ for (const [ordering, index] of Object.entries(deploymentOrders)) {
       listDeploymentDocuments(reader, scope, {}, { page_size: 20, ordering: ordering as never }),
     );
     t.match(pageReader(plan), { 'Node Type': /^Index Scan/, 'Index Name': index }, JSON.stringify(plan));
+    t.not(plan['Node Type'], 'Sort', 'answers in the requests’ order without sorting them');
   });
 }
 
@@ -121,4 +124,12 @@ t.test('a site’s deployments by version: the (account, site, version) index', 
     listDeploymentDocuments(reader, scope, { site_id: 3 }, { page_size: 20, ordering: '-version' }),
   );
   t.match(pageReader(plan), { 'Node Type': /^Index Scan/, 'Index Name': 'deployments_account_site_version' });
+});
+
+t.test('records by id: answered in the requests’ order without sorting them', async (t) => {
+  const id = '00000000-0000-4000-8000-000000000001';
+  for (const find of [findPublishingRecordDocument, findDeploymentDocument]) {
+    const plan = await planOf((reader) => find(reader, scope, id));
+    t.match(plan, { 'Node Type': 'Nested Loop' }, JSON.stringify(plan));
+  }
 });
