@@ -33,13 +33,17 @@ interface Statement {
 
 /** Where a batched reader's statements run: PostgreSQL through `poolRowSource`, a fake in tests. */
 export interface RowSource {
-  /** Runs the statement, handing each row to `onRow` as it arrives; settles when the statement has completed. */
+  /**
+   * Runs the statement, handing each row to `onRow` in the order the statement returns them, as
+   * they arrive; settles when the statement has completed. When `onRow` throws, the statement
+   * fails with that error and no further row is handed over.
+   */
   stream(statement: Statement, onRow: (row: unknown) => void): Promise<void>;
 }
 
 /**
  * A `RowSource` on a pool's connections: `pg` hands over each row as it parses it (a `pg.Query`'s
- * `row` events) instead of collecting the statement's rows first.
+ * `row` events) instead of waiting for the whole result.
  */
 export function poolRowSource(pool: pg.Pool): RowSource {
   return {
@@ -61,8 +65,20 @@ export function poolRowSource(pool: pg.Pool): RowSource {
         // The callback, not the query's `end` and `error` events: it also hears `pg`'s client-side
         // timeout (query_timeout), after which the query emits nothing.
         const query = new pg.Query(statement, (err: Error | undefined) => end(err ?? undefined));
-        query.on('row', onRow);
-        client.query(query);
+        query.on('row', (row: unknown) => {
+          if (ended) return;
+          // A throw would land in `pg`'s socket handler: it fails this statement instead.
+          try {
+            onRow(row);
+          } catch (err) {
+            end(err instanceof Error ? err : new Error(String(err)));
+          }
+        });
+        try {
+          client.query(query);
+        } catch (err) {
+          end(err instanceof Error ? err : new Error(String(err)));
+        }
       });
     },
   };
@@ -105,9 +121,9 @@ const MAX_SHAPES = 1000;
  * shape of the tenant scope — go together as ONE prepared statement with one array per parameter
  * (`FROM unnest($1::int[], …) WITH ORDINALITY AS q(p1, …, n)`), and each gets back its own rows.
  * The statement returns them in the requests' order (`ORDER BY q.n`, which follows the table of
- * requests at no cost), so a request is answered as soon as a row of the next one arrives: the first
- * requests of a batch are answered while PostgreSQL still works on the later ones, instead of
- * all of them waiting for the whole statement.
+ * requests at no cost), so a request is answered as soon as a row of a later request arrives (the
+ * last ones when the statement completes): the first requests of a batch are answered while
+ * PostgreSQL still works on the later ones, instead of all of them waiting for the whole statement.
  *
  * While a statement's batch is out, its new requests queue and go as the next batch when it
  * returns, so a lone request goes at once and a busy server sends few large batches (statements of
@@ -208,8 +224,10 @@ export class BatchedReader {
     const onRow = (row: unknown) => {
       if (settled) return;
       const at = (row as { n: number }).n - 1;
+      // An answer given is never changed: a row out of the requests' order fails the statement.
+      if (!(at >= answered && at < batch.length)) throw new Error(`row of request ${at + 1} out of order`);
       for (; answered < at; answered++) batch[answered]!.resolve(rows[answered]!);
-      rows[at]?.push(row);
+      rows[at]!.push(row);
     };
     this.#source.stream({ ...statement, values }, onRow).then(
       () => {

@@ -4,7 +4,7 @@ import { BatchedReader, type RowSource } from '../src/index.ts';
 
 /**
  * A row source whose statements the test answers by hand: request n's row is `{ n, value }` for its
- * value; `answer` sends every row and completes, `send(i)` sends request i's row alone.
+ * value; `answer` sends every row and completes, `send(i)` sends request i's row alone, `complete` completes.
  */
 function manualSource() {
   const calls: Array<{
@@ -13,13 +13,21 @@ function manualSource() {
     values: unknown[][];
     answer: () => void;
     send: (i: number) => void;
+    complete: () => void;
     fail: (e: Error) => void;
   }> = [];
   const source: RowSource = {
     stream: (statement, onRow) =>
       new Promise((resolve, reject) => {
         const values = statement.values as unknown[][];
-        const send = (i: number) => onRow({ n: i + 1, value: `row ${values[0]![i]}` });
+        // As a RowSource must: a row `onRow` throws at fails the statement.
+        const send = (i: number) => {
+          try {
+            onRow({ n: i + 1, value: `row ${values[0]![i]}` });
+          } catch (err) {
+            reject(err);
+          }
+        };
         calls.push({
           ...statement,
           values,
@@ -28,6 +36,7 @@ function manualSource() {
             resolve();
           },
           send,
+          complete: () => resolve(),
           fail: reject,
         });
       }),
@@ -91,6 +100,53 @@ t.test('a request is answered when a later request’s row arrives, before its s
   t.same(await batch[0], [{ n: 1, value: 'row a' }], 'an answer given stays given');
   await t.rejects(batch[1]!, /connection lost/, 'a request whose rows may not all have come fails');
   await t.rejects(batch[2]!, /connection lost/);
+});
+
+t.test('a request without rows is answered by a later request’s row', async (t) => {
+  const { calls, source } = manualSource();
+  const reader = new BatchedReader(source);
+  const lone = request(reader, 'x');
+  const batch = ['a', 'b', 'c'].map((v) => request(reader, v));
+  calls[0]!.answer();
+  await lone;
+  await tick();
+  calls[1]!.send(0);
+  calls[1]!.send(2); // request 2 finds nothing
+  t.same(await batch[0], [{ n: 1, value: 'row a' }]);
+  t.same(await batch[1], [], 'answered: no row of its own');
+  calls[1]!.complete();
+  t.same(await batch[2], [{ n: 3, value: 'row c' }]);
+});
+
+t.test('the reader’s bound after some answers: those stand, the rest fail, later rows are ignored', async (t) => {
+  const { calls, source } = manualSource();
+  const reader = new BatchedReader(source, { timeoutMs: 100 });
+  const lone = request(reader, 'x');
+  const batch = ['a', 'b', 'c'].map((v) => request(reader, v));
+  calls[0]!.answer();
+  await lone;
+  await tick();
+  calls[1]!.send(0);
+  calls[1]!.send(1);
+  const first = await batch[0]!;
+  await t.rejects(batch[1]!, QueryTimeoutError, 'a request whose rows may not all have come');
+  await t.rejects(batch[2]!, QueryTimeoutError);
+  calls[1]!.answer(); // the statement ends at last
+  t.same(first, [{ n: 1, value: 'row a' }], 'an answer given is not changed by later rows');
+});
+
+t.test('a row out of the requests’ order fails the statement; answers given stand', async (t) => {
+  const { calls, source } = manualSource();
+  const reader = new BatchedReader(source);
+  const lone = request(reader, 'x');
+  const batch = ['a', 'b'].map((v) => request(reader, v));
+  calls[0]!.answer();
+  await lone;
+  await tick();
+  calls[1]!.send(1); // answers request 1 (no rows of its own)
+  calls[1]!.send(0); // a row of request 1 after its answer
+  t.same(await batch[0], [], 'not changed after it was given');
+  await t.rejects(batch[1]!, /out of order/);
 });
 
 t.test("a request's own rows keep the order it asks for, after the requests' order", async (t) => {

@@ -99,7 +99,7 @@ for (const [ordering, index] of Object.entries(recordOrders)) {
     );
     const node = pageReader(plan);
     t.match(node, { 'Node Type': /^Index Scan/, 'Index Name': index }, JSON.stringify(plan));
-    t.not(plan['Node Type'], 'Sort', 'answers in the requests’ order without sorting them');
+    t.notMatch(plan['Node Type'], /Sort/, 'answers in the requests’ order without sorting them');
   });
 }
 
@@ -115,7 +115,7 @@ for (const [ordering, index] of Object.entries(deploymentOrders)) {
       listDeploymentDocuments(reader, scope, {}, { page_size: 20, ordering: ordering as never }),
     );
     t.match(pageReader(plan), { 'Node Type': /^Index Scan/, 'Index Name': index }, JSON.stringify(plan));
-    t.not(plan['Node Type'], 'Sort', 'answers in the requests’ order without sorting them');
+    t.notMatch(plan['Node Type'], /Sort/, 'answers in the requests’ order without sorting them');
   });
 }
 

@@ -34,11 +34,10 @@ t.test('hands over each row, parsed, in the order the statement returns them', a
 });
 
 t.test('a failing statement rejects with the database error and its connection is dropped', async (t) => {
-  const rows: unknown[] = [];
   await t.rejects(
     source.stream(
       { name: 'rs_fail', text: 'SELECT 1 / (g - 2) AS n FROM generate_series(1, 3) g', values: [] },
-      (row) => rows.push(row),
+      () => {},
     ),
     { code: '22012' },
   );
@@ -53,7 +52,7 @@ t.test('a connection lost while checked out rejects its statement instead of cra
   const onAcquire = (client: pg.PoolClient) => acquired.push(client);
   pool.on('acquire', onAcquire);
   t.teardown(() => pool.off('acquire', onAcquire));
-  const running = source.stream({ name: 'rs_sleep', text: 'SELECT pg_sleep(1) AS n', values: [] }, () => {});
+  const running = source.stream({ name: 'rs_sleep', text: 'SELECT pg_sleep(30) AS n', values: [] }, () => {});
   const outcome = running.then(
     () => 'completed',
     (err: unknown) => err,
@@ -63,4 +62,38 @@ t.test('a connection lost while checked out rejects its statement instead of cra
   (acquired[0] as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
   t.match(await outcome, { message: /terminated unexpectedly/ });
   t.equal(pool.totalCount, 0, 'the dead connection is not kept');
+});
+
+t.test('a row the caller cannot take fails the statement; no further row is handed over', async (t) => {
+  const rows: unknown[] = [];
+  const failure = new Error('not this one');
+  await t.rejects(
+    source.stream(
+      {
+        name: 'rs_series',
+        text: 'SELECT g AS n, $1::text || g AS label FROM generate_series(1, 3) g ORDER BY g',
+        values: ['#'],
+      },
+      (row) => {
+        rows.push(row);
+        if (rows.length === 2) throw failure;
+      },
+    ),
+    failure,
+  );
+  t.equal(rows.length, 2);
+  t.equal(pool.totalCount, 0, 'its connection is dropped');
+});
+
+t.test("pg's own client-side bound (query_timeout) ends the statement and drops its connection", async (t) => {
+  const bounded = new pg.Pool({ connectionString: database.url, max: 1, query_timeout: 100 });
+  bounded.on('error', (err) => poolErrors.push(err));
+  t.teardown(() => bounded.end());
+  const started = Date.now();
+  await t.rejects(
+    poolRowSource(bounded).stream({ name: 'rs_slow', text: 'SELECT pg_sleep(2) AS n', values: [] }, () => {}),
+    /Query read timeout/,
+  );
+  t.ok(Date.now() - started < 1500, 'within its bound, not after the statement');
+  t.equal(bounded.totalCount, 0, 'its connection is dropped');
 });
