@@ -49,6 +49,21 @@ const request = (reader: BatchedReader, value: string, shape = 'a') => {
   return reader.run<{ value: string }>('x.value', `/* ${shape} */ ${params.add(value, 'text')}`, params);
 };
 
+/**
+ * A batch of `values` out as one statement (`statement`, the second the source saw), sent behind a
+ * lone request that went and was answered first.
+ */
+async function batchOf(values: string[], options: { timeoutMs?: number } = {}) {
+  const { calls, source } = manualSource();
+  const reader = new BatchedReader(source, options);
+  const lone = request(reader, 'x');
+  const batch = values.map((v) => request(reader, v));
+  calls[0]!.answer();
+  await lone;
+  await tick();
+  return { statement: calls[1]!, batch };
+}
+
 t.test('a lone request goes at once; requests arriving meanwhile go together as one statement', async (t) => {
   const { calls, source } = manualSource();
   const reader = new BatchedReader(source);
@@ -80,71 +95,47 @@ t.test('a lone request goes at once; requests arriving meanwhile go together as 
 });
 
 t.test('a request is answered when a later request’s row arrives, before its statement completes', async (t) => {
-  const { calls, source } = manualSource();
-  const reader = new BatchedReader(source);
-  const lone = request(reader, 'x');
   const values = ['a', 'b', 'c'];
-  const batch = values.map((v) => request(reader, v));
-  calls[0]!.answer();
-  await lone;
-  await tick();
+  const { statement, batch } = await batchOf(values);
   const answered: string[] = [];
   batch.forEach((p, i) => void p.then(() => answered.push(values[i]!)).catch(() => {}));
-  calls[1]!.send(0);
+  statement.send(0);
   await tick();
   t.same(answered, [], 'a row may not be all of its request’s rows');
-  calls[1]!.send(1);
+  statement.send(1);
   await tick();
   t.same(answered, ['a'], 'the next request’s row completes it');
-  calls[1]!.fail(new Error('connection lost'));
+  statement.fail(new Error('connection lost'));
   t.same(await batch[0], [{ n: 1, value: 'row a' }], 'an answer given stays given');
   await t.rejects(batch[1]!, /connection lost/, 'a request whose rows may not all have come fails');
   await t.rejects(batch[2]!, /connection lost/);
 });
 
 t.test('a request without rows is answered by a later request’s row', async (t) => {
-  const { calls, source } = manualSource();
-  const reader = new BatchedReader(source);
-  const lone = request(reader, 'x');
-  const batch = ['a', 'b', 'c'].map((v) => request(reader, v));
-  calls[0]!.answer();
-  await lone;
-  await tick();
-  calls[1]!.send(0);
-  calls[1]!.send(2); // request 2 finds nothing
+  const { statement, batch } = await batchOf(['a', 'b', 'c']);
+  statement.send(0);
+  statement.send(2); // request 2 finds nothing
   t.same(await batch[0], [{ n: 1, value: 'row a' }]);
   t.same(await batch[1], [], 'answered: no row of its own');
-  calls[1]!.complete();
+  statement.complete();
   t.same(await batch[2], [{ n: 3, value: 'row c' }]);
 });
 
 t.test('the reader’s bound after some answers: those stand, the rest fail, later rows are ignored', async (t) => {
-  const { calls, source } = manualSource();
-  const reader = new BatchedReader(source, { timeoutMs: 100 });
-  const lone = request(reader, 'x');
-  const batch = ['a', 'b', 'c'].map((v) => request(reader, v));
-  calls[0]!.answer();
-  await lone;
-  await tick();
-  calls[1]!.send(0);
-  calls[1]!.send(1);
+  const { statement, batch } = await batchOf(['a', 'b', 'c'], { timeoutMs: 100 });
+  statement.send(0);
+  statement.send(1);
   const first = await batch[0]!;
   await t.rejects(batch[1]!, QueryTimeoutError, 'a request whose rows may not all have come');
   await t.rejects(batch[2]!, QueryTimeoutError);
-  calls[1]!.answer(); // the statement ends at last
+  statement.answer(); // the statement ends at last
   t.same(first, [{ n: 1, value: 'row a' }], 'an answer given is not changed by later rows');
 });
 
 t.test('a row out of the requests’ order fails the statement; answers given stand', async (t) => {
-  const { calls, source } = manualSource();
-  const reader = new BatchedReader(source);
-  const lone = request(reader, 'x');
-  const batch = ['a', 'b'].map((v) => request(reader, v));
-  calls[0]!.answer();
-  await lone;
-  await tick();
-  calls[1]!.send(1); // answers request 1 (no rows of its own)
-  calls[1]!.send(0); // a row of request 1 after its answer
+  const { statement, batch } = await batchOf(['a', 'b']);
+  statement.send(1); // answers request 1 (no rows of its own)
+  statement.send(0); // a row of request 1 after its answer
   t.same(await batch[0], [], 'not changed after it was given');
   await t.rejects(batch[1]!, /out of order/);
 });
