@@ -51,33 +51,35 @@ export function poolRowSource(pool: pg.Pool): RowSource {
       const client = await pool.connect();
       await new Promise<void>((resolve, reject) => {
         let ended = false;
-        const end = (err?: Error) => {
+        // Settles once, whichever comes first: the callback, a lost connection, a throw.
+        const end = (err: unknown) => {
           if (ended) return;
           ended = true;
           client.removeListener('error', end);
+          const failure = err == null ? undefined : err instanceof Error ? err : new Error(String(err));
           // As pg.Pool#query does: after an error the connection may be broken, so it is dropped.
-          client.release(err);
-          if (err) reject(err);
+          client.release(failure);
+          if (failure) reject(failure);
           else resolve();
         };
         // A connection lost while checked out reports it here (unheard, it would crash the process).
         client.on('error', end);
         // The callback, not the query's `end` and `error` events: it also hears `pg`'s client-side
         // timeout (query_timeout), after which the query emits nothing.
-        const query = new pg.Query(statement, (err: Error | undefined) => end(err ?? undefined));
+        const query = new pg.Query(statement, end);
         query.on('row', (row: unknown) => {
           if (ended) return;
           // A throw would land in `pg`'s socket handler: it fails this statement instead.
           try {
             onRow(row);
           } catch (err) {
-            end(err instanceof Error ? err : new Error(String(err)));
+            end(err);
           }
         });
         try {
           client.query(query);
         } catch (err) {
-          end(err instanceof Error ? err : new Error(String(err)));
+          end(err);
         }
       });
     },
