@@ -1,23 +1,26 @@
 /**
- * Requests a client generated from the OpenAPI document could send — bodies, path ids and headers
- * drawn from the document's own schemas, strings from every UTF-16 code unit (U+0000 and unpaired
- * surrogates included) — never get a 5xx, and always get the envelope.
+ * Requests a client generated from the OpenAPI document could send — bodies, path ids, query
+ * parameters and headers drawn from the document's own schemas, strings from every UTF-16 code unit
+ * (U+0000 and unpaired surrogates included), query values also outside their schemas — never get a
+ * 5xx, always get the envelope, and get a status their operation documents.
  */
+
+import {
+  arbitraryFor,
+  type JsonSchema,
+  type OpenApiParameter as Parameter,
+  queryFor,
+  searchOf,
+} from '@publisher/testing/openapi-arbitrary';
 import fc from 'fast-check';
 import t from 'tap';
 import { parseIfMatch } from '../src/if-match.ts';
-import { arbitraryFor, type JsonSchema } from './helpers/openapi-arbitrary.ts';
 import { API, createRecord, startApi } from './helpers.ts';
 
-interface Parameter {
-  in: string;
-  name: string;
-  required?: boolean;
-  schema: JsonSchema;
-}
 interface Operation {
   parameters?: Parameter[];
   requestBody?: { content: { 'application/json': { schema: JsonSchema } } };
+  responses: Record<string, unknown>;
 }
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
@@ -43,6 +46,7 @@ t.test('every schema-valid request to every command route answers 2xx/4xx in the
       const request = fc.record({
         // An id of a record that exists (so commands reach the state machine) or any uuid.
         id: fc.oneof(fc.constant(knownId), fc.uuid()),
+        query: queryFor(parameters.filter((p) => p.in === 'query')),
         headers: fc.record(
           Object.fromEntries(header.map((p) => [p.name, arbitraryFor(p.schema)])) as Record<
             string,
@@ -55,11 +59,11 @@ t.test('every schema-valid request to every command route answers 2xx/4xx in the
           : fc.constant(undefined),
       });
       await fc.assert(
-        fc.asyncProperty(request, async ({ id, headers, body }) => {
+        fc.asyncProperty(request, async ({ id, query, headers, body }) => {
           requests += 1;
           const res = await api.call({
             method: method.toUpperCase() as 'POST',
-            url: path.replace('{id}', id),
+            url: `${path.replace('{id}', id)}${Object.keys(query).length > 0 ? `?${searchOf(query)}` : ''}`,
             headers: {
               ...(headers as Record<string, string>),
               ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -69,7 +73,11 @@ t.test('every schema-valid request to every command route answers 2xx/4xx in the
           // A conditional GET whose tag matches (`If-None-Match: *` matches any) answers 304, bodiless, as HTTP says.
           if (res.statusCode === 304 && method === 'get' && 'if-none-match' in (headers as object)) return;
           const envelope = res.json() as { success?: unknown; code?: string };
-          if (res.statusCode >= 500 || typeof envelope.success !== 'boolean') {
+          if (
+            res.statusCode >= 500 ||
+            typeof envelope.success !== 'boolean' ||
+            !(String(res.statusCode) in operation.responses)
+          ) {
             throw new Error(`${method.toUpperCase()} ${path} → ${res.statusCode} ${res.body.slice(0, 300)}`);
           }
         }),

@@ -29,7 +29,7 @@ export interface JsonSchema {
  * besides whole emoji and plain text. These are schema-valid wherever a string has no pattern or
  * format, which is exactly where a server must still answer 4xx rather than 5xx.
  */
-function anyText(maxLength = 30): fc.Arbitrary<string> {
+export function anyText(maxLength = 30): fc.Arbitrary<string> {
   const unit = fc.oneof(
     { weight: 4, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }) },
     { weight: 2, arbitrary: fc.nat(0xffff).map((c) => String.fromCharCode(c)) },
@@ -55,6 +55,9 @@ function anyJson(depth = 3): fc.Arbitrary<unknown> {
   );
 }
 
+const FIRST_DATE = new Date('0001-01-01T00:00:00.000Z');
+const LAST_DATE = new Date('9999-12-31T23:59:59.999Z');
+
 function stringFor(schema: JsonSchema): fc.Arbitrary<string> {
   const max = schema.maxLength ?? 60;
   const min = schema.minLength ?? 0;
@@ -62,9 +65,19 @@ function stringFor(schema: JsonSchema): fc.Arbitrary<string> {
   if (schema.format === 'uuid') return fc.uuid();
   if (schema.format === 'uri')
     return fc.webUrl({ validSchemes: ['http', 'https'], withQueryParameters: true }).filter(fits);
-  if (schema.format === 'date-time') return fc.date({ noInvalidDate: true }).map((d) => d.toISOString());
+  // RFC 3339 years have four digits: 0001–9999 (fast-check's own range writes `+275760-…`).
+  if (schema.format === 'date-time')
+    return fc.date({ min: FIRST_DATE, max: LAST_DATE, noInvalidDate: true }).map((d) => d.toISOString());
   if (schema.pattern) return fc.stringMatching(new RegExp(schema.pattern)).filter(fits);
   return anyText(Math.min(max, 60)).filter(fits);
+}
+
+/** A parameter of an operation in an OpenAPI document. */
+export interface OpenApiParameter {
+  in: 'path' | 'query' | 'header' | 'cookie';
+  name: string;
+  required?: boolean;
+  schema: JsonSchema;
 }
 
 /**
@@ -126,4 +139,69 @@ function objectFor(schema: JsonSchema): fc.Arbitrary<unknown> {
     minKeys: schema.minProperties ?? 0,
     maxKeys: Math.min(schema.maxProperties ?? 6, 6),
   });
+}
+
+/**
+ * A query value or path segment as it travels: the string's UTF-8 bytes, percent-encoded but for
+ * the unreserved characters (a lone surrogate becomes U+FFFD, as a browser sends it).
+ */
+export const percentEncode = (s: string) =>
+  [...Buffer.from(s, 'utf8')]
+    .map((b) =>
+      /[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`,
+    )
+    .join('');
+
+/** Query values as they travel, already encoded: percent signs that decode to nothing valid, invalid UTF-8, NUL. */
+const RAW_VALUES = ['%', '%zz', '%ff', '%ED%A0%80', '%C0%80', '%00', '%E2%80', '+', '%2C', ',', ''];
+
+/** A value its schema allows, as it travels (an array as repeated parameters). */
+function validValue(p: OpenApiParameter, known: Record<string, unknown>): fc.Arbitrary<string[]> {
+  const encoded = (v: unknown) =>
+    Array.isArray(v) ? v.map((x) => percentEncode(String(x))) : [percentEncode(String(v))];
+  const drawn = arbitraryFor(p.schema).map(encoded);
+  return p.name in known ? fc.oneof(fc.constant(encoded(known[p.name])), drawn) : drawn;
+}
+
+/** A value its schema may refuse: any text, numbers out of range, lists where one value goes, broken encoding. */
+function hostileValue(p: OpenApiParameter): fc.Arbitrary<string[]> {
+  return fc.oneof(
+    fc
+      .oneof(anyText(60), fc.constantFrom('-1', '0', '1e3', '99999999999999999999', 'null', '[]', ' 1'))
+      .map((v) => [percentEncode(v)]),
+    arbitraryFor(p.schema).map((v) => [percentEncode(Array.isArray(v) ? v.join(',') : `${String(v)},${String(v)}`)]),
+    fc.constantFrom(...RAW_VALUES).map((v) => [v]),
+  );
+}
+
+/**
+ * Query parameters of an operation, each value encoded as it travels (an array as repeated
+ * parameters): all of them valid (two requests in three), or each one valid or not — a client's
+ * typo, odd Unicode, a list where one value goes, percent-encoding that decodes to nothing valid.
+ * A parameter named in `known` takes that value half the time a valid one is drawn (an id that
+ * exists, the caller's account), so that requests reach past the lookups.
+ * @example
+ * fc.asyncProperty(queryFor(operation.parameters.filter((p) => p.in === 'query')), async (query) => {
+ *   await app.inject({ url: `${path}?${searchOf(query)}` });
+ * });
+ */
+export function queryFor(
+  parameters: OpenApiParameter[],
+  known: Record<string, unknown> = {},
+): fc.Arbitrary<Record<string, string[]>> {
+  const record = (value: (p: OpenApiParameter) => fc.Arbitrary<string[]>) =>
+    fc.record(Object.fromEntries(parameters.map((p) => [p.name, value(p)])), {
+      requiredKeys: parameters.filter((p) => p.required).map((p) => p.name),
+    });
+  return fc.oneof(
+    { weight: 2, arbitrary: record((p) => validValue(p, known)) },
+    { weight: 1, arbitrary: record((p) => fc.oneof(validValue(p, known), hostileValue(p))) },
+  );
+}
+
+/** The query string (without `?`) of what `queryFor` drew. */
+export function searchOf(query: Record<string, string[]>): string {
+  return Object.entries(query)
+    .flatMap(([name, values]) => values.map((v) => `${name}=${v}`))
+    .join('&');
 }
