@@ -17,6 +17,13 @@ const FORWARDED_REQUEST_HEADERS = [
   'x-min-position',
 ];
 
+/**
+ * The command API's routes the console calls: a re-drive of one record (`republish`, `redeliver`).
+ * Any other command path is not forwarded, so the console cannot be used to edit records, even by a
+ * user whose token could.
+ */
+const REDRIVE_PATH = /^\/api\/command\/(?:publishing-records|deployments)\/[^/?#]+\/(?:republish|redeliver)\/?(?:\?|$)/;
+
 export interface ApiProxyOptions {
   commandApiUrl: string;
   readApiUrl: string;
@@ -26,8 +33,9 @@ export interface ApiProxyOptions {
  * The console's same-origin way to the APIs: `GET /api/read/…` goes to the read API's
  * `/api/v1/publisher/…`, `POST /api/command/…` to the command API's. Same-origin keeps the APIs free
  * of CORS rules for the console and lets the page's Content-Security-Policy allow `connect-src 'self'`
- * only. The read side forwards GET and HEAD only, the command side POST only (the console reads and
- * re-drives; it edits nothing), and nothing is retried: a 503 or 429 reaches the user as the API sent it.
+ * only. The read side forwards GET and HEAD only, the command side POSTs of re-drives only (the
+ * console reads and re-drives; it edits nothing: any other command path is a 404 here), and nothing
+ * is retried: a 503 or 429 reaches the user as the API sent it.
  * @example
  * await app.register(apiProxy, { commandApiUrl: 'http://127.0.0.1:3000', readApiUrl: 'http://127.0.0.1:3001' });
  */
@@ -45,6 +53,10 @@ export async function apiProxy(fastify: FastifyInstance, options: ApiProxyOption
     prefix: '/api/command',
     rewritePrefix: API_PREFIX,
     httpMethods: ['POST'],
+    preHandler: (request, reply, done) => {
+      if (REDRIVE_PATH.test(request.url)) done();
+      else reply.callNotFound();
+    },
     disableRequestLogging: true,
     replyOptions: replyOptions('command API'),
   });
