@@ -185,6 +185,23 @@ t.test('relay status, skip and reset, and an account republish, on the database'
   t.match(noDb.stderr, /DATABASE_URL is required/);
 });
 
+t.test('relay commands on a database no relay has run on say so', async (t) => {
+  const fresh = await createTestDatabase('support_cli_no_relay');
+  t.teardown(fresh.drop);
+  const freshStore = createPostgresEventStore({ connectionString: fresh.url });
+  t.teardown(() => freshStore.close());
+  await freshStore.migrate();
+  const env = { DATABASE_URL: fresh.url };
+  for (const args of [
+    ['relay', 'status'],
+    ['relay', 'skip', randomUUID(), '--reason', 'x', '--dry-run'],
+  ]) {
+    const res = await cli(args, env);
+    t.equal(res.code, 1, args.join(' '));
+    t.match(res.stderr, /no relay has run on this database \(it has no relay_checkpoints table\): check DATABASE_URL/);
+  }
+});
+
 t.test('dead letters: list and re-drive on the broker', async (t) => {
   let brokers = process.env.KAFKA_BROKERS;
   if (!brokers) {
