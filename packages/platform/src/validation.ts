@@ -54,20 +54,29 @@ export const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema
 
 /**
  * Turns Ajv errors into the envelope's `errors` map: field path → messages. Body fields are named by
- * their path (`site_id`, `destinations.0.destination`), other parts are prefixed (`params.id`).
+ * their path (`site_id`, `destinations.0.destination`), other parts are prefixed (`params.id`). A
+ * field that must be one of several constants gets one message naming them all, and a field whose
+ * format is wrong is told that, not also the pattern that guards the same format.
  * @example
  * fieldErrors(err.validation, 'body') // { site_id: ['must be >= 1'], color: ['is not allowed'] }
+ * fieldErrors(err.validation, 'querystring') // { 'querystring.status.0': ['must be one of: pending, publishing, published, failed'] }
  */
 export function fieldErrors(
   errors: readonly Partial<ErrorObject>[],
   part: string | undefined,
 ): Record<string, string[]> {
   const out: Record<string, string[]> = {};
+  const allowed = new Map<string, unknown[]>();
+  const formats = new Set<string>();
   const prefix = part && part !== 'body' ? `${part}.` : '';
+  const fieldOf = (path: string) => `${prefix}${path}` || part || 'body';
+  for (const e of errors) {
+    if (e.keyword === 'format') formats.add(fieldOf(pathOf(e)));
+  }
   for (const e of errors) {
     // anyOf/oneOf wrappers repeat what their branches already said.
     if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
-    let path = (e.instancePath ?? '').split('/').filter(Boolean).join('.');
+    let path = pathOf(e);
     let message = e.message ?? 'is invalid';
     const params = (e.params ?? {}) as Record<string, unknown>;
     if (e.keyword === 'required' && typeof params.missingProperty === 'string') {
@@ -77,12 +86,29 @@ export function fieldErrors(
       path = joinPath(path, params.additionalProperty);
       message = 'is not allowed';
     }
-    const field = `${prefix}${path}` || part || 'body';
+    const field = fieldOf(path);
+    if (e.keyword === 'pattern' && formats.has(field)) continue;
+    if (e.keyword === 'const' || (e.keyword === 'enum' && Array.isArray(params.allowedValues))) {
+      const values = allowed.get(field) ?? [];
+      values.push(...(e.keyword === 'const' ? [params.allowedValue] : (params.allowedValues as unknown[])));
+      allowed.set(field, values);
+      continue;
+    }
     const messages = out[field] ?? [];
     if (!messages.includes(message)) messages.push(message);
     out[field] = messages;
   }
+  for (const [field, values] of allowed) {
+    const names = [...new Set(values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))))];
+    const message = names.length === 1 ? `must be ${names[0]}` : `must be one of: ${names.join(', ')}`;
+    out[field] = [...(out[field] ?? []), message];
+  }
   return out;
+}
+
+/** The error's place as a dotted path (`destinations.0.destination`; empty for the part itself). */
+function pathOf(e: Partial<ErrorObject>): string {
+  return (e.instancePath ?? '').split('/').filter(Boolean).join('.');
 }
 
 function joinPath(base: string, key: string): string {

@@ -1,0 +1,46 @@
+/**
+ * The envelope's field messages from Ajv's errors (`fieldErrors`), through the platform's own
+ * validator compiler: what a client reads when it sends a value the schema refuses.
+ */
+import type { FastifySchema } from 'fastify';
+import t from 'tap';
+import { Type } from 'typebox';
+import { fieldErrors, validatorCompiler } from '../src/validation.ts';
+
+const Query = Type.Object({
+  status: Type.Optional(Type.Array(Type.Union([Type.Literal('pending'), Type.Literal('failed')]))),
+  kind: Type.Optional(Type.Union([Type.Literal('record')])),
+  color: Type.Optional(Type.String({ enum: ['red', 'blue'] })),
+  as_of: Type.Optional(Type.String({ format: 'date-time', pattern: '^(?!0000)[0-9]{4}-' })),
+  code: Type.Optional(Type.String({ pattern: '^[a-z]+$' })),
+});
+
+function messages(query: Record<string, unknown>): Record<string, string[]> {
+  // Fastify hands the compiler one part's schema, typed as a whole route's.
+  const validate = validatorCompiler({
+    schema: Query as FastifySchema,
+    httpPart: 'querystring',
+    method: 'GET',
+    url: '/',
+  });
+  t.notOk(validate(query), 'refused');
+  return fieldErrors(validate.errors ?? [], 'querystring');
+}
+
+t.test('a value outside a union of constants names every allowed one, once', async (t) => {
+  t.same(messages({ status: ['banana'] }), { 'querystring.status.0': ['must be one of: pending, failed'] });
+  t.same(messages({ color: 'green' }), { 'querystring.color': ['must be one of: red, blue'] });
+  t.same(messages({ kind: 'deployment' }), { 'querystring.kind': ['must be record'] });
+});
+
+t.test('a malformed date-time is told its format, not also the pattern guarding it', async (t) => {
+  t.same(messages({ as_of: 'yesterday' }), { 'querystring.as_of': ['must match format "date-time"'] });
+  t.same(messages({ as_of: '0000-01-01T00:00:00Z' }), {
+    'querystring.as_of': ['must match pattern "^(?!0000)[0-9]{4}-"'],
+  });
+  t.same(
+    messages({ code: 'A1' }),
+    { 'querystring.code': ['must match pattern "^[a-z]+$"'] },
+    'a pattern alone is kept',
+  );
+});
