@@ -134,8 +134,8 @@ async function main(): Promise<void> {
   // The addresses are printed once the services answer, so that a request made at once is not refused.
   await Promise.all([commandPort, readPort, consolePort].map(untilHealthy));
   if (stopping) return;
-  note(`command API: http://127.0.0.1:${commandPort}/api/v1/publisher/  (docs: /docs)`);
-  note(`read API:    http://127.0.0.1:${readPort}/api/v1/publisher/  (docs: /docs)`);
+  note(`command API: http://127.0.0.1:${commandPort}/api/v1/publisher/…  docs: http://127.0.0.1:${commandPort}/docs`);
+  note(`read API:    http://127.0.0.1:${readPort}/api/v1/publisher/…  docs: http://127.0.0.1:${readPort}/docs`);
   note(`support console: http://127.0.0.1:${consolePort}/`);
   note('token: pnpm --silent token --account 1 --role editor');
 }
