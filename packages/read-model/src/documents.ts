@@ -129,8 +129,12 @@ export interface ListTable<Filters, Field extends string, Table extends keyof Do
   counts: { table: string; filters: ReadonlyArray<keyof Filters> };
 }
 
-/** A decoded cursor: the row it continues from (`key` its ordering value as PostgreSQL text). */
+/**
+ * A decoded cursor: the row it continues from (`key` its ordering value as PostgreSQL text), in the
+ * list (`table`, `ordering`) that handed it out.
+ */
 interface Cursor {
+  table: string;
   ordering: string;
   after: boolean;
   key: string | null;
@@ -150,19 +154,22 @@ const KEY_OF_TYPE = {
 };
 
 function encodeCursor(cursor: Cursor): string {
-  return packCursor([cursor.ordering, cursor.after ? 'a' : 'b', cursor.key, cursor.id]);
+  return packCursor([cursor.table, cursor.ordering, cursor.after ? 'a' : 'b', cursor.key, cursor.id]);
 }
 
-/** The cursor, checked against the list's ordering: a client sends it, so it is input like any other. */
-function decodeCursor(text: string, ordering: string, keyType: keyof typeof KEY_OF_TYPE): Cursor {
+/**
+ * The cursor, checked against the list (its table and ordering): a client sends it, so it is input
+ * like any other — one from another list would continue from a row that is not in this one.
+ */
+function decodeCursor(text: string, table: string, ordering: string, keyType: keyof typeof KEY_OF_TYPE): Cursor {
   const parsed = unpackCursor(text);
-  if (parsed?.length !== 4) throw new InvalidCursorError();
-  const [o, d, key, id] = parsed;
+  if (parsed?.length !== 5) throw new InvalidCursorError();
+  const [t, o, d, key, id] = parsed;
   const keyOk = key === null || (typeof key === 'string' && KEY_OF_TYPE[keyType](key));
-  if (o !== ordering || (d !== 'a' && d !== 'b') || !keyOk || typeof id !== 'string' || !isUuid(id)) {
+  if (t !== table || o !== ordering || (d !== 'a' && d !== 'b') || !keyOk || typeof id !== 'string' || !isUuid(id)) {
     throw new InvalidCursorError();
   }
-  return { ordering, after: d === 'a', key: key as string | null, id };
+  return { table, ordering, after: d === 'a', key: key as string | null, id };
 }
 
 /**
@@ -196,7 +203,7 @@ export async function listDocuments<Filters extends object, Field extends string
   const desc = ordering.startsWith('-');
   const field = (desc ? ordering.slice(1) : ordering) as Field;
   const { type, nullable } = spec.order[field];
-  const cursor = request.cursor === undefined ? undefined : decodeCursor(request.cursor, ordering, type);
+  const cursor = request.cursor === undefined ? undefined : decodeCursor(request.cursor, spec.table, ordering, type);
   const forwards = cursor?.after ?? true;
   const page = [...listed];
   let offset = '';
@@ -253,7 +260,7 @@ export async function listDocuments<Filters extends object, Field extends string
   const far = far_id === null ? undefined : { id: far_id, key: far_key };
   const [first, last] = forwards ? [near, far] : [far, near];
   const link = (r: { id: string; key: string | null }, after: boolean): PageLink => ({
-    cursor: encodeCursor({ ordering, after, key: r.key, id: r.id }),
+    cursor: encodeCursor({ table: spec.table, ordering, after, key: r.key, id: r.id }),
   });
   const hasNext = forwards ? more : cursor !== undefined;
   const hasPrevious = forwards ? cursor !== undefined || (request.page ?? 1) > 1 : more;

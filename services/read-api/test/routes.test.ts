@@ -142,9 +142,15 @@ t.test('bad filter values are 400 with field errors, never a 500', async (t) => 
     ['cursor=not%20base64', 'querystring.cursor'],
     ['cursor=bm9wZQ', 'querystring.cursor'],
     [`cursor=${cursor}&ordering=created_at`, 'querystring.cursor'],
-    [`cursor=${forged(['-created_at', 'a', "2024-01-01'; --", mine[0]!.id])}`, 'querystring.cursor'],
-    [`cursor=${forged(['-created_at', 'a', '2024-13-45 99:00:00+00', mine[0]!.id])}`, 'querystring.cursor'],
-    [`cursor=${forged(['-created_at', 'a', null, 'x'])}`, 'querystring.cursor'],
+    [
+      `cursor=${forged(['publishing_records', '-created_at', 'a', "2024-01-01'; --", mine[0]!.id])}`,
+      'querystring.cursor',
+    ],
+    [
+      `cursor=${forged(['publishing_records', '-created_at', 'a', '2024-13-45 99:00:00+00', mine[0]!.id])}`,
+      'querystring.cursor',
+    ],
+    [`cursor=${forged(['publishing_records', '-created_at', 'a', null, 'x'])}`, 'querystring.cursor'],
   ];
   for (const [query, field] of cases) {
     const res = await get(`${base}/publishing-records/?${query}`);
@@ -159,6 +165,12 @@ t.test('bad filter values are 400 with field errors, never a 500', async (t) => 
       errors: { 'querystring.cursor': ['is not a cursor from a next or previous link of this list'] },
     },
     'a record list refuses a cursor in the words every list uses',
+  );
+  const elsewhere = await get(`${base}/deployments/?cursor=${cursor}`);
+  t.match(
+    [elsewhere.statusCode, elsewhere.json().errors],
+    [400, { 'querystring.cursor': [String] }],
+    "another list's cursor (same ordering, another table) is refused",
   );
   t.equal((await get(`${base}/deployments/not-a-uuid`)).statusCode, 400);
   t.equal((await get(`${base}/deployments/`, { ...auth(1), 'x-min-position': 'soon' })).statusCode, 400);
