@@ -1,11 +1,12 @@
 import { isCredentialName } from './credential-names.ts';
 import { hostNameRefusal } from './host-name.ts';
-import { addressRefusal, isIpLiteral } from './ip-address.ts';
+import { addressRefusal, isIpLiteral, isLinkLocal } from './ip-address.ts';
 
 export interface DestinationPolicy {
   /**
-   * Lets loopback, private and other non-public addresses and internal names through: local
-   * development and tests only (ALLOW_PRIVATE_DESTINATIONS=true, refused with NODE_ENV=production).
+   * Lets loopback, private and other non-public addresses and internal names through, but never a
+   * link-local address (cloud metadata): local development and tests only
+   * (ALLOW_PRIVATE_DESTINATIONS=true, refused with NODE_ENV=production).
    */
   allowPrivate: boolean;
 }
@@ -24,8 +25,8 @@ export interface UrlRules extends DestinationPolicy {
  * hostRefusal(new URL('http://[::ffff:127.0.0.1]/'), { allowPrivate: false }) // 'an IPv4-mapped address ([::ffff:7f00:1])'
  */
 function hostRefusal(url: URL, policy: DestinationPolicy): string | null {
-  if (policy.allowPrivate) return null;
   const host = url.hostname;
+  if (policy.allowPrivate) return isIpLiteral(host) && isLinkLocal(host) ? `a link-local address (${host})` : null;
   if (isIpLiteral(host)) {
     const refusal = addressRefusal(host);
     return refusal === null ? null : `${article(refusal)} ${refusal} address (${host})`;

@@ -1,7 +1,7 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import dns from 'node:dns';
 import type { DestinationPolicy } from './destination-url.ts';
-import { addressRefusal } from './ip-address.ts';
+import { addressRefusal, isLinkLocal } from './ip-address.ts';
 
 /** Resolves a host name to its addresses (default: the system resolver, as Node's sockets use). */
 export type Resolve = (hostname: string) => Promise<LookupAddress[]>;
@@ -48,11 +48,13 @@ export function createGuardedLookup(
           err.code = 'ENOTFOUND';
           return callback(err, '');
         }
-        if (!policy.allowPrivate) {
-          for (const a of addresses) {
-            const refusal = addressRefusal(a.address);
-            if (refusal !== null) return callback(new DestinationRefusedError(hostname, a.address, refusal), '');
-          }
+        for (const a of addresses) {
+          const refusal = policy.allowPrivate
+            ? isLinkLocal(a.address)
+              ? 'link-local'
+              : null
+            : addressRefusal(a.address);
+          if (refusal !== null) return callback(new DestinationRefusedError(hostname, a.address, refusal), '');
         }
         if (options.all) return callback(null, addresses);
         const first = addresses[0]!;

@@ -139,6 +139,36 @@ export function addressRefusal(address: string): AddressRefusal | null {
   return g ? refuse6(g) : 'not an IP address';
 }
 
+/**
+ * True for a link-local address — where cloud metadata services answer (169.254.169.254, fe80::/10) —
+ * also inside an IPv6 form that carries an IPv4 address (::ffff:169.254.169.254, 6to4, NAT64). No
+ * destination lives there, so it is refused even where private destinations are allowed.
+ * @example
+ * isLinkLocal('[::ffff:a9fe:a9fe]') // true
+ * isLinkLocal('10.0.0.1') // false
+ */
+export function isLinkLocal(address: string): boolean {
+  let text = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
+  const zone = text.indexOf('%');
+  if (zone >= 0) text = text.slice(0, zone);
+  if (isIPv4(text)) return refuse4(ip4(text)) === 'link-local';
+  const g = isIPv6(text) ? groups6(text.toLowerCase()) : null;
+  if (g === null) return false;
+  if (startsWith(g, [0xfe80], 10)) return true;
+  const last = (g[6] ?? 0) * 65536 + (g[7] ?? 0);
+  const carried = [
+    [0, 0, 0, 0, 0, 0xffff],
+    [0, 0, 0, 0, 0, 0],
+    [0, 0, 0, 0, 0xffff, 0],
+    [0x64, 0xff9b, 0, 0, 0, 0],
+  ].some((prefix) => startsWith(g, prefix, 96))
+    ? last
+    : startsWith(g, [0x2002], 16)
+      ? (g[1] ?? 0) * 65536 + (g[2] ?? 0)
+      : null;
+  return carried !== null && refuse4(carried) === 'link-local';
+}
+
 /** True for an IPv4 or IPv6 literal (brackets allowed). */
 export function isIpLiteral(host: string): boolean {
   const text = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;

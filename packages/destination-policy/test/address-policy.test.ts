@@ -118,14 +118,30 @@ t.test('URLs: tricky spellings of internal hosts are refused; public ones pass',
   t.equal(destinationUrlProblem(42, strict), 'must be an absolute http(s) URL');
 });
 
-t.test('ALLOW_PRIVATE_DESTINATIONS lets loopback and internal names through, never credentials', async (t) => {
-  const dev = { allowPrivate: true };
-  t.equal(destinationUrlProblem('http://127.0.0.1:8080/hook', dev), null);
-  t.equal(destinationUrlProblem('http://localhost:8080/hook', dev), null);
-  t.equal(destinationUrlProblem('http://redis/', dev), null);
-  t.match(destinationUrlProblem('http://u:p@127.0.0.1/', dev), /user name or password/);
-  t.match(destinationUrlProblem('http://127.0.0.1/?token=x', dev), /query parameter token/);
-});
+t.test(
+  'ALLOW_PRIVATE_DESTINATIONS lets loopback and internal names through, never credentials or link-local',
+  async (t) => {
+    const dev = { allowPrivate: true };
+    t.equal(destinationUrlProblem('http://127.0.0.1:8080/hook', dev), null);
+    t.equal(destinationUrlProblem('http://10.0.0.7/hook', dev), null);
+    t.equal(destinationUrlProblem('http://[fd00::1]/hook', dev), null);
+    // Cloud metadata services answer at link-local addresses, in every spelling that reaches one.
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://0xa9fea9fe/',
+      'http://[fe80::1]/',
+      'http://[::ffff:169.254.169.254]/',
+      'http://[2002:a9fe:a9fe::1]/',
+      'http://[64:ff9b::a9fe:a9fe]/',
+    ]) {
+      t.match(destinationUrlProblem(url, dev), /must not point to a link-local address/, url);
+    }
+    t.equal(destinationUrlProblem('http://localhost:8080/hook', dev), null);
+    t.equal(destinationUrlProblem('http://redis/', dev), null);
+    t.match(destinationUrlProblem('http://u:p@127.0.0.1/', dev), /user name or password/);
+    t.match(destinationUrlProblem('http://127.0.0.1/?token=x', dev), /query parameter token/);
+  },
+);
 
 t.test('a site URL is a site address alone', async (t) => {
   const site = { allowPrivate: false, originOnly: true };

@@ -38,11 +38,16 @@ t.test('a socket connects to the address the lookup checked, or not at all', asy
     'hooks.example.com': ['127.0.0.1'],
     'mixed.example.com': ['93.184.215.14', '10.0.0.7'],
     'mapped.example.com': ['::ffff:127.0.0.1'],
+    'metadata.example.com': ['169.254.169.254'],
   });
 
   // Allowed (development): the request reaches the server at the resolved loopback address.
-  t.equal(await get(`http://hooks.example.com:${port}/`, createGuardedLookup({ allowPrivate: true }, resolver)), 200);
+  const dev = createGuardedLookup({ allowPrivate: true }, resolver);
+  t.equal(await get(`http://hooks.example.com:${port}/`, dev), 200);
   t.equal(hits, 1);
+  // Not a name that answers a link-local address (a cloud metadata service), even then.
+  const metadata = await get(`http://metadata.example.com:${port}/`, dev).catch((err) => err);
+  t.match(metadata, { code: 'DESTINATION_REFUSED', address: '169.254.169.254', refusal: 'link-local' });
 
   const strict = createGuardedLookup({ allowPrivate: false }, resolver);
   const refused = await get(`http://hooks.example.com:${port}/`, strict).catch((err) => err);
