@@ -23,6 +23,16 @@ export interface OutputStreams {
 }
 
 /**
+ * A count with its noun, singular for one.
+ * @example
+ * counted(1, 'event') // '1 event'
+ * counted(7, 'event') // '7 events'
+ */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/**
  * @example
  * const out = createOutput({ stdout: process.stdout, stderr: process.stderr });
  * const bar = out.progress(1000, 'records'); bar.update(10); bar.stop();

@@ -246,12 +246,12 @@ t.test('dead letters: list and re-drive on the broker', async (t) => {
   });
 
   const dry = await cli(['dead-letters', 'redrive', '--all', '--reason', 'worker upgraded', '--dry-run'], env);
-  t.match(dry.stdout, /DRY RUN: would send 1 messages back/);
+  t.match(dry.stdout, /DRY RUN: would send 1 message back/);
   const usage = await cli(['dead-letters', 'redrive', '--reason', 'x'], env);
   t.equal(usage.code, 2);
   const done = await cli(['dead-letters', 'redrive', '--all', '--reason', 'worker upgraded'], env);
   t.equal(done.code, 0, done.stderr);
-  t.match(done.stdout, /sent 1 messages back \(re-drive .*\); recorded as event /);
+  t.match(done.stdout, /sent 1 message back \(re-drive .*\); recorded as event /);
   t.match((await cli(['dead-letters', 'list'], env)).stdout, /0:0\tEVENT_UNKNOWN_TYPE\t-\t.*\tre-driven /);
   const again = await cli(['dead-letters', 'redrive', '--offsets', '0:0', '--reason', 'again'], env);
   t.equal(again.code, 1);

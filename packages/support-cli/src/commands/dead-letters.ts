@@ -1,5 +1,6 @@
 import { type CommandContext, type SupportCommand, UsageError } from '../command.ts';
 import { actorOf, DIRECT_OPTIONS, openDatabase, openKafka, reasonOf, refusalsAsErrors } from '../direct-access.ts';
+import { counted } from '../output.ts';
 
 export const deadLetters: SupportCommand = {
   name: 'dead-letters',
@@ -64,7 +65,7 @@ async function list(ctx: CommandContext): Promise<number> {
         );
       }
     }
-    if (!ctx.json) ctx.out.note(`${shown.length} of ${letters.length} messages in ${topic}`);
+    if (!ctx.json) ctx.out.note(`${shown.length} of ${counted(letters.length, 'message')} in ${topic}`);
     return 0;
   } finally {
     await db.close();
@@ -102,10 +103,10 @@ async function redrive(ctx: CommandContext): Promise<number> {
       const n = result.messages.length;
       out.line(
         result.dry_run
-          ? `DRY RUN: would send ${n} messages back to their topics; nothing was sent`
+          ? `DRY RUN: would send ${counted(n, 'message')} back to their topics; nothing was sent`
           : n === 0
             ? `nothing to send back: every message in ${topic} was re-driven already`
-            : `sent ${n} messages back (re-drive ${result.redrive_id}); recorded as event ${result.event?.id}`,
+            : `sent ${counted(n, 'message')} back (re-drive ${result.redrive_id}); recorded as event ${result.event?.id}`,
       );
       for (const m of result.messages)
         out.line(`  ${m.partition}:${m.offset}\t→ ${m.source_topic}\t${m.event_id ?? '-'}`);

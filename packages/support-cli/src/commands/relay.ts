@@ -2,6 +2,7 @@ import { isPosition } from '@publisher/event-store/port';
 import { ApiError } from '../api-client.ts';
 import { type CommandContext, type SupportCommand, UsageError } from '../command.ts';
 import { actorOf, DIRECT_OPTIONS, openDatabase, reasonOf, refusalsAsErrors, relayNameOf } from '../direct-access.ts';
+import { counted } from '../output.ts';
 import { estimate } from './republish.ts';
 
 export const relay: SupportCommand = {
@@ -74,7 +75,9 @@ async function status(ctx: CommandContext, admin: Admin): Promise<number> {
   ctx.out.line(
     s.stuck
       ? `stopped at ${s.stuck.event_id} (${s.stuck.type}, ${s.stuck.stream}, ${s.stuck.position}): ${s.stuck.error}`
-      : `not stopped at any of the next ${s.scanned} events`,
+      : s.scanned === 0
+        ? 'caught up: no event after its checkpoint'
+        : `not stopped at any of the next ${counted(s.scanned, 'event')}`,
   );
   for (const k of s.skipped) ctx.out.line(`skipped ${k.event_id} (${k.event_type}) at ${k.at}: ${k.reason}`);
   return 0;
@@ -117,7 +120,10 @@ async function reset(ctx: CommandContext, admin: Admin): Promise<number> {
   if (ctx.json) ctx.out.json(result);
   else {
     const d = result.detail;
-    const what = d.direction === 'back' ? `re-sends the ${d.events} events after it` : `passes over ${d.events} events`;
+    const what =
+      d.direction === 'back'
+        ? `re-sends the ${counted(d.events, 'event')} after it`
+        : `passes over ${counted(d.events, 'event')}`;
     ctx.out.line(
       `${result.dry_run ? 'DRY RUN: would move' : 'moved'} relay ${admin.relay} from ${d.from ?? 'start'} to ${d.to ?? 'start'}: ` +
         `it ${what}${result.dry_run ? '; nothing was changed' : ''}`,

@@ -1,7 +1,7 @@
 import { type CommandContext, type SupportCommand, UsageError } from '../command.ts';
 import { actorOf, DIRECT_OPTIONS, openDatabase, reasonOf, refusalsAsErrors, relayNameOf } from '../direct-access.ts';
 import { integerOption } from '../options.ts';
-import type { Output } from '../output.ts';
+import { counted, type Output } from '../output.ts';
 
 /** The re-drive answer of the command API (`data`). */
 interface RedriveAnswer {
@@ -110,7 +110,7 @@ async function republishAccount(ctx: CommandContext): Promise<number> {
     } else {
       const d = result.detail;
       out.line(
-        `${result.dry_run ? 'DRY RUN: would have' : 'recorded:'} relay ${relay} re-send ${d.events} events of account ${account} ` +
+        `${result.dry_run ? 'DRY RUN: would have' : 'recorded:'} relay ${relay} re-send ${counted(d.events, 'event')} of account ${account} ` +
           `after ${d.from ?? 'the start'} up to ${d.to}, as replays${d.replay_id ? ` with replay-id ${d.replay_id}` : ''}`,
       );
       if (result.event.id) out.line(`event ${result.event.type} ${result.event.id} at ${result.event.position}`);
