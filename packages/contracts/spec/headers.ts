@@ -81,7 +81,8 @@ const KNOWN: Record<string, HeaderDoc> = {
     required: false,
   },
   traceparent: {
-    description: 'W3C trace context of the command that caused the event, when tracing is on.',
+    description:
+      "W3C trace context of the command that caused the event, when tracing is on (the command API's `TRACING_ENABLED`, default true, whether or not spans are exported).",
     schema: { type: 'string' },
     required: false,
   },
