@@ -1,6 +1,6 @@
 import { isCredentialName } from './credential-names.ts';
 import { hostNameRefusal } from './host-name.ts';
-import { addressRefusal, isIpLiteral, isLinkLocal } from './ip-address.ts';
+import { type AddressRefusal, addressRefusal, isIpLiteral, isLinkLocal } from './ip-address.ts';
 
 export interface DestinationPolicy {
   /**
@@ -9,6 +9,18 @@ export interface DestinationPolicy {
    * (ALLOW_PRIVATE_DESTINATIONS=true, refused with NODE_ENV=production).
    */
   allowPrivate: boolean;
+}
+
+/**
+ * Why the policy refuses a connection to `address` (an IP literal), or null: every non-public
+ * address, or with `allowPrivate` a link-local one only.
+ * @example
+ * addressRefusalUnder({ allowPrivate: true }, '169.254.169.254') // 'link-local'
+ * addressRefusalUnder({ allowPrivate: true }, '10.0.0.1') // null
+ */
+export function addressRefusalUnder(policy: DestinationPolicy, address: string): AddressRefusal | null {
+  if (!policy.allowPrivate) return addressRefusal(address);
+  return isLinkLocal(address) ? 'link-local' : null;
 }
 
 export interface UrlRules extends DestinationPolicy {
@@ -26,12 +38,11 @@ export interface UrlRules extends DestinationPolicy {
  */
 function hostRefusal(url: URL, policy: DestinationPolicy): string | null {
   const host = url.hostname;
-  if (policy.allowPrivate) return isIpLiteral(host) && isLinkLocal(host) ? `a link-local address (${host})` : null;
   if (isIpLiteral(host)) {
-    const refusal = addressRefusal(host);
+    const refusal = addressRefusalUnder(policy, host);
     return refusal === null ? null : `${article(refusal)} ${refusal} address (${host})`;
   }
-  return hostNameRefusal(host);
+  return policy.allowPrivate ? null : hostNameRefusal(host);
 }
 
 function article(word: string): string {

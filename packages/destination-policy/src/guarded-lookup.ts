@@ -1,7 +1,6 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import dns from 'node:dns';
-import type { DestinationPolicy } from './destination-url.ts';
-import { addressRefusal, isLinkLocal } from './ip-address.ts';
+import { addressRefusalUnder, type DestinationPolicy } from './destination-url.ts';
 
 /** Resolves a host name to its addresses (default: the system resolver, as Node's sockets use). */
 export type Resolve = (hostname: string) => Promise<LookupAddress[]>;
@@ -49,11 +48,7 @@ export function createGuardedLookup(
           return callback(err, '');
         }
         for (const a of addresses) {
-          const refusal = policy.allowPrivate
-            ? isLinkLocal(a.address)
-              ? 'link-local'
-              : null
-            : addressRefusal(a.address);
+          const refusal = addressRefusalUnder(policy, a.address);
           if (refusal !== null) return callback(new DestinationRefusedError(hostname, a.address, refusal), '');
         }
         if (options.all) return callback(null, addresses);

@@ -129,14 +129,22 @@ function refuse6(g: number[]): AddressRefusal | null {
  * addressRefusal('93.184.215.14') // null
  */
 export function addressRefusal(address: string): AddressRefusal | null {
+  const parsed = parseAddress(address);
+  if (parsed === null) return 'not an IP address';
+  return typeof parsed === 'number' ? refuse4(parsed) : refuse6(parsed);
+}
+
+/**
+ * An IPv4 literal as its number, an IPv6 literal as its eight groups (brackets and a zone allowed:
+ * a zone, as in fe80::1%eth0, only exists on link-local addresses, so the address is judged without
+ * it), or null for anything else.
+ */
+function parseAddress(address: string): number | number[] | null {
   let text = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
-  // A zone (fe80::1%eth0) only exists on link-local addresses; judge the address without it.
   const zone = text.indexOf('%');
   if (zone >= 0) text = text.slice(0, zone);
-  if (isIPv4(text)) return refuse4(ip4(text));
-  if (!isIPv6(text)) return 'not an IP address';
-  const g = groups6(text.toLowerCase());
-  return g ? refuse6(g) : 'not an IP address';
+  if (isIPv4(text)) return ip4(text);
+  return isIPv6(text) ? groups6(text.toLowerCase()) : null;
 }
 
 /**
@@ -148,23 +156,20 @@ export function addressRefusal(address: string): AddressRefusal | null {
  * isLinkLocal('10.0.0.1') // false
  */
 export function isLinkLocal(address: string): boolean {
-  let text = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
-  const zone = text.indexOf('%');
-  if (zone >= 0) text = text.slice(0, zone);
-  if (isIPv4(text)) return refuse4(ip4(text)) === 'link-local';
-  const g = isIPv6(text) ? groups6(text.toLowerCase()) : null;
-  if (g === null) return false;
-  if (startsWith(g, [0xfe80], 10)) return true;
-  const last = (g[6] ?? 0) * 65536 + (g[7] ?? 0);
+  const parsed = parseAddress(address);
+  if (parsed === null) return false;
+  if (typeof parsed === 'number') return refuse4(parsed) === 'link-local';
+  if (startsWith(parsed, [0xfe80], 10)) return true;
+  const last = (parsed[6] ?? 0) * 65536 + (parsed[7] ?? 0);
   const carried = [
     [0, 0, 0, 0, 0, 0xffff],
     [0, 0, 0, 0, 0, 0],
     [0, 0, 0, 0, 0xffff, 0],
     [0x64, 0xff9b, 0, 0, 0, 0],
-  ].some((prefix) => startsWith(g, prefix, 96))
+  ].some((prefix) => startsWith(parsed, prefix, 96))
     ? last
-    : startsWith(g, [0x2002], 16)
-      ? (g[1] ?? 0) * 65536 + (g[2] ?? 0)
+    : startsWith(parsed, [0x2002], 16)
+      ? (parsed[1] ?? 0) * 65536 + (parsed[2] ?? 0)
       : null;
   return carried !== null && refuse4(carried) === 'link-local';
 }
