@@ -19,6 +19,9 @@ export interface CheckpointStore {
   save(name: string, expected: string | null, next: string | null): Promise<void>;
 }
 
+/** The table of relays' checkpoints (created by `migrate`, when a relay first starts). */
+export const RELAY_CHECKPOINTS_TABLE = 'relay_checkpoints';
+
 /**
  * @example
  * const checkpoints = createCheckpointStore(pool);
@@ -26,7 +29,7 @@ export interface CheckpointStore {
  * let position = await checkpoints.load('kafka-relay');
  * await checkpoints.save('kafka-relay', position, batch.at(-1).position);
  */
-export function createCheckpointStore(pool: pg.Pool, table = 'relay_checkpoints'): CheckpointStore {
+export function createCheckpointStore(pool: pg.Pool, table = RELAY_CHECKPOINTS_TABLE): CheckpointStore {
   const ident = quoteIdent(table);
   return {
     async migrate() {

@@ -3,7 +3,7 @@
  * events (at least once, in order per record). See ../README.md.
  */
 export { type RelayAdmin, relayStatus, republishAccount, resetRelayCheckpoint, skipRelayEvent } from './admin.ts';
-export { createCheckpointStore } from './checkpoint.ts';
+export { createCheckpointStore, RELAY_CHECKPOINTS_TABLE } from './checkpoint.ts';
 export { DEFAULT_RELAY_NAME } from './config.ts';
 /** Other packages' tests and the root's multi-instance tests map events as the relay does. */
 export { mapRecordedEvent } from './mapping.ts';

@@ -34,9 +34,6 @@ reset   move the checkpoint: back to re-send what follows (consumers dedupe by e
 
 type Admin = import('@publisher/kafka-relay').RelayAdmin;
 
-/** The relay's checkpoint table (`createCheckpointStore`'s default). */
-const RELAY_CHECKPOINTS = 'relay_checkpoints';
-
 async function withAdmin(ctx: CommandContext, run: (ctx: CommandContext, admin: Admin) => Promise<number>) {
   // Usage is checked before anything is opened.
   const deciding = ctx.positionals[0] !== 'status';
@@ -44,19 +41,19 @@ async function withAdmin(ctx: CommandContext, run: (ctx: CommandContext, admin: 
   if (deciding) reasonOf(ctx.values);
   const db = await openDatabase(ctx.config);
   try {
+    const { createCheckpointStore, RELAY_CHECKPOINTS_TABLE } = await import('@publisher/kafka-relay');
     // The relay creates its checkpoint table when it first starts: without it there is nothing to
     // show or decide, and PostgreSQL's "relation does not exist" would not say why.
     const { rows } = await db.pool.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [
-      RELAY_CHECKPOINTS,
+      RELAY_CHECKPOINTS_TABLE,
     ]);
     if (rows[0]?.found !== true) {
       throw new ApiError(
         0,
         'RELAY_NEVER_RAN',
-        `no relay has run on this database (it has no ${RELAY_CHECKPOINTS} table): check DATABASE_URL, or start the relay once`,
+        `no relay has run on this database (it has no ${RELAY_CHECKPOINTS_TABLE} table): check DATABASE_URL, or start the relay once`,
       );
     }
-    const { createCheckpointStore } = await import('@publisher/kafka-relay');
     const name = await relayNameOf(ctx.values, ctx.config);
     return await run(ctx, { store: db.store, checkpoints: createCheckpointStore(db.pool), relay: name, actor });
   } finally {
