@@ -176,6 +176,5 @@ export function isLinkLocal(address: string): boolean {
 
 /** True for an IPv4 or IPv6 literal (brackets allowed). */
 export function isIpLiteral(host: string): boolean {
-  const text = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  return isIPv4(text) || isIPv6(text.split('%')[0] ?? '');
+  return parseAddress(host) !== null;
 }
