@@ -37,6 +37,7 @@ import pg from 'pg';
 import {
   baselineEnv,
   baselineNodeArgs,
+  baselineRun,
   benchDatabase,
   cpuSeconds,
   freePort,
@@ -299,14 +300,15 @@ async function main(): Promise<void> {
   const db = await benchDatabase('bench_audit');
   const records = await seedRecords(db.url);
   await seedAuditEvents(db.url);
-  const startApi = async (checkout: string, env: Record<string, string> = {}, nodeArgs: string[] = []) => {
+  const startApi = async (checkout: string, baseline = false) => {
     const port = await freePort();
-    const server = await spawnReadApi(checkout, db.url, port, env, nodeArgs);
+    const server = baseline
+      ? await spawnReadApi(checkout, db.url, port, baselineEnv(), baselineNodeArgs(), baselineRun())
+      : await spawnReadApi(checkout, db.url, port);
     return { ...server, base: `http://127.0.0.1:${port}` };
   };
   const api = await startApi(root);
-  const baseline =
-    BASELINE === null ? undefined : await startApi(path.resolve(BASELINE), baselineEnv(), baselineNodeArgs());
+  const baseline = BASELINE === null ? undefined : await startApi(path.resolve(BASELINE), true);
   const helloPort = await freePort();
   const hello = await spawnServer(
     path.join(root, 'services/read-api/bench/hello.ts'),

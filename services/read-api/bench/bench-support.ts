@@ -3,7 +3,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
+import { bundleService, freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { envVar, readEnv } from '@publisher/platform/env';
 import { waitUntil } from '@publisher/testing';
@@ -19,6 +19,13 @@ const BENCH_SUPPORT_VARIABLES = {
   BENCH_BASELINE_ENV: envVar.string(''),
   /** Extra node flags for the baseline read API only, space-separated (e.g. `--allocation-site-pretenuring`). */
   BENCH_BASELINE_NODE_ARGS: envVar.string(''),
+  /**
+   * How the read API runs: `bundle`, what `pnpm start` runs (the checkout's `dist/main.mjs`, built
+   * here first, under plain node), or `sources` (`node --import tsx main.ts`).
+   */
+  BENCH_RUN: envVar.oneOf(['bundle', 'sources'], 'bundle'),
+  /** The same for the baseline read API (e.g. `sources` with BENCH_BASELINE=. to compare the two). */
+  BENCH_BASELINE_RUN: envVar.oneOf(['bundle', 'sources'], 'bundle'),
 };
 const settings = readEnv(BENCH_SUPPORT_VARIABLES, process.env);
 
@@ -52,8 +59,9 @@ export async function benchDatabase(
 }
 
 /**
- * Runs a TypeScript entry point in its own process (a server under test must not share a CPU
- * thread with the load generator) and waits until `ready()` answers.
+ * Runs an entry point in its own process (a server under test must not share a CPU thread with the
+ * load generator) and waits until `ready()` answers: TypeScript under tsx, a bundle (`.mjs`) under
+ * plain node.
  */
 export async function spawnServer(
   entry: string,
@@ -64,7 +72,7 @@ export async function spawnServer(
   // BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) go to the server processes only.
   const extra = [...words(settings.BENCH_NODE_ARGS), ...nodeArgs];
   const child = fork(entry, [], {
-    execArgv: ['--import', 'tsx', ...extra],
+    execArgv: entry.endsWith('.mjs') ? extra : ['--import', 'tsx', ...extra],
     env: { ...process.env, ...env },
     stdio: 'inherit',
   });
@@ -108,18 +116,21 @@ function words(text: string): string[] {
 }
 
 /**
- * The read API from `checkout`'s sources on `port` over `databaseUrl`, with the benches' settings
- * (warn logs, no effective rate limit, the development JWT secret) and `env` on top; resolves once ready.
+ * The read API of `checkout` on `port` over `databaseUrl`, with the benches' settings (warn logs, no
+ * effective rate limit, the development JWT secret) and `env` on top, run as `run` says (BENCH_RUN;
+ * a baseline's `baselineRun()`); resolves once ready.
  */
-export function spawnReadApi(
+export async function spawnReadApi(
   checkout: string,
   databaseUrl: string,
   port: number,
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
+  run: 'bundle' | 'sources' = settings.BENCH_RUN,
 ) {
+  const source = path.join(checkout, 'services/read-api/src/main.ts');
   return spawnServer(
-    path.join(checkout, 'services/read-api/src/main.ts'),
+    run === 'bundle' ? await bundled(source) : source,
     {
       DATABASE_URL: databaseUrl,
       READ_API_PORT: String(port),
@@ -131,6 +142,23 @@ export function spawnReadApi(
     async () => (await fetch(`http://127.0.0.1:${port}/ready`)).ok,
     nodeArgs,
   );
+}
+
+/** BENCH_BASELINE_RUN: how the baseline read API runs. */
+export function baselineRun(): 'bundle' | 'sources' {
+  return settings.BENCH_BASELINE_RUN;
+}
+
+const bundles = new Map<string, Promise<string>>();
+/** The bundle of a service's entry (`<service>/dist/main.mjs`, as `pnpm build` writes it), built once per run. */
+function bundled(source: string): Promise<string> {
+  const file = path.join(path.dirname(source), '../dist/main.mjs');
+  let built = bundles.get(file);
+  if (built === undefined) {
+    built = bundleService(source, file).then(() => file);
+    bundles.set(file, built);
+  }
+  return built;
 }
 
 export { median, quantile } from '@publisher/dev-infra/bench-stats';

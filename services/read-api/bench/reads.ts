@@ -53,6 +53,7 @@ import autocannon, { type Request as LoadRequest } from 'autocannon';
 import {
   baselineEnv,
   baselineNodeArgs,
+  baselineRun,
   benchDatabase,
   cpuSeconds,
   freePort,
@@ -382,8 +383,10 @@ async function main(): Promise<void> {
     return;
   }
   const uncachedPort = await freePort();
-  const startApi = (port: number, env: Record<string, string> = {}, checkout = root, nodeArgs: string[] = []) =>
-    spawnReadApi(checkout, db.url, port, env, nodeArgs);
+  const startApi = (port: number, env: Record<string, string> = {}, checkout = root, baseline = false) =>
+    baseline
+      ? spawnReadApi(checkout, db.url, port, env, baselineNodeArgs(), baselineRun())
+      : spawnReadApi(checkout, db.url, port, env);
   // The same server twice: as configured (response cache on by default) and with READ_API_CACHE_MB=0.
   const api = await startApi(readPort);
   const uncached = await startApi(uncachedPort, { READ_API_CACHE_MB: '0' });
@@ -391,15 +394,10 @@ async function main(): Promise<void> {
   const baselineUncachedPort = await freePort();
   const wants = (suffix: string) => BASELINE !== null && CHOSEN.some((v) => v.endsWith(suffix));
   const baseline = wants('-baseline')
-    ? await startApi(baselinePort, baselineEnv(), path.resolve(BASELINE!), baselineNodeArgs())
+    ? await startApi(baselinePort, baselineEnv(), path.resolve(BASELINE!), true)
     : undefined;
   const baselineUncached = wants('-baseline-uncached')
-    ? await startApi(
-        baselineUncachedPort,
-        { ...baselineEnv(), READ_API_CACHE_MB: '0' },
-        path.resolve(BASELINE!),
-        baselineNodeArgs(),
-      )
+    ? await startApi(baselineUncachedPort, { ...baselineEnv(), READ_API_CACHE_MB: '0' }, path.resolve(BASELINE!), true)
     : undefined;
   const base = `http://127.0.0.1:${readPort}`;
   const uncachedBase = `http://127.0.0.1:${uncachedPort}`;
