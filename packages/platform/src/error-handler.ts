@@ -5,6 +5,7 @@ import { isDatabaseUnavailable, isRefusedInput } from './database-errors.ts';
 import { errorEnvelope } from './envelope.ts';
 import { type ErrorCode, HttpError, httpError, isErrorCode, STATUS_BY_CODE } from './errors.ts';
 import { REQUEST_ID_HEADER } from './request-id.ts';
+import { RouteMethods } from './route-methods.ts';
 import { fieldErrors } from './validation.ts';
 
 interface ErrorHandlerOptions {
@@ -105,8 +106,9 @@ function logProblem(request: FastifyRequest, err: unknown, problem: Problem): vo
 
 /**
  * The unified envelope for everything that is not a success: one error handler for thrown errors
- * (including Fastify's own 400/413/415 and JSON parse errors), a 404 handler for unknown routes, and
- * a 503 for requests that arrive while the server is closing. It also returns the request id header
+ * (including Fastify's own 400/413/415 and JSON parse errors), a 404 handler for unknown routes (405
+ * with `Allow` when the path has routes of other methods), and a 503 for requests that arrive while
+ * the server is closing. It also returns the request id header
  * and writes one log line per request.
  */
 const errorHandler: FastifyPluginAsync<ErrorHandlerOptions> = async (fastify, opts) => {
@@ -156,10 +158,21 @@ const errorHandler: FastifyPluginAsync<ErrorHandlerOptions> = async (fastify, op
     return reply.code(problem.status).send(errorEnvelope(request.id, problem.code, problem.message, problem.errors));
   });
 
+  // Routes registered after this plugin (all of an API's) are recorded by path.
+  const routeMethods = new RouteMethods(fastify.initialConfig.routerOptions);
+  fastify.addHook('onRoute', (route) => routeMethods.add(route.url, route.method));
+
   fastify.setNotFoundHandler((request, reply) => {
-    const notFound = problemOf('ROUTE_NOT_FOUND', `route ${request.method} ${request.url.slice(0, 200)} not found`);
-    logProblem(request, null, notFound);
-    return reply.code(notFound.status).send(errorEnvelope(request.id, notFound.code, notFound.message));
+    const route = `${request.method} ${request.url.slice(0, 200)}`;
+    const allowed = routeMethods.allowed(request.url);
+    // A route that hands its own method on here (`reply.callNotFound()`) is a 404 like any other.
+    const problem =
+      allowed === undefined || allowed.includes(request.method)
+        ? problemOf('ROUTE_NOT_FOUND', `route ${route} not found`)
+        : problemOf('METHOD_NOT_ALLOWED', `route ${route} not found; this path takes ${allowed.join(', ')}`);
+    logProblem(request, null, problem);
+    if (problem.code === 'METHOD_NOT_ALLOWED') reply.header('allow', allowed!.join(', '));
+    return reply.code(problem.status).send(errorEnvelope(request.id, problem.code, problem.message));
   });
 };
 

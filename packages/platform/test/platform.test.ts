@@ -101,6 +101,15 @@ t.test('success and error envelopes, request ids', async (t) => {
     'generated request id (a v7 UUID: it becomes the correlation id, an indexed audit column) returned',
   );
 
+  // A path whose routes take other methods: 405 naming them (HEAD comes with every GET route).
+  const wrongMethod = await app.inject({ method: 'DELETE', url: '/api/things?x=1', headers: bearer(devToken()) });
+  t.equal(wrongMethod.statusCode, 405);
+  t.equal(wrongMethod.headers.allow, 'POST');
+  t.match(wrongMethod.json(), { success: false, code: 'METHOD_NOT_ALLOWED', error: /takes POST$/ });
+  const wrongMethodTrailingSlash = await app.inject({ method: 'PUT', url: '/public/ping/' });
+  t.equal(wrongMethodTrailingSlash.statusCode, 405, 'a trailing slash matched as the router matches it');
+  t.equal(wrongMethodTrailingSlash.headers.allow, 'GET, HEAD');
+
   const bad = await app.inject({
     method: 'POST',
     url: '/api/things',

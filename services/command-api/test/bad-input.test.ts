@@ -392,7 +392,7 @@ t.test('bad input of every kind → 4xx envelope, stored data unchanged', async 
       fields: ['site_id'],
     },
     { name: 'unknown route', url: `${API}/nothing`, payload: {}, status: 404, code: 'ROUTE_NOT_FOUND' },
-    { name: 'wrong method', method: 'GET', url: `${rec}/start`, status: 404, code: 'ROUTE_NOT_FOUND' },
+    { name: 'wrong method', method: 'GET', url: `${rec}/start`, status: 405, code: 'METHOD_NOT_ALLOWED' },
     { name: 'no token', url: `${rec}/start`, headers: { authorization: '' }, status: 401, code: 'AUTH_TOKEN_MISSING' },
     {
       name: 'expired token',

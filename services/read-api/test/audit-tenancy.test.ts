@@ -188,8 +188,9 @@ t.test('no route changes or erases the access log', async (t) => {
   const before = await accessLog(owner1);
   for (const method of ['POST', 'PUT', 'PATCH', 'DELETE'] as const) {
     const res = await stack.readRaw({ method, url: '/audit/access-log', as: owner1 });
-    t.equal(res.statusCode, 404, `${method} /audit/access-log`);
-    t.match(res.json(), { success: false, code: 'ROUTE_NOT_FOUND' });
+    t.equal(res.statusCode, 405, `${method} /audit/access-log`);
+    t.match(res.json(), { success: false, code: 'METHOD_NOT_ALLOWED' });
+    t.equal(res.headers.allow, 'GET, HEAD');
   }
   t.same(await accessLog(owner1), before);
 });

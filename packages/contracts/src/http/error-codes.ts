@@ -26,6 +26,8 @@ export const STATUS_BY_CODE = {
   RECORD_NOT_FOUND: 404,
   RECORD_DELETED: 404,
   SITE_NOT_FOUND: 404,
+  // 405 a path whose routes take other methods (`Allow` lists them)
+  METHOD_NOT_ALLOWED: 405,
   // 409 illegal transition or version conflict
   ILLEGAL_TRANSITION: 409,
   RECORD_ALREADY_EXISTS: 409,
