@@ -1,3 +1,4 @@
+import { PATTERN_MESSAGE } from '@publisher/contracts';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import type { FastifySchema, FastifySchemaCompiler } from 'fastify';
@@ -15,6 +16,9 @@ function createAjv(coerce: boolean): Ajv {
     removeAdditional: false,
     allErrors: true,
     strict: false,
+    // Errors carry the schema they broke (only failures pay for it): a pattern's message in words
+    // is read from there (`PATTERN_MESSAGE`).
+    verbose: true,
   });
   // ajv-formats is CommonJS: under NodeNext the default import is its `module.exports`, whose
   // `default` is the plugin (typed as such, and set at run time).
@@ -55,8 +59,9 @@ export const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema
 /**
  * Turns Ajv errors into the envelope's `errors` map: field path → messages. Body fields are named by
  * their path (`site_id`, `destinations.0.destination`), other parts are prefixed (`params.id`). A
- * field that must be one of several constants gets one message naming them all, and a field whose
- * format is wrong is told that, not also the pattern that guards the same format.
+ * field that must be one of several constants gets one message naming them all, a field whose
+ * format is wrong is told that, not also the pattern that guards the same format, and a pattern
+ * whose schema says in words what it asks for (`PATTERN_MESSAGE`) is told in those words.
  * @example
  * fieldErrors(err.validation, 'body') // { site_id: ['must be >= 1'], color: ['is not allowed'] }
  * fieldErrors(err.validation, 'querystring') // { 'querystring.status.0': ['must be one of: pending, publishing, published, failed'] }
@@ -88,6 +93,7 @@ export function fieldErrors(
     }
     const field = fieldOf(path);
     if (e.keyword === 'pattern' && formats.has(field)) continue;
+    if (e.keyword === 'pattern') message = patternMessage(e) ?? message;
     if (e.keyword === 'const' || (e.keyword === 'enum' && Array.isArray(params.allowedValues))) {
       const values = allowed.get(field) ?? [];
       values.push(...(e.keyword === 'const' ? [params.allowedValue] : (params.allowedValues as unknown[])));
@@ -104,6 +110,12 @@ export function fieldErrors(
     out[field] = [...(out[field] ?? []), message];
   }
   return out;
+}
+
+/** What a broken pattern's schema says it asks for, if it says. */
+function patternMessage(e: Partial<ErrorObject>): string | undefined {
+  const worded = (e.parentSchema as Record<string, unknown> | undefined)?.[PATTERN_MESSAGE];
+  return typeof worded === 'string' ? worded : undefined;
 }
 
 /** The error's place as a dotted path (`destinations.0.destination`; empty for the part itself). */

@@ -2,6 +2,8 @@
  * The envelope's field messages from Ajv's errors (`fieldErrors`), through the platform's own
  * validator compiler: what a client reads when it sends a value the schema refuses.
  */
+
+import { DateTime, PATTERN_MESSAGE } from '@publisher/contracts';
 import type { FastifySchema } from 'fastify';
 import t from 'tap';
 import { Type } from 'typebox';
@@ -13,6 +15,8 @@ const Query = Type.Object({
   color: Type.Optional(Type.String({ enum: ['red', 'blue'] })),
   as_of: Type.Optional(Type.String({ format: 'date-time', pattern: '^(?!0000)[0-9]{4}-' })),
   code: Type.Optional(Type.String({ pattern: '^[a-z]+$' })),
+  since: Type.Optional(DateTime),
+  token: Type.Optional(Type.String({ pattern: '^[a-z]+$', [PATTERN_MESSAGE]: 'must be lower-case letters' })),
 });
 
 function messages(query: Record<string, unknown>): Record<string, string[]> {
@@ -43,4 +47,12 @@ t.test('a malformed date-time is told its format, not also the pattern guarding 
     { 'querystring.code': ['must match pattern "^[a-z]+$"'] },
     'a pattern alone is kept',
   );
+});
+
+t.test('a pattern whose schema words it is told in those words', async (t) => {
+  t.same(messages({ token: 'A1' }), { 'querystring.token': ['must be lower-case letters'] });
+  t.same(messages({ since: '0000-01-01T00:00:00Z' }), {
+    'querystring.since': ['must be a date-time from year 0001 on'],
+  });
+  t.same(messages({ since: 'yesterday' }), { 'querystring.since': ['must match format "date-time"'] });
 });

@@ -4,6 +4,7 @@ import {
   DestinationName,
   IdParams,
   ListEnvelope,
+  PATTERN_MESSAGE,
   PlatformId,
   PublishingStatus,
   SuccessEnvelope,
@@ -36,6 +37,7 @@ export const READ_ERRORS = [400, 401, 403, 429, 503] as const;
 /** A position in the event log, as command responses carry it in `X-Position`. */
 export const PositionToken = Type.String({
   pattern: POSITION_PATTERN,
+  [PATTERN_MESSAGE]: 'must be a position as a command response’s X-Position header carries it',
   description: 'a position in the event log, as a command response’s X-Position header carries it',
 });
 
@@ -65,6 +67,7 @@ const listPaging = {
   cursor: Type.Optional(
     Type.String({
       pattern: '^[A-Za-z0-9_-]+$',
+      [PATTERN_MESSAGE]: 'must be a cursor from a page’s next or previous link',
       maxLength: 400,
       description: 'continues from a row: the `next` or `previous` link of a page carries it',
     }),

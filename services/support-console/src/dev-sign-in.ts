@@ -1,4 +1,4 @@
-import { PlatformId, Role, SuccessEnvelope } from '@publisher/contracts';
+import { PATTERN_MESSAGE, PlatformId, Role, SuccessEnvelope } from '@publisher/contracts';
 import {
   ACCOUNTLESS_ROLES,
   createTokenSigner,
@@ -19,7 +19,14 @@ const DevSignInBody = Type.Object(
     account_id: Type.Optional(PlatformId),
     role: Role,
     site_ids: Type.Optional(Type.Array(PlatformId, { minItems: 1, maxItems: 50, uniqueItems: true })),
-    user: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._@-]+$' })),
+    user: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        pattern: '^[A-Za-z0-9._@-]+$',
+        [PATTERN_MESSAGE]: 'must be letters, digits, ., _, @ or -',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { PATTERN_MESSAGE } from './common.ts';
 
 /**
  * Request headers the command API understands. Header names are lower case (as Node gives them);
@@ -15,14 +16,29 @@ import { type Static, Type } from 'typebox';
  */
 export const IF_MATCH_PATTERN = '^\\s*(\\*|(W/)?"?[0-9]{1,15}"?(\\s*,\\s*(W/)?"?[0-9]{1,15}"?)*)\\s*$';
 
+/** A header value that is one token: printable ASCII, no spaces. */
+const HeaderToken = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: '^[\\x21-\\x7e]+$',
+  [PATTERN_MESSAGE]: 'must be printable ASCII without spaces',
+});
+
 export const CommandHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: IF_MATCH_PATTERN })),
-  'x-correlation-id': Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' })),
+  'if-match': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      pattern: IF_MATCH_PATTERN,
+      [PATTERN_MESSAGE]: 'must be "*" or revisions such as "3" (comma-separated)',
+    }),
+  ),
+  'x-correlation-id': Type.Optional(HeaderToken),
 });
 export type CommandHeaders = Static<typeof CommandHeaders>;
 
 export const CreateHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' })),
-  'x-correlation-id': Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' })),
+  'idempotency-key': Type.Optional(HeaderToken),
+  'x-correlation-id': Type.Optional(HeaderToken),
 });
 export type CreateHeaders = Static<typeof CreateHeaders>;

@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { DateTime, HttpUrl, JsonObject, PlatformId, Uuid } from './common.ts';
+import { DateTime, HttpUrl, JsonObject, PATTERN_MESSAGE, PlatformId, Uuid } from './common.ts';
 
 /** Lifecycle: `pending → publishing → published | failed`, `failed → pending` (retry). */
 export const PublishingStatus = Type.Union([
@@ -13,7 +13,12 @@ export type PublishingStatus = Static<typeof PublishingStatus>;
 /**
  * Names the destination adapter (`webhook`, `wordpress`, …): lower-case letters, digits, `_` and `-`.
  */
-export const DestinationName = Type.String({ pattern: '^[a-z][a-z0-9_-]*$', minLength: 1, maxLength: 64 });
+export const DestinationName = Type.String({
+  pattern: '^[a-z][a-z0-9_-]*$',
+  [PATTERN_MESSAGE]: 'must be a lower-case letter, then lower-case letters, digits, _ or -',
+  minLength: 1,
+  maxLength: 64,
+});
 
 /**
  * Adapter settings for the destination. It must hold no secrets (credentials live with the

@@ -1,11 +1,16 @@
 import { type Static, type TSchema, Type } from 'typebox';
-import { Uuid } from './common.ts';
+import { PATTERN_MESSAGE, Uuid } from './common.ts';
 
 /**
  * Why support runs a re-drive (a ticket, an incident): required, recorded in the event's `data`,
  * shown in the record's history. Printable text, at most 1000 characters.
  */
-export const RedriveReason = Type.String({ minLength: 1, maxLength: 1000, pattern: '\\S' });
+export const RedriveReason = Type.String({
+  minLength: 1,
+  maxLength: 1000,
+  pattern: '\\S',
+  [PATTERN_MESSAGE]: 'must not be blank',
+});
 
 /**
  * Body of every re-drive (`POST publishing-records/{id}/republish|redeliver`,
