@@ -1,9 +1,11 @@
 import { errorCode } from '@publisher/coordination';
+import type { ErrorCode } from '@publisher/platform';
 import type { ExpectedRevision } from './port.ts';
 
 /** The stream was not at the expected revision. `actual` is the stream's last revision, or 'no_stream'. */
 export class WrongExpectedVersionError extends Error {
-  readonly code = 'WRONG_EXPECTED_VERSION';
+  // Codes that reach a client are the platform's (`satisfies`: a misspelt one does not compile).
+  readonly code = 'WRONG_EXPECTED_VERSION' satisfies ErrorCode;
   constructor(
     readonly stream: string,
     readonly expected: ExpectedRevision,
@@ -16,7 +18,7 @@ export class WrongExpectedVersionError extends Error {
 
 /** The store could not be reached or failed for a reason that a later retry may fix (maps to 503). */
 export class EventStoreUnavailableError extends Error {
-  readonly code = 'EVENT_STORE_UNAVAILABLE';
+  readonly code = 'EVENT_STORE_UNAVAILABLE' satisfies ErrorCode;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'EventStoreUnavailableError';
@@ -30,6 +32,7 @@ export class EventStoreUnavailableError extends Error {
  * it returns the original result.
  */
 export class DuplicateEventIdError extends Error {
+  // Not a client's error (event ids are made by the service): not an `ErrorCode`, so a 500.
   readonly code = 'DUPLICATE_EVENT_ID';
   constructor(
     readonly stream: string,
@@ -45,7 +48,7 @@ export class DuplicateEventIdError extends Error {
  * store is falling behind, and waiting longer would only grow memory and latency. Retry later (503).
  */
 export class AppendQueueFullError extends Error {
-  readonly code = 'APPEND_QUEUE_FULL';
+  readonly code = 'APPEND_QUEUE_FULL' satisfies ErrorCode;
   constructor(readonly queuedBytes: number) {
     super(`the event store's append queue is full (${queuedBytes} bytes waiting); retry later`);
     this.name = 'AppendQueueFullError';

@@ -25,7 +25,7 @@ export { retryWhileUnavailable } from './database-errors.ts';
 export { envVar, readEnv } from './env.ts';
 export { API_PREFIX, errorEnvelope, errorResponses, listPage, success } from './envelope.ts';
 export { default as errorHandler } from './error-handler.ts';
-export { HttpError, httpError, STATUS_BY_CODE } from './errors.ts';
+export { type ErrorCode, HttpError, httpError, STATUS_BY_CODE } from './errors.ts';
 export { default as health, type ReadinessCheck } from './health.ts';
 export { newId } from './ids.ts';
 export { etagOf, notModified } from './if-none-match.ts';
