@@ -1,3 +1,4 @@
+import type { RecordedEvent } from '@publisher/event-store';
 import type { Tenant } from '@publisher/platform';
 import { inScope, type TenantScope } from '@publisher/platform';
 import { recordNotFound } from '../errors.ts';
@@ -27,8 +28,24 @@ export async function readRecordStream<State extends { status: string }>(
   limit?: number,
 ): Promise<RecordStream> {
   const read = await streams.read(aggregate.stream(id), limit);
-  const first = read.events[0];
-  const tenant = first === undefined ? null : aggregate.tenantOf(aggregate.evolve(aggregate.initial, first));
-  if (tenant === null || !inScope(scope, tenant)) throw recordNotFound(aggregate.label, id);
+  const tenant = tenantSeenBy(scope, aggregate, read.events);
+  if (tenant === null) throw recordNotFound(aggregate.label, id);
   return { ...read, tenant };
+}
+
+/**
+ * The tenant of the record whose stream starts with `events` when `scope` sees it, else null: the
+ * one check of tenancy on reads of the event store, which has no tenant columns to put it in SQL.
+ * The tenant is the one the create event gave the record, whoever wrote later.
+ * @example
+ * if (tenantSeenBy(scope, publishingRecordHistory, read.events) === null) return null;
+ */
+export function tenantSeenBy<State extends { status: string }>(
+  scope: TenantScope,
+  aggregate: HistoryAggregate<State, { revision: number }>,
+  events: readonly RecordedEvent[],
+): Tenant | null {
+  const first = events[0];
+  const tenant = first === undefined ? null : aggregate.tenantOf(aggregate.evolve(aggregate.initial, first));
+  return tenant !== null && inScope(scope, tenant) ? tenant : null;
 }

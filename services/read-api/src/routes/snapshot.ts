@@ -1,14 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ListEnvelope } from '@publisher/contracts';
-import {
-  Document,
-  errorResponses,
-  httpError,
-  inScope,
-  JsonDocument,
-  listPage,
-  type TenantScope,
-} from '@publisher/platform';
+import { Document, errorResponses, httpError, JsonDocument, listPage, type TenantScope } from '@publisher/platform';
 import { type AuditRecordRef, listRecordsCreatedBy } from '@publisher/read-model';
 import type { Static } from 'typebox';
 import { recordCrossAccountReads } from '../access-log.ts';
@@ -16,6 +8,7 @@ import { SnapshotEntry, SnapshotQuery } from '../audit-schemas.ts';
 import { decodeCursor, encodeCursor, isLowerCaseUuid } from '../cursor.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { HISTORY_AGGREGATES } from '../history/aggregates.ts';
+import { tenantSeenBy } from '../history/record-stream.ts';
 import { foldUntil } from '../history/replay.ts';
 import { linkTo } from '../links.ts';
 import { scopeFor } from '../read-helpers.ts';
@@ -40,9 +33,10 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
     const aggregate = HISTORY_AGGREGATES[ref.aggregate];
     if (aggregate === undefined) return null;
     const read = await deps.streams.read(aggregate.stream(ref.record_id));
-    const step = foldUntil(aggregate, { events: read.events, shared: read.cached }, until);
     // The listing is scoped by the audit rows' tenant; the record's own (from its create) decides.
-    if (step?.state == null || !inScope(scope, step.state)) return null;
+    if (tenantSeenBy(scope, aggregate, read.events) === null) return null;
+    const step = foldUntil(aggregate, { events: read.events, shared: read.cached }, until);
+    if (step?.state == null) return null;
     return new JsonDocument<Static<typeof SnapshotEntry>>(
       JSON.stringify({ kind: aggregate.kind, deleted: step.deleted, data: step.state }),
     );
