@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { bundleService, freePort, SERVICE_ENTRIES } from '@publisher/dev-infra';
+import { bundleOnce, freePort, SERVICE_ENTRIES } from '@publisher/dev-infra';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -45,7 +45,7 @@ export async function bundleServices(names: readonly ServiceName[]): Promise<Bun
       const dir = mkdtempSync(path.join(cache, 'scale-test-'));
       dirs.push(dir);
       const file = path.join(dir, `${name}.mjs`);
-      await bundleService(path.join(root, entry.source), file);
+      await bundleOnce(path.join(root, entry.source), file);
       files.set(name, file);
     }),
   );

@@ -18,7 +18,7 @@ import { build, type Plugin } from 'esbuild';
  * @example
  * await bundleService('services/read-api/src/main.ts', 'services/read-api/dist/main.mjs');
  */
-export async function bundleService(entry: string, outfile: string): Promise<void> {
+async function bundleService(entry: string, outfile: string): Promise<void> {
   await build({
     entryPoints: [entry],
     outfile,
@@ -33,6 +33,23 @@ export async function bundleService(entry: string, outfile: string): Promise<voi
     conditions: [SOURCE_CONDITION, 'module'],
     plugins: [externalPackagesByPath],
   });
+}
+
+const bundles = new Map<string, Promise<string>>();
+
+/**
+ * `bundleService` at most once per output file in this process (a benchmark starting several
+ * servers of one checkout); resolves the bundle's path.
+ * @example
+ * spawn(process.execPath, [await bundleOnce('services/read-api/src/main.ts', 'services/read-api/dist/main.mjs')]);
+ */
+export function bundleOnce(entry: string, outfile: string): Promise<string> {
+  let built = bundles.get(outfile);
+  if (built === undefined) {
+    built = bundleService(entry, outfile).then(() => outfile);
+    bundles.set(outfile, built);
+  }
+  return built;
 }
 
 const WORKSPACE_SCOPE = '@publisher/';

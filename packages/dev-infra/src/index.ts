@@ -1,4 +1,4 @@
-export { bundleService, bundleServices, SERVICE_ENTRIES } from './bundle.ts';
+export { bundleOnce, bundleServices, SERVICE_ENTRIES } from './bundle.ts';
 export { startKafka } from './kafka.ts';
 export { startKafkaDaemon, stopKafkaDaemon } from './kafka-daemon.ts';
 export { KAFKA_VERSION } from './kafka-install.ts';

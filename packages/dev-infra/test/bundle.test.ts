@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { createTestDatabase, signTestToken } from '@publisher/testing';
 import t from 'tap';
-import { bundleService, freePort, SERVICE_ENTRIES } from '../src/index.ts';
+import { bundleOnce, freePort, SERVICE_ENTRIES } from '../src/index.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -18,7 +18,7 @@ for (const entry of SERVICE_ENTRIES) {
   const dir = mkdtempSync(path.join(distDir, '.test-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, path.basename(entry.bundle));
-  await bundleService(path.join(root, entry.source), file);
+  await bundleOnce(path.join(root, entry.source), file);
   bundles.set(entry.name, file);
 }
 

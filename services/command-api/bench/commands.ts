@@ -34,7 +34,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleService, freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
+import { bundleOnce, freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
 import { median } from '@publisher/dev-infra/bench-stats';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { envVar, readEnv } from '@publisher/platform/env';
@@ -225,19 +225,13 @@ async function createDatabase(adminUrl: string): Promise<string> {
   return url.toString();
 }
 
-let bundle: Promise<string> | undefined;
-/** The command API's bundle, built once per benchmark run. */
-function bundled(): Promise<string> {
-  const file = path.join(here, '../dist/server.mjs');
-  bundle ??= bundleService(path.join(here, '../src/server.ts'), file).then(() => file);
-  return bundle;
-}
-
 async function startServer(dbUrl: string, port: number, variantEnv: Record<string, string>): Promise<ChildProcess> {
   // A variant's own BENCH_NODE_ARGS (one flag; e.g. a V8 flag) go after the run's.
   const nodeArgs = [...settings.BENCH_NODE_ARGS.split(' '), variantEnv.BENCH_NODE_ARGS ?? ''].filter(Boolean);
   const entry =
-    variantEnv.BENCH_RUN === 'bundle' ? [await bundled()] : ['--import', 'tsx', path.join(here, '../src/server.ts')];
+    variantEnv.BENCH_RUN === 'bundle'
+      ? [await bundleOnce(path.join(here, '../src/server.ts'), path.join(here, '../dist/server.mjs'))]
+      : ['--import', 'tsx', path.join(here, '../src/server.ts')];
   const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: root,
     env: {

@@ -3,7 +3,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleService, freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
+import { bundleOnce, freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { envVar, readEnv } from '@publisher/platform/env';
 import { waitUntil } from '@publisher/testing';
@@ -130,7 +130,7 @@ export async function spawnReadApi(
 ) {
   const source = path.join(checkout, 'services/read-api/src/main.ts');
   return spawnServer(
-    run === 'bundle' ? await bundled(source) : source,
+    run === 'bundle' ? await bundleOnce(source, path.join(path.dirname(source), '../dist/main.mjs')) : source,
     {
       DATABASE_URL: databaseUrl,
       READ_API_PORT: String(port),
@@ -147,18 +147,6 @@ export async function spawnReadApi(
 /** BENCH_BASELINE_RUN: how the baseline read API runs. */
 export function baselineRun(): 'bundle' | 'sources' {
   return settings.BENCH_BASELINE_RUN;
-}
-
-const bundles = new Map<string, Promise<string>>();
-/** The bundle of a service's entry (`<service>/dist/main.mjs`, as `pnpm build` writes it), built once per run. */
-function bundled(source: string): Promise<string> {
-  const file = path.join(path.dirname(source), '../dist/main.mjs');
-  let built = bundles.get(file);
-  if (built === undefined) {
-    built = bundleService(source, file).then(() => file);
-    bundles.set(file, built);
-  }
-  return built;
 }
 
 export { median, quantile } from '@publisher/dev-infra/bench-stats';

@@ -1,11 +1,11 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleService } from '@publisher/dev-infra';
+import { bundleOnce } from '@publisher/dev-infra';
 
 /**
  * Compiles the relay's real entry point (src/main.ts) with the bundler `pnpm start` uses
- * (`bundleService`: the workspace packages inside, every other package imported from node_modules).
+ * (`bundleOnce`: the workspace packages inside, every other package imported from node_modules).
  * Crash tests start a dozen relay processes: a bundle boots in ~0.3 s where tsx needs ~2.5 s of CPU
  * per process on a busy machine, which would dominate the test's run time. The bundle lives in a
  * scratch directory under the service's node_modules/.cache, from where the relay's own
@@ -18,7 +18,7 @@ export async function bundleRelayMain(): Promise<{ file: string; dir: string }> 
   mkdirSync(cache, { recursive: true });
   const dir = mkdtempSync(path.join(cache, 'relay-bundle-'));
   const file = path.join(dir, 'relay-main.mjs');
-  await bundleService(path.resolve(here, '../../src/main.ts'), file);
+  await bundleOnce(path.resolve(here, '../../src/main.ts'), file);
   return { file, dir };
 }
 
