@@ -5,9 +5,10 @@
  * The first run resolves the broker's jars with Maven (Java 17 + Maven needed); later runs are offline.
  */
 import { startKafkaDaemon } from '@publisher/dev-infra';
+import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 
-const port = process.env.KAFKA_PORT ? Number(process.env.KAFKA_PORT) : undefined;
 try {
+  const port = readEnv({ KAFKA_PORT: envVar.integer(null, 1, 65_535) }, process.env).KAFKA_PORT ?? undefined;
   const started = Date.now();
   const info = await startKafkaDaemon({ port, log: (line) => console.error(`# ${line}`) });
   console.error(
@@ -17,6 +18,6 @@ try {
   );
   console.log(`KAFKA_BROKERS=${info.brokers}`);
 } catch (err) {
-  console.error(err);
+  console.error(err instanceof ConfigError ? err.message : err);
   process.exitCode = 1;
 }

@@ -30,8 +30,11 @@ export function apiUrl(url: string | null, port: number): string {
   return url ?? `http://127.0.0.1:${port}`;
 }
 
+/** pino's level names. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 /** LOG_LEVEL: pino's levels; every service reads it with this declaration. */
-export const LOG_LEVEL = envVar.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info');
+export const LOG_LEVEL = envVar.oneOf(LOG_LEVELS, 'info');
 export type LogLevel = typeof LOG_LEVEL.fallback;
 
 /** What a token must say beyond its signature; the same rules for verifying and for minting. */

@@ -1,4 +1,4 @@
-import { closeOnSignal, isEntryPoint, runIfEntryPoint } from '@publisher/coordination';
+import { closeOnSignal, errorMessage, isEntryPoint, runIfEntryPoint } from '@publisher/coordination';
 import { ConfigError, changedSettings, type EnvSpec } from '@publisher/platform/env';
 import { loggerOptions } from '@publisher/platform/logger';
 import { type Logger, pino } from 'pino';
@@ -90,7 +90,7 @@ export function runTool(url: string, name: string, main: () => Promise<unknown>)
     () => process.exit(0),
     (err: unknown) => {
       exitOnConfigError(name, err);
-      console.error(err instanceof Error ? err.message : err);
+      console.error(errorMessage(err));
       process.exit(1);
     },
   );

@@ -23,6 +23,7 @@ import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { freePort, startEmbeddedPostgres, startKafka, waitForTopics } from '@publisher/dev-infra';
 import { createPostgresEventStore } from '@publisher/event-store';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
+import { LOG_LEVELS } from '@publisher/platform/config';
 import { envVar, readEnv } from '@publisher/platform/env';
 import { createTestDatabase, signTestToken } from '@publisher/testing';
 import { Kafka, logLevel } from 'kafkajs';
@@ -43,7 +44,7 @@ const BENCH_VARIABLES = {
   BENCH_SKIP_THROUGHPUT: envVar.boolean(false),
   BENCH_SKIP_LATENCY: envVar.boolean(false),
   /** The latency relay's LOG_LEVEL. */
-  BENCH_RELAY_LOG_LEVEL: envVar.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'warn'),
+  BENCH_RELAY_LOG_LEVEL: envVar.oneOf(LOG_LEVELS, 'warn'),
 };
 const settings = readEnv(BENCH_VARIABLES, process.env);
 const {
