@@ -27,10 +27,9 @@
  * as configured and one with METRICS_ENABLED=false TRACING_ENABLED=false (which starts first
  * alternates), and loads both at the same time, for list and then detail, with half the connections
  * each from a load-generator thread each; the median of the rounds' on/off quotients (req/s and
- * server CPU per request) is judged. Why so:
- * measured one after the other, two long-lived API processes with the same settings came out up to
- * 11 % apart, and single rounds ±50 %, on this shared machine — larger than the effect judged; loaded
- * at once, both see the same moment. BENCH_TELEMETRY=aa runs the same rounds with both servers as
+ * server CPU per request) is judged. Why so: on a shared machine, two long-lived processes with the
+ * same settings measured one after the other differ by more than the effect judged; loaded at once,
+ * both see the same moment. BENCH_TELEMETRY=aa runs the same rounds with both servers as
  * configured: the control, which should print ~100 %.
  * Uses DATABASE_URL, or an embedded PostgreSQL in .data/bench-pg (seeded once, reused).
  */
