@@ -5,6 +5,7 @@
  * returns its latencies in milliseconds.
  */
 import http from 'node:http';
+import { API_PREFIX } from '@publisher/contracts';
 import type { GrowthStack } from './stack.ts';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -121,7 +122,7 @@ export async function measureWrites(stack: GrowthStack, rate: number, seconds: n
     loaded: { ms: [], failed: 0 },
     lag: { ms: [], failed: 0 },
   };
-  const base = '/api/v1/publisher/publishing-records';
+  const base = `${API_PREFIX}/publishing-records`;
   const followUps: Array<() => Promise<void>> = [];
   let n = 0;
 
@@ -189,7 +190,7 @@ export async function measureWrites(stack: GrowthStack, rate: number, seconds: n
 export function measureDetail(stack: GrowthStack, port: number, rate: number, seconds: number): Promise<Samples> {
   return timedAtRate(rate, seconds, () => {
     const r = pick(stack.records);
-    return request(port, 'GET', `/api/v1/publisher/publishing-records/${r.id}`, stack.token(r.account));
+    return request(port, 'GET', `${API_PREFIX}/publishing-records/${r.id}`, stack.token(r.account));
   });
 }
 
@@ -197,7 +198,7 @@ export function measureDetail(stack: GrowthStack, port: number, rate: number, se
 export function measureList(stack: GrowthStack, port: number, rate: number, seconds: number): Promise<Samples> {
   return timedAtRate(rate, seconds, () => {
     const account = 1 + Math.floor(Math.random() * stack.accounts);
-    return request(port, 'GET', '/api/v1/publisher/publishing-records/?page_size=20', stack.token(account));
+    return request(port, 'GET', `${API_PREFIX}/publishing-records/?page_size=20`, stack.token(account));
   });
 }
 
@@ -205,12 +206,7 @@ export function measureList(stack: GrowthStack, port: number, rate: number, seco
 export function measureHistory(stack: GrowthStack, rate: number, seconds: number): Promise<Samples> {
   return timedAtRate(rate, seconds, () => {
     const r = pick(stack.records);
-    return request(
-      stack.readPort,
-      'GET',
-      `/api/v1/publisher/publishing-records/${r.id}/history`,
-      stack.token(r.account),
-    );
+    return request(stack.readPort, 'GET', `${API_PREFIX}/publishing-records/${r.id}/history`, stack.token(r.account));
   });
 }
 
@@ -218,6 +214,6 @@ export function measureHistory(stack: GrowthStack, rate: number, seconds: number
 export function measureAudit(stack: GrowthStack, rate: number, seconds: number): Promise<Samples> {
   return timedAtRate(rate, seconds, () => {
     const account = 1 + Math.floor(Math.random() * stack.accounts);
-    return request(stack.readPort, 'GET', '/api/v1/publisher/audit/events?page_size=20', stack.token(account));
+    return request(stack.readPort, 'GET', `${API_PREFIX}/audit/events?page_size=20`, stack.token(account));
   });
 }

@@ -12,6 +12,7 @@
  *    Requests carry no `traceparent`, as most reads do.
  */
 import http from 'node:http';
+import { API_PREFIX } from '@publisher/contracts';
 import { median } from '@publisher/dev-infra/bench-stats';
 import { envVar, readEnv } from '@publisher/platform/env';
 import Fastify from 'fastify';
@@ -29,7 +30,7 @@ const {
   BENCH_BLOCKS: BLOCKS,
   BENCH_CONNECTIONS: CONNECTIONS,
 } = readEnv(BENCH_VARIABLES, process.env);
-const ROUTE = '/api/v1/publisher/publishing-records/';
+const ROUTE = `${API_PREFIX}/publishing-records/`;
 
 function nsPerCall(work: (i: number) => void, calls = 1_000_000): number {
   for (let i = 0; i < calls / 10; i++) work(i);

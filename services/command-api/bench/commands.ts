@@ -34,6 +34,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { API_PREFIX as API } from '@publisher/contracts';
 import { bundleOnce, freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
 import { median } from '@publisher/dev-infra/bench-stats';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
@@ -58,7 +59,6 @@ const settings = readEnv(BENCH_VARIABLES, process.env);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
 const { BENCH_CONNECTIONS: connections, BENCH_DURATION: duration, BENCH_RUNS: runs, BENCH_WARMUP: warmup } = settings;
-const API = '/api/v1/publisher';
 
 interface RunResult {
   commandsPerSecond: number;

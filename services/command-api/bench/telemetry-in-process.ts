@@ -14,6 +14,8 @@
  * Env: BENCH_BLOCKS (8 per setting), BENCH_CYCLES (60), BENCH_CONNECTIONS (32); DATABASE_URL, else
  * an embedded PostgreSQL.
  */
+
+import { API_PREFIX as API } from '@publisher/contracts';
 import { startEmbeddedPostgres } from '@publisher/dev-infra';
 import { median } from '@publisher/dev-infra/bench-stats';
 import { createPostgresEventStore } from '@publisher/event-store';
@@ -38,7 +40,6 @@ const {
   BENCH_CYCLES: cycles,
   BENCH_CONNECTIONS: connections,
 } = readEnv(BENCH_VARIABLES, process.env);
-const API = '/api/v1/publisher';
 const metadata = { title: 'A reasonably sized post title', tags: ['news', 'tech'], words: 1200 };
 const token = signTestToken(
   { sub: 'bench', account_id: 1, role: 'system_bot' },

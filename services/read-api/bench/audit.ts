@@ -27,6 +27,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { API_PREFIX } from '@publisher/contracts';
 import { createPostgresEventStore, type NewEvent } from '@publisher/event-store';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { envVar, readEnv } from '@publisher/platform/env';
@@ -250,7 +251,7 @@ function auditPath(account: number, support: boolean): string {
       break;
     }
   }
-  return `/api/v1/publisher/audit/events?${q}`;
+  return `${API_PREFIX}/audit/events?${q}`;
 }
 
 const md5Hex = (s: string) => createHash('md5').update(s).digest('hex');
@@ -328,17 +329,17 @@ async function main(): Promise<void> {
     hello: () => ({ method: 'GET', path: '/' }),
     history: () => {
       const r = pick(records);
-      return request(`/api/v1/publisher/publishing-records/${r.id}/history`, own.get(r.account) as string);
+      return request(`${API_PREFIX}/publishing-records/${r.id}/history`, own.get(r.account) as string);
     },
     'history-50': () => {
       const r = pick(records);
-      return request(`/api/v1/publisher/publishing-records/${r.id}/history?page_size=50`, own.get(r.account) as string);
+      return request(`${API_PREFIX}/publishing-records/${r.id}/history?page_size=50`, own.get(r.account) as string);
     },
     'as-of': () => {
       const r = pick(records);
       const at = new Date(r.from + Math.random() * (r.to - r.from)).toISOString();
       return request(
-        `/api/v1/publisher/publishing-records/${r.id}?as_of=${encodeURIComponent(at)}`,
+        `${API_PREFIX}/publishing-records/${r.id}?as_of=${encodeURIComponent(at)}`,
         own.get(r.account) as string,
       );
     },
@@ -347,7 +348,7 @@ async function main(): Promise<void> {
       return request(auditPath(r.account, false), own.get(r.account) as string);
     },
     'history-support': () =>
-      request(`/api/v1/publisher/publishing-records/${pick(records).id}/history?page_size=50`, support),
+      request(`${API_PREFIX}/publishing-records/${pick(records).id}/history?page_size=50`, support),
     'audit-support': () => request(auditPath(pick(records).account, true), support),
   };
   // Each chosen variant against this checkout's API, and (BENCH_BASELINE) the same against the baseline's.

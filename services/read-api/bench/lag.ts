@@ -19,6 +19,7 @@
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
+import { API_PREFIX } from '@publisher/contracts';
 import { comparePositions, createPostgresEventStore } from '@publisher/event-store';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { envVar, readEnv } from '@publisher/platform/env';
@@ -156,7 +157,7 @@ async function main(): Promise<void> {
     }
     const id = (JSON.parse(res.body) as { data: { id: string } }).data.id;
     const position = String(res.headers['x-position']);
-    const read = await request(readPort, 'GET', `/api/v1/publisher/publishing-records/${id}?min_position=${position}`, {
+    const read = await request(readPort, 'GET', `${API_PREFIX}/publishing-records/${id}?min_position=${position}`, {
       authorization: who.authorization,
     });
     const t2 = performance.now();
@@ -175,7 +176,7 @@ async function main(): Promise<void> {
     const f = followUps.shift();
     if (f) return f();
     const who = tokens[sent % tokens.length]!;
-    const base = '/api/v1/publisher/publishing-records';
+    const base = `${API_PREFIX}/publishing-records`;
     return step('POST', `${base}/`, who, {
       content_id: 1 + sent,
       site_id: who.account * 10,

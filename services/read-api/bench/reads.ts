@@ -36,6 +36,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { API_PREFIX } from '@publisher/contracts';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { envVar, readEnv } from '@publisher/platform/env';
 import {
@@ -357,12 +358,12 @@ async function main(): Promise<void> {
   );
   const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
   const list: Target = () => ({
-    path: '/api/v1/publisher/publishing-records/?page_size=20',
+    path: `${API_PREFIX}/publishing-records/?page_size=20`,
     authorization: tokens.get(pick(accounts))!,
   });
   const detail: Target = () => {
     const a = pick(accounts);
-    return { path: `/api/v1/publisher/publishing-records/${pick(ids.get(a)!)}`, authorization: tokens.get(a)! };
+    return { path: `${API_PREFIX}/publishing-records/${pick(ids.get(a)!)}`, authorization: tokens.get(a)! };
   };
 
   const helloPort = await freePort();
@@ -412,7 +413,7 @@ async function main(): Promise<void> {
     ? await spawnServer(
         path.join(root, 'services/read-api/bench/ceiling.ts'),
         { PORT: String(ceilingPort), CEILING_LIST_BODY: await answer(list), CEILING_DETAIL_BODY: await answer(detail) },
-        async () => (await fetch(`http://127.0.0.1:${ceilingPort}/api/v1/publisher/publishing-records/`)).ok,
+        async () => (await fetch(`http://127.0.0.1:${ceilingPort}${API_PREFIX}/publishing-records/`)).ok,
       )
     : undefined;
   const run: Record<Variant, (seconds?: number) => Promise<Figures>> = {
