@@ -2,6 +2,7 @@
  * The support console's page: a header (who is signed in, navigation), a message line, and one
  * view per hash route. Everything it shows comes from the APIs with the signed-in user's token.
  */
+import { isUuid } from '@publisher/contracts/uuid';
 import { whenUnauthorized } from './api.ts';
 import { h, replace } from './dom.ts';
 import { currentRoute, go, href } from './router.ts';
@@ -11,8 +12,6 @@ import { accessLogView } from './views/access-log.ts';
 import { findView } from './views/find.ts';
 import { recordView } from './views/record.ts';
 import { signInView } from './views/sign-in.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 let devSignIn = false;
 /** Why the user is on the sign-in page (expired, refused), shown once when it renders. */
@@ -77,7 +76,7 @@ function render(): void {
   }
 
   const [first, second] = route.path;
-  if ((first === 'publishing-records' || first === 'deployments') && second && UUID.test(second)) {
+  if ((first === 'publishing-records' || first === 'deployments') && second && isUuid(second)) {
     replace(root, recordView(first, second.toLowerCase(), session));
   } else if (first === 'access-log') {
     replace(root, accessLogView(route, session));

@@ -3,6 +3,8 @@
  * A record is shown field by field as the API sends it, so new fields appear without a change here.
  */
 
+import { DEPLOYMENT_STATUSES, PUBLISHING_STATUSES } from '@publisher/contracts/statuses';
+
 /** `publishing-records` or `deployments`: the path segment of a record kind on both APIs. */
 export type RecordKind = 'publishing-records' | 'deployments';
 
@@ -11,9 +13,9 @@ export const KIND_LABEL: Record<RecordKind, string> = {
   deployments: 'Deployment',
 };
 
-export const STATUSES: Record<RecordKind, string[]> = {
-  'publishing-records': ['pending', 'publishing', 'published', 'failed'],
-  deployments: ['pending', 'deploying', 'deployed', 'failed', 'rolled_back', 'cancelled'],
+export const STATUSES: Record<RecordKind, readonly string[]> = {
+  'publishing-records': PUBLISHING_STATUSES,
+  deployments: DEPLOYMENT_STATUSES,
 };
 
 export type Representation = Record<string, unknown> & {

@@ -1,4 +1,4 @@
-import { type Static, Type } from 'typebox';
+import { type Static, type TLiteral, type TUnion, Type } from 'typebox';
 
 /**
  * Largest platform id accepted on the wire. The platform's ids (account, site, sector, content) are
@@ -25,17 +25,7 @@ export type PlatformId = Static<typeof PlatformId>;
 /** A record or event id: a UUID (any version), lower or upper case. */
 export const Uuid = Type.String({ format: 'uuid', maxLength: 36 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * True for a UUID of any version, in either case: the form of every id (records, events,
- * requests); ids from outside may be of any version, so none is checked.
- * @example
- * isUuid('6F1C0E1A-0000-4000-8000-0000000000FF') // true
- */
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
+export { isUuid } from './uuid.ts';
 
 /**
  * ISO-8601 date-time as the API writes it (`2024-05-01T12:00:00.000Z`). Year 0000 is a valid
@@ -47,6 +37,20 @@ export const DateTime = Type.String({
   pattern: '^(?!0000)[0-9]{4}-',
   [PATTERN_MESSAGE]: 'must be a date-time from year 0001 on',
 });
+
+type Literals<T extends readonly string[]> = { -readonly [K in keyof T]: TLiteral<T[K]> };
+
+/**
+ * A union of string constants from a list of them (`anyOf` of `const`s, as `Type.Literal`s written
+ * out would be), typed as that union.
+ * @example
+ * const Status = OneOf(['pending', 'failed'] as const); // Static: 'pending' | 'failed'
+ */
+export function OneOf<const T extends readonly string[]>(values: T): TUnion<Literals<T>> {
+  // `map` types its result as an array of literals of any of the values; each is the literal of
+  // the value at its index, which is what `Literals<T>` says.
+  return Type.Union(values.map((value) => Type.Literal(value))) as TUnion<Literals<T>>;
+}
 
 /**
  * Free-form JSON object (metadata, destination configuration). Bounded in keys here; the body size

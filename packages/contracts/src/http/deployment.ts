@@ -1,20 +1,14 @@
 import { type Static, Type } from 'typebox';
-import { DateTime, HttpUrl, JsonObject, PlatformId, Uuid } from './common.ts';
+import { DateTime, HttpUrl, JsonObject, OneOf, PlatformId, Uuid } from './common.ts';
 import { FailureMessage, TargetAccountId } from './publishing-record.ts';
+import { DEPLOYMENT_STATUSES } from './statuses.ts';
 
 /**
  * Lifecycle: `pending → deploying → deployed | failed`, `deployed → rolled_back`, and
  * `pending → cancelled | failed`. `cancelled` was added after the first release: a compatible change for
  * readers that treat an unknown status as "not active" (it is terminal and frees the site).
  */
-export const DeploymentStatus = Type.Union([
-  Type.Literal('pending'),
-  Type.Literal('deploying'),
-  Type.Literal('deployed'),
-  Type.Literal('failed'),
-  Type.Literal('rolled_back'),
-  Type.Literal('cancelled'),
-]);
+export const DeploymentStatus = OneOf(DEPLOYMENT_STATUSES);
 export type DeploymentStatus = Static<typeof DeploymentStatus>;
 
 /**

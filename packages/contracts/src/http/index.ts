@@ -8,4 +8,5 @@ export * from './headers.ts';
 export * from './publishing-record.ts';
 export * from './redrive.ts';
 export * from './root-actions.ts';
+export * from './statuses.ts';
 export * from './webhook-signing-secret.ts';

@@ -1,13 +1,9 @@
 import { type Static, Type } from 'typebox';
-import { DateTime, HttpUrl, JsonObject, PATTERN_MESSAGE, PlatformId, Uuid } from './common.ts';
+import { DateTime, HttpUrl, JsonObject, OneOf, PATTERN_MESSAGE, PlatformId, Uuid } from './common.ts';
+import { PUBLISHING_STATUSES } from './statuses.ts';
 
 /** Lifecycle: `pending → publishing → published | failed`, `failed → pending` (retry). */
-export const PublishingStatus = Type.Union([
-  Type.Literal('pending'),
-  Type.Literal('publishing'),
-  Type.Literal('published'),
-  Type.Literal('failed'),
-]);
+export const PublishingStatus = OneOf(PUBLISHING_STATUSES);
 export type PublishingStatus = Static<typeof PublishingStatus>;
 
 /**

@@ -1,3 +1,4 @@
+import { isUuid } from '@publisher/contracts/uuid';
 import { type ListEnvelope, read } from '../api.ts';
 import { field, formValue, h, replace } from '../dom.ts';
 import { fromLocalInput, local, utc } from '../format.ts';
@@ -6,7 +7,6 @@ import { readsAnyAccount, type Session } from '../session.ts';
 import { KIND_LABEL, type RecordKind, type Representation, STATUSES } from '../types.ts';
 import { busy, heading, showError } from '../ui.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE_SIZE = '25';
 
 /** The filters each kind's list accepts (read API), in the order the form shows them. */
@@ -78,7 +78,7 @@ function openForm(kind: RecordKind): HTMLElement {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const value = formValue(form, 'id').toLowerCase();
-    if (!UUID.test(value)) {
+    if (!isUuid(value)) {
       showError(new Error('A record id is a UUID such as 0b6f7c1e-8d4a-4f1b-9c2e-1234567890ab.'));
       id.focus();
       return;
