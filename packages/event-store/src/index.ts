@@ -11,7 +11,6 @@ export {
   type ExpectedRevision,
   isPosition,
   type NewEvent,
-  POSITION_PATTERN,
   type Position,
   type ReadStreamOptions,
   type RecordedEvent,

@@ -3,6 +3,8 @@
  * See this package's README, "The port".
  */
 
+import { POSITION_PATTERN } from '@publisher/contracts';
+
 /** The roles of `@publisher/contracts`, kept here so event metadata is typed without HTTP code. */
 export type Role = 'viewer' | 'editor' | 'admin' | 'owner' | 'support' | 'developer' | 'system_bot';
 
@@ -126,8 +128,6 @@ export function comparePositions(a: Position | null, b: Position | null): number
   return a < b ? -1 : 1;
 }
 
-/** A position token's syntax, for schemas that accept one (both APIs' `min_position`). */
-export const POSITION_PATTERN = '^[0-9a-f]{16}-[0-9a-f]{16}$';
 const POSITION_RE = new RegExp(POSITION_PATTERN);
 
 /** True when `value` is a syntactically valid position token. */

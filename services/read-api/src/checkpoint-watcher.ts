@@ -1,5 +1,6 @@
+import { Position } from '@publisher/contracts';
 import { type ListenSession, openListenSession } from '@publisher/coordination';
-import { comparePositions, POSITION_PATTERN } from '@publisher/event-store';
+import { comparePositions } from '@publisher/event-store';
 import {
   CHECKPOINT_CHANNEL,
   type ProjectionStop,
@@ -19,7 +20,7 @@ import { Compile } from 'typebox/compile';
 const NoticePayload = Type.Object({
   schema: Type.String(),
   name: Type.String(),
-  position: Type.Union([Type.String({ pattern: POSITION_PATTERN }), Type.Null()]),
+  position: Type.Union([Position, Type.Null()]),
   accounts: Type.Optional(Type.Array(Type.Integer())),
 });
 const noticePayload = Compile(NoticePayload);

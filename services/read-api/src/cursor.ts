@@ -29,7 +29,7 @@ export type KeyCheck<T> = (value: unknown) => value is T;
 export const isTime: KeyCheck<string> = (v): v is string =>
   typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(v) && !Number.isNaN(Date.parse(v));
 
-/** A log position token (the event store's syntax, which `PositionToken` declares too). */
+/** A log position token (the event store's syntax, which the contracts' `Position` declares too). */
 export const isPositionToken: KeyCheck<string> = (v): v is string => typeof v === 'string' && isPosition(v);
 
 /** A positive safe integer (an id). */

@@ -6,10 +6,10 @@ import {
   ListEnvelope,
   PATTERN_MESSAGE,
   PlatformId,
+  Position,
   PublishingStatus,
   SuccessEnvelope,
 } from '@publisher/contracts';
-import { POSITION_PATTERN } from '@publisher/event-store';
 import { Document } from '@publisher/platform';
 import { DEPLOYMENT_ORDER_FIELDS, PUBLISHING_RECORD_ORDER_FIELDS } from '@publisher/read-model';
 import { type Static, type TObject, type TSchema, Type } from 'typebox';
@@ -34,13 +34,6 @@ export function DocumentListEnvelope<T extends TSchema>(item: T) {
  */
 export const READ_ERRORS = [400, 401, 403, 429, 503] as const;
 
-/** A position in the event log, as command responses carry it in `X-Position`. */
-export const PositionToken = Type.String({
-  pattern: POSITION_PATTERN,
-  [PATTERN_MESSAGE]: 'must be a position as a command response’s X-Position header carries it',
-  description: 'a position in the event log, as a command response’s X-Position header carries it',
-});
-
 /** `field` ascending, `-field` descending; default newest first. */
 const orderings = (fields: readonly string[]) =>
   Type.Optional(
@@ -52,7 +45,7 @@ const orderings = (fields: readonly string[]) =>
 
 /** Query parameters every list and view accepts. */
 const common = {
-  min_position: Type.Optional(PositionToken),
+  min_position: Type.Optional(Position),
   account_id: Type.Optional({
     ...PlatformId,
     description:
@@ -118,7 +111,7 @@ export const ReadQuery = Type.Object(common, { additionalProperties: false });
 export type ReadQuery = Static<typeof ReadQuery>;
 
 export const ReadHeaders = Type.Object({
-  'x-min-position': Type.Optional(PositionToken),
+  'x-min-position': Type.Optional(Position),
   'if-none-match': Type.Optional(Type.String({ maxLength: 1000 })),
 });
 export type ReadHeaders = Static<typeof ReadHeaders>;

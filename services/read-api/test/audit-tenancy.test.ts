@@ -4,13 +4,12 @@
  * each such read lands in that account's access log, which only its admins and owners can list.
  */
 
-import { ListEnvelope } from '@publisher/contracts';
+import { AuditEvent, ListEnvelope, SnapshotEntry } from '@publisher/contracts';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { signTestToken } from '@publisher/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import t from 'tap';
 import { Compile } from 'typebox/compile';
-import { AuditEvent, SnapshotEntry } from '../src/audit-schemas.ts';
 import { type Claims, startStack } from './e2e-helpers.ts';
 
 // Audit events and snapshot entries are pre-rendered JSON (JsonDocument): answers are checked against the documented schemas.

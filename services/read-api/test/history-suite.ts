@@ -6,12 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ListEnvelope } from '@publisher/contracts';
+import { DeploymentHistoryEntry, ListEnvelope, PublishingRecordHistoryEntry } from '@publisher/contracts';
 import type { RecordedEvent } from '@publisher/event-store';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
 import { Compile } from 'typebox/compile';
-import { DeploymentHistoryEntry, PublishingRecordHistoryEntry } from '../src/audit-schemas.ts';
 import { type Claims, startStack } from './e2e-helpers.ts';
 
 // History entries are pre-rendered JSON (JsonDocument, serialized once per cached event): the

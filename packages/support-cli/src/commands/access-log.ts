@@ -1,16 +1,7 @@
+import type { AccessLogEntry } from '@publisher/contracts';
 import type { SupportCommand } from '../command.ts';
 import { integerOption, show } from '../options.ts';
 import { take } from '../pages.ts';
-
-interface AccessLogEntry {
-  at: string;
-  action: string;
-  reader: { user_id: string; role: string; account_id: number | null };
-  record_kind: string | null;
-  record_id: string | null;
-  query: Record<string, unknown>;
-  request_id: string;
-}
 
 /** `pnpm support access-log`: who from outside the account read its history, past states or audit. */
 export const accessLog: SupportCommand = {

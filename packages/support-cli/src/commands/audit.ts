@@ -1,18 +1,7 @@
+import type { AuditEvent } from '@publisher/contracts';
 import type { SupportCommand } from '../command.ts';
 import { integerOption, timeOption } from '../options.ts';
 import { take } from '../pages.ts';
-
-interface AuditEvent {
-  occurred_at: string;
-  type: string;
-  aggregate: string;
-  record_id: string | null;
-  revision: number;
-  account_id: number | null;
-  site_id: number | null;
-  actor: { user_id: string | null; role: string | null };
-  correlation_id: string | null;
-}
 
 /** `pnpm support audit [filters]`: who did what, across records, newest first. */
 export const audit: SupportCommand = {

@@ -1,17 +1,7 @@
+import type { AnyHistoryEntry as HistoryEntry } from '@publisher/contracts';
 import type { SupportCommand } from '../command.ts';
 import { integerOption, recordIdArgument, show } from '../options.ts';
 import { pages } from '../pages.ts';
-
-interface HistoryEntry {
-  revision: number;
-  type: string;
-  occurred_at: string;
-  actor: { user_id: string | null; role: string | null };
-  request_id: string | null;
-  correlation_id: string | null;
-  data: Record<string, unknown>;
-  changes: Record<string, [unknown, unknown]>;
-}
 
 /** The longest data value printed as it is; a longer one is cut (`--json` has it whole). */
 const DATA_VALUE_MAX = 120;

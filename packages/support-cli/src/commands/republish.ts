@@ -1,17 +1,9 @@
+import type { AnyRedriveResult as RedriveAnswer } from '@publisher/contracts';
+import { decodePosition, isPosition } from '@publisher/event-store/port';
 import { type CommandContext, type SupportCommand, UsageError } from '../command.ts';
 import { actorOf, DIRECT_OPTIONS, openDatabase, reasonOf, refusalsAsErrors, relayNameOf } from '../direct-access.ts';
 import { integerOption } from '../options.ts';
 import { counted, type Output } from '../output.ts';
-
-/** The re-drive answer of the command API (`data`). */
-interface RedriveAnswer {
-  dry_run: boolean;
-  action: string;
-  effect: string;
-  event: { id: string | null; type: string; data: Record<string, unknown> };
-  record: { id: string; status: string; revision: number };
-  replay?: { replay_id: string | null; events: Array<{ event_id: string; type: string; revision: number }> };
-}
 
 /**
  * Runs one record re-drive through the command API and prints its answer.
@@ -80,7 +72,7 @@ async function republishAccount(ctx: CommandContext): Promise<number> {
   const position = (name: 'from' | 'to') => {
     const v = values[name];
     if (v === undefined) return null;
-    if (typeof v !== 'string' || !/^[0-9a-f]{16}-[0-9a-f]{16}$/.test(v)) {
+    if (typeof v !== 'string' || !isPosition(v)) {
       throw new UsageError(`--${name} must be a log position such as 0000000000000412-0000000000003a98`);
     }
     return v;
@@ -124,6 +116,6 @@ async function republishAccount(ctx: CommandContext): Promise<number> {
 /** Positions carry a sequence in their second half: its distance is a fair total for the bar. */
 export function estimate(from: string | null, to: string | null): number {
   if (to === null) return 0;
-  const seq = (p: string | null) => (p === null ? 0 : Number.parseInt(p.slice(17), 16));
+  const seq = (p: string | null) => (p === null ? 0 : Number(decodePosition(p).low));
   return Math.max(1, seq(to) - seq(from));
 }

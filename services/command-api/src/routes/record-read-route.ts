@@ -1,6 +1,5 @@
-import { IdParams, PATTERN_MESSAGE, SuccessEnvelope } from '@publisher/contracts';
+import { IdParams, Position, SuccessEnvelope } from '@publisher/contracts';
 import type { RecordAggregate } from '@publisher/domain';
-import { POSITION_PATTERN } from '@publisher/event-store';
 import {
   canRead,
   errorResponses,
@@ -17,14 +16,11 @@ import { COMMAND_ERRORS } from './responses.ts';
 
 const ReadQuery = Type.Object(
   {
-    min_position: Type.Optional(
-      Type.String({
-        pattern: POSITION_PATTERN,
-        [PATTERN_MESSAGE]: 'must be a position as a command response’s X-Position header carries it',
-        description:
-          'a position as on the read API (a command response’s X-Position); always satisfied here, since the record is read from the event store itself',
-      }),
-    ),
+    min_position: Type.Optional({
+      ...Position,
+      description:
+        'a position as on the read API (a command response’s X-Position); always satisfied here, since the record is read from the event store itself',
+    }),
   },
   { additionalProperties: false },
 );

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ListEnvelope } from '@publisher/contracts';
+import { AccessLogEntry, AuditEvent, ListEnvelope } from '@publisher/contracts';
 import { canAdministerOwnAccount, errorResponses, httpError, JsonDocument, listPage } from '@publisher/platform';
 import { type AuditEventDocument, listAccessLog, searchAuditEvents } from '@publisher/read-model';
 import type { Static } from 'typebox';
 import { type AccessRead, recordCrossAccountReads } from '../access-log.ts';
-import { AccessLogEntry, AccessLogQuery, AuditEvent, AuditEventsQuery } from '../audit-schemas.ts';
+import { AccessLogQuery, AuditEventsQuery } from '../audit-schemas.ts';
 import { decodeCursor, encodeCursor, isId, isPositionToken, isTime } from '../cursor.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { linkTo } from '../links.ts';

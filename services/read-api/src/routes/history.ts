@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { IdParams, ListEnvelope } from '@publisher/contracts';
+import { DeploymentHistoryEntry, IdParams, ListEnvelope, PublishingRecordHistoryEntry } from '@publisher/contracts';
 import { occurredAt, type RecordedEvent } from '@publisher/event-store';
 import { Document, errorResponses, JsonDocument, listPage } from '@publisher/platform';
 import type { FastifyRequest } from 'fastify';
 import { recordCrossAccountReads } from '../access-log.ts';
-import { DeploymentHistoryEntry, HistoryQuery, PublishingRecordHistoryEntry } from '../audit-schemas.ts';
+import { HistoryQuery } from '../audit-schemas.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { deploymentHistory, type HistoryAggregate, publishingRecordHistory } from '../history/aggregates.ts';
 import { readRecordStream } from '../history/record-stream.ts';

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ListEnvelope } from '@publisher/contracts';
+import { ListEnvelope, SnapshotEntry } from '@publisher/contracts';
 import { Document, errorResponses, httpError, JsonDocument, listPage, type TenantScope } from '@publisher/platform';
 import { type AuditRecordRef, listRecordsCreatedBy } from '@publisher/read-model';
 import type { Static } from 'typebox';
 import { recordCrossAccountReads } from '../access-log.ts';
-import { SnapshotEntry, SnapshotQuery } from '../audit-schemas.ts';
+import { SnapshotQuery } from '../audit-schemas.ts';
 import { decodeCursor, encodeCursor, isLowerCaseUuid } from '../cursor.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { HISTORY_AGGREGATES } from '../history/aggregates.ts';

@@ -96,6 +96,11 @@ function changedFields(a: Representation | null, b: Representation | null): stri
   return [...names].filter((name) => JSON.stringify(a?.[name] ?? null) !== JSON.stringify(b?.[name] ?? null));
 }
 
+/** A state's field by name (states are shown field by field, whatever fields they have). */
+function fieldOf(state: Representation | null, name: string): unknown {
+  return state?.[name];
+}
+
 /** Compare two points of the timeline: the fields that differ, with both values. */
 export function comparePanel(entries: HistoryEntry[]): HTMLElement {
   const options = (selected: number) =>
@@ -155,8 +160,8 @@ export function comparePanel(entries: HistoryEntry[]): HTMLElement {
                   'tr',
                   { 'data-field': name },
                   h('th', { scope: 'row' }, name),
-                  h('td', { class: 'before' }, show(a.state?.[name])),
-                  h('td', { class: 'after' }, show(b.state?.[name])),
+                  h('td', { class: 'before' }, show(fieldOf(a.state, name))),
+                  h('td', { class: 'after' }, show(fieldOf(b.state, name))),
                 ),
               ),
             ),
