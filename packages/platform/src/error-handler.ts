@@ -1,5 +1,5 @@
 import type { FieldErrors } from '@publisher/contracts';
-import type { FastifyError, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailable, isRefusedInput } from './database-errors.ts';
 import { errorEnvelope } from './envelope.ts';
@@ -97,6 +97,21 @@ function asFieldErrors(value: unknown): FieldErrors | undefined {
 function withoutUndefined<T extends object>(value: T): T {
   for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
   return value;
+}
+
+/**
+ * Fastify's `frameworkErrors`: a URL its router cannot take — a path that is not valid
+ * percent-encoded UTF-8, a path segment longer than the router's bound — answered in the envelope
+ * like every other bad input (Fastify answers these before any route or hook runs).
+ */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const problem =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? problemOf('VALIDATION', 'a segment of the URL’s path is too long')
+      : problemOf('VALIDATION', 'the URL’s path is not valid percent-encoded UTF-8');
+  logProblem(request, null, problem);
+  reply.header(REQUEST_ID_HEADER, request.id);
+  return reply.code(problem.status).send(errorEnvelope(request.id, problem.code, problem.message));
 }
 
 function logProblem(request: FastifyRequest, err: unknown, problem: Problem): void {

@@ -68,6 +68,7 @@ async function build(
   // Public routes: no `authenticate`, so no principal.
   app.get('/public/ping', async () => ({ pong: true }));
   app.get('/public/whoami', async (request) => ({ who: request.principal }));
+  app.get('/public/echo/:word', async (request) => request.params);
   t.teardown(() => app.close());
   return app;
 }
@@ -100,6 +101,14 @@ t.test('success and error envelopes, request ids', async (t) => {
     /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     'generated request id (a v7 UUID: it becomes the correlation id, an indexed audit column) returned',
   );
+
+  // A path that is not percent-encoded UTF-8, or a segment past the router's bound: 400 in the envelope.
+  for (const url of ['/api/things/%C0%AF', '/public/%ED%A0%80', `/public/echo/${'a'.repeat(201)}`]) {
+    const badUrl = await app.inject({ method: 'GET', url, headers: { 'x-request-id': 'req-bad-url' } });
+    t.equal(badUrl.statusCode, 400, url.slice(0, 30));
+    t.equal(badUrl.headers['x-request-id'], 'req-bad-url');
+    t.match(badUrl.json(), { success: false, code: 'VALIDATION', error: /URL’s path/, request_id: 'req-bad-url' });
+  }
 
   // A path whose routes take other methods: 405 naming them (HEAD comes with every GET route).
   const wrongMethod = await app.inject({ method: 'DELETE', url: '/api/things?x=1', headers: bearer(devToken()) });
