@@ -8,6 +8,8 @@
  * - With KAFKA_BROKERS set (e.g. after `pnpm kafka:start`): the Kafka relay and the publishing worker too.
  * - ALLOW_PRIVATE_DESTINATIONS defaults to `true` here (not in the services): local development
  *   points webhooks at servers on 127.0.0.1. Set it to `false` to try the production policy.
+ * - METRICS_PORT, when set, is the first of consecutive ports, one per service in the order above
+ *   (a service's METRICS_PORT is its own; one value for all would have them collide).
  *
  * Services are bundled first (`pnpm build`: `services/<name>/dist/*.mjs`, ~0.3 s) and each runs as
  * its own process with plain node, exactly as it would alone, so a crash in one is visible and the
@@ -21,6 +23,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { REPEATED_SIGNAL_MS, sleep } from '@publisher/coordination';
 import { bundleServices, SERVICE_ENTRIES, startEmbeddedPostgres } from '@publisher/dev-infra';
+import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -63,8 +66,10 @@ async function stopAll(code: number): Promise<void> {
           const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
           child.once('exit', (exitCode, signal) => {
             clearTimeout(timer);
-            // A clean stop exits 0; anything else (forced, timed out, failed) is worth a line.
-            if (exitCode !== 0) note(`${name} did not stop cleanly (${signal ?? exitCode})`);
+            // A clean stop exits 0. Ended by this SIGTERM itself: it was still starting (a running
+            // service handles the signal), which is no fault of its own when another's failure stops
+            // the start. Anything else (forced, timed out, failed) is worth a line.
+            if (exitCode !== 0 && signal !== 'SIGTERM') note(`${name} did not stop cleanly (${signal ?? exitCode})`);
             resolve();
           });
           child.kill('SIGTERM');
@@ -109,11 +114,18 @@ async function main(): Promise<void> {
   if (!kafka)
     note('KAFKA_BROKERS is not set: the Kafka relay and publishing worker are not started (see `pnpm kafka:start`)');
 
-  for (const spec of SERVICE_ENTRIES) {
+  const metricsBase = readEnv(
+    { METRICS_PORT: envVar.integer(null, 1, 65_535 - SERVICE_ENTRIES.length) },
+    env,
+  ).METRICS_PORT;
+  const metricsPorts: string[] = [];
+  for (const [index, spec] of SERVICE_ENTRIES.entries()) {
     if (NEEDS_KAFKA.has(spec.name) && !kafka) continue;
+    const metricsPort = metricsBase === null ? undefined : String(metricsBase + index);
+    if (metricsPort !== undefined) metricsPorts.push(`${spec.name} ${metricsPort}`);
     const child = spawn(process.execPath, [path.join(root, spec.bundle)], {
       cwd: root,
-      env,
+      env: metricsPort === undefined ? env : { ...env, METRICS_PORT: metricsPort },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.set(spec.name, child);
@@ -137,6 +149,8 @@ async function main(): Promise<void> {
   note(`command API: http://127.0.0.1:${commandPort}/api/v1/publisher/…  docs: http://127.0.0.1:${commandPort}/docs`);
   note(`read API:    http://127.0.0.1:${readPort}/api/v1/publisher/…  docs: http://127.0.0.1:${readPort}/docs`);
   note(`support console: http://127.0.0.1:${consolePort}/`);
+  note(`projector status: http://127.0.0.1:${env.PROJECTOR_PORT ?? '3002'}/status`);
+  if (metricsPorts.length > 0) note(`/metrics on METRICS_PORT, one per service: ${metricsPorts.join(', ')}`);
   note('token: pnpm --silent token --account 1 --role editor');
 }
 
@@ -166,6 +180,6 @@ const orphaned = setInterval(() => {
 }, 250);
 orphaned.unref();
 main().catch(async (err) => {
-  console.error(err);
+  console.error(err instanceof ConfigError ? err.message : err);
   await stopAll(1);
 });

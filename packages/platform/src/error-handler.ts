@@ -184,7 +184,10 @@ const errorHandler: FastifyPluginAsync<ErrorHandlerOptions> = async (fastify, op
     const problem =
       allowed === undefined || allowed.includes(request.method)
         ? problemOf('ROUTE_NOT_FOUND', `route ${route} not found`)
-        : problemOf('METHOD_NOT_ALLOWED', `route ${route} not found; this path takes ${allowed.join(', ')}`);
+        : problemOf(
+            'METHOD_NOT_ALLOWED',
+            `${request.method} is not allowed on ${request.url.slice(0, 200)}; it takes ${allowed.join(', ')}`,
+          );
     logProblem(request, null, problem);
     if (problem.code === 'METHOD_NOT_ALLOWED') reply.header('allow', allowed!.join(', '));
     return reply.code(problem.status).send(errorEnvelope(request.id, problem.code, problem.message));
