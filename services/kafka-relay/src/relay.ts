@@ -214,6 +214,8 @@ async function relayFromCheckpoint(ctx: RelayContext, signal: AbortSignal, onPro
   // retries with back-off, and passes the event once a skip for it is recorded.
   const control = await store.readStream(relayControlStream(config.name));
   const skipped = new Set(foldRelayControl(control).skipped.keys());
+  // Stopped during the reads above: its abort event has fired, and the listener below would not hear it.
+  if (signal.aborted) return;
 
   const producer: Producer = createRelayProducer(kafka);
   // Stopping must not wait for kafkajs to exhaust its retries against a dead broker: disconnecting

@@ -90,14 +90,14 @@ export function startProjector(options: ProjectorOptions): Projector {
     const skipped = await skippedEventIds(session.db, projection);
     status.state = 'catching_up';
     let position = cp.position;
+    // Ends the subscription when this run ends, or when `signal` does — already, possibly: a close
+    // during the reads above has fired its abort event, which a listener added now would not hear.
     const sub = new AbortController();
-    const abort = () => sub.abort();
-    signal.addEventListener('abort', abort, { once: true });
     const iterator = options.store
       .subscribe({
         after: position,
         batch_size: batchSize,
-        signal: sub.signal,
+        signal: AbortSignal.any([signal, sub.signal]),
         on_caught_up: () => {
           status.state = 'live';
           status.lag_events = 0;
@@ -162,7 +162,6 @@ export function startProjector(options: ProjectorOptions): Projector {
       );
     } finally {
       sub.abort();
-      signal.removeEventListener('abort', abort);
       next?.catch(() => {});
       await iterator.return?.().catch(() => {});
     }

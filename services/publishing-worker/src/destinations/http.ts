@@ -75,6 +75,8 @@ export function createOutboundHttp(policy: DestinationPolicy, resolve?: Resolve)
           req.destroy();
         };
         options.signal?.addEventListener('abort', onAbort, { once: true });
+        // Already stopping: the abort event has fired, and the listener would not hear it.
+        if (options.signal?.aborted) onAbort();
         req.on('error', (err) => finish(networkError(host, err)));
         req.on('response', (res) => {
           const chunks: Buffer[] = [];
