@@ -1,6 +1,7 @@
 /** The console's browser modules that need no DOM, tested in Node. */
 import { DEPLOYMENTS_TOPIC, EVENT_CONTRACTS, PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import t from 'tap';
+import { fromLocalInput, lastInstantOfLocalInput } from '../web/format.ts';
 import { PUBLIC_EVENT_TYPES, REPUBLISH_REQUEST_TYPES, sentToKafka } from '../web/kafka.ts';
 import { readableMessage } from '../web/messages.ts';
 
@@ -50,7 +51,16 @@ t.test('each API status reads as a sentence a support person understands', async
     readableMessage(404, 'RECORD_NOT_FOUND', 'x', null),
     /no such record, or it belongs to an account you cannot see/,
   );
-  t.match(readableMessage(404, 'RECORD_DELETED', 'deleted at revision 3', null), /was deleted by then/);
+  t.equal(
+    readableMessage(
+      404,
+      'RECORD_DELETED',
+      'publishing record x was deleted by then (revision 3); its history shows it',
+      null,
+    ),
+    'Deleted: publishing record x was deleted by then (revision 3); its history shows it.',
+    'the API’s reason once',
+  );
   t.equal(
     readableMessage(429, 'RATE_LIMITED', 'rate limit exceeded', '12'),
     'Too many requests for your account. Wait 12 seconds and try again.',
@@ -65,4 +75,14 @@ t.test('each API status reads as a sentence a support person understands', async
     /refused as invalid: querystring\.site_id/,
   );
   t.match(readableMessage(500, 'INTERNAL_ERROR', 'internal error', null), /The server failed \(500\)/);
+});
+
+t.test('a typed time names the last instant of its precision: a second includes what happened during it', async (t) => {
+  const ms = (value: string) => new Date(lastInstantOfLocalInput(value) ?? '').getTime();
+  const start = (value: string) => new Date(fromLocalInput(value) ?? '').getTime();
+  t.equal(ms('2026-12-04T11:59') - start('2026-12-04T11:59'), 59_999, 'to the minute');
+  t.equal(ms('2026-12-04T11:59:54') - start('2026-12-04T11:59:54'), 999, 'to the second');
+  t.equal(ms('2026-12-04T11:59:54.200') - start('2026-12-04T11:59:54.200'), 0, 'to the millisecond');
+  t.equal(lastInstantOfLocalInput(''), null);
+  t.equal(lastInstantOfLocalInput('not a time'), null);
 });

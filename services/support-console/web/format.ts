@@ -16,6 +16,7 @@ const localFormat = new Intl.DateTimeFormat(undefined, {
   hour: '2-digit',
   minute: '2-digit',
   second: '2-digit',
+  fractionalSecondDigits: 3,
   hour12: false,
   timeZoneName: 'short',
 });
@@ -40,4 +41,20 @@ export function fromLocalInput(value: string): string | null {
   if (value === '') return null;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+/**
+ * The last instant a `datetime-local` value names, read in the browser's zone: to the minute, its
+ * last millisecond; to the second, that second's last; with milliseconds, itself. "As it was at
+ * 11:59:54" then includes what happened during that second (the timeline shows times to the
+ * second, events carry milliseconds). Null for an empty or invalid value.
+ * @example
+ * lastInstantOfLocalInput('2026-12-04T11:59:54') // the instant of 11:59:54.999 in the browser's zone
+ */
+export function lastInstantOfLocalInput(value: string): string | null {
+  const start = fromLocalInput(value);
+  if (start === null) return null;
+  const time = value.split('T')[1] ?? '';
+  const unitMs = time.length <= 5 ? 60_000 : time.includes('.') ? 1 : 1000;
+  return new Date(new Date(start).getTime() + unitMs - 1).toISOString();
 }

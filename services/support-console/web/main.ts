@@ -82,6 +82,10 @@ function render(): void {
     replace(root, accessLogView(route, session));
   } else {
     replace(root, findView(route, session));
+    // A record link whose id is not one (mistyped, cut short): said, not silently dropped.
+    if ((first === 'publishing-records' || first === 'deployments') && second !== undefined) {
+      showError(new Error(`“${second.slice(0, 80)}” is not a record id: a record id is a UUID.`));
+    }
   }
   focusHeading(root);
 }

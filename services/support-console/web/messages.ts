@@ -17,7 +17,7 @@ export function readableMessage(status: number, code: string, detail: string, re
       return `Your role may not do this: ${detail}`;
     case 404:
       return code === 'RECORD_DELETED'
-        ? `That record was deleted by then (${detail}). Its history is still shown.`
+        ? `Deleted: ${detail}.`
         : 'Not found: there is no such record, or it belongs to an account you cannot see.';
     case 409:
       return `Not possible in the record's current state: ${detail}`;

@@ -299,6 +299,7 @@ t.test('keyboard only: sign in, open a record by id, then a point of its timelin
   const result = page.locator('.as-of-result');
   await result.getByRole('heading', { name: 'As it was at revision 2' }).waitFor();
   t.equal(await result.locator('dd[data-field="status"]').innerText(), 'failed');
+
   await page.close();
 });
 
@@ -387,6 +388,19 @@ t.test('a time in the browser’s zone shows the record as it was at that instan
   t.match(await result.locator('h3').innerText(), new RegExp(`As it was at ${failedAt.replace(/[.]/g, '\\.')}`));
   t.equal(await result.locator('dd[data-field="revision"]').innerText(), '2');
   t.equal(await result.locator('dd[data-field="status"]').innerText(), 'failed');
+
+  // Typed to the second, as the timeline's own column shows it: that whole second counts.
+  await page.getByLabel('or at a time (your zone)').fill(newYorkWallClock(instant));
+  await page.getByRole('button', { name: 'Show' }).click();
+  await result.locator('h3', { hasText: /\.999 UTC/ }).waitFor();
+  t.ok(Number(await result.locator('dd[data-field="revision"]').innerText()) >= 2, 'the event of that second included');
+
+  // Before the record's first event: said in the panel, not as an error.
+  const createdAt = instantOf(await page.locator('table.timeline tbody tr[data-revision="0"] .time-utc').innerText());
+  await page.getByLabel('or at a time (your zone)').fill(newYorkWallClock(new Date(createdAt.getTime() - 60_000)));
+  await page.getByRole('button', { name: 'Show' }).click();
+  await result.getByText('It did not exist yet: its first event occurred later.').waitFor();
+  t.equal(await page.locator('#message').innerText(), '', 'no error');
   await page.close();
 });
 
@@ -498,6 +512,27 @@ t.test('a deleted record keeps its history', async (t) => {
   const types = await page.locator('table.timeline .event-type').allInnerTexts();
   t.same(types, ['PublishingRecordCreated', 'PublishingRecordDeleted']);
   t.equal(await page.locator('table.timeline .kafka').nth(1).innerText(), 'publisher.publishing_record.deleted');
+  // The deletion's row shows the state it deleted.
+  await page.getByRole('button', { name: 'As it was at rev 1' }).click();
+  const result = page.locator('.as-of-result');
+  await result.getByRole('heading', { name: /when it was deleted \(revision 0, before the deletion\)/ }).waitFor();
+  t.equal(await result.locator('dd[data-field="status"]').innerText(), 'pending');
+  t.equal(await page.locator('#message').innerText(), '', 'no error');
+  // Republished (its consumers may have missed the deletion), never redelivered.
+  const actions = await page
+    .getByRole('form', { name: 'Re-drive' })
+    .locator('select[name="action"] option')
+    .allInnerTexts();
+  t.same(actions, ['Republish its events to Kafka']);
+  await page.close();
+});
+
+t.test('a record link whose id is not a UUID says so on the find page', async (t) => {
+  const page = await browser.context.newPage();
+  await pasteToken(page, stack.consoleUrl, tokenFor(support));
+  await page.getByRole('heading', { name: 'Find records' }).waitFor();
+  await page.goto(`${stack.consoleUrl}/#/publishing-records/not-a-uuid`);
+  t.match(await message(page), /“not-a-uuid” is not a record id/);
   await page.close();
 });
 

@@ -27,7 +27,13 @@ export function accessLogView(route: Route, session: Session): HTMLElement {
   const page = route.query.get('page');
   const cursor = page?.startsWith('audit/access-log?') ? page : null;
   void busy(null, async () => {
-    const { body } = await read<ListEnvelope<AccessLogEntry>>(cursor ?? 'audit/access-log?page_size=50');
+    const { body } = await read<ListEnvelope<AccessLogEntry>>(cursor ?? 'audit/access-log?page_size=50').catch(
+      (error: unknown) => {
+        // The refusal is shown as the page's message; nothing is loading any more.
+        replace(results);
+        throw error;
+      },
+    );
     replace(
       results,
       body.results.length === 0

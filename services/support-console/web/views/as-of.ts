@@ -1,6 +1,6 @@
-import { read, type SuccessEnvelope } from '../api.ts';
+import { ApiError, read, type SuccessEnvelope } from '../api.ts';
 import { field, formValue, h, replace, show } from '../dom.ts';
-import { fromLocalInput, local, utc } from '../format.ts';
+import { lastInstantOfLocalInput, local, utc } from '../format.ts';
 import type { HistoryEntry, RecordKind, Representation } from '../types.ts';
 import { busy, clearMessage, showError } from '../ui.ts';
 
@@ -40,13 +40,29 @@ export function asOfPanel(kind: RecordKind, id: string, entries: HistoryEntry[])
     'form',
     { 'aria-label': 'Record as it was', class: 'row wrap' },
     field('At revision', revision),
-    field('or at a time (your zone)', time, 'Events that occurred at or before this time.'),
+    field(
+      'or at a time (your zone)',
+      time,
+      'Events that occurred at or before this time (to the second: through the end of that second).',
+    ),
     submit,
   );
 
   async function load(query: string, label: string): Promise<void> {
-    const { body, headers } = await read<SuccessEnvelope<Representation>>(`${kind}/${id}?${query}`);
+    // Not there at that point is an answer about the record, not a failure: said in the panel.
+    const notThere = (error: unknown) => {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      return error.code === 'RECORD_DELETED'
+        ? `It was deleted by then: ${error.detail}.`
+        : 'It did not exist yet: its first event occurred later.';
+    };
+    const answer = await read<SuccessEnvelope<Representation>>(`${kind}/${id}?${query}`).catch(notThere);
     clearMessage();
+    if (typeof answer === 'string') {
+      replace(result, h('h3', {}, `As it was ${label}`), h('p', { class: 'notice' }, answer));
+      return;
+    }
+    const { body, headers } = answer;
     replace(
       result,
       h('h3', {}, `As it was ${label}`),
@@ -61,7 +77,7 @@ export function asOfPanel(kind: RecordKind, id: string, entries: HistoryEntry[])
     const chosenTime = formValue(form, 'time');
     void busy(submit, async () => {
       if (chosenTime !== '') {
-        const instant = fromLocalInput(chosenTime);
+        const instant = lastInstantOfLocalInput(chosenTime);
         if (instant === null) return showError(new Error('That time is not valid.'));
         await load(`as_of=${encodeURIComponent(instant)}`, `at ${utc(instant)} (${local(instant)})`);
       } else if (chosenRevision !== '') {
@@ -80,9 +96,13 @@ export function asOfPanel(kind: RecordKind, id: string, entries: HistoryEntry[])
   return {
     element,
     async showRevision(rev) {
-      revision.value = String(rev);
+      // A deletion leaves no state of its own: its row shows the state it deleted.
+      const deletion = entries.find((e) => e.revision === rev)?.type.endsWith('Deleted') === true && rev > 0;
+      const shown = deletion ? rev - 1 : rev;
+      revision.value = String(shown);
       time.value = '';
-      await busy(submit, () => load(`as_of_revision=${rev}`, `at revision ${rev}`));
+      const label = deletion ? `when it was deleted (revision ${shown}, before the deletion)` : `at revision ${rev}`;
+      await busy(submit, () => load(`as_of_revision=${shown}`, label));
       element.scrollIntoView({ block: 'start' });
       element.querySelector('h2')?.focus();
     },

@@ -77,7 +77,7 @@ export function recordView(kind: RecordKind, id: string, session: Session): HTML
         ),
         asOf.element,
         comparePanel(entries),
-        REDRIVE_ROLES.has(session.claims.role) && !deleted && redrivePanel(kind, id, load),
+        REDRIVE_ROLES.has(session.claims.role) && redrivePanel(kind, id, load, { deleted }),
       );
     });
   load();

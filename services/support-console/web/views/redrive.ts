@@ -16,8 +16,15 @@ const ACTIONS: Record<RecordKind, Array<{ value: 'republish' | 'redeliver'; labe
  * nothing; only then is the confirm button offered, for that same action and reason. Changing
  * either withdraws it. `onDone` reloads the record, whose timeline then shows the re-drive event.
  */
-export function redrivePanel(kind: RecordKind, id: string, onDone: () => void): HTMLElement {
-  const action = h('select', { name: 'action' }, ...ACTIONS[kind].map((a) => h('option', { value: a.value }, a.label)));
+export function redrivePanel(
+  kind: RecordKind,
+  id: string,
+  onDone: () => void,
+  record: { deleted: boolean },
+): HTMLElement {
+  // A deleted record is republished (its consumers may have missed the deletion), never redelivered.
+  const actions = ACTIONS[kind].filter((a) => !record.deleted || a.value === 'republish');
+  const action = h('select', { name: 'action' }, ...actions.map((a) => h('option', { value: a.value }, a.label)));
   const reason = h('textarea', { name: 'reason', rows: 2, maxlength: 1000, required: true });
   const dryRun = h('button', { type: 'submit' }, 'Dry run');
   const outcome = h('div', { class: 'redrive-outcome', 'aria-live': 'polite' });

@@ -88,9 +88,25 @@ function devSignInForm(): HTMLElement {
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify(body),
       });
-      const answer = (await response.json()) as { data?: { token: string }; error?: string };
+      const answer = (await response.json()) as {
+        data?: { token: string };
+        error?: string;
+        code?: string;
+        request_id?: string;
+        errors?: Record<string, string[]>;
+      };
       if (!response.ok || !answer.data) {
-        showError(new Error(`Development sign-in refused: ${answer.error ?? response.statusText}`));
+        // The console's own answer, in the envelope: its field errors name what to correct.
+        showError(
+          new ApiError(
+            response.status,
+            answer.code ?? 'SIGN_IN_REFUSED',
+            `development sign-in refused: ${answer.error ?? response.statusText}`,
+            answer.request_id ?? null,
+            null,
+            answer.errors,
+          ),
+        );
         return;
       }
       await useToken(answer.data.token);
