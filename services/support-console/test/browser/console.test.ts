@@ -104,6 +104,10 @@ t.test('development sign-in, then listing by account and status finds the record
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   await page.getByLabel('Account id').fill('99');
   await page.getByLabel('Role').selectOption('support');
+  // A refusal names the field to correct.
+  await page.getByLabel('User (optional)').fill('Zoë Müller');
+  await page.getByLabel('User (optional)').press('Enter');
+  t.match(await message(page), /user: must be letters, digits, \., _, @ or -/);
   await page.getByLabel('User (optional)').fill('anna');
   // Keyboard: Enter in a field submits its form.
   await page.getByLabel('User (optional)').press('Enter');
