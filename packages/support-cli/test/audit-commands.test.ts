@@ -156,6 +156,13 @@ t.test('as-of: the record at a time or a revision', async (t) => {
   t.equal(usage.code, 2);
   t.match(usage.stderr, /exactly one of --at and --revision/);
   t.equal((await support_(['as-of', id, '--at', 'yesterday'])).code, 2);
+  // A number out of range names the range, also past what a JavaScript number holds exactly.
+  const tooLarge = await support_(['history', id, '--page-size', '99999999999999999999']);
+  t.equal(tooLarge.code, 2);
+  t.match(tooLarge.stderr, /--page-size must be an integer from 1 to 100/);
+  const revision = await support_(['as-of', id, '--revision', '2147483648']);
+  t.equal(revision.code, 2);
+  t.match(revision.stderr, /--revision must be an integer from 0 to 2147483647/);
 });
 
 t.test('audit: filtered, newest first, limited', async (t) => {

@@ -1,6 +1,6 @@
 import type { AnyHistoryEntry as HistoryEntry } from '@publisher/contracts';
 import type { SupportCommand } from '../command.ts';
-import { integerOption, recordIdArgument, show } from '../options.ts';
+import { integerOption, MAX_PAGE_SIZE, recordIdArgument, show } from '../options.ts';
 import { pages } from '../pages.ts';
 
 /** The longest data value printed as it is; a longer one is cut (`--json` has it whole). */
@@ -34,17 +34,18 @@ function dataLines(e: HistoryEntry): string[] {
 export const history: SupportCommand = {
   name: 'history',
   summary: 'a record’s events, oldest first: who, when, what changed',
-  usage: `pnpm support history <record-id> [--deployment] [--json]
+  usage: `pnpm support history <record-id> [--deployment] [--page-size <n>] [--json]
 
 Every event of a publishing record (a deployment with --deployment), from the event store, oldest first:
 its revision, time, type, actor, request and correlation ids, the event's own short data (a reason, an
 error; cut at ${DATA_VALUE_MAX} characters) and the fields it changed (before → after).
---json prints one history entry per line (with the event's whole payload and the record after it).`,
+--json prints one history entry per line (with the event's whole payload and the record after it).
+--page-size sets how many events each request to the read API asks for (1 to ${MAX_PAGE_SIZE}, default ${MAX_PAGE_SIZE}).`,
   options: { deployment: { type: 'boolean', default: false }, 'page-size': { type: 'string' } },
   async run({ positionals, values, json, out, api }) {
     const id = recordIdArgument(positionals);
     const kind = values.deployment ? 'deployments' : 'publishing-records';
-    const pageSize = integerOption(values['page-size'], '--page-size', 1) ?? 100;
+    const pageSize = integerOption(values['page-size'], '--page-size', 1, MAX_PAGE_SIZE) ?? MAX_PAGE_SIZE;
     for await (const page of pages<HistoryEntry>(api, `${kind}/${encodeURIComponent(id)}/history`, {
       page_size: pageSize,
     })) {

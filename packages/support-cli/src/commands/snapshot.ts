@@ -1,5 +1,5 @@
 import { type SupportCommand, UsageError } from '../command.ts';
-import { integerOption, timeOption } from '../options.ts';
+import { integerOption, MAX_PAGE_SIZE, timeOption } from '../options.ts';
 import { pages } from '../pages.ts';
 
 /** `pnpm support snapshot --account <id> --as-of <time>`: every record of an account as it was then. */
@@ -17,7 +17,7 @@ events in the event store up to then (not the current read model), one JSON line
     const account = integerOption(values.account, '--account', 1);
     const asOf = timeOption(values['as-of'], '--as-of');
     if (account === undefined || asOf === undefined) throw new UsageError('--account and --as-of are required');
-    const pageSize = integerOption(values['page-size'], '--page-size', 1) ?? 100;
+    const pageSize = integerOption(values['page-size'], '--page-size', 1, MAX_PAGE_SIZE) ?? MAX_PAGE_SIZE;
     let bar: ReturnType<typeof out.progress> | null = null;
     let done = 0;
     try {
