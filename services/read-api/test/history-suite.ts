@@ -186,6 +186,12 @@ export async function historySuite(t: Test, readEnv: NodeJS.ProcessEnv): Promise
     );
     const beyond = (await read(`/publishing-records/${id}/history?from_revision=50`, editor)).json();
     t.same([beyond.count, beyond.results, beyond.next], [8, [], null], 'past the end: empty, counted');
+    const last = (await read(url(beyond.previous), editor)).json();
+    t.same(
+      last.results.map((e: { revision: number }) => e.revision),
+      [0, 1, 2, 3, 4, 5, 6, 7],
+      'its previous link is the last page (of the default size 20)',
+    );
 
     // As-of, by time and by revision, equals what the read model served at that time.
     for (const [i, s] of states.entries()) {

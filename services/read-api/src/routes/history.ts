@@ -101,7 +101,8 @@ const historyRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
     return listPage(request, {
       count,
       next: from + size < count ? linkTo(request, { from_revision: from + size }) : null,
-      previous: from > 0 ? linkTo(request, { from_revision: Math.max(0, from - size) }) : null,
+      // Past the end, the previous page is the last one: its link lands on events.
+      previous: from > 0 ? linkTo(request, { from_revision: Math.max(0, Math.min(from, count) - size) }) : null,
       results,
     });
   }
