@@ -7,7 +7,13 @@
  */
 import { parseArgs } from 'node:util';
 import { ROLES } from '@publisher/contracts/roles';
-import { ACCOUNTLESS_ROLES, createTokenSigner, loadJwtPolicy, resolveJwtSecret } from '@publisher/platform';
+import {
+  ACCOUNTLESS_ROLES,
+  createTokenSigner,
+  loadJwtPolicy,
+  requestedClaims,
+  resolveJwtSecret,
+} from '@publisher/platform';
 
 function fail(message: string): never {
   process.stderr.write(
@@ -27,13 +33,11 @@ const { values } = parseArgs({
   strict: true,
 });
 
-const role = values.role ?? 'editor';
-if (!ROLES.some((r) => r === role)) fail(`--role must be one of ${ROLES.join(', ')}`);
-const account = values.account === undefined ? null : Number(values.account);
-if (account === null && !ACCOUNTLESS_ROLES.some((r) => r === role)) {
-  fail(`--account is required for role ${role} (only ${ACCOUNTLESS_ROLES.join(' and ')} may leave it out)`);
-}
-if (account !== null && (!Number.isSafeInteger(account) || account <= 0)) fail('--account must be a positive integer');
+const role = ROLES.find((r) => r === (values.role ?? 'editor'));
+if (role === undefined) fail(`--role must be one of ${ROLES.join(', ')}`);
+const account = values.account === undefined ? undefined : Number(values.account);
+if (account !== undefined && (!Number.isSafeInteger(account) || account <= 0))
+  fail('--account must be a positive integer');
 let policy: ReturnType<typeof loadJwtPolicy>;
 try {
   policy = loadJwtPolicy(process.env);
@@ -45,13 +49,13 @@ const ttl = values.ttl === undefined ? policy.maxTokenTtlSeconds : Number(values
 if (!Number.isSafeInteger(ttl) || ttl <= 0) fail('--ttl must be a positive number of seconds');
 if (ttl > policy.maxTokenTtlSeconds)
   fail(`--ttl must be at most ${policy.maxTokenTtlSeconds} seconds (JWT_MAX_TTL_SECONDS), or the services refuse it`);
-const claims: Record<string, unknown> = { sub: values.sub ?? (account === null ? role : `user-${account}`), role };
-if (account !== null) claims.account_id = account;
-if (values.sites !== undefined) {
-  const ids = values.sites.split(',').map((s) => Number(s.trim()));
-  if (ids.some((n) => !Number.isSafeInteger(n) || n <= 0))
-    fail('--sites must be a comma-separated list of positive integers');
-  claims.site_ids = ids;
+const siteIds = values.sites?.split(',').map((s) => Number(s.trim()));
+if (siteIds?.some((n) => !Number.isSafeInteger(n) || n <= 0)) {
+  fail('--sites must be a comma-separated list of positive integers');
+}
+const claims = requestedClaims({ role, account_id: account, site_ids: siteIds, sub: values.sub });
+if (claims === null) {
+  fail(`--account is required for role ${role} (only ${ACCOUNTLESS_ROLES.join(' and ')} may leave it out)`);
 }
 
 let signer: ReturnType<typeof createTokenSigner>;

@@ -48,5 +48,5 @@ export {
   type Tenant,
   type TenantScope,
 } from './tenancy.ts';
-export { createTokenSigner } from './token-signer.ts';
+export { createTokenSigner, requestedClaims } from './token-signer.ts';
 export { validatorCompiler } from './validation.ts';

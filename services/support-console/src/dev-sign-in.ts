@@ -1,11 +1,11 @@
 import { PATTERN_MESSAGE, PlatformId, Role, SuccessEnvelope } from '@publisher/contracts';
 import {
-  ACCOUNTLESS_ROLES,
   createTokenSigner,
   DEVELOPMENT_JWT_SECRET,
   errorResponses,
   httpError,
   type JwtPolicy,
+  requestedClaims,
   success,
   type TypeBoxFastify,
 } from '@publisher/platform';
@@ -52,14 +52,12 @@ const devSignIn = async (fastify: TypeBoxFastify, { policy }: { policy: JwtPolic
     },
     async (request) => {
       const { account_id, role, site_ids, user } = request.body;
-      if (account_id === undefined && !ACCOUNTLESS_ROLES.includes(role)) {
+      const claims = requestedClaims({ role, account_id, site_ids, sub: user });
+      if (claims === null) {
         throw httpError('VALIDATION', `an account is required for role ${role}`, {
           errors: { 'body.account_id': ['required for this role'] },
         });
       }
-      const claims: Record<string, unknown> = { sub: user ?? (account_id ? `user-${account_id}` : role), role };
-      if (account_id !== undefined) claims.account_id = account_id;
-      if (site_ids !== undefined) claims.site_ids = site_ids;
       const token = sign(claims);
       return success(request, { token, expires_at: new Date(Date.now() + ttlSeconds * 1000).toISOString() });
     },
