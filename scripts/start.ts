@@ -8,8 +8,9 @@
  * - With KAFKA_BROKERS set (e.g. after `pnpm kafka:start`): the Kafka relay and the publishing worker too.
  * - ALLOW_PRIVATE_DESTINATIONS defaults to `true` here (not in the services): local development
  *   points webhooks at servers on 127.0.0.1. Set it to `false` to try the production policy.
- * - METRICS_PORT, when set, is the first of consecutive ports, one per service in the order above
- *   (a service's METRICS_PORT is its own; one value for all would have them collide).
+ * - METRICS_PORT, when set, is the first of a range of ports, one per service (offset by its place in
+ *   SERVICE_ENTRIES; the mapping is printed): a service's METRICS_PORT is its own, and one value for
+ *   all would have them collide. METRICS_PORT=0 (any free port) goes to every service as it is.
  *
  * Services are bundled first (`pnpm build`: `services/<name>/dist/*.mjs`, ~0.3 s) and each runs as
  * its own process with plain node, exactly as it would alone, so a crash in one is visible and the
@@ -115,14 +116,14 @@ async function main(): Promise<void> {
     note('KAFKA_BROKERS is not set: the Kafka relay and publishing worker are not started (see `pnpm kafka:start`)');
 
   const metricsBase = readEnv(
-    { METRICS_PORT: envVar.integer(null, 1, 65_535 - SERVICE_ENTRIES.length) },
+    { METRICS_PORT: envVar.integer(null, 0, 65_535 - SERVICE_ENTRIES.length) },
     env,
   ).METRICS_PORT;
   const metricsPorts: string[] = [];
   for (const [index, spec] of SERVICE_ENTRIES.entries()) {
     if (NEEDS_KAFKA.has(spec.name) && !kafka) continue;
-    const metricsPort = metricsBase === null ? undefined : String(metricsBase + index);
-    if (metricsPort !== undefined) metricsPorts.push(`${spec.name} ${metricsPort}`);
+    const metricsPort = metricsBase === null ? undefined : String(metricsBase === 0 ? 0 : metricsBase + index);
+    if (metricsPort !== undefined && metricsBase !== 0) metricsPorts.push(`${spec.name} ${metricsPort}`);
     const child = spawn(process.execPath, [path.join(root, spec.bundle)], {
       cwd: root,
       env: metricsPort === undefined ? env : { ...env, METRICS_PORT: metricsPort },
@@ -149,7 +150,9 @@ async function main(): Promise<void> {
   note(`command API: http://127.0.0.1:${commandPort}/api/v1/publisher/…  docs: http://127.0.0.1:${commandPort}/docs`);
   note(`read API:    http://127.0.0.1:${readPort}/api/v1/publisher/…  docs: http://127.0.0.1:${readPort}/docs`);
   note(`support console: http://127.0.0.1:${consolePort}/`);
-  note(`projector status: http://127.0.0.1:${env.PROJECTOR_PORT ?? '3002'}/status`);
+  if (env.STATUS_ENABLED !== 'false') {
+    note(`projector status: http://${env.STATUS_HOST ?? '127.0.0.1'}:${env.PROJECTOR_PORT ?? '3002'}/status`);
+  }
   if (metricsPorts.length > 0) note(`/metrics on METRICS_PORT, one per service: ${metricsPorts.join(', ')}`);
   note('token: pnpm --silent token --account 1 --role editor');
 }

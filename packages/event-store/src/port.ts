@@ -3,7 +3,7 @@
  * See this package's README, "The port".
  */
 
-import { POSITION_PATTERN } from '@publisher/contracts';
+import { POSITION_PATTERN } from '@publisher/contracts/position-pattern';
 
 /** The roles of `@publisher/contracts`, kept here so event metadata is typed without HTTP code. */
 export type Role = 'viewer' | 'editor' | 'admin' | 'owner' | 'support' | 'developer' | 'system_bot';

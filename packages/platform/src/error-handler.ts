@@ -29,7 +29,6 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION',
-  FST_ERR_BAD_URL: 'VALIDATION',
   FST_ERR_NOT_FOUND: 'ROUTE_NOT_FOUND',
 };
 
@@ -108,8 +107,10 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
   const problem =
     err.code === 'FST_ERR_MAX_PARAM_LENGTH'
       ? problemOf('VALIDATION', 'a segment of the URL’s path is too long')
-      : problemOf('VALIDATION', 'the URL’s path is not valid percent-encoded UTF-8');
-  logProblem(request, null, problem);
+      : err.code === 'FST_ERR_BAD_URL'
+        ? problemOf('VALIDATION', 'the URL’s path is not valid percent-encoded UTF-8')
+        : toProblem(err);
+  logProblem(request, err, problem);
   reply.header(REQUEST_ID_HEADER, request.id);
   return reply.code(problem.status).send(errorEnvelope(request.id, problem.code, problem.message));
 }
@@ -178,15 +179,16 @@ const errorHandler: FastifyPluginAsync<ErrorHandlerOptions> = async (fastify, op
   fastify.addHook('onRoute', (route) => routeMethods.add(route.url, route.method));
 
   fastify.setNotFoundHandler((request, reply) => {
-    const route = `${request.method} ${request.url.slice(0, 200)}`;
+    // The path alone: the query string is the client's, and may carry what a log should not.
+    const path = (request.url.split('?', 1)[0] ?? '').slice(0, 200);
     const allowed = routeMethods.allowed(request.url);
     // A route that hands its own method on here (`reply.callNotFound()`) is a 404 like any other.
     const problem =
       allowed === undefined || allowed.includes(request.method)
-        ? problemOf('ROUTE_NOT_FOUND', `route ${route} not found`)
+        ? problemOf('ROUTE_NOT_FOUND', `route ${request.method} ${path} not found`)
         : problemOf(
             'METHOD_NOT_ALLOWED',
-            `${request.method} is not allowed on ${request.url.slice(0, 200)}; it takes ${allowed.join(', ')}`,
+            `${request.method} is not allowed on ${path}; it takes ${allowed.join(', ')}`,
           );
     logProblem(request, null, problem);
     if (problem.code === 'METHOD_NOT_ALLOWED') reply.header('allow', allowed!.join(', '));

@@ -26,7 +26,11 @@ export class RouteMethods {
     this.#router = FindMyWay(matching);
   }
 
+  /** Records a route; a wildcard route (`/api/command/*`: a proxy, static files) is left out, see below. */
   add(pattern: string, methods: string | readonly string[]): void {
+    // What works beneath a wildcard is that route's own business (a proxy forwarding some paths
+    // only): its method would be advertised for paths it answers with a 404.
+    if (pattern.endsWith('*')) return;
     // Two spellings of one pattern (`/a/` and `/a` under ignoreTrailingSlash) share one entry.
     let known = this.#router.findRoute('GET', pattern)?.store as Set<string> | undefined;
     if (known === undefined) {

@@ -117,7 +117,7 @@ t.test('success and error envelopes, request ids', async (t) => {
   t.match(wrongMethod.json(), {
     success: false,
     code: 'METHOD_NOT_ALLOWED',
-    error: /^DELETE is not allowed on \/api\/things\?x=1; it takes POST$/,
+    error: /^DELETE is not allowed on \/api\/things; it takes POST$/,
   });
   const wrongMethodTrailingSlash = await app.inject({ method: 'PUT', url: '/public/ping/' });
   t.equal(wrongMethodTrailingSlash.statusCode, 405, 'a trailing slash matched as the router matches it');

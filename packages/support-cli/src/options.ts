@@ -1,3 +1,4 @@
+import { MAX_PLATFORM_ID } from '@publisher/contracts';
 import { UsageError } from './command.ts';
 
 /** A `--flag <time>` value: an RFC 3339 time, refused as bad usage otherwise. */
@@ -10,7 +11,7 @@ export function timeOption(value: unknown, flag: string): string | undefined {
 }
 
 /** A `--flag <n>` value: an integer from `min`, refused as bad usage otherwise. */
-export function integerOption(value: unknown, flag: string, min: number, max = MAX_ID): number | undefined {
+export function integerOption(value: unknown, flag: string, min: number, max = MAX_PLATFORM_ID): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (typeof value !== 'string' || !/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
@@ -18,12 +19,6 @@ export function integerOption(value: unknown, flag: string, min: number, max = M
   }
   return n;
 }
-
-/** The largest id or revision the APIs take (PostgreSQL's `integer`). */
-const MAX_ID = 2_147_483_647;
-
-/** The largest page the read API serves. */
-export const MAX_PAGE_SIZE = 100;
 
 /** The one positional a command needs (a record id), or bad usage. */
 export function recordIdArgument(positionals: readonly string[]): string {

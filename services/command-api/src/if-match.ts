@@ -1,3 +1,4 @@
+import { IF_MATCH_MESSAGE } from '@publisher/contracts';
 import { httpError } from '@publisher/platform';
 
 /** A parsed `If-Match` header: `*` or the set of revisions the client accepts. */
@@ -18,8 +19,8 @@ export function parseIfMatch(value: string | undefined): IfMatch | null {
     const tag = part.trim();
     const m = /^(W\/)?"?(\d{1,15})"?$/.exec(tag);
     if (!m?.[2]) {
-      throw httpError('INVALID_HEADER', 'If-Match must be "*" or a list of revisions such as "3"', {
-        errors: { 'headers.if-match': ['must be "*" or quoted revisions such as "3"'] },
+      throw httpError('INVALID_HEADER', `If-Match ${IF_MATCH_MESSAGE}`, {
+        errors: { 'headers.if-match': [IF_MATCH_MESSAGE] },
       });
     }
     if (!m[1]) revisions.add(Number(m[2]));

@@ -194,6 +194,25 @@ t.test('webhook: an endless or huge answer is cut by size and time', async (t) =
   t.match(await failure(webhook, record({ url: dripUrl })), /did not answer within 500 ms/);
 });
 
+t.test('a delivery asked for while the worker is stopping is refused without connecting', async (t) => {
+  let connections = 0;
+  const server = http.createServer((_req, res) => res.end('{}'));
+  server.on('connection', () => connections++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => server.close());
+  const { port } = server.address() as { port: number };
+  const stopping = AbortSignal.abort();
+  await t.rejects(
+    dev.request(
+      `http://127.0.0.1:${port}/`,
+      { method: 'POST', body: '{}', headers: {} },
+      { timeoutMs: 5000, signal: stopping },
+    ),
+    /interrupted \(worker stopping\)/,
+  );
+  t.equal(connections, 0);
+});
+
 t.test('the policy is applied at delivery: literal addresses and resolved names', async (t) => {
   const server = await loopbackServer(() => ({ status: 200, body: { url: 'https://cms.test/ok' } }));
   t.teardown(server.close);

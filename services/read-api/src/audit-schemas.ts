@@ -3,10 +3,9 @@
  * they answer is in the contracts (`PublishingRecordHistoryEntry`, `AuditEvent`, …), which the
  * support CLI and console read with too.
  */
-import { DateTime, PlatformId, Uuid } from '@publisher/contracts';
+import { DateTime, MAX_PLATFORM_ID, PageSize, PlatformId, Uuid } from '@publisher/contracts';
 import { type Static, Type } from 'typebox';
 
-const PageSize = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 }));
 const CursorParam = Type.Optional(
   Type.String({ minLength: 1, maxLength: 500, description: 'from a `next` or `previous` link; opaque' }),
 );
@@ -20,7 +19,7 @@ export const AsOfQueryFields = {
       'the record as it was at this time (RFC 3339): folded from the event store up to the last event that occurred at or before it',
   }),
   as_of_revision: Type.Optional(
-    Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'the record as it was at this revision' }),
+    Type.Integer({ minimum: 0, maximum: MAX_PLATFORM_ID, description: 'the record as it was at this revision' }),
   ),
 };
 
@@ -28,7 +27,7 @@ export const HistoryQuery = Type.Object(
   {
     page_size: PageSize,
     from_revision: Type.Optional(
-      Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0, description: 'first revision of the page' }),
+      Type.Integer({ minimum: 0, maximum: MAX_PLATFORM_ID, default: 0, description: 'first revision of the page' }),
     ),
   },
   { additionalProperties: false },

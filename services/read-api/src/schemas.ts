@@ -5,6 +5,7 @@ import {
   IdParams,
   ListEnvelope,
   PATTERN_MESSAGE,
+  PageSize,
   PlatformId,
   Position,
   PublishingStatus,
@@ -65,7 +66,7 @@ const listPaging = {
       description: 'continues from a row: the `next` or `previous` link of a page carries it',
     }),
   ),
-  page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  page_size: PageSize,
 };
 export type ListPaging = Static<TObject<typeof listPaging>>;
 

@@ -55,7 +55,7 @@ const devSignIn = async (fastify: TypeBoxFastify, { policy }: { policy: JwtPolic
       const claims = requestedClaims({ role, account_id, site_ids, sub: user });
       if (claims === null) {
         throw httpError('VALIDATION', `an account is required for role ${role}`, {
-          errors: { 'body.account_id': ['required for this role'] },
+          errors: { account_id: ['is required for this role'] },
         });
       }
       const token = sign(claims);

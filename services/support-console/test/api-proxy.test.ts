@@ -99,18 +99,14 @@ t.test('only the calls the console makes pass: GET to reads, POSTs of re-drives 
   const commands = await upstream(t, ok);
   const app = await consoleWith(t, commands.url, reads.url);
   const id = randomUUID();
-  // A method the proxy's side does not forward: 405 with the one it does.
-  const wrongMethod = [
-    [await app.inject({ method: 'POST', url: '/api/read/publishing-records/', payload: {} }), 'GET, HEAD'],
-    [await app.inject({ method: 'GET', url: `/api/command/publishing-records/${id}` }), 'POST'],
-    [await app.inject({ method: 'DELETE', url: `/api/command/publishing-records/${id}` }), 'POST'],
-    [await app.inject({ method: 'PATCH', url: `/api/command/publishing-records/${id}`, payload: {} }), 'POST'],
-  ] as const;
-  for (const [response, allow] of wrongMethod) {
-    t.match([response.statusCode, response.json().code, response.headers.allow], [405, 'METHOD_NOT_ALLOWED', allow]);
-  }
-  // Commands that edit records, even as POSTs a token could send straight to the command API.
   const refused = [
+    // A method the proxy's side does not forward (its routes are wildcards: no 405 advertises them).
+    await app.inject({ method: 'POST', url: '/api/read/publishing-records/', payload: {} }),
+    await app.inject({ method: 'GET', url: `/api/command/publishing-records/${id}` }),
+    await app.inject({ method: 'DELETE', url: `/api/command/publishing-records/${id}` }),
+    await app.inject({ method: 'PATCH', url: `/api/command/publishing-records/${id}`, payload: {} }),
+    await app.inject({ method: 'GET', url: '/api/command/deploy' }),
+    // Commands that edit records, even as POSTs a token could send straight to the command API.
     await app.inject({ method: 'POST', url: '/api/command/deploy', payload: { site_id: 3 } }),
     await app.inject({ method: 'POST', url: '/api/command/publishing-records/', payload: {} }),
     await app.inject({ method: 'POST', url: `/api/command/publishing-records/${id}/start`, payload: {} }),

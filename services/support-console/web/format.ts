@@ -44,17 +44,17 @@ export function fromLocalInput(value: string): string | null {
 }
 
 /**
- * The last instant a `datetime-local` value names, read in the browser's zone: to the minute, its
- * last millisecond; to the second, that second's last; with milliseconds, itself. "As it was at
- * 11:59:54" then includes what happened during that second (the timeline shows times to the
- * second, events carry milliseconds). Null for an empty or invalid value.
+ * The last instant a `datetime-local` value names, read in the browser's zone: typed to the second,
+ * that second's last millisecond; with milliseconds, itself. "As it was at 11:59:54" then includes
+ * what happened during that second (events carry milliseconds). Browsers leave `:00` seconds and
+ * `.000` milliseconds out of the value, so a value without milliseconds counts as typed to the
+ * second, and `.000` as that whole second too. Null for an empty or invalid value.
  * @example
  * lastInstantOfLocalInput('2026-12-04T11:59:54') // the instant of 11:59:54.999 in the browser's zone
  */
 export function lastInstantOfLocalInput(value: string): string | null {
   const start = fromLocalInput(value);
   if (start === null) return null;
-  const time = value.split('T')[1] ?? '';
-  const unitMs = time.length <= 5 ? 60_000 : time.includes('.') ? 1 : 1000;
+  const unitMs = value.includes('.') ? 1 : 1000;
   return new Date(new Date(start).getTime() + unitMs - 1).toISOString();
 }

@@ -1,27 +1,10 @@
 import { type Static, Type } from 'typebox';
-import { PlatformId } from './common.ts';
-import type { ROLES } from './roles.ts';
+import { LiteralUnion, PlatformId } from './common.ts';
+import { ROLES } from './roles.ts';
 
-/** The platform's roles; what each may do is `ROLE_PERMISSIONS` in `@publisher/platform`. */
-export const Role = Type.Union([
-  Type.Literal('viewer'),
-  Type.Literal('editor'),
-  Type.Literal('admin'),
-  Type.Literal('owner'),
-  Type.Literal('support'),
-  Type.Literal('developer'),
-  Type.Literal('system_bot'),
-]);
+/** The platform's roles (`ROLES`); what each may do is `ROLE_PERMISSIONS` in `@publisher/platform`. */
+export const Role = LiteralUnion(ROLES);
 export type Role = Static<typeof Role>;
-
-/**
- * `ROLES` (a module without imports, for the console's page and the token script) names exactly
- * these: a role added to one and not the other does not compile. TypeBox keeps a union's literal
- * types only when they are written out, hence the two lists.
- */
-const ROLES_ARE_THE_SCHEMAS: [Role, (typeof ROLES)[number]] extends [(typeof ROLES)[number], Role] ? true : never =
-  true;
-void ROLES_ARE_THE_SCHEMAS;
 
 /**
  * The JWT claims both APIs require. `site_ids`, when present, restricts the user to those sites.

@@ -6,6 +6,16 @@ import { type Static, type TLiteral, type TUnion, Type } from 'typebox';
  */
 export const MAX_PLATFORM_ID = 2_147_483_647;
 
+/** The largest page a list of the read API serves (`page_size`). */
+export const MAX_PAGE_SIZE = 100;
+
+/**
+ * A list's `page_size`: 1 to `MAX_PAGE_SIZE`, 20 when left out.
+ * @example
+ * Type.Object({ page_size: PageSize })
+ */
+export const PageSize = Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 }));
+
 /**
  * The schema keyword that says in words what a string's `pattern` asks for (an OpenAPI extension):
  * a 400 names that instead of the regular expression, which means little to a client.
@@ -44,9 +54,9 @@ type Literals<T extends readonly string[]> = { -readonly [K in keyof T]: TLitera
  * A union of string constants from a list of them (`anyOf` of `const`s, as `Type.Literal`s written
  * out would be), typed as that union.
  * @example
- * const Status = OneOf(['pending', 'failed'] as const); // Static: 'pending' | 'failed'
+ * const Status = LiteralUnion(['pending', 'failed'] as const); // Static: 'pending' | 'failed'
  */
-export function OneOf<const T extends readonly string[]>(values: T): TUnion<Literals<T>> {
+export function LiteralUnion<const T extends readonly string[]>(values: T): TUnion<Literals<T>> {
   // `map` types its result as an array of literals of any of the values; each is the literal of
   // the value at its index, which is what `Literals<T>` says.
   return Type.Union(values.map((value) => Type.Literal(value))) as TUnion<Literals<T>>;

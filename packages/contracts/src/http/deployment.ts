@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { DateTime, HttpUrl, JsonObject, OneOf, PlatformId, Uuid } from './common.ts';
+import { DateTime, HttpUrl, JsonObject, LiteralUnion, PlatformId, Uuid } from './common.ts';
 import { FailureMessage, TargetAccountId } from './publishing-record.ts';
 import { DEPLOYMENT_STATUSES } from './statuses.ts';
 
@@ -8,7 +8,7 @@ import { DEPLOYMENT_STATUSES } from './statuses.ts';
  * `pending → cancelled | failed`. `cancelled` was added after the first release: a compatible change for
  * readers that treat an unknown status as "not active" (it is terminal and frees the site).
  */
-export const DeploymentStatus = OneOf(DEPLOYMENT_STATUSES);
+export const DeploymentStatus = LiteralUnion(DEPLOYMENT_STATUSES);
 export type DeploymentStatus = Static<typeof DeploymentStatus>;
 
 /**

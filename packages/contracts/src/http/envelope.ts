@@ -39,7 +39,7 @@ export function ListEnvelope<T extends TSchema>(item: T) {
   });
 }
 
-/** Field → messages, e.g. `{ "body.site_id": ["must be >= 1"] }`. */
+/** Field → messages, e.g. `{ "site_id": ["must be >= 1"], "querystring.status.0": […] }` (body fields unprefixed). */
 export const FieldErrors = Type.Record(Type.String(), Type.Array(Type.String()));
 export type FieldErrors = Static<typeof FieldErrors>;
 

@@ -16,6 +16,9 @@ import { PATTERN_MESSAGE } from './common.ts';
  */
 export const IF_MATCH_PATTERN = '^\\s*(\\*|(W/)?"?[0-9]{1,15}"?(\\s*,\\s*(W/)?"?[0-9]{1,15}"?)*)\\s*$';
 
+/** What a malformed `If-Match` is told, wherever it is refused. */
+export const IF_MATCH_MESSAGE = 'must be "*" or revisions such as "3" (comma-separated)';
+
 /** A header value that is one token: printable ASCII, no spaces. */
 const HeaderToken = Type.String({
   minLength: 1,
@@ -30,7 +33,7 @@ export const CommandHeaders = Type.Object({
       minLength: 1,
       maxLength: 200,
       pattern: IF_MATCH_PATTERN,
-      [PATTERN_MESSAGE]: 'must be "*" or revisions such as "3" (comma-separated)',
+      [PATTERN_MESSAGE]: IF_MATCH_MESSAGE,
     }),
   ),
   'x-correlation-id': Type.Optional(HeaderToken),

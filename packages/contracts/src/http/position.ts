@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import { PATTERN_MESSAGE } from './common.ts';
+import { POSITION_PATTERN } from './position-pattern.ts';
 
-/** A position token's syntax: two 64-bit integers in hex (the event store's `Position`). */
-export const POSITION_PATTERN = '^[0-9a-f]{16}-[0-9a-f]{16}$';
+export { POSITION_PATTERN };
 
 /** A position in the event log, as command responses carry it in `X-Position`. */
 export const Position = Type.String({

@@ -1,9 +1,9 @@
 import { type Static, Type } from 'typebox';
-import { DateTime, HttpUrl, JsonObject, OneOf, PATTERN_MESSAGE, PlatformId, Uuid } from './common.ts';
+import { DateTime, HttpUrl, JsonObject, LiteralUnion, PATTERN_MESSAGE, PlatformId, Uuid } from './common.ts';
 import { PUBLISHING_STATUSES } from './statuses.ts';
 
 /** Lifecycle: `pending → publishing → published | failed`, `failed → pending` (retry). */
-export const PublishingStatus = OneOf(PUBLISHING_STATUSES);
+export const PublishingStatus = LiteralUnion(PUBLISHING_STATUSES);
 export type PublishingStatus = Static<typeof PublishingStatus>;
 
 /**

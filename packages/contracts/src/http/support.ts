@@ -1,5 +1,5 @@
 import { type Static, type TSchema, Type } from 'typebox';
-import { DateTime, PlatformId, Uuid } from './common.ts';
+import { DateTime, LiteralUnion, PlatformId, Uuid } from './common.ts';
 import { DeploymentRepresentation } from './deployment.ts';
 import { Position } from './position.ts';
 import { PublishingRecordRepresentation } from './publishing-record.ts';
@@ -74,12 +74,7 @@ export const AccessLogEntry = Type.Object({
     role: Type.String(),
     account_id: Type.Union([PlatformId, Type.Null()], { description: 'null for platform tokens of no account' }),
   }),
-  action: Type.Union([
-    Type.Literal('history'),
-    Type.Literal('as_of'),
-    Type.Literal('audit_search'),
-    Type.Literal('snapshot'),
-  ]),
+  action: LiteralUnion(['history', 'as_of', 'audit_search', 'snapshot']),
   record_kind: Nullable(Type.String()),
   record_id: Nullable(Uuid),
   query: Type.Record(Type.String(), Type.Unknown(), { description: 'the read’s parameters' }),
@@ -89,7 +84,7 @@ export type AccessLogEntry = Static<typeof AccessLogEntry>;
 
 /** One record of `GET audit/snapshot`, as it was at the snapshot's time. */
 export const SnapshotEntry = Type.Object({
-  kind: Type.Union([Type.Literal('publishing_record'), Type.Literal('deployment')]),
+  kind: LiteralUnion(['publishing_record', 'deployment']),
   /** Deleted by then: listed all the same (it existed), with its state as the deletion left it. */
   deleted: Type.Boolean(),
   data: Type.Union([PublishingRecordRepresentation, DeploymentRepresentation]),

@@ -1,6 +1,6 @@
-import type { AnyHistoryEntry as HistoryEntry } from '@publisher/contracts';
+import { type AnyHistoryEntry as HistoryEntry, MAX_PAGE_SIZE } from '@publisher/contracts';
 import type { SupportCommand } from '../command.ts';
-import { integerOption, MAX_PAGE_SIZE, recordIdArgument, show } from '../options.ts';
+import { integerOption, recordIdArgument, show } from '../options.ts';
 import { pages } from '../pages.ts';
 
 /** The longest data value printed as it is; a longer one is cut (`--json` has it whole). */

@@ -1,5 +1,6 @@
+import { MAX_PAGE_SIZE } from '@publisher/contracts';
 import { type SupportCommand, UsageError } from '../command.ts';
-import { integerOption, MAX_PAGE_SIZE, timeOption } from '../options.ts';
+import { integerOption, timeOption } from '../options.ts';
 import { pages } from '../pages.ts';
 
 /** `pnpm support snapshot --account <id> --as-of <time>`: every record of an account as it was then. */

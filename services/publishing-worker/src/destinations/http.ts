@@ -47,6 +47,10 @@ export function createOutboundHttp(policy: DestinationPolicy, resolve?: Resolve)
       if (problem) return Promise.reject(new DeliveryError(`the destination URL ${problem}`));
       const target = new URL(url);
       const host = hostOf(target);
+      // Already stopping: the abort event has fired, and a listener added below would not hear it.
+      if (options.signal?.aborted) {
+        return Promise.reject(new DeliveryError(`delivery to ${host} was interrupted (worker stopping)`));
+      }
       const client = target.protocol === 'https:' ? https : http;
       return new Promise<HttpResult>((resolve, reject) => {
         let settled = false;
@@ -75,8 +79,6 @@ export function createOutboundHttp(policy: DestinationPolicy, resolve?: Resolve)
           req.destroy();
         };
         options.signal?.addEventListener('abort', onAbort, { once: true });
-        // Already stopping: the abort event has fired, and the listener would not hear it.
-        if (options.signal?.aborted) onAbort();
         req.on('error', (err) => finish(networkError(host, err)));
         req.on('response', (res) => {
           const chunks: Buffer[] = [];

@@ -53,7 +53,7 @@ export function asOfPanel(kind: RecordKind, id: string, entries: HistoryEntry[])
     const notThere = (error: unknown) => {
       if (!(error instanceof ApiError && error.status === 404)) throw error;
       return error.code === 'RECORD_DELETED'
-        ? `It was deleted by then: ${error.detail}.`
+        ? `Deleted: ${error.detail}.`
         : 'It did not exist yet: its first event occurred later.';
     };
     const answer = await read<SuccessEnvelope<Representation>>(`${kind}/${id}?${query}`).catch(notThere);
