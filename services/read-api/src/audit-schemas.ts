@@ -45,7 +45,7 @@ export const AuditEventsQuery = Type.Object(
     actor: Type.Optional(Text(200, 'the acting user’s id (the token’s `sub`)')),
     correlation_id: Type.Optional(Text(200, 'events of one request or workflow')),
     type: Type.Optional(Text(200, 'event type, e.g. PublishingFailed')),
-    from: Type.Optional({ ...DateTime, description: 'occurred at or after (inclusive)' }),
+    from: Type.Optional({ ...DateTime, description: 'occurred at or after (inclusive); not later than `to`' }),
     to: Type.Optional({ ...DateTime, description: 'occurred before (exclusive)' }),
     page_size: PageSize,
     cursor: CursorParam,

@@ -1,4 +1,4 @@
-import { type Principal, readScope, type TenantScope } from '@publisher/platform';
+import { httpError, type Principal, readScope, type TenantScope } from '@publisher/platform';
 import { ForbiddenAccountError, narrowScope } from '@publisher/read-model';
 import type { FastifyRequest } from 'fastify';
 import { accountForbidden } from './errors.ts';
@@ -31,4 +31,21 @@ export function splitCommaLists(request: FastifyRequest, _reply: unknown, done: 
     query.status = parts.map((p) => p.trim()).filter((p) => p !== '');
   }
   done();
+}
+
+/**
+ * A time range whose start is later than its end: two values swapped, almost always, and an empty
+ * page would not say so. Refused as a 400 naming the start. Equal bounds are an empty range, not an
+ * error (an inclusive start, an exclusive end).
+ * @example
+ * rejectInvertedRange(request.query, 'from', 'to');
+ */
+export function rejectInvertedRange(query: Readonly<Record<string, unknown>>, start: string, end: string): void {
+  const from = query[start];
+  const to = query[end];
+  if (typeof from === 'string' && typeof to === 'string' && Date.parse(from) > Date.parse(to)) {
+    throw httpError('VALIDATION', `${start} is later than ${end}`, {
+      errors: { [`querystring.${start}`]: [`must not be later than ${end}`] },
+    });
+  }
 }

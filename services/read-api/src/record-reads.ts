@@ -9,7 +9,7 @@ import type { ReadApiDeps } from './deps.ts';
 import { invalidCursor, recordNotFound } from './errors.ts';
 import type { HistoryAggregate } from './history/aggregates.ts';
 import { pageUrl } from './links.ts';
-import { READ_POSITION_HEADER, scopeFor } from './read-helpers.ts';
+import { READ_POSITION_HEADER, rejectInvertedRange, scopeFor } from './read-helpers.ts';
 import { waitForPosition, wantedPosition } from './read-your-writes.ts';
 import type { ListPaging } from './schemas.ts';
 
@@ -57,6 +57,8 @@ export async function listAnswer<Query extends ListParams, R>(
   list: ListDocuments<Query, R>,
 ) {
   const { min_position, account_id, page, page_size, cursor, ordering, ...filters } = query;
+  rejectInvertedRange(query, 'created_after', 'created_before');
+  rejectInvertedRange(query, 'updated_after', 'updated_before');
   const scope = scopeFor(request.principal, account_id);
   const answer = await cachedRead(request, reply, deps, scope, min_position, async () => {
     const found = await list(deps.reader, scope, filters, { page, page_size: page_size ?? 20, cursor, ordering }).catch(

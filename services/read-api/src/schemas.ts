@@ -74,9 +74,9 @@ const listCommon = {
   ...listPaging,
   site_id: Type.Optional(PlatformId),
   sector_id: Type.Optional(PlatformId),
-  created_after: Type.Optional({ ...DateTime, description: 'inclusive' }),
+  created_after: Type.Optional({ ...DateTime, description: 'inclusive; not later than `created_before`' }),
   created_before: Type.Optional({ ...DateTime, description: 'exclusive' }),
-  updated_after: Type.Optional({ ...DateTime, description: 'inclusive' }),
+  updated_after: Type.Optional({ ...DateTime, description: 'inclusive; not later than `updated_before`' }),
   updated_before: Type.Optional({ ...DateTime, description: 'exclusive' }),
 };
 

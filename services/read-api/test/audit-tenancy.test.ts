@@ -219,6 +219,7 @@ t.test('bad input to the audit routes is a 400 in the envelope', async (t) => {
     `/audit/snapshot?account_id=1&as_of=2024-05-01T00:00:00Z&cursor=${Buffer.from('["o","not-a-uuid"]').toString('base64url')}`,
     '/audit/events?page_size=101',
     '/audit/events?from=last-week',
+    '/audit/events?from=2024-05-02T00:00:00Z&to=2024-05-01T00:00:00Z',
     '/audit/events?record_id=42',
     '/audit/events?site_id=0',
     `/audit/events?actor=${'x'.repeat(201)}`,
@@ -232,6 +233,8 @@ t.test('bad input to the audit routes is a 400 in the envelope', async (t) => {
     t.equal(res.statusCode, 400, url);
     t.match(res.json(), { success: false, code: 'VALIDATION', errors: Object }, url);
   }
+  const swapped = await read('/audit/events?from=2024-05-02T00:00:00Z&to=2024-05-01T00:00:00Z', support);
+  t.same(swapped.json().errors, { 'querystring.from': ['must not be later than to'] }, 'a swapped range says so');
   const unnamed = await read(`/audit/snapshot?as_of=${encodeURIComponent(created)}`, support);
   t.match([unnamed.statusCode, unnamed.json().errors], [400, { 'querystring.account_id': Array }]);
 });

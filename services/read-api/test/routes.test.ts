@@ -94,6 +94,8 @@ t.test('list envelope, default order, filters', async (t) => {
   const created = mine[1]!.created_at;
   t.equal((await get(`${base}/publishing-records/?created_after=${created}`)).json().count, 2);
   t.equal((await get(`${base}/publishing-records/?created_before=${created}`)).json().count, 1);
+  const empty = await get(`${base}/publishing-records/?created_after=${created}&created_before=${created}`);
+  t.same([empty.statusCode, empty.json().count], [200, 0], 'equal bounds: an empty range, not an error');
 });
 
 t.test('pages: next and previous links carry cursors and keep every other parameter', async (t) => {
@@ -133,6 +135,8 @@ t.test('bad filter values are 400 with field errors, never a 500', async (t) => 
     ['site_id=11&site_id=12', 'querystring.site_id'],
     ['created_after=yesterday', 'querystring.created_after'],
     ['created_after=0000-01-01T00:00:00Z', 'querystring.created_after'],
+    ['created_after=2024-02-01T00:00:00Z&created_before=2024-01-31T23:59:59Z', 'querystring.created_after'],
+    ['updated_after=2024-02-01T01:00:00%2B01:00&updated_before=2024-01-31T23:30:00Z', 'querystring.updated_after'],
     ['page=0', 'querystring.page'],
     ['page_size=1000', 'querystring.page_size'],
     ['ordering=id', 'querystring.ordering'],

@@ -8,7 +8,7 @@ import { AccessLogQuery, AuditEventsQuery } from '../audit-schemas.ts';
 import { decodeCursor, encodeCursor, isId, isPositionToken, isTime } from '../cursor.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { linkTo } from '../links.ts';
-import { scopeFor } from '../read-helpers.ts';
+import { rejectInvertedRange, scopeFor } from '../read-helpers.ts';
 import { DocumentListEnvelope, READ_ERRORS } from '../schemas.ts';
 import snapshotRoute from './snapshot.ts';
 
@@ -30,6 +30,7 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
     },
     async (request) => {
       const { account_id, page_size, cursor, ...filters } = request.query;
+      rejectInvertedRange(filters, 'from', 'to');
       const scope = scopeFor(request.principal, account_id);
       const size = page_size ?? 20;
       const at = cursor === undefined ? undefined : decodeCursor(cursor, [isTime, isPositionToken]);
