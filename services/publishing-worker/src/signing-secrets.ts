@@ -1,3 +1,4 @@
+import { pgPoolTimeouts } from '@publisher/platform/config';
 import { retryWhileUnavailable } from '@publisher/platform/database-errors';
 import { createWebhookSecretStore, migrateWebhookSecrets } from '@publisher/webhook-secrets';
 import { LRUCache } from 'lru-cache';
@@ -25,8 +26,8 @@ export async function openSigningSecrets(
     connectionString: databaseUrl,
     max: 2,
     application_name: 'publisher-publishing-worker',
-    connectionTimeoutMillis: 3000,
-    statement_timeout: 5000,
+    // The APIs' defaults: a lookup that stalls fails its delivery rather than holding a slot forever.
+    ...pgPoolTimeouts({ connectTimeoutMs: 3000, statementTimeoutMs: 5000, queryTimeoutMs: 6000 }),
   });
   pool.on('error', (err) => logger.warn({ err }, 'idle database connection lost'));
   await retryWhileUnavailable(logger, 'signing secrets migration', () => migrateWebhookSecrets(pool));
