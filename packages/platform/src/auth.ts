@@ -198,7 +198,8 @@ const auth: FastifyPluginAsync<AuthOptions> = async (fastify, opts) => {
 
   /** Verifies a token not seen before (or expired from the cache) and remembers it. */
   async function verify(request: FastifyRequest, header: string): Promise<void> {
-    if (!/^Bearer [A-Za-z0-9_.~+/=-]+$/.test(header)) {
+    // The scheme is case-insensitive (RFC 9110), as @fastify/jwt reads it.
+    if (!/^Bearer [A-Za-z0-9_.~+/=-]+$/i.test(header)) {
       throw httpError('AUTH_TOKEN_INVALID', 'authorization header must be "Bearer <token>"');
     }
     let payload: unknown;

@@ -1,9 +1,12 @@
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FieldErrors } from '@publisher/contracts';
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailable, isRefusedInput } from './database-errors.ts';
 import { errorEnvelope } from './envelope.ts';
 import { type ErrorCode, HttpError, httpError, isErrorCode, STATUS_BY_CODE } from './errors.ts';
+import { newId } from './ids.ts';
 import { REQUEST_ID_HEADER } from './request-id.ts';
 import { RouteMethods } from './route-methods.ts';
 import { fieldErrors } from './validation.ts';
@@ -65,12 +68,15 @@ export function toProblem(err: unknown): Problem {
     const status = STATUS_BY_CODE[code];
     return status >= 500 ? problemOf(code) : problemOf(code, e.message ?? code, asFieldErrors(e.errors));
   }
+  // Any other client error (a plugin's, with a code of its own) is the client's fault all the same.
+  // Before the database's codes: a client gone mid-body is an `ECONNRESET` too, with status 400.
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return e.code === 'ECONNRESET'
+      ? problemOf('BAD_REQUEST', 'the client closed the connection before the body was complete')
+      : problemOf('BAD_REQUEST', e.message ?? 'bad request');
+  }
   if (isRefusedInput(err)) return problemOf('VALIDATION', 'a value in the request cannot be stored');
   if (isDatabaseUnavailable(err)) return problemOf('DATABASE_UNAVAILABLE');
-  // Any other client error (a plugin's, with a code of its own) is the client's fault all the same.
-  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return problemOf('BAD_REQUEST', e.message ?? 'bad request');
-  }
   return problemOf('INTERNAL_ERROR');
 }
 
@@ -113,6 +119,39 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
   logProblem(request, err, problem);
   reply.header(REQUEST_ID_HEADER, request.id);
   return reply.code(problem.status).send(errorEnvelope(request.id, problem.code, problem.message));
+}
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node's HTTP parser refuses before Fastify sees it — a
+ * malformed request line or header, an unknown method, a URL and headers over Node's
+ * `maxHeaderSize`, a body that never completes within the request timeout — is answered in the
+ * envelope too, with a request id of its own, and the connection closed (the parser cannot go on
+ * reading it).
+ */
+export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Duplex): void {
+  // A reset connection is gone: nobody to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const problem =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? problemOf('HEADERS_TOO_LARGE', `the URL and headers exceed ${Math.round(maxHeaderSize / 1024)} kB`)
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? problemOf('REQUEST_TIMEOUT', 'the request did not arrive whole in time')
+        : err.code === 'HPE_INVALID_METHOD'
+          ? problemOf('BAD_REQUEST', 'unknown HTTP method')
+          : problemOf('BAD_REQUEST', 'malformed HTTP request');
+  const id = newId();
+  this.log.info(
+    { request_id: id, code: problem.code, status: problem.status, reason: problem.message, parser: err.code },
+    'request rejected',
+  );
+  if (socket.writable) {
+    const body = JSON.stringify(errorEnvelope(id, problem.code, problem.message));
+    socket.write(
+      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\n${REQUEST_ID_HEADER}: ${id}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }
 
 function logProblem(request: FastifyRequest, err: unknown, problem: Problem): void {

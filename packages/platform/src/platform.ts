@@ -14,6 +14,7 @@ import auth from './auth.ts';
 import type { PlatformConfig } from './config.ts';
 import errorHandler from './error-handler.ts';
 import health, { type ReadinessCheck } from './health.ts';
+import { jsonBodyParser } from './json-body.ts';
 import { serializerCompiler } from './json-document.ts';
 import openApi, { type OpenApiOptions } from './openapi.ts';
 import rateLimit from './rate-limit.ts';
@@ -31,7 +32,7 @@ export interface PlatformOptions {
 
 /**
  * Everything a Publisher API shares, in the order it must be registered: strict body validation,
- * JSON-only bodies, the envelope and error handler, JWT auth (`fastify.authenticate`), per-account
+ * JSON-only bodies (UTF-8, `jsonBodyParser`), the envelope and error handler, JWT auth (`fastify.authenticate`), per-account
  * rate limit, OpenAPI at /docs, and /health + /ready. Routes registered afterwards get all of it.
  * @example
  * const app = createFastify(config);
@@ -43,15 +44,8 @@ const platformPlugin: FastifyPluginAsync<PlatformOptions> = async (fastify, opts
   fastify.setSerializerCompiler(serializerCompiler);
   // Commands are JSON; a text/plain body must be a 415, not a string that fails validation later.
   fastify.removeContentTypeParser('text/plain');
-  // Many clients send `Content-Type: application/json` with every POST, body or not: an empty body
-  // then means "no input" (and fails validation where input is required) instead of a parse error.
-  const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    return parseJson(request, text, done);
-  });
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser(fastify));
   await fastify.register(errorHandler);
   await fastify.register(auth, { jwt: opts.config.jwt });
   await fastify.register(rateLimit, { ...opts.config.rateLimit, pool: opts.rateLimitPool });

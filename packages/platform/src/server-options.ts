@@ -1,6 +1,6 @@
 import { type FastifyServerOptions, LogController } from 'fastify';
 import type { PlatformConfig } from './config.ts';
-import { frameworkErrors } from './error-handler.ts';
+import { clientErrorHandler, frameworkErrors } from './error-handler.ts';
 import { loggerOptions } from './logger.ts';
 import { requestIdFrom } from './request-id.ts';
 
@@ -23,7 +23,9 @@ export function serverOptions(config: Pick<PlatformConfig, 'logLevel' | 'bodyLim
     // Without this, a client that never sends a body would hold a connection open forever.
     requestTimeout: 30_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    // A URL the router cannot take is a 400 in the envelope, not Fastify's own body.
+    // A URL the router cannot take, or a request Node's parser refuses, is answered in the
+    // envelope, not in Fastify's own body.
     frameworkErrors,
+    clientErrorHandler,
   };
 }

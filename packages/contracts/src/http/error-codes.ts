@@ -28,6 +28,8 @@ export const STATUS_BY_CODE = {
   SITE_NOT_FOUND: 404,
   // 405 a path whose routes take other methods (`Allow` lists them)
   METHOD_NOT_ALLOWED: 405,
+  // 408 a request whose body did not arrive whole within the server's request timeout
+  REQUEST_TIMEOUT: 408,
   // 409 illegal transition or version conflict
   ILLEGAL_TRANSITION: 409,
   RECORD_ALREADY_EXISTS: 409,
@@ -39,6 +41,8 @@ export const STATUS_BY_CODE = {
   // 413 / 415 body
   BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  // 431 the request line and headers exceed the server's bound (a very long URL too)
+  HEADERS_TOO_LARGE: 431,
   // 422 an Idempotency-Key reused with another request
   IDEMPOTENCY_KEY_REUSED: 422,
   // 429 throttled

@@ -1,0 +1,157 @@
+/**
+ * Input refused at the edge before any route runs: bodies that are not UTF-8 JSON as sent, numbers a
+ * double cannot hold, prototype keys, clients gone mid-body, and requests Node's HTTP parser
+ * refuses — each a 4xx in the envelope, never a silently changed value or Fastify's own body.
+ */
+import { connect } from 'node:net';
+import { signTestToken } from '@publisher/testing';
+import t from 'tap';
+import { Type } from 'typebox';
+import { toProblem } from '../src/error-handler.ts';
+import { createFastify, DEVELOPMENT_JWT_SECRET, platform, success } from '../src/index.ts';
+
+const app = createFastify({ logLevel: 'silent', bodyLimit: 4096 });
+await app.register(platform, {
+  config: {
+    jwt: { secret: DEVELOPMENT_JWT_SECRET, developmentSecret: true, publicKey: null },
+    rateLimit: { max: 1000, timeWindowMs: 60_000 },
+  },
+  openapi: { title: 'test', version: '0.0.0' },
+});
+const stored: unknown[] = [];
+await app.register(
+  async (api) => {
+    api.addHook('onRequest', api.authenticate);
+    api.post(
+      '/things',
+      { schema: { body: Type.Object({ metadata: Type.Record(Type.String(), Type.Unknown()) }) } },
+      async (request) => {
+        stored.push(request.body);
+        return success(request, request.body);
+      },
+    );
+  },
+  { prefix: '/api' },
+);
+t.teardown(() => app.close());
+
+const token = signTestToken({ sub: 'user-1', account_id: 7, role: 'editor' }, { key: DEVELOPMENT_JWT_SECRET });
+const post = (payload: string | Buffer, headers: Record<string, string> = {}) =>
+  app.inject({
+    method: 'POST',
+    url: '/api/things',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+    payload,
+  });
+
+t.test('a body is UTF-8 JSON as sent, or refused', async (t) => {
+  const latin1 = Buffer.concat([Buffer.from('{"metadata":{"t":"caf'), Buffer.from([0xe9]), Buffer.from('"}}')]);
+  const cases: Array<[string, Awaited<ReturnType<typeof post>>, number, string]> = [
+    ['bytes that are not UTF-8', await post(latin1), 400, 'INVALID_JSON'],
+    ['a lone continuation byte', await post(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 400, 'INVALID_JSON'],
+    [
+      'charset=iso-8859-1',
+      await post('{"metadata":{}}', { 'content-type': 'application/json; charset=iso-8859-1' }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'charset=utf-16',
+      await post('{"metadata":{}}', { 'content-type': 'application/json;charset="UTF-16"' }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'Content-Encoding: gzip',
+      await post('{"metadata":{}}', { 'content-encoding': 'gzip' }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    ['a __proto__ key', await post('{"metadata":{"__proto__":{"x":1}}}'), 400, 'INVALID_JSON'],
+  ];
+  for (const [what, res, status, code] of cases) {
+    t.equal(res.statusCode, status, what);
+    t.match(res.json(), { success: false, code, request_id: String }, what);
+  }
+  t.match(cases[0]![1].json().error, /not valid UTF-8/);
+  t.match(cases[4]![1].json().error, /Content-Encoding gzip is not accepted/);
+  t.match(cases[5]![1].json().error, /"__proto__" or "constructor.prototype" key/, 'valid JSON is not called invalid');
+  t.same(stored, [], 'nothing refused reached the route');
+
+  const utf8 = await post('{"metadata":{"t":"café ✓ 🎉"}}', { 'content-type': 'application/json; charset=UTF-8' });
+  t.equal(utf8.statusCode, 200, 'charset=UTF-8 is taken');
+  t.equal(utf8.json().data.metadata.t, 'café ✓ 🎉', 'and its text kept as sent');
+  const identity = await post('{"metadata":{}}', { 'content-encoding': 'identity' });
+  t.equal(identity.statusCode, 200, 'Content-Encoding: identity is no encoding');
+});
+
+t.test('a number a double cannot hold is a 400, not a changed value', async (t) => {
+  for (const literal of ['1e400', '-1e400', '1e-400', '12345678901234567890123', '-9007199254740993']) {
+    const res = await post(`{"metadata":{"x":${literal}}}`);
+    t.equal(res.statusCode, 400, literal);
+    t.match(res.json(), { code: 'VALIDATION', errors: { body: [/integers within ±9007199254740991/] } }, literal);
+  }
+  for (const literal of ['1e300', '1.5e-300', '9007199254740991', '-9007199254740991', '0', '0.0e-400', '3.14']) {
+    const res = await post(`{"metadata":{"x":${literal}}}`);
+    t.equal(res.statusCode, 200, `${literal} is kept`);
+    t.equal(res.json().data.metadata.x, Number(literal), literal);
+  }
+  const inString = await post('{"metadata":{"id":"12345678901234567890123","e":"1e400"}}');
+  t.equal(inString.statusCode, 200, 'digits inside strings are text, not numbers');
+  const escaped = await post('{"metadata":{"a":"\\"1e400\\\\","b":[1,2]}}');
+  t.equal(escaped.statusCode, 200, 'an escaped quote does not end a string');
+  const inArray = await post('{"metadata":{"a":[1,2,1e999]}}');
+  t.equal(inArray.statusCode, 400, 'a number in an array is checked too');
+});
+
+t.test('a client gone mid-body is a client error, not a database outage', async (t) => {
+  const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
+  t.match(toProblem(aborted), { status: 400, code: 'BAD_REQUEST', message: /closed the connection/ });
+  const database = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+  t.match(toProblem(database), { status: 503, code: 'DATABASE_UNAVAILABLE' }, 'a database connection reset still is');
+});
+
+t.test('the Bearer scheme is case-insensitive', async (t) => {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/things',
+    headers: { authorization: `bearer ${token}`, 'content-type': 'application/json' },
+    payload: '{"metadata":{}}',
+  });
+  t.equal(res.statusCode, 200);
+});
+
+t.test('a request Node’s HTTP parser refuses is answered in the envelope', async (t) => {
+  const server = createFastify({ logLevel: 'silent', bodyLimit: 4096 });
+  server.get('/', async () => ({ ok: true }));
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  t.teardown(() => server.close());
+  const { port } = server.server.address() as { port: number };
+  /** Sends raw bytes and reads until the server closes the connection. */
+  const raw = (request: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk) => {
+        answer += chunk;
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(answer));
+      socket.end(request);
+    });
+  const parse = (answer: string) => {
+    const [head = '', body = ''] = answer.split('\r\n\r\n');
+    return { status: Number(head.split(' ')[1]), head, body: JSON.parse(body) };
+  };
+  const method = parse(await raw('FOO / HTTP/1.1\r\nHost: x\r\n\r\n'));
+  t.equal(method.status, 400);
+  t.match(method.body, { success: false, code: 'BAD_REQUEST', error: 'unknown HTTP method', request_id: String });
+  t.match(method.head, new RegExp(`x-request-id: ${method.body.request_id}`), 'the id in the header too');
+  const long = parse(await raw(`GET /?q=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`));
+  t.equal(long.status, 431);
+  t.match(long.body, { success: false, code: 'HEADERS_TOO_LARGE' });
+  const garbage = parse(await raw('GET / HTTP/1.1\r\nHost x\r\n\r\n'));
+  t.equal(garbage.status, 400);
+  t.match(garbage.body, { success: false, code: 'BAD_REQUEST', error: 'malformed HTTP request' });
+});
