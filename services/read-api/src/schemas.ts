@@ -111,11 +111,14 @@ export type DeploymentListQuery = Static<typeof DeploymentListQuery>;
 export const ReadQuery = Type.Object(common, { additionalProperties: false });
 export type ReadQuery = Static<typeof ReadQuery>;
 
-export const ReadHeaders = Type.Object({
-  'x-min-position': Type.Optional(Position),
+/** Headers of every read: read-your-writes by header as by `min_position`. */
+export const ReadHeaders = Type.Object({ 'x-min-position': Type.Optional(Position) });
+
+/** A single record's read also answers `If-None-Match` (its ETag is the revision); lists have no ETag. */
+export const RecordReadHeaders = Type.Object({
+  ...ReadHeaders.properties,
   'if-none-match': Type.Optional(Type.String({ maxLength: 1000 })),
 });
-export type ReadHeaders = Static<typeof ReadHeaders>;
 
 export { IdParams };
 

@@ -398,4 +398,11 @@ t.test('OpenAPI document lists the read routes', async (t) => {
   ]) {
     t.ok(paths.includes(p), p);
   }
+  const headersOf = (path: string) =>
+    (res.json().paths[path].get.parameters as Array<{ in: string; name: string }>)
+      .filter((p) => p.in === 'header')
+      .map((p) => p.name)
+      .sort();
+  t.same(headersOf('/api/v1/publisher/publishing-records/{id}'), ['if-none-match', 'x-min-position']);
+  t.same(headersOf('/api/v1/publisher/publishing-records'), ['x-min-position'], 'a list has no ETag to match');
 });

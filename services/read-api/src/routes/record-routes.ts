@@ -4,7 +4,7 @@ import type { Static, TSchema } from 'typebox';
 import { RecordReadQuery } from '../as-of.ts';
 import { splitCommaLists } from '../read-helpers.ts';
 import type { RecordLookup } from '../record-reads.ts';
-import { DocumentListEnvelope, IdParams, READ_ERRORS, ReadHeaders } from '../schemas.ts';
+import { DocumentListEnvelope, IdParams, READ_ERRORS, ReadHeaders, RecordReadHeaders } from '../schemas.ts';
 
 /*
  * The routes of a record kind, `GET …/` and `GET …/{id}`, built from what sets the kinds apart.
@@ -60,7 +60,7 @@ export function recordRoute<Representation extends TSchema, State extends { stat
       description:
         'The current state from the read model; with `as_of` or `as_of_revision`, the state as it was then, folded from the event store (ETag = that revision; 404 if it did not exist yet; reads of another account by support or privileged roles are recorded in its access log).',
       querystring: RecordReadQuery,
-      headers: ReadHeaders,
+      headers: RecordReadHeaders,
       response: {
         200: SuccessEnvelope(Document(resource.representation)),
         304: { type: 'null', description: 'not modified (If-None-Match matched the ETag)' } as const,
