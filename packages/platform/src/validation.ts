@@ -91,6 +91,8 @@ export function fieldErrors(
       path = joinPath(path, params.additionalProperty);
       message = 'is not allowed';
     }
+    // A parameter repeated in the query string (`site_id=7&site_id=8`) arrives as an array.
+    if (e.keyword === 'type' && part === 'querystring' && Array.isArray(e.data)) message = 'must be given once';
     const field = fieldOf(path);
     if (e.keyword === 'pattern' && formats.has(field)) continue;
     if (e.keyword === 'pattern') message = patternMessage(e) ?? message;
@@ -109,8 +111,16 @@ export function fieldErrors(
     const message = names.length === 1 ? `must be ${names[0]}` : `must be one of: ${names.join(', ')}`;
     out[field] = [...(out[field] ?? []), message];
   }
+  // A nullable field's value that fails its other branch: what that branch asks is the news, not
+  // that null would also have done.
+  for (const [field, messages] of Object.entries(out)) {
+    if (messages.length > 1 && messages.includes(MUST_BE_NULL)) out[field] = messages.filter((m) => m !== MUST_BE_NULL);
+  }
   return out;
 }
+
+/** Ajv's message for the `null` branch of a nullable field. */
+const MUST_BE_NULL = 'must be null';
 
 /** What a broken pattern's schema says it asks for, if it says. */
 function patternMessage(e: Partial<ErrorObject>): string | undefined {

@@ -16,6 +16,8 @@ const Query = Type.Object({
   as_of: Type.Optional(Type.String({ format: 'date-time', pattern: '^(?!0000)[0-9]{4}-' })),
   code: Type.Optional(Type.String({ pattern: '^[a-z]+$' })),
   since: Type.Optional(DateTime),
+  site_id: Type.Optional(Type.Integer({ minimum: 1 })),
+  ref: Type.Optional(Type.Union([Type.String({ maxLength: 3 }), Type.Null()])),
   token: Type.Optional(Type.String({ pattern: '^[a-z]+$', [PATTERN_MESSAGE]: 'must be lower-case letters' })),
 });
 
@@ -55,4 +57,12 @@ t.test('a pattern whose schema words it is told in those words', async (t) => {
     'querystring.since': ['must be a date-time from year 0001 on'],
   });
   t.same(messages({ since: 'yesterday' }), { 'querystring.since': ['must match format "date-time"'] });
+});
+
+t.test('a repeated parameter is told to be given once', async (t) => {
+  t.same(messages({ site_id: ['7', '8'] }), { 'querystring.site_id': ['must be given once'] });
+});
+
+t.test('a nullable field is told what its value breaks, not also that null would do', async (t) => {
+  t.same(messages({ ref: 'abcdef' }), { 'querystring.ref': ['must NOT have more than 3 characters'] });
 });
