@@ -50,7 +50,14 @@ function article(word: string): string {
 }
 
 /**
- * Why `value` is not a URL the worker may be pointed at, or null: absolute http(s), no user name or
+ * Bidirectional controls (embeddings, overrides, isolates, marks): invisible, they reorder what a
+ * console or log shows of a URL (`…/\u202Egnp.exe` reads as `…/exe.png`); no URL needs them.
+ */
+const BIDI_CONTROL = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
+
+/**
+ * Why `value` is not a URL the worker may be pointed at, or null: absolute http(s), no bidirectional
+ * control characters, no user name or
  * password, no query parameter named like a credential, a public host (unless the policy allows
  * private ones); with `originOnly`, nothing but scheme, host and port.
  *
@@ -60,6 +67,11 @@ function article(word: string): string {
  */
 export function destinationUrlProblem(value: unknown, rules: UrlRules): string | null {
   if (typeof value !== 'string') return 'must be an absolute http(s) URL';
+  const bidi = BIDI_CONTROL.exec(value)?.[0];
+  if (bidi !== undefined) {
+    const code = bidi.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    return `must not contain a bidirectional control character (U+${code}): it shows the URL other than it is`;
+  }
   let url: URL;
   try {
     url = new URL(value);

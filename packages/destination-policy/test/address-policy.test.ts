@@ -109,6 +109,9 @@ t.test('URLs: tricky spellings of internal hosts are refused; public ones pass',
     ['https://hooks.example.com/x?key=abc', /query parameter key/],
     ['https://hooks.example.com/x?sig=abc&se=1', /query parameter sig/],
     ['https://hooks.example.com/x?X-Amz-Signature=abc', /X-Amz-Signature/],
+    ['https://hooks.example.com/\u202Egnp.exe', /bidirectional control character \(U\+202E\)/],
+    ['https://hooks.example.com/a\u2066b', /U\+2066/],
+    ['https://hooks.example.com/caf\u00e9/\u{1F389}', null],
   ];
   for (const [url, expected] of table) {
     const problem = destinationUrlProblem(url, strict);
