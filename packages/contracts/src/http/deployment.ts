@@ -23,7 +23,7 @@ export const DeploymentRepresentation = Type.Object({
   version: Type.Integer({ minimum: 1 }),
   status: DeploymentStatus,
   deployment_url: Type.Union([Type.String(), Type.Null()]),
-  error_message: Type.Union([Type.String(), Type.Null()]),
+  error_message: Type.Union([Type.String(), Type.Null()], { description: 'why the deployment failed' }),
   metadata: JsonObject,
   revision: Type.Integer({ minimum: 0 }),
   created_at: DateTime,

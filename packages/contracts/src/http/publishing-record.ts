@@ -37,7 +37,9 @@ export const PublishingRecordRepresentation = Type.Object({
   status: PublishingStatus,
   external_url: Type.Union([Type.String(), Type.Null()]),
   external_id: Type.Union([Type.String(), Type.Null()]),
-  error_message: Type.Union([Type.String(), Type.Null()]),
+  error_message: Type.Union([Type.String(), Type.Null()], {
+    description: 'the last failure’s reason; kept through a retry, cleared by a success',
+  }),
   attempts: Type.Integer({ minimum: 0 }),
   metadata: JsonObject,
   revision: Type.Integer({ minimum: 0 }),
