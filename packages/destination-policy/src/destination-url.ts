@@ -53,7 +53,7 @@ function article(word: string): string {
  * Bidirectional controls (embeddings, overrides, isolates, marks): invisible, they reorder what a
  * console or log shows of a URL (`…/\u202Egnp.exe` reads as `…/exe.png`); no URL needs them.
  */
-const BIDI_CONTROL = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
+const BIDI_CONTROL = /\p{Bidi_Control}/u;
 
 /**
  * Why `value` is not a URL the worker may be pointed at, or null: absolute http(s), no bidirectional

@@ -126,25 +126,31 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
  * malformed request line or header, an unknown method, a URL and headers over Node's
  * `maxHeaderSize`, a body that never completes within the request timeout — is answered in the
  * envelope too, with a request id of its own, and the connection closed (the parser cannot go on
- * reading it).
+ * reading it). Only when no earlier request's answer is still due on the connection (pipelining):
+ * a client would read the refusal as that answer. A request timeout answers the request timed out.
  */
 export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Duplex): void {
   // A reset connection is gone: nobody to answer.
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const problem =
-    err.code === 'HPE_HEADER_OVERFLOW'
-      ? problemOf('HEADERS_TOO_LARGE', `the URL and headers exceed ${Math.round(maxHeaderSize / 1024)} kB`)
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? problemOf('REQUEST_TIMEOUT', 'the request did not arrive whole in time')
-        : err.code === 'HPE_INVALID_METHOD'
-          ? problemOf('BAD_REQUEST', 'unknown HTTP method')
-          : problemOf('BAD_REQUEST', 'malformed HTTP request');
+    err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
+      ? problemOf('BODY_TOO_LARGE', 'the chunk extensions of the body are too large')
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? problemOf('HEADERS_TOO_LARGE', `the URL and headers exceed ${Math.round(maxHeaderSize / 1024)} kB`)
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? problemOf('REQUEST_TIMEOUT', 'the request did not arrive whole in time')
+          : err.code === 'HPE_INVALID_METHOD'
+            ? problemOf('BAD_REQUEST', 'unknown HTTP method')
+            : problemOf('BAD_REQUEST', 'malformed HTTP request');
   const id = newId();
   this.log.info(
     { request_id: id, code: problem.code, status: problem.status, reason: problem.message, parser: err.code },
     'request rejected',
   );
-  if (socket.writable) {
+  // Node's response still due on this socket, if any (what its own default handler checks).
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  const answerable = !inFlight || (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && inFlight.headersSent !== true);
+  if (socket.writable && answerable) {
     const body = JSON.stringify(errorEnvelope(id, problem.code, problem.message));
     socket.write(
       `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +

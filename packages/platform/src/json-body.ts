@@ -1,69 +1,114 @@
 import { isUtf8 } from 'node:buffer';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import secureJson from 'secure-json-parse';
 import { httpError } from './errors.ts';
-
-/** `charset=` of a Content-Type; JSON is UTF-8 (RFC 8259), so only that is taken. */
-const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
-
-/**
- * Number literals `JSON.parse` would change without a word: out of a double's range (`1e400`
- * becomes Infinity, stored as null; `1e-400` becomes 0) or integers past 2^53 (rounded). Cheap
- * to test; only a body it matches is scanned token by token.
- */
-const MAYBE_INEXACT = /\d{16}|[eE][+-]?\d{3}/;
-/** A string (skipped whole, escapes included) or a number token of valid JSON. */
-const TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
-
-/** The first number literal of a (valid) JSON text that does not survive as a double, if any. */
-function inexactNumber(text: string): string | undefined {
-  if (!MAYBE_INEXACT.test(text)) return undefined;
-  for (const [token] of text.matchAll(TOKEN)) {
-    if (token.startsWith('"')) continue;
-    const value = Number(token);
-    if (!Number.isFinite(value)) return token;
-    if (value === 0 && /[1-9]/.test(token.split(/[eE]/)[0] ?? '')) return token;
-    if (/^-?\d+$/.test(token) && !Number.isSafeInteger(value)) return token;
-  }
-  return undefined;
-}
 
 /**
  * The APIs' `application/json` parser. A body is UTF-8 JSON, taken exactly as sent or refused
  * with a 4xx in the envelope: another charset or a Content-Encoding is a 415, bytes that are not
- * UTF-8 or a number a double cannot hold are 400s (decoding them as the parser would turn them
- * into U+FFFD, null or a rounded value, and store that). An empty body is no input (`undefined`):
- * many clients send `Content-Type: application/json` with every POST, and a command without
- * required fields then takes no body; where input is required, validation says so.
+ * UTF-8 or a number a double cannot hold are 400s (decoding them as a parser would turns them into
+ * U+FFFD, null or a rounded value, and stores that), and so are `__proto__` and
+ * `constructor.prototype` keys (prototype poisoning; Fastify's own parser refuses them alike). An
+ * empty body is no input (`undefined`): many clients send `Content-Type: application/json` with
+ * every POST, and a command without required fields then takes no body; where input is required,
+ * validation says so.
  * @example
  * fastify.removeContentTypeParser('application/json');
- * fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser(fastify));
+ * fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, async (request, body) =>
+ *   readJsonBody(request, body),
+ * );
  */
-export function jsonBodyParser(fastify: FastifyInstance) {
-  // Fastify's own: refuses `__proto__` and `constructor.prototype` keys (prototype poisoning).
-  const parseJson = fastify.getDefaultJsonParser('error', 'error');
-  return (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void) => {
-    const refused = refusedEncoding(request);
-    if (refused) return done(refused);
-    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-    if (!isUtf8(bytes)) return done(httpError('INVALID_JSON', 'request body is not valid UTF-8'));
-    const text = bytes.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    parseJson(request, text, (err, value) => {
-      if (err) return done(isJson(text) ? prototypeKeyRefused() : err);
-      const inexact = inexactNumber(text);
-      if (inexact === undefined) return done(null, value);
-      done(
-        httpError('VALIDATION', `the number ${inexact.slice(0, 40)} cannot be kept exactly`, {
-          errors: {
-            body: [
-              'numbers must fit a double: at most ±1.7976931348623157e308, not rounding to 0, and integers within ±9007199254740991 (send larger ones as strings)',
-            ],
-          },
-        }),
-      );
-    });
-  };
+export function readJsonBody(request: FastifyRequest, body: string | Buffer): unknown {
+  const refused = refusedEncoding(request);
+  if (refused) throw refused;
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  if (!isUtf8(bytes)) throw httpError('INVALID_JSON', 'request body is not valid UTF-8');
+  const text = bytes.toString('utf8');
+  if (text.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (err) {
+    const poisoned = err instanceof SyntaxError && /forbidden prototype property/.test(err.message);
+    throw httpError(
+      'INVALID_JSON',
+      poisoned
+        ? 'request body has a "__proto__" or "constructor.prototype" key, which is refused'
+        : 'request body is not valid JSON',
+    );
+  }
+  const inexact = inexactNumber(text);
+  if (inexact === undefined) return value;
+  throw httpError('VALIDATION', `the number ${inexact.slice(0, 40)} cannot be kept exactly`, {
+    errors: {
+      body: [
+        'numbers must fit a double: at most ±1.7976931348623157e308, not rounding to 0, and integers within ±9007199254740991 (send larger ones as strings)',
+      ],
+    },
+  });
 }
+
+/**
+ * Whether a body may hold a number literal `JSON.parse` changes: 16 digits in a row, or an
+ * exponent of two digits or more. Cheap; only a body it matches is scanned.
+ */
+const MAYBE_INEXACT = /\d{16}|[eE][+-]?\d{2}/;
+const TWO_TO_THE_63 = 2 ** 63;
+
+/**
+ * The first number literal of a (valid) JSON text that does not survive as a double: out of range
+ * (`1e400` becomes Infinity, stored as null; `1e-400` becomes 0), an integer written past 2^53
+ * (rounded), or any spelling of an integral value between 2^53 and 2^63, where 64-bit ids live
+ * (`9.007199254740993e15`). A linear scan that skips strings: no regular expression over a string of
+ * any length, no stack.
+ */
+function inexactNumber(text: string): string | undefined {
+  if (!MAYBE_INEXACT.test(text)) return undefined;
+  const end = text.length;
+  let i = 0;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      i++;
+      while (i < end) {
+        const d = text.charCodeAt(i);
+        if (d === BACKSLASH) i += 2;
+        else {
+          i++;
+          if (d === QUOTE) break;
+        }
+      }
+    } else if (c === MINUS || isDigit(c)) {
+      let j = i + 1;
+      while (j < end && isNumberPart(text.charCodeAt(j))) j++;
+      const token = text.slice(i, j);
+      if (!survives(token)) return token;
+      i = j;
+    } else i++;
+  }
+  return undefined;
+}
+
+function survives(token: string): boolean {
+  const value = Number(token);
+  if (!Number.isFinite(value)) return false;
+  const [mantissa = ''] = token.split(/[eE]/);
+  if (value === 0) return !/[1-9]/.test(mantissa);
+  if (Number.isSafeInteger(value) || !Number.isInteger(value)) return true;
+  // Integral and past 2^53: exact only by chance. Refused when written as an integer, or when it
+  // lies where integer ids do; `1e300` (a float's magnitude) is taken.
+  return !/^-?\d+$/.test(token) && Math.abs(value) >= TWO_TO_THE_63;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const MINUS = 0x2d;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+/** Digits, `.`, `e`, `E`, `+`, `-`: outside strings, nothing else follows a number's first character. */
+const isNumberPart = (c: number) => isDigit(c) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === MINUS;
+
+/** Charsets whose bytes are UTF-8 (US-ASCII is a subset). */
+const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
 
 function refusedEncoding(request: FastifyRequest): Error | undefined {
   const encoding = request.headers['content-encoding'];
@@ -73,8 +118,8 @@ function refusedEncoding(request: FastifyRequest): Error | undefined {
       `Content-Encoding ${encoding.slice(0, 40)} is not accepted: send the body uncompressed`,
     );
   }
-  const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+  const charset = charsetOf(request.headers['content-type'] ?? '');
+  if (charset !== undefined && !UTF8_CHARSETS.has(charset)) {
     return httpError(
       'UNSUPPORTED_MEDIA_TYPE',
       `JSON bodies are UTF-8: charset=${charset.slice(0, 40)} is not accepted`,
@@ -83,15 +128,22 @@ function refusedEncoding(request: FastifyRequest): Error | undefined {
   return undefined;
 }
 
-/** Whether a text Fastify's parser refused parses as plain JSON: then it was refused for its keys. */
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
+/**
+ * The `charset` parameter of a Content-Type, lower-cased, unquoted; undefined when absent or empty.
+ * Parameters are read in order, a quoted value whole (a `;charset=` inside one is not a parameter).
+ */
+function charsetOf(contentType: string): string | undefined {
+  const semicolon = contentType.indexOf(';');
+  if (semicolon === -1) return undefined;
+  for (const [, name = '', value = ''] of contentType
+    .slice(semicolon)
+    .matchAll(/;\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)/g)) {
+    if (name.toLowerCase() !== 'charset') continue;
+    const unquoted = value
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .toLowerCase();
+    return unquoted === '' ? undefined : unquoted;
   }
+  return undefined;
 }
-
-const prototypeKeyRefused = () =>
-  httpError('INVALID_JSON', 'request body has a "__proto__" or "constructor.prototype" key, which is refused');

@@ -3,6 +3,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifyRequest,
   type FastifyServerOptions,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
@@ -14,7 +15,7 @@ import auth from './auth.ts';
 import type { PlatformConfig } from './config.ts';
 import errorHandler from './error-handler.ts';
 import health, { type ReadinessCheck } from './health.ts';
-import { jsonBodyParser } from './json-body.ts';
+import { readJsonBody } from './json-body.ts';
 import { serializerCompiler } from './json-document.ts';
 import openApi, { type OpenApiOptions } from './openapi.ts';
 import rateLimit from './rate-limit.ts';
@@ -32,7 +33,7 @@ export interface PlatformOptions {
 
 /**
  * Everything a Publisher API shares, in the order it must be registered: strict body validation,
- * JSON-only bodies (UTF-8, `jsonBodyParser`), the envelope and error handler, JWT auth (`fastify.authenticate`), per-account
+ * JSON-only bodies (UTF-8, `readJsonBody`), the envelope and error handler, JWT auth (`fastify.authenticate`), per-account
  * rate limit, OpenAPI at /docs, and /health + /ready. Routes registered afterwards get all of it.
  * @example
  * const app = createFastify(config);
@@ -45,7 +46,11 @@ const platformPlugin: FastifyPluginAsync<PlatformOptions> = async (fastify, opts
   // Commands are JSON; a text/plain body must be a 415, not a string that fails validation later.
   fastify.removeContentTypeParser('text/plain');
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, jsonBodyParser(fastify));
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer' },
+    async (request: FastifyRequest, body: Buffer) => readJsonBody(request, body),
+  );
   await fastify.register(errorHandler);
   await fastify.register(auth, { jwt: opts.config.jwt });
   await fastify.register(rateLimit, { ...opts.config.rateLimit, pool: opts.rateLimitPool });

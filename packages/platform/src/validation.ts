@@ -92,11 +92,15 @@ export function fieldErrors(
       message = 'is not allowed';
     }
     // A parameter repeated in the query string (`site_id=7&site_id=8`) arrives as an array.
-    if (e.keyword === 'type' && part === 'querystring' && Array.isArray(e.data)) message = 'must be given once';
+    const repeated =
+      part === 'querystring' && Array.isArray(e.data) && e.keyword !== 'minItems' && e.keyword !== 'maxItems';
+    if (repeated && e.keyword === 'type') message = 'must be given once';
     const field = fieldOf(path);
     if (e.keyword === 'pattern' && formats.has(field)) continue;
     if (e.keyword === 'pattern') message = patternMessage(e) ?? message;
     if (e.keyword === 'const' || (e.keyword === 'enum' && Array.isArray(params.allowedValues))) {
+      // A repeated parameter's values may each be allowed: being repeated is its fault, said above.
+      if (repeated) continue;
       const values = allowed.get(field) ?? [];
       values.push(...(e.keyword === 'const' ? [params.allowedValue] : (params.allowedValues as unknown[])));
       allowed.set(field, values);
@@ -111,10 +115,14 @@ export function fieldErrors(
     const message = names.length === 1 ? `must be ${names[0]}` : `must be one of: ${names.join(', ')}`;
     out[field] = [...(out[field] ?? []), message];
   }
-  // A nullable field's value that fails its other branch: what that branch asks is the news, not
-  // that null would also have done.
+  // A nullable field's value that fails its other branch: a wrong type is told both types
+  // (`must be string or null`); a right type that breaks a rule (too long, …) is told that rule alone.
   for (const [field, messages] of Object.entries(out)) {
-    if (messages.length > 1 && messages.includes(MUST_BE_NULL)) out[field] = messages.filter((m) => m !== MUST_BE_NULL);
+    if (messages.length < 2 || !messages.includes(MUST_BE_NULL)) continue;
+    const rest = messages.filter((m) => m !== MUST_BE_NULL);
+    const typed = rest.findIndex((m) => /^must be [\w-]+$/.test(m));
+    if (typed !== -1) rest[typed] = `${rest[typed]} or null`;
+    out[field] = rest;
   }
   return out;
 }

@@ -61,8 +61,26 @@ t.test('a pattern whose schema words it is told in those words', async (t) => {
 
 t.test('a repeated parameter is told to be given once', async (t) => {
   t.same(messages({ site_id: ['7', '8'] }), { 'querystring.site_id': ['must be given once'] });
+  t.same(
+    messages({ kind: ['record', 'record'] }),
+    { 'querystring.kind': ['must be given once'] },
+    'not also that each value must be one it is',
+  );
+  t.same(
+    messages({ status: ['banana'] }),
+    { 'querystring.status.0': ['must be one of: pending, failed'] },
+    'arrays are lists',
+  );
 });
 
 t.test('a nullable field is told what its value breaks, not also that null would do', async (t) => {
   t.same(messages({ ref: 'abcdef' }), { 'querystring.ref': ['must NOT have more than 3 characters'] });
+  const validate = validatorCompiler({
+    schema: Type.Object({ reason: Type.Union([Type.String(), Type.Null()]) }) as FastifySchema,
+    httpPart: 'body',
+    method: 'POST',
+    url: '/',
+  });
+  t.notOk(validate({ reason: 5 }));
+  t.same(fieldErrors(validate.errors ?? [], 'body'), { reason: ['must be string or null'] }, 'a wrong type names both');
 });

@@ -43,9 +43,24 @@ export function splitCommaLists(request: FastifyRequest, _reply: unknown, done: 
 export function rejectInvertedRange(query: Readonly<Record<string, unknown>>, start: string, end: string): void {
   const from = query[start];
   const to = query[end];
-  if (typeof from === 'string' && typeof to === 'string' && Date.parse(from) > Date.parse(to)) {
+  if (typeof from === 'string' && typeof to === 'string' && instantOf(from) > instantOf(to)) {
     throw httpError('VALIDATION', `${start} is later than ${end}`, {
       errors: { [`querystring.${start}`]: [`must not be later than ${end}`] },
     });
   }
+}
+
+/**
+ * The epoch milliseconds of a validated RFC 3339 date-time, NaN when it cannot tell (a leap second;
+ * then no range is refused). The spellings the format lets through (a space or `t` between date
+ * and time, an offset of hours alone) are first written as ECMAScript's ISO format, which
+ * `Date.parse` reads exactly: its fallback would read year 0001 written with a space as 2001.
+ */
+function instantOf(value: string): number {
+  return Date.parse(
+    value
+      .toUpperCase()
+      .replace(/^(\d{4}-\d{2}-\d{2})\s+/, '$1T')
+      .replace(/([+-]\d{2})$/, '$1:00'),
+  );
 }

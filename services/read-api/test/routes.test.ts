@@ -96,6 +96,14 @@ t.test('list envelope, default order, filters', async (t) => {
   t.equal((await get(`${base}/publishing-records/?created_before=${created}`)).json().count, 1);
   const empty = await get(`${base}/publishing-records/?created_after=${created}&created_before=${created}`);
   t.same([empty.statusCode, empty.json().count], [200, 0], 'equal bounds: an empty range, not an error');
+  const early = await get(
+    `${base}/publishing-records/?created_after=0001-01-01+00:00:00Z&created_before=2000-01-01T00:00:00Z`,
+  );
+  t.equal(early.statusCode, 200, 'year 0001 written with a space is year 1, not 2001');
+  const offsets = await get(
+    `${base}/publishing-records/?created_after=2024-01-01t02:00:00%2B02&created_before=2024-01-01T00:30:00z`,
+  );
+  t.equal(offsets.statusCode, 200, 'an hours-only offset and lower-case t, z: 00:00Z is before 00:30Z');
 });
 
 t.test('pages: next and previous links carry cursors and keep every other parameter', async (t) => {
@@ -137,6 +145,7 @@ t.test('bad filter values are 400 with field errors, never a 500', async (t) => 
     ['created_after=0000-01-01T00:00:00Z', 'querystring.created_after'],
     ['created_after=2024-02-01T00:00:00Z&created_before=2024-01-31T23:59:59Z', 'querystring.created_after'],
     ['updated_after=2024-02-01T01:00:00%2B01:00&updated_before=2024-01-31T23:30:00Z', 'querystring.updated_after'],
+    ['created_after=2024-01-01t03:00:00%2B02&created_before=2024-01-01T00:30:00Z', 'querystring.created_after'],
     ['page=0', 'querystring.page'],
     ['page_size=1000', 'querystring.page_size'],
     ['ordering=id', 'querystring.ordering'],
