@@ -39,10 +39,10 @@ export function readJsonBody(request: FastifyRequest, body: string | Buffer): un
   }
   const inexact = inexactNumber(text);
   if (inexact === undefined) return value;
-  throw httpError('VALIDATION', `the number ${inexact.slice(0, 40)} cannot be kept exactly`, {
+  throw httpError('VALIDATION', `the number ${inexact.token.slice(0, 40)} cannot be kept exactly`, {
     errors: {
-      body: [
-        'numbers must fit a double: at most ±1.7976931348623157e308, not rounding to 0, and integers within ±9007199254740991 (send larger ones as strings)',
+      [pathOfNumber(value, inexact.ordinal) ?? 'body']: [
+        'must fit a double: at most ±1.7976931348623157e308, not rounding to 0, and integers within ±9007199254740991 (send larger ones as strings)',
       ],
     },
   });
@@ -62,10 +62,11 @@ const TWO_TO_THE_63 = 2 ** 63;
  * (`9.007199254740993e15`). A linear scan that skips strings: no regular expression over a string of
  * any length, no stack.
  */
-function inexactNumber(text: string): string | undefined {
+function inexactNumber(text: string): { token: string; ordinal: number } | undefined {
   if (!MAYBE_INEXACT.test(text)) return undefined;
   const end = text.length;
   let i = 0;
+  let ordinal = 0;
   while (i < end) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
@@ -82,9 +83,35 @@ function inexactNumber(text: string): string | undefined {
       let j = i + 1;
       while (j < end && isNumberPart(text.charCodeAt(j))) j++;
       const token = text.slice(i, j);
-      if (!survives(token)) return token;
+      if (!survives(token)) return { token, ordinal };
+      ordinal++;
       i = j;
     } else i++;
+  }
+  return undefined;
+}
+
+/**
+ * The field path (`metadata.x`, `destinations.0.site_id`; the empty string for the body itself) of
+ * the `ordinal`-th number of a parsed body, in the order of its text. Undefined when the order
+ * cannot be trusted (an object with integer-like keys, which JavaScript lists first): the error then
+ * names the body. An explicit stack: nesting of any depth.
+ */
+function pathOfNumber(value: unknown, ordinal: number): string | undefined {
+  const stack: Array<[unknown, string]> = [[value, '']];
+  let seen = 0;
+  while (stack.length > 0) {
+    const [node, path] = stack.pop()!;
+    if (typeof node === 'number') {
+      if (seen++ === ordinal) return path === '' ? 'body' : path;
+    } else if (typeof node === 'object' && node !== null) {
+      const entries = Object.entries(node);
+      if (!Array.isArray(node) && entries.some(([key]) => /^(0|[1-9]\d*)$/.test(key))) return undefined;
+      for (let k = entries.length - 1; k >= 0; k--) {
+        const [key, inner] = entries[k]!;
+        stack.push([inner, path === '' ? key : `${path}.${key}`]);
+      }
+    }
   }
   return undefined;
 }
