@@ -29,7 +29,7 @@ t.test('a read that fails because of the stop ends the subscription quietly', as
   };
   const batches = [];
   for await (const batch of subscribeToAll(
-    { readAll, notifier, pollIntervalMs: 10, logger },
+    { readAll, committedHead: async () => null, notifier, pollIntervalMs: 10, logger },
     { signal: controller.signal },
   )) {
     batches.push(batch);
@@ -49,7 +49,7 @@ t.test('an unreadable store while running is still warned about and retried', as
     throw new EventStoreUnavailableError('read', { cause: new Error('connect ECONNREFUSED') });
   };
   for await (const _ of subscribeToAll(
-    { readAll, notifier, pollIntervalMs: 1, logger },
+    { readAll, committedHead: async () => null, notifier, pollIntervalMs: 1, logger },
     { signal: controller.signal },
   )) {
     t.fail('no events');

@@ -197,7 +197,8 @@ export function createPostgresEventStore(options: PostgresEventStoreOptions): Po
     },
     subscribe(opts?: SubscribeOptions): AsyncIterable<RecordedEvent[]> {
       const signal = opts?.signal ? AbortSignal.any([opts.signal, closing.signal]) : closing.signal;
-      return subscribeToAll({ readAll, notifier, pollIntervalMs, logger }, { ...opts, signal });
+      const committedHead = () => readCommittedHeadPosition(pool, schemaSql);
+      return subscribeToAll({ readAll, committedHead, notifier, pollIntervalMs, logger }, { ...opts, signal });
     },
     headPosition(): Promise<Position | null> {
       return guard('headPosition', () => readHeadPosition(pool, schemaSql));

@@ -7,6 +7,8 @@ import type { ChangeNotifier } from './notifier.ts';
 
 export interface SubscriptionDeps {
   readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** The newest committed position, readable yet or not (`committedHeadPosition`). */
+  committedHead(): Promise<Position | null>;
   notifier: ChangeNotifier;
   pollIntervalMs: number;
   logger?: Logger;
@@ -46,8 +48,11 @@ export async function* subscribeToAll(
   let woken = false;
   let notified: bigint | null = null;
   let wake: AbortController | null = null;
-  const unsubscribe = deps.notifier.subscribe((xid) => {
+  const notice = (xid: bigint | null) => {
     if (xid !== null && (notified === null || xid > notified)) notified = xid;
+  };
+  const unsubscribe = deps.notifier.subscribe((xid) => {
+    notice(xid);
     woken = true;
     wake?.abort();
   });
@@ -72,6 +77,16 @@ export async function* subscribeToAll(
   const outage = createBackoff({ firstMs: deps.pollIntervalMs, maxMs: MAX_OUTAGE_RETRY_MS });
   let unreadable = false;
   try {
+    // An append that committed before this subscription listened sent its notice to nobody, and
+    // may still be hidden at the first read (an older transaction anywhere on the server holds the
+    // horizon back): start as if notified of the newest committed one, so that it is looked for
+    // again soon, not after a poll interval. Only a shorter wait is at stake: a failure is ignored.
+    notice(
+      await deps.committedHead().then(
+        (head) => (head === null ? null : decodePosition(head).high),
+        () => null,
+      ),
+    );
     while (!signal?.aborted && remaining > 0) {
       woken = false;
       const limit = Math.min(batchSize, remaining);
