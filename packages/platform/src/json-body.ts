@@ -92,7 +92,7 @@ function inexactNumber(text: string): { token: string; ordinal: number } | undef
 }
 
 /**
- * The field path (`metadata.x`, `destinations.0.site_id`; the empty string for the body itself) of
+ * The field path (`metadata.x`, `destinations.0.site_id`; `body` for the body itself) of
  * the `ordinal`-th number of a parsed body, in the order of its text. Undefined when the order
  * cannot be trusted (an object with integer-like keys, which JavaScript lists first): the error then
  * names the body. An explicit stack: nesting of any depth.
