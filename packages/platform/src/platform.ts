@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, {
   type FastifyBaseLogger,
+  type FastifyHttpOptions,
   type FastifyInstance,
   type FastifyPluginAsync,
   type FastifyRequest,
@@ -81,5 +82,17 @@ export function createFastify(
   const options = serverOptions(config);
   // Fastify refuses both; a service passes its own pino instance (named, see `loggerOptions`).
   if (overrides.loggerInstance) delete options.logger;
-  return Fastify({ ...options, ...overrides }).withTypeProvider<TypeBoxTypeProvider>();
+  const merged: FastifyHttpOptions<RawServerDefault> = { ...options, ...overrides };
+  const timeout = merged.requestTimeout ?? 0;
+  if (timeout > 0) {
+    // Given when the server is made, the request timeout also bounds the headers' (Node's default
+    // 60 s headers timeout, longer than it, keeps Node from expiring any request before 60 s). Node
+    // looks for expired requests every 30 s by default; a tenth of the timeout bounds the lateness.
+    merged.http = {
+      requestTimeout: timeout,
+      connectionsCheckingInterval: Math.max(10, Math.floor(timeout / 10)),
+      ...merged.http,
+    };
+  }
+  return Fastify(merged).withTypeProvider<TypeBoxTypeProvider>();
 }

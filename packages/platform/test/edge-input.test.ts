@@ -201,3 +201,36 @@ t.test('a request Node’s HTTP parser refuses is answered in the envelope', asy
     'garbage behind a request still being answered is not answered in its place',
   );
 });
+
+t.test('a request cut short is answered 408 soon after the request timeout', async (t) => {
+  const server = createFastify({ logLevel: 'silent', bodyLimit: 4096 }, { requestTimeout: 500 });
+  server.post('/', async () => ({ ok: true }));
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  t.teardown(() => server.close());
+  const { port } = server.server.address() as { port: number };
+  /** Sends the start of a request, waits, and returns what came back and when. */
+  const cutShort = (start: string) =>
+    new Promise<{ answer: string; elapsed: number }>((resolve, reject) => {
+      const started = Date.now();
+      const socket = connect(port, '127.0.0.1');
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk) => {
+        answer += chunk;
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve({ answer, elapsed: Date.now() - started }));
+      socket.write(start);
+    });
+  const cases = {
+    'a body': 'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"',
+    'the headers': 'POST / HTTP/1.1\r\nHost: x\r\nContent-Ty',
+  };
+  for (const [what, start] of Object.entries(cases)) {
+    const { answer, elapsed } = await cutShort(start);
+    t.match(answer, /^HTTP\/1\.1 408/, what);
+    t.match(answer, /"code":"REQUEST_TIMEOUT"/, what);
+    // Not Node's 60 s headers timeout, nor its 30 s check interval: the timeout and a tenth of it.
+    t.ok(elapsed >= 450 && elapsed < 2_000, `${what}: answered after ${elapsed} ms`);
+  }
+});
