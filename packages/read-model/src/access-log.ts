@@ -34,7 +34,7 @@ export interface AccessLogEntry {
   request_id: string;
 }
 
-export interface AccessLogRow extends AccessLogEntry {
+interface AccessLogRow extends AccessLogEntry {
   id: number;
   at: string;
 }

@@ -74,7 +74,7 @@ export const AUDIT_EVENT_COLUMNS = [
 ] as const satisfies ReadonlyArray<keyof AuditEventRow>;
 
 /** Filters of the audit search; all optional, all combined with AND. */
-export interface AuditEventFilters {
+interface AuditEventFilters {
   site_id?: number;
   record_id?: string;
   /** The actor's user id. */
@@ -87,7 +87,7 @@ export interface AuditEventFilters {
 }
 
 /** Where a page starts: strictly older (`next` pages) or strictly newer (`previous` pages) than this event. */
-export interface AuditCursor {
+interface AuditCursor {
   direction: 'older' | 'newer';
   occurred_at: string;
   position: string;

@@ -11,7 +11,7 @@ export const READ_MODEL_SCHEMA = 'read_model';
 export const READ_MODELS_PROJECTION = 'read_models';
 
 /** JSON object column: written as a JSON string, read back parsed by `pg`. */
-export type JsonObjectColumn = ColumnType<Record<string, unknown>, string, string>;
+type JsonObjectColumn = ColumnType<Record<string, unknown>, string, string>;
 
 /**
  * `timestamptz`, read and written as an ISO-8601 string (`2024-05-01T12:00:00.000Z`): connections
@@ -19,7 +19,7 @@ export type JsonObjectColumn = ColumnType<Record<string, unknown>, string, strin
  * per timestamp on the hot read path.
  */
 export type Timestamp = ColumnType<string, string, string>;
-export type NullableTimestamp = ColumnType<string | null, string | null, string | null>;
+type NullableTimestamp = ColumnType<string | null, string | null, string | null>;
 
 export type PublishingStatus = PublishingRecordRepresentation['status'];
 export type DeploymentStatus = DeploymentRepresentation['status'];
@@ -35,14 +35,14 @@ type TableOf<Row> = {
     : WithDocument<Row>[K];
 };
 
-export type PublishingRecordsTable = TableOf<PublishingRecordRow>;
-export type DeploymentsTable = TableOf<DeploymentRow>;
+type PublishingRecordsTable = TableOf<PublishingRecordRow>;
+type DeploymentsTable = TableOf<DeploymentRow>;
 
 /**
  * The per-site view (an SQL view over `deployments`, so it can never drift from it): the live
  * deployment (highest deployed version not rolled back) and the latest deployment whatever its status.
  */
-export interface SiteDeploymentStatusView {
+interface SiteDeploymentStatusView {
   account_id: number;
   site_id: number;
   deployments_count: ColumnType<string, never, never>;
@@ -58,7 +58,7 @@ export interface SiteDeploymentStatusView {
 }
 
 /** The projection's checkpoint and, when a poison event stopped it, why. */
-export interface ProjectionCheckpointsTable {
+interface ProjectionCheckpointsTable {
   name: string;
   /** Position of the last event whose effects are committed; null before the first. */
   position: string | null;
@@ -73,7 +73,7 @@ export interface ProjectionCheckpointsTable {
 /** Operator decisions that must survive a rebuild, so they live outside the swapped schema. */
 export const READ_MODEL_CONTROL_SCHEMA = 'read_model_control';
 
-export interface SkippedEventsTable {
+interface SkippedEventsTable {
   projection: string;
   event_id: string;
   /** Type and position as the operator saw them, for the audit trail. */

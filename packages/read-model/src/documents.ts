@@ -24,7 +24,7 @@ declare const representation: unique symbol;
  * for the compiler only (at run time this is the string), so that one kind's documents cannot be
  * answered as another's.
  */
-export type StoredDocument<R> = string & { readonly [representation]?: R };
+type StoredDocument<R> = string & { readonly [representation]?: R };
 
 /** Filters both record kinds share. Ranges: `*_after` is inclusive, `*_before` exclusive. */
 export interface CommonFilters {
@@ -47,7 +47,7 @@ export const COMMON_FILTERS = {
 } as const satisfies FilterColumns<CommonFilters>;
 
 /** `field` ascending or `-field` descending. */
-export type Ordering<Field extends string> = Field | `-${Field}`;
+type Ordering<Field extends string> = Field | `-${Field}`;
 
 /**
  * Which page: `page` (1-based) counts from the start; `cursor` (from a previous answer's `next` or

@@ -27,7 +27,7 @@ export const DEPLOYMENT_COLUMNS: ReadonlyArray<keyof DeploymentRow> = [
 ];
 
 /** The PostgreSQL type a column is written as. */
-export type ColumnSqlType = 'uuid' | 'int' | 'float8' | 'text' | 'bool' | 'jsonb' | 'timestamptz';
+type ColumnSqlType = 'uuid' | 'int' | 'float8' | 'text' | 'bool' | 'jsonb' | 'timestamptz';
 
 /** What a write of a row sets, in table order: each column (the document last) with its type. */
 export type RowWrites<Row> = ReadonlyArray<readonly [keyof WithDocument<Row> & string, ColumnSqlType]>;

@@ -10,10 +10,10 @@ import type { TenantScope } from '@publisher/platform';
 import { createTestDatabase } from '@publisher/testing';
 import t from 'tap';
 import { AUDIT_COUNT_CAP, auditEventDocument } from '../src/audit-events.ts';
+import { BatchedReader } from '../src/batched-reader.ts';
 import {
   type AuditEventDocument,
   type AuditEventRow,
-  BatchedReader,
   copyAuditEvents,
   countsSql,
   createReadModelConnection,

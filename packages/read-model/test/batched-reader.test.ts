@@ -1,6 +1,5 @@
 import t from 'tap';
-import { QueryTimeoutError, RequestParams } from '../src/batched-reader.ts';
-import { BatchedReader, type RowSource } from '../src/index.ts';
+import { BatchedReader, QueryTimeoutError, RequestParams, type RowSource } from '../src/batched-reader.ts';
 
 /**
  * A row source whose statements the test answers by hand: request n's row is `{ n, value }` for its

@@ -2,16 +2,14 @@ import type { TenantScope } from '@publisher/platform';
 import { createTestDatabase } from '@publisher/testing';
 import pg from 'pg';
 import t from 'tap';
-import { RequestParams } from '../src/batched-reader.ts';
+import { BatchedReader, RequestParams, type RowSource } from '../src/batched-reader.ts';
 import {
-  BatchedReader,
   createReadModelConnection,
   findDeploymentDocument,
   findPublishingRecordDocument,
   listDeploymentDocuments,
   listPublishingRecordDocuments,
   migrateReadModel,
-  type RowSource,
 } from '../src/index.ts';
 
 /*
