@@ -107,3 +107,18 @@ t.test('the If-Match pattern the document declares is exactly what the server pa
     t.throws(() => parseIfMatch(refused), `${JSON.stringify(refused)} is refused by the parser`);
   }
 });
+
+t.test('413 and 415 are documented on the operations that take a body, and only there', async (t) => {
+  const api = await startApi(t);
+  const doc = (await api.app.inject({ url: '/docs/json' })).json() as {
+    paths: Record<string, Record<string, Operation>>;
+  };
+  for (const [path, operations] of Object.entries(doc.paths)) {
+    if (!path.startsWith(API)) continue;
+    for (const [method, operation] of Object.entries(operations)) {
+      const takesBody = method !== 'get' && method !== 'head';
+      t.equal('413' in operation.responses, takesBody, `${method} ${path}: 413`);
+      t.equal('415' in operation.responses, takesBody, `${method} ${path}: 415`);
+    }
+  }
+});

@@ -12,7 +12,7 @@ import {
 import { type Static, type TSchema, Type } from 'typebox';
 import type { CommandDeps } from '../handlers/command-handler.ts';
 import { readAggregate } from '../handlers/read-aggregate.ts';
-import { COMMAND_ERRORS } from './responses.ts';
+import { READ_ERRORS } from './responses.ts';
 
 const ReadQuery = Type.Object(
   {
@@ -76,7 +76,7 @@ export function recordReadRoute<
       response: {
         200: Response,
         304: { type: 'null', description: 'not modified (If-None-Match matched the ETag)' },
-        ...errorResponses([...COMMAND_ERRORS, 404]),
+        ...errorResponses([...READ_ERRORS, 404]),
       },
     },
     handler: async (request, reply) => {

@@ -6,12 +6,19 @@ import type { TSchema } from 'typebox';
 import type { StoredResponse } from '../idempotency/store.ts';
 
 /**
- * The error statuses every command route can answer (a body-bearing route adds 413/415), for
- * platform's `errorResponses`.
+ * The error statuses every route of the command API can answer, for platform's `errorResponses`.
+ * @example
+ * response: { 200: SuccessEnvelope(X), ...errorResponses([...READ_ERRORS, 404]) }
+ */
+export const READ_ERRORS = [400, 401, 403, 429, 503] as const;
+
+/**
+ * The error statuses every command (a POST, which takes a body) can answer: a read's, a body over
+ * the limit (413) and a body that is not JSON (415).
  * @example
  * response: { 200: SuccessEnvelope(X), ...errorResponses([...COMMAND_ERRORS, 404, 409]) }
  */
-export const COMMAND_ERRORS = [400, 401, 403, 413, 415, 429, 503] as const;
+export const COMMAND_ERRORS = [...READ_ERRORS, 413, 415] as const;
 
 /**
  * A command's response: the record after it in the success envelope, `ETag` = its revision,

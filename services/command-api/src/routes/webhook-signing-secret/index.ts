@@ -7,7 +7,7 @@ import {
 } from '@publisher/contracts';
 import { canAdministerOwnAccount, errorResponses, httpError, type Principal, success } from '@publisher/platform';
 import type { SigningSecrets, WebhookSecretStore } from '@publisher/webhook-secrets';
-import { COMMAND_ERRORS, emptyBodyAsObject } from '../responses.ts';
+import { COMMAND_ERRORS, emptyBodyAsObject, READ_ERRORS } from '../responses.ts';
 
 const tags = ['webhook signing secret'];
 const DEFAULT_GRACE_SECONDS = 86_400;
@@ -54,7 +54,7 @@ const webhookSigningSecretRoutes: FastifyPluginAsyncTypebox<{ secrets: WebhookSe
       schema: {
         tags,
         summary: 'The account’s webhook signing secret (created on first use); admins and owners only',
-        response: { 200: SuccessEnvelope(WebhookSigningSecret), ...errorResponses(COMMAND_ERRORS) },
+        response: { 200: SuccessEnvelope(WebhookSigningSecret), ...errorResponses(READ_ERRORS) },
       },
     },
     async (request) => {
