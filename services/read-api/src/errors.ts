@@ -44,8 +44,9 @@ export const accountForbidden = (accountId: number) =>
     errors: { 'querystring.account_id': ['may only name the token’s own account for this role'] },
   });
 
-export const accountRequired = () =>
-  httpError('VALIDATION', 'name the account: a site id does not say which account it belongs to', {
+/** A read of one account by a role that reads every account, which must name it (`why` says why). */
+export const accountRequired = (why: string) =>
+  httpError('VALIDATION', `name the account with account_id: ${why}`, {
     errors: { 'querystring.account_id': ['is required for roles that read every account'] },
   });
 

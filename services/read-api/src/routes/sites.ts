@@ -30,7 +30,7 @@ const siteRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fast
     async (request, reply) => {
       const { site_id } = request.params;
       const scope = scopeFor(request.principal, request.query.account_id);
-      if (scope.account_id === 'any') throw accountRequired();
+      if (scope.account_id === 'any') throw accountRequired('a site id does not say which account it belongs to');
       const status = await cachedRead(request, reply, deps, scope, request.query.min_position, async () => {
         const value = await getSiteDeploymentStatus(deps.db, scope, site_id);
         if (value === undefined) throw siteNotFound(site_id);

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ListEnvelope, SnapshotEntry } from '@publisher/contracts';
-import { Document, errorResponses, httpError, JsonDocument, listPage, type TenantScope } from '@publisher/platform';
+import { Document, errorResponses, JsonDocument, listPage, type TenantScope } from '@publisher/platform';
 import { type AuditRecordRef, listRecordsCreatedBy } from '@publisher/read-model';
 import type { Static } from 'typebox';
 import { recordCrossAccountReads } from '../access-log.ts';
 import { SnapshotQuery } from '../audit-schemas.ts';
 import { decodeCursor, encodeCursor, isLowerCaseUuid } from '../cursor.ts';
 import type { ReadApiDeps } from '../deps.ts';
+import { accountRequired } from '../errors.ts';
 import { HISTORY_AGGREGATES } from '../history/aggregates.ts';
 import { tenantSeenBy } from '../history/record-stream.ts';
 import { foldUntil } from '../history/replay.ts';
@@ -57,11 +58,7 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
     async (request) => {
       const q = request.query;
       const scope = scopeFor(request.principal, q.account_id);
-      if (scope.account_id === 'any') {
-        throw httpError('VALIDATION', 'a snapshot is of one account: name it with account_id', {
-          errors: { 'querystring.account_id': ['is required for roles that read any account'] },
-        });
-      }
+      if (scope.account_id === 'any') throw accountRequired('a snapshot is of one account');
       const size = q.page_size ?? 20;
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, [isLowerCaseUuid]).key[0];
       // The account read is known before the read: its access-log entry is written beside it.
