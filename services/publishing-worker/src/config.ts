@@ -8,7 +8,10 @@ import { JWT_POLICY_VARIABLES, type JwtPolicy, LOG_LEVEL, loadJwtPolicy, resolve
 import {
   apiUrl,
   COMMAND_API_LOCATION_VARIABLES,
+  type DatabaseTimeouts,
+  databaseTimeoutVariables,
   kafkaVariables,
+  loadDatabaseTimeouts,
   PLATFORM_VARIABLES,
   requireDatabaseUrl,
   requireKafkaBrokers,
@@ -53,6 +56,8 @@ export interface WorkerConfig extends StatusServerSettings {
   bufferSize: number;
   /** PostgreSQL holding the accounts' webhook signing secrets (the command API's database). */
   databaseUrl: string | null;
+  /** Bounds of its calls to that PostgreSQL: a lookup that stalls fails its delivery, not a slot forever. */
+  database: DatabaseTimeouts;
   /** Where deliveries may go (ALLOW_PRIVATE_DESTINATIONS). */
   destinationPolicy: DestinationPolicy;
   /** WordPress credentials by account and site (WORDPRESS_CREDENTIALS[_FILE]). */
@@ -93,6 +98,7 @@ export const workerDefaults: Omit<WorkerConfig, 'brokers' | 'commandApiUrl' | 'j
   tenantConcurrency: 2,
   bufferSize: 2000,
   databaseUrl: null,
+  database: { connectTimeoutMs: 3000, statementTimeoutMs: 5000, queryTimeoutMs: 6000 },
   destinationPolicy: { allowPrivate: false },
   wordpressCredentials: new Map(),
   deliveryTimeoutMs: 10_000,
@@ -119,6 +125,8 @@ export function workerTopics(config: Pick<WorkerConfig, 'topicPrefix'>): { sourc
 export const WORKER_VARIABLES = {
   KAFKA_BROKERS: envVar.list(),
   DATABASE_URL: PLATFORM_VARIABLES.DATABASE_URL,
+  // The APIs' defaults (connect 3 s, statement 5 s, query the statement + 1 s).
+  ...databaseTimeoutVariables({ connectTimeoutMs: 3000, statementTimeoutMs: 5000 }),
   ...COMMAND_API_LOCATION_VARIABLES,
   ...JWT_POLICY_VARIABLES,
   JWT_SECRET: PLATFORM_VARIABLES.JWT_SECRET,
@@ -174,6 +182,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig & { warni
     tenantConcurrency: v.WORKER_TENANT_CONCURRENCY,
     bufferSize: v.WORKER_BUFFER_SIZE,
     databaseUrl,
+    database: loadDatabaseTimeouts(env),
     destinationPolicy,
     wordpressCredentials: loadWordPressCredentials(env, destinationPolicy),
     deliveryTimeoutMs: v.DELIVERY_TIMEOUT_MS,

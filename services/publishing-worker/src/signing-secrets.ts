@@ -1,4 +1,4 @@
-import { pgPoolTimeouts } from '@publisher/platform/config';
+import { type DatabaseTimeouts, pgPoolTimeouts } from '@publisher/platform/config';
 import { retryWhileUnavailable } from '@publisher/platform/database-errors';
 import { createWebhookSecretStore, migrateWebhookSecrets } from '@publisher/webhook-secrets';
 import { LRUCache } from 'lru-cache';
@@ -15,19 +15,19 @@ const CACHE_MS = 30_000;
  * with `GET webhook-signing-secret`).
  *
  * @example
- * const secrets = await openSigningSecrets(process.env.DATABASE_URL, logger);
+ * const secrets = await openSigningSecrets(config.databaseUrl, config.database, logger);
  * const [current, ...retiring] = await secrets.of(accountId);
  */
 export async function openSigningSecrets(
   databaseUrl: string,
+  timeouts: DatabaseTimeouts,
   logger: Logger,
 ): Promise<{ of: SigningSecretsOf; close(): Promise<void> }> {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: 2,
     application_name: 'publisher-publishing-worker',
-    // The APIs' defaults: a lookup that stalls fails its delivery rather than holding a slot forever.
-    ...pgPoolTimeouts({ connectTimeoutMs: 3000, statementTimeoutMs: 5000, queryTimeoutMs: 6000 }),
+    ...pgPoolTimeouts(timeouts),
   });
   pool.on('error', (err) => logger.warn({ err }, 'idle database connection lost'));
   await retryWhileUnavailable(logger, 'signing secrets migration', () => migrateWebhookSecrets(pool));

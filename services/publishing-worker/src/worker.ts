@@ -105,7 +105,7 @@ export async function start(options: WorkerOptions & WorkerInputs): Promise<Work
     if (!config.databaseUrl) {
       throw new ConfigError('databaseUrl is required for the accounts’ signing secrets', 'DATABASE_URL');
     }
-    secretsStore = await openSigningSecrets(config.databaseUrl, logger);
+    secretsStore = await openSigningSecrets(config.databaseUrl, config.database, logger);
     signingSecrets = secretsStore.of;
   }
   const outbound = createOutboundHttp(config.destinationPolicy, options.resolve);
