@@ -276,3 +276,17 @@ t.test('deployments can be republished, by support, with a dry run', async (t) =
   });
   t.equal(otherEditor.statusCode, 403, 'account writers do not republish');
 });
+
+t.test('a record id in upper case is the same record for reads, commands and re-drives', async (t) => {
+  const api = await startApi(t);
+  const record = await failedRecord(api);
+  const upper = record.id.toUpperCase();
+  const read = await api.call({ method: 'GET', url: `${API}/publishing-records/${upper}` });
+  t.equal(read.statusCode, 200, 'read');
+  t.equal(read.json().data.id, record.id, 'answered with the id as the API hands it out');
+  const retried = await api.call({ method: 'POST', url: `${API}/publishing-records/${upper}/retry` });
+  t.equal(retried.statusCode, 200, 'command');
+  t.equal(retried.json().data.revision, 3, 'appended to the record’s own stream');
+  const republished = await redrive(api, upper, 'republish', { reason: 'pasted from a ticket', dry_run: true });
+  t.equal(republished.statusCode, 200, 're-drive');
+});

@@ -87,7 +87,8 @@ export function recordCommandRoute<
     },
     handler: async (request, reply) => {
       assertMayWrite(request.principal);
-      const { id } = request.params;
+      // A UUID in either case is the same id (RFC 9562); streams are named by the lower-case one the API hands out.
+      const id = request.params.id.toLowerCase();
       const command = route.toCommand(request.body);
       const result = await executeCommand(route.deps, route.spec, {
         id,

@@ -80,7 +80,8 @@ export function recordReadRoute<
       },
     },
     handler: async (request, reply) => {
-      const { id } = request.params;
+      // A UUID in either case is the same id (RFC 9562); streams are named by the lower-case one the API hands out.
+      const id = request.params.id.toLowerCase();
       const found = await readAggregate(route.deps, route.spec, id);
       if (!found || !route.visible(found.record) || !canRead(request.principal, found.record)) {
         throw httpError('RECORD_NOT_FOUND', `${route.spec.label} ${id} not found`);

@@ -67,7 +67,8 @@ export function redriveRoute<
     },
     handler: async (request, reply) => {
       assertMayRedrive(request.principal, route.action);
-      const { id } = request.params;
+      // A UUID in either case is the same id (RFC 9562); streams are named by the lower-case one the API hands out.
+      const id = request.params.id.toLowerCase();
       const body = request.body;
       const dryRun = body.dry_run === true;
       const outcome = await runRedrive(route.deps, route.spec, {
