@@ -15,23 +15,39 @@ import {
   resolveJwtSecret,
 } from '@publisher/platform';
 
+const USAGE = `usage: pnpm --silent token [--account <id>] --role <${ROLES.join('|')}> [--sites 1,2] [--sub <user>] [--ttl <seconds>]
+(--account is required except for developer and system_bot)
+`;
+
 function fail(message: string): never {
-  process.stderr.write(
-    `${message}\nusage: pnpm --silent token [--account <id>] --role <${ROLES.join('|')}> [--sites 1,2] [--sub <user>] [--ttl <seconds>]\n(--account is required except for developer and system_bot)\n`,
-  );
+  process.stderr.write(`${message}\n${USAGE}`);
   process.exit(2);
 }
 
-const { values } = parseArgs({
-  options: {
-    account: { type: 'string' },
-    role: { type: 'string', default: 'editor' },
-    sites: { type: 'string' },
-    sub: { type: 'string' },
-    ttl: { type: 'string' },
-  },
-  strict: true,
-});
+function parsed() {
+  try {
+    return parseArgs({
+      options: {
+        account: { type: 'string' },
+        role: { type: 'string', default: 'editor' },
+        sites: { type: 'string' },
+        sub: { type: 'string' },
+        ttl: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    // An unknown option or a missing value: the reason and the usage, not a stack trace.
+    return fail((err as Error).message);
+  }
+}
+
+const values = parsed();
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 const role = ROLES.find((r) => r === (values.role ?? 'editor'));
 if (role === undefined) fail(`--role must be one of ${ROLES.join(', ')}`);

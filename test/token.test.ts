@@ -21,7 +21,7 @@ function token(args: string[], env: NodeJS.ProcessEnv = { JWT_SECRET: SECRET }) 
   });
   const payload = run.stdout.trim().split('.')[1];
   const claims = payload ? (JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, number>) : null;
-  return { status: run.status, stderr: run.stderr, claims };
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr, claims };
 }
 
 t.test('an account and a role; exp as long as the services accept', async (t) => {
@@ -68,4 +68,14 @@ t.test('the development secret with a warning; a short secret refused', async (t
   const shortSecret = token(['--account', '3', '--ttl', '60'], { JWT_SECRET: 'short' });
   t.equal(shortSecret.status, 2);
   t.match(shortSecret.stderr, /at least 32 bytes/);
+});
+
+t.test('--help prints the usage; an unknown option is refused with it, not a stack trace', async (t) => {
+  const help = token(['--help']);
+  t.equal(help.status, 0);
+  t.match(help.stdout, /^usage: pnpm --silent token/);
+  const unknown = token(['--acount', '3']);
+  t.equal(unknown.status, 2);
+  t.match(unknown.stderr, /Unknown option '--acount'\nusage:/);
+  t.notMatch(unknown.stderr, / {4}at /, 'no stack trace');
 });
