@@ -65,9 +65,16 @@ export async function runCli(
       options: { ...COMMON_OPTIONS, ...command.options },
       allowPositionals: true,
       strict: true,
+      tokens: true,
     });
   } catch (err) {
     out.note(`${errorMessage(err)}\n${usage()}`);
+    return 2;
+  }
+  // parseArgs keeps the last of a repeated option: `--account 2 --account 1` would quietly read account 1.
+  const repeated = repeatedOption(parsed.tokens ?? []);
+  if (repeated !== undefined) {
+    out.note(`--${repeated} is given more than once\n${usage()}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -101,4 +108,15 @@ export async function runCli(
     }
     throw err;
   }
+}
+
+/** The first option given twice, if any. */
+function repeatedOption(tokens: NonNullable<ReturnType<typeof parseArgs>['tokens']>): string | undefined {
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    if (seen.has(token.name)) return token.name;
+    seen.add(token.name);
+  }
+  return undefined;
 }

@@ -57,6 +57,9 @@ t.test('bad usage exits 2 with the usage line', async (t) => {
   const missing = await run(['echo']);
   t.equal(missing.code, 2);
   t.match(missing.stderr, /a word is required\nusage: pnpm support echo/);
+  const twice = await run(['echo', 'x', '--upper', '--upper']);
+  t.equal(twice.code, 2, 'an option given twice is refused, not the last one taken');
+  t.match(twice.stderr, /--upper is given more than once\nusage: pnpm support echo/);
 });
 
 t.test('an API error exits 1 with its message and code (JSON with --json)', async (t) => {
