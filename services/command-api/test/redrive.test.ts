@@ -186,6 +186,8 @@ t.test('bad bodies are 400s and store nothing', async (t) => {
     {},
     { reason: '' },
     { reason: '   ' },
+    { reason: '\u200b\u200b' },
+    { reason: '\u202e\u2066 ' },
     { reason: 'x'.repeat(1001) },
     { reason: 7 },
     { reason: 'x', dry_run: 'yes' },
@@ -198,6 +200,12 @@ t.test('bad bodies are 400s and store nothing', async (t) => {
     }
   }
   t.equal(await api.eventCount(), count);
+  const invisible = await redrive(api, record.id, 'redeliver', { reason: '\u200b' });
+  t.same(invisible.json().errors, { reason: ['must have a visible character'] });
+  for (const reason of ['INC-7', '#', 'מחיקה שגויה', '✓', '7']) {
+    const res = await redrive(api, record.id, 'redeliver', { reason, dry_run: true });
+    t.equal(res.statusCode, 200, `${reason}: a reason`);
+  }
 });
 
 t.test('roles: support and privileged roles on any account, writers redeliver their own, viewers never', async (t) => {

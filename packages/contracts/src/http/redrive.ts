@@ -3,13 +3,15 @@ import { PATTERN_MESSAGE, Uuid } from './common.ts';
 
 /**
  * Why support runs a re-drive (a ticket, an incident): required, recorded in the event's `data`,
- * shown in the record's history. Printable text, at most 1000 characters.
+ * shown in the record's history. At most 1000 characters, with at least one letter, digit,
+ * punctuation mark or symbol: spaces alone, or invisible characters alone (U+200B, bidirectional
+ * controls), say nothing to whoever reads the history.
  */
 export const RedriveReason = Type.String({
   minLength: 1,
   maxLength: 1000,
-  pattern: '\\S',
-  [PATTERN_MESSAGE]: 'must not be blank',
+  pattern: '[\\p{L}\\p{N}\\p{P}\\p{S}]',
+  [PATTERN_MESSAGE]: 'must have a visible character',
 });
 
 /**
