@@ -33,15 +33,27 @@ export function counted(n: number, noun: string): string {
 }
 
 /**
+ * Text as a terminal should get it: control characters other than newline and tab (an escape
+ * sequence could move the cursor or recolour the screen) and bidirectional controls (U+202E would
+ * show the rest of a line reversed) become U+FFFD. The text is the API's, and so partly anyone's:
+ * a reason, an error message, a destination's answer.
+ * @example
+ * terminalSafe('INC-7 \u202Etxt.exe') // 'INC-7 \uFFFDtxt.exe'
+ */
+function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\p{Bidi_Control}]/gu, '\uFFFD');
+}
+
+/**
  * @example
  * const out = createOutput({ stdout: process.stdout, stderr: process.stderr });
  * const bar = out.progress(1000, 'records'); bar.update(10); bar.stop();
  */
 export function createOutput(streams: OutputStreams): Output {
   return {
-    line: (text) => streams.stdout.write(`${text}\n`),
+    line: (text) => streams.stdout.write(`${terminalSafe(text)}\n`),
     json: (value) => streams.stdout.write(`${JSON.stringify(value)}\n`),
-    note: (text) => streams.stderr.write(`${text}\n`),
+    note: (text) => streams.stderr.write(`${terminalSafe(text)}\n`),
     progress(total, label) {
       if (streams.stderr.isTTY) {
         const bar = new cliProgress.SingleBar(

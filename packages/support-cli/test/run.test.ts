@@ -75,3 +75,11 @@ t.test('an API error exits 1 with its message and code (JSON with --json)', asyn
     error: 'publishing record 42 not found',
   });
 });
+
+t.test('text reaches the terminal without control or bidirectional characters', async (t) => {
+  const shown = await run(['echo', 'INC-7 \u202Etxt.exe \u001b[2Jgone\ttab']);
+  t.equal(shown.code, 0);
+  t.equal(shown.stdout, 'INC-7 \uFFFDtxt.exe \uFFFD[2Jgone\ttab\n');
+  const json = await run(['echo', 'a\u202Eb', '--json']);
+  t.equal(json.stdout, '{"word":"a\u202Eb"}\n', '--json keeps the text as the API sent it');
+});
