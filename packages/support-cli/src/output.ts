@@ -41,7 +41,8 @@ export function counted(n: number, noun: string): string {
  * terminalSafe('INC-7 \u202Etxt.exe') // 'INC-7 \uFFFDtxt.exe'
  */
 function terminalSafe(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\p{Bidi_Control}]/gu, '\uFFFD');
+  // `[^\P{Cc}\n\t]`: a control character other than newline and tab.
+  return text.replace(/[^\P{Cc}\n\t]|\p{Bidi_Control}/gu, '\uFFFD');
 }
 
 /**
