@@ -25,6 +25,10 @@ import { fileURLToPath } from 'node:url';
 import { REPEATED_SIGNAL_MS, sleep } from '@publisher/coordination';
 import { bundleServices, SERVICE_ENTRIES, startEmbeddedPostgres } from '@publisher/dev-infra';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
+import { loadCommandApiConfig } from '../services/command-api/src/config.ts';
+import { loadProjectorConfig } from '../services/projector/src/config.ts';
+import { loadReadApiConfig } from '../services/read-api/src/config.ts';
+import { loadSupportConsoleConfig } from '../services/support-console/src/config.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -105,13 +109,21 @@ async function main(): Promise<void> {
     env.DATABASE_URL = pg.url;
     note(`PostgreSQL at ${pg.url}`);
   }
-  if (env.ALLOW_PRIVATE_DESTINATIONS === undefined && env.NODE_ENV !== 'production') {
+  if ((env.ALLOW_PRIVATE_DESTINATIONS ?? '').trim() === '' && env.NODE_ENV !== 'production') {
     env.ALLOW_PRIVATE_DESTINATIONS = 'true';
     note(
       'ALLOW_PRIVATE_DESTINATIONS=true (local development: webhooks may point at 127.0.0.1; set it to false to refuse)',
     );
   }
-  const kafka = Boolean(env.KAFKA_BROKERS);
+  // Read as the services read them (their loaders: defaults, validation), so a bad value stops the
+  // start here with the service's own message, and the addresses printed are theirs.
+  const ports = {
+    command: loadCommandApiConfig(env).port,
+    read: loadReadApiConfig(env).port,
+    console: loadSupportConsoleConfig(env).port,
+  };
+  const projectorStatus = loadProjectorConfig(env);
+  const kafka = readEnv({ KAFKA_BROKERS: envVar.list() }, env).KAFKA_BROKERS.length > 0;
   if (!kafka)
     note('KAFKA_BROKERS is not set: the Kafka relay and publishing worker are not started (see `pnpm kafka:start`)');
 
@@ -141,24 +153,23 @@ async function main(): Promise<void> {
       void stopAll(1);
     });
   }
-  const commandPort = env.COMMAND_API_PORT ?? '3000';
-  const readPort = env.READ_API_PORT ?? '3001';
-  const consolePort = env.SUPPORT_CONSOLE_PORT ?? '3005';
   // The addresses are printed once the services answer, so that a request made at once is not refused.
-  await Promise.all([commandPort, readPort, consolePort].map(untilHealthy));
+  await Promise.all([ports.command, ports.read, ports.console].map(untilHealthy));
   if (stopping) return;
-  note(`command API: http://127.0.0.1:${commandPort}/api/v1/publisher/…  docs: http://127.0.0.1:${commandPort}/docs`);
-  note(`read API:    http://127.0.0.1:${readPort}/api/v1/publisher/…  docs: http://127.0.0.1:${readPort}/docs`);
-  note(`support console: http://127.0.0.1:${consolePort}/`);
-  if (env.STATUS_ENABLED !== 'false') {
-    note(`projector status: http://${env.STATUS_HOST ?? '127.0.0.1'}:${env.PROJECTOR_PORT ?? '3002'}/status`);
+  note(
+    `command API: http://127.0.0.1:${ports.command}/api/v1/publisher/…  docs: http://127.0.0.1:${ports.command}/docs`,
+  );
+  note(`read API:    http://127.0.0.1:${ports.read}/api/v1/publisher/…  docs: http://127.0.0.1:${ports.read}/docs`);
+  note(`support console: http://127.0.0.1:${ports.console}/`);
+  if (projectorStatus.port !== null) {
+    note(`projector status: http://${projectorStatus.host}:${projectorStatus.port}/status`);
   }
   if (metricsPorts.length > 0) note(`/metrics on METRICS_PORT, one per service: ${metricsPorts.join(', ')}`);
   note('token: pnpm --silent token --account 1 --role editor');
 }
 
 /** Waits until `GET /health` on the port answers (a service that fails to start stops the script instead). */
-async function untilHealthy(port: string): Promise<void> {
+async function untilHealthy(port: number): Promise<void> {
   while (!stopping) {
     const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
       (res) => res.ok,
