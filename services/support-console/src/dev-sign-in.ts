@@ -42,12 +42,15 @@ const DevSignInResult = SuccessEnvelope(Type.Object({ token: Type.String(), expi
 const devSignIn = async (fastify: TypeBoxFastify, { policy }: { policy: JwtPolicy }) => {
   const ttlSeconds = Math.min(TOKEN_TTL_SECONDS, policy.maxTokenTtlSeconds);
   const sign = createTokenSigner({ secret: DEVELOPMENT_JWT_SECRET, policy, ttlSeconds });
+  // JSON only, as on the APIs: a text/plain body is a 415, not a string that fails validation later.
+  // Removed in this plugin's scope alone: the API proxy passes bodies on as they are.
+  fastify.removeContentTypeParser('text/plain');
   fastify.post(
     '/dev/sign-in',
     {
       schema: {
         body: DevSignInBody,
-        response: { 200: DevSignInResult, ...errorResponses([400]) },
+        response: { 200: DevSignInResult, ...errorResponses([400, 415]) },
       },
     },
     async (request) => {

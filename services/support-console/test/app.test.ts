@@ -102,6 +102,21 @@ t.test('development sign-in refuses bad input with 400 and field errors', async 
   t.equal(notJson.statusCode, 400);
 });
 
+t.test(
+  'development sign-in takes JSON only: another media type is a 415 in the envelope, as on the APIs',
+  async (t) => {
+    const app = await consoleApp(t);
+    const response = await app.inject({
+      method: 'POST',
+      url: '/dev/sign-in',
+      payload: JSON.stringify({ account_id: 1, role: 'editor' }),
+      headers: { 'content-type': 'text/plain' },
+    });
+    t.equal(response.statusCode, 415);
+    t.match(response.json(), { success: false, code: 'UNSUPPORTED_MEDIA_TYPE' });
+  },
+);
+
 for (const [name, env] of [
   ['NODE_ENV=production', { NODE_ENV: 'production' }],
   ['a real JWT_SECRET', { JWT_SECRET: 'the-real-secret-of-this-deployment' }],

@@ -4,6 +4,7 @@ import t from 'tap';
 import { fromLocalInput, lastInstantOfLocalInput } from '../web/format.ts';
 import { PUBLIC_EVENT_TYPES, REPUBLISH_REQUEST_TYPES, sentToKafka } from '../web/kafka.ts';
 import { readableMessage } from '../web/messages.ts';
+import { isDeleted, readsAccessLog, redriveActions } from '../web/rules.ts';
 
 t.test(
   'every public type the timeline names is in the contracts catalogue, on the topic of its record kind',
@@ -85,4 +86,39 @@ t.test('a typed time names the last instant of its precision: a second includes 
   t.equal(ms('2026-12-04T11:59:54.200') - start('2026-12-04T11:59:54.200'), 0, 'to the millisecond');
   t.equal(lastInstantOfLocalInput(''), null);
   t.equal(lastInstantOfLocalInput('not a time'), null);
+});
+
+t.test('a record is deleted once a deletion is anywhere in its history, whatever follows it', async (t) => {
+  const types = (...names: string[]) => names.map((type) => ({ type }));
+  t.notOk(isDeleted(types('PublishingRecordCreated', 'PublishingFailed')));
+  t.ok(isDeleted(types('PublishingRecordCreated', 'PublishingRecordDeleted')));
+  t.ok(
+    isDeleted(types('PublishingRecordCreated', 'PublishingRecordDeleted', 'PublishingRecordRepublishRequested')),
+    'a republish after the deletion does not undo it',
+  );
+});
+
+t.test('the re-drives offered are those the command API accepts from the role on the record', async (t) => {
+  const failed = { deleted: false, status: 'failed' };
+  const published = { deleted: false, status: 'published' };
+  const deletedFailed = { deleted: true, status: 'failed' };
+  const offered = (kind: 'publishing-records' | 'deployments', role: string, record: typeof failed) =>
+    redriveActions(kind, { role }, record);
+  t.same(offered('publishing-records', 'support', failed), ['republish', 'redeliver']);
+  t.same(offered('publishing-records', 'support', published), ['republish'], 'redelivered only when failed');
+  t.same(offered('publishing-records', 'support', deletedFailed), ['republish'], 'a deleted record: republish only');
+  t.same(offered('publishing-records', 'editor', failed), ['redeliver'], 'writers redeliver, never republish');
+  t.same(offered('publishing-records', 'editor', deletedFailed), []);
+  t.same(offered('publishing-records', 'viewer', failed), []);
+  t.same(offered('deployments', 'developer', failed), ['republish'], 'deployments are never redelivered');
+  t.same(offered('deployments', 'owner', failed), []);
+});
+
+t.test('the access log is offered to an account’s admin and owner only, as the read API serves it', async (t) => {
+  t.ok(readsAccessLog({ role: 'admin', account_id: 1 }));
+  t.ok(readsAccessLog({ role: 'owner', account_id: 1 }));
+  for (const role of ['viewer', 'editor', 'support', 'developer', 'system_bot']) {
+    t.notOk(readsAccessLog({ role, account_id: 99 }), role);
+  }
+  t.notOk(readsAccessLog({ role: 'admin', account_id: null }), 'an admin of no account');
 });

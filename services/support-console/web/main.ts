@@ -6,6 +6,7 @@ import { isUuid } from '@publisher/contracts/uuid';
 import { whenUnauthorized } from './api.ts';
 import { h, replace } from './dom.ts';
 import { currentRoute, go, href } from './router.ts';
+import { readsAccessLog } from './rules.ts';
 import { currentSession, isExpired, type Session, signOut } from './session.ts';
 import { clearMessage, showError } from './ui.ts';
 import { accessLogView } from './views/access-log.ts';
@@ -29,7 +30,7 @@ function header(session: Session | null): HTMLElement {
         'nav',
         { 'aria-label': 'Main' },
         h('a', { href: href('/find') }, 'Find records'),
-        h('a', { href: href('/access-log') }, 'Access log'),
+        readsAccessLog(session.claims) && h('a', { href: href('/access-log') }, 'Access log'),
       )
     : null;
   const who = session
@@ -51,7 +52,9 @@ function render(): void {
   const root = document.getElementById('view');
   const top = document.getElementById('top');
   if (!root || !top) return;
-  const route = currentRoute();
+  // An address that cannot be decoded shows the find page in place of whatever was shown, and says why.
+  const parsed = currentRoute();
+  const route = parsed ?? { path: ['find'], query: new URLSearchParams() };
   let session = currentSession();
   if (session && isExpired(session.claims)) {
     signOut();
@@ -82,6 +85,9 @@ function render(): void {
     replace(root, accessLogView(route, session));
   } else {
     replace(root, findView(route, session));
+    if (parsed === null) {
+      showError(new Error(`“${location.hash.slice(0, 80)}” is not a valid address: part of it cannot be decoded.`));
+    }
     // A record link whose id is not one (mistyped, cut short): said, not silently dropped.
     if ((first === 'publishing-records' || first === 'deployments') && second !== undefined) {
       showError(new Error(`“${second.slice(0, 80)}” is not a record id: a record id is a UUID.`));

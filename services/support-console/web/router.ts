@@ -4,10 +4,24 @@ export interface Route {
   query: URLSearchParams;
 }
 
-export function currentRoute(): Route {
-  const hash = location.hash.replace(/^#/, '') || '/find';
-  const [path = '', query = ''] = hash.split('?', 2);
-  return { path: path.split('/').filter(Boolean).map(decodeURIComponent), query: new URLSearchParams(query) };
+/**
+ * The route of a hash; null when a path segment is not valid percent-encoding (a link cut short or
+ * mistyped), which names no page.
+ * @example
+ * routeOf('#/publishing-records/%E0%A4%A') // null
+ */
+function routeOf(hash: string): Route | null {
+  const [path = '', query = ''] = (hash.replace(/^#/, '') || '/find').split('?', 2);
+  try {
+    return { path: path.split('/').filter(Boolean).map(decodeURIComponent), query: new URLSearchParams(query) };
+  } catch (error) {
+    if (error instanceof URIError) return null;
+    throw error;
+  }
+}
+
+export function currentRoute(): Route | null {
+  return routeOf(location.hash);
 }
 
 export function href(path: string, query?: Record<string, string>): string {

@@ -70,8 +70,3 @@ export function signIn(token: string): Session {
 export function signOut(): void {
   sessionStorage.removeItem(STORAGE_KEY);
 }
-
-/** Roles that read every account (they may name an `account_id` in a search). */
-export function readsAnyAccount(claims: Claims): boolean {
-  return claims.role === 'support' || claims.role === 'developer' || claims.role === 'system_bot';
-}

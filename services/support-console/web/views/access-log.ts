@@ -2,25 +2,29 @@ import { type ListEnvelope, pageLink, read } from '../api.ts';
 import { h, replace, show } from '../dom.ts';
 import { local, utc } from '../format.ts';
 import { href, type Route } from '../router.ts';
+import { readsAccessLog } from '../rules.ts';
 import type { Session } from '../session.ts';
 import type { AccessLogEntry } from '../types.ts';
 import { busy, heading } from '../ui.ts';
 
 /**
  * Who from outside the account read its history, past states or audit data, and when — listed by
- * the read API to the account's admin and owner only (anyone else gets its 403, shown as such).
+ * the read API to the account's admin and owner only. Anyone else is still sent to the API, whose
+ * 403 is shown as such, under a heading that names no account (theirs is not what they asked for).
  */
 export function accessLogView(route: Route, session: Session): HTMLElement {
   const results = h('div', { 'aria-live': 'polite' }, h('p', {}, 'Loading…'));
+  const mayRead = readsAccessLog(session.claims);
   const view = h(
     'section',
     {},
-    heading(`Access log${session.claims.account_id ? ` of account ${session.claims.account_id}` : ''}`),
-    h(
-      'p',
-      { class: 'muted' },
-      'Reads of this account’s history, past states, audit events and snapshots by support or platform staff, newest first.',
-    ),
+    heading(mayRead ? `Access log of account ${session.claims.account_id}` : 'Access log'),
+    mayRead &&
+      h(
+        'p',
+        { class: 'muted' },
+        'Reads of this account’s history, past states, audit events and snapshots by support or platform staff, newest first.',
+      ),
     results,
   );
   // Only a page of this same list: a crafted link cannot point the page at another read.

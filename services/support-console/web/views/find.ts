@@ -3,7 +3,8 @@ import { type ListEnvelope, read } from '../api.ts';
 import { field, formValue, h, replace } from '../dom.ts';
 import { fromLocalInput, local, utc } from '../format.ts';
 import { go, href, type Route } from '../router.ts';
-import { readsAnyAccount, type Session } from '../session.ts';
+import { readsAnyAccount } from '../rules.ts';
+import type { Session } from '../session.ts';
 import { KIND_LABEL, type RecordKind, type Representation, STATUSES } from '../types.ts';
 import { busy, heading, showError } from '../ui.ts';
 

@@ -1,6 +1,7 @@
 import { type ListEnvelope, pageLink, read } from '../api.ts';
 import { h, replace } from '../dom.ts';
 import { local, utc } from '../format.ts';
+import { isDeleted, redriveActions } from '../rules.ts';
 import type { Session } from '../session.ts';
 import { type HistoryEntry, KIND_LABEL, type RecordKind } from '../types.ts';
 import { busy, heading } from '../ui.ts';
@@ -25,22 +26,26 @@ async function loadHistory(kind: RecordKind, id: string): Promise<{ entries: His
   return { entries, count };
 }
 
-/** Roles that may start re-drives (the command API has the last word). */
-const REDRIVE_ROLES = new Set(['support', 'developer', 'system_bot', 'editor', 'admin', 'owner']);
-
 /** A record: what it is now, its timeline, as it was at any point, a diff of two points, re-drives. */
 export function recordView(kind: RecordKind, id: string, session: Session): HTMLElement {
-  const body = h('div', { class: 'record-body' }, h('p', {}, 'Loading the record’s history…'));
+  const loading = h('p', {}, 'Loading the record’s history…');
+  const body = h('div', { class: 'record-body' }, loading);
   const view = h('section', {}, heading(`${KIND_LABEL[kind]} ${id}`), body);
   const load = () =>
     void busy(null, async () => {
-      const { entries, count } = await loadHistory(kind, id);
+      const { entries, count } = await loadHistory(kind, id).catch((error: unknown) => {
+        // The failure is the page's message; nothing is loading any more. A reload that fails
+        // keeps the record shown before.
+        loading.remove();
+        throw error;
+      });
       const latest = entries.at(-1);
       if (!latest) {
         replace(body, h('p', {}, 'This record has no events.'));
         return;
       }
-      const deleted = /Deleted$/.test(latest.type);
+      const deleted = isDeleted(entries);
+      const actions = redriveActions(kind, session.claims, { deleted, status: latest.state?.status });
       const asOf = asOfPanel(kind, id, entries);
       replace(
         body,
@@ -77,7 +82,7 @@ export function recordView(kind: RecordKind, id: string, session: Session): HTML
         ),
         asOf.element,
         comparePanel(entries),
-        REDRIVE_ROLES.has(session.claims.role) && redrivePanel(kind, id, load, { deleted }),
+        actions.length > 0 && redrivePanel(kind, id, actions, load),
       );
     });
   load();

@@ -1,30 +1,27 @@
 import { command, type SuccessEnvelope } from '../api.ts';
 import { field, formValue, h, replace } from '../dom.ts';
+import type { RedriveAction } from '../rules.ts';
 import type { RecordKind, RedriveResult } from '../types.ts';
 import { busy, clearMessage, showError, showInfo } from '../ui.ts';
 
-const ACTIONS: Record<RecordKind, Array<{ value: 'republish' | 'redeliver'; label: string }>> = {
-  'publishing-records': [
-    { value: 'republish', label: 'Republish its events to Kafka' },
-    { value: 'redeliver', label: 'Redeliver (a failed record: the worker tries again)' },
-  ],
-  deployments: [{ value: 'republish', label: 'Republish its events to Kafka' }],
+const LABELS: Record<RedriveAction, string> = {
+  republish: 'Republish its events to Kafka',
+  redeliver: 'Redeliver (a failed record: the worker tries again)',
 };
 
 /**
  * A re-drive in two steps: a dry run (`dry_run: true`) shows exactly what would happen and records
  * nothing; only then is the confirm button offered, for that same action and reason. Changing
- * either withdraws it. `onDone` reloads the record, whose timeline then shows the re-drive event.
+ * either withdraws it. `actions` are those the command API would accept (`redriveActions`);
+ * `onDone` reloads the record, whose timeline then shows the re-drive event.
  */
 export function redrivePanel(
   kind: RecordKind,
   id: string,
+  actions: readonly RedriveAction[],
   onDone: () => void,
-  record: { deleted: boolean },
 ): HTMLElement {
-  // A deleted record is republished (its consumers may have missed the deletion), never redelivered.
-  const actions = ACTIONS[kind].filter((a) => !record.deleted || a.value === 'republish');
-  const action = h('select', { name: 'action' }, ...actions.map((a) => h('option', { value: a.value }, a.label)));
+  const action = h('select', { name: 'action' }, ...actions.map((a) => h('option', { value: a }, LABELS[a])));
   const reason = h('textarea', { name: 'reason', rows: 2, maxlength: 1000, required: true });
   const dryRun = h('button', { type: 'submit' }, 'Dry run');
   const outcome = h('div', { class: 'redrive-outcome', 'aria-live': 'polite' });
@@ -45,7 +42,7 @@ export function redrivePanel(
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const chosen = formValue(form, 'action') as 'republish' | 'redeliver';
+    const chosen = formValue(form, 'action') as RedriveAction;
     const why = formValue(form, 'reason');
     if (why === '') {
       showError(new Error('A re-drive needs a reason.'));
