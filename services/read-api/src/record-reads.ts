@@ -43,18 +43,29 @@ type ListDocuments<Query extends ListParams, R> = (
 ) => Promise<DocumentPage<R>>;
 
 /**
+ * Compiles only when the list query takes every filter of the route's query schema: a filter
+ * added to the schema alone would be validated and then ignored (an object with more keys is
+ * still assignable), answering unfiltered pages. The error names the filters it lacks.
+ */
+type TakesEveryFilter<Query extends ListParams, Filters> = [Exclude<keyof FiltersOf<Query>, keyof Filters>] extends [
+  never,
+]
+  ? unknown
+  : { filtersTheListQueryDoesNotTake: Exclude<keyof FiltersOf<Query>, keyof Filters> };
+
+/**
  * A list page in the list envelope, through the response cache: `count`, links to the neighbouring
  * pages (cursors), and the page's documents as one JSON array (joined by the read model's query).
  * @example
  * fastify.get('/', listRoute(resource, DeploymentListQuery), (request, reply) =>
  *   listAnswer(request, reply, deps, request.query, listDeploymentDocuments));
  */
-export async function listAnswer<Query extends ListParams, R>(
+export async function listAnswer<Query extends ListParams, R, List extends ListDocuments<Query, R>>(
   request: FastifyRequest,
   reply: FastifyReply,
   deps: ReadApiDeps,
   query: Query,
-  list: ListDocuments<Query, R>,
+  list: List & TakesEveryFilter<Query, Parameters<List>[2]>,
 ) {
   const { min_position, account_id, page, page_size, cursor, ordering, ...filters } = query;
   rejectInvertedRange(query, 'created_after', 'created_before');
