@@ -5,10 +5,8 @@
  */
 import { DateTime, MAX_PLATFORM_ID, PageSize, PlatformId, Uuid } from '@publisher/contracts';
 import { type Static, Type } from 'typebox';
+import { CursorParam } from './schemas.ts';
 
-const CursorParam = Type.Optional(
-  Type.String({ minLength: 1, maxLength: 500, description: 'from a `next` or `previous` link; opaque' }),
-);
 const Text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, description });
 
 /** `?as_of=` / `?as_of_revision=` on `GET publishing-records/{id}` and `GET deployments/{id}`. */

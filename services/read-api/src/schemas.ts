@@ -54,18 +54,21 @@ const common = {
   }),
 };
 
+/** `?cursor=` of every paged read (lists, audit, access log, snapshot): what a link carries, as it is. */
+export const CursorParam = Type.Optional(
+  Type.String({
+    pattern: '^[A-Za-z0-9_-]+$',
+    [PATTERN_MESSAGE]: 'must be a cursor from a page’s next or previous link',
+    maxLength: 400,
+    description: 'continues from a row: the `next` or `previous` link of a page carries it',
+  }),
+);
+
 /** Which page of a list, and whose: what every record list takes besides its filters and ordering. */
 const listPaging = {
   ...common,
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'default 1; links use `cursor`' })),
-  cursor: Type.Optional(
-    Type.String({
-      pattern: '^[A-Za-z0-9_-]+$',
-      [PATTERN_MESSAGE]: 'must be a cursor from a page’s next or previous link',
-      maxLength: 400,
-      description: 'continues from a row: the `next` or `previous` link of a page carries it',
-    }),
-  ),
+  cursor: CursorParam,
   page_size: PageSize,
 };
 export type ListPaging = Static<TObject<typeof listPaging>>;
