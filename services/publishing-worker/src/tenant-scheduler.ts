@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /** One unit of work: a record's event, for one tenant. */
 interface Job {
   tenant: string;
@@ -32,8 +34,12 @@ export class TenantScheduler {
   private readonly queues = new Map<string, Job[]>();
   private readonly runningPerTenant = new Map<string, number>();
   private readonly busyKeys = new Set<string>();
-  /** When each tenant last started a job (a sequence number): the least recently served goes first. */
-  private readonly lastStart = new Map<string, number>();
+  /**
+   * When each tenant last started a job (a sequence number): the least recently served goes first.
+   * Bounded by forgetting the tenants served longest ago, which then count as never served — where
+   * they would come anyway.
+   */
+  private readonly lastStart = new LRUCache<string, number>({ max: 100_000 });
   private starts = 0;
   private running = 0;
   private buffered = 0;
@@ -80,7 +86,7 @@ export class TenantScheduler {
       let bestServed = Number.POSITIVE_INFINITY;
       for (const [tenant, queue] of this.queues) {
         if ((this.runningPerTenant.get(tenant) ?? 0) >= this.options.perTenant) continue;
-        const served = this.lastStart.get(tenant) ?? -1;
+        const served = this.lastStart.peek(tenant) ?? -1;
         if (served >= bestServed) continue;
         const ready = queue.find((job) => !this.busyKeys.has(job.key));
         if (ready) {
@@ -100,7 +106,6 @@ export class TenantScheduler {
     this.running++;
     this.runningPerTenant.set(job.tenant, (this.runningPerTenant.get(job.tenant) ?? 0) + 1);
     this.busyKeys.add(job.key);
-    if (this.lastStart.size > 100_000) this.lastStart.clear();
     this.lastStart.set(job.tenant, this.starts++);
     job.run().then(
       () => this.finished(job, null),
