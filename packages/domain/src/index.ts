@@ -37,6 +37,7 @@ export { evolveDeployment, initialDeploymentState } from './deployment/state.ts'
 export { deterministicUuid } from './deterministic-uuid.ts';
 export type { DomainErrorCode } from './errors.ts';
 export { isDomainError } from './errors.ts';
+export { evolveRecord, foldRecord } from './fold.ts';
 export { isDeploymentEvent, isPublishingRecordEvent, isSiteDeploymentsEvent } from './known-events.ts';
 export type {
   CreatePublishingRecord,

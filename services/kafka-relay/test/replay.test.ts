@@ -44,7 +44,7 @@ function memoryLog() {
     record(id: string, tenant: Tenant, commands = lifecycleCommands(id, tenant)) {
       return commands.flatMap((command) => {
         const stream = `publishing_record-${id}`;
-        const state = foldPublishingRecord(log.filter((e) => e.stream === stream) as never);
+        const state = foldPublishingRecord(log.filter((e) => e.stream === stream));
         return append(stream, tenant, decidePublishingRecord(command, state, { at: at() }));
       });
     },
@@ -62,7 +62,7 @@ function memoryLog() {
           tenant,
           decideDeployment(
             { type: 'RepublishDeployment', data: { replay_id: randomUUID(), reason: 'r' } },
-            foldDeployment(created as never),
+            foldDeployment(created),
             { at: at() },
           ),
         ),

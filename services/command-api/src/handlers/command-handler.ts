@@ -1,5 +1,5 @@
 import type { RecordAggregate } from '@publisher/domain';
-import { isDomainError } from '@publisher/domain';
+import { foldRecord, isDomainError } from '@publisher/domain';
 import { type EventStore, isWrongExpectedVersion, type NewEvent, type Position } from '@publisher/event-store';
 import { httpError, newId } from '@publisher/platform';
 import { type IfMatch, ifMatchSatisfied } from '../if-match.ts';
@@ -63,13 +63,9 @@ export async function loadAggregate<State extends { status: string }, Event exte
     spec.stream(id),
     toRevision === undefined ? undefined : { from: 'start', limit: toRevision + 1 },
   );
-  let state = spec.initial;
-  for (const e of events) {
-    // A type this code does not know (written by a newer version): deciding on a partial fold, or
-    // rebuilding a response from one, would be wrong.
-    if (!spec.isEvent(e)) throw new Error(`${spec.label} ${id} holds an event of a type this code does not know`);
-    state = spec.evolve(state, e);
-  }
+  // A type this code does not know (written by a newer version): deciding on a partial fold, or
+  // rebuilding a response from one, would be wrong.
+  const state = foldRecord(spec, events, 'throw');
   const last = events[events.length - 1];
   return { state, revision: last?.revision ?? -1, position: last?.position ?? null };
 }

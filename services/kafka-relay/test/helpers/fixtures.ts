@@ -5,33 +5,32 @@
 import { randomUUID } from 'node:crypto';
 import {
   type DeploymentCommand,
-  type DeploymentEvent,
   type DeploymentState,
   decideDeployment,
   decidePublishingRecord,
   decideReserveDeployment,
+  deploymentAggregate,
   deploymentCreatedEventId,
   deploymentCreatedFromReservation,
   deploymentStream,
-  evolveDeployment,
   evolvePublishingRecord,
+  foldRecord,
   foldSiteDeployments,
-  initialDeploymentState,
   initialPublishingRecordState,
   type PublishingRecordCommand,
-  type PublishingRecordEvent,
   type PublishingRecordState,
+  publishingRecordAggregate,
   publishingRecordStream,
   siteDeploymentsExpectedRevision,
   siteDeploymentsStream,
 } from '@publisher/domain';
 import type { AppendResult, EventMetadata, EventStore, NewEvent } from '@publisher/event-store';
 
-/** A stream's state, folded with the aggregate's evolve as the command handler folds it. */
-export const foldPublishingRecord = (events: PublishingRecordEvent[]): PublishingRecordState =>
-  events.reduce<PublishingRecordState>(evolvePublishingRecord, initialPublishingRecordState);
-export const foldDeployment = (events: DeploymentEvent[]): DeploymentState =>
-  events.reduce<DeploymentState>(evolveDeployment, initialDeploymentState);
+/** A stream's state, folded as the command handler folds it (a type this code does not know throws). */
+export const foldPublishingRecord = (events: readonly { type: string }[]): PublishingRecordState =>
+  foldRecord(publishingRecordAggregate, events, 'throw');
+export const foldDeployment = (events: readonly { type: string }[]): DeploymentState =>
+  foldRecord(deploymentAggregate, events, 'throw');
 
 export interface Tenant {
   account_id: number;
@@ -62,7 +61,7 @@ export async function execPublishing(
 ): Promise<AppendResult & { ids: string[] }> {
   const stream = publishingRecordStream(recordId);
   const history = await store.readStream(stream);
-  const state = foldPublishingRecord(history as never);
+  const state = foldPublishingRecord(history);
   const md = metadata(tenant, meta);
   const events = decidePublishingRecord(command, state, { at: md.occurred_at });
   const news: NewEvent[] = events.map((e) => ({ id: randomUUID(), type: e.type, data: e.data, metadata: md }));
@@ -109,7 +108,7 @@ export async function createDeployment(
   const ledgerEvents = await store.readStream(ledgerStream);
   const ledger = foldSiteDeployments(ledgerEvents as never);
   const lastId = ledger.last?.deployment_id;
-  const lastStatus = lastId ? foldDeployment((await store.readStream(deploymentStream(lastId))) as never) : null;
+  const lastStatus = lastId ? foldDeployment(await store.readStream(deploymentStream(lastId))) : null;
   const md = metadata(tenant);
   const reserved = decideReserveDeployment(
     ledger,
@@ -142,7 +141,7 @@ export async function execDeployment(
   const stream = deploymentStream(deploymentId);
   const history = await store.readStream(stream);
   const md = metadata(tenant);
-  const events = decideDeployment(command, foldDeployment(history as never), { at: md.occurred_at });
+  const events = decideDeployment(command, foldDeployment(history), { at: md.occurred_at });
   const news: NewEvent[] = events.map((e) => ({ id: randomUUID(), type: e.type, data: e.data, metadata: md }));
   const result = await store.append(stream, news, history.length - 1);
   return { ...result, ids: news.map((e) => e.id) };

@@ -1,4 +1,4 @@
-import type { RecordAggregate } from '@publisher/domain';
+import { evolveRecord, type RecordAggregate } from '@publisher/domain';
 
 /** Where an event sits: its stream revision (becomes the row's revision) and global position. */
 export interface EventPlace {
@@ -29,13 +29,18 @@ export type Outcome<State> =
  * // { kind: 'changed', projected: { state: { status: 'pending', … }, revision: 0, position } }
  */
 export function applyEvent<State extends { status: string }, Existing extends State, Event extends { type: string }>(
-  aggregate: Pick<RecordAggregate<State, Existing, unknown, Event, unknown>, 'initial' | 'evolve' | 'exists'>,
+  aggregate: Pick<
+    RecordAggregate<State, Existing, unknown, Event, unknown>,
+    'label' | 'initial' | 'evolve' | 'isEvent' | 'exists'
+  >,
   current: Projected<Existing> | undefined,
   event: Event,
   place: EventPlace,
 ): Outcome<Existing> {
   if (current !== undefined && place.revision <= current.revision) return { kind: 'unchanged' };
-  const after = aggregate.evolve(current?.state ?? aggregate.initial, event);
+  // 'throw' never fires here: decoding has already stopped the projection at a type this code does
+  // not know (a poison event, see `decode.ts`), so only known events arrive.
+  const after = evolveRecord(aggregate, current?.state ?? aggregate.initial, event, 'throw');
   // Before its create a record does not exist, and the domain's evolve leaves it so for any other
   // event: the record is missing. Past the create every newer event moves the revision and position,
   // also one that changes no field (a re-drive's republish request).

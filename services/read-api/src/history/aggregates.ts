@@ -1,5 +1,5 @@
 import type { DeploymentRepresentation, PublishingRecordRepresentation } from '@publisher/contracts';
-import { deploymentAggregate, publishingRecordAggregate, type RecordAggregate } from '@publisher/domain';
+import { deploymentAggregate, evolveRecord, publishingRecordAggregate, type RecordAggregate } from '@publisher/domain';
 import type { RecordedEvent } from '@publisher/event-store';
 import type { Tenant } from '@publisher/platform';
 
@@ -35,7 +35,8 @@ function historyOf<
     label: aggregate.label,
     stream: aggregate.stream,
     initial: aggregate.initial,
-    evolve: (state, event) => (aggregate.isEvent(event) ? aggregate.evolve(state, event) : state),
+    // History shows what it can: an event of a type this code does not know (a newer writer's) is passed over.
+    evolve: (state, event) => evolveRecord(aggregate, state, event, 'skip'),
     represent: (state, revision) => (aggregate.exists(state) ? aggregate.represent(state, revision) : null),
     tenantOf: (state) => (aggregate.exists(state) ? aggregate.tenantOf(state) : null),
     deleted: (state) => aggregate.exists(state) && aggregate.deleted(state),
