@@ -12,7 +12,7 @@
  *   SERVICE_ENTRIES; the mapping is printed): a service's METRICS_PORT is its own, and one value for
  *   all would have them collide. METRICS_PORT=0 (any free port) goes to every service as it is.
  *
- * Services are bundled first (`pnpm build`: `services/<name>/dist/*.mjs`, ~0.3 s) and each runs as
+ * Services are bundled first (`pnpm build`: `services/<name>/dist/*.mjs`) and each runs as
  * its own process with plain node, exactly as it would alone, so a crash in one is visible and the
  * others keep serving. Ctrl-C stops them all, then PostgreSQL; this script exits 0 after a clean
  * stop, 1 when a service failed or a second Ctrl-C forced the exit (pnpm itself reports 130 after

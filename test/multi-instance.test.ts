@@ -31,7 +31,7 @@ import { startBalancer } from './helpers/balancer.ts';
 import { bundleServices, type ServiceProcess, startService } from './helpers/services.ts';
 import { startWebhookReceiver } from './helpers/webhook-receiver.ts';
 
-/** The bound on a failover. */
+/** How soon a standby must take over (docs/scaling.md). */
 const TAKEOVER_BOUND_MS = 5000;
 const CLIENTS = 6;
 /**
