@@ -30,6 +30,7 @@ import { statfsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { sleep } from '@publisher/coordination';
 import { startEmbeddedPostgres } from '@publisher/dev-infra';
 import { envVar, readEnv } from '@publisher/platform/env';
 import pg from 'pg';
@@ -119,7 +120,7 @@ function sampleBackendCpu(url: string): { stop: () => Promise<number> } {
         const cpu = cpuSeconds(r.pid);
         if (Number.isFinite(cpu)) seen.set(r.pid, cpu);
       }
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
     }
     await client.end();
   })();

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STREAM_DOES_NOT_EXIST } from '@event-driven-io/emmett';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
+import { sleep } from '@publisher/coordination';
 import { startEmbeddedPostgres } from '@publisher/dev-infra';
 import { envVar, readEnv } from '@publisher/platform/env';
 import pg from 'pg';
@@ -190,7 +191,7 @@ async function subscriptionLag(store: PostgresEventStore): Promise<{ p50: number
     await store.append(stream, events, expected);
   });
   const deadline = Date.now() + 10_000;
-  while (lags.length < sent.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (lags.length < sent.size && Date.now() < deadline) await sleep(20);
   controller.abort();
   await sub;
   lags.sort((a, b) => a - b);

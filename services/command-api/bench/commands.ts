@@ -35,6 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_PREFIX as API } from '@publisher/contracts';
+import { sleep } from '@publisher/coordination';
 import { bundleOnce, freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
 import { median } from '@publisher/dev-infra/bench-stats';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
@@ -249,7 +250,7 @@ async function startServer(dbUrl: string, port: number, variantEnv: Record<strin
     try {
       if ((await fetch(`http://127.0.0.1:${port}/ready`)).ok) return child;
     } catch {}
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error('command API did not become ready');
 }

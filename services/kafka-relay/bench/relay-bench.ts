@@ -20,6 +20,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
+import { sleep } from '@publisher/coordination';
 import { freePort, startEmbeddedPostgres, startKafka, waitForTopics } from '@publisher/dev-infra';
 import { createPostgresEventStore } from '@publisher/event-store';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
@@ -111,7 +112,7 @@ async function throughput(dbUrl: string, brokers: string, prefix: string): Promi
       firstAt = Date.now();
       firstCount = relay.state.eventsRelayed;
     }
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   }
   const seconds = (Date.now() - t0) / 1000;
   const steady = (all - firstCount) / ((Date.now() - firstAt) / 1000);
@@ -160,7 +161,7 @@ async function latency(dbUrl: string, brokers: string, prefix: string): Promise<
       (r) => r.ok,
       () => false,
     );
-    if (!ready) await new Promise((r) => setTimeout(r, 200));
+    if (!ready) await sleep(200);
   }
   const token = signTestToken({ sub: 'bench', account_id: 1, role: 'editor' }, { key: DEVELOPMENT_JWT_SECRET });
 
@@ -195,7 +196,7 @@ async function latency(dbUrl: string, brokers: string, prefix: string): Promise<
   // the warm-up command is repeated until one arrives (a single one could leave the bench waiting forever).
   while (received.size === 0) {
     await command(url, token, responded);
-    for (let i = 0; i < 25 && received.size === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 25 && received.size === 0; i++) await sleep(20);
   }
   responded.clear();
   received.clear();
@@ -210,12 +211,12 @@ async function latency(dbUrl: string, brokers: string, prefix: string): Promise<
   for (let i = 0; i < total; i++) {
     const due = t0 + (i * 1000) / RATE;
     const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (wait > 0) await sleep(wait);
     inflight.push(command(url, token, responded).catch(() => void failures++));
   }
   await Promise.all(inflight);
   const deadline = Date.now() + 30_000;
-  while (received.size < responded.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (received.size < responded.size && Date.now() < deadline) await sleep(50);
   const ids = [...responded.keys()].filter((id) => received.has(id));
   const overall = summary(ids.map((id) => received.get(id)! - responded.get(id)!));
   const relayPart = summary(ids.map((id) => sentAt.get(id)! - responded.get(id)!));

@@ -20,6 +20,7 @@ import { fork } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { API_PREFIX } from '@publisher/contracts';
+import { sleep } from '@publisher/coordination';
 import { comparePositions, createPostgresEventStore } from '@publisher/event-store';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { envVar, readEnv } from '@publisher/platform/env';
@@ -271,7 +272,7 @@ async function caughtUp(url: string): Promise<void> {
       "SELECT position FROM read_model.projection_checkpoints WHERE name = 'read_models'",
     );
     if (comparePositions(rows[0]?.position ?? null, head) >= 0) break;
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
   }
   await store.close();
 }
