@@ -3,7 +3,7 @@
  * they answer is in the contracts (`PublishingRecordHistoryEntry`, `AuditEvent`, …), which the
  * support CLI and console read with too.
  */
-import { DateTime, MAX_PLATFORM_ID, PageSize, PlatformId, Uuid } from '@publisher/contracts';
+import { DateTime, MAX_PLATFORM_ID, PageSize, PlatformId, Position, Uuid } from '@publisher/contracts';
 import { type Static, Type } from 'typebox';
 import { CursorParam } from './schemas.ts';
 
@@ -32,8 +32,15 @@ export const HistoryQuery = Type.Object(
 );
 export type HistoryQuery = Static<typeof HistoryQuery>;
 
+/** `?min_position=`: read-your-writes on the reads of the audit read model, as on the lists. */
+const MinPosition = Type.Optional({
+  ...Position,
+  description: 'answer only once the read models include this log position (a command’s `X-Position`)',
+});
+
 export const AuditEventsQuery = Type.Object(
   {
+    min_position: MinPosition,
     account_id: Type.Optional({
       ...PlatformId,
       description: 'roles that read any account narrow to one; others may only name their own',
@@ -60,6 +67,7 @@ export type AccessLogQuery = Static<typeof AccessLogQuery>;
 
 export const SnapshotQuery = Type.Object(
   {
+    min_position: MinPosition,
     account_id: Type.Optional({
       ...PlatformId,
       description: 'required for roles that read any account; others may only name their own',

@@ -89,3 +89,21 @@ async function waitUntilProjected(wait: PositionWait, wanted: { position: string
   if (outcome === 'stopped') throw projectionStopped(wanted.position, watcher.position);
   if (outcome === 'timeout') throw projectionBehind(wanted.position, watcher.position, Date.now() - started);
 }
+
+/**
+ * Read-your-writes for a read of the read models outside the response cache (one record, audit
+ * search, snapshot): waits for the position the request names, if any (`waitForPosition`), then
+ * returns the checkpoint known before the read runs — its snapshot is at least that new — for
+ * `X-Read-Position`.
+ * @example
+ * const position = await positionBeforeRead(request, deps, request.query.min_position);
+ */
+export async function positionBeforeRead(
+  request: FastifyRequest,
+  deps: { wait: PositionWait; watcher: Pick<CheckpointWatcher, 'position'> },
+  minPosition: string | undefined,
+): Promise<string | null> {
+  const wanted = wantedPosition(request, minPosition);
+  if (wanted !== undefined) await waitForPosition(deps.wait, wanted);
+  return deps.watcher.position;
+}

@@ -10,7 +10,7 @@ import { invalidCursor, recordNotFound } from './errors.ts';
 import type { HistoryAggregate } from './history/aggregates.ts';
 import { pageUrl } from './links.ts';
 import { READ_POSITION_HEADER, rejectInvertedRange, scopeFor } from './read-helpers.ts';
-import { waitForPosition, wantedPosition } from './read-your-writes.ts';
+import { positionBeforeRead } from './read-your-writes.ts';
 import type { ListPaging } from './schemas.ts';
 
 /*
@@ -113,9 +113,7 @@ export async function recordAnswer<State extends { status: string }, R extends {
 ): Promise<SuccessEnvelopeOf<R | JsonDocument<R>> | undefined> {
   if (asksAsOf(query)) return answerAsOf(request, reply, deps, lookup.history, id, query);
   const scope = scopeFor(request.principal, query.account_id);
-  const wanted = wantedPosition(request, query.min_position);
-  if (wanted !== undefined) await waitForPosition(deps.wait, wanted);
-  const position = deps.watcher.position;
+  const position = await positionBeforeRead(request, deps, query.min_position);
   const found = await lookup.find(deps.reader, scope, id);
   if (found === undefined) throw recordNotFound(lookup.history.label, id);
   reply.header(READ_POSITION_HEADER, position ?? '');

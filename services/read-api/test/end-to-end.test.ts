@@ -137,6 +137,38 @@ t.test(
   },
 );
 
+t.test('audit search and snapshots read their writes with min_position or X-Min-Position', async (t) => {
+  const created = await command('POST', '/publishing-records/', editor, {
+    content_id: 43,
+    site_id: 3,
+    sector_id: 5,
+    destination: 'webhook',
+  });
+  const id = created.json().data.id as string;
+  const audit = await read(`/audit/events?record_id=${id}&min_position=${position(created)}`, editor);
+  t.equal(audit.statusCode, 200);
+  t.match(
+    audit.json().results,
+    [{ type: 'PublishingRecordCreated', record_id: id }],
+    'the create is in the search at once',
+  );
+  t.ok(audit.headers['x-read-position'], 'with the position the read models were at');
+  const started = await command('POST', `/publishing-records/${id}/start`, editor);
+  const byHeader = await read(`/audit/events?record_id=${id}`, editor, { 'x-min-position': position(started) });
+  t.equal(byHeader.json().count, 2, 'by header too');
+  const asOf = encodeURIComponent(new Date(Date.now() + 60_000).toISOString());
+  const snapshot = await read(`/audit/snapshot?as_of=${asOf}&min_position=${position(started)}`, editor);
+  t.equal(snapshot.statusCode, 200);
+  t.ok(
+    snapshot.json().results.some((r: { data: { id: string } }) => r.data.id === id),
+    'the record is in the snapshot at once',
+  );
+  const future = 'ffffffffffffffff-0000000000000000';
+  for (const url of [`/audit/events?min_position=${future}`, `/audit/snapshot?as_of=${asOf}&min_position=${future}`]) {
+    t.match((await read(url, editor)).json(), { code: 'POSITION_NOT_IN_LOG' }, url);
+  }
+});
+
 t.test('a position past the head of the log answers 400 at once; one in the log but not projected, 503', async (t) => {
   const future = 'ffffffffffffffff-0000000000000000';
   const started = Date.now();

@@ -63,6 +63,7 @@ t.test('audit routes: their filters and the list envelopes', async (t) => {
     'correlation_id',
     'cursor',
     'from',
+    'min_position',
     'page_size',
     'record_id',
     'site_id',
@@ -75,7 +76,8 @@ t.test('audit routes: their filters and the list envelopes', async (t) => {
   t.match(log.description, /admin/);
   t.ok(log.responses['403']);
   const snapshot = doc.paths[`${base}/audit/snapshot`]?.get;
-  t.same(names(snapshot, 'query').sort(), ['account_id', 'as_of', 'cursor', 'page_size']);
+  t.same(names(snapshot, 'query').sort(), ['account_id', 'as_of', 'cursor', 'min_position', 'page_size']);
+  for (const op of [events, snapshot]) t.same(names(op, 'header'), ['x-min-position'], 'read-your-writes by header');
   t.ok(snapshot.parameters.find((p: { name: string }) => p.name === 'as_of').required, 'as_of is required');
   for (const op of [events, log, snapshot]) t.ok(op.summary, 'each has a summary');
 });

@@ -8,8 +8,9 @@ import { AccessLogQuery, AuditEventsQuery } from '../audit-schemas.ts';
 import { decodeCursor, encodeCursor, isId, isPositionToken, isTime } from '../cursor.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { linkTo } from '../links.ts';
-import { rejectInvertedRange, scopeFor } from '../read-helpers.ts';
-import { DocumentListEnvelope, READ_ERRORS } from '../schemas.ts';
+import { READ_POSITION_HEADER, rejectInvertedRange, scopeFor } from '../read-helpers.ts';
+import { positionBeforeRead } from '../read-your-writes.ts';
+import { DocumentListEnvelope, READ_ERRORS, ReadHeaders } from '../schemas.ts';
 import snapshotRoute from './snapshot.ts';
 
 const tags = ['audit'];
@@ -25,15 +26,17 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
         description:
           'From the audit read model the projector keeps (one row per event of the log, whatever its type). Tenant-scoped like every list: support and privileged roles search any account (narrow with `account_id`), others their own. Newest first (occurred time, then log position); `next` / `previous` carry cursors. `count` is exact up to 10,000 and reads 10,000 beyond. Searches of other accounts by support or privileged roles are recorded in those accounts’ access logs.',
         querystring: AuditEventsQuery,
+        headers: ReadHeaders,
         response: { 200: DocumentListEnvelope(AuditEvent), ...errorResponses(READ_ERRORS) },
       },
     },
-    async (request) => {
-      const { account_id, page_size, cursor, ...filters } = request.query;
+    async (request, reply) => {
+      const { account_id, page_size, cursor, min_position, ...filters } = request.query;
       rejectInvertedRange(filters, 'from', 'to');
       const scope = scopeFor(request.principal, account_id);
       const size = page_size ?? 20;
       const at = cursor === undefined ? undefined : decodeCursor(cursor, [isTime, isPositionToken]);
+      reply.header(READ_POSITION_HEADER, (await positionBeforeRead(request, deps, min_position)) ?? '');
       const search = searchAuditEvents(deps.reader, scope, {
         filters,
         page_size: size,

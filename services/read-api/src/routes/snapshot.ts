@@ -12,8 +12,9 @@ import { HISTORY_AGGREGATES } from '../history/aggregates.ts';
 import { tenantSeenBy } from '../history/record-stream.ts';
 import { foldUntil } from '../history/replay.ts';
 import { linkTo } from '../links.ts';
-import { scopeFor } from '../read-helpers.ts';
-import { READ_ERRORS } from '../schemas.ts';
+import { READ_POSITION_HEADER, scopeFor } from '../read-helpers.ts';
+import { positionBeforeRead } from '../read-your-writes.ts';
+import { READ_ERRORS, ReadHeaders } from '../schemas.ts';
 
 /** Streams read from the event store at once for one page (each a small read). */
 const STREAM_READS_IN_FLIGHT = 8;
@@ -52,15 +53,18 @@ const snapshotRoute: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
         description:
           'Records whose first event occurred at or before `as_of`, by record id, each folded from its stream in the event store up to `as_of` (deleted ones too, flagged). Forward-only paging: `next` carries the cursor, `previous` is always null. Roles that read any account must name `account_id`. Snapshots of another account by support or privileged roles are recorded in its access log. Records whose first event the projector has not reached yet are not listed.',
         querystring: SnapshotQuery,
+        headers: ReadHeaders,
         response: { 200: ListEnvelope(Document(SnapshotEntry)), ...errorResponses(READ_ERRORS) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
       const scope = scopeFor(request.principal, q.account_id);
       if (scope.account_id === 'any') throw accountRequired('a snapshot is of one account');
       const size = q.page_size ?? 20;
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor, [isLowerCaseUuid]).key[0];
+      // Which records existed comes from the audit read model: it must include the position asked for.
+      reply.header(READ_POSITION_HEADER, (await positionBeforeRead(request, deps, q.min_position)) ?? '');
       // The account read is known before the read: its access-log entry is written beside it.
       const [page] = await Promise.all([
         listRecordsCreatedBy(deps.db, scope, { as_of: q.as_of, after, limit: size + 1 }),
