@@ -1,12 +1,9 @@
-import { maxHeaderSize, STATUS_CODES } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { FieldErrors } from '@publisher/contracts';
-import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailable, isRefusedInput } from './database-errors.ts';
 import { errorEnvelope } from './envelope.ts';
 import { type ErrorCode, HttpError, httpError, isErrorCode, STATUS_BY_CODE } from './errors.ts';
-import { newId } from './ids.ts';
 import { REQUEST_ID_HEADER } from './request-id.ts';
 import { RouteMethods } from './route-methods.ts';
 import { fieldErrors } from './validation.ts';
@@ -119,45 +116,6 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
   logProblem(request, err, problem);
   reply.header(REQUEST_ID_HEADER, request.id);
   return reply.code(problem.status).send(errorEnvelope(request.id, problem.code, problem.message));
-}
-
-/**
- * Fastify's `clientErrorHandler`: a request Node's HTTP parser refuses before Fastify sees it — a
- * malformed request line or header, an unknown method, a URL and headers over Node's
- * `maxHeaderSize`, a body that never completes within the request timeout — is answered in the
- * envelope too, with a request id of its own, and the connection closed (the parser cannot go on
- * reading it). Only when no earlier request's answer is still due on the connection (pipelining):
- * a client would read the refusal as that answer. A request timeout answers the request timed out.
- */
-export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoException, socket: Duplex): void {
-  // A reset connection is gone: nobody to answer.
-  if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const problem =
-    err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
-      ? problemOf('BODY_TOO_LARGE', 'the chunk extensions of the body are too large')
-      : err.code === 'HPE_HEADER_OVERFLOW'
-        ? problemOf('HEADERS_TOO_LARGE', `the URL and headers exceed ${Math.round(maxHeaderSize / 1024)} kB`)
-        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? problemOf('REQUEST_TIMEOUT', 'the request did not arrive whole in time')
-          : err.code === 'HPE_INVALID_METHOD'
-            ? problemOf('BAD_REQUEST', 'unknown HTTP method')
-            : problemOf('BAD_REQUEST', 'malformed HTTP request');
-  const id = newId();
-  this.log.info(
-    { request_id: id, code: problem.code, status: problem.status, reason: problem.message, parser: err.code },
-    'request rejected',
-  );
-  // Node's response still due on this socket, if any (what its own default handler checks).
-  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
-  const answerable = !inFlight || (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && inFlight.headersSent !== true);
-  if (socket.writable && answerable) {
-    const body = JSON.stringify(errorEnvelope(id, problem.code, problem.message));
-    socket.write(
-      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
-        `content-length: ${Buffer.byteLength(body)}\r\n${REQUEST_ID_HEADER}: ${id}\r\nconnection: close\r\n\r\n${body}`,
-    );
-  }
-  socket.destroy(err);
 }
 
 function logProblem(request: FastifyRequest, err: unknown, problem: Problem): void {

@@ -1,6 +1,7 @@
 import { type FastifyServerOptions, LogController } from 'fastify';
+import { clientErrorHandler } from './client-errors.ts';
 import type { PlatformConfig } from './config.ts';
-import { clientErrorHandler, frameworkErrors } from './error-handler.ts';
+import { frameworkErrors } from './error-handler.ts';
 import { loggerOptions } from './logger.ts';
 import { requestIdFrom } from './request-id.ts';
 

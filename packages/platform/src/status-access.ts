@@ -1,5 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { type ErrorCode, STATUS_BY_CODE } from '@publisher/contracts';
+import { answerClientError } from './client-errors.ts';
 import { ConfigError, envVar, readEnv } from './env.ts';
 import { isLoopbackHost } from './jwt-secret.ts';
 
@@ -118,3 +120,15 @@ export const STATUS_UNAUTHORIZED = statusError(
   'STATUS_TOKEN_REQUIRED',
   'this status endpoint needs Authorization: Bearer <STATUS_TOKEN>',
 );
+
+/**
+ * A status server's `clientError` listener: a request Node's HTTP parser refuses (malformed, an
+ * unknown method, URL and headers over `maxHeaderSize`, not whole within the request timeout) is
+ * answered as the APIs answer it — the envelope with a request id, its code's status, the
+ * connection closed — not with Node's bare 400. Unlogged: a status server has no logger.
+ * @example
+ * server.on('clientError', statusClientErrors());
+ */
+export function statusClientErrors(): (err: NodeJS.ErrnoException, socket: Duplex) => void {
+  return (err, socket) => answerClientError(err, socket);
+}

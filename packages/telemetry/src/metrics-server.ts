@@ -1,6 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { STATUS_UNAUTHORIZED, statusDetailsAllowed, statusRequestAllowed } from '@publisher/platform/status-access';
+import {
+  STATUS_UNAUTHORIZED,
+  statusClientErrors,
+  statusDetailsAllowed,
+  statusError,
+  statusRequestAllowed,
+} from '@publisher/platform/status-access';
 import type { ServiceMetrics } from './metrics.ts';
 
 export interface MetricsServer {
@@ -61,51 +67,69 @@ interface StatusServerOptions {
   routes?: StatusRoutes;
 }
 
+/** Writes a JSON answer: `body` with HTTP `status`. */
+function reply(res: http.ServerResponse, { status, body }: StatusReply, headers?: Record<string, string>): void {
+  const json = JSON.stringify(body); // first: a body that cannot be serialised throws before any header is sent
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(json);
+}
+
+/**
+ * Answers what `produce` resolves to; one that throws, rejects or cannot be serialised says the
+ * service cannot answer (`failure`), not a crashed or hanging request.
+ */
+function replyWith(res: http.ServerResponse, produce: () => StatusReply | Promise<StatusReply>, failure: StatusReply) {
+  Promise.resolve()
+    .then(produce)
+    .then((answer) => reply(res, answer))
+    .catch(() => {
+      if (res.headersSent) res.destroy();
+      else reply(res, failure);
+    });
+}
+
 function statusServer(options: StatusServerOptions): Promise<MetricsServer> {
   const { metrics, health } = options;
   const routes = new Map(Object.entries(options.routes ?? {}));
+  // Every path this server answers, all with GET: another method on one is a 405, as on the APIs.
+  const paths = new Set([...routes.keys(), ...(metrics ? ['/metrics'] : []), ...(health ? ['/health'] : [])]);
   const access = { host: options.host, token: options.token ?? null };
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const { authorization } = req.headers;
     const route = req.method === 'GET' ? routes.get(path) : undefined;
     if (!statusRequestAllowed(access, path, authorization)) {
-      res
-        .writeHead(STATUS_UNAUTHORIZED.status, { 'content-type': 'application/json', 'www-authenticate': 'Bearer' })
-        .end(JSON.stringify(STATUS_UNAUTHORIZED.body));
+      reply(res, STATUS_UNAUTHORIZED, { 'www-authenticate': 'Bearer' });
     } else if (req.method === 'GET' && path === '/metrics' && metrics) {
       metrics.text().then(
         (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
-        () => res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"metrics unavailable"}'),
+        () => reply(res, statusError('INTERNAL_ERROR', 'the metrics could not be collected')),
       );
     } else if (req.method === 'GET' && path === '/health' && health) {
-      // A health check that throws or rejects is an unhealthy service, not a crashed or hanging request.
-      Promise.resolve()
-        .then(health)
-        .then(
-          ({ ok, body }) => {
-            // Without the token, /health says whether the service is up, not what it is doing.
-            const shown = statusDetailsAllowed(access, authorization) ? body : { status: body.status };
-            res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(shown));
-          },
-          () => res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"unavailable"}'),
-        );
+      replyWith(
+        res,
+        async () => {
+          const { ok, body } = await health();
+          // Without the token, /health says whether the service is up, not what it is doing.
+          return {
+            status: ok ? 200 : 503,
+            body: statusDetailsAllowed(access, authorization) ? body : { status: body.status },
+          };
+        },
+        statusError('NOT_READY', 'the health check failed'),
+      );
     } else if (route) {
-      // As with health: a route that throws or rejects says the service cannot answer, not a crash.
-      Promise.resolve()
-        .then(route)
-        .then(({ status, body }) => {
-          const json = JSON.stringify(body);
-          res.writeHead(status, { 'content-type': 'application/json' }).end(json);
-        })
-        .catch(() => {
-          if (res.headersSent) res.destroy();
-          else res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"unavailable"}');
-        });
+      replyWith(res, route, statusError('NOT_READY', `${path} could not be answered`));
+    } else if (paths.has(path)) {
+      reply(res, statusError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}; it takes GET`), {
+        allow: 'GET',
+      });
     } else {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+      // The path alone (the query string may carry what should not be echoed), bounded as on the APIs.
+      reply(res, statusError('ROUTE_NOT_FOUND', `route ${req.method} ${path.slice(0, 200)} not found`));
     }
   });
+  // A request Node's parser refuses is answered in the envelope as on the APIs, not with Node's bare 400.
+  server.on('clientError', statusClientErrors());
   return listen(server, options);
 }
 
@@ -124,7 +148,11 @@ export interface StatusServers {
  * null): `GET /health` (JSON, from `health`), `GET /metrics` (Prometheus text) and the service's own
  * JSON `routes`. With a token (STATUS_TOKEN), every path but `/health` needs
  * `Authorization: Bearer <token>`, and `/health` (from `health`) without it answers only `{ status }`.
- * A `metricsPort` (METRICS_PORT) moves `/metrics` to a server of its own (`serveMetrics`).
+ * A `metricsPort` (METRICS_PORT) moves `/metrics` to a server of its own (`serveMetrics`). Every
+ * error is the APIs' envelope with its code's status (`statusError`): 401 `STATUS_TOKEN_REQUIRED`,
+ * 404 `ROUTE_NOT_FOUND`, 405 `METHOD_NOT_ALLOWED` (one of its paths with another method than GET),
+ * 503 `NOT_READY` (a health check or route that throws), 500 `INTERNAL_ERROR` (metrics not
+ * collected), and what Node's parser refuses as the APIs answer it (`statusClientErrors`).
  * @example
  * await serveStatus({ host, port, token, metrics, health: () => ({ ok: true, body: { status: 'ok' } }) });
  * await serveStatus({ host, port, metrics, metricsPort: 9464, health: null, routes: { '/ready': () => ({ status: 200, body: {} }) } });

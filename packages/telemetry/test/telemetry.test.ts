@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { Scrape, scrapeMetrics } from '@publisher/testing';
@@ -20,6 +21,10 @@ t.teardown(() => tracing.shutdown());
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
+
+/** A status server's error, as its JSON text: the APIs' envelope. */
+const envelope = ({ code, error }: { code: string; error: string }) => JSON.stringify({ success: false, code, error });
+const notFound = (route: string) => ({ code: 'ROUTE_NOT_FOUND', error: `route ${route} not found` });
 
 async function app(options: { serveMetrics: boolean; metrics?: ServiceMetrics | null }) {
   const metrics = options.metrics === undefined ? new ServiceMetrics('read_api') : options.metrics;
@@ -151,14 +156,20 @@ t.test('serveStatus: /health from its callback, /metrics and every other path be
     '{"success":false,"code":"STATUS_TOKEN_REQUIRED","error":"this status endpoint needs Authorization: Bearer <STATUS_TOKEN>"}';
   t.same(await get('/metrics'), [401, 'application/json', refused, 'Bearer']);
   t.same(await get('/other', 'Bearer nope'), [401, 'application/json', refused, 'Bearer']);
-  t.same(await get('/other', bearer), [404, 'application/json', '{"error":"not found"}', null]);
-  t.same(await get('/health', bearer, 'POST'), [404, 'application/json', '{"error":"not found"}', null]);
+  t.same(await get('/other?secret=1', bearer), [404, 'application/json', envelope(notFound('GET /other')), null]);
+  const notAllowed = envelope({ code: 'METHOD_NOT_ALLOWED', error: 'POST is not allowed on /health; it takes GET' });
+  t.same(await get('/health', bearer, 'POST'), [405, 'application/json', notAllowed, null]);
   const [status, type, text] = await get('/metrics', bearer);
   t.same([status, type], [200, 'text/plain; version=0.0.4; charset=utf-8']);
   t.match(text, /publisher_relay_process_cpu_user_seconds_total/);
   const bare = await serveMetrics(new ServiceMetrics('relay'), { host: '127.0.0.1', port: 0 });
   t.teardown(() => bare.close());
-  t.equal((await fetch(`http://127.0.0.1:${bare.port}/health`)).status, 404, "serveMetrics' server has no /health");
+  const none = await fetch(`http://127.0.0.1:${bare.port}/health`);
+  t.same(
+    [none.status, await none.text()],
+    [404, envelope(notFound('GET /health'))],
+    "serveMetrics' server has no /health",
+  );
 });
 
 t.test("serveStatus with a metricsPort: /metrics on its own server, none on the status server's", async (t) => {
@@ -192,9 +203,10 @@ t.test('serveStatus: a health check that throws or rejects answers 503, and the 
     const res = await fetch(`http://127.0.0.1:${server.port}/health`, { signal: AbortSignal.timeout(5000) });
     return [res.status, await res.text()];
   };
-  t.same(await health(), [503, '{"status":"unavailable"}'], 'thrown');
+  const failed = envelope({ code: 'NOT_READY', error: 'the health check failed' });
+  t.same(await health(), [503, failed], 'thrown');
   fails = 'reject';
-  t.same(await health(), [503, '{"status":"unavailable"}'], 'rejected');
+  t.same(await health(), [503, failed], 'rejected');
 });
 
 t.test('serveStatus: its own routes answer JSON with their status, behind the token but /health', async (t) => {
@@ -208,7 +220,7 @@ t.test('serveStatus: its own routes answer JSON with their status, behind the to
     metrics: null,
     health: null,
     routes: {
-      '/health': () => ({ status: 200, body: { success: true, data: { status: 'ok' } } }),
+      '/health': () => ({ status: 200, body: { status: 'ok' } }),
       '/ready': async () => (ready ? { status: 200, body: { ready } } : { status: 503, body: { code: 'NOT_READY' } }),
       '/status': () => {
         if (fails === 'throw') throw new Error('no status');
@@ -227,7 +239,7 @@ t.test('serveStatus: its own routes answer JSON with their status, behind the to
     return [res.status, res.headers.get('content-type'), await res.text()];
   };
   const bearer = `Bearer ${token}`;
-  const body = '{"success":true,"data":{"status":"ok"}}';
+  const body = '{"status":"ok"}';
   t.same(await get('/health'), [200, 'application/json', body], 'a /health route needs no token, and answers in full');
   for (const path of ['/ready', '/status']) t.equal((await get(path))[0], 401, `${path} without the token`);
   t.same(
@@ -238,14 +250,74 @@ t.test('serveStatus: its own routes answer JSON with their status, behind the to
   ready = true;
   t.same(await get('/ready', bearer), [200, 'application/json', '{"ready":true}']);
   t.same(await get('/status', bearer), [200, 'application/json', '{"n":1}']);
-  t.same(await get('/status', bearer, 'POST'), [404, 'application/json', '{"error":"not found"}'], 'GET only');
-  t.equal((await get('/metrics', bearer))[0], 404, 'no metrics given: no /metrics');
+  const notAllowed = envelope({ code: 'METHOD_NOT_ALLOWED', error: 'DELETE is not allowed on /status; it takes GET' });
+  t.same(await get('/status', bearer, 'DELETE'), [405, 'application/json', notAllowed], 'GET only');
+  t.same(
+    await get('/metrics', bearer),
+    [404, 'application/json', envelope(notFound('GET /metrics'))],
+    'no metrics given: no /metrics',
+  );
   for (const failure of ['throw', 'reject', 'unserialisable'] as const) {
     fails = failure;
-    t.same(await get('/status', bearer), [503, 'application/json', '{"error":"unavailable"}'], failure);
+    const failed = envelope({ code: 'NOT_READY', error: '/status could not be answered' });
+    t.same(await get('/status', bearer), [503, 'application/json', failed], failure);
   }
   fails = 'no';
   t.same(await get('/status', bearer), [200, 'application/json', '{"n":1}'], 'and the server goes on');
+});
+
+t.test('serveStatus: metrics that cannot be collected answer 500 INTERNAL_ERROR, and the server goes on', async (t) => {
+  const metrics = new ServiceMetrics('worker');
+  let fails = true;
+  metrics.gaugeOf('broken', 'Throws while it should.', () => {
+    if (fails) throw new Error('no reading');
+    return 1;
+  });
+  const server = await serveStatus({ host: '127.0.0.1', port: 0, metrics, health: null });
+  t.teardown(() => server.close());
+  const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);
+  const failed = envelope({ code: 'INTERNAL_ERROR', error: 'the metrics could not be collected' });
+  t.same([res.status, res.headers.get('content-type'), await res.text()], [500, 'application/json', failed]);
+  fails = false;
+  t.equal((await fetch(`http://127.0.0.1:${server.port}/metrics`)).status, 200);
+});
+
+t.test('serveStatus: a request Node’s HTTP parser refuses is answered in the envelope, as on the APIs', async (t) => {
+  const server = await serveStatus({
+    host: '127.0.0.1',
+    port: 0,
+    token: 'status-token-0123456789',
+    metrics: new ServiceMetrics('relay'),
+    health: () => ({ ok: true, body: { status: 'ok' } }),
+  });
+  t.teardown(() => server.close());
+  /** Sends raw bytes and reads until the server closes the connection. */
+  const raw = (request: string, halfClose = false) =>
+    new Promise<{ status: number; head: string; body: Record<string, unknown> }>((resolve, reject) => {
+      const socket = connect(server.port ?? 0, '127.0.0.1');
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk) => {
+        answer += chunk;
+      });
+      socket.on('error', reject);
+      socket.on('close', () => {
+        const [head = '', body = ''] = answer.split('\r\n\r\n');
+        resolve({ status: Number(head.split(' ')[1]), head, body: JSON.parse(body) });
+      });
+      // A client that half-closes before the handler has loaded finds its socket ended: not at first.
+      if (halfClose) socket.end(request);
+      else socket.write(request);
+    });
+  const method = await raw('FOO /health HTTP/1.1\r\nHost: x\r\n\r\n');
+  t.equal(method.status, 400);
+  t.match(method.body, { success: false, code: 'BAD_REQUEST', error: 'unknown HTTP method', request_id: String });
+  t.match(method.head, new RegExp(`x-request-id: ${method.body.request_id}`), 'the id in the header too');
+  const garbage = await raw('GET /health HTTP/1.1\r\nHost x\r\n\r\n', true);
+  t.same([garbage.status, garbage.body.code], [400, 'BAD_REQUEST']);
+  const long = await raw(`GET /health?q=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  t.same([long.status, long.body.code], [431, 'HEADERS_TOO_LARGE']);
+  t.equal((await fetch(`http://127.0.0.1:${server.port}/health`)).status, 200, 'and the server goes on');
 });
 
 t.test('counters read from a stats object, with and without a label', async (t) => {

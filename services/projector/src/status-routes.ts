@@ -22,15 +22,15 @@ function readiness(s: ProjectorStatus): StatusReply {
 }
 
 /**
- * The projector's routes on telemetry's `serveStatus` (next to `/metrics`), in the API's envelope:
- * `GET /health` (the process is alive; no token needed), `GET /ready` (`readiness`) and
- * `GET /status` (the status as JSON).
+ * The projector's routes on telemetry's `serveStatus` (next to `/metrics`): `GET /health` (the
+ * process is alive; no token needed), `{ status: 'ok' }` as the relay's and the worker's `/health`
+ * answer, and, in the API's envelope, `GET /ready` (`readiness`) and `GET /status` (the status).
  * @example
  * await serveStatus({ host, port, token, metrics, health: null, routes: statusRoutes(projector) });
  */
 export function statusRoutes(projector: Pick<Projector, 'status'>): StatusRoutes {
   return {
-    '/health': () => ({ status: 200, body: { success: true, data: { status: 'ok' } } }),
+    '/health': () => ({ status: 200, body: { status: 'ok' } }),
     '/ready': () => readiness(projector.status()),
     '/status': () => ({ status: 200, body: { success: true, data: projector.status() } }),
   };

@@ -126,7 +126,7 @@ t.test('a poison event stops the projection before it; an operator skip resumes 
   t.match(await ready(), { status: 200, body: { success: true, data: { status: 'ready' } } }, 'ready again');
 });
 
-t.test('status routes: a closed projector is not ready; /health and /status in the envelope', async (t) => {
+t.test('status routes: a closed projector is not ready; /status in the envelope, /health as the others’', async (t) => {
   const closed = { ...projector.status(), state: 'closed' as const };
   const routes = statusRoutes({ status: () => closed });
   t.same(await routes['/ready']?.(), {
@@ -134,5 +134,5 @@ t.test('status routes: a closed projector is not ready; /health and /status in t
     body: { success: false, code: 'NOT_READY', error: 'projection read_models is closed', stop: null },
   });
   t.same(await routes['/status']?.(), { status: 200, body: { success: true, data: closed } });
-  t.same(await routes['/health']?.(), { status: 200, body: { success: true, data: { status: 'ok' } } });
+  t.same(await routes['/health']?.(), { status: 200, body: { status: 'ok' } }, 'the relay’s and the worker’s shape');
 });
