@@ -1,3 +1,4 @@
+import { SuccessEnvelope } from '@publisher/contracts';
 import { createFastify, errorHandler, health, success, validatorCompiler } from '@publisher/platform';
 import { fastifyTelemetry, ServiceMetrics } from '@publisher/telemetry';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
@@ -22,11 +23,8 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const ConsoleSettings = Type.Object({
-  success: Type.Literal(true),
-  data: Type.Object({ dev_sign_in: Type.Boolean() }),
-  request_id: Type.String(),
-});
+/** What the page may offer: `GET /console-settings`. */
+const ConsoleSettings = SuccessEnvelope(Type.Object({ dev_sign_in: Type.Boolean() }));
 
 /**
  * The support console: the browser page (built at start), `GET /console-settings` (what the page
