@@ -1,4 +1,4 @@
-import { isUuid } from '@publisher/contracts';
+import { hasVisibleCharacter, isUuid } from '@publisher/contracts';
 import { DomainValidationError } from './errors.ts';
 
 /**
@@ -16,6 +16,11 @@ export class FieldChecks {
 
   nonEmpty(field: string, value: string): void {
     if (value.trim() === '') this.add(field, 'must not be empty');
+  }
+
+  /** A reason someone will read in a history: at least one visible character (`hasVisibleCharacter`). */
+  reason(field: string, value: string): void {
+    if (!hasVisibleCharacter(value)) this.add(field, 'must have a visible character');
   }
 
   positiveInteger(field: string, value: number): void {

@@ -69,6 +69,7 @@ t.test('redeliver is refused unless the record failed, naming the status', async
 t.test('a re-drive needs a reason, and a republish a UUID replay id', async (t) => {
   const cases = [
     { command: { type: 'RedeliverPublishingRecord', data: { reason: ' ' } }, fields: ['reason'] },
+    { command: { type: 'RedeliverPublishingRecord', data: { reason: '\u200b' } }, fields: ['reason'] },
     {
       command: { type: 'RepublishPublishingRecord', data: { replay_id: 'r-1', reason: '' } },
       fields: ['reason', 'replay_id'],

@@ -124,6 +124,11 @@ t.test('relay decisions refuse nonsense, naming the fields', async (t) => {
       fields: ['event_id', 'reason'],
     },
     {
+      // Invisible characters alone say nothing to whoever reads the decision.
+      command: { ...example.SkipRelayEvent, data: { ...example.SkipRelayEvent.data, reason: '\u200b\u202e' } },
+      fields: ['reason'],
+    },
+    {
       command: { ...example.ResetRelayCheckpoint, data: { ...example.ResetRelayCheckpoint.data, to_position: P2 } },
       fields: ['to_position'],
     },

@@ -2,15 +2,26 @@ import { type Static, type TSchema, Type } from 'typebox';
 import { PATTERN_MESSAGE, Uuid } from './common.ts';
 
 /**
+ * A letter, digit, punctuation mark or symbol: what a reason needs at least one of. Spaces alone,
+ * or invisible characters alone (U+200B, bidirectional controls), say nothing to whoever reads the
+ * history. A JSON Schema pattern (Unicode-aware) and `hasVisibleCharacter` for code.
+ */
+export const VISIBLE_CHARACTER_PATTERN = '[\\p{L}\\p{N}\\p{P}\\p{S}]';
+const VISIBLE_CHARACTER = new RegExp(VISIBLE_CHARACTER_PATTERN, 'u');
+
+/** Whether `text` has a character a reader sees (`VISIBLE_CHARACTER_PATTERN`). */
+export function hasVisibleCharacter(text: string): boolean {
+  return VISIBLE_CHARACTER.test(text);
+}
+
+/**
  * Why support runs a re-drive (a ticket, an incident): required, recorded in the event's `data`,
- * shown in the record's history. At most 1000 characters, with at least one letter, digit,
- * punctuation mark or symbol: spaces alone, or invisible characters alone (U+200B, bidirectional
- * controls), say nothing to whoever reads the history.
+ * shown in the record's history. At most 1000 characters, at least one of them visible.
  */
 export const RedriveReason = Type.String({
   minLength: 1,
   maxLength: 1000,
-  pattern: '[\\p{L}\\p{N}\\p{P}\\p{S}]',
+  pattern: VISIBLE_CHARACTER_PATTERN,
   [PATTERN_MESSAGE]: 'must have a visible character',
 });
 

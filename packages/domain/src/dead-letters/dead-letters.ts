@@ -94,7 +94,7 @@ export function decideDeadLetters(
   const checks = new FieldChecks();
   checks.nonEmpty('dead_letter_topic', d.dead_letter_topic);
   checks.uuid('redrive_id', d.redrive_id);
-  checks.nonEmpty('reason', d.reason);
+  checks.reason('reason', d.reason);
   if (d.messages.length === 0) checks.add('messages', 'must name at least one message');
   const seen = new Set<string>();
   for (const m of d.messages) {

@@ -95,11 +95,11 @@ function validate(command: DeploymentCommand): void {
       break;
     case 'RollBackDeployment':
     case 'CancelDeployment':
-      if (typeof command.data.reason === 'string') checks.nonEmpty('reason', command.data.reason);
+      if (typeof command.data.reason === 'string') checks.reason('reason', command.data.reason);
       break;
     case 'RepublishDeployment':
       checks.uuid('replay_id', command.data.replay_id);
-      checks.nonEmpty('reason', command.data.reason);
+      checks.reason('reason', command.data.reason);
       break;
     case 'StartDeployment':
       break;

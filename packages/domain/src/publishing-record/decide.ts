@@ -134,10 +134,10 @@ function validate(command: PublishingRecordCommand): void {
       break;
     case 'RepublishPublishingRecord':
       checks.uuid('replay_id', command.data.replay_id);
-      checks.nonEmpty('reason', command.data.reason);
+      checks.reason('reason', command.data.reason);
       break;
     case 'RedeliverPublishingRecord':
-      checks.nonEmpty('reason', command.data.reason);
+      checks.reason('reason', command.data.reason);
       break;
     case 'StartPublishing':
     case 'RetryPublishing':

@@ -153,7 +153,7 @@ function validate(command: RelayControlCommand): void {
   const checks = new FieldChecks();
   const d = command.data;
   checks.nonEmpty('relay', d.relay);
-  checks.nonEmpty('reason', d.reason);
+  checks.reason('reason', d.reason);
   switch (command.type) {
     case 'SkipRelayEvent':
       checks.uuid('event_id', command.data.event_id);
