@@ -1,3 +1,4 @@
+import { hasVisibleCharacter } from '@publisher/contracts';
 /**
  * What the commands without an API need: the event store and the relay's checkpoint table
  * (DATABASE_URL, EVENT_STORE, EVENTSTORE_URL), the broker (KAFKA_BROKERS, KAFKA_TOPIC_PREFIX), and
@@ -18,11 +19,13 @@ export const DIRECT_OPTIONS = {
   'dry-run': { type: 'boolean', default: false },
 } as const;
 
-/** `--reason` is required and bounded, as on the API. */
+/** `--reason` is required and bounded, as on the API: at most 1000 characters, one of them visible. */
 export function reasonOf(values: OptionValues): string {
   const reason = typeof values.reason === 'string' ? values.reason.trim() : '';
   if (reason === '') throw new UsageError('--reason is required (why: a ticket, an incident)');
-  if (reason.length > 1000) throw new UsageError('--reason is at most 1000 characters');
+  if (!hasVisibleCharacter(reason)) throw new UsageError('--reason must have a visible character');
+  // Characters as the API counts them (code points), not UTF-16 units.
+  if ([...reason].length > 1000) throw new UsageError('--reason is at most 1000 characters');
   return reason;
 }
 

@@ -29,4 +29,7 @@ export function recordIdArgument(positionals: readonly string[]): string {
 }
 
 /** A value as a person reads it: strings as they are, the rest as JSON. */
-export const show = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+export const show = (value: unknown): string =>
+  // One line whatever the value holds: a line break in a field (an error message is anyone's text)
+  // would print a line that reads as an entry of its own.
+  (typeof value === 'string' ? value : JSON.stringify(value)).replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, ' ');

@@ -46,6 +46,21 @@ function terminalSafe(text: string): string {
 }
 
 /**
+ * JSON on one line with the characters a terminal would act on written as `\uXXXX` escapes —
+ * bidirectional controls, C1 controls, line and paragraph separators, which `JSON.stringify` leaves
+ * as they are (it escapes only C0) — so `snapshot` and `--json` in a terminal cannot reorder what
+ * is shown; a JSON reader gets the same value.
+ * @example
+ * terminalSafeJson({ reason: 'a\u202Eb' }) // '{"reason":"a\\u202eb"}'
+ */
+function terminalSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\p{Bidi_Control}\u0080-\u009F\u2028\u2029]/gu,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
  * @example
  * const out = createOutput({ stdout: process.stdout, stderr: process.stderr });
  * const bar = out.progress(1000, 'records'); bar.update(10); bar.stop();
@@ -53,7 +68,7 @@ function terminalSafe(text: string): string {
 export function createOutput(streams: OutputStreams): Output {
   return {
     line: (text) => streams.stdout.write(`${terminalSafe(text)}\n`),
-    json: (value) => streams.stdout.write(`${JSON.stringify(value)}\n`),
+    json: (value) => streams.stdout.write(`${terminalSafeJson(value)}\n`),
     note: (text) => streams.stderr.write(`${terminalSafe(text)}\n`),
     progress(total, label) {
       if (streams.stderr.isTTY) {

@@ -1,6 +1,8 @@
 import t from 'tap';
 import { type ApiClient, ApiError } from '../src/api-client.ts';
 import { type SupportCommand, UsageError } from '../src/command.ts';
+import { reasonOf } from '../src/direct-access.ts';
+import { show } from '../src/options.ts';
 import { runCli } from '../src/run.ts';
 import { sink } from './sink.ts';
 
@@ -80,6 +82,24 @@ t.test('text reaches the terminal without control or bidirectional characters', 
   const shown = await run(['echo', 'INC-7 \u202Etxt.exe \u001b[2Jgone\ttab']);
   t.equal(shown.code, 0);
   t.equal(shown.stdout, 'INC-7 \uFFFDtxt.exe \uFFFD[2Jgone\ttab\n');
-  const json = await run(['echo', 'a\u202Eb', '--json']);
-  t.equal(json.stdout, '{"word":"a\u202Eb"}\n', '--json keeps the text as the API sent it');
+  const json = await run(['echo', 'a\u202Eb\u0085c', '--json']);
+  t.equal(json.stdout, '{"word":"a\\u202eb\\u0085c"}\n', '--json escapes them');
+  t.same(JSON.parse(json.stdout), { word: 'a\u202Eb\u0085c' }, 'and its value is the text as sent');
+});
+
+t.test('a value is shown on one line, whatever it holds', async (t) => {
+  t.equal(
+    show('timeout\n#7  2024-05-01T00:00:00Z  PublishingSucceeded'),
+    'timeout #7  2024-05-01T00:00:00Z  PublishingSucceeded',
+  );
+  t.equal(show('a\u2028b\r\n\tc'), 'a b c');
+  t.equal(show({ n: 1 }), '{"n":1}');
+});
+
+t.test('a reason needs a visible character and at most 1000 of them, counted as the API counts', async (t) => {
+  t.throws(() => reasonOf({ reason: '\u200b\u202e' }), /visible character/);
+  t.throws(() => reasonOf({ reason: '   ' }), /required/);
+  t.equal(reasonOf({ reason: ' INC-7 ' }), 'INC-7');
+  t.equal(reasonOf({ reason: '😀'.repeat(1000) }), '😀'.repeat(1000), '1000 characters of two UTF-16 units each');
+  t.throws(() => reasonOf({ reason: 'x'.repeat(1001) }), /at most 1000/);
 });
