@@ -14,6 +14,7 @@ const FORWARDED_REQUEST_HEADERS = [
   'content-type',
   'content-length',
   'if-none-match',
+  'if-match',
   'x-min-position',
 ];
 

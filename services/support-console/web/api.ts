@@ -40,9 +40,14 @@ export interface ApiResponse<T> {
   headers: Headers;
 }
 
-async function call<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<ApiResponse<T>> {
+async function call<T>(
+  method: 'GET' | 'POST',
+  url: string,
+  body?: unknown,
+  extra: Record<string, string> = {},
+): Promise<ApiResponse<T>> {
   const session = currentSession();
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', ...extra };
   if (session) headers.authorization = `Bearer ${session.token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
@@ -77,9 +82,12 @@ export function read<T>(path: string): Promise<ApiResponse<T>> {
   return call<T>('GET', `/api/read/${path}`);
 }
 
-/** A POST on the command API (the console only re-drives). */
-export function command<T>(path: string, body: unknown): Promise<ApiResponse<T>> {
-  return call<T>('POST', `/api/command/${path}`, body);
+/**
+ * A POST on the command API (the console only re-drives), applied only to the record's `revision`
+ * (`If-Match`): what the user decided on is what the command changes, and a repeat of it is refused.
+ */
+export function command<T>(path: string, body: unknown, revision: number): Promise<ApiResponse<T>> {
+  return call<T>('POST', `/api/command/${path}`, body, { 'if-match': `"${revision}"` });
 }
 
 /**

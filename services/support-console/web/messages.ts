@@ -21,6 +21,8 @@ export function readableMessage(status: number, code: string, detail: string, re
         : 'Not found: there is no such record, or it belongs to an account you cannot see.';
     case 409:
       return `Not possible in the record's current state: ${detail}`;
+    case 412:
+      return 'The record changed since this page read it (or this was already done): reload it and decide again.';
     case 429:
       return `Too many requests for your account. Wait ${retryAfter ?? 'a few'} seconds and try again.`;
     case 503:

@@ -82,7 +82,7 @@ export function recordView(kind: RecordKind, id: string, session: Session): HTML
         ),
         asOf.element,
         comparePanel(entries),
-        actions.length > 0 && redrivePanel(kind, id, actions, load),
+        actions.length > 0 && redrivePanel(kind, id, actions, latest.revision, load),
       );
     });
   load();

@@ -19,6 +19,7 @@ export function redrivePanel(
   kind: RecordKind,
   id: string,
   actions: readonly RedriveAction[],
+  revision: number,
   onDone: () => void,
 ): HTMLElement {
   const action = h('select', { name: 'action' }, ...actions.map((a) => h('option', { value: a }, LABELS[a])));
@@ -50,16 +51,22 @@ export function redrivePanel(
       return;
     }
     void busy(dryRun, async () => {
-      const { body } = await command<SuccessEnvelope<RedriveResult>>(`${kind}/${id}/${chosen}`, {
-        reason: why,
-        dry_run: true,
-      });
+      // Both steps on the revision the page shows: a record changed since (or a confirm sent twice) is a 412.
+      const { body } = await command<SuccessEnvelope<RedriveResult>>(
+        `${kind}/${id}/${chosen}`,
+        { reason: why, dry_run: true },
+        revision,
+      );
       clearMessage();
       const confirm = h('button', { type: 'button', class: 'primary' }, `Confirm ${chosen}`);
       const cancel = h('button', { type: 'button', onclick: withdraw }, 'Cancel');
       confirm.addEventListener('click', () => {
         void busy(confirm, async () => {
-          const done = await command<SuccessEnvelope<RedriveResult>>(`${kind}/${id}/${chosen}`, { reason: why });
+          const done = await command<SuccessEnvelope<RedriveResult>>(
+            `${kind}/${id}/${chosen}`,
+            { reason: why },
+            revision,
+          );
           withdraw();
           reason.value = '';
           const replayId = done.body.data.replay?.replay_id;
