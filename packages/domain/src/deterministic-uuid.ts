@@ -1,5 +1,4 @@
-import { isUuid } from '@publisher/contracts';
-import { v5 } from 'uuid';
+import { v5, validate } from 'uuid';
 
 /**
  * A name-based UUID (RFC 9562 version 5: SHA-1 of namespace bytes + name). The same inputs always
@@ -9,6 +8,8 @@ import { v5 } from 'uuid';
  */
 export function deterministicUuid(namespace: string, name: string): string {
   // uuid's own message for a bad namespace names neither the function nor the value.
-  if (!isUuid(namespace)) throw new TypeError(`namespace must be a UUID, got ${namespace}`);
-  return v5(name, namespace);
+  if (!validate(namespace)) throw new TypeError(`namespace must be a UUID, got ${namespace}`);
+  // The name's UTF-8 bytes, given as bytes: as a string uuid would refuse a lone surrogate (it
+  // encodes through encodeURIComponent), where Buffer writes U+FFFD — ids already derived hold it.
+  return v5(Buffer.from(name, 'utf8'), namespace);
 }

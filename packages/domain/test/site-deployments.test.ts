@@ -152,3 +152,10 @@ t.test('reservation rejects nonsense and a ledger of another site', async (t) =>
 t.test('the ledger stream is named per account and site', async (t) => {
   t.equal(siteDeploymentsStream(7, 11), 'site_deployments-7-11');
 });
+
+t.test('deterministicUuid hashes a name’s UTF-8 bytes, a lone surrogate as U+FFFD', async (t) => {
+  const ns = '6ba7b810-9dad-11d1-80b4-00c04fd430c8';
+  t.equal(deterministicUuid(ns, 'a\ud800b'), deterministicUuid(ns, 'a\ufffdb'));
+  t.equal(deterministicUuid(ns, 'café'), deterministicUuid(ns, 'caf\u00e9'));
+  t.not(deterministicUuid(ns, 'café'), deterministicUuid(ns, 'cafe'));
+});
