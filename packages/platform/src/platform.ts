@@ -85,14 +85,11 @@ export function createFastify(
   const merged: FastifyHttpOptions<RawServerDefault> = { ...options, ...overrides };
   const timeout = merged.requestTimeout ?? 0;
   if (timeout > 0) {
-    // Given when the server is made, the request timeout also bounds the headers' (Node's default
-    // 60 s headers timeout, longer than it, keeps Node from expiring any request before 60 s). Node
-    // looks for expired requests every 30 s by default; a tenth of the timeout bounds the lateness.
-    merged.http = {
-      requestTimeout: timeout,
-      connectionsCheckingInterval: Math.max(10, Math.floor(timeout / 10)),
-      ...merged.http,
-    };
+    // Node's default 60 s headers timeout, longer than the request timeout, keeps Node from expiring
+    // any request before 60 s: given when the server is made, the request timeout bounds the headers
+    // too. Node looks for expired requests every 30 s by default; a tenth of the timeout bounds the
+    // lateness. (Fastify's own HTTP server only: `overrides` takes neither `https` nor `http`.)
+    merged.http = { requestTimeout: timeout, connectionsCheckingInterval: Math.max(10, Math.floor(timeout / 10)) };
   }
   return Fastify(merged).withTypeProvider<TypeBoxTypeProvider>();
 }
