@@ -27,6 +27,9 @@ export async function recordCrossAccountReads(
   read: AccessRead,
 ): Promise<void> {
   const reader: Principal = request.principal;
+  // `min_position` says how fresh the read had to be, not what it read (and may come as a header
+  // instead): the entry records what was read.
+  const { min_position: _freshness, ...query } = read.query;
   const seen = new Set<number>();
   const entries: AccessLogEntry[] = [];
   for (const { account_id, site_id } of read.tenants) {
@@ -41,7 +44,7 @@ export async function recordCrossAccountReads(
       action: read.action,
       record_kind: read.record_kind ?? null,
       record_id: read.record_id ?? null,
-      query: read.query,
+      query,
       request_id: request.id,
     });
   }

@@ -153,6 +153,16 @@ t.test('a privileged search across accounts is recorded for each account it retu
   t.match((await accessLog(owner1))[0], { action: 'audit_search', account_id: 1 });
 });
 
+t.test('an entry records what was read, not how fresh it had to be (min_position)', async (t) => {
+  const first = await read('/audit/events?account_id=2', support);
+  const position = String(first.headers['x-read-position']);
+  t.ok(position, 'a projected position to ask for');
+  await read(`/audit/events?account_id=2&min_position=${position}`, support);
+  await read('/audit/events?account_id=2', support, { 'x-min-position': position });
+  const [byHeader, byQuery, plain] = await accessLog(admin2);
+  for (const entry of [byHeader, byQuery, plain]) t.same(entry?.query, { account_id: 2, page_size: 20 });
+});
+
 t.test('a platform token of no account reads any account; its reads are recorded with no reader account', async (t) => {
   const platform = {
     authorization: `Bearer ${signTestToken({ sub: 'scheduler', role: 'system_bot' }, { key: DEVELOPMENT_JWT_SECRET })}`,

@@ -167,6 +167,10 @@ t.test('audit search and snapshots read their writes with min_position or X-Min-
   for (const url of [`/audit/events?min_position=${future}`, `/audit/snapshot?as_of=${asOf}&min_position=${future}`]) {
     t.match((await read(url, editor)).json(), { code: 'POSITION_NOT_IN_LOG' }, url);
   }
+  for (const url of ['/audit/events', `/audit/snapshot?as_of=${asOf}`]) {
+    const byHeader = await read(url, editor, { 'x-min-position': future });
+    t.match(byHeader.json(), { code: 'POSITION_NOT_IN_LOG' }, `${url}: the header is read too`);
+  }
 });
 
 t.test('a position past the head of the log answers 400 at once; one in the log but not projected, 503', async (t) => {
