@@ -35,6 +35,26 @@ await app.register(
 );
 t.teardown(() => app.close());
 
+/**
+ * Sends raw bytes (then half-closes, with `end`) and reads until the server closes the
+ * connection; returns what came back and how long it took.
+ */
+function rawExchange(port: number, bytes: string, end: boolean): Promise<{ answer: string; elapsed: number }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => {
+      answer += chunk;
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve({ answer, elapsed: Date.now() - started }));
+    if (end) socket.end(bytes);
+    else socket.write(bytes);
+  });
+}
+
 const token = signTestToken({ sub: 'user-1', account_id: 7, role: 'editor' }, { key: DEVELOPMENT_JWT_SECRET });
 const post = (payload: string | Buffer, headers: Record<string, string> = {}) =>
   app.inject({
@@ -167,19 +187,7 @@ t.test('a request Node’s HTTP parser refuses is answered in the envelope', asy
   await server.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => server.close());
   const { port } = server.server.address() as { port: number };
-  /** Sends raw bytes and reads until the server closes the connection. */
-  const raw = (request: string) =>
-    new Promise<string>((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1');
-      let answer = '';
-      socket.setEncoding('utf8');
-      socket.on('data', (chunk) => {
-        answer += chunk;
-      });
-      socket.on('error', reject);
-      socket.on('close', () => resolve(answer));
-      socket.end(request);
-    });
+  const raw = async (request: string) => (await rawExchange(port, request, true)).answer;
   const parse = (answer: string) => {
     const [head = '', body = ''] = answer.split('\r\n\r\n');
     return { status: Number(head.split(' ')[1]), head, body: JSON.parse(body) };
@@ -208,20 +216,8 @@ t.test('a request cut short is answered 408 soon after the request timeout', asy
   await server.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => server.close());
   const { port } = server.server.address() as { port: number };
-  /** Sends the start of a request, waits, and returns what came back and when. */
-  const cutShort = (start: string) =>
-    new Promise<{ answer: string; elapsed: number }>((resolve, reject) => {
-      const started = Date.now();
-      const socket = connect(port, '127.0.0.1');
-      let answer = '';
-      socket.setEncoding('utf8');
-      socket.on('data', (chunk) => {
-        answer += chunk;
-      });
-      socket.on('error', reject);
-      socket.on('close', () => resolve({ answer, elapsed: Date.now() - started }));
-      socket.write(start);
-    });
+  // The start of a request, the connection left open: the server must end it.
+  const cutShort = (start: string) => rawExchange(port, start, false);
   const cases = {
     'a body': 'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"',
     'the headers': 'POST / HTTP/1.1\r\nHost: x\r\nContent-Ty',
