@@ -64,3 +64,15 @@ function instantOf(value: string): number {
       .replace(/([+-]\d{2})$/, '$1:00'),
   );
 }
+
+/**
+ * `unknown` when a read-model query takes every filter a route's query schema has; otherwise a type
+ * nothing satisfies, naming the filters it lacks. A filter added to a schema alone would be
+ * validated and then ignored (an object with more keys is still assignable), answering unfiltered
+ * pages; intersected with the query function's type, it makes that a compile error.
+ * @example
+ * list: List & TakesEveryFilter<FiltersOf<Query>, Parameters<List>[2]>
+ */
+export type TakesEveryFilter<Given, Taken> = [Exclude<keyof Given, keyof Taken>] extends [never]
+  ? unknown
+  : { filtersTheQueryDoesNotTake: Exclude<keyof Given, keyof Taken> };

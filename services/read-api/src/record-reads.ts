@@ -9,7 +9,7 @@ import type { ReadApiDeps } from './deps.ts';
 import { invalidCursor, recordNotFound } from './errors.ts';
 import type { HistoryAggregate } from './history/aggregates.ts';
 import { pageUrl } from './links.ts';
-import { READ_POSITION_HEADER, rejectInvertedRange, scopeFor } from './read-helpers.ts';
+import { READ_POSITION_HEADER, rejectInvertedRange, scopeFor, type TakesEveryFilter } from './read-helpers.ts';
 import { positionBeforeRead } from './read-your-writes.ts';
 import type { ListPaging } from './schemas.ts';
 
@@ -43,17 +43,6 @@ type ListDocuments<Query extends ListParams, R> = (
 ) => Promise<DocumentPage<R>>;
 
 /**
- * Compiles only when the list query takes every filter of the route's query schema: a filter
- * added to the schema alone would be validated and then ignored (an object with more keys is
- * still assignable), answering unfiltered pages. The error names the filters it lacks.
- */
-type TakesEveryFilter<Query extends ListParams, Filters> = [Exclude<keyof FiltersOf<Query>, keyof Filters>] extends [
-  never,
-]
-  ? unknown
-  : { filtersTheListQueryDoesNotTake: Exclude<keyof FiltersOf<Query>, keyof Filters> };
-
-/**
  * A list page in the list envelope, through the response cache: `count`, links to the neighbouring
  * pages (cursors), and the page's documents as one JSON array (joined by the read model's query).
  * @example
@@ -65,7 +54,7 @@ export async function listAnswer<Query extends ListParams, R, List extends ListD
   reply: FastifyReply,
   deps: ReadApiDeps,
   query: Query,
-  list: List & TakesEveryFilter<Query, Parameters<List>[2]>,
+  list: List & TakesEveryFilter<FiltersOf<Query>, Parameters<List>[2]>,
 ) {
   const { min_position, account_id, page, page_size, cursor, ordering, ...filters } = query;
   rejectInvertedRange(query, 'created_after', 'created_before');

@@ -3,12 +3,16 @@ import { AccessLogEntry, AuditEvent, ListEnvelope } from '@publisher/contracts';
 import { canAdministerOwnAccount, errorResponses, httpError, JsonDocument, listPage } from '@publisher/platform';
 import { type AuditEventDocument, listAccessLog, searchAuditEvents } from '@publisher/read-model';
 import type { Static } from 'typebox';
+
+/** What the audit search takes. */
+type AuditSearch = Parameters<typeof searchAuditEvents>[2];
+
 import { type AccessRead, recordCrossAccountReads } from '../access-log.ts';
 import { AccessLogQuery, AuditEventsQuery } from '../audit-schemas.ts';
 import { decodeCursor, encodeCursor, isId, isPositionToken, isTime } from '../cursor.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { linkTo } from '../links.ts';
-import { READ_POSITION_HEADER, rejectInvertedRange, scopeFor } from '../read-helpers.ts';
+import { READ_POSITION_HEADER, rejectInvertedRange, scopeFor, type TakesEveryFilter } from '../read-helpers.ts';
 import { positionBeforeRead } from '../read-your-writes.ts';
 import { DocumentListEnvelope, READ_ERRORS, ReadHeaders } from '../schemas.ts';
 import snapshotRoute from './snapshot.ts';
@@ -37,8 +41,10 @@ const auditRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fas
       const size = page_size ?? 20;
       const at = cursor === undefined ? undefined : decodeCursor(cursor, [isTime, isPositionToken]);
       reply.header(READ_POSITION_HEADER, (await positionBeforeRead(request, deps, min_position)) ?? '');
+      // Compiles only when the search takes every filter of the query schema.
+      const taken: typeof filters & TakesEveryFilter<typeof filters, NonNullable<AuditSearch['filters']>> = filters;
       const search = searchAuditEvents(deps.reader, scope, {
-        filters,
+        filters: taken,
         page_size: size,
         cursor: at && { direction: at.direction, occurred_at: at.key[0], position: at.key[1] },
       });
