@@ -502,14 +502,19 @@ t.test('a republish with a reason: dry run, confirm, then the timeline shows it'
   await page.close();
 });
 
-t.test('a re-drive applies to the revision the page shows: a record changed since is refused', async (t) => {
+/** A new publishing record of the editor's account (a webhook on site 7); its id. */
+async function webhookRecord(contentId: number): Promise<string> {
   const created = await stack.command(editor, 'POST', 'publishing-records/', {
-    content_id: 46,
+    content_id: contentId,
     site_id: 7,
     sector_id: 3,
     destination: 'webhook',
   });
-  const id = String(created.body.data.id);
+  return String(created.body.data.id);
+}
+
+t.test('a re-drive applies to the revision the page shows: a record changed since is refused', async (t) => {
+  const id = await webhookRecord(46);
   const page = await browser.context.newPage();
   await openRecordAs(page, support, id);
   // Someone else moves the record on after the page read it.
@@ -551,14 +556,27 @@ t.test('a re-drive applies to the revision the page shows: a record changed sinc
   await page.close();
 });
 
+t.test('a history longer than the page loads: what the record is now comes from its last event', async (t) => {
+  const id = await webhookRecord(47);
+  for (let i = 0; i < 2000; i++) {
+    await stack.command(editor, 'PATCH', `publishing-records/${id}`, { metadata: { n: i } });
+  }
+  await stack.command(worker, 'POST', `publishing-records/${id}/start`);
+  await stack.command(worker, 'POST', `publishing-records/${id}/fail`, { error: 'webhook answered 502' });
+  const page = await browser.context.newPage();
+  await openRecordAs(page, support, id);
+  t.match(await page.locator('.notice').first().innerText(), /Showing the first 2000 of 2003 events/);
+  t.match(await page.locator('.summary').innerText(), /failed.*revision 2002/s);
+  const actions = await page
+    .getByRole('form', { name: 'Re-drive' })
+    .locator('select[name="action"] option')
+    .allInnerTexts();
+  t.same(actions, ['Republish its events to Kafka', 'Redeliver (a failed record: the worker tries again)']);
+  await page.close();
+});
+
 t.test('a deleted record keeps its history', async (t) => {
-  const created = await stack.command(editor, 'POST', 'publishing-records/', {
-    content_id: 43,
-    site_id: 7,
-    sector_id: 3,
-    destination: 'webhook',
-  });
-  const id = String(created.body.data.id);
+  const id = await webhookRecord(43);
   await stack.command(editor, 'DELETE', `publishing-records/${id}`);
   const page = await browser.context.newPage();
   await openRecordAs(page, support, id);
@@ -582,13 +600,7 @@ t.test('a deleted record keeps its history', async (t) => {
 });
 
 t.test('a deleted record stays deleted once republished', async (t) => {
-  const created = await stack.command(editor, 'POST', 'publishing-records/', {
-    content_id: 45,
-    site_id: 7,
-    sector_id: 3,
-    destination: 'webhook',
-  });
-  const id = String(created.body.data.id);
+  const id = await webhookRecord(45);
   await stack.command(editor, 'DELETE', `publishing-records/${id}`);
   await stack.command(support, 'POST', `publishing-records/${id}/republish`, { reason: 'INC-45: missed deletion' });
   const page = await browser.context.newPage();

@@ -12,8 +12,14 @@ import { timelineTable } from './timeline.ts';
 /** Longest history the page loads (20 pages of 100); past it the page says so. */
 const MAX_EVENTS = 2000;
 
-/** Every event of the record, oldest first, following the API's `next` links. */
-async function loadHistory(kind: RecordKind, id: string): Promise<{ entries: HistoryEntry[]; count: number }> {
+/**
+ * The record's events, oldest first, following the API's `next` links up to `MAX_EVENTS`; past
+ * that, also its last page (`tail`), which says what the record is now.
+ */
+async function loadHistory(
+  kind: RecordKind,
+  id: string,
+): Promise<{ entries: HistoryEntry[]; tail: HistoryEntry[]; count: number }> {
   const entries: HistoryEntry[] = [];
   let path: string | null = `${kind}/${id}/history?page_size=100`;
   let count = 0;
@@ -23,7 +29,10 @@ async function loadHistory(kind: RecordKind, id: string): Promise<{ entries: His
     count = body.count;
     path = pageLink(body.next);
   }
-  return { entries, count };
+  if (count <= entries.length) return { entries, tail: [], count };
+  const from = Math.max(entries.length, count - 100);
+  const { body } = await read<ListEnvelope<HistoryEntry>>(`${kind}/${id}/history?page_size=100&from_revision=${from}`);
+  return { entries, tail: body.results, count };
 }
 
 /** A record: what it is now, its timeline, as it was at any point, a diff of two points, re-drives. */
@@ -33,18 +42,19 @@ export function recordView(kind: RecordKind, id: string, session: Session): HTML
   const view = h('section', {}, heading(`${KIND_LABEL[kind]} ${id}`), body);
   const load = () =>
     void busy(null, async () => {
-      const { entries, count } = await loadHistory(kind, id).catch((error: unknown) => {
+      const { entries, tail, count } = await loadHistory(kind, id).catch((error: unknown) => {
         // The failure is the page's message; nothing is loading any more. A reload that fails
         // keeps the record shown before.
         loading.remove();
         throw error;
       });
-      const latest = entries.at(-1);
+      // What the record is now comes from its last events, which a cut history does not show.
+      const latest = (tail.length > 0 ? tail : entries).at(-1);
       if (!latest) {
         replace(body, h('p', {}, 'This record has no events.'));
         return;
       }
-      const deleted = isDeleted(entries);
+      const deleted = isDeleted(entries) || isDeleted(tail);
       const actions = redriveActions(kind, session.claims, { deleted, status: latest.state?.status });
       const asOf = asOfPanel(kind, id, entries);
       replace(
@@ -67,7 +77,11 @@ export function recordView(kind: RecordKind, id: string, session: Session): HTML
             'This record was deleted: the lists no longer show it, but its history is kept and shown here.',
           ),
         count > entries.length &&
-          h('p', { class: 'notice' }, `Showing the first ${entries.length} of ${count} events.`),
+          h(
+            'p',
+            { class: 'notice' },
+            `Showing the first ${entries.length} of ${count} events; what the record is now is from its last one.`,
+          ),
         h(
           'details',
           { class: 'now' },
