@@ -23,7 +23,8 @@ export function publishingRecordRow(p: Projected<PublishingRecord>): WithDocumen
 
 /**
  * The state a stored row holds. A row keeps the representation, not `deleted_at`: a deletion is a
- * record's last change (the domain accepts nothing after it), so it happened at `updated_at`.
+ * record's last change (the domain accepts only a republish after it, which changes no field), so
+ * it happened at `updated_at`.
  */
 export function publishingRecordFromRow(row: PublishingRecordRow): Projected<PublishingRecord> {
   const { revision, last_position, ...record } = row;
