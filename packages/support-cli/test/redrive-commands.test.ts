@@ -258,3 +258,24 @@ t.test('dead letters: list and re-drive on the broker', async (t) => {
   t.match(again.stderr, /was already re-driven/);
   t.match((await cli(['dead-letters', 'redrive', '--all', '--reason', 'again'], env)).stdout, /nothing to send back/);
 });
+
+// Last: its record's events would count in the account republish above.
+t.test('--if-revision holds a re-drive to the revision it was decided on', async (t) => {
+  const id = await failedRecord();
+  const dry = await cli(['republish', id, '--reason', 'INC-9', '--dry-run']);
+  t.equal(dry.code, 0, dry.stderr);
+  t.match(dry.stdout, /decided on revision 2 \(--if-revision to hold to it\)/);
+  const stale = await cli(['redeliver', id, '--reason', 'INC-9', '--if-revision', '1']);
+  t.equal(stale.code, 1);
+  t.match(stale.stderr, /PRECONDITION_FAILED, HTTP 412/);
+  const once = await cli(['republish', id, '--reason', 'INC-9', '--if-revision', '2']);
+  t.equal(once.code, 0, once.stderr);
+  const again = await cli(['republish', id, '--reason', 'INC-9', '--if-revision', '2']);
+  t.equal(again.code, 1, 'sent again, it is refused, not a second replay');
+  t.match(again.stderr, /PRECONDITION_FAILED, HTTP 412/);
+  t.equal(
+    (await store.readStream(`publishing_record-${id}`)).filter((e) => e.type === 'PublishingRecordRepublishRequested')
+      .length,
+    1,
+  );
+});

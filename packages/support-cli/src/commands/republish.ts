@@ -12,10 +12,17 @@ import { counted, type Output } from '../output.ts';
  */
 export async function redriveRecord(ctx: CommandContext, path: string): Promise<number> {
   const body = { reason: reasonOf(ctx.values), ...(ctx.values['dry-run'] === true && { dry_run: true }) };
-  const { body: answer } = await ctx.api.command<{ data: RedriveAnswer; request_id: string }>(path, body);
+  // With --if-revision, only on that revision (If-Match): a record changed since, or the same
+  // re-drive sent again, is refused (412) instead of re-driven a second time.
+  const revision = integerOption(ctx.values['if-revision'], '--if-revision', 0);
+  const headers: Record<string, string> = revision === undefined ? {} : { 'if-match': `"${revision}"` };
+  const { body: answer } = await ctx.api.command<{ data: RedriveAnswer; request_id: string }>(path, body, headers);
   printRedrive(ctx.out, ctx.json, answer.data);
   return 0;
 }
+
+/** The option of the record re-drives that applies one only to the revision it was decided on. */
+export const IF_REVISION_OPTION = { 'if-revision': { type: 'string' } } as const;
 
 function printRedrive(out: Output, json: boolean, answer: RedriveAnswer): void {
   if (json) {
@@ -23,6 +30,8 @@ function printRedrive(out: Output, json: boolean, answer: RedriveAnswer): void {
     return;
   }
   out.line(`${answer.dry_run ? 'DRY RUN: ' : ''}${answer.effect}`);
+  // A dry run answers the record as the re-drive would leave it, one revision on.
+  if (answer.dry_run) out.line(`decided on revision ${answer.record.revision - 1} (--if-revision to hold to it)`);
   if (answer.event.id) out.line(`recorded: ${answer.event.type} ${answer.event.id}`);
   for (const e of answer.replay?.events ?? []) out.line(`  ${e.revision}\t${e.event_id}\t${e.type}`);
 }
@@ -30,13 +39,14 @@ function printRedrive(out: Output, json: boolean, answer: RedriveAnswer): void {
 export const republish: SupportCommand = {
   name: 'republish',
   summary: 'send a record’s (or an account’s) events to Kafka again, as replays with the original ids',
-  usage: `pnpm support republish <record-id> [--deployment] --reason <text> [--dry-run] [--json]
+  usage: `pnpm support republish <record-id> [--deployment] --reason <text> [--if-revision <n>] [--dry-run] [--json]
        pnpm support republish --account <id> [--from <position>] [--to <position>] --reason <text>
                               [--by <name>] [--relay <name>] [--dry-run] [--json]
 
 One record: through the command API with your token (support, developer or system_bot), recorded in
 the record's history. The relay re-sends the record's events before the request, with their original
-event ids and the headers replay: true and replay-id.
+event ids and the headers replay: true and replay-id. --if-revision <n> applies it only to that revision
+of the record (the dry run names it): sent twice, or after the record changed, it is refused (412).
 
 A whole account (every public event of the account with a position after --from, up to --to or the
 head of the log): on the database (DATABASE_URL, EVENT_STORE, EVENTSTORE_URL; RELAY_NAME or --relay,
@@ -49,6 +59,7 @@ counts the events it would send (a progress bar while it scans the range).`,
     from: { type: 'string' },
     to: { type: 'string' },
     relay: { type: 'string' },
+    ...IF_REVISION_OPTION,
   },
   async run(ctx) {
     const { positionals, values } = ctx;
