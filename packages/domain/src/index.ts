@@ -5,6 +5,7 @@
 
 export type { RecordAggregate } from './aggregates.ts';
 export { deploymentAggregate, publishingRecordAggregate } from './aggregates.ts';
+export { canonicalId } from './canonical.ts';
 export type {
   DeadLetterRef,
   DeadLettersCommand,

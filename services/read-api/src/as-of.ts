@@ -1,4 +1,5 @@
 import type { SuccessEnvelopeOf } from '@publisher/contracts';
+import { canonicalId } from '@publisher/domain';
 import { httpError, notModified, success } from '@publisher/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
@@ -35,7 +36,7 @@ async function stateAsOf<State extends { status: string }, Representation extend
   rawId: string,
   query: RecordReadQuery,
 ): Promise<{ revision: number; data: Representation }> {
-  const id = rawId.toLowerCase();
+  const id = canonicalId(rawId);
   const { as_of: asOf, as_of_revision: revision } = query;
   if (asOf !== undefined && revision !== undefined) {
     throw httpError('VALIDATION', 'as_of and as_of_revision exclude each other', {

@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CommandHeaders, IdParams, SuccessEnvelope } from '@publisher/contracts';
-import type { RecordAggregate } from '@publisher/domain';
+import { canonicalId, type RecordAggregate } from '@publisher/domain';
 import {
   assertMayWrite,
   assertMayWriteRecord,
@@ -87,8 +87,7 @@ export function recordCommandRoute<
     },
     handler: async (request, reply) => {
       assertMayWrite(request.principal);
-      // A UUID in either case is the same id (RFC 9562); streams are named by the lower-case one the API hands out.
-      const id = request.params.id.toLowerCase();
+      const id = canonicalId(request.params.id);
       const command = route.toCommand(request.body);
       const result = await executeCommand(route.deps, route.spec, {
         id,

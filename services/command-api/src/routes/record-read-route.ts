@@ -1,5 +1,5 @@
 import { IdParams, Position, SuccessEnvelope } from '@publisher/contracts';
-import type { RecordAggregate } from '@publisher/domain';
+import { canonicalId, type RecordAggregate } from '@publisher/domain';
 import {
   canRead,
   errorResponses,
@@ -80,8 +80,7 @@ export function recordReadRoute<
       },
     },
     handler: async (request, reply) => {
-      // A UUID in either case is the same id (RFC 9562); streams are named by the lower-case one the API hands out.
-      const id = request.params.id.toLowerCase();
+      const id = canonicalId(request.params.id);
       const found = await readAggregate(route.deps, route.spec, id);
       if (!found || !route.visible(found.record) || !canRead(request.principal, found.record)) {
         throw httpError('RECORD_NOT_FOUND', `${route.spec.label} ${id} not found`);

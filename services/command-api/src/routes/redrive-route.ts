@@ -1,5 +1,5 @@
 import { CommandHeaders, IdParams, RedriveBody, RedriveResult, SuccessEnvelope } from '@publisher/contracts';
-import type { RecordAggregate } from '@publisher/domain';
+import { canonicalId, type RecordAggregate } from '@publisher/domain';
 import { errorResponses, etagOf, success, type Tenant, type TypeBoxFastify } from '@publisher/platform';
 import type { Static, TSchema } from 'typebox';
 import type { CommandDeps } from '../handlers/command-handler.ts';
@@ -67,8 +67,7 @@ export function redriveRoute<
     },
     handler: async (request, reply) => {
       assertMayRedrive(request.principal, route.action);
-      // A UUID in either case is the same id (RFC 9562); streams are named by the lower-case one the API hands out.
-      const id = request.params.id.toLowerCase();
+      const id = canonicalId(request.params.id);
       const body = request.body;
       const dryRun = body.dry_run === true;
       const outcome = await runRedrive(route.deps, route.spec, {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DeploymentHistoryEntry, IdParams, ListEnvelope, PublishingRecordHistoryEntry } from '@publisher/contracts';
+import { canonicalId } from '@publisher/domain';
 import { occurredAt, type RecordedEvent } from '@publisher/event-store';
 import { Document, errorResponses, JsonDocument, listPage } from '@publisher/platform';
 import type { FastifyRequest } from 'fastify';
@@ -77,7 +78,7 @@ const historyRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (f
     query: HistoryQuery,
     aggregate: HistoryAggregate<State, Representation>,
   ) {
-    const id = params.id.toLowerCase();
+    const id = canonicalId(params.id);
     const from = query.from_revision ?? 0;
     const size = query.page_size ?? 20;
     // The page's events and everything before them (the fold starts at the create), plus one to
