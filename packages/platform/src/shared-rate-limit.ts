@@ -1,4 +1,10 @@
-import { withAdvisoryXactLock, withTimeout } from '@publisher/coordination';
+import {
+  applyMigrations,
+  type Migration,
+  quoteIdent,
+  withAdvisoryXactLock,
+  withTimeout,
+} from '@publisher/coordination';
 import type pg from 'pg';
 import type { FixedWindowLimiter, WindowUse } from './rate-limit.ts';
 
@@ -296,21 +302,34 @@ export class SharedWindowLimiter {
 const RATE_LIMIT_SCHEMA = 'rate_limit';
 
 /**
- * Creates the table (idempotent; safe from several processes at once).
+ * The schema's changes, recorded in `rate_limit.migrations`. The first is written `IF NOT EXISTS`:
+ * it adopts the table as databases of earlier versions created it.
+ */
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'shared rate-limit windows: one row per key',
+    // opened_at: the window's start, in ms of the database's clock; granted: leased in it so far.
+    sql: (s) => `
+CREATE TABLE IF NOT EXISTS ${s}.windows (
+  key text PRIMARY KEY,
+  opened_at bigint NOT NULL,
+  granted integer NOT NULL,
+  last_grant integer NOT NULL
+);
+`,
+  },
+];
+
+/**
+ * Creates or upgrades the shared rate limit's schema (safe from several processes at once).
  * @example
  * await migrateRateLimit(pool);
  */
-export async function migrateRateLimit(pool: pg.Pool): Promise<void> {
-  await withAdvisoryXactLock(pool, 'rate-limit:migrate', async (client) => {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${RATE_LIMIT_SCHEMA}`);
-    // opened_at: the window's start, in ms of the database's clock; granted: leased in it so far.
-    await client.query(`CREATE TABLE IF NOT EXISTS ${RATE_LIMIT_SCHEMA}.windows (
-      key text PRIMARY KEY,
-      opened_at bigint NOT NULL,
-      granted integer NOT NULL,
-      last_grant integer NOT NULL
-    )`);
-  });
+export async function migrateRateLimit(pool: pg.Pool): Promise<number[]> {
+  return withAdvisoryXactLock(pool, 'rate-limit:migrate', (client) =>
+    applyMigrations(client, quoteIdent(RATE_LIMIT_SCHEMA), MIGRATIONS),
+  );
 }
 
 const NOW_MS = `(extract(epoch FROM clock_timestamp()) * 1000)::bigint`;

@@ -1,4 +1,4 @@
-import { BatchQueue } from '@publisher/coordination';
+import { BatchQueue, type Migration } from '@publisher/coordination';
 import type { TenantScope } from '@publisher/platform';
 import { type ColumnType, type Generated, type Kysely, type SqlBool, sql } from 'kysely';
 import { isDataError } from './connect.ts';
@@ -47,11 +47,16 @@ export interface AccessLogTable extends Omit<AccessLogEntry, 'query'> {
 }
 
 /**
- * The access log's table, created idempotently with the read model's migrations. Append-only in the
- * database too: triggers refuse UPDATE, DELETE and TRUNCATE, whoever connects.
+ * The audit trail schema's changes, applied with the read model's migrations. The access log is
+ * append-only in the database too: triggers refuse UPDATE, DELETE and TRUNCATE, whoever connects.
+ * The first change is written to be repeatable: it adopts the table and triggers as databases of
+ * earlier versions created them, before the schema had a migrations table.
  */
-export const accessLogSql = (schema: string): string => `
-CREATE SCHEMA IF NOT EXISTS ${schema};
+export const ACCESS_LOG_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'access log: reads of tenant data by support and operators, append-only',
+    sql: (schema) => `
 CREATE TABLE IF NOT EXISTS ${schema}.access_log (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   at timestamptz NOT NULL DEFAULT clock_timestamp(),
@@ -84,7 +89,9 @@ BEGIN
   END IF;
 END
 $do$;
-`;
+`,
+  },
+];
 
 const TABLE = `${AUDIT_TRAIL_SCHEMA}.access_log` as const;
 

@@ -1,8 +1,8 @@
 import { applyMigrations, quoteIdent, withAdvisoryXactLock } from '@publisher/coordination';
 import type pg from 'pg';
-import { AUDIT_TRAIL_SCHEMA, accessLogSql } from './access-log.ts';
+import { ACCESS_LOG_MIGRATIONS, AUDIT_TRAIL_SCHEMA } from './access-log.ts';
 import { READ_MODEL_CONTROL_SCHEMA, READ_MODEL_SCHEMA, READ_MODELS_PROJECTION } from './database.ts';
-import { controlSql, indexSql, MIGRATIONS } from './schema-sql.ts';
+import { CONTROL_MIGRATIONS, indexSql, MIGRATIONS } from './schema-sql.ts';
 
 export interface MigrateReadModelOptions {
   /** Schema to create or upgrade (default `read_model`). */
@@ -28,8 +28,8 @@ export async function migrateReadModel(pool: pg.Pool, options: MigrateReadModelO
   // schemas, and two schemas migrating at once on a new database raced to create those (a unique
   // violation on the catalog). Migrations are short (a rebuild builds its indexes outside them).
   const applied = await withAdvisoryXactLock(pool, 'read-model:migrate', async (client) => {
-    await client.query(controlSql(quoteIdent(READ_MODEL_CONTROL_SCHEMA)));
-    await client.query(accessLogSql(quoteIdent(AUDIT_TRAIL_SCHEMA)));
+    await applyMigrations(client, quoteIdent(READ_MODEL_CONTROL_SCHEMA), CONTROL_MIGRATIONS);
+    await applyMigrations(client, quoteIdent(AUDIT_TRAIL_SCHEMA), ACCESS_LOG_MIGRATIONS);
     const applied = await applyMigrations(client, s, MIGRATIONS);
     if (options.indexes ?? true) await client.query(indexSql(s));
     await client.query(

@@ -364,9 +364,15 @@ CREATE INDEX IF NOT EXISTS audit_events_account_records
   ON ${s}.audit_events (account_id, record_id) WHERE revision = 0 AND record_id IS NOT NULL;
 `;
 
-/** The control schema: operator decisions that outlive rebuilds. */
-export const controlSql = (c: string): string => `
-CREATE SCHEMA IF NOT EXISTS ${c};
+/**
+ * The control schema's changes: operator decisions that outlive rebuilds. The first is written
+ * `IF NOT EXISTS`: it adopts the table as databases of earlier versions created it.
+ */
+export const CONTROL_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'skipped events: events an operator told a projection to pass over',
+    sql: (c) => `
 CREATE TABLE IF NOT EXISTS ${c}.skipped_events (
   projection text NOT NULL,
   event_id text NOT NULL,
@@ -377,4 +383,6 @@ CREATE TABLE IF NOT EXISTS ${c}.skipped_events (
   skipped_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (projection, event_id)
 );
-`;
+`,
+  },
+];

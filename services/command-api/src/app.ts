@@ -10,14 +10,14 @@ import type { CommandApiConfig } from './config.ts';
 import type { CommandApiDeps } from './deps.ts';
 import { StateCache } from './handlers/state-cache.ts';
 import { restoreResponseBody } from './idempotency/restore.ts';
-import { migrateIdempotency } from './idempotency/schema.ts';
 import { createIdempotencyStore } from './idempotency/store.ts';
 import { instrumentAppends } from './metrics.ts';
 import deploymentRoutes from './routes/deployments/index.ts';
 import publishingRecordRoutes from './routes/publishing-records/index.ts';
 import rootActionRoutes from './routes/root-actions/index.ts';
 import webhookSigningSecretRoutes from './routes/webhook-signing-secret/index.ts';
-import { createSiteRegistry, migrateSites } from './sites/registry.ts';
+import { migrateCommandApi } from './schema.ts';
+import { createSiteRegistry } from './sites/registry.ts';
 import { registerStuckRecordMetrics } from './sweeper/metrics.ts';
 import { createStuckRecordSweeper } from './sweeper/stuck-records.ts';
 
@@ -46,8 +46,7 @@ const commandApiPlugin: FastifyPluginAsync<CommandApiOptions> = async (fastify, 
         ? new ServiceMetrics('command_api')
         : null;
   const store = instrumentAppends(opts.store, metrics);
-  await migrateIdempotency(pool);
-  if (config.siteRegistry !== 'off') await migrateSites(pool);
+  await migrateCommandApi(pool);
   await migrateWebhookSecrets(pool);
   const idempotency = createIdempotencyStore(pool, {
     ttlHours: config.idempotencyTtlHours,

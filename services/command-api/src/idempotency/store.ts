@@ -1,7 +1,7 @@
 import type { SuccessEnvelopeOf } from '@publisher/contracts';
 import type pg from 'pg';
+import { COMMAND_API_SCHEMA } from '../schema.ts';
 import type { RecordRef, ResponseRef } from './restore.ts';
-import { COMMAND_API_SCHEMA } from './schema.ts';
 
 const TABLE = `${COMMAND_API_SCHEMA}.idempotency_keys`;
 

@@ -1,7 +1,7 @@
 import { httpError } from '@publisher/platform';
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
-import { COMMAND_API_SCHEMA, migrateUnderLock } from '../idempotency/schema.ts';
+import { COMMAND_API_SCHEMA } from '../schema.ts';
 
 const TABLE = `${COMMAND_API_SCHEMA}.sites`;
 
@@ -25,24 +25,6 @@ export interface SiteRegistry {
   readonly mode: SiteRegistryMode;
   /** Resolves when `siteId` is (or, in `claim` mode, has just become) a site of `accountId`; else 403. */
   assertSiteOfAccount(accountId: number, siteId: number): Promise<void>;
-}
-
-/**
- * Creates `command_api.sites` if missing (site → account). Idempotent.
- * @example
- * await migrateSites(pool);
- */
-export async function migrateSites(pool: pg.Pool): Promise<void> {
-  await migrateUnderLock(pool, (client) =>
-    client.query(`
-      CREATE TABLE IF NOT EXISTS ${TABLE} (
-        site_id bigint PRIMARY KEY,
-        account_id bigint NOT NULL,
-        -- 'claimed' by a first create (SITE_REGISTRY=claim) or 'operator' (registered by hand)
-        source text NOT NULL DEFAULT 'operator',
-        created_at timestamptz NOT NULL DEFAULT now()
-      )`),
-  );
 }
 
 const refused = (accountId: number, siteId: number, why: string) =>
