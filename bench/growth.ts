@@ -31,7 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { sleep } from '@publisher/coordination';
-import { startEmbeddedPostgres } from '@publisher/dev-infra';
+import { postgresFromEnv } from '@publisher/dev-infra';
 import { envVar, readEnv } from '@publisher/platform/env';
 import pg from 'pg';
 import { benchDatabase, cpuSeconds, median, quantile, root } from '../services/read-api/bench/bench-support.ts';
@@ -393,11 +393,9 @@ function report(results: Results, small: Prepared, large: Prepared): void {
 
 async function main(): Promise<void> {
   say(`# bench:growth — ${fmt(BASE_EVENTS)} vs ${fmt(EVENTS)} events; ${os.cpus().length} cores, ${load()}`);
-  if (!process.env.DATABASE_URL) {
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(root, '.data', 'bench-pg'), persistent: true });
-    process.env.DATABASE_URL = embedded.url;
-    stops.push(embedded.stop);
-  }
+  const postgres = await postgresFromEnv({ dataDir: path.join(root, '.data', 'bench-pg'), persistent: true });
+  process.env.DATABASE_URL = postgres.url;
+  stops.push(postgres.stop);
   const disk = statfsSync(root);
   const free = disk.bavail * disk.bsize;
   const needed = (EVENTS + BASE_EVENTS) * BYTES_PER_EVENT_NEEDED;

@@ -23,7 +23,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { REPEATED_SIGNAL_MS, sleep } from '@publisher/coordination';
-import { bundleServices, SERVICE_ENTRIES, startEmbeddedPostgres } from '@publisher/dev-infra';
+import { bundleServices, postgresFromEnv, SERVICE_ENTRIES } from '@publisher/dev-infra';
 import { ConfigError, envVar, readEnv } from '@publisher/platform/env';
 import { loadCommandApiConfig } from '../services/command-api/src/config.ts';
 import { loadProjectorConfig } from '../services/projector/src/config.ts';
@@ -101,12 +101,16 @@ function ownSignals(): void {
 async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   note(`services bundled in ${await bundleServices(root)} ms (plain node, no tsx at run time)`);
-  if (!env.DATABASE_URL) {
-    note('DATABASE_URL is not set: starting embedded PostgreSQL (data in .data/pg)');
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(root, '.data', 'pg'), persistent: true });
+  const pg = await postgresFromEnv({
+    env,
+    dataDir: path.join(root, '.data', 'pg'),
+    persistent: true,
+    starting: () => note('DATABASE_URL is not set: starting embedded PostgreSQL (data in .data/pg)'),
+  });
+  stops.push(pg.stop);
+  env.DATABASE_URL = pg.url;
+  if (pg.embedded) {
     ownSignals();
-    stops.push(pg.stop);
-    env.DATABASE_URL = pg.url;
     note(`PostgreSQL at ${pg.url}`);
   }
   if ((env.ALLOW_PRIVATE_DESTINATIONS ?? '').trim() === '' && env.NODE_ENV !== 'production') {

@@ -6,19 +6,17 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KAFKA_VERSION, startEmbeddedPostgres, startKafka } from '@publisher/dev-infra';
+import { KAFKA_VERSION, postgresFromEnv, startKafka } from '@publisher/dev-infra';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const stops: Array<() => Promise<void>> = [];
 
 async function main(): Promise<number> {
   const env = { ...process.env };
-  if (!env.DATABASE_URL) {
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(root, '.data', `pg-test-${process.pid}`) });
-    stops.push(pg.stop);
-    env.DATABASE_URL = pg.url;
-    console.log(`# PostgreSQL (embedded) at ${pg.url}`);
-  }
+  const pg = await postgresFromEnv({ env, dataDir: path.join(root, '.data', `pg-test-${process.pid}`) });
+  stops.push(pg.stop);
+  env.DATABASE_URL = pg.url;
+  if (pg.embedded) console.log(`# PostgreSQL (embedded) at ${pg.url}`);
   if (!env.KAFKA_BROKERS) {
     // A throw-away broker: temp data dir, removed when this process exits (even if it is killed).
     const kafka = await startKafka({ log: (line) => console.log(`# ${line}`) });

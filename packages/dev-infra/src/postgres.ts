@@ -115,3 +115,25 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
     },
   };
 }
+
+/**
+ * The PostgreSQL that DATABASE_URL in `env` (process.env by default) names when it is set, else an
+ * embedded one started with `options`; `embedded` says which, and `stop` stops only a server it started.
+ *
+ * @example
+ * const pg = await postgresFromEnv({ dataDir: '.data/bench-pg', persistent: true });
+ */
+export async function postgresFromEnv(
+  options: EmbeddedPostgresOptions & {
+    env?: NodeJS.ProcessEnv;
+    /** Called before an embedded server starts: a first start (initdb) takes a while. */
+    starting?: () => void;
+  } = {},
+): Promise<EmbeddedPostgresHandle & { embedded: boolean }> {
+  const { env = process.env, starting, ...embeddedOptions } = options;
+  const url = env.DATABASE_URL?.trim();
+  if (url) return { url, embedded: false, stop: async () => {} };
+  starting?.();
+  const pg = await startEmbeddedPostgres(embeddedOptions);
+  return { url: pg.url, embedded: true, stop: pg.stop };
+}

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { STREAM_DOES_NOT_EXIST } from '@event-driven-io/emmett';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { sleep } from '@publisher/coordination';
-import { startEmbeddedPostgres } from '@publisher/dev-infra';
+import { postgresFromEnv } from '@publisher/dev-infra';
 import { envVar, readEnv } from '@publisher/platform/env';
 import pg from 'pg';
 import { createPostgresEventStore, decodePosition, type NewEvent, type PostgresEventStore } from '../src/index.ts';
@@ -203,13 +203,9 @@ async function subscriptionLag(store: PostgresEventStore): Promise<{ p50: number
 const row = (r: Figures) =>
   `${r.name.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)} appends/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms`;
 
-let stopPg: (() => Promise<void>) | null = null;
-let url = process.env.DATABASE_URL;
-if (!url) {
-  const embedded = await startEmbeddedPostgres({ dataDir: path.join(root, '.data', `pg-bench-es-${process.pid}`) });
-  stopPg = embedded.stop;
-  url = embedded.url;
-}
+const { url, stop: stopPg } = await postgresFromEnv({
+  dataDir: path.join(root, '.data', `pg-bench-es-${process.pid}`),
+});
 const admin = new pg.Client({ connectionString: url });
 await admin.connect();
 const dbName = `bench_es_${Date.now()}`;
@@ -259,5 +255,5 @@ try {
   await emmettPool.end().catch(() => {});
   await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
   await admin.end();
-  await stopPg?.();
+  await stopPg();
 }

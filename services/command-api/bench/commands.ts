@@ -36,7 +36,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_PREFIX as API } from '@publisher/contracts';
 import { sleep } from '@publisher/coordination';
-import { bundleOnce, freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
+import { bundleOnce, freePort, postgresFromEnv } from '@publisher/dev-infra';
 import { median } from '@publisher/dev-infra/bench-stats';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { envVar, readEnv } from '@publisher/platform/env';
@@ -107,8 +107,9 @@ function parseVariants(spec: string): Array<Pick<Variant, 'label' | 'env'>> {
 }
 
 async function main(): Promise<void> {
-  const adminUrl = process.env.DATABASE_URL ?? (await startPostgres());
-  const dbUrl = await createDatabase(adminUrl);
+  const postgres = await postgresFromEnv({ dataDir: path.join(root, '.data', `pg-bench-${process.pid}`) });
+  stops.push(postgres.stop);
+  const dbUrl = await createDatabase(postgres.url);
   const variants: Variant[] = [];
   const spec =
     settings.BENCH_TELEMETRY === 'compare'
@@ -201,12 +202,6 @@ function summarize(label: string, results: RunResult[]): void {
       `  (targets: ratio ≥ 0.5, p99 ≤ 15 ms, RSS ≤ 200 MB)`,
   );
   console.log(JSON.stringify(summary));
-}
-
-async function startPostgres(): Promise<string> {
-  const pgServer = await startEmbeddedPostgres({ dataDir: path.join(root, '.data', `pg-bench-${process.pid}`) });
-  stops.push(pgServer.stop);
-  return pgServer.url;
 }
 
 async function createDatabase(adminUrl: string): Promise<string> {

@@ -16,7 +16,7 @@
  */
 
 import { API_PREFIX as API } from '@publisher/contracts';
-import { startEmbeddedPostgres } from '@publisher/dev-infra';
+import { postgresFromEnv } from '@publisher/dev-infra';
 import { median } from '@publisher/dev-infra/bench-stats';
 import { createPostgresEventStore } from '@publisher/event-store';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
@@ -121,9 +121,8 @@ async function block(app: FastifyInstance, setting: Setting, perConnection: numb
   return (used.user + used.system) / (connections * perConnection * 7);
 }
 
-const embedded = process.env.DATABASE_URL ? null : await startEmbeddedPostgres({});
-const url = process.env.DATABASE_URL ?? embedded!.url;
-const apps = { on: await commandApi(url, 'on'), off: await commandApi(url, 'off') };
+const postgres = await postgresFromEnv();
+const apps = { on: await commandApi(postgres.url, 'on'), off: await commandApi(postgres.url, 'off') };
 try {
   for (const setting of ['on', 'off'] as const) await block(apps[setting].app, setting, 10); // warm-up
   const cpu: Record<Setting, number[]> = { on: [], off: [] };
@@ -142,5 +141,5 @@ try {
 } finally {
   await apps.on.close();
   await apps.off.close();
-  await embedded?.stop();
+  await postgres.stop();
 }

@@ -21,7 +21,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { PUBLISHING_RECORDS_TOPIC } from '@publisher/contracts';
 import { sleep } from '@publisher/coordination';
-import { freePort, startEmbeddedPostgres, startKafka, waitForTopics } from '@publisher/dev-infra';
+import { freePort, postgresFromEnv, startKafka, waitForTopics } from '@publisher/dev-infra';
 import { createPostgresEventStore } from '@publisher/event-store';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { LOG_LEVELS } from '@publisher/platform/config';
@@ -62,17 +62,15 @@ const stops: Array<() => Promise<unknown> | unknown> = [];
 const log = (line: string) => console.log(`# ${line}`);
 
 async function infrastructure(): Promise<{ adminUrl: string; brokers: string }> {
-  let adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'relay-bench-pg-'));
-    const pg = await startEmbeddedPostgres({ dataDir });
-    stops.push(async () => {
-      await pg.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    });
-    adminUrl = pg.url;
-    process.env.DATABASE_URL = adminUrl;
-  }
+  // Made even when DATABASE_URL is set (the helper decides), and removed at the end either way.
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'relay-bench-pg-'));
+  const pg = await postgresFromEnv({ dataDir });
+  stops.push(async () => {
+    await pg.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const adminUrl = pg.url;
+  process.env.DATABASE_URL = adminUrl;
   let brokers = process.env.KAFKA_BROKERS;
   if (!brokers) {
     const kafka = await startKafka({ log });

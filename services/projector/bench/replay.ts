@@ -10,7 +10,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmbeddedPostgres } from '@publisher/dev-infra';
+import { postgresFromEnv } from '@publisher/dev-infra';
 import { median } from '@publisher/dev-infra/bench-stats';
 import { createPostgresEventStore, type PostgresEventStore } from '@publisher/event-store';
 import { envVar, readEnv } from '@publisher/platform/env';
@@ -50,13 +50,10 @@ async function rawRead(store: PostgresEventStore): Promise<{ events: number; per
 }
 
 async function main(): Promise<void> {
-  let adminUrl = process.env.DATABASE_URL;
-  let stop: (() => Promise<void>) | undefined;
-  if (!adminUrl) {
-    const pgh = await startEmbeddedPostgres({ dataDir: path.join(root, '.data', 'bench-pg'), persistent: true });
-    adminUrl = pgh.url;
-    stop = pgh.stop;
-  }
+  const { url: adminUrl, stop } = await postgresFromEnv({
+    dataDir: path.join(root, '.data', 'bench-pg'),
+    persistent: true,
+  });
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   if (fresh) await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
@@ -95,7 +92,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await store.close();
-    await stop?.();
+    await stop();
   }
 }
 

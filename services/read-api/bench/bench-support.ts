@@ -3,7 +3,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleOnce, freePort, startEmbeddedPostgres } from '@publisher/dev-infra';
+import { bundleOnce, freePort, postgresFromEnv } from '@publisher/dev-infra';
 import { DEVELOPMENT_JWT_SECRET } from '@publisher/platform';
 import { envVar, readEnv } from '@publisher/platform/env';
 import { waitUntil } from '@publisher/testing';
@@ -39,13 +39,10 @@ export async function benchDatabase(
   name: string,
   options: { fresh?: boolean } = {},
 ): Promise<{ url: string; adminUrl: string; stop: () => Promise<void> }> {
-  let adminUrl = process.env.DATABASE_URL;
-  let stop = async () => {};
-  if (!adminUrl) {
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(root, '.data', 'bench-pg'), persistent: true });
-    adminUrl = embedded.url;
-    stop = embedded.stop;
-  }
+  const { url: adminUrl, stop } = await postgresFromEnv({
+    dataDir: path.join(root, '.data', 'bench-pg'),
+    persistent: true,
+  });
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   if (options.fresh || settings.BENCH_FRESH) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
