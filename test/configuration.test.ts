@@ -220,6 +220,16 @@ t.test('a refused value is shown without its secrets', async (t) => {
     variable: 'DATABASE_URL',
     message: 'DATABASE_URL must be a postgres: or postgresql: URL; got mysql://reader:[redacted]@db/publisher',
   });
+  // Neither parses as a URL: a `#` not percent-encoded in the password, a port out of range.
+  for (const [url, shown] of [
+    ['postgres://app:s3cr#t@127.0.0.1:5432/publisher', 'postgres://app:[redacted]@127.0.0.1:5432/publisher'],
+    ['postgres://app:topsecret@127.0.0.1:99999/publisher', 'postgres://app:[redacted]@127.0.0.1:99999/publisher'],
+  ]) {
+    t.throws(() => loadProjectorConfig({ DATABASE_URL: url }), {
+      variable: 'DATABASE_URL',
+      message: `DATABASE_URL must be a postgres: or postgresql: URL; got ${shown}`,
+    });
+  }
 });
 
 t.test('the start-up line: variables set to other than their default, secrets and passwords redacted', async (t) => {
@@ -243,6 +253,13 @@ t.test('the start-up line: variables set to other than their default, secrets an
     WORDPRESS_CREDENTIALS: '[redacted]',
     STATUS_TOKEN: '[redacted]',
   });
+  t.same(
+    changedSettings(WORKER_VARIABLES, {
+      DATABASE_URL: 'postgres://worker@db.internal/publisher?sslmode=require&password=hunter2',
+    }),
+    { DATABASE_URL: 'postgres://worker@db.internal/publisher?sslmode=require&password=[redacted]' },
+    'a password given as a query parameter (node-postgres reads it) is redacted too',
+  );
   t.same(
     changedSettings(COMMAND_API_VARIABLES, { PUBLISHING_TIMEOUT: '900s', STUCK_SWEEP_INTERVAL: '1m' }),
     {

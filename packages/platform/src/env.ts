@@ -119,12 +119,35 @@ export function readEnv<S extends EnvSpec>(spec: S, source: NodeJS.ProcessEnv): 
   return values as EnvValues<S>;
 }
 
-/** A URL's password replaced (postgres://user:[redacted]@host/db); anything else unchanged. */
+/** Query parameters that carry a credential (node-postgres reads `?password=` as the password). */
+const SECRET_PARAMETER = /pass|secret|token/i;
+
+/**
+ * A URL's credentials replaced (postgres://user:[redacted]@host/db, `?password=[redacted]`);
+ * anything else unchanged. A value that does not parse as a URL — often because of a password with
+ * a `#` or `?` not percent-encoded — loses everything between the user name and the last `@`.
+ * @example
+ * withoutPassword('postgres://app:s3cr#t@db/x'); // 'postgres://app:[redacted]@db/x'
+ */
 function withoutPassword(raw: string): string {
   const url = parseUrl(raw);
-  if (!url?.password) return raw;
-  url.password = REDACTED;
-  return url.href.replace(encodeURIComponent(REDACTED), REDACTED);
+  if (url === null) {
+    return raw
+      .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):.*@/i, `$1:${REDACTED}@`)
+      .replace(/([?&][^=&]*(?:pass|secret|token)[^=&]*=)[^&]*/gi, `$1${REDACTED}`);
+  }
+  let redacted = false;
+  if (url.password) {
+    url.password = REDACTED;
+    redacted = true;
+  }
+  for (const name of [...url.searchParams.keys()]) {
+    if (SECRET_PARAMETER.test(name)) {
+      url.searchParams.set(name, REDACTED);
+      redacted = true;
+    }
+  }
+  return redacted ? url.href.replaceAll(encodeURIComponent(REDACTED), REDACTED) : raw;
 }
 
 /**
