@@ -83,6 +83,33 @@ export class ServiceMetrics {
     });
   }
 
+  /**
+   * Gauges read from one measurement per scrape (a lag read from the database, say). The registry
+   * collects every metric at once, so a gauge reading what another gauge's collect measured would
+   * show the previous scrape's value: each of these awaits the same `measure`, run once per scrape.
+   * A failed measurement leaves the values it would have set as they were.
+   * @example
+   * metrics.measuredGauges(measureLag, [{ name: 'lag_seconds', help: '…', read: () => lag.seconds }]);
+   */
+  measuredGauges(
+    measure: () => Promise<void>,
+    gauges: ReadonlyArray<{ name: string; help: string; read: () => number }>,
+  ): void {
+    let pending: Promise<void> | undefined;
+    const measured = () =>
+      (pending ??= measure()
+        .catch(() => {})
+        .finally(() => {
+          pending = undefined;
+        }));
+    for (const { name, help, read } of gauges) {
+      this.gauge(name, help, [], async (gauge) => {
+        await measured();
+        gauge.set(read());
+      });
+    }
+  }
+
   histogram<L extends string = never>(
     name: string,
     help: string,

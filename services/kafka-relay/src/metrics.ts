@@ -83,7 +83,7 @@ export type SendObserver = (seconds: number, events: number) => void;
 /**
  * The relay's series (`publisher_relay_…`), most read from its state on each scrape: events
  * relayed, replayed and skipped, send failures, `active`, `broker_up`, and the lag measured
- * against the store (`lag_seconds`: age of the oldest event not yet on Kafka; `lag_events`:
+ * against the store by the active relay (`lag_seconds`: age of the oldest event not yet on Kafka; `lag_events`:
  * PostgreSQL's event-sequence distance from the relayed position to the head, uncapped — a
  * rolled-back append leaves a gap it counts; 0 with EventStoreDB, whose positions are not
  * sequence numbers). Sends are histograms: `send_duration_seconds` and `send_batch_size`.
@@ -114,22 +114,36 @@ export function relayMetrics(
     state.broker === 'connected' ? 1 : 0,
   );
   const lag = { seconds: 0, events: 0 };
-  metrics.gauge('lag_seconds', 'Age of the oldest event not yet on Kafka (0 when caught up).', [], async (gauge) => {
-    const measured = await measureLag(store, state.relayedPosition).catch(() => null);
-    lag.seconds = measured?.lag_seconds ?? lag.seconds;
+  const measure = async () => {
+    // A standby relays nothing and holds no relayed position: measured from the log's start, its
+    // "lag" would be the age of the first event, growing for ever beside a caught-up active relay.
+    if (state.role !== 'active') {
+      lag.seconds = 0;
+      lag.events = 0;
+      return;
+    }
+    const measured = await measureLag(store, state.relayedPosition);
+    lag.seconds = measured.lag_seconds;
     lag.events =
-      measured === null
-        ? lag.events
-        : measured.caught_up || measured.head_position === null || eventStore === 'esdb'
-          ? 0
-          : Number(
-              decodePosition(measured.head_position).low -
-                (state.relayedPosition === null ? 0n : decodePosition(state.relayedPosition).low),
-            );
-    gauge.set(lag.seconds);
-  });
-  // Registered after lag_seconds, whose scrape measures both.
-  metrics.gaugeOf('lag_events', 'Events not yet on Kafka (PostgreSQL store; 0 with EventStoreDB).', () => lag.events);
+      measured.caught_up || measured.head_position === null || eventStore === 'esdb'
+        ? 0
+        : Number(
+            decodePosition(measured.head_position).low -
+              (state.relayedPosition === null ? 0n : decodePosition(state.relayedPosition).low),
+          );
+  };
+  metrics.measuredGauges(measure, [
+    {
+      name: 'lag_seconds',
+      help: 'Age of the oldest event not yet on Kafka (0 when caught up, and on a standby).',
+      read: () => lag.seconds,
+    },
+    {
+      name: 'lag_events',
+      help: 'Events not yet on Kafka (PostgreSQL store; 0 with EventStoreDB, and on a standby).',
+      read: () => lag.events,
+    },
+  ]);
   const sendDuration = metrics.histogram('send_duration_seconds', 'Time for Kafka to acknowledge one send.');
   const sendSize = metrics.histogram('send_batch_size', 'Messages per acknowledged send.', [], SIZE_BUCKETS);
   return (seconds, events) => {
@@ -146,7 +160,9 @@ export function relayMetrics(
  */
 export function relayHealth(name: string, state: RelayState, store: EventStore): () => Promise<StatusHealth> {
   return async () => {
-    const body = healthBody(name, state, await measureLag(store, state.relayedPosition).catch(() => null));
+    // Only the active relay has a lag: a standby's lag fields are null (it relays nothing).
+    const lag = state.role === 'active' ? await measureLag(store, state.relayedPosition).catch(() => null) : null;
+    const body = healthBody(name, state, lag);
     return { ok: body.status === 'ok', body };
   };
 }

@@ -199,6 +199,9 @@ function recordFailure(ctx: RelayContext, err: unknown, retryInMs: number): void
 
 async function relayFromCheckpoint(ctx: RelayContext, signal: AbortSignal, onProgress: () => void): Promise<void> {
   const { config, store, checkpoints, kafka, state, logger } = ctx;
+  // Loaded first, so that the lag it reports is measured from it also while the broker is down.
+  let checkpoint = await checkpoints.load(config.name);
+  state.relayedPosition = checkpoint;
   const created = await ensureTopics(
     kafka,
     PUBLISHER_TOPICS.map((topic) => config.topicPrefix + topic),
@@ -208,8 +211,6 @@ async function relayFromCheckpoint(ctx: RelayContext, signal: AbortSignal, onPro
     },
   );
   if (created.length > 0) logger.info({ topics: created, partitions: config.topicPartitions }, 'created topics');
-  let checkpoint = await checkpoints.load(config.name);
-  state.relayedPosition = checkpoint;
   // Support's skip decisions, read at every (re)start: a relay stopped at an event it cannot map
   // retries with back-off, and passes the event once a skip for it is recorded.
   const control = await store.readStream(relayControlStream(config.name));

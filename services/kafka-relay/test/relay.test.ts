@@ -167,12 +167,23 @@ t.test('every appended event reaches its topic, keyed by record, in per-record o
   t.equal(all.length, expected.length + laterIds.size);
 });
 
-/** A second relay under another name starts from the beginning and sees the whole backlog as lag. */
+/**
+ * A second relay under another name starts from the beginning and sees the whole backlog as lag,
+ * once it is the active relay of that name (a standby reports none); its broker is unreachable.
+ */
 async function startAndMeasureLag(): Promise<number> {
   const probe = await start({ ...relayOptions, name: `probe-${randomUUID()}`, brokers: ['127.0.0.1:1'] });
   try {
-    const health = (await (await fetch(`http://127.0.0.1:${probe.port}/health`)).json()) as { lag_seconds: number };
-    return health.lag_seconds;
+    let lag: number | null = null;
+    await waitUntil('the probe to become the active relay of its name', async () => {
+      const health = (await (await fetch(`http://127.0.0.1:${probe.port}/health`)).json()) as {
+        role: string;
+        lag_seconds: number | null;
+      };
+      lag = health.lag_seconds;
+      return health.role === 'active' && lag !== null;
+    });
+    return lag ?? 0;
   } finally {
     await probe.close();
   }

@@ -57,11 +57,14 @@ export function projectorMetrics(store: EventStore, eventStore: 'postgres' | 'es
     'Batch transactions committed by this process.',
     () => status?.().batches_committed ?? 0,
   );
-  metrics.gauge('lag_events', 'Events after the checkpoint (0 on a standby instance).', [], async (gauge) => {
-    await measureLag().catch(() => {});
-    gauge.set(lag.events);
-  });
-  metrics.gaugeOf('lag_seconds', 'Age of the oldest event not yet projected; 0 when caught up.', () => lag.seconds);
+  metrics.measuredGauges(measureLag, [
+    { name: 'lag_events', help: 'Events after the checkpoint (0 on a standby instance).', read: () => lag.events },
+    {
+      name: 'lag_seconds',
+      help: 'Age of the oldest event not yet projected; 0 when caught up.',
+      read: () => lag.seconds,
+    },
+  ]);
   metrics.gauge('state', '1 for the current state of the projection in this process.', ['state'], (gauge) => {
     const current = status?.().state;
     for (const state of STATES) gauge.set({ state }, state === current ? 1 : 0);
