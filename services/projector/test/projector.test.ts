@@ -126,13 +126,38 @@ t.test('a poison event stops the projection before it; an operator skip resumes 
   t.match(await ready(), { status: 200, body: { success: true, data: { status: 'ready' } } }, 'ready again');
 });
 
-t.test('status routes: a closed projector is not ready; /status in the envelope, /health as the others’', async (t) => {
-  const closed = { ...projector.status(), state: 'closed' as const };
-  const routes = statusRoutes({ status: () => closed });
-  t.same(await routes['/ready']?.(), {
-    status: 503,
-    body: { success: false, code: 'NOT_READY', error: 'projection read_models is closed', stop: null },
-  });
-  t.same(await routes['/status']?.(), { status: 200, body: { success: true, data: closed } });
-  t.same(await routes['/health']?.(), { status: 200, body: { status: 'ok' } }, 'the relay’s and the worker’s shape');
-});
+t.test(
+  'status routes: a closed or starting projector is not ready; /status in the envelope, /health as the others’',
+  async (t) => {
+    const closed = { ...projector.status(), state: 'closed' as const };
+    const routes = statusRoutes({ status: () => closed });
+    t.same(await routes['/ready']?.(), {
+      status: 503,
+      body: { success: false, code: 'NOT_READY', error: 'projection read_models is closed', stop: null },
+    });
+    t.same(await routes['/status']?.(), { status: 200, body: { success: true, data: closed } });
+    // A projector that cannot reach its database goes back to `starting`, retrying: not ready.
+    const failing = {
+      ...projector.status(),
+      state: 'starting' as const,
+      last_error: 'connect ECONNREFUSED 127.0.0.1:5432',
+    };
+    t.same(await statusRoutes({ status: () => failing })['/ready']?.(), {
+      status: 503,
+      body: {
+        success: false,
+        code: 'NOT_READY',
+        error: 'projection read_models is starting (last error: connect ECONNREFUSED 127.0.0.1:5432)',
+        stop: null,
+      },
+    });
+    const starting = { ...failing, last_error: null };
+    t.match(await statusRoutes({ status: () => starting })['/ready']?.(), {
+      status: 503,
+      body: { code: 'NOT_READY', error: 'projection read_models is starting' },
+    });
+    const standby = { ...failing, state: 'standby' as const };
+    t.match(await statusRoutes({ status: () => standby })['/ready']?.(), { status: 200 }, 'a standby is ready');
+    t.same(await routes['/health']?.(), { status: 200, body: { status: 'ok' } }, 'the relay’s and the worker’s shape');
+  },
+);
