@@ -79,10 +79,12 @@ export function fieldErrors(
     if (e.keyword === 'format') formats.add(fieldOf(pathOf(e)));
   }
   for (const e of errors) {
-    // anyOf/oneOf wrappers repeat what their branches already said.
-    if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
+    // anyOf/oneOf wrappers repeat what their branches already said, a propertyNames wrapper what
+    // the key broke (`property name must be valid`).
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'propertyNames') continue;
     let path = pathOf(e);
-    let message = e.message ?? 'is invalid';
+    // An error about an object's key (inside propertyNames) says so: `key must NOT have more than 100 characters`.
+    let message = `${e.propertyName === undefined ? '' : 'key '}${e.message ?? 'is invalid'}`;
     const params = (e.params ?? {}) as Record<string, unknown>;
     if (e.keyword === 'required' && typeof params.missingProperty === 'string') {
       path = joinPath(path, params.missingProperty);

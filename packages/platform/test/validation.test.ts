@@ -84,3 +84,16 @@ t.test('a nullable field is told what its value breaks, not also that null would
   t.notOk(validate({ reason: 5 }));
   t.same(fieldErrors(validate.errors ?? [], 'body'), { reason: ['must be string or null'] }, 'a wrong type names both');
 });
+
+t.test('a key an object refuses is named as a key, once', async (t) => {
+  const validate = validatorCompiler({
+    schema: Type.Object({
+      meta: Type.Record(Type.String(), Type.Unknown(), { propertyNames: { maxLength: 3 } }),
+    }) as FastifySchema,
+    httpPart: 'body',
+    method: 'POST',
+    url: '/',
+  });
+  t.notOk(validate({ meta: { long: 1 } }), 'refused');
+  t.same(fieldErrors(validate.errors ?? [], 'body'), { meta: ['key must NOT have more than 3 characters'] });
+});

@@ -63,10 +63,20 @@ export function LiteralUnion<const T extends readonly string[]>(values: T): TUni
 }
 
 /**
- * Free-form JSON object (metadata, destination configuration). Bounded in keys here; the body size
- * limit bounds the rest.
+ * Free-form JSON object (metadata, destination configuration) as records hold it and events and
+ * answers carry it: at most 50 keys; the body size limit bounds the rest.
  */
-export const JsonObject = Type.Record(Type.String({ maxLength: 100 }), Type.Unknown(), { maxProperties: 50 });
+export const JsonObject = Type.Record(Type.String(), Type.Unknown(), { maxProperties: 50 });
+/**
+ * `JsonObject` as a request body gives it: keys of at most 100 characters too. Through
+ * `propertyNames`: a key schema's own limits do not reach the JSON Schema TypeBox makes of a Record
+ * (its keys become a pattern). Bodies only: the released event schemas never bounded keys, so
+ * tightening them would refuse events already in the log.
+ */
+export const JsonObjectInput = Type.Record(Type.String(), Type.Unknown(), {
+  maxProperties: 50,
+  propertyNames: { maxLength: 100 },
+});
 export type JsonObject = Static<typeof JsonObject>;
 
 /** An absolute http(s) URL, at most 2048 characters. */

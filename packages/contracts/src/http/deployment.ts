@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { DateTime, HttpUrl, JsonObject, LiteralUnion, PlatformId, Uuid } from './common.ts';
+import { DateTime, HttpUrl, JsonObject, JsonObjectInput, LiteralUnion, PlatformId, Uuid } from './common.ts';
 import { FailureMessage, TargetAccountId } from './publishing-record.ts';
 import { DEPLOYMENT_STATUSES } from './statuses.ts';
 
@@ -69,14 +69,14 @@ export const CreateDeploymentBody = Type.Object(
     account_id: Type.Optional(TargetAccountId),
     site_id: PlatformId,
     sector_id: Type.Optional(Type.Union([PlatformId, Type.Null()])),
-    metadata: Type.Optional(JsonObject),
+    metadata: Type.Optional(JsonObjectInput),
   },
   { additionalProperties: false },
 );
 export type CreateDeploymentBody = Static<typeof CreateDeploymentBody>;
 
 /** `PATCH deployments/{id}`: replaces the metadata while the deployment is pending. */
-export const UpdateDeploymentBody = Type.Object({ metadata: JsonObject }, { additionalProperties: false });
+export const UpdateDeploymentBody = Type.Object({ metadata: JsonObjectInput }, { additionalProperties: false });
 export type UpdateDeploymentBody = Static<typeof UpdateDeploymentBody>;
 
 /** Why a deployment is cancelled or rolled back: optional, kept in its history and on Kafka. */

@@ -1,5 +1,14 @@
 import { type Static, Type } from 'typebox';
-import { DateTime, HttpUrl, JsonObject, LiteralUnion, PATTERN_MESSAGE, PlatformId, Uuid } from './common.ts';
+import {
+  DateTime,
+  HttpUrl,
+  JsonObject,
+  JsonObjectInput,
+  LiteralUnion,
+  PATTERN_MESSAGE,
+  PlatformId,
+  Uuid,
+} from './common.ts';
 import { PUBLISHING_STATUSES } from './statuses.ts';
 
 /** Lifecycle: `pending → publishing → published | failed`, `failed → pending` (retry). */
@@ -21,6 +30,8 @@ export const DestinationName = Type.String({
  * platform's integrations); the command API refuses keys that look like credentials.
  */
 export const DestinationConfig = JsonObject;
+/** `DestinationConfig` as a request body gives it (keys bounded, see `JsonObjectInput`). */
+export const DestinationConfigInput = JsonObjectInput;
 
 /**
  * A publishing record as both APIs return it, field for field.
@@ -68,8 +79,8 @@ export const CreatePublishingRecordBody = Type.Object(
     site_id: PlatformId,
     sector_id: PlatformId,
     destination: DestinationName,
-    destination_config: Type.Optional(DestinationConfig),
-    metadata: Type.Optional(JsonObject),
+    destination_config: Type.Optional(DestinationConfigInput),
+    metadata: Type.Optional(JsonObjectInput),
   },
   { additionalProperties: false },
 );
@@ -79,8 +90,8 @@ export type CreatePublishingRecordBody = Static<typeof CreatePublishingRecordBod
 export const UpdatePublishingRecordBody = Type.Object(
   {
     destination: Type.Optional(DestinationName),
-    destination_config: Type.Optional(DestinationConfig),
-    metadata: Type.Optional(JsonObject),
+    destination_config: Type.Optional(DestinationConfigInput),
+    metadata: Type.Optional(JsonObjectInput),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -1,7 +1,7 @@
 import { type Static, Type } from 'typebox';
 import { PlatformId } from './common.ts';
 import {
-  DestinationConfig,
+  DestinationConfigInput,
   DestinationName,
   PublishingRecordRepresentation,
   TargetAccountId,
@@ -9,7 +9,7 @@ import {
 
 /** One destination of a root `POST publish`. */
 export const PublishDestination = Type.Object(
-  { destination: DestinationName, destination_config: Type.Optional(DestinationConfig) },
+  { destination: DestinationName, destination_config: Type.Optional(DestinationConfigInput) },
   { additionalProperties: false },
 );
 
