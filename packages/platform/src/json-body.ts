@@ -7,7 +7,8 @@ import { httpError } from './errors.ts';
  * The APIs' `application/json` parser. A body is UTF-8 JSON, taken exactly as sent or refused
  * with a 4xx in the envelope: another charset or a Content-Encoding is a 415, bytes that are not
  * UTF-8 or a number a double cannot hold are 400s (decoding them as a parser would turns them into
- * U+FFFD, null or a rounded value, and stores that), and so are `__proto__` and
+ * U+FFFD, null or a rounded value, and stores that), as is a key repeated in one object (a parser
+ * keeps one of them silently), and so are `__proto__` and
  * `constructor.prototype` keys (prototype poisoning; Fastify's own parser refuses them alike). An
  * empty body is no input (`undefined`): many clients send `Content-Type: application/json` with
  * every POST, and a command without required fields then takes no body; where input is required,
@@ -35,6 +36,13 @@ export function readJsonBody(request: FastifyRequest, body: string | Buffer): un
       poisoned
         ? 'request body has a "__proto__" or "constructor.prototype" key, which is refused'
         : 'request body is not valid JSON',
+    );
+  }
+  const repeated = repeatedKey(text);
+  if (repeated !== undefined) {
+    throw httpError(
+      'INVALID_JSON',
+      `request body has the key ${JSON.stringify(repeated.slice(0, 40))} more than once in one object`,
     );
   }
   const inexact = inexactNumber(text);
@@ -92,6 +100,50 @@ function inexactNumber(text: string): { token: string; ordinal: number } | undef
 }
 
 /**
+ * The first key that one object of a (valid) JSON text names twice, decoded: `JSON.parse` keeps the
+ * last one silently. A linear scan with a stack of the keys of each open object (arrays hold none).
+ */
+function repeatedKey(text: string): string | undefined {
+  const open: Array<Set<string> | null> = [];
+  const end = text.length;
+  let i = 0;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const start = i;
+      let escaped = false;
+      i++;
+      while (i < end) {
+        const d = text.charCodeAt(i);
+        if (d === BACKSLASH) {
+          escaped = true;
+          i += 2;
+        } else {
+          i++;
+          if (d === QUOTE) break;
+        }
+      }
+      const keys = open.at(-1);
+      if (!keys) continue;
+      let j = i;
+      while (j < end && isJsonSpace(text.charCodeAt(j))) j++;
+      // In valid JSON, a string followed by a colon is a key.
+      if (text.charCodeAt(j) !== COLON) continue;
+      const raw = text.slice(start, i);
+      const key = escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+      if (keys.has(key)) return key;
+      keys.add(key);
+    } else {
+      if (c === OPEN_BRACE) open.push(new Set());
+      else if (c === OPEN_BRACKET) open.push(null);
+      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) open.pop();
+      i++;
+    }
+  }
+  return undefined;
+}
+
+/**
  * The field path (`metadata.x`, `destinations.0.site_id`; `body` for the body itself) of
  * the `ordinal`-th number of a parsed body, in the order of its text. Undefined when the order
  * cannot be trusted (an object with integer-like keys, which JavaScript lists first): the error then
@@ -128,6 +180,13 @@ function survives(token: string): boolean {
 }
 
 const QUOTE = 0x22;
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+/** Space, tab, line feed, carriage return: JSON's whitespace. */
+const isJsonSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 const BACKSLASH = 0x5c;
 const MINUS = 0x2d;
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;

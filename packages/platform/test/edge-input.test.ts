@@ -113,6 +113,32 @@ t.test('a body is UTF-8 JSON as sent, or refused', async (t) => {
   }
 });
 
+t.test('a key repeated in one object is a 400 naming it, not one of the two values chosen silently', async (t) => {
+  const before = stored.length;
+  for (const [body, key] of [
+    ['{"metadata":{"a":1,"a":2}}', 'a'],
+    ['{"metadata":{"a":1},"metadata":{"b":2}}', 'metadata'],
+    ['{"metadata":{"x":[{"k":1,"k" :2}]}}', 'k'],
+    ['{"metadata":{"\\u0061":1,"a":2}}', 'a'],
+  ] as const) {
+    const res = await post(body);
+    t.equal(res.statusCode, 400, body);
+    t.match(
+      res.json(),
+      { code: 'INVALID_JSON', error: `request body has the key "${key}" more than once in one object` },
+      body,
+    );
+  }
+  t.equal(stored.length, before, 'nothing refused reached the route');
+  // The same key in different objects, in arrays, and as a value are no repeats.
+  for (const body of [
+    '{"metadata":{"a":{"a":1},"b":[{"a":1},{"a":2}],"c":"a","d":["a","a"]}}',
+    '{"metadata":{"s":"\\":\\"","t":"{\\"x\\":1,\\"x\\":2}"}}',
+  ]) {
+    t.equal((await post(body)).statusCode, 200, body);
+  }
+});
+
 t.test('a number a double cannot hold is a 400, not a changed value', async (t) => {
   for (const literal of [
     '1e400',
