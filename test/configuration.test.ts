@@ -215,6 +215,14 @@ t.test('the rebuild CLI refuses a bad batch size or transaction bound before it 
   }
 });
 
+t.test('a duration out of range is told the range, not the format', async (t) => {
+  t.throws(() => loadCommandApiConfig({ DATABASE_URL: 'postgres://x/y', PUBLISHING_TIMEOUT: '200h' }), {
+    variable: 'PUBLISHING_TIMEOUT',
+    message:
+      'PUBLISHING_TIMEOUT must be a duration from 100ms to 168h, such as 900s, 15m or 1h (bare numbers are seconds); got 200h',
+  });
+});
+
 t.test('a refused value is shown without its secrets', async (t) => {
   t.throws(() => loadProjectorConfig({ DATABASE_URL: 'mysql://reader:hunter2@db/publisher' }), {
     variable: 'DATABASE_URL',

@@ -80,12 +80,25 @@ export const envVar = {
     ),
   /** `<n>ms`, `<n>s`, `<n>m`, `<n>h` or bare seconds, in milliseconds within [minMs, maxMs]. */
   duration: (fallbackMs: number, minMs: number, maxMs: number) =>
-    variable(fallbackMs, 'a duration such as 900s, 15m or 1h (bare numbers are seconds)', (raw) => {
-      const m = DURATION.exec(raw);
-      if (!m) return undefined;
-      return inRange(Number(m[1]) * UNIT_MS[(m[2] ?? 's') as keyof typeof UNIT_MS], minMs, maxMs);
-    }),
+    variable(
+      fallbackMs,
+      `a duration from ${durationText(minMs)} to ${durationText(maxMs)}, such as 900s, 15m or 1h (bare numbers are seconds)`,
+      (raw) => {
+        const m = DURATION.exec(raw);
+        if (!m) return undefined;
+        return inRange(Number(m[1]) * UNIT_MS[(m[2] ?? 's') as keyof typeof UNIT_MS], minMs, maxMs);
+      },
+    ),
 };
+
+/** Milliseconds in the largest unit `duration` takes that writes them whole: 604800000 → `168h`. */
+function durationText(ms: number): string {
+  if (ms === 0) return '0s';
+  for (const unit of ['h', 'm', 's'] as const) {
+    if (ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
+  }
+  return `${ms}ms`;
+}
 
 /** NODE_ENV: `production` refuses the development conveniences (secret, sign-in, private destinations). */
 export const NODE_ENV_VARIABLE = envVar.string('development');
