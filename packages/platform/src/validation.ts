@@ -40,7 +40,13 @@ const coercingAjv = createAjv(true);
 export const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) => {
   const ajv = httpPart === 'body' ? strictAjv : coercingAjv;
   const validate = ajv.compile(schema as object);
+  const numeric = httpPart === 'body' ? new Map<string, RegExp>() : numericFields(schema);
   const checked = ((data: unknown) => {
+    const loose = looseNumbers(numeric, data);
+    if (loose.length > 0) {
+      checked.errors = loose;
+      return false;
+    }
     if (!validate(data)) {
       checked.errors = validate.errors;
       return false;
@@ -55,6 +61,46 @@ export const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema
   }) as ValidateFunction;
   return checked;
 };
+
+/** A number as a query string or path writes it: decimal digits, nothing around them. */
+const DECIMAL = { integer: /^-?\d+$/, number: /^-?\d+(\.\d+)?$/ } as const;
+
+/**
+ * The fields of a string-typed part (query string, params, headers) whose schema is a number or an
+ * integer, or an array of them: what Ajv's coercion would take from any string JavaScript reads as
+ * a number (`0x10`, `1e1`, ` 5`).
+ */
+function numericFields(schema: unknown): Map<string, RegExp> {
+  const fields = new Map<string, RegExp>();
+  const properties = (schema as { properties?: Record<string, { type?: unknown; items?: { type?: unknown } }> })
+    .properties;
+  for (const [name, property] of Object.entries(properties ?? {})) {
+    const type = property.type === 'array' ? property.items?.type : property.type;
+    if (type === 'integer' || type === 'number') fields.set(name, DECIMAL[type]);
+  }
+  return fields;
+}
+
+/** Errors, as Ajv words them, for numeric fields not written in plain decimal. */
+function looseNumbers(fields: ReadonlyMap<string, RegExp>, data: unknown): ErrorObject[] {
+  if (fields.size === 0 || typeof data !== 'object' || data === null) return [];
+  const errors: ErrorObject[] = [];
+  for (const [name, decimal] of fields) {
+    const value = (data as Record<string, unknown>)[name];
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((v) => typeof v === 'string' && !decimal.test(v))) {
+      const type = decimal === DECIMAL.integer ? 'integer' : 'number';
+      errors.push({
+        keyword: 'type',
+        instancePath: `/${name}`,
+        schemaPath: `#/properties/${name}/type`,
+        params: { type },
+        message: `must be ${type}`,
+      });
+    }
+  }
+  return errors;
+}
 
 /**
  * Turns Ajv errors into the envelope's `errors` map: field path → messages. Body fields are named by

@@ -97,3 +97,21 @@ t.test('a key an object refuses is named as a key, once', async (t) => {
   t.notOk(validate({ meta: { long: 1 } }), 'refused');
   t.same(fieldErrors(validate.errors ?? [], 'body'), { meta: ['key must NOT have more than 3 characters'] });
 });
+
+t.test(
+  'a number in a query string is plain decimal: other spellings JavaScript reads as numbers are refused',
+  async (t) => {
+    for (const loose of ['0x10', '1e1', ' 5', '5 ', '+5', '0b11', '']) {
+      t.same(messages({ site_id: loose }), { 'querystring.site_id': ['must be integer'] }, JSON.stringify(loose));
+    }
+    const validate = validatorCompiler({
+      schema: Query as FastifySchema,
+      httpPart: 'querystring',
+      method: 'GET',
+      url: '/',
+    });
+    const query: Record<string, unknown> = { site_id: '16' };
+    t.ok(validate(query), 'decimal digits are taken');
+    t.equal(query.site_id, 16, 'as the number they write');
+  },
+);
