@@ -5,7 +5,7 @@ export { closeOnSignal, REPEATED_SIGNAL_MS } from './close-on-signal.ts';
 export { isEntryPoint, runIfEntryPoint } from './entry-point.ts';
 export { errorCode, errorMessage, errorName } from './error-fields.ts';
 export { type ListenSession, openListenSession } from './listen-session.ts';
-export { applyMigrations, type Migration, quoteIdent } from './migrations.ts';
+export { applyMigrations, type Migration, migrateSchema, quoteIdent } from './migrations.ts';
 export { sleep } from './sleep.ts';
 export { withTimeout } from './timeout.ts';
 export { defaultV8Flag } from './v8-flags.ts';

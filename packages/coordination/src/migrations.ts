@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withAdvisoryXactLock } from './advisory-lock.ts';
 
 /**
  * Quotes an SQL identifier, such as the schema name `applyMigrations` takes (schema names come from
@@ -45,4 +46,19 @@ export async function applyMigrations(
     applied.push(m.version);
   }
   return applied;
+}
+
+/**
+ * Creates or upgrades `schema` (unquoted) by `migrations` inside a transaction holding the advisory
+ * lock `lock`: safe at every start-up and from several processes at once. Returns the versions applied.
+ * @example
+ * await migrateSchema(pool, 'webhook-secrets:migrate', 'webhook_secrets', MIGRATIONS);
+ */
+export function migrateSchema(
+  pool: Pick<pg.Pool, 'connect'>,
+  lock: string,
+  schema: string,
+  migrations: readonly Migration[],
+): Promise<number[]> {
+  return withAdvisoryXactLock(pool, lock, (client) => applyMigrations(client, quoteIdent(schema), migrations));
 }

@@ -1,10 +1,4 @@
-import {
-  applyMigrations,
-  type Migration,
-  quoteIdent,
-  withAdvisoryXactLock,
-  withTimeout,
-} from '@publisher/coordination';
+import { type Migration, migrateSchema, withTimeout } from '@publisher/coordination';
 import type pg from 'pg';
 import type { FixedWindowLimiter, WindowUse } from './rate-limit.ts';
 
@@ -327,9 +321,7 @@ CREATE TABLE IF NOT EXISTS ${s}.windows (
  * await migrateRateLimit(pool);
  */
 export async function migrateRateLimit(pool: pg.Pool): Promise<number[]> {
-  return withAdvisoryXactLock(pool, 'rate-limit:migrate', (client) =>
-    applyMigrations(client, quoteIdent(RATE_LIMIT_SCHEMA), MIGRATIONS),
-  );
+  return migrateSchema(pool, 'rate-limit:migrate', RATE_LIMIT_SCHEMA, MIGRATIONS);
 }
 
 const NOW_MS = `(extract(epoch FROM clock_timestamp()) * 1000)::bigint`;

@@ -1,4 +1,4 @@
-import { applyMigrations, type Migration, quoteIdent, withAdvisoryXactLock } from '@publisher/coordination';
+import { type Migration, migrateSchema } from '@publisher/coordination';
 import type pg from 'pg';
 
 /** Schema of the signing secrets: apart from the event store, read models and every Kafka path. */
@@ -35,7 +35,5 @@ CREATE UNIQUE INDEX IF NOT EXISTS signing_secrets_current ON ${s}.signing_secret
  * await migrateWebhookSecrets(pool);
  */
 export async function migrateWebhookSecrets(pool: pg.Pool): Promise<number[]> {
-  return withAdvisoryXactLock(pool, 'webhook-secrets:migrate', (client) =>
-    applyMigrations(client, quoteIdent(WEBHOOK_SECRETS_SCHEMA), MIGRATIONS),
-  );
+  return migrateSchema(pool, 'webhook-secrets:migrate', WEBHOOK_SECRETS_SCHEMA, MIGRATIONS);
 }

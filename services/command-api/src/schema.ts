@@ -1,4 +1,4 @@
-import { applyMigrations, type Migration, quoteIdent, withAdvisoryXactLock } from '@publisher/coordination';
+import { type Migration, migrateSchema } from '@publisher/coordination';
 import type pg from 'pg';
 
 /** Schema of the command API's own tables (beside the event store's). */
@@ -61,7 +61,5 @@ CREATE TABLE IF NOT EXISTS ${s}.sites (
  * await migrateCommandApi(pool);
  */
 export async function migrateCommandApi(pool: pg.Pool): Promise<number[]> {
-  return withAdvisoryXactLock(pool, 'command-api:migrate', (client) =>
-    applyMigrations(client, quoteIdent(COMMAND_API_SCHEMA), MIGRATIONS),
-  );
+  return migrateSchema(pool, 'command-api:migrate', COMMAND_API_SCHEMA, MIGRATIONS);
 }

@@ -1,4 +1,4 @@
-import { applyMigrations, quoteIdent, withAdvisoryXactLock } from '@publisher/coordination';
+import { migrateSchema } from '@publisher/coordination';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { MIGRATIONS } from './schema-sql.ts';
@@ -12,9 +12,7 @@ import { MIGRATIONS } from './schema-sql.ts';
  * await migrateEventStore(pool, 'event_store', logger);
  */
 export async function migrateEventStore(pool: pg.Pool, schema: string, logger?: Logger): Promise<number[]> {
-  const applied = await withAdvisoryXactLock(pool, 'event-store:migrate', (client) =>
-    applyMigrations(client, quoteIdent(schema), MIGRATIONS),
-  );
+  const applied = await migrateSchema(pool, 'event-store:migrate', schema, MIGRATIONS);
   if (applied.length > 0) logger?.info({ schema, applied }, 'event store migrated');
   return applied;
 }
