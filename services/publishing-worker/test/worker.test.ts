@@ -75,6 +75,41 @@ async function createRecord(overrides: Record<string, unknown> = {}): Promise<st
 
 const requestsFor = (id: string) => webhook.requests.filter((r) => JSON.parse(r.body).record_id === id);
 
+t.test('a rotation signs the very next delivery: with grace 0 only the new secret, with a grace both', async (t) => {
+  const admin = tokenFor({ account_id: 1, role: 'admin' });
+  webhookAnswer = () => ({ status: 200, body: {} });
+  const deliveredSignature = async () => {
+    const id = await createRecord();
+    await readUntil(stack, id, (r) => r.status === 'published');
+    const [req] = requestsFor(id);
+    const headers = Object.fromEntries(
+      ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((h) => [h, req!.headers[h] as string]),
+    );
+    return { body: req!.body, headers };
+  };
+  const before = (await stack.command('GET', 'webhook-signing-secret/', undefined, admin)).body.data as unknown as {
+    secret: string;
+  };
+  await deliveredSignature(); // the worker has read (and, were it cached, kept) the current secret
+  const rotate = async (grace_seconds: number) =>
+    (
+      (await stack.command('POST', 'webhook-signing-secret/rotate', { grace_seconds }, admin)).body.data as unknown as {
+        secret: string;
+      }
+    ).secret;
+
+  const revoking = await rotate(0);
+  const first = await deliveredSignature();
+  t.match(new Webhook(revoking).verify(first.body, first.headers), Object, 'the new secret signs the next delivery');
+  t.throws(() => new Webhook(before.secret).verify(first.body, first.headers), 'the revoked secret signs nothing');
+  t.equal(first.headers['webhook-signature']!.split(' ').length, 1, 'one signature');
+
+  const next = await rotate(600);
+  const second = await deliveredSignature();
+  t.match(new Webhook(next).verify(second.body, second.headers), Object, 'the new secret signs at once');
+  t.match(new Webhook(revoking).verify(second.body, second.headers), Object, 'and the retiring one during its grace');
+});
+
 t.test('create → the worker delivers a signed webhook → the read side shows it published with the URL', async (t) => {
   const admin = tokenFor({ account_id: 1, role: 'admin' });
   webhookAnswer = (req) => ({
