@@ -66,10 +66,25 @@ export function destinationConfigProblems(
   return problems;
 }
 
-/** A credential in a string value: a known token format, or a URL with userinfo or a secret parameter. */
+/** A credential in a string value of destination_config. */
 function stringProblem(value: string): string | null {
+  const problem = credentialProblem(value);
+  return problem === null || !problem.startsWith('looks like')
+    ? problem
+    : `${problem}; destination_config must not hold secrets`;
+}
+
+/**
+ * Why a text someone sends to be stored (and so kept in events for ever, projected, sent on Kafka)
+ * exposes a credential: a known token format or auth header value, or a URL with a user name or
+ * password or a query parameter named like a credential. Null when it exposes none.
+ * @example
+ * credentialProblem('https://admin:pw@cms.example/p/1') // 'must not contain a user name or password'
+ * credentialProblem('https://cms.example/p/1') // null
+ */
+export function credentialProblem(value: string): string | null {
   const kind = credentialValueKind(value);
-  if (kind) return `looks like ${kind}; destination_config must not hold secrets`;
+  if (kind) return `looks like ${kind}`;
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return null;
   let url: URL;
   try {

@@ -56,6 +56,13 @@ t.test('a deployment through its life cycle, versions per site', async (t) => {
   t.match(otherSite.json().data, { site_id: 4, sector_id: 2, version: 1 });
 
   t.match((await api.call({ method: 'POST', url: `${url}/start` })).json().data, { status: 'deploying', revision: 1 });
+  const leaky = await api.call({
+    method: 'POST',
+    url: `${url}/succeed`,
+    payload: { deployment_url: 'https://admin:S3cret@site-3.example.com/?token=abc' },
+  });
+  t.equal(leaky.statusCode, 400, 'a deployment URL with credentials is refused');
+  t.match(leaky.json(), { code: 'VALIDATION', errors: { deployment_url: [/user name or password/] } });
   const ok = await api.call({
     method: 'POST',
     url: `${url}/succeed`,

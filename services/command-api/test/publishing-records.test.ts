@@ -192,6 +192,30 @@ t.test('destination_config must not hold secrets', async (t) => {
   t.equal(await api.eventCount(), 0);
 });
 
+t.test('a reported URL or id that exposes a credential is refused: it would be kept in the history', async (t) => {
+  const api = await startApi(t);
+  const id = (await api.call({ method: 'POST', url: `${API}/publishing-records/`, payload: recordBody() })).json().data
+    .id;
+  await api.call({ method: 'POST', url: `${API}/publishing-records/${id}/start` });
+  const events = await api.eventCount();
+  for (const [body, field] of [
+    [{ external_url: 'https://admin:pw@cms.example.com/p/1' }, 'external_url'],
+    [{ external_url: 'https://cms.example.com/p/1?access_token=abc' }, 'external_url'],
+    [{ external_url: 'https://cms.example.com/p/1', external_id: 'Bearer abcdefghijklmnop' }, 'external_id'],
+  ] as const) {
+    const res = await api.call({ method: 'POST', url: `${API}/publishing-records/${id}/succeed`, payload: body });
+    t.equal(res.statusCode, 400, JSON.stringify(body));
+    t.match(res.json(), { code: 'VALIDATION', errors: { [field]: [/kept in the record's history/] } });
+  }
+  t.equal(await api.eventCount(), events, 'nothing stored');
+  const ok = await api.call({
+    method: 'POST',
+    url: `${API}/publishing-records/${id}/succeed`,
+    payload: { external_url: 'https://cms.example.com/p/1?page=2', external_id: 'post-1' },
+  });
+  t.equal(ok.statusCode, 200);
+});
+
 t.test('root publish: one record per destination', async (t) => {
   const api = await startApi(t);
   const res = await api.call({

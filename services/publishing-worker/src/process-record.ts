@@ -1,9 +1,11 @@
 import type { IntegrationEvent } from '@publisher/contracts';
+import { credentialProblem, isCredentialName } from '@publisher/destination-policy';
 import { inSpan, SpanKind } from '@publisher/telemetry';
 import type { Logger } from 'pino';
 import { cleanText } from './clean-text.ts';
 import type { CommandClient, CommandOutcome } from './command-client.ts';
 import type { Destinations } from './destinations/index.ts';
+import type { DeliveryResult } from './destinations/types.ts';
 import { isWorkerError, OutcomeNotRecordedError, type UnrecordedOutcome } from './errors.ts';
 
 /** Events after which a record is pending: the worker's cue to publish it. */
@@ -64,7 +66,7 @@ export async function publishRecord(
     const attributes = { 'publisher.destination': record.destination, 'publisher.attempt': record.attempts };
     outcome = await inSpan(`deliver ${record.destination}`, { kind: SpanKind.CLIENT, attributes }, async () => {
       try {
-        return usableResult(await adapter.deliver(record, { attempt: record.attempts, signal: deps.signal }));
+        return usableResult(await adapter.deliver(record, { attempt: record.attempts, signal: deps.signal }), log);
       } catch (err) {
         if (!isWorkerError(err, 'DELIVERY_FAILED')) log.error({ err }, 'adapter failed unexpectedly');
         const message = isWorkerError(err, 'DELIVERY_FAILED') ? err.message : 'unexpected error in the worker';
@@ -103,19 +105,48 @@ export async function publishRecord(
 }
 
 /**
- * The adapter's result as the command API accepts it (same bounds as `succeed`), cleaned of what a
- * destination may put in strings (NUL, lone surrogates); or a failure saying why it is unusable.
+ * The adapter's result as the command API accepts it (same bounds as `succeed`): a success, since
+ * the destination took the content. What the destination says is cleaned before it is recorded —
+ * kept in the record's history for ever and sent on Kafka: a URL loses a user name, a password and
+ * query parameters named like credentials; one still unusable (not http(s), over 2048 characters)
+ * gives way to `fallback_url`; an id that is a credential, or empty once NUL and lone surrogates
+ * are out, is not recorded. What was dropped is logged (what, not the value).
  */
-function usableResult(result: { external_url: string; external_id: string | null }): UnrecordedOutcome {
-  let url: string;
+function usableResult(result: DeliveryResult, log: Logger): UnrecordedOutcome {
+  const dropped: string[] = [];
+  let url = recordableUrl(result.external_url, dropped);
+  if (url === null) {
+    dropped.push('external_url (unusable)');
+    url = recordableUrl(result.fallback_url, dropped) ?? result.fallback_url;
+  }
+  let id = result.external_id === null ? null : cleanText(result.external_id, 255) || null;
+  if (id !== null && credentialProblem(id) !== null) {
+    dropped.push('external_id (a credential)');
+    id = null;
+  }
+  if (dropped.length > 0) log.warn({ dropped }, 'parts of the destination’s answer were not recorded');
+  return { outcome: 'published', external_url: url, external_id: id };
+}
+
+/** `raw` as a recordable http(s) URL without credentials (noted in `dropped`), or null. */
+function recordableUrl(raw: string, dropped: string[]): string | null {
+  let url: URL;
   try {
-    url = new URL(result.external_url).href; // ASCII only: anything else is percent-encoded
+    url = new URL(raw);
   } catch {
-    return { outcome: 'failed', error: 'the destination answered an unusable external URL' };
+    return null;
   }
-  if (!/^https?:\/\//.test(url) || url.length > 2048) {
-    return { outcome: 'failed', error: 'the destination answered an unusable external URL' };
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  if (url.username !== '' || url.password !== '') {
+    url.username = '';
+    url.password = '';
+    dropped.push('external_url user name and password');
   }
-  const id = result.external_id === null ? '' : cleanText(result.external_id, 255);
-  return { outcome: 'published', external_url: url, external_id: id === '' ? null : id };
+  for (const name of [...url.searchParams.keys()]) {
+    if (!isCredentialName(name)) continue;
+    url.searchParams.delete(name);
+    dropped.push(`external_url query parameter ${name}`);
+  }
+  // `href` is ASCII only: anything else is percent-encoded.
+  return url.href.length > 2048 ? null : url.href;
 }

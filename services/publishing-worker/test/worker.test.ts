@@ -110,6 +110,31 @@ t.test('a rotation signs the very next delivery: with grace 0 only the new secre
   t.match(new Webhook(revoking).verify(second.body, second.headers), Object, 'and the retiring one during its grace');
 });
 
+t.test(
+  'what a destination answers is cleaned of credentials and unusable URLs before it is recorded, and a 2xx stays a success',
+  async (t) => {
+    webhookAnswer = () => ({
+      status: 200,
+      body: {
+        url: 'https://admin:S3cretPass@cms.test/p/1?access_token=abc&page=2',
+        id: 'Bearer sk_live_abcdefghijklmnop',
+      },
+    });
+    const cleaned = await readUntil(stack, await createRecord(), (r) => r.status === 'published');
+    t.match(cleaned, { external_url: 'https://cms.test/p/1?page=2', external_id: null, attempts: 1 });
+    const events = await stack.store.readStream(`publishing_record-${cleaned.id}`);
+    t.notMatch(JSON.stringify(events), /S3cretPass|access_token|sk_live/, 'nothing of it in the history');
+
+    webhookAnswer = () => ({ status: 200, body: { url: `https://cms.test/${'x'.repeat(2100)}`, id: 'ok-1' } });
+    const long = await readUntil(stack, await createRecord(), (r) => r.status === 'published');
+    t.match(
+      long,
+      { external_url: `http://${webhookHost}/hook`, external_id: 'ok-1' },
+      'an unusable URL gives way to the webhook’s',
+    );
+  },
+);
+
 t.test('create → the worker delivers a signed webhook → the read side shows it published with the URL', async (t) => {
   const admin = tokenFor({ account_id: 1, role: 'admin' });
   webhookAnswer = (req) => ({

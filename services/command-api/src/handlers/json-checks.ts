@@ -1,4 +1,4 @@
-import { type DestinationPolicy, destinationConfigProblems } from '@publisher/destination-policy';
+import { credentialProblem, type DestinationPolicy, destinationConfigProblems } from '@publisher/destination-policy';
 import { httpError } from '@publisher/platform';
 
 /**
@@ -21,6 +21,22 @@ export function assertDestinationConfigs(
   if (Object.keys(errors).length > 0) {
     throw httpError('VALIDATION', 'destination_config is not acceptable', { errors });
   }
+}
+
+/**
+ * Refuses (400 VALIDATION) what a destination or a client reports back (an external URL or id, a
+ * deployment URL) when it exposes a credential: it is stored in events for ever, projected and sent
+ * on Kafka, as destination_config is.
+ * @example
+ * assertNoCredentials([[body.external_url, 'external_url']]) // throws for https://admin:pw@cms.example/p/1
+ */
+export function assertNoCredentials(values: Array<[string | null | undefined, string]>): void {
+  const errors: Record<string, string[]> = {};
+  for (const [value, field] of values) {
+    const problem = typeof value === 'string' ? credentialProblem(value) : null;
+    if (problem !== null) errors[field] = [`${problem}: it is kept in the record's history and sent on Kafka`];
+  }
+  if (Object.keys(errors).length > 0) throw httpError('VALIDATION', 'a credential is not stored', { errors });
 }
 
 /** Deepest nesting accepted in free-form JSON (metadata, destination_config). */

@@ -1,9 +1,15 @@
 import type { PublishingRecordRepresentation } from '@publisher/contracts';
 
-/** Where the content ended up. */
+/** Where the content ended up, as the destination says. */
 export interface DeliveryResult {
   external_url: string;
   external_id: string | null;
+  /**
+   * What to record when `external_url` cannot be (not an http(s) URL, too long): an address the
+   * record's own configuration names (the webhook's URL, the WordPress site). The destination took
+   * the content, so the attempt is a success either way.
+   */
+  fallback_url: string;
 }
 
 /**

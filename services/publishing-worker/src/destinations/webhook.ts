@@ -45,8 +45,9 @@ function signWebhook(secret: string, timestamp: string, body: string): string {
  * Generic webhook: POSTs the record as JSON to `destination_config.url`, signed per Standard
  * Webhooks with the **account's** secret(s) (`webhook-id`, `webhook-timestamp`,
  * `webhook-signature: v1,…`; during a rotation one signature per valid secret).
- * A 2xx answer is success; the external URL is the answer's `external_url` or `url` (JSON), else
- * its `Location` header, else the webhook URL itself; the external id is `external_id` or `id`.
+ * A 2xx answer is success; the external URL is the answer's `external_url` or `url` (JSON) when it
+ * is an http(s) URL, else its `Location` header when that is one, else the webhook URL itself; the
+ * external id is `external_id` or `id`.
  * Anything else (status, timeout, network, refusal) is a failure with a short reason.
  *
  * @example
@@ -102,15 +103,13 @@ export function createWebhookAdapter(options: {
       if (result.status < 200 || result.status > 299) throw new DeliveryError(describeStatus('webhook', result.status));
       const answer = result.json;
       const claimed = answer.external_url ?? answer.url;
-      if (claimed !== undefined && !isHttpUrl(claimed)) {
-        throw new DeliveryError(`webhook answered ${result.status} with an invalid external URL`);
-      }
       const location = result.headers.location;
-      const externalUrl = (claimed as string | undefined) ?? (location && isHttpUrl(location) ? location : url);
+      const externalUrl = isHttpUrl(claimed) ? claimed : location && isHttpUrl(location) ? location : url;
       const id = answer.external_id ?? answer.id;
       return {
         external_url: externalUrl,
         external_id: typeof id === 'string' || typeof id === 'number' ? String(id) : null,
+        fallback_url: url,
       };
     },
   };

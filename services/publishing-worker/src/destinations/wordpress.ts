@@ -107,7 +107,7 @@ export function createWordPressAdapter(options: WordPressOptions): DestinationAd
       if (!isHttpUrl(answer.link) || (typeof answer.id !== 'number' && typeof answer.id !== 'string')) {
         throw new DeliveryError(`WordPress answered ${result.status} without a post id and link`);
       }
-      return { external_url: answer.link, external_id: String(answer.id) };
+      return { external_url: answer.link, external_id: String(answer.id), fallback_url: config.site_url };
     },
   };
 }

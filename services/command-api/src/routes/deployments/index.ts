@@ -17,7 +17,7 @@ import { errorResponses } from '@publisher/platform';
 import type { TSchema } from 'typebox';
 import type { CommandApiDeps } from '../../deps.ts';
 import { deploySite } from '../../handlers/deploy-site.ts';
-import { assertJsonDepth } from '../../handlers/json-checks.ts';
+import { assertJsonDepth, assertNoCredentials } from '../../handlers/json-checks.ts';
 import { recordCommandRoute, type ValidatedBody } from '../record-command-route.ts';
 import { recordReadRoute } from '../record-read-route.ts';
 import { redriveRoute, republishEffect } from '../redrive-route.ts';
@@ -97,10 +97,10 @@ const deploymentRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }> = as
     type: 'StartDeployment',
     data: {},
   }));
-  command('/:id/succeed', 'Record a successful deployment (deploying → deployed)', SucceedDeploymentBody, (b) => ({
-    type: 'SucceedDeployment',
-    data: { deployment_url: b.deployment_url },
-  }));
+  command('/:id/succeed', 'Record a successful deployment (deploying → deployed)', SucceedDeploymentBody, (b) => {
+    assertNoCredentials([[b.deployment_url, 'deployment_url']]);
+    return { type: 'SucceedDeployment', data: { deployment_url: b.deployment_url } };
+  });
   command('/:id/fail', 'Record a failed deployment (pending | deploying → failed)', FailDeploymentBody, (b) => ({
     type: 'FailDeployment',
     data: { error: b.error },

@@ -15,7 +15,7 @@ import { API_PREFIX, accountForCreate, assertMayCreate, errorResponses } from '@
 import type { TSchema } from 'typebox';
 import type { CommandApiDeps } from '../../deps.ts';
 import { createPublishingRecords } from '../../handlers/create-publishing-records.ts';
-import { assertDestinationConfigs, assertJsonDepth } from '../../handlers/json-checks.ts';
+import { assertDestinationConfigs, assertJsonDepth, assertNoCredentials } from '../../handlers/json-checks.ts';
 import { idempotent } from '../../idempotency/idempotent.ts';
 import { createdRecords } from '../../idempotency/restore.ts';
 import { commandContext } from '../../metadata.ts';
@@ -133,10 +133,13 @@ const publishingRecordRoutes: FastifyPluginAsyncTypebox<{ deps: CommandApiDeps }
     '/:id/succeed',
     'Record a successful publish (publishing → published)',
     SucceedPublishingBody,
-    (b) => ({
-      type: 'SucceedPublishing',
-      data: { external_url: b.external_url, external_id: b.external_id ?? null },
-    }),
+    (b) => {
+      assertNoCredentials([
+        [b.external_url, 'external_url'],
+        [b.external_id, 'external_id'],
+      ]);
+      return { type: 'SucceedPublishing', data: { external_url: b.external_url, external_id: b.external_id ?? null } };
+    },
   );
   command('POST', '/:id/fail', 'Record a failed attempt (publishing → failed)', FailPublishingBody, (b) => ({
     type: 'FailPublishing',
