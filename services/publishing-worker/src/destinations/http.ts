@@ -70,8 +70,22 @@ export function createOutboundHttp(policy: DestinationPolicy, resolve?: Resolve)
           agent: false,
           lookup,
         });
+        // Once the body is sent, a failure before the answer does not mean nothing arrived: the
+        // message says so, so that a user thinks before retrying.
+        let sent = false;
+        req.on('finish', () => {
+          sent = true;
+        });
+        const maybeReceived = () => (sent ? '; the destination may have received it' : '');
+        // An answer whose status came but whose body did not finish in time is that status, unread.
+        let answered: HttpResult | undefined;
         const timer = setTimeout(() => {
-          finish(new DeliveryError(`${host} did not answer within ${options.timeoutMs} ms (timeout)`));
+          finish(
+            answered === undefined
+              ? new DeliveryError(`${host} did not answer within ${options.timeoutMs} ms (timeout)${maybeReceived()}`)
+              : null,
+            answered,
+          );
           req.destroy();
         }, options.timeoutMs);
         const onAbort = () => {
@@ -79,8 +93,9 @@ export function createOutboundHttp(policy: DestinationPolicy, resolve?: Resolve)
           req.destroy();
         };
         options.signal?.addEventListener('abort', onAbort, { once: true });
-        req.on('error', (err) => finish(networkError(host, err)));
+        req.on('error', (err) => finish(networkError(host, err, sent)));
         req.on('response', (res) => {
+          answered = { status: res.statusCode ?? 0, headers: res.headers, json: {} };
           const chunks: Buffer[] = [];
           let size = 0;
           let cut = false;
@@ -125,10 +140,16 @@ function classify(err: NodeJS.ErrnoException): string {
   return err.code ?? err.name;
 }
 
-function networkError(host: string, err: NodeJS.ErrnoException): DeliveryError {
+function networkError(host: string, err: NodeJS.ErrnoException, sent: boolean): DeliveryError {
   if (err.code === 'DESTINATION_REFUSED') {
     const refusal = (err as { refusal?: string }).refusal;
     return new DeliveryError(`${host} resolves to a ${refusal} address; refused (nothing was sent)`, { cause: err });
+  }
+  if (sent) {
+    return new DeliveryError(
+      `${host} closed the connection before answering (${classify(err)}); the destination may have received it`,
+      { cause: err },
+    );
   }
   return new DeliveryError(`cannot reach ${host} (${classify(err)})`, { cause: err });
 }

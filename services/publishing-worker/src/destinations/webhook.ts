@@ -15,7 +15,12 @@ const LEGACY_SIGNATURE_HEADER = 'x-publisher-signature';
 const LEGACY_TIMESTAMP_HEADER = 'x-publisher-timestamp';
 const LEGACY_DELIVERY_HEADER = 'x-publisher-delivery';
 
-/** What a webhook receives (JSON). `delivery_id` (= `webhook-id`) is stable per attempt: receivers dedupe on it. */
+/**
+ * What a webhook receives (JSON). `delivery_id` (= `webhook-id`) is the record's id, the same for
+ * every attempt: Standard Webhooks keeps a message's id when it is resent after a failure, so a
+ * receiver that took an attempt the worker saw fail (a timeout, a connection lost after the body)
+ * drops the retry; `attempt` tells attempts apart.
+ */
 interface WebhookPayload {
   type: 'publisher.publish';
   delivery_id: string;
@@ -69,7 +74,7 @@ export function createWebhookAdapter(options: {
       const sentAt = now();
       const payload: WebhookPayload = {
         type: 'publisher.publish',
-        delivery_id: `${record.id}:${context.attempt}`,
+        delivery_id: record.id,
         record_id: record.id,
         attempt: context.attempt,
         content_id: record.content_id,
