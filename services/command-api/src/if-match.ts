@@ -5,8 +5,9 @@ import { httpError } from '@publisher/platform';
 export type IfMatch = { any: true } | { any: false; revisions: ReadonlySet<number> };
 
 /**
- * Parses `If-Match` (`"3"`, `3`, `"3", "4"` or `*`). Weak tags (`W/"3"`) never match, as RFC 9110
- * requires strong comparison; anything else malformed is a 400.
+ * Parses `If-Match` (`"3"`, `3`, `"3", "4"` or `*`). Tags compare strongly, as RFC 9110 requires:
+ * weak tags (`W/"3"`) and other spellings of a revision (`"03"`) never match; unbalanced quotes
+ * and anything else malformed are a 400.
  * @example
  * parseIfMatch('"3"') // { any: false, revisions: Set {3} }
  */
@@ -17,13 +18,15 @@ export function parseIfMatch(value: string | undefined): IfMatch | null {
   const revisions = new Set<number>();
   for (const part of trimmed.split(',')) {
     const tag = part.trim();
-    const m = /^(W\/)?"?(\d{1,15})"?$/.exec(tag);
-    if (!m?.[2]) {
+    // Quotes balanced, or none (a bare revision is taken too).
+    const m = /^(W\/)?("?)(\d{1,15})\2$/.exec(tag);
+    if (!m?.[3]) {
       throw httpError('INVALID_HEADER', `If-Match ${IF_MATCH_MESSAGE}`, {
         errors: { 'headers.if-match': [IF_MATCH_MESSAGE] },
       });
     }
-    if (!m[1]) revisions.add(Number(m[2]));
+    // Compared as strings, as tags are: `"08"` is a tag no revision has (the ETag of 8 is `"8"`).
+    if (!m[1] && /^(0|[1-9]\d*)$/.test(m[3])) revisions.add(Number(m[3]));
   }
   return { any: false, revisions };
 }

@@ -156,7 +156,13 @@ t.test('If-Match: stale → 412, current → applied, malformed → 400', async 
   );
   const weak = await api.call({ method: 'POST', url: `${url}/retry`, headers: { 'if-match': 'W/"2"' } });
   t.equal(weak.statusCode, 412, 'weak tags never match');
-  const bad = await api.call({ method: 'POST', url: `${url}/retry`, headers: { 'if-match': 'yesterday' } });
+  const padded = await api.call({ method: 'POST', url: `${url}/retry`, headers: { 'if-match': '"02"' } });
+  t.equal(padded.statusCode, 412, 'tags compare as strings: "02" is not the ETag "2"');
+  const unbalanced = await api.call({ method: 'POST', url: `${url}/retry`, headers: { 'if-match': '"2' } });
+  t.equal(unbalanced.statusCode, 400, 'unbalanced quotes are malformed');
+  const bare = await api.call({ method: 'POST', url: `${url}/retry`, headers: { 'if-match': '2' } });
+  t.equal(bare.statusCode, 200, 'a bare revision is taken');
+  const bad = await api.call({ method: 'POST', url: `${url}/start`, headers: { 'if-match': 'yesterday' } });
   t.equal(bad.statusCode, 400);
   t.match(bad.json(), { code: 'VALIDATION', errors: { 'headers.if-match': Array } });
 });

@@ -11,10 +11,11 @@ import { PATTERN_MESSAGE } from './common.ts';
  */
 /**
  * What the command API accepts in `If-Match`: `*`, or a comma-separated list of revisions, each
- * optionally quoted and optionally weak (`W/"3"`, which never matches). Declared in the schema so
+ * quoted (both quotes) or bare, optionally weak (`W/"3"`, which never matches). Declared in the schema so
  * the OpenAPI document says exactly what is accepted.
  */
-export const IF_MATCH_PATTERN = '^\\s*(\\*|(W/)?"?[0-9]{1,15}"?(\\s*,\\s*(W/)?"?[0-9]{1,15}"?)*)\\s*$';
+export const IF_MATCH_PATTERN =
+  '^\\s*(\\*|(W/)?("[0-9]{1,15}"|[0-9]{1,15})(\\s*,\\s*(W/)?("[0-9]{1,15}"|[0-9]{1,15}))*)\\s*$';
 
 /** What a malformed `If-Match` is told, wherever it is refused. */
 export const IF_MATCH_MESSAGE = 'must be "*" or revisions such as "3" (comma-separated)';
