@@ -68,10 +68,8 @@ export function destinationConfigProblems(
 
 /** A credential in a string value of destination_config. */
 function stringProblem(value: string): string | null {
-  const problem = credentialProblem(value);
-  return problem === null || !problem.startsWith('looks like')
-    ? problem
-    : `${problem}; destination_config must not hold secrets`;
+  const kind = credentialValueKind(value);
+  return kind ? `looks like ${kind}; destination_config must not hold secrets` : credentialProblem(value);
 }
 
 /**
