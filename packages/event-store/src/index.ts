@@ -1,5 +1,6 @@
 export { isWrongExpectedVersion } from './errors.ts';
 export * from './esdb/index.ts';
+export { type LogLag, measureLogLag, sequenceDistance } from './lag.ts';
 export { occurredAt } from './occurred-at.ts';
 export { operatorMetadata } from './operator-metadata.ts';
 export {

@@ -1,4 +1,4 @@
-import { decodePosition, type EventStore } from '@publisher/event-store';
+import { type EventStore, type LogLag, measureLogLag, sequenceDistance } from '@publisher/event-store';
 import { type ServiceMetrics, SIZE_BUCKETS, type StatusHealth } from '@publisher/telemetry';
 
 /** What the relay is doing, updated as it runs (the numbers behind /health and /metrics). */
@@ -36,27 +36,7 @@ export function initialRelayState(): RelayState {
   };
 }
 
-interface RelayLag {
-  head_position: string | null;
-  /** 0 when caught up, else how long the oldest event not yet on Kafka has waited. */
-  lag_seconds: number;
-  caught_up: boolean;
-}
-
-/**
- * Lag measured against the store, not guessed: the head of the global log, and the age of the
- * first event after the relayed position (one indexed read of one row).
- */
-async function measureLag(store: EventStore, relayed: string | null): Promise<RelayLag> {
-  // Caught up is decided by "is there a readable event after the relayed position", the same
-  // visibility rule the subscription uses; the head is reported for humans.
-  const [[oldest], head] = await Promise.all([store.readAll({ after: relayed, limit: 1 }), store.headPosition()]);
-  if (!oldest) return { head_position: head, lag_seconds: 0, caught_up: true };
-  const waited = (Date.now() - oldest.recorded_at.getTime()) / 1000;
-  return { head_position: head, lag_seconds: Math.max(0, waited), caught_up: false };
-}
-
-function healthBody(name: string, state: RelayState, lag: RelayLag | null) {
+function healthBody(name: string, state: RelayState, lag: LogLag | null) {
   const healthy = state.lastError === null || state.role !== 'active';
   return {
     status: healthy ? 'ok' : 'degraded',
@@ -122,15 +102,12 @@ export function relayMetrics(
       lag.events = 0;
       return;
     }
-    const measured = await measureLag(store, state.relayedPosition);
+    const measured = await measureLogLag(store, state.relayedPosition);
     lag.seconds = measured.lag_seconds;
     lag.events =
       measured.caught_up || measured.head_position === null || eventStore === 'esdb'
         ? 0
-        : Number(
-            decodePosition(measured.head_position).low -
-              (state.relayedPosition === null ? 0n : decodePosition(state.relayedPosition).low),
-          );
+        : sequenceDistance(state.relayedPosition, measured.head_position);
   };
   metrics.measuredGauges(measure, [
     {
@@ -161,7 +138,7 @@ export function relayMetrics(
 export function relayHealth(name: string, state: RelayState, store: EventStore): () => Promise<StatusHealth> {
   return async () => {
     // Only the active relay has a lag: a standby's lag fields are null (it relays nothing).
-    const lag = state.role === 'active' ? await measureLag(store, state.relayedPosition).catch(() => null) : null;
+    const lag = state.role === 'active' ? await measureLogLag(store, state.relayedPosition).catch(() => null) : null;
     const body = healthBody(name, state, lag);
     return { ok: body.status === 'ok', body };
   };

@@ -1,4 +1,4 @@
-import { decodePosition, type EventStore } from '@publisher/event-store';
+import { type EventStore, measureLogLag, sequenceDistance } from '@publisher/event-store';
 import { ServiceMetrics, SIZE_BUCKETS } from '@publisher/telemetry';
 import type { ProjectorState, ProjectorStatus } from './status.ts';
 
@@ -38,13 +38,11 @@ export function projectorMetrics(store: EventStore, eventStore: 'postgres' | 'es
       lag.seconds = 0;
       return;
     }
-    const [[oldest], head] = await Promise.all([store.readAll({ after: s.position, limit: 1 }), store.headPosition()]);
-    lag.seconds = oldest ? Math.max(0, (Date.now() - oldest.recorded_at.getTime()) / 1000) : 0;
-    if (!oldest || head === null) lag.events = 0;
-    else if (eventStore === 'postgres') {
-      const from = s.position === null ? 0n : decodePosition(s.position).low;
-      lag.events = Number(decodePosition(head).low - from);
-    } else lag.events = s.lag_events;
+    const measured = await measureLogLag(store, s.position);
+    lag.seconds = measured.lag_seconds;
+    if (measured.caught_up || measured.head_position === null) lag.events = 0;
+    else if (eventStore === 'postgres') lag.events = sequenceDistance(s.position, measured.head_position);
+    else lag.events = s.lag_events;
   }
 
   metrics.counterOf(
