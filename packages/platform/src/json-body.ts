@@ -78,15 +78,7 @@ function inexactNumber(text: string): { token: string; ordinal: number } | undef
   while (i < end) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      i++;
-      while (i < end) {
-        const d = text.charCodeAt(i);
-        if (d === BACKSLASH) i += 2;
-        else {
-          i++;
-          if (d === QUOTE) break;
-        }
-      }
+      i = afterString(text, i);
     } else if (c === MINUS || isDigit(c)) {
       let j = i + 1;
       while (j < end && isNumberPart(text.charCodeAt(j))) j++;
@@ -111,18 +103,7 @@ function repeatedKey(text: string): string | undefined {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const start = i;
-      let escaped = false;
-      i++;
-      while (i < end) {
-        const d = text.charCodeAt(i);
-        if (d === BACKSLASH) {
-          escaped = true;
-          i += 2;
-        } else {
-          i++;
-          if (d === QUOTE) break;
-        }
-      }
+      i = afterString(text, i);
       const keys = open.at(-1);
       if (!keys) continue;
       let j = i;
@@ -130,7 +111,7 @@ function repeatedKey(text: string): string | undefined {
       // In valid JSON, a string followed by a colon is a key.
       if (text.charCodeAt(j) !== COLON) continue;
       const raw = text.slice(start, i);
-      const key = escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+      const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
       if (keys.has(key)) return key;
       keys.add(key);
     } else {
@@ -141,6 +122,20 @@ function repeatedKey(text: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The index just after the string literal whose opening quote is at `start` (of a valid JSON text). */
+function afterString(text: string, start: number): number {
+  let i = start + 1;
+  while (i < text.length) {
+    const d = text.charCodeAt(i);
+    if (d === BACKSLASH) i += 2;
+    else {
+      i++;
+      if (d === QUOTE) break;
+    }
+  }
+  return i;
 }
 
 /**
