@@ -134,6 +134,8 @@ export function readEnv<S extends EnvSpec>(spec: S, source: NodeJS.ProcessEnv): 
 
 /** Query parameters that carry a credential (node-postgres reads `?password=` as the password). */
 const SECRET_PARAMETER = /pass|secret|token/i;
+/** Such a parameter's value in a URL that does not parse. */
+const SECRET_PARAMETER_VALUE = new RegExp(`([?&][^=&]*(?:${SECRET_PARAMETER.source})[^=&]*=)[^&]*`, 'gi');
 
 /**
  * A URL's credentials replaced (postgres://user:[redacted]@host/db, `?password=[redacted]`);
@@ -147,7 +149,7 @@ function withoutPassword(raw: string): string {
   if (url === null) {
     return raw
       .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):.*@/i, `$1:${REDACTED}@`)
-      .replace(/([?&][^=&]*(?:pass|secret|token)[^=&]*=)[^&]*/gi, `$1${REDACTED}`);
+      .replace(SECRET_PARAMETER_VALUE, `$1${REDACTED}`);
   }
   let redacted = false;
   if (url.password) {
