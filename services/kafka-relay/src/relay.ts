@@ -146,7 +146,9 @@ interface RelayContext {
  */
 async function supervise(ctx: RelayContext): Promise<void> {
   const { config, logger, state, signal } = ctx;
-  const retry = createBackoff({ firstMs: 500, maxMs: config.maxBackoffMs });
+  // Jittered: relays that one outage stopped together (the active one and its standbys) do not
+  // retry in lockstep.
+  const retry = createBackoff({ firstMs: 500, maxMs: config.maxBackoffMs, jitter: 'full' });
   while (!signal.aborted) {
     state.role = 'standby';
     let leadership: Leadership | null = null;

@@ -181,7 +181,9 @@ export function startProjector(options: ProjectorOptions): Projector {
   }
 
   async function run(): Promise<void> {
-    const retry = createBackoff({ firstMs: 100, maxMs: 5000 });
+    // Jittered: the instances an outage stopped together (the leader and its standbys) do not all
+    // reconnect in the same instant when the database comes back.
+    const retry = createBackoff({ firstMs: 100, maxMs: 5000, jitter: 'full' });
     while (!closing.signal.aborted) {
       let leadership: Leadership | undefined;
       try {
