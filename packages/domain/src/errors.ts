@@ -1,4 +1,6 @@
 import type { ErrorCode } from '@publisher/contracts';
+import type { DeploymentCommandType } from './deployment/commands.ts';
+import type { PublishingRecordCommandType } from './publishing-record/commands.ts';
 
 /**
  * Domain errors: each carries a stable `code` from the contracts' `STATUS_BY_CODE`, which maps it to
@@ -27,22 +29,70 @@ abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
 }
 
+/** The record kinds whose commands the deciders refuse. */
+type RecordAggregateName = Extract<AggregateName, 'publishing_record' | 'deployment'>;
+
+/** A command type of either record kind. */
+type RecordCommandType = PublishingRecordCommandType | DeploymentCommandType;
+
+/** A record kind in the words of the API's paths (`/publishing-records`, `/deployments`). */
+const RECORD_NOUNS: Readonly<Record<RecordAggregateName, string>> = {
+  publishing_record: 'publishing record',
+  deployment: 'deployment',
+};
+
 /**
- * The command is not allowed in the record's current state.
+ * What each command asks, in the words of the HTTP action that sends it (`POST …/rollback` →
+ * 'roll back'): refusals reach API clients, who never see command type names. Typed over every
+ * command type, so a new command does not compile until it has its phrase.
+ */
+const COMMAND_PHRASES: Readonly<Record<RecordCommandType, string>> = {
+  CreatePublishingRecord: 'create',
+  UpdatePublishingRecord: 'update',
+  StartPublishing: 'start',
+  SucceedPublishing: 'report the success of',
+  FailPublishing: 'report the failure of',
+  RetryPublishing: 'retry',
+  DeletePublishingRecord: 'delete',
+  RepublishPublishingRecord: 'republish',
+  RedeliverPublishingRecord: 'redeliver',
+  CreateDeployment: 'create',
+  UpdateDeployment: 'update',
+  CancelDeployment: 'cancel',
+  StartDeployment: 'start',
+  SucceedDeployment: 'report the success of',
+  FailDeployment: 'report the failure of',
+  RollBackDeployment: 'roll back',
+  RepublishDeployment: 'republish',
+};
+
+/**
+ * A refused command in the client's words; `condition` says why (a relative clause).
+ * @example
+ * refusal('deployment', 'RollBackDeployment', 'is pending') // 'cannot roll back a deployment that is pending'
+ */
+function refusal(aggregate: RecordAggregateName, command: RecordCommandType, condition: string): string {
+  return `cannot ${COMMAND_PHRASES[command]} a ${RECORD_NOUNS[aggregate]} that ${condition}`;
+}
+
+/**
+ * The command is not allowed in the record's current state. The message is for clients; `state`
+ * and `command` keep the exact names for logs and tests.
  * @example
  * new IllegalTransitionError('publishing_record', 'published', 'StartPublishing').message
- * // 'publishing_record: cannot StartPublishing when the record is published'
+ * // 'cannot start a publishing record that is published'
  */
 export class IllegalTransitionError extends DomainError {
   readonly code = 'ILLEGAL_TRANSITION' as const;
   constructor(
-    readonly aggregate: AggregateName,
+    readonly aggregate: RecordAggregateName,
     /** The current state (status) of the record. */
     readonly state: string,
     /** The refused command's type. */
-    readonly command: string,
+    readonly command: RecordCommandType,
   ) {
-    super(`${aggregate}: cannot ${command} when the record is ${state}`);
+    // A status in plain words (`rolled_back` → 'rolled back').
+    super(refusal(aggregate, command, `is ${state.replaceAll('_', ' ')}`));
     this.name = 'IllegalTransitionError';
   }
 }
@@ -59,27 +109,35 @@ export class RecordAlreadyExistsError extends DomainError {
   }
 }
 
-/** A command other than create was sent to a record that does not exist (initial state). */
+/**
+ * A command other than create was sent to a record that does not exist (initial state).
+ * @example
+ * new RecordNotFoundError('deployment', 'StartDeployment').message // 'cannot start a deployment that does not exist'
+ */
 export class RecordNotFoundError extends DomainError {
   readonly code = 'RECORD_NOT_FOUND' as const;
   constructor(
-    readonly aggregate: AggregateName,
-    readonly command: string,
+    readonly aggregate: RecordAggregateName,
+    readonly command: RecordCommandType,
   ) {
-    super(`${aggregate} not found (command ${command})`);
+    super(refusal(aggregate, command, 'does not exist'));
     this.name = 'RecordNotFoundError';
   }
 }
 
-/** The record was soft-deleted; it refuses every command. */
+/**
+ * The record was soft-deleted; it refuses every command but a republish.
+ * @example
+ * new RecordDeletedError('publishing_record', id, 'RetryPublishing').message // 'cannot retry a publishing record that was deleted'
+ */
 export class RecordDeletedError extends DomainError {
   readonly code = 'RECORD_DELETED' as const;
   constructor(
-    readonly aggregate: AggregateName,
+    readonly aggregate: RecordAggregateName,
     readonly id: string,
-    readonly command: string,
+    readonly command: RecordCommandType,
   ) {
-    super(`${aggregate} ${id} was deleted (command ${command})`);
+    super(refusal(aggregate, command, 'was deleted'));
     this.name = 'RecordDeletedError';
   }
 }

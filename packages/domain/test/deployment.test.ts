@@ -74,6 +74,12 @@ t.test('roll back with and without a reason', async (t) => {
   given(t, history)
     .when({ type: 'RollBackDeployment', data: {} })
     .then([{ type: 'DeploymentRolledBack', data: { deployment_id: DEPLOYMENT_ID, reason: null, at: AT } }]);
+
+  // Refusals name the client's action and the status in plain words.
+  const { error } = given(t, [deploymentCreated])
+    .when({ type: 'RollBackDeployment', data: {} })
+    .then('ILLEGAL_TRANSITION');
+  t.equal((error as Error).message, 'cannot roll back a deployment that is pending');
 });
 
 t.test('update while pending replaces the metadata and nothing else', async (t) => {
@@ -130,8 +136,12 @@ t.test('a cancelled deployment accepts nothing more, and cancel needs a pending 
       .when(exampleDeploymentCommand[command])
       .then('ILLEGAL_TRANSITION');
   }
-  given(t, deploymentHistoryFor.deploying).when(exampleDeploymentCommand.CancelDeployment).then('ILLEGAL_TRANSITION');
-  given(t, []).when(exampleDeploymentCommand.CancelDeployment).then('RECORD_NOT_FOUND');
+  const late = given(t, deploymentHistoryFor.deploying)
+    .when(exampleDeploymentCommand.CancelDeployment)
+    .then('ILLEGAL_TRANSITION');
+  t.equal((late.error as Error).message, 'cannot cancel a deployment that is deploying');
+  const missing = given(t, []).when(exampleDeploymentCommand.CancelDeployment).then('RECORD_NOT_FOUND');
+  t.equal((missing.error as Error).message, 'cannot cancel a deployment that does not exist');
 });
 
 t.test('semantic nonsense is rejected with field errors', async (t) => {

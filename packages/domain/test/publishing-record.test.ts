@@ -133,7 +133,8 @@ t.test('delete is soft and refused while publishing', async (t) => {
     .then([{ type: 'PublishingRecordDeleted', data: { record_id: RECORD_ID, at: AT } }]);
   t.match(state, { status: 'published', deleted: true, deleted_at: AT, external_url: 'https://blog.example.com/p/1' });
 
-  given(t, [created, started]).when(exampleCommand.DeletePublishingRecord).then('ILLEGAL_TRANSITION');
+  const { error } = given(t, [created, started]).when(exampleCommand.DeletePublishingRecord).then('ILLEGAL_TRANSITION');
+  t.equal((error as Error).message, 'cannot delete a publishing record that is publishing');
 });
 
 t.test('a deleted record refuses every command, naming the record', async (t) => {
@@ -143,6 +144,7 @@ t.test('a deleted record refuses every command, naming the record', async (t) =>
   ]) {
     const { error } = given(t, history).when(exampleCommand.RetryPublishing).then('RECORD_DELETED');
     t.equal((error as RecordDeletedError).id, RECORD_ID);
+    t.equal((error as Error).message, 'cannot retry a publishing record that was deleted');
   }
 });
 

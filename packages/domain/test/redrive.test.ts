@@ -56,7 +56,7 @@ t.test('redeliver is refused unless the record failed, naming the status', async
       .when({ type: 'RedeliverPublishingRecord', data: { reason: 'x' } })
       .then('ILLEGAL_TRANSITION');
     t.equal((error as IllegalTransitionError).state, phase);
-    t.match((error as Error).message, `cannot RedeliverPublishingRecord when the record is ${phase}`);
+    t.match((error as Error).message, `cannot redeliver a publishing record that is ${phase}`);
   }
   givenRecord(t, historyFor.deleted)
     .when({ type: 'RedeliverPublishingRecord', data: { reason: 'x' } })

@@ -97,10 +97,7 @@ t.test('republish and redeliver go through the API with the caller’s token', a
 
   const refused = await cli(['redeliver', id, '--reason', 'again']);
   t.equal(refused.code, 1);
-  t.match(
-    refused.stderr,
-    /cannot RedeliverPublishingRecord when the record is pending \(ILLEGAL_TRANSITION, HTTP 409\)/,
-  );
+  t.match(refused.stderr, /cannot redeliver a publishing record that is pending \(ILLEGAL_TRANSITION, HTTP 409\)/);
   const viewer = await cli(['redeliver', id, '--reason', 'x'], { PUBLISHER_TOKEN: token('viewer') });
   t.equal(viewer.code, 1);
   t.match(viewer.stderr, /ROLE_FORBIDDEN, HTTP 403/);

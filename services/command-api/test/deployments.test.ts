@@ -83,7 +83,7 @@ t.test('a deployment through its life cycle, versions per site', async (t) => {
   t.match(rolled.json().data, { status: 'rolled_back', rolled_back_at: String, revision: 3 });
   const again = await api.call({ method: 'POST', url: `${url}/rollback` });
   t.equal(again.statusCode, 409);
-  t.match(again.json(), { code: 'ILLEGAL_TRANSITION' });
+  t.match(again.json(), { code: 'ILLEGAL_TRANSITION', error: 'cannot roll back a deployment that is rolled back' });
 
   const v2 = next.json().data.id;
   const failed = await api.call({

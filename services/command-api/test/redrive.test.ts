@@ -145,7 +145,7 @@ t.test('redeliver makes a failed record pending again; anything else is a clear 
   t.equal(again.statusCode, 409);
   t.match(again.json(), {
     code: 'ILLEGAL_TRANSITION',
-    error: 'publishing_record: cannot RedeliverPublishingRecord when the record is pending',
+    error: 'cannot redeliver a publishing record that is pending',
   });
   t.equal(await api.eventCount(), count);
 });
