@@ -56,6 +56,15 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 };
 
 /**
+ * The error statuses every read route of both APIs may answer: 400 (validation, a bad cursor), 401
+ * (no valid token), 403 (an account the caller may not name), 429 (rate limit), 503 (a dependency
+ * down, or the projection behind at `min_position`); reads of one thing add 404.
+ * @example
+ * response: { 200: SuccessEnvelope(X), ...errorResponses([...READ_ERRORS, 404]) }
+ */
+export const READ_ERRORS = [400, 401, 403, 429, 503] as const;
+
+/**
  * A route's error responses for its schema, by status: each body the error envelope with the codes
  * of that status (`STATUS_BY_CODE`).
  * @example

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 
 /** The `Cache-Control` of record reads: cacheable by the client, revalidated every time (ETag). */
 const REVALIDATE = 'private, no-cache';
@@ -7,6 +8,9 @@ const REVALIDATE = 'private, no-cache';
 export function etagOf(revision: number): string {
   return `"${revision}"`;
 }
+
+/** The header of a conditional record read, for the `headers` schema of both APIs' record reads. */
+export const IfNoneMatchHeader = { 'if-none-match': Type.Optional(Type.String({ maxLength: 1000 })) };
 
 /**
  * RFC 9110 If-None-Match: weak comparison, `*` matches any current representation.

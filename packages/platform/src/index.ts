@@ -23,12 +23,12 @@ export {
 } from './config.ts';
 export { retryWhileUnavailable } from './database-errors.ts';
 export { envVar, readEnv } from './env.ts';
-export { API_PREFIX, errorEnvelope, errorResponses, listPage, success } from './envelope.ts';
+export { API_PREFIX, errorEnvelope, errorResponses, listPage, READ_ERRORS, success } from './envelope.ts';
 export { default as errorHandler } from './error-handler.ts';
 export { type ErrorCode, HttpError, httpError, STATUS_BY_CODE } from './errors.ts';
 export { default as health, type ReadinessCheck } from './health.ts';
 export { newId } from './ids.ts';
-export { etagOf, notModified } from './if-none-match.ts';
+export { etagOf, IfNoneMatchHeader, notModified } from './if-none-match.ts';
 export { Document, JsonDocument } from './json-document.ts';
 export { DEVELOPMENT_JWT_SECRET, resolveJwtSecret } from './jwt-secret.ts';
 export { loggerOptions } from './logger.ts';

@@ -52,6 +52,8 @@ const FIRST_CHUNK = 200;
 /**
  * States changed since their rows were last written, least recently changed first (a Map keeps
  * insertion order). States, not rows: a row and its JSON document are made once, when written.
+ * A Map, not `lru-cache`: a state must never leave memory unwritten, so nothing is evicted on its
+ * own; the replay takes the oldest out in chunks (`takeOldest`) and writes them.
  */
 class RowsInMemory<R> {
   readonly rows = new Map<string, R>();

@@ -11,7 +11,7 @@ import {
   PublishingStatus,
   SuccessEnvelope,
 } from '@publisher/contracts';
-import { Document } from '@publisher/platform';
+import { Document, IfNoneMatchHeader } from '@publisher/platform';
 import { DEPLOYMENT_ORDER_FIELDS, PUBLISHING_RECORD_ORDER_FIELDS } from '@publisher/read-model';
 import { type Static, type TObject, type TSchema, Type } from 'typebox';
 
@@ -25,15 +25,6 @@ const NullableText = Type.Union([Type.String(), Type.Null()]);
 export function DocumentListEnvelope<T extends TSchema>(item: T) {
   return Type.Object({ ...ListEnvelope(item).properties, results: Document(Type.Array(item)) });
 }
-
-/**
- * The error statuses every read route may answer: 400 (validation, a bad cursor), 401 (no valid
- * token), 403 (an account the caller may not name), 429 (rate limit), 503 (projection behind or
- * stopped at `min_position`); reads of one thing add 404.
- * @example
- * response: { 200: SuccessEnvelope(X), ...errorResponses([...READ_ERRORS, 404]) }
- */
-export const READ_ERRORS = [400, 401, 403, 429, 503] as const;
 
 /** `field` ascending, `-field` descending; default newest first. */
 const orderings = (fields: readonly string[]) =>
@@ -120,7 +111,7 @@ export const ReadHeaders = Type.Object({ 'x-min-position': Type.Optional(Positio
 /** A single record's read also answers `If-None-Match` (its ETag is the revision); lists have no ETag. */
 export const RecordReadHeaders = Type.Object({
   ...ReadHeaders.properties,
-  'if-none-match': Type.Optional(Type.String({ maxLength: 1000 })),
+  ...IfNoneMatchHeader,
 });
 
 export { IdParams };

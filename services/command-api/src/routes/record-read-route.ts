@@ -4,7 +4,9 @@ import {
   canRead,
   errorResponses,
   httpError,
+  IfNoneMatchHeader,
   notModified,
+  READ_ERRORS,
   success,
   type Tenant,
   type TypeBoxFastify,
@@ -12,7 +14,6 @@ import {
 import { type Static, type TSchema, Type } from 'typebox';
 import type { CommandDeps } from '../handlers/command-handler.ts';
 import { readAggregate } from '../handlers/read-aggregate.ts';
-import { READ_ERRORS } from './responses.ts';
 
 const ReadQuery = Type.Object(
   {
@@ -25,7 +26,7 @@ const ReadQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const ReadHeaders = Type.Object({ 'if-none-match': Type.Optional(Type.String({ maxLength: 1000 })) });
+const ReadHeaders = Type.Object(IfNoneMatchHeader);
 
 export interface RecordReadRoute<
   State extends { status: string },

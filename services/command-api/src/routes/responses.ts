@@ -1,16 +1,9 @@
 import type { SuccessEnvelopeOf } from '@publisher/contracts';
 import type { Position } from '@publisher/event-store';
-import { etagOf, success } from '@publisher/platform';
+import { etagOf, READ_ERRORS, success } from '@publisher/platform';
 import type { FastifyRequest } from 'fastify';
 import type { TSchema } from 'typebox';
 import type { StoredResponse } from '../idempotency/store.ts';
-
-/**
- * The error statuses every route of the command API can answer, for platform's `errorResponses`.
- * @example
- * response: { 200: SuccessEnvelope(X), ...errorResponses([...READ_ERRORS, 404]) }
- */
-export const READ_ERRORS = [400, 401, 403, 429, 503] as const;
 
 /**
  * The error statuses every command (a POST, which takes a body) can answer: a read's, a body over

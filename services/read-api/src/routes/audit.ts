@@ -1,6 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AccessLogEntry, AuditEvent, ListEnvelope } from '@publisher/contracts';
-import { canAdministerOwnAccount, errorResponses, httpError, JsonDocument, listPage } from '@publisher/platform';
+import {
+  canAdministerOwnAccount,
+  errorResponses,
+  httpError,
+  JsonDocument,
+  listPage,
+  READ_ERRORS,
+} from '@publisher/platform';
 import { type AuditEventDocument, listAccessLog, searchAuditEvents } from '@publisher/read-model';
 import type { Static } from 'typebox';
 
@@ -14,7 +21,7 @@ import type { ReadApiDeps } from '../deps.ts';
 import { linkTo } from '../links.ts';
 import { READ_POSITION_HEADER, rejectInvertedRange, scopeFor, type TakesEveryFilter } from '../read-helpers.ts';
 import { positionBeforeRead } from '../read-your-writes.ts';
-import { DocumentListEnvelope, READ_ERRORS, ReadHeaders } from '../schemas.ts';
+import { DocumentListEnvelope, ReadHeaders } from '../schemas.ts';
 import snapshotRoute from './snapshot.ts';
 
 const tags = ['audit'];

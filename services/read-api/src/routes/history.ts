@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DeploymentHistoryEntry, IdParams, ListEnvelope, PublishingRecordHistoryEntry } from '@publisher/contracts';
 import { canonicalId } from '@publisher/domain';
 import { occurredAt, type RecordedEvent } from '@publisher/event-store';
-import { Document, errorResponses, JsonDocument, listPage } from '@publisher/platform';
+import { Document, errorResponses, JsonDocument, listPage, READ_ERRORS } from '@publisher/platform';
 import type { FastifyRequest } from 'fastify';
 import { recordCrossAccountReads } from '../access-log.ts';
 import { HistoryQuery } from '../audit-schemas.ts';
@@ -12,7 +12,6 @@ import { readRecordStream } from '../history/record-stream.ts';
 import { type ReplayStep, replay } from '../history/replay.ts';
 import { linkTo } from '../links.ts';
 import { scopeFor } from '../read-helpers.ts';
-import { READ_ERRORS } from '../schemas.ts';
 
 const DESCRIPTION =
   'The record’s events from the event store, oldest first, each with who did it (actor, request, correlation and causation ids), its payload, the fields it changed ([before, after]) and the record after it. Deleted records keep their history. Paged by revision (`next` / `previous` links). Reads of another account by support or privileged roles are recorded in that account’s access log.';

@@ -1,10 +1,10 @@
 import { SuccessEnvelope } from '@publisher/contracts';
-import { Document, errorResponses } from '@publisher/platform';
+import { Document, errorResponses, READ_ERRORS } from '@publisher/platform';
 import type { Static, TSchema } from 'typebox';
 import { RecordReadQuery } from '../as-of.ts';
 import { splitCommaLists } from '../read-helpers.ts';
 import type { RecordLookup } from '../record-reads.ts';
-import { DocumentListEnvelope, IdParams, READ_ERRORS, ReadHeaders, RecordReadHeaders } from '../schemas.ts';
+import { DocumentListEnvelope, IdParams, ReadHeaders, RecordReadHeaders } from '../schemas.ts';
 
 /*
  * The routes of a record kind, `GET …/` and `GET …/{id}`, built from what sets the kinds apart.

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { SiteDeploymentStatusRepresentation, SuccessEnvelope } from '@publisher/contracts';
-import { errorResponses, success } from '@publisher/platform';
+import { errorResponses, READ_ERRORS, success } from '@publisher/platform';
 import { getSiteDeploymentStatus } from '@publisher/read-model';
 import { cachedRead } from '../cached-read.ts';
 import type { ReadApiDeps } from '../deps.ts';
 import { accountRequired, siteNotFound } from '../errors.ts';
 import { scopeFor } from '../read-helpers.ts';
-import { READ_ERRORS, ReadHeaders, ReadQuery, SiteParams } from '../schemas.ts';
+import { ReadHeaders, ReadQuery, SiteParams } from '../schemas.ts';
 
 /** `GET sites/{site_id}/deployment-status`: the per-site view. */
 const siteRoutes: FastifyPluginAsyncTypebox<{ deps: ReadApiDeps }> = async (fastify, { deps }) => {

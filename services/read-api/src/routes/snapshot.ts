@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ListEnvelope, SnapshotEntry } from '@publisher/contracts';
-import { Document, errorResponses, JsonDocument, listPage, type TenantScope } from '@publisher/platform';
+import { Document, errorResponses, JsonDocument, listPage, READ_ERRORS, type TenantScope } from '@publisher/platform';
 import { type AuditRecordRef, listRecordsCreatedBy } from '@publisher/read-model';
 import type { Static } from 'typebox';
 import { recordCrossAccountReads } from '../access-log.ts';
@@ -14,7 +14,7 @@ import { foldUntil } from '../history/replay.ts';
 import { linkTo } from '../links.ts';
 import { READ_POSITION_HEADER, scopeFor } from '../read-helpers.ts';
 import { positionBeforeRead } from '../read-your-writes.ts';
-import { READ_ERRORS, ReadHeaders } from '../schemas.ts';
+import { ReadHeaders } from '../schemas.ts';
 
 /** Streams read from the event store at once for one page (each a small read). */
 const STREAM_READS_IN_FLIGHT = 8;

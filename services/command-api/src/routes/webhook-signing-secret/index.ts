@@ -5,9 +5,16 @@ import {
   SuccessEnvelope,
   WebhookSigningSecret,
 } from '@publisher/contracts';
-import { canAdministerOwnAccount, errorResponses, httpError, type Principal, success } from '@publisher/platform';
+import {
+  canAdministerOwnAccount,
+  errorResponses,
+  httpError,
+  type Principal,
+  READ_ERRORS,
+  success,
+} from '@publisher/platform';
 import type { SigningSecrets, WebhookSecretStore } from '@publisher/webhook-secrets';
-import { COMMAND_ERRORS, emptyBodyAsObject, READ_ERRORS } from '../responses.ts';
+import { COMMAND_ERRORS, emptyBodyAsObject } from '../responses.ts';
 
 const tags = ['webhook signing secret'];
 const DEFAULT_GRACE_SECONDS = 86_400;
