@@ -97,14 +97,18 @@ export class IllegalTransitionError extends DomainError {
   }
 }
 
-/** A create command hit a stream that already holds the record. */
+/**
+ * A create command hit a stream that already holds the record.
+ * @example
+ * new RecordAlreadyExistsError('deployment', id).message // 'a deployment with id 0193… already exists'
+ */
 export class RecordAlreadyExistsError extends DomainError {
   readonly code = 'RECORD_ALREADY_EXISTS' as const;
   constructor(
-    readonly aggregate: AggregateName,
+    readonly aggregate: RecordAggregateName,
     readonly id: string,
   ) {
-    super(`${aggregate} ${id} already exists`);
+    super(`a ${RECORD_NOUNS[aggregate]} with id ${id} already exists`);
     this.name = 'RecordAlreadyExistsError';
   }
 }

@@ -76,7 +76,8 @@ for (const phase of deploymentPhases) {
       // Clients read the message: what they asked and why not in plain words, never a command type.
       const { message } = error as Error;
       t.notMatch(message, commandType, 'no command type');
-      if (expected !== 'RECORD_ALREADY_EXISTS') t.match(message, /^cannot [a-z ]+ a deployment that /);
+      if (expected === 'RECORD_ALREADY_EXISTS') t.match(message, /^a deployment with id \S+ already exists$/);
+      else t.match(message, /^cannot [a-z ]+ a deployment that /);
       if (expected === 'ILLEGAL_TRANSITION') t.match(message, `that is ${phase.replaceAll('_', ' ')}`);
     });
   }

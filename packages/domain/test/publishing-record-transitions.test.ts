@@ -78,7 +78,8 @@ for (const phase of publishingRecordPhases) {
       // Clients read the message: what they asked and why not in plain words, never a command type.
       const { message } = error as Error;
       t.notMatch(message, commandType, 'no command type');
-      if (expected !== 'RECORD_ALREADY_EXISTS') t.match(message, /^cannot [a-z ]+ a publishing record that /);
+      if (expected === 'RECORD_ALREADY_EXISTS') t.match(message, /^a publishing record with id \S+ already exists$/);
+      else t.match(message, /^cannot [a-z ]+ a publishing record that /);
       if (expected === 'ILLEGAL_TRANSITION') t.match(message, `that is ${phase.replaceAll('_', ' ')}`);
     });
   }
