@@ -1,6 +1,6 @@
 import type { SuccessEnvelopeOf } from '@publisher/contracts';
 import type { TenantScope } from '@publisher/platform';
-import { JsonDocument, listPage, notModified, success } from '@publisher/platform';
+import { httpError, JsonDocument, listPage, notModified, success } from '@publisher/platform';
 import { type BatchedReader, type DocumentPage, InvalidCursorError, type RevisedDocument } from '@publisher/read-model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { answerAsOf, asksAsOf, type RecordReadQuery } from './as-of.ts';
@@ -57,6 +57,12 @@ export async function listAnswer<Query extends ListParams, R, List extends ListD
   list: List & TakesEveryFilter<FiltersOf<Query>, Parameters<List>[2]>,
 ) {
   const { min_position, account_id, page, page_size, cursor, ordering, ...filters } = query;
+  // A cursor names the page by itself; a page number beside it would be silently ignored.
+  if (cursor !== undefined && page !== undefined) {
+    throw httpError('VALIDATION', 'page and cursor are exclusive', {
+      errors: { 'querystring.page': ['must not be given with cursor'] },
+    });
+  }
   rejectInvertedRange(query, 'created_after', 'created_before');
   rejectInvertedRange(query, 'updated_after', 'updated_before');
   const scope = scopeFor(request.principal, account_id);

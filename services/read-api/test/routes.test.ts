@@ -155,6 +155,7 @@ t.test('bad filter values are 400 with field errors, never a 500', async (t) => 
     ['cursor=not%20base64', 'querystring.cursor'],
     ['cursor=bm9wZQ', 'querystring.cursor'],
     [`cursor=${cursor}&ordering=created_at`, 'querystring.cursor'],
+    [`cursor=${cursor}&page=2`, 'querystring.page'],
     [
       `cursor=${forged(['publishing_records', '-created_at', 'a', "2024-01-01'; --", mine[0]!.id])}`,
       'querystring.cursor',
