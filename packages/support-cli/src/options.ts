@@ -1,4 +1,4 @@
-import { MAX_PLATFORM_ID } from '@publisher/contracts';
+import { isUuid, MAX_PLATFORM_ID } from '@publisher/contracts';
 import { UsageError } from './command.ts';
 
 /** A `--flag <time>` value: an RFC 3339 time, refused as bad usage otherwise. */
@@ -20,11 +20,15 @@ export function integerOption(value: unknown, flag: string, min: number, max = M
   return n;
 }
 
-/** The one positional a command needs (a record id), or bad usage. */
-export function recordIdArgument(positionals: readonly string[]): string {
+/**
+ * The one positional a command needs (a record id), or bad usage: a malformed id is the caller's
+ * slip, told as such (exit 2) before any request, like a malformed time.
+ */
+export function recordIdArgument(positionals: readonly string[], required = 'a record id is required'): string {
   const [id, ...extra] = positionals;
-  if (id === undefined) throw new UsageError('a record id is required');
+  if (id === undefined) throw new UsageError(required);
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  if (!isUuid(id)) throw new UsageError(`${id} is not a record id (a UUID)`);
   return id;
 }
 

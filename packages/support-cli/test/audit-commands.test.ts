@@ -163,6 +163,16 @@ t.test('as-of: the record at a time or a revision', async (t) => {
   const revision = await support_(['as-of', id, '--revision', '2147483648']);
   t.equal(revision.code, 2);
   t.match(revision.stderr, /--revision must be an integer from 0 to 2147483647/);
+  // A malformed record id is the caller's slip (exit 2), told before any request, by every command taking one.
+  for (const argv of [
+    ['history', 'not-a-uuid'],
+    ['as-of', 'not-a-uuid', '--revision', '1'],
+    ['redeliver', 'x1', '--reason', 'r'],
+  ]) {
+    const malformed = await support_(argv);
+    t.equal(malformed.code, 2, argv.join(' '));
+    t.match(malformed.stderr, new RegExp(`${argv[1]} is not a record id \\(a UUID\\)\nusage: pnpm support ${argv[0]}`));
+  }
 });
 
 t.test('audit: filtered, newest first, limited', async (t) => {

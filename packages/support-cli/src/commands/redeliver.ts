@@ -1,4 +1,5 @@
-import { type SupportCommand, UsageError } from '../command.ts';
+import type { SupportCommand } from '../command.ts';
+import { recordIdArgument } from '../options.ts';
 import { IF_REVISION_OPTION, redriveRecord } from './republish.ts';
 
 export const redeliver: SupportCommand = {
@@ -17,8 +18,7 @@ changed, it is refused (412).`,
     ...IF_REVISION_OPTION,
   },
   async run(ctx) {
-    const [id, ...rest] = ctx.positionals;
-    if (!id || rest.length > 0) throw new UsageError('one record id is required');
+    const id = recordIdArgument(ctx.positionals);
     return redriveRecord(ctx, `publishing-records/${encodeURIComponent(id)}/redeliver`);
   },
 };

@@ -2,7 +2,7 @@ import type { AnyRedriveResult as RedriveAnswer } from '@publisher/contracts';
 import { decodePosition, isPosition } from '@publisher/event-store/port';
 import { type CommandContext, type SupportCommand, UsageError } from '../command.ts';
 import { actorOf, DIRECT_OPTIONS, openDatabase, reasonOf, refusalsAsErrors, relayNameOf } from '../direct-access.ts';
-import { integerOption } from '../options.ts';
+import { integerOption, recordIdArgument } from '../options.ts';
 import { counted, type Output } from '../output.ts';
 
 /**
@@ -67,8 +67,7 @@ counts the events it would send (a progress bar while it scans the range).`,
       if (positionals.length > 0) throw new UsageError('give a record id or --account, not both');
       return republishAccount(ctx);
     }
-    const [id, ...rest] = positionals;
-    if (!id || rest.length > 0) throw new UsageError('one record id (or --account <id>) is required');
+    const id = recordIdArgument(positionals, 'a record id (or --account <id>) is required');
     return redriveRecord(
       ctx,
       `${values.deployment ? 'deployments' : 'publishing-records'}/${encodeURIComponent(id)}/republish`,
