@@ -60,6 +60,10 @@ export function toProblem(err: unknown): Problem {
     // A JSON body that does not parse: Fastify's parser passes the SyntaxError on with status 400.
     return problemOf('INVALID_JSON', 'request body is not valid JSON');
   }
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    // Fastify's own message names no remedy.
+    return problemOf('UNSUPPORTED_MEDIA_TYPE', 'the body must be JSON, sent as Content-Type: application/json');
+  }
   const code = typeof e.code === 'string' ? (FASTIFY_CODES[e.code] ?? e.code) : undefined;
   if (code !== undefined && isErrorCode(code)) {
     const status = STATUS_BY_CODE[code];

@@ -168,7 +168,11 @@ t.test('success and error envelopes, request ids', async (t) => {
     payload: 'hi',
   });
   t.equal(text.statusCode, 415);
-  t.match(text.json(), { success: false, code: 'UNSUPPORTED_MEDIA_TYPE' });
+  t.match(text.json(), {
+    success: false,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    error: 'the body must be JSON, sent as Content-Type: application/json',
+  });
 
   const big = await app.inject({
     method: 'POST',
