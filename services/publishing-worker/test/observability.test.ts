@@ -168,7 +168,13 @@ t.test('every service serves its series after real traffic', async (t) => {
   t.ok(projector.value('publisher_projector_lag_seconds')! >= 0);
   boundedLabels(t, projector);
 
-  const relay = await scrapeMetrics(stack.relayMetricsUrl!);
+  // The worker's succeed is appended before the relay sends it: its count catches up shortly after.
+  let relay = await scrapeMetrics(stack.relayMetricsUrl!);
+  for (let deadline = Date.now() + 10_000; (relay.value('publisher_relay_events_total') ?? 0) < 3; ) {
+    if (Date.now() > deadline) break;
+    await sleep(50);
+    relay = await scrapeMetrics(stack.relayMetricsUrl!);
+  }
   t.ok(relay.value('publisher_relay_events_total')! >= 3, 'created, started, succeeded');
   t.equal(relay.value('publisher_relay_broker_up'), 1, 'broker up');
   t.ok(relay.histogramCount('publisher_relay_send_duration_seconds') >= 1);
