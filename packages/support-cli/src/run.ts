@@ -99,11 +99,15 @@ export async function runCli(
       return 2;
     }
     if (err instanceof ApiError) {
-      if (values.json)
-        out.json({ success: false, status: err.status, code: err.code, error: err.message, errors: err.errors });
-      else out.note(`error: ${err.message} (${err.code}${err.status ? `, HTTP ${err.status}` : ''})`);
-      if (!values.json && err.errors)
-        for (const [f, m] of Object.entries(err.errors)) out.note(`  ${f}: ${m.join('; ')}`);
+      // The API's request id finds the request in its logs and in the audit search (`correlation_id`).
+      if (values.json) {
+        const { status, code, message: error, errors, requestId: request_id } = err;
+        out.json({ success: false, status, code, error, errors, request_id });
+        return 1;
+      }
+      out.note(`error: ${err.message} (${err.code}${err.status ? `, HTTP ${err.status}` : ''})`);
+      if (err.errors) for (const [f, m] of Object.entries(err.errors)) out.note(`  ${f}: ${m.join('; ')}`);
+      if (err.requestId) out.note(`  request_id: ${err.requestId}`);
       return 1;
     }
     throw err;

@@ -98,6 +98,15 @@ t.test('republish and redeliver go through the API with the caller’s token', a
   const refused = await cli(['redeliver', id, '--reason', 'again']);
   t.equal(refused.code, 1);
   t.match(refused.stderr, /cannot redeliver a publishing record that is pending \(ILLEGAL_TRANSITION, HTTP 409\)/);
+  t.match(refused.stderr, /\n {2}request_id: \S+\n/, 'the request id, to find it in the logs');
+  const refusedJson = await cli(['redeliver', id, '--reason', 'again', '--json']);
+  t.equal(refusedJson.code, 1);
+  t.match(JSON.parse(refusedJson.stdout), {
+    success: false,
+    status: 409,
+    code: 'ILLEGAL_TRANSITION',
+    request_id: /\S/,
+  });
   const viewer = await cli(['redeliver', id, '--reason', 'x'], { PUBLISHER_TOKEN: token('viewer') });
   t.equal(viewer.code, 1);
   t.match(viewer.stderr, /ROLE_FORBIDDEN, HTTP 403/);
