@@ -74,6 +74,11 @@ export function startProjector(options: ProjectorOptions): Projector {
   let lastEvent: RecordedEvent | null = null;
 
   const pause = (ms: number) => sleep(ms, closing.signal);
+  // Between restarts of the loop. Jittered: the instances an outage stopped together (the leader
+  // and its standbys) do not all reconnect in the same instant when the database comes back. Reset
+  // by progress (a batch committed, the log caught up), not by taking the lock: a failure that
+  // follows every start (a permission lost, say) keeps backing off instead of retrying every 100 ms.
+  const retry = createBackoff({ firstMs: 100, maxMs: 5000, jitter: 'full' });
 
   /** Runs one subscription from the stored checkpoint until it ends, a poison event, or a swap. */
   async function project(session: Session, signal: AbortSignal): Promise<void> {
@@ -99,6 +104,7 @@ export function startProjector(options: ProjectorOptions): Projector {
         batch_size: batchSize,
         signal: AbortSignal.any([signal, sub.signal]),
         on_caught_up: () => {
+          retry.reset();
           status.state = 'live';
           status.lag_events = 0;
           status.lag_seconds = 0;
@@ -128,6 +134,7 @@ export function startProjector(options: ProjectorOptions): Projector {
         status.position = position;
         status.events_processed += r.processed;
         status.batches_committed += 1;
+        retry.reset();
         status.last_batch_at = new Date().toISOString();
         if (r.last) lastEvent = r.last;
         if (status.state === 'catching_up' && lastEvent) {
@@ -181,9 +188,6 @@ export function startProjector(options: ProjectorOptions): Projector {
   }
 
   async function run(): Promise<void> {
-    // Jittered: the instances an outage stopped together (the leader and its standbys) do not all
-    // reconnect in the same instant when the database comes back.
-    const retry = createBackoff({ firstMs: 100, maxMs: 5000, jitter: 'full' });
     while (!closing.signal.aborted) {
       let leadership: Leadership | undefined;
       try {
@@ -208,7 +212,6 @@ export function startProjector(options: ProjectorOptions): Projector {
           },
         });
         log.info('holding the projection lock: projecting');
-        retry.reset();
         // Writes go through the lock's own session: when it ends, so does every way to write.
         const session = sessionOn(leadership.client, schema);
         const signal = AbortSignal.any([closing.signal, leadership.signal]);
