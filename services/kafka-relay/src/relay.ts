@@ -279,7 +279,7 @@ async function relayFromCheckpoint(ctx: RelayContext, signal: AbortSignal, onPro
         const expected = checkpoint;
         const next = prepared.last;
         checkpoint = next;
-        const counted = () => {
+        const counted = (moved: boolean) => {
           state.relayedPosition = next;
           state.eventsRelayed += prepared.published;
           state.eventsReplayed += prepared.replayed;
@@ -287,7 +287,9 @@ async function relayFromCheckpoint(ctx: RelayContext, signal: AbortSignal, onPro
           state.batchesRelayed++;
           state.lastRelayedAt = new Date();
           state.lastError = null;
-          onProgress();
+          // Progress resets the backoff only when the checkpoint moved: a replay failing after its
+          // first slices would otherwise re-send them at the first step's pace for ever.
+          if (moved) onProgress();
         };
         // A slice in the middle of a long replay does not move the checkpoint (see PreparedBatch).
         // A failed write (another relay, or a support reset, moved the checkpoint) ends the reads at
@@ -295,11 +297,14 @@ async function relayFromCheckpoint(ctx: RelayContext, signal: AbortSignal, onPro
         // the next event to notice.
         saving =
           next === null || next === expected
-            ? Promise.resolve().then(counted)
-            : checkpoints.save(config.name, expected, next).then(counted, (err) => {
-                reads.abort();
-                throw err;
-              });
+            ? Promise.resolve().then(() => counted(false))
+            : checkpoints.save(config.name, expected, next).then(
+                () => counted(true),
+                (err) => {
+                  reads.abort();
+                  throw err;
+                },
+              );
         // Observed now, awaited later: a failed write must not count as an unhandled rejection meanwhile.
         saving.catch(() => {});
         if (signal.aborted) break;

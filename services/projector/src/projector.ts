@@ -98,13 +98,15 @@ export function startProjector(options: ProjectorOptions): Projector {
     // Ends the subscription when this run ends, or when `signal` does — already, possibly: a close
     // during the reads above has fired its abort event, which a listener added now would not hear.
     const sub = new AbortController();
+    // A batch being written while the next is read (behind): caught up then is not progress yet.
+    let writing = false;
     const iterator = options.store
       .subscribe({
         after: position,
         batch_size: batchSize,
         signal: AbortSignal.any([signal, sub.signal]),
         on_caught_up: () => {
-          retry.reset();
+          if (!writing) retry.reset();
           status.state = 'live';
           status.lag_events = 0;
           status.lag_seconds = 0;
@@ -116,7 +118,9 @@ export function startProjector(options: ProjectorOptions): Projector {
       while (true) {
         const { value: events, done } = await (next ?? iterator.next());
         next = null;
-        if (done || signal.aborted) break;
+        if (signal.aborted) break;
+        // Only a closed store ends a subscription that was not aborted: a failure, backed off.
+        if (done) throw new Error('the event store ended the subscription');
         // Behind (a full batch): read the next batch while this one is written; the subscription is
         // pulled lazily. Live: read after the commit instead, because the store only shows events
         // of transactions older than every running one, and this batch's transaction is one: an
@@ -126,9 +130,12 @@ export function startProjector(options: ProjectorOptions): Projector {
           next = iterator.next();
         }
         const started = performance.now();
+        writing = true;
         const r = await inSpan('projector batch', { attributes: { 'publisher.events': events.length } }, () =>
           writeBatchIsolating(session, { projection, expected: position, events, skipped, notifySchema: schema }),
-        );
+        ).finally(() => {
+          writing = false;
+        });
         options.onBatch?.(events.length, (performance.now() - started) / 1000);
         position = r.position;
         status.position = position;

@@ -48,7 +48,7 @@ t.test('a failure after every start keeps backing off', async (t) => {
   await waitUntil('the first failure', () => waits.length > 0);
   await sleep(2000);
   // Bounds 100, 200, 400, 800, 1600 ms…, each wait drawn below its bound: a handful of restarts in
-  // 2 s. Reset at every start, each wait stays below 100 ms: twenty and more.
+  // 2 s. A backoff that never grows (each wait below 100 ms) restarts twenty times and more.
   t.ok(waits.length >= 2, `it retries (${waits.length} failures)`);
   t.ok(waits.length <= 12, `${waits.length} failures in 2 s: ${waits.map(Math.round).join(', ')} ms`);
   t.equal(projector.status().state, 'starting');
