@@ -67,6 +67,15 @@ const COMMAND_PHRASES: Readonly<Record<RecordCommandType, string>> = {
 };
 
 /**
+ * A status as the end of "a record that …": `is rolled back`, but `has failed` (not `is failed`).
+ * @example
+ * stateWords('rolled_back') // 'is rolled back'
+ */
+function stateWords(state: string): string {
+  return state === 'failed' ? 'has failed' : `is ${state.replaceAll('_', ' ')}`;
+}
+
+/**
  * A refused command in the client's words; `condition` says why (a relative clause).
  * @example
  * refusal('deployment', 'RollBackDeployment', 'is pending') // 'cannot roll back a deployment that is pending'
@@ -91,8 +100,7 @@ export class IllegalTransitionError extends DomainError {
     /** The refused command's type. */
     readonly command: RecordCommandType,
   ) {
-    // A status in plain words (`rolled_back` → 'rolled back').
-    super(refusal(aggregate, command, `is ${state.replaceAll('_', ' ')}`));
+    super(refusal(aggregate, command, stateWords(state)));
     this.name = 'IllegalTransitionError';
   }
 }

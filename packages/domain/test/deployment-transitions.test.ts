@@ -78,7 +78,9 @@ for (const phase of deploymentPhases) {
       t.notMatch(message, commandType, 'no command type');
       if (expected === 'RECORD_ALREADY_EXISTS') t.match(message, /^a deployment with id \S+ already exists$/);
       else t.match(message, /^cannot [a-z ]+ a deployment that /);
-      if (expected === 'ILLEGAL_TRANSITION') t.match(message, `that is ${phase.replaceAll('_', ' ')}`);
+      if (expected === 'ILLEGAL_TRANSITION') {
+        t.match(message, phase === 'failed' ? 'that has failed' : `that is ${phase.replaceAll('_', ' ')}`);
+      }
     });
   }
 }

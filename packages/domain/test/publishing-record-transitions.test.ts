@@ -80,7 +80,9 @@ for (const phase of publishingRecordPhases) {
       t.notMatch(message, commandType, 'no command type');
       if (expected === 'RECORD_ALREADY_EXISTS') t.match(message, /^a publishing record with id \S+ already exists$/);
       else t.match(message, /^cannot [a-z ]+ a publishing record that /);
-      if (expected === 'ILLEGAL_TRANSITION') t.match(message, `that is ${phase.replaceAll('_', ' ')}`);
+      if (expected === 'ILLEGAL_TRANSITION') {
+        t.match(message, phase === 'failed' ? 'that has failed' : `that is ${phase.replaceAll('_', ' ')}`);
+      }
     });
   }
 }
