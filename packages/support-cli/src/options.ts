@@ -20,6 +20,13 @@ export function integerOption(value: unknown, flag: string, min: number, max = M
   return n;
 }
 
+/** A `--flag <record id>` value: a UUID, refused as bad usage otherwise. */
+export function recordIdOption(value: unknown, flag: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !isUuid(value)) throw new UsageError(`${flag} must be a record id (a UUID)`);
+  return value;
+}
+
 /**
  * The one positional a command needs (a record id), or bad usage: a malformed id is the caller's
  * slip, told as such (exit 2) before any request, like a malformed time.

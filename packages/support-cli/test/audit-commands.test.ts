@@ -173,6 +173,9 @@ t.test('as-of: the record at a time or a revision', async (t) => {
     t.equal(malformed.code, 2, argv.join(' '));
     t.match(malformed.stderr, new RegExp(`${argv[1]} is not a record id \\(a UUID\\)\nusage: pnpm support ${argv[0]}`));
   }
+  const badRecord = await support_(['audit', '--record', 'not-a-uuid']);
+  t.equal(badRecord.code, 2);
+  t.match(badRecord.stderr, /--record must be a record id \(a UUID\)\nusage: pnpm support audit/);
 });
 
 t.test('audit: filtered, newest first, limited', async (t) => {

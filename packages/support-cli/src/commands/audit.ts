@@ -1,6 +1,6 @@
 import type { AuditEvent } from '@publisher/contracts';
 import type { SupportCommand } from '../command.ts';
-import { integerOption, timeOption } from '../options.ts';
+import { integerOption, recordIdOption, timeOption } from '../options.ts';
 import { take } from '../pages.ts';
 
 /** `pnpm support audit [filters]`: who did what, across records, newest first. */
@@ -29,7 +29,7 @@ unless --account narrows it; others search their own account.`,
     const query = {
       account_id: integerOption(values.account, '--account', 1),
       site_id: integerOption(values.site, '--site', 1),
-      record_id: values.record as string | undefined,
+      record_id: recordIdOption(values.record, '--record'),
       actor: values.actor as string | undefined,
       correlation_id: values.correlation as string | undefined,
       type: values.type as string | undefined,
