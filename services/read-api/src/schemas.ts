@@ -58,7 +58,13 @@ export const CursorParam = Type.Optional(
 /** Which page of a list, and whose: what every record list takes besides its filters and ordering. */
 const listPaging = {
   ...common,
-  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'default 1; links use `cursor`' })),
+  page: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 10_000,
+      description: 'default 1; not with `cursor` (a 400); links use `cursor`',
+    }),
+  ),
   cursor: CursorParam,
   page_size: PageSize,
 };
